@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+// spillsim: a Monte Carlo testbed for spatial Durbin and PSM-DID estimators.
+// The data flows one way and the targets show it:
+//   scenario → CitySystem (generate) → Estimators (fit) → MonteCarlo (summarise)
+//            → Storage (HDF5) → Reports (tables, figures)
+// Only Numerics imports CGSL and CLAPACK; only Storage imports CHDF5.
+import PackageDescription
+
+let package = Package(
+    name: "spillsim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "spillsim", targets: ["spillsim"]),
+        .library(name: "Numerics", targets: ["Numerics"]),
+        .library(name: "CitySystem", targets: ["CitySystem"]),
+        .library(name: "Estimators", targets: ["Estimators"]),
+        .library(name: "MonteCarlo", targets: ["MonteCarlo"]),
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "Reports", targets: ["Reports"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // C libraries (Debian: libgsl-dev, liblapacke-dev + libopenblas-dev, libhdf5-dev).
+        .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"])]),
+        .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+
+        .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK"]),
+        .target(name: "Storage", dependencies: ["CHDF5"]),
+        .target(name: "CitySystem", dependencies: ["Numerics", "Yams"]),
+        .target(name: "Estimators", dependencies: ["Numerics"]),
+        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Storage", "Yams"]),
+        .target(name: "Reports", dependencies: ["Numerics", "Storage", "MonteCarlo"]),
+        .executableTarget(
+            name: "spillsim",
+            dependencies: [
+                "Numerics", "Storage", "CitySystem", "Estimators", "MonteCarlo", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .target(name: "TestSupport", dependencies: ["Numerics"], path: "Sources/TestSupport"),
+
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
+        .testTarget(name: "CitySystemTests", dependencies: ["CitySystem", "Numerics", "TestSupport"]),
+        .testTarget(
+            name: "EstimatorsTests", dependencies: ["Estimators", "CitySystem", "Numerics", "TestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo", "Storage", "CitySystem", "Estimators", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "MonteCarlo", "Storage", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["spillsim", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// CitySystem: see README.md for what this target owns.

@@ -1,0 +1,1 @@
+// Estimators: see README.md for what this target owns.

@@ -1,0 +1,1 @@
+// MonteCarlo: see README.md for what this target owns.

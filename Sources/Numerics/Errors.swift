@@ -1,0 +1,69 @@
+import CGSL
+
+/// A failure reported by a GSL routine, carrying the C function's name and GSL's status code.
+public struct GSLError: Error, CustomStringConvertible, Equatable {
+    public let function: String
+    public let code: Int32
+    public var reason: String { String(cString: gsl_strerror(code)) }
+    public init(function: String, code: Int32) {
+        self.function = function
+        self.code = code
+    }
+    public var description: String { "\(function) failed: \(reason) (GSL status \(code))" }
+}
+
+/// A failure reported by LAPACK (`info != 0`), naming the routine.
+public struct LAPACKError: Error, CustomStringConvertible, Equatable {
+    public let function: String
+    public let info: Int32
+    public let message: String
+    public init(function: String, info: Int32, message: String) {
+        self.function = function
+        self.info = info
+        self.message = message
+    }
+    public var description: String { "\(function) failed (info \(info)): \(message)" }
+}
+
+/// A problem with the shape or content of numerical input, detected before any C call.
+public struct NumericsError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One-time set-up of the C libraries, run before the first GSL or BLAS call.
+///
+/// GSL's default error handler aborts the process; spillsim turns it off so
+/// every status comes back to Swift and becomes a `GSLError`. OpenBLAS is
+/// pinned to one thread because parallelism lives at the replication level
+/// (threads inside BLAS would oversubscribe the cores and make timing noisy).
+public enum NumericsRuntime {
+    private static let initialised: Bool = {
+        gsl_set_error_handler_off()
+        openblas_set_num_threads(1)
+        return true
+    }()
+
+    /// Idempotent; cheap after the first call.
+    @inline(__always) public static func ensureInitialised() {
+        _ = initialised
+    }
+
+    /// Sets the number of OpenBLAS threads (1 by default; see above).
+    public static func setBLASThreads(_ n: Int) {
+        ensureInitialised()
+        openblas_set_num_threads(Int32(max(1, n)))
+    }
+
+    public static var gslVersion: String { String(cString: spill_gsl_version()) }
+    public static var blasConfig: String { String(cString: openblas_get_config()) }
+}
+
+import CLAPACK
+
+/// Runs a GSL call and converts a nonzero status into a `GSLError`.
+@inline(__always)
+func gslCheck(_ function: String, _ status: Int32) throws {
+    if status != Int32(GSL_SUCCESS) { throw GSLError(function: function, code: status) }
+}

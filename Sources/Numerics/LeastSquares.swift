@@ -1,0 +1,78 @@
+import CLAPACK
+import Foundation
+
+/// Ordinary least squares through a Householder QR factorisation (LAPACK dgeqrf),
+/// which is better conditioned than solving the normal equations.
+///
+/// Rank deficiency is detected from the diagonal of R: a column whose |R_jj| is
+/// below `rankTolerance × max|R_ii|` is (numerically) a combination of earlier
+/// columns and the fit throws, naming that column.
+public struct LeastSquares: Sendable {
+    public let coefficients: [Double]
+    public let residuals: [Double]
+    /// The upper-triangular factor R (p × p); (XᵀX)⁻¹ = R⁻¹R⁻ᵀ.
+    public let r: Matrix
+
+    public static let defaultRankTolerance = 1e-10
+
+    public init(x: Matrix, y: [Double], rankTolerance: Double = LeastSquares.defaultRankTolerance) throws {
+        let n = x.rows, p = x.cols
+        guard y.count == n else { throw NumericsError("least squares: X has \(n) rows, y has \(y.count)") }
+        guard n >= p else { throw NumericsError("least squares: \(p) regressors but only \(n) observations") }
+        NumericsRuntime.ensureInitialised()
+        var qr = x
+        var tau = [Double](repeating: 0, count: max(1, p))
+        if p > 0 {
+            let info = qr.data.withUnsafeMutableBufferPointer { pq in
+                tau.withUnsafeMutableBufferPointer { pt in
+                    LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(n), Int32(p), pq.baseAddress, Int32(max(1, n)), pt.baseAddress)
+                }
+            }
+            if info != 0 { throw LAPACKError(function: "dgeqrf", info: info, message: "illegal argument \(-info)") }
+        }
+        var rr = Matrix(rows: p, cols: p)
+        for j in 0..<p { for i in 0...j { rr[i, j] = qr[i, j] } }
+        let scale = (0..<p).map { abs(rr[$0, $0]) }.max() ?? 0
+        for j in 0..<p where abs(rr[j, j]) <= rankTolerance * max(scale, .leastNormalMagnitude) {
+            throw NumericsError("least squares: regressor column \(j) is collinear with earlier columns (rank deficient design)")
+        }
+        // Qᵀy, then back-substitution R b = (Qᵀy)[0..<p].
+        var qty = y
+        if p > 0 {
+            let info = qr.data.withUnsafeBufferPointer { pq in
+                tau.withUnsafeBufferPointer { pt in
+                    qty.withUnsafeMutableBufferPointer { py in
+                        LAPACKE_dormqr(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int8(UInt8(ascii: "T")),
+                                       Int32(n), 1, Int32(p), pq.baseAddress, Int32(max(1, n)), pt.baseAddress,
+                                       py.baseAddress, Int32(max(1, n)))
+                    }
+                }
+            }
+            if info != 0 { throw LAPACKError(function: "dormqr", info: info, message: "illegal argument \(-info)") }
+        }
+        var b = Array(qty[0..<p])
+        for i in stride(from: p - 1, through: 0, by: -1) {
+            var s = b[i]
+            for j in (i + 1)..<max(i + 1, p) { s -= rr[i, j] * b[j] }
+            b[i] = s / rr[i, i]
+        }
+        coefficients = b
+        let fitted = x.multiply(b)
+        residuals = zip(y, fitted).map { $0 - $1 }
+        r = rr
+    }
+
+    public var residualSumOfSquares: Double { Vector.dot(residuals, residuals) }
+
+    /// (XᵀX)⁻¹ from the triangular factor: R⁻¹ R⁻ᵀ.
+    public func xtxInverse() throws -> Matrix {
+        let p = r.rows
+        var rinv = r
+        if p == 0 { return rinv }
+        let info = rinv.data.withUnsafeMutableBufferPointer {
+            LAPACKE_dtrtri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int8(UInt8(ascii: "N")), Int32(p), $0.baseAddress, Int32(p))
+        }
+        if info != 0 { throw LAPACKError(function: "dtrtri", info: info, message: "singular triangular factor") }
+        return Matrix.product(rinv, rinv, transposeB: true)
+    }
+}

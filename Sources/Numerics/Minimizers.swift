@@ -1,0 +1,147 @@
+import CGSL
+import Foundation
+
+/// Result of a one-dimensional or multidimensional minimisation.
+public struct MinimizationResult: Sendable {
+    public let argmin: [Double]
+    public let minimum: Double
+    public let iterations: Int
+    public let converged: Bool
+    /// Why the search stopped when it did not converge.
+    public let message: String
+}
+
+private final class ScalarFunctionBox {
+    let f: (Double) -> Double
+    init(_ f: @escaping (Double) -> Double) { self.f = f }
+}
+
+private final class VectorFunctionBox {
+    let f: ([Double]) -> Double
+    let n: Int
+    init(_ f: @escaping ([Double]) -> Double, n: Int) { self.f = f; self.n = n }
+}
+
+/// Brent's method for a bracketed minimum (GSL `gsl_min_fminimizer_brent`).
+///
+/// Needs a < guess < b with f(guess) below f(a) and f(b); `bracketedBrent`
+/// finds such a guess on a grid first when the caller has none.
+public enum Brent {
+    /// Minimises `f` on [lower, upper] starting from `guess`.
+    /// - Parameters:
+    ///   - absoluteTolerance: stop when the bracket is narrower than this
+    ///     (1e-10 on ρ puts optimisation error far below any sampling error).
+    public static func minimize(_ f: @escaping (Double) -> Double, lower: Double, upper: Double, guess: Double,
+                                absoluteTolerance: Double = 1e-10, relativeTolerance: Double = 0,
+                                maxIterations: Int = 200) throws -> MinimizationResult {
+        NumericsRuntime.ensureInitialised()
+        guard lower < guess, guess < upper else {
+            throw NumericsError("Brent: guess \(guess) is not inside (\(lower), \(upper))")
+        }
+        let box = ScalarFunctionBox(f)
+        let ctx = Unmanaged.passRetained(box)
+        defer { ctx.release() }
+        var fn = gsl_function(function: { x, p in
+            Unmanaged<ScalarFunctionBox>.fromOpaque(p!).takeUnretainedValue().f(x)
+        }, params: ctx.toOpaque())
+        guard let s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent) else {
+            throw GSLError(function: "gsl_min_fminimizer_alloc", code: Int32(GSL_ENOMEM))
+        }
+        defer { gsl_min_fminimizer_free(s) }
+        try gslCheck("gsl_min_fminimizer_set", gsl_min_fminimizer_set(s, &fn, guess, lower, upper))
+        var iter = 0
+        var status = Int32(GSL_CONTINUE)
+        while status == Int32(GSL_CONTINUE) && iter < maxIterations {
+            iter += 1
+            try gslCheck("gsl_min_fminimizer_iterate", gsl_min_fminimizer_iterate(s))
+            status = gsl_min_test_interval(gsl_min_fminimizer_x_lower(s), gsl_min_fminimizer_x_upper(s),
+                                           absoluteTolerance, relativeTolerance)
+        }
+        let x = gsl_min_fminimizer_x_minimum(s)
+        let converged = status == Int32(GSL_SUCCESS)
+        return MinimizationResult(argmin: [x], minimum: gsl_min_fminimizer_f_minimum(s), iterations: iter,
+                                  converged: converged,
+                                  message: converged ? "converged" : "iteration limit \(maxIterations) reached")
+    }
+
+    /// Evaluates `f` on `gridPoints` interior points of (lower, upper), then
+    /// polishes the best one with Brent. Robust to multimodal edges; the grid
+    /// only seeds the search, the answer comes from the continuous objective.
+    public static func minimizeOnInterval(_ f: @escaping (Double) -> Double, lower: Double, upper: Double,
+                                          gridPoints: Int = 41, absoluteTolerance: Double = 1e-10,
+                                          maxIterations: Int = 200) throws -> MinimizationResult {
+        guard lower < upper else { throw NumericsError("Brent: empty interval (\(lower), \(upper))") }
+        let h = (upper - lower) / Double(gridPoints + 1)
+        var bestI = 1
+        var bestF = Double.infinity
+        var values = [Double](repeating: .infinity, count: gridPoints + 2)
+        for i in 1...gridPoints {
+            let v = f(lower + Double(i) * h)
+            values[i] = v.isNaN ? .infinity : v
+            if values[i] < bestF { bestF = values[i]; bestI = i }
+        }
+        guard bestF.isFinite else { throw NumericsError("Brent: objective is not finite anywhere on the interval") }
+        let a = lower + Double(bestI - 1) * h
+        let b = lower + Double(bestI + 1) * h
+        let guess = lower + Double(bestI) * h
+        // If the minimum sits at an edge grid point the true minimum may lie
+        // between the edge and the bound; shrink towards the open bound.
+        let lo = bestI == 1 ? lower + 1e-9 * (upper - lower) : a
+        let hi = bestI == gridPoints ? upper - 1e-9 * (upper - lower) : b
+        let fl = f(lo), fh = f(hi)
+        if fl <= bestF || fh <= bestF {
+            // Monotone towards a bound: report the bound-side point as not converged.
+            let (x, v) = fl <= fh ? (lo, fl) : (hi, fh)
+            return MinimizationResult(argmin: [x], minimum: v, iterations: gridPoints,
+                                      converged: false, message: "minimum on the boundary of the parameter space")
+        }
+        return try minimize(f, lower: lo, upper: hi, guess: guess, absoluteTolerance: absoluteTolerance,
+                            maxIterations: maxIterations)
+    }
+}
+
+/// Nelder–Mead simplex minimiser (GSL `gsl_multimin_fminimizer_nmsimplex2`).
+public enum NelderMead {
+    public static func minimize(_ f: @escaping ([Double]) -> Double, start: [Double], stepSizes: [Double]? = nil,
+                                sizeTolerance: Double = 1e-8, maxIterations: Int = 5000) throws -> MinimizationResult {
+        NumericsRuntime.ensureInitialised()
+        let n = start.count
+        guard n > 0 else { throw NumericsError("Nelder–Mead needs at least one parameter") }
+        let box = VectorFunctionBox(f, n: n)
+        let ctx = Unmanaged.passRetained(box)
+        defer { ctx.release() }
+        var fn = gsl_multimin_function(f: { v, p in
+            let b = Unmanaged<VectorFunctionBox>.fromOpaque(p!).takeUnretainedValue()
+            var x = [Double](repeating: 0, count: b.n)
+            for i in 0..<b.n { x[i] = gsl_vector_get(v, i) }
+            let r = b.f(x)
+            return r.isNaN ? Double.infinity : r
+        }, n: n, params: ctx.toOpaque())
+        guard let x0 = gsl_vector_alloc(n), let ss = gsl_vector_alloc(n) else {
+            throw GSLError(function: "gsl_vector_alloc", code: Int32(GSL_ENOMEM))
+        }
+        defer { gsl_vector_free(x0); gsl_vector_free(ss) }
+        for i in 0..<n {
+            gsl_vector_set(x0, i, start[i])
+            gsl_vector_set(ss, i, stepSizes?[i] ?? max(0.1, abs(start[i]) * 0.1))
+        }
+        guard let s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, n) else {
+            throw GSLError(function: "gsl_multimin_fminimizer_alloc", code: Int32(GSL_ENOMEM))
+        }
+        defer { gsl_multimin_fminimizer_free(s) }
+        try gslCheck("gsl_multimin_fminimizer_set", gsl_multimin_fminimizer_set(s, &fn, x0, ss))
+        var iter = 0
+        var status = Int32(GSL_CONTINUE)
+        while status == Int32(GSL_CONTINUE) && iter < maxIterations {
+            iter += 1
+            let st = gsl_multimin_fminimizer_iterate(s)
+            if st != Int32(GSL_SUCCESS) { break }
+            status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), sizeTolerance)
+        }
+        var x = [Double](repeating: 0, count: n)
+        for i in 0..<n { x[i] = gsl_vector_get(s.pointee.x, i) }
+        let converged = status == Int32(GSL_SUCCESS)
+        return MinimizationResult(argmin: x, minimum: s.pointee.fval, iterations: iter, converged: converged,
+                                  message: converged ? "converged" : "simplex did not shrink below \(sizeTolerance) in \(maxIterations) iterations")
+    }
+}

@@ -1,0 +1,1 @@
+// Reports: see README.md for what this target owns.
