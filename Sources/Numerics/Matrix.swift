@@ -24,6 +24,14 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
         self.data = data
     }
 
+    /// Wraps column-major `data` whose length the caller has already checked.
+    public init(rows: Int, cols: Int, uncheckedColumnMajor data: [Double]) {
+        precondition(data.count == rows * cols, "internal shape error: \(data.count) values for \(rows)×\(cols)")
+        self.rows = rows
+        self.cols = cols
+        self.data = data
+    }
+
     /// Builds a matrix from rows given as arrays (convenient in tests and small inputs).
     public init(rowArrays: [[Double]]) throws {
         let r = rowArrays.count

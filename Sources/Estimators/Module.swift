@@ -1,1 +1,0 @@
-// Estimators: see README.md for what this target owns.
