@@ -60,6 +60,10 @@ final class ScenarioParsingTests: XCTestCase {
         assertRejected("city_system:\n  geography: 5\n", path: "city_system.geography", mentions: "mapping")
         assertRejected("city_system:\n  treatment: {enabled: maybe}\n", path: "city_system.treatment.enabled", mentions: "true or false")
         assertRejected("city_system:\n  weights: {kind: hexagon}\n", path: "city_system.weights.kind", mentions: "exponential")
+        assertRejected("city_system:\n  estimator_weights:\n    - {name: true, kind: knn}\n", path: "city_system.estimator_weights.0.name",
+                       mentions: "reserved")
+        assertRejected("city_system:\n  outcome:\n    controls:\n      - {name: CA}\n", path: "city_system.outcome.controls.0.name",
+                       mentions: "reserved")
     }
 
     func testImpossibleValuesRejected() {

@@ -105,7 +105,14 @@ public struct CitySystemCell: Sendable {
 
     static func fmt(_ x: Double) -> String { String(format: "%.4g", x) }
 
+    /// One panel as a pure function of (scenario, cell, replication): builds the cell cache and
+    /// generates. In a Monte Carlo loop build the cell once and call `generate(replication:)`.
+    public static func panel(_ scenario: ScenarioSpec, cell: Int = 0, replication: Int) throws -> SyntheticPanel {
+        try CitySystemCell(scenario: scenario, cell: cell).generate(replication: replication)
+    }
+
     /// The panel for one replication: streams `StreamID(seed, cell, replication, purpose)`.
+    /// Pure and thread-safe: it reads only the immutable cache and draws from its own streams.
     public func generate(replication: Int) throws -> SyntheticPanel {
         let n = geography.count, tt = years.count
         func stream(_ p: UInt64) -> RandomStream { RandomStream(StreamID(seed: seed, cell: cell, replication: replication, purpose: p)) }

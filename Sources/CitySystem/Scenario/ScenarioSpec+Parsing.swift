@@ -161,6 +161,10 @@ public enum ScenarioParser {
             w.name = n
         }
         w.kindGiven = r.has("kind")
+        if allowTrueShortcut && w.name == "true" && w.kindGiven {
+            throw r.error("name", "the name 'true' is reserved for the true W (city_system.weights)",
+                          fix: "write `- {name: true}` alone, or give this W another name")
+        }
         if allowTrueShortcut && w.name == "true" && !w.kindGiven {
             try r.finish()
             return w
@@ -214,7 +218,7 @@ public enum ScenarioParser {
             o.controls = try list.enumerated().map { (i, n) in
                 var c = try MappingReader(n, source: r.source, path: r.sub("controls.\(i)"))
                 guard let name = try c.optionalString("name"), !name.isEmpty else { throw c.error("name", "a control needs a name") }
-                let reserved = ["city", "year", "Mis", "CA", "D", "treat", "post", "LQm", "LQs", "cohort", "Z", "region", "centre"]
+                let reserved = ["city", "year", "Mis", "CA", "D", "treat", "post", "LQm", "LQs", "cohort", "Z", "region", "centre", "Mis0"]
                 try c.require(!reserved.contains(name), "name", "'\(name)' is a reserved panel column", fix: "rename the control")
                 try c.require(names.insert(name).inserted, "name", "the control '\(name)' is given twice")
                 let spec = ControlSpec(name: name, gamma: try c.double("gamma", 0), theta: try c.double("theta", 0),
