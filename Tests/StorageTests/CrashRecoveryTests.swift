@@ -72,7 +72,7 @@ final class CrashRecoveryTests: StorageTestCase {
             try f.flush()
         }
         try d.append(rows: Self.rows(Self.flushedRows..<(Self.flushedRows + 1)))
-        FileManager.default.createFile(atPath: target + ".ready", contents: nil)
+        _ = FileManager.default.createFile(atPath: target + ".ready", contents: nil)
         sleep(60)
     }
 }
