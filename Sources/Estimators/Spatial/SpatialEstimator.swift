@@ -4,10 +4,11 @@ import Numerics
 /// Exact quasi-maximum-likelihood estimation of the spatial Durbin family on a
 /// balanced panel (MODEL.md §4).
 public enum SpatialEstimator {
-    /// Bracket width at which Brent stops: the concentrated likelihood is flat to
-    /// rounding within about √ε·|f|/f'' ≈ 1e-8 of the optimum, so a tighter bracket
-    /// only cycles. Lag models then polish ρ by Newton steps on the analytic score.
-    static let brentTolerance = 1e-8
+    /// Bracket width at which Brent stops. The concentrated likelihood is flat to
+    /// rounding within about √(ε|f|/f'') ≈ 3e-8 of the optimum, so function values
+    /// cannot locate it better; Newton steps on the analytic score then take the
+    /// estimate to rounding level (|step| < 1e-12) in two or three iterations.
+    static let brentTolerance = 1e-6
 
     /// Fits `spec` to `panel` with the cached spectrum of `weights`.
     ///
@@ -65,28 +66,22 @@ public enum SpatialEstimator {
         }
         let (lo, hi) = weights.stableInterval
         let m = try Brent.minimizeOnInterval(objective, lower: lo, upper: hi, absoluteTolerance: brentTolerance)
-        var rho = m.argmin[0]
-        var steps = 0
-        if m.converged {
-            // Brent on function values cannot resolve ρ below ~√ε; Newton steps on the
-            // analytic score f'(ρ) = n*(ρ·sdd − s0d)/e'e + c·tr_eff(G) reach rounding level.
-            for _ in 0..<6 {
-                let ee = s00 - 2 * rho * s0d + rho * rho * sdd
-                let u = rho * sdd - s0d
-                let f1 = nStar * u / ee + shape.periods * shape.traceG(rho, spectrum: spectrum)
-                let f2 = nStar * (sdd * ee - 2 * u * u) / (ee * ee) + shape.periods * shape.traceG2(rho, spectrum: spectrum)
-                guard f2 > 0 else { break }
-                let step = f1 / f2
-                guard abs(step) < 1e-4, rho - step > lo, rho - step < hi else { break }
-                rho -= step
-                steps += 1
-                if abs(step) < 1e-15 { break }
-            }
+        // Score of the concentrated log-likelihood: −f'(ρ) with
+        // f'(ρ) = n*(ρ·sdd − s0d)/e'e + c·tr_eff(G), and its derivative.
+        let (rho, steps, polished) = newtonPolish(m, lower: lo, upper: hi) { rho in
+            let ee = s00 - 2 * rho * s0d + rho * rho * sdd
+            let u = rho * sdd - s0d
+            let f1 = nStar * u / ee + shape.periods * shape.traceG(rho, spectrum: spectrum)
+            let f2 = nStar * (sdd * ee - 2 * u * u) / (ee * ee) + shape.periods * shape.traceG2(rho, spectrum: spectrum)
+            return (-f1, -f2)
         }
         let beta = zip(ls0.coefficients, lsd.coefficients).map { $0 - rho * $1 }
         let ee = s00 - 2 * rho * s0d + rho * rho * sdd
+        // Brent stops at a bracket of 1e-6 (or cycles at its iteration limit inside a
+        // bracket narrower than rounding allows); a Newton step below 1e-12 certifies the optimum.
+        let converged = m.converged || polished
         return PointEstimate(coefficients: beta, spatial: rho, sigma2: ee / nStar, iterations: m.iterations + steps,
-                             converged: m.converged, reason: m.converged ? "converged" : m.message)
+                             converged: converged, reason: converged ? "converged" : m.message)
     }
 
     /// SEM/SDEM: given λ, β is GLS on (Qy − λQWy, QZ − λQWZ). The cross products are
@@ -118,15 +113,54 @@ public enum SpatialEstimator {
         }
         let (lo, hi) = weights.stableInterval
         let m = try Brent.minimizeOnInterval(objective, lower: lo, upper: hi, absoluteTolerance: brentTolerance)
-        let lam = m.argmin[0]
+        // Envelope theorem: d e'e/dλ at fixed β(λ) = c'(λ) − 2β'b'(λ) + β'A'(λ)β, so the
+        // score −(n*/2)(d e'e/dλ)/e'e + J'(λ) is analytic; Newton with a central-difference
+        // derivative of this precise score polishes λ.
+        let score: (Double) -> Double = { lam in
+            var xtx = a0
+            for k in 0..<(p * p) { xtx.data[k] += -lam * a1.data[k] + lam * lam * a2.data[k] }
+            var xty = [Double](repeating: 0, count: p)
+            for k in 0..<p { xty[k] = zty[k] - lam * b1[k] + lam * lam * wztwy[k] }
+            guard let ch = try? Cholesky(xtx), let b = try? ch.solve(xty) else { return .nan }
+            let ee = c0 - lam * c1 + lam * lam * c2 - Vector.dot(xty, b)
+            var dA = a1
+            for k in 0..<(p * p) { dA.data[k] = -a1.data[k] + 2 * lam * a2.data[k] }
+            let db = (0..<p).map { -b1[$0] + 2 * lam * wztwy[$0] }
+            let dee = (-c1 + 2 * lam * c2) - 2 * Vector.dot(b, db) + Vector.dot(b, dA.multiply(b))
+            return -0.5 * nStar * dee / ee - shape.periods * shape.traceG(lam, spectrum: spectrum)
+        }
+        let (lam, steps, polished) = newtonPolish(m, lower: lo, upper: hi) { x in
+            let h = 1e-6
+            return (score(x), (score(x + h) - score(x - h)) / (2 * h))
+        }
         // Final β by QR on the filtered data for accuracy.
         var xs = z
         for k in 0..<xs.data.count { xs.data[k] -= lam * wz.data[k] }
         let ys = zip(d.y, d.wy).map { $0 - lam * $1 }
         let ls = try LeastSquares(x: xs, y: ys)
         return PointEstimate(coefficients: ls.coefficients, spatial: lam, sigma2: ls.residualSumOfSquares / nStar,
-                             iterations: m.iterations, converged: m.converged,
-                             reason: m.converged ? "converged" : m.message)
+                             iterations: m.iterations + steps, converged: m.converged || polished,
+                             reason: m.converged || polished ? "converged" : m.message)
+    }
+
+    /// Newton iterations on a score s(x) (returning s and s') from the Brent optimum.
+    /// Steps must stay inside the interval and below 1e-3; the search is certified
+    /// (`polished`) when a step falls below 1e-12. Not run from a boundary solution.
+    static func newtonPolish(_ m: MinimizationResult, lower: Double, upper: Double,
+                             _ score: (Double) -> (Double, Double)) -> (Double, Int, Bool) {
+        var x = m.argmin[0]
+        guard m.converged || m.message.hasPrefix("iteration limit") else { return (x, 0, false) }
+        var steps = 0
+        for _ in 0..<8 {
+            let (s1, s2) = score(x)
+            guard s1.isFinite, s2.isFinite, s2 < 0 else { break }
+            let step = -s1 / s2
+            guard abs(step) < 1e-3, x + step > lower, x + step < upper else { break }
+            x += step
+            steps += 1
+            if abs(step) < 1e-12 { return (x, steps, true) }
+        }
+        return (x, steps, false)
     }
 
     /// SLX and the non-spatial model: least squares on the transformed data, σ² = e'e/n*.

@@ -6,7 +6,7 @@ enum SpatialVariance {
     /// Inverse of the analytic information matrix for (β, ρ or λ, σ²).
     ///
     /// Lag models (Elhorst 2014, §3.4; Lee & Yu 2010, eq. 12), with Z̃ the demeaned
-    /// regressors, ḡ = Q(I_T ⊗ G)Z̃β̂, G = W(I − ρW)⁻¹, c and the effective traces
+    /// regressors, ḡ = (I_T ⊗ G)Z̃β̂ (demeaned across units for Lee–Yu with time effects), G = W(I − ρW)⁻¹, c and the effective traces
     /// from `LikelihoodShape` (c = T direct, T − 1 Lee–Yu; traces lose 1/(1 − ρ)ᵏ
     /// when the Lee–Yu transformation removes time effects):
     ///   I_ββ = Z̃'Z̃/σ², I_βρ = Z̃'ḡ/σ², I_ρρ = ḡ'ḡ/σ² + c[tr(G²) + tr(GᵀG)],
@@ -36,8 +36,11 @@ enum SpatialVariance {
             var irr = c * (trG2 + trGtG)
             if d.spec.model.hasLag {
                 let zb = d.z.multiply(point.coefficients)
-                let g = WithinTransform.apply(try SpatialOperators.applyG(zb, rho: s, weights: weights),
-                                              n: d.n, t: d.t, effects: d.spec.effects)
+                // Elhorst's convention for the direct approach (G applied to the demeaned Zβ̂,
+                // not demeaned again); the Lee–Yu transformation that removes time effects
+                // works with F_N'GF_N, i.e. G Z̃β̂ demeaned across units.
+                var g = try SpatialOperators.applyG(zb, rho: s, weights: weights)
+                if d.shape.dropsUnitRoot > 0 { g = WithinTransform.apply(g, n: d.n, t: d.t, effects: d.spec.effects) }
                 let zg = d.z.multiply(g, transpose: true)
                 for i in 0..<p { info[i, r] = zg[i] / s2; info[r, i] = zg[i] / s2 }
                 irr += Vector.dot(g, g) / s2
@@ -94,13 +97,29 @@ enum SpatialVariance {
         }
     }
 
-    /// Effective tr(GᵀG): O(N²) through the cached kernel; O(N³) fallback when W has no symmetric form.
+    /// Effective tr(GᵀG). Direct approach: tr(GᵀG). Lee–Yu with time effects works with
+    /// G* = F_N'GF_N, and FF' = I − 11'/N with G1 = 1/(1 − ρ)·1 (row-standardised W) gives
+    /// tr(G*ᵀG*) = tr(GᵀG) − ‖Gᵀ1‖²/N. O(N²) through the cached kernel; O(N³) fallback
+    /// when W has no symmetric form.
     static func effectiveTraceGtG(_ rho: Double, shape: LikelihoodShape, weights: SpatialWeights) throws -> Double {
-        if let v = shape.traceGtG(rho, spectrum: weights.spectrum) { return v }
+        let sp = weights.spectrum
+        let n = weights.count
+        if let f = sp.symmetricForm, let tr = sp.traceGtG(rho: rho) {
+            guard shape.dropsUnitRoot > 0 else { return tr }
+            // Gᵀ1 = R^{1/2} V diag(g) Vᵀ R^{-1/2} 1.
+            var q = f.vectors.multiply(f.invSqrtR, transpose: true)
+            for k in 0..<n { q[k] *= sp.real[k] / (1 - rho * sp.real[k]) }
+            let u = f.vectors.multiply(q)
+            var s = 0.0
+            for i in 0..<n { let v = f.sqrtR[i] * u[i]; s += v * v }
+            return tr - s / Double(n)
+        }
         let g = try SpatialOperators.denseG(rho: rho, weights: weights)
-        var s = 0.0
-        for v in g.data { s += v * v }
-        return s - shape.dropsUnitRoot / ((1 - rho) * (1 - rho))
+        var tr = 0.0
+        for v in g.data { tr += v * v }
+        guard shape.dropsUnitRoot > 0 else { return tr }
+        let colSums = g.multiply([Double](repeating: 1, count: n), transpose: true)
+        return tr - Vector.dot(colSums, colSums) / Double(n)
     }
 }
 

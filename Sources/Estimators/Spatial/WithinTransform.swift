@@ -106,9 +106,4 @@ struct LikelihoodShape: Sendable {
         spectrum.traceG2(rho: rho) - dropsUnitRoot / ((1 - rho) * (1 - rho))
     }
 
-    /// Effective tr(GᵀG) (Lee & Yu 2010: the transformation removes 1/(1 − ρ)² for a
-    /// row-standardised W). Needs W's symmetric form; nil otherwise.
-    func traceGtG(_ rho: Double, spectrum: WeightSpectrum) -> Double? {
-        spectrum.traceGtG(rho: rho).map { $0 - dropsUnitRoot / ((1 - rho) * (1 - rho)) }
-    }
 }
