@@ -34,7 +34,7 @@ enum SpatialTestData {
 
     /// Simulated SDM panel with two-way effects: y_t = (I − ρW)⁻¹(X_tβ + WX_tθ + μ + α_t + ε_t).
     static func simulatedSDM(weights: SpatialWeights, t: Int, rho: Double, beta: [Double], theta: [Double],
-                             sigma: Double = 1, seed: UInt64 = 7) throws -> SpatialPanel {
+                             sigma: Double = 1, errorLambda: Double = 0, seed: UInt64 = 7) throws -> SpatialPanel {
         let n = weights.count
         let k = beta.count
         let rs = RandomStream(seed: seed, purpose: 101)
@@ -43,9 +43,11 @@ enum SpatialTestData {
         let wx = weights.applyPanel(x)
         let mu = (0..<n).map { _ in rs.normal() }
         let alpha = (0..<t).map { _ in rs.normal() }
+        var eps = rs.normals(n * t, sd: sigma)
+        if errorLambda != 0 { eps = try SpatialFilter(weights: weights, rho: errorLambda).solvePanel(eps) }
         var rhs = [Double](repeating: 0, count: n * t)
         for r in 0..<(n * t) {
-            var s = mu[r % n] + alpha[r / n] + sigma * rs.normal()
+            var s = mu[r % n] + alpha[r / n] + eps[r]
             for j in 0..<k { s += beta[j] * x[r, j] + theta[j] * wx[r, j] }
             rhs[r] = s
         }
