@@ -14,7 +14,7 @@ extension Matching {
     ///   finds none drops out; a used control is no longer eligible;
     /// * with replacement each treated unit takes its k nearest controls at once.
     static func greedyOnScore(treated: [Bool], discarded: [Bool], distance: [Double], order: [Int],
-                              ratio: Int, replace: Bool, caliper: Double?) -> [Int: [Int]] {
+                              ratio: Int, replace: Bool, caliper: Double?, integerAbs: Bool = false) -> [Int: [Int]] {
         let n = treated.count
         let sorted = (0..<n).sorted { distance[$0] != distance[$1] ? distance[$0] < distance[$1] : $0 < $1 }
         var position = [Int](repeating: 0, count: n)
@@ -26,7 +26,7 @@ extension Matching {
 
         func find(_ t: Int, need: Int) -> [Int] {
             let taken = Set(matches[t] ?? [])
-            var cand: [(index: Int, dist: Double)] = []
+            var cand: [(index: Int, dist: Double, left: Bool)] = []
             var l = position[t], r = position[t]
             var nl = 0, nr = 0
             var lStop = false, rStop = false, left = false
@@ -41,7 +41,7 @@ extension Matching {
                     r += 1; z = sorted[r]
                 }
                 guard eligible[z], !treated[z], !taken.contains(z) else { continue }
-                let dc = abs(distance[t] - distance[z])
+                let dc = integerAbs ? abs(distance[t] - distance[z]).rounded(.towardZero) : abs(distance[t] - distance[z])
                 if dc > cal {
                     if left { lStop = true } else { rStop = true }
                     continue
@@ -50,11 +50,15 @@ extension Matching {
                     if left { lStop = true } else { rStop = true }
                     continue
                 }
-                cand.append((z, dc))
+                cand.append((z, dc, left))
                 if left { nl += 1; if nl == need { lStop = true } } else { nr += 1; if nr == need { rStop = true } }
             }
+            // Exact ties: MatchIt ≥ 4.7 keeps the candidate found first in the alternating scan;
+            // MatchIt 4.5 compared the nearest left and right controls with `<=`, so the left won.
             let ranked = cand.enumerated().sorted { a, b in
-                a.element.dist != b.element.dist ? a.element.dist < b.element.dist : a.offset < b.offset
+                if a.element.dist != b.element.dist { return a.element.dist < b.element.dist }
+                if integerAbs && a.element.left != b.element.left { return a.element.left }
+                return a.offset < b.offset
             }
             return ranked.prefix(need).map { $0.element.index }
         }

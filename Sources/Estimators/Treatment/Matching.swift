@@ -47,6 +47,29 @@ public enum Matching {
         }
         let discarded = model.map { trim(treated: treated, score: $0.scores, support: spec.support) }
             ?? [Bool](repeating: false, count: n)
+        return try match(treated: treated, distance: distance, discarded: discarded, covariates: covariates,
+                         names: names, spec: spec, propensity: model)
+    }
+
+    /// Matches on a distance the caller supplies (MatchIt's `distance = <numeric vector>`):
+    /// score-based methods only; common support, if asked for, is taken on this distance.
+    public static func match(treated: [Bool], distance: [Double], spec: MatchingSpec) throws -> MatchingResult {
+        try spec.validate()
+        guard distance.count == treated.count else {
+            throw TreatmentError("matching: \(distance.count) distances for \(treated.count) units")
+        }
+        guard spec.distance != .mahalanobis else { throw TreatmentError("matching: a supplied distance cannot be Mahalanobis") }
+        return try match(treated: treated, distance: distance,
+                         discarded: trim(treated: treated, score: distance, support: spec.support),
+                         covariates: Matrix(rows: treated.count, cols: 0), names: [], spec: spec, propensity: nil)
+    }
+
+    static func match(treated: [Bool], distance: [Double], discarded: [Bool], covariates: Matrix, names: [String],
+                      spec: MatchingSpec, propensity model: PropensityModel?) throws -> MatchingResult {
+        let n = treated.count
+        guard treated.contains(true), treated.contains(false) else {
+            throw TreatmentError("matching: need both treated and control units (got \(treated.filter { $0 }.count) treated of \(n))")
+        }
         var caliperWidth: Double? = nil
         switch spec.caliper {
         case .none: break
@@ -66,7 +89,8 @@ public enum Matching {
                                  replace: spec.replace, caliper: caliperWidth, metric: metric)
             } else {
                 matches = greedyOnScore(treated: treated, discarded: discarded, distance: distance, order: order,
-                                        ratio: spec.ratio, replace: spec.replace, caliper: caliperWidth)
+                                        ratio: spec.ratio, replace: spec.replace, caliper: caliperWidth,
+                                        integerAbs: spec.emulateIntegerAbsBug)
             }
         case .radius:
             guard spec.distance != .mahalanobis else { throw TreatmentError("matching: radius matching is on the score; use --distance logit or probability") }

@@ -63,6 +63,12 @@ public struct MatchingSpec: Sendable, Equatable {
     public var order: Order? = nil
     public var caliper: Caliper = .none
     public var support: Support = .none
+    /// Test hook reproducing MatchIt ≤ 4.5.3 as built by Debian (r-cran-matchit 4.5.1): its
+    /// C++ matcher called the integer `abs` on distance differences, so caliper checks and the
+    /// left/right nearest choice saw |Δ| truncated to an integer (MatchIt NEWS 4.5.4: "Fixed a
+    /// bug where calipers would not work properly on some systems", #163). Used only to show
+    /// that everything else agrees exactly with that reference; never set it for estimation.
+    var emulateIntegerAbsBug = false
 
     public init(link: BinaryLink = .logit, distance: Distance = .probability, method: Method = .nearest,
                 ratio: Int = 1, replace: Bool = false, order: Order? = nil, caliper: Caliper = .none,
