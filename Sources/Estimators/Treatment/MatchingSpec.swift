@@ -9,6 +9,12 @@ import Numerics
 /// score first, no caliper, no discarding. `MatchingSpec.applied` is the
 /// setting the applied PSM-DID papers cite: the logit of the score with a
 /// caliper of 0.2 standard deviations (Austin 2011, Stat. Med. 30:1292).
+///
+/// "Exactly" means the algorithm of MatchIt ≥ 4.5.4 (ordering, left/right search, ties,
+/// k rounds without replacement, weights). Debian's r-cran-matchit 4.5.1 compares distance
+/// differences after truncating them to integers (a platform-dependent defect fixed in 4.5.4);
+/// the tests reproduce its lalonde results exactly with that defect emulated and document
+/// the few pairs where the correct matcher differs.
 public struct MatchingSpec: Sendable, Equatable {
     public enum Distance: String, Sendable, CaseIterable {
         /// The fitted probability (MatchIt's `distance = "glm"`).
