@@ -24,6 +24,9 @@ extension Spillsim.Estimate {
         @OptionGroup var match: MatchingOptions
         @Option(help: "Event-study leads (with --lags).") var leads: Int?
         @Option(help: "Event-study lags (with --leads).") var lags: Int?
+        @Option(help: "Wild cluster bootstrap replications for the ATT p-value (0 = off).") var wildBootstrap: Int = 0
+        @Option(help: "Bootstrap multipliers: webb or rademacher.") var bootstrapWeights: WildWeights = .webb
+        @Option(help: "Bootstrap seed.") var bootstrapSeed: UInt64 = 1
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -40,6 +43,10 @@ extension Spillsim.Estimate {
                                                 adoption: adoption)
             var spec = PSMDiDSpec(matching: noMatching ? nil : try match.spec(), mode: matching)
             if let leads, let lags { spec.eventWindow = (leads, lags) }
+            if wildBootstrap > 0 {
+                spec.wildBootstrap = WildBootstrapSpec(replications: wildBootstrap, weights: bootstrapWeights,
+                                                       stream: StreamID(seed: bootstrapSeed, purpose: 0x7763_6262))
+            }
             let r = try Estimators.PSMDiD.estimate(panel: panel, spec: spec)
             if json {
                 var out: [String: Any] = [
@@ -51,6 +58,9 @@ extension Spillsim.Estimate {
                     "balance": TreatmentReport.balanceJSON(r.balance), "warnings": r.warnings]
                 if let c = r.counts { out["counts"] = TreatmentReport.countsJSON(c) }
                 if let es = r.eventStudy { out["event_study"] = TreatmentReport.eventStudyJSON(es) }
+                if let p = r.bootstrapPValue {
+                    out["wild_bootstrap"] = ["p": p, "replications": wildBootstrap, "weights": bootstrapWeights.rawValue]
+                }
                 print(try TreatmentReport.json(out))
             } else {
                 print(String(format: "ATT %.6f  SE %.6f  95%% CI [%.6f, %.6f]  p %.4f  (CR1 by unit, t df %.0f)",
@@ -64,6 +74,7 @@ extension Spillsim.Estimate {
                     }
                     print(String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
                 }
+                if let p = r.bootstrapPValue { print("wild cluster bootstrap p (\(bootstrapWeights.rawValue), B = \(wildBootstrap)): \(p)") }
                 for w in r.warnings { print("warning: \(w)") }
             }
         }

@@ -65,6 +65,22 @@ final class PSMDIDTests: XCTestCase {
         XCTAssertLessThan(trending.eventStudy!.preTrendP, 1e-6, "a 0.2-per-period pre-trend is detected")
     }
 
+    func testWildBootstrapPValueIsReproducibleAndSensible() throws {
+        let spec = PSMDiDSpec(wildBootstrap: WildBootstrapSpec(replications: 199, weights: .webb, stream: StreamID(seed: 4)))
+        let effect = try PSMDiD.estimate(panel: try Self.panel(n: 120, periods: 12, tau: 1), spec: spec)
+        XCTAssertEqual(effect.bootstrapPValue, 0, "a τ of 1 with SE ≈ 0.15 is never matched by |t*| under the null")
+        let null1 = try PSMDiD.estimate(panel: try Self.panel(n: 120, periods: 12, tau: 0), spec: spec)
+        let null2 = try PSMDiD.estimate(panel: try Self.panel(n: 120, periods: 12, tau: 0), spec: spec)
+        XCTAssertEqual(null1.bootstrapPValue, null2.bootstrapPValue, "same stream, same p")
+        XCTAssertGreaterThan(null1.bootstrapPValue!, 0.01, "seeded null panel: not rejected")
+    }
+
+    func testAdoptionAfterThePanelIsAClearError() throws {
+        XCTAssertThrowsError(try PSMDiD.estimate(panel: try Self.panel(n: 60, periods: 8))) { e in
+            XCTAssertTrue("\(e)".contains("after the panel's last period"), "\(e)")
+        }
+    }
+
     func testNoControlWithinCaliperIsAClearError() throws {
         let p = try Self.panel()
         let spec = PSMDiDSpec(matching: MatchingSpec(caliper: .raw(1e-12)))

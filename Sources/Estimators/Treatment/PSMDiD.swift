@@ -19,13 +19,30 @@ public struct PSMDiDSpec: Sendable {
     /// Event-study window (leads, lags); nil = no event study.
     public var eventWindow: (leads: Int, lags: Int)? = nil
     public var level: Double = 0.95
+    /// Wild cluster bootstrap p-value for the ATT (few clusters); nil = none.
+    public var wildBootstrap: WildBootstrapSpec? = nil
 
     public init(matching: MatchingSpec? = .applied, mode: MatchingMode = .pooled,
-                eventWindow: (leads: Int, lags: Int)? = nil, level: Double = 0.95) {
+                eventWindow: (leads: Int, lags: Int)? = nil, level: Double = 0.95,
+                wildBootstrap: WildBootstrapSpec? = nil) {
         self.matching = matching
         self.mode = mode
         self.eventWindow = eventWindow
         self.level = level
+        self.wildBootstrap = wildBootstrap
+    }
+}
+
+/// Settings of a wild cluster bootstrap test.
+public struct WildBootstrapSpec: Sendable, Equatable {
+    public var replications: Int
+    public var weights: WildWeights
+    public var stream: StreamID
+
+    public init(replications: Int = 9999, weights: WildWeights = .webb, stream: StreamID) {
+        self.replications = replications
+        self.weights = weights
+        self.stream = stream
     }
 }
 
@@ -49,8 +66,15 @@ public struct PSMDiDResult: Sendable {
     public let balance: [BalanceRow]
     public let counts: MatchCounts?
     public let eventStudy: EventStudyResult?
+    /// Wild cluster bootstrap (WCR, null imposed) p-value for H₀: ATT = 0, when requested.
+    public let bootstrapPValue: Double?
     /// Notes that do not invalidate the estimate (e.g. treated units lost to the caliper).
+    /// Failures are thrown as `TreatmentError`, never returned.
     public let warnings: [String]
+
+    /// Largest |SMD| over the covariates after (and before) matching; NaN without matching.
+    public var maxAbsSMDAfter: Double { balance.map { abs($0.smdAfter) }.max() ?? .nan }
+    public var maxAbsSMDBefore: Double { balance.map { abs($0.smdBefore) }.max() ?? .nan }
 }
 
 /// Propensity-score matching followed by TWFE difference-in-differences (MODEL.md §6):
@@ -117,11 +141,17 @@ public enum PSMDiD {
         if let win = spec.eventWindow {
             es = try EventStudy.estimate(panel: panel, weights: obsWeights, leads: win.leads, lags: win.lags, level: spec.level)
         }
+        var bootP: Double? = nil
+        if let wb = spec.wildBootstrap {
+            bootP = try WildClusterBootstrap.test(y: panel.outcome, x: x, names: ["D"], coefficient: 0, unit: unit, time: time,
+                                                  effects: .twoway, weights: obsWeights, cluster: unit,
+                                                  replications: wb.replications, multipliers: wb.weights, stream: wb.stream).pValue
+        }
         return PSMDiDResult(att: fit.coefficients[0], standardError: fit.standardErrors[0], ciLower: ci.lower,
                             ciUpper: ci.upper, pValue: fit.pValues[0], degreesOfFreedom: fit.tDegreesOfFreedom,
                             matchedTreated: mt, matchedControl: mc, observations: fit.observations,
                             clusters: fit.clusters ?? 0, balance: balance, counts: counts, eventStudy: es,
-                            warnings: warnings)
+                            bootstrapPValue: bootP, warnings: warnings)
     }
 }
 

@@ -71,6 +71,9 @@ public struct TreatmentPanel: Sendable {
             throw TreatmentError("\(what): \(bad.count) unit(s) are treated from the first period \(periods[0]) (e.g. '\(unitLabels[bad[0]])'), so they have no pre-treatment period; drop them or start the panel earlier")
         }
         if !adoption.contains(where: { $0 != nil }) { throw TreatmentError("\(what): no unit is ever treated") }
+        if !adoption.contains(where: { $0.map { $0 <= periods.last! } ?? false }) {
+            throw TreatmentError("\(what): every adoption period is after the panel's last period \(periods.last!); no treated observation to estimate from")
+        }
         if !adoption.contains(where: { $0 == nil }) && what != "Callaway–Sant'Anna (not-yet-treated)" {
             // Tolerated by not-yet-treated designs; the others need never-treated controls.
             throw TreatmentError("\(what): every unit is eventually treated; there is no never-treated control group")
