@@ -59,6 +59,31 @@ final class CSDIDTests: XCTestCase {
         }
     }
 
+    func testUniversalBaseAndNotYetWithoutNeverTreated() throws {
+        let p = try Self.staggered(noise: 0)
+        let u = try CallawaySantAnna.estimate(panel: p, spec: CSDiDSpec(method: .reg, basePeriod: .universal))
+        XCTAssertFalse(u.cells.contains { $0.time == $0.group - 1 }, "the reference cell g − 1 is not reported")
+        XCTAssertTrue(u.cells.contains { $0.group == 5 && $0.time == 1 }, "universal base reports the first period")
+        for c in u.cells {
+            let truth = c.time >= c.group ? (c.group == 3 ? 1.0 : 2.0) * (c.time - c.group + 1) : 0
+            assertClose(truth, c.att, tolerance: 1e-9, "universal g=\(c.group) t=\(c.time): noise-free")
+        }
+        // Drop the never-treated units: not-yet-treated still identifies cohort 3 up to t = 4.
+        let keep = 0..<30
+        var y: [Double] = []
+        var z: [Double] = []
+        for t in 0..<6 { for i in keep { y.append(p.outcome[t * 60 + i]); z.append(p.covariates[t * 60 + i, 0]) } }
+        let only = try TreatmentPanel(unitCount: 30, periods: p.periods, outcome: y, covariates: try Matrix(columns: [z]),
+                                      covariateNames: ["z"], adoption: Array(p.adoption[keep]))
+        XCTAssertThrowsError(try CallawaySantAnna.estimate(panel: only, spec: CSDiDSpec(control: .never))) { e in
+            XCTAssertTrue("\(e)".contains("no never-treated control group"), "\(e)")
+        }
+        let ny = try CallawaySantAnna.estimate(panel: only, spec: CSDiDSpec(control: .notyet, method: .reg))
+        XCTAssertTrue(ny.skippedCells.contains { $0.group == 3 && $0.time == 5 }, "cohort 5 is treated at 5: no control left")
+        let c34 = ny.cells.first { $0.group == 3 && $0.time == 4 }!
+        assertClose(2, c34.att, tolerance: 1e-9, "cohort 5 as control before it adopts")
+    }
+
     func testNotYetTreatedUsesLaterCohortAsControl() throws {
         let p = try Self.staggered(noise: 1)
         let never = try CallawaySantAnna.estimate(panel: p, spec: CSDiDSpec(control: .never, method: .reg))

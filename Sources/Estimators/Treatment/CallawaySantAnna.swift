@@ -69,8 +69,9 @@ public struct CSDiDResult: Sendable {
 /// (`did`'s `wif`). Covariates are taken from each cell's base period. Balanced panels only.
 public enum CallawaySantAnna {
     public static func estimate(panel: TreatmentPanel, spec: CSDiDSpec = CSDiDSpec()) throws -> CSDiDResult {
-        let what = spec.control == .notyet ? "Callaway–Sant'Anna (not-yet-treated)" : "Callaway–Sant'Anna"
-        try panel.requirePrePeriod(for: what)
+        let what = "Callaway–Sant'Anna"
+        // Not-yet-treated designs can do without never-treated units.
+        try panel.requirePrePeriod(for: what, needNeverTreated: spec.control == .never)
         let n = panel.unitCount, periods = panel.periods
         let nd = Double(n)
         let cohort = panel.adoption
@@ -81,11 +82,11 @@ public enum CallawaySantAnna {
         var skipped: [(Double, Double)] = []
         for g in groups {
             let gi = pIndex[g]!
-            for ti in 1..<periods.count {
+            for ti in (spec.basePeriod == .universal ? 0 : 1)..<periods.count {
                 let t = periods[ti]
                 let base: Int
                 if spec.basePeriod == .universal || t >= g { base = gi - 1 } else { base = ti - 1 }
-                if spec.basePeriod == .universal && ti == gi - 1 { continue }   // the reference cell, identically 0
+                if spec.basePeriod == .universal && ti == gi - 1 { continue }   // the reference cell, identically 0 (not reported)
                 let horizon = max(t, periods[base])
                 let units = (0..<n).filter { i in
                     if cohort[i] == g { return true }

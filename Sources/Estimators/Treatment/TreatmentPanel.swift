@@ -65,7 +65,7 @@ public struct TreatmentPanel: Sendable {
     }
 
     /// Fails when a treated unit is already treated in the first period (no pre-period to compare).
-    func requirePrePeriod(for what: String) throws {
+    func requirePrePeriod(for what: String, needNeverTreated: Bool = true) throws {
         let bad = (0..<unitCount).filter { adoption[$0].map { $0 <= periods[0] } ?? false }
         if !bad.isEmpty {
             throw TreatmentError("\(what): \(bad.count) unit(s) are treated from the first period \(periods[0]) (e.g. '\(unitLabels[bad[0]])'), so they have no pre-treatment period; drop them or start the panel earlier")
@@ -74,8 +74,7 @@ public struct TreatmentPanel: Sendable {
         if !adoption.contains(where: { $0.map { $0 <= periods.last! } ?? false }) {
             throw TreatmentError("\(what): every adoption period is after the panel's last period \(periods.last!); no treated observation to estimate from")
         }
-        if !adoption.contains(where: { $0 == nil }) && what != "Callaway–Sant'Anna (not-yet-treated)" {
-            // Tolerated by not-yet-treated designs; the others need never-treated controls.
+        if needNeverTreated && !adoption.contains(where: { $0 == nil }) {
             throw TreatmentError("\(what): every unit is eventually treated; there is no never-treated control group")
         }
     }
