@@ -82,6 +82,10 @@ final class TreatmentMatchingTests: XCTestCase {
         assertClose((q - Statistics.mean(c2)) / (q * (1 - q)).squareRoot(), bal[1].smdBefore, tolerance: 1e-12,
                     "MatchIt binary SD √(p(1−p))")
         XCTAssertTrue(bal[1].varianceRatioBefore.isNaN, "MatchIt reports no variance ratio for 0/1 variables")
+        let pooled = Balance.table(treated: d, covariates: x, names: ["x1", "x2"], weights: r.weights, denominator: .pooled)
+        let sp = ((Statistics.variance(t1) + Statistics.variance(c0)) / 2).squareRoot()
+        assertClose((Statistics.mean(t1) - Statistics.mean(c0)) / sp, pooled[0].smdBefore, tolerance: 1e-12,
+                    "pooled SD √((s₁² + s₀²)/2)")
     }
 
     func testKernelSharesSumToOnePerTreated() throws {

@@ -23,14 +23,29 @@ public struct BalanceRow: Sendable, Equatable {
 /// * variance ratio with reliability-weight variances Σw(x − x̄)²/(1 − Σw²) (w summing to 1);
 /// * eCDF max over the pooled support of the weighted ECDFs (|x̄₁ − x̄₀| for 0/1 variables).
 public enum Balance {
-    public static func table(treated: [Bool], covariates: Matrix, names: [String], weights: [Double]) -> [BalanceRow] {
+    /// The SMD denominator, always computed on the full (unmatched) sample.
+    public enum Denominator: String, Sendable, CaseIterable {
+        /// SD of the treated group (MatchIt's choice for the ATT).
+        case treated
+        /// √((s₁² + s₀²)/2), the groups contributing equally (MatchIt's "pooled", cobalt's default for the ATE).
+        case pooled
+    }
+
+    public static func table(treated: [Bool], covariates: Matrix, names: [String], weights: [Double],
+                             denominator: Denominator = .treated) -> [BalanceRow] {
         let n = treated.count
         let ones = [Double](repeating: 1, count: n)
         return (0..<covariates.cols).map { j in
             let x = covariates.column(j)
             let binary = x.allSatisfy { $0 == 0 || $0 == 1 }
             let t1 = (0..<n).filter { treated[$0] }
-            let sd1 = variance(t1.map { x[$0] }, [Double](repeating: 1, count: t1.count), binary: binary).squareRoot()
+            let t0 = (0..<n).filter { !treated[$0] }
+            let v1 = variance(t1.map { x[$0] }, [Double](repeating: 1, count: t1.count), binary: binary)
+            let v0 = variance(t0.map { x[$0] }, [Double](repeating: 1, count: t0.count), binary: binary)
+            // Like MatchIt, fall back to a pooled SD when the treated SD is (numerically) zero
+            // (MatchIt pools in proportion to group sizes there; here the groups count equally).
+            let sd1 = denominator == .pooled || !(v1.squareRoot() >= Double.ulpOfOne.squareRoot())
+                ? ((v1 + v0) / 2).squareRoot() : v1.squareRoot()
             let before = stats(x, treated, ones, binary: binary, sd: sd1)
             let after = stats(x, treated, weights, binary: binary, sd: sd1)
             return BalanceRow(variable: names[j], meanTreatedBefore: before.m1, meanControlBefore: before.m0,
