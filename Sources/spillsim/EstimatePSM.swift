@@ -28,7 +28,13 @@ extension Spillsim.Estimate {
             let treated = d.map { $0 == 1 }
             let x = try Matrix(columns: names.map { try table.numbers($0) })
             let result = try Matching.match(treated: treated, covariates: x, names: names, spec: try matching.spec())
-            let balance = Balance.table(treated: treated, covariates: x, names: names, weights: result.weights)
+            // As MatchIt's summary, the distance measure itself is the first balance row.
+            var bx = x, bnames = names
+            if !result.distance.isEmpty {
+                bx = try Matrix(columns: [result.distance] + (0..<x.cols).map { x.column($0) })
+                bnames = ["distance"] + names
+            }
+            let balance = Balance.table(treated: treated, covariates: bx, names: bnames, weights: result.weights)
             if let weightsOut {
                 var csv = "line,treat,distance,discarded,weight\n"
                 for i in 0..<treated.count {
