@@ -21,6 +21,8 @@ extension Spillsim.Estimate {
         var covariates: [String] = []
         @Option(help: "Matching: pooled (pre-treatment covariate means) or by-period.") var matching: PSMDiDSpec.MatchingMode = .pooled
         @Flag(help: "Skip matching: plain TWFE DID on the whole panel.") var noMatching = false
+        @Flag(help: "By-period matching on each period's own covariates (default: post periods reuse the last pre-treatment covariates).")
+        var contemporaneousCovariates = false
         @OptionGroup var match: MatchingOptions
         @Option(help: "Event-study leads (with --lags).") var leads: Int?
         @Option(help: "Event-study lags (with --leads).") var lags: Int?
@@ -42,6 +44,7 @@ extension Spillsim.Estimate {
             let panel = try TreatmentPanel.from(table: table, id: id, time: time, outcome: y, covariates: splitList(covariates),
                                                 adoption: adoption)
             var spec = PSMDiDSpec(matching: noMatching ? nil : try match.spec(), mode: matching)
+            spec.preTreatmentCovariatesOnly = !contemporaneousCovariates
             if let leads, let lags { spec.eventWindow = (leads, lags) }
             if wildBootstrap > 0 {
                 spec.wildBootstrap = WildBootstrapSpec(replications: wildBootstrap, weights: bootstrapWeights,

@@ -33,6 +33,7 @@ final class PSMDIDTests: XCTestCase {
             PSMDiDSpec(matching: MatchingSpec(ratio: 2, replace: true)),
             PSMDiDSpec(matching: MatchingSpec(distance: .logit, method: .kernel(bandwidth: 0.5))),
             PSMDiDSpec(matching: .applied, mode: .byPeriod),
+            { var s = PSMDiDSpec(matching: .applied, mode: .byPeriod); s.preTreatmentCovariatesOnly = false; return s }(),
         ]
         for s in specs {
             let r = try PSMDiD.estimate(panel: p, spec: s)

@@ -13,6 +13,10 @@ public struct PSMDiDSpec: Sendable {
         case byPeriod = "by-period"
     }
 
+    /// By-period matching only: with `true` (default) the periods from the earliest adoption on
+    /// are matched on the covariates of the last pre-treatment period, so that no covariate
+    /// affected by the treatment enters the score; `false` uses each period's own covariates.
+    public var preTreatmentCovariatesOnly: Bool = true
     /// nil = no matching: plain TWFE DID on the whole panel.
     public var matching: MatchingSpec? = .applied
     public var mode: MatchingMode = .pooled
@@ -110,8 +114,11 @@ public enum PSMDiD {
             case .byPeriod:
                 var w = [Double](repeating: 0, count: n * tCount)
                 mt = 0; mc = 0
+                let earliest = panel.adoption.compactMap { $0 }.min()!
+                let lastPre = panel.periods.lastIndex { $0 < earliest }!   // exists: requirePrePeriod passed
                 for t in 0..<tCount {
-                    let rows = (0..<n).map { t * n + $0 }
+                    let source = spec.preTreatmentCovariatesOnly ? min(t, lastPre) : t
+                    let rows = (0..<n).map { source * n + $0 }
                     let x = panel.covariates.rowsSubset(rows)
                     let m = try Matching.match(treated: treatedUnit, covariates: x, names: panel.covariateNames, spec: mspec)
                     for i in 0..<n { w[t * n + i] = m.weights[i] }
