@@ -131,7 +131,7 @@ final class CSDIDTests: XCTestCase {
                     y[t * n + i] = a[i] + 0.5 * z[i] * Double(t) + (adoption[i] != nil && t >= 2 ? 1 + 0.5 * z[i] : 0) + rng.normal()
                     x[t * n + i, 0] = z[i]
                 } }
-                let p = try TreatmentPanel(unitCount: n, periods: periods, outcome: y, covariates: x, covariateNames: ["z"], adoption: adoption)
+                let p = try TreatmentPanel(unitCount: n, periods: periods, outcome: y, covariates: [("z", x.column(0))], adoption: adoption)
                 let res = try CallawaySantAnna.estimate(panel: p, spec: CSDiDSpec(method: method))
                 est.append(res.simple.att); se2.append(res.simple.standardError * res.simple.standardError)
             }

@@ -55,6 +55,18 @@ public struct TreatmentPanel: Sendable {
         self.unitLabels = labels
     }
 
+    /// Convenience for generated panels: covariates as named time-major columns (N·T values each).
+    public init(unitCount: Int, periods: [Double], outcome: [Double], covariates: [(name: String, values: [Double])],
+                adoption: [Double?], unitLabels: [String]? = nil) throws {
+        let nt = unitCount * periods.count
+        for c in covariates where c.values.count != nt {
+            throw TreatmentError("panel: covariate '\(c.name)' has \(c.values.count) values; N·T = \(nt)")
+        }
+        let m = covariates.isEmpty ? Matrix(rows: nt, cols: 0) : try Matrix(columns: covariates.map { $0.values })
+        try self.init(unitCount: unitCount, periods: periods, outcome: outcome, covariates: m,
+                      covariateNames: covariates.map { $0.name }, adoption: adoption, unitLabels: unitLabels)
+    }
+
     /// D_it = 1[t ≥ adoption_i], time-major.
     public var treatmentIndicator: [Double] {
         var d = [Double](repeating: 0, count: unitCount * periodCount)
