@@ -6,7 +6,10 @@ import Numerics
 extension MatchingSpec.Distance: ExpressibleByArgument {}
 extension BinaryLink: ExpressibleByArgument {}
 extension MatchingSpec.Support: ExpressibleByArgument {}
-extension FixedEffects: ExpressibleByArgument {}
+extension FixedEffects: ExpressibleByArgument {
+    public init?(argument: String) { self.init(userSpelling: argument) }
+    public static var allValueStrings: [String] { ["none", "individual", "time", "twoways"] }
+}
 extension DiDMethod: ExpressibleByArgument {}
 extension CSDiDSpec.Control: ExpressibleByArgument {}
 extension CSDiDSpec.BasePeriod: ExpressibleByArgument {}

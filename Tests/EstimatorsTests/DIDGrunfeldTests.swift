@@ -21,7 +21,7 @@ final class DIDGrunfeldTests: XCTestCase {
         let w = try XCTUnwrap(root["weights"] as? [Double])
         for (key, weights) in [("unweighted", nil), ("weighted", w)] as [(String, [Double]?)] {
             let ref = try XCTUnwrap(root[key] as? [String: Any])
-            let fit = try PanelOLS.fit(y: y, x: x, names: ["value", "capital"], unit: firm, time: year, effects: .twoway,
+            let fit = try PanelOLS.fit(y: y, x: x, names: ["value", "capital"], unit: firm, time: year, effects: .twoWays,
                                        weights: weights, variance: .cluster(firm))
             XCTAssertEqual(fit.parameterCount, (ref["K_small_sample"] as! NSNumber).intValue, "fixest nested K")
             assertClose((ref["t_df"] as! NSNumber).doubleValue, fit.tDegreesOfFreedom, tolerance: 0, "G − 1")

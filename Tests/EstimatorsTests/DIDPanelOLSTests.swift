@@ -29,7 +29,7 @@ final class DIDPanelOLSTests: XCTestCase {
 
     func testWeightedUnbalancedTwoWayEqualsLSDV() throws {
         let p = makePanel()
-        let fit = try PanelOLS.fit(y: p.y, x: p.x, names: ["a", "b"], unit: p.unit, time: p.time, effects: .twoway, weights: p.w)
+        let fit = try PanelOLS.fit(y: p.y, x: p.x, names: ["a", "b"], unit: p.unit, time: p.time, effects: .twoWays, weights: p.w)
         let d = lsdv(p.x, p.unit, p.time)
         var dw = d
         for j in 0..<d.cols { for i in 0..<d.rows { dw[i, j] *= p.w[i].squareRoot() } }
@@ -41,7 +41,7 @@ final class DIDPanelOLSTests: XCTestCase {
 
     func testCR1EqualsDirectSandwichWithFixestNestedK() throws {
         let p = makePanel()
-        let fit = try PanelOLS.fit(y: p.y, x: p.x, names: ["a", "b"], unit: p.unit, time: p.time, effects: .twoway,
+        let fit = try PanelOLS.fit(y: p.y, x: p.x, names: ["a", "b"], unit: p.unit, time: p.time, effects: .twoWays,
                                    weights: p.w, variance: .cluster(p.unit))
         let d = lsdv(p.x, p.unit, p.time)
         let n = d.rows, k = d.cols
@@ -70,7 +70,7 @@ final class DIDPanelOLSTests: XCTestCase {
 
     func testOneWayUnitEffectsCountOneParameterWhenNested() throws {
         let p = makePanel()
-        let fit = try PanelOLS.fit(y: p.y, x: p.x, names: ["a", "b"], unit: p.unit, time: p.time, effects: .unit,
+        let fit = try PanelOLS.fit(y: p.y, x: p.x, names: ["a", "b"], unit: p.unit, time: p.time, effects: .individual,
                                    variance: .cluster(p.unit))
         XCTAssertEqual(fit.parameterCount, 3, "pyfixest/fixest nested rule: p + N − N + 1")
         let time = try PanelOLS.fit(y: p.y, x: p.x, names: ["a", "b"], unit: p.unit, time: p.time, effects: .time,
@@ -89,7 +89,7 @@ final class DIDPanelOLSTests: XCTestCase {
     func testWildBootstrapRejectsStrongEffectAndIsReproducible() throws {
         let p = makePanel()
         let run = { try WildClusterBootstrap.test(y: p.y, x: p.x, names: ["a", "b"], coefficient: 0, unit: p.unit,
-                                                   time: p.time, effects: .twoway, cluster: p.unit, replications: 399,
+                                                   time: p.time, effects: .twoWays, cluster: p.unit, replications: 399,
                                                    multipliers: .webb, stream: StreamID(seed: 3)) }
         let r1 = try run(), r2 = try run()
         XCTAssertEqual(r1.pValue, r2.pValue, "same stream, same draws")
@@ -98,7 +98,7 @@ final class DIDPanelOLSTests: XCTestCase {
         let rng = RandomStream(seed: 9)
         let noise = try Matrix(columns: [p.x.column(0), p.y.map { _ in rng.normal() }])
         let r0 = try WildClusterBootstrap.test(y: p.y, x: noise, names: ["a", "noise"], coefficient: 1, unit: p.unit,
-                                               time: p.time, effects: .twoway, cluster: p.unit, replications: 399,
+                                               time: p.time, effects: .twoWays, cluster: p.unit, replications: 399,
                                                multipliers: .rademacher, stream: StreamID(seed: 3))
         XCTAssertGreaterThan(r0.pValue, 0.001)
     }

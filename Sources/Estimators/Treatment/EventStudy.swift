@@ -54,7 +54,7 @@ public enum EventStudy {
         let names = times.map { "event\($0 >= 0 ? "+" : "")\($0)" }
         let unit = (0..<(n * tCount)).map { $0 % n }
         let time = (0..<(n * tCount)).map { $0 / n }
-        let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: names, unit: unit, time: time, effects: .twoway,
+        let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: names, unit: unit, time: time, effects: .twoWays,
                                    weights: weights, variance: .cluster(unit))
         let q = StudentT.quantile(0.5 + level / 2, df: fit.tDegreesOfFreedom)
         let pre = times.enumerated().filter { $0.element <= -2 }.map { $0.offset }

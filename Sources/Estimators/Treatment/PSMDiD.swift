@@ -141,7 +141,7 @@ public enum PSMDiD {
                 throw TreatmentError("PSM-DID: after matching no treated or no control unit is left; widen the caliper")
             }
         }
-        let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: ["D"], unit: unit, time: time, effects: .twoway,
+        let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: ["D"], unit: unit, time: time, effects: .twoWays,
                                    weights: obsWeights, variance: .cluster(unit))
         let ci = fit.confidenceInterval(0, level: spec.level)
         var es: EventStudyResult? = nil
@@ -151,7 +151,7 @@ public enum PSMDiD {
         var bootP: Double? = nil
         if let wb = spec.wildBootstrap {
             bootP = try WildClusterBootstrap.test(y: panel.outcome, x: x, names: ["D"], coefficient: 0, unit: unit, time: time,
-                                                  effects: .twoway, weights: obsWeights, cluster: unit,
+                                                  effects: .twoWays, weights: obsWeights, cluster: unit,
                                                   replications: wb.replications, multipliers: wb.weights, stream: wb.stream).pValue
         }
         return PSMDiDResult(att: fit.coefficients[0], standardError: fit.standardErrors[0], ciLower: ci.lower,

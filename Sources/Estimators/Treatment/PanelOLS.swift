@@ -2,10 +2,6 @@ import Foundation
 import Numerics
 
 /// Which fixed effects a panel regression absorbs.
-public enum FixedEffects: String, Sendable, CaseIterable {
-    case none, unit, time, twoway
-}
-
 /// The variance estimator of a panel regression.
 public enum PanelVariance: Sendable, Equatable {
     /// Homoskedastic: σ̂² (X̃ᵀWX̃)⁻¹, σ̂² = Σwe²/(n − K) with every fixed effect counted in K.
@@ -63,7 +59,7 @@ public enum PanelOLS {
     ///   - unit, time: integer codes of each observation's unit and period (any integers).
     ///   - weights: regression weights (observations with weight 0 are dropped), nil = 1.
     public static func fit(y: [Double], x: Matrix, names: [String], unit: [Int], time: [Int],
-                           effects: FixedEffects = .twoway, weights: [Double]? = nil,
+                           effects: FixedEffects = .twoWays, weights: [Double]? = nil,
                            variance: PanelVariance = .iid, tolerance: Double = defaultTolerance) throws -> PanelOLSResult {
         let n0 = y.count
         guard x.rows == n0, unit.count == n0, time.count == n0 else {
@@ -77,8 +73,8 @@ public enum PanelOLS {
         let n = keep.count
         let w = keep.map { weights?[$0] ?? 1 }
         var dims: [[Int]] = []
-        if effects == .unit || effects == .twoway { dims.append(recode(keep.map { unit[$0] })) }
-        if effects == .time || effects == .twoway { dims.append(recode(keep.map { time[$0] })) }
+        if effects == .individual || effects == .twoWays { dims.append(recode(keep.map { unit[$0] })) }
+        if effects == .time || effects == .twoWays { dims.append(recode(keep.map { time[$0] })) }
 
         var columns = (0..<x.cols).map { j in keep.map { x[$0, j] } }
         var allNames = names

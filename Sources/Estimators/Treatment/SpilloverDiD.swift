@@ -71,7 +71,7 @@ public enum SpilloverDiD {
         }
         let names = ["D"] + spec.rings.map { "ring≤\($0)" }
         let unit = (0..<(n * tCount)).map { $0 % n }, time = (0..<(n * tCount)).map { $0 / n }
-        let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: names, unit: unit, time: time, effects: .twoway,
+        let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: names, unit: unit, time: time, effects: .twoWays,
                                    variance: .cluster(unit))
         let q = StudentT.quantile(0.5 + spec.level / 2, df: fit.tDegreesOfFreedom)
         let ci = fit.confidenceInterval(0, level: spec.level)

@@ -42,8 +42,8 @@ public enum WildClusterBootstrap {
         let keep = (0..<y.count).filter { (weights?[$0] ?? 1) > 0 }
         let w = keep.map { weights?[$0] ?? 1 }
         var dims: [[Int]] = []
-        if effects == .unit || effects == .twoway { dims.append(PanelOLS.recode(keep.map { unit[$0] })) }
-        if effects == .time || effects == .twoway { dims.append(PanelOLS.recode(keep.map { time[$0] })) }
+        if effects == .individual || effects == .twoWays { dims.append(PanelOLS.recode(keep.map { unit[$0] })) }
+        if effects == .time || effects == .twoWays { dims.append(PanelOLS.recode(keep.map { time[$0] })) }
         var cols = (0..<x.cols).map { c in keep.map { x[$0, c] } }
         if dims.isEmpty { cols.insert([Double](repeating: 1, count: keep.count), at: 0) }
         var yy = keep.map { y[$0] }
