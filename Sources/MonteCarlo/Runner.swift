@@ -12,6 +12,9 @@ public struct RunOptions: Sendable {
     /// Replace an existing result file (never an existing journal: that is completed work).
     public var overwrite = false
     public var toolVersion = "dev"
+    /// Stops with `RunError` after this many journal chunks, as a crash would
+    /// (tests of resume use it; the CLI never sets it).
+    var interruptAfterChunks: Int?
 
     public init(output: String) { self.output = output }
 }
@@ -141,11 +144,16 @@ public final class MonteCarloRunner {
         let chunkSize = scenario.settings.chunkSize
         var chunk: [ReplicationRecord] = []
         var chunkCell = units[start].cell
+        var chunksWritten = 0
         for u in start..<units.count {
             let record = queue.get(u)
             try Self.check(record, layouts: layouts)
             if units[u].cell != chunkCell || chunk.count == chunkSize {
                 try journal.append(Journal.Frame(cellOrdinal: chunkCell, records: chunk))
+                chunksWritten += 1
+                if let limit = options.interruptAfterChunks, chunksWritten >= limit {
+                    throw RunError("interrupted after \(limit) chunks (test hook)")
+                }
                 chunk.removeAll(keepingCapacity: true)
                 chunkCell = units[u].cell
             }
