@@ -44,6 +44,9 @@ extension Spillsim {
         }
 
         func run() throws {
+            // A file-size limit (ulimit -f) would otherwise kill the process with
+            // SIGXFSZ; ignored, the write fails with EFBIG and is reported like a full disk.
+            signal(SIGXFSZ, SIG_IGN)
             let s = try MonteCarloScenario.load(path: scenario)
             var options = RunOptions(output: out ?? "results/\(s.name)\(shard.map { "-shard\($0.replacingOccurrences(of: "/", with: "of"))" } ?? "").h5")
             options.replications = reps

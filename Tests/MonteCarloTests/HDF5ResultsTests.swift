@@ -121,6 +121,40 @@ final class HDF5ResultsTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".journal"))
     }
 
+    /// A write error mid-run (here a file-size limit, as a full disk would) is
+    /// reported, keeps every completed chunk, and `--resume` then finishes with
+    /// the results of a clean run.
+    func testDiskErrorIsReportedAndLosesNoCompletedWork() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
+            return XCTFail("spillsim is not built at \(Self.executable.path)")
+        }
+        let scenarioPath = path("disk.yaml")
+        try RunnerTests.twoCells.replacingOccurrences(of: "replications: 23, chunk_size: 4", with: "replications: 400, chunk_size: 10")
+            .write(toFile: scenarioPath, atomically: true, encoding: .utf8)
+        let out = path("disk.h5")
+        let limited = Process()
+        limited.executableURL = URL(fileURLWithPath: "/bin/bash")
+        // 16 KiB: a few journal frames fit, then write() fails with EFBIG.
+        limited.arguments = ["-c", "ulimit -f 16; exec \"$0\" run \"$1\" --out \"$2\" --threads 2 --quiet", Self.executable.path, scenarioPath, out]
+        let err = Pipe()
+        limited.standardError = err
+        try limited.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        limited.waitUntilExit()
+        XCTAssertNotEqual(limited.terminationStatus, 0)
+        XCTAssertTrue(text.contains("writing the checkpoint journal") && text.contains("--resume"), text)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        let size = (try FileManager.default.attributesOfItem(atPath: out + ".journal")[.size] as? Int) ?? 0
+        XCTAssertGreaterThan(size, 4096, "completed chunks stay in the journal")
+
+        let resumed = try spillsim(["run", scenarioPath, "--out", out, "--resume", "--quiet"])
+        resumed.waitUntilExit()
+        XCTAssertEqual(resumed.terminationStatus, 0)
+        let clean = try spillsim(["run", scenarioPath, "--out", path("clean.h5"), "--quiet"])
+        clean.waitUntilExit()
+        XCTAssertEqual(try allCells(path("clean.h5")), try allCells(out))
+    }
+
     func testCLIReportsUnwritableOutputAndBadScenario() throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             return XCTFail("spillsim is not built at \(Self.executable.path)")
