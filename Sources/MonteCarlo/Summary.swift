@@ -30,7 +30,8 @@ public enum SummaryFormat: String, CaseIterable, Sendable {
 
 /// Renders summary rows. Kept apart from the measures: formatting only.
 public enum SummaryWriter {
-    /// The CSV columns, in order; factor columns (named by their key paths) follow `cell`.
+    /// The CSV measure columns, in order, after `cell,estimator,estimand`; the
+    /// factor columns (named by their key paths) come last.
     static let measureColumns = ["true", "n_ok", "n_failed", "mean", "bias", "mcse_bias", "rel_bias", "emp_se", "model_se",
                                  "rel_error_model_se", "rmse", "coverage", "mcse_coverage", "rejection", "mcse_rejection",
                                  "mcse_rel_bias", "mcse_emp_se", "mcse_model_se", "mcse_rel_error_model_se", "mse", "mcse_mse",
@@ -53,13 +54,13 @@ public enum SummaryWriter {
         let factorPaths = rows.first?.cell.factors.map(\.path) ?? []
         switch format {
         case .csv:
-            var lines = [(["cell", "estimator", "estimand"] + factorPaths + measureColumns).map(csvField).joined(separator: ",")]
+            var lines = [(["cell", "estimator", "estimand"] + measureColumns + factorPaths).map(csvField).joined(separator: ",")]
             for r in rows {
-                let fields = ["\(r.cell.index)", r.estimator, r.estimand] + r.cell.factors.map(\.value)
+                let fields = ["\(r.cell.index)", r.estimator, r.estimand]
                     + measureColumns.map { c in
                         let v = value(r.measures, c)
                         return c.hasPrefix("n_") ? String(Int(v)) : (v.isNaN ? "NA" : "\(v)")
-                    }
+                    } + r.cell.factors.map(\.value)
                 lines.append(fields.map(csvField).joined(separator: ","))
             }
             return lines.joined(separator: "\n") + "\n"
