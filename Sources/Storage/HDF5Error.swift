@@ -1,0 +1,82 @@
+import CHDF5
+import Foundation
+
+/// A failed HDF5 (or file-system) call: names the C function, the file or
+/// object it was working on, and what went wrong, taken from HDF5's error
+/// stack (most specific message first) or stated by Storage itself.
+public struct HDF5Error: Error, CustomStringConvertible, Equatable {
+    /// The C function that failed, e.g. "H5Fopen", "H5Dread", "rename".
+    public let function: String
+    /// The file, or "file:/object/path", the call was about.
+    public let object: String
+    /// HDF5's own explanation, or Storage's when the problem was caught before the call.
+    public let detail: String
+
+    public init(function: String, object: String, detail: String) {
+        self.function = function
+        self.object = object
+        self.detail = detail
+    }
+
+    public var description: String {
+        detail.isEmpty ? "\(function) failed for \(object)" : "\(function) failed for \(object): \(detail)"
+    }
+}
+
+extension HDF5Error {
+    /// Builds an error from the calling thread's HDF5 error stack, then clears it.
+    static func fromStack(_ function: String, _ object: String, hint: String = "") -> HDF5Error {
+        var detail = HDF5ErrorStack.takeMessages()
+        if detail.isEmpty { detail = "HDF5 gave no further detail" }
+        if !hint.isEmpty { detail += "; \(hint)" }
+        return HDF5Error(function: function, object: object, detail: detail)
+    }
+}
+
+/// Reads HDF5's per-thread error stack into text.
+enum HDF5ErrorStack {
+    private final class Collector { var messages: [String] = [] }
+
+    /// The stack's descriptions, most specific first, without repeats; clears the stack.
+    static func takeMessages() -> String {
+        let collector = Collector()
+        let context = Unmanaged.passUnretained(collector).toOpaque()
+        _ = withExtendedLifetime(collector) {
+            H5Ewalk2(spill_H5E_DEFAULT(), H5E_WALK_UPWARD, { _, record, data in
+                guard let record, let data else { return 0 }
+                let c = Unmanaged<Collector>.fromOpaque(data).takeUnretainedValue()
+                if let d = record.pointee.desc {
+                    let s = String(cString: d).trimmingCharacters(in: .whitespaces)
+                    if !s.isEmpty, !c.messages.contains(s) { c.messages.append(s) }
+                }
+                return 0
+            }, context)
+        }
+        H5Eclear2(spill_H5E_DEFAULT())
+        return collector.messages.prefix(3).joined(separator: " ← ")
+    }
+}
+
+/// Turns a negative HDF5 status (herr_t or htri_t) into an `HDF5Error`.
+@inline(__always)
+func h5check(_ status: Int32, _ function: String, _ object: @autoclosure () -> String) throws {
+    if status < 0 { throw HDF5Error.fromStack(function, object()) }
+}
+
+/// Turns an invalid (negative) HDF5 identifier into an `HDF5Error`; returns it otherwise.
+@inline(__always)
+func h5id(_ id: hid_t, _ function: String, _ object: @autoclosure () -> String, hint: String = "") throws -> hid_t {
+    if id < 0 { throw HDF5Error.fromStack(function, object(), hint: hint) }
+    return id
+}
+
+/// Runs `body` with a freshly created HDF5 identifier, closing it afterwards
+/// whatever happens (property lists, dataspaces, types and attributes are all
+/// short-lived inside one Storage call).
+func withH5ID<R>(_ id: hid_t, close: (hid_t) -> herr_t, _ body: (hid_t) throws -> R) rethrows -> R {
+    defer { _ = close(id) }
+    return try body(id)
+}
+
+/// Collects names from an HDF5 iteration callback.
+final class NameCollector { var list: [String] = [] }
