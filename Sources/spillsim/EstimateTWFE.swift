@@ -15,7 +15,7 @@ extension Spillsim.Estimate {
         @Option(help: "Time column.") var time: String
         @Option(help: "Outcome column.") var y: String
         @Option(parsing: .upToNextOption, help: "Regressor columns.") var x: [String]
-        @Option(help: "Fixed effects: twoway, unit, time or none.") var effects: FixedEffects = .twoway
+        @Option(help: "Fixed effects: twoway, unit, time or none.") var effects: PanelEffects = .twoway
         @Option(help: "Cluster column (CR1); without it, iid SEs.") var cluster: String?
         @Option(help: "Regression weight column.") var weights: String?
         @Option(help: "Wild cluster bootstrap replications for the first regressor (0 = off; needs --cluster).") var wildBootstrap: Int = 0

@@ -6,7 +6,7 @@ import Numerics
 extension MatchingSpec.Distance: ExpressibleByArgument {}
 extension BinaryLink: ExpressibleByArgument {}
 extension MatchingSpec.Support: ExpressibleByArgument {}
-extension FixedEffects: ExpressibleByArgument {}
+extension PanelEffects: ExpressibleByArgument {}
 extension DiDMethod: ExpressibleByArgument {}
 extension CSDiDSpec.Control: ExpressibleByArgument {}
 extension CSDiDSpec.BasePeriod: ExpressibleByArgument {}

@@ -1,8 +1,8 @@
 import Foundation
 import Numerics
 
-/// Which fixed effects a panel regression absorbs.
-public enum FixedEffects: String, Sendable, CaseIterable {
+/// Which fixed effects `PanelOLS` absorbs (named apart from the spatial models' `FixedEffects`).
+public enum PanelEffects: String, Sendable, CaseIterable {
     case none, unit, time, twoway
 }
 
@@ -63,7 +63,7 @@ public enum PanelOLS {
     ///   - unit, time: integer codes of each observation's unit and period (any integers).
     ///   - weights: regression weights (observations with weight 0 are dropped), nil = 1.
     public static func fit(y: [Double], x: Matrix, names: [String], unit: [Int], time: [Int],
-                           effects: FixedEffects = .twoway, weights: [Double]? = nil,
+                           effects: PanelEffects = .twoway, weights: [Double]? = nil,
                            variance: PanelVariance = .iid, tolerance: Double = defaultTolerance) throws -> PanelOLSResult {
         let n0 = y.count
         guard x.rows == n0, unit.count == n0, time.count == n0 else {

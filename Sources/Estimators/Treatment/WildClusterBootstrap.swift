@@ -30,7 +30,7 @@ public struct WildBootstrapResult: Sendable {
 /// the usual approximation. Draws come from one `RandomStream`, so results are reproducible.
 public enum WildClusterBootstrap {
     public static func test(y: [Double], x: Matrix, names: [String], coefficient j: Int, unit: [Int], time: [Int],
-                            effects: FixedEffects, weights: [Double]? = nil, cluster: [Int],
+                            effects: PanelEffects, weights: [Double]? = nil, cluster: [Int],
                             replications: Int = 9999, multipliers: WildWeights = .webb,
                             stream: StreamID) throws -> WildBootstrapResult {
         guard replications >= 99 else { throw TreatmentError("wild bootstrap: use at least 99 replications (got \(replications))") }
