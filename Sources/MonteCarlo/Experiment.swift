@@ -39,7 +39,7 @@ public protocol Experiment: Sendable {
     func replicate(_ context: ReplicationContext) -> [FitOutcome]
 }
 
-/// Builds the experiment of a design cell. Throws a `ScenarioError` for
+/// Builds the experiment of a design cell. Throws a `MonteCarloScenarioError` for
 /// settings it cannot run (an unknown model, an estimand it cannot score …).
 public protocol ExperimentBuilder: Sendable {
     func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment
