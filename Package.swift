@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Numerics"], path: "Sources/TestSupport"),
 
         .testTarget(name: "NumericsTests", dependencies: ["Numerics", "TestSupport"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CitySystemTests", dependencies: ["CitySystem", "Numerics", "TestSupport"]),
         .testTarget(
             name: "EstimatorsTests", dependencies: ["Estimators", "CitySystem", "Numerics", "TestSupport"],

@@ -29,10 +29,16 @@ private final class VectorFunctionBox {
 public enum Brent {
     /// Minimises `f` on [lower, upper] starting from `guess`.
     /// - Parameters:
-    ///   - absoluteTolerance: stop when the bracket is narrower than this
-    ///     (1e-10 on ρ puts optimisation error far below any sampling error).
+    ///   - absoluteTolerance, relativeTolerance: stop when the bracket is
+    ///     narrower than absoluteTolerance + relativeTolerance·|x| (GSL's
+    ///     `gsl_min_test_interval`). GSL's Brent never steps by less than
+    ///     √ε·|x| ≈ 1.5e-8·|x|, so its bracket stalls at a few times that: a
+    ///     purely absolute 1e-10 is unreachable away from 0 and would report
+    ///     non-convergence after `maxIterations`. The relative 1e-7 is reachable
+    ///     and still puts the error on ρ far below any sampling error; the
+    ///     absolute 1e-10 governs near 0.
     public static func minimize(_ f: @escaping (Double) -> Double, lower: Double, upper: Double, guess: Double,
-                                absoluteTolerance: Double = 1e-10, relativeTolerance: Double = 0,
+                                absoluteTolerance: Double = 1e-10, relativeTolerance: Double = 1e-7,
                                 maxIterations: Int = 200) throws -> MinimizationResult {
         NumericsRuntime.ensureInitialised()
         guard lower < guess, guess < upper else {

@@ -171,18 +171,27 @@ public struct WeightSpectrum: Sendable {
         return s
     }
 
-    /// d/dρ log|I − ρW| = −Σ ω/(1 − ρω) = −tr(G) for real spectra.
+    /// tr(G) = Σ ω/(1 − ρω) = −d/dρ log|I − ρW|. Complex eigenvalues come in
+    /// conjugate pairs, so the sum is real: each term contributes its real part.
     public func traceG(rho: Double) -> Double {
         var s = 0.0
-        for k in 0..<real.count { s += real[k] / (1 - rho * real[k]) }
+        for k in 0..<real.count { s += gTerm(k, rho).re }
         return s
     }
 
-    /// tr(G²) = Σ (ω/(1 − ρω))².
+    /// tr(G²) = Σ (ω/(1 − ρω))², real parts summed as for `traceG`.
     public func traceG2(rho: Double) -> Double {
         var s = 0.0
-        for k in 0..<real.count { let g = real[k] / (1 - rho * real[k]); s += g * g }
+        for k in 0..<real.count { let g = gTerm(k, rho); s += g.re * g.re - g.im * g.im }
         return s
+    }
+
+    /// g = ω/(1 − ρω) for ω = a + bi: with d = |1 − ρω|², g = (a − ρ|ω|²)/d + i·b/d.
+    @inline(__always) private func gTerm(_ k: Int, _ rho: Double) -> (re: Double, im: Double) {
+        let a = real[k], b = imaginary[k]
+        if b == 0 { return (a / (1 - rho * a), 0) }
+        let c = 1 - rho * a, d = c * c + rho * rho * b * b
+        return ((a - rho * (a * a + b * b)) / d, b / d)
     }
 
     /// tr(GᵀG) in O(N²) through the cached kernel; nil when W has no symmetric form.

@@ -86,7 +86,8 @@ public final class HDF5File: HDF5Container, HDF5AttributeHolder {
     // MARK: Opening
 
     /// Starts a new file that will appear at `path` when closed. An existing
-    /// `.partial` is truncated; an existing `path` is an error unless `overwrite`.
+    /// `.partial` is deleted first unless a live writer holds its lock (then
+    /// this throws); an existing `path` is an error unless `overwrite`.
     public static func create(_ path: String, overwrite: Bool = false, locking: Locking = .enabled) throws -> HDF5File {
         HDF5Library.ensureInitialised()
         let temp = temporaryPath(for: path)
@@ -94,9 +95,10 @@ public final class HDF5File: HDF5Container, HDF5AttributeHolder {
         if !overwrite && FileManager.default.fileExists(atPath: path) {
             throw HDF5Error(function: "H5Fcreate", object: path, detail: "the file already exists; remove it or pass overwrite: true")
         }
+        try removeStalePartial(temp, locking: locking)
         let fapl = try accessList(locking, object: temp)
         defer { H5Pclose(fapl) }
-        let fid = try h5id(H5Fcreate(temp, spill_H5F_ACC_TRUNC(), spill_H5P_DEFAULT(), fapl), "H5Fcreate", temp,
+        let fid = try h5id(H5Fcreate(temp, spill_H5F_ACC_EXCL(), spill_H5P_DEFAULT(), fapl), "H5Fcreate", temp,
                            hint: lockHint)
         return try HDF5File(path: path, diskPath: temp, mode: .readWrite, commitsOnClose: true, overwrite: overwrite, fileID: fid)
     }
@@ -189,6 +191,29 @@ public final class HDF5File: HDF5Container, HDF5AttributeHolder {
         let status = H5Pset_file_locking(fapl, locking == .enabled, true)
         if status < 0 { H5Pclose(fapl); throw HDF5Error.fromStack("H5Pset_file_locking", object) }
         return fapl
+    }
+
+    /// Deletes a `.partial` left by an earlier writer, unless a live writer still holds its lock.
+    ///
+    /// HDF5 1.10.8's `H5Fcreate` with `H5F_ACC_TRUNC` truncates the file before
+    /// it tries the lock, which would wipe a running writer's data; so Storage
+    /// tests the lock itself (flock, as HDF5 does), then unlinks and creates
+    /// the file exclusively.
+    private static func removeStalePartial(_ temp: String, locking: Locking) throws {
+        guard FileManager.default.fileExists(atPath: temp) else { return }
+        if locking == .enabled {
+            let fd = Foundation.open(temp, O_RDONLY)
+            if fd >= 0 {
+                defer { Foundation.close(fd) }
+                if flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK {
+                    throw HDF5Error(function: "H5Fcreate", object: temp,
+                                    detail: "another writer holds the lock on this unfinished file (a simulation still running?); it was left untouched")
+                }
+            }
+        }
+        guard unlink(temp) == 0 || errno == ENOENT else {
+            throw HDF5Error(function: "unlink", object: temp, detail: String(cString: strerror(errno)))
+        }
     }
 
     private static func checkDirectory(of path: String, function: String) throws {

@@ -125,6 +125,26 @@ public extension HDF5Container {
         try h5check(H5Ldelete(gid, name, spill_H5P_DEFAULT()), "H5Ldelete", "\(g.core.diskPath):\(g.childPath(name))")
     }
 
+    /// Copies group or dataset `name` (with everything under it and its attributes)
+    /// to `newName` in `destination`, which may be in another open file — the
+    /// building block for merging shard files. Missing groups on the way are created.
+    func copy(_ name: String, to destination: HDF5Container, as newName: String? = nil) throws {
+        let g = containerGroup, d = destination.containerGroup
+        let target = newName ?? String(name.split(separator: "/").last ?? Substring(name))
+        let object = "\(g.core.diskPath):\(g.childPath(name)) → \(d.core.diskPath):\(d.childPath(target))"
+        let src = try g.liveID("H5Ocopy"), dst = try d.liveID("H5Ocopy")
+        guard try exists(name) else {
+            throw HDF5Error(function: "H5Ocopy", object: object, detail: "no such object\(g.childrenHint())")
+        }
+        if try destination.exists(target) {
+            throw HDF5Error(function: "H5Ocopy", object: object, detail: "the destination already exists")
+        }
+        let lcpl = try h5id(H5Pcreate(spill_H5P_LINK_CREATE()), "H5Pcreate", object)
+        defer { H5Pclose(lcpl) }
+        try h5check(H5Pset_create_intermediate_group(lcpl, 1), "H5Pset_create_intermediate_group", object)
+        try h5check(H5Ocopy(src, name, dst, target, spill_H5P_DEFAULT(), lcpl), "H5Ocopy", object)
+    }
+
     internal func requireKind(_ name: String, _ wanted: HDF5ObjectKind, function: String, object: String) throws {
         let g = containerGroup
         guard try exists(name) else {

@@ -1,10 +1,10 @@
 import ArgumentParser
 
 extension Spillsim {
-    /// `spillsim bench …`: timings in release builds (never in unit tests).
+    /// `spillsim bench …`: release-build timings (never in unit tests).
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Time estimators (build with -c release first).",
-            subcommands: [SDM.self])
+            abstract: "Time the estimators on synthetic data (use a release build).",
+            subcommands: [SDM.self, BenchPSMDiD.self])
     }
 }

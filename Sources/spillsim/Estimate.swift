@@ -1,10 +1,10 @@
 import ArgumentParser
 
 extension Spillsim {
-    /// `spillsim estimate …`: estimators run on a user's own data.
+    /// `spillsim estimate …`: estimators on a user's own data.
     struct Estimate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Estimate a model on your own panel data.",
-            subcommands: [SDM.self])
+            abstract: "Fit an estimator to a CSV data set.",
+            subcommands: [SDM.self, PSM.self, TWFE.self, PSMDiD.self, CSDiD.self])
     }
 }

@@ -3,7 +3,6 @@ import Estimators
 import Foundation
 
 extension SpatialModel: ExpressibleByArgument {}
-extension FixedEffects: ExpressibleByArgument {}
 extension SpatialApproach: ExpressibleByArgument {}
 
 extension Spillsim.Estimate {

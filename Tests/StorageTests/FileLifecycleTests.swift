@@ -31,7 +31,7 @@ final class FileLifecycleTests: StorageTestCase {
         XCTAssertFalse(exists(p), "an abandoned write must not produce the final file")
         XCTAssertTrue(HDF5File.hasUnfinishedWrite(at: p))
 
-        let f = try HDF5File.create(p)   // starting again truncates the partial file
+        let f = try HDF5File.create(p)   // starting again replaces the stale partial file
         XCTAssertEqual(try f.children(), [])
         try f.discard()
         XCTAssertFalse(exists(p))
@@ -194,5 +194,35 @@ final class FileLifecycleTests: StorageTestCase {
         let r = try HDF5File.open(p, locking: .disabled)
         XCTAssertEqual(try r.children(), [])
         try r.close()
+    }
+
+    /// A second writer starting over while another process still writes the `.partial` is
+    /// refused, and the first writer's data are not truncated. (Within one process HDF5
+    /// refuses by itself, "already open"; the flock stands in for the other process.)
+    func testCreateDoesNotTruncateAPartialFileLockedByAnotherWriter() throws {
+        let saved = ProcessInfo.processInfo.environment["HDF5_USE_FILE_LOCKING"]
+        unsetenv("HDF5_USE_FILE_LOCKING")
+        defer { if let saved { setenv("HDF5_USE_FILE_LOCKING", saved, 1) } }
+        let p = path("shard.h5")
+        do {
+            let first = try HDF5File.create(p)
+            try first.createDataset("x", values: (0..<1000).map(Double.init))
+            XCTAssertNotNil(expectHDF5Error { _ = try HDF5File.create(p) }, "same process, file already open")
+        }
+        let temp = HDF5File.temporaryPath(for: p)
+        let size = try FileManager.default.attributesOfItem(atPath: temp)[.size] as? Int
+        let fd = open(temp, O_RDONLY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
+        let e = expectHDF5Error { _ = try HDF5File.create(p) }
+        XCTAssertEqual(e?.function, "H5Fcreate")
+        XCTAssertTrue(e?.detail.contains("lock") ?? false, "\(String(describing: e))")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: temp)[.size] as? Int, size, "not truncated")
+        XCTAssertNotNil(expectHDF5Error { _ = try HDF5File.resume(p) })
+        flock(fd, LOCK_UN)
+        let resumed = try HDF5File.resume(p)
+        XCTAssertEqual(try resumed.dataset("x").length(), 1000)
+        try resumed.close()
     }
 }

@@ -125,4 +125,33 @@ final class RoundTripTests: StorageTestCase {
         XCTAssertEqual(try r.children(), ["a", "new"])
         try r.close()
     }
+
+    /// Merging shards: groups copied from two files into a third keep their datasets and attributes.
+    func testCopyBetweenFiles() throws {
+        for shard in 0..<2 {
+            let f = try HDF5File.create(path("shard-\(shard).h5"))
+            let g = try f.createGroup("cell-\(shard)")
+            try g.setAttribute("shard", shard)
+            try g.createExtendibleDataset("bias", of: Double.self).append([Double(shard), 0.5])
+            try f.close()
+        }
+        let merged = try HDF5File.create(path("merged.h5"))
+        for shard in 0..<2 {
+            let s = try HDF5File.open(path("shard-\(shard).h5"))
+            try s.copy("cell-\(shard)", to: merged, as: "cells/cell-\(shard)")
+            try s.close()
+        }
+        let e = expectHDF5Error {
+            let s = try HDF5File.open(self.path("shard-0.h5"))
+            try s.copy("cell-0", to: merged, as: "cells/cell-0")
+        }
+        XCTAssertTrue(e?.detail.contains("already exists") ?? false)
+        try merged.close()
+        let r = try HDF5File.open(path("merged.h5"))
+        XCTAssertEqual(try r.group("cells").children(), ["cell-0", "cell-1"])
+        XCTAssertEqual(try r.group("cells/cell-1").intAttribute("shard"), 1)
+        XCTAssertEqual(try r.dataset("cells/cell-1/bias").read(as: Double.self), [1, 0.5])
+        XCTAssertTrue(try r.dataset("cells/cell-0/bias").isExtendible(), "copies keep their layout")
+        try r.close()
+    }
 }

@@ -24,15 +24,6 @@ public enum SpatialModel: String, Sendable, CaseIterable, Codable {
     public var allowsDurbin: Bool { self == .sdm || self == .slx || self == .sdem }
 }
 
-/// Which fixed effects the within transformation removes.
-public enum FixedEffects: String, Sendable, CaseIterable, Codable {
-    /// No fixed effects: an intercept is added (pooled model; T = 1 is a cross-section).
-    case none
-    case individual
-    case time
-    case twoWays = "twoways"
-}
-
 /// How fixed effects enter the likelihood (MODEL.md §4 table).
 public enum SpatialApproach: String, Sendable, CaseIterable, Codable {
     /// Demean and maximise as if the demeaned errors were NT independent draws.

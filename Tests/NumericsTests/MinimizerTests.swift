@@ -1,0 +1,56 @@
+import Foundation
+import Numerics
+import TestSupport
+import XCTest
+
+final class MinimizerTests: XCTestCase {
+    func testBrentFindsQuadraticMinimum() throws {
+        let r = try Brent.minimize({ ($0 - 0.3) * ($0 - 0.3) }, lower: -1, upper: 1, guess: 0)
+        XCTAssertTrue(r.converged)
+        assertClose(0.3, r.argmin[0], tolerance: 1e-8, "bracket tolerance 1e-10; a flat minimum limits x to ≈ √ε")
+        assertClose(0, r.minimum, tolerance: 1e-15)
+    }
+
+    /// cos x has its minimum −1 at π on [2, 4].
+    func testBrentFindsMinimumOfCosine() throws {
+        let r = try Brent.minimize(cos, lower: 2, upper: 4, guess: 3)
+        XCTAssertTrue(r.converged)
+        // Near π, cos x + 1 ≈ (x − π)²/2, below ε for |x − π| < 2e-8: x is determined only to ≈ √ε.
+        assertClose(.pi, r.argmin[0], tolerance: 1e-7, "f is flat to rounding within ≈ 2e-8 of π")
+        assertClose(-1, r.minimum, tolerance: 1e-15)
+        XCTAssertThrowsError(try Brent.minimize(cos, lower: 2, upper: 4, guess: 5), "guess outside the bracket")
+    }
+
+    func testMinimizeOnIntervalInteriorAndBoundary() throws {
+        let inner = try Brent.minimizeOnInterval({ ($0 + 0.3) * ($0 + 0.3) + 1 }, lower: -0.99, upper: 0.99)
+        XCTAssertTrue(inner.converged)
+        assertClose(-0.3, inner.argmin[0], tolerance: 1e-8, "as in the quadratic case")
+        // Decreasing towards the upper bound: reported as a boundary solution, not converged.
+        let edge = try Brent.minimizeOnInterval({ ($0 - 0.9) * ($0 - 0.9) }, lower: -1, upper: 0.5)
+        XCTAssertFalse(edge.converged)
+        XCTAssertTrue(edge.message.contains("boundary"), edge.message)
+        assertClose(0.5, edge.argmin[0], tolerance: 1e-8, "the bound-side point is 1e-9 × width inside")
+        XCTAssertThrowsError(try Brent.minimizeOnInterval({ _ in .nan }, lower: 0, upper: 1))
+    }
+
+    /// Rosenbrock's function (1 − x)² + 100(y − x²)² has its minimum 0 at (1, 1);
+    /// the classic start (−1.2, 1) follows the curved valley.
+    func testNelderMeadOnRosenbrock() throws {
+        let f: ([Double]) -> Double = { v in (1 - v[0]) * (1 - v[0]) + 100 * (v[1] - v[0] * v[0]) * (v[1] - v[0] * v[0]) }
+        let r = try NelderMead.minimize(f, start: [-1.2, 1], sizeTolerance: 1e-10)
+        XCTAssertTrue(r.converged, r.message)
+        // A simplex of size 1e-10 around a minimum whose valley is ill-conditioned (Hessian
+        // eigenvalues ≈ 0.4 and 1000) pins x to about 1e-6.
+        assertClose([1, 1], r.argmin, tolerance: 1e-6, "Rosenbrock minimum (1, 1)")
+        assertClose(0, r.minimum, tolerance: 1e-12)
+    }
+
+    func testNelderMeadOnShiftedQuadratic() throws {
+        let centre = [0.5, -2.0, 3.0]
+        let r = try NelderMead.minimize({ v in zip(v, centre).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } },
+                                        start: [0, 0, 0])
+        XCTAssertTrue(r.converged)
+        assertClose(centre, r.argmin, tolerance: 1e-6, "simplex size 1e-8 on a well-conditioned bowl")
+        XCTAssertThrowsError(try NelderMead.minimize({ _ in 0 }, start: []))
+    }
+}

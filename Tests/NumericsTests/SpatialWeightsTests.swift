@@ -1,0 +1,154 @@
+import Foundation
+import Numerics
+import TestSupport
+import XCTest
+
+/// Validation of W, its cached spectrum, and the O(N²) quantities built on it,
+/// each checked against a direct dense computation (LU of I − ρW).
+final class SpatialWeightsTests: XCTestCase {
+    /// A ring with chords, row-standardised: C symmetric, W = D⁻¹C asymmetric but similar to a symmetric matrix.
+    func ringWithChords(_ n: Int) throws -> Matrix {
+        var c = Matrix(rows: n, cols: n)
+        for i in 0..<n {
+            c[i, (i + 1) % n] = 1; c[(i + 1) % n, i] = 1
+            c[i, (i + 3) % n] = 1; c[(i + 3) % n, i] = 1
+        }
+        c[0, 5] = 1; c[5, 0] = 1
+        return c
+    }
+
+    /// Direct dense references: log|det(I − ρW)| and G = W(I − ρW)⁻¹.
+    func direct(_ w: Matrix, rho: Double) throws -> (logdet: Double, g: Matrix, lu: LUDecomposition) {
+        var a = Matrix.identity(w.rows)
+        for k in 0..<a.data.count { a.data[k] -= rho * w.data[k] }
+        let lu = try LUDecomposition(a)
+        return (lu.logAbsDeterminant.value, w * (try lu.inverse()), lu)
+    }
+
+    func testRejectsIslandsDiagonalsAndNegativeWeights() throws {
+        var c = try ringWithChords(8)
+        for j in 0..<8 { c[4, j] = 0; c[j, 4] = 0 }   // unit 5 loses every neighbour
+        XCTAssertThrowsError(try SpatialWeights.rowStandardised(c)) { error in
+            XCTAssertTrue("\(error)".contains("unit 5 has no neighbours"), "\(error)")
+        }
+        XCTAssertThrowsError(try SpatialWeights(c)) { error in
+            XCTAssertTrue("\(error)".contains("island"), "\(error)")
+        }
+        var d = try ringWithChords(8)
+        d[1, 1] = 0.5
+        XCTAssertThrowsError(try SpatialWeights(d)) { error in
+            XCTAssertTrue("\(error)".contains("nonzero diagonal entry at unit 2"), "\(error)")
+        }
+        var e = try ringWithChords(8)
+        e[2, 3] = -1
+        XCTAssertThrowsError(try SpatialWeights(e)) { error in XCTAssertTrue("\(error)".contains("negative"), "\(error)") }
+        XCTAssertThrowsError(try SpatialWeights(Matrix(rows: 3, cols: 4)))
+    }
+
+    func testSimilarToSymmetricUsesTheSymmetricForm() throws {
+        let w = try SpatialWeights.rowStandardised(ringWithChords(12))
+        XCTAssertFalse(w.matrix.isSymmetric(tolerance: 1e-3), "row standardisation makes W asymmetric")
+        XCTAssertNotNil(w.spectrum.symmetricForm, "D⁻¹C with C symmetric is similar to D^{-1/2} C D^{-1/2}")
+        XCTAssertTrue(w.spectrum.isReal)
+        let general = try GeneralEigenvalues(w.matrix)
+        // dgeev on a 12×12 non-normal W vs dsyevd on its symmetric form: a few ε times the condition of the similarity.
+        assertClose(general.real.sorted(), w.spectrum.real, tolerance: 1e-12, "same spectrum both ways")
+        assertClose(1, w.spectrum.maximum, tolerance: 1e-12, "row-standardised W has ω_max = 1")
+        let (lo, hi) = w.stableInterval
+        assertClose(1, hi, tolerance: 1e-12)
+        assertClose(1 / w.spectrum.minimum, lo, tolerance: 1e-12)
+        for rho in [-0.5, 0.0, 0.4, 0.9] {
+            let ref = try direct(w.matrix, rho: rho)
+            // 12×12 dense references are exact to rounding; the spectral forms sum 12 terms.
+            assertClose(ref.logdet, w.spectrum.logDeterminant(rho: rho), tolerance: 1e-12, "log det at ρ = \(rho)")
+            assertClose(ref.g.trace, w.spectrum.traceG(rho: rho), tolerance: 1e-11, "tr G at ρ = \(rho)")
+            assertClose((ref.g * ref.g).trace, w.spectrum.traceG2(rho: rho), tolerance: 1e-11, "tr G² at ρ = \(rho)")
+            assertClose(Matrix.product(ref.g, ref.g, transposeA: true).trace, w.spectrum.traceGtG(rho: rho)!,
+                        tolerance: 1e-10, "tr GᵀG at ρ = \(rho)")
+            let b = (0..<12).map { sin(Double($0)) }
+            assertClose(try ref.lu.solve(b), try SpatialFilter(weights: w, rho: rho).solve(b), tolerance: 1e-12,
+                        "(I − ρW)⁻¹ b at ρ = \(rho)")
+        }
+    }
+
+    /// Row-standardised k = 1 nearest neighbours of points 0, 1, 3, 7, 15 on a line:
+    /// 0→1, 1→0, 3→1, 7→3, 15→7. The relation is not mutual (3 points to 1, 1 not to 3),
+    /// so no symmetric form exists. Its spectrum is {1, −1, 0, 0, 0} (a 2-cycle and a tree),
+    /// hence log|I − ρW| = log(1 − ρ²).
+    func testNonSymmetrisableWeightsFallBackToGeneralEigenvalues() throws {
+        let positions = [0.0, 1, 3, 7, 15]
+        var c = Matrix(rows: 5, cols: 5)
+        for i in 0..<5 {
+            let nearest = (0..<5).filter { $0 != i }.min { abs(positions[$0] - positions[i]) < abs(positions[$1] - positions[i]) }!
+            c[i, nearest] = 1
+        }
+        let w = try SpatialWeights.rowStandardised(c)
+        XCTAssertNil(w.spectrum.symmetricForm)
+        XCTAssertNil(w.spectrum.traceGtG(rho: 0.3), "tr GᵀG needs the symmetric form")
+        // The zero eigenvalue is defective (a Jordan block), so dgeev finds it only to ≈ ε^{1/3};
+        // log det and traces are symmetric functions of the cluster and stay accurate.
+        assertClose(1, w.spectrum.maximum, tolerance: 1e-12)
+        assertClose(-1, w.spectrum.minimum, tolerance: 1e-12)
+        for rho in [-0.7, 0.3, 0.8] {
+            let ref = try direct(w.matrix, rho: rho)
+            assertClose(log(1 - rho * rho), ref.logdet, tolerance: 1e-14, "closed form vs LU")
+            assertClose(ref.logdet, w.spectrum.logDeterminant(rho: rho), tolerance: 1e-10, "log det at ρ = \(rho)")
+            assertClose(ref.g.trace, w.spectrum.traceG(rho: rho), tolerance: 1e-10, "tr G at ρ = \(rho)")
+            assertClose((ref.g * ref.g).trace, w.spectrum.traceG2(rho: rho), tolerance: 1e-10, "tr G² at ρ = \(rho)")
+            let b = [1.0, -2, 0.5, 3, -1]
+            assertClose(try ref.lu.solve(b), try SpatialFilter(weights: w, rho: rho).solve(b), tolerance: 1e-13,
+                        "the filter uses LU for this W")
+        }
+    }
+
+    /// A directed 3-cycle plus a reciprocal pair has genuinely complex eigenvalues
+    /// (the cube roots of unity); log det, tr G and tr G² must use them as complex numbers.
+    func testComplexSpectrumQuantitiesMatchDenseComputation() throws {
+        var c = Matrix(rows: 5, cols: 5)
+        c[0, 1] = 1; c[1, 2] = 1; c[2, 0] = 1   // 0 → 1 → 2 → 0
+        c[3, 4] = 1; c[4, 3] = 1; c[3, 0] = 1
+        let w = try SpatialWeights.rowStandardised(c)
+        XCTAssertNil(w.spectrum.symmetricForm)
+        XCTAssertFalse(w.spectrum.isReal)
+        for rho in [-0.6, 0.5, 0.9] {
+            let ref = try direct(w.matrix, rho: rho)
+            assertClose(ref.logdet, w.spectrum.logDeterminant(rho: rho), tolerance: 1e-12, "log det at ρ = \(rho)")
+            assertClose(ref.g.trace, w.spectrum.traceG(rho: rho), tolerance: 1e-12, "tr G at ρ = \(rho)")
+            // tr G² reaches ≈ 100 at ρ = 0.9: the tolerance is relative, 1e-12 × max(1, |tr G²|).
+            let g2 = (ref.g * ref.g).trace
+            assertClose(g2, w.spectrum.traceG2(rho: rho), tolerance: 1e-12 * max(1, abs(g2)), "tr G² at ρ = \(rho)")
+        }
+    }
+
+    func testSpatialFilterOutsideStableIntervalThrows() throws {
+        let w = try SpatialWeights.rowStandardised(ringWithChords(10))
+        let (lo, hi) = w.stableInterval
+        for rho in [hi, hi + 0.1, lo, lo - 0.1] {
+            XCTAssertThrowsError(try SpatialFilter(weights: w, rho: rho)) { error in
+                XCTAssertTrue("\(error)".contains("outside the stable interval"), "\(error)")
+            }
+        }
+        XCTAssertNoThrow(try SpatialFilter(weights: w, rho: 0.99 * hi))
+    }
+
+    /// W applied to a time-major panel (index t·N + i) equals W applied period by period.
+    func testApplyPanelIsPeriodByPeriod() throws {
+        let w = try SpatialWeights.rowStandardised(ringWithChords(8))
+        let periods = 3
+        let y = (0..<(8 * periods)).map { Double($0 * $0 % 7) - 2 }
+        let wy = w.applyPanel(y)
+        for t in 0..<periods {
+            let slice = Array(y[(t * 8)..<((t + 1) * 8)])
+            assertClose(w.apply(slice), Array(wy[(t * 8)..<((t + 1) * 8)]), tolerance: 1e-15, "period \(t)")
+        }
+        let x = try Matrix(columns: [y, y.map { -$0 }])
+        let wx = w.applyPanel(x)
+        assertClose(wy, wx.column(0), tolerance: 1e-15)
+        assertClose(wy.map { -$0 }, wx.column(1), tolerance: 1e-15)
+        let f = try SpatialFilter(weights: w, rho: 0.5)
+        let z = try f.solvePanel(y)
+        // (I − ρW) z = y period by period.
+        let back = zip(z, w.applyPanel(z)).map { $0 - 0.5 * $1 }
+        assertClose(y, back, tolerance: 1e-13)
+    }
+}
