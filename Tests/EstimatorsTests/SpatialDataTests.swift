@@ -78,3 +78,21 @@ final class SpatialDataTests: XCTestCase {
         XCTAssertEqual(ds.units, ["a", "b", "c"], "panel units follow W's id order")
     }
 }
+
+final class SpatialSpecErrorTests: XCTestCase {
+    /// A time-invariant regressor vanishes under individual effects; a duplicated one is collinear.
+    func testConstantAndCollinearRegressorsNamed() throws {
+        let w = try SpatialTestData.ringWeights(10)
+        let p = try SpatialTestData.simulatedSDM(weights: w, t: 3, rho: 0.2, beta: [1], theta: [0])
+        let unit = (0..<30).map { Double($0 % 10) }
+        let constant = try SpatialPanel(y: p.y, x: try Matrix(columns: [p.x.column(0), unit]), names: ["x1", "size"], n: 10, t: 3)
+        XCTAssertThrowsError(try SpatialEstimator.fit(SpatialModelSpec(effects: .individual), panel: constant, weights: w)) {
+            XCTAssertTrue("\($0)".contains("'size' is constant"), "\($0)")
+        }
+        let twice = try SpatialPanel(y: p.y, x: try Matrix(columns: [p.x.column(0), p.x.column(0).map { 2 * $0 }]),
+                                     names: ["x1", "x1b"], n: 10, t: 3)
+        XCTAssertThrowsError(try SpatialEstimator.fit(SpatialModelSpec(model: .sar), panel: twice, weights: w)) {
+            XCTAssertTrue("\($0)".contains("'x1b' is collinear"), "\($0)")
+        }
+    }
+}

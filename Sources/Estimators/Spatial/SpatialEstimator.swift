@@ -20,10 +20,16 @@ public enum SpatialEstimator {
                            variance: SpatialVarianceMethod = .analytic) throws -> SpatialFitResult {
         let d = try SpatialDesign(spec: spec, panel: panel, weights: weights)
         let point: PointEstimate
-        switch spec.model {
-        case .sdm, .sar: point = try fitLag(d, weights: weights)
-        case .sem, .sdem: point = try fitError(d, weights: weights)
-        case .slx, .ols: point = try fitOLS(d)
+        do {
+            switch spec.model {
+            case .sdm, .sar: point = try fitLag(d, weights: weights)
+            case .sem, .sdem: point = try fitError(d, weights: weights)
+            case .slx, .ols: point = try fitOLS(d)
+            }
+        } catch let e as NumericsError where e.message.contains("collinear") {
+            let j = e.message.split(separator: " ").compactMap { Int($0) }.first
+            let which = j.flatMap { $0 < d.names.count ? "'\(d.names[$0])'" : nil } ?? "a regressor"
+            throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
         }
         var reason = point.reason
         var vcov: Matrix
