@@ -1,7 +1,6 @@
 import Foundation
 import Numerics
 
-/// Which fixed effects a panel regression absorbs.
 /// The variance estimator of a panel regression.
 public enum PanelVariance: Sendable, Equatable {
     /// Homoskedastic: σ̂² (X̃ᵀWX̃)⁻¹, σ̂² = Σwe²/(n − K) with every fixed effect counted in K.
@@ -77,6 +76,7 @@ public enum PanelOLS {
         if effects == .time || effects == .twoWays { dims.append(recode(keep.map { time[$0] })) }
 
         var columns = (0..<x.cols).map { j in keep.map { x[$0, j] } }
+        let rawNorms = columns.map { Vector.dot($0, $0) }
         var allNames = names
         if dims.isEmpty { columns.insert([Double](repeating: 1, count: n), at: 0); allNames.insert("(Intercept)", at: 0) }
         var yy = keep.map { y[$0] }
@@ -87,7 +87,8 @@ public enum PanelOLS {
             for j in columns.indices { sweeps = max(sweeps, proj.demean(&columns[j], tolerance: tolerance)) }
         }
         let p = columns.count
-        for j in 0..<p where Vector.dot(columns[j], columns[j]) <= 1e-20 * max(1, Double(n)) {
+        let offset = p - x.cols   // 1 when an intercept was added
+        for j in offset..<p where Vector.dot(columns[j], columns[j]) <= 1e-20 * rawNorms[j - offset] {
             throw TreatmentError("panel OLS: regressor '\(allNames[j])' has no variation left after removing the \(effects.rawValue) fixed effects (it is constant within units or periods); drop it")
         }
         let sw = w.map { $0.squareRoot() }
