@@ -33,6 +33,9 @@ extension Spillsim.Estimate {
         var quadratic: String?
         @Option(help: "Moderator D of the quadratic regressor: adds X:D (and D if not in --x).")
         var moderator: String?
+        @Option(help: "Also simulate the effects with this many draws from N(θ̂, V̂) (0 = delta method only).")
+        var draws: Int = 0
+        @Option(help: "Seed of the simulation draws.") var seed: UInt64 = 1
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
         @Flag(help: "Print JSON instead of tables.") var json = false
 
@@ -49,6 +52,7 @@ extension Spillsim.Estimate {
         func validate() throws {
             if regressors.isEmpty { throw ValidationError("--x needs at least one regressor") }
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
+            if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
         }
 
         func run() throws {
@@ -56,7 +60,7 @@ extension Spillsim.Estimate {
                 data: URL(fileURLWithPath: data), weights: URL(fileURLWithPath: weights), id: id, time: time, y: y,
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset)
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed)
             print(json ? try SDMReport.json(analysis) : SDMReport.text(analysis))
         }
     }

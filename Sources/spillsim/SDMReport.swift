@@ -26,6 +26,12 @@ enum SDMReport {
             out.append(row(i.variable, fmt(i.direct.estimate), fmt(i.indirect.estimate), fmt(i.total.estimate), ""))
             out.append(row("", "(\(fmt(i.direct.se)))", "(\(fmt(i.indirect.se)))", "(\(fmt(i.total.se)))", ""))
         }
+        if let sim = a.simulation {
+            out.append("Simulated (\(sim.used) of \(sim.requested) draws kept, \(sim.dropped) with rho outside the interval dropped): SD")
+            for i in sim.impacts {
+                out.append(row(i.variable, "(\(fmt(i.direct.sd)))", "(\(fmt(i.indirect.sd)))", "(\(fmt(i.total.sd)))", ""))
+            }
+        }
         if let nl = a.nonlinear {
             out.append("")
             out.append("Turning points (delta-method CI; Fieller set)")
@@ -103,6 +109,13 @@ enum SDMReport {
         ]
         d["rho"] = f.rhoEstimate.map(est) ?? NSNull()
         if let l = f.lambdaEstimate { d["lambda"] = est(l) }
+        if let sim = a.simulation {
+            let eff = { (e: SimulatedEffect) -> [String: Any] in ["mean": num(e.mean), "sd": num(e.sd), "lower": num(e.lower), "upper": num(e.upper)] }
+            d["impacts_simulation"] = [
+                "draws": sim.requested, "used": sim.used, "dropped": sim.dropped,
+                "impacts": sim.impacts.map { ["variable": $0.variable, "direct": eff($0.direct), "indirect": eff($0.indirect), "total": eff($0.total)] },
+            ] as [String: Any]
+        }
         if let nl = a.nonlinear {
             d["curves"] = nl.curves.map { c -> [String: Any] in
                 ["effect": c.kind.rawValue, "moderator": c.moderatorValue.map(num) ?? NSNull(),

@@ -22,11 +22,11 @@ final class CLISpatialTests: XCTestCase {
                                             id: c.id, time: c.time, y: c.y, x: c.regressors, quadratic: c.quadratic,
                                             moderator: c.moderator, rowStandardise: !c.noRowStandardise)
         return try SpatialAnalysis.run(SpatialModelSpec(model: c.model, effects: c.effects, approach: c.approach, durbin: c.durbinVariables),
-                                       dataset: ds)
+                                       dataset: ds, draws: c.draws, seed: c.seed)
     }
 
     func testDefaultsAndJSONKeys() throws {
-        let c = try parse(cigaretteArgs + ["--json"])
+        let c = try parse(cigaretteArgs + ["--json", "--draws", "200"])
         XCTAssertEqual(c.model, .sdm)
         XCTAssertEqual(c.effects, .twoWays)
         XCTAssertEqual(c.approach, .direct)
@@ -44,6 +44,8 @@ final class CLISpatialTests: XCTestCase {
         let imp = obj["impacts"] as! [[String: Any]]
         XCTAssertEqual(imp.map { $0["variable"] as! String }, ["logp", "logy"])
         XCTAssertNotNil((imp[0]["indirect"] as? [String: Double])?["se"])
+        let sim = try XCTUnwrap(obj["impacts_simulation"] as? [String: Any])
+        XCTAssertEqual(sim["draws"] as? Int, 200)
     }
 
     func testQuadraticAddsCurvesAndTurningPoints() throws {

@@ -9,12 +9,15 @@ public struct SpatialAnalysis: Sendable {
     public let nonlinear: NonlinearEffects?
     /// Wald SDM→SAR and SDM→SEM (SDM with W-lags only) and the LM tests on the non-spatial FE model.
     public let tests: [ChiSquaredTest]
+    /// Simulation inference on the effects when requested (`draws > 0`).
+    public let simulation: ImpactSimulation?
 
     /// Fits `spec` and derives the rest. Curves are drawn on `gridPoints` points over the
     /// 5th–95th percentile of the quadratic regressor (the U-test interval, MODEL.md §5), at the
     /// 25th, 50th and 75th percentiles of the moderator.
+    /// With `draws > 0`, effects are also simulated from N(θ̂, V̂) on the stream (seed, purpose 4).
     public static func run(_ spec: SpatialModelSpec, dataset: SpatialDataset, gridPoints: Int = 21,
-                           level: Double = 0.95) throws -> SpatialAnalysis {
+                           level: Double = 0.95, draws: Int = 0, seed: UInt64 = 1) throws -> SpatialAnalysis {
         let fit = try SpatialEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights)
         let impacts = try SpatialImpacts.delta(fit, weights: dataset.weights)
         var nonlinear: NonlinearEffects? = nil
@@ -37,6 +40,10 @@ public struct SpatialAnalysis: Sendable {
         let lm = try SpatialDiagnostics.lagrangeMultiplier(panel: dataset.panel, weights: dataset.weights,
                                                            effects: spec.effects, approach: spec.approach)
         tests += [lm.lag, lm.error, lm.robustLag, lm.robustError]
-        return SpatialAnalysis(fit: fit, impacts: impacts, nonlinear: nonlinear, tests: tests)
+        let simulation = draws > 0
+            ? try SpatialImpacts.simulate(fit, weights: dataset.weights, draws: draws,
+                                          stream: RandomStream(StreamID(seed: seed, purpose: 4)), level: level)
+            : nil
+        return SpatialAnalysis(fit: fit, impacts: impacts, nonlinear: nonlinear, tests: tests, simulation: simulation)
     }
 }
