@@ -96,3 +96,21 @@ final class SpatialSpecErrorTests: XCTestCase {
         }
     }
 }
+
+final class SpatialBoundaryTests: XCTestCase {
+    /// y = the eigenvector of W for ω_min makes ln L_c(ρ) = −(N − 1) ln|1 − ρω_min| + … unbounded
+    /// as ρ → 1/ω_min (e'e → 0; rounding even makes it ≤ 0 there, which GSL refuses): the fit must
+    /// come back flagged (converged = false, with the reason), at the lower end, not thrown away.
+    func testBoundarySolutionIsReported() throws {
+        let w = try SpatialTestData.ringWeights(12)
+        let f = try XCTUnwrap(w.spectrum.symmetricForm)
+        let y = (0..<12).map { f.invSqrtR[$0] * f.vectors[$0, 0] }
+        let rs = RandomStream(seed: 3, purpose: 9)
+        let panel = try SpatialPanel(y: y, x: try Matrix(columns: [rs.normals(12)]), names: ["x"], n: 12, t: 1)
+        let fit = try SpatialEstimator.fit(SpatialModelSpec(model: .sar, effects: .none), panel: panel, weights: w)
+        XCTAssertFalse(fit.converged)
+        XCTAssertTrue(fit.reason.contains("boundary") || fit.reason.contains("search failed"), fit.reason)
+        let (lo, hi) = w.stableInterval
+        XCTAssertLessThan(fit.rho!, lo + 0.01 * (hi - lo), "optimum at the lower end, 1/ω_min")
+    }
+}
