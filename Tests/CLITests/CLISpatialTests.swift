@@ -67,4 +67,29 @@ final class CLISpatialTests: XCTestCase {
         XCTAssertThrowsError(try Spillsim.parseAsRoot(cigaretteArgs + ["--model", "probit"]))
         XCTAssertThrowsError(try parse(cigaretteArgs + ["--y", "nosuch"]).run())
     }
+
+    /// Runs the built executable: JSON on stdout, exit 0; a refused input exits non-zero with the message on stderr.
+    func testBuiltExecutable() throws {
+        func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+            let p = Process()
+            p.executableURL = DoctorTests.executable
+            p.arguments = args
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, o, e)
+        }
+        let ok = try run(Array(cigaretteArgs) + ["--json", "--model", "sem", "--effects", "individual"])
+        XCTAssertEqual(ok.status, 0, ok.err)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(ok.out.utf8)) as? [String: Any])
+        XCTAssertTrue(obj["rho"] is NSNull, "SEM has no ρ")
+        XCTAssertNotNil(obj["lambda"] as? [String: Double])
+        let bad = try run(Array(cigaretteArgs) + ["--x", "logp,nosuch"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("nosuch"), bad.err)
+    }
 }
