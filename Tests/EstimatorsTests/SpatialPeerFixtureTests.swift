@@ -79,4 +79,35 @@ final class SpatialPeerFixtureTests: XCTestCase {
             }
         }
     }
+
+    /// PySAL spreg Panel_FE_Error (individual effects, direct) for SEM and SDEM (X and WX as
+    /// regressors), fixture by scripts/fixtures/make_spreg_panel_error.py. Same estimator and
+    /// information matrix; spreg's λ search stops at xatol 1e-7, so estimates to 1e-6 and SEs
+    /// to 1e-5 relative (their sensitivity to a λ error of 1e-7 is of that order).
+    func testSpregPanelFEError() throws {
+        let fixture = try loadSpatialFixture("spreg_panel_fe_error")
+        let ds = try SpatialDataLoader.load(data: try fixtureURL("spreg_panel.csv"), weights: try fixtureURL("spreg_panel_W.csv"),
+                                            id: "id", time: "time", y: "y", x: ["x1", "x2"])
+        let fits = fixture["fits"] as! [String: [String: Any]]
+        for model in [SpatialModel.sem, .sdem] {
+            let ref = try XCTUnwrap(fits[model.rawValue])
+            let fit = try SpatialEstimator.fit(SpatialModelSpec(model: model, effects: .individual, approach: .direct),
+                                               panel: ds.panel, weights: ds.weights)
+            XCTAssertTrue(fit.converged, fit.reason)
+            assertClose(ref["lambda"] as! Double, fit.lambda!, tolerance: 1e-6, "\(model) lambda, spreg")
+            let lse = ref["lambda_se"] as! Double
+            assertClose(lse, fit.lambdaEstimate!.se, tolerance: 1e-5 * lse, "\(model) lambda SE, spreg")
+            assertClose(ref["sigma2"] as! Double, fit.sigma2, tolerance: 1e-6, "\(model) sigma2, spreg")
+            let nt = Double(ds.panel.n * ds.panel.t)
+            assertClose(ref["loglik"] as! Double, fit.logLikelihood - nt / 2 * log(nt), tolerance: 1e-6 * abs(fit.logLikelihood),
+                        "\(model) spreg loglik without the (NT/2) ln NT term")
+            for c in ref["coefficients"] as! [[String: Any]] {
+                let name = c["name"] as! String
+                let k = try XCTUnwrap(fit.index(of: name), name)
+                assertClose(c["estimate"] as! Double, fit.coefficients[k], tolerance: 1e-6, "\(model) \(name), spreg")
+                let se = c["se"] as! Double
+                assertClose(se, fit.standardErrors[k], tolerance: 1e-5 * se, "\(model) \(name) SE, spreg")
+            }
+        }
+    }
 }
