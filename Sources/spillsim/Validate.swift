@@ -22,6 +22,11 @@ extension Spillsim {
             // The Monte Carlo sections: every design cell is built as `run` would
             // build it (grid overrides applied, estimators and their W resolved),
             // so a bad cell fails here rather than minutes into a run.
+            // A generator-only file (no Monte Carlo keys) is valid for generate/truth.
+            guard try MonteCarloScenario.declaresDesign(path: scenario) else {
+                print("  no `estimators` section: usable with generate and truth; `spillsim run` needs one")
+                return
+            }
             let mc = try MonteCarloScenario.load(path: scenario)
             let cells = try mc.cells()
             let builder = ExperimentRegistry.builder(for: mc)
