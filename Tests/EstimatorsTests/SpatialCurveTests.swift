@@ -75,6 +75,42 @@ final class SpatialCurveTests: XCTestCase {
         XCTAssertFalse(direct.sameSignSlopes)
     }
 
+    /// For a W that is not row-standardised (here C/λ_max(C) on a graph of unequal degrees)
+    /// t1 = 1'A1/N ≠ t2 = 1'AW1/N, so the total turning point must use (t1, t2), as the truth
+    /// (TrueEstimands) does; the weights (1, 1) are exact only for a row-standardised W.
+    /// Found by an independent review: (1, 1) shifted c* by about 0.02 at MODEL.md's defaults.
+    func testTotalTurningPointUsesExactMultipliersForSpectralW() throws {
+        let n = 120, t = 10
+        var c = Matrix(rows: n, cols: n)
+        for i in 0..<n {
+            c[i, (i + 1) % n] = 1; c[(i + 1) % n, i] = 1
+            if i % 3 == 0 { c[i, (i + 7) % n] = 1; c[(i + 7) % n, i] = 1 }
+        }
+        let lmax = try SymmetricEigen(c, computeVectors: false).values.last!
+        let w = try SpatialWeights((1 / lmax) * c)
+        let rs = RandomStream(seed: 5, purpose: 3)
+        let ca = (0..<(n * t)).map { _ in 1 + 4 * rs.uniform() }
+        let dd = (0..<(n * t)).map { _ in rs.normal() }
+        let x = try Matrix(columns: [ca, ca.map { $0 * $0 }, zip(ca, dd).map { $0 * $1 }, dd])
+        let beta = [-0.30, 0.06, -0.03, -0.02], theta = [-0.10, 0.03, -0.02, 0]
+        let wx = w.applyPanel(x)
+        var rhs = rs.normals(n * t, sd: 0.1)
+        for r in 0..<(n * t) { for j in 0..<4 { rhs[r] += beta[j] * x[r, j] + theta[j] * wx[r, j] } }
+        let y = try SpatialFilter(weights: w, rho: 0.3).solvePanel(rhs)
+        let panel = try SpatialPanel(y: y, x: x, names: ["CA", "CA^2", "CA:D", "D"], n: n, t: t)
+        let fit = try SpatialEstimator.fit(SpatialModelSpec(), panel: panel, weights: w)
+        let res = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: [], moderatorValues: [0],
+                                            lower: 1.2, upper: 4.8)
+        let m = try ImpactKernel(weights: w).multipliers(rho: fit.rho!)
+        XCTAssertGreaterThan(abs(m.t1 - m.t2), 1e-3, "the test needs t1 ≠ t2 to tell the weights apart")
+        let cf = { (name: String) in fit.coefficients[fit.index(of: name)!] }
+        let exact = -(m.t1 * cf("CA") + m.t2 * cf("W*CA")) / (2 * (m.t1 * cf("CA^2") + m.t2 * cf("W*CA^2")))
+        let unitWeights = -(cf("CA") + cf("W*CA")) / (2 * (cf("CA^2") + cf("W*CA^2")))
+        let tp = try XCTUnwrap(res.turningPoints.first { $0.kind == .total })
+        assertClose(exact, tp.delta.estimate, tolerance: 1e-10, "closed form with (t1, t2); rounding only")
+        XCTAssertGreaterThan(abs(exact - unitWeights), 1e-4, "(1, 1) would give a different turning point here")
+    }
+
     /// With β2 = −0.03 against θ2 = 0.03 the direct curvature a1β2 + a2θ2 is nearly zero, so the
     /// slope keeps the sign of the linear terms on [x_l, x_h] and the U-test cannot reject
     /// (p ≥ 0.5 by construction when the endpoint slopes share their sign).

@@ -116,11 +116,14 @@ public struct NonlinearEffects: Sendable {
 /// Nonlinear (quadratic, moderated) effect curves, turning points and U-tests (MODEL.md §5).
 public enum SpatialCurves {
     /// Curve weights (m1, m2) and ρ-derivatives. Curves use the effect multipliers (direct a,
-    /// indirect k = t − a, total t); turning points and U-tests use (a1, a2), (k1, k2) and,
-    /// for the total effect, (1, 1) as in MODEL.md §5 — the total curve is (1/(1 − ρ)) times
-    /// b + t, a positive factor that moves neither its zero nor its sign.
+    /// indirect k = t − a, total t); turning points and U-tests use (a1, a2), (k1, k2) and
+    /// (t1, t2) for the total effect. When W is row-standardised t1 = t2 = 1/(1 − ρ), a
+    /// positive common factor that moves neither the zero nor the sign of the total curve,
+    /// so the weights (1, 1) of MODEL.md §5 are used and keep ρ̂'s noise out of the total
+    /// turning point and U-test. For any other W (e.g. spectrally normalised) t1 ≠ t2 in
+    /// general, and the exact multipliers must be used, as the truth does (TrueEstimands).
     static func curveWeights(_ kind: EffectKind, _ m: EffectMultipliers, forShape: Bool) -> (Double, Double, Double, Double) {
-        if forShape && kind == .total { return (1, 1, 0, 0) }
+        if forShape && kind == .total && m.totalIsCommonFactor { return (1, 1, 0, 0) }
         return m.weights(kind)
     }
 

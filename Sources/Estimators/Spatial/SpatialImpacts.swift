@@ -13,6 +13,9 @@ public enum EffectKind: String, Sendable, CaseIterable, Codable {
 public struct EffectMultipliers: Sendable {
     public let a1, a2, t1, t2: Double
     public let da1, da2, dt1, dt2: Double
+    /// True when W is row-standardised, so t1 = t2 = 1/(1 − ρ): the total effect is then
+    /// a common positive factor times β + θ.
+    public let totalIsCommonFactor: Bool
 
     /// (m1, m2) and their ρ-derivatives for one effect kind.
     public func weights(_ kind: EffectKind) -> (m1: Double, m2: Double, dm1: Double, dm2: Double) {
@@ -70,7 +73,8 @@ public struct ImpactKernel: Sendable {
         if totalWeights == nil {
             t1 = 1 / (1 - rho); t2 = t1; dt1 = t1 * t1; dt2 = dt1
         }
-        return EffectMultipliers(a1: a1 / n, a2: a2 / n, t1: t1, t2: t2, da1: da1 / n, da2: da2 / n, dt1: dt1, dt2: dt2)
+        return EffectMultipliers(a1: a1 / n, a2: a2 / n, t1: t1, t2: t2, da1: da1 / n, da2: da2 / n, dt1: dt1, dt2: dt2,
+                                 totalIsCommonFactor: totalWeights == nil)
     }
 }
 
