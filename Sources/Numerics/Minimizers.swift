@@ -89,17 +89,34 @@ public enum Brent {
         guard bestF.isFinite else { throw NumericsError("Brent: objective is not finite anywhere on the interval") }
         let a = lower + Double(bestI - 1) * h
         let b = lower + Double(bestI + 1) * h
-        let guess = lower + Double(bestI) * h
-        // If the minimum sits at an edge grid point the true minimum may lie
-        // between the edge and the bound; shrink towards the open bound.
-        let lo = bestI == 1 ? lower + 1e-9 * (upper - lower) : a
-        let hi = bestI == gridPoints ? upper - 1e-9 * (upper - lower) : b
-        let fl = f(lo), fh = f(hi)
-        if fl <= bestF || fh <= bestF {
-            // Monotone towards a bound: report the bound-side point as not converged.
-            let (x, v) = fl <= fh ? (lo, fl) : (hi, fh)
-            return MinimizationResult(argmin: [x], minimum: v, iterations: gridPoints,
-                                      converged: false, message: "minimum on the boundary of the parameter space")
+        var guess = lower + Double(bestI) * h
+        var lo = a, hi = b
+        var fGuess = bestF
+        // An edge grid point may hide a minimum between it and the open bound
+        // (the Lee–Yu objective stays finite as ρ → 1, so this happens near a
+        // bound): walk towards the bound in geometrically shrinking steps until
+        // f turns up again, which gives an interior bracket, or until the step
+        // is negligible, which means the minimum really is on the boundary.
+        if bestI == 1 || bestI == gridPoints {
+            let bound = bestI == 1 ? lower : upper
+            let direction: Double = bestI == 1 ? -1 : 1
+            var inner = bestI == 1 ? b : a
+            var step = h / 2
+            var bracketed = false
+            while step > 1e-12 * (upper - lower) {
+                let x = guess + direction * step
+                let v = f(x)
+                if !(v < fGuess) { bracketed = true; if direction > 0 { hi = x } else { lo = x }; break }
+                inner = guess
+                guess = x
+                fGuess = v
+                step = min(step, abs(bound - guess)) / 2
+            }
+            if !bracketed {
+                return MinimizationResult(argmin: [guess], minimum: fGuess, iterations: gridPoints,
+                                          converged: false, message: "minimum on the boundary of the parameter space")
+            }
+            if direction > 0 { lo = inner } else { hi = inner }
         }
         return try minimize(f, lower: lo, upper: hi, guess: guess, absoluteTolerance: absoluteTolerance,
                             maxIterations: maxIterations)

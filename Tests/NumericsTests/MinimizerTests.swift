@@ -33,6 +33,17 @@ final class MinimizerTests: XCTestCase {
         XCTAssertThrowsError(try Brent.minimizeOnInterval({ _ in .nan }, lower: 0, upper: 1))
     }
 
+    /// A minimum between the last grid point and the bound (here 0.9995 on (0, 1), where
+    /// the grid's last point is 41/42 ≈ 0.976) is interior and must be found, not reported as
+    /// a boundary solution. The Lee–Yu likelihood has such optima when ρ is near 1 (review finding).
+    func testMinimizeOnIntervalFindsMinimumBetweenEdgeGridPointAndBound() throws {
+        for target in [0.9995, 0.99, 0.9999999, 0.0005] {
+            let r = try Brent.minimizeOnInterval({ ($0 - target) * ($0 - target) }, lower: 0, upper: 1)
+            XCTAssertTrue(r.converged, "target \(target): \(r.message)")
+            assertClose(target, r.argmin[0], tolerance: 1e-7, "Brent's interval tolerance near x ≈ 1 is 1e-7 relative")
+        }
+    }
+
     /// Rosenbrock's function (1 − x)² + 100(y − x²)² has its minimum 0 at (1, 1);
     /// the classic start (−1.2, 1) follows the curved valley.
     func testNelderMeadOnRosenbrock() throws {
