@@ -85,7 +85,8 @@ enum SpatialScoring {
     }
 
     /// The truth of an estimand in this replication (NaN when it does not exist,
-    /// e.g. the turning point of a curve that is not U-shaped).
+    /// e.g. the turning point of a curve with zero curvature; a curve that is not
+    /// U-shaped still has its extremum as the turning point).
     static func trueValue(_ e: SpatialEstimand, _ t: TrueEstimands) -> Double {
         let names = CityEstimator.regressorNames(t.controlNames)
         func tp(_ k: EffectKind, _ label: String) -> TrueEstimands.TurningPoint? {

@@ -234,7 +234,9 @@ public enum SpatialCurves {
         }
         let disc = b * b - 4 * a * c
         if a > 0 {
-            guard disc >= 0 else { return .empty }
+            // x̂* = −ĝ1/(2ĝ2) always lies in the set (its left side is 0 there), so disc ≥ 0
+            // exactly; a negative value is rounding at a degenerate (zero-variance) point.
+            guard disc >= 0 else { let x = -b / (2 * a); return .bounded(lower: x, upper: x) }
             let r = disc.squareRoot()
             return .bounded(lower: (-b - r) / (2 * a), upper: (-b + r) / (2 * a))
         }
