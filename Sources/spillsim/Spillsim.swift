@@ -11,5 +11,5 @@ struct Spillsim: ParsableCommand {
         commandName: "spillsim",
         abstract: "Monte Carlo testbed for spatial Durbin and PSM-DID estimators on synthetic city systems.",
         version: version,
-        subcommands: [Doctor.self])
+        subcommands: [Doctor.self, Report.self])
 }

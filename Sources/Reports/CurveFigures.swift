@@ -1,0 +1,130 @@
+import Foundation
+import Numerics
+
+/// (c) effect curves and (d) turning-point distributions: a grid of panels,
+/// one row per design cell and one column per (estimator, curve or estimand),
+/// drawn from the per-replication estimates.
+extension AppendixFigures {
+    /// Columns of the grid: estimator index and the estimand indices it draws.
+    struct Column {
+        let estimator: Int
+        let title: String
+        let estimands: [Int]
+    }
+
+    /// (c) True and mean-estimated direct, indirect and total effect curves of CA, with
+    /// the 2.5–97.5% percentile band of the replication estimates (type-7 quantiles).
+    public func curves() -> FigurePlan {
+        var columns: [Column] = []
+        for (e, name) in data.estimators.enumerated() {
+            guard let layout = data.draws.first?[e] else { continue }
+            var byCurve: [String: [Int]] = [:], order: [String] = []
+            for (k, n) in layout.estimands.enumerated() {
+                if case .curvePoint(let curve, _) = EstimandKind(name: n) {
+                    if byCurve[curve] == nil { order.append(curve) }
+                    byCurve[curve, default: []].append(k)
+                }
+            }
+            for c in order { columns.append(Column(estimator: e, title: "\(c) effect (\(name))", estimands: byCurve[c]!)) }
+        }
+        let title = "Effect curves of CA: truth (black), mean estimate (red, dashed), 2.5–97.5% of estimates (band)"
+        return grid(id: "curves", title: title, columns: columns,
+                    emptyReason: "no curve-point estimands (names like direct@0.25, indirect@0.25, total@0.25)") { d, column, _ in
+            var rows: [(x: Double, line: String)] = []
+            for k in column.estimands {
+                guard case .curvePoint(_, let x) = EstimandKind(name: d.estimands[k]) else { continue }
+                let (est, _) = d.usable(k)
+                let truths = (0..<d.replications).map { d.truth[$0 * d.estimands.count + k] }.filter(\.isFinite)
+                guard !est.isEmpty else { continue }
+                let s = est.sorted()
+                rows.append((x, [x, Statistics.mean(truths), Statistics.mean(est), Statistics.quantile(sorted: s, 0.025),
+                                 Statistics.quantile(sorted: s, 0.975)].map(GP.num).joined(separator: " ")))
+            }
+            guard !rows.isEmpty else { return nil }
+            let data = "# x, true effect (mean over replications), mean estimate, 2.5% and 97.5% quantiles of estimates\n"
+                + rows.sorted { $0.x < $1.x }.map(\.line).joined(separator: "\n") + "\n"
+            let plot = { (i: Int) in
+                "plot datafile index \(i) using 1:4:5 with filledcurves fc rgb '#9ecae1' fs transparent solid 0.5 title '2.5–97.5%', \\\n"
+                    + "     '' index \(i) using 1:2 with linespoints lc rgb 'black' pt 7 ps 0.5 title 'true', \\\n"
+                    + "     '' index \(i) using 1:3 with linespoints lc rgb '#d62728' dt 2 pt 6 ps 0.5 title 'mean estimate'\n"
+            }
+            return (data, "set xlabel 'CA'\nset autoscale x\n", plot)
+        }
+    }
+
+    /// (d) Histogram (density) of each turning-point estimate over the replications,
+    /// with the truth (black line) and the median estimate (red dashed). The x range
+    /// is the 1st–99th percentile of the estimates widened to include the truth:
+    /// near-flat curves give huge turning-point estimates that would hide the rest.
+    public func turningPoints() -> FigurePlan {
+        var columns: [Column] = []
+        for (e, name) in data.estimators.enumerated() {
+            guard let layout = data.draws.first?[e] else { continue }
+            for (k, n) in layout.estimands.enumerated() where EstimandKind(name: n) == .turningPoint {
+                columns.append(Column(estimator: e, title: "\(n) (\(name))", estimands: [k]))
+            }
+        }
+        let title = "Sampling distribution of turning-point estimates: truth (black), median estimate (red, dashed)"
+        return grid(id: "turning-points", title: title, columns: columns,
+                    emptyReason: "no turning-point estimands (names starting turning_point or tp_)") { d, column, note in
+            let k = column.estimands[0]
+            let (est, tru) = d.usable(k)
+            guard !est.isEmpty else { return nil }
+            let s = est.sorted(), truth = Statistics.mean(tru), median = Statistics.quantile(sorted: s, 0.5)
+            var lo = min(Statistics.quantile(sorted: s, 0.01), truth), hi = max(Statistics.quantile(sorted: s, 0.99), truth)
+            if !(hi > lo) { lo -= max(abs(lo) * 0.1, 0.5); hi += max(abs(hi) * 0.1, 0.5) }
+            // About √n bins, between 10 and 40.
+            let bins = min(40, max(10, Int(Double(s.count).squareRoot())))
+            let width = (hi - lo) / Double(bins)
+            var counts = [Int](repeating: 0, count: bins)
+            var outside = 0
+            for x in s {
+                guard x >= lo, x <= hi else { outside += 1; continue }
+                counts[min(bins - 1, Int((x - lo) / width))] += 1
+            }
+            if outside > 0 { note("\(outside) of \(s.count) estimates outside the range shown") }
+            let data = "# bin centre, density (count / (usable estimates × bin width)); truth \(GP.num(truth)), median \(GP.num(median))\n"
+                + counts.enumerated().map { i, c in
+                    "\(GP.num(lo + (Double(i) + 0.5) * width)) \(GP.num(Double(c) / (Double(s.count) * width)))"
+                }.joined(separator: "\n") + "\n"
+            let setup = "set xlabel 'turning point (CA)'\nset xrange [\(GP.num(lo)):\(GP.num(hi))]\nset boxwidth \(GP.num(width * 0.95))\n"
+                + "set arrow 1 from first \(GP.num(truth)), graph 0 to first \(GP.num(truth)), graph 1 nohead lc rgb 'black' lw 2\n"
+                + "set arrow 2 from first \(GP.num(median)), graph 0 to first \(GP.num(median)), graph 1 nohead lc rgb '#d62728' dt 2 lw 2\n"
+            let plot = { (i: Int) in "plot datafile index \(i) using 1:2 with boxes fs solid 0.5 lc rgb '#6baed6' notitle\n" }
+            return (data, setup, plot)
+        }
+    }
+
+    /// Lays out a grid of panels (rows: cells; columns: `columns`). `panel`
+    /// returns a panel's data block, its set-up commands and its plot command for
+    /// a data index, or nil when the panel has nothing to draw (the slot stays empty).
+    func grid(id: String, title: String, columns: [Column], emptyReason: String,
+              panel: (ReplicationDraws, Column, (String) -> Void) -> (data: String, setup: String, plot: (Int) -> String)?) -> FigurePlan {
+        let used = Set(columns.map { data.estimators[$0.estimator] })
+        var caption = runCaption(estimators: used)
+        var dataText = "", script = "", index = 0, notes: [String] = []
+        for cell in data.cells {
+            for column in columns {
+                let d = data.draws[cell.ordinal][column.estimator]
+                let panelTitle = "\(column.title), \(cell.label)"
+                guard let p = panel(d, column, { notes.append("\(panelTitle): \($0)") }) else {
+                    script += "\n# \(panelTitle): no usable estimates\nset multiplot next\n"
+                    continue
+                }
+                dataText += "# \(panelTitle)\n" + p.data + "\n\n"
+                script += "\n# panel: \(panelTitle)\nset title \(GP.quote(panelTitle))\nunset arrow\n" + p.setup + p.plot(index)
+                index += 1
+            }
+        }
+        if !notes.isEmpty { caption += "; " + notes.joined(separator: "; ") }
+        guard index > 0 else {
+            return FigurePlan(id: id, caption: title + ". " + caption + ".", figure: nil, skipped: emptyReason)
+        }
+        let cols = columns.count, rows = data.cells.count
+        let head = "set multiplot layout \(rows),\(cols) title \(GP.lines(GP.wrap(title) + GP.wrap(caption))) font ',11'\n"
+            + "set grid lc rgb '#dddddd'\nset key top left font ',8' box opaque\n"
+        let figure = GnuplotFigure(name: "\(baseName)-\(id)", script: head + script + "unset multiplot\n", data: dataText,
+                                   width: max(700, 420 * cols), height: 110 + 280 * rows)
+        return FigurePlan(id: id, caption: title + ". " + caption + ".", figure: figure, skipped: nil)
+    }
+}
