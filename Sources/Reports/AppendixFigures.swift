@@ -68,11 +68,12 @@ public struct AppendixFigures: Sendable {
     }
 
     func forest(id: String, title: String, xlabel: String, kind: @escaping (EstimandKind) -> Bool, value: String, mcse: String,
-                reference: Double, band: ClosedRange<Double>? = nil, emptyReason: String) -> FigurePlan {
+                reference: Double, band: ClosedRange<Double>? = nil, clamp: ClosedRange<Double>? = nil,
+                emptyReason: String) -> FigurePlan {
         let (panels, used) = forestPanels(kind: kind, value: value, mcse: mcse)
         let caption = runCaption(estimators: used)
         let plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
-                              cellLabels: cellLabels, panels: panels, reference: reference, band: band)
+                              cellLabels: cellLabels, panels: panels, reference: reference, band: band, clamp: clamp)
         let figure = plot.figure()
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figure: figure, skipped: figure == nil ? emptyReason : nil)
     }
@@ -92,13 +93,13 @@ public struct AppendixFigures: Sendable {
         let half = ForestPlot.z * (0.95 * 0.05 / Double(max(data.replications, 1))).squareRoot()
         return forest(id: "coverage", title: "Coverage of nominal 95% intervals ± 1.96 MCSE (dashed: 0.95; dotted: 0.95 ± 1.96 √(0.95·0.05/R))",
                       xlabel: "coverage", kind: { $0 == .scalar || $0 == .turningPoint }, value: "coverage", mcse: "mcse_coverage",
-                      reference: 0.95, band: (0.95 - half)...(0.95 + half), emptyReason: "no estimand has interval bounds (coverage is NaN)")
+                      reference: 0.95, band: (0.95 - half)...(0.95 + half), clamp: 0...1, emptyReason: "no estimand has interval bounds (coverage is NaN)")
     }
 
     /// (e) Rejection rate of the U-tests ± 1.96 MCSE per cell, with the test level α.
     public func uTest() -> FigurePlan {
         forest(id: "utest", title: "U-test rejection rate ± 1.96 MCSE (dashed: α = \(GP.num(data.alpha)))",
                xlabel: "rejection rate", kind: { $0 == .uTest }, value: "rejection", mcse: "mcse_rejection",
-               reference: data.alpha, emptyReason: "no U-test estimands (names starting utest or u_test) with p-values")
+               reference: data.alpha, clamp: 0...1, emptyReason: "no U-test estimands (names starting utest or u_test) with p-values")
     }
 }

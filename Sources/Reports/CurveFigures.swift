@@ -82,15 +82,18 @@ extension AppendixFigures {
                 guard x >= lo, x <= hi else { outside += 1; continue }
                 counts[min(bins - 1, Int((x - lo) / width))] += 1
             }
-            if outside > 0 { note("\(outside) of \(s.count) estimates outside the range shown") }
+            if outside > 0 { note("\(outside) of \(s.count) outside the range shown") }
             let data = "# bin centre, density (count / (usable estimates × bin width)); truth \(GP.num(truth)), median \(GP.num(median))\n"
                 + counts.enumerated().map { i, c in
                     "\(GP.num(lo + (Double(i) + 0.5) * width)) \(GP.num(Double(c) / (Double(s.count) * width)))"
                 }.joined(separator: "\n") + "\n"
-            let setup = "set xlabel 'turning point (CA)'\nset xrange [\(GP.num(lo)):\(GP.num(hi))]\nset boxwidth \(GP.num(width * 0.95))\n"
-                + "set arrow 1 from first \(GP.num(truth)), graph 0 to first \(GP.num(truth)), graph 1 nohead lc rgb 'black' lw 2\n"
-                + "set arrow 2 from first \(GP.num(median)), graph 0 to first \(GP.num(median)), graph 1 nohead lc rgb '#d62728' dt 2 lw 2\n"
-            let plot = { (i: Int) in "plot datafile index \(i) using 1:2 with boxes fs solid 0.5 lc rgb '#6baed6' notitle\n" }
+            let setup = "set xlabel 'turning point (CA)'\nset yrange [0:*]\nset ylabel 'density'\nset xrange [\(GP.num(lo)):\(GP.num(hi))]\nset boxwidth \(GP.num(width * 0.95))\n"
+                + "set arrow 1 from first \(GP.num(truth)), graph 0 to first \(GP.num(truth)), graph 1 nohead front lc rgb 'black' lw 2\n"
+                + "set arrow 2 from first \(GP.num(median)), graph 0 to first \(GP.num(median)), graph 1 nohead front lc rgb '#d62728' dt 2 lw 2\n"
+            let plot = { (i: Int) in
+                "plot datafile index \(i) using 1:2 with boxes fs solid 0.5 lc rgb '#6baed6' title 'estimates', \\\n"
+                    + "     NaN with lines lc rgb 'black' lw 2 title 'truth', NaN with lines lc rgb '#d62728' dt 2 lw 2 title 'median estimate'\n"
+            }
             return (data, setup, plot)
         }
     }
@@ -103,28 +106,32 @@ extension AppendixFigures {
         let used = Set(columns.map { data.estimators[$0.estimator] })
         var caption = runCaption(estimators: used)
         var dataText = "", script = "", index = 0, notes: [String] = []
+        let cols = columns.count, rows = data.cells.count
+        let width = max(700, 420 * cols), height = 110 + 280 * rows
         for cell in data.cells {
             for column in columns {
                 let d = data.draws[cell.ordinal][column.estimator]
                 let panelTitle = "\(column.title), \(cell.label)"
-                guard let p = panel(d, column, { notes.append("\(panelTitle): \($0)") }) else {
+                var panelNotes: [String] = []
+                guard let p = panel(d, column, { panelNotes.append($0) }) else {
                     script += "\n# \(panelTitle): no usable estimates\nset multiplot next\n"
                     continue
                 }
+                notes += panelNotes.map { "\(panelTitle): \($0)" }
+                let shownTitle = GP.lines(GP.wrap(([panelTitle] + panelNotes).joined(separator: "; "), width: width / cols / 7))
                 dataText += "# \(panelTitle)\n" + p.data + "\n\n"
-                script += "\n# panel: \(panelTitle)\nset title \(GP.quote(panelTitle))\nunset arrow\n" + p.setup + p.plot(index)
+                script += "\n# panel: \(panelTitle)\nset title \(shownTitle)\nunset arrow\n" + p.setup + p.plot(index)
                 index += 1
             }
         }
-        if !notes.isEmpty { caption += "; " + notes.joined(separator: "; ") }
         guard index > 0 else {
             return FigurePlan(id: id, caption: title + ". " + caption + ".", figure: nil, skipped: emptyReason)
         }
-        let cols = columns.count, rows = data.cells.count
-        let head = "set multiplot layout \(rows),\(cols) title \(GP.lines(GP.wrap(title) + GP.wrap(caption))) font ',11'\n"
+        let head = "set multiplot layout \(rows),\(cols) title \(GP.lines(GP.wrap(title, width: width / 7) + GP.wrap(caption, width: width / 7))) font ',11'\n"
             + "set grid lc rgb '#dddddd'\nset key top left font ',8' box opaque\n"
         let figure = GnuplotFigure(name: "\(baseName)-\(id)", script: head + script + "unset multiplot\n", data: dataText,
-                                   width: max(700, 420 * cols), height: 110 + 280 * rows)
+                                   width: width, height: height)
+        if !notes.isEmpty { caption += "; " + notes.joined(separator: "; ") }
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figure: figure, skipped: nil)
     }
 }

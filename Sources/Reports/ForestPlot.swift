@@ -28,6 +28,8 @@ struct ForestPlot {
     var reference: Double
     /// Extra dashed lines (e.g. the MCSE band around nominal coverage).
     var band: ClosedRange<Double>? = nil
+    /// Limits of the whiskers: a proportion's ±1.96 MCSE interval stops at 0 and 1.
+    var clamp: ClosedRange<Double>? = nil
 
     /// Half-width of the whiskers in MCSEs: 1.96 gives a 95% Monte Carlo interval.
     static let z = 1.96
@@ -48,13 +50,13 @@ struct ForestPlot {
         let cells = cellLabels.count
         let labelWidth = min(40, cellLabels.map(\.count).max() ?? 4)
         let width = cols * (320 + 6 * labelWidth)
-        let height = 90 + rows * (110 + 24 * cells)
+        let height = 100 + rows * (150 + 26 * cells)
 
         var data = "", script = ""
-        script += "set multiplot layout \(rows),\(cols) title \(GP.lines(GP.wrap(title) + GP.wrap(caption))) font ',11'\n"
+        script += "set multiplot layout \(rows),\(cols) title \(GP.lines(GP.wrap(title, width: width / 7) + GP.wrap(caption, width: width / 7))) font ',11'\n"
         let tics = cellLabels.enumerated().map { "\(GP.quote($1)) \($0 + 1)" }.joined(separator: ", ")
         script += "set ytics (\(tics)) nomirror\nset yrange [\(Double(cells) + 0.5):0.5]\n"
-        script += "set xlabel \(GP.quote(xlabel))\nset grid xtics lc rgb '#dddddd'\nset key top right font ',8' box opaque\n"
+        script += "set xlabel \(GP.quote(xlabel))\nset grid xtics lc rgb '#dddddd'\nset key below horizontal font ',8'\nset format x '%g'\n"
         script += "set style line 9 lc rgb '#666666' dt 2 lw 1\n"
         var index = 0
         for panel in panels {
@@ -68,7 +70,8 @@ struct ForestPlot {
                 data += "# \(panel.title) — \(s.title): y, value, value - 1.96 MCSE, value + 1.96 MCSE\n"
                 for p in s.points {
                     let m = p.mcse.isFinite ? p.mcse : 0
-                    let a = p.value - Self.z * m, b = p.value + Self.z * m
+                    var a = p.value - Self.z * m, b = p.value + Self.z * m
+                    if let clamp { a = max(a, clamp.lowerBound); b = min(b, clamp.upperBound) }
                     lo = min(lo, a); hi = max(hi, b)
                     data += "\(GP.num(Double(p.cell + 1) + offset)) \(GP.num(p.value)) \(GP.num(a)) \(GP.num(b))\n"
                 }
@@ -78,7 +81,7 @@ struct ForestPlot {
             }
             let pad = hi > lo ? 0.08 * (hi - lo) : max(abs(hi) * 0.1, 0.01)
             script += "\n# panel: \(panel.title)\nset title \(GP.quote(panel.title))\n"
-            script += "set xrange [\(GP.num(lo - pad)):\(GP.num(hi + pad))]\n"
+            script += "set xrange [\(GP.num(lo - pad)):\(GP.num(hi + pad))]\nset xtics \(GP.num(GP.tickStep(hi + pad - (lo - pad))))\n"
             script += "set arrow 1 from first \(GP.num(reference)), graph 0 to first \(GP.num(reference)), graph 1 nohead ls 9\n"
             if let band {
                 script += "set arrow 2 from first \(GP.num(band.lowerBound)), graph 0 to first \(GP.num(band.lowerBound)), graph 1 nohead lc rgb '#bbbbbb' dt 3\n"

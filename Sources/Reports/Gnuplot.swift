@@ -172,6 +172,15 @@ enum GP {
         return lines
     }
 
+    /// A "nice" tick increment (1, 2 or 5 × 10^k) giving about four ticks over `span`,
+    /// so tick labels of narrow panels do not run into each other.
+    static func tickStep(_ span: Double) -> Double {
+        guard span > 0, span.isFinite else { return 1 }
+        let raw = span / 4, magnitude = pow(10, (log10(raw)).rounded(.down))
+        let f = raw / magnitude
+        return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * magnitude
+    }
+
     /// A number as gnuplot data: NaN as gnuplot's missing-value token.
     static func num(_ x: Double) -> String { x.isFinite ? String(format: "%.10g", x) : "NaN" }
 }
