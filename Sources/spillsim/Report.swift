@@ -10,12 +10,10 @@ extension Spillsim {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write methods-appendix tables and figures (via gnuplot) from a result file.",
-            discussion: """
-                For --out plots/NAME (default plots/<file name>) writes NAME-summary.<md|tex|csv>,
-                the figures NAME-bias, -coverage, -curves, -turning-points and -utest (each with
-                its gnuplot script .gp and data .dat, to restyle), and NAME-captions.md.
-                Figures whose estimands the run does not have are skipped, with the reason.
-                """)
+            discussion: "For --out plots/NAME (default plots/<file name>) writes NAME-summary.<md|tex|csv>, "
+                + "the figures NAME-bias, -coverage, -curves, -turning-points and -utest (each with its gnuplot "
+                + "script .gp and data .dat, to restyle) and NAME-captions.md. Figures whose estimands the run "
+                + "does not have are skipped, with the reason. See docs/REPORTS.md.")
 
         @Argument(help: "A result file written by spillsim run or spillsim merge.")
         var file: String
