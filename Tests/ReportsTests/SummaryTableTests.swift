@@ -80,3 +80,36 @@ final class SummaryTableTests: XCTestCase {
         XCTAssertEqual(EstimandKind(name: "att@year3"), .scalar)
     }
 }
+
+/// Pieces of the figure scripts that decide what a reader sees.
+final class FigureScriptTests: XCTestCase {
+    /// Two cells, one estimator, estimands `a` (with coverage) and `empty` (no intervals: coverage NaN).
+    static func data(coverage: [(Double, Double)]) -> ResultsData {
+        let cells = (0..<coverage.count).map { ReportCell(ordinal: $0, factors: [CellFactor(path: "x.n", value: "\($0)")]) }
+        let rows = cells.flatMap { c in [
+            ReportRow(cell: c, estimator: "e", estimand: "a",
+                      measures: ["coverage": coverage[c.ordinal].0, "mcse_coverage": coverage[c.ordinal].1, "n_failed": 0]),
+            ReportRow(cell: c, estimator: "e", estimand: "empty", measures: ["coverage": .nan, "mcse_coverage": .nan]),
+        ] }
+        let draws = cells.map { _ in [ReplicationDraws(estimator: "e", estimands: ["a", "empty"], status: [], estimate: [], truth: [])] }
+        return ResultsData(path: "mem", scenarioName: "t", replications: 100, alpha: 0.05, estimators: ["e"],
+                           cells: cells, rows: rows, draws: draws)
+    }
+
+    func testCoverageWhiskersAreClampedAndPanelsWithoutValuesDropped() throws {
+        let plan = AppendixFigures(data: Self.data(coverage: [(1.0, 0.02), (0.9, 0.05)]), baseName: "t").coverage()
+        let fig = try XCTUnwrap(plan.figure)
+        // 1.0 ± 1.96 × 0.02 is clamped to [0.9608, 1]; 0.9 ± 1.96 × 0.05 = [0.802, 0.998].
+        XCTAssertTrue(fig.data.contains("1 1 0.9608 1\n"), fig.data)
+        XCTAssertTrue(fig.data.contains("2 0.9 0.802 0.998\n"), fig.data)
+        XCTAssertFalse(fig.script.contains("'empty'"), "a panel with no finite values is left out: \(fig.script)")
+        XCTAssertTrue(fig.script.contains("set ytics ('n=0' 1, 'n=1' 2)"), fig.script)
+        XCTAssertTrue(plan.caption.contains("R = 100 replications per cell (this file holds 0); n_failed = 0 of 0 fits"), plan.caption)
+    }
+
+    func testNoCoverageAnywhereSkipsTheFigure() {
+        let plan = AppendixFigures(data: Self.data(coverage: [(.nan, .nan)]), baseName: "t").coverage()
+        XCTAssertNil(plan.figure)
+        XCTAssertEqual(plan.skipped, "no estimand has interval bounds (coverage is NaN)")
+    }
+}

@@ -46,6 +46,14 @@ public struct ReplicationDraws: Sendable {
     public let estimate: [Double]
     public let truth: [Double]
 
+    public init(estimator: String, estimands: [String], status: [Int], estimate: [Double], truth: [Double]) {
+        self.estimator = estimator
+        self.estimands = estimands
+        self.status = status
+        self.estimate = estimate
+        self.truth = truth
+    }
+
     public var replications: Int { status.count }
 
     /// The estimates of estimand `k` from converged fits with a finite value, and
