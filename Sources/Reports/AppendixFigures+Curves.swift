@@ -98,40 +98,53 @@ extension AppendixFigures {
         }
     }
 
-    /// Lays out a grid of panels (rows: cells; columns: `columns`). `panel`
-    /// returns a panel's data block, its set-up commands and its plot command for
-    /// a data index, or nil when the panel has nothing to draw (the slot stays empty).
-    func grid(id: String, title: String, columns: [Column], emptyReason: String,
+    /// Lays out a grid of panels (rows: cells; columns: `columns`), at most
+    /// `maxRows` cells per figure (more become pages `-1`, `-2` …, so no figure
+    /// grows taller than a printed page can show). `panel` returns a panel's data
+    /// block, its set-up commands and its plot command for a data index, or nil
+    /// when the panel has nothing to draw (its slot stays empty).
+    func grid(id: String, title: String, columns: [Column], emptyReason: String, maxRows: Int = 6,
               panel: (ReplicationDraws, Column, (String) -> Void) -> (data: String, setup: String, plot: (Int) -> String)?) -> FigurePlan {
         let used = Set(columns.map { data.estimators[$0.estimator] })
         var caption = runCaption(estimators: used)
-        var dataText = "", script = "", index = 0, notes: [String] = []
-        let cols = columns.count, rows = data.cells.count
-        let width = max(700, 420 * cols), height = 110 + 280 * rows
-        for cell in data.cells {
-            for column in columns {
-                let d = data.draws[cell.ordinal][column.estimator]
-                let panelTitle = "\(column.title), \(cell.label)"
-                var panelNotes: [String] = []
-                guard let p = panel(d, column, { panelNotes.append($0) }) else {
-                    script += "\n# \(panelTitle): no usable estimates\nset multiplot next\n"
-                    continue
+        var notes: [String] = []
+        var pages: [(data: String, script: String, rows: Int)] = []
+        let cols = columns.count
+        let width = max(700, 420 * cols)
+        for start in stride(from: 0, to: data.cells.count, by: maxRows) {
+            let cells = data.cells[start..<min(start + maxRows, data.cells.count)]
+            var dataText = "", script = "", index = 0
+            for cell in cells {
+                for column in columns {
+                    let d = data.draws[cell.ordinal][column.estimator]
+                    let panelTitle = "\(column.title), \(cell.label)"
+                    var panelNotes: [String] = []
+                    guard let p = panel(d, column, { panelNotes.append($0) }) else {
+                        script += "\n# \(panelTitle): no usable estimates\nset multiplot next\n"
+                        continue
+                    }
+                    notes += panelNotes.map { "\(panelTitle): \($0)" }
+                    let shownTitle = GP.lines(GP.wrap(([panelTitle] + panelNotes).joined(separator: "; "), width: width / cols / 7))
+                    dataText += "# \(panelTitle)\n" + p.data + "\n\n"
+                    script += "\n# panel: \(panelTitle)\nset title \(shownTitle)\nunset arrow\n" + p.setup + p.plot(index)
+                    index += 1
                 }
-                notes += panelNotes.map { "\(panelTitle): \($0)" }
-                let shownTitle = GP.lines(GP.wrap(([panelTitle] + panelNotes).joined(separator: "; "), width: width / cols / 7))
-                dataText += "# \(panelTitle)\n" + p.data + "\n\n"
-                script += "\n# panel: \(panelTitle)\nset title \(shownTitle)\nunset arrow\n" + p.setup + p.plot(index)
-                index += 1
             }
+            if index > 0 { pages.append((dataText, script, cells.count)) }
         }
-        guard index > 0 else {
-            return FigurePlan(id: id, caption: title + ". " + caption + ".", figure: nil, skipped: emptyReason)
+        guard !pages.isEmpty else {
+            return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: [], skipped: emptyReason)
         }
-        let head = "set multiplot layout \(rows),\(cols) title \(GP.lines(GP.wrap(title, width: width / 7) + GP.wrap(caption, width: width / 7))) font ',11'\n"
-            + "set grid lc rgb '#dddddd'\nset key top left font ',8' box opaque\n"
-        let figure = GnuplotFigure(name: "\(baseName)-\(id)", script: head + script + "unset multiplot\n", data: dataText,
-                                   width: width, height: height)
+        let figures = pages.enumerated().map { k, page -> GnuplotFigure in
+            let pageNote = pages.count > 1 ? " (page \(k + 1) of \(pages.count))" : ""
+            let head = "set multiplot layout \(page.rows),\(cols) title "
+                + GP.lines(GP.wrap(title + pageNote, width: width / 7) + GP.wrap(caption, width: width / 7)) + " font ',11'\n"
+                + "set grid lc rgb '#dddddd'\nset key top left font ',8' box opaque\n"
+            return GnuplotFigure(name: "\(baseName)-\(id)" + (pages.count > 1 ? "-\(k + 1)" : ""),
+                                 script: head + page.script + "unset multiplot\n", data: page.data,
+                                 width: width, height: 110 + 280 * page.rows)
+        }
         if !notes.isEmpty { caption += "; " + notes.joined(separator: "; ") }
-        return FigurePlan(id: id, caption: title + ". " + caption + ".", figure: figure, skipped: nil)
+        return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: figures, skipped: nil)
     }
 }

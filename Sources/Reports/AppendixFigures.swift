@@ -7,9 +7,13 @@ public struct FigurePlan: Sendable {
     public let id: String
     /// The caption, stating R and n_failed.
     public let caption: String
-    /// nil when the results hold nothing to draw; then `skipped` says why.
-    public let figure: GnuplotFigure?
+    /// The figure, split into pages `NAME-id-1`, `NAME-id-2` … when it would be
+    /// too tall; empty when the results hold nothing to draw (then `skipped` says why).
+    public let figures: [GnuplotFigure]
     public let skipped: String?
+
+    /// The first (usually only) page.
+    public var figure: GnuplotFigure? { figures.first }
 }
 
 /// Builds the appendix figures (MODEL.md §7 measures; Morris, White & Crowther
@@ -74,8 +78,8 @@ public struct AppendixFigures: Sendable {
         let caption = runCaption(estimators: used)
         let plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
                               cellLabels: cellLabels, panels: panels, reference: reference, band: band, clamp: clamp)
-        let figure = plot.figure()
-        return FigurePlan(id: id, caption: title + ". " + caption + ".", figure: figure, skipped: figure == nil ? emptyReason : nil)
+        let figures = plot.figures()
+        return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: figures, skipped: figures.isEmpty ? emptyReason : nil)
     }
 
     // MARK: (a) bias, (b) coverage, (e) U-test rejection

@@ -39,14 +39,17 @@ public enum AppendixReport {
         var rendered: [RenderedFigure] = [], skipped: [(String, String)] = []
         var captions = "# \(data.scenarioName): figures from \(URL(fileURLWithPath: resultsPath).lastPathComponent)\n\n"
         for plan in AppendixFigures(data: data, baseName: name).all() {
-            guard let figure = plan.figure else {
+            guard !plan.figures.isEmpty else {
                 skipped.append((plan.id, plan.skipped ?? "nothing to draw"))
                 captions += "- **\(plan.id)**: not drawn — \(plan.skipped ?? "nothing to draw").\n"
                 continue
             }
-            let r = try gnuplot.render(figure, in: directory, format: figureFormat)
-            rendered.append(r)
-            captions += "- **\(r.figure.lastPathComponent)**: \(plan.caption)\n"
+            for (k, figure) in plan.figures.enumerated() {
+                let r = try gnuplot.render(figure, in: directory, format: figureFormat)
+                rendered.append(r)
+                let page = plan.figures.count > 1 ? " (page \(k + 1) of \(plan.figures.count))" : ""
+                captions += "- **\(r.figure.lastPathComponent)**: \(plan.caption)\(page)\n"
+            }
         }
         captions += "\nTable: \(tableURL.lastPathComponent) — estimates with their Monte Carlo SEs in brackets.\n"
         let captionsURL = directory.appendingPathComponent("\(name)-captions.md")

@@ -43,9 +43,18 @@ struct ForestPlot {
         }
     }
 
-    func figure() -> GnuplotFigure? {
-        let panels = drawablePanels
-        guard !panels.isEmpty else { return nil }
+    /// The figure, in pages of at most `maxPanels` panels (`NAME-1`, `NAME-2` …
+    /// when there is more than one), so no page grows taller than print allows.
+    func figures(maxPanels: Int = 12) -> [GnuplotFigure] {
+        let all = drawablePanels
+        let pages = stride(from: 0, to: all.count, by: maxPanels).map { Array(all[$0..<min($0 + maxPanels, all.count)]) }
+        return pages.enumerated().map { k, panels in
+            pages.count == 1 ? figure(panels, name: name, title: title)
+                : figure(panels, name: "\(name)-\(k + 1)", title: "\(title) (page \(k + 1) of \(pages.count))")
+        }
+    }
+
+    func figure(_ panels: [Panel], name: String, title: String) -> GnuplotFigure {
         let cols = min(3, panels.count), rows = (panels.count + cols - 1) / cols
         let cells = cellLabels.count
         let labelWidth = min(40, cellLabels.map(\.count).max() ?? 4)

@@ -112,4 +112,16 @@ final class FigureScriptTests: XCTestCase {
         XCTAssertNil(plan.figure)
         XCTAssertEqual(plan.skipped, "no estimand has interval bounds (coverage is NaN)")
     }
+
+    func testManyEstimandsArePagedTwelvePanelsAtATime() throws {
+        let cell = ReportCell(ordinal: 0, factors: [])
+        let names = (1...13).map { "b\($0)" }
+        let rows = names.map { ReportRow(cell: cell, estimator: "e", estimand: $0, measures: ["bias": 0.01, "mcse_bias": 0.005]) }
+        let data = ResultsData(path: "mem", scenarioName: "t", replications: 10, alpha: 0.05, estimators: ["e"], cells: [cell], rows: rows,
+                               draws: [[ReplicationDraws(estimator: "e", estimands: names, status: [], estimate: [], truth: [])]])
+        let plan = AppendixFigures(data: data, baseName: "t").bias()
+        XCTAssertEqual(plan.figures.map(\.name), ["t-bias-1", "t-bias-2"])
+        XCTAssertTrue(plan.figures[0].script.contains("(page 1 of 2)"), plan.figures[0].script)
+        XCTAssertEqual(plan.figures[1].script.components(separatedBy: "\nplot ").count - 1, 1, "13th panel alone on page 2")
+    }
 }
