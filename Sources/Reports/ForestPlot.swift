@@ -58,7 +58,7 @@ struct ForestPlot {
         let cols = min(3, panels.count), rows = (panels.count + cols - 1) / cols
         let cells = cellLabels.count
         let labelWidth = min(40, cellLabels.map(\.count).max() ?? 4)
-        let width = max(640, cols * (320 + 6 * labelWidth))
+        let width = max(760, cols * (320 + 6 * labelWidth))
         let height = 100 + rows * (150 + 26 * cells)
 
         var data = "", script = ""
