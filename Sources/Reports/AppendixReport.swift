@@ -22,7 +22,7 @@ public enum AppendixReport {
     }
 
     public static func write(resultsPath: String, out: String? = nil, figureFormat: FigureFormat = .png,
-                             tableFormat: TableFormat = .markdown, gnuplot: Gnuplot) throws -> ReportOutput {
+                             tableFormat: TableFormat = .markdown, decimals: Int = 3, gnuplot: Gnuplot) throws -> ReportOutput {
         let data = try ResultsData.read(resultsPath)
         let base = URL(fileURLWithPath: out ?? defaultOutput(for: resultsPath))
         let directory = base.deletingLastPathComponent(), name = base.lastPathComponent
@@ -32,7 +32,7 @@ public enum AppendixReport {
         }
 
         let factorPaths = data.cells.first?.factors.map(\.path) ?? []
-        let table = SummaryTable.appendix(factorPaths: factorPaths).render(data.rows, format: tableFormat)
+        let table = SummaryTable.appendix(factorPaths: factorPaths, decimals: decimals).render(data.rows, format: tableFormat)
         let tableURL = directory.appendingPathComponent("\(name)-summary.\(tableFormat.fileExtension)")
         try write(table, to: tableURL)
 

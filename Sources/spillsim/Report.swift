@@ -27,13 +27,20 @@ extension Spillsim {
         @Option(help: "Table format: markdown, latex or csv.")
         var tables: TableFormat = .markdown
 
+        @Option(help: "Decimals of the numbers in the table (0–8).")
+        var decimals: Int = 3
+
         @Option(help: "Path of the gnuplot executable (default: gnuplot on PATH).")
         var gnuplot: String?
+
+        func validate() throws {
+            guard (0...8).contains(decimals) else { throw ValidationError("--decimals must be between 0 and 8, got \(decimals)") }
+        }
 
         func run() throws {
             let plotter = try Gnuplot(path: gnuplot)
             let output = try AppendixReport.write(resultsPath: file, out: out, figureFormat: format,
-                                                  tableFormat: tables, gnuplot: plotter)
+                                                  tableFormat: tables, decimals: decimals, gnuplot: plotter)
             print("table    \(output.table.path)")
             for f in output.figures { print("figure   \(f.figure.path)") }
             for s in output.skipped { print("skipped  \(s.id): \(s.reason)") }

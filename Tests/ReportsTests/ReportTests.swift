@@ -127,12 +127,18 @@ final class ReportTests: XCTestCase {
             p.waitUntilExit()
             return (p.terminationStatus, text)
         }
-        let (status, text) = try run(["report", "fixture.h5", "--format", "svg", "--tables", "csv"])
+        let (status, text) = try run(["report", "fixture.h5", "--format", "svg", "--tables", "csv", "--decimals", "2"])
         XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("plots/fixture-summary.csv"), text)
+        let csv = try String(contentsOf: directory.appendingPathComponent("plots/fixture-summary.csv"), encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("rho,n,estimator,estimand,true,bias (MCSE),"), csv)
+        XCTAssertTrue(csv.contains("\n0.2,50,sdm,rho,0.20,"), csv)
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("plots/fixture-curves.svg").path), text)
         let (bad, message) = try run(["report", "fixture.h5", "--gnuplot", "/nonexistent/gnuplot"])
         XCTAssertNotEqual(bad, 0)
         XCTAssertTrue(message.contains("gnuplot not found (no executable file at /nonexistent/gnuplot)"), message)
+        let (badDecimals, why) = try run(["report", "fixture.h5", "--decimals", "12"])
+        XCTAssertNotEqual(badDecimals, 0)
+        XCTAssertTrue(why.contains("--decimals must be between 0 and 8"), why)
     }
 }
