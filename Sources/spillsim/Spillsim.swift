@@ -11,5 +11,16 @@ struct Spillsim: ParsableCommand {
         commandName: "spillsim",
         abstract: "Monte Carlo testbed for spatial Durbin and PSM-DID estimators on synthetic city systems.",
         version: version,
-        subcommands: [Doctor.self, Report.self])
+        subcommands: [
+            Run.self,
+            Summarize.self,
+            Merge.self,
+            Generate.self,
+            Truth.self,
+            Validate.self,
+            Estimate.self,
+            Bench.self,
+            Doctor.self,
+            Report.self,
+        ])
 }

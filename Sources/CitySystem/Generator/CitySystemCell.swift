@@ -1,0 +1,235 @@
+import Foundation
+import Numerics
+
+/// Everything about one design cell that does not change across replications, built
+/// once: geography and sizes, the true W with its spectrum and the filter
+/// (I − ρW)⁻¹, the estimators' W matrices, the diffusion kernel, the Cholesky factor
+/// of the city-effect correlation and the truth cache. `generate(replication:)` then
+/// costs O(N²T): no O(N³) step per replication, except when a W depends on the data
+/// (`kappa_d` ≠ 0), which is rebuilt (with its spectrum) every replication.
+///
+/// Geography and sizes are drawn from `StreamID(seed, cell: 0, replication: 0,
+/// purpose: CityStreamPurpose.geography)`: the same map in every replication and
+/// every design cell of a scenario seed (a fixed design, the usual choice in
+/// spatial Monte Carlo studies).
+public struct CitySystemCell: Sendable {
+    public let spec: CitySystemSpec
+    public let source: String
+    public let seed: UInt64
+    public let cell: Int
+    public let geography: Geography
+    public let lnSize: [Double]
+    public let years: [Int]
+    /// Nil when the true W depends on D (built per replication).
+    public let trueWeights: SpatialWeights?
+    public let outcomeModel: OutcomeModel?
+    public let truthCache: ObservedEffectCache?
+    /// Reports for the true W (first) and each fixed estimator W.
+    public let weightReports: [WeightReport]
+    let fixedEstimatorWeights: [String: SpatialWeights]
+    let effectFactor: Matrix
+    let diffusion: Matrix
+    let errorFilter: SpatialFilter?
+
+    public init(scenario: ScenarioSpec, cell: Int = 0) throws {
+        try self.init(spec: scenario.citySystem, seed: scenario.seed, cell: cell, source: scenario.source)
+    }
+
+    public init(spec: CitySystemSpec, seed: UInt64, cell: Int = 0, source: String) throws {
+        self.spec = spec; self.seed = seed; self.cell = cell; self.source = source
+        years = spec.years
+        let geo = RandomStream(StreamID(seed: seed, cell: 0, replication: 0, purpose: CityStreamPurpose.geography))
+        switch spec.geography.source {
+        case .synthetic: geography = try Geography.synthetic(spec.geography, stream: geo, source: source)
+        case .csv:
+            geography = try CoordinatesCSV.read(path: spec.geography.file ?? "", units: spec.geography.units,
+                                                regionGrid: spec.geography.regionGrid, scenario: source)
+        }
+        if spec.treatment.enabled {
+            for (k, r) in spec.treatment.regions.enumerated() where r < 0 || r >= geography.regionCount {
+                throw ScenarioError(source: source, path: "city_system.treatment.regions.\(k)",
+                                    reason: "region \(r) does not exist (regions are 0…\(geography.regionCount - 1))",
+                                    fix: "pick regions from the region_grid cells, numbered row by row from 0")
+            }
+        }
+        let s = spec.sizes, g = geography
+        let lnSize = (0..<g.count).map { i in
+            s.meanLog + (g.isCentre[i] ? s.centrePremium : 0) + s.distanceGradient * g.distanceToCentre[i] / 100
+                + geo.normal(mean: 0, sd: s.sd)
+        }
+        self.lnSize = lnSize
+        var reports: [WeightReport] = []
+        if WeightBuilder.dependsOnData(spec.weights) {
+            trueWeights = nil; outcomeModel = nil; truthCache = nil; errorFilter = nil
+        } else {
+            let (w, rep) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, source: source)
+            reports.append(rep)
+            trueWeights = w
+            let om = try CitySystemCell.model(spec.outcome, weights: w, source: source)
+            outcomeModel = om
+            truthCache = try ObservedEffectCache(filter: om.filter)
+            errorFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
+        }
+        var fixed: [String: SpatialWeights] = [:]
+        for e in spec.estimatorWeights where !e.isTrue && !WeightBuilder.dependsOnData(e) {
+            let (w, rep) = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, source: source)
+            fixed[e.name] = w
+            reports.append(rep)
+        }
+        fixedEstimatorWeights = fixed
+        weightReports = reports
+        effectFactor = try Sectors.effectFactor(geography, rangeKm: spec.sectors.effectRangeKm)
+        diffusion = Digital.diffusionMatrix(geography, decayKm: spec.digital.decayKm)
+    }
+
+    static func model(_ o: OutcomeSpec, weights: SpatialWeights, source: String) throws -> OutcomeModel {
+        let (lo, hi) = weights.stableInterval
+        guard o.rho > lo, o.rho < hi else {
+            throw ScenarioError(source: source, path: "city_system.outcome.rho",
+                                reason: "ρ = \(o.rho) lies outside (1/ω_min, 1/ω_max) = (\(fmt(lo)), \(fmt(hi))) for the true W, so I − ρW is not invertible along the path from 0",
+                                fix: "choose rho inside that interval")
+        }
+        return try OutcomeModel(rho: o.rho, beta: o.beta, theta: o.theta, gamma: o.controls.map(\.gamma),
+                                thetaX: o.controls.map(\.theta), weights: weights)
+    }
+
+    static func errorFilter(_ e: ErrorSpec, weights: SpatialWeights, source: String) throws -> SpatialFilter? {
+        guard e.law == .spatial else { return nil }
+        let (lo, hi) = weights.stableInterval
+        guard e.lambda > lo, e.lambda < hi else {
+            throw ScenarioError(source: source, path: "city_system.outcome.error.lambda",
+                                reason: "λ = \(e.lambda) lies outside (\(fmt(lo)), \(fmt(hi))) for the true W", fix: "choose lambda inside it")
+        }
+        return try SpatialFilter(weights: weights, rho: e.lambda)
+    }
+
+    static func fmt(_ x: Double) -> String { String(format: "%.4g", x) }
+
+    /// One panel as a pure function of (scenario, cell, replication): builds the cell cache and
+    /// generates. In a Monte Carlo loop build the cell once and call `generate(replication:)`.
+    public static func panel(_ scenario: ScenarioSpec, cell: Int = 0, replication: Int) throws -> SyntheticPanel {
+        try CitySystemCell(scenario: scenario, cell: cell).generate(replication: replication)
+    }
+
+    /// The panel for one replication: streams `StreamID(seed, cell, replication, purpose)`.
+    /// Pure and thread-safe: it reads only the immutable cache and draws from its own streams.
+    public func generate(replication: Int) throws -> SyntheticPanel {
+        let n = geography.count, tt = years.count
+        func stream(_ p: UInt64) -> RandomStream { RandomStream(StreamID(seed: seed, cell: cell, replication: replication, purpose: p)) }
+        let sectors = Sectors.generate(spec.sectors, geography: geography, lnSize: lnSize, effectFactor: effectFactor,
+                                       periods: tt, stream: stream(CityStreamPurpose.sectors))
+        let controls = Controls.generate(spec.outcome.controls, lnSize: lnSize, periods: tt, stream: stream(CityStreamPurpose.controls))
+        let dShocks = Digital.drawShocks(spec.digital, n: n, periods: tt, stream: stream(CityStreamPurpose.digital))
+        let never = [Int?](repeating: nil, count: n)
+        let d0 = Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: never)
+
+        // Selection on pre-period covariates (identical in both worlds before t0).
+        let tr = spec.treatment
+        let treatStream = stream(CityStreamPurpose.treatment)
+        let z = treatStream.normals(n)
+        let pre = years.indices.filter { years[$0] < tr.t0 }
+        func preMean(_ v: [Double]) -> [Double] {
+            (0..<n).map { i in pre.reduce(0.0) { $0 + v[$1 * n + i] } / Double(max(1, pre.count)) }
+        }
+        var cov: [String: [Double]] = ["ln_size": lnSize, "D": preMean(d0), "CA": preMean(sectors.ca),
+                                       "dist_centre": geography.distanceToCentre, "Z": z]
+        for (c, x) in zip(spec.outcome.controls, controls) { cov[c.name] = preMean(x) }
+        let assignment = Treatment.assign(tr, region: geography.region, covariates: cov, n: n, stream: treatStream)
+        let d1 = tr.enabled
+            ? Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: assignment.adoption)
+            : d0
+
+        // W, the outcome model and the truth cache: cached, or rebuilt when W depends on D.
+        let meanD = (0..<n).map { i in (0..<tt).reduce(0.0) { $0 + d1[$1 * n + i] } / Double(tt) }
+        let model: OutcomeModel, cache: ObservedEffectCache, errFilter: SpatialFilter?
+        if let om = outcomeModel, let tc = truthCache {
+            model = om; cache = tc; errFilter = errorFilter
+        } else {
+            let (w, _) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, meanD: meanD, source: source)
+            model = try CitySystemCell.model(spec.outcome, weights: w, source: source)
+            cache = try ObservedEffectCache(filter: model.filter)
+            errFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
+        }
+
+        // Effects and errors, shared by both worlds.
+        let o = spec.outcome
+        let es = stream(CityStreamPurpose.effects)
+        let meanCA = (0..<n).map { i in (0..<tt).reduce(0.0) { $0 + sectors.ca[$1 * n + i] } / Double(tt) }
+        let gm = Statistics.mean(meanCA)
+        let mu = (0..<n).map { o.intercept + o.cityEffectSd * es.normal() + o.cityEffectCaLoading * (meanCA[$0] - gm) }
+        let alpha = (0..<tt).map { o.yearTrend * Double($0) + o.yearEffectSd * es.normal() }
+        let eps = try ErrorLaw.draw(o.error, n: n, periods: tt, lnSize: lnSize, filter: errFilter,
+                                    stream: stream(CityStreamPurpose.errors))
+
+        var other0 = [Double](repeating: 0, count: n * tt), other1 = other0
+        var post = [Int](repeating: 0, count: n * tt)
+        let firstAdoption = tr.staggered.min().map { min($0, tr.t0) } ?? tr.t0
+        for p in 0..<tt {
+            let lambda = tr.zSlope * Double(years[p] - years[0])
+            for i in 0..<n {
+                let k = p * n + i
+                other0[k] = mu[i] + alpha[p] + lambda * z[i] + eps[k]
+                other1[k] = other0[k]
+                if let g = assignment.adoption[i] {
+                    if years[p] >= g {
+                        post[k] = 1
+                        other1[k] += tr.effect + tr.effectGrowth * Double(years[p] - g)
+                    }
+                } else if years[p] >= firstAdoption {
+                    post[k] = 1
+                }
+            }
+        }
+        let mis0 = try model.solve(ca: sectors.ca, d: d0, controls: controls, other: other0)
+        let mis1 = tr.enabled ? try model.solve(ca: sectors.ca, d: d1, controls: controls, other: other1) : mis0
+
+        var estimators: [String: SpatialWeights] = [:]
+        for e in spec.estimatorWeights {
+            if e.isTrue { estimators[e.name] = model.weights }
+            else if let w = fixedEstimatorWeights[e.name] { estimators[e.name] = w }
+            else {
+                estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD, source: source).weights
+            }
+        }
+        let truth = TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
+                                  years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
+                                  firstAdoption: firstAdoption)
+        return SyntheticPanel(
+            stream: StreamID(seed: seed, cell: cell, replication: replication, purpose: 0),
+            n: n, t: tt, years: years, cityIds: geography.ids, x: geography.x, y: geography.y, isLonLat: geography.isLonLat,
+            region: geography.region, isCentre: geography.isCentre, lnSize: lnSize, distanceToCentre: geography.distanceToCentre,
+            mis: mis1, ca: sectors.ca, d: d1, lqm: sectors.lqm, lqs: sectors.lqs,
+            controlNames: o.controls.map(\.name), controls: controls, treat: assignment.treat,
+            cohort: assignment.adoption.map { $0 ?? 0 }, post: post, z: z,
+            misNoIntegration: mis0, dNoIntegration: d0, trueWeights: model.weights,
+            estimatorWeights: estimators, estimatorWeightNames: spec.estimatorWeights.map(\.name), truth: truth)
+    }
+}
+
+/// The error laws of MODEL.md §2.6. `sigma` is the marginal sd for normal, AR(1) and t
+/// (t is rescaled by √((df − 2)/df)); for heteroskedastic errors σ_i = σ exp(−p (ln L_i − mean ln L));
+/// for the spatial-error law σ is the sd of the innovation u in ε_t = (I − λW)⁻¹ u_t.
+enum ErrorLaw {
+    static func draw(_ e: ErrorSpec, n: Int, periods tt: Int, lnSize: [Double], filter: SpatialFilter?,
+                     stream: RandomStream) throws -> [Double] {
+        switch e.law {
+        case .normal:
+            return stream.normals(n * tt, sd: e.sigma)
+        case .heteroskedastic:
+            let ml = Statistics.mean(lnSize)
+            let sd = lnSize.map { e.sigma * exp(-e.sizePower * ($0 - ml)) }
+            return (0..<(n * tt)).map { sd[$0 % n] * stream.normal() }
+        case .ar1:
+            var out = stream.normals(n, sd: e.sigma)
+            let innov = e.sigma * (1 - e.ar * e.ar).squareRoot()
+            for p in 1..<tt { for i in 0..<n { out.append(e.ar * out[(p - 1) * n + i] + innov * stream.normal()) } }
+            return out
+        case .spatial:
+            guard let filter else { throw NumericsError("internal: spatial error law without a filter") }
+            return try filter.solvePanel(stream.normals(n * tt, sd: e.sigma))
+        case .t:
+            let scale = e.sigma * ((e.df - 2) / e.df).squareRoot()
+            return (0..<(n * tt)).map { _ in scale * stream.studentT(df: e.df) }
+        }
+    }
+}

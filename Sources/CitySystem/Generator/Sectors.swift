@@ -1,0 +1,65 @@
+import Foundation
+import Numerics
+
+/// Employment shares, location quotients and co-agglomeration, `reduced` mode (MODEL.md §2.3).
+struct SectorPanel {
+    var lqm: [Double]
+    var lqs: [Double]
+    var ca: [Double]
+}
+
+enum Sectors {
+    /// log share_kit = mean_k + gradient_k · dist_i/100 km + elasticity_k (ln L_i − mean ln L) [+ premium · centre_i] + u_ki + e_kit,
+    /// with u spatially correlated (exponential correlation, cached Cholesky factor `effectFactor`)
+    /// and e AR(1), started from its stationary law. LQ_kit = share_kit / (Σ_j L_j share_kjt / Σ_j L_j);
+    /// CA = 1 − |LQm − LQs|/(LQm + LQs) + LQm + LQs.
+    static func generate(_ s: SectorSpec, geography g: Geography, lnSize: [Double], effectFactor: Matrix,
+                         periods t: Int, stream: RandomStream) -> SectorPanel {
+        let n = g.count
+        let z1 = effectFactor.multiply(stream.normals(n)), z2 = effectFactor.multiply(stream.normals(n))
+        let r = s.effectCorrelation, rc = (1 - r * r).squareRoot()
+        let uM = z1.map { s.effectSd * $0 }
+        let uS = (0..<n).map { s.effectSd * (r * z1[$0] + rc * z2[$0]) }
+        let size = lnSize.map { exp($0) }
+        let totalSize = size.reduce(0, +)
+        let ml = lnSize.reduce(0, +) / Double(n)
+        let stat = s.shockSd / (1 - s.shockAr * s.shockAr).squareRoot()
+        var eM = stream.normals(n, sd: stat), eS = stream.normals(n, sd: stat)
+        var out = SectorPanel(lqm: [], lqs: [], ca: [])
+        out.lqm.reserveCapacity(n * t); out.lqs.reserveCapacity(n * t); out.ca.reserveCapacity(n * t)
+        for p in 0..<t {
+            if p > 0 {
+                for i in 0..<n {
+                    eM[i] = s.shockAr * eM[i] + stream.normal(mean: 0, sd: s.shockSd)
+                    eS[i] = s.shockAr * eS[i] + stream.normal(mean: 0, sd: s.shockSd)
+                }
+            }
+            var shM = [Double](repeating: 0, count: n), shS = shM
+            var natM = 0.0, natS = 0.0
+            for i in 0..<n {
+                let dist = g.distanceToCentre[i] / 100
+                shM[i] = exp(s.manufacturingLogShare + s.manufacturingGradient * dist
+                             + s.manufacturingSizeElasticity * (lnSize[i] - ml) + uM[i] + eM[i])
+                shS[i] = exp(s.servicesLogShare + s.servicesGradient * dist + s.servicesSizeElasticity * (lnSize[i] - ml)
+                             + (g.isCentre[i] ? s.servicesCentrePremium : 0)
+                             + uS[i] + eS[i])
+                natM += size[i] * shM[i]; natS += size[i] * shS[i]
+            }
+            natM /= totalSize; natS /= totalSize
+            for i in 0..<n {
+                let m = shM[i] / natM, v = shS[i] / natS
+                out.lqm.append(m); out.lqs.append(v)
+                out.ca.append(1 - abs(m - v) / (m + v) + m + v)
+            }
+        }
+        return out
+    }
+
+    /// Lower Cholesky factor of the exponential correlation exp(−d_ij / range), once per geography.
+    static func effectFactor(_ g: Geography, rangeKm: Double) throws -> Matrix {
+        var c = g.distances
+        for k in 0..<c.data.count { c.data[k] = exp(-c.data[k] / rangeKm) }
+        for i in 0..<g.count { c[i, i] = 1 + 1e-10 }   // jitter keeps near-duplicate cities factorisable
+        return try Cholesky(c).lower
+    }
+}

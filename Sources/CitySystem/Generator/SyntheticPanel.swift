@@ -1,0 +1,49 @@
+import Foundation
+import Numerics
+
+/// One generated city panel. Time-major: observation (t, i) is at index t·N + i.
+public struct SyntheticPanel: Sendable {
+    public let stream: StreamID
+    public let n: Int
+    public let t: Int
+    public let years: [Int]
+    public let cityIds: [String]
+    /// Planar km, or lon/lat degrees when `isLonLat`.
+    public let x: [Double]
+    public let y: [Double]
+    public let isLonLat: Bool
+    public let region: [Int]
+    public let isCentre: [Bool]
+    public let lnSize: [Double]
+    public let distanceToCentre: [Double]
+
+    public let mis: [Double]
+    public let ca: [Double]
+    public let d: [Double]
+    public let lqm: [Double]
+    public let lqs: [Double]
+    public let controlNames: [String]
+    /// One time-major column per control, in `controlNames` order.
+    public let controls: [[Double]]
+    /// 1 for cities that join the integration at some point.
+    public let treat: [Int]
+    /// Adoption year per city, 0 for never-treated.
+    public let cohort: [Int]
+    /// Per observation: year ≥ the city's adoption year (treated), or year ≥ t0 (never-treated).
+    public let post: [Int]
+    /// The confounder Z_i (parallel trends hold only conditional on it when z_slope ≠ 0).
+    public let z: [Double]
+
+    /// The world without integration, with common random numbers (MODEL.md §3).
+    public let misNoIntegration: [Double]
+    public let dNoIntegration: [Double]
+
+    public let trueWeights: SpatialWeights
+    /// The analysts' W choices by name (`true` is the true W), and their order in the scenario.
+    public let estimatorWeights: [String: SpatialWeights]
+    public let estimatorWeightNames: [String]
+    public let truth: TrueEstimands
+
+    /// City i's value of a time-major column in period p.
+    @inline(__always) public func index(period p: Int, city i: Int) -> Int { p * n + i }
+}

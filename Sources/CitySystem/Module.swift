@@ -1,1 +1,0 @@
-// CitySystem: see README.md for what this target owns.

@@ -1,0 +1,279 @@
+import Foundation
+import Yams
+
+/// Parses scenario node trees into `ScenarioSpec`, rejecting unknown keys, wrong
+/// types and out-of-range values with the source, the key path and a fix.
+/// Checks that need the geography (ρ against W's spectrum) live in `ScenarioValidation`.
+public enum ScenarioParser {
+    /// Top-level keys owned by the Monte Carlo part: accepted, not interpreted here.
+    public static let monteCarloKeys = ["monte_carlo", "estimators", "grid"]
+
+    public static func load(path: String) throws -> ScenarioSpec {
+        try parse(ScenarioNode.load(path: path), source: path,
+                  baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+    }
+
+    /// - Parameters:
+    ///   - source: file name (or other label) used in every message.
+    ///   - baseDirectory: where relative paths (a coordinates CSV) are resolved.
+    public static func parse(_ root: Node, source: String, baseDirectory: String = ".") throws -> ScenarioSpec {
+        var top = try MappingReader(root, source: source, path: "")
+        let name = try top.string("name", URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent)
+        let description = try top.string("description", "")
+        let seed = try top.int("seed", 20230101)
+        try top.require(seed >= 0, "seed", "must be a non-negative integer")
+        var cs = try top.section("city_system")
+        let spec = try parseCitySystem(&cs, baseDirectory: baseDirectory)
+        try cs.finish()
+        for k in monteCarloKeys { _ = top.node(k) }
+        try top.finish()
+        return ScenarioSpec(name: name, description: description, seed: UInt64(seed), citySystem: spec, source: source)
+    }
+
+    static func parseCitySystem(_ r: inout MappingReader, baseDirectory: String) throws -> CitySystemSpec {
+        var s = CitySystemSpec()
+        var g = try r.section("geography")
+        s.geography = try parseGeography(&g, baseDirectory: baseDirectory); try g.finish()
+        var z = try r.section("sizes")
+        s.sizes = try parseSizes(&z); try z.finish()
+        var sec = try r.section("sectors")
+        s.sectors = try parseSectors(&sec); try sec.finish()
+        var d = try r.section("digital")
+        s.digital = try parseDigital(&d); try d.finish()
+        var w = try r.section("weights")
+        s.weights = try parseWeight(&w, name: "true", allowTrueShortcut: false); try w.finish()
+        var o = try r.section("outcome")
+        s.outcome = try parseOutcome(&o); try o.finish()
+        var t = try r.section("treatment")
+        s.treatment = try parseTreatment(&t, years: s.years, controls: s.outcome.controls.map(\.name)); try t.finish()
+        if let list = try r.sequence("estimator_weights") {
+            try r.require(!list.isEmpty, "estimator_weights", "the list is empty", fix: "give at least `- {name: true}`")
+            var names = Set<String>()
+            s.estimatorWeights = try list.enumerated().map { (i, n) in
+                var e = try MappingReader(n, source: r.source, path: r.sub("estimator_weights.\(i)"))
+                let ws = try parseWeight(&e, name: nil, allowTrueShortcut: true)
+                try e.finish()
+                try e.require(names.insert(ws.name).inserted, "name", "the name '\(ws.name)' is used twice", fix: "give each W a distinct name")
+                return ws
+            }
+        }
+        return s
+    }
+
+    static func parseGeography(_ r: inout MappingReader, baseDirectory: String) throws -> GeographySpec {
+        var g = GeographySpec()
+        let src = try r.choice("source", "synthetic", allowed: ["synthetic", "csv"])
+        g.source = GeographySpec.Source(rawValue: src)!
+        g.centres = try r.int("centres", g.centres)
+        g.cities = try r.int("cities", g.cities)
+        g.squareKm = try r.double("square_km", g.squareKm)
+        g.minSeparationKm = try r.double("min_separation_km", g.minSeparationKm)
+        g.peripherySdKm = try r.double("periphery_sd_km", g.peripherySdKm)
+        g.regionGrid = try r.ints("region_grid", g.regionGrid)
+        g.firstYear = try r.int("first_year", g.firstYear)
+        g.lastYear = try r.int("last_year", g.lastYear)
+        if let f = try r.optionalString("file") {
+            g.file = f.hasPrefix("/") ? f : URL(fileURLWithPath: baseDirectory).appendingPathComponent(f).path
+        }
+        g.units = try r.choice("units", "km", allowed: ["km", "lonlat"])
+        try r.require(g.centres >= 1, "centres", "must be at least 1")
+        try r.require(g.cities >= g.centres, "cities", "fewer cities (\(g.cities)) than centres (\(g.centres))",
+                      fix: "raise cities or lower centres")
+        try r.require(g.cities >= 3, "cities", "must be at least 3")
+        try r.require(g.squareKm > 0, "square_km", "must be positive")
+        try r.require(g.minSeparationKm >= 0, "min_separation_km", "must be non-negative")
+        try r.require(g.peripherySdKm > 0, "periphery_sd_km", "must be positive (it is a standard deviation)")
+        try r.require(g.regionGrid.count == 2 && g.regionGrid.allSatisfy { $0 >= 1 }, "region_grid",
+                      "must be two positive integers [rows, cols]")
+        try r.require(g.lastYear > g.firstYear, "last_year", "must be after first_year (\(g.firstYear))")
+        try r.require(g.source == .synthetic || g.file != nil, "file", "source: csv needs a file", fix: "give file: coords.csv")
+        return g
+    }
+
+    static func parseSizes(_ r: inout MappingReader) throws -> SizeSpec {
+        var s = SizeSpec()
+        s.meanLog = try r.double("mean_log", s.meanLog)
+        s.centrePremium = try r.double("centre_premium", s.centrePremium)
+        s.distanceGradient = try r.double("distance_gradient", s.distanceGradient)
+        s.sd = try r.double("sd", s.sd)
+        try r.require(s.sd >= 0, "sd", "negative standard deviation", fix: "use a value ≥ 0")
+        return s
+    }
+
+    static func parseSectors(_ r: inout MappingReader) throws -> SectorSpec {
+        var s = SectorSpec()
+        s.mode = try r.choice("mode", "reduced", allowed: ["reduced", "neg"])
+        if s.mode == "neg" {
+            throw r.error("mode", "'neg' (the new-economic-geography equilibrium) is not implemented yet", fix: "use mode: reduced")
+        }
+        s.manufacturingLogShare = try r.double("manufacturing_log_share", s.manufacturingLogShare)
+        s.servicesLogShare = try r.double("services_log_share", s.servicesLogShare)
+        s.manufacturingGradient = try r.double("manufacturing_gradient", s.manufacturingGradient)
+        s.servicesGradient = try r.double("services_gradient", s.servicesGradient)
+        s.manufacturingSizeElasticity = try r.double("manufacturing_size_elasticity", s.manufacturingSizeElasticity)
+        s.servicesSizeElasticity = try r.double("services_size_elasticity", s.servicesSizeElasticity)
+        s.servicesCentrePremium = try r.double("services_centre_premium", s.servicesCentrePremium)
+        s.effectSd = try r.double("effect_sd", s.effectSd)
+        s.effectRangeKm = try r.double("effect_range_km", s.effectRangeKm)
+        s.effectCorrelation = try r.double("effect_correlation", s.effectCorrelation)
+        s.shockAr = try r.double("shock_ar", s.shockAr)
+        s.shockSd = try r.double("shock_sd", s.shockSd)
+        try r.require(s.manufacturingLogShare < 0, "manufacturing_log_share", "a log share must be negative (share < 1)")
+        try r.require(s.servicesLogShare < 0, "services_log_share", "a log share must be negative (share < 1)")
+        try r.require(s.effectSd >= 0, "effect_sd", "negative standard deviation", fix: "use a value ≥ 0")
+        try r.require(s.shockSd >= 0, "shock_sd", "negative standard deviation", fix: "use a value ≥ 0")
+        try r.require(s.effectRangeKm > 0, "effect_range_km", "must be positive")
+        try r.require(abs(s.effectCorrelation) <= 1, "effect_correlation", "must lie in [−1, 1]")
+        try r.require(abs(s.shockAr) < 1, "shock_ar", "an AR(1) coefficient must lie in (−1, 1) to be stationary")
+        return s
+    }
+
+    static func parseDigital(_ r: inout MappingReader) throws -> DigitalSpec {
+        var d = DigitalSpec()
+        d.level = try r.double("level", d.level)
+        d.rate = try r.double("rate", d.rate)
+        d.midYear = try r.double("mid_year", d.midYear)
+        d.centrePremium = try r.double("centre_premium", d.centrePremium)
+        d.convergence = try r.double("convergence", d.convergence)
+        d.diffusion = try r.double("diffusion", d.diffusion)
+        d.decayKm = try r.double("decay_km", d.decayKm)
+        d.shockSd = try r.double("shock_sd", d.shockSd)
+        d.initialSd = try r.double("initial_sd", d.initialSd)
+        d.integrationBoost = try r.double("integration_boost", d.integrationBoost)
+        try r.require(d.shockSd >= 0, "shock_sd", "negative standard deviation", fix: "use a value ≥ 0")
+        try r.require(d.initialSd >= 0, "initial_sd", "negative standard deviation", fix: "use a value ≥ 0")
+        try r.require(d.decayKm > 0, "decay_km", "must be positive")
+        try r.require(d.convergence >= 0 && d.convergence <= 1, "convergence", "must lie in [0, 1]")
+        try r.require(d.diffusion >= 0 && d.diffusion * (1 + max(0, d.integrationBoost)) <= 1, "diffusion",
+                      "ψ(1 + π_I) must lie in [0, 1] or diffusion overshoots", fix: "lower diffusion or integration_boost")
+        try r.require(d.integrationBoost >= 0, "integration_boost", "must be ≥ 0")
+        return d
+    }
+
+    /// `name` nil: read it from the mapping (estimator list); `allowTrueShortcut`: `{name: true}` alone means the true W.
+    static func parseWeight(_ r: inout MappingReader, name: String?, allowTrueShortcut: Bool) throws -> WeightSpec {
+        var w = WeightSpec(name: name ?? "")
+        w.path = r.path
+        if name == nil {
+            guard let n = try r.optionalString("name"), !n.isEmpty else {
+                throw r.error("name", "every estimator W needs a name", fix: "e.g. - {name: knn5, kind: knn, k: 5}")
+            }
+            w.name = n
+        }
+        w.kindGiven = r.has("kind")
+        if allowTrueShortcut && w.name == "true" && w.kindGiven {
+            throw r.error("name", "the name 'true' is reserved for the true W (city_system.weights)",
+                          fix: "write `- {name: true}` alone, or give this W another name")
+        }
+        if allowTrueShortcut && w.name == "true" && !w.kindGiven {
+            try r.finish()
+            return w
+        }
+        let kinds = WeightSpec.Kind.allCases.map(\.rawValue)
+        w.kind = WeightSpec.Kind(rawValue: try r.choice("kind", "exponential", allowed: kinds))!
+        w.normalise = WeightSpec.Normalisation(rawValue: try r.choice("normalise", "row",
+                                                                       allowed: WeightSpec.Normalisation.allCases.map(\.rawValue)))!
+        switch w.kind {
+        case .exponential:
+            w.decayKm = try r.double("decay_km", w.decayKm)
+            w.kappaD = try r.double("kappa_d", w.kappaD)
+            w.cutoffKm = try r.optionalDouble("cutoff_km")
+            try r.require(w.decayKm > 0, "decay_km", "must be positive")
+            try r.require(w.kappaD >= 0, "kappa_d", "must be ≥ 0")
+        case .inverseDistance:
+            w.alpha = try r.double("alpha", w.alpha)
+            w.cutoffKm = try r.optionalDouble("cutoff_km")
+            try r.require(w.alpha > 0, "alpha", "must be positive")
+        case .knn:
+            w.k = try r.int("k", w.k)
+            w.symmetrise = try r.bool("symmetrise", w.symmetrise)
+            try r.require(w.k >= 1, "k", "must be at least 1")
+        case .band:
+            w.bandKm = try r.double("band_km", w.bandKm)
+            try r.require(w.bandKm > 0, "band_km", "must be positive")
+        case .delaunay, .economic, .block:
+            break
+        }
+        if let c = w.cutoffKm { try r.require(c > 0, "cutoff_km", "must be positive") }
+        return w
+    }
+
+    static func parseOutcome(_ r: inout MappingReader) throws -> OutcomeSpec {
+        var o = OutcomeSpec()
+        o.rho = try r.double("rho", o.rho)
+        o.beta = try r.doubles("beta", o.beta)
+        o.theta = try r.doubles("theta", o.theta)
+        try r.require(o.beta.count == 4, "beta", "needs 4 values (CA, CA², CA×D, D), got \(o.beta.count)")
+        try r.require(o.theta.count == 4, "theta", "needs 4 values (W·CA, W·CA², W·(CA×D), W·D), got \(o.theta.count)")
+        try r.require(abs(o.rho) < 1e6, "rho", "is not a plausible value")
+        o.intercept = try r.double("intercept", o.intercept)
+        o.cityEffectSd = try r.double("city_effect_sd", o.cityEffectSd)
+        o.cityEffectCaLoading = try r.double("city_effect_ca_loading", o.cityEffectCaLoading)
+        o.yearEffectSd = try r.double("year_effect_sd", o.yearEffectSd)
+        o.yearTrend = try r.double("year_trend", o.yearTrend)
+        try r.require(o.cityEffectSd >= 0, "city_effect_sd", "negative standard deviation", fix: "use a value ≥ 0")
+        try r.require(o.yearEffectSd >= 0, "year_effect_sd", "negative standard deviation", fix: "use a value ≥ 0")
+        if let list = try r.sequence("controls") {
+            var names = Set<String>()
+            o.controls = try list.enumerated().map { (i, n) in
+                var c = try MappingReader(n, source: r.source, path: r.sub("controls.\(i)"))
+                guard let name = try c.optionalString("name"), !name.isEmpty else { throw c.error("name", "a control needs a name") }
+                let reserved = ["city", "year", "Mis", "CA", "D", "treat", "post", "LQm", "LQs", "cohort", "Z", "region", "centre", "Mis0"]
+                try c.require(!reserved.contains(name), "name", "'\(name)' is a reserved panel column", fix: "rename the control")
+                try c.require(names.insert(name).inserted, "name", "the control '\(name)' is given twice")
+                let spec = ControlSpec(name: name, gamma: try c.double("gamma", 0), theta: try c.double("theta", 0),
+                                       mean: try c.double("mean", 0), sizeLoading: try c.double("size_loading", 0),
+                                       citySd: try c.double("city_sd", 1), trend: try c.double("trend", 0),
+                                       ar: try c.double("ar", 0.5), shockSd: try c.double("shock_sd", 0.1))
+                try c.require(spec.citySd >= 0, "city_sd", "negative standard deviation", fix: "use a value ≥ 0")
+                try c.require(spec.shockSd >= 0, "shock_sd", "negative standard deviation", fix: "use a value ≥ 0")
+                try c.require(abs(spec.ar) < 1, "ar", "an AR(1) coefficient must lie in (−1, 1)")
+                try c.finish()
+                return spec
+            }
+        }
+        var e = try r.section("error")
+        o.error.law = ErrorSpec.Law(rawValue: try e.choice("law", "normal", allowed: ErrorSpec.Law.allCases.map(\.rawValue)))!
+        o.error.sigma = try e.double("sigma", o.error.sigma)
+        o.error.ar = try e.double("ar", o.error.ar)
+        o.error.lambda = try e.double("lambda", o.error.lambda)
+        o.error.df = try e.double("df", o.error.df)
+        o.error.sizePower = try e.double("size_power", o.error.sizePower)
+        try e.require(o.error.sigma > 0, "sigma", "the error standard deviation must be positive (a variance cannot be negative or zero)",
+                      fix: "use e.g. sigma: 0.1")
+        try e.require(abs(o.error.ar) < 1, "ar", "an AR(1) coefficient must lie in (−1, 1)")
+        try e.require(o.error.df > 2, "df", "Student t needs df > 2 for a finite variance")
+        try e.finish()
+        return o
+    }
+
+    static func parseTreatment(_ r: inout MappingReader, years: [Int], controls: [String]) throws -> TreatmentSpec {
+        var t = TreatmentSpec()
+        t.enabled = try r.bool("enabled", t.enabled)
+        t.regions = try r.ints("regions", t.regions)
+        t.t0 = try r.int("t0", t.t0)
+        t.staggered = try r.ints("staggered", [])
+        t.selectionIntercept = try r.double("selection_intercept", t.selectionIntercept)
+        if let sel = r.node("selection") {
+            var m = try MappingReader(sel, source: r.source, path: r.sub("selection"))
+            let allowed = ["ln_size", "D", "CA", "dist_centre", "Z"] + controls
+            var out: [String: Double] = [:]
+            for k in allowed where m.has(k) { out[k] = try m.double(k, 0) }
+            for k in allowed where !out.keys.contains(k) { _ = m.node(k) }
+            try m.finish()
+            t.selection = out
+        }
+        t.effect = try r.double("effect", t.effect)
+        t.effectGrowth = try r.double("effect_growth", t.effectGrowth)
+        t.zSlope = try r.double("z_slope", t.zSlope)
+        let (first, last) = (years.first!, years.last!)
+        try r.require(t.t0 > first && t.t0 <= last, "t0", "\(t.t0) is outside the panel years (\(first)–\(last)) or leaves no pre-period",
+                      fix: "choose a year in \(first + 1)…\(last)")
+        for (i, g) in t.staggered.enumerated() {
+            try r.require(g >= t.t0 && g <= last, "staggered.\(i)", "cohort year \(g) is outside \(t.t0)–\(last)",
+                          fix: "cohorts must adopt between t0 and the last year")
+        }
+        try r.require(!t.regions.isEmpty || !t.enabled, "regions", "an enabled treatment needs at least one region")
+        return t
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Numerics
+
+/// The true parameters and estimands of one generated panel (MODEL.md §3).
+/// Parameters and effect weights are fixed by the design; the curves' D values,
+/// averaged effects and the ATT use the panel's own observed points, so they
+/// are the sample estimands of that replication. Encoded with snake_case keys
+/// (documented in scenarios/README.md); a missing value (no treated city, a
+/// linear curve) is JSON null.
+public struct TrueEstimands: Codable, Sendable {
+    public struct RegressorEffect: Codable, Sendable {
+        public let name: String
+        public let beta: Double
+        public let theta: Double
+        public let direct: Double
+        public let indirect: Double
+        public let total: Double
+    }
+
+    public struct Curve: Codable, Sendable {
+        /// "p25", "p50", "p75": which quantile of the observed D.
+        public let dLabel: String
+        public let d: Double
+        public let ca: [Double]
+        public let direct: [Double]
+        public let indirect: [Double]
+        public let total: [Double]
+    }
+
+    public struct TurningPoint: Codable, Sendable {
+        public let dLabel: String
+        public let d: Double
+        /// "direct", "indirect" or "total".
+        public let effect: String
+        public let m1: Double
+        public let m2: Double
+        public let cStar: Double?
+        public let uShaped: Bool
+        public let dcStarDD: Double?
+    }
+
+    public struct Averaged: Codable, Sendable {
+        /// "CA" or "D": the marginal effect of that variable, quadratic and interaction included.
+        public let regressor: String
+        public let direct: Double
+        public let indirect: Double
+        public let total: Double
+    }
+
+    public struct IntegrationEffect: Codable, Sendable {
+        public let years: [Int]
+        /// Mean over treated cities of Mis(1) − Mis(0), per year.
+        public let attByYear: [Double?]
+        /// Mean over treated city-years with post = 1.
+        public let meanAtt: Double?
+        /// Mean over never-treated cities of Mis(1) − Mis(0), per year (spillover through W).
+        public let spilloverByYear: [Double?]
+        /// Mean over never-treated city-years from the first adoption year.
+        public let meanSpilloverOnControls: Double?
+        public let treatedCities: Int
+        public let controlCities: Int
+    }
+
+    public let rho: Double
+    public let beta: [Double]
+    public let theta: [Double]
+    public let controlNames: [String]
+    public let gamma: [Double]
+    public let thetaX: [Double]
+    public let stableInterval: [Double]
+    public let effectWeights: EffectWeights
+    public let regressorEffects: [RegressorEffect]
+    public let curves: [Curve]
+    public let turningPoints: [TurningPoint]
+    public let averaged: [Averaged]
+    public let integration: IntegrationEffect
+
+    /// Number of CA grid points on each curve (5th to 95th percentile of the observed CA).
+    public static let curvePoints = 41
+
+    init(model m: OutcomeModel, cache: ObservedEffectCache, controlNames: [String], ca: [Double], d: [Double],
+         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int) {
+        rho = m.rho; beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
+        let si = m.weights.stableInterval
+        stableInterval = [si.lower, si.upper]
+        let w = cache.weights
+        effectWeights = w
+        // Ordinary regressors: DE = β a1 + θ a2, TE = β t1 + θ t2, IE = TE − DE.
+        let names = ["CA", "CA2", "CAxD", "D"] + controlNames
+        let bs = m.beta + m.gamma, ts = m.theta + m.thetaX
+        regressorEffects = names.indices.map { k in
+            let e = EffectFormulas.effects(b: bs[k], t: ts[k], weights: w)
+            return RegressorEffect(name: names[k], beta: bs[k], theta: ts[k], direct: e.direct, indirect: e.indirect, total: e.total)
+        }
+        let sortedCA = ca.sorted(), sortedD = d.sorted()
+        let lo = Statistics.quantile(sorted: sortedCA, 0.05), hi = Statistics.quantile(sorted: sortedCA, 0.95)
+        let grid = (0..<TrueEstimands.curvePoints).map { lo + (hi - lo) * Double($0) / Double(TrueEstimands.curvePoints - 1) }
+        let dq = [("p25", 0.25), ("p50", 0.5), ("p75", 0.75)].map { ($0.0, Statistics.quantile(sorted: sortedD, $0.1)) }
+        curves = dq.map { (label, dv) in
+            let e = grid.map { c -> (Double, Double, Double) in
+                let s = EffectFormulas.caSlopes(beta: m.beta, theta: m.theta, c: c, d: dv)
+                let r = EffectFormulas.effects(b: s.b, t: s.t, weights: w)
+                return (r.direct, r.indirect, r.total)
+            }
+            return Curve(dLabel: label, d: dv, ca: grid, direct: e.map(\.0), indirect: e.map(\.1), total: e.map(\.2))
+        }
+        turningPoints = dq.flatMap { (label, dv) in
+            [("direct", w.a1, w.a2), ("indirect", w.k1, w.k2), ("total", w.t1, w.t2)].map { (eff, m1, m2) in
+                let tp = EffectFormulas.turningPoint(m1: m1, m2: m2, beta: m.beta, theta: m.theta, d: dv)
+                return TurningPoint(dLabel: label, d: dv, effect: eff, m1: m1, m2: m2, cStar: tp.cStar, uShaped: tp.uShaped,
+                                    dcStarDD: tp.shift)
+            }
+        }
+        // Averaged marginal effects at the observed points.
+        let bCA = zip(ca, d).map { m.beta[0] + 2 * m.beta[1] * $0 + m.beta[2] * $1 }
+        let tCA = zip(ca, d).map { m.theta[0] + 2 * m.theta[1] * $0 + m.theta[2] * $1 }
+        let bD = ca.map { m.beta[3] + m.beta[2] * $0 }, tD = ca.map { m.theta[3] + m.theta[2] * $0 }
+        let aCA = cache.averaged(b: bCA, t: tCA), aD = cache.averaged(b: bD, t: tD)
+        averaged = [Averaged(regressor: "CA", direct: aCA.direct, indirect: aCA.indirect, total: aCA.total),
+                    Averaged(regressor: "D", direct: aD.direct, indirect: aD.indirect, total: aD.total)]
+        // Integration: both worlds share every random number, so Mis(1) − Mis(0) is the causal effect.
+        let n = treat.count
+        var att: [Double?] = [], spill: [Double?] = []
+        var sAtt = 0.0, nAtt = 0, sSp = 0.0, nSp = 0
+        for p in years.indices {
+            var a = 0.0, na = 0, s = 0.0, ns = 0
+            for i in 0..<n {
+                let k = p * n + i, diff = mis1[k] - mis0[k]
+                if treat[i] == 1 {
+                    a += diff; na += 1
+                    if post[k] == 1 { sAtt += diff; nAtt += 1 }
+                } else {
+                    s += diff; ns += 1
+                    if years[p] >= firstAdoption { sSp += diff; nSp += 1 }
+                }
+            }
+            att.append(na > 0 ? a / Double(na) : nil)
+            spill.append(ns > 0 ? s / Double(ns) : nil)
+        }
+        let nt = treat.reduce(0, +)
+        integration = IntegrationEffect(years: years, attByYear: att, meanAtt: nAtt > 0 ? sAtt / Double(nAtt) : nil,
+                                        spilloverByYear: spill, meanSpilloverOnControls: nSp > 0 ? sSp / Double(nSp) : nil,
+                                        treatedCities: nt, controlCities: n - nt)
+    }
+
+    /// JSON with snake_case keys, sorted, pretty-printed.
+    public func jsonData() throws -> Data {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try e.encode(self)
+    }
+}

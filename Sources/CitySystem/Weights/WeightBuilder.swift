@@ -1,0 +1,167 @@
+import Foundation
+import Numerics
+
+/// What the builder found out about a weight matrix, for the user and the estimators.
+public struct WeightReport: Sendable, Codable {
+    public let name: String
+    public let kind: String
+    public let normalise: String
+    /// W itself is symmetric (row-standardised W rarely is, even when C is).
+    public let symmetric: Bool
+    /// The unnormalised connectivity C is symmetric (then W has a real spectrum).
+    public let connectivitySymmetric: Bool
+    /// Connected components of the graph of C ∪ Cᵀ; more than one means separate sub-systems.
+    public let components: Int
+    public let minNeighbours: Int
+    public let meanNeighbours: Double
+    public let maxNeighbours: Int
+    public let omegaMin: Double
+    public let omegaMax: Double
+    /// Human-readable warnings (asymmetry, disconnected graph).
+    public let warnings: [String]
+}
+
+/// Builds spatial weight matrices (MODEL.md §2.5) from a geography.
+public enum WeightBuilder {
+    /// - Parameters:
+    ///   - lnSize: ln L_i, the GDP proxy for economic distance.
+    ///   - meanD: each city's mean digital index, needed only when `kappa_d` ≠ 0.
+    public static func build(_ spec: WeightSpec, geography g: Geography, lnSize: [Double], meanD: [Double]? = nil,
+                              source: String) throws -> (weights: SpatialWeights, report: WeightReport) {
+        let c = try connectivity(spec, geography: g, lnSize: lnSize, meanD: meanD, source: source)
+        let n = g.count
+        var nb = [Int](repeating: 0, count: n)
+        for j in 0..<n { for i in 0..<n where c[i, j] != 0 { nb[i] += 1 } }
+        if let i = nb.firstIndex(of: 0) {
+            let fix: String
+            switch spec.kind {
+            case .exponential, .inverseDistance: fix = "raise cutoff_km (or remove it)"
+            case .band: fix = "raise band_km"
+            case .knn: fix = "raise k"
+            case .block: fix = "use a coarser region_grid"
+            default: fix = "choose another kind of W"
+            }
+            throw ScenarioError(source: source, path: spec.path,
+                                reason: "city \(g.ids[i]) has no neighbours (an island: its row of W is all zeros)", fix: fix)
+        }
+        let symC = c.isSymmetric(tolerance: 1e-12)
+        var w = c
+        switch spec.normalise {
+        case .row:
+            let s = c.rowSums()
+            for j in 0..<n { for i in 0..<n { w[i, j] /= s[i] } }
+        case .spectral:
+            let radius: Double
+            if symC {
+                let e = try SymmetricEigen(c, computeVectors: false)
+                radius = e.values.map(abs).max() ?? 1
+            } else {
+                let e = try GeneralEigenvalues(c)
+                radius = zip(e.real, e.imaginary).map { ($0 * $0 + $1 * $1).squareRoot() }.max() ?? 1
+            }
+            w = (1 / radius) * c
+        case .none:
+            break
+        }
+        let sw: SpatialWeights
+        do { sw = try SpatialWeights(w) } catch {
+            throw ScenarioError(source: source, path: spec.path, reason: "invalid weight matrix: \(error)")
+        }
+        let comps = components(c)
+        var warnings: [String] = []
+        if comps > 1 {
+            warnings.append("\(spec.path) (\(spec.name)): the graph has \(comps) separate components; spillovers cannot cross between them")
+        }
+        if !symC { warnings.append("\(spec.path) (\(spec.name)): C is asymmetric, so W may have complex eigenvalues (LU path, slower)") }
+        if !sw.spectrum.isReal { warnings.append("\(spec.path) (\(spec.name)): W has complex eigenvalues; the ρ interval uses the real parts") }
+        let report = WeightReport(name: spec.name, kind: spec.kind.rawValue, normalise: spec.normalise.rawValue,
+                                  symmetric: w.isSymmetric(tolerance: 1e-12), connectivitySymmetric: symC, components: comps,
+                                  minNeighbours: nb.min()!, meanNeighbours: Double(nb.reduce(0, +)) / Double(n),
+                                  maxNeighbours: nb.max()!, omegaMin: sw.spectrum.minimum, omegaMax: sw.spectrum.maximum,
+                                  warnings: warnings)
+        return (sw, report)
+    }
+
+    /// True when the W depends on the data (flattened by D) and must be rebuilt per replication.
+    public static func dependsOnData(_ spec: WeightSpec) -> Bool { spec.kind == .exponential && spec.kappaD != 0 }
+
+    /// The unnormalised connectivity matrix C (zero diagonal).
+    static func connectivity(_ spec: WeightSpec, geography g: Geography, lnSize: [Double], meanD: [Double]?,
+                             source: String) throws -> Matrix {
+        let n = g.count, d = g.distances
+        var c = Matrix(rows: n, cols: n)
+        switch spec.kind {
+        case .exponential:
+            if spec.kappaD != 0 && meanD == nil {
+                throw ScenarioError(source: source, path: spec.path, reason: "internal: kappa_d ≠ 0 needs the digital index")
+            }
+            for j in 0..<n {
+                for i in 0..<n where i != j {
+                    let dij = d[i, j]
+                    if let cut = spec.cutoffKm, dij > cut { continue }
+                    let flat = spec.kappaD == 0 ? 1 : 1 + spec.kappaD * 0.5 * (meanD![i] + meanD![j])
+                    c[i, j] = exp(-dij / (spec.decayKm * flat))
+                }
+            }
+        case .inverseDistance:
+            for j in 0..<n {
+                for i in 0..<n where i != j {
+                    let dij = d[i, j]
+                    if let cut = spec.cutoffKm, dij > cut { continue }
+                    guard dij > 0 else {
+                        throw ScenarioError(source: source, path: spec.path, reason: "cities \(g.ids[i]) and \(g.ids[j]) coincide (distance 0)",
+                                            fix: "inverse distance is undefined for them; use another kind of W")
+                    }
+                    c[i, j] = pow(dij, -spec.alpha)
+                }
+            }
+        case .knn:
+            guard spec.k < n else {
+                throw ScenarioError(source: source, path: "\(spec.path).k", reason: "k = \(spec.k) but there are only \(n) cities", fix: "use k < \(n)")
+            }
+            for i in 0..<n {
+                let order = (0..<n).filter { $0 != i }.sorted { d[i, $0] < d[i, $1] || (d[i, $0] == d[i, $1] && $0 < $1) }
+                for j in order.prefix(spec.k) { c[i, j] = 1 }
+            }
+            if spec.symmetrise {
+                for j in 0..<n { for i in 0..<j where c[i, j] != 0 || c[j, i] != 0 { c[i, j] = 1; c[j, i] = 1 } }
+            }
+        case .band:
+            for j in 0..<n { for i in 0..<n where i != j && d[i, j] <= spec.bandKm { c[i, j] = 1 } }
+        case .delaunay:
+            let p = g.planar
+            for (i, j) in Delaunay.edges(x: p.x, y: p.y) { c[i, j] = 1; c[j, i] = 1 }
+        case .economic:
+            let gdp = lnSize.map { exp($0) }
+            for j in 0..<n {
+                for i in 0..<n where i != j {
+                    let diff = abs(gdp[i] - gdp[j])
+                    guard diff > 0 else {
+                        throw ScenarioError(source: source, path: spec.path, reason: "cities \(g.ids[i]) and \(g.ids[j]) have equal size, so 1/|GDP_i − GDP_j| is infinite",
+                                            fix: "use another kind of W")
+                    }
+                    c[i, j] = 1 / diff
+                }
+            }
+        case .block:
+            for j in 0..<n { for i in 0..<n where i != j && g.region[i] == g.region[j] { c[i, j] = 1 } }
+        }
+        return c
+    }
+
+    /// Number of connected components of the undirected graph of C ∪ Cᵀ (breadth-first search).
+    public static func components(_ c: Matrix) -> Int {
+        let n = c.rows
+        var label = [Int](repeating: -1, count: n)
+        var k = 0
+        for s in 0..<n where label[s] < 0 {
+            label[s] = k
+            var queue = [s]
+            while let i = queue.popLast() {
+                for j in 0..<n where label[j] < 0 && (c[i, j] != 0 || c[j, i] != 0) { label[j] = k; queue.append(j) }
+            }
+            k += 1
+        }
+        return k
+    }
+}

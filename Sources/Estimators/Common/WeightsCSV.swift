@@ -1,0 +1,120 @@
+import Foundation
+import Numerics
+
+/// A spatial weight matrix read from CSV with the unit ids of its rows and columns.
+///
+/// Two layouts are recognised from the header:
+/// * dense: first column `id`, then one column per unit id; row i gives w_ij;
+/// * edge list: columns `from`, `to`, `weight` (any order, extra columns refused);
+///   pairs not listed are zero.
+/// Ids are text and are matched to a panel's ids by value, never by position.
+public struct WeightsTable: Sendable {
+    public let ids: [String]
+    /// W with rows and columns in `ids` order, as read (not normalised).
+    public let matrix: Matrix
+
+    public init(ids: [String], matrix: Matrix) {
+        self.ids = ids
+        self.matrix = matrix
+    }
+
+    public static func read(csv url: URL) throws -> WeightsTable {
+        try parse(DataTable.read(csv: url))
+    }
+
+    public static func parse(_ table: DataTable) throws -> WeightsTable {
+        let src = table.source
+        let lower = table.columnNames.map { $0.lowercased() }
+        if Set(lower) == ["from", "to", "weight"] { return try edgeList(table) }
+        guard lower.first == "id" else {
+            throw DataError("\(src): a weight matrix CSV is either dense (first column 'id', header row of unit ids) or an edge list with columns from,to,weight; the header is '\(table.columnNames.joined(separator: ","))'")
+        }
+        let colIds = Array(table.columnNames.dropFirst())
+        let rowIds = try table.strings(table.columnNames[0])
+        guard rowIds.count == colIds.count else {
+            throw DataError("\(src): W is not square: \(rowIds.count) rows but \(colIds.count) id columns; every unit needs a row and a column")
+        }
+        if let dup = duplicate(rowIds) { throw DataError("\(src): id '\(dup)' labels two rows") }
+        guard Set(rowIds) == Set(colIds) else {
+            let missing = Set(colIds).subtracting(rowIds).sorted().prefix(5)
+            throw DataError("\(src): W is not square in its ids: column ids without a row: \(missing.joined(separator: ", "))")
+        }
+        let n = rowIds.count
+        let colPos = Dictionary(uniqueKeysWithValues: rowIds.enumerated().map { ($1, $0) })
+        var w = Matrix(rows: n, cols: n)
+        for (c, id) in colIds.enumerated() {
+            let values = try table.numbers(table.columnNames[c + 1])
+            let j = colPos[id]!
+            for i in 0..<n { w[i, j] = values[i] }
+        }
+        return try validated(ids: rowIds, matrix: w, source: src)
+    }
+
+    static func edgeList(_ table: DataTable) throws -> WeightsTable {
+        let src = table.source
+        let name = { (want: String) in table.columnNames.first { $0.lowercased() == want }! }
+        let from = try table.strings(name("from")), to = try table.strings(name("to"))
+        let weight = try table.numbers(name("weight"))
+        var ids: [String] = []
+        var pos: [String: Int] = [:]
+        for id in from + to where pos[id] == nil { pos[id] = ids.count; ids.append(id) }
+        ids.sort { a, b in
+            if let x = Double(a), let y = Double(b) { return x < y }
+            return a < b
+        }
+        pos = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        var w = Matrix(rows: ids.count, cols: ids.count)
+        for k in 0..<from.count {
+            let i = pos[from[k]]!, j = pos[to[k]]!
+            if w[i, j] != 0 { throw DataError("\(src): the pair \(from[k]) → \(to[k]) is listed twice (line \(k + 2))") }
+            w[i, j] = weight[k]
+        }
+        return try validated(ids: ids, matrix: w, source: src)
+    }
+
+    static func validated(ids: [String], matrix w: Matrix, source: String) throws -> WeightsTable {
+        let n = ids.count
+        for i in 0..<n where w[i, i] != 0 {
+            throw DataError("\(source): unit '\(ids[i])' is its own neighbour (w_ii = \(w[i, i])); the diagonal must be zero")
+        }
+        if let k = w.data.firstIndex(where: { $0 < 0 }) {
+            throw DataError("\(source): negative weight from '\(ids[k % n])' to '\(ids[k / n])'")
+        }
+        let sums = w.rowSums()
+        let islands = (0..<n).filter { sums[$0] == 0 }.map { ids[$0] }
+        if !islands.isEmpty {
+            throw DataError("\(source): \(islands.count) unit(s) have no neighbours (islands: \(islands.prefix(5).joined(separator: ", "))); connect them or drop them from the panel and W")
+        }
+        return WeightsTable(ids: ids, matrix: w)
+    }
+
+    /// The matrix reordered to `order` (e.g. the panel's unit ids). Throws when the id sets differ.
+    public func reordered(to order: [String], source: String) throws -> Matrix {
+        let pos = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        if let missing = order.first(where: { pos[$0] == nil }) {
+            throw DataError("\(source): unit '\(missing)' of the panel has no row in the weight matrix")
+        }
+        let inOrder = Set(order)
+        if let extra = ids.first(where: { !inOrder.contains($0) }) {
+            throw DataError("\(source): W has unit '\(extra)' that does not appear in the panel; W and the panel must cover the same units")
+        }
+        let idx = order.map { pos[$0]! }
+        var m = Matrix(rows: order.count, cols: order.count)
+        for (j, pj) in idx.enumerated() { for (i, pi) in idx.enumerated() { m[i, j] = matrix[pi, pj] } }
+        return m
+    }
+
+    /// Each row divided by its sum (the usual normalisation; islands were refused on reading).
+    public static func rowStandardised(_ m: Matrix) -> Matrix {
+        var w = m
+        let s = m.rowSums()
+        for j in 0..<m.cols { for i in 0..<m.rows { w[i, j] /= s[i] } }
+        return w
+    }
+
+    private static func duplicate(_ a: [String]) -> String? {
+        var seen = Set<String>()
+        for x in a where !seen.insert(x).inserted { return x }
+        return nil
+    }
+}

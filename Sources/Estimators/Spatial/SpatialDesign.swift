@@ -1,0 +1,112 @@
+import Foundation
+import Numerics
+
+/// The transformed data of one fit: Q y, Q(Wy), Q Z (and Q(WZ) for error models),
+/// with Z = [intercept?, X, W·X_D]. Built once per fit in O(N²T) (one product with W).
+struct SpatialDesign {
+    let spec: SpatialModelSpec
+    let n: Int
+    let t: Int
+    let shape: LikelihoodShape
+    /// Names of the columns of Z.
+    let names: [String]
+    /// Original regressor names (without intercept or lags).
+    let regressors: [String]
+    /// For each regressor: its column in Z and the column of its W-lag (if any).
+    let durbinPairs: [(beta: Int, theta: Int?)]
+    let y: [Double]
+    let wy: [Double]
+    let z: Matrix
+    /// Q(W Z), only for SEM / SDEM.
+    let wz: Matrix?
+
+    init(spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights) throws {
+        guard weights.count == panel.n else {
+            throw EstimationError("W has \(weights.count) units but the panel has N = \(panel.n)")
+        }
+        if spec.approach == .leeYu, spec.effects == .time || spec.effects == .twoWays {
+            let sums = weights.matrix.rowSums()
+            guard sums.allSatisfy({ abs($0 - 1) < 1e-10 }) else {
+                throw EstimationError("the Lee–Yu transformation with time effects needs a row-standardised W (its rows sum to 1); row-standardise W or use --approach direct")
+            }
+        }
+        if spec.effects != .none, panel.t < 2, spec.effects != .time {
+            throw EstimationError("individual fixed effects need T ≥ 2 periods; a cross-section (T = 1) needs --effects none")
+        }
+        self.spec = spec
+        n = panel.n
+        t = panel.t
+        shape = LikelihoodShape(effects: spec.effects, approach: spec.approach, n: n, t: t)
+        regressors = panel.names
+
+        var lagged: [Int] = []
+        if spec.model.allowsDurbin {
+            switch spec.durbin {
+            case .all: lagged = Array(0..<panel.names.count)
+            case .none: lagged = []
+            case .only(let which):
+                lagged = try which.map { name in
+                    guard let j = panel.names.firstIndex(of: name) else {
+                        throw EstimationError("Durbin variable '\(name)' is not among the regressors (\(panel.names.joined(separator: ", ")))")
+                    }
+                    return j
+                }
+            }
+        }
+        if spec.model == .slx, lagged.isEmpty {
+            throw EstimationError("an SLX model needs at least one W-lagged regressor (Durbin variables are empty)")
+        }
+        let intercept = spec.effects == .none
+        let offset = intercept ? 1 : 0
+        var cols: [[Double]] = []
+        var nm: [String] = []
+        if intercept {
+            cols.append([Double](repeating: 1, count: n * t))
+            nm.append("(Intercept)")
+        }
+        for j in 0..<panel.x.cols { cols.append(panel.x.column(j)); nm.append(panel.names[j]) }
+        var pairs: [(beta: Int, theta: Int?)] = (0..<panel.names.count).map { (beta: $0 + offset, theta: nil) }
+        if !lagged.isEmpty {
+            let wx = weights.applyPanel(panel.x.columns(lagged))
+            for (k, j) in lagged.enumerated() {
+                pairs[j].theta = cols.count
+                cols.append(wx.column(k))
+                nm.append(spatialLagName(panel.names[j]))
+            }
+        }
+        let raw = try Matrix(columns: cols)
+        names = nm
+        durbinPairs = pairs
+        y = WithinTransform.apply(panel.y, n: n, t: t, effects: spec.effects)
+        wy = WithinTransform.apply(weights.applyPanel(panel.y), n: n, t: t, effects: spec.effects)
+        z = WithinTransform.apply(raw, n: n, t: t, effects: spec.effects)
+        if spec.model.hasErrorLag {
+            wz = WithinTransform.apply(weights.applyPanel(raw), n: n, t: t, effects: spec.effects)
+        } else {
+            wz = nil
+        }
+        for j in 0..<z.cols where Vector.dot(z.column(j), z.column(j)) < 1e-20 * Double(n * t) {
+            throw EstimationError("regressor '\(names[j])' is constant after removing the \(spec.effects.rawValue) fixed effects; drop it")
+        }
+    }
+
+    var p: Int { z.cols }
+
+    /// Full (unconcentrated) log-likelihood at coefficients b, spatial parameter s and σ²
+    /// (MODEL.md §4): −(n*/2) ln(2πσ²) − e'e/(2σ²) + J(s).
+    func logLikelihood(coefficients b: [Double], spatial s: Double, sigma2: Double, spectrum: WeightSpectrum) -> Double {
+        let fitted = z.multiply(b)
+        var ee = 0.0
+        if spec.model.hasLag {
+            for k in 0..<y.count { let e = y[k] - s * wy[k] - fitted[k]; ee += e * e }
+        } else if let wz {
+            let wf = wz.multiply(b)
+            for k in 0..<y.count { let e = (y[k] - s * wy[k]) - (fitted[k] - s * wf[k]); ee += e * e }
+        } else {
+            for k in 0..<y.count { let e = y[k] - fitted[k]; ee += e * e }
+        }
+        let jac = (spec.model.hasLag || spec.model.hasErrorLag) ? shape.jacobian(s, spectrum: spectrum) : 0
+        guard sigma2 > 0, jac.isFinite else { return -.infinity }
+        return -0.5 * shape.nStar * log(2 * Double.pi * sigma2) - ee / (2 * sigma2) + jac
+    }
+}

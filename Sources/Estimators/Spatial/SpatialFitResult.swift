@@ -1,0 +1,87 @@
+import Foundation
+import Numerics
+
+/// How the variance of the estimates is computed.
+public enum SpatialVarianceMethod: String, Sendable, Codable {
+    /// Inverse of the analytic (expected) information matrix: Elhorst (2014, eq. 3.x)
+    /// for the direct approach, Lee & Yu (2010) for the transformation approach,
+    /// with tr(G), tr(G²), tr(GᵀG) from the cached spectrum (O(N²) per fit).
+    case analytic
+    /// Inverse of the negative numerical Hessian (central differences) of the full,
+    /// unconcentrated log-likelihood — slower; used to confirm the analytic form.
+    case numericalHessian
+}
+
+/// An estimate with its standard error.
+public struct EstimateWithSE: Sendable, Equatable, Codable {
+    public let estimate: Double
+    public let se: Double
+    public init(estimate: Double, se: Double) { self.estimate = estimate; self.se = se }
+}
+
+/// The immutable result of one spatial fit.
+///
+/// Parameter vector order (for `vcov`, `parameterNames`): the coefficients in
+/// `names` order, then ρ (SAR/SDM) or λ (SEM/SDEM) when present, then σ².
+public struct SpatialFitResult: Sendable {
+    public let spec: SpatialModelSpec
+    /// Coefficient names: `(Intercept)` for pooled models, the regressors, then `W*A` lags.
+    public let names: [String]
+    public let coefficients: [Double]
+    /// ρ for SAR/SDM, nil otherwise.
+    public let rho: Double?
+    /// λ for SEM/SDEM, nil otherwise.
+    public let lambda: Double?
+    public let sigma2: Double
+    /// Covariance of (coefficients, ρ or λ, σ²).
+    public let vcov: Matrix
+    public let varianceMethod: SpatialVarianceMethod
+    public let logLikelihood: Double
+    /// Number of observations entering the likelihood (n* of MODEL.md §4).
+    public let nObservations: Int
+    public let n: Int
+    public let t: Int
+    /// Iterations of the one-dimensional search (0 for models without one).
+    public let iterations: Int
+    public let converged: Bool
+    /// "converged", or why not (boundary solution, iteration limit, singular information matrix).
+    public let reason: String
+    /// The original regressor names and, for each, its coefficient index and W-lag index.
+    public let regressors: [String]
+    public let durbinIndex: [(beta: Int, theta: Int?)]
+    /// The admissible interval (1/ω_min, 1/ω_max) of the spatial parameter.
+    public let interval: (lower: Double, upper: Double)
+
+    /// Number of estimated parameters (coefficients, spatial parameter, σ²); fixed effects are not counted.
+    public var parameterCount: Int { vcov.rows }
+    /// −2ℓ + 2k with k = `parameterCount` (fixed effects are concentrated out and not counted).
+    public var aic: Double { -2 * logLikelihood + 2 * Double(parameterCount) }
+    /// −2ℓ + k ln n*.
+    public var bic: Double { -2 * logLikelihood + Double(parameterCount) * log(Double(nObservations)) }
+
+    public var parameterNames: [String] {
+        names + (rho != nil ? ["rho"] : []) + (lambda != nil ? ["lambda"] : []) + ["sigma2"]
+    }
+    /// Index of ρ or λ in the parameter vector, if the model has one.
+    public var spatialIndex: Int? { (rho != nil || lambda != nil) ? names.count : nil }
+    public var sigma2Index: Int { vcov.rows - 1 }
+
+    public var parameters: [Double] { coefficients + [rho ?? lambda].compactMap { $0 } + [sigma2] }
+    public var standardErrors: [Double] { (0..<vcov.rows).map { vcov[$0, $0].squareRoot() } }
+
+    public var coefficientTable: [(name: String, value: EstimateWithSE)] {
+        let se = standardErrors
+        return names.enumerated().map { ($1, EstimateWithSE(estimate: coefficients[$0], se: se[$0])) }
+    }
+    public var rhoEstimate: EstimateWithSE? {
+        guard let rho, let k = spatialIndex else { return nil }
+        return EstimateWithSE(estimate: rho, se: standardErrors[k])
+    }
+    public var lambdaEstimate: EstimateWithSE? {
+        guard let lambda, let k = spatialIndex else { return nil }
+        return EstimateWithSE(estimate: lambda, se: standardErrors[k])
+    }
+
+    /// Index of a coefficient by name.
+    public func index(of name: String) -> Int? { names.firstIndex(of: name) }
+}

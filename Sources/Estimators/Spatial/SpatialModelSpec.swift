@@ -1,0 +1,94 @@
+import Foundation
+import Numerics
+
+/// The members of the spatial Durbin family (MODEL.md §4; Elhorst 2014, ch. 2).
+public enum SpatialModel: String, Sendable, CaseIterable, Codable {
+    /// y = ρWy + Xβ + WXθ + ε
+    case sdm
+    /// y = ρWy + Xβ + ε
+    case sar
+    /// y = Xβ + WXθ + ε (no likelihood search)
+    case slx
+    /// y = Xβ + u, u = λWu + ε
+    case sem
+    /// y = Xβ + WXθ + u, u = λWu + ε
+    case sdem
+    /// y = Xβ + ε, the non-spatial model (pooled OLS when `effects` is `.none`)
+    case ols
+
+    /// True for models with a spatially lagged dependent variable (ρ).
+    public var hasLag: Bool { self == .sdm || self == .sar }
+    /// True for models with a spatially autocorrelated error (λ).
+    public var hasErrorLag: Bool { self == .sem || self == .sdem }
+    /// True for models that may carry W-lags of regressors.
+    public var allowsDurbin: Bool { self == .sdm || self == .slx || self == .sdem }
+}
+
+/// How fixed effects enter the likelihood (MODEL.md §4 table).
+public enum SpatialApproach: String, Sendable, CaseIterable, Codable {
+    /// Demean and maximise as if the demeaned errors were NT independent draws.
+    case direct
+    /// Lee & Yu (2010) orthogonal transformation: n* and the Jacobian lose the
+    /// dimensions the transformation removes, which makes σ² (and with time
+    /// effects ρ) consistent for fixed T.
+    case leeYu = "lee-yu"
+}
+
+/// Which regressors get a W-lag in the Durbin models.
+public enum DurbinVariables: Sendable, Equatable {
+    case all
+    case none
+    case only([String])
+}
+
+/// A model specification: a value, independent of any data.
+public struct SpatialModelSpec: Sendable {
+    public var model: SpatialModel
+    public var effects: FixedEffects
+    public var approach: SpatialApproach
+    public var durbin: DurbinVariables
+
+    public init(model: SpatialModel = .sdm, effects: FixedEffects = .twoWays, approach: SpatialApproach = .direct,
+                durbin: DurbinVariables = .all) {
+        self.model = model
+        self.effects = effects
+        self.approach = approach
+        self.durbin = durbin
+    }
+}
+
+/// A balanced panel ready for estimation, time-major (observation (t, i) at t·N + i).
+public struct SpatialPanel: Sendable {
+    public let y: [Double]
+    /// NT × k regressors, columns named by `names` (no intercept: it is added for pooled models).
+    public let x: Matrix
+    public let names: [String]
+    public let n: Int
+    public let t: Int
+
+    public init(y: [Double], x: Matrix, names: [String], n: Int, t: Int) throws {
+        guard n >= 2, t >= 1 else { throw EstimationError("panel needs N ≥ 2 units and T ≥ 1 periods, got N = \(n), T = \(t)") }
+        guard y.count == n * t else { throw EstimationError("y has \(y.count) values; N·T = \(n * t)") }
+        guard x.rows == n * t else { throw EstimationError("X has \(x.rows) rows; N·T = \(n * t)") }
+        guard names.count == x.cols else { throw EstimationError("\(names.count) names for \(x.cols) regressor columns") }
+        guard Set(names).count == names.count else { throw EstimationError("regressor names are not unique: \(names)") }
+        guard y.allSatisfy({ $0.isFinite }), x.data.allSatisfy({ $0.isFinite }) else {
+            throw EstimationError("the panel has missing or non-finite values; remove or impute them before estimating")
+        }
+        self.y = y
+        self.x = x
+        self.names = names
+        self.n = n
+        self.t = t
+    }
+}
+
+/// A problem with a model specification or its data that the caller can fix.
+public struct EstimationError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Name of the W-lag of a regressor, as the CLI and JSON report it.
+public func spatialLagName(_ name: String) -> String { "W*\(name)" }

@@ -1,0 +1,155 @@
+import Foundation
+import Numerics
+
+/// Variance of the spatial QML estimates.
+enum SpatialVariance {
+    /// Inverse of the analytic information matrix for (β, ρ or λ, σ²).
+    ///
+    /// Lag models (Elhorst 2014, §3.4; Lee & Yu 2010, eq. 12), with Z̃ the demeaned
+    /// regressors, ḡ = (I_T ⊗ G)Z̃β̂ (demeaned across units for Lee–Yu with time effects), G = W(I − ρW)⁻¹, c and the effective traces
+    /// from `LikelihoodShape` (c = T direct, T − 1 Lee–Yu; traces lose 1/(1 − ρ)ᵏ
+    /// when the Lee–Yu transformation removes time effects):
+    ///   I_ββ = Z̃'Z̃/σ², I_βρ = Z̃'ḡ/σ², I_ρρ = ḡ'ḡ/σ² + c[tr(G²) + tr(GᵀG)],
+    ///   I_ρσ² = c tr(G)/σ², I_σ²σ² = n*/(2σ⁴).
+    /// Error models: I_ββ = X*'X*/σ² with X* = Z̃ − λQWZ, I_βλ = 0, and the same trace
+    /// terms with H = W(I − λW)⁻¹. Non-spatial models: σ²(Z̃'Z̃)⁻¹ and 2σ⁴/n*.
+    static func analyticCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights) throws -> Matrix {
+        let p = d.p
+        let s2 = point.sigma2
+        let hasSpatial = point.spatial != nil
+        let k = p + (hasSpatial ? 1 : 0) + 1
+        var info = Matrix(rows: k, cols: k)
+        var x = d.z
+        if d.spec.model.hasErrorLag, let wz = d.wz, let lam = point.spatial {
+            for j in 0..<x.data.count { x.data[j] -= lam * wz.data[j] }
+        }
+        let xtx = x.crossProduct()
+        for j in 0..<p { for i in 0..<p { info[i, j] = xtx[i, j] / s2 } }
+        let ks = k - 1
+        info[ks, ks] = d.shape.nStar / (2 * s2 * s2)
+        if let s = point.spatial {
+            let r = p
+            let c = d.shape.periods
+            let trG = d.shape.traceG(s, spectrum: weights.spectrum)
+            let trG2 = d.shape.traceG2(s, spectrum: weights.spectrum)
+            let trGtG = try effectiveTraceGtG(s, shape: d.shape, weights: weights)
+            var irr = c * (trG2 + trGtG)
+            if d.spec.model.hasLag {
+                let zb = d.z.multiply(point.coefficients)
+                // Elhorst's convention for the direct approach (G applied to the demeaned Zβ̂,
+                // not demeaned again); the Lee–Yu transformation that removes time effects
+                // works with F_N'GF_N, i.e. G Z̃β̂ demeaned across units.
+                var g = try SpatialOperators.applyG(zb, rho: s, weights: weights)
+                if d.shape.dropsUnitRoot > 0 { g = WithinTransform.apply(g, n: d.n, t: d.t, effects: d.spec.effects) }
+                let zg = d.z.multiply(g, transpose: true)
+                for i in 0..<p { info[i, r] = zg[i] / s2; info[r, i] = zg[i] / s2 }
+                irr += Vector.dot(g, g) / s2
+            }
+            info[r, r] = irr
+            info[r, ks] = c * trG / s2
+            info[ks, r] = c * trG / s2
+        }
+        return try invertInformation(info)
+    }
+
+    /// Negative inverse of the numerical Hessian of the full log-likelihood at the
+    /// estimates. Steps are 1% of the analytic standard errors (`scale`), so the
+    /// difference quotients are scale-free; truncation error is O(step²) ≈ 1e-4 relative.
+    static func numericalHessianCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights,
+                                           scale: Matrix) throws -> Matrix {
+        let theta = point.coefficients + [point.spatial].compactMap { $0 } + [point.sigma2]
+        let k = theta.count
+        let p = d.p
+        let f: ([Double]) -> Double = { v in
+            d.logLikelihood(coefficients: Array(v[0..<p]), spatial: point.spatial == nil ? 0 : v[p],
+                            sigma2: v[k - 1], spectrum: weights.spectrum)
+        }
+        let h = (0..<k).map { i -> Double in
+            let se = scale[i, i].squareRoot()
+            return se.isFinite && se > 0 ? 0.01 * se : 1e-5 * max(1, abs(theta[i]))
+        }
+        let f0 = f(theta)
+        var hess = Matrix(rows: k, cols: k)
+        func shifted(_ i: Int, _ a: Double, _ j: Int, _ b: Double) -> Double {
+            var v = theta
+            v[i] += a * h[i]
+            v[j] += b * h[j]
+            return f(v)
+        }
+        for i in 0..<k {
+            hess[i, i] = (shifted(i, 1, i, 0) - 2 * f0 + shifted(i, -1, i, 0)) / (h[i] * h[i])
+            for j in 0..<i {
+                let v = (shifted(i, 1, j, 1) - shifted(i, 1, j, -1) - shifted(i, -1, j, 1) + shifted(i, -1, j, -1))
+                    / (4 * h[i] * h[j])
+                hess[i, j] = v
+                hess[j, i] = v
+            }
+        }
+        return try invertInformation(-1 * hess)
+    }
+
+    static func invertInformation(_ info: Matrix) throws -> Matrix {
+        guard info.data.allSatisfy({ $0.isFinite }) else {
+            throw EstimationError("the information matrix has non-finite entries (spatial parameter at the boundary?)")
+        }
+        do { return try Cholesky(info).inverse() } catch {
+            throw EstimationError("the information matrix is not positive definite (\(error))")
+        }
+    }
+
+    /// Effective tr(GᵀG). Direct approach: tr(GᵀG). Lee–Yu with time effects works with
+    /// G* = F_N'GF_N, and FF' = I − 11'/N with G1 = 1/(1 − ρ)·1 (row-standardised W) gives
+    /// tr(G*ᵀG*) = tr(GᵀG) − ‖Gᵀ1‖²/N. O(N²) through the cached kernel; O(N³) fallback
+    /// when W has no symmetric form.
+    static func effectiveTraceGtG(_ rho: Double, shape: LikelihoodShape, weights: SpatialWeights) throws -> Double {
+        let sp = weights.spectrum
+        let n = weights.count
+        if let f = sp.symmetricForm, let tr = sp.traceGtG(rho: rho) {
+            guard shape.dropsUnitRoot > 0 else { return tr }
+            // Gᵀ1 = R^{1/2} V diag(g) Vᵀ R^{-1/2} 1.
+            var q = f.vectors.multiply(f.invSqrtR, transpose: true)
+            for k in 0..<n { q[k] *= sp.real[k] / (1 - rho * sp.real[k]) }
+            let u = f.vectors.multiply(q)
+            var s = 0.0
+            for i in 0..<n { let v = f.sqrtR[i] * u[i]; s += v * v }
+            return tr - s / Double(n)
+        }
+        let g = try SpatialOperators.denseG(rho: rho, weights: weights)
+        var tr = 0.0
+        for v in g.data { tr += v * v }
+        guard shape.dropsUnitRoot > 0 else { return tr }
+        let colSums = g.multiply([Double](repeating: 1, count: n), transpose: true)
+        return tr - Vector.dot(colSums, colSums) / Double(n)
+    }
+}
+
+/// Products with G = W(I − ρW)⁻¹ through the cached spectrum.
+enum SpatialOperators {
+    /// G applied period by period to a time-major panel vector: with W = R^{-1/2}VΛVᵀR^{1/2},
+    /// G = R^{-1/2} V diag(ω/(1 − ρω)) Vᵀ R^{1/2} — two products with V (O(N²T)).
+    static func applyG(_ v: [Double], rho: Double, weights: SpatialWeights) throws -> [Double] {
+        let n = weights.count
+        let t = v.count / n
+        guard let f = weights.spectrum.symmetricForm else {
+            let a = try SpatialFilter(weights: weights, rho: rho).solvePanel(v)
+            return weights.applyPanel(a)
+        }
+        var z = Matrix(rows: n, cols: t, uncheckedColumnMajor: v)
+        for j in 0..<t { for i in 0..<n { z.data[i + j * n] *= f.sqrtR[i] } }
+        var c = Matrix.product(f.vectors, z, transposeA: true)
+        let omega = weights.spectrum.real
+        let g = omega.map { $0 / (1 - rho * $0) }
+        for j in 0..<t { for i in 0..<n { c.data[i + j * n] *= g[i] } }
+        var out = f.vectors * c
+        for j in 0..<t { for i in 0..<n { out.data[i + j * n] *= f.invSqrtR[i] } }
+        return out.data
+    }
+
+    /// Dense G (O(N³)); only for weight matrices without a symmetric form.
+    static func denseG(rho: Double, weights: SpatialWeights) throws -> Matrix {
+        var a = Matrix.identity(weights.count)
+        for k in 0..<a.data.count { a.data[k] -= rho * weights.matrix.data[k] }
+        // G = W (I − ρW)⁻¹ = (I − ρW)⁻¹ W; solve (I − ρW) G = W.
+        return try LUDecomposition(a).solve(weights.matrix)
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Numerics
+
+/// What a PSM-DID run does: a value, separate from the data.
+public struct PSMDiDSpec: Sendable {
+    public enum MatchingMode: String, Sendable, CaseIterable {
+        /// One match on unit-level covariates averaged over the pre-treatment periods
+        /// (before the earliest adoption); the matched units enter every period.
+        case pooled
+        /// A separate match in every period on that period's covariates (the practice of
+        /// many applied papers); only matched observations enter the regression. Post-period
+        /// covariates may themselves respond to treatment — prefer `pooled`.
+        case byPeriod = "by-period"
+    }
+
+    /// By-period matching only: with `true` (default) the periods from the earliest adoption on
+    /// are matched on the covariates of the last pre-treatment period, so that no covariate
+    /// affected by the treatment enters the score; `false` uses each period's own covariates.
+    public var preTreatmentCovariatesOnly: Bool = true
+    /// nil = no matching: plain TWFE DID on the whole panel.
+    public var matching: MatchingSpec? = .applied
+    public var mode: MatchingMode = .pooled
+    /// Event-study window (leads, lags); nil = no event study.
+    public var eventWindow: (leads: Int, lags: Int)? = nil
+    public var level: Double = 0.95
+    /// Wild cluster bootstrap p-value for the ATT (few clusters); nil = none.
+    public var wildBootstrap: WildBootstrapSpec? = nil
+
+    public init(matching: MatchingSpec? = .applied, mode: MatchingMode = .pooled,
+                eventWindow: (leads: Int, lags: Int)? = nil, level: Double = 0.95,
+                wildBootstrap: WildBootstrapSpec? = nil) {
+        self.matching = matching
+        self.mode = mode
+        self.eventWindow = eventWindow
+        self.level = level
+        self.wildBootstrap = wildBootstrap
+    }
+}
+
+/// Settings of a wild cluster bootstrap test.
+public struct WildBootstrapSpec: Sendable, Equatable {
+    public var replications: Int
+    public var weights: WildWeights
+    public var stream: StreamID
+
+    public init(replications: Int = 9999, weights: WildWeights = .webb, stream: StreamID) {
+        self.replications = replications
+        self.weights = weights
+        self.stream = stream
+    }
+}
+
+public struct PSMDiDResult: Sendable {
+    /// Coefficient on D_it in the (weighted) TWFE regression.
+    public let att: Double
+    /// CR1 standard error clustered by unit (fixest convention).
+    public let standardError: Double
+    public let ciLower: Double
+    public let ciUpper: Double
+    public let pValue: Double
+    /// G − 1.
+    public let degreesOfFreedom: Double
+    /// Matched units (pooled) or matched unit-periods summed over periods (by-period).
+    public let matchedTreated: Int
+    public let matchedControl: Int
+    /// Observations in the regression (positive weight).
+    public let observations: Int
+    public let clusters: Int
+    /// Balance of the pooled match (for by-period: of the first pre-treatment period's match).
+    public let balance: [BalanceRow]
+    public let counts: MatchCounts?
+    public let eventStudy: EventStudyResult?
+    /// Wild cluster bootstrap (WCR, null imposed) p-value for H₀: ATT = 0, when requested.
+    public let bootstrapPValue: Double?
+    /// Notes that do not invalidate the estimate (e.g. treated units lost to the caliper).
+    /// Failures are thrown as `TreatmentError`, never returned.
+    public let warnings: [String]
+
+    /// Largest |SMD| over the covariates after (and before) matching; NaN without matching.
+    public var maxAbsSMDAfter: Double { balance.map { abs($0.smdAfter) }.max() ?? .nan }
+    public var maxAbsSMDBefore: Double { balance.map { abs($0.smdBefore) }.max() ?? .nan }
+}
+
+/// Propensity-score matching followed by TWFE difference-in-differences (MODEL.md §6):
+/// logit score on pre-treatment covariates, nearest-neighbour matching, then
+/// y_it = α_i + γ_t + τ D_it + ε_it on the matched sample weighted by the matching
+/// weights, CR1 by unit with G − 1 degrees of freedom. Throws `TreatmentError` when the
+/// input cannot give an estimate (no treated or control units, separation, nothing matched).
+public enum PSMDiD {
+    public static func estimate(panel: TreatmentPanel, spec: PSMDiDSpec = PSMDiDSpec()) throws -> PSMDiDResult {
+        try panel.requirePrePeriod(for: "PSM-DID")
+        let n = panel.unitCount, tCount = panel.periodCount
+        let treatedUnit = panel.everTreated
+        var obsWeights: [Double]? = nil
+        var balance: [BalanceRow] = []
+        var counts: MatchCounts? = nil
+        var warnings: [String] = []
+        var mt = treatedUnit.filter { $0 }.count, mc = n - mt
+        if let mspec = spec.matching {
+            guard panel.covariates.cols > 0 else { throw TreatmentError("PSM-DID: matching needs covariates; give at least one") }
+            switch spec.mode {
+            case .pooled:
+                let x = try panel.preTreatmentCovariateMeans()
+                let m = try Matching.match(treated: treatedUnit, covariates: x, names: panel.covariateNames, spec: mspec)
+                balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                counts = m.counts
+                var w = [Double](repeating: 0, count: n * tCount)
+                for t in 0..<tCount { for i in 0..<n { w[t * n + i] = m.weights[i] } }
+                obsWeights = w
+                mt = m.counts.matchedTreated; mc = m.counts.matchedControl
+                if m.counts.matchedTreated < m.counts.allTreated {
+                    warnings.append("\(m.counts.allTreated - m.counts.matchedTreated) of \(m.counts.allTreated) treated units found no control (caliper or support) and were dropped; the estimand is the ATT of the matched treated")
+                }
+            case .byPeriod:
+                var w = [Double](repeating: 0, count: n * tCount)
+                mt = 0; mc = 0
+                let earliest = panel.adoption.compactMap { $0 }.min()!
+                let lastPre = panel.periods.lastIndex { $0 < earliest }!   // exists: requirePrePeriod passed
+                for t in 0..<tCount {
+                    let source = spec.preTreatmentCovariatesOnly ? min(t, lastPre) : t
+                    let rows = (0..<n).map { source * n + $0 }
+                    let x = panel.covariates.rowsSubset(rows)
+                    let m = try Matching.match(treated: treatedUnit, covariates: x, names: panel.covariateNames, spec: mspec)
+                    for i in 0..<n { w[t * n + i] = m.weights[i] }
+                    mt += m.counts.matchedTreated; mc += m.counts.matchedControl
+                    if t == 0 {
+                        balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                        counts = m.counts
+                    }
+                }
+                obsWeights = w
+            }
+        }
+        let d = panel.treatmentIndicator
+        let x = Matrix(rows: n * tCount, cols: 1, uncheckedColumnMajor: d)
+        let unit = (0..<(n * tCount)).map { $0 % n }
+        let time = (0..<(n * tCount)).map { $0 / n }
+        if let w = obsWeights {
+            let used = Set((0..<(n * tCount)).filter { w[$0] > 0 }.map { $0 % n })
+            guard used.contains(where: { treatedUnit[$0] }), used.contains(where: { !treatedUnit[$0] }) else {
+                throw TreatmentError("PSM-DID: after matching no treated or no control unit is left; widen the caliper")
+            }
+        }
+        let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: ["D"], unit: unit, time: time, effects: .twoWays,
+                                   weights: obsWeights, variance: .cluster(unit))
+        let ci = fit.confidenceInterval(0, level: spec.level)
+        var es: EventStudyResult? = nil
+        if let win = spec.eventWindow {
+            es = try EventStudy.estimate(panel: panel, weights: obsWeights, leads: win.leads, lags: win.lags, level: spec.level)
+        }
+        var bootP: Double? = nil
+        if let wb = spec.wildBootstrap {
+            bootP = try WildClusterBootstrap.test(y: panel.outcome, x: x, names: ["D"], coefficient: 0, unit: unit, time: time,
+                                                  effects: .twoWays, weights: obsWeights, cluster: unit,
+                                                  replications: wb.replications, multipliers: wb.weights, stream: wb.stream).pValue
+        }
+        return PSMDiDResult(att: fit.coefficients[0], standardError: fit.standardErrors[0], ciLower: ci.lower,
+                            ciUpper: ci.upper, pValue: fit.pValues[0], degreesOfFreedom: fit.tDegreesOfFreedom,
+                            matchedTreated: mt, matchedControl: mc, observations: fit.observations,
+                            clusters: fit.clusters ?? 0, balance: balance, counts: counts, eventStudy: es,
+                            bootstrapPValue: bootP, warnings: warnings)
+    }
+}
+
+extension Matrix {
+    /// The given rows, in order.
+    func rowsSubset(_ rows: [Int]) -> Matrix {
+        var m = Matrix(rows: rows.count, cols: cols)
+        for j in 0..<cols { for (k, r) in rows.enumerated() { m[k, j] = self[r, j] } }
+        return m
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Numerics
+
+/// How adoption is read from a table: a common start year for the treated, or a cohort column.
+public enum AdoptionSource: Sendable, Equatable {
+    /// `treat` is a 0/1 column constant within unit; treated units adopt in `year`.
+    case postYear(treat: String, year: Double)
+    /// `column` holds each unit's first treated period; 0, empty or NA = never treated.
+    case cohort(String)
+}
+
+extension TreatmentPanel {
+    /// Builds a balanced panel from a long table (one row per unit-period).
+    /// Balanced panels only: PSM-DID's matched-unit regression and Callaway–Sant'Anna's
+    /// ΔY = Y_t − Y_base need every unit in every period.
+    public static func from(table: DataTable, id: String, time: String, outcome: String, covariates: [String],
+                            adoption: AdoptionSource) throws -> TreatmentPanel {
+        let ids = try table.strings(id)
+        let times = try table.numbers(time)
+        let index: PanelIndex
+        do { index = try PanelIndex.build(ids: ids, times: times, source: table.source) } catch let e as DataError {
+            throw DataError(e.message.replacingOccurrences(of: "spillsim's spatial estimators need every unit in every period",
+                                                           with: "PSM-DID and Callaway–Sant'Anna need a balanced panel; drop incomplete units"))
+        }
+        let n = index.n
+        let y = index.arrange(try table.numbers(outcome))
+        var x = Matrix(rows: n * index.t, cols: covariates.count)
+        for (j, c) in covariates.enumerated() { x.setColumn(j, index.arrange(try table.numbers(c))) }
+        var adopt = [Double?](repeating: nil, count: n)
+        switch adoption {
+        case .postYear(let treat, let year):
+            let d = index.arrange(try table.numbers(treat))
+            for i in 0..<n {
+                let vals = Set((0..<index.t).map { d[$0 * n + i] })
+                guard vals.count == 1, let v = vals.first, v == 0 || v == 1 else {
+                    throw DataError("\(table.source): column '\(treat)' must be 0 or 1 and constant within each unit (the ever-treated group); unit '\(index.units[i])' has \(vals.sorted())")
+                }
+                if v == 1 { adopt[i] = year }
+            }
+        case .cohort(let column):
+            let cj = try table.columnIndex(column)
+            let raw = index.permutation.map { table.rows[$0][cj].trimmingCharacters(in: .whitespaces) }
+            for i in 0..<n {
+                let vals = Set((0..<index.t).map { raw[$0 * n + i] })
+                guard vals.count == 1, let s = vals.first else {
+                    throw DataError("\(table.source): cohort column '\(column)' must be constant within each unit; unit '\(index.units[i])' has \(vals.sorted())")
+                }
+                if s.isEmpty || s.uppercased() == "NA" || s == "0" || s == "Inf" { continue }
+                guard let g = Double(s) else { throw DataError("\(table.source): cohort column '\(column)' has '\(s)' for unit '\(index.units[i])'; use a period, or 0/NA for never treated") }
+                adopt[i] = g
+            }
+        }
+        return try TreatmentPanel(unitCount: n, periods: index.times, outcome: y, covariates: x,
+                                  covariateNames: covariates, adoption: adopt, unitLabels: index.units)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Numerics
+import Yams
+
+/// Which replication is running. Every random draw of a replication comes from
+/// a stream named by (seed, cell, replication, purpose) — nothing else — so
+/// results do not depend on threads, scheduling or shards.
+public struct ReplicationContext: Sendable {
+    public let seed: UInt64
+    /// The cell's index in the full grid cross (`DesignCell.index`).
+    public let cell: Int
+    public let replication: Int
+
+    public init(seed: UInt64, cell: Int, replication: Int) {
+        self.seed = seed
+        self.cell = cell
+        self.replication = replication
+    }
+
+    /// Purposes used by the engine's experiments; estimators that draw (simulation
+    /// SEs, matching tie-breaks) take their own purpose numbers above 100.
+    public enum Purpose: UInt64 { case data = 0, estimation = 1 }
+
+    public func streamID(_ purpose: UInt64) -> StreamID {
+        StreamID(seed: seed, cell: cell, replication: replication, purpose: purpose)
+    }
+
+    public func stream(_ purpose: Purpose) -> RandomStream { RandomStream(streamID(purpose.rawValue)) }
+}
+
+/// One design cell, ready to replicate: built once per cell (so expensive set-up
+/// such as a weight matrix's spectrum is shared) and then called concurrently
+/// from worker threads, so it must be immutable.
+public protocol Experiment: Sendable {
+    /// Generates one data set and runs every configured estimator on it. Never
+    /// throws: a failing generator or estimator becomes a `FitStatus` with its reason.
+    /// Returns one `FitOutcome` per estimator, in scenario order, each with one
+    /// result per estimand in the estimator's order.
+    func replicate(_ context: ReplicationContext) -> [FitOutcome]
+}
+
+/// Builds the experiment of a design cell. Throws a `ScenarioError` for
+/// settings it cannot run (an unknown model, an estimand it cannot score …).
+public protocol ExperimentBuilder: Sendable {
+    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment
+}
+
+/// Chooses the builder from the scenario: `known_dgp:` selects the built-in
+/// textbook experiments; `city_system:` the synthetic city panels.
+public enum ExperimentRegistry {
+    /// Set by the CitySystem experiment once its dependencies exist; nil means
+    /// city-system scenarios cannot be run by this build.
+    nonisolated(unsafe) public static var citySystemBuilder: (any ExperimentBuilder)? = nil
+
+    public static func builder(for scenario: MonteCarloScenario) throws -> any ExperimentBuilder {
+        if scenario.document["known_dgp"] != nil { return KnownDGPBuilder() }
+        if let b = citySystemBuilder { return b }
+        throw ScenarioError(file: scenario.file, keyPath: "city_system",
+                            "city-system experiments are not available in this build of spillsim")
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Storage
+
+/// Result files in HDF5, laid out as docs/results-schema.md describes, so h5py,
+/// R (rhdf5/hdf5r) and h5dump read them without spillsim. Files are written
+/// under `<out>.partial` and renamed into place on commit (Storage's
+/// write-then-rename), so a reader never sees a half-written file.
+public struct HDF5ResultsFormat: ResultsFormat {
+    public static let formatName = "spillsim-results"
+    public static let formatVersion = 1
+    /// Column names of each estimator's `summary` dataset.
+    public static let summaryColumns = ["n_ok", "n_failed"] + PerformanceMeasures.columnNames
+    static let fields = ["truth", "estimate", "se", "lower", "upper", "p_value"]
+
+    public init() {}
+
+    public func create(path: String, metadata: RunMetadata) throws -> any ResultsSink {
+        try HDF5ResultsSink(path: path, metadata: metadata)
+    }
+
+    public func open(path: String) throws -> any ResultsSource {
+        try HDF5ResultsSource(path: path)
+    }
+
+    static func cellGroupName(_ ordinal: Int) -> String { String(format: "cells/cell_%05d", ordinal) }
+}
+
+final class HDF5ResultsSink: ResultsSink {
+    let file: HDF5File
+    let metadata: RunMetadata
+    private var summaryRows: [(cell: Int, estimator: String, estimand: String, values: [Double])] = []
+
+    init(path: String, metadata: RunMetadata) throws {
+        self.metadata = metadata
+        do { file = try HDF5File.create(path, overwrite: true) } catch {
+            throw RunError("cannot create the result file \(path): \(error)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(metadata), as: UTF8.self)
+        let iso = ISO8601DateFormatter()
+        try file.setAttribute("format", HDF5ResultsFormat.formatName)
+        try file.setAttribute("format_version", HDF5ResultsFormat.formatVersion)
+        try file.setAttribute("tool_version", metadata.toolVersion)
+        try file.setAttribute("created_utc", iso.string(from: Date()))
+        try file.setAttribute("scenario_name", metadata.scenarioName)
+        try file.setAttribute("scenario_text", metadata.scenarioText)
+        // HDF5 attributes are signed 64-bit: the seed is stored as text to keep all 64 bits.
+        try file.setAttribute("seed", String(metadata.seed))
+        try file.setAttribute("replications", metadata.replications)
+        try file.setAttribute("alpha", metadata.alpha)
+        try file.setAttribute("shard_index", metadata.shard.index)
+        try file.setAttribute("shard_count", metadata.shard.count)
+        try file.setAttribute("replication_first", metadata.replicationRange.lowerBound)
+        try file.setAttribute("replication_end", metadata.replicationRange.upperBound)
+        try file.setAttribute("estimators", metadata.estimators.map(\.name))
+        try file.setAttribute("cell_count", metadata.cells.count)
+        try file.setAttribute("metadata_json", json)
+    }
+
+    func write(cell: CellResults, measures: [[PerformanceMeasures]]) throws {
+        let g = try file.createGroup(HDF5ResultsFormat.cellGroupName(cell.info.ordinal))
+        try g.setAttribute("ordinal", cell.info.ordinal)
+        try g.setAttribute("cell_index", cell.info.index)
+        try g.setAttribute("label", cell.info.label)
+        try g.setAttribute("factor_paths", cell.info.factors.map(\.path))
+        try g.setAttribute("factor_values", cell.info.factors.map(\.value))
+        for f in cell.info.factors {
+            // Each factor also as its own attribute, numeric where the value is a number.
+            if let v = Double(f.value), v.isFinite { try g.setAttribute(f.path, v) } else { try g.setAttribute(f.path, f.value) }
+        }
+        let records = cell.records
+        try g.createDataset("replication", values: records.map { Int64($0.replication) })
+        try g.createDataset("stream_key", values: records.map { Int64(bitPattern: $0.streamKey) })
+        for (e, layout) in metadata.layouts.enumerated() {
+            let eg = try g.createGroup("estimators/\(layout.name)")
+            try eg.setAttribute("model", metadata.estimators[e].model)
+            try eg.setAttribute("estimands", layout.estimands)
+            try eg.createDataset("status", values: records.map { Int64($0.fits[e].status.code.rawValue) })
+            try eg.createDataset("message", values: records.map { $0.fits[e].status.message })
+            let k = layout.estimands.count
+            for (f, name) in HDF5ResultsFormat.fields.enumerated() {
+                var values: [Double] = []
+                values.reserveCapacity(records.count * k)
+                for r in records {
+                    for x in r.fits[e].results { values.append(x.bits(f)) }
+                }
+                let d = try eg.createDataset(name, rows: try RowMajorArray(rows: records.count, columns: k, values: values))
+                try d.setAttribute("columns", layout.estimands)
+            }
+            let rows = measures[e].map { [Double($0.nOK), Double($0.nFailed)] + $0.allValues }
+            let s = try eg.createDataset("summary", rows: try RowMajorArray(rows: k, columns: HDF5ResultsFormat.summaryColumns.count,
+                                                                            values: rows.flatMap { $0 }))
+            try s.setAttribute("columns", HDF5ResultsFormat.summaryColumns)
+            try s.setAttribute("rows", layout.estimands)
+            for (j, name) in layout.estimands.enumerated() {
+                summaryRows.append((cell.info.ordinal, layout.name, name, rows[j]))
+            }
+        }
+    }
+
+    func commit() throws {
+        // The flat summary over all cells, one row per (cell, estimator, estimand).
+        let s = try file.createGroup("summary")
+        try s.createDataset("cell", values: summaryRows.map { Int64($0.cell) })
+        try s.createDataset("estimator", values: summaryRows.map(\.estimator))
+        try s.createDataset("estimand", values: summaryRows.map(\.estimand))
+        let d = try s.createDataset("values", rows: try RowMajorArray(rows: summaryRows.count, columns: HDF5ResultsFormat.summaryColumns.count,
+                                                                      values: summaryRows.flatMap(\.values)))
+        try d.setAttribute("columns", HDF5ResultsFormat.summaryColumns)
+        do { try file.commit() } catch {
+            throw RunError("cannot finish the result file \(file.path): \(error)")
+        }
+    }
+
+    func discard() { try? file.discard() }
+}
+
+extension EstimandResult {
+    func bits(_ field: Int) -> Double { [truth, estimate, standardError, lower, upper, pValue][field] }
+}
+
+final class HDF5ResultsSource: ResultsSource {
+    let file: HDF5File
+    let metadata: RunMetadata
+
+    init(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw RunError("\(path) does not exist") }
+        do { file = try HDF5File.open(path) } catch { throw RunError("cannot open \(path) as HDF5: \(error)") }
+        guard case .string(HDF5ResultsFormat.formatName)? = try? file.attribute("format"),
+              case .string(let json)? = try? file.attribute("metadata_json") else {
+            throw RunError("\(path) is an HDF5 file but not a spillsim result file (no `format`/`metadata_json` attributes)")
+        }
+        do { metadata = try JSONDecoder().decode(RunMetadata.self, from: Data(json.utf8)) } catch {
+            throw RunError("\(path): cannot decode its run metadata (\(error)); was it written by another spillsim version?")
+        }
+    }
+
+    func cell(_ ordinal: Int) throws -> CellResults {
+        let g = try file.group(HDF5ResultsFormat.cellGroupName(ordinal))
+        let reps = try g.dataset("replication").read(as: Int64.self)
+        let keys = try g.dataset("stream_key").read(as: Int64.self)
+        var records = zip(reps, keys).map { ReplicationRecord(replication: Int($0), streamKey: UInt64(bitPattern: $1), fits: []) }
+        for layout in metadata.layouts {
+            let eg = try g.group("estimators/\(layout.name)")
+            let status = try eg.dataset("status").read(as: Int64.self)
+            let messages = try eg.dataset("message").read(as: String.self)
+            let k = layout.estimands.count
+            let columns = try HDF5ResultsFormat.fields.map { name -> [Double] in
+                records.isEmpty ? [] : try eg.dataset(name).readRows(as: Double.self).values
+            }
+            for r in records.indices {
+                guard let code = FitStatus.Code(rawValue: Int32(truncatingIfNeeded: status[r])) else {
+                    throw RunError("\(file.path): unknown status code \(status[r]) in \(eg.path)")
+                }
+                let results = (0..<k).map { j in
+                    let v = columns.map { $0[r * k + j] }
+                    return EstimandResult(truth: v[0], estimate: v[1], standardError: v[2], lower: v[3], upper: v[4], pValue: v[5])
+                }
+                records[r].fits.append(FitOutcome(status: FitStatus(code, messages[r]), results: results))
+            }
+        }
+        return CellResults(info: metadata.cells[ordinal], records: records)
+    }
+
+    func measures(_ ordinal: Int) throws -> [[PerformanceMeasures]] {
+        let g = try file.group(HDF5ResultsFormat.cellGroupName(ordinal))
+        return try metadata.layouts.map { layout in
+            let rows = try g.group("estimators/\(layout.name)").dataset("summary").readRows(as: Double.self)
+            return (0..<rows.rows).map { i in
+                let row = rows.row(i)
+                return PerformanceMeasures(nOK: Int(row[0]), nFailed: Int(row[1]), values: Array(row.dropFirst(2)))
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// MonteCarlo: see README.md for what this target owns.

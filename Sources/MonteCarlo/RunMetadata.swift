@@ -1,0 +1,121 @@
+import Foundation
+
+/// A deterministic subset of the replications: shard i of n runs replications
+/// [⌊(i−1)R/n⌋, ⌊iR/n⌋) of every cell. Shards are contiguous blocks so a merge
+/// is a concatenation and each shard's file is itself a valid result file.
+public struct Shard: Codable, Equatable, Sendable, CustomStringConvertible {
+    /// 1-based.
+    public let index: Int
+    public let count: Int
+
+    public static let whole = Shard(index: 1, count: 1)
+
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `i/n` with 1 ≤ i ≤ n.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else {
+            throw RunError("--shard must be i/n with 1 ≤ i ≤ n (e.g. 2/8); got `\(text)`")
+        }
+        self.init(index: i, count: n)
+    }
+
+    public func replications(of total: Int) -> Range<Int> {
+        (total * (index - 1) / count)..<(total * index / count)
+    }
+
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// One design cell as stored in a result file.
+public struct CellInfo: Codable, Equatable, Sendable {
+    /// Position among the cells that run (after the filter).
+    public let ordinal: Int
+    /// Index in the full grid cross; it enters the cell's random streams.
+    public let index: Int
+    public let factors: [Factor]
+
+    public struct Factor: Codable, Equatable, Sendable {
+        public let path: String
+        public let value: String
+    }
+
+    public var label: String {
+        factors.isEmpty ? "cell \(index)" : factors.map { "\($0.path)=\($0.value)" }.joined(separator: ", ")
+    }
+}
+
+/// What identifies a run and its result file: every field here must agree for
+/// shards to merge and for a journal to be resumed.
+public struct RunMetadata: Codable, Equatable, Sendable {
+    public var toolVersion: String
+    public var scenarioName: String
+    public var scenarioText: String
+    public var seed: UInt64
+    /// Replications per cell of the whole run (not of one shard).
+    public var replications: Int
+    public var alpha: Double
+    public var estimators: [StoredEstimator]
+    public var cells: [CellInfo]
+    public var shard: Shard
+
+    public struct StoredEstimator: Codable, Equatable, Sendable {
+        public let name: String
+        public let model: String
+        public let estimands: [String]
+    }
+
+    public init(scenario: MonteCarloScenario, cells: [DesignCell], replications: Int, shard: Shard, toolVersion: String) {
+        self.toolVersion = toolVersion
+        scenarioName = scenario.name
+        scenarioText = scenario.text
+        seed = scenario.seed
+        self.replications = replications
+        alpha = scenario.settings.alpha
+        estimators = scenario.estimators.map { StoredEstimator(name: $0.name, model: $0.model, estimands: $0.estimands) }
+        self.cells = cells.enumerated().map { ordinal, cell in
+            CellInfo(ordinal: ordinal, index: cell.index,
+                     factors: cell.factors.map { CellInfo.Factor(path: $0.path, value: $0.value.compactText) })
+        }
+        self.shard = shard
+    }
+
+    public var layouts: [EstimatorLayout] { estimators.map { EstimatorLayout(name: $0.name, estimands: $0.estimands) } }
+
+    /// The replications this file holds for each cell.
+    public var replicationRange: Range<Int> { shard.replications(of: replications) }
+
+    /// A canonical text of everything that must match (JSON with sorted keys).
+    func identity(chunkSize: Int) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return "chunk_size=\(chunkSize)\n" + body
+    }
+}
+
+/// All stored results of one cell: its records in replication order and the
+/// performance measures of every (estimator, estimand).
+public struct CellResults: Equatable, Sendable {
+    public var info: CellInfo
+    public var records: [ReplicationRecord]
+
+    public init(info: CellInfo, records: [ReplicationRecord]) {
+        self.info = info
+        self.records = records
+    }
+
+    /// Measures per estimator, per estimand (layout order).
+    public func measures(layouts: [EstimatorLayout], alpha: Double) -> [[PerformanceMeasures]] {
+        layouts.indices.map { e in
+            let ok = records.map { $0.fits[e].status.isOK }
+            return layouts[e].estimands.indices.map { k in
+                PerformanceMeasures(results: records.map { $0.fits[e].results[k] }, ok: ok, alpha: alpha)
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import Numerics
+
+/// How to run a scenario.
+public struct RunOptions: Sendable {
+    public var output: String
+    /// Overrides `monte_carlo.replications`.
+    public var replications: Int?
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var shard: Shard = .whole
+    public var resume = false
+    /// Replace an existing result file (never an existing journal: that is completed work).
+    public var overwrite = false
+    public var toolVersion = "dev"
+    /// Stops with `RunError` after this many journal chunks, as a crash would
+    /// (tests of resume use it; the CLI never sets it).
+    var interruptAfterChunks: Int?
+
+    public init(output: String) { self.output = output }
+}
+
+/// What a finished run did.
+public struct RunReport: Sendable {
+    public let output: String
+    public let replicationsRun: Int
+    public let replicationsResumed: Int
+    public let failedFits: Int
+    public let seconds: Double
+    /// True when `--resume` found the result file already complete.
+    public let alreadyComplete: Bool
+}
+
+/// Runs a scenario: every (cell, replication) of the shard, in parallel on a
+/// fixed pool of worker threads, with one writer that consumes results in
+/// (cell, replication) order — so the output is identical for any thread count —
+/// checkpoints each chunk to the journal, and finally assembles the result
+/// file from the journal and renames it into place.
+public final class MonteCarloRunner {
+    public let scenario: MonteCarloScenario
+    public let options: RunOptions
+    let format: any ResultsFormat
+    let builder: any ExperimentBuilder
+
+    public init(scenario: MonteCarloScenario, options: RunOptions, format: any ResultsFormat,
+                builder: (any ExperimentBuilder)? = nil) throws {
+        self.scenario = scenario
+        self.options = options
+        self.format = format
+        self.builder = try builder ?? ExperimentRegistry.builder(for: scenario)
+        guard options.threads >= 1 else { throw RunError("--threads must be at least 1; got \(options.threads)") }
+    }
+
+    public var journalPath: String { options.output + ".journal" }
+
+    public func run(progress: (any ProgressReporter)? = nil) throws -> RunReport {
+        let started = Date()
+        let cells = try scenario.cells()
+        let replications = options.replications ?? scenario.settings.replications
+        guard replications >= 1 else { throw RunError("--reps must be at least 1; got \(replications)") }
+        // Build every cell's experiment first: a bad scenario fails before any work.
+        let experiments = try cells.map { try builder.makeExperiment(cell: $0, scenario: scenario) }
+        let metadata = RunMetadata(scenario: scenario, cells: cells, replications: replications,
+                                   shard: options.shard, toolVersion: options.toolVersion)
+        let identity = metadata.identity(chunkSize: scenario.settings.chunkSize)
+        let range = options.shard.replications(of: replications)
+        let units = cells.indices.flatMap { c in range.map { (cell: c, replication: $0) } }
+
+        let fm = FileManager.default
+        let journalExists = fm.fileExists(atPath: journalPath)
+        if fm.fileExists(atPath: options.output) && !journalExists {
+            if options.resume {
+                return RunReport(output: options.output, replicationsRun: 0, replicationsResumed: units.count,
+                                 failedFits: 0, seconds: 0, alreadyComplete: true)
+            }
+            if !options.overwrite {
+                throw RunError("\(options.output) exists; choose another --out, pass --overwrite to replace it, or --resume to keep it")
+            }
+        }
+
+        var completed = 0
+        let journal: Journal
+        if options.resume && journalExists {
+            journal = try Journal.resume(path: journalPath, identity: identity) { frame in
+                for record in frame.records {
+                    guard completed < units.count, units[completed].cell == frame.cellOrdinal,
+                          units[completed].replication == record.replication else {
+                        throw RunError("\(journalPath) does not follow the run's (cell, replication) order; delete it to start over")
+                    }
+                    completed += 1
+                }
+            }
+        } else {
+            if journalExists && !options.resume {
+                throw RunError("\(journalPath) exists: an interrupted run left completed work there. Continue it with --resume, or delete the file to start over")
+            }
+            try Self.prepareDirectory(for: options.output)
+            journal = try Journal.create(path: journalPath, identity: identity)
+        }
+
+        let resumed = completed
+        try execute(units: units, from: completed, experiments: experiments, cells: cells,
+                    journal: journal, progress: progress)
+        progress?.finish(done: units.count, total: units.count)
+        let failed = try assemble(metadata: metadata, identity: identity)
+        return RunReport(output: options.output, replicationsRun: units.count - resumed, replicationsResumed: resumed,
+                         failedFits: failed, seconds: Date().timeIntervalSince(started), alreadyComplete: false)
+    }
+
+    static func prepareDirectory(for output: String) throws {
+        let dir = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw RunError("cannot create the output directory \(dir): \(error.localizedDescription)")
+        }
+        guard FileManager.default.isWritableFile(atPath: dir) else {
+            throw RunError("the output directory \(dir) is not writable; choose another --out")
+        }
+    }
+
+    // MARK: parallel execution
+
+    private func execute(units: [(cell: Int, replication: Int)], from start: Int, experiments: [any Experiment],
+                         cells: [DesignCell], journal: Journal, progress: (any ProgressReporter)?) throws {
+        guard start < units.count else { return }
+        let layouts = scenario.layouts
+        let seed = scenario.seed
+        let queue = WorkQueue(next: start, window: max(64, 8 * options.threads))
+        let workers = (0..<min(options.threads, units.count - start)).map { _ in
+            Thread {
+                NumericsRuntime.ensureInitialised()
+                while let u = queue.take(limit: units.count) {
+                    let unit = units[u]
+                    let context = ReplicationContext(seed: seed, cell: cells[unit.cell].index, replication: unit.replication)
+                    let fits = experiments[unit.cell].replicate(context)
+                    queue.put(u, ReplicationRecord(replication: unit.replication,
+                                                    streamKey: context.streamID(ReplicationContext.Purpose.data.rawValue).key,
+                                                    fits: fits))
+                }
+                queue.workerExited()
+            }
+        }
+        workers.forEach { $0.stackSize = 8 << 20; $0.start() }
+        defer { queue.cancel(); queue.waitForWorkers(workers.count) }
+
+        let chunkSize = scenario.settings.chunkSize
+        var chunk: [ReplicationRecord] = []
+        var chunkCell = units[start].cell
+        var chunksWritten = 0
+        for u in start..<units.count {
+            let record = queue.get(u)
+            try Self.check(record, layouts: layouts)
+            if units[u].cell != chunkCell || chunk.count == chunkSize {
+                try journal.append(Journal.Frame(cellOrdinal: chunkCell, records: chunk))
+                chunksWritten += 1
+                if let limit = options.interruptAfterChunks, chunksWritten >= limit {
+                    throw RunError("interrupted after \(limit) chunks (test hook)")
+                }
+                chunk.removeAll(keepingCapacity: true)
+                chunkCell = units[u].cell
+            }
+            chunk.append(record)
+            progress?.update(done: u + 1, total: units.count, doneThisSession: u + 1 - start)
+        }
+        if !chunk.isEmpty { try journal.append(Journal.Frame(cellOrdinal: chunkCell, records: chunk)) }
+    }
+
+    static func check(_ record: ReplicationRecord, layouts: [EstimatorLayout]) throws {
+        guard record.fits.count == layouts.count,
+              zip(record.fits, layouts).allSatisfy({ $0.results.count == $1.estimands.count }) else {
+            throw RunError("internal error: an experiment returned results that do not match the estimator layout (replication \(record.replication))")
+        }
+    }
+
+    // MARK: assembly
+
+    /// Builds the result file from the journal, one cell at a time, then renames
+    /// it into place and deletes the journal. Returns the number of failed fits.
+    private func assemble(metadata: RunMetadata, identity: String) throws -> Int {
+        let sink = try format.create(path: options.output, metadata: metadata)
+        var failed = 0
+        var current: CellResults?
+        func flush() throws {
+            guard let cell = current else { return }
+            failed += cell.records.reduce(0) { $0 + $1.fits.filter { !$0.status.isOK }.count }
+            try sink.write(cell: cell, measures: cell.measures(layouts: metadata.layouts, alpha: metadata.alpha))
+            current = nil
+        }
+        do {
+            try Journal.scan(path: journalPath, identity: identity) { frame in
+                if current?.info.ordinal != frame.cellOrdinal {
+                    try flush()
+                    current = CellResults(info: metadata.cells[frame.cellOrdinal], records: [])
+                }
+                current?.records.append(contentsOf: frame.records)
+            }
+            try flush()
+            try sink.commit()
+        } catch {
+            sink.discard()
+            throw error
+        }
+        try? FileManager.default.removeItem(atPath: journalPath)
+        return failed
+    }
+}
+
+/// Hands out unit indices to workers and collects their records for the
+/// writer. Workers never run more than `window` units ahead of the writer, so
+/// memory stays bounded however many replications there are.
+final class WorkQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var next: Int
+    private var writeCursor: Int
+    private let window: Int
+    private var done: [Int: ReplicationRecord] = [:]
+    private var cancelled = false
+    private var exited = 0
+
+    init(next: Int, window: Int) {
+        self.next = next
+        writeCursor = next
+        self.window = window
+    }
+
+    func take(limit: Int) -> Int? {
+        condition.lock(); defer { condition.unlock() }
+        while !cancelled && next < limit && next >= writeCursor + window { condition.wait() }
+        guard !cancelled, next < limit else { return nil }
+        defer { next += 1 }
+        return next
+    }
+
+    func put(_ u: Int, _ record: ReplicationRecord) {
+        condition.lock()
+        done[u] = record
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func get(_ u: Int) -> ReplicationRecord {
+        condition.lock(); defer { condition.unlock() }
+        while done[u] == nil { condition.wait() }
+        writeCursor = u + 1
+        condition.broadcast()
+        return done.removeValue(forKey: u)!
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func workerExited() {
+        condition.lock()
+        exited += 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitForWorkers(_ n: Int) {
+        condition.lock(); defer { condition.unlock() }
+        while exited < n { condition.wait() }
+    }
+}

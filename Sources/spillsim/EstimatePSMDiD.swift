@@ -1,0 +1,85 @@
+import ArgumentParser
+import Estimators
+import Foundation
+import Numerics
+
+extension Spillsim.Estimate {
+    /// PSM followed by TWFE DID with CR1 by unit, balance and an optional event study.
+    struct PSMDiD: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "psm-did",
+            abstract: "Propensity-score matching then two-way fixed-effects DID (CR1 by unit) on a balanced panel.")
+
+        @Option(help: "CSV file in long format (balanced panel).") var data: String
+        @Option(help: "Unit id column.") var id: String
+        @Option(help: "Time column.") var time: String
+        @Option(help: "Outcome column.") var y: String
+        @Option(help: "0/1 ever-treated column (with --post-year).") var treat: String?
+        @Option(help: "First treated period for the treated units (common timing).") var postYear: Double?
+        @Option(help: "Cohort column: each unit's first treated period, 0/NA = never (staggered).") var cohort: String?
+        @Option(parsing: .upToNextOption, help: "Covariate columns for the propensity score (pre-treatment means when pooled).")
+        var covariates: [String] = []
+        @Option(help: "Matching: pooled (pre-treatment covariate means) or by-period.") var matching: PSMDiDSpec.MatchingMode = .pooled
+        @Flag(help: "Skip matching: plain TWFE DID on the whole panel.") var noMatching = false
+        @Flag(help: "By-period matching on each period's own covariates (default: post periods reuse the last pre-treatment covariates).")
+        var contemporaneousCovariates = false
+        @OptionGroup var match: MatchingOptions
+        @Option(help: "Event-study leads (with --lags).") var leads: Int?
+        @Option(help: "Event-study lags (with --leads).") var lags: Int?
+        @Option(help: "Wild cluster bootstrap replications for the ATT p-value (0 = off).") var wildBootstrap: Int = 0
+        @Option(help: "Bootstrap multipliers: webb or rademacher.") var bootstrapWeights: WildWeights = .webb
+        @Option(help: "Bootstrap seed.") var bootstrapSeed: UInt64 = 1
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if (postYear == nil) == (cohort == nil) { throw ValidationError("give exactly one of --post-year (with --treat) or --cohort") }
+            if postYear != nil && treat == nil { throw ValidationError("--post-year needs --treat COL") }
+            if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags for an event study") }
+            if !noMatching && splitList(covariates).isEmpty { throw ValidationError("--covariates is required unless --no-matching") }
+        }
+
+        func run() throws {
+            let table = try DataTable.read(csv: URL(fileURLWithPath: data))
+            let adoption: AdoptionSource = cohort.map { .cohort($0) } ?? .postYear(treat: treat!, year: postYear!)
+            let panel = try TreatmentPanel.from(table: table, id: id, time: time, outcome: y, covariates: splitList(covariates),
+                                                adoption: adoption)
+            var spec = PSMDiDSpec(matching: noMatching ? nil : try match.spec(), mode: matching)
+            spec.preTreatmentCovariatesOnly = !contemporaneousCovariates
+            if let leads, let lags { spec.eventWindow = (leads, lags) }
+            if wildBootstrap > 0 {
+                spec.wildBootstrap = WildBootstrapSpec(replications: wildBootstrap, weights: bootstrapWeights,
+                                                       stream: StreamID(seed: bootstrapSeed, purpose: 0x7763_6262))
+            }
+            let r = try Estimators.PSMDiD.estimate(panel: panel, spec: spec)
+            if json {
+                var out: [String: Any] = [
+                    "command": "psm-did", "att": r.att, "se": r.standardError, "ci_lower": r.ciLower, "ci_upper": r.ciUpper,
+                    "p": r.pValue, "df": r.degreesOfFreedom, "n_obs": r.observations, "n_clusters": r.clusters,
+                    "matching": noMatching ? "none" : matching.rawValue,
+                    "matched": ["treated": r.matchedTreated, "control": r.matchedControl],
+                    "coefficients": [["name": "D", "estimate": r.att, "se": r.standardError]],
+                    "balance": TreatmentReport.balanceJSON(r.balance), "warnings": r.warnings]
+                if let c = r.counts { out["counts"] = TreatmentReport.countsJSON(c) }
+                if let es = r.eventStudy { out["event_study"] = TreatmentReport.eventStudyJSON(es) }
+                if let p = r.bootstrapPValue {
+                    out["wild_bootstrap"] = ["p": p, "replications": wildBootstrap, "weights": bootstrapWeights.rawValue]
+                }
+                print(try TreatmentReport.json(out))
+            } else {
+                print(String(format: "ATT %.6f  SE %.6f  95%% CI [%.6f, %.6f]  p %.4f  (CR1 by unit, t df %.0f)",
+                             r.att, r.standardError, r.ciLower, r.ciUpper, r.pValue, r.degreesOfFreedom))
+                print("matched treated \(r.matchedTreated), matched control \(r.matchedControl), observations \(r.observations)\n")
+                if let c = r.counts { print(TreatmentReport.countsText(c)) }
+                if !r.balance.isEmpty { print(TreatmentReport.balanceText(r.balance)) }
+                if let es = r.eventStudy {
+                    for k in es.eventTimes.indices {
+                        print(String(format: "event %+3d  %10.5f (%.5f)", es.eventTimes[k], es.estimates[k], es.standardErrors[k]))
+                    }
+                    print(String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
+                }
+                if let p = r.bootstrapPValue { print("wild cluster bootstrap p (\(bootstrapWeights.rawValue), B = \(wildBootstrap)): \(p)") }
+                for w in r.warnings { print("warning: \(w)") }
+            }
+        }
+    }
+}

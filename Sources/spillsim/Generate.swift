@@ -1,0 +1,67 @@
+import ArgumentParser
+import CitySystem
+import Foundation
+import Numerics
+
+extension Spillsim {
+    /// Writes one synthetic panel (and optionally W and the coordinates) as CSV.
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate one synthetic city panel from a scenario and write it as CSV.")
+
+        @OptionGroup var options: ScenarioOptions
+
+        @Option(help: "Panel CSV to write (city,year,Mis,CA,D,treat,post,LQm,LQs,controls,cohort,Z,region,centre,Mis0).")
+        var out: String
+
+        @Option(name: .customLong("weights-out"), help: "Write the estimator W as a dense CSV (first column id, header of city ids).")
+        var weightsOut: String?
+
+        @Option(name: .customLong("coords-out"), help: "Write the city coordinates as CSV.")
+        var coordsOut: String?
+
+        @Option(help: "Which estimator W to write (a name from city_system.estimator_weights; default the first).")
+        var weights: String?
+
+        func run() throws {
+            let spec = try options.load()
+            if let w = weights, !spec.citySystem.estimatorWeights.contains(where: { $0.name == w }) {
+                throw ValidationError("--weights \(w): no estimator W of that name in \(spec.source); known: "
+                                      + spec.citySystem.estimatorWeights.map(\.name).joined(separator: ", "))
+            }
+            let start = Date()
+            let cell = try CitySystemCell(scenario: spec)
+            let panel = try cell.generate(replication: options.replication)
+            let elapsed = Date().timeIntervalSince(start)
+            try write(PanelCSV.panel(panel), to: out)
+            if let path = weightsOut {
+                let name = weights ?? panel.estimatorWeightNames[0]
+                try write(PanelCSV.weights(panel.estimatorWeights[name]!, ids: panel.cityIds), to: path)
+            }
+            if let path = coordsOut { try write(PanelCSV.coordinates(panel), to: path) }
+            for w in cell.weightReports.flatMap(\.warnings) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            FileHandle.standardError.write(Data(GenerateSummary.text(panel, seconds: elapsed).utf8))
+        }
+
+        func write(_ text: String, to path: String) throws {
+            do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+                throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+            }
+        }
+    }
+}
+
+/// A short description of a generated panel, printed to stderr.
+enum GenerateSummary {
+    static func text(_ p: SyntheticPanel, seconds: Double) -> String {
+        let ca = p.ca.sorted()
+        func q(_ x: Double) -> String { String(format: "%.3f", Statistics.quantile(sorted: ca, x)) }
+        let treated = p.treat.reduce(0, +)
+        return """
+        generated \(p.n) cities × \(p.t) years (\(p.years.first!)–\(p.years.last!)), \(p.stream), in \(String(format: "%.3f", seconds)) s
+        CA: min \(q(0)), p5 \(q(0.05)), median \(q(0.5)), p95 \(q(0.95)), max \(q(1))
+        treated cities: \(treated) of \(p.n); mean ATT \(p.truth.integration.meanAtt.map { String(format: "%.5f", $0) } ?? "n/a")
+
+        """
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import CitySystem
+import Foundation
+
+/// Options shared by the commands that read a scenario and draw one panel.
+struct ScenarioOptions: ParsableArguments {
+    @Argument(help: "Scenario YAML file (see scenarios/README.md).")
+    var scenario: String
+
+    @Option(help: "Override the scenario's seed.")
+    var seed: UInt64?
+
+    @Option(help: "Replication number of the panel (its random streams are (seed, cell 0, replication)).")
+    var replication: Int = 0
+
+    func load() throws -> ScenarioSpec {
+        var s = try ScenarioParser.load(path: scenario)
+        if let seed { s.seed = seed }
+        return s
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import MonteCarlo
+
+extension SummaryFormat: ExpressibleByArgument {}
+
+extension Spillsim {
+    /// `spillsim summarize`: the performance measures stored in a result file.
+    struct Summarize: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the performance measures (bias, EmpSE, ModSE, RMSE, coverage, rejection, with MCSEs) of a result file.")
+
+        @Argument(help: "Result file (HDF5) from `spillsim run` or `spillsim merge`.")
+        var file: String
+
+        @Option(name: .long, help: "table, csv, markdown or latex.")
+        var format: SummaryFormat = .table
+
+        @Option(name: .long, help: "Write to this file instead of standard output.")
+        var out: String?
+
+        func run() throws {
+            let source = try HDF5ResultsFormat().open(path: file)
+            let text = SummaryWriter.render(try Summary.rows(of: source), format: format)
+            if let out {
+                do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
+                    throw RunError("cannot write \(out): \(error.localizedDescription)")
+                }
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
+}

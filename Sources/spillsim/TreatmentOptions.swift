@@ -1,0 +1,78 @@
+import ArgumentParser
+import Estimators
+import Foundation
+import Numerics
+
+extension MatchingSpec.Distance: ExpressibleByArgument {}
+extension BinaryLink: ExpressibleByArgument {}
+extension MatchingSpec.Support: ExpressibleByArgument {}
+extension FixedEffects: ExpressibleByArgument {
+    public init?(argument: String) { self.init(userSpelling: argument) }
+    public static var allValueStrings: [String] { ["none", "individual", "time", "twoways"] }
+}
+extension DiDMethod: ExpressibleByArgument {}
+extension CSDiDSpec.Control: ExpressibleByArgument {}
+extension CSDiDSpec.BasePeriod: ExpressibleByArgument {}
+extension PSMDiDSpec.MatchingMode: ExpressibleByArgument {}
+extension WildWeights: ExpressibleByArgument {}
+
+enum MatchOrderOption: String, ExpressibleByArgument, CaseIterable { case largest, smallest, random, data }
+enum MatchMethodOption: String, ExpressibleByArgument, CaseIterable { case nearest, radius, kernel }
+enum CaliperScale: String, ExpressibleByArgument, CaseIterable { case sd, raw }
+
+/// Matching options shared by `estimate psm` and `estimate psm-did`. Defaults are MatchIt's
+/// (probability distance, 1:1, no replacement, largest first, no caliper) unless a command
+/// says otherwise.
+struct MatchingOptions: ParsableArguments {
+    @Option(help: "Distance: probability (MatchIt default), logit (of the score) or mahalanobis.")
+    var distance: MatchingSpec.Distance = .probability
+    @Option(help: "Propensity link: logit or probit.")
+    var link: BinaryLink = .logit
+    @Option(help: "Matching method: nearest, radius (caliper = radius) or kernel (Epanechnikov).")
+    var method: MatchMethodOption = .nearest
+    @Option(help: "Controls per treated unit (nearest neighbour).")
+    var ratio: Int = 1
+    @Flag(help: "Match with replacement.")
+    var replace = false
+    @Option(help: "Caliper width, or 'none'.")
+    var caliper: String = "none"
+    @Option(help: "Caliper units: sd (standard deviations of the distance, MatchIt's default) or raw.")
+    var caliperScale: CaliperScale = .sd
+    @Option(help: "Greedy order: largest, smallest, random or data (default: largest; data for mahalanobis).")
+    var order: MatchOrderOption? = nil
+    @Option(help: "Seed for --order random.")
+    var seed: UInt64 = 1
+    @Option(help: "Kernel bandwidth on the distance scale (psmatch2's default 0.06).")
+    var bandwidth: Double = 0.06
+    @Option(help: "Common-support trimming on the score: none, both, treated or control.")
+    var support: MatchingSpec.Support = .none
+
+    func spec() throws -> MatchingSpec {
+        let cal: MatchingSpec.Caliper
+        if caliper.lowercased() == "none" { cal = .none } else {
+            guard let c = Double(caliper), c > 0 else { throw ValidationError("--caliper must be a positive number or 'none' (got '\(caliper)')") }
+            cal = caliperScale == .sd ? .standardDeviations(c) : .raw(c)
+        }
+        let m: MatchingSpec.Method
+        switch method {
+        case .nearest: m = .nearest
+        case .radius: m = .radius
+        case .kernel: m = .kernel(bandwidth: bandwidth)
+        }
+        let o: MatchingSpec.Order?
+        switch order {
+        case nil: o = nil
+        case .largest?: o = .largest
+        case .smallest?: o = .smallest
+        case .data?: o = .data
+        case .random?: o = .random(StreamID(seed: seed, purpose: 0x6d61_7463))
+        }
+        return MatchingSpec(link: link, distance: distance, method: m, ratio: ratio, replace: replace, order: o,
+                            caliper: cal, support: support)
+    }
+}
+
+/// Splits "a,b c" style covariate lists given as one or more arguments.
+func splitList(_ items: [String]) -> [String] {
+    items.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+}

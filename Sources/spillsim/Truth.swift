@@ -1,0 +1,26 @@
+import ArgumentParser
+import CitySystem
+import Foundation
+
+extension Spillsim {
+    /// Prints the true parameters and estimands of a scenario's panel.
+    struct Truth: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the true parameters and estimands (effects, turning points, ATT) of a scenario.")
+
+        @OptionGroup var options: ScenarioOptions
+
+        @Flag(help: "Print JSON (keys documented in scenarios/README.md).")
+        var json = false
+
+        func run() throws {
+            let spec = try options.load()
+            let panel = try CitySystemCell(scenario: spec).generate(replication: options.replication)
+            if json {
+                print(String(decoding: try panel.truth.jsonData(), as: UTF8.self))
+            } else {
+                print(TruthText.render(panel.truth, title: "\(spec.name) (\(panel.stream))"), terminator: "")
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import CitySystem
+import Foundation
+
+/// Plain-text rendering of `TrueEstimands` (printing kept apart from computing).
+enum TruthText {
+    static func f(_ x: Double?) -> String { x.map { String(format: "%10.5f", $0) } ?? "       n/a" }
+
+    static func render(_ t: TrueEstimands, title: String) -> String {
+        var s = "True estimands: \(title)\n"
+        s += "rho \(String(format: "%.4f", t.rho)), stable interval (\(String(format: "%.4f", t.stableInterval[0])), \(String(format: "%.4f", t.stableInterval[1])))\n"
+        let w = t.effectWeights
+        s += "weights: a1 \(f(w.a1)) a2 \(f(w.a2)) k1 \(f(w.k1)) k2 \(f(w.k2)) t1 \(f(w.t1)) t2 \(f(w.t2))\n\n"
+        s += "regressor        beta      theta     direct   indirect      total\n"
+        for e in t.regressorEffects {
+            s += e.name.padding(toLength: 12, withPad: " ", startingAt: 0) + f(e.beta) + f(e.theta) + f(e.direct) + f(e.indirect) + f(e.total) + "\n"
+        }
+        s += "\nturning points of the CA curves (c* where the effect is zero)\n"
+        s += "D          d     effect          c*   U-shaped    dc*/dD\n"
+        for p in t.turningPoints {
+            s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.padding(toLength: 9, withPad: " ", startingAt: 0)
+                + f(p.cStar) + (p.uShaped ? "        yes" : "         no") + f(p.dcStarDD) + "\n"
+        }
+        s += "\naveraged marginal effects at the observed points\n"
+        for a in t.averaged {
+            s += a.regressor.padding(toLength: 12, withPad: " ", startingAt: 0) + "direct" + f(a.direct) + "  indirect" + f(a.indirect) + "  total" + f(a.total) + "\n"
+        }
+        let i = t.integration
+        s += "\nintegration: \(i.treatedCities) treated, \(i.controlCities) control cities\n"
+        s += "mean ATT \(f(i.meanAtt)), mean spillover on controls \(f(i.meanSpilloverOnControls))\n"
+        s += "year        ATT  spillover\n"
+        for (k, y) in i.years.enumerated() { s += "\(y)" + f(i.attByYear[k]) + f(i.spilloverByYear[k]) + "\n" }
+        return s
+    }
+}

@@ -1,0 +1,60 @@
+import XCTest
+import Foundation
+import TestSupport
+@testable import spillsim
+
+final class CLITreatmentTests: XCTestCase {
+    func testParsesPSMDiDAndRejectsConflictingAdoption() throws {
+        let cmd = try Spillsim.parseAsRoot(["estimate", "psm-did", "--data", "x.csv", "--id", "id", "--time", "year", "--y", "y",
+                                            "--treat", "d", "--post-year", "2011", "--covariates", "a", "b",
+                                            "--distance", "logit", "--caliper", "0.2"])
+        let psm = try XCTUnwrap(cmd as? Spillsim.Estimate.PSMDiD)
+        XCTAssertEqual(psm.covariates, ["a", "b"])
+        let spec = try psm.match.spec()
+        XCTAssertEqual(spec.caliper, .standardDeviations(0.2))
+        XCTAssertThrowsError(try Spillsim.parseAsRoot(["estimate", "psm-did", "--data", "x.csv", "--id", "id", "--time", "t",
+                                                       "--y", "y", "--cohort", "g", "--post-year", "3", "--treat", "d",
+                                                       "--covariates", "a"]))
+    }
+
+    /// Runs the built executable on a small panel and checks the JSON keys documented in docs/cli-json.md.
+    func testExecutablePrintsDocumentedJSON() throws {
+        // The test bundle sits beside the executable in the build directory (macOS: a bundle; Linux: an executable).
+        let candidates = [Bundle(for: Self.self).bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL,
+                          Bundle.main.executableURL?.deletingLastPathComponent()].compactMap { $0 }
+            .map { $0.appendingPathComponent("spillsim") }
+        guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("spillsim not built beside the tests (looked in \(candidates.map(\.path)))")
+        }
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var csv = "id,year,y,g,z\n"
+        for i in 0..<30 { for t in 1...5 {
+            let g = i < 10 ? 3 : 0
+            let y = Double(i % 7) + 0.3 * Double(t) + (g > 0 && t >= 3 ? 1 : 0) + 0.01 * Double((i * 13 + t * 7) % 11)
+            csv += "u\(i),\(t),\(y),\(g),\(Double((i * 31) % 17) / 17)\n"
+        } }
+        let file = dir.appendingPathComponent("panel.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        func run(_ args: [String]) throws -> [String: Any] {
+            let p = Process()
+            p.executableURL = exe
+            p.arguments = args
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out; p.standardError = err
+            try p.run(); p.waitUntilExit()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            XCTAssertEqual(p.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        let cs = try run(["estimate", "cs-did", "--data", file.path, "--id", "id", "--time", "year", "--y", "y", "--cohort", "g", "--json"])
+        for key in ["cells", "simple", "group", "event", "event_overall", "coefficients"] { XCTAssertNotNil(cs[key], key) }
+        let did = try run(["estimate", "psm-did", "--data", file.path, "--id", "id", "--time", "year", "--y", "y", "--cohort", "g",
+                           "--covariates", "z", "--replace", "--json"])
+        for key in ["att", "se", "ci_lower", "ci_upper", "p", "balance", "counts", "coefficients", "matched"] { XCTAssertNotNil(did[key], key) }
+        let row = try XCTUnwrap((did["balance"] as? [[String: Any]])?.first)
+        for key in ["variable", "smd_before", "smd_after", "var_ratio_before", "var_ratio_after"] { XCTAssertNotNil(row[key], key) }
+        let coef = try XCTUnwrap((did["coefficients"] as? [[String: Any]])?.first)
+        XCTAssertEqual(coef["name"] as? String, "D")
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import TestSupport
+import XCTest
+@testable import spillsim
+
+/// Parse-level end-to-end tests of `generate`, `truth` and `validate` (in process).
+final class CitySystemCommandTests: XCTestCase {
+    func writeScenario(_ dir: URL, _ extra: String = "") throws -> String {
+        let path = dir.appendingPathComponent("small.yaml").path
+        try """
+        name: small
+        seed: 5
+        city_system:
+          geography: {cities: 30, centres: 3, square_km: 600, min_separation_km: 150, first_year: 2003, last_year: 2010}
+          treatment: {t0: 2007, regions: [0, 1, 2, 3]}
+          estimator_weights:
+            - {name: true}
+            - {name: knn4, kind: knn, k: 4}
+        \(extra)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func run(_ args: [String]) throws {
+        var cmd = try Spillsim.parseAsRoot(args)
+        try cmd.run()
+    }
+
+    func testGenerateIsByteIdenticalForTheSameSeed() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let s = try writeScenario(dir)
+        let p = { (n: String) in dir.appendingPathComponent(n).path }
+        try run(["generate", s, "--out", p("a.csv"), "--weights-out", p("wa.csv"), "--coords-out", p("ca.csv"), "--weights", "knn4"])
+        try run(["generate", s, "--out", p("b.csv"), "--weights-out", p("wb.csv"), "--weights", "knn4"])
+        try run(["generate", s, "--seed", "6", "--out", p("c.csv")])
+        let a = try Data(contentsOf: URL(fileURLWithPath: p("a.csv")))
+        XCTAssertEqual(a, try Data(contentsOf: URL(fileURLWithPath: p("b.csv"))))
+        XCTAssertNotEqual(a, try Data(contentsOf: URL(fileURLWithPath: p("c.csv"))))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: p("wa.csv"))), try Data(contentsOf: URL(fileURLWithPath: p("wb.csv"))))
+        let w = try String(contentsOfFile: p("wa.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(w.count, 31)
+        XCTAssertTrue(w[0].hasPrefix("id,1,2,3"))
+        XCTAssertEqual(try String(contentsOfFile: p("ca.csv"), encoding: .utf8).split(separator: "\n").count, 31)
+        XCTAssertThrowsError(try run(["generate", s, "--out", p("d.csv"), "--weights", "nope"]))
+    }
+
+    func testValidateAndTruth() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try run(["validate", try writeScenario(dir)])
+        try run(["truth", try writeScenario(dir), "--json"])
+        let bad = try writeScenario(dir, "  outcome: {rhoo: 0.2}\n")
+        XCTAssertThrowsError(try run(["validate", bad])) {
+            XCTAssertTrue("\($0)".contains("city_system.outcome.rhoo: unknown key; did you mean 'rho'?"), "\($0)")
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+import Estimators
+import Numerics
+import TestSupport
+
+final class SpatialCurveTests: XCTestCase {
+    /// SDM with CA, CA², CA·D, D and their W-lags, simulated on a ring (MODEL.md §2 defaults).
+    static func quadraticPanel(beta2: Double = 0.06, seed: UInt64 = 21) throws -> (SpatialPanel, SpatialWeights, [Double]) {
+        let w = try SpatialTestData.ringWeights(120)
+        let n = 120, t = 10
+        let rs = RandomStream(seed: seed, purpose: 3)
+        let ca = (0..<(n * t)).map { _ in 1 + 4 * rs.uniform() }
+        let dd = (0..<(n * t)).map { _ in rs.normal() }
+        let x = try Matrix(columns: [ca, ca.map { $0 * $0 }, zip(ca, dd).map { $0 * $1 }, dd])
+        let beta = [-0.30, beta2, -0.03, -0.02], theta = [-0.10, 0.03, -0.02, 0]
+        let wx = w.applyPanel(x)
+        var rhs = rs.normals(n * t, sd: 0.1)
+        for r in 0..<(n * t) { for j in 0..<4 { rhs[r] += beta[j] * x[r, j] + theta[j] * wx[r, j] } }
+        let y = try SpatialFilter(weights: w, rho: 0.3).solvePanel(rhs)
+        return (try SpatialPanel(y: y, x: x, names: ["CA", "CA^2", "CA:D", "D"], n: n, t: t), w, ca)
+    }
+
+    let terms = QuadraticTerms(linear: "CA", square: "CA^2", interaction: "CA:D", moderator: "D")
+
+    func testTurningPointsDeltaGradientAndShift() throws {
+        let (panel, w, ca) = try Self.quadraticPanel()
+        let fit = try SpatialEstimator.fit(SpatialModelSpec(), panel: panel, weights: w)
+        let lo = Statistics.quantile(ca, 0.05), hi = Statistics.quantile(ca, 0.95)
+        let res = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: [1, 2, 3, 4, 5], moderatorValues: [0, 1],
+                                            lower: lo, upper: hi)
+        XCTAssertEqual(res.turningPoints.count, 6)
+        XCTAssertEqual(res.shifts.count, 3)
+        let kernel = try ImpactKernel(weights: w)
+        // x*(θ) written out independently, differentiated numerically (step 1e-6·se; error ~1e-8 relative).
+        func xStar(_ p: [Double], _ kind: EffectKind, _ d: Double) -> Double {
+            let m = kernel.multipliers(rho: p[fit.spatialIndex!])
+            let (m1, m2): (Double, Double) = switch kind {
+            case .direct: (m.a1, m.a2)
+            case .indirect: (m.t1 - m.a1, m.t2 - m.a2)
+            case .total: (1, 1)
+            }
+            let c = { fit.index(of: $0).map { p[$0] } ?? 0 }
+            return -(m1 * (c("CA") + c("CA:D") * d) + m2 * (c("W*CA") + c("W*CA:D") * d))
+                / (2 * (m1 * c("CA^2") + m2 * c("W*CA^2")))
+        }
+        let se = fit.standardErrors
+        for tp in res.turningPoints {
+            let d = tp.moderatorValue!
+            assertClose(xStar(fit.parameters, tp.kind, d), tp.delta.estimate, tolerance: 1e-12, "closed form")
+            var g = [Double](repeating: 0, count: fit.parameterCount)
+            for k in 0..<g.count where se[k] > 0 {
+                var a = fit.parameters, b = a
+                let h = 1e-4 * se[k]
+                a[k] += h; b[k] -= h
+                g[k] = (xStar(a, tp.kind, d) - xStar(b, tp.kind, d)) / (2 * h)
+            }
+            let seNum = Vector.dot(g, fit.vcov.multiply(g)).squareRoot()
+            assertClose(seNum, tp.delta.se, tolerance: 1e-5 * seNum, "\(tp.kind) d=\(d): analytic vs numerical gradient")
+            let curve = try XCTUnwrap(res.curves.first { $0.kind == tp.kind && $0.moderatorValue == d })
+            XCTAssertEqual(curve.points.count, 5)
+            if case .bounded(let l, let u) = tp.fieller {
+                XCTAssertTrue(l < tp.delta.estimate && tp.delta.estimate < u, "Fieller set contains x̂*")
+            }
+        }
+        for s in res.shifts {
+            let tp0 = res.turningPoints.first { $0.kind == s.kind && $0.moderatorValue == 0 }!
+            let tp1 = res.turningPoints.first { $0.kind == s.kind && $0.moderatorValue == 1 }!
+            assertClose(tp1.delta.estimate - tp0.delta.estimate, s.value.estimate, tolerance: 1e-12, "x*(d) is linear in d")
+        }
+        // MODEL.md §2 truth is a U (β2 > 0): the direct U-test rejects strongly at NT = 1200, σ = 0.1.
+        let direct = try XCTUnwrap(res.uTests.first { $0.kind == .direct && $0.moderatorValue == 0 })
+        XCTAssertEqual(direct.shape, .u)
+        XCTAssertLessThan(direct.pValue, 1e-3)
+        XCTAssertFalse(direct.sameSignSlopes)
+    }
+
+    /// With β2 = −0.03 against θ2 = 0.03 the direct curvature a1β2 + a2θ2 is nearly zero, so the
+    /// slope keeps the sign of the linear terms on [x_l, x_h] and the U-test cannot reject
+    /// (p ≥ 0.5 by construction when the endpoint slopes share their sign).
+    func testUTestDoesNotRejectMonotoneCurve() throws {
+        let (panel, w, ca) = try Self.quadraticPanel(beta2: -0.03, seed: 22)
+        let fit = try SpatialEstimator.fit(SpatialModelSpec(), panel: panel, weights: w)
+        let res = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: [], moderatorValues: [0],
+                                            lower: Statistics.quantile(ca, 0.05), upper: Statistics.quantile(ca, 0.95))
+        let tot = try XCTUnwrap(res.uTests.first { $0.kind == .direct })
+        XCTAssertTrue(tot.sameSignSlopes, "β2 + θ2-weighted curvature is small against the linear slope")
+        XCTAssertGreaterThanOrEqual(tot.pValue, 0.5)
+    }
+
+    /// Fieller sets by case, with hand-solved quadratics.
+    func testFiellerCases() {
+        // g1 = −2, g2 = 1 (x* = 1), s11 = 0.04, s12 = 0, s22 = 0.01, q = 2:
+        // (−2 + 2x)² ≤ 4(0.04 + 0.04x²) ⇔ 3.84x² − 8x + 3.84 ≤ 0.
+        let b = SpatialCurves.fieller(g1: -2, g2: 1, s11: 0.04, s12: 0, s22: 0.01, q: 2)
+        guard case .bounded(let l, let u) = b else { return XCTFail("expected bounded, got \(b)") }
+        let r = (64.0 - 4 * 3.84 * 3.84).squareRoot()
+        assertClose((8 - r) / 7.68, l, tolerance: 1e-12, "root of the hand-expanded quadratic")
+        assertClose((8 + r) / 7.68, u, tolerance: 1e-12, "root of the hand-expanded quadratic")
+        // g2 insignificant (ĝ2² < q²s22) but g1 significant: two disjoint rays.
+        let d = SpatialCurves.fieller(g1: -2, g2: 0.1, s11: 0.04, s12: 0, s22: 0.01, q: 2)
+        guard case .disjoint = d else { return XCTFail("expected disjoint, got \(d)") }
+        // Both insignificant: the whole line.
+        XCTAssertEqual(SpatialCurves.fieller(g1: -0.1, g2: 0.1, s11: 0.04, s12: 0, s22: 0.01, q: 2), .wholeLine)
+    }
+}

@@ -1,0 +1,66 @@
+import MonteCarlo
+import XCTest
+import Yams
+
+final class ScenarioTests: XCTestCase {
+    static let grid = """
+    name: grid-test
+    seed: 7
+    known_dgp: {model: ols, n: 20, beta: [1.0, 0.5], sigma: 1.0}
+    monte_carlo: {replications: 10, chunk_size: 3}
+    estimators:
+      - {name: ols, model: ols, estimands: [beta0, beta1]}
+    grid:
+      known_dgp.n: [20, 40]
+      known_dgp.sigma: [1.0, 2.0, 3.0]
+    filter:
+      exclude:
+        - {known_dgp.n: 40, known_dgp.sigma: 3.0}
+    """
+
+    func testGridIsFullyCrossedWithLastFactorFastestAndFiltered() throws {
+        let s = try MonteCarloScenario(text: Self.grid)
+        let cells = try s.cells()
+        XCTAssertEqual(cells.map(\.index), [0, 1, 2, 3, 4], "6 crossed cells minus the excluded index 5")
+        XCTAssertEqual(cells[1].factors.map(\.value.compactText), ["20", "2.0"])
+        XCTAssertEqual(cells[3].factors.map(\.value.compactText), ["40", "1.0"])
+        XCTAssertEqual(cells[4].document.value(atKeyPath: "known_dgp.sigma")?.float, 2.0)
+        XCTAssertEqual(cells[4].document.value(atKeyPath: "known_dgp.n")?.int, 40)
+        XCTAssertEqual(s.settings.chunkSize, 3)
+    }
+
+    func testKeyPathSetterCreatesMissingMappings() throws {
+        var node = try XCTUnwrap(try Yams.compose(yaml: "a: {b: 1}"))
+        try node.setValue(Node("5"), atKeyPath: "a.c.d")
+        XCTAssertEqual(node.value(atKeyPath: "a.c.d")?.int, 5)
+        XCTAssertEqual(node.value(atKeyPath: "a.b")?.int, 1)
+        XCTAssertThrowsError(try node.setValue(Node("1"), atKeyPath: "a.b.x"), "b holds a scalar")
+    }
+
+    func testBadScenariosNameTheKey() {
+        let cases: [(String, String)] = [
+            ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols, estimands: [beta0]}]\nbogus: 1", "bogus"),
+            ("known_dgp: {}\nestimators: [{name: a, model: ols, estimands: [beta0]}]", "seed"),
+            ("seed: 1\nknown_dgp: {}\nestimators: []", "estimators"),
+            ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols}]", "estimators[0].estimands"),
+            ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols, estimands: [beta0]}]\nmonte_carlo: {replications: 0}", "monte_carlo.replications"),
+            ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols, estimands: [beta0]}]\ngrid: {known_dgp.n: 5}", "grid.known_dgp.n"),
+            ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols, estimands: [b]}, {name: a, model: ols, estimands: [b]}]", "estimators[1].name"),
+        ]
+        for (text, key) in cases {
+            XCTAssertThrowsError(try MonteCarloScenario(text: text, file: "s.yaml"), key) { error in
+                let e = error as? ScenarioError
+                XCTAssertEqual(e?.keyPath, key, "\(error)")
+                XCTAssertEqual(e?.file, "s.yaml")
+            }
+        }
+    }
+
+    func testKnownDGPRejectsUnknownEstimand() throws {
+        let s = try MonteCarloScenario(text: "seed: 1\nknown_dgp: {n: 10}\nestimators: [{name: a, model: ols, estimands: [beta7]}]", file: "s.yaml")
+        let cell = try s.cells()[0]
+        XCTAssertThrowsError(try KnownDGPBuilder().makeExperiment(cell: cell, scenario: s)) { error in
+            XCTAssertEqual((error as? ScenarioError)?.keyPath, "estimators[0].estimands")
+        }
+    }
+}
