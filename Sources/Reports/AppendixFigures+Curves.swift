@@ -20,7 +20,8 @@ extension AppendixFigures {
             guard let layout = data.draws.first?[e] else { continue }
             var byCurve: [String: [Int]] = [:], order: [String] = []
             for (k, n) in layout.estimands.enumerated() {
-                if case .curvePoint(let curve, _) = EstimandKind(name: n) {
+                if case .curvePoint(let effect, let qualifier, _) = EstimandKind(name: n) {
+                    let curve = qualifier.isEmpty ? effect : "\(effect) \(qualifier)"
                     if byCurve[curve] == nil { order.append(curve) }
                     byCurve[curve, default: []].append(k)
                 }
@@ -32,7 +33,7 @@ extension AppendixFigures {
                     emptyReason: "no curve-point estimands (names like direct@0.25, indirect@0.25, total@0.25)") { d, column, _ in
             var rows: [(x: Double, line: String)] = []
             for k in column.estimands {
-                guard case .curvePoint(_, let x) = EstimandKind(name: d.estimands[k]) else { continue }
+                guard case .curvePoint(_, _, let x) = EstimandKind(name: d.estimands[k]) else { continue }
                 let (est, _) = d.usable(k)
                 let truths = (0..<d.replications).map { d.truth[$0 * d.estimands.count + k] }.filter(\.isFinite)
                 guard !est.isEmpty else { continue }
@@ -70,8 +71,10 @@ extension AppendixFigures {
             let k = column.estimands[0]
             let (est, tru) = d.usable(k)
             guard !est.isEmpty else { return nil }
-            let s = est.sorted(), truth = Statistics.mean(tru), median = Statistics.quantile(sorted: s, 0.5)
-            var lo = min(Statistics.quantile(sorted: s, 0.01), truth), hi = max(Statistics.quantile(sorted: s, 0.99), truth)
+            // A curve without a turning point (m1β2 + m2θ2 = 0) has a NaN truth: no truth line then.
+            let s = est.sorted(), truth = Statistics.mean(tru.filter(\.isFinite)), median = Statistics.quantile(sorted: s, 0.5)
+            var lo = Statistics.quantile(sorted: s, 0.01), hi = Statistics.quantile(sorted: s, 0.99)
+            if truth.isFinite { lo = min(lo, truth); hi = max(hi, truth) } else { note("no finite true turning point") }
             if !(hi > lo) { lo -= max(abs(lo) * 0.1, 0.5); hi += max(abs(hi) * 0.1, 0.5) }
             // About √n bins, between 10 and 40.
             let bins = min(40, max(10, Int(Double(s.count).squareRoot())))
@@ -88,7 +91,7 @@ extension AppendixFigures {
                     "\(GP.num(lo + (Double(i) + 0.5) * width)) \(GP.num(Double(c) / (Double(s.count) * width)))"
                 }.joined(separator: "\n") + "\n"
             let setup = "set xlabel 'turning point (CA)'\nset yrange [0:*]\nset ylabel 'density'\nset xrange [\(GP.num(lo)):\(GP.num(hi))]\nset boxwidth \(GP.num(width * 0.95))\n"
-                + "set arrow 1 from first \(GP.num(truth)), graph 0 to first \(GP.num(truth)), graph 1 nohead front lc rgb 'black' lw 2\n"
+                + (truth.isFinite ? "set arrow 1 from first \(GP.num(truth)), graph 0 to first \(GP.num(truth)), graph 1 nohead front lc rgb 'black' lw 2\n" : "")
                 + "set arrow 2 from first \(GP.num(median)), graph 0 to first \(GP.num(median)), graph 1 nohead front lc rgb '#d62728' dt 2 lw 2\n"
             let plot = { (i: Int) in
                 "plot datafile index \(i) using 1:2 with boxes fs solid 0.5 lc rgb '#6baed6' title 'estimates', \\\n"

@@ -5,36 +5,47 @@ import Foundation
 ///
 /// * curve points `direct@0.25`, `indirect@0.25`, `total@0.25` — the effect of CA
 ///   evaluated at CA = 0.25 (MODEL.md §3); `curve_` prefixes and `_effect`
-///   suffixes are allowed (`curve_direct_effect@0.25`), and `de`/`ie`/`te`;
+///   suffixes are allowed (`curve_direct_effect@0.25`), and `de`/`ie`/`te`. A
+///   qualifier after the effect names a separate curve, e.g. the level of D:
+///   `direct_p75@0.25`, `total:d=p25@0.5`;
 /// * turning points: names starting `turning_point` or `tp_` (`turning_point_direct`);
 /// * Lind–Mehlum U-tests: names starting `utest` or `u_test` (`utest_direct`),
 ///   scored by their rejection rate;
 /// * anything else is a scalar estimand (ρ, β, θ, impacts, ATT …).
 public enum EstimandKind: Equatable, Sendable {
-    case curvePoint(curve: String, x: Double)
+    /// `effect` is direct, indirect or total; `qualifier` the rest of the curve's
+    /// name (empty, or e.g. `p75`); `x` the CA value.
+    case curvePoint(effect: String, qualifier: String, x: Double)
     case turningPoint
     case uTest
     case scalar
 
     public init(name: String) {
         let lower = name.lowercased()
-        if let at = lower.lastIndex(of: "@"), let x = Double(lower[lower.index(after: at)...]), x.isFinite {
-            var curve = String(lower[..<at])
-            for prefix in ["curve_", "curve."] where curve.hasPrefix(prefix) { curve.removeFirst(prefix.count) }
-            if curve.hasSuffix("_effect") { curve.removeLast("_effect".count) }
-            let aliases = ["de": "direct", "ie": "indirect", "te": "total"]
-            curve = aliases[curve] ?? curve
-            if ["direct", "indirect", "total"].contains(curve) {
-                self = .curvePoint(curve: curve, x: x)
-                return
-            }
-        }
-        if lower.hasPrefix("turning_point") || lower.hasPrefix("tp_") {
+        if let at = lower.lastIndex(of: "@"), let x = Double(lower[lower.index(after: at)...]), x.isFinite,
+           let (effect, qualifier) = Self.curve(String(lower[..<at])) {
+            self = .curvePoint(effect: effect, qualifier: qualifier, x: x)
+        } else if lower.hasPrefix("turning_point") || lower.hasPrefix("tp_") {
             self = .turningPoint
         } else if lower.hasPrefix("utest") || lower.hasPrefix("u_test") {
             self = .uTest
         } else {
             self = .scalar
         }
+    }
+
+    /// Splits a curve name into its effect and qualifier; nil if it names no effect.
+    static func curve(_ text: String) -> (String, String)? {
+        var rest = Substring(text)
+        for prefix in ["curve_", "curve."] where rest.hasPrefix(prefix) { rest = rest.dropFirst(prefix.count) }
+        let effects = [("indirect", "indirect"), ("direct", "direct"), ("total", "total"), ("de", "direct"), ("ie", "indirect"), ("te", "total")]
+        guard let (token, effect) = effects.first(where: { rest.hasPrefix($0.0) }) else { return nil }
+        rest = rest.dropFirst(token.count)
+        // The effect must be a whole word: `direction@1` is not a curve.
+        if let next = rest.first, next.isLetter || next.isNumber { return nil }
+        if rest.hasPrefix("_effect") { rest = rest.dropFirst("_effect".count) }
+        let separators: Set<Character> = ["_", ":", "|", "/", " ", "."]
+        while let c = rest.first, separators.contains(c) { rest = rest.dropFirst() }
+        return (effect, String(rest))
     }
 }

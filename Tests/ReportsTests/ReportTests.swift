@@ -141,4 +141,21 @@ final class ReportTests: XCTestCase {
         XCTAssertNotEqual(badDecimals, 0)
         XCTAssertTrue(why.contains("--decimals must be between 0 and 8"), why)
     }
+
+    /// A curve with no turning point has a NaN truth (MODEL.md §3: m1β2 + m2θ2 = 0):
+    /// the histogram is drawn without a truth line and the caption says so.
+    func testTurningPointWithoutATruthIsDrawnAndSaidSo() throws {
+        let cell = ReportCell(ordinal: 0, factors: [])
+        let estimates = (0..<50).map { 0.3 + 0.01 * Double($0 % 7) }
+        let draws = ReplicationDraws(estimator: "sdm", estimands: ["tp_total"], status: Array(repeating: 0, count: 50),
+                                     estimate: estimates, truth: Array(repeating: .nan, count: 50))
+        let data = ResultsData(path: "mem", scenarioName: "t", replications: 50, alpha: 0.05, estimators: ["sdm"], cells: [cell],
+                               rows: [], draws: [[draws]])
+        let plan = AppendixFigures(data: data, baseName: "t").turningPoints()
+        let figure = try XCTUnwrap(plan.figure)
+        XCTAssertFalse(figure.script.contains("set arrow 1"), figure.script)
+        XCTAssertTrue(plan.caption.contains("no finite true turning point"), plan.caption)
+        let r = try Gnuplot().render(figure, in: directory, format: .png)
+        XCTAssertGreaterThan(try Data(contentsOf: r.figure).count, 1000)
+    }
 }

@@ -70,9 +70,12 @@ final class SummaryTableTests: XCTestCase {
     }
 
     func testEstimandKinds() {
-        XCTAssertEqual(EstimandKind(name: "direct@0.25"), .curvePoint(curve: "direct", x: 0.25))
-        XCTAssertEqual(EstimandKind(name: "curve_total_effect@-1e-1"), .curvePoint(curve: "total", x: -0.1))
-        XCTAssertEqual(EstimandKind(name: "IE@2"), .curvePoint(curve: "indirect", x: 2))
+        XCTAssertEqual(EstimandKind(name: "direct@0.25"), .curvePoint(effect: "direct", qualifier: "", x: 0.25))
+        XCTAssertEqual(EstimandKind(name: "curve_total_effect@-1e-1"), .curvePoint(effect: "total", qualifier: "", x: -0.1))
+        XCTAssertEqual(EstimandKind(name: "IE@2"), .curvePoint(effect: "indirect", qualifier: "", x: 2))
+        XCTAssertEqual(EstimandKind(name: "direct_p75@0.3"), .curvePoint(effect: "direct", qualifier: "p75", x: 0.3))
+        XCTAssertEqual(EstimandKind(name: "total:d=p25@0.5"), .curvePoint(effect: "total", qualifier: "d=p25", x: 0.5))
+        XCTAssertEqual(EstimandKind(name: "direction@1"), .scalar)
         XCTAssertEqual(EstimandKind(name: "turning_point_direct"), .turningPoint)
         XCTAssertEqual(EstimandKind(name: "tp_total"), .turningPoint)
         XCTAssertEqual(EstimandKind(name: "utest_indirect"), .uTest)
