@@ -4,12 +4,33 @@ import Numerics
 /// (c) effect curves and (d) turning-point distributions: a grid of panels,
 /// one row per design cell and one column per (estimator, curve or estimand),
 /// drawn from the per-replication estimates.
+extension AppendixFigures.Column {
+    mutating func append(_ k: Int, x: Double) {
+        estimands.append(k)
+        xs.append(x)
+    }
+}
+
 extension AppendixFigures {
-    /// Columns of the grid: estimator index and the estimand indices it draws.
+    /// Columns of the grid: estimator index, the estimand indices it draws and,
+    /// for curves, each one's x and the x-axis label.
     struct Column {
         let estimator: Int
         let title: String
-        let estimands: [Int]
+        var estimands: [Int]
+        var xs: [Double] = []
+        var xlabel = ""
+    }
+
+    /// Where a curve point goes: its curve (effect, qualifier, axis) and its x.
+    static func curvePosition(_ name: String) -> (curve: String, onGrid: Bool, x: Double)? {
+        switch EstimandKind(name: name) {
+        case .curvePoint(let effect, let qualifier, let x):
+            return (qualifier.isEmpty ? "\(effect) effect" : "\(effect) effect, \(qualifier)", false, x)
+        case .curveGridPoint(let effect, let qualifier, let j):
+            return ("\(effect) effect, D = \(qualifier)", true, EstimandKind.gridPercentile(j))
+        default: return nil
+        }
     }
 
     /// (c) True and mean-estimated direct, indirect and total effect curves of CA, with
@@ -18,22 +39,24 @@ extension AppendixFigures {
         var columns: [Column] = []
         for (e, name) in data.estimators.enumerated() {
             guard let layout = data.draws.first?[e] else { continue }
-            var byCurve: [String: [Int]] = [:], order: [String] = []
+            var byCurve: [String: Column] = [:], order: [String] = []
             for (k, n) in layout.estimands.enumerated() {
-                if case .curvePoint(let effect, let qualifier, _) = EstimandKind(name: n) {
-                    let curve = qualifier.isEmpty ? effect : "\(effect) \(qualifier)"
-                    if byCurve[curve] == nil { order.append(curve) }
-                    byCurve[curve, default: []].append(k)
+                guard let (curve, onGrid, x) = Self.curvePosition(n) else { continue }
+                let key = "\(curve)|\(onGrid)"
+                if byCurve[key] == nil {
+                    order.append(key)
+                    byCurve[key] = Column(estimator: e, title: "\(curve) (\(name))", estimands: [],
+                                          xlabel: onGrid ? "percentile of the panel's CA" : "CA")
                 }
+                byCurve[key]!.append(k, x: x)
             }
-            for c in order { columns.append(Column(estimator: e, title: "\(c) effect (\(name))", estimands: byCurve[c]!)) }
+            columns += order.map { byCurve[$0]! }
         }
         let title = "Effect curves of CA: truth (black), mean estimate (red, dashed), 2.5–97.5% of estimates (band)"
         return grid(id: "curves", title: title, columns: columns,
-                    emptyReason: "no curve-point estimands (names like direct@0.25, indirect@0.25, total@0.25)") { d, column, _ in
+                    emptyReason: "no curve-point estimands (curve.K.L.j, or direct@0.25, indirect@0.25, total@0.25)") { d, column, _ in
             var rows: [(x: Double, line: String)] = []
-            for k in column.estimands {
-                guard case .curvePoint(_, _, let x) = EstimandKind(name: d.estimands[k]) else { continue }
+            for (k, x) in zip(column.estimands, column.xs) {
                 let (est, _) = d.usable(k)
                 let truths = (0..<d.replications).map { d.truth[$0 * d.estimands.count + k] }.filter(\.isFinite)
                 guard !est.isEmpty else { continue }
@@ -49,7 +72,7 @@ extension AppendixFigures {
                     + "     '' index \(i) using 1:2 with linespoints lc rgb 'black' pt 7 ps 0.5 title 'true', \\\n"
                     + "     '' index \(i) using 1:3 with linespoints lc rgb '#d62728' dt 2 pt 6 ps 0.5 title 'mean estimate'\n"
             }
-            return (data, "set xlabel 'CA'\nset autoscale x\n", plot)
+            return (data, "set xlabel \(GP.quote(column.xlabel))\nset autoscale x\n", plot)
         }
     }
 
@@ -67,7 +90,7 @@ extension AppendixFigures {
         }
         let title = "Sampling distribution of turning-point estimates: truth (black), median estimate (red, dashed)"
         return grid(id: "turning-points", title: title, columns: columns,
-                    emptyReason: "no turning-point estimands (names starting turning_point or tp_)") { d, column, note in
+                    emptyReason: "no turning-point estimands (tp.K.L, or names starting turning_point or tp_)") { d, column, note in
             let k = column.estimands[0]
             let (est, tru) = d.usable(k)
             guard !est.isEmpty else { return nil }

@@ -104,6 +104,6 @@ public struct AppendixFigures: Sendable {
     public func uTest() -> FigurePlan {
         forest(id: "utest", title: "U-test rejection rate ± 1.96 MCSE (dashed: α = \(GP.num(data.alpha)))",
                xlabel: "rejection rate", kind: { $0 == .uTest }, value: "rejection", mcse: "mcse_rejection",
-               reference: data.alpha, clamp: 0...1, emptyReason: "no U-test estimands (names starting utest or u_test) with p-values")
+               reference: data.alpha, clamp: 0...1, emptyReason: "no U-test estimands (utest.K.L, or names starting utest or u_test) with p-values")
     }
 }
