@@ -78,8 +78,9 @@ extension AppendixFigures {
 
     /// (d) Histogram (density) of each turning-point estimate over the replications,
     /// with the truth (black line) and the median estimate (red dashed). The x range
-    /// is the 1st–99th percentile of the estimates widened to include the truth:
-    /// near-flat curves give huge turning-point estimates that would hide the rest.
+    /// stops at Tukey's far-out fences, Q1 − 3 IQR and Q3 + 3 IQR, widened to include
+    /// the truth: a ratio −g1/(2 g2) with g2 near 0 gives huge estimates that would
+    /// squeeze the rest into one bin; how many fall outside is said in the title.
     public func turningPoints() -> FigurePlan {
         var columns: [Column] = []
         for (e, name) in data.estimators.enumerated() {
@@ -96,11 +97,12 @@ extension AppendixFigures {
             guard !est.isEmpty else { return nil }
             // A curve without a turning point (m1β2 + m2θ2 = 0) has a NaN truth: no truth line then.
             let s = est.sorted(), truth = Statistics.mean(tru.filter(\.isFinite)), median = Statistics.quantile(sorted: s, 0.5)
-            var lo = Statistics.quantile(sorted: s, 0.01), hi = Statistics.quantile(sorted: s, 0.99)
+            let q1 = Statistics.quantile(sorted: s, 0.25), q3 = Statistics.quantile(sorted: s, 0.75)
+            var lo = max(s.first!, q1 - 3 * (q3 - q1)), hi = min(s.last!, q3 + 3 * (q3 - q1))
             if truth.isFinite { lo = min(lo, truth); hi = max(hi, truth) } else { note("no finite true turning point") }
             if !(hi > lo) { lo -= max(abs(lo) * 0.1, 0.5); hi += max(abs(hi) * 0.1, 0.5) }
-            // About √n bins, between 10 and 40.
-            let bins = min(40, max(10, Int(Double(s.count).squareRoot())))
+            // About √n bins, between 15 and 40.
+            let bins = min(40, max(15, Int(Double(s.count).squareRoot())))
             let width = (hi - lo) / Double(bins)
             var counts = [Int](repeating: 0, count: bins)
             var outside = 0
@@ -165,10 +167,10 @@ extension AppendixFigures {
             let pageNote = pages.count > 1 ? " (page \(k + 1) of \(pages.count))" : ""
             let head = "set multiplot layout \(page.rows),\(cols) title "
                 + GP.lines(GP.wrap(title + pageNote, width: width / 7) + GP.wrap(caption, width: width / 7)) + " font ',11'\n"
-                + "set grid lc rgb '#dddddd'\nset key top left font ',8' box opaque\n"
+                + "set grid lc rgb '#dddddd'\nset key below horizontal font ',8'\n"
             return GnuplotFigure(name: "\(baseName)-\(id)" + (pages.count > 1 ? "-\(k + 1)" : ""),
                                  script: head + page.script + "unset multiplot\n", data: page.data,
-                                 width: width, height: 110 + 280 * page.rows)
+                                 width: width, height: 110 + 300 * page.rows)
         }
         if !notes.isEmpty { caption += "; " + notes.joined(separator: "; ") }
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: figures, skipped: nil)

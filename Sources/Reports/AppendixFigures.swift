@@ -53,7 +53,9 @@ public struct AppendixFigures: Sendable {
     var cellLabels: [String] { data.cells.map(\.label) }
 
     /// Summary rows of one kind, grouped by estimand (in first-seen order), then by estimator.
-    func forestPanels(kind: (EstimandKind) -> Bool, value: String, mcse: String) -> (panels: [ForestPlot.Panel], estimators: Set<String>) {
+    /// `panelNote` adds to a panel's title from its rows (e.g. how often the truth is a U).
+    func forestPanels(kind: (EstimandKind) -> Bool, value: String, mcse: String,
+                      panelNote: (([ReportRow]) -> String)? = nil) -> (panels: [ForestPlot.Panel], estimators: Set<String>) {
         var estimands: [String] = []
         for r in data.rows where kind(EstimandKind(name: r.estimand)) && !estimands.contains(r.estimand) { estimands.append(r.estimand) }
         var used = Set<String>()
@@ -66,15 +68,16 @@ public struct AppendixFigures: Sendable {
                     ForestPlot.Point(cell: $0.cell.ordinal, value: $0.measure(value), mcse: $0.measure(mcse))
                 })
             }
-            return ForestPlot.Panel(title: name, series: series)
+            let note = panelNote?(data.rows.filter { $0.estimand == name }) ?? ""
+            return ForestPlot.Panel(title: note.isEmpty ? name : "\(name) (\(note))", series: series)
         }
         return (panels, used)
     }
 
     func forest(id: String, title: String, xlabel: String, kind: @escaping (EstimandKind) -> Bool, value: String, mcse: String,
                 reference: Double, band: ClosedRange<Double>? = nil, clamp: ClosedRange<Double>? = nil,
-                emptyReason: String) -> FigurePlan {
-        let (panels, used) = forestPanels(kind: kind, value: value, mcse: mcse)
+                panelNote: (([ReportRow]) -> String)? = nil, emptyReason: String) -> FigurePlan {
+        let (panels, used) = forestPanels(kind: kind, value: value, mcse: mcse, panelNote: panelNote)
         let caption = runCaption(estimators: used)
         let plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
                               cellLabels: cellLabels, panels: panels, reference: reference, band: band, clamp: clamp)
@@ -83,6 +86,14 @@ public struct AppendixFigures: Sendable {
     }
 
     // MARK: (a) bias, (b) coverage, (e) U-test rejection
+
+    /// "true U: 95–100%": the range over cells of the share of replications whose truth is 1.
+    static func trueShare(_ rows: [ReportRow]) -> String {
+        let shares = rows.map { $0.measure("true") }.filter(\.isFinite)
+        guard let lo = shares.min(), let hi = shares.max() else { return "" }
+        let pct = { (x: Double) in String(format: "%.0f%%", 100 * x) }
+        return "true U: " + (pct(lo) == pct(hi) ? pct(lo) : "\(pct(lo))–\(pct(hi))")
+    }
 
     /// (a) Bias ± 1.96 MCSE of every scalar estimand and turning point across cells.
     public func bias() -> FigurePlan {
@@ -101,9 +112,13 @@ public struct AppendixFigures: Sendable {
     }
 
     /// (e) Rejection rate of the U-tests ± 1.96 MCSE per cell, with the test level α.
+    /// The engine's U-test truth is 1 when the true curve is a U inside the test
+    /// interval (docs/monte-carlo.md), so the rate is power where the truth is 1 and
+    /// a false-positive rate where it is 0; each panel's title gives the share of
+    /// replications whose truth is a U (the `true` measure), over the cells.
     public func uTest() -> FigurePlan {
-        forest(id: "utest", title: "U-test rejection rate ± 1.96 MCSE (dashed: α = \(GP.num(data.alpha)))",
+        forest(id: "utest", title: "U-test rejection rate ± 1.96 MCSE (dashed: α = \(GP.num(data.alpha))): power where the true curve is a U, false-positive rate where not",
                xlabel: "rejection rate", kind: { $0 == .uTest }, value: "rejection", mcse: "mcse_rejection",
-               reference: data.alpha, clamp: 0...1, emptyReason: "no U-test estimands (utest.K.L, or names starting utest or u_test) with p-values")
+               reference: data.alpha, clamp: 0...1, panelNote: Self.trueShare, emptyReason: "no U-test estimands (utest.K.L, or names starting utest or u_test) with p-values")
     }
 }

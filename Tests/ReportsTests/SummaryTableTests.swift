@@ -135,4 +135,28 @@ final class FigureScriptTests: XCTestCase {
         XCTAssertTrue(plan.figures[0].script.contains("(page 1 of 2)"), plan.figures[0].script)
         XCTAssertEqual(plan.figures[1].script.components(separatedBy: "\nplot ").count - 1, 1, "13th panel alone on page 2")
     }
+
+    /// The engine's names: curve grid points go to CA percentiles 5, 50, 95; a U-test
+    /// panel says how often the truth is a U.
+    func testEngineCurveGridAndUTestTruthShare() throws {
+        let cells = [ReportCell(ordinal: 0, factors: []), ReportCell(ordinal: 1, factors: [])]
+        let names = ["curve.direct.p50.0", "curve.direct.p50.20", "curve.direct.p50.40", "utest.direct.p50"]
+        let draws = ReplicationDraws(estimator: "sdm", estimands: names, status: [0, 0],
+                                     estimate: [0.1, 0.2, 0.3, 1, 0.2, 0.3, 0.4, 0], truth: [0.1, 0.2, 0.3, 1, 0.1, 0.2, 0.3, 1])
+        let rows = cells.map { c in
+            ReportRow(cell: c, estimator: "sdm", estimand: "utest.direct.p50",
+                      measures: ["true": c.ordinal == 0 ? 1 : 0.95, "rejection": 0.5, "mcse_rejection": 0.35])
+        }
+        let data = ResultsData(path: "mem", scenarioName: "t", replications: 2, alpha: 0.05, estimators: ["sdm"], cells: cells,
+                               rows: rows, draws: [[draws], [draws]])
+        let figures = AppendixFigures(data: data, baseName: "t")
+        let curve = try XCTUnwrap(figures.curves().figure)
+        let xs = curve.data.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.prefix(3)
+            .map { Double($0.split(separator: " ")[0])! }
+        XCTAssertEqual(xs, [5, 50, 95])
+        XCTAssertTrue(curve.script.contains("set xlabel 'percentile of the panel''s CA'"), curve.script)
+        XCTAssertTrue(curve.script.contains("direct effect, D = p50 (sdm)"), curve.script)
+        let utest = try XCTUnwrap(figures.uTest().figure)
+        XCTAssertTrue(utest.script.contains("set title 'utest.direct.p50 (true U: 95%–100%)'"), utest.script)
+    }
 }
