@@ -39,7 +39,7 @@ public protocol Experiment: Sendable {
     func replicate(_ context: ReplicationContext) -> [FitOutcome]
 }
 
-/// Builds the experiment of a design cell. Throws a `ScenarioError` for
+/// Builds the experiment of a design cell. Throws a `MonteCarloScenarioError` for
 /// settings it cannot run (an unknown model, an estimand it cannot score …).
 public protocol ExperimentBuilder: Sendable {
     func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment
@@ -48,14 +48,7 @@ public protocol ExperimentBuilder: Sendable {
 /// Chooses the builder from the scenario: `known_dgp:` selects the built-in
 /// textbook experiments; `city_system:` the synthetic city panels.
 public enum ExperimentRegistry {
-    /// Set by the CitySystem experiment once its dependencies exist; nil means
-    /// city-system scenarios cannot be run by this build.
-    nonisolated(unsafe) public static var citySystemBuilder: (any ExperimentBuilder)? = nil
-
-    public static func builder(for scenario: MonteCarloScenario) throws -> any ExperimentBuilder {
-        if scenario.document["known_dgp"] != nil { return KnownDGPBuilder() }
-        if let b = citySystemBuilder { return b }
-        throw ScenarioError(file: scenario.file, keyPath: "city_system",
-                            "city-system experiments are not available in this build of spillsim")
+    public static func builder(for scenario: MonteCarloScenario) -> any ExperimentBuilder {
+        scenario.document["known_dgp"] != nil ? KnownDGPBuilder() : CitySystemBuilder()
     }
 }

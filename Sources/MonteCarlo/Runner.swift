@@ -46,7 +46,7 @@ public final class MonteCarloRunner {
         self.scenario = scenario
         self.options = options
         self.format = format
-        self.builder = try builder ?? ExperimentRegistry.builder(for: scenario)
+        self.builder = builder ?? ExperimentRegistry.builder(for: scenario)
         guard options.threads >= 1 else { throw RunError("--threads must be at least 1; got \(options.threads)") }
     }
 

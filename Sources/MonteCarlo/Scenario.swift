@@ -25,7 +25,7 @@ public struct MonteCarloScenario: Sendable {
     public static func load(path: String) throws -> MonteCarloScenario {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ScenarioError(file: path, keyPath: "", "cannot read the file (\(error.localizedDescription)); check the path")
+            throw MonteCarloScenarioError(file: path, keyPath: "", "cannot read the file (\(error.localizedDescription)); check the path")
         }
         return try MonteCarloScenario(text: text, file: path)
     }
@@ -35,23 +35,23 @@ public struct MonteCarloScenario: Sendable {
         self.file = file
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
-            throw ScenarioError(file: file, keyPath: "", "not valid YAML: \(error)")
+            throw MonteCarloScenarioError(file: file, keyPath: "", "not valid YAML: \(error)")
         }
         guard let root, let mapping = root.mapping else {
-            throw ScenarioError(file: file, keyPath: "", "the top level must be a mapping of keys (name, seed, city_system, monte_carlo, estimators, grid, …)")
+            throw MonteCarloScenarioError(file: file, keyPath: "", "the top level must be a mapping of keys (name, seed, city_system, monte_carlo, estimators, grid, …)")
         }
         let reader = NodeReader(file: file)
         for key in mapping.keys {
             let k = key.string ?? key.compactText
             if !Self.ownKeys.contains(k) && !Self.generatorKeys.contains(k) {
                 let known = Self.ownKeys.union(Self.generatorKeys).sorted().joined(separator: ", ")
-                throw ScenarioError(file: file, keyPath: k, "unknown top-level key; known keys are \(known)")
+                throw MonteCarloScenarioError(file: file, keyPath: k, "unknown top-level key; known keys are \(known)")
             }
         }
         document = root
         name = try mapping["name"].map { try reader.string($0, "name") } ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         guard let seedNode = mapping["seed"] else {
-            throw ScenarioError(file: file, keyPath: "seed", "missing; every scenario names its random seed (a non-negative integer)")
+            throw MonteCarloScenarioError(file: file, keyPath: "seed", "missing; every scenario names its random seed (a non-negative integer)")
         }
         seed = UInt64(try reader.integer(seedNode, "seed", minimum: 0))
         settings = try MonteCarloSettings(mapping["monte_carlo"], reader)
@@ -59,7 +59,7 @@ public struct MonteCarloScenario: Sendable {
         factors = try GridFactor.parse(mapping["grid"], reader)
         exclusions = try Self.parseFilter(mapping["filter"], factors, reader)
         if mapping["city_system"] == nil && mapping["known_dgp"] == nil {
-            throw ScenarioError(file: file, keyPath: "", "nothing to simulate: add a `city_system:` section (or `known_dgp:` for the built-in checks)")
+            throw MonteCarloScenarioError(file: file, keyPath: "", "nothing to simulate: add a `city_system:` section (or `known_dgp:` for the built-in checks)")
         }
     }
 
@@ -106,12 +106,12 @@ public struct MonteCarloScenario: Sendable {
             var doc = document
             for (path, value) in assignment {
                 do { try doc.setValue(value, atKeyPath: path) } catch {
-                    throw ScenarioError(file: file, keyPath: "grid.\(path)", "\(error)")
+                    throw MonteCarloScenarioError(file: file, keyPath: "grid.\(path)", "\(error)")
                 }
             }
             result.append(DesignCell(index: index, factors: assignment.map { FactorValue(path: $0.0, value: $0.1) }, document: doc))
         }
-        if result.isEmpty { throw ScenarioError(file: file, keyPath: "filter", "excludes every design cell; nothing to run") }
+        if result.isEmpty { throw MonteCarloScenarioError(file: file, keyPath: "filter", "excludes every design cell; nothing to run") }
         return result
     }
 
@@ -241,7 +241,7 @@ public struct NodeReader: Sendable {
     public let file: String
     public init(file: String) { self.file = file }
 
-    public func error(_ path: String, _ reason: String) -> ScenarioError { ScenarioError(file: file, keyPath: path, reason) }
+    public func error(_ path: String, _ reason: String) -> MonteCarloScenarioError { MonteCarloScenarioError(file: file, keyPath: path, reason) }
 
     public func string(_ node: Node, _ path: String) throws -> String {
         guard let s = node.scalar?.string else { throw error(path, "must be a string") }

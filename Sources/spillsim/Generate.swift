@@ -31,8 +31,9 @@ extension Spillsim {
             }
             let start = Date()
             let cell = try CitySystemCell(scenario: spec)
+            let built = Date()
             let panel = try cell.generate(replication: options.replication)
-            let elapsed = Date().timeIntervalSince(start)
+            let cellSeconds = built.timeIntervalSince(start), replicationSeconds = Date().timeIntervalSince(built)
             try write(PanelCSV.panel(panel), to: out)
             if let path = weightsOut {
                 let name = weights ?? panel.estimatorWeightNames[0]
@@ -40,7 +41,8 @@ extension Spillsim {
             }
             if let path = coordsOut { try write(PanelCSV.coordinates(panel), to: path) }
             for w in cell.weightReports.flatMap(\.warnings) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-            FileHandle.standardError.write(Data(GenerateSummary.text(panel, seconds: elapsed).utf8))
+            FileHandle.standardError.write(Data(GenerateSummary.text(panel, cellSeconds: cellSeconds,
+                                                                     replicationSeconds: replicationSeconds).utf8))
         }
 
         func write(_ text: String, to path: String) throws {
@@ -53,12 +55,13 @@ extension Spillsim {
 
 /// A short description of a generated panel, printed to stderr.
 enum GenerateSummary {
-    static func text(_ p: SyntheticPanel, seconds: Double) -> String {
+    static func text(_ p: SyntheticPanel, cellSeconds: Double, replicationSeconds: Double) -> String {
         let ca = p.ca.sorted()
         func q(_ x: Double) -> String { String(format: "%.3f", Statistics.quantile(sorted: ca, x)) }
         let treated = p.treat.reduce(0, +)
         return """
-        generated \(p.n) cities × \(p.t) years (\(p.years.first!)–\(p.years.last!)), \(p.stream), in \(String(format: "%.3f", seconds)) s
+        generated \(p.n) cities × \(p.t) years (\(p.years.first!)–\(p.years.last!)), \(p.stream)
+        time: cell cache (geography, W spectra, filters) \(String(format: "%.3f", cellSeconds)) s, replication \(String(format: "%.4f", replicationSeconds)) s
         CA: min \(q(0)), p5 \(q(0.05)), median \(q(0.5)), p95 \(q(0.95)), max \(q(1))
         treated cities: \(treated) of \(p.n); mean ATT \(p.truth.integration.meanAtt.map { String(format: "%.5f", $0) } ?? "n/a")
 

@@ -68,6 +68,20 @@ final class GeneratorTests: XCTestCase {
         XCTAssertLessThan(att, 0, "δ_P = −0.05 amplified by the spatial multiplier")
     }
 
+    func testTruthJSONKeysAndNulls() throws {
+        var spec = Small.spec(cities: 20, centres: 2, last: 2008, t0: 2006)
+        spec.treatment.enabled = false
+        let p = try CitySystemCell(spec: spec, seed: 3, source: "t").generate(replication: 0)
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: p.truth.jsonData()) as? [String: Any])
+        for k in ["rho", "beta", "theta", "gamma", "theta_x", "control_names", "stable_interval", "effect_weights",
+                  "regressor_effects", "curves", "turning_points", "averaged", "integration"] {
+            XCTAssertNotNil(obj[k], "documented key \(k)")
+        }
+        let integ = try XCTUnwrap(obj["integration"] as? [String: Any])
+        XCTAssertTrue(integ["mean_att"] is NSNull, "no treated city: mean_att is null, not absent")
+        XCTAssertEqual(integ["treated_cities"] as? Int, 0)
+    }
+
     func testErrorLawsAndDataDependentW() throws {
         for law in ErrorSpec.Law.allCases {
             var spec = Small.spec(cities: 20, centres: 2, last: 2008, t0: 2006)

@@ -39,7 +39,7 @@ final class ScenarioParsingTests: XCTestCase {
     }
 
     func testMonteCarloSectionsAcceptedUninterpreted() throws {
-        _ = try Small.parse("monte_carlo: {replications: 10}\nestimators: [sdm]\ngrid: {city_system.outcome.rho: [0.1, 0.5]}\n")
+        _ = try Small.parse("monte_carlo: {replications: 10}\nestimators: [sdm]\ngrid: {city_system.outcome.rho: [0.1, 0.5]}\nfilter: {exclude: []}\nknown_dgp: {}\n")
     }
 
     func testUnknownKeysNamedWithSuggestion() {

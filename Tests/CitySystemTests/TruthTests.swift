@@ -107,8 +107,14 @@ final class TruthTests: XCTestCase {
     /// linear model with i.i.d. normal errors, so each estimate must lie within 4 of its OLS
     /// standard errors (a 4-SE band fails with probability < 1e-4 per coefficient when correct).
     func testRegressionOnTrueRegressorsRecoversBetaTheta() throws {
-        var spec = Small.spec(cities: 60, centres: 4, first: 2003, last: 2014, t0: 2009)
-        spec.outcome.error.sigma = 0.05
+        // Power: a sparse true W (kNN) and more within-city CA variation make W·CA far less collinear
+        // with the fixed effects than under the dense baseline W, so θ is pinned down too.
+        var spec = Small.spec(cities: 80, centres: 4, first: 2003, last: 2014, t0: 2009)
+        spec.outcome.error.sigma = 0.02
+        spec.sectors.shockSd = 0.25
+        spec.digital.shockSd = 0.1
+        spec.weights.kind = .knn
+        spec.weights.k = 5
         let cell = try CitySystemCell(spec: spec, seed: 21, source: "t")
         let p = try cell.generate(replication: 0)
         let w = p.trueWeights, n = p.n, nt = p.n * p.t, rho = spec.outcome.rho
@@ -130,6 +136,6 @@ final class TruthTests: XCTestCase {
             let se = (s2 * v[k, k]).squareRoot()
             XCTAssertLessThan(abs(ls.coefficients[k] - truth[k]), 4 * se, "coefficient \(k): \(ls.coefficients[k]) vs \(truth[k]), se \(se)")
         }
-        assertClose(0.05, s2.squareRoot(), tolerance: 0.005, "σ̂ near σ = 0.05 (≈ 7% relative sampling sd at n − p ≈ 630)")
+        assertClose(0.02, s2.squareRoot(), tolerance: 0.002, "σ̂ near σ = 0.02 (relative sampling sd ≈ 1/√(2(n − p)) ≈ 2.7% at n − p ≈ 850)")
     }
 }

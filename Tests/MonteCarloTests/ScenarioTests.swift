@@ -49,7 +49,7 @@ final class ScenarioTests: XCTestCase {
         ]
         for (text, key) in cases {
             XCTAssertThrowsError(try MonteCarloScenario(text: text, file: "s.yaml"), key) { error in
-                let e = error as? ScenarioError
+                let e = error as? MonteCarloScenarioError
                 XCTAssertEqual(e?.keyPath, key, "\(error)")
                 XCTAssertEqual(e?.file, "s.yaml")
             }
@@ -60,7 +60,7 @@ final class ScenarioTests: XCTestCase {
         let s = try MonteCarloScenario(text: "seed: 1\nknown_dgp: {n: 10}\nestimators: [{name: a, model: ols, estimands: [beta7]}]", file: "s.yaml")
         let cell = try s.cells()[0]
         XCTAssertThrowsError(try KnownDGPBuilder().makeExperiment(cell: cell, scenario: s)) { error in
-            XCTAssertEqual((error as? ScenarioError)?.keyPath, "estimators[0].estimands")
+            XCTAssertEqual((error as? MonteCarloScenarioError)?.keyPath, "estimators[0].estimands")
         }
     }
 }

@@ -26,7 +26,8 @@ public struct CitySystemCell: Sendable {
     public let truthCache: ObservedEffectCache?
     /// Reports for the true W (first) and each fixed estimator W.
     public let weightReports: [WeightReport]
-    let fixedEstimatorWeights: [String: SpatialWeights]
+    /// The estimators' W that do not depend on the data, by name (the true W is `trueWeights`).
+    public let fixedEstimatorWeights: [String: SpatialWeights]
     let effectFactor: Matrix
     let diffusion: Matrix
     let errorFilter: SpatialFilter?
@@ -78,7 +79,7 @@ public struct CitySystemCell: Sendable {
         }
         fixedEstimatorWeights = fixed
         weightReports = reports
-        effectFactor = try Sectors.effectFactor(geography, rangeKm: spec.sectors.effectRangeKm)
+        effectFactor = try Sectors.effectFactor(geography, rangeKm: spec.sectors.effectRangeKm, source: source)
         diffusion = Digital.diffusionMatrix(geography, decayKm: spec.digital.decayKm)
     }
 

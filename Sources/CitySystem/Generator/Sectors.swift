@@ -56,10 +56,14 @@ enum Sectors {
     }
 
     /// Lower Cholesky factor of the exponential correlation exp(−d_ij / range), once per geography.
-    static func effectFactor(_ g: Geography, rangeKm: Double) throws -> Matrix {
+    static func effectFactor(_ g: Geography, rangeKm: Double, source: String) throws -> Matrix {
         var c = g.distances
         for k in 0..<c.data.count { c.data[k] = exp(-c.data[k] / rangeKm) }
-        for i in 0..<g.count { c[i, i] = 1 + 1e-10 }   // jitter keeps near-duplicate cities factorisable
-        return try Cholesky(c).lower
+        for i in 0..<g.count { c[i, i] = 1 + 1e-8 }   // jitter keeps near-duplicate cities factorisable
+        do { return try Cholesky(c).lower } catch {
+            throw ScenarioError(source: source, path: "city_system.sectors.effect_range_km",
+                                reason: "the city-effect correlation matrix is numerically singular (cities nearly coincide relative to the range)",
+                                fix: "lower effect_range_km")
+        }
     }
 }

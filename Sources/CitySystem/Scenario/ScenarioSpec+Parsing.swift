@@ -5,8 +5,8 @@ import Yams
 /// types and out-of-range values with the source, the key path and a fix.
 /// Checks that need the geography (ρ against W's spectrum) live in `ScenarioValidation`.
 public enum ScenarioParser {
-    /// Top-level keys owned by the Monte Carlo part: accepted, not interpreted here.
-    public static let monteCarloKeys = ["monte_carlo", "estimators", "grid"]
+    /// Top-level keys owned by the Monte Carlo part (MonteCarloScenario): accepted, not interpreted here.
+    public static let monteCarloKeys = ["monte_carlo", "estimators", "grid", "filter", "known_dgp"]
 
     public static func load(path: String) throws -> ScenarioSpec {
         try parse(ScenarioNode.load(path: path), source: path,

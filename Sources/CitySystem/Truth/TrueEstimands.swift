@@ -37,6 +37,16 @@ public struct TrueEstimands: Codable, Sendable {
         public let cStar: Double?
         public let uShaped: Bool
         public let dcStarDD: Double?
+
+        enum CodingKeys: String, CodingKey { case dLabel, d, effect, m1, m2, cStar, uShaped, dcStarDD }
+
+        /// Writes missing values as JSON null rather than dropping the key.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(dLabel, forKey: .dLabel); try c.encode(d, forKey: .d); try c.encode(effect, forKey: .effect)
+            try c.encode(m1, forKey: .m1); try c.encode(m2, forKey: .m2); try c.encode(cStar, forKey: .cStar)
+            try c.encode(uShaped, forKey: .uShaped); try c.encode(dcStarDD, forKey: .dcStarDD)
+        }
     }
 
     public struct Averaged: Codable, Sendable {
@@ -59,6 +69,19 @@ public struct TrueEstimands: Codable, Sendable {
         public let meanSpilloverOnControls: Double?
         public let treatedCities: Int
         public let controlCities: Int
+
+        enum CodingKeys: String, CodingKey {
+            case years, attByYear, meanAtt, spilloverByYear, meanSpilloverOnControls, treatedCities, controlCities
+        }
+
+        /// Writes missing values as JSON null rather than dropping the key.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(years, forKey: .years); try c.encode(attByYear, forKey: .attByYear)
+            try c.encode(meanAtt, forKey: .meanAtt); try c.encode(spilloverByYear, forKey: .spilloverByYear)
+            try c.encode(meanSpilloverOnControls, forKey: .meanSpilloverOnControls)
+            try c.encode(treatedCities, forKey: .treatedCities); try c.encode(controlCities, forKey: .controlCities)
+        }
     }
 
     public let rho: Double

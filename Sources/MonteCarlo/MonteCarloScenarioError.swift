@@ -1,7 +1,7 @@
 import Foundation
 
 /// A scenario file that cannot be run: names the file, the key path and the fix.
-public struct ScenarioError: Error, CustomStringConvertible, Equatable {
+public struct MonteCarloScenarioError: Error, CustomStringConvertible, Equatable {
     public let file: String
     public let keyPath: String
     public let reason: String

@@ -1,0 +1,69 @@
+import Estimators
+import Foundation
+
+/// An estimand of a spatial model, named in `estimators[].estimands`:
+///
+/// | name | truth |
+/// |---|---|
+/// | `rho` | ρ |
+/// | `beta.X`, `theta.X` | β or θ of regressor X (`CA`, `CA2`, `CAxD`, `D`, or a control) |
+/// | `direct.X`, `indirect.X`, `total.X` | effects of an ordinary regressor X (MODEL.md §3) |
+/// | `tp.K.L` | turning point of the K curve (direct/indirect/total) at D = quantile L (p25/p50/p75) |
+/// | `shift.K` | dc*/dD of the K curve |
+/// | `utest.K.L` | Lind–Mehlum U-test on the 5th–95th CA percentile: estimate 1 if it rejects; truth 1 if the true K curve has its minimum inside |
+/// | `curve.K.L.j` | the K effect curve at grid point j (0…40) at D = quantile L |
+enum SpatialEstimand: Equatable {
+    case rho
+    case beta(String), theta(String)
+    case effect(EffectKind, String)
+    case turningPoint(EffectKind, String)
+    case shift(EffectKind)
+    case uTest(EffectKind, String)
+    case curve(EffectKind, String, Int)
+
+    static let quantileLabels = ["p25", "p50", "p75"]
+
+    static func parse(_ name: String) -> SpatialEstimand? {
+        let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        func kind(_ s: String) -> EffectKind? { EffectKind(rawValue: s) }
+        switch (p.first ?? "", p.count) {
+        case ("rho", 1): return .rho
+        case ("beta", 2): return .beta(p[1])
+        case ("theta", 2): return .theta(p[1])
+        case ("direct", 2), ("indirect", 2), ("total", 2): return kind(p[0]).map { .effect($0, p[1]) }
+        case ("tp", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .turningPoint(k, p[2]) : nil }
+        case ("shift", 2): return kind(p[1]).map { .shift($0) }
+        case ("utest", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .uTest(k, p[2]) : nil }
+        case ("curve", 4):
+            guard let k = kind(p[1]), quantileLabels.contains(p[2]), let j = Int(p[3]), j >= 0, j < 41 else { return nil }
+            return .curve(k, p[2], j)
+        default: return nil
+        }
+    }
+
+    static let forms = "rho, beta.X, theta.X, direct.X, indirect.X, total.X (X = CA, CA2, CAxD, D or a control), "
+        + "tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40)"
+
+    /// The regressor an estimand refers to, if any.
+    var regressor: String? {
+        switch self {
+        case .beta(let x), .theta(let x), .effect(_, let x): return x
+        default: return nil
+        }
+    }
+
+    var needsCurves: Bool {
+        switch self {
+        case .turningPoint, .shift, .uTest, .curve: return true
+        default: return false
+        }
+    }
+
+    var needsImpacts: Bool { if case .effect = self { return true } else { return false } }
+}
+
+/// Estimands of the treatment-effect estimators: `att` (truth: the mean over treated
+/// city-years after adoption of Mis(1) − Mis(0), common random numbers).
+enum TreatmentEstimand: String {
+    case att
+}

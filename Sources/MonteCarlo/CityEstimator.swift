@@ -1,0 +1,137 @@
+import CitySystem
+import Estimators
+import Foundation
+import Numerics
+import Yams
+
+/// One configured estimator of a city-system scenario and how it is scored.
+///
+/// Spatial models (`sdm`, `sar`, `slx`, `sem`, `sdem`, `ols`) take `effects`
+/// (none/individual/time/twoways, default twoways), `approach` (direct/lee-yu,
+/// default lee-yu: consistent σ² for fixed T), `weights` (a name from
+/// `city_system.estimator_weights`, default `true`) and `durbin` (all/none).
+/// `psm_did` takes `matching` (pooled/by-period/none, default pooled; the
+/// applied setting: logit score, 1:1 nearest neighbour, caliper 0.2 SD) and
+/// `covariates` (default CA, D, ln_size, dist_centre).
+enum CityEstimator {
+    case spatial(SpatialModelSpec, weights: String, estimands: [SpatialEstimand], alpha: Double)
+    case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand])
+
+    static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
+    static let treatmentCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
+
+    var estimandCount: Range<Int> {
+        switch self {
+        case .spatial(_, _, let e, _): return 0..<e.count
+        case .psmDiD(_, _, let e): return 0..<e.count
+        }
+    }
+
+    static func make(_ e: EstimatorSpec, at path: String, weightNames: [String], controls: [String], alpha: Double,
+                     reader: NodeReader) throws -> CityEstimator {
+        var options = e.options
+        func take(_ key: String) throws -> String? {
+            guard let node = options.removeValue(forKey: key) else { return nil }
+            return try reader.string(node, "\(path).\(key)")
+        }
+        func choose<T>(_ key: String, _ parse: (String) -> T?, default value: T, allowed: String) throws -> T {
+            guard let s = try take(key) else { return value }
+            guard let v = parse(s) else { throw reader.error("\(path).\(key)", "`\(s)` is not one of \(allowed)") }
+            return v
+        }
+        let result: CityEstimator
+        if let model = SpatialModel(rawValue: e.model) {
+            let effects = try choose("effects", { FixedEffects(userSpelling: $0) }, default: .twoWays, allowed: "none, individual, time, twoways")
+            let approach = try choose("approach", { SpatialApproach(rawValue: $0) }, default: .leeYu, allowed: "direct, lee-yu")
+            let durbin = try choose("durbin", { ["all": DurbinVariables.all, "none": .none][$0] }, default: model.allowsDurbin ? .all : .none,
+                                    allowed: "all, none")
+            let weights = try take("weights") ?? "true"
+            guard weightNames.contains(weights) else {
+                throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
+            }
+            let names = regressorNames(controls)
+            let estimands = try e.estimands.enumerated().map { k, name -> SpatialEstimand in
+                let at = "\(path).estimands[\(k)]"
+                guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
+                if let x = s.regressor, !names.contains(x) {
+                    throw reader.error(at, "`\(x)` is not a regressor; regressors are \(names.joined(separator: ", "))")
+                }
+                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
+                if case .theta = s, !(model.allowsDurbin && durbin == .all) {
+                    throw reader.error(at, "`\(name)` needs W-lags of the regressors (model sdm, slx or sdem with durbin: all)")
+                }
+                if s.needsCurves && !(model.allowsDurbin && durbin == .all) && model != .sar && model != .ols {
+                    throw reader.error(at, "curves need the quadratic terms and their W-lags (durbin: all)")
+                }
+                return s
+            }
+            result = .spatial(SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin),
+                              weights: weights, estimands: estimands, alpha: alpha)
+        } else if e.model == "psm_did" {
+            let mode = try take("matching") ?? "pooled"
+            var spec = PSMDiDSpec()
+            switch mode {
+            case "pooled": spec.mode = .pooled
+            case "by-period": spec.mode = .byPeriod
+            case "none": spec.matching = nil
+            default: throw reader.error("\(path).matching", "`\(mode)` is not one of pooled, by-period, none")
+            }
+            var covariates = ["CA", "D", "ln_size", "dist_centre"]
+            if let node = options.removeValue(forKey: "covariates") {
+                guard let list = node.sequence, !list.isEmpty else { throw reader.error("\(path).covariates", "must be a non-empty list") }
+                covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
+                let known = treatmentCovariates + controls
+                for c in covariates where !known.contains(c) {
+                    throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
+                }
+            }
+            let estimands = try e.estimands.enumerated().map { k, name -> TreatmentEstimand in
+                guard let t = TreatmentEstimand(rawValue: name) else {
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for psm_did; use att")
+                }
+                return t
+            }
+            result = .psmDiD(spec, covariates: covariates, estimands: estimands)
+        } else {
+            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sar, slx, sem, sdem, ols or psm_did")
+        }
+        if let extra = options.keys.sorted().first {
+            throw reader.error("\(path).\(extra)", "unknown option for model `\(e.model)`")
+        }
+        return result
+    }
+
+    /// A covariate column (time-major, N·T) of the generated panel by name.
+    static func covariate(_ name: String, of p: SyntheticPanel) throws -> [Double] {
+        let perCity: [Double]?
+        switch name {
+        case "CA": return p.ca
+        case "D": return p.d
+        case "ln_size": perCity = p.lnSize
+        case "dist_centre": perCity = p.distanceToCentre
+        case "z": perCity = p.z
+        default: perCity = nil
+        }
+        if let v = perCity { return (0..<(p.n * p.t)).map { v[$0 % p.n] } }
+        guard let k = p.controlNames.firstIndex(of: name) else { throw EstimationError("no covariate `\(name)` in the panel") }
+        return p.controls[k]
+    }
+
+    func run(on data: PanelData) -> FitOutcome {
+        switch self {
+        case let .spatial(spec, weights, estimands, alpha):
+            return SpatialScoring.run(spec, weights: weights, estimands: estimands, alpha: alpha, data: data)
+        case let .psmDiD(spec, covariates, estimands):
+            let truth = data.panel.truth.integration.meanAtt ?? .nan
+            do {
+                let r = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
+                return FitOutcome(status: .ok, results: estimands.map { _ in
+                    EstimandResult(truth: truth, estimate: r.att, standardError: r.standardError,
+                                   lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
+                })
+            } catch {
+                return FitOutcome(status: FitStatus(.failed, "\(error)"), results: estimands.map { _ in .missing(truth: truth) })
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import CitySystem
+import Estimators
+import Foundation
+import Numerics
+import Yams
+
+/// Builds the experiment of a city-system cell: the generator's `CitySystemCell`
+/// (geography, W spectra and truth caches built once per cell) and the
+/// configured estimators, checked against what they can score.
+struct CitySystemBuilder: ExperimentBuilder {
+    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
+        // The generator owns everything but this target's sections.
+        var doc = cell.document
+        if var m = doc.mapping {
+            for key in MonteCarloScenario.ownKeys { m[key] = nil }
+            doc = .mapping(m)
+        }
+        let directory = URL(fileURLWithPath: scenario.file).deletingLastPathComponent().path
+        let spec = try ScenarioParser.parse(doc, source: scenario.file, baseDirectory: directory)
+        let system = try CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: cell.index, source: scenario.file)
+        let reader = NodeReader(file: scenario.file)
+        let weightNames = spec.citySystem.estimatorWeights.map(\.name)
+        let controls = spec.citySystem.outcome.controls.map(\.name)
+        let estimators = try scenario.estimators.enumerated().map { i, e in
+            try CityEstimator.make(e, at: "estimators[\(i)]", weightNames: weightNames, controls: controls,
+                                   alpha: scenario.settings.alpha, reader: reader)
+        }
+        return CitySystemExperiment(system: system, estimators: estimators)
+    }
+}
+
+/// One replication: generate a panel, fit every estimator, score against the panel's truth.
+struct CitySystemExperiment: Experiment {
+    let system: CitySystemCell
+    let estimators: [CityEstimator]
+
+    func replicate(_ context: ReplicationContext) -> [FitOutcome] {
+        let panel: SyntheticPanel
+        do { panel = try system.generate(replication: context.replication) } catch {
+            return estimators.map { e in
+                FitOutcome(status: FitStatus(.generationFailed, "\(error)"),
+                           results: e.estimandCount.map { _ in .missing(truth: .nan) })
+            }
+        }
+        let data = PanelData(panel)
+        return estimators.map { $0.run(on: data) }
+    }
+}
+
+/// The generated panel in the shapes the estimators take, built once per replication.
+final class PanelData {
+    let panel: SyntheticPanel
+    private(set) lazy var spatial: Result<SpatialPanel, Error> = Result {
+        let p = panel
+        let ca2 = p.ca.map { $0 * $0 }
+        let caxd = zip(p.ca, p.d).map { $0 * $1 }
+        let x = try Matrix(columns: [p.ca, ca2, caxd, p.d] + p.controls)
+        return try SpatialPanel(y: p.mis, x: x, names: CityEstimator.regressorNames(p.controlNames), n: p.n, t: p.t)
+    }
+
+    init(_ panel: SyntheticPanel) { self.panel = panel }
+
+    func treatment(covariates: [String]) throws -> TreatmentPanel {
+        let p = panel
+        let columns = try covariates.map { name -> (name: String, values: [Double]) in
+            (name, try CityEstimator.covariate(name, of: p))
+        }
+        return try TreatmentPanel(unitCount: p.n, periods: p.years.map(Double.init), outcome: p.mis, covariates: columns,
+                                  adoption: p.cohort.map { $0 > 0 ? Double($0) : nil }, unitLabels: p.cityIds)
+    }
+}

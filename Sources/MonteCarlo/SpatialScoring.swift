@@ -1,0 +1,120 @@
+import CitySystem
+import Estimators
+import Foundation
+import Numerics
+
+/// Fits a spatial model to a generated panel and scores each estimand against
+/// the panel's truth (MODEL.md §3–§5).
+enum SpatialScoring {
+    /// Normal quantile for the 95% intervals of coefficients and effects (QML is
+    /// asymptotically normal; curves and turning points use the estimator's own t intervals).
+    static let z975 = 1.959963984540054
+
+    static func run(_ spec: SpatialModelSpec, weights name: String, estimands: [SpatialEstimand], alpha: Double,
+                    data: PanelData) -> FitOutcome {
+        let truth = data.panel.truth
+        let truths = estimands.map { trueValue($0, truth) }
+        func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
+            FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
+        }
+        guard let w = data.panel.estimatorWeights[name] else { return failed(.failed, "no weight matrix `\(name)` in the panel") }
+        let fit: SpatialFitResult
+        let impacts: [RegressorImpact]
+        let curves: NonlinearEffects?
+        do {
+            let panel = try data.spatial.get()
+            fit = try SpatialEstimator.fit(spec, panel: panel, weights: w)
+            impacts = estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(fit, weights: w) : []
+            if estimands.contains(where: \.needsCurves), let grid = truth.curves.first?.ca, let lo = grid.first, let hi = grid.last {
+                curves = try SpatialCurves.analyse(fit, weights: w, terms: QuadraticTerms(linear: "CA", square: "CA2", interaction: "CAxD", moderator: "D"),
+                                                   grid: grid, moderatorValues: truth.curves.map(\.d), lower: lo, upper: hi)
+            } else {
+                curves = nil
+            }
+        } catch {
+            return failed(.failed, "\(error)")
+        }
+        let status = fit.converged ? FitStatus.ok : FitStatus(.notConverged, fit.reason)
+        let results = zip(estimands, truths).map { e, t in
+            estimate(e, truth: t, fit: fit, impacts: impacts, curves: curves, panelTruth: truth, alpha: alpha)
+        }
+        return FitOutcome(status: status, results: results)
+    }
+
+    static func normal(_ truth: Double, _ value: EstimateWithSE?) -> EstimandResult {
+        guard let v = value else { return .missing(truth: truth) }
+        let z = v.estimate / v.se
+        return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se,
+                              lower: v.estimate - z975 * v.se, upper: v.estimate + z975 * v.se,
+                              pValue: z.isFinite ? 2 * Normal.survival(abs(z)) : .nan)
+    }
+
+    static func interval(_ truth: Double, _ v: IntervalEstimate?) -> EstimandResult {
+        guard let v else { return .missing(truth: truth) }
+        return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se, lower: v.lower, upper: v.upper)
+    }
+
+    static func quantileValue(_ label: String, _ truth: TrueEstimands) -> Double? {
+        truth.curves.first { $0.dLabel == label }?.d
+    }
+
+    static func estimate(_ e: SpatialEstimand, truth t: Double, fit: SpatialFitResult, impacts: [RegressorImpact],
+                         curves: NonlinearEffects?, panelTruth: TrueEstimands, alpha: Double) -> EstimandResult {
+        switch e {
+        case .rho: return normal(t, fit.rhoEstimate)
+        case .beta(let x): return normal(t, fit.coefficientTable.first { $0.name == x }?.value)
+        case .theta(let x): return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value)
+        case .effect(let k, let x): return normal(t, impacts.first { $0.variable == x }?.value(k))
+        case .turningPoint(let k, let label):
+            let d = quantileValue(label, panelTruth)
+            return interval(t, curves?.turningPoints.first { $0.kind == k && $0.moderatorValue == d }?.delta)
+        case .shift(let k): return interval(t, curves?.shifts.first { $0.kind == k }?.value)
+        case .uTest(let k, let label):
+            let d = quantileValue(label, panelTruth)
+            guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
+            // A rejection counts only for the hypothesis the testbed asks about: a U (MODEL.md §1).
+            let p = test.shape == .u ? test.pValue : 1
+            return EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
+        case .curve(let k, let label, let j):
+            let d = quantileValue(label, panelTruth)
+            guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
+                return .missing(truth: t)
+            }
+            return interval(t, c.points[j].effect)
+        }
+    }
+
+    /// The truth of an estimand in this replication (NaN when it does not exist,
+    /// e.g. the turning point of a curve that is not U-shaped).
+    static func trueValue(_ e: SpatialEstimand, _ t: TrueEstimands) -> Double {
+        let names = CityEstimator.regressorNames(t.controlNames)
+        func tp(_ k: EffectKind, _ label: String) -> TrueEstimands.TurningPoint? {
+            t.turningPoints.first { $0.effect == k.rawValue && $0.dLabel == label }
+        }
+        switch e {
+        case .rho: return t.rho
+        case .beta(let x): return names.firstIndex(of: x).map { (t.beta + t.gamma)[$0] } ?? .nan
+        case .theta(let x): return names.firstIndex(of: x).map { (t.theta + t.thetaX)[$0] } ?? .nan
+        case .effect(let k, let x):
+            guard let r = t.regressorEffects.first(where: { $0.name == x }) else { return .nan }
+            switch k {
+            case .direct: return r.direct
+            case .indirect: return r.indirect
+            case .total: return r.total
+            }
+        case .turningPoint(let k, let label): return tp(k, label)?.cStar ?? .nan
+        case .shift(let k): return tp(k, "p50")?.dcStarDD ?? .nan
+        case .uTest(let k, let label):
+            // 1 when the true curve is a U with its minimum inside the test interval [CA p5, CA p95].
+            guard let p = tp(k, label), let grid = t.curves.first?.ca, let lo = grid.first, let hi = grid.last else { return .nan }
+            return p.uShaped && (p.cStar.map { $0 > lo && $0 < hi } ?? false) ? 1 : 0
+        case .curve(let k, let label, let j):
+            guard let c = t.curves.first(where: { $0.dLabel == label }), j < c.ca.count else { return .nan }
+            switch k {
+            case .direct: return c.direct[j]
+            case .indirect: return c.indirect[j]
+            case .total: return c.total[j]
+            }
+        }
+    }
+}

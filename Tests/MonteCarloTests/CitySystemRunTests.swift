@@ -1,0 +1,66 @@
+@testable import MonteCarlo
+import TestSupport
+import XCTest
+
+/// The engine on the real pipeline (generator → SDM / PSM-DID → scores) at a small size.
+final class CitySystemRunTests: XCTestCase {
+    static let small = """
+    name: small-city
+    seed: 11
+    city_system:
+      geography: {centres: 4, cities: 40, square_km: 800, min_separation_km: 200, first_year: 2005, last_year: 2012}
+      estimator_weights:
+        - {name: true}
+        - {name: knn4, kind: knn, k: 4, symmetrise: true, normalise: row}
+    monte_carlo: {replications: 5, chunk_size: 2}
+    estimators:
+      - {name: sdm, model: sdm, estimands: [rho, beta.CA, theta.CA2, direct.D, tp.direct.p50, shift.direct, utest.direct.p50, curve.total.p25.3]}
+      - {name: sdm_knn, model: sdm, weights: knn4, approach: direct, estimands: [rho]}
+      - {name: psm_did, model: psm_did, estimands: [att]}
+    grid:
+      city_system.outcome.rho: [0.2, 0.5]
+    """
+
+    func testThreadCountsAgreeAndTruthFollowsTheGrid() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-city")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let format = InMemoryResultsFormat()
+        let scenario = try MonteCarloScenario(text: Self.small)
+        var cells: [[CellResults]] = []
+        for threads in [1, 2] {
+            var o = RunOptions(output: dir.appendingPathComponent("t\(threads).h5").path)
+            o.threads = threads
+            _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
+            let s = try format.open(path: o.output)
+            cells.append(try s.metadata.cells.map { try s.cell($0.ordinal) })
+        }
+        XCTAssertEqual(cells[0], cells[1], "bitwise identical for 1 and 2 threads")
+        for (c, rho) in zip(cells[0], [0.2, 0.5]) {
+            XCTAssertEqual(c.records.count, 5)
+            for r in c.records {
+                XCTAssertEqual(r.fits[0].results[0].truth, rho, "the truth of rho is the cell's ρ")
+                XCTAssertEqual(r.fits[0].status.code, .ok, r.fits[0].status.message)
+                XCTAssertTrue(r.fits[0].results[0].estimate.isFinite)
+                XCTAssertTrue([0.0, 1.0].contains(r.fits[0].results[6].estimate), "the U-test estimand is a rejection indicator")
+            }
+        }
+    }
+
+    func testEstimatorOptionsAndEstimandsAreCheckedBeforeRunning() throws {
+        let cases: [(String, String, String)] = [
+            ("estimands: [rho, beta.CA,", "estimands: [rho, beta.XYZ,", "estimators[0].estimands[1]"),
+            ("model: sdm, weights: knn4", "model: sdm, weights: knn9", "estimators[1].weights"),
+            ("{name: psm_did, model: psm_did,", "{name: psm_did, model: psm_did, caliper: 3,", "estimators[2].caliper"),
+            ("model: sdm, weights: knn4, approach: direct, estimands: [rho]", "model: slx, estimands: [rho]", "estimators[1].estimands[0]"),
+            ("{name: psm_did, model: psm_did,", "{name: psm_did, model: logit,", "estimators[2].model"),
+        ]
+        for (from, to, key) in cases {
+            let text = Self.small.replacingOccurrences(of: from, with: to)
+            XCTAssertNotEqual(text, Self.small, "the test edit applies: \(from)")
+            let scenario = try MonteCarloScenario(text: text, file: "small.yaml")
+            XCTAssertThrowsError(try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario), key) {
+                XCTAssertEqual(($0 as? MonteCarloScenarioError)?.keyPath, key, "\($0)")
+            }
+        }
+    }
+}
