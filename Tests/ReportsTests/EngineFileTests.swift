@@ -58,4 +58,33 @@ final class EngineFileTests: XCTestCase {
         let captions = try String(contentsOf: r.captions, encoding: .utf8)
         XCTAssertTrue(captions.contains("R = 30 replications per cell; n_failed = 0 of 240 fits"), captions)
     }
+
+    /// A small city-system run (as MonteCarloTests' CitySystemRunTests): the SDM's
+    /// curve points, turning points and U-tests feed all five figures.
+    static let city = """
+        name: report-city
+        seed: 11
+        city_system:
+          geography: {centres: 4, cities: 40, square_km: 800, min_separation_km: 200, first_year: 2005, last_year: 2012}
+        monte_carlo: {replications: 8, chunk_size: 4}
+        estimators:
+          - {name: sdm, model: sdm, estimands: [rho, beta.CA, tp.direct.p50, utest.direct.p50,
+                                                curve.direct.p50.0, curve.direct.p50.20, curve.direct.p50.40]}
+        grid:
+          city_system.outcome.rho: [0.2, 0.5]
+        """
+
+    func testCitySystemRunDrawsAllFiveFigures() throws {
+        let out = directory.appendingPathComponent("city.h5").path
+        var options = RunOptions(output: out)
+        options.threads = 2
+        _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: Self.city), options: options, format: HDF5ResultsFormat()).run()
+        let r = try AppendixReport.write(resultsPath: out, out: directory.appendingPathComponent("plots/city").path,
+                                         figureFormat: .svg, gnuplot: try Gnuplot())
+        XCTAssertEqual(r.figures.map(\.figure.lastPathComponent),
+                       ["city-bias.svg", "city-coverage.svg", "city-curves.svg", "city-turning-points.svg", "city-utest.svg"])
+        XCTAssertTrue(r.skipped.isEmpty, "\(r.skipped)")
+        let curves = try String(contentsOf: r.figures[2].data, encoding: .utf8)
+        XCTAssertTrue(curves.contains("# direct effect, D = p50 (sdm), rho=0.2"), curves)
+    }
 }
