@@ -50,11 +50,12 @@ extension AppendixFigures {
                 }
                 byCurve[key]!.append(k, x: x)
             }
-            columns += order.map { byCurve[$0]! }
+            // One point is not a curve (e.g. a scenario scoring only curve.direct.p50.20).
+            columns += order.map { byCurve[$0]! }.filter { $0.estimands.count >= 2 }
         }
         let title = "Effect curves of CA: truth (black), mean estimate (red, dashed), 2.5–97.5% of estimates (band)"
         return grid(id: "curves", title: title, columns: columns,
-                    emptyReason: "no curve-point estimands (curve.K.L.j, or direct@0.25, indirect@0.25, total@0.25)") { d, column, _ in
+                    emptyReason: "no curve with two or more points (curve.K.L.j, or direct@0.25, indirect@0.25, total@0.25)") { d, column, _ in
             var rows: [(x: Double, line: String)] = []
             for (k, x) in zip(column.estimands, column.xs) {
                 let (est, _) = d.usable(k)

@@ -60,13 +60,13 @@ public struct AppendixFigures: Sendable {
         for r in data.rows where kind(EstimandKind(name: r.estimand)) && !estimands.contains(r.estimand) { estimands.append(r.estimand) }
         var used = Set<String>()
         let panels = estimands.map { name -> ForestPlot.Panel in
-            let series = data.estimators.compactMap { est -> ForestPlot.Series? in
+            let series = data.estimators.enumerated().compactMap { e, est -> ForestPlot.Series? in
                 let rows = data.rows.filter { $0.estimator == est && $0.estimand == name }
                 guard !rows.isEmpty else { return nil }
                 used.insert(est)
                 return ForestPlot.Series(title: est, points: rows.map {
                     ForestPlot.Point(cell: $0.cell.ordinal, value: $0.measure(value), mcse: $0.measure(mcse))
-                })
+                }, color: e + 1)
             }
             let note = panelNote?(data.rows.filter { $0.estimand == name }) ?? ""
             return ForestPlot.Panel(title: note.isEmpty ? name : "\(name) (\(note))", series: series)

@@ -13,6 +13,9 @@ struct ForestPlot {
     struct Series {
         let title: String
         let points: [Point]
+        /// gnuplot line colour: the estimator's position in the file, so an
+        /// estimator keeps its colour in every panel.
+        var color = 1
     }
     struct Panel {
         let title: String
@@ -38,7 +41,7 @@ struct ForestPlot {
     /// intervals has no coverage) would make gnuplot stop with "no valid points".
     var drawablePanels: [Panel] {
         panels.compactMap { p in
-            let s = p.series.map { Series(title: $0.title, points: $0.points.filter { $0.value.isFinite }) }.filter { !$0.points.isEmpty }
+            let s = p.series.map { Series(title: $0.title, points: $0.points.filter { $0.value.isFinite }, color: $0.color) }.filter { !$0.points.isEmpty }
             return s.isEmpty ? nil : Panel(title: p.title, series: s)
         }
     }
@@ -85,7 +88,7 @@ struct ForestPlot {
                     data += "\(GP.num(Double(p.cell + 1) + offset)) \(GP.num(p.value)) \(GP.num(a)) \(GP.num(b))\n"
                 }
                 data += "\n\n"
-                plots.append("datafile index \(index) using 2:1:3:4 with xerrorbars pt 7 ps 0.7 lc \(j + 1) title \(GP.quote(s.title))")
+                plots.append("datafile index \(index) using 2:1:3:4 with xerrorbars pt 7 ps 0.7 lc \(s.color) title \(GP.quote(s.title))")
                 index += 1
             }
             let pad = hi > lo ? 0.08 * (hi - lo) : max(abs(hi) * 0.1, 0.01)

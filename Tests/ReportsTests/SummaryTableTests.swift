@@ -159,4 +159,23 @@ final class FigureScriptTests: XCTestCase {
         let utest = try XCTUnwrap(figures.uTest().figure)
         XCTAssertTrue(utest.script.contains("set title 'utest.direct.p50 (true U: 95%–100%)'"), utest.script)
     }
+
+    /// An estimator keeps its colour in every panel, even where the first estimator is absent;
+    /// a single curve point is not a curve.
+    func testEstimatorColoursAreStableAndOnePointIsNoCurve() throws {
+        let cell = ReportCell(ordinal: 0, factors: [])
+        let m = ["bias": 0.01, "mcse_bias": 0.005]
+        let rows = [ReportRow(cell: cell, estimator: "a", estimand: "x1", measures: m),
+                    ReportRow(cell: cell, estimator: "b", estimand: "x2", measures: m),
+                    ReportRow(cell: cell, estimator: "b", estimand: "curve.direct.p50.20", measures: m)]
+        let draws = [ReplicationDraws(estimator: "a", estimands: ["x1"], status: [0], estimate: [1], truth: [1]),
+                     ReplicationDraws(estimator: "b", estimands: ["x2", "curve.direct.p50.20"], status: [0], estimate: [1, 1], truth: [1, 1])]
+        let data = ResultsData(path: "mem", scenarioName: "t", replications: 1, alpha: 0.05, estimators: ["a", "b"], cells: [cell],
+                               rows: rows, draws: [draws])
+        let figures = AppendixFigures(data: data, baseName: "t")
+        let bias = try XCTUnwrap(figures.bias().figure).script
+        XCTAssertTrue(bias.contains("lc 2 title 'b'"), bias)
+        XCTAssertFalse(bias.contains("lc 1 title 'b'"), bias)
+        XCTAssertNil(figures.curves().figure)
+    }
 }
