@@ -22,6 +22,17 @@ public struct MonteCarloScenario: Sendable {
     static let ownKeys: Set<String> = ["monte_carlo", "estimators", "grid", "filter", "known_dgp"]
     static let generatorKeys: Set<String> = ["name", "description", "seed", "city_system"]
 
+    /// True when the file has a Monte Carlo design (`estimators` or `known_dgp`);
+    /// a generator-only file is valid for `generate` and `truth` but not `run`.
+    public static func declaresDesign(path: String) throws -> Bool {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw MonteCarloScenarioError(file: path, keyPath: "", "cannot read the file (\(error.localizedDescription)); check the path")
+        }
+        let root = try? Yams.compose(yaml: text)
+        return root?["estimators"] != nil || root?["known_dgp"] != nil
+    }
+
     public static func load(path: String) throws -> MonteCarloScenario {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {

@@ -1,11 +1,10 @@
 import ArgumentParser
 
 extension Spillsim {
-    /// `spillsim estimate …`: estimators on real data. (Minimal group created on branch `did`;
-    /// the SDM subcommands are added to `subcommands` when the branches merge.)
+    /// `spillsim estimate …`: estimators on a user's own data.
     struct Estimate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fit an estimator to a CSV data set.",
-            subcommands: [PSM.self, TWFE.self, PSMDiD.self, CSDiD.self])
+            subcommands: [SDM.self, PSM.self, TWFE.self, PSMDiD.self, CSDiD.self])
     }
 }

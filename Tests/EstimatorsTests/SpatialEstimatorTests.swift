@@ -113,6 +113,22 @@ final class SpatialEstimatorTests: XCTestCase {
         }
     }
 
+    /// A 12-unit cross-section leaves ρ̂ so uncertain that some draws leave (1/ω_min, 1/ω_max):
+    /// they are dropped and counted, never redrawn, and the kept draws all lie inside.
+    func testSimulationDropsOutOfIntervalDraws() throws {
+        let w = try SpatialTestData.ringWeights(12)
+        let panel = try SpatialTestData.simulatedSDM(weights: w, t: 1, rho: 0.8, beta: [1, -0.5], theta: [0.3, 0.2], seed: 8)
+        let fit = try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: .none), panel: panel, weights: w)
+        let sim = try SpatialImpacts.simulate(fit, weights: w, draws: 2000, stream: RandomStream(seed: 1, purpose: 7))
+        let se = fit.rhoEstimate!.se
+        let pOut = Normal.survival((fit.interval.upper - fit.rho!) / se) + Normal.cdf((fit.interval.lower - fit.rho!) / se)
+        XCTAssertGreaterThan(pOut, 0.01, "the design must put mass outside the interval (ρ̂ = \(fit.rho!), se = \(se))")
+        XCTAssertEqual(sim.used + sim.dropped, 2000)
+        // Binomial count: expected 2000·pOut, 4 binomial SDs.
+        assertWithinMCSE(2000 * pOut, Double(sim.dropped), mcse: (2000 * pOut * (1 - pOut)).squareRoot(), k: 4,
+                         "dropped draws follow N(ρ̂, se²) mass outside the interval")
+    }
+
     /// Effects for row-standardised W: SLX direct = β, indirect = θ; SEM direct = β, indirect = 0;
     /// SDM direct/total from §3's eigenvalue formulas, checked against a dense inverse.
     func testEffectsAgainstDenseInverse() throws {

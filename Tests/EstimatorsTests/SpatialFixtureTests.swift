@@ -45,6 +45,17 @@ final class SpatialFixtureTests: XCTestCase {
                 let se = c["se"] as! Double
                 assertClose(se, fit.standardErrors[k], tolerance: 1e-6 * se, "\(label) \(name) SE")
             }
+            // Numerical Hessians on both sides (different steps): central differences with steps of
+            // 1% of an SE have O(h²) truncation error ≈ 1e-4 relative, so 1e-3 relative.
+            let num = try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: effects, approach: approach),
+                                               panel: panel, weights: w, variance: .numericalHessian)
+            let rhoNum = ref["rho_se_numerical_hessian"] as! Double
+            assertClose(rhoNum, num.rhoEstimate!.se, tolerance: 1e-3 * rhoNum, "\(label) rho numerical-Hessian SE")
+            for c in coefs {
+                let k = num.index(of: c["name"] as! String)!
+                let se = c["se_numerical_hessian"] as! Double
+                assertClose(se, num.standardErrors[k], tolerance: 1e-3 * se, "\(label) \(c["name"]!) numerical-Hessian SE")
+            }
             let impacts = try SpatialImpacts.delta(fit, weights: w)
             for r in ref["impacts"] as! [[String: Any]] {
                 let v = r["variable"] as! String

@@ -85,7 +85,7 @@ struct SpatialDesign {
         } else {
             wz = nil
         }
-        for j in 0..<z.cols where Vector.dot(z.column(j), z.column(j)) < 1e-20 * Double(n * t) {
+        for j in 0..<z.cols where Vector.dot(z.column(j), z.column(j)) <= 1e-20 * max(Vector.dot(raw.column(j), raw.column(j)), .leastNormalMagnitude) {
             throw EstimationError("regressor '\(names[j])' is constant after removing the \(spec.effects.rawValue) fixed effects; drop it")
         }
     }

@@ -20,10 +20,16 @@ public enum SpatialEstimator {
                            variance: SpatialVarianceMethod = .analytic) throws -> SpatialFitResult {
         let d = try SpatialDesign(spec: spec, panel: panel, weights: weights)
         let point: PointEstimate
-        switch spec.model {
-        case .sdm, .sar: point = try fitLag(d, weights: weights)
-        case .sem, .sdem: point = try fitError(d, weights: weights)
-        case .slx, .ols: point = try fitOLS(d)
+        do {
+            switch spec.model {
+            case .sdm, .sar: point = try fitLag(d, weights: weights)
+            case .sem, .sdem: point = try fitError(d, weights: weights)
+            case .slx, .ols: point = try fitOLS(d)
+            }
+        } catch let e as NumericsError where e.message.contains("collinear") {
+            let j = e.message.split(separator: " ").compactMap { Int($0) }.first
+            let which = j.flatMap { $0 < d.names.count ? "'\(d.names[$0])'" : nil } ?? "a regressor"
+            throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
         }
         var reason = point.reason
         var vcov: Matrix
@@ -65,7 +71,7 @@ public enum SpatialEstimator {
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(rho, spectrum: spectrum)
         }
         let (lo, hi) = weights.stableInterval
-        let m = try Brent.minimizeOnInterval(objective, lower: lo, upper: hi, absoluteTolerance: brentTolerance)
+        let m = search(objective, lower: lo, upper: hi)
         // Score of the concentrated log-likelihood: −f'(ρ) with
         // f'(ρ) = n*(ρ·sdd − s0d)/e'e + c·tr_eff(G), and its derivative.
         let (rho, steps, polished) = newtonPolish(m, lower: lo, upper: hi) { rho in
@@ -112,7 +118,7 @@ public enum SpatialEstimator {
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(lam, spectrum: spectrum)
         }
         let (lo, hi) = weights.stableInterval
-        let m = try Brent.minimizeOnInterval(objective, lower: lo, upper: hi, absoluteTolerance: brentTolerance)
+        let m = search(objective, lower: lo, upper: hi)
         // Envelope theorem: d e'e/dλ at fixed β(λ) = c'(λ) − 2β'b'(λ) + β'A'(λ)β, so the
         // score −(n*/2)(d e'e/dλ)/e'e + J'(λ) is analytic; Newton with a central-difference
         // derivative of this precise score polishes λ.
@@ -143,10 +149,30 @@ public enum SpatialEstimator {
                              reason: m.converged || polished ? "converged" : m.message)
     }
 
+    /// Brent on the interval; when GSL refuses the objective (a non-finite value inside the
+    /// bracket, e.g. a perfect fit at some ρ), the best of 201 grid points is returned as a
+    /// non-converged result with the reason, so the failure is reported rather than thrown.
+    static func search(_ f: @escaping (Double) -> Double, lower: Double, upper: Double) -> SearchOutcome {
+        do {
+            let m = try Brent.minimizeOnInterval(f, lower: lower, upper: upper, absoluteTolerance: brentTolerance)
+            return SearchOutcome(argmin: m.argmin, iterations: m.iterations, converged: m.converged, message: m.message)
+        } catch {
+            let h = (upper - lower) / 202
+            var best = (x: lower + h, v: Double.infinity)
+            for i in 1...201 {
+                let x = lower + Double(i) * h
+                let v = f(x)
+                if v < best.v || (!best.v.isFinite && v.isFinite) { best = (x, v) }
+            }
+            return SearchOutcome(argmin: [best.x], iterations: 201, converged: false,
+                                      message: "likelihood search failed (\(error)); best of a 201-point grid reported")
+        }
+    }
+
     /// Newton iterations on a score s(x) (returning s and s') from the Brent optimum.
     /// Steps must stay inside the interval and below 1e-3; the search is certified
     /// (`polished`) when a step falls below 1e-12. Not run from a boundary solution.
-    static func newtonPolish(_ m: MinimizationResult, lower: Double, upper: Double,
+    static func newtonPolish(_ m: SearchOutcome, lower: Double, upper: Double,
                              _ score: (Double) -> (Double, Double)) -> (Double, Int, Bool) {
         var x = m.argmin[0]
         guard m.converged || m.message.hasPrefix("iteration limit") else { return (x, 0, false) }
@@ -169,6 +195,14 @@ public enum SpatialEstimator {
         return PointEstimate(coefficients: ls.coefficients, spatial: nil, sigma2: ls.residualSumOfSquares / d.shape.nStar,
                              iterations: 0, converged: true, reason: "converged")
     }
+}
+
+/// Where the one-dimensional search ended.
+struct SearchOutcome {
+    let argmin: [Double]
+    let iterations: Int
+    let converged: Bool
+    let message: String
 }
 
 /// Point estimates before the variance step.

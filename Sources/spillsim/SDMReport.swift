@@ -1,0 +1,140 @@
+import Estimators
+import Foundation
+import Numerics
+
+/// Text and JSON renderings of a `SpatialAnalysis` (printing lives apart from estimation).
+enum SDMReport {
+    static func text(_ a: SpatialAnalysis) -> String {
+        let f = a.fit
+        var out: [String] = []
+        out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects.rawValue) effects, \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)")
+        out.append(f.converged ? "converged in \(f.iterations) iterations" : "NOT CONVERGED: \(f.reason)")
+        out.append("")
+        out.append(row("", "estimate", "std.err", "z", "p"))
+        let se = f.standardErrors
+        for (k, name) in f.parameterNames.enumerated() where name != "sigma2" {
+            let v = f.parameters[k], s = se[k]
+            let z = v / s
+            out.append(row(name, fmt(v), fmt(s), String(format: "%.2f", z), pval(2 * Normal.survival(abs(z)))))
+        }
+        out.append("")
+        out.append("sigma2 = \(fmt(f.sigma2))   log-likelihood = \(String(format: "%.4f", f.logLikelihood))   AIC = \(String(format: "%.2f", f.aic))   BIC = \(String(format: "%.2f", f.bic))")
+        out.append("")
+        out.append("Effects (delta-method standard errors in parentheses)")
+        out.append(row("", "direct", "indirect", "total", ""))
+        for i in a.impacts {
+            out.append(row(i.variable, fmt(i.direct.estimate), fmt(i.indirect.estimate), fmt(i.total.estimate), ""))
+            out.append(row("", "(\(fmt(i.direct.se)))", "(\(fmt(i.indirect.se)))", "(\(fmt(i.total.se)))", ""))
+        }
+        if let sim = a.simulation {
+            out.append("Simulated (\(sim.used) of \(sim.requested) draws kept, \(sim.dropped) with rho outside the interval dropped): SD")
+            for i in sim.impacts {
+                out.append(row(i.variable, "(\(fmt(i.direct.sd)))", "(\(fmt(i.indirect.sd)))", "(\(fmt(i.total.sd)))", ""))
+            }
+        }
+        if let nl = a.nonlinear {
+            out.append("")
+            out.append("Turning points (delta-method CI; Fieller set)")
+            for tp in nl.turningPoints {
+                let d = tp.moderatorValue.map { " at D = \(fmt($0))" } ?? ""
+                out.append("  \(tp.kind.rawValue)\(d): \(tp.shape.rawValue), x* = \(fmt(tp.delta.estimate)) [\(fmt(tp.delta.lower)), \(fmt(tp.delta.upper))]; Fieller \(fieller(tp.fieller))")
+            }
+            for s in nl.shifts {
+                out.append("  dx*/dD (\(s.kind.rawValue)) = \(fmt(s.value.estimate)) [\(fmt(s.value.lower)), \(fmt(s.value.upper))]")
+            }
+            out.append("Lind–Mehlum U-tests")
+            for u in nl.uTests {
+                let d = u.moderatorValue.map { " at D = \(fmt($0))" } ?? ""
+                out.append("  \(u.kind.rawValue)\(d) on [\(fmt(u.lower)), \(fmt(u.upper))]: \(u.shape.rawValue), t = \(String(format: "%.3f", u.statistic)), p \(pval(u.pValue).hasPrefix("<") ? "" : "= ")\(pval(u.pValue))")
+            }
+        }
+        if !a.tests.isEmpty {
+            out.append("")
+            out.append("Specification tests")
+            for t in a.tests {
+                out.append("  \(t.name.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", t.statistic))  df = \(t.degreesOfFreedom)  p \(pval(t.pValue).hasPrefix("<") ? "" : "= ")\(pval(t.pValue))")
+            }
+        }
+        return out.joined(separator: "\n")
+    }
+
+    static func row(_ a: String, _ b: String, _ c: String, _ d: String, _ e: String) -> String {
+        a.padding(toLength: 16, withPad: " ", startingAt: 0) + [b, c, d, e].map { String(repeating: " ", count: max(0, 13 - $0.count)) + $0 }.joined()
+    }
+
+    static func fmt(_ x: Double) -> String { x.isFinite ? String(format: "%.5g", x) : "NA" }
+    static func pval(_ p: Double) -> String { p.isFinite ? (p < 1e-4 ? "<1e-4" : String(format: "%.4f", p)) : "NA" }
+
+    static func fieller(_ f: FiellerInterval) -> String {
+        switch f {
+        case .bounded(let l, let u): "[\(fmt(l)), \(fmt(u))]"
+        case .disjoint(let l, let u): "(-inf, \(fmt(l))] ∪ [\(fmt(u)), inf) (unbounded, disjoint)"
+        case .unboundedBelow(let u): "(-inf, \(fmt(u))] (unbounded)"
+        case .unboundedAbove(let l): "[\(fmt(l)), inf) (unbounded)"
+        case .wholeLine: "the whole line (unbounded)"
+        case .empty: "empty"
+        }
+    }
+
+    // MARK: JSON
+
+    static func num(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
+    static func est(_ e: EstimateWithSE) -> [String: Any] { ["estimate": num(e.estimate), "se": num(e.se)] }
+    static func interval(_ e: IntervalEstimate) -> [String: Any] {
+        ["estimate": num(e.estimate), "se": num(e.se), "lower": num(e.lower), "upper": num(e.upper)]
+    }
+
+    static func fiellerJSON(_ f: FiellerInterval) -> [String: Any] {
+        var d: [String: Any] = ["type": f.label]
+        switch f {
+        case .bounded(let l, let u): d["lower"] = num(l); d["upper"] = num(u)
+        case .disjoint(let l, let u): d["below"] = num(l); d["above"] = num(u)
+        case .unboundedBelow(let u): d["upper"] = num(u)
+        case .unboundedAbove(let l): d["lower"] = num(l)
+        case .wholeLine, .empty: break
+        }
+        return d
+    }
+
+    static func json(_ a: SpatialAnalysis) throws -> String {
+        let f = a.fit
+        var d: [String: Any] = [
+            "model": f.spec.model.rawValue, "effects": f.spec.effects.rawValue, "approach": f.spec.approach.rawValue,
+            "coefficients": f.coefficientTable.map { ["name": $0.name, "estimate": num($0.value.estimate), "se": num($0.value.se)] },
+            "sigma2": num(f.sigma2), "loglik": num(f.logLikelihood), "aic": num(f.aic), "bic": num(f.bic),
+            "n": f.nObservations, "n_units": f.n, "n_periods": f.t,
+            "converged": f.converged, "reason": f.reason, "iterations": f.iterations,
+            "impacts": a.impacts.map { ["variable": $0.variable, "direct": est($0.direct), "indirect": est($0.indirect), "total": est($0.total)] },
+            "tests": a.tests.map { ["name": $0.name, "statistic": num($0.statistic), "df": $0.degreesOfFreedom, "p": num($0.pValue)] },
+        ]
+        d["rho"] = f.rhoEstimate.map(est) ?? NSNull()
+        if let l = f.lambdaEstimate { d["lambda"] = est(l) }
+        if let sim = a.simulation {
+            let eff = { (e: SimulatedEffect) -> [String: Any] in ["mean": num(e.mean), "sd": num(e.sd), "lower": num(e.lower), "upper": num(e.upper)] }
+            d["impacts_simulation"] = [
+                "draws": sim.requested, "used": sim.used, "dropped": sim.dropped,
+                "impacts": sim.impacts.map { ["variable": $0.variable, "direct": eff($0.direct), "indirect": eff($0.indirect), "total": eff($0.total)] },
+            ] as [String: Any]
+        }
+        if let nl = a.nonlinear {
+            d["curves"] = nl.curves.map { c -> [String: Any] in
+                ["effect": c.kind.rawValue, "moderator": c.moderatorValue.map(num) ?? NSNull(),
+                 "points": c.points.map { p -> [String: Any] in ["x": p.x, "estimate": num(p.effect.estimate), "se": num(p.effect.se), "lower": num(p.effect.lower), "upper": num(p.effect.upper)] }]
+            }
+            d["turning_points"] = nl.turningPoints.map { tp -> [String: Any] in
+                let u = nl.uTests.first { $0.kind == tp.kind && $0.moderatorValue == tp.moderatorValue }
+                var o: [String: Any] = ["effect": tp.kind.rawValue, "moderator": tp.moderatorValue.map(num) ?? NSNull(),
+                                        "shape": tp.shape.rawValue, "delta": interval(tp.delta), "fieller": fiellerJSON(tp.fieller)]
+                if let u {
+                    o["u_test"] = ["lower": u.lower, "upper": u.upper, "slope_lower": est(u.slopeAtLower),
+                                   "slope_upper": est(u.slopeAtUpper), "t_lower": num(u.tLower), "t_upper": num(u.tUpper),
+                                   "statistic": num(u.statistic), "p": num(u.pValue), "same_sign_slopes": u.sameSignSlopes]
+                }
+                return o
+            }
+            d["turning_point_shifts"] = nl.shifts.map { ["effect": $0.kind.rawValue, "dxstar_dD": interval($0.value)] }
+        }
+        let data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,95 @@
+import Estimators
+import Foundation
+import TestSupport
+import XCTest
+@testable import spillsim
+
+/// Parse-level end-to-end tests of `spillsim estimate sdm` and its JSON report.
+final class CLISpatialTests: XCTestCase {
+    var cigaretteArgs: [String] {
+        let d = TestPaths.sharedData.appendingPathComponent("cigarette").path
+        return ["estimate", "sdm", "--data", d + "/cigarette.csv", "--weights", d + "/usa46_contiguity.csv",
+                "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy"]
+    }
+
+    func parse(_ args: [String]) throws -> Spillsim.Estimate.SDM {
+        let cmd = try Spillsim.parseAsRoot(args)
+        return try XCTUnwrap(cmd as? Spillsim.Estimate.SDM)
+    }
+
+    func analysis(_ c: Spillsim.Estimate.SDM) throws -> SpatialAnalysis {
+        let ds = try SpatialDataLoader.load(data: URL(fileURLWithPath: c.data), weights: URL(fileURLWithPath: c.weights),
+                                            id: c.id, time: c.time, y: c.y, x: c.regressors, quadratic: c.quadratic,
+                                            moderator: c.moderator, rowStandardise: !c.noRowStandardise)
+        return try SpatialAnalysis.run(SpatialModelSpec(model: c.model, effects: c.effects, approach: c.approach, durbin: c.durbinVariables),
+                                       dataset: ds, draws: c.draws, seed: c.seed)
+    }
+
+    func testDefaultsAndJSONKeys() throws {
+        let c = try parse(cigaretteArgs + ["--json", "--draws", "200"])
+        XCTAssertEqual(c.model, .sdm)
+        XCTAssertEqual(c.effects, .twoWays)
+        XCTAssertEqual(c.approach, .direct)
+        XCTAssertEqual(c.durbinVariables, .all)
+        let json = try SDMReport.json(try analysis(c))
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        for key in ["rho", "coefficients", "sigma2", "loglik", "n", "converged", "impacts"] {
+            XCTAssertNotNil(obj[key], "JSON key \(key) (issue 4)")
+        }
+        let rho = try XCTUnwrap(obj["rho"] as? [String: Double])
+        assertClose(0.22920027391090536, rho["estimate"]!, tolerance: 1e-6, "cigarette NumPy reference, two-way direct")
+        let names = (obj["coefficients"] as! [[String: Any]]).map { $0["name"] as! String }
+        XCTAssertEqual(names, ["logp", "logy", "W*logp", "W*logy"])
+        XCTAssertEqual(obj["n"] as? Int, 1380)
+        let imp = obj["impacts"] as! [[String: Any]]
+        XCTAssertEqual(imp.map { $0["variable"] as! String }, ["logp", "logy"])
+        XCTAssertNotNil((imp[0]["indirect"] as? [String: Double])?["se"])
+        let sim = try XCTUnwrap(obj["impacts_simulation"] as? [String: Any])
+        XCTAssertEqual(sim["draws"] as? Int, 200)
+    }
+
+    func testQuadraticAddsCurvesAndTurningPoints() throws {
+        let c = try parse(cigaretteArgs + ["--quadratic", "logp", "--moderator", "logy", "--approach", "lee-yu", "--durbin", "logp,logy"])
+        XCTAssertEqual(c.durbinVariables, .only(["logp", "logy"]))
+        let a = try analysis(c)
+        XCTAssertEqual(a.fit.names, ["logp", "logy", "logp^2", "logp:logy", "W*logp", "W*logy"])
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try SDMReport.json(a).utf8)) as? [String: Any])
+        let tps = try XCTUnwrap(obj["turning_points"] as? [[String: Any]])
+        XCTAssertEqual(tps.count, 9, "3 effects × 3 moderator quartiles")
+        XCTAssertNotNil(tps[0]["u_test"])
+        XCTAssertNotNil((tps[0]["fieller"] as? [String: Any])?["type"])
+        XCTAssertEqual((obj["curves"] as? [[String: Any]])?.count, 9)
+        XCTAssertFalse(SDMReport.text(a).isEmpty)
+    }
+
+    func testValidation() {
+        XCTAssertThrowsError(try Spillsim.parseAsRoot(cigaretteArgs + ["--moderator", "logy"]))
+        XCTAssertThrowsError(try Spillsim.parseAsRoot(cigaretteArgs + ["--model", "probit"]))
+        XCTAssertThrowsError(try parse(cigaretteArgs + ["--y", "nosuch"]).run())
+    }
+
+    /// Runs the built executable: JSON on stdout, exit 0; a refused input exits non-zero with the message on stderr.
+    func testBuiltExecutable() throws {
+        func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+            let p = Process()
+            p.executableURL = DoctorTests.executable
+            p.arguments = args
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, o, e)
+        }
+        let ok = try run(Array(cigaretteArgs) + ["--json", "--model", "sem", "--effects", "individual"])
+        XCTAssertEqual(ok.status, 0, ok.err)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(ok.out.utf8)) as? [String: Any])
+        XCTAssertTrue(obj["rho"] is NSNull, "SEM has no ρ")
+        XCTAssertNotNil(obj["lambda"] as? [String: Double])
+        let bad = try run(Array(cigaretteArgs) + ["--x", "logp,nosuch"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("nosuch"), bad.err)
+    }
+}
