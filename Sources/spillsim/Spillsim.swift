@@ -21,5 +21,6 @@ struct Spillsim: ParsableCommand {
             Estimate.self,
             Bench.self,
             Doctor.self,
+            Report.self,
         ])
 }

@@ -1,0 +1,124 @@
+import Foundation
+import Numerics
+
+/// A figure of the methods appendix, or the reason it was not drawn.
+public struct FigurePlan: Sendable {
+    /// Short identifier: `bias`, `coverage`, `curves`, `turning-points`, `utest`.
+    public let id: String
+    /// The caption, stating R and n_failed.
+    public let caption: String
+    /// The figure, split into pages `NAME-id-1`, `NAME-id-2` … when it would be
+    /// too tall; empty when the results hold nothing to draw (then `skipped` says why).
+    public let figures: [GnuplotFigure]
+    public let skipped: String?
+
+    /// The first (usually only) page.
+    public var figure: GnuplotFigure? { figures.first }
+}
+
+/// Builds the appendix figures (MODEL.md §7 measures; Morris, White & Crowther
+/// 2019, §6 on presenting simulation results) from a result file's contents.
+/// Building is pure; drawing is `Gnuplot`'s job.
+public struct AppendixFigures: Sendable {
+    public let data: ResultsData
+    /// Prefix of every figure's file name (`NAME` in `NAME-bias.png`).
+    public let baseName: String
+
+    public init(data: ResultsData, baseName: String) {
+        self.data = data
+        self.baseName = baseName
+    }
+
+    public func all() -> [FigurePlan] { [bias(), coverage(), curves(), turningPoints(), uTest()] }
+
+    // MARK: captions
+
+    /// "R = 1000 replications per cell; n_failed = 3 of 4000 fits (at most 2 in a cell)",
+    /// counting fits of `estimators` whose status is not converged (schema status ≠ 0).
+    func runCaption(estimators: Set<String>) -> String {
+        var failed = 0, fits = 0, worst = 0
+        var stored = Set<Int>()
+        for cellDraws in data.draws {
+            for d in cellDraws where estimators.contains(d.estimator) {
+                let f = d.status.filter { $0 != 0 }.count
+                failed += f; fits += d.replications; worst = max(worst, f)
+                stored.insert(d.replications)
+            }
+        }
+        let shard = stored.count == 1 && stored.first != data.replications ? " (this file holds \(stored.first!))" : ""
+        return "R = \(data.replications) replications per cell\(shard); n_failed = \(failed) of \(fits) fits"
+            + (failed > 0 ? " (at most \(worst) in a cell)" : "") + "; failed fits are excluded"
+    }
+
+    var cellLabels: [String] { data.cells.map(\.label) }
+
+    /// Summary rows of one kind, grouped by estimand (in first-seen order), then by estimator.
+    /// `panelNote` adds to a panel's title from its rows (e.g. how often the truth is a U).
+    func forestPanels(kind: (EstimandKind) -> Bool, value: String, mcse: String,
+                      panelNote: (([ReportRow]) -> String)? = nil) -> (panels: [ForestPlot.Panel], estimators: Set<String>) {
+        var estimands: [String] = []
+        for r in data.rows where kind(EstimandKind(name: r.estimand)) && !estimands.contains(r.estimand) { estimands.append(r.estimand) }
+        var used = Set<String>()
+        let panels = estimands.map { name -> ForestPlot.Panel in
+            let series = data.estimators.enumerated().compactMap { e, est -> ForestPlot.Series? in
+                let rows = data.rows.filter { $0.estimator == est && $0.estimand == name }
+                guard !rows.isEmpty else { return nil }
+                used.insert(est)
+                return ForestPlot.Series(title: est, points: rows.map {
+                    ForestPlot.Point(cell: $0.cell.ordinal, value: $0.measure(value), mcse: $0.measure(mcse))
+                }, color: e + 1)
+            }
+            let note = panelNote?(data.rows.filter { $0.estimand == name }) ?? ""
+            return ForestPlot.Panel(title: note.isEmpty ? name : "\(name) (\(note))", series: series)
+        }
+        return (panels, used)
+    }
+
+    func forest(id: String, title: String, xlabel: String, kind: @escaping (EstimandKind) -> Bool, value: String, mcse: String,
+                reference: Double, band: ClosedRange<Double>? = nil, clamp: ClosedRange<Double>? = nil,
+                panelNote: (([ReportRow]) -> String)? = nil, emptyReason: String) -> FigurePlan {
+        let (panels, used) = forestPanels(kind: kind, value: value, mcse: mcse, panelNote: panelNote)
+        let caption = runCaption(estimators: used)
+        let plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
+                              cellLabels: cellLabels, panels: panels, reference: reference, band: band, clamp: clamp)
+        let figures = plot.figures()
+        return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: figures, skipped: figures.isEmpty ? emptyReason : nil)
+    }
+
+    // MARK: (a) bias, (b) coverage, (e) U-test rejection
+
+    /// "true U: 95–100%": the range over cells of the share of replications whose truth is 1.
+    static func trueShare(_ rows: [ReportRow]) -> String {
+        let shares = rows.map { $0.measure("true") }.filter(\.isFinite)
+        guard let lo = shares.min(), let hi = shares.max() else { return "" }
+        let pct = { (x: Double) in String(format: "%.0f%%", 100 * x) }
+        return "true U: " + (pct(lo) == pct(hi) ? pct(lo) : "\(pct(lo))–\(pct(hi))")
+    }
+
+    /// (a) Bias ± 1.96 MCSE of every scalar estimand and turning point across cells.
+    public func bias() -> FigurePlan {
+        forest(id: "bias", title: "Bias ± 1.96 MCSE by design cell", xlabel: "bias (estimate − truth)",
+               kind: { $0 == .scalar || $0 == .turningPoint }, value: "bias", mcse: "mcse_bias", reference: 0,
+               emptyReason: "no scalar estimand has a finite bias")
+    }
+
+    /// (b) Coverage of the nominal 95% intervals ± 1.96 MCSE, with the nominal 0.95 line
+    /// and, dotted, 0.95 ± 1.96 √(0.95·0.05/R): where coverage of a correct interval falls.
+    public func coverage() -> FigurePlan {
+        let half = ForestPlot.z * (0.95 * 0.05 / Double(max(data.replications, 1))).squareRoot()
+        return forest(id: "coverage", title: "Coverage of nominal 95% intervals ± 1.96 MCSE (dashed: 0.95; dotted: 0.95 ± 1.96 √(0.95·0.05/R))",
+                      xlabel: "coverage", kind: { $0 == .scalar || $0 == .turningPoint }, value: "coverage", mcse: "mcse_coverage",
+                      reference: 0.95, band: (0.95 - half)...(0.95 + half), clamp: 0...1, emptyReason: "no estimand has interval bounds (coverage is NaN)")
+    }
+
+    /// (e) Rejection rate of the U-tests ± 1.96 MCSE per cell, with the test level α.
+    /// The engine's U-test truth is 1 when the true curve is a U inside the test
+    /// interval (docs/monte-carlo.md), so the rate is power where the truth is 1 and
+    /// a false-positive rate where it is 0; each panel's title gives the share of
+    /// replications whose truth is a U (the `true` measure), over the cells.
+    public func uTest() -> FigurePlan {
+        forest(id: "utest", title: "U-test rejection rate ± 1.96 MCSE (dashed: α = \(GP.num(data.alpha))): power where the true curve is a U, false-positive rate where not",
+               xlabel: "rejection rate", kind: { $0 == .uTest }, value: "rejection", mcse: "mcse_rejection",
+               reference: data.alpha, clamp: 0...1, panelNote: Self.trueShare, emptyReason: "no U-test estimands (utest.K.L, or names starting utest or u_test) with p-values")
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// What `spillsim report` wrote.
+public struct ReportOutput: Sendable {
+    public let table: URL
+    public let captions: URL
+    public let figures: [RenderedFigure]
+    /// Figures not drawn, with the reason (e.g. the run has no curve-point estimands).
+    public let skipped: [(id: String, reason: String)]
+}
+
+/// Tables and figures for a methods appendix, straight from a result file.
+///
+/// For `out = plots/NAME` it writes `plots/NAME-summary.{md,tex,csv}`,
+/// `plots/NAME-{bias,coverage,curves,turning-points,utest}.{png,pdf,svg}` each
+/// with its `.gp` script and `.dat` data, and `plots/NAME-captions.md`.
+public enum AppendixReport {
+    /// The default output base for a result file: `plots/` + its name without `.h5`.
+    public static func defaultOutput(for resultsPath: String) -> String {
+        let name = URL(fileURLWithPath: resultsPath).deletingPathExtension().lastPathComponent
+        return "plots/" + name
+    }
+
+    public static func write(resultsPath: String, out: String? = nil, figureFormat: FigureFormat = .png,
+                             tableFormat: TableFormat = .markdown, decimals: Int = 3, gnuplot: Gnuplot) throws -> ReportOutput {
+        let data = try ResultsData.read(resultsPath)
+        let base = URL(fileURLWithPath: out ?? defaultOutput(for: resultsPath))
+        let directory = base.deletingLastPathComponent(), name = base.lastPathComponent
+        guard !name.isEmpty, name != "." else { throw ReportError("--out \(base.path) must end in a file-name prefix, e.g. plots/baseline") }
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw ReportError("cannot create the output directory \(directory.path): \(error.localizedDescription)")
+        }
+
+        let factorPaths = data.cells.first?.factors.map(\.path) ?? []
+        let table = SummaryTable.appendix(factorPaths: factorPaths, decimals: decimals).render(data.rows, format: tableFormat)
+        let tableURL = directory.appendingPathComponent("\(name)-summary.\(tableFormat.fileExtension)")
+        try write(table, to: tableURL)
+
+        var rendered: [RenderedFigure] = [], skipped: [(String, String)] = []
+        var captions = "# \(data.scenarioName): figures from \(URL(fileURLWithPath: resultsPath).lastPathComponent)\n\n"
+        for plan in AppendixFigures(data: data, baseName: name).all() {
+            guard !plan.figures.isEmpty else {
+                skipped.append((plan.id, plan.skipped ?? "nothing to draw"))
+                captions += "- **\(plan.id)**: not drawn — \(plan.skipped ?? "nothing to draw").\n"
+                continue
+            }
+            for (k, figure) in plan.figures.enumerated() {
+                let r = try gnuplot.render(figure, in: directory, format: figureFormat)
+                rendered.append(r)
+                let page = plan.figures.count > 1 ? " (page \(k + 1) of \(plan.figures.count))" : ""
+                captions += "- **\(r.figure.lastPathComponent)**: \(plan.caption)\(page)\n"
+            }
+        }
+        captions += "\nTable: \(tableURL.lastPathComponent) — estimates with their Monte Carlo SEs in brackets.\n"
+        let captionsURL = directory.appendingPathComponent("\(name)-captions.md")
+        try write(captions, to: captionsURL)
+        return ReportOutput(table: tableURL, captions: captionsURL, figures: rendered, skipped: skipped)
+    }
+
+    static func write(_ text: String, to url: URL) throws {
+        do { try text.write(to: url, atomically: true, encoding: .utf8) } catch {
+            throw ReportError("cannot write \(url.path): \(error.localizedDescription)")
+        }
+    }
+}

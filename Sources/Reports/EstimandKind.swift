@@ -1,0 +1,73 @@
+import Foundation
+
+/// What an estimand's name says it is, so the report knows which figure it
+/// belongs in. The convention (docs/REPORTS.md) for scenario estimand names:
+///
+/// * curve points `direct@0.25`, `indirect@0.25`, `total@0.25` — the effect of CA
+///   evaluated at CA = 0.25 (MODEL.md §3); `curve_` prefixes and `_effect`
+///   suffixes are allowed (`curve_direct_effect@0.25`), and `de`/`ie`/`te`. A
+///   qualifier after the effect names a separate curve, e.g. the level of D:
+///   `direct_p75@0.25`, `total:d=p25@0.5`;
+/// * the engine's curve grid `curve.K.L.j` (docs/monte-carlo.md): effect K at grid
+///   point j of the 41-point grid over [CA p5, CA p95] of each panel, at D = quantile L;
+/// * turning points: names starting `turning_point`, `tp_` or `tp.` (`tp.direct.p50`);
+/// * Lind–Mehlum U-tests: names starting `utest` or `u_test` (`utest.direct.p50`),
+///   scored by their rejection rate;
+/// * anything else is a scalar estimand (ρ, β, θ, impacts, ATT …).
+public enum EstimandKind: Equatable, Sendable {
+    /// `effect` is direct, indirect or total; `qualifier` the rest of the curve's
+    /// name (empty, or e.g. `p75`); `x` the CA value.
+    case curvePoint(effect: String, qualifier: String, x: Double)
+    /// Point `index` of the engine's curve grid (`curve.K.L.j`), whose CA values
+    /// differ between replications: drawn against the CA percentile `gridPercentile(index)`.
+    case curveGridPoint(effect: String, qualifier: String, index: Int)
+    case turningPoint
+    case uTest
+    case scalar
+
+    public init(name: String) {
+        let lower = name.lowercased()
+        if let at = lower.lastIndex(of: "@"), let x = Double(lower[lower.index(after: at)...]), x.isFinite,
+           let (effect, qualifier) = Self.curve(String(lower[..<at])) {
+            self = .curvePoint(effect: effect, qualifier: qualifier, x: x)
+        } else if let grid = Self.gridPoint(lower) {
+            self = grid
+        } else if lower.hasPrefix("turning_point") || lower.hasPrefix("tp_") || lower.hasPrefix("tp.") {
+            self = .turningPoint
+        } else if lower.hasPrefix("utest") || lower.hasPrefix("u_test") {
+            self = .uTest
+        } else {
+            self = .scalar
+        }
+    }
+
+    /// Points of the engine's curve grid: 41, from the 5th to the 95th percentile of
+    /// the panel's CA (docs/monte-carlo.md, `curve.K.L.j`, j = 0…40).
+    public static let gridPoints = 41
+
+    /// The CA percentile of grid point `index`: 5 + 90 · index / 40.
+    public static func gridPercentile(_ index: Int) -> Double { 5 + 90 * Double(index) / Double(gridPoints - 1) }
+
+    /// `curve.K.L.j` with K an effect and j an index on the grid.
+    static func gridPoint(_ name: String) -> EstimandKind? {
+        let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 4, p[0] == "curve", ["direct", "indirect", "total"].contains(p[1]),
+              let j = Int(p[3]), j >= 0, j < gridPoints else { return nil }
+        return .curveGridPoint(effect: p[1], qualifier: p[2], index: j)
+    }
+
+    /// Splits a curve name into its effect and qualifier; nil if it names no effect.
+    static func curve(_ text: String) -> (String, String)? {
+        var rest = Substring(text)
+        for prefix in ["curve_", "curve."] where rest.hasPrefix(prefix) { rest = rest.dropFirst(prefix.count) }
+        let effects = [("indirect", "indirect"), ("direct", "direct"), ("total", "total"), ("de", "direct"), ("ie", "indirect"), ("te", "total")]
+        guard let (token, effect) = effects.first(where: { rest.hasPrefix($0.0) }) else { return nil }
+        rest = rest.dropFirst(token.count)
+        // The effect must be a whole word: `direction@1` is not a curve.
+        if let next = rest.first, next.isLetter || next.isNumber { return nil }
+        if rest.hasPrefix("_effect") { rest = rest.dropFirst("_effect".count) }
+        let separators: Set<Character> = ["_", ":", "|", "/", " ", "."]
+        while let c = rest.first, separators.contains(c) { rest = rest.dropFirst() }
+        return (effect, String(rest))
+    }
+}

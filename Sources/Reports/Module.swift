@@ -1,1 +1,0 @@
-// Reports: see README.md for what this target owns.

@@ -1,0 +1,181 @@
+import Reports
+import XCTest
+
+/// Exact text of the table renderers on a two-row case.
+final class SummaryTableTests: XCTestCase {
+    static let cell = ReportCell(ordinal: 0, factors: [CellFactor(path: "city_system.outcome.rho", value: "0.3")])
+    static let rows = [
+        ReportRow(cell: cell, estimator: "sdm", estimand: "beta_1",
+                  measures: ["bias": -0.0123, "mcse_bias": 0.0041, "coverage": 0.948, "mcse_coverage": 0.00702, "n_failed": 2]),
+        ReportRow(cell: cell, estimator: "ols|naive", estimand: "rho",
+                  measures: ["bias": 0.00004, "mcse_bias": 0.0011, "coverage": .nan, "mcse_coverage": .nan, "n_failed": 0]),
+    ]
+    static let table = SummaryTable(columns: [
+        TableColumn("rho", .factor("city_system.outcome.rho")),
+        TableColumn("estimator", .estimator),
+        TableColumn("estimand", .estimand),
+        TableColumn("bias (MCSE)", .withMCSE("bias", mcse: "mcse_bias")),
+        TableColumn("coverage (MCSE)", .withMCSE("coverage", mcse: "mcse_coverage")),
+        TableColumn("n_failed", .count("n_failed")),
+    ])
+
+    func testMarkdown() {
+        XCTAssertEqual(Self.table.render(Self.rows, format: .markdown), """
+            | rho | estimator | estimand | bias (MCSE) | coverage (MCSE) | n_failed |
+            |:---|:---|:---|---:|---:|---:|
+            | 0.3 | sdm | beta_1 | \u{2212}0.012 (0.004) | 0.948 (0.007) | 2 |
+            | 0.3 | ols\\|naive | rho | 0.000 (0.001) | – | 0 |
+
+            """)
+    }
+
+    func testLaTeXBooktabs() {
+        XCTAssertEqual(Self.table.render(Self.rows, format: .latex), """
+            % requires \\usepackage{booktabs}
+            \\begin{tabular}{lllrrr}
+            \\toprule
+            rho & estimator & estimand & bias (MCSE) & coverage (MCSE) & n\\_failed \\\\
+            \\midrule
+            0.3 & sdm & beta\\_1 & $-$0.012 (0.004) & 0.948 (0.007) & 2 \\\\
+            0.3 & ols\\textbar{}naive & rho & 0.000 (0.001) & -- & 0 \\\\
+            \\bottomrule
+            \\end{tabular}
+
+            """)
+    }
+
+    func testCSV() {
+        XCTAssertEqual(Self.table.render(Self.rows, format: .csv), """
+            rho,estimator,estimand,bias (MCSE),coverage (MCSE),n_failed
+            0.3,sdm,beta_1,-0.012 (0.004),0.948 (0.007),2
+            0.3,ols|naive,rho,0.000 (0.001),NA,0
+
+            """)
+    }
+
+    func testNumberFormatting() {
+        XCTAssertEqual(ReportNumber.withMCSE(-0.0123, 0.0041, decimals: 3), "\u{2212}0.012 (0.004)")
+        // Rounds to zero: no "−0.000".
+        XCTAssertEqual(ReportNumber.format(-0.0002, decimals: 3), "0.000")
+        XCTAssertEqual(ReportNumber.format(.nan, decimals: 3), "–")
+        XCTAssertEqual(ReportNumber.withMCSE(0.5, .nan, decimals: 2), "0.50")
+        XCTAssertEqual(ReportNumber.format(-1.5, decimals: 1, minus: "$-$"), "$-$1.5")
+    }
+
+    func testAppendixTableUsesShortFactorNamesUnlessTheyCollide() {
+        let a = SummaryTable.appendix(factorPaths: ["city_system.outcome.rho", "city_system.n"])
+        XCTAssertEqual(a.columns.prefix(2).map(\.header), ["rho", "n"])
+        let b = SummaryTable.appendix(factorPaths: ["true_w.rho", "estimator_w.rho"])
+        XCTAssertEqual(b.columns.prefix(2).map(\.header), ["true_w.rho", "estimator_w.rho"])
+    }
+
+    func testEstimandKinds() {
+        XCTAssertEqual(EstimandKind(name: "direct@0.25"), .curvePoint(effect: "direct", qualifier: "", x: 0.25))
+        XCTAssertEqual(EstimandKind(name: "curve_total_effect@-1e-1"), .curvePoint(effect: "total", qualifier: "", x: -0.1))
+        XCTAssertEqual(EstimandKind(name: "IE@2"), .curvePoint(effect: "indirect", qualifier: "", x: 2))
+        XCTAssertEqual(EstimandKind(name: "direct_p75@0.3"), .curvePoint(effect: "direct", qualifier: "p75", x: 0.3))
+        XCTAssertEqual(EstimandKind(name: "total:d=p25@0.5"), .curvePoint(effect: "total", qualifier: "d=p25", x: 0.5))
+        XCTAssertEqual(EstimandKind(name: "direction@1"), .scalar)
+        // The engine's names (docs/monte-carlo.md).
+        XCTAssertEqual(EstimandKind(name: "curve.indirect.p75.40"), .curveGridPoint(effect: "indirect", qualifier: "p75", index: 40))
+        XCTAssertEqual(EstimandKind(name: "curve.direct.p50.41"), .scalar, "the grid has 41 points, j = 0…40")
+        XCTAssertEqual(EstimandKind.gridPercentile(20), 50)
+        XCTAssertEqual(EstimandKind(name: "tp.total.p25"), .turningPoint)
+        XCTAssertEqual(EstimandKind(name: "utest.direct.p50"), .uTest)
+        XCTAssertEqual(EstimandKind(name: "direct.CA"), .scalar)
+        XCTAssertEqual(EstimandKind(name: "shift.direct"), .scalar)
+        XCTAssertEqual(EstimandKind(name: "turning_point_direct"), .turningPoint)
+        XCTAssertEqual(EstimandKind(name: "tp_total"), .turningPoint)
+        XCTAssertEqual(EstimandKind(name: "utest_indirect"), .uTest)
+        XCTAssertEqual(EstimandKind(name: "beta1"), .scalar)
+        XCTAssertEqual(EstimandKind(name: "att@year3"), .scalar)
+    }
+}
+
+/// Pieces of the figure scripts that decide what a reader sees.
+final class FigureScriptTests: XCTestCase {
+    /// Two cells, one estimator, estimands `a` (with coverage) and `empty` (no intervals: coverage NaN).
+    static func data(coverage: [(Double, Double)]) -> ResultsData {
+        let cells = (0..<coverage.count).map { ReportCell(ordinal: $0, factors: [CellFactor(path: "x.n", value: "\($0)")]) }
+        let rows = cells.flatMap { c in [
+            ReportRow(cell: c, estimator: "e", estimand: "a",
+                      measures: ["coverage": coverage[c.ordinal].0, "mcse_coverage": coverage[c.ordinal].1, "n_failed": 0]),
+            ReportRow(cell: c, estimator: "e", estimand: "empty", measures: ["coverage": .nan, "mcse_coverage": .nan]),
+        ] }
+        let draws = cells.map { _ in [ReplicationDraws(estimator: "e", estimands: ["a", "empty"], status: [], estimate: [], truth: [])] }
+        return ResultsData(path: "mem", scenarioName: "t", replications: 100, alpha: 0.05, estimators: ["e"],
+                           cells: cells, rows: rows, draws: draws)
+    }
+
+    func testCoverageWhiskersAreClampedAndPanelsWithoutValuesDropped() throws {
+        let plan = AppendixFigures(data: Self.data(coverage: [(1.0, 0.02), (0.9, 0.05)]), baseName: "t").coverage()
+        let fig = try XCTUnwrap(plan.figure)
+        // 1.0 ± 1.96 × 0.02 is clamped to [0.9608, 1]; 0.9 ± 1.96 × 0.05 = [0.802, 0.998].
+        XCTAssertTrue(fig.data.contains("1 1 0.9608 1\n"), fig.data)
+        XCTAssertTrue(fig.data.contains("2 0.9 0.802 0.998\n"), fig.data)
+        XCTAssertFalse(fig.script.contains("'empty'"), "a panel with no finite values is left out: \(fig.script)")
+        XCTAssertTrue(fig.script.contains("set ytics ('n=0' 1, 'n=1' 2)"), fig.script)
+        XCTAssertTrue(plan.caption.contains("R = 100 replications per cell (this file holds 0); n_failed = 0 of 0 fits"), plan.caption)
+    }
+
+    func testNoCoverageAnywhereSkipsTheFigure() {
+        let plan = AppendixFigures(data: Self.data(coverage: [(.nan, .nan)]), baseName: "t").coverage()
+        XCTAssertNil(plan.figure)
+        XCTAssertEqual(plan.skipped, "no estimand has interval bounds (coverage is NaN)")
+    }
+
+    func testManyEstimandsArePagedTwelvePanelsAtATime() throws {
+        let cell = ReportCell(ordinal: 0, factors: [])
+        let names = (1...13).map { "b\($0)" }
+        let rows = names.map { ReportRow(cell: cell, estimator: "e", estimand: $0, measures: ["bias": 0.01, "mcse_bias": 0.005]) }
+        let data = ResultsData(path: "mem", scenarioName: "t", replications: 10, alpha: 0.05, estimators: ["e"], cells: [cell], rows: rows,
+                               draws: [[ReplicationDraws(estimator: "e", estimands: names, status: [], estimate: [], truth: [])]])
+        let plan = AppendixFigures(data: data, baseName: "t").bias()
+        XCTAssertEqual(plan.figures.map(\.name), ["t-bias-1", "t-bias-2"])
+        XCTAssertTrue(plan.figures[0].script.contains("(page 1 of 2)"), plan.figures[0].script)
+        XCTAssertEqual(plan.figures[1].script.components(separatedBy: "\nplot ").count - 1, 1, "13th panel alone on page 2")
+    }
+
+    /// The engine's names: curve grid points go to CA percentiles 5, 50, 95; a U-test
+    /// panel says how often the truth is a U.
+    func testEngineCurveGridAndUTestTruthShare() throws {
+        let cells = [ReportCell(ordinal: 0, factors: []), ReportCell(ordinal: 1, factors: [])]
+        let names = ["curve.direct.p50.0", "curve.direct.p50.20", "curve.direct.p50.40", "utest.direct.p50"]
+        let draws = ReplicationDraws(estimator: "sdm", estimands: names, status: [0, 0],
+                                     estimate: [0.1, 0.2, 0.3, 1, 0.2, 0.3, 0.4, 0], truth: [0.1, 0.2, 0.3, 1, 0.1, 0.2, 0.3, 1])
+        let rows = cells.map { c in
+            ReportRow(cell: c, estimator: "sdm", estimand: "utest.direct.p50",
+                      measures: ["true": c.ordinal == 0 ? 1 : 0.95, "rejection": 0.5, "mcse_rejection": 0.35])
+        }
+        let data = ResultsData(path: "mem", scenarioName: "t", replications: 2, alpha: 0.05, estimators: ["sdm"], cells: cells,
+                               rows: rows, draws: [[draws], [draws]])
+        let figures = AppendixFigures(data: data, baseName: "t")
+        let curve = try XCTUnwrap(figures.curves().figure)
+        let xs = curve.data.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.prefix(3)
+            .map { Double($0.split(separator: " ")[0])! }
+        XCTAssertEqual(xs, [5, 50, 95])
+        XCTAssertTrue(curve.script.contains("set xlabel 'percentile of the panel''s CA'"), curve.script)
+        XCTAssertTrue(curve.script.contains("direct effect, D = p50 (sdm)"), curve.script)
+        let utest = try XCTUnwrap(figures.uTest().figure)
+        XCTAssertTrue(utest.script.contains("set title 'utest.direct.p50 (true U: 95%–100%)'"), utest.script)
+    }
+
+    /// An estimator keeps its colour in every panel, even where the first estimator is absent;
+    /// a single curve point is not a curve.
+    func testEstimatorColoursAreStableAndOnePointIsNoCurve() throws {
+        let cell = ReportCell(ordinal: 0, factors: [])
+        let m = ["bias": 0.01, "mcse_bias": 0.005]
+        let rows = [ReportRow(cell: cell, estimator: "a", estimand: "x1", measures: m),
+                    ReportRow(cell: cell, estimator: "b", estimand: "x2", measures: m),
+                    ReportRow(cell: cell, estimator: "b", estimand: "curve.direct.p50.20", measures: m)]
+        let draws = [ReplicationDraws(estimator: "a", estimands: ["x1"], status: [0], estimate: [1], truth: [1]),
+                     ReplicationDraws(estimator: "b", estimands: ["x2", "curve.direct.p50.20"], status: [0], estimate: [1, 1], truth: [1, 1])]
+        let data = ResultsData(path: "mem", scenarioName: "t", replications: 1, alpha: 0.05, estimators: ["a", "b"], cells: [cell],
+                               rows: rows, draws: [draws])
+        let figures = AppendixFigures(data: data, baseName: "t")
+        let bias = try XCTUnwrap(figures.bias().figure).script
+        XCTAssertTrue(bias.contains("lc 2 title 'b'"), bias)
+        XCTAssertFalse(bias.contains("lc 1 title 'b'"), bias)
+        XCTAssertNil(figures.curves().figure)
+    }
+}
