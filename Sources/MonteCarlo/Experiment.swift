@@ -52,3 +52,42 @@ public enum ExperimentRegistry {
         scenario.document["known_dgp"] != nil ? KnownDGPBuilder() : CitySystemBuilder()
     }
 }
+
+extension ExperimentBuilder {
+    /// Builds every cell's experiment. An error in a cell with grid factors is
+    /// reported as coming from the grid — the factor whose key path the error
+    /// names (else all of the cell's factors) with its value and the cell's
+    /// grid index — since the user wrote that value only under `grid:`.
+    public func makeExperiments(cells: [DesignCell], scenario: MonteCarloScenario) throws -> [any Experiment] {
+        try cells.map { cell in
+            do { return try makeExperiment(cell: cell, scenario: scenario) } catch {
+                guard !cell.factors.isEmpty else { throw error }
+                throw GridCellError(file: scenario.file, cell: cell, underlying: error)
+            }
+        }
+    }
+}
+
+/// A design cell that cannot be built because of the values the grid gave it.
+public struct GridCellError: Error, CustomStringConvertible {
+    public let file: String
+    public let cell: DesignCell
+    public let underlying: any Error
+
+    /// The factors the underlying message is about: those whose key path (or
+    /// a misspelling of a key on it, e.g. `rhoo` for `rho`) it names; all of
+    /// them when it names none.
+    public var blamed: [FactorValue] {
+        let text = "\(underlying)"
+        let named = cell.factors.filter { text.contains($0.path) }
+        return named.isEmpty ? cell.factors : named
+    }
+
+    public var description: String {
+        var reason = "\(underlying)"
+        // Do not repeat the file name the underlying error starts with.
+        if reason.hasPrefix(file + ": ") { reason.removeFirst(file.count + 2) }
+        let factors = blamed.map { "grid.\($0.path) = \($0.value.compactText)" }.joined(separator: ", ")
+        return "\(file): \(factors) (cell_index \(cell.index)): \(reason)"
+    }
+}

@@ -125,8 +125,12 @@ final class HDF5ResultsSource: ResultsSource {
     let metadata: RunMetadata
 
     init(path: String) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw RunError("\(path) does not exist") }
-        do { file = try HDF5File.open(path) } catch { throw RunError("cannot open \(path) as HDF5: \(error)") }
+        try OutputPath.checkReadable(path)
+        do { file = try HDF5File.open(path) } catch {
+            // HDF5's first message is the informative one; the rest of its stack is noise here.
+            let reason = (error as? HDF5Error).map { $0.detail.components(separatedBy: " ← ").first ?? $0.detail } ?? "\(error)"
+            throw RunError("cannot open \(path): not a readable HDF5 file (\(reason))")
+        }
         guard case .string(HDF5ResultsFormat.formatName)? = try? file.attribute("format"),
               case .string(let json)? = try? file.attribute("metadata_json") else {
             throw RunError("\(path) is an HDF5 file but not a spillsim result file (no `format`/`metadata_json` attributes)")

@@ -61,6 +61,18 @@ final class Journal {
         return journal
     }
 
+    /// True when the journal at `path` has an intact header naming this run.
+    static func belongs(path: String, identity: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: magic.count + 12), head.count == magic.count + 12,
+              Array(head.prefix(magic.count)) == magic else { return false }
+        var r = BinaryReader(Array(head.dropFirst(magic.count)))
+        guard let n = try? r.uint32(), let sum = try? r.uint64(),
+              let id = try? handle.read(upToCount: Int(n)), id.count == Int(n), fnv1a64([UInt8](id)[...]) == sum else { return false }
+        return String(decoding: id, as: UTF8.self) == identity
+    }
+
     /// Streams the intact frames of a journal one at a time (memory does not
     /// grow with the number of replications) and returns the byte offset where
     /// the intact part ends.
@@ -84,7 +96,7 @@ final class Journal {
             throw RunError("\(path): the journal header is damaged; delete it to start over")
         }
         guard String(decoding: id, as: UTF8.self) == identity else {
-            throw RunError("\(path) belongs to a different run (scenario text, seed, replications, shard or spillsim version differ); delete it, or run without --resume to a different --out")
+            throw RunError("\(path) belongs to a different run (scenario text, seed, replications, shard or spillsim version differ); run without --resume to a different --out, pass --overwrite without --resume to discard it, or delete it")
         }
         var goodEnd = UInt64(magic.count + 12 + n)
         while let fh = read(16) {

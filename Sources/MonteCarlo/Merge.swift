@@ -10,6 +10,10 @@ public enum ShardMerge {
         if FileManager.default.fileExists(atPath: output) && !overwrite {
             throw RunError("\(output) exists; choose another --out or pass --overwrite")
         }
+        if let input = inputs.first(where: { URL(fileURLWithPath: $0).standardized == URL(fileURLWithPath: output).standardized }) {
+            throw RunError("\(input) is both an input and the output; choose another --out")
+        }
+        try OutputPath.check(output)
         let sources = try inputs.map { path -> (String, any ResultsSource) in
             do { return (path, try format.open(path: path)) } catch {
                 throw RunError("cannot open \(path) as a spillsim result file: \(error)")
@@ -29,8 +33,11 @@ public enum ShardMerge {
                 throw RunError("cannot merge \(path) with \(sources[0].0): their run settings differ")
             }
         }
-        // Shards must tile 0..<R: sort by first replication, then require contiguity.
-        let ordered = sources.sorted { $0.1.metadata.replicationRange.lowerBound < $1.1.metadata.replicationRange.lowerBound }
+        // Shards must tile 0..<R: sort by first (then end) replication, then require contiguity.
+        let ordered = sources.sorted {
+            let a = $0.1.metadata.replicationRange, b = $1.1.metadata.replicationRange
+            return (a.lowerBound, a.upperBound) < (b.lowerBound, b.upperBound)   // an empty shard before a full one at the same start
+        }
         var expected = 0
         for (path, source) in ordered {
             let r = source.metadata.replicationRange
@@ -43,6 +50,15 @@ public enum ShardMerge {
         }
         guard expected == first.replications else {
             throw RunError("replications \(expected)..<\(first.replications) are in none of the inputs; a shard is missing")
+        }
+        // Each shard once (an empty shard — more shards than replications — tiles
+        // nothing, so only its shard number can tell that it was passed twice).
+        var seen: [Shard: String] = [:]
+        for (path, source) in sources {
+            if let other = seen[source.metadata.shard] {
+                throw RunError("\(path) and \(other) are both shard \(source.metadata.shard); pass each shard once")
+            }
+            seen[source.metadata.shard] = path
         }
         var metadata = first
         metadata.shard = .whole

@@ -3,7 +3,7 @@ import Foundation
 /// A deterministic subset of the replications: shard i of n runs replications
 /// [⌊(i−1)R/n⌋, ⌊iR/n⌋) of every cell. Shards are contiguous blocks so a merge
 /// is a concatenation and each shard's file is itself a valid result file.
-public struct Shard: Codable, Equatable, Sendable, CustomStringConvertible {
+public struct Shard: Codable, Hashable, Sendable, CustomStringConvertible {
     /// 1-based.
     public let index: Int
     public let count: Int
@@ -88,6 +88,19 @@ public struct RunMetadata: Codable, Equatable, Sendable {
 
     /// The replications this file holds for each cell.
     public var replicationRange: Range<Int> { shard.replications(of: replications) }
+
+    /// The fields in which `other` differs from this run, named for a message
+    /// (empty when the two describe the same run).
+    public func differences(from other: RunMetadata) -> [String] {
+        var d: [String] = []
+        if scenarioText != other.scenarioText { d.append("scenario text") }
+        if seed != other.seed { d.append("seed (\(other.seed) vs \(seed))") }
+        if replications != other.replications { d.append("replications per cell (\(other.replications) vs \(replications))") }
+        if shard != other.shard { d.append("shard (\(other.shard) vs \(shard))") }
+        if toolVersion != other.toolVersion { d.append("spillsim version (\(other.toolVersion) vs \(toolVersion))") }
+        if d.isEmpty && self != other { d.append("run settings") }
+        return d
+    }
 
     /// A canonical text of everything that must match (JSON with sorted keys).
     func identity(chunkSize: Int) -> String {

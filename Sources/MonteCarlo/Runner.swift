@@ -9,7 +9,8 @@ public struct RunOptions: Sendable {
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     public var shard: Shard = .whole
     public var resume = false
-    /// Replace an existing result file (never an existing journal: that is completed work).
+    /// Replace an existing result file, and discard a checkpoint journal of a
+    /// different run (never one of this same run: that is completed work for `resume`).
     public var overwrite = false
     public var toolVersion = "dev"
     /// Stops with `RunError` after this many journal chunks, as a crash would
@@ -28,6 +29,8 @@ public struct RunReport: Sendable {
     public let seconds: Double
     /// True when `--resume` found the result file already complete.
     public let alreadyComplete: Bool
+    /// True when `--overwrite` deleted the checkpoint journal of a different run.
+    public var discardedJournal = false
 }
 
 /// Runs a scenario: every (cell, replication) of the shard, in parallel on a
@@ -58,7 +61,7 @@ public final class MonteCarloRunner {
         let replications = options.replications ?? scenario.settings.replications
         guard replications >= 1 else { throw RunError("--reps must be at least 1; got \(replications)") }
         // Build every cell's experiment first: a bad scenario fails before any work.
-        let experiments = try cells.map { try builder.makeExperiment(cell: $0, scenario: scenario) }
+        let experiments = try builder.makeExperiments(cells: cells, scenario: scenario)
         let metadata = RunMetadata(scenario: scenario, cells: cells, replications: replications,
                                    shard: options.shard, toolVersion: options.toolVersion)
         let identity = metadata.identity(chunkSize: scenario.settings.chunkSize)
@@ -66,15 +69,33 @@ public final class MonteCarloRunner {
         let units = cells.indices.flatMap { c in range.map { (cell: c, replication: $0) } }
 
         let fm = FileManager.default
-        let journalExists = fm.fileExists(atPath: journalPath)
+        var journalExists = fm.fileExists(atPath: journalPath)
         if fm.fileExists(atPath: options.output) && !journalExists {
             if options.resume {
+                try checkFinishedFile(matches: metadata)
                 return RunReport(output: options.output, replicationsRun: 0, replicationsResumed: units.count,
                                  failedFits: 0, seconds: 0, alreadyComplete: true)
             }
             if !options.overwrite {
                 throw RunError("\(options.output) exists; choose another --out, pass --overwrite to replace it, or --resume to keep it")
             }
+        }
+        // The output must be writable before hours of work go into it.
+        try OutputPath.check(options.output)
+
+        var discardedJournal = false
+        if journalExists && !options.resume {
+            if Journal.belongs(path: journalPath, identity: identity) {
+                throw RunError("\(journalPath) holds completed work of this same run: continue it with --resume (the result is identical to a fresh run), or delete it to start over")
+            }
+            guard options.overwrite else {
+                throw RunError("\(journalPath) is the checkpoint of a different run (scenario text, seed, replications, shard or spillsim version differ); pass --overwrite to discard it, or delete it")
+            }
+            do { try fm.removeItem(atPath: journalPath) } catch {
+                throw RunError("cannot remove the stale checkpoint journal \(journalPath): \(error.localizedDescription)")
+            }
+            discardedJournal = true
+            journalExists = false
         }
 
         var completed = 0
@@ -90,10 +111,6 @@ public final class MonteCarloRunner {
                 }
             }
         } else {
-            if journalExists && !options.resume {
-                throw RunError("\(journalPath) exists: an interrupted run left completed work there. Continue it with --resume, or delete the file to start over")
-            }
-            try Self.prepareDirectory(for: options.output)
             journal = try Journal.create(path: journalPath, identity: identity)
         }
 
@@ -103,16 +120,20 @@ public final class MonteCarloRunner {
         progress?.finish(done: units.count, total: units.count)
         let failed = try assemble(metadata: metadata, identity: identity)
         return RunReport(output: options.output, replicationsRun: units.count - resumed, replicationsResumed: resumed,
-                         failedFits: failed, seconds: Date().timeIntervalSince(started), alreadyComplete: false)
+                         failedFits: failed, seconds: Date().timeIntervalSince(started), alreadyComplete: false,
+                         discardedJournal: discardedJournal)
     }
 
-    static func prepareDirectory(for output: String) throws {
-        let dir = URL(fileURLWithPath: output).deletingLastPathComponent().path
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw RunError("cannot create the output directory \(dir): \(error.localizedDescription)")
+    /// `--resume` of a finished file is a no-op only when the file is the result
+    /// of exactly this request (the same fields the journal check compares).
+    private func checkFinishedFile(matches metadata: RunMetadata) throws {
+        let existing: RunMetadata
+        do { existing = try format.open(path: options.output).metadata } catch {
+            throw RunError("\(options.output) exists but cannot be read as a spillsim result file (\(error)); choose another --out, or pass --overwrite instead of --resume to replace it")
         }
-        guard FileManager.default.isWritableFile(atPath: dir) else {
-            throw RunError("the output directory \(dir) is not writable; choose another --out")
+        let differences = metadata.differences(from: existing)
+        guard differences.isEmpty else {
+            throw RunError("\(options.output) is the finished result of a different run: its \(differences.joined(separator: ", ")) differ from this request (file vs request); choose another --out, or pass --overwrite instead of --resume to replace it")
         }
     }
 
@@ -178,21 +199,33 @@ public final class MonteCarloRunner {
         let sink = try format.create(path: options.output, metadata: metadata)
         var failed = 0
         var current: CellResults?
+        var nextOrdinal = 0
         func flush() throws {
             guard let cell = current else { return }
             failed += cell.records.reduce(0) { $0 + $1.fits.filter { !$0.status.isOK }.count }
             try sink.write(cell: cell, measures: cell.measures(layouts: metadata.layouts, alpha: metadata.alpha))
+            nextOrdinal = cell.info.ordinal + 1
             current = nil
+        }
+        // Cells without records (a shard with no replications, e.g. 3 reps over
+        // 8 shards) are still written, with empty datasets, so the file is valid.
+        func writeEmptyCells(upTo end: Int) throws {
+            while nextOrdinal < end {
+                current = CellResults(info: metadata.cells[nextOrdinal], records: [])
+                try flush()
+            }
         }
         do {
             try Journal.scan(path: journalPath, identity: identity) { frame in
                 if current?.info.ordinal != frame.cellOrdinal {
                     try flush()
+                    try writeEmptyCells(upTo: frame.cellOrdinal)
                     current = CellResults(info: metadata.cells[frame.cellOrdinal], records: [])
                 }
                 current?.records.append(contentsOf: frame.records)
             }
             try flush()
+            try writeEmptyCells(upTo: metadata.cells.count)
             try sink.commit()
         } catch {
             sink.discard()

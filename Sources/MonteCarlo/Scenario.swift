@@ -1,3 +1,4 @@
+import CitySystem
 import Foundation
 import Yams
 
@@ -33,6 +34,20 @@ public struct MonteCarloScenario: Sendable {
         return root?["estimators"] != nil || root?["known_dgp"] != nil
     }
 
+    /// True when the file replaces the city system by a built-in `known_dgp:`
+    /// experiment; `generate`, `truth` and the city-system checks of
+    /// `validate` do not apply to it.
+    public static func usesKnownDGP(path: String) throws -> Bool {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw MonteCarloScenarioError(file: path, keyPath: "", "cannot read the file (\(error.localizedDescription)); check the path")
+        }
+        return (try? Yams.compose(yaml: text))??["known_dgp"] != nil
+    }
+
+    /// The `known_dgp:` section as one line (for `validate`), or nil.
+    public var knownDGPSummary: String? { document["known_dgp"]?.compactText }
+
     public static func load(path: String) throws -> MonteCarloScenario {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
@@ -61,10 +76,8 @@ public struct MonteCarloScenario: Sendable {
         }
         document = root
         name = try mapping["name"].map { try reader.string($0, "name") } ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        guard let seedNode = mapping["seed"] else {
-            throw MonteCarloScenarioError(file: file, keyPath: "seed", "missing; every scenario names its random seed (a non-negative integer)")
-        }
-        seed = UInt64(try reader.integer(seedNode, "seed", minimum: 0))
+        // Without `seed:` the generator's default applies (one constant, documented in scenarios/README.md).
+        seed = UInt64(try mapping["seed"].map { try reader.integer($0, "seed", minimum: 0) } ?? ScenarioParser.defaultSeed)
         settings = try MonteCarloSettings(mapping["monte_carlo"], reader)
         estimators = try EstimatorSpec.parseList(mapping["estimators"], reader)
         factors = try GridFactor.parse(mapping["grid"], reader)

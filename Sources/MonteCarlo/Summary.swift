@@ -30,8 +30,11 @@ public enum SummaryFormat: String, CaseIterable, Sendable {
 
 /// Renders summary rows. Kept apart from the measures: formatting only.
 public enum SummaryWriter {
-    /// The CSV measure columns, in order, after `cell,estimator,estimand`; the
-    /// factor columns (named by their key paths) come last.
+    /// The CSV measure columns, in order, after `cell,cell_index,estimator,estimand`;
+    /// the factor columns (named by their key paths) come last. `cell` is the
+    /// cell's ordinal among the cells that ran — as in `/summary/cell` and the
+    /// `cells/cell_NNNNN` group names — and `cell_index` its position in the
+    /// full grid cross (they differ only when a `filter` drops cells).
     static let measureColumns = ["true", "n_ok", "n_failed", "mean", "bias", "mcse_bias", "rel_bias", "emp_se", "model_se",
                                  "rel_error_model_se", "rmse", "coverage", "mcse_coverage", "rejection", "mcse_rejection",
                                  "mcse_rel_bias", "mcse_emp_se", "mcse_model_se", "mcse_rel_error_model_se", "mse", "mcse_mse",
@@ -54,9 +57,9 @@ public enum SummaryWriter {
         let factorPaths = rows.first?.cell.factors.map(\.path) ?? []
         switch format {
         case .csv:
-            var lines = [(["cell", "estimator", "estimand"] + measureColumns + factorPaths).map(csvField).joined(separator: ",")]
+            var lines = [(["cell", "cell_index", "estimator", "estimand"] + measureColumns + factorPaths).map(csvField).joined(separator: ",")]
             for r in rows {
-                let fields = ["\(r.cell.index)", r.estimator, r.estimand]
+                let fields = ["\(r.cell.ordinal)", "\(r.cell.index)", r.estimator, r.estimand]
                     + measureColumns.map { c in
                         let v = value(r.measures, c)
                         return c.hasPrefix("n_") ? String(Int(v)) : (v.isNaN ? "NA" : "\(v)")
@@ -65,9 +68,9 @@ public enum SummaryWriter {
             }
             return lines.joined(separator: "\n") + "\n"
         case .table, .markdown, .latex:
-            let header = ["cell", "estimator", "estimand"] + factorPaths.map { String($0.split(separator: ".").last ?? "") } + displayColumns
+            let header = ["cell", "cell_index", "estimator", "estimand"] + factorPaths.map { String($0.split(separator: ".").last ?? "") } + displayColumns
             let body = rows.map { r in
-                ["\(r.cell.index)", r.estimator, r.estimand] + r.cell.factors.map(\.value)
+                ["\(r.cell.ordinal)", "\(r.cell.index)", r.estimator, r.estimand] + r.cell.factors.map(\.value)
                     + displayColumns.map { c in
                         let v = value(r.measures, c)
                         return c.hasPrefix("n_") ? String(Int(v)) : (v.isNaN ? "–" : String(format: "%.4f", v))
@@ -89,7 +92,7 @@ public enum SummaryWriter {
         case .latex:
             let esc = { (s: String) in s.replacingOccurrences(of: "\\", with: "\\textbackslash{}").replacingOccurrences(of: "_", with: "\\_")
                 .replacingOccurrences(of: "&", with: "\\&").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "–", with: "--") }
-            let cols = String(repeating: "l", count: 3 + header.count - 3 - displayColumns.count) + String(repeating: "r", count: displayColumns.count)
+            let cols = String(repeating: "l", count: header.count - displayColumns.count) + String(repeating: "r", count: displayColumns.count)
             var out = ["\\begin{tabular}{\(cols)}", "\\hline", header.map(esc).joined(separator: " & ") + " \\\\", "\\hline"]
             out += body.map { $0.map(esc).joined(separator: " & ") + " \\\\" }
             out += ["\\hline", "\\end{tabular}"]

@@ -31,7 +31,7 @@ extension Spillsim {
         @Flag(name: .long, help: "Continue an interrupted run from its checkpoint journal.")
         var resume = false
 
-        @Flag(name: .long, help: "Replace an existing result file.")
+        @Flag(name: .long, help: "Replace an existing result file, and discard a checkpoint journal left by a different run.")
         var overwrite = false
 
         @Flag(name: .long, help: "No progress output.")
@@ -58,6 +58,9 @@ extension Spillsim {
             let runner = try MonteCarloRunner(scenario: s, options: options, format: HDF5ResultsFormat())
             let progress: ConsoleProgress? = quiet ? nil : ConsoleProgress(label: s.name)
             let report = try runner.run(progress: progress)
+            if report.discardedJournal {
+                print("discarded \(runner.journalPath): the checkpoint of a different run (--overwrite)")
+            }
             if report.alreadyComplete {
                 print("\(report.output) is already complete; nothing to resume")
                 return

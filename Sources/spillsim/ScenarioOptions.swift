@@ -1,6 +1,7 @@
 import ArgumentParser
 import CitySystem
 import Foundation
+import MonteCarlo
 
 /// Options shared by the commands that read a scenario and draw one panel.
 struct ScenarioOptions: ParsableArguments {
@@ -14,6 +15,9 @@ struct ScenarioOptions: ParsableArguments {
     var replication: Int = 0
 
     func load() throws -> ScenarioSpec {
+        if try MonteCarloScenario.usesKnownDGP(path: scenario) {
+            throw RunError("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")
+        }
         var s = try ScenarioParser.load(path: scenario)
         if let seed { s.seed = seed }
         return s

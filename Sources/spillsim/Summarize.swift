@@ -21,6 +21,13 @@ extension Spillsim {
 
         func run() throws {
             let source = try HDF5ResultsFormat().open(path: file)
+            let m = source.metadata
+            if m.replicationRange.isEmpty {
+                // More shards than replications: this shard is valid but holds nothing to summarise.
+                let note = "\(file): 0 replications in this shard (shard \(m.shard) of a run with \(m.replications) replications per cell); merge it with the other shards (`spillsim merge`) and summarize the merged file\n"
+                guard format != .table || out != nil else { print(note, terminator: ""); return }
+                FileHandle.standardError.write(Data(note.utf8))
+            }
             let text = SummaryWriter.render(try Summary.rows(of: source), format: format)
             if let out {
                 do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {

@@ -13,25 +13,36 @@ extension Spillsim {
         var scenario: String
 
         func run() throws {
-            let r = try ScenarioValidation.validate(path: scenario)
-            print("\(scenario): OK — scenario '\(r.scenario.name)', \(r.cities) cities, \(r.years.count) years (\(r.years.first!)–\(r.years.last!))")
-            for w in r.weightReports {
-                print("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")
+            // Every check runs before anything is printed, so a file is never
+            // reported OK and then failed.
+            let knownDGP = try MonteCarloScenario.usesKnownDGP(path: scenario)
+            var details: [String] = []
+            var headline = ""
+            if !knownDGP {
+                let r = try ScenarioValidation.validate(path: scenario)
+                headline = "scenario '\(r.scenario.name)', \(r.cities) cities, \(r.years.count) years (\(r.years.first!)–\(r.years.last!))"
+                for w in r.weightReports {
+                    details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")
+                }
+                details += r.warnings.map { "  warning: \($0)" }
             }
-            for w in r.warnings { print("  warning: \(w)") }
             // The Monte Carlo sections: every design cell is built as `run` would
             // build it (grid overrides applied, estimators and their W resolved),
             // so a bad cell fails here rather than minutes into a run.
             // A generator-only file (no Monte Carlo keys) is valid for generate/truth.
-            guard try MonteCarloScenario.declaresDesign(path: scenario) else {
-                print("  no `estimators` section: usable with generate and truth; `spillsim run` needs one")
-                return
+            if try MonteCarloScenario.declaresDesign(path: scenario) {
+                let mc = try MonteCarloScenario.load(path: scenario)
+                let cells = try mc.cells()
+                _ = try ExperimentRegistry.builder(for: mc).makeExperiments(cells: cells, scenario: mc)
+                if knownDGP {
+                    headline = "scenario '\(mc.name)', known DGP (engine check, no city system): known_dgp \(mc.knownDGPSummary ?? "")"
+                }
+                details.append("  design: \(cells.count) cell(s) × \(mc.estimators.count) estimator(s), \(mc.settings.replications) replications per cell, seed \(mc.seed)")
+            } else {
+                details.append("  no `estimators` section: usable with generate and truth; `spillsim run` needs one")
             }
-            let mc = try MonteCarloScenario.load(path: scenario)
-            let cells = try mc.cells()
-            let builder = ExperimentRegistry.builder(for: mc)
-            for cell in cells { _ = try builder.makeExperiment(cell: cell, scenario: mc) }
-            print("  design: \(cells.count) cell(s) × \(mc.estimators.count) estimator(s), \(mc.settings.replications) replications per cell")
+            print("\(scenario): OK — \(headline)")
+            details.forEach { print($0) }
         }
     }
 }

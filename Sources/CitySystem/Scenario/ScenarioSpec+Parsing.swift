@@ -7,6 +7,8 @@ import Yams
 public enum ScenarioParser {
     /// Top-level keys owned by the Monte Carlo part (MonteCarloScenario): accepted, not interpreted here.
     public static let monteCarloKeys = ["monte_carlo", "estimators", "grid", "filter", "known_dgp"]
+    /// The seed of a scenario without `seed:` (scenarios/README.md); the Monte Carlo engine uses it too.
+    public static let defaultSeed = 20230101
 
     public static func load(path: String) throws -> ScenarioSpec {
         try parse(ScenarioNode.load(path: path), source: path,
@@ -20,7 +22,7 @@ public enum ScenarioParser {
         var top = try MappingReader(root, source: source, path: "")
         let name = try top.string("name", URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent)
         let description = try top.string("description", "")
-        let seed = try top.int("seed", 20230101)
+        let seed = try top.int("seed", defaultSeed)
         try top.require(seed >= 0, "seed", "must be a non-negative integer")
         var cs = try top.section("city_system")
         let spec = try parseCitySystem(&cs, baseDirectory: baseDirectory)
