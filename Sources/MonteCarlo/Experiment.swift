@@ -56,8 +56,9 @@ public enum ExperimentRegistry {
 extension ExperimentBuilder {
     /// Builds every cell's experiment. An error in a cell with grid factors is
     /// reported as coming from the grid — the factor whose key path the error
-    /// names (else all of the cell's factors) with its value and the cell's
-    /// grid index — since the user wrote that value only under `grid:`.
+    /// names, with its value and the cell's grid index — since the user wrote
+    /// that value only under `grid:`; otherwise the cell and its factor values
+    /// are named without blaming one.
     public func makeExperiments(cells: [DesignCell], scenario: MonteCarloScenario) throws -> [any Experiment] {
         try cells.map { cell in
             do { return try makeExperiment(cell: cell, scenario: scenario) } catch {
@@ -74,20 +75,26 @@ public struct GridCellError: Error, CustomStringConvertible {
     public let cell: DesignCell
     public let underlying: any Error
 
-    /// The factors the underlying message is about: those whose key path (or
-    /// a misspelling of a key on it, e.g. `rhoo` for `rho`) it names; all of
-    /// them when it names none.
+    /// The factors the underlying message is about: those whose key path it
+    /// names (a misspelt grid path such as `city_system.outcome.rhoo` is named
+    /// by the generator's unknown-key message).
     public var blamed: [FactorValue] {
         let text = "\(underlying)"
-        let named = cell.factors.filter { text.contains($0.path) }
-        return named.isEmpty ? cell.factors : named
+        return cell.factors.filter { text.contains($0.path) }
     }
 
     public var description: String {
         var reason = "\(underlying)"
         // Do not repeat the file name the underlying error starts with.
         if reason.hasPrefix(file + ": ") { reason.removeFirst(file.count + 2) }
-        let factors = blamed.map { "grid.\($0.path) = \($0.value.compactText)" }.joined(separator: ", ")
+        let named = blamed
+        // When the message names no factor the cause may lie outside the grid:
+        // say which cell failed without blaming a factor.
+        guard !named.isEmpty else {
+            let all = cell.factors.map { "grid.\($0.path) = \($0.value.compactText)" }.joined(separator: ", ")
+            return "\(file): design cell cell_index \(cell.index) (\(all)): \(reason)"
+        }
+        let factors = named.map { "grid.\($0.path) = \($0.value.compactText)" }.joined(separator: ", ")
         return "\(file): \(factors) (cell_index \(cell.index)): \(reason)"
     }
 }

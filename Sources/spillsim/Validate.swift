@@ -13,8 +13,12 @@ extension Spillsim {
         var scenario: String
 
         func run() throws {
-            // Every check runs before anything is printed, so a file is never
-            // reported OK and then failed.
+            try Self.report(scenario).forEach { print($0) }
+        }
+
+        /// The lines `validate` prints. Every check runs before any line exists,
+        /// so a file is never reported OK and then failed.
+        static func report(_ scenario: String) throws -> [String] {
             let knownDGP = try MonteCarloScenario.usesKnownDGP(path: scenario)
             var details: [String] = []
             var headline = ""
@@ -41,8 +45,7 @@ extension Spillsim {
             } else {
                 details.append("  no `estimators` section: usable with generate and truth; `spillsim run` needs one")
             }
-            print("\(scenario): OK — \(headline)")
-            details.forEach { print($0) }
+            return ["\(scenario): OK — \(headline)"] + details
         }
     }
 }

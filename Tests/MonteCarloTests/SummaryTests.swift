@@ -1,4 +1,5 @@
 @testable import MonteCarlo
+import Storage
 import TestSupport
 import XCTest
 
@@ -34,5 +35,32 @@ final class SummaryTests: XCTestCase {
         XCTAssertTrue(tex.contains("\\begin{tabular}") && tex.contains("mcse\\_bias"), tex)
         let table = SummaryWriter.render(r, format: .table)
         XCTAssertEqual(table.split(separator: "\n").count, 2 + 8)
+    }
+}
+
+final class SummaryCellColumnTests: XCTestCase {
+    /// Fix 8: `cell` is the ordinal everywhere (CSV, tables, `/summary/cell`);
+    /// the grid position is labelled `cell_index`. A filter makes them differ.
+    func testFilteredFileLabelsOrdinalAndGridIndex() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-summary")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = RunnerTests.twoCells + "\nfilter: {exclude: [{known_dgp.sigma: 0.5}]}\n"
+        let out = dir.appendingPathComponent("f.h5").path
+        var options = RunOptions(output: out)
+        options.replications = 3
+        _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: options, format: HDF5ResultsFormat()).run()
+        let rows = try Summary.rows(of: try HDF5ResultsFormat().open(path: out))
+        XCTAssertEqual(rows.map(\.cell.ordinal), Array(repeating: 0, count: 4))
+        XCTAssertEqual(rows.map(\.cell.index), Array(repeating: 1, count: 4))
+        let csv = SummaryWriter.render(rows, format: .csv).split(separator: "\n")
+        XCTAssertTrue(csv[0].hasPrefix("cell,cell_index,estimator,"), String(csv[0]))
+        XCTAssertTrue(csv[1].hasPrefix("0,1,ols_all,beta0,"), String(csv[1]))
+        let table = SummaryWriter.render(rows, format: .table).split(separator: "\n")
+        XCTAssertTrue(table[0].hasPrefix("cell  cell_index  estimator"), String(table[0]))
+        XCTAssertTrue(table[2].hasPrefix("0     1           ols_all"), String(table[2]))
+        let file = try HDF5File.open(out)
+        XCTAssertEqual(try file.dataset("summary/cell").read(as: Int64.self), [0, 0, 0, 0], "/summary/cell is the ordinal too")
+        XCTAssertEqual(try file.group("cells/cell_00000").attribute("cell_index"), .int(1))
+        try file.close()
     }
 }

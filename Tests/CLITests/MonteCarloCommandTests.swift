@@ -1,0 +1,72 @@
+import Foundation
+import MonteCarlo
+import TestSupport
+import XCTest
+@testable import spillsim
+
+/// `validate`, `generate` and `truth` on Monte Carlo scenarios (in process).
+final class MonteCarloCommandTests: XCTestCase {
+    var directory: URL!
+    override func setUpWithError() throws { directory = try TestPaths.temporaryDirectory("spillsim-mc-cli") }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func write(_ text: String, _ name: String = "s.yaml") throws -> String {
+        let p = directory.appendingPathComponent(name).path
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    func run(_ args: [String]) throws {
+        var cmd = try Spillsim.parseAsRoot(args)
+        try cmd.run()
+    }
+
+    static let small = """
+    seed: 5
+    city_system:
+      geography: {cities: 20, centres: 2, square_km: 500, min_separation_km: 100, first_year: 2003, last_year: 2012}
+      treatment: {enabled: false}
+    estimators: [{name: sdm, model: sdm, estimands: [rho]}]
+    """
+
+    /// Fix 3: a failing design check means no "OK" line (the report is built
+    /// completely before anything is printed).
+    func testValidateReportsOKOnlyAfterTheDesignCheck() throws {
+        let ok = try Spillsim.Validate.report(try write(Self.small))
+        XCTAssertTrue(ok[0].contains(": OK — scenario 's', 20 cities"), ok[0])
+        XCTAssertTrue(ok.last!.hasPrefix("  design: 1 cell(s) × 1 estimator(s)"), ok.joined(separator: "\n"))
+        for (bad, expected) in [("monte_carlo: {alpha: 2}", "monte_carlo.alpha"),
+                                ("grid: {city_system.outcome.rho: [0.3, 1.5]}", "grid.city_system.outcome.rho = 1.5"),
+                                ("filter: {exclude: [{x: 1}]}", "filter")] {
+            XCTAssertThrowsError(try Spillsim.Validate.report(try write(Self.small + "\n" + bad))) {
+                XCTAssertTrue("\($0)".contains(expected), "\($0)")
+            }
+        }
+        let badEstimator = Self.small.replacingOccurrences(of: "estimands: [rho]", with: "estimands: [rhoo]")
+        XCTAssertThrowsError(try Spillsim.Validate.report(try write(badEstimator)))
+    }
+
+    /// Fix 9: a known-DGP scenario is described as such, and generate/truth refuse it.
+    func testKnownDGPScenarioIsNotACitySystem() throws {
+        let olsCheck = TestPaths.repositoryRoot.appendingPathComponent("scenarios/ols-check.yaml").path
+        let lines = try Spillsim.Validate.report(olsCheck)
+        XCTAssertTrue(lines[0].contains("OK — scenario 'ols-check', known DGP"), lines[0])
+        XCTAssertFalse(lines.joined().contains("cities"), lines.joined(separator: "\n"))
+        XCTAssertFalse(lines.contains { $0.hasPrefix("  W ") })
+        XCTAssertTrue(lines.last!.contains("4 cell(s) × 1 estimator(s)"), lines.joined(separator: "\n"))
+        let out = directory.appendingPathComponent("p.csv").path
+        for args in [["truth", olsCheck], ["generate", olsCheck, "--out", out]] {
+            XCTAssertThrowsError(try run(args)) {
+                XCTAssertTrue("\($0)".contains("uses known_dgp"), "\($0)")
+                XCTAssertTrue("\($0)".contains("generate/truth apply to city_system scenarios"), "\($0)")
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// Fix 4: a scenario with `estimators:` but no `seed:` runs with the documented default.
+    func testScenarioWithoutSeedValidates() throws {
+        let lines = try Spillsim.Validate.report(try write(Self.small.replacingOccurrences(of: "seed: 5\n", with: "")))
+        XCTAssertTrue(lines.last!.hasSuffix("seed 20230101"), lines.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,168 @@
+import CitySystem
+@testable import MonteCarlo
+import Storage
+import TestSupport
+import XCTest
+
+/// Regressions from a stranger-user test of `run`, `merge` and `summarize`:
+/// what happens around the computation (existing files, journals, shards,
+/// output paths, scenario errors) must be safe and say what to do.
+final class RunSafetyTests: XCTestCase {
+    var directory: URL!
+    override func setUpWithError() throws { directory = try TestPaths.temporaryDirectory("spillsim-safety") }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    @discardableResult
+    func run(_ out: String, _ text: String = RunnerTests.twoCells, format: any ResultsFormat = HDF5ResultsFormat(),
+             configure: (inout RunOptions) -> Void = { _ in }) throws -> RunReport {
+        var options = RunOptions(output: out)
+        options.threads = 2
+        configure(&options)
+        return try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: options, format: format).run()
+    }
+
+    func assertThrows(_ expression: @autoclosure () throws -> Any, containing parts: [String], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+            for p in parts { XCTAssertTrue("\(error)".contains(p), "expected `\(p)` in: \(error)", file: file, line: line) }
+        }
+    }
+
+    /// Fix 1: `--resume` on a finished file is a no-op only for the same run.
+    func testResumeOfAFinishedFileOfAnotherRunIsRefused() throws {
+        let out = path("full.h5")
+        try run(out) { $0.replications = 4 }
+        assertThrows(try run(out) { $0.replications = 6; $0.resume = true },
+                     containing: ["finished result of a different run", "replications per cell (4 vs 6)", "--overwrite"])
+        let otherSeed = RunnerTests.twoCells.replacingOccurrences(of: "seed: 20240601", with: "seed: 9")
+        assertThrows(try run(out, otherSeed) { $0.replications = 4; $0.resume = true }, containing: ["seed", "scenario text"])
+        assertThrows(try run(out) { $0.replications = 4; $0.shard = Shard(index: 1, count: 2); $0.resume = true },
+                     containing: ["shard (1/1 vs 1/2)"])
+        assertThrows(try run(out) { $0.replications = 4; $0.toolVersion = "9.9"; $0.resume = true }, containing: ["spillsim version"])
+        XCTAssertTrue(try run(out) { $0.replications = 4; $0.resume = true }.alreadyComplete, "the same request finds the file complete")
+        // A file that is not a result file is not "complete" either.
+        let junk = path("junk.h5")
+        try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: junk))
+        assertThrows(try run(junk) { $0.resume = true }, containing: ["cannot be read as a spillsim result file"])
+    }
+
+    /// Fix 2: with fewer replications than shards some shards hold nothing; they
+    /// are still valid files that read back, summarise (n_ok 0) and merge.
+    func testEmptyShardsAreValidAndMergeToTheUnshardedFile() throws {
+        try run(path("whole.h5")) { $0.replications = 3 }
+        var shards: [String] = []
+        for i in 1...8 {
+            let p = path("s\(i).h5")
+            let report = try run(p) { $0.replications = 3; $0.shard = Shard(index: i, count: 8) }
+            XCTAssertEqual(report.replicationsRun, Shard(index: i, count: 8).replications(of: 3).count * 2)
+            shards.append(p)
+        }
+        let empty = try HDF5ResultsFormat().open(path: path("s1.h5"))
+        XCTAssertTrue(empty.metadata.replicationRange.isEmpty)
+        XCTAssertEqual(try empty.cell(1).records, [])
+        let rows = try Summary.rows(of: empty)
+        XCTAssertEqual(rows.count, 8, "2 cells × 4 estimands")
+        XCTAssertTrue(rows.allSatisfy { $0.measures.nOK == 0 && $0.measures.nFailed == 0 })
+        let f = try HDF5File.open(path("s1.h5"))
+        XCTAssertEqual(try f.dataset("cells/cell_00001/estimators/ols_all/estimate").shape(), [0, 3])
+        try f.close()
+
+        try ShardMerge.merge(inputs: shards.reversed(), output: path("merged.h5"), format: HDF5ResultsFormat())
+        let whole = try HDF5ResultsFormat().open(path: path("whole.h5")), merged = try HDF5ResultsFormat().open(path: path("merged.h5"))
+        XCTAssertEqual(whole.metadata, merged.metadata)
+        for c in whole.metadata.cells {
+            XCTAssertEqual(try whole.cell(c.ordinal), try merged.cell(c.ordinal), "bitwise")
+            XCTAssertEqual(try whole.measures(c.ordinal), try merged.measures(c.ordinal))
+        }
+        // An empty shard passed twice is caught by its shard number.
+        assertThrows(try ShardMerge.merge(inputs: shards + [shards[0]], output: path("m2.h5"), format: HDF5ResultsFormat()),
+                     containing: ["both shard 1/8", "pass each shard once"])
+    }
+
+    /// Fix 4: the engine's default seed is the generator's.
+    func testSeedDefaultsToTheGeneratorDefault() throws {
+        let text = "known_dgp: {n: 10}\nestimators: [{name: ols, model: ols, estimands: [beta1]}]"
+        XCTAssertEqual(try MonteCarloScenario(text: text).seed, 20230101, "scenarios/README.md")
+        XCTAssertEqual(try MonteCarloScenario(text: text).seed, UInt64(ScenarioParser.defaultSeed))
+        try "name: x\n".write(toFile: path("x.yaml"), atomically: true, encoding: .utf8)
+        let spec = try ScenarioParser.load(path: path("x.yaml"))
+        XCTAssertEqual(spec.seed, UInt64(ScenarioParser.defaultSeed))
+    }
+
+    /// Fix 5: an error caused by a grid value names the grid factor, its value and the cell.
+    func testGridErrorsNameTheGridFactor() throws {
+        func scenario(_ grid: String) throws -> MonteCarloScenario {
+            try MonteCarloScenario(text: """
+            seed: 5
+            city_system:
+              geography: {cities: 20, centres: 2, square_km: 500, min_separation_km: 100, first_year: 2003, last_year: 2012}
+              treatment: {enabled: false}
+            estimators: [{name: sdm, model: sdm, estimands: [rho]}]
+            grid: {\(grid)}
+            """, file: "g.yaml")
+        }
+        let bad = try scenario("city_system.outcome.rho: [0.3, 1.5]")
+        assertThrows(try ExperimentRegistry.builder(for: bad).makeExperiments(cells: try bad.cells(), scenario: bad),
+                     containing: ["g.yaml: grid.city_system.outcome.rho = 1.5 (cell_index 1): city_system.outcome.rho:"])
+        let misspelt = try scenario("city_system.outcome.rhoo: [0.3]")
+        assertThrows(try ExperimentRegistry.builder(for: misspelt).makeExperiments(cells: try misspelt.cells(), scenario: misspelt),
+                     containing: ["grid.city_system.outcome.rhoo = 0.3 (cell_index 0)", "unknown key"])
+        // An error from outside the grid names the cell but blames no factor.
+        let elsewhere = try MonteCarloScenario(text: try scenario("city_system.outcome.rho: [0.3]").text
+            .replacingOccurrences(of: "treatment: {enabled: false}", with: "treatment: {t0: 2030}"), file: "g.yaml")
+        assertThrows(try ExperimentRegistry.builder(for: elsewhere).makeExperiments(cells: try elsewhere.cells(), scenario: elsewhere),
+                     containing: ["g.yaml: design cell cell_index 0 (grid.city_system.outcome.rho = 0.3): city_system.treatment.t0"])
+        // And `run` reports it the same way, before any work.
+        assertThrows(try MonteCarloRunner(scenario: bad, options: RunOptions(output: path("g.h5")), format: HDF5ResultsFormat()).run(),
+                     containing: ["grid.city_system.outcome.rho = 1.5"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("g.h5.journal")))
+    }
+
+    /// Fix 6: an output that is a directory is refused before any replication runs.
+    func testDirectoryAsOutputIsRefusedBeforeAnyWork() throws {
+        let dd = path("dd")
+        try FileManager.default.createDirectory(atPath: dd, withIntermediateDirectories: true)
+        assertThrows(try run(dd) { $0.overwrite = true }, containing: ["cannot write \(dd): it is a directory"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dd + ".journal"), "nothing started")
+        try FileManager.default.createDirectory(atPath: path("x.h5.partial"), withIntermediateDirectories: true)
+        assertThrows(try run(path("x.h5")), containing: ["x.h5.partial is a directory"])
+    }
+
+    /// Fix 7: `--overwrite` discards the journal of a different run (and says so);
+    /// a journal of this same run is kept for `--resume`.
+    func testOverwriteDiscardsAStaleJournalOfAnotherRun() throws {
+        let memory = InMemoryResultsFormat()
+        let out = path("o.h5")
+        let other = RunnerTests.twoCells.replacingOccurrences(of: "n: 12", with: "n: 14")
+        XCTAssertThrowsError(try run(out, other, format: memory) { $0.interruptAfterChunks = 1 })
+        assertThrows(try run(out, format: memory), containing: ["checkpoint of a different run", "--overwrite"])
+        let report = try run(out, format: memory) { $0.overwrite = true }
+        XCTAssertTrue(report.discardedJournal)
+        XCTAssertEqual(report.replicationsRun, 46)
+        XCTAssertTrue(memory.exists(out))
+        // The same run's journal is completed work: --overwrite does not throw it away.
+        XCTAssertThrowsError(try run(path("p.h5"), format: memory) { $0.interruptAfterChunks = 1 })
+        assertThrows(try run(path("p.h5"), format: memory) { $0.overwrite = true }, containing: ["same run", "--resume"])
+    }
+
+    /// Fix 10: unreadable inputs and uncreatable outputs get one plain sentence.
+    func testUnusablePathsGivePlainMessages() throws {
+        assertThrows(try HDF5ResultsFormat().open(path: directory.path), containing: ["cannot open", "it is a directory"])
+        assertThrows(try HDF5ResultsFormat().open(path: path("nope.h5")), containing: ["cannot open", "no such file"])
+        let text = path("text.h5")
+        try Data("plain text".utf8).write(to: URL(fileURLWithPath: text))
+        XCTAssertThrowsError(try HDF5ResultsFormat().open(path: text)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("cannot open \(text): not a readable HDF5 file"), "\(error)")
+            XCTAssertFalse("\(error)".contains("HDF5_USE_FILE_LOCKING"), "no unrelated locking hint: \(error)")
+        }
+        try run(path("a.h5")) { $0.replications = 2 }
+        #if os(Linux)
+        XCTAssertThrowsError(try ShardMerge.merge(inputs: [path("a.h5")], output: "/proc/m.h5", format: HDF5ResultsFormat())) { error in
+            XCTAssertTrue("\(error)".hasPrefix("cannot create /proc/m.h5: "), "\(error)")
+            XCTAssertFalse("\(error)".contains("H5F"), "no HDF5 stack: \(error)")
+        }
+        #endif
+        assertThrows(try ShardMerge.merge(inputs: [path("a.h5")], output: directory.path, format: HDF5ResultsFormat(), overwrite: true),
+                     containing: ["it is a directory"])
+    }
+}
