@@ -166,7 +166,7 @@ final class HDF5ResultsTests: XCTestCase {
         try (RunnerTests.twoCells + "\nmonte_carlo_typo: 3\n").write(toFile: bad, atomically: true, encoding: .utf8)
         for (args, expected) in [(["run", scenarioPath, "--out", path("file") + "/x/y.h5"], "cannot create the output directory"),
                                  (["run", bad, "--out", path("z.h5")], "monte_carlo_typo"),
-                                 (["summarize", path("missing.h5")], "does not exist")] {
+                                 (["summarize", path("missing.h5")], "cannot open \(path("missing.h5")): no such file")] {
             let p = Process()
             p.executableURL = Self.executable
             p.arguments = args
@@ -179,5 +179,45 @@ final class HDF5ResultsTests: XCTestCase {
             XCTAssertNotEqual(p.terminationStatus, 0, text)
             XCTAssertTrue(text.contains(expected), "\(args): \(text)")
         }
+    }
+
+    /// The process's real output: `validate` prints nothing on stdout when a
+    /// design check fails (fix 3), and `run --resume` against a finished file of
+    /// another run exits non-zero (fix 1).
+    func testCLIValidateAndResumeOutput() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
+            return XCTFail("spillsim is not built at \(Self.executable.path)")
+        }
+        func capture(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+            let p = Process()
+            p.executableURL = Self.executable
+            p.arguments = args
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, o, e)
+        }
+        let bad = path("alpha.yaml")
+        try RunnerTests.twoCells.replacingOccurrences(of: "chunk_size: 4}", with: "chunk_size: 4, alpha: 2}")
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let v = try capture(["validate", bad])
+        XCTAssertNotEqual(v.status, 0)
+        XCTAssertEqual(v.out, "", "no OK line before the error")
+        XCTAssertTrue(v.err.contains("monte_carlo.alpha"), v.err)
+        let good = path("good.yaml")
+        try RunnerTests.twoCells.write(toFile: good, atomically: true, encoding: .utf8)
+        XCTAssertTrue(try capture(["validate", good]).out.hasPrefix("\(good): OK — scenario 'runner-test', known DGP"))
+
+        let out = path("full.h5")
+        XCTAssertEqual(try capture(["run", good, "--reps", "4", "--out", out, "--quiet"]).status, 0)
+        let r = try capture(["run", good, "--reps", "6", "--out", out, "--resume", "--quiet"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertFalse(r.out.contains("already complete"), r.out)
+        XCTAssertTrue(r.err.contains("replications per cell (4 vs 6)"), r.err)
+        XCTAssertTrue(try capture(["run", good, "--reps", "4", "--out", out, "--resume", "--quiet"]).out.contains("already complete"))
     }
 }

@@ -40,7 +40,7 @@ final class ScenarioTests: XCTestCase {
     func testBadScenariosNameTheKey() {
         let cases: [(String, String)] = [
             ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols, estimands: [beta0]}]\nbogus: 1", "bogus"),
-            ("known_dgp: {}\nestimators: [{name: a, model: ols, estimands: [beta0]}]", "seed"),
+            ("seed: -1\nknown_dgp: {}\nestimators: [{name: a, model: ols, estimands: [beta0]}]", "seed"),
             ("seed: 1\nknown_dgp: {}\nestimators: []", "estimators"),
             ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols}]", "estimators[0].estimands"),
             ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols, estimands: [beta0]}]\nmonte_carlo: {replications: 0}", "monte_carlo.replications"),
