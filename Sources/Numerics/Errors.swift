@@ -42,6 +42,10 @@ public enum NumericsRuntime {
     private static let initialised: Bool = {
         gsl_set_error_handler_off()
         openblas_set_num_threads(1)
+        // Inputs are checked for NaN/∞ before LAPACK is called (SpatialWeights,
+        // SymmetricEigen, the estimators' data checks); LAPACKE's own O(n²) scan of
+        // every argument was ~4% of an SDM fit.
+        LAPACKE_set_nancheck(0)
         return true
     }()
 

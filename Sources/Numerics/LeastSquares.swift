@@ -19,6 +19,9 @@ public struct LeastSquares: Sendable {
         let n = x.rows, p = x.cols
         guard y.count == n else { throw NumericsError("least squares: X has \(n) rows, y has \(y.count)") }
         guard n >= p else { throw NumericsError("least squares: \(p) regressors but only \(n) observations") }
+        guard y.allSatisfy({ $0.isFinite }), x.data.allSatisfy({ $0.isFinite }) else {
+            throw NumericsError("least squares: the data contain NaN or infinite values")
+        }
         NumericsRuntime.ensureInitialised()
         var qr = x
         var tau = [Double](repeating: 0, count: max(1, p))

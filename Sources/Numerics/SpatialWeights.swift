@@ -18,6 +18,10 @@ public struct SpatialWeights: Sendable {
     /// (contiguity, kNN, distance bands): products then cost O(nnz) per column
     /// instead of O(N²), which is most of an SDM fit's time at N = 280.
     let sparseRows: SparseRows?
+    /// True when every row sums to 1 (to 1e-10): ω_max = 1, the Lee–Yu transformation with
+    /// time effects applies, and total effects are 1/(1 − ρ) times β + θ. Cached because the
+    /// estimators ask on every fit.
+    public let isRowStandardised: Bool
 
     public var count: Int { matrix.rows }
 
@@ -39,6 +43,7 @@ public struct SpatialWeights: Sendable {
         matrix = w
         spectrum = try WeightSpectrum(w)
         sparseRows = SparseRows(w, maximumDensity: 0.25)
+        isRowStandardised = sums.allSatisfy { abs($0 - 1) < 1e-10 }
     }
 
     /// Divides each row by its sum (the usual normalisation; ω_max = 1).

@@ -25,8 +25,7 @@ struct SpatialDesign {
             throw EstimationError("W has \(weights.count) units but the panel has N = \(panel.n)")
         }
         if spec.approach == .leeYu, spec.effects == .time || spec.effects == .twoWays {
-            let sums = weights.matrix.rowSums()
-            guard sums.allSatisfy({ abs($0 - 1) < 1e-10 }) else {
+            guard weights.isRowStandardised else {
                 throw EstimationError("the Lee–Yu transformation with time effects needs a row-standardised W (its rows sum to 1); row-standardise W or use --approach direct")
             }
         }

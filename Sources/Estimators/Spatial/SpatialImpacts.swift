@@ -40,7 +40,7 @@ public struct ImpactKernel: Sendable {
         re = sp.real
         im = sp.imaginary
         let n = weights.count
-        if weights.matrix.rowSums().allSatisfy({ abs($0 - 1) < 1e-10 }) {
+        if weights.isRowStandardised {
             totalWeights = nil
         } else if let f = sp.symmetricForm {
             // W = R^{-1/2}VΛVᵀR^{1/2}: 1'A1 = Σ_k (1'R^{-1/2}v_k)(v_kᵀR^{1/2}1)/(1 − ρω_k).
