@@ -129,7 +129,7 @@ final class HDF5ResultsSource: ResultsSource {
         do { file = try HDF5File.open(path) } catch {
             // HDF5's first message is the informative one; the rest of its stack is noise here.
             let reason = (error as? HDF5Error).map { $0.detail.components(separatedBy: " ← ").first ?? $0.detail } ?? "\(error)"
-            throw RunError("cannot open \(path): not a readable HDF5 file (\(reason))")
+            throw RunError("cannot open \(path): \(reason)")
         }
         guard case .string(HDF5ResultsFormat.formatName)? = try? file.attribute("format"),
               case .string(let json)? = try? file.attribute("metadata_json") else {

@@ -15,7 +15,9 @@ public enum ShardMerge {
         }
         try OutputPath.check(output)
         let sources = try inputs.map { path -> (String, any ResultsSource) in
-            do { return (path, try format.open(path: path)) } catch {
+            do { return (path, try format.open(path: path)) } catch let error as RunError {
+                throw error   // already names the file and the reason
+            } catch {
                 throw RunError("cannot open \(path) as a spillsim result file: \(error)")
             }
         }

@@ -68,6 +68,9 @@ extension Spillsim {
             let rate = report.seconds > 0 ? Double(report.replicationsRun) / report.seconds : 0
             var line = String(format: "wrote %@: %d replications in %.2f s (%.1f reps/s)", report.output,
                               report.replicationsRun, report.seconds, rate)
+            if report.replicationsRun + report.replicationsResumed == 0 {
+                line += " (this shard is empty: fewer replications than shards; the file is still valid for `spillsim merge`)"
+            }
             if report.replicationsResumed > 0 { line += ", \(report.replicationsResumed) resumed from the journal" }
             if report.failedFits > 0 { line += ", \(report.failedFits) failed or non-converged fits (kept, flagged, excluded from measures)" }
             print(line)

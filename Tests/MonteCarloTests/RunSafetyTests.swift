@@ -152,7 +152,7 @@ final class RunSafetyTests: XCTestCase {
         let text = path("text.h5")
         try Data("plain text".utf8).write(to: URL(fileURLWithPath: text))
         XCTAssertThrowsError(try HDF5ResultsFormat().open(path: text)) { error in
-            XCTAssertTrue("\(error)".hasPrefix("cannot open \(text): not a readable HDF5 file"), "\(error)")
+            XCTAssertEqual("\(error)", "cannot open \(text): not an HDF5 file (no HDF5 signature found)")
             XCTAssertFalse("\(error)".contains("HDF5_USE_FILE_LOCKING"), "no unrelated locking hint: \(error)")
         }
         try run(path("a.h5")) { $0.replications = 2 }
@@ -164,5 +164,8 @@ final class RunSafetyTests: XCTestCase {
         #endif
         assertThrows(try ShardMerge.merge(inputs: [path("a.h5")], output: directory.path, format: HDF5ResultsFormat(), overwrite: true),
                      containing: ["it is a directory"])
+        XCTAssertThrowsError(try ShardMerge.merge(inputs: [path("a.h5"), directory.path], output: path("m.h5"), format: HDF5ResultsFormat())) {
+            XCTAssertEqual("\($0)", "cannot open \(self.directory.path): it is a directory, not a result file", "said once")
+        }
     }
 }
