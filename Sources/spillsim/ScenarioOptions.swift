@@ -15,7 +15,7 @@ struct ScenarioOptions: ParsableArguments {
     var replication: Int = 0
 
     func load() throws -> ScenarioSpec {
-        if try MonteCarloScenario.usesKnownDGP(path: scenario) {
+        if (try? MonteCarloScenario.usesKnownDGP(path: scenario)) == true {   // an unreadable file is reported by the parser below
             throw RunError("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")
         }
         var s = try ScenarioParser.load(path: scenario)

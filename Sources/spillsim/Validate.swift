@@ -19,7 +19,7 @@ extension Spillsim {
         /// The lines `validate` prints. Every check runs before any line exists,
         /// so a file is never reported OK and then failed.
         static func report(_ scenario: String) throws -> [String] {
-            let knownDGP = try MonteCarloScenario.usesKnownDGP(path: scenario)
+            let knownDGP = (try? MonteCarloScenario.usesKnownDGP(path: scenario)) ?? false   // an unreadable file is reported below
             var details: [String] = []
             var headline = ""
             if !knownDGP {
