@@ -15,6 +15,12 @@ extension Spillsim.Bench {
         @Option(help: "Timed repetitions.") var repetitions: Int = 200
         @Option(help: "Seed of the synthetic panel.") var seed: UInt64 = 1
 
+        func validate() throws {
+            if units < 2 { throw ValidationError("--units must be ≥ 2 (got \(units))") }
+            if periods < 2 { throw ValidationError("--periods must be ≥ 2 (got \(periods))") }
+            if repetitions < 1 { throw ValidationError("--repetitions must be ≥ 1 (got \(repetitions))") }
+        }
+
         func run() throws {
             let panel = try TreatmentBenchmark.syntheticPanel(units: units, periods: periods, seed: seed)
             let (times, r) = try TreatmentBenchmark.timePSMDiD(panel: panel, repetitions: repetitions)

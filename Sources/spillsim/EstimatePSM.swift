@@ -17,6 +17,11 @@ extension Spillsim.Estimate {
         @Option(help: "Write the matching weights to this CSV (line, treat, distance, discarded, weight).") var weightsOut: String?
         @Flag(help: "Print JSON instead of tables.") var json = false
 
+        func validate() throws {
+            if splitList(covariates).isEmpty { throw ValidationError("--covariates needs at least one column") }
+            try checkColumnList(splitList(covariates), flag: "--covariates", outcome: treat, outcomeFlag: "--treat")
+        }
+
         func run() throws {
             let table = try DataTable.read(csv: URL(fileURLWithPath: data))
             let names = splitList(covariates)
@@ -41,7 +46,7 @@ extension Spillsim.Estimate {
                     let dist = result.distance.isEmpty ? "" : String(result.distance[i])
                     csv += "\(i + 2),\(treated[i] ? 1 : 0),\(dist),\(result.discarded[i] ? 1 : 0),\(result.weights[i])\n"
                 }
-                try csv.write(toFile: weightsOut, atomically: true, encoding: .utf8)
+                try OutputFile.write(csv, to: weightsOut)
             }
             if json {
                 var out: [String: Any] = ["command": "psm", "n": treated.count, "counts": TreatmentReport.countsJSON(result.counts),

@@ -36,6 +36,10 @@ extension Spillsim.Estimate {
             if postYear != nil && treat == nil { throw ValidationError("--post-year needs --treat COL") }
             if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags for an event study") }
             if !noMatching && splitList(covariates).isEmpty { throw ValidationError("--covariates is required unless --no-matching") }
+            try checkColumnList(splitList(covariates), flag: "--covariates")
+            if wildBootstrap < 0 { throw ValidationError("--wild-bootstrap must be ≥ 0") }
+            if let leads, leads < 0 { throw ValidationError("--leads must be ≥ 0") }
+            if let lags, lags < 0 { throw ValidationError("--lags must be ≥ 0") }
         }
 
         func run() throws {

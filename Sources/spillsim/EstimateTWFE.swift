@@ -25,6 +25,9 @@ extension Spillsim.Estimate {
 
         func validate() throws {
             if wildBootstrap > 0 && cluster == nil { throw ValidationError("--wild-bootstrap needs --cluster") }
+            if wildBootstrap < 0 { throw ValidationError("--wild-bootstrap must be ≥ 0") }
+            if splitList(x).isEmpty { throw ValidationError("--x needs at least one column") }
+            try checkColumnList(splitList(x), flag: "--x", outcome: y)
         }
 
         func run() throws {

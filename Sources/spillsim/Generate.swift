@@ -45,11 +45,7 @@ extension Spillsim {
                                                                      replicationSeconds: replicationSeconds).utf8))
         }
 
-        func write(_ text: String, to path: String) throws {
-            do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-                throw ValidationError("cannot write \(path): \(error.localizedDescription)")
-            }
-        }
+        func write(_ text: String, to path: String) throws { try OutputFile.write(text, to: path) }
     }
 }
 

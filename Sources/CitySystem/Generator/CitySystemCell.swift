@@ -115,6 +115,10 @@ public struct CitySystemCell: Sendable {
     /// The panel for one replication: streams `StreamID(seed, cell, replication, purpose)`.
     /// Pure and thread-safe: it reads only the immutable cache and draws from its own streams.
     public func generate(replication: Int) throws -> SyntheticPanel {
+        guard replication >= 0 else {
+            throw ScenarioError(source: "replication", path: "", reason: "must be ≥ 0 (got \(replication))",
+                                fix: "replications are numbered 0, 1, 2, …")
+        }
         let n = geography.count, tt = years.count
         func stream(_ p: UInt64) -> RandomStream { RandomStream(StreamID(seed: seed, cell: cell, replication: replication, purpose: p)) }
         let sectors = Sectors.generate(spec.sectors, geography: geography, lnSize: lnSize, effectFactor: effectFactor,
