@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 @testable import spillsim
+import Estimators
 
 /// Stranger-user defects: bad option values and unwritable outputs end with one clear
 /// message and the right exit code (64 for usage, 1 for run-time I/O), never a trap.
@@ -82,5 +83,44 @@ final class CLIInputErrorTests: XCTestCase {
             XCTAssertTrue("\($0)".hasPrefix("cannot write /proc/nope/w.csv: "), "\($0)")
             XCTAssertTrue("\($0)".contains("writable"), "\($0)")
         }
+    }
+
+    /// A missing peer script is a run-time error naming the path; by default it is found above the executable.
+    func testBenchPeerScriptIsLocatedOrNamed() throws {
+        let r = try exec(["bench", "sdm", "--n", "10", "--t", "2", "--reps", "1", "--peer", "--peer-script", "/nonexistent/spreg_peer.py"])
+        XCTAssertEqual(r.status, 1, r.err)
+        XCTAssertTrue(r.err.contains("/nonexistent/spreg_peer.py"), r.err)
+        XCTAssertFalse(r.err.contains("Usage:"), r.err)
+        let found = try Spillsim.Bench.SDM.locatePeerScript(nil)
+        XCTAssertTrue(found.hasSuffix("bench/spreg_peer.py"), found)
+        assertUsageError(["bench", "sdm", "--reps", "0"], contains: "--reps ≥ 1")
+    }
+}
+
+/// Panel-level messages: twfe refuses duplicated (unit, period) rows like the other estimators, periods print as integers.
+final class CLIPanelMessageTests: XCTestCase {
+    func testTWFERejectsADuplicatedUnitPeriodAndKeepsUnbalancedPanels() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var csv = "id,year,y,x\n"
+        for i in 0..<6 { for t in 0..<4 where !(i == 5 && t == 3) {
+            csv += "\(i),\(2000 + t),\(Double(i) + 0.5 * Double(t) + 0.1 * Double((i * 7 + t * 3) % 5)),\(Double((i * 3 + t) % 4))\n"
+        } }
+        let file = dir.appendingPathComponent("p.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        let args = ["estimate", "twfe", "--data", file.path, "--id", "id", "--time", "year", "--y", "y", "--x", "x", "--json"]
+        var ok = try Spillsim.parseAsRoot(args)
+        try ok.run()   // unbalanced (unit 5 lacks 2003) is allowed
+        try (csv + "2,2001,1.0,2.0\n").write(to: file, atomically: true, encoding: .utf8)
+        var dup = try Spillsim.parseAsRoot(args)
+        XCTAssertThrowsError(try dup.run()) {
+            XCTAssertTrue("\($0)".contains("unit '2' appears twice in period 2001 (lines 11 and 25)"), "\($0)")
+        }
+    }
+
+    func testPeriodsPrintAsIntegersWhenIntegral() {
+        XCTAssertEqual(formatPeriod(2003), "2003")
+        XCTAssertEqual(formatPeriod(-1), "-1")
+        XCTAssertEqual(formatPeriod(2003.5), "2003.5")
     }
 }

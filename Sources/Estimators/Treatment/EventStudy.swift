@@ -15,6 +15,8 @@ public struct EventStudyResult: Sendable {
     public let preTrendF: Double
     public let preTrendDF: (Int, Double)
     public let preTrendP: Double
+    /// Why there is no pre-trend test (F and p are then NaN and must not be reported); nil when there is one.
+    public let preTrendNote: String?
     public let fit: PanelOLSResult
 }
 
@@ -59,7 +61,12 @@ public enum EventStudy {
         let q = StudentT.quantile(0.5 + level / 2, df: fit.tDegreesOfFreedom)
         let pre = times.enumerated().filter { $0.element <= -2 }.map { $0.offset }
         var f = Double.nan, pF = Double.nan
-        if !pre.isEmpty {
+        var note: String? = nil
+        if pre.isEmpty {
+            note = (leads ?? 2) < 2
+                ? "no pre-trend test: needs at least 2 leads (the reference period −1 is omitted)"
+                : "no pre-trend test: no treated observation at event time −2 or earlier"
+        } else {
             var v = Matrix(rows: pre.count, cols: pre.count)
             for (a, ja) in pre.enumerated() { for (b, jb) in pre.enumerated() { v[a, b] = fit.covariance[ja, jb] } }
             let bPre = pre.map { fit.coefficients[$0] }
@@ -67,10 +74,14 @@ public enum EventStudy {
                 f = Vector.dot(bPre, vinv.multiply(bPre)) / Double(pre.count)
                 pF = FisherF.survival(f, df1: Double(pre.count), df2: fit.tDegreesOfFreedom)
             }
+            if !f.isFinite || !pF.isFinite {
+                f = .nan; pF = .nan
+                note = "no pre-trend test: the covariance of the leads is singular"
+            }
         }
         return EventStudyResult(eventTimes: times, estimates: fit.coefficients, standardErrors: fit.standardErrors,
                                 ciLower: zip(fit.coefficients, fit.standardErrors).map { $0 - q * $1 },
                                 ciUpper: zip(fit.coefficients, fit.standardErrors).map { $0 + q * $1 },
-                                preTrendF: f, preTrendDF: (pre.count, fit.tDegreesOfFreedom), preTrendP: pF, fit: fit)
+                                preTrendF: f, preTrendDF: (pre.count, fit.tDegreesOfFreedom), preTrendP: pF, preTrendNote: note, fit: fit)
     }
 }
