@@ -41,6 +41,9 @@ extension Spillsim.Estimate {
             let unit = codes(ids)
             let tm = codes(times.map { String($0) })
             let w = try weights.map { try table.numbers($0) }
+            if let w, let col = weights, let bad = w.firstIndex(where: { !($0 >= 0) || !$0.isFinite }) {
+                throw DataError("\(table.source): weight column '\(col)' must be finite and ≥ 0; line \(bad + 2) has \(w[bad])")
+            }
             let cl = try cluster.map { codes(try table.strings($0)) }
             let fit = try PanelOLS.fit(y: yv, x: xm, names: names, unit: unit, time: tm, effects: effects, weights: w,
                                        variance: cl.map { .cluster($0) } ?? .iid)

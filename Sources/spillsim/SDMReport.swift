@@ -7,8 +7,12 @@ enum SDMReport {
     static func text(_ a: SpatialAnalysis) -> String {
         let f = a.fit
         var out: [String] = []
-        out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects.rawValue) effects, \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)")
-        out.append(f.converged ? "converged in \(f.iterations) iterations" : "NOT CONVERGED: \(f.reason)")
+        out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects"), \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)")
+        if f.spec.model.hasLag || f.spec.model.hasErrorLag {
+            out.append(f.converged ? "converged in \(f.iterations) iterations" : "NOT CONVERGED: \(f.reason)")
+        } else {
+            out.append(f.converged ? "closed form (no spatial parameter)" : "NOT CONVERGED: \(f.reason)")
+        }
         out.append("")
         out.append(row("", "estimate", "std.err", "z", "p"))
         let se = f.standardErrors

@@ -124,3 +124,36 @@ final class CLIPanelMessageTests: XCTestCase {
         XCTAssertEqual(formatPeriod(2003.5), "2003.5")
     }
 }
+
+/// Report wording of the spatial command and the twfe weight check.
+final class CLIWordingTests: XCTestCase {
+    var d: String { TestPaths.sharedData.appendingPathComponent("cigarette").path }
+
+    func testClosedFormModelsAndPooledHeader() throws {
+        let cmd = try Spillsim.parseAsRoot(["estimate", "sdm", "--data", d + "/cigarette.csv", "--weights", d + "/usa46_contiguity.csv",
+                                            "--id", "state", "--time", "year", "--y", "logc", "--x", "logp", "--model", "slx", "--effects", "none"])
+        let sdm = try XCTUnwrap(cmd as? Spillsim.Estimate.SDM)
+        let dataset = try SpatialDataLoader.load(data: URL(fileURLWithPath: sdm.data), weights: URL(fileURLWithPath: sdm.weights),
+                                                 id: "state", time: "year", y: "logc", x: ["logp"])
+        let a = try SpatialAnalysis.run(SpatialModelSpec(model: .slx, effects: .none), dataset: dataset, draws: 0, seed: 1)
+        let text = SDMReport.text(a)
+        XCTAssertTrue(text.contains("SLX, pooled (no fixed effects)"), text)
+        XCTAssertTrue(text.contains("closed form (no spatial parameter)"), text)
+        XCTAssertFalse(text.contains("iterations"), text)
+    }
+
+    func testTWFENegativeWeightNamesTheColumnAndFile() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var csv = "id,year,y,x,Z\n"
+        for i in 0..<5 { for t in 0..<3 { csv += "\(i),\(t),\(Double(i + t) + 0.1 * Double(i * t % 3)),\(Double((i * 2 + t) % 3)),\(t == 2 && i == 1 ? -1 : 1)\n" } }
+        let file = dir.appendingPathComponent("p.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        var cmd = try Spillsim.parseAsRoot(["estimate", "twfe", "--data", file.path, "--id", "id", "--time", "year", "--y", "y",
+                                            "--x", "x", "--weights", "Z"])
+        XCTAssertThrowsError(try cmd.run()) {
+            XCTAssertTrue("\($0)".contains("weight column 'Z' must be finite and ≥ 0; line 7 has -1.0"), "\($0)")
+            XCTAssertTrue("\($0)".contains(file.path), "\($0)")
+        }
+    }
+}

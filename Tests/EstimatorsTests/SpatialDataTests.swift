@@ -63,7 +63,7 @@ final class SpatialDataTests: XCTestCase {
         let w4 = try WeightsTable.parse(try table("id,a,b,c,d\na,0,1,1,0\nb,1,0,1,0\nc,1,1,0,1\nd,0,0,1,0\n"))
         refuses({ try build(self.panelCSV(), w4) }, "'d' that does not appear")
         let w2 = try WeightsTable.parse(try table("id,a,b\na,0,1\nb,1,0\n"))
-        refuses({ try build(self.panelCSV(), w2) }, "not in the weight matrix")
+        refuses({ try build(self.panelCSV(), w2) }, "ids of the panel not in W: c")
     }
 
     func testQuadraticTermsConstructed() throws {

@@ -74,6 +74,9 @@ public struct WeightsTable: Sendable {
 
     static func validated(ids: [String], matrix w: Matrix, source: String) throws -> WeightsTable {
         let n = ids.count
+        if n < 2 {
+            throw DataError("\(source): W has \(n) unit\(n == 1 ? " ('\(ids[0])')" : "s"); a weight matrix needs a row and a column for every unit of the panel (at least 2) — is this the full matrix?")
+        }
         for i in 0..<n where w[i, i] != 0 {
             throw DataError("\(source): unit '\(ids[i])' is its own neighbour (w_ii = \(w[i, i])); the diagonal must be zero")
         }

@@ -47,6 +47,11 @@ public enum SpatialDataLoader {
         if let extra = wt.ids.first(where: { !inData.contains($0) }) {
             throw DataError("\(weightsSource): W has unit '\(extra)' that does not appear in \(src) (column '\(id)'); W and the panel must cover the same units")
         }
+        let inW = Set(wt.ids)
+        let notInW = inData.filter { !inW.contains($0) }.sorted()
+        if !notInW.isEmpty {
+            throw DataError("\(weightsSource): W has \(wt.ids.count) unit(s), the panel \(src) \(inData.count); ids of the panel not in W: \(notInW.prefix(5).joined(separator: ", "))\(notInW.count > 5 ? ", …" : ""); W and the panel must cover the same units")
+        }
         let index = try PanelIndex.build(ids: ids, times: try table.numbers(time), source: src, unitOrder: wt.ids)
         let yv = index.arrange(try table.numbers(yName))
         var names = xNames

@@ -31,6 +31,12 @@ public enum SpatialEstimator {
             let which = j.flatMap { $0 < d.names.count ? "'\(d.names[$0])'" : nil } ?? "a regressor"
             throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
         }
+        // A perfect fit (y among the regressors, or an exact linear function of them) leaves
+        // σ² at rounding level and every z in the billions: refuse it rather than report it.
+        let yScale = Vector.dot(d.y, d.y) / d.shape.nStar
+        if yScale > 0, point.sigma2 <= 1e-12 * yScale {
+            throw EstimationError("perfect fit: σ² = \(point.sigma2) is ≈ 0 next to the mean square of the transformed outcome (\(yScale)); the outcome is an exact linear function of the regressors (regressors: \(d.names.joined(separator: ", "))) — is y also listed among them?")
+        }
         var reason = point.reason
         var vcov: Matrix
         do {
