@@ -23,4 +23,25 @@ struct Spillsim: ParsableCommand {
             Doctor.self,
             Report.self,
         ])
+
+    /// As ArgumentParser's main, but `spillsim estimate NAME` with an unknown NAME lists the
+    /// estimators (ArgumentParser would only say "Unexpected argument").
+    static func main() {
+        let args = Array(CommandLine.arguments.dropFirst())
+        if args.count >= 2, args[0] == "estimate", let message = Estimate.unknownEstimatorMessage(args[1]) {
+            FileHandle.standardError.write(Data("Error: \(message)\nUsage: spillsim estimate <subcommand>\n  See 'spillsim estimate --help' for more information.\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        main(nil)
+    }
+}
+
+extension Spillsim.Estimate {
+    static var estimatorNames: [String] { configuration.subcommands.compactMap { $0.configuration.commandName } }
+
+    /// The message for `spillsim estimate NAME` when NAME is neither an estimator nor an option; nil otherwise.
+    static func unknownEstimatorMessage(_ name: String) -> String? {
+        guard !name.hasPrefix("-"), name != "help", !estimatorNames.contains(name) else { return nil }
+        return "unknown estimator '\(name)'; choose one of: \(estimatorNames.joined(separator: ", ")) (see spillsim estimate NAME --help)"
+    }
 }

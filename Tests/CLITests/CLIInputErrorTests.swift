@@ -41,6 +41,14 @@ final class CLIInputErrorTests: XCTestCase {
         XCTAssertFalse(r.err.contains("Fatal error"), r.err)
     }
 
+    func testUnknownEstimatorListsTheEstimators() throws {
+        let r = try exec(["estimate", "foo"])
+        XCTAssertEqual(r.status, 64, r.err)
+        XCTAssertTrue(r.err.contains("unknown estimator 'foo'; choose one of: sdm, psm, twfe, psm-did, cs-did"), r.err)
+        XCTAssertNil(Spillsim.Estimate.unknownEstimatorMessage("psm-did"))
+        XCTAssertNil(Spillsim.Estimate.unknownEstimatorMessage("--help"))
+    }
+
     func testBenchPSMDiDNeedsARepetition() {
         assertUsageError(["bench", "psm-did", "--units", "30", "--periods", "5", "--repetitions", "0"], contains: "--repetitions must be ≥ 1")
     }
