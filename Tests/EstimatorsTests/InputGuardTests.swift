@@ -48,4 +48,14 @@ final class InputGuardTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("W has 2 unit(s), the panel p.csv 4; ids of the panel not in W: 3, 4"), "\($0)")
         }
     }
+
+    func testUnreadableCSVGivesAPlainReason() throws {
+        XCTAssertThrowsError(try DataTable.read(csv: URL(fileURLWithPath: "/nonexistent/p.csv"))) {
+            XCTAssertEqual("\($0)", "/nonexistent/p.csv: no such file; check the path")
+        }
+        XCTAssertThrowsError(try DataTable.read(csv: URL(fileURLWithPath: NSTemporaryDirectory()))) {
+            XCTAssertTrue("\($0)".contains("is a directory"), "\($0)")
+            XCTAssertFalse("\($0)".contains("NSCocoaErrorDomain"), "\($0)")
+        }
+    }
 }

@@ -25,9 +25,16 @@ public struct DataTable: Sendable {
     /// Reads a comma-separated file with a header row. Double quotes around
     /// fields are honoured (RFC 4180, including "" inside a quoted field).
     public static func read(csv url: URL) throws -> DataTable {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw DataError("\(url.path): cannot read the file (\(error.localizedDescription))")
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw DataError("\(url.path): no such file; check the path")
+        }
+        if isDirectory.boolValue { throw DataError("\(url.path): is a directory; give a CSV file") }
+        guard fm.isReadableFile(atPath: url.path) else { throw DataError("\(url.path): cannot read the file: permission denied") }
+        guard let data = fm.contents(atPath: url.path) else { throw DataError("\(url.path): cannot read the file") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DataError("\(url.path): the file is not UTF-8 text; save it as a UTF-8 CSV")
         }
         return try parse(csv: text, source: url.path)
     }
