@@ -15,6 +15,13 @@ extension Spillsim.Bench {
         @Option(help: "Timed repetitions.") var repetitions: Int = 200
         @Option(help: "Seed of the synthetic panel.") var seed: UInt64 = 1
 
+        func validate() throws {
+            guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
+            guard units >= 10, periods >= 3 else {
+                throw ValidationError("--units must be at least 10 and --periods at least 3 (a DID needs pre and post periods)")
+            }
+        }
+
         func run() throws {
             let panel = try TreatmentBenchmark.syntheticPanel(units: units, periods: periods, seed: seed)
             let (times, r) = try TreatmentBenchmark.timePSMDiD(panel: panel, repetitions: repetitions)

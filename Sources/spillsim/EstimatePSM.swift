@@ -17,6 +17,10 @@ extension Spillsim.Estimate {
         @Option(help: "Write the matching weights to this CSV (line, treat, distance, discarded, weight).") var weightsOut: String?
         @Flag(help: "Print JSON instead of tables.") var json = false
 
+        func validate() throws {
+            try checkColumnRoles(outcome: ("--treat", treat), regressors: splitList(covariates), regressorOption: "--covariates")
+        }
+
         func run() throws {
             let table = try DataTable.read(csv: URL(fileURLWithPath: data))
             let names = splitList(covariates)

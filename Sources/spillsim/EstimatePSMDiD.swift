@@ -36,6 +36,8 @@ extension Spillsim.Estimate {
             if postYear != nil && treat == nil { throw ValidationError("--post-year needs --treat COL") }
             if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags for an event study") }
             if !noMatching && splitList(covariates).isEmpty { throw ValidationError("--covariates is required unless --no-matching") }
+            try checkColumnRoles(outcome: ("--y", y), regressors: splitList(covariates), regressorOption: "--covariates",
+                                 keys: [("--id", id), ("--time", time)] + [treat.map { ("--treat", $0) }, cohort.map { ("--cohort", $0) }].compactMap { $0 })
         }
 
         func run() throws {

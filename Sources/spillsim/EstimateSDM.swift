@@ -53,6 +53,8 @@ extension Spillsim.Estimate {
             if regressors.isEmpty { throw ValidationError("--x needs at least one regressor") }
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
+            try checkColumnRoles(outcome: ("--y", y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
+                                 regressorOption: "--x", keys: [("--id", id), ("--time", time)])
         }
 
         func run() throws {

@@ -25,6 +25,8 @@ extension Spillsim.Estimate {
 
         func validate() throws {
             if wildBootstrap > 0 && cluster == nil { throw ValidationError("--wild-bootstrap needs --cluster") }
+            try checkColumnRoles(outcome: ("--y", y), regressors: splitList(x), regressorOption: "--x",
+                                 keys: [("--id", id), ("--time", time)])
         }
 
         func run() throws {

@@ -14,6 +14,12 @@ struct ScenarioOptions: ParsableArguments {
     @Option(help: "Replication number of the panel (its random streams are (seed, cell 0, replication)).")
     var replication: Int = 0
 
+    func validate() throws {
+        guard replication >= 0 else {
+            throw ValidationError("--replication must be 0 or more (it numbers the panel's random stream), got \(replication)")
+        }
+    }
+
     func load() throws -> ScenarioSpec {
         if (try? MonteCarloScenario.usesKnownDGP(path: scenario)) == true {   // an unreadable file is reported by the parser below
             throw RunError("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")

@@ -31,6 +31,14 @@ public enum SpatialEstimator {
             let which = j.flatMap { $0 < d.names.count ? "'\(d.names[$0])'" : nil } ?? "a regressor"
             throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
         }
+        // A residual variance at rounding level means y is (nearly) an exact function of the
+        // regressors — e.g. the outcome listed among them. Standard errors would be rounding
+        // noise, so refuse rather than report z-statistics of 1e12.
+        let meanY = Vector.mean(d.y)
+        let varY = d.y.reduce(0) { $0 + ($1 - meanY) * ($1 - meanY) } / Double(max(d.y.count, 1))
+        guard point.sigma2 > 1e-20 * max(varY, .leastNormalMagnitude) else {
+            throw EstimationError("the regressors fit the outcome exactly (residual variance \(point.sigma2) against an outcome variance of \(varY)); check that the outcome is not among the regressors")
+        }
         var reason = point.reason
         var vcov: Matrix
         do {
