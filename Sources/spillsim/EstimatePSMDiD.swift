@@ -77,7 +77,11 @@ extension Spillsim.Estimate {
                     for k in es.eventTimes.indices {
                         print(String(format: "event %+3d  %10.5f (%.5f)", es.eventTimes[k], es.estimates[k], es.standardErrors[k]))
                     }
-                    print(String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
+                    if let why = es.preTrendUnavailable {
+                        print(why)
+                    } else {
+                        print(String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
+                    }
                 }
                 if let p = r.bootstrapPValue { print("wild cluster bootstrap p (\(bootstrapWeights.rawValue), B = \(wildBootstrap)): \(p)") }
                 for w in r.warnings { print("warning: \(w)") }

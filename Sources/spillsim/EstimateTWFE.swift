@@ -35,8 +35,18 @@ extension Spillsim.Estimate {
             guard !names.isEmpty else { throw ValidationError("--x needs at least one column") }
             let yv = try table.numbers(y)
             let xm = try Matrix(columns: names.map { try table.numbers($0) })
-            let unit = codes(try table.strings(id))
-            let tm = codes(try table.numbers(time).map { String($0) })
+            let ids = try table.strings(id), times = try table.numbers(time)
+            // Unbalanced panels are fine; a (unit, period) pair twice is not a panel.
+            var firstLine: [String: Int] = [:]
+            for (row, (u, t)) in zip(ids, times).enumerated() {
+                let key = "\(u)\u{1F}\(t)"
+                if let earlier = firstLine[key] {
+                    throw DataError("\(data): unit '\(u)' appears twice in period \(PanelIndex.format(t)) (lines \(earlier + 2) and \(row + 2)); remove the duplicate row")
+                }
+                firstLine[key] = row
+            }
+            let unit = codes(ids)
+            let tm = codes(times.map { String($0) })
             let w = try weights.map { try table.numbers($0) }
             let cl = try cluster.map { codes(try table.strings($0)) }
             let fit = try PanelOLS.fit(y: yv, x: xm, names: names, unit: unit, time: tm, effects: effects, weights: w,

@@ -38,15 +38,20 @@ public struct PanelIndex: Sendable, Equatable {
             }
             let k = tIndex[tm]! * units.count + i
             if perm[k] >= 0 {
-                throw DataError("\(source): unit '\(id)' appears twice in period \(tm) (lines \(perm[k] + 2) and \(row + 2))")
+                throw DataError("\(source): unit '\(id)' appears twice in period \(PanelIndex.format(tm)) (lines \(perm[k] + 2) and \(row + 2))")
             }
             perm[k] = row
         }
         if let k = perm.firstIndex(of: -1) {
             let missingUnits = Set((0..<perm.count).filter { perm[$0] < 0 }.map { units[$0 % units.count] })
-            throw DataError("\(source): the panel is unbalanced: unit '\(units[k % units.count])' has no row for period \(times[k / units.count]) (\(missingUnits.count) unit(s) affected); spillsim's spatial estimators need every unit in every period")
+            throw DataError("\(source): the panel is unbalanced: unit '\(units[k % units.count])' has no row for period \(PanelIndex.format(times[k / units.count])) (\(missingUnits.count) unit(s) affected); spillsim's spatial estimators need every unit in every period")
         }
         return PanelIndex(units: units, times: times, permutation: perm)
+    }
+
+    /// A period as users write it: 2003, not 2003.0.
+    public static func format(_ t: Double) -> String {
+        t.rounded() == t && abs(t) < 1e15 ? String(Int(t)) : String(t)
     }
 
     /// Reorders a column read in table order into panel (time-major) order.

@@ -15,6 +15,9 @@ public struct EventStudyResult: Sendable {
     public let preTrendF: Double
     public let preTrendDF: (Int, Double)
     public let preTrendP: Double
+    /// Why there is no pre-trend test (then F and p are NaN): no lead before the reference
+    /// period −1, or a singular covariance of the leads. nil when the test was computed.
+    public let preTrendUnavailable: String?
     public let fit: PanelOLSResult
 }
 
@@ -59,6 +62,8 @@ public enum EventStudy {
         let q = StudentT.quantile(0.5 + level / 2, df: fit.tDegreesOfFreedom)
         let pre = times.enumerated().filter { $0.element <= -2 }.map { $0.offset }
         var f = Double.nan, pF = Double.nan
+        var unavailable: String? = pre.isEmpty
+            ? "no pre-trend test: it needs at least 2 leads (event time −1 is the omitted reference period)" : nil
         if !pre.isEmpty {
             var v = Matrix(rows: pre.count, cols: pre.count)
             for (a, ja) in pre.enumerated() { for (b, jb) in pre.enumerated() { v[a, b] = fit.covariance[ja, jb] } }
@@ -66,11 +71,14 @@ public enum EventStudy {
             if let vinv = try? v.inverse() {
                 f = Vector.dot(bPre, vinv.multiply(bPre)) / Double(pre.count)
                 pF = FisherF.survival(f, df1: Double(pre.count), df2: fit.tDegreesOfFreedom)
+            } else {
+                unavailable = "no pre-trend test: the covariance of the lead coefficients is singular"
             }
         }
         return EventStudyResult(eventTimes: times, estimates: fit.coefficients, standardErrors: fit.standardErrors,
                                 ciLower: zip(fit.coefficients, fit.standardErrors).map { $0 - q * $1 },
                                 ciUpper: zip(fit.coefficients, fit.standardErrors).map { $0 + q * $1 },
-                                preTrendF: f, preTrendDF: (pre.count, fit.tDegreesOfFreedom), preTrendP: pF, fit: fit)
+                                preTrendF: f, preTrendDF: (pre.count, fit.tDegreesOfFreedom), preTrendP: pF,
+                                preTrendUnavailable: unavailable, fit: fit)
     }
 }

@@ -80,11 +80,11 @@ public struct TreatmentPanel: Sendable {
     func requirePrePeriod(for what: String, needNeverTreated: Bool = true) throws {
         let bad = (0..<unitCount).filter { adoption[$0].map { $0 <= periods[0] } ?? false }
         if !bad.isEmpty {
-            throw TreatmentError("\(what): \(bad.count) unit(s) are treated from the first period \(periods[0]) (e.g. '\(unitLabels[bad[0]])'), so they have no pre-treatment period; drop them or start the panel earlier")
+            throw TreatmentError("\(what): \(bad.count) unit(s) are treated from the first period \(PanelIndex.format(periods[0])) (e.g. '\(unitLabels[bad[0]])'), so they have no pre-treatment period; drop them or start the panel earlier")
         }
         if !adoption.contains(where: { $0 != nil }) { throw TreatmentError("\(what): no unit is ever treated") }
         if !adoption.contains(where: { $0.map { $0 <= periods.last! } ?? false }) {
-            throw TreatmentError("\(what): every adoption period is after the panel's last period \(periods.last!); no treated observation to estimate from")
+            throw TreatmentError("\(what): every adoption period is after the panel's last period \(PanelIndex.format(periods.last!)); no treated observation to estimate from")
         }
         if needNeverTreated && !adoption.contains(where: { $0 == nil }) {
             throw TreatmentError("\(what): every unit is eventually treated; there is no never-treated control group")
