@@ -30,7 +30,7 @@ let package = Package(
 
         .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),
-        .target(name: "CitySystem", dependencies: ["Numerics", "Yams"]),
+        .target(name: "CitySystem", dependencies: ["Numerics", "Yams"], exclude: ["README.md"]),
         .target(name: "Estimators", dependencies: ["Numerics"]),
         .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Storage", "Yams"]),
         .target(name: "Reports", dependencies: ["Numerics", "Storage", "MonteCarlo"]),

@@ -16,9 +16,10 @@ extension Spillsim.Bench {
         @Option(help: "Seed of the synthetic panel.") var seed: UInt64 = 1
 
         func validate() throws {
-            if units < 2 { throw ValidationError("--units must be ≥ 2 (got \(units))") }
-            if periods < 2 { throw ValidationError("--periods must be ≥ 2 (got \(periods))") }
-            if repetitions < 1 { throw ValidationError("--repetitions must be ≥ 1 (got \(repetitions))") }
+            guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
+            guard units >= 10, periods >= 3 else {
+                throw ValidationError("--units must be at least 10 and --periods at least 3 (a DID needs pre and post periods)")
+            }
         }
 
         func run() throws {

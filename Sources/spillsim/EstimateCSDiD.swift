@@ -21,7 +21,10 @@ extension Spillsim.Estimate {
         @Option(parsing: .upToNextOption, help: "Covariates (taken at each cell's base period).") var covariates: [String] = []
         @Flag(help: "Print JSON.") var json = false
 
-        func validate() throws { try checkColumnList(splitList(covariates), flag: "--covariates") }
+        func validate() throws {
+            try checkColumnRoles(outcome: ("--y", y), regressors: splitList(covariates), regressorOption: "--covariates",
+                                 keys: [("--id", id), ("--time", time), ("--cohort", cohort)])
+        }
 
         func run() throws {
             let table = try DataTable.read(csv: URL(fileURLWithPath: data))

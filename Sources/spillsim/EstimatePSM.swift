@@ -18,8 +18,7 @@ extension Spillsim.Estimate {
         @Flag(help: "Print JSON instead of tables.") var json = false
 
         func validate() throws {
-            if splitList(covariates).isEmpty { throw ValidationError("--covariates needs at least one column") }
-            try checkColumnList(splitList(covariates), flag: "--covariates", outcome: treat, outcomeFlag: "--treat")
+            try checkColumnRoles(outcome: ("--treat", treat), regressors: splitList(covariates), regressorOption: "--covariates")
         }
 
         func run() throws {

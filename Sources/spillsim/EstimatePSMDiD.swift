@@ -36,10 +36,8 @@ extension Spillsim.Estimate {
             if postYear != nil && treat == nil { throw ValidationError("--post-year needs --treat COL") }
             if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags for an event study") }
             if !noMatching && splitList(covariates).isEmpty { throw ValidationError("--covariates is required unless --no-matching") }
-            try checkColumnList(splitList(covariates), flag: "--covariates")
-            if wildBootstrap < 0 { throw ValidationError("--wild-bootstrap must be ≥ 0") }
-            if let leads, leads < 0 { throw ValidationError("--leads must be ≥ 0") }
-            if let lags, lags < 0 { throw ValidationError("--lags must be ≥ 0") }
+            try checkColumnRoles(outcome: ("--y", y), regressors: splitList(covariates), regressorOption: "--covariates",
+                                 keys: [("--id", id), ("--time", time)] + [treat.map { ("--treat", $0) }, cohort.map { ("--cohort", $0) }].compactMap { $0 })
         }
 
         func run() throws {
@@ -79,7 +77,9 @@ extension Spillsim.Estimate {
                     for k in es.eventTimes.indices {
                         print(String(format: "event %+3d  %10.5f (%.5f)", es.eventTimes[k], es.estimates[k], es.standardErrors[k]))
                     }
-                    if let note = es.preTrendNote { print(note) } else {
+                    if let why = es.preTrendUnavailable {
+                        print(why)
+                    } else {
                         print(String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
                     }
                 }

@@ -51,11 +51,10 @@ extension Spillsim.Estimate {
 
         func validate() throws {
             if regressors.isEmpty { throw ValidationError("--x needs at least one regressor") }
-            try checkColumnList(regressors, flag: "--x", outcome: y)
-            if let q = quadratic, q == y { throw ValidationError("--quadratic \(q) is the outcome --y; choose a regressor") }
-            if let m = moderator, m == y { throw ValidationError("--moderator \(m) is the outcome --y; choose another column") }
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
+            try checkColumnRoles(outcome: ("--y", y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
+                                 regressorOption: "--x", keys: [("--id", id), ("--time", time)])
         }
 
         func run() throws {

@@ -25,9 +25,8 @@ extension Spillsim.Estimate {
 
         func validate() throws {
             if wildBootstrap > 0 && cluster == nil { throw ValidationError("--wild-bootstrap needs --cluster") }
-            if wildBootstrap < 0 { throw ValidationError("--wild-bootstrap must be ≥ 0") }
-            if splitList(x).isEmpty { throw ValidationError("--x needs at least one column") }
-            try checkColumnList(splitList(x), flag: "--x", outcome: y)
+            try checkColumnRoles(outcome: ("--y", y), regressors: splitList(x), regressorOption: "--x",
+                                 keys: [("--id", id), ("--time", time)])
         }
 
         func run() throws {
@@ -37,7 +36,15 @@ extension Spillsim.Estimate {
             let yv = try table.numbers(y)
             let xm = try Matrix(columns: names.map { try table.numbers($0) })
             let ids = try table.strings(id), times = try table.numbers(time)
-            try PanelIndex.checkNoDuplicates(ids: ids, times: times, source: table.source)
+            // Unbalanced panels are fine; a (unit, period) pair twice is not a panel.
+            var firstLine: [String: Int] = [:]
+            for (row, (u, t)) in zip(ids, times).enumerated() {
+                let key = "\(u)\u{1F}\(t)"
+                if let earlier = firstLine[key] {
+                    throw DataError("\(data): unit '\(u)' appears twice in period \(PanelIndex.format(t)) (lines \(earlier + 2) and \(row + 2)); remove the duplicate row")
+                }
+                firstLine[key] = row
+            }
             let unit = codes(ids)
             let tm = codes(times.map { String($0) })
             let w = try weights.map { try table.numbers($0) }

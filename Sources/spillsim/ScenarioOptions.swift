@@ -15,7 +15,9 @@ struct ScenarioOptions: ParsableArguments {
     var replication: Int = 0
 
     func validate() throws {
-        if replication < 0 { throw ValidationError("--replication must be ≥ 0 (got \(replication)); replications are numbered 0, 1, 2, …") }
+        guard replication >= 0 else {
+            throw ValidationError("--replication must be 0 or more (it numbers the panel's random stream), got \(replication)")
+        }
     }
 
     func load() throws -> ScenarioSpec {

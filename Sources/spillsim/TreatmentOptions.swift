@@ -77,14 +77,3 @@ func splitList(_ items: [String]) -> [String] {
     items.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
 }
 
-/// Rejects a regressor list that repeats a column or contains the outcome: either makes the
-/// design singular or the fit perfect, and the estimates meaningless.
-func checkColumnList(_ names: [String], flag: String, outcome: String? = nil, outcomeFlag: String = "--y") throws {
-    if let y = outcome, names.contains(y) {
-        throw ValidationError("\(outcomeFlag) \(y) is also listed in \(flag); the outcome cannot be its own regressor — remove it from \(flag)")
-    }
-    var seen = Set<String>()
-    for n in names where !seen.insert(n).inserted {
-        throw ValidationError("\(flag) lists '\(n)' twice; give each column once")
-    }
-}

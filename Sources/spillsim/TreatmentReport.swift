@@ -80,9 +80,9 @@ enum TreatmentReport {
              "ci_lower": num(es.ciLower[k]), "ci_upper": num(es.ciUpper[k])] as [String: Any]
         },
          "reference": -1,
-         "pretrend": es.preTrendNote == nil
-             ? ["f": num(es.preTrendF), "df1": es.preTrendDF.0, "df2": num(es.preTrendDF.1), "p": num(es.preTrendP)] as Any
-             : NSNull(),
-         "pretrend_note": es.preTrendNote.map { $0 as Any } ?? NSNull()]
+         "pretrend": es.preTrendUnavailable == nil
+            ? ["f": num(es.preTrendF), "df1": es.preTrendDF.0, "df2": num(es.preTrendDF.1), "p": num(es.preTrendP)] as Any
+            : NSNull(),
+         "pretrend_note": es.preTrendUnavailable.map { $0 as Any } ?? NSNull()]
     }
 }

@@ -34,8 +34,8 @@ final class CLIInputErrorTests: XCTestCase {
     }
 
     func testNegativeReplicationIsAUsageErrorNotATrap() throws {
-        assertUsageError(["generate", Self.scenario, "--out", "/tmp/x.csv", "--replication=-1"], contains: "--replication must be ≥ 0")
-        assertUsageError(["truth", Self.scenario, "--replication=-1"], contains: "--replication must be ≥ 0")
+        assertUsageError(["generate", Self.scenario, "--out", "/tmp/x.csv", "--replication=-1"], contains: "--replication must be 0 or more")
+        assertUsageError(["truth", Self.scenario, "--replication=-1"], contains: "--replication must be 0 or more")
         let r = try exec(["truth", Self.scenario, "--replication=-1"])
         XCTAssertEqual(r.status, 64, r.err)
         XCTAssertFalse(r.err.contains("Fatal error"), r.err)
@@ -50,16 +50,16 @@ final class CLIInputErrorTests: XCTestCase {
     }
 
     func testBenchPSMDiDNeedsARepetition() {
-        assertUsageError(["bench", "psm-did", "--units", "30", "--periods", "5", "--repetitions", "0"], contains: "--repetitions must be ≥ 1")
+        assertUsageError(["bench", "psm-did", "--units", "30", "--periods", "5", "--repetitions", "0"], contains: "--repetitions must be at least 1")
     }
 
     func testOutcomeAmongRegressorsAndDuplicatesAreRejected() {
         let sdm = ["estimate", "sdm", "--data", cigarette, "--weights", contiguity, "--id", "state", "--time", "year", "--y", "logc"]
         assertUsageError(sdm + ["--x", "logc"], contains: "--y logc is also listed in --x")
-        assertUsageError(sdm + ["--x", "logp,logp"], contains: "--x lists 'logp' twice")
+        assertUsageError(sdm + ["--x", "logp,logp"], contains: "--x lists logp twice")
         let twfe = ["estimate", "twfe", "--data", cigarette, "--id", "state", "--time", "year", "--y", "logc"]
         assertUsageError(twfe + ["--x", "logp", "logc"], contains: "--y logc is also listed in --x")
-        assertUsageError(["estimate", "psm", "--data", "d.csv", "--treat", "d", "--covariates", "a", "a"], contains: "--covariates lists 'a' twice")
+        assertUsageError(["estimate", "psm", "--data", "d.csv", "--treat", "d", "--covariates", "a", "a"], contains: "--covariates lists a twice")
         assertUsageError(["estimate", "psm", "--data", "d.csv", "--treat", "d", "--covariates", "a", "d"], contains: "--treat d is also listed")
         assertUsageError(["estimate", "cs-did", "--data", "d.csv", "--id", "i", "--time", "t", "--y", "y", "--cohort", "g",
                           "--covariates", "a,a"], contains: "twice")
@@ -127,9 +127,9 @@ final class CLIPanelMessageTests: XCTestCase {
     }
 
     func testPeriodsPrintAsIntegersWhenIntegral() {
-        XCTAssertEqual(formatPeriod(2003), "2003")
-        XCTAssertEqual(formatPeriod(-1), "-1")
-        XCTAssertEqual(formatPeriod(2003.5), "2003.5")
+        XCTAssertEqual(PanelIndex.format(2003), "2003")
+        XCTAssertEqual(PanelIndex.format(-1), "-1")
+        XCTAssertEqual(PanelIndex.format(2003.5), "2003.5")
     }
 }
 

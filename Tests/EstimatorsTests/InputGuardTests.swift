@@ -21,7 +21,7 @@ final class InputGuardTests: XCTestCase {
         let panel = try SpatialPanel(y: y, x: try Matrix(columns: [x1, x2]), names: ["x1", "x2"], n: n, t: t)
         for model in [SpatialModel.sdm, .slx] {
             XCTAssertThrowsError(try SpatialEstimator.fit(SpatialModelSpec(model: model, effects: .twoWays), panel: panel, weights: try ring(n))) {
-                XCTAssertTrue("\($0)".contains("perfect fit"), "\($0)")
+                XCTAssertTrue("\($0)".contains("fit the outcome exactly"), "\($0)")
             }
         }
         // With noise the same design fits.

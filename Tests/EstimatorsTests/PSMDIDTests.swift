@@ -64,15 +64,12 @@ final class PSMDIDTests: XCTestCase {
         XCTAssertGreaterThan(es.preTrendP, 0.001, "no pre-trend in the DGP")
         let trending = try PSMDiD.estimate(panel: try Self.panel(noise: 0.3, pretrend: 0.2), spec: PSMDiDSpec(matching: nil, eventWindow: (4, 3)))
         XCTAssertLessThan(trending.eventStudy!.preTrendP, 1e-6, "a 0.2-per-period pre-trend is detected")
-        XCTAssertNil(es.preTrendNote)
-    }
-
-    /// With one lead only the reference period −1 is before adoption: no test, an explicit note, never a NaN report.
-    func testOneLeadHasNoPreTrendTestButANote() throws {
-        let r = try PSMDiD.estimate(panel: try Self.panel(noise: 0.3), spec: PSMDiDSpec(matching: nil, eventWindow: (1, 1)))
-        let es = try XCTUnwrap(r.eventStudy)
-        XCTAssertEqual(es.eventTimes, [0, 1])
-        XCTAssertEqual(es.preTrendNote, "no pre-trend test: needs at least 2 leads (the reference period −1 is omitted)")
+        XCTAssertNil(es.preTrendUnavailable)
+        // One lead is the reference period −1 itself: no lead is left to test, and the result
+        // says so instead of reporting F(0, df) = NaN (a user-test finding).
+        let oneLead = try PSMDiD.estimate(panel: try Self.panel(noise: 0.3), spec: PSMDiDSpec(matching: nil, eventWindow: (1, 1)))
+        let reason = try XCTUnwrap(oneLead.eventStudy?.preTrendUnavailable)
+        XCTAssertTrue(reason.contains("at least 2 leads"), reason)
     }
 
     func testWildBootstrapPValueIsReproducibleAndSensible() throws {

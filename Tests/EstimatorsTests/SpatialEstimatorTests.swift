@@ -175,3 +175,20 @@ final class SpatialEstimatorTests: XCTestCase {
         assertClose(2, fit.coefficients[0], tolerance: 0.1, "true β = 2, se ≈ 0.02")
     }
 }
+
+final class SpatialPerfectFitTests: XCTestCase {
+    /// The outcome entered as its own regressor fits exactly; the fit must refuse instead of
+    /// reporting rounding noise as standard errors (a user-test finding: z ≈ 9e12 before).
+    func testOutcomeAmongRegressorsIsRefused() throws {
+        let w = try SpatialTestData.ringWeights(30)
+        let rs = RandomStream(seed: 9)
+        let y = rs.normals(30 * 5)
+        let x = try Matrix(columns: [y, rs.normals(30 * 5)])
+        let panel = try SpatialPanel(y: y, x: x, names: ["y_again", "z"], n: 30, t: 5)
+        for model in [SpatialModel.sdm, .slx, .sem] {
+            XCTAssertThrowsError(try SpatialEstimator.fit(SpatialModelSpec(model: model), panel: panel, weights: w)) { e in
+                XCTAssertTrue("\(e)".contains("exactly"), "\(model): \(e)")
+            }
+        }
+    }
+}

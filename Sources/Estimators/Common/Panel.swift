@@ -38,36 +38,22 @@ public struct PanelIndex: Sendable, Equatable {
             }
             let k = tIndex[tm]! * units.count + i
             if perm[k] >= 0 {
-                throw DataError("\(source): unit '\(id)' appears twice in period \(formatPeriod(tm)) (lines \(perm[k] + 2) and \(row + 2))")
+                throw DataError("\(source): unit '\(id)' appears twice in period \(PanelIndex.format(tm)) (lines \(perm[k] + 2) and \(row + 2))")
             }
             perm[k] = row
         }
         if let k = perm.firstIndex(of: -1) {
             let missingUnits = Set((0..<perm.count).filter { perm[$0] < 0 }.map { units[$0 % units.count] })
-            throw DataError("\(source): the panel is unbalanced: unit '\(units[k % units.count])' has no row for period \(formatPeriod(times[k / units.count])) (\(missingUnits.count) unit(s) affected); spillsim's spatial estimators need every unit in every period")
+            throw DataError("\(source): the panel is unbalanced: unit '\(units[k % units.count])' has no row for period \(PanelIndex.format(times[k / units.count])) (\(missingUnits.count) unit(s) affected); spillsim's spatial estimators need every unit in every period")
         }
         return PanelIndex(units: units, times: times, permutation: perm)
     }
 
-    /// Refuses a (unit, period) pair given on two rows; unbalanced panels are allowed
-    /// (for panel OLS, which does not need a balanced panel).
-    public static func checkNoDuplicates(ids: [String], times: [Double], source: String) throws {
-        precondition(ids.count == times.count)
-        var firstRow: [String: [Double: Int]] = [:]
-        for (row, (id, tm)) in zip(ids, times).enumerated() {
-            if let earlier = firstRow[id, default: [:]][tm] {
-                throw DataError("\(source): unit '\(id)' appears twice in period \(formatPeriod(tm)) (lines \(earlier + 2) and \(row + 2))")
-            }
-            firstRow[id, default: [:]][tm] = row
-        }
+    /// A period as users write it: 2003, not 2003.0.
+    public static func format(_ t: Double) -> String {
+        t.rounded() == t && abs(t) < 1e15 ? String(Int(t)) : String(t)
     }
 
     /// Reorders a column read in table order into panel (time-major) order.
     public func arrange(_ column: [Double]) -> [Double] { permutation.map { column[$0] } }
-}
-
-/// A period as users write it: "2003" for an integral value, otherwise the decimal ("2003.5").
-public func formatPeriod(_ t: Double) -> String {
-    if t.isFinite, t == t.rounded(), abs(t) < 1e15 { return String(Int64(t)) }
-    return "\(t)"
 }

@@ -31,11 +31,13 @@ public enum SpatialEstimator {
             let which = j.flatMap { $0 < d.names.count ? "'\(d.names[$0])'" : nil } ?? "a regressor"
             throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
         }
-        // A perfect fit (y among the regressors, or an exact linear function of them) leaves
-        // σ² at rounding level and every z in the billions: refuse it rather than report it.
-        let yScale = Vector.dot(d.y, d.y) / d.shape.nStar
-        if yScale > 0, point.sigma2 <= 1e-12 * yScale {
-            throw EstimationError("perfect fit: σ² = \(point.sigma2) is ≈ 0 next to the mean square of the transformed outcome (\(yScale)); the outcome is an exact linear function of the regressors (regressors: \(d.names.joined(separator: ", "))) — is y also listed among them?")
+        // A residual variance at rounding level means y is (nearly) an exact function of the
+        // regressors — e.g. the outcome listed among them. Standard errors would be rounding
+        // noise, so refuse rather than report z-statistics of 1e12.
+        let meanY = Vector.mean(d.y)
+        let varY = d.y.reduce(0) { $0 + ($1 - meanY) * ($1 - meanY) } / Double(max(d.y.count, 1))
+        guard point.sigma2 > 1e-20 * max(varY, .leastNormalMagnitude) else {
+            throw EstimationError("the regressors fit the outcome exactly (residual variance \(point.sigma2) against an outcome variance of \(varY)); check that the outcome is not among the regressors")
         }
         var reason = point.reason
         var vcov: Matrix

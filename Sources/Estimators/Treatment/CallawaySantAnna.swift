@@ -102,7 +102,7 @@ public enum CallawaySantAnna {
                 let x = panel.covariates.rowsSubset(units.map { base * n + $0 })
                 let cell: TwoByTwo
                 do { cell = try DRDiD.estimate(dy: dy, d: d, x: x, names: panel.covariateNames, method: spec.method) } catch let e as TreatmentError {
-                    throw TreatmentError("Callaway–Sant'Anna, cell g = \(formatPeriod(g)), t = \(formatPeriod(t)): \(e.message)")
+                    throw TreatmentError("Callaway–Sant'Anna, cell g = \(PanelIndex.format(g)), t = \(PanelIndex.format(t)): \(e.message)")
                 }
                 var psi = [Double](repeating: 0, count: n)
                 let scale = nd / Double(units.count)

@@ -15,8 +15,9 @@ public struct EventStudyResult: Sendable {
     public let preTrendF: Double
     public let preTrendDF: (Int, Double)
     public let preTrendP: Double
-    /// Why there is no pre-trend test (F and p are then NaN and must not be reported); nil when there is one.
-    public let preTrendNote: String?
+    /// Why there is no pre-trend test (then F and p are NaN): no lead before the reference
+    /// period −1, or a singular covariance of the leads. nil when the test was computed.
+    public let preTrendUnavailable: String?
     public let fit: PanelOLSResult
 }
 
@@ -61,27 +62,23 @@ public enum EventStudy {
         let q = StudentT.quantile(0.5 + level / 2, df: fit.tDegreesOfFreedom)
         let pre = times.enumerated().filter { $0.element <= -2 }.map { $0.offset }
         var f = Double.nan, pF = Double.nan
-        var note: String? = nil
-        if pre.isEmpty {
-            note = (leads ?? 2) < 2
-                ? "no pre-trend test: needs at least 2 leads (the reference period −1 is omitted)"
-                : "no pre-trend test: no treated observation at event time −2 or earlier"
-        } else {
+        var unavailable: String? = pre.isEmpty
+            ? "no pre-trend test: it needs at least 2 leads (event time −1 is the omitted reference period)" : nil
+        if !pre.isEmpty {
             var v = Matrix(rows: pre.count, cols: pre.count)
             for (a, ja) in pre.enumerated() { for (b, jb) in pre.enumerated() { v[a, b] = fit.covariance[ja, jb] } }
             let bPre = pre.map { fit.coefficients[$0] }
             if let vinv = try? v.inverse() {
                 f = Vector.dot(bPre, vinv.multiply(bPre)) / Double(pre.count)
                 pF = FisherF.survival(f, df1: Double(pre.count), df2: fit.tDegreesOfFreedom)
-            }
-            if !f.isFinite || !pF.isFinite {
-                f = .nan; pF = .nan
-                note = "no pre-trend test: the covariance of the leads is singular"
+            } else {
+                unavailable = "no pre-trend test: the covariance of the lead coefficients is singular"
             }
         }
         return EventStudyResult(eventTimes: times, estimates: fit.coefficients, standardErrors: fit.standardErrors,
                                 ciLower: zip(fit.coefficients, fit.standardErrors).map { $0 - q * $1 },
                                 ciUpper: zip(fit.coefficients, fit.standardErrors).map { $0 + q * $1 },
-                                preTrendF: f, preTrendDF: (pre.count, fit.tDegreesOfFreedom), preTrendP: pF, preTrendNote: note, fit: fit)
+                                preTrendF: f, preTrendDF: (pre.count, fit.tDegreesOfFreedom), preTrendP: pF,
+                                preTrendUnavailable: unavailable, fit: fit)
     }
 }

@@ -43,7 +43,7 @@ public struct TreatmentPanel: Sendable {
         let labels = unitLabels ?? (1...unitCount).map(String.init)
         for (i, a) in adoption.enumerated() {
             if let a, !periods.contains(a), a <= periods.last! {
-                throw TreatmentError("panel: unit '\(labels[i])' adopts in \(formatPeriod(a)), which is not one of the panel's periods")
+                throw TreatmentError("panel: unit '\(labels[i])' adopts in \(PanelIndex.format(a)), which is not one of the panel's periods")
             }
         }
         self.unitCount = unitCount
@@ -80,11 +80,11 @@ public struct TreatmentPanel: Sendable {
     func requirePrePeriod(for what: String, needNeverTreated: Bool = true) throws {
         let bad = (0..<unitCount).filter { adoption[$0].map { $0 <= periods[0] } ?? false }
         if !bad.isEmpty {
-            throw TreatmentError("\(what): \(bad.count) unit(s) are treated from the first period \(formatPeriod(periods[0])) (e.g. '\(unitLabels[bad[0]])'), so they have no pre-treatment period; drop them or start the panel earlier")
+            throw TreatmentError("\(what): \(bad.count) unit(s) are treated from the first period \(PanelIndex.format(periods[0])) (e.g. '\(unitLabels[bad[0]])'), so they have no pre-treatment period; drop them or start the panel earlier")
         }
         if !adoption.contains(where: { $0 != nil }) { throw TreatmentError("\(what): no unit is ever treated") }
         if !adoption.contains(where: { $0.map { $0 <= periods.last! } ?? false }) {
-            throw TreatmentError("\(what): every adoption period is after the panel's last period \(formatPeriod(periods.last!)); no treated observation to estimate from")
+            throw TreatmentError("\(what): every adoption period is after the panel's last period \(PanelIndex.format(periods.last!)); no treated observation to estimate from")
         }
         if needNeverTreated && !adoption.contains(where: { $0 == nil }) {
             throw TreatmentError("\(what): every unit is eventually treated; there is no never-treated control group")
@@ -95,7 +95,7 @@ public struct TreatmentPanel: Sendable {
     func preTreatmentCovariateMeans() throws -> Matrix {
         let first = adoption.compactMap { $0 }.min() ?? periods.last! + 1
         let pre = (0..<periodCount).filter { periods[$0] < first }
-        guard !pre.isEmpty else { throw TreatmentError("panel: no period precedes the earliest adoption (\(formatPeriod(first))); pre-treatment covariates cannot be formed") }
+        guard !pre.isEmpty else { throw TreatmentError("panel: no period precedes the earliest adoption (\(PanelIndex.format(first))); pre-treatment covariates cannot be formed") }
         var m = Matrix(rows: unitCount, cols: covariates.cols)
         for j in 0..<covariates.cols { for i in 0..<unitCount {
             m[i, j] = pre.reduce(0) { $0 + covariates[$1 * unitCount + i, j] } / Double(pre.count)
