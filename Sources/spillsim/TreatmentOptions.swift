@@ -76,4 +76,3 @@ struct MatchingOptions: ParsableArguments {
 func splitList(_ items: [String]) -> [String] {
     items.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
 }
-
