@@ -30,9 +30,7 @@ extension Spillsim {
             }
             let text = SummaryWriter.render(try Summary.rows(of: source), format: format)
             if let out {
-                do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch {
-                    throw RunError("cannot write \(out): \(error.localizedDescription)")
-                }
+                try OutputFile.write(text, to: out)
             } else {
                 print(text, terminator: "")
             }
