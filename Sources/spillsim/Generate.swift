@@ -34,18 +34,18 @@ extension Spillsim {
             let built = Date()
             let panel = try cell.generate(replication: options.replication)
             let cellSeconds = built.timeIntervalSince(start), replicationSeconds = Date().timeIntervalSince(built)
-            try write(PanelCSV.panel(panel), to: out)
+            // All outputs or none: a bad --weights-out must not leave a fresh panel beside a stale W.
+            var files = [(text: PanelCSV.panel(panel), path: out)]
             if let path = weightsOut {
                 let name = weights ?? panel.estimatorWeightNames[0]
-                try write(PanelCSV.weights(panel.estimatorWeights[name]!, ids: panel.cityIds), to: path)
+                files.append((PanelCSV.weights(panel.estimatorWeights[name]!, ids: panel.cityIds), path))
             }
-            if let path = coordsOut { try write(PanelCSV.coordinates(panel), to: path) }
+            if let path = coordsOut { files.append((PanelCSV.coordinates(panel), path)) }
+            try OutputFile.writeAll(files)
             for w in cell.weightReports.flatMap(\.warnings) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
             FileHandle.standardError.write(Data(GenerateSummary.text(panel, cellSeconds: cellSeconds,
                                                                      replicationSeconds: replicationSeconds).utf8))
         }
-
-        func write(_ text: String, to path: String) throws { try OutputFile.write(text, to: path) }
     }
 }
 

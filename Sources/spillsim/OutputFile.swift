@@ -7,7 +7,28 @@ import MonteCarlo
 /// naming the path, the operating system's reason and the fix — never a raw
 /// Foundation error, and never a usage error (exit code 1, not 64).
 enum OutputFile {
-    static func write(_ text: String, to path: String) throws {
+    static func write(_ text: String, to path: String) throws { try writeAll([(text, path)]) }
+
+    /// Writes several files as one unit: every file is first written to PATH.partial, and
+    /// only when all of them succeeded are they renamed into place. A failure removes the
+    /// partial files, so a run never leaves some outputs new and others missing or stale.
+    static func writeAll(_ files: [(text: String, path: String)]) throws {
+        var partials: [String] = []
+        do {
+            for f in files { partials.append(try writePartial(f.text, to: f.path)) }
+        } catch {
+            for p in partials { unlink(p) }
+            throw error
+        }
+        for (f, partial) in zip(files, partials) where rename(partial, f.path) != 0 {
+            let why = String(cString: strerror(errno))
+            for p in partials { unlink(p) }
+            throw failure(f.path, why)
+        }
+    }
+
+    /// Writes PATH.partial (creating the directory if needed) and returns its path.
+    private static func writePartial(_ text: String, to path: String) throws -> String {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -39,11 +60,7 @@ enum OutputFile {
             unlink(partial)
             throw failure(path, why)
         }
-        if rename(partial, path) != 0 {
-            let why = String(cString: strerror(errno))
-            unlink(partial)
-            throw failure(path, why)
-        }
+        return partial
     }
 
     private static func failure(_ path: String, _ reason: String) -> RunError {

@@ -77,6 +77,9 @@ final class CLIInputErrorTests: XCTestCase {
             XCTAssertFalse(r.err.contains("Usage:"), r.err)
             XCTAssertFalse(r.err.contains("NSCocoaErrorDomain"), r.err)
         }
+        // All outputs or none: the failing --weights-out leaves no panel (or partial file) behind.
+        let contents = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        XCTAssertEqual(contents, [], "left behind: \(contents)")
     }
 
     /// A missing parent directory of an output is created, as `run --out` does.
