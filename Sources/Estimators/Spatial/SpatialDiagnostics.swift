@@ -98,7 +98,10 @@ public enum SpatialDiagnostics {
         let dLam = Vector.dot(e, weights.applyPanel(e)) / s2
         let tw = d.shape.periods * (d.shape.traceG2(0, spectrum: weights.spectrum)
             + (try SpatialVariance.effectiveTraceGtG(0, shape: d.shape, weights: weights)))
-        let wzb = weights.applyPanel(d.z.multiply(ls.coefficients))
+        // J needs W Z̃β̂ with the fixed effects removed, as every other regressor: the annihilator
+        // of the full design (dummies included) is M_Z̃ Q. Unit demeaning leaves W Z̃β̂ unchanged
+        // (its unit sums are already zero), but time effects do not: 1'W Z̃_t β̂ ≠ 0 in general.
+        let wzb = WithinTransform.apply(weights.applyPanel(d.z.multiply(ls.coefficients)), n: d.n, t: d.t, effects: effects)
         let mw = try LeastSquares(x: d.z, y: wzb).residuals
         let j = (Vector.dot(mw, mw) + tw * s2) / s2
         return LagrangeMultiplierTests(
