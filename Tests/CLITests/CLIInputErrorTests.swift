@@ -11,19 +11,7 @@ final class CLIInputErrorTests: XCTestCase {
     var cigarette: String { TestPaths.sharedData.appendingPathComponent("cigarette/cigarette.csv").path }
     var contiguity: String { TestPaths.sharedData.appendingPathComponent("cigarette/usa46_contiguity.csv").path }
 
-    func exec(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = DoctorTests.executable
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, o, e)
-    }
+    func exec(_ args: [String]) throws -> ProcessOutput { try ProcessRunner.spillsim(args) }
 
     func assertUsageError(_ args: [String], contains text: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try Spillsim.parseAsRoot(args), file: file, line: line) { e in

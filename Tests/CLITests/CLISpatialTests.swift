@@ -70,19 +70,7 @@ final class CLISpatialTests: XCTestCase {
 
     /// Runs the built executable: JSON on stdout, exit 0; a refused input exits non-zero with the message on stderr.
     func testBuiltExecutable() throws {
-        func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-            let p = Process()
-            p.executableURL = DoctorTests.executable
-            p.arguments = args
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, o, e)
-        }
+        func run(_ args: [String]) throws -> ProcessOutput { try ProcessRunner.spillsim(args) }
         let ok = try run(Array(cigaretteArgs) + ["--json", "--model", "sem", "--effects", "individual"])
         XCTAssertEqual(ok.status, 0, ok.err)
         let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(ok.out.utf8)) as? [String: Any])

@@ -19,13 +19,6 @@ final class CLITreatmentTests: XCTestCase {
 
     /// Runs the built executable on a small panel and checks the JSON keys documented in docs/cli-json.md.
     func testExecutablePrintsDocumentedJSON() throws {
-        // The test bundle sits beside the executable in the build directory (macOS: a bundle; Linux: an executable).
-        let candidates = [Bundle(for: Self.self).bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL,
-                          Bundle.main.executableURL?.deletingLastPathComponent()].compactMap { $0 }
-            .map { $0.appendingPathComponent("spillsim") }
-        guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("spillsim not built beside the tests (looked in \(candidates.map(\.path)))")
-        }
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         var csv = "id,year,y,g,z\n"
@@ -37,15 +30,9 @@ final class CLITreatmentTests: XCTestCase {
         let file = dir.appendingPathComponent("panel.csv")
         try csv.write(to: file, atomically: true, encoding: .utf8)
         func run(_ args: [String]) throws -> [String: Any] {
-            let p = Process()
-            p.executableURL = exe
-            p.arguments = args
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out; p.standardError = err
-            try p.run(); p.waitUntilExit()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            XCTAssertEqual(p.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-            return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let r = try ProcessRunner.spillsim(args)
+            XCTAssertEqual(r.status, 0, r.err)
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
         }
         let cs = try run(["estimate", "cs-did", "--data", file.path, "--id", "id", "--time", "year", "--y", "y", "--cohort", "g", "--json"])
         for key in ["cells", "simple", "group", "event", "event_overall", "coefficients"] { XCTAssertNotNil(cs[key], key) }

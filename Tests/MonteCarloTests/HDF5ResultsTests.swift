@@ -66,14 +66,10 @@ final class HDF5ResultsTests: XCTestCase {
         XCTAssertThrowsError(try HDF5ResultsFormat().open(path: path("nonexistent.h5")))
     }
 
-    /// The `spillsim` executable SwiftPM builds next to the test bundle.
-    static var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("spillsim")
-    }
-
+    /// Starts the built `spillsim` without waiting (the kill tests signal it mid-run).
     func spillsim(_ args: [String]) throws -> Process {
         let p = Process()
-        p.executableURL = Self.executable
+        p.executableURL = try ProcessRunner.spillsim()
         p.arguments = args
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -82,9 +78,6 @@ final class HDF5ResultsTests: XCTestCase {
     }
 
     func testKillNineAtARandomMomentThenResumeIsIdenticalToACleanRun() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
-            return XCTFail("spillsim is not built at \(Self.executable.path); run `swift build` first")
-        }
         // Big enough that a debug build needs a few seconds, small chunks so kills land between and inside frames.
         let scenarioPath = path("kill.yaml")
         try """
@@ -125,9 +118,6 @@ final class HDF5ResultsTests: XCTestCase {
     /// reported, keeps every completed chunk, and `--resume` then finishes with
     /// the results of a clean run.
     func testDiskErrorIsReportedAndLosesNoCompletedWork() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
-            return XCTFail("spillsim is not built at \(Self.executable.path)")
-        }
         let scenarioPath = path("disk.yaml")
         try RunnerTests.twoCells.replacingOccurrences(of: "replications: 23, chunk_size: 4", with: "replications: 400, chunk_size: 10")
             .write(toFile: scenarioPath, atomically: true, encoding: .utf8)
@@ -135,7 +125,7 @@ final class HDF5ResultsTests: XCTestCase {
         let limited = Process()
         limited.executableURL = URL(fileURLWithPath: "/bin/bash")
         // 16 KiB: a few journal frames fit, then write() fails with EFBIG.
-        limited.arguments = ["-c", "ulimit -f 16; exec \"$0\" run \"$1\" --out \"$2\" --threads 2 --quiet", Self.executable.path, scenarioPath, out]
+        limited.arguments = ["-c", "ulimit -f 16; exec \"$0\" run \"$1\" --out \"$2\" --threads 2 --quiet", try ProcessRunner.spillsim().path, scenarioPath, out]
         let err = Pipe()
         limited.standardError = err
         try limited.run()
@@ -156,27 +146,17 @@ final class HDF5ResultsTests: XCTestCase {
     }
 
     func testCLIReportsUnwritableOutputAndBadScenario() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
-            return XCTFail("spillsim is not built at \(Self.executable.path)")
-        }
         let scenarioPath = path("ok.yaml")
         try RunnerTests.twoCells.write(toFile: scenarioPath, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: path("file"), contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: path("file"), contents: Data()))
         let bad = path("bad.yaml")
         try (RunnerTests.twoCells + "\nmonte_carlo_typo: 3\n").write(toFile: bad, atomically: true, encoding: .utf8)
         for (args, expected) in [(["run", scenarioPath, "--out", path("file") + "/x/y.h5"], "cannot create the output directory"),
                                  (["run", bad, "--out", path("z.h5")], "monte_carlo_typo"),
                                  (["summarize", path("missing.h5")], "cannot open \(path("missing.h5")): no such file")] {
-            let p = Process()
-            p.executableURL = Self.executable
-            p.arguments = args
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertNotEqual(p.terminationStatus, 0, text)
+            let r = try ProcessRunner.spillsim(args)
+            let text = r.err
+            XCTAssertNotEqual(r.status, 0, text)
             XCTAssertTrue(text.contains(expected), "\(args): \(text)")
         }
     }
@@ -185,22 +165,7 @@ final class HDF5ResultsTests: XCTestCase {
     /// design check fails (fix 3), and `run --resume` against a finished file of
     /// another run exits non-zero (fix 1).
     func testCLIValidateAndResumeOutput() throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
-            return XCTFail("spillsim is not built at \(Self.executable.path)")
-        }
-        func capture(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-            let p = Process()
-            p.executableURL = Self.executable
-            p.arguments = args
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, o, e)
-        }
+        func capture(_ args: [String]) throws -> ProcessOutput { try ProcessRunner.spillsim(args) }
         let bad = path("alpha.yaml")
         try RunnerTests.twoCells.replacingOccurrences(of: "chunk_size: 4}", with: "chunk_size: 4, alpha: 2}")
             .write(toFile: bad, atomically: true, encoding: .utf8)

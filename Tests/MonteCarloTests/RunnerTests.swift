@@ -106,7 +106,7 @@ final class RunnerTests: XCTestCase {
 
     func testUnwritableOutputIsReportedBeforeAnyWork() throws {
         let blocker = path("plain-file")
-        FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
         XCTAssertThrowsError(try run(Self.twoCells, blocker + "/sub/out.h5", format: InMemoryResultsFormat())) {
             XCTAssertTrue("\($0)".contains("cannot create the output directory"), "\($0)")
         }

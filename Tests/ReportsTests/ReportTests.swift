@@ -112,20 +112,9 @@ final class ReportTests: XCTestCase {
     /// The built `spillsim report` end to end (SwiftPM builds the executable next to the test bundle).
     func testCommandLine() throws {
         try ResultsFixture.write(to: fixture)
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("spillsim")
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: exe.path), "spillsim not built at \(exe.path)")
         func run(_ args: [String]) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = exe
-            p.arguments = args
-            p.currentDirectoryURL = directory
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = pipe
-            try p.run()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, text)
+            let r = try ProcessRunner.spillsim(args, currentDirectory: directory)
+            return (r.status, r.combined)
         }
         let (status, text) = try run(["report", "fixture.h5", "--format", "svg", "--tables", "csv", "--decimals", "2"])
         XCTAssertEqual(status, 0, text)

@@ -12,18 +12,9 @@ final class H5DumpTests: StorageTestCase {
             XCTFail("h5dump is not installed: run scripts/setup (it installs hdf5-tools)")
             throw XCTSkip("unreachable: XCTFail above already failed the test")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "h5dump \(arguments.joined(separator: " ")) failed: \(errors)")
-        return text
+        let r = try ProcessRunner.run(URL(fileURLWithPath: exe), arguments)
+        XCTAssertEqual(r.status, 0, "h5dump \(arguments.joined(separator: " ")) failed: \(r.err)")
+        return r.out
     }
 
     func testH5DumpReadsWhatWasWritten() throws {
