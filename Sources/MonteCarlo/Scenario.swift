@@ -26,11 +26,7 @@ public struct MonteCarloScenario: Sendable {
     /// True when the file has a Monte Carlo design (`estimators` or `known_dgp`);
     /// a generator-only file is valid for `generate` and `truth` but not `run`.
     public static func declaresDesign(path: String) throws -> Bool {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw MonteCarloScenarioError(file: path, keyPath: "", "cannot read the file (\(error.localizedDescription)); check the path")
-        }
-        let root = try? Yams.compose(yaml: text)
+        let root = try? Yams.compose(yaml: try readText(path))
         return root?["estimators"] != nil || root?["known_dgp"] != nil
     }
 
@@ -38,21 +34,21 @@ public struct MonteCarloScenario: Sendable {
     /// experiment; `generate`, `truth` and the city-system checks of
     /// `validate` do not apply to it.
     public static func usesKnownDGP(path: String) throws -> Bool {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        (try? Yams.compose(yaml: try readText(path)))??["known_dgp"] != nil
+    }
+
+    /// The scenario file's text; an unreadable file is a scenario error naming the path.
+    static func readText(_ path: String) throws -> String {
+        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw MonteCarloScenarioError(file: path, keyPath: "", "cannot read the file (\(error.localizedDescription)); check the path")
         }
-        return (try? Yams.compose(yaml: text))??["known_dgp"] != nil
     }
 
     /// The `known_dgp:` section as one line (for `validate`), or nil.
     public var knownDGPSummary: String? { document["known_dgp"]?.compactText }
 
     public static func load(path: String) throws -> MonteCarloScenario {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw MonteCarloScenarioError(file: path, keyPath: "", "cannot read the file (\(error.localizedDescription)); check the path")
-        }
+        let text = try readText(path)
         return try MonteCarloScenario(text: text, file: path)
     }
 

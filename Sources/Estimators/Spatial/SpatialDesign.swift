@@ -24,7 +24,7 @@ struct SpatialDesign {
         guard weights.count == panel.n else {
             throw EstimationError("W has \(weights.count) units but the panel has N = \(panel.n)")
         }
-        if spec.approach == .leeYu, spec.effects == .time || spec.effects == .twoWays {
+        if spec.approach == .leeYu, spec.effects.removesTimeEffects {
             guard weights.isRowStandardised else {
                 throw EstimationError("the Lee–Yu transformation with time effects needs a row-standardised W (its rows sum to 1); row-standardise W or use --approach direct")
             }

@@ -71,9 +71,7 @@ public enum PanelOLS {
         let keep = (0..<n0).filter { (weights?[$0] ?? 1) > 0 }
         let n = keep.count
         let w = keep.map { weights?[$0] ?? 1 }
-        var dims: [[Int]] = []
-        if effects == .individual || effects == .twoWays { dims.append(recode(keep.map { unit[$0] })) }
-        if effects == .time || effects == .twoWays { dims.append(recode(keep.map { time[$0] })) }
+        let dims = absorbedDimensions(effects, unit: unit, time: time, keep: keep)
 
         var columns = (0..<x.cols).map { j in keep.map { x[$0, j] } }
         let rawNorms = columns.map { Vector.dot($0, $0) }
@@ -136,6 +134,14 @@ public enum PanelOLS {
         return PanelOLSResult(names: allNames, coefficients: b, covariance: cov, standardErrors: se,
                               tStatistics: t, pValues: pv, tDegreesOfFreedom: df, observations: n,
                               clusters: nClusters, parameterCount: k, residuals: e, projectionSweeps: sweeps)
+    }
+
+    /// The fixed-effect code vectors to absorb, restricted to the observations kept.
+    static func absorbedDimensions(_ effects: FixedEffects, unit: [Int], time: [Int], keep: [Int]) -> [[Int]] {
+        var dims: [[Int]] = []
+        if effects.removesUnitEffects { dims.append(recode(keep.map { unit[$0] })) }
+        if effects.removesTimeEffects { dims.append(recode(keep.map { time[$0] })) }
+        return dims
     }
 
     /// Codes 0..<L in order of first appearance.

@@ -41,9 +41,7 @@ public enum WildClusterBootstrap {
         // Projected data: residualise y and X on the fixed effects once.
         let keep = (0..<y.count).filter { (weights?[$0] ?? 1) > 0 }
         let w = keep.map { weights?[$0] ?? 1 }
-        var dims: [[Int]] = []
-        if effects == .individual || effects == .twoWays { dims.append(PanelOLS.recode(keep.map { unit[$0] })) }
-        if effects == .time || effects == .twoWays { dims.append(PanelOLS.recode(keep.map { time[$0] })) }
+        let dims = PanelOLS.absorbedDimensions(effects, unit: unit, time: time, keep: keep)
         var cols = (0..<x.cols).map { c in keep.map { x[$0, c] } }
         if dims.isEmpty { cols.insert([Double](repeating: 1, count: keep.count), at: 0) }
         var yy = keep.map { y[$0] }
