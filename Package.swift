@@ -3,7 +3,7 @@
 // The data flows one way and the targets show it:
 //   scenario → CitySystem (generate) → Estimators (fit) → MonteCarlo (summarise)
 //            → Storage (HDF5) → Reports (tables, figures)
-// Only Numerics imports CGSL and CLAPACK; only Storage imports CHDF5.
+// Only Numerics imports CGSL, CLAPACK and CSuiteSparse; only Storage imports CHDF5.
 import PackageDescription
 
 let package = Package(
@@ -23,12 +23,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        // C libraries (Debian: libgsl-dev, liblapacke-dev + libopenblas-dev, libhdf5-dev).
+        // C libraries (Debian: libgsl-dev, liblapacke-dev + libopenblas-dev, libhdf5-dev, libsuitesparse-dev).
         .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"])]),
         .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
 
-        .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK"]),
+        .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK", "CSuiteSparse"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "CitySystem", dependencies: ["Numerics", "Yams"], exclude: ["README.md"]),
         .target(name: "Estimators", dependencies: ["Numerics"]),

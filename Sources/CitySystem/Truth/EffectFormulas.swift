@@ -19,19 +19,25 @@ public struct EffectWeights: Codable, Sendable, Equatable {
 /// truth can be read on its own.
 public enum EffectFormulas {
     /// a1 = (1/N) Σ 1/(1 − ρω_i), a2 = (1/N) Σ ω_i/(1 − ρω_i) (real parts; complex pairs sum to reals),
-    /// t1, t2 from one solve each with the cached filter.
+    /// t1, t2 from one solve each with the cached filter. A W held sparse has no eigenvalues:
+    /// a2 = tr(G)/N and a1 = 1 + ρ·tr(G)/N (A = I + ρG) from its log-determinant method.
     public static func weights(filter: SpatialFilter) throws -> EffectWeights {
-        let w = filter.weights, rho = filter.rho, s = w.spectrum
+        let w = filter.weights, rho = filter.rho
         let n = Double(w.count)
         var a1 = 0.0, a2 = 0.0
-        for k in 0..<s.real.count {
-            let a = s.real[k], b = s.imaginary[k]
-            let re = 1 - rho * a, im = -rho * b
-            let den = re * re + im * im
-            a1 += re / den                       // Re 1/(1 − ρω)
-            a2 += (a * re - rho * b * b) / den   // Re ω/(1 − ρω) = Re (a + ib)(re + iρb)/den
+        if let s = w.spectrum {
+            for k in 0..<s.real.count {
+                let a = s.real[k], b = s.imaginary[k]
+                let re = 1 - rho * a, im = -rho * b
+                let den = re * re + im * im
+                a1 += re / den                       // Re 1/(1 − ρω)
+                a2 += (a * re - rho * b * b) / den   // Re ω/(1 − ρω) = Re (a + ib)(re + iρb)/den
+            }
+            a1 /= n; a2 /= n
+        } else {
+            a2 = w.logDeterminant.traceG(rho: rho) / n
+            a1 = 1 + rho * a2
         }
-        a1 /= n; a2 /= n
         let ones = [Double](repeating: 1, count: w.count)
         let t1 = try filter.solve(ones).reduce(0, +) / n
         let t2 = try filter.solve(w.apply(ones)).reduce(0, +) / n

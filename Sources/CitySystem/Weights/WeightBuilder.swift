@@ -73,11 +73,12 @@ public enum WeightBuilder {
             warnings.append("\(spec.path) (\(spec.name)): the graph has \(comps) separate components; spillovers cannot cross between them")
         }
         if !symC { warnings.append("\(spec.path) (\(spec.name)): C is asymmetric, so W may have complex eigenvalues (LU path, slower)") }
-        if !sw.spectrum.isReal { warnings.append("\(spec.path) (\(spec.name)): W has complex eigenvalues; the ρ interval uses the real parts") }
+        if let sp = sw.spectrum, !sp.isReal { warnings.append("\(spec.path) (\(spec.name)): W has complex eigenvalues; the ρ interval uses the real parts") }
         let report = WeightReport(name: spec.name, kind: spec.kind.rawValue, normalise: spec.normalise.rawValue,
                                   symmetric: w.isSymmetric(tolerance: 1e-12), connectivitySymmetric: symC, components: comps,
                                   minNeighbours: nb.min()!, meanNeighbours: Double(nb.reduce(0, +)) / Double(n),
-                                  maxNeighbours: nb.max()!, omegaMin: sw.spectrum.minimum, omegaMax: sw.spectrum.maximum,
+                                  maxNeighbours: nb.max()!, omegaMin: sw.spectrum?.minimum ?? 1 / sw.stableInterval.lower,
+                                  omegaMax: sw.spectrum?.maximum ?? 1 / sw.stableInterval.upper,
                                   warnings: warnings)
         return (sw, report)
     }

@@ -10,7 +10,8 @@ public enum SpatialEstimator {
     /// estimate to rounding level (|step| < 1e-12) in two or three iterations.
     static let brentTolerance = 1e-6
 
-    /// Fits `spec` to `panel` with the cached spectrum of `weights`.
+    /// Fits `spec` to `panel` with the log-determinant method of `weights` (the cached
+    /// spectrum, or sparse factorisations / series when W is held sparse).
     ///
     /// Per fit: one product with W (O(N²T)), two least-squares fits, a Brent search
     /// whose evaluations cost O(N) (SAR/SDM) or O(p³ + N) (SEM/SDEM), and the analytic
@@ -41,8 +42,9 @@ public enum SpatialEstimator {
         }
         var reason = point.reason
         var vcov: Matrix
+        var traceGtG: TraceEstimate?
         do {
-            vcov = try SpatialVariance.analyticCovariance(d, point: point, weights: weights)
+            (vcov, traceGtG) = try SpatialVariance.analyticCovariance(d, point: point, weights: weights)
             if variance == .numericalHessian {
                 vcov = try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: vcov)
             }
@@ -52,14 +54,16 @@ public enum SpatialEstimator {
             reason = (point.converged ? "" : point.reason + "; ") + "variance unavailable: \(error)"
         }
         let loglik = d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
-                                     sigma2: point.sigma2, spectrum: weights.spectrum)
+                                     sigma2: point.sigma2, spectrum: weights.logDeterminant)
         return SpatialFitResult(
             spec: spec, names: d.names, coefficients: point.coefficients,
             rho: spec.model.hasLag ? point.spatial : nil, lambda: spec.model.hasErrorLag ? point.spatial : nil,
             sigma2: point.sigma2, vcov: vcov, varianceMethod: variance, logLikelihood: loglik,
             nObservations: Int(d.shape.nStar.rounded()), n: d.n, t: d.t, iterations: point.iterations,
             converged: point.converged && vcov.data.allSatisfy({ $0.isFinite }), reason: reason,
-            regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval)
+            regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval,
+            logDeterminant: weights.logDeterminant.method,
+            logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
     }
 
     /// SAR/SDM: e(ρ) = e0 − ρ ed with e0, ed the residuals of Qy and Q(Wy) on QZ, so
@@ -71,7 +75,7 @@ public enum SpatialEstimator {
         let s0d = Vector.dot(ls0.residuals, lsd.residuals)
         let sdd = Vector.dot(lsd.residuals, lsd.residuals)
         let nStar = d.shape.nStar
-        let spectrum = weights.spectrum
+        let spectrum = weights.logDeterminant
         let shape = d.shape
         let objective: (Double) -> Double = { rho in
             let ee = s00 - 2 * rho * s0d + rho * rho * sdd
@@ -113,7 +117,7 @@ public enum SpatialEstimator {
         let c0 = Vector.dot(d.y, d.y), c1 = 2 * Vector.dot(d.y, d.wy), c2 = Vector.dot(d.wy, d.wy)
         let p = z.cols
         let nStar = d.shape.nStar
-        let spectrum = weights.spectrum
+        let spectrum = weights.logDeterminant
         let shape = d.shape
         let objective: (Double) -> Double = { lam in
             var xtx = a0
