@@ -23,8 +23,8 @@ public struct LogDeterminantAccuracy: Sendable, Codable, Equatable {
     public let truncationBound: Double
     /// Monte Carlo standard error of the estimate (0 for deterministic methods).
     public let monteCarloSE: Double
-    /// True when the truncation bound is proven for this W (real spectrum in [−1, 1]
-    /// after scaling); false when it is the same formula used as an estimate.
+    /// True when the truncation bound is proven for this W and ρ (every bound computed here
+    /// is; the field keeps room for estimated ones).
     public let rigorous: Bool
 
     public static let exact = LogDeterminantAccuracy(truncationBound: 0, monteCarloSE: 0, rigorous: true)

@@ -136,28 +136,35 @@ private final class CholmodWorker {
             cholmod_factorize(a, l, common)
             try cholmodCheck("cholmod_factorize", common)
             factoredRho = rho
+            positiveDefinite = l.pointee.minor == n && diagonalSum(log).isFinite
         }
-        return l.pointee.minor == n
+        return positiveDefinite
     }
+    private var positiveDefinite = false
 
     /// log det = Σ log d_j (LDLᵀ) or 2 Σ log l_jj (LLᵀ, supernodal or simplicial).
-    func logDeterminant() -> Double {
-        let f = l!.pointee
-        let x = f.x.assumingMemoryBound(to: Double.self)
+    func logDeterminant() -> Double { diagonalSum(log) }
+
+    /// Σ f(d_j) over the pivots (d_j of LDLᵀ, or l_jj² of LLᵀ). A simplicial LDLᵀ goes through an
+    /// indefinite matrix without failing (only a zero pivot stops it), so positive definiteness is
+    /// read from the pivots: log of a negative one is NaN.
+    private func diagonalSum(_ f: (Double) -> Double) -> Double {
+        let fac = l!.pointee
+        let x = fac.x.assumingMemoryBound(to: Double.self)
         var s = 0.0
-        if f.is_super != 0 {
-            let sup = f.super.assumingMemoryBound(to: Int32.self)
-            let pi = f.pi.assumingMemoryBound(to: Int32.self)
-            let px = f.px.assumingMemoryBound(to: Int32.self)
-            for k in 0..<Int(f.nsuper) {
+        if fac.is_super != 0 {
+            let sup = fac.super.assumingMemoryBound(to: Int32.self)
+            let pi = fac.pi.assumingMemoryBound(to: Int32.self)
+            let px = fac.px.assumingMemoryBound(to: Int32.self)
+            for k in 0..<Int(fac.nsuper) {
                 let ncols = Int(sup[k + 1] - sup[k]), nrows = Int(pi[k + 1] - pi[k]), base = Int(px[k])
-                for jj in 0..<ncols { s += log(x[base + jj + jj * nrows]) }
+                for jj in 0..<ncols { let d = x[base + jj + jj * nrows]; s += f(d * d) }
             }
-            return 2 * s
+            return s
         }
-        let p = f.p.assumingMemoryBound(to: Int32.self)
-        for j in 0..<n { s += log(x[Int(p[j])]) }
-        return f.is_ll != 0 ? 2 * s : s
+        let p = fac.p.assumingMemoryBound(to: Int32.self)
+        for j in 0..<n { let d = x[Int(p[j])]; s += fac.is_ll != 0 ? f(d * d) : f(d) }
+        return s
     }
 
     func solve(_ b: [Double]) throws -> [Double] {

@@ -32,8 +32,12 @@ enum SparseTraces {
 ///   ln(1 − ρ̃x) = −ln(1 + b²) − 2 Σ_{j≥1} (bʲ/j) T_j(x),  b = ρ̃/(1 + √(1 − ρ̃²)),
 /// (substitute x = cos φ: 1 − ρ̃ cos φ = |1 − b e^{iφ}|²/(1 + b²)), so
 ///   log|I − ρW| ≈ −N ln(1 + b²) − 2 Σ_{j=1}^{q} (bʲ/j) tr T_j(W̃)
-/// with the traces exact. When W̃ has a real spectrum in [−1, 1], |tr T_j(W̃)| ≤ N and the
-/// truncation error is at most N·2|b|^{q+1}/((q + 1)(1 − |b|)).
+/// with the traces exact. When W̃ has a real spectrum in [−1, 1] (W similar to a symmetric
+/// matrix), |T_j| ≤ 1 there, so |tr T_j(W̃)| ≤ N and the truncation error is at most
+/// N·2|b|^{q+1}/((q + 1)(1 − |b|)). A complex spectrum lies in the unit disk, inside the
+/// Bernstein ellipse of parameter κ = 1 + √2 (semi-axes √2 and 1), where |T_j| ≤ κʲ
+/// (Trefethen, *Approximation Theory and Practice*, ch. 8): the bound becomes
+/// N·2(κ|b|)^{q+1}/((q + 1)(1 − κ|b|)), finite for κ|b| < 1, i.e. |ρ̃| < 1/√2.
 struct ChebyshevLogDeterminant: LogDeterminantSource {
     let method = LogDeterminantMethod.chebyshev
     let n: Double
@@ -106,10 +110,10 @@ struct ChebyshevLogDeterminant: LogDeterminantSource {
     }
 
     func accuracy(rho: Double) -> LogDeterminantAccuracy {
-        let bb = abs(b(rho).0)
+        let kb = abs(b(rho).0) * (realSpectrum ? 1 : 1 + 2.0.squareRoot())
         let q = Double(chebyshevTraces.count - 1)
-        return LogDeterminantAccuracy(truncationBound: n * 2 * pow(bb, q + 1) / ((q + 1) * (1 - bb)), monteCarloSE: 0,
-                                      rigorous: realSpectrum)
+        let bound = kb < 1 ? n * 2 * pow(kb, q + 1) / ((q + 1) * (1 - kb)) : .infinity
+        return LogDeterminantAccuracy(truncationBound: bound, monteCarloSE: 0, rigorous: true)
     }
 }
 

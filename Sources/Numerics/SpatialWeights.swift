@@ -108,7 +108,9 @@ public struct SpatialWeights: Sendable {
     private init(validatedSparse w: SparseMatrix, method: LogDeterminantMethod) throws {
         let rowSums = w.rowSums()
         let colSums = w.transposed().rowSums()
-        let radius = min(rowSums.max()!, colSums.max()!)
+        let rowStandardised = rowSums.allSatisfy { abs($0 - 1) < 1e-10 }
+        // A row-standardised W has spectral radius exactly 1 (a positive eigenvector, 1).
+        let radius = rowStandardised ? 1 : min(rowSums.max()!, colSums.max()!)
         var sym: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?
         if let r = Self.similarityScaling(w) {
             let sq = r.map { $0.squareRoot() }, isq = sq.map { 1 / $0 }
@@ -122,12 +124,12 @@ public struct SpatialWeights: Sendable {
                 throw NumericsError("the sparse log-determinant needs a W similar to a symmetric matrix (r_i w_ij = r_j w_ji, e.g. a row-standardised symmetric connectivity); this W is not — use chebyshev or mc")
             }
             source = SparseLogDeterminant(system: sym.system, interval: interval)
-        case .chebyshev: source = ChebyshevLogDeterminant(w: w, scale: radius, realSpectrum: sym != nil)
+        case .chebyshev: source = ChebyshevLogDeterminant(w: w, scale: radius, realSpectrum: sym != nil || w == w.transposed())
         case .mc: source = MonteCarloLogDeterminant(w: w, scale: radius)
         case .exact, .auto: throw NumericsError("internal: unresolved log-determinant method \(method.rawValue)")
         }
         self.init(sparse: w, dense: nil, spectrum: nil, logDeterminant: source, symmetricSystem: sym,
-                  rowStandardised: rowSums.allSatisfy { abs($0 - 1) < 1e-10 }, interval: interval)
+                  rowStandardised: rowStandardised, interval: interval)
     }
 
     /// `auto` → exact up to `exactSizeLimit` units, else sparse (chebyshev without a symmetric form).

@@ -13,6 +13,7 @@ enum SDMReport {
         } else {
             out.append(f.converged ? "closed form (no spatial parameter)" : "NOT CONVERGED: \(f.reason)")
         }
+        if f.logDeterminant != .exact { out.append(logDeterminantLine(f)) }
         out.append("")
         out.append(row("", "estimate", "std.err", "z", "p"))
         let se = f.standardErrors
@@ -100,6 +101,29 @@ enum SDMReport {
         return d
     }
 
+    /// The log-determinant method, its stated accuracy at the estimate and the stochastic trace.
+    static func logDeterminantLine(_ f: SpatialFitResult) -> String {
+        var s = "log|I - rho W|: \(f.logDeterminant.rawValue)"
+        let a = f.logDeterminantAccuracy
+        if a.truncationBound > 0 || a.monteCarloSE > 0 {
+            s += String(format: " (truncation bound %.3g%@, MCSE %.3g)", a.truncationBound, a.rigorous ? "" : ", estimated", a.monteCarloSE)
+        }
+        if let t = f.traceGtG {
+            s += String(format: "; tr(G'G) = %.6g by %d Hutchinson probes, MCSE %.3g", t.value, t.probes, t.monteCarloSE)
+        }
+        return s
+    }
+
+    static func logDeterminantJSON(_ f: SpatialFitResult) -> [String: Any] {
+        let a = f.logDeterminantAccuracy
+        var d: [String: Any] = ["method": f.logDeterminant.rawValue, "truncation_bound": num(a.truncationBound),
+                                "mcse": num(a.monteCarloSE), "bound_rigorous": a.rigorous]
+        if let t = f.traceGtG {
+            d["trace_GtG"] = ["value": num(t.value), "mcse": num(t.monteCarloSE), "probes": t.probes]
+        }
+        return d
+    }
+
     static func json(_ a: SpatialAnalysis) throws -> String {
         let f = a.fit
         var d: [String: Any] = [
@@ -111,6 +135,7 @@ enum SDMReport {
             "impacts": a.impacts.map { ["variable": $0.variable, "direct": est($0.direct), "indirect": est($0.indirect), "total": est($0.total)] },
             "tests": a.tests.map { ["name": $0.name, "statistic": num($0.statistic), "df": $0.degreesOfFreedom, "p": num($0.pValue)] },
         ]
+        d["logdet"] = logDeterminantJSON(f)
         d["rho"] = f.rhoEstimate.map(est) ?? NSNull()
         if let l = f.lambdaEstimate { d["lambda"] = est(l) }
         if let sim = a.simulation {

@@ -1,4 +1,4 @@
-import Estimators
+@testable import Estimators
 import Numerics
 import TestSupport
 import XCTest
@@ -75,5 +75,26 @@ final class SpatialLargeNTests: XCTestCase {
             // An approximate Jacobian shifts ρ̂; at ρ = 0.3 both errors are far below one SE.
             XCTAssertLessThan(abs(a.rho! - b.rho!), 0.05 * a.standardErrors[a.spatialIndex!], "\(w.logDeterminant.method)")
         }
+    }
+}
+
+/// The grid neighbour search of the synthetic panel against brute force.
+final class SyntheticPanelTests: XCTestCase {
+    func testGridNearestNeighboursMatchBruteForce() throws {
+        let rs = RandomStream(seed: 7, purpose: 1)
+        let xy = (0..<500).map { _ in (rs.uniform(), rs.uniform()) }
+        let grid = SyntheticSDMPanel.nearestNeighbours(xy, k: 6)
+        for i in 0..<xy.count {
+            var d: [(d: Double, j: Int)] = []
+            for j in 0..<xy.count where j != i {
+                let dx = xy[j].0 - xy[i].0, dy = xy[j].1 - xy[i].1
+                d.append((dx * dx + dy * dy, j))
+            }
+            d.sort { $0.d < $1.d || ($0.d == $1.d && $0.j < $1.j) }
+            XCTAssertEqual(grid[i], d.prefix(6).map(\.j), "unit \(i)")
+        }
+        let p = try SyntheticSDMPanel(n: 300, t: 3, seed: 1)
+        XCTAssertEqual(p.weights.rowSums().map { ($0 * 1e12).rounded() }, [Double](repeating: 1e12, count: 300))
+        XCTAssertEqual(p.weights.pattern(), p.weights.pattern().transposed(), "symmetrised kNN")
     }
 }
