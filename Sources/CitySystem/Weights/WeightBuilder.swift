@@ -26,7 +26,9 @@ public enum WeightBuilder {
     /// - Parameters:
     ///   - lnSize: ln L_i, the GDP proxy for economic distance.
     ///   - meanD: each city's mean digital index, needed only when `kappa_d` ≠ 0.
+    ///   - logDeterminant: the scenario's `logdet` (the spectrum, or W held sparse).
     public static func build(_ spec: WeightSpec, geography g: Geography, lnSize: [Double], meanD: [Double]? = nil,
+                              logDeterminant: LogDeterminantMethod = .auto,
                               source: String) throws -> (weights: SpatialWeights, report: WeightReport) {
         let c = try connectivity(spec, geography: g, lnSize: lnSize, meanD: meanD, source: source)
         let n = g.count
@@ -64,7 +66,7 @@ public enum WeightBuilder {
             break
         }
         let sw: SpatialWeights
-        do { sw = try SpatialWeights(w) } catch {
+        do { sw = try SpatialWeights(w, logDeterminant: logDeterminant) } catch {
             throw ScenarioError(source: source, path: spec.path, reason: "invalid weight matrix: \(error)")
         }
         let comps = components(c)
