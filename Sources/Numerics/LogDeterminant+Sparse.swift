@@ -5,7 +5,7 @@ import Foundation
 ///
 /// tr(G) and tr(G²) are the first two derivatives of −log det. They come from a Chebyshev
 /// interpolant of the exact log-determinant on a short interval [c − δ, c + δ] around the ρ
-/// asked for (13 factorisations, cached and reused for every ρ inside it). The function is
+/// asked for (13 factorisations, cached by canonical centre on a grid of 0.01). The function is
 /// analytic with its nearest singularity at least 10δ away, so the interpolant's error is
 /// of order 20^{-13} relative (Trefethen, *Approximation Theory and Practice*, Thm 8.2) and the
 /// derivatives are limited by rounding: about 1e-8 in tr(G) and 1e-5 in tr(G²) at N = 10⁴,
@@ -28,7 +28,6 @@ final class SparseLogDeterminant: LogDeterminantSource, @unchecked Sendable {
         let halfWidth: Double
         let first: [Double]
         let second: [Double]
-        func contains(_ x: Double) -> Bool { abs(x - centre) <= halfWidth }
     }
 
     init(system: SymmetricSparseSystem, interval: (lower: Double, upper: Double)) {
@@ -53,11 +52,24 @@ final class SparseLogDeterminant: LogDeterminantSource, @unchecked Sendable {
 
     func accuracy(rho: Double) -> LogDeterminantAccuracy { .exact }
 
+    /// Spacing of the canonical centres: the interpolant used at ρ depends on ρ alone (never on
+    /// which ρ was asked first), so results are identical whatever the order of the fits or
+    /// the number of threads.
+    static let centreSpacing = 0.01
+
     private func interpolant(at rho: Double) -> Interpolant? {
-        lock.lock()
-        if let hit = cache.first(where: { $0.contains(rho) }) { lock.unlock(); return hit }
-        lock.unlock()
-        let distance = min(rho - interval.lower, interval.upper - rho)
+        let grid = (rho / Self.centreSpacing).rounded() * Self.centreSpacing
+        let gridDistance = min(grid - interval.lower, interval.upper - grid)
+        // On the grid when the interval around the grid point still covers ρ; closer to a
+        // singularity, an interpolant centred at ρ itself (not cached: fits rarely go there).
+        let onGrid = 0.1 * gridDistance >= Self.centreSpacing
+        let centre = onGrid ? grid : rho
+        if onGrid {
+            lock.lock()
+            defer { lock.unlock() }
+            if let hit = cache.first(where: { $0.centre == centre }) { return hit }
+        }
+        let distance = min(centre - interval.lower, interval.upper - centre)
         guard distance > 0 else { return nil }
         let h = min(Self.maximumHalfWidth, 0.1 * distance)
         let m = Self.degree + 1
@@ -65,7 +77,7 @@ final class SparseLogDeterminant: LogDeterminantSource, @unchecked Sendable {
         var f = [Double](repeating: 0, count: m)
         for k in 0..<m {
             let x = cos(Double.pi * (Double(k) + 0.5) / Double(m))
-            guard let v = try? system.logDeterminant(rho: rho + h * x) else { return nil }
+            guard let v = try? system.logDeterminant(rho: centre + h * x) else { return nil }
             f[k] = v
         }
         var c = [Double](repeating: 0, count: m)
@@ -75,11 +87,13 @@ final class SparseLogDeterminant: LogDeterminantSource, @unchecked Sendable {
             c[j] = 2 / Double(m) * s
         }
         let d1 = Self.derivative(c, halfWidth: h)
-        let p = Interpolant(centre: rho, halfWidth: h, first: d1, second: Self.derivative(d1, halfWidth: h))
-        lock.lock()
-        cache.append(p)
-        if cache.count > 16 { cache.removeFirst() }
-        lock.unlock()
+        let p = Interpolant(centre: centre, halfWidth: h, first: d1, second: Self.derivative(d1, halfWidth: h))
+        if onGrid {
+            lock.lock()
+            if !cache.contains(where: { $0.centre == centre }) { cache.append(p) }
+            if cache.count > 64 { cache.removeFirst() }
+            lock.unlock()
+        }
         return p
     }
 

@@ -103,21 +103,38 @@ public struct SparseMatrix: Sendable, Equatable {
     /// A applied to each consecutive block of `cols` values (the columns of a
     /// column-major cols × k matrix, or the periods of a time-major panel vector).
     public func multiplyBlocks(_ x: [Double]) -> [Double] {
-        precondition(rows == cols && x.count % max(cols, 1) == 0, "sparse block product: \(x.count) values for \(cols) columns")
-        var out = [Double](repeating: 0, count: x.count)
+        let n = rows
+        precondition(n == cols && x.count % max(n, 1) == 0, "sparse block product: \(x.count) values for \(cols) columns")
+        let total = x.count
+        var out = [Double](repeating: 0, count: total)
         x.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { po in
                 rowStart.withUnsafeBufferPointer { rs in
                     columns.withUnsafeBufferPointer { cs in
                         values.withUnsafeBufferPointer { vs in
+                            // Two blocks per sweep: the index and value loads are shared and the
+                            // two accumulation chains run in parallel (the loop is latency-bound).
                             var base = 0
-                            while base < x.count {
-                                for i in 0..<rows {
+                            while base + n < total {
+                                let base2 = base + n
+                                for i in 0..<n {
+                                    var a = 0.0, b = 0.0
+                                    for k in rs[i]..<rs[i + 1] {
+                                        let c = cs[k], v = vs[k]
+                                        a += v * px[base + c]
+                                        b += v * px[base2 + c]
+                                    }
+                                    po[base + i] = a
+                                    po[base2 + i] = b
+                                }
+                                base += 2 * n
+                            }
+                            if base < total {
+                                for i in 0..<n {
                                     var acc = 0.0
                                     for k in rs[i]..<rs[i + 1] { acc += vs[k] * px[base + cs[k]] }
                                     po[base + i] = acc
                                 }
-                                base += cols
                             }
                         }
                     }
