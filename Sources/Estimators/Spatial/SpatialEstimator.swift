@@ -83,7 +83,7 @@ public enum SpatialEstimator {
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(rho, spectrum: spectrum)
         }
         let (lo, hi) = weights.stableInterval
-        let m = search(objective, lower: lo, upper: hi)
+        let m = search(objective, lower: lo, upper: hi, gridPoints: gridPoints(weights))
         // Score of the concentrated log-likelihood: −f'(ρ) with
         // f'(ρ) = n*(ρ·sdd − s0d)/e'e + c·tr_eff(G), and its derivative.
         let (rho, steps, polished) = newtonPolish(m, lower: lo, upper: hi) { rho in
@@ -130,7 +130,7 @@ public enum SpatialEstimator {
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(lam, spectrum: spectrum)
         }
         let (lo, hi) = weights.stableInterval
-        let m = search(objective, lower: lo, upper: hi)
+        let m = search(objective, lower: lo, upper: hi, gridPoints: gridPoints(weights))
         // Envelope theorem: d e'e/dλ at fixed β(λ) = c'(λ) − 2β'b'(λ) + β'A'(λ)β, so the
         // score −(n*/2)(d e'e/dλ)/e'e + J'(λ) is analytic; Newton with a central-difference
         // derivative of this precise score polishes λ.
@@ -164,9 +164,15 @@ public enum SpatialEstimator {
     /// Brent on the interval; when GSL refuses the objective (a non-finite value inside the
     /// bracket, e.g. a perfect fit at some ρ), the best of 201 grid points is returned as a
     /// non-converged result with the reason, so the failure is reported rather than thrown.
-    static func search(_ f: @escaping (Double) -> Double, lower: Double, upper: Double) -> SearchOutcome {
+    /// `gridPoints` seeds Brent (41 by default, cheap with the spectrum: O(N) per point); with W
+    /// held sparse each point is a sparse factorisation, so 9 points (spacing 0.2 on (−1, 1))
+    /// seed it instead — the concentrated likelihood of ρ is smooth and the edge walk of
+    /// `minimizeOnInterval` still finds a boundary optimum.
+    static func search(_ f: @escaping (Double) -> Double, lower: Double, upper: Double,
+                       gridPoints: Int = 41) -> SearchOutcome {
         do {
-            let m = try Brent.minimizeOnInterval(f, lower: lower, upper: upper, absoluteTolerance: brentTolerance)
+            let m = try Brent.minimizeOnInterval(f, lower: lower, upper: upper, gridPoints: gridPoints,
+                                                 absoluteTolerance: brentTolerance)
             return SearchOutcome(argmin: m.argmin, iterations: m.iterations, converged: m.converged, message: m.message)
         } catch {
             let h = (upper - lower) / 202
@@ -180,6 +186,9 @@ public enum SpatialEstimator {
                                       message: "likelihood search failed (\(error)); best of a 201-point grid reported")
         }
     }
+
+    /// Seed points of the likelihood search (see `search`).
+    static func gridPoints(_ weights: SpatialWeights) -> Int { weights.spectrum == nil ? 9 : 41 }
 
     /// Newton iterations on a score s(x) (returning s and s') from the Brent optimum.
     /// Steps must stay inside the interval and below 1e-3; the search is certified
