@@ -44,7 +44,7 @@ final class SpatialDataTests: XCTestCase {
 
     func testRefusals() throws {
         func refuses(_ body: () throws -> Void, _ needle: String, file: StaticString = #filePath, line: UInt = #line) {
-            XCTAssertThrowsError(try body(), file: file, line: line) { err in
+            assertThrows(try body(), as: DataError.self, file: file, line: line) { err in
                 XCTAssertTrue("\(err)".contains(needle), "message '\(err)' lacks '\(needle)'", file: file, line: line)
             }
         }
@@ -86,12 +86,12 @@ final class SpatialSpecErrorTests: XCTestCase {
         let p = try SpatialTestData.simulatedSDM(weights: w, t: 3, rho: 0.2, beta: [1], theta: [0])
         let unit = (0..<30).map { Double($0 % 10) }
         let constant = try SpatialPanel(y: p.y, x: try Matrix(columns: [p.x.column(0), unit]), names: ["x1", "size"], n: 10, t: 3)
-        XCTAssertThrowsError(try SpatialEstimator.fit(SpatialModelSpec(effects: .individual), panel: constant, weights: w)) {
+        assertThrows(try SpatialEstimator.fit(SpatialModelSpec(effects: .individual), panel: constant, weights: w), as: EstimationError.self) {
             XCTAssertTrue("\($0)".contains("'size' is constant"), "\($0)")
         }
         let twice = try SpatialPanel(y: p.y, x: try Matrix(columns: [p.x.column(0), p.x.column(0).map { 2 * $0 }]),
                                      names: ["x1", "x1b"], n: 10, t: 3)
-        XCTAssertThrowsError(try SpatialEstimator.fit(SpatialModelSpec(model: .sar), panel: twice, weights: w)) {
+        assertThrows(try SpatialEstimator.fit(SpatialModelSpec(model: .sar), panel: twice, weights: w), as: EstimationError.self) {
             XCTAssertTrue("\($0)".contains("'x1b' is collinear"), "\($0)")
         }
     }

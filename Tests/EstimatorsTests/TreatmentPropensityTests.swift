@@ -27,7 +27,7 @@ final class TreatmentPropensityTests: XCTestCase {
     func testCompleteSeparationIsRefusedWithAClearMessage() throws {
         let x: [Double] = [1, 2, 3, 4, 5, 6]
         let d = [false, false, false, true, true, true]
-        XCTAssertThrowsError(try PropensityScore.fit(treated: d, covariates: try Matrix(columns: [x]), names: ["gdp"])) { e in
+        assertThrows(try PropensityScore.fit(treated: d, covariates: try Matrix(columns: [x]), names: ["gdp"]), as: TreatmentError.self) { e in
             XCTAssertTrue("\(e)".contains("separate"), "\(e)")
         }
     }
@@ -36,7 +36,7 @@ final class TreatmentPropensityTests: XCTestCase {
         // x = 1 implies treated; x = 0 mixes.
         let x: [Double] = [0, 0, 0, 0, 1, 1, 1]
         let d = [false, true, false, true, true, true, true]
-        XCTAssertThrowsError(try PropensityScore.fit(treated: d, covariates: try Matrix(columns: [x]), names: ["port"])) { e in
+        assertThrows(try PropensityScore.fit(treated: d, covariates: try Matrix(columns: [x]), names: ["port"]), as: TreatmentError.self) { e in
             XCTAssertTrue("\(e)".contains("separate"), "\(e)")
         }
     }
@@ -44,7 +44,7 @@ final class TreatmentPropensityTests: XCTestCase {
     func testConstantCovariateIsNamed() throws {
         let d = [false, true, false, true, true, false]
         let x = try Matrix(columns: [[1, 2, 3, 1, 2, 4], [5, 5, 5, 5, 5, 5]])
-        XCTAssertThrowsError(try PropensityScore.fit(treated: d, covariates: x, names: ["gdp", "coastal"])) { e in
+        assertThrows(try PropensityScore.fit(treated: d, covariates: x, names: ["gdp", "coastal"]), as: TreatmentError.self) { e in
             XCTAssertTrue("\(e)".contains("'coastal' is constant"), "\(e)")
         }
     }

@@ -18,7 +18,7 @@ final class MinimizerTests: XCTestCase {
         // Near π, cos x + 1 ≈ (x − π)²/2, below ε for |x − π| < 2e-8: x is determined only to ≈ √ε.
         assertClose(.pi, r.argmin[0], tolerance: 1e-7, "f is flat to rounding within ≈ 2e-8 of π")
         assertClose(-1, r.minimum, tolerance: 1e-15)
-        XCTAssertThrowsError(try Brent.minimize(cos, lower: 2, upper: 4, guess: 5), "guess outside the bracket")
+        assertThrows(try Brent.minimize(cos, lower: 2, upper: 4, guess: 5), as: NumericsError.self, "guess outside the bracket")
     }
 
     func testMinimizeOnIntervalInteriorAndBoundary() throws {
@@ -34,9 +34,7 @@ final class MinimizerTests: XCTestCase {
         let lowerEdge = try Brent.minimizeOnInterval({ $0 }, lower: 0, upper: 1)
         XCTAssertEqual(lowerEdge.termination, .boundary, lowerEdge.message)
         XCTAssertTrue(Brent.isNearBound(lowerEdge.argmin[0], lower: 0, upper: 1, absoluteTolerance: 1e-10))
-        XCTAssertThrowsError(try Brent.minimizeOnInterval({ _ in .nan }, lower: 0, upper: 1)) { error in
-            XCTAssertTrue(error is NumericsError, "\(error)")
-        }
+        assertThrows(try Brent.minimizeOnInterval({ _ in .nan }, lower: 0, upper: 1), as: NumericsError.self, "NaN objective")
     }
 
     /// A minimum between the last grid point and the bound (here 0.9995 on (0, 1), where
@@ -68,6 +66,6 @@ final class MinimizerTests: XCTestCase {
                                         start: [0, 0, 0])
         XCTAssertTrue(r.converged)
         assertClose(centre, r.argmin, tolerance: 1e-6, "simplex size 1e-8 on a well-conditioned bowl")
-        XCTAssertThrowsError(try NelderMead.minimize({ _ in 0 }, start: []))
+        assertThrows(try NelderMead.minimize({ _ in 0 }, start: []), as: NumericsError.self, "empty start")
     }
 }

@@ -28,21 +28,23 @@ final class SpatialWeightsTests: XCTestCase {
     func testRejectsIslandsDiagonalsAndNegativeWeights() throws {
         var c = try ringWithChords(8)
         for j in 0..<8 { c[4, j] = 0; c[j, 4] = 0 }   // unit 5 loses every neighbour
-        XCTAssertThrowsError(try SpatialWeights.rowStandardised(c)) { error in
+        assertThrows(try SpatialWeights.rowStandardised(c), as: NumericsError.self) { error in
             XCTAssertTrue("\(error)".contains("unit 5 has no neighbours"), "\(error)")
         }
-        XCTAssertThrowsError(try SpatialWeights(c)) { error in
+        assertThrows(try SpatialWeights(c), as: NumericsError.self) { error in
             XCTAssertTrue("\(error)".contains("island"), "\(error)")
         }
         var d = try ringWithChords(8)
         d[1, 1] = 0.5
-        XCTAssertThrowsError(try SpatialWeights(d)) { error in
+        assertThrows(try SpatialWeights(d), as: NumericsError.self) { error in
             XCTAssertTrue("\(error)".contains("nonzero diagonal entry at unit 2"), "\(error)")
         }
         var e = try ringWithChords(8)
         e[2, 3] = -1
-        XCTAssertThrowsError(try SpatialWeights(e)) { error in XCTAssertTrue("\(error)".contains("negative"), "\(error)") }
-        XCTAssertThrowsError(try SpatialWeights(Matrix(rows: 3, cols: 4)))
+        assertThrows(try SpatialWeights(e), as: NumericsError.self) { error in XCTAssertTrue("\(error)".contains("negative"), "\(error)") }
+        assertThrows(try SpatialWeights(Matrix(rows: 3, cols: 4)), as: NumericsError.self) { error in
+            XCTAssertTrue("\(error)".contains("3×4"), "names the shape: \(error)")
+        }
     }
 
     func testSimilarToSymmetricUsesTheSymmetricForm() throws {
@@ -124,7 +126,7 @@ final class SpatialWeightsTests: XCTestCase {
         let w = try SpatialWeights.rowStandardised(ringWithChords(10))
         let (lo, hi) = w.stableInterval
         for rho in [hi, hi + 0.1, lo, lo - 0.1] {
-            XCTAssertThrowsError(try SpatialFilter(weights: w, rho: rho)) { error in
+            assertThrows(try SpatialFilter(weights: w, rho: rho), as: NumericsError.self) { error in
                 XCTAssertTrue("\(error)".contains("outside the stable interval"), "\(error)")
             }
         }
