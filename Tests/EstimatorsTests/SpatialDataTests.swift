@@ -98,13 +98,12 @@ final class SpatialSpecErrorTests: XCTestCase {
 }
 
 final class SpatialBoundaryTests: XCTestCase {
-    /// y = the eigenvector of W for ω_min makes ln L_c(ρ) = −(N − 1) ln|1 − ρω_min| + … unbounded
-    /// as ρ → 1/ω_min (e'e → 0; rounding even makes it ≤ 0 there, which GSL refuses): the fit must
-    /// come back flagged (converged = false, with the reason), at the lower end, not thrown away.
-    /// y is the eigenvector of W for ω_min, so ee(ρ) → 0 and the likelihood rises without bound
-    /// as ρ → 1/ω_min. Near the bound ee is rounding noise: on one CPU Brent's walk reaches the
-    /// bound, on another rounding turns the objective up just inside it (or makes it non-finite).
-    /// What holds on every CPU: a typed non-converged status and ρ̂ at the lower end.
+    /// y = the eigenvector of W for ω_min makes e'e(ρ) → 0, so ln L_c(ρ) = −(N − 1) ln|1 − ρω_min| + …
+    /// rises without bound as ρ → 1/ω_min: the fit must come back flagged, at the lower end, not
+    /// thrown away. Near the bound e'e is rounding noise: on one CPU Brent's walk reaches the bound,
+    /// on another rounding turns the objective up just inside it (or makes it non-finite).
+    /// What holds on every CPU: a typed non-converged status (boundary or search failed) and ρ̂
+    /// at the lower end.
     func testBoundarySolutionIsReported() throws {
         let w = try SpatialTestData.ringWeights(12)
         let f = try XCTUnwrap(w.spectrum.symmetricForm)

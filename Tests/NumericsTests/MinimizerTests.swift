@@ -24,7 +24,10 @@ final class MinimizerTests: XCTestCase {
     func testMinimizeOnIntervalInteriorAndBoundary() throws {
         let inner = try Brent.minimizeOnInterval({ ($0 + 0.3) * ($0 + 0.3) + 1 }, lower: -0.99, upper: 0.99)
         XCTAssertTrue(inner.converged)
-        assertClose(-0.3, inner.argmin[0], tolerance: 1e-8, "as in the quadratic case")
+        // Unlike the quadratic above (minimum 0), f* = 1 here: f is flat to rounding where
+        // (x + 0.3)² < ε·f*, i.e. within √ε ≈ 1.5e-8 of the minimiser (8.9e-9 was observed), so x is
+        // determined only to that; 3e-8 is twice the flat width.
+        assertClose(-0.3, inner.argmin[0], tolerance: 2 * Double.ulpOfOne.squareRoot(), "flat to rounding within √(ε f*)")
         // Decreasing towards the upper bound: reported as a boundary solution, not converged.
         let edge = try Brent.minimizeOnInterval({ ($0 - 0.9) * ($0 - 0.9) }, lower: -1, upper: 0.5)
         XCTAssertEqual(edge.termination, .boundary, edge.message)
