@@ -59,9 +59,14 @@ extension Spillsim.Bench {
             throw RunError("peer script \(relative) not found (looked in the current directory and above the executable); pass \(option) PATH/\(relative) or run from the repository root")
         }
 
+        static func locatePeerScript(_ given: String?) throws -> String {
+            try locateScript(given, relative: "bench/spreg_peer.py", option: "--peer-script")
+        }
+
         func run() throws {
-            let script = peer ? try Self.locateScript(peerScript, relative: "bench/spreg_peer.py", option: "--peer-script") : ""
+            let script = peer ? try Self.locatePeerScript(peerScript) : ""
             let rScript = rPeer ? try Self.locateScript(nil, relative: "bench/spatialreg_peer.R", option: "--r-peer") : ""
+            print(Spillsim.Bench.header())
             print("SDM two-way Lee–Yu, 4 regressors + W-lags, T = \(t), analytic SEs + effects; symmetrised kNN(6) W, row-standardised; median of \(reps)")
             print("timings on a shared 2-core machine are noisy; repeat a line that matters")
             for size in sizes {
