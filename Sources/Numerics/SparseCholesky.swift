@@ -35,6 +35,8 @@ public final class SymmetricSparseSystem: @unchecked Sendable {
     /// - Parameter s: symmetric, zero diagonal (checked to 1e-12 relative).
     public init(_ s: SparseMatrix) throws {
         guard s.rows == s.cols else { throw NumericsError("sparse Cholesky needs a square matrix, got \(s.rows)×\(s.cols)") }
+        // CHOLMOD's supernodal factorisation calls BLAS: pin OpenBLAS to one thread first.
+        NumericsRuntime.ensureInitialised()
         let n = s.rows
         var cp: [Int32] = [0], ri: [Int32] = [], off: [Double] = []
         for j in 0..<n {
