@@ -103,6 +103,19 @@ final class SparseWeightsTests: XCTestCase {
         XCTAssertEqual(cheb.logDeterminant.accuracy(rho: 0.8).truncationBound, .infinity)
     }
 
+    /// The interpolant used at ρ depends on ρ alone: a cache primed by other fits (another
+    /// replication's ρ̂, another thread) must not change a single bit (the engine's contract).
+    func testSparseTracesDoNotDependOnWhatWasAskedBefore() throws {
+        let w = try ring(80, k: 3, symmetric: true)
+        let fresh = try SpatialWeights(sparse: w, logDeterminant: .sparse)
+        let primed = try SpatialWeights(sparse: w, logDeterminant: .sparse)
+        for rho in [0.296, 0.3049, 0.31, -0.2] { _ = primed.logDeterminant.traceG(rho: rho) }
+        for rho in [0.3, 0.3041, 0.9995] {
+            XCTAssertEqual(fresh.logDeterminant.traceG(rho: rho).bitPattern, primed.logDeterminant.traceG(rho: rho).bitPattern)
+            XCTAssertEqual(fresh.logDeterminant.traceG2(rho: rho).bitPattern, primed.logDeterminant.traceG2(rho: rho).bitPattern)
+        }
+    }
+
     func testAutoKeepsTheSpectrumForSmallW() throws {
         let w = try ring(30, k: 2, symmetric: true)
         XCTAssertEqual(try SpatialWeights(sparse: w, logDeterminant: .auto).logDeterminant.method, .exact)
