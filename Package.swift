@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "CitySystem", dependencies: ["Numerics", "Yams"], exclude: ["README.md"]),
         .target(name: "Estimators", dependencies: ["Numerics"]),
-        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Storage", "Yams"]),
+        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Storage"]),
         .target(name: "Reports", dependencies: ["Numerics", "Storage", "MonteCarlo"]),
         .executableTarget(
             name: "spillsim",

@@ -1,6 +1,6 @@
+import CitySystem
 import Foundation
 import Numerics
-import Yams
 
 /// Which replication is running. Every random draw of a replication comes from
 /// a stream named by (seed, cell, replication, purpose) — nothing else — so
@@ -39,7 +39,7 @@ public protocol Experiment: Sendable {
     func replicate(_ context: ReplicationContext) -> [FitOutcome]
 }
 
-/// Builds the experiment of a design cell. Throws a `MonteCarloScenarioError` for
+/// Builds the experiment of a design cell. Throws a `ScenarioError` for
 /// settings it cannot run (an unknown model, an estimand it cannot score …).
 public protocol ExperimentBuilder: Sendable {
     func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment

@@ -88,23 +88,28 @@ final class ScenarioParsingTests: XCTestCase {
     }
 
     func testSettingDottedPaths() throws {
-        let root = try ScenarioNode.compose("city_system:\n  outcome:\n    rho: 0.3\n  estimator_weights:\n    - {name: true}\n    - {name: k, kind: knn, k: 4}\n",
-                                            source: "t.yaml")
-        var r = try ScenarioNode.setting(root, path: "city_system.outcome.rho", yaml: "0.5")
-        r = try ScenarioNode.setting(r, path: "city_system.estimator_weights.1.k", yaml: "7")
-        r = try ScenarioNode.setting(r, path: "city_system.geography.cities", yaml: "50")   // created: omitted keys take defaults
-        let s = try ScenarioParser.parse(r, source: "t.yaml")
+        let root = try ScenarioDocument(text: "city_system:\n  outcome:\n    rho: 0.3\n  estimator_weights:\n    - {name: true}\n    - {name: k, kind: knn, k: 4}\n",
+                                        source: "t.yaml")
+        var r = try root.setting(yaml: "0.5", atKeyPath: "city_system.outcome.rho")
+        r = try r.setting(yaml: "7", atKeyPath: "city_system.estimator_weights.1.k")
+        r = try r.setting(yaml: "50", atKeyPath: "city_system.geography.cities")   // created: omitted keys take defaults
+        XCTAssertEqual(r.value(atKeyPath: "city_system.estimator_weights.1.k")?.scalarText, "7")
+        let s = try ScenarioParser.parse(r)
         assertClose(0.5, s.citySystem.outcome.rho, tolerance: 0, "set exactly")
         XCTAssertEqual(s.citySystem.estimatorWeights[1].k, 7)
         XCTAssertEqual(s.citySystem.geography.cities, 50)
-        XCTAssertThrowsError(try ScenarioNode.setting(root, path: "city_system.outcome.rho.x", yaml: "1"))
-        XCTAssertThrowsError(try ScenarioNode.setting(root, path: "city_system.estimator_weights.5.k", yaml: "1"))
-        XCTAssertThrowsError(try ScenarioNode.setting(root, path: "city_system.outcome.rhoo", yaml: "1", createMissing: false)) {
-            XCTAssertTrue("\($0)".contains("did you mean 'rho'"), "\($0)")
+        XCTAssertThrowsError(try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rho.x")) {
+            XCTAssertEqual(($0 as? ScenarioError)?.path, "city_system.outcome.rho", "rho holds a scalar")
+        }
+        XCTAssertThrowsError(try root.setting(yaml: "1", atKeyPath: "city_system.estimator_weights.5.k")) {
+            XCTAssertEqual(($0 as? ScenarioError)?.path, "city_system.estimator_weights.5", "index out of range")
+        }
+        XCTAssertThrowsError(try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rhoo", createMissing: false)) {
+            XCTAssertEqual(($0 as? ScenarioError)?.fix, "did you mean 'rho'?")
         }
         // A misspelt created key is caught by the parse, by its path.
-        let bad = try ScenarioNode.setting(root, path: "city_system.outcome.rhoo", yaml: "1")
-        XCTAssertThrowsError(try ScenarioParser.parse(bad, source: "t.yaml")) {
+        let bad = try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rhoo")
+        XCTAssertThrowsError(try ScenarioParser.parse(bad)) {
             XCTAssertEqual(($0 as? ScenarioError)?.path, "city_system.outcome.rhoo")
         }
     }

@@ -1,3 +1,4 @@
+import CitySystem
 @testable import MonteCarlo
 import TestSupport
 import XCTest
@@ -59,7 +60,7 @@ final class CitySystemRunTests: XCTestCase {
             XCTAssertNotEqual(text, Self.small, "the test edit applies: \(from)")
             let scenario = try MonteCarloScenario(text: text, file: "small.yaml")
             XCTAssertThrowsError(try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario), key) {
-                XCTAssertEqual(($0 as? MonteCarloScenarioError)?.keyPath, key, "\($0)")
+                XCTAssertEqual(($0 as? ScenarioError)?.path, key, "\($0)")
             }
         }
     }

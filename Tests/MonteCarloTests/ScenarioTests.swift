@@ -1,6 +1,6 @@
+import CitySystem
 import MonteCarlo
 import XCTest
-import Yams
 
 final class ScenarioTests: XCTestCase {
     static let grid = """
@@ -24,17 +24,21 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(cells.map(\.index), [0, 1, 2, 3, 4], "6 crossed cells minus the excluded index 5")
         XCTAssertEqual(cells[1].factors.map(\.value.compactText), ["20", "2.0"])
         XCTAssertEqual(cells[3].factors.map(\.value.compactText), ["40", "1.0"])
-        XCTAssertEqual(cells[4].document.value(atKeyPath: "known_dgp.sigma")?.float, 2.0)
-        XCTAssertEqual(cells[4].document.value(atKeyPath: "known_dgp.n")?.int, 40)
+        XCTAssertEqual(cells[4].document.value(atKeyPath: "known_dgp.sigma")?.number, 2.0)
+        XCTAssertEqual(cells[4].document.value(atKeyPath: "known_dgp.n")?.scalarText, "40")
         XCTAssertEqual(s.settings.chunkSize, 3)
     }
 
     func testKeyPathSetterCreatesMissingMappings() throws {
-        var node = try XCTUnwrap(try Yams.compose(yaml: "a: {b: 1}"))
-        try node.setValue(Node("5"), atKeyPath: "a.c.d")
-        XCTAssertEqual(node.value(atKeyPath: "a.c.d")?.int, 5)
-        XCTAssertEqual(node.value(atKeyPath: "a.b")?.int, 1)
-        XCTAssertThrowsError(try node.setValue(Node("1"), atKeyPath: "a.b.x"), "b holds a scalar")
+        let document = try ScenarioDocument(text: "a: {b: 1}\nlist: [{k: 1}, {k: 2}]")
+        let set = try document.setting(.scalar("5"), atKeyPath: "a.c.d")
+        XCTAssertEqual(set.value(atKeyPath: "a.c.d")?.scalarText, "5")
+        XCTAssertEqual(set.value(atKeyPath: "a.b")?.scalarText, "1")
+        XCTAssertThrowsError(try document.setting(.scalar("1"), atKeyPath: "a.b.x"), "b holds a scalar") {
+            XCTAssertEqual(($0 as? ScenarioError)?.path, "a.b")
+        }
+        // The grid's key paths index lists as the generator's do.
+        XCTAssertEqual(try document.setting(.scalar("7"), atKeyPath: "list.1.k").value(atKeyPath: "list.1.k")?.scalarText, "7")
     }
 
     func testBadScenariosNameTheKey() {
@@ -49,9 +53,9 @@ final class ScenarioTests: XCTestCase {
         ]
         for (text, key) in cases {
             XCTAssertThrowsError(try MonteCarloScenario(text: text, file: "s.yaml"), key) { error in
-                let e = error as? MonteCarloScenarioError
-                XCTAssertEqual(e?.keyPath, key, "\(error)")
-                XCTAssertEqual(e?.file, "s.yaml")
+                let e = error as? ScenarioError
+                XCTAssertEqual(e?.path, key, "\(error)")
+                XCTAssertEqual(e?.source, "s.yaml")
             }
         }
     }
@@ -60,7 +64,7 @@ final class ScenarioTests: XCTestCase {
         let s = try MonteCarloScenario(text: "seed: 1\nknown_dgp: {n: 10}\nestimators: [{name: a, model: ols, estimands: [beta7]}]", file: "s.yaml")
         let cell = try s.cells()[0]
         XCTAssertThrowsError(try KnownDGPBuilder().makeExperiment(cell: cell, scenario: s)) { error in
-            XCTAssertEqual((error as? MonteCarloScenarioError)?.keyPath, "estimators[0].estimands")
+            XCTAssertEqual((error as? ScenarioError)?.path, "estimators[0].estimands")
         }
     }
 }
