@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Checks where a result file will go before any work is done, so a run never
 /// computes for hours and then fails at the final rename.
@@ -34,7 +35,8 @@ enum OutputPath {
     static func checkReadable(_ path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw RunError("cannot open \(path): no such file")
+            let partial = HDF5File.hasUnfinishedWrite(at: path) ? " (there is an unfinished \(path).partial: its run was interrupted; resume it to finish the file)" : ""
+            throw RunError("cannot open \(path): no such file\(partial)")
         }
         if isDirectory.boolValue { throw RunError("cannot open \(path): it is a directory, not a result file") }
         guard FileManager.default.isReadableFile(atPath: path) else { throw RunError("cannot open \(path): permission denied") }

@@ -1,4 +1,5 @@
 import Foundation
+import MonteCarlo
 import Reports
 import Storage
 import TestSupport
@@ -19,7 +20,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(data.scenarioName, "report-fixture")
         XCTAssertEqual(data.replications, 40)
         XCTAssertEqual(data.estimators, ["sdm", "ols"])
-        XCTAssertEqual(data.cells.map(\.label), ["rho=0.2, n=50", "rho=0.5, n=50"])
+        XCTAssertEqual(data.cells.map(\.shortLabel), ["rho=0.2, n=50", "rho=0.5, n=50"])
         XCTAssertEqual(data.rows.count, 2 * (10 + 2))
         let row = try XCTUnwrap(data.rows.first { $0.cell.ordinal == 0 && $0.estimator == "ols" && $0.estimand == "beta1" })
         let expected = try XCTUnwrap(stored["0/ols/beta1"])
@@ -36,7 +37,7 @@ final class ReportTests: XCTestCase {
 
     func testReaderErrorsNameTheFileAndTheFix() throws {
         XCTAssertThrowsError(try ResultsData.read(directory.appendingPathComponent("missing.h5").path)) {
-            XCTAssertTrue("\($0)".contains("missing.h5 does not exist"), "\($0)")
+            XCTAssertTrue("\($0)".contains("missing.h5: no such file"), "\($0)")
         }
         let other = directory.appendingPathComponent("other.h5").path
         let f = try HDF5File.create(other)
@@ -134,7 +135,7 @@ final class ReportTests: XCTestCase {
     /// A curve with no turning point has a NaN truth (MODEL.md §3: m1β2 + m2θ2 = 0):
     /// the histogram is drawn without a truth line and the caption says so.
     func testTurningPointWithoutATruthIsDrawnAndSaidSo() throws {
-        let cell = ReportCell(ordinal: 0, factors: [])
+        let cell = CellInfo(ordinal: 0, index: 0, factors: [])
         let estimates = (0..<50).map { 0.3 + 0.01 * Double($0 % 7) }
         let draws = ReplicationDraws(estimator: "sdm", estimands: ["tp_total"], status: Array(repeating: 0, count: 50),
                                      estimate: estimates, truth: Array(repeating: .nan, count: 50))
