@@ -48,19 +48,7 @@ extension Spillsim.Estimate {
                 try OutputFile.write(csv, to: weightsOut)
             }
             if json {
-                var out: [String: Any] = ["command": "psm", "n": treated.count, "counts": TreatmentReport.countsJSON(result.counts),
-                                          "balance": TreatmentReport.balanceJSON(balance),
-                                          "caliper": result.caliperWidth.map { $0 as Any } ?? NSNull(),
-                                          "smd_denominator": "treated"]
-                if let m = result.propensity {
-                    out["propensity"] = ["link": m.link.rawValue, "converged": m.converged, "iterations": m.iterations,
-                                         "log_likelihood": m.logLikelihood,
-                                         "coefficients": m.names.indices.map { j in
-                                             ["name": m.names[j], "estimate": m.coefficients[j],
-                                              "se": m.covariance[j, j].squareRoot()] as [String: Any] }]
-                }
-                if let weightsOut { out["weights_file"] = weightsOut }
-                print(try TreatmentReport.json(out))
+                print(try JSONOutput.text(PSMReportJSON(units: treated.count, matching: result, balance: balance, weightsFile: weightsOut)))
             } else {
                 print(TreatmentReport.countsText(result.counts))
                 print(TreatmentReport.balanceText(balance))

@@ -65,14 +65,9 @@ struct MatchingOptions: ParsableArguments {
         case .largest?: o = .largest
         case .smallest?: o = .smallest
         case .data?: o = .data
-        case .random?: o = .random(StreamID(seed: seed, purpose: 0x6d61_7463))
+        case .random?: o = .random(StreamID(seed: seed, purpose: .matchingOrder))
         }
         return MatchingSpec(link: link, distance: distance, method: m, ratio: ratio, replace: replace, order: o,
                             caliper: cal, support: support)
     }
-}
-
-/// Splits "a,b c" style covariate lists given as one or more arguments.
-func splitList(_ items: [String]) -> [String] {
-    items.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
 }

@@ -132,7 +132,7 @@ final class CLIWordingTests: XCTestCase {
         let cmd = try Spillsim.parseAsRoot(["estimate", "sdm", "--data", d + "/cigarette.csv", "--weights", d + "/usa46_contiguity.csv",
                                             "--id", "state", "--time", "year", "--y", "logc", "--x", "logp", "--model", "slx", "--effects", "none"])
         let sdm = try XCTUnwrap(cmd as? Spillsim.Estimate.SDM)
-        let dataset = try SpatialDataLoader.load(data: URL(fileURLWithPath: sdm.data), weights: URL(fileURLWithPath: sdm.weights),
+        let dataset = try SpatialDataLoader.load(data: URL(fileURLWithPath: sdm.panel.data), weights: URL(fileURLWithPath: sdm.weights),
                                                  id: "state", time: "year", y: "logc", x: ["logp"])
         let a = try SpatialAnalysis.run(SpatialModelSpec(model: .slx, effects: .none), dataset: dataset, draws: 0, seed: 1)
         let text = SDMReport.text(a)
