@@ -26,7 +26,7 @@ public enum AppendixReport {
         let data = try ResultsData.read(resultsPath)
         let base = URL(fileURLWithPath: out ?? defaultOutput(for: resultsPath))
         let directory = base.deletingLastPathComponent(), name = base.lastPathComponent
-        guard !name.isEmpty, name != "." else { throw ReportError("--out \(base.path) must end in a file-name prefix, e.g. plots/baseline") }
+        guard !name.isEmpty, name != "." else { throw ReportError("the output prefix \(base.path) must end in a file-name prefix, e.g. plots/baseline") }
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw ReportError("cannot create the output directory \(directory.path): \(error.localizedDescription)")
         }
