@@ -1,13 +1,6 @@
 import Foundation
 import MonteCarlo
 
-/// A failure to write a report (its output path, a figure): names the path and what to do.
-public struct ReportError: Error, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// One estimator's per-replication results in one cell: `[R, E]` arrays,
 /// row-major (replication r, estimand k at `r * estimands.count + k`).
 public struct ReplicationDraws: Sendable {

@@ -3,13 +3,6 @@ import Foundation
 // The `estimate sdm --json` report (keys documented in docs/spatial.md). Property
 // names are the JSON keys.
 
-/// A named coefficient `{name, estimate, se}`.
-public struct NamedEstimateJSON: Encodable, Sendable {
-    public let name: String
-    @FiniteOrNull public var estimate: Double
-    @FiniteOrNull public var se: Double
-}
-
 /// `{estimate, se, lower, upper}`.
 public struct IntervalJSON: Encodable, Sendable {
     @FiniteOrNull public var estimate: Double
