@@ -1,4 +1,5 @@
 import Foundation
+import MonteCarlo
 import TestSupport
 import XCTest
 @testable import spillsim
@@ -9,12 +10,13 @@ import MonteCarlo
 /// message and the right exit code (64 for usage, 1 for run-time I/O), never a trap.
 final class CLIInputErrorTests: XCTestCase {
     static let scenario = TestPaths.repositoryRoot.appendingPathComponent("scenarios/fixture-small.yaml").path
-    var cigarette: String { TestPaths.sharedData.appendingPathComponent("cigarette/cigarette.csv").path }
-    var contiguity: String { TestPaths.sharedData.appendingPathComponent("cigarette/usa46_contiguity.csv").path }
+    var cigarette: String { TestPaths.cigarette.appendingPathComponent("cigarette.csv").path }
+    var contiguity: String { TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv").path }
 
     func exec(_ args: [String]) throws -> ProcessOutput { try ProcessRunner.spillsim(args) }
 
     func assertUsageError(_ args: [String], contains text: String, file: StaticString = #filePath, line: UInt = #line) {
+        // ArgumentParser's parse error type is internal: what it promises is the message and exit code 64.
         XCTAssertThrowsError(try Spillsim.parseAsRoot(args), file: file, line: line) { e in
             let message = Spillsim.message(for: e)
             XCTAssertTrue(message.contains(text), message, file: file, line: line)
@@ -79,7 +81,7 @@ final class CLIInputErrorTests: XCTestCase {
         try OutputFile.write("a,b\n1,2\n", to: out)
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "a,b\n1,2\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".partial"))
-        XCTAssertThrowsError(try OutputFile.write("x", to: "/proc/nope/w.csv")) {
+        assertThrows(try OutputFile.write("x", to: "/proc/nope/w.csv"), as: RunError.self) {
             XCTAssertTrue("\($0)".hasPrefix("cannot write /proc/nope/w.csv: "), "\($0)")
             XCTAssertTrue("\($0)".contains("writable"), "\($0)")
         }
@@ -113,7 +115,7 @@ final class CLIPanelMessageTests: XCTestCase {
         try ok.run()   // unbalanced (unit 5 lacks 2003) is allowed
         try (csv + "2,2001,1.0,2.0\n").write(to: file, atomically: true, encoding: .utf8)
         var dup = try Spillsim.parseAsRoot(args)
-        XCTAssertThrowsError(try dup.run()) {
+        assertThrows(try dup.run(), as: DataError.self) {
             XCTAssertTrue("\($0)".contains("unit '2' appears twice in period 2001 (lines 11 and 25)"), "\($0)")
         }
     }
@@ -127,7 +129,7 @@ final class CLIPanelMessageTests: XCTestCase {
 
 /// Report wording of the spatial command and the twfe weight check.
 final class CLIWordingTests: XCTestCase {
-    var d: String { TestPaths.sharedData.appendingPathComponent("cigarette").path }
+    var d: String { TestPaths.cigarette.path }
 
     func testClosedFormModelsAndPooledHeader() throws {
         let cmd = try Spillsim.parseAsRoot(["estimate", "sdm", "--data", d + "/cigarette.csv", "--weights", d + "/usa46_contiguity.csv",
@@ -151,7 +153,7 @@ final class CLIWordingTests: XCTestCase {
         try csv.write(to: file, atomically: true, encoding: .utf8)
         var cmd = try Spillsim.parseAsRoot(["estimate", "twfe", "--data", file.path, "--id", "id", "--time", "year", "--y", "y",
                                             "--x", "x", "--weights", "Z"])
-        XCTAssertThrowsError(try cmd.run()) {
+        assertThrows(try cmd.run(), as: DataError.self) {
             XCTAssertTrue("\($0)".contains("weight column 'Z' must be finite and ≥ 0; line 7 has -1.0"), "\($0)")
             XCTAssertTrue("\($0)".contains(file.path), "\($0)")
         }
