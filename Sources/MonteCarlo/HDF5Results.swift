@@ -128,7 +128,7 @@ final class HDF5ResultsSource: ResultsSource {
         try OutputPath.checkReadable(path)
         do { file = try HDF5File.open(path) } catch {
             // HDF5's first message is the informative one; the rest of its stack is noise here.
-            let reason = (error as? HDF5Error).map { $0.detail.components(separatedBy: " ← ").first ?? $0.detail } ?? "\(error)"
+            let reason = (error as? HDF5Error).map { $0.causes.first ?? $0.detail } ?? "\(error)"
             throw RunError.failed("cannot open \(path): \(reason)")
         }
         guard case .string(HDF5ResultsFormat.formatName)? = try? file.attribute("format"),
