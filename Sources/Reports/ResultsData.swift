@@ -57,18 +57,6 @@ public struct ResultsData: Sendable {
     /// `draws[cell ordinal][estimator index]`.
     public let draws: [[ReplicationDraws]]
 
-    public init(path: String, scenarioName: String, replications: Int, alpha: Double, estimators: [String],
-                cells: [CellInfo], rows: [SummaryRow], draws: [[ReplicationDraws]]) {
-        self.path = path
-        self.scenarioName = scenarioName
-        self.replications = replications
-        self.alpha = alpha
-        self.estimators = estimators
-        self.cells = cells
-        self.rows = rows
-        self.draws = draws
-    }
-
     /// Reads a result file written by `spillsim run` or `spillsim merge`.
     public static func read(_ path: String, format: any ResultsFormat = HDF5ResultsFormat()) throws -> ResultsData {
         let source = try format.open(path: path)
