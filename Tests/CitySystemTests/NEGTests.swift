@@ -13,8 +13,9 @@ final class NEGTests: XCTestCase {
     }
 
     /// Re-derives the equilibrium conditions of every year from the recorded allocation, with loops
-    /// written independently of `NEGEquilibrium.evaluate`: each firm share equals its logit response
-    /// L^ν exp(ηV)/Σ, incomes equal wages plus resident profits, and both goods markets clear.
+    /// written independently of `NEGEquilibrium.evaluate`: the recorded prices, accesses and profits
+    /// are those the allocation implies, both goods markets clear, incomes equal wages plus resident
+    /// profits, and each firm share equals its logit response L^ν exp(ηV)/Σ.
     /// Tolerance: the solver stops when no share or income moves by more than 1e-10 in logs, so a
     /// share and its response agree to about 1e-10 relative; 1e-8 leaves room for the rounding of
     /// O(N) sums of positive terms (N = 40, relative error ≲ N·1e-16).
@@ -43,11 +44,22 @@ final class NEGTests: XCTestCase {
             for i in 0..<n { for j in 0..<n { revM[i] += pow(cost[i], 1 - p.sigma) * phi(i, j, services: false) * p.mu * y[j] / delta[j] } }
             for j in 0..<n { spendS[j] = p.muS * y[j] + p.alpha * (p.sigma - 1) / p.sigma * sM[j] * revM[j] }
             for i in 0..<n { for j in 0..<n { revS[i] += phi(i, j, services: true) * spendS[j] / sa[j] } }
-            // Goods markets clear: sales of each sector equal what is spent on it.
-            let salesM = (0..<n).reduce(0.0) { $0 + sM[$1] * revM[$1] }, spentM = p.mu * y.reduce(0, +)
-            assertClose(spentM, salesM, tolerance: 1e-12 * spentM, "manufacturing market clears (an identity of CES demand)")
-            let salesS = (0..<n).reduce(0.0) { $0 + sS[$1] * revS[$1] }
-            assertClose(spendS.reduce(0, +), salesS, tolerance: 1e-12 * salesS, "services market clears")
+            // The recorded equilibrium quantities are these (relative 1e-10: the same formulas, summed
+            // in another order — rounding of O(N) positive terms, N = 40, is ~1e-14).
+            for i in 0..<n {
+                let k = t * n + i
+                assertClose(sa[i], e.servicesAccess[k], tolerance: 1e-10 * sa[i], "services access")
+                assertClose(revM[i] / pow(cost[i], 1 - p.sigma), e.marketAccess[k], tolerance: 1e-10 * e.marketAccess[k], "market access")
+                assertClose(pow(delta[i], 1 / (1 - p.sigma)), e.priceM[k], tolerance: 1e-10 * e.priceM[k], "manufacturing price index")
+                assertClose(cost[i], e.costM[k], tolerance: 1e-10 * cost[i], "manufacturers' marginal cost")
+                assertClose(revM[i] / p.sigma, e.profitM[k], tolerance: 1e-10 * e.profitM[k], "manufacturing profit")
+                assertClose(revS[i] / p.sigmaS, e.profitS[k], tolerance: 1e-10 * e.profitS[k], "services profit")
+            }
+            // Goods markets clear with the recorded profits: sales (σ π per firm) equal what is spent.
+            let salesM = (0..<n).reduce(0.0) { $0 + sM[$1] * p.sigma * e.profitM[t * n + $1] }, spentM = p.mu * y.reduce(0, +)
+            assertClose(spentM, salesM, tolerance: 1e-10 * spentM, "manufacturing market clears")
+            let salesS = (0..<n).reduce(0.0) { $0 + sS[$1] * p.sigmaS * e.profitS[t * n + $1] }
+            assertClose(spendS.reduce(0, +), salesS, tolerance: 1e-10 * salesS, "services market clears")
             var wM = [Double](repeating: 0, count: n), wS = wM
             for i in 0..<n {
                 assertClose(size[i] + sM[i] * revM[i] / p.sigma + sS[i] * revS[i] / p.sigmaS, y[i], tolerance: 1e-8 * y[i],
