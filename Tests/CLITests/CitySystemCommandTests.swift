@@ -1,3 +1,4 @@
+import ArgumentParser
 import CitySystem
 import Foundation
 import TestSupport
@@ -43,7 +44,9 @@ final class CitySystemCommandTests: XCTestCase {
         XCTAssertEqual(w.count, 31)
         XCTAssertTrue(w[0].hasPrefix("id,1,2,3"))
         XCTAssertEqual(try String(contentsOfFile: p("ca.csv"), encoding: .utf8).split(separator: "\n").count, 31)
-        XCTAssertThrowsError(try run(["generate", s, "--out", p("d.csv"), "--weights", "nope"]))
+        assertThrows(try run(["generate", s, "--out", p("d.csv"), "--weights", "nope"]), as: ValidationError.self) {
+            XCTAssertTrue("\($0)".hasPrefix("--weights nope: no estimator W of that name in \(s); known: "), "\($0)")
+        }
     }
 
     /// `--equilibrium-out` writes the `neg` equilibrium per city-year (byte-identical for a seed),
@@ -64,8 +67,8 @@ final class CitySystemCommandTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("  sectors (neg): CA p5 ") && $0.contains("equilibrium: ") }, lines.joined(separator: "\n"))
 
         let reduced = try writeScenario(dir)
-        XCTAssertThrowsError(try run(["generate", reduced, "--out", p("c.csv"), "--equilibrium-out", p("ec.csv")])) {
-            XCTAssertTrue("\($0)".contains("mode: neg"), "\($0)")
+        assertThrows(try run(["generate", reduced, "--out", p("c.csv"), "--equilibrium-out", p("ec.csv")]), as: ValidationError.self) {
+            XCTAssertTrue("\($0)".contains("only mode: neg solves an equilibrium"), "\($0)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: p("c.csv")))
         XCTAssertTrue(try Spillsim.Validate.report(reduced).contains { $0.hasPrefix("  sectors (reduced): CA p5 ") })
@@ -77,7 +80,7 @@ final class CitySystemCommandTests: XCTestCase {
         try run(["validate", try writeScenario(dir)])
         try run(["truth", try writeScenario(dir), "--json"])
         let bad = try writeScenario(dir, "  outcome: {rhoo: 0.2}\n")
-        XCTAssertThrowsError(try run(["validate", bad])) {
+        assertThrows(try run(["validate", bad]), as: ScenarioError.self) {
             XCTAssertTrue("\($0)".contains("city_system.outcome.rhoo: unknown key; did you mean 'rho'?"), "\($0)")
         }
     }

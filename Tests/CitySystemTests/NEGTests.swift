@@ -145,8 +145,7 @@ final class NEGTests: XCTestCase {
     func testNonConvergenceIsATypedErrorNamingTheYear() throws {
         var spec = Self.negSpec()
         spec.sectors.neg.maxIterations = 2
-        XCTAssertThrowsError(try CitySystemCell(spec: spec, seed: 1, source: "t").generate(replication: 0)) { error in
-            guard let e = error as? NEGConvergenceError else { return XCTFail("wrong error type: \(error)") }
+        assertThrows(try CitySystemCell(spec: spec, seed: 1, source: "t").generate(replication: 0), as: NEGConvergenceError.self) { e in
             XCTAssertEqual(e.reason, .iterationLimit)
             XCTAssertEqual(e.year, spec.geography.firstYear)
             XCTAssertEqual(e.iterations, 2)
