@@ -39,7 +39,7 @@ public struct NEGSpec: Sendable, Equatable {
     public var endogeneity = 0.0
     /// Fixed-point controls: initial damping λ ∈ (0, 1] (halved whenever successive steps reverse),
     /// tolerance on the largest log change of any share or income, and the iteration limit.
-    public var damping = 0.5
+    public var damping = 0.8
     public var tolerance = 1e-10
     public var maxIterations = 5000
 
