@@ -52,6 +52,8 @@ final class NEGTests: XCTestCase {
                 assertClose(revM[i] / pow(cost[i], 1 - p.sigma), e.marketAccess[k], tolerance: 1e-10 * e.marketAccess[k], "market access")
                 assertClose(pow(delta[i], 1 / (1 - p.sigma)), e.priceM[k], tolerance: 1e-10 * e.priceM[k], "manufacturing price index")
                 assertClose(cost[i], e.costM[k], tolerance: 1e-10 * cost[i], "manufacturers' marginal cost")
+                let living = pow(pow(delta[i], 1 / (1 - p.sigma)), p.mu) * pow(pow(sa[i], 1 / (1 - p.sigmaS)), p.muS)
+                assertClose(living, e.costOfLiving[k], tolerance: 1e-10 * living, "households' cost of living")
                 assertClose(revM[i] / p.sigma, e.profitM[k], tolerance: 1e-10 * e.profitM[k], "manufacturing profit")
                 assertClose(revS[i] / p.sigmaS, e.profitS[k], tolerance: 1e-10 * e.profitS[k], "services profit")
             }

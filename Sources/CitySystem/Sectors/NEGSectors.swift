@@ -15,6 +15,8 @@ public struct NEGPath: Sendable {
     public var priceM: [Double] = []
     public var priceS: [Double] = []
     public var costM: [Double] = []
+    /// Households' cost of living (P^M)^μ (P^S)^{μ_S}: workers' real wage is its inverse.
+    public var costOfLiving: [Double] = []
     public var profitM: [Double] = []
     public var profitS: [Double] = []
     /// Y_i: workers' wages plus the resident entrepreneurs' profits.
@@ -114,6 +116,9 @@ enum NEGSectors {
         path.priceM += q.manufacturingIndex.map { pow($0, 1 / (1 - p.sigma)) }
         path.priceS += q.servicesAccess.map { pow($0, 1 / (1 - p.sigmaS)) }
         path.costM += q.servicesAccess.map { pow($0, -p.alpha / (p.sigmaS - 1)) }
+        path.costOfLiving += (0..<n).map {
+            exp(p.mu / (1 - p.sigma) * log(q.manufacturingIndex[$0]) + p.muS / (1 - p.sigmaS) * log(q.servicesAccess[$0]))
+        }
         path.profitM += q.profitM; path.profitS += q.profitS
         path.income += s.income
         path.amenityM += amenityM; path.amenityS += amenityS
