@@ -132,6 +132,26 @@ public struct PerformanceMeasures: Equatable, Sendable {
         "rejection", "mcse_rejection",
     ]
 
+    /// The value of one summary column (`n_ok`, `n_failed` or one of `columnNames`);
+    /// NaN for a column these measures do not have. The one lookup by name.
+    public func value(_ column: String) -> Double {
+        switch column {
+        case "n_ok": return Double(nOK)
+        case "n_failed": return Double(nFailed)
+        default:
+            guard let i = PerformanceMeasures.columnNames.firstIndex(of: column) else { return .nan }
+            return allValues[i]
+        }
+    }
+
+    /// Rebuilds measures from values named by their summary columns (`n_ok`,
+    /// `n_failed` and `columnNames`); an absent column is NaN (0 for the counts).
+    public init(_ named: [String: Double]) {
+        let counts = (named["n_ok"] ?? 0, named["n_failed"] ?? 0)
+        self.init(nOK: counts.0.isFinite ? Int(counts.0) : 0, nFailed: counts.1.isFinite ? Int(counts.1) : 0,
+                  values: PerformanceMeasures.columnNames.map { named[$0] ?? .nan })
+    }
+
     /// Rebuilds measures from stored values (the inverse of `allValues`).
     public init(nOK: Int, nFailed: Int, values v: [Double]) {
         self.nOK = nOK

@@ -47,7 +47,7 @@ extension Spillsim.Bench {
         static func locateScript(_ given: String?, relative: String, option: String) throws -> String {
             let fm = FileManager.default
             if let given {
-                guard fm.fileExists(atPath: given) else { throw RunError("peer script \(given) (\(option)) not found; give the path of \(relative)") }
+                guard fm.fileExists(atPath: given) else { throw RunError.failed("peer script \(given) (\(option)) not found; give the path of \(relative)") }
                 return given
             }
             var tried = [URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent(relative)]
@@ -56,7 +56,7 @@ extension Spillsim.Bench {
                 for _ in 0..<5 { tried.append(dir.appendingPathComponent(relative)); dir = dir.deletingLastPathComponent() }
             }
             if let hit = tried.first(where: { fm.fileExists(atPath: $0.path) }) { return hit.path }
-            throw RunError("peer script \(relative) not found (looked in the current directory and above the executable); pass \(option) PATH/\(relative) or run from the repository root")
+            throw RunError.failed("peer script \(relative) not found (looked in the current directory and above the executable); pass \(option) PATH/\(relative) or run from the repository root")
         }
 
         static func locatePeerScript(_ given: String?) throws -> String {

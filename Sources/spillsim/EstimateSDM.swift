@@ -20,12 +20,9 @@ extension Spillsim.Estimate {
             to the panel's --id values. W is row-standardised unless --no-row-standardise.
             """)
 
-        @Option(help: "Panel CSV (long format).") var data: String
+        @OptionGroup var panel: PanelColumns
         @Option(help: "Weight matrix CSV (dense with an 'id' column, or from,to,weight).") var weights: String
-        @Option(help: "Unit id column.") var id: String
-        @Option(help: "Time column.") var time: String
-        @Option(help: "Dependent variable column.") var y: String
-        @Option(help: "Regressors, comma-separated.") var x: String
+        @Option(parsing: .upToNextOption, help: "Regressors (comma- or space-separated).") var x: [String]
         @Option(help: "W-lagged regressors: 'all', 'none' or a comma-separated list (constructed terms are X^2, X:D).")
         var durbin: String = "all"
         @Option(help: "Fixed effects: individual, time, twoways or none (pooled with intercept).")
@@ -44,7 +41,7 @@ extension Spillsim.Estimate {
         var logdet: LogDeterminantMethod = .auto
         @Flag(help: "Print JSON instead of tables.") var json = false
 
-        var regressors: [String] { x.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        var regressors: [String] { splitList(x) }
 
         var durbinVariables: DurbinVariables {
             switch durbin.lowercased() {
@@ -58,18 +55,18 @@ extension Spillsim.Estimate {
             if regressors.isEmpty { throw ValidationError("--x needs at least one regressor") }
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
-            try checkColumnRoles(outcome: ("--y", y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
-                                 regressorOption: "--x", keys: [("--id", id), ("--time", time)])
+            try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
+                                 regressorOption: "--x", keys: panel.keys)
         }
 
         func run() throws {
             let dataset = try SpatialDataLoader.load(
-                data: URL(fileURLWithPath: data), weights: URL(fileURLWithPath: weights), id: id, time: time, y: y,
+                data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time, y: panel.y,
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise,
                 logDeterminant: logdet)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
             let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed)
-            print(json ? try SDMReport.json(analysis) : SDMReport.text(analysis))
+            print(json ? try JSONOutput.text(SpatialAnalysisJSON(analysis)) : SDMReport.text(analysis))
         }
     }
 }

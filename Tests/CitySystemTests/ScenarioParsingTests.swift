@@ -75,7 +75,14 @@ final class ScenarioParsingTests: XCTestCase {
         assertRejected("city_system:\n  treatment: {t0: 2030}\n", path: "city_system.treatment.t0", mentions: "outside")
         assertRejected("city_system:\n  treatment: {t0: 2003}\n", path: "city_system.treatment.t0", mentions: "pre-period")
         assertRejected("city_system:\n  treatment: {staggered: [2012, 2025]}\n", path: "city_system.treatment.staggered.1")
-        assertRejected("city_system:\n  sectors: {mode: neg}\n", path: "city_system.sectors.mode", mentions: "not implemented yet")
+        assertRejected("city_system:\n  sectors: {mode: negg}\n", path: "city_system.sectors.mode", mentions: "did you mean 'neg'")
+        // The reduced mode's keys do not apply to the equilibrium and are named as unknown.
+        assertRejected("city_system:\n  sectors: {mode: neg, shock_sd: 0.1}\n", path: "city_system.sectors.shock_sd", mentions: "unknown key")
+        assertRejected("city_system:\n  sectors: {mode: neg, sigma: 1}\n", path: "city_system.sectors.sigma", mentions: "exceed 1")
+        assertRejected("city_system:\n  sectors: {mode: neg, mu: 0.7, mu_s: 0.4}\n", path: "city_system.sectors.mu_s", mentions: "mu + mu_s")
+        assertRejected("city_system:\n  sectors: {mode: neg, alpha: 0, mu_s: 0}\n", path: "city_system.sectors.mu_s", mentions: "nobody buys")
+        assertRejected("city_system:\n  sectors: {mode: neg, endogeneity: 1.5}\n", path: "city_system.sectors.endogeneity", mentions: "correlation")
+        assertRejected("city_system:\n  sectors: {mode: neg, tolerance: 0.01}\n", path: "city_system.sectors.tolerance", mentions: "not an equilibrium")
     }
 
     func testRhoOutsideStableIntervalRejectedByValidation() {
@@ -88,29 +95,29 @@ final class ScenarioParsingTests: XCTestCase {
     }
 
     func testSettingDottedPaths() throws {
-        let root = try ScenarioNode.compose("city_system:\n  outcome:\n    rho: 0.3\n  estimator_weights:\n    - {name: true}\n    - {name: k, kind: knn, k: 4}\n",
-                                            source: "t.yaml")
-        var r = try ScenarioNode.setting(root, path: "city_system.outcome.rho", yaml: "0.5")
-        r = try ScenarioNode.setting(r, path: "city_system.estimator_weights.1.k", yaml: "7")
-        r = try ScenarioNode.setting(r, path: "city_system.geography.cities", yaml: "50")   // created: omitted keys take defaults
-        let s = try ScenarioParser.parse(r, source: "t.yaml")
+        let root = try ScenarioDocument(text: "city_system:\n  outcome:\n    rho: 0.3\n  estimator_weights:\n    - {name: true}\n    - {name: k, kind: knn, k: 4}\n",
+                                        source: "t.yaml")
+        var r = try root.setting(yaml: "0.5", atKeyPath: "city_system.outcome.rho")
+        r = try r.setting(yaml: "7", atKeyPath: "city_system.estimator_weights.1.k")
+        r = try r.setting(yaml: "50", atKeyPath: "city_system.geography.cities")   // created: omitted keys take defaults
+        XCTAssertEqual(r.value(atKeyPath: "city_system.estimator_weights.1.k")?.scalarText, "7")
+        let s = try ScenarioParser.parse(r)
         assertClose(0.5, s.citySystem.outcome.rho, tolerance: 0, "set exactly")
         XCTAssertEqual(s.citySystem.estimatorWeights[1].k, 7)
         XCTAssertEqual(s.citySystem.geography.cities, 50)
-        assertThrows(try ScenarioNode.setting(root, path: "city_system.outcome.rho.x", yaml: "1"), as: ScenarioError.self) {
+        assertThrows(try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rho.x"), as: ScenarioError.self) {
             XCTAssertEqual($0.path, "city_system.outcome.rho", "the scalar that cannot be descended into")
         }
-        assertThrows(try ScenarioNode.setting(root, path: "city_system.estimator_weights.5.k", yaml: "1"), as: ScenarioError.self) {
+        assertThrows(try root.setting(yaml: "1", atKeyPath: "city_system.estimator_weights.5.k"), as: ScenarioError.self) {
             XCTAssertEqual($0.path, "city_system.estimator_weights.5", "the index out of range")
         }
-        assertThrows(try ScenarioNode.setting(root, path: "city_system.outcome.rhoo", yaml: "1", createMissing: false),
-                     as: ScenarioError.self) {
+        assertThrows(try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rhoo", createMissing: false), as: ScenarioError.self) {
             XCTAssertEqual($0.path, "city_system.outcome.rhoo")
             XCTAssertEqual($0.fix, "did you mean 'rho'?")
         }
         // A misspelt created key is caught by the parse, by its path.
-        let bad = try ScenarioNode.setting(root, path: "city_system.outcome.rhoo", yaml: "1")
-        assertThrows(try ScenarioParser.parse(bad, source: "t.yaml"), as: ScenarioError.self) {
+        let bad = try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rhoo")
+        assertThrows(try ScenarioParser.parse(bad), as: ScenarioError.self) {
             XCTAssertEqual($0.path, "city_system.outcome.rhoo")
         }
     }
