@@ -174,9 +174,12 @@ public struct SparseMatrix: Sendable, Equatable {
     }
 
     /// Each row divided by its sum (rows summing to zero are left as they are).
+    /// Divides (not multiplies by the reciprocal), so the entries equal a dense w_ij / Σ_j w_ij bit for bit.
     public func rowStandardised() -> SparseMatrix {
         let s = rowSums()
-        return scaled(left: s.map { $0 == 0 ? 1 : 1 / $0 }, right: [Double](repeating: 1, count: cols))
+        var vs = values
+        for i in 0..<rows where s[i] != 0 { for k in rowStart[i]..<rowStart[i + 1] { vs[k] /= s[i] } }
+        return SparseMatrix(rows: rows, cols: cols, uncheckedRowStart: rowStart, columns: columns, values: vs)
     }
 
     /// The sparse product AB (Gustavson's row-by-row algorithm, columns sorted).

@@ -87,7 +87,10 @@ public struct SpatialWeights: Sendable {
         if let i = w.rowSums().firstIndex(where: { $0 == 0 }) {
             throw NumericsError("unit \(i + 1) has no neighbours (an island: its row of W is all zeros); connect it or drop it")
         }
-        let resolved = try Self.resolve(method, count: w.rows, symmetrisable: { Self.similarityScaling(w) != nil })
+        // As for a dense W: `auto` keeps the spectrum when more than a quarter of W is nonzero.
+        let dense = Double(w.nonzeroCount) > 0.25 * Double(w.rows * w.rows)
+        let resolved = dense && method == .auto
+            ? .exact : try Self.resolve(method, count: w.rows, symmetrisable: { Self.similarityScaling(w) != nil })
         if resolved == .exact { try self.init(w.dense(), logDeterminant: .exact); return }
         try self.init(validatedSparse: w, method: resolved)
     }

@@ -84,7 +84,7 @@ extension Spillsim.Bench {
                 }
                 if peer {
                     guard size <= 5_000 else { print("N = \(size)  spreg: skipped above N = 5,000 (dense W)"); continue }
-                    if let p = try SDMPeers.spreg(b, script: script, reps: peerReps) {
+                    if let p = try SpatialBenchmarkPeers.spreg(b, script: script, reps: peerReps) {
                         let ours = try SpatialBenchmark.time(b, method: .auto, reps: reps)
                         let ind = try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: .individual, approach: .direct),
                                                            panel: b.panel, weights: try SpatialWeights(sparse: b.weights, logDeterminant: .auto))
@@ -103,7 +103,7 @@ extension Spillsim.Bench {
             let cs = try SpatialBenchmark.crossSection(b)
             let spec = SpatialModelSpec(model: .sdm, effects: .none, approach: .direct, durbin: .all)
             let ours = try SpatialBenchmark.time(b, method: .auto, reps: reps, spec: spec, panel: cs)
-            guard let peers = try SDMPeers.spatialreg(b, script: script, reps: peerReps) else {
+            guard let peers = try SpatialBenchmarkPeers.spatialreg(b, script: script, reps: peerReps) else {
                 print("N = \(b.n)  spatialreg: Rscript with spatialreg not available")
                 return
             }

@@ -84,10 +84,10 @@ public enum SpatialDataLoader {
             throw DataError("a moderator needs a quadratic regressor (the moderator interacts with it)")
         }
         let panel = try SpatialPanel(y: yv, x: try Matrix(columns: cols), names: names, n: index.n, t: index.t)
-        var w = try wt.reordered(to: index.units, source: weightsSource)
-        if rowStandardise { w = WeightsTable.rowStandardised(w) }
+        var w = try wt.reorderedSparse(to: index.units, source: weightsSource)
+        if rowStandardise { w = w.rowStandardised() }
         let weights: SpatialWeights
-        do { weights = try SpatialWeights(w, logDeterminant: logDeterminant) } catch {
+        do { weights = try SpatialWeights(sparse: w, logDeterminant: logDeterminant) } catch {
             throw DataError("\(weightsSource): \(error)")
         }
         return SpatialDataset(panel: panel, weights: weights, units: index.units, times: index.times,

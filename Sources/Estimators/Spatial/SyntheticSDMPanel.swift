@@ -19,7 +19,7 @@ public struct SyntheticSDMPanel: Sendable {
         guard n > k, t >= 2 else { throw EstimationError("synthetic panel needs N > k and T ≥ 2 (got N = \(n), k = \(k), T = \(t))") }
         self.n = n
         self.t = t
-        let rs = RandomStream(seed: seed, cell: n, purpose: 900)
+        let rs = RandomStream(StreamID(seed: seed, cell: n, purpose: .sdmBenchmark))
         let xy = (0..<n).map { _ in (rs.uniform(), rs.uniform()) }
         var triplets: [(row: Int, col: Int, value: Double)] = []
         for (i, nb) in Self.nearestNeighbours(xy, k: k).enumerated() {

@@ -1,12 +1,11 @@
-import Estimators
 import Foundation
 import Numerics
 
 /// Runs the benchmark peers (Python spreg, R spatialreg) on a synthetic panel written to a
 /// temporary directory; nil when the interpreter or package is missing.
-enum SDMPeers {
+public enum SpatialBenchmarkPeers {
     /// spreg's Panel_FE_Lag on the whole panel (bench/spreg_peer.py reads a dense W CSV).
-    static func spreg(_ b: SyntheticSDMPanel, script: String, reps: Int) throws -> (ms: Double, rho: Double)? {
+    public static func spreg(_ b: SyntheticSDMPanel, script: String, reps: Int) throws -> (ms: Double, rho: Double)? {
         try withDirectory { dir in
             try writePanel(b.panel, n: b.n, to: dir.appendingPathComponent("panel.csv"))
             let w = b.weights.dense()
@@ -21,7 +20,7 @@ enum SDMPeers {
     }
 
     /// spatialreg lagsarlm(type = "mixed") with method "Matrix" and "Chebyshev" on period 1.
-    static func spatialreg(_ b: SyntheticSDMPanel, script: String, reps: Int) throws -> [(method: String, ms: Double, rho: Double)]? {
+    public static func spatialreg(_ b: SyntheticSDMPanel, script: String, reps: Int) throws -> [(method: String, ms: Double, rho: Double)]? {
         try withDirectory { dir in
             try writePanel(try SpatialBenchmark.crossSection(b), n: b.n, to: dir.appendingPathComponent("cs.csv"))
             var edges = "from,to,weight\n"
