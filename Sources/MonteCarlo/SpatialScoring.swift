@@ -67,14 +67,31 @@ enum SpatialScoring {
         case .effect(let k, let x): return normal(t, impacts.first { $0.variable == x }?.value(k))
         case .turningPoint(let k, let label):
             let d = quantileValue(label, panelTruth)
-            return interval(t, curves?.turningPoints.first { $0.kind == k && $0.moderatorValue == d }?.delta)
-        case .shift(let k): return interval(t, curves?.shifts.first { $0.kind == k }?.value)
+            guard let tp = curves?.turningPoints.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
+            var r = interval(t, tp.delta)
+            r.confidenceSet = ConfidenceSet(tp.fieller)
+            r.rightShape = trueTurningPoint(k, label, panelTruth).map { $0.uShaped == (tp.shape == .u) }
+            if let grid = panelTruth.curves.first?.ca, let lo = grid.first, let hi = grid.last {
+                r.insideSupport = tp.delta.estimate >= lo && tp.delta.estimate <= hi
+            }
+            return r
+        case .shift(let k):
+            guard let shift = curves?.shifts.first(where: { $0.kind == k }) else { return .missing(truth: t) }
+            var r = interval(t, shift.value)
+            r.confidenceSet = ConfidenceSet(shift.fieller)
+            // The shift's curvature is the curve's at every D: its shape is the p50 turning point's.
+            if let estimated = curves?.turningPoints.first(where: { $0.kind == k })?.shape {
+                r.rightShape = trueTurningPoint(k, "p50", panelTruth).map { $0.uShaped == (estimated == .u) }
+            }
+            return r
         case .uTest(let k, let label):
             let d = quantileValue(label, panelTruth)
             guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
             // A rejection counts only for the hypothesis the testbed asks about: a U (MODEL.md §1).
             let p = test.shape == .u ? test.pValue : 1
-            return EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
+            var r = EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
+            r.noncentrality = noncentrality(k, label, d, curves: curves, panelTruth: panelTruth)
+            return r
         case .curve(let k, let label, let j):
             let d = quantileValue(label, panelTruth)
             guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
@@ -84,14 +101,35 @@ enum SpatialScoring {
         }
     }
 
+    static func trueTurningPoint(_ k: EffectKind, _ label: String, _ t: TrueEstimands) -> TrueEstimands.TurningPoint? {
+        t.turningPoints.first { $0.effect == k.rawValue && $0.dLabel == label }
+    }
+
+    /// How detectable a true U is to the Lind–Mehlum test: min(−s_l/se_l, s_h/se_h) with
+    /// s the true effect curve (the slope of the outcome in CA) at the ends of the test
+    /// interval and se the estimated curve's SE there. Positive when the true curve is a U
+    /// inside the interval; the test's power rises with it (about Φ(nc − 1.645) per end).
+    static func noncentrality(_ k: EffectKind, _ label: String, _ d: Double?, curves: NonlinearEffects?,
+                              panelTruth: TrueEstimands) -> Double {
+        guard let c = panelTruth.curves.first(where: { $0.dLabel == label }),
+              let est = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }),
+              let first = est.points.first, let last = est.points.last, est.points.count == c.ca.count else { return .nan }
+        let truth: [Double]
+        switch k {
+        case .direct: truth = c.direct
+        case .indirect: truth = c.indirect
+        case .total: truth = c.total
+        }
+        guard let sl = truth.first, let sh = truth.last else { return .nan }
+        return min(-sl / first.effect.se, sh / last.effect.se)
+    }
+
     /// The truth of an estimand in this replication (NaN when it does not exist,
     /// e.g. the turning point of a curve with zero curvature; a curve that is not
     /// U-shaped still has its extremum as the turning point).
     static func trueValue(_ e: SpatialEstimand, _ t: TrueEstimands) -> Double {
         let names = CityEstimator.regressorNames(t.controlNames)
-        func tp(_ k: EffectKind, _ label: String) -> TrueEstimands.TurningPoint? {
-            t.turningPoints.first { $0.effect == k.rawValue && $0.dLabel == label }
-        }
+        func tp(_ k: EffectKind, _ label: String) -> TrueEstimands.TurningPoint? { trueTurningPoint(k, label, t) }
         switch e {
         case .rho: return t.rho
         case .beta(let x): return names.firstIndex(of: x).map { (t.beta + t.gamma)[$0] } ?? .nan
@@ -116,6 +154,20 @@ enum SpatialScoring {
             case .indirect: return c.indirect[j]
             case .total: return c.total[j]
             }
+        }
+    }
+}
+
+extension ConfidenceSet {
+    /// The stored form of a Fieller set.
+    init(_ f: FiellerInterval) {
+        switch f {
+        case .bounded(let lo, let hi): self.init(Kind.bounded, lower: lo, upper: hi)
+        case .disjoint(let lo, let hi): self.init(Kind.disjoint, lower: lo, upper: hi)
+        case .unboundedBelow(let hi): self.init(Kind.halfLine, upper: hi)
+        case .unboundedAbove(let lo): self.init(Kind.halfLine, lower: lo)
+        case .wholeLine: self.init(Kind.wholeLine)
+        case .empty: self.init(Kind.empty, lower: .nan, upper: .nan)
         }
     }
 }

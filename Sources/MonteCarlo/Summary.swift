@@ -35,23 +35,39 @@ public enum SummaryWriter {
     /// cell's ordinal among the cells that ran — as in `/summary/cell` and the
     /// `cells/cell_NNNNN` group names — and `cell_index` its position in the
     /// full grid cross (they differ only when a `filter` drops cells).
-    static let measureColumns = ["true", "n_ok", "n_failed", "mean", "bias", "mcse_bias", "rel_bias", "emp_se", "model_se",
+    static let leadingColumns = ["true", "n_ok", "n_failed", "mean", "bias", "mcse_bias", "rel_bias", "emp_se", "model_se",
                                  "rel_error_model_se", "rmse", "coverage", "mcse_coverage", "rejection", "mcse_rejection",
                                  "mcse_rel_bias", "mcse_emp_se", "mcse_model_se", "mcse_rel_error_model_se", "mse", "mcse_mse",
                                  "mcse_rmse", "be_coverage", "mcse_be_coverage"]
-    /// The shorter set shown in human-readable tables.
-    static let displayColumns = ["true", "n_ok", "n_failed", "bias", "mcse_bias", "emp_se", "model_se", "rmse",
-                                 "coverage", "mcse_coverage", "rejection"]
+    /// Every stored measure: the original columns first (their order is kept for
+    /// existing scripts), then the rest in `PerformanceMeasures.columnNames` order.
+    static let measureColumns = leadingColumns + PerformanceMeasures.columnNames.filter { !leadingColumns.contains($0) }
 
-    static func value(_ m: PerformanceMeasures, _ column: String) -> Double {
-        switch column {
-        case "n_ok": return Double(m.nOK)
-        case "n_failed": return Double(m.nFailed)
-        default:
-            guard let i = PerformanceMeasures.columnNames.firstIndex(of: column) else { return .nan }
-            return m.allValues[i]
-        }
+    /// What the human-readable tables show, by estimand role (docs/monte-carlo.md): one
+    /// table per role present, each with its own columns and a heading saying why.
+    struct DisplaySection {
+        let role: EstimandRole
+        let title: String?
+        let columns: [String]
     }
+
+    static let sections = [
+        DisplaySection(role: .parameter, title: nil,
+                       columns: ["true", "n_ok", "n_failed", "bias", "mcse_bias", "emp_se", "model_se", "rmse",
+                                 "coverage", "mcse_coverage", "rejection"]),
+        DisplaySection(role: .ratio,
+                       title: "Ratio estimands (tp.*, shift.*) have no finite moments: median bias, median absolute error, robust SE (1.4826·MAD) with bootstrap MCSEs, Fieller-set coverage and shares, instead of mean bias, EmpSE, √mean(s²) and delta coverage",
+                       columns: ["true", "n_ok", "n_failed", "median_bias", "mcse_median_bias", "mad_error", "robust_se", "median_model_se",
+                                 "rel_error_robust_se", "fieller_coverage", "mcse_fieller_coverage", "share_bounded", "share_disjoint",
+                                 "share_whole_line", "share_right_shape", "share_inside_support"]),
+        DisplaySection(role: .test,
+                       title: "U-tests: rejection rate split by whether the null is true (size) or false (power), with the mean noncentrality of the true shape; bias, EmpSE and RMSE do not apply",
+                       columns: ["true", "n_ok", "n_failed", "rejection", "mcse_rejection", "rejection_null_true", "n_null_true",
+                                 "rejection_null_false", "n_null_false", "noncentrality"]),
+    ]
+
+    /// Counts print as integers.
+    static func isCount(_ column: String) -> Bool { column.hasPrefix("n_") }
 
     public static func render(_ rows: [SummaryRow], format: SummaryFormat) -> String {
         let factorPaths = rows.first?.cell.factors.map(\.path) ?? []
@@ -61,22 +77,36 @@ public enum SummaryWriter {
             for r in rows {
                 let fields = ["\(r.cell.ordinal)", "\(r.cell.index)", r.estimator, r.estimand]
                     + measureColumns.map { c in
-                        let v = value(r.measures, c)
-                        return c.hasPrefix("n_") ? String(Int(v)) : (v.isNaN ? "NA" : "\(v)")
+                        let v = r.measures.value(c)
+                        return isCount(c) && v.isFinite ? String(Int(v)) : (v.isNaN ? "NA" : "\(v)")
                     } + r.cell.factors.map(\.value)
                 lines.append(fields.map(csvField).joined(separator: ","))
             }
             return lines.joined(separator: "\n") + "\n"
         case .table, .markdown, .latex:
-            let header = ["cell", "cell_index", "estimator", "estimand"] + factorPaths.map { String($0.split(separator: ".").last ?? "") } + displayColumns
-            let body = rows.map { r in
-                ["\(r.cell.ordinal)", "\(r.cell.index)", r.estimator, r.estimand] + r.cell.factors.map(\.value)
-                    + displayColumns.map { c in
-                        let v = value(r.measures, c)
-                        return c.hasPrefix("n_") ? String(Int(v)) : (v.isNaN ? "–" : String(format: "%.4f", v))
-                    }
+            let factorHeaders = factorPaths.map { String($0.split(separator: ".").last ?? "") }
+            let tables = sections.compactMap { section -> String? in
+                let selected = rows.filter { EstimandRole(estimand: $0.estimand) == section.role }
+                guard !selected.isEmpty else { return nil }
+                let header = ["cell", "cell_index", "estimator", "estimand"] + factorHeaders + section.columns
+                let body = selected.map { r in
+                    // A ρ or θ under a wrong W keeps its spread and SEs but no bias or coverage.
+                    let name = r.measures.comparable == 0 ? r.estimand + " (not comparable)" : r.estimand
+                    return ["\(r.cell.ordinal)", "\(r.cell.index)", r.estimator, name] + r.cell.factors.map(\.value)
+                        + section.columns.map { c in
+                            let v = r.measures.value(c)
+                            return isCount(c) && v.isFinite ? String(Int(v)) : (v.isNaN ? "–" : String(format: "%.4f", v))
+                        }
+                }
+                let table = layout(header: header, body: body, numericColumns: section.columns.count, format: format)
+                guard let title = section.title else { return table }
+                switch format {
+                case .markdown: return "**\(title)**\n\n" + table
+                case .latex: return "% " + title + "\n" + table
+                default: return title + "\n" + table
+                }
             }
-            return layout(header: header, body: body, format: format)
+            return tables.joined(separator: "\n")
         }
     }
 
@@ -84,7 +114,7 @@ public enum SummaryWriter {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    static func layout(header: [String], body: [[String]], format: SummaryFormat) -> String {
+    static func layout(header: [String], body: [[String]], numericColumns: Int, format: SummaryFormat) -> String {
         switch format {
         case .markdown:
             let line = { (cells: [String]) in "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
@@ -92,14 +122,14 @@ public enum SummaryWriter {
         case .latex:
             let esc = { (s: String) in s.replacingOccurrences(of: "\\", with: "\\textbackslash{}").replacingOccurrences(of: "_", with: "\\_")
                 .replacingOccurrences(of: "&", with: "\\&").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "–", with: "--") }
-            let cols = String(repeating: "l", count: header.count - displayColumns.count) + String(repeating: "r", count: displayColumns.count)
+            let cols = String(repeating: "l", count: header.count - numericColumns) + String(repeating: "r", count: numericColumns)
             var out = ["\\begin{tabular}{\(cols)}", "\\hline", header.map(esc).joined(separator: " & ") + " \\\\", "\\hline"]
             out += body.map { $0.map(esc).joined(separator: " & ") + " \\\\" }
             out += ["\\hline", "\\end{tabular}"]
             return out.joined(separator: "\n") + "\n"
         default:
             let widths = header.indices.map { j in max(header[j].count, body.map { $0[j].count }.max() ?? 0) }
-            let numericFrom = header.count - displayColumns.count
+            let numericFrom = header.count - numericColumns
             let line = { (cells: [String]) in
                 cells.enumerated().map { j, s in
                     let pad = String(repeating: " ", count: widths[j] - s.count)

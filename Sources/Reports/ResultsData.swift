@@ -70,7 +70,7 @@ public struct ReplicationDraws: Sendable {
 }
 
 /// Everything a report needs from a spillsim result file (docs/results-schema.md,
-/// format version 1), read with Storage only — exactly what h5py or R would see.
+/// format versions 1 and 2), read with Storage only — exactly what h5py or R would see.
 public struct ResultsData: Sendable {
     public let path: String
     public let scenarioName: String
@@ -124,8 +124,9 @@ private struct Reader {
             throw ReportError("\(path) is an HDF5 file but not a spillsim result file (root attribute `format` is not \"spillsim-results\")")
         }
         let version = try int(file, "/", "format_version")
-        guard version == 1 else {
-            throw ReportError("\(path): results format version \(version); this spillsim reads version 1 — use the spillsim that wrote it")
+        // Version 2 only added datasets and summary columns (read by name).
+        guard (1...2).contains(version) else {
+            throw ReportError("\(path): results format version \(version); this spillsim reads versions 1 and 2 — use the spillsim that wrote it")
         }
         let scenario = (try? file.stringAttribute("scenario_name")) ?? ""
         let replications = try int(file, "/", "replications")

@@ -5,13 +5,5 @@ import MonteCarlo
 extension SummaryRow: SummaryRecord {
     public var factors: [CellFactor] { cell.factors.map { CellFactor(path: $0.path, value: $0.value) } }
 
-    public func measure(_ column: String) -> Double {
-        switch column {
-        case "n_ok": return Double(measures.nOK)
-        case "n_failed": return Double(measures.nFailed)
-        default:
-            guard let i = PerformanceMeasures.columnNames.firstIndex(of: column) else { return .nan }
-            return measures.allValues[i]
-        }
-    }
+    public func measure(_ column: String) -> Double { measures.value(column) }
 }
