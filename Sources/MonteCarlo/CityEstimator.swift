@@ -56,6 +56,9 @@ enum CityEstimator {
                 if let x = s.regressor, !names.contains(x) {
                     throw reader.error(at, "`\(x)` is not a regressor; regressors are \(names.joined(separator: ", "))")
                 }
+                if case .effect(let k, let x) = s, SpatialEstimand.nonlinearRegressors.contains(x) {
+                    throw reader.error(at, SpatialEstimand.nonlinearEffectError(k, x))
+                }
                 if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
                 if case .theta = s, !(model.allowsDurbin && durbin == .all) {
                     throw reader.error(at, "`\(name)` needs W-lags of the regressors (model sdm, slx or sdem with durbin: all)")

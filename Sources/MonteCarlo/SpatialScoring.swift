@@ -21,6 +21,7 @@ enum SpatialScoring {
         let fit: SpatialFitResult
         let impacts: [RegressorImpact]
         let curves: NonlinearEffects?
+        var averages: [String: [EffectKind: EstimateWithSE]] = [:]
         do {
             let panel = try data.spatial.get()
             fit = try SpatialEstimator.fit(spec, panel: panel, weights: w)
@@ -31,14 +32,27 @@ enum SpatialScoring {
             } else {
                 curves = nil
             }
+            for x in Set(estimands.compactMap(\.averagedRegressor)) {
+                averages[x] = try SpatialAverageEffects.estimate(fit, weights: w, terms: slopeTerms(of: x, data.panel), units: data.panel.n)
+            }
         } catch {
             return failed(.failed, "\(error)")
         }
         let status = fit.converged ? FitStatus.ok : FitStatus(.notConverged, fit.reason)
         let results = zip(estimands, truths).map { e, t in
-            estimate(e, truth: t, fit: fit, impacts: impacts, curves: curves, panelTruth: truth, alpha: alpha)
+            estimate(e, truth: t, fit: fit, impacts: impacts, averages: averages, curves: curves, panelTruth: truth, alpha: alpha)
         }
         return FitOutcome(status: status, results: results)
+    }
+
+    /// ∂(term)/∂x per observation for the terms through which x = CA or D enters.
+    static func slopeTerms(of x: String, _ p: SyntheticPanel) -> [SpatialAverageEffects.SlopeTerm] {
+        let ones = [Double](repeating: 1, count: p.ca.count)
+        switch x {
+        case "CA": return [.init(coefficient: "CA", derivative: ones), .init(coefficient: "CA2", derivative: p.ca.map { 2 * $0 }),
+                           .init(coefficient: "CAxD", derivative: p.d)]
+        default: return [.init(coefficient: "D", derivative: ones), .init(coefficient: "CAxD", derivative: p.ca)]
+        }
     }
 
     static func normal(_ truth: Double, _ value: EstimateWithSE?) -> EstimandResult {
@@ -59,12 +73,14 @@ enum SpatialScoring {
     }
 
     static func estimate(_ e: SpatialEstimand, truth t: Double, fit: SpatialFitResult, impacts: [RegressorImpact],
-                         curves: NonlinearEffects?, panelTruth: TrueEstimands, alpha: Double) -> EstimandResult {
+                         averages: [String: [EffectKind: EstimateWithSE]], curves: NonlinearEffects?, panelTruth: TrueEstimands,
+                         alpha: Double) -> EstimandResult {
         switch e {
         case .rho: return normal(t, fit.rhoEstimate)
         case .beta(let x): return normal(t, fit.coefficientTable.first { $0.name == x }?.value)
         case .theta(let x): return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value)
         case .effect(let k, let x): return normal(t, impacts.first { $0.variable == x }?.value(k))
+        case .averageEffect(let k, let x): return normal(t, averages[x]?[k])
         case .turningPoint(let k, let label):
             let d = quantileValue(label, panelTruth)
             guard let tp = curves?.turningPoints.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
@@ -140,6 +156,13 @@ enum SpatialScoring {
             case .direct: return r.direct
             case .indirect: return r.indirect
             case .total: return r.total
+            }
+        case .averageEffect(let k, let x):
+            guard let a = t.averaged.first(where: { $0.regressor == x }) else { return .nan }
+            switch k {
+            case .direct: return a.direct
+            case .indirect: return a.indirect
+            case .total: return a.total
             }
         case .turningPoint(let k, let label): return tp(k, label)?.cStar ?? .nan
         case .shift(let k): return tp(k, "p50")?.dcStarDD ?? .nan
