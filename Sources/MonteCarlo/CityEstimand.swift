@@ -80,8 +80,24 @@ enum SpatialEstimand: Equatable {
     var averagedRegressor: String? { if case .averageEffect(_, let x) = self { return x } else { return nil } }
 }
 
-/// Estimands of the treatment-effect estimators: `att` (truth: the mean over treated
-/// city-years after adoption of Mis(1) − Mis(0), common random numbers).
-enum TreatmentEstimand: String {
+/// Estimands of the treatment-effect estimators (PSM-DID and DID). Truths come from
+/// the two worlds with common random numbers, Mis(1) − Mis(0) (MODEL.md §6); "post"
+/// city-years are those from the city's adoption (treated) or the first adoption
+/// (never-treated controls).
+enum TreatmentEstimand: String, CaseIterable {
+    /// Truth: mean over all treated post city-years of Mis(1) − Mis(0).
     case att
+    /// Truth: the same over the treated city-years the estimator uses, weighted by the
+    /// matching weights — differs from `att` when a caliper drops treated units.
+    case attMatched = "att_matched"
+    /// Truth: `att_matched` minus the spillover onto the controls the estimator uses
+    /// (their weighted mean of Mis(1) − Mis(0) over post years): what DID identifies when
+    /// integration spills over onto controls (SUTVA fails).
+    case attNet = "att_net"
+    /// Truth: that spillover onto the used controls; estimate: the shortfall
+    /// att_matched_r − θ̂_r of the DID estimate below the ATT of its treated, so its bias
+    /// says how much of the DID bias the spillover does not explain (= −bias of att_net).
+    case spilloverControls = "spillover_controls"
+
+    static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

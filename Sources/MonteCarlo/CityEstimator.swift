@@ -90,7 +90,7 @@ enum CityEstimator {
             }
             let estimands = try e.estimands.enumerated().map { k, name -> TreatmentEstimand in
                 guard let t = TreatmentEstimand(rawValue: name) else {
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for psm_did; use att")
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for psm_did; use \(TreatmentEstimand.names)")
                 }
                 return t
             }
@@ -125,16 +125,60 @@ enum CityEstimator {
         case let .spatial(spec, weights, estimands, alpha):
             return SpatialScoring.run(spec, weights: weights, estimands: estimands, alpha: alpha, data: data)
         case let .psmDiD(spec, covariates, estimands):
-            let truth = data.panel.truth.integration.meanAtt ?? .nan
+            let all = data.panel.truth.integration
+            func truths(_ used: TreatmentTruth?) -> [Double] {
+                estimands.map { e in
+                    switch e {
+                    case .att: return all.meanAtt ?? .nan
+                    case .attMatched: return used?.att ?? .nan
+                    case .attNet: return used.map { $0.att - $0.spillover } ?? .nan
+                    case .spilloverControls: return used?.spillover ?? .nan
+                    }
+                }
+            }
             do {
                 let r = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
-                return FitOutcome(status: .ok, results: estimands.map { _ in
-                    EstimandResult(truth: truth, estimate: r.att, standardError: r.standardError,
-                                   lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
+                let used = TreatmentTruth(data.panel, weights: r.observationWeights)
+                return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in
+                    guard e == .spilloverControls else {
+                        return EstimandResult(truth: t, estimate: r.att, standardError: r.standardError,
+                                              lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
+                    }
+                    return EstimandResult(truth: t, estimate: used.att - r.att, standardError: r.standardError,
+                                          lower: used.att - r.ciUpper, upper: used.att - r.ciLower)
                 })
             } catch {
-                return FitOutcome(status: FitStatus(.failed, "\(error)"), results: estimands.map { _ in .missing(truth: truth) })
+                return FitOutcome(status: FitStatus(.failed, "\(error)"), results: truths(nil).map { .missing(truth: $0) })
             }
         }
+    }
+}
+
+/// The treatment truths on the city-years an estimator uses (weights from
+/// `PSMDiDResult.observationWeights`; all weight 1 without matching).
+struct TreatmentTruth {
+    /// Weighted mean of Mis(1) − Mis(0) over treated post city-years.
+    var att = Double.nan
+    /// Weighted mean of Mis(1) − Mis(0) over never-treated city-years from the first adoption.
+    var spillover = Double.nan
+
+    init(_ p: SyntheticPanel, weights: [Double]?) {
+        let first = p.cohort.filter { $0 > 0 }.min() ?? Int.max
+        var sa = 0.0, wa = 0.0, ss = 0.0, ws = 0.0
+        for period in 0..<p.t {
+            for i in 0..<p.n {
+                let k = p.index(period: period, city: i)
+                let w = weights?[k] ?? 1
+                guard w > 0 else { continue }
+                let diff = p.mis[k] - p.misNoIntegration[k]
+                if p.treat[i] == 1 {
+                    if p.post[k] == 1 { sa += w * diff; wa += w }
+                } else if p.years[period] >= first {
+                    ss += w * diff; ws += w
+                }
+            }
+        }
+        if wa > 0 { att = sa / wa }
+        if ws > 0 { spillover = ss / ws }
     }
 }

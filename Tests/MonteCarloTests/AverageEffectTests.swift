@@ -93,3 +93,39 @@ final class AverageEffectTests: XCTestCase {
         }
     }
 }
+
+/// The DID-family truths: on all units they are the truth JSON's; on the units an
+/// estimator uses they follow its weights; the scored rows decompose as documented.
+final class TreatmentTruthTests: XCTestCase {
+    func testTruthOnUsedUnitsAndTheSpilloverDecomposition() throws {
+        let text = CitySystemRunTests.small.replacingOccurrences(
+            of: "{name: psm_did, model: psm_did, estimands: [att]}",
+            with: "{name: psm_did, model: psm_did, estimands: [att, att_matched, att_net, spillover_controls]}")
+        let scenario = try MonteCarloScenario(text: text)
+        let experiment = try XCTUnwrap(try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario) as? CitySystemExperiment)
+        let panel = try experiment.system.generate(replication: 0)
+        let all = TreatmentTruth(panel, weights: nil)
+        let stored = panel.truth.integration
+        assertClose(try XCTUnwrap(stored.meanAtt), all.att, tolerance: 1e-12, "all units: the truth JSON's mean ATT")
+        assertClose(try XCTUnwrap(stored.meanSpilloverOnControls), all.spillover, tolerance: 1e-12, "and its spillover onto controls")
+        // Dropping one treated city (weight 0) leaves the mean over the others.
+        let dropped = try XCTUnwrap(panel.treat.firstIndex(of: 1))
+        var w = [Double](repeating: 1, count: panel.n * panel.t)
+        for p in 0..<panel.t { w[panel.index(period: p, city: dropped)] = 0 }
+        var s = 0.0, c = 0.0
+        for p in 0..<panel.t { for i in 0..<panel.n where panel.treat[i] == 1 && i != dropped {
+            let k = panel.index(period: p, city: i)
+            if panel.post[k] == 1 { s += panel.mis[k] - panel.misNoIntegration[k]; c += 1 }
+        } }
+        assertClose(s / c, TreatmentTruth(panel, weights: w).att, tolerance: 1e-12)
+
+        let fits = experiment.replicate(ReplicationContext(seed: scenario.seed, cell: 0, replication: 0))
+        let did = try XCTUnwrap(fits.last)
+        XCTAssertEqual(did.status.code, .ok, did.status.message)
+        let (att, matched, net, spill) = (did.results[0], did.results[1], did.results[2], did.results[3])
+        XCTAssertEqual(att.truth, stored.meanAtt)
+        assertClose(matched.truth - spill.truth, net.truth, tolerance: 1e-15, "att_net = att_matched − spillover")
+        assertClose(matched.truth - att.estimate, spill.estimate, tolerance: 1e-15, "the shortfall below the ATT of the used treated")
+        assertClose(-(net.estimate - net.truth), spill.estimate - spill.truth, tolerance: 1e-14, "errors of att_net and spillover_controls are opposite")
+    }
+}
