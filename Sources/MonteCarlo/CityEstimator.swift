@@ -9,12 +9,14 @@ import Yams
 /// Spatial models (`sdm`, `sar`, `slx`, `sem`, `sdem`, `ols`) take `effects`
 /// (none/individual/time/twoways, default twoways), `approach` (direct/lee-yu,
 /// default lee-yu: consistent σ² for fixed T), `weights` (a name from
-/// `city_system.estimator_weights`, default `true`) and `durbin` (all/none).
+/// `city_system.estimator_weights`, default `true`), `durbin` (all/none) and
+/// `variance` (analytic, default, or cluster: the sandwich clustered by city, as
+/// xsmle's `vce(cluster)`; sdm, sar, slx and ols).
 /// `psm_did` takes `matching` (pooled/by-period/none, default pooled; the
 /// applied setting: logit score, 1:1 nearest neighbour, caliper 0.2 SD) and
 /// `covariates` (default CA, D, ln_size, dist_centre).
 enum CityEstimator {
-    case spatial(SpatialModelSpec, weights: String, estimands: [SpatialEstimand], alpha: Double)
+    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand])
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
@@ -22,7 +24,7 @@ enum CityEstimator {
 
     var estimandCount: Range<Int> {
         switch self {
-        case .spatial(_, _, let e, _): return 0..<e.count
+        case .spatial(_, _, _, let e, _): return 0..<e.count
         case .psmDiD(_, _, let e): return 0..<e.count
         }
     }
@@ -46,6 +48,11 @@ enum CityEstimator {
             let durbin = try choose("durbin", { ["all": DurbinVariables.all, "none": .none][$0] }, default: model.allowsDurbin ? .all : .none,
                                     allowed: "all, none")
             let weights = try take("weights") ?? "true"
+            let variance = try choose("variance", { ["analytic": SpatialVarianceMethod.analytic, "cluster": .cluster][$0] },
+                                      default: .analytic, allowed: "analytic, cluster")
+            if variance == .cluster && model.hasErrorLag {
+                throw reader.error("\(path).variance", "`cluster` is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
+            }
             guard weightNames.contains(weights) else {
                 throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
             }
@@ -69,7 +76,7 @@ enum CityEstimator {
                 return s
             }
             result = .spatial(SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin),
-                              weights: weights, estimands: estimands, alpha: alpha)
+                              weights: weights, variance: variance, estimands: estimands, alpha: alpha)
         } else if e.model == "psm_did" {
             let mode = try take("matching") ?? "pooled"
             var spec = PSMDiDSpec()
@@ -122,8 +129,8 @@ enum CityEstimator {
 
     func run(on data: PanelData) -> FitOutcome {
         switch self {
-        case let .spatial(spec, weights, estimands, alpha):
-            return SpatialScoring.run(spec, weights: weights, estimands: estimands, alpha: alpha, data: data)
+        case let .spatial(spec, weights, variance, estimands, alpha):
+            return SpatialScoring.run(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha, data: data)
         case let .psmDiD(spec, covariates, estimands):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {

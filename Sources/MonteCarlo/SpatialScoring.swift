@@ -10,8 +10,8 @@ enum SpatialScoring {
     /// asymptotically normal; curves and turning points use the estimator's own t intervals).
     static let z975 = 1.959963984540054
 
-    static func run(_ spec: SpatialModelSpec, weights name: String, estimands: [SpatialEstimand], alpha: Double,
-                    data: PanelData) -> FitOutcome {
+    static func run(_ spec: SpatialModelSpec, weights name: String, variance: SpatialVarianceMethod = .analytic,
+                    estimands: [SpatialEstimand], alpha: Double, data: PanelData) -> FitOutcome {
         let truth = data.panel.truth
         let truths = estimands.map { trueValue($0, truth) }
         func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
@@ -24,7 +24,7 @@ enum SpatialScoring {
         var averages: [String: [EffectKind: EstimateWithSE]] = [:]
         do {
             let panel = try data.spatial.get()
-            fit = try SpatialEstimator.fit(spec, panel: panel, weights: w)
+            fit = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: variance)
             impacts = estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(fit, weights: w) : []
             if estimands.contains(where: \.needsCurves), let grid = truth.curves.first?.ca, let lo = grid.first, let hi = grid.last {
                 curves = try SpatialCurves.analyse(fit, weights: w, terms: QuadraticTerms(linear: "CA", square: "CA2", interaction: "CAxD", moderator: "D"),

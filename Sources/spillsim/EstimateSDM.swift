@@ -38,6 +38,8 @@ extension Spillsim.Estimate {
         @Option(help: "Seed of the simulation draws.") var seed: UInt64 = 1
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
         @Flag(help: "Print JSON instead of tables.") var json = false
+        @Option(help: "Variance: oim (inverse analytic information, default) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols).")
+        var vce: SpatialVCE = .oim
 
         var regressors: [String] { x.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
 
@@ -53,6 +55,9 @@ extension Spillsim.Estimate {
             if regressors.isEmpty { throw ValidationError("--x needs at least one regressor") }
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
+            if vce == .cluster && (model == .sem || model == .sdem) {
+                throw ValidationError("--vce cluster is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
+            }
             try checkColumnRoles(outcome: ("--y", y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: [("--id", id), ("--time", time)])
         }
@@ -62,8 +67,15 @@ extension Spillsim.Estimate {
                 data: URL(fileURLWithPath: data), weights: URL(fileURLWithPath: weights), id: id, time: time, y: y,
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed)
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method)
             print(json ? try SDMReport.json(analysis) : SDMReport.text(analysis))
         }
     }
+}
+
+/// `--vce` of `estimate sdm`, named as in Stata's xsmle.
+enum SpatialVCE: String, ExpressibleByArgument, CaseIterable {
+    case oim, cluster
+
+    var method: SpatialVarianceMethod { self == .cluster ? .cluster : .analytic }
 }

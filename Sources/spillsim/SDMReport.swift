@@ -7,7 +7,8 @@ enum SDMReport {
     static func text(_ a: SpatialAnalysis) -> String {
         let f = a.fit
         var out: [String] = []
-        out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects"), \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)")
+        out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects"), \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)"
+                   + (f.varianceMethod == .cluster ? "; SEs clustered by unit (\(f.n) clusters)" : ""))
         if f.spec.model.hasLag || f.spec.model.hasErrorLag {
             out.append(f.converged ? "converged in \(f.iterations) iterations" : "NOT CONVERGED: \(f.reason)")
         } else {
@@ -104,6 +105,7 @@ enum SDMReport {
         let f = a.fit
         var d: [String: Any] = [
             "model": f.spec.model.rawValue, "effects": f.spec.effects.rawValue, "approach": f.spec.approach.rawValue,
+            "vce": f.varianceMethod == .cluster ? "cluster" : "oim",
             "coefficients": f.coefficientTable.map { ["name": $0.name, "estimate": num($0.value.estimate), "se": num($0.value.se)] },
             "sigma2": num(f.sigma2), "loglik": num(f.logLikelihood), "aic": num(f.aic), "bic": num(f.bic),
             "n": f.nObservations, "n_units": f.n, "n_periods": f.t,

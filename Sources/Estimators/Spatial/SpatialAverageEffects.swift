@@ -11,10 +11,8 @@ import Numerics
 ///
 /// with b_jt = Σ_terms β_term ∂term/∂x and c_jt the same with θ, and b̄_j, c̄_j their
 /// means over time. This is the functional `TrueEstimands.averaged` evaluates at the
-/// true parameters. The unit quantities come from W's symmetric form
-/// W = R^{-1/2} V Λ Vᵀ R^{1/2}: A_jj = Σ_k V_jk²/(1 − ρλ_k), (1ᵀA)_j = r_j^{1/2} Σ_k V_jk s_k/(1 − ρλ_k)
-/// with s_k = Σ_i r_i^{-1/2} V_ik — O(N²) per fit, no inverse. SEs by the delta method
-/// with the analytic derivative in ρ (d/dρ 1/(1 − ρλ) = λ/(1 − ρλ)²).
+/// true parameters. The unit quantities come from `UnitMultipliers` — O(N²) per fit, no
+/// inverse. SEs by the delta method with the analytic derivative in ρ.
 public enum SpatialAverageEffects {
     /// One term of the regressor's slope: a coefficient name and ∂term/∂x at each
     /// observation (time-major, N·T), e.g. `CA2` with 2·CA.
@@ -29,26 +27,11 @@ public enum SpatialAverageEffects {
 
     public static func estimate(_ fit: SpatialFitResult, weights: SpatialWeights, terms: [SlopeTerm], units n: Int)
         throws -> [EffectKind: EstimateWithSE] {
-        guard let f = weights.spectrum.symmetricForm else {
-            throw EstimationError("average marginal effects need a W similar to a symmetric matrix (e.g. a row-standardised symmetric W); this W is not")
-        }
         let p = fit.parameterCount
-        let lambda = weights.spectrum.real
         let rho = SpatialImpacts.effectRho(fit)
-        let v = f.vectors
-        // Per-unit weights w[j] and their ρ-derivatives for A_jj, (AW)_jj, (1ᵀA)_j, (1ᵀAW)_j.
-        var s = [Double](repeating: 0, count: n)
-        for k in 0..<n { for i in 0..<n { s[k] += f.invSqrtR[i] * v.data[i + k * n] } }
-        var unit = [[Double]](repeating: [Double](repeating: 0, count: n), count: 8)
-        for k in 0..<n {
-            let l = lambda[k], z = 1 / (1 - rho * l)
-            let g = [z, l * z, l * z * z, l * l * z * z]   // 1/(1−ρλ), λ/(1−ρλ), and d/dρ of each
-            for j in 0..<n {
-                let vj = v.data[j + k * n], diag = vj * vj, col = f.sqrtR[j] * vj * s[k]
-                unit[0][j] += diag * g[0]; unit[1][j] += diag * g[1]; unit[2][j] += diag * g[2]; unit[3][j] += diag * g[3]
-                unit[4][j] += col * g[0]; unit[5][j] += col * g[1]; unit[6][j] += col * g[2]; unit[7][j] += col * g[3]
-            }
-        }
+        let m = try UnitMultipliers(weights: weights, rho: rho, purpose: "average marginal effects")
+        // Per-unit weights of b̄_j and c̄_j (and their ρ-derivatives): direct, then total.
+        let unit = [m.diagA, m.diagG, m.dDiagA, m.dDiagG, m.colA, m.colG, m.dColA, m.dColG]
         var direct = (0.0, [Double](repeating: 0, count: p)), total = direct
         for term in terms {
             guard term.derivative.count % n == 0, !term.derivative.isEmpty else {
