@@ -109,7 +109,7 @@ enum SDMReport {
             "coefficients": f.coefficientTable.map { ["name": $0.name, "estimate": num($0.value.estimate), "se": num($0.value.se)] },
             "sigma2": num(f.sigma2), "loglik": num(f.logLikelihood), "aic": num(f.aic), "bic": num(f.bic),
             "n": f.nObservations, "n_units": f.n, "n_periods": f.t,
-            "converged": f.converged, "reason": f.reason, "iterations": f.iterations,
+            "converged": f.converged, "termination": f.termination.rawValue, "reason": f.reason, "iterations": f.iterations,
             "impacts": a.impacts.map { ["variable": $0.variable, "direct": est($0.direct), "indirect": est($0.indirect), "total": est($0.total)] },
             "tests": a.tests.map { ["name": $0.name, "statistic": num($0.statistic), "df": $0.degreesOfFreedom, "p": num($0.pValue)] },
         ]
