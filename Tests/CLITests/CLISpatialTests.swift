@@ -22,7 +22,21 @@ final class CLISpatialTests: XCTestCase {
                                             id: c.id, time: c.time, y: c.y, x: c.regressors, quadratic: c.quadratic,
                                             moderator: c.moderator, rowStandardise: !c.noRowStandardise)
         return try SpatialAnalysis.run(SpatialModelSpec(model: c.model, effects: c.effects, approach: c.approach, durbin: c.durbinVariables),
-                                       dataset: ds, draws: c.draws, seed: c.seed)
+                                       dataset: ds, draws: c.draws, seed: c.seed, variance: c.vce.method)
+    }
+
+    /// `--vce cluster` changes the SEs, not the estimates, and the report says so.
+    func testVCEClusterIsParsedReportedAndRefusedForErrorModels() throws {
+        let c = try parse(cigaretteArgs + ["--vce", "cluster", "--json"])
+        XCTAssertEqual(c.vce, .cluster)
+        let robust = try analysis(c), plain = try analysis(try parse(cigaretteArgs))
+        XCTAssertEqual(robust.fit.coefficients, plain.fit.coefficients)
+        XCTAssertEqual(robust.fit.varianceMethod, .cluster)
+        XCTAssertNotEqual(robust.fit.coefficientTable[0].value.se, plain.fit.coefficientTable[0].value.se)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try SDMReport.json(robust).utf8)) as? [String: Any])
+        XCTAssertEqual(obj["vce"] as? String, "cluster")
+        XCTAssertTrue(SDMReport.text(robust).contains("SEs clustered by unit (46 clusters)"))
+        XCTAssertThrowsError(try parse(cigaretteArgs + ["--vce", "cluster", "--model", "sem"]))
     }
 
     func testDefaultsAndJSONKeys() throws {
