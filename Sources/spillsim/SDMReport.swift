@@ -45,7 +45,7 @@ enum SDMReport {
                 out.append("  \(tp.kind.rawValue)\(d): \(tp.shape.rawValue), x* = \(fmt(tp.delta.estimate)) [\(fmt(tp.delta.lower)), \(fmt(tp.delta.upper))]; Fieller \(fieller(tp.fieller))")
             }
             for s in nl.shifts {
-                out.append("  dx*/dD (\(s.kind.rawValue)) = \(fmt(s.value.estimate)) [\(fmt(s.value.lower)), \(fmt(s.value.upper))]")
+                out.append("  dx*/dD (\(s.kind.rawValue)) = \(fmt(s.value.estimate)) [\(fmt(s.value.lower)), \(fmt(s.value.upper))]; Fieller \(fieller(s.fieller))")
             }
             out.append("Lind–Mehlum U-tests")
             for u in nl.uTests {
@@ -138,7 +138,7 @@ enum SDMReport {
                 }
                 return o
             }
-            d["turning_point_shifts"] = nl.shifts.map { ["effect": $0.kind.rawValue, "dxstar_dD": interval($0.value)] }
+            d["turning_point_shifts"] = nl.shifts.map { ["effect": $0.kind.rawValue, "dxstar_dD": interval($0.value), "fieller": fiellerJSON($0.fieller)] }
         }
         let data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
