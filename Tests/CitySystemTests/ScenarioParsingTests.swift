@@ -97,15 +97,21 @@ final class ScenarioParsingTests: XCTestCase {
         assertClose(0.5, s.citySystem.outcome.rho, tolerance: 0, "set exactly")
         XCTAssertEqual(s.citySystem.estimatorWeights[1].k, 7)
         XCTAssertEqual(s.citySystem.geography.cities, 50)
-        XCTAssertThrowsError(try ScenarioNode.setting(root, path: "city_system.outcome.rho.x", yaml: "1"))
-        XCTAssertThrowsError(try ScenarioNode.setting(root, path: "city_system.estimator_weights.5.k", yaml: "1"))
-        XCTAssertThrowsError(try ScenarioNode.setting(root, path: "city_system.outcome.rhoo", yaml: "1", createMissing: false)) {
-            XCTAssertTrue("\($0)".contains("did you mean 'rho'"), "\($0)")
+        assertThrows(try ScenarioNode.setting(root, path: "city_system.outcome.rho.x", yaml: "1"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.outcome.rho", "the scalar that cannot be descended into")
+        }
+        assertThrows(try ScenarioNode.setting(root, path: "city_system.estimator_weights.5.k", yaml: "1"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.estimator_weights.5", "the index out of range")
+        }
+        assertThrows(try ScenarioNode.setting(root, path: "city_system.outcome.rhoo", yaml: "1", createMissing: false),
+                     as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.outcome.rhoo")
+            XCTAssertEqual($0.fix, "did you mean 'rho'?")
         }
         // A misspelt created key is caught by the parse, by its path.
         let bad = try ScenarioNode.setting(root, path: "city_system.outcome.rhoo", yaml: "1")
-        XCTAssertThrowsError(try ScenarioParser.parse(bad, source: "t.yaml")) {
-            XCTAssertEqual(($0 as? ScenarioError)?.path, "city_system.outcome.rhoo")
+        assertThrows(try ScenarioParser.parse(bad, source: "t.yaml"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.outcome.rhoo")
         }
     }
 }

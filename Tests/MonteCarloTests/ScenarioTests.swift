@@ -1,4 +1,5 @@
 import MonteCarlo
+import TestSupport
 import XCTest
 import Yams
 
@@ -34,7 +35,9 @@ final class ScenarioTests: XCTestCase {
         try node.setValue(Node("5"), atKeyPath: "a.c.d")
         XCTAssertEqual(node.value(atKeyPath: "a.c.d")?.int, 5)
         XCTAssertEqual(node.value(atKeyPath: "a.b")?.int, 1)
-        XCTAssertThrowsError(try node.setValue(Node("1"), atKeyPath: "a.b.x"), "b holds a scalar")
+        assertThrows(try node.setValue(Node("1"), atKeyPath: "a.b.x"), as: KeyPathError.self, "b holds a scalar") {
+            XCTAssertEqual($0.path, "a.b.x")
+        }
     }
 
     func testBadScenariosNameTheKey() {
@@ -48,10 +51,9 @@ final class ScenarioTests: XCTestCase {
             ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols, estimands: [b]}, {name: a, model: ols, estimands: [b]}]", "estimators[1].name"),
         ]
         for (text, key) in cases {
-            XCTAssertThrowsError(try MonteCarloScenario(text: text, file: "s.yaml"), key) { error in
-                let e = error as? MonteCarloScenarioError
-                XCTAssertEqual(e?.keyPath, key, "\(error)")
-                XCTAssertEqual(e?.file, "s.yaml")
+            assertThrows(try MonteCarloScenario(text: text, file: "s.yaml"), as: MonteCarloScenarioError.self, key) { e in
+                XCTAssertEqual(e.keyPath, key, "\(e)")
+                XCTAssertEqual(e.file, "s.yaml")
             }
         }
     }
@@ -59,8 +61,8 @@ final class ScenarioTests: XCTestCase {
     func testKnownDGPRejectsUnknownEstimand() throws {
         let s = try MonteCarloScenario(text: "seed: 1\nknown_dgp: {n: 10}\nestimators: [{name: a, model: ols, estimands: [beta7]}]", file: "s.yaml")
         let cell = try s.cells()[0]
-        XCTAssertThrowsError(try KnownDGPBuilder().makeExperiment(cell: cell, scenario: s)) { error in
-            XCTAssertEqual((error as? MonteCarloScenarioError)?.keyPath, "estimators[0].estimands")
+        assertThrows(try KnownDGPBuilder().makeExperiment(cell: cell, scenario: s), as: MonteCarloScenarioError.self) {
+            XCTAssertEqual($0.keyPath, "estimators[0].estimands")
         }
     }
 }
