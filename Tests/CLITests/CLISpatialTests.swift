@@ -36,7 +36,11 @@ final class CLISpatialTests: XCTestCase {
         let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try SDMReport.json(robust).utf8)) as? [String: Any])
         XCTAssertEqual(obj["vce"] as? String, "cluster")
         XCTAssertTrue(SDMReport.text(robust).contains("SEs clustered by unit (46 clusters)"))
-        XCTAssertThrowsError(try parse(cigaretteArgs + ["--vce", "cluster", "--model", "sem"]))
+        // ArgumentParser's validation error type is internal: the contract is the message and exit code 64.
+        XCTAssertThrowsError(try parse(cigaretteArgs + ["--vce", "cluster", "--model", "sem"])) { e in
+            XCTAssertTrue(Spillsim.message(for: e).contains("--vce cluster"), Spillsim.message(for: e))
+            XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
+        }
     }
 
     func testDefaultsAndJSONKeys() throws {

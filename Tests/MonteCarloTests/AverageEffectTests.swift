@@ -86,10 +86,11 @@ final class AverageEffectTests: XCTestCase {
     func testEffectOfARegressorWithASquareIsRefusedWithTheAlternatives() throws {
         let text = CitySystemRunTests.small.replacingOccurrences(of: "ame.direct.D,", with: "indirect.CA,")
         let scenario = try MonteCarloScenario(text: text, file: "small.yaml")
-        XCTAssertThrowsError(try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario)) {
-            let e = $0 as? MonteCarloScenarioError
-            XCTAssertEqual(e?.keyPath, "estimators[0].estimands[3]", "\($0)")
-            XCTAssertTrue("\($0)".contains("ame.indirect.CA") && "\($0)".contains("indirect.CA"), "\($0)")
+        let cell = try scenario.cells()[0]
+        assertThrows(try CitySystemBuilder().makeExperiment(cell: cell, scenario: scenario), as: MonteCarloScenarioError.self) { e in
+            XCTAssertEqual(e.keyPath, "estimators[0].estimands[3]")
+            // The message is the contract here: it must name the alternatives.
+            XCTAssertTrue("\(e)".contains("ame.indirect.CA") && "\(e)".contains("curve.indirect.L.j"), "\(e)")
         }
     }
 }
