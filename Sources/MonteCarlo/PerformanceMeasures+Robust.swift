@@ -19,15 +19,21 @@ extension PerformanceMeasures {
         var medianError = Double.nan, medianAbsoluteError = Double.nan, robustSE = Double.nan
         var medianModelSE = Double.nan, relativeError = Double.nan
 
-        init(errors: [Double], ses: [Double]) {
+        /// `errors` and `ses` are scratch: reordered in place (a median by selection, O(n)).
+        init(errors: inout [Double], ses: inout [Double], scratch: inout [Double]) {
             guard !errors.isEmpty else { return }
-            medianError = Statistics.median(errors)
-            medianAbsoluteError = Statistics.median(errors.map(abs))
+            scratch.removeAll(keepingCapacity: true)
+            for e in errors { scratch.append(abs(e)) }
+            medianAbsoluteError = Statistics.median(selectingIn: &scratch)
+            medianError = Statistics.median(selectingIn: &errors)
             let m = medianError
-            robustSE = madScale * Statistics.median(errors.map { abs($0 - m) })
-            let finite = ses.filter(\.isFinite)
-            guard !finite.isEmpty else { return }
-            medianModelSE = Statistics.median(finite)
+            scratch.removeAll(keepingCapacity: true)
+            for e in errors { scratch.append(abs(e - m)) }
+            robustSE = madScale * Statistics.median(selectingIn: &scratch)
+            scratch.removeAll(keepingCapacity: true)
+            for s in ses where s.isFinite { scratch.append(s) }
+            guard !scratch.isEmpty else { return }
+            medianModelSE = Statistics.median(selectingIn: &scratch)
             if robustSE > 0 { relativeError = 100 * (medianModelSE / robustSE - 1) }
         }
 
@@ -39,7 +45,9 @@ extension PerformanceMeasures {
     mutating func setRobust(_ used: [EstimandResult], comparable: Bool, bootstrap: StreamID) {
         let errors = used.map { $0.estimate - $0.truth }
         let ses = used.map(\.standardError)
-        let point = RobustSummary(errors: errors, ses: ses)
+        var e = errors, s = ses, scratch: [Double] = []
+        scratch.reserveCapacity(errors.count)
+        let point = RobustSummary(errors: &e, ses: &s, scratch: &scratch)
         robustSE = point.robustSE
         medianModelSE = point.medianModelSE
         relativeErrorRobustSE = point.relativeError
@@ -51,14 +59,13 @@ extension PerformanceMeasures {
         guard n > 1 else { return }
         let stream = RandomStream(bootstrap)
         var draws = [[Double]](repeating: [], count: 4)
-        var e = [Double](repeating: 0, count: n), s = [Double](repeating: 0, count: n)
         for _ in 0..<Self.bootstrapResamples {
             for i in 0..<n {
                 let j = stream.integer(below: n)
                 e[i] = errors[j]
                 s[i] = ses[j]
             }
-            for (k, v) in RobustSummary(errors: e, ses: s).values.enumerated() where v.isFinite { draws[k].append(v) }
+            for (k, v) in RobustSummary(errors: &e, ses: &s, scratch: &scratch).values.enumerated() where v.isFinite { draws[k].append(v) }
         }
         let mcse = draws.map { Statistics.standardDeviation($0) }
         mcseRobustSE = mcse[2]
