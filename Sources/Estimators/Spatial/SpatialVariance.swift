@@ -97,8 +97,14 @@ enum SpatialVariance {
     /// where Σ_i G*_ii is the effective tr(G) of `LikelihoodShape` (u = 1 when the Lee–Yu
     /// transformation removes time effects), so the scores are the terms of the exact score
     /// and sum to zero at the estimates; each has mean zero, as E[(Gε)_i ε_i] = σ²G_ii.
+    /// Unit scores of ρ are not independent across units even when the errors are: unit i's
+    /// holds G_ij ε_j ε_i and unit j's G_ji ε_i ε_j, so Cov(s_ρ,i, s_ρ,j) = G_ij G_ji Σ_{t,s}
+    /// E[ε_it ε_is] E[ε_jt ε_js] — the tr(G²) part of the information, which a plain
+    /// Σ_i s_i s_iᵀ drops (it gives ρ too small an SE). It is added to the ρρ element,
+    /// estimated by Σ_{i≠j} G_ij G_ji (Σ_t e_it e_jt)²/σ⁴ (G_ij G_ji = S_ij² with S = VΛ̃Vᵀ
+    /// the symmetric form of G: one O(N³) product, only for this option).
     /// It is robust to serial correlation and heteroskedasticity within a unit (e.g. an
-    /// omitted unit trend), not to correlation across units.
+    /// omitted unit trend), not to error correlation across units.
     static func clusterCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix) throws -> Matrix {
         guard !d.spec.model.hasErrorLag else {
             throw EstimationError("the cluster-robust variance is implemented for sdm, sar, slx and ols, not for models with a spatial error (\(d.spec.model.rawValue))")
@@ -126,7 +132,23 @@ enum SpatialVariance {
                 scores.data[i + (k - 1) * n] += e[r] * e[r] / (2 * s2 * s2) - sigmaShare
             }
         }
-        let meat = scores.crossProduct()
+        var meat = scores.crossProduct()
+        if let rho, let f = weights.spectrum.symmetricForm {
+            var scaled = f.vectors
+            let lambda = weights.spectrum.real
+            for q in 0..<n { for i in 0..<n { scaled.data[i + q * n] *= lambda[q] / (1 - rho * lambda[q]) } }
+            let sym = Matrix.product(scaled, f.vectors, transposeB: true)
+            let residuals = Matrix(rows: n, cols: t, uncheckedColumnMajor: e)   // time-major e is N × T column-major
+            let products = Matrix.product(residuals, residuals, transposeB: true)
+            var cross = 0.0
+            for j in 0..<n {
+                for i in 0..<n where i != j {
+                    let a = sym.data[i + j * n], b = products.data[i + j * n]
+                    cross += a * a * b * b
+                }
+            }
+            meat[p, p] += cross / (s2 * s2)
+        }
         let g = Double(n)
         var v = Matrix.product(bread, Matrix.product(meat, bread))
         for q in 0..<v.data.count { v.data[q] *= g / (g - 1) }
