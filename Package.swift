@@ -1,9 +1,14 @@
 // swift-tools-version:6.0
 // spillsim: a Monte Carlo testbed for spatial Durbin and PSM-DID estimators.
-// The data flows one way and the targets show it:
-//   scenario → CitySystem (generate) → Estimators (fit) → MonteCarlo (summarise)
-//            → Storage (HDF5) → Reports (tables, figures)
-// Only Numerics imports CGSL and CLAPACK; only Storage imports CHDF5.
+// The data flows one way: scenario → generate → fit → summarise → store → report.
+// The target graph (each arrow "imports"):
+//   Numerics, Storage                      leaves (over the C libraries)
+//   CitySystem → Numerics (+ Yams)         scenario document, generator, truth
+//   Estimators → Numerics                  SDM family, PSM/DID family, their JSON reports
+//   MonteCarlo → CitySystem, Estimators, Storage, Numerics
+//   Reports    → MonteCarlo, Numerics      (reads results through MonteCarlo's reader)
+//   spillsim   → all of them               (parses, validates, prints)
+// Only Numerics imports CGSL and CLAPACK; only Storage imports CHDF5; only CitySystem imports Yams.
 import PackageDescription
 
 let package = Package(
@@ -32,8 +37,8 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "CitySystem", dependencies: ["Numerics", "Yams"], exclude: ["README.md"]),
         .target(name: "Estimators", dependencies: ["Numerics"]),
-        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Storage", "Yams"]),
-        .target(name: "Reports", dependencies: ["Numerics", "Storage", "MonteCarlo"]),
+        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Storage"]),
+        .target(name: "Reports", dependencies: ["Numerics", "MonteCarlo"]),
         .executableTarget(
             name: "spillsim",
             dependencies: [

@@ -2,7 +2,6 @@ import CitySystem
 import Estimators
 import Foundation
 import Numerics
-import Yams
 
 /// One configured estimator of a city-system scenario and how it is scored.
 ///
@@ -30,7 +29,7 @@ enum CityEstimator {
     }
 
     static func make(_ e: EstimatorSpec, at path: String, weightNames: [String], controls: [String], alpha: Double,
-                     reader: NodeReader) throws -> CityEstimator {
+                     reader: ScenarioValueReader) throws -> CityEstimator {
         var options = e.options
         func take(_ key: String) throws -> String? {
             guard let node = options.removeValue(forKey: key) else { return nil }
@@ -88,7 +87,7 @@ enum CityEstimator {
             }
             var covariates = ["CA", "D", "ln_size", "dist_centre"]
             if let node = options.removeValue(forKey: "covariates") {
-                guard let list = node.sequence, !list.isEmpty else { throw reader.error("\(path).covariates", "must be a non-empty list") }
+                guard let list = node.list, !list.isEmpty else { throw reader.error("\(path).covariates", "must be a non-empty list") }
                 covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
                 let known = treatmentCovariates + controls
                 for c in covariates where !known.contains(c) {

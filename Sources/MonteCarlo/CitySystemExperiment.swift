@@ -2,23 +2,16 @@ import CitySystem
 import Estimators
 import Foundation
 import Numerics
-import Yams
 
 /// Builds the experiment of a city-system cell: the generator's `CitySystemCell`
 /// (geography, W spectra and truth caches built once per cell) and the
 /// configured estimators, checked against what they can score.
 struct CitySystemBuilder: ExperimentBuilder {
     func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
-        // The generator owns everything but this target's sections.
-        var doc = cell.document
-        if var m = doc.mapping {
-            for key in MonteCarloScenario.ownKeys { m[key] = nil }
-            doc = .mapping(m)
-        }
-        let directory = URL(fileURLWithPath: scenario.file).deletingLastPathComponent().path
-        let spec = try ScenarioParser.parse(doc, source: scenario.file, baseDirectory: directory)
+        // The generator reads its sections of the cell's document and leaves this target's alone.
+        let spec = try ScenarioParser.parse(cell.document)
         let system = try CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: cell.index, source: scenario.file)
-        let reader = NodeReader(file: scenario.file)
+        let reader = ScenarioValueReader(source: scenario.file)
         let weightNames = spec.citySystem.estimatorWeights.map(\.name)
         let controls = spec.citySystem.outcome.controls.map(\.name)
         let estimators = try scenario.estimators.enumerated().map { i, e in

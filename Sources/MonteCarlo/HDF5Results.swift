@@ -35,7 +35,7 @@ final class HDF5ResultsSink: ResultsSink {
     init(path: String, metadata: RunMetadata) throws {
         self.metadata = metadata
         do { file = try HDF5File.create(path, overwrite: true) } catch {
-            throw RunError("cannot create the result file \(path): \(error)")
+            throw RunError.failed("cannot create the result file \(path): \(error)")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -113,7 +113,7 @@ final class HDF5ResultsSink: ResultsSink {
                                                                       values: summaryRows.flatMap(\.values)))
         try d.setAttribute("columns", HDF5ResultsFormat.summaryColumns)
         do { try file.commit() } catch {
-            throw RunError("cannot finish the result file \(file.path): \(error)")
+            throw RunError.failed("cannot finish the result file \(file.path): \(error)")
         }
     }
 
@@ -128,25 +128,38 @@ final class HDF5ResultsSource: ResultsSource {
         try OutputPath.checkReadable(path)
         do { file = try HDF5File.open(path) } catch {
             // HDF5's first message is the informative one; the rest of its stack is noise here.
-            let reason = (error as? HDF5Error).map { $0.detail.components(separatedBy: " ← ").first ?? $0.detail } ?? "\(error)"
-            throw RunError("cannot open \(path): \(reason)")
+            let reason = (error as? HDF5Error).map { $0.causes.first ?? $0.detail } ?? "\(error)"
+            throw RunError.failed("cannot open \(path): \(reason)")
         }
         guard case .string(HDF5ResultsFormat.formatName)? = try? file.attribute("format"),
               case .string(let json)? = try? file.attribute("metadata_json") else {
-            throw RunError("\(path) is an HDF5 file but not a spillsim result file (no `format`/`metadata_json` attributes)")
+            throw RunError.failed("\(path) is an HDF5 file but not a spillsim result file (no `format`/`metadata_json` attributes)")
+        }
+        // Every version up to this one reads (fields and columns added later are NaN).
+        guard case .int(let version)? = try? file.attribute("format_version"), (1...HDF5ResultsFormat.formatVersion).contains(version) else {
+            throw RunError.failed("\(path): not results format version 1–\(HDF5ResultsFormat.formatVersion); read it with the spillsim that wrote it")
         }
         do { metadata = try JSONDecoder().decode(RunMetadata.self, from: Data(json.utf8)) } catch {
-            throw RunError("\(path): cannot decode its run metadata (\(error)); was it written by another spillsim version?")
+            throw RunError.failed("\(path): cannot decode its run metadata (\(error)); was it written by another spillsim version?")
         }
     }
 
+    /// A group the schema requires; a missing one names its path and the file.
+    func group(_ path: String) throws -> HDF5Group {
+        guard (try? file.exists(path)) == true else {
+            throw RunError.failed("\(file.path): /\(path): group missing — is this a complete spillsim result file (docs/results-schema.md)?")
+        }
+        return try file.group(path)
+    }
+
     func cell(_ ordinal: Int) throws -> CellResults {
-        let g = try file.group(HDF5ResultsFormat.cellGroupName(ordinal))
+        let name = HDF5ResultsFormat.cellGroupName(ordinal)
+        let g = try group(name)
         let reps = try g.dataset("replication").read(as: Int64.self)
         let keys = try g.dataset("stream_key").read(as: Int64.self)
         var records = zip(reps, keys).map { ReplicationRecord(replication: Int($0), streamKey: UInt64(bitPattern: $1), fits: []) }
         for layout in metadata.layouts {
-            let eg = try g.group("estimators/\(layout.name)")
+            let eg = try group("\(name)/estimators/\(layout.name)")
             let status = try eg.dataset("status").read(as: Int64.self)
             let messages = try eg.dataset("message").read(as: String.self)
             let k = layout.estimands.count
@@ -157,12 +170,12 @@ final class HDF5ResultsSource: ResultsSource {
             }
             for r in records.indices {
                 guard let code = FitStatus.Code(rawValue: Int32(truncatingIfNeeded: status[r])) else {
-                    throw RunError("\(file.path): unknown status code \(status[r]) in \(eg.path)")
+                    throw RunError.failed("\(file.path): unknown status code \(status[r]) in \(eg.path)")
                 }
                 let results = try (0..<k).map { j in
                     let v = columns.map { $0.isEmpty ? Double.nan : $0[r * k + j] }
                     guard let result = EstimandResult(storedValues: v) else {
-                        throw RunError("\(file.path): unknown set_type \(v[6]) in \(eg.path)")
+                        throw RunError.failed("\(file.path): unknown set_type \(v[6]) in \(eg.path)")
                     }
                     return result
                 }
@@ -172,21 +185,21 @@ final class HDF5ResultsSource: ResultsSource {
         return CellResults(info: metadata.cells[ordinal], records: records)
     }
 
+    /// The stored measures, matched to the measures by the `columns` attribute of
+    /// each `summary` dataset (a column this version does not know is left out; one
+    /// it knows that the file lacks is NaN).
     func measures(_ ordinal: Int) throws -> [[PerformanceMeasures]] {
-        let g = try file.group(HDF5ResultsFormat.cellGroupName(ordinal))
+        let name = HDF5ResultsFormat.cellGroupName(ordinal)
         return try metadata.layouts.map { layout in
-            let d = try g.group("estimators/\(layout.name)").dataset("summary")
+            let d = try group("\(name)/estimators/\(layout.name)").dataset("summary")
+            guard case .strings(let columns)? = try? d.attribute("columns") else {
+                throw RunError.failed("\(file.path): \(d.path): the `columns` attribute is missing")
+            }
             let rows = try d.readRows(as: Double.self)
-            // Matched by name: older files have fewer columns.
-            guard case .strings(let columns)? = try? d.attribute("columns"), columns.count == rows.columns,
-                  columns.starts(with: ["n_ok", "n_failed"]) else {
-                throw RunError("\(file.path): \(d.path) has no valid `columns` attribute")
+            guard rows.rows == layout.estimands.count, rows.columns == columns.count else {
+                throw RunError.failed("\(file.path): \(d.path): shape [\(rows.rows), \(rows.columns)], expected [\(layout.estimands.count), \(columns.count)]")
             }
-            return (0..<rows.rows).map { i in
-                let row = rows.row(i)
-                return PerformanceMeasures(nOK: Int(row[0]), nFailed: Int(row[1]), values: Array(row.dropFirst(2)),
-                                           columns: Array(columns.dropFirst(2)))
-            }
+            return (0..<rows.rows).map { PerformanceMeasures(Dictionary(zip(columns, rows.row($0)), uniquingKeysWith: { a, _ in a })) }
         }
     }
 }

@@ -1,6 +1,6 @@
+import CitySystem
 import Foundation
 import Numerics
-import Yams
 
 /// Built-in experiments whose sampling distribution is textbook knowledge, used
 /// to check the engine (streams, measures, storage) independently of the city
@@ -14,13 +14,12 @@ public struct KnownDGPBuilder: ExperimentBuilder {
     public init() {}
 
     public func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
-        let reader = NodeReader(file: scenario.file)
-        guard let section = cell.document["known_dgp"], let m = section.mapping else {
+        let reader = ScenarioValueReader(source: scenario.file)
+        guard let section = cell.document["known_dgp"], let m = section.entries else {
             throw reader.error("known_dgp", "must be a mapping (model, n, beta, sigma, errors, df)")
         }
         var model = "ols", n = 50, beta = [1.0, 0.5], sigma = 1.0, errors = "normal", df = 5.0
-        for (k, v) in m {
-            let key = k.string ?? ""
+        for (key, v) in m {
             let at = "known_dgp.\(key)"
             switch key {
             case "model": model = try reader.string(v, at)

@@ -46,6 +46,15 @@ extension PerformanceMeasures {
         }
     }
 
+    /// Rebuilds measures from values named by their summary columns (`n_ok`,
+    /// `n_failed` and `columnNames`); an absent column is NaN (0 for the counts,
+    /// 1 for `comparable`), as in `init(nOK:nFailed:values:columns:)`.
+    public init(_ named: [String: Double]) {
+        let count = { (name: String) -> Int in named[name].flatMap { $0.isFinite ? Int($0) : nil } ?? 0 }
+        let present = Self.columnNames.filter { named[$0] != nil }
+        self.init(nOK: count("n_ok"), nFailed: count("n_failed"), values: present.map { named[$0]! }, columns: present)
+    }
+
     /// Rebuilds measures from stored values named by `columns`; a column the file
     /// does not have (an older format) stays NaN, or 1 for `comparable`.
     public init(nOK: Int, nFailed: Int, values: [Double], columns: [String] = PerformanceMeasures.columnNames) {

@@ -20,7 +20,7 @@ public struct Shard: Codable, Hashable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else {
-            throw RunError("--shard must be i/n with 1 ≤ i ≤ n (e.g. 2/8); got `\(text)`")
+            throw RunError.invalidSetting(.shard, got: text)
         }
         self.init(index: i, count: n)
     }
@@ -43,10 +43,30 @@ public struct CellInfo: Codable, Equatable, Sendable {
     public struct Factor: Codable, Equatable, Sendable {
         public let path: String
         public let value: String
+
+        public init(path: String, value: String) {
+            self.path = path
+            self.value = value
+        }
+
+        /// The last component of the key path (`known_dgp.n` → `n`), for table headers and axes.
+        public var shortName: String { String(path.split(separator: ".").last ?? Substring(path)) }
     }
 
+    public init(ordinal: Int, index: Int, factors: [Factor]) {
+        self.ordinal = ordinal
+        self.index = index
+        self.factors = factors
+    }
+
+    /// The label stored in result files: `known_dgp.n=15, known_dgp.errors=t`.
     public var label: String {
         factors.isEmpty ? "cell \(index)" : factors.map { "\($0.path)=\($0.value)" }.joined(separator: ", ")
+    }
+
+    /// A short label for figure axes and panel titles: `n=15, errors=t`.
+    public var shortLabel: String {
+        factors.isEmpty ? "cell \(ordinal)" : factors.map { "\($0.shortName)=\($0.value)" }.joined(separator: ", ")
     }
 }
 

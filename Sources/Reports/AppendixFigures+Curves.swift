@@ -1,4 +1,5 @@
 import Foundation
+import MonteCarlo
 import Numerics
 
 /// (c) effect curves and (d) turning-point distributions: a grid of panels,
@@ -146,7 +147,7 @@ extension AppendixFigures {
             for cell in cells {
                 for column in columns {
                     let d = data.draws[cell.ordinal][column.estimator]
-                    let panelTitle = "\(column.title), \(cell.label)"
+                    let panelTitle = "\(column.title), \(cell.shortLabel)"
                     var panelNotes: [String] = []
                     guard let p = panel(d, column, { panelNotes.append($0) }) else {
                         script += "\n# \(panelTitle): no usable estimates\nset multiplot next\n"

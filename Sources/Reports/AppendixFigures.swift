@@ -1,4 +1,5 @@
 import Foundation
+import MonteCarlo
 import Numerics
 
 /// A figure of the methods appendix, or the reason it was not drawn.
@@ -50,12 +51,12 @@ public struct AppendixFigures: Sendable {
             + (failed > 0 ? " (at most \(worst) in a cell)" : "") + "; failed fits are excluded"
     }
 
-    var cellLabels: [String] { data.cells.map(\.label) }
+    var cellLabels: [String] { data.cells.map(\.shortLabel) }
 
     /// Summary rows of one kind, grouped by estimand (in first-seen order), then by estimator.
     /// `panelNote` adds to a panel's title from its rows (e.g. how often the truth is a U).
     func forestPanels(kind: (EstimandKind) -> Bool, value: String, mcse: String,
-                      panelNote: (([ReportRow]) -> String)? = nil) -> (panels: [ForestPlot.Panel], estimators: Set<String>) {
+                      panelNote: (([SummaryRow]) -> String)? = nil) -> (panels: [ForestPlot.Panel], estimators: Set<String>) {
         var estimands: [String] = []
         for r in data.rows where kind(EstimandKind(name: r.estimand)) && !estimands.contains(r.estimand) { estimands.append(r.estimand) }
         var used = Set<String>()
@@ -76,7 +77,7 @@ public struct AppendixFigures: Sendable {
 
     func forest(id: String, title: String, xlabel: String, kind: @escaping (EstimandKind) -> Bool, value: String, mcse: String,
                 reference: Double, band: ClosedRange<Double>? = nil, clamp: ClosedRange<Double>? = nil,
-                panelNote: (([ReportRow]) -> String)? = nil, emptyReason: String) -> FigurePlan {
+                panelNote: (([SummaryRow]) -> String)? = nil, emptyReason: String) -> FigurePlan {
         let (panels, used) = forestPanels(kind: kind, value: value, mcse: mcse, panelNote: panelNote)
         let caption = runCaption(estimators: used)
         let plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
@@ -88,7 +89,7 @@ public struct AppendixFigures: Sendable {
     // MARK: (a) bias, (b) coverage, (e) U-test rejection
 
     /// "true U: 95–100%": the range over cells of the share of replications whose truth is 1.
-    static func trueShare(_ rows: [ReportRow]) -> String {
+    static func trueShare(_ rows: [SummaryRow]) -> String {
         let shares = rows.map { $0.measure("true") }.filter(\.isFinite)
         guard let lo = shares.min(), let hi = shares.max() else { return "" }
         let pct = { (x: Double) in String(format: "%.0f%%", 100 * x) }

@@ -1,11 +1,15 @@
 import Foundation
+import MonteCarlo
 
-/// Output formats of report tables.
+/// Output formats of summary tables: `spillsim summarize --format` and `spillsim report --tables`.
 public enum TableFormat: String, CaseIterable, Sendable {
+    /// Plain text with aligned columns, for a terminal.
+    case table
     case markdown, latex, csv
 
     public var fileExtension: String {
         switch self {
+        case .table: return "txt"
         case .markdown: return "md"
         case .latex: return "tex"
         case .csv: return "csv"
@@ -16,12 +20,21 @@ public enum TableFormat: String, CaseIterable, Sendable {
 /// One column of a summary table.
 public struct TableColumn: Sendable, Equatable {
     public enum Content: Sendable, Equatable {
+        /// The cell's ordinal among the cells that ran (`/summary/cell`).
+        case cell
+        /// The cell's position in the full grid cross.
+        case cellIndex
         /// The value of the cell factor with this key path.
         case factor(String)
         case estimator
         case estimand
-        /// A measure as a number.
+        /// The estimand, marked `(not comparable)` when its truth is not the parameter
+        /// the estimator targets (a ρ or θ under a W other than the true one).
+        case estimandMarked
+        /// A measure rounded to the table's decimals.
         case number(String)
+        /// A measure with every digit (Swift's shortest round-trip text): what a program reads back.
+        case exact(String)
         /// A measure as a count (no decimals).
         case count(String)
         /// A measure with its MCSE in brackets, e.g. `bias` with `mcse_bias`.
@@ -38,17 +51,18 @@ public struct TableColumn: Sendable, Equatable {
 
     var isNumeric: Bool {
         switch content {
-        case .factor, .estimator, .estimand: return false
+        case .cell, .cellIndex, .factor, .estimator, .estimand, .estimandMarked: return false
         default: return true
         }
     }
 }
 
-/// A table of summary rows, rendered as Markdown, LaTeX (booktabs) or CSV.
+/// A table of summary rows, rendered as aligned text, Markdown, LaTeX (booktabs)
+/// or CSV: the one renderer behind `spillsim summarize` and `spillsim report`.
+/// The columns are data, so a new measure is a new entry in a column list.
 public struct SummaryTable: Sendable {
     public var columns: [TableColumn]
-    /// Decimals of every non-count number: 3 shows MCSEs of coverage (≈0.007 at
-    /// R = 1000) and of bias at the scale of the default coefficients.
+    /// Decimals of every `.number` and `.withMCSE` column.
     public var decimals: Int
 
     public init(columns: [TableColumn], decimals: Int = 3) {
@@ -56,14 +70,19 @@ public struct SummaryTable: Sendable {
         self.decimals = decimals
     }
 
-    /// The methods-appendix table: the cell factors, estimator, estimand, truth,
-    /// bias, empirical and model SE, RMSE, coverage and rejection, each with its
-    /// MCSE, and the counts of usable and failed fits.
+    /// Factor columns, headed by the last key-path component unless two factors would share one.
+    static func factorColumns(_ paths: [String]) -> [TableColumn] {
+        let shortNames = paths.map { CellInfo.Factor(path: $0, value: "").shortName }
+        let headers = Set(shortNames).count == shortNames.count ? shortNames : paths
+        return zip(headers, paths).map { TableColumn($0, .factor($1)) }
+    }
+
+    /// The methods-appendix table (3 decimals by default: shows MCSEs of coverage,
+    /// ≈0.007 at R = 1000, and of bias at the scale of the default coefficients):
+    /// the cell factors, estimator, estimand, truth, bias, empirical and model SE,
+    /// RMSE, coverage and rejection, each with its MCSE, and the counts of usable and failed fits.
     public static func appendix(factorPaths: [String], decimals: Int = 3) -> SummaryTable {
-        let shortNames = factorPaths.map { String($0.split(separator: ".").last ?? Substring($0)) }
-        // Short factor names unless two factors would share one.
-        let headers = Set(shortNames).count == shortNames.count ? shortNames : factorPaths
-        return SummaryTable(columns: zip(headers, factorPaths).map { TableColumn($0, .factor($1)) } + [
+        SummaryTable(columns: factorColumns(factorPaths) + [
             TableColumn("estimator", .estimator),
             TableColumn("estimand", .estimand),
             TableColumn("true", .number("true")),
@@ -78,20 +97,104 @@ public struct SummaryTable: Sendable {
         ], decimals: decimals)
     }
 
-    public func render<Row: SummaryRecord>(_ rows: [Row], format: TableFormat) -> String {
+    /// The measure columns of `spillsim summarize --format csv`, in order, after
+    /// `cell,cell_index,estimator,estimand`; the factor columns (named by their key
+    /// paths) come last. `cell` is the cell's ordinal among the cells that ran — as in
+    /// `/summary/cell` and the `cells/cell_NNNNN` group names — and `cell_index` its
+    /// position in the full grid cross (they differ only when a `filter` drops cells).
+    /// The original columns come first (their order is kept for existing scripts), then
+    /// every other stored measure in `PerformanceMeasures.columnNames` order.
+    public static let csvMeasures: [String] = {
+        let leading = ["true", "n_ok", "n_failed", "mean", "bias", "mcse_bias", "rel_bias", "emp_se", "model_se",
+                       "rel_error_model_se", "rmse", "coverage", "mcse_coverage", "rejection", "mcse_rejection",
+                       "mcse_rel_bias", "mcse_emp_se", "mcse_model_se", "mcse_rel_error_model_se", "mse", "mcse_mse",
+                       "mcse_rmse", "be_coverage", "mcse_be_coverage"]
+        return leading + PerformanceMeasures.columnNames.filter { !leading.contains($0) }
+    }()
+
+    /// One table of `summarize`'s human-readable output: the rows of one estimand
+    /// role, the measures that apply to it (docs/monte-carlo.md, "Which measures
+    /// apply") and a note saying why, printed above the table.
+    public struct RoleSection: Sendable {
+        public let role: EstimandRole
+        public let note: String?
+        public let measures: [String]
+    }
+
+    /// The role tables `summarize` shows (4 decimals), in this order; a role with no rows is left out.
+    public static let summarizeSections = [
+        RoleSection(role: .parameter, note: nil,
+                    measures: ["true", "n_ok", "n_failed", "bias", "mcse_bias", "emp_se", "model_se", "rmse",
+                               "coverage", "mcse_coverage", "rejection"]),
+        RoleSection(role: .ratio,
+                    note: "Ratio estimands (tp.*, shift.*) have no finite moments: median bias, median absolute error, robust SE (1.4826·MAD) with bootstrap MCSEs, Fieller-set coverage and shares, instead of mean bias, EmpSE, √mean(s²) and delta coverage",
+                    measures: ["true", "n_ok", "n_failed", "median_bias", "mcse_median_bias", "mad_error", "robust_se", "median_model_se",
+                               "rel_error_robust_se", "fieller_coverage", "mcse_fieller_coverage", "share_bounded", "share_disjoint",
+                               "share_whole_line", "share_right_shape", "share_inside_support"]),
+        RoleSection(role: .test,
+                    note: "U-tests: rejection rate split by whether the null is true (size) or false (power), with the mean noncentrality of the true shape; bias, EmpSE and RMSE do not apply",
+                    measures: ["true", "n_ok", "n_failed", "rejection", "mcse_rejection", "rejection_null_true", "n_null_true",
+                               "rejection_null_false", "n_null_false", "noncentrality"]),
+    ]
+
+    /// The table of `spillsim summarize`: every measure with all its digits in CSV
+    /// (for programs); otherwise the measures of `section` (default: the parameters')
+    /// to 4 decimals, estimands not comparable under the estimator's W marked.
+    public static func summarize(factorPaths: [String], format: TableFormat,
+                                 section: RoleSection = summarizeSections[0]) -> SummaryTable {
+        let count = { (m: String) in m.hasPrefix("n_") }
+        guard format != .csv else {
+            let keys = [TableColumn("cell", .cell), TableColumn("cell_index", .cellIndex),
+                        TableColumn("estimator", .estimator), TableColumn("estimand", .estimand)]
+            return SummaryTable(columns: keys + csvMeasures.map { TableColumn($0, count($0) ? .count($0) : .exact($0)) }
+                                    + factorPaths.map { TableColumn($0, .factor($0)) })
+        }
+        let keys = [TableColumn("cell", .cell), TableColumn("cell_index", .cellIndex),
+                    TableColumn("estimator", .estimator), TableColumn("estimand", .estimandMarked)]
+        return SummaryTable(columns: keys + factorColumns(factorPaths)
+                                + section.measures.map { TableColumn($0, count($0) ? .count($0) : .number($0)) }, decimals: 4)
+    }
+
+    /// What `spillsim summarize` prints: in CSV one table of every row; otherwise one
+    /// table per estimand role present (`summarizeSections`), each under its note.
+    public static func renderSummary(_ rows: [SummaryRow], format: TableFormat) -> String {
+        let factorPaths = rows.first?.cell.factors.map(\.path) ?? []
+        guard format != .csv else { return summarize(factorPaths: factorPaths, format: .csv).render(rows, format: .csv) }
+        let tables = summarizeSections.compactMap { section -> String? in
+            let selected = rows.filter { EstimandRole(estimand: $0.estimand) == section.role }
+            guard !selected.isEmpty else { return nil }
+            let table = summarize(factorPaths: factorPaths, format: format, section: section).render(selected, format: format)
+            guard let note = section.note else { return table }
+            switch format {
+            case .markdown: return "**\(note)**\n\n" + table
+            case .latex: return "% " + note + "\n" + table
+            case .table, .csv: return note + "\n" + table
+            }
+        }
+        return tables.joined(separator: "\n")
+    }
+
+    public func render(_ rows: [SummaryRow], format: TableFormat) -> String {
         switch format {
+        case .table: return plain(rows)
         case .markdown: return markdown(rows)
         case .latex: return latex(rows)
         case .csv: return csv(rows)
         }
     }
 
-    func cell<Row: SummaryRecord>(_ row: Row, _ column: TableColumn, minus: String, missing: String) -> String {
+    func cell(_ row: SummaryRow, _ column: TableColumn, minus: String, missing: String) -> String {
         switch column.content {
-        case .factor(let path): return row.factors.first { $0.path == path }?.value ?? missing
+        case .cell: return String(row.cell.ordinal)
+        case .cellIndex: return String(row.cell.index)
+        case .factor(let path): return row.cell.factors.first { $0.path == path }?.value ?? missing
         case .estimator: return row.estimator
         case .estimand: return row.estimand
+        case .estimandMarked: return row.measures.comparable == 0 ? row.estimand + " (not comparable)" : row.estimand
         case .number(let m): return ReportNumber.format(row.measure(m), decimals: decimals, minus: minus, missing: missing)
+        case .exact(let m):
+            let v = row.measure(m)
+            return v.isNaN ? missing : "\(v)"
         case .count(let m):
             let v = row.measure(m)
             return v.isFinite ? String(Int(v.rounded())) : missing
@@ -100,7 +203,22 @@ public struct SummaryTable: Sendable {
         }
     }
 
-    func markdown<Row: SummaryRecord>(_ rows: [Row]) -> String {
+    /// Aligned columns (text left, numbers right) under a rule of dashes.
+    func plain(_ rows: [SummaryRow]) -> String {
+        let header = columns.map(\.header)
+        let body = rows.map { r in columns.map { cell(r, $0, minus: "-", missing: "–") } }
+        let widths = header.indices.map { j in max(header[j].count, body.map { $0[j].count }.max() ?? 0) }
+        let line = { (cells: [String]) in
+            cells.enumerated().map { j, s in
+                let pad = String(repeating: " ", count: widths[j] - s.count)
+                return columns[j].isNumeric ? pad + s : s + pad
+            }.joined(separator: "  ")
+        }
+        return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + body.map(line))
+            .joined(separator: "\n") + "\n"
+    }
+
+    func markdown(_ rows: [SummaryRow]) -> String {
         let escape = { (s: String) in s.replacingOccurrences(of: "|", with: "\\|") }
         let line = { (cells: [String]) in "| " + cells.map(escape).joined(separator: " | ") + " |" }
         let rule = "|" + columns.map { $0.isNumeric ? "---:|" : ":---|" }.joined()
@@ -108,7 +226,7 @@ public struct SummaryTable: Sendable {
         return ([line(columns.map(\.header)), rule] + body).joined(separator: "\n") + "\n"
     }
 
-    func latex<Row: SummaryRecord>(_ rows: [Row]) -> String {
+    func latex(_ rows: [SummaryRow]) -> String {
         let spec = columns.map { $0.isNumeric ? "r" : "l" }.joined()
         let line = { (cells: [String]) in cells.joined(separator: " & ") + " \\\\" }
         var out = ["% requires \\usepackage{booktabs}", "\\begin{tabular}{\(spec)}", "\\toprule",
@@ -123,9 +241,8 @@ public struct SummaryTable: Sendable {
     }
 
     /// CSV (RFC 4180) of the same cells as the other formats, with an ASCII
-    /// minus so spreadsheets read the numbers; missing values are `NA`. The raw
-    /// measures as separate numeric columns are what `spillsim summarize --format csv` gives.
-    func csv<Row: SummaryRecord>(_ rows: [Row]) -> String {
+    /// minus so spreadsheets read the numbers; missing values are `NA`.
+    func csv(_ rows: [SummaryRow]) -> String {
         let field = { (s: String) -> String in
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s

@@ -10,10 +10,7 @@ extension Spillsim.Estimate {
             commandName: "psm-did",
             abstract: "Propensity-score matching then two-way fixed-effects DID (CR1 by unit) on a balanced panel.")
 
-        @Option(help: "CSV file in long format (balanced panel).") var data: String
-        @Option(help: "Unit id column.") var id: String
-        @Option(help: "Time column.") var time: String
-        @Option(help: "Outcome column.") var y: String
+        @OptionGroup var panel: PanelColumns
         @Option(help: "0/1 ever-treated column (with --post-year).") var treat: String?
         @Option(help: "First treated period for the treated units (common timing).") var postYear: Double?
         @Option(help: "Cohort column: each unit's first treated period, 0/NA = never (staggered).") var cohort: String?
@@ -26,8 +23,7 @@ extension Spillsim.Estimate {
         @OptionGroup var match: MatchingOptions
         @Option(help: "Event-study leads (with --lags).") var leads: Int?
         @Option(help: "Event-study lags (with --leads).") var lags: Int?
-        @Option(help: "Wild cluster bootstrap replications for the ATT p-value (0 = off).") var wildBootstrap: Int = 0
-        @Option(help: "Bootstrap multipliers: webb or rademacher.") var bootstrapWeights: WildWeights = .webb
+        @OptionGroup var bootstrap: WildBootstrapOptions
         @Option(help: "Bootstrap seed.") var bootstrapSeed: UInt64 = 1
         @Flag(help: "Print JSON.") var json = false
 
@@ -36,37 +32,25 @@ extension Spillsim.Estimate {
             if postYear != nil && treat == nil { throw ValidationError("--post-year needs --treat COL") }
             if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags for an event study") }
             if !noMatching && splitList(covariates).isEmpty { throw ValidationError("--covariates is required unless --no-matching") }
-            try checkColumnRoles(outcome: ("--y", y), regressors: splitList(covariates), regressorOption: "--covariates",
-                                 keys: [("--id", id), ("--time", time)] + [treat.map { ("--treat", $0) }, cohort.map { ("--cohort", $0) }].compactMap { $0 })
+            try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(covariates), regressorOption: "--covariates",
+                                 keys: panel.keys + [treat.map { ("--treat", $0) }, cohort.map { ("--cohort", $0) }].compactMap { $0 })
         }
 
         func run() throws {
-            let table = try DataTable.read(csv: URL(fileURLWithPath: data))
+            let table = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
             let adoption: AdoptionSource = cohort.map { .cohort($0) } ?? .postYear(treat: treat!, year: postYear!)
-            let panel = try TreatmentPanel.from(table: table, id: id, time: time, outcome: y, covariates: splitList(covariates),
-                                                adoption: adoption)
+            let data = try TreatmentPanel.from(table: table, id: panel.id, time: panel.time, outcome: panel.y,
+                                               covariates: splitList(covariates), adoption: adoption)
             var spec = PSMDiDSpec(matching: noMatching ? nil : try match.spec(), mode: matching)
             spec.preTreatmentCovariatesOnly = !contemporaneousCovariates
             if let leads, let lags { spec.eventWindow = (leads, lags) }
-            if wildBootstrap > 0 {
-                spec.wildBootstrap = WildBootstrapSpec(replications: wildBootstrap, weights: bootstrapWeights,
-                                                       stream: StreamID(seed: bootstrapSeed, purpose: 0x7763_6262))
+            if bootstrap.wildBootstrap > 0 {
+                spec.wildBootstrap = WildBootstrapSpec(replications: bootstrap.wildBootstrap, weights: bootstrap.bootstrapWeights,
+                                                       stream: StreamID(seed: bootstrapSeed, purpose: .wildBootstrap))
             }
-            let r = try Estimators.PSMDiD.estimate(panel: panel, spec: spec)
+            let r = try Estimators.PSMDiD.estimate(panel: data, spec: spec)
             if json {
-                var out: [String: Any] = [
-                    "command": "psm-did", "att": r.att, "se": r.standardError, "ci_lower": r.ciLower, "ci_upper": r.ciUpper,
-                    "p": r.pValue, "df": r.degreesOfFreedom, "n_obs": r.observations, "n_clusters": r.clusters,
-                    "matching": noMatching ? "none" : matching.rawValue,
-                    "matched": ["treated": r.matchedTreated, "control": r.matchedControl],
-                    "coefficients": [["name": "D", "estimate": r.att, "se": r.standardError]],
-                    "balance": TreatmentReport.balanceJSON(r.balance), "warnings": r.warnings]
-                if let c = r.counts { out["counts"] = TreatmentReport.countsJSON(c) }
-                if let es = r.eventStudy { out["event_study"] = TreatmentReport.eventStudyJSON(es) }
-                if let p = r.bootstrapPValue {
-                    out["wild_bootstrap"] = ["p": p, "replications": wildBootstrap, "weights": bootstrapWeights.rawValue]
-                }
-                print(try TreatmentReport.json(out))
+                print(try JSONOutput.text(PSMDiDReportJSON(r, spec: spec)))
             } else {
                 print(String(format: "ATT %.6f  SE %.6f  95%% CI [%.6f, %.6f]  p %.4f  (CR1 by unit, t df %.0f)",
                              r.att, r.standardError, r.ciLower, r.ciUpper, r.pValue, r.degreesOfFreedom))
@@ -83,7 +67,7 @@ extension Spillsim.Estimate {
                         print(String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
                     }
                 }
-                if let p = r.bootstrapPValue { print("wild cluster bootstrap p (\(bootstrapWeights.rawValue), B = \(wildBootstrap)): \(p)") }
+                if let p = r.bootstrapPValue { print("wild cluster bootstrap p (\(bootstrap.bootstrapWeights.rawValue), B = \(bootstrap.wildBootstrap)): \(p)") }
                 for w in r.warnings { print("warning: \(w)") }
             }
         }

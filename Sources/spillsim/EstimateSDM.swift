@@ -17,12 +17,9 @@ extension Spillsim.Estimate {
             to the panel's --id values. W is row-standardised unless --no-row-standardise.
             """)
 
-        @Option(help: "Panel CSV (long format).") var data: String
+        @OptionGroup var panel: PanelColumns
         @Option(help: "Weight matrix CSV (dense with an 'id' column, or from,to,weight).") var weights: String
-        @Option(help: "Unit id column.") var id: String
-        @Option(help: "Time column.") var time: String
-        @Option(help: "Dependent variable column.") var y: String
-        @Option(help: "Regressors, comma-separated.") var x: String
+        @Option(parsing: .upToNextOption, help: "Regressors (comma- or space-separated).") var x: [String]
         @Option(help: "W-lagged regressors: 'all', 'none' or a comma-separated list (constructed terms are X^2, X:D).")
         var durbin: String = "all"
         @Option(help: "Fixed effects: individual, time, twoways or none (pooled with intercept).")
@@ -41,7 +38,7 @@ extension Spillsim.Estimate {
         @Option(help: "Variance: oim (inverse analytic information, default) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols).")
         var vce: SpatialVCE = .oim
 
-        var regressors: [String] { x.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        var regressors: [String] { splitList(x) }
 
         var durbinVariables: DurbinVariables {
             switch durbin.lowercased() {
@@ -58,17 +55,17 @@ extension Spillsim.Estimate {
             if vce == .cluster && (model == .sem || model == .sdem) {
                 throw ValidationError("--vce cluster is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
             }
-            try checkColumnRoles(outcome: ("--y", y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
-                                 regressorOption: "--x", keys: [("--id", id), ("--time", time)])
+            try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
+                                 regressorOption: "--x", keys: panel.keys)
         }
 
         func run() throws {
             let dataset = try SpatialDataLoader.load(
-                data: URL(fileURLWithPath: data), weights: URL(fileURLWithPath: weights), id: id, time: time, y: y,
+                data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time, y: panel.y,
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
             let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method)
-            print(json ? try SDMReport.json(analysis) : SDMReport.text(analysis))
+            print(json ? try JSONOutput.text(SpatialAnalysisJSON(analysis)) : SDMReport.text(analysis))
         }
     }
 }

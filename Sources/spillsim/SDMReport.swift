@@ -2,7 +2,7 @@ import Estimators
 import Foundation
 import Numerics
 
-/// Text and JSON renderings of a `SpatialAnalysis` (printing lives apart from estimation).
+/// The text rendering of a `SpatialAnalysis` (its JSON report is `SpatialAnalysisJSON`).
 enum SDMReport {
     static func text(_ a: SpatialAnalysis) -> String {
         let f = a.fit
@@ -79,68 +79,5 @@ enum SDMReport {
         case .wholeLine: "the whole line (unbounded)"
         case .empty: "empty"
         }
-    }
-
-    // MARK: JSON
-
-    static func num(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
-    static func est(_ e: EstimateWithSE) -> [String: Any] { ["estimate": num(e.estimate), "se": num(e.se)] }
-    static func interval(_ e: IntervalEstimate) -> [String: Any] {
-        ["estimate": num(e.estimate), "se": num(e.se), "lower": num(e.lower), "upper": num(e.upper)]
-    }
-
-    static func fiellerJSON(_ f: FiellerInterval) -> [String: Any] {
-        var d: [String: Any] = ["type": f.label]
-        switch f {
-        case .bounded(let l, let u): d["lower"] = num(l); d["upper"] = num(u)
-        case .disjoint(let l, let u): d["below"] = num(l); d["above"] = num(u)
-        case .unboundedBelow(let u): d["upper"] = num(u)
-        case .unboundedAbove(let l): d["lower"] = num(l)
-        case .wholeLine, .empty: break
-        }
-        return d
-    }
-
-    static func json(_ a: SpatialAnalysis) throws -> String {
-        let f = a.fit
-        var d: [String: Any] = [
-            "model": f.spec.model.rawValue, "effects": f.spec.effects.rawValue, "approach": f.spec.approach.rawValue,
-            "vce": f.varianceMethod == .cluster ? "cluster" : "oim",
-            "coefficients": f.coefficientTable.map { ["name": $0.name, "estimate": num($0.value.estimate), "se": num($0.value.se)] },
-            "sigma2": num(f.sigma2), "loglik": num(f.logLikelihood), "aic": num(f.aic), "bic": num(f.bic),
-            "n": f.nObservations, "n_units": f.n, "n_periods": f.t,
-            "converged": f.converged, "termination": f.termination.rawValue, "reason": f.reason, "iterations": f.iterations,
-            "impacts": a.impacts.map { ["variable": $0.variable, "direct": est($0.direct), "indirect": est($0.indirect), "total": est($0.total)] },
-            "tests": a.tests.map { ["name": $0.name, "statistic": num($0.statistic), "df": $0.degreesOfFreedom, "p": num($0.pValue)] },
-        ]
-        d["rho"] = f.rhoEstimate.map(est) ?? NSNull()
-        if let l = f.lambdaEstimate { d["lambda"] = est(l) }
-        if let sim = a.simulation {
-            let eff = { (e: SimulatedEffect) -> [String: Any] in ["mean": num(e.mean), "sd": num(e.sd), "lower": num(e.lower), "upper": num(e.upper)] }
-            d["impacts_simulation"] = [
-                "draws": sim.requested, "used": sim.used, "dropped": sim.dropped,
-                "impacts": sim.impacts.map { ["variable": $0.variable, "direct": eff($0.direct), "indirect": eff($0.indirect), "total": eff($0.total)] },
-            ] as [String: Any]
-        }
-        if let nl = a.nonlinear {
-            d["curves"] = nl.curves.map { c -> [String: Any] in
-                ["effect": c.kind.rawValue, "moderator": c.moderatorValue.map(num) ?? NSNull(),
-                 "points": c.points.map { p -> [String: Any] in ["x": p.x, "estimate": num(p.effect.estimate), "se": num(p.effect.se), "lower": num(p.effect.lower), "upper": num(p.effect.upper)] }]
-            }
-            d["turning_points"] = nl.turningPoints.map { tp -> [String: Any] in
-                let u = nl.uTests.first { $0.kind == tp.kind && $0.moderatorValue == tp.moderatorValue }
-                var o: [String: Any] = ["effect": tp.kind.rawValue, "moderator": tp.moderatorValue.map(num) ?? NSNull(),
-                                        "shape": tp.shape.rawValue, "delta": interval(tp.delta), "fieller": fiellerJSON(tp.fieller)]
-                if let u {
-                    o["u_test"] = ["lower": u.lower, "upper": u.upper, "slope_lower": est(u.slopeAtLower),
-                                   "slope_upper": est(u.slopeAtUpper), "t_lower": num(u.tLower), "t_upper": num(u.tUpper),
-                                   "statistic": num(u.statistic), "p": num(u.pValue), "same_sign_slopes": u.sameSignSlopes]
-                }
-                return o
-            }
-            d["turning_point_shifts"] = nl.shifts.map { ["effect": $0.kind.rawValue, "dxstar_dD": interval($0.value), "fieller": fiellerJSON($0.fieller)] }
-        }
-        let data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -21,10 +21,11 @@ struct ScenarioOptions: ParsableArguments {
     }
 
     func load() throws -> ScenarioSpec {
-        if (try? MonteCarloScenario.usesKnownDGP(path: scenario)) == true {   // an unreadable file is reported by the parser below
-            throw RunError("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")
+        let document = try ScenarioDocument.load(path: scenario)
+        if document.usesKnownDGP {
+            throw RunError.failed("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")
         }
-        var s = try ScenarioParser.load(path: scenario)
+        var s = try ScenarioParser.parse(document)
         if let seed { s.seed = seed }
         return s
     }

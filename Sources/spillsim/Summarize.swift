@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import MonteCarlo
-
-extension SummaryFormat: ExpressibleByArgument {}
+import Reports
 
 extension Spillsim {
     /// `spillsim summarize`: the performance measures stored in a result file.
@@ -14,7 +13,7 @@ extension Spillsim {
         var file: String
 
         @Option(name: .long, help: "table, csv, markdown or latex.")
-        var format: SummaryFormat = .table
+        var format: TableFormat = .table
 
         @Option(name: .long, help: "Write to this file instead of standard output.")
         var out: String?
@@ -28,7 +27,7 @@ extension Spillsim {
                 guard format != .table || out != nil else { print(note, terminator: ""); return }
                 FileHandle.standardError.write(Data(note.utf8))
             }
-            let text = SummaryWriter.render(try Summary.rows(of: source), format: format)
+            let text = SummaryTable.renderSummary(try Summary.rows(of: source), format: format)
             if let out {
                 try OutputFile.write(text, to: out)
             } else {

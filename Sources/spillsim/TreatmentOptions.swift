@@ -16,6 +16,14 @@ extension CSDiDSpec.BasePeriod: ExpressibleByArgument {}
 extension PSMDiDSpec.MatchingMode: ExpressibleByArgument {}
 extension WildWeights: ExpressibleByArgument {}
 
+/// The wild cluster bootstrap options of `estimate twfe` (first regressor) and `estimate psm-did` (the ATT).
+struct WildBootstrapOptions: ParsableArguments {
+    @Option(help: "Wild cluster bootstrap replications (0 = off): twfe tests the first regressor (needs --cluster), psm-did the ATT.")
+    var wildBootstrap: Int = 0
+    @Option(help: "Bootstrap multipliers: webb or rademacher.")
+    var bootstrapWeights: WildWeights = .webb
+}
+
 enum MatchOrderOption: String, ExpressibleByArgument, CaseIterable { case largest, smallest, random, data }
 enum MatchMethodOption: String, ExpressibleByArgument, CaseIterable { case nearest, radius, kernel }
 enum CaliperScale: String, ExpressibleByArgument, CaseIterable { case sd, raw }
@@ -65,14 +73,9 @@ struct MatchingOptions: ParsableArguments {
         case .largest?: o = .largest
         case .smallest?: o = .smallest
         case .data?: o = .data
-        case .random?: o = .random(StreamID(seed: seed, purpose: 0x6d61_7463))
+        case .random?: o = .random(StreamID(seed: seed, purpose: .matchingOrder))
         }
         return MatchingSpec(link: link, distance: distance, method: m, ratio: ratio, replace: replace, order: o,
                             caliper: cal, support: support)
     }
-}
-
-/// Splits "a,b c" style covariate lists given as one or more arguments.
-func splitList(_ items: [String]) -> [String] {
-    items.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
 }

@@ -2,46 +2,8 @@ import Estimators
 import Foundation
 import Numerics
 
-/// Text and JSON renderings of the treatment-effect results (keys documented in docs/cli-json.md).
+/// Text renderings of the treatment-effect results (their JSON reports are in Estimators, e.g. `PSMDiDReportJSON`).
 enum TreatmentReport {
-    static func num(_ x: Double) -> Any { x.isFinite ? x : NSNull() }
-
-    static func json(_ object: [String: Any]) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    static func balanceJSON(_ rows: [BalanceRow]) -> [[String: Any]] {
-        rows.map { r in
-            ["variable": r.variable, "smd_before": num(r.smdBefore), "smd_after": num(r.smdAfter),
-             "var_ratio_before": num(r.varianceRatioBefore), "var_ratio_after": num(r.varianceRatioAfter),
-             "ecdf_max_before": num(r.ecdfMaxBefore), "ecdf_max_after": num(r.ecdfMaxAfter),
-             "mean_treated_before": num(r.meanTreatedBefore), "mean_control_before": num(r.meanControlBefore),
-             "mean_treated_after": num(r.meanTreatedAfter), "mean_control_after": num(r.meanControlAfter)]
-        }
-    }
-
-    static func countsJSON(_ c: MatchCounts) -> [String: Any] {
-        ["all": ["control": c.allControl, "treated": c.allTreated],
-         "matched": ["control": c.matchedControl, "treated": c.matchedTreated],
-         "unmatched": ["control": c.unmatchedControl, "treated": c.unmatchedTreated],
-         "discarded": ["control": c.discardedControl, "treated": c.discardedTreated]]
-    }
-
-    static func coefficientsJSON(_ f: PanelOLSResult, level: Double = 0.95) -> [[String: Any]] {
-        f.names.indices.map { j in
-            let ci = f.confidenceInterval(j, level: level)
-            return ["name": f.names[j], "estimate": num(f.coefficients[j]), "se": num(f.standardErrors[j]),
-                    "t": num(f.tStatistics[j]), "p": num(f.pValues[j]), "ci_lower": num(ci.lower), "ci_upper": num(ci.upper)]
-        }
-    }
-
-    static func aggregateJSON(_ a: AggregateATT, key: String?) -> [String: Any] {
-        var d: [String: Any] = ["att": num(a.att), "se": num(a.standardError), "ci_lower": num(a.ciLower), "ci_upper": num(a.ciUpper)]
-        if let key { d[key] = num(a.label) }
-        return d
-    }
-
     /// Left-aligns `s` in a column of `width` characters.
     static func col(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
     /// Right-aligns `s` in a column of `width` characters.
@@ -72,17 +34,5 @@ enum TreatmentReport {
                 + rcol(f(fit.tStatistics[j], 3), 10) + rcol(f(fit.pValues[j], 4), 10) + "\n"
         }
         return s
-    }
-
-    static func eventStudyJSON(_ es: EventStudyResult) -> [String: Any] {
-        ["coefficients": es.eventTimes.indices.map { k in
-            ["event_time": es.eventTimes[k], "estimate": num(es.estimates[k]), "se": num(es.standardErrors[k]),
-             "ci_lower": num(es.ciLower[k]), "ci_upper": num(es.ciUpper[k])] as [String: Any]
-        },
-         "reference": -1,
-         "pretrend": es.preTrendUnavailable == nil
-            ? ["f": num(es.preTrendF), "df1": es.preTrendDF.0, "df2": num(es.preTrendDF.1), "p": num(es.preTrendP)] as Any
-            : NSNull(),
-         "pretrend_note": es.preTrendUnavailable.map { $0 as Any } ?? NSNull()]
     }
 }

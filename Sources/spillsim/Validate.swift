@@ -19,11 +19,11 @@ extension Spillsim {
         /// The lines `validate` prints. Every check runs before any line exists,
         /// so a file is never reported OK and then failed.
         static func report(_ scenario: String) throws -> [String] {
-            let knownDGP = (try? MonteCarloScenario.usesKnownDGP(path: scenario)) ?? false   // an unreadable file is reported below
+            let document = try ScenarioDocument.load(path: scenario)
             var details: [String] = []
             var headline = ""
-            if !knownDGP {
-                let r = try ScenarioValidation.validate(path: scenario)
+            if !document.usesKnownDGP {
+                let r = try ScenarioValidation.validate(ScenarioParser.parse(document))
                 headline = "scenario '\(r.scenario.name)', \(r.cities) cities, \(r.years.count) years (\(r.years.first!)–\(r.years.last!))"
                 for w in r.weightReports {
                     details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")
@@ -35,11 +35,11 @@ extension Spillsim {
             // build it (grid overrides applied, estimators and their W resolved),
             // so a bad cell fails here rather than minutes into a run.
             // A generator-only file (no Monte Carlo keys) is valid for generate/truth.
-            if try MonteCarloScenario.declaresDesign(path: scenario) {
-                let mc = try MonteCarloScenario.load(path: scenario)
+            if document.declaresDesign {
+                let mc = try MonteCarloScenario(document: document)
                 let cells = try mc.cells()
                 _ = try ExperimentRegistry.builder(for: mc).makeExperiments(cells: cells, scenario: mc)
-                if knownDGP {
+                if document.usesKnownDGP {
                     headline = "scenario '\(mc.name)', known DGP (engine check, no city system): known_dgp \(mc.knownDGPSummary ?? "")"
                 }
                 details.append("  design: \(cells.count) cell(s) × \(mc.estimators.count) estimator(s), \(mc.settings.replications) replications per cell, seed \(mc.seed)")

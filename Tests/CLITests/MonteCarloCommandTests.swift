@@ -1,3 +1,4 @@
+import CitySystem
 import Foundation
 import MonteCarlo
 import TestSupport
@@ -36,8 +37,8 @@ final class MonteCarloCommandTests: XCTestCase {
         XCTAssertTrue(ok[0].contains(": OK — scenario 's', 20 cities"), ok[0])
         XCTAssertTrue(ok.last!.hasPrefix("  design: 1 cell(s) × 1 estimator(s)"), ok.joined(separator: "\n"))
         for (bad, key) in [("monte_carlo: {alpha: 2}", "monte_carlo.alpha"), ("filter: {exclude: [{x: 1}]}", "filter.exclude[0].x")] {
-            assertThrows(try Spillsim.Validate.report(try write(Self.small + "\n" + bad)), as: MonteCarloScenarioError.self) {
-                XCTAssertEqual($0.keyPath, key, "\($0)")
+            assertThrows(try Spillsim.Validate.report(try write(Self.small + "\n" + bad)), as: ScenarioError.self) {
+                XCTAssertEqual($0.path, key, "\($0)")
             }
         }
         assertThrows(try Spillsim.Validate.report(try write(Self.small + "\ngrid: {city_system.outcome.rho: [0.3, 1.5]}")),
@@ -47,8 +48,8 @@ final class MonteCarloCommandTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("grid.city_system.outcome.rho = 1.5"), "what validate prints: \($0)")
         }
         let badEstimator = Self.small.replacingOccurrences(of: "estimands: [rho]", with: "estimands: [rhoo]")
-        assertThrows(try Spillsim.Validate.report(try write(badEstimator)), as: MonteCarloScenarioError.self) {
-            XCTAssertEqual($0.keyPath, "estimators[0].estimands[0]", "\($0)")
+        assertThrows(try Spillsim.Validate.report(try write(badEstimator)), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[0].estimands[0]", "\($0)")
         }
     }
 

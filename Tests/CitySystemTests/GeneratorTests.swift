@@ -15,8 +15,8 @@ final class GeneratorTests: XCTestCase {
         let d = try CitySystemCell(spec: spec, seed: 7, source: "t").generate(replication: 4)
         XCTAssertNotEqual(PanelCSV.panel(a), PanelCSV.panel(d))
         // Geography is fixed across replications and cells (drawn from cell 0, replication 0).
-        XCTAssertEqual(a.x, d.x)
-        XCTAssertEqual(try CitySystemCell(spec: spec, seed: 7, cell: 5, source: "t").geography.x, a.x)
+        XCTAssertEqual(a.coordinateX, d.coordinateX)
+        XCTAssertEqual(try CitySystemCell(spec: spec, seed: 7, cell: 5, source: "t").geography.x, a.coordinateX)
     }
 
     func testCSVRoundTripsDoubles() throws {
@@ -112,7 +112,7 @@ final class GeneratorTests: XCTestCase {
           weights: {kind: knn, k: 3}
           treatment: {t0: 2006, regions: [0, 1, 2, 3]}
         """
-        let spec = try ScenarioParser.parse(ScenarioNode.compose(yaml, source: "c.yaml"), source: "c.yaml", baseDirectory: dir.path)
+        let spec = try ScenarioParser.parse(ScenarioDocument(text: yaml, source: "c.yaml"), baseDirectory: dir.path)
         let cell = try CitySystemCell(scenario: spec)
         XCTAssertEqual(cell.geography.ids.first, "c0")
         // Beijing–Shanghai great-circle distance ≈ 1067 km (haversine, R = 6371 km).

@@ -18,6 +18,6 @@ enum Small {
     }
 
     static func parse(_ yaml: String, source: String = "test.yaml") throws -> ScenarioSpec {
-        try ScenarioParser.parse(ScenarioNode.compose(yaml, source: source), source: source)
+        try ScenarioParser.parse(ScenarioDocument(text: yaml, source: source))
     }
 }

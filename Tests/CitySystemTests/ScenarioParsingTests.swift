@@ -95,29 +95,29 @@ final class ScenarioParsingTests: XCTestCase {
     }
 
     func testSettingDottedPaths() throws {
-        let root = try ScenarioNode.compose("city_system:\n  outcome:\n    rho: 0.3\n  estimator_weights:\n    - {name: true}\n    - {name: k, kind: knn, k: 4}\n",
-                                            source: "t.yaml")
-        var r = try ScenarioNode.setting(root, path: "city_system.outcome.rho", yaml: "0.5")
-        r = try ScenarioNode.setting(r, path: "city_system.estimator_weights.1.k", yaml: "7")
-        r = try ScenarioNode.setting(r, path: "city_system.geography.cities", yaml: "50")   // created: omitted keys take defaults
-        let s = try ScenarioParser.parse(r, source: "t.yaml")
+        let root = try ScenarioDocument(text: "city_system:\n  outcome:\n    rho: 0.3\n  estimator_weights:\n    - {name: true}\n    - {name: k, kind: knn, k: 4}\n",
+                                        source: "t.yaml")
+        var r = try root.setting(yaml: "0.5", atKeyPath: "city_system.outcome.rho")
+        r = try r.setting(yaml: "7", atKeyPath: "city_system.estimator_weights.1.k")
+        r = try r.setting(yaml: "50", atKeyPath: "city_system.geography.cities")   // created: omitted keys take defaults
+        XCTAssertEqual(r.value(atKeyPath: "city_system.estimator_weights.1.k")?.scalarText, "7")
+        let s = try ScenarioParser.parse(r)
         assertClose(0.5, s.citySystem.outcome.rho, tolerance: 0, "set exactly")
         XCTAssertEqual(s.citySystem.estimatorWeights[1].k, 7)
         XCTAssertEqual(s.citySystem.geography.cities, 50)
-        assertThrows(try ScenarioNode.setting(root, path: "city_system.outcome.rho.x", yaml: "1"), as: ScenarioError.self) {
+        assertThrows(try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rho.x"), as: ScenarioError.self) {
             XCTAssertEqual($0.path, "city_system.outcome.rho", "the scalar that cannot be descended into")
         }
-        assertThrows(try ScenarioNode.setting(root, path: "city_system.estimator_weights.5.k", yaml: "1"), as: ScenarioError.self) {
+        assertThrows(try root.setting(yaml: "1", atKeyPath: "city_system.estimator_weights.5.k"), as: ScenarioError.self) {
             XCTAssertEqual($0.path, "city_system.estimator_weights.5", "the index out of range")
         }
-        assertThrows(try ScenarioNode.setting(root, path: "city_system.outcome.rhoo", yaml: "1", createMissing: false),
-                     as: ScenarioError.self) {
+        assertThrows(try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rhoo", createMissing: false), as: ScenarioError.self) {
             XCTAssertEqual($0.path, "city_system.outcome.rhoo")
             XCTAssertEqual($0.fix, "did you mean 'rho'?")
         }
         // A misspelt created key is caught by the parse, by its path.
-        let bad = try ScenarioNode.setting(root, path: "city_system.outcome.rhoo", yaml: "1")
-        assertThrows(try ScenarioParser.parse(bad, source: "t.yaml"), as: ScenarioError.self) {
+        let bad = try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rhoo")
+        assertThrows(try ScenarioParser.parse(bad), as: ScenarioError.self) {
             XCTAssertEqual($0.path, "city_system.outcome.rhoo")
         }
     }

@@ -87,8 +87,8 @@ final class AverageEffectTests: XCTestCase {
         let text = CitySystemRunTests.small.replacingOccurrences(of: "ame.direct.D,", with: "indirect.CA,")
         let scenario = try MonteCarloScenario(text: text, file: "small.yaml")
         let cell = try scenario.cells()[0]
-        assertThrows(try CitySystemBuilder().makeExperiment(cell: cell, scenario: scenario), as: MonteCarloScenarioError.self) { e in
-            XCTAssertEqual(e.keyPath, "estimators[0].estimands[3]")
+        assertThrows(try CitySystemBuilder().makeExperiment(cell: cell, scenario: scenario), as: ScenarioError.self) { e in
+            XCTAssertEqual(e.path, "estimators[0].estimands[3]")
             // The message is the contract here: it must name the alternatives.
             XCTAssertTrue("\(e)".contains("ame.indirect.CA") && "\(e)".contains("curve.indirect.L.j"), "\(e)")
         }

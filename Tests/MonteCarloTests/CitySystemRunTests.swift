@@ -1,3 +1,4 @@
+import CitySystem
 @testable import MonteCarlo
 import TestSupport
 import XCTest
@@ -101,8 +102,8 @@ final class CitySystemRunTests: XCTestCase {
             XCTAssertNotEqual(text, Self.small, "the test edit applies: \(from)")
             let scenario = try MonteCarloScenario(text: text, file: "small.yaml")
             assertThrows(try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario),
-                         as: MonteCarloScenarioError.self, key) {
-                XCTAssertEqual($0.keyPath, key, "\($0)")
+                         as: ScenarioError.self, key) {
+                XCTAssertEqual($0.path, key, "\($0)")
             }
         }
     }

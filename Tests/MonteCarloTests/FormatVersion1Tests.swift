@@ -53,6 +53,25 @@ final class FormatVersion1Tests: XCTestCase {
         XCTAssertEqual(m.mcseRejection, 21.01)
         XCTAssertTrue(m.medianBias.isNaN && m.fiellerCoverage.isNaN)
         XCTAssertEqual(m.comparable, 1)
-        XCTAssertFalse(SummaryWriter.render(try Summary.rows(of: source), format: .table).isEmpty)
+        let rows = try Summary.rows(of: source)
+        XCTAssertEqual(rows.count, metadata.layouts.map(\.estimands.count).reduce(0, +))
+        XCTAssertEqual(rows[1].measure("bias"), 2.01)
+        XCTAssertTrue(rows[1].measure("median_bias").isNaN, "a v2 column a v1 file lacks reads as NaN")
+    }
+
+    /// A version newer than this spillsim writes is refused with a typed error naming the file.
+    func testNewerVersionIsRefused() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-v3")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("v3.h5").path
+        let file = try HDF5File.create(path, overwrite: true)
+        try file.setAttribute("format", "spillsim-results")
+        try file.setAttribute("format_version", HDF5ResultsFormat.formatVersion + 1)
+        try file.setAttribute("metadata_json", "{}")
+        try file.commit()
+        assertThrows(try HDF5ResultsFormat().open(path: path), as: RunError.self) { e in
+            guard case .failed(let message) = e else { return XCTFail("\(e)") }
+            XCTAssertTrue(message.contains(path) && message.contains("format version"), message)
+        }
     }
 }

@@ -1,7 +1,7 @@
+import CitySystem
 import MonteCarlo
 import TestSupport
 import XCTest
-import Yams
 
 final class ScenarioTests: XCTestCase {
     static let grid = """
@@ -25,19 +25,21 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(cells.map(\.index), [0, 1, 2, 3, 4], "6 crossed cells minus the excluded index 5")
         XCTAssertEqual(cells[1].factors.map(\.value.compactText), ["20", "2.0"])
         XCTAssertEqual(cells[3].factors.map(\.value.compactText), ["40", "1.0"])
-        XCTAssertEqual(cells[4].document.value(atKeyPath: "known_dgp.sigma")?.float, 2.0)
-        XCTAssertEqual(cells[4].document.value(atKeyPath: "known_dgp.n")?.int, 40)
+        XCTAssertEqual(cells[4].document.value(atKeyPath: "known_dgp.sigma")?.number, 2.0)
+        XCTAssertEqual(cells[4].document.value(atKeyPath: "known_dgp.n")?.scalarText, "40")
         XCTAssertEqual(s.settings.chunkSize, 3)
     }
 
     func testKeyPathSetterCreatesMissingMappings() throws {
-        var node = try XCTUnwrap(try Yams.compose(yaml: "a: {b: 1}"))
-        try node.setValue(Node("5"), atKeyPath: "a.c.d")
-        XCTAssertEqual(node.value(atKeyPath: "a.c.d")?.int, 5)
-        XCTAssertEqual(node.value(atKeyPath: "a.b")?.int, 1)
-        assertThrows(try node.setValue(Node("1"), atKeyPath: "a.b.x"), as: KeyPathError.self, "b holds a scalar") {
-            XCTAssertEqual($0.path, "a.b.x")
+        let document = try ScenarioDocument(text: "a: {b: 1}\nlist: [{k: 1}, {k: 2}]")
+        let set = try document.setting(.scalar("5"), atKeyPath: "a.c.d")
+        XCTAssertEqual(set.value(atKeyPath: "a.c.d")?.scalarText, "5")
+        XCTAssertEqual(set.value(atKeyPath: "a.b")?.scalarText, "1")
+        assertThrows(try document.setting(.scalar("1"), atKeyPath: "a.b.x"), as: ScenarioError.self, "b holds a scalar") {
+            XCTAssertEqual($0.path, "a.b")
         }
+        // The grid's key paths index lists as the generator's do.
+        XCTAssertEqual(try document.setting(.scalar("7"), atKeyPath: "list.1.k").value(atKeyPath: "list.1.k")?.scalarText, "7")
     }
 
     func testBadScenariosNameTheKey() {
@@ -51,9 +53,9 @@ final class ScenarioTests: XCTestCase {
             ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols, estimands: [b]}, {name: a, model: ols, estimands: [b]}]", "estimators[1].name"),
         ]
         for (text, key) in cases {
-            assertThrows(try MonteCarloScenario(text: text, file: "s.yaml"), as: MonteCarloScenarioError.self, key) { e in
-                XCTAssertEqual(e.keyPath, key, "\(e)")
-                XCTAssertEqual(e.file, "s.yaml")
+            assertThrows(try MonteCarloScenario(text: text, file: "s.yaml"), as: ScenarioError.self, key) { e in
+                XCTAssertEqual(e.path, key, "\(e)")
+                XCTAssertEqual(e.source, "s.yaml")
             }
         }
     }
@@ -61,8 +63,21 @@ final class ScenarioTests: XCTestCase {
     func testKnownDGPRejectsUnknownEstimand() throws {
         let s = try MonteCarloScenario(text: "seed: 1\nknown_dgp: {n: 10}\nestimators: [{name: a, model: ols, estimands: [beta7]}]", file: "s.yaml")
         let cell = try s.cells()[0]
-        assertThrows(try KnownDGPBuilder().makeExperiment(cell: cell, scenario: s), as: MonteCarloScenarioError.self) {
-            XCTAssertEqual($0.keyPath, "estimators[0].estimands")
+        assertThrows(try KnownDGPBuilder().makeExperiment(cell: cell, scenario: s), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[0].estimands")
         }
+    }
+
+    /// A grid factor may index a list (the one key-path setter), e.g. the k of the second estimator W.
+    func testGridFactorIndexesAList() throws {
+        let s = try MonteCarloScenario(text: """
+            seed: 3
+            city_system:
+              estimator_weights: [{name: true}, {name: knn, kind: knn, k: 4}]
+            estimators: [{name: sdm, model: sdm, estimands: [rho], weights: knn}]
+            grid: {city_system.estimator_weights.1.k: [5, 7]}
+            """, file: "l.yaml")
+        let ks = try s.cells().map { try ScenarioParser.parse($0.document).citySystem.estimatorWeights[1].k }
+        XCTAssertEqual(ks, [5, 7])
     }
 }

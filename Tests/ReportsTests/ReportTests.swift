@@ -1,5 +1,6 @@
 import Foundation
-import Reports
+import MonteCarlo
+@testable import Reports
 import Storage
 import TestSupport
 import XCTest
@@ -19,7 +20,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(data.scenarioName, "report-fixture")
         XCTAssertEqual(data.replications, 40)
         XCTAssertEqual(data.estimators, ["sdm", "ols"])
-        XCTAssertEqual(data.cells.map(\.label), ["rho=0.2, n=50", "rho=0.5, n=50"])
+        XCTAssertEqual(data.cells.map(\.shortLabel), ["rho=0.2, n=50", "rho=0.5, n=50"])
         XCTAssertEqual(data.rows.count, 2 * (10 + 2))
         let row = try XCTUnwrap(data.rows.first { $0.cell.ordinal == 0 && $0.estimator == "ols" && $0.estimand == "beta1" })
         let expected = try XCTUnwrap(stored["0/ols/beta1"])
@@ -35,21 +36,21 @@ final class ReportTests: XCTestCase {
     }
 
     func testReaderErrorsNameTheFileAndTheFix() throws {
-        assertThrows(try ResultsData.read(directory.appendingPathComponent("missing.h5").path), as: ReportError.self) {
-            XCTAssertTrue("\($0)".contains("missing.h5 does not exist"), "\($0)")
+        assertThrows(try ResultsData.read(directory.appendingPathComponent("missing.h5").path), as: RunError.self) {
+            XCTAssertTrue("\($0)".contains("missing.h5: no such file"), "\($0)")
         }
         let other = directory.appendingPathComponent("other.h5").path
         let f = try HDF5File.create(other)
         try f.setAttribute("hello", 1)
         try f.close()
-        assertThrows(try ResultsData.read(other), as: ReportError.self) {
+        assertThrows(try ResultsData.read(other), as: RunError.self) {
             XCTAssertTrue("\($0)".contains("not a spillsim result file"), "\($0)")
         }
         try ResultsFixture.write(to: fixture)
         let g = try HDF5File.open(fixture, mode: .readWrite)
         try g.group("cells/cell_00001/estimators").remove("ols")
         try g.close()
-        assertThrows(try ResultsData.read(fixture), as: ReportError.self) {
+        assertThrows(try ResultsData.read(fixture), as: RunError.self) {
             XCTAssertTrue("\($0)".contains("/cells/cell_00001/estimators/ols: group missing"), "\($0)")
         }
     }
@@ -134,7 +135,7 @@ final class ReportTests: XCTestCase {
     /// A curve with no turning point has a NaN truth (MODEL.md §3: m1β2 + m2θ2 = 0):
     /// the histogram is drawn without a truth line and the caption says so.
     func testTurningPointWithoutATruthIsDrawnAndSaidSo() throws {
-        let cell = ReportCell(ordinal: 0, factors: [])
+        let cell = CellInfo(ordinal: 0, index: 0, factors: [])
         let estimates = (0..<50).map { 0.3 + 0.01 * Double($0 % 7) }
         let draws = ReplicationDraws(estimator: "sdm", estimands: ["tp_total"], status: Array(repeating: 0, count: 50),
                                      estimate: estimates, truth: Array(repeating: .nan, count: 50))

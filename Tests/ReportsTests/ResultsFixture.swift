@@ -1,9 +1,9 @@
 import Foundation
-import Storage
+import MonteCarlo
 
-/// Writes a small result file in the layout of docs/results-schema.md (format
-/// version 1) with Storage, so the reader and the report are tested without
-/// running the engine. Made here, by this code, each time a test runs.
+/// Writes a small result file (docs/results-schema.md) with chosen draws and
+/// summaries through the engine's writer, so the report is tested on known
+/// numbers without running an experiment. Made here, by this code, each time a test runs.
 ///
 /// Two cells (ρ = 0.2 and 0.5, N = 50), R = 40, two estimators:
 /// `sdm` scored on rho, beta1, direct and total curve points at CA = 0.1, 0.5, 0.9,
@@ -79,71 +79,70 @@ enum ResultsFixture {
         return v
     }
 
-    /// Writes the fixture to `path` and returns the stored summaries, keyed "cell/estimator/estimand".
+    /// The run the fixture claims to be: two cells (the grid), two estimators.
+    static let scenario = """
+        name: report-fixture
+        seed: 7
+        known_dgp: {}
+        monte_carlo: {replications: \(replications), alpha: 0.05}
+        estimators:
+          - {name: sdm, model: sdm, estimands: [\(estimands["sdm"]!.joined(separator: ", "))]}
+          - {name: ols, model: ols, estimands: [\(estimands["ols"]!.joined(separator: ", "))]}
+        grid:
+          city_system.outcome.rho: [\(rhos.map { "\($0)" }.joined(separator: ", "))]
+          city_system.n: [50]
+        """
+
+    /// Writes the fixture to `path` through the engine's result-file writer and
+    /// returns the stored summaries, keyed "cell/estimator/estimand".
     @discardableResult
     static func write(to path: String) throws -> [String: [Double]] {
-        let file = try HDF5File.create(path, overwrite: true)
-        try file.setAttribute("format", "spillsim-results")
-        try file.setAttribute("format_version", 1)
-        try file.setAttribute("tool_version", "test")
-        try file.setAttribute("scenario_name", "report-fixture")
-        try file.setAttribute("scenario_text", "name: report-fixture\n")
-        try file.setAttribute("seed", "7")
-        try file.setAttribute("replications", replications)
-        try file.setAttribute("alpha", 0.05)
-        try file.setAttribute("estimators", ["sdm", "ols"])
-        try file.setAttribute("cell_count", rhos.count)
+        let run = try MonteCarloScenario(text: scenario, file: "report-fixture.yaml")
+        let metadata = RunMetadata(scenario: run, cells: try run.cells(), replications: replications, shard: .whole, toolVersion: "test")
+        let sink = try HDF5ResultsFormat().create(path: path, metadata: metadata)
         var stored: [String: [Double]] = [:]
         var noise = Noise(state: 20241129)
         for (c, rho) in rhos.enumerated() {
-            let g = try file.createGroup(String(format: "cells/cell_%05d", c))
-            try g.setAttribute("ordinal", c)
-            try g.setAttribute("cell_index", c)
-            try g.setAttribute("factor_paths", ["city_system.outcome.rho", "city_system.n"])
-            try g.setAttribute("factor_values", ["\(rho)", "50"])
-            try g.createDataset("replication", values: (0..<replications).map { Int64($0) })
+            var fits: [[FitOutcome]] = Array(repeating: [], count: replications)
+            var measures: [[PerformanceMeasures]] = []
             for est in ["sdm", "ols"] {
                 let names = estimands[est]!, k = names.count
-                let status = (0..<replications).map { r -> Int64 in
-                    if est == "sdm", c == 1, r == 3 { return 2 }
-                    if est == "ols", c == 0, r == 5 { return 1 }
-                    return 0
+                let status = (0..<replications).map { r -> FitStatus.Code in
+                    if est == "sdm", c == 1, r == 3 { return .failed }
+                    if est == "ols", c == 0, r == 5 { return .notConverged }
+                    return .ok
                 }
                 var truth = [Double](), estimate = [Double](), se = [Double](), lower = [Double](), upper = [Double](), pv = [Double]()
                 for r in 0..<replications {
                     for name in names {
                         let t = trueValue(name, rho: rho)
                         let shift = est == "ols" ? 0.01 : 0
-                        let e = status[r] == 0 ? t + shift + 0.05 * noise.normal() : .nan
+                        let e = status[r] == .ok ? t + shift + 0.05 * noise.normal() : .nan
                         let p = name.hasPrefix("utest") ? pow(noise.uniform(), 2) : noise.uniform()
-                        truth.append(t); estimate.append(e); se.append(status[r] == 0 ? 0.05 : .nan)
-                        lower.append(e - 1.96 * 0.05); upper.append(e + 1.96 * 0.05); pv.append(status[r] == 0 ? p : .nan)
+                        truth.append(t); estimate.append(e); se.append(status[r] == .ok ? 0.05 : .nan)
+                        lower.append(e - 1.96 * 0.05); upper.append(e + 1.96 * 0.05); pv.append(status[r] == .ok ? p : .nan)
                     }
                 }
-                let eg = try g.createGroup("estimators/\(est)")
-                try eg.setAttribute("model", est)
-                try eg.setAttribute("estimands", names)
-                try eg.createDataset("status", values: status)
-                try eg.createDataset("message", values: status.map { $0 == 0 ? "" : "fixture failure" })
-                for (field, values) in [("truth", truth), ("estimate", estimate), ("se", se), ("lower", lower), ("upper", upper), ("p_value", pv)] {
-                    let d = try eg.createDataset(field, rows: try RowMajorArray(rows: replications, columns: k, values: values))
-                    try d.setAttribute("columns", names)
+                for r in 0..<replications {
+                    let results = (0..<k).map { j in
+                        EstimandResult(truth: truth[r * k + j], estimate: estimate[r * k + j], standardError: se[r * k + j],
+                                       lower: lower[r * k + j], upper: upper[r * k + j], pValue: pv[r * k + j])
+                    }
+                    fits[r].append(FitOutcome(status: FitStatus(status[r], status[r] == .ok ? "" : "fixture failure"), results: results))
                 }
-                let ok = (0..<replications).filter { status[$0] == 0 }
-                var rows: [Double] = []
-                for (j, name) in names.enumerated() {
+                let ok = (0..<replications).filter { status[$0] == .ok }
+                measures.append(names.enumerated().map { j, name in
                     let pick = { (a: [Double]) in ok.map { a[$0 * k + j] } }
                     let s = summary(estimates: pick(estimate), truths: pick(truth), se: pick(se), lower: pick(lower),
                                     upper: pick(upper), p: pick(pv), failed: replications - ok.count)
                     stored["\(c)/\(est)/\(name)"] = s
-                    rows += s
-                }
-                let s = try eg.createDataset("summary", rows: try RowMajorArray(rows: k, columns: summaryColumns.count, values: rows))
-                try s.setAttribute("columns", summaryColumns)
-                try s.setAttribute("rows", names)
+                    return PerformanceMeasures(Dictionary(uniqueKeysWithValues: zip(summaryColumns, s)))
+                })
             }
+            let records = (0..<replications).map { ReplicationRecord(replication: $0, streamKey: 0, fits: fits[$0]) }
+            try sink.write(cell: CellResults(info: metadata.cells[c], records: records), measures: measures)
         }
-        try file.close()
+        try sink.commit()
         return stored
     }
 }

@@ -1,13 +1,14 @@
-import Reports
+import MonteCarlo
+@testable import Reports
 import XCTest
 
 /// Exact text of the table renderers on a two-row case.
 final class SummaryTableTests: XCTestCase {
-    static let cell = ReportCell(ordinal: 0, factors: [CellFactor(path: "city_system.outcome.rho", value: "0.3")])
+    static let cell = CellInfo(ordinal: 0, index: 0, factors: [CellInfo.Factor(path: "city_system.outcome.rho", value: "0.3")])
     static let rows = [
-        ReportRow(cell: cell, estimator: "sdm", estimand: "beta_1",
+        SummaryRow(cell: cell, estimator: "sdm", estimand: "beta_1",
                   measures: ["bias": -0.0123, "mcse_bias": 0.0041, "coverage": 0.948, "mcse_coverage": 0.00702, "n_failed": 2]),
-        ReportRow(cell: cell, estimator: "ols|naive", estimand: "rho",
+        SummaryRow(cell: cell, estimator: "ols|naive", estimand: "rho",
                   measures: ["bias": 0.00004, "mcse_bias": 0.0011, "coverage": .nan, "mcse_coverage": .nan, "n_failed": 0]),
     ]
     static let table = SummaryTable(columns: [
@@ -96,11 +97,11 @@ final class SummaryTableTests: XCTestCase {
 final class FigureScriptTests: XCTestCase {
     /// Two cells, one estimator, estimands `a` (with coverage) and `empty` (no intervals: coverage NaN).
     static func data(coverage: [(Double, Double)]) -> ResultsData {
-        let cells = (0..<coverage.count).map { ReportCell(ordinal: $0, factors: [CellFactor(path: "x.n", value: "\($0)")]) }
+        let cells = (0..<coverage.count).map { CellInfo(ordinal: $0, index: $0, factors: [CellInfo.Factor(path: "x.n", value: "\($0)")]) }
         let rows = cells.flatMap { c in [
-            ReportRow(cell: c, estimator: "e", estimand: "a",
+            SummaryRow(cell: c, estimator: "e", estimand: "a",
                       measures: ["coverage": coverage[c.ordinal].0, "mcse_coverage": coverage[c.ordinal].1, "n_failed": 0]),
-            ReportRow(cell: c, estimator: "e", estimand: "empty", measures: ["coverage": .nan, "mcse_coverage": .nan]),
+            SummaryRow(cell: c, estimator: "e", estimand: "empty", measures: ["coverage": .nan, "mcse_coverage": .nan]),
         ] }
         let draws = cells.map { _ in [ReplicationDraws(estimator: "e", estimands: ["a", "empty"], status: [], estimate: [], truth: [])] }
         return ResultsData(path: "mem", scenarioName: "t", replications: 100, alpha: 0.05, estimators: ["e"],
@@ -125,9 +126,9 @@ final class FigureScriptTests: XCTestCase {
     }
 
     func testManyEstimandsArePagedTwelvePanelsAtATime() throws {
-        let cell = ReportCell(ordinal: 0, factors: [])
+        let cell = CellInfo(ordinal: 0, index: 0, factors: [])
         let names = (1...13).map { "b\($0)" }
-        let rows = names.map { ReportRow(cell: cell, estimator: "e", estimand: $0, measures: ["bias": 0.01, "mcse_bias": 0.005]) }
+        let rows = names.map { SummaryRow(cell: cell, estimator: "e", estimand: $0, measures: ["bias": 0.01, "mcse_bias": 0.005]) }
         let data = ResultsData(path: "mem", scenarioName: "t", replications: 10, alpha: 0.05, estimators: ["e"], cells: [cell], rows: rows,
                                draws: [[ReplicationDraws(estimator: "e", estimands: names, status: [], estimate: [], truth: [])]])
         let plan = AppendixFigures(data: data, baseName: "t").bias()
@@ -139,12 +140,12 @@ final class FigureScriptTests: XCTestCase {
     /// The engine's names: curve grid points go to CA percentiles 5, 50, 95; a U-test
     /// panel says how often the truth is a U.
     func testEngineCurveGridAndUTestTruthShare() throws {
-        let cells = [ReportCell(ordinal: 0, factors: []), ReportCell(ordinal: 1, factors: [])]
+        let cells = [CellInfo(ordinal: 0, index: 0, factors: []), CellInfo(ordinal: 1, index: 1, factors: [])]
         let names = ["curve.direct.p50.0", "curve.direct.p50.20", "curve.direct.p50.40", "utest.direct.p50"]
         let draws = ReplicationDraws(estimator: "sdm", estimands: names, status: [0, 0],
                                      estimate: [0.1, 0.2, 0.3, 1, 0.2, 0.3, 0.4, 0], truth: [0.1, 0.2, 0.3, 1, 0.1, 0.2, 0.3, 1])
         let rows = cells.map { c in
-            ReportRow(cell: c, estimator: "sdm", estimand: "utest.direct.p50",
+            SummaryRow(cell: c, estimator: "sdm", estimand: "utest.direct.p50",
                       measures: ["true": c.ordinal == 0 ? 1 : 0.95, "rejection": 0.5, "mcse_rejection": 0.35])
         }
         let data = ResultsData(path: "mem", scenarioName: "t", replications: 2, alpha: 0.05, estimators: ["sdm"], cells: cells,
@@ -163,11 +164,11 @@ final class FigureScriptTests: XCTestCase {
     /// An estimator keeps its colour in every panel, even where the first estimator is absent;
     /// a single curve point is not a curve.
     func testEstimatorColoursAreStableAndOnePointIsNoCurve() throws {
-        let cell = ReportCell(ordinal: 0, factors: [])
+        let cell = CellInfo(ordinal: 0, index: 0, factors: [])
         let m = ["bias": 0.01, "mcse_bias": 0.005]
-        let rows = [ReportRow(cell: cell, estimator: "a", estimand: "x1", measures: m),
-                    ReportRow(cell: cell, estimator: "b", estimand: "x2", measures: m),
-                    ReportRow(cell: cell, estimator: "b", estimand: "curve.direct.p50.20", measures: m)]
+        let rows = [SummaryRow(cell: cell, estimator: "a", estimand: "x1", measures: m),
+                    SummaryRow(cell: cell, estimator: "b", estimand: "x2", measures: m),
+                    SummaryRow(cell: cell, estimator: "b", estimand: "curve.direct.p50.20", measures: m)]
         let draws = [ReplicationDraws(estimator: "a", estimands: ["x1"], status: [0], estimate: [1], truth: [1]),
                      ReplicationDraws(estimator: "b", estimands: ["x2", "curve.direct.p50.20"], status: [0], estimate: [1, 1], truth: [1, 1])]
         let data = ResultsData(path: "mem", scenarioName: "t", replications: 1, alpha: 0.05, estimators: ["a", "b"], cells: [cell],

@@ -22,7 +22,7 @@ struct MappingReader {
             return
         }
         guard let m = node.mapping else {
-            throw ScenarioError(source: source, path: path, reason: "expected a mapping of keys, got \(MappingReader.kind(node))",
+            throw ScenarioError(source: source, path: path, reason: "expected a mapping of keys, got \(ScenarioValue(node).kind)",
                                 fix: "write it as `key: value` lines indented under '\(path.split(separator: ".").last.map(String.init) ?? path)'")
         }
         var seen = Set<String>()
@@ -45,15 +45,6 @@ struct MappingReader {
         ScenarioError(source: source, path: sub(key), reason: reason, fix: fix)
     }
 
-    static func kind(_ n: Node) -> String {
-        switch n {
-        case .scalar(let s): return "the scalar '\(s.string)'"
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        @unknown default: return "an unsupported node"
-        }
-    }
-
     /// The raw node for `key` (nil when absent or explicitly null), recording the key as known.
     mutating func node(_ key: String) -> Node? {
         known.append(key)
@@ -68,20 +59,20 @@ struct MappingReader {
 
     private func scalarString(_ key: String, _ v: Node, expected: String) throws -> String {
         guard case .scalar(let s) = v else {
-            throw error(key, "expected \(expected), got \(MappingReader.kind(v))")
+            throw error(key, "expected \(expected), got \(ScenarioValue(v).kind)")
         }
         return s.string
     }
 
-    mutating func double(_ key: String, _ def: Double) throws -> Double {
-        guard let v = node(key) else { return def }
-        return try parseDouble(key, v)
+    /// The value under `key` converted by `parse`, or nil when absent (recording the key as known).
+    private mutating func value<T>(_ key: String, _ parse: (String, Node) throws -> T) throws -> T? {
+        try node(key).map { try parse(key, $0) }
     }
 
-    mutating func optionalDouble(_ key: String) throws -> Double? {
-        guard let v = node(key) else { return nil }
-        return try parseDouble(key, v)
-    }
+    mutating func double(_ key: String, _ def: Double) throws -> Double { try value(key, parseDouble) ?? def }
+    mutating func optionalDouble(_ key: String) throws -> Double? { try value(key, parseDouble) }
+    mutating func int(_ key: String, _ def: Int) throws -> Int { try value(key, parseInt) ?? def }
+    mutating func optionalInt(_ key: String) throws -> Int? { try value(key, parseInt) }
 
     func parseDouble(_ key: String, _ v: Node) throws -> Double {
         let s = try scalarString(key, v, expected: "a number")
@@ -89,16 +80,6 @@ struct MappingReader {
             throw error(key, "expected a finite number, got '\(s)'", fix: "write a decimal number such as 0.3")
         }
         return x
-    }
-
-    mutating func int(_ key: String, _ def: Int) throws -> Int {
-        guard let v = node(key) else { return def }
-        return try parseInt(key, v)
-    }
-
-    mutating func optionalInt(_ key: String) throws -> Int? {
-        guard let v = node(key) else { return nil }
-        return try parseInt(key, v)
     }
 
     func parseInt(_ key: String, _ v: Node) throws -> Int {
@@ -141,7 +122,7 @@ struct MappingReader {
 
     mutating func sequence(_ key: String) throws -> [Node]? {
         guard let v = node(key) else { return nil }
-        guard let s = v.sequence else { throw error(key, "expected a list, got \(MappingReader.kind(v))", fix: "write it as [a, b, …]") }
+        guard let s = v.sequence else { throw error(key, "expected a list, got \(ScenarioValue(v).kind)", fix: "write it as [a, b, …]") }
         return Array(s)
     }
 

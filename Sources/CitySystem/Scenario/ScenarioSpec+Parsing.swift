@@ -5,20 +5,22 @@ import Yams
 /// types and out-of-range values with the source, the key path and a fix.
 /// Checks that need the geography (ρ against W's spectrum) live in `ScenarioValidation`.
 public enum ScenarioParser {
-    /// Top-level keys owned by the Monte Carlo part (MonteCarloScenario): accepted, not interpreted here.
-    public static let monteCarloKeys = ["monte_carlo", "estimators", "grid", "filter", "known_dgp"]
     /// The seed of a scenario without `seed:` (scenarios/README.md); the Monte Carlo engine uses it too.
     public static let defaultSeed = 20230101
 
     public static func load(path: String) throws -> ScenarioSpec {
-        try parse(ScenarioNode.load(path: path), source: path,
-                  baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        try parse(ScenarioDocument.load(path: path))
     }
 
-    /// - Parameters:
-    ///   - source: file name (or other label) used in every message.
-    ///   - baseDirectory: where relative paths (a coordinates CSV) are resolved.
-    public static func parse(_ root: Node, source: String, baseDirectory: String = ".") throws -> ScenarioSpec {
+    /// The generator's part of a scenario document; the Monte Carlo sections are
+    /// accepted and left to `MonteCarloScenario`.
+    /// - Parameter baseDirectory: where relative paths (a coordinates CSV) are
+    ///   resolved; the document's directory when nil.
+    public static func parse(_ document: ScenarioDocument, baseDirectory: String? = nil) throws -> ScenarioSpec {
+        try parse(document.root.node, source: document.source, baseDirectory: baseDirectory ?? document.baseDirectory)
+    }
+
+    static func parse(_ root: Node, source: String, baseDirectory: String) throws -> ScenarioSpec {
         var top = try MappingReader(root, source: source, path: "")
         let name = try top.string("name", URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent)
         let description = try top.string("description", "")
@@ -27,7 +29,7 @@ public enum ScenarioParser {
         var cs = try top.section("city_system")
         let spec = try parseCitySystem(&cs, baseDirectory: baseDirectory)
         try cs.finish()
-        for k in monteCarloKeys { _ = top.node(k) }
+        for k in ScenarioDocument.monteCarloKeys { _ = top.node(k) }
         try top.finish()
         return ScenarioSpec(name: name, description: description, seed: UInt64(seed), citySystem: spec, source: source)
     }

@@ -15,7 +15,7 @@ public struct SpatialAnalysis: Sendable {
     /// Fits `spec` and derives the rest. Curves are drawn on `gridPoints` points over the
     /// 5th–95th percentile of the quadratic regressor (the U-test interval, MODEL.md §5), at the
     /// 25th, 50th and 75th percentiles of the moderator.
-    /// With `draws > 0`, effects are also simulated from N(θ̂, V̂) on the stream (seed, purpose 4).
+    /// With `draws > 0`, effects are also simulated from N(θ̂, V̂) on the stream (seed, purpose `.impactSimulation`).
     /// `variance` chooses the covariance every SE, interval and test uses (`.cluster`: by unit).
     public static func run(_ spec: SpatialModelSpec, dataset: SpatialDataset, gridPoints: Int = 21,
                            level: Double = 0.95, draws: Int = 0, seed: UInt64 = 1,
@@ -44,7 +44,7 @@ public struct SpatialAnalysis: Sendable {
         tests += [lm.lag, lm.error, lm.robustLag, lm.robustError]
         let simulation = draws > 0
             ? try SpatialImpacts.simulate(fit, weights: dataset.weights, draws: draws,
-                                          stream: RandomStream(StreamID(seed: seed, purpose: 4)), level: level)
+                                          stream: RandomStream(StreamID(seed: seed, purpose: .impactSimulation)), level: level)
             : nil
         return SpatialAnalysis(fit: fit, impacts: impacts, nonlinear: nonlinear, tests: tests, simulation: simulation)
     }

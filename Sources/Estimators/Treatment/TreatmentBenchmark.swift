@@ -6,7 +6,7 @@ import Numerics
 public enum TreatmentBenchmark {
     /// A synthetic panel with selection on two covariates (treatment from period 9).
     public static func syntheticPanel(units n: Int = 280, periods: Int = 18, seed: UInt64 = 1) throws -> TreatmentPanel {
-        let rng = RandomStream(seed: seed, purpose: 0x6265_6e63)
+        let rng = RandomStream(StreamID(seed: seed, purpose: .treatmentBenchmark))
         let z = (0..<n).map { _ in rng.normal() }, w = (0..<n).map { _ in rng.normal() }
         let treated = (0..<n).map { i in rng.bernoulli(1 / (1 + exp(-(-1 + 0.8 * z[i] + 0.3 * w[i])))) }
         let alpha = (0..<n).map { _ in rng.normal() }

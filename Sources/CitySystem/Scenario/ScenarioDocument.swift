@@ -1,0 +1,138 @@
+import Foundation
+import Yams
+
+/// A scenario file, loaded once: its text (stored verbatim in result files), the
+/// name it is reported under, and its YAML tree. The generator (`ScenarioParser`),
+/// the Monte Carlo design (`MonteCarloScenario`, the grid expansion) and `validate`
+/// all read this one value; this is the only place that parses YAML.
+///
+/// The top-level keys are listed here, once: the generator's section and the
+/// Monte Carlo sections. A new top-level key is added to one of the two lists and
+/// read by the section's owner.
+public struct ScenarioDocument: Sendable {
+    /// Top-level keys the generator reads (`ScenarioParser`).
+    public static let generatorKeys = ["name", "description", "seed", "city_system"]
+    /// Top-level keys the Monte Carlo design reads (`MonteCarloScenario`); the generator accepts and ignores them.
+    public static let monteCarloKeys = ["monte_carlo", "estimators", "grid", "filter", "known_dgp"]
+    public static var topLevelKeys: [String] { generatorKeys + monteCarloKeys }
+
+    /// The file's text as read.
+    public let text: String
+    /// The file name (or other label) every message names.
+    public let source: String
+    /// The YAML tree; an empty file is an empty mapping.
+    public let root: ScenarioValue
+
+    /// Reads and composes a YAML file; errors name the file and the YAML position.
+    public static func load(path: String) throws -> ScenarioDocument {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ScenarioError(source: path, path: "", reason: "cannot read the file (\(error.localizedDescription))",
+                                fix: "check the path")
+        }
+        return try ScenarioDocument(text: text, source: path)
+    }
+
+    /// Composes YAML text; `source` names it in messages.
+    public init(text: String, source: String = "<scenario>") throws {
+        self.text = text
+        self.source = source
+        self.root = try ScenarioValue(yaml: text, source: source)
+    }
+
+    init(text: String, source: String, root: ScenarioValue) {
+        self.text = text
+        self.source = source
+        self.root = root
+    }
+
+    /// Where relative paths in the scenario (a coordinates CSV) are resolved: the file's directory.
+    public var baseDirectory: String { URL(fileURLWithPath: source).deletingLastPathComponent().path }
+
+    /// The name a scenario without `name:` gets: its file name without extension.
+    public var defaultName: String { URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent }
+
+    /// A top-level section, nil when absent.
+    public subscript(key: String) -> ScenarioValue? { root[key] }
+
+    /// True when the file has a Monte Carlo design (`estimators` or `known_dgp`);
+    /// a generator-only file is valid for `generate` and `truth` but not `run`.
+    public var declaresDesign: Bool { self["estimators"] != nil || self["known_dgp"] != nil }
+
+    /// True when the file replaces the city system by a built-in `known_dgp:`
+    /// experiment; `generate`, `truth` and the city-system checks of `validate` do not apply.
+    public var usesKnownDGP: Bool { self["known_dgp"] != nil }
+
+    /// The value at a dotted key path (`city_system.outcome.rho`; a number indexes a list), or nil.
+    public func value(atKeyPath path: String) -> ScenarioValue? {
+        var node: ScenarioValue? = root
+        for key in path.split(separator: ".").map(String.init) {
+            guard let here = node else { return nil }
+            if let list = here.list { node = Int(key).flatMap { list.indices.contains($0) ? list[$0] : nil } } else { node = here[key] }
+        }
+        return node
+    }
+
+    /// The document with the value at `path` (dotted keys; a number indexes a list,
+    /// e.g. `city_system.estimator_weights.1.k`) replaced by `value`. How a grid
+    /// factor sets its value in a design cell.
+    ///
+    /// Missing mapping keys are created when `createMissing` is true (the default),
+    /// because a scenario may omit a key to take its default; the parse that follows
+    /// then rejects a misspelt key by its path. With `createMissing: false` a path
+    /// that does not exist in the tree is an error. Walking into a scalar, or a list
+    /// index out of range, is always an error.
+    public func setting(_ value: ScenarioValue, atKeyPath path: String, createMissing: Bool = true) throws -> ScenarioDocument {
+        let keys = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !keys.isEmpty, !keys.contains(where: { $0.isEmpty }) else {
+            throw ScenarioError(source: source, path: path, reason: "not a valid dotted key path", fix: "write it as a.b.c")
+        }
+        let node = try Self.set(root.node, keys[...], value: value.node, done: [], source: source, createMissing: createMissing)
+        return ScenarioDocument(text: text, source: source, root: ScenarioValue(node))
+    }
+
+    /// Convenience: the value given as YAML text (e.g. "0.5" or "[1, 2]").
+    public func setting(yaml: String, atKeyPath path: String, createMissing: Bool = true) throws -> ScenarioDocument {
+        try setting(ScenarioValue(yaml: yaml, source: "\(source) value for \(path)"), atKeyPath: path, createMissing: createMissing)
+    }
+
+    private static func set(_ node: Node, _ keys: ArraySlice<String>, value: Node, done: [String],
+                            source: String, createMissing: Bool) throws -> Node {
+        guard let key = keys.first else { return value }
+        let here = (done + [key]).joined(separator: ".")
+        switch node {
+        case .mapping(var m):
+            let idx = m.firstIndex { $0.key.scalar?.string == key }
+            if let idx {
+                let child = try set(m[idx].value, keys.dropFirst(), value: value, done: done + [key],
+                                    source: source, createMissing: createMissing)
+                m[idx] = (key: m[idx].key, value: child)
+            } else {
+                guard createMissing else {
+                    let known = m.compactMap { $0.key.scalar?.string }
+                    throw ScenarioError(source: source, path: here, reason: "no such key in the scenario",
+                                        fix: KeySuggestion.closest(to: key, among: known).map { "did you mean '\($0)'?" }
+                                            ?? "existing keys: \(known.joined(separator: ", "))")
+                }
+                let child = try set(Node.mapping(Node.Mapping([])), keys.dropFirst(), value: value, done: done + [key],
+                                    source: source, createMissing: createMissing)
+                m[Node(key)] = child
+            }
+            return .mapping(m)
+        case .sequence(var s):
+            guard let i = Int(key) else {
+                throw ScenarioError(source: source, path: here, reason: "the parent is a list; use a number to pick an element")
+            }
+            guard i >= 0, i < s.count else {
+                throw ScenarioError(source: source, path: here, reason: "list index \(i) out of range (the list has \(s.count) elements)")
+            }
+            s[i] = try set(s[i], keys.dropFirst(), value: value, done: done + [key], source: source, createMissing: createMissing)
+            return .sequence(s)
+        case .scalar(let sc) where createMissing && (sc.string.isEmpty || sc.string == "~" || sc.string == "null"):
+            return try set(Node.mapping(Node.Mapping([])), keys, value: value, done: done, source: source, createMissing: createMissing)
+        default:
+            throw ScenarioError(source: source, path: done.joined(separator: "."),
+                                reason: "is a scalar; cannot descend into it to set '\(key)'")
+        }
+    }
+}
