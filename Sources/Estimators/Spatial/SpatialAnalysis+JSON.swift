@@ -113,6 +113,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     public struct Shift: Encodable, Sendable {
         public let effect: String
         public let dxstar_dD: IntervalJSON
+        public let fieller: Fieller
     }
 
     /// How log|I − ρW| was computed, its stated accuracy at the estimate, and the Hutchinson
@@ -132,6 +133,8 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
 
     public let model, effects, approach: String
     public let logdet: LogDeterminantJSON
+    /// The variance behind every SE: `oim` (inverse analytic information) or `cluster` (sandwich by unit).
+    public let vce: String
     public let coefficients: [NamedEstimateJSON]
     @FiniteOrNull public var sigma2: Double
     @FiniteOrNull public var loglik: Double
@@ -162,6 +165,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         logdet = LogDeterminantJSON(method: f.logDeterminant.rawValue, truncation_bound: acc.truncationBound,
                                     mcse: acc.monteCarloSE, bound_rigorous: acc.rigorous,
                                     trace_GtG: f.traceGtG.map { TraceJSON(value: $0.value, mcse: $0.monteCarloSE, probes: $0.probes) })
+        vce = f.varianceMethod == .cluster ? "cluster" : "oim"
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         sigma2 = f.sigma2
         loglik = f.logLikelihood
@@ -202,6 +206,6 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
                     })
             }
         }
-        turning_point_shifts = nl?.shifts.map { Shift(effect: $0.kind.rawValue, dxstar_dD: IntervalJSON($0.value)) }
+        turning_point_shifts = nl?.shifts.map { Shift(effect: $0.kind.rawValue, dxstar_dD: IntervalJSON($0.value), fieller: Fieller($0.fieller)) }
     }
 }
