@@ -24,6 +24,26 @@ public struct SparseMatrix: Sendable, Equatable {
         self.values = values
     }
 
+    /// Wraps CSR arrays built row by row (no triplet copy: what large generators use), after
+    /// checking their shape: rowStart non-decreasing from 0 to nnz, columns strictly ascending
+    /// within a row and in range, values finite.
+    public init(rows: Int, cols: Int, rowStart: [Int], columns: [Int], values: [Double]) throws {
+        guard rows >= 0, cols >= 0, rowStart.count == rows + 1, rowStart.first == 0, rowStart.last == columns.count,
+              columns.count == values.count else {
+            throw NumericsError("compressed rows: \(rowStart.count) row starts, \(columns.count) columns and \(values.count) values do not describe a \(rows)×\(cols) matrix")
+        }
+        for i in 0..<rows {
+            guard rowStart[i] <= rowStart[i + 1] else { throw NumericsError("compressed rows: row \(i + 1) starts after it ends") }
+            for k in rowStart[i]..<rowStart[i + 1] {
+                guard columns[k] >= 0, columns[k] < cols, k == rowStart[i] || columns[k - 1] < columns[k] else {
+                    throw NumericsError("compressed rows: row \(i + 1) has columns out of range or not strictly ascending")
+                }
+                guard values[k].isFinite else { throw NumericsError("sparse entry (\(i + 1), \(columns[k] + 1)) is \(values[k])") }
+            }
+        }
+        self.init(rows: rows, cols: cols, uncheckedRowStart: rowStart, columns: columns, values: values)
+    }
+
     /// Builds the matrix from (row, column, value) triplets; duplicates are summed and
     /// exact zeros dropped. Throws on an index out of range or a non-finite value.
     public init(rows: Int, cols: Int, triplets: [(row: Int, col: Int, value: Double)]) throws {
@@ -97,6 +117,9 @@ public struct SparseMatrix: Sendable, Equatable {
     /// Ax.
     public func multiply(_ x: [Double]) -> [Double] {
         precondition(x.count == cols, "sparse product: vector of length \(x.count) for \(cols) columns")
+        guard rows == cols else {   // rectangular (e.g. cities × knots): one pass over the rows
+            return (0..<rows).map { i in (rowStart[i]..<rowStart[i + 1]).reduce(0.0) { $0 + values[$1] * x[columns[$1]] } }
+        }
         return multiplyBlocks(x)
     }
 

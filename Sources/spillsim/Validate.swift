@@ -28,6 +28,7 @@ extension Spillsim {
                 for w in r.weightReports {
                     details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")
                 }
+                if let note = r.largeNSummary { details.append("  \(note)") }
                 details.append("  \(r.sectors.text)")
                 details += r.warnings.map { "  warning: \($0)" }
             }

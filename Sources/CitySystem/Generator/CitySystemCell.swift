@@ -5,7 +5,8 @@ import Numerics
 /// once: geography and sizes, the true W with its spectrum and the filter
 /// (I − ρW)⁻¹, the estimators' W matrices, the diffusion kernel, the Cholesky factor
 /// of the city-effect correlation and the truth cache. `generate(replication:)` then
-/// costs O(N²T): no O(N³) step per replication, except when a W depends on the data
+/// costs O(N²T) — O(nnz·T) when W is held sparse, where the kernel is truncated, the field
+/// a process convolution and no N × N array exists (docs/large-n.md) —: no O(N³) step per replication, except when a W depends on the data
 /// (`kappa_d` ≠ 0), which is rebuilt (with its spectrum) every replication.
 ///
 /// Geography and sizes are drawn from `StreamID(seed, cell: 0, replication: 0,
@@ -29,8 +30,12 @@ public struct CitySystemCell: Sendable {
     /// The estimators' W that do not depend on the data, by name (the true W is `trueWeights`).
     public let fixedEstimatorWeights: [String: SpatialWeights]
     /// Reduced mode only (the `neg` mode has no exogenous city effects): nil selects `neg`.
-    let effectFactor: Matrix?
-    let diffusion: Matrix
+    let effectField: CityEffectField?
+    let diffusion: DiffusionKernel
+    /// max_i of the bound on ‖v_i − ṽ_i‖₁ for the truncated diffusion kernel (0 when dense).
+    public let diffusionTruncationBound: Double
+    /// What the large-N generator does instead of the dense DGP (nil on the dense path), for `validate`.
+    public let largeNSummary: String?
     let errorFilter: SpatialFilter?
 
     public init(scenario: ScenarioSpec, cell: Int = 0) throws {
@@ -41,12 +46,18 @@ public struct CitySystemCell: Sendable {
         self.spec = spec; self.seed = seed; self.cell = cell; self.source = source
         years = spec.years
         let geo = RandomStream(StreamID(seed: seed, cell: 0, replication: 0, purpose: CityStreamPurpose.geography))
+        let located: Geography
         switch spec.geography.source {
-        case .synthetic: geography = try Geography.synthetic(spec.geography, stream: geo, source: source)
+        case .synthetic: located = try Geography.synthetic(spec.geography, stream: geo, source: source)
         case .csv:
-            geography = try CoordinatesCSV.read(path: spec.geography.file ?? "", units: spec.geography.units,
+            located = try CoordinatesCSV.read(path: spec.geography.file ?? "", units: spec.geography.units,
                                                 regionGrid: spec.geography.regionGrid, scenario: source)
         }
+        // W held sparse (large N): no N × N array anywhere — neighbours by grid, a truncated
+        // diffusion kernel and a process-convolution city-effect field (docs/large-n.md).
+        let large = WeightBuilder.holdsSparse(spec.logDeterminant, count: located.count)
+        // The `neg` mode's trade kernels are dense N × N whatever the W: keep its distances cached.
+        geography = large && spec.sectors.mode != .neg ? located : located.withDenseDistances()
         if spec.treatment.enabled {
             for (k, r) in spec.treatment.regions.enumerated() where r < 0 || r >= geography.regionCount {
                 throw ScenarioError(source: source, path: "city_system.treatment.regions.\(k)",
@@ -80,9 +91,29 @@ public struct CitySystemCell: Sendable {
         }
         fixedEstimatorWeights = fixed
         weightReports = reports
-        effectFactor = spec.sectors.mode == .neg
-            ? nil : try Sectors.effectFactor(geography, rangeKm: spec.sectors.effectRangeKm, source: source)
-        diffusion = Digital.diffusionMatrix(geography, decayKm: spec.digital.decayKm)
+        if spec.sectors.mode == .neg {
+            effectField = nil
+        } else if large {
+            effectField = try CityEffectField.convolution(geography, rangeKm: spec.sectors.effectRangeKm)
+        } else {
+            effectField = try Sectors.effectFactor(geography, rangeKm: spec.sectors.effectRangeKm, source: source)
+        }
+        if large {
+            (diffusion, diffusionTruncationBound) = try DiffusionKernel.truncated(geography, decayKm: spec.digital.decayKm,
+                                                                                    tolerance: spec.digital.kernelTolerance)
+            var text = String(format: "large-N generator (W held sparse): diffusion kernel truncated at %.0f km (weights < %.0e), %d nonzeros, max row ℓ1 error ≤ %.2e",
+                              DiffusionKernel.cutoffKm(decayKm: spec.digital.decayKm, tolerance: spec.digital.kernelTolerance),
+                              spec.digital.kernelTolerance,
+                              diffusion.nonzeroCount, diffusionTruncationBound)
+            if case .convolution(let k) = effectField {
+                text += "; city effects by process convolution (correlation exp(−d²/range²)), \(k.cols) knots, \(k.nonzeroCount) nonzeros"
+            }
+            largeNSummary = text
+        } else {
+            diffusion = .dense(Digital.diffusionMatrix(geography, decayKm: spec.digital.decayKm))
+            diffusionTruncationBound = 0
+            largeNSummary = nil
+        }
     }
 
     static func model(_ o: OutcomeSpec, weights: SpatialWeights, source: String) throws -> OutcomeModel {
@@ -129,8 +160,8 @@ public struct CitySystemCell: Sendable {
         let d0 = Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: never)
         let innovations = ErrorLaw.innovations(spec.outcome.error, n: n, periods: tt, stream: stream(CityStreamPurpose.errors))
         let sectors: SectorPanel, equilibrium: NEGPath?
-        if let effectFactor {
-            sectors = Sectors.generate(spec.sectors, geography: geography, lnSize: lnSize, effectFactor: effectFactor,
+        if let effectField {
+            sectors = Sectors.generate(spec.sectors, geography: geography, lnSize: lnSize, field: effectField,
                                        periods: tt, stream: stream(CityStreamPurpose.sectors))
             equilibrium = nil
         } else {

@@ -24,7 +24,7 @@ enum Digital {
     }
 
     /// - Parameter adoption: adoption year per city (nil: never integrated); all nil gives the untreated world.
-    static func simulate(_ s: DigitalSpec, geography g: Geography, years: [Int], v: Matrix, shocks: Shocks,
+    static func simulate(_ s: DigitalSpec, geography g: Geography, years: [Int], v kernel: DiffusionKernel, shocks: Shocks,
                          adoption: [Int?]) -> [Double] {
         let n = g.count, t = years.count
         let target = { (p: Int, i: Int) -> Double in
@@ -35,14 +35,21 @@ enum Digital {
         for i in 0..<n { d[i] = target(0, i) + shocks.initial[i] }
         for p in 1..<t {
             let prev = Array(d[((p - 1) * n)..<(p * n)])
-            let vPrev = v.multiply(prev)   // Σ_j v_ij D_j (rows of v sum to 1)
+            let vPrev = kernel.multiply(prev)   // Σ_j v_ij D_j (rows of v sum to 1)
             let active = (0..<n).map { adoption[$0].map { years[p] >= $0 } ?? false }
             let anyActive = active.contains(true)
             for i in 0..<n {
                 var spill = vPrev[i] - prev[i]
                 if anyActive && active[i] && s.integrationBoost != 0 {
                     var extra = 0.0
-                    for j in 0..<n where active[j] && j != i { extra += v[i, j] * (prev[j] - prev[i]) }
+                    switch kernel {
+                    case .dense(let v):
+                        for j in 0..<n where active[j] && j != i { extra += v[i, j] * (prev[j] - prev[i]) }
+                    case .truncated(let v):
+                        for k in v.rowStart[i]..<v.rowStart[i + 1] where active[v.columns[k]] {
+                            extra += v.values[k] * (prev[v.columns[k]] - prev[i])
+                        }
+                    }
                     spill += s.integrationBoost * extra
                 }
                 d[p * n + i] = prev[i] + s.convergence * (target(p, i) - prev[i]) + s.diffusion * spill

@@ -10,13 +10,14 @@ struct SectorPanel {
 
 enum Sectors {
     /// log share_kit = mean_k + gradient_k · dist_i/100 km + elasticity_k (ln L_i − mean ln L) [+ premium · centre_i] + u_ki + e_kit,
-    /// with u spatially correlated (exponential correlation, cached Cholesky factor `effectFactor`)
+    /// with u spatially correlated (`CityEffectField`: exponential correlation by a cached Cholesky
+    /// factor, or its large-N process-convolution form)
     /// and e AR(1), started from its stationary law. LQ_kit = share_kit / (Σ_j L_j share_kjt / Σ_j L_j);
     /// CA = 1 − |LQm − LQs|/(LQm + LQs) + LQm + LQs.
-    static func generate(_ s: SectorSpec, geography g: Geography, lnSize: [Double], effectFactor: Matrix,
+    static func generate(_ s: SectorSpec, geography g: Geography, lnSize: [Double], field: CityEffectField,
                          periods t: Int, stream: RandomStream) -> SectorPanel {
         let n = g.count
-        let z1 = effectFactor.multiply(stream.normals(n)), z2 = effectFactor.multiply(stream.normals(n))
+        let z1 = field.draw(stream), z2 = field.draw(stream)
         let r = s.effectCorrelation, rc = (1 - r * r).squareRoot()
         let uM = z1.map { s.effectSd * $0 }
         let uS = (0..<n).map { s.effectSd * (r * z1[$0] + rc * z2[$0]) }
@@ -56,11 +57,11 @@ enum Sectors {
     }
 
     /// Lower Cholesky factor of the exponential correlation exp(−d_ij / range), once per geography.
-    static func effectFactor(_ g: Geography, rangeKm: Double, source: String) throws -> Matrix {
+    static func effectFactor(_ g: Geography, rangeKm: Double, source: String) throws -> CityEffectField {
         var c = g.distances
         for k in 0..<c.data.count { c.data[k] = exp(-c.data[k] / rangeKm) }
         for i in 0..<g.count { c[i, i] = 1 + 1e-8 }   // jitter keeps near-duplicate cities factorisable
-        do { return try Cholesky(c).lower } catch {
+        do { return .cholesky(try Cholesky(c).lower) } catch {
             throw ScenarioError(source: source, path: "city_system.sectors.effect_range_km",
                                 reason: "the city-effect correlation matrix is numerically singular (cities nearly coincide relative to the range)",
                                 fix: "lower effect_range_km")

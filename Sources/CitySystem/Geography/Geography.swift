@@ -15,8 +15,13 @@ public struct Geography: Sendable {
     public let distanceToCentre: [Double]
     public let region: [Int]
     public let regionCount: Int
-    /// Pairwise distances in km (great-circle for lon/lat).
-    public let distances: Matrix
+    /// The N × N distance matrix when kept (`withDenseDistances()`, the small-N generator);
+    /// nil at large N, where neighbours come from `SpatialGrid` and no N × N array exists.
+    let denseDistances: Matrix?
+
+    /// Pairwise distances in km (great-circle for lon/lat): the cached matrix, or built now
+    /// (O(N²) memory; the large-N generator never asks).
+    public var distances: Matrix { denseDistances ?? Geography.pairwise(x: x, y: y, isLonLat: isLonLat) }
 
     public var count: Int { ids.count }
 
@@ -36,20 +41,13 @@ public struct Geography: Sendable {
          regionCount: Int? = nil) throws {
         let n = ids.count
         self.ids = ids; self.x = x; self.y = y; self.isLonLat = isLonLat; self.isCentre = isCentre
-        var d = Matrix(rows: n, cols: n)
-        for j in 0..<n {
-            for i in 0..<j {
-                let v = isLonLat ? Geography.greatCircle(lon1: x[i], lat1: y[i], lon2: x[j], lat2: y[j])
-                                 : ((x[i] - x[j]) * (x[i] - x[j]) + (y[i] - y[j]) * (y[i] - y[j])).squareRoot()
-                d[i, j] = v; d[j, i] = v
-            }
-        }
-        distances = d
+        denseDistances = nil
         let centres = (0..<n).filter { isCentre[$0] }
         var near = [Int](repeating: 0, count: n), dist = [Double](repeating: 0, count: n)
+        func d(_ i: Int, _ j: Int) -> Double { Geography.distance(i, j, x: x, y: y, isLonLat: isLonLat) }
         for i in 0..<n {
-            let c = centres.min { d[i, $0] < d[i, $1] } ?? i
-            near[i] = c; dist[i] = centres.isEmpty ? 0 : d[i, c]
+            let c = centres.min { d(i, $0) < d(i, $1) } ?? i
+            near[i] = c; dist[i] = centres.isEmpty ? 0 : d(i, c)
         }
         nearestCentre = near
         distanceToCentre = dist
@@ -69,6 +67,41 @@ public struct Geography: Sendable {
             self.region = (0..<n).map { cell(near[$0]) }
             self.regionCount = rows * cols
         }
+    }
+
+    private init(copying g: Geography, denseDistances: Matrix) {
+        ids = g.ids; x = g.x; y = g.y; isLonLat = g.isLonLat; isCentre = g.isCentre
+        nearestCentre = g.nearestCentre; distanceToCentre = g.distanceToCentre
+        region = g.region; regionCount = g.regionCount
+        self.denseDistances = denseDistances
+    }
+
+    /// The same geography with the N × N distance matrix cached (the small-N generator).
+    public func withDenseDistances() -> Geography {
+        denseDistances == nil ? Geography(copying: self, denseDistances: distances) : self
+    }
+
+    /// Distance between cities i and j in km, bit-identical to the entry of `distances`
+    /// (always evaluated with the lower index first, as the matrix is filled).
+    public func distance(_ i: Int, _ j: Int) -> Double { Geography.distance(i, j, x: x, y: y, isLonLat: isLonLat) }
+
+    static func distance(_ i: Int, _ j: Int, x: [Double], y: [Double], isLonLat: Bool) -> Double {
+        if i == j { return 0 }
+        let (a, b) = i < j ? (i, j) : (j, i)
+        return isLonLat ? greatCircle(lon1: x[a], lat1: y[a], lon2: x[b], lat2: y[b])
+                        : ((x[a] - x[b]) * (x[a] - x[b]) + (y[a] - y[b]) * (y[a] - y[b])).squareRoot()
+    }
+
+    static func pairwise(x: [Double], y: [Double], isLonLat: Bool) -> Matrix {
+        let n = x.count
+        var d = Matrix(rows: n, cols: n)
+        for j in 0..<n {
+            for i in 0..<j {
+                let v = distance(i, j, x: x, y: y, isLonLat: isLonLat)
+                d[i, j] = v; d[j, i] = v
+            }
+        }
+        return d
     }
 
     /// Haversine distance in km.

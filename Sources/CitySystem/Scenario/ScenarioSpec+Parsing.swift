@@ -147,6 +147,9 @@ public enum ScenarioParser {
         d.shockSd = try r.double("shock_sd", d.shockSd)
         d.initialSd = try r.double("initial_sd", d.initialSd)
         d.integrationBoost = try r.double("integration_boost", d.integrationBoost)
+        d.kernelTolerance = try r.double("kernel_tolerance", d.kernelTolerance)
+        try r.require(d.kernelTolerance > 0 && d.kernelTolerance < 1, "kernel_tolerance", "must lie in (0, 1)",
+                      fix: "use e.g. 1e-3 (a smaller value keeps more pairs: more accurate, more memory)")
         try r.require(d.shockSd >= 0, "shock_sd", "negative standard deviation", fix: "use a value ≥ 0")
         try r.require(d.initialSd >= 0, "initial_sd", "negative standard deviation", fix: "use a value ≥ 0")
         try r.require(d.decayKm > 0, "decay_km", "must be positive")

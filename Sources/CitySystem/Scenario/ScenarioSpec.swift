@@ -103,6 +103,9 @@ public struct DigitalSpec: Sendable {
     public var initialSd = 0.03
     /// π_I: diffusion weights among treated cities are multiplied by (1 + π_I) once treated.
     public var integrationBoost = 1.0
+    /// τ of the truncated diffusion kernel when W is held sparse (large N): pairs whose weight
+    /// exp(−d/decay) falls below τ are dropped (docs/large-n.md). Unused on the dense path.
+    public var kernelTolerance = 1e-3
     public init() {}
 }
 

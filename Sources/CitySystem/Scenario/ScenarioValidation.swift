@@ -10,6 +10,8 @@ public struct ValidationReport: Sendable {
     /// CA and LQ of replication 0 against the calibration targets (and the fixed points, `neg` mode).
     public let sectors: SectorSummary
     public let warnings: [String]
+    /// The large-N generator's approximations (truncated diffusion kernel, convolution field); nil when dense.
+    public let largeNSummary: String?
 }
 
 /// Checks a scenario without generating a panel: the parse (keys, types, ranges),
@@ -39,6 +41,7 @@ public enum ScenarioValidation {
             }
         }
         return ValidationReport(scenario: s, cities: cell.geography.count, years: cell.years,
-                                weightReports: cell.weightReports, sectors: sectors, warnings: warnings)
+                                weightReports: cell.weightReports, sectors: sectors, warnings: warnings,
+                                largeNSummary: cell.largeNSummary)
     }
 }

@@ -30,22 +30,14 @@ public enum WeightBuilder {
     public static func build(_ spec: WeightSpec, geography g: Geography, lnSize: [Double], meanD: [Double]? = nil,
                               logDeterminant: LogDeterminantMethod = .auto,
                               source: String) throws -> (weights: SpatialWeights, report: WeightReport) {
+        if holdsSparse(logDeterminant, count: g.count) {
+            return try buildSparse(spec, geography: g, lnSize: lnSize, meanD: meanD, logDeterminant: logDeterminant, source: source)
+        }
         let c = try connectivity(spec, geography: g, lnSize: lnSize, meanD: meanD, source: source)
         let n = g.count
         var nb = [Int](repeating: 0, count: n)
         for j in 0..<n { for i in 0..<n where c[i, j] != 0 { nb[i] += 1 } }
-        if let i = nb.firstIndex(of: 0) {
-            let fix: String
-            switch spec.kind {
-            case .exponential, .inverseDistance: fix = "raise cutoff_km (or remove it)"
-            case .band: fix = "raise band_km"
-            case .knn: fix = "raise k"
-            case .block: fix = "use a coarser region_grid"
-            default: fix = "choose another kind of W"
-            }
-            throw ScenarioError(source: source, path: spec.path,
-                                reason: "city \(g.ids[i]) has no neighbours (an island: its row of W is all zeros)", fix: fix)
-        }
+        if let i = nb.firstIndex(of: 0) { throw island(spec, city: g.ids[i], source: source) }
         let symC = c.isSymmetric(tolerance: 1e-12)
         var w = c
         switch spec.normalise {
@@ -83,6 +75,19 @@ public enum WeightBuilder {
                                   omegaMax: sw.spectrum?.maximum ?? 1 / sw.stableInterval.upper,
                                   warnings: warnings)
         return (sw, report)
+    }
+
+    static func island(_ spec: WeightSpec, city: String, source: String) -> ScenarioError {
+        let fix: String
+        switch spec.kind {
+        case .exponential, .inverseDistance: fix = "raise cutoff_km (or remove it)"
+        case .band: fix = "raise band_km"
+        case .knn: fix = "raise k"
+        case .block: fix = "use a coarser region_grid"
+        default: fix = "choose another kind of W"
+        }
+        return ScenarioError(source: source, path: spec.path,
+                             reason: "city \(city) has no neighbours (an island: its row of W is all zeros)", fix: fix)
     }
 
     /// True when the W depends on the data (flattened by D) and must be rebuilt per replication.
