@@ -7,4 +7,5 @@
 // alternatives system selected; both are OpenBLAS entry points.
 void openblas_set_num_threads(int num_threads);
 char *openblas_get_config(void);
+char *openblas_get_corename(void);
 #endif

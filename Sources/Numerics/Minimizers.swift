@@ -1,14 +1,37 @@
 import CGSL
 import Foundation
 
+/// How a search ended. Callers branch on this value; `message` is for people.
+public enum SearchTermination: String, Sendable, Equatable, CaseIterable {
+    /// The tolerance was met at a point whose bracket lies inside the interval.
+    case converged
+    /// The objective keeps falling towards a bound: the infimum is on the boundary
+    /// of the parameter space (or within the search tolerance of it).
+    case boundary
+    /// The iteration limit was reached before the tolerance was met.
+    case iterationLimit
+    /// The objective could not be searched (for example non-finite inside the bracket).
+    case searchFailed
+}
+
 /// Result of a one-dimensional or multidimensional minimisation.
 public struct MinimizationResult: Sendable {
     public let argmin: [Double]
     public let minimum: Double
     public let iterations: Int
-    public let converged: Bool
-    /// Why the search stopped when it did not converge.
+    public let termination: SearchTermination
+    /// Why the search stopped, in words.
     public let message: String
+
+    public var converged: Bool { termination == .converged }
+
+    public init(argmin: [Double], minimum: Double, iterations: Int, termination: SearchTermination, message: String) {
+        self.argmin = argmin
+        self.minimum = minimum
+        self.iterations = iterations
+        self.termination = termination
+        self.message = message
+    }
 }
 
 private final class ScalarFunctionBox {
@@ -66,15 +89,21 @@ public enum Brent {
         let x = gsl_min_fminimizer_x_minimum(s)
         let converged = status == Int32(GSL_SUCCESS)
         return MinimizationResult(argmin: [x], minimum: gsl_min_fminimizer_f_minimum(s), iterations: iter,
-                                  converged: converged,
+                                  termination: converged ? .converged : .iterationLimit,
                                   message: converged ? "converged" : "iteration limit \(maxIterations) reached")
     }
 
     /// Evaluates `f` on `gridPoints` interior points of (lower, upper), then
     /// polishes the best one with Brent. Robust to multimodal edges; the grid
     /// only seeds the search, the answer comes from the continuous objective.
+    ///
+    /// Ends `.boundary` when f keeps falling towards a bound until the step is
+    /// negligible. Where f diverges at a bound, rounding can instead turn f up just
+    /// inside it and Brent then "converges" there; `isNearBound` lets a caller that
+    /// can certify an optimum (a Newton step on an analytic score) tell the two apart.
     public static func minimizeOnInterval(_ f: @escaping (Double) -> Double, lower: Double, upper: Double,
                                           gridPoints: Int = 41, absoluteTolerance: Double = 1e-10,
+                                          relativeTolerance: Double = 1e-7,
                                           maxIterations: Int = 200) throws -> MinimizationResult {
         guard lower < upper else { throw NumericsError("Brent: empty interval (\(lower), \(upper))") }
         let h = (upper - lower) / Double(gridPoints + 1)
@@ -114,12 +143,21 @@ public enum Brent {
             }
             if !bracketed {
                 return MinimizationResult(argmin: [guess], minimum: fGuess, iterations: gridPoints,
-                                          converged: false, message: "minimum on the boundary of the parameter space")
+                                          termination: .boundary, message: "minimum on the boundary of the parameter space")
             }
             if direction > 0 { lo = inner } else { hi = inner }
         }
         return try minimize(f, lower: lo, upper: hi, guess: guess, absoluteTolerance: absoluteTolerance,
-                            maxIterations: maxIterations)
+                            relativeTolerance: relativeTolerance, maxIterations: maxIterations)
+    }
+
+    /// True when `x` lies within twice Brent's stopping tolerance of a bound, so that its
+    /// final bracket may touch the bound and the search alone cannot tell an interior
+    /// optimum from a boundary one.
+    public static func isNearBound(_ x: Double, lower: Double, upper: Double,
+                                   absoluteTolerance: Double, relativeTolerance: Double = 1e-7) -> Bool {
+        let reach = 2 * (absoluteTolerance + relativeTolerance * abs(x))
+        return x - lower <= reach || upper - x <= reach
     }
 }
 
@@ -155,16 +193,24 @@ public enum NelderMead {
         try gslCheck("gsl_multimin_fminimizer_set", gsl_multimin_fminimizer_set(s, &fn, x0, ss))
         var iter = 0
         var status = Int32(GSL_CONTINUE)
+        var stalled = false
         while status == Int32(GSL_CONTINUE) && iter < maxIterations {
             iter += 1
             let st = gsl_multimin_fminimizer_iterate(s)
-            if st != Int32(GSL_SUCCESS) { break }
+            if st != Int32(GSL_SUCCESS) { stalled = true; break }
             status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), sizeTolerance)
         }
         var x = [Double](repeating: 0, count: n)
         for i in 0..<n { x[i] = gsl_vector_get(s.pointee.x, i) }
-        let converged = status == Int32(GSL_SUCCESS)
-        return MinimizationResult(argmin: x, minimum: s.pointee.fval, iterations: iter, converged: converged,
-                                  message: converged ? "converged" : "simplex did not shrink below \(sizeTolerance) in \(maxIterations) iterations")
+        let termination: SearchTermination =
+            status == Int32(GSL_SUCCESS) ? .converged : (stalled ? .searchFailed : .iterationLimit)
+        let message: String
+        switch termination {
+        case .converged: message = "converged"
+        case .searchFailed: message = "the simplex could not make progress (GSL status at iteration \(iter))"
+        default: message = "simplex did not shrink below \(sizeTolerance) in \(maxIterations) iterations"
+        }
+        return MinimizationResult(argmin: x, minimum: s.pointee.fval, iterations: iter, termination: termination,
+                                  message: message)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Locations a test needs: the repository root (found from this file's path,
-/// so tests run from any working directory) and the shared data folder.
+/// so tests run from any working directory) and the data committed with it.
 public enum TestPaths {
     public static let repositoryRoot: URL = {
         var url = URL(fileURLWithPath: #filePath)
@@ -9,8 +9,11 @@ public enum TestPaths {
         return url
     }()
 
-    /// `../shared/data` beside the repository (provided by the project's workspace and CI).
-    public static var sharedData: URL { repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data") }
+    /// `data/` in the repository: real panels the tests and examples use (provenance in each folder's SOURCE.md).
+    public static var repositoryData: URL { repositoryRoot.appendingPathComponent("data") }
+
+    /// The Baltagi cigarette panel and its usa46 contiguity W (`data/cigarette/`).
+    public static var cigarette: URL { repositoryData.appendingPathComponent("cigarette") }
 
     /// A fresh temporary directory removed at process exit is not guaranteed; tests clean up what they make.
     public static func temporaryDirectory(_ name: String = "spillsim-test") throws -> URL {

@@ -28,11 +28,16 @@ public enum ProcessRunner {
 
     /// Runs `executable` with `arguments` and waits. stderr is drained on another thread
     /// while stdout is read, so a child that fills one pipe cannot block on it.
-    public static func run(_ executable: URL, _ arguments: [String], currentDirectory: URL? = nil) throws -> ProcessOutput {
+    /// `environment` entries are added to (or replace) this process's environment.
+    public static func run(_ executable: URL, _ arguments: [String], currentDirectory: URL? = nil,
+                           environment: [String: String] = [:]) throws -> ProcessOutput {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
         if let currentDirectory { p.currentDirectoryURL = currentDirectory }
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Numerics
 
 extension Spillsim {
     /// `spillsim bench …`: release-build timings (never in unit tests).
@@ -6,5 +7,13 @@ extension Spillsim {
         static let configuration = CommandConfiguration(
             abstract: "Time the estimators on synthetic data (use a release build).",
             subcommands: [SDM.self, BenchPSMDiD.self])
+
+        /// The header every benchmark prints first: timings depend on the BLAS kernel.
+        static func header() -> String {
+            let kernel = BLASKernel.current
+            var line = "BLAS kernel \(kernel.coreName) (OpenBLAS, 1 thread)"
+            if let warning = kernel.warning { line += "\nwarning: \(warning)" }
+            return line
+        }
     }
 }

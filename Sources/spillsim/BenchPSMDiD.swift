@@ -23,6 +23,7 @@ extension Spillsim.Bench {
         }
 
         func run() throws {
+            print(Spillsim.Bench.header())
             let panel = try TreatmentBenchmark.syntheticPanel(units: units, periods: periods, seed: seed)
             let (times, r) = try TreatmentBenchmark.timePSMDiD(panel: panel, repetitions: repetitions)
             let sorted = times.sorted()

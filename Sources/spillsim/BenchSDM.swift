@@ -49,6 +49,7 @@ extension Spillsim.Bench {
 
         func run() throws {
             let script = peer ? try Self.locatePeerScript(peerScript) : ""
+            print(Spillsim.Bench.header())
             print("SDM two-way Lee–Yu, 4 regressors + W-lags, T = \(t), analytic SEs + effects; kNN(6) W; median of \(reps)")
             for size in sizes {
                 let b = try SDMBenchmark(n: size, t: t, seed: 20261129)

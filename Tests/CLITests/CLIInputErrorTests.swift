@@ -8,8 +8,8 @@ import Estimators
 /// message and the right exit code (64 for usage, 1 for run-time I/O), never a trap.
 final class CLIInputErrorTests: XCTestCase {
     static let scenario = TestPaths.repositoryRoot.appendingPathComponent("scenarios/fixture-small.yaml").path
-    var cigarette: String { TestPaths.sharedData.appendingPathComponent("cigarette/cigarette.csv").path }
-    var contiguity: String { TestPaths.sharedData.appendingPathComponent("cigarette/usa46_contiguity.csv").path }
+    var cigarette: String { TestPaths.cigarette.appendingPathComponent("cigarette.csv").path }
+    var contiguity: String { TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv").path }
 
     func exec(_ args: [String]) throws -> ProcessOutput { try ProcessRunner.spillsim(args) }
 
@@ -126,7 +126,7 @@ final class CLIPanelMessageTests: XCTestCase {
 
 /// Report wording of the spatial command and the twfe weight check.
 final class CLIWordingTests: XCTestCase {
-    var d: String { TestPaths.sharedData.appendingPathComponent("cigarette").path }
+    var d: String { TestPaths.cigarette.path }
 
     func testClosedFormModelsAndPooledHeader() throws {
         let cmd = try Spillsim.parseAsRoot(["estimate", "sdm", "--data", d + "/cigarette.csv", "--weights", d + "/usa46_contiguity.csv",

@@ -7,7 +7,7 @@ import XCTest
 /// Parse-level end-to-end tests of `spillsim estimate sdm` and its JSON report.
 final class CLISpatialTests: XCTestCase {
     var cigaretteArgs: [String] {
-        let d = TestPaths.sharedData.appendingPathComponent("cigarette").path
+        let d = TestPaths.cigarette.path
         return ["estimate", "sdm", "--data", d + "/cigarette.csv", "--weights", d + "/usa46_contiguity.csv",
                 "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy"]
     }

@@ -15,3 +15,17 @@ final class DoctorTests: XCTestCase {
         XCTAssertNotNil(text.range(of: #"cores +\d+"#, options: .regularExpression), text)
     }
 }
+
+extension DoctorTests {
+    /// The BLAS kernel is named, and a forced generic kernel on a CPU with AVX2 is warned about.
+    func testDoctorNamesTheBLASKernel() throws {
+        let r = try ProcessRunner.spillsim(["doctor"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertNotNil(r.out.range(of: #"kernel +\S+ \((detected|forced by OPENBLAS_CORETYPE=\S+); CPU: "#, options: .regularExpression), r.out)
+        let forced = try ProcessRunner.run(try ProcessRunner.spillsim(), ["doctor"], environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        XCTAssertEqual(forced.status, 0, forced.err)
+        XCTAssertTrue(forced.out.contains("kernel     Prescott (forced by OPENBLAS_CORETYPE=Prescott"), forced.out)
+        let cpuHasAVX2 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains(" avx2") ?? false
+        XCTAssertEqual(forced.out.contains("warning"), cpuHasAVX2, forced.out)
+    }
+}

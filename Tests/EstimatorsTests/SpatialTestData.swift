@@ -9,7 +9,7 @@ enum SpatialTestData {
     /// The Baltagi cigarette panel (46 states × 30 years): logc on logp, logy, with the
     /// row-standardised contiguity W, ids matched by value (MODEL.md §4 reference point).
     static func cigarette() throws -> (panel: SpatialPanel, weights: SpatialWeights) {
-        let dir = TestPaths.sharedData.appendingPathComponent("cigarette")
+        let dir = TestPaths.cigarette
         let table = try DataTable.read(csv: dir.appendingPathComponent("cigarette.csv"))
         let wt = try WeightsTable.read(csv: dir.appendingPathComponent("usa46_contiguity.csv"))
         let index = try PanelIndex.build(ids: try table.strings("state"), times: try table.numbers("year"),

@@ -27,10 +27,16 @@ final class MinimizerTests: XCTestCase {
         assertClose(-0.3, inner.argmin[0], tolerance: 1e-8, "as in the quadratic case")
         // Decreasing towards the upper bound: reported as a boundary solution, not converged.
         let edge = try Brent.minimizeOnInterval({ ($0 - 0.9) * ($0 - 0.9) }, lower: -1, upper: 0.5)
+        XCTAssertEqual(edge.termination, .boundary, edge.message)
         XCTAssertFalse(edge.converged)
-        XCTAssertTrue(edge.message.contains("boundary"), edge.message)
         assertClose(0.5, edge.argmin[0], tolerance: 1e-8, "the bound-side point is 1e-9 × width inside")
-        XCTAssertThrowsError(try Brent.minimizeOnInterval({ _ in .nan }, lower: 0, upper: 1))
+        // Strictly decreasing towards the lower bound with exactly representable steps.
+        let lowerEdge = try Brent.minimizeOnInterval({ $0 }, lower: 0, upper: 1)
+        XCTAssertEqual(lowerEdge.termination, .boundary, lowerEdge.message)
+        XCTAssertTrue(Brent.isNearBound(lowerEdge.argmin[0], lower: 0, upper: 1, absoluteTolerance: 1e-10))
+        XCTAssertThrowsError(try Brent.minimizeOnInterval({ _ in .nan }, lower: 0, upper: 1)) { error in
+            XCTAssertTrue(error is NumericsError, "\(error)")
+        }
     }
 
     /// A minimum between the last grid point and the bound (here 0.9995 on (0, 1), where

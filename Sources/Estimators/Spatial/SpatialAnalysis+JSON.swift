@@ -129,6 +129,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     @FiniteOrNull public var bic: Double
     public let n, n_units, n_periods: Int
     public let converged: Bool
+    public let termination: String
     public let reason: String
     public let iterations: Int
     public let impacts: [Impact]
@@ -155,6 +156,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         n_units = f.n
         n_periods = f.t
         converged = f.converged
+        termination = f.termination.rawValue
         reason = f.reason
         iterations = f.iterations
         impacts = a.impacts.map { Impact(variable: $0.variable, direct: est($0.direct), indirect: est($0.indirect), total: est($0.total)) }

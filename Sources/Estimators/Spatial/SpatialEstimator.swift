@@ -15,7 +15,7 @@ public enum SpatialEstimator {
     /// Per fit: one product with W (O(N²T)), two least-squares fits, a Brent search
     /// whose evaluations cost O(N) (SAR/SDM) or O(p³ + N) (SEM/SDEM), and the analytic
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
-    /// A boundary solution or iteration limit is reported (`converged == false`), not thrown.
+    /// A boundary solution or iteration limit is reported in `termination`, not thrown.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
                            variance: SpatialVarianceMethod = .analytic) throws -> SpatialFitResult {
         let d = try SpatialDesign(spec: spec, panel: panel, weights: weights)
@@ -34,12 +34,15 @@ public enum SpatialEstimator {
         // A residual variance at rounding level means y is (nearly) an exact function of the
         // regressors — e.g. the outcome listed among them. Standard errors would be rounding
         // noise, so refuse rather than report z-statistics of 1e12.
+        // At a boundary solution σ² → 0 is the boundary's symptom (the likelihood is unbounded
+        // there), reported as such rather than as an exact fit.
         let meanY = Vector.mean(d.y)
         let varY = d.y.reduce(0) { $0 + ($1 - meanY) * ($1 - meanY) } / Double(max(d.y.count, 1))
-        guard point.sigma2 > 1e-20 * max(varY, .leastNormalMagnitude) else {
+        guard point.termination == .boundary || point.sigma2 > 1e-20 * max(varY, .leastNormalMagnitude) else {
             throw EstimationError("the regressors fit the outcome exactly (residual variance \(point.sigma2) against an outcome variance of \(varY)); check that the outcome is not among the regressors")
         }
         var reason = point.reason
+        var termination = point.termination
         var vcov: Matrix
         do {
             vcov = try SpatialVariance.analyticCovariance(d, point: point, weights: weights)
@@ -49,7 +52,11 @@ public enum SpatialEstimator {
         } catch {
             let k = point.coefficients.count + (point.spatial == nil ? 0 : 1) + 1
             vcov = Matrix(rows: k, cols: k, repeating: .nan)
-            reason = (point.converged ? "" : point.reason + "; ") + "variance unavailable: \(error)"
+            reason = (termination == .converged ? "" : point.reason + "; ") + "variance unavailable: \(error)"
+        }
+        if termination == .converged, !vcov.data.allSatisfy({ $0.isFinite }) {
+            termination = .varianceUnavailable
+            if !reason.contains("variance unavailable") { reason = "variance unavailable: the information matrix is not finite" }
         }
         let loglik = d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
                                      sigma2: point.sigma2, spectrum: weights.spectrum)
@@ -58,7 +65,7 @@ public enum SpatialEstimator {
             rho: spec.model.hasLag ? point.spatial : nil, lambda: spec.model.hasErrorLag ? point.spatial : nil,
             sigma2: point.sigma2, vcov: vcov, varianceMethod: variance, logLikelihood: loglik,
             nObservations: Int(d.shape.nStar.rounded()), n: d.n, t: d.t, iterations: point.iterations,
-            converged: point.converged && vcov.data.allSatisfy({ $0.isFinite }), reason: reason,
+            termination: termination, reason: reason,
             regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval)
     }
 
@@ -82,7 +89,7 @@ public enum SpatialEstimator {
         let m = search(objective, lower: lo, upper: hi)
         // Score of the concentrated log-likelihood: −f'(ρ) with
         // f'(ρ) = n*(ρ·sdd − s0d)/e'e + c·tr_eff(G), and its derivative.
-        let (rho, steps, polished) = newtonPolish(m, lower: lo, upper: hi) { rho in
+        let (rho, steps, termination, reason) = certify(m, lower: lo, upper: hi) { rho in
             let ee = s00 - 2 * rho * s0d + rho * rho * sdd
             let u = rho * sdd - s0d
             let f1 = nStar * u / ee + shape.periods * shape.traceG(rho, spectrum: spectrum)
@@ -91,11 +98,8 @@ public enum SpatialEstimator {
         }
         let beta = zip(ls0.coefficients, lsd.coefficients).map { $0 - rho * $1 }
         let ee = s00 - 2 * rho * s0d + rho * rho * sdd
-        // Brent stops at a bracket of 1e-6 (or cycles at its iteration limit inside a
-        // bracket narrower than rounding allows); a Newton step below 1e-12 certifies the optimum.
-        let converged = m.converged || polished
         return PointEstimate(coefficients: beta, spatial: rho, sigma2: ee / nStar, iterations: m.iterations + steps,
-                             converged: converged, reason: converged ? "converged" : m.message)
+                             termination: termination, reason: reason)
     }
 
     /// SEM/SDEM: given λ, β is GLS on (Qy − λQWy, QZ − λQWZ). The cross products are
@@ -143,7 +147,7 @@ public enum SpatialEstimator {
             let dee = (-c1 + 2 * lam * c2) - 2 * Vector.dot(b, db) + Vector.dot(b, dA.multiply(b))
             return -0.5 * nStar * dee / ee - shape.periods * shape.traceG(lam, spectrum: spectrum)
         }
-        let (lam, steps, polished) = newtonPolish(m, lower: lo, upper: hi) { x in
+        let (lam, steps, termination, reason) = certify(m, lower: lo, upper: hi) { x in
             let h = 1e-6
             return (score(x), (score(x + h) - score(x - h)) / (2 * h))
         }
@@ -153,8 +157,7 @@ public enum SpatialEstimator {
         let ys = zip(d.y, d.wy).map { $0 - lam * $1 }
         let ls = try LeastSquares(x: xs, y: ys)
         return PointEstimate(coefficients: ls.coefficients, spatial: lam, sigma2: ls.residualSumOfSquares / nStar,
-                             iterations: m.iterations + steps, converged: m.converged || polished,
-                             reason: m.converged || polished ? "converged" : m.message)
+                             iterations: m.iterations + steps, termination: termination, reason: reason)
     }
 
     /// Brent on the interval; when GSL refuses the objective (a non-finite value inside the
@@ -163,7 +166,7 @@ public enum SpatialEstimator {
     static func search(_ f: @escaping (Double) -> Double, lower: Double, upper: Double) -> SearchOutcome {
         do {
             let m = try Brent.minimizeOnInterval(f, lower: lower, upper: upper, absoluteTolerance: brentTolerance)
-            return SearchOutcome(argmin: m.argmin, iterations: m.iterations, converged: m.converged, message: m.message)
+            return SearchOutcome(argmin: m.argmin, iterations: m.iterations, termination: m.termination, message: m.message)
         } catch {
             let h = (upper - lower) / 202
             var best = (x: lower + h, v: Double.infinity)
@@ -172,9 +175,29 @@ public enum SpatialEstimator {
                 let v = f(x)
                 if v < best.v || (!best.v.isFinite && v.isFinite) { best = (x, v) }
             }
-            return SearchOutcome(argmin: [best.x], iterations: 201, converged: false,
+            return SearchOutcome(argmin: [best.x], iterations: 201, termination: .searchFailed,
                                       message: "likelihood search failed (\(error)); best of a 201-point grid reported")
         }
+    }
+
+    /// The estimate and how the search ended, after a Newton polish of Brent's optimum.
+    ///
+    /// Brent stops at a bracket of 1e-6 (or cycles at its iteration limit inside a bracket
+    /// narrower than rounding allows); a Newton step below 1e-12 on the analytic score
+    /// certifies the optimum. Within Brent's tolerance of a bound only that certificate
+    /// counts: where the likelihood diverges at the bound (a perfect fit at ρ = 1/ω), the sign
+    /// of rounding errors decides whether Brent's walk reaches the bound or "converges" just
+    /// inside it, and both are a boundary solution.
+    static func certify(_ m: SearchOutcome, lower: Double, upper: Double,
+                        _ score: (Double) -> (Double, Double)) -> (Double, Int, FitTermination, String) {
+        let (x, steps, polished) = newtonPolish(m, lower: lower, upper: upper, score)
+        if polished { return (x, steps, .converged, "converged") }
+        if m.termination != .searchFailed,
+           Brent.isNearBound(m.argmin[0], lower: lower, upper: upper, absoluteTolerance: brentTolerance) {
+            return (x, steps, .boundary, "maximum on the boundary of the stable interval (the likelihood rises towards the bound)")
+        }
+        let termination = FitTermination(m.termination)
+        return (x, steps, termination, termination == .converged ? "converged" : m.message)
     }
 
     /// Newton iterations on a score s(x) (returning s and s') from the Brent optimum.
@@ -183,7 +206,7 @@ public enum SpatialEstimator {
     static func newtonPolish(_ m: SearchOutcome, lower: Double, upper: Double,
                              _ score: (Double) -> (Double, Double)) -> (Double, Int, Bool) {
         var x = m.argmin[0]
-        guard m.converged || m.message.hasPrefix("iteration limit") else { return (x, 0, false) }
+        guard m.termination == .converged || m.termination == .iterationLimit else { return (x, 0, false) }
         var steps = 0
         for _ in 0..<8 {
             let (s1, s2) = score(x)
@@ -201,7 +224,7 @@ public enum SpatialEstimator {
     static func fitOLS(_ d: SpatialDesign) throws -> PointEstimate {
         let ls = try LeastSquares(x: d.z, y: d.y)
         return PointEstimate(coefficients: ls.coefficients, spatial: nil, sigma2: ls.residualSumOfSquares / d.shape.nStar,
-                             iterations: 0, converged: true, reason: "converged")
+                             iterations: 0, termination: .converged, reason: "converged")
     }
 }
 
@@ -209,7 +232,7 @@ public enum SpatialEstimator {
 struct SearchOutcome {
     let argmin: [Double]
     let iterations: Int
-    let converged: Bool
+    let termination: SearchTermination
     let message: String
 }
 
@@ -220,6 +243,6 @@ struct PointEstimate {
     let spatial: Double?
     let sigma2: Double
     let iterations: Int
-    let converged: Bool
+    let termination: FitTermination
     let reason: String
 }

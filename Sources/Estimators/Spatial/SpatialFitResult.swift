@@ -12,6 +12,29 @@ public enum SpatialVarianceMethod: String, Sendable, Codable {
     case numericalHessian
 }
 
+/// How a spatial fit ended. Code branches on this; `SpatialFitResult.reason` says it in words.
+public enum FitTermination: String, Sendable, Equatable, CaseIterable, Codable {
+    /// The likelihood search met its tolerance at an interior optimum and the variance exists.
+    case converged
+    /// The likelihood keeps rising towards a bound of the stable interval of ρ (or λ).
+    case boundary
+    /// The search reached its iteration limit.
+    case iterationLimit
+    /// The likelihood could not be searched; the best grid point is reported.
+    case searchFailed
+    /// The point estimate converged but the information matrix is singular or not finite.
+    case varianceUnavailable
+
+    init(_ search: SearchTermination) {
+        switch search {
+        case .converged: self = .converged
+        case .boundary: self = .boundary
+        case .iterationLimit: self = .iterationLimit
+        case .searchFailed: self = .searchFailed
+        }
+    }
+}
+
 /// An estimate with its standard error.
 public struct EstimateWithSE: Sendable, Equatable, Codable {
     public let estimate: Double
@@ -43,9 +66,10 @@ public struct SpatialFitResult: Sendable {
     public let t: Int
     /// Iterations of the one-dimensional search (0 for models without one).
     public let iterations: Int
-    public let converged: Bool
-    /// "converged", or why not (boundary solution, iteration limit, singular information matrix).
+    public let termination: FitTermination
+    /// "converged", or why not, in words (boundary solution, iteration limit, singular information matrix).
     public let reason: String
+    public var converged: Bool { termination == .converged }
     /// The original regressor names and, for each, its coefficient index and W-lag index.
     public let regressors: [String]
     public let durbinIndex: [(beta: Int, theta: Int?)]
