@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Numerics", targets: ["Numerics"]),
         .library(name: "CitySystem", targets: ["CitySystem"]),
         .library(name: "Estimators", targets: ["Estimators"]),
+        .library(name: "Calibration", targets: ["Calibration"]),
         .library(name: "MonteCarlo", targets: ["MonteCarlo"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Reports", targets: ["Reports"]),
@@ -32,12 +33,14 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "CitySystem", dependencies: ["Numerics", "Yams"], exclude: ["README.md"]),
         .target(name: "Estimators", dependencies: ["Numerics"]),
-        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Storage"]),
+        // An observed design: a real panel's regressors and W with a calibrated SDM outcome.
+        .target(name: "Calibration", dependencies: ["Numerics", "CitySystem", "Estimators"]),
+        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Calibration", "Storage"]),
         .target(name: "Reports", dependencies: ["Numerics", "Storage", "MonteCarlo"]),
         .executableTarget(
             name: "spillsim",
             dependencies: [
-                "Numerics", "Storage", "CitySystem", "Estimators", "MonteCarlo", "Reports",
+                "Numerics", "Storage", "CitySystem", "Estimators", "Calibration", "MonteCarlo", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", dependencies: ["Numerics"], path: "Sources/TestSupport"),
@@ -48,6 +51,7 @@ let package = Package(
         .testTarget(
             name: "EstimatorsTests", dependencies: ["Estimators", "CitySystem", "Numerics", "TestSupport"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "CitySystem", "Estimators", "Numerics", "TestSupport"]),
         .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo", "Storage", "CitySystem", "Estimators", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "MonteCarlo", "Storage", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["spillsim", "TestSupport"]),

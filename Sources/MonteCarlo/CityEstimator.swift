@@ -17,7 +17,7 @@ enum CityEstimator {
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand])
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
-    static let treatmentCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
+    static let cityCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
 
     var estimandCount: Range<Int> {
         switch self {
@@ -26,8 +26,11 @@ enum CityEstimator {
         }
     }
 
-    static func make(_ e: EstimatorSpec, at path: String, weightNames: [String], controls: [String], alpha: Double,
-                     reader: ScenarioValueReader) throws -> CityEstimator {
+    /// - Parameters:
+    ///   - regressors: the regressor names estimands may refer to.
+    ///   - treatmentCovariates: the covariates `psm_did` may use; nil when the world has no treatment (an observed design).
+    static func make(_ e: EstimatorSpec, at path: String, weightNames: [String], regressors names: [String],
+                     treatmentCovariates: [String]?, alpha: Double, reader: ScenarioValueReader) throws -> CityEstimator {
         var options = e.options
         func take(_ key: String) throws -> String? {
             guard let node = options.removeValue(forKey: key) else { return nil }
@@ -48,7 +51,6 @@ enum CityEstimator {
             guard weightNames.contains(weights) else {
                 throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
             }
-            let names = regressorNames(controls)
             let estimands = try e.estimands.enumerated().map { k, name -> SpatialEstimand in
                 let at = "\(path).estimands[\(k)]"
                 guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
@@ -67,6 +69,9 @@ enum CityEstimator {
             result = .spatial(SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin),
                               weights: weights, estimands: estimands, alpha: alpha)
         } else if e.model == "psm_did" {
+            guard let known = treatmentCovariates else {
+                throw reader.error("\(path).model", "`psm_did` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
+            }
             let mode = try take("matching") ?? "pooled"
             var spec = PSMDiDSpec()
             switch mode {
@@ -79,7 +84,6 @@ enum CityEstimator {
             if let node = options.removeValue(forKey: "covariates") {
                 guard let list = node.list, !list.isEmpty else { throw reader.error("\(path).covariates", "must be a non-empty list") }
                 covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
-                let known = treatmentCovariates + controls
                 for c in covariates where !known.contains(c) {
                     throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
                 }
@@ -116,10 +120,21 @@ enum CityEstimator {
         return p.controls[k]
     }
 
+    /// Scores a spatial estimator on a panel of an observed design (no treatment, one W).
+    func run(on panel: Result<SpatialPanel, Error>, weights: SpatialWeights, truth: SpatialTruth) -> FitOutcome {
+        switch self {
+        case let .spatial(spec, _, estimands, alpha):
+            return SpatialScoring.run(spec, weights: weights, panel: panel, truth: truth, estimands: estimands, alpha: alpha)
+        case let .psmDiD(_, _, estimands):
+            return FitOutcome(status: FitStatus(.failed, "psm_did needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
+        }
+    }
+
     func run(on data: PanelData) -> FitOutcome {
         switch self {
         case let .spatial(spec, weights, estimands, alpha):
-            return SpatialScoring.run(spec, weights: weights, estimands: estimands, alpha: alpha, data: data)
+            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], panel: data.spatial, truth: data.truth,
+                                      estimands: estimands, alpha: alpha)
         case let .psmDiD(spec, covariates, estimands):
             let truth = data.panel.truth.integration.meanAtt ?? .nan
             do {

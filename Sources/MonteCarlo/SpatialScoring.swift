@@ -10,24 +10,22 @@ enum SpatialScoring {
     /// asymptotically normal; curves and turning points use the estimator's own t intervals).
     static let z975 = 1.959963984540054
 
-    static func run(_ spec: SpatialModelSpec, weights name: String, estimands: [SpatialEstimand], alpha: Double,
-                    data: PanelData) -> FitOutcome {
-        let truth = data.panel.truth
+    static func run(_ spec: SpatialModelSpec, weights: SpatialWeights?, panel: Result<SpatialPanel, Error>,
+                    truth: SpatialTruth, estimands: [SpatialEstimand], alpha: Double) -> FitOutcome {
         let truths = estimands.map { trueValue($0, truth) }
         func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
             FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
         }
-        guard let w = data.panel.estimatorWeights[name] else { return failed(.failed, "no weight matrix `\(name)` in the panel") }
+        guard let w = weights else { return failed(.failed, "no such weight matrix in the panel") }
         let fit: SpatialFitResult
         let impacts: [RegressorImpact]
         let curves: NonlinearEffects?
         do {
-            let panel = try data.spatial.get()
-            fit = try SpatialEstimator.fit(spec, panel: panel, weights: w)
+            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w)
             impacts = estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(fit, weights: w) : []
-            if estimands.contains(where: \.needsCurves), let grid = truth.curves.first?.ca, let lo = grid.first, let hi = grid.last {
-                curves = try SpatialCurves.analyse(fit, weights: w, terms: QuadraticTerms(linear: "CA", square: "CA2", interaction: "CAxD", moderator: "D"),
-                                                   grid: grid, moderatorValues: truth.curves.map(\.d), lower: lo, upper: hi)
+            if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {
+                curves = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: truth.grid,
+                                                   moderatorValues: truth.moderators.compactMap(\.value), lower: lo, upper: hi)
             } else {
                 curves = nil
             }
@@ -54,29 +52,26 @@ enum SpatialScoring {
         return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se, lower: v.lower, upper: v.upper)
     }
 
-    static func quantileValue(_ label: String, _ truth: TrueEstimands) -> Double? {
-        truth.curves.first { $0.dLabel == label }?.d
-    }
-
     static func estimate(_ e: SpatialEstimand, truth t: Double, fit: SpatialFitResult, impacts: [RegressorImpact],
-                         curves: NonlinearEffects?, panelTruth: TrueEstimands, alpha: Double) -> EstimandResult {
+                         curves: NonlinearEffects?, panelTruth: SpatialTruth, alpha: Double) -> EstimandResult {
         switch e {
         case .rho: return normal(t, fit.rhoEstimate)
         case .beta(let x): return normal(t, fit.coefficientTable.first { $0.name == x }?.value)
         case .theta(let x): return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value)
         case .effect(let k, let x): return normal(t, impacts.first { $0.variable == x }?.value(k))
         case .turningPoint(let k, let label):
-            let d = quantileValue(label, panelTruth)
+            let d = panelTruth.moderatorValue(label)
             return interval(t, curves?.turningPoints.first { $0.kind == k && $0.moderatorValue == d }?.delta)
         case .shift(let k): return interval(t, curves?.shifts.first { $0.kind == k }?.value)
         case .uTest(let k, let label):
-            let d = quantileValue(label, panelTruth)
+            let d = panelTruth.moderatorValue(label)
             guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
-            // A rejection counts only for the hypothesis the testbed asks about: a U (MODEL.md §1).
-            let p = test.shape == .u ? test.pValue : 1
+            // A rejection counts only for the hypothesis the testbed asks about: a U in the city
+            // system (MODEL.md §1), the calibrated curve's shape in an observed design.
+            let p = test.shape == panelTruth.testedShape[k] ? test.pValue : 1
             return EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
         case .curve(let k, let label, let j):
-            let d = quantileValue(label, panelTruth)
+            let d = panelTruth.moderatorValue(label)
             guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
                 return .missing(truth: t)
             }
@@ -87,35 +82,28 @@ enum SpatialScoring {
     /// The truth of an estimand in this replication (NaN when it does not exist,
     /// e.g. the turning point of a curve with zero curvature; a curve that is not
     /// U-shaped still has its extremum as the turning point).
-    static func trueValue(_ e: SpatialEstimand, _ t: TrueEstimands) -> Double {
-        let names = CityEstimator.regressorNames(t.controlNames)
-        func tp(_ k: EffectKind, _ label: String) -> TrueEstimands.TurningPoint? {
-            t.turningPoints.first { $0.effect == k.rawValue && $0.dLabel == label }
-        }
+    static func trueValue(_ e: SpatialEstimand, _ t: SpatialTruth) -> Double {
+        func regressor(_ x: String) -> SpatialTruth.Regressor? { t.regressors.first { $0.name == x } }
         switch e {
         case .rho: return t.rho
-        case .beta(let x): return names.firstIndex(of: x).map { (t.beta + t.gamma)[$0] } ?? .nan
-        case .theta(let x): return names.firstIndex(of: x).map { (t.theta + t.thetaX)[$0] } ?? .nan
+        case .beta(let x): return regressor(x)?.beta ?? .nan
+        case .theta(let x): return regressor(x)?.theta ?? .nan
         case .effect(let k, let x):
-            guard let r = t.regressorEffects.first(where: { $0.name == x }) else { return .nan }
+            guard let r = regressor(x) else { return .nan }
             switch k {
             case .direct: return r.direct
             case .indirect: return r.indirect
             case .total: return r.total
             }
-        case .turningPoint(let k, let label): return tp(k, label)?.cStar ?? .nan
-        case .shift(let k): return tp(k, "p50")?.dcStarDD ?? .nan
+        case .turningPoint(let k, let label): return t.turningPoint(k, label)?.cStar ?? .nan
+        case .shift(let k): return t.turningPoint(k, "p50")?.shift ?? .nan
         case .uTest(let k, let label):
-            // 1 when the true curve is a U with its minimum inside the test interval [CA p5, CA p95].
-            guard let p = tp(k, label), let grid = t.curves.first?.ca, let lo = grid.first, let hi = grid.last else { return .nan }
-            return p.uShaped && (p.cStar.map { $0 > lo && $0 < hi } ?? false) ? 1 : 0
+            // 1 when the true curve has the tested shape with its extremum inside the test interval [p5, p95].
+            guard let p = t.turningPoint(k, label) else { return .nan }
+            return p.testedShapeInside ? 1 : 0
         case .curve(let k, let label, let j):
-            guard let c = t.curves.first(where: { $0.dLabel == label }), j < c.ca.count else { return .nan }
-            switch k {
-            case .direct: return c.direct[j]
-            case .indirect: return c.indirect[j]
-            case .total: return c.total[j]
-            }
+            guard let c = t.curve(k, label), j < c.values.count else { return .nan }
+            return c.values[j]
         }
     }
 }
