@@ -1,0 +1,71 @@
+import CitySystem
+@testable import MonteCarlo
+import TestSupport
+import XCTest
+
+/// The engine on an observed design: the cigarette panel calibrated (values as `spillsim
+/// calibrate` writes them, with their hashes), replicated with each error law and scored.
+final class ObservedDesignRunTests: XCTestCase {
+    /// A calibrated scenario of the committed example, placed beside a copy of nothing:
+    /// the data paths are absolute so the test runs from any directory.
+    static func scenario(errors: String = "normal", estimators: String? = nil, grid: String = "") throws -> String {
+        let committed = try String(contentsOf: TestPaths.repositoryRoot.appendingPathComponent("scenarios/cigarette-calibrated.yaml"),
+                                   encoding: .utf8)
+        var text = committed.replacingOccurrences(of: "\"../data/cigarette/", with: "\"\(TestPaths.cigarette.path)/")
+            .replacingOccurrences(of: "errors: normal", with: "errors: \(errors)")
+        if let cut = text.range(of: "\nmonte_carlo:") { text = String(text[..<cut.lowerBound]) }
+        return text + """
+
+        monte_carlo: {replications: 12, chunk_size: 5}
+        estimators:
+        \(estimators ?? "  - {name: sdm, model: sdm, estimands: [rho, beta.logp, theta.logy, direct.logp, indirect.logp]}\n  - {name: sar, model: sar, approach: direct, estimands: [rho, direct.logp]}")
+        \(grid)
+        """
+    }
+
+    func testRunsAreBitIdenticalAcrossThreadsAndTruthIsTheCalibration() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-observed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for errors in ["normal", "bootstrap", "wild"] {
+            let text = try Self.scenario(errors: errors, grid: "grid:\n  city_system.observed.outcome: [{}, {theta: {logp: 0, logy: 0}}]\n")
+            let scenario = try MonteCarloScenario(text: text, file: dir.appendingPathComponent("calibrated.yaml").path)
+            XCTAssertTrue(ExperimentRegistry.builder(for: scenario) is ObservedDesignBuilder)
+            let format = InMemoryResultsFormat()
+            var cells: [[CellResults]] = []
+            for threads in [1, 2] {
+                var o = RunOptions(output: dir.appendingPathComponent("\(errors)\(threads).h5").path)
+                o.threads = threads
+                _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
+                let s = try format.open(path: o.output)
+                cells.append(try s.metadata.cells.map { try s.cell($0.ordinal) })
+            }
+            XCTAssertEqual(cells[0], cells[1], "bitwise identical for 1 and 2 threads (\(errors))")
+            let spec = try XCTUnwrap(try ScenarioParser.parse(try scenario.cells()[0].document).observed)
+            for (k, c) in cells[0].enumerated() {
+                XCTAssertEqual(c.records.count, 12)
+                for r in c.records {
+                    XCTAssertEqual(r.fits[0].status.code, .ok, r.fits[0].status.message)
+                    XCTAssertEqual(r.fits[0].results[0].truth, spec.fit.rho, "ρ's truth is the calibrated ρ")
+                    XCTAssertEqual(r.fits[0].results[1].truth, spec.fit.beta[0].value)
+                    XCTAssertEqual(r.fits[0].results[2].truth, k == 0 ? spec.fit.theta[1].value : 0, "θ follows the what-if grid")
+                    XCTAssertTrue(r.fits[1].results[0].estimate.isFinite, "a misspecified SAR is scored too")
+                }
+            }
+        }
+    }
+
+    func testEstimatorsAreCheckedAgainstTheDesign() throws {
+        let cases: [(String, String)] = [
+            ("  - {name: p, model: psm_did, estimands: [att]}", "estimators[0].model"),
+            ("  - {name: s, model: sdm, estimands: [rho, beta.CA]}", "estimators[0].estimands[1]"),
+            ("  - {name: s, model: sdm, estimands: [rho, tp.direct.p50]}", "estimators[0].estimands[1]"),
+            ("  - {name: s, model: sdm, weights: knn4, estimands: [rho]}", "estimators[0].weights"),
+        ]
+        for (estimators, key) in cases {
+            let scenario = try MonteCarloScenario(text: try Self.scenario(estimators: estimators), file: "calibrated.yaml")
+            XCTAssertThrowsError(try ObservedDesignBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario), key) {
+                XCTAssertEqual(($0 as? ScenarioError)?.path, key, "\($0)")
+            }
+        }
+    }
+}
