@@ -2,6 +2,7 @@
 // spillsim: a Monte Carlo testbed for spatial Durbin and PSM-DID estimators.
 // The data flows one way and the targets show it:
 //   scenario → CitySystem (generate) → Estimators (fit) → MonteCarlo (summarise)
+//   (or a real panel → Calibration (calibrate; an observed design) → MonteCarlo)
 //            → Storage (HDF5) → Reports (tables, figures)
 // Only Numerics imports CGSL and CLAPACK; only Storage imports CHDF5.
 import PackageDescription
