@@ -1,4 +1,5 @@
 import Foundation
+import MonteCarlo
 import TestSupport
 import XCTest
 @testable import spillsim
@@ -14,6 +15,7 @@ final class CLIInputErrorTests: XCTestCase {
     func exec(_ args: [String]) throws -> ProcessOutput { try ProcessRunner.spillsim(args) }
 
     func assertUsageError(_ args: [String], contains text: String, file: StaticString = #filePath, line: UInt = #line) {
+        // ArgumentParser's parse error type is internal: what it promises is the message and exit code 64.
         XCTAssertThrowsError(try Spillsim.parseAsRoot(args), file: file, line: line) { e in
             let message = Spillsim.message(for: e)
             XCTAssertTrue(message.contains(text), message, file: file, line: line)
@@ -78,7 +80,7 @@ final class CLIInputErrorTests: XCTestCase {
         try OutputFile.write("a,b\n1,2\n", to: out)
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "a,b\n1,2\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".partial"))
-        XCTAssertThrowsError(try OutputFile.write("x", to: "/proc/nope/w.csv")) {
+        assertThrows(try OutputFile.write("x", to: "/proc/nope/w.csv"), as: RunError.self) {
             XCTAssertTrue("\($0)".hasPrefix("cannot write /proc/nope/w.csv: "), "\($0)")
             XCTAssertTrue("\($0)".contains("writable"), "\($0)")
         }
@@ -112,7 +114,7 @@ final class CLIPanelMessageTests: XCTestCase {
         try ok.run()   // unbalanced (unit 5 lacks 2003) is allowed
         try (csv + "2,2001,1.0,2.0\n").write(to: file, atomically: true, encoding: .utf8)
         var dup = try Spillsim.parseAsRoot(args)
-        XCTAssertThrowsError(try dup.run()) {
+        assertThrows(try dup.run(), as: DataError.self) {
             XCTAssertTrue("\($0)".contains("unit '2' appears twice in period 2001 (lines 11 and 25)"), "\($0)")
         }
     }
@@ -150,7 +152,7 @@ final class CLIWordingTests: XCTestCase {
         try csv.write(to: file, atomically: true, encoding: .utf8)
         var cmd = try Spillsim.parseAsRoot(["estimate", "twfe", "--data", file.path, "--id", "id", "--time", "year", "--y", "y",
                                             "--x", "x", "--weights", "Z"])
-        XCTAssertThrowsError(try cmd.run()) {
+        assertThrows(try cmd.run(), as: DataError.self) {
             XCTAssertTrue("\($0)".contains("weight column 'Z' must be finite and ≥ 0; line 7 has -1.0"), "\($0)")
             XCTAssertTrue("\($0)".contains(file.path), "\($0)")
         }

@@ -63,9 +63,19 @@ final class CLISpatialTests: XCTestCase {
     }
 
     func testValidation() {
-        XCTAssertThrowsError(try Spillsim.parseAsRoot(cigaretteArgs + ["--moderator", "logy"]))
-        XCTAssertThrowsError(try Spillsim.parseAsRoot(cigaretteArgs + ["--model", "probit"]))
-        XCTAssertThrowsError(try parse(cigaretteArgs + ["--y", "nosuch"]).run())
+        // Parse-level refusals: ArgumentParser's error type is internal; the contract is the message and exit code 64.
+        for (args, text) in [(["--moderator", "logy"], "--moderator needs --quadratic"), (["--model", "probit"], "probit")] {
+            XCTAssertThrowsError(try Spillsim.parseAsRoot(cigaretteArgs + args)) { e in
+                XCTAssertTrue(Spillsim.message(for: e).contains(text), Spillsim.message(for: e))
+                XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64, Spillsim.message(for: e))
+            }
+        }
+        // A missing column is a data error naming the column and the file (not, say, a missing-file error).
+        let data = TestPaths.cigarette.appendingPathComponent("cigarette.csv").path
+        XCTAssertTrue(FileManager.default.fileExists(atPath: data), "the committed panel \(data)")
+        assertThrows(try parse(cigaretteArgs + ["--y", "nosuch"]).run(), as: DataError.self) {
+            XCTAssertTrue("\($0)".contains("nosuch") && "\($0)".contains(data), "\($0)")
+        }
     }
 
     /// Runs the built executable: JSON on stdout, exit 0; a refused input exits non-zero with the message on stderr.

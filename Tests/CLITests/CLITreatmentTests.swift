@@ -12,9 +12,13 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertEqual(psm.covariates, ["a", "b"])
         let spec = try psm.match.spec()
         XCTAssertEqual(spec.caliper, .standardDeviations(0.2))
+        // ArgumentParser's parse error type is internal: the contract is the message and exit code 64.
         XCTAssertThrowsError(try Spillsim.parseAsRoot(["estimate", "psm-did", "--data", "x.csv", "--id", "id", "--time", "t",
                                                        "--y", "y", "--cohort", "g", "--post-year", "3", "--treat", "d",
-                                                       "--covariates", "a"]))
+                                                       "--covariates", "a"])) { e in
+            XCTAssertTrue(Spillsim.message(for: e).contains("give exactly one of --post-year (with --treat) or --cohort"), Spillsim.message(for: e))
+            XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
+        }
     }
 
     /// Runs the built executable on a small panel and checks the JSON keys documented in docs/cli-json.md.

@@ -1,3 +1,5 @@
+import ArgumentParser
+import CitySystem
 import Foundation
 import TestSupport
 import XCTest
@@ -42,7 +44,9 @@ final class CitySystemCommandTests: XCTestCase {
         XCTAssertEqual(w.count, 31)
         XCTAssertTrue(w[0].hasPrefix("id,1,2,3"))
         XCTAssertEqual(try String(contentsOfFile: p("ca.csv"), encoding: .utf8).split(separator: "\n").count, 31)
-        XCTAssertThrowsError(try run(["generate", s, "--out", p("d.csv"), "--weights", "nope"]))
+        assertThrows(try run(["generate", s, "--out", p("d.csv"), "--weights", "nope"]), as: ValidationError.self) {
+            XCTAssertTrue("\($0)".hasPrefix("--weights nope: no estimator W of that name in \(s); known: "), "\($0)")
+        }
     }
 
     func testValidateAndTruth() throws {
@@ -51,7 +55,7 @@ final class CitySystemCommandTests: XCTestCase {
         try run(["validate", try writeScenario(dir)])
         try run(["truth", try writeScenario(dir), "--json"])
         let bad = try writeScenario(dir, "  outcome: {rhoo: 0.2}\n")
-        XCTAssertThrowsError(try run(["validate", bad])) {
+        assertThrows(try run(["validate", bad]), as: ScenarioError.self) {
             XCTAssertTrue("\($0)".contains("city_system.outcome.rhoo: unknown key; did you mean 'rho'?"), "\($0)")
         }
     }

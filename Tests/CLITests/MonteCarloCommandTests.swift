@@ -1,3 +1,4 @@
+import CitySystem
 import Foundation
 import MonteCarlo
 import TestSupport
@@ -35,15 +36,21 @@ final class MonteCarloCommandTests: XCTestCase {
         let ok = try Spillsim.Validate.report(try write(Self.small))
         XCTAssertTrue(ok[0].contains(": OK — scenario 's', 20 cities"), ok[0])
         XCTAssertTrue(ok.last!.hasPrefix("  design: 1 cell(s) × 1 estimator(s)"), ok.joined(separator: "\n"))
-        for (bad, expected) in [("monte_carlo: {alpha: 2}", "monte_carlo.alpha"),
-                                ("grid: {city_system.outcome.rho: [0.3, 1.5]}", "grid.city_system.outcome.rho = 1.5"),
-                                ("filter: {exclude: [{x: 1}]}", "filter")] {
-            XCTAssertThrowsError(try Spillsim.Validate.report(try write(Self.small + "\n" + bad))) {
-                XCTAssertTrue("\($0)".contains(expected), "\($0)")
+        for (bad, key) in [("monte_carlo: {alpha: 2}", "monte_carlo.alpha"), ("filter: {exclude: [{x: 1}]}", "filter.exclude[0].x")] {
+            assertThrows(try Spillsim.Validate.report(try write(Self.small + "\n" + bad)), as: ScenarioError.self) {
+                XCTAssertEqual($0.path, key, "\($0)")
             }
         }
+        assertThrows(try Spillsim.Validate.report(try write(Self.small + "\ngrid: {city_system.outcome.rho: [0.3, 1.5]}")),
+                     as: GridCellError.self) {
+            XCTAssertEqual($0.blamed.map(\.path), ["city_system.outcome.rho"])
+            XCTAssertEqual($0.cell.index, 1)
+            XCTAssertTrue("\($0)".contains("grid.city_system.outcome.rho = 1.5"), "what validate prints: \($0)")
+        }
         let badEstimator = Self.small.replacingOccurrences(of: "estimands: [rho]", with: "estimands: [rhoo]")
-        XCTAssertThrowsError(try Spillsim.Validate.report(try write(badEstimator)))
+        assertThrows(try Spillsim.Validate.report(try write(badEstimator)), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[0].estimands[0]", "\($0)")
+        }
     }
 
     /// Fix 9: a known-DGP scenario is described as such, and generate/truth refuse it.
@@ -56,7 +63,7 @@ final class MonteCarloCommandTests: XCTestCase {
         XCTAssertTrue(lines.last!.contains("4 cell(s) × 1 estimator(s)"), lines.joined(separator: "\n"))
         let out = directory.appendingPathComponent("p.csv").path
         for args in [["truth", olsCheck], ["generate", olsCheck, "--out", out]] {
-            XCTAssertThrowsError(try run(args)) {
+            assertThrows(try run(args), as: RunError.self) {
                 XCTAssertTrue("\($0)".contains("uses known_dgp"), "\($0)")
                 XCTAssertTrue("\($0)".contains("generate/truth apply to city_system scenarios"), "\($0)")
             }

@@ -75,8 +75,9 @@ final class CalibratedScenarioTests: XCTestCase {
         XCTAssertNotEqual(edited, text, "the test edit applies")
         text = edited
         try text.write(to: data, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try ObservedDesign(spec: try XCTUnwrap(spec.observed), source: path)) { error in
-            guard case let .changedFile(_, key, file, _, _) = error as? CalibrationError else { return XCTFail("\(error)") }
+        let observed = try XCTUnwrap(spec.observed)
+        assertThrows(try ObservedDesign(spec: observed, source: path), as: CalibrationError.self) { error in
+            guard case let .changedFile(_, key, file, _, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(key, "data")
             XCTAssertEqual(file, data.standardized.path)
             XCTAssertTrue("\(error)".contains(data.standardized.path), "the message names the file: \(error)")
@@ -114,10 +115,12 @@ final class CalibratedScenarioTests: XCTestCase {
                 _ = try SpatialAnalysis.run(SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu), dataset: ds)
             } catch { estimateError = error }
             let expected = try XCTUnwrap(estimateError, "estimate sdm refuses \(data), \(weights)")
-            XCTAssertThrowsError(try CigaretteCalibration.calibrate(r, directory: dir.path)) { error in
-                if let e = expected as? DataError { XCTAssertEqual(error as? DataError, e) }
-                else if let e = expected as? EstimationError { XCTAssertEqual(error as? EstimationError, e) }
-                else { XCTFail("unexpected error type \(type(of: expected)): \(expected)") }
+            if let e = expected as? DataError {
+                assertThrows(try CigaretteCalibration.calibrate(r, directory: dir.path), as: DataError.self) { XCTAssertEqual($0, e) }
+            } else if let e = expected as? EstimationError {
+                assertThrows(try CigaretteCalibration.calibrate(r, directory: dir.path), as: EstimationError.self) { XCTAssertEqual($0, e) }
+            } else {
+                XCTFail("unexpected error type \(type(of: expected)): \(expected)")
             }
         }
     }
@@ -143,12 +146,12 @@ final class CalibratedScenarioTests: XCTestCase {
         assertClose(whatIf.truth.multipliers.a1 * r.beta, r.direct, tolerance: 1e-15)
 
         let bad = try ScenarioDocument.load(path: path).setting(yaml: "{theta: {logq: 0}}", atKeyPath: "city_system.observed.outcome")
-        XCTAssertThrowsError(try ScenarioParser.parse(bad)) { error in
-            XCTAssertEqual((error as? ScenarioError)?.path, "city_system.observed.outcome.theta.logq")
+        assertThrows(try ScenarioParser.parse(bad), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.observed.outcome.theta.logq")
         }
         let mixed = try ScenarioDocument.load(path: path).setting(yaml: "0.3", atKeyPath: "city_system.outcome.rho")
-        XCTAssertThrowsError(try ScenarioParser.parse(mixed)) { error in
-            XCTAssertEqual((error as? ScenarioError)?.path, "city_system.outcome", "synthetic keys beside observed are refused")
+        assertThrows(try ScenarioParser.parse(mixed), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.outcome", "synthetic keys beside observed are refused")
         }
     }
 }

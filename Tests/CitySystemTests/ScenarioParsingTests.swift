@@ -98,19 +98,20 @@ final class ScenarioParsingTests: XCTestCase {
         assertClose(0.5, s.citySystem.outcome.rho, tolerance: 0, "set exactly")
         XCTAssertEqual(s.citySystem.estimatorWeights[1].k, 7)
         XCTAssertEqual(s.citySystem.geography.cities, 50)
-        XCTAssertThrowsError(try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rho.x")) {
-            XCTAssertEqual(($0 as? ScenarioError)?.path, "city_system.outcome.rho", "rho holds a scalar")
+        assertThrows(try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rho.x"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.outcome.rho", "the scalar that cannot be descended into")
         }
-        XCTAssertThrowsError(try root.setting(yaml: "1", atKeyPath: "city_system.estimator_weights.5.k")) {
-            XCTAssertEqual(($0 as? ScenarioError)?.path, "city_system.estimator_weights.5", "index out of range")
+        assertThrows(try root.setting(yaml: "1", atKeyPath: "city_system.estimator_weights.5.k"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.estimator_weights.5", "the index out of range")
         }
-        XCTAssertThrowsError(try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rhoo", createMissing: false)) {
-            XCTAssertEqual(($0 as? ScenarioError)?.fix, "did you mean 'rho'?")
+        assertThrows(try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rhoo", createMissing: false), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.outcome.rhoo")
+            XCTAssertEqual($0.fix, "did you mean 'rho'?")
         }
         // A misspelt created key is caught by the parse, by its path.
         let bad = try root.setting(yaml: "1", atKeyPath: "city_system.outcome.rhoo")
-        XCTAssertThrowsError(try ScenarioParser.parse(bad)) {
-            XCTAssertEqual(($0 as? ScenarioError)?.path, "city_system.outcome.rhoo")
+        assertThrows(try ScenarioParser.parse(bad), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.outcome.rhoo")
         }
     }
 }

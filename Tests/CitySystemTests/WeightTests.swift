@@ -85,9 +85,10 @@ final class WeightTests: XCTestCase {
         var spec = WeightSpec(name: "band")
         spec.kind = .band; spec.bandKm = 0.5
         spec.path = "city_system.estimator_weights.2"
-        XCTAssertThrowsError(try builtWeights(spec)) { e in
+        assertThrows(try builtWeights(spec), as: ScenarioError.self) { e in
+            XCTAssertEqual(e.path, "city_system.estimator_weights.2", "\(e)")
             let s = "\(e)"
-            XCTAssertTrue(s.contains("city_system.estimator_weights.2") && s.contains("island") && s.contains("band_km"), s)
+            XCTAssertTrue(s.contains("island") && s.contains("band_km"), "names the problem and the key to change: \(s)")
         }
     }
 }

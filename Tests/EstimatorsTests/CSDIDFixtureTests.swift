@@ -9,11 +9,8 @@ import TestSupport
 /// 12 runs = {never, not-yet} × {reg, ipw, dr} × {no covariates, lpop}, analytic SEs.
 final class CSDIDFixtureTests: XCTestCase {
     func testAgreesWithCsdidOnEveryRun() throws {
-        let dir = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures")
-        let json = dir.appendingPathComponent("csdid_staggered.json"), csv = dir.appendingPathComponent("staggered_panel.csv")
-        guard FileManager.default.fileExists(atPath: json.path), FileManager.default.fileExists(atPath: csv.path) else {
-            throw XCTSkip("csdid fixture not merged yet (branch fixtures)")
-        }
+        let json = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/csdid_staggered.json")
+        let csv = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/staggered_panel.csv")
         let table = try DataTable.read(csv: csv)
         let root = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
         let runs = try XCTUnwrap(root["runs"] as? [[String: Any]])

@@ -75,7 +75,7 @@ final class CSDIDTests: XCTestCase {
         for t in 0..<6 { for i in keep { y.append(p.outcome[t * 60 + i]); z.append(p.covariates[t * 60 + i, 0]) } }
         let only = try TreatmentPanel(unitCount: 30, periods: p.periods, outcome: y, covariates: try Matrix(columns: [z]),
                                       covariateNames: ["z"], adoption: Array(p.adoption[keep]))
-        XCTAssertThrowsError(try CallawaySantAnna.estimate(panel: only, spec: CSDiDSpec(control: .never))) { e in
+        assertThrows(try CallawaySantAnna.estimate(panel: only, spec: CSDiDSpec(control: .never)), as: TreatmentError.self) { e in
             XCTAssertTrue("\(e)".contains("no never-treated control group"), "\(e)")
         }
         let ny = try CallawaySantAnna.estimate(panel: only, spec: CSDiDSpec(control: .notyet, method: .reg))
@@ -150,7 +150,7 @@ final class CSDIDTests: XCTestCase {
         adoption[0] = 1
         let bad = try TreatmentPanel(unitCount: 60, periods: p.periods, outcome: p.outcome, covariates: p.covariates,
                                      covariateNames: p.covariateNames, adoption: adoption)
-        XCTAssertThrowsError(try CallawaySantAnna.estimate(panel: bad)) { e in
+        assertThrows(try CallawaySantAnna.estimate(panel: bad), as: TreatmentError.self) { e in
             XCTAssertTrue("\(e)".contains("treated from the first period"), "\(e)")
         }
     }

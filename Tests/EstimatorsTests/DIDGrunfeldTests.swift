@@ -8,11 +8,8 @@ import TestSupport
 /// fixture and provenance in Fixtures/twfe_grunfeld.json (scripts/fixtures/make_twfe_grunfeld.py).
 final class DIDGrunfeldTests: XCTestCase {
     func testTwoWayCR1MatchesFixestConvention() throws {
-        let dir = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures")
-        let json = dir.appendingPathComponent("twfe_grunfeld.json"), csv = dir.appendingPathComponent("grunfeld.csv")
-        guard FileManager.default.fileExists(atPath: json.path), FileManager.default.fileExists(atPath: csv.path) else {
-            throw XCTSkip("Grunfeld fixture not merged yet (branch fixtures)")
-        }
+        let json = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/twfe_grunfeld.json")
+        let csv = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/grunfeld.csv")
         let t = try DataTable.read(csv: csv)
         let firm = try t.numbers("firm").map { Int($0) }, year = try t.numbers("year").map { Int($0) }
         let x = try Matrix(columns: [try t.numbers("value"), try t.numbers("capital")])

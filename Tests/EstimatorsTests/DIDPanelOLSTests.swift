@@ -81,7 +81,7 @@ final class DIDPanelOLSTests: XCTestCase {
     func testRegressorWithoutWithinVariationIsNamed() throws {
         let p = makePanel()
         let constantInUnit = try Matrix(columns: [p.unit.map { Double($0) }])
-        XCTAssertThrowsError(try PanelOLS.fit(y: p.y, x: constantInUnit, names: ["region"], unit: p.unit, time: p.time)) { e in
+        assertThrows(try PanelOLS.fit(y: p.y, x: constantInUnit, names: ["region"], unit: p.unit, time: p.time), as: TreatmentError.self) { e in
             XCTAssertTrue("\(e)".contains("'region' has no variation"), "\(e)")
         }
     }

@@ -1,6 +1,7 @@
 import Estimators
 import Foundation
 import Numerics
+import TestSupport
 import XCTest
 
 /// Guards against inputs that used to give silent garbage or a misleading message.
@@ -20,7 +21,8 @@ final class InputGuardTests: XCTestCase {
         let y = zip(x1, x2).map { 2 * $0 - 0.5 * $1 }
         let panel = try SpatialPanel(y: y, x: try Matrix(columns: [x1, x2]), names: ["x1", "x2"], n: n, t: t)
         for model in [SpatialModel.sdm, .slx] {
-            XCTAssertThrowsError(try SpatialEstimator.fit(SpatialModelSpec(model: model, effects: .twoWays), panel: panel, weights: try ring(n))) {
+            assertThrows(try SpatialEstimator.fit(SpatialModelSpec(model: model, effects: .twoWays), panel: panel, weights: try ring(n)),
+                         as: EstimationError.self) {
                 XCTAssertTrue("\($0)".contains("fit the outcome exactly"), "\($0)")
             }
         }
@@ -32,7 +34,7 @@ final class InputGuardTests: XCTestCase {
 
     func testOneUnitWeightMatrixIsNotCalledAnIsland() throws {
         let table = try DataTable.parse(csv: "id,1\n1,0\n", source: "w.csv")
-        XCTAssertThrowsError(try WeightsTable.parse(table)) {
+        assertThrows(try WeightsTable.parse(table), as: DataError.self) {
             XCTAssertTrue("\($0)".contains("W has 1 unit ('1')"), "\($0)")
             XCTAssertFalse("\($0)".contains("island"), "\($0)")
         }
@@ -43,17 +45,18 @@ final class InputGuardTests: XCTestCase {
         for i in 1...4 { for t in 2000...2002 { csv += "\(i),\(t),\(Double(i * t % 7)),\(Double((i + t) % 3))\n" } }
         let data = try DataTable.parse(csv: csv, source: "p.csv")
         let w = try WeightsTable.parse(try DataTable.parse(csv: "id,1,2\n1,0,1\n2,1,0\n", source: "w.csv"))
-        XCTAssertThrowsError(try SpatialDataLoader.build(table: data, weights: w, weightsSource: "w.csv", id: "id", time: "year",
-                                                         y: "y", x: ["x"], quadratic: nil, moderator: nil, rowStandardise: true)) {
+        assertThrows(try SpatialDataLoader.build(table: data, weights: w, weightsSource: "w.csv", id: "id", time: "year",
+                                                 y: "y", x: ["x"], quadratic: nil, moderator: nil, rowStandardise: true),
+                     as: DataError.self) {
             XCTAssertTrue("\($0)".contains("W has 2 unit(s), the panel p.csv 4; ids of the panel not in W: 3, 4"), "\($0)")
         }
     }
 
     func testUnreadableCSVGivesAPlainReason() throws {
-        XCTAssertThrowsError(try DataTable.read(csv: URL(fileURLWithPath: "/nonexistent/p.csv"))) {
+        assertThrows(try DataTable.read(csv: URL(fileURLWithPath: "/nonexistent/p.csv")), as: DataError.self) {
             XCTAssertEqual("\($0)", "/nonexistent/p.csv: no such file; check the path")
         }
-        XCTAssertThrowsError(try DataTable.read(csv: URL(fileURLWithPath: NSTemporaryDirectory()))) {
+        assertThrows(try DataTable.read(csv: URL(fileURLWithPath: NSTemporaryDirectory())), as: DataError.self) {
             XCTAssertTrue("\($0)".contains("is a directory"), "\($0)")
             XCTAssertFalse("\($0)".contains("NSCocoaErrorDomain"), "\($0)")
         }

@@ -83,7 +83,7 @@ final class PSMDIDTests: XCTestCase {
     }
 
     func testAdoptionAfterThePanelIsAClearError() throws {
-        XCTAssertThrowsError(try PSMDiD.estimate(panel: try Self.panel(n: 60, periods: 8))) { e in
+        assertThrows(try PSMDiD.estimate(panel: try Self.panel(n: 60, periods: 8)), as: TreatmentError.self) { e in
             XCTAssertTrue("\(e)".contains("after the panel's last period"), "\(e)")
         }
     }
@@ -91,7 +91,7 @@ final class PSMDIDTests: XCTestCase {
     func testNoControlWithinCaliperIsAClearError() throws {
         let p = try Self.panel()
         let spec = PSMDiDSpec(matching: MatchingSpec(caliper: .raw(1e-12)))
-        XCTAssertThrowsError(try PSMDiD.estimate(panel: p, spec: spec)) { e in
+        assertThrows(try PSMDiD.estimate(panel: p, spec: spec), as: TreatmentError.self) { e in
             XCTAssertTrue("\(e)".contains("no treated unit found a control"), "\(e)")
         }
     }

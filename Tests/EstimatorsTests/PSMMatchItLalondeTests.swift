@@ -15,14 +15,11 @@ final class PSMMatchItLalondeTests: XCTestCase {
         let balanceColumns: Matrix // age educ raceblack racehispan racewhite married nodegree re74 re75
     }
 
-    static let fixtures = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures")
+    static func fixture(_ name: String) throws -> URL { try TestPaths.committed("Tests/EstimatorsTests/Fixtures/" + name) }
 
     func load() throws -> (Lalonde, [String: [String: Any]]) {
-        let json = Self.fixtures.appendingPathComponent("matchit_lalonde.json")
-        let csv = Self.fixtures.appendingPathComponent("lalonde.csv")
-        guard FileManager.default.fileExists(atPath: json.path), FileManager.default.fileExists(atPath: csv.path) else {
-            throw XCTSkip("MatchIt lalonde fixture not merged yet (branch fixtures)")
-        }
+        let json = try Self.fixture("matchit_lalonde.json")
+        let csv = try Self.fixture("lalonde.csv")
         let t = try DataTable.read(csv: csv)
         let col = { (n: String) throws -> [Double] in try t.numbers(n) }
         let model = try Matrix(columns: [col("age"), col("educ"), col("hispan"), col("white"), col("married"),
@@ -134,8 +131,7 @@ final class PSMMatchItLalondeTests: XCTestCase {
     /// and balance for all three runs (1:1, 0.2-SD caliper on the linear logit, replace + ratio 2).
     func testCorrectMatcherEqualsQuirkFreeReference() throws {
         let (data, runs) = try load()
-        let url = Self.fixtures.appendingPathComponent("matchit_lalonde_corrected.json")
-        guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("corrected fixture not merged yet") }
+        let url = try Self.fixture("matchit_lalonde_corrected.json")
         let root = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let specs: [String: MatchingSpec] = ["nearest_default": .matchItDefault, "nearest_caliper02_linear_logit": .applied,
                                              "nearest_replace_ratio2": MatchingSpec(ratio: 2, replace: true)]

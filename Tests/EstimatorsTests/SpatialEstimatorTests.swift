@@ -186,7 +186,7 @@ final class SpatialPerfectFitTests: XCTestCase {
         let x = try Matrix(columns: [y, rs.normals(30 * 5)])
         let panel = try SpatialPanel(y: y, x: x, names: ["y_again", "z"], n: 30, t: 5)
         for model in [SpatialModel.sdm, .slx, .sem] {
-            XCTAssertThrowsError(try SpatialEstimator.fit(SpatialModelSpec(model: model), panel: panel, weights: w)) { e in
+            assertThrows(try SpatialEstimator.fit(SpatialModelSpec(model: model), panel: panel, weights: w), as: EstimationError.self) { e in
                 XCTAssertTrue("\(e)".contains("exactly"), "\(model): \(e)")
             }
         }

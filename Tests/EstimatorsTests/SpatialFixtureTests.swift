@@ -7,10 +7,10 @@ import TestSupport
 /// Loads a JSON fixture from Tests/EstimatorsTests/Fixtures.
 func loadSpatialFixture(_ name: String) throws -> [String: Any] {
     guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures") else {
-        throw EstimationError("fixture \(name).json is missing from Tests/EstimatorsTests/Fixtures")
+        throw TestSetupError("fixture \(name).json is missing from Tests/EstimatorsTests/Fixtures (it is committed; a broken checkout?)")
     }
     let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: url))
-    guard let dict = obj as? [String: Any] else { throw EstimationError("fixture \(name).json is not an object") }
+    guard let dict = obj as? [String: Any] else { throw TestSetupError("fixture \(name).json is not a JSON object") }
     return dict
 }
 

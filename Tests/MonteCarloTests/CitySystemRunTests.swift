@@ -59,8 +59,9 @@ final class CitySystemRunTests: XCTestCase {
             let text = Self.small.replacingOccurrences(of: from, with: to)
             XCTAssertNotEqual(text, Self.small, "the test edit applies: \(from)")
             let scenario = try MonteCarloScenario(text: text, file: "small.yaml")
-            XCTAssertThrowsError(try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario), key) {
-                XCTAssertEqual(($0 as? ScenarioError)?.path, key, "\($0)")
+            assertThrows(try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario),
+                         as: ScenarioError.self, key) {
+                XCTAssertEqual($0.path, key, "\($0)")
             }
         }
     }

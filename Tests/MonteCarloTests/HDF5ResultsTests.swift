@@ -63,7 +63,9 @@ final class HDF5ResultsTests: XCTestCase {
         let whole = try HDF5ResultsFormat().open(path: path("whole.h5")), merged = try HDF5ResultsFormat().open(path: path("m.h5"))
         XCTAssertEqual(whole.metadata, merged.metadata)
         XCTAssertEqual(try Summary.rows(of: whole), try Summary.rows(of: merged))
-        XCTAssertThrowsError(try HDF5ResultsFormat().open(path: path("nonexistent.h5")))
+        assertThrows(try HDF5ResultsFormat().open(path: path("nonexistent.h5")), as: RunError.self) {
+            XCTAssertEqual("\($0)", "cannot open \(self.path("nonexistent.h5")): no such file", "what the CLI prints")
+        }
     }
 
     /// Starts the built `spillsim` without waiting (the kill tests signal it mid-run).

@@ -63,8 +63,9 @@ final class ObservedDesignRunTests: XCTestCase {
         ]
         for (estimators, key) in cases {
             let scenario = try MonteCarloScenario(text: try Self.scenario(estimators: estimators), file: "calibrated.yaml")
-            XCTAssertThrowsError(try ObservedDesignBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario), key) {
-                XCTAssertEqual(($0 as? ScenarioError)?.path, key, "\($0)")
+            assertThrows(try ObservedDesignBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario),
+                         as: ScenarioError.self, key) {
+                XCTAssertEqual($0.path, key, "\($0)")
             }
         }
     }

@@ -22,8 +22,9 @@ final class RunSafetyTests: XCTestCase {
         return try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: options, format: format).run()
     }
 
-    func assertThrows(_ expression: @autoclosure () throws -> Any, containing parts: [String], file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+    /// A refused run is a `RunError` whose message (what the CLI prints) contains every one of `parts`.
+    func assertRunError(_ expression: @autoclosure () throws -> Any, containing parts: [String], file: StaticString = #filePath, line: UInt = #line) {
+        assertThrows(try expression(), as: RunError.self, file: file, line: line) { error in
             for p in parts { XCTAssertTrue("\(error)".contains(p), "expected `\(p)` in: \(error)", file: file, line: line) }
         }
     }
@@ -32,18 +33,18 @@ final class RunSafetyTests: XCTestCase {
     func testResumeOfAFinishedFileOfAnotherRunIsRefused() throws {
         let out = path("full.h5")
         try run(out) { $0.replications = 4 }
-        assertThrows(try run(out) { $0.replications = 6; $0.resume = true },
+        assertRunError(try run(out) { $0.replications = 6; $0.resume = true },
                      containing: ["finished result of a different run", "replications per cell (4 vs 6)", "--overwrite"])
         let otherSeed = RunnerTests.twoCells.replacingOccurrences(of: "seed: 20240601", with: "seed: 9")
-        assertThrows(try run(out, otherSeed) { $0.replications = 4; $0.resume = true }, containing: ["seed", "scenario text"])
-        assertThrows(try run(out) { $0.replications = 4; $0.shard = Shard(index: 1, count: 2); $0.resume = true },
+        assertRunError(try run(out, otherSeed) { $0.replications = 4; $0.resume = true }, containing: ["seed", "scenario text"])
+        assertRunError(try run(out) { $0.replications = 4; $0.shard = Shard(index: 1, count: 2); $0.resume = true },
                      containing: ["shard (1/1 vs 1/2)"])
-        assertThrows(try run(out) { $0.replications = 4; $0.toolVersion = "9.9"; $0.resume = true }, containing: ["spillsim version"])
+        assertRunError(try run(out) { $0.replications = 4; $0.toolVersion = "9.9"; $0.resume = true }, containing: ["spillsim version"])
         XCTAssertTrue(try run(out) { $0.replications = 4; $0.resume = true }.alreadyComplete, "the same request finds the file complete")
         // A file that is not a result file is not "complete" either.
         let junk = path("junk.h5")
         try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: junk))
-        assertThrows(try run(junk) { $0.resume = true }, containing: ["cannot be read as a spillsim result file"])
+        assertRunError(try run(junk) { $0.resume = true }, containing: ["cannot be read as a spillsim result file"])
     }
 
     /// Fix 2: with fewer replications than shards some shards hold nothing; they
@@ -75,7 +76,7 @@ final class RunSafetyTests: XCTestCase {
             XCTAssertEqual(try whole.measures(c.ordinal), try merged.measures(c.ordinal))
         }
         // An empty shard passed twice is caught by its shard number.
-        assertThrows(try ShardMerge.merge(inputs: shards + [shards[0]], output: path("m2.h5"), format: HDF5ResultsFormat()),
+        assertRunError(try ShardMerge.merge(inputs: shards + [shards[0]], output: path("m2.h5"), format: HDF5ResultsFormat()),
                      containing: ["both shard 1/8", "pass each shard once"])
     }
 
@@ -101,20 +102,34 @@ final class RunSafetyTests: XCTestCase {
             grid: {\(grid)}
             """, file: "g.yaml")
         }
+        /// The cell, the blamed factors and the underlying scenario key are data; the message is what the CLI prints.
+        func assertGridCellError(_ expression: @autoclosure () throws -> Any, cell: Int, blamed: [String], key: String,
+                                 message: String, file: StaticString = #filePath, line: UInt = #line) {
+            assertThrows(try expression(), as: GridCellError.self, file: file, line: line) { e in
+                XCTAssertEqual(e.cell.index, cell, file: file, line: line)
+                XCTAssertEqual(e.blamed.map(\.path), blamed, file: file, line: line)
+                XCTAssertEqual((e.underlying as? ScenarioError)?.path, key, "\(e.underlying)", file: file, line: line)
+                XCTAssertTrue("\(e)".contains(message), "expected `\(message)` in: \(e)", file: file, line: line)
+            }
+        }
         let bad = try scenario("city_system.outcome.rho: [0.3, 1.5]")
-        assertThrows(try ExperimentRegistry.builder(for: bad).makeExperiments(cells: try bad.cells(), scenario: bad),
-                     containing: ["g.yaml: grid.city_system.outcome.rho = 1.5 (cell_index 1): city_system.outcome.rho:"])
+        assertGridCellError(try ExperimentRegistry.builder(for: bad).makeExperiments(cells: try bad.cells(), scenario: bad),
+                            cell: 1, blamed: ["city_system.outcome.rho"], key: "city_system.outcome.rho",
+                            message: "g.yaml: grid.city_system.outcome.rho = 1.5 (cell_index 1): city_system.outcome.rho:")
         let misspelt = try scenario("city_system.outcome.rhoo: [0.3]")
-        assertThrows(try ExperimentRegistry.builder(for: misspelt).makeExperiments(cells: try misspelt.cells(), scenario: misspelt),
-                     containing: ["grid.city_system.outcome.rhoo = 0.3 (cell_index 0)", "unknown key"])
+        assertGridCellError(try ExperimentRegistry.builder(for: misspelt).makeExperiments(cells: try misspelt.cells(), scenario: misspelt),
+                            cell: 0, blamed: ["city_system.outcome.rhoo"], key: "city_system.outcome.rhoo",
+                            message: "grid.city_system.outcome.rhoo = 0.3 (cell_index 0): city_system.outcome.rhoo: unknown key")
         // An error from outside the grid names the cell but blames no factor.
         let elsewhere = try MonteCarloScenario(text: try scenario("city_system.outcome.rho: [0.3]").text
             .replacingOccurrences(of: "treatment: {enabled: false}", with: "treatment: {t0: 2030}"), file: "g.yaml")
-        assertThrows(try ExperimentRegistry.builder(for: elsewhere).makeExperiments(cells: try elsewhere.cells(), scenario: elsewhere),
-                     containing: ["g.yaml: design cell cell_index 0 (grid.city_system.outcome.rho = 0.3): city_system.treatment.t0"])
+        assertGridCellError(try ExperimentRegistry.builder(for: elsewhere).makeExperiments(cells: try elsewhere.cells(), scenario: elsewhere),
+                            cell: 0, blamed: [], key: "city_system.treatment.t0",
+                            message: "g.yaml: design cell cell_index 0 (grid.city_system.outcome.rho = 0.3): city_system.treatment.t0")
         // And `run` reports it the same way, before any work.
-        assertThrows(try MonteCarloRunner(scenario: bad, options: RunOptions(output: path("g.h5")), format: HDF5ResultsFormat()).run(),
-                     containing: ["grid.city_system.outcome.rho = 1.5"])
+        assertGridCellError(try MonteCarloRunner(scenario: bad, options: RunOptions(output: path("g.h5")), format: HDF5ResultsFormat()).run(),
+                            cell: 1, blamed: ["city_system.outcome.rho"], key: "city_system.outcome.rho",
+                            message: "grid.city_system.outcome.rho = 1.5")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("g.h5.journal")))
     }
 
@@ -122,10 +137,10 @@ final class RunSafetyTests: XCTestCase {
     func testDirectoryAsOutputIsRefusedBeforeAnyWork() throws {
         let dd = path("dd")
         try FileManager.default.createDirectory(atPath: dd, withIntermediateDirectories: true)
-        assertThrows(try run(dd) { $0.overwrite = true }, containing: ["cannot write \(dd): it is a directory"])
+        assertRunError(try run(dd) { $0.overwrite = true }, containing: ["cannot write \(dd): it is a directory"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: dd + ".journal"), "nothing started")
         try FileManager.default.createDirectory(atPath: path("x.h5.partial"), withIntermediateDirectories: true)
-        assertThrows(try run(path("x.h5")), containing: ["x.h5.partial is a directory"])
+        assertRunError(try run(path("x.h5")), containing: ["x.h5.partial is a directory"])
     }
 
     /// Fix 7: `--overwrite` discards the journal of a different run (and says so);
@@ -134,37 +149,38 @@ final class RunSafetyTests: XCTestCase {
         let memory = InMemoryResultsFormat()
         let out = path("o.h5")
         let other = RunnerTests.twoCells.replacingOccurrences(of: "n: 12", with: "n: 14")
-        XCTAssertThrowsError(try run(out, other, format: memory) { $0.interruptAfterChunks = 1 })
-        assertThrows(try run(out, format: memory), containing: ["checkpoint of a different run", "--overwrite"])
+        assertRunError(try run(out, other, format: memory) { $0.interruptAfterChunks = 1 }, containing: ["interrupted after 1 chunks"])
+        assertRunError(try run(out, format: memory), containing: ["checkpoint of a different run", "--overwrite"])
         let report = try run(out, format: memory) { $0.overwrite = true }
         XCTAssertTrue(report.discardedJournal)
         XCTAssertEqual(report.replicationsRun, 46)
         XCTAssertTrue(memory.exists(out))
         // The same run's journal is completed work: --overwrite does not throw it away.
-        XCTAssertThrowsError(try run(path("p.h5"), format: memory) { $0.interruptAfterChunks = 1 })
-        assertThrows(try run(path("p.h5"), format: memory) { $0.overwrite = true }, containing: ["same run", "--resume"])
+        assertRunError(try run(path("p.h5"), format: memory) { $0.interruptAfterChunks = 1 }, containing: ["interrupted after 1 chunks"])
+        assertRunError(try run(path("p.h5"), format: memory) { $0.overwrite = true }, containing: ["same run", "--resume"])
     }
 
     /// Fix 10: unreadable inputs and uncreatable outputs get one plain sentence.
     func testUnusablePathsGivePlainMessages() throws {
-        assertThrows(try HDF5ResultsFormat().open(path: directory.path), containing: ["cannot open", "it is a directory"])
-        assertThrows(try HDF5ResultsFormat().open(path: path("nope.h5")), containing: ["cannot open", "no such file"])
+        assertRunError(try HDF5ResultsFormat().open(path: directory.path), containing: ["cannot open", "it is a directory"])
+        assertRunError(try HDF5ResultsFormat().open(path: path("nope.h5")), containing: ["cannot open", "no such file"])
         let text = path("text.h5")
         try Data("plain text".utf8).write(to: URL(fileURLWithPath: text))
-        XCTAssertThrowsError(try HDF5ResultsFormat().open(path: text)) { error in
+        assertThrows(try HDF5ResultsFormat().open(path: text), as: RunError.self) { error in
             XCTAssertEqual("\(error)", "cannot open \(text): not an HDF5 file (no HDF5 signature found)")
             XCTAssertFalse("\(error)".contains("HDF5_USE_FILE_LOCKING"), "no unrelated locking hint: \(error)")
         }
         try run(path("a.h5")) { $0.replications = 2 }
         #if os(Linux)
-        XCTAssertThrowsError(try ShardMerge.merge(inputs: [path("a.h5")], output: "/proc/m.h5", format: HDF5ResultsFormat())) { error in
+        assertThrows(try ShardMerge.merge(inputs: [path("a.h5")], output: "/proc/m.h5", format: HDF5ResultsFormat()), as: RunError.self) { error in
             XCTAssertTrue("\(error)".hasPrefix("cannot create /proc/m.h5: "), "\(error)")
             XCTAssertFalse("\(error)".contains("H5F"), "no HDF5 stack: \(error)")
         }
         #endif
-        assertThrows(try ShardMerge.merge(inputs: [path("a.h5")], output: directory.path, format: HDF5ResultsFormat(), overwrite: true),
+        assertRunError(try ShardMerge.merge(inputs: [path("a.h5")], output: directory.path, format: HDF5ResultsFormat(), overwrite: true),
                      containing: ["it is a directory"])
-        XCTAssertThrowsError(try ShardMerge.merge(inputs: [path("a.h5"), directory.path], output: path("m.h5"), format: HDF5ResultsFormat())) {
+        assertThrows(try ShardMerge.merge(inputs: [path("a.h5"), directory.path], output: path("m.h5"), format: HDF5ResultsFormat()),
+                     as: RunError.self) {
             XCTAssertEqual("\($0)", "cannot open \(self.directory.path): it is a directory, not a result file", "said once")
         }
     }

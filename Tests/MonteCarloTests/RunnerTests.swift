@@ -66,13 +66,13 @@ final class RunnerTests: XCTestCase {
         let otherSeed = Self.twoCells.replacingOccurrences(of: "seed: 20240601", with: "seed: 5")
         try run(Self.twoCells, path("a1.h5"), format: format) { $0.shard = Shard(index: 1, count: 2) }
         try run(otherSeed, path("b2.h5"), format: format) { $0.shard = Shard(index: 2, count: 2) }
-        XCTAssertThrowsError(try ShardMerge.merge(inputs: [path("a1.h5"), path("b2.h5")], output: path("m.h5"), format: format)) {
+        assertThrows(try ShardMerge.merge(inputs: [path("a1.h5"), path("b2.h5")], output: path("m.h5"), format: format), as: RunError.self) {
             XCTAssertTrue("\($0)".contains("scenario text differ"), "\($0)")
         }
-        XCTAssertThrowsError(try ShardMerge.merge(inputs: [path("a1.h5")], output: path("m.h5"), format: format)) {
+        assertThrows(try ShardMerge.merge(inputs: [path("a1.h5")], output: path("m.h5"), format: format), as: RunError.self) {
             XCTAssertTrue("\($0)".contains("a shard is missing"), "\($0)")
         }
-        XCTAssertThrowsError(try ShardMerge.merge(inputs: [path("a1.h5"), path("a1.h5")], output: path("m.h5"), format: format)) {
+        assertThrows(try ShardMerge.merge(inputs: [path("a1.h5"), path("a1.h5")], output: path("m.h5"), format: format), as: RunError.self) {
             XCTAssertTrue("\($0)".contains("overlaps"), "\($0)")
         }
         XCTAssertFalse(format.exists(path("m.h5")))
@@ -82,14 +82,16 @@ final class RunnerTests: XCTestCase {
         let format = InMemoryResultsFormat()
         try run(Self.twoCells, path("clean.h5"), format: format) { $0.threads = 1 }
         let out = path("resumed.h5")
-        XCTAssertThrowsError(try run(Self.twoCells, out, format: format) { $0.interruptAfterChunks = 5; $0.threads = 2 })
+        assertThrows(try run(Self.twoCells, out, format: format) { $0.interruptAfterChunks = 5; $0.threads = 2 }, as: RunError.self) {
+            XCTAssertTrue("\($0)".contains("interrupted after 5 chunks"), "the test hook, not another failure: \($0)")
+        }
         XCTAssertFalse(format.exists(out), "no result file before the run completes")
         // A crash in the middle of a write leaves a torn frame at the end of the journal.
         let journal = try FileHandle(forWritingTo: URL(fileURLWithPath: out + ".journal"))
         try journal.seekToEnd()
         try journal.write(contentsOf: Data([0x31, 0x4D, 0x52, 0x46, 0xFF, 0x00, 0x00, 0x00, 1, 2, 3]))
         try journal.close()
-        XCTAssertThrowsError(try run(Self.twoCells, out, format: format), "without --resume the journal is protected") {
+        assertThrows(try run(Self.twoCells, out, format: format), as: RunError.self, "without --resume the journal is protected") {
             XCTAssertTrue("\($0)".contains("--resume"), "\($0)")
         }
         let report = try run(Self.twoCells, out, format: format) { $0.resume = true; $0.threads = 2 }
@@ -97,9 +99,11 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(report.replicationsResumed + report.replicationsRun, 46)
         XCTAssertEqual(try cells(format, path("clean.h5")), try cells(format, out))
         // Resuming a different scenario against the journal is refused.
-        XCTAssertThrowsError(try run(Self.twoCells, path("x.h5"), format: format) { $0.interruptAfterChunks = 1 })
+        assertThrows(try run(Self.twoCells, path("x.h5"), format: format) { $0.interruptAfterChunks = 1 }, as: RunError.self) {
+            XCTAssertTrue("\($0)".contains("interrupted after 1 chunks"), "the test hook, not another failure: \($0)")
+        }
         let changed = Self.twoCells.replacingOccurrences(of: "n: 12", with: "n: 13")
-        XCTAssertThrowsError(try run(changed, path("x.h5"), format: format) { $0.resume = true }) {
+        assertThrows(try run(changed, path("x.h5"), format: format) { $0.resume = true }, as: RunError.self) {
             XCTAssertTrue("\($0)".contains("different run"), "\($0)")
         }
     }
@@ -107,7 +111,7 @@ final class RunnerTests: XCTestCase {
     func testUnwritableOutputIsReportedBeforeAnyWork() throws {
         let blocker = path("plain-file")
         XCTAssertTrue(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
-        XCTAssertThrowsError(try run(Self.twoCells, blocker + "/sub/out.h5", format: InMemoryResultsFormat())) {
+        assertThrows(try run(Self.twoCells, blocker + "/sub/out.h5", format: InMemoryResultsFormat()), as: RunError.self) {
             XCTAssertTrue("\($0)".contains("cannot create the output directory"), "\($0)")
         }
     }

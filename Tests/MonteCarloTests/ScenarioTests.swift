@@ -1,5 +1,6 @@
 import CitySystem
 import MonteCarlo
+import TestSupport
 import XCTest
 
 final class ScenarioTests: XCTestCase {
@@ -34,8 +35,8 @@ final class ScenarioTests: XCTestCase {
         let set = try document.setting(.scalar("5"), atKeyPath: "a.c.d")
         XCTAssertEqual(set.value(atKeyPath: "a.c.d")?.scalarText, "5")
         XCTAssertEqual(set.value(atKeyPath: "a.b")?.scalarText, "1")
-        XCTAssertThrowsError(try document.setting(.scalar("1"), atKeyPath: "a.b.x"), "b holds a scalar") {
-            XCTAssertEqual(($0 as? ScenarioError)?.path, "a.b")
+        assertThrows(try document.setting(.scalar("1"), atKeyPath: "a.b.x"), as: ScenarioError.self, "b holds a scalar") {
+            XCTAssertEqual($0.path, "a.b")
         }
         // The grid's key paths index lists as the generator's do.
         XCTAssertEqual(try document.setting(.scalar("7"), atKeyPath: "list.1.k").value(atKeyPath: "list.1.k")?.scalarText, "7")
@@ -52,10 +53,9 @@ final class ScenarioTests: XCTestCase {
             ("seed: 1\nknown_dgp: {}\nestimators: [{name: a, model: ols, estimands: [b]}, {name: a, model: ols, estimands: [b]}]", "estimators[1].name"),
         ]
         for (text, key) in cases {
-            XCTAssertThrowsError(try MonteCarloScenario(text: text, file: "s.yaml"), key) { error in
-                let e = error as? ScenarioError
-                XCTAssertEqual(e?.path, key, "\(error)")
-                XCTAssertEqual(e?.source, "s.yaml")
+            assertThrows(try MonteCarloScenario(text: text, file: "s.yaml"), as: ScenarioError.self, key) { e in
+                XCTAssertEqual(e.path, key, "\(e)")
+                XCTAssertEqual(e.source, "s.yaml")
             }
         }
     }
@@ -63,8 +63,8 @@ final class ScenarioTests: XCTestCase {
     func testKnownDGPRejectsUnknownEstimand() throws {
         let s = try MonteCarloScenario(text: "seed: 1\nknown_dgp: {n: 10}\nestimators: [{name: a, model: ols, estimands: [beta7]}]", file: "s.yaml")
         let cell = try s.cells()[0]
-        XCTAssertThrowsError(try KnownDGPBuilder().makeExperiment(cell: cell, scenario: s)) { error in
-            XCTAssertEqual((error as? ScenarioError)?.path, "estimators[0].estimands")
+        assertThrows(try KnownDGPBuilder().makeExperiment(cell: cell, scenario: s), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[0].estimands")
         }
     }
 }

@@ -29,11 +29,11 @@ final class LinearAlgebraTests: XCTestCase {
     }
 
     func testSymmetricEigenRejectsBadInput() {
-        XCTAssertThrowsError(try SymmetricEigen(Matrix(rowArrays: [[1, 2], [0, 1]]))) { error in
+        assertThrows(try SymmetricEigen(Matrix(rowArrays: [[1, 2], [0, 1]])), as: NumericsError.self) { error in
             XCTAssertTrue("\(error)".contains("non-symmetric"), "\(error)")
         }
-        XCTAssertThrowsError(try SymmetricEigen(Matrix(rows: 2, cols: 3)))
-        XCTAssertThrowsError(try SymmetricEigen(Matrix(rowArrays: [[1, .nan], [.nan, 1]])))
+        assertThrows(try SymmetricEigen(Matrix(rows: 2, cols: 3)), as: NumericsError.self, "not square")
+        assertThrows(try SymmetricEigen(Matrix(rowArrays: [[1, .nan], [.nan, 1]])), as: NumericsError.self, "NaN entries")
     }
 
     /// r·[[cos θ, −sin θ], [sin θ, cos θ]] (a scaled rotation) has eigenvalues r·e^{±iθ};
@@ -69,8 +69,7 @@ final class LinearAlgebraTests: XCTestCase {
 
     /// [[1,2],[2,1]] has eigenvalues −1 and 3: not positive definite; dpotrf stops at minor 2.
     func testCholeskyOfIndefiniteMatrixThrowsLAPACKError() throws {
-        XCTAssertThrowsError(try Cholesky(Matrix(rowArrays: [[1, 2], [2, 1]]))) { error in
-            guard let e = error as? LAPACKError else { return XCTFail("expected LAPACKError, got \(error)") }
+        assertThrows(try Cholesky(Matrix(rowArrays: [[1, 2], [2, 1]])), as: LAPACKError.self) { e in
             XCTAssertEqual(e.function, "dpotrf")
             XCTAssertEqual(e.info, 2)
             XCTAssertTrue(e.description.contains("not positive definite"))
@@ -88,8 +87,8 @@ final class LinearAlgebraTests: XCTestCase {
         assertClose(x, try lu.solve(a.transposed().multiply(x), transpose: true), tolerance: 1e-14, "Aᵀ x = b")
         assertClose(Matrix.identity(3).data, (a * (try a.inverse())).data, tolerance: 1e-14, "A A⁻¹ = I")
         assertClose(x, try a.solve(Matrix(rows: 3, cols: 1, columnMajor: a.multiply(x))).data, tolerance: 1e-14)
-        XCTAssertThrowsError(try LUDecomposition(Matrix(rowArrays: [[1, 2], [2, 4]]))) { error in
-            XCTAssertEqual((error as? LAPACKError)?.function, "dgetrf", "singular matrix: \(error)")
+        assertThrows(try LUDecomposition(Matrix(rowArrays: [[1, 2], [2, 4]])), as: LAPACKError.self) { error in
+            XCTAssertEqual(error.function, "dgetrf", "singular matrix: \(error)")
         }
     }
 
@@ -113,12 +112,12 @@ final class LinearAlgebraTests: XCTestCase {
     func testLeastSquaresRejectsCollinearDesign() throws {
         // Column 2 = 2 × column 1: rank 2 of 3.
         let x = try Matrix(columns: [[1, 1, 1, 1, 1], [0, 1, 2, 3, 4], [0, 2, 4, 6, 8]])
-        XCTAssertThrowsError(try LeastSquares(x: x, y: [1, 2, 3, 4, 6])) { error in
+        assertThrows(try LeastSquares(x: x, y: [1, 2, 3, 4, 6]), as: NumericsError.self) { error in
             XCTAssertTrue("\(error)".contains("column 2 is collinear"), "\(error)")
         }
-        XCTAssertThrowsError(try LeastSquares(x: x, y: [1, 2, 3])) { error in
+        assertThrows(try LeastSquares(x: x, y: [1, 2, 3]), as: NumericsError.self) { error in
             XCTAssertTrue("\(error)".contains("y has 3"), "\(error)")
         }
-        XCTAssertThrowsError(try LeastSquares(x: Matrix(rows: 2, cols: 3), y: [1, 2]), "more regressors than observations")
+        assertThrows(try LeastSquares(x: Matrix(rows: 2, cols: 3), y: [1, 2]), as: NumericsError.self, "more regressors than observations")
     }
 }

@@ -3,6 +3,20 @@ import Numerics
 import TestSupport
 import XCTest
 
+/// How far two summation orders of W·x may differ (the BLAS kernel, the sparse loop and
+/// dgemv vs dgemm each pick their own): a sum of n products has rounding error at most
+/// n·ε·Σ_j |w_ij x_j| (Higham, Accuracy and Stability of Numerical Algorithms, §3.1),
+/// so two orders differ by at most twice the largest row's bound.
+func summationOrderBound(_ w: Matrix, _ x: [Double]) -> Double {
+    var worst = 0.0
+    for i in 0..<w.rows {
+        var s = 0.0
+        for j in 0..<w.cols { s += abs(w[i, j] * x[j]) }
+        worst = max(worst, s)
+    }
+    return 2 * Double(w.cols) * Double.ulpOfOne * worst
+}
+
 /// Validation of W, its cached spectrum, and the O(N²) quantities built on it,
 /// each checked against a direct dense computation (LU of I − ρW).
 final class SpatialWeightsTests: XCTestCase {
@@ -28,21 +42,23 @@ final class SpatialWeightsTests: XCTestCase {
     func testRejectsIslandsDiagonalsAndNegativeWeights() throws {
         var c = try ringWithChords(8)
         for j in 0..<8 { c[4, j] = 0; c[j, 4] = 0 }   // unit 5 loses every neighbour
-        XCTAssertThrowsError(try SpatialWeights.rowStandardised(c)) { error in
+        assertThrows(try SpatialWeights.rowStandardised(c), as: NumericsError.self) { error in
             XCTAssertTrue("\(error)".contains("unit 5 has no neighbours"), "\(error)")
         }
-        XCTAssertThrowsError(try SpatialWeights(c)) { error in
+        assertThrows(try SpatialWeights(c), as: NumericsError.self) { error in
             XCTAssertTrue("\(error)".contains("island"), "\(error)")
         }
         var d = try ringWithChords(8)
         d[1, 1] = 0.5
-        XCTAssertThrowsError(try SpatialWeights(d)) { error in
+        assertThrows(try SpatialWeights(d), as: NumericsError.self) { error in
             XCTAssertTrue("\(error)".contains("nonzero diagonal entry at unit 2"), "\(error)")
         }
         var e = try ringWithChords(8)
         e[2, 3] = -1
-        XCTAssertThrowsError(try SpatialWeights(e)) { error in XCTAssertTrue("\(error)".contains("negative"), "\(error)") }
-        XCTAssertThrowsError(try SpatialWeights(Matrix(rows: 3, cols: 4)))
+        assertThrows(try SpatialWeights(e), as: NumericsError.self) { error in XCTAssertTrue("\(error)".contains("negative"), "\(error)") }
+        assertThrows(try SpatialWeights(Matrix(rows: 3, cols: 4)), as: NumericsError.self) { error in
+            XCTAssertTrue("\(error)".contains("3×4"), "names the shape: \(error)")
+        }
     }
 
     func testSimilarToSymmetricUsesTheSymmetricForm() throws {
@@ -124,7 +140,7 @@ final class SpatialWeightsTests: XCTestCase {
         let w = try SpatialWeights.rowStandardised(ringWithChords(10))
         let (lo, hi) = w.stableInterval
         for rho in [hi, hi + 0.1, lo, lo - 0.1] {
-            XCTAssertThrowsError(try SpatialFilter(weights: w, rho: rho)) { error in
+            assertThrows(try SpatialFilter(weights: w, rho: rho), as: NumericsError.self) { error in
                 XCTAssertTrue("\(error)".contains("outside the stable interval"), "\(error)")
             }
         }
@@ -137,14 +153,17 @@ final class SpatialWeightsTests: XCTestCase {
         let periods = 3
         let y = (0..<(8 * periods)).map { Double($0 * $0 % 7) - 2 }
         let wy = w.applyPanel(y)
+        var bound = 0.0
         for t in 0..<periods {
             let slice = Array(y[(t * 8)..<((t + 1) * 8)])
-            assertClose(w.apply(slice), Array(wy[(t * 8)..<((t + 1) * 8)]), tolerance: 1e-15, "period \(t)")
+            let tolerance = summationOrderBound(w.matrix, slice)
+            bound = max(bound, tolerance)
+            assertClose(w.apply(slice), Array(wy[(t * 8)..<((t + 1) * 8)]), tolerance: tolerance, "period \(t)")
         }
         let x = try Matrix(columns: [y, y.map { -$0 }])
         let wx = w.applyPanel(x)
-        assertClose(wy, wx.column(0), tolerance: 1e-15)
-        assertClose(wy.map { -$0 }, wx.column(1), tolerance: 1e-15)
+        assertClose(wy, wx.column(0), tolerance: bound, "one column or two: the kernel may order the sums differently")
+        assertClose(wy.map { -$0 }, wx.column(1), tolerance: bound)
         let f = try SpatialFilter(weights: w, rho: 0.5)
         let z = try f.solvePanel(y)
         // (I − ρW) z = y period by period.
@@ -173,15 +192,16 @@ final class SpatialWeightsProductTests: XCTestCase {
             let wx = w.applyPanel(x)
             for p in 0..<t {
                 let block = Array(y[(p * n)..<((p + 1) * n)])
-                // Sums of 30 terms of order 1: rounding differences stay below 1e-14.
-                assertClose(w.matrix.multiply(block), Array(wy[(p * n)..<((p + 1) * n)]), tolerance: 1e-14, "dense=\(dense)")
+                assertClose(w.matrix.multiply(block), Array(wy[(p * n)..<((p + 1) * n)]),
+                            tolerance: summationOrderBound(w.matrix, block), "dense=\(dense)")
                 for k in 0..<2 {
-                    let col = x.column(k)
-                    let expected = w.matrix.multiply(Array(col[(p * n)..<((p + 1) * n)]))
-                    assertClose(expected, Array(wx.column(k)[(p * n)..<((p + 1) * n)]), tolerance: 1e-14, "dense=\(dense)")
+                    let slice = Array(x.column(k)[(p * n)..<((p + 1) * n)])
+                    assertClose(w.matrix.multiply(slice), Array(wx.column(k)[(p * n)..<((p + 1) * n)]),
+                                tolerance: summationOrderBound(w.matrix, slice), "dense=\(dense)")
                 }
             }
-            assertClose(w.matrix.multiply(Array(y[0..<n])), w.apply(Array(y[0..<n])), tolerance: 1e-14)
+            let first = Array(y[0..<n])
+            assertClose(w.matrix.multiply(first), w.apply(first), tolerance: summationOrderBound(w.matrix, first))
         }
     }
 }

@@ -33,8 +33,8 @@ final class GnuplotTests: XCTestCase {
     }
 
     func testInvalidGnuplotPathIsAClearError() {
-        XCTAssertThrowsError(try Gnuplot(path: directory.appendingPathComponent("no-gnuplot").path)) { error in
-            guard case GnuplotError.notFound(let what)? = error as? GnuplotError else { return XCTFail("\(error)") }
+        assertThrows(try Gnuplot(path: directory.appendingPathComponent("no-gnuplot").path), as: GnuplotError.self) { error in
+            guard case .notFound(let what) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(what.contains("no-gnuplot"), what)
             XCTAssertTrue("\(error)".contains("--gnuplot"), "the message names the fix: \(error)")
         }
@@ -42,8 +42,8 @@ final class GnuplotTests: XCTestCase {
 
     func testGnuplotFailureCarriesItsStderr() throws {
         let bad = GnuplotFigure(name: "bad", script: "plot datafile using 1:2 with nonsensestyle\n", data: "0 0\n")
-        XCTAssertThrowsError(try Gnuplot().render(bad, in: directory, format: .png)) { error in
-            guard case GnuplotError.failed(let script, let status, let stderr)? = error as? GnuplotError else { return XCTFail("\(error)") }
+        assertThrows(try Gnuplot().render(bad, in: directory, format: .png), as: GnuplotError.self) { error in
+            guard case .failed(let script, let status, let stderr) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(script.hasSuffix("bad.gp"), script)
             XCTAssertNotEqual(status, 0)
             XCTAssertTrue(stderr.contains("bad.gp"), "gnuplot names the script line: \(stderr)")

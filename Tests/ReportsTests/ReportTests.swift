@@ -36,21 +36,21 @@ final class ReportTests: XCTestCase {
     }
 
     func testReaderErrorsNameTheFileAndTheFix() throws {
-        XCTAssertThrowsError(try ResultsData.read(directory.appendingPathComponent("missing.h5").path)) {
+        assertThrows(try ResultsData.read(directory.appendingPathComponent("missing.h5").path), as: RunError.self) {
             XCTAssertTrue("\($0)".contains("missing.h5: no such file"), "\($0)")
         }
         let other = directory.appendingPathComponent("other.h5").path
         let f = try HDF5File.create(other)
         try f.setAttribute("hello", 1)
         try f.close()
-        XCTAssertThrowsError(try ResultsData.read(other)) {
+        assertThrows(try ResultsData.read(other), as: RunError.self) {
             XCTAssertTrue("\($0)".contains("not a spillsim result file"), "\($0)")
         }
         try ResultsFixture.write(to: fixture)
         let g = try HDF5File.open(fixture, mode: .readWrite)
         try g.group("cells/cell_00001/estimators").remove("ols")
         try g.close()
-        XCTAssertThrowsError(try ResultsData.read(fixture)) {
+        assertThrows(try ResultsData.read(fixture), as: RunError.self) {
             XCTAssertTrue("\($0)".contains("/cells/cell_00001/estimators/ols: group missing"), "\($0)")
         }
     }

@@ -27,7 +27,7 @@ final class FileLifecycleTests: StorageTestCase {
             try f.createDataset("x", values: [1.0])
             throw Failure()
         }
-        XCTAssertThrowsError(try writeThenFail())
+        assertThrows(try writeThenFail(), as: Failure.self, "the caller's own error comes through unchanged")
         XCTAssertFalse(exists(p), "an abandoned write must not produce the final file")
         XCTAssertTrue(HDF5File.hasUnfinishedWrite(at: p))
 

@@ -23,7 +23,7 @@ final class ForeignFileTests: XCTestCase {
         XCTAssertEqual(try f.stringAttribute("str_attr"), "plain")
         XCTAssertEqual(try f.doubleAttribute("one_element"), 2.5, "a length-1 array serves as a scalar")
         XCTAssertEqual(try f.intsAttribute("ints"), [1, 2, 3])
-        XCTAssertThrowsError(try f.dataset("f32").read(as: Int.self), "floats are never truncated to integers")
+        assertThrows(try f.dataset("f32").read(as: Int.self), as: HDF5Error.self, "floats are never truncated to integers")
         try f.close()
     }
 }

@@ -9,8 +9,7 @@ final class H5DumpTests: StorageTestCase {
     func h5dump(_ arguments: [String]) throws -> String {
         let candidates = ["/usr/bin/h5dump", "/usr/local/bin/h5dump"]
         guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            XCTFail("h5dump is not installed: run scripts/setup (it installs hdf5-tools)")
-            throw XCTSkip("unreachable: XCTFail above already failed the test")
+            throw TestSetupError("h5dump is not installed: run scripts/setup (it installs hdf5-tools)")
         }
         let r = try ProcessRunner.run(URL(fileURLWithPath: exe), arguments)
         XCTAssertEqual(r.status, 0, "h5dump \(arguments.joined(separator: " ")) failed: \(r.err)")

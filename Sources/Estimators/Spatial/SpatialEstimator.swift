@@ -80,8 +80,13 @@ public enum SpatialEstimator {
         let nStar = d.shape.nStar
         let spectrum = weights.spectrum
         let shape = d.shape
+        // e'e is formed by cancellation, so below a few ulps of its terms it is rounding noise of
+        // either sign: it is held at that floor, where the fit is exact to working precision. The
+        // objective then stays finite and keeps falling towards a bound where y − ρWy is fitted
+        // exactly, and the search reports a boundary solution whichever way the rounding went.
         let objective: (Double) -> Double = { rho in
-            let ee = s00 - 2 * rho * s0d + rho * rho * sdd
+            let floor = 8 * Double.ulpOfOne * (s00 + 2 * abs(rho * s0d) + rho * rho * sdd)
+            let ee = max(s00 - 2 * rho * s0d + rho * rho * sdd, floor)
             guard ee > 0 else { return .infinity }
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(rho, spectrum: spectrum)
         }
