@@ -53,7 +53,7 @@ let package = Package(
             name: "EstimatorsTests", dependencies: ["Estimators", "CitySystem", "Numerics", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "CitySystem", "Estimators", "Numerics", "TestSupport"]),
-        .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo", "Storage", "CitySystem", "Estimators", "TestSupport"]),
+        .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo", "Storage", "CitySystem", "Estimators", "Calibration", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "MonteCarlo", "Storage", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["spillsim", "TestSupport"]),
     ],

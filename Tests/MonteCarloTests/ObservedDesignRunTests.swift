@@ -1,3 +1,4 @@
+import Calibration
 import CitySystem
 @testable import MonteCarlo
 import TestSupport
@@ -67,6 +68,54 @@ final class ObservedDesignRunTests: XCTestCase {
                          as: ScenarioError.self, key) {
                 XCTAssertEqual($0.path, key, "\($0)")
             }
+        }
+    }
+
+    /// With a quadratic term and a moderator every curve estimand is scored against the calibrated
+    /// curve: turning points, dc*/dD, the U-test of the calibrated shape and curve points.
+    func testQuadraticEstimandsAreScoredAgainstTheCalibratedCurves() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-observed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var request = CalibrationRequest(data: TestPaths.cigarette.appendingPathComponent("cigarette.csv").path,
+                                         weights: TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv").path,
+                                         id: "state", time: "year", y: "logc", x: ["logp", "logy"])
+        request.quadratic = "logp"
+        request.moderator = "logy"
+        let calibration = try Calibration.run(request, scenarioDirectory: dir.path)
+        var options = CalibratedScenario.Options(name: "quadratic", version: "test")
+        options.replications = 6
+        options.grid = true
+        let path = dir.appendingPathComponent("quadratic.yaml").path
+        let extra = ["curve.total.p25.3", "tp.direct.p75"]
+        let text = CalibratedScenario.yaml(calibration, options: options)
+            .replacingOccurrences(of: "utest.total.p50\"", with: "utest.total.p50\", " + extra.map { "\"\($0)\"" }.joined(separator: ", "))
+            .replacingOccurrences(of: "utest.total.p50,", with: "utest.total.p50, " + extra.joined(separator: ", ") + ",")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let scenario = try MonteCarloScenario.load(path: path)
+        let estimands = scenario.estimators[0].estimands
+        for e in ["tp.direct.p50", "utest.total.p50", "shift.indirect"] + extra { XCTAssertTrue(estimands.contains(e), "\(e) in \(estimands)") }
+        XCTAssertEqual(try scenario.cells().count, 5, "calibrated, θ = 0, two ρ bounds, monotone curve")
+        let format = InMemoryResultsFormat()
+        _ = try MonteCarloRunner(scenario: scenario, options: RunOptions(output: dir.appendingPathComponent("q.h5").path), format: format).run()
+        let store = try format.open(path: dir.appendingPathComponent("q.h5").path)
+        let truth = try XCTUnwrap(try ObservedDesign(spec: try XCTUnwrap(try ScenarioParser.parse(scenario.cells()[0].document).observed),
+                                                   source: path).truth.quadratic)
+        func column(_ name: String) throws -> Int { try XCTUnwrap(estimands.firstIndex(of: name), name) }
+        let cells = try store.metadata.cells.map { try store.cell($0.ordinal) }
+        for r in cells[0].records {
+            XCTAssertEqual(r.fits[0].status.code, .ok, r.fits[0].status.message)
+            let tp = try XCTUnwrap(truth.turningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" })
+            XCTAssertEqual(r.fits[0].results[try column("tp.direct.p50")].truth, tp.cStar)
+            XCTAssertTrue(r.fits[0].results[try column("tp.direct.p50")].estimate.isFinite)
+            let curve = try XCTUnwrap(truth.curves.first { $0.effect == "total" && $0.dLabel == "p25" })
+            XCTAssertEqual(r.fits[0].results[try column("curve.total.p25.3")].truth, curve.values[3])
+            let u = r.fits[0].results[try column("utest.total.p50")]
+            XCTAssertTrue([0.0, 1.0].contains(u.estimate) && [0.0, 1.0].contains(u.truth), "rejection indicators")
+        }
+        // The monotone world (last cell): the curve is linear, so there is no turning point and the U-test's truth is 0.
+        for r in cells[4].records {
+            XCTAssertEqual(r.fits[0].results[try column("utest.total.p50")].truth, 0)
+            XCTAssertTrue(r.fits[0].results[try column("tp.direct.p50")].truth.isNaN)
         }
     }
 }
