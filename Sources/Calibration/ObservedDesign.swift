@@ -37,18 +37,25 @@ public struct ObservedDesign: Sendable {
     public var t: Int { dataset.panel.t }
     public var names: [String] { dataset.panel.names }
 
-    /// Loads the files (refusing changed ones) and builds the design.
+    /// Loads the files (refusing changed ones) and builds the design. Each file is read once:
+    /// the bytes that are hashed are the bytes that are parsed.
     public init(spec: ObservedDesignSpec, source: String) throws {
-        for (key, path, recorded) in [("data", spec.dataPath, spec.dataHash), ("weights", spec.weightsPath, spec.weightsHash)] {
-            let found = try ContentHash.label(ofFile: path)
+        func hashed(_ key: String, _ path: String, _ recorded: String) throws -> DataTable {
+            guard let bytes = FileManager.default.contents(atPath: path) else { throw CalibrationError.unreadable(path: path) }
+            let found = ContentHash.label(bytes)
             guard found == recorded else {
                 throw CalibrationError.changedFile(scenario: source, key: key, path: path, recorded: recorded, found: found)
             }
+            guard let text = String(data: bytes, encoding: .utf8) else {
+                throw DataError("\(path): the file is not UTF-8 text; save it as a UTF-8 CSV")
+            }
+            return try DataTable.parse(csv: text, source: path)
         }
-        let dataset = try SpatialDataLoader.load(
-            data: URL(fileURLWithPath: spec.dataPath), weights: URL(fileURLWithPath: spec.weightsPath), id: spec.id,
-            time: spec.time, y: spec.y, x: spec.x, quadratic: spec.quadratic, moderator: spec.moderator,
-            rowStandardise: spec.rowStandardise)
+        let table = try hashed("data", spec.dataPath, spec.dataHash)
+        let weights = try WeightsTable.parse(try hashed("weights", spec.weightsPath, spec.weightsHash))
+        let dataset = try SpatialDataLoader.build(
+            table: table, weights: weights, weightsSource: spec.weightsPath, id: spec.id, time: spec.time, y: spec.y,
+            x: spec.x, quadratic: spec.quadratic, moderator: spec.moderator, rowStandardise: spec.rowStandardise)
         try self.init(spec: spec, source: source, dataset: dataset)
     }
 
