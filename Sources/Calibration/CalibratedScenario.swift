@@ -51,15 +51,19 @@ public enum CalibratedScenario {
     }
 
     /// Every SDM estimand the calibrated model has: ρ, each β and θ, the effects of each
-    /// ordinary regressor, and with a quadratic term the turning points, U-tests and shifts
-    /// at the moderator's median.
+    /// ordinary regressor, and with a quadratic term the curves at the middle of the U-test
+    /// interval, the turning points, U-tests and shifts at the moderator's median. The quadratic
+    /// regressor and its moderator get no single effect: theirs varies along the curve (a
+    /// coefficient combination would be the effect at X = 0, D = 0, outside the data).
     public static func estimands(_ c: Calibration) -> [String] {
         let s = c.spec
         let names = s.fit.beta.map(\.name)
         var e = ["rho"] + names.map { "beta.\($0)" } + names.map { "theta.\($0)" }
-        let ordinary = s.x + [s.moderator].compactMap { $0 }.filter { !s.x.contains($0) }
+        let ordinary = s.x.filter { $0 != s.quadratic && $0 != s.moderator }
         for x in ordinary { e += EffectKind.allCases.map { "\($0.rawValue).\(x)" } }
         if s.quadratic != nil {
+            let middle = (ObservedTruth.curvePoints - 1) / 2
+            e += EffectKind.allCases.map { "curve.\($0.rawValue).p50.\(middle)" }
             e += EffectKind.allCases.map { "tp.\($0.rawValue).p50" } + EffectKind.allCases.map { "utest.\($0.rawValue).p50" }
             if s.moderator != nil { e += EffectKind.allCases.map { "shift.\($0.rawValue)" } }
         }
