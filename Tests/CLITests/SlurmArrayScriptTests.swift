@@ -19,8 +19,9 @@ final class SlurmArrayScriptTests: XCTestCase {
         return dir
     }
 
-    func runTask(_ index: Int, first: Int, count: Int, step: Int = 1, stub: URL, results: URL) throws -> ProcessOutput {
-        let env = [
+    func runTask(_ index: Int, first: Int, count: Int, step: Int = 1, restarts: Int? = nil,
+                 stub: URL, results: URL) throws -> ProcessOutput {
+        var env = [
             "PATH": stub.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
             "SPILLSIM": try ProcessRunner.spillsim().path, "RESULTS": results.path,
             "SLURM_ARRAY_JOB_ID": "4242", "SLURM_ARRAY_TASK_ID": "\(index)",
@@ -28,6 +29,7 @@ final class SlurmArrayScriptTests: XCTestCase {
             "SLURM_ARRAY_TASK_MAX": "\(first + (count - 1) * step)", "SLURM_ARRAY_TASK_STEP": "\(step)",
             "SLURM_CPUS_PER_TASK": "1",
         ]
+        if let restarts { env["SLURM_RESTART_COUNT"] = "\(restarts)" }
         return try ProcessRunner.run(URL(fileURLWithPath: "/bin/bash"), [script.path, scenario, "40"], environment: env)
     }
 
@@ -56,6 +58,12 @@ final class SlurmArrayScriptTests: XCTestCase {
             XCTAssertEqual(submissions.count, 1, log)
             XCTAssertTrue(log.contains("--output=slurm-%j-merge.out"), log)
             XCTAssertTrue(log.contains("--dependency=afterok:4242"), log)
+            XCTAssertTrue(log.contains("--kill-on-invalid-dep=yes"), "a failed task cancels the merge: " + log)
+            // A requeued first task (SLURM_RESTART_COUNT ≥ 1) resumes its shard and submits no second merge.
+            let requeued = try runTask(first, first: first, count: 2, restarts: 1, stub: stub, results: results)
+            XCTAssertEqual(requeued.status, 0, requeued.err)
+            let after = try String(contentsOf: stub.appendingPathComponent("sbatch.log"), encoding: .utf8)
+            XCTAssertEqual(after.split(separator: "\n").count, 1, after)
 
             let merge = try ProcessRunner.run(URL(fileURLWithPath: "/bin/bash"), [script.path, scenario], environment: [
                 "SPILLSIM_MERGE_SHARDS": "2", "SPILLSIM": spillsim.path, "RESULTS": results.path,
