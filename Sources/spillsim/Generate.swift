@@ -21,6 +21,10 @@ extension Spillsim {
         @Option(name: .customLong("coords-out"), help: "Write the city coordinates as CSV.")
         var coordsOut: String?
 
+        @Option(name: .customLong("equilibrium-out"),
+                help: "Write the new-economic-geography equilibrium per city-year as CSV (firm masses, market access, price indices, profits, incomes, fixed-point residual); needs city_system.sectors.mode: neg.")
+        var equilibriumOut: String?
+
         @Option(help: "Which estimator W to write (a name from city_system.estimator_weights; default the first).")
         var weights: String?
 
@@ -30,6 +34,10 @@ extension Spillsim {
             if let w = weights, !spec.citySystem.estimatorWeights.contains(where: { $0.name == w }) {
                 throw ValidationError("--weights \(w): no estimator W of that name in \(spec.source); known: "
                                       + spec.citySystem.estimatorWeights.map(\.name).joined(separator: ", "))
+            }
+            if equilibriumOut != nil && spec.citySystem.sectors.mode != .neg {
+                throw ValidationError("--equilibrium-out: \(spec.source) uses sectors mode '\(spec.citySystem.sectors.mode.rawValue)'; "
+                                      + "only mode: neg solves an equilibrium (set city_system.sectors.mode: neg)")
             }
             let start = Date()
             let cell = try CitySystemCell(scenario: spec)
@@ -43,9 +51,12 @@ extension Spillsim {
                 files.append((PanelCSV.weights(panel.estimatorWeights[name]!, ids: panel.cityIds), path))
             }
             if let path = coordsOut { files.append((PanelCSV.coordinates(panel), path)) }
+            if let path = equilibriumOut, let text = PanelCSV.equilibrium(panel) { files.append((text, path)) }
             try OutputFile.writeAll(files)
             for w in cell.weightReports.flatMap(\.warnings) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-            FileHandle.standardError.write(Data(GenerateSummary.text(panel, cellSeconds: cellSeconds,
+            let sectors = SectorSummary(panel, mode: spec.citySystem.sectors.mode)
+            for w in sectors.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            FileHandle.standardError.write(Data(GenerateSummary.text(panel, sectors: sectors, cellSeconds: cellSeconds,
                                                                      replicationSeconds: replicationSeconds).utf8))
         }
     }
@@ -67,14 +78,12 @@ extension Spillsim.Generate {
 
 /// A short description of a generated panel, printed to stderr.
 enum GenerateSummary {
-    static func text(_ p: SyntheticPanel, cellSeconds: Double, replicationSeconds: Double) -> String {
-        let ca = p.ca.sorted()
-        func q(_ x: Double) -> String { String(format: "%.3f", Statistics.quantile(sorted: ca, x)) }
+    static func text(_ p: SyntheticPanel, sectors: SectorSummary, cellSeconds: Double, replicationSeconds: Double) -> String {
         let treated = p.treat.reduce(0, +)
         return """
         generated \(p.n) cities × \(p.t) years (\(p.years.first!)–\(p.years.last!)), \(p.stream)
         time: cell cache (geography, W spectra, filters) \(String(format: "%.3f", cellSeconds)) s, replication \(String(format: "%.4f", replicationSeconds)) s
-        CA: min \(q(0)), p5 \(q(0.05)), median \(q(0.5)), p95 \(q(0.95)), max \(q(1))
+        \(sectors.text)
         treated cities: \(treated) of \(p.n); mean ATT \(p.truth.integration.meanAtt.map { String(format: "%.5f", $0) } ?? "n/a")
 
         """

@@ -36,6 +36,7 @@ extension Spillsim {
                 for w in r.weightReports {
                     details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")
                 }
+                details.append("  \(r.sectors.text)")
                 details += r.warnings.map { "  warning: \($0)" }
             }
             // The Monte Carlo sections: every design cell is built as `run` would

@@ -49,6 +49,31 @@ final class CitySystemCommandTests: XCTestCase {
         }
     }
 
+    /// `--equilibrium-out` writes the `neg` equilibrium per city-year (byte-identical for a seed),
+    /// refuses a reduced-mode scenario without writing anything, and `validate` reports the CA
+    /// distribution with the fixed points.
+    func testNEGEquilibriumOutAndValidateReport() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = { (n: String) in dir.appendingPathComponent(n).path }
+        let neg = try writeScenario(dir, "  sectors: {mode: neg, eta: 1.5}\n")
+        try run(["generate", neg, "--out", p("a.csv"), "--equilibrium-out", p("ea.csv")])
+        try run(["generate", neg, "--out", p("b.csv"), "--equilibrium-out", p("eb.csv")])
+        let e = try String(contentsOfFile: p("ea.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(e.count, 1 + 30 * 8)
+        XCTAssertEqual(String(e[0]), PanelCSV.equilibriumColumns.joined(separator: ","))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: p("ea.csv"))), try Data(contentsOf: URL(fileURLWithPath: p("eb.csv"))))
+        let lines = try Spillsim.Validate.report(neg)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  sectors (neg): CA p5 ") && $0.contains("equilibrium: ") }, lines.joined(separator: "\n"))
+
+        let reduced = try writeScenario(dir)
+        assertThrows(try run(["generate", reduced, "--out", p("c.csv"), "--equilibrium-out", p("ec.csv")]), as: ValidationError.self) {
+            XCTAssertTrue("\($0)".contains("only mode: neg solves an equilibrium"), "\($0)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: p("c.csv")))
+        XCTAssertTrue(try Spillsim.Validate.report(reduced).contains { $0.hasPrefix("  sectors (reduced): CA p5 ") })
+    }
+
     func testValidateAndTruth() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -75,7 +75,14 @@ final class ScenarioParsingTests: XCTestCase {
         assertRejected("city_system:\n  treatment: {t0: 2030}\n", path: "city_system.treatment.t0", mentions: "outside")
         assertRejected("city_system:\n  treatment: {t0: 2003}\n", path: "city_system.treatment.t0", mentions: "pre-period")
         assertRejected("city_system:\n  treatment: {staggered: [2012, 2025]}\n", path: "city_system.treatment.staggered.1")
-        assertRejected("city_system:\n  sectors: {mode: neg}\n", path: "city_system.sectors.mode", mentions: "not implemented yet")
+        assertRejected("city_system:\n  sectors: {mode: negg}\n", path: "city_system.sectors.mode", mentions: "did you mean 'neg'")
+        // The reduced mode's keys do not apply to the equilibrium and are named as unknown.
+        assertRejected("city_system:\n  sectors: {mode: neg, shock_sd: 0.1}\n", path: "city_system.sectors.shock_sd", mentions: "unknown key")
+        assertRejected("city_system:\n  sectors: {mode: neg, sigma: 1}\n", path: "city_system.sectors.sigma", mentions: "exceed 1")
+        assertRejected("city_system:\n  sectors: {mode: neg, mu: 0.7, mu_s: 0.4}\n", path: "city_system.sectors.mu_s", mentions: "mu + mu_s")
+        assertRejected("city_system:\n  sectors: {mode: neg, alpha: 0, mu_s: 0}\n", path: "city_system.sectors.mu_s", mentions: "nobody buys")
+        assertRejected("city_system:\n  sectors: {mode: neg, endogeneity: 1.5}\n", path: "city_system.sectors.endogeneity", mentions: "correlation")
+        assertRejected("city_system:\n  sectors: {mode: neg, tolerance: 0.01}\n", path: "city_system.sectors.tolerance", mentions: "not an equilibrium")
     }
 
     func testRhoOutsideStableIntervalRejectedByValidation() {

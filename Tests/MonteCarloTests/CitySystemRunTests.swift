@@ -47,6 +47,48 @@ final class CitySystemRunTests: XCTestCase {
         }
     }
 
+    /// The `neg` sector mode under the engine: the grid reaches `city_system.sectors.endogeneity`,
+    /// the truth stays the outcome equation's, and a fixed point that does not converge is a
+    /// counted generation failure carrying its reason, not a crash or a redraw.
+    func testNEGSectorsRunAndNonConvergenceIsRecorded() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-neg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = """
+        name: small-neg
+        seed: 3
+        city_system:
+          geography: {centres: 3, cities: 30, square_km: 700, min_separation_km: 200, first_year: 2005, last_year: 2011}
+          sectors: {mode: neg}
+          treatment: {t0: 2008, regions: [0, 1, 2, 3]}
+        monte_carlo: {replications: 3, chunk_size: 3}
+        estimators:
+          - {name: sdm, model: sdm, estimands: [rho, beta.CA]}
+        grid:
+          city_system.sectors.endogeneity: [0.0, 0.8]
+          city_system.sectors.max_iterations: [5000, 2]
+        """
+        let format = InMemoryResultsFormat()
+        let o = RunOptions(output: dir.appendingPathComponent("neg.h5").path)
+        _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: o, format: format).run()
+        let s = try format.open(path: o.output)
+        let cells = try s.metadata.cells.map { try s.cell($0.ordinal) }
+        XCTAssertEqual(cells.count, 4)
+        for (k, c) in cells.enumerated() {
+            let limit = s.metadata.cells[k].factors.first { $0.path == "city_system.sectors.max_iterations" }?.value
+            let converges = limit == "5000"
+            for r in c.records {
+                let fit = r.fits[0]
+                if converges {
+                    XCTAssertEqual(fit.status.code, .ok, fit.status.message)
+                    XCTAssertEqual(fit.results[0].truth, 0.3, "ρ's truth is the outcome equation's")
+                } else {
+                    XCTAssertEqual(fit.status.code, .generationFailed)
+                    XCTAssertTrue(fit.status.message.contains("did not converge"), fit.status.message)
+                }
+            }
+        }
+    }
+
     func testEstimatorOptionsAndEstimandsAreCheckedBeforeRunning() throws {
         let cases: [(String, String, String)] = [
             ("estimands: [rho, beta.CA,", "estimands: [rho, beta.XYZ,", "estimators[0].estimands[1]"),

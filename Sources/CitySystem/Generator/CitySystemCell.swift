@@ -28,7 +28,8 @@ public struct CitySystemCell: Sendable {
     public let weightReports: [WeightReport]
     /// The estimators' W that do not depend on the data, by name (the true W is `trueWeights`).
     public let fixedEstimatorWeights: [String: SpatialWeights]
-    let effectFactor: Matrix
+    /// Reduced mode only (the `neg` mode has no exogenous city effects): nil selects `neg`.
+    let effectFactor: Matrix?
     let diffusion: Matrix
     let errorFilter: SpatialFilter?
 
@@ -79,7 +80,8 @@ public struct CitySystemCell: Sendable {
         }
         fixedEstimatorWeights = fixed
         weightReports = reports
-        effectFactor = try Sectors.effectFactor(geography, rangeKm: spec.sectors.effectRangeKm, source: source)
+        effectFactor = spec.sectors.mode == .neg
+            ? nil : try Sectors.effectFactor(geography, rangeKm: spec.sectors.effectRangeKm, source: source)
         diffusion = Digital.diffusionMatrix(geography, decayKm: spec.digital.decayKm)
     }
 
@@ -121,12 +123,22 @@ public struct CitySystemCell: Sendable {
         }
         let n = geography.count, tt = years.count
         func stream(_ p: UInt64) -> RandomStream { RandomStream(StreamID(seed: seed, cell: cell, replication: replication, purpose: p)) }
-        let sectors = Sectors.generate(spec.sectors, geography: geography, lnSize: lnSize, effectFactor: effectFactor,
-                                       periods: tt, stream: stream(CityStreamPurpose.sectors))
-        let controls = Controls.generate(spec.outcome.controls, lnSize: lnSize, periods: tt, stream: stream(CityStreamPurpose.controls))
+        // Every stage draws from its own stream, so the order of the stages does not change the draws.
         let dShocks = Digital.drawShocks(spec.digital, n: n, periods: tt, stream: stream(CityStreamPurpose.digital))
         let never = [Int?](repeating: nil, count: n)
         let d0 = Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: never)
+        let innovations = ErrorLaw.innovations(spec.outcome.error, n: n, periods: tt, stream: stream(CityStreamPurpose.errors))
+        let sectors: SectorPanel, equilibrium: NEGPath?
+        if let effectFactor {
+            sectors = Sectors.generate(spec.sectors, geography: geography, lnSize: lnSize, effectFactor: effectFactor,
+                                       periods: tt, stream: stream(CityStreamPurpose.sectors))
+            equilibrium = nil
+        } else {
+            (sectors, equilibrium) = try NEGSectors.generate(spec.sectors.neg, geography: geography, lnSize: lnSize, years: years,
+                                                              d: d0, errorInnovation: innovations.standardised,
+                                                              stream: stream(CityStreamPurpose.sectors))
+        }
+        let controls = Controls.generate(spec.outcome.controls, lnSize: lnSize, periods: tt, stream: stream(CityStreamPurpose.controls))
 
         // Selection on pre-period covariates (identical in both worlds before t0).
         let tr = spec.treatment
@@ -163,8 +175,7 @@ public struct CitySystemCell: Sendable {
         let gm = Statistics.mean(meanCA)
         let mu = (0..<n).map { o.intercept + o.cityEffectSd * es.normal() + o.cityEffectCaLoading * (meanCA[$0] - gm) }
         let alpha = (0..<tt).map { o.yearTrend * Double($0) + o.yearEffectSd * es.normal() }
-        let eps = try ErrorLaw.draw(o.error, n: n, periods: tt, lnSize: lnSize, filter: errFilter,
-                                    stream: stream(CityStreamPurpose.errors))
+        let eps = try ErrorLaw.assemble(o.error, innovations, n: n, periods: tt, lnSize: lnSize, filter: errFilter)
 
         var other0 = [Double](repeating: 0, count: n * tt), other1 = other0
         var post = [Int](repeating: 0, count: n * tt)
@@ -207,34 +218,57 @@ public struct CitySystemCell: Sendable {
             controlNames: o.controls.map(\.name), controls: controls, treat: assignment.treat,
             cohort: assignment.adoption.map { $0 ?? 0 }, post: post, z: z,
             misNoIntegration: mis0, dNoIntegration: d0, trueWeights: model.weights,
-            estimatorWeights: estimators, estimatorWeightNames: spec.estimatorWeights.map(\.name), truth: truth)
+            estimatorWeights: estimators, estimatorWeightNames: spec.estimatorWeights.map(\.name), truth: truth,
+            equilibrium: equilibrium)
     }
 }
 
 /// The error laws of MODEL.md §2.6. `sigma` is the marginal sd for normal, AR(1) and t
 /// (t is rescaled by √((df − 2)/df)); for heteroskedastic errors σ_i = σ exp(−p (ln L_i − mean ln L));
 /// for the spatial-error law σ is the sd of the innovation u in ε_t = (I − λW)⁻¹ u_t.
+/// Drawn in two steps — the city-year innovations first (they need no W), then ε — so the
+/// `neg` sectors' endogeneity channel can see the innovations before W and ε exist.
 enum ErrorLaw {
-    static func draw(_ e: ErrorSpec, n: Int, periods tt: Int, lnSize: [Double], filter: SpatialFilter?,
-                     stream: RandomStream) throws -> [Double] {
+    /// The raw draws, one per city-year (time-major), in the order the laws consume them.
+    struct Innovations {
+        let raw: [Double]
+        /// Unit-variance innovations: raw, or t draws rescaled by √((df − 2)/df).
+        let standardised: [Double]
+    }
+
+    static func innovations(_ e: ErrorSpec, n: Int, periods tt: Int, stream: RandomStream) -> Innovations {
+        switch e.law {
+        case .t:
+            let raw = (0..<(n * tt)).map { _ in stream.studentT(df: e.df) }
+            let k = ((e.df - 2) / e.df).squareRoot()
+            return Innovations(raw: raw, standardised: raw.map { $0 * k })
+        case .normal, .heteroskedastic, .ar1, .spatial:
+            let raw = stream.normals(n * tt)
+            return Innovations(raw: raw, standardised: raw)
+        }
+    }
+
+    static func assemble(_ e: ErrorSpec, _ z: Innovations, n: Int, periods tt: Int, lnSize: [Double],
+                         filter: SpatialFilter?) throws -> [Double] {
+        let raw = z.raw
         switch e.law {
         case .normal:
-            return stream.normals(n * tt, sd: e.sigma)
+            return raw.map { e.sigma * $0 }
         case .heteroskedastic:
             let ml = Statistics.mean(lnSize)
             let sd = lnSize.map { e.sigma * exp(-e.sizePower * ($0 - ml)) }
-            return (0..<(n * tt)).map { sd[$0 % n] * stream.normal() }
+            return (0..<(n * tt)).map { sd[$0 % n] * raw[$0] }
         case .ar1:
-            var out = stream.normals(n, sd: e.sigma)
+            var out = (0..<n).map { e.sigma * raw[$0] }
             let innov = e.sigma * (1 - e.ar * e.ar).squareRoot()
-            for p in 1..<tt { for i in 0..<n { out.append(e.ar * out[(p - 1) * n + i] + innov * stream.normal()) } }
+            for p in 1..<tt { for i in 0..<n { out.append(e.ar * out[(p - 1) * n + i] + innov * raw[p * n + i]) } }
             return out
         case .spatial:
             guard let filter else { throw NumericsError("internal: spatial error law without a filter") }
-            return try filter.solvePanel(stream.normals(n * tt, sd: e.sigma))
+            return try filter.solvePanel(raw.map { e.sigma * $0 })
         case .t:
             let scale = e.sigma * ((e.df - 2) / e.df).squareRoot()
-            return (0..<(n * tt)).map { _ in scale * stream.studentT(df: e.df) }
+            return raw.map { scale * $0 }
         }
     }
 }

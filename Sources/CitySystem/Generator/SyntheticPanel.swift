@@ -43,6 +43,8 @@ public struct SyntheticPanel: Sendable {
     public let estimatorWeights: [String: SpatialWeights]
     public let estimatorWeightNames: [String]
     public let truth: TrueEstimands
+    /// The `neg` mode's equilibrium quantities (nil in the reduced mode).
+    public let equilibrium: NEGPath?
 
     /// City i's value of a time-major column in period p.
     @inline(__always) public func index(period p: Int, city i: Int) -> Int { p * n + i }

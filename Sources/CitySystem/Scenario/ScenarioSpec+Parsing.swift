@@ -118,9 +118,10 @@ public enum ScenarioParser {
 
     static func parseSectors(_ r: inout MappingReader) throws -> SectorSpec {
         var s = SectorSpec()
-        s.mode = try r.choice("mode", "reduced", allowed: ["reduced", "neg"])
-        if s.mode == "neg" {
-            throw r.error("mode", "'neg' (the new-economic-geography equilibrium) is not implemented yet", fix: "use mode: reduced")
+        s.mode = SectorSpec.Mode(rawValue: try r.choice("mode", "reduced", allowed: SectorSpec.Mode.allCases.map(\.rawValue)))!
+        if s.mode == .neg {
+            s.neg = try parseNEGSectors(&r)
+            return s
         }
         s.manufacturingLogShare = try r.double("manufacturing_log_share", s.manufacturingLogShare)
         s.servicesLogShare = try r.double("services_log_share", s.servicesLogShare)

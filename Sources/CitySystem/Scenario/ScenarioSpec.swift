@@ -60,7 +60,10 @@ public struct SizeSpec: Sendable {
 }
 
 public struct SectorSpec: Sendable {
-    public var mode = "reduced"
+    public enum Mode: String, Sendable, CaseIterable { case reduced, neg }
+    /// `reduced`: the log-share equations below; `neg`: the equilibrium of `neg` (NEGSpec).
+    public var mode: Mode = .reduced
+    public var neg = NEGSpec()
     /// Mean log employment shares of manufacturing and producer services.
     public var manufacturingLogShare = log(0.25)
     public var servicesLogShare = log(0.15)

@@ -7,13 +7,15 @@ public struct ValidationReport: Sendable {
     public let cities: Int
     public let years: [Int]
     public let weightReports: [WeightReport]
+    /// CA and LQ of replication 0 against the calibration targets (and the fixed points, `neg` mode).
+    public let sectors: SectorSummary
     public let warnings: [String]
 }
 
 /// Checks a scenario without generating a panel: the parse (keys, types, ranges),
 /// then everything that needs the geography — ρ (and λ of a spatial error) inside
 /// (1/ω_min, 1/ω_max) of the true W, islands in every W, treated regions that exist
-/// and contain cities. Building the geography and the W spectra is cheap next to
+/// and contain cities — and generates replication 0 to report CA against its targets. Building the geography and the W spectra is cheap next to
 /// a Monte Carlo run. The Monte Carlo part extends this with its own sections.
 public enum ScenarioValidation {
     public static func validate(path: String) throws -> ValidationReport {
@@ -23,9 +25,11 @@ public enum ScenarioValidation {
     public static func validate(_ s: ScenarioSpec) throws -> ValidationReport {
         let cell = try CitySystemCell(scenario: s)
         var warnings = cell.weightReports.flatMap(\.warnings)
+        // One replication: the calibrated CA distribution, a `neg` equilibrium that must converge,
+        // and ρ against a W that depends on D.
+        let sectors = SectorSummary(try cell.generate(replication: 0), mode: s.citySystem.sectors.mode)
+        warnings += sectors.warnings
         if WeightBuilder.dependsOnData(s.citySystem.weights) {
-            // ρ can only be checked once D exists: generate one replication's W.
-            _ = try cell.generate(replication: 0)
             warnings.append("city_system.weights: kappa_d ≠ 0, so the true W depends on D and is rebuilt (with an O(N³) spectrum) every replication")
         }
         let tr = s.citySystem.treatment
@@ -35,6 +39,6 @@ public enum ScenarioValidation {
             }
         }
         return ValidationReport(scenario: s, cities: cell.geography.count, years: cell.years,
-                                weightReports: cell.weightReports, warnings: warnings)
+                                weightReports: cell.weightReports, sectors: sectors, warnings: warnings)
     }
 }
