@@ -1,10 +1,15 @@
 // swift-tools-version:6.0
 // spillsim: a Monte Carlo testbed for spatial Durbin and PSM-DID estimators.
-// The data flows one way and the targets show it:
-//   scenario → CitySystem (generate) → Estimators (fit) → MonteCarlo (summarise)
-//   (or a real panel → Calibration (calibrate; an observed design) → MonteCarlo)
-//            → Storage (HDF5) → Reports (tables, figures)
-// Only Numerics imports CGSL and CLAPACK; only Storage imports CHDF5.
+// The data flows one way: scenario → generate → fit → summarise → store → report.
+// The target graph (each arrow "imports"):
+//   Numerics, Storage                      leaves (over the C libraries)
+//   CitySystem → Numerics (+ Yams)         scenario document, generator, truth
+//   Estimators → Numerics                  SDM family, PSM/DID family, their JSON reports
+//   Calibration → CitySystem, Estimators, Numerics   observed designs (a real panel, a calibrated SDM)
+//   MonteCarlo → CitySystem, Estimators, Calibration, Storage, Numerics
+//   Reports    → MonteCarlo, Numerics      (reads results through MonteCarlo's reader)
+//   spillsim   → all of them               (parses, validates, prints)
+// Only Numerics imports CGSL and CLAPACK; only Storage imports CHDF5; only CitySystem imports Yams.
 import PackageDescription
 
 let package = Package(
@@ -37,7 +42,7 @@ let package = Package(
         // An observed design: a real panel's regressors and W with a calibrated SDM outcome.
         .target(name: "Calibration", dependencies: ["Numerics", "CitySystem", "Estimators"]),
         .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Calibration", "Storage"]),
-        .target(name: "Reports", dependencies: ["Numerics", "Storage", "MonteCarlo"]),
+        .target(name: "Reports", dependencies: ["Numerics", "MonteCarlo"]),
         .executableTarget(
             name: "spillsim",
             dependencies: [

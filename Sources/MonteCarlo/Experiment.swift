@@ -77,12 +77,12 @@ public struct GridCellError: Error, CustomStringConvertible {
     public let cell: DesignCell
     public let underlying: any Error
 
-    /// The factors the underlying message is about: those whose key path it
-    /// names (a misspelt grid path such as `city_system.outcome.rhoo` is named
-    /// by the generator's unknown-key message).
+    /// The factors the underlying error is about: those at or above the key path
+    /// of a `ScenarioError` (a misspelt grid path such as `city_system.outcome.rhoo`
+    /// is the path of the generator's unknown-key error). Other errors blame none.
     public var blamed: [FactorValue] {
-        let text = "\(underlying)"
-        return cell.factors.filter { text.contains($0.path) }
+        guard let path = (underlying as? ScenarioError)?.path else { return [] }
+        return cell.factors.filter { path == $0.path || path.hasPrefix($0.path + ".") }
     }
 
     public var description: String {

@@ -33,7 +33,7 @@ final class HDF5ResultsSink: ResultsSink {
     init(path: String, metadata: RunMetadata) throws {
         self.metadata = metadata
         do { file = try HDF5File.create(path, overwrite: true) } catch {
-            throw RunError("cannot create the result file \(path): \(error)")
+            throw RunError.failed("cannot create the result file \(path): \(error)")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -109,7 +109,7 @@ final class HDF5ResultsSink: ResultsSink {
                                                                       values: summaryRows.flatMap(\.values)))
         try d.setAttribute("columns", HDF5ResultsFormat.summaryColumns)
         do { try file.commit() } catch {
-            throw RunError("cannot finish the result file \(file.path): \(error)")
+            throw RunError.failed("cannot finish the result file \(file.path): \(error)")
         }
     }
 
@@ -128,25 +128,25 @@ final class HDF5ResultsSource: ResultsSource {
         try OutputPath.checkReadable(path)
         do { file = try HDF5File.open(path) } catch {
             // HDF5's first message is the informative one; the rest of its stack is noise here.
-            let reason = (error as? HDF5Error).map { $0.detail.components(separatedBy: " ← ").first ?? $0.detail } ?? "\(error)"
-            throw RunError("cannot open \(path): \(reason)")
+            let reason = (error as? HDF5Error).map { $0.causes.first ?? $0.detail } ?? "\(error)"
+            throw RunError.failed("cannot open \(path): \(reason)")
         }
         guard case .string(HDF5ResultsFormat.formatName)? = try? file.attribute("format"),
               case .string(let json)? = try? file.attribute("metadata_json") else {
-            throw RunError("\(path) is an HDF5 file but not a spillsim result file (no `format`/`metadata_json` attributes)")
+            throw RunError.failed("\(path) is an HDF5 file but not a spillsim result file (no `format`/`metadata_json` attributes)")
         }
         guard case .int(let version)? = try? file.attribute("format_version"), version == HDF5ResultsFormat.formatVersion else {
-            throw RunError("\(path): not results format version \(HDF5ResultsFormat.formatVersion); read it with the spillsim that wrote it")
+            throw RunError.failed("\(path): not results format version \(HDF5ResultsFormat.formatVersion); read it with the spillsim that wrote it")
         }
         do { metadata = try JSONDecoder().decode(RunMetadata.self, from: Data(json.utf8)) } catch {
-            throw RunError("\(path): cannot decode its run metadata (\(error)); was it written by another spillsim version?")
+            throw RunError.failed("\(path): cannot decode its run metadata (\(error)); was it written by another spillsim version?")
         }
     }
 
     /// A group the schema requires; a missing one names its path and the file.
     func group(_ path: String) throws -> HDF5Group {
         guard (try? file.exists(path)) == true else {
-            throw RunError("\(file.path): /\(path): group missing — is this a complete spillsim result file (docs/results-schema.md)?")
+            throw RunError.failed("\(file.path): /\(path): group missing — is this a complete spillsim result file (docs/results-schema.md)?")
         }
         return try file.group(path)
     }
@@ -167,7 +167,7 @@ final class HDF5ResultsSource: ResultsSource {
             }
             for r in records.indices {
                 guard let code = FitStatus.Code(rawValue: Int32(truncatingIfNeeded: status[r])) else {
-                    throw RunError("\(file.path): unknown status code \(status[r]) in \(eg.path)")
+                    throw RunError.failed("\(file.path): unknown status code \(status[r]) in \(eg.path)")
                 }
                 let results = (0..<k).map { j in
                     let v = columns.map { $0[r * k + j] }
@@ -187,11 +187,11 @@ final class HDF5ResultsSource: ResultsSource {
         return try metadata.layouts.map { layout in
             let d = try group("\(name)/estimators/\(layout.name)").dataset("summary")
             guard case .strings(let columns)? = try? d.attribute("columns") else {
-                throw RunError("\(file.path): \(d.path): the `columns` attribute is missing")
+                throw RunError.failed("\(file.path): \(d.path): the `columns` attribute is missing")
             }
             let rows = try d.readRows(as: Double.self)
             guard rows.rows == layout.estimands.count, rows.columns == columns.count else {
-                throw RunError("\(file.path): \(d.path): shape [\(rows.rows), \(rows.columns)], expected [\(layout.estimands.count), \(columns.count)]")
+                throw RunError.failed("\(file.path): \(d.path): shape [\(rows.rows), \(rows.columns)], expected [\(layout.estimands.count), \(columns.count)]")
             }
             return (0..<rows.rows).map { PerformanceMeasures(Dictionary(zip(columns, rows.row($0)), uniquingKeysWith: { a, _ in a })) }
         }

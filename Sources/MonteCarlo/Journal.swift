@@ -33,9 +33,9 @@ final class Journal {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
             if errno == EEXIST {
-                throw RunError("\(path) exists: an interrupted run left completed work there. Continue it with --resume, or delete the file to start over")
+                throw RunError.resumable(journal: path)
             }
-            throw RunError("cannot create the checkpoint journal \(path): \(String(cString: strerror(errno))). Check that the output directory exists and is writable")
+            throw RunError.failed("cannot create the checkpoint journal \(path): \(String(cString: strerror(errno))). Check that the output directory exists and is writable")
         }
         let journal = Journal(path: path, fd: fd)
         var w = BinaryWriter()
@@ -52,11 +52,11 @@ final class Journal {
     static func resume(path: String, identity: String, visit: (Frame) throws -> Void) throws -> Journal {
         let goodEnd = try scan(path: path, identity: identity, visit: visit)
         let fd = open(path, O_WRONLY)
-        guard fd >= 0 else { throw RunError("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw RunError.failed("cannot open \(path) for writing: \(String(cString: strerror(errno)))") }
         let journal = Journal(path: path, fd: fd)
         // Cut a torn final frame so new frames follow the last intact one.
         guard ftruncate(fd, off_t(goodEnd)) == 0, lseek(fd, 0, SEEK_END) >= 0, fsync(fd) == 0 else {
-            throw RunError("cannot truncate the torn tail of \(path): \(String(cString: strerror(errno)))")
+            throw RunError.failed("cannot truncate the torn tail of \(path): \(String(cString: strerror(errno)))")
         }
         return journal
     }
@@ -79,7 +79,7 @@ final class Journal {
     @discardableResult
     static func scan(path: String, identity: String, visit: (Frame) throws -> Void) throws -> UInt64 {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw RunError("cannot read the checkpoint journal \(path)")
+            throw RunError.failed("cannot read the checkpoint journal \(path)")
         }
         defer { try? handle.close() }
         func read(_ n: Int) -> [UInt8]? {
@@ -87,16 +87,16 @@ final class Journal {
             return [UInt8](d)
         }
         guard let head = read(magic.count + 12), Array(head[0..<magic.count]) == magic else {
-            throw RunError("\(path) is not a spillsim checkpoint journal (bad header); delete it to start over")
+            throw RunError.failed("\(path) is not a spillsim checkpoint journal (bad header); delete it to start over")
         }
         var r = BinaryReader(Array(head[magic.count...]))
         let n = Int(try r.uint32())
         let sum = try r.uint64()
         guard let id = read(n), fnv1a64(id[...]) == sum else {
-            throw RunError("\(path): the journal header is damaged; delete it to start over")
+            throw RunError.failed("\(path): the journal header is damaged; delete it to start over")
         }
         guard String(decoding: id, as: UTF8.self) == identity else {
-            throw RunError("\(path) belongs to a different run (scenario text, seed, replications, shard or spillsim version differ); run without --resume to a different --out, pass --overwrite without --resume to discard it, or delete it")
+            throw RunError.foreignJournal(journal: path, resuming: true)
         }
         var goodEnd = UInt64(magic.count + 12 + n)
         while let fh = read(16) {
@@ -140,19 +140,12 @@ final class Journal {
             let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw RunError("writing the checkpoint journal \(path) failed: \(String(cString: strerror(errno))) (disk full?). Completed chunks are kept; free space and rerun with --resume")
+                throw RunError.checkpointFailed(journal: path, what: "writing the checkpoint journal \(path) failed: \(String(cString: strerror(errno))) (disk full?)")
             }
             done += n
         }
         guard fsync(fd) == 0 else {
-            throw RunError("flushing the checkpoint journal \(path) failed: \(String(cString: strerror(errno))). Completed chunks are kept; rerun with --resume")
+            throw RunError.checkpointFailed(journal: path, what: "flushing the checkpoint journal \(path) failed: \(String(cString: strerror(errno)))")
         }
     }
-}
-
-/// A run that cannot proceed, with what to do about it.
-public struct RunError: Error, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

@@ -6,19 +6,19 @@ public enum ShardMerge {
     /// of replications and spillsim version, and that their shards cover every
     /// replication exactly once; then writes the merged file atomically.
     public static func merge(inputs: [String], output: String, format: any ResultsFormat, overwrite: Bool = false) throws {
-        guard !inputs.isEmpty else { throw RunError("merge needs at least one input file") }
+        guard !inputs.isEmpty else { throw RunError.failed("merge needs at least one input file") }
         if FileManager.default.fileExists(atPath: output) && !overwrite {
-            throw RunError("\(output) exists; choose another --out or pass --overwrite")
+            throw RunError.mergeOutputExists(path: output)
         }
         if let input = inputs.first(where: { URL(fileURLWithPath: $0).standardized == URL(fileURLWithPath: output).standardized }) {
-            throw RunError("\(input) is both an input and the output; choose another --out")
+            throw RunError.mergeOutputIsInput(path: input)
         }
         try OutputPath.check(output)
         let sources = try inputs.map { path -> (String, any ResultsSource) in
             do { return (path, try format.open(path: path)) } catch let error as RunError {
                 throw error   // already names the file and the reason
             } catch {
-                throw RunError("cannot open \(path) as a spillsim result file: \(error)")
+                throw RunError.failed("cannot open \(path) as a spillsim result file: \(error)")
             }
         }
         let first = sources[0].1.metadata
@@ -29,10 +29,10 @@ public enum ShardMerge {
                                   ("replications per cell", m.replications == first.replications),
                                   ("spillsim version", m.toolVersion == first.toolVersion),
                                   ("design cells or estimators", m.cells == first.cells && m.estimators == first.estimators)] where !same {
-                throw RunError("cannot merge \(path) with \(sources[0].0): their \(field) differ; shards of one run must come from the same scenario file, seed and spillsim version")
+                throw RunError.failed("cannot merge \(path) with \(sources[0].0): their \(field) differ; shards of one run must come from the same scenario file, seed and spillsim version")
             }
             guard m == first else {
-                throw RunError("cannot merge \(path) with \(sources[0].0): their run settings differ")
+                throw RunError.failed("cannot merge \(path) with \(sources[0].0): their run settings differ")
             }
         }
         // Shards must tile 0..<R: sort by first (then end) replication, then require contiguity.
@@ -44,21 +44,21 @@ public enum ShardMerge {
         for (path, source) in ordered {
             let r = source.metadata.replicationRange
             guard r.lowerBound == expected else {
-                throw RunError(r.lowerBound < expected
+                throw RunError.failed(r.lowerBound < expected
                     ? "\(path) (shard \(source.metadata.shard)) overlaps replications already merged; pass each shard once"
                     : "replications \(expected)..<\(r.lowerBound) are in none of the inputs; a shard is missing")
             }
             expected = r.upperBound
         }
         guard expected == first.replications else {
-            throw RunError("replications \(expected)..<\(first.replications) are in none of the inputs; a shard is missing")
+            throw RunError.failed("replications \(expected)..<\(first.replications) are in none of the inputs; a shard is missing")
         }
         // Each shard once (an empty shard — more shards than replications — tiles
         // nothing, so only its shard number can tell that it was passed twice).
         var seen: [Shard: String] = [:]
         for (path, source) in sources {
             if let other = seen[source.metadata.shard] {
-                throw RunError("\(path) and \(other) are both shard \(source.metadata.shard); pass each shard once")
+                throw RunError.failed("\(path) and \(other) are both shard \(source.metadata.shard); pass each shard once")
             }
             seen[source.metadata.shard] = path
         }

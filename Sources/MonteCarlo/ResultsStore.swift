@@ -42,7 +42,7 @@ public final class InMemoryResultsFormat: ResultsFormat, @unchecked Sendable {
 
     public func open(path: String) throws -> any ResultsSource {
         lock.lock(); defer { lock.unlock() }
-        guard let s = files[path] else { throw RunError("no results at \(path)") }
+        guard let s = files[path] else { throw RunError.failed("no results at \(path)") }
         return Source(stored: s)
     }
 
@@ -73,11 +73,11 @@ public final class InMemoryResultsFormat: ResultsFormat, @unchecked Sendable {
         init(stored: Stored) { self.stored = stored }
         var metadata: RunMetadata { stored.metadata }
         func cell(_ ordinal: Int) throws -> CellResults {
-            guard let c = stored.cells[ordinal] else { throw RunError("cell \(ordinal) missing") }
+            guard let c = stored.cells[ordinal] else { throw RunError.failed("cell \(ordinal) missing") }
             return c.0
         }
         func measures(_ ordinal: Int) throws -> [[PerformanceMeasures]] {
-            guard let c = stored.cells[ordinal] else { throw RunError("cell \(ordinal) missing") }
+            guard let c = stored.cells[ordinal] else { throw RunError.failed("cell \(ordinal) missing") }
             return c.1
         }
     }

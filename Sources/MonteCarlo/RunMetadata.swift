@@ -19,7 +19,7 @@ public struct Shard: Codable, Hashable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else {
-            throw RunError("--shard must be i/n with 1 ≤ i ≤ n (e.g. 2/8); got `\(text)`")
+            throw RunError.invalidSetting(.shard, got: text)
         }
         self.init(index: i, count: n)
     }

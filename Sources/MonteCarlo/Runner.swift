@@ -50,7 +50,7 @@ public final class MonteCarloRunner {
         self.options = options
         self.format = format
         self.builder = builder ?? ExperimentRegistry.builder(for: scenario)
-        guard options.threads >= 1 else { throw RunError("--threads must be at least 1; got \(options.threads)") }
+        guard options.threads >= 1 else { throw RunError.invalidSetting(.threads, got: "\(options.threads)") }
     }
 
     public var journalPath: String { options.output + ".journal" }
@@ -59,7 +59,7 @@ public final class MonteCarloRunner {
         let started = Date()
         let cells = try scenario.cells()
         let replications = options.replications ?? scenario.settings.replications
-        guard replications >= 1 else { throw RunError("--reps must be at least 1; got \(replications)") }
+        guard replications >= 1 else { throw RunError.invalidSetting(.replications, got: "\(replications)") }
         // Build every cell's experiment first: a bad scenario fails before any work.
         let experiments = try builder.makeExperiments(cells: cells, scenario: scenario)
         let metadata = RunMetadata(scenario: scenario, cells: cells, replications: replications,
@@ -77,7 +77,7 @@ public final class MonteCarloRunner {
                                  failedFits: 0, seconds: 0, alreadyComplete: true)
             }
             if !options.overwrite {
-                throw RunError("\(options.output) exists; choose another --out, pass --overwrite to replace it, or --resume to keep it")
+                throw RunError.outputExists(path: options.output)
             }
         }
         // The output must be writable before hours of work go into it.
@@ -86,13 +86,13 @@ public final class MonteCarloRunner {
         var discardedJournal = false
         if journalExists && !options.resume {
             if Journal.belongs(path: journalPath, identity: identity) {
-                throw RunError("\(journalPath) holds completed work of this same run: continue it with --resume (the result is identical to a fresh run), or delete it to start over")
+                throw RunError.resumable(journal: journalPath)
             }
             guard options.overwrite else {
-                throw RunError("\(journalPath) is the checkpoint of a different run (scenario text, seed, replications, shard or spillsim version differ); pass --overwrite to discard it, or delete it")
+                throw RunError.foreignJournal(journal: journalPath, resuming: false)
             }
             do { try fm.removeItem(atPath: journalPath) } catch {
-                throw RunError("cannot remove the stale checkpoint journal \(journalPath): \(error.localizedDescription)")
+                throw RunError.failed("cannot remove the stale checkpoint journal \(journalPath): \(error.localizedDescription)")
             }
             discardedJournal = true
             journalExists = false
@@ -105,7 +105,7 @@ public final class MonteCarloRunner {
                 for record in frame.records {
                     guard completed < units.count, units[completed].cell == frame.cellOrdinal,
                           units[completed].replication == record.replication else {
-                        throw RunError("\(journalPath) does not follow the run's (cell, replication) order; delete it to start over")
+                        throw RunError.failed("\(journalPath) does not follow the run's (cell, replication) order; delete it to start over")
                     }
                     completed += 1
                 }
@@ -129,11 +129,11 @@ public final class MonteCarloRunner {
     private func checkFinishedFile(matches metadata: RunMetadata) throws {
         let existing: RunMetadata
         do { existing = try format.open(path: options.output).metadata } catch {
-            throw RunError("\(options.output) exists but cannot be read as a spillsim result file (\(error)); choose another --out, or pass --overwrite instead of --resume to replace it")
+            throw RunError.cannotResume(output: options.output, reason: "exists but cannot be read as a spillsim result file (\(error))")
         }
         let differences = metadata.differences(from: existing)
         guard differences.isEmpty else {
-            throw RunError("\(options.output) is the finished result of a different run: its \(differences.joined(separator: ", ")) differ from this request (file vs request); choose another --out, or pass --overwrite instead of --resume to replace it")
+            throw RunError.cannotResume(output: options.output, reason: "is the finished result of a different run: its \(differences.joined(separator: ", ")) differ from this request (file vs request)")
         }
     }
 
@@ -173,7 +173,7 @@ public final class MonteCarloRunner {
                 try journal.append(Journal.Frame(cellOrdinal: chunkCell, records: chunk))
                 chunksWritten += 1
                 if let limit = options.interruptAfterChunks, chunksWritten >= limit {
-                    throw RunError("interrupted after \(limit) chunks (test hook)")
+                    throw RunError.failed("interrupted after \(limit) chunks (test hook)")
                 }
                 chunk.removeAll(keepingCapacity: true)
                 chunkCell = units[u].cell
@@ -187,7 +187,7 @@ public final class MonteCarloRunner {
     static func check(_ record: ReplicationRecord, layouts: [EstimatorLayout]) throws {
         guard record.fits.count == layouts.count,
               zip(record.fits, layouts).allSatisfy({ $0.results.count == $1.estimands.count }) else {
-            throw RunError("internal error: an experiment returned results that do not match the estimator layout (replication \(record.replication))")
+            throw RunError.failed("internal error: an experiment returned results that do not match the estimator layout (replication \(record.replication))")
         }
     }
 

@@ -31,13 +31,13 @@ public struct LeastSquares: Sendable {
                     LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(n), Int32(p), pq.baseAddress, Int32(max(1, n)), pt.baseAddress)
                 }
             }
-            if info != 0 { throw LAPACKError(function: "dgeqrf", info: info, message: "illegal argument \(-info)") }
+            try lapackCheck("dgeqrf", info)
         }
         var rr = Matrix(rows: p, cols: p)
         for j in 0..<p { for i in 0...j { rr[i, j] = qr[i, j] } }
         let scale = (0..<p).map { abs(rr[$0, $0]) }.max() ?? 0
         for j in 0..<p where abs(rr[j, j]) <= rankTolerance * max(scale, .leastNormalMagnitude) {
-            throw NumericsError("least squares: regressor column \(j) is collinear with earlier columns (rank deficient design)")
+            throw CollinearColumnError(column: j)
         }
         // Qᵀy, then back-substitution R b = (Qᵀy)[0..<p].
         var qty = y
@@ -51,7 +51,7 @@ public struct LeastSquares: Sendable {
                     }
                 }
             }
-            if info != 0 { throw LAPACKError(function: "dormqr", info: info, message: "illegal argument \(-info)") }
+            try lapackCheck("dormqr", info)
         }
         var b = Array(qty[0..<p])
         for i in stride(from: p - 1, through: 0, by: -1) {
@@ -75,7 +75,15 @@ public struct LeastSquares: Sendable {
         let info = rinv.data.withUnsafeMutableBufferPointer {
             LAPACKE_dtrtri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int8(UInt8(ascii: "N")), Int32(p), $0.baseAddress, Int32(p))
         }
-        if info != 0 { throw LAPACKError(function: "dtrtri", info: info, message: "singular triangular factor") }
+        try lapackCheck("dtrtri", info) { _ in "singular triangular factor" }
         return Matrix.product(rinv, rinv, transposeB: true)
     }
+}
+
+/// A design whose column `column` (0-based) is a linear combination of the earlier
+/// columns. Callers name the column (`SpatialEstimator` maps it to the regressor).
+public struct CollinearColumnError: Error, CustomStringConvertible, Equatable {
+    public let column: Int
+    public init(column: Int) { self.column = column }
+    public var description: String { "least squares: regressor column \(column) is collinear with earlier columns (rank deficient design)" }
 }

@@ -14,11 +14,7 @@ public struct Cholesky: Sendable {
         let info = f.data.withUnsafeMutableBufferPointer {
             LAPACKE_dpotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), n, $0.baseAddress, max(1, n))
         }
-        if info > 0 {
-            throw LAPACKError(function: "dpotrf", info: info,
-                              message: "matrix is not positive definite (leading minor \(info))")
-        }
-        if info < 0 { throw LAPACKError(function: "dpotrf", info: info, message: "illegal argument \(-info)") }
+        try lapackCheck("dpotrf", info) { "matrix is not positive definite (leading minor \($0))" }
         for j in 0..<a.cols { for i in 0..<j { f[i, j] = 0 } }
         lower = f
     }
@@ -36,7 +32,7 @@ public struct Cholesky: Sendable {
                                pl.baseAddress, Int32(max(1, lower.rows)), px.baseAddress, Int32(max(1, b.rows)))
             }
         }
-        if info != 0 { throw LAPACKError(function: "dpotrs", info: info, message: "illegal argument \(-info)") }
+        try lapackCheck("dpotrs", info)
         return x
     }
 
@@ -50,7 +46,7 @@ public struct Cholesky: Sendable {
         let info = x.data.withUnsafeMutableBufferPointer {
             LAPACKE_dpotri(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), n, $0.baseAddress, max(1, n))
         }
-        if info != 0 { throw LAPACKError(function: "dpotri", info: info, message: "inverse failed") }
+        try lapackCheck("dpotri", info) { _ in "inverse failed" }
         for j in 0..<x.cols { for i in 0..<j { x[i, j] = x[j, i] } }
         return x
     }
@@ -72,8 +68,7 @@ public struct LUDecomposition: Sendable {
                 LAPACKE_dgetrf(LAPACK_COL_MAJOR, n, n, pf.baseAddress, max(1, n), pp.baseAddress)
             }
         }
-        if info > 0 { throw LAPACKError(function: "dgetrf", info: info, message: "matrix is singular (U[\(info),\(info)] = 0)") }
-        if info < 0 { throw LAPACKError(function: "dgetrf", info: info, message: "illegal argument \(-info)") }
+        try lapackCheck("dgetrf", info) { "matrix is singular (U[\($0),\($0)] = 0)" }
         factors = f
         pivots = piv
     }
@@ -92,7 +87,7 @@ public struct LUDecomposition: Sendable {
                 }
             }
         }
-        if info != 0 { throw LAPACKError(function: "dgetrs", info: info, message: "illegal argument \(-info)") }
+        try lapackCheck("dgetrs", info)
         return x
     }
 

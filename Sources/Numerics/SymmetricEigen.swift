@@ -25,8 +25,7 @@ public struct SymmetricEigen: Sendable {
                                Int8(UInt8(ascii: "U")), n, pv.baseAddress, max(1, n), pw.baseAddress)
             }
         }
-        if info > 0 { throw LAPACKError(function: "dsyevd", info: info, message: "eigenvalue algorithm failed to converge") }
-        if info < 0 { throw LAPACKError(function: "dsyevd", info: info, message: "illegal argument \(-info)") }
+        try lapackCheck("dsyevd", info) { _ in "eigenvalue algorithm failed to converge" }
         values = w
         vectors = computeVectors ? v : Matrix(rows: 0, cols: 0)
     }
@@ -57,8 +56,7 @@ public struct GeneralEigenvalues: Sendable {
                 }
             }
         }
-        if info > 0 { throw LAPACKError(function: "dgeev", info: info, message: "QR algorithm failed to converge") }
-        if info < 0 { throw LAPACKError(function: "dgeev", info: info, message: "illegal argument \(-info)") }
+        try lapackCheck("dgeev", info) { _ in "QR algorithm failed to converge" }
         real = wr
         imaginary = wi
     }

@@ -1,5 +1,20 @@
 import Foundation
 
+/// A report that cannot be written: the output path and what to do.
+public enum ReportError: Error, CustomStringConvertible, Equatable {
+    case outputPrefixWithoutName(String)
+    case cannotCreateDirectory(String, reason: String)
+    case cannotWrite(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .outputPrefixWithoutName(let path): return "the output prefix \(path) must end in a file-name prefix, e.g. plots/baseline"
+        case let .cannotCreateDirectory(path, reason): return "cannot create the output directory \(path): \(reason)"
+        case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
+        }
+    }
+}
+
 /// What `spillsim report` wrote.
 public struct ReportOutput: Sendable {
     public let table: URL
@@ -26,9 +41,9 @@ public enum AppendixReport {
         let data = try ResultsData.read(resultsPath)
         let base = URL(fileURLWithPath: out ?? defaultOutput(for: resultsPath))
         let directory = base.deletingLastPathComponent(), name = base.lastPathComponent
-        guard !name.isEmpty, name != "." else { throw ReportError("--out \(base.path) must end in a file-name prefix, e.g. plots/baseline") }
+        guard !name.isEmpty, name != "." else { throw ReportError.outputPrefixWithoutName(base.path) }
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw ReportError("cannot create the output directory \(directory.path): \(error.localizedDescription)")
+            throw ReportError.cannotCreateDirectory(directory.path, reason: error.localizedDescription)
         }
 
         let factorPaths = data.cells.first?.factors.map(\.path) ?? []
@@ -59,7 +74,7 @@ public enum AppendixReport {
 
     static func write(_ text: String, to url: URL) throws {
         do { try text.write(to: url, atomically: true, encoding: .utf8) } catch {
-            throw ReportError("cannot write \(url.path): \(error.localizedDescription)")
+            throw ReportError.cannotWrite(url.path, reason: error.localizedDescription)
         }
     }
 }

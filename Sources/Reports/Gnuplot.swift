@@ -39,7 +39,7 @@ public enum GnuplotError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notFound(let what):
             return "gnuplot not found (\(what)); install it (Debian: apt-get install gnuplot-nox, as scripts/setup does) "
-                + "or pass the path of the gnuplot executable with --gnuplot"
+                + "or give the path of the gnuplot executable"
         case .failed(let script, let status, let stderr):
             let detail = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             return "gnuplot failed on \(script) (exit status \(status))"

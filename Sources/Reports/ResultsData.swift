@@ -1,13 +1,6 @@
 import Foundation
 import MonteCarlo
 
-/// A failure to write a report (its output path, a figure): names the path and what to do.
-public struct ReportError: Error, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// One estimator's per-replication results in one cell: `[R, E]` arrays,
 /// row-major (replication r, estimand k at `r * estimands.count + k`).
 public struct ReplicationDraws: Sendable {
@@ -63,18 +56,6 @@ public struct ResultsData: Sendable {
     public let rows: [SummaryRow]
     /// `draws[cell ordinal][estimator index]`.
     public let draws: [[ReplicationDraws]]
-
-    public init(path: String, scenarioName: String, replications: Int, alpha: Double, estimators: [String],
-                cells: [CellInfo], rows: [SummaryRow], draws: [[ReplicationDraws]]) {
-        self.path = path
-        self.scenarioName = scenarioName
-        self.replications = replications
-        self.alpha = alpha
-        self.estimators = estimators
-        self.cells = cells
-        self.rows = rows
-        self.draws = draws
-    }
 
     /// Reads a result file written by `spillsim run` or `spillsim merge`.
     public static func read(_ path: String, format: any ResultsFormat = HDF5ResultsFormat()) throws -> ResultsData {

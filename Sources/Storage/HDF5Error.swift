@@ -11,11 +11,14 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
     public let object: String
     /// HDF5's own explanation, or Storage's when the problem was caught before the call.
     public let detail: String
+    /// HDF5's error-stack messages, most specific first (empty when Storage stated the problem).
+    public let causes: [String]
 
-    public init(function: String, object: String, detail: String) {
+    public init(function: String, object: String, detail: String, causes: [String] = []) {
         self.function = function
         self.object = object
         self.detail = detail
+        self.causes = causes
     }
 
     public var description: String {
@@ -26,10 +29,10 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
 extension HDF5Error {
     /// Builds an error from the calling thread's HDF5 error stack, then clears it.
     static func fromStack(_ function: String, _ object: String, hint: String = "") -> HDF5Error {
-        var detail = HDF5ErrorStack.takeMessages()
-        if detail.isEmpty { detail = "HDF5 gave no further detail" }
+        let causes = HDF5ErrorStack.takeMessages()
+        var detail = causes.isEmpty ? "HDF5 gave no further detail" : causes.joined(separator: " ← ")
         if !hint.isEmpty { detail += "; \(hint)" }
-        return HDF5Error(function: function, object: object, detail: detail)
+        return HDF5Error(function: function, object: object, detail: detail, causes: causes)
     }
 }
 
@@ -37,8 +40,8 @@ extension HDF5Error {
 enum HDF5ErrorStack {
     private final class Collector { var messages: [String] = [] }
 
-    /// The stack's descriptions, most specific first, without repeats; clears the stack.
-    static func takeMessages() -> String {
+    /// The stack's first three descriptions, most specific first, without repeats; clears the stack.
+    static func takeMessages() -> [String] {
         let collector = Collector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
         _ = withExtendedLifetime(collector) {
@@ -53,7 +56,7 @@ enum HDF5ErrorStack {
             }, context)
         }
         H5Eclear2(spill_H5E_DEFAULT())
-        return collector.messages.prefix(3).joined(separator: " ← ")
+        return Array(collector.messages.prefix(3))
     }
 }
 

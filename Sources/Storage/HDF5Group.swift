@@ -43,12 +43,7 @@ public extension HDF5Container {
 
     /// Opens an existing group.
     func group(_ name: String) throws -> HDF5Group {
-        let g = containerGroup
-        let gid = try g.liveID("H5Gopen2")
-        let object = "\(g.core.diskPath):\(g.childPath(name))"
-        try requireKind(name, .group, function: "H5Gopen2", object: object)
-        let id = try h5id(H5Gopen2(gid, name, spill_H5P_DEFAULT()), "H5Gopen2", object)
-        return HDF5Group(core: g.core, id: id, path: g.childPath(name))
+        try openChild(name, .group, "H5Gopen2", { H5Gopen2($0, $1, spill_H5P_DEFAULT()) }, HDF5Group.init)
     }
 
     /// Opens an existing group, creating it (and its parents) if it is missing.
@@ -58,12 +53,19 @@ public extension HDF5Container {
 
     /// Opens an existing dataset.
     func dataset(_ name: String) throws -> HDF5Dataset {
+        try openChild(name, .dataset, "H5Dopen2", { H5Dopen2($0, $1, spill_H5P_DEFAULT()) }, HDF5Dataset.init)
+    }
+
+    /// Opens the existing child `name`, which must be a `kind`, with the C call `function`
+    /// (`open` gets the parent's id and the name) and wraps the new id with `make`.
+    private func openChild<T>(_ name: String, _ kind: HDF5ObjectKind, _ function: String, _ open: (hid_t, String) -> hid_t,
+                              _ make: (FileCore, hid_t, String) -> T) throws -> T {
         let g = containerGroup
-        let gid = try g.liveID("H5Dopen2")
+        let gid = try g.liveID(function)
         let object = "\(g.core.diskPath):\(g.childPath(name))"
-        try requireKind(name, .dataset, function: "H5Dopen2", object: object)
-        let id = try h5id(H5Dopen2(gid, name, spill_H5P_DEFAULT()), "H5Dopen2", object)
-        return HDF5Dataset(core: g.core, id: id, path: g.childPath(name))
+        try requireKind(name, kind, function: function, object: object)
+        let id = try h5id(open(gid, name), function, object)
+        return make(g.core, id, g.childPath(name))
     }
 
     /// Whether a link `name` exists (every group on the way must exist too).

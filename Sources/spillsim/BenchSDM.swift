@@ -34,7 +34,7 @@ extension Spillsim.Bench {
         static func locatePeerScript(_ given: String?) throws -> String {
             let fm = FileManager.default
             if let given {
-                guard fm.fileExists(atPath: given) else { throw RunError("peer script \(given) (--peer-script) not found; give the path of bench/spreg_peer.py") }
+                guard fm.fileExists(atPath: given) else { throw RunError.failed("peer script \(given) (--peer-script) not found; give the path of bench/spreg_peer.py") }
                 return given
             }
             let relative = "bench/spreg_peer.py"
@@ -44,7 +44,7 @@ extension Spillsim.Bench {
                 for _ in 0..<5 { tried.append(dir.appendingPathComponent(relative)); dir = dir.deletingLastPathComponent() }
             }
             if let hit = tried.first(where: { fm.fileExists(atPath: $0.path) }) { return hit.path }
-            throw RunError("peer script \(relative) not found (looked in the current directory and above the executable); pass --peer-script PATH/bench/spreg_peer.py or run from the repository root")
+            throw RunError.failed("peer script \(relative) not found (looked in the current directory and above the executable); pass --peer-script PATH/bench/spreg_peer.py or run from the repository root")
         }
 
         func run() throws {

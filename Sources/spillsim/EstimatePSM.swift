@@ -25,30 +25,12 @@ extension Spillsim.Estimate {
             let table = try DataTable.read(csv: URL(fileURLWithPath: data))
             let names = splitList(covariates)
             guard !names.isEmpty else { throw ValidationError("--covariates needs at least one column") }
-            let d = try table.numbers(treat)
-            if let bad = d.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-                throw DataError("\(data): column '\(treat)' must be 0 or 1; line \(bad + 2) has \(d[bad])")
-            }
-            let treated = d.map { $0 == 1 }
-            let x = try Matrix(columns: names.map { try table.numbers($0) })
-            let result = try Matching.match(treated: treated, covariates: x, names: names, spec: try matching.spec())
-            // As MatchIt's summary, the distance measure itself is the first balance row.
-            var bx = x, bnames = names
-            if !result.distance.isEmpty {
-                bx = try Matrix(columns: [result.distance] + (0..<x.cols).map { x.column($0) })
-                bnames = ["distance"] + names
-            }
-            let balance = Balance.table(treated: treated, covariates: bx, names: bnames, weights: result.weights)
-            if let weightsOut {
-                var csv = "line,treat,distance,discarded,weight\n"
-                for i in 0..<treated.count {
-                    let dist = result.distance.isEmpty ? "" : String(result.distance[i])
-                    csv += "\(i + 2),\(treated[i] ? 1 : 0),\(dist),\(result.discarded[i] ? 1 : 0),\(result.weights[i])\n"
-                }
-                try OutputFile.write(csv, to: weightsOut)
-            }
+            let d = try MatchingData.from(table: table, treat: treat, covariates: names)
+            let result = try Matching.match(treated: d.treated, covariates: d.covariates, names: names, spec: try matching.spec())
+            let balance = try result.balance(d)
+            if let weightsOut { try OutputFile.write(result.weightsCSV(treated: d.treated), to: weightsOut) }
             if json {
-                print(try JSONOutput.text(PSMReportJSON(units: treated.count, matching: result, balance: balance, weightsFile: weightsOut)))
+                print(try JSONOutput.text(PSMReportJSON(units: d.treated.count, matching: result, balance: balance, weightsFile: weightsOut)))
             } else {
                 print(TreatmentReport.countsText(result.counts))
                 print(TreatmentReport.balanceText(balance))

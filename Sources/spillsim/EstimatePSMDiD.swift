@@ -23,8 +23,7 @@ extension Spillsim.Estimate {
         @OptionGroup var match: MatchingOptions
         @Option(help: "Event-study leads (with --lags).") var leads: Int?
         @Option(help: "Event-study lags (with --leads).") var lags: Int?
-        @Option(help: "Wild cluster bootstrap replications for the ATT p-value (0 = off).") var wildBootstrap: Int = 0
-        @Option(help: "Bootstrap multipliers: webb or rademacher.") var bootstrapWeights: WildWeights = .webb
+        @OptionGroup var bootstrap: WildBootstrapOptions
         @Option(help: "Bootstrap seed.") var bootstrapSeed: UInt64 = 1
         @Flag(help: "Print JSON.") var json = false
 
@@ -45,8 +44,8 @@ extension Spillsim.Estimate {
             var spec = PSMDiDSpec(matching: noMatching ? nil : try match.spec(), mode: matching)
             spec.preTreatmentCovariatesOnly = !contemporaneousCovariates
             if let leads, let lags { spec.eventWindow = (leads, lags) }
-            if wildBootstrap > 0 {
-                spec.wildBootstrap = WildBootstrapSpec(replications: wildBootstrap, weights: bootstrapWeights,
+            if bootstrap.wildBootstrap > 0 {
+                spec.wildBootstrap = WildBootstrapSpec(replications: bootstrap.wildBootstrap, weights: bootstrap.bootstrapWeights,
                                                        stream: StreamID(seed: bootstrapSeed, purpose: .wildBootstrap))
             }
             let r = try Estimators.PSMDiD.estimate(panel: data, spec: spec)
@@ -68,7 +67,7 @@ extension Spillsim.Estimate {
                         print(String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
                     }
                 }
-                if let p = r.bootstrapPValue { print("wild cluster bootstrap p (\(bootstrapWeights.rawValue), B = \(wildBootstrap)): \(p)") }
+                if let p = r.bootstrapPValue { print("wild cluster bootstrap p (\(bootstrap.bootstrapWeights.rawValue), B = \(bootstrap.wildBootstrap)): \(p)") }
                 for w in r.warnings { print("warning: \(w)") }
             }
         }

@@ -15,13 +15,12 @@ extension Spillsim.Estimate {
         @Option(help: "Fixed effects: twoways (alias twoway), individual (alias unit), time or none.") var effects: FixedEffects = .twoWays
         @Option(help: "Cluster column (CR1); without it, iid SEs.") var cluster: String?
         @Option(help: "Regression weight column.") var weights: String?
-        @Option(help: "Wild cluster bootstrap replications for the first regressor (0 = off; needs --cluster).") var wildBootstrap: Int = 0
-        @Option(help: "Bootstrap multipliers: webb or rademacher.") var bootstrapWeights: WildWeights = .webb
+        @OptionGroup var bootstrap: WildBootstrapOptions
         @Option(help: "Bootstrap seed.") var seed: UInt64 = 1
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            if wildBootstrap > 0 && cluster == nil { throw ValidationError("--wild-bootstrap needs --cluster") }
+            if bootstrap.wildBootstrap > 0 && cluster == nil { throw ValidationError("--wild-bootstrap needs --cluster") }
             if splitList(x).isEmpty { throw ValidationError("--x needs at least one column") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x), regressorOption: "--x", keys: panel.keys)
         }
@@ -33,10 +32,10 @@ extension Spillsim.Estimate {
             let fit = try PanelOLS.fit(y: d.y, x: d.x, names: d.names, unit: d.unit, time: d.time, effects: effects, weights: d.weights,
                                        variance: d.cluster.map { .cluster($0) } ?? .iid)
             var boot: WildBootstrapResult? = nil
-            if wildBootstrap > 0, let cl = d.cluster {
+            if bootstrap.wildBootstrap > 0, let cl = d.cluster {
                 boot = try WildClusterBootstrap.test(y: d.y, x: d.x, names: d.names, coefficient: 0, unit: d.unit, time: d.time,
-                                                     effects: effects, weights: d.weights, cluster: cl, replications: wildBootstrap,
-                                                     multipliers: bootstrapWeights, stream: StreamID(seed: seed, purpose: .wildBootstrap))
+                                                     effects: effects, weights: d.weights, cluster: cl, replications: bootstrap.wildBootstrap,
+                                                     multipliers: bootstrap.bootstrapWeights, stream: StreamID(seed: seed, purpose: .wildBootstrap))
             }
             if json {
                 print(try JSONOutput.text(TWFEReportJSON(fit, effects: effects, clustered: cluster != nil, bootstrap: boot)))

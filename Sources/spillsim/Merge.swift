@@ -22,7 +22,9 @@ extension Spillsim {
         }
 
         func run() throws {
-            try ShardMerge.merge(inputs: inputs, output: out, format: HDF5ResultsFormat(), overwrite: overwrite)
+            try withCommandLineMessages {
+                try ShardMerge.merge(inputs: inputs, output: out, format: HDF5ResultsFormat(), overwrite: overwrite)
+            }
             print("merged \(inputs.count) file(s) into \(out)")
         }
     }

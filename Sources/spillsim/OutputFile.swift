@@ -32,12 +32,12 @@ enum OutputFile {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw RunError("cannot write \(path): it is a directory; give a file name inside it, e.g. \(path)/out.csv")
+            throw RunError.failed("cannot write \(path): it is a directory; give a file name inside it, e.g. \(path)/out.csv")
         }
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !fm.fileExists(atPath: dir) {
             do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                throw RunError("cannot write \(path): cannot create its directory \(dir) (\(reason(error))); check the parent directory exists and is writable")
+                throw RunError.failed("cannot write \(path): cannot create its directory \(dir) (\(reason(error))); check the parent directory exists and is writable")
             }
         }
         let partial = path + ".partial"
@@ -64,7 +64,7 @@ enum OutputFile {
     }
 
     private static func failure(_ path: String, _ reason: String) -> RunError {
-        RunError("cannot write \(path): \(reason); check the directory exists and is writable")
+        RunError.failed("cannot write \(path): \(reason); check the directory exists and is writable")
     }
 
     /// The POSIX reason inside a Foundation file error when there is one.

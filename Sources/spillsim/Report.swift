@@ -38,7 +38,10 @@ extension Spillsim {
         }
 
         func run() throws {
-            let plotter = try Gnuplot(path: gnuplot)
+            let plotter: Gnuplot
+            do { plotter = try Gnuplot(path: gnuplot) } catch let e as GnuplotError {
+                throw CommandLineError(description: "\(e) with --gnuplot")
+            }
             let output = try AppendixReport.write(resultsPath: file, out: out, figureFormat: format,
                                                   tableFormat: tables, decimals: decimals, gnuplot: plotter)
             print("table    \(output.table.path)")

@@ -40,10 +40,14 @@ extension Spillsim {
         func validate() throws {
             if let reps, reps < 1 { throw ValidationError("--reps must be at least 1") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-            if let shard { _ = try Shard(parsing: shard) }
+            if let shard { _ = try withCommandLineMessages { try Shard(parsing: shard) } }
         }
 
         func run() throws {
+            try withCommandLineMessages { try runScenario() }
+        }
+
+        func runScenario() throws {
             // A file-size limit (ulimit -f) would otherwise kill the process with
             // SIGXFSZ; ignored, the write fails with EFBIG and is reported like a full disk.
             signal(SIGXFSZ, SIG_IGN)

@@ -23,7 +23,7 @@ struct ScenarioOptions: ParsableArguments {
     func load() throws -> ScenarioSpec {
         let document = try ScenarioDocument.load(path: scenario)
         if document.usesKnownDGP {
-            throw RunError("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")
+            throw RunError.failed("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")
         }
         var s = try ScenarioParser.parse(document)
         if let seed { s.seed = seed }

@@ -16,6 +16,14 @@ extension CSDiDSpec.BasePeriod: ExpressibleByArgument {}
 extension PSMDiDSpec.MatchingMode: ExpressibleByArgument {}
 extension WildWeights: ExpressibleByArgument {}
 
+/// The wild cluster bootstrap options of `estimate twfe` (first regressor) and `estimate psm-did` (the ATT).
+struct WildBootstrapOptions: ParsableArguments {
+    @Option(help: "Wild cluster bootstrap replications (0 = off): twfe tests the first regressor (needs --cluster), psm-did the ATT.")
+    var wildBootstrap: Int = 0
+    @Option(help: "Bootstrap multipliers: webb or rademacher.")
+    var bootstrapWeights: WildWeights = .webb
+}
+
 enum MatchOrderOption: String, ExpressibleByArgument, CaseIterable { case largest, smallest, random, data }
 enum MatchMethodOption: String, ExpressibleByArgument, CaseIterable { case nearest, radius, kernel }
 enum CaliperScale: String, ExpressibleByArgument, CaseIterable { case sd, raw }

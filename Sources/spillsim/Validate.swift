@@ -25,7 +25,7 @@ extension Spillsim {
             var headline = ""
             if document.usesObservedDesign {
                 let spec = try ScenarioParser.parse(document)
-                guard let observed = spec.observed else { throw RunError("\(scenario): city_system.observed could not be read") }
+                guard let observed = spec.observed else { throw ScenarioError(source: scenario, path: "city_system.observed", reason: "is not a mapping of observed-design keys") }
                 let design = try ObservedDesign(spec: observed, source: scenario)
                 let (lo, hi) = design.dataset.weights.stableInterval
                 headline = "scenario '\(spec.name)', observed design: \(design.n) units × \(design.t) periods of \(observed.data) (hash checked)"

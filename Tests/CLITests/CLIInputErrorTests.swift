@@ -4,6 +4,7 @@ import TestSupport
 import XCTest
 @testable import spillsim
 import Estimators
+import MonteCarlo
 
 /// Stranger-user defects: bad option values and unwritable outputs end with one clear
 /// message and the right exit code (64 for usage, 1 for run-time I/O), never a trap.
@@ -155,6 +156,23 @@ final class CLIWordingTests: XCTestCase {
         assertThrows(try cmd.run(), as: DataError.self) {
             XCTAssertTrue("\($0)".contains("weight column 'Z' must be finite and ≥ 0; line 7 has -1.0"), "\($0)")
             XCTAssertTrue("\($0)".contains(file.path), "\($0)")
+        }
+    }
+}
+
+/// Library errors the command line restates with its own flags.
+final class CLIRunErrorMessageTests: XCTestCase {
+    func testRunErrorsNameTheFlags() {
+        XCTAssertEqual(RunError.outputExists(path: "r.h5").commandLineMessage,
+                       "r.h5 exists; choose another --out, pass --overwrite to replace it, or --resume to keep it")
+        XCTAssertTrue(RunError.resumable(journal: "r.h5.journal").commandLineMessage.contains("continue it with --resume"))
+        XCTAssertTrue(RunError.foreignJournal(journal: "j", resuming: false).commandLineMessage.contains("pass --overwrite to discard it"))
+        XCTAssertTrue(RunError.checkpointFailed(journal: "j", what: "writing j failed").commandLineMessage.hasSuffix("rerun with --resume"))
+        XCTAssertEqual(RunError.invalidSetting(.shard, got: "3/2").commandLineMessage, "--shard must be i/n with 1 ≤ i ≤ n (e.g. 2/8); got `3/2`")
+        for e in [RunError.outputExists(path: "r.h5"), .resumable(journal: "j"), .foreignJournal(journal: "j", resuming: true),
+                  .cannotResume(output: "o", reason: "x"), .checkpointFailed(journal: "j", what: "w"), .mergeOutputExists(path: "m"),
+                  .mergeOutputIsInput(path: "m"), .invalidSetting(.threads, got: "0")] {
+            XCTAssertFalse("\(e)".contains("--"), "library messages name no flag: \(e)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Estimators
 import Foundation
+import TestSupport
 import XCTest
 
 /// The library side of `estimate twfe`: panel assembly and the JSON number policy.
@@ -47,5 +48,27 @@ final class PanelRegressionDataTests: XCTestCase {
         XCTAssertTrue(object["notANumber"] is NSNull, text)
         XCTAssertTrue(object["absent"] is NSNull, text)
         XCTAssertNil(object["omitted"], "a plain optional is left out")
+    }
+}
+
+/// The library side of `estimate psm`: the cross-section, MatchIt's balance layout and the weights file.
+final class MatchingDataTests: XCTestCase {
+    func testTreatmentMustBeZeroOrOneByLine() {
+        let t = DataTable(source: "c.csv", columnNames: ["d", "x"], rows: [["1", "0.5"], ["2", "0.1"]])
+        assertThrows(try MatchingData.from(table: t, treat: "d", covariates: ["x"]), as: DataError.self) {
+            XCTAssertEqual($0.message, "c.csv: column 'd' must be 0 or 1; line 3 has 2.0")
+        }
+    }
+
+    func testBalanceStartsWithTheDistanceAndWeightsCSVHasOneRowPerUnit() throws {
+        let rows = (0..<40).map { i in [i % 3 == 0 ? "1" : "0", "\(Double(i % 7) + 0.1 * Double(i))", "\(Double((i * 5) % 11))"] }
+        let data = try MatchingData.from(table: DataTable(source: "c.csv", columnNames: ["d", "x1", "x2"], rows: rows),
+                                         treat: "d", covariates: ["x1", "x2"])
+        let result = try Matching.match(treated: data.treated, covariates: data.covariates, names: data.names, spec: MatchingSpec())
+        XCTAssertEqual(try result.balance(data).map(\.variable), ["distance", "x1", "x2"], "MatchIt's summary order")
+        let csv = result.weightsCSV(treated: data.treated).split(separator: "\n")
+        XCTAssertEqual(csv.first, "line,treat,distance,discarded,weight")
+        XCTAssertEqual(csv.count, 1 + 40)
+        XCTAssertTrue(csv[1].hasPrefix("2,1,"), "the first data row is line 2 of the file: \(csv[1])")
     }
 }

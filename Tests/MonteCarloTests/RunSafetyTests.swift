@@ -34,7 +34,11 @@ final class RunSafetyTests: XCTestCase {
         let out = path("full.h5")
         try run(out) { $0.replications = 4 }
         assertRunError(try run(out) { $0.replications = 6; $0.resume = true },
-                     containing: ["finished result of a different run", "replications per cell (4 vs 6)", "--overwrite"])
+                     containing: ["finished result of a different run", "replications per cell (4 vs 6)"])
+        assertThrows(try run(out) { $0.replications = 6; $0.resume = true }, as: RunError.self) {
+            guard case .cannotResume(let output, _) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(output, out, "the CLI maps the case to --out/--overwrite")
+        }
         let otherSeed = RunnerTests.twoCells.replacingOccurrences(of: "seed: 20240601", with: "seed: 9")
         assertRunError(try run(out, otherSeed) { $0.replications = 4; $0.resume = true }, containing: ["seed", "scenario text"])
         assertRunError(try run(out) { $0.replications = 4; $0.shard = Shard(index: 1, count: 2); $0.resume = true },
@@ -150,14 +154,18 @@ final class RunSafetyTests: XCTestCase {
         let out = path("o.h5")
         let other = RunnerTests.twoCells.replacingOccurrences(of: "n: 12", with: "n: 14")
         assertRunError(try run(out, other, format: memory) { $0.interruptAfterChunks = 1 }, containing: ["interrupted after 1 chunks"])
-        assertRunError(try run(out, format: memory), containing: ["checkpoint of a different run", "--overwrite"])
+        assertThrows(try run(out, format: memory), as: RunError.self) {
+            XCTAssertEqual($0, .foreignJournal(journal: out + ".journal", resuming: false), "the CLI maps it to --overwrite")
+        }
         let report = try run(out, format: memory) { $0.overwrite = true }
         XCTAssertTrue(report.discardedJournal)
         XCTAssertEqual(report.replicationsRun, 46)
         XCTAssertTrue(memory.exists(out))
         // The same run's journal is completed work: --overwrite does not throw it away.
         assertRunError(try run(path("p.h5"), format: memory) { $0.interruptAfterChunks = 1 }, containing: ["interrupted after 1 chunks"])
-        assertRunError(try run(path("p.h5"), format: memory) { $0.overwrite = true }, containing: ["same run", "--resume"])
+        assertThrows(try run(path("p.h5"), format: memory) { $0.overwrite = true }, as: RunError.self) {
+            XCTAssertEqual($0, .resumable(journal: self.path("p.h5") + ".journal"), "the CLI maps it to --resume")
+        }
     }
 
     /// Fix 10: unreadable inputs and uncreatable outputs get one plain sentence.

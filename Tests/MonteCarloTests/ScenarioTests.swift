@@ -67,4 +67,17 @@ final class ScenarioTests: XCTestCase {
             XCTAssertEqual($0.path, "estimators[0].estimands")
         }
     }
+
+    /// A grid factor may index a list (the one key-path setter), e.g. the k of the second estimator W.
+    func testGridFactorIndexesAList() throws {
+        let s = try MonteCarloScenario(text: """
+            seed: 3
+            city_system:
+              estimator_weights: [{name: true}, {name: knn, kind: knn, k: 4}]
+            estimators: [{name: sdm, model: sdm, estimands: [rho], weights: knn}]
+            grid: {city_system.estimator_weights.1.k: [5, 7]}
+            """, file: "l.yaml")
+        let ks = try s.cells().map { try ScenarioParser.parse($0.document).citySystem.estimatorWeights[1].k }
+        XCTAssertEqual(ks, [5, 7])
+    }
 }

@@ -36,7 +36,7 @@ final class GnuplotTests: XCTestCase {
         assertThrows(try Gnuplot(path: directory.appendingPathComponent("no-gnuplot").path), as: GnuplotError.self) { error in
             guard case .notFound(let what) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(what.contains("no-gnuplot"), what)
-            XCTAssertTrue("\(error)".contains("--gnuplot"), "the message names the fix: \(error)")
+            XCTAssertTrue("\(error)".contains("give the path of the gnuplot executable"), "the message names the fix: \(error)")
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import MonteCarlo
-import Reports
+@testable import Reports
 import Storage
 import TestSupport
 import XCTest

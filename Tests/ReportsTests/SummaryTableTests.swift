@@ -1,5 +1,5 @@
 import MonteCarlo
-import Reports
+@testable import Reports
 import XCTest
 
 /// Exact text of the table renderers on a two-row case.

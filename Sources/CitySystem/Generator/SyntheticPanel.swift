@@ -8,9 +8,10 @@ public struct SyntheticPanel: Sendable {
     public let t: Int
     public let years: [Int]
     public let cityIds: [String]
-    /// Planar km, or lon/lat degrees when `isLonLat`.
-    public let x: [Double]
-    public let y: [Double]
+    /// City coordinates: planar km, or lon/lat degrees when `isLonLat` (not
+    /// regressors: `SpatialPanel.x` is the design matrix).
+    public let coordinateX: [Double]
+    public let coordinateY: [Double]
     public let isLonLat: Bool
     public let region: [Int]
     public let isCentre: [Bool]

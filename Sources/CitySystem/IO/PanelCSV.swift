@@ -58,7 +58,7 @@ public enum PanelCSV {
         var out = (["id"] + (p.isLonLat ? ["lon", "lat"] : ["x_km", "y_km"]) + ["centre", "region", "ln_size", "dist_centre_km"])
             .joined(separator: ",") + "\n"
         for i in 0..<p.n {
-            out += [p.cityIds[i], num(p.x[i]), num(p.y[i]), p.isCentre[i] ? "1" : "0", String(p.region[i]),
+            out += [p.cityIds[i], num(p.coordinateX[i]), num(p.coordinateY[i]), p.isCentre[i] ? "1" : "0", String(p.region[i]),
                     num(p.lnSize[i]), num(p.distanceToCentre[i])].joined(separator: ",") + "\n"
         }
         return out

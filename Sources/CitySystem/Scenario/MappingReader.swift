@@ -67,15 +67,15 @@ struct MappingReader {
         return s.string
     }
 
-    mutating func double(_ key: String, _ def: Double) throws -> Double {
-        guard let v = node(key) else { return def }
-        return try parseDouble(key, v)
+    /// The value under `key` converted by `parse`, or nil when absent (recording the key as known).
+    private mutating func value<T>(_ key: String, _ parse: (String, Node) throws -> T) throws -> T? {
+        try node(key).map { try parse(key, $0) }
     }
 
-    mutating func optionalDouble(_ key: String) throws -> Double? {
-        guard let v = node(key) else { return nil }
-        return try parseDouble(key, v)
-    }
+    mutating func double(_ key: String, _ def: Double) throws -> Double { try value(key, parseDouble) ?? def }
+    mutating func optionalDouble(_ key: String) throws -> Double? { try value(key, parseDouble) }
+    mutating func int(_ key: String, _ def: Int) throws -> Int { try value(key, parseInt) ?? def }
+    mutating func optionalInt(_ key: String) throws -> Int? { try value(key, parseInt) }
 
     func parseDouble(_ key: String, _ v: Node) throws -> Double {
         let s = try scalarString(key, v, expected: "a number")
@@ -83,16 +83,6 @@ struct MappingReader {
             throw error(key, "expected a finite number, got '\(s)'", fix: "write a decimal number such as 0.3")
         }
         return x
-    }
-
-    mutating func int(_ key: String, _ def: Int) throws -> Int {
-        guard let v = node(key) else { return def }
-        return try parseInt(key, v)
-    }
-
-    mutating func optionalInt(_ key: String) throws -> Int? {
-        guard let v = node(key) else { return nil }
-        return try parseInt(key, v)
     }
 
     func parseInt(_ key: String, _ v: Node) throws -> Int {

@@ -15,9 +15,10 @@ public struct PanelIndex: Sendable, Equatable {
     public var n: Int { units.count }
     public var t: Int { times.count }
 
-    /// Builds the index from id and time columns; refuses duplicates and unbalanced panels.
-    public static func build(ids: [String], times rawTimes: [Double], source: String,
-                             unitOrder: [String]? = nil) throws -> PanelIndex {
+    /// Builds the index from id and time columns; refuses duplicates and unbalanced
+    /// panels, saying who needs the balance (`balanceNeededBy`) and what to do.
+    public static func build(ids: [String], times rawTimes: [Double], source: String, unitOrder: [String]? = nil,
+                             balanceNeededBy: String = "spillsim's spatial estimators need every unit in every period") throws -> PanelIndex {
         precondition(ids.count == rawTimes.count)
         let units: [String]
         if let unitOrder {
@@ -44,7 +45,7 @@ public struct PanelIndex: Sendable, Equatable {
         }
         if let k = perm.firstIndex(of: -1) {
             let missingUnits = Set((0..<perm.count).filter { perm[$0] < 0 }.map { units[$0 % units.count] })
-            throw DataError("\(source): the panel is unbalanced: unit '\(units[k % units.count])' has no row for period \(PanelIndex.format(times[k / units.count])) (\(missingUnits.count) unit(s) affected); spillsim's spatial estimators need every unit in every period")
+            throw DataError("\(source): the panel is unbalanced: unit '\(units[k % units.count])' has no row for period \(PanelIndex.format(times[k / units.count])) (\(missingUnits.count) unit(s) affected); \(balanceNeededBy)")
         }
         return PanelIndex(units: units, times: times, permutation: perm)
     }

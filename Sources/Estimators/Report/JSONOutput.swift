@@ -38,6 +38,13 @@ public enum JSONOutput {
     }
 }
 
+/// A named coefficient `{name, estimate, se}`.
+public struct NamedEstimateJSON: Encodable, Sendable {
+    public let name: String
+    @FiniteOrNull public var estimate: Double
+    @FiniteOrNull public var se: Double
+}
+
 /// `{estimate, se}` of one coefficient or effect.
 public struct EstimateJSON: Encodable, Sendable {
     @FiniteOrNull public var estimate: Double

@@ -3,13 +3,6 @@ import Foundation
 // The `estimate sdm --json` report (keys documented in docs/spatial.md). Property
 // names are the JSON keys.
 
-/// A named coefficient `{name, estimate, se}`.
-public struct NamedEstimateJSON: Encodable, Sendable {
-    public let name: String
-    @FiniteOrNull public var estimate: Double
-    @FiniteOrNull public var se: Double
-}
-
 /// `{estimate, se, lower, upper}`.
 public struct IntervalJSON: Encodable, Sendable {
     @FiniteOrNull public var estimate: Double
@@ -129,6 +122,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     @FiniteOrNull public var bic: Double
     public let n, n_units, n_periods: Int
     public let converged: Bool
+    /// `FitTermination`'s raw value: converged, boundary, iterationLimit, searchFailed, varianceUnavailable.
     public let termination: String
     public let reason: String
     public let iterations: Int

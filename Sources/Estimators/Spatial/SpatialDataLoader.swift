@@ -38,9 +38,9 @@ public enum SpatialDataLoader {
                              y yName: String, x xNames: [String], quadratic: String?, moderator: String?,
                              rowStandardise: Bool) throws -> SpatialDataset {
         let src = table.source
-        guard !xNames.isEmpty else { throw DataError("\(src): give at least one regressor (--x A,B,...)") }
+        guard !xNames.isEmpty else { throw DataError("\(src): give at least one regressor") }
         if let dup = Dictionary(grouping: xNames, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-            throw DataError("regressor '\(dup)' is listed twice in --x")
+            throw DataError("regressor '\(dup)' is listed twice among the regressors")
         }
         let ids = try table.strings(id)
         let inData = Set(ids)
@@ -60,7 +60,7 @@ public enum SpatialDataLoader {
         var qValues: [Double]? = nil, dValues: [Double]? = nil
         if let q = quadratic {
             guard let qi = xNames.firstIndex(of: q) else {
-                throw DataError("--quadratic \(q): '\(q)' must also be one of the regressors in --x")
+                throw DataError("the quadratic regressor '\(q)' must also be one of the regressors")
             }
             let cq = cols[qi]
             qValues = cq
@@ -78,7 +78,7 @@ public enum SpatialDataLoader {
             }
             terms = QuadraticTerms(linear: q, square: squareName(q), interaction: inter, moderator: moderator)
         } else if moderator != nil {
-            throw DataError("--moderator needs --quadratic (the moderator interacts with the quadratic regressor)")
+            throw DataError("a moderator needs a quadratic regressor (the moderator interacts with it)")
         }
         let panel = try SpatialPanel(y: yv, x: try Matrix(columns: cols), names: names, n: index.n, t: index.t)
         var w = try wt.reordered(to: index.units, source: weightsSource)

@@ -26,11 +26,11 @@ struct SpatialDesign {
         }
         if spec.approach == .leeYu, spec.effects.removesTimeEffects {
             guard weights.isRowStandardised else {
-                throw EstimationError("the Lee–Yu transformation with time effects needs a row-standardised W (its rows sum to 1); row-standardise W or use --approach direct")
+                throw EstimationError("the Lee–Yu transformation with time effects needs a row-standardised W (its rows sum to 1); row-standardise W or use the direct approach")
             }
         }
         if spec.effects != .none, panel.t < 2, spec.effects != .time {
-            throw EstimationError("individual fixed effects need T ≥ 2 periods; a cross-section (T = 1) needs --effects none")
+            throw EstimationError("individual fixed effects need T ≥ 2 periods; a cross-section (T = 1) needs no fixed effects (effects none)")
         }
         self.spec = spec
         n = panel.n

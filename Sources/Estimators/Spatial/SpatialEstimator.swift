@@ -26,9 +26,8 @@ public enum SpatialEstimator {
             case .sem, .sdem: point = try fitError(d, weights: weights)
             case .slx, .ols: point = try fitOLS(d)
             }
-        } catch let e as NumericsError where e.message.contains("collinear") {
-            let j = e.message.split(separator: " ").compactMap { Int($0) }.first
-            let which = j.flatMap { $0 < d.names.count ? "'\(d.names[$0])'" : nil } ?? "a regressor"
+        } catch let e as CollinearColumnError {
+            let which = e.column < d.names.count ? "'\(d.names[e.column])'" : "a regressor"
             throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
         }
         // A residual variance at rounding level means y is (nearly) an exact function of the

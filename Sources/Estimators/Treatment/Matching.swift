@@ -93,10 +93,10 @@ public enum Matching {
                                         integerAbs: spec.emulateIntegerAbsBug)
             }
         case .radius:
-            guard spec.distance != .mahalanobis else { throw TreatmentError("matching: radius matching is on the score; use --distance logit or probability") }
+            guard spec.distance != .mahalanobis else { throw TreatmentError("matching: radius matching is on the score; use the logit or probability distance") }
             matches = radius(treated: treated, discarded: discarded, distance: distance, radius: caliperWidth!)
         case .kernel(let h):
-            guard spec.distance != .mahalanobis else { throw TreatmentError("matching: kernel matching is on the score; use --distance logit or probability") }
+            guard spec.distance != .mahalanobis else { throw TreatmentError("matching: kernel matching is on the score; use the logit or probability distance") }
             (matches, shares) = kernel(treated: treated, discarded: discarded, distance: distance, bandwidth: h, caliper: caliperWidth)
         }
         let weights = matchingWeights(n: n, treated: treated, matches: matches, shares: shares)

@@ -103,7 +103,7 @@ public struct MatchingSpec: Sendable, Equatable {
             guard c > 0, c.isFinite else { throw TreatmentError("matching: the caliper must be positive (got \(c))") }
         }
         if case .radius = method, caliper == .none {
-            throw TreatmentError("matching: radius matching needs a caliper (the radius), e.g. --caliper 0.1")
+            throw TreatmentError("matching: radius matching needs a caliper (the radius), e.g. 0.1")
         }
         if case .kernel(let h) = method, !(h > 0 && h.isFinite) {
             throw TreatmentError("matching: the kernel bandwidth must be positive (got \(h))")

@@ -56,7 +56,7 @@ public enum PropensityScore {
             let col = covariates.column(j)
             let lo = col.min() ?? 0, hi = col.max() ?? 0
             if hi - lo <= 1e-12 * max(1, abs(hi)) {
-                throw TreatmentError("propensity score: covariate '\(names[j])' is constant (\(lo)) in the estimation sample; drop it from --covariates (it is absorbed by the intercept)")
+                throw TreatmentError("propensity score: covariate '\(names[j])' is constant (\(lo)) in the estimation sample; drop it from the covariates (it is absorbed by the intercept)")
             }
         }
         var x = Matrix(rows: n, cols: p + 1, repeating: 1)

@@ -64,12 +64,6 @@ public struct AggregateJSON: Encodable, Sendable {
     }
 }
 
-public struct NamedCoefficientJSON: Encodable, Sendable {
-    public let name: String
-    @FiniteOrNull public var estimate: Double
-    @FiniteOrNull public var se: Double
-}
-
 /// `estimate psm --json`.
 public struct PSMReportJSON: Encodable, Sendable {
     public struct Propensity: Encodable, Sendable {
@@ -77,7 +71,7 @@ public struct PSMReportJSON: Encodable, Sendable {
         public let converged: Bool
         public let iterations: Int
         @FiniteOrNull public var log_likelihood: Double
-        public let coefficients: [NamedCoefficientJSON]
+        public let coefficients: [NamedEstimateJSON]
     }
     public let command = "psm"
     public let n: Int
@@ -96,7 +90,7 @@ public struct PSMReportJSON: Encodable, Sendable {
         propensity = r.propensity.map { m in
             Propensity(link: m.link.rawValue, converged: m.converged, iterations: m.iterations, log_likelihood: m.logLikelihood,
                        coefficients: m.names.indices.map {
-                           NamedCoefficientJSON(name: m.names[$0], estimate: m.coefficients[$0], se: m.covariance[$0, $0].squareRoot())
+                           NamedEstimateJSON(name: m.names[$0], estimate: m.coefficients[$0], se: m.covariance[$0, $0].squareRoot())
                        })
         }
         weights_file = weightsFile
@@ -198,7 +192,7 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
     public let n_clusters: Int
     public let matching: String
     public let matched: Matched
-    public let coefficients: [NamedCoefficientJSON]
+    public let coefficients: [NamedEstimateJSON]
     public let balance: [BalanceRowJSON]
     public let warnings: [String]
     public let counts: CountsJSON?
@@ -216,7 +210,7 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
         n_clusters = r.clusters
         matching = spec.matching == nil ? "none" : spec.mode.rawValue
         matched = Matched(treated: r.matchedTreated, control: r.matchedControl)
-        coefficients = [NamedCoefficientJSON(name: "D", estimate: r.att, se: r.standardError)]
+        coefficients = [NamedEstimateJSON(name: "D", estimate: r.att, se: r.standardError)]
         balance = r.balance.map(BalanceRowJSON.init)
         warnings = r.warnings
         counts = r.counts.map(CountsJSON.init)
@@ -249,7 +243,7 @@ public struct CSDiDReportJSON: Encodable, Sendable {
     public let group_overall: AggregateJSON
     public let event: [AggregateJSON]
     public let event_overall: AggregateJSON
-    public let coefficients: [NamedCoefficientJSON]
+    public let coefficients: [NamedEstimateJSON]
     public let skipped_cells: [GroupTime]
 
     public init(_ r: CSDiDResult, spec: CSDiDSpec) {
@@ -263,7 +257,7 @@ public struct CSDiDReportJSON: Encodable, Sendable {
         group_overall = AggregateJSON(r.groupOverall)
         event = r.event.map { AggregateJSON($0, eventTime: true) }
         event_overall = AggregateJSON(r.eventOverall)
-        coefficients = [NamedCoefficientJSON(name: "ATT(simple)", estimate: r.simple.att, se: r.simple.standardError)]
+        coefficients = [NamedEstimateJSON(name: "ATT(simple)", estimate: r.simple.att, se: r.simple.standardError)]
         skipped_cells = r.skippedCells.map { GroupTime(group: $0.group, time: $0.time) }
     }
 }

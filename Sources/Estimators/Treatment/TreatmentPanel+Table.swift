@@ -17,11 +17,8 @@ extension TreatmentPanel {
                             adoption: AdoptionSource) throws -> TreatmentPanel {
         let ids = try table.strings(id)
         let times = try table.numbers(time)
-        let index: PanelIndex
-        do { index = try PanelIndex.build(ids: ids, times: times, source: table.source) } catch let e as DataError {
-            throw DataError(e.message.replacingOccurrences(of: "spillsim's spatial estimators need every unit in every period",
-                                                           with: "PSM-DID and Callaway–Sant'Anna need a balanced panel; drop incomplete units"))
-        }
+        let index = try PanelIndex.build(ids: ids, times: times, source: table.source,
+                                         balanceNeededBy: "PSM-DID and Callaway–Sant'Anna need a balanced panel; drop incomplete units")
         let n = index.n
         let y = index.arrange(try table.numbers(outcome))
         var x = Matrix(rows: n * index.t, cols: covariates.count)
