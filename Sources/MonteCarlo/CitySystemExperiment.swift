@@ -16,6 +16,7 @@ struct CitySystemBuilder: ExperimentBuilder {
         let controls = spec.citySystem.outcome.controls.map(\.name)
         let estimators = try scenario.estimators.enumerated().map { i, e in
             try CityEstimator.make(e, at: "estimators[\(i)]", weightNames: weightNames, regressors: CityEstimator.regressorNames(controls),
+                                   nonlinearRegressors: (SpatialEstimand.nonlinearRegressors, SpatialEstimand.nonlinearEffectError),
                                    treatmentCovariates: CityEstimator.cityCovariates + controls, alpha: scenario.settings.alpha, reader: reader)
         }
         return CitySystemExperiment(system: system, estimators: estimators)
@@ -52,7 +53,7 @@ final class PanelData {
     }
 
     /// The truth the spatial estimators are scored against.
-    private(set) lazy var truth = SpatialTruth(panel.truth)
+    private(set) lazy var truth = SpatialTruth(panel)
 
     init(_ panel: SyntheticPanel) { self.panel = panel }
 

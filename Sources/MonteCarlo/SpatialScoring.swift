@@ -10,8 +10,8 @@ enum SpatialScoring {
     /// asymptotically normal; curves and turning points use the estimator's own t intervals).
     static let z975 = 1.959963984540054
 
-    static func run(_ spec: SpatialModelSpec, weights: SpatialWeights?, panel: Result<SpatialPanel, Error>,
-                    truth: SpatialTruth, estimands: [SpatialEstimand], alpha: Double) -> FitOutcome {
+    static func run(_ spec: SpatialModelSpec, weights: SpatialWeights?, variance: SpatialVarianceMethod = .analytic,
+                    panel: Result<SpatialPanel, Error>, truth: SpatialTruth, estimands: [SpatialEstimand], alpha: Double) -> FitOutcome {
         let truths = estimands.map { trueValue($0, truth) }
         func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
             FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
@@ -20,8 +20,9 @@ enum SpatialScoring {
         let fit: SpatialFitResult
         let impacts: [RegressorImpact]
         let curves: NonlinearEffects?
+        var averages: [String: [EffectKind: EstimateWithSE]] = [:]
         do {
-            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w)
+            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance)
             impacts = estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(fit, weights: w) : []
             if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {
                 curves = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: truth.grid,
@@ -29,12 +30,16 @@ enum SpatialScoring {
             } else {
                 curves = nil
             }
+            for x in Set(estimands.compactMap(\.averagedRegressor)) {
+                guard let terms = truth.averaged[x]?.slopeTerms else { continue }
+                averages[x] = try SpatialAverageEffects.estimate(fit, weights: w, terms: terms, units: w.count)
+            }
         } catch {
             return failed(.failed, "\(error)")
         }
         let status = fit.converged ? FitStatus.ok : FitStatus(.notConverged, fit.reason)
         let results = zip(estimands, truths).map { e, t in
-            estimate(e, truth: t, fit: fit, impacts: impacts, curves: curves, panelTruth: truth, alpha: alpha)
+            estimate(e, truth: t, fit: fit, impacts: impacts, averages: averages, curves: curves, panelTruth: truth, alpha: alpha)
         }
         return FitOutcome(status: status, results: results)
     }
@@ -53,23 +58,42 @@ enum SpatialScoring {
     }
 
     static func estimate(_ e: SpatialEstimand, truth t: Double, fit: SpatialFitResult, impacts: [RegressorImpact],
-                         curves: NonlinearEffects?, panelTruth: SpatialTruth, alpha: Double) -> EstimandResult {
+                         averages: [String: [EffectKind: EstimateWithSE]], curves: NonlinearEffects?, panelTruth: SpatialTruth,
+                         alpha: Double) -> EstimandResult {
         switch e {
         case .rho: return normal(t, fit.rhoEstimate)
         case .beta(let x): return normal(t, fit.coefficientTable.first { $0.name == x }?.value)
         case .theta(let x): return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value)
         case .effect(let k, let x): return normal(t, impacts.first { $0.variable == x }?.value(k))
+        case .averageEffect(let k, let x): return normal(t, averages[x]?[k])
         case .turningPoint(let k, let label):
             let d = panelTruth.moderatorValue(label)
-            return interval(t, curves?.turningPoints.first { $0.kind == k && $0.moderatorValue == d }?.delta)
-        case .shift(let k): return interval(t, curves?.shifts.first { $0.kind == k }?.value)
+            guard let tp = curves?.turningPoints.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
+            var r = interval(t, tp.delta)
+            r.confidenceSet = ConfidenceSet(tp.fieller)
+            r.rightShape = panelTruth.turningPoint(k, label).map { $0.uShaped == (tp.shape == .u) }
+            if let lo = panelTruth.grid.first, let hi = panelTruth.grid.last {
+                r.insideSupport = tp.delta.estimate >= lo && tp.delta.estimate <= hi
+            }
+            return r
+        case .shift(let k):
+            guard let shift = curves?.shifts.first(where: { $0.kind == k }) else { return .missing(truth: t) }
+            var r = interval(t, shift.value)
+            r.confidenceSet = ConfidenceSet(shift.fieller)
+            // The shift's curvature is the curve's at every D: its shape is the p50 turning point's.
+            if let estimated = curves?.turningPoints.first(where: { $0.kind == k })?.shape {
+                r.rightShape = panelTruth.turningPoint(k, "p50").map { $0.uShaped == (estimated == .u) }
+            }
+            return r
         case .uTest(let k, let label):
             let d = panelTruth.moderatorValue(label)
             guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
             // A rejection counts only for the hypothesis the testbed asks about: a U in the city
             // system (MODEL.md §1), the calibrated curve's shape in an observed design.
             let p = test.shape == panelTruth.testedShape[k] ? test.pValue : 1
-            return EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
+            var r = EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
+            r.noncentrality = noncentrality(k, label, d, curves: curves, panelTruth: panelTruth)
+            return r
         case .curve(let k, let label, let j):
             let d = panelTruth.moderatorValue(label)
             guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
@@ -77,6 +101,22 @@ enum SpatialScoring {
             }
             return interval(t, c.points[j].effect)
         }
+    }
+
+    /// How detectable a true U is to the Lind–Mehlum test: min(−s_l/se_l, s_h/se_h) with
+    /// s the true effect curve (the slope of the outcome in CA) at the ends of the test
+    /// interval and se the estimated curve's SE there. Positive when the true curve is a U
+    /// inside the interval; the test's power rises with it (about Φ(nc − 1.645) per end).
+    /// In an observed design whose calibrated curve is an inverted U the signs are reversed.
+    static func noncentrality(_ k: EffectKind, _ label: String, _ d: Double?, curves: NonlinearEffects?,
+                              panelTruth: SpatialTruth) -> Double {
+        guard let c = panelTruth.curve(k, label),
+              let est = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }),
+              let first = est.points.first, let last = est.points.last, est.points.count == c.values.count,
+              let sl = c.values.first, let sh = c.values.last else { return .nan }
+        // Signed towards the tested shape: a U needs s_l < 0 < s_h, an inverted U the reverse.
+        let sign: Double = panelTruth.testedShape[k] == .invertedU ? -1 : 1
+        return min(-sign * sl / first.effect.se, sign * sh / last.effect.se)
     }
 
     /// The truth of an estimand in this replication (NaN when it does not exist,
@@ -95,6 +135,7 @@ enum SpatialScoring {
             case .indirect: return r.indirect
             case .total: return r.total
             }
+        case .averageEffect(let k, let x): return t.averaged[x]?.truth[k] ?? .nan
         case .turningPoint(let k, let label): return t.turningPoint(k, label)?.cStar ?? .nan
         case .shift(let k): return t.turningPoint(k, "p50")?.shift ?? .nan
         case .uTest(let k, let label):
@@ -104,6 +145,20 @@ enum SpatialScoring {
         case .curve(let k, let label, let j):
             guard let c = t.curve(k, label), j < c.values.count else { return .nan }
             return c.values[j]
+        }
+    }
+}
+
+extension ConfidenceSet {
+    /// The stored form of a Fieller set.
+    init(_ f: FiellerInterval) {
+        switch f {
+        case .bounded(let lo, let hi): self.init(Kind.bounded, lower: lo, upper: hi)
+        case .disjoint(let lo, let hi): self.init(Kind.disjoint, lower: lo, upper: hi)
+        case .unboundedBelow(let hi): self.init(Kind.halfLine, upper: hi)
+        case .unboundedAbove(let lo): self.init(Kind.halfLine, lower: lo)
+        case .wholeLine: self.init(Kind.wholeLine)
+        case .empty: self.init(Kind.empty, lower: .nan, upper: .nan)
         }
     }
 }

@@ -21,6 +21,8 @@ struct SpatialTruth: Sendable {
         let label: String
         let cStar: Double?
         let shift: Double?
+        /// The true curve is a U (its curvature is positive).
+        let uShaped: Bool
         /// True when the curve has the shape the U-test estimand asks about, with its extremum in the test interval.
         let testedShapeInside: Bool
     }
@@ -38,6 +40,9 @@ struct SpatialTruth: Sendable {
     let turningPoints: [TurningPoint]
     /// The shape whose rejection counts in the U-test estimand, per effect kind.
     let testedShape: [EffectKind: CurveShape]
+    /// Average effects over the sample's observations (`ame.K.X`, the city system's CA and D):
+    /// the truth per kind and the derivative terms the estimator averages.
+    let averaged: [String: (truth: [EffectKind: Double], slopeTerms: [SpatialAverageEffects.SlopeTerm])]
 
     /// The label a curve is stored under.
     func storedLabel(_ label: String) -> String { moderators.count == 1 ? moderators[0].label : label }
@@ -50,7 +55,8 @@ struct SpatialTruth: Sendable {
     }
 
     /// The city system: MODEL.md's convention that Mis is bad, so the U-test asks about a U.
-    init(_ t: TrueEstimands) {
+    init(_ panel: SyntheticPanel) {
+        let t = panel.truth
         rho = t.rho
         regressors = t.regressorEffects.map {
             Regressor(name: $0.name, beta: $0.beta, theta: $0.theta, direct: $0.direct, indirect: $0.indirect, total: $0.total)
@@ -65,11 +71,26 @@ struct SpatialTruth: Sendable {
         let (lo, hi) = (grid.first ?? .nan, grid.last ?? .nan)
         turningPoints = t.turningPoints.compactMap { p in
             EffectKind(rawValue: p.effect).map { k in
-                TurningPoint(kind: k, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD,
+                TurningPoint(kind: k, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.uShaped,
                              testedShapeInside: p.uShaped && (p.cStar.map { $0 > lo && $0 < hi } ?? false))
             }
         }
         testedShape = Dictionary(uniqueKeysWithValues: EffectKind.allCases.map { ($0, CurveShape.u) })
+        var averaged: [String: (truth: [EffectKind: Double], slopeTerms: [SpatialAverageEffects.SlopeTerm])] = [:]
+        for a in t.averaged {
+            averaged[a.regressor] = ([.direct: a.direct, .indirect: a.indirect, .total: a.total], Self.slopeTerms(of: a.regressor, panel))
+        }
+        self.averaged = averaged
+    }
+
+    /// ∂(term)/∂x per observation for the terms through which x = CA or D enters.
+    static func slopeTerms(of x: String, _ p: SyntheticPanel) -> [SpatialAverageEffects.SlopeTerm] {
+        let ones = [Double](repeating: 1, count: p.ca.count)
+        switch x {
+        case "CA": return [.init(coefficient: "CA", derivative: ones), .init(coefficient: "CA2", derivative: p.ca.map { 2 * $0 }),
+                           .init(coefficient: "CAxD", derivative: p.d)]
+        default: return [.init(coefficient: "D", derivative: ones), .init(coefficient: "CAxD", derivative: p.ca)]
+        }
     }
 
     /// An observed design: the U-test asks about the calibrated curve's shape.
@@ -78,6 +99,7 @@ struct SpatialTruth: Sendable {
         regressors = t.regressors.map {
             Regressor(name: $0.name, beta: $0.beta, theta: $0.theta, direct: $0.direct, indirect: $0.indirect, total: $0.total)
         }
+        averaged = [:]
         guard let q = t.quadratic else {
             terms = nil; grid = []; moderators = []; curves = []; turningPoints = []; testedShape = [:]
             return
@@ -90,7 +112,8 @@ struct SpatialTruth: Sendable {
         curves = q.curves.compactMap { c in EffectKind(rawValue: c.effect).map { Curve(kind: $0, label: c.dLabel, values: c.values) } }
         turningPoints = q.turningPoints.compactMap { p in
             EffectKind(rawValue: p.effect).map {
-                TurningPoint(kind: $0, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, testedShapeInside: p.testedShapeInside)
+                TurningPoint(kind: $0, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.shape == CurveShape.u.rawValue,
+                             testedShapeInside: p.testedShapeInside)
             }
         }
         var shapes: [EffectKind: CurveShape] = [:]

@@ -112,6 +112,12 @@ final class ObservedDesignRunTests: XCTestCase {
             let u = r.fits[0].results[try column("utest.total.p50")]
             XCTAssertTrue([0.0, 1.0].contains(u.estimate) && [0.0, 1.0].contains(u.truth), "rejection indicators")
         }
+        // The quadratic regressor has no single effect: refused with the alternatives, by path.
+        let refused = try MonteCarloScenario(text: text.replacingOccurrences(of: "estimands: [rho,", with: "estimands: [rho, direct.logp,"),
+                                             file: path)
+        assertThrows(try ObservedDesignBuilder().makeExperiment(cell: try refused.cells()[0], scenario: refused), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[0].estimands[1]", "\($0)")
+        }
         // The monotone world (last cell): the curve is linear, so there is no turning point and the U-test's truth is 0.
         for r in cells[4].records {
             XCTAssertEqual(r.fits[0].results[try column("utest.total.p50")].truth, 0)
