@@ -67,7 +67,7 @@ final class SparseGeneratorTests: XCTestCase {
     func testTruncatedDiffusionKernelWithinItsBound() throws {
         for g in try geographies() {
             let dense = Digital.diffusionMatrix(g.withDenseDistances(), decayKm: 150)
-            let (kernel, bound) = try DiffusionKernel.truncated(g, decayKm: 150, tolerance: 1e-3)
+            let (kernel, bound, median) = try DiffusionKernel.truncated(g, decayKm: 150, tolerance: 1e-3)
             guard case .truncated(let v) = kernel else { return XCTFail("not truncated") }
             var worst = 0.0
             for i in 0..<g.count {
@@ -78,6 +78,7 @@ final class SparseGeneratorTests: XCTestCase {
             XCTAssertGreaterThan(v.nonzeroCount, 0)
             XCTAssertLessThanOrEqual(worst, bound, "exact max row ℓ1 error within the stated bound (lonlat \(g.isLonLat))")
             XCTAssertLessThan(bound, 0.05, "the bound is informative on this map")
+            XCTAssertLessThanOrEqual(median, bound)
 
             // Simulated D: one-step perturbation ≤ ψ (½ + π_I) · bound · range(D), accumulated over T steps.
             var spec = DigitalSpec()
@@ -94,7 +95,7 @@ final class SparseGeneratorTests: XCTestCase {
         // Decay long enough that d_c = decay · ln 1000 exceeds every distance: nothing is dropped.
         let g = try geographies()[0]
         let dense = Digital.diffusionMatrix(g.withDenseDistances(), decayKm: 600)
-        let (kernel, bound) = try DiffusionKernel.truncated(g, decayKm: 600, tolerance: 1e-3)
+        let (kernel, bound, _) = try DiffusionKernel.truncated(g, decayKm: 600, tolerance: 1e-3)
         XCTAssertEqual(bound, 0)
         guard case .truncated(let v) = kernel else { return XCTFail("not truncated") }
         let x = (0..<g.count).map { sin(Double($0)) }

@@ -99,12 +99,13 @@ public struct CitySystemCell: Sendable {
             effectField = try Sectors.effectFactor(geography, rangeKm: spec.sectors.effectRangeKm, source: source)
         }
         if large {
-            (diffusion, diffusionTruncationBound) = try DiffusionKernel.truncated(geography, decayKm: spec.digital.decayKm,
+            let median: Double
+            (diffusion, diffusionTruncationBound, median) = try DiffusionKernel.truncated(geography, decayKm: spec.digital.decayKm,
                                                                                     tolerance: spec.digital.kernelTolerance)
-            var text = String(format: "large-N generator (W held sparse): diffusion kernel truncated at %.0f km (weights < %.0e), %d nonzeros, max row ℓ1 error ≤ %.2e",
+            var text = String(format: "large-N generator (W held sparse): diffusion kernel truncated at %.0f km (weights < %.0e), %d nonzeros, row ℓ1 error ≤ %.2e (max), %.2e (median)",
                               DiffusionKernel.cutoffKm(decayKm: spec.digital.decayKm, tolerance: spec.digital.kernelTolerance),
                               spec.digital.kernelTolerance,
-                              diffusion.nonzeroCount, diffusionTruncationBound)
+                              diffusion.nonzeroCount, diffusionTruncationBound, median)
             if case .convolution(let k) = effectField {
                 text += "; city effects by process convolution (correlation exp(−d²/range²)), \(k.cols) knots, \(k.nonzeroCount) nonzeros"
             }

@@ -30,12 +30,13 @@ enum DiffusionKernel: Sendable {
         }
     }
 
-    /// The truncated kernel and max_i of the bound on ‖v_i − ṽ_i‖₁.
-    static func truncated(_ g: Geography, decayKm: Double, tolerance: Double) throws -> (kernel: DiffusionKernel, rowErrorBound: Double) {
+    /// The truncated kernel and the max and median over cities of the bound on ‖v_i − ṽ_i‖₁.
+    static func truncated(_ g: Geography, decayKm: Double, tolerance: Double) throws
+        -> (kernel: DiffusionKernel, rowErrorBound: Double, medianRowErrorBound: Double) {
         let n = g.count, cut = cutoffKm(decayKm: decayKm, tolerance: tolerance)
         let grid = SpatialGrid(g, cell: cut / 8)
         var start = [0], cols: [Int] = [], vals: [Double] = []
-        var bound = 0.0
+        var bounds: [Double] = []
         for i in 0..<n {
             var kept = grid.within(i, radius: cut)   // ascending j
             // A city with no other within d_c keeps its nearest one, so every row still sums to 1.
@@ -47,8 +48,10 @@ enum DiffusionKernel: Sendable {
             start.append(cols.count)
             // Every dropped pair has weight < τ and ≤ exp(−(distance to its cell) / decay).
             let tail = grid.sumOverCells(i, beyond: cut) { min(tolerance, exp(-$0 / decayKm)) }
-            bound = max(bound, 2 * tail / (sum + tail))
+            bounds.append(2 * tail / (sum + tail))
         }
-        return (.truncated(try SparseMatrix(rows: n, cols: n, rowStart: start, columns: cols, values: vals)), bound)
+        let sorted = bounds.sorted()
+        return (.truncated(try SparseMatrix(rows: n, cols: n, rowStart: start, columns: cols, values: vals)),
+                sorted.last!, sorted[n / 2])
     }
 }
