@@ -53,7 +53,7 @@ public enum AppendixReport {
 
         var rendered: [RenderedFigure] = [], skipped: [(String, String)] = []
         var captions = "# \(data.scenarioName): figures from \(URL(fileURLWithPath: resultsPath).lastPathComponent)\n\n"
-        for plan in AppendixFigures(data: data, baseName: name).all() {
+        for plan in AppendixFigures(data: data, baseName: name, text: figureFormat.text).all() {
             guard !plan.figures.isEmpty else {
                 skipped.append((plan.id, plan.skipped ?? "nothing to draw"))
                 captions += "- **\(plan.id)**: not drawn — \(plan.skipped ?? "nothing to draw").\n"

@@ -28,6 +28,9 @@ public struct TableColumn: Sendable, Equatable {
         case factor(String)
         case estimator
         case estimand
+        /// The estimand's typeset name (`Typeset`: ρ, β_CA, c*_IE …) in Markdown and
+        /// LaTeX; its engine name in CSV (what a program matches) and plain text.
+        case estimandLabel
         /// A measure rounded to the table's decimals.
         case number(String)
         /// A measure with every digit (Swift's shortest round-trip text): what a program reads back.
@@ -48,7 +51,7 @@ public struct TableColumn: Sendable, Equatable {
 
     var isNumeric: Bool {
         switch content {
-        case .cell, .cellIndex, .factor, .estimator, .estimand: return false
+        case .cell, .cellIndex, .factor, .estimator, .estimand, .estimandLabel: return false
         default: return true
         }
     }
@@ -81,7 +84,7 @@ public struct SummaryTable: Sendable {
     public static func appendix(factorPaths: [String], decimals: Int = 3) -> SummaryTable {
         SummaryTable(columns: factorColumns(factorPaths) + [
             TableColumn("estimator", .estimator),
-            TableColumn("estimand", .estimand),
+            TableColumn("estimand", .estimandLabel),
             TableColumn("true", .number("true")),
             TableColumn("bias (MCSE)", .withMCSE("bias", mcse: "mcse_bias")),
             TableColumn("emp. SE (MCSE)", .withMCSE("emp_se", mcse: "mcse_emp_se")),
@@ -136,7 +139,7 @@ public struct SummaryTable: Sendable {
         case .cellIndex: return String(row.cell.index)
         case .factor(let path): return row.cell.factors.first { $0.path == path }?.value ?? missing
         case .estimator: return row.estimator
-        case .estimand: return row.estimand
+        case .estimand, .estimandLabel: return row.estimand
         case .number(let m): return ReportNumber.format(row.measure(m), decimals: decimals, minus: minus, missing: missing)
         case .exact(let m):
             let v = row.measure(m)
@@ -168,7 +171,11 @@ public struct SummaryTable: Sendable {
         let escape = { (s: String) in s.replacingOccurrences(of: "|", with: "\\|") }
         let line = { (cells: [String]) in "| " + cells.map(escape).joined(separator: " | ") + " |" }
         let rule = "|" + columns.map { $0.isNumeric ? "---:|" : ":---|" }.joined()
-        let body = rows.map { r in line(columns.map { cell(r, $0, minus: "\u{2212}", missing: "–") }) }
+        let body = rows.map { r in
+            "| " + columns.map { c in
+                c.content == .estimandLabel ? Typeset.markdown(Typeset.estimand(r.estimand)) : escape(cell(r, c, minus: "\u{2212}", missing: "–"))
+            }.joined(separator: " | ") + " |"
+        }
         return ([line(columns.map(\.header)), rule] + body).joined(separator: "\n") + "\n"
     }
 
@@ -179,7 +186,8 @@ public struct SummaryTable: Sendable {
                    line(columns.map { Self.latexEscape($0.header) }), "\\midrule"]
         out += rows.map { r in
             line(columns.map { c in
-                c.isNumeric ? cell(r, c, minus: "$-$", missing: "--") : Self.latexEscape(cell(r, c, minus: "-", missing: "--"))
+                c.content == .estimandLabel ? Typeset.latex(Typeset.estimand(r.estimand))
+                    : c.isNumeric ? cell(r, c, minus: "$-$", missing: "--") : Self.latexEscape(cell(r, c, minus: "-", missing: "--"))
             })
         }
         out += ["\\bottomrule", "\\end{tabular}"]
