@@ -6,7 +6,7 @@
 //   CitySystem → Numerics (+ Yams)         scenario document, generator, truth
 //   Estimators → Numerics                  SDM family, PSM/DID family, their JSON reports
 //   MonteCarlo → CitySystem, Estimators, Storage, Numerics
-//   Reports    → MonteCarlo, Numerics      (reads results through MonteCarlo's reader)
+//   Reports    → MonteCarlo, Estimators, Numerics (reads results through MonteCarlo's reader; draws estimate figures)
 //   spillsim   → all of them               (parses, validates, prints)
 // Only Numerics imports CGSL and CLAPACK; only Storage imports CHDF5; only CitySystem imports Yams.
 import PackageDescription
@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "CitySystem", dependencies: ["Numerics", "Yams"], exclude: ["README.md"]),
         .target(name: "Estimators", dependencies: ["Numerics"]),
         .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Storage"]),
-        .target(name: "Reports", dependencies: ["Numerics", "MonteCarlo"]),
+        .target(name: "Reports", dependencies: ["Numerics", "Estimators", "MonteCarlo"]),
         .executableTarget(
             name: "spillsim",
             dependencies: [

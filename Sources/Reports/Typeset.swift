@@ -70,12 +70,21 @@ public enum Typeset {
     /// characters escaped, Greek and math symbols in math mode, subscripts as
     /// `$_{\mathrm{…}}$`; `*` after `c` stays text (c* reads as c-star).
     public static func latex(_ markup: String) -> String {
-        var out = "", inSub = false
+        var out = "", inSub = false, mathEndsOutput = false
+        // Adjacent math pieces share one $…$ ("$$" would open display math).
+        func math(_ m: String) {
+            if mathEndsOutput { out.removeLast(); out += m + "$" } else { out += "$" + m + "$" }
+            mathEndsOutput = true
+        }
         for c in markup {
-            if c == subOpen { out += "$_{\\mathrm{"; inSub = true; continue }
-            if c == subClose { out += "}}$"; inSub = false; continue }
-            if let m = latexMath[c] { out += inSub ? m : "$\(m)$"; continue }
+            if c == subOpen { math("_{\\mathrm{"); out.removeLast(); inSub = true; mathEndsOutput = false; continue }
+            if c == subClose { out += "}}$"; inSub = false; mathEndsOutput = true; continue }
+            if let m = latexMath[c] {
+                if inSub { out += m } else { math(m) }
+                continue
+            }
             out += SummaryTable.latexEscape(String(c))
+            mathEndsOutput = false
         }
         return out
     }

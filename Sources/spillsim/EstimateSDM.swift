@@ -1,6 +1,7 @@
 import ArgumentParser
 import Estimators
 import Foundation
+import Reports
 
 extension SpatialModel: ExpressibleByArgument {}
 extension SpatialApproach: ExpressibleByArgument {}
@@ -35,6 +36,7 @@ extension Spillsim.Estimate {
         @Option(help: "Seed of the simulation draws.") var seed: UInt64 = 1
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
         @Flag(help: "Print JSON instead of tables.") var json = false
+        @OptionGroup var plot: PlotOptions
 
         var regressors: [String] { splitList(x) }
 
@@ -50,6 +52,7 @@ extension Spillsim.Estimate {
             if regressors.isEmpty { throw ValidationError("--x needs at least one regressor") }
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
+            if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }
@@ -60,6 +63,9 @@ extension Spillsim.Estimate {
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
             let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed)
+            if let nonlinear = analysis.nonlinear, let quadratic {
+                try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
+            }
             print(json ? try JSONOutput.text(SpatialAnalysisJSON(analysis)) : SDMReport.text(analysis))
         }
     }
