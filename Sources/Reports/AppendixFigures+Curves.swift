@@ -21,6 +21,8 @@ extension AppendixFigures {
         var estimands: [Int]
         var xs: [Double] = []
         var xlabel = ""
+        /// Per estimand, the series it belongs to (the level of D in `curvesByD`).
+        var series: [String] = []
     }
 
     /// Where a curve point goes: its curve (effect, qualifier, axis) and its x.
@@ -174,7 +176,7 @@ extension AppendixFigures {
     /// Lays out one panel per (cell, column), at most `perRow` panels in a row (three
     /// fit a printed page's width) and `maxRows` rows per figure (more become pages
     /// `-1`, `-2` …). `panel` returns a panel's data block, its set-up commands and its
-    /// plot command for a data index, or nil when the panel has nothing to draw.
+    /// plot command for the index of its first data block, or nil when the panel has nothing to draw.
     func grid(id: String, title: String, columns: [Column], emptyReason: String, perRow: Int = 3, maxRows: Int = 4,
               panel: (CellInfo, ReplicationDraws, Column, (String) -> Void) -> (data: String, setup: String, plot: (Int) -> String)?) -> FigurePlan {
         let used = Set(columns.map { data.estimators[$0.estimator] })
@@ -203,15 +205,17 @@ extension AppendixFigures {
         let figures = (0..<pageCount).map { k -> GnuplotFigure in
             let page = panels[(k * perPage)..<min((k + 1) * perPage, panels.count)]
             let rows = (page.count + cols - 1) / cols
-            var dataText = "", script = ""
-            for (index, p) in page.enumerated() {
-                let shown = text.lines(GP.wrap(p.title, width: width / cols / 7))
+            var dataText = "", script = "", block = 0
+            for p in page {
+                let shown = text.lines(GP.wrap(p.title, width: width / cols / 8))
                 dataText += "# \(Typeset.plain(p.title))\n" + p.data + "\n\n"
-                script += "\n# panel: \(Typeset.plain(p.title))\nset title \(shown)\nunset arrow\nunset label\nunset object\n" + p.setup + p.plot(index)
+                script += "\n# panel: \(Typeset.plain(p.title))\nset title \(shown)\nunset arrow\nunset label\nunset object\n" + p.setup + p.plot(block)
+                // A panel's data may hold several blocks (separated by two blank lines); `plot` gets the first one's index.
+                block += p.data.components(separatedBy: "\n\n\n").count
             }
             let pageNote = pageCount > 1 ? " (page \(k + 1) of \(pageCount))" : ""
             let head = "set multiplot layout \(rows),\(cols) title "
-                + text.lines(GP.wrap(title + pageNote, width: width / 7) + GP.wrap(caption, width: width / 7)) + "\n"
+                + text.lines(GP.wrap(title + pageNote, width: width / 8) + GP.wrap(caption, width: width / 8)) + "\n"
             return GnuplotFigure(name: "\(baseName)-\(id)" + (pageCount > 1 ? "-\(k + 1)" : ""),
                                  script: head + script + "unset multiplot\n", data: dataText,
                                  width: width, height: 110 + 290 * rows)

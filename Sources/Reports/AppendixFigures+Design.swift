@@ -120,7 +120,7 @@ extension AppendixFigures {
         let title = "Nested-loop plot of \(measures) over the design grid (factors in nesting order, first slowest; staircases below show each factor's level)"
         let caption = runCaption(estimators: used)
         let width = max(760, 420 * cols)
-        let head = "set multiplot layout \(rows),\(cols) title " + text.lines(GP.wrap(title, width: width / 7) + GP.wrap(caption, width: width / 7)) + "\n"
+        let head = "set multiplot layout \(rows),\(cols) title " + text.lines(GP.wrap(title, width: width / 8) + GP.wrap(caption, width: width / 8)) + "\n"
         let figure = GnuplotFigure(name: "\(baseName)-\(id)", script: head + script + "unset multiplot\n", data: dataText,
                                    width: width, height: 110 + rows * (260 + 40 * factors.count))
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: [figure], skipped: nil)

@@ -64,7 +64,7 @@ extension AppendixFigures {
         let title = "U-test rejection rate against \(short) ± 95% interval (dashed: α = \(GP.num(data.alpha))): power where the true curve is a U, size where not"
         let caption = runCaption(estimators: used)
         let width = max(760, 440 * cols)
-        let head = "set multiplot layout \(rows),\(cols) title " + text.lines(GP.wrap(title, width: width / 7) + GP.wrap(caption, width: width / 7)) + "\n"
+        let head = "set multiplot layout \(rows),\(cols) title " + text.lines(GP.wrap(title, width: width / 8) + GP.wrap(caption, width: width / 8)) + "\n"
         let figure = GnuplotFigure(name: "\(baseName)-\(id)", script: head + script + "unset multiplot\n", data: dataText,
                                    width: width, height: 140 + rows * 330)
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: [figure], skipped: nil)

@@ -65,8 +65,8 @@ extension AppendixFigures {
                 + "set arrow 1 from first 0, graph 0 to first 0, graph 1 nohead ls 100\n"
                 + "set arrow 2 from graph 0, first 95 to graph 1, first 95 nohead ls 101\n"
             let plot = { (i: Int) in
-                "plot datafile index \(2 * i) using 2:1:($3-$2):(0) with vectors nohead lc rgb '#a6a6a6' lw 1 title 'covers', \\\n"
-                    + "     '' index \(2 * i + 1) using 2:1:($3-$2):(0) with vectors nohead lc rgb '#000000' dt 1 lw 1.5 title 'misses'\n"
+                "plot datafile index \(i) using 2:1:($3-$2):(0) with vectors nohead lc rgb '#a6a6a6' lw 1 title 'covers', \\\n"
+                    + "     '' index \(i + 1) using 2:1:($3-$2):(0) with vectors nohead lc rgb '#000000' dt 1 lw 1.5 title 'misses'\n"
             }
             return (block, setup, plot)
         }

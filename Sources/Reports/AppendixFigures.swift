@@ -35,7 +35,7 @@ public struct AppendixFigures: Sendable {
 
     /// Every figure type; each one the results cannot feed is returned with `skipped` set.
     public func all() -> [FigurePlan] {
-        [bias(), coverage(), ratioBias(), ratioCoverage(), curves(), turningPoints(), uTest(),
+        [bias(), coverage(), ratioBias(), ratioCoverage(), curves(), curvesByD(), turningPoints(), uTest(),
          nestedLoopBias(), nestedLoopCoverage(), heatmap(), zip(), power()]
     }
 

@@ -55,22 +55,23 @@ public enum FigureStyle {
             # Edit this file to restyle all figures, then rerun `gnuplot NAME.gp` (or
             # `spillsim report`, which keeps this file when it exists).
             # Each script sets fig_format ('png' | 'pdf' | 'svg' | 'cairolatex'),
-            # fig_width and fig_height (pixels; PDF and LaTeX at 100 px per inch) and fig_output.
+            # fig_width and fig_height (pixels; PDF and LaTeX at 130 px per inch, so a figure fits a
+            # printed page's text width at its natural size) and fig_output.
 
             font_name = 'Sans'
-            font_size = 10                  # PNG and SVG; PDF uses 0.7 of it (inches, not pixels)
+            font_size = 11                  # pixels in PNG and SVG; PDF uses 0.75 of it in points (8.25 pt)
             if (fig_format eq 'png') {
                 set terminal pngcairo size fig_width,fig_height enhanced font sprintf('%s,%g', font_name, font_size) linewidth 1.2
             }
             if (fig_format eq 'pdf') {
-                set terminal pdfcairo size fig_width/100.0,fig_height/100.0 enhanced font sprintf('%s,%g', font_name, 0.7*font_size)
+                set terminal pdfcairo size fig_width/130.0,fig_height/130.0 enhanced font sprintf('%s,%g', font_name, 0.75*font_size) linewidth 1
             }
             if (fig_format eq 'svg') {
                 set terminal svg size fig_width,fig_height enhanced font sprintf('%s,%g', font_name, font_size) background '#ffffff'
             }
             if (fig_format eq 'cairolatex') {
                 # Text is set by LaTeX in the document's font; \\input{NAME.tex} (needs graphicx and color).
-                set terminal cairolatex pdf size fig_width/100.0,fig_height/100.0 colortext
+                set terminal cairolatex pdf size fig_width/130.0,fig_height/130.0 colortext
             }
             set output fig_output
 

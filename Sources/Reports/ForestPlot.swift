@@ -67,7 +67,7 @@ struct ForestPlot {
         let height = 100 + rows * (150 + 26 * cells)
 
         var data = "", script = ""
-        script += "set multiplot layout \(rows),\(cols) title \(text.lines(GP.wrap(title, width: width / 7) + GP.wrap(caption, width: width / 7)))\n"
+        script += "set multiplot layout \(rows),\(cols) title \(text.lines(GP.wrap(title, width: width / 8) + GP.wrap(caption, width: width / 8)))\n"
         let tics = cellLabels.enumerated().map { "\(text.quote($1)) \($0 + 1)" }.joined(separator: ", ")
         script += "set ytics (\(tics)) nomirror\nset yrange [\(Double(cells) + 0.5):0.5]\n"
         script += "set xlabel \(text.quote(xlabel))\nset grid noytics xtics\nset format x '%g'\n"

@@ -25,6 +25,10 @@ public enum Typeset {
         case ("att_net", 1): return "ATT" + sub("net")
         case ("att_matched", 1): return "ATT" + sub("matched")
         case ("spillover_controls", 1): return "spillover on controls"
+        case ("select", 2):
+            let rule = ["loglik": "log-likelihood", "aic": "AIC", "bic": "BIC", "posterior": "posterior"][p[1]] ?? p[1]
+            return "true W chosen (\(rule))"
+        case ("posterior", 2) where p[1] == "true": return "P(true W | y)"
         case ("beta", 2): return "β" + sub(p[1])
         case ("theta", 2): return "θ" + sub(p[1])
         case ("direct", 2), ("indirect", 2), ("total", 2): return "\(effect(p[0])!)(\(p[1]))"

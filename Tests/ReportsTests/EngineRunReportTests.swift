@@ -40,7 +40,7 @@ final class EngineRunReportTests: XCTestCase {
                                          gnuplot: try Gnuplot())
         XCTAssertEqual(r.figures.map(\.figure.lastPathComponent), ["engine-bias.png", "engine-coverage.png", "engine-nlp-bias.png",
                                                                    "engine-nlp-coverage.png", "engine-zip.png"])
-        XCTAssertEqual(r.skipped.map(\.id), ["ratio-bias", "ratio-coverage", "curves", "turning-points", "utest", "w-heatmap", "utest-power"],
+        XCTAssertEqual(r.skipped.map(\.id), ["ratio-bias", "ratio-coverage", "curves", "curves-by-d", "turning-points", "utest", "w-heatmap", "utest-power"],
                        "OLS has no ratios, curves, turning points or U-tests, and no W")
         let captions = try String(contentsOf: r.captions, encoding: .utf8)
         XCTAssertTrue(captions.contains("R = 30 replications per cell; n_failed = 0 of 240 fits"), captions)

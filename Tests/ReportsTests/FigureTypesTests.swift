@@ -19,7 +19,8 @@ final class FigureTypesTests: XCTestCase {
         monte_carlo: {replications: 6, chunk_size: 6}
         estimators:
           - {name: sdm, model: sdm, estimands: [rho, beta.CA, tp.direct.p50, utest.direct.p50,
-                                                curve.direct.p50.0, curve.direct.p50.20, curve.direct.p50.40]}
+                                                curve.direct.p50.0, curve.direct.p50.20, curve.direct.p50.40,
+                                                curve.direct.p25.0, curve.direct.p25.20, curve.direct.p25.40]}
           - {name: sdm_knn5, model: sdm, weights: knn5, estimands: [beta.CA, tp.direct.p50, utest.direct.p50]}
         grid:
           city_system.outcome.rho: [0.2, 0.5]
@@ -49,7 +50,7 @@ final class FigureTypesTests: XCTestCase {
         return (s.directory, try ResultsData.read(s.results))
     }
 
-    static let drawnIDs = ["bias", "coverage", "curves", "turning-points", "utest", "nlp-bias", "nlp-coverage", "w-heatmap", "zip", "utest-power"]
+    static let drawnIDs = ["bias", "coverage", "curves", "curves-by-d", "turning-points", "utest", "nlp-bias", "nlp-coverage", "w-heatmap", "zip", "utest-power"]
 
     func testEveryFigureTypeInEveryFormatIsAValidFile() throws {
         let (dir, _) = try results()
@@ -96,7 +97,7 @@ final class FigureTypesTests: XCTestCase {
 
         // Heatmap: (estimator column, cell row, value) for an estimand both estimators score.
         let heat = Self.blocks(try XCTUnwrap(figures.heatmap().figure).data)
-        let beta = try XCTUnwrap(heat.first { $0.comment.hasPrefix("# β_CA, bias") })
+        let beta = try XCTUnwrap(heat.first { $0.comment.hasPrefix("# β_CA: bias") })
         XCTAssertEqual(beta.rows.count, 2 * 4)
         for row in beta.rows {
             let est = ["sdm", "sdm_knn5"][Int(row[0])]
@@ -142,6 +143,21 @@ final class FigureTypesTests: XCTestCase {
         let mass = first.rows.map { $0[1] * width }.reduce(0, +)
         XCTAssertLessThanOrEqual(mass, 1 + 1e-9)
         XCTAssertGreaterThan(mass, 0)
+    }
+
+    /// Curves by D: per level of D, the truth and the mean estimate at each grid point.
+    func testCurvesByDHoldTheMeansPerLevel() throws {
+        let (_, data) = try results()
+        let figure = try XCTUnwrap(AppendixFigures(data: data, baseName: "t").curvesByD().figure)
+        let blocks = Self.blocks(figure.data)
+        XCTAssertEqual(blocks.count, 4 * 2, "4 cells × (D p50, D p25)")
+        let d = data.draws[0][0]
+        let p25 = try XCTUnwrap(blocks.first { $0.comment.hasPrefix("# D = p25") })
+        XCTAssertEqual(p25.rows.map { $0[0] }, [5, 50, 95])
+        let k = d.estimands.firstIndex(of: "curve.direct.p25.20")!
+        let est = d.usable(k).estimates
+        assertClose(est.reduce(0, +) / Double(est.count), p25.rows[1][2], tolerance: 1e-9 * max(1, abs(p25.rows[1][2])))
+        XCTAssertTrue(figure.script.contains("title 'truth, D p25'"), figure.script)
     }
 
     /// Bias and coverage forests leave out ratio estimands; names are typeset.

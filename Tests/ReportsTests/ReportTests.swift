@@ -58,7 +58,7 @@ final class ReportTests: XCTestCase {
     func testFigurePlansStateRAndFailures() throws {
         try ResultsFixture.write(to: fixture)
         let plans = AppendixFigures(data: try ResultsData.read(fixture), baseName: "fx").all()
-        XCTAssertEqual(plans.map(\.id), ["bias", "coverage", "ratio-bias", "ratio-coverage", "curves", "turning-points", "utest",
+        XCTAssertEqual(plans.map(\.id), ["bias", "coverage", "ratio-bias", "ratio-coverage", "curves", "curves-by-d", "turning-points", "utest",
                                           "nlp-bias", "nlp-coverage", "w-heatmap", "zip", "utest-power"])
         let drawn = ["bias", "coverage", "curves", "turning-points", "utest", "nlp-bias", "nlp-coverage", "zip"]
         for p in plans where drawn.contains(p.id) {
@@ -66,7 +66,7 @@ final class ReportTests: XCTestCase {
             XCTAssertTrue(p.caption.contains("R = 40 replications per cell"), p.caption)
         }
         // The fixture is format version 1 (no robust columns or Fieller sets), its grid does not vary W.
-        for id in ["ratio-bias", "ratio-coverage", "w-heatmap"] { XCTAssertNil(plans.first { $0.id == id }?.figure, id) }
+        for id in ["ratio-bias", "ratio-coverage", "w-heatmap", "curves-by-d"] { XCTAssertNil(plans.first { $0.id == id }?.figure, id) }
         let plan = { (id: String) in plans.first { $0.id == id }! }
         // Bias involves both estimators: 1 failed sdm fit + 1 non-converged ols fit of 2 × 2 × 40.
         XCTAssertTrue(plans[0].caption.contains("n_failed = 2 of 160 fits (at most 1 in a cell)"), plans[0].caption)
