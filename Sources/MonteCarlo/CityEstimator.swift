@@ -8,12 +8,14 @@ import Numerics
 /// Spatial models (`sdm`, `sar`, `slx`, `sem`, `sdem`, `ols`) take `effects`
 /// (none/individual/time/twoways, default twoways), `approach` (direct/lee-yu,
 /// default lee-yu: consistent σ² for fixed T), `weights` (a name from
-/// `city_system.estimator_weights`, default `true`) and `durbin` (all/none).
+/// `city_system.estimator_weights`, default `true`), `durbin` (all/none) and
+/// `variance` (analytic, default, or cluster: the sandwich clustered by city, as
+/// xsmle's `vce(cluster)`; sdm, sar, slx and ols).
 /// `psm_did` takes `matching` (pooled/by-period/none, default pooled; the
 /// applied setting: logit score, 1:1 nearest neighbour, caliper 0.2 SD) and
 /// `covariates` (default CA, D, ln_size, dist_centre).
 enum CityEstimator {
-    case spatial(SpatialModelSpec, weights: String, estimands: [SpatialEstimand], alpha: Double)
+    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand])
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
@@ -21,7 +23,7 @@ enum CityEstimator {
 
     var estimandCount: Range<Int> {
         switch self {
-        case .spatial(_, _, let e, _): return 0..<e.count
+        case .spatial(_, _, _, let e, _): return 0..<e.count
         case .psmDiD(_, _, let e): return 0..<e.count
         }
     }
@@ -45,6 +47,11 @@ enum CityEstimator {
             let durbin = try choose("durbin", { ["all": DurbinVariables.all, "none": .none][$0] }, default: model.allowsDurbin ? .all : .none,
                                     allowed: "all, none")
             let weights = try take("weights") ?? "true"
+            let variance = try choose("variance", { ["analytic": SpatialVarianceMethod.analytic, "cluster": .cluster][$0] },
+                                      default: .analytic, allowed: "analytic, cluster")
+            if variance == .cluster && model.hasErrorLag {
+                throw reader.error("\(path).variance", "`cluster` is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
+            }
             guard weightNames.contains(weights) else {
                 throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
             }
@@ -54,6 +61,9 @@ enum CityEstimator {
                 guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
                 if let x = s.regressor, !names.contains(x) {
                     throw reader.error(at, "`\(x)` is not a regressor; regressors are \(names.joined(separator: ", "))")
+                }
+                if case .effect(let k, let x) = s, SpatialEstimand.nonlinearRegressors.contains(x) {
+                    throw reader.error(at, SpatialEstimand.nonlinearEffectError(k, x))
                 }
                 if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
                 if case .theta = s, !(model.allowsDurbin && durbin == .all) {
@@ -65,7 +75,7 @@ enum CityEstimator {
                 return s
             }
             result = .spatial(SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin),
-                              weights: weights, estimands: estimands, alpha: alpha)
+                              weights: weights, variance: variance, estimands: estimands, alpha: alpha)
         } else if e.model == "psm_did" {
             let mode = try take("matching") ?? "pooled"
             var spec = PSMDiDSpec()
@@ -86,7 +96,7 @@ enum CityEstimator {
             }
             let estimands = try e.estimands.enumerated().map { k, name -> TreatmentEstimand in
                 guard let t = TreatmentEstimand(rawValue: name) else {
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for psm_did; use att")
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for psm_did; use \(TreatmentEstimand.names)")
                 }
                 return t
             }
@@ -118,19 +128,63 @@ enum CityEstimator {
 
     func run(on data: PanelData) -> FitOutcome {
         switch self {
-        case let .spatial(spec, weights, estimands, alpha):
-            return SpatialScoring.run(spec, weights: weights, estimands: estimands, alpha: alpha, data: data)
+        case let .spatial(spec, weights, variance, estimands, alpha):
+            return SpatialScoring.run(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha, data: data)
         case let .psmDiD(spec, covariates, estimands):
-            let truth = data.panel.truth.integration.meanAtt ?? .nan
+            let all = data.panel.truth.integration
+            func truths(_ used: TreatmentTruth?) -> [Double] {
+                estimands.map { e in
+                    switch e {
+                    case .att: return all.meanAtt ?? .nan
+                    case .attMatched: return used?.att ?? .nan
+                    case .attNet: return used.map { $0.att - $0.spillover } ?? .nan
+                    case .spilloverControls: return used?.spillover ?? .nan
+                    }
+                }
+            }
             do {
                 let r = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
-                return FitOutcome(status: .ok, results: estimands.map { _ in
-                    EstimandResult(truth: truth, estimate: r.att, standardError: r.standardError,
-                                   lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
+                let used = TreatmentTruth(data.panel, weights: r.observationWeights)
+                return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in
+                    guard e == .spilloverControls else {
+                        return EstimandResult(truth: t, estimate: r.att, standardError: r.standardError,
+                                              lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
+                    }
+                    return EstimandResult(truth: t, estimate: used.att - r.att, standardError: r.standardError,
+                                          lower: used.att - r.ciUpper, upper: used.att - r.ciLower)
                 })
             } catch {
-                return FitOutcome(status: FitStatus(.failed, "\(error)"), results: estimands.map { _ in .missing(truth: truth) })
+                return FitOutcome(status: FitStatus(.failed, "\(error)"), results: truths(nil).map { .missing(truth: $0) })
             }
         }
+    }
+}
+
+/// The treatment truths on the city-years an estimator uses (weights from
+/// `PSMDiDResult.observationWeights`; all weight 1 without matching).
+struct TreatmentTruth {
+    /// Weighted mean of Mis(1) − Mis(0) over treated post city-years.
+    var att = Double.nan
+    /// Weighted mean of Mis(1) − Mis(0) over never-treated city-years from the first adoption.
+    var spillover = Double.nan
+
+    init(_ p: SyntheticPanel, weights: [Double]?) {
+        let first = p.cohort.filter { $0 > 0 }.min() ?? Int.max
+        var sa = 0.0, wa = 0.0, ss = 0.0, ws = 0.0
+        for period in 0..<p.t {
+            for i in 0..<p.n {
+                let k = p.index(period: period, city: i)
+                let w = weights?[k] ?? 1
+                guard w > 0 else { continue }
+                let diff = p.mis[k] - p.misNoIntegration[k]
+                if p.treat[i] == 1 {
+                    if p.post[k] == 1 { sa += w * diff; wa += w }
+                } else if p.years[period] >= first {
+                    ss += w * diff; ws += w
+                }
+            }
+        }
+        if wa > 0 { att = sa / wa }
+        if ws > 0 { spillover = ss / ws }
     }
 }

@@ -36,6 +36,8 @@ extension Spillsim.Estimate {
         @Option(help: "Seed of the simulation draws.") var seed: UInt64 = 1
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
         @Flag(help: "Print JSON instead of tables.") var json = false
+        @Option(help: "Variance: oim (inverse analytic information, default) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols).")
+        var vce: SpatialVCE = .oim
         @OptionGroup var plot: PlotOptions
 
         var regressors: [String] { splitList(x) }
@@ -53,6 +55,9 @@ extension Spillsim.Estimate {
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
+            if vce == .cluster && (model == .sem || model == .sdem) {
+                throw ValidationError("--vce cluster is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
+            }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }
@@ -62,11 +67,18 @@ extension Spillsim.Estimate {
                 data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time, y: panel.y,
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed)
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method)
             if let nonlinear = analysis.nonlinear, let quadratic {
                 try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
             }
             print(json ? try JSONOutput.text(SpatialAnalysisJSON(analysis)) : SDMReport.text(analysis))
         }
     }
+}
+
+/// `--vce` of `estimate sdm`, named as in Stata's xsmle.
+enum SpatialVCE: String, ExpressibleByArgument, CaseIterable {
+    case oim, cluster
+
+    var method: SpatialVarianceMethod { self == .cluster ? .cluster : .analytic }
 }

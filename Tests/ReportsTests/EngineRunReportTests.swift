@@ -69,9 +69,10 @@ final class EngineRunReportTests: XCTestCase {
         let r = try AppendixReport.write(resultsPath: out, out: directory.appendingPathComponent("plots/city").path,
                                          figureFormat: .svg, gnuplot: try Gnuplot())
         XCTAssertEqual(r.figures.map(\.figure.lastPathComponent),
-                       ["city-bias.svg", "city-coverage.svg", "city-curves.svg", "city-turning-points.svg", "city-utest.svg",
-                        "city-nlp-bias.svg", "city-nlp-coverage.svg", "city-zip.svg", "city-utest-power.svg"])
-        let curves = try String(contentsOf: r.figures[2].data, encoding: .utf8)
+                       ["city-bias.svg", "city-coverage.svg", "city-ratio-bias.svg", "city-ratio-coverage.svg", "city-curves.svg",
+                        "city-turning-points.svg", "city-utest.svg", "city-nlp-bias.svg", "city-nlp-coverage.svg", "city-zip.svg",
+                        "city-utest-power.svg"])
+        let curves = try String(contentsOf: try XCTUnwrap(r.figures.first { $0.figure.lastPathComponent == "city-curves.svg" }).data, encoding: .utf8)
         XCTAssertTrue(curves.contains("# DE(CA), D = p50 (sdm), rho=0.2"), curves)
     }
 }

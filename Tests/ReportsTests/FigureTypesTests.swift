@@ -21,7 +21,7 @@ final class FigureTypesTests: XCTestCase {
           - {name: sdm, model: sdm, estimands: [rho, beta.CA, tp.direct.p50, utest.direct.p50,
                                                 curve.direct.p50.0, curve.direct.p50.20, curve.direct.p50.40,
                                                 curve.direct.p25.0, curve.direct.p25.20, curve.direct.p25.40]}
-          - {name: sdm_knn5, model: sdm, weights: knn5, estimands: [beta.CA, tp.direct.p50, utest.direct.p50]}
+          - {name: sdm_knn5, model: sdm, weights: knn5, estimands: [rho, beta.CA, tp.direct.p50, utest.direct.p50]}
         grid:
           city_system.outcome.rho: [0.2, 0.5]
           city_system.weights.kind: [exponential, knn]
@@ -50,7 +50,7 @@ final class FigureTypesTests: XCTestCase {
         return (s.directory, try ResultsData.read(s.results))
     }
 
-    static let drawnIDs = ["bias", "coverage", "curves", "curves-by-d", "turning-points", "utest", "nlp-bias", "nlp-coverage", "w-heatmap", "zip", "utest-power"]
+    static let drawnIDs = ["bias", "coverage", "ratio-bias", "ratio-coverage", "curves", "curves-by-d", "turning-points", "utest", "nlp-bias", "nlp-coverage", "w-heatmap", "zip", "utest-power"]
 
     func testEveryFigureTypeInEveryFormatIsAValidFile() throws {
         let (dir, _) = try results()
@@ -93,7 +93,10 @@ final class FigureTypesTests: XCTestCase {
         for (c, row) in rho.rows.enumerated() { assertClose(value(c, "sdm", "rho", "bias"), row[1], tolerance: 1e-9 * max(1, abs(row[1]))) }
         let panels = Set(nlp.filter { !$0.comment.hasPrefix("# factor ") }.map { $0.comment.components(separatedBy: " — ")[0] })
         XCTAssertEqual(nlp.filter { $0.comment.hasPrefix("# factor ") }.count, 2 * panels.count, "two factors under each panel")
-        XCTAssertFalse(nlp.contains { $0.comment.contains("c*") }, "a turning point's mean bias is no figure's business")
+        // A turning point has no mean: its panel shows the median bias.
+        let tp = try XCTUnwrap(nlp.first { $0.comment.hasPrefix("# c*_DE, D p50 — sdm:") })
+        XCTAssertTrue(tp.comment.hasSuffix("median_bias"), tp.comment)
+        for (c, row) in tp.rows.enumerated() { assertClose(value(c, "sdm", "tp.direct.p50", "median_bias"), row[1], tolerance: 1e-9 * max(1, abs(row[1]))) }
 
         // Heatmap: (estimator column, cell row, value) for an estimand both estimators score.
         let heat = Self.blocks(try XCTUnwrap(figures.heatmap().figure).data)
@@ -134,6 +137,15 @@ final class FigureTypesTests: XCTestCase {
         // histogram's densities integrate to the share of estimates shown.
         let tp = try XCTUnwrap(figures.turningPoints().figure)
         XCTAssertTrue(tp.script.contains("set object 1 rect from first "), tp.script)
+        // The shares printed in each panel, from the summary row (format version 2).
+        let shares = try XCTUnwrap(tp.data.split(separator: "\n").first { $0.hasPrefix("# unbounded_fieller ") })
+        let row = data.rows.first { $0.cell.ordinal == 0 && $0.estimator == "sdm" && $0.estimand == "tp.direct.p50" }!
+        let printed = shares.dropFirst(2).split(separator: ";").map { $0.split(separator: " ").last.flatMap { Double($0) } ?? .nan }
+        XCTAssertEqual(printed.count, 3)
+        assertClose(1 - row.measure("share_bounded"), printed[0], tolerance: 1e-9)
+        assertClose(1 - row.measure("share_right_shape"), printed[1], tolerance: 1e-9)
+        assertClose(row.measure("share_inside_support"), printed[2], tolerance: 1e-9)
+        XCTAssertTrue(tp.script.contains("unbounded Fieller sets: "), tp.script)
         let first = try XCTUnwrap(Self.blocks(tp.data).first)
         let support = try XCTUnwrap(tp.data.split(separator: "\n").first { $0.contains("; support ") })
         let ends = support.components(separatedBy: "; support ")[1].split(separator: " ").compactMap { Double($0) }
@@ -166,6 +178,9 @@ final class FigureTypesTests: XCTestCase {
         let figures = AppendixFigures(data: data, baseName: "t")
         let bias = try XCTUnwrap(figures.bias().figure)
         XCTAssertFalse(bias.script.contains("c*"), bias.script)
+        XCTAssertTrue(data.rows.contains { $0.estimator == "sdm_knn5" && $0.estimand == "rho" && $0.measure("comparable") == 0 })
+        XCTAssertFalse(bias.data.contains("ρ — sdm_knn5"), "ρ under a wrong W is another parameter: \(bias.data)")
+        XCTAssertTrue(bias.data.contains("ρ — sdm:"), bias.data)
         XCTAssertTrue(bias.script.contains("set title 'β_{CA}'"), bias.script)
         XCTAssertTrue(bias.script.contains("set title 'ρ'"), bias.script)
         let latex = AppendixFigures(data: data, baseName: "t", text: .latex)
