@@ -141,9 +141,9 @@ extension AppendixFigures {
                 setup += "set object 1 rect from first \(GP.num(support.lowerBound)), graph 0 to first \(GP.num(support.upperBound)), graph 1 "
                     + "behind fc rgb support_colour fs solid 1.0 noborder\n"
             }
+            // Printed under the panel's title (and listed in the caption).
             if !shares.isEmpty {
-                let label = shares.map { "\(Self.shareNames[$0.key] ?? $0.key): \(String(format: "%.0f%%", 100 * $0.value))" }
-                setup += "set label 1 \(self.text.lines(label)) at graph 0.98, graph 0.95 right front font ',8'\n"
+                note(shares.map { "\(Self.shareNames[$0.key] ?? $0.key) \(String(format: "%.0f%%", 100 * $0.value))" }.joined(separator: " · "))
             }
             let plot = { (i: Int) in
                 "plot datafile index \(i) using 1:2 with boxes fs solid 0.55 lc rgb '#5a5a5a' title 'estimates', \\\n"
@@ -160,8 +160,8 @@ extension AppendixFigures {
     }
 
     /// Names of the per-panel shares, as printed.
-    static let shareNames = ["unbounded_fieller": "unbounded Fieller sets", "wrong_shape": "wrong-shape curves",
-                             "inside_support": "estimate inside support"]
+    static let shareNames = ["unbounded_fieller": "Fieller unbounded", "wrong_shape": "wrong shape",
+                             "inside_support": "in support"]
 
     /// The shares a turning-point panel prints, from its summary row (format version 2
     /// columns; none for older files): unbounded Fieller sets (1 − share_bounded), curves
@@ -177,7 +177,7 @@ extension AppendixFigures {
     /// fit a printed page's width) and `maxRows` rows per figure (more become pages
     /// `-1`, `-2` …). `panel` returns a panel's data block, its set-up commands and its
     /// plot command for the index of its first data block, or nil when the panel has nothing to draw.
-    func grid(id: String, title: String, columns: [Column], emptyReason: String, perRow: Int = 3, maxRows: Int = 4,
+    func grid(id: String, title: String, columns: [Column], emptyReason: String, perRow: Int = 3, maxRows: Int = 4, key: Bool = false,
               panel: (CellInfo, ReplicationDraws, Column, (String) -> Void) -> (data: String, setup: String, plot: (Int) -> String)?) -> FigurePlan {
         let used = Set(columns.map { data.estimators[$0.estimator] })
         var caption = runCaption(estimators: used)
@@ -187,11 +187,12 @@ extension AppendixFigures {
         for cell in data.cells {
             for column in columns {
                 let d = data.draws[cell.ordinal][column.estimator]
-                let panelTitle = "\(column.title), \(cell.shortLabel)"
+                // A run without a grid has one unnamed cell: no "cell 0" in every title.
+                let panelTitle = cell.factors.isEmpty && data.cells.count == 1 ? column.title : "\(column.title), \(cell.shortLabel)"
                 var panelNotes: [String] = []
                 guard let p = panel(cell, d, column, { panelNotes.append($0) }) else { continue }
                 notes += panelNotes.map { "\(Typeset.plain(panelTitle)): \($0)" }
-                let shown = ([panelTitle] + panelNotes).joined(separator: "; ")
+                let shown = ([panelTitle] + panelNotes).joined(separator: "\n")
                 panels.append((shown, p.data, p.setup, p.plot))
             }
         }
@@ -207,15 +208,19 @@ extension AppendixFigures {
             let rows = (page.count + cols - 1) / cols
             var dataText = "", script = "", block = 0
             for p in page {
-                let shown = text.lines(GP.wrap(p.title, width: width / cols / 8))
-                dataText += "# \(Typeset.plain(p.title))\n" + p.data + "\n\n"
-                script += "\n# panel: \(Typeset.plain(p.title))\nset title \(shown)\nunset arrow\nunset label\nunset object\n" + p.setup + p.plot(block)
+                let shown = text.lines(p.title.split(separator: "\n").flatMap { GP.wrap(String($0), width: width / cols / 9) })
+                let flat = Typeset.plain(p.title).replacingOccurrences(of: "\n", with: "; ")
+                dataText += "# \(flat)\n" + p.data + "\n\n"
+                script += "\n# panel: \(flat)\nset title \(shown)\nunset arrow\nunset label\nunset object\n" + p.setup + p.plot(block)
                 // A panel's data may hold several blocks (separated by two blank lines); `plot` gets the first one's index.
                 block += p.data.components(separatedBy: "\n\n\n").count
             }
             let pageNote = pageCount > 1 ? " (page \(k + 1) of \(pageCount))" : ""
             let head = "set multiplot layout \(rows),\(cols) title "
                 + text.lines(GP.wrap(title + pageNote, width: width / 8) + GP.wrap(caption, width: width / 8)) + "\n"
+                // Unless the series differ by panel, the title says what each line and band is:
+                // no key repeated in every panel.
+                + (key ? "" : "unset key\n")
             return GnuplotFigure(name: "\(baseName)-\(id)" + (pageCount > 1 ? "-\(k + 1)" : ""),
                                  script: head + script + "unset multiplot\n", data: dataText,
                                  width: width, height: 110 + 290 * rows)

@@ -73,11 +73,14 @@ extension AppendixFigures {
                 guard !rows.isEmpty else { continue }
                 used.insert(est)
                 var block = ""
-                for r in rows.sorted(by: { $0.cell.ordinal < $1.cell.ordinal }) {
+                let sorted = rows.sorted(by: { $0.cell.ordinal < $1.cell.ordinal })
+                for r in sorted {
                     let v = r.measure(m.column)
                     values.append(v)
                     block += "\(r.cell.ordinal + 1) \(GP.num(v))\n"
                 }
+                // The last value again one cell further closes the last step (drawn at x − 0.5).
+                if let last = sorted.last { block += "\(last.cell.ordinal + 2) \(GP.num(last.measure(m.column)))\n" }
                 blocks.append((est, e + 1, block))
             }
             let finite = values.filter(\.isFinite) + (m.reference.isFinite ? [m.reference] : [])
@@ -87,20 +90,21 @@ extension AppendixFigures {
             let band = 0.18 * span, gap = 0.08 * span
             var plots: [String] = [], labels = ""
             for b in blocks {
-                dataText += "# \(Typeset.plain(Typeset.estimand(name))) — \(b.title): cell (1-based, nested order), \(m.column)\n" + b.block + "\n\n"
-                plots.append("datafile index \(index) using 1:2 with histeps lt \(b.style) title \(text.quote(b.title))")
+                dataText += "# \(Typeset.plain(Typeset.estimand(name))) — \(b.title): cell (1-based, nested order; the last repeated), \(m.column)\n" + b.block + "\n\n"
+                plots.append("datafile index \(index) using ($1-0.5):2 with steps lt \(b.style) title \(text.quote(b.title))")
                 index += 1
             }
             for (f, factor) in factors.enumerated() {
                 let top = lo0 - gap - Double(f) * (band + gap), bottom = top - band
-                dataText += "# factor \(factor.path): cell, level drawn at y (levels \(factor.levels.joined(separator: " < ")))\n"
+                dataText += "# factor \(factor.path): cell (the last repeated), level drawn at y (levels \(factor.levels.joined(separator: " < ")))\n"
                 for c in data.cells {
                     let level = factor.levels.firstIndex(of: c.factors.first { $0.path == factor.path }?.value ?? "") ?? 0
                     let y = bottom + band * Double(level) / Double(max(factor.levels.count - 1, 1))
                     dataText += "\(c.ordinal + 1) \(GP.num(y))\n"
+                    if c.ordinal == data.cells.count - 1 { dataText += "\(c.ordinal + 2) \(GP.num(y))\n" }
                 }
                 dataText += "\n\n"
-                plots.append("datafile index \(index) using 1:2 with histeps lc rgb '#555555' dt 1 lw 1 notitle")
+                plots.append("datafile index \(index) using ($1-0.5):2 with steps lc rgb '#555555' dt 1 lw 1 notitle")
                 index += 1
                 let short = CellInfo.Factor(path: factor.path, value: "").shortName
                 labels += "set label \(f + 1) \(text.quote("\(short): " + factor.levels.joined(separator: ", "))) at first 0.6, first \(GP.num(top + 0.25 * gap)) left font ',8'\n"

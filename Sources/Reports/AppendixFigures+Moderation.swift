@@ -32,7 +32,7 @@ extension AppendixFigures {
         }
         let title = "Effect curves of CA at the quartiles of D: truth (solid) and mean estimate (dashed), one style per level of D"
         return grid(id: "curves-by-d", title: title, columns: columns,
-                    emptyReason: "no effect scored as a curve at two or more levels of D (curve.K.p25.j, curve.K.p75.j …)") { _, d, column, _ in
+                    emptyReason: "no effect scored as a curve at two or more levels of D (curve.K.p25.j, curve.K.p75.j …)", key: true) { _, d, column, _ in
             var levels: [String] = []
             for l in column.series where !levels.contains(l) { levels.append(l) }
             var blocks: [String] = []

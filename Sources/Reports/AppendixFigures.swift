@@ -135,7 +135,7 @@ public struct AppendixFigures: Sendable {
                       emptyReason: "no turning point or shift with Fieller sets (results format version 2 stores them)")
     }
 
-    /// "unbounded 53–60%": the range over cells of the share of Fieller sets that are not one interval.
+    /// "unbounded: 53–60%": the range over the rows (cells and estimators) of the share of Fieller sets that are not one interval.
     static func unboundedShare(_ rows: [SummaryRow]) -> String {
         let shares = rows.map { 1 - $0.measure("share_bounded") }.filter(\.isFinite)
         guard let lo = shares.min(), let hi = shares.max() else { return "" }

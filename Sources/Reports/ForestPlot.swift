@@ -59,6 +59,13 @@ struct ForestPlot {
         }
     }
 
+    /// Every estimator of the panels once, in order of appearance: the figure's one key.
+    static func keySeries(_ panels: [Panel]) -> [(title: String, color: Int)] {
+        var all: [(title: String, color: Int)] = []
+        for p in panels { for s in p.series where !all.contains(where: { $0.title == s.title }) { all.append((s.title, s.color)) } }
+        return all
+    }
+
     func figure(_ panels: [Panel], name: String, title: String) -> GnuplotFigure {
         let cols = min(3, panels.count), rows = (panels.count + cols - 1) / cols
         let cells = cellLabels.count
@@ -67,7 +74,15 @@ struct ForestPlot {
         let height = 100 + rows * (150 + 26 * cells)
 
         var data = "", script = ""
-        script += "set multiplot layout \(rows),\(cols) title \(text.lines(GP.wrap(title, width: width / 8) + GP.wrap(caption, width: width / 8)))\n"
+        // One key for the whole figure, on a blank title line under the caption (an
+        // estimator keeps its style in every panel, so a key per panel would only repeat it).
+        let textLines = GP.wrap(title, width: width / 8) + GP.wrap(caption, width: width / 8)
+        let keyRows = (Self.keySeries(panels).count + 2) / 3
+        let titleLines = textLines + Array(repeating: " ", count: keyRows + 1)
+        script += "set multiplot layout \(rows),\(cols) title \(text.lines(titleLines))\nunset key\n"
+        let everySeries = Self.keySeries(panels)
+        // Top of the key (its rows, three entries each, hang below): just under the caption.
+        let keyY = 1 - (Double(textLines.count) + 0.9) * 16 / Double(height)
         let tics = cellLabels.enumerated().map { "\(text.quote($1)) \($0 + 1)" }.joined(separator: ", ")
         script += "set ytics (\(tics)) nomirror\nset yrange [\(Double(cells) + 0.5):0.5]\n"
         script += "set xlabel \(text.quote(xlabel))\nset grid noytics xtics\nset format x '%g'\n"
@@ -89,7 +104,7 @@ struct ForestPlot {
                     data += "\(GP.num(Double(p.cell + 1) + offset)) \(GP.num(p.value)) \(GP.num(a)) \(GP.num(b))\n"
                 }
                 data += "\n\n"
-                plots.append("datafile index \(index) using 2:1:3:4 with xerrorbars lt \(s.color) lw 1 title \(text.quote(s.title))")
+                plots.append("datafile index \(index) using 2:1:3:4 with xerrorbars lt \(s.color) lw 1 notitle")
                 index += 1
             }
             let pad = hi > lo ? 0.08 * (hi - lo) : max(abs(hi) * 0.1, 0.01)
@@ -100,7 +115,12 @@ struct ForestPlot {
                 script += "set arrow 2 from first \(GP.num(band.lowerBound)), graph 0 to first \(GP.num(band.lowerBound)), graph 1 nohead ls 101\n"
                 script += "set arrow 3 from first \(GP.num(band.upperBound)), graph 0 to first \(GP.num(band.upperBound)), graph 1 nohead ls 101\n"
             }
+            if panel.title == panels.first?.title {
+                script += "set key at screen 0.5, screen \(GP.num(keyY)) center top horizontal maxcols 3 samplen 2\n"
+                plots += everySeries.map { "NaN with xerrorbars lt \($0.color) lw 1 title \(text.quote($0.title))" }
+            }
             script += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+            if panel.title == panels.first?.title { script += "unset key\n" }
         }
         script += "unset multiplot\n"
         return GnuplotFigure(name: name, script: script, data: data, width: width, height: height)
