@@ -8,7 +8,7 @@
 //   MonteCarlo → CitySystem, Estimators, Storage, Numerics
 //   Reports    → MonteCarlo, Estimators, Numerics (reads results through MonteCarlo's reader; draws estimate figures)
 //   spillsim   → all of them               (parses, validates, prints)
-// Only Numerics imports CGSL and CLAPACK; only Storage imports CHDF5; only CitySystem imports Yams.
+// Only Numerics imports CGSL, CLAPACK and CSuiteSparse; only Storage imports CHDF5; only CitySystem imports Yams.
 import PackageDescription
 
 let package = Package(
@@ -28,12 +28,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        // C libraries (Debian: libgsl-dev, liblapacke-dev + libopenblas-dev, libhdf5-dev).
+        // C libraries (Debian: libgsl-dev, liblapacke-dev + libopenblas-dev, libhdf5-dev, libsuitesparse-dev).
         .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"])]),
         .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
 
-        .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK"]),
+        .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK", "CSuiteSparse"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "CitySystem", dependencies: ["Numerics", "Yams"], exclude: ["README.md"]),
         .target(name: "Estimators", dependencies: ["Numerics"]),

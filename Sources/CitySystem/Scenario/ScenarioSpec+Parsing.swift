@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Yams
 
 /// Parses scenario node trees into `ScenarioSpec`, rejecting unknown keys, wrong
@@ -46,6 +47,7 @@ public enum ScenarioParser {
         s.digital = try parseDigital(&d); try d.finish()
         var w = try r.section("weights")
         s.weights = try parseWeight(&w, name: "true", allowTrueShortcut: false); try w.finish()
+        s.logDeterminant = LogDeterminantMethod(rawValue: try r.choice("logdet", "auto", allowed: LogDeterminantMethod.allCases.map(\.rawValue)))!
         var o = try r.section("outcome")
         s.outcome = try parseOutcome(&o); try o.finish()
         var t = try r.section("treatment")

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// A parsed scenario: the generator's part (`city_system`) plus identification.
 /// The Monte Carlo sections (`monte_carlo`, `estimators`, `grid`) are accepted by
@@ -25,6 +26,9 @@ public struct CitySystemSpec: Sendable {
     public var treatment = TreatmentSpec()
     /// The analysts' choices of W; `name: true` means the true W.
     public var estimatorWeights: [WeightSpec] = [WeightSpec(name: "true")]
+    /// How every W of the scenario computes log|I − ρW| (`auto`: the spectrum up to
+    /// `SpatialWeights.exactSizeLimit` cities, sparse methods above).
+    public var logDeterminant: LogDeterminantMethod = .auto
     public var years: [Int] { Array(geography.firstYear...geography.lastYear) }
     public init() {}
 }

@@ -25,18 +25,21 @@ public enum SpatialDataLoader {
     ///   - quadratic: a regressor in `x` to enter also as its square `X^2`.
     ///   - moderator: with `quadratic`, a column D: the interaction `X:D` is added, and D itself if not in `x`.
     ///   - rowStandardise: divide each row of W by its sum (the convention of the applied literature).
+    ///   - logDeterminant: how log|I − ρW| is computed (`auto`: the spectrum up to
+    ///     `SpatialWeights.exactSizeLimit` units, a sparse Cholesky above).
     public static func load(data: URL, weights: URL, id: String, time: String, y: String, x: [String],
                             quadratic: String? = nil, moderator: String? = nil,
-                            rowStandardise: Bool = true) throws -> SpatialDataset {
+                            rowStandardise: Bool = true, logDeterminant: LogDeterminantMethod = .auto) throws -> SpatialDataset {
         let table = try DataTable.read(csv: data)
         let wt = try WeightsTable.read(csv: weights)
         return try build(table: table, weights: wt, weightsSource: weights.path, id: id, time: time, y: y, x: x,
-                         quadratic: quadratic, moderator: moderator, rowStandardise: rowStandardise)
+                         quadratic: quadratic, moderator: moderator, rowStandardise: rowStandardise,
+                         logDeterminant: logDeterminant)
     }
 
     public static func build(table: DataTable, weights wt: WeightsTable, weightsSource: String, id: String, time: String,
                              y yName: String, x xNames: [String], quadratic: String?, moderator: String?,
-                             rowStandardise: Bool) throws -> SpatialDataset {
+                             rowStandardise: Bool, logDeterminant: LogDeterminantMethod = .auto) throws -> SpatialDataset {
         let src = table.source
         guard !xNames.isEmpty else { throw DataError("\(src): give at least one regressor") }
         if let dup = Dictionary(grouping: xNames, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
@@ -81,10 +84,10 @@ public enum SpatialDataLoader {
             throw DataError("a moderator needs a quadratic regressor (the moderator interacts with it)")
         }
         let panel = try SpatialPanel(y: yv, x: try Matrix(columns: cols), names: names, n: index.n, t: index.t)
-        var w = try wt.reordered(to: index.units, source: weightsSource)
-        if rowStandardise { w = WeightsTable.rowStandardised(w) }
+        var w = try wt.reorderedSparse(to: index.units, source: weightsSource)
+        if rowStandardise { w = w.rowStandardised() }
         let weights: SpatialWeights
-        do { weights = try SpatialWeights(w) } catch {
+        do { weights = try SpatialWeights(sparse: w, logDeterminant: logDeterminant) } catch {
             throw DataError("\(weightsSource): \(error)")
         }
         return SpatialDataset(panel: panel, weights: weights, units: index.units, times: index.times,

@@ -92,17 +92,17 @@ struct LikelihoodShape: Sendable {
     }
 
     /// J(ρ) = c·[Σ ln(1 − ρω) − u·ln(1 − ρ)].
-    func jacobian(_ rho: Double, spectrum: WeightSpectrum) -> Double {
+    func jacobian(_ rho: Double, spectrum: any LogDeterminantSource) -> Double {
         periods * (spectrum.logDeterminant(rho: rho) - dropsUnitRoot * log(1 - rho))
     }
 
     /// −dJ/dρ·(1/c) = tr(G) − u/(1 − ρ): the effective trace of G.
-    func traceG(_ rho: Double, spectrum: WeightSpectrum) -> Double {
+    func traceG(_ rho: Double, spectrum: any LogDeterminantSource) -> Double {
         spectrum.traceG(rho: rho) - dropsUnitRoot / (1 - rho)
     }
 
     /// Effective tr(G²).
-    func traceG2(_ rho: Double, spectrum: WeightSpectrum) -> Double {
+    func traceG2(_ rho: Double, spectrum: any LogDeterminantSource) -> Double {
         spectrum.traceG2(rho: rho) - dropsUnitRoot / ((1 - rho) * (1 - rho))
     }
 
