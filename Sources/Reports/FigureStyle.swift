@@ -74,12 +74,19 @@ public enum FigureStyle {
                 set terminal cairolatex pdf size fig_width/130.0,fig_height/130.0 colortext
             }
             set output fig_output
+            # Height of one line of text as a fraction of the canvas (scripts place keys with it),
+            # and a point-size factor: cairo's PDF points are larger relative to the text.
+            vector = (fig_format eq 'pdf' || fig_format eq 'cairolatex')
+            # (pdfcairo draws text at half the nominal size: its default fontscale is 0.5, which keeps
+            # the PDF's proportions those of the PNG.)
+            line_height = vector ? 1.3*0.5*0.75*font_size/(fig_height/130.0*72) : 1.3*font_size/fig_height
+            point_scale = vector ? 0.6 : 1.0
 
             # Series 1–8: colour + dash pattern + point shape, distinguishable in greyscale.
 
             """
         for (i, st) in series.enumerated() {
-            s += "set linetype \(i + 1) lc rgb '\(st.color)' dt \(st.dash) pt \(st.point) ps 0.8 lw 1.5\n"
+            s += "set linetype \(i + 1) lc rgb '\(st.color)' dt \(st.dash) pt \(st.point) ps 0.8*point_scale lw 1.5\n"
         }
         s += """
             set linetype cycle 8
@@ -89,9 +96,9 @@ public enum FigureStyle {
             # Monte Carlo band around a reference (e.g. 0.95 ± 1.96 MCSE).
             set style line 101 lc rgb '#777777' dt 3 lw 1
             # The truth in curve and histogram figures: solid black, drawn on top.
-            set style line 102 lc rgb '#000000' dt 1 lw 2 pt 7 ps 0.6
+            set style line 102 lc rgb '#000000' dt 1 lw 2 pt 7 ps 0.6*point_scale
             # An estimate summary (mean or median): dashed, with open circles.
-            set style line 103 lc rgb '#D55E00' dt 2 lw 2 pt 6 ps 0.6
+            set style line 103 lc rgb '#D55E00' dt 2 lw 2 pt 6 ps 0.6*point_scale
             # Bands (percentile bands, data support): light grey, readable in print.
             band_colour = '#c8c8c8'
             support_colour = '#ececec'

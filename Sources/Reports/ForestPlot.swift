@@ -81,8 +81,8 @@ struct ForestPlot {
         let titleLines = textLines + Array(repeating: " ", count: keyRows + 1)
         script += "set multiplot layout \(rows),\(cols) title \(text.lines(titleLines))\nunset key\n"
         let everySeries = Self.keySeries(panels)
-        // Top of the key (its rows, three entries each, hang below): just under the caption.
-        let keyY = 1 - (Double(textLines.count) + 0.9) * 16 / Double(height)
+        // Top of the key (its rows, three entries each, hang below): just under the caption,
+        // in lines of text (`line_height` from the style file, right for every terminal).
         let tics = cellLabels.enumerated().map { "\(text.quote($1)) \($0 + 1)" }.joined(separator: ", ")
         script += "set ytics (\(tics)) nomirror\nset yrange [\(Double(cells) + 0.5):0.5]\n"
         script += "set xlabel \(text.quote(xlabel))\nset grid noytics xtics\nset format x '%g'\n"
@@ -116,8 +116,8 @@ struct ForestPlot {
                 script += "set arrow 3 from first \(GP.num(band.upperBound)), graph 0 to first \(GP.num(band.upperBound)), graph 1 nohead ls 101\n"
             }
             if panel.title == panels.first?.title {
-                script += "set key at screen 0.5, screen \(GP.num(keyY)) center top horizontal maxcols 3 samplen 2\n"
-                plots += everySeries.map { "NaN with xerrorbars lt \($0.color) lw 1 title \(text.quote($0.title))" }
+                script += "set key at screen 0.5, screen 1 - \(Double(textLines.count) + 0.7)*line_height center top horizontal maxcols 3 samplen 2\n"
+                plots += everySeries.map { "NaN with linespoints lt \($0.color) lw 1 title \(text.quote($0.title))" }
             }
             script += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
             if panel.title == panels.first?.title { script += "unset key\n" }

@@ -94,6 +94,10 @@ public struct Gnuplot: Sendable {
             fig_format = '\(format.rawValue)'; fig_width = \(figure.width); fig_height = \(figure.height)
             fig_output = '\(outURL.lastPathComponent)'
             load '\(FigureStyle.fileName)'
+            # Defaults for a style file from an older spillsim that lacks them.
+            if (!exists("line_height")) line_height = 0.03
+            if (!exists("band_colour")) band_colour = '#c8c8c8'
+            if (!exists("support_colour")) support_colour = '#ececec'
             datafile = '\(dataURL.lastPathComponent)'
 
             """

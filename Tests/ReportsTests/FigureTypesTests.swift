@@ -65,7 +65,11 @@ final class FigureTypesTests: XCTestCase {
             }
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(format)/spillsim-style.gp").path))
             let captions = try String(contentsOf: r.captions, encoding: .utf8)
-            for id in Self.drawnIDs { XCTAssertTrue(captions.contains("t-\(id).\(format.fileExtension)**: "), "\(id) captioned: \(captions)") }
+            for id in Self.drawnIDs {
+                let line = captions.split(separator: "\n").first { $0.contains("t-\(id).\(format.fileExtension)**: ") }
+                XCTAssertNotNil(line, "\(id) captioned: \(captions)")
+                XCTAssertTrue(line?.contains("*How to read:* ") == true, "\(id) says how to read it: \(line ?? "")")
+            }
         }
     }
 
