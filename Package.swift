@@ -5,7 +5,8 @@
 //   Numerics, Storage                      leaves (over the C libraries)
 //   CitySystem → Numerics (+ Yams)         scenario document, generator, truth
 //   Estimators → Numerics                  SDM family, PSM/DID family, their JSON reports
-//   MonteCarlo → CitySystem, Estimators, Storage, Numerics
+//   Calibration → CitySystem, Estimators, Numerics   observed designs (a real panel, a calibrated SDM)
+//   MonteCarlo → CitySystem, Estimators, Calibration, Storage, Numerics
 //   Reports    → MonteCarlo, Estimators, Numerics (reads results through MonteCarlo's reader; draws estimate figures)
 //   spillsim   → all of them               (parses, validates, prints)
 // Only Numerics imports CGSL, CLAPACK and CSuiteSparse; only Storage imports CHDF5; only CitySystem imports Yams.
@@ -19,6 +20,7 @@ let package = Package(
         .library(name: "Numerics", targets: ["Numerics"]),
         .library(name: "CitySystem", targets: ["CitySystem"]),
         .library(name: "Estimators", targets: ["Estimators"]),
+        .library(name: "Calibration", targets: ["Calibration"]),
         .library(name: "MonteCarlo", targets: ["MonteCarlo"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Reports", targets: ["Reports"]),
@@ -38,12 +40,14 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "CitySystem", dependencies: ["Numerics", "Yams"], exclude: ["README.md"]),
         .target(name: "Estimators", dependencies: ["Numerics"]),
-        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Storage"]),
+        // An observed design: a real panel's regressors and W with a calibrated SDM outcome.
+        .target(name: "Calibration", dependencies: ["Numerics", "CitySystem", "Estimators"]),
+        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Calibration", "Storage"]),
         .target(name: "Reports", dependencies: ["Numerics", "Estimators", "MonteCarlo"]),
         .executableTarget(
             name: "spillsim",
             dependencies: [
-                "Numerics", "Storage", "CitySystem", "Estimators", "MonteCarlo", "Reports",
+                "Numerics", "Storage", "CitySystem", "Estimators", "Calibration", "MonteCarlo", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", dependencies: ["Numerics"], path: "Sources/TestSupport"),
@@ -54,7 +58,8 @@ let package = Package(
         .testTarget(
             name: "EstimatorsTests", dependencies: ["Estimators", "CitySystem", "Numerics", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo", "Storage", "CitySystem", "Estimators", "TestSupport"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "CitySystem", "Estimators", "Numerics", "TestSupport"]),
+        .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo", "Storage", "CitySystem", "Estimators", "Calibration", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "MonteCarlo", "Storage", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["spillsim", "TestSupport"]),
     ],

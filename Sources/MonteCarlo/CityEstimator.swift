@@ -19,7 +19,7 @@ enum CityEstimator {
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand])
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
-    static let treatmentCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
+    static let cityCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
 
     var estimandCount: Range<Int> {
         switch self {
@@ -28,8 +28,14 @@ enum CityEstimator {
         }
     }
 
-    static func make(_ e: EstimatorSpec, at path: String, weightNames: [String], controls: [String], alpha: Double,
-                     reader: ScenarioValueReader) throws -> CityEstimator {
+    /// - Parameters:
+    ///   - regressors: the regressor names estimands may refer to.
+    ///   - nonlinearRegressors: those whose single effect is refused (they enter with a square or an
+    ///     interaction), with the message that says what to use instead.
+    ///   - treatmentCovariates: the covariates `psm_did` may use; nil when the world has no treatment (an observed design).
+    static func make(_ e: EstimatorSpec, at path: String, weightNames: [String], regressors names: [String],
+                     nonlinearRegressors: (names: [String], error: (EffectKind, String) -> String),
+                     treatmentCovariates: [String]?, alpha: Double, reader: ScenarioValueReader) throws -> CityEstimator {
         var options = e.options
         func take(_ key: String) throws -> String? {
             guard let node = options.removeValue(forKey: key) else { return nil }
@@ -55,15 +61,14 @@ enum CityEstimator {
             guard weightNames.contains(weights) else {
                 throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
             }
-            let names = regressorNames(controls)
             let estimands = try e.estimands.enumerated().map { k, name -> SpatialEstimand in
                 let at = "\(path).estimands[\(k)]"
                 guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
                 if let x = s.regressor, !names.contains(x) {
                     throw reader.error(at, "`\(x)` is not a regressor; regressors are \(names.joined(separator: ", "))")
                 }
-                if case .effect(let k, let x) = s, SpatialEstimand.nonlinearRegressors.contains(x) {
-                    throw reader.error(at, SpatialEstimand.nonlinearEffectError(k, x))
+                if case .effect(let k, let x) = s, nonlinearRegressors.names.contains(x) {
+                    throw reader.error(at, nonlinearRegressors.error(k, x))
                 }
                 if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
                 if case .theta = s, !(model.allowsDurbin && durbin == .all) {
@@ -77,6 +82,9 @@ enum CityEstimator {
             result = .spatial(SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin),
                               weights: weights, variance: variance, estimands: estimands, alpha: alpha)
         } else if e.model == "psm_did" {
+            guard let known = treatmentCovariates else {
+                throw reader.error("\(path).model", "`psm_did` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
+            }
             let mode = try take("matching") ?? "pooled"
             var spec = PSMDiDSpec()
             switch mode {
@@ -89,7 +97,6 @@ enum CityEstimator {
             if let node = options.removeValue(forKey: "covariates") {
                 guard let list = node.list, !list.isEmpty else { throw reader.error("\(path).covariates", "must be a non-empty list") }
                 covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
-                let known = treatmentCovariates + controls
                 for c in covariates where !known.contains(c) {
                     throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
                 }
@@ -126,10 +133,22 @@ enum CityEstimator {
         return p.controls[k]
     }
 
+    /// Scores a spatial estimator on a panel of an observed design (no treatment, one W).
+    func run(on panel: Result<SpatialPanel, Error>, weights: SpatialWeights, truth: SpatialTruth) -> FitOutcome {
+        switch self {
+        case let .spatial(spec, _, variance, estimands, alpha):
+            return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
+                                      alpha: alpha)
+        case let .psmDiD(_, _, estimands):
+            return FitOutcome(status: FitStatus(.failed, "psm_did needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
+        }
+    }
+
     func run(on data: PanelData) -> FitOutcome {
         switch self {
         case let .spatial(spec, weights, variance, estimands, alpha):
-            return SpatialScoring.run(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha, data: data)
+            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
+                                      truth: data.truth, estimands: estimands, alpha: alpha)
         case let .psmDiD(spec, covariates, estimands):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {

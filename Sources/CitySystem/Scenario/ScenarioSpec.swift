@@ -11,6 +11,9 @@ public struct ScenarioSpec: Sendable {
     public var citySystem: CitySystemSpec
     /// File or other source name, for messages.
     public var source: String
+    /// Set when `city_system` is an observed design (`city_system.observed`, written by
+    /// `spillsim calibrate`); `citySystem` then holds defaults and is not used.
+    public var observed: ObservedDesignSpec? = nil
 }
 
 /// Everything the generator needs. Defaults (see `scenarios/README.md`) give a

@@ -5,9 +5,9 @@ import Numerics
 ///
 /// Applied after forming spatial lags (MODEL.md §4): the regressors are
 /// Q(Wy), Q(X), Q(WX), never W(Qy).
-enum WithinTransform {
+public enum WithinTransform {
     /// Q v for one panel vector of length N·T.
-    static func apply(_ v: [Double], n: Int, t: Int, effects: FixedEffects) -> [Double] {
+    public static func apply(_ v: [Double], n: Int, t: Int, effects: FixedEffects) -> [Double] {
         var out = v
         v.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
