@@ -67,7 +67,9 @@ public enum EstimateFigures {
     public static func effectCurves(_ effects: NonlinearEffects, regressor: String, name: String, text: FigureText = .enhanced) -> GnuplotFigure {
         let curves = effects.curves
         let cols = min(3, max(1, curves.count)), rows = (curves.count + cols - 1) / cols
-        var data = "", script = "set multiplot layout \(rows),\(cols) title \(text.quote("Effects of \(regressor): estimate with pointwise 95% band; turning point (dashed) with its Fieller 95% set (bar at the bottom)"))\n"
+        // The title says what each element is: no key repeated in every panel.
+        let title = "Effects of \(regressor): estimate (solid) with its pointwise 95% band (grey); turning point (dashed) with its Fieller 95% set (dark bar at the bottom)"
+        var data = "", script = "set multiplot layout \(rows),\(cols) title \(text.quote(title))\nunset key\n"
         for (i, c) in curves.enumerated() {
             let kind = Typeset.effectShort[c.kind.rawValue] ?? c.kind.rawValue
             let d = c.moderatorValue.map { ", D = " + String(format: "%.3g", $0) } ?? ""
@@ -95,7 +97,9 @@ public enum EstimateFigures {
             data += "# turning point \(kind)\(d): \(notes.joined(separator: "; "))\n"
             script += "\n" + setup
             script += "plot datafile index \(i) using 1:3:4 with filledcurves fc rgb band_colour fs solid 1.0 title 'pointwise 95% band', \\\n"
-                + "     '' index \(i) using 1:2 with lines ls 102 title 'estimate', NaN with lines ls 103 title 'turning point'\n"
+                + "     '' index \(i) using 1:2 with lines ls 102 title 'estimate', NaN with lines ls 103 title 'turning point', \\\n"
+                + "     NaN with boxes fc rgb '#555555' fs solid 0.8 title 'Fieller 95% set'\n"
+
         }
         script += "unset multiplot\n"
         return GnuplotFigure(name: name, script: script, data: data, width: max(700, 400 * cols), height: 90 + 320 * rows)
