@@ -67,3 +67,19 @@ enum SpatialEstimand: Equatable {
 enum TreatmentEstimand: String {
     case att
 }
+
+/// Estimands of `model: w_selection` (candidate W compared per replication):
+///
+/// | name | estimate | truth |
+/// |---|---|---|
+/// | `select.loglik`, `select.aic`, `select.bic`, `select.posterior` | 1 if the rule chooses a candidate equal to the true W, else 0 (the mean is the selection rate) | 1 |
+/// | `posterior.true` | posterior probability of the candidates equal to the true W | 1 |
+enum SelectionEstimand: String, CaseIterable {
+    case loglik = "select.loglik"
+    case aic = "select.aic"
+    case bic = "select.bic"
+    case posterior = "select.posterior"
+    case posteriorTrue = "posterior.true"
+
+    static var forms: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}

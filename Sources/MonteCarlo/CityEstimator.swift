@@ -12,8 +12,11 @@ import Numerics
 /// `psm_did` takes `matching` (pooled/by-period/none, default pooled; the
 /// applied setting: logit score, 1:1 nearest neighbour, caliper 0.2 SD) and
 /// `covariates` (default CA, D, ln_size, dist_centre).
+/// `w_selection` takes `candidates` (two or more names from `city_system.estimator_weights`),
+/// `fit` (sdm or sar, default sdm) and the spatial options `effects`, `approach`, `durbin`.
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, estimands: [SpatialEstimand], alpha: Double)
+    case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand])
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
@@ -23,6 +26,7 @@ enum CityEstimator {
         switch self {
         case .spatial(_, _, let e, _): return 0..<e.count
         case .psmDiD(_, _, let e): return 0..<e.count
+        case .wSelection(_, _, let e): return 0..<e.count
         }
     }
 
@@ -38,12 +42,35 @@ enum CityEstimator {
             guard let v = parse(s) else { throw reader.error("\(path).\(key)", "`\(s)` is not one of \(allowed)") }
             return v
         }
-        let result: CityEstimator
-        if let model = SpatialModel(rawValue: e.model) {
+        func spatialSpec(_ model: SpatialModel) throws -> SpatialModelSpec {
             let effects = try choose("effects", { FixedEffects(userSpelling: $0) }, default: .twoWays, allowed: "none, individual, time, twoways")
             let approach = try choose("approach", { SpatialApproach(rawValue: $0) }, default: .leeYu, allowed: "direct, lee-yu")
             let durbin = try choose("durbin", { ["all": DurbinVariables.all, "none": .none][$0] }, default: model.allowsDurbin ? .all : .none,
                                     allowed: "all, none")
+            return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)
+        }
+        let result: CityEstimator
+        if e.model == "w_selection" {
+            let model = try choose("fit", { ["sdm": SpatialModel.sdm, "sar": .sar][$0] }, default: .sdm, allowed: "sdm, sar")
+            let spec = try spatialSpec(model)
+            guard let node = options.removeValue(forKey: "candidates"), let list = node.list, list.count >= 2 else {
+                throw reader.error("\(path).candidates", "list two or more names from city_system.estimator_weights (e.g. [true, knn5])")
+            }
+            let candidates = try list.enumerated().map { try reader.string($1, "\(path).candidates[\($0)]") }
+            for c in candidates where !weightNames.contains(c) {
+                throw reader.error("\(path).candidates", "`\(c)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
+            }
+            if Set(candidates).count != candidates.count { throw reader.error("\(path).candidates", "lists a weight matrix twice") }
+            let estimands = try e.estimands.enumerated().map { k, name -> SelectionEstimand in
+                guard let s = SelectionEstimand(rawValue: name) else {
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for w_selection; use \(SelectionEstimand.forms)")
+                }
+                return s
+            }
+            result = .wSelection(spec, candidates: candidates, estimands: estimands)
+        } else if let model = SpatialModel(rawValue: e.model) {
+            let spec = try spatialSpec(model)
+            let durbin = spec.durbin
             let weights = try take("weights") ?? "true"
             guard weightNames.contains(weights) else {
                 throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
@@ -64,8 +91,7 @@ enum CityEstimator {
                 }
                 return s
             }
-            result = .spatial(SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin),
-                              weights: weights, estimands: estimands, alpha: alpha)
+            result = .spatial(spec, weights: weights, estimands: estimands, alpha: alpha)
         } else if e.model == "psm_did" {
             let mode = try take("matching") ?? "pooled"
             var spec = PSMDiDSpec()
@@ -92,7 +118,7 @@ enum CityEstimator {
             }
             result = .psmDiD(spec, covariates: covariates, estimands: estimands)
         } else {
-            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sar, slx, sem, sdem, ols or psm_did")
+            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sar, slx, sem, sdem, ols, psm_did or w_selection")
         }
         if let extra = options.keys.sorted().first {
             throw reader.error("\(path).\(extra)", "unknown option for model `\(e.model)`")
@@ -120,6 +146,8 @@ enum CityEstimator {
         switch self {
         case let .spatial(spec, weights, estimands, alpha):
             return SpatialScoring.run(spec, weights: weights, estimands: estimands, alpha: alpha, data: data)
+        case let .wSelection(spec, candidates, estimands):
+            return WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data)
         case let .psmDiD(spec, covariates, estimands):
             let truth = data.panel.truth.integration.meanAtt ?? .nan
             do {
