@@ -12,6 +12,7 @@ import Foundation
 /// | `shift.K` | dc*/dD of the K curve |
 /// | `utest.K.L` | Lind–Mehlum U-test on the 5th–95th CA percentile: estimate 1 if it rejects; truth 1 if the true K curve has its minimum inside |
 /// | `curve.K.L.j` | the K effect curve at grid point j (0…40) at D = quantile L |
+/// | `curve.K.L.*`, `curve.K.L.*/s` | shorthand for the whole curve (41 points) or every s-th point (see `expandCurve`) |
 enum SpatialEstimand: Equatable {
     case rho
     case beta(String), theta(String)
@@ -22,6 +23,26 @@ enum SpatialEstimand: Equatable {
     case curve(EffectKind, String, Int)
 
     static let quantileLabels = ["p25", "p50", "p75"]
+    /// Points of the CA grid on [CA p5, CA p95] at which curves are evaluated (MODEL.md §3).
+    static let curveGridCount = 41
+
+    /// A whole curve in one name: `curve.K.L.*` is the 41 points `curve.K.L.0` … `curve.K.L.40`,
+    /// `curve.K.L.*/s` every s-th of them from 0 (and always the last, 40), e.g. `*/4` gives 0, 4, …, 40.
+    /// Nil for any other name (which is then parsed as one estimand). The expansion happens when the
+    /// scenario is read, so result files hold the ordinary names.
+    static func expandCurve(_ name: String) -> [String]? {
+        let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 4, p[0] == "curve", p[3].hasPrefix("*") else { return nil }
+        let rest = p[3].dropFirst()
+        var step = 1
+        if !rest.isEmpty {
+            guard rest.hasPrefix("/"), let s = Int(rest.dropFirst()), s >= 1 else { return nil }
+            step = s
+        }
+        var points = Array(stride(from: 0, to: curveGridCount, by: step))
+        if points.last != curveGridCount - 1 { points.append(curveGridCount - 1) }
+        return points.map { "curve.\(p[1]).\(p[2]).\($0)" }
+    }
 
     static func parse(_ name: String) -> SpatialEstimand? {
         let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
@@ -35,14 +56,14 @@ enum SpatialEstimand: Equatable {
         case ("shift", 2): return kind(p[1]).map { .shift($0) }
         case ("utest", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .uTest(k, p[2]) : nil }
         case ("curve", 4):
-            guard let k = kind(p[1]), quantileLabels.contains(p[2]), let j = Int(p[3]), j >= 0, j < 41 else { return nil }
+            guard let k = kind(p[1]), quantileLabels.contains(p[2]), let j = Int(p[3]), j >= 0, j < curveGridCount else { return nil }
             return .curve(k, p[2], j)
         default: return nil
         }
     }
 
     static let forms = "rho, beta.X, theta.X, direct.X, indirect.X, total.X (X = CA, CA2, CAxD, D or a control), "
-        + "tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40)"
+        + "tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40; curve.K.L.* for all 41, curve.K.L.*/s for every s-th)"
 
     /// The regressor an estimand refers to, if any.
     var regressor: String? {
