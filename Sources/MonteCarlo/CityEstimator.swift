@@ -11,13 +11,16 @@ import Numerics
 /// `city_system.estimator_weights`, default `true`) and `durbin` (all/none).
 /// `psm_did` takes `matching` (pooled/by-period/none, default pooled; the
 /// applied setting: logit score, 1:1 nearest neighbour, caliper 0.2 SD) and
-/// `covariates` (default CA, D, ln_size, dist_centre).
+/// `covariates` (default CA, D, ln_size, dist_centre) and `cluster` (unit/region, default unit).
+/// `spillover_did` takes `rings` (km) and `cluster`; `cs_did` takes `control` (never/notyet),
+/// `method` (dr/ipw/reg) and `covariates`.
 /// `w_selection` takes `candidates` (two or more names from `city_system.estimator_weights`),
 /// `fit` (sdm or sar, default sdm) and the spatial options `effects`, `approach`, `durbin`.
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, estimands: [SpatialEstimand], alpha: Double)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
-    case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand])
+    case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
+    case did(DIDModel, estimands: [TreatmentEstimand])
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
     static let treatmentCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
@@ -25,7 +28,8 @@ enum CityEstimator {
     var estimandCount: Range<Int> {
         switch self {
         case .spatial(_, _, let e, _): return 0..<e.count
-        case .psmDiD(_, _, let e): return 0..<e.count
+        case .psmDiD(_, _, let e, _): return 0..<e.count
+        case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         }
     }
@@ -92,33 +96,56 @@ enum CityEstimator {
                 return s
             }
             result = .spatial(spec, weights: weights, estimands: estimands, alpha: alpha)
-        } else if e.model == "psm_did" {
-            let mode = try take("matching") ?? "pooled"
-            var spec = PSMDiDSpec()
-            switch mode {
-            case "pooled": spec.mode = .pooled
-            case "by-period": spec.mode = .byPeriod
-            case "none": spec.matching = nil
-            default: throw reader.error("\(path).matching", "`\(mode)` is not one of pooled, by-period, none")
-            }
-            var covariates = ["CA", "D", "ln_size", "dist_centre"]
-            if let node = options.removeValue(forKey: "covariates") {
+        } else if ["psm_did", "spillover_did", "cs_did"].contains(e.model) {
+            let cluster = try choose("cluster", { DIDCluster(rawValue: $0) }, default: .unit, allowed: DIDCluster.allowed)
+            func covariateList() throws -> [String] {
+                guard let node = options.removeValue(forKey: "covariates") else { return ["CA", "D", "ln_size", "dist_centre"] }
                 guard let list = node.list, !list.isEmpty else { throw reader.error("\(path).covariates", "must be a non-empty list") }
-                covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
+                let covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
                 let known = treatmentCovariates + controls
                 for c in covariates where !known.contains(c) {
                     throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
                 }
+                return covariates
             }
             let estimands = try e.estimands.enumerated().map { k, name -> TreatmentEstimand in
                 guard let t = TreatmentEstimand(rawValue: name) else {
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for psm_did; use att")
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for \(e.model); use att")
                 }
                 return t
             }
-            result = .psmDiD(spec, covariates: covariates, estimands: estimands)
+            switch e.model {
+            case "psm_did":
+                let mode = try take("matching") ?? "pooled"
+                var spec = PSMDiDSpec()
+                switch mode {
+                case "pooled": spec.mode = .pooled
+                case "by-period": spec.mode = .byPeriod
+                case "none": spec.matching = nil
+                default: throw reader.error("\(path).matching", "`\(mode)` is not one of pooled, by-period, none")
+                }
+                result = .psmDiD(spec, covariates: try covariateList(), estimands: estimands, cluster: cluster)
+            case "spillover_did":
+                guard let node = options.removeValue(forKey: "rings"), let list = node.list, !list.isEmpty else {
+                    throw reader.error("\(path).rings", "list the outer radii of the exposure rings in km, increasing (e.g. [100, 200])")
+                }
+                let rings = try list.enumerated().map { try reader.double($1, "\(path).rings[\($0)]") }
+                guard rings[0] > 0, zip(rings, rings.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                    throw reader.error("\(path).rings", "radii must be positive and increasing; got \(rings)")
+                }
+                result = .did(.spilloverRings(rings: rings, cluster: cluster), estimands: estimands)
+            default:
+                if cluster != .unit {
+                    throw reader.error("\(path).cluster", "cs_did's standard errors come from its influence function (by unit); remove `cluster`")
+                }
+                let control = try choose("control", { ["never": CSDiDSpec.Control.never, "notyet": .notyet][$0] }, default: .never,
+                                         allowed: "never, notyet")
+                let method = try choose("method", { DiDMethod(rawValue: $0) }, default: .dr, allowed: "dr, ipw, reg")
+                result = .did(.callawaySantAnna(CSDiDSpec(control: control, method: method), covariates: try covariateList()),
+                              estimands: estimands)
+            }
         } else {
-            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sar, slx, sem, sdem, ols, psm_did or w_selection")
+            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sar, slx, sem, sdem, ols, psm_did, spillover_did, cs_did or w_selection")
         }
         if let extra = options.keys.sorted().first {
             throw reader.error("\(path).\(extra)", "unknown option for model `\(e.model)`")
@@ -148,9 +175,13 @@ enum CityEstimator {
             return SpatialScoring.run(spec, weights: weights, estimands: estimands, alpha: alpha, data: data)
         case let .wSelection(spec, candidates, estimands):
             return WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data)
-        case let .psmDiD(spec, covariates, estimands):
+        case let .did(model, estimands):
+            return model.run(estimands: estimands, data: data)
+        case let .psmDiD(spec, covariates, estimands, cluster):
             let truth = data.panel.truth.integration.meanAtt ?? .nan
             do {
+                var spec = spec
+                spec.unitClusters = cluster.codes(data.panel)
                 let r = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
                 return FitOutcome(status: .ok, results: estimands.map { _ in
                     EstimandResult(truth: truth, estimate: r.att, standardError: r.standardError,
