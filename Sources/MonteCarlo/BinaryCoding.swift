@@ -25,7 +25,7 @@ struct BinaryWriter {
             string(fit.status.message)
             uint32(UInt32(fit.results.count))
             for e in fit.results {
-                for v in [e.truth, e.estimate, e.standardError, e.lower, e.upper, e.pValue] { double(v) }
+                for v in e.storedValues { double(v) }
             }
         }
     }
@@ -77,8 +77,9 @@ struct BinaryReader {
             let n = Int(try uint32())
             var results: [EstimandResult] = []
             for _ in 0..<n {
-                results.append(EstimandResult(truth: try double(), estimate: try double(), standardError: try double(),
-                                              lower: try double(), upper: try double(), pValue: try double()))
+                let values = try EstimandResult.storedFieldNames.map { _ in try double() }
+                guard let result = EstimandResult(storedValues: values) else { throw Truncated() }
+                results.append(result)
             }
             fits.append(FitOutcome(status: FitStatus(code, message), results: results))
         }

@@ -7,7 +7,8 @@ import Foundation
 /// |---|---|
 /// | `rho` | ρ |
 /// | `beta.X`, `theta.X` | β or θ of regressor X (`CA`, `CA2`, `CAxD`, `D`, or a control) |
-/// | `direct.X`, `indirect.X`, `total.X` | effects of an ordinary regressor X (MODEL.md §3) |
+/// | `direct.X`, `indirect.X`, `total.X` | effects of an ordinary regressor X (MODEL.md §3); refused for CA, CA2, CAxD and D, whose effect varies by observation |
+/// | `ame.K.X` | average over the sample's observations of the K effect of X = CA or D (LeSage–Pace summary) |
 /// | `tp.K.L` | turning point of the K curve (direct/indirect/total) at D = quantile L (p25/p50/p75) |
 /// | `shift.K` | dc*/dD of the K curve |
 /// | `utest.K.L` | Lind–Mehlum U-test on the 5th–95th CA percentile: estimate 1 if it rejects; truth 1 if the true K curve has its minimum inside |
@@ -17,6 +18,7 @@ enum SpatialEstimand: Equatable {
     case rho
     case beta(String), theta(String)
     case effect(EffectKind, String)
+    case averageEffect(EffectKind, String)
     case turningPoint(EffectKind, String)
     case shift(EffectKind)
     case uTest(EffectKind, String)
@@ -44,6 +46,12 @@ enum SpatialEstimand: Equatable {
         return points.map { "curve.\(p[1]).\(p[2]).\($0)" }
     }
 
+    /// Regressors whose marginal effect depends on CA or D (they enter with CA², CA·D):
+    /// a single direct/indirect/total coefficient effect of these is the effect at
+    /// CA = 0, D = 0, outside the data, so it is refused (see `nonlinearEffectError`).
+    static let nonlinearRegressors = ["CA", "CA2", "CAxD", "D"]
+    static let averageRegressors = ["CA", "D"]
+
     static func parse(_ name: String) -> SpatialEstimand? {
         let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         func kind(_ s: String) -> EffectKind? { EffectKind(rawValue: s) }
@@ -52,6 +60,7 @@ enum SpatialEstimand: Equatable {
         case ("beta", 2): return .beta(p[1])
         case ("theta", 2): return .theta(p[1])
         case ("direct", 2), ("indirect", 2), ("total", 2): return kind(p[0]).map { .effect($0, p[1]) }
+        case ("ame", 3): return kind(p[1]).flatMap { k in averageRegressors.contains(p[2]) ? .averageEffect(k, p[2]) : nil }
         case ("tp", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .turningPoint(k, p[2]) : nil }
         case ("shift", 2): return kind(p[1]).map { .shift($0) }
         case ("utest", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .uTest(k, p[2]) : nil }
@@ -62,13 +71,21 @@ enum SpatialEstimand: Equatable {
         }
     }
 
-    static let forms = "rho, beta.X, theta.X, direct.X, indirect.X, total.X (X = CA, CA2, CAxD, D or a control), "
-        + "tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40; curve.K.L.* for all 41, curve.K.L.*/s for every s-th)"
+    static let forms = "rho, beta.X, theta.X (X = CA, CA2, CAxD, D or a control), direct.X, indirect.X, total.X (X = a control), "
+        + "ame.K.CA, ame.K.D, tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40; curve.K.L.* for all 41, curve.K.L.*/s for every s-th)"
+
+    /// Why `K.X` cannot be scored when X enters with its square or an interaction, and what to use instead.
+    static func nonlinearEffectError(_ k: EffectKind, _ x: String) -> String {
+        let about = x == "CA" || x == "D" ? x : "CA"
+        return "`\(k.rawValue).\(x)` is not a single effect: \(x) enters with CA², CA·D, so its \(k.rawValue) effect varies with CA and D "
+            + "and this coefficient combination is the effect at CA = 0, D = 0, outside the data; use ame.\(k.rawValue).\(about) "
+            + "(average over the sample), curve.\(k.rawValue).L.j (the effect at a CA grid point) or tp.\(k.rawValue).L (the turning point)"
+    }
 
     /// The regressor an estimand refers to, if any.
     var regressor: String? {
         switch self {
-        case .beta(let x), .theta(let x), .effect(_, let x): return x
+        case .beta(let x), .theta(let x), .effect(_, let x), .averageEffect(_, let x): return x
         default: return nil
         }
     }
@@ -81,12 +98,30 @@ enum SpatialEstimand: Equatable {
     }
 
     var needsImpacts: Bool { if case .effect = self { return true } else { return false } }
+
+    var averagedRegressor: String? { if case .averageEffect(_, let x) = self { return x } else { return nil } }
 }
 
-/// Estimands of the treatment-effect estimators: `att` (truth: the mean over treated
-/// city-years after adoption of Mis(1) − Mis(0), common random numbers).
-enum TreatmentEstimand: String {
+/// Estimands of the treatment-effect estimators (PSM-DID and DID). Truths come from
+/// the two worlds with common random numbers, Mis(1) − Mis(0) (MODEL.md §6); "post"
+/// city-years are those from the city's adoption (treated) or the first adoption
+/// (never-treated controls).
+enum TreatmentEstimand: String, CaseIterable {
+    /// Truth: mean over all treated post city-years of Mis(1) − Mis(0).
     case att
+    /// Truth: the same over the treated city-years the estimator uses, weighted by the
+    /// matching weights — differs from `att` when a caliper drops treated units.
+    case attMatched = "att_matched"
+    /// Truth: `att_matched` minus the spillover onto the controls the estimator uses
+    /// (their weighted mean of Mis(1) − Mis(0) over post years): what DID identifies when
+    /// integration spills over onto controls (SUTVA fails).
+    case attNet = "att_net"
+    /// Truth: that spillover onto the used controls; estimate: the shortfall
+    /// att_matched_r − θ̂_r of the DID estimate below the ATT of its treated, so its bias
+    /// says how much of the DID bias the spillover does not explain (= −bias of att_net).
+    case spilloverControls = "spillover_controls"
+
+    static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
 /// Estimands of `model: w_selection` (candidate W compared per replication):

@@ -8,7 +8,9 @@ import Numerics
 /// Spatial models (`sdm`, `sar`, `slx`, `sem`, `sdem`, `ols`) take `effects`
 /// (none/individual/time/twoways, default twoways), `approach` (direct/lee-yu,
 /// default lee-yu: consistent σ² for fixed T), `weights` (a name from
-/// `city_system.estimator_weights`, default `true`) and `durbin` (all/none).
+/// `city_system.estimator_weights`, default `true`), `durbin` (all/none) and
+/// `variance` (analytic, default, or cluster: the sandwich clustered by city, as
+/// xsmle's `vce(cluster)`; sdm, sar, slx and ols).
 /// `psm_did` takes `matching` (pooled/by-period/none, default pooled; the
 /// applied setting: logit score, 1:1 nearest neighbour, caliper 0.2 SD) and
 /// `covariates` (default CA, D, ln_size, dist_centre) and `cluster` (unit/region, default unit).
@@ -17,7 +19,7 @@ import Numerics
 /// `w_selection` takes `candidates` (two or more names from `city_system.estimator_weights`),
 /// `fit` (sdm or sar, default sdm) and the spatial options `effects`, `approach`, `durbin`.
 enum CityEstimator {
-    case spatial(SpatialModelSpec, weights: String, estimands: [SpatialEstimand], alpha: Double)
+    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
     case did(DIDModel, estimands: [TreatmentEstimand])
@@ -27,7 +29,7 @@ enum CityEstimator {
 
     var estimandCount: Range<Int> {
         switch self {
-        case .spatial(_, _, let e, _): return 0..<e.count
+        case .spatial(_, _, _, let e, _): return 0..<e.count
         case .psmDiD(_, _, let e, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
@@ -76,6 +78,11 @@ enum CityEstimator {
             let spec = try spatialSpec(model)
             let durbin = spec.durbin
             let weights = try take("weights") ?? "true"
+            let variance = try choose("variance", { ["analytic": SpatialVarianceMethod.analytic, "cluster": .cluster][$0] },
+                                      default: .analytic, allowed: "analytic, cluster")
+            if variance == .cluster && model.hasErrorLag {
+                throw reader.error("\(path).variance", "`cluster` is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
+            }
             guard weightNames.contains(weights) else {
                 throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
             }
@@ -86,6 +93,9 @@ enum CityEstimator {
                 if let x = s.regressor, !names.contains(x) {
                     throw reader.error(at, "`\(x)` is not a regressor; regressors are \(names.joined(separator: ", "))")
                 }
+                if case .effect(let k, let x) = s, SpatialEstimand.nonlinearRegressors.contains(x) {
+                    throw reader.error(at, SpatialEstimand.nonlinearEffectError(k, x))
+                }
                 if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
                 if case .theta = s, !(model.allowsDurbin && durbin == .all) {
                     throw reader.error(at, "`\(name)` needs W-lags of the regressors (model sdm, slx or sdem with durbin: all)")
@@ -95,7 +105,7 @@ enum CityEstimator {
                 }
                 return s
             }
-            result = .spatial(spec, weights: weights, estimands: estimands, alpha: alpha)
+            result = .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
         } else if ["psm_did", "spillover_did", "cs_did"].contains(e.model) {
             let cluster = try choose("cluster", { DIDCluster(rawValue: $0) }, default: .unit, allowed: DIDCluster.allowed)
             func covariateList() throws -> [String] {
@@ -109,8 +119,9 @@ enum CityEstimator {
                 return covariates
             }
             let estimands = try e.estimands.enumerated().map { k, name -> TreatmentEstimand in
-                guard let t = TreatmentEstimand(rawValue: name) else {
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for \(e.model); use att")
+                guard let t = TreatmentEstimand(rawValue: name), e.model == "psm_did" || t == .att else {
+                    // att_matched, att_net and spillover_controls need the matching weights PSM-DID reports.
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for \(e.model); use \(e.model == "psm_did" ? TreatmentEstimand.names : "att")")
                 }
                 return t
             }
@@ -171,25 +182,69 @@ enum CityEstimator {
 
     func run(on data: PanelData) -> FitOutcome {
         switch self {
-        case let .spatial(spec, weights, estimands, alpha):
-            return SpatialScoring.run(spec, weights: weights, estimands: estimands, alpha: alpha, data: data)
+        case let .spatial(spec, weights, variance, estimands, alpha):
+            return SpatialScoring.run(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha, data: data)
         case let .wSelection(spec, candidates, estimands):
             return WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data)
         case let .did(model, estimands):
             return model.run(estimands: estimands, data: data)
         case let .psmDiD(spec, covariates, estimands, cluster):
-            let truth = data.panel.truth.integration.meanAtt ?? .nan
+            let all = data.panel.truth.integration
+            func truths(_ used: TreatmentTruth?) -> [Double] {
+                estimands.map { e in
+                    switch e {
+                    case .att: return all.meanAtt ?? .nan
+                    case .attMatched: return used?.att ?? .nan
+                    case .attNet: return used.map { $0.att - $0.spillover } ?? .nan
+                    case .spilloverControls: return used?.spillover ?? .nan
+                    }
+                }
+            }
             do {
                 var spec = spec
                 spec.unitClusters = cluster.codes(data.panel)
                 let r = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
-                return FitOutcome(status: .ok, results: estimands.map { _ in
-                    EstimandResult(truth: truth, estimate: r.att, standardError: r.standardError,
-                                   lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
+                let used = TreatmentTruth(data.panel, weights: r.observationWeights)
+                return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in
+                    guard e == .spilloverControls else {
+                        return EstimandResult(truth: t, estimate: r.att, standardError: r.standardError,
+                                              lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
+                    }
+                    return EstimandResult(truth: t, estimate: used.att - r.att, standardError: r.standardError,
+                                          lower: used.att - r.ciUpper, upper: used.att - r.ciLower)
                 })
             } catch {
-                return FitOutcome(status: FitStatus(.failed, "\(error)"), results: estimands.map { _ in .missing(truth: truth) })
+                return FitOutcome(status: FitStatus(.failed, "\(error)"), results: truths(nil).map { .missing(truth: $0) })
             }
         }
+    }
+}
+
+/// The treatment truths on the city-years an estimator uses (weights from
+/// `PSMDiDResult.observationWeights`; all weight 1 without matching).
+struct TreatmentTruth {
+    /// Weighted mean of Mis(1) − Mis(0) over treated post city-years.
+    var att = Double.nan
+    /// Weighted mean of Mis(1) − Mis(0) over never-treated city-years from the first adoption.
+    var spillover = Double.nan
+
+    init(_ p: SyntheticPanel, weights: [Double]?) {
+        let first = p.cohort.filter { $0 > 0 }.min() ?? Int.max
+        var sa = 0.0, wa = 0.0, ss = 0.0, ws = 0.0
+        for period in 0..<p.t {
+            for i in 0..<p.n {
+                let k = p.index(period: period, city: i)
+                let w = weights?[k] ?? 1
+                guard w > 0 else { continue }
+                let diff = p.mis[k] - p.misNoIntegration[k]
+                if p.treat[i] == 1 {
+                    if p.post[k] == 1 { sa += w * diff; wa += w }
+                } else if p.years[period] >= first {
+                    ss += w * diff; ws += w
+                }
+            }
+        }
+        if wa > 0 { att = sa / wa }
+        if ws > 0 { spillover = ss / ws }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What one fit says about one estimand in one replication. Fields that an
-/// estimator does not provide (e.g. no test for a turning point) are NaN.
+/// estimator does not provide (e.g. no test for a turning point) are NaN or nil.
 public struct EstimandResult: Equatable, Sendable {
     /// The true value this replication's estimate is scored against. It may vary
     /// by replication (a realised ATT under common random numbers) or be fixed.
@@ -13,15 +13,31 @@ public struct EstimandResult: Equatable, Sendable {
     public var upper: Double
     /// p-value of the estimator's own test (H0: parameter = 0, or the U-test's H0).
     public var pValue: Double
+    /// A confidence set that need not be an interval (the Fieller set of a ratio
+    /// estimand, MODEL.md §5); nil for other estimands.
+    public var confidenceSet: ConfidenceSet?
+    /// Ratio estimands: whether the estimated curve has the true curve's shape (U or inverted U).
+    public var rightShape: Bool?
+    /// Turning points: whether the estimate lies inside the data support [CA p5, CA p95].
+    public var insideSupport: Bool?
+    /// U-tests: the true endpoint slopes over their estimated SEs, min(−s_l/se_l, s_h/se_h)
+    /// for a U (signs reversed for an inverted U): how detectable the true shape is.
+    public var noncentrality: Double
 
     public init(truth: Double, estimate: Double, standardError: Double = .nan,
-                lower: Double = .nan, upper: Double = .nan, pValue: Double = .nan) {
+                lower: Double = .nan, upper: Double = .nan, pValue: Double = .nan,
+                confidenceSet: ConfidenceSet? = nil, rightShape: Bool? = nil, insideSupport: Bool? = nil,
+                noncentrality: Double = .nan) {
         self.truth = truth
         self.estimate = estimate
         self.standardError = standardError
         self.lower = lower
         self.upper = upper
         self.pValue = pValue
+        self.confidenceSet = confidenceSet
+        self.rightShape = rightShape
+        self.insideSupport = insideSupport
+        self.noncentrality = noncentrality
     }
 
     /// A placeholder for an estimand of a fit that failed: only the truth is known.
@@ -30,8 +46,35 @@ public struct EstimandResult: Equatable, Sendable {
     public static func == (a: EstimandResult, b: EstimandResult) -> Bool {
         // Bitwise: NaN equals NaN and −0 differs from +0, which is what
         // "bit-identical across thread counts" needs.
-        a.bits == b.bits
+        a.storedValues.map(\.bitPattern) == b.storedValues.map(\.bitPattern)
     }
 
-    var bits: [UInt64] { [truth, estimate, standardError, lower, upper, pValue].map(\.bitPattern) }
+    /// Names of the stored per-replication fields (HDF5 datasets, journal order);
+    /// docs/results-schema.md. Files of format_version 1 hold only the first six.
+    public static let storedFieldNames = ["truth", "estimate", "se", "lower", "upper", "p_value",
+                                          "set_type", "set_lower", "set_upper", "right_shape", "inside_support", "noncentrality"]
+
+    /// The fields as doubles in the order of `storedFieldNames`: a set type is its
+    /// code, a flag 1 or 0, and anything absent NaN.
+    public var storedValues: [Double] {
+        let flag = { (b: Bool?) in b.map { $0 ? 1.0 : 0.0 } ?? .nan }
+        return [truth, estimate, standardError, lower, upper, pValue,
+                confidenceSet.map { Double($0.type.rawValue) } ?? .nan, confidenceSet?.lower ?? .nan, confidenceSet?.upper ?? .nan,
+                flag(rightShape), flag(insideSupport), noncentrality]
+    }
+
+    /// The inverse of `storedValues`; missing trailing fields (older files) are absent.
+    /// Returns nil for a set-type code this version does not know.
+    public init?(storedValues v: [Double]) {
+        func at(_ i: Int) -> Double { i < v.count ? v[i] : .nan }
+        func flag(_ i: Int) -> Bool? { at(i).isNaN ? nil : at(i) != 0 }
+        var set: ConfidenceSet?
+        if !at(6).isNaN {
+            guard let type = ConfidenceSet.Kind(rawValue: Int(at(6))) else { return nil }
+            set = ConfidenceSet(type, lower: at(7), upper: at(8))
+        }
+        self.init(truth: at(0), estimate: at(1), standardError: at(2), lower: at(3), upper: at(4), pValue: at(5),
+                  confidenceSet: set, rightShape: flag(9), insideSupport: flag(10), noncentrality: at(11))
+    }
 }
+

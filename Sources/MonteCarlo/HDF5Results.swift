@@ -7,10 +7,12 @@ import Storage
 /// write-then-rename), so a reader never sees a half-written file.
 public struct HDF5ResultsFormat: ResultsFormat {
     public static let formatName = "spillsim-results"
-    public static let formatVersion = 1
+    /// 2: per-replication confidence sets, shapes and noncentralities, and the robust,
+    /// set and test measures in `summary` (docs/results-schema.md). Version 1 files read.
+    public static let formatVersion = 2
     /// Column names of each estimator's `summary` dataset.
     public static let summaryColumns = ["n_ok", "n_failed"] + PerformanceMeasures.columnNames
-    static let fields = ["truth", "estimate", "se", "lower", "upper", "p_value"]
+    static let fields = EstimandResult.storedFieldNames
 
     public init() {}
 
@@ -79,11 +81,13 @@ final class HDF5ResultsSink: ResultsSink {
             try eg.createDataset("status", values: records.map { Int64($0.fits[e].status.code.rawValue) })
             try eg.createDataset("message", values: records.map { $0.fits[e].status.message })
             let k = layout.estimands.count
+            if let names = metadata.estimators[e].notComparable { try eg.setAttribute("not_comparable", names) }
+            let stored = records.map { $0.fits[e].results.map(\.storedValues) }
             for (f, name) in HDF5ResultsFormat.fields.enumerated() {
                 var values: [Double] = []
                 values.reserveCapacity(records.count * k)
-                for r in records {
-                    for x in r.fits[e].results { values.append(x.bits(f)) }
+                for r in stored {
+                    for x in r { values.append(x[f]) }
                 }
                 let d = try eg.createDataset(name, rows: try RowMajorArray(rows: records.count, columns: k, values: values))
                 try d.setAttribute("columns", layout.estimands)
@@ -116,10 +120,6 @@ final class HDF5ResultsSink: ResultsSink {
     func discard() { try? file.discard() }
 }
 
-extension EstimandResult {
-    func bits(_ field: Int) -> Double { [truth, estimate, standardError, lower, upper, pValue][field] }
-}
-
 final class HDF5ResultsSource: ResultsSource {
     let file: HDF5File
     let metadata: RunMetadata
@@ -135,8 +135,9 @@ final class HDF5ResultsSource: ResultsSource {
               case .string(let json)? = try? file.attribute("metadata_json") else {
             throw RunError.failed("\(path) is an HDF5 file but not a spillsim result file (no `format`/`metadata_json` attributes)")
         }
-        guard case .int(let version)? = try? file.attribute("format_version"), version == HDF5ResultsFormat.formatVersion else {
-            throw RunError.failed("\(path): not results format version \(HDF5ResultsFormat.formatVersion); read it with the spillsim that wrote it")
+        // Every version up to this one reads (fields and columns added later are NaN).
+        guard case .int(let version)? = try? file.attribute("format_version"), (1...HDF5ResultsFormat.formatVersion).contains(version) else {
+            throw RunError.failed("\(path): not results format version 1–\(HDF5ResultsFormat.formatVersion); read it with the spillsim that wrote it")
         }
         do { metadata = try JSONDecoder().decode(RunMetadata.self, from: Data(json.utf8)) } catch {
             throw RunError.failed("\(path): cannot decode its run metadata (\(error)); was it written by another spillsim version?")
@@ -162,16 +163,21 @@ final class HDF5ResultsSource: ResultsSource {
             let status = try eg.dataset("status").read(as: Int64.self)
             let messages = try eg.dataset("message").read(as: String.self)
             let k = layout.estimands.count
+            // Fields added after format_version 1 are absent from older files: read as NaN.
             let columns = try HDF5ResultsFormat.fields.map { name -> [Double] in
-                records.isEmpty ? [] : try eg.dataset(name).readRows(as: Double.self).values
+                guard !records.isEmpty, try eg.exists(name) else { return [] }
+                return try eg.dataset(name).readRows(as: Double.self).values
             }
             for r in records.indices {
                 guard let code = FitStatus.Code(rawValue: Int32(truncatingIfNeeded: status[r])) else {
                     throw RunError.failed("\(file.path): unknown status code \(status[r]) in \(eg.path)")
                 }
-                let results = (0..<k).map { j in
-                    let v = columns.map { $0[r * k + j] }
-                    return EstimandResult(truth: v[0], estimate: v[1], standardError: v[2], lower: v[3], upper: v[4], pValue: v[5])
+                let results = try (0..<k).map { j in
+                    let v = columns.map { $0.isEmpty ? Double.nan : $0[r * k + j] }
+                    guard let result = EstimandResult(storedValues: v) else {
+                        throw RunError.failed("\(file.path): unknown set_type \(v[6]) in \(eg.path)")
+                    }
+                    return result
                 }
                 records[r].fits.append(FitOutcome(status: FitStatus(code, messages[r]), results: results))
             }

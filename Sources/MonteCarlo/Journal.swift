@@ -9,7 +9,7 @@ import Foundation
 /// HDF5 result file is assembled from the journal only when the run is complete
 /// and is renamed into place atomically: a result file is never half-written.
 final class Journal {
-    static let magic: [UInt8] = Array("SPILLSIM-JOURNAL-1\n".utf8)
+    static let magic: [UInt8] = Array("SPILLSIM-JOURNAL-2\n".utf8)
     static let frameMagic: UInt32 = 0x4652_4D31   // "FRM1"
 
     let path: String

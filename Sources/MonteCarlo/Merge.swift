@@ -70,7 +70,7 @@ public enum ShardMerge {
                 var records: [ReplicationRecord] = []
                 for (_, source) in ordered { records += try source.cell(info.ordinal).records }
                 let cell = CellResults(info: info, records: records)
-                try sink.write(cell: cell, measures: cell.measures(layouts: metadata.layouts, alpha: metadata.alpha))
+                try sink.write(cell: cell, measures: cell.measures(metadata))
             }
             try sink.commit()
         } catch {

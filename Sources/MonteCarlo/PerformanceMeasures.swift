@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// The performance measures of one estimand over R replications, each with its
 /// Monte Carlo standard error (MODEL.md §7; Morris, White & Crowther 2019,
@@ -6,8 +7,11 @@ import Foundation
 ///
 /// Replications whose fit failed, or whose estimate is not finite, are counted
 /// in `nFailed` and excluded; they are never redrawn. The truth may vary by
-/// replication (e.g. a realised ATT), so every measure is written in terms of
-/// the errors e_r = θ̂_r − θ_r; with a fixed truth this is exactly Morris et al.
+/// replication (curve points at the panel's own CA percentiles, a realised ATT),
+/// so every measure — EmpSE included — is written in terms of the errors
+/// e_r = θ̂_r − θ_r; with a fixed truth this is exactly Morris et al.
+/// Which measures apply depends on the estimand's `ScoringRule`; those that do not
+/// are NaN (docs/monte-carlo.md).
 public struct PerformanceMeasures: Equatable, Sendable {
     public var nOK = 0
     public var nFailed = 0
@@ -17,6 +21,7 @@ public struct PerformanceMeasures: Equatable, Sendable {
     public var bias = Double.nan, mcseBias = Double.nan
     /// Mean of (θ̂ − θ)/θ, a fraction (not per cent); NaN when some θ_r = 0.
     public var relativeBias = Double.nan, mcseRelativeBias = Double.nan
+    /// sd(e_r): the spread of the errors (of the estimates when the truth is fixed).
     public var empiricalSE = Double.nan, mcseEmpiricalSE = Double.nan
     /// √mean(s_r²) over replications with a finite model SE.
     public var modelSE = Double.nan, mcseModelSE = Double.nan
@@ -31,45 +36,84 @@ public struct PerformanceMeasures: Equatable, Sendable {
     /// Share of p-values below α (power, or size when the null holds).
     public var rejection = Double.nan, mcseRejection = Double.nan
 
+    // Robust measures (PerformanceMeasures+Robust.swift), bootstrap MCSEs.
+    /// median(e_r).
+    public var medianBias = Double.nan, mcseMedianBias = Double.nan
+    /// median |e_r|.
+    public var madError = Double.nan, mcseMADError = Double.nan
+    /// 1.4826 · median |e_r − median(e)|: a consistent SD under normality that exists
+    /// when the moments do not.
+    public var robustSE = Double.nan, mcseRobustSE = Double.nan
+    public var medianModelSE = Double.nan
+    /// 100 (median s_r / robust SE − 1), in per cent.
+    public var relativeErrorRobustSE = Double.nan, mcseRelativeErrorRobustSE = Double.nan
+
+    // Wilson 95% intervals for the proportions (informative at 0 and 1, where √(p(1−p)/R) is 0).
+    public var coverageLower = Double.nan, coverageUpper = Double.nan
+    public var rejectionLower = Double.nan, rejectionUpper = Double.nan
+
+    // Ratio estimands (PerformanceMeasures+Sets.swift).
+    /// Share of Fieller sets containing θ_r (a whole-line set always covers).
+    public var fiellerCoverage = Double.nan, mcseFiellerCoverage = Double.nan
+    public var fiellerCoverageLower = Double.nan, fiellerCoverageUpper = Double.nan
+    public var shareBounded = Double.nan, shareDisjoint = Double.nan, shareWholeLine = Double.nan
+    public var shareRightShape = Double.nan, shareInsideSupport = Double.nan
+
+    // Tests.
+    /// Rejection rate among replications whose null is true (size) and false (power).
+    public var rejectionNullTrue = Double.nan, mcseRejectionNullTrue = Double.nan, nNullTrue = Double.nan
+    public var rejectionNullFalse = Double.nan, mcseRejectionNullFalse = Double.nan, nNullFalse = Double.nan
+    /// Mean noncentrality of the true shape (see `EstimandResult.noncentrality`).
+    public var noncentrality = Double.nan, mcseNoncentrality = Double.nan
+
+    /// 1 when the truth is the parameter the estimator targets, 0 when not (`ScoringRule`).
+    public var comparable = 1.0
+
     public init() {}
 
-    /// Computes all measures from the per-replication results of one estimand.
-    /// `ok[r]` says whether replication r's fit converged.
-    public init(results: [EstimandResult], ok: [Bool], alpha: Double = 0.05) {
+    /// Computes all measures that apply to the estimand from its per-replication results.
+    /// `ok[r]` says whether replication r's fit converged; `bootstrap` names the random
+    /// stream of the robust measures' bootstrap MCSEs (derived from the run's seed).
+    public init(results: [EstimandResult], ok: [Bool], alpha: Double = 0.05, rule: ScoringRule = ScoringRule(role: .parameter),
+                bootstrap: StreamID = StreamID(seed: 0)) {
         precondition(results.count == ok.count, "one status per result")   // programming error, not user input
         let used = zip(results, ok).filter { $0.1 && $0.0.estimate.isFinite && $0.0.truth.isFinite }.map(\.0)
         nOK = used.count
         nFailed = results.count - used.count
+        comparable = rule.comparable ? 1 : 0
         guard nOK > 0 else { return }
-        let r = Double(nOK)
-        let estimates = used.map(\.estimate)
-        let errors = used.map { $0.estimate - $0.truth }
-        truth = PerformanceMeasures.mean(used.map(\.truth))
-        mean = PerformanceMeasures.mean(estimates)
-        bias = PerformanceMeasures.mean(errors)
-        mcseBias = (PerformanceMeasures.variance(errors) / r).squareRoot()
-
-        if used.allSatisfy({ $0.truth != 0 }) {
-            let rel = used.map { ($0.estimate - $0.truth) / $0.truth }
-            relativeBias = PerformanceMeasures.mean(rel)
-            mcseRelativeBias = (PerformanceMeasures.variance(rel) / r).squareRoot()
+        truth = Self.mean(used.map(\.truth))
+        mean = Self.mean(used.map(\.estimate))
+        switch rule.role {
+        case .test:
+            setRejection(used, alpha: alpha)
+            setTestMeasures(used, alpha: alpha)
+            return
+        case .selection:
+            // mean = the rate; bias = rate − 1 with the MCSE of a mean; no SEs, intervals or tests.
+            setMoments(used, comparable: true)
+            return
+        case .parameter, .ratio:
+            setMoments(used, comparable: rule.comparable)
+            setRobust(used, comparable: rule.comparable, bootstrap: bootstrap)
+            if rule.comparable { setCoverage(used) }
+            setRejection(used, alpha: alpha)
+            if rule.role == .ratio { setSets(used, comparable: rule.comparable) }
         }
+    }
 
-        empiricalSE = PerformanceMeasures.variance(estimates).squareRoot()
+    /// Bias, EmpSE, ModSE, MSE and their MCSEs (Morris et al. Table 6), on the errors.
+    private mutating func setMoments(_ used: [EstimandResult], comparable: Bool) {
+        let r = Double(nOK)
+        let errors = used.map { $0.estimate - $0.truth }
+        empiricalSE = Self.variance(errors).squareRoot()
         mcseEmpiricalSE = nOK > 1 ? empiricalSE / (2 * (r - 1)).squareRoot() : .nan
-
-        let squaredErrors = errors.map { $0 * $0 }
-        mse = PerformanceMeasures.mean(squaredErrors)
-        mcseMSE = nOK > 1 ? (squaredErrors.map { ($0 - mse) * ($0 - mse) }.reduce(0, +) / (r * (r - 1))).squareRoot() : .nan
-        rmse = mse.squareRoot()
-        // Delta method: d√x/dx = 1/(2√x).
-        mcseRMSE = rmse > 0 ? mcseMSE / (2 * rmse) : .nan
 
         let variances = used.map(\.standardError).filter(\.isFinite).map { $0 * $0 }
         if !variances.isEmpty {
             let rs = Double(variances.count)
-            let meanVariance = PerformanceMeasures.mean(variances)
-            let varOfVariances = PerformanceMeasures.variance(variances)
+            let meanVariance = Self.mean(variances)
+            let varOfVariances = Self.variance(variances)
             modelSE = meanVariance.squareRoot()
             mcseModelSE = (varOfVariances / (4 * rs * meanVariance)).squareRoot()
             if empiricalSE > 0 && nOK > 1 {
@@ -79,22 +123,39 @@ public struct PerformanceMeasures: Equatable, Sendable {
                     * (varOfVariances / (4 * rs * meanVariance * meanVariance) + 1 / (2 * (r - 1))).squareRoot()
             }
         }
-
-        let intervals = used.filter { $0.lower.isFinite || $0.upper.isFinite }
-            .filter { !$0.lower.isNaN && !$0.upper.isNaN }
-        if !intervals.isEmpty {
-            coverage = PerformanceMeasures.share(intervals) { $0.lower <= $0.truth && $0.truth <= $0.upper }
-            mcseCoverage = PerformanceMeasures.binomialMCSE(coverage, intervals.count)
-            let b = bias
-            biasEliminatedCoverage = PerformanceMeasures.share(intervals) { $0.lower <= $0.truth + b && $0.truth + b <= $0.upper }
-            mcseBiasEliminatedCoverage = PerformanceMeasures.binomialMCSE(biasEliminatedCoverage, intervals.count)
+        guard comparable else { return }
+        bias = Self.mean(errors)
+        mcseBias = (Self.variance(errors) / r).squareRoot()
+        if used.allSatisfy({ $0.truth != 0 }) {
+            let rel = used.map { ($0.estimate - $0.truth) / $0.truth }
+            relativeBias = Self.mean(rel)
+            mcseRelativeBias = (Self.variance(rel) / r).squareRoot()
         }
+        let squaredErrors = errors.map { $0 * $0 }
+        mse = Self.mean(squaredErrors)
+        mcseMSE = nOK > 1 ? (squaredErrors.map { ($0 - mse) * ($0 - mse) }.reduce(0, +) / (r * (r - 1))).squareRoot() : .nan
+        rmse = mse.squareRoot()
+        // Delta method: d√x/dx = 1/(2√x).
+        mcseRMSE = rmse > 0 ? mcseMSE / (2 * rmse) : .nan
+    }
 
+    /// Coverage of the intervals. An interval with an infinite bound is kept (it can
+    /// cover); only intervals with a NaN bound are left out.
+    private mutating func setCoverage(_ used: [EstimandResult]) {
+        let intervals = used.filter { !$0.lower.isNaN && !$0.upper.isNaN }
+        guard !intervals.isEmpty else { return }
+        let p = Proportion(intervals.map { $0.lower <= $0.truth && $0.truth <= $0.upper })
+        (coverage, mcseCoverage, coverageLower, coverageUpper) = (p.value, p.mcse, p.wilson.lower, p.wilson.upper)
+        let b = bias
+        let be = Proportion(intervals.map { $0.lower <= $0.truth + b && $0.truth + b <= $0.upper })
+        (biasEliminatedCoverage, mcseBiasEliminatedCoverage) = (be.value, be.mcse)
+    }
+
+    private mutating func setRejection(_ used: [EstimandResult], alpha: Double) {
         let tested = used.filter { $0.pValue.isFinite }
-        if !tested.isEmpty {
-            rejection = PerformanceMeasures.share(tested) { $0.pValue < alpha }
-            mcseRejection = PerformanceMeasures.binomialMCSE(rejection, tested.count)
-        }
+        guard !tested.isEmpty else { return }
+        let p = Proportion(tested.map { $0.pValue < alpha })
+        (rejection, mcseRejection, rejectionLower, rejectionUpper) = (p.value, p.mcse, p.wilson.lower, p.wilson.upper)
     }
 
     static func mean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(x.count) }
@@ -106,61 +167,33 @@ public struct PerformanceMeasures: Equatable, Sendable {
         return x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)
     }
 
-    static func share(_ x: [EstimandResult], _ hit: (EstimandResult) -> Bool) -> Double {
-        Double(x.filter(hit).count) / Double(x.count)
-    }
-
-    /// √(p(1−p)/R), Morris et al. Table 6.
-    static func binomialMCSE(_ p: Double, _ n: Int) -> Double { (p * (1 - p) / Double(n)).squareRoot() }
-
     public static func == (a: PerformanceMeasures, b: PerformanceMeasures) -> Bool {
         a.nOK == b.nOK && a.nFailed == b.nFailed && a.allValues.map(\.bitPattern) == b.allValues.map(\.bitPattern)
     }
+}
 
-    /// The measures in the order of `PerformanceMeasures.columnNames`.
-    public var allValues: [Double] {
-        [truth, mean, bias, mcseBias, relativeBias, mcseRelativeBias, empiricalSE, mcseEmpiricalSE,
-         modelSE, mcseModelSE, relativeErrorModelSE, mcseRelativeErrorModelSE, mse, mcseMSE, rmse, mcseRMSE,
-         coverage, mcseCoverage, biasEliminatedCoverage, mcseBiasEliminatedCoverage, rejection, mcseRejection]
+/// A proportion of R Bernoulli outcomes with its MCSE √(p(1−p)/R) (Morris et al.
+/// Table 6) and its Wilson (1927) score interval, which, unlike p ± 1.96·MCSE, has
+/// positive width when p is 0 or 1.
+struct Proportion {
+    let value: Double
+    let mcse: Double
+    let wilson: (lower: Double, upper: Double)
+
+    init(_ hits: [Bool]) {
+        let n = Double(hits.count)
+        let p = Double(hits.filter { $0 }.count) / n
+        value = p
+        mcse = (p * (1 - p) / n).squareRoot()
+        wilson = Self.wilson(p, n)
     }
 
-    /// Column names of `allValues`, as they appear in the summary CSV and HDF5 table.
-    public static let columnNames = [
-        "true", "mean", "bias", "mcse_bias", "rel_bias", "mcse_rel_bias", "emp_se", "mcse_emp_se",
-        "model_se", "mcse_model_se", "rel_error_model_se", "mcse_rel_error_model_se", "mse", "mcse_mse",
-        "rmse", "mcse_rmse", "coverage", "mcse_coverage", "be_coverage", "mcse_be_coverage",
-        "rejection", "mcse_rejection",
-    ]
-
-    /// The value of one summary column (`n_ok`, `n_failed` or one of `columnNames`);
-    /// NaN for a column these measures do not have. The one lookup by name.
-    public func value(_ column: String) -> Double {
-        switch column {
-        case "n_ok": return Double(nOK)
-        case "n_failed": return Double(nFailed)
-        default:
-            guard let i = PerformanceMeasures.columnNames.firstIndex(of: column) else { return .nan }
-            return allValues[i]
-        }
-    }
-
-    /// Rebuilds measures from values named by their summary columns (`n_ok`,
-    /// `n_failed` and `columnNames`); an absent column is NaN (0 for the counts).
-    public init(_ named: [String: Double]) {
-        let counts = (named["n_ok"] ?? 0, named["n_failed"] ?? 0)
-        self.init(nOK: counts.0.isFinite ? Int(counts.0) : 0, nFailed: counts.1.isFinite ? Int(counts.1) : 0,
-                  values: PerformanceMeasures.columnNames.map { named[$0] ?? .nan })
-    }
-
-    /// Rebuilds measures from stored values (the inverse of `allValues`).
-    public init(nOK: Int, nFailed: Int, values v: [Double]) {
-        self.nOK = nOK
-        self.nFailed = nFailed
-        guard v.count == PerformanceMeasures.columnNames.count else { return }
-        (truth, mean, bias, mcseBias, relativeBias, mcseRelativeBias) = (v[0], v[1], v[2], v[3], v[4], v[5])
-        (empiricalSE, mcseEmpiricalSE, modelSE, mcseModelSE) = (v[6], v[7], v[8], v[9])
-        (relativeErrorModelSE, mcseRelativeErrorModelSE, mse, mcseMSE, rmse, mcseRMSE) = (v[10], v[11], v[12], v[13], v[14], v[15])
-        (coverage, mcseCoverage, biasEliminatedCoverage, mcseBiasEliminatedCoverage) = (v[16], v[17], v[18], v[19])
-        (rejection, mcseRejection) = (v[20], v[21])
+    /// (p + z²/2n ± z √(p(1−p)/n + z²/4n²)) / (1 + z²/n), z = Φ⁻¹(0.975).
+    static func wilson(_ p: Double, _ n: Double, z: Double = 1.959963984540054) -> (lower: Double, upper: Double) {
+        let z2 = z * z
+        let centre = p + z2 / (2 * n)
+        let half = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
+        let d = 1 + z2 / n
+        return (max(0, (centre - half) / d), min(1, (centre + half) / d))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// A deterministic subset of the replications: shard i of n runs replications
 /// [⌊(i−1)R/n⌋, ⌊iR/n⌋) of every cell. Shards are contiguous blocks so a merge
@@ -87,6 +88,14 @@ public struct RunMetadata: Codable, Equatable, Sendable {
         public let name: String
         public let model: String
         public let estimands: [String]
+        /// Estimands whose truth is not the parameter this estimator targets (ρ and θ
+        /// under a W other than the true one); absent in files of format_version 1.
+        public var notComparable: [String]? = nil
+
+        /// How each estimand is scored, in layout order.
+        public var rules: [ScoringRule] {
+            estimands.map { ScoringRule(estimand: $0, comparable: !(notComparable ?? []).contains($0)) }
+        }
     }
 
     public init(scenario: MonteCarloScenario, cells: [DesignCell], replications: Int, shard: Shard, toolVersion: String) {
@@ -96,7 +105,9 @@ public struct RunMetadata: Codable, Equatable, Sendable {
         seed = scenario.seed
         self.replications = replications
         alpha = scenario.settings.alpha
-        estimators = scenario.estimators.map { StoredEstimator(name: $0.name, model: $0.model, estimands: $0.estimands) }
+        estimators = scenario.estimators.map {
+            StoredEstimator(name: $0.name, model: $0.model, estimands: $0.estimands, notComparable: $0.notComparableEstimands)
+        }
         self.cells = cells.enumerated().map { ordinal, cell in
             CellInfo(ordinal: ordinal, index: cell.index,
                      factors: cell.factors.map { CellInfo.Factor(path: $0.path, value: $0.value.compactText) })
@@ -142,13 +153,21 @@ public struct CellResults: Equatable, Sendable {
         self.records = records
     }
 
-    /// Measures per estimator, per estimand (layout order).
-    public func measures(layouts: [EstimatorLayout], alpha: Double) -> [[PerformanceMeasures]] {
-        layouts.indices.map { e in
+    /// Measures per estimator, per estimand (layout order), scored by the estimators'
+    /// rules; the bootstrap of estimand k of estimator e draws from the stream
+    /// (seed, cell index, e, `bootstrapPurpose` + k), disjoint from every replication's streams.
+    public func measures(_ metadata: RunMetadata) -> [[PerformanceMeasures]] {
+        metadata.estimators.indices.map { e in
             let ok = records.map { $0.fits[e].status.isOK }
-            return layouts[e].estimands.indices.map { k in
-                PerformanceMeasures(results: records.map { $0.fits[e].results[k] }, ok: ok, alpha: alpha)
+            let rules = metadata.estimators[e].rules
+            return rules.indices.map { k in
+                PerformanceMeasures(results: records.map { $0.fits[e].results[k] }, ok: ok, alpha: metadata.alpha, rule: rules[k],
+                                    bootstrap: StreamID(seed: metadata.seed, cell: info.index, replication: e,
+                                                        purpose: Self.bootstrapPurpose + UInt64(k)))
             }
         }
     }
+
+    /// Above the replication purposes (data 0, estimation 1, estimators' own > 100).
+    static let bootstrapPurpose: UInt64 = 1 << 40
 }

@@ -147,6 +147,15 @@ public struct EstimatorSpec: Sendable {
     public let estimands: [String]
     public let options: [String: ScenarioValue]
 
+    /// ρ and θ of a model estimated with a W other than the true one (`weights:` set
+    /// to a name other than `true`, the reserved name of the true W) are different
+    /// parameters from the truth's: they are not comparable (docs/monte-carlo.md).
+    var notComparableEstimands: [String]? {
+        guard let w = options["weights"]?.scalarText, w != "true" else { return nil }
+        let names = estimands.filter { $0 == "rho" || $0.hasPrefix("theta.") }
+        return names.isEmpty ? nil : names
+    }
+
     static func parseList(_ node: ScenarioValue?, _ reader: ScenarioValueReader) throws -> [EstimatorSpec] {
         guard let list = node?.list, !list.isEmpty else {
             throw reader.error("estimators", "missing or empty; list at least one estimator, e.g. `- {name: sdm, model: sdm, estimands: [rho]}`")

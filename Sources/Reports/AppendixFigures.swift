@@ -104,10 +104,14 @@ public struct AppendixFigures: Sendable {
     }
 
     /// (b) Coverage of the nominal 95% intervals ± 1.96 MCSE, with the nominal 0.95 line
-    /// and, dotted, 0.95 ± 1.96 √(0.95·0.05/R): where coverage of a correct interval falls.
+    /// and, dotted, 0.95 ± 1.96 √(0.95·0.05/n): where coverage of a correct interval falls,
+    /// with n the fewest usable replications (n_ok) of any plotted row — coverage is a
+    /// share of those, not of R, and the smallest n gives the widest (honest) band.
     public func coverage() -> FigurePlan {
-        let half = ForestPlot.z * (0.95 * 0.05 / Double(max(data.replications, 1))).squareRoot()
-        return forest(id: "coverage", title: "Coverage of nominal 95% intervals ± 1.96 MCSE (dashed: 0.95; dotted: 0.95 ± 1.96 √(0.95·0.05/R))",
+        let counts = data.rows.filter { $0.measure("coverage").isFinite }.map { $0.measure("n_ok") }.filter { $0 > 0 }
+        let n = counts.min() ?? Double(max(data.replications, 1))
+        let half = ForestPlot.z * (0.95 * 0.05 / n).squareRoot()
+        return forest(id: "coverage", title: "Coverage of nominal 95% intervals ± 1.96 MCSE (dashed: 0.95; dotted: 0.95 ± 1.96 √(0.95·0.05/n_ok), n_ok = \(Int(n)))",
                       xlabel: "coverage", kind: { $0 == .scalar || $0 == .turningPoint }, value: "coverage", mcse: "mcse_coverage",
                       reference: 0.95, band: (0.95 - half)...(0.95 + half), clamp: 0...1, emptyReason: "no estimand has interval bounds (coverage is NaN)")
     }

@@ -42,7 +42,8 @@ public struct ReplicationDraws: Sendable {
 }
 
 /// Everything a report needs from a result file, read through the engine's one
-/// reader of the results schema (`ResultsSource`, docs/results-schema.md).
+/// reader of the results schema (`ResultsSource`, docs/results-schema.md; format
+/// versions 1 and 2).
 public struct ResultsData: Sendable {
     public let path: String
     public let scenarioName: String

@@ -28,6 +28,9 @@ public struct TableColumn: Sendable, Equatable {
         case factor(String)
         case estimator
         case estimand
+        /// The estimand, marked `(not comparable)` when its truth is not the parameter
+        /// the estimator targets (a ρ or θ under a W other than the true one).
+        case estimandMarked
         /// A measure rounded to the table's decimals.
         case number(String)
         /// A measure with every digit (Swift's shortest round-trip text): what a program reads back.
@@ -48,7 +51,7 @@ public struct TableColumn: Sendable, Equatable {
 
     var isNumeric: Bool {
         switch content {
-        case .cell, .cellIndex, .factor, .estimator, .estimand: return false
+        case .cell, .cellIndex, .factor, .estimator, .estimand, .estimandMarked: return false
         default: return true
         }
     }
@@ -99,26 +102,79 @@ public struct SummaryTable: Sendable {
     /// paths) come last. `cell` is the cell's ordinal among the cells that ran — as in
     /// `/summary/cell` and the `cells/cell_NNNNN` group names — and `cell_index` its
     /// position in the full grid cross (they differ only when a `filter` drops cells).
-    public static let csvMeasures = ["true", "n_ok", "n_failed", "mean", "bias", "mcse_bias", "rel_bias", "emp_se", "model_se",
-                                     "rel_error_model_se", "rmse", "coverage", "mcse_coverage", "rejection", "mcse_rejection",
-                                     "mcse_rel_bias", "mcse_emp_se", "mcse_model_se", "mcse_rel_error_model_se", "mse", "mcse_mse",
-                                     "mcse_rmse", "be_coverage", "mcse_be_coverage"]
-    /// The shorter set `summarize` shows in human-readable tables (4 decimals).
-    public static let displayMeasures = ["true", "n_ok", "n_failed", "bias", "mcse_bias", "emp_se", "model_se", "rmse",
-                                         "coverage", "mcse_coverage", "rejection"]
+    /// The original columns come first (their order is kept for existing scripts), then
+    /// every other stored measure in `PerformanceMeasures.columnNames` order.
+    public static let csvMeasures: [String] = {
+        let leading = ["true", "n_ok", "n_failed", "mean", "bias", "mcse_bias", "rel_bias", "emp_se", "model_se",
+                       "rel_error_model_se", "rmse", "coverage", "mcse_coverage", "rejection", "mcse_rejection",
+                       "mcse_rel_bias", "mcse_emp_se", "mcse_model_se", "mcse_rel_error_model_se", "mse", "mcse_mse",
+                       "mcse_rmse", "be_coverage", "mcse_be_coverage"]
+        return leading + PerformanceMeasures.columnNames.filter { !leading.contains($0) }
+    }()
+
+    /// One table of `summarize`'s human-readable output: the rows of one estimand
+    /// role, the measures that apply to it (docs/monte-carlo.md, "Which measures
+    /// apply") and a note saying why, printed above the table.
+    public struct RoleSection: Sendable {
+        public let role: EstimandRole
+        public let note: String?
+        public let measures: [String]
+    }
+
+    /// The role tables `summarize` shows (4 decimals), in this order; a role with no rows is left out.
+    public static let summarizeSections = [
+        RoleSection(role: .parameter, note: nil,
+                    measures: ["true", "n_ok", "n_failed", "bias", "mcse_bias", "emp_se", "model_se", "rmse",
+                               "coverage", "mcse_coverage", "rejection"]),
+        RoleSection(role: .ratio,
+                    note: "Ratio estimands (tp.*, shift.*) have no finite moments: median bias, median absolute error, robust SE (1.4826·MAD) with bootstrap MCSEs, Fieller-set coverage and shares, instead of mean bias, EmpSE, √mean(s²) and delta coverage",
+                    measures: ["true", "n_ok", "n_failed", "median_bias", "mcse_median_bias", "mad_error", "robust_se", "median_model_se",
+                               "rel_error_robust_se", "fieller_coverage", "mcse_fieller_coverage", "share_bounded", "share_disjoint",
+                               "share_whole_line", "share_right_shape", "share_inside_support"]),
+        RoleSection(role: .test,
+                    note: "U-tests: rejection rate split by whether the null is true (size) or false (power), with the mean noncentrality of the true shape; bias, EmpSE and RMSE do not apply",
+                    measures: ["true", "n_ok", "n_failed", "rejection", "mcse_rejection", "rejection_null_true", "n_null_true",
+                               "rejection_null_false", "n_null_false", "noncentrality"]),
+        RoleSection(role: .selection,
+                    note: "W selection: mean = how often the rule chose the true W (select.*) or the mean posterior probability of the true W (posterior.true); mcse_bias is the MCSE of that mean",
+                    measures: ["n_ok", "n_failed", "mean", "mcse_bias"]),
+    ]
 
     /// The table of `spillsim summarize`: every measure with all its digits in CSV
-    /// (for programs), the display measures to 4 decimals otherwise.
-    public static func summarize(factorPaths: [String], format: TableFormat) -> SummaryTable {
-        let keys = [TableColumn("cell", .cell), TableColumn("cell_index", .cellIndex),
-                    TableColumn("estimator", .estimator), TableColumn("estimand", .estimand)]
+    /// (for programs); otherwise the measures of `section` (default: the parameters')
+    /// to 4 decimals, estimands not comparable under the estimator's W marked.
+    public static func summarize(factorPaths: [String], format: TableFormat,
+                                 section: RoleSection = summarizeSections[0]) -> SummaryTable {
         let count = { (m: String) in m.hasPrefix("n_") }
         guard format != .csv else {
+            let keys = [TableColumn("cell", .cell), TableColumn("cell_index", .cellIndex),
+                        TableColumn("estimator", .estimator), TableColumn("estimand", .estimand)]
             return SummaryTable(columns: keys + csvMeasures.map { TableColumn($0, count($0) ? .count($0) : .exact($0)) }
                                     + factorPaths.map { TableColumn($0, .factor($0)) })
         }
+        let keys = [TableColumn("cell", .cell), TableColumn("cell_index", .cellIndex),
+                    TableColumn("estimator", .estimator), TableColumn("estimand", .estimandMarked)]
         return SummaryTable(columns: keys + factorColumns(factorPaths)
-                                + displayMeasures.map { TableColumn($0, count($0) ? .count($0) : .number($0)) }, decimals: 4)
+                                + section.measures.map { TableColumn($0, count($0) ? .count($0) : .number($0)) }, decimals: 4)
+    }
+
+    /// What `spillsim summarize` prints: in CSV one table of every row; otherwise one
+    /// table per estimand role present (`summarizeSections`), each under its note.
+    public static func renderSummary(_ rows: [SummaryRow], format: TableFormat) -> String {
+        let factorPaths = rows.first?.cell.factors.map(\.path) ?? []
+        guard format != .csv else { return summarize(factorPaths: factorPaths, format: .csv).render(rows, format: .csv) }
+        let tables = summarizeSections.compactMap { section -> String? in
+            let selected = rows.filter { EstimandRole(estimand: $0.estimand) == section.role }
+            guard !selected.isEmpty else { return nil }
+            let table = summarize(factorPaths: factorPaths, format: format, section: section).render(selected, format: format)
+            guard let note = section.note else { return table }
+            switch format {
+            case .markdown: return "**\(note)**\n\n" + table
+            case .latex: return "% " + note + "\n" + table
+            case .table, .csv: return note + "\n" + table
+            }
+        }
+        return tables.joined(separator: "\n")
     }
 
     public func render(_ rows: [SummaryRow], format: TableFormat) -> String {
@@ -137,6 +193,7 @@ public struct SummaryTable: Sendable {
         case .factor(let path): return row.cell.factors.first { $0.path == path }?.value ?? missing
         case .estimator: return row.estimator
         case .estimand: return row.estimand
+        case .estimandMarked: return row.measures.comparable == 0 ? row.estimand + " (not comparable)" : row.estimand
         case .number(let m): return ReportNumber.format(row.measure(m), decimals: decimals, minus: minus, missing: missing)
         case .exact(let m):
             let v = row.measure(m)

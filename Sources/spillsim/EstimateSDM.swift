@@ -35,6 +35,8 @@ extension Spillsim.Estimate {
         @Option(help: "Seed of the simulation draws.") var seed: UInt64 = 1
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
         @Flag(help: "Print JSON instead of tables.") var json = false
+        @Option(help: "Variance: oim (inverse analytic information, default) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols).")
+        var vce: SpatialVCE = .oim
 
         var regressors: [String] { splitList(x) }
 
@@ -50,6 +52,9 @@ extension Spillsim.Estimate {
             if regressors.isEmpty { throw ValidationError("--x needs at least one regressor") }
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
+            if vce == .cluster && (model == .sem || model == .sdem) {
+                throw ValidationError("--vce cluster is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
+            }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }
@@ -59,8 +64,15 @@ extension Spillsim.Estimate {
                 data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time, y: panel.y,
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed)
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method)
             print(json ? try JSONOutput.text(SpatialAnalysisJSON(analysis)) : SDMReport.text(analysis))
         }
     }
+}
+
+/// `--vce` of `estimate sdm`, named as in Stata's xsmle.
+enum SpatialVCE: String, ExpressibleByArgument, CaseIterable {
+    case oim, cluster
+
+    var method: SpatialVarianceMethod { self == .cluster ? .cluster : .analytic }
 }

@@ -7,7 +7,8 @@ enum SDMReport {
     static func text(_ a: SpatialAnalysis) -> String {
         let f = a.fit
         var out: [String] = []
-        out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects"), \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)")
+        out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects"), \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)"
+                   + (f.varianceMethod == .cluster ? "; SEs clustered by unit (\(f.n) clusters)" : ""))
         if f.spec.model.hasLag || f.spec.model.hasErrorLag {
             out.append(f.converged ? "converged in \(f.iterations) iterations" : "NOT CONVERGED: \(f.reason)")
         } else {
@@ -44,7 +45,7 @@ enum SDMReport {
                 out.append("  \(tp.kind.rawValue)\(d): \(tp.shape.rawValue), x* = \(fmt(tp.delta.estimate)) [\(fmt(tp.delta.lower)), \(fmt(tp.delta.upper))]; Fieller \(fieller(tp.fieller))")
             }
             for s in nl.shifts {
-                out.append("  dx*/dD (\(s.kind.rawValue)) = \(fmt(s.value.estimate)) [\(fmt(s.value.lower)), \(fmt(s.value.upper))]")
+                out.append("  dx*/dD (\(s.kind.rawValue)) = \(fmt(s.value.estimate)) [\(fmt(s.value.lower)), \(fmt(s.value.upper))]; Fieller \(fieller(s.fieller))")
             }
             out.append("Lind–Mehlum U-tests")
             for u in nl.uTests {

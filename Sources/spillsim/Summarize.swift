@@ -27,8 +27,7 @@ extension Spillsim {
                 guard format != .table || out != nil else { print(note, terminator: ""); return }
                 FileHandle.standardError.write(Data(note.utf8))
             }
-            let table = SummaryTable.summarize(factorPaths: m.cells.first?.factors.map(\.path) ?? [], format: format)
-            let text = table.render(try Summary.rows(of: source), format: format)
+            let text = SummaryTable.renderSummary(try Summary.rows(of: source), format: format)
             if let out {
                 try OutputFile.write(text, to: out)
             } else {

@@ -22,7 +22,25 @@ final class CLISpatialTests: XCTestCase {
                                             id: c.panel.id, time: c.panel.time, y: c.panel.y, x: c.regressors, quadratic: c.quadratic,
                                             moderator: c.moderator, rowStandardise: !c.noRowStandardise)
         return try SpatialAnalysis.run(SpatialModelSpec(model: c.model, effects: c.effects, approach: c.approach, durbin: c.durbinVariables),
-                                       dataset: ds, draws: c.draws, seed: c.seed)
+                                       dataset: ds, draws: c.draws, seed: c.seed, variance: c.vce.method)
+    }
+
+    /// `--vce cluster` changes the SEs, not the estimates, and the report says so.
+    func testVCEClusterIsParsedReportedAndRefusedForErrorModels() throws {
+        let c = try parse(cigaretteArgs + ["--vce", "cluster", "--json"])
+        XCTAssertEqual(c.vce, .cluster)
+        let robust = try analysis(c), plain = try analysis(try parse(cigaretteArgs))
+        XCTAssertEqual(robust.fit.coefficients, plain.fit.coefficients)
+        XCTAssertEqual(robust.fit.varianceMethod, .cluster)
+        XCTAssertNotEqual(robust.fit.coefficientTable[0].value.se, plain.fit.coefficientTable[0].value.se)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try JSONOutput.text(SpatialAnalysisJSON(robust)).utf8)) as? [String: Any])
+        XCTAssertEqual(obj["vce"] as? String, "cluster")
+        XCTAssertTrue(SDMReport.text(robust).contains("SEs clustered by unit (46 clusters)"))
+        // ArgumentParser's validation error type is internal: the contract is the message and exit code 64.
+        XCTAssertThrowsError(try parse(cigaretteArgs + ["--vce", "cluster", "--model", "sem"])) { e in
+            XCTAssertTrue(Spillsim.message(for: e).contains("--vce cluster"), Spillsim.message(for: e))
+            XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
+        }
     }
 
     func testDefaultsAndJSONKeys() throws {
@@ -58,6 +76,10 @@ final class CLISpatialTests: XCTestCase {
         XCTAssertEqual(tps.count, 9, "3 effects × 3 moderator quartiles")
         XCTAssertNotNil(tps[0]["u_test"])
         XCTAssertNotNil((tps[0]["fieller"] as? [String: Any])?["type"])
+        let shifts = try XCTUnwrap(obj["turning_point_shifts"] as? [[String: Any]])
+        XCTAssertFalse(shifts.isEmpty)
+        XCTAssertNotNil((shifts[0]["fieller"] as? [String: Any])?["type"], "dx*/dD has its Fieller set too")
+        XCTAssertEqual(obj["vce"] as? String, "oim")
         XCTAssertEqual((obj["curves"] as? [[String: Any]])?.count, 9)
         XCTAssertFalse(SDMReport.text(a).isEmpty)
     }

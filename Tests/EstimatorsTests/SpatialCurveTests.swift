@@ -67,6 +67,16 @@ final class SpatialCurveTests: XCTestCase {
             let tp0 = res.turningPoints.first { $0.kind == s.kind && $0.moderatorValue == 0 }!
             let tp1 = res.turningPoints.first { $0.kind == s.kind && $0.moderatorValue == 1 }!
             assertClose(tp1.delta.estimate - tp0.delta.estimate, s.value.estimate, tolerance: 1e-12, "x*(d) is linear in d")
+            // The Fieller set of the ratio −h/(2g2) contains its point estimate, whatever its shape.
+            let x = s.value.estimate
+            switch s.fieller {
+            case .bounded(let l, let u): XCTAssertTrue(l < x && x < u, "\(s.kind): bounded Fieller set contains dx*/dD")
+            case .disjoint(let l, let u): XCTAssertTrue(x <= l || x >= u, "\(s.kind): disjoint Fieller set contains dx*/dD")
+            case .unboundedBelow(let u): XCTAssertLessThanOrEqual(x, u)
+            case .unboundedAbove(let l): XCTAssertGreaterThanOrEqual(x, l)
+            case .wholeLine: break
+            case .empty: XCTFail("\(s.kind): a Fieller set always contains the point estimate")
+            }
         }
         // MODEL.md §2 truth is a U (β2 > 0): the direct U-test rejects strongly at NT = 1200, σ = 0.1.
         let direct = try XCTUnwrap(res.uTests.first { $0.kind == .direct && $0.moderatorValue == 0 })

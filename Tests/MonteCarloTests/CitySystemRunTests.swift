@@ -15,7 +15,7 @@ final class CitySystemRunTests: XCTestCase {
         - {name: knn4, kind: knn, k: 4, symmetrise: true, normalise: row}
     monte_carlo: {replications: 5, chunk_size: 2}
     estimators:
-      - {name: sdm, model: sdm, estimands: [rho, beta.CA, theta.CA2, direct.D, tp.direct.p50, shift.direct, utest.direct.p50, curve.total.p25.3]}
+      - {name: sdm, model: sdm, estimands: [rho, beta.CA, theta.CA2, ame.direct.D, tp.direct.p50, shift.direct, utest.direct.p50, curve.total.p25.3]}
       - {name: sdm_knn, model: sdm, weights: knn4, approach: direct, estimands: [rho]}
       - {name: psm_did, model: psm_did, estimands: [att]}
     grid:

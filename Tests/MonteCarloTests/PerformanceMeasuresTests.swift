@@ -1,4 +1,5 @@
-import MonteCarlo
+@testable import MonteCarlo
+import Numerics
 import TestSupport
 import XCTest
 
@@ -49,6 +50,51 @@ final class PerformanceMeasuresTests: XCTestCase {
         assertClose((0.6 * 0.4 / 5).squareRoot(), m.mcseRejection, tolerance: tol, "√(p(1−p)/R)")
     }
 
+    /// Robust measures by hand: errors (−0.05, 0.25, 0.15, −0.15, 0.05); median 0.05;
+    /// |e| sorted (0.05, 0.05, 0.15, 0.15, 0.25), median 0.15; |e − 0.05| sorted
+    /// (0, 0.1, 0.1, 0.2, 0.2), MAD 0.1; median SE of (0.2, 0.1, 0.15, 0.2, 0.1) is 0.15.
+    func testRobustMeasuresMatchHandComputation() {
+        let (r, ok) = results()
+        let m = PerformanceMeasures(results: r, ok: ok, bootstrap: StreamID(seed: 7))
+        let tol = 1e-15   // a median is an order statistic: only the subtraction θ̂ − θ rounds
+        assertClose(0.05, m.medianBias, tolerance: tol, "median error")
+        assertClose(0.15, m.madError, tolerance: tol, "median absolute error")
+        assertClose(0.1482602218505602, m.robustSE, tolerance: 1e-14, "1.4826 × 0.1")
+        assertClose(0.15, m.medianModelSE, tolerance: tol, "median model SE")
+        assertClose(100 * (0.15 / 0.1482602218505602 - 1), m.relativeErrorRobustSE, tolerance: 1e-11, "100(0.15/robust SE − 1)")
+        for v in [m.mcseMedianBias, m.mcseMADError, m.mcseRobustSE, m.mcseRelativeErrorRobustSE] {
+            XCTAssertTrue(v.isFinite && v > 0, "bootstrap MCSE \(v)")
+        }
+        XCTAssertEqual(PerformanceMeasures(results: r, ok: ok, bootstrap: StreamID(seed: 7)), m, "same stream, same MCSEs")
+        XCTAssertNotEqual(PerformanceMeasures(results: r, ok: ok, bootstrap: StreamID(seed: 8)).mcseMedianBias, m.mcseMedianBias)
+    }
+
+    /// The bootstrap MCSE of the median against its asymptotic value
+    /// √(π/2)·σ/√n (normal errors): with n = 400 and B = 500 the bootstrap SE of a
+    /// median has relative error ≈ 1/√(2B) + O(n^(−1/4)) from the median's discreteness,
+    /// so a band of ±30% holds with a wide margin (seeded, so deterministic).
+    func testBootstrapMCSEOfTheMedianIsAboutItsAsymptoticValue() {
+        let stream = RandomStream(seed: 99)
+        let r = (0..<400).map { _ in EstimandResult(truth: 0, estimate: stream.normal()) }
+        let m = PerformanceMeasures(results: r, ok: r.map { _ in true }, bootstrap: StreamID(seed: 3))
+        let asymptotic = (Double.pi / 2).squareRoot() / 20
+        XCTAssertEqual(m.mcseMedianBias / asymptotic, 1, accuracy: 0.3)
+        XCTAssertEqual(m.mcseRobustSE / (0.05 * 1.166), 1, accuracy: 0.35, "asymptotic SE of 1.4826·MAD ≈ 1.166σ/√n")
+    }
+
+    func testTestsGetNoBiasAndSplitRejectionByTheNull() {
+        let r = [(0.0, 0.01), (0.0, 0.5), (0.0, 0.6), (1.0, 0.01), (1.0, 0.02)].map {
+            EstimandResult(truth: $0.0, estimate: $0.1 < 0.05 ? 1 : 0, pValue: $0.1, noncentrality: $0.0 * 2)
+        }
+        let m = PerformanceMeasures(results: r, ok: r.map { _ in true }, rule: ScoringRule(role: .test))
+        XCTAssertTrue(m.bias.isNaN && m.empiricalSE.isNaN && m.rmse.isNaN && m.medianBias.isNaN)
+        assertClose(3.0 / 5, m.rejection, tolerance: 1e-15)
+        assertClose(1.0 / 3, m.rejectionNullTrue, tolerance: 1e-15, "size: 1 of 3 with a true null")
+        assertClose(1, m.rejectionNullFalse, tolerance: 0, "power: 2 of 2")
+        XCTAssertEqual(m.nNullTrue, 3)
+        assertClose(0.8, m.noncentrality, tolerance: 1e-15, "mean of (0, 0, 0, 2, 2)")
+    }
+
     func testNonFiniteEstimateCountsAsFailed() {
         let r = [EstimandResult(truth: 1, estimate: .nan), EstimandResult(truth: 1, estimate: 1.5), EstimandResult(truth: 1, estimate: 0.5)]
         let m = PerformanceMeasures(results: r, ok: [true, true, true])
@@ -63,5 +109,11 @@ final class PerformanceMeasuresTests: XCTestCase {
         let (r, ok) = results()
         let m = PerformanceMeasures(results: r, ok: ok)
         XCTAssertEqual(PerformanceMeasures(nOK: m.nOK, nFailed: m.nFailed, values: m.allValues), m)
+        // A format_version 1 summary row (the first 22 columns) reads, the new columns NaN.
+        let old = PerformanceMeasures(nOK: m.nOK, nFailed: m.nFailed, values: Array(m.allValues.prefix(22)),
+                                      columns: Array(PerformanceMeasures.columnNames.prefix(22)))
+        XCTAssertEqual(old.bias, m.bias)
+        XCTAssertTrue(old.medianBias.isNaN)
+        XCTAssertEqual(old.comparable, 1)
     }
 }

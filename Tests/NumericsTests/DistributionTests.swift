@@ -69,3 +69,21 @@ final class DistributionTests: XCTestCase {
         assertClose(1, try SpecialFunctions.log(M_E), tolerance: 1e-15)
     }
 }
+
+/// The selection median equals the sorting median bit for bit (same order statistics,
+/// same interpolation), with ties, odd and even sizes.
+final class SelectionMedianTests: XCTestCase {
+    func testSelectionMedianEqualsSortedMedian() {
+        let stream = RandomStream(seed: 5)
+        for n in 1...60 {
+            for _ in 0..<20 {
+                // Values on a coarse grid so that ties are common.
+                var x = (0..<n).map { _ in Double(stream.integer(below: 7)) - 3 + (stream.bernoulli(0.5) ? 0.25 : 0) }
+                let expected = Statistics.median(x)
+                XCTAssertEqual(Statistics.median(selectingIn: &x).bitPattern, expected.bitPattern, "n = \(n)")
+            }
+        }
+        var empty: [Double] = []
+        XCTAssertTrue(Statistics.median(selectingIn: &empty).isNaN)
+    }
+}

@@ -30,7 +30,7 @@ final class SummarizeTableTests: XCTestCase {
     }
 
     func render(_ rows: [SummaryRow], _ format: TableFormat) -> String {
-        SummaryTable.summarize(factorPaths: rows.first?.cell.factors.map(\.path) ?? [], format: format).render(rows, format: format)
+        SummaryTable.renderSummary(rows, format: format)
     }
 
     func testCSVHasTheDocumentedColumnsAndOneRowPerCellEstimatorEstimand() throws {
@@ -63,5 +63,39 @@ final class SummarizeTableTests: XCTestCase {
         let table = render(rows, .table).split(separator: "\n")
         XCTAssertTrue(table[0].hasPrefix("cell  cell_index  estimator"), String(table[0]))
         XCTAssertTrue(table[2].hasPrefix("0     1           ols_all"), String(table[2]))
+    }
+
+    /// `summarize` prints one table per estimand role present, each with the measures
+    /// that apply to it and, for ratios and tests, a note saying why; a ρ under a wrong W
+    /// is marked. CSV stays one table of every stored measure, the estimand unmarked.
+    func testOneTablePerEstimandRoleWithItsNote() throws {
+        let cell = CellInfo(ordinal: 0, index: 0, factors: [CellInfo.Factor(path: "city_system.outcome.rho", value: "0.3")])
+        func row(_ estimand: String, _ named: [String: Double]) -> SummaryRow {
+            SummaryRow(cell: cell, estimator: "sdm", estimand: estimand, measures: PerformanceMeasures(named.merging(["n_ok": 40, "n_failed": 0]) { a, _ in a }))
+        }
+        let rows = [row("rho", ["bias": 0.01, "comparable": 0, "emp_se": 0.05]),
+                    row("total.D", ["bias": -0.02, "coverage": 0.95]),
+                    row("tp.direct.p50", ["median_bias": 0.45, "fieller_coverage": 1, "share_bounded": 0.4, "bias": 1.69]),
+                    row("utest.direct.p50", ["rejection": 0.8, "rejection_null_false": 0.8, "n_null_false": 40, "n_null_true": 0, "noncentrality": 2.5])]
+        let text = SummaryTable.renderSummary(rows, format: .table)
+        let tables = text.components(separatedBy: "\n\n")
+        XCTAssertEqual(tables.count, 3, text)
+        XCTAssertTrue(tables[0].hasPrefix("cell  cell_index  estimator  estimand"), tables[0])
+        XCTAssertTrue(tables[0].contains("rho (not comparable)") && tables[0].contains("total.D") && tables[0].contains("coverage"), tables[0])
+        XCTAssertFalse(tables[0].contains("tp.direct.p50") || tables[0].contains("median_bias"), tables[0])
+        XCTAssertTrue(tables[1].hasPrefix("Ratio estimands (tp.*, shift.*) have no finite moments"), tables[1])
+        XCTAssertTrue(tables[1].contains("median_bias") && tables[1].contains("fieller_coverage") && tables[1].contains("0.4500"), tables[1])
+        XCTAssertFalse(tables[1].contains("1.6900"), "no mean bias for a ratio: \(tables[1])")
+        XCTAssertTrue(tables[2].hasPrefix("U-tests: rejection rate split by whether the null is true"), tables[2])
+        XCTAssertTrue(tables[2].contains("rejection_null_false") && tables[2].contains("noncentrality") && tables[2].contains("2.5000"), tables[2])
+        let md = SummaryTable.renderSummary(rows, format: .markdown)
+        XCTAssertTrue(md.contains("**Ratio estimands") && md.contains("**U-tests"), md)
+        let tex = SummaryTable.renderSummary(rows, format: .latex)
+        XCTAssertTrue(tex.contains("% Ratio estimands") && tex.contains("rho (not comparable)"), tex)
+        let csv = SummaryTable.renderSummary(rows, format: .csv).split(separator: "\n").map(String.init)
+        XCTAssertEqual(csv.count, 1 + 4)
+        XCTAssertEqual(csv[0].split(separator: ",").count, 4 + SummaryTable.csvMeasures.count + 1)
+        XCTAssertTrue(csv[0].contains(",median_bias,") && csv[0].contains(",fieller_coverage,") && csv[0].hasSuffix(",comparable,city_system.outcome.rho"), csv[0])
+        XCTAssertTrue(csv[1].hasPrefix("0,0,sdm,rho,"), csv[1])
     }
 }

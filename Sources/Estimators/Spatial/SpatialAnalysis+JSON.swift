@@ -112,9 +112,12 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     public struct Shift: Encodable, Sendable {
         public let effect: String
         public let dxstar_dD: IntervalJSON
+        public let fieller: Fieller
     }
 
     public let model, effects, approach: String
+    /// The variance behind every SE: `oim` (inverse analytic information) or `cluster` (sandwich by unit).
+    public let vce: String
     public let coefficients: [NamedEstimateJSON]
     @FiniteOrNull public var sigma2: Double
     @FiniteOrNull public var loglik: Double
@@ -141,6 +144,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         model = f.spec.model.rawValue
         effects = f.spec.effects.rawValue
         approach = f.spec.approach.rawValue
+        vce = f.varianceMethod == .cluster ? "cluster" : "oim"
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         sigma2 = f.sigma2
         loglik = f.logLikelihood
@@ -181,6 +185,6 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
                     })
             }
         }
-        turning_point_shifts = nl?.shifts.map { Shift(effect: $0.kind.rawValue, dxstar_dD: IntervalJSON($0.value)) }
+        turning_point_shifts = nl?.shifts.map { Shift(effect: $0.kind.rawValue, dxstar_dD: IntervalJSON($0.value), fieller: Fieller($0.fieller)) }
     }
 }

@@ -16,9 +16,11 @@ public struct SpatialAnalysis: Sendable {
     /// 5th–95th percentile of the quadratic regressor (the U-test interval, MODEL.md §5), at the
     /// 25th, 50th and 75th percentiles of the moderator.
     /// With `draws > 0`, effects are also simulated from N(θ̂, V̂) on the stream (seed, purpose `.impactSimulation`).
+    /// `variance` chooses the covariance every SE, interval and test uses (`.cluster`: by unit).
     public static func run(_ spec: SpatialModelSpec, dataset: SpatialDataset, gridPoints: Int = 21,
-                           level: Double = 0.95, draws: Int = 0, seed: UInt64 = 1) throws -> SpatialAnalysis {
-        let fit = try SpatialEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights)
+                           level: Double = 0.95, draws: Int = 0, seed: UInt64 = 1,
+                           variance: SpatialVarianceMethod = .analytic) throws -> SpatialAnalysis {
+        let fit = try SpatialEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights, variance: variance)
         let impacts = try SpatialImpacts.delta(fit, weights: dataset.weights)
         var nonlinear: NonlinearEffects? = nil
         if let terms = dataset.quadratic, let q = dataset.quadraticValues {

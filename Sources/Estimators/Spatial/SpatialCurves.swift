@@ -80,10 +80,12 @@ public struct TurningPoint: Sendable {
     public let fieller: FiellerInterval
 }
 
-/// dx*/dD = −(m1β3 + m2θ3)/(2(m1β2 + m2θ2)) with a delta-method interval.
+/// dx*/dD = −(m1β3 + m2θ3)/(2(m1β2 + m2θ2)) with a delta-method interval and its
+/// Fieller set (the same ratio form as a turning point, with h = m1β3 + m2θ3 for g1).
 public struct TurningPointShift: Sendable {
     public let kind: EffectKind
     public let value: IntervalEstimate
+    public let fieller: FiellerInterval
 }
 
 /// Lind & Mehlum (2010) test of a U (or inverted U) on [lower, upper].
@@ -205,7 +207,9 @@ public enum SpatialCurves {
                 let val = -h.0 / (2 * g2.0)
                 let grad = ratioGradient(num: h, den: g2)
                 let se = variance(grad, grad, v).squareRoot()
-                shifts.append(TurningPointShift(kind: kind, value: IntervalEstimate(estimate: val, se: se, lower: val - q * se, upper: val + q * se)))
+                let set = fieller(g1: h.0, g2: g2.0, s11: variance(h.1, h.1, v), s12: variance(h.1, g2.1, v), s22: variance(g2.1, g2.1, v), q: q)
+                shifts.append(TurningPointShift(kind: kind, value: IntervalEstimate(estimate: val, se: se, lower: val - q * se, upper: val + q * se),
+                                                fieller: set))
             }
         }
         return NonlinearEffects(curves: curves, turningPoints: tps, shifts: shifts, uTests: tests, degreesOfFreedom: df)

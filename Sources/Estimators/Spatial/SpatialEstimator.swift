@@ -45,8 +45,12 @@ public enum SpatialEstimator {
         var vcov: Matrix
         do {
             vcov = try SpatialVariance.analyticCovariance(d, point: point, weights: weights)
-            if variance == .numericalHessian {
+            switch variance {
+            case .analytic: break
+            case .numericalHessian:
                 vcov = try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: vcov)
+            case .cluster:
+                vcov = try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: vcov)
             }
         } catch {
             let k = point.coefficients.count + (point.spatial == nil ? 0 : 1) + 1

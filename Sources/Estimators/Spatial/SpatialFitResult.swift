@@ -10,6 +10,9 @@ public enum SpatialVarianceMethod: String, Sendable, Codable {
     /// Inverse of the negative numerical Hessian (central differences) of the full,
     /// unconcentrated log-likelihood — slower; used to confirm the analytic form.
     case numericalHessian
+    /// Sandwich clustered by unit around the analytic information (xsmle `vce(cluster)`):
+    /// robust to within-unit serial correlation and heteroskedasticity.
+    case cluster
 }
 
 /// How a spatial fit ended. Code branches on this; `SpatialFitResult.reason` says it in words.

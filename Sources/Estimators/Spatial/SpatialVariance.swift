@@ -88,6 +88,73 @@ enum SpatialVariance {
         return try invertInformation(-1 * hess)
     }
 
+    /// Cluster-robust (sandwich) covariance, clustered by unit, as xsmle's `vce(cluster)`:
+    /// V = G/(G − 1) · I⁻¹ (Σ_i s_i s_iᵀ) I⁻¹ with I⁻¹ the analytic covariance (`bread`) and
+    /// s_i unit i's score, summed over its periods (White 1982; Wooldridge 2010 §13.8.2;
+    /// G = N clusters). Per observation (t, i), with e = Q(y − ρWy − Zβ):
+    ///   s_β = z e/σ²,  s_σ² = −(n*/NT)/(2σ²) + e²/(2σ⁴),
+    ///   s_ρ = (Wy) e/σ² − (c/T)·G*_ii,  G*_ii = G_ii − u(1ᵀG)_i/N,
+    /// where Σ_i G*_ii is the effective tr(G) of `LikelihoodShape` (u = 1 when the Lee–Yu
+    /// transformation removes time effects), so the scores are the terms of the exact score
+    /// and sum to zero at the estimates; each has mean zero, as E[(Gε)_i ε_i] = σ²G_ii.
+    /// Unit scores of ρ are not independent across units even when the errors are: unit i's
+    /// holds G_ij ε_j ε_i and unit j's G_ji ε_i ε_j, so Cov(s_ρ,i, s_ρ,j) = G_ij G_ji Σ_{t,s}
+    /// E[ε_it ε_is] E[ε_jt ε_js] — the tr(G²) part of the information, which a plain
+    /// Σ_i s_i s_iᵀ drops (it gives ρ too small an SE). It is added to the ρρ element,
+    /// estimated by Σ_{i≠j} G_ij G_ji (Σ_t e_it e_jt)²/σ⁴ (G_ij G_ji = S_ij² with S = VΛ̃Vᵀ
+    /// the symmetric form of G: one O(N³) product, only for this option).
+    /// It is robust to serial correlation and heteroskedasticity within a unit (e.g. an
+    /// omitted unit trend), not to error correlation across units.
+    static func clusterCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix) throws -> Matrix {
+        guard !d.spec.model.hasErrorLag else {
+            throw EstimationError("the cluster-robust variance is implemented for sdm, sar, slx and ols, not for models with a spatial error (\(d.spec.model.rawValue))")
+        }
+        let n = d.n, t = d.t, p = d.p
+        let s2 = point.sigma2
+        let rho = point.spatial
+        let k = p + (rho == nil ? 0 : 1) + 1
+        guard bread.rows == k else { throw EstimationError("cluster variance: the information matrix has \(bread.rows) rows, expected \(k)") }
+        let fitted = d.z.multiply(point.coefficients)
+        let e = (0..<d.y.count).map { d.y[$0] - (rho ?? 0) * d.wy[$0] - fitted[$0] }
+        var jacobianShare = [Double](repeating: 0, count: n)
+        if let rho {
+            let m = try UnitMultipliers(weights: weights, rho: rho, purpose: "cluster-robust standard errors")
+            let c = d.shape.periods, u = d.shape.dropsUnitRoot
+            for i in 0..<n { jacobianShare[i] = c * (m.diagG[i] - u * m.colG[i] / Double(n)) / Double(t) }
+        }
+        let sigmaShare = d.shape.nStar / Double(n * t) / (2 * s2)
+        var scores = Matrix(rows: n, cols: k)
+        for period in 0..<t {
+            for i in 0..<n {
+                let r = period * n + i
+                for j in 0..<p { scores.data[i + j * n] += d.z.data[r + j * d.z.rows] * e[r] / s2 }
+                if rho != nil { scores.data[i + p * n] += d.wy[r] * e[r] / s2 - jacobianShare[i] }
+                scores.data[i + (k - 1) * n] += e[r] * e[r] / (2 * s2 * s2) - sigmaShare
+            }
+        }
+        var meat = scores.crossProduct()
+        if let rho, let f = weights.spectrum.symmetricForm {
+            var scaled = f.vectors
+            let lambda = weights.spectrum.real
+            for q in 0..<n { for i in 0..<n { scaled.data[i + q * n] *= lambda[q] / (1 - rho * lambda[q]) } }
+            let sym = Matrix.product(scaled, f.vectors, transposeB: true)
+            let residuals = Matrix(rows: n, cols: t, uncheckedColumnMajor: e)   // time-major e is N × T column-major
+            let products = Matrix.product(residuals, residuals, transposeB: true)
+            var cross = 0.0
+            for j in 0..<n {
+                for i in 0..<n where i != j {
+                    let a = sym.data[i + j * n], b = products.data[i + j * n]
+                    cross += a * a * b * b
+                }
+            }
+            meat[p, p] += cross / (s2 * s2)
+        }
+        let g = Double(n)
+        var v = Matrix.product(bread, Matrix.product(meat, bread))
+        for q in 0..<v.data.count { v.data[q] *= g / (g - 1) }
+        return v
+    }
+
     static func invertInformation(_ info: Matrix) throws -> Matrix {
         guard info.data.allSatisfy({ $0.isFinite }) else {
             throw EstimationError("the information matrix has non-finite entries (spatial parameter at the boundary?)")

@@ -78,6 +78,10 @@ public struct PSMDiDResult: Sendable {
     /// Notes that do not invalidate the estimate (e.g. treated units lost to the caliper).
     /// Failures are thrown as `TreatmentError`, never returned.
     public let warnings: [String]
+    /// The regression weight of each observation (time-major N·T; the matching weights,
+    /// 0 for unmatched units; nil without matching: every observation has weight 1).
+    /// It says which treated units the estimate is about when a caliper drops some.
+    public var observationWeights: [Double]? = nil
 
     /// Largest |SMD| over the covariates after (and before) matching; NaN without matching.
     public var maxAbsSMDAfter: Double { balance.map { abs($0.smdAfter) }.max() ?? .nan }
@@ -162,7 +166,7 @@ public enum PSMDiD {
                             ciUpper: ci.upper, pValue: fit.pValues[0], degreesOfFreedom: fit.tDegreesOfFreedom,
                             matchedTreated: mt, matchedControl: mc, observations: fit.observations,
                             clusters: fit.clusters ?? 0, balance: balance, counts: counts, eventStudy: es,
-                            bootstrapPValue: bootP, warnings: warnings)
+                            bootstrapPValue: bootP, warnings: warnings, observationWeights: obsWeights)
     }
 }
 
