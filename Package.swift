@@ -5,10 +5,11 @@
 //   Numerics, Storage                      leaves (over the C libraries)
 //   CitySystem → Numerics (+ Yams)         scenario document, generator, truth
 //   Estimators → Numerics                  SDM family, PSM/DID family, their JSON reports
-//   MonteCarlo → CitySystem, Estimators, Storage, Numerics
+//   Calibration → CitySystem, Estimators, Numerics   observed designs (a real panel, a calibrated SDM)
+//   MonteCarlo → CitySystem, Estimators, Calibration, Storage, Numerics
 //   Reports    → MonteCarlo, Numerics      (reads results through MonteCarlo's reader)
 //   spillsim   → all of them               (parses, validates, prints)
-// Only Numerics imports CGSL and CLAPACK; only Storage imports CHDF5; only CitySystem imports Yams.
+// Only Numerics imports CGSL, CLAPACK and CSuiteSparse; only Storage imports CHDF5; only CitySystem imports Yams.
 import PackageDescription
 
 let package = Package(
@@ -19,6 +20,7 @@ let package = Package(
         .library(name: "Numerics", targets: ["Numerics"]),
         .library(name: "CitySystem", targets: ["CitySystem"]),
         .library(name: "Estimators", targets: ["Estimators"]),
+        .library(name: "Calibration", targets: ["Calibration"]),
         .library(name: "MonteCarlo", targets: ["MonteCarlo"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Reports", targets: ["Reports"]),
@@ -28,21 +30,24 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        // C libraries (Debian: libgsl-dev, liblapacke-dev + libopenblas-dev, libhdf5-dev).
+        // C libraries (Debian: libgsl-dev, liblapacke-dev + libopenblas-dev, libhdf5-dev, libsuitesparse-dev).
         .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"])]),
         .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
 
-        .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK"]),
+        .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK", "CSuiteSparse"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "CitySystem", dependencies: ["Numerics", "Yams"], exclude: ["README.md"]),
         .target(name: "Estimators", dependencies: ["Numerics"]),
-        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Storage"]),
+        // An observed design: a real panel's regressors and W with a calibrated SDM outcome.
+        .target(name: "Calibration", dependencies: ["Numerics", "CitySystem", "Estimators"]),
+        .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Calibration", "Storage"]),
         .target(name: "Reports", dependencies: ["Numerics", "MonteCarlo"]),
         .executableTarget(
             name: "spillsim",
             dependencies: [
-                "Numerics", "Storage", "CitySystem", "Estimators", "MonteCarlo", "Reports",
+                "Numerics", "Storage", "CitySystem", "Estimators", "Calibration", "MonteCarlo", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", dependencies: ["Numerics"], path: "Sources/TestSupport"),
@@ -53,7 +58,8 @@ let package = Package(
         .testTarget(
             name: "EstimatorsTests", dependencies: ["Estimators", "CitySystem", "Numerics", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo", "Storage", "CitySystem", "Estimators", "TestSupport"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "CitySystem", "Estimators", "Numerics", "TestSupport"]),
+        .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo", "Storage", "CitySystem", "Estimators", "Calibration", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "MonteCarlo", "Storage", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["spillsim", "TestSupport"]),
     ],

@@ -6,8 +6,8 @@ import Foundation
 /// | name | truth |
 /// |---|---|
 /// | `rho` | ρ |
-/// | `beta.X`, `theta.X` | β or θ of regressor X (`CA`, `CA2`, `CAxD`, `D`, or a control) |
-/// | `direct.X`, `indirect.X`, `total.X` | effects of an ordinary regressor X (MODEL.md §3); refused for CA, CA2, CAxD and D, whose effect varies by observation |
+/// | `beta.X`, `theta.X` | β or θ of regressor X (`CA`, `CA2`, `CAxD`, `D`, or a control; an observed design's regressors) |
+/// | `direct.X`, `indirect.X`, `total.X` | effects of an ordinary regressor X (MODEL.md §3); refused for CA, CA2, CAxD and D (an observed design: its quadratic terms), whose effect varies by observation |
 /// | `ame.K.X` | average over the sample's observations of the K effect of X = CA or D (LeSage–Pace summary) |
 /// | `tp.K.L` | turning point of the K curve (direct/indirect/total) at D = quantile L (p25/p50/p75) |
 /// | `shift.K` | dc*/dD of the K curve |
@@ -55,11 +55,18 @@ enum SpatialEstimand: Equatable {
     static func parse(_ name: String) -> SpatialEstimand? {
         let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         func kind(_ s: String) -> EffectKind? { EffectKind(rawValue: s) }
+        // A regressor name is everything after the first dot (a data column may contain dots).
+        let regressor = p.dropFirst().joined(separator: ".")
+        if p.count >= 2, !regressor.isEmpty {
+            switch p[0] {
+            case "beta": return .beta(regressor)
+            case "theta": return .theta(regressor)
+            case "direct", "indirect", "total": return kind(p[0]).map { .effect($0, regressor) }
+            default: break
+            }
+        }
         switch (p.first ?? "", p.count) {
         case ("rho", 1): return .rho
-        case ("beta", 2): return .beta(p[1])
-        case ("theta", 2): return .theta(p[1])
-        case ("direct", 2), ("indirect", 2), ("total", 2): return kind(p[0]).map { .effect($0, p[1]) }
         case ("ame", 3): return kind(p[1]).flatMap { k in averageRegressors.contains(p[2]) ? .averageEffect(k, p[2]) : nil }
         case ("tp", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .turningPoint(k, p[2]) : nil }
         case ("shift", 2): return kind(p[1]).map { .shift($0) }

@@ -25,7 +25,7 @@ enum CityEstimator {
     case did(DIDModel, estimands: [TreatmentEstimand])
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
-    static let treatmentCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
+    static let cityCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
 
     var estimandCount: Range<Int> {
         switch self {
@@ -36,8 +36,14 @@ enum CityEstimator {
         }
     }
 
-    static func make(_ e: EstimatorSpec, at path: String, weightNames: [String], controls: [String], alpha: Double,
-                     reader: ScenarioValueReader) throws -> CityEstimator {
+    /// - Parameters:
+    ///   - regressors: the regressor names estimands may refer to.
+    ///   - nonlinearRegressors: those whose single effect is refused (they enter with a square or an
+    ///     interaction), with the message that says what to use instead.
+    ///   - treatmentCovariates: the covariates `psm_did` may use; nil when the world has no treatment (an observed design).
+    static func make(_ e: EstimatorSpec, at path: String, weightNames: [String], regressors names: [String],
+                     nonlinearRegressors: (names: [String], error: (EffectKind, String) -> String),
+                     treatmentCovariates: [String]?, alpha: Double, reader: ScenarioValueReader) throws -> CityEstimator {
         var options = e.options
         func take(_ key: String) throws -> String? {
             guard let node = options.removeValue(forKey: key) else { return nil }
@@ -86,15 +92,14 @@ enum CityEstimator {
             guard weightNames.contains(weights) else {
                 throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
             }
-            let names = regressorNames(controls)
             let estimands = try e.estimands.enumerated().map { k, name -> SpatialEstimand in
                 let at = "\(path).estimands[\(k)]"
                 guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
                 if let x = s.regressor, !names.contains(x) {
                     throw reader.error(at, "`\(x)` is not a regressor; regressors are \(names.joined(separator: ", "))")
                 }
-                if case .effect(let k, let x) = s, SpatialEstimand.nonlinearRegressors.contains(x) {
-                    throw reader.error(at, SpatialEstimand.nonlinearEffectError(k, x))
+                if case .effect(let k, let x) = s, nonlinearRegressors.names.contains(x) {
+                    throw reader.error(at, nonlinearRegressors.error(k, x))
                 }
                 if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
                 if case .theta = s, !(model.allowsDurbin && durbin == .all) {
@@ -107,12 +112,14 @@ enum CityEstimator {
             }
             result = .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
         } else if ["psm_did", "spillover_did", "cs_did"].contains(e.model) {
+            guard let known = treatmentCovariates else {
+                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
+            }
             let cluster = try choose("cluster", { DIDCluster(rawValue: $0) }, default: .unit, allowed: DIDCluster.allowed)
             func covariateList() throws -> [String] {
                 guard let node = options.removeValue(forKey: "covariates") else { return ["CA", "D", "ln_size", "dist_centre"] }
                 guard let list = node.list, !list.isEmpty else { throw reader.error("\(path).covariates", "must be a non-empty list") }
                 let covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
-                let known = treatmentCovariates + controls
                 for c in covariates where !known.contains(c) {
                     throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
                 }
@@ -180,10 +187,24 @@ enum CityEstimator {
         return p.controls[k]
     }
 
+    /// Scores a spatial estimator on a panel of an observed design (no treatment, one W).
+    func run(on panel: Result<SpatialPanel, Error>, weights: SpatialWeights, truth: SpatialTruth) -> FitOutcome {
+        switch self {
+        case let .spatial(spec, _, variance, estimands, alpha):
+            return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
+                                      alpha: alpha)
+        case let .psmDiD(_, _, estimands, _), let .did(_, estimands):
+            return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
+        case let .wSelection(_, _, estimands):
+            return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
+        }
+    }
+
     func run(on data: PanelData) -> FitOutcome {
         switch self {
         case let .spatial(spec, weights, variance, estimands, alpha):
-            return SpatialScoring.run(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha, data: data)
+            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
+                                      truth: data.truth, estimands: estimands, alpha: alpha)
         case let .wSelection(spec, candidates, estimands):
             return WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data)
         case let .did(model, estimands):

@@ -15,8 +15,9 @@ struct CitySystemBuilder: ExperimentBuilder {
         let weightNames = spec.citySystem.estimatorWeights.map(\.name)
         let controls = spec.citySystem.outcome.controls.map(\.name)
         let estimators = try scenario.estimators.enumerated().map { i, e in
-            try CityEstimator.make(e, at: "estimators[\(i)]", weightNames: weightNames, controls: controls,
-                                   alpha: scenario.settings.alpha, reader: reader)
+            try CityEstimator.make(e, at: "estimators[\(i)]", weightNames: weightNames, regressors: CityEstimator.regressorNames(controls),
+                                   nonlinearRegressors: (SpatialEstimand.nonlinearRegressors, SpatialEstimand.nonlinearEffectError),
+                                   treatmentCovariates: CityEstimator.cityCovariates + controls, alpha: scenario.settings.alpha, reader: reader)
         }
         return CitySystemExperiment(system: system, estimators: estimators)
     }
@@ -50,6 +51,9 @@ final class PanelData {
         let x = try Matrix(columns: [p.ca, ca2, caxd, p.d] + p.controls)
         return try SpatialPanel(y: p.mis, x: x, names: CityEstimator.regressorNames(p.controlNames), n: p.n, t: p.t)
     }
+
+    /// The truth the spatial estimators are scored against.
+    private(set) lazy var truth = SpatialTruth(panel)
 
     init(_ panel: SyntheticPanel) { self.panel = panel }
 

@@ -46,10 +46,12 @@ public protocol ExperimentBuilder: Sendable {
 }
 
 /// Chooses the builder from the scenario: `known_dgp:` selects the built-in
-/// textbook experiments; `city_system:` the synthetic city panels.
+/// textbook experiments; `city_system.observed:` a real panel's design with a calibrated
+/// outcome; any other `city_system:` the synthetic city panels.
 public enum ExperimentRegistry {
     public static func builder(for scenario: MonteCarloScenario) -> any ExperimentBuilder {
-        scenario.document["known_dgp"] != nil ? KnownDGPBuilder() : CitySystemBuilder()
+        if scenario.document.usesKnownDGP { return KnownDGPBuilder() }
+        return scenario.document.usesObservedDesign ? ObservedDesignBuilder() : CitySystemBuilder()
     }
 }
 

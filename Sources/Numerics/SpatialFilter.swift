@@ -2,7 +2,8 @@ import Foundation
 
 /// (I − ρW)⁻¹ for one fixed ρ, applied in O(N²) per vector: through the cached
 /// symmetric form when W has one, otherwise through an LU factorisation of
-/// I − ρW made once here. The data generator builds one filter per design cell
+/// I − ρW made once here. A W held sparse (no spectrum) is solved sparsely instead
+/// (`SpatialWeights.sparseSolve`: a sparse Cholesky factorisation kept per ρ). The data generator builds one filter per design cell
 /// and reuses it for every replication and period.
 public struct SpatialFilter: Sendable {
     public let rho: Double
@@ -18,9 +19,12 @@ public struct SpatialFilter: Sendable {
         }
         self.rho = rho
         self.weights = weights
-        if weights.spectrum.symmetricForm != nil {
+        if let spectrum = weights.spectrum, spectrum.symmetricForm != nil {
             lu = nil
-            inverseFactors = weights.spectrum.real.map { 1 / (1 - rho * $0) }
+            inverseFactors = spectrum.real.map { 1 / (1 - rho * $0) }
+        } else if weights.spectrum == nil {
+            lu = nil
+            inverseFactors = []
         } else {
             var a = Matrix.identity(weights.count)
             for k in 0..<a.data.count { a.data[k] -= rho * weights.matrix.data[k] }
@@ -33,7 +37,9 @@ public struct SpatialFilter: Sendable {
     public func solve(_ b: Matrix) throws -> Matrix {
         precondition(b.rows == weights.count)
         if let lu { return try lu.solve(b) }
-        let f = weights.spectrum.symmetricForm!
+        guard let f = weights.spectrum?.symmetricForm else {
+            return Matrix(rows: b.rows, cols: b.cols, uncheckedColumnMajor: try weights.sparseSolve(rho: rho, b.data))
+        }
         let n = b.rows
         var z = b
         for j in 0..<b.cols { for i in 0..<n { z[i, j] *= f.sqrtR[i] } }

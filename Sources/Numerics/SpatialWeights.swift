@@ -1,32 +1,47 @@
 import Foundation
 
-/// A spatial weight matrix W (N × N, zero diagonal) together with its spectrum,
-/// computed once and shared by every fit and every replication that uses W.
+/// A spatial weight matrix W (N × N, zero diagonal, non-negative) together with what every
+/// fit and replication that uses it needs: its log-determinant method, products and solves.
 ///
-/// Most weight matrices in use are W = D⁻¹C with C symmetric (row-standardised
-/// contiguity, distance decay, symmetrised kNN) or W symmetric itself. Such a W
-/// is similar to the symmetric S = R^{1/2} W R^{-1/2} with R = diag(r) and
-/// r_i w_ij = r_j w_ji; its eigenvalues are real and S = VΛVᵀ gives every
-/// quantity the estimators need in O(N²) per evaluation (MODEL.md §4):
-/// log|I − ρW|, (I − ρW)⁻¹b and the traces of G = W(I − ρW)⁻¹.
-/// Other matrices (non-symmetrised kNN) fall back to general eigenvalues
-/// (possibly complex) and an LU factorisation per ρ.
+/// Two representations, chosen by the log-determinant method (`auto` by size):
+/// * exact — the spectrum of W is computed once (the one O(N³) step, MODEL.md §4); most W
+///   are similar to a symmetric S = R^{1/2} W R^{-1/2} (R = diag(r), r_i w_ij = r_j w_ji),
+///   and S = VΛVᵀ then gives log|I − ρW|, (I − ρW)⁻¹b and the traces of G in O(N²);
+/// * sparse, chebyshev, mc — W is kept in compressed rows only; log|I − ρW| comes from a
+///   sparse Cholesky factorisation of I − ρS or a series approximation, solves from the
+///   same factorisation, and no N × N array exists anywhere.
 public struct SpatialWeights: Sendable {
-    public let matrix: Matrix
-    public let spectrum: WeightSpectrum
-    /// Compressed rows of W when at most a quarter of its entries are nonzero
-    /// (contiguity, kNN, distance bands): products then cost O(nnz) per column
-    /// instead of O(N²), which is most of an SDM fit's time at N = 280.
-    let sparseRows: SparseRows?
+    /// Compressed rows of W when at most a quarter of its entries are nonzero (always for
+    /// the sparse methods): products then cost O(nnz) instead of O(N²).
+    public let sparse: SparseMatrix?
+    private let denseMatrix: Matrix?
+    /// The eigen-structure; nil unless the method is `exact`.
+    public let spectrum: WeightSpectrum?
+    public let logDeterminant: any LogDeterminantSource
+    /// r^{1/2}, r^{-1/2} and the factorisable S for the sparse methods when W has a symmetric form.
+    let symmetricSystem: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?
     /// True when every row sums to 1 (to 1e-10): ω_max = 1, the Lee–Yu transformation with
     /// time effects applies, and total effects are 1/(1 − ρ) times β + θ. Cached because the
     /// estimators ask on every fit.
     public let isRowStandardised: Bool
+    /// Interval of ρ (or λ) on which I − ρW is invertible with a positive determinant path
+    /// from ρ = 0. Exact: (1/ω_min, 1/ω_max) over the real eigenvalues. Other methods compute
+    /// no eigenvalues and use (−1/r, 1/r) with r = min(‖W‖_∞, ‖W‖₁) ≥ spectral radius: for a
+    /// row-standardised W that is (−1, 1), exact at the top and spatialreg's default below.
+    public let stableInterval: (lower: Double, upper: Double)
+    public let count: Int
 
-    public var count: Int { matrix.rows }
+    /// Above this many units `auto` leaves the spectrum for the sparse methods: the
+    /// eigen-decomposition costs 5 s at N = 2,000 and grows as N³.
+    public static let exactSizeLimit = 2_000
 
-    /// Validates W and computes its spectrum (the one O(N³) step).
-    public init(_ w: Matrix) throws {
+    /// W as a dense matrix (O(N²) memory when W is stored sparse: output and small N only).
+    public var matrix: Matrix { denseMatrix ?? sparse!.dense() }
+
+    /// Validates W and computes its spectrum (the exact method).
+    public init(_ w: Matrix) throws { try self.init(w, logDeterminant: .exact) }
+
+    public init(_ w: Matrix, logDeterminant method: LogDeterminantMethod) throws {
         guard w.isSquare else { throw NumericsError("weight matrix is \(w.rows)×\(w.cols); it must be square") }
         guard w.rows >= 2 else { throw NumericsError("weight matrix needs at least 2 units, got \(w.rows)") }
         guard w.data.allSatisfy({ $0.isFinite }) else { throw NumericsError("weight matrix has NaN or infinite entries") }
@@ -40,10 +55,91 @@ public struct SpatialWeights: Sendable {
         if let i = sums.firstIndex(where: { $0 == 0 }) {
             throw NumericsError("unit \(i + 1) has no neighbours (an island: its row of W is all zeros); connect it or drop it")
         }
-        matrix = w
-        spectrum = try WeightSpectrum(w)
-        sparseRows = SparseRows(w, maximumDensity: 0.25)
-        isRowStandardised = sums.allSatisfy { abs($0 - 1) < 1e-10 }
+        let sp = SparseMatrix(dense: w, maximumDensity: 0.25)
+        // A dense W has no sparse method; `auto` then keeps the spectrum whatever the size.
+        let resolved = sp == nil && method == .auto
+            ? .exact : try Self.resolve(method, count: w.rows, symmetrisable: { sp.map { Self.similarityScaling($0) != nil } ?? true })
+        guard resolved != .exact else {
+            let spectrum = try WeightSpectrum(w)
+            self.init(sparse: sp, dense: w, spectrum: spectrum, logDeterminant: spectrum, symmetricSystem: nil,
+                      rowStandardised: sums.allSatisfy { abs($0 - 1) < 1e-10 }, interval: spectrum.stableInterval)
+            return
+        }
+        guard let sp else {
+            throw NumericsError("W has more than a quarter of its entries nonzero; the \(resolved.rawValue) log-determinant needs a sparse W (use exact)")
+        }
+        try self.init(validatedSparse: sp, method: resolved)
+    }
+
+    /// W given in compressed rows; the exact method densifies it (small N only).
+    public init(sparse w: SparseMatrix, logDeterminant method: LogDeterminantMethod) throws {
+        guard w.rows == w.cols else { throw NumericsError("weight matrix is \(w.rows)×\(w.cols); it must be square") }
+        guard w.rows >= 2 else { throw NumericsError("weight matrix needs at least 2 units, got \(w.rows)") }
+        guard w.values.allSatisfy({ $0.isFinite }) else { throw NumericsError("weight matrix has NaN or infinite entries") }
+        for i in 0..<w.rows {
+            for k in w.rowStart[i]..<w.rowStart[i + 1] {
+                if w.columns[k] == i {
+                    throw NumericsError("weight matrix has a nonzero diagonal entry at unit \(i + 1) (w_ii = \(w.values[k])); a unit is not its own neighbour")
+                }
+                if w.values[k] < 0 { throw NumericsError("weight matrix has a negative entry at row \(i + 1), column \(w.columns[k] + 1)") }
+            }
+        }
+        if let i = w.rowSums().firstIndex(where: { $0 == 0 }) {
+            throw NumericsError("unit \(i + 1) has no neighbours (an island: its row of W is all zeros); connect it or drop it")
+        }
+        // As for a dense W: `auto` keeps the spectrum when more than a quarter of W is nonzero.
+        let dense = Double(w.nonzeroCount) > 0.25 * Double(w.rows * w.rows)
+        let resolved = dense && method == .auto
+            ? .exact : try Self.resolve(method, count: w.rows, symmetrisable: { Self.similarityScaling(w) != nil })
+        if resolved == .exact { try self.init(w.dense(), logDeterminant: .exact); return }
+        try self.init(validatedSparse: w, method: resolved)
+    }
+
+    private init(sparse: SparseMatrix?, dense: Matrix?, spectrum: WeightSpectrum?, logDeterminant: any LogDeterminantSource,
+                 symmetricSystem: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?,
+                 rowStandardised: Bool, interval: (lower: Double, upper: Double)) {
+        self.sparse = sparse
+        denseMatrix = dense
+        self.spectrum = spectrum
+        self.logDeterminant = logDeterminant
+        self.symmetricSystem = symmetricSystem
+        isRowStandardised = rowStandardised
+        stableInterval = interval
+        count = sparse?.rows ?? dense!.rows
+    }
+
+    private init(validatedSparse w: SparseMatrix, method: LogDeterminantMethod) throws {
+        let rowSums = w.rowSums()
+        let colSums = w.transposed().rowSums()
+        let rowStandardised = rowSums.allSatisfy { abs($0 - 1) < 1e-10 }
+        // A row-standardised W has spectral radius exactly 1 (a positive eigenvector, 1).
+        let radius = rowStandardised ? 1 : min(rowSums.max()!, colSums.max()!)
+        var sym: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?
+        if let r = Self.similarityScaling(w) {
+            let sq = r.map { $0.squareRoot() }, isq = sq.map { 1 / $0 }
+            sym = (sq, isq, try SymmetricSparseSystem(w.scaled(left: sq, right: isq)))
+        }
+        let interval = (lower: -1 / radius, upper: 1 / radius)
+        let source: any LogDeterminantSource
+        switch method {
+        case .sparse:
+            guard let sym else {
+                throw NumericsError("the sparse log-determinant needs a W similar to a symmetric matrix (r_i w_ij = r_j w_ji, e.g. a row-standardised symmetric connectivity); this W is not — use chebyshev or mc")
+            }
+            source = SparseLogDeterminant(system: sym.system, interval: interval)
+        case .chebyshev: source = ChebyshevLogDeterminant(w: w, scale: radius, realSpectrum: sym != nil || w == w.transposed())
+        case .mc: source = MonteCarloLogDeterminant(w: w, scale: radius)
+        case .exact, .auto: throw NumericsError("internal: unresolved log-determinant method \(method.rawValue)")
+        }
+        self.init(sparse: w, dense: nil, spectrum: nil, logDeterminant: source, symmetricSystem: sym,
+                  rowStandardised: rowStandardised, interval: interval)
+    }
+
+    /// `auto` → exact up to `exactSizeLimit` units, else sparse (chebyshev without a symmetric form).
+    static func resolve(_ m: LogDeterminantMethod, count: Int, symmetrisable: () -> Bool) throws -> LogDeterminantMethod {
+        guard m == .auto else { return m }
+        if count <= exactSizeLimit { return .exact }
+        return symmetrisable() ? .sparse : .chebyshev
     }
 
     /// Divides each row by its sum (the usual normalisation; ω_max = 1).
@@ -57,13 +153,9 @@ public struct SpatialWeights: Sendable {
         return try SpatialWeights(w)
     }
 
-    /// Interval of ρ (or λ) for which I − ρW is invertible with a positive
-    /// determinant path from ρ = 0: (1/ω_min, 1/ω_max) over the real eigenvalues.
-    public var stableInterval: (lower: Double, upper: Double) { spectrum.stableInterval }
-
     /// Wx for one cross-section.
     public func apply(_ x: [Double]) -> [Double] {
-        if let sparseRows { return sparseRows.multiplyBlocks(x, blockLength: count) }
+        if let sparse { return sparse.multiplyBlocks(x) }
         return matrix.multiply(x)
     }
 
@@ -73,7 +165,7 @@ public struct SpatialWeights: Sendable {
     public func applyPanel(_ y: [Double]) -> [Double] {
         let n = count
         precondition(y.count % n == 0, "panel length \(y.count) is not a multiple of N = \(n)")
-        if let sparseRows { return sparseRows.multiplyBlocks(y, blockLength: n) }
+        if let sparse { return sparse.multiplyBlocks(y) }
         let ymat = Matrix(rows: n, cols: y.count / n, uncheckedColumnMajor: y)
         return (matrix * ymat).data
     }
@@ -83,129 +175,17 @@ public struct SpatialWeights: Sendable {
         let n = count
         precondition(x.rows % n == 0, "panel rows \(x.rows) are not a multiple of N = \(n)")
         // Column-major NT × k is exactly N × (T·k) column-major.
-        if let sparseRows {
-            return Matrix(rows: x.rows, cols: x.cols, uncheckedColumnMajor: sparseRows.multiplyBlocks(x.data, blockLength: n))
+        if let sparse {
+            return Matrix(rows: x.rows, cols: x.cols, uncheckedColumnMajor: sparse.multiplyBlocks(x.data))
         }
         let xm = Matrix(rows: n, cols: x.rows / n * x.cols, uncheckedColumnMajor: x.data)
         return Matrix(rows: x.rows, cols: x.cols, uncheckedColumnMajor: (matrix * xm).data)
     }
-}
 
-/// Compressed sparse rows of a square matrix.
-struct SparseRows: Sendable {
-    let n: Int
-    let rowStart: [Int]
-    let columns: [Int]
-    let values: [Double]
-
-    /// nil when more than `maximumDensity` of the entries are nonzero (dense BLAS is then faster).
-    init?(_ w: Matrix, maximumDensity: Double) {
-        let n = w.rows
-        var nnz = 0
-        for v in w.data where v != 0 { nnz += 1 }
-        guard Double(nnz) <= maximumDensity * Double(n * n) else { return nil }
-        var start = [Int](repeating: 0, count: n + 1)
-        var cols: [Int] = [], vals: [Double] = []
-        cols.reserveCapacity(nnz); vals.reserveCapacity(nnz)
-        for i in 0..<n {
-            for j in 0..<n where w[i, j] != 0 { cols.append(j); vals.append(w[i, j]) }
-            start[i + 1] = cols.count
-        }
-        self.n = n
-        rowStart = start
-        columns = cols
-        values = vals
-    }
-
-    /// Applies the matrix to each consecutive block of `blockLength` (= N) values.
-    func multiplyBlocks(_ x: [Double], blockLength: Int) -> [Double] {
-        precondition(blockLength == n && x.count % n == 0)
-        var out = [Double](repeating: 0, count: x.count)
-        x.withUnsafeBufferPointer { px in
-            out.withUnsafeMutableBufferPointer { po in
-                rowStart.withUnsafeBufferPointer { rs in
-                    columns.withUnsafeBufferPointer { cs in
-                        values.withUnsafeBufferPointer { vs in
-                            var base = 0
-                            while base < x.count {
-                                for i in 0..<n {
-                                    var acc = 0.0
-                                    for k in rs[i]..<rs[i + 1] { acc += vs[k] * px[base + cs[k]] }
-                                    po[base + i] = acc
-                                }
-                                base += n
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return out
-    }
-}
-
-/// Eigen-structure of W, cached with it.
-public struct WeightSpectrum: Sendable {
-    /// Real parts of the eigenvalues, ascending.
-    public let real: [Double]
-    /// Imaginary parts in the same order (all zero for a symmetrisable W).
-    public let imaginary: [Double]
-    /// Present when W is similar to a symmetric matrix: W = R^{-1/2} V Λ Vᵀ R^{1/2}.
-    public let symmetricForm: SymmetricForm?
-
-    public struct SymmetricForm: Sendable {
-        /// r^{1/2} and r^{-1/2}, the similarity scaling.
-        public let sqrtR: [Double]
-        public let invSqrtR: [Double]
-        /// Orthonormal eigenvectors of S, columns in the order of `real`.
-        public let vectors: Matrix
-        /// H = (VᵀR⁻¹V) ∘ (VᵀRV): tr(GᵀG) = Σ_ij g_i g_j H_ij with g = ω/(1 − ρω).
-        public let traceKernel: Matrix
-    }
-
-    public var isReal: Bool { imaginary.allSatisfy { $0 == 0 } }
-    public var minimum: Double { real.first! }
-    public var maximum: Double { real.last! }
-
-    /// (1/ω_min, 1/ω_max) using the real eigenvalues' extremes; for complex spectra
-    /// the interval is the real-axis one, a standard and conservative choice.
-    public var stableInterval: (lower: Double, upper: Double) {
-        (1 / min(minimum, -1e-12), 1 / max(maximum, 1e-12))
-    }
-
-    init(_ w: Matrix) throws {
-        if let r = WeightSpectrum.similarityScaling(w) {
-            let n = w.rows
-            let sq = r.map { $0.squareRoot() }
-            let isq = sq.map { 1 / $0 }
-            var s = Matrix(rows: n, cols: n)
-            for j in 0..<n { for i in 0..<n { s[i, j] = sq[i] * w[i, j] * isq[j] } }
-            // Symmetrise away rounding so dsyevd sees an exactly symmetric matrix.
-            for j in 0..<n { for i in 0..<j { let m = 0.5 * (s[i, j] + s[j, i]); s[i, j] = m; s[j, i] = m } }
-            let e = try SymmetricEigen(s)
-            real = e.values
-            imaginary = [Double](repeating: 0, count: n)
-            let v = e.vectors
-            var vr = v, vri = v
-            for j in 0..<n { for i in 0..<n { vr[i, j] = v[i, j] * r[i]; vri[i, j] = v[i, j] / r[i] } }
-            let q = Matrix.product(v, vr, transposeA: true)   // VᵀRV
-            let p = Matrix.product(v, vri, transposeA: true)  // VᵀR⁻¹V
-            var h = Matrix(rows: n, cols: n)
-            for k in 0..<(n * n) { h.data[k] = p.data[k] * q.data[k] }
-            symmetricForm = SymmetricForm(sqrtR: sq, invSqrtR: isq, vectors: v, traceKernel: h)
-        } else {
-            let e = try GeneralEigenvalues(w)
-            let order = (0..<w.rows).sorted { e.real[$0] < e.real[$1] }
-            real = order.map { e.real[$0] }
-            imaginary = order.map { abs(e.imaginary[$0]) < 1e-12 ? 0 : e.imaginary[$0] }
-            symmetricForm = nil
-        }
-    }
-
-    /// Finds r > 0 with r_i w_ij = r_j w_ji for all i, j, or nil if none exists.
-    /// Walks the graph of W from each unvisited unit fixing r_j = r_i w_ij / w_ji,
-    /// then verifies every pair (O(N²)).
-    static func similarityScaling(_ w: Matrix) -> [Double]? {
+    /// Finds r > 0 with r_i w_ij = r_j w_ji for all i, j, or nil if none exists: walks the
+    /// graph of W from each unvisited unit fixing r_j = r_i w_ij / w_ji, then verifies every
+    /// nonzero pair (O(nnz log N)).
+    static func similarityScaling(_ w: SparseMatrix) -> [Double]? {
         let n = w.rows
         var r = [Double](repeating: 0, count: n)
         var queue: [Int] = []
@@ -213,69 +193,21 @@ public struct WeightSpectrum: Sendable {
             r[start] = 1
             queue.append(start)
             while let i = queue.popLast() {
-                for j in 0..<n where w[i, j] != 0 {
-                    guard w[j, i] != 0 else { return nil }   // asymmetric sparsity pattern
-                    if r[j] == 0 { r[j] = r[i] * w[i, j] / w[j, i]; queue.append(j) }
+                for k in w.rowStart[i]..<w.rowStart[i + 1] {
+                    let j = w.columns[k], wji = w[j, i]
+                    guard wji != 0 else { return nil }   // asymmetric sparsity pattern
+                    if r[j] == 0 { r[j] = r[i] * w.values[k] / wji; queue.append(j) }
                 }
             }
         }
-        let tol = 1e-10
-        for j in 0..<n {
-            for i in 0..<j {
-                let a = r[i] * w[i, j], b = r[j] * w[j, i]
-                if abs(a - b) > tol * max(abs(a), abs(b), 1e-300) { return nil }
+        for i in 0..<n {
+            for k in w.rowStart[i]..<w.rowStart[i + 1] {
+                let j = w.columns[k]
+                let a = r[i] * w.values[k], b = r[j] * w[j, i]
+                if abs(a - b) > 1e-10 * max(abs(a), abs(b), 1e-300) { return nil }
             }
         }
-        // Normalise so the scaling is well conditioned (geometric mean 1).
         let lg = r.reduce(0) { $0 + log($1) } / Double(n)
         return r.map { $0 / exp(lg) }
-    }
-
-    /// log|det(I − ρW)| = Σ ln|1 − ρω_i| (complex pairs contribute their modulus).
-    public func logDeterminant(rho: Double) -> Double {
-        var s = 0.0
-        for k in 0..<real.count {
-            let a = 1 - rho * real[k], b = rho * imaginary[k]
-            s += b == 0 ? log(abs(a)) : 0.5 * log(a * a + b * b)
-        }
-        return s
-    }
-
-    /// tr(G) = Σ ω/(1 − ρω) = −d/dρ log|I − ρW|. Complex eigenvalues come in
-    /// conjugate pairs, so the sum is real: each term contributes its real part.
-    public func traceG(rho: Double) -> Double {
-        var s = 0.0
-        for k in 0..<real.count { s += gTerm(k, rho).re }
-        return s
-    }
-
-    /// tr(G²) = Σ (ω/(1 − ρω))², real parts summed as for `traceG`.
-    public func traceG2(rho: Double) -> Double {
-        var s = 0.0
-        for k in 0..<real.count { let g = gTerm(k, rho); s += g.re * g.re - g.im * g.im }
-        return s
-    }
-
-    /// g = ω/(1 − ρω) for ω = a + bi: with d = |1 − ρω|², g = (a − ρ|ω|²)/d + i·b/d.
-    @inline(__always) private func gTerm(_ k: Int, _ rho: Double) -> (re: Double, im: Double) {
-        let a = real[k], b = imaginary[k]
-        if b == 0 { return (a / (1 - rho * a), 0) }
-        let c = 1 - rho * a, d = c * c + rho * rho * b * b
-        return ((a - rho * (a * a + b * b)) / d, b / d)
-    }
-
-    /// tr(GᵀG) in O(N²) through the cached kernel; nil when W has no symmetric form.
-    public func traceGtG(rho: Double) -> Double? {
-        guard let f = symmetricForm else { return nil }
-        let n = real.count
-        let g = real.map { $0 / (1 - rho * $0) }
-        var s = 0.0
-        let h = f.traceKernel
-        for j in 0..<n {
-            var c = 0.0
-            for i in 0..<n { c += g[i] * h.data[i + j * n] }
-            s += c * g[j]
-        }
-        return s
     }
 }

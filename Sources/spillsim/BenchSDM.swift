@@ -5,66 +5,111 @@ import MonteCarlo
 import Numerics
 
 extension Spillsim.Bench {
-    /// `spillsim bench sdm`: times one SDM two-way Lee–Yu fit with analytic SEs and effects
-    /// (spectrum cached; its one-off cost is timed separately) and, when python3 with spreg
-    /// is importable, spreg's Panel_FE_Lag on the same panel (bench/spreg_peer.py).
+    /// `spillsim bench sdm`: times one SDM two-way Lee–Yu fit with analytic SEs and effects for
+    /// each size and log-determinant method, with the set-up (spectrum, or sparse structures)
+    /// timed separately and the process's peak memory; optional peers side by side: PySAL
+    /// spreg's Panel_FE_Lag on the same panel (bench/spreg_peer.py, N ≤ 5,000) and R spatialreg's
+    /// lagsarlm on one cross-section (bench/spatialreg_peer.R).
     struct SDM: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "sdm", abstract: "Time the SDM estimator against PySAL spreg (release build).")
+            commandName: "sdm", abstract: "Time the SDM estimator (and peers) from N = 280 to 50,000 (release build).")
 
-        @Option(help: "Numbers of units, comma-separated.") var n: String = "280,1000,2000"
+        @Option(help: "Numbers of units, comma-separated (ascending, so each peak-memory figure is that size's).")
+        var n: String = "280,1000,2000"
         @Option(help: "Periods.") var t: Int = 18
         @Option(help: "Timed repetitions per size (median reported).") var reps: Int = 20
-        @Flag(help: "Also time spreg's Panel_FE_Lag (needs python3 with spreg).") var peer = false
+        @Option(help: "Log-determinant methods, comma-separated: exact, sparse, chebyshev, mc, auto.")
+        var logdet: String = "auto"
+        @Flag(help: "Also time spreg's Panel_FE_Lag (needs python3 with spreg; sizes up to 5,000).") var peer = false
         @Option(help: "Peer repetitions per size.") var peerReps: Int = 3
         @Option(help: "Path of bench/spreg_peer.py (default: found in the current directory or the repository holding the executable).")
         var peerScript: String?
+        @Flag(help: "Also time R spatialreg lagsarlm (method Matrix and Chebyshev) on one cross-section, against ours on the same one (needs Rscript with spatialreg).")
+        var rPeer = false
 
         var sizes: [Int] { n.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-
-        func validate() throws {
-            guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 2 }), t >= 2, reps >= 1 else {
-                throw ValidationError("need --n sizes (each ≥ 2), --t ≥ 2 and --reps ≥ 1")
-            }
-            if peerReps < 1 { throw ValidationError("--peer-reps must be ≥ 1") }
+        var methods: [LogDeterminantMethod] {
+            logdet.split(separator: ",").compactMap { LogDeterminantMethod(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
         }
 
-        /// The peer script: --peer-script, else bench/spreg_peer.py in the current directory or
-        /// in a parent of the executable's directory (the repository of a `.build/…/spillsim`).
-        static func locatePeerScript(_ given: String?) throws -> String {
+        func validate() throws {
+            guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 6 }), t >= 2, reps >= 1 else {
+                throw ValidationError("need --n sizes (each > 6), --t ≥ 2 and --reps ≥ 1")
+            }
+            if peerReps < 1 { throw ValidationError("--peer-reps must be ≥ 1") }
+            guard methods.count == logdet.split(separator: ",").count else {
+                throw ValidationError("--logdet: each method must be one of \(LogDeterminantMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        /// A peer script: the given path, else `relative` in the current directory or in a parent of
+        /// the executable's directory (the repository of a `.build/…/spillsim`).
+        static func locateScript(_ given: String?, relative: String, option: String) throws -> String {
             let fm = FileManager.default
             if let given {
-                guard fm.fileExists(atPath: given) else { throw RunError.failed("peer script \(given) (--peer-script) not found; give the path of bench/spreg_peer.py") }
+                guard fm.fileExists(atPath: given) else { throw RunError.failed("peer script \(given) (\(option)) not found; give the path of \(relative)") }
                 return given
             }
-            let relative = "bench/spreg_peer.py"
             var tried = [URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent(relative)]
             if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {
                 var dir = exe.deletingLastPathComponent()
                 for _ in 0..<5 { tried.append(dir.appendingPathComponent(relative)); dir = dir.deletingLastPathComponent() }
             }
             if let hit = tried.first(where: { fm.fileExists(atPath: $0.path) }) { return hit.path }
-            throw RunError.failed("peer script \(relative) not found (looked in the current directory and above the executable); pass --peer-script PATH/bench/spreg_peer.py or run from the repository root")
+            throw RunError.failed("peer script \(relative) not found (looked in the current directory and above the executable); pass \(option) PATH/\(relative) or run from the repository root")
+        }
+
+        static func locatePeerScript(_ given: String?) throws -> String {
+            try locateScript(given, relative: "bench/spreg_peer.py", option: "--peer-script")
         }
 
         func run() throws {
             let script = peer ? try Self.locatePeerScript(peerScript) : ""
+            let rScript = rPeer ? try Self.locateScript(nil, relative: "bench/spatialreg_peer.R", option: "--r-peer") : ""
             print(Spillsim.Bench.header())
-            print("SDM two-way Lee–Yu, 4 regressors + W-lags, T = \(t), analytic SEs + effects; kNN(6) W; median of \(reps)")
+            print("SDM two-way Lee–Yu, 4 regressors + W-lags, T = \(t), analytic SEs + effects; symmetrised kNN(6) W, row-standardised; median of \(reps)")
+            print("timings on a shared 2-core machine are noisy; repeat a line that matters")
             for size in sizes {
-                let b = try SDMBenchmark(n: size, t: t, seed: 20261129)
-                let r = try b.time(reps: reps)
-                var line = String(format: "N = %5d  spectrum %8.2f ms (once per W)  fit+SE+effects %8.3f ms  (min %.3f)  rho = %.4f",
-                                  size, r.spectrumMs, r.medianMs, r.minMs, r.rho)
+                let b = try SyntheticSDMPanel(n: size, t: t, seed: 20261129)
+                for method in methods {
+                    let r = try SpatialBenchmark.time(b, method: method, reps: reps)
+                    var line = String(format: "N = %6d  %-9@ set-up %9.1f ms  fit+SE+effects %9.2f ms (min %.2f)  peak %@  rho = %.6f",
+                                      size, r.method.rawValue as NSString, r.setupMs, r.medianMs, r.minMs,
+                                      (r.peakMB.map { String(format: "%6.0f MB", $0) } ?? "   n/a") as NSString, r.rho)
+                    if r.accuracy.truncationBound > 0 || r.accuracy.monteCarloSE > 0 {
+                        line += String(format: "  logdet bound %.2g, MCSE %.2g", r.accuracy.truncationBound, r.accuracy.monteCarloSE)
+                    }
+                    if let g = r.traceGtG { line += String(format: "  tr(G'G) MCSE/value %.1e (%d probes)", g.monteCarloSE / g.value, g.probes) }
+                    print(line)
+                }
                 if peer {
-                    if let p = try b.peer(script: script, reps: peerReps) {
-                        line += String(format: "  | spreg %9.2f ms  ratio %6.1fx  (spreg rho %.6f vs ours %.6f, individual FE direct)",
-                                       p.ms, p.ms / r.medianMs, p.rho, r.individualRho)
+                    guard size <= 5_000 else { print("N = \(size)  spreg: skipped above N = 5,000 (dense W)"); continue }
+                    if let p = try SpatialBenchmarkPeers.spreg(b, script: script, reps: peerReps) {
+                        let ours = try SpatialBenchmark.time(b, method: .auto, reps: reps)
+                        let ind = try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: .individual, approach: .direct),
+                                                           panel: b.panel, weights: try SpatialWeights(sparse: b.weights, logDeterminant: .auto))
+                        print(String(format: "N = %6d  spreg Panel_FE_Lag %9.2f ms  ratio %6.1fx  (spreg rho %.6f vs ours %.6f, individual FE direct)",
+                                     size, p.ms, p.ms / ours.medianMs, p.rho, ind.rho!))
                     } else {
-                        line += "  | spreg: python3 with spreg not available"
+                        print("N = \(size)  spreg: python3 with spreg not available")
                     }
                 }
-                print(line)
+                if rPeer { try crossSectionPeer(b, script: rScript) }
+            }
+        }
+
+        /// Ours and spatialreg on period 1 as a cross-section (SDM with intercept, no fixed effects).
+        func crossSectionPeer(_ b: SyntheticSDMPanel, script: String) throws {
+            let cs = try SpatialBenchmark.crossSection(b)
+            let spec = SpatialModelSpec(model: .sdm, effects: .none, approach: .direct, durbin: .all)
+            let ours = try SpatialBenchmark.time(b, method: .auto, reps: reps, spec: spec, panel: cs)
+            guard let peers = try SpatialBenchmarkPeers.spatialreg(b, script: script, reps: peerReps) else {
+                print("N = \(b.n)  spatialreg: Rscript with spatialreg not available")
+                return
+            }
+            for p in peers {
+                print(String(format: "N = %6d  cross-section: ours (%@) %8.2f ms + set-up %.1f ms  | spatialreg lagsarlm %@ %9.2f ms  rho %.6f vs ours %.6f",
+                             b.n, ours.method.rawValue as NSString, ours.medianMs, ours.setupMs, p.method as NSString, p.ms, p.rho, ours.rho))
             }
         }
     }

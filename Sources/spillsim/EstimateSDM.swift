@@ -1,9 +1,12 @@
 import ArgumentParser
 import Estimators
 import Foundation
+import Numerics
 
 extension SpatialModel: ExpressibleByArgument {}
 extension SpatialApproach: ExpressibleByArgument {}
+
+extension LogDeterminantMethod: ExpressibleByArgument {}
 
 extension Spillsim.Estimate {
     /// `spillsim estimate sdm`: the spatial Durbin family on a balanced panel.
@@ -34,6 +37,8 @@ extension Spillsim.Estimate {
         var draws: Int = 0
         @Option(help: "Seed of the simulation draws.") var seed: UInt64 = 1
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
+        @Option(help: "log|I − ρW|: exact (spectrum), sparse (sparse Cholesky), chebyshev, mc, or auto (exact up to \(SpatialWeights.exactSizeLimit) units, sparse above).")
+        var logdet: LogDeterminantMethod = .auto
         @Flag(help: "Print JSON instead of tables.") var json = false
         @Option(help: "Variance: oim (inverse analytic information, default) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols).")
         var vce: SpatialVCE = .oim
@@ -62,7 +67,8 @@ extension Spillsim.Estimate {
         func run() throws {
             let dataset = try SpatialDataLoader.load(
                 data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time, y: panel.y,
-                x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise)
+                x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise,
+                logDeterminant: logdet)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
             let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method)
             print(json ? try JSONOutput.text(SpatialAnalysisJSON(analysis)) : SDMReport.text(analysis))

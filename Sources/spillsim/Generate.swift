@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import CitySystem
 import Foundation
 import Numerics
@@ -29,6 +30,7 @@ extension Spillsim {
 
         func run() throws {
             let spec = try options.load()
+            if let observed = spec.observed { return try generateObserved(observed, spec: spec) }
             if let w = weights, !spec.citySystem.estimatorWeights.contains(where: { $0.name == w }) {
                 throw ValidationError("--weights \(w): no estimator W of that name in \(spec.source); known: "
                                       + spec.citySystem.estimatorWeights.map(\.name).joined(separator: ", "))
@@ -57,6 +59,20 @@ extension Spillsim {
             FileHandle.standardError.write(Data(GenerateSummary.text(panel, sectors: sectors, cellSeconds: cellSeconds,
                                                                      replicationSeconds: replicationSeconds).utf8))
         }
+    }
+}
+
+extension Spillsim.Generate {
+    /// An observed design's panel: the data's columns with the outcome of this replication.
+    func generateObserved(_ observed: ObservedDesignSpec, spec: ScenarioSpec) throws {
+        if coordsOut != nil { throw ValidationError("--coords-out: an observed design has no coordinates (its W is read from \(observed.weights))") }
+        if let w = weights, w != "true" { throw ValidationError("--weights \(w): an observed design has one W, the data's (`true`)") }
+        let design = try ObservedDesign(spec: observed, source: spec.source)
+        let panel = try design.generate(seed: spec.seed, cell: 0, replication: options.replication)
+        var files = [(text: design.csv(panel), path: out)]
+        if let path = weightsOut { files.append((PanelCSV.weights(design.dataset.weights, ids: design.dataset.units), path)) }
+        try OutputFile.writeAll(files)
+        FileHandle.standardError.write(Data("generated \(design.n) units × \(design.t) periods of \(observed.y) (observed design, \(observed.errors.rawValue) errors), seed=\(spec.seed)/rep=\(options.replication)\n".utf8))
     }
 }
 

@@ -14,6 +14,7 @@ enum SDMReport {
         } else {
             out.append(f.converged ? "closed form (no spatial parameter)" : "NOT CONVERGED: \(f.reason)")
         }
+        if f.logDeterminant != .exact { out.append(logDeterminantLine(f)) }
         out.append("")
         out.append(row("", "estimate", "std.err", "z", "p"))
         let se = f.standardErrors
@@ -79,5 +80,18 @@ enum SDMReport {
         case .wholeLine: "the whole line (unbounded)"
         case .empty: "empty"
         }
+    }
+
+    /// The log-determinant method, its stated accuracy at the estimate and the stochastic trace.
+    static func logDeterminantLine(_ f: SpatialFitResult) -> String {
+        var s = "log|I - rho W|: \(f.logDeterminant.rawValue)"
+        let a = f.logDeterminantAccuracy
+        if a.truncationBound > 0 || a.monteCarloSE > 0 {
+            s += String(format: " (truncation bound %.3g%@, MCSE %.3g)", a.truncationBound, a.rigorous ? "" : ", estimated", a.monteCarloSE)
+        }
+        if let t = f.traceGtG {
+            s += String(format: "; tr(G'G) = %.6g by %d Hutchinson probes, MCSE %.3g", t.value, t.probes, t.monteCarloSE)
+        }
+        return s
     }
 }

@@ -18,6 +18,7 @@ struct Spillsim: ParsableCommand {
             Generate.self,
             Truth.self,
             Validate.self,
+            Calibrate.self,
             Estimate.self,
             Bench.self,
             Doctor.self,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import CitySystem
 import Foundation
 
@@ -15,6 +16,13 @@ extension Spillsim {
 
         func run() throws {
             let spec = try options.load()
+            if let observed = spec.observed {
+                // The truth of an observed design does not depend on the replication: the design is fixed.
+                let truth = try ObservedDesign(spec: observed, source: spec.source).truth
+                print(json ? String(decoding: try truth.jsonData(), as: UTF8.self)
+                           : TruthText.render(truth, title: "\(spec.name) (observed design \(observed.data))"), terminator: json ? "\n" : "")
+                return
+            }
             let panel = try CitySystemCell(scenario: spec).generate(replication: options.replication)
             if json {
                 print(String(decoding: try panel.truth.jsonData(), as: UTF8.self))

@@ -1,3 +1,4 @@
+import Calibration
 import CitySystem
 import Foundation
 
@@ -31,4 +32,29 @@ enum TruthText {
         for (k, y) in i.years.enumerated() { s += "\(y)" + f(i.attByYear[k]) + f(i.spilloverByYear[k]) + "\n" }
         return s
     }
+
+    static func render(_ t: ObservedTruth, title: String) -> String {
+        var s = "True estimands: \(title)\n"
+        s += "\(t.nUnits) units × \(t.nPeriods) periods, \(t.errors) errors\n"
+        s += "rho \(String(format: "%.10g", t.rho)), sigma2 \(String(format: "%.10g", t.sigma2)), stable interval (\(String(format: "%.4f", t.stableInterval[0])), \(String(format: "%.4f", t.stableInterval[1])))\n"
+        let m = t.multipliers
+        s += "multipliers: a1 \(f(m.a1)) a2 \(f(m.a2)) t1 \(f(m.t1)) t2 \(f(m.t2))\n\n"
+        s += "regressor        beta      theta     direct   indirect      total\n"
+        for e in t.regressors {
+            s += e.name.padding(toLength: 12, withPad: " ", startingAt: 0) + f(e.beta) + f(e.theta) + f(e.direct) + f(e.indirect) + f(e.total) + "\n"
+        }
+        if let q = t.quadratic {
+            s += "\nturning points of the \(q.regressor) curves (U-test interval [\(f(q.grid.first)), \(f(q.grid.last))])\n"
+            s += "D          d     effect          c*      shape    dc*/dD  tested\n"
+            for p in q.turningPoints {
+                s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.padding(toLength: 9, withPad: " ", startingAt: 0)
+                    + f(p.cStar) + (p.shape ?? "linear").leftPadded(11) + f(p.dcStarDD) + "  " + p.testedShape + (p.testedShapeInside ? " inside" : " not inside") + "\n"
+            }
+        }
+        return s
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

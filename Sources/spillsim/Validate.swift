@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import CitySystem
 import Foundation
 import MonteCarlo
@@ -22,7 +23,14 @@ extension Spillsim {
             let document = try ScenarioDocument.load(path: scenario)
             var details: [String] = []
             var headline = ""
-            if !document.usesKnownDGP {
+            if document.usesObservedDesign {
+                let spec = try ScenarioParser.parse(document)
+                guard let observed = spec.observed else { throw ScenarioError(source: scenario, path: "city_system.observed", reason: "is not a mapping of observed-design keys") }
+                let design = try ObservedDesign(spec: observed, source: scenario)
+                let (lo, hi) = design.dataset.weights.stableInterval
+                headline = "scenario '\(spec.name)', observed design: \(design.n) units × \(design.t) periods of \(observed.data) (hash checked)"
+                details.append("  W \(observed.weights) (hash checked): ρ = \(observed.outcome.rho) inside (\(String(format: "%.4f", lo)), \(String(format: "%.4f", hi))); regressors \(design.names.joined(separator: ", ")); \(observed.errors.rawValue) errors")
+            } else if !document.usesKnownDGP {
                 let r = try ScenarioValidation.validate(ScenarioParser.parse(document))
                 headline = "scenario '\(r.scenario.name)', \(r.cities) cities, \(r.years.count) years (\(r.years.first!)–\(r.years.last!))"
                 for w in r.weightReports {

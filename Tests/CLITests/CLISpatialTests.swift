@@ -20,7 +20,8 @@ final class CLISpatialTests: XCTestCase {
     func analysis(_ c: Spillsim.Estimate.SDM) throws -> SpatialAnalysis {
         let ds = try SpatialDataLoader.load(data: URL(fileURLWithPath: c.panel.data), weights: URL(fileURLWithPath: c.weights),
                                             id: c.panel.id, time: c.panel.time, y: c.panel.y, x: c.regressors, quadratic: c.quadratic,
-                                            moderator: c.moderator, rowStandardise: !c.noRowStandardise)
+                                            moderator: c.moderator, rowStandardise: !c.noRowStandardise,
+                                            logDeterminant: c.logdet)
         return try SpatialAnalysis.run(SpatialModelSpec(model: c.model, effects: c.effects, approach: c.approach, durbin: c.durbinVariables),
                                        dataset: ds, draws: c.draws, seed: c.seed, variance: c.vce.method)
     }
@@ -64,6 +65,25 @@ final class CLISpatialTests: XCTestCase {
         XCTAssertNotNil((imp[0]["indirect"] as? [String: Double])?["se"])
         let sim = try XCTUnwrap(obj["impacts_simulation"] as? [String: Any])
         XCTAssertEqual(sim["draws"] as? Int, 200)
+    }
+
+    /// `--logdet sparse` (issue 16): the sparse Cholesky log-determinant reproduces the spectral
+    /// fit to rounding, and the report states the method and the Hutchinson tr(GᵀG) with its MCSE.
+    func testSparseLogDeterminantReproducesTheExactFit() throws {
+        let exact = try analysis(try parse(cigaretteArgs + ["--logdet", "exact"]))
+        let c = try parse(cigaretteArgs + ["--logdet", "sparse", "--json"])
+        XCTAssertEqual(c.logdet, .sparse)
+        let a = try analysis(c)
+        assertClose(exact.fit.rho!, a.fit.rho!, tolerance: 1e-8, "same score equation, exact log-determinants")
+        assertClose(exact.fit.coefficients, a.fit.coefficients, tolerance: 1e-8)
+        for (x, y) in zip(exact.fit.standardErrors, a.fit.standardErrors) { assertClose(x, y, tolerance: 0.01 * x) }
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try JSONOutput.text(SpatialAnalysisJSON(a)).utf8)) as? [String: Any])
+        let logdet = try XCTUnwrap(obj["logdet"] as? [String: Any])
+        XCTAssertEqual(logdet["method"] as? String, "sparse")
+        let trace = try XCTUnwrap(logdet["trace_GtG"] as? [String: Any])
+        XCTAssertEqual(trace["probes"] as? Int, 64)
+        XCTAssertNotNil(trace["mcse"] as? Double)
+        XCTAssertThrowsError(try parse(cigaretteArgs + ["--logdet", "cholesky"]), "unknown method refused at parse time")
     }
 
     func testQuadraticAddsCurvesAndTurningPoints() throws {

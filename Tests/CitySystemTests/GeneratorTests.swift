@@ -94,7 +94,7 @@ final class GeneratorTests: XCTestCase {
         let cell = try CitySystemCell(spec: spec, seed: 3, source: "t")
         XCTAssertNil(cell.trueWeights, "W flattened by D is rebuilt per replication")
         let p = try cell.generate(replication: 0)
-        assertClose(1, p.trueWeights.spectrum.maximum, tolerance: 1e-10, "row-standardised")
+        assertClose(1, p.trueWeights.spectrum!.maximum, tolerance: 1e-10, "row-standardised")
     }
 
     func testCSVCoordinatesInput() throws {

@@ -49,7 +49,7 @@ final class WeightTests: XCTestCase {
             let sums = w.matrix.rowSums()
             assertClose([Double](repeating: 1, count: w.count), sums, tolerance: 1e-12, "row standardisation, kind \(kind)")
             assertClose([Double](repeating: 0, count: w.count), w.matrix.diagonalElements, tolerance: 0, "zero diagonal")
-            assertClose(1, w.spectrum.maximum, tolerance: 1e-9, "row-stochastic W has ω_max = 1 (\(kind))")
+            assertClose(1, w.spectrum!.maximum, tolerance: 1e-9, "row-stochastic W has ω_max = 1 (\(kind))")
         }
     }
 
@@ -68,14 +68,14 @@ final class WeightTests: XCTestCase {
         let (ws, rs, _) = try builtWeights(spec)
         XCTAssertTrue(rs.connectivitySymmetric)
         XCTAssertGreaterThanOrEqual(rs.minNeighbours, 4)
-        XCTAssertNotNil(ws.spectrum.symmetricForm)
+        XCTAssertNotNil(ws.spectrum!.symmetricForm)
     }
 
     func testSpectralNormalisationAndComponents() throws {
         var spec = WeightSpec(name: "b")
         spec.kind = .block; spec.normalise = .spectral
         let (w, r, g) = try builtWeights(spec)
-        assertClose(1, max(abs(w.spectrum.minimum), abs(w.spectrum.maximum)), tolerance: 1e-10, "spectral radius scaled to 1")
+        assertClose(1, max(abs(w.spectrum!.minimum), abs(w.spectrum!.maximum)), tolerance: 1e-10, "spectral radius scaled to 1")
         XCTAssertTrue(r.symmetric)
         XCTAssertEqual(r.components, Set(g.region).count, "a block W has one component per occupied region")
         XCTAssertEqual(r.warnings.isEmpty, r.components == 1)

@@ -106,7 +106,7 @@ final class SpatialBoundaryTests: XCTestCase {
     /// `.boundary` (before that floor, GSL refused the non-finite objective on some kernels).
     func testBoundarySolutionIsReported() throws {
         let w = try SpatialTestData.ringWeights(12)
-        let f = try XCTUnwrap(w.spectrum.symmetricForm)
+        let f = try XCTUnwrap(w.spectrum!.symmetricForm)
         let y = (0..<12).map { f.invSqrtR[$0] * f.vectors[$0, 0] }
         let rs = RandomStream(seed: 3, purpose: 9)
         let panel = try SpatialPanel(y: y, x: try Matrix(columns: [rs.normals(12)]), names: ["x"], n: 12, t: 1)

@@ -34,7 +34,7 @@ final class AverageEffectTests: XCTestCase {
         let w = try XCTUnwrap(panel.estimatorWeights["true"])
         let fit = try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: .all),
                                            panel: try PanelData(panel).spatial.get(), weights: w)
-        let ame = try SpatialAverageEffects.estimate(fit, weights: w, terms: SpatialScoring.slopeTerms(of: "CA", panel), units: panel.n)
+        let ame = try SpatialAverageEffects.estimate(fit, weights: w, terms: SpatialTruth.slopeTerms(of: "CA", panel), units: panel.n)
         let coef = { (name: String) in fit.coefficients[fit.index(of: name)!] }
         func slopes(_ beta: [Double], _ theta: [Double]) -> ([Double], [Double]) {
             (zip(panel.ca, panel.d).map { beta[0] + 2 * beta[1] * $0 + beta[2] * $1 },
@@ -80,7 +80,7 @@ final class AverageEffectTests: XCTestCase {
         let stored = try XCTUnwrap(t.averaged.first { $0.regressor == "CA" })
         assertClose(truth.direct, stored.direct, tolerance: 1e-10, "truth ame.direct.CA")
         assertClose(truth.total, stored.total, tolerance: 1e-10, "truth ame.total.CA")
-        assertClose(truth.direct, SpatialScoring.trueValue(.averageEffect(.direct, "CA"), t), tolerance: 1e-10)
+        assertClose(truth.direct, SpatialScoring.trueValue(.averageEffect(.direct, "CA"), SpatialTruth(panel)), tolerance: 1e-10)
     }
 
     func testEffectOfARegressorWithASquareIsRefusedWithTheAlternatives() throws {

@@ -64,22 +64,22 @@ final class SpatialWeightsTests: XCTestCase {
     func testSimilarToSymmetricUsesTheSymmetricForm() throws {
         let w = try SpatialWeights.rowStandardised(ringWithChords(12))
         XCTAssertFalse(w.matrix.isSymmetric(tolerance: 1e-3), "row standardisation makes W asymmetric")
-        XCTAssertNotNil(w.spectrum.symmetricForm, "D⁻¹C with C symmetric is similar to D^{-1/2} C D^{-1/2}")
-        XCTAssertTrue(w.spectrum.isReal)
+        XCTAssertNotNil(w.spectrum!.symmetricForm, "D⁻¹C with C symmetric is similar to D^{-1/2} C D^{-1/2}")
+        XCTAssertTrue(w.spectrum!.isReal)
         let general = try GeneralEigenvalues(w.matrix)
         // dgeev on a 12×12 non-normal W vs dsyevd on its symmetric form: a few ε times the condition of the similarity.
-        assertClose(general.real.sorted(), w.spectrum.real, tolerance: 1e-12, "same spectrum both ways")
-        assertClose(1, w.spectrum.maximum, tolerance: 1e-12, "row-standardised W has ω_max = 1")
+        assertClose(general.real.sorted(), w.spectrum!.real, tolerance: 1e-12, "same spectrum both ways")
+        assertClose(1, w.spectrum!.maximum, tolerance: 1e-12, "row-standardised W has ω_max = 1")
         let (lo, hi) = w.stableInterval
         assertClose(1, hi, tolerance: 1e-12)
-        assertClose(1 / w.spectrum.minimum, lo, tolerance: 1e-12)
+        assertClose(1 / w.spectrum!.minimum, lo, tolerance: 1e-12)
         for rho in [-0.5, 0.0, 0.4, 0.9] {
             let ref = try direct(w.matrix, rho: rho)
             // 12×12 dense references are exact to rounding; the spectral forms sum 12 terms.
-            assertClose(ref.logdet, w.spectrum.logDeterminant(rho: rho), tolerance: 1e-12, "log det at ρ = \(rho)")
-            assertClose(ref.g.trace, w.spectrum.traceG(rho: rho), tolerance: 1e-11, "tr G at ρ = \(rho)")
-            assertClose((ref.g * ref.g).trace, w.spectrum.traceG2(rho: rho), tolerance: 1e-11, "tr G² at ρ = \(rho)")
-            assertClose(Matrix.product(ref.g, ref.g, transposeA: true).trace, w.spectrum.traceGtG(rho: rho)!,
+            assertClose(ref.logdet, w.spectrum!.logDeterminant(rho: rho), tolerance: 1e-12, "log det at ρ = \(rho)")
+            assertClose(ref.g.trace, w.spectrum!.traceG(rho: rho), tolerance: 1e-11, "tr G at ρ = \(rho)")
+            assertClose((ref.g * ref.g).trace, w.spectrum!.traceG2(rho: rho), tolerance: 1e-11, "tr G² at ρ = \(rho)")
+            assertClose(Matrix.product(ref.g, ref.g, transposeA: true).trace, w.spectrum!.traceGtG(rho: rho)!,
                         tolerance: 1e-10, "tr GᵀG at ρ = \(rho)")
             let b = (0..<12).map { sin(Double($0)) }
             assertClose(try ref.lu.solve(b), try SpatialFilter(weights: w, rho: rho).solve(b), tolerance: 1e-12,
@@ -99,18 +99,18 @@ final class SpatialWeightsTests: XCTestCase {
             c[i, nearest] = 1
         }
         let w = try SpatialWeights.rowStandardised(c)
-        XCTAssertNil(w.spectrum.symmetricForm)
-        XCTAssertNil(w.spectrum.traceGtG(rho: 0.3), "tr GᵀG needs the symmetric form")
+        XCTAssertNil(w.spectrum!.symmetricForm)
+        XCTAssertNil(w.spectrum!.traceGtG(rho: 0.3), "tr GᵀG needs the symmetric form")
         // The zero eigenvalue is defective (a Jordan block), so dgeev finds it only to ≈ ε^{1/3};
         // log det and traces are symmetric functions of the cluster and stay accurate.
-        assertClose(1, w.spectrum.maximum, tolerance: 1e-12)
-        assertClose(-1, w.spectrum.minimum, tolerance: 1e-12)
+        assertClose(1, w.spectrum!.maximum, tolerance: 1e-12)
+        assertClose(-1, w.spectrum!.minimum, tolerance: 1e-12)
         for rho in [-0.7, 0.3, 0.8] {
             let ref = try direct(w.matrix, rho: rho)
             assertClose(log(1 - rho * rho), ref.logdet, tolerance: 1e-14, "closed form vs LU")
-            assertClose(ref.logdet, w.spectrum.logDeterminant(rho: rho), tolerance: 1e-10, "log det at ρ = \(rho)")
-            assertClose(ref.g.trace, w.spectrum.traceG(rho: rho), tolerance: 1e-10, "tr G at ρ = \(rho)")
-            assertClose((ref.g * ref.g).trace, w.spectrum.traceG2(rho: rho), tolerance: 1e-10, "tr G² at ρ = \(rho)")
+            assertClose(ref.logdet, w.spectrum!.logDeterminant(rho: rho), tolerance: 1e-10, "log det at ρ = \(rho)")
+            assertClose(ref.g.trace, w.spectrum!.traceG(rho: rho), tolerance: 1e-10, "tr G at ρ = \(rho)")
+            assertClose((ref.g * ref.g).trace, w.spectrum!.traceG2(rho: rho), tolerance: 1e-10, "tr G² at ρ = \(rho)")
             let b = [1.0, -2, 0.5, 3, -1]
             assertClose(try ref.lu.solve(b), try SpatialFilter(weights: w, rho: rho).solve(b), tolerance: 1e-13,
                         "the filter uses LU for this W")
@@ -124,15 +124,15 @@ final class SpatialWeightsTests: XCTestCase {
         c[0, 1] = 1; c[1, 2] = 1; c[2, 0] = 1   // 0 → 1 → 2 → 0
         c[3, 4] = 1; c[4, 3] = 1; c[3, 0] = 1
         let w = try SpatialWeights.rowStandardised(c)
-        XCTAssertNil(w.spectrum.symmetricForm)
-        XCTAssertFalse(w.spectrum.isReal)
+        XCTAssertNil(w.spectrum!.symmetricForm)
+        XCTAssertFalse(w.spectrum!.isReal)
         for rho in [-0.6, 0.5, 0.9] {
             let ref = try direct(w.matrix, rho: rho)
-            assertClose(ref.logdet, w.spectrum.logDeterminant(rho: rho), tolerance: 1e-12, "log det at ρ = \(rho)")
-            assertClose(ref.g.trace, w.spectrum.traceG(rho: rho), tolerance: 1e-12, "tr G at ρ = \(rho)")
+            assertClose(ref.logdet, w.spectrum!.logDeterminant(rho: rho), tolerance: 1e-12, "log det at ρ = \(rho)")
+            assertClose(ref.g.trace, w.spectrum!.traceG(rho: rho), tolerance: 1e-12, "tr G at ρ = \(rho)")
             // tr G² reaches ≈ 100 at ρ = 0.9: the tolerance is relative, 1e-12 × max(1, |tr G²|).
             let g2 = (ref.g * ref.g).trace
-            assertClose(g2, w.spectrum.traceG2(rho: rho), tolerance: 1e-12 * max(1, abs(g2)), "tr G² at ρ = \(rho)")
+            assertClose(g2, w.spectrum!.traceG2(rho: rho), tolerance: 1e-12 * max(1, abs(g2)), "tr G² at ρ = \(rho)")
         }
     }
 

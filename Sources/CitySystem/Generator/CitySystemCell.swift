@@ -64,7 +64,7 @@ public struct CitySystemCell: Sendable {
         if WeightBuilder.dependsOnData(spec.weights) {
             trueWeights = nil; outcomeModel = nil; truthCache = nil; errorFilter = nil
         } else {
-            let (w, rep) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, source: source)
+            let (w, rep) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, logDeterminant: spec.logDeterminant, source: source)
             reports.append(rep)
             trueWeights = w
             let om = try CitySystemCell.model(spec.outcome, weights: w, source: source)
@@ -74,7 +74,7 @@ public struct CitySystemCell: Sendable {
         }
         var fixed: [String: SpatialWeights] = [:]
         for e in spec.estimatorWeights where !e.isTrue && !WeightBuilder.dependsOnData(e) {
-            let (w, rep) = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, source: source)
+            let (w, rep) = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, logDeterminant: spec.logDeterminant, source: source)
             fixed[e.name] = w
             reports.append(rep)
         }
@@ -162,7 +162,7 @@ public struct CitySystemCell: Sendable {
         if let om = outcomeModel, let tc = truthCache {
             model = om; cache = tc; errFilter = errorFilter
         } else {
-            let (w, _) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, meanD: meanD, source: source)
+            let (w, _) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source)
             model = try CitySystemCell.model(spec.outcome, weights: w, source: source)
             cache = try ObservedEffectCache(filter: model.filter)
             errFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
@@ -204,7 +204,7 @@ public struct CitySystemCell: Sendable {
             if e.isTrue { estimators[e.name] = model.weights }
             else if let w = fixedEstimatorWeights[e.name] { estimators[e.name] = w }
             else {
-                estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD, source: source).weights
+                estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source).weights
             }
         }
         let truth = TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,

@@ -26,6 +26,20 @@ public enum PanelCSV {
         return out
     }
 
+    /// A long panel of named time-major columns (observation (t, i) at t·N + i), one row per
+    /// unit and period sorted by unit then period: `idName`, `timeName`, then the columns.
+    public static func long(idName: String, ids: [String], timeName: String, times: [String],
+                            columns: [(name: String, values: [Double])]) -> String {
+        var out = ([idName, timeName] + columns.map(\.name)).joined(separator: ",") + "\n"
+        let n = ids.count
+        for i in 0..<n {
+            for (t, time) in times.enumerated() {
+                out += ([ids[i], time] + columns.map { num($0.values[t * n + i]) }).joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
     /// Dense W: first column `id`, header row of city ids.
     public static func weights(_ w: SpatialWeights, ids: [String]) -> String {
         let n = w.count

@@ -57,6 +57,9 @@ struct MappingReader {
 
     mutating func has(_ key: String) -> Bool { pairs.contains { $0.key == key } }
 
+    /// The keys present, in file order.
+    var keys: [String] { pairs.map(\.key) }
+
     private func scalarString(_ key: String, _ v: Node, expected: String) throws -> String {
         guard case .scalar(let s) = v else {
             throw error(key, "expected \(expected), got \(ScenarioValue(v).kind)")

@@ -63,6 +63,10 @@ public struct ScenarioDocument: Sendable {
     /// experiment; `generate`, `truth` and the city-system checks of `validate` do not apply.
     public var usesKnownDGP: Bool { self["known_dgp"] != nil }
 
+    /// True when `city_system` is an observed design (`city_system.observed`, from `spillsim calibrate`):
+    /// the regressors, W and fixed effects are a real panel's, read from files the scenario names.
+    public var usesObservedDesign: Bool { value(atKeyPath: "city_system.observed") != nil }
+
     /// The value at a dotted key path (`city_system.outcome.rho`; a number indexes a list), or nil.
     public func value(atKeyPath path: String) -> ScenarioValue? {
         var node: ScenarioValue? = root

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Yams
 
 /// Parses scenario node trees into `ScenarioSpec`, rejecting unknown keys, wrong
@@ -27,11 +28,23 @@ public enum ScenarioParser {
         let seed = try top.int("seed", defaultSeed)
         try top.require(seed >= 0, "seed", "must be a non-negative integer")
         var cs = try top.section("city_system")
-        let spec = try parseCitySystem(&cs, baseDirectory: baseDirectory)
+        var spec = CitySystemSpec()
+        var observed: ObservedDesignSpec? = nil
+        if cs.has("observed") {
+            // An observed design replaces the synthetic generator: its keys would be silently unused.
+            if let other = cs.keys.first(where: { $0 != "observed" }) {
+                throw cs.error(other, "an observed design (city_system.observed) takes no synthetic-generator keys",
+                               fix: "remove '\(other)', or remove 'observed' to use the synthetic city system")
+            }
+            observed = try parseObserved(&cs, baseDirectory: baseDirectory)
+        } else {
+            spec = try parseCitySystem(&cs, baseDirectory: baseDirectory)
+        }
         try cs.finish()
         for k in ScenarioDocument.monteCarloKeys { _ = top.node(k) }
         try top.finish()
-        return ScenarioSpec(name: name, description: description, seed: UInt64(seed), citySystem: spec, source: source)
+        return ScenarioSpec(name: name, description: description, seed: UInt64(seed), citySystem: spec, source: source,
+                            observed: observed)
     }
 
     static func parseCitySystem(_ r: inout MappingReader, baseDirectory: String) throws -> CitySystemSpec {
@@ -46,6 +59,7 @@ public enum ScenarioParser {
         s.digital = try parseDigital(&d); try d.finish()
         var w = try r.section("weights")
         s.weights = try parseWeight(&w, name: "true", allowTrueShortcut: false); try w.finish()
+        s.logDeterminant = LogDeterminantMethod(rawValue: try r.choice("logdet", "auto", allowed: LogDeterminantMethod.allCases.map(\.rawValue)))!
         var o = try r.section("outcome")
         s.outcome = try parseOutcome(&o); try o.finish()
         var t = try r.section("treatment")

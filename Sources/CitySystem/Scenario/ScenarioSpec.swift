@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// A parsed scenario: the generator's part (`city_system`) plus identification.
 /// The Monte Carlo sections (`monte_carlo`, `estimators`, `grid`) are accepted by
@@ -10,6 +11,9 @@ public struct ScenarioSpec: Sendable {
     public var citySystem: CitySystemSpec
     /// File or other source name, for messages.
     public var source: String
+    /// Set when `city_system` is an observed design (`city_system.observed`, written by
+    /// `spillsim calibrate`); `citySystem` then holds defaults and is not used.
+    public var observed: ObservedDesignSpec? = nil
 }
 
 /// Everything the generator needs. Defaults (see `scenarios/README.md`) give a
@@ -25,6 +29,9 @@ public struct CitySystemSpec: Sendable {
     public var treatment = TreatmentSpec()
     /// The analysts' choices of W; `name: true` means the true W.
     public var estimatorWeights: [WeightSpec] = [WeightSpec(name: "true")]
+    /// How every W of the scenario computes log|I − ρW| (`auto`: the spectrum up to
+    /// `SpatialWeights.exactSizeLimit` cities, sparse methods above).
+    public var logDeterminant: LogDeterminantMethod = .auto
     public var years: [Int] { Array(geography.firstYear...geography.lastYear) }
     public init() {}
 }

@@ -19,19 +19,25 @@ public struct EffectWeights: Codable, Sendable, Equatable {
 /// truth can be read on its own.
 public enum EffectFormulas {
     /// a1 = (1/N) Σ 1/(1 − ρω_i), a2 = (1/N) Σ ω_i/(1 − ρω_i) (real parts; complex pairs sum to reals),
-    /// t1, t2 from one solve each with the cached filter.
+    /// t1, t2 from one solve each with the cached filter. A W held sparse has no eigenvalues:
+    /// a2 = tr(G)/N and a1 = 1 + ρ·tr(G)/N (A = I + ρG) from its log-determinant method.
     public static func weights(filter: SpatialFilter) throws -> EffectWeights {
-        let w = filter.weights, rho = filter.rho, s = w.spectrum
+        let w = filter.weights, rho = filter.rho
         let n = Double(w.count)
         var a1 = 0.0, a2 = 0.0
-        for k in 0..<s.real.count {
-            let a = s.real[k], b = s.imaginary[k]
-            let re = 1 - rho * a, im = -rho * b
-            let den = re * re + im * im
-            a1 += re / den                       // Re 1/(1 − ρω)
-            a2 += (a * re - rho * b * b) / den   // Re ω/(1 − ρω) = Re (a + ib)(re + iρb)/den
+        if let s = w.spectrum {
+            for k in 0..<s.real.count {
+                let a = s.real[k], b = s.imaginary[k]
+                let re = 1 - rho * a, im = -rho * b
+                let den = re * re + im * im
+                a1 += re / den                       // Re 1/(1 − ρω)
+                a2 += (a * re - rho * b * b) / den   // Re ω/(1 − ρω) = Re (a + ib)(re + iρb)/den
+            }
+            a1 /= n; a2 /= n
+        } else {
+            a2 = w.logDeterminant.traceG(rho: rho) / n
+            a1 = 1 + rho * a2
         }
-        a1 /= n; a2 /= n
         let ones = [Double](repeating: 1, count: w.count)
         let t1 = try filter.solve(ones).reduce(0, +) / n
         let t2 = try filter.solve(w.apply(ones)).reduce(0, +) / n
@@ -71,6 +77,14 @@ public struct ObservedEffectCache: Sendable {
     public let uW: [Double]
 
     public init(filter: SpatialFilter) throws {
+        (diagA, diagAW, u, uW) = filter.weights.spectrum != nil ? try Self.dense(filter) : try Self.sparse(filter)
+        weights = try EffectFormulas.weights(filter: filter)
+    }
+
+    typealias Parts = (diagA: [Double], diagAW: [Double], u: [Double], uW: [Double])
+
+    /// One dense inverse (the spectrum is there, so N is small).
+    static func dense(_ filter: SpatialFilter) throws -> Parts {
         let w = filter.weights.matrix, n = w.rows
         let a = try filter.solve(Matrix.identity(n))
         var da = [Double](repeating: 0, count: n), daw = da, u = da
@@ -81,9 +95,35 @@ public struct ObservedEffectCache: Sendable {
             daw[j] = s
             for i in 0..<n { u[j] += a[i, j] }
         }
-        diagA = da; diagAW = daw; self.u = u
-        uW = w.multiply(u, transpose: true)
-        weights = try EffectFormulas.weights(filter: filter)
+        return (da, daw, u, w.multiply(u, transpose: true))
+    }
+
+    /// W held sparse: row j of A is column j of Aᵀ = (I − ρWᵀ)⁻¹e_j, which gives a_jj and
+    /// (AW)_jj = Σ_k a_jk w_kj over the neighbours k of j only. The N transposed solves go in
+    /// blocks of 256 columns (O(256·N) memory, O(N·nnz(L)) time, once per design cell);
+    /// u = Aᵀ1 is one more solve.
+    static func sparse(_ filter: SpatialFilter) throws -> Parts {
+        let weights = filter.weights, n = weights.count, rho = filter.rho
+        let wt = weights.sparse!.transposed()   // row j of Wᵀ = column j of W
+        var da = [Double](repeating: 0, count: n), daw = da
+        let block = 256
+        var start = 0
+        while start < n {
+            let m = min(block, n - start)
+            var e = [Double](repeating: 0, count: n * m)
+            for c in 0..<m { e[c * n + start + c] = 1 }
+            let rows = try weights.sparseSolve(rho: rho, e, transpose: true)
+            for c in 0..<m {
+                let j = start + c
+                da[j] = rows[c * n + j]
+                var s = 0.0
+                for k in wt.rowStart[j]..<wt.rowStart[j + 1] { s += rows[c * n + wt.columns[k]] * wt.values[k] }
+                daw[j] = s
+            }
+            start += m
+        }
+        let u = try weights.sparseSolve(rho: rho, [Double](repeating: 1, count: n), transpose: true)
+        return (da, daw, u, wt.multiply(u))
     }
 
     /// Mean over observations of the direct and total effects of a regressor whose own and lagged

@@ -26,7 +26,9 @@ public enum WeightBuilder {
     /// - Parameters:
     ///   - lnSize: ln L_i, the GDP proxy for economic distance.
     ///   - meanD: each city's mean digital index, needed only when `kappa_d` ≠ 0.
+    ///   - logDeterminant: the scenario's `logdet` (the spectrum, or W held sparse).
     public static func build(_ spec: WeightSpec, geography g: Geography, lnSize: [Double], meanD: [Double]? = nil,
+                              logDeterminant: LogDeterminantMethod = .auto,
                               source: String) throws -> (weights: SpatialWeights, report: WeightReport) {
         let c = try connectivity(spec, geography: g, lnSize: lnSize, meanD: meanD, source: source)
         let n = g.count
@@ -64,7 +66,7 @@ public enum WeightBuilder {
             break
         }
         let sw: SpatialWeights
-        do { sw = try SpatialWeights(w) } catch {
+        do { sw = try SpatialWeights(w, logDeterminant: logDeterminant) } catch {
             throw ScenarioError(source: source, path: spec.path, reason: "invalid weight matrix: \(error)")
         }
         let comps = components(c)
@@ -73,11 +75,12 @@ public enum WeightBuilder {
             warnings.append("\(spec.path) (\(spec.name)): the graph has \(comps) separate components; spillovers cannot cross between them")
         }
         if !symC { warnings.append("\(spec.path) (\(spec.name)): C is asymmetric, so W may have complex eigenvalues (LU path, slower)") }
-        if !sw.spectrum.isReal { warnings.append("\(spec.path) (\(spec.name)): W has complex eigenvalues; the ρ interval uses the real parts") }
+        if let sp = sw.spectrum, !sp.isReal { warnings.append("\(spec.path) (\(spec.name)): W has complex eigenvalues; the ρ interval uses the real parts") }
         let report = WeightReport(name: spec.name, kind: spec.kind.rawValue, normalise: spec.normalise.rawValue,
                                   symmetric: w.isSymmetric(tolerance: 1e-12), connectivitySymmetric: symC, components: comps,
                                   minNeighbours: nb.min()!, meanNeighbours: Double(nb.reduce(0, +)) / Double(n),
-                                  maxNeighbours: nb.max()!, omegaMin: sw.spectrum.minimum, omegaMax: sw.spectrum.maximum,
+                                  maxNeighbours: nb.max()!, omegaMin: sw.spectrum?.minimum ?? 1 / sw.stableInterval.lower,
+                                  omegaMax: sw.spectrum?.maximum ?? 1 / sw.stableInterval.upper,
                                   warnings: warnings)
         return (sw, report)
     }

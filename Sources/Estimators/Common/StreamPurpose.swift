@@ -6,7 +6,7 @@ import Numerics
 public enum EstimatorStreamPurpose: UInt64, Sendable {
     /// Effects simulated from N(θ̂, V̂) (`SpatialAnalysis`, `estimate sdm --draws`).
     case impactSimulation = 4
-    /// The SDM timing panel of `SDMBenchmark` (its cell number is N).
+    /// The synthetic SDM panel of `SyntheticSDMPanel` (benchmarks, large-N tests; its cell number is N).
     case sdmBenchmark = 900
     /// Wild cluster bootstrap multipliers ("wcbb").
     case wildBootstrap = 0x7763_6262

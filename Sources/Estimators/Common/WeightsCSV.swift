@@ -10,12 +10,20 @@ import Numerics
 /// Ids are text and are matched to a panel's ids by value, never by position.
 public struct WeightsTable: Sendable {
     public let ids: [String]
-    /// W with rows and columns in `ids` order, as read (not normalised).
-    public let matrix: Matrix
+    /// W with rows and columns in `ids` order, as read (not normalised), in compressed rows:
+    /// an edge list of a 50,000-unit W never becomes a dense array.
+    public let sparse: SparseMatrix
+    /// The dense copy (O(N²) memory).
+    public var matrix: Matrix { sparse.dense() }
 
     public init(ids: [String], matrix: Matrix) {
         self.ids = ids
-        self.matrix = matrix
+        sparse = SparseMatrix(dense: matrix)!
+    }
+
+    public init(ids: [String], sparse: SparseMatrix) {
+        self.ids = ids
+        self.sparse = sparse
     }
 
     public static func read(csv url: URL) throws -> WeightsTable {
@@ -63,16 +71,27 @@ public struct WeightsTable: Sendable {
             return a < b
         }
         pos = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-        var w = Matrix(rows: ids.count, cols: ids.count)
+        let n = ids.count
+        var seen = Set<Int>()
+        var triplets: [(row: Int, col: Int, value: Double)] = []
+        triplets.reserveCapacity(from.count)
         for k in 0..<from.count {
             let i = pos[from[k]]!, j = pos[to[k]]!
-            if w[i, j] != 0 { throw DataError("\(src): the pair \(from[k]) → \(to[k]) is listed twice (line \(k + 2))") }
-            w[i, j] = weight[k]
+            guard seen.insert(i * n + j).inserted else {
+                throw DataError("\(src): the pair \(from[k]) → \(to[k]) is listed twice (line \(k + 2))")
+            }
+            guard weight[k].isFinite else { throw DataError("\(src): weight \(weight[k]) on line \(k + 2) is not a finite number") }
+            triplets.append((i, j, weight[k]))
         }
-        return try validated(ids: ids, matrix: w, source: src)
+        return try validated(ids: ids, matrix: SparseMatrix(rows: n, cols: n, triplets: triplets), source: src)
     }
 
     static func validated(ids: [String], matrix w: Matrix, source: String) throws -> WeightsTable {
+        guard let sparse = SparseMatrix(dense: w) else { throw DataError("\(source): internal: W could not be compressed") }
+        return try validated(ids: ids, matrix: sparse, source: source)
+    }
+
+    static func validated(ids: [String], matrix w: SparseMatrix, source: String) throws -> WeightsTable {
         let n = ids.count
         if n < 2 {
             throw DataError("\(source): W has \(n) unit\(n == 1 ? " ('\(ids[0])')" : "s"); a weight matrix needs a row and a column for every unit of the panel (at least 2) — is this the full matrix?")
@@ -80,15 +99,17 @@ public struct WeightsTable: Sendable {
         for i in 0..<n where w[i, i] != 0 {
             throw DataError("\(source): unit '\(ids[i])' is its own neighbour (w_ii = \(w[i, i])); the diagonal must be zero")
         }
-        if let k = w.data.firstIndex(where: { $0 < 0 }) {
-            throw DataError("\(source): negative weight from '\(ids[k % n])' to '\(ids[k / n])'")
+        for i in 0..<n {
+            for k in w.rowStart[i]..<w.rowStart[i + 1] where w.values[k] < 0 {
+                throw DataError("\(source): negative weight from '\(ids[i])' to '\(ids[w.columns[k]])'")
+            }
         }
         let sums = w.rowSums()
         let islands = (0..<n).filter { sums[$0] == 0 }.map { ids[$0] }
         if !islands.isEmpty {
             throw DataError("\(source): \(islands.count) unit(s) have no neighbours (islands: \(islands.prefix(5).joined(separator: ", "))); connect them or drop them from the panel and W")
         }
-        return WeightsTable(ids: ids, matrix: w)
+        return WeightsTable(ids: ids, sparse: w)
     }
 
     /// The matrix reordered to `order` (e.g. the panel's unit ids). Throws when the id sets differ.
@@ -101,10 +122,27 @@ public struct WeightsTable: Sendable {
         if let extra = ids.first(where: { !inOrder.contains($0) }) {
             throw DataError("\(source): W has unit '\(extra)' that does not appear in the panel; W and the panel must cover the same units")
         }
-        let idx = order.map { pos[$0]! }
-        var m = Matrix(rows: order.count, cols: order.count)
-        for (j, pj) in idx.enumerated() { for (i, pi) in idx.enumerated() { m[i, j] = matrix[pi, pj] } }
-        return m
+        return try reorderedSparse(to: order, source: source).dense()
+    }
+
+    /// The matrix reordered to `order`, kept sparse (what the loader uses at any N).
+    public func reorderedSparse(to order: [String], source: String) throws -> SparseMatrix {
+        let pos = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        if let missing = order.first(where: { pos[$0] == nil }) {
+            throw DataError("\(source): unit '\(missing)' of the panel has no row in the weight matrix")
+        }
+        let inOrder = Set(order)
+        if let extra = ids.first(where: { !inOrder.contains($0) }) {
+            throw DataError("\(source): W has unit '\(extra)' that does not appear in the panel; W and the panel must cover the same units")
+        }
+        var newIndex = [Int](repeating: 0, count: ids.count)
+        for (k, id) in order.enumerated() { newIndex[pos[id]!] = k }
+        var t: [(row: Int, col: Int, value: Double)] = []
+        t.reserveCapacity(sparse.nonzeroCount)
+        for i in 0..<sparse.rows {
+            for k in sparse.rowStart[i]..<sparse.rowStart[i + 1] { t.append((newIndex[i], newIndex[sparse.columns[k]], sparse.values[k])) }
+        }
+        return try SparseMatrix(rows: order.count, cols: order.count, triplets: t)
     }
 
     /// Each row divided by its sum (the usual normalisation; islands were refused on reading).

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 // The `estimate sdm --json` report (keys documented in docs/spatial.md). Property
 // names are the JSON keys.
@@ -115,7 +116,23 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         public let fieller: Fieller
     }
 
+    /// How log|I − ρW| was computed, its stated accuracy at the estimate, and the Hutchinson
+    /// tr(GᵀG) when W is held sparse (docs/large-n.md).
+    public struct LogDeterminantJSON: Encodable, Sendable {
+        public let method: String
+        @FiniteOrNull public var truncation_bound: Double
+        @FiniteOrNull public var mcse: Double
+        public let bound_rigorous: Bool
+        public let trace_GtG: TraceJSON?
+    }
+    public struct TraceJSON: Encodable, Sendable {
+        @FiniteOrNull public var value: Double
+        @FiniteOrNull public var mcse: Double
+        public let probes: Int
+    }
+
     public let model, effects, approach: String
+    public let logdet: LogDeterminantJSON
     /// The variance behind every SE: `oim` (inverse analytic information) or `cluster` (sandwich by unit).
     public let vce: String
     public let coefficients: [NamedEstimateJSON]
@@ -144,6 +161,10 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         model = f.spec.model.rawValue
         effects = f.spec.effects.rawValue
         approach = f.spec.approach.rawValue
+        let acc = f.logDeterminantAccuracy
+        logdet = LogDeterminantJSON(method: f.logDeterminant.rawValue, truncation_bound: acc.truncationBound,
+                                    mcse: acc.monteCarloSE, bound_rigorous: acc.rigorous,
+                                    trace_GtG: f.traceGtG.map { TraceJSON(value: $0.value, mcse: $0.monteCarloSE, probes: $0.probes) })
         vce = f.varianceMethod == .cluster ? "cluster" : "oim"
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         sigma2 = f.sigma2

@@ -25,18 +25,21 @@ public enum SpatialDataLoader {
     ///   - quadratic: a regressor in `x` to enter also as its square `X^2`.
     ///   - moderator: with `quadratic`, a column D: the interaction `X:D` is added, and D itself if not in `x`.
     ///   - rowStandardise: divide each row of W by its sum (the convention of the applied literature).
+    ///   - logDeterminant: how log|I − ρW| is computed (`auto`: the spectrum up to
+    ///     `SpatialWeights.exactSizeLimit` units, a sparse Cholesky above).
     public static func load(data: URL, weights: URL, id: String, time: String, y: String, x: [String],
                             quadratic: String? = nil, moderator: String? = nil,
-                            rowStandardise: Bool = true) throws -> SpatialDataset {
+                            rowStandardise: Bool = true, logDeterminant: LogDeterminantMethod = .auto) throws -> SpatialDataset {
         let table = try DataTable.read(csv: data)
         let wt = try WeightsTable.read(csv: weights)
         return try build(table: table, weights: wt, weightsSource: weights.path, id: id, time: time, y: y, x: x,
-                         quadratic: quadratic, moderator: moderator, rowStandardise: rowStandardise)
+                         quadratic: quadratic, moderator: moderator, rowStandardise: rowStandardise,
+                         logDeterminant: logDeterminant)
     }
 
     public static func build(table: DataTable, weights wt: WeightsTable, weightsSource: String, id: String, time: String,
                              y yName: String, x xNames: [String], quadratic: String?, moderator: String?,
-                             rowStandardise: Bool) throws -> SpatialDataset {
+                             rowStandardise: Bool, logDeterminant: LogDeterminantMethod = .auto) throws -> SpatialDataset {
         let src = table.source
         guard !xNames.isEmpty else { throw DataError("\(src): give at least one regressor") }
         if let dup = Dictionary(grouping: xNames, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
@@ -81,18 +84,22 @@ public enum SpatialDataLoader {
             throw DataError("a moderator needs a quadratic regressor (the moderator interacts with it)")
         }
         let panel = try SpatialPanel(y: yv, x: try Matrix(columns: cols), names: names, n: index.n, t: index.t)
-        let weights = try self.weights(wt, source: weightsSource, units: index.units, rowStandardise: rowStandardise)
+        let weights = try self.weights(wt, source: weightsSource, units: index.units, rowStandardise: rowStandardise,
+                                       logDeterminant: logDeterminant)
         return SpatialDataset(panel: panel, weights: weights, units: index.units, times: index.times,
                               quadratic: terms, quadraticValues: qValues, moderatorValues: dValues)
     }
 
     /// A further W for a panel already loaded: read, matched to its units' order
     /// (a W with other or missing ids is refused) and optionally row-standardised.
-    public static func weights(_ url: URL, units: [String], rowStandardise: Bool) throws -> SpatialWeights {
-        try weights(try WeightsTable.read(csv: url), source: url.path, units: units, rowStandardise: rowStandardise)
+    public static func weights(_ url: URL, units: [String], rowStandardise: Bool,
+                               logDeterminant: LogDeterminantMethod = .auto) throws -> SpatialWeights {
+        try weights(try WeightsTable.read(csv: url), source: url.path, units: units, rowStandardise: rowStandardise,
+                    logDeterminant: logDeterminant)
     }
 
-    static func weights(_ wt: WeightsTable, source: String, units: [String], rowStandardise: Bool) throws -> SpatialWeights {
+    static func weights(_ wt: WeightsTable, source: String, units: [String], rowStandardise: Bool,
+                        logDeterminant: LogDeterminantMethod) throws -> SpatialWeights {
         let inW = Set(wt.ids), inData = Set(units)
         if let extra = wt.ids.first(where: { !inData.contains($0) }) {
             throw DataError("\(source): W has unit '\(extra)' that does not appear in the panel; W and the panel must cover the same units")
@@ -100,9 +107,9 @@ public enum SpatialDataLoader {
         if let missing = units.first(where: { !inW.contains($0) }) {
             throw DataError("\(source): the panel's unit '\(missing)' is not in W; W and the panel must cover the same units")
         }
-        var w = try wt.reordered(to: units, source: source)
-        if rowStandardise { w = WeightsTable.rowStandardised(w) }
-        do { return try SpatialWeights(w) } catch {
+        var w = try wt.reorderedSparse(to: units, source: source)
+        if rowStandardise { w = w.rowStandardised() }
+        do { return try SpatialWeights(sparse: w, logDeterminant: logDeterminant) } catch {
             throw DataError("\(source): \(error)")
         }
     }

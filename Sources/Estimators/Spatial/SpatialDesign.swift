@@ -93,7 +93,7 @@ struct SpatialDesign {
 
     /// Full (unconcentrated) log-likelihood at coefficients b, spatial parameter s and σ²
     /// (MODEL.md §4): −(n*/2) ln(2πσ²) − e'e/(2σ²) + J(s).
-    func logLikelihood(coefficients b: [Double], spatial s: Double, sigma2: Double, spectrum: WeightSpectrum) -> Double {
+    func logLikelihood(coefficients b: [Double], spatial s: Double, sigma2: Double, spectrum: any LogDeterminantSource) -> Double {
         let fitted = z.multiply(b)
         var ee = 0.0
         if spec.model.hasLag {

@@ -96,8 +96,8 @@ public enum SpatialDiagnostics {
         let s2 = ls.residualSumOfSquares / d.shape.nStar
         let dRho = Vector.dot(e, d.wy) / s2
         let dLam = Vector.dot(e, weights.applyPanel(e)) / s2
-        let tw = d.shape.periods * (d.shape.traceG2(0, spectrum: weights.spectrum)
-            + (try SpatialVariance.effectiveTraceGtG(0, shape: d.shape, weights: weights)))
+        let tw = d.shape.periods * (d.shape.traceG2(0, spectrum: weights.logDeterminant)
+            + (try SpatialVariance.effectiveTraceGtG(0, shape: d.shape, weights: weights).value))
         // J needs W Z̃β̂ with the fixed effects removed, as every other regressor: the annihilator
         // of the full design (dummies included) is M_Z̃ Q. Unit demeaning leaves W Z̃β̂ unchanged
         // (its unit sums are already zero), but time effects do not: 1'W Z̃_t β̂ ≠ 0 in general.

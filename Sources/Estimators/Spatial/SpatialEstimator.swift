@@ -10,7 +10,8 @@ public enum SpatialEstimator {
     /// estimate to rounding level (|step| < 1e-12) in two or three iterations.
     static let brentTolerance = 1e-6
 
-    /// Fits `spec` to `panel` with the cached spectrum of `weights`.
+    /// Fits `spec` to `panel` with the log-determinant method of `weights` (the cached
+    /// spectrum, or sparse factorisations / series when W is held sparse).
     ///
     /// Per fit: one product with W (O(N²T)), two least-squares fits, a Brent search
     /// whose evaluations cost O(N) (SAR/SDM) or O(p³ + N) (SEM/SDEM), and the analytic
@@ -43,8 +44,9 @@ public enum SpatialEstimator {
         var reason = point.reason
         var termination = point.termination
         var vcov: Matrix
+        var traceGtG: TraceEstimate?
         do {
-            vcov = try SpatialVariance.analyticCovariance(d, point: point, weights: weights)
+            (vcov, traceGtG) = try SpatialVariance.analyticCovariance(d, point: point, weights: weights)
             switch variance {
             case .analytic: break
             case .numericalHessian:
@@ -62,14 +64,16 @@ public enum SpatialEstimator {
             if !reason.contains("variance unavailable") { reason = "variance unavailable: the information matrix is not finite" }
         }
         let loglik = d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
-                                     sigma2: point.sigma2, spectrum: weights.spectrum)
+                                     sigma2: point.sigma2, spectrum: weights.logDeterminant)
         return SpatialFitResult(
             spec: spec, names: d.names, coefficients: point.coefficients,
             rho: spec.model.hasLag ? point.spatial : nil, lambda: spec.model.hasErrorLag ? point.spatial : nil,
             sigma2: point.sigma2, vcov: vcov, varianceMethod: variance, logLikelihood: loglik,
             nObservations: Int(d.shape.nStar.rounded()), n: d.n, t: d.t, iterations: point.iterations,
             termination: termination, reason: reason,
-            regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval)
+            regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval,
+            logDeterminant: weights.logDeterminant.method,
+            logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
     }
 
     /// SAR/SDM: e(ρ) = e0 − ρ ed with e0, ed the residuals of Qy and Q(Wy) on QZ, so
@@ -81,7 +85,7 @@ public enum SpatialEstimator {
         let s0d = Vector.dot(ls0.residuals, lsd.residuals)
         let sdd = Vector.dot(lsd.residuals, lsd.residuals)
         let nStar = d.shape.nStar
-        let spectrum = weights.spectrum
+        let spectrum = weights.logDeterminant
         let shape = d.shape
         // e'e is formed by cancellation, so below a few ulps of its terms it is rounding noise of
         // either sign: it is held at that floor, where the fit is exact to working precision. The
@@ -94,7 +98,7 @@ public enum SpatialEstimator {
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(rho, spectrum: spectrum)
         }
         let (lo, hi) = weights.stableInterval
-        let m = search(objective, lower: lo, upper: hi)
+        let m = search(objective, lower: lo, upper: hi, gridPoints: gridPoints(weights))
         // Score of the concentrated log-likelihood: −f'(ρ) with
         // f'(ρ) = n*(ρ·sdd − s0d)/e'e + c·tr_eff(G), and its derivative.
         let (rho, steps, termination, reason) = certify(m, lower: lo, upper: hi) { rho in
@@ -125,7 +129,7 @@ public enum SpatialEstimator {
         let c0 = Vector.dot(d.y, d.y), c1 = 2 * Vector.dot(d.y, d.wy), c2 = Vector.dot(d.wy, d.wy)
         let p = z.cols
         let nStar = d.shape.nStar
-        let spectrum = weights.spectrum
+        let spectrum = weights.logDeterminant
         let shape = d.shape
         let objective: (Double) -> Double = { lam in
             var xtx = a0
@@ -138,7 +142,7 @@ public enum SpatialEstimator {
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(lam, spectrum: spectrum)
         }
         let (lo, hi) = weights.stableInterval
-        let m = search(objective, lower: lo, upper: hi)
+        let m = search(objective, lower: lo, upper: hi, gridPoints: gridPoints(weights))
         // Envelope theorem: d e'e/dλ at fixed β(λ) = c'(λ) − 2β'b'(λ) + β'A'(λ)β, so the
         // score −(n*/2)(d e'e/dλ)/e'e + J'(λ) is analytic; Newton with a central-difference
         // derivative of this precise score polishes λ.
@@ -171,9 +175,15 @@ public enum SpatialEstimator {
     /// Brent on the interval; when GSL refuses the objective (a non-finite value inside the
     /// bracket, e.g. a perfect fit at some ρ), the best of 201 grid points is returned as a
     /// non-converged result with the reason, so the failure is reported rather than thrown.
-    static func search(_ f: @escaping (Double) -> Double, lower: Double, upper: Double) -> SearchOutcome {
+    /// `gridPoints` seeds Brent (41 by default, cheap with the spectrum: O(N) per point); with W
+    /// held sparse each point is a sparse factorisation, so 9 points (spacing 0.2 on (−1, 1))
+    /// seed it instead — the concentrated likelihood of ρ is smooth and the edge walk of
+    /// `minimizeOnInterval` still finds a boundary optimum.
+    static func search(_ f: @escaping (Double) -> Double, lower: Double, upper: Double,
+                       gridPoints: Int = 41) -> SearchOutcome {
         do {
-            let m = try Brent.minimizeOnInterval(f, lower: lower, upper: upper, absoluteTolerance: brentTolerance)
+            let m = try Brent.minimizeOnInterval(f, lower: lower, upper: upper, gridPoints: gridPoints,
+                                                 absoluteTolerance: brentTolerance)
             return SearchOutcome(argmin: m.argmin, iterations: m.iterations, termination: m.termination, message: m.message)
         } catch {
             let h = (upper - lower) / 202
@@ -207,6 +217,9 @@ public enum SpatialEstimator {
         let termination = FitTermination(m.termination)
         return (x, steps, termination, termination == .converged ? "converged" : m.message)
     }
+
+    /// Seed points of the likelihood search (see `search`).
+    static func gridPoints(_ weights: SpatialWeights) -> Int { weights.spectrum == nil ? 9 : 41 }
 
     /// Newton iterations on a score s(x) (returning s and s') from the Brent optimum.
     /// Steps must stay inside the interval and below 1e-3; the search is certified

@@ -78,6 +78,12 @@ public struct SpatialFitResult: Sendable {
     public let durbinIndex: [(beta: Int, theta: Int?)]
     /// The admissible interval (1/ω_min, 1/ω_max) of the spatial parameter.
     public let interval: (lower: Double, upper: Double)
+    /// How log|I − ρW| was computed, and its accuracy at the estimate (zero for exact and sparse).
+    public let logDeterminant: LogDeterminantMethod
+    public let logDeterminantAccuracy: LogDeterminantAccuracy
+    /// The tr(GᵀG) of the information matrix when it was estimated by Hutchinson probes (W held
+    /// sparse), with its MCSE; nil when exact.
+    public let traceGtG: TraceEstimate?
 
     /// Number of estimated parameters (coefficients, spatial parameter, σ²); fixed effects are not counted.
     public var parameterCount: Int { vcov.rows }

@@ -28,15 +28,29 @@ public struct EffectMultipliers: Sendable {
 }
 
 /// Eigenvalue data for effect multipliers, built once per W (O(N²) when W is not
-/// row-standardised, O(N) otherwise).
+/// row-standardised, O(N) otherwise); for a W held sparse, the traces of its
+/// log-determinant method instead.
 public struct ImpactKernel: Sendable {
     let re: [Double]
     let im: [Double]
     /// c_k with 1'A1/N = Σ c_k/(1 − ρω_k); nil for a row-standardised W (then 1/(1 − ρ)).
     let totalWeights: [Double]?
+    /// Set when W is held sparse: tr(A)/N = Σ_k ρᵏ tr(Wᵏ)/N = 1 + ρ tr(G)/N because
+    /// A = (I − ρW)⁻¹ = I + ρG (LeSage & Pace 2009, §4.2), with tr(G), tr(G²) from the method.
+    let traces: (any LogDeterminantSource)?
+    let count: Int
 
     public init(weights: SpatialWeights) throws {
-        let sp = weights.spectrum
+        count = weights.count
+        guard let sp = weights.spectrum else {
+            guard weights.isRowStandardised else {
+                throw EstimationError("total and indirect effects with a sparse log-determinant need a row-standardised W; use the exact method for this W")
+            }
+            re = []; im = []; totalWeights = nil
+            traces = weights.logDeterminant
+            return
+        }
+        traces = nil
         re = sp.real
         im = sp.imaginary
         let n = weights.count
@@ -53,7 +67,14 @@ public struct ImpactKernel: Sendable {
     }
 
     public func multipliers(rho: Double) -> EffectMultipliers {
-        let n = Double(re.count)
+        let n = Double(count)
+        if let traces {
+            // d tr(A)/dρ = tr(AWA) = tr(G(I + ρG)); d tr(G)/dρ = tr(G²).
+            let g = traces.traceG(rho: rho), g2 = traces.traceG2(rho: rho)
+            let t = 1 / (1 - rho)
+            return EffectMultipliers(a1: 1 + rho * g / n, a2: g / n, t1: t, t2: t, da1: (g + rho * g2) / n, da2: g2 / n,
+                                     dt1: t * t, dt2: t * t, totalIsCommonFactor: true)
+        }
         var a1 = 0.0, a2 = 0.0, da1 = 0.0, da2 = 0.0
         var t1 = 0.0, t2 = 0.0, dt1 = 0.0, dt2 = 0.0
         for k in 0..<re.count {

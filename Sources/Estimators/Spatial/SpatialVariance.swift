@@ -13,7 +13,10 @@ enum SpatialVariance {
     ///   I_ρσ² = c tr(G)/σ², I_σ²σ² = n*/(2σ⁴).
     /// Error models: I_ββ = X*'X*/σ² with X* = Z̃ − λQWZ, I_βλ = 0, and the same trace
     /// terms with H = W(I − λW)⁻¹. Non-spatial models: σ²(Z̃'Z̃)⁻¹ and 2σ⁴/n*.
-    static func analyticCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights) throws -> Matrix {
+    /// With a W held sparse the traces come from the log-determinant method and tr(GᵀG) from
+    /// Hutchinson probes; that estimate (with its MCSE) is returned alongside.
+    static func analyticCovariance(_ d: SpatialDesign, point: PointEstimate,
+                                   weights: SpatialWeights) throws -> (vcov: Matrix, traceGtG: TraceEstimate?) {
         let p = d.p
         let s2 = point.sigma2
         let hasSpatial = point.spatial != nil
@@ -27,13 +30,15 @@ enum SpatialVariance {
         for j in 0..<p { for i in 0..<p { info[i, j] = xtx[i, j] / s2 } }
         let ks = k - 1
         info[ks, ks] = d.shape.nStar / (2 * s2 * s2)
+        var traceEstimate: TraceEstimate?
         if let s = point.spatial {
             let r = p
             let c = d.shape.periods
-            let trG = d.shape.traceG(s, spectrum: weights.spectrum)
-            let trG2 = d.shape.traceG2(s, spectrum: weights.spectrum)
-            let trGtG = try effectiveTraceGtG(s, shape: d.shape, weights: weights)
-            var irr = c * (trG2 + trGtG)
+            let trG = d.shape.traceG(s, spectrum: weights.logDeterminant)
+            let trG2 = d.shape.traceG2(s, spectrum: weights.logDeterminant)
+            let gtg = try effectiveTraceGtG(s, shape: d.shape, weights: weights)
+            if gtg.probes > 0 { traceEstimate = gtg }
+            var irr = c * (trG2 + gtg.value)
             if d.spec.model.hasLag {
                 let zb = d.z.multiply(point.coefficients)
                 // Elhorst's convention for the direct approach (G applied to the demeaned Zβ̂,
@@ -49,7 +54,7 @@ enum SpatialVariance {
             info[r, ks] = c * trG / s2
             info[ks, r] = c * trG / s2
         }
-        return try invertInformation(info)
+        return (try invertInformation(info), traceEstimate)
     }
 
     /// Negative inverse of the numerical Hessian of the full log-likelihood at the
@@ -62,7 +67,7 @@ enum SpatialVariance {
         let p = d.p
         let f: ([Double]) -> Double = { v in
             d.logLikelihood(coefficients: Array(v[0..<p]), spatial: point.spatial == nil ? 0 : v[p],
-                            sigma2: v[k - 1], spectrum: weights.spectrum)
+                            sigma2: v[k - 1], spectrum: weights.logDeterminant)
         }
         let h = (0..<k).map { i -> Double in
             let se = scale[i, i].squareRoot()
@@ -133,9 +138,9 @@ enum SpatialVariance {
             }
         }
         var meat = scores.crossProduct()
-        if let rho, let f = weights.spectrum.symmetricForm {
+        if let rho, let spectrum = weights.spectrum, let f = spectrum.symmetricForm {
             var scaled = f.vectors
-            let lambda = weights.spectrum.real
+            let lambda = spectrum.real
             for q in 0..<n { for i in 0..<n { scaled.data[i + q * n] *= lambda[q] / (1 - rho * lambda[q]) } }
             let sym = Matrix.product(scaled, f.vectors, transposeB: true)
             let residuals = Matrix(rows: n, cols: t, uncheckedColumnMajor: e)   // time-major e is N × T column-major
@@ -167,26 +172,33 @@ enum SpatialVariance {
     /// Effective tr(GᵀG). Direct approach: tr(GᵀG). Lee–Yu with time effects works with
     /// G* = F_N'GF_N, and FF' = I − 11'/N with G1 = 1/(1 − ρ)·1 (row-standardised W) gives
     /// tr(G*ᵀG*) = tr(GᵀG) − ‖Gᵀ1‖²/N. O(N²) through the cached kernel; O(N³) fallback
-    /// when W has no symmetric form.
-    static func effectiveTraceGtG(_ rho: Double, shape: LikelihoodShape, weights: SpatialWeights) throws -> Double {
-        let sp = weights.spectrum
+    /// when W has no symmetric form; Hutchinson's estimator (with its MCSE) when W is held
+    /// sparse, the correction ‖Gᵀ1‖²/N then exact from one transposed solve.
+    static func effectiveTraceGtG(_ rho: Double, shape: LikelihoodShape, weights: SpatialWeights) throws -> TraceEstimate {
         let n = weights.count
+        guard let sp = weights.spectrum else {
+            let est = try weights.sparseTraceGtG(rho: rho)
+            guard shape.dropsUnitRoot > 0 else { return est }
+            let u = try weights.sparseGTransposeOnes(rho: rho)
+            return TraceEstimate(value: est.value - Vector.dot(u, u) / Double(n), monteCarloSE: est.monteCarloSE,
+                                 probes: est.probes)
+        }
         if let f = sp.symmetricForm, let tr = sp.traceGtG(rho: rho) {
-            guard shape.dropsUnitRoot > 0 else { return tr }
+            guard shape.dropsUnitRoot > 0 else { return .exact(tr) }
             // Gᵀ1 = R^{1/2} V diag(g) Vᵀ R^{-1/2} 1.
             var q = f.vectors.multiply(f.invSqrtR, transpose: true)
             for k in 0..<n { q[k] *= sp.real[k] / (1 - rho * sp.real[k]) }
             let u = f.vectors.multiply(q)
             var s = 0.0
             for i in 0..<n { let v = f.sqrtR[i] * u[i]; s += v * v }
-            return tr - s / Double(n)
+            return .exact(tr - s / Double(n))
         }
         let g = try SpatialOperators.denseG(rho: rho, weights: weights)
         var tr = 0.0
         for v in g.data { tr += v * v }
-        guard shape.dropsUnitRoot > 0 else { return tr }
+        guard shape.dropsUnitRoot > 0 else { return .exact(tr) }
         let colSums = g.multiply([Double](repeating: 1, count: n), transpose: true)
-        return tr - Vector.dot(colSums, colSums) / Double(n)
+        return .exact(tr - Vector.dot(colSums, colSums) / Double(n))
     }
 }
 
@@ -197,14 +209,15 @@ enum SpatialOperators {
     static func applyG(_ v: [Double], rho: Double, weights: SpatialWeights) throws -> [Double] {
         let n = weights.count
         let t = v.count / n
-        guard let f = weights.spectrum.symmetricForm else {
+        guard let spectrum = weights.spectrum else { return try weights.sparseApplyG(rho: rho, v) }
+        guard let f = spectrum.symmetricForm else {
             let a = try SpatialFilter(weights: weights, rho: rho).solvePanel(v)
             return weights.applyPanel(a)
         }
         var z = Matrix(rows: n, cols: t, uncheckedColumnMajor: v)
         for j in 0..<t { for i in 0..<n { z.data[i + j * n] *= f.sqrtR[i] } }
         var c = Matrix.product(f.vectors, z, transposeA: true)
-        let omega = weights.spectrum.real
+        let omega = spectrum.real
         let g = omega.map { $0 / (1 - rho * $0) }
         for j in 0..<t { for i in 0..<n { c.data[i + j * n] *= g[i] } }
         var out = f.vectors * c

@@ -14,11 +14,14 @@ struct UnitMultipliers {
     var dDiagA: [Double], dDiagG: [Double], dColA: [Double], dColG: [Double]
 
     init(weights: SpatialWeights, rho: Double, purpose: String) throws {
-        guard let f = weights.spectrum.symmetricForm else {
+        guard let spectrum = weights.spectrum else {
+            throw EstimationError("\(purpose) need the spectrum of W, and this W is held sparse (log-determinant \(weights.logDeterminant.method.rawValue)); use the exact log-determinant")
+        }
+        guard let f = spectrum.symmetricForm else {
             throw EstimationError("\(purpose) need a W similar to a symmetric matrix (e.g. a row-standardised symmetric W); this W is not")
         }
         let n = weights.count
-        let lambda = weights.spectrum.real
+        let lambda = spectrum.real
         let v = f.vectors
         var s = [Double](repeating: 0, count: n)
         for k in 0..<n { for i in 0..<n { s[k] += f.invSqrtR[i] * v.data[i + k * n] } }

@@ -105,7 +105,7 @@ public enum WeightSelection {
         let sdd = Vector.dot(lsd.residuals, lsd.residuals)
         let nu = d.shape.nStar - Double(d.p)
         guard nu > 0 else { throw EstimationError("W selection needs more observations (n* = \(d.shape.nStar)) than coefficients (\(d.p))") }
-        let shape = d.shape, spectrum = weights.spectrum
+        let shape = d.shape, spectrum = weights.logDeterminant
         let (lo, hi) = weights.stableInterval
         func rss(_ r: Double) -> Double { s00 - 2 * r * s0d + r * r * sdd }
         /// ln of the integrand: J(ρ) − (ν/2) ln S(ρ).

@@ -5,9 +5,9 @@ import Numerics
 ///
 /// Applied after forming spatial lags (MODEL.md §4): the regressors are
 /// Q(Wy), Q(X), Q(WX), never W(Qy).
-enum WithinTransform {
+public enum WithinTransform {
     /// Q v for one panel vector of length N·T.
-    static func apply(_ v: [Double], n: Int, t: Int, effects: FixedEffects) -> [Double] {
+    public static func apply(_ v: [Double], n: Int, t: Int, effects: FixedEffects) -> [Double] {
         var out = v
         v.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -92,17 +92,17 @@ struct LikelihoodShape: Sendable {
     }
 
     /// J(ρ) = c·[Σ ln(1 − ρω) − u·ln(1 − ρ)].
-    func jacobian(_ rho: Double, spectrum: WeightSpectrum) -> Double {
+    func jacobian(_ rho: Double, spectrum: any LogDeterminantSource) -> Double {
         periods * (spectrum.logDeterminant(rho: rho) - dropsUnitRoot * log(1 - rho))
     }
 
     /// −dJ/dρ·(1/c) = tr(G) − u/(1 − ρ): the effective trace of G.
-    func traceG(_ rho: Double, spectrum: WeightSpectrum) -> Double {
+    func traceG(_ rho: Double, spectrum: any LogDeterminantSource) -> Double {
         spectrum.traceG(rho: rho) - dropsUnitRoot / (1 - rho)
     }
 
     /// Effective tr(G²).
-    func traceG2(_ rho: Double, spectrum: WeightSpectrum) -> Double {
+    func traceG2(_ rho: Double, spectrum: any LogDeterminantSource) -> Double {
         spectrum.traceG2(rho: rho) - dropsUnitRoot / ((1 - rho) * (1 - rho))
     }
 

@@ -1,0 +1,130 @@
+import CitySystem
+import Estimators
+import Foundation
+
+/// Writes the scenario of a calibration: the observed design (`city_system.observed`), a
+/// Monte Carlo section scoring the SDM on every estimand of the model, optionally a grid of
+/// "what if" worlds, and comments recording the fit it came from.
+public enum CalibratedScenario {
+    public struct Options: Sendable {
+        public var name: String
+        public var seed: Int = ScenarioParser.defaultSeed
+        public var replications = 500
+        /// Add the grid of common alternative truths (`whatIfWorlds`).
+        public var grid = false
+        /// The spillsim version recorded in the comments.
+        public var version: String
+
+        public init(name: String, version: String) { self.name = name; self.version = version }
+    }
+
+    /// The YAML text. Numbers are written with every digit needed to read back the same
+    /// double, so the truth of the scenario is the fit's estimates exactly.
+    public static func yaml(_ c: Calibration, options: Options) -> String {
+        let s = c.spec
+        var out = comments(c, options: options)
+        out += "name: \(quote(options.name))\n"
+        out += "description: \(quote("SDM calibrated to \(s.data) (\(s.y) on \(s.x.joined(separator: ", ")); \(s.effects) effects, \(s.approach))"))\n"
+        out += "seed: \(options.seed)\n"
+        out += "city_system:\n  observed:\n"
+        out += "    data: \(quote(s.data))\n    data_hash: \(quote(s.dataHash))\n"
+        out += "    weights: \(quote(s.weights))\n    weights_hash: \(quote(s.weightsHash))\n"
+        out += "    row_standardise: \(s.rowStandardise)\n"
+        out += "    id: \(quote(s.id))\n    time: \(quote(s.time))\n    y: \(quote(s.y))\n"
+        out += "    x: [\(s.x.map(quote).joined(separator: ", "))]\n"
+        if let q = s.quadratic { out += "    quadratic: \(quote(q))\n" }
+        if let d = s.moderator { out += "    moderator: \(quote(d))\n" }
+        out += "    effects: \(s.effects)\n    approach: \(s.approach)\n"
+        out += "    errors: \(s.errors.rawValue)   # normal | bootstrap | wild\n"
+        out += "    fit:   # the calibrated values; the fixed effects and residuals are recovered from the data at these\n"
+        out += "      rho: \(number(s.fit.rho))\n      sigma2: \(number(s.fit.sigma2))\n"
+        out += "      beta: \(mapping(s.fit.beta))\n      theta: \(mapping(s.fit.theta))\n"
+        out += "    # outcome: {rho: …, sigma2: …, beta: {X: …}, theta: {X: …}} overrides fit values for a what-if world\n"
+        out += "monte_carlo:\n  replications: \(options.replications)\n"
+        out += "estimators:\n  - name: sdm\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n"
+        out += "    estimands: [\(estimands(c).map(quote).joined(separator: ", "))]\n"
+        if options.grid {
+            out += "grid:\n  city_system.observed.outcome:\n"
+            for (value, comment) in whatIfWorlds(c) { out += "    - \(value)   # \(comment)\n" }
+        }
+        return out
+    }
+
+    /// Every SDM estimand the calibrated model has: ρ, each β and θ, the effects of each
+    /// ordinary regressor, and with a quadratic term the curves at the middle of the U-test
+    /// interval, the turning points, U-tests and shifts at the moderator's median. The quadratic
+    /// regressor and its moderator get no single effect: theirs varies along the curve (a
+    /// coefficient combination would be the effect at X = 0, D = 0, outside the data).
+    public static func estimands(_ c: Calibration) -> [String] {
+        let s = c.spec
+        let names = s.fit.beta.map(\.name)
+        var e = ["rho"] + names.map { "beta.\($0)" } + names.map { "theta.\($0)" }
+        let ordinary = s.x.filter { $0 != s.quadratic && $0 != s.moderator }
+        for x in ordinary { e += EffectKind.allCases.map { "\($0.rawValue).\(x)" } }
+        if s.quadratic != nil {
+            let middle = (ObservedTruth.curvePoints - 1) / 2
+            e += EffectKind.allCases.map { "curve.\($0.rawValue).p50.\(middle)" }
+            e += EffectKind.allCases.map { "tp.\($0.rawValue).p50" } + EffectKind.allCases.map { "utest.\($0.rawValue).p50" }
+            if s.moderator != nil { e += EffectKind.allCases.map { "shift.\($0.rawValue)" } }
+        }
+        return e
+    }
+
+    /// The grid values of `city_system.observed.outcome`, each with a comment: the calibrated
+    /// world, no W·X spillovers (θ = 0), ρ at either bound of its 95% interval (when inside the
+    /// stable interval), and with a quadratic term a monotone curve (β₂ = θ₂ = 0: the U-test's size).
+    public static func whatIfWorlds(_ c: Calibration) -> [(value: String, comment: String)] {
+        let s = c.spec
+        var worlds: [(String, String)] = [("{}", "the calibrated world")]
+        let zeros = s.fit.theta.map { (name: $0.name, value: 0.0) }
+        worlds.append(("{theta: \(mapping(zeros))}", "θ = 0: no spillovers through W·X"))
+        if let (lo, hi) = c.rhoInterval {
+            let (a, b) = c.dataset.weights.stableInterval
+            if lo > a { worlds.append(("{rho: \(number(lo))}", "ρ at the lower bound of its 95% interval")) }
+            if hi < b { worlds.append(("{rho: \(number(hi))}", "ρ at the upper bound of its 95% interval")) }
+        }
+        if let q = s.quadratic {
+            let sq = [(name: "\(q)^2", value: 0.0)]
+            worlds.append(("{beta: \(mapping(sq)), theta: \(mapping(sq))}", "β₂ = θ₂ = 0: a monotone curve (the U-test's size)"))
+        }
+        return worlds
+    }
+
+    static func comments(_ c: Calibration, options: Options) -> String {
+        let f = c.fit, s = c.spec
+        func g(_ x: Double) -> String { String(format: "%12.6g", x) }
+        var out = "# Calibrated by spillsim \(options.version) (`spillsim calibrate`): an observed design.\n"
+        out += "# The regressors, W, N = \(f.n), T = \(f.t) and the fixed effects are the data's; each replication\n"
+        out += "# regenerates \(s.y) from the fitted ρ, β, θ, σ² below with \(s.errors.rawValue) errors. The data and W files are\n"
+        out += "# checked against their content hashes at run time: a changed file is refused.\n#\n"
+        out += "# Fit: SDM, \(s.effects) fixed effects, \(s.approach) approach, n* = \(f.nObservations), \(f.termination.rawValue) after \(f.iterations) iterations\n"
+        out += "# log-likelihood \(String(format: "%.6f", f.logLikelihood)), σ² \(String(format: "%.6g", f.sigma2))\n"
+        out += "#   parameter        estimate           se\n"
+        let se = f.standardErrors
+        for (k, name) in f.parameterNames.enumerated() {
+            out += "#   " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + g(f.parameters[k]) + " " + g(se[k]) + "\n"
+        }
+        out += "# Effects (delta method)      direct (se)                indirect (se)              total (se)\n"
+        for i in c.analysis.impacts {
+            func e(_ v: EstimateWithSE) -> String { g(v.estimate) + " (" + String(format: "%.4g", v.se) + ")" }
+            out += "#   " + i.variable.padding(toLength: 14, withPad: " ", startingAt: 0) + e(i.direct) + "  " + e(i.indirect) + "  " + e(i.total) + "\n"
+        }
+        return out + "#\n"
+    }
+
+    /// `{a: 1.5, "b^2": -2}` with round-trip numbers.
+    static func mapping(_ pairs: [(name: String, value: Double)]) -> String {
+        "{" + pairs.map { "\(quote($0.name)): \(number($0.value))" }.joined(separator: ", ") + "}"
+    }
+
+    /// Swift's shortest round-trip representation (reads back as the same double).
+    static func number(_ x: Double) -> String { "\(x)" }
+
+    /// A YAML scalar: plain when it is a simple name, else double-quoted.
+    static func quote(_ s: String) -> String {
+        let plain = s.range(of: "^[A-Za-z_][A-Za-z0-9_./-]*$", options: .regularExpression) != nil
+            && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(s.lowercased())
+        if plain { return s }
+        return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

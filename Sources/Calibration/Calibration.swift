@@ -1,0 +1,88 @@
+import CitySystem
+import Estimators
+import Foundation
+import Numerics
+
+/// What a user's panel is calibrated with: the columns, W and the SDM specification.
+public struct CalibrationRequest: Sendable {
+    public var data: String
+    public var weights: String
+    public var id: String
+    public var time: String
+    public var y: String
+    public var x: [String]
+    public var quadratic: String?
+    public var moderator: String?
+    public var effects: FixedEffects = .twoWays
+    public var approach: SpatialApproach = .leeYu
+    public var errors: ObservedDesignSpec.Errors = .normal
+    public var rowStandardise = true
+
+    public init(data: String, weights: String, id: String, time: String, y: String, x: [String]) {
+        self.data = data; self.weights = weights; self.id = id; self.time = time; self.y = y; self.x = x
+    }
+}
+
+/// An SDM fitted to a user's panel, and the observed design it defines: the fit comes from
+/// the same loader and estimator as `spillsim estimate sdm`, so a panel that cannot be
+/// fitted there (unbalanced, ids missing from W, collinear) fails here with the same error.
+public struct Calibration: Sendable {
+    public let request: CalibrationRequest
+    public let analysis: SpatialAnalysis
+    public let dataset: SpatialDataset
+    /// The observed design with paths as written in the scenario (relative to it) and resolved.
+    public let spec: ObservedDesignSpec
+
+    public var fit: SpatialFitResult { analysis.fit }
+
+    /// Fits the SDM (all regressors W-lagged) and records the file hashes.
+    /// - Parameter scenarioDirectory: where the scenario will be written; the data and W
+    ///   paths are stored relative to it, as the scenario reader resolves them.
+    public static func run(_ request: CalibrationRequest, scenarioDirectory: String) throws -> Calibration {
+        let dataset = try SpatialDataLoader.load(
+            data: URL(fileURLWithPath: request.data), weights: URL(fileURLWithPath: request.weights), id: request.id,
+            time: request.time, y: request.y, x: request.x, quadratic: request.quadratic, moderator: request.moderator,
+            rowStandardise: request.rowStandardise)
+        let model = SpatialModelSpec(model: .sdm, effects: request.effects, approach: request.approach, durbin: .all)
+        let analysis = try SpatialAnalysis.run(model, dataset: dataset)
+        let fit = analysis.fit
+        guard fit.converged, let rho = fit.rho else { throw CalibrationError.notConverged(reason: fit.reason) }
+        let beta = fit.regressors.enumerated().map { (name: $1, value: fit.coefficients[fit.durbinIndex[$0].beta]) }
+        let theta = fit.regressors.enumerated().map { k, name in
+            (name: name, value: fit.durbinIndex[k].theta.map { fit.coefficients[$0] } ?? 0)
+        }
+        let parameters = ObservedDesignSpec.Parameters(rho: rho, sigma2: fit.sigma2, beta: beta, theta: theta)
+        let dataPath = URL(fileURLWithPath: request.data).standardized.path
+        let weightsPath = URL(fileURLWithPath: request.weights).standardized.path
+        let spec = ObservedDesignSpec(
+            data: RelativePath.from(directory: scenarioDirectory, to: dataPath), dataPath: dataPath,
+            dataHash: try ContentHash.label(ofFile: dataPath),
+            weights: RelativePath.from(directory: scenarioDirectory, to: weightsPath), weightsPath: weightsPath,
+            weightsHash: try ContentHash.label(ofFile: weightsPath), rowStandardise: request.rowStandardise,
+            id: request.id, time: request.time, y: request.y, x: request.x, quadratic: request.quadratic,
+            moderator: request.moderator, effects: request.effects.rawValue, approach: request.approach.rawValue,
+            errors: request.errors, fit: parameters, outcome: parameters)
+        return Calibration(request: request, analysis: analysis, dataset: dataset, spec: spec)
+    }
+
+    /// The 95% Wald interval of ρ̂ (normal quantile, as the Monte Carlo scoring uses).
+    public var rhoInterval: (lower: Double, upper: Double)? {
+        guard let r = fit.rhoEstimate, r.se.isFinite else { return nil }
+        let z = Normal.quantile(0.975)
+        return (r.estimate - z * r.se, r.estimate + z * r.se)
+    }
+}
+
+/// A path written relative to a directory, as a scenario stores its data files.
+public enum RelativePath {
+    /// `target` relative to `directory` (both made absolute and standardised); `..` steps up.
+    public static func from(directory: String, to target: String) -> String {
+        let base = URL(fileURLWithPath: directory).standardized.pathComponents
+        let goal = URL(fileURLWithPath: target).standardized.pathComponents
+        var common = 0
+        while common < min(base.count, goal.count), base[common] == goal[common] { common += 1 }
+        let up = Array(repeating: "..", count: base.count - common)
+        let parts = up + goal[common...]
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+}

@@ -1,0 +1,172 @@
+import CitySystem
+import Estimators
+import Foundation
+import Numerics
+
+/// The truth of an observed design: its generating parameters and every SDM-family
+/// estimand they imply (MODEL.md §3, §5). The regressors are the data's and fixed, so the
+/// truth is the same in every replication. Effects use the estimator's own multipliers
+/// (`ImpactKernel`), so at the calibrated values the truth is the fit's estimates to
+/// rounding. JSON keys are snake_case (scenarios/README.md); a missing value is null.
+public struct ObservedTruth: Codable, Sendable {
+    public struct Regressor: Codable, Sendable {
+        public let name: String
+        public let beta, theta, direct, indirect, total: Double
+    }
+
+    /// One effect curve of the quadratic regressor on the grid, at a moderator quantile.
+    public struct Curve: Codable, Sendable {
+        public let effect: String
+        /// `p25`, `p50`, `p75` of the moderator; `p50` alone without a moderator.
+        public let dLabel: String
+        public let d: Double?
+        public let values: [Double]
+
+        enum CodingKeys: String, CodingKey { case effect, dLabel, d, values }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(effect, forKey: .effect); try c.encode(dLabel, forKey: .dLabel)
+            try c.encode(d, forKey: .d); try c.encode(values, forKey: .values)
+        }
+    }
+
+    public struct TurningPoint: Codable, Sendable {
+        public let effect: String
+        public let dLabel: String
+        public let d: Double?
+        /// Nil when the curve is linear (m1β2 + m2θ2 = 0).
+        public let cStar: Double?
+        /// `U`, `inverted-U`, or nil for a linear curve.
+        public let shape: String?
+        public let dcStarDD: Double?
+        /// The shape the U-test estimand asks about: the calibrated curve's, whatever the overrides.
+        public let testedShape: String
+        /// True when the curve has the tested shape with its extremum inside the U-test interval.
+        public let testedShapeInside: Bool
+
+        enum CodingKeys: String, CodingKey { case effect, dLabel, d, cStar, shape, dcStarDD, testedShape, testedShapeInside }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(effect, forKey: .effect); try c.encode(dLabel, forKey: .dLabel); try c.encode(d, forKey: .d)
+            try c.encode(cStar, forKey: .cStar); try c.encode(shape, forKey: .shape); try c.encode(dcStarDD, forKey: .dcStarDD)
+            try c.encode(testedShape, forKey: .testedShape); try c.encode(testedShapeInside, forKey: .testedShapeInside)
+        }
+    }
+
+    public struct Quadratic: Codable, Sendable {
+        public let regressor: String
+        public let square: String
+        public let interaction: String?
+        public let moderator: String?
+        /// `curvePoints` points from the 5th to the 95th percentile of the regressor (the U-test interval).
+        public let grid: [Double]
+        public let curves: [Curve]
+        public let turningPoints: [TurningPoint]
+
+        enum CodingKeys: String, CodingKey { case regressor, square, interaction, moderator, grid, curves, turningPoints }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(regressor, forKey: .regressor); try c.encode(square, forKey: .square)
+            try c.encode(interaction, forKey: .interaction); try c.encode(moderator, forKey: .moderator)
+            try c.encode(grid, forKey: .grid); try c.encode(curves, forKey: .curves); try c.encode(turningPoints, forKey: .turningPoints)
+        }
+    }
+
+    /// Effect multipliers at the generating ρ: direct a1β + a2θ, total t1β + t2θ.
+    public struct Multipliers: Codable, Sendable {
+        public let a1, a2, t1, t2: Double
+    }
+
+    public let design: String
+    public let nUnits: Int
+    public let nPeriods: Int
+    public let errors: String
+    public let rho: Double
+    public let sigma2: Double
+    public let stableInterval: [Double]
+    public let multipliers: Multipliers
+    public let regressors: [Regressor]
+    public let quadratic: Quadratic?
+
+    /// Points on each curve, as for the city system (`TrueEstimands.curvePoints`).
+    public static let curvePoints = TrueEstimands.curvePoints
+    public static let moderatorQuantiles = [("p25", 0.25), ("p50", 0.5), ("p75", 0.75)]
+
+    init(spec: ObservedDesignSpec, dataset: SpatialDataset) throws {
+        let o = spec.outcome
+        let kernel = try ImpactKernel(weights: dataset.weights)
+        let m = kernel.multipliers(rho: o.rho)
+        design = "observed"
+        nUnits = dataset.panel.n
+        nPeriods = dataset.panel.t
+        errors = spec.errors.rawValue
+        rho = o.rho
+        sigma2 = o.sigma2
+        let si = dataset.weights.stableInterval
+        stableInterval = [si.lower, si.upper]
+        multipliers = Multipliers(a1: m.a1, a2: m.a2, t1: m.t1, t2: m.t2)
+        regressors = zip(o.beta, o.theta).map { b, t in
+            func effect(_ k: EffectKind) -> Double { let w = m.weights(k); return w.m1 * b.value + w.m2 * t.value }
+            return Regressor(name: b.name, beta: b.value, theta: t.value, direct: effect(.direct),
+                             indirect: effect(.indirect), total: effect(.total))
+        }
+        if let terms = dataset.quadratic, let values = dataset.quadraticValues {
+            let fitMultipliers = kernel.multipliers(rho: spec.fit.rho)
+            quadratic = Self.quadratic(terms: terms, values: values, moderatorValues: dataset.moderatorValues,
+                                       outcome: o, fit: spec.fit, m: m, fitM: fitMultipliers)
+        } else {
+            quadratic = nil
+        }
+    }
+
+    /// [β_X, β_X², β_X:D, β_D] (absent terms 0), the order `EffectFormulas` takes.
+    static func quadraticVector(_ c: [(name: String, value: Double)], _ terms: QuadraticTerms) -> [Double] {
+        func v(_ name: String?) -> Double { name.flatMap { n in c.first { $0.name == n }?.value } ?? 0 }
+        return [v(terms.linear), v(terms.square), v(terms.interaction), v(terms.moderator)]
+    }
+
+    static func quadratic(terms: QuadraticTerms, values: [Double], moderatorValues: [Double]?,
+                          outcome o: ObservedDesignSpec.Parameters, fit: ObservedDesignSpec.Parameters,
+                          m: EffectMultipliers, fitM: EffectMultipliers) -> Quadratic {
+        let sorted = values.sorted()
+        let lo = Statistics.quantile(sorted: sorted, 0.05), hi = Statistics.quantile(sorted: sorted, 0.95)
+        let grid = (0..<curvePoints).map { lo + (hi - lo) * Double($0) / Double(curvePoints - 1) }
+        let labels: [(String, Double?)]
+        if let d = moderatorValues, terms.interaction != nil {
+            let sd = d.sorted()
+            labels = moderatorQuantiles.map { ($0.0, Statistics.quantile(sorted: sd, $0.1)) }
+        } else {
+            labels = [("p50", nil)]
+        }
+        let beta = quadraticVector(o.beta, terms), theta = quadraticVector(o.theta, terms)
+        let fitBeta = quadraticVector(fit.beta, terms), fitTheta = quadraticVector(fit.theta, terms)
+        var curves: [Curve] = [], points: [TurningPoint] = []
+        for kind in EffectKind.allCases {
+            let w = m.weights(kind), fw = fitM.weights(kind)
+            let tested: CurveShape = fw.m1 * fitBeta[1] + fw.m2 * fitTheta[1] < 0 ? .invertedU : .u
+            for (label, d) in labels {
+                let values = grid.map { x -> Double in
+                    let s = EffectFormulas.caSlopes(beta: beta, theta: theta, c: x, d: d ?? 0)
+                    return w.m1 * s.b + w.m2 * s.t
+                }
+                curves.append(Curve(effect: kind.rawValue, dLabel: label, d: d, values: values))
+                let tp = EffectFormulas.turningPoint(m1: w.m1, m2: w.m2, beta: beta, theta: theta, d: d ?? 0)
+                let shape: CurveShape? = tp.cStar == nil ? nil : (tp.uShaped ? .u : .invertedU)
+                let inside = shape == tested && (tp.cStar.map { $0 > lo && $0 < hi } ?? false)
+                points.append(TurningPoint(effect: kind.rawValue, dLabel: label, d: d, cStar: tp.cStar, shape: shape?.rawValue,
+                                           dcStarDD: terms.interaction == nil ? nil : tp.shift,
+                                           testedShape: tested.rawValue, testedShapeInside: inside))
+            }
+        }
+        return Quadratic(regressor: terms.linear, square: terms.square, interaction: terms.interaction, moderator: terms.moderator,
+                         grid: grid, curves: curves, turningPoints: points)
+    }
+
+    /// JSON with snake_case keys, sorted, pretty-printed.
+    public func jsonData() throws -> Data {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try e.encode(self)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Numerics
+
+/// Timing of one SDM fit with analytic SEs and delta-method effects on a synthetic panel,
+/// for `spillsim bench sdm` (release builds only; never in unit tests).
+public enum SpatialBenchmark {
+    public struct Timing: Sendable {
+        /// The log-determinant method actually used (`auto` resolved).
+        public let method: LogDeterminantMethod
+        /// Building SpatialWeights: the spectrum (exact) or the similarity scaling, power traces
+        /// and probes (sparse methods); milliseconds, median over repetitions.
+        public let setupMs: Double
+        /// Fit + SEs + effects, median and minimum over repetitions (milliseconds).
+        public let medianMs: Double
+        public let minMs: Double
+        /// Peak resident memory of the process during set-up and fits (MB), when the OS reports it.
+        public let peakMB: Double?
+        public let rho: Double
+        public let traceGtG: TraceEstimate?
+        public let accuracy: LogDeterminantAccuracy
+    }
+
+    public static let spec = SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: .all)
+
+    /// Times `reps` fits. The exact method builds its spectrum once (as every fit after the first
+    /// reuses it); the sparse methods build their weights afresh for every repetition, so no
+    /// factorisation or interpolant cached by an earlier fit makes a later one look cheaper.
+    public static func time(_ p: SyntheticSDMPanel, method: LogDeterminantMethod, reps: Int,
+                            spec: SpatialModelSpec = spec, panel: SpatialPanel? = nil) throws -> Timing {
+        let data = panel ?? p.panel
+        ProcessMemory.resetPeak()
+        var setup: [Double] = [], times: [Double] = []
+        var fit: SpatialFitResult?
+        var weights: SpatialWeights?
+        for _ in 0..<reps {
+            if weights == nil || weights!.spectrum == nil {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                weights = try SpatialWeights(sparse: p.weights, logDeterminant: method)
+                setup.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            let w = weights!
+            let s = DispatchTime.now().uptimeNanoseconds
+            let f = try SpatialEstimator.fit(spec, panel: data, weights: w)
+            let imp = try SpatialImpacts.delta(f, weights: w)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6)
+            guard f.converged, imp.count == p.panel.names.count else {
+                throw EstimationError("benchmark fit did not converge: \(f.reason)")
+            }
+            fit = f
+        }
+        guard let fit, let weights else { throw EstimationError("benchmark needs at least one repetition") }
+        return Timing(method: weights.logDeterminant.method, setupMs: Statistics.median(setup),
+                      medianMs: Statistics.median(times), minMs: times.min()!, peakMB: ProcessMemory.peakMB(),
+                      rho: fit.rho!, traceGtG: fit.traceGtG, accuracy: fit.logDeterminantAccuracy)
+    }
+
+    /// Period `period` of the panel as a cross-section (T = 1), for peers that fit cross-sections.
+    public static func crossSection(_ p: SyntheticSDMPanel, period: Int = 0) throws -> SpatialPanel {
+        let n = p.n, k = p.panel.x.cols
+        var x = Matrix(rows: n, cols: k)
+        for j in 0..<k { for i in 0..<n { x[i, j] = p.panel.x[period * n + i, j] } }
+        return try SpatialPanel(y: Array(p.panel.y[(period * n)..<((period + 1) * n)]), x: x, names: p.panel.names, n: n, t: 1)
+    }
+}
+
+/// The process's peak resident memory (Linux /proc; nil elsewhere).
+public enum ProcessMemory {
+    /// Resets the kernel's high-water mark to the current resident size ("5" to clear_refs, Linux ≥ 4.0).
+    public static func resetPeak() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    /// VmHWM in MB.
+    public static func peakMB() -> Double? {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") else { return nil }
+        return kb / 1024
+    }
+}

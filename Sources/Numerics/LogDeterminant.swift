@@ -1,0 +1,66 @@
+import Foundation
+
+/// How log|I − ρW| (the Jacobian of the spatial likelihood) and the traces derived
+/// from it are computed.
+public enum LogDeterminantMethod: String, Sendable, CaseIterable, Codable {
+    /// Σ ln|1 − ρω_i| from the eigenvalues of W (one O(N³) decomposition per W).
+    case exact
+    /// A sparse Cholesky factorisation of I − ρS, S the symmetric form of W, at every ρ
+    /// (exact to rounding; no N × N array).
+    case sparse
+    /// Chebyshev approximation with exact traces (Pace & LeSage 2004), with an error bound.
+    case chebyshev
+    /// Monte Carlo estimate of the power-series traces (Barry & Pace 1999), with its MCSE.
+    case mc
+    /// `exact` up to `SpatialWeights.exactSizeLimit` units, else `sparse` (or `chebyshev`
+    /// when W has no symmetric form).
+    case auto
+}
+
+/// How far an approximate log-determinant may be from the exact one at some ρ.
+public struct LogDeterminantAccuracy: Sendable, Codable, Equatable {
+    /// Deterministic bound on |approximation − exact| from truncating a series (0 when exact).
+    public let truncationBound: Double
+    /// Monte Carlo standard error of the estimate (0 for deterministic methods).
+    public let monteCarloSE: Double
+    /// True when the truncation bound is proven for this W and ρ (every bound computed here
+    /// is; the field keeps room for estimated ones).
+    public let rigorous: Bool
+
+    public static let exact = LogDeterminantAccuracy(truncationBound: 0, monteCarloSE: 0, rigorous: true)
+}
+
+/// log|I − ρW| and its derivatives in ρ. The derivatives are what the estimators need:
+///   d/dρ log|I − ρW| = −tr(G),  d²/dρ² log|I − ρW| = −tr(G²),  G = W(I − ρW)⁻¹
+/// (LeSage & Pace 2009, §4.1). Each method differentiates its own approximation, so the
+/// score the estimator solves is consistent with the objective it maximises.
+public protocol LogDeterminantSource: Sendable {
+    /// The method actually used (never `.auto`).
+    var method: LogDeterminantMethod { get }
+    func logDeterminant(rho: Double) -> Double
+    func traceG(rho: Double) -> Double
+    func traceG2(rho: Double) -> Double
+    func accuracy(rho: Double) -> LogDeterminantAccuracy
+}
+
+extension WeightSpectrum: LogDeterminantSource {
+    public var method: LogDeterminantMethod { .exact }
+    public func accuracy(rho: Double) -> LogDeterminantAccuracy { .exact }
+}
+
+/// A stochastic estimate of a trace with its Monte Carlo standard error.
+public struct TraceEstimate: Sendable, Codable, Equatable {
+    public let value: Double
+    /// 0 when the trace is exact.
+    public let monteCarloSE: Double
+    /// Hutchinson probes used (0 when exact).
+    public let probes: Int
+
+    public init(value: Double, monteCarloSE: Double, probes: Int) {
+        self.value = value
+        self.monteCarloSE = monteCarloSE
+        self.probes = probes
+    }
+
+    public static func exact(_ value: Double) -> TraceEstimate { TraceEstimate(value: value, monteCarloSE: 0, probes: 0) }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// Eigen-structure of W, cached with it.
+public struct WeightSpectrum: Sendable {
+    /// Real parts of the eigenvalues, ascending.
+    public let real: [Double]
+    /// Imaginary parts in the same order (all zero for a symmetrisable W).
+    public let imaginary: [Double]
+    /// Present when W is similar to a symmetric matrix: W = R^{-1/2} V Λ Vᵀ R^{1/2}.
+    public let symmetricForm: SymmetricForm?
+
+    public struct SymmetricForm: Sendable {
+        /// r^{1/2} and r^{-1/2}, the similarity scaling.
+        public let sqrtR: [Double]
+        public let invSqrtR: [Double]
+        /// Orthonormal eigenvectors of S, columns in the order of `real`.
+        public let vectors: Matrix
+        /// H = (VᵀR⁻¹V) ∘ (VᵀRV): tr(GᵀG) = Σ_ij g_i g_j H_ij with g = ω/(1 − ρω).
+        public let traceKernel: Matrix
+    }
+
+    public var isReal: Bool { imaginary.allSatisfy { $0 == 0 } }
+    public var minimum: Double { real.first! }
+    public var maximum: Double { real.last! }
+
+    /// (1/ω_min, 1/ω_max) using the real eigenvalues' extremes; for complex spectra
+    /// the interval is the real-axis one, a standard and conservative choice.
+    public var stableInterval: (lower: Double, upper: Double) {
+        (1 / min(minimum, -1e-12), 1 / max(maximum, 1e-12))
+    }
+
+    init(_ w: Matrix) throws {
+        if let r = WeightSpectrum.similarityScaling(w) {
+            let n = w.rows
+            let sq = r.map { $0.squareRoot() }
+            let isq = sq.map { 1 / $0 }
+            var s = Matrix(rows: n, cols: n)
+            for j in 0..<n { for i in 0..<n { s[i, j] = sq[i] * w[i, j] * isq[j] } }
+            // Symmetrise away rounding so dsyevd sees an exactly symmetric matrix.
+            for j in 0..<n { for i in 0..<j { let m = 0.5 * (s[i, j] + s[j, i]); s[i, j] = m; s[j, i] = m } }
+            let e = try SymmetricEigen(s)
+            real = e.values
+            imaginary = [Double](repeating: 0, count: n)
+            let v = e.vectors
+            var vr = v, vri = v
+            for j in 0..<n { for i in 0..<n { vr[i, j] = v[i, j] * r[i]; vri[i, j] = v[i, j] / r[i] } }
+            let q = Matrix.product(v, vr, transposeA: true)   // VᵀRV
+            let p = Matrix.product(v, vri, transposeA: true)  // VᵀR⁻¹V
+            var h = Matrix(rows: n, cols: n)
+            for k in 0..<(n * n) { h.data[k] = p.data[k] * q.data[k] }
+            symmetricForm = SymmetricForm(sqrtR: sq, invSqrtR: isq, vectors: v, traceKernel: h)
+        } else {
+            let e = try GeneralEigenvalues(w)
+            let order = (0..<w.rows).sorted { e.real[$0] < e.real[$1] }
+            real = order.map { e.real[$0] }
+            imaginary = order.map { abs(e.imaginary[$0]) < 1e-12 ? 0 : e.imaginary[$0] }
+            symmetricForm = nil
+        }
+    }
+
+    /// Finds r > 0 with r_i w_ij = r_j w_ji for all i, j, or nil if none exists.
+    /// Walks the graph of W from each unvisited unit fixing r_j = r_i w_ij / w_ji,
+    /// then verifies every pair (O(N²)).
+    static func similarityScaling(_ w: Matrix) -> [Double]? {
+        let n = w.rows
+        var r = [Double](repeating: 0, count: n)
+        var queue: [Int] = []
+        for start in 0..<n where r[start] == 0 {
+            r[start] = 1
+            queue.append(start)
+            while let i = queue.popLast() {
+                for j in 0..<n where w[i, j] != 0 {
+                    guard w[j, i] != 0 else { return nil }   // asymmetric sparsity pattern
+                    if r[j] == 0 { r[j] = r[i] * w[i, j] / w[j, i]; queue.append(j) }
+                }
+            }
+        }
+        let tol = 1e-10
+        for j in 0..<n {
+            for i in 0..<j {
+                let a = r[i] * w[i, j], b = r[j] * w[j, i]
+                if abs(a - b) > tol * max(abs(a), abs(b), 1e-300) { return nil }
+            }
+        }
+        // Normalise so the scaling is well conditioned (geometric mean 1).
+        let lg = r.reduce(0) { $0 + log($1) } / Double(n)
+        return r.map { $0 / exp(lg) }
+    }
+
+    /// log|det(I − ρW)| = Σ ln|1 − ρω_i| (complex pairs contribute their modulus).
+    public func logDeterminant(rho: Double) -> Double {
+        var s = 0.0
+        for k in 0..<real.count {
+            let a = 1 - rho * real[k], b = rho * imaginary[k]
+            s += b == 0 ? log(abs(a)) : 0.5 * log(a * a + b * b)
+        }
+        return s
+    }
+
+    /// tr(G) = Σ ω/(1 − ρω) = −d/dρ log|I − ρW|. Complex eigenvalues come in
+    /// conjugate pairs, so the sum is real: each term contributes its real part.
+    public func traceG(rho: Double) -> Double {
+        var s = 0.0
+        for k in 0..<real.count { s += gTerm(k, rho).re }
+        return s
+    }
+
+    /// tr(G²) = Σ (ω/(1 − ρω))², real parts summed as for `traceG`.
+    public func traceG2(rho: Double) -> Double {
+        var s = 0.0
+        for k in 0..<real.count { let g = gTerm(k, rho); s += g.re * g.re - g.im * g.im }
+        return s
+    }
+
+    /// g = ω/(1 − ρω) for ω = a + bi: with d = |1 − ρω|², g = (a − ρ|ω|²)/d + i·b/d.
+    @inline(__always) private func gTerm(_ k: Int, _ rho: Double) -> (re: Double, im: Double) {
+        let a = real[k], b = imaginary[k]
+        if b == 0 { return (a / (1 - rho * a), 0) }
+        let c = 1 - rho * a, d = c * c + rho * rho * b * b
+        return ((a - rho * (a * a + b * b)) / d, b / d)
+    }
+
+    /// tr(GᵀG) in O(N²) through the cached kernel; nil when W has no symmetric form.
+    public func traceGtG(rho: Double) -> Double? {
+        guard let f = symmetricForm else { return nil }
+        let n = real.count
+        let g = real.map { $0 / (1 - rho * $0) }
+        var s = 0.0
+        let h = f.traceKernel
+        for j in 0..<n {
+            var c = 0.0
+            for i in 0..<n { c += g[i] * h.data[i + j * n] }
+            s += c * g[j]
+        }
+        return s
+    }
+}

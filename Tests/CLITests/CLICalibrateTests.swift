@@ -1,0 +1,93 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `spillsim calibrate` end to end through the built executable, on copies of the cigarette
+/// panel (data/cigarette) so a file can be changed.
+final class CLICalibrateTests: XCTestCase {
+    func exec(_ args: [String]) throws -> ProcessOutput { try ProcessRunner.spillsim(args) }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+    }
+
+    func testCalibrateThenTruthEqualsTheEstimatesAndAChangedFileIsRefused() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-cli-calib")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data/panel.csv"), w = dir.appendingPathComponent("data/w.csv")
+        try FileManager.default.createDirectory(at: data.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: TestPaths.cigarette.appendingPathComponent("cigarette.csv"), to: data)
+        try FileManager.default.copyItem(at: TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv"), to: w)
+        let scenario = dir.appendingPathComponent("scenarios/mine.yaml").path
+        let columns = ["--data", data.path, "--weights", w.path, "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy",
+                       "--effects", "twoways", "--approach", "lee-yu"]
+        let c = try exec(["calibrate"] + columns + ["--out", scenario, "--grid"])
+        XCTAssertEqual(c.status, 0, c.combined)
+        XCTAssertTrue(try String(contentsOfFile: scenario, encoding: .utf8).contains("data: \"../data/panel.csv\""), "relative to the scenario")
+
+        let truth = try exec(["truth", scenario, "--json"])
+        XCTAssertEqual(truth.status, 0, truth.combined)
+        let estimate = try exec(["estimate", "sdm"] + columns + ["--json"])
+        XCTAssertEqual(estimate.status, 0, estimate.combined)
+        let t = try json(truth.out), e = try json(estimate.out)
+        let rho = try XCTUnwrap((e["rho"] as? [String: Any])?["estimate"] as? Double)
+        // The bar: truth equals the estimates to 1e-10 (they agree to rounding).
+        assertClose(rho, try XCTUnwrap(t["rho"] as? Double), tolerance: 1e-10)
+        assertClose(try XCTUnwrap(e["sigma2"] as? Double), try XCTUnwrap(t["sigma2"] as? Double), tolerance: 1e-10)
+        let coefficients = try XCTUnwrap(e["coefficients"] as? [[String: Any]])
+        func coefficient(_ name: String) throws -> Double {
+            try XCTUnwrap(coefficients.first { $0["name"] as? String == name }?["estimate"] as? Double, name)
+        }
+        let regressors = try XCTUnwrap(t["regressors"] as? [[String: Any]])
+        let impacts = try XCTUnwrap(e["impacts"] as? [[String: Any]])
+        for name in ["logp", "logy"] {
+            let r = try XCTUnwrap(regressors.first { $0["name"] as? String == name })
+            assertClose(try coefficient(name), try XCTUnwrap(r["beta"] as? Double), tolerance: 1e-10, name)
+            assertClose(try coefficient("W*\(name)"), try XCTUnwrap(r["theta"] as? Double), tolerance: 1e-10, name)
+            let i = try XCTUnwrap(impacts.first { $0["variable"] as? String == name })
+            for kind in ["direct", "indirect", "total"] {
+                let v = try XCTUnwrap((i[kind] as? [String: Any])?["estimate"] as? Double)
+                assertClose(v, try XCTUnwrap(r[kind] as? Double), tolerance: 1e-10, "\(kind).\(name)")
+            }
+        }
+
+        XCTAssertEqual(try exec(["validate", scenario]).status, 0)
+        let out = dir.appendingPathComponent("gen.csv").path
+        let g = try exec(["generate", scenario, "--out", out, "--replication", "2"])
+        XCTAssertEqual(g.status, 0, g.combined)
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 1 + 46 * 30)
+        XCTAssertEqual(lines[0], "state,year,logc,logp,logy")
+
+        // Change one price (a column the model does not even use): the file is refused by name.
+        var text = try String(contentsOf: data, encoding: .utf8)
+        let edited = text.replacingOccurrences(of: "\n1,64,29.8,", with: "\n1,64,29.9,")
+        XCTAssertNotEqual(edited, text, "the test edit applies")
+        text = edited
+        try text.write(to: data, atomically: true, encoding: .utf8)
+        for command in [["truth", scenario], ["validate", scenario], ["run", scenario, "--reps", "2", "--out", dir.appendingPathComponent("r.h5").path]] {
+            let r = try exec(command)
+            XCTAssertNotEqual(r.status, 0, "\(command[0]) refuses a changed file")
+            XCTAssertTrue(r.err.contains(data.standardized.path) && r.err.contains("has changed since calibration"), r.combined)
+        }
+    }
+
+    /// The panel checks are `estimate sdm`'s: the same message for an id missing from W.
+    func testAnUncalibratablePanelGetsTheEstimateError() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-cli-calib")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wLines = try String(contentsOf: TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let fewer = dir.appendingPathComponent("w45.csv").path
+        try wLines.dropLast().map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") }
+            .joined(separator: "\n").write(toFile: fewer, atomically: true, encoding: .utf8)
+        let columns = ["--data", TestPaths.cigarette.appendingPathComponent("cigarette.csv").path, "--weights", fewer,
+                       "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy"]
+        let c = try exec(["calibrate"] + columns + ["--out", dir.appendingPathComponent("x.yaml").path])
+        let e = try exec(["estimate", "sdm"] + columns)
+        XCTAssertNotEqual(c.status, 0)
+        XCTAssertEqual(c.status, e.status)
+        XCTAssertEqual(c.err, e.err, "the same error as estimate sdm")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.yaml").path), "no scenario is written")
+    }
+}
