@@ -7,7 +7,7 @@
 //   Estimators → Numerics                  SDM family, PSM/DID family, their JSON reports
 //   Calibration → CitySystem, Estimators, Numerics   observed designs (a real panel, a calibrated SDM)
 //   MonteCarlo → CitySystem, Estimators, Calibration, Storage, Numerics
-//   Reports    → MonteCarlo, Numerics      (reads results through MonteCarlo's reader)
+//   Reports    → MonteCarlo, Estimators, Numerics (reads results through MonteCarlo's reader; draws estimate figures)
 //   spillsim   → all of them               (parses, validates, prints)
 // Only Numerics imports CGSL, CLAPACK and CSuiteSparse; only Storage imports CHDF5; only CitySystem imports Yams.
 import PackageDescription
@@ -43,7 +43,7 @@ let package = Package(
         // An observed design: a real panel's regressors and W with a calibrated SDM outcome.
         .target(name: "Calibration", dependencies: ["Numerics", "CitySystem", "Estimators"]),
         .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Calibration", "Storage"]),
-        .target(name: "Reports", dependencies: ["Numerics", "MonteCarlo"]),
+        .target(name: "Reports", dependencies: ["Numerics", "Estimators", "MonteCarlo"]),
         .executableTarget(
             name: "spillsim",
             dependencies: [

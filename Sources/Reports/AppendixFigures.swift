@@ -24,13 +24,24 @@ public struct AppendixFigures: Sendable {
     public let data: ResultsData
     /// Prefix of every figure's file name (`NAME` in `NAME-bias.png`).
     public let baseName: String
+    /// The medium of the figures' text (LaTeX for the cairolatex terminal).
+    public let text: FigureText
 
-    public init(data: ResultsData, baseName: String) {
+    public init(data: ResultsData, baseName: String, text: FigureText = .enhanced) {
         self.data = data
         self.baseName = baseName
+        self.text = text
     }
 
-    public func all() -> [FigurePlan] { [bias(), coverage(), curves(), turningPoints(), uTest()] }
+    /// Every figure type; each one the results cannot feed is returned with `skipped` set.
+    public func all() -> [FigurePlan] {
+        [bias(), coverage(), ratioBias(), ratioCoverage(), curves(), curvesByD(), turningPoints(), uTest(),
+         nestedLoopBias(), nestedLoopCoverage(), heatmap(), zip(), power()]
+    }
+
+    /// Whether a summary row's estimand is the parameter its estimator targets (the
+    /// `comparable` column; absent in older files, where every row is comparable).
+    static func comparable(_ row: SummaryRow) -> Bool { row.measure("comparable") != 0 }
 
     // MARK: captions
 
@@ -58,19 +69,21 @@ public struct AppendixFigures: Sendable {
     func forestPanels(kind: (EstimandKind) -> Bool, value: String, mcse: String,
                       panelNote: (([SummaryRow]) -> String)? = nil) -> (panels: [ForestPlot.Panel], estimators: Set<String>) {
         var estimands: [String] = []
-        for r in data.rows where kind(EstimandKind(name: r.estimand)) && !estimands.contains(r.estimand) { estimands.append(r.estimand) }
+        let rows = data.rows.filter { Self.comparable($0) }
+        for r in rows where kind(EstimandKind(name: r.estimand)) && !estimands.contains(r.estimand) { estimands.append(r.estimand) }
         var used = Set<String>()
         let panels = estimands.map { name -> ForestPlot.Panel in
             let series = data.estimators.enumerated().compactMap { e, est -> ForestPlot.Series? in
-                let rows = data.rows.filter { $0.estimator == est && $0.estimand == name }
+                let rows = rows.filter { $0.estimator == est && $0.estimand == name }
                 guard !rows.isEmpty else { return nil }
                 used.insert(est)
                 return ForestPlot.Series(title: est, points: rows.map {
                     ForestPlot.Point(cell: $0.cell.ordinal, value: $0.measure(value), mcse: $0.measure(mcse))
                 }, color: e + 1)
             }
-            let note = panelNote?(data.rows.filter { $0.estimand == name }) ?? ""
-            return ForestPlot.Panel(title: note.isEmpty ? name : "\(name) (\(note))", series: series)
+            let note = panelNote?(rows.filter { $0.estimand == name }) ?? ""
+            let label = Typeset.estimand(name)
+            return ForestPlot.Panel(title: note.isEmpty ? label : "\(label) (\(note))", series: series)
         }
         return (panels, used)
     }
@@ -81,7 +94,7 @@ public struct AppendixFigures: Sendable {
         let (panels, used) = forestPanels(kind: kind, value: value, mcse: mcse, panelNote: panelNote)
         let caption = runCaption(estimators: used)
         let plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
-                              cellLabels: cellLabels, panels: panels, reference: reference, band: band, clamp: clamp)
+                              cellLabels: cellLabels, panels: panels, reference: reference, band: band, clamp: clamp, text: text)
         let figures = plot.figures()
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: figures, skipped: figures.isEmpty ? emptyReason : nil)
     }
@@ -96,11 +109,46 @@ public struct AppendixFigures: Sendable {
         return "true U: " + (pct(lo) == pct(hi) ? pct(lo) : "\(pct(lo))–\(pct(hi))")
     }
 
-    /// (a) Bias ± 1.96 MCSE of every scalar estimand and turning point across cells.
+    /// (a) Bias ± 1.96 MCSE of every scalar estimand across cells. Ratio estimands
+    /// (turning points, shifts) have no mean, and ρ or θ under a wrong W is another
+    /// parameter (not comparable): both are left out (ratios: `ratioBias`).
     public func bias() -> FigurePlan {
         forest(id: "bias", title: "Bias ± 1.96 MCSE by design cell", xlabel: "bias (estimate − truth)",
-               kind: { $0 == .scalar || $0 == .turningPoint }, value: "bias", mcse: "mcse_bias", reference: 0,
+               kind: { $0 == .scalar }, value: "bias", mcse: "mcse_bias", reference: 0,
                emptyReason: "no scalar estimand has a finite bias")
+    }
+
+    /// Median bias ± 1.96 (bootstrap) MCSE of the ratio estimands (turning points c*, shifts dc*/dD).
+    public func ratioBias() -> FigurePlan {
+        forest(id: "ratio-bias", title: "Turning points and shifts: median bias ± 1.96 MCSE (ratios of coefficients have no mean)",
+               xlabel: "median bias (estimate − truth; CA units for c*)", kind: { $0.isRatio }, value: "median_bias",
+               mcse: "mcse_median_bias", reference: 0,
+               emptyReason: "no turning point or shift with a median bias (results format version 2 stores it)")
+    }
+
+    /// Coverage of the Fieller 95% sets of the ratio estimands (a whole-line set covers).
+    public func ratioCoverage() -> FigurePlan {
+        let half = coverageBandHalfWidth("fieller_coverage")
+        return forest(id: "ratio-coverage", title: "Turning points and shifts: coverage of the Fieller 95% sets ± 1.96 MCSE (dashed: 0.95)",
+                      xlabel: "coverage of the Fieller set", kind: { $0.isRatio }, value: "fieller_coverage", mcse: "mcse_fieller_coverage",
+                      reference: 0.95, band: (0.95 - half)...(0.95 + half), clamp: 0...1, panelNote: Self.unboundedShare,
+                      emptyReason: "no turning point or shift with Fieller sets (results format version 2 stores them)")
+    }
+
+    /// "unbounded: 53–60%": the range over the rows (cells and estimators) of the share of Fieller sets that are not one interval.
+    static func unboundedShare(_ rows: [SummaryRow]) -> String {
+        let shares = rows.map { 1 - $0.measure("share_bounded") }.filter(\.isFinite)
+        guard let lo = shares.min(), let hi = shares.max() else { return "" }
+        let pct = { (x: Double) in String(format: "%.0f%%", 100 * x) }
+        return "unbounded: " + (pct(lo) == pct(hi) ? pct(lo) : "\(pct(lo))–\(pct(hi))")
+    }
+
+    /// 1.96 √(0.95·0.05/n) with n the fewest usable replications (n_ok) of a row with
+    /// a finite `column`: the honest (widest) band where a correct interval's coverage falls.
+    func coverageBandHalfWidth(_ column: String) -> Double {
+        let counts = data.rows.filter { $0.measure(column).isFinite }.map { $0.measure("n_ok") }.filter { $0 > 0 }
+        let n = counts.min() ?? Double(max(data.replications, 1))
+        return ForestPlot.z * (0.95 * 0.05 / n).squareRoot()
     }
 
     /// (b) Coverage of the nominal 95% intervals ± 1.96 MCSE, with the nominal 0.95 line
@@ -108,11 +156,10 @@ public struct AppendixFigures: Sendable {
     /// with n the fewest usable replications (n_ok) of any plotted row — coverage is a
     /// share of those, not of R, and the smallest n gives the widest (honest) band.
     public func coverage() -> FigurePlan {
-        let counts = data.rows.filter { $0.measure("coverage").isFinite }.map { $0.measure("n_ok") }.filter { $0 > 0 }
-        let n = counts.min() ?? Double(max(data.replications, 1))
-        let half = ForestPlot.z * (0.95 * 0.05 / n).squareRoot()
-        return forest(id: "coverage", title: "Coverage of nominal 95% intervals ± 1.96 MCSE (dashed: 0.95; dotted: 0.95 ± 1.96 √(0.95·0.05/n_ok), n_ok = \(Int(n)))",
-                      xlabel: "coverage", kind: { $0 == .scalar || $0 == .turningPoint }, value: "coverage", mcse: "mcse_coverage",
+        let half = coverageBandHalfWidth("coverage")
+        let n = Int((0.95 * 0.05 / (half / ForestPlot.z * half / ForestPlot.z)).rounded())
+        return forest(id: "coverage", title: "Coverage of nominal 95% intervals ± 1.96 MCSE (dashed: 0.95; dotted: 0.95 ± 1.96 √(0.95·0.05/n_ok), n_ok = \(n))",
+                      xlabel: "coverage (share of replications)", kind: { $0 == .scalar }, value: "coverage", mcse: "mcse_coverage",
                       reference: 0.95, band: (0.95 - half)...(0.95 + half), clamp: 0...1, emptyReason: "no estimand has interval bounds (coverage is NaN)")
     }
 
@@ -123,7 +170,7 @@ public struct AppendixFigures: Sendable {
     /// replications whose truth is a U (the `true` measure), over the cells.
     public func uTest() -> FigurePlan {
         forest(id: "utest", title: "U-test rejection rate ± 1.96 MCSE (dashed: α = \(GP.num(data.alpha))): power where the true curve is a U, false-positive rate where not",
-               xlabel: "rejection rate", kind: { $0 == .uTest }, value: "rejection", mcse: "mcse_rejection",
+               xlabel: "rejection rate (share of replications)", kind: { $0 == .uTest }, value: "rejection", mcse: "mcse_rejection",
                reference: data.alpha, clamp: 0...1, panelNote: Self.trueShare, emptyReason: "no U-test estimands (utest.K.L, or names starting utest or u_test) with p-values")
     }
 }

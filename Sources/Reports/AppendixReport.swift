@@ -53,7 +53,7 @@ public enum AppendixReport {
 
         var rendered: [RenderedFigure] = [], skipped: [(String, String)] = []
         var captions = "# \(data.scenarioName): figures from \(URL(fileURLWithPath: resultsPath).lastPathComponent)\n\n"
-        for plan in AppendixFigures(data: data, baseName: name).all() {
+        for plan in AppendixFigures(data: data, baseName: name, text: figureFormat.text).all() {
             guard !plan.figures.isEmpty else {
                 skipped.append((plan.id, plan.skipped ?? "nothing to draw"))
                 captions += "- **\(plan.id)**: not drawn — \(plan.skipped ?? "nothing to draw").\n"
@@ -63,10 +63,13 @@ public enum AppendixReport {
                 let r = try gnuplot.render(figure, in: directory, format: figureFormat)
                 rendered.append(r)
                 let page = plan.figures.count > 1 ? " (page \(k + 1) of \(plan.figures.count))" : ""
-                captions += "- **\(r.figure.lastPathComponent)**: \(plan.caption)\(page)\n"
+                let reading = FigureReading.hints[plan.id].map { " *How to read:* " + $0 } ?? ""
+                captions += "- **\(r.figure.lastPathComponent)**: \(plan.caption)\(page)\(reading)\n"
             }
         }
         captions += "\nTable: \(tableURL.lastPathComponent) — estimates with their Monte Carlo SEs in brackets.\n"
+        captions += "\nEach figure's gnuplot script (.gp) and data (.dat) are beside it; every script loads \(FigureStyle.fileName), "
+            + "which sets fonts, colours, line and point styles for all figures at once.\n"
         let captionsURL = directory.appendingPathComponent("\(name)-captions.md")
         try write(captions, to: captionsURL)
         return ReportOutput(table: tableURL, captions: captionsURL, figures: rendered, skipped: skipped)

@@ -22,6 +22,8 @@ public enum EstimandKind: Equatable, Sendable {
     /// differ between replications: drawn against the CA percentile `gridPercentile(index)`.
     case curveGridPoint(effect: String, qualifier: String, index: Int)
     case turningPoint
+    /// dc*/dD (`shift.K`): like a turning point, a ratio of coefficients without finite moments.
+    case shift
     case uTest
     case scalar
 
@@ -34,12 +36,19 @@ public enum EstimandKind: Equatable, Sendable {
             self = grid
         } else if lower.hasPrefix("turning_point") || lower.hasPrefix("tp_") || lower.hasPrefix("tp.") {
             self = .turningPoint
+        } else if lower.hasPrefix("shift.") {
+            self = .shift
         } else if lower.hasPrefix("utest") || lower.hasPrefix("u_test") {
             self = .uTest
         } else {
             self = .scalar
         }
     }
+
+    /// A ratio of regression coefficients (turning point, shift): mean bias, SD and
+    /// delta-method coverage do not exist for it (docs/monte-carlo.md); figures show
+    /// its robust measures and Fieller sets instead.
+    public var isRatio: Bool { self == .turningPoint || self == .shift }
 
     /// Points of the engine's curve grid: 41, from the 5th to the 95th percentile of
     /// the panel's CA (docs/monte-carlo.md, `curve.K.L.j`, j = 0…40).

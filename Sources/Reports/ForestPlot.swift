@@ -13,8 +13,8 @@ struct ForestPlot {
     struct Series {
         let title: String
         let points: [Point]
-        /// gnuplot line colour: the estimator's position in the file, so an
-        /// estimator keeps its colour in every panel.
+        /// Series style (`lt` of the style file: colour, dash, point shape): the
+        /// estimator's position in the file, so an estimator keeps its look in every panel.
         var color = 1
     }
     struct Panel {
@@ -33,6 +33,8 @@ struct ForestPlot {
     var band: ClosedRange<Double>? = nil
     /// Limits of the whiskers: a proportion's ±1.96 MCSE interval stops at 0 and 1.
     var clamp: ClosedRange<Double>? = nil
+    /// The medium of the figure's text (titles and labels are neutral markup, `Typeset`).
+    var text: FigureText = .enhanced
 
     /// Half-width of the whiskers in MCSEs: 1.96 gives a 95% Monte Carlo interval.
     static let z = 1.96
@@ -57,6 +59,13 @@ struct ForestPlot {
         }
     }
 
+    /// Every estimator of the panels once, in order of appearance: the figure's one key.
+    static func keySeries(_ panels: [Panel]) -> [(title: String, color: Int)] {
+        var all: [(title: String, color: Int)] = []
+        for p in panels { for s in p.series where !all.contains(where: { $0.title == s.title }) { all.append((s.title, s.color)) } }
+        return all
+    }
+
     func figure(_ panels: [Panel], name: String, title: String) -> GnuplotFigure {
         let cols = min(3, panels.count), rows = (panels.count + cols - 1) / cols
         let cells = cellLabels.count
@@ -65,11 +74,18 @@ struct ForestPlot {
         let height = 100 + rows * (150 + 26 * cells)
 
         var data = "", script = ""
-        script += "set multiplot layout \(rows),\(cols) title \(GP.lines(GP.wrap(title, width: width / 7) + GP.wrap(caption, width: width / 7))) font ',11'\n"
-        let tics = cellLabels.enumerated().map { "\(GP.quote($1)) \($0 + 1)" }.joined(separator: ", ")
+        // One key for the whole figure, on a blank title line under the caption (an
+        // estimator keeps its style in every panel, so a key per panel would only repeat it).
+        let textLines = GP.wrap(title, width: width / 8) + GP.wrap(caption, width: width / 8)
+        let keyRows = (Self.keySeries(panels).count + 2) / 3
+        let titleLines = textLines + Array(repeating: " ", count: keyRows + 1)
+        script += "set multiplot layout \(rows),\(cols) title \(text.lines(titleLines))\nunset key\n"
+        let everySeries = Self.keySeries(panels)
+        // Top of the key (its rows, three entries each, hang below): just under the caption,
+        // in lines of text (`line_height` from the style file, right for every terminal).
+        let tics = cellLabels.enumerated().map { "\(text.quote($1)) \($0 + 1)" }.joined(separator: ", ")
         script += "set ytics (\(tics)) nomirror\nset yrange [\(Double(cells) + 0.5):0.5]\n"
-        script += "set xlabel \(GP.quote(xlabel))\nset grid xtics lc rgb '#dddddd'\nset key below horizontal font ',8'\nset format x '%g'\n"
-        script += "set style line 9 lc rgb '#666666' dt 2 lw 1\n"
+        script += "set xlabel \(text.quote(xlabel))\nset grid noytics xtics\nset format x '%g'\n"
         var index = 0
         for panel in panels {
             let k = panel.series.count
@@ -79,7 +95,7 @@ struct ForestPlot {
             for (j, s) in panel.series.enumerated() {
                 // Estimators side by side within a cell's row.
                 let offset = k == 1 ? 0 : (Double(j) - Double(k - 1) / 2) * min(0.5 / Double(k), 0.2)
-                data += "# \(panel.title) — \(s.title): y, value, value - 1.96 MCSE, value + 1.96 MCSE\n"
+                data += "# \(Typeset.plain(panel.title)) — \(s.title): y, value, value - 1.96 MCSE, value + 1.96 MCSE\n"
                 for p in s.points {
                     let m = p.mcse.isFinite ? p.mcse : 0
                     var a = p.value - Self.z * m, b = p.value + Self.z * m
@@ -88,18 +104,23 @@ struct ForestPlot {
                     data += "\(GP.num(Double(p.cell + 1) + offset)) \(GP.num(p.value)) \(GP.num(a)) \(GP.num(b))\n"
                 }
                 data += "\n\n"
-                plots.append("datafile index \(index) using 2:1:3:4 with xerrorbars pt 7 ps 0.7 lc \(s.color) title \(GP.quote(s.title))")
+                plots.append("datafile index \(index) using 2:1:3:4 with xerrorbars lt \(s.color) lw 1 notitle")
                 index += 1
             }
             let pad = hi > lo ? 0.08 * (hi - lo) : max(abs(hi) * 0.1, 0.01)
-            script += "\n# panel: \(panel.title)\nset title \(GP.quote(panel.title))\n"
+            script += "\n# panel: \(Typeset.plain(panel.title))\nset title \(text.quote(panel.title))\n"
             script += "set xrange [\(GP.num(lo - pad)):\(GP.num(hi + pad))]\nset xtics \(GP.num(GP.tickStep(hi + pad - (lo - pad))))\n"
-            script += "set arrow 1 from first \(GP.num(reference)), graph 0 to first \(GP.num(reference)), graph 1 nohead ls 9\n"
+            script += "set arrow 1 from first \(GP.num(reference)), graph 0 to first \(GP.num(reference)), graph 1 nohead ls 100\n"
             if let band {
-                script += "set arrow 2 from first \(GP.num(band.lowerBound)), graph 0 to first \(GP.num(band.lowerBound)), graph 1 nohead lc rgb '#bbbbbb' dt 3\n"
-                script += "set arrow 3 from first \(GP.num(band.upperBound)), graph 0 to first \(GP.num(band.upperBound)), graph 1 nohead lc rgb '#bbbbbb' dt 3\n"
+                script += "set arrow 2 from first \(GP.num(band.lowerBound)), graph 0 to first \(GP.num(band.lowerBound)), graph 1 nohead ls 101\n"
+                script += "set arrow 3 from first \(GP.num(band.upperBound)), graph 0 to first \(GP.num(band.upperBound)), graph 1 nohead ls 101\n"
+            }
+            if panel.title == panels.first?.title {
+                script += "set key at screen 0.5, screen 1 - \(Double(textLines.count) + 0.7)*line_height center top horizontal maxcols 3 samplen 2\n"
+                plots += everySeries.map { "NaN with linespoints lt \($0.color) lw 1 title \(text.quote($0.title))" }
             }
             script += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+            if panel.title == panels.first?.title { script += "unset key\n" }
         }
         script += "unset multiplot\n"
         return GnuplotFigure(name: name, script: script, data: data, width: width, height: height)

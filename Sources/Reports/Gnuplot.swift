@@ -1,31 +1,5 @@
 import Foundation
 
-/// Output format of a figure, and the gnuplot terminal that writes it.
-///
-/// The cairo terminals (pngcairo, pdfcairo) and svg ship with Debian's
-/// `gnuplot-nox`, which `scripts/setup` installs; they anti-alias and take UTF-8
-/// text (±, ρ, −) directly.
-public enum FigureFormat: String, CaseIterable, Sendable {
-    case png, pdf, svg
-
-    public var fileExtension: String { rawValue }
-
-    /// The `set terminal` line for a canvas of `width` × `height` pixels.
-    /// PDF sizes are in inches: 100 pixels per inch keeps the fonts in the same
-    /// proportion to the plot as in the PNG.
-    func terminal(width: Int, height: Int) -> String {
-        switch self {
-        case .png:
-            return "set terminal pngcairo size \(width),\(height) noenhanced font 'Sans,10'"
-        case .pdf:
-            let w = String(format: "%.2f", Double(width) / 100), h = String(format: "%.2f", Double(height) / 100)
-            return "set terminal pdfcairo size \(w)in,\(h)in noenhanced font 'Sans,7'"
-        case .svg:
-            return "set terminal svg size \(width),\(height) noenhanced font 'Sans,10' background '#ffffff'"
-        }
-    }
-}
-
 /// A failure to draw a figure with gnuplot.
 public enum GnuplotError: Error, CustomStringConvertible, Equatable {
     /// No gnuplot executable at the given path or on `PATH`.
@@ -74,6 +48,8 @@ public struct RenderedFigure: Sendable, Equatable {
     public let figure: URL
     public let script: URL
     public let data: URL
+    /// For cairolatex: the graphics `NAME.pdf` that `NAME.tex` includes.
+    public var graphics: URL? { figure.pathExtension == "tex" ? figure.deletingPathExtension().appendingPathExtension("pdf") : nil }
     /// What gnuplot printed on stderr although it succeeded (warnings).
     public let warnings: String
 }
@@ -111,11 +87,17 @@ public struct Gnuplot: Sendable {
         let dataURL = directory.appendingPathComponent(figure.name + ".dat")
         let scriptURL = directory.appendingPathComponent(figure.name + ".gp")
         let outURL = directory.appendingPathComponent(figure.name + "." + format.fileExtension)
+        try FigureStyle.install(in: directory)
         let header = """
-            # \(figure.name): written by spillsim report. Restyle and redraw with
-            #   cd \(directory.path) && gnuplot \(scriptURL.lastPathComponent)
-            \(format.terminal(width: figure.width, height: figure.height))
-            set output '\(outURL.lastPathComponent)'
+            # \(figure.name): written by spillsim. Restyle all figures in \(FigureStyle.fileName);
+            # redraw with  cd \(directory.path) && gnuplot \(scriptURL.lastPathComponent)
+            fig_format = '\(format.rawValue)'; fig_width = \(figure.width); fig_height = \(figure.height)
+            fig_output = '\(outURL.lastPathComponent)'
+            load '\(FigureStyle.fileName)'
+            # Defaults for a style file from an older spillsim that lacks them.
+            if (!exists("line_height")) line_height = 0.03
+            if (!exists("band_colour")) band_colour = '#c8c8c8'
+            if (!exists("support_colour")) support_colour = '#ececec'
             datafile = '\(dataURL.lastPathComponent)'
 
             """

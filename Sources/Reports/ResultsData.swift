@@ -10,20 +10,31 @@ public struct ReplicationDraws: Sendable {
     public let status: [Int]
     public let estimate: [Double]
     public let truth: [Double]
+    /// Model SE and the bounds of the nominal 95% interval (NaN where the estimator gives none).
+    public let se: [Double]
+    public let lower: [Double]
+    public let upper: [Double]
 
-    public init(estimator: String, estimands: [String], status: [Int], estimate: [Double], truth: [Double]) {
+    public init(estimator: String, estimands: [String], status: [Int], estimate: [Double], truth: [Double],
+                se: [Double]? = nil, lower: [Double]? = nil, upper: [Double]? = nil) {
         self.estimator = estimator
         self.estimands = estimands
         self.status = status
         self.estimate = estimate
         self.truth = truth
+        let missing = [Double](repeating: .nan, count: estimate.count)
+        self.se = se ?? missing
+        self.lower = lower ?? missing
+        self.upper = upper ?? missing
     }
 
     /// Estimator `e` of a cell's records.
     init(_ cell: CellResults, estimator e: Int, layout: EstimatorLayout) {
         let fits = cell.records.map { $0.fits[e] }
         self.init(estimator: layout.name, estimands: layout.estimands, status: fits.map { Int($0.status.code.rawValue) },
-                  estimate: fits.flatMap { $0.results.map(\.estimate) }, truth: fits.flatMap { $0.results.map(\.truth) })
+                  estimate: fits.flatMap { $0.results.map(\.estimate) }, truth: fits.flatMap { $0.results.map(\.truth) },
+                  se: fits.flatMap { $0.results.map(\.standardError) }, lower: fits.flatMap { $0.results.map(\.lower) },
+                  upper: fits.flatMap { $0.results.map(\.upper) })
     }
 
     public var replications: Int { status.count }
@@ -47,6 +58,8 @@ public struct ReplicationDraws: Sendable {
 public struct ResultsData: Sendable {
     public let path: String
     public let scenarioName: String
+    /// The scenario file the run used, verbatim (to regenerate a cell's panels).
+    public var scenarioText: String = ""
     /// Replications per cell of the run.
     public let replications: Int
     /// Level of the rejection rates.
@@ -66,7 +79,9 @@ public struct ResultsData: Sendable {
             let results = try source.cell(cell.ordinal)
             return m.layouts.enumerated().map { ReplicationDraws(results, estimator: $0, layout: $1) }
         }
-        return ResultsData(path: path, scenarioName: m.scenarioName, replications: m.replications, alpha: m.alpha,
-                           estimators: m.estimators.map(\.name), cells: m.cells, rows: try Summary.rows(of: source), draws: draws)
+        var data = ResultsData(path: path, scenarioName: m.scenarioName, replications: m.replications, alpha: m.alpha,
+                               estimators: m.estimators.map(\.name), cells: m.cells, rows: try Summary.rows(of: source), draws: draws)
+        data.scenarioText = m.scenarioText
+        return data
     }
 }

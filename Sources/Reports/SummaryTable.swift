@@ -31,6 +31,9 @@ public struct TableColumn: Sendable, Equatable {
         /// The estimand, marked `(not comparable)` when its truth is not the parameter
         /// the estimator targets (a ρ or θ under a W other than the true one).
         case estimandMarked
+        /// The estimand's typeset name (`Typeset`: ρ, β_CA, c*_IE …) in Markdown and
+        /// LaTeX, its engine name in CSV and plain text; marked like `estimandMarked`.
+        case estimandLabel
         /// A measure rounded to the table's decimals.
         case number(String)
         /// A measure with every digit (Swift's shortest round-trip text): what a program reads back.
@@ -51,7 +54,7 @@ public struct TableColumn: Sendable, Equatable {
 
     var isNumeric: Bool {
         switch content {
-        case .cell, .cellIndex, .factor, .estimator, .estimand, .estimandMarked: return false
+        case .cell, .cellIndex, .factor, .estimator, .estimand, .estimandMarked, .estimandLabel: return false
         default: return true
         }
     }
@@ -84,7 +87,7 @@ public struct SummaryTable: Sendable {
     public static func appendix(factorPaths: [String], decimals: Int = 3) -> SummaryTable {
         SummaryTable(columns: factorColumns(factorPaths) + [
             TableColumn("estimator", .estimator),
-            TableColumn("estimand", .estimand),
+            TableColumn("estimand", .estimandLabel),
             TableColumn("true", .number("true")),
             TableColumn("bias (MCSE)", .withMCSE("bias", mcse: "mcse_bias")),
             TableColumn("emp. SE (MCSE)", .withMCSE("emp_se", mcse: "mcse_emp_se")),
@@ -193,7 +196,7 @@ public struct SummaryTable: Sendable {
         case .factor(let path): return row.cell.factors.first { $0.path == path }?.value ?? missing
         case .estimator: return row.estimator
         case .estimand: return row.estimand
-        case .estimandMarked: return row.measures.comparable == 0 ? row.estimand + " (not comparable)" : row.estimand
+        case .estimandMarked, .estimandLabel: return row.measures.comparable == 0 ? row.estimand + " (not comparable)" : row.estimand
         case .number(let m): return ReportNumber.format(row.measure(m), decimals: decimals, minus: minus, missing: missing)
         case .exact(let m):
             let v = row.measure(m)
@@ -225,7 +228,11 @@ public struct SummaryTable: Sendable {
         let escape = { (s: String) in s.replacingOccurrences(of: "|", with: "\\|") }
         let line = { (cells: [String]) in "| " + cells.map(escape).joined(separator: " | ") + " |" }
         let rule = "|" + columns.map { $0.isNumeric ? "---:|" : ":---|" }.joined()
-        let body = rows.map { r in line(columns.map { cell(r, $0, minus: "\u{2212}", missing: "–") }) }
+        let body = rows.map { r in
+            "| " + columns.map { c in
+                c.content == .estimandLabel ? Typeset.markdown(Self.label(r)) : escape(cell(r, c, minus: "\u{2212}", missing: "–"))
+            }.joined(separator: " | ") + " |"
+        }
         return ([line(columns.map(\.header)), rule] + body).joined(separator: "\n") + "\n"
     }
 
@@ -236,7 +243,8 @@ public struct SummaryTable: Sendable {
                    line(columns.map { Self.latexEscape($0.header) }), "\\midrule"]
         out += rows.map { r in
             line(columns.map { c in
-                c.isNumeric ? cell(r, c, minus: "$-$", missing: "--") : Self.latexEscape(cell(r, c, minus: "-", missing: "--"))
+                c.content == .estimandLabel ? Typeset.latex(Self.label(r))
+                    : c.isNumeric ? cell(r, c, minus: "$-$", missing: "--") : Self.latexEscape(cell(r, c, minus: "-", missing: "--"))
             })
         }
         out += ["\\bottomrule", "\\end{tabular}"]
@@ -253,6 +261,11 @@ public struct SummaryTable: Sendable {
         let line = { (cells: [String]) in cells.map(field).joined(separator: ",") }
         let body = rows.map { r in line(columns.map { cell(r, $0, minus: "-", missing: "NA") }) }
         return ([line(columns.map(\.header))] + body).joined(separator: "\n") + "\n"
+    }
+
+    /// The typeset estimand name (neutral markup), marked when not comparable.
+    static func label(_ r: SummaryRow) -> String {
+        Typeset.estimand(r.estimand) + (r.measures.comparable == 0 ? " (not comparable)" : "")
     }
 
     /// Escapes LaTeX's special characters in text cells.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Estimators
 import Foundation
 import Numerics
+import Reports
 
 extension Spillsim.Estimate {
     /// Cross-section propensity-score matching with a balance table.
@@ -16,6 +17,7 @@ extension Spillsim.Estimate {
         @OptionGroup var matching: MatchingOptions
         @Option(help: "Write the matching weights to this CSV (line, treat, distance, discarded, weight).") var weightsOut: String?
         @Flag(help: "Print JSON instead of tables.") var json = false
+        @OptionGroup var plot: PlotOptions
 
         func validate() throws {
             try checkColumnRoles(outcome: ("--treat", treat), regressors: splitList(covariates), regressorOption: "--covariates")
@@ -29,6 +31,7 @@ extension Spillsim.Estimate {
             let result = try Matching.match(treated: d.treated, covariates: d.covariates, names: names, spec: try matching.spec())
             let balance = try result.balance(d)
             if let weightsOut { try OutputFile.write(result.weightsCSV(treated: d.treated), to: weightsOut) }
+            try plot.draw { EstimateFigures.love(balance, name: $0, text: $1) }
             if json {
                 print(try JSONOutput.text(PSMReportJSON(units: d.treated.count, matching: result, balance: balance, weightsFile: weightsOut)))
             } else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Estimators
 import Foundation
 import Numerics
+import Reports
 
 extension Spillsim.Estimate {
     /// PSM followed by TWFE DID with CR1 by unit, balance and an optional event study.
@@ -26,11 +27,13 @@ extension Spillsim.Estimate {
         @OptionGroup var bootstrap: WildBootstrapOptions
         @Option(help: "Bootstrap seed.") var bootstrapSeed: UInt64 = 1
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var plot: PlotOptions
 
         func validate() throws {
             if (postYear == nil) == (cohort == nil) { throw ValidationError("give exactly one of --post-year (with --treat) or --cohort") }
             if postYear != nil && treat == nil { throw ValidationError("--post-year needs --treat COL") }
             if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags for an event study") }
+            if plot.plot != nil && leads == nil { throw ValidationError("--plot draws the event study: give --leads and --lags") }
             if !noMatching && splitList(covariates).isEmpty { throw ValidationError("--covariates is required unless --no-matching") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(covariates), regressorOption: "--covariates",
                                  keys: panel.keys + [treat.map { ("--treat", $0) }, cohort.map { ("--cohort", $0) }].compactMap { $0 })
@@ -49,6 +52,7 @@ extension Spillsim.Estimate {
                                                        stream: StreamID(seed: bootstrapSeed, purpose: .wildBootstrap))
             }
             let r = try Estimators.PSMDiD.estimate(panel: data, spec: spec)
+            if let es = r.eventStudy { try plot.draw { EstimateFigures.eventStudy(es, name: $0, text: $1) } }
             if json {
                 print(try JSONOutput.text(PSMDiDReportJSON(r, spec: spec)))
             } else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Estimators
 import Foundation
 import Numerics
+import Reports
 
 extension SpatialModel: ExpressibleByArgument {}
 extension SpatialApproach: ExpressibleByArgument {}
@@ -42,6 +43,7 @@ extension Spillsim.Estimate {
         @Flag(help: "Print JSON instead of tables.") var json = false
         @Option(help: "Variance: oim (inverse analytic information, default) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols).")
         var vce: SpatialVCE = .oim
+        @OptionGroup var plot: PlotOptions
 
         var regressors: [String] { splitList(x) }
 
@@ -57,6 +59,7 @@ extension Spillsim.Estimate {
             if regressors.isEmpty { throw ValidationError("--x needs at least one regressor") }
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
+            if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if vce == .cluster && (model == .sem || model == .sdem) {
                 throw ValidationError("--vce cluster is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
             }
@@ -71,6 +74,9 @@ extension Spillsim.Estimate {
                 logDeterminant: logdet)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
             let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method)
+            if let nonlinear = analysis.nonlinear, let quadratic {
+                try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
+            }
             print(json ? try JSONOutput.text(SpatialAnalysisJSON(analysis)) : SDMReport.text(analysis))
         }
     }

@@ -2,24 +2,45 @@ import ArgumentParser
 import Estimators
 import Foundation
 import Numerics
+import Reports
 
 extension Spillsim.Estimate {
     /// Panel OLS with fixed effects, weights and CR1 clustering (fixest convention).
     struct TWFE: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "twfe",
-            abstract: "Panel OLS with unit/time/two-way fixed effects; CR1 SEs (fixest small-sample convention), optional wild cluster bootstrap.")
+            abstract: "Panel OLS with unit/time/two-way fixed effects; CR1 SEs (fixest small-sample convention), optional wild cluster bootstrap.",
+            discussion: "With --event-study: TWFE of --y on event-time dummies (period before adoption omitted; CR1 by unit), "
+                + "adoption from --treat with --post-year, or --cohort; --plot FILE draws it with its pointwise 95% band.")
 
         @OptionGroup var panel: PanelColumns
-        @Option(parsing: .upToNextOption, help: "Regressor columns (comma- or space-separated).") var x: [String]
+        @Option(parsing: .upToNextOption, help: "Regressor columns (comma- or space-separated).") var x: [String] = []
         @Option(help: "Fixed effects: twoways (alias twoway), individual (alias unit), time or none.") var effects: FixedEffects = .twoWays
         @Option(help: "Cluster column (CR1); without it, iid SEs.") var cluster: String?
         @Option(help: "Regression weight column.") var weights: String?
         @OptionGroup var bootstrap: WildBootstrapOptions
         @Option(help: "Bootstrap seed.") var seed: UInt64 = 1
         @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Event study instead of the regression on --x (needs --treat and --post-year, or --cohort).") var eventStudy = false
+        @Option(help: "Event study: 0/1 ever-treated column (with --post-year).") var treat: String?
+        @Option(help: "Event study: first treated period of the treated units.") var postYear: Double?
+        @Option(help: "Event study: each unit's first treated period (0/NA = never).") var cohort: String?
+        @Option(help: "Event study: leads (earlier event times are binned), with --lags.") var leads: Int?
+        @Option(help: "Event study: lags (later event times are binned), with --leads.") var lags: Int?
+        @OptionGroup var plot: PlotOptions
 
         func validate() throws {
+            if eventStudy {
+                if (postYear == nil) == (cohort == nil) { throw ValidationError("--event-study needs exactly one of --post-year (with --treat) or --cohort") }
+                if postYear != nil && treat == nil { throw ValidationError("--post-year needs --treat COL") }
+                if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags, or neither") }
+                if !splitList(x).isEmpty { throw ValidationError("--event-study regresses on event-time dummies only; drop --x") }
+                if bootstrap.wildBootstrap > 0 { throw ValidationError("--wild-bootstrap is not available with --event-study") }
+                try checkColumnRoles(outcome: ("--y", panel.y), regressors: [], regressorOption: "--x",
+                                     keys: panel.keys + [treat.map { ("--treat", $0) }, cohort.map { ("--cohort", $0) }].compactMap { $0 })
+                return
+            }
+            if plot.plot != nil { throw ValidationError("--plot draws the event study: add --event-study") }
             if bootstrap.wildBootstrap > 0 && cluster == nil { throw ValidationError("--wild-bootstrap needs --cluster") }
             if splitList(x).isEmpty { throw ValidationError("--x needs at least one column") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x), regressorOption: "--x", keys: panel.keys)
@@ -27,6 +48,7 @@ extension Spillsim.Estimate {
 
         func run() throws {
             let table = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
+            if eventStudy { return try runEventStudy(table) }
             let d = try PanelRegressionData.from(table: table, id: panel.id, time: panel.time, outcome: panel.y, regressors: splitList(x),
                                                  weights: weights, cluster: cluster)
             let fit = try PanelOLS.fit(y: d.y, x: d.x, names: d.names, unit: d.unit, time: d.time, effects: effects, weights: d.weights,
@@ -44,6 +66,21 @@ extension Spillsim.Estimate {
                 print("n = \(fit.observations), \(cluster.map { "CR1 by \($0), G = \(fit.clusters!)" } ?? "iid"), t df = \(fit.tDegreesOfFreedom)")
                 if let b = boot { print("wild cluster bootstrap (\(b.weights.rawValue), B = \(b.replications)) p for \(b.coefficient): \(b.pValue)") }
             }
+        }
+    
+        func runEventStudy(_ table: DataTable) throws {
+            let adoption: AdoptionSource = cohort.map { .cohort($0) } ?? .postYear(treat: treat!, year: postYear!)
+            let data = try TreatmentPanel.from(table: table, id: panel.id, time: panel.time, outcome: panel.y, covariates: [], adoption: adoption)
+            let es = try EventStudy.estimate(panel: data, leads: leads, lags: lags)
+            try plot.draw { EstimateFigures.eventStudy(es, name: $0, text: $1) }
+            if json { return print(try JSONOutput.text(EventStudyJSON(es))) }
+            for k in es.eventTimes.indices {
+                print(String(format: "event %+3d  %10.5f (%.5f)  [%.5f, %.5f]", es.eventTimes[k], es.estimates[k], es.standardErrors[k],
+                             es.ciLower[k], es.ciUpper[k]))
+            }
+            print(es.preTrendUnavailable
+                  ?? String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
+            print("CR1 by \(panel.id); periods before −\(leads.map(String.init) ?? "∞") and after \(lags.map(String.init) ?? "∞") binned")
         }
     }
 }

@@ -20,7 +20,10 @@ final class GnuplotTests: XCTestCase {
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "PNG signature")
         XCTAssertEqual(r.figure.lastPathComponent, "line.png")
         let script = try String(contentsOf: r.script, encoding: .utf8)
-        XCTAssertTrue(script.contains("set terminal pngcairo size 300,200"), script)
+        XCTAssertTrue(script.contains("fig_format = 'png'; fig_width = 300; fig_height = 200"), script)
+        XCTAssertTrue(script.contains("load 'spillsim-style.gp'"), script)
+        let style = try String(contentsOf: r.figure.deletingLastPathComponent().appendingPathComponent("spillsim-style.gp"), encoding: .utf8)
+        XCTAssertTrue(style.contains("set terminal pngcairo size fig_width,fig_height enhanced"), style)
         XCTAssertTrue(script.contains("datafile = 'line.dat'"), script)
         XCTAssertEqual(try String(contentsOf: r.data, encoding: .utf8), "0 0\n1 1\n2 4\n")
     }

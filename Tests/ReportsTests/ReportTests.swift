@@ -58,18 +58,23 @@ final class ReportTests: XCTestCase {
     func testFigurePlansStateRAndFailures() throws {
         try ResultsFixture.write(to: fixture)
         let plans = AppendixFigures(data: try ResultsData.read(fixture), baseName: "fx").all()
-        XCTAssertEqual(plans.map(\.id), ["bias", "coverage", "curves", "turning-points", "utest"])
-        for p in plans {
+        XCTAssertEqual(plans.map(\.id), ["bias", "coverage", "ratio-bias", "ratio-coverage", "curves", "curves-by-d", "turning-points", "utest",
+                                          "nlp-bias", "nlp-coverage", "w-heatmap", "zip", "utest-power"])
+        let drawn = ["bias", "coverage", "curves", "turning-points", "utest", "nlp-bias", "nlp-coverage", "zip"]
+        for p in plans where drawn.contains(p.id) {
             XCTAssertNotNil(p.figure, "\(p.id): \(p.skipped ?? "")")
             XCTAssertTrue(p.caption.contains("R = 40 replications per cell"), p.caption)
         }
+        // The fixture is format version 1 (no robust columns or Fieller sets), its grid does not vary W.
+        for id in ["ratio-bias", "ratio-coverage", "w-heatmap", "curves-by-d"] { XCTAssertNil(plans.first { $0.id == id }?.figure, id) }
+        let plan = { (id: String) in plans.first { $0.id == id }! }
         // Bias involves both estimators: 1 failed sdm fit + 1 non-converged ols fit of 2 × 2 × 40.
         XCTAssertTrue(plans[0].caption.contains("n_failed = 2 of 160 fits (at most 1 in a cell)"), plans[0].caption)
         // Curves and turning points come from sdm only.
-        XCTAssertTrue(plans[2].caption.contains("n_failed = 1 of 80 fits"), plans[2].caption)
+        XCTAssertTrue(plan("curves").caption.contains("n_failed = 1 of 80 fits"), plan("curves").caption)
         // Curve data: per CA point the truth, the mean estimate and the 2.5–97.5% band, sorted by CA.
-        let curve = try XCTUnwrap(plans[2].figure).data
-        XCTAssertTrue(curve.contains("# direct effect (sdm), rho=0.2, n=50"), curve)
+        let curve = try XCTUnwrap(plan("curves").figure).data
+        XCTAssertTrue(curve.contains("# DE(CA) (sdm), rho=0.2, n=50"), curve)
         let firstRow = curve.split(separator: "\n")[2].split(separator: " ").compactMap { Double($0) }
         XCTAssertEqual(firstRow.count, 5)
         assertClose(0.1, firstRow[0], tolerance: 1e-12, "CA of direct@0.1")
@@ -84,11 +89,12 @@ final class ReportTests: XCTestCase {
         let olsOnly = ResultsData(path: data.path, scenarioName: data.scenarioName, replications: data.replications,
                                   alpha: data.alpha, estimators: ["ols"], cells: data.cells,
                                   rows: data.rows.filter { $0.estimator == "ols" }, draws: data.draws.map { [$0[1]] })
-        let plans = AppendixFigures(data: olsOnly, baseName: "fx").all()
-        XCTAssertNil(plans[2].figure)
-        XCTAssertTrue(plans[2].skipped?.contains("direct@0.25") == true, plans[2].skipped ?? "")
-        XCTAssertNil(plans[3].figure)
-        XCTAssertNotNil(plans[4].figure)
+        let all = AppendixFigures(data: olsOnly, baseName: "fx").all()
+        let plan = { (id: String) in all.first { $0.id == id }! }
+        XCTAssertNil(plan("curves").figure)
+        XCTAssertTrue(plan("curves").skipped?.contains("direct@0.25") == true, plan("curves").skipped ?? "")
+        XCTAssertNil(plan("turning-points").figure)
+        XCTAssertNotNil(plan("utest").figure)
     }
 
     func testReportWritesTableFiguresAndCaptions() throws {
@@ -96,7 +102,8 @@ final class ReportTests: XCTestCase {
         let out = directory.appendingPathComponent("plots/fixture").path
         let r = try AppendixReport.write(resultsPath: fixture, out: out, figureFormat: .png, tableFormat: .latex, gnuplot: try Gnuplot())
         XCTAssertEqual(r.figures.map(\.figure.lastPathComponent),
-                       ["fixture-bias.png", "fixture-coverage.png", "fixture-curves.png", "fixture-turning-points.png", "fixture-utest.png"])
+                       ["fixture-bias.png", "fixture-coverage.png", "fixture-curves.png", "fixture-turning-points.png", "fixture-utest.png",
+                        "fixture-nlp-bias.png", "fixture-nlp-coverage.png", "fixture-zip.png", "fixture-utest-power.png"])
         for f in r.figures {
             let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: f.figure.path)[.size] as? Int)
             XCTAssertGreaterThan(size, 10_000, "\(f.figure.lastPathComponent): a multi-panel PNG is tens of kB")
@@ -106,6 +113,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(r.table.lastPathComponent, "fixture-summary.tex")
         XCTAssertTrue(table.contains("\\toprule"), table)
         XCTAssertTrue(table.contains("0.5 & 50 & sdm & turning\\_point\\_direct & "), table)
+        XCTAssertTrue(table.contains("0.2 & 50 & sdm & $\\rho$ & "), "ρ typeset in LaTeX: \(table)")
         let captions = try String(contentsOf: r.captions, encoding: .utf8)
         XCTAssertTrue(captions.contains("fixture-utest.png**: U-test rejection rate"), captions)
     }

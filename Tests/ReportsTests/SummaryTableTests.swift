@@ -84,7 +84,9 @@ final class SummaryTableTests: XCTestCase {
         XCTAssertEqual(EstimandKind(name: "tp.total.p25"), .turningPoint)
         XCTAssertEqual(EstimandKind(name: "utest.direct.p50"), .uTest)
         XCTAssertEqual(EstimandKind(name: "direct.CA"), .scalar)
-        XCTAssertEqual(EstimandKind(name: "shift.direct"), .scalar)
+        XCTAssertEqual(EstimandKind(name: "shift.direct"), .shift)
+        XCTAssertTrue(EstimandKind(name: "shift.direct").isRatio && EstimandKind(name: "tp.total.p25").isRatio)
+        XCTAssertFalse(EstimandKind(name: "rho").isRatio)
         XCTAssertEqual(EstimandKind(name: "turning_point_direct"), .turningPoint)
         XCTAssertEqual(EstimandKind(name: "tp_total"), .turningPoint)
         XCTAssertEqual(EstimandKind(name: "utest_indirect"), .uTest)
@@ -155,10 +157,10 @@ final class FigureScriptTests: XCTestCase {
         let xs = curve.data.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.prefix(3)
             .map { Double($0.split(separator: " ")[0])! }
         XCTAssertEqual(xs, [5, 50, 95])
-        XCTAssertTrue(curve.script.contains("set xlabel 'percentile of the panel''s CA'"), curve.script)
-        XCTAssertTrue(curve.script.contains("direct effect, D = p50 (sdm)"), curve.script)
+        XCTAssertTrue(curve.script.contains("set xlabel 'CA (percentile of the panel''s CA)'"), curve.script)
+        XCTAssertTrue(curve.script.contains("DE(CA), D = p50 (sdm)"), curve.script)
         let utest = try XCTUnwrap(figures.uTest().figure)
-        XCTAssertTrue(utest.script.contains("set title 'utest.direct.p50 (true U: 95%–100%)'"), utest.script)
+        XCTAssertTrue(utest.script.contains("set title 'U-test DE, D p50 (true U: 95%–100%)'"), utest.script)
     }
 
     /// An estimator keeps its colour in every panel, even where the first estimator is absent;
@@ -175,8 +177,8 @@ final class FigureScriptTests: XCTestCase {
                                rows: rows, draws: [draws])
         let figures = AppendixFigures(data: data, baseName: "t")
         let bias = try XCTUnwrap(figures.bias().figure).script
-        XCTAssertTrue(bias.contains("lc 2 title 'b'"), bias)
-        XCTAssertFalse(bias.contains("lc 1 title 'b'"), bias)
+        XCTAssertTrue(bias.contains("lt 2 lw 1 title 'b'"), bias)
+        XCTAssertFalse(bias.contains("lt 1 lw 1 title 'b'"), bias)
         XCTAssertNil(figures.curves().figure)
     }
 }

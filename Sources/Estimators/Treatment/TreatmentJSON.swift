@@ -163,7 +163,7 @@ public struct EventStudyJSON: Encodable, Sendable {
     @NullWhenAbsent public var pretrend: PreTrend?
     @NullWhenAbsent public var pretrend_note: String?
 
-    init(_ es: EventStudyResult) {
+    public init(_ es: EventStudyResult) {
         coefficients = es.eventTimes.indices.map { k in
             Coefficient(event_time: es.eventTimes[k], estimate: es.estimates[k], se: es.standardErrors[k],
                         ci_lower: es.ciLower[k], ci_upper: es.ciUpper[k])
