@@ -19,6 +19,7 @@
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_roots.h>
 #include <gsl/gsl_vector.h>
+#include <gsl/gsl_integration.h>
 
 static inline const char *spill_gsl_version(void) { return gsl_version; }
 #endif

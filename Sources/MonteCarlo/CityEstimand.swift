@@ -13,6 +13,7 @@ import Foundation
 /// | `shift.K` | dc*/dD of the K curve |
 /// | `utest.K.L` | Lind–Mehlum U-test on the 5th–95th CA percentile: estimate 1 if it rejects; truth 1 if the true K curve has its minimum inside |
 /// | `curve.K.L.j` | the K effect curve at grid point j (0…40) at D = quantile L |
+/// | `curve.K.L.*`, `curve.K.L.*/s` | shorthand for the whole curve (41 points) or every s-th point (see `expandCurve`) |
 enum SpatialEstimand: Equatable {
     case rho
     case beta(String), theta(String)
@@ -24,6 +25,27 @@ enum SpatialEstimand: Equatable {
     case curve(EffectKind, String, Int)
 
     static let quantileLabels = ["p25", "p50", "p75"]
+    /// Points of the CA grid on [CA p5, CA p95] at which curves are evaluated (MODEL.md §3).
+    static let curveGridCount = 41
+
+    /// A whole curve in one name: `curve.K.L.*` is the 41 points `curve.K.L.0` … `curve.K.L.40`,
+    /// `curve.K.L.*/s` every s-th of them from 0 (and always the last, 40), e.g. `*/4` gives 0, 4, …, 40.
+    /// Nil for any other name (which is then parsed as one estimand). The expansion happens when the
+    /// scenario is read, so result files hold the ordinary names.
+    static func expandCurve(_ name: String) -> [String]? {
+        let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard p.count == 4, p[0] == "curve", p[3].hasPrefix("*") else { return nil }
+        let rest = p[3].dropFirst()
+        var step = 1
+        if !rest.isEmpty {
+            guard rest.hasPrefix("/"), let s = Int(rest.dropFirst()), s >= 1 else { return nil }
+            step = s
+        }
+        var points = Array(stride(from: 0, to: curveGridCount, by: step))
+        if points.last != curveGridCount - 1 { points.append(curveGridCount - 1) }
+        return points.map { "curve.\(p[1]).\(p[2]).\($0)" }
+    }
+
     /// Regressors whose marginal effect depends on CA or D (they enter with CA², CA·D):
     /// a single direct/indirect/total coefficient effect of these is the effect at
     /// CA = 0, D = 0, outside the data, so it is refused (see `nonlinearEffectError`).
@@ -50,14 +72,14 @@ enum SpatialEstimand: Equatable {
         case ("shift", 2): return kind(p[1]).map { .shift($0) }
         case ("utest", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .uTest(k, p[2]) : nil }
         case ("curve", 4):
-            guard let k = kind(p[1]), quantileLabels.contains(p[2]), let j = Int(p[3]), j >= 0, j < 41 else { return nil }
+            guard let k = kind(p[1]), quantileLabels.contains(p[2]), let j = Int(p[3]), j >= 0, j < curveGridCount else { return nil }
             return .curve(k, p[2], j)
         default: return nil
         }
     }
 
     static let forms = "rho, beta.X, theta.X (X = CA, CA2, CAxD, D or a control), direct.X, indirect.X, total.X (X = a control), "
-        + "ame.K.CA, ame.K.D, tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40)"
+        + "ame.K.CA, ame.K.D, tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40; curve.K.L.* for all 41, curve.K.L.*/s for every s-th)"
 
     /// Why `K.X` cannot be scored when X enters with its square or an interaction, and what to use instead.
     static func nonlinearEffectError(_ k: EffectKind, _ x: String) -> String {
@@ -107,4 +129,20 @@ enum TreatmentEstimand: String, CaseIterable {
     case spilloverControls = "spillover_controls"
 
     static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// Estimands of `model: w_selection` (candidate W compared per replication):
+///
+/// | name | estimate | truth |
+/// |---|---|---|
+/// | `select.loglik`, `select.aic`, `select.bic`, `select.posterior` | 1 if the rule chooses a candidate equal to the true W, else 0 (the mean is the selection rate) | 1 |
+/// | `posterior.true` | posterior probability of the candidates equal to the true W | 1 |
+enum SelectionEstimand: String, CaseIterable {
+    case loglik = "select.loglik"
+    case aic = "select.aic"
+    case bic = "select.bic"
+    case posterior = "select.posterior"
+    case posteriorTrue = "posterior.true"
+
+    static var forms: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

@@ -13,10 +13,16 @@ import Numerics
 /// xsmle's `vce(cluster)`; sdm, sar, slx and ols).
 /// `psm_did` takes `matching` (pooled/by-period/none, default pooled; the
 /// applied setting: logit score, 1:1 nearest neighbour, caliper 0.2 SD) and
-/// `covariates` (default CA, D, ln_size, dist_centre).
+/// `covariates` (default CA, D, ln_size, dist_centre) and `cluster` (unit/region, default unit).
+/// `spillover_did` takes `rings` (km) and `cluster`; `cs_did` takes `control` (never/notyet),
+/// `method` (dr/ipw/reg) and `covariates`.
+/// `w_selection` takes `candidates` (two or more names from `city_system.estimator_weights`),
+/// `fit` (sdm or sar, default sdm) and the spatial options `effects`, `approach`, `durbin`.
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
-    case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand])
+    case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
+    case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
+    case did(DIDModel, estimands: [TreatmentEstimand])
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
     static let cityCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
@@ -24,7 +30,9 @@ enum CityEstimator {
     var estimandCount: Range<Int> {
         switch self {
         case .spatial(_, _, _, let e, _): return 0..<e.count
-        case .psmDiD(_, _, let e): return 0..<e.count
+        case .psmDiD(_, _, let e, _): return 0..<e.count
+        case .did(_, let e): return 0..<e.count
+        case .wSelection(_, _, let e): return 0..<e.count
         }
     }
 
@@ -46,12 +54,35 @@ enum CityEstimator {
             guard let v = parse(s) else { throw reader.error("\(path).\(key)", "`\(s)` is not one of \(allowed)") }
             return v
         }
-        let result: CityEstimator
-        if let model = SpatialModel(rawValue: e.model) {
+        func spatialSpec(_ model: SpatialModel) throws -> SpatialModelSpec {
             let effects = try choose("effects", { FixedEffects(userSpelling: $0) }, default: .twoWays, allowed: "none, individual, time, twoways")
             let approach = try choose("approach", { SpatialApproach(rawValue: $0) }, default: .leeYu, allowed: "direct, lee-yu")
             let durbin = try choose("durbin", { ["all": DurbinVariables.all, "none": .none][$0] }, default: model.allowsDurbin ? .all : .none,
                                     allowed: "all, none")
+            return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)
+        }
+        let result: CityEstimator
+        if e.model == "w_selection" {
+            let model = try choose("fit", { ["sdm": SpatialModel.sdm, "sar": .sar][$0] }, default: .sdm, allowed: "sdm, sar")
+            let spec = try spatialSpec(model)
+            guard let node = options.removeValue(forKey: "candidates"), let list = node.list, list.count >= 2 else {
+                throw reader.error("\(path).candidates", "list two or more names from city_system.estimator_weights (e.g. [true, knn5])")
+            }
+            let candidates = try list.enumerated().map { try reader.string($1, "\(path).candidates[\($0)]") }
+            for c in candidates where !weightNames.contains(c) {
+                throw reader.error("\(path).candidates", "`\(c)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
+            }
+            if Set(candidates).count != candidates.count { throw reader.error("\(path).candidates", "lists a weight matrix twice") }
+            let estimands = try e.estimands.enumerated().map { k, name -> SelectionEstimand in
+                guard let s = SelectionEstimand(rawValue: name) else {
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for w_selection; use \(SelectionEstimand.forms)")
+                }
+                return s
+            }
+            result = .wSelection(spec, candidates: candidates, estimands: estimands)
+        } else if let model = SpatialModel(rawValue: e.model) {
+            let spec = try spatialSpec(model)
+            let durbin = spec.durbin
             let weights = try take("weights") ?? "true"
             let variance = try choose("variance", { ["analytic": SpatialVarianceMethod.analytic, "cluster": .cluster][$0] },
                                       default: .analytic, allowed: "analytic, cluster")
@@ -79,37 +110,60 @@ enum CityEstimator {
                 }
                 return s
             }
-            result = .spatial(SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin),
-                              weights: weights, variance: variance, estimands: estimands, alpha: alpha)
-        } else if e.model == "psm_did" {
+            result = .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
+        } else if ["psm_did", "spillover_did", "cs_did"].contains(e.model) {
             guard let known = treatmentCovariates else {
-                throw reader.error("\(path).model", "`psm_did` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
+                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
             }
-            let mode = try take("matching") ?? "pooled"
-            var spec = PSMDiDSpec()
-            switch mode {
-            case "pooled": spec.mode = .pooled
-            case "by-period": spec.mode = .byPeriod
-            case "none": spec.matching = nil
-            default: throw reader.error("\(path).matching", "`\(mode)` is not one of pooled, by-period, none")
-            }
-            var covariates = ["CA", "D", "ln_size", "dist_centre"]
-            if let node = options.removeValue(forKey: "covariates") {
+            let cluster = try choose("cluster", { DIDCluster(rawValue: $0) }, default: .unit, allowed: DIDCluster.allowed)
+            func covariateList() throws -> [String] {
+                guard let node = options.removeValue(forKey: "covariates") else { return ["CA", "D", "ln_size", "dist_centre"] }
                 guard let list = node.list, !list.isEmpty else { throw reader.error("\(path).covariates", "must be a non-empty list") }
-                covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
+                let covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
                 for c in covariates where !known.contains(c) {
                     throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
                 }
+                return covariates
             }
             let estimands = try e.estimands.enumerated().map { k, name -> TreatmentEstimand in
-                guard let t = TreatmentEstimand(rawValue: name) else {
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for psm_did; use \(TreatmentEstimand.names)")
+                guard let t = TreatmentEstimand(rawValue: name), e.model == "psm_did" || t == .att else {
+                    // att_matched, att_net and spillover_controls need the matching weights PSM-DID reports.
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for \(e.model); use \(e.model == "psm_did" ? TreatmentEstimand.names : "att")")
                 }
                 return t
             }
-            result = .psmDiD(spec, covariates: covariates, estimands: estimands)
+            switch e.model {
+            case "psm_did":
+                let mode = try take("matching") ?? "pooled"
+                var spec = PSMDiDSpec()
+                switch mode {
+                case "pooled": spec.mode = .pooled
+                case "by-period": spec.mode = .byPeriod
+                case "none": spec.matching = nil
+                default: throw reader.error("\(path).matching", "`\(mode)` is not one of pooled, by-period, none")
+                }
+                result = .psmDiD(spec, covariates: try covariateList(), estimands: estimands, cluster: cluster)
+            case "spillover_did":
+                guard let node = options.removeValue(forKey: "rings"), let list = node.list, !list.isEmpty else {
+                    throw reader.error("\(path).rings", "list the outer radii of the exposure rings in km, increasing (e.g. [100, 200])")
+                }
+                let rings = try list.enumerated().map { try reader.double($1, "\(path).rings[\($0)]") }
+                guard rings[0] > 0, zip(rings, rings.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                    throw reader.error("\(path).rings", "radii must be positive and increasing; got \(rings)")
+                }
+                result = .did(.spilloverRings(rings: rings, cluster: cluster), estimands: estimands)
+            default:
+                if cluster != .unit {
+                    throw reader.error("\(path).cluster", "cs_did's standard errors come from its influence function (by unit); remove `cluster`")
+                }
+                let control = try choose("control", { ["never": CSDiDSpec.Control.never, "notyet": .notyet][$0] }, default: .never,
+                                         allowed: "never, notyet")
+                let method = try choose("method", { DiDMethod(rawValue: $0) }, default: .dr, allowed: "dr, ipw, reg")
+                result = .did(.callawaySantAnna(CSDiDSpec(control: control, method: method), covariates: try covariateList()),
+                              estimands: estimands)
+            }
         } else {
-            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sar, slx, sem, sdem, ols or psm_did")
+            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sar, slx, sem, sdem, ols, psm_did, spillover_did, cs_did or w_selection")
         }
         if let extra = options.keys.sorted().first {
             throw reader.error("\(path).\(extra)", "unknown option for model `\(e.model)`")
@@ -139,8 +193,10 @@ enum CityEstimator {
         case let .spatial(spec, _, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
                                       alpha: alpha)
-        case let .psmDiD(_, _, estimands):
-            return FitOutcome(status: FitStatus(.failed, "psm_did needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
+        case let .psmDiD(_, _, estimands, _), let .did(_, estimands):
+            return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
+        case let .wSelection(_, _, estimands):
+            return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
         }
     }
 
@@ -149,7 +205,11 @@ enum CityEstimator {
         case let .spatial(spec, weights, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
                                       truth: data.truth, estimands: estimands, alpha: alpha)
-        case let .psmDiD(spec, covariates, estimands):
+        case let .wSelection(spec, candidates, estimands):
+            return WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data)
+        case let .did(model, estimands):
+            return model.run(estimands: estimands, data: data)
+        case let .psmDiD(spec, covariates, estimands, cluster):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {
                 estimands.map { e in
@@ -162,6 +222,8 @@ enum CityEstimator {
                 }
             }
             do {
+                var spec = spec
+                spec.unitClusters = cluster.codes(data.panel)
                 let r = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
                 let used = TreatmentTruth(data.panel, weights: r.observationWeights)
                 return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in

@@ -12,10 +12,15 @@ public enum EstimandRole: String, Sendable, CaseIterable {
     /// A test's decision (`utest.*`): the estimate is 1 when it rejects and the
     /// truth 1 when the null is false, so only rejection rates apply.
     case test
+    /// W selection (`select.*`, `posterior.true`): the estimate is 1 when a rule picks the
+    /// true W (or the posterior probability of the true W) and the truth 1, so the mean is
+    /// the selection rate (mean posterior probability) and its MCSE is what applies.
+    case selection
 
     public init(estimand name: String) {
         if name.hasPrefix("tp.") || name.hasPrefix("shift.") { self = .ratio }
         else if name.hasPrefix("utest.") { self = .test }
+        else if name.hasPrefix("select.") || name == "posterior.true" { self = .selection }
         else { self = .parameter }
     }
 }

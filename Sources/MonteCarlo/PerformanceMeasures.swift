@@ -89,6 +89,10 @@ public struct PerformanceMeasures: Equatable, Sendable {
             setRejection(used, alpha: alpha)
             setTestMeasures(used, alpha: alpha)
             return
+        case .selection:
+            // mean = the rate; bias = rate − 1 with the MCSE of a mean; no SEs, intervals or tests.
+            setMoments(used, comparable: true)
+            return
         case .parameter, .ratio:
             setMoments(used, comparable: rule.comparable)
             setRobust(used, comparable: rule.comparable, bootstrap: bootstrap)

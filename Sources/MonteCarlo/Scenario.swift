@@ -175,8 +175,19 @@ public struct EstimatorSpec: Sendable {
             guard let estimandList = entry["estimands"]?.list, !estimandList.isEmpty else {
                 throw reader.error("\(at).estimands", "missing or empty; list the estimands to score")
             }
-            let estimands = try estimandList.enumerated().map { try reader.string($1, "\(at).estimands[\($0)]") }
-            if Set(estimands).count != estimands.count { throw reader.error("\(at).estimands", "lists an estimand twice") }
+            let estimands = try estimandList.enumerated().flatMap { k, node -> [String] in
+                let name = try reader.string(node, "\(at).estimands[\(k)]")
+                if name.hasPrefix("curve."), name.contains("*") {
+                    guard let all = SpatialEstimand.expandCurve(name) else {
+                        throw reader.error("\(at).estimands[\(k)]", "`\(name)` is not a curve shorthand; use curve.K.L.* (all 41 points) or curve.K.L.*/s (every s-th, s ≥ 1)")
+                    }
+                    return all
+                }
+                return [name]
+            }
+            if let twice = Dictionary(grouping: estimands, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+                throw reader.error("\(at).estimands", "lists the estimand `\(twice)` twice (a curve shorthand includes its points)")
+            }
             var options: [String: ScenarioValue] = [:]
             for (key, v) in m where !["name", "model", "estimands"].contains(key) { options[key] = v }
             specs.append(EstimatorSpec(name: name, model: model, estimands: estimands, options: options))

@@ -34,7 +34,7 @@ public struct MinimizationResult: Sendable {
     }
 }
 
-private final class ScalarFunctionBox {
+final class ScalarFunctionBox {
     let f: (Double) -> Double
     init(_ f: @escaping (Double) -> Double) { self.f = f }
 }

@@ -138,6 +138,9 @@ public struct SummaryTable: Sendable {
                     note: "U-tests: rejection rate split by whether the null is true (size) or false (power), with the mean noncentrality of the true shape; bias, EmpSE and RMSE do not apply",
                     measures: ["true", "n_ok", "n_failed", "rejection", "mcse_rejection", "rejection_null_true", "n_null_true",
                                "rejection_null_false", "n_null_false", "noncentrality"]),
+        RoleSection(role: .selection,
+                    note: "W selection: mean = how often the rule chose the true W (select.*) or the mean posterior probability of the true W (posterior.true); mcse_bias is the MCSE of that mean",
+                    measures: ["n_ok", "n_failed", "mean", "mcse_bias"]),
     ]
 
     /// The table of `spillsim summarize`: every measure with all its digits in CSV

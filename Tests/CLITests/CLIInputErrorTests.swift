@@ -35,7 +35,7 @@ final class CLIInputErrorTests: XCTestCase {
     func testUnknownEstimatorListsTheEstimators() throws {
         let r = try exec(["estimate", "foo"])
         XCTAssertEqual(r.status, 64, r.err)
-        XCTAssertTrue(r.err.contains("unknown estimator 'foo'; choose one of: sdm, psm, twfe, psm-did, cs-did"), r.err)
+        XCTAssertTrue(r.err.contains("unknown estimator 'foo'; choose one of: sdm, w-select, psm, twfe, psm-did, cs-did"), r.err)
         XCTAssertNil(Spillsim.Estimate.unknownEstimatorMessage("psm-did"))
         XCTAssertNil(Spillsim.Estimate.unknownEstimatorMessage("--help"))
     }

@@ -30,6 +30,26 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(s.settings.chunkSize, 3)
     }
 
+    /// `curve.K.L.*` is the whole 41-point curve, `*/s` every s-th point (0, s, …, and always 40).
+    func testCurveShorthandExpandsWhenTheScenarioIsRead() throws {
+        func estimands(_ list: String) throws -> [String] {
+            try MonteCarloScenario(text: """
+            known_dgp: {model: ols, n: 20, beta: [1.0]}
+            estimators:
+              - {name: e, model: sdm, estimands: [\(list)]}
+            """).estimators[0].estimands
+        }
+        XCTAssertEqual(try estimands("rho, curve.direct.p50.*"), ["rho"] + (0...40).map { "curve.direct.p50.\($0)" })
+        XCTAssertEqual(try estimands("curve.total.p25.*/4"), stride(from: 0, through: 40, by: 4).map { "curve.total.p25.\($0)" })
+        XCTAssertEqual(try estimands("curve.indirect.p75.*/15"), [0, 15, 30, 40].map { "curve.indirect.p75.\($0)" })
+        assertThrows(try estimands("curve.direct.p50.*/0"), as: ScenarioError.self, "a step of 0") {
+            XCTAssertEqual($0.path, "estimators[0].estimands[0]")
+        }
+        assertThrows(try estimands("curve.direct.p50.*, curve.direct.p50.4"), as: ScenarioError.self, "point 4 twice") {
+            XCTAssertEqual($0.path, "estimators[0].estimands")
+        }
+    }
+
     func testKeyPathSetterCreatesMissingMappings() throws {
         let document = try ScenarioDocument(text: "a: {b: 1}\nlist: [{k: 1}, {k: 2}]")
         let set = try document.setting(.scalar("5"), atKeyPath: "a.c.d")

@@ -84,13 +84,33 @@ public enum SpatialDataLoader {
             throw DataError("a moderator needs a quadratic regressor (the moderator interacts with it)")
         }
         let panel = try SpatialPanel(y: yv, x: try Matrix(columns: cols), names: names, n: index.n, t: index.t)
-        var w = try wt.reorderedSparse(to: index.units, source: weightsSource)
-        if rowStandardise { w = w.rowStandardised() }
-        let weights: SpatialWeights
-        do { weights = try SpatialWeights(sparse: w, logDeterminant: logDeterminant) } catch {
-            throw DataError("\(weightsSource): \(error)")
-        }
+        let weights = try self.weights(wt, source: weightsSource, units: index.units, rowStandardise: rowStandardise,
+                                       logDeterminant: logDeterminant)
         return SpatialDataset(panel: panel, weights: weights, units: index.units, times: index.times,
                               quadratic: terms, quadraticValues: qValues, moderatorValues: dValues)
+    }
+
+    /// A further W for a panel already loaded: read, matched to its units' order
+    /// (a W with other or missing ids is refused) and optionally row-standardised.
+    public static func weights(_ url: URL, units: [String], rowStandardise: Bool,
+                               logDeterminant: LogDeterminantMethod = .auto) throws -> SpatialWeights {
+        try weights(try WeightsTable.read(csv: url), source: url.path, units: units, rowStandardise: rowStandardise,
+                    logDeterminant: logDeterminant)
+    }
+
+    static func weights(_ wt: WeightsTable, source: String, units: [String], rowStandardise: Bool,
+                        logDeterminant: LogDeterminantMethod) throws -> SpatialWeights {
+        let inW = Set(wt.ids), inData = Set(units)
+        if let extra = wt.ids.first(where: { !inData.contains($0) }) {
+            throw DataError("\(source): W has unit '\(extra)' that does not appear in the panel; W and the panel must cover the same units")
+        }
+        if let missing = units.first(where: { !inW.contains($0) }) {
+            throw DataError("\(source): the panel's unit '\(missing)' is not in W; W and the panel must cover the same units")
+        }
+        var w = try wt.reorderedSparse(to: units, source: source)
+        if rowStandardise { w = w.rowStandardised() }
+        do { return try SpatialWeights(sparse: w, logDeterminant: logDeterminant) } catch {
+            throw DataError("\(source): \(error)")
+        }
     }
 }

@@ -25,6 +25,9 @@ public struct PSMDiDSpec: Sendable {
     public var level: Double = 0.95
     /// Wild cluster bootstrap p-value for the ATT (few clusters); nil = none.
     public var wildBootstrap: WildBootstrapSpec? = nil
+    /// Cluster of each unit for the CR1 variance (and the wild bootstrap), e.g. its region, so
+    /// that errors correlated across nearby units are allowed for; nil = each unit its own cluster.
+    public var unitClusters: [Int]? = nil
 
     public init(matching: MatchingSpec? = .applied, mode: MatchingMode = .pooled,
                 eventWindow: (leads: Int, lags: Int)? = nil, level: Double = 0.95,
@@ -88,7 +91,7 @@ public struct PSMDiDResult: Sendable {
 /// Propensity-score matching followed by TWFE difference-in-differences (MODEL.md §6):
 /// logit score on pre-treatment covariates, nearest-neighbour matching, then
 /// y_it = α_i + γ_t + τ D_it + ε_it on the matched sample weighted by the matching
-/// weights, CR1 by unit with G − 1 degrees of freedom. Throws `TreatmentError` when the
+/// weights, CR1 by unit (or by `unitClusters`) with G − 1 degrees of freedom. Throws `TreatmentError` when the
 /// input cannot give an estimate (no treated or control units, separation, nothing matched).
 public enum PSMDiD {
     public static func estimate(panel: TreatmentPanel, spec: PSMDiDSpec = PSMDiDSpec()) throws -> PSMDiDResult {
@@ -145,8 +148,9 @@ public enum PSMDiD {
                 throw TreatmentError("PSM-DID: after matching no treated or no control unit is left; widen the caliper")
             }
         }
+        let cluster = try panel.clusterCodes(spec.unitClusters)
         let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: ["D"], unit: unit, time: time, effects: .twoWays,
-                                   weights: obsWeights, variance: .cluster(unit))
+                                   weights: obsWeights, variance: .cluster(cluster))
         let ci = fit.confidenceInterval(0, level: spec.level)
         var es: EventStudyResult? = nil
         if let win = spec.eventWindow {
@@ -155,7 +159,7 @@ public enum PSMDiD {
         var bootP: Double? = nil
         if let wb = spec.wildBootstrap {
             bootP = try WildClusterBootstrap.test(y: panel.outcome, x: x, names: ["D"], coefficient: 0, unit: unit, time: time,
-                                                  effects: .twoWays, weights: obsWeights, cluster: unit,
+                                                  effects: .twoWays, weights: obsWeights, cluster: cluster,
                                                   replications: wb.replications, multipliers: wb.weights, stream: wb.stream).pValue
         }
         return PSMDiDResult(att: fit.coefficients[0], standardError: fit.standardErrors[0], ciLower: ci.lower,
@@ -163,6 +167,16 @@ public enum PSMDiD {
                             matchedTreated: mt, matchedControl: mc, observations: fit.observations,
                             clusters: fit.clusters ?? 0, balance: balance, counts: counts, eventStudy: es,
                             bootstrapPValue: bootP, warnings: warnings, observationWeights: obsWeights)
+    }
+}
+
+extension TreatmentPanel {
+    /// Cluster code of every observation (time-major) from one code per unit; nil = by unit.
+    func clusterCodes(_ unitClusters: [Int]?) throws -> [Int] {
+        let n = unitCount
+        guard let c = unitClusters else { return (0..<(n * periodCount)).map { $0 % n } }
+        guard c.count == n else { throw TreatmentError("\(c.count) cluster codes for \(n) units") }
+        return (0..<(n * periodCount)).map { c[$0 % n] }
     }
 }
 

@@ -6,6 +6,8 @@ public struct SpilloverRingSpec: Sendable, Equatable {
     /// beyond the last ring are the clean controls.
     public var rings: [Double]
     public var level: Double = 0.95
+    /// Cluster of each unit for the CR1 variance (e.g. its region); nil = by unit.
+    public var unitClusters: [Int]? = nil
 
     public init(rings: [Double], level: Double = 0.95) {
         self.rings = rings
@@ -72,7 +74,7 @@ public enum SpilloverDiD {
         let names = ["D"] + spec.rings.map { "ring≤\($0)" }
         let unit = (0..<(n * tCount)).map { $0 % n }, time = (0..<(n * tCount)).map { $0 / n }
         let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: names, unit: unit, time: time, effects: .twoWays,
-                                   variance: .cluster(unit))
+                                   variance: .cluster(try panel.clusterCodes(spec.unitClusters)))
         let q = StudentT.quantile(0.5 + spec.level / 2, df: fit.tDegreesOfFreedom)
         let ci = fit.confidenceInterval(0, level: spec.level)
         let rings = spec.rings.indices.map { k in

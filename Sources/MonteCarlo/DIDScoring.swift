@@ -1,0 +1,55 @@
+import CitySystem
+import Estimators
+import Foundation
+import Numerics
+
+/// Which units share a cluster in the DID family's CR1 variance: each city alone (the
+/// applied default) or all cities of a region (`city_system.geography.region_grid`), which
+/// allows for errors correlated across nearby cities at the price of few clusters.
+enum DIDCluster: String, CaseIterable {
+    case unit, region
+
+    static var allowed: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// The per-unit cluster codes for the estimators (nil = by unit).
+    func codes(_ p: SyntheticPanel) -> [Int]? { self == .region ? p.region : nil }
+}
+
+/// The DID estimators beyond PSM-DID that the Monte Carlo engine runs on generated panels,
+/// each scored on `att` (truth: the generator's mean effect on the treated city-years after
+/// adoption, common random numbers; MODEL.md §6).
+enum DIDModel {
+    /// TWFE with spillover rings around the treated (Butts 2021): untreated cities within each
+    /// ring get their own post-adoption dummy, so only cities beyond the last ring are controls.
+    case spilloverRings(rings: [Double], cluster: DIDCluster)
+    /// Callaway & Sant'Anna (2021) group-time ATTs, simple aggregation (the mean over treated
+    /// city-years after adoption, the generator's truth), for staggered adoption.
+    case callawaySantAnna(CSDiDSpec, covariates: [String])
+
+    func run(estimands: [TreatmentEstimand], data: PanelData) -> FitOutcome {
+        let truth = data.panel.truth.integration.meanAtt ?? .nan
+        do {
+            let att: (estimate: Double, se: Double, lower: Double, upper: Double)
+            switch self {
+            case let .spilloverRings(rings, cluster):
+                let p = data.panel
+                let panel = try data.treatment(covariates: [])
+                var spec = SpilloverRingSpec(rings: rings)
+                spec.unitClusters = cluster.codes(p)
+                let distance = SpilloverDiD.nearestTreatedDistance(x: p.coordinateX, y: p.coordinateY, treated: panel.everTreated)
+                let r = try SpilloverDiD.estimate(panel: panel, distanceToTreated: distance, spec: spec)
+                att = (r.att, r.standardError, r.ciLower, r.ciUpper)
+            case let .callawaySantAnna(spec, covariates):
+                let r = try CallawaySantAnna.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
+                att = (r.simple.att, r.simple.standardError, r.simple.ciLower, r.simple.ciUpper)
+            }
+            let z = att.estimate / att.se
+            return FitOutcome(status: .ok, results: estimands.map { _ in
+                EstimandResult(truth: truth, estimate: att.estimate, standardError: att.se, lower: att.lower, upper: att.upper,
+                               pValue: z.isFinite ? 2 * Normal.survival(abs(z)) : .nan)
+            })
+        } catch {
+            return FitOutcome(status: FitStatus(.failed, "\(error)"), results: estimands.map { _ in .missing(truth: truth) })
+        }
+    }
+}

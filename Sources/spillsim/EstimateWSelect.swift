@@ -1,0 +1,78 @@
+import ArgumentParser
+import Estimators
+import Foundation
+
+extension Spillsim.Estimate {
+    /// `spillsim estimate w-select`: which of several weight matrices the data support.
+    struct WSelect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "w-select",
+            abstract: "Compare candidate weight matrices: log-likelihood, AIC, BIC and Bayesian posterior probabilities.",
+            discussion: """
+            Fits the same model (sdm or sar) with each W and prints the maximised log-likelihood, AIC, BIC, \
+            the log marginal likelihood (rho integrated over its stable interval, uniform prior; flat prior on the \
+            coefficients, 1/sigma on sigma; LeSage & Pace 2009, ch. 6) and the posterior model probabilities \
+            under equal prior probabilities. Each W is matched to the panel by id and row-standardised unless \
+            --no-row-standardise.
+            """)
+
+        @OptionGroup var panel: PanelColumns
+        @Option(parsing: .upToNextOption, help: "Candidate weight matrix CSVs (comma- or space-separated; at least two).")
+        var weights: [String]
+        @Option(parsing: .upToNextOption, help: "Regressors (comma- or space-separated).") var x: [String]
+        @Option(help: "Fixed effects: individual, time, twoways or none.") var effects: FixedEffects = .twoWays
+        @Option(help: "direct or lee-yu.") var approach: SpatialApproach = .direct
+        @Option(help: "sdm or sar.") var model: SpatialModel = .sdm
+        @Flag(help: "Use each W as given instead of row-standardising it.") var noRowStandardise = false
+        @Flag(help: "Print JSON instead of a table.") var json = false
+
+        var files: [String] { splitList(weights) }
+
+        func validate() throws {
+            if files.count < 2 { throw ValidationError("--weights needs at least two weight matrix files to compare") }
+            if Set(files).count != files.count { throw ValidationError("--weights lists a file twice") }
+            if !model.hasLag { throw ValidationError("--model must be sdm or sar (posterior probabilities need a spatial lag of y)") }
+            if splitList(x).isEmpty { throw ValidationError("--x needs at least one regressor") }
+            try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x), regressorOption: "--x", keys: panel.keys)
+        }
+
+        func run() throws {
+            let dataset = try SpatialDataLoader.load(
+                data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: files[0]), id: panel.id, time: panel.time,
+                y: panel.y, x: splitList(x), rowStandardise: !noRowStandardise)
+            var candidates = [(name: files[0], weights: dataset.weights)]
+            for file in files.dropFirst() {
+                candidates.append((file, try SpatialDataLoader.weights(URL(fileURLWithPath: file), units: dataset.units,
+                                                                       rowStandardise: !noRowStandardise)))
+            }
+            let spec = SpatialModelSpec(model: model, effects: effects, approach: approach)
+            let result = try WeightSelection.compare(spec, panel: dataset.panel, candidates: candidates)
+            print(json ? try JSONOutput.text(WeightSelectionJSON(result)) : WeightSelectionReport.text(result))
+        }
+    }
+}
+
+/// The text rendering of a `WeightSelectionResult` (its JSON report is `WeightSelectionJSON`).
+enum WeightSelectionReport {
+    static func text(_ r: WeightSelectionResult) -> String {
+        let f = r.candidates[0].fit
+        var out = ["\(f.spec.model.rawValue.uppercased()), \(f.spec.effects.rawValue) effects, \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)",
+                   "Posterior probabilities: equal prior over the candidates, rho uniform on its stable interval.", ""]
+        let width = max(8, r.candidates.map(\.name.count).max() ?? 0)
+        func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
+        out.append(pad("W") + "  " + ["rho", "loglik", "AIC", "BIC", "log p(y|W)", "posterior"].map { $0.leftPadded(12) }.joined())
+        for c in r.candidates {
+            let cols = [c.fit.rho ?? .nan, c.logLikelihood, c.aic, c.bic, c.logMarginal.value]
+            let note = c.fit.converged ? "" : "  (\(c.fit.reason))"
+            out.append(pad(c.name) + "  " + cols.map { String(format: "%.4f", $0).leftPadded(12) }.joined()
+                       + String(format: "%.4f", c.posterior).leftPadded(12) + note)
+        }
+        out.append("")
+        out.append("chosen by loglik: \(r.candidates[r.byLogLikelihood].name); AIC: \(r.candidates[r.byAIC].name); BIC: \(r.candidates[r.byBIC].name); posterior: \(r.candidates[r.byPosterior].name)")
+        return out.joined(separator: "\n")
+    }
+}
+
+private extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? " " + self : String(repeating: " ", count: n - count) + self }
+}

@@ -1,0 +1,66 @@
+import Estimators
+import Foundation
+import Numerics
+import TestSupport
+import XCTest
+@testable import spillsim
+
+/// `spillsim estimate w-select` on the cigarette panel: the contiguity W against its square
+/// (second-order neighbours), written as a dense CSV with the ids in reverse order so the
+/// matching by id is exercised.
+final class CLIWeightSelectionTests: XCTestCase {
+    func secondOrderW() throws -> URL {
+        let table = try WeightsTable.read(csv: TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv"))
+        let w = WeightsTable.rowStandardised(table.matrix)
+        var w2 = w * w
+        for i in 0..<w2.rows { w2[i, i] = 0 }
+        let ids = Array(table.ids.reversed())
+        let order = ids.map { table.ids.firstIndex(of: $0)! }
+        var lines = ["id," + ids.joined(separator: ",")]
+        for i in order { lines.append(table.ids[i] + "," + order.map { String(w2[i, $0]) }.joined(separator: ",")) }
+        let url = try TestPaths.temporaryDirectory("w-select").appendingPathComponent("W2.csv")
+        try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func args(_ w2: URL) -> [String] {
+        let d = TestPaths.cigarette.path
+        return ["estimate", "w-select", "--data", d + "/cigarette.csv", "--weights", d + "/usa46_contiguity.csv," + w2.path,
+                "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy"]
+    }
+
+    func testJSONCandidatesMatchTheSDMFits() throws {
+        let w2 = try secondOrderW()
+        let out = try ProcessRunner.spillsim(args(w2) + ["--json"])
+        XCTAssertEqual(out.status, 0, out.err)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(out.out.utf8)) as? [String: Any])
+        let cands = try XCTUnwrap(obj["candidates"] as? [[String: Any]])
+        XCTAssertEqual(cands.count, 2)
+        for key in ["weights", "loglik", "aic", "bic", "posterior", "log_marginal", "rho"] { XCTAssertNotNil(cands[0][key], key) }
+        // The first candidate is the contiguity W: its log-likelihood is `estimate sdm`'s on the same panel.
+        let sdm = try ProcessRunner.spillsim(["estimate", "sdm", "--data", TestPaths.cigarette.path + "/cigarette.csv",
+                                              "--weights", TestPaths.cigarette.path + "/usa46_contiguity.csv", "--id", "state",
+                                              "--time", "year", "--y", "logc", "--x", "logp,logy", "--json"])
+        let sdmObj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(sdm.out.utf8)) as? [String: Any])
+        let ll = try XCTUnwrap(sdmObj["loglik"] as? Double)
+        // Same fit, same arithmetic; the decimal round trip of JSON is exact for doubles.
+        assertClose(ll, try XCTUnwrap(cands[0]["loglik"] as? Double), tolerance: 1e-9 * abs(ll), "loglik equals estimate sdm's")
+        let post = cands.map { $0["posterior"] as! Double }
+        assertClose(1, post.reduce(0, +), tolerance: 1e-12, "posteriors sum to one")
+        let selected = try XCTUnwrap(obj["selected"] as? [String: String])
+        XCTAssertEqual(Set(selected.keys), ["loglik", "aic", "bic", "posterior"])
+    }
+
+    func testTableAndInputErrors() throws {
+        let w2 = try secondOrderW()
+        let out = try ProcessRunner.spillsim(args(w2))
+        XCTAssertEqual(out.status, 0, out.err)
+        XCTAssertTrue(out.out.contains("posterior"))
+        XCTAssertTrue(out.out.contains("chosen by loglik"))
+        // One candidate is nothing to compare: refused at parse time (validate()).
+        XCTAssertThrowsError(try Spillsim.parseAsRoot(["estimate", "w-select", "--data", "x.csv", "--weights", "a.csv", "--id", "i",
+                                                       "--time", "t", "--y", "y", "--x", "a"]))
+        XCTAssertThrowsError(try Spillsim.parseAsRoot(["estimate", "w-select", "--data", "x.csv", "--weights", "a.csv,b.csv", "--id", "i",
+                                                       "--time", "t", "--y", "y", "--x", "a", "--model", "sem"]))
+    }
+}

@@ -1,0 +1,100 @@
+import CitySystem
+import Foundation
+@testable import MonteCarlo
+import TestSupport
+import XCTest
+
+/// Every scenario shipped in scenarios/ validates at its full size (every design cell built as
+/// `run` builds it) and runs 20 replications of every cell, with the cities capped at 60 so the
+/// suite stays fast (the release-size runs are in docs/design-results.md, not in tests).
+final class ScenarioLibraryTests: XCTestCase {
+    static let replications = 20
+    static let maxCities = 60
+    /// Above this many cities the full-size validation (dense N × N set-up, GBs at N = 10⁴) is
+    /// `spillsim validate`'s job, not the suite's: such files (large-n.yaml) are checked shrunk.
+    static let fullSizeLimit = 2000
+    /// Staggered cohorts need about ten treated cities each for Callaway–Sant'Anna's logit not to separate.
+    static let maxCitiesFor = ["psm-did-spillovers": 150]
+    /// The designs of issue 12, each opening with a comment block that says what it is for.
+    static let designs = ["inverted-u-recovery", "weights-stress", "digital-moderation", "psm-did-spillovers", "short-panel-lee-yu"]
+
+    var libraryFiles: [URL] {
+        let dir = TestPaths.repositoryRoot.appendingPathComponent("scenarios")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.sorted().map { dir.appendingPathComponent($0) }
+    }
+
+    func testDesignFilesOpenWithTheirQuestionDesignExpectationAndWhatToLookAt() throws {
+        for name in Self.designs {
+            let text = try String(contentsOf: TestPaths.repositoryRoot.appendingPathComponent("scenarios/\(name).yaml"), encoding: .utf8)
+            let header = text.split(separator: "\n").prefix { $0.hasPrefix("#") }.joined(separator: "\n")
+            for part in ["# QUESTION", "# DESIGN", "# EXPECTED", "# LOOK AT"] {
+                XCTAssertTrue(header.contains(part), "\(name).yaml's opening comment block lacks \(part)")
+            }
+        }
+    }
+
+    func testBaselineLabelsItsReferenceAndPaperLikeCells() throws {
+        let s = try MonteCarloScenario.load(path: TestPaths.repositoryRoot.appendingPathComponent("scenarios/baseline.yaml").path)
+        let cells = try s.cells()
+        let labels = cells.map { $0.document["description"]?.scalarText ?? "" }
+        XCTAssertEqual(labels, ["paper-like: omitted city trend and policy", "reference: correctly specified"])
+        XCTAssertEqual(cells.map(\.index), [0, 7], "the paper-like cell keeps cell_index 0 (its random streams)")
+        let reference = try ScenarioParser.parse(cells[1].document).citySystem.treatment
+        XCTAssertEqual(reference.zSlope, 0)
+        XCTAssertEqual(reference.effect, 0)
+    }
+
+    func testEveryLibraryScenarioValidatesAndRunsTwentyReplications() throws {
+        let files = libraryFiles
+        for name in Self.designs + ["baseline"] {
+            XCTAssertTrue(files.contains { $0.lastPathComponent == "\(name).yaml" }, "scenarios/\(name).yaml is missing")
+        }
+        for file in files {
+            let document = try ScenarioDocument.load(path: file.path)
+            guard document.declaresDesign else { continue }   // generator-only files (peer fixtures)
+            let scenario = try MonteCarloScenario(document: document)
+            let builder = ExperimentRegistry.builder(for: scenario)
+            // Full size: what `spillsim validate` checks.
+            let cells = try scenario.cells()
+            let largest = try cells.map { c in
+                c.document["city_system"] == nil ? 0 : try ScenarioParser.parse(c.document).citySystem.geography.cities
+            }.max() ?? 0
+            if largest <= Self.fullSizeLimit {
+                if !document.usesKnownDGP { _ = try ScenarioValidation.validate(ScenarioParser.parse(document)) }
+                _ = try builder.makeExperiments(cells: cells, scenario: scenario)
+            }
+            // Small: 20 replications of every cell with at most 60 cities.
+            let cap = Self.maxCitiesFor[file.deletingPathExtension().lastPathComponent] ?? Self.maxCities
+            for cell in cells {
+                let small = try shrink(cell, to: cap)
+                let experiment = try builder.makeExperiment(cell: small, scenario: scenario)
+                var produced = [Int](repeating: 0, count: scenario.estimators.count)
+                for r in 0..<Self.replications {
+                    let fits = experiment.replicate(ReplicationContext(seed: scenario.seed, cell: cell.index, replication: r))
+                    XCTAssertEqual(fits.count, scenario.estimators.count)
+                    for (k, fit) in fits.enumerated() where fit.results.contains(where: { $0.estimate.isFinite }) { produced[k] += 1 }
+                }
+                for (k, e) in scenario.estimators.enumerated() {
+                    // At 60 cities a few replications may not give an estimate (e.g. no match within the caliper);
+                    // most must, or the scenario is broken for this estimator.
+                    XCTAssertGreaterThanOrEqual(produced[k], Self.replications * 3 / 4,
+                                                "\(file.lastPathComponent) cell \(cell.index) (\(cell.label)): \(e.name) gave an estimate in only \(produced[k]) of \(Self.replications) replications")
+                }
+            }
+        }
+    }
+
+    /// The cell with at most `cap` cities (and no more centres than a fifth of them).
+    func shrink(_ cell: DesignCell, to cap: Int) throws -> DesignCell {
+        // Known-DGP checks and observed designs (a real panel's N) are run as they are.
+        guard cell.document["city_system"] != nil, cell.document.value(atKeyPath: "city_system.observed") == nil else { return cell }
+        let spec = try ScenarioParser.parse(cell.document).citySystem
+        guard spec.geography.cities > cap else { return cell }
+        var doc = try cell.document.setting(.scalar("\(cap)"), atKeyPath: "city_system.geography.cities")
+        if spec.geography.centres > cap / 5 {
+            doc = try doc.setting(.scalar("\(cap / 5)"), atKeyPath: "city_system.geography.centres")
+        }
+        return DesignCell(index: cell.index, factors: cell.factors, document: doc)
+    }
+}
