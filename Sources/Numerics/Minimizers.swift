@@ -34,9 +34,27 @@ public struct MinimizationResult: Sendable {
     }
 }
 
-final class ScalarFunctionBox {
-    let f: (Double) -> Double
-    init(_ f: @escaping (Double) -> Double) { self.f = f }
+/// A `gsl_function` on the heap that evaluates a Swift closure, shared by the minimisers
+/// and the quadrature. GSL keeps the pointer between calls (a minimiser's `set`, then every
+/// `iterate`), so it cannot be a Swift `inout` temporary, whose address is valid for one
+/// call only. Keep the value alive while GSL may call it (`withExtendedLifetime`).
+final class GSLFunction {
+    let pointer: UnsafeMutablePointer<gsl_function>
+    private let f: (Double) -> Double
+
+    init(_ f: @escaping (Double) -> Double) {
+        self.f = f
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: gsl_function(function: { x, p in
+            Unmanaged<GSLFunction>.fromOpaque(p!).takeUnretainedValue().f(x)
+        }, params: nil))
+        pointer.pointee.params = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    deinit {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
 }
 
 private final class VectorFunctionBox {
@@ -67,17 +85,13 @@ public enum Brent {
         guard lower < guess, guess < upper else {
             throw NumericsError("Brent: guess \(guess) is not inside (\(lower), \(upper))")
         }
-        let box = ScalarFunctionBox(f)
-        let ctx = Unmanaged.passRetained(box)
-        defer { ctx.release() }
-        var fn = gsl_function(function: { x, p in
-            Unmanaged<ScalarFunctionBox>.fromOpaque(p!).takeUnretainedValue().f(x)
-        }, params: ctx.toOpaque())
+        let fn = GSLFunction(f)
+        defer { withExtendedLifetime(fn) {} }
         guard let s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent) else {
             throw GSLError(function: "gsl_min_fminimizer_alloc", code: Int32(GSL_ENOMEM))
         }
         defer { gsl_min_fminimizer_free(s) }
-        try gslCheck("gsl_min_fminimizer_set", gsl_min_fminimizer_set(s, &fn, guess, lower, upper))
+        try gslCheck("gsl_min_fminimizer_set", gsl_min_fminimizer_set(s, fn.pointer, guess, lower, upper))
         var iter = 0
         var status = Int32(GSL_CONTINUE)
         while status == Int32(GSL_CONTINUE) && iter < maxIterations {
@@ -171,13 +185,16 @@ public enum NelderMead {
         let box = VectorFunctionBox(f, n: n)
         let ctx = Unmanaged.passRetained(box)
         defer { ctx.release() }
-        var fn = gsl_multimin_function(f: { v, p in
+        // On the heap: GSL keeps this pointer from `set` through every `iterate`.
+        let fn = UnsafeMutablePointer<gsl_multimin_function>.allocate(capacity: 1)
+        defer { fn.deinitialize(count: 1); fn.deallocate() }
+        fn.initialize(to: gsl_multimin_function(f: { v, p in
             let b = Unmanaged<VectorFunctionBox>.fromOpaque(p!).takeUnretainedValue()
             var x = [Double](repeating: 0, count: b.n)
             for i in 0..<b.n { x[i] = gsl_vector_get(v, i) }
             let r = b.f(x)
             return r.isNaN ? Double.infinity : r
-        }, n: n, params: ctx.toOpaque())
+        }, n: n, params: ctx.toOpaque()))
         guard let x0 = gsl_vector_alloc(n), let ss = gsl_vector_alloc(n) else {
             throw GSLError(function: "gsl_vector_alloc", code: Int32(GSL_ENOMEM))
         }
@@ -190,7 +207,7 @@ public enum NelderMead {
             throw GSLError(function: "gsl_multimin_fminimizer_alloc", code: Int32(GSL_ENOMEM))
         }
         defer { gsl_multimin_fminimizer_free(s) }
-        try gslCheck("gsl_multimin_fminimizer_set", gsl_multimin_fminimizer_set(s, &fn, x0, ss))
+        try gslCheck("gsl_multimin_fminimizer_set", gsl_multimin_fminimizer_set(s, fn, x0, ss))
         var iter = 0
         var status = Int32(GSL_CONTINUE)
         var stalled = false

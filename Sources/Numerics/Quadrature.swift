@@ -25,19 +25,15 @@ public enum Quadrature {
         guard points.count >= 2, zip(points, points.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw NumericsError("quadrature: breakpoints must be at least two increasing values, got \(points)")
         }
-        let box = ScalarFunctionBox(f)
-        let ctx = Unmanaged.passRetained(box)
-        defer { ctx.release() }
-        var fn = gsl_function(function: { x, p in
-            Unmanaged<ScalarFunctionBox>.fromOpaque(p!).takeUnretainedValue().f(x)
-        }, params: ctx.toOpaque())
+        let fn = GSLFunction(f)
+        defer { withExtendedLifetime(fn) {} }
         guard let ws = gsl_integration_workspace_alloc(maxIntervals) else {
             throw GSLError(function: "gsl_integration_workspace_alloc", code: Int32(GSL_ENOMEM))
         }
         defer { gsl_integration_workspace_free(ws) }
         var pts = points
         var value = 0.0, error = 0.0
-        try gslCheck("gsl_integration_qagp", gsl_integration_qagp(&fn, &pts, pts.count, absoluteTolerance, relativeTolerance,
+        try gslCheck("gsl_integration_qagp", gsl_integration_qagp(fn.pointer, &pts, pts.count, absoluteTolerance, relativeTolerance,
                                                                   maxIntervals, ws, &value, &error))
         return Result(value: value, absoluteError: error, intervals: ws.pointee.size)
     }

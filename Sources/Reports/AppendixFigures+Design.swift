@@ -107,7 +107,8 @@ extension AppendixFigures {
                 plots.append("datafile index \(index) using ($1-0.5):2 with steps lc rgb '#555555' dt 1 lw 1 notitle")
                 index += 1
                 let short = CellInfo.Factor(path: factor.path, value: "").shortName
-                labels += "set label \(f + 1) \(text.quote("\(short): " + factor.levels.joined(separator: ", "))) at first 0.6, first \(GP.num(top + 0.25 * gap)) left font ',8'\n"
+                let shown = factor.levels.map { factorLabels.label(CellInfo.Factor(path: factor.path, value: $0)) }
+                labels += "set label \(f + 1) \(text.quote("\(short): " + shown.joined(separator: ", "))) at first 0.6, first \(GP.num(top + 0.25 * gap)) left font ',8'\n"
             }
             let bottom = lo0 - Double(factors.count) * (band + gap) - gap
             script += "\n# panel: \(Typeset.plain(Typeset.estimand(name)))\nset title \(text.quote(Typeset.estimand(name)))\nunset label\nunset arrow\n"

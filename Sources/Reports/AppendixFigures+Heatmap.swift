@@ -64,10 +64,10 @@ extension AppendixFigures {
         guard !panels.isEmpty else {
             return FigurePlan(id: id, caption: "", figures: [], skipped: "no estimand is scored, comparably, by several estimators, and no W selection")
         }
+        let labels = factorLabels
         let rowLabel = { (c: CellInfo) in
-            wf.map { f in c.factors.first { $0.path == f.path }?.value ?? "" }.joined(separator: ", ")
-                + (c.factors.count > wf.count ? " | " + c.factors.filter { f in !wf.contains { $0.path == f.path } }
-                    .map { "\($0.shortName)=\($0.value)" }.joined(separator: ", ") : "")
+            wf.map { f in c.factors.first { $0.path == f.path }.map(labels.label) ?? "" }.joined(separator: ", ")
+                + (c.factors.count > wf.count ? " | " + labels.cellLabel(c) { f in !wf.contains { $0.path == f.path } } : "")
         }
         let cells = data.cells
         var dataText = "", script = ""

@@ -17,7 +17,8 @@ extension AppendixFigures {
             return FigurePlan(id: id, caption: "", figures: [], skipped: "needs U-test estimands and a numeric grid factor with several levels")
         }
         let short = CellInfo.Factor(path: factor.path, value: "").shortName
-        let others = { (c: CellInfo) in c.factors.filter { $0.path != factor.path }.map { "\($0.shortName)=\($0.value)" }.joined(separator: ", ") }
+        let labels = factorLabels
+        let others = { (c: CellInfo) in labels.cellLabel(c) { $0.path != factor.path } }
         var dataText = "", script = "", index = 0, used = Set<String>()
         for name in tests {
             var plots: [String] = [], style = 0, hasNC = false

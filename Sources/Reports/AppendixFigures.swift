@@ -62,7 +62,13 @@ public struct AppendixFigures: Sendable {
             + (failed > 0 ? " (at most \(worst) in a cell)" : "") + "; failed fits are excluded"
     }
 
-    var cellLabels: [String] { data.cells.map(\.shortLabel) }
+    var cellLabels: [String] {
+        let labels = factorLabels
+        return data.cells.map { $0.factors.isEmpty ? $0.shortLabel : labels.cellLabel($0) }
+    }
+
+    /// Short labels of the grid's factor levels (mappings compacted; see `FactorLabels`).
+    var factorLabels: FactorLabels { FactorLabels(cells: data.cells) }
 
     /// Summary rows of one kind, grouped by estimand (in first-seen order), then by estimator.
     /// `panelNote` adds to a panel's title from its rows (e.g. how often the truth is a U).
