@@ -58,33 +58,10 @@ public struct WeightSpectrum: Sendable {
         }
     }
 
-    /// Finds r > 0 with r_i w_ij = r_j w_ji for all i, j, or nil if none exists.
-    /// Walks the graph of W from each unvisited unit fixing r_j = r_i w_ij / w_ji,
-    /// then verifies every pair (O(N²)).
+    /// Finds r > 0 with r_i w_ij = r_j w_ji for all i, j, or nil if none exists: the
+    /// compressed-row walk of `SpatialWeights.similarityScaling` on W's nonzeros.
     static func similarityScaling(_ w: Matrix) -> [Double]? {
-        let n = w.rows
-        var r = [Double](repeating: 0, count: n)
-        var queue: [Int] = []
-        for start in 0..<n where r[start] == 0 {
-            r[start] = 1
-            queue.append(start)
-            while let i = queue.popLast() {
-                for j in 0..<n where w[i, j] != 0 {
-                    guard w[j, i] != 0 else { return nil }   // asymmetric sparsity pattern
-                    if r[j] == 0 { r[j] = r[i] * w[i, j] / w[j, i]; queue.append(j) }
-                }
-            }
-        }
-        let tol = 1e-10
-        for j in 0..<n {
-            for i in 0..<j {
-                let a = r[i] * w[i, j], b = r[j] * w[j, i]
-                if abs(a - b) > tol * max(abs(a), abs(b), 1e-300) { return nil }
-            }
-        }
-        // Normalise so the scaling is well conditioned (geometric mean 1).
-        let lg = r.reduce(0) { $0 + log($1) } / Double(n)
-        return r.map { $0 / exp(lg) }
+        SparseMatrix(dense: w).flatMap(SpatialWeights.similarityScaling)
     }
 
     /// log|det(I − ρW)| = Σ ln|1 − ρω_i| (complex pairs contribute their modulus).
