@@ -157,19 +157,10 @@ public enum WeightBuilder {
         return c
     }
 
-    /// Number of connected components of the undirected graph of C ∪ Cᵀ (breadth-first search).
+    /// Number of connected components of the undirected graph of C ∪ Cᵀ: the breadth-first
+    /// search of the compressed-row builder on C's nonzeros.
     public static func components(_ c: Matrix) -> Int {
-        let n = c.rows
-        var label = [Int](repeating: -1, count: n)
-        var k = 0
-        for s in 0..<n where label[s] < 0 {
-            label[s] = k
-            var queue = [s]
-            while let i = queue.popLast() {
-                for j in 0..<n where label[j] < 0 && (c[i, j] != 0 || c[j, i] != 0) { label[j] = k; queue.append(j) }
-            }
-            k += 1
-        }
-        return k
+        guard let s = SparseMatrix(dense: c) else { return 0 }   // never nil at the default density bound
+        return components(s, s.transposed())
     }
 }

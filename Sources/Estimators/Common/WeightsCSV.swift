@@ -114,15 +114,7 @@ public struct WeightsTable: Sendable {
 
     /// The matrix reordered to `order` (e.g. the panel's unit ids). Throws when the id sets differ.
     public func reordered(to order: [String], source: String) throws -> Matrix {
-        let pos = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-        if let missing = order.first(where: { pos[$0] == nil }) {
-            throw DataError("\(source): unit '\(missing)' of the panel has no row in the weight matrix")
-        }
-        let inOrder = Set(order)
-        if let extra = ids.first(where: { !inOrder.contains($0) }) {
-            throw DataError("\(source): W has unit '\(extra)' that does not appear in the panel; W and the panel must cover the same units")
-        }
-        return try reorderedSparse(to: order, source: source).dense()
+        try reorderedSparse(to: order, source: source).dense()
     }
 
     /// The matrix reordered to `order`, kept sparse (what the loader uses at any N).
