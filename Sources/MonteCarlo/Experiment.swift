@@ -95,10 +95,10 @@ public struct GridCellError: Error, CustomStringConvertible {
         // When the message names no factor the cause may lie outside the grid:
         // say which cell failed without blaming a factor.
         guard !named.isEmpty else {
-            let all = cell.factors.map { "grid.\($0.path) = \($0.value.compactText)" }.joined(separator: ", ")
+            let all = cell.factors.map { "\($0.origin) = \($0.value.compactText)" }.joined(separator: ", ")
             return "\(file): design cell cell_index \(cell.index) (\(all)): \(reason)"
         }
-        let factors = named.map { "grid.\($0.path) = \($0.value.compactText)" }.joined(separator: ", ")
+        let factors = named.map { "\($0.origin) = \($0.value.compactText)" }.joined(separator: ", ")
         return "\(file): \(factors) (cell_index \(cell.index)): \(reason)"
     }
 }

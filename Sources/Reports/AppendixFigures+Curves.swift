@@ -188,7 +188,7 @@ extension AppendixFigures {
             for column in columns {
                 let d = data.draws[cell.ordinal][column.estimator]
                 // A run without a grid has one unnamed cell: no "cell 0" in every title.
-                let panelTitle = cell.factors.isEmpty && data.cells.count == 1 ? column.title : "\(column.title), \(cell.factors.isEmpty ? cell.shortLabel : factorLabels.cellLabel(cell))"
+                let panelTitle = cell.factors.isEmpty && cell.title == nil && data.cells.count == 1 ? column.title : "\(column.title), \(factorLabels.title(cell))"
                 var panelNotes: [String] = []
                 guard let p = panel(cell, d, column, { panelNotes.append($0) }) else { continue }
                 notes += panelNotes.map { "\(Typeset.plain(panelTitle)): \($0)" }

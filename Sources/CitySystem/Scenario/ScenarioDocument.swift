@@ -13,7 +13,7 @@ public struct ScenarioDocument: Sendable {
     /// Top-level keys the generator reads (`ScenarioParser`).
     public static let generatorKeys = ["name", "description", "seed", "city_system"]
     /// Top-level keys the Monte Carlo design reads (`MonteCarloScenario`); the generator accepts and ignores them.
-    public static let monteCarloKeys = ["monte_carlo", "estimators", "grid", "filter", "known_dgp"]
+    public static let monteCarloKeys = ["monte_carlo", "estimators", "cells", "grid", "filter", "known_dgp"]
     public static var topLevelKeys: [String] { generatorKeys + monteCarloKeys }
 
     /// The file's text as read.
