@@ -68,6 +68,7 @@ final class HDF5ResultsSink: ResultsSink {
         try g.setAttribute("factor_paths", cell.info.factors.map(\.path))
         try g.setAttribute("factor_values", cell.info.factors.map(\.value))
         if let title = cell.info.title { try g.setAttribute("title", title) }
+        if let s = cell.info.dataSupport { try g.setAttribute("data_support", [s.lowerBound, s.upperBound]) }
         if cell.info.factors.contains(where: { $0.label != nil }) {
             try g.setAttribute("factor_labels", cell.info.factors.map { $0.label ?? "" })
         }

@@ -42,6 +42,10 @@ public struct CellInfo: Codable, Equatable, Sendable {
     /// The cell's label (`DesignCell.title`: its `cells:` label and its grid levels' labels);
     /// nil when the scenario gives none (and in files written before labels existed).
     public let title: String?
+    /// The data support of the curve regressor, [p5, p95] (`Experiment.dataSupport`), stored
+    /// when the run's world has one and an estimator scores curves; nil otherwise and in files
+    /// written before it was stored.
+    public let dataSupport: ClosedRange<Double>?
 
     public struct Factor: Codable, Equatable, Sendable {
         public let path: String
@@ -59,11 +63,12 @@ public struct CellInfo: Codable, Equatable, Sendable {
         public var shortName: String { String(path.split(separator: ".").last ?? Substring(path)) }
     }
 
-    public init(ordinal: Int, index: Int, factors: [Factor], title: String? = nil) {
+    public init(ordinal: Int, index: Int, factors: [Factor], title: String? = nil, dataSupport: ClosedRange<Double>? = nil) {
         self.ordinal = ordinal
         self.index = index
         self.factors = factors
         self.title = title
+        self.dataSupport = dataSupport
     }
 
     /// The label stored in result files: the cell's `title` when it has one, else its
@@ -108,7 +113,9 @@ public struct RunMetadata: Codable, Equatable, Sendable {
         }
     }
 
-    public init(scenario: MonteCarloScenario, cells: [DesignCell], replications: Int, shard: Shard, toolVersion: String) {
+    /// - Parameter supports: each cell's `Experiment.dataSupport` (empty: none stored).
+    public init(scenario: MonteCarloScenario, cells: [DesignCell], replications: Int, shard: Shard, toolVersion: String,
+                supports: [ClosedRange<Double>?] = []) {
         self.toolVersion = toolVersion
         scenarioName = scenario.name
         scenarioText = scenario.text
@@ -121,7 +128,7 @@ public struct RunMetadata: Codable, Equatable, Sendable {
         self.cells = cells.enumerated().map { ordinal, cell in
             CellInfo(ordinal: ordinal, index: cell.index,
                      factors: cell.factors.map { CellInfo.Factor(path: $0.path, value: $0.value.compactText, label: $0.label) },
-                     title: cell.title)
+                     title: cell.title, dataSupport: supports.indices.contains(ordinal) ? supports[ordinal] : nil)
         }
         self.shard = shard
     }
