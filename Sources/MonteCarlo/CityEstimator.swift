@@ -56,7 +56,7 @@ enum CityEstimator {
         }
         func spatialSpec(_ model: SpatialModel) throws -> SpatialModelSpec {
             let effects = try choose("effects", { FixedEffects(userSpelling: $0) }, default: .twoWays, allowed: "none, individual, time, twoways")
-            let approach = try choose("approach", { SpatialApproach(rawValue: $0) }, default: .leeYu, allowed: "direct, lee-yu")
+            let approach = try choose("approach", { SpatialApproach(rawValue: $0) }, default: .userDefault, allowed: "direct, lee-yu")
             let durbin = try choose("durbin", { ["all": DurbinVariables.all, "none": .none][$0] }, default: model.allowsDurbin ? .all : .none,
                                     allowed: "all, none")
             return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)

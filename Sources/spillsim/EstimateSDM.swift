@@ -28,7 +28,7 @@ extension Spillsim.Estimate {
         var durbin: String = "all"
         @Option(help: "Fixed effects: individual, time, twoways or none (pooled with intercept).")
         var effects: FixedEffects = .twoWays
-        @Option(help: "direct or lee-yu.") var approach: SpatialApproach = .direct
+        @Option(help: "direct or lee-yu (default lee-yu: consistent for fixed T).") var approach: SpatialApproach = .userDefault
         @Option(help: "sdm, sar, slx, sem, sdem or ols.") var model: SpatialModel = .sdm
         @Option(help: "Regressor (in --x) also entered as its square X^2: curves, turning points and U-tests.")
         var quadratic: String?

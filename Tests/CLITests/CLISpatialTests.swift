@@ -48,7 +48,9 @@ final class CLISpatialTests: XCTestCase {
         let c = try parse(cigaretteArgs + ["--json", "--draws", "200"])
         XCTAssertEqual(c.model, .sdm)
         XCTAssertEqual(c.effects, .twoWays)
-        XCTAssertEqual(c.approach, .direct)
+        // One default for the CLI and scenarios (SpatialApproach.userDefault, issue 20).
+        XCTAssertEqual(c.approach, .leeYu)
+        XCTAssertEqual(c.approach, SpatialApproach.userDefault)
         XCTAssertEqual(c.durbinVariables, .all)
         let json = try JSONOutput.text(SpatialAnalysisJSON(try analysis(c)))
         let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -56,10 +58,10 @@ final class CLISpatialTests: XCTestCase {
             XCTAssertNotNil(obj[key], "JSON key \(key) (issue 4)")
         }
         let rho = try XCTUnwrap(obj["rho"] as? [String: Double])
-        assertClose(0.22920027391090536, rho["estimate"]!, tolerance: 1e-6, "cigarette NumPy reference, two-way direct")
+        assertClose(0.2711783055824568, rho["estimate"]!, tolerance: 1e-6, "cigarette NumPy reference, two-way Lee–Yu")
         let names = (obj["coefficients"] as! [[String: Any]]).map { $0["name"] as! String }
         XCTAssertEqual(names, ["logp", "logy", "W*logp", "W*logy"])
-        XCTAssertEqual(obj["n"] as? Int, 1380)
+        XCTAssertEqual(obj["n"] as? Int, 1305, "n* = (N − 1)(T − 1) under Lee–Yu")
         let imp = obj["impacts"] as! [[String: Any]]
         XCTAssertEqual(imp.map { $0["variable"] as! String }, ["logp", "logy"])
         XCTAssertNotNil((imp[0]["indirect"] as? [String: Double])?["se"])
