@@ -14,16 +14,14 @@ public struct OmittedTerms: Sendable {
     }
     public let groups: [Group]
 
-    /// The spatial estimators (and W selection's fits) of `scenario`, with their fixed effects,
-    /// model and W as `CityEstimator` reads them (defaults: two-way effects, durbin all, true W).
-    public init(scenario: MonteCarloScenario, cells: [DesignCell]) throws {
-        let spatial = scenario.estimators.filter { SpatialModel(rawValue: $0.model) != nil || $0.model == "w_selection" }
+    /// The spatial estimators (and W selection's fits) of each cell, with the cell's settings.
+    public init(cells: [DesignCell]) throws {
         var groups: [(cells: [String], key: [[String]], omissions: [(estimators: [String], terms: [String])])] = []
         for cell in cells {
             let spec = try ScenarioParser.parse(cell.document).citySystem
             var omissions: [(estimators: [String], terms: [String])] = []
-            for e in spatial {
-                let terms = Self.omitted(by: e, in: spec)
+            for e in cell.estimators {
+                guard let terms = Self.omitted(by: e, in: spec) else { continue }
                 if let k = omissions.firstIndex(where: { $0.terms == terms }) { omissions[k].estimators.append(e.name) }
                 else { omissions.append(([e.name], terms)) }
             }
@@ -40,25 +38,26 @@ public struct OmittedTerms: Sendable {
         return cell.label
     }
 
-    /// The terms estimator `e` omits in a world `spec`: the DGP's terms beyond the regressors that its
-    /// fixed effects do not remove, the spatial lag or W-lags its model lacks, and the true W when it fits another.
-    static func omitted(by e: EstimatorSpec, in spec: CitySystemSpec) -> [String] {
-        let effects = e.options["effects"]?.scalarText.flatMap { FixedEffects(userSpelling: $0) } ?? .twoWays
-        let model = e.model == "w_selection"
-            ? (e.options["fit"]?.scalarText.flatMap { SpatialModel(rawValue: $0) } ?? .sdm)
-            : (SpatialModel(rawValue: e.model) ?? .sdm)
-        let durbin = model.allowsDurbin && e.options["durbin"]?.scalarText != "none"
+    /// The terms estimator `e` (with its cell's settings) omits in a world `spec`: the DGP's terms
+    /// beyond the regressors that its fixed effects do not remove, the spatial lag or W-lags its model
+    /// lacks, and the true W when it fits another. Nil for the DID family (not a model of Mis in CA).
+    static func omitted(by e: EstimatorSpec, in spec: CitySystemSpec) -> [String]? {
+        let model: SpatialModelSpec, weights: String?
+        switch e.settings {
+        case .spatial(let s): model = s.spec; weights = s.weights
+        case .wSelection(let s): model = s.spec; weights = nil
+        default: return nil
+        }
+        let durbin = model.model.allowsDurbin && model.durbin == .all
         var terms: [String] = []
         let o = spec.outcome
-        if !model.hasLag && o.rho != 0 { terms.append("spatial lag ρ·W·Mis (ρ = \(o.rho))") }
+        if !model.model.hasLag && o.rho != 0 { terms.append("spatial lag ρ·W·Mis (ρ = \(o.rho))") }
         if !durbin && (o.theta.contains { $0 != 0 } || o.controls.contains { $0.theta != 0 }) {
             terms.append("W-lags of the regressors (θ ≠ 0)")
         }
-        if e.model != "w_selection", let w = e.options["weights"]?.scalarText, w != "true" {
-            terms.append("the true W (fits `\(w)`)")
-        }
+        if let w = weights, w != "true" { terms.append("the true W (fits `\(w)`)") }
         terms += spec.termsBeyondSpatialRegressors
-            .filter { $0.omitted(unitEffects: effects.removesUnitEffects, timeEffects: effects.removesTimeEffects) }
+            .filter { $0.omitted(unitEffects: model.effects.removesUnitEffects, timeEffects: model.effects.removesTimeEffects) }
             .map(\.text)
         return terms
     }

@@ -24,7 +24,8 @@ extension Spillsim.Estimate {
         var weights: [String]
         @Option(parsing: .upToNextOption, help: "Regressors (comma- or space-separated).") var x: [String]
         @Option(help: "Fixed effects: individual, time, twoways or none.") var effects: FixedEffects = .twoWays
-        @Option(help: "direct or lee-yu (default lee-yu); each reports the marginal likelihood of its own likelihood (the output names it).") var approach: SpatialApproach = .userDefault
+        @Option(help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue)); the log marginal is that likelihood's (the output names the criterion).")
+        var approach: SpatialApproach = .standard
         @Option(help: "sdm or sar.") var model: SpatialModel = .sdm
         @Flag(help: "Use each W as given instead of row-standardising it.") var noRowStandardise = false
         @Flag(help: "Print JSON instead of a table.") var json = false

@@ -53,7 +53,7 @@ extension Spillsim {
                 }
                 details.append("  design: \(cells.count) cell(s) × \(mc.estimators.count) estimator(s), \(mc.settings.replications) replications per cell, seed \(mc.seed)")
                 if !document.usesObservedDesign && !document.usesKnownDGP {
-                    details += try OmittedTerms(scenario: mc, cells: cells).lines(cellCount: cells.count)
+                    details += try OmittedTerms(cells: cells).lines(cellCount: cells.count)
                 }
             } else {
                 details.append("  no `estimators` section: usable with generate and truth; `spillsim run` needs one")

@@ -8,7 +8,7 @@ import XCTest
 final class OmittedTermsTests: XCTestCase {
     func omissions(_ file: String) throws -> OmittedTerms {
         let mc = try MonteCarloScenario.load(path: try TestPaths.committed("scenarios/\(file)").path)
-        return try OmittedTerms(scenario: mc, cells: try mc.cells())
+        return try OmittedTerms(cells: try mc.cells())
     }
 
     func terms(_ o: OmittedTerms, cell: String? = nil, estimator: String) throws -> [String] {
@@ -49,7 +49,7 @@ final class OmittedTermsTests: XCTestCase {
           - {name: two, model: sdm, estimands: [rho]}
         """
         let mc = try MonteCarloScenario(text: yaml)
-        let o = try OmittedTerms(scenario: mc, cells: try mc.cells())
+        let o = try OmittedTerms(cells: try mc.cells())
         let ind = try terms(o, estimator: "ind"), two = try terms(o, estimator: "two")
         XCTAssertTrue(ind.contains { $0.hasPrefix("year effects") }, "\(ind)")
         XCTAssertFalse(two.contains { $0.hasPrefix("year effects") || $0.hasPrefix("city effects") }, "\(two)")

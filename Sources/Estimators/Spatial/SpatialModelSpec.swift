@@ -33,12 +33,6 @@ public enum SpatialApproach: String, Sendable, CaseIterable, Codable {
     /// effects ρ) consistent for fixed T.
     case leeYu = "lee-yu"
 
-    /// The approach a user gets without asking, in scenarios (`estimators[].approach`) and on the
-    /// CLI (`estimate sdm`, `estimate w-select`, `calibrate`) alike: Lee–Yu, because with unit
-    /// effects and a short panel the direct approach's σ̂² (and with time effects ρ̂) is
-    /// inconsistent for fixed T (Lee & Yu 2010), and W selection then reports the marginal of the
-    /// same likelihood the estimator maximises (`MarginalCriterion`).
-    public static let userDefault: SpatialApproach = .leeYu
 }
 
 /// Which regressors get a W-lag in the Durbin models.
