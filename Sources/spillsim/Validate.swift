@@ -56,6 +56,9 @@ extension Spillsim {
                     headline = "scenario '\(mc.name)', known DGP (engine check, no city system): known_dgp \(mc.knownDGPSummary ?? "")"
                 }
                 details.append("  design: \(cells.count) cell(s) × \(mc.estimators.count) estimator(s), \(mc.settings.replications) replications per cell, seed \(mc.seed)")
+                if !document.usesObservedDesign && !document.usesKnownDGP {
+                    details += try OmittedTerms(cells: cells).lines(cellCount: cells.count)
+                }
             } else {
                 details.append("  no `estimators` section: usable with generate and truth; `spillsim run` needs one")
             }
