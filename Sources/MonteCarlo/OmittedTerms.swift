@@ -32,9 +32,9 @@ public struct OmittedTerms: Sendable {
         self.groups = groups.map { Group(cells: $0.cells, omissions: $0.omissions) }
     }
 
-    /// A cell's name: its `description` level when the grid labels cells that way, else its factors.
+    /// A cell's name: its label when the scenario gives one, else its factors.
     static func label(_ cell: DesignCell) -> String {
-        if let d = cell.factors.first(where: { $0.path == "description" }) { return "\"\(d.value.compactText)\"" }
+        if let t = cell.title { return "\"\(t)\"" }
         return cell.label
     }
 
