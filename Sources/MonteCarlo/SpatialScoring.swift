@@ -61,6 +61,7 @@ enum SpatialScoring {
                          averages: [String: [EffectKind: EstimateWithSE]], curves: NonlinearEffects?, panelTruth: SpatialTruth,
                          alpha: Double) -> EstimandResult {
         switch e {
+        case .defined(let d): return d.estimate(fit, t)
         case .rho: return normal(t, fit.rhoEstimate)
         case .beta(let x): return normal(t, fit.coefficientTable.first { $0.name == x }?.value)
         case .theta(let x): return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value)
@@ -123,8 +124,10 @@ enum SpatialScoring {
     /// e.g. the turning point of a curve with zero curvature; a curve that is not
     /// U-shaped still has its extremum as the turning point).
     static func trueValue(_ e: SpatialEstimand, _ t: SpatialTruth) -> Double {
+        func builtIn(_ name: String) -> SpatialEstimand? { SpatialEstimand.builtIn(name) }
         func regressor(_ x: String) -> SpatialTruth.Regressor? { t.regressors.first { $0.name == x } }
         switch e {
+        case .defined(let d): return d.truth { name in builtIn(name).map { trueValue($0, t) } ?? .nan }
         case .rho: return t.rho
         case .beta(let x): return regressor(x)?.beta ?? .nan
         case .theta(let x): return regressor(x)?.theta ?? .nan
