@@ -6,6 +6,11 @@ import Numerics
 public enum SpatialBenchmarkPeers {
     /// spreg's Panel_FE_Lag on the whole panel (bench/spreg_peer.py reads a dense W CSV).
     public static func spreg(_ b: SyntheticSDMPanel, script: String, reps: Int) throws -> (ms: Double, rho: Double)? {
+        try spregFits(b, script: script, reps: reps).map { (Statistics.median($0.times), $0.rho) }
+    }
+
+    /// spreg's Panel_FE_Lag: every fit's time (ms) and ρ̂; nil when python3 or spreg is missing.
+    public static func spregFits(_ b: SyntheticSDMPanel, script: String, reps: Int) throws -> (times: [Double], rho: Double)? {
         try withDirectory { dir in
             try writePanel(b.panel, n: b.n, to: dir.appendingPathComponent("panel.csv"))
             let w = b.weights.dense()
@@ -15,7 +20,7 @@ public enum SpatialBenchmarkPeers {
             guard let obj = run(["python3", script, "--panel", dir.appendingPathComponent("panel.csv").path,
                                  "--weights", dir.appendingPathComponent("w.csv").path, "--reps", "\(reps)"]),
                   let ms = obj["ms_per_fit"] as? Double, let rho = obj["rho"] as? Double else { return nil }
-            return (ms, rho)
+            return ((obj["times_ms"] as? [Double]) ?? [ms], rho)
         }
     }
 

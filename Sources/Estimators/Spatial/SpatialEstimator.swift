@@ -18,14 +18,16 @@ public enum SpatialEstimator {
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
-                           variance: SpatialVarianceMethod = .analytic) throws -> SpatialFitResult {
-        let d = try SpatialDesign(spec: spec, panel: panel, weights: weights)
+                           variance: SpatialVarianceMethod = .analytic, clock: StageClock? = nil) throws -> SpatialFitResult {
+        let d = try clock.measure("design") { try SpatialDesign(spec: spec, panel: panel, weights: weights) }
         let point: PointEstimate
         do {
-            switch spec.model {
-            case .sdm, .sar: point = try fitLag(d, weights: weights)
-            case .sem, .sdem: point = try fitError(d, weights: weights)
-            case .slx, .ols: point = try fitOLS(d)
+            point = try clock.measure("fit") {
+                switch spec.model {
+                case .sdm, .sar: return try fitLag(d, weights: weights)
+                case .sem, .sdem: return try fitError(d, weights: weights)
+                case .slx, .ols: return try fitOLS(d)
+                }
             }
         } catch let e as CollinearColumnError {
             let which = e.column < d.names.count ? "'\(d.names[e.column])'" : "a regressor"
@@ -46,13 +48,16 @@ public enum SpatialEstimator {
         var vcov: Matrix
         var traceGtG: TraceEstimate?
         do {
-            (vcov, traceGtG) = try SpatialVariance.analyticCovariance(d, point: point, weights: weights)
+            (vcov, traceGtG) = try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: point, weights: weights) }
             switch variance {
             case .analytic: break
             case .numericalHessian:
                 vcov = try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: vcov)
             case .cluster:
-                vcov = try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: vcov)
+                let bread = vcov
+                vcov = try clock.measure("variance.cluster") {
+                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: bread)
+                }
             }
         } catch {
             let k = point.coefficients.count + (point.spatial == nil ? 0 : 1) + 1
@@ -63,8 +68,10 @@ public enum SpatialEstimator {
             termination = .varianceUnavailable
             if !reason.contains("variance unavailable") { reason = "variance unavailable: the information matrix is not finite" }
         }
-        let loglik = d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
-                                     sigma2: point.sigma2, spectrum: weights.logDeterminant)
+        let loglik = clock.measure("fit") {
+            d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
+                            sigma2: point.sigma2, spectrum: weights.logDeterminant)
+        }
         return SpatialFitResult(
             spec: spec, names: d.names, coefficients: point.coefficients,
             rho: spec.model.hasLag ? point.spatial : nil, lambda: spec.model.hasErrorLag ? point.spatial : nil,
