@@ -205,7 +205,8 @@ enum CityEstimator {
         switch self {
         case let .spatial(spec, weights, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
-                                      truth: data.truth, estimands: estimands, alpha: alpha, clock: clock)
+                                      truth: data.truth, estimands: estimands, alpha: alpha, clock: clock,
+                                      shared: (data.sharedFits, weights))
         case let .wSelection(spec, candidates, estimands):
             return clock.measure("fit+scoring") { WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data) }
         case let .did(model, estimands):

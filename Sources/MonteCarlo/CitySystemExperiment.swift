@@ -33,7 +33,7 @@ struct CitySystemExperiment: Experiment {
     /// One replication with its stages timed under `names[e]/…` per estimator (`spillsim bench replication`).
     func replicate(_ context: ReplicationContext, clock: StageClock?, names: [String]) -> [FitOutcome] {
         let panel: SyntheticPanel
-        do { panel = try clock.measure("generate") { try system.generate(replication: context.replication) } } catch {
+        do { panel = try clock.measure("generate") { try system.generate(replication: context.replication, clock: clock) } } catch {
             return estimators.map { e in
                 FitOutcome(status: FitStatus(.generationFailed, "\(error)"),
                            results: e.estimandCount.map { _ in .missing(truth: .nan) })
@@ -65,6 +65,9 @@ final class PanelData {
 
     /// The truth the spatial estimators are scored against.
     private(set) lazy var truth = SpatialTruth(panel)
+
+    /// Point fits the spatial estimators of this replication share (same model and W, another variance).
+    let sharedFits = SharedSpatialFits()
 
     init(_ panel: SyntheticPanel) { self.panel = panel }
 

@@ -12,9 +12,10 @@ public final class ReplicationProfiler {
     /// Times of one replication, per stage (seconds), in first-seen order.
     public struct Replication: Sendable {
         public let replication: Int
-        public let stages: [(name: String, wall: Double, cpu: Double)]
-        public var wall: Double { stages.reduce(0) { $0 + $1.wall } }
-        public var cpu: Double { stages.reduce(0) { $0 + $1.cpu } }
+        /// `nested`: part of an enclosing stage (e.g. generate.digital inside generate), not added to the totals.
+        public let stages: [(name: String, wall: Double, cpu: Double, nested: Bool)]
+        public var wall: Double { stages.reduce(0) { $0 + ($1.nested ? 0 : $1.wall) } }
+        public var cpu: Double { stages.reduce(0) { $0 + ($1.nested ? 0 : $1.cpu) } }
         /// Fits that did not end `ok`, as "estimator: reason".
         public let problems: [String]
     }
@@ -23,6 +24,8 @@ public final class ReplicationProfiler {
     public struct CellWork: Sendable {
         public let journal: Double
         public let measures: Double
+        /// Thread CPU time of the measures (single-threaded: steadier than wall time under load).
+        public let measuresCPU: Double
         public let resultFile: Double
     }
 
@@ -72,7 +75,10 @@ public final class ReplicationProfiler {
         records.append(record)
         let problems = zip(estimatorNames, fits).compactMap { name, f in f.status.isOK ? nil : "\(name): \(f.status.message)" }
         return Replication(replication: replication,
-                           stages: clock.order.map { ($0, clock.totals[$0]!.wallSeconds, clock.totals[$0]!.cpuSeconds) },
+                           stages: clock.order.map { name in
+                               let t = clock.totals[name]!
+                               return (name, t.wallSeconds, t.cpuSeconds, t.nested)
+                           },
                            problems: problems)
     }
 
@@ -88,13 +94,13 @@ public final class ReplicationProfiler {
         let journal = try Journal.create(path: dir.appendingPathComponent("r.h5.journal").path,
                                          identity: metadata.identity(chunkSize: scenario.settings.chunkSize))
         try journal.append(Journal.Frame(cellOrdinal: 0, records: records))
-        let t1 = StageClock.now(CLOCK_MONOTONIC)
+        let t1 = StageClock.now(CLOCK_MONOTONIC), c1 = StageClock.now(CLOCK_THREAD_CPUTIME_ID)
         let measures = results.measures(metadata)
-        let t2 = StageClock.now(CLOCK_MONOTONIC)
+        let t2 = StageClock.now(CLOCK_MONOTONIC), c2 = StageClock.now(CLOCK_THREAD_CPUTIME_ID)
         let sink = try HDF5ResultsFormat().create(path: dir.appendingPathComponent("r.h5").path, metadata: metadata)
         try sink.write(cell: results, measures: measures)
         try sink.commit()
         let t3 = StageClock.now(CLOCK_MONOTONIC)
-        return CellWork(journal: t1 - t0, measures: t2 - t1, resultFile: t3 - t2)
+        return CellWork(journal: t1 - t0, measures: t2 - t1, measuresCPU: c2 - c1, resultFile: t3 - t2)
     }
 }

@@ -12,7 +12,7 @@ enum SpatialScoring {
 
     static func run(_ spec: SpatialModelSpec, weights: SpatialWeights?, variance: SpatialVarianceMethod = .analytic,
                     panel: Result<SpatialPanel, Error>, truth: SpatialTruth, estimands: [SpatialEstimand], alpha: Double,
-                    clock: StageClock? = nil) -> FitOutcome {
+                    clock: StageClock? = nil, shared: (fits: SharedSpatialFits, weightsName: String)? = nil) -> FitOutcome {
         let truths = estimands.map { trueValue($0, truth) }
         func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
             FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
@@ -23,7 +23,7 @@ enum SpatialScoring {
         let curves: NonlinearEffects?
         var averages: [String: [EffectKind: EstimateWithSE]] = [:]
         do {
-            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance, clock: clock)
+            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance, clock: clock, shared: shared)
             let f = fit
             impacts = try clock.measure("effects") { estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(f, weights: w) : [] }
             if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {

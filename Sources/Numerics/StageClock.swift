@@ -13,6 +13,8 @@ public final class StageClock {
         public var wallSeconds = 0.0
         public var cpuSeconds = 0.0
         public var calls = 0
+        /// Measured inside another stage (its time is part of that stage's too).
+        public var nested = false
     }
 
     /// Stage names in the order they were first seen.
@@ -20,19 +22,25 @@ public final class StageClock {
     public private(set) var totals: [String: Total] = [:]
     /// Prepended (with a slash) to every stage name measured while it is set.
     public var prefix = ""
+    private var depth = 0
 
     public init() {}
 
     /// Runs `body` and adds its wall and thread-CPU time to `stage`.
     public func measure<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
         let w0 = Self.now(CLOCK_MONOTONIC), c0 = Self.now(CLOCK_THREAD_CPUTIME_ID)
-        defer { add(stage, wall: Self.now(CLOCK_MONOTONIC) - w0, cpu: Self.now(CLOCK_THREAD_CPUTIME_ID) - c0) }
+        let nested = depth > 0
+        depth += 1
+        defer {
+            depth -= 1
+            add(stage, wall: Self.now(CLOCK_MONOTONIC) - w0, cpu: Self.now(CLOCK_THREAD_CPUTIME_ID) - c0, nested: nested)
+        }
         return try body()
     }
 
-    public func add(_ stage: String, wall: Double, cpu: Double) {
+    public func add(_ stage: String, wall: Double, cpu: Double, nested: Bool = false) {
         let name = prefix.isEmpty ? stage : "\(prefix)/\(stage)"
-        if totals[name] == nil { order.append(name) }
+        if totals[name] == nil { order.append(name); totals[name] = Total(nested: nested) }
         totals[name, default: Total()].wallSeconds += wall
         totals[name, default: Total()].cpuSeconds += cpu
         totals[name, default: Total()].calls += 1

@@ -49,7 +49,7 @@ extension Spillsim.Bench {
             print("\(s.name), cell \(cell) (\(profiler.cellLabel)): set-up \(ms(profiler.setupSeconds)) ms once per cell")
             let peerPanel = peer ? try SyntheticSDMPanel(n: 280, t: 18, seed: 20261129) : nil
             var timings: [ReplicationProfiler.Replication] = []
-            var peerTimes: [Double] = []
+            var peerTimes: [Double] = [], peerCPU: [Double] = []
             var problems: [String] = []
             for round in 0..<rounds {
                 for r in (reps * round / rounds)..<(reps * (round + 1) / rounds) {
@@ -60,6 +60,7 @@ extension Spillsim.Bench {
                 // The first fit of each Python process pays for imports and caches: run one more and drop it.
                 if let peerPanel, let fits = try SpatialBenchmarkPeers.spregFits(peerPanel, script: script, reps: peerReps + 1) {
                     peerTimes += fits.times.dropFirst()
+                    peerCPU += fits.cpu.dropFirst()
                 }
             }
             let work = try profiler.finishCell()
@@ -68,39 +69,51 @@ extension Spillsim.Bench {
             print(String(format: "replication total: wall median %.3f ms (min %.3f), CPU median %.3f ms (min %.3f), %d replications, 1 thread",
                          1e3 * Statistics.median(wall), 1e3 * wall.min()!, 1e3 * Statistics.median(cpu), 1e3 * cpu.min()!, reps))
             let once = work.journal + work.measures + work.resultFile
-            print(String(format: "once per cell (%d replications): journal frame %.1f ms, measures %.1f ms, HDF5 write %.1f ms = %.3f ms per replication",
-                         reps, 1e3 * work.journal, 1e3 * work.measures, 1e3 * work.resultFile, 1e3 * once / Double(reps)))
-            print("  (the measures' bootstrap grows with the replications: at the scenario's \(s.settings.replications) expect about \(ms(work.measures * Double(s.settings.replications) / Double(reps))) ms per cell)")
+            print(String(format: "once per cell (%d replications): journal frame %.1f ms, measures %.1f ms (CPU %.1f ms), HDF5 write %.1f ms = %.3f ms per replication",
+                         reps, 1e3 * work.journal, 1e3 * work.measures, 1e3 * work.measuresCPU, 1e3 * work.resultFile, 1e3 * once / Double(reps)))
+            if reps != s.settings.replications {
+                print("  (the measures' bootstrap grows with the replications: time --reps \(s.settings.replications) for the scenario's own count)")
+            }
             if !problems.isEmpty {
                 print("fits not ok: \(problems.count) (first: \(problems[0]))")
             }
             guard peer else { return }
             guard !peerTimes.isEmpty else { print("spreg: python3 with spreg not available"); return }
             let peerMedian = Statistics.median(peerTimes)
-            print(String(format: "spreg Panel_FE_Lag N = 280, T = 18: median %.1f ms (min %.1f) over %d fits interleaved with the replications",
+            print(String(format: "spreg Panel_FE_Lag N = 280, T = 18: wall median %.1f ms (min %.1f) over %d fits interleaved with the replications",
                          peerMedian, peerTimes.min()!, peerTimes.count))
             let perRep = 1e3 * (Statistics.median(wall) + once / Double(reps))
-            let perRepCPU = 1e3 * (Statistics.median(cpu) + once / Double(reps))
-            print(String(format: "one replication (median, with the per-cell work spread) = 1/%.1f of one spreg fit by wall time, 1/%.1f by CPU time (target: 1/30)",
-                         peerMedian / perRep, peerMedian / perRepCPU))
+            print(String(format: "one replication (median, per-cell work spread over the %d) = 1/%.1f of one spreg fit by wall time (min/min 1/%.1f)",
+                         reps, peerMedian / perRep, peerTimes.min()! / (1e3 * (wall.min()! + once / Double(reps)))))
+            if !peerCPU.isEmpty {
+                let onceCPU = work.journal + work.measuresCPU + work.resultFile
+                let perRepCPU = 1e3 * (Statistics.median(cpu) + onceCPU / Double(reps))
+                print(String(format: "by CPU time: spreg median %.1f ms (min %.1f, process CPU, all its threads); one replication = 1/%.1f of one spreg fit (target: 1/30)",
+                             Statistics.median(peerCPU), peerCPU.min()!, Statistics.median(peerCPU) / perRepCPU))
+            }
         }
 
         /// One line per stage: median and minimum wall time, median CPU time, share of the replication.
         func printStages(_ timings: [ReplicationProfiler.Replication]) {
-            var names: [String] = []
-            for t in timings { for s in t.stages where !names.contains(s.name) { names.append(s.name) } }
+            var names: [String] = [], nested: Set<String> = []
+            for t in timings {
+                for s in t.stages where !names.contains(s.name) {
+                    names.append(s.name)
+                    if s.nested { nested.insert(s.name) }
+                }
+            }
             let totalCPU = Statistics.median(timings.map(\.cpu))
-            print(pad("stage (ms per replication)") + "  wall median    wall min  CPU median   share")
+            print(pad("stage (ms per replication; ↳ inside above)") + "  wall median    wall min  CPU median   share")
             for name in names {
                 let wall = timings.map { t in t.stages.first { $0.name == name }?.wall ?? 0 }
                 let cpu = timings.map { t in t.stages.first { $0.name == name }?.cpu ?? 0 }
                 let c = Statistics.median(cpu)
-                print(pad(name) + String(format: "  %11.3f %11.3f %11.3f %6.1f%%", 1e3 * Statistics.median(wall), 1e3 * wall.min()!,
+                print(pad(nested.contains(name) ? "  ↳ " + name : name) + String(format: "  %11.3f %11.3f %11.3f %6.1f%%", 1e3 * Statistics.median(wall), 1e3 * wall.min()!,
                                          1e3 * c, totalCPU > 0 ? 100 * c / totalCPU : 0))
             }
         }
 
         func ms(_ seconds: Double) -> String { String(format: "%.1f", 1e3 * seconds) }
-        func pad(_ s: String) -> String { s.count >= 36 ? s : s.padding(toLength: 36, withPad: " ", startingAt: 0) }
+        func pad(_ s: String) -> String { s.count >= 44 ? s : s.padding(toLength: 44, withPad: " ", startingAt: 0) }
     }
 }

@@ -18,44 +18,34 @@ public enum SpatialEstimator {
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
-                           variance: SpatialVarianceMethod = .analytic, clock: StageClock? = nil) throws -> SpatialFitResult {
-        let d = try clock.measure("design") { try SpatialDesign(spec: spec, panel: panel, weights: weights) }
-        let point: PointEstimate
-        do {
-            point = try clock.measure("fit") {
-                switch spec.model {
-                case .sdm, .sar: return try fitLag(d, weights: weights)
-                case .sem, .sdem: return try fitError(d, weights: weights)
-                case .slx, .ols: return try fitOLS(d)
-                }
+                           variance: SpatialVarianceMethod = .analytic, clock: StageClock? = nil,
+                           shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> SpatialFitResult {
+        let key = shared.map { "\($0.weightsName)|\(spec)" }
+        let prepared: SharedSpatialFits.Entry
+        if let key, let hit = shared?.fits.entries[key] {
+            prepared = hit
+        } else {
+            let (d, point) = try estimatePoint(spec, panel: panel, weights: weights, clock: clock)
+            let analytic = Result {
+                try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: point, weights: weights) }
             }
-        } catch let e as CollinearColumnError {
-            let which = e.column < d.names.count ? "'\(d.names[e.column])'" : "a regressor"
-            throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
+            prepared = SharedSpatialFits.Entry(design: d, point: point, analytic: analytic)
+            if let key { shared?.fits.entries[key] = prepared }
         }
-        // A residual variance at rounding level means y is (nearly) an exact function of the
-        // regressors — e.g. the outcome listed among them. Standard errors would be rounding
-        // noise, so refuse rather than report z-statistics of 1e12.
-        // At a boundary solution σ² → 0 is the boundary's symptom (the likelihood is unbounded
-        // there), reported as such rather than as an exact fit.
-        let meanY = Vector.mean(d.y)
-        let varY = d.y.reduce(0) { $0 + ($1 - meanY) * ($1 - meanY) } / Double(max(d.y.count, 1))
-        guard point.termination == .boundary || point.sigma2 > 1e-20 * max(varY, .leastNormalMagnitude) else {
-            throw EstimationError("the regressors fit the outcome exactly (residual variance \(point.sigma2) against an outcome variance of \(varY)); check that the outcome is not among the regressors")
-        }
+        let d = prepared.design, point = prepared.point
         var reason = point.reason
         var termination = point.termination
         var vcov: Matrix
         var traceGtG: TraceEstimate?
         do {
-            (vcov, traceGtG) = try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: point, weights: weights) }
+            (vcov, traceGtG) = try prepared.analytic.get()
             switch variance {
             case .analytic: break
             case .numericalHessian:
                 vcov = try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: vcov)
             case .cluster:
                 let bread = vcov
-                vcov = try clock.measure("variance.cluster") {
+                vcov = try clock.measure("variance (cluster)") {
                     try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: bread)
                 }
             }
@@ -83,11 +73,42 @@ public enum SpatialEstimator {
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
     }
 
+    /// The transformed data and the point estimates (before any variance), with the checks on them.
+    static func estimatePoint(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
+                              clock: StageClock?) throws -> (SpatialDesign, PointEstimate) {
+        let d = try clock.measure("design") { try SpatialDesign(spec: spec, panel: panel, weights: weights) }
+        let point: PointEstimate
+        do {
+            point = try clock.measure("fit") {
+                switch spec.model {
+                case .sdm, .sar: return try fitLag(d, weights: weights)
+                case .sem, .sdem: return try fitError(d, weights: weights)
+                case .slx, .ols: return try fitOLS(d)
+                }
+            }
+        } catch let e as CollinearColumnError {
+            let which = e.column < d.names.count ? "'\(d.names[e.column])'" : "a regressor"
+            throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
+        }
+        // A residual variance at rounding level means y is (nearly) an exact function of the
+        // regressors — e.g. the outcome listed among them. Standard errors would be rounding
+        // noise, so refuse rather than report z-statistics of 1e12.
+        // At a boundary solution σ² → 0 is the boundary's symptom (the likelihood is unbounded
+        // there), reported as such rather than as an exact fit.
+        let meanY = Vector.mean(d.y)
+        let varY = d.y.reduce(0) { $0 + ($1 - meanY) * ($1 - meanY) } / Double(max(d.y.count, 1))
+        guard point.termination == .boundary || point.sigma2 > 1e-20 * max(varY, .leastNormalMagnitude) else {
+            throw EstimationError("the regressors fit the outcome exactly (residual variance \(point.sigma2) against an outcome variance of \(varY)); check that the outcome is not among the regressors")
+        }
+        return (d, point)
+    }
+
     /// SAR/SDM: e(ρ) = e0 − ρ ed with e0, ed the residuals of Qy and Q(Wy) on QZ, so
     /// each likelihood evaluation costs O(N) (the log-determinant) once e0'e0, e0'ed, ed'ed are known.
     static func fitLag(_ d: SpatialDesign, weights: SpatialWeights) throws -> PointEstimate {
-        let ls0 = try LeastSquares(x: d.z, y: d.y)
-        let lsd = try LeastSquares(x: d.z, y: d.wy)
+        // One QR of QZ for both outcomes (each solved as a separate fit would be).
+        let pair = try LeastSquares.fits(x: d.z, ys: [d.y, d.wy])
+        let ls0 = pair[0], lsd = pair[1]
         let s00 = Vector.dot(ls0.residuals, ls0.residuals)
         let s0d = Vector.dot(ls0.residuals, lsd.residuals)
         let sdd = Vector.dot(lsd.residuals, lsd.residuals)
@@ -273,4 +294,23 @@ struct PointEstimate {
     let iterations: Int
     let termination: FitTermination
     let reason: String
+}
+
+/// Point fits shared by the estimators of one Monte Carlo replication that differ only in their
+/// variance (e.g. `sdm` and `sdm_cluster`: same model, data and W): the transformed data, the
+/// point estimates and the analytic covariance are computed once and reused, so the second
+/// estimator pays only for its own variance. Results are the same bits as separate fits (the
+/// same deterministic computation). Pass it with the name of the W (fits on different W never
+/// share); one per replication's panel and thread, not thread-safe.
+public final class SharedSpatialFits {
+    struct Entry {
+        let design: SpatialDesign
+        let point: PointEstimate
+        let analytic: Result<(vcov: Matrix, traceGtG: TraceEstimate?), Error>
+    }
+
+    /// By weight-matrix name and model specification.
+    var entries: [String: Entry] = [:]
+
+    public init() {}
 }
