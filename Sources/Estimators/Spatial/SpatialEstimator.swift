@@ -19,7 +19,12 @@ public enum SpatialEstimator {
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
                            variance: SpatialVarianceMethod = .analytic) throws -> SpatialFitResult {
-        let d = try SpatialDesign(spec: spec, panel: panel, weights: weights)
+        try fit(SpatialDesign(spec: spec, panel: panel, weights: weights), weights: weights, variance: variance)
+    }
+
+    /// Fits a design already built (the static models above, or the dynamic SDM's augmented design).
+    static func fit(_ d: SpatialDesign, weights: SpatialWeights, variance: SpatialVarianceMethod) throws -> SpatialFitResult {
+        let spec = d.spec
         let point: PointEstimate
         do {
             switch spec.model {
