@@ -21,6 +21,8 @@ import Numerics
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
+    /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects, options `weights`, `durbin`, `bias_correction` (ydl/none).
+    case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
     case did(DIDModel, estimands: [TreatmentEstimand])
 
@@ -33,6 +35,7 @@ enum CityEstimator {
         case .psmDiD(_, _, let e, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
+        case .dynamic(_, _, _, let e, _): return 0..<e.count
         }
     }
 
@@ -80,12 +83,28 @@ enum CityEstimator {
                 return s
             }
             result = .wSelection(spec, candidates: candidates, estimands: estimands)
-        } else if let model = SpatialModel(rawValue: e.model) {
+        } else if let model = e.model == "sdm_dynamic" ? SpatialModel.sdm : SpatialModel(rawValue: e.model) {
+            let isDynamic = e.model == "sdm_dynamic"
+            if isDynamic {
+                // The dynamic estimator's effects and transformation are fixed; a different value would be ignored.
+                if let v = try take("effects"), FixedEffects(userSpelling: v) != .twoWays {
+                    throw reader.error("\(path).effects", "sdm_dynamic has twoways effects only (time by the Lee–Yu transformation, individual by within); remove it")
+                }
+                if let v = try take("approach"), v != SpatialApproach.leeYu.rawValue {
+                    throw reader.error("\(path).approach", "sdm_dynamic removes time effects by the Lee–Yu transformation; remove `approach`")
+                }
+            }
             let spec = try spatialSpec(model)
             let durbin = spec.durbin
             let weights = try take("weights") ?? "true"
             let variance = try choose("variance", { ["analytic": SpatialVarianceMethod.analytic, "cluster": .cluster][$0] },
                                       default: .analytic, allowed: "analytic, cluster")
+            if isDynamic && variance != .analytic {
+                throw reader.error("\(path).variance", "sdm_dynamic has the analytic variance only")
+            }
+            let correction = isDynamic
+                ? try choose("bias_correction", { DynamicBiasCorrection(rawValue: $0) }, default: .ydl, allowed: "ydl, none")
+                : .none
             if variance == .cluster && model.hasErrorLag {
                 throw reader.error("\(path).variance", "`cluster` is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
             }
@@ -102,6 +121,10 @@ enum CityEstimator {
                     throw reader.error(at, nonlinearRegressors.error(k, x))
                 }
                 if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
+                if (s == .tau || s == .eta) && !isDynamic { throw reader.error(at, "`\(name)` needs model sdm_dynamic") }
+                if isDynamic, case .averageEffect = s {
+                    throw reader.error(at, "average effects are not implemented for sdm_dynamic; use curve.K.L.j or tp.K.L / tp_lr.K.L")
+                }
                 if case .theta = s, !(model.allowsDurbin && durbin == .all) {
                     throw reader.error(at, "`\(name)` needs W-lags of the regressors (model sdm, slx or sdem with durbin: all)")
                 }
@@ -110,7 +133,9 @@ enum CityEstimator {
                 }
                 return s
             }
-            result = .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
+            result = isDynamic
+                ? .dynamic(durbin, weights: weights, correction: correction, estimands: estimands, alpha: alpha)
+                : .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
         } else if ["psm_did", "spillover_did", "cs_did"].contains(e.model) {
             guard let known = treatmentCovariates else {
                 throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
@@ -163,7 +188,7 @@ enum CityEstimator {
                               estimands: estimands)
             }
         } else {
-            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sar, slx, sem, sdem, ols, psm_did, spillover_did, cs_did or w_selection")
+            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sdm_dynamic, sar, slx, sem, sdem, ols, psm_did, spillover_did, cs_did or w_selection")
         }
         if let extra = options.keys.sorted().first {
             throw reader.error("\(path).\(extra)", "unknown option for model `\(e.model)`")
@@ -193,6 +218,9 @@ enum CityEstimator {
         case let .spatial(spec, _, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
                                       alpha: alpha)
+        case let .dynamic(durbin, _, correction, estimands, alpha):
+            return DynamicScoring.run(durbin: durbin, correction: correction, weights: weights, panel: panel, truth: truth,
+                                      estimands: estimands, alpha: alpha)
         case let .psmDiD(_, _, estimands, _), let .did(_, estimands):
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
@@ -205,6 +233,9 @@ enum CityEstimator {
         case let .spatial(spec, weights, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
                                       truth: data.truth, estimands: estimands, alpha: alpha)
+        case let .dynamic(durbin, weights, correction, estimands, alpha):
+            return DynamicScoring.run(durbin: durbin, correction: correction, weights: data.panel.estimatorWeights[weights],
+                                      panel: data.spatial, truth: data.truth, estimands: estimands, alpha: alpha)
         case let .wSelection(spec, candidates, estimands):
             return WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data)
         case let .did(model, estimands):
