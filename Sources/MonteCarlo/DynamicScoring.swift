@@ -25,8 +25,8 @@ enum DynamicScoring {
                 guard let fit else { return nil }
                 if h == .shortRun, estimands.contains(where: \.needsImpacts) { impacts = try SpatialImpacts.delta(fit, weights: w) }
                 guard let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last else { return nil }
-                return try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: truth.grid,
-                                                 moderatorValues: truth.moderators.compactMap(\.value), lower: lo, upper: hi)
+                return try DynamicEffects.nonlinear(d, h, weights: w, terms: terms, grid: truth.grid,
+                                                    moderatorValues: truth.moderators.compactMap(\.value), lower: lo, upper: hi)
             }
             shortRun = try analyse(.shortRun)
             if estimands.contains(where: { if case .turningPointLongRun = $0 { true } else if case .uTestLongRun = $0 { true } else { false } }) {

@@ -105,9 +105,17 @@ final class DynamicSpatialFixtureTests: XCTestCase {
         try assertMatches(d.fit, XCTUnwrap(ref["corrected"] as? [String: Any]), estimateTolerance: 1e-8, "quadratic corrected")
         var points: [EffectHorizon: [EffectKind: Double]] = [:]
         for horizon in EffectHorizon.allCases {
-            let fit = try XCTUnwrap(DynamicEffects.horizonFit(d, horizon).fit)
-            let nl = try SpatialCurves.analyse(fit, weights: w, terms: QuadraticTerms(linear: "logp", square: "logp^2"),
-                                               grid: [-0.3, 0, 0.3], moderatorValues: [], lower: -0.3, upper: 0.3)
+            // Turning points come from the fit without the long run's common factor 1/(1 − τ)
+            // (DynamicEffects.nonlinear); the reference differentiates the scaled formula, so
+            // agreement also checks that the factor cancels from the value and its delta-method SE.
+            let nl = try XCTUnwrap(DynamicEffects.nonlinear(d, horizon, weights: w, terms: QuadraticTerms(linear: "logp", square: "logp^2"),
+                                                            grid: [-0.3, 0, 0.3], moderatorValues: [], lower: -0.3, upper: 0.3))
+            let scaled = try SpatialCurves.analyse(try XCTUnwrap(DynamicEffects.horizonFit(d, horizon).fit), weights: w,
+                                                   terms: QuadraticTerms(linear: "logp", square: "logp^2"),
+                                                   grid: [-0.3, 0, 0.3], moderatorValues: [], lower: -0.3, upper: 0.3)
+            for (a, b) in zip(nl.curves.flatMap(\.points), scaled.curves.flatMap(\.points)) {
+                XCTAssertEqual(a.effect.estimate, b.effect.estimate, "curves keep the 1/(1 − τ) scale")
+            }
             let expected = try XCTUnwrap((ref[horizon.rawValue] as? [String: Any])?["turning_points"] as? [String: [String: Double]])
             for tp in nl.turningPoints {
                 let e = try XCTUnwrap(expected[tp.kind.rawValue])

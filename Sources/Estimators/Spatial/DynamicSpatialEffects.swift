@@ -25,7 +25,11 @@ public enum DynamicEffects {
     /// The static-SDM fit whose effects are the dynamic model's effects at `horizon`; nil for
     /// the long run when the estimates are not stationary (then there is no steady state), with
     /// the reason.
-    public static func horizonFit(_ d: DynamicSpatialFit, _ horizon: EffectHorizon) -> (fit: SpatialFitResult?, reason: String?) {
+    /// With `scaled: false` the long-run coefficients are β, θ without the common positive factor
+    /// 1/(1 − τ): the same curves up to that factor, so the same turning points, shapes and slope
+    /// signs, but inference on them free of the factor's noise (see `nonlinear`).
+    public static func horizonFit(_ d: DynamicSpatialFit, _ horizon: EffectHorizon,
+                                  scaled: Bool = true) -> (fit: SpatialFitResult?, reason: String?) {
         let f = d.fit
         let regs = d.regressors
         // Coefficient layout of a static SDM: regressors, then the W-lags of those that have one.
@@ -56,10 +60,10 @@ public enum DynamicEffects {
             }
             let s = 1 / (1 - tau)
             for (i, k) in take.enumerated() {
-                jac[i, k] = s
-                jac[i, d.tauIndex] = coefficients[i] * s * s
+                jac[i, k] = scaled ? s : 1
+                jac[i, d.tauIndex] = scaled ? coefficients[i] * s * s : 0
             }
-            coefficients = coefficients.map { $0 * s }
+            if scaled { coefficients = coefficients.map { $0 * s } }
             rhoH = (rho + eta) * s
             jac[p, rhoIndex] = s
             jac[p, d.etaIndex] = s
@@ -70,6 +74,31 @@ public enum DynamicEffects {
         let fit = f.replacing(names: names, coefficients: coefficients, rho: rhoH, vcov: vcov, regressors: regs,
                               durbinIndex: durbin)
         return (fit, nil)
+    }
+}
+
+extension DynamicEffects {
+    /// Curves, turning points, dx*/dD and U-tests at `horizon` (arguments as `SpatialCurves.analyse`);
+    /// nil when the horizon does not exist (long run of a non-stationary estimate).
+    ///
+    /// The long-run curves are 1/(1 − τ) times curves with weights (a1, a2) at ρ_L. That positive
+    /// common factor moves neither a turning point nor the sign of a slope, so — as the static
+    /// code uses weights (1, 1) for the total effect — turning points, Fieller sets and U-tests are
+    /// computed without it (`horizonFit(scaled: false)`): otherwise τ̂'s noise, amplified by
+    /// 1/(1 − τ̂)², enters the slopes' SEs and costs the U-test power near τ = 1 for nothing.
+    /// Turning points and their delta-method SEs are identical either way (the factor cancels in
+    /// the ratio and its gradient).
+    public static func nonlinear(_ d: DynamicSpatialFit, _ horizon: EffectHorizon, weights: SpatialWeights,
+                                 terms: QuadraticTerms, grid: [Double], moderatorValues: [Double], lower: Double,
+                                 upper: Double, level: Double = 0.95) throws -> NonlinearEffects? {
+        guard let curveFit = horizonFit(d, horizon).fit, let shapeFit = horizonFit(d, horizon, scaled: false).fit else { return nil }
+        let curves = try SpatialCurves.analyse(curveFit, weights: weights, terms: terms, grid: grid,
+                                               moderatorValues: moderatorValues, lower: lower, upper: upper, level: level)
+        guard horizon == .longRun else { return curves }
+        let shapes = try SpatialCurves.analyse(shapeFit, weights: weights, terms: terms, grid: grid,
+                                               moderatorValues: moderatorValues, lower: lower, upper: upper, level: level)
+        return NonlinearEffects(curves: curves.curves, turningPoints: shapes.turningPoints, shifts: shapes.shifts,
+                                uTests: shapes.uTests, degreesOfFreedom: curves.degreesOfFreedom)
     }
 }
 
@@ -104,9 +133,14 @@ public struct DynamicSpatialAnalysis: Sendable {
                 return DynamicHorizonAnalysis(horizon: h, fit: nil, impacts: [], nonlinear: nil, unavailable: reason)
             }
             let impacts = try SpatialImpacts.delta(fit, weights: dataset.weights)
-            let nonlinear = try SpatialAnalysis.nonlinear(
-                fit, dataset: dataset, values: dataset.quadraticValues.map { Array($0[n...]) },
-                moderator: dataset.moderatorValues.map { Array($0[n...]) }, gridPoints: gridPoints, level: level)
+            var nonlinear: NonlinearEffects?
+            if let terms = dataset.quadratic, let q = dataset.quadraticValues {
+                let g = SpatialAnalysis.curveGrid(values: Array(q[n...]), moderator: dataset.moderatorValues.map { Array($0[n...]) },
+                                                  gridPoints: gridPoints)
+                nonlinear = try DynamicEffects.nonlinear(d, h, weights: dataset.weights, terms: terms, grid: g.grid,
+                                                         moderatorValues: g.moderatorValues, lower: g.lower, upper: g.upper,
+                                                         level: level)
+            }
             return DynamicHorizonAnalysis(horizon: h, fit: fit, impacts: impacts, nonlinear: nonlinear, unavailable: nil)
         }
         return DynamicSpatialAnalysis(dynamic: d, shortRun: try horizon(.shortRun), longRun: try horizon(.longRun))
