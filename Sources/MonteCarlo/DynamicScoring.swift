@@ -40,7 +40,7 @@ enum DynamicScoring {
         let status = d.fit.converged ? FitStatus.ok : FitStatus(.notConverged, d.fit.reason)
         let results = zip(estimands, truths).map { e, t in
             SpatialScoring.estimate(e, truth: t, fit: d.fit, impacts: impacts, averages: [:], curves: shortRun, panelTruth: truth,
-                                    alpha: alpha, longRunCurves: longRun)
+                                    alpha: alpha, longRun: .separate(longRun))
         }
         return FitOutcome(status: status, results: results)
     }

@@ -57,19 +57,30 @@ enum SpatialScoring {
         return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se, lower: v.lower, upper: v.upper)
     }
 
-    /// `longRunCurves`: the dynamic SDM's long-run analysis; a static model's own curves otherwise.
+    /// What `tp_lr` / `utest_lr` are read from: a static model's own curves, or the dynamic SDM's
+    /// long-run analysis (nil when its estimates are not stationary: then they are missing).
+    enum LongRun {
+        case ownCurves
+        case separate(NonlinearEffects?)
+    }
+
     static func estimate(_ e: SpatialEstimand, truth t: Double, fit: SpatialFitResult, impacts: [RegressorImpact],
                          averages: [String: [EffectKind: EstimateWithSE]], curves: NonlinearEffects?, panelTruth: SpatialTruth,
-                         alpha: Double, longRunCurves: NonlinearEffects? = nil) -> EstimandResult {
+                         alpha: Double, longRun: LongRun = .ownCurves) -> EstimandResult {
+        let longRunCurves: NonlinearEffects?
+        switch longRun {
+        case .ownCurves: longRunCurves = curves
+        case .separate(let lr): longRunCurves = lr
+        }
         switch e {
         case .rho: return normal(t, fit.rhoEstimate)
         case .tau: return normal(t, fit.coefficientTable.first { $0.name == DynamicSpatialEstimator.lagName }?.value)
         case .eta: return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(DynamicSpatialEstimator.lagName) }?.value)
         case .turningPointLongRun(let k, let label):
-            return turningPoint(k, label, truth: t, curves: longRunCurves ?? curves, truePoint: panelTruth.longRunTurningPoint(k, label),
+            return turningPoint(k, label, truth: t, curves: longRunCurves, truePoint: panelTruth.longRunTurningPoint(k, label),
                                 panelTruth: panelTruth)
         case .uTestLongRun(let k, let label):
-            return uTest(k, label, truth: t, curves: longRunCurves ?? curves, panelTruth: panelTruth, alpha: alpha, longRun: true)
+            return uTest(k, label, truth: t, curves: longRunCurves, panelTruth: panelTruth, alpha: alpha, longRun: true)
         case .beta(let x): return normal(t, fit.coefficientTable.first { $0.name == x }?.value)
         case .theta(let x): return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value)
         case .effect(let k, let x): return normal(t, impacts.first { $0.variable == x }?.value(k))
