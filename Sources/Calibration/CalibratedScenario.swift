@@ -35,14 +35,17 @@ public enum CalibratedScenario {
         if let q = s.quadratic { out += "    quadratic: \(quote(q))\n" }
         if let d = s.moderator { out += "    moderator: \(quote(d))\n" }
         out += "    effects: \(s.effects)\n    approach: \(s.approach)\n"
-        out += "    errors: \(s.errors.rawValue)   # normal | bootstrap | wild\n"
+        out += "    errors: \(s.errors.rawValue)   # \(ObservedDesignSpec.Errors.allCases.map(\.rawValue).joined(separator: " | "))\n"
         out += "    fit:   # the calibrated values; the fixed effects and residuals are recovered from the data at these\n"
         out += "      rho: \(number(s.fit.rho))\n      sigma2: \(number(s.fit.sigma2))\n"
         out += "      beta: \(mapping(s.fit.beta))\n      theta: \(mapping(s.fit.theta))\n"
         out += "    # outcome: {rho: …, sigma2: …, beta: {X: …}, theta: {X: …}} overrides fit values for a what-if world\n"
         out += "monte_carlo:\n  replications: \(options.replications)\n"
-        out += "estimators:\n  - name: sdm\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n"
-        out += "    estimands: [\(estimands(c).map(quote).joined(separator: ", "))]\n"
+        let list = "    estimands: [\(estimands(c).map(quote).joined(separator: ", "))]\n"
+        out += "estimators:\n  - name: sdm\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n" + list
+        // The same fit with standard errors clustered by unit: the analytic SEs assume independent
+        // errors, which the dependence-keeping error laws (the default unit_wild) are not.
+        out += "  - name: sdm_cluster\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n    variance: cluster\n" + list
         if options.grid {
             out += "grid:\n  city_system.observed.outcome:\n"
             for (value, comment) in whatIfWorlds(c) { out += "    - \(value)   # \(comment)\n" }
@@ -98,7 +101,7 @@ public enum CalibratedScenario {
         out += "# regenerates \(s.y) from the fitted ρ, β, θ, σ² below with \(s.errors.rawValue) errors. The data and W files are\n"
         out += "# checked against their content hashes at run time: a changed file is refused.\n#\n"
         out += "# Fit: SDM, \(s.effects) fixed effects, \(s.approach) approach, n* = \(f.nObservations), \(f.termination.rawValue) after \(f.iterations) iterations\n"
-        out += "# log-likelihood \(String(format: "%.6f", f.logLikelihood)), σ² \(String(format: "%.6g", f.sigma2))\n"
+        out += "# log-likelihood \(String(format: "%.6f", f.logLikelihood)), QML σ̂² \(String(format: "%.6g", f.sigma2)); the world's σ² below is e'e/(n − fixed effects − p) = \(String(format: "%.6g", s.fit.sigma2))\n"
         out += "#   parameter        estimate           se\n"
         let se = f.standardErrors
         for (k, name) in f.parameterNames.enumerated() {

@@ -3,25 +3,15 @@ import Estimators
 import Foundation
 import Numerics
 
-/// One configured estimator of a city-system scenario and how it is scored.
-///
-/// Spatial models (`sdm`, `sar`, `slx`, `sem`, `sdem`, `ols`) take `effects`
-/// (none/individual/time/twoways, default twoways), `approach` (direct/lee-yu,
-/// default lee-yu: consistent σ² for fixed T), `weights` (a name from
-/// `city_system.estimator_weights`, default `true`), `durbin` (all/none) and
-/// `variance` (analytic, default, or cluster: the sandwich clustered by city, as
-/// xsmle's `vce(cluster)`; sdm, sar, slx and ols).
-/// `psm_did` takes `matching` (pooled/by-period/none, default pooled; the
-/// applied setting: logit score, 1:1 nearest neighbour, caliper 0.2 SD) and
-/// `covariates` (default CA, D, ln_size, dist_centre) and `cluster` (unit/region, default unit).
-/// `spillover_did` takes `rings` (km) and `cluster`; `cs_did` takes `control` (never/notyet),
-/// `method` (dr/ipw/reg) and `covariates`.
-/// `w_selection` takes `candidates` (two or more names from `city_system.estimator_weights`),
-/// `fit` (sdm or sar, default sdm) and the spatial options `effects`, `approach`, `durbin`.
+/// One configured estimator of a city-system scenario bound to its world, and how it
+/// is scored. Its settings come typed from `EstimatorRegistry` (the options, their
+/// defaults and spellings are listed there and in docs/monte-carlo.md); `make` checks
+/// them against the world: the Ws it names, the regressors and covariates, and the
+/// estimands the world has a truth for.
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
-    /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects, options `weights`, `durbin`, `bias_correction` (ydl/none).
+    /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects.
     case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
     case did(DIDModel, estimands: [TreatmentEstimand])
@@ -47,71 +37,32 @@ enum CityEstimator {
     static func make(_ e: EstimatorSpec, at path: String, weightNames: [String], regressors names: [String],
                      nonlinearRegressors: (names: [String], error: (EffectKind, String) -> String),
                      treatmentCovariates: [String]?, alpha: Double, reader: ScenarioValueReader) throws -> CityEstimator {
-        var options = e.options
-        func take(_ key: String) throws -> String? {
-            guard let node = options.removeValue(forKey: key) else { return nil }
-            return try reader.string(node, "\(path).\(key)")
+        func checkWeights(_ w: String, _ key: String) throws {
+            guard weightNames.contains(w) else {
+                throw reader.error("\(path).\(key)", "`\(w)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
+            }
         }
-        func choose<T>(_ key: String, _ parse: (String) -> T?, default value: T, allowed: String) throws -> T {
-            guard let s = try take(key) else { return value }
-            guard let v = parse(s) else { throw reader.error("\(path).\(key)", "`\(s)` is not one of \(allowed)") }
-            return v
+        /// The DID family needs a world with a treatment; its covariates and estimands checked against it.
+        func treatment(_ shared: TreatmentSettings) throws -> (covariates: [String], estimands: [TreatmentEstimand]) {
+            guard let known = treatmentCovariates else {
+                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
+            }
+            let covariates = shared.covariates ?? TreatmentSettings.defaultCovariates
+            for c in covariates where !known.contains(c) {
+                throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
+            }
+            let estimands = try e.estimands.enumerated().map { k, name -> TreatmentEstimand in
+                guard let t = TreatmentEstimand(rawValue: name), e.model == "psm_did" || t == .att else {
+                    // att_matched, att_net and spillover_controls need the matching weights PSM-DID reports.
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for \(e.model); use \(e.model == "psm_did" ? TreatmentEstimand.names : "att")")
+                }
+                return t
+            }
+            return (covariates, estimands)
         }
-        func spatialSpec(_ model: SpatialModel) throws -> SpatialModelSpec {
-            let effects = try choose("effects", { FixedEffects(userSpelling: $0) }, default: .twoWays, allowed: "none, individual, time, twoways")
-            let approach = try choose("approach", { SpatialApproach(rawValue: $0) }, default: .leeYu, allowed: "direct, lee-yu")
-            let durbin = try choose("durbin", { ["all": DurbinVariables.all, "none": .none][$0] }, default: model.allowsDurbin ? .all : .none,
-                                    allowed: "all, none")
-            return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)
-        }
-        let result: CityEstimator
-        if e.model == "w_selection" {
-            let model = try choose("fit", { ["sdm": SpatialModel.sdm, "sar": .sar][$0] }, default: .sdm, allowed: "sdm, sar")
-            let spec = try spatialSpec(model)
-            guard let node = options.removeValue(forKey: "candidates"), let list = node.list, list.count >= 2 else {
-                throw reader.error("\(path).candidates", "list two or more names from city_system.estimator_weights (e.g. [true, knn5])")
-            }
-            let candidates = try list.enumerated().map { try reader.string($1, "\(path).candidates[\($0)]") }
-            for c in candidates where !weightNames.contains(c) {
-                throw reader.error("\(path).candidates", "`\(c)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
-            }
-            if Set(candidates).count != candidates.count { throw reader.error("\(path).candidates", "lists a weight matrix twice") }
-            let estimands = try e.estimands.enumerated().map { k, name -> SelectionEstimand in
-                guard let s = SelectionEstimand(rawValue: name) else {
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for w_selection; use \(SelectionEstimand.forms)")
-                }
-                return s
-            }
-            result = .wSelection(spec, candidates: candidates, estimands: estimands)
-        } else if let model = e.model == "sdm_dynamic" ? SpatialModel.sdm : SpatialModel(rawValue: e.model) {
-            let isDynamic = e.model == "sdm_dynamic"
-            if isDynamic {
-                // The dynamic estimator's effects and transformation are fixed; a different value would be ignored.
-                if let v = try take("effects"), FixedEffects(userSpelling: v) != .twoWays {
-                    throw reader.error("\(path).effects", "sdm_dynamic has twoways effects only (time by the Lee–Yu transformation, individual by within); remove it")
-                }
-                if let v = try take("approach"), v != SpatialApproach.leeYu.rawValue {
-                    throw reader.error("\(path).approach", "sdm_dynamic removes time effects by the Lee–Yu transformation; remove `approach`")
-                }
-            }
-            let spec = try spatialSpec(model)
-            let durbin = spec.durbin
-            let weights = try take("weights") ?? "true"
-            let variance = try choose("variance", { ["analytic": SpatialVarianceMethod.analytic, "cluster": .cluster][$0] },
-                                      default: .analytic, allowed: "analytic, cluster")
-            if isDynamic && variance != .analytic {
-                throw reader.error("\(path).variance", "sdm_dynamic has the analytic variance only")
-            }
-            let correction = isDynamic
-                ? try choose("bias_correction", { DynamicBiasCorrection(rawValue: $0) }, default: .ydl, allowed: "ydl, none")
-                : .none
-            if variance == .cluster && model.hasErrorLag {
-                throw reader.error("\(path).variance", "`cluster` is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
-            }
-            guard weightNames.contains(weights) else {
-                throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
-            }
-            let estimands = try e.estimands.enumerated().map { k, name -> SpatialEstimand in
+        /// The spatial estimands, checked against the model, its Durbin terms and the world's regressors.
+        func spatialEstimands(_ model: SpatialModel, _ durbin: DurbinVariables, dynamic: Bool) throws -> [SpatialEstimand] {
+            try e.estimands.enumerated().map { k, name -> SpatialEstimand in
                 let at = "\(path).estimands[\(k)]"
                 guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
                 if let x = s.regressor, !names.contains(x) {
@@ -121,8 +72,8 @@ enum CityEstimator {
                     throw reader.error(at, nonlinearRegressors.error(k, x))
                 }
                 if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
-                if (s == .tau || s == .eta) && !isDynamic { throw reader.error(at, "`\(name)` needs model sdm_dynamic") }
-                if isDynamic, case .averageEffect = s {
+                if (s == .tau || s == .eta) && !dynamic { throw reader.error(at, "`\(name)` needs model sdm_dynamic") }
+                if dynamic, case .averageEffect = s {
                     throw reader.error(at, "average effects are not implemented for sdm_dynamic; use curve.K.L.j or tp.K.L / tp_lr.K.L")
                 }
                 if case .theta = s, !(model.allowsDurbin && durbin == .all) {
@@ -133,67 +84,35 @@ enum CityEstimator {
                 }
                 return s
             }
-            result = isDynamic
-                ? .dynamic(durbin, weights: weights, correction: correction, estimands: estimands, alpha: alpha)
-                : .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
-        } else if ["psm_did", "spillover_did", "cs_did"].contains(e.model) {
-            guard let known = treatmentCovariates else {
-                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
-            }
-            let cluster = try choose("cluster", { DIDCluster(rawValue: $0) }, default: .unit, allowed: DIDCluster.allowed)
-            func covariateList() throws -> [String] {
-                guard let node = options.removeValue(forKey: "covariates") else { return ["CA", "D", "ln_size", "dist_centre"] }
-                guard let list = node.list, !list.isEmpty else { throw reader.error("\(path).covariates", "must be a non-empty list") }
-                let covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
-                for c in covariates where !known.contains(c) {
-                    throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
-                }
-                return covariates
-            }
-            let estimands = try e.estimands.enumerated().map { k, name -> TreatmentEstimand in
-                guard let t = TreatmentEstimand(rawValue: name), e.model == "psm_did" || t == .att else {
-                    // att_matched, att_net and spillover_controls need the matching weights PSM-DID reports.
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for \(e.model); use \(e.model == "psm_did" ? TreatmentEstimand.names : "att")")
-                }
-                return t
-            }
-            switch e.model {
-            case "psm_did":
-                let mode = try take("matching") ?? "pooled"
-                var spec = PSMDiDSpec()
-                switch mode {
-                case "pooled": spec.mode = .pooled
-                case "by-period": spec.mode = .byPeriod
-                case "none": spec.matching = nil
-                default: throw reader.error("\(path).matching", "`\(mode)` is not one of pooled, by-period, none")
-                }
-                result = .psmDiD(spec, covariates: try covariateList(), estimands: estimands, cluster: cluster)
-            case "spillover_did":
-                guard let node = options.removeValue(forKey: "rings"), let list = node.list, !list.isEmpty else {
-                    throw reader.error("\(path).rings", "list the outer radii of the exposure rings in km, increasing (e.g. [100, 200])")
-                }
-                let rings = try list.enumerated().map { try reader.double($1, "\(path).rings[\($0)]") }
-                guard rings[0] > 0, zip(rings, rings.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                    throw reader.error("\(path).rings", "radii must be positive and increasing; got \(rings)")
-                }
-                result = .did(.spilloverRings(rings: rings, cluster: cluster), estimands: estimands)
-            default:
-                if cluster != .unit {
-                    throw reader.error("\(path).cluster", "cs_did's standard errors come from its influence function (by unit); remove `cluster`")
-                }
-                let control = try choose("control", { ["never": CSDiDSpec.Control.never, "notyet": .notyet][$0] }, default: .never,
-                                         allowed: "never, notyet")
-                let method = try choose("method", { DiDMethod(rawValue: $0) }, default: .dr, allowed: "dr, ipw, reg")
-                result = .did(.callawaySantAnna(CSDiDSpec(control: control, method: method), covariates: try covariateList()),
-                              estimands: estimands)
-            }
-        } else {
-            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sdm_dynamic, sar, slx, sem, sdem, ols, psm_did, spillover_did, cs_did or w_selection")
         }
-        if let extra = options.keys.sorted().first {
-            throw reader.error("\(path).\(extra)", "unknown option for model `\(e.model)`")
+        switch e.settings {
+        case .wSelection(let s):
+            for c in s.candidates { try checkWeights(c, "candidates") }
+            let estimands = try e.estimands.enumerated().map { k, name -> SelectionEstimand in
+                guard let s = SelectionEstimand(rawValue: name) else {
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for w_selection; use \(SelectionEstimand.forms)")
+                }
+                return s
+            }
+            return .wSelection(s.spec, candidates: s.candidates, estimands: estimands)
+        case .spatial(let s):
+            try checkWeights(s.weights, "weights")
+            return .spatial(s.spec, weights: s.weights, variance: s.variance,
+                            estimands: try spatialEstimands(s.spec.model, s.spec.durbin, dynamic: false), alpha: alpha)
+        case .dynamic(let s):
+            try checkWeights(s.weights, "weights")
+            return .dynamic(s.durbin, weights: s.weights, correction: s.correction,
+                            estimands: try spatialEstimands(.sdm, s.durbin, dynamic: true), alpha: alpha)
+        case .psmDiD(let spec, let shared):
+            let (covariates, estimands) = try treatment(shared)
+            return .psmDiD(spec, covariates: covariates, estimands: estimands, cluster: shared.cluster)
+        case .spilloverDiD(let rings, let shared):
+            return .did(.spilloverRings(rings: rings, cluster: shared.cluster), estimands: try treatment(shared).estimands)
+        case .csDiD(let spec, let shared):
+            let (covariates, estimands) = try treatment(shared)
+            return .did(.callawaySantAnna(spec, covariates: covariates), estimands: estimands)
         }
-        return result
+
     }
 
     /// A covariate column (time-major, N·T) of the generated panel by name.

@@ -73,6 +73,7 @@ enum SpatialScoring {
         case .separate(let lr): longRunCurves = lr
         }
         switch e {
+        case .defined(let d): return d.estimate(fit, t)
         case .rho: return normal(t, fit.rhoEstimate)
         case .tau: return normal(t, fit.coefficientTable.first { $0.name == DynamicSpatialEstimator.lagName }?.value)
         case .eta: return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(DynamicSpatialEstimator.lagName) }?.value)
@@ -153,8 +154,10 @@ enum SpatialScoring {
     /// e.g. the turning point of a curve with zero curvature; a curve that is not
     /// U-shaped still has its extremum as the turning point).
     static func trueValue(_ e: SpatialEstimand, _ t: SpatialTruth) -> Double {
+        func builtIn(_ name: String) -> SpatialEstimand? { SpatialEstimand.builtIn(name) }
         func regressor(_ x: String) -> SpatialTruth.Regressor? { t.regressors.first { $0.name == x } }
         switch e {
+        case .defined(let d): return d.truth { name in builtIn(name).map { trueValue($0, t) } ?? .nan }
         case .rho: return t.rho
         case .tau: return t.tau
         case .eta: return t.eta

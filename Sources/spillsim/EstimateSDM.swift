@@ -5,7 +5,9 @@ import Numerics
 import Reports
 
 extension SpatialModel: ExpressibleByArgument {}
-extension SpatialApproach: ExpressibleByArgument {}
+extension SpatialApproach: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+}
 
 extension LogDeterminantMethod: ExpressibleByArgument {}
 extension DynamicBiasCorrection: ExpressibleByArgument {}
@@ -30,9 +32,9 @@ extension Spillsim.Estimate {
         @Option(help: "Fixed effects: individual, time, twoways or none (pooled with intercept).")
         var effects: FixedEffects = .twoWays
         @Option(name: .customLong("approach"),
-                help: "direct or lee-yu (default direct; with --dynamic the time effects are always removed by the Lee–Yu transformation).")
+                help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue); with --dynamic the time effects are always removed by the Lee–Yu transformation).")
         var approachOption: SpatialApproach?
-        var approach: SpatialApproach { approachOption ?? .direct }
+        var approach: SpatialApproach { approachOption ?? .standard }
         @Option(help: "sdm, sar, slx, sem, sdem or ols.") var model: SpatialModel = .sdm
         @Option(help: "Regressor (in --x) also entered as its square X^2: curves, turning points and U-tests.")
         var quadratic: String?
@@ -45,8 +47,9 @@ extension Spillsim.Estimate {
         @Option(help: "log|I − ρW|: exact (spectrum), sparse (sparse Cholesky), chebyshev, mc, or auto (exact up to \(SpatialWeights.exactSizeLimit) units, sparse above).")
         var logdet: LogDeterminantMethod = .auto
         @Flag(help: "Print JSON instead of tables.") var json = false
-        @Option(help: "Variance: oim (inverse analytic information, default) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols).")
-        var vce: SpatialVCE = .oim
+        @Option(name: [.customLong("variance"), .customLong("vce")],
+                help: "Variance: analytic (inverse analytic information, default; alias oim) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols). --vce is an alias of --variance.")
+        var variance: SpatialVarianceMethod = .standard
         @OptionGroup var plot: PlotOptions
         @Flag(help: "Dynamic SDM: add y(t-1) and W*y(t-1), QML conditional on the first period (twoways effects, sdm only).")
         var dynamic = false
@@ -68,15 +71,13 @@ extension Spillsim.Estimate {
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
-            if vce == .cluster && (model == .sem || model == .sdem) {
-                throw ValidationError("--vce cluster is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
-            }
+            if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
             if biasCorrection != nil && !dynamic { throw ValidationError("--bias-correction applies to the dynamic SDM: add --dynamic") }
             if dynamic {
                 if model != .sdm { throw ValidationError("--dynamic fits the dynamic spatial Durbin model: use --model sdm (the default)") }
                 if effects != .twoWays { throw ValidationError("--dynamic has twoways effects only (time effects by the Lee–Yu transformation, individual by within): use --effects twoways (the default)") }
                 if approachOption == .direct { throw ValidationError("--dynamic removes time effects by the Lee–Yu transformation (the case its bias correction is derived for): drop --approach direct") }
-                if vce == .cluster { throw ValidationError("--vce cluster is not implemented for --dynamic: use --vce oim (the default)") }
+                if variance != .analytic { throw ValidationError("--variance \(variance.rawValue) (--vce) is not implemented for --dynamic: use the analytic variance (the default)") }
                 if draws > 0 { throw ValidationError("--draws (simulated effects) is not implemented for --dynamic: drop it; effects carry delta-method SEs") }
                 if plot.plot != nil { throw ValidationError("--plot is not implemented for --dynamic: drop it; --json gives the short- and long-run curves") }
                 if logdet != .auto && logdet != .exact { throw ValidationError("--dynamic needs the eigenvalues of W: use --logdet exact or auto") }
@@ -97,7 +98,7 @@ extension Spillsim.Estimate {
                 return
             }
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method)
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance)
             if let nonlinear = analysis.nonlinear, let quadratic {
                 try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
             }
@@ -106,9 +107,8 @@ extension Spillsim.Estimate {
     }
 }
 
-/// `--vce` of `estimate sdm`, named as in Stata's xsmle.
-enum SpatialVCE: String, ExpressibleByArgument, CaseIterable {
-    case oim, cluster
-
-    var method: SpatialVarianceMethod { self == .cluster ? .cluster : .analytic }
+/// `--variance` (alias `--vce`) of `estimate sdm`: the scenario spellings, `oim` accepted as in Stata's xsmle.
+extension SpatialVarianceMethod: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+    public static var allValueStrings: [String] { spellings }
 }

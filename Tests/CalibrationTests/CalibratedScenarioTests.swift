@@ -19,7 +19,9 @@ final class CalibratedScenarioTests: XCTestCase {
         let truth = try ObservedDesign(spec: observed, source: path).truth
         let fit = c.fit
         assertClose(try XCTUnwrap(fit.rho), truth.rho, tolerance: 1e-10)
-        assertClose(fit.sigma2, truth.sigma2, tolerance: 1e-10)
+        // σ² of the world: e'e/((N − 1)(T − 1) − p) = σ̂² · 1305/1301 (issue 20).
+        assertClose(fit.sigma2 * 1305 / 1301, truth.sigma2, tolerance: 1e-10)
+        assertClose(Calibration.worldSigma2(fit), truth.sigma2, tolerance: 1e-15)
         for (k, name) in fit.regressors.enumerated() {
             let r = try XCTUnwrap(truth.regressors.first { $0.name == name })
             assertClose(fit.coefficients[fit.durbinIndex[k].beta], r.beta, tolerance: 1e-10, name)
