@@ -94,7 +94,7 @@ final class ObservedDesignRunTests: XCTestCase {
         let scenario = try MonteCarloScenario.load(path: path)
         let estimands = scenario.estimators[0].estimands
         for e in ["tp.direct.p50", "utest.total.p50", "shift.indirect"] + extra { XCTAssertTrue(estimands.contains(e), "\(e) in \(estimands)") }
-        XCTAssertEqual(try scenario.cells().count, 5, "calibrated, θ = 0, two ρ bounds, monotone curve")
+        XCTAssertEqual(try scenario.cells().count, 7, "calibrated, θ = 0, two ρ bounds, monotone curve, two boundary nulls (turning point at X p5 and p95)")
         let format = InMemoryResultsFormat()
         _ = try MonteCarloRunner(scenario: scenario, options: RunOptions(output: dir.appendingPathComponent("q.h5").path), format: format).run()
         let store = try format.open(path: dir.appendingPathComponent("q.h5").path)
