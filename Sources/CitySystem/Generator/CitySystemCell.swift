@@ -177,7 +177,10 @@ public struct CitySystemCell: Sendable {
 
     /// The panel for one replication: streams `StreamID(seed, cell, replication, purpose)`.
     /// Pure and thread-safe: it reads only the immutable cache and draws from its own streams.
-    public func generate(replication: Int) throws -> SyntheticPanel {
+    public func generate(replication: Int) throws -> SyntheticPanel { try generate(replication: replication, clock: nil) }
+
+    /// `generate(replication:)` with its stages timed (`spillsim bench replication`).
+    public func generate(replication: Int, clock: StageClock?) throws -> SyntheticPanel {
         guard replication >= 0 else {
             throw ScenarioError(source: "replication", path: "", reason: "must be ≥ 0 (got \(replication))",
                                 fix: "replications are numbered 0, 1, 2, …")
@@ -187,7 +190,9 @@ public struct CitySystemCell: Sendable {
         // Every stage draws from its own stream, so the order of the stages does not change the draws.
         let dShocks = Digital.drawShocks(spec.digital, n: n, periods: tt, stream: stream(CityStreamPurpose.digital))
         let never = [Int?](repeating: nil, count: n)
-        let d0 = Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: never)
+        let d0 = clock.measure("generate.digital") {
+            Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: never)
+        }
         let innovations = ErrorLaw.innovations(spec.outcome.error, n: n, periods: tt, stream: stream(CityStreamPurpose.errors))
         let sectors: SectorPanel, equilibrium: NEGPath?
         if let effectField {
@@ -214,7 +219,9 @@ public struct CitySystemCell: Sendable {
         for (c, x) in zip(spec.outcome.controls, controls) { cov[c.name] = preMean(x) }
         let assignment = Treatment.assign(tr, region: geography.region, covariates: cov, n: n, stream: treatStream)
         let d1 = tr.enabled
-            ? Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: assignment.adoption)
+            ? clock.measure("generate.digital") {
+                Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: assignment.adoption)
+            }
             : d0
 
         // W, the outcome model and the truth cache: cached, or rebuilt when W depends on D.
@@ -275,13 +282,18 @@ public struct CitySystemCell: Sendable {
                 let rhs = (0..<(n * burn)).map { systematic[$0 % n] + e[$0] }
                 start = Array(try model.solveDynamic(rhs: rhs, start: start).suffix(n))
             }
-            mis0 = try model.solveDynamic(rhs: model.rightHandSide(ca: sectors.ca, d: d0, controls: controls, other: other0), start: start)
+            mis0 = try clock.measure("generate.outcome") {
+                try model.solveDynamic(rhs: model.rightHandSide(ca: sectors.ca, d: d0, controls: controls, other: other0), start: start)
+            }
             mis1 = tr.enabled
-                ? try model.solveDynamic(rhs: model.rightHandSide(ca: sectors.ca, d: d1, controls: controls, other: other1), start: start)
+                ? try clock.measure("generate.outcome") {
+                    try model.solveDynamic(rhs: model.rightHandSide(ca: sectors.ca, d: d1, controls: controls, other: other1), start: start)
+                }
                 : mis0
         } else {
-            mis0 = try model.solve(ca: sectors.ca, d: d0, controls: controls, other: other0)
-            mis1 = tr.enabled ? try model.solve(ca: sectors.ca, d: d1, controls: controls, other: other1) : mis0
+            mis0 = try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d0, controls: controls, other: other0) }
+            mis1 = tr.enabled
+                ? try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d1, controls: controls, other: other1) } : mis0
         }
 
         var estimators: [String: SpatialWeights] = [:]
@@ -292,9 +304,11 @@ public struct CitySystemCell: Sendable {
                 estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source).weights
             }
         }
-        let truth = try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
-                                  years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
-                                  firstAdoption: firstAdoption)
+        let truth = try clock.measure("generate.truth") {
+            try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
+                          years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
+                          firstAdoption: firstAdoption)
+        }
         return SyntheticPanel(
             stream: StreamID(seed: seed, cell: cell, replication: replication, purpose: 0),
             n: n, t: tt, years: years, cityIds: geography.ids, coordinateX: geography.x, coordinateY: geography.y, isLonLat: geography.isLonLat,
