@@ -79,13 +79,21 @@ public enum SpatialEstimator {
     /// SAR/SDM: e(ρ) = e0 − ρ ed with e0, ed the residuals of Qy and Q(Wy) on QZ, so
     /// each likelihood evaluation costs O(N) (the log-determinant) once e0'e0, e0'ed, ed'ed are known.
     static func fitLag(_ d: SpatialDesign, weights: SpatialWeights) throws -> PointEstimate {
+        try fitLag(d, logDeterminant: weights.logDeterminant, interval: weights.stableInterval,
+                   gridPoints: gridPoints(weights))
+    }
+
+    /// The same search with the Jacobian of `d.shape` over any log-determinant source (e.g. the
+    /// sum over the years of an unbalanced panel) on `interval`.
+    static func fitLag(_ d: SpatialDesign, logDeterminant: any LogDeterminantSource,
+                       interval: (lower: Double, upper: Double), gridPoints points: Int) throws -> PointEstimate {
         let ls0 = try LeastSquares(x: d.z, y: d.y)
         let lsd = try LeastSquares(x: d.z, y: d.wy)
         let s00 = Vector.dot(ls0.residuals, ls0.residuals)
         let s0d = Vector.dot(ls0.residuals, lsd.residuals)
         let sdd = Vector.dot(lsd.residuals, lsd.residuals)
         let nStar = d.shape.nStar
-        let spectrum = weights.logDeterminant
+        let spectrum = logDeterminant
         let shape = d.shape
         // e'e is formed by cancellation, so below a few ulps of its terms it is rounding noise of
         // either sign: it is held at that floor, where the fit is exact to working precision. The
@@ -97,8 +105,8 @@ public enum SpatialEstimator {
             guard ee > 0 else { return .infinity }
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(rho, spectrum: spectrum)
         }
-        let (lo, hi) = weights.stableInterval
-        let m = search(objective, lower: lo, upper: hi, gridPoints: gridPoints(weights))
+        let (lo, hi) = interval
+        let m = search(objective, lower: lo, upper: hi, gridPoints: points)
         // Score of the concentrated log-likelihood: −f'(ρ) with
         // f'(ρ) = n*(ρ·sdd − s0d)/e'e + c·tr_eff(G), and its derivative.
         let (rho, steps, termination, reason) = certify(m, lower: lo, upper: hi) { rho in
