@@ -1,0 +1,106 @@
+import Estimators
+import Foundation
+import TestSupport
+import XCTest
+@testable import spillsim
+
+/// `spillsim estimate sdm` on a panel with missing city-years (issue 24).
+final class CLIUnbalancedTests: XCTestCase {
+    /// The cigarette panel with the committed pattern removed: half of the pairs as absent rows,
+    /// the other half as rows whose outcome cell is empty — both must be left out alike.
+    func writeGappyPanel(_ dir: URL) throws -> URL {
+        let removed = try String(contentsOf: try TestPaths.committed("Tests/EstimatorsTests/Fixtures/cigarette_unbalanced_removed.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { String($0) }
+        let lines = try String(contentsOf: TestPaths.cigarette.appendingPathComponent("cigarette.csv"), encoding: .utf8)
+            .split(separator: "\n").map { String($0) }
+        var out = [lines[0]]
+        var k = 0
+        for line in lines.dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }
+            guard removed.contains("\(f[0]),\(f[1])") else { out.append(line); continue }
+            k += 1
+            if k % 2 == 0 {
+                var g = f
+                g[9] = ""   // logc
+                out.append(g.joined(separator: ","))
+            }
+        }
+        let url = dir.appendingPathComponent("gappy.csv")
+        try out.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func args(_ data: String, _ weights: String = TestPaths.cigarette.path + "/usa46_contiguity.csv") -> [String] {
+        ["estimate", "sdm", "--data", data, "--weights", weights, "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy"]
+    }
+
+    func load(_ c: Spillsim.Estimate.SDM) throws -> LoadedPanel {
+        try UnbalancedDataLoader.load(data: URL(fileURLWithPath: c.panel.data), weights: URL(fileURLWithPath: c.weights),
+                                      id: c.panel.id, time: c.panel.time, y: c.panel.y, x: c.regressors,
+                                      restandardise: c.yearWeights == .restandardise)
+    }
+
+    func testGappyPanelIsFittedAndReportsWhatItDid() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try writeGappyPanel(dir).path
+        let fixture = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: try TestPaths.committed(
+            "Tests/EstimatorsTests/Fixtures/cigarette_unbalanced_reference.json"))) as? [String: Any])
+        for (option, key) in [("restandardise", "restandardised"), ("restrict", "not_restandardised")] {
+            let c = try XCTUnwrap(try Spillsim.parseAsRoot(args(data) + ["--year-weights", option]) as? Spillsim.Estimate.SDM)
+            guard case .unbalanced(let ds) = try load(c) else { return XCTFail("a panel with gaps loaded as balanced") }
+            XCTAssertEqual(ds.absentRows, 50)
+            XCTAssertEqual(ds.rowsWithEmptyCells, 49)
+            let result = try UnbalancedAnalysis.run(SpatialModelSpec(), dataset: ds)
+            let ref = try XCTUnwrap(fixture[key] as? [String: Any])
+            // Same fit as the brute-force fixture (EstimatorsTests checks it to 1e-6 as well).
+            assertClose(ref["rho"] as! Double, result.analysis.fit.rho!, tolerance: 1e-6, "\(option) rho")
+            let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try JSONOutput.text(UnbalancedAnalysisJSON(result)).utf8)) as? [String: Any])
+            XCTAssertNotNil(obj["rho"])
+            XCTAssertNotNil(obj["impacts"])
+            let u = try XCTUnwrap(obj["unbalanced"] as? [String: Any])
+            XCTAssertEqual(u["rows_used"] as? Int, 1281)
+            XCTAssertEqual(u["rows_full"] as? Int, 1380)
+            XCTAssertEqual(u["distinct_w"] as? Int, 28)
+            XCTAssertEqual(u["isolated_city_years"] as? Int, 9)
+            XCTAssertEqual(u["restandardised"] as? Bool, option == "restandardise")
+            XCTAssertEqual((u["cities_per_period"] as? [Int])?.count, 30)
+            let text = SDMReport.text(result)
+            XCTAssertTrue(text.contains("1281 of 1380 city-years used"), text)
+            XCTAssertTrue(text.contains("28 distinct city sets"), text)
+        }
+        // Options the unbalanced estimator does not implement are refused, not ignored.
+        for extra in [["--approach", "lee-yu"], ["--vce", "cluster"], ["--model", "sem"]] {
+            let c = try XCTUnwrap(try Spillsim.parseAsRoot(args(data) + extra) as? Spillsim.Estimate.SDM)
+            XCTAssertThrowsError(try c.run(), "\(extra)") { e in
+                XCTAssertTrue(Spillsim.message(for: e).contains(extra[0]), Spillsim.message(for: e))
+            }
+        }
+    }
+
+    func testBalancedPanelTakesTheBalancedPath() throws {
+        let c = try XCTUnwrap(try Spillsim.parseAsRoot(args(TestPaths.cigarette.path + "/cigarette.csv")) as? Spillsim.Estimate.SDM)
+        guard case .balanced = try load(c) else { return XCTFail("the complete cigarette panel loaded as unbalanced") }
+    }
+
+    /// A W lacking a city that is in the data is the same clear error as for a balanced panel.
+    func testWeightsMissingACityIsStillRefused() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try writeGappyPanel(dir).path
+        let lines = try String(contentsOf: TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        // Drop state 1 (row and column) from W.
+        let col = lines[0].firstIndex(of: "\"1\"")!
+        let kept = lines.enumerated().filter { $0.offset != 1 }.map { row in
+            row.element.enumerated().filter { $0.offset != col }.map(\.element).joined(separator: ",")
+        }
+        let w = dir.appendingPathComponent("w45.csv")
+        try kept.joined(separator: "\n").write(to: w, atomically: true, encoding: .utf8)
+        let c = try XCTUnwrap(try Spillsim.parseAsRoot(args(data, w.path)) as? Spillsim.Estimate.SDM)
+        XCTAssertThrowsError(try load(c)) { e in
+            XCTAssertTrue(e is DataError)
+            XCTAssertTrue("\(e)".contains("ids of the panel not in W: 1"), "\(e)")
+        }
+    }
+}
