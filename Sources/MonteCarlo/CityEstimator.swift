@@ -23,6 +23,8 @@ enum CityEstimator {
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
     case did(DIDModel, estimands: [TreatmentEstimand])
+    /// A spatial model on a panel with missing city-years, after a workaround (option `missing`).
+    case unbalanced(SpatialModelSpec, weights: String, workaround: MissingWorkaround, estimands: [SpatialEstimand], alpha: Double)
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
     static let cityCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
@@ -33,6 +35,7 @@ enum CityEstimator {
         case .psmDiD(_, _, let e, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
+        case .unbalanced(_, _, _, let e, _): return 0..<e.count
         }
     }
 
@@ -81,7 +84,24 @@ enum CityEstimator {
             }
             result = .wSelection(spec, candidates: candidates, estimands: estimands)
         } else if let model = SpatialModel(rawValue: e.model) {
+            let workaround = try take("missing").map { m -> MissingWorkaround in
+                guard let w = MissingWorkaround(rawValue: m) else {
+                    throw reader.error("\(path).missing", "`\(m)` is not one of \(MissingWorkaround.allowed)")
+                }
+                return w
+            }
+            if workaround != nil {
+                // The unbalanced estimator is the direct approach (Lee–Yu has no exact form with W_t
+                // changing across years); every workaround uses it so the comparison is like for like.
+                if options["approach"] == nil { options["approach"] = .scalar("direct") }
+                guard model.hasLag || model == .slx || model == .ols else {
+                    throw reader.error("\(path).missing", "is implemented for sdm, sar, slx and ols, not \(model.rawValue)")
+                }
+            }
             let spec = try spatialSpec(model)
+            if workaround != nil, spec.approach != .direct {
+                throw reader.error("\(path).approach", "an estimator with `missing` uses the direct approach (Lee–Yu has no exact form on an unbalanced panel); remove `approach` or set it to direct")
+            }
             let durbin = spec.durbin
             let weights = try take("weights") ?? "true"
             let variance = try choose("variance", { ["analytic": SpatialVarianceMethod.analytic, "cluster": .cluster][$0] },
@@ -110,7 +130,15 @@ enum CityEstimator {
                 }
                 return s
             }
-            result = .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
+            if let workaround {
+                if variance != .analytic { throw reader.error("\(path).variance", "an estimator with `missing` uses the analytic variance") }
+                if let k = estimands.firstIndex(where: { $0.averagedRegressor != nil }) {
+                    throw reader.error("\(path).estimands[\(k)]", "average marginal effects are not implemented with `missing`")
+                }
+                result = .unbalanced(spec, weights: weights, workaround: workaround, estimands: estimands, alpha: alpha)
+            } else {
+                result = .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
+            }
         } else if ["psm_did", "spillover_did", "cs_did"].contains(e.model) {
             guard let known = treatmentCovariates else {
                 throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
@@ -197,11 +225,21 @@ enum CityEstimator {
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
             return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
+        case let .unbalanced(_, _, _, estimands, _):
+            return FitOutcome(status: FitStatus(.failed, "`missing` applies to a city system with city_system.panel"), results: estimands.map { _ in .missing(truth: .nan) })
         }
     }
 
     func run(on data: PanelData) -> FitOutcome {
+        // A panel with unobserved city-years is never fitted as if it were complete.
+        if case .unbalanced = self {} else if data.panel.observed != nil {
+            return FitOutcome(status: FitStatus(.failed, "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)` — the DID family does not take them yet"),
+                              results: estimandCount.map { _ in .missing(truth: .nan) })
+        }
         switch self {
+        case let .unbalanced(spec, weights, workaround, estimands, alpha):
+            return UnbalancedScoring.run(spec, workaround: workaround, weights: data.panel.estimatorWeights[weights], data: data,
+                                         estimands: estimands, alpha: alpha)
         case let .spatial(spec, weights, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
                                       truth: data.truth, estimands: estimands, alpha: alpha)

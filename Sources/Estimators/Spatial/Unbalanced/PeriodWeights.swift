@@ -31,8 +31,9 @@ public struct PeriodWeights: Sendable {
     /// - Parameters:
     ///   - w: the full N × N W in the panel's unit order (as the balanced estimator uses it).
     ///   - restandardise: divide each restricted row by its sum (zero rows stay zero).
+    ///   - fullWeights: W itself with its cached spectrum, used for every period in which all cities are present.
     public init(w: SparseMatrix, panel: UnbalancedPanel, restandardise: Bool = true,
-                logDeterminant: LogDeterminantMethod = .auto) throws {
+                logDeterminant: LogDeterminantMethod = .auto, fullWeights: SpatialWeights? = nil) throws {
         guard w.rows == panel.n, w.cols == panel.n else {
             throw EstimationError("W has \(w.rows) units but the panel has N = \(panel.n)")
         }
@@ -55,6 +56,10 @@ public struct PeriodWeights: Sendable {
             if restandardise, s.count < panel.n { wt = wt.rowStandardised() }
             let isolated = wt.rowSums().filter { $0 == 0 }.count
             let sw: SpatialWeights
+            if s.count == panel.n, let fullWeights {
+                sets.append(CitySet(units: s, periods: periodsOf[k], weights: fullWeights, isolated: isolated))
+                continue
+            }
             do { sw = try SpatialWeights(sparse: wt, logDeterminant: logDeterminant, allowIsolated: true) } catch {
                 throw EstimationError("W restricted to the \(s.count) cities of period \(periodsOf[k][0] + 1): \(error)")
             }
