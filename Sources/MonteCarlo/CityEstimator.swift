@@ -16,6 +16,9 @@ import Numerics
 /// `covariates` (default CA, D, ln_size, dist_centre) and `cluster` (unit/region, default unit).
 /// `spillover_did` takes `rings` (km) and `cluster`; `cs_did` takes `control` (never/notyet),
 /// `method` (dr/ipw/reg) and `covariates`.
+/// On a panel with unobserved city-years (`city_system.panel`) a spatial model needs `missing`
+/// (exact/drop_cities/drop_years/interpolate, docs/unbalanced.md; direct approach, analytic
+/// variance) and may add `bias_correction: true` with `exact`; every other estimator records a failure.
 /// `w_selection` takes `candidates` (two or more names from `city_system.estimator_weights`),
 /// `fit` (sdm or sar, default sdm) and the spatial options `effects`, `approach`, `durbin`.
 enum CityEstimator {
@@ -24,7 +27,7 @@ enum CityEstimator {
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
     case did(DIDModel, estimands: [TreatmentEstimand])
     /// A spatial model on a panel with missing city-years, after a workaround (option `missing`).
-    case unbalanced(SpatialModelSpec, weights: String, workaround: MissingWorkaround, estimands: [SpatialEstimand], alpha: Double)
+    case unbalanced(SpatialModelSpec, weights: String, workaround: MissingWorkaround, biasCorrected: Bool, estimands: [SpatialEstimand], alpha: Double)
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
     static let cityCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
@@ -35,7 +38,7 @@ enum CityEstimator {
         case .psmDiD(_, _, let e, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
-        case .unbalanced(_, _, _, let e, _): return 0..<e.count
+        case .unbalanced(_, _, _, _, let e, _): return 0..<e.count
         }
     }
 
@@ -135,7 +138,8 @@ enum CityEstimator {
                 if let k = estimands.firstIndex(where: { $0.averagedRegressor != nil }) {
                     throw reader.error("\(path).estimands[\(k)]", "average marginal effects are not implemented with `missing`")
                 }
-                result = .unbalanced(spec, weights: weights, workaround: workaround, estimands: estimands, alpha: alpha)
+                let corrected = try choose("bias_correction", { ["true": true, "false": false][$0] }, default: false, allowed: "true, false")
+                result = .unbalanced(spec, weights: weights, workaround: workaround, biasCorrected: corrected, estimands: estimands, alpha: alpha)
             } else {
                 result = .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
             }
@@ -225,7 +229,7 @@ enum CityEstimator {
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
             return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
-        case let .unbalanced(_, _, _, estimands, _):
+        case let .unbalanced(_, _, _, _, estimands, _):
             return FitOutcome(status: FitStatus(.failed, "`missing` applies to a city system with city_system.panel"), results: estimands.map { _ in .missing(truth: .nan) })
         }
     }
@@ -237,8 +241,8 @@ enum CityEstimator {
                               results: estimandCount.map { _ in .missing(truth: .nan) })
         }
         switch self {
-        case let .unbalanced(spec, weights, workaround, estimands, alpha):
-            return UnbalancedScoring.run(spec, workaround: workaround, weights: data.panel.estimatorWeights[weights], data: data,
+        case let .unbalanced(spec, weights, workaround, biasCorrected, estimands, alpha):
+            return UnbalancedScoring.run(spec, workaround: workaround, biasCorrected: biasCorrected, weights: data.panel.estimatorWeights[weights], data: data,
                                          estimands: estimands, alpha: alpha)
         case let .spatial(spec, weights, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,

@@ -64,8 +64,9 @@ enum MissingWorkaround: String, CaseIterable, Sendable {
 
 /// Fits a spatial model after a missing-data workaround and scores it like `SpatialScoring`.
 enum UnbalancedScoring {
-    static func run(_ spec: SpatialModelSpec, workaround: MissingWorkaround, weights: SpatialWeights?, data: PanelData,
-                    estimands: [SpatialEstimand], alpha: Double) -> FitOutcome {
+    /// - Parameter biasCorrected: score the Lee–Yu-adapted bias-corrected estimates (same SEs).
+    static func run(_ spec: SpatialModelSpec, workaround: MissingWorkaround, biasCorrected: Bool = false, weights: SpatialWeights?,
+                    data: PanelData, estimands: [SpatialEstimand], alpha: Double) -> FitOutcome {
         let truth = data.truth
         let truths = estimands.map { SpatialScoring.trueValue($0, truth) }
         func failed(_ message: String) -> FitOutcome {
@@ -80,7 +81,13 @@ enum UnbalancedScoring {
             guard let sparse = w.sparse ?? SparseMatrix(dense: w.matrix) else { return failed("W has no sparse form") }
             let pw = try PeriodWeights(w: sparse, panel: panel, restandardise: true, logDeterminant: w.logDeterminant.method,
                                        fullWeights: w)
-            fit = try UnbalancedEstimator.fit(spec, panel: panel, weights: pw).fit
+            let u = try UnbalancedEstimator.fit(spec, panel: panel, weights: pw)
+            if biasCorrected {
+                guard let bc = u.biasCorrected else { return failed("bias correction unavailable: \(u.biasCorrectionUnavailable ?? "")") }
+                fit = bc
+            } else {
+                fit = u.fit
+            }
             let kernel = try pw.effectKernel()
             impacts = estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(fit, kernel: kernel) : []
             if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {

@@ -103,4 +103,29 @@ final class CLIUnbalancedTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("ids of the panel not in W: 1"), "\(e)")
         }
     }
+    /// The DID commands' conventions: fixest drops rows with a missing model value and keeps the
+    /// panel unbalanced (TWFE); R did balances by dropping units not seen in every period.
+    func testDIDMissingValueConventions() throws {
+        let csv = """
+        id,t,y,x,g
+        a,1,1.0,0.5,2
+        a,2,2.0,NA,2
+        b,1,1.5,0.1,0
+        b,2,2.5,0.3,0
+        c,1,0.5,0.2,0
+        """
+        let table = try DataTable.parse(csv: csv, source: "mini.csv")
+        let (complete, removed) = try table.completeRows(["id", "t", "y", "x"])
+        XCTAssertEqual(removed, 1)
+        XCTAssertEqual(complete.rowCount, 4)
+        let (balanced, report) = try table.balancedPanel(id: "id", time: "t", columns: ["y", "x"])
+        // a loses its NA row, then a and c are not observed in both periods: only b remains.
+        XCTAssertEqual(report, MissingRowsReport(rowsWithMissingValues: 1, unitsDropped: 2, rowsOfDroppedUnits: 2))
+        XCTAssertEqual(Set(try balanced.strings("id")), ["b"])
+        XCTAssertTrue(report.note.contains("2 unit(s) not observed in every period dropped"), report.note)
+        // The cohort column's empty cells mean "never treated" and are not a reason to drop.
+        let (_, cohortReport) = try table.balancedPanel(id: "id", time: "t", columns: ["y"])
+        XCTAssertEqual(cohortReport.rowsWithMissingValues, 0)
+        XCTAssertEqual(cohortReport.unitsDropped, 1)
+    }
 }

@@ -210,4 +210,23 @@ final class UnbalancedSDMTests: XCTestCase {
         XCTAssertEqual(u.pattern.rowsUsed, panel.observations)
         XCTAssertGreaterThan(u.pattern.distinctWeights, 10)
     }
+    /// The expected score of ρ on a balanced panel with a row-standardised W is
+    /// −[tr G + (T − 1)/(1 − ρ)] (the direct and Lee–Yu Jacobians' difference), and the
+    /// bias-corrected direct estimates move most of the way to Lee–Yu's.
+    func testBiasCorrectionOnBalancedPanelMatchesLeeYu() throws {
+        let c = try Self.cigarette()
+        let w = try SpatialWeights(c.w)
+        let panel = try UnbalancedPanel(c.panel) { _, _ in true }
+        let pw = try PeriodWeights(w: try XCTUnwrap(SparseMatrix(dense: c.w)), panel: panel)
+        let u = try UnbalancedEstimator.fit(SpatialModelSpec(), panel: panel, weights: pw)
+        let rho = u.fit.rho!
+        let expected = w.logDeterminant.traceG(rho: rho) + Double(c.panel.t - 1) / (1 - rho)
+        // Traces from the spectrum vs sums of projected G columns: rounding ≈ 1e-13 of tr G ≈ 10.
+        assertClose(expected, try XCTUnwrap(u.traceProjectedG), tolerance: 1e-9, "tr(P_D G), balanced closed form")
+        let ly = try SpatialEstimator.fit(SpatialModelSpec(approach: .leeYu), panel: c.panel, weights: w)
+        let bc = try XCTUnwrap(u.biasCorrected)
+        // First-order corrections agree with Lee–Yu up to O(1/n) of the correction itself.
+        XCTAssertLessThan(abs(bc.rho! - ly.rho!), 0.1 * abs(u.fit.rho! - ly.rho!))
+        XCTAssertLessThan(abs(bc.sigma2 - ly.sigma2), 0.1 * abs(u.fit.sigma2 - ly.sigma2))
+    }
 }

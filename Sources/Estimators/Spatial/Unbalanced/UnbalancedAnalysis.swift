@@ -59,8 +59,21 @@ public struct UnbalancedAnalysisJSON: Encodable, Sendable {
         public let fixed_effect_rank: Int
         @FiniteOrNull public var sigma2_dof: Double
     }
+    public struct BiasCorrected: Encodable, Sendable {
+        @NullWhenAbsent public var rho: Double?
+        @FiniteOrNull public var sigma2: Double
+        public let coefficients: [NamedValue]
+        @FiniteOrNull public var trace_projected_G: Double
+    }
+    public struct NamedValue: Encodable, Sendable {
+        public let name: String
+        @FiniteOrNull public var estimate: Double
+    }
     let base: SpatialAnalysisJSON
     public let unbalanced: Pattern
+    /// Lee–Yu-adapted bias-corrected estimates (null with the reason when unavailable).
+    public let bias_corrected: BiasCorrected?
+    public let bias_correction_unavailable: String?
 
     public init(_ a: UnbalancedAnalysis) {
         base = SpatialAnalysisJSON(a.analysis)
@@ -70,13 +83,21 @@ public struct UnbalancedAnalysisJSON: Encodable, Sendable {
                              distinct_w: p.distinctWeights, cities_per_period: p.citiesPerPeriod,
                              isolated_city_years: p.isolatedCityYears, restandardised: p.restandardised,
                              fixed_effect_rank: p.fixedEffectRank, sigma2_dof: a.unbalanced.sigma2DOF)
+        bias_corrected = a.unbalanced.biasCorrected.map { f in
+            BiasCorrected(rho: f.rho, sigma2: f.sigma2,
+                          coefficients: zip(f.names, f.coefficients).map { NamedValue(name: $0, estimate: $1) },
+                          trace_projected_G: a.unbalanced.traceProjectedG ?? .nan)
+        }
+        bias_correction_unavailable = a.unbalanced.biasCorrectionUnavailable
     }
 
-    enum Keys: String, CodingKey { case unbalanced }
+    enum Keys: String, CodingKey { case unbalanced, bias_corrected, bias_correction_unavailable }
 
     public func encode(to encoder: Encoder) throws {
         try base.encode(to: encoder)
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(unbalanced, forKey: .unbalanced)
+        try c.encode(bias_corrected, forKey: .bias_corrected)
+        try c.encode(bias_correction_unavailable, forKey: .bias_correction_unavailable)
     }
 }

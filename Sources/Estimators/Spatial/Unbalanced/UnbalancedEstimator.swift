@@ -30,6 +30,12 @@ public struct UnbalancedFit: Sendable {
     /// −rank(D)/(2σ²), and this divisor removes it.
     public let sigma2DOF: Double
     public let pattern: UnbalancedPattern
+    /// The fit with ρ, β, θ, σ² bias-corrected (Lee & Yu 2010 adapted, `UnbalancedBias`); nil with
+    /// `biasCorrectionUnavailable` saying why (it needs each city set's spectrum with a symmetric form).
+    public let biasCorrected: SpatialFitResult?
+    public let biasCorrectionUnavailable: String?
+    /// tr(P_D G) at ρ̂: minus the expected score of ρ at the truth (0 without ρ).
+    public let traceProjectedG: Double?
 }
 
 /// Exact QML of the spatial Durbin family on an unbalanced panel (docs/unbalanced.md):
@@ -106,7 +112,21 @@ public enum UnbalancedEstimator {
             isolatedCityYears: weights.isolatedCityYears, fixedEffectRank: projection.rank,
             restandardised: weights.restandardised)
         let sigma2DOF = point.sigma2 * Double(panel.observations) / Double(panel.observations - projection.rank)
-        return UnbalancedFit(fit: fit, sigma2DOF: sigma2DOF, pattern: pattern)
+        var corrected: SpatialFitResult? = nil, why: String? = nil, trace: Double? = nil
+        if fit.vcov.data.allSatisfy({ $0.isFinite }) {
+            do {
+                let tr = fit.rho == nil ? 0 : try UnbalancedBias.traceProjectedG(rho: rho, projection: projection, weights: weights, panel: panel)
+                trace = tr
+                corrected = fit.replacingParameters(UnbalancedBias.corrected(fit, rank: projection.rank, traceProjectedG: tr),
+                                                    reason: fit.reason)
+            } catch {
+                why = "\(error)"
+            }
+        } else {
+            why = "the variance is unavailable"
+        }
+        return UnbalancedFit(fit: fit, sigma2DOF: sigma2DOF, pattern: pattern, biasCorrected: corrected,
+                             biasCorrectionUnavailable: why, traceProjectedG: trace)
     }
 
     /// Lags per period, then the exact fixed-effect projection: M_D y, M_D(W_t y_t), M_D Z.
