@@ -14,7 +14,7 @@ struct CitySystemBuilder: ExperimentBuilder {
         let reader = ScenarioValueReader(source: scenario.file)
         let weightNames = spec.citySystem.estimatorWeights.map(\.name)
         let controls = spec.citySystem.outcome.controls.map(\.name)
-        let estimators = try scenario.estimators.enumerated().map { i, e in
+        let estimators = try cell.estimators.enumerated().map { i, e in
             try CityEstimator.make(e, at: "estimators[\(i)]", weightNames: weightNames, regressors: CityEstimator.regressorNames(controls),
                                    nonlinearRegressors: (SpatialEstimand.nonlinearRegressors, SpatialEstimand.nonlinearEffectError),
                                    treatmentCovariates: CityEstimator.cityCovariates + controls, alpha: scenario.settings.alpha, reader: reader)

@@ -81,7 +81,9 @@ public struct GridCellError: Error, CustomStringConvertible {
     /// of a `ScenarioError` (a misspelt grid path such as `city_system.outcome.rhoo`
     /// is the path of the generator's unknown-key error). Other errors blame none.
     public var blamed: [FactorValue] {
-        guard let path = (underlying as? ScenarioError)?.path else { return [] }
+        guard let written = (underlying as? ScenarioError)?.path else { return [] }
+        // Messages index lists as `estimators[1].variance`; grid factors as `estimators.1.variance`.
+        let path = written.replacingOccurrences(of: #"\[(\d+)\]"#, with: ".$1", options: .regularExpression)
         return cell.factors.filter { path == $0.path || path.hasPrefix($0.path + ".") }
     }
 

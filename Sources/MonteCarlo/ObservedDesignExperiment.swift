@@ -21,7 +21,7 @@ struct ObservedDesignBuilder: ExperimentBuilder {
             let r = q?.regressor ?? x
             return "`\(k.rawValue).\(x)` is not a single effect: \(r) enters with its square\(q?.interaction == nil ? "" : " and an interaction"), so its \(k.rawValue) effect varies along the curve and this coefficient combination is the effect at \(r) = 0; use curve.\(k.rawValue).L.j (the effect at a grid point) or tp.\(k.rawValue).L (the turning point)"
         }
-        let estimators = try scenario.estimators.enumerated().map { i, e in
+        let estimators = try cell.estimators.enumerated().map { i, e in
             let at = "estimators[\(i)]"
             let estimator = try CityEstimator.make(e, at: at, weightNames: ["true"], regressors: design.names,
                                                    nonlinearRegressors: (curveTerms, curveEffectError),

@@ -47,9 +47,49 @@ public struct MonteCarloScenario: Sendable {
         settings = try MonteCarloSettings(document["monte_carlo"], reader)
         estimators = try EstimatorSpec.parseList(document["estimators"], reader)
         factors = try GridFactor.parse(document["grid"], reader)
+        for factor in factors where factor.path.hasPrefix("estimators") {
+            try Self.checkEstimatorFactor(factor, document: document, estimators: estimators, reader: reader)
+        }
         exclusions = try Self.parseFilter(document["filter"], factors, reader)
         if document["city_system"] == nil && document["known_dgp"] == nil {
             throw reader.error("", "nothing to simulate: add a `city_system:` section (or `known_dgp:` for the built-in checks)")
+        }
+    }
+
+    /// A grid factor on an estimator's setting (`estimators.1.variance`) is applied per cell
+    /// (`DesignCell.estimators`); here each level is checked as the estimator would read it,
+    /// so a bad level is refused at load naming the factor and the valid values. The
+    /// estimator's name, model and estimands are its results layout and cannot vary by cell;
+    /// neither can its W when it scores ρ or θ (their comparability is recorded per estimator).
+    private static func checkEstimatorFactor(_ factor: GridFactor, document: ScenarioDocument, estimators: [EstimatorSpec],
+                                             reader: ScenarioValueReader) throws {
+        let keys = factor.path.split(separator: ".").map(String.init)
+        let at = "grid.\(factor.path)"
+        guard keys.count >= 3, let i = Int(keys[1]) else {
+            throw reader.error(at, "a grid factor on an estimator sets one of its settings, e.g. `estimators.0.approach`; list one estimator per configuration instead of varying a whole entry")
+        }
+        guard estimators.indices.contains(i) else {
+            throw reader.error(at, "there is no estimator \(i) (the scenario lists \(estimators.count), numbered from 0)")
+        }
+        let e = estimators[i]
+        if EstimatorSpec.identityKeys.contains(keys[2]) {
+            throw reader.error(at, "`\(keys[2])` of estimator `\(e.name)` cannot vary by design cell: it fixes what the results file records for the estimator; list one estimator per \(keys[2]) instead")
+        }
+        var comparability: [Bool] = []
+        for value in factor.values {
+            let cell: [EstimatorSpec]
+            do {
+                cell = try EstimatorSpec.parseList(try document.setting(value, atKeyPath: factor.path)["estimators"], reader)
+            } catch let error as ScenarioError {
+                // Name the inner key only when it is not the factor's own (e.g. a rule between two options).
+                let own = error.path == "estimators[\(i)].\(keys[2...].joined(separator: "."))"
+                throw reader.error(at, "level `\(value.compactText)`: \(own ? "" : "\(error.path): ")\(error.reason)", fix: error.fix)
+            }
+            comparability.append(cell[i].notComparableEstimands == nil)
+        }
+        if Set(comparability).count > 1 {
+            let parameters = e.estimands.filter { $0 == "rho" || $0.hasPrefix("theta.") }
+            throw reader.error(at, "estimator `\(e.name)` scores \(parameters.joined(separator: ", ")), whose truth holds only under the true W, so its W cannot vary by design cell; list one estimator per W instead")
         }
     }
 
@@ -99,7 +139,11 @@ public struct MonteCarloScenario: Sendable {
                     throw ScenarioError(source: file, path: "grid.\(path)", reason: "\(e.path): \(e.reason)", fix: e.fix)
                 }
             }
-            result.append(DesignCell(index: index, factors: assignment.map { FactorValue(path: $0.0, value: $0.1) }, document: doc))
+            // Estimator settings set by the grid apply to this cell; the checks at load make this parse succeed.
+            let estimators = try assignment.contains { $0.0.hasPrefix("estimators.") }
+                ? EstimatorSpec.parseList(doc["estimators"], ScenarioValueReader(source: file)) : self.estimators
+            result.append(DesignCell(index: index, factors: assignment.map { FactorValue(path: $0.0, value: $0.1) }, document: doc,
+                                     estimators: estimators))
         }
         if result.isEmpty { throw ScenarioError(source: file, path: "filter", reason: "excludes every design cell; nothing to run") }
         return result
@@ -139,19 +183,24 @@ public struct MonteCarloSettings: Sendable, Equatable {
 }
 
 /// One `estimators:` entry: a name (unique; used in result files), the model,
-/// the estimands scored, and model options (effects, approach, weights, …)
-/// that the experiment for that model validates.
+/// the estimands scored, the model options as written and their typed settings
+/// (`EstimatorRegistry`), checked when the entry is read.
 public struct EstimatorSpec: Sendable {
     public let name: String
     public let model: String
     public let estimands: [String]
     public let options: [String: ScenarioValue]
+    let settings: EstimatorSettings
+
+    /// The keys of an entry that identify the estimator and what it records (the
+    /// results layout): the same in every design cell, so no grid factor may set them.
+    static let identityKeys = ["name", "model", "estimands"]
 
     /// ρ and θ of a model estimated with a W other than the true one (`weights:` set
     /// to a name other than `true`, the reserved name of the true W) are different
     /// parameters from the truth's: they are not comparable (docs/monte-carlo.md).
     var notComparableEstimands: [String]? {
-        guard let w = options["weights"]?.scalarText, w != "true" else { return nil }
+        guard let w = settings.weights, w != "true" else { return nil }
         let names = estimands.filter { $0 == "rho" || $0.hasPrefix("theta.") }
         return names.isEmpty ? nil : names
     }
@@ -189,17 +238,11 @@ public struct EstimatorSpec: Sendable {
                 throw reader.error("\(at).estimands", "lists the estimand `\(twice)` twice (a curve shorthand includes its points)")
             }
             var options: [String: ScenarioValue] = [:]
-            for (key, v) in m where !["name", "model", "estimands"].contains(key) { options[key] = v }
-            specs.append(EstimatorSpec(name: name, model: model, estimands: estimands, options: options))
+            for (key, v) in m where !identityKeys.contains(key) { options[key] = v }
+            let settings = try EstimatorRegistry.settings(model: model, options: options, at: at, reader: reader)
+            specs.append(EstimatorSpec(name: name, model: model, estimands: estimands, options: options, settings: settings))
         }
         return specs
-    }
-
-    public init(name: String, model: String, estimands: [String], options: [String: ScenarioValue] = [:]) {
-        self.name = name
-        self.model = model
-        self.estimands = estimands
-        self.options = options
     }
 }
 
@@ -215,8 +258,8 @@ public struct GridFactor: Sendable {
             guard let first = path.split(separator: ".").first, ScenarioDocument.topLevelKeys.contains(String(first)) else {
                 throw reader.error("grid.\(path)", "must be a dotted key path into the scenario, e.g. `city_system.outcome.rho`")
             }
-            if first == "grid" || first == "filter" || first == "monte_carlo" || first == "seed" {
-                throw reader.error("grid.\(path)", "`\(first)` cannot be a grid factor")
+            if ["grid", "filter", "monte_carlo", "seed", "name"].contains(first) {
+                throw reader.error("grid.\(path)", "`\(first)` cannot be a grid factor: it is the same for every design cell")
             }
             guard let values = v.list, !values.isEmpty else { throw reader.error("grid.\(path)", "must be a non-empty list of values") }
             return GridFactor(path: path, values: values)
@@ -236,6 +279,9 @@ public struct DesignCell: Sendable {
     public let index: Int
     public let factors: [FactorValue]
     public let document: ScenarioDocument
+    /// The estimators with this cell's settings: the scenario's, with any grid factor on an
+    /// estimator setting applied (names, models and estimands are the same in every cell).
+    public let estimators: [EstimatorSpec]
 
     public var label: String {
         factors.isEmpty ? "cell \(index)" : factors.map { "\($0.path)=\($0.value.compactText)" }.joined(separator: ", ")

@@ -5,7 +5,9 @@ import Numerics
 import Reports
 
 extension SpatialModel: ExpressibleByArgument {}
-extension SpatialApproach: ExpressibleByArgument {}
+extension SpatialApproach: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+}
 
 extension LogDeterminantMethod: ExpressibleByArgument {}
 
@@ -20,9 +22,9 @@ extension Spillsim.Estimate {
             (first column 'id', header row of ids) or an edge list (from,to,weight); ids are matched \
             to the panel's --id values. W is row-standardised unless --no-row-standardise. \
             A panel with missing city-years (rows absent, or an outcome/regressor cell empty or NA) \
-            is fitted on the observed city-years: in each year only the cities present interact, \
-            through W restricted to them (re-standardised unless --year-weights restrict); see \
-            docs/unbalanced.md.
+            is fitted on the observed city-years by the direct approach: in each year only the \
+            cities present interact, through W restricted to them (re-standardised unless \
+            --year-weights restrict); see docs/unbalanced.md.
             """)
 
         @OptionGroup var panel: PanelColumns
@@ -32,7 +34,11 @@ extension Spillsim.Estimate {
         var durbin: String = "all"
         @Option(help: "Fixed effects: individual, time, twoways or none (pooled with intercept).")
         var effects: FixedEffects = .twoWays
-        @Option(help: "direct or lee-yu.") var approach: SpatialApproach = .direct
+        @Option(name: .customLong("approach"),
+                help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue); on a panel with gaps direct, the only exact form there).")
+        var approachOption: SpatialApproach?
+        /// The approach of a balanced fit.
+        var approach: SpatialApproach { approachOption ?? .standard }
         @Option(help: "sdm, sar, slx, sem, sdem or ols.") var model: SpatialModel = .sdm
         @Option(help: "Regressor (in --x) also entered as its square X^2: curves, turning points and U-tests.")
         var quadratic: String?
@@ -47,8 +53,9 @@ extension Spillsim.Estimate {
         @Option(help: "Unbalanced panels: W_t of a year = W restricted to the cities present, 'restandardise'd (rows sum to 1 again; default) or 'restrict'ed only.")
         var yearWeights: YearWeights = .restandardise
         @Flag(help: "Print JSON instead of tables.") var json = false
-        @Option(help: "Variance: oim (inverse analytic information, default) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols).")
-        var vce: SpatialVCE = .oim
+        @Option(name: [.customLong("variance"), .customLong("vce")],
+                help: "Variance: analytic (inverse analytic information, default; alias oim) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols). --vce is an alias of --variance.")
+        var variance: SpatialVarianceMethod = .standard
         @OptionGroup var plot: PlotOptions
 
         var regressors: [String] { splitList(x) }
@@ -66,9 +73,7 @@ extension Spillsim.Estimate {
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
-            if vce == .cluster && (model == .sem || model == .sdem) {
-                throw ValidationError("--vce cluster is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
-            }
+            if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }
@@ -87,7 +92,7 @@ extension Spillsim.Estimate {
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise,
                 logDeterminant: logdet)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method)
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance)
             if let nonlinear = analysis.nonlinear, let quadratic {
                 try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
             }
@@ -99,14 +104,14 @@ extension Spillsim.Estimate {
 extension Spillsim.Estimate.SDM {
     func runUnbalanced(_ dataset: UnbalancedDataset) throws {
         // Options the unbalanced estimator does not implement are refused, not ignored.
-        if approach != .direct {
-            throw ValidationError("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (σ² is also reported corrected for the fixed effects)")
+        if approachOption == .leeYu {
+            throw ValidationError("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (the default on gaps; σ² is also reported corrected for the fixed effects, with a bias-corrected fit)")
         }
-        if vce != .oim { throw ValidationError("--vce cluster is not implemented for unbalanced panels; use --vce oim") }
+        if variance != .analytic { throw ValidationError("--variance \(variance.rawValue) is not implemented for unbalanced panels; use --variance analytic") }
         if model == .sem || model == .sdem {
             throw ValidationError("--model \(model.rawValue) is not implemented for unbalanced panels; use sdm, sar, slx or ols")
         }
-        let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
+        let spec = SpatialModelSpec(model: model, effects: effects, approach: .direct, durbin: durbinVariables)
         let result = try UnbalancedAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed)
         if let nonlinear = result.analysis.nonlinear, let quadratic {
             try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
@@ -120,9 +125,8 @@ enum YearWeights: String, ExpressibleByArgument, CaseIterable {
     case restandardise, restrict
 }
 
-/// `--vce` of `estimate sdm`, named as in Stata's xsmle.
-enum SpatialVCE: String, ExpressibleByArgument, CaseIterable {
-    case oim, cluster
-
-    var method: SpatialVarianceMethod { self == .cluster ? .cluster : .analytic }
+/// `--variance` (alias `--vce`) of `estimate sdm`: the scenario spellings, `oim` accepted as in Stata's xsmle.
+extension SpatialVarianceMethod: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+    public static var allValueStrings: [String] { spellings }
 }

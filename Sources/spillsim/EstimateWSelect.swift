@@ -21,7 +21,8 @@ extension Spillsim.Estimate {
         var weights: [String]
         @Option(parsing: .upToNextOption, help: "Regressors (comma- or space-separated).") var x: [String]
         @Option(help: "Fixed effects: individual, time, twoways or none.") var effects: FixedEffects = .twoWays
-        @Option(help: "direct or lee-yu.") var approach: SpatialApproach = .direct
+        @Option(help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue)).")
+        var approach: SpatialApproach = .standard
         @Option(help: "sdm or sar.") var model: SpatialModel = .sdm
         @Flag(help: "Use each W as given instead of row-standardising it.") var noRowStandardise = false
         @Flag(help: "Print JSON instead of a table.") var json = false

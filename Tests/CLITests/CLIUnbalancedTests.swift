@@ -70,7 +70,11 @@ final class CLIUnbalancedTests: XCTestCase {
             XCTAssertTrue(text.contains("28 distinct city sets"), text)
         }
         // Options the unbalanced estimator does not implement are refused, not ignored.
-        for extra in [["--approach", "lee-yu"], ["--vce", "cluster"], ["--model", "sem"]] {
+        // The CLI's default approach (lee-yu) becomes direct on gaps; only an explicit lee-yu is refused.
+        let plain = try XCTUnwrap(try Spillsim.parseAsRoot(args(data) + ["--json"]) as? Spillsim.Estimate.SDM)
+        XCTAssertNil(plain.approachOption)
+        XCTAssertNoThrow(try plain.run())
+        for extra in [["--approach", "lee-yu"], ["--variance", "cluster"], ["--model", "sem"]] {
             let c = try XCTUnwrap(try Spillsim.parseAsRoot(args(data) + extra) as? Spillsim.Estimate.SDM)
             XCTAssertThrowsError(try c.run(), "\(extra)") { e in
                 XCTAssertTrue(Spillsim.message(for: e).contains(extra[0]), Spillsim.message(for: e))

@@ -95,6 +95,6 @@ final class ScenarioLibraryTests: XCTestCase {
         if spec.geography.centres > cap / 5 {
             doc = try doc.setting(.scalar("\(cap / 5)"), atKeyPath: "city_system.geography.centres")
         }
-        return DesignCell(index: cell.index, factors: cell.factors, document: doc)
+        return DesignCell(index: cell.index, factors: cell.factors, document: doc, estimators: cell.estimators)
     }
 }
