@@ -86,7 +86,7 @@ public enum UnbalancedEstimator {
         var vcov: Matrix
         var traceGtG: TraceEstimate?
         do {
-            (vcov, traceGtG) = try covariance(d, point: point, weights: weights)
+            (vcov, traceGtG) = try covariance(d, point: point, weights: weights, panel: panel, projection: projection)
         } catch {
             let k = point.coefficients.count + (point.spatial == nil ? 0 : 1) + 1
             vcov = Matrix(rows: k, cols: k, repeating: .nan)
@@ -175,12 +175,17 @@ public enum UnbalancedEstimator {
                              wy: projection.apply(weights.lag(panel.y)), z: z)
     }
 
-    /// Inverse analytic information of the direct likelihood (Elhorst 2014 §3.4 with the
-    /// period sums of the unbalanced panel): I_ββ = Z̃'Z̃/σ², I_βρ = Z̃'ḡ/σ², ḡ = G_t(Z̃β̂)_t per
-    /// period (not projected again, Elhorst's convention as in the balanced direct approach),
-    /// I_ρρ = ḡ'ḡ/σ² + Σ_t [tr(G_t²) + tr(G_tᵀG_t)], I_ρσ² = Σ_t tr(G_t)/σ², I_σ²σ² = n/(2σ⁴).
-    static func covariance(_ d: SpatialDesign, point: PointEstimate,
-                           weights: PeriodWeights) throws -> (Matrix, TraceEstimate?) {
+    /// Inverse expected information of the direct likelihood with the period sums of the
+    /// unbalanced panel: I_ββ = Z̃'Z̃/σ², I_βρ = Z̃'ḡ/σ², I_ρρ = ḡ'ḡ/σ² + Σ_t [tr(G_t²) + tr(G_tᵀG_t)],
+    /// I_ρσ² = Σ_t tr(G_t)/σ², I_σ²σ² = n/(2σ⁴), with ḡ = M_D E[Wy] = M_D G μ̂ and μ̂ = Zβ̂ + Dγ̂
+    /// the fitted mean *including the fixed effects* (= y − ρ̂Wy − ê). Elhorst's balanced
+    /// convention ḡ = G Z̃β̂ drops Dγ̂, which is harmless when G maps the year dummies into
+    /// their own span (a row-standardised W in every year) but not here: a city with no
+    /// neighbour present has G_t row 0, so the year effects leak into Wy, and G Z̃β̂ then
+    /// understates I_ρρ's cross terms (on the cigarette pattern with 9 isolated state-years it
+    /// made the SE of W*logy 5× too small against the numerical Hessian).
+    static func covariance(_ d: SpatialDesign, point: PointEstimate, weights: PeriodWeights, panel: UnbalancedPanel,
+                           projection: FixedEffectProjection) throws -> (Matrix, TraceEstimate?) {
         let p = d.p, s2 = point.sigma2
         let k = p + (point.spatial == nil ? 0 : 1) + 1
         var info = Matrix(rows: k, cols: k)
@@ -199,7 +204,12 @@ public enum UnbalancedEstimator {
                 probes = max(probes, e.probes)
             }
             if probes > 0 { estimate = TraceEstimate(value: gtg, monteCarloSE: mc2.squareRoot(), probes: probes) }
-            let g = try weights.applyG(d.z.multiply(point.coefficients), rho: rho)
+            let fitted = d.z.multiply(point.coefficients)
+            let wyRaw = weights.lag(panel.y)
+            let mean = (0..<panel.observations).map { r in
+                panel.y[r] - rho * wyRaw[r] - (d.y[r] - rho * d.wy[r] - fitted[r])
+            }
+            let g = projection.apply(try weights.applyG(mean, rho: rho))
             let zg = d.z.multiply(g, transpose: true)
             for i in 0..<p { info[i, p] = zg[i] / s2; info[p, i] = zg[i] / s2 }
             info[p, p] = Vector.dot(g, g) / s2 + source.traceG2(rho: rho) + gtg
