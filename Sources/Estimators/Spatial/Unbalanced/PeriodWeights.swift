@@ -50,6 +50,13 @@ public struct PeriodWeights: Sendable {
                 members.append(s); periodsOf.append([p])
             }
         }
+        // `auto` keeps the exact spectra while their total cost, Σ_sets n_s³, is within one spectrum
+        // at the exact-size limit; beyond it (many distinct sets of large N, e.g. 15 sets of 1,800
+        // cities) every set uses the sparse log-determinant, falling back to `auto`'s own choice
+        // for a W the sparse method cannot take (dense, or without a symmetric form).
+        let limit = Double(SpatialWeights.exactSizeLimit)
+        let cubic = members.reduce(0.0) { $0 + pow(Double($1.count), 3) }
+        let preferSparse = logDeterminant == .auto && cubic > limit * limit * limit
         var sets: [CitySet] = []
         for (k, s) in members.enumerated() {
             var wt = s.count == panel.n ? w : try Self.restrict(w, to: s)
@@ -60,7 +67,13 @@ public struct PeriodWeights: Sendable {
                 sets.append(CitySet(units: s, periods: periodsOf[k], weights: fullWeights, isolated: isolated))
                 continue
             }
-            do { sw = try SpatialWeights(sparse: wt, logDeterminant: logDeterminant, allowIsolated: true) } catch {
+            do {
+                if preferSparse, let sparse = try? SpatialWeights(sparse: wt, logDeterminant: .sparse, allowIsolated: true) {
+                    sw = sparse
+                } else {
+                    sw = try SpatialWeights(sparse: wt, logDeterminant: logDeterminant, allowIsolated: true)
+                }
+            } catch {
                 throw EstimationError("W restricted to the \(s.count) cities of period \(periodsOf[k][0] + 1): \(error)")
             }
             sets.append(CitySet(units: s, periods: periodsOf[k], weights: sw, isolated: isolated))
