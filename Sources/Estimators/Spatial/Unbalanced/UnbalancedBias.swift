@@ -25,7 +25,7 @@ enum UnbalancedBias {
         let m = panel.observations
         var diagG = [Double](repeating: 0, count: m), colG = diagG
         for set in weights.sets {
-            let u = try UnitMultipliers(weights: set.weights, rho: rho, purpose: "the bias correction")
+            let u = try UnitMultipliers(weights: set.weights, rho: rho, purpose: "the bias correction's traces")
             for p in set.periods {
                 for j in 0..<set.units.count {
                     diagG[panel.periodStart[p] + j] = u.diagG[j]
