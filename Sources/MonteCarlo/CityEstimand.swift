@@ -15,6 +15,8 @@ import Foundation
 /// | `curve.K.L.j` | the K effect curve at grid point j (0…40) at D = quantile L |
 /// | `curve.K.L.*`, `curve.K.L.*/s` | shorthand for the whole curve (41 points) or every s-th point (see `expandCurve`) |
 enum SpatialEstimand: Equatable {
+    /// An estimand added to the catalogue (`EstimandCatalogue.register`): computed by its definition.
+    case defined(EstimandDefinition)
     case rho
     case beta(String), theta(String)
     case effect(EffectKind, String)
@@ -24,9 +26,23 @@ enum SpatialEstimand: Equatable {
     case uTest(EffectKind, String)
     case curve(EffectKind, String, Int)
 
+    static func == (a: SpatialEstimand, b: SpatialEstimand) -> Bool {
+        switch (a, b) {
+        case let (.defined(x), .defined(y)): return x.name == y.name
+        case (.defined, _), (_, .defined): return false
+        case (.rho, .rho): return true
+        case let (.beta(x), .beta(y)), let (.theta(x), .theta(y)): return x == y
+        case let (.effect(k, x), .effect(l, y)), let (.averageEffect(k, x), .averageEffect(l, y)): return k == l && x == y
+        case let (.turningPoint(k, x), .turningPoint(l, y)), let (.uTest(k, x), .uTest(l, y)): return k == l && x == y
+        case let (.shift(k), .shift(l)): return k == l
+        case let (.curve(k, x, i), .curve(l, y, j)): return k == l && x == y && i == j
+        default: return false
+        }
+    }
+
     static let quantileLabels = ["p25", "p50", "p75"]
-    /// Points of the CA grid on [CA p5, CA p95] at which curves are evaluated (MODEL.md §3).
-    static let curveGridCount = 41
+    /// Points of the curve grid on [p5, p95] at which curves are evaluated (the catalogue's one definition).
+    static let curveGridCount = Estimand.curveGridPoints
 
     /// A whole curve in one name: `curve.K.L.*` is the 41 points `curve.K.L.0` … `curve.K.L.40`,
     /// `curve.K.L.*/s` every s-th of them from 0 (and always the last, 40), e.g. `*/4` gives 0, 4, …, 40.
@@ -52,7 +68,13 @@ enum SpatialEstimand: Equatable {
     static let nonlinearRegressors = ["CA", "CA2", "CAxD", "D"]
     static let averageRegressors = ["CA", "D"]
 
+    /// The catalogue's definitions first, then the built-in forms.
     static func parse(_ name: String) -> SpatialEstimand? {
+        if let d = EstimandCatalogue.definition(name) { return .defined(d) }
+        return builtIn(name)
+    }
+
+    static func builtIn(_ name: String) -> SpatialEstimand? {
         let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         func kind(_ s: String) -> EffectKind? { EffectKind(rawValue: s) }
         // A regressor name is everything after the first dot (a data column may contain dots).

@@ -145,7 +145,8 @@ enum CityEstimator {
         }
     }
 
-    func run(on data: PanelData) -> FitOutcome {
+    /// Fits and scores on one replication's panel; `clock` (benchmarks only) times the stages.
+    func run(on data: PanelData, clock: StageClock? = nil) -> FitOutcome {
         // A panel with unobserved city-years is never fitted as if it were complete.
         if case .unbalanced = self {} else if data.panel.observed != nil {
             return FitOutcome(status: FitStatus(.failed, "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)` — the DID family does not take them yet"),
@@ -153,15 +154,18 @@ enum CityEstimator {
         }
         switch self {
         case let .unbalanced(spec, weights, workaround, biasCorrected, estimands, alpha):
-            return UnbalancedScoring.run(spec, workaround: workaround, biasCorrected: biasCorrected, weights: data.panel.estimatorWeights[weights],
-                                         data: data, estimands: estimands, alpha: alpha)
+            return clock.measure("fit+scoring") {
+                UnbalancedScoring.run(spec, workaround: workaround, biasCorrected: biasCorrected, weights: data.panel.estimatorWeights[weights],
+                                      data: data, estimands: estimands, alpha: alpha)
+            }
         case let .spatial(spec, weights, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
-                                      truth: data.truth, estimands: estimands, alpha: alpha)
+                                      truth: data.truth, estimands: estimands, alpha: alpha, clock: clock,
+                                      shared: (data.sharedFits, weights))
         case let .wSelection(spec, candidates, estimands):
-            return WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data)
+            return clock.measure("fit+scoring") { WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data) }
         case let .did(model, estimands):
-            return model.run(estimands: estimands, data: data)
+            return clock.measure("fit+scoring") { model.run(estimands: estimands, data: data) }
         case let .psmDiD(spec, covariates, estimands, cluster):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {
@@ -177,20 +181,26 @@ enum CityEstimator {
             do {
                 var spec = spec
                 spec.unitClusters = cluster.codes(data.panel)
-                let r = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
-                let used = TreatmentTruth(data.panel, weights: r.observationWeights)
-                return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in
-                    guard e == .spilloverControls else {
-                        return EstimandResult(truth: t, estimate: r.att, standardError: r.standardError,
-                                              lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
-                    }
-                    return EstimandResult(truth: t, estimate: used.att - r.att, standardError: r.standardError,
-                                          lower: used.att - r.ciUpper, upper: used.att - r.ciLower)
-                })
+                let treatment = try clock.measure("data") { try data.treatment(covariates: covariates) }
+                let r = try clock.measure("fit") { try PSMDiD.estimate(panel: treatment, spec: spec) }
+                return clock.measure("scoring") { scorePSMDiD(r, estimands: estimands, data: data, truths: truths) }
             } catch {
                 return FitOutcome(status: FitStatus(.failed, "\(error)"), results: truths(nil).map { .missing(truth: $0) })
             }
         }
+    }
+
+    private func scorePSMDiD(_ r: PSMDiDResult, estimands: [TreatmentEstimand], data: PanelData,
+                             truths: (TreatmentTruth?) -> [Double]) -> FitOutcome {
+        let used = TreatmentTruth(data.panel, weights: r.observationWeights)
+        return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in
+            guard e == .spilloverControls else {
+                return EstimandResult(truth: t, estimate: r.att, standardError: r.standardError,
+                                      lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
+            }
+            return EstimandResult(truth: t, estimate: used.att - r.att, standardError: r.standardError,
+                                  lower: used.att - r.ciUpper, upper: used.att - r.ciLower)
+        })
     }
 }
 

@@ -19,7 +19,25 @@ struct CitySystemBuilder: ExperimentBuilder {
                                    nonlinearRegressors: (SpatialEstimand.nonlinearRegressors, SpatialEstimand.nonlinearEffectError),
                                    treatmentCovariates: CityEstimator.cityCovariates + controls, alpha: scenario.settings.alpha, reader: reader)
         }
-        return CitySystemExperiment(system: system, estimators: estimators)
+        let needsSupport = estimators.contains { if case .spatial(_, _, _, let e, _) = $0 { e.contains(where: \.needsCurves) } else { false } }
+        return CitySystemExperiment(system: system, estimators: estimators,
+                                    dataSupport: needsSupport ? try Self.support(of: system) : nil)
+    }
+
+    /// Replications whose panels' CA quantiles are averaged for the stored support (it moves a little between panels).
+    static let supportReplications = 10
+
+    /// [CA p5, CA p95], each end the mean over the panels of the first `supportReplications`
+    /// replications (the same streams as the run's, so no draw of the run changes).
+    static func support(of system: CitySystemCell) throws -> ClosedRange<Double> {
+        var lo = 0.0, hi = 0.0
+        for r in 0..<supportReplications {
+            let ca = try system.generate(replication: r).ca.sorted()
+            lo += Statistics.quantile(sorted: ca, 0.05)
+            hi += Statistics.quantile(sorted: ca, 0.95)
+        }
+        let n = Double(supportReplications)
+        return (lo / n)...(hi / n)
     }
 }
 
@@ -27,17 +45,29 @@ struct CitySystemBuilder: ExperimentBuilder {
 struct CitySystemExperiment: Experiment {
     let system: CitySystemCell
     let estimators: [CityEstimator]
+    let dataSupport: ClosedRange<Double>?
 
-    func replicate(_ context: ReplicationContext) -> [FitOutcome] {
+    func replicate(_ context: ReplicationContext) -> [FitOutcome] { replicate(context, clock: nil, names: []) }
+
+    /// One replication with its stages timed under `names[e]/…` per estimator (`spillsim bench replication`).
+    func replicate(_ context: ReplicationContext, clock: StageClock?, names: [String]) -> [FitOutcome] {
         let panel: SyntheticPanel
-        do { panel = try system.generate(replication: context.replication) } catch {
+        do { panel = try clock.measure("generate") { try system.generate(replication: context.replication, clock: clock) } } catch {
             return estimators.map { e in
                 FitOutcome(status: FitStatus(.generationFailed, "\(error)"),
                            results: e.estimandCount.map { _ in .missing(truth: .nan) })
             }
         }
         let data = PanelData(panel)
-        return estimators.map { $0.run(on: data) }
+        if let clock {
+            // Built lazily by the first spatial estimator otherwise; timed here as their own stage.
+            clock.measure("panel+truth") { _ = (data.spatial, data.truth) }
+        }
+        return estimators.enumerated().map { e, estimator in
+            clock?.prefix = e < names.count ? names[e] : "estimator \(e)"
+            defer { clock?.prefix = "" }
+            return estimator.run(on: data, clock: clock)
+        }
     }
 }
 
@@ -54,6 +84,9 @@ final class PanelData {
 
     /// The truth the spatial estimators are scored against.
     private(set) lazy var truth = SpatialTruth(panel)
+
+    /// Point fits the spatial estimators of this replication share (same model and W, another variance).
+    let sharedFits = SharedSpatialFits()
 
     init(_ panel: SyntheticPanel) { self.panel = panel }
 

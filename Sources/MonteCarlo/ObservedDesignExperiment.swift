@@ -32,8 +32,12 @@ struct ObservedDesignBuilder: ExperimentBuilder {
             }
             return estimator
         }
-        return ObservedDesignExperiment(design: design, truth: SpatialTruth(design.truth), seed: scenario.seed, cell: cell.index,
-                                        estimators: estimators)
+        let truth = SpatialTruth(design.truth)
+        // The regressors are the data's in every replication: the support is the data's [p5, p95]
+        // of the quadratic regressor, the ends of the calibrated curve grid.
+        let support = truth.grid.first.flatMap { lo in truth.grid.last.map { lo...$0 } }
+        return ObservedDesignExperiment(design: design, truth: truth, seed: scenario.seed, cell: cell.index,
+                                        estimators: estimators, dataSupport: support)
     }
 }
 
@@ -45,6 +49,7 @@ struct ObservedDesignExperiment: Experiment {
     let seed: UInt64
     let cell: Int
     let estimators: [CityEstimator]
+    let dataSupport: ClosedRange<Double>?
 
     func replicate(_ context: ReplicationContext) -> [FitOutcome] {
         let panel = Result { try design.generate(seed: context.seed, cell: context.cell, replication: context.replication) }

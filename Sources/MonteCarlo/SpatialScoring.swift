@@ -11,7 +11,8 @@ enum SpatialScoring {
     static let z975 = 1.959963984540054
 
     static func run(_ spec: SpatialModelSpec, weights: SpatialWeights?, variance: SpatialVarianceMethod = .analytic,
-                    panel: Result<SpatialPanel, Error>, truth: SpatialTruth, estimands: [SpatialEstimand], alpha: Double) -> FitOutcome {
+                    panel: Result<SpatialPanel, Error>, truth: SpatialTruth, estimands: [SpatialEstimand], alpha: Double,
+                    clock: StageClock? = nil, shared: (fits: SharedSpatialFits, weightsName: String)? = nil) -> FitOutcome {
         let truths = estimands.map { trueValue($0, truth) }
         func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
             FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
@@ -22,24 +23,29 @@ enum SpatialScoring {
         let curves: NonlinearEffects?
         var averages: [String: [EffectKind: EstimateWithSE]] = [:]
         do {
-            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance)
-            impacts = estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(fit, weights: w) : []
+            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance, clock: clock, shared: shared)
+            let f = fit
+            impacts = try clock.measure("effects") { estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(f, weights: w) : [] }
             if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {
-                curves = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: truth.grid,
-                                                   moderatorValues: truth.moderators.compactMap(\.value), lower: lo, upper: hi)
+                curves = try clock.measure("curves") {
+                    try SpatialCurves.analyse(f, weights: w, terms: terms, grid: truth.grid,
+                                              moderatorValues: truth.moderators.compactMap(\.value), lower: lo, upper: hi)
+                }
             } else {
                 curves = nil
             }
             for x in Set(estimands.compactMap(\.averagedRegressor)) {
                 guard let terms = truth.averaged[x]?.slopeTerms else { continue }
-                averages[x] = try SpatialAverageEffects.estimate(fit, weights: w, terms: terms, units: w.count)
+                averages[x] = try clock.measure("ames") { try SpatialAverageEffects.estimate(f, weights: w, terms: terms, units: w.count) }
             }
         } catch {
             return failed(.failed, "\(error)")
         }
         let status = fit.converged ? FitStatus.ok : FitStatus(.notConverged, fit.reason)
-        let results = zip(estimands, truths).map { e, t in
-            estimate(e, truth: t, fit: fit, impacts: impacts, averages: averages, curves: curves, panelTruth: truth, alpha: alpha)
+        let results = clock.measure("scoring") {
+            zip(estimands, truths).map { e, t in
+                estimate(e, truth: t, fit: fit, impacts: impacts, averages: averages, curves: curves, panelTruth: truth, alpha: alpha)
+            }
         }
         return FitOutcome(status: status, results: results)
     }
@@ -61,6 +67,7 @@ enum SpatialScoring {
                          averages: [String: [EffectKind: EstimateWithSE]], curves: NonlinearEffects?, panelTruth: SpatialTruth,
                          alpha: Double) -> EstimandResult {
         switch e {
+        case .defined(let d): return d.estimate(fit, t)
         case .rho: return normal(t, fit.rhoEstimate)
         case .beta(let x): return normal(t, fit.coefficientTable.first { $0.name == x }?.value)
         case .theta(let x): return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value)
@@ -123,8 +130,10 @@ enum SpatialScoring {
     /// e.g. the turning point of a curve with zero curvature; a curve that is not
     /// U-shaped still has its extremum as the turning point).
     static func trueValue(_ e: SpatialEstimand, _ t: SpatialTruth) -> Double {
+        func builtIn(_ name: String) -> SpatialEstimand? { SpatialEstimand.builtIn(name) }
         func regressor(_ x: String) -> SpatialTruth.Regressor? { t.regressors.first { $0.name == x } }
         switch e {
+        case .defined(let d): return d.truth { name in builtIn(name).map { trueValue($0, t) } ?? .nan }
         case .rho: return t.rho
         case .beta(let x): return regressor(x)?.beta ?? .nan
         case .theta(let x): return regressor(x)?.theta ?? .nan

@@ -26,8 +26,8 @@ extension AppendixFigures {
     }
 
     /// Where a curve point goes: its curve (effect, qualifier, axis) and its x.
-    static func curvePosition(_ name: String) -> (curve: String, onGrid: Bool, x: Double)? {
-        switch EstimandKind(name: name) {
+    static func curvePosition(_ kind: EstimandKind) -> (curve: String, onGrid: Bool, x: Double)? {
+        switch kind {
         case .curvePoint(let effect, let qualifier, let x):
             let e = Typeset.effectShort[effect] ?? effect
             return (qualifier.isEmpty ? "\(e)(CA)" : "\(e)(CA), \(qualifier)", false, x)
@@ -45,7 +45,7 @@ extension AppendixFigures {
             guard let layout = data.draws.first?[e] else { continue }
             var byCurve: [String: Column] = [:], order: [String] = []
             for (k, n) in layout.estimands.enumerated() {
-                guard let (curve, onGrid, x) = Self.curvePosition(n) else { continue }
+                guard let (curve, onGrid, x) = Self.curvePosition(data.kind(n)) else { continue }
                 let key = "\(curve)|\(onGrid)"
                 if byCurve[key] == nil {
                     order.append(key)
@@ -93,15 +93,16 @@ extension AppendixFigures {
         var columns: [Column] = []
         for (e, name) in data.estimators.enumerated() {
             guard let layout = data.draws.first?[e] else { continue }
-            for (k, n) in layout.estimands.enumerated() where EstimandKind(name: n) == .turningPoint {
+            for (k, n) in layout.estimands.enumerated() where data.kind(n) == .turningPoint {
                 columns.append(Column(estimator: e, title: "\(Typeset.estimand(n)) (\(name))", estimands: [k]))
             }
         }
         var supports: [Int: ClosedRange<Double>] = [:]
         if !columns.isEmpty {
-            for cell in data.cells { supports[cell.ordinal] = try? DataSupport.ca(scenarioText: data.scenarioText, cellIndex: cell.index) ?? nil }
+            // A support that cannot be had is left unshaded (the file's cell says which world it is).
+            for cell in data.cells { supports[cell.ordinal] = (try? DataSupport.of(cell, scenarioText: data.scenarioText)) ?? nil }
         }
-        let title = "Sampling distribution of turning-point estimates c*: truth (solid), median estimate (dashed), data support [CA p5, CA p95] shaded"
+        let title = "Sampling distribution of turning-point estimates c*: truth (solid), median estimate (dashed), data support [p5, p95] of the curve regressor (CA) shaded"
         var plan = grid(id: "turning-points", title: title, columns: columns,
                         emptyReason: "no turning-point estimands (tp.K.L, or names starting turning_point or tp_)") { cell, d, column, note in
             let k = column.estimands[0]
@@ -188,7 +189,7 @@ extension AppendixFigures {
             for column in columns {
                 let d = data.draws[cell.ordinal][column.estimator]
                 // A run without a grid has one unnamed cell: no "cell 0" in every title.
-                let panelTitle = cell.factors.isEmpty && data.cells.count == 1 ? column.title : "\(column.title), \(cell.factors.isEmpty ? cell.shortLabel : factorLabels.cellLabel(cell))"
+                let panelTitle = cell.factors.isEmpty && cell.title == nil && data.cells.count == 1 ? column.title : "\(column.title), \(factorLabels.title(cell))"
                 var panelNotes: [String] = []
                 guard let p = panel(cell, d, column, { panelNotes.append($0) }) else { continue }
                 notes += panelNotes.map { "\(Typeset.plain(panelTitle)): \($0)" }

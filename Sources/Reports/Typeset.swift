@@ -1,4 +1,5 @@
 import Foundation
+import MonteCarlo
 
 /// Estimand names as a methods appendix prints them — ρ, β_CA, DE(CA), c*_IE, ATT —
 /// instead of the engine's keys (`rho`, `beta.CA`, `ame.direct.CA`, `tp.indirect.p50`,
@@ -16,6 +17,8 @@ public enum Typeset {
 
     /// The typeset name of an engine estimand (neutral markup); unknown names are kept.
     public static func estimand(_ name: String) -> String {
+        // An estimand added to the catalogue carries its own typeset name.
+        if let typeset = Estimand(name).typeset { return typeset }
         let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let effect = { (k: String) in effectShort[k] }
         switch (p.first ?? "", p.count) {

@@ -148,7 +148,10 @@ public struct CitySystemCell: Sendable {
 
     /// The panel for one replication: streams `StreamID(seed, cell, replication, purpose)`.
     /// Pure and thread-safe: it reads only the immutable cache and draws from its own streams.
-    public func generate(replication: Int) throws -> SyntheticPanel {
+    public func generate(replication: Int) throws -> SyntheticPanel { try generate(replication: replication, clock: nil) }
+
+    /// `generate(replication:)` with its stages timed (`spillsim bench replication`).
+    public func generate(replication: Int, clock: StageClock?) throws -> SyntheticPanel {
         guard replication >= 0 else {
             throw ScenarioError(source: "replication", path: "", reason: "must be ≥ 0 (got \(replication))",
                                 fix: "replications are numbered 0, 1, 2, …")
@@ -158,7 +161,9 @@ public struct CitySystemCell: Sendable {
         // Every stage draws from its own stream, so the order of the stages does not change the draws.
         let dShocks = Digital.drawShocks(spec.digital, n: n, periods: tt, stream: stream(CityStreamPurpose.digital))
         let never = [Int?](repeating: nil, count: n)
-        let d0 = Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: never)
+        let d0 = clock.measure("generate.digital") {
+            Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: never)
+        }
         let innovations = ErrorLaw.innovations(spec.outcome.error, n: n, periods: tt, stream: stream(CityStreamPurpose.errors))
         let sectors: SectorPanel, equilibrium: NEGPath?
         if let effectField {
@@ -185,7 +190,9 @@ public struct CitySystemCell: Sendable {
         for (c, x) in zip(spec.outcome.controls, controls) { cov[c.name] = preMean(x) }
         let assignment = Treatment.assign(tr, region: geography.region, covariates: cov, n: n, stream: treatStream)
         let d1 = tr.enabled
-            ? Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: assignment.adoption)
+            ? clock.measure("generate.digital") {
+                Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: assignment.adoption)
+            }
             : d0
 
         // W, the outcome model and the truth cache: cached, or rebuilt when W depends on D.
@@ -213,7 +220,9 @@ public struct CitySystemCell: Sendable {
         var post = [Int](repeating: 0, count: n * tt)
         let firstAdoption = tr.staggered.min().map { min($0, tr.t0) } ?? tr.t0
         for p in 0..<tt {
-            let lambda = tr.zSlope * Double(years[p] - years[0])
+            // λ_t Z_i is the policy's confounder (MODEL.md §6): it exists only in a world with the
+            // policy, so a scenario that disables treatment has no Z·t trend (and its SDM can be the DGP).
+            let lambda = tr.enabled ? tr.zSlope * Double(years[p] - years[0]) : 0
             for i in 0..<n {
                 let k = p * n + i
                 other0[k] = mu[i] + alpha[p] + lambda * z[i] + eps[k]
@@ -228,8 +237,9 @@ public struct CitySystemCell: Sendable {
                 }
             }
         }
-        let mis0 = try model.solve(ca: sectors.ca, d: d0, controls: controls, other: other0)
-        let mis1 = tr.enabled ? try model.solve(ca: sectors.ca, d: d1, controls: controls, other: other1) : mis0
+        let mis0 = try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d0, controls: controls, other: other0) }
+        let mis1 = tr.enabled
+            ? try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d1, controls: controls, other: other1) } : mis0
 
         var estimators: [String: SpatialWeights] = [:]
         for e in spec.estimatorWeights {
@@ -239,9 +249,11 @@ public struct CitySystemCell: Sendable {
                 estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source).weights
             }
         }
-        let truth = TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
-                                  years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
-                                  firstAdoption: firstAdoption)
+        let truth = clock.measure("generate.truth") {
+            TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
+                          years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
+                          firstAdoption: firstAdoption)
+        }
         return SyntheticPanel(
             stream: StreamID(seed: seed, cell: cell, replication: replication, purpose: 0),
             n: n, t: tt, years: years, cityIds: geography.ids, coordinateX: geography.x, coordinateY: geography.y, isLonLat: geography.isLonLat,

@@ -6,7 +6,9 @@ import Foundation
 /// accepted as aliases (docs/spatial.md, scenarios/README.md).
 extension SpatialApproach {
     /// The approach used when none is given, by the CLI and by scenarios alike. Lee–Yu
-    /// is the one whose σ² (and ρ with time effects) is consistent for fixed T.
+    /// is the one whose σ² (and ρ with time effects) is consistent for fixed T; W selection
+    /// then reports the marginal of the same likelihood the estimator maximises
+    /// (`MarginalCriterion`, issue 20).
     public static let standard: SpatialApproach = .leeYu
 
     /// The canonical spelling (`direct`, `lee-yu`) or an alias (`leeyu`, `lee_yu`).
