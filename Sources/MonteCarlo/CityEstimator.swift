@@ -13,7 +13,9 @@ import Numerics
 /// xsmle's `vce(cluster)`; sdm, sar, slx and ols).
 /// `psm_did` takes `matching` (pooled/by-period/none, default pooled; the
 /// applied setting: logit score, 1:1 nearest neighbour, caliper 0.2 SD) and
-/// `covariates` (default CA, D, ln_size, dist_centre) and `cluster` (unit/region, default unit).
+/// `covariates` (default CA, D, ln_size, dist_centre) and `cluster` (unit/region, default unit),
+/// or `variance: conley` with `cutoff_km`, `kernel` (bartlett/uniform) and `lag` (periods, default 0):
+/// the Conley spatial-HAC variance on the generator's geography instead of CR1.
 /// `spillover_did` takes `rings` (km) and `cluster`; `cs_did` takes `control` (never/notyet),
 /// `method` (dr/ipw/reg) and `covariates`.
 /// `w_selection` takes `candidates` (two or more names from `city_system.estimator_weights`),
@@ -21,7 +23,7 @@ import Numerics
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
-    case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
+    case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster, conley: ConleySettings?)
     case did(DIDModel, estimands: [TreatmentEstimand])
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
@@ -30,7 +32,7 @@ enum CityEstimator {
     var estimandCount: Range<Int> {
         switch self {
         case .spatial(_, _, _, let e, _): return 0..<e.count
-        case .psmDiD(_, _, let e, _): return 0..<e.count
+        case .psmDiD(_, _, let e, _, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         }
@@ -142,7 +144,11 @@ enum CityEstimator {
                 case "none": spec.matching = nil
                 default: throw reader.error("\(path).matching", "`\(mode)` is not one of pooled, by-period, none")
                 }
-                result = .psmDiD(spec, covariates: try covariateList(), estimands: estimands, cluster: cluster)
+                let conley = try ConleySettings.parse(options: &options, at: path, reader: reader)
+                if conley != nil, cluster != .unit {
+                    throw reader.error("\(path).cluster", "`variance: conley` replaces clustering; remove `cluster`")
+                }
+                result = .psmDiD(spec, covariates: try covariateList(), estimands: estimands, cluster: cluster, conley: conley)
             case "spillover_did":
                 guard let node = options.removeValue(forKey: "rings"), let list = node.list, !list.isEmpty else {
                     throw reader.error("\(path).rings", "list the outer radii of the exposure rings in km, increasing (e.g. [100, 200])")
@@ -193,7 +199,7 @@ enum CityEstimator {
         case let .spatial(spec, _, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
                                       alpha: alpha)
-        case let .psmDiD(_, _, estimands, _), let .did(_, estimands):
+        case let .psmDiD(_, _, estimands, _, _), let .did(_, estimands):
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
             return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
@@ -209,7 +215,7 @@ enum CityEstimator {
             return WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data)
         case let .did(model, estimands):
             return model.run(estimands: estimands, data: data)
-        case let .psmDiD(spec, covariates, estimands, cluster):
+        case let .psmDiD(spec, covariates, estimands, cluster, conley):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {
                 estimands.map { e in
@@ -224,6 +230,7 @@ enum CityEstimator {
             do {
                 var spec = spec
                 spec.unitClusters = cluster.codes(data.panel)
+                spec.conley = try conley?.spec(for: data.panel)
                 let r = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
                 let used = TreatmentTruth(data.panel, weights: r.observationWeights)
                 return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in

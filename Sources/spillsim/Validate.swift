@@ -37,6 +37,7 @@ extension Spillsim {
                     details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")
                 }
                 if let note = r.largeNSummary { details.append("  \(note)") }
+                if let line = shockLine(r.scenario.citySystem.outcome.error) { details.append("  \(line)") }
                 details.append("  \(r.sectors.text)")
                 details += r.warnings.map { "  warning: \($0)" }
             }
@@ -51,11 +52,27 @@ extension Spillsim {
                 if document.usesKnownDGP {
                     headline = "scenario '\(mc.name)', known DGP (engine check, no city system): known_dgp \(mc.knownDGPSummary ?? "")"
                 }
+                if !document.usesKnownDGP && !document.usesObservedDesign {
+                    for c in cells where c.factors.contains(where: { $0.path.hasPrefix("city_system.outcome.error") }) {
+                        let e = try ScenarioParser.parse(c.document).citySystem.outcome.error
+                        details.append("  \(c.label): \(shockLine(e) ?? "no spatial error shocks")")
+                    }
+                }
                 details.append("  design: \(cells.count) cell(s) × \(mc.estimators.count) estimator(s), \(mc.settings.replications) replications per cell, seed \(mc.seed)")
             } else {
                 details.append("  no `estimators` section: usable with generate and truth; `spillsim run` needs one")
             }
             return ["\(scenario): OK — \(headline)"] + details
+        }
+    
+        /// The error shocks and the error correlation they imply at 50, 150 and 500 km, or nil without shocks.
+        static func shockLine(_ e: ErrorSpec) -> String? {
+            let k = e.shocks
+            guard k.share > 0 else { return nil }
+            let corr = [50.0, 150, 500].map { String(format: "%.3f at %.0f km", k.impliedCorrelation(atKm: $0), $0) }.joined(separator: ", ")
+            let extra = e.law == .spatial ? " (plus the SAR error's correlation through W)" : ""
+            return String(format: "error shocks: share %.2f, range %.0f km, AR %.2f across years; implied error correlation ", k.share, k.rangeKm, k.ar)
+                + corr + extra
         }
     }
 }

@@ -13,4 +13,7 @@ public enum CityStreamPurpose {
     public static let treatment: UInt64 = 0xC17_0013
     public static let effects: UInt64 = 0xC17_0014
     public static let errors: UInt64 = 0xC17_0015
+    /// The spatially correlated error shocks (`error.shocks`): a stream of their own, so a
+    /// scenario without shocks draws exactly what it drew before.
+    public static let shocks: UInt64 = 0xC17_0016
 }
