@@ -21,7 +21,8 @@ import Numerics
 /// `w_selection` takes `candidates` (two or more names from `city_system.estimator_weights`),
 /// `fit` (sdm or sar, default sdm) and the spatial options `effects`, `approach`, `durbin`.
 enum CityEstimator {
-    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
+    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double,
+                 conley: ConleySettings?)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster, conley: ConleySettings?)
     case did(DIDModel, estimands: [TreatmentEstimand])
@@ -31,7 +32,7 @@ enum CityEstimator {
 
     var estimandCount: Range<Int> {
         switch self {
-        case .spatial(_, _, _, let e, _): return 0..<e.count
+        case .spatial(_, _, _, let e, _, _): return 0..<e.count
         case .psmDiD(_, _, let e, _, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
@@ -86,11 +87,12 @@ enum CityEstimator {
             let spec = try spatialSpec(model)
             let durbin = spec.durbin
             let weights = try take("weights") ?? "true"
-            let variance = try choose("variance", { ["analytic": SpatialVarianceMethod.analytic, "cluster": .cluster][$0] },
-                                      default: .analytic, allowed: "analytic, cluster")
-            if variance == .cluster && model.hasErrorLag {
-                throw reader.error("\(path).variance", "`cluster` is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
+            let variance = try choose("variance", { ["analytic": SpatialVarianceMethod.analytic, "cluster": .cluster, "conley": .conley][$0] },
+                                      default: .analytic, allowed: "analytic, cluster, conley")
+            if variance != .analytic && model.hasErrorLag {
+                throw reader.error("\(path).variance", "`\(variance.rawValue)` is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
             }
+            let conley = try ConleySettings.parseKeys(options: &options, at: path, reader: reader, wanted: variance == .conley)
             guard weightNames.contains(weights) else {
                 throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
             }
@@ -112,7 +114,7 @@ enum CityEstimator {
                 }
                 return s
             }
-            result = .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
+            result = .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha, conley: conley)
         } else if ["psm_did", "spillover_did", "cs_did"].contains(e.model) {
             guard let known = treatmentCovariates else {
                 throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
@@ -196,7 +198,11 @@ enum CityEstimator {
     /// Scores a spatial estimator on a panel of an observed design (no treatment, one W).
     func run(on panel: Result<SpatialPanel, Error>, weights: SpatialWeights, truth: SpatialTruth) -> FitOutcome {
         switch self {
-        case let .spatial(spec, _, variance, estimands, alpha):
+        case let .spatial(spec, _, variance, estimands, alpha, conley):
+            guard conley == nil else {
+                return FitOutcome(status: FitStatus(.failed, "the Conley variance needs the city system's geography"),
+                                  results: estimands.map { _ in .missing(truth: .nan) })
+            }
             return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
                                       alpha: alpha)
         case let .psmDiD(_, _, estimands, _, _), let .did(_, estimands):
@@ -208,8 +214,9 @@ enum CityEstimator {
 
     func run(on data: PanelData) -> FitOutcome {
         switch self {
-        case let .spatial(spec, weights, variance, estimands, alpha):
-            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
+        case let .spatial(spec, weights, variance, estimands, alpha, conley):
+            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance,
+                                      conley: Result { try conley?.spec(for: data.panel) }, panel: data.spatial,
                                       truth: data.truth, estimands: estimands, alpha: alpha)
         case let .wSelection(spec, candidates, estimands):
             return WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data)

@@ -18,8 +18,20 @@ struct ConleySettings: Sendable, Equatable {
             try options.removeValue(forKey: key).map { try reader.string($0, "\(path).\(key)") }
         }
         let variance = try take("variance") ?? "cluster"
-        guard variance == "conley" else {
-            guard variance == "cluster" else { throw reader.error("\(path).variance", "`\(variance)` is not one of cluster, conley") }
+        guard variance == "conley" || variance == "cluster" else {
+            throw reader.error("\(path).variance", "`\(variance)` is not one of cluster, conley")
+        }
+        return try parseKeys(options: &options, at: path, reader: reader, wanted: variance == "conley")
+    }
+
+    /// The Conley keys (`cutoff_km`, `kernel`, `lag`) when `wanted` (the estimator's variance is
+    /// `conley`), else nil after refusing any of them.
+    static func parseKeys(options: inout [String: ScenarioValue], at path: String, reader: ScenarioValueReader,
+                          wanted: Bool) throws -> ConleySettings? {
+        func take(_ key: String) throws -> String? {
+            try options.removeValue(forKey: key).map { try reader.string($0, "\(path).\(key)") }
+        }
+        guard wanted else {
             if let stray = ["cutoff_km", "kernel", "lag"].first(where: { options[$0] != nil }) {
                 throw reader.error("\(path).\(stray)", "belongs to the Conley variance; add `variance: conley` or remove it")
             }

@@ -11,7 +11,7 @@ enum SpatialScoring {
     static let z975 = 1.959963984540054
 
     static func run(_ spec: SpatialModelSpec, weights: SpatialWeights?, variance: SpatialVarianceMethod = .analytic,
-                    panel: Result<SpatialPanel, Error>, truth: SpatialTruth, estimands: [SpatialEstimand], alpha: Double) -> FitOutcome {
+                    conley: Result<ConleySpec?, Error> = .success(nil), panel: Result<SpatialPanel, Error>, truth: SpatialTruth, estimands: [SpatialEstimand], alpha: Double) -> FitOutcome {
         let truths = estimands.map { trueValue($0, truth) }
         func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
             FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
@@ -22,7 +22,7 @@ enum SpatialScoring {
         let curves: NonlinearEffects?
         var averages: [String: [EffectKind: EstimateWithSE]] = [:]
         do {
-            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance)
+            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance, conley: try conley.get())
             impacts = estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(fit, weights: w) : []
             if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {
                 curves = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: truth.grid,

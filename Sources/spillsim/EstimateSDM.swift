@@ -41,8 +41,9 @@ extension Spillsim.Estimate {
         @Option(help: "log|I − ρW|: exact (spectrum), sparse (sparse Cholesky), chebyshev, mc, or auto (exact up to \(SpatialWeights.exactSizeLimit) units, sparse above).")
         var logdet: LogDeterminantMethod = .auto
         @Flag(help: "Print JSON instead of tables.") var json = false
-        @Option(help: "Variance: oim (inverse analytic information, default) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols).")
+        @Option(help: "Variance: oim (inverse analytic information, default), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols.")
         var vce: SpatialVCE = .oim
+        @OptionGroup var conley: ConleyOptions
         @OptionGroup var plot: PlotOptions
 
         var regressors: [String] { splitList(x) }
@@ -60,9 +61,10 @@ extension Spillsim.Estimate {
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
-            if vce == .cluster && (model == .sem || model == .sdem) {
-                throw ValidationError("--vce cluster is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
+            if vce != .oim && (model == .sem || model == .sdem) {
+                throw ValidationError("--vce \(vce.rawValue) is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
             }
+            try conley.validate(used: vce == .conley)
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }
@@ -73,7 +75,14 @@ extension Spillsim.Estimate {
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise,
                 logDeterminant: logdet)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method)
+            var conleySpec: ConleySpec? = nil
+            if vce == .conley {
+                let table = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
+                let index = Dictionary(uniqueKeysWithValues: dataset.units.enumerated().map { ($1, $0) })
+                let ids = try table.strings(panel.id)
+                conleySpec = try conley.spec(table: table, units: dataset.units.count) { index[ids[$0]] }
+            }
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method, conley: conleySpec)
             if let nonlinear = analysis.nonlinear, let quadratic {
                 try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
             }
@@ -84,7 +93,7 @@ extension Spillsim.Estimate {
 
 /// `--vce` of `estimate sdm`, named as in Stata's xsmle.
 enum SpatialVCE: String, ExpressibleByArgument, CaseIterable {
-    case oim, cluster
+    case oim, cluster, conley
 
-    var method: SpatialVarianceMethod { self == .cluster ? .cluster : .analytic }
+    var method: SpatialVarianceMethod { [.cluster: .cluster, .conley: .conley][self] ?? .analytic }
 }

@@ -18,6 +18,7 @@ final class ConleyRunTests: XCTestCase {
     estimators:
       - {name: did, model: psm_did, matching: none, estimands: [att]}
       - {name: did_conley, model: psm_did, matching: none, variance: conley, cutoff_km: 250, kernel: uniform, lag: 1, estimands: [att]}
+      - {name: sdm_conley, model: sdm, variance: conley, cutoff_km: 250, estimands: [beta.CA]}
     """
 
     /// The engine's Conley SE is the library's on the same generated panel (same geography, same
@@ -45,6 +46,8 @@ final class ConleyRunTests: XCTestCase {
             assertClose(r.standardError, record.fits[1].results[0].standardError, tolerance: 1e-12 * r.standardError, "rep \(rep)")
             XCTAssertEqual(record.fits[0].results[0].estimate, record.fits[1].results[0].estimate, "the variance does not move the ATT")
             XCTAssertNotEqual(record.fits[0].results[0].standardError, record.fits[1].results[0].standardError)
+            XCTAssertEqual(record.fits[2].status.code, .ok, record.fits[2].status.message)
+            XCTAssertTrue(record.fits[2].results[0].standardError > 0, "the SDM's Conley SE exists")
         }
     }
 
@@ -57,6 +60,9 @@ final class ConleyRunTests: XCTestCase {
             ("variance: conley, ", "", "estimators[1].cutoff_km"),
             ("variance: conley, ", "variance: hac, ", "estimators[1].variance"),
             ("variance: conley, ", "variance: conley, cluster: region, ", "estimators[1].cluster"),
+            ("model: sdm, variance: conley, cutoff_km: 250,", "model: sdm, variance: conley,", "estimators[2].cutoff_km"),
+            ("model: sdm, variance: conley, cutoff_km: 250,", "model: sdm, cutoff_km: 250,", "estimators[2].cutoff_km"),
+            ("model: sdm, variance: conley, cutoff_km: 250,", "model: sem, variance: conley, cutoff_km: 250,", "estimators[2].variance"),
         ]
         for (from, to, key) in cases {
             let text = Self.small.replacingOccurrences(of: from, with: to)

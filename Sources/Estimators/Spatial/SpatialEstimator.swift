@@ -17,8 +17,13 @@ public enum SpatialEstimator {
     /// whose evaluations cost O(N) (SAR/SDM) or O(p³ + N) (SEM/SDEM), and the analytic
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
+    /// `conley` (the cutoff, kernel, lag and the units' neighbour list) is required with `variance: .conley`.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
-                           variance: SpatialVarianceMethod = .analytic) throws -> SpatialFitResult {
+                           variance: SpatialVarianceMethod = .analytic, conley: ConleySpec? = nil) throws -> SpatialFitResult {
+        guard (variance == .conley) == (conley != nil) else {
+            throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
+                                                      : "Conley settings were given but the variance is \(variance.rawValue)")
+        }
         let d = try SpatialDesign(spec: spec, panel: panel, weights: weights)
         let point: PointEstimate
         do {
@@ -53,6 +58,8 @@ public enum SpatialEstimator {
                 vcov = try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: vcov)
             case .cluster:
                 vcov = try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: vcov)
+            case .conley:
+                vcov = try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: vcov, conley: conley!)
             }
         } catch {
             let k = point.coefficients.count + (point.spatial == nil ? 0 : 1) + 1
