@@ -11,42 +11,24 @@ struct ConleySettings: Sendable, Equatable {
     let kernel: ConleyKernel
     let lag: Int
 
-    /// Reads `variance` (`cluster`, the default, or `conley`) and, for `conley`, its keys; nil
-    /// for `cluster`. The Conley keys without `variance: conley` are refused, not ignored.
-    static func parse(options: inout [String: ScenarioValue], at path: String, reader: ScenarioValueReader) throws -> ConleySettings? {
-        func take(_ key: String) throws -> String? {
-            try options.removeValue(forKey: key).map { try reader.string($0, "\(path).\(key)") }
-        }
-        let variance = try take("variance") ?? "cluster"
-        guard variance == "conley" || variance == "cluster" else {
-            throw reader.error("\(path).variance", "`\(variance)` is not one of cluster, conley")
-        }
-        return try parseKeys(options: &options, at: path, reader: reader, wanted: variance == "conley")
-    }
-
-    /// The Conley keys (`cutoff_km`, `kernel`, `lag`) when `wanted` (the estimator's variance is
-    /// `conley`), else nil after refusing any of them.
-    static func parseKeys(options: inout [String: ScenarioValue], at path: String, reader: ScenarioValueReader,
-                          wanted: Bool) throws -> ConleySettings? {
-        func take(_ key: String) throws -> String? {
-            try options.removeValue(forKey: key).map { try reader.string($0, "\(path).\(key)") }
-        }
+    /// The Conley keys when `wanted` (the estimator's variance is `conley`); otherwise nil,
+    /// after refusing any of them (a setting accepted and ignored would be worse than an error).
+    static func read(_ o: inout EstimatorOptions, wanted: Bool) throws -> ConleySettings? {
         guard wanted else {
-            if let stray = ["cutoff_km", "kernel", "lag"].first(where: { options[$0] != nil }) {
-                throw reader.error("\(path).\(stray)", "belongs to the Conley variance; add `variance: conley` or remove it")
+            if let stray = ["cutoff_km", "kernel", "lag"].first(where: { o.has($0) }) {
+                throw o.error(stray, "belongs to the Conley variance; add `variance: conley` or remove it")
             }
             return nil
         }
-        guard let node = options.removeValue(forKey: "cutoff_km") else {
-            throw reader.error("\(path).cutoff_km", "`variance: conley` needs `cutoff_km`, the distance (km) beyond which errors are uncorrelated")
+        guard let node = o.node("cutoff_km") else {
+            throw o.error("cutoff_km", "`variance: conley` needs `cutoff_km`, the distance (km) beyond which errors are uncorrelated")
         }
-        let cutoff = try reader.double(node, "\(path).cutoff_km")
-        guard cutoff.isFinite, cutoff > 0 else { throw reader.error("\(path).cutoff_km", "must be a positive number of km, got \(cutoff)") }
-        let kernelName = try take("kernel") ?? "bartlett"
-        guard let kernel = ConleyKernel(rawValue: kernelName) else {
-            throw reader.error("\(path).kernel", "`\(kernelName)` is not one of bartlett, uniform")
+        let cutoff = try o.reader.double(node, o.path("cutoff_km"))
+        guard cutoff.isFinite, cutoff > 0 else { throw o.error("cutoff_km", "must be a positive number of km, got \(cutoff)") }
+        let kernel = try o.choose("kernel", default: ConleyKernel.bartlett, spellings: ConleyKernel.allCases.map(\.rawValue)) {
+            ConleyKernel(rawValue: $0)
         }
-        let lag = try options.removeValue(forKey: "lag").map { try reader.integer($0, "\(path).lag", minimum: 0) } ?? 0
+        let lag = try o.node("lag").map { try o.reader.integer($0, o.path("lag"), minimum: 0) } ?? 0
         return ConleySettings(cutoffKm: cutoff, kernel: kernel, lag: lag)
     }
 

@@ -99,9 +99,10 @@ extension AppendixFigures {
         }
         var supports: [Int: ClosedRange<Double>] = [:]
         if !columns.isEmpty {
-            for cell in data.cells { supports[cell.ordinal] = try? DataSupport.ca(scenarioText: data.scenarioText, cellIndex: cell.index) ?? nil }
+            // A support that cannot be had is left unshaded (the file's cell says which world it is).
+            for cell in data.cells { supports[cell.ordinal] = (try? DataSupport.of(cell, scenarioText: data.scenarioText)) ?? nil }
         }
-        let title = "Sampling distribution of turning-point estimates c*: truth (solid), median estimate (dashed), data support [CA p5, CA p95] shaded"
+        let title = "Sampling distribution of turning-point estimates c*: truth (solid), median estimate (dashed), data support [p5, p95] of the curve regressor (CA) shaded"
         var plan = grid(id: "turning-points", title: title, columns: columns,
                         emptyReason: "no turning-point estimands (tp.K.L, or names starting turning_point or tp_)") { cell, d, column, note in
             let k = column.estimands[0]
@@ -188,7 +189,7 @@ extension AppendixFigures {
             for column in columns {
                 let d = data.draws[cell.ordinal][column.estimator]
                 // A run without a grid has one unnamed cell: no "cell 0" in every title.
-                let panelTitle = cell.factors.isEmpty && data.cells.count == 1 ? column.title : "\(column.title), \(cell.factors.isEmpty ? cell.shortLabel : factorLabels.cellLabel(cell))"
+                let panelTitle = cell.factors.isEmpty && cell.title == nil && data.cells.count == 1 ? column.title : "\(column.title), \(factorLabels.title(cell))"
                 var panelNotes: [String] = []
                 guard let p = panel(cell, d, column, { panelNotes.append($0) }) else { continue }
                 notes += panelNotes.map { "\(Typeset.plain(panelTitle)): \($0)" }

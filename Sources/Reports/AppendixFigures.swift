@@ -64,7 +64,7 @@ public struct AppendixFigures: Sendable {
 
     var cellLabels: [String] {
         let labels = factorLabels
-        return data.cells.map { $0.factors.isEmpty ? $0.shortLabel : labels.cellLabel($0) }
+        return data.cells.map(labels.title)
     }
 
     /// Short labels of the grid's factor levels (mappings compacted; see `FactorLabels`).

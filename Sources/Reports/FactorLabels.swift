@@ -39,8 +39,14 @@ struct FactorLabels {
         }
     }
 
-    /// The label of `factor`'s level.
-    func label(_ factor: CellInfo.Factor) -> String { labels[factor.path]?[factor.value] ?? factor.value }
+    /// The label of `factor`'s level: the scenario's (`grid: {path: {values, labels}}`) when given.
+    func label(_ factor: CellInfo.Factor) -> String { factor.label ?? labels[factor.path]?[factor.value] ?? factor.value }
+
+    /// What a figure calls a cell: the scenario's label for it (`cells:` label and level
+    /// labels, `CellInfo.title`) when given, else "name=level, …" of its factors.
+    func title(_ cell: CellInfo) -> String {
+        cell.title ?? (cell.factors.isEmpty ? cell.shortLabel : cellLabel(cell))
+    }
 
     /// "name=label, …" for the factors of a cell (all of them, or those `include` keeps).
     func cellLabel(_ cell: CellInfo, include: (CellInfo.Factor) -> Bool = { _ in true }) -> String {

@@ -5,7 +5,9 @@ import Numerics
 import Reports
 
 extension SpatialModel: ExpressibleByArgument {}
-extension SpatialApproach: ExpressibleByArgument {}
+extension SpatialApproach: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+}
 
 extension LogDeterminantMethod: ExpressibleByArgument {}
 
@@ -28,7 +30,8 @@ extension Spillsim.Estimate {
         var durbin: String = "all"
         @Option(help: "Fixed effects: individual, time, twoways or none (pooled with intercept).")
         var effects: FixedEffects = .twoWays
-        @Option(help: "direct or lee-yu.") var approach: SpatialApproach = .direct
+        @Option(help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue)).")
+        var approach: SpatialApproach = .standard
         @Option(help: "sdm, sar, slx, sem, sdem or ols.") var model: SpatialModel = .sdm
         @Option(help: "Regressor (in --x) also entered as its square X^2: curves, turning points and U-tests.")
         var quadratic: String?
@@ -41,8 +44,9 @@ extension Spillsim.Estimate {
         @Option(help: "log|I − ρW|: exact (spectrum), sparse (sparse Cholesky), chebyshev, mc, or auto (exact up to \(SpatialWeights.exactSizeLimit) units, sparse above).")
         var logdet: LogDeterminantMethod = .auto
         @Flag(help: "Print JSON instead of tables.") var json = false
-        @Option(help: "Variance: oim (inverse analytic information, default), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols.")
-        var vce: SpatialVCE = .oim
+        @Option(name: [.customLong("variance"), .customLong("vce")],
+                help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
+        var variance: SpatialVarianceMethod = .standard
         @OptionGroup var conley: ConleyOptions
         @OptionGroup var plot: PlotOptions
 
@@ -61,10 +65,8 @@ extension Spillsim.Estimate {
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
-            if vce != .oim && (model == .sem || model == .sdem) {
-                throw ValidationError("--vce \(vce.rawValue) is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
-            }
-            try conley.validate(used: vce == .conley)
+            if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
+            try conley.validate(used: variance == .conley)
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }
@@ -76,13 +78,13 @@ extension Spillsim.Estimate {
                 logDeterminant: logdet)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
             var conleySpec: ConleySpec? = nil
-            if vce == .conley {
+            if variance == .conley {
                 let table = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
                 let index = Dictionary(uniqueKeysWithValues: dataset.units.enumerated().map { ($1, $0) })
                 let ids = try table.strings(panel.id)
                 conleySpec = try conley.spec(table: table, units: dataset.units.count) { index[ids[$0]] }
             }
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method, conley: conleySpec)
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance, conley: conleySpec)
             if let nonlinear = analysis.nonlinear, let quadratic {
                 try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
             }
@@ -91,9 +93,8 @@ extension Spillsim.Estimate {
     }
 }
 
-/// `--vce` of `estimate sdm`, named as in Stata's xsmle.
-enum SpatialVCE: String, ExpressibleByArgument, CaseIterable {
-    case oim, cluster, conley
-
-    var method: SpatialVarianceMethod { [.cluster: .cluster, .conley: .conley][self] ?? .analytic }
+/// `--variance` (alias `--vce`) of `estimate sdm`: the scenario spellings, `oim` accepted as in Stata's xsmle.
+extension SpatialVarianceMethod: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+    public static var allValueStrings: [String] { spellings }
 }
