@@ -3,19 +3,20 @@ import Estimators
 import Foundation
 import Numerics
 
-/// An estimator's `variance: conley` options in a scenario (`cutoff_km`, `kernel`, `lag`); the
+/// An estimator's `variance: conley` options in a scenario (`cutoff_km`, `kernel`, `lag`, `serial_kernel`); the
 /// neighbour list comes from the generated panel's coordinates (the generator's geography:
 /// planar km or lon/lat great-circle), by the grid search — O(N · neighbours), no N × N matrix.
 struct ConleySettings: Sendable, Equatable {
     let cutoffKm: Double
     let kernel: ConleyKernel
     let lag: Int
+    let serialKernel: ConleyKernel
 
     /// The Conley keys when `wanted` (the estimator's variance is `conley`); otherwise nil,
     /// after refusing any of them (a setting accepted and ignored would be worse than an error).
     static func read(_ o: inout EstimatorOptions, wanted: Bool) throws -> ConleySettings? {
         guard wanted else {
-            if let stray = ["cutoff_km", "kernel", "lag"].first(where: { o.has($0) }) {
+            if let stray = ["cutoff_km", "kernel", "lag", "serial_kernel"].first(where: { o.has($0) }) {
                 throw o.error(stray, "belongs to the Conley variance; add `variance: conley` or remove it")
             }
             return nil
@@ -29,12 +30,16 @@ struct ConleySettings: Sendable, Equatable {
             ConleyKernel(rawValue: $0)
         }
         let lag = try o.node("lag").map { try o.reader.integer($0, o.path("lag"), minimum: 0) } ?? 0
-        return ConleySettings(cutoffKm: cutoff, kernel: kernel, lag: lag)
+        let serial = try o.choose("serial_kernel", default: ConleyKernel.bartlett, spellings: ConleyKernel.allCases.map(\.rawValue)) {
+            ConleyKernel(rawValue: $0)
+        }
+        return ConleySettings(cutoffKm: cutoff, kernel: kernel, lag: lag, serialKernel: serial)
     }
 
     /// The Conley settings for a generated panel (city i at location i).
     func spec(for p: SyntheticPanel) throws -> ConleySpec {
         let g = try Geography.locations(x: p.coordinateX, y: p.coordinateY, isLonLat: p.isLonLat)
-        return try ConleySpec(cutoffKm: cutoffKm, kernel: kernel, lag: lag, neighbours: g.neighbours(within: cutoffKm))
+        return try ConleySpec(cutoffKm: cutoffKm, kernel: kernel, lag: lag, serialKernel: serialKernel,
+                              neighbours: g.neighbours(within: cutoffKm))
     }
 }

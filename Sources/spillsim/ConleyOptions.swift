@@ -15,14 +15,16 @@ struct ConleyOptions: ParsableArguments {
     @Flag(help: "Conley: --coords are planar X,Y in km (Euclidean distances) instead of latitude, longitude.") var coordsKm = false
     @Option(help: "Conley: distance kernel, bartlett (1 − d/cutoff) or uniform.") var kernel: ConleyKernel = .bartlett
     @Option(help: "Conley: serial lag in periods within a unit (Bartlett weights 1 − l/(lag+1)); 0 = spatial only.") var lag: Int = 0
+    @Option(help: "Conley: weights of the serial pairs, bartlett (1 − l/(lag+1)) or uniform (1; with lag ≥ T − 1 = clustering by unit over time).")
+    var serialKernel: ConleyKernel = .bartlett
 
     var columns: [String] { (coords ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     /// Checks the options given `--vce conley` (`used`) or refuses them without it.
     func validate(used: Bool) throws {
         guard used else {
-            if cutoff != nil || coords != nil || coordsKm || lag != 0 {
-                throw ValidationError("--cutoff, --coords, --coords-km and --lag belong to the Conley variance: add --vce conley, or drop them")
+            if cutoff != nil || coords != nil || coordsKm || lag != 0 || serialKernel != .bartlett {
+                throw ValidationError("--cutoff, --coords, --coords-km, --lag and --serial-kernel belong to the Conley variance: add --vce conley, or drop them")
             }
             return
         }
@@ -56,7 +58,8 @@ struct ConleyOptions: ParsableArguments {
         } catch let e as NumericsError {
             throw DataError("\(table.source): columns \(columns[0]), \(columns[1]): \(e.message)\(coordsKm ? "" : " (--coords takes LAT,LON in that order; use --coords-km for planar km)")")
         }
-        return try ConleySpec(cutoffKm: cutoff!, kernel: kernel, lag: lag, neighbours: geography.neighbours(within: cutoff!))
+        return try ConleySpec(cutoffKm: cutoff!, kernel: kernel, lag: lag, serialKernel: serialKernel,
+                              neighbours: geography.neighbours(within: cutoff!))
     }
 
     /// The settings for a `TreatmentPanel` (unit i at its i-th label).

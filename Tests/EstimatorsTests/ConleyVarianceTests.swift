@@ -158,3 +158,37 @@ final class ConleyVarianceTests: XCTestCase {
         XCTAssertEqual(ConleyKernel.uniform.weight(distance: 100, cutoff: 100), 1)
     }
 }
+
+/// With the uniform serial kernel, a lag spanning the panel and a cutoff below every distance
+/// between units, the Conley meat is the cluster-by-unit meat: the Conley covariance equals
+/// PanelOLS's CR1 by unit without its small-sample factor G/(G−1)·(n−1)/(n−K).
+final class ConleyUniformSerialTests: XCTestCase {
+    func testUniformSerialKernelOverThePanelIsClusteringByUnit() throws {
+        let csv = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/conley_panel.csv")
+        let t = try DataTable.read(csv: csv)
+        let unit = PanelRegressionData.codes(try t.strings("id"))
+        let year = try t.numbers("year")
+        let period = year.map { Int($0 - year.min()!) }
+        let x = try Matrix(columns: [try t.numbers("x1"), try t.numbers("x2")])
+        let y = try t.numbers("y")
+        let units = unit.max()! + 1
+        var xs = [Double](repeating: 0, count: units), ys = xs
+        let (a, b) = (try t.numbers("x_km"), try t.numbers("y_km"))
+        for (r, u) in unit.enumerated() { xs[u] = a[r]; ys[u] = b[r] }
+        let g = try Geography.locations(x: xs, y: ys, isLonLat: false)
+        let tiny = 1e-3   // km: no two units are this close
+        let spec = try ConleySpec(cutoffKm: tiny, kernel: .uniform, lag: period.max()!, serialKernel: .uniform, neighbours: g.neighbours(within: tiny))
+        XCTAssertEqual(spec.neighbours.pairCount, 0)
+        let conley = try PanelOLS.fit(y: y, x: x, names: ["x1", "x2"], unit: unit, time: period, variance: .conley(spec, location: unit, period: period))
+        let cluster = try PanelOLS.fit(y: y, x: x, names: ["x1", "x2"], unit: unit, time: period, variance: .cluster(unit))
+        let n = Double(cluster.observations), gCount = Double(cluster.clusters!), k = Double(cluster.parameterCount)
+        let factor = gCount / (gCount - 1) * (n - 1) / (n - k)
+        for i in 0..<2 {
+            for j in 0..<2 {
+                // The same meat summed in two orders: agreement to rounding.
+                let scale = (conley.covariance[i, i] * conley.covariance[j, j]).squareRoot()
+                assertClose(cluster.covariance[i, j] / factor, conley.covariance[i, j], tolerance: 1e-12 * scale, "[\(i), \(j)]")
+            }
+        }
+    }
+}

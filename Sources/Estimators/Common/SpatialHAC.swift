@@ -24,13 +24,20 @@ public enum ConleyKernel: String, Sendable, CaseIterable, Codable {
 ///
 /// `neighbours` lists the pairs of locations within (at least) the cutoff; build it once per
 /// geography (`Geography.neighbours(within:)`, a grid search) — memory is linear in the pairs.
+///
+/// `serialKernel` weighs the serial pairs: `.bartlett` (1 − ℓ/(lag + 1), Hsiang 2010, conleyreg,
+/// diff-diff) or `.uniform` (1 for ℓ ≤ lag): with lag ≥ T − 1 the serial part is then the
+/// cluster-by-unit meat, so the variance allows arbitrary correlation within a unit over time
+/// plus spatial correlation within a period (as Stata acreg's spatial + cluster option).
 public struct ConleySpec: Sendable, Equatable {
     public var cutoffKm: Double
     public var kernel: ConleyKernel
     public var lag: Int
+    public var serialKernel: ConleyKernel
     public let neighbours: NeighbourList
 
-    public init(cutoffKm: Double, kernel: ConleyKernel = .bartlett, lag: Int = 0, neighbours: NeighbourList) throws {
+    public init(cutoffKm: Double, kernel: ConleyKernel = .bartlett, lag: Int = 0, serialKernel: ConleyKernel = .bartlett,
+                neighbours: NeighbourList) throws {
         guard cutoffKm.isFinite, cutoffKm > 0 else { throw TreatmentError("Conley variance: the cutoff must be a positive number of km, got \(cutoffKm)") }
         guard lag >= 0 else { throw TreatmentError("Conley variance: the serial lag must be ≥ 0 periods, got \(lag)") }
         guard neighbours.radius >= cutoffKm else {
@@ -39,20 +46,22 @@ public struct ConleySpec: Sendable, Equatable {
         self.cutoffKm = cutoffKm
         self.kernel = kernel
         self.lag = lag
+        self.serialKernel = serialKernel
         self.neighbours = neighbours
     }
 
     /// One-line description, e.g. "Conley (bartlett, 300 km, lag 2)".
     public var label: String {
         let km = cutoffKm == cutoffKm.rounded() ? String(Int(cutoffKm)) : String(cutoffKm)
-        return "Conley (\(kernel.rawValue), \(km) km\(lag > 0 ? ", lag \(lag)" : ""))"
+        return "Conley (\(kernel.rawValue), \(km) km\(lag > 0 ? ", lag \(lag)\(serialKernel == .uniform ? " uniform" : "")" : ""))"
     }
 }
 
 /// The meat of a spatial-HAC sandwich: Σ_a Σ_b K_ab s_a s_bᵀ over observations a, b with
 ///   K_ab = K(d(loc_a, loc_b))           when a and b are in the same period (K(0) = 1, so a = b
 ///                                        and units sharing a location enter with weight 1),
-///   K_ab = 1 − |t_a − t_b|/(lag + 1)     when a ≠ b are the same unit, 0 < |t_a − t_b| ≤ lag,
+///   K_ab = 1 − |t_a − t_b|/(lag + 1)     when a ≠ b are the same unit, 0 < |t_a − t_b| ≤ lag
+///                                        (1 with the uniform serial kernel),
 ///   0 otherwise
 /// (Conley 1999; Hsiang 2010's `ols_spatial_HAC`: the spatial sum within periods plus the
 /// serial sum within units, as R conleyreg and Python diff-diff). Cost O(pairs · T · p + n p²):
@@ -91,7 +100,7 @@ enum SpatialHACMeat {
                 if let g = unitIndex[unit[a]] { unitMembers[g].append(a) } else { unitIndex[unit[a]] = unitMembers.count; unitMembers.append([a]) }
             }
         }
-        let lagWeight = (0...spec.lag).map { 1 - Double($0) / Double(spec.lag + 1) }
+        let lagWeight = (0...spec.lag).map { spec.serialKernel == .uniform ? 1 : 1 - Double($0) / Double(spec.lag + 1) }
 
         var u = [Double](repeating: 0, count: p)
         var meat = Matrix(rows: p, cols: p)

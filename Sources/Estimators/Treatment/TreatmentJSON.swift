@@ -228,18 +228,20 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
     }
 }
 
-/// The settings of a Conley variance: `{kernel, cutoff_km, lag, pairs}` (pairs = ordered pairs
+/// The settings of a Conley variance: `{kernel, cutoff_km, lag, serial_kernel, pairs}` (pairs = ordered pairs
 /// of locations within the cutoff).
 public struct ConleyJSON: Encodable, Sendable {
     public let kernel: String
     public let cutoff_km: Double
     public let lag: Int
+    public let serial_kernel: String
     public let pairs: Int
 
     public init(_ s: ConleySpec) {
         kernel = s.kernel.rawValue
         cutoff_km = s.cutoffKm
         lag = s.lag
+        serial_kernel = s.serialKernel.rawValue
         pairs = s.neighbours.distance.filter { $0 <= s.cutoffKm }.count
     }
 }
