@@ -30,7 +30,7 @@ extension AppendixFigures {
     func gridEstimands(_ choice: (EstimandKind) -> MeasureChoice, limit: Int = 9) -> [String] {
         var names: [String] = []
         for r in data.rows where Self.comparable(r) && !names.contains(r.estimand) {
-            let kind = EstimandKind(name: r.estimand)
+            let kind = r.kind
             if case .curveGridPoint = kind { continue }
             if case .curvePoint = kind { continue }
             if r.measure(choice(kind).column).isFinite { names.append(r.estimand) }
@@ -65,7 +65,7 @@ extension AppendixFigures {
         let cells = data.cells.count
         var dataText = "", script = "", index = 0, used = Set<String>()
         for name in names {
-            let m = choice(EstimandKind(name: name))
+            let m = choice(data.kind(name))
             var values: [Double] = []
             var blocks: [(title: String, style: Int, block: String)] = []
             for (e, est) in data.estimators.enumerated() {
@@ -121,7 +121,7 @@ extension AppendixFigures {
         }
         guard index > 0 else { return FigurePlan(id: id, caption: "", figures: [], skipped: "no finite values") }
         let panels = names.count, cols = min(3, panels), rows = (panels + cols - 1) / cols
-        let measures = Set(names.map { choice(EstimandKind(name: $0)).label }).sorted().joined(separator: " / ")
+        let measures = Set(names.map { choice(data.kind($0)).label }).sorted().joined(separator: " / ")
         let title = "Nested-loop plot of \(measures) over the design grid (factors in nesting order, first slowest; staircases below show each factor's level)"
         let caption = runCaption(estimators: used)
         let width = max(760, 420 * cols)

@@ -39,14 +39,14 @@ extension AppendixFigures {
             let common = sets.dropFirst().reduce(sets.first ?? []) { $0.intersection($1) }
             var names: [String] = []
             for r in data.rows where common.contains(r.estimand) && !names.contains(r.estimand) {
-                switch EstimandKind(name: r.estimand) {
+                switch r.kind {
                 case .curveGridPoint, .curvePoint: continue
                 default: names.append(r.estimand)
                 }
             }
             let finite = { (n: String, m: MeasureChoice) in data.rows.contains { $0.estimand == n && $0.measure(m.column).isFinite } }
             for n in names where panels.count < 6 {
-                let k = EstimandKind(name: n)
+                let k = data.kind(n)
                 for m in k == .uTest ? [Self.location(k)] : [Self.location(k), Self.calibration(k)] where finite(n, m) {
                     let share = m.column.contains("coverage") || m.column == "rejection"
                     panels.append(HeatPanel(title: Typeset.estimand(n) + ": " + m.label + (share ? "" : " (shade: |value|)"),

@@ -12,7 +12,7 @@ extension AppendixFigures {
     /// size (false-positive rate) where it is 0%.
     public func power() -> FigurePlan {
         let id = "utest-power"
-        let tests = gridEstimands({ _ in MeasureChoice(column: "rejection", label: "", reference: .nan) }).filter { EstimandKind(name: $0) == .uTest }
+        let tests = gridEstimands({ _ in MeasureChoice(column: "rejection", label: "", reference: .nan) }).filter { data.kind($0) == .uTest }
         guard let factor = varyingFactors.first(where: { $0.levels.allSatisfy { Double($0) != nil } }), !tests.isEmpty else {
             return FigurePlan(id: id, caption: "", figures: [], skipped: "needs U-test estimands and a numeric grid factor with several levels")
         }
