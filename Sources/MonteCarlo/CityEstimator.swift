@@ -12,11 +12,12 @@ import Numerics
 /// interpolate, docs/unbalanced.md) and may add `bias_correction: true` with `exact`; every
 /// other estimator records a failure.
 enum CityEstimator {
-    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
+    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double,
+                 conley: ConleySettings?)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
     /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects.
     case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
-    case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
+    case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster, conley: ConleySettings?)
     case did(DIDModel, estimands: [TreatmentEstimand])
     /// A spatial model on a panel with missing city-years, after a workaround (option `missing`).
     case unbalanced(SpatialModelSpec, weights: String, workaround: MissingWorkaround, biasCorrected: Bool, estimands: [SpatialEstimand], alpha: Double)
@@ -26,8 +27,8 @@ enum CityEstimator {
 
     var estimandCount: Range<Int> {
         switch self {
-        case .spatial(_, _, _, let e, _): return 0..<e.count
-        case .psmDiD(_, _, let e, _): return 0..<e.count
+        case .spatial(_, _, _, let e, _, _): return 0..<e.count
+        case .psmDiD(_, _, let e, _, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         case .dynamic(_, _, _, let e, _): return 0..<e.count
@@ -111,14 +112,14 @@ enum CityEstimator {
                 return .unbalanced(s.spec, weights: s.weights, workaround: workaround, biasCorrected: s.biasCorrection,
                                    estimands: estimands, alpha: alpha)
             }
-            return .spatial(s.spec, weights: s.weights, variance: s.variance, estimands: estimands, alpha: alpha)
+            return .spatial(s.spec, weights: s.weights, variance: s.variance, estimands: estimands, alpha: alpha, conley: s.conley)
         case .dynamic(let s):
             try checkWeights(s.weights, "weights")
             return .dynamic(s.durbin, weights: s.weights, correction: s.correction,
                             estimands: try spatialEstimands(.sdm, s.durbin, dynamic: true), alpha: alpha)
         case .psmDiD(let spec, let shared):
             let (covariates, estimands) = try treatment(shared)
-            return .psmDiD(spec, covariates: covariates, estimands: estimands, cluster: shared.cluster)
+            return .psmDiD(spec, covariates: covariates, estimands: estimands, cluster: shared.cluster, conley: shared.conley)
         case .spilloverDiD(let rings, let shared):
             return .did(.spilloverRings(rings: rings, cluster: shared.cluster), estimands: try treatment(shared).estimands)
         case .csDiD(let spec, let shared):
@@ -147,13 +148,17 @@ enum CityEstimator {
     /// Scores a spatial estimator on a panel of an observed design (no treatment, one W).
     func run(on panel: Result<SpatialPanel, Error>, weights: SpatialWeights, truth: SpatialTruth) -> FitOutcome {
         switch self {
-        case let .spatial(spec, _, variance, estimands, alpha):
+        case let .spatial(spec, _, variance, estimands, alpha, conley):
+            guard conley == nil else {
+                return FitOutcome(status: FitStatus(.failed, "the Conley variance needs the city system's geography"),
+                                  results: estimands.map { _ in .missing(truth: .nan) })
+            }
             return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
                                       alpha: alpha)
         case let .dynamic(durbin, _, correction, estimands, alpha):
             return DynamicScoring.run(durbin: durbin, correction: correction, weights: weights, panel: panel, truth: truth,
                                       estimands: estimands, alpha: alpha)
-        case let .psmDiD(_, _, estimands, _), let .did(_, estimands):
+        case let .psmDiD(_, _, estimands, _, _), let .did(_, estimands):
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
             return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
@@ -175,8 +180,9 @@ enum CityEstimator {
                 UnbalancedScoring.run(spec, workaround: workaround, biasCorrected: biasCorrected, weights: data.panel.estimatorWeights[weights],
                                       data: data, estimands: estimands, alpha: alpha)
             }
-        case let .spatial(spec, weights, variance, estimands, alpha):
-            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
+        case let .spatial(spec, weights, variance, estimands, alpha, conley):
+            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance,
+                                      conley: Result { try conley?.spec(for: data.panel) }, panel: data.spatial,
                                       truth: data.truth, estimands: estimands, alpha: alpha, clock: clock,
                                       shared: (data.sharedFits, weights))
         case let .dynamic(durbin, weights, correction, estimands, alpha):
@@ -188,7 +194,7 @@ enum CityEstimator {
             return clock.measure("fit+scoring") { WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data) }
         case let .did(model, estimands):
             return clock.measure("fit+scoring") { model.run(estimands: estimands, data: data) }
-        case let .psmDiD(spec, covariates, estimands, cluster):
+        case let .psmDiD(spec, covariates, estimands, cluster, conley):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {
                 estimands.map { e in
@@ -203,6 +209,7 @@ enum CityEstimator {
             do {
                 var spec = spec
                 spec.unitClusters = cluster.codes(data.panel)
+                spec.conley = try conley?.spec(for: data.panel)
                 let treatment = try clock.measure("data") { try data.treatment(covariates: covariates) }
                 let r = try clock.measure("fit") { try PSMDiD.estimate(panel: treatment, spec: spec) }
                 return clock.measure("scoring") { scorePSMDiD(r, estimands: estimands, data: data, truths: truths) }

@@ -34,6 +34,8 @@ struct SpatialSettings: Sendable {
     var missing: MissingWorkaround? = nil
     /// `bias_correction: true` (with `missing: exact`): score the bias-corrected fit.
     var biasCorrection = false
+    /// `cutoff_km`, `kernel`, `lag` with `variance: conley`, else nil.
+    var conley: ConleySettings?
 }
 
 /// The dynamic SDM's settings (`sdm_dynamic`, issue 25): `durbin`, `weights`, `bias_correction`.
@@ -56,6 +58,8 @@ struct TreatmentSettings: Sendable {
     /// `covariates:` as written; nil takes `TreatmentSettings.defaultCovariates`.
     var covariates: [String]?
     var cluster: DIDCluster
+    /// psm_did with `variance: conley`: the Conley settings instead of CR1.
+    var conley: ConleySettings? = nil
 
     static let defaultCovariates = ["CA", "D", "ln_size", "dist_centre"]
 }
@@ -96,7 +100,10 @@ enum EstimatorRegistry {
                 if variance != .analytic { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
             }
             if corrected && missing != .exact { throw o.error("bias_correction", "applies to `missing: exact` (the unbalanced estimator)") }
-            return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, missing: missing, biasCorrection: corrected))
+            if missing != nil && variance == .conley { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
+            let conley = try ConleySettings.read(&o, wanted: variance == .conley)
+            return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, missing: missing,
+                                            biasCorrection: corrected, conley: conley))
         },
         Family(models: ["sdm_dynamic"]) { _, o in
             let spec = try spatialSpec(.sdm, &o)
@@ -132,7 +139,13 @@ enum EstimatorRegistry {
             case "none": spec.matching = nil
             default: spec.mode = .pooled
             }
-            return .psmDiD(spec, try treatment(&o))
+            var shared = try treatment(&o)
+            let variance = try o.choose("variance", default: "cluster", spellings: ["cluster", "conley"]) { ["cluster", "conley"].contains($0) ? $0 : nil }
+            shared.conley = try ConleySettings.read(&o, wanted: variance == "conley")
+            if shared.conley != nil, shared.cluster != .unit {
+                throw o.error("cluster", "`variance: conley` replaces clustering; remove `cluster`")
+            }
+            return .psmDiD(spec, shared)
         },
         Family(models: ["spillover_did"]) { _, o in
             let shared = try treatment(&o, covariates: false)
@@ -219,6 +232,12 @@ struct EstimatorOptions {
         guard let node = remaining.removeValue(forKey: key) else { return nil }
         return try reader.string(node, path(key))
     }
+
+    /// A raw option node (nil when absent), for readers with their own conversion.
+    mutating func node(_ key: String) -> ScenarioValue? { remaining.removeValue(forKey: key) }
+
+    /// Whether the option is present (not taken).
+    func has(_ key: String) -> Bool { remaining[key] != nil }
 
     mutating func list(_ key: String) throws -> [ScenarioValue]? {
         guard let node = remaining.removeValue(forKey: key) else { return nil }

@@ -11,7 +11,8 @@ enum SpatialScoring {
     static let z975 = 1.959963984540054
 
     static func run(_ spec: SpatialModelSpec, weights: SpatialWeights?, variance: SpatialVarianceMethod = .analytic,
-                    panel: Result<SpatialPanel, Error>, truth: SpatialTruth, estimands: [SpatialEstimand], alpha: Double,
+                    conley: Result<ConleySpec?, Error> = .success(nil), panel: Result<SpatialPanel, Error>, truth: SpatialTruth,
+                    estimands: [SpatialEstimand], alpha: Double,
                     clock: StageClock? = nil, shared: (fits: SharedSpatialFits, weightsName: String)? = nil) -> FitOutcome {
         let truths = estimands.map { trueValue($0, truth) }
         func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
@@ -23,7 +24,7 @@ enum SpatialScoring {
         let curves: NonlinearEffects?
         var averages: [String: [EffectKind: EstimateWithSE]] = [:]
         do {
-            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance, clock: clock, shared: shared)
+            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance, conley: try conley.get(), clock: clock, shared: shared)
             let f = fit
             impacts = try clock.measure("effects") { estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(f, weights: w) : [] }
             if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {
