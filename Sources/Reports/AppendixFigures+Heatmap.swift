@@ -17,6 +17,18 @@ extension AppendixFigures {
         let columns: [(label: String, estimator: String, estimand: String)]
     }
 
+    /// Columns with identical values in every cell merged into one, labelled "a = b".
+    static func distinctColumns(_ columns: [(label: String, estimator: String, estimand: String)], column: String,
+                                rows: [SummaryRow]) -> [(label: String, estimator: String, estimand: String)] {
+        var out: [(label: String, estimator: String, estimand: String)] = [], keys: [[String]] = []
+        for c in columns {
+            let key = rows.filter { $0.estimator == c.estimator && $0.estimand == c.estimand }
+                .sorted { $0.cell.ordinal < $1.cell.ordinal }.map { "\($0.cell.ordinal):\($0.measure(column))" }
+            if let i = keys.firstIndex(of: key) { out[i].label += " = " + c.label } else { out.append(c); keys.append(key) }
+        }
+        return out
+    }
+
     /// Estimands of a W-selection estimator (`select.*`, `posterior.true`): their mean is
     /// the rate at which the rule picks the true W (the mean posterior probability).
     static func isSelection(_ name: String) -> Bool { name.hasPrefix("select.") || name == "posterior.true" }
@@ -45,12 +57,14 @@ extension AppendixFigures {
                 }
             }
             let finite = { (n: String, m: MeasureChoice) in data.rows.contains { $0.estimand == n && $0.measure(m.column).isFinite } }
-            for n in names where panels.count < 6 {
+            for n in names where panels.count < 9 {
                 let k = EstimandKind(name: n)
-                for m in k == .uTest ? [Self.location(k)] : [Self.location(k), Self.calibration(k)] where finite(n, m) {
+                let rmse = MeasureChoice(column: "rmse", label: "RMSE", reference: 0)
+                let measures = k == .uTest ? [Self.location(k)] : k.isRatio ? [Self.location(k), Self.calibration(k)] : [Self.location(k), rmse, Self.calibration(k)]
+                for m in measures where finite(n, m) {
                     let share = m.column.contains("coverage") || m.column == "rejection"
-                    panels.append(HeatPanel(title: Typeset.estimand(n) + ": " + m.label + (share ? "" : " (shade: |value|)"),
-                                            column: m.column, isShare: share, columns: scoring.map { ($0, $0, n) }))
+                    panels.append(HeatPanel(title: Typeset.estimand(n) + ": " + m.label,
+                                            column: m.column, isShare: share, columns: Self.distinctColumns(scoring.map { ($0, $0, n) }, column: m.column, rows: data.rows)))
                 }
             }
         }
@@ -67,44 +81,62 @@ extension AppendixFigures {
         let labels = factorLabels
         let rowLabel = { (c: CellInfo) in
             wf.map { f in c.factors.first { $0.path == f.path }.map(labels.label) ?? "" }.joined(separator: ", ")
-                + (c.factors.count > wf.count ? " | " + labels.cellLabel(c) { f in !wf.contains { $0.path == f.path } } : "")
+                + (c.factors.count > wf.count ? " | " + labels.cellLabel(c) { f in !wf.contains { $0.path == f.path } && labels.naming.contains(f.path) } : "")
         }
         let cells = data.cells
-        var dataText = "", script = ""
+        let half = coverageBandHalfWidth("coverage")
+        var dataText = "", script = "set multiplot\nset grid noxtics noytics\nunset key\nunset colorbox\n"
         let ytics = cells.enumerated().map { "\(text.quote(rowLabel($1))) \($0)" }.joined(separator: ", ")
+        let labelChars = cells.map { rowLabel($0).count }.max() ?? 10
+        let widest = panels.map(\.columns.count).max() ?? 1
+        let colLabelChars = panels.flatMap { $0.columns.map(\.label.count) }.max() ?? 6
+        let firstLeft = Double(labelChars) * PanelLayout.char + 0.15
+        // A tile wide enough for its value ("−0.012*") and its column label on two lines at most.
+        let tile = max(0.5, Double(min(colLabelChars, 12) + 1) * PanelLayout.char)
+        let cols = PanelLayout.columns(wanted: min(3, panels.count), firstLeft: firstLeft, left: 0.15, minPlot: tile * Double(widest))
+        var layout = PanelLayout(columns: cols, rows: (panels.count + cols - 1) / cols, header: 0.08, firstLeft: firstLeft, left: 0.15,
+                                 titleLines: 1, bottom: 2 * PanelLayout.line + 0.1, plotHeight: max(0.6, 0.2 * Double(cells.count)))
+        layout.titleLines = panels.map { GP.wrap(Typeset.plain($0.title), width: layout.titleChars).count }.max() ?? 1
+        let colChars = max(6, Int(layout.plotWidth / Double(widest) / PanelLayout.char) - 1)
+        layout.bottom = Double(1 + (panels.flatMap { $0.columns.map { GP.wrap($0.label, width: colChars).count } }.max() ?? 1)) * PanelLayout.line + 0.12
         for (i, p) in panels.enumerated() {
-            dataText += "# \(Typeset.plain(p.title)), \(p.column): column, cell row, value\n"
+            dataText += "# \(Typeset.plain(p.title)), \(p.column): column, cell row, value, printed value (* outside the Monte Carlo band of the target)\n"
             var values: [Double] = []
+            let coverage = p.column.contains("coverage")
             for (ci, c) in cells.enumerated() {
                 for (j, col) in p.columns.enumerated() {
                     let v = data.rows.first { $0.cell.ordinal == c.ordinal && $0.estimator == col.estimator && $0.estimand == col.estimand }?
                         .measure(p.column) ?? .nan
                     values.append(v)
-                    dataText += "\(j) \(ci) \(GP.num(v))\n"
+                    let flag = coverage && v.isFinite && abs(v - 0.95) > half ? "*" : ""
+                    dataText += "\(j) \(ci) \(GP.num(v)) \(v.isFinite ? String(format: "%.3f", v) + flag : "NA")\n"
                 }
                 dataText += "\n"
             }
             dataText += "\n"
-            // Bias shaded by |value| from 0; proportions on [0, 1].
-            let top = max(values.filter(\.isFinite).map(abs).max() ?? 1, 1e-12)
-            let xtics = p.columns.enumerated().map { "\(text.quote($1.label)) \($0)" }.joined(separator: ", ")
-            script += "\n# panel \(i + 1): \(Typeset.plain(p.title))\nset title \(text.quote(p.title))\nset xtics (\(xtics)) rotate by 20 right font ',8'\n"
-            script += "set cbrange \(p.isShare ? "[0:1]" : "[0:\(GP.num(top))]")\n"
+            // Diverging, centred on the target: 0 for bias, 0.95 for coverage, 0 … max for RMSE
+            // and selection rates (one-sided: only the upper half of the palette).
+            let finite = values.filter(\.isFinite)
+            let target = coverage ? 0.95 : 0
+            let reach = max(finite.map { abs($0 - target) }.max() ?? 1, coverage ? 2 * half : 1e-12)
+            let oneSided = !coverage && (p.isShare || p.column.contains("rmse") || p.column.contains("absolute"))
+            let range = oneSided ? "[\(GP.num(-reach)):\(GP.num(reach))]" : "[\(GP.num(target - reach)):\(GP.num(target + reach))]"
+            let xtics = p.columns.enumerated().map { "\(text.lines(GP.wrap($1.label, width: colChars))) \($0)" }.joined(separator: ", ")
+            script += "\n# panel \(i + 1): \(Typeset.plain(p.title))\n" + layout.margins(row: i / cols, column: i % cols)
+            script += "set title \(text.lines(GP.wrap(p.title, width: layout.titleChars)))\nset xtics (\(xtics)) scale 0\n"
+            script += i % cols == 0 ? "set ytics (\(ytics)) scale 0\n" : "set ytics (\(cells.indices.map { "'' \($0)" }.joined(separator: ", "))) scale 0\n"
+            script += "set cbrange \(range)\n"
             script += "set xrange [-0.5:\(GP.num(Double(p.columns.count) - 0.5))]\nset yrange [\(GP.num(Double(cells.count) - 0.5)):-0.5]\n"
-            script += "plot datafile index \(i) using \(p.isShare ? "1:2:3" : "1:2:(abs($3))") with image notitle, "
-                + "'' index \(i) using 1:2:(sprintf('%.3f', $3)) with labels font ',8' notitle\n"
+            script += "plot datafile index \(i) using 1:2:3 with image notitle, "
+                + "'' index \(i) using 1:2:4 with labels notitle\n"
         }
-        let cols = min(2, panels.count), rows = (panels.count + cols - 1) / cols
-        let labelWidth = cells.map { rowLabel($0).count }.max() ?? 10
-        let widest = panels.map(\.columns.count).max() ?? 1
-        let width = max(760, cols * (260 + 90 * widest + 6 * labelWidth))
         let title = "True W (rows: " + wf.map { CellInfo.Factor(path: $0.path, value: "").shortName }.joined(separator: ", ")
-            + ") × estimator (columns, each with its own W): W-invariant estimands and the choice of W"
-        let caption = runCaption(estimators: Set(panels.flatMap { $0.columns.map(\.estimator) }))
-        let head = "set multiplot layout \(rows),\(cols) title " + text.lines(GP.wrap(title, width: width / 8) + GP.wrap(caption, width: width / 8)) + "\n"
-            + "set ytics (\(ytics)) font ',8'\nset grid noxtics noytics\nunset key\n"
-        let figure = GnuplotFigure(name: "\(baseName)-\(id)", script: head + script + "unset multiplot\n", data: dataText,
-                                   width: width, height: 120 + rows * (130 + 30 * cells.count))
+            + ") × estimator (columns, each with its own W): bias, RMSE and coverage of the W-invariant estimands, and the choice of W. "
+            + "Colours diverge from the target (white): 0 for bias, 0.95 for coverage (* outside 0.95 ± \(String(format: "%.3f", half)), "
+            + "the Monte Carlo band at the fewest n_ok); estimators with identical values are merged into one column (\"a = b\")"
+        let caption = caption(estimators: Set(panels.flatMap { $0.columns.map(\.estimator) }))
+        let figure = GnuplotFigure(name: "\(baseName)-\(id)", script: script + "unset multiplot\n", data: dataText,
+                                   width: layout.width, height: layout.height)
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: [figure], skipped: nil)
     }
 }

@@ -62,9 +62,33 @@ public struct AppendixFigures: Sendable {
             + (failed > 0 ? " (at most \(worst) in a cell)" : "") + "; failed fits are excluded"
     }
 
-    var cellLabels: [String] {
+    /// Axis names of the cells longer than this become codes C1, C2 … with a key in the caption.
+    static let longestCellName = 26
+
+    var cellLabels: [String] { cellNames.names }
+
+    /// The cells' names on axes and titles (from the naming factors, `FactorLabels`), and
+    /// the caption's key: shortened descriptions in full, coded cells, factors left out.
+    var cellNames: (names: [String], key: String) {
         let labels = factorLabels
-        return data.cells.map { $0.factors.isEmpty ? $0.shortLabel : labels.cellLabel($0) }
+        var names = data.cells.map { $0.factors.isEmpty ? (data.cells.count == 1 ? "" : $0.shortLabel) : labels.cellName($0) }
+        var key = labels.shortened.map { "\($0.label) = \($0.full)" }
+        if (names.map(\.count).max() ?? 0) > Self.longestCellName {
+            key = names.enumerated().map { "C\($0 + 1) = \($1)" }
+            names = names.indices.map { "C\($0 + 1)" }
+        }
+        let dropped = varyingFactors.map(\.path).filter { !labels.naming.contains($0) }
+            .map { CellInfo.Factor(path: $0, value: "").shortName }
+        var parts: [String] = []
+        if !key.isEmpty { parts.append("Cells: " + key.joined(separator: "; ")) }
+        if !dropped.isEmpty { parts.append("Not named (set by the other factors): " + dropped.joined(separator: ", ")) }
+        return (names, parts.joined(separator: ". "))
+    }
+
+    /// The run caption followed by the cell key, if any.
+    func caption(estimators: Set<String>) -> String {
+        let key = cellNames.key
+        return runCaption(estimators: estimators) + (key.isEmpty ? "" : ". " + key)
     }
 
     /// Short labels of the grid's factor levels (mappings compacted; see `FactorLabels`).
@@ -89,16 +113,34 @@ public struct AppendixFigures: Sendable {
             }
             let note = panelNote?(rows.filter { $0.estimand == name }) ?? ""
             let label = Typeset.estimand(name)
-            return ForestPlot.Panel(title: note.isEmpty ? label : "\(label) (\(note))", series: series)
+            // Identical bias and MCSE in every cell means identical point estimates (an estimator
+            // and its cluster-variance twin): drawn once. Coverages may tie by chance at small R.
+            let merged = value.hasSuffix("bias") ? Self.mergingIdentical(series) : series
+            return ForestPlot.Panel(title: note.isEmpty ? label : "\(label) (\(note))", series: merged)
         }
         return (panels, used)
+    }
+
+    /// Series with the same values and MCSEs in every cell drawn once, titled "a = b"
+    /// (e.g. an estimator and its cluster-variance twin share their point estimates).
+    static func mergingIdentical(_ series: [ForestPlot.Series]) -> [ForestPlot.Series] {
+        var out: [ForestPlot.Series] = []
+        for s in series {
+            let key = s.points.map { "\($0.cell) \($0.value) \($0.mcse)" }
+            if let i = out.firstIndex(where: { $0.points.map { "\($0.cell) \($0.value) \($0.mcse)" } == key }) {
+                out[i] = ForestPlot.Series(title: out[i].title + " = " + s.title, points: out[i].points, color: out[i].color)
+            } else {
+                out.append(s)
+            }
+        }
+        return out
     }
 
     func forest(id: String, title: String, xlabel: String, kind: @escaping (EstimandKind) -> Bool, value: String, mcse: String,
                 reference: Double, band: ClosedRange<Double>? = nil, clamp: ClosedRange<Double>? = nil,
                 panelNote: (([SummaryRow]) -> String)? = nil, emptyReason: String) -> FigurePlan {
         let (panels, used) = forestPanels(kind: kind, value: value, mcse: mcse, panelNote: panelNote)
-        let caption = runCaption(estimators: used)
+        let caption = caption(estimators: used)
         let plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
                               cellLabels: cellLabels, panels: panels, reference: reference, band: band, clamp: clamp, text: text)
         let figures = plot.figures()
