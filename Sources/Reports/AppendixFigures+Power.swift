@@ -23,10 +23,25 @@ extension AppendixFigures {
         let labels = factorLabels
         // The other factors that, with this one, tell the cells apart (those it determines left out).
         let others = FactorLabels.namingFactors(cells: data.cells, order: [factor.path] + varyingFactors.map(\.path).filter { $0 != factor.path }, rankLabels: false)
-        let group = { (c: CellInfo) in
-            c.factors.filter { $0.path != factor.path && others.contains($0.path) }.map { "\($0.shortName)=\(labels.label($0))" }.joined(separator: ", ")
+        let levelCount = { (p: String) in Set(data.cells.compactMap { c in c.factors.first { $0.path == p }?.value }).count }
+        let testers = data.estimators.filter { e in data.rows.contains { $0.estimator == e && tests.contains($0.estimand) } }
+        // Facet by the leading other factors, and draw the rest as lines (one style per
+        // estimator × level), as few facets as keep the lines within the eight styles.
+        var split = 0
+        while split < others.count, testers.count * others.dropFirst(split).filter({ $0 != factor.path }).map(levelCount).reduce(1, *) > 8 { split += 1 }
+        let facetFactors = Array(others.prefix(split)).filter { $0 != factor.path }
+        let lineFactors = Array(others.dropFirst(split)).filter { $0 != factor.path }
+        let describe = { (c: CellInfo, paths: [String]) in
+            c.factors.filter { paths.contains($0.path) }.map { "\($0.shortName)=\(labels.label($0))" }.joined(separator: ", ")
         }
-        // Facets: (estimand, group, power or size), each with one series per estimator.
+        let group = { (c: CellInfo) in describe(c, facetFactors) }
+        // Styles: one per (estimator, level of the line factors), in order of appearance.
+        var styles: [String] = []
+        for r in data.rows where tests.contains(r.estimand) && testers.contains(r.estimator) {
+            let l = describe(r.cell, lineFactors), t = l.isEmpty ? r.estimator : "\(r.estimator), \(l)"
+            if !styles.contains(t) { styles.append(t) }
+        }
+        // Facets: (estimand, group, power or size), each with its lines.
         struct Facet { var title: String; var isSize: Bool; var series: [(title: String, style: Int, rows: [SummaryRow])] }
         var facets: [Facet] = [], used = Set<String>()
         for name in tests {
@@ -35,14 +50,15 @@ extension AppendixFigures {
             for g in groups {
                 for isSize in [false, true] {
                     var series: [(String, Int, [SummaryRow])] = []
-                    for (e, est) in data.estimators.enumerated() {
+                    for (k, title) in styles.enumerated() {
                         let rows = data.rows.filter {
-                            $0.estimator == est && $0.estimand == name && group($0.cell) == g && $0.measure("rejection").isFinite
-                                && (($0.measure("true").isFinite ? $0.measure("true") : 1) < 0.5) == isSize
+                            let l = describe($0.cell, lineFactors)
+                            return (l.isEmpty ? $0.estimator : "\($0.estimator), \(l)") == title && $0.estimand == name && group($0.cell) == g
+                                && $0.measure("rejection").isFinite && (($0.measure("true").isFinite ? $0.measure("true") : 1) < 0.5) == isSize
                         }
                         guard !rows.isEmpty else { continue }
-                        used.insert(est)
-                        series.append((est, e + 1, rows))
+                        used.insert(rows[0].estimator)
+                        series.append((title, k + 1, rows))
                     }
                     guard !series.isEmpty else { continue }
                     let what = isSize ? "size (true curve not a U)" : "power (true curve a U)"
@@ -53,7 +69,7 @@ extension AppendixFigures {
         guard !facets.isEmpty else { return FigurePlan(id: id, caption: "", figures: [], skipped: "no U-test rejection rates") }
         let x = { (r: SummaryRow) in Double(levels.firstIndex(of: r.cell.factors.first { $0.path == factor.path }!.value) ?? 0) }
         var dataText = "", script = "set multiplot\nunset key\n", index = 0
-        let keys = data.estimators.enumerated().filter { used.contains($0.element) }
+        let keys = styles.enumerated().map { (offset: $0.offset, element: $0.element) }
         let key = PanelLayout.keyRows(entries: keys.count, chars: keys.map(\.element.count).max() ?? 8)
         var layout = PanelLayout(columns: min(2, facets.count), rows: 1, header: PanelLayout.keyHeader(rows: key.rows),
                                  firstLeft: 0.62, left: 0.62, plotHeight: 1.45)
@@ -81,7 +97,9 @@ extension AppendixFigures {
                         dataText += "\(GP.num(x(r))) \(level) " + [p, lo, hi, r.measure("noncentrality"), r.measure("true")].map(GP.num).joined(separator: " ") + "\n"
                     }
                     dataText += "\n\n"
-                    plots.append("datafile index \(index) using 1:3:4:5 with yerrorlines lt \(s.style) notitle")
+                    // Lines side by side at each level, so their intervals do not hide each other.
+                    let offset = (Double(f.series.firstIndex { $0.title == s.title } ?? 0) - Double(f.series.count - 1) / 2) * min(0.08, 0.5 / Double(f.series.count))
+                    plots.append("datafile index \(index) using ($1\(offset >= 0 ? "+" : "")\(GP.num(offset))):3:4:5 with yerrorlines lt \(s.style) notitle")
                     index += 1
                 }
                 let yTop = f.isSize ? min(1, max(0.1, (top * 1.15 * 20).rounded(.up) / 20)) : 1

@@ -52,22 +52,48 @@ struct PanelLayout {
 
     /// Rows of a key of `entries` (longest `chars` characters) across the width.
     static func keyRows(entries: Int, chars: Int, width: Double = FigureStyle.textWidth) -> (rows: Int, perRow: Int) {
-        let perRow = max(1, min(entries, Int((width - 0.3) / (Double(chars + 7) * char))))
+        let perRow = max(1, min(entries, Int((width - 0.3) / (Double(chars) * char + 0.45))))
         return ((entries + perRow - 1) / perRow, perRow)
     }
 
     /// Header height for a key of `rows` rows.
-    static func keyHeader(rows: Int) -> Double { rows == 0 ? 0.08 : Double(rows) * line * 1.1 + 0.15 }
+    static func keyHeader(rows: Int) -> Double { rows == 0 ? 0.08 : Double(rows) * line * 1.3 + 0.2 }
 
-    /// The figure's key, drawn last as a panel of its own across the header (a key
-    /// inside a panel is squeezed to the panel's width): `entries` are plot elements
-    /// with titles ("with linespoints lt 2 title 'sdm'"), drawn off the axes.
+    /// The figure's key across the header, `perRow` entries a row: a line (and point) or a
+    /// filled swatch, then the text, placed by us (gnuplot's own key layout differs between
+    /// terminals, which estimate text widths differently). `entries` are plot styles with a
+    /// title, as in a plot command: "with linespoints lt 2 title 'sdm'".
     func key(_ entries: [String], perRow: Int) -> String {
         guard !entries.isEmpty else { return "" }
-        let bottom = String(format: "%.5f", (height - header + 0.02) / height)
-        return "\n# key\nset lmargin at screen 0.01; set rmargin at screen 0.99; set tmargin at screen 0.995; set bmargin at screen \(bottom)\n"
-            + "unset border; unset tics; unset xlabel; unset ylabel; unset y2label; unset title; unset arrow; unset label; unset object; unset grid\n"
-            + "set xrange [0:1]; set yrange [0:1]\nset key inside center center horizontal reverse Left maxcols \(perRow) samplen 2 spacing 1.1 width 1\n"
-            + "plot " + entries.map { "-1 " + $0 }.joined(separator: ", \\\n     ") + "\n"
+        var out = "\n# key\nunset object; unset arrow; unset label\n"
+        let columnWidth = (width - 0.3) / Double(perRow)
+        let f = { (x: Double) in String(format: "%.5f", x) }
+        for (i, entry) in entries.enumerated() {
+            let (row, col) = (i / perRow, i % perRow)
+            let x = 0.15 + Double(col) * columnWidth, y = height - 0.12 - (Double(row) + 0.5) * Self.line * 1.3
+            let parts = entry.components(separatedBy: " title ")
+            let title = parts.count > 1 ? parts[1] : "''"
+            var style = parts[0].trimmingCharacters(in: .whitespaces)
+            if style.hasPrefix("with ") { style = String(style.dropFirst(5)) }
+            let words = style.split(separator: " ").map(String.init)
+            let kind = words.first ?? "lines", rest = words.dropFirst().joined(separator: " ")
+            let (x0, x1) = (x, x + 0.28)
+            if kind.hasPrefix("box") || kind.hasPrefix("filled") {
+                out += "set object rect from screen \(f(x0 / width)), screen \(f((y - 0.04) / height)) to screen \(f(x1 / width)), screen \(f((y + 0.04) / height)) \(rest.replacingOccurrences(of: "lc rgb", with: "fc rgb")) front\n"
+            } else {
+                let lineStyle = rest.replacingOccurrences(of: #"\s*(pt|ps) [^ ]+"#, with: "", options: .regularExpression)
+                out += "set arrow from screen \(f(x0 / width)), screen \(f(y / height)) to screen \(f(x1 / width)), screen \(f(y / height)) nohead \(lineStyle) front\n"
+                if kind.contains("points") || kind.hasPrefix("steps") == false && kind.contains("errorl") {
+                    let lt = rest.range(of: #"(lt|ls) [0-9]+"#, options: .regularExpression).map { String(rest[$0]) } ?? "lt 1"
+                    out += "set label '' at screen \(f((x0 + x1) / 2 / width)), screen \(f(y / height)) point \(lt) front\n"
+                }
+            }
+            out += "set label \(title) at screen \(f((x1 + 0.06) / width)), screen \(f((y - 0.3 * Self.line) / height)) left front\n"
+        }
+        // An empty plot over the whole canvas draws the objects, arrows and labels.
+        out += "set lmargin at screen 0; set rmargin at screen 1; set tmargin at screen 1; set bmargin at screen 0\n"
+            + "unset border; unset tics; unset xlabel; unset ylabel; unset title; unset grid; unset key\nset xrange [0:1]; set yrange [0:1]\n"
+            + "plot -1 notitle\n"
+        return out
     }
 }
