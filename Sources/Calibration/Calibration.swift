@@ -14,7 +14,7 @@ public struct CalibrationRequest: Sendable {
     public var quadratic: String?
     public var moderator: String?
     public var effects: FixedEffects = .twoWays
-    public var approach: SpatialApproach = .leeYu
+    public var approach: SpatialApproach = .standard
     public var errors: ObservedDesignSpec.Errors = .normal
     public var rowStandardise = true
 

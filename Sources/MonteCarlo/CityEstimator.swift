@@ -3,21 +3,11 @@ import Estimators
 import Foundation
 import Numerics
 
-/// One configured estimator of a city-system scenario and how it is scored.
-///
-/// Spatial models (`sdm`, `sar`, `slx`, `sem`, `sdem`, `ols`) take `effects`
-/// (none/individual/time/twoways, default twoways), `approach` (direct/lee-yu,
-/// default lee-yu: consistent σ² for fixed T), `weights` (a name from
-/// `city_system.estimator_weights`, default `true`), `durbin` (all/none) and
-/// `variance` (analytic, default, or cluster: the sandwich clustered by city, as
-/// xsmle's `vce(cluster)`; sdm, sar, slx and ols).
-/// `psm_did` takes `matching` (pooled/by-period/none, default pooled; the
-/// applied setting: logit score, 1:1 nearest neighbour, caliper 0.2 SD) and
-/// `covariates` (default CA, D, ln_size, dist_centre) and `cluster` (unit/region, default unit).
-/// `spillover_did` takes `rings` (km) and `cluster`; `cs_did` takes `control` (never/notyet),
-/// `method` (dr/ipw/reg) and `covariates`.
-/// `w_selection` takes `candidates` (two or more names from `city_system.estimator_weights`),
-/// `fit` (sdm or sar, default sdm) and the spatial options `effects`, `approach`, `durbin`.
+/// One configured estimator of a city-system scenario bound to its world, and how it
+/// is scored. Its settings come typed from `EstimatorRegistry` (the options, their
+/// defaults and spellings are listed there and in docs/monte-carlo.md); `make` checks
+/// them against the world: the Ws it names, the regressors and covariates, and the
+/// estimands the world has a truth for.
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
@@ -44,54 +34,42 @@ enum CityEstimator {
     static func make(_ e: EstimatorSpec, at path: String, weightNames: [String], regressors names: [String],
                      nonlinearRegressors: (names: [String], error: (EffectKind, String) -> String),
                      treatmentCovariates: [String]?, alpha: Double, reader: ScenarioValueReader) throws -> CityEstimator {
-        var options = e.options
-        func take(_ key: String) throws -> String? {
-            guard let node = options.removeValue(forKey: key) else { return nil }
-            return try reader.string(node, "\(path).\(key)")
-        }
-        func choose<T>(_ key: String, _ parse: (String) -> T?, default value: T, allowed: String) throws -> T {
-            guard let s = try take(key) else { return value }
-            guard let v = parse(s) else { throw reader.error("\(path).\(key)", "`\(s)` is not one of \(allowed)") }
-            return v
-        }
-        func spatialSpec(_ model: SpatialModel) throws -> SpatialModelSpec {
-            let effects = try choose("effects", { FixedEffects(userSpelling: $0) }, default: .twoWays, allowed: "none, individual, time, twoways")
-            let approach = try choose("approach", { SpatialApproach(rawValue: $0) }, default: .leeYu, allowed: "direct, lee-yu")
-            let durbin = try choose("durbin", { ["all": DurbinVariables.all, "none": .none][$0] }, default: model.allowsDurbin ? .all : .none,
-                                    allowed: "all, none")
-            return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)
-        }
-        let result: CityEstimator
-        if e.model == "w_selection" {
-            let model = try choose("fit", { ["sdm": SpatialModel.sdm, "sar": .sar][$0] }, default: .sdm, allowed: "sdm, sar")
-            let spec = try spatialSpec(model)
-            guard let node = options.removeValue(forKey: "candidates"), let list = node.list, list.count >= 2 else {
-                throw reader.error("\(path).candidates", "list two or more names from city_system.estimator_weights (e.g. [true, knn5])")
+        func checkWeights(_ w: String, _ key: String) throws {
+            guard weightNames.contains(w) else {
+                throw reader.error("\(path).\(key)", "`\(w)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
             }
-            let candidates = try list.enumerated().map { try reader.string($1, "\(path).candidates[\($0)]") }
-            for c in candidates where !weightNames.contains(c) {
-                throw reader.error("\(path).candidates", "`\(c)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
+        }
+        /// The DID family needs a world with a treatment; its covariates and estimands checked against it.
+        func treatment(_ shared: TreatmentSettings) throws -> (covariates: [String], estimands: [TreatmentEstimand]) {
+            guard let known = treatmentCovariates else {
+                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
             }
-            if Set(candidates).count != candidates.count { throw reader.error("\(path).candidates", "lists a weight matrix twice") }
+            let covariates = shared.covariates ?? TreatmentSettings.defaultCovariates
+            for c in covariates where !known.contains(c) {
+                throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
+            }
+            let estimands = try e.estimands.enumerated().map { k, name -> TreatmentEstimand in
+                guard let t = TreatmentEstimand(rawValue: name), e.model == "psm_did" || t == .att else {
+                    // att_matched, att_net and spillover_controls need the matching weights PSM-DID reports.
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for \(e.model); use \(e.model == "psm_did" ? TreatmentEstimand.names : "att")")
+                }
+                return t
+            }
+            return (covariates, estimands)
+        }
+        switch e.settings {
+        case .wSelection(let s):
+            for c in s.candidates { try checkWeights(c, "candidates") }
             let estimands = try e.estimands.enumerated().map { k, name -> SelectionEstimand in
                 guard let s = SelectionEstimand(rawValue: name) else {
                     throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for w_selection; use \(SelectionEstimand.forms)")
                 }
                 return s
             }
-            result = .wSelection(spec, candidates: candidates, estimands: estimands)
-        } else if let model = SpatialModel(rawValue: e.model) {
-            let spec = try spatialSpec(model)
-            let durbin = spec.durbin
-            let weights = try take("weights") ?? "true"
-            let variance = try choose("variance", { ["analytic": SpatialVarianceMethod.analytic, "cluster": .cluster][$0] },
-                                      default: .analytic, allowed: "analytic, cluster")
-            if variance == .cluster && model.hasErrorLag {
-                throw reader.error("\(path).variance", "`cluster` is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
-            }
-            guard weightNames.contains(weights) else {
-                throw reader.error("\(path).weights", "`\(weights)` is not in city_system.estimator_weights (\(weightNames.joined(separator: ", ")))")
-            }
+            return .wSelection(s.spec, candidates: s.candidates, estimands: estimands)
+        case .spatial(let s):
+            let model = s.spec.model, durbin = s.spec.durbin
+            try checkWeights(s.weights, "weights")
             let estimands = try e.estimands.enumerated().map { k, name -> SpatialEstimand in
                 let at = "\(path).estimands[\(k)]"
                 guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
@@ -110,65 +88,17 @@ enum CityEstimator {
                 }
                 return s
             }
-            result = .spatial(spec, weights: weights, variance: variance, estimands: estimands, alpha: alpha)
-        } else if ["psm_did", "spillover_did", "cs_did"].contains(e.model) {
-            guard let known = treatmentCovariates else {
-                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
-            }
-            let cluster = try choose("cluster", { DIDCluster(rawValue: $0) }, default: .unit, allowed: DIDCluster.allowed)
-            func covariateList() throws -> [String] {
-                guard let node = options.removeValue(forKey: "covariates") else { return ["CA", "D", "ln_size", "dist_centre"] }
-                guard let list = node.list, !list.isEmpty else { throw reader.error("\(path).covariates", "must be a non-empty list") }
-                let covariates = try list.enumerated().map { try reader.string($1, "\(path).covariates[\($0)]") }
-                for c in covariates where !known.contains(c) {
-                    throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
-                }
-                return covariates
-            }
-            let estimands = try e.estimands.enumerated().map { k, name -> TreatmentEstimand in
-                guard let t = TreatmentEstimand(rawValue: name), e.model == "psm_did" || t == .att else {
-                    // att_matched, att_net and spillover_controls need the matching weights PSM-DID reports.
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for \(e.model); use \(e.model == "psm_did" ? TreatmentEstimand.names : "att")")
-                }
-                return t
-            }
-            switch e.model {
-            case "psm_did":
-                let mode = try take("matching") ?? "pooled"
-                var spec = PSMDiDSpec()
-                switch mode {
-                case "pooled": spec.mode = .pooled
-                case "by-period": spec.mode = .byPeriod
-                case "none": spec.matching = nil
-                default: throw reader.error("\(path).matching", "`\(mode)` is not one of pooled, by-period, none")
-                }
-                result = .psmDiD(spec, covariates: try covariateList(), estimands: estimands, cluster: cluster)
-            case "spillover_did":
-                guard let node = options.removeValue(forKey: "rings"), let list = node.list, !list.isEmpty else {
-                    throw reader.error("\(path).rings", "list the outer radii of the exposure rings in km, increasing (e.g. [100, 200])")
-                }
-                let rings = try list.enumerated().map { try reader.double($1, "\(path).rings[\($0)]") }
-                guard rings[0] > 0, zip(rings, rings.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                    throw reader.error("\(path).rings", "radii must be positive and increasing; got \(rings)")
-                }
-                result = .did(.spilloverRings(rings: rings, cluster: cluster), estimands: estimands)
-            default:
-                if cluster != .unit {
-                    throw reader.error("\(path).cluster", "cs_did's standard errors come from its influence function (by unit); remove `cluster`")
-                }
-                let control = try choose("control", { ["never": CSDiDSpec.Control.never, "notyet": .notyet][$0] }, default: .never,
-                                         allowed: "never, notyet")
-                let method = try choose("method", { DiDMethod(rawValue: $0) }, default: .dr, allowed: "dr, ipw, reg")
-                result = .did(.callawaySantAnna(CSDiDSpec(control: control, method: method), covariates: try covariateList()),
-                              estimands: estimands)
-            }
-        } else {
-            throw reader.error("\(path).model", "unknown model `\(e.model)`; use sdm, sar, slx, sem, sdem, ols, psm_did, spillover_did, cs_did or w_selection")
+            return .spatial(s.spec, weights: s.weights, variance: s.variance, estimands: estimands, alpha: alpha)
+        case .psmDiD(let spec, let shared):
+            let (covariates, estimands) = try treatment(shared)
+            return .psmDiD(spec, covariates: covariates, estimands: estimands, cluster: shared.cluster)
+        case .spilloverDiD(let rings, let shared):
+            return .did(.spilloverRings(rings: rings, cluster: shared.cluster), estimands: try treatment(shared).estimands)
+        case .csDiD(let spec, let shared):
+            let (covariates, estimands) = try treatment(shared)
+            return .did(.callawaySantAnna(spec, covariates: covariates), estimands: estimands)
         }
-        if let extra = options.keys.sorted().first {
-            throw reader.error("\(path).\(extra)", "unknown option for model `\(e.model)`")
-        }
-        return result
+
     }
 
     /// A covariate column (time-major, N·T) of the generated panel by name.

@@ -14,12 +14,30 @@ struct CitySystemBuilder: ExperimentBuilder {
         let reader = ScenarioValueReader(source: scenario.file)
         let weightNames = spec.citySystem.estimatorWeights.map(\.name)
         let controls = spec.citySystem.outcome.controls.map(\.name)
-        let estimators = try scenario.estimators.enumerated().map { i, e in
+        let estimators = try cell.estimators.enumerated().map { i, e in
             try CityEstimator.make(e, at: "estimators[\(i)]", weightNames: weightNames, regressors: CityEstimator.regressorNames(controls),
                                    nonlinearRegressors: (SpatialEstimand.nonlinearRegressors, SpatialEstimand.nonlinearEffectError),
                                    treatmentCovariates: CityEstimator.cityCovariates + controls, alpha: scenario.settings.alpha, reader: reader)
         }
-        return CitySystemExperiment(system: system, estimators: estimators)
+        let needsSupport = estimators.contains { if case .spatial(_, _, _, let e, _) = $0 { e.contains(where: \.needsCurves) } else { false } }
+        return CitySystemExperiment(system: system, estimators: estimators,
+                                    dataSupport: needsSupport ? try Self.support(of: system) : nil)
+    }
+
+    /// Replications whose panels' CA quantiles are averaged for the stored support (it moves a little between panels).
+    static let supportReplications = 10
+
+    /// [CA p5, CA p95], each end the mean over the panels of the first `supportReplications`
+    /// replications (the same streams as the run's, so no draw of the run changes).
+    static func support(of system: CitySystemCell) throws -> ClosedRange<Double> {
+        var lo = 0.0, hi = 0.0
+        for r in 0..<supportReplications {
+            let ca = try system.generate(replication: r).ca.sorted()
+            lo += Statistics.quantile(sorted: ca, 0.05)
+            hi += Statistics.quantile(sorted: ca, 0.95)
+        }
+        let n = Double(supportReplications)
+        return (lo / n)...(hi / n)
     }
 }
 
@@ -27,6 +45,7 @@ struct CitySystemBuilder: ExperimentBuilder {
 struct CitySystemExperiment: Experiment {
     let system: CitySystemCell
     let estimators: [CityEstimator]
+    let dataSupport: ClosedRange<Double>?
 
     func replicate(_ context: ReplicationContext) -> [FitOutcome] {
         let panel: SyntheticPanel

@@ -2,26 +2,22 @@ import CitySystem
 import Foundation
 import Numerics
 
-/// The data support of CA in a design cell — [CA p5, CA p95], the interval of the
-/// engine's curve grid, U-test and `inside_support` flag (docs/monte-carlo.md) — for
-/// figures that shade it. It moves a little between replications, so this is the mean
-/// of each end over the panels of the first `replications` replications, regenerated
-/// from the scenario text a result file stores (same seed, same streams).
+/// The data support of the curve regressor in a design cell — [p5, p95], the interval of
+/// the engine's curve grid, U-test and `inside_support` flag (docs/monte-carlo.md) — for
+/// figures that shade it. A run stores it with each cell (`CellInfo.dataSupport`, from the
+/// cell's world: `Experiment.dataSupport`).
 public enum DataSupport {
-    /// nil for a scenario without a city system (a known DGP has no CA).
-    public static func ca(scenarioText: String, cellIndex: Int, replications: Int = 10) throws -> ClosedRange<Double>? {
+    /// The cell's stored support. A file written before supports were stored is read by
+    /// regenerating a synthetic city cell's panels from the stored scenario text (same seed,
+    /// same streams); for any other world such a file has none (nil: no band rather than the
+    /// band of another world).
+    public static func of(_ cell: CellInfo, scenarioText: String) throws -> ClosedRange<Double>? {
+        if let stored = cell.dataSupport { return stored }
         let scenario = try MonteCarloScenario(text: scenarioText, file: "stored scenario")
-        guard let cell = try scenario.cells().first(where: { $0.index == cellIndex }),
-              cell.document["city_system"] != nil else { return nil }
-        let spec = try ScenarioParser.parse(cell.document)
-        let system = try CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: cell.index, source: scenario.file)
-        var lo = 0.0, hi = 0.0
-        for r in 0..<replications {
-            let ca = try system.generate(replication: r).ca.sorted()
-            lo += Statistics.quantile(sorted: ca, 0.05)
-            hi += Statistics.quantile(sorted: ca, 0.95)
-        }
-        let n = Double(replications)
-        return (lo / n)...(hi / n)
+        guard scenario.document.world == .synthetic,
+              let design = try scenario.cells().first(where: { $0.index == cell.index }) else { return nil }
+        let spec = try ScenarioParser.parse(design.document)
+        let system = try CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: design.index, source: scenario.file)
+        return try CitySystemBuilder.support(of: system)
     }
 }

@@ -37,6 +37,16 @@ public protocol Experiment: Sendable {
     /// Returns one `FitOutcome` per estimator, in scenario order, each with one
     /// result per estimand in the estimator's order.
     func replicate(_ context: ReplicationContext) -> [FitOutcome]
+
+    /// The data support of the curve regressor, [p5, p95] (CA in a city system, the
+    /// calibrated quadratic regressor in an observed design): the interval of the curve grid,
+    /// the U-test and `inside_support`, stored with the cell for the figures that shade it.
+    /// Nil when the world has no such regressor or no estimator scores a curve estimand.
+    var dataSupport: ClosedRange<Double>? { get }
+}
+
+extension Experiment {
+    public var dataSupport: ClosedRange<Double>? { nil }
 }
 
 /// Builds the experiment of a design cell. Throws a `ScenarioError` for
@@ -45,13 +55,16 @@ public protocol ExperimentBuilder: Sendable {
     func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment
 }
 
-/// Chooses the builder from the scenario: `known_dgp:` selects the built-in
-/// textbook experiments; `city_system.observed:` a real panel's design with a calibrated
-/// outcome; any other `city_system:` the synthetic city panels.
+/// Chooses the builder from the scenario's world (`ScenarioDocument.world`): `known_dgp:`
+/// the built-in textbook experiments; `city_system.observed:` a real panel's design with a
+/// calibrated outcome; any other `city_system:` the synthetic city panels.
 public enum ExperimentRegistry {
     public static func builder(for scenario: MonteCarloScenario) -> any ExperimentBuilder {
-        if scenario.document.usesKnownDGP { return KnownDGPBuilder() }
-        return scenario.document.usesObservedDesign ? ObservedDesignBuilder() : CitySystemBuilder()
+        switch scenario.document.world {
+        case .knownDGP: return KnownDGPBuilder()
+        case .observed: return ObservedDesignBuilder()
+        case .synthetic: return CitySystemBuilder()
+        }
     }
 }
 
@@ -81,7 +94,9 @@ public struct GridCellError: Error, CustomStringConvertible {
     /// of a `ScenarioError` (a misspelt grid path such as `city_system.outcome.rhoo`
     /// is the path of the generator's unknown-key error). Other errors blame none.
     public var blamed: [FactorValue] {
-        guard let path = (underlying as? ScenarioError)?.path else { return [] }
+        guard let written = (underlying as? ScenarioError)?.path else { return [] }
+        // Messages index lists as `estimators[1].variance`; grid factors as `estimators.1.variance`.
+        let path = written.replacingOccurrences(of: #"\[(\d+)\]"#, with: ".$1", options: .regularExpression)
         return cell.factors.filter { path == $0.path || path.hasPrefix($0.path + ".") }
     }
 
@@ -93,10 +108,10 @@ public struct GridCellError: Error, CustomStringConvertible {
         // When the message names no factor the cause may lie outside the grid:
         // say which cell failed without blaming a factor.
         guard !named.isEmpty else {
-            let all = cell.factors.map { "grid.\($0.path) = \($0.value.compactText)" }.joined(separator: ", ")
+            let all = cell.factors.map { "\($0.origin) = \($0.value.compactText)" }.joined(separator: ", ")
             return "\(file): design cell cell_index \(cell.index) (\(all)): \(reason)"
         }
-        let factors = named.map { "grid.\($0.path) = \($0.value.compactText)" }.joined(separator: ", ")
+        let factors = named.map { "\($0.origin) = \($0.value.compactText)" }.joined(separator: ", ")
         return "\(file): \(factors) (cell_index \(cell.index)): \(reason)"
     }
 }

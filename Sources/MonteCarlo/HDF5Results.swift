@@ -67,6 +67,11 @@ final class HDF5ResultsSink: ResultsSink {
         try g.setAttribute("label", cell.info.label)
         try g.setAttribute("factor_paths", cell.info.factors.map(\.path))
         try g.setAttribute("factor_values", cell.info.factors.map(\.value))
+        if let title = cell.info.title { try g.setAttribute("title", title) }
+        if let s = cell.info.dataSupport { try g.setAttribute("data_support", [s.lowerBound, s.upperBound]) }
+        if cell.info.factors.contains(where: { $0.label != nil }) {
+            try g.setAttribute("factor_labels", cell.info.factors.map { $0.label ?? "" })
+        }
         for f in cell.info.factors {
             // Each factor also as its own attribute, numeric where the value is a number.
             if let v = Double(f.value), v.isFinite { try g.setAttribute(f.path, v) } else { try g.setAttribute(f.path, f.value) }

@@ -37,7 +37,7 @@ public struct KnownDGPBuilder: ExperimentBuilder {
         guard errors == "normal" || errors == "t" else { throw reader.error("known_dgp.errors", "must be `normal` or `t`; got `\(errors)`") }
         guard df > 2 else { throw reader.error("known_dgp.df", "must exceed 2 so the errors have a variance; got \(df)") }
         let names = beta.indices.map { "beta\($0)" }
-        for (i, spec) in scenario.estimators.enumerated() {
+        for (i, spec) in cell.estimators.enumerated() {
             guard spec.model == "ols" else {
                 throw reader.error("estimators[\(i)].model", "`\(spec.model)` cannot be fitted to the known OLS DGP; use `ols`")
             }
@@ -49,7 +49,7 @@ public struct KnownDGPBuilder: ExperimentBuilder {
             }
         }
         return OLSExperiment(n: n, beta: beta, sigma: sigma, studentDF: errors == "t" ? df : nil,
-                             estimands: scenario.estimators.map { $0.estimands.map { names.firstIndex(of: $0)! } })
+                             estimands: cell.estimators.map { $0.estimands.map { names.firstIndex(of: $0)! } })
     }
 }
 

@@ -21,7 +21,7 @@ struct ObservedDesignBuilder: ExperimentBuilder {
             let r = q?.regressor ?? x
             return "`\(k.rawValue).\(x)` is not a single effect: \(r) enters with its square\(q?.interaction == nil ? "" : " and an interaction"), so its \(k.rawValue) effect varies along the curve and this coefficient combination is the effect at \(r) = 0; use curve.\(k.rawValue).L.j (the effect at a grid point) or tp.\(k.rawValue).L (the turning point)"
         }
-        let estimators = try scenario.estimators.enumerated().map { i, e in
+        let estimators = try cell.estimators.enumerated().map { i, e in
             let at = "estimators[\(i)]"
             let estimator = try CityEstimator.make(e, at: at, weightNames: ["true"], regressors: design.names,
                                                    nonlinearRegressors: (curveTerms, curveEffectError),
@@ -32,8 +32,12 @@ struct ObservedDesignBuilder: ExperimentBuilder {
             }
             return estimator
         }
-        return ObservedDesignExperiment(design: design, truth: SpatialTruth(design.truth), seed: scenario.seed, cell: cell.index,
-                                        estimators: estimators)
+        let truth = SpatialTruth(design.truth)
+        // The regressors are the data's in every replication: the support is the data's [p5, p95]
+        // of the quadratic regressor, the ends of the calibrated curve grid.
+        let support = truth.grid.first.flatMap { lo in truth.grid.last.map { lo...$0 } }
+        return ObservedDesignExperiment(design: design, truth: truth, seed: scenario.seed, cell: cell.index,
+                                        estimators: estimators, dataSupport: support)
     }
 }
 
@@ -45,6 +49,7 @@ struct ObservedDesignExperiment: Experiment {
     let seed: UInt64
     let cell: Int
     let estimators: [CityEstimator]
+    let dataSupport: ClosedRange<Double>?
 
     func replicate(_ context: ReplicationContext) -> [FitOutcome] {
         let panel = Result { try design.generate(seed: context.seed, cell: context.cell, replication: context.replication) }

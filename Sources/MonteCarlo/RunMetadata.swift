@@ -39,34 +39,49 @@ public struct CellInfo: Codable, Equatable, Sendable {
     /// Index in the full grid cross; it enters the cell's random streams.
     public let index: Int
     public let factors: [Factor]
+    /// The cell's label (`DesignCell.title`: its `cells:` label and its grid levels' labels);
+    /// nil when the scenario gives none (and in files written before labels existed).
+    public let title: String?
+    /// The data support of the curve regressor, [p5, p95] (`Experiment.dataSupport`), stored
+    /// when the run's world has one and an estimator scores curves; nil otherwise and in files
+    /// written before it was stored.
+    public let dataSupport: ClosedRange<Double>?
 
     public struct Factor: Codable, Equatable, Sendable {
         public let path: String
         public let value: String
+        /// The level's label from `grid: {path: {values, labels}}`, nil when it has none.
+        public let label: String?
 
-        public init(path: String, value: String) {
+        public init(path: String, value: String, label: String? = nil) {
             self.path = path
             self.value = value
+            self.label = label
         }
 
         /// The last component of the key path (`known_dgp.n` → `n`), for table headers and axes.
         public var shortName: String { String(path.split(separator: ".").last ?? Substring(path)) }
     }
 
-    public init(ordinal: Int, index: Int, factors: [Factor]) {
+    public init(ordinal: Int, index: Int, factors: [Factor], title: String? = nil, dataSupport: ClosedRange<Double>? = nil) {
         self.ordinal = ordinal
         self.index = index
         self.factors = factors
+        self.title = title
+        self.dataSupport = dataSupport
     }
 
-    /// The label stored in result files: `known_dgp.n=15, known_dgp.errors=t`.
+    /// The label stored in result files: the cell's `title` when it has one, else its
+    /// factors, `known_dgp.n=15, known_dgp.errors=t`.
     public var label: String {
-        factors.isEmpty ? "cell \(index)" : factors.map { "\($0.path)=\($0.value)" }.joined(separator: ", ")
+        if let title { return title }
+        return factors.isEmpty ? "cell \(index)" : factors.map { "\($0.path)=\($0.value)" }.joined(separator: ", ")
     }
 
     /// A short label for figure axes and panel titles: `n=15, errors=t`.
     public var shortLabel: String {
-        factors.isEmpty ? "cell \(ordinal)" : factors.map { "\($0.shortName)=\($0.value)" }.joined(separator: ", ")
+        if let title { return title }
+        return factors.isEmpty ? "cell \(ordinal)" : factors.map { "\($0.shortName)=\($0.value)" }.joined(separator: ", ")
     }
 }
 
@@ -98,7 +113,9 @@ public struct RunMetadata: Codable, Equatable, Sendable {
         }
     }
 
-    public init(scenario: MonteCarloScenario, cells: [DesignCell], replications: Int, shard: Shard, toolVersion: String) {
+    /// - Parameter supports: each cell's `Experiment.dataSupport` (empty: none stored).
+    public init(scenario: MonteCarloScenario, cells: [DesignCell], replications: Int, shard: Shard, toolVersion: String,
+                supports: [ClosedRange<Double>?] = []) {
         self.toolVersion = toolVersion
         scenarioName = scenario.name
         scenarioText = scenario.text
@@ -110,7 +127,8 @@ public struct RunMetadata: Codable, Equatable, Sendable {
         }
         self.cells = cells.enumerated().map { ordinal, cell in
             CellInfo(ordinal: ordinal, index: cell.index,
-                     factors: cell.factors.map { CellInfo.Factor(path: $0.path, value: $0.value.compactText) })
+                     factors: cell.factors.map { CellInfo.Factor(path: $0.path, value: $0.value.compactText, label: $0.label) },
+                     title: cell.title, dataSupport: supports.indices.contains(ordinal) ? supports[ordinal] : nil)
         }
         self.shard = shard
     }

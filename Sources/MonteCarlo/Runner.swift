@@ -63,7 +63,7 @@ public final class MonteCarloRunner {
         // Build every cell's experiment first: a bad scenario fails before any work.
         let experiments = try builder.makeExperiments(cells: cells, scenario: scenario)
         let metadata = RunMetadata(scenario: scenario, cells: cells, replications: replications,
-                                   shard: options.shard, toolVersion: options.toolVersion)
+                                   shard: options.shard, toolVersion: options.toolVersion, supports: experiments.map(\.dataSupport))
         let identity = metadata.identity(chunkSize: scenario.settings.chunkSize)
         let range = options.shard.replications(of: replications)
         let units = cells.indices.flatMap { c in range.map { (cell: c, replication: $0) } }

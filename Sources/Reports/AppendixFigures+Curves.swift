@@ -124,7 +124,8 @@ extension AppendixFigures {
         columns = columns.enumerated().sorted { ($0.element.estimator, rank($0.element), $0.offset) < ($1.element.estimator, rank($1.element), $1.offset) }.map(\.element)
         var supports: [Int: ClosedRange<Double>] = [:]
         if !columns.isEmpty {
-            for cell in data.cells { supports[cell.ordinal] = try? DataSupport.ca(scenarioText: data.scenarioText, cellIndex: cell.index) ?? nil }
+            // A support that cannot be had is left unshaded (the file's cell says which world it is).
+            for cell in data.cells { supports[cell.ordinal] = (try? DataSupport.of(cell, scenarioText: data.scenarioText)) ?? nil }
         }
         // One x range per estimand over every cell and estimator, so panels compare.
         var ranges: [String: ClosedRange<Double>] = [:]
@@ -138,7 +139,7 @@ extension AppendixFigures {
                 ranges[name] = ranges[name].map { min($0.lowerBound, r.lowerBound)...max($0.upperBound, r.upperBound) } ?? r
             }
         }
-        let title = "Sampling distribution of turning-point estimates c*: truth (solid), median estimate (dashed), data support [CA p5, CA p95] shaded"
+        let title = "Sampling distribution of turning-point estimates c*: truth (solid), median estimate (dashed), data support [p5, p95] of the curve regressor (CA) shaded"
         let key = ["with boxes fs solid 0.55 lc rgb '#5a5a5a' title 'estimates (density)'", "with lines ls 102 title 'truth'",
                    "with lines ls 103 title 'median estimate'", "with boxes fc rgb support_colour fs solid 1.0 title 'data support CA p5–p95'"]
         var plan = grid(id: "turning-points", title: title, columns: columns, key: key,

@@ -71,8 +71,15 @@ public struct AppendixFigures: Sendable {
     /// the caption's key: shortened descriptions in full, coded cells, factors left out.
     var cellNames: (names: [String], key: String) {
         let labels = factorLabels
-        var names = data.cells.map { $0.factors.isEmpty ? (data.cells.count == 1 ? "" : $0.shortLabel) : labels.cellName($0) }
+        var names = data.cells.map { $0.title ?? ($0.factors.isEmpty ? (data.cells.count == 1 ? "" : $0.shortLabel) : labels.cellName($0)) }
         var key = labels.shortened.map { "\($0.label) = \($0.full)" }
+        // Labels "paper-like: omitted …" / "reference: correctly …": the part before ": " when it
+        // tells the cells apart, the full label in the caption's key.
+        let heads = names.map { $0.components(separatedBy: ": ").first ?? $0 }
+        if Set(heads).count == names.count, heads != names {
+            key += Swift.zip(heads, names).filter { $0 != $1 }.map { "\($0) = \($1)" }
+            names = heads
+        }
         if (names.map(\.count).max() ?? 0) > Self.longestCellName {
             key = names.enumerated().map { "C\($0 + 1) = \($1)" }
             names = names.indices.map { "C\($0 + 1)" }

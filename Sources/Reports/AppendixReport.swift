@@ -59,8 +59,8 @@ public enum AppendixReport {
             throw ReportError.cannotCreateDirectory(directory.path, reason: error.localizedDescription)
         }
 
-        let factorPaths = data.cells.first?.factors.map(\.path) ?? []
-        let table = SummaryTable.appendix(factorPaths: factorPaths, decimals: decimals).render(data.rows, format: tableFormat)
+        let table = SummaryTable.appendix(factorPaths: SummaryTable.factorPaths(data.cells), labelled: SummaryTable.labelled(data.cells),
+                                          decimals: decimals).render(data.rows, format: tableFormat)
         let tableURL = directory.appendingPathComponent("\(name)-summary.\(tableFormat.fileExtension)")
         try write(table, to: tableURL)
 

@@ -75,16 +75,23 @@ struct FactorLabels {
         return order.filter(kept.contains)
     }
 
-    /// A cell's name: the labels of its naming factors ("paper-like", "weights=knn/5, n=280";
+    /// A cell's name: the scenario's label for it (`CellInfo.title`) when given, else the labels of its naming factors ("paper-like", "weights=knn/5, n=280";
     /// one factor with a text level shows the text alone, a number keeps its name).
     func cellName(_ cell: CellInfo) -> String {
+        if let title = cell.title { return title }
         let shown = cell.factors.filter { naming.contains($0.path) }
         if shown.count == 1, Double(label(shown[0])) == nil { return label(shown[0]) }
         return shown.map { "\($0.shortName)=\(label($0))" }.joined(separator: ", ")
     }
 
-    /// The label of `factor`'s level.
-    func label(_ factor: CellInfo.Factor) -> String { labels[factor.path]?[factor.value] ?? factor.value }
+    /// The label of `factor`'s level: the scenario's (`grid: {path: {values, labels}}`) when given.
+    func label(_ factor: CellInfo.Factor) -> String { factor.label ?? labels[factor.path]?[factor.value] ?? factor.value }
+
+    /// What a figure calls a cell: the scenario's label for it (`cells:` label and level
+    /// labels, `CellInfo.title`) when given, else "name=level, …" of its factors.
+    func title(_ cell: CellInfo) -> String {
+        cell.title ?? (cell.factors.isEmpty ? cell.shortLabel : cellLabel(cell))
+    }
 
     /// "name=label, …" for the factors of a cell (all of them, or those `include` keeps).
     func cellLabel(_ cell: CellInfo, include: (CellInfo.Factor) -> Bool = { _ in true }) -> String {

@@ -26,6 +26,8 @@ public struct TableColumn: Sendable, Equatable {
         case cellIndex
         /// The value of the cell factor with this key path.
         case factor(String)
+        /// The cell's label (`CellInfo.title`: a `cells:` label, grid level labels).
+        case title
         case estimator
         case estimand
         /// The estimand, marked `(not comparable)` when its truth is not the parameter
@@ -54,7 +56,7 @@ public struct TableColumn: Sendable, Equatable {
 
     var isNumeric: Bool {
         switch content {
-        case .cell, .cellIndex, .factor, .estimator, .estimand, .estimandMarked, .estimandLabel: return false
+        case .cell, .cellIndex, .factor, .title, .estimator, .estimand, .estimandMarked, .estimandLabel: return false
         default: return true
         }
     }
@@ -73,6 +75,16 @@ public struct SummaryTable: Sendable {
         self.decimals = decimals
     }
 
+    /// The key paths the cells set (grid factors, labelled cells' settings), in first-seen order.
+    public static func factorPaths(_ cells: [CellInfo]) -> [String] {
+        var paths: [String] = []
+        for c in cells { for f in c.factors where !paths.contains(f.path) { paths.append(f.path) } }
+        return paths
+    }
+
+    /// True when any cell has a label: the tables then show a `label` column before the factors.
+    public static func labelled(_ cells: [CellInfo]) -> Bool { cells.contains { $0.title != nil } }
+
     /// Factor columns, headed by the last key-path component unless two factors would share one.
     static func factorColumns(_ paths: [String]) -> [TableColumn] {
         let shortNames = paths.map { CellInfo.Factor(path: $0, value: "").shortName }
@@ -84,8 +96,8 @@ public struct SummaryTable: Sendable {
     /// ≈0.007 at R = 1000, and of bias at the scale of the default coefficients):
     /// the cell factors, estimator, estimand, truth, bias, empirical and model SE,
     /// RMSE, coverage and rejection, each with its MCSE, and the counts of usable and failed fits.
-    public static func appendix(factorPaths: [String], decimals: Int = 3) -> SummaryTable {
-        SummaryTable(columns: factorColumns(factorPaths) + [
+    public static func appendix(factorPaths: [String], labelled: Bool = false, decimals: Int = 3) -> SummaryTable {
+        SummaryTable(columns: (labelled ? [TableColumn("label", .title)] : []) + factorColumns(factorPaths) + [
             TableColumn("estimator", .estimator),
             TableColumn("estimand", .estimandLabel),
             TableColumn("true", .number("true")),
@@ -146,30 +158,34 @@ public struct SummaryTable: Sendable {
     /// The table of `spillsim summarize`: every measure with all its digits in CSV
     /// (for programs); otherwise the measures of `section` (default: the parameters')
     /// to 4 decimals, estimands not comparable under the estimator's W marked.
-    public static func summarize(factorPaths: [String], format: TableFormat,
+    public static func summarize(factorPaths: [String], labelled: Bool = false, format: TableFormat,
                                  section: RoleSection = summarizeSections[0]) -> SummaryTable {
+        let title = labelled ? [TableColumn("label", .title)] : []
         let count = { (m: String) in m.hasPrefix("n_") }
         guard format != .csv else {
             let keys = [TableColumn("cell", .cell), TableColumn("cell_index", .cellIndex),
                         TableColumn("estimator", .estimator), TableColumn("estimand", .estimand)]
             return SummaryTable(columns: keys + csvMeasures.map { TableColumn($0, count($0) ? .count($0) : .exact($0)) }
-                                    + factorPaths.map { TableColumn($0, .factor($0)) })
+                                    + title + factorPaths.map { TableColumn($0, .factor($0)) })
         }
         let keys = [TableColumn("cell", .cell), TableColumn("cell_index", .cellIndex),
                     TableColumn("estimator", .estimator), TableColumn("estimand", .estimandMarked)]
-        return SummaryTable(columns: keys + factorColumns(factorPaths)
+        return SummaryTable(columns: keys + title + factorColumns(factorPaths)
                                 + section.measures.map { TableColumn($0, count($0) ? .count($0) : .number($0)) }, decimals: 4)
     }
 
     /// What `spillsim summarize` prints: in CSV one table of every row; otherwise one
     /// table per estimand role present (`summarizeSections`), each under its note.
     public static func renderSummary(_ rows: [SummaryRow], format: TableFormat) -> String {
-        let factorPaths = rows.first?.cell.factors.map(\.path) ?? []
-        guard format != .csv else { return summarize(factorPaths: factorPaths, format: .csv).render(rows, format: .csv) }
+        var cells: [CellInfo] = []
+        for r in rows where cells.last != r.cell && !cells.contains(r.cell) { cells.append(r.cell) }
+        let factorPaths = factorPaths(cells), labelled = labelled(cells)
+        guard format != .csv else { return summarize(factorPaths: factorPaths, labelled: labelled, format: .csv).render(rows, format: .csv) }
         let tables = summarizeSections.compactMap { section -> String? in
             let selected = rows.filter { EstimandRole(estimand: $0.estimand) == section.role }
             guard !selected.isEmpty else { return nil }
-            let table = summarize(factorPaths: factorPaths, format: format, section: section).render(selected, format: format)
+            let table = summarize(factorPaths: factorPaths, labelled: labelled, format: format, section: section)
+                .render(selected, format: format)
             guard let note = section.note else { return table }
             switch format {
             case .markdown: return "**\(note)**\n\n" + table
@@ -194,6 +210,7 @@ public struct SummaryTable: Sendable {
         case .cell: return String(row.cell.ordinal)
         case .cellIndex: return String(row.cell.index)
         case .factor(let path): return row.cell.factors.first { $0.path == path }?.value ?? missing
+        case .title: return row.cell.title ?? missing
         case .estimator: return row.estimator
         case .estimand: return row.estimand
         case .estimandMarked, .estimandLabel: return row.measures.comparable == 0 ? row.estimand + " (not comparable)" : row.estimand

@@ -29,7 +29,7 @@ extension Spillsim {
         @Option(help: "Moderator D of the quadratic regressor: adds X:D (and D if not in --x).")
         var moderator: String?
         @Option(help: "Fixed effects: individual, time, twoways or none.") var effects: FixedEffects = .twoWays
-        @Option(help: "direct or lee-yu (consistent sigma2 for fixed T).") var approach: SpatialApproach = .leeYu
+        @Option(help: "direct or lee-yu (consistent sigma2 for fixed T).") var approach: SpatialApproach = .standard
         @Option(help: "Errors of each replication: normal, bootstrap (fitted residuals) or wild (Rademacher).")
         var errors: ObservedDesignSpec.Errors = .normal
         @Option(help: "Scenario YAML to write.") var out: String

@@ -5,7 +5,9 @@ import Numerics
 import Reports
 
 extension SpatialModel: ExpressibleByArgument {}
-extension SpatialApproach: ExpressibleByArgument {}
+extension SpatialApproach: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+}
 
 extension LogDeterminantMethod: ExpressibleByArgument {}
 
@@ -28,7 +30,8 @@ extension Spillsim.Estimate {
         var durbin: String = "all"
         @Option(help: "Fixed effects: individual, time, twoways or none (pooled with intercept).")
         var effects: FixedEffects = .twoWays
-        @Option(help: "direct or lee-yu.") var approach: SpatialApproach = .direct
+        @Option(help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue)).")
+        var approach: SpatialApproach = .standard
         @Option(help: "sdm, sar, slx, sem, sdem or ols.") var model: SpatialModel = .sdm
         @Option(help: "Regressor (in --x) also entered as its square X^2: curves, turning points and U-tests.")
         var quadratic: String?
@@ -41,8 +44,9 @@ extension Spillsim.Estimate {
         @Option(help: "log|I − ρW|: exact (spectrum), sparse (sparse Cholesky), chebyshev, mc, or auto (exact up to \(SpatialWeights.exactSizeLimit) units, sparse above).")
         var logdet: LogDeterminantMethod = .auto
         @Flag(help: "Print JSON instead of tables.") var json = false
-        @Option(help: "Variance: oim (inverse analytic information, default) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols).")
-        var vce: SpatialVCE = .oim
+        @Option(name: [.customLong("variance"), .customLong("vce")],
+                help: "Variance: analytic (inverse analytic information, default; alias oim) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols). --vce is an alias of --variance.")
+        var variance: SpatialVarianceMethod = .standard
         @OptionGroup var plot: PlotOptions
 
         var regressors: [String] { splitList(x) }
@@ -60,9 +64,7 @@ extension Spillsim.Estimate {
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
-            if vce == .cluster && (model == .sem || model == .sdem) {
-                throw ValidationError("--vce cluster is implemented for sdm, sar, slx and ols, not for \(model.rawValue)")
-            }
+            if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }
@@ -73,7 +75,7 @@ extension Spillsim.Estimate {
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise,
                 logDeterminant: logdet)
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: vce.method)
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance)
             if let nonlinear = analysis.nonlinear, let quadratic {
                 try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
             }
@@ -82,9 +84,8 @@ extension Spillsim.Estimate {
     }
 }
 
-/// `--vce` of `estimate sdm`, named as in Stata's xsmle.
-enum SpatialVCE: String, ExpressibleByArgument, CaseIterable {
-    case oim, cluster
-
-    var method: SpatialVarianceMethod { self == .cluster ? .cluster : .analytic }
+/// `--variance` (alias `--vce`) of `estimate sdm`: the scenario spellings, `oim` accepted as in Stata's xsmle.
+extension SpatialVarianceMethod: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+    public static var allValueStrings: [String] { spellings }
 }

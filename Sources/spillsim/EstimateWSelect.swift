@@ -12,7 +12,10 @@ extension Spillsim.Estimate {
             Fits the same model (sdm or sar) with each W and prints the maximised log-likelihood, AIC, BIC, \
             the log marginal likelihood (rho integrated over its stable interval, uniform prior; flat prior on the \
             coefficients, 1/sigma on sigma; LeSage & Pace 2009, ch. 6) and the posterior model probabilities \
-            under equal prior probabilities. Each W is matched to the panel by id and row-standardised unless \
+            under equal prior probabilities. The marginal is that of the approach's own likelihood: --approach direct \
+            gives LeSage & Pace's with the fixed effects integrated out (nu = NT - (N + T - 1) - p two-way), \
+            --approach lee-yu (the default) the marginal of the Lee-Yu transformed likelihood (nu = (N-1)(T-1) - p); \
+            the two are different Bayes factors and can rank W differently (docs/spatial.md). Each W is matched to the panel by id and row-standardised unless \
             --no-row-standardise.
             """)
 
@@ -21,7 +24,8 @@ extension Spillsim.Estimate {
         var weights: [String]
         @Option(parsing: .upToNextOption, help: "Regressors (comma- or space-separated).") var x: [String]
         @Option(help: "Fixed effects: individual, time, twoways or none.") var effects: FixedEffects = .twoWays
-        @Option(help: "direct or lee-yu.") var approach: SpatialApproach = .direct
+        @Option(help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue)); the log marginal is that likelihood's (the output names the criterion).")
+        var approach: SpatialApproach = .standard
         @Option(help: "sdm or sar.") var model: SpatialModel = .sdm
         @Flag(help: "Use each W as given instead of row-standardising it.") var noRowStandardise = false
         @Flag(help: "Print JSON instead of a table.") var json = false
@@ -57,7 +61,9 @@ enum WeightSelectionReport {
     static func text(_ r: WeightSelectionResult) -> String {
         let f = r.candidates[0].fit
         var out = ["\(f.spec.model.rawValue.uppercased()), \(f.spec.effects.rawValue) effects, \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)",
-                   "Posterior probabilities: equal prior over the candidates, rho uniform on its stable interval.", ""]
+                   "Posterior probabilities: equal prior over the candidates, rho uniform on its stable interval.",
+                   r.candidates[0].logMarginal.criterion.summary + String(format: " = %.0f.", r.candidates[0].logMarginal.nu),
+                   "(The direct and lee-yu approaches give different Bayes factors and may rank W differently; --approach chooses.)", ""]
         let width = max(8, r.candidates.map(\.name.count).max() ?? 0)
         func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
         out.append(pad("W") + "  " + ["rho", "loglik", "AIC", "BIC", "log p(y|W)", "posterior"].map { $0.leftPadded(12) }.joined())

@@ -22,7 +22,7 @@ struct ScenarioOptions: ParsableArguments {
 
     func load() throws -> ScenarioSpec {
         let document = try ScenarioDocument.load(path: scenario)
-        if document.usesKnownDGP {
+        if document.world == .knownDGP {
             throw RunError.failed("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")
         }
         var s = try ScenarioParser.parse(document)

@@ -23,14 +23,16 @@ extension Spillsim {
             let document = try ScenarioDocument.load(path: scenario)
             var details: [String] = []
             var headline = ""
-            if document.usesObservedDesign {
+            let world = document.world
+            switch world {
+            case .observed:
                 let spec = try ScenarioParser.parse(document)
                 guard let observed = spec.observed else { throw ScenarioError(source: scenario, path: "city_system.observed", reason: "is not a mapping of observed-design keys") }
                 let design = try ObservedDesign(spec: observed, source: scenario)
                 let (lo, hi) = design.dataset.weights.stableInterval
                 headline = "scenario '\(spec.name)', observed design: \(design.n) units × \(design.t) periods of \(observed.data) (hash checked)"
                 details.append("  W \(observed.weights) (hash checked): ρ = \(observed.outcome.rho) inside (\(String(format: "%.4f", lo)), \(String(format: "%.4f", hi))); regressors \(design.names.joined(separator: ", ")); \(observed.errors.rawValue) errors")
-            } else if !document.usesKnownDGP {
+            case .synthetic:
                 let r = try ScenarioValidation.validate(ScenarioParser.parse(document))
                 headline = "scenario '\(r.scenario.name)', \(r.cities) cities, \(r.years.count) years (\(r.years.first!)–\(r.years.last!))"
                 for w in r.weightReports {
@@ -39,6 +41,8 @@ extension Spillsim {
                 if let note = r.largeNSummary { details.append("  \(note)") }
                 details.append("  \(r.sectors.text)")
                 details += r.warnings.map { "  warning: \($0)" }
+            case .knownDGP:
+                break
             }
             // The Monte Carlo sections: every design cell is built as `run` would
             // build it (grid overrides applied, estimators and their W resolved),
@@ -48,10 +52,13 @@ extension Spillsim {
                 let mc = try MonteCarloScenario(document: document)
                 let cells = try mc.cells()
                 _ = try ExperimentRegistry.builder(for: mc).makeExperiments(cells: cells, scenario: mc)
-                if document.usesKnownDGP {
+                if world == .knownDGP {
                     headline = "scenario '\(mc.name)', known DGP (engine check, no city system): known_dgp \(mc.knownDGPSummary ?? "")"
                 }
                 details.append("  design: \(cells.count) cell(s) × \(mc.estimators.count) estimator(s), \(mc.settings.replications) replications per cell, seed \(mc.seed)")
+                if !document.usesObservedDesign && !document.usesKnownDGP {
+                    details += try OmittedTerms(cells: cells).lines(cellCount: cells.count)
+                }
             } else {
                 details.append("  no `estimators` section: usable with generate and truth; `spillsim run` needs one")
             }

@@ -11,6 +11,47 @@ final class CLICalibrateTests: XCTestCase {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
     }
 
+    /// The report of an observed design shades the support of the calibrated data: [p5, p95]
+    /// of the quadratic regressor over the panel's N·T values (R's quantile type 7), not a
+    /// synthetic city system's CA (issue 19).
+    func testObservedDesignReportShadesTheDataSupport() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-cli-support")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = TestPaths.cigarette.appendingPathComponent("cigarette.csv")
+        let scenario = dir.appendingPathComponent("scenarios/q.yaml").path
+        let c = try exec(["calibrate", "--data", csv.path, "--weights", TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv").path,
+                          "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy", "--quadratic", "logp", "--out", scenario])
+        XCTAssertEqual(c.status, 0, c.combined)
+        let results = dir.appendingPathComponent("q.h5").path
+        let run = try exec(["run", scenario, "--reps", "3", "--threads", "1", "--out", results, "--quiet"])
+        XCTAssertEqual(run.status, 0, run.combined)
+        let report = try exec(["report", results, "--out", dir.appendingPathComponent("plots/q").path])
+        XCTAssertEqual(report.status, 0, report.combined)
+
+        let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        let column = try XCTUnwrap(lines[0].split(separator: ",").firstIndex { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) == "logp" })
+        let logp = lines.dropFirst().compactMap { Double($0.split(separator: ",")[column]) }.sorted()
+        XCTAssertEqual(logp.count, 46 * 30)
+        func quantile(_ p: Double) -> Double {
+            let h = Double(logp.count - 1) * p, j = Int(h)
+            return logp[j] + (h - Double(j)) * (logp[j + 1] - logp[j])
+        }
+        let plots = dir.appendingPathComponent("plots")
+        let files = try FileManager.default.contentsOfDirectory(atPath: plots.path).filter { $0.hasPrefix("q-turning-points") && $0.hasSuffix(".dat") }
+        XCTAssertFalse(files.isEmpty, "the calibrated scenario scores turning points")
+        var supports = 0
+        for file in files {
+            for line in try String(contentsOf: plots.appendingPathComponent(file), encoding: .utf8).split(separator: "\n") where line.contains("; support ") {
+                let ends = line.components(separatedBy: "; support ")[1].split(separator: " ").prefix(2).compactMap { Double($0) }
+                // The figure data file writes 10 significant digits (GP.num): |logp| < 1 here, so 1e-9 absolute.
+                assertClose(quantile(0.05), ends[0], tolerance: 1e-9)
+                assertClose(quantile(0.95), ends[1], tolerance: 1e-9)
+                supports += 1
+            }
+        }
+        XCTAssertGreaterThan(supports, 0, "every turning-point panel states its shaded support")
+    }
+
     func testCalibrateThenTruthEqualsTheEstimatesAndAChangedFileIsRefused() throws {
         let dir = try TestPaths.temporaryDirectory("spillsim-cli-calib")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -9,7 +9,7 @@ final class CLISpatialTests: XCTestCase {
     var cigaretteArgs: [String] {
         let d = TestPaths.cigarette.path
         return ["estimate", "sdm", "--data", d + "/cigarette.csv", "--weights", d + "/usa46_contiguity.csv",
-                "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy"]
+                "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy", "--approach", "direct"]
     }
 
     func parse(_ args: [String]) throws -> Spillsim.Estimate.SDM {
@@ -23,13 +23,17 @@ final class CLISpatialTests: XCTestCase {
                                             moderator: c.moderator, rowStandardise: !c.noRowStandardise,
                                             logDeterminant: c.logdet)
         return try SpatialAnalysis.run(SpatialModelSpec(model: c.model, effects: c.effects, approach: c.approach, durbin: c.durbinVariables),
-                                       dataset: ds, draws: c.draws, seed: c.seed, variance: c.vce.method)
+                                       dataset: ds, draws: c.draws, seed: c.seed, variance: c.variance)
     }
 
     /// `--vce cluster` changes the SEs, not the estimates, and the report says so.
     func testVCEClusterIsParsedReportedAndRefusedForErrorModels() throws {
         let c = try parse(cigaretteArgs + ["--vce", "cluster", "--json"])
-        XCTAssertEqual(c.vce, .cluster)
+        XCTAssertEqual(c.variance, .cluster)
+        // One vocabulary with scenarios: --variance analytic|cluster, with --vce and oim as aliases.
+        XCTAssertEqual(try parse(cigaretteArgs + ["--variance", "cluster"]).variance, .cluster)
+        XCTAssertEqual(try parse(cigaretteArgs + ["--vce", "oim"]).variance, .analytic)
+        XCTAssertEqual(try parse(cigaretteArgs).variance, .analytic)
         let robust = try analysis(c), plain = try analysis(try parse(cigaretteArgs))
         XCTAssertEqual(robust.fit.coefficients, plain.fit.coefficients)
         XCTAssertEqual(robust.fit.varianceMethod, .cluster)
@@ -39,7 +43,7 @@ final class CLISpatialTests: XCTestCase {
         XCTAssertTrue(SDMReport.text(robust).contains("SEs clustered by unit (46 clusters)"))
         // ArgumentParser's validation error type is internal: the contract is the message and exit code 64.
         XCTAssertThrowsError(try parse(cigaretteArgs + ["--vce", "cluster", "--model", "sem"])) { e in
-            XCTAssertTrue(Spillsim.message(for: e).contains("--vce cluster"), Spillsim.message(for: e))
+            XCTAssertTrue(Spillsim.message(for: e).contains("--variance cluster"), Spillsim.message(for: e))
             XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
         }
     }
@@ -48,7 +52,9 @@ final class CLISpatialTests: XCTestCase {
         let c = try parse(cigaretteArgs + ["--json", "--draws", "200"])
         XCTAssertEqual(c.model, .sdm)
         XCTAssertEqual(c.effects, .twoWays)
-        XCTAssertEqual(c.approach, .direct)
+        XCTAssertEqual(c.approach, .direct, "the references below are of the direct approach, asked for explicitly")
+        XCTAssertEqual(try parse(Array(cigaretteArgs.dropLast(2))).approach, SpatialApproach.standard,
+                       "the default approach is the one scenarios use")
         XCTAssertEqual(c.durbinVariables, .all)
         let json = try JSONOutput.text(SpatialAnalysisJSON(try analysis(c)))
         let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])

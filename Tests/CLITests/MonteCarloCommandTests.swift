@@ -51,6 +51,14 @@ final class MonteCarloCommandTests: XCTestCase {
         assertThrows(try Spillsim.Validate.report(try write(badEstimator)), as: ScenarioError.self) {
             XCTAssertEqual($0.path, "estimators[0].estimands[0]", "\($0)")
         }
+        // A grid factor on an estimator setting is checked level by level (issue 19).
+        assertThrows(try Spillsim.Validate.report(try write(Self.small + "\ngrid: {estimators.0.approach: [lee-yu, bogus]}")),
+                     as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "grid.estimators.0.approach", "\($0)")
+            XCTAssertTrue("\($0)".contains("`bogus` is not one of direct, lee-yu"), "\($0)")
+        }
+        let both = try Spillsim.Validate.report(try write(Self.small + "\ngrid: {estimators.0.approach: [lee-yu, direct]}"))
+        XCTAssertTrue(both.last!.hasPrefix("  design: 2 cell(s) × 1 estimator(s)"), both.joined(separator: "\n"))
     }
 
     /// Fix 9: a known-DGP scenario is described as such, and generate/truth refuse it.

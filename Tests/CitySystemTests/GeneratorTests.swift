@@ -46,6 +46,19 @@ final class GeneratorTests: XCTestCase {
         XCTAssertLessThan(treated, 140)
     }
 
+    /// z_slope acts only in a world with the policy (issue 20): with treatment disabled the Z·t trend is
+    /// absent, so z_slope changes nothing; with treatment enabled it moves the outcome.
+    func testZSlopeOnlyWithTreatment() throws {
+        func mis(enabled: Bool, zSlope: Double) throws -> [Double] {
+            var spec = Small.spec(cities: 20, centres: 2)
+            spec.treatment.enabled = enabled
+            spec.treatment.zSlope = zSlope
+            return try CitySystemCell(spec: spec, seed: 5, source: "t").generate(replication: 0).mis
+        }
+        XCTAssertEqual(try mis(enabled: false, zSlope: 0.5), try mis(enabled: false, zSlope: 0), "no Z·t trend without the policy")
+        XCTAssertNotEqual(try mis(enabled: true, zSlope: 0.5), try mis(enabled: true, zSlope: 0), "the trend acts with the policy")
+    }
+
     func testTreatmentTimingAndCounterfactual() throws {
         var spec = Small.spec()
         spec.treatment.staggered = [2008, 2010]

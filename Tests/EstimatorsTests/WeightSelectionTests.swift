@@ -39,7 +39,7 @@ final class WeightSelectionTests: XCTestCase {
         assertClose(1, r.candidates.map(\.posterior).reduce(0, +), tolerance: 1e-14, "posteriors sum to one")
     }
 
-    /// log p(y|W) = lnΓ(ν/2) − (ν/2)ln π − ½ ln|Z'Z| − ln D + ln ∫ |I − ρW|^T S(ρ)^{−ν/2} dρ, by a
+    /// log p(y|W) = lnΓ(ν/2) − (ν/2)ln π − ½ ln|Z'Z| − ln D + ln ∫ |I − ρW|^T S(ρ)^{−ν/2} dρ, ν = NT − N − p, by a
     /// 8000-interval midpoint rule on the stable interval (the rule never touches the singular ends).
     func directLogMarginal(_ p: SpatialPanel, _ w: SpatialWeights) throws -> Double {
         let nt = n * t
@@ -54,7 +54,8 @@ final class WeightSelectionTests: XCTestCase {
         let wx = w.applyPanel(p.x)
         let z = try Matrix(columns: (0..<p.x.cols).map { demean(p.x.column($0)) } + (0..<wx.cols).map { demean(wx.column($0)) })
         let y = demean(p.y), wy = demean(w.applyPanel(p.y))
-        let nu = Double(nt - z.cols)
+        // Direct approach with individual effects: the N unit effects are integrated out too (LeSage & Pace 2009 §6.3).
+        let nu = Double(nt - n - z.cols)
         let (lo, hi) = w.stableInterval
         let m = 8000
         let h = (hi - lo) / Double(m)

@@ -37,9 +37,9 @@ final class ScenarioLibraryTests: XCTestCase {
     func testBaselineLabelsItsReferenceAndPaperLikeCells() throws {
         let s = try MonteCarloScenario.load(path: TestPaths.repositoryRoot.appendingPathComponent("scenarios/baseline.yaml").path)
         let cells = try s.cells()
-        let labels = cells.map { $0.document["description"]?.scalarText ?? "" }
+        let labels = cells.map(\.title)
         XCTAssertEqual(labels, ["paper-like: omitted city trend and policy", "reference: correctly specified"])
-        XCTAssertEqual(cells.map(\.index), [0, 7], "the paper-like cell keeps cell_index 0 (its random streams)")
+        XCTAssertEqual(cells.map(\.index), [0, 7], "both cells keep the random streams of the former filtered grid")
         let reference = try ScenarioParser.parse(cells[1].document).citySystem.treatment
         XCTAssertEqual(reference.zSlope, 0)
         XCTAssertEqual(reference.effect, 0)
@@ -95,6 +95,6 @@ final class ScenarioLibraryTests: XCTestCase {
         if spec.geography.centres > cap / 5 {
             doc = try doc.setting(.scalar("\(cap / 5)"), atKeyPath: "city_system.geography.centres")
         }
-        return DesignCell(index: cell.index, factors: cell.factors, document: doc)
+        return DesignCell(index: cell.index, factors: cell.factors, document: doc, estimators: cell.estimators)
     }
 }

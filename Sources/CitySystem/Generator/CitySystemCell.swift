@@ -213,7 +213,9 @@ public struct CitySystemCell: Sendable {
         var post = [Int](repeating: 0, count: n * tt)
         let firstAdoption = tr.staggered.min().map { min($0, tr.t0) } ?? tr.t0
         for p in 0..<tt {
-            let lambda = tr.zSlope * Double(years[p] - years[0])
+            // λ_t Z_i is the policy's confounder (MODEL.md §6): it exists only in a world with the
+            // policy, so a scenario that disables treatment has no Z·t trend (and its SDM can be the DGP).
+            let lambda = tr.enabled ? tr.zSlope * Double(years[p] - years[0]) : 0
             for i in 0..<n {
                 let k = p * n + i
                 other0[k] = mu[i] + alpha[p] + lambda * z[i] + eps[k]

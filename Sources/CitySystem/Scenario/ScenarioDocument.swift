@@ -1,6 +1,17 @@
 import Foundation
 import Yams
 
+/// The three kinds of world a scenario can simulate.
+public enum WorldKind: String, Sendable, Equatable {
+    /// The synthetic city system (`city_system:`, the generator's DGP).
+    case synthetic
+    /// An observed design (`city_system.observed`, from `spillsim calibrate`): a real panel's
+    /// regressors, W and fixed effects with a calibrated outcome.
+    case observed
+    /// A built-in experiment with a textbook truth (`known_dgp:`), to check the engine itself.
+    case knownDGP = "known_dgp"
+}
+
 /// A scenario file, loaded once: its text (stored verbatim in result files), the
 /// name it is reported under, and its YAML tree. The generator (`ScenarioParser`),
 /// the Monte Carlo design (`MonteCarloScenario`, the grid expansion) and `validate`
@@ -13,7 +24,7 @@ public struct ScenarioDocument: Sendable {
     /// Top-level keys the generator reads (`ScenarioParser`).
     public static let generatorKeys = ["name", "description", "seed", "city_system"]
     /// Top-level keys the Monte Carlo design reads (`MonteCarloScenario`); the generator accepts and ignores them.
-    public static let monteCarloKeys = ["monte_carlo", "estimators", "grid", "filter", "known_dgp"]
+    public static let monteCarloKeys = ["monte_carlo", "estimators", "cells", "grid", "filter", "known_dgp"]
     public static var topLevelKeys: [String] { generatorKeys + monteCarloKeys }
 
     /// The file's text as read.
@@ -59,13 +70,20 @@ public struct ScenarioDocument: Sendable {
     /// a generator-only file is valid for `generate` and `truth` but not `run`.
     public var declaresDesign: Bool { self["estimators"] != nil || self["known_dgp"] != nil }
 
+    /// The kind of world the scenario simulates, decided here once from its sections; every
+    /// part that differs by world switches on this value.
+    public var world: WorldKind {
+        if self["known_dgp"] != nil { return .knownDGP }
+        return value(atKeyPath: "city_system.observed") != nil ? .observed : .synthetic
+    }
+
     /// True when the file replaces the city system by a built-in `known_dgp:`
     /// experiment; `generate`, `truth` and the city-system checks of `validate` do not apply.
-    public var usesKnownDGP: Bool { self["known_dgp"] != nil }
+    public var usesKnownDGP: Bool { world == .knownDGP }
 
     /// True when `city_system` is an observed design (`city_system.observed`, from `spillsim calibrate`):
     /// the regressors, W and fixed effects are a real panel's, read from files the scenario names.
-    public var usesObservedDesign: Bool { value(atKeyPath: "city_system.observed") != nil }
+    public var usesObservedDesign: Bool { world == .observed }
 
     /// The value at a dotted key path (`city_system.outcome.rho`; a number indexes a list), or nil.
     public func value(atKeyPath path: String) -> ScenarioValue? {

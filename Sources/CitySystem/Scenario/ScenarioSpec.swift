@@ -191,7 +191,8 @@ public struct TreatmentSpec: Sendable {
     /// δ_P and its growth per year since adoption.
     public var effect = -0.05
     public var effectGrowth = 0.0
-    /// λ_t = zSlope · (year − first year): trends that differ by Z.
+    /// λ_t = zSlope · (year − first year): trends that differ by Z. Applied only when `enabled`
+    /// (the confounder belongs to the policy world; a disabled treatment adds no Z·t trend).
     public var zSlope = 0.01
     public init() {}
 }

@@ -32,6 +32,7 @@ public enum SpatialApproach: String, Sendable, CaseIterable, Codable {
     /// dimensions the transformation removes, which makes σ² (and with time
     /// effects ρ) consistent for fixed T.
     case leeYu = "lee-yu"
+
 }
 
 /// Which regressors get a W-lag in the Durbin models.

@@ -111,9 +111,7 @@ enum SpatialVariance {
     /// It is robust to serial correlation and heteroskedasticity within a unit (e.g. an
     /// omitted unit trend), not to error correlation across units.
     static func clusterCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix) throws -> Matrix {
-        guard !d.spec.model.hasErrorLag else {
-            throw EstimationError("the cluster-robust variance is implemented for sdm, sar, slx and ols, not for models with a spatial error (\(d.spec.model.rawValue))")
-        }
+        if let reason = SpatialVarianceMethod.cluster.unsupportedReason(for: d.spec.model) { throw EstimationError(reason) }
         let n = d.n, t = d.t, p = d.p
         let s2 = point.sigma2
         let rho = point.spatial

@@ -41,6 +41,43 @@ public struct LogMarginalLikelihood: Sendable {
     /// GSL's error estimate of the integral, relative to its value.
     public let relativeError: Double
     public let intervals: Int
+    /// ν: the exponent of S(ρ)^{−ν/2}, the observations left after the fixed effects and the p coefficients.
+    public let nu: Double
+    /// Which Bayes factor this is (it depends on the approach; `MarginalCriterion`).
+    public let criterion: MarginalCriterion
+}
+
+/// The two marginal likelihoods of a lag model with fixed effects. They are different Bayes
+/// factors, not two roundings of one: integrating flat priors on the *structural* fixed effects
+/// (those in A y = Zβ + μ + α + ε, A = I − ρW) leaves the within likelihood with Jacobian T·ln|A|
+/// and N + T − 1 fewer degrees of freedom (LeSage & Pace 2009, §6.3; Elhorst's panel version);
+/// the Lee–Yu transformed likelihood is the same integral with flat priors on the *reduced-form*
+/// effects A⁻¹μ and α_t/(1 − ρ), whose change of variables costs one |A| for the N unit effects
+/// and (1 − ρ) for each of the T − 1 free time effects: Jacobian (T − 1)[ln|A| − ln(1 − ρ)] with
+/// the same ν = (N − 1)(T − 1) − p in the two-way case. The
+/// factor depends on W through |A|, so the two can rank candidates differently. Each approach
+/// reports the marginal of its own likelihood, so a W chosen under an approach is the W that
+/// approach's estimator would fit best in the Bayesian sense.
+public enum MarginalCriterion: String, Sendable, Codable {
+    /// LeSage & Pace (2009, §6.3) with the fixed-effects correction: J = T·ln|A|,
+    /// ν = NT − (absorbed fixed effects: N + T − 1 two-way, N or T one-way) − p.
+    case lesagePaceWithin = "lesage-pace-within"
+    /// The marginal of the Lee–Yu (2010) transformed likelihood: J = the Lee–Yu Jacobian, ν = n* − p.
+    case leeYuTransformed = "lee-yu-transformed"
+
+    public init(_ approach: SpatialApproach) {
+        self = approach == .direct ? .lesagePaceWithin : .leeYuTransformed
+    }
+
+    /// One line for the command's output.
+    public var summary: String {
+        switch self {
+        case .lesagePaceWithin:
+            return "log p(y|W): LeSage & Pace (2009, §6.3) with the fixed effects integrated out (flat priors on them, Elhorst's panel version): Jacobian T·ln|I − ρW|, ν = NT − (fixed effects) − p"
+        case .leeYuTransformed:
+            return "log p(y|W): marginal of the Lee–Yu transformed likelihood (flat priors on the reduced-form fixed effects): Jacobian (T−1)[ln|I − ρW| − ln(1 − ρ)] (two-way), ν = n* − p"
+        }
+    }
 }
 
 /// W selection: fit the same model with each candidate W and compare the maximised
@@ -88,7 +125,10 @@ public enum WeightSelection {
     ///   p(y | W) = Γ(ν/2) π^{−ν/2} |Z'Z|^{−1/2} (1/D) ∫ exp(J(ρ)) S(ρ)^{−ν/2} dρ,
     ///
     /// where J(ρ) is the model's Jacobian (MODEL.md §4: c·ln|I − ρW|, Lee–Yu adjusted) and D
-    /// the interval's length. The common factor ½ of the σ integral is dropped. |Z'Z| depends on
+    /// the interval's length. ν depends on the approach (`MarginalCriterion`): under the direct
+    /// approach the absorbed fixed effects are integrated out too, ν = NT − (N + T − 1) − p for
+    /// two-way effects (N or T one-way; LeSage & Pace 2009 §6.3, Elhorst's panel version); under
+    /// Lee–Yu the transformed panel has none left, ν = n* − p. The common factor ½ of the σ integral is dropped. |Z'Z| depends on
     /// W through the W-lags of X, which is why it stays. S(ρ) is quadratic in ρ once the two
     /// regressions are done, and J costs O(N) with the cached spectrum, so each evaluation of
     /// the integrand is O(N). The integral is adaptive (GSL QAGP) with breakpoints at the mode
@@ -103,8 +143,9 @@ public enum WeightSelection {
         let s00 = Vector.dot(ls0.residuals, ls0.residuals)
         let s0d = Vector.dot(ls0.residuals, lsd.residuals)
         let sdd = Vector.dot(lsd.residuals, lsd.residuals)
-        let nu = d.shape.nStar - Double(d.p)
-        guard nu > 0 else { throw EstimationError("W selection needs more observations (n* = \(d.shape.nStar)) than coefficients (\(d.p))") }
+        let criterion = MarginalCriterion(spec.approach)
+        let nu = d.shape.nStar - absorbedFixedEffects(spec, n: d.n, t: d.t) - Double(d.p)
+        guard nu > 0 else { throw EstimationError("W selection needs more observations (n* = \(d.shape.nStar)) than fixed effects and coefficients (\(d.p))") }
         let shape = d.shape, spectrum = weights.logDeterminant
         let (lo, hi) = weights.stableInterval
         func rss(_ r: Double) -> Double { s00 - 2 * r * s0d + r * r * sdd }
@@ -133,7 +174,20 @@ public enum WeightSelection {
         let constant: Double = lgamma(0.5 * nu) - 0.5 * nu * log(Double.pi) - 0.5 * logDetZZ - log(hi - lo)
         let value: Double = constant + top + log(integral.value)
         return LogMarginalLikelihood(value: value, posteriorMode: mode, relativeError: integral.absoluteError / integral.value,
-                                     intervals: integral.intervals)
+                                     intervals: integral.intervals, nu: nu, criterion: criterion)
+    }
+
+    /// The fixed effects the direct approach's within transform absorbs (integrated out under
+    /// flat priors): N + T − 1 two-way, N individual, T time, none pooled (its intercept is in p).
+    /// The Lee–Yu transformation has already removed them from n*.
+    static func absorbedFixedEffects(_ spec: SpatialModelSpec, n: Int, t: Int) -> Double {
+        guard spec.approach == .direct else { return 0 }
+        switch spec.effects {
+        case .none: return 0
+        case .individual: return Double(n)
+        case .time: return Double(t)
+        case .twoWays: return Double(n + t - 1)
+        }
     }
 }
 
@@ -153,6 +207,10 @@ public struct WeightSelectionJSON: Encodable, Sendable {
     public let model: String
     public let effects: String
     public let approach: String
+    /// Which marginal likelihood `log_marginal` is (`MarginalCriterion`): lesage-pace-within or lee-yu-transformed.
+    public let criterion: String
+    /// ν of the marginal (observations left after fixed effects and coefficients).
+    @FiniteOrNull public var nu: Double
     public let n_units: Int
     public let n_periods: Int
     public let candidates: [Candidate]
@@ -164,6 +222,8 @@ public struct WeightSelectionJSON: Encodable, Sendable {
         model = spec.model.rawValue
         effects = spec.effects.rawValue
         approach = spec.approach.rawValue
+        criterion = r.candidates[0].logMarginal.criterion.rawValue
+        nu = r.candidates[0].logMarginal.nu
         n_units = r.candidates[0].fit.n
         n_periods = r.candidates[0].fit.t
         candidates = r.candidates.map {

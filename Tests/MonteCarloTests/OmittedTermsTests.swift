@@ -1,0 +1,59 @@
+import CitySystem
+import MonteCarlo
+import TestSupport
+import XCTest
+
+/// `validate`'s list of DGP terms the spatial estimators omit (issue 20), read from the scenario
+/// files without generating a panel.
+final class OmittedTermsTests: XCTestCase {
+    func omissions(_ file: String) throws -> OmittedTerms {
+        let mc = try MonteCarloScenario.load(path: try TestPaths.committed("scenarios/\(file)").path)
+        return try OmittedTerms(cells: try mc.cells())
+    }
+
+    func terms(_ o: OmittedTerms, cell: String? = nil, estimator: String) throws -> [String] {
+        let group = try XCTUnwrap(o.groups.first { g in cell.map { c in g.cells.contains { $0.contains(c) } } ?? true })
+        return try XCTUnwrap(group.omissions.first { $0.estimators.contains(estimator) }).terms
+    }
+
+    func testBaselineNamesThePolicyAndTheTrendOnlyInThePaperLikeCell() throws {
+        let o = try omissions("baseline.yaml")
+        XCTAssertEqual(o.groups.count, 2)
+        let paper = try terms(o, cell: "paper-like", estimator: "sdm")
+        XCTAssertEqual(paper.count, 2, "\(paper)")
+        XCTAssertTrue(paper[0].hasPrefix("policy"))
+        XCTAssertTrue(paper[1].hasPrefix("confounder trend"))
+        XCTAssertEqual(try terms(o, cell: "reference", estimator: "sdm"), [], "the reference cell's SDM is the DGP")
+        XCTAssertEqual(try terms(o, cell: "reference", estimator: "sar"), ["W-lags of the regressors (θ ≠ 0)"])
+        XCTAssertEqual(try terms(o, cell: "reference", estimator: "sdm_knn5"), ["the true W (fits `knn5`)"])
+        let lines = o.lines(cellCount: 2)
+        XCTAssertTrue(lines.contains { $0.contains("\"paper-like") }, lines.joined(separator: "\n"))
+    }
+
+    func testLargeNIsCorrectlySpecifiedForTheSDM() throws {
+        let o = try omissions("large-n.yaml")
+        XCTAssertEqual(try terms(o, estimator: "sdm"), [], "large-n tests the engine: no omitted policy (issue 20)")
+    }
+
+    /// A one-way estimator leaves the other dimension's effects in its error; error laws are listed.
+    func testFixedEffectsAndErrorLaws() throws {
+        let yaml = """
+        name: t
+        seed: 1
+        city_system:
+          geography: {cities: 20, centres: 2, square_km: 600, min_separation_km: 200, first_year: 2010, last_year: 2014}
+          outcome: {error: {law: ar1, ar: 0.4}}
+          treatment: {enabled: false, t0: 2012}
+        estimators:
+          - {name: ind, model: sdm, effects: individual, estimands: [rho]}
+          - {name: two, model: sdm, estimands: [rho]}
+        """
+        let mc = try MonteCarloScenario(text: yaml)
+        let o = try OmittedTerms(cells: try mc.cells())
+        let ind = try terms(o, estimator: "ind"), two = try terms(o, estimator: "two")
+        XCTAssertTrue(ind.contains { $0.hasPrefix("year effects") }, "\(ind)")
+        XCTAssertFalse(two.contains { $0.hasPrefix("year effects") || $0.hasPrefix("city effects") }, "\(two)")
+        XCTAssertTrue(two.contains { $0.hasPrefix("AR(1) errors") }, "\(two)")
+        XCTAssertFalse(two.contains { $0.hasPrefix("policy") || $0.hasPrefix("confounder") }, "treatment disabled: no policy, no Z·t trend")
+    }
+}
