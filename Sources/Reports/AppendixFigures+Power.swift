@@ -15,6 +15,10 @@ extension AppendixFigures {
         let tests = gridEstimands({ _ in MeasureChoice(column: "rejection", label: "", reference: .nan) }, limit: 100)
             .filter { EstimandKind(name: $0) == .uTest }
         let naming = factorLabels.naming
+        // Labelled cells (`cells:`) are named designs, not a grid to trace a rate along.
+        guard !data.cells.allSatisfy({ $0.title != nil }) else {
+            return FigurePlan(id: id, caption: "", figures: [], skipped: "the cells are labelled designs (cells:), not a grid over a numeric factor; the utest figure shows each cell's rejection rate")
+        }
         guard let factor = varyingFactors.first(where: { f in naming.contains(f.path) && f.levels.allSatisfy { Double($0) != nil } }), !tests.isEmpty else {
             return FigurePlan(id: id, caption: "", figures: [], skipped: "needs U-test estimands and a numeric grid factor with several levels")
         }
