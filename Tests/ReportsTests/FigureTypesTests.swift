@@ -103,6 +103,49 @@ final class FigureTypesTests: XCTestCase {
         }
     }
 
+    /// The tidy export (rsimsum's long format) reproduces the summary: bias = mean(estimate −
+    /// truth) and coverage = mean(covered) over converged fits with a finite estimate, for
+    /// β_CA of both estimators and the turning point's coverage, in every cell.
+    func testTidyExportReproducesSummaryBiasAndCoverage() throws {
+        let (_, data) = try results()
+        let csv = TidyExport.csv(data)
+        let lines = csv.split(separator: "\n").map(String.init)
+        let header = Self.csvFields(lines[0])
+        let col = { (name: String) in header.firstIndex(of: name)! }
+        let rows = lines.dropFirst().map(Self.csvFields)
+        XCTAssertEqual(rows.count, data.draws.flatMap { $0 }.map { $0.replications * $0.estimands.count }.reduce(0, +))
+        XCTAssertTrue(rows.allSatisfy { $0.count == header.count }, "every row has every column")
+        for (estimator, estimand) in [("sdm", "beta.CA"), ("sdm_knn5", "beta.CA"), ("sdm", "tp.direct.p50")] {
+            for cell in data.cells {
+                let mine = rows.filter { $0[col("cell")] == String(cell.ordinal) && $0[col("estimator")] == estimator && $0[col("estimand")] == estimand
+                    && $0[col("status")] == "0" && $0[col("estimate")] != "NA" }
+                let summary = try XCTUnwrap(data.rows.first { $0.cell.ordinal == cell.ordinal && $0.estimator == estimator && $0.estimand == estimand })
+                XCTAssertEqual(Double(mine.count), summary.measure("n_ok"), "\(estimator) \(estimand) cell \(cell.ordinal)")
+                let covered = mine.compactMap { Double($0[col("covered")]) }
+                // Coverage is a share of the usable replications: exact up to the division.
+                assertClose(summary.measure("coverage"), covered.reduce(0, +) / Double(covered.count), tolerance: 1e-12)
+                guard !EstimandKind(name: estimand).isRatio else { continue }
+                let errors = mine.map { Double($0[col("estimate")])! - Double($0[col("truth")])! }
+                // 17 significant digits round-trip each double; the mean differs by summation order only.
+                assertClose(summary.measure("bias"), errors.reduce(0, +) / Double(errors.count), tolerance: 1e-12 * max(1, errors.map(abs).max() ?? 1))
+            }
+        }
+    }
+
+    /// Fields of one CSV line (RFC 4180 quoting).
+    static func csvFields(_ line: String) -> [String] {
+        var fields: [String] = [], current = "", quoted = false, chars = Array(line), i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if quoted {
+                if c == "\"" { if i + 1 < chars.count, chars[i + 1] == "\"" { current.append("\""); i += 1 } else { quoted = false } } else { current.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { fields.append(current); current = "" } else { current.append(c) }
+            i += 1
+        }
+        fields.append(current)
+        return fields
+    }
+
     func testNestedLoopHeatmapAndPowerDataHoldTheSummaryNumbers() throws {
         let (_, data) = try results()
         let figures = AppendixFigures(data: data, baseName: "t")
