@@ -124,7 +124,10 @@ extension AppendixFigures {
                 plots.append("datafile index \(index) using ($1-0.5):2 with steps lc rgb '#555555' dt 1 lw 1 notitle")
                 index += 1
                 let short = CellInfo.Factor(path: factor.path, value: "").shortName
-                let shown = factor.levels.map { factorLabels.label(CellInfo.Factor(path: factor.path, value: $0)) }
+                let all = factor.levels.map { factorLabels.label(CellInfo.Factor(path: factor.path, value: $0)) }
+                // The levels in order, or the first and last when they do not fit the panel.
+                let fits = Double(short.count + 2 + all.joined(separator: ", ").count) * PanelLayout.char < layout.plotWidth - 0.1
+                let shown = fits || all.count < 3 ? all : [all[0], "…", all[all.count - 1]]
                 // In the strip below the data, left of the plot area (graph coordinates: the
                 // axis no longer runs into the staircases' made-up values).
                 labels += "set label \(f + 1) \(text.quote("\(short): " + shown.joined(separator: ", "))) at graph 0.01, first \(GP.num(top + 0.3 * gap)) left front\n"

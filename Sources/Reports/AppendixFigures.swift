@@ -168,7 +168,7 @@ public struct AppendixFigures: Sendable {
     /// (turning points, shifts) have no mean, and ρ or θ under a wrong W is another
     /// parameter (not comparable): both are left out (ratios: `ratioBias`).
     public func bias() -> FigurePlan {
-        forest(id: "bias", title: "Bias ± 1.96 MCSE by design cell", xlabel: "bias (estimate − truth)",
+        forest(id: "bias", title: "Bias ± 1.96 MCSE by design cell", xlabel: "estimate − truth",
                kind: { $0 == .scalar }, value: "bias", mcse: "mcse_bias", reference: 0,
                emptyReason: "no scalar estimand has a finite bias")
     }
@@ -176,7 +176,7 @@ public struct AppendixFigures: Sendable {
     /// Median bias ± 1.96 (bootstrap) MCSE of the ratio estimands (turning points c*, shifts dc*/dD).
     public func ratioBias() -> FigurePlan {
         forest(id: "ratio-bias", title: "Turning points and shifts: median bias ± 1.96 MCSE (ratios of coefficients have no mean)",
-               xlabel: "median bias (estimate − truth; CA units for c*)", kind: { $0.isRatio }, value: "median_bias",
+               xlabel: "median of estimate − truth", kind: { $0.isRatio }, value: "median_bias",
                mcse: "mcse_median_bias", reference: 0,
                emptyReason: "no turning point or shift with a median bias (results format version 2 stores it)")
     }
@@ -185,7 +185,7 @@ public struct AppendixFigures: Sendable {
     public func ratioCoverage() -> FigurePlan {
         let half = coverageBandHalfWidth("fieller_coverage")
         return forest(id: "ratio-coverage", title: "Turning points and shifts: coverage of the Fieller 95% sets ± 1.96 MCSE (dashed: 0.95)",
-                      xlabel: "coverage of the Fieller set", kind: { $0.isRatio }, value: "fieller_coverage", mcse: "mcse_fieller_coverage",
+                      xlabel: "Fieller coverage", kind: { $0.isRatio }, value: "fieller_coverage", mcse: "mcse_fieller_coverage",
                       reference: 0.95, band: (0.95 - half)...(0.95 + half), clamp: 0...1, panelNote: Self.unboundedShare,
                       emptyReason: "no turning point or shift with Fieller sets (results format version 2 stores them)")
     }
@@ -214,7 +214,7 @@ public struct AppendixFigures: Sendable {
         let half = coverageBandHalfWidth("coverage")
         let n = Int((0.95 * 0.05 / (half / ForestPlot.z * half / ForestPlot.z)).rounded())
         return forest(id: "coverage", title: "Coverage of nominal 95% intervals ± 1.96 MCSE (dashed: 0.95; dotted: 0.95 ± 1.96 √(0.95·0.05/n_ok), n_ok = \(n))",
-                      xlabel: "coverage (share of replications)", kind: { $0 == .scalar }, value: "coverage", mcse: "mcse_coverage",
+                      xlabel: "coverage", kind: { $0 == .scalar }, value: "coverage", mcse: "mcse_coverage",
                       reference: 0.95, band: (0.95 - half)...(0.95 + half), clamp: 0...1, emptyReason: "no estimand has interval bounds (coverage is NaN)")
     }
 
@@ -225,7 +225,7 @@ public struct AppendixFigures: Sendable {
     /// replications whose truth is a U (the `true` measure), over the cells.
     public func uTest() -> FigurePlan {
         forest(id: "utest", title: "U-test rejection rate ± 1.96 MCSE (dashed: α = \(GP.num(data.alpha))): power where the true curve is a U, false-positive rate where not",
-               xlabel: "rejection rate (share of replications)", kind: { $0 == .uTest }, value: "rejection", mcse: "mcse_rejection",
+               xlabel: "rejection rate", kind: { $0 == .uTest }, value: "rejection", mcse: "mcse_rejection",
                reference: data.alpha, clamp: 0...1, panelNote: Self.trueShare, emptyReason: "no U-test estimands (utest.K.L, or names starting utest or u_test) with p-values")
     }
 }

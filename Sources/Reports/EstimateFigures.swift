@@ -21,7 +21,7 @@ public enum EstimateFigures {
             set ytics (\(tics)) nomirror
             set yrange [\(GP.num(Double(balance.count) + 0.5)):0.5]
             set xrange [0:\(GP.num(top))]
-            set xlabel \(text.quote("absolute standardised mean difference (treated SD)"))
+            set xlabel \(text.quote("|standardised mean difference|"))
             set grid xtics noytics
             set arrow 1 from first 0.1, graph 0 to first 0.1, graph 1 nohead ls 101
             plot datafile using 2:1 with points lt 1 pt 6 ps 1.2 title 'before matching', \\

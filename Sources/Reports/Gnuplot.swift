@@ -165,9 +165,23 @@ enum GP {
     /// Breaks a long text into lines of at most about `width` characters (gnuplot does not wrap titles).
     static func wrap(_ text: String, width: Int = 110) -> [String] {
         var lines: [String] = [], line = ""
-        for word in text.split(separator: " ") {
-            if !line.isEmpty, line.count + word.count + 1 > width { lines.append(line); line = "" }
-            line += (line.isEmpty ? "" : " ") + word
+        // A word longer than a line ("inverse_distance/1/500/row") breaks after its '/' or '_'.
+        let words = text.split(separator: " ").flatMap { w -> [Substring] in
+            guard w.count > width else { return [w] }
+            var parts: [Substring] = [], start = w.startIndex, last = w.startIndex
+            for i in w.indices where w[i] == "/" || w[i] == "_" {
+                if w.distance(from: start, to: i) >= width, last > start { parts.append(w[start..<last]); start = last }
+                last = w.index(after: i)
+            }
+            if w.distance(from: start, to: w.endIndex) > width, last > start { parts.append(w[start..<last]); start = last }
+            parts.append(w[start...])
+            // Pieces after the first continue the word: no space when they share a line.
+            return parts.enumerated().map { $0.offset == 0 ? $0.element : "\u{1}" + $0.element }
+        }
+        for word in words {
+            let glued = word.hasPrefix("\u{1}"), piece = glued ? String(word.dropFirst()) : String(word)
+            if !line.isEmpty, line.count + piece.count + (glued ? 0 : 1) > width { lines.append(line); line = "" }
+            line += (line.isEmpty || glued ? "" : " ") + piece
         }
         if !line.isEmpty { lines.append(line) }
         return lines

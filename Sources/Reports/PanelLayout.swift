@@ -30,9 +30,9 @@ struct PanelLayout {
     var height: Double { header + Double(rows) * cellHeight + 0.05 }
     /// Width of each plot area.
     var plotWidth: Double { (width - firstLeft - Double(columns - 1) * left - Double(columns) * right) / Double(columns) }
-    /// Characters of panel title that fit on one line over a plot area (the title may
-    /// run a little into the margins).
-    var titleChars: Int { max(12, Int((plotWidth + 0.6 * left) / Self.char)) }
+    /// Characters of panel title that fit on one line over a plot area (centred on it, so
+    /// it may run 0.1 in into the margins, no further: the last column has no more).
+    var titleChars: Int { max(12, Int((plotWidth + 0.2) / Self.char)) }
 
     /// How many columns of at least `minPlot` inches fit (at most `wanted`).
     static func columns(wanted: Int, firstLeft: Double, left: Double, minPlot: Double, width: Double = FigureStyle.textWidth) -> Int {

@@ -105,7 +105,10 @@ public func assertReadableFigure(_ svg: URL, minimumFont: Double = 8, file: Stat
           let script = try? String(contentsOf: base.appendingPathExtension("gp"), encoding: .utf8) else {
         return XCTFail("\(name): no .dat/.gp beside it", file: file, line: line)
     }
-    let blocks = data.components(separatedBy: "\n\n\n").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count
+    // Blocks holding data (a trailing block of comments only, e.g. notes, is not a series).
+    let blocks = data.components(separatedBy: "\n\n\n").filter { block in
+        block.split(separator: "\n").contains { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }.count
     let regex = try? NSRegularExpression(pattern: #"index ([0-9]+)"#)
     let ns = script as NSString
     let drawn = Set((regex?.matches(in: script, range: NSRange(location: 0, length: ns.length)) ?? []).compactMap { Int(ns.substring(with: $0.range(at: 1))) })
