@@ -186,3 +186,27 @@ final class FigureScriptTests: XCTestCase {
         XCTAssertNil(figures.curves().figure)
     }
 }
+
+/// The main job's verdict: key estimands per estimator, the cells side by side.
+final class VerdictTableTests: XCTestCase {
+    func testKeyEstimandsWithCellsSideBySide() {
+        let cells = [CellInfo(ordinal: 0, index: 0, factors: [], title: "paper-like: omitted trend"),
+                     CellInfo(ordinal: 1, index: 7, factors: [], title: "reference: correct")]
+        let rows = cells.flatMap { c in [
+            SummaryRow(cell: c, estimator: "sdm", estimand: "ame.total.CA",
+                      measures: ["bias": c.ordinal == 0 ? -0.054 : 0.001, "mcse_bias": 0.004, "coverage": c.ordinal == 0 ? 0.81 : 0.95, "n_ok": 300]),
+            SummaryRow(cell: c, estimator: "sdm", estimand: "tp.total.p50",
+                      measures: ["median_bias": 0.25, "mcse_median_bias": 0.05, "fieller_coverage": 0.94, "n_ok": 300]),
+            SummaryRow(cell: c, estimator: "sdm", estimand: "rho", measures: ["bias": 0.1, "mcse_bias": 0.01, "coverage": 0.5, "n_ok": 300]),
+        ] }
+        let text = VerdictTable.render(rows, replications: 300)
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[1].contains("paper-like") && lines[1].contains("reference"), "cells named by their label's head: \(text)")
+        let te = try? XCTUnwrap(lines.first { $0.contains("TE(CA)") })
+        // 0.81 is outside 0.95 ± 1.96 √(0.95·0.05/300) = [0.925, 0.975]: flagged; 0.95 is not.
+        XCTAssertEqual(te?.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression), "sdm TE(CA) −0.054 (0.004) 0.81* 0.001 (0.004) 0.95")
+        XCTAssertTrue(text.contains("c*_TE, D p50"), text)
+        XCTAssertFalse(text.contains("ρ"), "ρ is not a key estimand: \(text)")
+        XCTAssertLessThanOrEqual(lines.count, 10)
+    }
+}
