@@ -80,7 +80,8 @@ public enum FigureStyle {
                 set terminal pngcairo size fig_width*dpi,fig_height*dpi enhanced font sprintf('%s,%g', font_name, font_size) fontscale dpi/96.0 linewidth dpi/96.0*0.75
             }
             if (fig_format eq 'pdf') {
-                set terminal pdfcairo size fig_width,fig_height enhanced font sprintf('%s,%g', font_name, font_size) fontscale 1 linewidth 0.75
+                # pdfcairo, like pngcairo, sets text for 96 units per inch: 0.75 makes font_size points.
+                set terminal pdfcairo size fig_width,fig_height enhanced font sprintf('%s,%g', font_name, font_size) fontscale 0.75 linewidth 0.75
             }
             if (fig_format eq 'svg') {
                 # One SVG unit per point (72 per inch); spillsim states the size in inches.
