@@ -1,6 +1,7 @@
 import CitySystem
 import Estimators
 import Foundation
+import Numerics
 
 /// Writes the scenario of a calibration: the observed design (`city_system.observed`), a
 /// Monte Carlo section scoring the SDM on every estimand of the model, optionally a grid of
@@ -35,14 +36,17 @@ public enum CalibratedScenario {
         if let q = s.quadratic { out += "    quadratic: \(quote(q))\n" }
         if let d = s.moderator { out += "    moderator: \(quote(d))\n" }
         out += "    effects: \(s.effects)\n    approach: \(s.approach)\n"
-        out += "    errors: \(s.errors.rawValue)   # normal | bootstrap | wild\n"
+        out += "    errors: \(s.errors.rawValue)   # \(ObservedDesignSpec.Errors.allCases.map(\.rawValue).joined(separator: " | "))\n"
         out += "    fit:   # the calibrated values; the fixed effects and residuals are recovered from the data at these\n"
         out += "      rho: \(number(s.fit.rho))\n      sigma2: \(number(s.fit.sigma2))\n"
         out += "      beta: \(mapping(s.fit.beta))\n      theta: \(mapping(s.fit.theta))\n"
         out += "    # outcome: {rho: …, sigma2: …, beta: {X: …}, theta: {X: …}} overrides fit values for a what-if world\n"
         out += "monte_carlo:\n  replications: \(options.replications)\n"
-        out += "estimators:\n  - name: sdm\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n"
-        out += "    estimands: [\(estimands(c).map(quote).joined(separator: ", "))]\n"
+        let list = "    estimands: [\(estimands(c).map(quote).joined(separator: ", "))]\n"
+        out += "estimators:\n  - name: sdm\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n" + list
+        // The same fit with standard errors clustered by unit: the analytic SEs assume independent
+        // errors, which the dependence-keeping error laws (the default unit_wild) are not.
+        out += "  - name: sdm_cluster\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n    variance: cluster\n" + list
         if options.grid {
             out += "grid:\n  city_system.observed.outcome:\n"
             for (value, comment) in whatIfWorlds(c) { out += "    - \(value)   # \(comment)\n" }
@@ -85,9 +89,41 @@ public enum CalibratedScenario {
         }
         if let q = s.quadratic {
             let sq = [(name: "\(q)^2", value: 0.0)]
-            worlds.append(("{beta: \(mapping(sq)), theta: \(mapping(sq))}", "β₂ = θ₂ = 0: a monotone curve (the U-test's size)"))
+            worlds.append(("{beta: \(mapping(sq)), theta: \(mapping(sq))}",
+                           "β₂ = θ₂ = 0: monotone truth (the U-test's null deep inside, not its size)"))
+            for (label, x) in boundaryPoints(c) {
+                let (beta, theta) = boundaryLinearTerms(c, at: x)
+                worlds.append(("{beta: \(mapping([beta])), theta: \(mapping([theta]))}",
+                               "turning point at \(q) \(label) = \(String(format: "%.6g", x)): the U-test's least-favourable null (its size)"))
+            }
         }
         return worlds
+    }
+
+    /// The ends of the U-test's interval, [X p5, X p95] of the data (as `ObservedTruth` computes them).
+    public static func boundaryPoints(_ c: Calibration) -> [(label: String, x: Double)] {
+        guard let values = c.dataset.quadraticValues else { return [] }
+        let sorted = values.sorted()
+        return [("p5", Statistics.quantile(sorted: sorted, 0.05)), ("p95", Statistics.quantile(sorted: sorted, 0.95))]
+    }
+
+    /// β₁ and θ₁ (the linear terms of the quadratic regressor) that put the turning point of every
+    /// effect curve at the moderator's median at `x`, keeping the calibrated curvature β₂, θ₂ and the
+    /// interaction: b(x) = β₁ + 2β₂x + β₃d = 0 and t(x) = θ₁ + 2θ₂x + θ₃d = 0, so m1·b + m2·t = 0 at x
+    /// for the direct, indirect and total weights alike. The curve keeps its shape and has slope 0 at
+    /// one end of the interval and the calibrated sign at the other: the boundary of the U-test's null
+    /// (Lind & Mehlum 2010), where its rejection rate is its size.
+    static func boundaryLinearTerms(_ c: Calibration, at x: Double) -> (beta: (name: String, value: Double), theta: (name: String, value: Double)) {
+        let s = c.spec
+        guard let q = s.quadratic else { return ((s.x[0], 0), (s.x[0], 0)) }
+        let d = c.dataset.moderatorValues.map { Statistics.quantile(sorted: $0.sorted(), 0.5) } ?? 0
+        func value(_ list: [(name: String, value: Double)], _ name: String?) -> Double {
+            name.flatMap { n in list.first { $0.name == n }?.value } ?? 0
+        }
+        let square = "\(q)^2", interaction = s.moderator.map { "\(q):\($0)" }
+        let beta1 = -2 * value(s.fit.beta, square) * x - value(s.fit.beta, interaction) * d
+        let theta1 = -2 * value(s.fit.theta, square) * x - value(s.fit.theta, interaction) * d
+        return ((q, beta1), (q, theta1))
     }
 
     static func comments(_ c: Calibration, options: Options) -> String {
@@ -98,7 +134,7 @@ public enum CalibratedScenario {
         out += "# regenerates \(s.y) from the fitted ρ, β, θ, σ² below with \(s.errors.rawValue) errors. The data and W files are\n"
         out += "# checked against their content hashes at run time: a changed file is refused.\n#\n"
         out += "# Fit: SDM, \(s.effects) fixed effects, \(s.approach) approach, n* = \(f.nObservations), \(f.termination.rawValue) after \(f.iterations) iterations\n"
-        out += "# log-likelihood \(String(format: "%.6f", f.logLikelihood)), σ² \(String(format: "%.6g", f.sigma2))\n"
+        out += "# log-likelihood \(String(format: "%.6f", f.logLikelihood)), QML σ̂² \(String(format: "%.6g", f.sigma2)); the world's σ² below is e'e/(n − fixed effects − p) = \(String(format: "%.6g", s.fit.sigma2))\n"
         out += "#   parameter        estimate           se\n"
         let se = f.standardErrors
         for (k, name) in f.parameterNames.enumerated() {

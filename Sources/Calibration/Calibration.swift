@@ -15,7 +15,7 @@ public struct CalibrationRequest: Sendable {
     public var moderator: String?
     public var effects: FixedEffects = .twoWays
     public var approach: SpatialApproach = .standard
-    public var errors: ObservedDesignSpec.Errors = .normal
+    public var errors: ObservedDesignSpec.Errors = .standard
     public var rowStandardise = true
 
     public init(data: String, weights: String, id: String, time: String, y: String, x: [String]) {
@@ -51,7 +51,7 @@ public struct Calibration: Sendable {
         let theta = fit.regressors.enumerated().map { k, name in
             (name: name, value: fit.durbinIndex[k].theta.map { fit.coefficients[$0] } ?? 0)
         }
-        let parameters = ObservedDesignSpec.Parameters(rho: rho, sigma2: fit.sigma2, beta: beta, theta: theta)
+        let parameters = ObservedDesignSpec.Parameters(rho: rho, sigma2: worldSigma2(fit), beta: beta, theta: theta)
         let dataPath = URL(fileURLWithPath: request.data).standardized.path
         let weightsPath = URL(fileURLWithPath: request.weights).standardized.path
         let spec = ObservedDesignSpec(
@@ -63,6 +63,23 @@ public struct Calibration: Sendable {
             moderator: request.moderator, effects: request.effects.rawValue, approach: request.approach.rawValue,
             errors: request.errors, fit: parameters, outcome: parameters)
         return Calibration(request: request, analysis: analysis, dataset: dataset, spec: spec)
+    }
+
+    /// The error variance of the calibrated world: e'e/(n − f − p), the fitted residuals' sum of squares
+    /// over the observations left after the f absorbed fixed effects and the p coefficients — the same
+    /// under either approach (issue 20). The QML σ̂² = e'e/n* is biased down by the coefficients and,
+    /// under the direct approach (n* = NT), by the fixed effects too (× 0.946 on cigarette).
+    public static func worldSigma2(_ fit: SpatialFitResult) -> Double {
+        let n = Double(fit.n), t = Double(fit.t)
+        let left: Double
+        switch fit.spec.effects {
+        case .twoWays: left = (n - 1) * (t - 1)
+        case .individual: left = n * (t - 1)
+        case .time: left = (n - 1) * t
+        case .none: left = n * t
+        }
+        let ee = fit.sigma2 * Double(fit.nObservations)   // σ̂² = e'e/n* (Lee–Yu residuals have the within e'e)
+        return ee / (left - Double(fit.coefficients.count))
     }
 
     /// The 95% Wald interval of ρ̂ (normal quantile, as the Monte Carlo scoring uses).

@@ -28,6 +28,8 @@ public struct ObservedDesign: Sendable {
     /// bootstrap and the wild draws.
     public let scaledResiduals: [Double]
     public let truth: ObservedTruth
+    /// The serial and spatial correlation of the fitted residuals (what the error laws keep or lose).
+    public let dependence: ResidualDependence
     /// X β + W X θ + fixed effects at the generating values: the part of the outcome that
     /// does not change across replications.
     let systematic: [Double]
@@ -87,6 +89,7 @@ public struct ObservedDesign: Sendable {
             e = WithinTransform.apply(r, n: p.n, t: p.t, effects: effects)
         }
         residuals = e
+        dependence = ResidualDependence(residuals: e, n: p.n, weights: w)
         let fe = zip(r, e).map { $0 - $1 }
         fixedEffects = fe
         let centre = Statistics.mean(e)
@@ -116,7 +119,7 @@ public struct ObservedDesign: Sendable {
     /// A pure function of (seed, cell, replication).
     public func generate(seed: UInt64, cell: Int, replication: Int) throws -> SpatialPanel {
         let stream = RandomStream(StreamID(seed: seed, cell: cell, replication: replication, purpose: ObservedStreamPurpose.errors))
-        let y = try outcome(errors: ObservedErrors.draw(spec.errors, sigma2: spec.outcome.sigma2, pool: scaledResiduals, stream: stream))
+        let y = try outcome(errors: ObservedErrors.draw(spec.errors, sigma2: spec.outcome.sigma2, pool: scaledResiduals, units: n, stream: stream))
         return try SpatialPanel(y: y, x: dataset.panel.x, names: dataset.panel.names, n: n, t: t)
     }
 }
@@ -127,11 +130,16 @@ public enum ObservedStreamPurpose {
 }
 
 /// The error laws of an observed design. `pool` holds the centred fitted residuals rescaled
-/// to mean square σ², so both resampling laws have mean 0 and variance σ² (the bootstrap
-/// exactly over its discrete distribution, the wild one on average over observations, each
-/// observation keeping its own variance — the heteroskedasticity of the data).
+/// to mean square σ² (time-major, N·T), so every resampling law has mean 0 and variance σ² (the
+/// bootstrap exactly over its discrete distribution, the others on average over observations).
+/// What each keeps of the data's dependence (issue 20): normal and bootstrap nothing; wild each
+/// observation's variance; unit_block each unit's serial dependence; time_block each year's
+/// cross-sectional (spatial) dependence; unit_wild each unit's serial dependence and variance.
+/// None keeps both serial and cross-unit dependence (that would need the whole panel).
 public enum ObservedErrors {
-    public static func draw(_ law: ObservedDesignSpec.Errors, sigma2: Double, pool: [Double], stream: RandomStream) -> [Double] {
+    public static func draw(_ law: ObservedDesignSpec.Errors, sigma2: Double, pool: [Double], units n: Int,
+                            stream: RandomStream) -> [Double] {
+        let periods = n > 0 ? pool.count / n : 0
         switch law {
         case .normal:
             return stream.normals(pool.count, sd: sigma2.squareRoot())
@@ -141,6 +149,56 @@ public enum ObservedErrors {
         case .wild:
             // Rademacher multipliers (Liu 1988; Davidson & Flachaire 2008): ±1 with probability 1/2.
             return pool.map { stream.bernoulli(0.5) ? $0 : -$0 }
+        case .unitBlock:
+            // Block bootstrap over units (Kapetanios 2008's cross-sectional resampling): unit i gets
+            // unit j's whole series, j drawn with replacement.
+            let source = (0..<n).map { _ in stream.integer(below: n) }
+            var e = [Double](repeating: 0, count: pool.count)
+            for t in 0..<periods { for i in 0..<n { e[t * n + i] = pool[t * n + source[i]] } }
+            return e
+        case .timeBlock:
+            // Block bootstrap over periods: year t gets year s's whole cross-section, s drawn with replacement.
+            let source = (0..<periods).map { _ in stream.integer(below: periods) }
+            var e = [Double](repeating: 0, count: pool.count)
+            for t in 0..<periods { for i in 0..<n { e[t * n + i] = pool[source[t] * n + i] } }
+            return e
+        case .unitWild:
+            // Wild cluster multipliers (Cameron, Gelbach & Miller 2008): one Rademacher sign per unit.
+            let sign = (0..<n).map { _ in stream.bernoulli(0.5) ? 1.0 : -1.0 }
+            var e = pool
+            for t in 0..<periods { for i in 0..<n { e[t * n + i] *= sign[i] } }
+            return e
+        }
+    }
+}
+
+/// The dependence left in a panel's within residuals (time-major, N·T), as `calibrate` reports it.
+public struct ResidualDependence: Sendable, Equatable {
+    /// Pooled lag-1 autocorrelation within units, Σ_i Σ_{t≥2} e_it e_i,t−1 / Σ e².
+    public let serial: Double
+    /// Pooled spatial correlation Σ_t e_tᵀ W e_t / Σ e² (Moran's I of the residuals for a
+    /// row-standardised W, whose entries sum to N).
+    public let spatial: Double
+
+    public init(residuals e: [Double], n: Int, weights: SpatialWeights) {
+        let t = n > 0 ? e.count / n : 0
+        let ss = e.reduce(0) { $0 + $1 * $1 }
+        var lag = 0.0
+        for p in 1..<max(t, 1) { for i in 0..<n { lag += e[p * n + i] * e[(p - 1) * n + i] } }
+        let we = weights.applyPanel(e)
+        serial = ss > 0 ? lag / ss : .nan
+        spatial = ss > 0 ? zip(e, we).reduce(0) { $0 + $1.0 * $1.1 } / ss : .nan
+    }
+
+    /// What each law keeps of this dependence, for `calibrate`'s report.
+    public static func keeps(_ law: ObservedDesignSpec.Errors) -> String {
+        switch law {
+        case .normal: return "neither (i.i.d. normal)"
+        case .bootstrap: return "neither (i.i.d. draws of the residuals)"
+        case .wild: return "neither; each observation's variance"
+        case .unitBlock: return "serial, not spatial"
+        case .timeBlock: return "spatial, not serial"
+        case .unitWild: return "serial and each unit's variance, not spatial"
         }
     }
 }

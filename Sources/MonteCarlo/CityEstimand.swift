@@ -14,8 +14,17 @@ import Foundation
 /// | `utest.K.L` | Lind–Mehlum U-test on the 5th–95th CA percentile: estimate 1 if it rejects; truth 1 if the true K curve has its minimum inside |
 /// | `curve.K.L.j` | the K effect curve at grid point j (0…40) at D = quantile L |
 /// | `curve.K.L.*`, `curve.K.L.*/s` | shorthand for the whole curve (41 points) or every s-th point (see `expandCurve`) |
+/// | `tau`, `eta` | τ and η of the dynamic outcome (`model: sdm_dynamic` only) |
+/// | `tp_lr.K.L`, `utest_lr.K.L` | as `tp.K.L`, `utest.K.L` against the long-run truth (issue 25): the dynamic SDM's long-run estimate; a static model's ordinary estimate. Without τ, η the long run is the short run |
+///
+/// With a dynamic outcome `tp`, `utest`, `curve` and the effects are the short-run ones.
 enum SpatialEstimand: Equatable {
+    /// An estimand added to the catalogue (`EstimandCatalogue.register`): computed by its definition.
+    case defined(EstimandDefinition)
     case rho
+    case tau, eta
+    case turningPointLongRun(EffectKind, String)
+    case uTestLongRun(EffectKind, String)
     case beta(String), theta(String)
     case effect(EffectKind, String)
     case averageEffect(EffectKind, String)
@@ -24,9 +33,25 @@ enum SpatialEstimand: Equatable {
     case uTest(EffectKind, String)
     case curve(EffectKind, String, Int)
 
+    static func == (a: SpatialEstimand, b: SpatialEstimand) -> Bool {
+        switch (a, b) {
+        case let (.defined(x), .defined(y)): return x.name == y.name
+        case (.defined, _), (_, .defined): return false
+        case (.rho, .rho), (.tau, .tau), (.eta, .eta): return true
+        case let (.turningPointLongRun(k, x), .turningPointLongRun(l, y)), let (.uTestLongRun(k, x), .uTestLongRun(l, y)):
+            return k == l && x == y
+        case let (.beta(x), .beta(y)), let (.theta(x), .theta(y)): return x == y
+        case let (.effect(k, x), .effect(l, y)), let (.averageEffect(k, x), .averageEffect(l, y)): return k == l && x == y
+        case let (.turningPoint(k, x), .turningPoint(l, y)), let (.uTest(k, x), .uTest(l, y)): return k == l && x == y
+        case let (.shift(k), .shift(l)): return k == l
+        case let (.curve(k, x, i), .curve(l, y, j)): return k == l && x == y && i == j
+        default: return false
+        }
+    }
+
     static let quantileLabels = ["p25", "p50", "p75"]
-    /// Points of the CA grid on [CA p5, CA p95] at which curves are evaluated (MODEL.md §3).
-    static let curveGridCount = 41
+    /// Points of the curve grid on [p5, p95] at which curves are evaluated (the catalogue's one definition).
+    static let curveGridCount = Estimand.curveGridPoints
 
     /// A whole curve in one name: `curve.K.L.*` is the 41 points `curve.K.L.0` … `curve.K.L.40`,
     /// `curve.K.L.*/s` every s-th of them from 0 (and always the last, 40), e.g. `*/4` gives 0, 4, …, 40.
@@ -52,7 +77,13 @@ enum SpatialEstimand: Equatable {
     static let nonlinearRegressors = ["CA", "CA2", "CAxD", "D"]
     static let averageRegressors = ["CA", "D"]
 
+    /// The catalogue's definitions first, then the built-in forms.
     static func parse(_ name: String) -> SpatialEstimand? {
+        if let d = EstimandCatalogue.definition(name) { return .defined(d) }
+        return builtIn(name)
+    }
+
+    static func builtIn(_ name: String) -> SpatialEstimand? {
         let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         func kind(_ s: String) -> EffectKind? { EffectKind(rawValue: s) }
         // A regressor name is everything after the first dot (a data column may contain dots).
@@ -67,6 +98,10 @@ enum SpatialEstimand: Equatable {
         }
         switch (p.first ?? "", p.count) {
         case ("rho", 1): return .rho
+        case ("tau", 1): return .tau
+        case ("eta", 1): return .eta
+        case ("tp_lr", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .turningPointLongRun(k, p[2]) : nil }
+        case ("utest_lr", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .uTestLongRun(k, p[2]) : nil }
         case ("ame", 3): return kind(p[1]).flatMap { k in averageRegressors.contains(p[2]) ? .averageEffect(k, p[2]) : nil }
         case ("tp", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .turningPoint(k, p[2]) : nil }
         case ("shift", 2): return kind(p[1]).map { .shift($0) }
@@ -78,7 +113,7 @@ enum SpatialEstimand: Equatable {
         }
     }
 
-    static let forms = "rho, beta.X, theta.X (X = CA, CA2, CAxD, D or a control), direct.X, indirect.X, total.X (X = a control), "
+    static let forms = "rho, tau, eta (sdm_dynamic), tp_lr.K.L, utest_lr.K.L (long-run truth), beta.X, theta.X (X = CA, CA2, CAxD, D or a control), direct.X, indirect.X, total.X (X = a control), "
         + "ame.K.CA, ame.K.D, tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40; curve.K.L.* for all 41, curve.K.L.*/s for every s-th)"
 
     /// Why `K.X` cannot be scored when X enters with its square or an interaction, and what to use instead.
@@ -99,7 +134,7 @@ enum SpatialEstimand: Equatable {
 
     var needsCurves: Bool {
         switch self {
-        case .turningPoint, .shift, .uTest, .curve: return true
+        case .turningPoint, .shift, .uTest, .curve, .turningPointLongRun, .uTestLongRun: return true
         default: return false
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// How an estimand is scored (docs/monte-carlo.md, "Which measures apply").
-public enum EstimandRole: String, Sendable, CaseIterable {
+public enum EstimandRole: String, Sendable, CaseIterable, Codable {
     /// A regular parameter or functional: every measure of Morris et al. applies.
     case parameter
     /// A ratio of coefficients (turning points `tp.*`, shifts `shift.*`): it has no
@@ -17,12 +17,8 @@ public enum EstimandRole: String, Sendable, CaseIterable {
     /// the selection rate (mean posterior probability) and its MCSE is what applies.
     case selection
 
-    public init(estimand name: String) {
-        if name.hasPrefix("tp.") || name.hasPrefix("shift.") { self = .ratio }
-        else if name.hasPrefix("utest.") { self = .test }
-        else if name.hasPrefix("select.") || name == "posterior.true" { self = .selection }
-        else { self = .parameter }
-    }
+    /// The role the catalogue gives the estimand named `name` (`Estimand`).
+    public init(estimand name: String) { self = Estimand(name).role }
 }
 
 /// How one estimand of one estimator is scored: its role, and whether its truth is

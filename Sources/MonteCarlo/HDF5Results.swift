@@ -87,6 +87,9 @@ final class HDF5ResultsSink: ResultsSink {
             try eg.createDataset("message", values: records.map { $0.fits[e].status.message })
             let k = layout.estimands.count
             if let names = metadata.estimators[e].notComparable { try eg.setAttribute("not_comparable", names) }
+            let catalogue = metadata.estimators[e].catalogue
+            try eg.setAttribute("estimand_roles", catalogue.map(\.role.rawValue))
+            try eg.setAttribute("estimand_kinds", catalogue.map(\.kind.storedName))
             let stored = records.map { $0.fits[e].results.map(\.storedValues) }
             for (f, name) in HDF5ResultsFormat.fields.enumerated() {
                 var values: [Double] = []

@@ -106,10 +106,35 @@ public struct RunMetadata: Codable, Equatable, Sendable {
         /// Estimands whose truth is not the parameter this estimator targets (ρ and θ
         /// under a W other than the true one); absent in files of format_version 1.
         public var notComparable: [String]? = nil
+        /// Each estimand's role and figure kind from the catalogue (`Estimand`), in layout
+        /// order; absent in files written before they were stored (then read from the names).
+        public var roles: [EstimandRole]? = nil
+        public var kinds: [EstimandKind]? = nil
+
+        public init(name: String, model: String, estimands: [String], notComparable: [String]? = nil) {
+            self.name = name
+            self.model = model
+            self.estimands = estimands
+            self.notComparable = notComparable
+            let catalogue = estimands.map(Estimand.init)
+            roles = catalogue.map(\.role)
+            kinds = catalogue.map(\.kind)
+        }
+
+        /// The catalogue entries of the estimands, in layout order: the stored role and kind
+        /// when the file has them, else the catalogue's reading of each name.
+        public var catalogue: [(name: String, role: EstimandRole, kind: EstimandKind)] {
+            estimands.enumerated().map { k, name in
+                let stored = roles.flatMap { $0.indices.contains(k) ? $0[k] : nil }
+                let kind = kinds.flatMap { $0.indices.contains(k) ? $0[k] : nil }
+                guard let stored, let kind else { let parsed = Estimand(name); return (name, parsed.role, parsed.kind) }
+                return (name, stored, kind)
+            }
+        }
 
         /// How each estimand is scored, in layout order.
         public var rules: [ScoringRule] {
-            estimands.map { ScoringRule(estimand: $0, comparable: !(notComparable ?? []).contains($0)) }
+            catalogue.map { ScoringRule(role: $0.role, comparable: !(notComparable ?? []).contains($0.name)) }
         }
     }
 

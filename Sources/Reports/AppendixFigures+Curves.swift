@@ -28,8 +28,8 @@ extension AppendixFigures {
     }
 
     /// Where a curve point goes: its curve (effect, qualifier, axis) and its x.
-    static func curvePosition(_ name: String) -> (curve: String, onGrid: Bool, x: Double)? {
-        switch EstimandKind(name: name) {
+    static func curvePosition(_ kind: EstimandKind) -> (curve: String, onGrid: Bool, x: Double)? {
+        switch kind {
         case .curvePoint(let effect, let qualifier, let x):
             let e = Typeset.effectShort[effect] ?? effect
             return (qualifier.isEmpty ? "\(e)(CA)" : "\(e)(CA), \(qualifier)", false, x)
@@ -47,7 +47,7 @@ extension AppendixFigures {
             guard let layout = data.draws.first?[e] else { continue }
             var byCurve: [String: Column] = [:], order: [String] = []
             for (k, n) in layout.estimands.enumerated() {
-                guard let (curve, onGrid, x) = Self.curvePosition(n) else { continue }
+                guard let (curve, onGrid, x) = Self.curvePosition(data.kind(n)) else { continue }
                 let key = "\(curve)|\(onGrid)"
                 if byCurve[key] == nil {
                     order.append(key)
@@ -99,7 +99,7 @@ extension AppendixFigures {
         var columns: [Column] = []
         for (e, name) in data.estimators.enumerated() {
             guard let layout = data.draws.first?[e] else { continue }
-            for (k, n) in layout.estimands.enumerated() where EstimandKind(name: n) == .turningPoint {
+            for (k, n) in layout.estimands.enumerated() where data.kind(n) == .turningPoint {
                 // An estimator with the same estimates as an earlier one (a cluster-variance
                 // twin) is drawn once, its Fieller shares beside the first's.
                 if let i = columns.firstIndex(where: { c in

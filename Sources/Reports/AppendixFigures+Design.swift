@@ -30,7 +30,7 @@ extension AppendixFigures {
     func gridEstimands(_ choice: (EstimandKind) -> MeasureChoice, limit: Int = 9) -> [String] {
         var names: [String] = []
         for r in data.rows where Self.comparable(r) && !names.contains(r.estimand) {
-            let kind = EstimandKind(name: r.estimand)
+            let kind = r.kind
             if case .curveGridPoint = kind { continue }
             if case .curvePoint = kind { continue }
             if r.measure(choice(kind).column).isFinite { names.append(r.estimand) }
@@ -81,7 +81,7 @@ extension AppendixFigures {
         let half = coverageBandHalfWidth("coverage")
         var dataText = "", script = "set multiplot\nunset key\n", index = 0, used = Set<String>(), panel = 0
         for name in names {
-            let m = choice(EstimandKind(name: name))
+            let m = choice(data.kind(name))
             var values: [Double] = []
             var blocks: [(title: String, style: Int, block: String)] = []
             for (e, est) in data.estimators.enumerated() {
@@ -151,9 +151,9 @@ extension AppendixFigures {
             panel += 1
         }
         guard index > 0 else { return FigurePlan(id: id, caption: "", figures: [], skipped: "no finite values") }
-        let measures = Set(names.map { choice(EstimandKind(name: $0)).label }).sorted().joined(separator: " / ")
+        let measures = Set(names.map { choice(data.kind($0)).label }).sorted().joined(separator: " / ")
         let title = "Nested-loop plot of \(measures) over the design grid (factors in nesting order, first slowest; staircases below show each factor's level)"
-            + (names.contains { choice(EstimandKind(name: $0)).reference == 0.95 } ? "; dotted: 0.95 ± \(String(format: "%.3f", half)) (Monte Carlo band)" : "")
+            + (names.contains { choice(data.kind($0)).reference == 0.95 } ? "; dotted: 0.95 ± \(String(format: "%.3f", half)) (Monte Carlo band)" : "")
         let caption = caption(estimators: used)
         script += layout.key(keyEntries, perRow: keyShape.perRow)
         let figure = GnuplotFigure(name: "\(baseName)-\(id)", script: script + "unset multiplot\n", data: dataText,

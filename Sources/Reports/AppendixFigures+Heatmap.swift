@@ -70,14 +70,14 @@ extension AppendixFigures {
             let common = sets.dropFirst().reduce(sets.first ?? []) { $0.intersection($1) }
             var names: [String] = []
             for r in data.rows where common.contains(r.estimand) && !names.contains(r.estimand) {
-                switch EstimandKind(name: r.estimand) {
+                switch r.kind {
                 case .curveGridPoint, .curvePoint: continue
                 default: names.append(r.estimand)
                 }
             }
             let finite = { (n: String, m: MeasureChoice) in data.rows.contains { $0.estimand == n && $0.measure(m.column).isFinite } }
             for n in names where panels.count < 9 {
-                let k = EstimandKind(name: n)
+                let k = data.kind(n)
                 let rmse = MeasureChoice(column: "rmse", label: "RMSE", reference: 0)
                 let measures = k == .uTest ? [Self.location(k)] : k.isRatio ? [Self.location(k), Self.calibration(k)] : [Self.location(k), rmse, Self.calibration(k)]
                 for m in measures where finite(n, m) {

@@ -16,7 +16,7 @@ extension AppendixFigures {
             guard let layout = data.draws.first?[e] else { continue }
             var byEffect: [String: Column] = [:], order: [String] = []
             for (k, n) in layout.estimands.enumerated() {
-                guard case .curveGridPoint(let effect, let level, let j) = EstimandKind(name: n) else { continue }
+                guard case .curveGridPoint(let effect, let level, let j) = data.kind(n) else { continue }
                 if byEffect[effect] == nil {
                     order.append(effect)
                     byEffect[effect] = Column(estimator: e, title: "\(Typeset.effectShort[effect] ?? effect)(CA) by D (\(name))", estimands: [],

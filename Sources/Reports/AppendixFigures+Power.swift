@@ -13,7 +13,7 @@ extension AppendixFigures {
     public func power() -> FigurePlan {
         let id = "utest-power"
         let tests = gridEstimands({ _ in MeasureChoice(column: "rejection", label: "", reference: .nan) }, limit: 100)
-            .filter { EstimandKind(name: $0) == .uTest }
+            .filter { data.kind($0) == .uTest }
         let naming = factorLabels.naming
         // Labelled cells (`cells:`) are named designs, not a grid to trace a rate along.
         guard !data.cells.allSatisfy({ $0.title != nil }) else {

@@ -12,7 +12,7 @@ extension AppendixFigures {
         for (e, name) in data.estimators.enumerated() {
             guard let layout = data.draws.first?[e] else { continue }
             var picked = 0
-            for (k, n) in layout.estimands.enumerated() where picked < 2 && EstimandKind(name: n) == .scalar {
+            for (k, n) in layout.estimands.enumerated() where picked < 2 && data.kind(n) == .scalar {
                 let row = data.rows.first { $0.estimator == name && $0.estimand == n }
                 guard let row, Self.comparable(row), row.measure("coverage").isFinite else { continue }
                 columns.append(Column(estimator: e, title: "\(Typeset.estimand(n)) (\(name))", estimands: [k]))

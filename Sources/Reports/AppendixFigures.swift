@@ -107,7 +107,7 @@ public struct AppendixFigures: Sendable {
                       panelNote: (([SummaryRow]) -> String)? = nil) -> (panels: [ForestPlot.Panel], estimators: Set<String>) {
         var estimands: [String] = []
         let rows = data.rows.filter { Self.comparable($0) }
-        for r in rows where kind(EstimandKind(name: r.estimand)) && !estimands.contains(r.estimand) { estimands.append(r.estimand) }
+        for r in rows where kind(r.kind) && !estimands.contains(r.estimand) { estimands.append(r.estimand) }
         var used = Set<String>()
         let panels = estimands.map { name -> ForestPlot.Panel in
             let series = data.estimators.enumerated().compactMap { e, est -> ForestPlot.Series? in

@@ -72,6 +72,12 @@ public struct ResultsData: Sendable {
     public let rows: [SummaryRow]
     /// `draws[cell ordinal][estimator index]`.
     public let draws: [[ReplicationDraws]]
+    /// Each estimand's figure kind as the result file stores it (the catalogue's reading of
+    /// the name for files written before kinds were stored).
+    public var kinds: [String: EstimandKind] = [:]
+
+    /// The figure kind of estimand `name`: stored, else the catalogue's (`Estimand`).
+    public func kind(_ name: String) -> EstimandKind { kinds[name] ?? Estimand(name).kind }
 
     /// Reads a result file written by `spillsim run` or `spillsim merge`.
     public static func read(_ path: String, format: any ResultsFormat = HDF5ResultsFormat()) throws -> ResultsData {
@@ -85,6 +91,7 @@ public struct ResultsData: Sendable {
                                estimators: m.estimators.map(\.name), cells: m.cells, rows: try Summary.rows(of: source), draws: draws)
         data.scenarioText = m.scenarioText
         data.firstReplication = m.replicationRange.lowerBound
+        for e in m.estimators { for entry in e.catalogue { data.kinds[entry.name] = entry.kind } }
         return data
     }
 }

@@ -182,7 +182,7 @@ public struct SummaryTable: Sendable {
         let factorPaths = factorPaths(cells), labelled = labelled(cells)
         guard format != .csv else { return summarize(factorPaths: factorPaths, labelled: labelled, format: .csv).render(rows, format: .csv) }
         let tables = summarizeSections.compactMap { section -> String? in
-            let selected = rows.filter { EstimandRole(estimand: $0.estimand) == section.role }
+            let selected = rows.filter { $0.role == section.role }
             guard !selected.isEmpty else { return nil }
             let table = summarize(factorPaths: factorPaths, labelled: labelled, format: format, section: section)
                 .render(selected, format: format)

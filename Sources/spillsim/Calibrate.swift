@@ -15,7 +15,11 @@ extension Spillsim {
             The scenario's city_system is an observed design: the regressors, W, N, T and the fixed \
             effects are the data's (the data and W files are referenced relative to the scenario and \
             checked by a content hash at run time), and each replication regenerates the outcome from \
-            the fitted rho, beta, theta and sigma2 with normal, bootstrapped or wild errors. The truth is \
+            the fitted rho, beta, theta and sigma2 (e'e/(n - fixed effects - p)) with errors drawn by one of six \
+            laws: unit_wild (default: one Rademacher sign per unit times its residual series; keeps serial \
+            dependence), unit_block (whole units' series resampled), time_block (whole years' cross-sections \
+            resampled; keeps spatial dependence), wild, bootstrap or normal (keep neither). It prints the \
+            residuals' lag-1 serial and spatial correlation and what each law keeps. The truth is \
             the calibrated parameters; `spillsim truth` prints it and `spillsim run` scores the estimators \
             against it. --grid adds common what-if worlds (theta = 0, rho at its 95% bounds, and with \
             --quadratic a monotone curve for the U-test's size).
@@ -30,8 +34,8 @@ extension Spillsim {
         var moderator: String?
         @Option(help: "Fixed effects: individual, time, twoways or none.") var effects: FixedEffects = .twoWays
         @Option(help: "direct or lee-yu (consistent sigma2 for fixed T).") var approach: SpatialApproach = .standard
-        @Option(help: "Errors of each replication: normal, bootstrap (fitted residuals) or wild (Rademacher).")
-        var errors: ObservedDesignSpec.Errors = .normal
+        @Option(help: "Errors of each replication: unit_wild (default), unit_block, time_block, wild, bootstrap or normal.")
+        var errors: ObservedDesignSpec.Errors = .standard
         @Option(help: "Scenario YAML to write.") var out: String
         @Flag(help: "Add a grid of what-if worlds (theta = 0, rho at its 95% bounds, a monotone curve).") var grid = false
         @Option(help: "Replications per cell written to the scenario.") var reps: Int = 500
@@ -67,8 +71,26 @@ extension Spillsim {
             if let seed { options.seed = seed }
             try OutputFile.write(CalibratedScenario.yaml(calibration, options: options), to: out)
             print(SDMReport.text(calibration.analysis))
+            let design = try ObservedDesign(spec: calibration.spec, source: out, dataset: calibration.dataset)
+            print(CalibrationReport.dependence(design.dependence, chosen: errors))
             print("wrote \(out): an observed design (\(calibration.fit.n) units × \(calibration.fit.t) periods, \(errors.rawValue) errors), \(reps) replications\(grid ? ", \(CalibratedScenario.whatIfWorlds(calibration).count) what-if worlds" : "")")
             print("next: spillsim truth \(out)   ·   spillsim run \(out)")
         }
+    }
+}
+
+/// The text `calibrate` prints about the residuals' dependence and the error laws.
+enum CalibrationReport {
+    static func dependence(_ d: ResidualDependence, chosen: ObservedDesignSpec.Errors) -> String {
+        var out = [String(format: "Residual dependence: lag-1 serial correlation %.3f, spatial correlation (Moran's I, pooled over periods) %.3f", d.serial, d.spatial),
+                   "Error laws (what each keeps of it):"]
+        for law in ObservedDesignSpec.Errors.allCases {
+            out.append("  " + (law == chosen ? "* " : "  ") + law.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0) + ResidualDependence.keeps(law)
+                       + (law == .standard ? " (default)" : ""))
+        }
+        if chosen != .timeBlock && abs(d.spatial) > abs(d.serial) {
+            out.append("note: the spatial correlation exceeds the serial one here; --errors time_block keeps it")
+        }
+        return out.joined(separator: "\n")
     }
 }

@@ -42,7 +42,7 @@ final class ObservedDesignTests: XCTestCase {
         let pool = try ObservedDesign(spec: c.spec, source: "test", dataset: c.dataset).scaledResiduals
         let m = Statistics.mean(pool)
         assertClose(0, m, tolerance: 1e-15, "centred")
-        assertClose(c.fit.sigma2, pool.reduce(0) { $0 + $1 * $1 } / Double(pool.count), tolerance: 1e-14, "rescaled to σ²")
+        assertClose(c.spec.fit.sigma2, pool.reduce(0) { $0 + $1 * $1 } / Double(pool.count), tolerance: 1e-14, "rescaled to σ²")
     }
 
     /// Moments of M = 200 × 1380 draws against their population values, within 3 MCSE:
@@ -50,13 +50,13 @@ final class ObservedDesignTests: XCTestCase {
     func testBootstrapAndNormalDrawsHaveMeanZeroAndVarianceSigma2() throws {
         let c = try CigaretteCalibration.calibrate()
         let pool = try ObservedDesign(spec: c.spec, source: "test", dataset: c.dataset).scaledResiduals
-        let s2 = c.fit.sigma2
+        let s2 = c.spec.fit.sigma2
         let poolSet = Set(pool)
         for (law, mu4) in [(ObservedDesignSpec.Errors.bootstrap, pool.reduce(0) { $0 + pow($1, 4) } / Double(pool.count)),
                            (.normal, 3 * s2 * s2)] {
             var draws: [Double] = []
             for r in 0..<200 {
-                let e = ObservedErrors.draw(law, sigma2: s2, pool: pool, stream: RandomStream(StreamID(seed: 1, replication: r)))
+                let e = ObservedErrors.draw(law, sigma2: s2, pool: pool, units: 46, stream: RandomStream(StreamID(seed: 1, replication: r)))
                 XCTAssertEqual(e.count, pool.count)
                 draws += e
             }
@@ -77,7 +77,7 @@ final class ObservedDesignTests: XCTestCase {
         let pool = try ObservedDesign(spec: c.spec, source: "test", dataset: c.dataset).scaledResiduals
         var flips = 0, total = 0, sum = 0.0
         for r in 0..<200 {
-            let e = ObservedErrors.draw(.wild, sigma2: c.fit.sigma2, pool: pool, stream: RandomStream(StreamID(seed: 2, replication: r)))
+            let e = ObservedErrors.draw(.wild, sigma2: c.spec.fit.sigma2, pool: pool, units: 46, stream: RandomStream(StreamID(seed: 2, replication: r)))
             for (d, p) in zip(e, pool) where p != 0 {
                 XCTAssertEqual(abs(d), abs(p), "a sign flip is exact")
                 if d != p { flips += 1 }

@@ -7,7 +7,9 @@ import Yams
 /// reading the files, checking their hashes and generating live in the Calibration
 /// target (which can read CSV panels). Key reference: scenarios/README.md.
 public struct ObservedDesignSpec: Sendable, Equatable {
-    /// How each replication's errors are drawn.
+    /// How each replication's errors are drawn. The observation-level laws (normal, bootstrap,
+    /// wild) destroy the residuals' serial and cross-sectional dependence; the block laws keep one
+    /// of them (issue 20; MODEL.md §7c).
     public enum Errors: String, Sendable, CaseIterable {
         /// i.i.d. N(0, σ²).
         case normal
@@ -15,6 +17,19 @@ public struct ObservedDesignSpec: Sendable, Equatable {
         case bootstrap
         /// Each fitted residual (centred, rescaled) times an independent Rademacher sign.
         case wild
+        /// Whole units' residual series drawn with replacement: keeps serial dependence.
+        case unitBlock = "unit_block"
+        /// Whole years' cross-sections drawn with replacement: keeps spatial (cross-unit) dependence.
+        case timeBlock = "time_block"
+        /// One Rademacher sign per unit times its own residual series: keeps serial dependence and
+        /// each unit's variance.
+        case unitWild = "unit_wild"
+
+        /// The default: keeps the most of a typical panel's dependence once two-way effects are
+        /// out — the serial correlation within units (cigarette: lag-1 ≈ 0.75) and each unit's own
+        /// variance; `calibrate` prints the serial and spatial correlation it finds, so a panel
+        /// whose spatial correlation dominates can choose `time_block`.
+        public static let standard: Errors = .unitWild
     }
 
     /// Values of ρ, β, θ (by regressor name, `W*` omitted) and σ².
@@ -53,7 +68,7 @@ public struct ObservedDesignSpec: Sendable, Equatable {
     public var effects: String
     /// `direct` or `lee-yu`: how the calibration fit was made (recorded; the estimators choose their own).
     public var approach: String
-    public var errors: Errors = .normal
+    public var errors: Errors = .standard
     /// The calibrated values: they define the fixed effects and residuals recovered from the data.
     public var fit: Parameters
     /// The values the outcome is generated from: `fit` with the `outcome:` overrides applied.
@@ -98,7 +113,7 @@ extension ScenarioParser {
         try r.require(moderator == nil || quadratic != nil, "moderator", "needs quadratic (the moderator interacts with the quadratic regressor)")
         let effects = try r.choice("effects", "twoways", allowed: ObservedDesignSpec.effectChoices)
         let approach = try r.choice("approach", "lee-yu", allowed: ObservedDesignSpec.approachChoices)
-        let errors = ObservedDesignSpec.Errors(rawValue: try r.choice("errors", "normal", allowed: ObservedDesignSpec.Errors.allCases.map(\.rawValue)))!
+        let errors = ObservedDesignSpec.Errors(rawValue: try r.choice("errors", ObservedDesignSpec.Errors.standard.rawValue, allowed: ObservedDesignSpec.Errors.allCases.map(\.rawValue)))!
         let names = regressorNames(x: x, quadratic: quadratic, moderator: moderator)
         var f = try r.section("fit")
         let fit = try parseParameters(&f, names: names, base: nil)

@@ -1,7 +1,7 @@
 import Foundation
 
-/// What an estimand's name says it is, so the report knows which figure it
-/// belongs in. The convention (docs/REPORTS.md) for scenario estimand names:
+/// Which figure an estimand belongs in: part of the estimand catalogue (`Estimand`),
+/// stored per estimand in result files, so a report reads it rather than the name. The convention (docs/REPORTS.md) for scenario estimand names:
 ///
 /// * curve points `direct@0.25`, `indirect@0.25`, `total@0.25` — the effect of CA
 ///   evaluated at CA = 0.25 (MODEL.md §3); `curve_` prefixes and `_effect`
@@ -14,7 +14,7 @@ import Foundation
 /// * Lind–Mehlum U-tests: names starting `utest` or `u_test` (`utest.direct.p50`),
 ///   scored by their rejection rate;
 /// * anything else is a scalar estimand (ρ, β, θ, impacts, ATT …).
-public enum EstimandKind: Equatable, Sendable {
+public enum EstimandKind: Equatable, Hashable, Sendable, Codable {
     /// `effect` is direct, indirect or total; `qualifier` the rest of the curve's
     /// name (empty, or e.g. `p75`); `x` the CA value.
     case curvePoint(effect: String, qualifier: String, x: Double)
@@ -27,22 +27,26 @@ public enum EstimandKind: Equatable, Sendable {
     case uTest
     case scalar
 
-    public init(name: String) {
+    /// The kind of the estimand named `name`, from the catalogue (`Estimand`).
+    public init(name: String) { self = Estimand(name).kind }
+
+    /// The kind a name has by the naming convention above, for names the engine's own
+    /// forms do not cover (the catalogue's fallback).
+    static func conventional(_ name: String) -> EstimandKind {
         let lower = name.lowercased()
         if let at = lower.lastIndex(of: "@"), let x = Double(lower[lower.index(after: at)...]), x.isFinite,
            let (effect, qualifier) = Self.curve(String(lower[..<at])) {
-            self = .curvePoint(effect: effect, qualifier: qualifier, x: x)
+            return .curvePoint(effect: effect, qualifier: qualifier, x: x)
         } else if let grid = Self.gridPoint(lower) {
-            self = grid
+            return grid
         } else if lower.hasPrefix("turning_point") || lower.hasPrefix("tp_") || lower.hasPrefix("tp.") {
-            self = .turningPoint
+            return .turningPoint
         } else if lower.hasPrefix("shift.") {
-            self = .shift
+            return .shift
         } else if lower.hasPrefix("utest") || lower.hasPrefix("u_test") {
-            self = .uTest
-        } else {
-            self = .scalar
+            return .uTest
         }
+        return .scalar
     }
 
     /// A ratio of regression coefficients (turning point, shift): mean bias, SD and
@@ -50,9 +54,8 @@ public enum EstimandKind: Equatable, Sendable {
     /// its robust measures and Fieller sets instead.
     public var isRatio: Bool { self == .turningPoint || self == .shift }
 
-    /// Points of the engine's curve grid: 41, from the 5th to the 95th percentile of
-    /// the panel's CA (docs/monte-carlo.md, `curve.K.L.j`, j = 0…40).
-    public static let gridPoints = 41
+    /// Points of the engine's curve grid (`Estimand.curveGridPoints`).
+    public static let gridPoints = Estimand.curveGridPoints
 
     /// The CA percentile of grid point `index`: 5 + 90 · index / 40.
     public static func gridPercentile(_ index: Int) -> Double { 5 + 90 * Double(index) / Double(gridPoints - 1) }
@@ -78,5 +81,19 @@ public enum EstimandKind: Equatable, Sendable {
         let separators: Set<Character> = ["_", ":", "|", "/", " ", "."]
         while let c = rest.first, separators.contains(c) { rest = rest.dropFirst() }
         return (effect, String(rest))
+    }
+}
+
+extension EstimandKind {
+    /// The kind's name as the results file's `estimand_kinds` attribute stores it.
+    public var storedName: String {
+        switch self {
+        case .curvePoint: return "curve_point"
+        case .curveGridPoint: return "curve_grid_point"
+        case .turningPoint: return "turning_point"
+        case .shift: return "shift"
+        case .uTest: return "u_test"
+        case .scalar: return "scalar"
+        }
     }
 }
