@@ -56,14 +56,30 @@ extension AppendixFigures {
     /// staircase per factor showing its level in each cell — every factor of a grid and
     /// its effect at a glance. One panel per estimand.
     func nestedLoop(id: String, choice: @escaping (EstimandKind) -> MeasureChoice) -> FigurePlan {
-        let factors = varyingFactors
+        // The factors that tell the cells apart (those set by the others left out).
+        let naming = factorLabels.naming
+        let factors = varyingFactors.filter { naming.contains($0.path) }
         let names = gridEstimands(choice)
-        guard data.cells.count > 1, !factors.isEmpty, !names.isEmpty else {
-            return FigurePlan(id: id, caption: "", figures: [], skipped: data.cells.count > 1
-                              ? "no estimand has this measure" : "a single design cell (a nested-loop plot needs a grid)")
+        // With one or two factors a forest plot or a facet says the same more plainly
+        // (Rücker & Schwarzer: the nested loop pays off for three or more crossed factors).
+        guard factors.count >= 3, !names.isEmpty else {
+            return FigurePlan(id: id, caption: "", figures: [], skipped: factors.count < 3
+                              ? "the grid varies \(factors.count) factor(s); a nested-loop plot is drawn for 3 or more (the bias and coverage figures show every cell)"
+                              : "no estimand has this measure")
         }
         let cells = data.cells.count
-        var dataText = "", script = "", index = 0, used = Set<String>()
+        let layoutCols = min(2, names.count)
+        var layout = PanelLayout(columns: layoutCols, rows: (names.count + layoutCols - 1) / layoutCols, header: 2 * PanelLayout.line + 0.12,
+                                 firstLeft: 0.62, left: 0.62, plotHeight: 1.4 + 0.3 * Double(factors.count))
+        layout.titleLines = 1
+        var keyEntries: [String] = []
+        for (e, est) in data.estimators.enumerated() where data.rows.contains(where: { $0.estimator == est && names.contains($0.estimand) }) {
+            keyEntries.append("with steps lt \(e + 1) title \(text.quote(est))")
+        }
+        let keyShape = PanelLayout.keyRows(entries: keyEntries.count, chars: data.estimators.map(\.count).max() ?? 8)
+        layout.header = PanelLayout.keyHeader(rows: keyShape.rows)
+        let half = coverageBandHalfWidth("coverage")
+        var dataText = "", script = "set multiplot\nunset key\n", index = 0, used = Set<String>(), panel = 0
         for name in names {
             let m = choice(data.kind(name))
             var values: [Double] = []
@@ -84,6 +100,7 @@ extension AppendixFigures {
                 blocks.append((est, e + 1, block))
             }
             let finite = values.filter(\.isFinite) + (m.reference.isFinite ? [m.reference] : [])
+                + (m.reference == 0.95 ? [0.95 - half, 0.95 + half] : [])
             guard let lo0 = finite.min(), let hi0 = finite.max() else { continue }
             let span = hi0 > lo0 ? hi0 - lo0 : max(abs(hi0) * 0.2, 0.01)
             // Factor staircases below the data: each gets a band 0.18·span high, 0.08·span apart.
@@ -91,7 +108,7 @@ extension AppendixFigures {
             var plots: [String] = [], labels = ""
             for b in blocks {
                 dataText += "# \(Typeset.plain(Typeset.estimand(name))) — \(b.title): cell (1-based, nested order; the last repeated), \(m.column)\n" + b.block + "\n\n"
-                plots.append("datafile index \(index) using ($1-0.5):2 with steps lt \(b.style) title \(text.quote(b.title))")
+                plots.append("datafile index \(index) using ($1-0.5):2 with steps lt \(b.style) notitle")
                 index += 1
             }
             for (f, factor) in factors.enumerated() {
@@ -107,27 +124,40 @@ extension AppendixFigures {
                 plots.append("datafile index \(index) using ($1-0.5):2 with steps lc rgb '#555555' dt 1 lw 1 notitle")
                 index += 1
                 let short = CellInfo.Factor(path: factor.path, value: "").shortName
-                let shown = factor.levels.map { factorLabels.label(CellInfo.Factor(path: factor.path, value: $0)) }
-                labels += "set label \(f + 1) \(text.quote("\(short): " + shown.joined(separator: ", "))) at first 0.6, first \(GP.num(top + 0.25 * gap)) left font ',8'\n"
+                let all = factor.levels.map { factorLabels.label(CellInfo.Factor(path: factor.path, value: $0)) }
+                // The levels in order, or the first and last when they do not fit the panel.
+                let fits = Double(short.count + 2 + all.joined(separator: ", ").count) * PanelLayout.char < layout.plotWidth - 0.1
+                let shown = fits || all.count < 3 ? all : [all[0], "…", all[all.count - 1]]
+                // In the strip below the data, left of the plot area (graph coordinates: the
+                // axis no longer runs into the staircases' made-up values).
+                labels += "set label \(f + 1) \(text.quote("\(short): " + shown.joined(separator: ", "))) at graph 0.01, first \(GP.num(top + 0.3 * gap)) left front\n"
             }
             let bottom = lo0 - Double(factors.count) * (band + gap) - gap
-            script += "\n# panel: \(Typeset.plain(Typeset.estimand(name)))\nset title \(text.quote(Typeset.estimand(name)))\nunset label\nunset arrow\n"
+            script += "\n# panel: \(Typeset.plain(Typeset.estimand(name)))\n" + layout.margins(row: panel / layoutCols, column: panel % layoutCols)
+            script += "set title \(text.quote(Typeset.estimand(name)))\nunset label\nunset arrow\n"
             script += "set xrange [0.5:\(cells).5]\nset yrange [\(GP.num(bottom)):\(GP.num(hi0 + 0.08 * span))]\n"
-            script += "set ylabel \(text.quote(m.label))\nset xlabel 'design cell (nested order)'\nset xtics 1 \(cells > 20 ? "format ''" : "")\n" + labels
+            // y tics only over the data, not over the staircases.
+            let step = GP.tickStep(hi0 - lo0 > 0 ? hi0 - lo0 : span, ticks: 3)
+            script += "set ytics \(GP.num((lo0 / step).rounded(.up) * step)), \(GP.num(step)), \(GP.num(hi0 + 0.08 * span))\n"
+            script += "set ylabel \(text.quote(m.label))\nset xlabel 'design cell (nested order)'\nset xtics \(GP.num(GP.tickStep(Double(cells), ticks: 6))) format '%g'\n" + labels
             if m.reference.isFinite {
                 script += "set arrow 1 from graph 0, first \(GP.num(m.reference)) to graph 1, first \(GP.num(m.reference)) nohead ls 100\n"
             }
+            if m.reference == 0.95 {
+                script += "set arrow 2 from graph 0, first \(GP.num(0.95 - half)) to graph 1, first \(GP.num(0.95 - half)) nohead ls 101\n"
+                script += "set arrow 3 from graph 0, first \(GP.num(0.95 + half)) to graph 1, first \(GP.num(0.95 + half)) nohead ls 101\n"
+            }
             script += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+            panel += 1
         }
         guard index > 0 else { return FigurePlan(id: id, caption: "", figures: [], skipped: "no finite values") }
-        let panels = names.count, cols = min(3, panels), rows = (panels + cols - 1) / cols
         let measures = Set(names.map { choice(data.kind($0)).label }).sorted().joined(separator: " / ")
         let title = "Nested-loop plot of \(measures) over the design grid (factors in nesting order, first slowest; staircases below show each factor's level)"
-        let caption = runCaption(estimators: used)
-        let width = max(760, 420 * cols)
-        let head = "set multiplot layout \(rows),\(cols) title " + text.lines(GP.wrap(title, width: width / 8) + GP.wrap(caption, width: width / 8)) + "\n"
-        let figure = GnuplotFigure(name: "\(baseName)-\(id)", script: head + script + "unset multiplot\n", data: dataText,
-                                   width: width, height: 110 + rows * (260 + 40 * factors.count))
+            + (names.contains { choice(data.kind($0)).reference == 0.95 } ? "; dotted: 0.95 ± \(String(format: "%.3f", half)) (Monte Carlo band)" : "")
+        let caption = caption(estimators: used)
+        script += layout.key(keyEntries, perRow: keyShape.perRow)
+        let figure = GnuplotFigure(name: "\(baseName)-\(id)", script: script + "unset multiplot\n", data: dataText,
+                                   width: layout.width, height: layout.height)
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: [figure], skipped: nil)
     }
 }

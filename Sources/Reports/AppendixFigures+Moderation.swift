@@ -20,7 +20,7 @@ extension AppendixFigures {
                 if byEffect[effect] == nil {
                     order.append(effect)
                     byEffect[effect] = Column(estimator: e, title: "\(Typeset.effectShort[effect] ?? effect)(CA) by D (\(name))", estimands: [],
-                                              xlabel: "CA (percentile of the panel's CA)")
+                                              xlabel: "CA percentile")
                 }
                 byEffect[effect]!.append(k, x: EstimandKind.gridPercentile(j))
                 byEffect[effect]!.series.append(level)
@@ -31,8 +31,14 @@ extension AppendixFigures {
             }
         }
         let title = "Effect curves of CA at the quartiles of D: truth (solid) and mean estimate (dashed), one style per level of D"
-        return grid(id: "curves-by-d", title: title, columns: columns,
-                    emptyReason: "no effect scored as a curve at two or more levels of D (curve.K.p25.j, curve.K.p75.j …)", key: true) { _, d, column, _ in
+        var allLevels: [String] = []
+        for c in columns { for l in c.series where !allLevels.contains(l) { allLevels.append(l) } }
+        let key = allLevels.enumerated().flatMap { j, level in
+            ["with lines lt \(j + 1) dt 1 lw 2 title \(text.quote("truth, D " + level))",
+             "with linespoints lt \(j + 1) dt 2 lw 1.5 title \(text.quote("estimate, D " + level))"]
+        }
+        return grid(id: "curves-by-d", title: title, columns: columns, key: key,
+                    emptyReason: "no effect scored as a curve at two or more levels of D (curve.K.p25.j, curve.K.p75.j …)") { _, d, column, _ in
             var levels: [String] = []
             for l in column.series where !levels.contains(l) { levels.append(l) }
             var blocks: [String] = []
@@ -49,12 +55,13 @@ extension AppendixFigures {
                               + (rows.isEmpty ? "NaN NaN NaN" : rows.sorted { $0.x < $1.x }.map(\.line).joined(separator: "\n")) + "\n")
             }
             let plot = { (first: Int) in
-                "plot " + levels.enumerated().map { j, level in
-                    "datafile index \(first + j) using 1:2 with lines lt \(j + 1) dt 1 lw 2 title \(self.text.quote("truth, D " + level)), "
-                        + "'' index \(first + j) using 1:3 with linespoints lt \(j + 1) dt 2 lw 1.5 title \(self.text.quote("estimate, D " + level))"
+                "plot " + levels.map { level in
+                    let j = allLevels.firstIndex(of: level) ?? 0, i = first + (levels.firstIndex(of: level) ?? 0)
+                    return "datafile index \(i) using 1:2 with lines lt \(j + 1) dt 1 lw 2 notitle, "
+                        + "'' index \(i) using 1:3 with linespoints lt \(j + 1) dt 2 lw 1.5 notitle"
                 }.joined(separator: ", \\\n     ") + "\n"
             }
-            let setup = "set xlabel \(self.text.quote(column.xlabel))\nset ylabel \(self.text.quote("∂y/∂CA (outcome units per CA unit)"))\nset autoscale x\n"
+            let setup = "set xlabel \(self.text.quote(column.xlabel))\nset ylabel \(self.text.quote("∂y/∂CA"))\nset xrange [0:100]\nset xtics 25\n"
             return (blocks.joined(separator: "\n\n"), setup, plot)
         }
     }

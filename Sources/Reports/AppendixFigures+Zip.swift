@@ -33,7 +33,9 @@ extension AppendixFigures {
         let title = "Zip plot of the replications' 95% intervals (first design cell): intervals centred on the truth, ranked by |z|; "
             + "covering (light), not covering (dark); dotted: 95th centile"
         let restricted = AppendixFigures(data: data.restricted(to: first), baseName: baseName, text: text)
-        return restricted.grid(id: "zip", title: title, columns: columns,
+        let key = ["with lines lc rgb '#a6a6a6' dt 1 lw 1 title 'interval covers'", "with lines lc rgb '#000000' dt 1 lw 1.5 title 'misses'",
+                   "with lines ls 101 title '95th centile (nominal)'", "with lines ls 103 title 'observed coverage ± 1.96 MCSE'"]
+        return restricted.grid(id: "zip", title: title, columns: columns, key: key,
                                emptyReason: "no comparable scalar estimand with intervals") { _, d, column, note in
             let k = column.estimands[0], e = d.estimands.count
             var rows: [(z: Double, lo: Double, hi: Double, covers: Bool)] = []
@@ -47,6 +49,8 @@ extension AppendixFigures {
             rows.sort { $0.z < $1.z }
             let n = Double(rows.count)
             let covered = rows.filter(\.covers).count
+            // Observed coverage and its Monte Carlo interval (rsimsum's zip plot), in centiles.
+            let cov = Double(covered) / n, mc = 1.96 * (cov * (1 - cov) / n).squareRoot()
             note("coverage \(covered)/\(rows.count)")
             var covering = "# covering: centile of |z| (100 (rank − 0.5)/n), lower − truth, upper − truth\n"
             var missing = "# not covering: centile of |z|, lower − truth, upper − truth\n"
@@ -60,13 +64,16 @@ extension AppendixFigures {
             let placeholder = "\(GP.num(-1)) NaN NaN\n"
             let block = covering + (rows.contains(where: \.covers) ? "" : placeholder) + "\n\n"
                 + missing + (rows.allSatisfy(\.covers) ? placeholder : "")
-            let setup = "set xrange [\(GP.num(-span)):\(GP.num(span))]\nset yrange [0:100]\nset xtics \(GP.num(GP.tickStep(2 * span)))\n"
-                + "set xlabel \(self.text.quote("interval − truth (units of the estimand)"))\nset ylabel \(self.text.quote("centile of |z|"))\n"
+            let setup = "set xrange [\(GP.num(-span)):\(GP.num(span))]\nset yrange [0:100]\nset xtics \(GP.num(GP.tickStep(lo: -span, hi: span, inches: 1.5)))\n"
+                + "set xlabel \(self.text.quote("interval − truth"))\nset ylabel \(self.text.quote("centile of |z|"))\n"
                 + "set arrow 1 from first 0, graph 0 to first 0, graph 1 nohead ls 100\n"
                 + "set arrow 2 from graph 0, first 95 to graph 1, first 95 nohead ls 101\n"
+                + "set arrow 3 from graph 0, first \(GP.num(100 * cov)) to graph 1, first \(GP.num(100 * cov)) nohead ls 103 front\n"
+                + "set object 1 rect from graph 0, first \(GP.num(max(0, 100 * (cov - mc)))) to graph 1, first \(GP.num(min(100, 100 * (cov + mc)))) "
+                + "behind fc rgb support_colour fs solid 1.0 noborder\n"
             let plot = { (i: Int) in
-                "plot datafile index \(i) using 2:1:($3-$2):(0) with vectors nohead lc rgb '#a6a6a6' lw 1 title 'covers', \\\n"
-                    + "     '' index \(i + 1) using 2:1:($3-$2):(0) with vectors nohead lc rgb '#000000' dt 1 lw 1.5 title 'misses'\n"
+                "plot datafile index \(i) using 2:1:($3-$2):(0) with vectors nohead lc rgb '#a6a6a6' lw 1 notitle, \\\n"
+                    + "     '' index \(i + 1) using 2:1:($3-$2):(0) with vectors nohead lc rgb '#000000' dt 1 lw 1.5 notitle\n"
             }
             return (block, setup, plot)
         }

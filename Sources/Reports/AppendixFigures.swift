@@ -62,9 +62,40 @@ public struct AppendixFigures: Sendable {
             + (failed > 0 ? " (at most \(worst) in a cell)" : "") + "; failed fits are excluded"
     }
 
-    var cellLabels: [String] {
+    /// Axis names of the cells longer than this become codes C1, C2 … with a key in the caption.
+    static let longestCellName = 26
+
+    var cellLabels: [String] { cellNames.names }
+
+    /// The cells' names on axes and titles (from the naming factors, `FactorLabels`), and
+    /// the caption's key: shortened descriptions in full, coded cells, factors left out.
+    var cellNames: (names: [String], key: String) {
         let labels = factorLabels
-        return data.cells.map(labels.title)
+        var names = data.cells.map { $0.title ?? ($0.factors.isEmpty ? (data.cells.count == 1 ? "" : $0.shortLabel) : labels.cellName($0)) }
+        var key = labels.shortened.map { "\($0.label) = \($0.full)" }
+        // Labels "paper-like: omitted …" / "reference: correctly …": the part before ": " when it
+        // tells the cells apart, the full label in the caption's key.
+        let heads = names.map { $0.components(separatedBy: ": ").first ?? $0 }
+        if Set(heads).count == names.count, heads != names {
+            key += Swift.zip(heads, names).filter { $0 != $1 }.map { "\($0) = \($1)" }
+            names = heads
+        }
+        if (names.map(\.count).max() ?? 0) > Self.longestCellName {
+            key = names.enumerated().map { "C\($0 + 1) = \($1)" }
+            names = names.indices.map { "C\($0 + 1)" }
+        }
+        let dropped = varyingFactors.map(\.path).filter { !labels.naming.contains($0) }
+            .map { CellInfo.Factor(path: $0, value: "").shortName }
+        var parts: [String] = []
+        if !key.isEmpty { parts.append("Cells: " + key.joined(separator: "; ")) }
+        if !dropped.isEmpty { parts.append("Not named (set by the other factors): " + dropped.joined(separator: ", ")) }
+        return (names, parts.joined(separator: ". "))
+    }
+
+    /// The run caption followed by the cell key, if any.
+    func caption(estimators: Set<String>) -> String {
+        let key = cellNames.key
+        return runCaption(estimators: estimators) + (key.isEmpty ? "" : ". " + key)
     }
 
     /// Short labels of the grid's factor levels (mappings compacted; see `FactorLabels`).
@@ -89,16 +120,34 @@ public struct AppendixFigures: Sendable {
             }
             let note = panelNote?(rows.filter { $0.estimand == name }) ?? ""
             let label = Typeset.estimand(name)
-            return ForestPlot.Panel(title: note.isEmpty ? label : "\(label) (\(note))", series: series)
+            // Identical bias and MCSE in every cell means identical point estimates (an estimator
+            // and its cluster-variance twin): drawn once. Coverages may tie by chance at small R.
+            let merged = value.hasSuffix("bias") ? Self.mergingIdentical(series) : series
+            return ForestPlot.Panel(title: note.isEmpty ? label : "\(label) (\(note))", series: merged)
         }
         return (panels, used)
+    }
+
+    /// Series with the same values and MCSEs in every cell drawn once, titled "a = b"
+    /// (e.g. an estimator and its cluster-variance twin share their point estimates).
+    static func mergingIdentical(_ series: [ForestPlot.Series]) -> [ForestPlot.Series] {
+        var out: [ForestPlot.Series] = []
+        for s in series {
+            let key = s.points.map { "\($0.cell) \($0.value) \($0.mcse)" }
+            if let i = out.firstIndex(where: { $0.points.map { "\($0.cell) \($0.value) \($0.mcse)" } == key }) {
+                out[i] = ForestPlot.Series(title: out[i].title + " = " + s.title, points: out[i].points, color: out[i].color)
+            } else {
+                out.append(s)
+            }
+        }
+        return out
     }
 
     func forest(id: String, title: String, xlabel: String, kind: @escaping (EstimandKind) -> Bool, value: String, mcse: String,
                 reference: Double, band: ClosedRange<Double>? = nil, clamp: ClosedRange<Double>? = nil,
                 panelNote: (([SummaryRow]) -> String)? = nil, emptyReason: String) -> FigurePlan {
         let (panels, used) = forestPanels(kind: kind, value: value, mcse: mcse, panelNote: panelNote)
-        let caption = runCaption(estimators: used)
+        let caption = caption(estimators: used)
         let plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
                               cellLabels: cellLabels, panels: panels, reference: reference, band: band, clamp: clamp, text: text)
         let figures = plot.figures()
@@ -119,7 +168,7 @@ public struct AppendixFigures: Sendable {
     /// (turning points, shifts) have no mean, and ρ or θ under a wrong W is another
     /// parameter (not comparable): both are left out (ratios: `ratioBias`).
     public func bias() -> FigurePlan {
-        forest(id: "bias", title: "Bias ± 1.96 MCSE by design cell", xlabel: "bias (estimate − truth)",
+        forest(id: "bias", title: "Bias ± 1.96 MCSE by design cell", xlabel: "estimate − truth",
                kind: { $0 == .scalar }, value: "bias", mcse: "mcse_bias", reference: 0,
                emptyReason: "no scalar estimand has a finite bias")
     }
@@ -127,7 +176,7 @@ public struct AppendixFigures: Sendable {
     /// Median bias ± 1.96 (bootstrap) MCSE of the ratio estimands (turning points c*, shifts dc*/dD).
     public func ratioBias() -> FigurePlan {
         forest(id: "ratio-bias", title: "Turning points and shifts: median bias ± 1.96 MCSE (ratios of coefficients have no mean)",
-               xlabel: "median bias (estimate − truth; CA units for c*)", kind: { $0.isRatio }, value: "median_bias",
+               xlabel: "median of estimate − truth", kind: { $0.isRatio }, value: "median_bias",
                mcse: "mcse_median_bias", reference: 0,
                emptyReason: "no turning point or shift with a median bias (results format version 2 stores it)")
     }
@@ -136,7 +185,7 @@ public struct AppendixFigures: Sendable {
     public func ratioCoverage() -> FigurePlan {
         let half = coverageBandHalfWidth("fieller_coverage")
         return forest(id: "ratio-coverage", title: "Turning points and shifts: coverage of the Fieller 95% sets ± 1.96 MCSE (dashed: 0.95)",
-                      xlabel: "coverage of the Fieller set", kind: { $0.isRatio }, value: "fieller_coverage", mcse: "mcse_fieller_coverage",
+                      xlabel: "Fieller coverage", kind: { $0.isRatio }, value: "fieller_coverage", mcse: "mcse_fieller_coverage",
                       reference: 0.95, band: (0.95 - half)...(0.95 + half), clamp: 0...1, panelNote: Self.unboundedShare,
                       emptyReason: "no turning point or shift with Fieller sets (results format version 2 stores them)")
     }
@@ -165,7 +214,7 @@ public struct AppendixFigures: Sendable {
         let half = coverageBandHalfWidth("coverage")
         let n = Int((0.95 * 0.05 / (half / ForestPlot.z * half / ForestPlot.z)).rounded())
         return forest(id: "coverage", title: "Coverage of nominal 95% intervals ± 1.96 MCSE (dashed: 0.95; dotted: 0.95 ± 1.96 √(0.95·0.05/n_ok), n_ok = \(n))",
-                      xlabel: "coverage (share of replications)", kind: { $0 == .scalar }, value: "coverage", mcse: "mcse_coverage",
+                      xlabel: "coverage", kind: { $0 == .scalar }, value: "coverage", mcse: "mcse_coverage",
                       reference: 0.95, band: (0.95 - half)...(0.95 + half), clamp: 0...1, emptyReason: "no estimand has interval bounds (coverage is NaN)")
     }
 
@@ -176,7 +225,7 @@ public struct AppendixFigures: Sendable {
     /// replications whose truth is a U (the `true` measure), over the cells.
     public func uTest() -> FigurePlan {
         forest(id: "utest", title: "U-test rejection rate ± 1.96 MCSE (dashed: α = \(GP.num(data.alpha))): power where the true curve is a U, false-positive rate where not",
-               xlabel: "rejection rate (share of replications)", kind: { $0 == .uTest }, value: "rejection", mcse: "mcse_rejection",
+               xlabel: "rejection rate", kind: { $0 == .uTest }, value: "rejection", mcse: "mcse_rejection",
                reference: data.alpha, clamp: 0...1, panelNote: Self.trueShare, emptyReason: "no U-test estimands (utest.K.L, or names starting utest or u_test) with p-values")
     }
 }

@@ -17,11 +17,11 @@ public enum EstimateFigures {
         let tics = balance.enumerated().map { "\(text.quote($1.variable)) \($0 + 1)" }.joined(separator: ", ")
         let top = max(0.15, (balance.flatMap { [abs($0.smdBefore), abs($0.smdAfter)] }.filter(\.isFinite).max() ?? 0.1) * 1.1)
         let script = """
-            set title \(text.quote("Covariate balance before and after matching"))
+            set key below horizontal maxcols 2
             set ytics (\(tics)) nomirror
             set yrange [\(GP.num(Double(balance.count) + 0.5)):0.5]
             set xrange [0:\(GP.num(top))]
-            set xlabel \(text.quote("absolute standardised mean difference (treated SD)"))
+            set xlabel \(text.quote("|standardised mean difference|"))
             set grid xtics noytics
             set arrow 1 from first 0.1, graph 0 to first 0.1, graph 1 nohead ls 101
             plot datafile using 2:1 with points lt 1 pt 6 ps 1.2 title 'before matching', \\
@@ -29,7 +29,11 @@ public enum EstimateFigures {
                  NaN with lines ls 101 title '|SMD| = 0.1'
 
             """
-        return GnuplotFigure(name: name, script: script, data: data, width: 700, height: 180 + 32 * balance.count)
+        // One column wide when the covariate names are short, else the text width.
+        let longest = balance.map(\.variable.count).max() ?? 8
+        return GnuplotFigure(name: name, script: script, data: data,
+                             width: longest <= 14 ? FigureStyle.columnWidth : FigureStyle.textWidth,
+                             height: min(FigureStyle.maxHeight, 1.3 + 0.18 * Double(balance.count)))
     }
 
     /// Event study: the coefficients by event time with their pointwise 95% band, the
@@ -45,7 +49,8 @@ public enum EstimateFigures {
         let pre = es.preTrendUnavailable == nil
             ? String(format: "pre-trend F(%d, %.0f) = %.2f, p = %.3f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP) : ""
         let script = """
-            set title \(text.quote("Event study: effect by periods since adoption" + (pre.isEmpty ? "" : " (\(pre))")))
+            set title \(text.quote(pre.isEmpty ? "Effect by periods since adoption" : pre))
+            set key below horizontal
             set xlabel \(text.quote("event time (periods since adoption)"))
             set ylabel \(text.quote("effect on the outcome (outcome units)"))
             set xtics 1
@@ -57,7 +62,7 @@ public enum EstimateFigures {
                  '' index 1 using 1:2 with points lt 1 pt 6 ps 1.2 title 'reference period'
 
             """
-        return GnuplotFigure(name: name, script: script, data: data, width: 760, height: 480)
+        return GnuplotFigure(name: name, script: script, data: data, width: FigureStyle.textWidth, height: 3.4)
     }
 
     /// Effect curves of a quadratic SDM: one panel per (effect, moderator value), at most
@@ -67,9 +72,26 @@ public enum EstimateFigures {
     public static func effectCurves(_ effects: NonlinearEffects, regressor: String, name: String, text: FigureText = .enhanced) -> GnuplotFigure {
         let curves = effects.curves
         let cols = min(3, max(1, curves.count)), rows = (curves.count + cols - 1) / cols
-        // The title says what each element is: no key repeated in every panel.
-        let title = "Effects of \(regressor): estimate (solid) with its pointwise 95% band (grey); turning point (dashed) with its Fieller 95% set (dark bar at the bottom)"
-        var data = "", script = "set multiplot layout \(rows),\(cols) title \(text.quote(title))\nunset key\n"
+        var layout = PanelLayout(columns: cols, rows: rows, header: PanelLayout.keyHeader(rows: 2), firstLeft: 0.62, left: 0.62,
+                                 titleLines: 1, plotHeight: 1.8)
+        // Each panel's title: the effect, the turning point and its Fieller set, the U-test.
+        var titles: [[String]] = []
+        var data = ""
+        for c in curves {
+            let kind = Typeset.effectShort[c.kind.rawValue] ?? c.kind.rawValue
+            let d = c.moderatorValue.map { ", D = " + String(format: "%.3g", $0) } ?? ""
+            var lines = ["\(kind)(\(regressor))\(d)"]
+            if let tp = effects.turningPoints.first(where: { $0.kind == c.kind && $0.moderatorValue == c.moderatorValue }) {
+                lines.append("\(tp.shape.rawValue): c* = \(String(format: "%.3g", tp.delta.estimate)), Fieller \(fiellerText(tp.fieller))")
+            }
+            if let u = effects.uTests.first(where: { $0.kind == c.kind && $0.moderatorValue == c.moderatorValue }) {
+                lines.append(String(format: "U-test p = %.3f", u.pValue))
+            }
+            titles.append(lines)
+        }
+        layout.titleLines = titles.map { $0.flatMap { GP.wrap($0, width: layout.titleChars) }.count }.max() ?? 1
+        // Notes printed over the band stay legible on a white box.
+        var script = "set multiplot\nunset key\nset style textbox opaque noborder\n"
         for (i, c) in curves.enumerated() {
             let kind = Typeset.effectShort[c.kind.rawValue] ?? c.kind.rawValue
             let d = c.moderatorValue.map { ", D = " + String(format: "%.3g", $0) } ?? ""
@@ -78,31 +100,40 @@ public enum EstimateFigures {
             data += "\n\n\n"
             let xs = c.points.map(\.x)
             let lo = xs.min() ?? 0, hi = xs.max() ?? 1
-            var setup = "set title \(text.quote("\(kind)(\(regressor))\(d)"))\nunset arrow\nunset object\nunset label\n"
-            setup += "set xrange [\(GP.num(lo)):\(GP.num(hi))]\nset xlabel \(text.quote(regressor))\nset ylabel \(text.quote("∂y/∂\(regressor)"))\n"
+            var setup = layout.margins(row: i / cols, column: i % cols)
+            setup += "set title \(text.lines(titles[i].flatMap { GP.wrap($0, width: layout.titleChars) }))\nunset arrow\nunset object\nunset label\n"
+            setup += "set xrange [\(GP.num(lo)):\(GP.num(hi))]\nset xtics \(GP.num(GP.tickStep(lo: lo, hi: hi, inches: layout.plotWidth)))\n"
+            setup += "set xlabel \(text.quote(regressor))\nset ylabel \(text.quote("∂y/∂\(regressor)"))\n"
             setup += "set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead ls 100\n"
-            var notes: [String] = []
+            var note = ""
             if let tp = effects.turningPoints.first(where: { $0.kind == c.kind && $0.moderatorValue == c.moderatorValue }) {
                 let x = tp.delta.estimate
-                if x.isFinite, x >= lo, x <= hi { setup += "set arrow 2 from first \(GP.num(x)), graph 0 to first \(GP.num(x)), graph 1 nohead ls 103\n" }
+                if x.isFinite, x >= lo, x <= hi {
+                    setup += "set arrow 2 from first \(GP.num(x)), graph 0 to first \(GP.num(x)), graph 1 nohead ls 103\n"
+                } else if x.isFinite {
+                    // Outside the data: an arrow at the edge pointing to it, and a note — the
+                    // situation a turning-point claim must be checked for.
+                    let right = x > hi
+                    let (from, to) = right ? (0.72, 0.98) : (0.28, 0.02)
+                    setup += "set arrow 2 from graph \(from), graph 0.5 to graph \(to), graph 0.5 head filled size graph 0.03,20 ls 103 dt 1 lw 1.5 front\n"
+                    let edge = right ? "max" : "min"
+                    let line1 = "c* = \(String(format: "%.3g", x))", line2 = "beyond \(edge) \(String(format: "%.3g", right ? hi : lo))"
+                    setup += "set label 2 \(text.lines([line1, line2])) at graph \(right ? 0.97 : 0.03), graph 0.62 \(right ? "right" : "left") front boxed\n"
+                    note = "; turning point \(GP.num(x)) outside the data range [\(GP.num(lo)), \(GP.num(hi))] (arrow)"
+                }
                 for (j, r) in fiellerPieces(tp.fieller, lo: lo, hi: hi).enumerated() {
                     setup += "set object \(j + 1) rect from first \(GP.num(r.lowerBound)), graph 0 to first \(GP.num(r.upperBound)), graph 0.05 front fc rgb '#555555' fs solid 0.8 noborder\n"
                 }
-                notes.append("\(tp.shape.rawValue): c* = \(String(format: "%.3g", x)); Fieller \(fiellerText(tp.fieller))")
             }
-            if let u = effects.uTests.first(where: { $0.kind == c.kind && $0.moderatorValue == c.moderatorValue }) {
-                notes.append(String(format: "U-test p = %.3f", u.pValue))
-            }
-            if !notes.isEmpty { setup += "set label 1 \(text.lines(notes)) at graph 0.02, graph 0.95 left front font ',8'\n" }
-            data += "# turning point \(kind)\(d): \(notes.joined(separator: "; "))\n"
+            data += "# turning point \(kind)\(d): \(titles[i].dropFirst().joined(separator: "; "))\(note)\n"
             script += "\n" + setup
-            script += "plot datafile index \(i) using 1:3:4 with filledcurves fc rgb band_colour fs solid 1.0 title 'pointwise 95% band', \\\n"
-                + "     '' index \(i) using 1:2 with lines ls 102 title 'estimate', NaN with lines ls 103 title 'turning point', \\\n"
-                + "     NaN with boxes fc rgb '#555555' fs solid 0.8 title 'Fieller 95% set'\n"
-
+            script += "plot datafile index \(i) using 1:3:4 with filledcurves fc rgb band_colour fs solid 1.0 notitle, \\\n"
+                + "     '' index \(i) using 1:2 with lines ls 102 notitle\n"
         }
+        script += layout.key(["with boxes fc rgb band_colour fs solid 1.0 title 'pointwise 95% band'", "with lines ls 102 title 'estimate'",
+                              "with lines ls 103 title 'turning point (arrow: outside the data)'", "with boxes fc rgb '#555555' fs solid 0.8 title 'Fieller 95% set'"], perRow: 2)
         script += "unset multiplot\n"
-        return GnuplotFigure(name: name, script: script, data: data, width: max(700, 400 * cols), height: 90 + 320 * rows)
+        return GnuplotFigure(name: name, script: script, data: data, width: layout.width, height: layout.height)
     }
 
     /// The parts of a Fieller set inside the window [lo, hi], for the bars.

@@ -49,38 +49,53 @@ public enum FigureStyle {
         ("#CC79A7", 3, 11), ("#E69F00", 6, 4), ("#56B4E9", 7, 6), ("#7F7F7F", 8, 8),
     ]
 
+    /// Print geometry (inches and points): every figure is one of these widths, with its
+    /// text at `fontPoints` at that size; a figure that would need more room splits into
+    /// pages or facets instead of shrinking.
+    public static let columnWidth = 3.5, textWidth = 6.5, maxHeight = 9.0
+    public static let fontPoints = 8.0
+    /// Raster resolution of PNG figures, written into the file's pHYs chunk.
+    public static let dpi = 300.0
+
     public static var text: String {
         var s = """
             # spillsim figure style — loaded by every *.gp script in this directory.
             # Edit this file to restyle all figures, then rerun `gnuplot NAME.gp` (or
             # `spillsim report`, which keeps this file when it exists).
-            # Each script sets fig_format ('png' | 'pdf' | 'svg' | 'cairolatex'),
-            # fig_width and fig_height (pixels; PDF and LaTeX at 130 px per inch, so a figure fits a
-            # printed page's text width at its natural size) and fig_output.
+            #
+            # Print geometry: each script sets fig_width and fig_height in INCHES — the size the
+            # figure is printed at: one column 3.5 in, the full text width 6.5 in, at most 9 in tall.
+            # PNG is drawn at `dpi` pixels per inch (spillsim writes the resolution into the PNG's
+            # pHYs chunk), PDF, SVG and cairolatex at the same physical size, and the text is
+            # `font_size` points at that size in every format (never below 8 pt). Scripts place
+            # panels with margins in inches through `line_height`/`char_width` below, so a larger
+            # font needs a larger figure (or a new `spillsim report`).
+            # Each script also sets fig_format ('png' | 'pdf' | 'svg' | 'cairolatex') and fig_output.
 
             font_name = 'Sans'
-            font_size = 11                  # pixels in PNG and SVG; PDF uses 0.75 of it in points (8.25 pt)
+            font_size = \(GP.num(fontPoints))                   # points at print size
+            dpi = \(GP.num(dpi))                       # PNG pixels per inch
             if (fig_format eq 'png') {
-                set terminal pngcairo size fig_width,fig_height enhanced font sprintf('%s,%g', font_name, font_size) linewidth 1.2
+                # pngcairo sets text for 96 px per inch: scale it (and line widths) to `dpi`.
+                set terminal pngcairo size fig_width*dpi,fig_height*dpi enhanced font sprintf('%s,%g', font_name, font_size) fontscale dpi/96.0 linewidth dpi/96.0*0.75
             }
             if (fig_format eq 'pdf') {
-                set terminal pdfcairo size fig_width/130.0,fig_height/130.0 enhanced font sprintf('%s,%g', font_name, 0.75*font_size) linewidth 1
+                # pdfcairo, like pngcairo, sets text for 96 units per inch: 0.75 makes font_size points.
+                set terminal pdfcairo size fig_width,fig_height enhanced font sprintf('%s,%g', font_name, font_size) fontscale 0.75 linewidth 0.75
             }
             if (fig_format eq 'svg') {
-                set terminal svg size fig_width,fig_height enhanced font sprintf('%s,%g', font_name, font_size) background '#ffffff'
+                # One SVG unit per point (72 per inch); spillsim states the size in inches.
+                set terminal svg size fig_width*72,fig_height*72 enhanced font sprintf('%s,%g', font_name, font_size) fontscale 1 linewidth 0.75 background '#ffffff'
             }
             if (fig_format eq 'cairolatex') {
                 # Text is set by LaTeX in the document's font; \\input{NAME.tex} (needs graphicx and color).
-                set terminal cairolatex pdf size fig_width/130.0,fig_height/130.0 colortext
+                set terminal cairolatex pdf size fig_width,fig_height colortext
             }
             set output fig_output
-            # Height of one line of text as a fraction of the canvas (scripts place keys with it),
-            # and a point-size factor: cairo's PDF points are larger relative to the text.
-            vector = (fig_format eq 'pdf' || fig_format eq 'cairolatex')
-            # (pdfcairo draws text at half the nominal size: its default fontscale is 0.5, which keeps
-            # the PDF's proportions those of the PNG.)
-            line_height = vector ? 1.3*0.5*0.75*font_size/(fig_height/130.0*72) : 1.3*font_size/fig_height
-            point_scale = vector ? 0.6 : 1.0
+            # Height of one line of text and width of one character, as fractions of the canvas.
+            line_height = 1.25*font_size/72.0/fig_height
+            char_width = 0.6*font_size/72.0/fig_width
+            point_scale = 1.0
 
             # Series 1–8: colour + dash pattern + point shape, distinguishable in greyscale.
 
@@ -102,14 +117,15 @@ public enum FigureStyle {
             # Bands (percentile bands, data support): light grey, readable in print.
             band_colour = '#c8c8c8'
             support_colour = '#ececec'
-            # Heatmaps: a sequential palette, light (low) to mid blue (high), monotone in
-            # lightness so it reads in greyscale, and light enough for the printed values.
-            set palette defined (0 '#ffffff', 1 '#5b9bd5')
+            # Heatmaps: a diverging palette centred on the target (scripts set cbrange symmetric
+            # about it: 0 for bias, 0.95 for coverage): blue below, white at the target, orange
+            # above, light enough at both ends for the printed values.
+            set palette defined (-1 '#4a90c9', -0.5 '#a8cbe8', 0 '#ffffff', 0.5 '#f5c08a', 1 '#e0842d')
 
             set grid lc rgb '#e0e0e0' lw 0.6
             set border lw 0.8
             set tics nomirror out scale 0.6
-            set key below horizontal samplen 3 spacing 1.1
+            set key below horizontal samplen 2 spacing 1
             set style fill solid 0.6 noborder
 
             """

@@ -48,17 +48,6 @@ struct ForestPlot {
         }
     }
 
-    /// The figure, in pages of at most `maxPanels` panels (`NAME-1`, `NAME-2` …
-    /// when there is more than one), so no page grows taller than print allows.
-    func figures(maxPanels: Int = 12) -> [GnuplotFigure] {
-        let all = drawablePanels
-        let pages = stride(from: 0, to: all.count, by: maxPanels).map { Array(all[$0..<min($0 + maxPanels, all.count)]) }
-        return pages.enumerated().map { k, panels in
-            pages.count == 1 ? figure(panels, name: name, title: title)
-                : figure(panels, name: "\(name)-\(k + 1)", title: "\(title) (page \(k + 1) of \(pages.count))")
-        }
-    }
-
     /// Every estimator of the panels once, in order of appearance: the figure's one key.
     static func keySeries(_ panels: [Panel]) -> [(title: String, color: Int)] {
         var all: [(title: String, color: Int)] = []
@@ -66,35 +55,50 @@ struct ForestPlot {
         return all
     }
 
-    func figure(_ panels: [Panel], name: String, title: String) -> GnuplotFigure {
-        let cols = min(3, panels.count), rows = (panels.count + cols - 1) / cols
-        let cells = cellLabels.count
-        let labelWidth = min(40, cellLabels.map(\.count).max() ?? 4)
-        let width = max(760, cols * (320 + 6 * labelWidth))
-        let height = 100 + rows * (150 + 26 * cells)
+    /// The figure at the full text width: panels in up to three columns (fewer when the
+    /// cell names are long; each plot area at least 1.5 in), the cell names on the first
+    /// column only (every panel has the same cells in the same order), and as many rows
+    /// per page as fit 9 in; more panels go to pages `NAME-1`, `NAME-2` ….
+    func figures() -> [GnuplotFigure] {
+        let all = drawablePanels
+        guard !all.isEmpty else { return [] }
+        let labelChars = cellLabels.map(\.count).max() ?? 2
+        let firstLeft = Double(labelChars) * PanelLayout.char + 0.15, left = 0.15
+        let cols = PanelLayout.columns(wanted: min(3, all.count), firstLeft: firstLeft, left: left, minPlot: 1.5)
+        let perPanel = all.map(\.series.count).max() ?? 1
+        let rowHeight = max(PanelLayout.line * 1.2, 0.07 * Double(perPanel) + 0.08)
+        let keys = Self.keySeries(all)
+        let key = PanelLayout.keyRows(entries: keys.count, chars: keys.map(\.title.count).max() ?? 8)
+        var layout = PanelLayout(columns: cols, rows: 1, header: PanelLayout.keyHeader(rows: key.rows),
+                                 firstLeft: firstLeft, left: left, plotHeight: max(0.8, Double(cellLabels.count) * rowHeight))
+        layout.titleLines = all.map { GP.wrap(Typeset.plain($0.title), width: layout.titleChars).count }.max() ?? 1
+        let maxRows = max(1, Int((FigureStyle.maxHeight - layout.header - 0.05) / layout.cellHeight))
+        let perPage = cols * maxRows
+        let pages = stride(from: 0, to: all.count, by: perPage).map { Array(all[$0..<min($0 + perPage, all.count)]) }
+        return pages.enumerated().map { k, panels in
+            var l = layout
+            l.rows = (panels.count + cols - 1) / cols
+            return figure(panels, name: pages.count == 1 ? name : "\(name)-\(k + 1)", layout: l, keyPerRow: key.perRow)
+        }
+    }
 
-        var data = "", script = ""
-        // One key for the whole figure, on a blank title line under the caption (an
-        // estimator keeps its style in every panel, so a key per panel would only repeat it).
-        let textLines = GP.wrap(title, width: width / 8) + GP.wrap(caption, width: width / 8)
-        let keyRows = (Self.keySeries(panels).count + 2) / 3
-        let titleLines = textLines + Array(repeating: " ", count: keyRows + 1)
-        script += "set multiplot layout \(rows),\(cols) title \(text.lines(titleLines))\nunset key\n"
+    func figure(_ panels: [Panel], name: String, layout: PanelLayout, keyPerRow: Int) -> GnuplotFigure {
+        let cells = cellLabels.count
+        var data = "", script = "set multiplot\nunset key\n"
         let everySeries = Self.keySeries(panels)
-        // Top of the key (its rows, three entries each, hang below): just under the caption,
-        // in lines of text (`line_height` from the style file, right for every terminal).
         let tics = cellLabels.enumerated().map { "\(text.quote($1)) \($0 + 1)" }.joined(separator: ", ")
-        script += "set ytics (\(tics)) nomirror\nset yrange [\(Double(cells) + 0.5):0.5]\n"
-        script += "set xlabel \(text.quote(xlabel))\nset grid noytics xtics\nset format x '%g'\n"
+        script += "set yrange [\(Double(cells) + 0.5):0.5]\n"
+        script += "set grid noytics xtics\nset format x '%g'\n"
         var index = 0
-        for panel in panels {
+        for (n, panel) in panels.enumerated() {
             let k = panel.series.count
             var lo = reference, hi = reference
+            let band = band.map { b in clamp.map { max(b.lowerBound, $0.lowerBound)...min(b.upperBound, $0.upperBound) } ?? b }
             if let band { lo = min(lo, band.lowerBound); hi = max(hi, band.upperBound) }
             var plots: [String] = []
             for (j, s) in panel.series.enumerated() {
                 // Estimators side by side within a cell's row.
-                let offset = k == 1 ? 0 : (Double(j) - Double(k - 1) / 2) * min(0.5 / Double(k), 0.2)
+                let offset = k == 1 ? 0 : (Double(j) - Double(k - 1) / 2) * min(0.6 / Double(k), 0.2)
                 data += "# \(Typeset.plain(panel.title)) — \(s.title): y, value, value - 1.96 MCSE, value + 1.96 MCSE\n"
                 for p in s.points {
                     let m = p.mcse.isFinite ? p.mcse : 0
@@ -108,21 +112,25 @@ struct ForestPlot {
                 index += 1
             }
             let pad = hi > lo ? 0.08 * (hi - lo) : max(abs(hi) * 0.1, 0.01)
-            script += "\n# panel: \(Typeset.plain(panel.title))\nset title \(text.quote(panel.title))\n"
-            script += "set xrange [\(GP.num(lo - pad)):\(GP.num(hi + pad))]\nset xtics \(GP.num(GP.tickStep(hi + pad - (lo - pad))))\n"
+            let (row, col) = (n / layout.columns, n % layout.columns)
+            let title = GP.wrap(panel.title, width: layout.titleChars)
+            script += "\n# panel: \(Typeset.plain(panel.title))\n" + layout.margins(row: row, column: col)
+            script += "set title \(text.lines(title))\n"
+            script += col == 0 ? "set ytics (\(tics)) nomirror\nset format y '%g'\n" : "set ytics 1 nomirror\nset format y ''\n"
+            let step = GP.tickStep(lo: lo - pad, hi: hi + pad, inches: layout.plotWidth)
+            script += "set xrange [\(GP.num(lo - pad)):\(GP.num(hi + pad))]\nset xtics \(GP.num(step))\n"
+            // The x label once per column, under the page's last row.
+            let lastInColumn = n + layout.columns >= panels.count
+            script += "set xlabel \(lastInColumn ? text.quote(xlabel) : "''")\n"
             script += "set arrow 1 from first \(GP.num(reference)), graph 0 to first \(GP.num(reference)), graph 1 nohead ls 100\n"
             if let band {
                 script += "set arrow 2 from first \(GP.num(band.lowerBound)), graph 0 to first \(GP.num(band.lowerBound)), graph 1 nohead ls 101\n"
                 script += "set arrow 3 from first \(GP.num(band.upperBound)), graph 0 to first \(GP.num(band.upperBound)), graph 1 nohead ls 101\n"
             }
-            if panel.title == panels.first?.title {
-                script += "set key at screen 0.5, screen 1 - \(Double(textLines.count) + 0.7)*line_height center top horizontal maxcols 3 samplen 2\n"
-                plots += everySeries.map { "NaN with linespoints lt \($0.color) lw 1 title \(text.quote($0.title))" }
-            }
             script += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
-            if panel.title == panels.first?.title { script += "unset key\n" }
         }
+        script += layout.key(everySeries.map { "with linespoints lt \($0.color) lw 1 title \(text.quote($0.title))" }, perRow: keyPerRow)
         script += "unset multiplot\n"
-        return GnuplotFigure(name: name, script: script, data: data, width: width, height: height)
+        return GnuplotFigure(name: name, script: script, data: data, width: layout.width, height: layout.height)
     }
 }

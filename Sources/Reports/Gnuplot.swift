@@ -8,6 +8,9 @@ public enum GnuplotError: Error, CustomStringConvertible, Equatable {
     case failed(script: String, status: Int32, stderr: String)
     /// The data file, script or output directory could not be written.
     case cannotWrite(String, reason: String)
+    /// gnuplot drew the figure but warned (e.g. "Terminal canvas area too small to hold
+    /// plot", "empty x range"): such a figure is wrong or cut off, so it is an error.
+    case warning(figure: String, message: String)
 
     public var description: String {
         switch self {
@@ -20,6 +23,10 @@ public enum GnuplotError: Error, CustomStringConvertible, Equatable {
                 + (detail.isEmpty ? "" : ":\n" + detail)
         case .cannotWrite(let path, let reason):
             return "cannot write \(path): \(reason); check that the directory exists and is writable"
+        case .warning(let figure, let message):
+            return "gnuplot warned while drawing \(figure), so the figure is not trustworthy:\n"
+                + message.trimmingCharacters(in: .whitespacesAndNewlines)
+                + "\n(a spillsim figure should draw without warnings: please report it with the .gp and .dat files beside the figure)"
         }
     }
 }
@@ -31,10 +38,12 @@ public struct GnuplotFigure: Sendable {
     public var name: String
     public var script: String
     public var data: String
-    public var width: Int
-    public var height: Int
+    /// Printed size in inches (`FigureStyle.textWidth` or `.columnWidth` wide); PNG
+    /// figures have `FigureStyle.dpi` pixels per inch, the other formats this size.
+    public var width: Double
+    public var height: Double
 
-    public init(name: String, script: String, data: String, width: Int = 900, height: Int = 600) {
+    public init(name: String, script: String, data: String, width: Double = FigureStyle.textWidth, height: Double = 4) {
         self.name = name
         self.script = script
         self.data = data
@@ -50,8 +59,9 @@ public struct RenderedFigure: Sendable, Equatable {
     public let data: URL
     /// For cairolatex: the graphics `NAME.pdf` that `NAME.tex` includes.
     public var graphics: URL? { figure.pathExtension == "tex" ? figure.deletingPathExtension().appendingPathExtension("pdf") : nil }
-    /// What gnuplot printed on stderr although it succeeded (warnings).
-    public let warnings: String
+    /// Printed size in inches.
+    public let width: Double
+    public let height: Double
 }
 
 /// Draws figures by running the `gnuplot` program. No C library: the data and
@@ -91,11 +101,12 @@ public struct Gnuplot: Sendable {
         let header = """
             # \(figure.name): written by spillsim. Restyle all figures in \(FigureStyle.fileName);
             # redraw with  cd \(directory.path) && gnuplot \(scriptURL.lastPathComponent)
-            fig_format = '\(format.rawValue)'; fig_width = \(figure.width); fig_height = \(figure.height)
+            fig_format = '\(format.rawValue)'; fig_width = \(GP.num(figure.width)); fig_height = \(GP.num(figure.height))   # inches
             fig_output = '\(outURL.lastPathComponent)'
             load '\(FigureStyle.fileName)'
             # Defaults for a style file from an older spillsim that lacks them.
-            if (!exists("line_height")) line_height = 0.03
+            if (!exists("line_height")) line_height = 1.25*8/72.0/fig_height
+            if (!exists("char_width")) char_width = 0.6*8/72.0/fig_width
             if (!exists("band_colour")) band_colour = '#c8c8c8'
             if (!exists("support_colour")) support_colour = '#ececec'
             datafile = '\(dataURL.lastPathComponent)'
@@ -124,7 +135,15 @@ public struct Gnuplot: Sendable {
             throw GnuplotError.failed(script: scriptURL.path, status: process.terminationStatus,
                                       stderr: stderr.isEmpty && size == 0 ? "no figure was written to \(outURL.path)" : stderr)
         }
-        return RenderedFigure(figure: outURL, script: scriptURL, data: dataURL, warnings: stderr)
+        guard stderr.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw GnuplotError.warning(figure: outURL.path, message: stderr)
+        }
+        switch format {
+        case .png: try PrintSize.setPNGResolution(outURL, dpi: FigureStyle.dpi)
+        case .svg: try PrintSize.setSVGSize(outURL, width: figure.width, height: figure.height)
+        case .pdf, .cairolatex: break
+        }
+        return RenderedFigure(figure: outURL, script: scriptURL, data: dataURL, width: figure.width, height: figure.height)
     }
 
     private func write(_ text: String, to url: URL) throws {
@@ -146,9 +165,23 @@ enum GP {
     /// Breaks a long text into lines of at most about `width` characters (gnuplot does not wrap titles).
     static func wrap(_ text: String, width: Int = 110) -> [String] {
         var lines: [String] = [], line = ""
-        for word in text.split(separator: " ") {
-            if !line.isEmpty, line.count + word.count + 1 > width { lines.append(line); line = "" }
-            line += (line.isEmpty ? "" : " ") + word
+        // A word longer than a line ("inverse_distance/1/500/row") breaks after its '/' or '_'.
+        let words = text.split(separator: " ").flatMap { w -> [Substring] in
+            guard w.count > width else { return [w] }
+            var parts: [Substring] = [], start = w.startIndex, last = w.startIndex
+            for i in w.indices where w[i] == "/" || w[i] == "_" {
+                if w.distance(from: start, to: i) >= width, last > start { parts.append(w[start..<last]); start = last }
+                last = w.index(after: i)
+            }
+            if w.distance(from: start, to: w.endIndex) > width, last > start { parts.append(w[start..<last]); start = last }
+            parts.append(w[start...])
+            // Pieces after the first continue the word: no space when they share a line.
+            return parts.enumerated().map { $0.offset == 0 ? $0.element : "\u{1}" + $0.element }
+        }
+        for word in words {
+            let glued = word.hasPrefix("\u{1}"), piece = glued ? String(word.dropFirst()) : String(word)
+            if !line.isEmpty, line.count + piece.count + (glued ? 0 : 1) > width { lines.append(line); line = "" }
+            line += (line.isEmpty || glued ? "" : " ") + piece
         }
         if !line.isEmpty { lines.append(line) }
         return lines
@@ -156,11 +189,26 @@ enum GP {
 
     /// A "nice" tick increment (1, 2 or 5 × 10^k) giving about four ticks over `span`,
     /// so tick labels of narrow panels do not run into each other.
-    static func tickStep(_ span: Double) -> Double {
+    static func tickStep(_ span: Double, ticks: Int = 4) -> Double {
         guard span > 0, span.isFinite else { return 1 }
-        let raw = span / 4, magnitude = pow(10, (log10(raw)).rounded(.down))
+        let raw = span / Double(max(1, ticks)), magnitude = pow(10, (log10(raw)).rounded(.down))
         let f = raw / magnitude
         return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * magnitude
+    }
+
+    /// A tick increment for an axis `inches` long over [lo, hi] whose labels ("%g" at
+    /// 8 pt) do not touch: the most ticks (at most 6) whose labels fit side by side.
+    static func tickStep(lo: Double, hi: Double, inches: Double) -> Double {
+        let span = hi - lo
+        guard span > 0, span.isFinite else { return 1 }
+        for n in stride(from: 6, through: 2, by: -1) {
+            let step = tickStep(span, ticks: n)
+            let first = (lo / step).rounded(.up)
+            let values = stride(from: first * step, through: hi + step * 1e-9, by: step).map { abs($0) < step * 1e-9 ? 0 : $0 }
+            let chars = values.map { String(format: "%g", $0).count }.max() ?? 1
+            if Double(values.count) * (Double(chars) * PanelLayout.char + 0.1) <= inches { return step }
+        }
+        return tickStep(span, ticks: 1)
     }
 
     /// A number as gnuplot data: NaN as gnuplot's missing-value token.

@@ -107,7 +107,9 @@ public enum Typeset {
         var out = ""
         for c in markup {
             switch c {
-            case subOpen: out += "_{"
+            // gnuplot sets subscripts at 0.8 of the text size; /*1.25 keeps them at the
+            // full size, so no text falls below the style's minimum (8 pt at print size).
+            case subOpen: out += "_{/*1.25 "
             case subClose: out += "}"
             case "_", "^", "@", "&", "~", "{", "}", "\\": out += "\\" + String(c)
             default: out.append(c)
