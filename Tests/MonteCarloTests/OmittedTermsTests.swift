@@ -27,7 +27,7 @@ final class OmittedTermsTests: XCTestCase {
         XCTAssertEqual(try terms(o, cell: "reference", estimator: "sar"), ["W-lags of the regressors (θ ≠ 0)"])
         XCTAssertEqual(try terms(o, cell: "reference", estimator: "sdm_knn5"), ["the true W (fits `knn5`)"])
         let lines = o.lines(cellCount: 2)
-        XCTAssertTrue(lines.contains { $0.contains("in paper-like") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.contains("in \"paper-like") }, lines.joined(separator: "\n"))
     }
 
     func testLargeNIsCorrectlySpecifiedForTheSDM() throws {
