@@ -1,6 +1,7 @@
 import CitySystem
 import Estimators
 import Foundation
+import Numerics
 
 /// Writes the scenario of a calibration: the observed design (`city_system.observed`), a
 /// Monte Carlo section scoring the SDM on every estimand of the model, optionally a grid of
@@ -88,9 +89,41 @@ public enum CalibratedScenario {
         }
         if let q = s.quadratic {
             let sq = [(name: "\(q)^2", value: 0.0)]
-            worlds.append(("{beta: \(mapping(sq)), theta: \(mapping(sq))}", "β₂ = θ₂ = 0: a monotone curve (the U-test's size)"))
+            worlds.append(("{beta: \(mapping(sq)), theta: \(mapping(sq))}",
+                           "β₂ = θ₂ = 0: monotone truth (the U-test's null deep inside, not its size)"))
+            for (label, x) in boundaryPoints(c) {
+                let (beta, theta) = boundaryLinearTerms(c, at: x)
+                worlds.append(("{beta: \(mapping([beta])), theta: \(mapping([theta]))}",
+                               "turning point at \(q) \(label) = \(String(format: "%.6g", x)): the U-test's least-favourable null (its size)"))
+            }
         }
         return worlds
+    }
+
+    /// The ends of the U-test's interval, [X p5, X p95] of the data (as `ObservedTruth` computes them).
+    public static func boundaryPoints(_ c: Calibration) -> [(label: String, x: Double)] {
+        guard let values = c.dataset.quadraticValues else { return [] }
+        let sorted = values.sorted()
+        return [("p5", Statistics.quantile(sorted: sorted, 0.05)), ("p95", Statistics.quantile(sorted: sorted, 0.95))]
+    }
+
+    /// β₁ and θ₁ (the linear terms of the quadratic regressor) that put the turning point of every
+    /// effect curve at the moderator's median at `x`, keeping the calibrated curvature β₂, θ₂ and the
+    /// interaction: b(x) = β₁ + 2β₂x + β₃d = 0 and t(x) = θ₁ + 2θ₂x + θ₃d = 0, so m1·b + m2·t = 0 at x
+    /// for the direct, indirect and total weights alike. The curve keeps its shape and has slope 0 at
+    /// one end of the interval and the calibrated sign at the other: the boundary of the U-test's null
+    /// (Lind & Mehlum 2010), where its rejection rate is its size.
+    static func boundaryLinearTerms(_ c: Calibration, at x: Double) -> (beta: (name: String, value: Double), theta: (name: String, value: Double)) {
+        let s = c.spec
+        guard let q = s.quadratic else { return ((s.x[0], 0), (s.x[0], 0)) }
+        let d = c.dataset.moderatorValues.map { Statistics.quantile(sorted: $0.sorted(), 0.5) } ?? 0
+        func value(_ list: [(name: String, value: Double)], _ name: String?) -> Double {
+            name.flatMap { n in list.first { $0.name == n }?.value } ?? 0
+        }
+        let square = "\(q)^2", interaction = s.moderator.map { "\(q):\($0)" }
+        let beta1 = -2 * value(s.fit.beta, square) * x - value(s.fit.beta, interaction) * d
+        let theta1 = -2 * value(s.fit.theta, square) * x - value(s.fit.theta, interaction) * d
+        return ((q, beta1), (q, theta1))
     }
 
     static func comments(_ c: Calibration, options: Options) -> String {

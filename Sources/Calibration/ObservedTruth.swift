@@ -152,7 +152,10 @@ public struct ObservedTruth: Codable, Sendable {
                 curves.append(Curve(effect: kind.rawValue, dLabel: label, d: d, values: values))
                 let tp = EffectFormulas.turningPoint(m1: w.m1, m2: w.m2, beta: beta, theta: theta, d: d ?? 0)
                 let shape: CurveShape? = tp.cStar == nil ? nil : (tp.uShaped ? .u : .invertedU)
-                let inside = shape == tested && (tp.cStar.map { $0 > lo && $0 < hi } ?? false)
+                // A turning point at an end of the interval (the boundary worlds of `calibrate --grid`)
+                // is on the null: the margin keeps rounding in c* from moving it inside.
+                let margin = 1e-9 * (hi - lo)
+                let inside = shape == tested && (tp.cStar.map { $0 > lo + margin && $0 < hi - margin } ?? false)
                 points.append(TurningPoint(effect: kind.rawValue, dLabel: label, d: d, cStar: tp.cStar, shape: shape?.rawValue,
                                            dcStarDD: terms.interaction == nil ? nil : tp.shift,
                                            testedShape: tested.rawValue, testedShapeInside: inside))

@@ -16,10 +16,25 @@ public struct LeastSquares: Sendable {
     public static let defaultRankTolerance = 1e-10
 
     public init(x: Matrix, y: [Double], rankTolerance: Double = LeastSquares.defaultRankTolerance) throws {
+        self = try Self.fits(x: x, ys: [y], rankTolerance: rankTolerance)[0]
+    }
+
+    private init(coefficients: [Double], residuals: [Double], r: Matrix) {
+        self.coefficients = coefficients
+        self.residuals = residuals
+        self.r = r
+    }
+
+    /// One fit per outcome in `ys`, all on the same X: X is factorised once and each outcome
+    /// solved exactly as `init(x:y:)` solves it (the same LAPACK calls on the same factor), so
+    /// every fit is bit for bit the one `init(x:y:)` returns.
+    public static func fits(x: Matrix, ys: [[Double]], rankTolerance: Double = LeastSquares.defaultRankTolerance) throws -> [LeastSquares] {
         let n = x.rows, p = x.cols
-        guard y.count == n else { throw NumericsError("least squares: X has \(n) rows, y has \(y.count)") }
+        for y in ys {
+            guard y.count == n else { throw NumericsError("least squares: X has \(n) rows, y has \(y.count)") }
+        }
         guard n >= p else { throw NumericsError("least squares: \(p) regressors but only \(n) observations") }
-        guard y.allSatisfy({ $0.isFinite }), x.data.allSatisfy({ $0.isFinite }) else {
+        guard ys.allSatisfy({ $0.allSatisfy { $0.isFinite } }), x.data.allSatisfy({ $0.isFinite }) else {
             throw NumericsError("least squares: the data contain NaN or infinite values")
         }
         NumericsRuntime.ensureInitialised()
@@ -39,30 +54,30 @@ public struct LeastSquares: Sendable {
         for j in 0..<p where abs(rr[j, j]) <= rankTolerance * max(scale, .leastNormalMagnitude) {
             throw CollinearColumnError(column: j)
         }
-        // Qᵀy, then back-substitution R b = (Qᵀy)[0..<p].
-        var qty = y
-        if p > 0 {
-            let info = qr.data.withUnsafeBufferPointer { pq in
-                tau.withUnsafeBufferPointer { pt in
-                    qty.withUnsafeMutableBufferPointer { py in
-                        LAPACKE_dormqr(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int8(UInt8(ascii: "T")),
-                                       Int32(n), 1, Int32(p), pq.baseAddress, Int32(max(1, n)), pt.baseAddress,
-                                       py.baseAddress, Int32(max(1, n)))
+        return try ys.map { y in
+            // Qᵀy, then back-substitution R b = (Qᵀy)[0..<p].
+            var qty = y
+            if p > 0 {
+                let info = qr.data.withUnsafeBufferPointer { pq in
+                    tau.withUnsafeBufferPointer { pt in
+                        qty.withUnsafeMutableBufferPointer { py in
+                            LAPACKE_dormqr(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int8(UInt8(ascii: "T")),
+                                           Int32(n), 1, Int32(p), pq.baseAddress, Int32(max(1, n)), pt.baseAddress,
+                                           py.baseAddress, Int32(max(1, n)))
+                        }
                     }
                 }
+                try lapackCheck("dormqr", info)
             }
-            try lapackCheck("dormqr", info)
+            var b = Array(qty[0..<p])
+            for i in stride(from: p - 1, through: 0, by: -1) {
+                var s = b[i]
+                for j in (i + 1)..<max(i + 1, p) { s -= rr[i, j] * b[j] }
+                b[i] = s / rr[i, i]
+            }
+            let fitted = x.multiply(b)
+            return LeastSquares(coefficients: b, residuals: zip(y, fitted).map { $0 - $1 }, r: rr)
         }
-        var b = Array(qty[0..<p])
-        for i in stride(from: p - 1, through: 0, by: -1) {
-            var s = b[i]
-            for j in (i + 1)..<max(i + 1, p) { s -= rr[i, j] * b[j] }
-            b[i] = s / rr[i, i]
-        }
-        coefficients = b
-        let fitted = x.multiply(b)
-        residuals = zip(y, fitted).map { $0 - $1 }
-        r = rr
     }
 
     public var residualSumOfSquares: Double { Vector.dot(residuals, residuals) }

@@ -141,6 +141,21 @@ public final class RandomStream {
         }
     }
 
+    /// `count` uniform integers in 0..<n into `out` (replacing its contents): the same draws, in
+    /// the same order, as `count` calls of `integer(below:)`, with the rejection limit computed once.
+    public func integers(below n: Int, count: Int, into out: inout [Int]) {
+        precondition(n > 0)
+        let bound = UInt64(n)
+        let limit = UInt64.max - (UInt64.max % bound)
+        out.removeAll(keepingCapacity: true)
+        for _ in 0..<count {
+            while true {
+                let x = nextBits()
+                if x < limit { out.append(Int(x % bound)); break }
+            }
+        }
+    }
+
     /// Standard normal by GSL's ziggurat.
     public func normal() -> Double { gsl_ran_gaussian_ziggurat(rng, 1.0) }
 

@@ -6,7 +6,7 @@ extension Spillsim {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Time the estimators on synthetic data (use a release build).",
-            subcommands: [SDM.self, BenchPSMDiD.self])
+            subcommands: [SDM.self, BenchPSMDiD.self, Replication.self])
 
         /// The header every benchmark prints first: timings depend on the BLAS kernel.
         static func header() -> String {

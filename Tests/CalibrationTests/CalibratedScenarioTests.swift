@@ -56,6 +56,35 @@ final class CalibratedScenarioTests: XCTestCase {
         // The monotone what-if world is in the grid.
         let text = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertTrue(text.contains("{beta: {\"logp^2\": 0.0}, theta: {\"logp^2\": 0.0}}"), text)
+        XCTAssertTrue(text.contains("monotone truth"), text)
+    }
+
+    /// The boundary worlds (issue 20): every effect curve at the moderator's median has its turning
+    /// point at an end of the U-test interval, the calibrated shape, and counts as a true null.
+    func testBoundaryWorldsPutTheTurningPointAtAnEndOfTheInterval() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-calib")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var r = CigaretteCalibration.request()
+        r.quadratic = "logp"
+        r.moderator = "logy"
+        let c = try CigaretteCalibration.calibrate(r, directory: dir.path)
+        let (path, _) = try CigaretteCalibration.roundTrip(c, in: dir, grid: true)
+        let base = try ObservedDesign(spec: c.spec, source: path, dataset: c.dataset).truth
+        let ends = CalibratedScenario.boundaryPoints(c)
+        XCTAssertEqual(ends.count, 2)
+        let worlds = CalibratedScenario.whatIfWorlds(c).filter { $0.comment.contains("least-favourable") }
+        XCTAssertEqual(worlds.count, 2)
+        for (world, end) in zip(worlds, ends) {
+            let doc = try ScenarioDocument.load(path: path).setting(yaml: world.value, atKeyPath: "city_system.observed.outcome")
+            let truth = try ObservedDesign(spec: try XCTUnwrap(try ScenarioParser.parse(doc).observed), source: path, dataset: c.dataset).truth
+            let q = try XCTUnwrap(truth.quadratic)
+            for tp in q.turningPoints where tp.dLabel == "p50" {
+                // The written β₁, θ₁ round-trip exactly; c* = −g1/(2g2) then equals the end to rounding of |x|.
+                assertClose(end.x, try XCTUnwrap(tp.cStar), tolerance: 1e-10 * max(1, abs(end.x)), "\(tp.effect) at \(end.label)")
+                XCTAssertEqual(tp.shape, base.quadratic?.turningPoints.first { $0.effect == tp.effect && $0.dLabel == "p50" }?.shape)
+                XCTAssertFalse(tp.testedShapeInside, "a turning point at the end is on the null")
+            }
+        }
     }
 
     /// A data file changed after calibration is refused, naming the file.

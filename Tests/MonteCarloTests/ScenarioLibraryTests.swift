@@ -16,7 +16,7 @@ final class ScenarioLibraryTests: XCTestCase {
     /// Staggered cohorts need about ten treated cities each for Callaway–Sant'Anna's logit not to separate.
     static let maxCitiesFor = ["psm-did-spillovers": 150]
     /// The designs of issue 12, each opening with a comment block that says what it is for.
-    static let designs = ["inverted-u-recovery", "weights-stress", "digital-moderation", "psm-did-spillovers", "short-panel-lee-yu"]
+    static let designs = ["inverted-u-recovery", "weights-stress", "digital-moderation", "psm-did-spillovers", "short-panel-lee-yu", "dynamic-world"]
 
     var libraryFiles: [URL] {
         let dir = TestPaths.repositoryRoot.appendingPathComponent("scenarios")

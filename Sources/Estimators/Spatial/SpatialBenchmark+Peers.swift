@@ -6,6 +6,12 @@ import Numerics
 public enum SpatialBenchmarkPeers {
     /// spreg's Panel_FE_Lag on the whole panel (bench/spreg_peer.py reads a dense W CSV).
     public static func spreg(_ b: SyntheticSDMPanel, script: String, reps: Int) throws -> (ms: Double, rho: Double)? {
+        try spregFits(b, script: script, reps: reps).map { (Statistics.median($0.times), $0.rho) }
+    }
+
+    /// spreg's Panel_FE_Lag: every fit's wall and process-CPU time (ms) and ρ̂; nil when python3 or
+    /// spreg is missing (CPU times empty from an older script).
+    public static func spregFits(_ b: SyntheticSDMPanel, script: String, reps: Int) throws -> (times: [Double], cpu: [Double], rho: Double)? {
         try withDirectory { dir in
             try writePanel(b.panel, n: b.n, to: dir.appendingPathComponent("panel.csv"))
             let w = b.weights.dense()
@@ -15,7 +21,7 @@ public enum SpatialBenchmarkPeers {
             guard let obj = run(["python3", script, "--panel", dir.appendingPathComponent("panel.csv").path,
                                  "--weights", dir.appendingPathComponent("w.csv").path, "--reps", "\(reps)"]),
                   let ms = obj["ms_per_fit"] as? Double, let rho = obj["rho"] as? Double else { return nil }
-            return (ms, rho)
+            return ((obj["times_ms"] as? [Double]) ?? [ms], (obj["cpu_ms"] as? [Double]) ?? [], rho)
         }
     }
 
@@ -54,10 +60,11 @@ public enum SpatialBenchmarkPeers {
     }
 
     /// Runs a peer through /usr/bin/env and parses the one JSON object it prints; nil on any failure.
+    /// The peer's BLAS is held to one thread, as ours is, so times (and CPU times) compare like with like.
     static func run(_ args: [String]) -> [String: Any]? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
+        p.arguments = ["OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1"] + args
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

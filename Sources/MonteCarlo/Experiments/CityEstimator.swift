@@ -11,6 +11,8 @@ import Numerics
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
+    /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects.
+    case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
     case did(DIDModel, estimands: [TreatmentEstimand])
 
@@ -23,6 +25,7 @@ enum CityEstimator {
         case .psmDiD(_, _, let e, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
+        case .dynamic(_, _, _, let e, _): return 0..<e.count
         }
     }
 
@@ -57,6 +60,31 @@ enum CityEstimator {
             }
             return (covariates, estimands)
         }
+        /// The spatial estimands, checked against the model, its Durbin terms and the world's regressors.
+        func spatialEstimands(_ model: SpatialModel, _ durbin: DurbinVariables, dynamic: Bool) throws -> [SpatialEstimand] {
+            try e.estimands.enumerated().map { k, name -> SpatialEstimand in
+                let at = "\(path).estimands[\(k)]"
+                guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
+                if let x = s.regressor, !names.contains(x) {
+                    throw reader.error(at, "`\(x)` is not a regressor; regressors are \(names.joined(separator: ", "))")
+                }
+                if case .effect(let k, let x) = s, nonlinearRegressors.names.contains(x) {
+                    throw reader.error(at, nonlinearRegressors.error(k, x))
+                }
+                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
+                if (s == .tau || s == .eta) && !dynamic { throw reader.error(at, "`\(name)` needs model sdm_dynamic") }
+                if dynamic, case .averageEffect = s {
+                    throw reader.error(at, "average effects are not implemented for sdm_dynamic; use curve.K.L.j or tp.K.L / tp_lr.K.L")
+                }
+                if case .theta = s, !(model.allowsDurbin && durbin == .all) {
+                    throw reader.error(at, "`\(name)` needs W-lags of the regressors (model sdm, slx or sdem with durbin: all)")
+                }
+                if s.needsCurves && !(model.allowsDurbin && durbin == .all) && model != .sar && model != .ols {
+                    throw reader.error(at, "curves need the quadratic terms and their W-lags (durbin: all)")
+                }
+                return s
+            }
+        }
         switch e.settings {
         case .wSelection(let s):
             for c in s.candidates { try checkWeights(c, "candidates") }
@@ -68,27 +96,13 @@ enum CityEstimator {
             }
             return .wSelection(s.spec, candidates: s.candidates, estimands: estimands)
         case .spatial(let s):
-            let model = s.spec.model, durbin = s.spec.durbin
             try checkWeights(s.weights, "weights")
-            let estimands = try e.estimands.enumerated().map { k, name -> SpatialEstimand in
-                let at = "\(path).estimands[\(k)]"
-                guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
-                if let x = s.regressor, !names.contains(x) {
-                    throw reader.error(at, "`\(x)` is not a regressor; regressors are \(names.joined(separator: ", "))")
-                }
-                if case .effect(let k, let x) = s, nonlinearRegressors.names.contains(x) {
-                    throw reader.error(at, nonlinearRegressors.error(k, x))
-                }
-                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
-                if case .theta = s, !(model.allowsDurbin && durbin == .all) {
-                    throw reader.error(at, "`\(name)` needs W-lags of the regressors (model sdm, slx or sdem with durbin: all)")
-                }
-                if s.needsCurves && !(model.allowsDurbin && durbin == .all) && model != .sar && model != .ols {
-                    throw reader.error(at, "curves need the quadratic terms and their W-lags (durbin: all)")
-                }
-                return s
-            }
-            return .spatial(s.spec, weights: s.weights, variance: s.variance, estimands: estimands, alpha: alpha)
+            return .spatial(s.spec, weights: s.weights, variance: s.variance,
+                            estimands: try spatialEstimands(s.spec.model, s.spec.durbin, dynamic: false), alpha: alpha)
+        case .dynamic(let s):
+            try checkWeights(s.weights, "weights")
+            return .dynamic(s.durbin, weights: s.weights, correction: s.correction,
+                            estimands: try spatialEstimands(.sdm, s.durbin, dynamic: true), alpha: alpha)
         case .psmDiD(let spec, let shared):
             let (covariates, estimands) = try treatment(shared)
             return .psmDiD(spec, covariates: covariates, estimands: estimands, cluster: shared.cluster)
@@ -123,6 +137,9 @@ enum CityEstimator {
         case let .spatial(spec, _, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
                                       alpha: alpha)
+        case let .dynamic(durbin, _, correction, estimands, alpha):
+            return DynamicScoring.run(durbin: durbin, correction: correction, weights: weights, panel: panel, truth: truth,
+                                      estimands: estimands, alpha: alpha)
         case let .psmDiD(_, _, estimands, _), let .did(_, estimands):
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
@@ -130,15 +147,22 @@ enum CityEstimator {
         }
     }
 
-    func run(on data: PanelData) -> FitOutcome {
+    /// Fits and scores on one replication's panel; `clock` (benchmarks only) times the stages.
+    func run(on data: PanelData, clock: StageClock? = nil) -> FitOutcome {
         switch self {
         case let .spatial(spec, weights, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
-                                      truth: data.truth, estimands: estimands, alpha: alpha)
+                                      truth: data.truth, estimands: estimands, alpha: alpha, clock: clock,
+                                      shared: (data.sharedFits, weights))
+        case let .dynamic(durbin, weights, correction, estimands, alpha):
+            return clock.measure("fit+scoring") {
+                DynamicScoring.run(durbin: durbin, correction: correction, weights: data.panel.estimatorWeights[weights],
+                                   panel: data.spatial, truth: data.truth, estimands: estimands, alpha: alpha)
+            }
         case let .wSelection(spec, candidates, estimands):
-            return WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data)
+            return clock.measure("fit+scoring") { WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data) }
         case let .did(model, estimands):
-            return model.run(estimands: estimands, data: data)
+            return clock.measure("fit+scoring") { model.run(estimands: estimands, data: data) }
         case let .psmDiD(spec, covariates, estimands, cluster):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {
@@ -154,20 +178,26 @@ enum CityEstimator {
             do {
                 var spec = spec
                 spec.unitClusters = cluster.codes(data.panel)
-                let r = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
-                let used = TreatmentTruth(data.panel, weights: r.observationWeights)
-                return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in
-                    guard e == .spilloverControls else {
-                        return EstimandResult(truth: t, estimate: r.att, standardError: r.standardError,
-                                              lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
-                    }
-                    return EstimandResult(truth: t, estimate: used.att - r.att, standardError: r.standardError,
-                                          lower: used.att - r.ciUpper, upper: used.att - r.ciLower)
-                })
+                let treatment = try clock.measure("data") { try data.treatment(covariates: covariates) }
+                let r = try clock.measure("fit") { try PSMDiD.estimate(panel: treatment, spec: spec) }
+                return clock.measure("scoring") { scorePSMDiD(r, estimands: estimands, data: data, truths: truths) }
             } catch {
                 return FitOutcome(status: FitStatus(.failed, "\(error)"), results: truths(nil).map { .missing(truth: $0) })
             }
         }
+    }
+
+    private func scorePSMDiD(_ r: PSMDiDResult, estimands: [TreatmentEstimand], data: PanelData,
+                             truths: (TreatmentTruth?) -> [Double]) -> FitOutcome {
+        let used = TreatmentTruth(data.panel, weights: r.observationWeights)
+        return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in
+            guard e == .spilloverControls else {
+                return EstimandResult(truth: t, estimate: r.att, standardError: r.standardError,
+                                      lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
+            }
+            return EstimandResult(truth: t, estimate: used.att - r.att, standardError: r.standardError,
+                                  lower: used.att - r.ciUpper, upper: used.att - r.ciLower)
+        })
     }
 }
 

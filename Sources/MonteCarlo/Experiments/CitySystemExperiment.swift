@@ -47,16 +47,27 @@ struct CitySystemExperiment: Experiment {
     let estimators: [CityEstimator]
     let dataSupport: ClosedRange<Double>?
 
-    func replicate(_ context: ReplicationContext) -> [FitOutcome] {
+    func replicate(_ context: ReplicationContext) -> [FitOutcome] { replicate(context, clock: nil, names: []) }
+
+    /// One replication with its stages timed under `names[e]/…` per estimator (`spillsim bench replication`).
+    func replicate(_ context: ReplicationContext, clock: StageClock?, names: [String]) -> [FitOutcome] {
         let panel: SyntheticPanel
-        do { panel = try system.generate(replication: context.replication) } catch {
+        do { panel = try clock.measure("generate") { try system.generate(replication: context.replication, clock: clock) } } catch {
             return estimators.map { e in
                 FitOutcome(status: FitStatus(.generationFailed, "\(error)"),
                            results: e.estimandCount.map { _ in .missing(truth: .nan) })
             }
         }
         let data = PanelData(panel)
-        return estimators.map { $0.run(on: data) }
+        if let clock {
+            // Built lazily by the first spatial estimator otherwise; timed here as their own stage.
+            clock.measure("panel+truth") { _ = (data.spatial, data.truth) }
+        }
+        return estimators.enumerated().map { e, estimator in
+            clock?.prefix = e < names.count ? names[e] : "estimator \(e)"
+            defer { clock?.prefix = "" }
+            return estimator.run(on: data, clock: clock)
+        }
     }
 }
 
@@ -73,6 +84,9 @@ final class PanelData {
 
     /// The truth the spatial estimators are scored against.
     private(set) lazy var truth = SpatialTruth(panel)
+
+    /// Point fits the spatial estimators of this replication share (same model and W, another variance).
+    let sharedFits = SharedSpatialFits()
 
     init(_ panel: SyntheticPanel) { self.panel = panel }
 

@@ -19,6 +19,8 @@ extension PerformanceMeasures {
         var medianError = Double.nan, medianAbsoluteError = Double.nan, robustSE = Double.nan
         var medianModelSE = Double.nan, relativeError = Double.nan
 
+        init() {}
+
         /// `errors` and `ses` are scratch: reordered in place (a median by selection, O(n)).
         init(errors: inout [Double], ses: inout [Double], scratch: inout [Double]) {
             guard !errors.isEmpty else { return }
@@ -58,14 +60,13 @@ extension PerformanceMeasures {
         let n = errors.count
         guard n > 1 else { return }
         let stream = RandomStream(bootstrap)
+        let resampler = ResampledMedians(errors: errors, ses: ses)
         var draws = [[Double]](repeating: [], count: 4)
+        var indices: [Int] = []
+        indices.reserveCapacity(n)
         for _ in 0..<Self.bootstrapResamples {
-            for i in 0..<n {
-                let j = stream.integer(below: n)
-                e[i] = errors[j]
-                s[i] = ses[j]
-            }
-            for (k, v) in RobustSummary(errors: &e, ses: &s, scratch: &scratch).values.enumerated() where v.isFinite { draws[k].append(v) }
+            stream.integers(below: n, count: n, into: &indices)
+            for (k, v) in resampler.summary(of: indices).enumerated() where v.isFinite { draws[k].append(v) }
         }
         let mcse = draws.map { Statistics.standardDeviation($0) }
         mcseRobustSE = mcse[2]
@@ -74,5 +75,80 @@ extension PerformanceMeasures {
             mcseMedianBias = mcse[0]
             mcseMADError = mcse[1]
         }
+    }
+}
+
+/// The robust summary of a bootstrap resample from how often it draws each replication,
+/// walking orders sorted once instead of selecting in a copy: O(n) per resample with small
+/// constants. Bit for bit `RobustSummary` of the resampled values — a median is a function of
+/// the multiset, found here as the same two order statistics combined by the same formula
+/// (`Statistics.median`), and |e − m| is formed by the same subtraction.
+struct ResampledMedians {
+    let n: Int
+    /// Errors ascending, |errors| ascending, finite SEs ascending, and the replication each came from.
+    let errorOrder: [Int], sortedErrors: [Double]
+    let absoluteOrder: [Int], sortedAbsolute: [Double]
+    let seOrder: [Int], sortedSEs: [Double]
+
+    init(errors: [Double], ses: [Double]) {
+        n = errors.count
+        errorOrder = errors.indices.sorted { errors[$0] < errors[$1] }
+        sortedErrors = errorOrder.map { errors[$0] }
+        absoluteOrder = errors.indices.sorted { abs(errors[$0]) < abs(errors[$1]) }
+        sortedAbsolute = absoluteOrder.map { abs(errors[$0]) }
+        seOrder = ses.indices.filter { ses[$0].isFinite }.sorted { ses[$0] < ses[$1] }
+        sortedSEs = seOrder.map { ses[$0] }
+    }
+
+    /// [median error, median |error|, robust SE, relative error of the median SE] of the resample
+    /// drawing replications `indices`, as `RobustSummary.values`.
+    func summary(of indices: [Int]) -> [Double] {
+        var counts = [Int32](repeating: 0, count: n)
+        for j in indices { counts[j] += 1 }
+        var r = PerformanceMeasures.RobustSummary()
+        r.medianAbsoluteError = Self.median(total: n) { visit in
+            for (rank, j) in absoluteOrder.enumerated() where counts[j] > 0 { if visit(sortedAbsolute[rank], Int(counts[j])) { return } }
+        }
+        let m = Self.median(total: n) { visit in
+            for (rank, j) in errorOrder.enumerated() where counts[j] > 0 { if visit(sortedErrors[rank], Int(counts[j])) { return } }
+        }
+        r.medianError = m
+        // |e − m| ascending: merge outwards from m in the ascending errors.
+        var split = 0
+        while split < n && sortedErrors[split] < m { split += 1 }
+        r.robustSE = PerformanceMeasures.madScale * Self.median(total: n) { visit in
+            var left = split - 1, right = split
+            while left >= 0 || right < n {
+                let takeLeft = right >= n || (left >= 0 && abs(sortedErrors[left] - m) <= abs(sortedErrors[right] - m))
+                let rank = takeLeft ? left : right
+                if takeLeft { left -= 1 } else { right += 1 }
+                let c = counts[errorOrder[rank]]
+                if c > 0, visit(abs(sortedErrors[rank] - m), Int(c)) { return }
+            }
+        }
+        var finite = 0
+        for j in seOrder { finite += Int(counts[j]) }
+        guard finite > 0 else { return r.values }
+        r.medianModelSE = Self.median(total: finite) { visit in
+            for (rank, j) in seOrder.enumerated() where counts[j] > 0 { if visit(sortedSEs[rank], Int(counts[j])) { return } }
+        }
+        if r.robustSE > 0 { r.relativeError = 100 * (r.medianModelSE / r.robustSE - 1) }
+        return r.values
+    }
+
+    /// The type-7 median of `total` values that `walk` presents in ascending order as (value,
+    /// multiplicity) runs; `walk` stops when the visitor returns true.
+    static func median(total: Int, _ walk: ((Double, Int) -> Bool) -> Void) -> Double {
+        let h = Double(total - 1) * 0.5
+        let lo = Int(h.rounded(.down)), hi = min(lo + 1, total - 1)
+        var seen = 0
+        var low = Double.nan, high = Double.nan
+        walk { value, count in
+            if seen <= lo && lo < seen + count { low = value }
+            if seen <= hi && hi < seen + count { high = value; return true }
+            seen += count
+            return false
+        }
+        return low + (h - Double(lo)) * (high - low)
     }
 }

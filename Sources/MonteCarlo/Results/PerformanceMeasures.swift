@@ -93,12 +93,20 @@ public struct PerformanceMeasures: Equatable, Sendable {
             // mean = the rate; bias = rate − 1 with the MCSE of a mean; no SEs, intervals or tests.
             setMoments(used, comparable: true)
             return
-        case .parameter, .ratio:
+        case .parameter:
             setMoments(used, comparable: rule.comparable)
             setRobust(used, comparable: rule.comparable, bootstrap: bootstrap)
             if rule.comparable { setCoverage(used) }
             setRejection(used, alpha: alpha)
-            if rule.role == .ratio { setSets(used, comparable: rule.comparable) }
+        case .ratio:
+            // No finite moments (EstimandRole.ratio): the mean-based measures — mean, bias, EmpSE,
+            // √mean(s²), MSE and the delta-method (and bias-eliminated) coverage — are left blank
+            // (NaN, written NA) in the summary, the CSV and the figures; the robust measures and
+            // the Fieller sets are what a ratio row reports (issue 20).
+            mean = .nan
+            setRobust(used, comparable: rule.comparable, bootstrap: bootstrap)
+            setRejection(used, alpha: alpha)
+            setSets(used, comparable: rule.comparable)
         }
     }
 
