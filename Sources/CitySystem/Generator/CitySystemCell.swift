@@ -282,9 +282,13 @@ public struct CitySystemCell: Sendable {
                 let rhs = (0..<(n * burn)).map { systematic[$0 % n] + e[$0] }
                 start = Array(try model.solveDynamic(rhs: rhs, start: start).suffix(n))
             }
-            mis0 = try model.solveDynamic(rhs: model.rightHandSide(ca: sectors.ca, d: d0, controls: controls, other: other0), start: start)
+            mis0 = try clock.measure("generate.outcome") {
+                try model.solveDynamic(rhs: model.rightHandSide(ca: sectors.ca, d: d0, controls: controls, other: other0), start: start)
+            }
             mis1 = tr.enabled
-                ? try model.solveDynamic(rhs: model.rightHandSide(ca: sectors.ca, d: d1, controls: controls, other: other1), start: start)
+                ? try clock.measure("generate.outcome") {
+                    try model.solveDynamic(rhs: model.rightHandSide(ca: sectors.ca, d: d1, controls: controls, other: other1), start: start)
+                }
                 : mis0
         } else {
             mis0 = try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d0, controls: controls, other: other0) }
@@ -302,8 +306,8 @@ public struct CitySystemCell: Sendable {
         }
         let truth = try clock.measure("generate.truth") {
             try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
-                              years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
-                              firstAdoption: firstAdoption)
+                          years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
+                          firstAdoption: firstAdoption)
         }
         return SyntheticPanel(
             stream: StreamID(seed: seed, cell: cell, replication: replication, purpose: 0),

@@ -95,7 +95,8 @@ public enum DynamicSpatialEstimator {
         } catch let e as EstimationError {
             throw EstimationError("dynamic SDM: \(e.message)")
         }
-        let raw = try SpatialEstimator.fit(design, weights: weights, variance: .analytic)
+        let raw = try SpatialEstimator.fit(design.spec, panel: augmented, weights: weights, variance: .analytic, clock: nil,
+                                           shared: nil, design: design)
         let tauIndex = raw.index(of: lagName)!
         let etaIndex = raw.index(of: spatialLagName(lagName))!
         guard biasCorrection == .ydl, raw.converged else {

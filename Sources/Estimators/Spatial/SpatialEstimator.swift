@@ -20,37 +20,27 @@ public enum SpatialEstimator {
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
                            variance: SpatialVarianceMethod = .analytic, clock: StageClock? = nil,
                            shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> SpatialFitResult {
+        try fit(spec, panel: panel, weights: weights, variance: variance, clock: clock, shared: shared, design: nil)
+    }
+
+    /// As the public `fit`, on a design already built when `design` is given (the dynamic SDM's
+    /// augmented design with its own likelihood shape, `DynamicSpatialEstimator`).
+    static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, variance: SpatialVarianceMethod,
+                    clock: StageClock?, shared: (fits: SharedSpatialFits, weightsName: String)?,
+                    design: SpatialDesign?) throws -> SpatialFitResult {
         let key = shared.map { "\($0.weightsName)|\(spec)" }
         let prepared: SharedSpatialFits.Entry
         if let key, let hit = shared?.fits.entries[key] {
             prepared = hit
         } else {
-            let d = try clock.measure("design") { try SpatialDesign(spec: spec, panel: panel, weights: weights) }
-            prepared = try prepare(d, weights: weights, clock: clock)
+            let (d, point) = try estimatePoint(spec, panel: panel, weights: weights, clock: clock, design: design)
+            let analytic = Result {
+                try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: point, weights: weights) }
+            }
+            prepared = SharedSpatialFits.Entry(design: d, point: point, analytic: analytic)
             if let key { shared?.fits.entries[key] = prepared }
         }
-        return finish(prepared, weights: weights, variance: variance, clock: clock)
-    }
-
-    /// Fits a design already built (the static models above, or the dynamic SDM's augmented design).
-    static func fit(_ d: SpatialDesign, weights: SpatialWeights, variance: SpatialVarianceMethod) throws -> SpatialFitResult {
-        finish(try prepare(d, weights: weights, clock: nil), weights: weights, variance: variance, clock: nil)
-    }
-
-    /// The point estimates of a design and its analytic covariance (kept as a `Result`, so a
-    /// failure there becomes a recorded reason, not a thrown fit).
-    static func prepare(_ d: SpatialDesign, weights: SpatialWeights, clock: StageClock?) throws -> SharedSpatialFits.Entry {
-        let point = try estimatePoint(d, weights: weights, clock: clock)
-        let analytic = Result {
-            try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: point, weights: weights) }
-        }
-        return SharedSpatialFits.Entry(design: d, point: point, analytic: analytic)
-    }
-
-    /// The requested variance on a prepared fit, and the result.
-    static func finish(_ prepared: SharedSpatialFits.Entry, weights: SpatialWeights, variance: SpatialVarianceMethod,
-                       clock: StageClock?) -> SpatialFitResult {
-        let d = prepared.design, point = prepared.point, spec = d.spec
+        let d = prepared.design, point = prepared.point
         var reason = point.reason
         var termination = point.termination
         var vcov: Matrix
@@ -91,9 +81,10 @@ public enum SpatialEstimator {
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
     }
 
-    /// The point estimates of a design, with the checks on them.
-    static func estimatePoint(_ d: SpatialDesign, weights: SpatialWeights, clock: StageClock?) throws -> PointEstimate {
-        let spec = d.spec
+    /// The transformed data and the point estimates (before any variance), with the checks on them.
+    static func estimatePoint(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
+                              clock: StageClock?, design: SpatialDesign? = nil) throws -> (SpatialDesign, PointEstimate) {
+        let d = try design ?? clock.measure("design") { try SpatialDesign(spec: spec, panel: panel, weights: weights) }
         let point: PointEstimate
         do {
             point = try clock.measure("fit") {
@@ -117,7 +108,7 @@ public enum SpatialEstimator {
         guard point.termination == .boundary || point.sigma2 > 1e-20 * max(varY, .leastNormalMagnitude) else {
             throw EstimationError("the regressors fit the outcome exactly (residual variance \(point.sigma2) against an outcome variance of \(varY)); check that the outcome is not among the regressors")
         }
-        return point
+        return (d, point)
     }
 
     /// SAR/SDM: e(ρ) = e0 − ρ ed with e0, ed the residuals of Qy and Q(Wy) on QZ, so
