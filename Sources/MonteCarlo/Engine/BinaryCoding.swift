@@ -42,20 +42,17 @@ struct BinaryReader {
 
     var atEnd: Bool { offset == bytes.count }
 
-    mutating func uint64() throws -> UInt64 {
-        guard offset + 8 <= bytes.count else { throw Truncated() }
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
-        offset += 8
+    /// A little-endian unsigned integer of `T`'s width.
+    mutating func unsigned<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) throws -> T {
+        let width = MemoryLayout<T>.size
+        guard offset + width <= bytes.count else { throw Truncated() }
+        var v: T = 0
+        for i in 0..<width { v |= T(bytes[offset + i]) << (8 * i) }
+        offset += width
         return v
     }
-    mutating func uint32() throws -> UInt32 {
-        guard offset + 4 <= bytes.count else { throw Truncated() }
-        var v: UInt32 = 0
-        for i in 0..<4 { v |= UInt32(bytes[offset + i]) << (8 * UInt32(i)) }
-        offset += 4
-        return v
-    }
+    mutating func uint64() throws -> UInt64 { try unsigned(UInt64.self) }
+    mutating func uint32() throws -> UInt32 { try unsigned(UInt32.self) }
     mutating func int64() throws -> Int64 { Int64(bitPattern: try uint64()) }
     mutating func double() throws -> Double { Double(bitPattern: try uint64()) }
     mutating func string() throws -> String {

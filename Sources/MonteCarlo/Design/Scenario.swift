@@ -335,15 +335,7 @@ public struct DesignCell: Sendable {
     public let estimators: [EstimatorSpec]
     /// The cell's label: its `cells:` entry's `label` and its grid levels' labels, joined
     /// by ", "; nil when none was given.
-    public let title: String?
-
-    public init(index: Int, factors: [FactorValue], document: ScenarioDocument, estimators: [EstimatorSpec], title: String? = nil) {
-        self.index = index
-        self.factors = factors
-        self.document = document
-        self.estimators = estimators
-        self.title = title
-    }
+    public var title: String? = nil
 
     public var label: String {
         if let title { return title }
