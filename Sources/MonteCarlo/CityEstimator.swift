@@ -7,7 +7,10 @@ import Numerics
 /// is scored. Its settings come typed from `EstimatorRegistry` (the options, their
 /// defaults and spellings are listed there and in docs/monte-carlo.md); `make` checks
 /// them against the world: the Ws it names, the regressors and covariates, and the
-/// estimands the world has a truth for.
+/// estimands the world has a truth for. On a panel with unobserved city-years
+/// (`city_system.panel`) a spatial model needs `missing` (exact/drop_cities/drop_years/
+/// interpolate, docs/unbalanced.md) and may add `bias_correction: true` with `exact`; every
+/// other estimator records a failure.
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
@@ -15,6 +18,8 @@ enum CityEstimator {
     case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
     case did(DIDModel, estimands: [TreatmentEstimand])
+    /// A spatial model on a panel with missing city-years, after a workaround (option `missing`).
+    case unbalanced(SpatialModelSpec, weights: String, workaround: MissingWorkaround, biasCorrected: Bool, estimands: [SpatialEstimand], alpha: Double)
 
     static func regressorNames(_ controls: [String]) -> [String] { ["CA", "CA2", "CAxD", "D"] + controls }
     static let cityCovariates = ["CA", "D", "ln_size", "dist_centre", "z"]
@@ -26,6 +31,7 @@ enum CityEstimator {
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         case .dynamic(_, _, _, let e, _): return 0..<e.count
+        case .unbalanced(_, _, _, _, let e, _): return 0..<e.count
         }
     }
 
@@ -97,8 +103,15 @@ enum CityEstimator {
             return .wSelection(s.spec, candidates: s.candidates, estimands: estimands)
         case .spatial(let s):
             try checkWeights(s.weights, "weights")
-            return .spatial(s.spec, weights: s.weights, variance: s.variance,
-                            estimands: try spatialEstimands(s.spec.model, s.spec.durbin, dynamic: false), alpha: alpha)
+            let estimands = try spatialEstimands(s.spec.model, s.spec.durbin, dynamic: false)
+            if let workaround = s.missing {
+                if let k = estimands.firstIndex(where: { $0.averagedRegressor != nil }) {
+                    throw reader.error("\(path).estimands[\(k)]", "average marginal effects are not implemented with `missing`")
+                }
+                return .unbalanced(s.spec, weights: s.weights, workaround: workaround, biasCorrected: s.biasCorrection,
+                                   estimands: estimands, alpha: alpha)
+            }
+            return .spatial(s.spec, weights: s.weights, variance: s.variance, estimands: estimands, alpha: alpha)
         case .dynamic(let s):
             try checkWeights(s.weights, "weights")
             return .dynamic(s.durbin, weights: s.weights, correction: s.correction,
@@ -144,12 +157,24 @@ enum CityEstimator {
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
             return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
+        case let .unbalanced(_, _, _, _, estimands, _):
+            return FitOutcome(status: FitStatus(.failed, "`missing` applies to a city system with city_system.panel"), results: estimands.map { _ in .missing(truth: .nan) })
         }
     }
 
     /// Fits and scores on one replication's panel; `clock` (benchmarks only) times the stages.
     func run(on data: PanelData, clock: StageClock? = nil) -> FitOutcome {
+        // A panel with unobserved city-years is never fitted as if it were complete.
+        if case .unbalanced = self {} else if data.panel.observed != nil {
+            return FitOutcome(status: FitStatus(.failed, "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)` — the DID family does not take them yet"),
+                              results: estimandCount.map { _ in .missing(truth: .nan) })
+        }
         switch self {
+        case let .unbalanced(spec, weights, workaround, biasCorrected, estimands, alpha):
+            return clock.measure("fit+scoring") {
+                UnbalancedScoring.run(spec, workaround: workaround, biasCorrected: biasCorrected, weights: data.panel.estimatorWeights[weights],
+                                      data: data, estimands: estimands, alpha: alpha)
+            }
         case let .spatial(spec, weights, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
                                       truth: data.truth, estimands: estimands, alpha: alpha, clock: clock,

@@ -30,6 +30,10 @@ struct SpatialSettings: Sendable {
     /// A name from `city_system.estimator_weights`; `true` is the true W.
     var weights: String
     var variance: SpatialVarianceMethod
+    /// `missing`: the workaround for unobserved city-years (`city_system.panel`); nil = none.
+    var missing: MissingWorkaround? = nil
+    /// `bias_correction: true` (with `missing: exact`): score the bias-corrected fit.
+    var biasCorrection = false
 }
 
 /// The dynamic SDM's settings (`sdm_dynamic`, issue 25): `durbin`, `weights`, `bias_correction`.
@@ -70,12 +74,29 @@ enum EstimatorRegistry {
     static let families: [Family] = [
         Family(models: SpatialModel.allCases.map(\.rawValue)) { name, o in
             guard let model = SpatialModel(rawValue: name) else { throw o.error("model", "`\(name)` is not a spatial model") }
-            let spec = try spatialSpec(model, &o)
+            let missing = try o.choose("missing", default: MissingWorkaround?.none, spellings: MissingWorkaround.allCases.map(\.rawValue)) { s -> MissingWorkaround?? in
+                // A bad spelling must be nil here (refused), not .some(nil) (no workaround).
+                MissingWorkaround(rawValue: s).map { .some($0) }
+            }
+            // The unbalanced estimator is the direct approach (Lee–Yu has no exact form with W_t
+            // changing across years); every workaround uses it, so the comparison is like for like.
+            let spec = try spatialSpec(model, &o, defaultApproach: missing == nil ? SpatialApproach.standard : .direct)
             let weights = try o.string("weights") ?? "true"
             let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: SpatialVarianceMethod.spellings,
                                         aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
             if let reason = variance.unsupportedReason(for: model) { throw o.error("variance", reason) }
-            return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance))
+            let corrected = try o.choose("bias_correction", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
+            if missing != nil {
+                guard model.hasLag || model == .slx || model == .ols else {
+                    throw o.error("missing", "is implemented for sdm, sar, slx and ols, not \(model.rawValue)")
+                }
+                if spec.approach != .direct {
+                    throw o.error("approach", "an estimator with `missing` uses the direct approach (Lee–Yu has no exact form on an unbalanced panel); remove `approach` or set it to direct")
+                }
+                if variance != .analytic { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
+            }
+            if corrected && missing != .exact { throw o.error("bias_correction", "applies to `missing: exact` (the unbalanced estimator)") }
+            return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, missing: missing, biasCorrection: corrected))
         },
         Family(models: ["sdm_dynamic"]) { _, o in
             let spec = try spatialSpec(.sdm, &o)
@@ -153,10 +174,11 @@ enum EstimatorRegistry {
     }
 
     /// `effects`, `approach` and `durbin`, shared by the spatial models and W selection.
-    private static func spatialSpec(_ model: SpatialModel, _ o: inout EstimatorOptions) throws -> SpatialModelSpec {
+    private static func spatialSpec(_ model: SpatialModel, _ o: inout EstimatorOptions,
+                                    defaultApproach: SpatialApproach = .standard) throws -> SpatialModelSpec {
         let effects = try o.choose("effects", default: FixedEffects.twoWays, spellings: FixedEffects.spellings,
                                    aliases: "plm/fixest spellings such as twoway, unit, pooled are accepted") { FixedEffects(userSpelling: $0) }
-        let approach = try o.choose("approach", default: SpatialApproach.standard, spellings: SpatialApproach.spellings) {
+        let approach = try o.choose("approach", default: defaultApproach, spellings: SpatialApproach.spellings) {
             SpatialApproach(spelling: $0)
         }
         let durbin = try o.choose("durbin", default: model.allowsDurbin ? DurbinVariables.all : .none, spellings: ["all", "none"]) {

@@ -27,6 +27,12 @@ public struct LogDeterminantAccuracy: Sendable, Codable, Equatable {
     /// is; the field keeps room for estimated ones).
     public let rigorous: Bool
 
+    public init(truncationBound: Double, monteCarloSE: Double, rigorous: Bool) {
+        self.truncationBound = truncationBound
+        self.monteCarloSE = monteCarloSE
+        self.rigorous = rigorous
+    }
+
     public static let exact = LogDeterminantAccuracy(truncationBound: 0, monteCarloSE: 0, rigorous: true)
 }
 

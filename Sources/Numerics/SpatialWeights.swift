@@ -41,7 +41,10 @@ public struct SpatialWeights: Sendable {
     /// Validates W and computes its spectrum (the exact method).
     public init(_ w: Matrix) throws { try self.init(w, logDeterminant: .exact) }
 
-    public init(_ w: Matrix, logDeterminant method: LogDeterminantMethod) throws {
+    /// - Parameter allowIsolated: keep units whose row is all zeros (no neighbour) instead of
+    ///   refusing them. Such a unit contributes a zero eigenvalue (ln 1 = 0 to log|I − ρW|); the
+    ///   unbalanced-panel estimator needs it for a year in which a city has no neighbour present.
+    public init(_ w: Matrix, logDeterminant method: LogDeterminantMethod, allowIsolated: Bool = false) throws {
         guard w.isSquare else { throw NumericsError("weight matrix is \(w.rows)×\(w.cols); it must be square") }
         guard w.rows >= 2 else { throw NumericsError("weight matrix needs at least 2 units, got \(w.rows)") }
         guard w.data.allSatisfy({ $0.isFinite }) else { throw NumericsError("weight matrix has NaN or infinite entries") }
@@ -52,7 +55,7 @@ public struct SpatialWeights: Sendable {
             throw NumericsError("weight matrix has a negative entry at row \(i % w.rows + 1), column \(i / w.rows + 1)")
         }
         let sums = w.rowSums()
-        if let i = sums.firstIndex(where: { $0 == 0 }) {
+        if !allowIsolated, let i = sums.firstIndex(where: { $0 == 0 }) {
             throw NumericsError("unit \(i + 1) has no neighbours (an island: its row of W is all zeros); connect it or drop it")
         }
         let sp = SparseMatrix(dense: w, maximumDensity: 0.25)
@@ -72,7 +75,8 @@ public struct SpatialWeights: Sendable {
     }
 
     /// W given in compressed rows; the exact method densifies it (small N only).
-    public init(sparse w: SparseMatrix, logDeterminant method: LogDeterminantMethod) throws {
+    /// - Parameter allowIsolated: as for a dense W.
+    public init(sparse w: SparseMatrix, logDeterminant method: LogDeterminantMethod, allowIsolated: Bool = false) throws {
         guard w.rows == w.cols else { throw NumericsError("weight matrix is \(w.rows)×\(w.cols); it must be square") }
         guard w.rows >= 2 else { throw NumericsError("weight matrix needs at least 2 units, got \(w.rows)") }
         guard w.values.allSatisfy({ $0.isFinite }) else { throw NumericsError("weight matrix has NaN or infinite entries") }
@@ -84,14 +88,14 @@ public struct SpatialWeights: Sendable {
                 if w.values[k] < 0 { throw NumericsError("weight matrix has a negative entry at row \(i + 1), column \(w.columns[k] + 1)") }
             }
         }
-        if let i = w.rowSums().firstIndex(where: { $0 == 0 }) {
+        if !allowIsolated, let i = w.rowSums().firstIndex(where: { $0 == 0 }) {
             throw NumericsError("unit \(i + 1) has no neighbours (an island: its row of W is all zeros); connect it or drop it")
         }
         // As for a dense W: `auto` keeps the spectrum when more than a quarter of W is nonzero.
         let dense = Double(w.nonzeroCount) > 0.25 * Double(w.rows * w.rows)
         let resolved = dense && method == .auto
             ? .exact : try Self.resolve(method, count: w.rows, symmetrisable: { Self.similarityScaling(w) != nil })
-        if resolved == .exact { try self.init(w.dense(), logDeterminant: .exact); return }
+        if resolved == .exact { try self.init(w.dense(), logDeterminant: .exact, allowIsolated: allowIsolated); return }
         try self.init(validatedSparse: w, method: resolved)
     }
 

@@ -24,7 +24,9 @@ extension Spillsim.Estimate {
         }
 
         func run() throws {
-            let table = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
+            let (table, report) = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
+                .balancedPanel(id: panel.id, time: panel.time, columns: [panel.y] + splitList(covariates))
+            if !report.isEmpty { printNote(report) }
             let data = try TreatmentPanel.from(table: table, id: panel.id, time: panel.time, outcome: panel.y,
                                                covariates: splitList(covariates), adoption: .cohort(cohort))
             let spec = CSDiDSpec(control: control, method: method, basePeriod: basePeriod)

@@ -40,7 +40,9 @@ extension Spillsim.Estimate {
         }
 
         func run() throws {
-            let table = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
+            let (table, report) = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
+                .balancedPanel(id: panel.id, time: panel.time, columns: [panel.y] + splitList(covariates) + [treat].compactMap { $0 })
+            if !report.isEmpty { printNote(report) }
             let adoption: AdoptionSource = cohort.map { .cohort($0) } ?? .postYear(treat: treat!, year: postYear!)
             let data = try TreatmentPanel.from(table: table, id: panel.id, time: panel.time, outcome: panel.y,
                                                covariates: splitList(covariates), adoption: adoption)

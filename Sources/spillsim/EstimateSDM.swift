@@ -13,7 +13,7 @@ extension LogDeterminantMethod: ExpressibleByArgument {}
 extension DynamicBiasCorrection: ExpressibleByArgument {}
 
 extension Spillsim.Estimate {
-    /// `spillsim estimate sdm`: the spatial Durbin family on a balanced panel.
+    /// `spillsim estimate sdm`: the spatial Durbin family on a balanced or unbalanced panel.
     struct SDM: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "sdm",
@@ -21,7 +21,11 @@ extension Spillsim.Estimate {
             discussion: """
             The panel is a long CSV (one row per unit and period). W is a CSV either dense \
             (first column 'id', header row of ids) or an edge list (from,to,weight); ids are matched \
-            to the panel's --id values. W is row-standardised unless --no-row-standardise.
+            to the panel's --id values. W is row-standardised unless --no-row-standardise. \
+            A panel with missing city-years (rows absent, or an outcome/regressor cell empty or NA) \
+            is fitted on the observed city-years by the direct approach: in each year only the \
+            cities present interact, through W restricted to them (re-standardised unless \
+            --year-weights restrict); see docs/unbalanced.md.
             """)
 
         @OptionGroup var panel: PanelColumns
@@ -32,8 +36,9 @@ extension Spillsim.Estimate {
         @Option(help: "Fixed effects: individual, time, twoways or none (pooled with intercept).")
         var effects: FixedEffects = .twoWays
         @Option(name: .customLong("approach"),
-                help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue); with --dynamic the time effects are always removed by the Lee–Yu transformation).")
+                help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue); with --dynamic the time effects are always removed by the Lee–Yu transformation; on a panel with gaps direct, the only exact form there).")
         var approachOption: SpatialApproach?
+        /// The approach of a balanced fit.
         var approach: SpatialApproach { approachOption ?? .standard }
         @Option(help: "sdm, sar, slx, sem, sdem or ols.") var model: SpatialModel = .sdm
         @Option(help: "Regressor (in --x) also entered as its square X^2: curves, turning points and U-tests.")
@@ -46,6 +51,8 @@ extension Spillsim.Estimate {
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
         @Option(help: "log|I − ρW|: exact (spectrum), sparse (sparse Cholesky), chebyshev, mc, or auto (exact up to \(SpatialWeights.exactSizeLimit) units, sparse above).")
         var logdet: LogDeterminantMethod = .auto
+        @Option(help: "Unbalanced panels: W_t of a year = W restricted to the cities present, 'restandardise'd (rows sum to 1 again; default) or 'restrict'ed only.")
+        var yearWeights: YearWeights = .restandardise
         @Flag(help: "Print JSON instead of tables.") var json = false
         @Option(name: [.customLong("variance"), .customLong("vce")],
                 help: "Variance: analytic (inverse analytic information, default; alias oim) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols). --vce is an alias of --variance.")
@@ -87,6 +94,14 @@ extension Spillsim.Estimate {
         }
 
         func run() throws {
+            let loaded = try UnbalancedDataLoader.load(
+                data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time,
+                y: panel.y, x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise,
+                restandardise: yearWeights == .restandardise, logDeterminant: logdet)
+            if case .unbalanced(let dataset) = loaded {
+                try runUnbalanced(dataset)
+                return
+            }
             let dataset = try SpatialDataLoader.load(
                 data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time, y: panel.y,
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise,
@@ -105,6 +120,33 @@ extension Spillsim.Estimate {
             print(json ? try JSONOutput.text(SpatialAnalysisJSON(analysis)) : SDMReport.text(analysis))
         }
     }
+}
+
+extension Spillsim.Estimate.SDM {
+    func runUnbalanced(_ dataset: UnbalancedDataset) throws {
+        // Options the unbalanced estimator does not implement are refused, not ignored.
+        if dynamic {
+            throw ValidationError("--dynamic needs a balanced panel (the dynamic SDM conditions on every city's previous year); this panel has missing city-years — fill or drop them first, or drop --dynamic")
+        }
+        if approachOption == .leeYu {
+            throw ValidationError("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (the default on gaps; σ² is also reported corrected for the fixed effects, with a bias-corrected fit)")
+        }
+        if variance != .analytic { throw ValidationError("--variance \(variance.rawValue) is not implemented for unbalanced panels; use --variance analytic") }
+        if model == .sem || model == .sdem {
+            throw ValidationError("--model \(model.rawValue) is not implemented for unbalanced panels; use sdm, sar, slx or ols")
+        }
+        let spec = SpatialModelSpec(model: model, effects: effects, approach: .direct, durbin: durbinVariables)
+        let result = try UnbalancedAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed)
+        if let nonlinear = result.analysis.nonlinear, let quadratic {
+            try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
+        }
+        print(json ? try JSONOutput.text(UnbalancedAnalysisJSON(result)) : SDMReport.text(result))
+    }
+}
+
+/// `--year-weights` of `estimate sdm` on an unbalanced panel.
+enum YearWeights: String, ExpressibleByArgument, CaseIterable {
+    case restandardise, restrict
 }
 
 /// `--variance` (alias `--vce`) of `estimate sdm`: the scenario spellings, `oim` accepted as in Stata's xsmle.

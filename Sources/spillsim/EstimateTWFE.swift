@@ -47,8 +47,13 @@ extension Spillsim.Estimate {
         }
 
         func run() throws {
-            let table = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
-            if eventStudy { return try runEventStudy(table) }
+            let raw = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
+            if eventStudy { return try runEventStudy(raw) }
+            // fixest's convention: observations with a missing value in a model column are removed
+            // (and counted); absent unit-periods need nothing — the panel may be unbalanced.
+            let (table, removed) = try raw.completeRows([panel.id, panel.time, panel.y] + splitList(x)
+                                                        + [weights, cluster].compactMap { $0 })
+            if removed > 0 { printNote(MissingRowsReport(rowsWithMissingValues: removed, unitsDropped: 0, rowsOfDroppedUnits: 0)) }
             let d = try PanelRegressionData.from(table: table, id: panel.id, time: panel.time, outcome: panel.y, regressors: splitList(x),
                                                  weights: weights, cluster: cluster)
             let fit = try PanelOLS.fit(y: d.y, x: d.x, names: d.names, unit: d.unit, time: d.time, effects: effects, weights: d.weights,
@@ -68,8 +73,10 @@ extension Spillsim.Estimate {
             }
         }
     
-        func runEventStudy(_ table: DataTable) throws {
+        func runEventStudy(_ raw: DataTable) throws {
             let adoption: AdoptionSource = cohort.map { .cohort($0) } ?? .postYear(treat: treat!, year: postYear!)
+            let (table, report) = try raw.balancedPanel(id: panel.id, time: panel.time, columns: [panel.y] + [treat].compactMap { $0 })
+            if !report.isEmpty { printNote(report) }
             let data = try TreatmentPanel.from(table: table, id: panel.id, time: panel.time, outcome: panel.y, covariates: [], adoption: adoption)
             let es = try EventStudy.estimate(panel: data, leads: leads, lags: lags)
             try plot.draw { EstimateFigures.eventStudy(es, name: $0, text: $1) }

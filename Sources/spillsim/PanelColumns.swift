@@ -1,3 +1,5 @@
+import Foundation
+import Estimators
 import ArgumentParser
 
 /// The columns every panel estimator reads: `--data`, `--id`, `--time`, `--y`.
@@ -15,4 +17,9 @@ struct PanelColumns: ParsableArguments {
 /// arguments, each a comma-separated list — `--x a,b`, `--x a b` and `--x a, b` agree.
 func splitList(_ items: [String]) -> [String] {
     items.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+}
+
+/// What a DID command did with gaps, on standard error so `--json` output stays one document.
+func printNote(_ report: MissingRowsReport) {
+    FileHandle.standardError.write(Data((report.note + "\n").utf8))
 }

@@ -4,6 +4,24 @@ import Numerics
 
 /// The text rendering of a `SpatialAnalysis` (its JSON report is `SpatialAnalysisJSON`).
 enum SDMReport {
+    /// The balanced report preceded by what was done with the gaps.
+    static func text(_ u: UnbalancedAnalysis) -> String {
+        let p = u.unbalanced.pattern
+        var out: [String] = []
+        out.append("Unbalanced panel: \(p.rowsUsed) of \(p.n * p.t) city-years used (\(String(format: "%.1f", 100 * p.shareObserved)) %); \(u.absentRows) absent, \(u.rowsWithEmptyCells) with an empty cell left out")
+        let counts = p.citiesPerPeriod
+        out.append("cities per period \(counts.min() ?? 0)–\(counts.max() ?? 0); \(p.distinctWeights) distinct city set\(p.distinctWeights == 1 ? "" : "s") (W_t = W restricted\(p.restandardised ? " and re-standardised" : ", not re-standardised")); \(p.isolatedCityYears) city-year\(p.isolatedCityYears == 1 ? "" : "s") with no neighbour present (zero row of W_t)")
+        out.append("fixed effects concentrated out exactly (rank \(p.fixedEffectRank)); sigma2 corrected for them = \(fmt(u.unbalanced.sigma2DOF)); LM tests not computed (one W assumed)")
+        if let bc = u.unbalanced.biasCorrected {
+            let coefs = zip(bc.names, bc.coefficients).map { "\($0) \(fmt($1))" }.joined(separator: ", ")
+            out.append("bias-corrected (Lee–Yu adapted, docs/unbalanced.md): " + (bc.rho.map { "rho \(fmt($0)), " } ?? "") + "sigma2 \(fmt(bc.sigma2)), \(coefs)")
+        } else if let why = u.unbalanced.biasCorrectionUnavailable {
+            out.append("bias correction unavailable: \(why)")
+        }
+        out.append("")
+        return out.joined(separator: "\n") + "\n" + text(u.analysis)
+    }
+
     static func text(_ a: SpatialAnalysis) -> String {
         let f = a.fit
         var out: [String] = []

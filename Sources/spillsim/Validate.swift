@@ -17,6 +17,12 @@ extension Spillsim {
             try Self.report(scenario).forEach { print($0) }
         }
 
+        /// The observation pattern of replication 0 (`city_system.panel`).
+        static func pattern(_ spec: CitySystemSpec, seed: UInt64, cell: Int = 0, source: String) throws -> String {
+            let p = try CitySystemCell(spec: spec, seed: seed, cell: cell, source: source).generate(replication: 0)
+            return ObservationSummary(observed: p.observed, n: p.n, t: p.t).text + " (\(spec.panel.missing.rawValue), rate \(spec.panel.rate))"
+        }
+
         /// The lines `validate` prints. Every check runs before any line exists,
         /// so a file is never reported OK and then failed.
         static func report(_ scenario: String) throws -> [String] {
@@ -39,6 +45,7 @@ extension Spillsim {
                     details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")
                 }
                 if let note = r.largeNSummary { details.append("  \(note)") }
+                if r.scenario.citySystem.panel.rate > 0 { details.append("  panel (replication 0): " + (try Self.pattern(r.scenario.citySystem, seed: r.scenario.seed, source: scenario))) }
                 details.append("  \(r.sectors.text)")
                 details += r.warnings.map { "  warning: \($0)" }
             case .knownDGP:
@@ -54,6 +61,12 @@ extension Spillsim {
                 _ = try ExperimentRegistry.builder(for: mc).makeExperiments(cells: cells, scenario: mc)
                 if world == .knownDGP {
                     headline = "scenario '\(mc.name)', known DGP (engine check, no city system): known_dgp \(mc.knownDGPSummary ?? "")"
+                }
+                for cell in cells where !document.usesKnownDGP && !document.usesObservedDesign {
+                    let spec = try ScenarioParser.parse(cell.document)
+                    if spec.observed == nil, spec.citySystem.panel.rate > 0 {
+                        details.append("  \(cell.label): " + (try Self.pattern(spec.citySystem, seed: mc.seed, cell: cell.index, source: scenario)))
+                    }
                 }
                 details.append("  design: \(cells.count) cell(s) × \(mc.estimators.count) estimator(s), \(mc.settings.replications) replications per cell, seed \(mc.seed)")
                 if !document.usesObservedDesign && !document.usesKnownDGP {

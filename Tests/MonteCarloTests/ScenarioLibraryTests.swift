@@ -16,7 +16,11 @@ final class ScenarioLibraryTests: XCTestCase {
     /// Staggered cohorts need about ten treated cities each for Callaway–Sant'Anna's logit not to separate.
     static let maxCitiesFor = ["psm-did-spillovers": 150]
     /// The designs of issue 12, each opening with a comment block that says what it is for.
-    static let designs = ["inverted-u-recovery", "weights-stress", "digital-moderation", "psm-did-spillovers", "short-panel-lee-yu", "dynamic-world"]
+    static let designs = ["inverted-u-recovery", "weights-stress", "digital-moderation", "psm-did-spillovers", "short-panel-lee-yu",
+                          "dynamic-world", "unbalanced"]
+    /// Estimators whose failures are the design's finding, not a broken scenario: balancing an
+    /// unbalanced panel by dropping years (or cities) leaves nothing once every year has a gap.
+    static let mayFail = ["unbalanced": ["drop_years", "drop_cities"]]
 
     var libraryFiles: [URL] {
         let dir = TestPaths.repositoryRoot.appendingPathComponent("scenarios")
@@ -75,7 +79,8 @@ final class ScenarioLibraryTests: XCTestCase {
                     XCTAssertEqual(fits.count, scenario.estimators.count)
                     for (k, fit) in fits.enumerated() where fit.results.contains(where: { $0.estimate.isFinite }) { produced[k] += 1 }
                 }
-                for (k, e) in scenario.estimators.enumerated() {
+                let excused = Self.mayFail[file.deletingPathExtension().lastPathComponent] ?? []
+                for (k, e) in scenario.estimators.enumerated() where !excused.contains(e.name) {
                     // At 60 cities a few replications may not give an estimate (e.g. no match within the caliper);
                     // most must, or the scenario is broken for this estimator.
                     XCTAssertGreaterThanOrEqual(produced[k], Self.replications * 3 / 4,

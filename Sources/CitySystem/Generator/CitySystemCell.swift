@@ -318,6 +318,8 @@ public struct CitySystemCell: Sendable {
             cohort: assignment.adoption.map { $0 ?? 0 }, post: post, z: z,
             misNoIntegration: mis0, dNoIntegration: d0, trueWeights: model.weights,
             estimatorWeights: estimators, estimatorWeightNames: spec.estimatorWeights.map(\.name), truth: truth,
-            equilibrium: equilibrium)
+            equilibrium: equilibrium,
+            observed: MissingnessPattern.draw(spec.panel, lnSize: lnSize, distanceToCentre: geography.distanceToCentre,
+                                              outcome: mis1, n: n, t: tt, stream: stream(CityStreamPurpose.missingness)))
     }
 }

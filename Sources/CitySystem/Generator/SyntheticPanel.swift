@@ -46,6 +46,8 @@ public struct SyntheticPanel: Sendable {
     public let truth: TrueEstimands
     /// The `neg` mode's equilibrium quantities (nil in the reduced mode).
     public let equilibrium: NEGPath?
+    /// Time-major: whether the analyst observes each city-year (`city_system.panel`); nil when all are.
+    public let observed: [Bool]?
 
     /// City i's value of a time-major column in period p.
     @inline(__always) public func index(period p: Int, city i: Int) -> Int { p * n + i }

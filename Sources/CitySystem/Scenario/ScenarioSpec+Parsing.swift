@@ -64,6 +64,13 @@ public enum ScenarioParser {
         s.outcome = try parseOutcome(&o); try o.finish()
         var t = try r.section("treatment")
         s.treatment = try parseTreatment(&t, years: s.years, controls: s.outcome.controls.map(\.name)); try t.finish()
+        var pn = try r.section("panel")
+        s.panel.missing = PanelSpec.Missingness(rawValue: try pn.choice("missing", "mcar", allowed: PanelSpec.Missingness.allCases.map(\.rawValue)))!
+        s.panel.rate = try pn.double("rate", 0)
+        try pn.require(s.panel.rate >= 0 && s.panel.rate <= 0.8, "rate", "must be in [0, 0.8] (the share of city-years missing)")
+        s.panel.strength = try pn.double("strength", 1)
+        try pn.require(s.panel.strength >= 0 && s.panel.strength <= 5, "strength", "must be in [0, 5]")
+        try pn.finish()
         if let list = try r.sequence("estimator_weights") {
             try r.require(!list.isEmpty, "estimator_weights", "the list is empty", fix: "give at least `- {name: true}`")
             var names = Set<String>()

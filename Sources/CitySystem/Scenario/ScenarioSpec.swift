@@ -32,7 +32,28 @@ public struct CitySystemSpec: Sendable {
     /// How every W of the scenario computes log|I − ρW| (`auto`: the spectrum up to
     /// `SpatialWeights.exactSizeLimit` cities, sparse methods above).
     public var logDeterminant: LogDeterminantMethod = .auto
+    /// Which city-years the analyst observes (`city_system.panel`).
+    public var panel = PanelSpec()
     public var years: [Int] { Array(geography.firstYear...geography.lastYear) }
+    public init() {}
+}
+
+/// `city_system.panel`: the observation pattern of the generated panel (issue 24). The world
+/// is generated whole; the analyst then sees only some city-years.
+public struct PanelSpec: Sendable {
+    /// How a city-year goes missing (docs/unbalanced.md):
+    /// * mcar: every city-year with probability `rate`;
+    /// * mar_size: small cities more often: p_i ∝ exp(−strength·z(ln L_i)), mean `rate`;
+    /// * mar_distance: remote cities more often: p_i ∝ exp(strength·z(distance to the nearest centre));
+    /// * mnar: low outcomes more often: p_it ∝ exp(−strength·z(y_it)), z standardised over the panel.
+    /// Probabilities are capped at 0.95 and rescaled once so their mean is the rate.
+    public enum Missingness: String, Sendable, CaseIterable {
+        case mcar, marSize = "mar_size", marDistance = "mar_distance", mnar
+    }
+    public var missing: Missingness = .mcar
+    /// Share of city-years missing on average (0 = a balanced panel).
+    public var rate = 0.0
+    public var strength = 1.0
     public init() {}
 }
 

@@ -149,6 +149,14 @@ public enum SpatialCurves {
     public static func analyse(_ fit: SpatialFitResult, weights: SpatialWeights, terms: QuadraticTerms,
                                grid: [Double], moderatorValues: [Double], lower: Double, upper: Double,
                                level: Double = 0.95) throws -> NonlinearEffects {
+        try analyse(fit, kernel: ImpactKernel(weights: weights), terms: terms, grid: grid, moderatorValues: moderatorValues,
+                    lower: lower, upper: upper, level: level)
+    }
+
+    /// As above with the effect multipliers of `kernel` (e.g. averaged over an unbalanced panel's years).
+    public static func analyse(_ fit: SpatialFitResult, kernel: some EffectMultiplierSource, terms: QuadraticTerms,
+                               grid: [Double], moderatorValues: [Double], lower: Double, upper: Double,
+                               level: Double = 0.95) throws -> NonlinearEffects {
         let p = fit.coefficients.count
         func idx(_ name: String?) throws -> (Int?, Int?) {
             guard let name else { return (nil, nil) }
@@ -169,7 +177,7 @@ public enum SpatialCurves {
         func add(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 + $1 } }
         let df = Double(fit.nObservations - fit.parameterCount)
         let q = StudentT.quantile(0.5 + level / 2, df: df)
-        let m = try ImpactKernel(weights: weights).multipliers(rho: SpatialImpacts.effectRho(fit))
+        let m = kernel.multipliers(rho: SpatialImpacts.effectRho(fit))
         let ds: [Double?] = terms.interaction == nil || moderatorValues.isEmpty ? [nil] : moderatorValues.map { $0 }
         let v = fit.vcov
 

@@ -91,6 +91,22 @@ struct SpatialDesign {
         }
     }
 
+    /// Already transformed data (the unbalanced-panel estimator builds its own lags and projection).
+    init(spec: SpatialModelSpec, n: Int, t: Int, shape: LikelihoodShape, names: [String], regressors: [String],
+         durbinPairs: [(beta: Int, theta: Int?)], y: [Double], wy: [Double], z: Matrix) {
+        self.spec = spec
+        self.n = n
+        self.t = t
+        self.shape = shape
+        self.names = names
+        self.regressors = regressors
+        self.durbinPairs = durbinPairs
+        self.y = y
+        self.wy = wy
+        self.z = z
+        wz = nil
+    }
+
     var p: Int { z.cols }
 
     /// Full (unconcentrated) log-likelihood at coefficients b, spatial parameter s and σ²

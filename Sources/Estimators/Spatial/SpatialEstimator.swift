@@ -114,6 +114,14 @@ public enum SpatialEstimator {
     /// SAR/SDM: e(ρ) = e0 − ρ ed with e0, ed the residuals of Qy and Q(Wy) on QZ, so
     /// each likelihood evaluation costs O(N) (the log-determinant) once e0'e0, e0'ed, ed'ed are known.
     static func fitLag(_ d: SpatialDesign, weights: SpatialWeights) throws -> PointEstimate {
+        try fitLag(d, logDeterminant: weights.logDeterminant, interval: weights.stableInterval,
+                   gridPoints: gridPoints(weights))
+    }
+
+    /// The same search with the Jacobian of `d.shape` over any log-determinant source (e.g. the
+    /// sum over the years of an unbalanced panel) on `interval`.
+    static func fitLag(_ d: SpatialDesign, logDeterminant: any LogDeterminantSource,
+                       interval: (lower: Double, upper: Double), gridPoints points: Int) throws -> PointEstimate {
         // One QR of QZ for both outcomes (each solved as a separate fit would be).
         let pair = try LeastSquares.fits(x: d.z, ys: [d.y, d.wy])
         let ls0 = pair[0], lsd = pair[1]
@@ -121,7 +129,7 @@ public enum SpatialEstimator {
         let s0d = Vector.dot(ls0.residuals, lsd.residuals)
         let sdd = Vector.dot(lsd.residuals, lsd.residuals)
         let nStar = d.shape.nStar
-        let spectrum = weights.logDeterminant
+        let spectrum = logDeterminant
         let shape = d.shape
         // e'e is formed by cancellation, so below a few ulps of its terms it is rounding noise of
         // either sign: it is held at that floor, where the fit is exact to working precision. The
@@ -133,8 +141,8 @@ public enum SpatialEstimator {
             guard ee > 0 else { return .infinity }
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(rho, spectrum: spectrum)
         }
-        let (lo, hi) = weights.stableInterval
-        let m = search(objective, lower: lo, upper: hi, gridPoints: gridPoints(weights))
+        let (lo, hi) = interval
+        let m = search(objective, lower: lo, upper: hi, gridPoints: points)
         // Score of the concentrated log-likelihood: −f'(ρ) with
         // f'(ρ) = n*(ρ·sdd − s0d)/e'e + c·tr_eff(G), and its derivative.
         let (rho, steps, termination, reason) = certify(m, lower: lo, upper: hi) { rho in

@@ -27,6 +27,14 @@ public struct EffectMultipliers: Sendable {
     }
 }
 
+/// Whatever gives the effect multipliers at a ρ: one W's `ImpactKernel`, or the
+/// observation-weighted average over the years of an unbalanced panel (`PeriodWeights`).
+public protocol EffectMultiplierSource: Sendable {
+    func multipliers(rho: Double) -> EffectMultipliers
+}
+
+extension ImpactKernel: EffectMultiplierSource {}
+
 /// Eigenvalue data for effect multipliers, built once per W (O(N²) when W is not
 /// row-standardised, O(N) otherwise); for a W held sparse, the traces of its
 /// log-determinant method instead.
@@ -39,24 +47,39 @@ public struct ImpactKernel: Sendable {
     /// A = (I − ρW)⁻¹ = I + ρG (LeSage & Pace 2009, §4.2), with tr(G), tr(G²) from the method.
     let traces: (any LogDeterminantSource)?
     let count: Int
+    /// Units with neither neighbours nor anyone naming them (zero row and column of a W that is
+    /// row-standardised elsewhere, as a city alone in a year of an unbalanced panel): A keeps
+    /// them at 1, so 1'A1/N = ((N − z)/(1 − ρ) + z)/N and 1'AW1/N = (N − z)/((1 − ρ)N).
+    let isolated: Int
+    /// W itself when no eigenvalue formula gives the total effect (a W with zero rows but no
+    /// symmetric form, e.g. a kNN W restricted to one year's cities): 1'A1 and 1'AW1 are then
+    /// formed from the dense inverse at each ρ (O(N³); such W are small in practice).
+    let denseW: Matrix?
 
     public init(weights: SpatialWeights) throws {
         count = weights.count
         guard let sp = weights.spectrum else {
-            guard weights.isRowStandardised else {
+            re = []; im = []; totalWeights = nil; denseW = nil
+            traces = weights.logDeterminant
+            if weights.isRowStandardised { isolated = 0; return }
+            guard let w = weights.sparse, let z = Self.isolatedUnits(w) else {
                 throw EstimationError("total and indirect effects with a sparse log-determinant need a row-standardised W; use the exact method for this W")
             }
-            re = []; im = []; totalWeights = nil
-            traces = weights.logDeterminant
+            isolated = z
             return
         }
         traces = nil
+        isolated = 0
         re = sp.real
         im = sp.imaginary
         let n = weights.count
         if weights.isRowStandardised {
+            totalWeights = nil; denseW = nil
+        } else if sp.symmetricForm == nil, weights.matrix.rowSums().contains(0) {
             totalWeights = nil
+            denseW = weights.matrix
         } else if let f = sp.symmetricForm {
+            denseW = nil
             // W = R^{-1/2}VΛVᵀR^{1/2}: 1'A1 = Σ_k (1'R^{-1/2}v_k)(v_kᵀR^{1/2}1)/(1 − ρω_k).
             let u = f.vectors.multiply(f.invSqrtR, transpose: true)
             let s = f.vectors.multiply(f.sqrtR, transpose: true)
@@ -66,14 +89,46 @@ public struct ImpactKernel: Sendable {
         }
     }
 
+    /// The number of isolated units when every other row sums to 1 and isolated units are named
+    /// by no one; nil otherwise.
+    static func isolatedUnits(_ w: SparseMatrix) -> Int? {
+        let rows = w.rowSums(), cols = w.transposed().rowSums()
+        var z = 0
+        for i in 0..<w.rows {
+            if rows[i] == 0 {
+                guard cols[i] == 0 else { return nil }
+                z += 1
+            } else if abs(rows[i] - 1) >= 1e-10 {
+                return nil
+            }
+        }
+        return z
+    }
+
+    /// 1'A1/N, 1'AW1/N and their ρ-derivatives 1'AWA1/N, 1'AWAW1/N from the dense inverse.
+    static func denseTotals(_ w: Matrix, rho: Double) -> (t1: Double, t2: Double, dt1: Double, dt2: Double) {
+        let n = w.rows
+        var a = Matrix.identity(n)
+        for k in 0..<a.data.count { a.data[k] -= rho * w.data[k] }
+        guard let inv = try? LUDecomposition(a).inverse() else { return (.nan, .nan, .nan, .nan) }
+        let ones = [Double](repeating: 1, count: n)
+        let x = inv.multiply(ones)                    // A1
+        let y = inv.multiply(ones, transpose: true)   // A'1
+        let wx = w.multiply(x), w1 = w.multiply(ones)
+        let aw1 = inv.multiply(w1)
+        let nd = Double(n)
+        return (Vector.dot(ones, x) / nd, Vector.dot(y, w1) / nd, Vector.dot(y, wx) / nd, Vector.dot(y, w.multiply(aw1)) / nd)
+    }
+
     public func multipliers(rho: Double) -> EffectMultipliers {
         let n = Double(count)
         if let traces {
             // d tr(A)/dρ = tr(AWA) = tr(G(I + ρG)); d tr(G)/dρ = tr(G²).
             let g = traces.traceG(rho: rho), g2 = traces.traceG2(rho: rho)
-            let t = 1 / (1 - rho)
-            return EffectMultipliers(a1: 1 + rho * g / n, a2: g / n, t1: t, t2: t, da1: (g + rho * g2) / n, da2: g2 / n,
-                                     dt1: t * t, dt2: t * t, totalIsCommonFactor: true)
+            let t = 1 / (1 - rho), z = Double(isolated)
+            return EffectMultipliers(a1: 1 + rho * g / n, a2: g / n, t1: ((n - z) * t + z) / n, t2: (n - z) * t / n,
+                                     da1: (g + rho * g2) / n, da2: g2 / n,
+                                     dt1: (n - z) * t * t / n, dt2: (n - z) * t * t / n, totalIsCommonFactor: isolated == 0)
         }
         var a1 = 0.0, a2 = 0.0, da1 = 0.0, da2 = 0.0
         var t1 = 0.0, t2 = 0.0, dt1 = 0.0, dt2 = 0.0
@@ -91,11 +146,13 @@ public struct ImpactKernel: Sendable {
                 t1 += c[k] * invR; t2 += c[k] * gR; dt1 += c[k] * g2R; dt2 += c[k] * h2R
             }
         }
-        if totalWeights == nil {
+        if let denseW {
+            (t1, t2, dt1, dt2) = Self.denseTotals(denseW, rho: rho)
+        } else if totalWeights == nil {
             t1 = 1 / (1 - rho); t2 = t1; dt1 = t1 * t1; dt2 = dt1
         }
         return EffectMultipliers(a1: a1 / n, a2: a2 / n, t1: t1, t2: t2, da1: da1 / n, da2: da2 / n, dt1: dt1, dt2: dt2,
-                                 totalIsCommonFactor: totalWeights == nil)
+                                 totalIsCommonFactor: totalWeights == nil && denseW == nil)
     }
 }
 
@@ -160,8 +217,15 @@ public enum SpatialImpacts {
 
     /// Delta-method effects for every regressor (analytic gradient including ∂m/∂ρ).
     public static func delta(_ fit: SpatialFitResult, weights: SpatialWeights) throws -> [RegressorImpact] {
-        let kernel = try ImpactKernel(weights: weights)
+        try delta(fit, kernel: ImpactKernel(weights: weights))
+    }
+
+    /// Delta-method effects with the multipliers of `kernel` (e.g. averaged over the years of an unbalanced panel).
+    public static func delta(_ fit: SpatialFitResult, kernel: some EffectMultiplierSource) throws -> [RegressorImpact] {
         let m = kernel.multipliers(rho: effectRho(fit))
+        guard [m.a1, m.a2, m.t1, m.t2].allSatisfy({ $0.isFinite }) else {
+            throw EstimationError("effect multipliers are not finite at ρ = \(effectRho(fit)) (I − ρW singular)")
+        }
         let p = fit.coefficients.count
         return fit.regressors.enumerated().map { r, name in
             let (bi, ti) = fit.durbinIndex[r]
@@ -181,7 +245,12 @@ public enum SpatialImpacts {
     /// interval at `level` (type-7 quantiles).
     public static func simulate(_ fit: SpatialFitResult, weights: SpatialWeights, draws: Int = 1000,
                                 stream: RandomStream, level: Double = 0.95) throws -> ImpactSimulation {
-        let kernel = try ImpactKernel(weights: weights)
+        try simulate(fit, kernel: ImpactKernel(weights: weights), draws: draws, stream: stream, level: level)
+    }
+
+    /// Simulation inference with the multipliers of `kernel`.
+    public static func simulate(_ fit: SpatialFitResult, kernel: some EffectMultiplierSource, draws: Int = 1000,
+                                stream: RandomStream, level: Double = 0.95) throws -> ImpactSimulation {
         let p = fit.coefficients.count
         let idx = Array(0..<p) + (fit.rho != nil ? [fit.spatialIndex!] : [])
         var sub = Matrix(rows: idx.count, cols: idx.count)

@@ -77,6 +77,12 @@ struct LikelihoodShape: Sendable {
     /// whose transformation drops the unit eigenvalue of a row-standardised W.
     let dropsUnitRoot: Double
 
+    /// The direct likelihood of an unbalanced panel: n* = number of observed city-years and
+    /// the Jacobian Σ_t ln|I − ρW_t| carried whole by its log-determinant source (c = 1, u = 0).
+    init(observations: Int) {
+        nStar = Double(observations); periods = 1; dropsUnitRoot = 0
+    }
+
     init(effects: FixedEffects, approach: SpatialApproach, n: Int, t: Int) {
         let nd = Double(n), td = Double(t)
         switch (approach, effects) {

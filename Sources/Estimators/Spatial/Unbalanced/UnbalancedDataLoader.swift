@@ -1,0 +1,130 @@
+import Foundation
+import Numerics
+
+/// A user's panel with missing city-years, and the W_t of each year, ready to fit.
+public struct UnbalancedDataset: Sendable {
+    public let panel: UnbalancedPanel
+    public let weights: PeriodWeights
+    public let units: [String]
+    public let times: [Double]
+    public let quadratic: QuadraticTerms?
+    /// Raw values of the quadratic regressor and moderator over the rows used.
+    public let quadraticValues: [Double]?
+    public let moderatorValues: [Double]?
+    /// Unit-periods with no row in the file, and rows present but with an empty (NA) cell in a
+    /// column the model uses — both left out.
+    public let absentRows: Int
+    public let rowsWithEmptyCells: Int
+}
+
+extension DataTable {
+    /// The column as numbers with missing cells (empty, NA, NaN) as nil; text is an error naming the row.
+    public func numbersAllowingMissing(_ name: String) throws -> [Double?] {
+        let j = try columnIndex(name)
+        return try rows.enumerated().map { i, r in
+            let s = r[j].trimmingCharacters(in: .whitespaces)
+            if s.isEmpty || ["NA", "NAN", "."].contains(s.uppercased()) { return nil }
+            guard let v = Double(s), v.isFinite else {
+                throw DataError("\(source): column '\(name)' has '\(s)', not a number, at line \(i + 2)")
+            }
+            return v
+        }
+    }
+}
+
+/// What `UnbalancedDataLoader.load` found.
+public enum LoadedPanel: Sendable {
+    /// Every unit in every period with every model column filled: use the balanced loader and estimator.
+    case balanced
+    case unbalanced(UnbalancedDataset)
+}
+
+public enum UnbalancedDataLoader {
+    /// Reads a long panel in which unit-periods may be absent (no row) or have empty cells in
+    /// the outcome or a regressor (the row is then left out, and counted). W is matched by id as
+    /// for a balanced panel — a unit of the panel missing from W, or of W missing from the
+    /// panel, is the same error — and restricted to each year's cities (`PeriodWeights`).
+    public static func load(data: URL, weights: URL, id: String, time: String, y: String, x: [String],
+                            quadratic: String? = nil, moderator: String? = nil, rowStandardise: Bool = true,
+                            restandardise: Bool = true, logDeterminant: LogDeterminantMethod = .auto) throws -> LoadedPanel {
+        let table = try DataTable.read(csv: data)
+        let wt = try WeightsTable.read(csv: weights)
+        let src = table.source, wsrc = weights.path
+        guard !x.isEmpty else { throw DataError("\(src): give at least one regressor") }
+        if let dup = Dictionary(grouping: x, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw DataError("regressor '\(dup)' is listed twice among the regressors")
+        }
+        let ids = try table.strings(id)
+        let rawTimes = try table.numbersAllowingMissing(time)
+        if let bad = rawTimes.firstIndex(where: { $0 == nil }) {
+            throw DataError("\(src): column '\(time)' has a missing value at line \(bad + 2); every row needs its period")
+        }
+        let inData = Set(ids), inW = Set(wt.ids)
+        if let extra = wt.ids.first(where: { !inData.contains($0) }) {
+            throw DataError("\(wsrc): W has unit '\(extra)' that does not appear in \(src) (column '\(id)'); W and the panel must cover the same units")
+        }
+        let notInW = inData.filter { !inW.contains($0) }.sorted()
+        if !notInW.isEmpty {
+            throw DataError("\(wsrc): W has \(wt.ids.count) unit(s), the panel \(src) \(inData.count); ids of the panel not in W: \(notInW.prefix(5).joined(separator: ", "))\(notInW.count > 5 ? ", …" : ""); W and the panel must cover the same units")
+        }
+        guard quadratic.map(x.contains) ?? true else {
+            throw DataError("the quadratic regressor '\(quadratic!)' must also be one of the regressors")
+        }
+        if moderator != nil && quadratic == nil {
+            throw DataError("a moderator needs a quadratic regressor (the moderator interacts with it)")
+        }
+        let units = wt.ids
+        let times = Array(Set(rawTimes.map { $0! })).sorted()
+        let uIndex = Dictionary(uniqueKeysWithValues: units.enumerated().map { ($1, $0) })
+        let tIndex = Dictionary(uniqueKeysWithValues: times.enumerated().map { ($1, $0) })
+        let yCol = try table.numbersAllowingMissing(y)
+        var columns = try x.map { try table.numbersAllowingMissing($0) }
+        var names = x
+        if let q = quadratic {
+            let cq = columns[x.firstIndex(of: q)!]
+            names.append(SpatialDataLoader.squareName(q)); columns.append(cq.map { $0.map { $0 * $0 } })
+            if let d = moderator {
+                let cd = try x.firstIndex(of: d).map { columns[$0] } ?? table.numbersAllowingMissing(d)
+                if !x.contains(d) { names.append(d); columns.append(cd) }
+                names.append(SpatialDataLoader.interactionName(q, d))
+                columns.append(zip(cq, cd).map { a, b in a.flatMap { a in b.map { a * $0 } } })
+            }
+        }
+        var seen = [Int](repeating: -1, count: units.count * times.count)
+        var keep: [Int] = [], unit: [Int] = [], period: [Int] = []
+        var emptyCells = 0
+        for r in 0..<table.rowCount {
+            let i = uIndex[ids[r]]!, p = tIndex[rawTimes[r]!]!
+            let k = p * units.count + i
+            if seen[k] >= 0 {
+                throw DataError("\(src): unit '\(ids[r])' appears twice in period \(PanelIndex.format(times[p])) (lines \(seen[k] + 2) and \(r + 2))")
+            }
+            seen[k] = r
+            guard yCol[r] != nil, columns.allSatisfy({ $0[r] != nil }) else { emptyCells += 1; continue }
+            keep.append(r); unit.append(i); period.append(p)
+        }
+        guard !keep.isEmpty else { throw DataError("\(src): no row has every model column filled") }
+        var xm = Matrix(rows: keep.count, cols: names.count)
+        for j in 0..<names.count { for (q, r) in keep.enumerated() { xm[q, j] = columns[j][r]! } }
+        let panel = try UnbalancedPanel(y: keep.map { yCol[$0]! }, x: xm, names: names, n: units.count, t: times.count,
+                                        unit: unit, period: period)
+        if panel.isBalanced { return .balanced }
+        var w = try wt.reorderedSparse(to: units, source: wsrc)
+        if rowStandardise { w = w.rowStandardised() }
+        let pw: PeriodWeights
+        do { pw = try PeriodWeights(w: w, panel: panel, restandardise: restandardise, logDeterminant: logDeterminant) } catch {
+            throw DataError("\(wsrc): \(error)")
+        }
+        // Values in the panel's (time-major) row order for the percentiles of the curves.
+        let qv = quadratic.map { q in panel.x.column(names.firstIndex(of: q)!) }
+        let dv = moderator.map { d in panel.x.column(names.firstIndex(of: d)!) }
+        return .unbalanced(UnbalancedDataset(panel: panel, weights: pw, units: units, times: times,
+                                 quadratic: quadratic.map { q in
+                                     QuadraticTerms(linear: q, square: SpatialDataLoader.squareName(q),
+                                                    interaction: moderator.map { SpatialDataLoader.interactionName(q, $0) },
+                                                    moderator: moderator)
+                                 },
+                                 quadraticValues: qv, moderatorValues: dv,
+                                 absentRows: units.count * times.count - table.rowCount, rowsWithEmptyCells: emptyCells))
+    }
+}

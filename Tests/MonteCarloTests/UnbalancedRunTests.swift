@@ -1,0 +1,105 @@
+import CitySystem
+import Estimators
+@testable import MonteCarlo
+import Numerics
+import TestSupport
+import XCTest
+
+/// Generated gaps (`city_system.panel`) and the workaround estimators (issue 24).
+final class UnbalancedRunTests: XCTestCase {
+    static func scenario(missing: String, rate: Double) -> String {
+        """
+        name: small-unbalanced
+        seed: 5
+        city_system:
+          geography: {centres: 4, cities: 40, square_km: 800, min_separation_km: 200, first_year: 2011, last_year: 2018}
+          treatment: {enabled: false, z_slope: 0.0, t0: 2015}
+          panel: {missing: \(missing), rate: \(rate)}
+        monte_carlo: {replications: 4, chunk_size: 2}
+        estimators:
+          - {name: exact, model: sdm, missing: exact, estimands: [rho, tp.direct.p50, utest.direct.p50]}
+          - {name: drop_cities, model: sdm, missing: drop_cities, estimands: [rho, tp.direct.p50, utest.direct.p50]}
+          - {name: drop_years, model: sdm, missing: drop_years, estimands: [rho, tp.direct.p50, utest.direct.p50]}
+          - {name: interpolate, model: sdm, missing: interpolate, estimands: [rho, tp.direct.p50, utest.direct.p50]}
+          - {name: exact_bc, model: sdm, missing: exact, bias_correction: true, estimands: [rho, tp.direct.p50, utest.direct.p50]}
+          - {name: plain, model: sdm, approach: direct, estimands: [rho]}
+        """
+    }
+
+    func run(_ text: String, threads: Int = 1) throws -> [CellResults] {
+        let dir = try TestPaths.temporaryDirectory("spillsim-unbalanced")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let format = InMemoryResultsFormat()
+        var o = RunOptions(output: dir.appendingPathComponent("u.h5").path)
+        o.threads = threads
+        _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: o, format: format).run()
+        let s = try format.open(path: o.output)
+        return try s.metadata.cells.map { try s.cell($0.ordinal) }
+    }
+
+    /// With nothing missing every workaround is the same fit, and the same as the balanced direct SDM.
+    func testAtZeroMissingEveryWorkaroundAgrees() throws {
+        let cells = try run(Self.scenario(missing: "mcar", rate: 0))
+        for r in cells[0].records {
+            for k in 0..<4 { XCTAssertEqual(r.fits[k].status.code, .ok, r.fits[k].status.message) }
+            let rho = r.fits[0].results[0].estimate
+            for k in 1..<4 {
+                // Identical data and W; the workarounds differ only in bookkeeping: rounding level.
+                assertClose(rho, r.fits[k].results[0].estimate, tolerance: 1e-12, "estimator \(k) rho")
+                assertClose(r.fits[0].results[1].estimate, r.fits[k].results[1].estimate, tolerance: 1e-9, "estimator \(k) turning point")
+            }
+            assertClose(rho, r.fits[5].results[0].estimate, tolerance: 1e-10, "the balanced direct SDM")
+            XCTAssertNotEqual(rho, r.fits[4].results[0].estimate, "the bias correction moves ρ")
+        }
+    }
+
+    func testGapsAreFittedRecordedAndNeverIgnored() throws {
+        let text = Self.scenario(missing: "mar_size", rate: 0.15)
+        let one = try run(text), two = try run(text, threads: 2)
+        XCTAssertEqual(one, two, "bitwise identical for 1 and 2 threads")
+        for r in one[0].records {
+            XCTAssertEqual(r.fits[0].status.code, .ok, r.fits[0].status.message)
+            XCTAssertTrue(r.fits[0].results[0].estimate.isFinite)
+            // With 40 cities and 8 years at 15 % every year has a gap: dropping years leaves nothing.
+            XCTAssertEqual(r.fits[2].status.code, .failed)
+            XCTAssertTrue(r.fits[2].status.message.contains("drop_years"), r.fits[2].status.message)
+            XCTAssertEqual(r.fits[3].status.code, .ok, r.fits[3].status.message)
+            // The estimator without `missing` is not given the complete panel behind the analyst's back.
+            XCTAssertEqual(r.fits[5].status.code, .failed)
+            XCTAssertTrue(r.fits[5].status.message.contains("missing:"), r.fits[5].status.message)
+        }
+    }
+
+    /// The pattern follows its rate and kind, and interpolation fills exactly the gaps, linearly.
+    func testPatternAndInterpolation() throws {
+        var spec = try ScenarioParser.parse(try ScenarioDocument(text: Self.scenario(missing: "mcar", rate: 0.3), source: "test")).citySystem
+        let cell = try CitySystemCell(spec: spec, seed: 5, source: "test")
+        let p = try cell.generate(replication: 0)
+        let o = try XCTUnwrap(p.observed)
+        let share = Double(o.filter { $0 }.count) / Double(o.count)
+        // 320 Bernoulli(0.7) draws: SD 0.026; 4 SD.
+        XCTAssertEqual(share, 0.7, accuracy: 0.1)
+        let full = try PanelData(p).spatial.get()
+        let filled = try MissingWorkaround.interpolate.apply(p, full: full)
+        XCTAssertTrue(filled.isBalanced || filled.observations < p.n * p.t)
+        var checked = 0
+        for i in 0..<p.n {
+            for q in 1..<(p.t - 1) where !o[q * p.n + i] && o[(q - 1) * p.n + i] && o[(q + 1) * p.n + i] {
+                let r = filled.citySet(q).firstIndex(of: i)!   // ArraySlice indices are row numbers
+                XCTAssertEqual(filled.y[r], 0.5 * (p.mis[(q - 1) * p.n + i] + p.mis[(q + 1) * p.n + i]), accuracy: 1e-12)
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 0, "the draw has single-year gaps to check")
+        spec.panel.rate = 0
+        XCTAssertNil(try CitySystemCell(spec: spec, seed: 5, source: "test").generate(replication: 0).observed)
+    }
+
+    func testOptionsTheUnbalancedEstimatorCannotHonourAreRefused() throws {
+        let bad = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(
+            of: "{name: exact, model: sdm, missing: exact,", with: "{name: exact, model: sdm, missing: exact, approach: lee-yu,")
+        XCTAssertThrowsError(try run(bad)) { e in XCTAssertTrue("\(e)".contains("approach"), "\(e)") }
+        let unknown = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(of: "missing: drop_years", with: "missing: listwise")
+        XCTAssertThrowsError(try run(unknown)) { e in XCTAssertTrue("\(e)".contains("listwise"), "\(e)") }
+    }
+}
