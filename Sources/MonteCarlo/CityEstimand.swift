@@ -14,10 +14,17 @@ import Foundation
 /// | `utest.K.L` | Lind–Mehlum U-test on the 5th–95th CA percentile: estimate 1 if it rejects; truth 1 if the true K curve has its minimum inside |
 /// | `curve.K.L.j` | the K effect curve at grid point j (0…40) at D = quantile L |
 /// | `curve.K.L.*`, `curve.K.L.*/s` | shorthand for the whole curve (41 points) or every s-th point (see `expandCurve`) |
+/// | `tau`, `eta` | τ and η of the dynamic outcome (`model: sdm_dynamic` only) |
+/// | `tp_lr.K.L`, `utest_lr.K.L` | as `tp.K.L`, `utest.K.L` against the long-run truth (issue 25): the dynamic SDM's long-run estimate; a static model's ordinary estimate. Without τ, η the long run is the short run |
+///
+/// With a dynamic outcome `tp`, `utest`, `curve` and the effects are the short-run ones.
 enum SpatialEstimand: Equatable {
     /// An estimand added to the catalogue (`EstimandCatalogue.register`): computed by its definition.
     case defined(EstimandDefinition)
     case rho
+    case tau, eta
+    case turningPointLongRun(EffectKind, String)
+    case uTestLongRun(EffectKind, String)
     case beta(String), theta(String)
     case effect(EffectKind, String)
     case averageEffect(EffectKind, String)
@@ -30,7 +37,9 @@ enum SpatialEstimand: Equatable {
         switch (a, b) {
         case let (.defined(x), .defined(y)): return x.name == y.name
         case (.defined, _), (_, .defined): return false
-        case (.rho, .rho): return true
+        case (.rho, .rho), (.tau, .tau), (.eta, .eta): return true
+        case let (.turningPointLongRun(k, x), .turningPointLongRun(l, y)), let (.uTestLongRun(k, x), .uTestLongRun(l, y)):
+            return k == l && x == y
         case let (.beta(x), .beta(y)), let (.theta(x), .theta(y)): return x == y
         case let (.effect(k, x), .effect(l, y)), let (.averageEffect(k, x), .averageEffect(l, y)): return k == l && x == y
         case let (.turningPoint(k, x), .turningPoint(l, y)), let (.uTest(k, x), .uTest(l, y)): return k == l && x == y
@@ -89,6 +98,10 @@ enum SpatialEstimand: Equatable {
         }
         switch (p.first ?? "", p.count) {
         case ("rho", 1): return .rho
+        case ("tau", 1): return .tau
+        case ("eta", 1): return .eta
+        case ("tp_lr", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .turningPointLongRun(k, p[2]) : nil }
+        case ("utest_lr", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .uTestLongRun(k, p[2]) : nil }
         case ("ame", 3): return kind(p[1]).flatMap { k in averageRegressors.contains(p[2]) ? .averageEffect(k, p[2]) : nil }
         case ("tp", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .turningPoint(k, p[2]) : nil }
         case ("shift", 2): return kind(p[1]).map { .shift($0) }
@@ -100,7 +113,7 @@ enum SpatialEstimand: Equatable {
         }
     }
 
-    static let forms = "rho, beta.X, theta.X (X = CA, CA2, CAxD, D or a control), direct.X, indirect.X, total.X (X = a control), "
+    static let forms = "rho, tau, eta (sdm_dynamic), tp_lr.K.L, utest_lr.K.L (long-run truth), beta.X, theta.X (X = CA, CA2, CAxD, D or a control), direct.X, indirect.X, total.X (X = a control), "
         + "ame.K.CA, ame.K.D, tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40; curve.K.L.* for all 41, curve.K.L.*/s for every s-th)"
 
     /// Why `K.X` cannot be scored when X enters with its square or an interaction, and what to use instead.
@@ -121,7 +134,7 @@ enum SpatialEstimand: Equatable {
 
     var needsCurves: Bool {
         switch self {
-        case .turningPoint, .shift, .uTest, .curve: return true
+        case .turningPoint, .shift, .uTest, .curve, .turningPointLongRun, .uTestLongRun: return true
         default: return false
         }
     }

@@ -14,6 +14,8 @@ import Numerics
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
+    /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects.
+    case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster)
     case did(DIDModel, estimands: [TreatmentEstimand])
     /// A spatial model on a panel with missing city-years, after a workaround (option `missing`).
@@ -28,6 +30,7 @@ enum CityEstimator {
         case .psmDiD(_, _, let e, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
+        case .dynamic(_, _, _, let e, _): return 0..<e.count
         case .unbalanced(_, _, _, _, let e, _): return 0..<e.count
         }
     }
@@ -63,6 +66,31 @@ enum CityEstimator {
             }
             return (covariates, estimands)
         }
+        /// The spatial estimands, checked against the model, its Durbin terms and the world's regressors.
+        func spatialEstimands(_ model: SpatialModel, _ durbin: DurbinVariables, dynamic: Bool) throws -> [SpatialEstimand] {
+            try e.estimands.enumerated().map { k, name -> SpatialEstimand in
+                let at = "\(path).estimands[\(k)]"
+                guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
+                if let x = s.regressor, !names.contains(x) {
+                    throw reader.error(at, "`\(x)` is not a regressor; regressors are \(names.joined(separator: ", "))")
+                }
+                if case .effect(let k, let x) = s, nonlinearRegressors.names.contains(x) {
+                    throw reader.error(at, nonlinearRegressors.error(k, x))
+                }
+                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
+                if (s == .tau || s == .eta) && !dynamic { throw reader.error(at, "`\(name)` needs model sdm_dynamic") }
+                if dynamic, case .averageEffect = s {
+                    throw reader.error(at, "average effects are not implemented for sdm_dynamic; use curve.K.L.j or tp.K.L / tp_lr.K.L")
+                }
+                if case .theta = s, !(model.allowsDurbin && durbin == .all) {
+                    throw reader.error(at, "`\(name)` needs W-lags of the regressors (model sdm, slx or sdem with durbin: all)")
+                }
+                if s.needsCurves && !(model.allowsDurbin && durbin == .all) && model != .sar && model != .ols {
+                    throw reader.error(at, "curves need the quadratic terms and their W-lags (durbin: all)")
+                }
+                return s
+            }
+        }
         switch e.settings {
         case .wSelection(let s):
             for c in s.candidates { try checkWeights(c, "candidates") }
@@ -74,26 +102,8 @@ enum CityEstimator {
             }
             return .wSelection(s.spec, candidates: s.candidates, estimands: estimands)
         case .spatial(let s):
-            let model = s.spec.model, durbin = s.spec.durbin
             try checkWeights(s.weights, "weights")
-            let estimands = try e.estimands.enumerated().map { k, name -> SpatialEstimand in
-                let at = "\(path).estimands[\(k)]"
-                guard let s = SpatialEstimand.parse(name) else { throw reader.error(at, "unknown estimand `\(name)`; use \(SpatialEstimand.forms)") }
-                if let x = s.regressor, !names.contains(x) {
-                    throw reader.error(at, "`\(x)` is not a regressor; regressors are \(names.joined(separator: ", "))")
-                }
-                if case .effect(let k, let x) = s, nonlinearRegressors.names.contains(x) {
-                    throw reader.error(at, nonlinearRegressors.error(k, x))
-                }
-                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
-                if case .theta = s, !(model.allowsDurbin && durbin == .all) {
-                    throw reader.error(at, "`\(name)` needs W-lags of the regressors (model sdm, slx or sdem with durbin: all)")
-                }
-                if s.needsCurves && !(model.allowsDurbin && durbin == .all) && model != .sar && model != .ols {
-                    throw reader.error(at, "curves need the quadratic terms and their W-lags (durbin: all)")
-                }
-                return s
-            }
+            let estimands = try spatialEstimands(s.spec.model, s.spec.durbin, dynamic: false)
             if let workaround = s.missing {
                 if let k = estimands.firstIndex(where: { $0.averagedRegressor != nil }) {
                     throw reader.error("\(path).estimands[\(k)]", "average marginal effects are not implemented with `missing`")
@@ -102,6 +112,10 @@ enum CityEstimator {
                                    estimands: estimands, alpha: alpha)
             }
             return .spatial(s.spec, weights: s.weights, variance: s.variance, estimands: estimands, alpha: alpha)
+        case .dynamic(let s):
+            try checkWeights(s.weights, "weights")
+            return .dynamic(s.durbin, weights: s.weights, correction: s.correction,
+                            estimands: try spatialEstimands(.sdm, s.durbin, dynamic: true), alpha: alpha)
         case .psmDiD(let spec, let shared):
             let (covariates, estimands) = try treatment(shared)
             return .psmDiD(spec, covariates: covariates, estimands: estimands, cluster: shared.cluster)
@@ -136,6 +150,9 @@ enum CityEstimator {
         case let .spatial(spec, _, variance, estimands, alpha):
             return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
                                       alpha: alpha)
+        case let .dynamic(durbin, _, correction, estimands, alpha):
+            return DynamicScoring.run(durbin: durbin, correction: correction, weights: weights, panel: panel, truth: truth,
+                                      estimands: estimands, alpha: alpha)
         case let .psmDiD(_, _, estimands, _), let .did(_, estimands):
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
@@ -162,6 +179,11 @@ enum CityEstimator {
             return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, panel: data.spatial,
                                       truth: data.truth, estimands: estimands, alpha: alpha, clock: clock,
                                       shared: (data.sharedFits, weights))
+        case let .dynamic(durbin, weights, correction, estimands, alpha):
+            return clock.measure("fit+scoring") {
+                DynamicScoring.run(durbin: durbin, correction: correction, weights: data.panel.estimatorWeights[weights],
+                                   panel: data.spatial, truth: data.truth, estimands: estimands, alpha: alpha)
+            }
         case let .wSelection(spec, candidates, estimands):
             return clock.measure("fit+scoring") { WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data) }
         case let .did(model, estimands):

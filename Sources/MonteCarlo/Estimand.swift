@@ -30,10 +30,10 @@ public struct Estimand: Sendable, Hashable {
         typeset = nil
         if let s = SpatialEstimand.parse(name) {
             switch s {
-            case .rho, .beta, .theta, .effect, .averageEffect: role = .parameter; kind = .scalar
-            case .turningPoint: role = .ratio; kind = .turningPoint
+            case .rho, .tau, .eta, .beta, .theta, .effect, .averageEffect: role = .parameter; kind = .scalar
+            case .turningPoint, .turningPointLongRun: role = .ratio; kind = .turningPoint
             case .shift: role = .ratio; kind = .shift
-            case .uTest: role = .test; kind = .uTest
+            case .uTest, .uTestLongRun: role = .test; kind = .uTest
             case .curve(let k, let label, let j): role = .parameter; kind = .curveGridPoint(effect: k.rawValue, qualifier: label, index: j)
             case .defined(let d): role = d.role; kind = d.kind
             }

@@ -11,6 +11,7 @@ import Foundation
 enum EstimatorSettings: Sendable {
     case spatial(SpatialSettings)
     case wSelection(WSelectionSettings)
+    case dynamic(DynamicSettings)
     case psmDiD(PSMDiDSpec, TreatmentSettings)
     case spilloverDiD(rings: [Double], TreatmentSettings)
     case csDiD(CSDiDSpec, TreatmentSettings)
@@ -18,6 +19,7 @@ enum EstimatorSettings: Sendable {
     /// The `weights:` a spatial model uses (nil for the others).
     var weights: String? {
         if case .spatial(let s) = self { return s.weights }
+        if case .dynamic(let s) = self { return s.weights }
         return nil
     }
 }
@@ -32,6 +34,15 @@ struct SpatialSettings: Sendable {
     var missing: MissingWorkaround? = nil
     /// `bias_correction: true` (with `missing: exact`): score the bias-corrected fit.
     var biasCorrection = false
+}
+
+/// The dynamic SDM's settings (`sdm_dynamic`, issue 25): `durbin`, `weights`, `bias_correction`.
+/// Effects (two-way: time by the Lee–Yu transformation, individual by within) and the analytic
+/// variance are fixed; `effects`, `approach` or `variance` with another value are refused.
+struct DynamicSettings: Sendable {
+    var durbin: DurbinVariables
+    var weights: String
+    var correction: DynamicBiasCorrection
 }
 
 /// W selection's settings: the model `fit` to every candidate, its `effects`, `approach`, `durbin`.
@@ -86,6 +97,23 @@ enum EstimatorRegistry {
             }
             if corrected && missing != .exact { throw o.error("bias_correction", "applies to `missing: exact` (the unbalanced estimator)") }
             return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, missing: missing, biasCorrection: corrected))
+        },
+        Family(models: ["sdm_dynamic"]) { _, o in
+            let spec = try spatialSpec(.sdm, &o)
+            guard spec.effects == .twoWays else {
+                throw o.error("effects", "sdm_dynamic has twoways effects only (time by the Lee–Yu transformation, individual by within); remove it")
+            }
+            guard spec.approach == .leeYu else {
+                throw o.error("approach", "sdm_dynamic removes time effects by the Lee–Yu transformation; remove `approach`")
+            }
+            let weights = try o.string("weights") ?? "true"
+            let variance = try o.choose("variance", default: SpatialVarianceMethod.analytic, spellings: SpatialVarianceMethod.spellings,
+                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
+            guard variance == .analytic else { throw o.error("variance", "sdm_dynamic has the analytic variance only") }
+            let correction = try o.choose("bias_correction", default: DynamicBiasCorrection.ydl, spellings: ["ydl", "none"]) {
+                DynamicBiasCorrection(rawValue: $0)
+            }
+            return .dynamic(DynamicSettings(durbin: spec.durbin, weights: weights, correction: correction))
         },
         Family(models: ["w_selection"]) { _, o in
             let model = try o.choose("fit", default: SpatialModel.sdm, spellings: ["sdm", "sar"]) { ["sdm": .sdm, "sar": .sar][$0] }

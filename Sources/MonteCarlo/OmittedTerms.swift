@@ -43,9 +43,13 @@ public struct OmittedTerms: Sendable {
     /// lacks, and the true W when it fits another. Nil for the DID family (not a model of Mis in CA).
     static func omitted(by e: EstimatorSpec, in spec: CitySystemSpec) -> [String]? {
         let model: SpatialModelSpec, weights: String?
+        var dynamic = false
         switch e.settings {
         case .spatial(let s): model = s.spec; weights = s.weights
         case .wSelection(let s): model = s.spec; weights = nil
+        case .dynamic(let s):
+            model = SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: s.durbin); weights = s.weights
+            dynamic = true
         default: return nil
         }
         let durbin = model.model.allowsDurbin && model.durbin == .all
@@ -54,6 +58,9 @@ public struct OmittedTerms: Sendable {
         if !model.model.hasLag && o.rho != 0 { terms.append("spatial lag ρ·W·Mis (ρ = \(o.rho))") }
         if !durbin && (o.theta.contains { $0 != 0 } || o.controls.contains { $0.theta != 0 }) {
             terms.append("W-lags of the regressors (θ ≠ 0)")
+        }
+        if !dynamic && (o.tau != 0 || o.eta != 0) {
+            terms.append("the dynamics τ·Mis_{t−1} + η·W·Mis_{t−1} (τ = \(o.tau), η = \(o.eta))")
         }
         if let w = weights, w != "true" { terms.append("the true W (fits `\(w)`)") }
         terms += spec.termsBeyondSpatialRegressors

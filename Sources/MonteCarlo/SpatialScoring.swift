@@ -63,26 +63,37 @@ enum SpatialScoring {
         return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se, lower: v.lower, upper: v.upper)
     }
 
+    /// What `tp_lr` / `utest_lr` are read from: a static model's own curves, or the dynamic SDM's
+    /// long-run analysis (nil when its estimates are not stationary: then they are missing).
+    enum LongRun {
+        case ownCurves
+        case separate(NonlinearEffects?)
+    }
+
     static func estimate(_ e: SpatialEstimand, truth t: Double, fit: SpatialFitResult, impacts: [RegressorImpact],
                          averages: [String: [EffectKind: EstimateWithSE]], curves: NonlinearEffects?, panelTruth: SpatialTruth,
-                         alpha: Double) -> EstimandResult {
+                         alpha: Double, longRun: LongRun = .ownCurves) -> EstimandResult {
+        let longRunCurves: NonlinearEffects?
+        switch longRun {
+        case .ownCurves: longRunCurves = curves
+        case .separate(let lr): longRunCurves = lr
+        }
         switch e {
         case .defined(let d): return d.estimate(fit, t)
         case .rho: return normal(t, fit.rhoEstimate)
+        case .tau: return normal(t, fit.coefficientTable.first { $0.name == DynamicSpatialEstimator.lagName }?.value)
+        case .eta: return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(DynamicSpatialEstimator.lagName) }?.value)
+        case .turningPointLongRun(let k, let label):
+            return turningPoint(k, label, truth: t, curves: longRunCurves, truePoint: panelTruth.longRunTurningPoint(k, label),
+                                panelTruth: panelTruth)
+        case .uTestLongRun(let k, let label):
+            return uTest(k, label, truth: t, curves: longRunCurves, panelTruth: panelTruth, alpha: alpha, longRun: true)
         case .beta(let x): return normal(t, fit.coefficientTable.first { $0.name == x }?.value)
         case .theta(let x): return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value)
         case .effect(let k, let x): return normal(t, impacts.first { $0.variable == x }?.value(k))
         case .averageEffect(let k, let x): return normal(t, averages[x]?[k])
         case .turningPoint(let k, let label):
-            let d = panelTruth.moderatorValue(label)
-            guard let tp = curves?.turningPoints.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
-            var r = interval(t, tp.delta)
-            r.confidenceSet = ConfidenceSet(tp.fieller)
-            r.rightShape = panelTruth.turningPoint(k, label).map { $0.uShaped == (tp.shape == .u) }
-            if let lo = panelTruth.grid.first, let hi = panelTruth.grid.last {
-                r.insideSupport = tp.delta.estimate >= lo && tp.delta.estimate <= hi
-            }
-            return r
+            return turningPoint(k, label, truth: t, curves: curves, truePoint: panelTruth.turningPoint(k, label), panelTruth: panelTruth)
         case .shift(let k):
             guard let shift = curves?.shifts.first(where: { $0.kind == k }) else { return .missing(truth: t) }
             var r = interval(t, shift.value)
@@ -93,14 +104,7 @@ enum SpatialScoring {
             }
             return r
         case .uTest(let k, let label):
-            let d = panelTruth.moderatorValue(label)
-            guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
-            // A rejection counts only for the hypothesis the testbed asks about: a U in the city
-            // system (MODEL.md §1), the calibrated curve's shape in an observed design.
-            let p = test.shape == panelTruth.testedShape[k] ? test.pValue : 1
-            var r = EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
-            r.noncentrality = noncentrality(k, label, d, curves: curves, panelTruth: panelTruth)
-            return r
+            return uTest(k, label, truth: t, curves: curves, panelTruth: panelTruth, alpha: alpha, longRun: false)
         case .curve(let k, let label, let j):
             let d = panelTruth.moderatorValue(label)
             guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
@@ -108,6 +112,32 @@ enum SpatialScoring {
             }
             return interval(t, c.points[j].effect)
         }
+    }
+
+    static func turningPoint(_ k: EffectKind, _ label: String, truth t: Double, curves: NonlinearEffects?,
+                             truePoint: SpatialTruth.TurningPoint?, panelTruth: SpatialTruth) -> EstimandResult {
+        let d = panelTruth.moderatorValue(label)
+        guard let tp = curves?.turningPoints.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
+        var r = interval(t, tp.delta)
+        r.confidenceSet = ConfidenceSet(tp.fieller)
+        r.rightShape = truePoint.map { $0.uShaped == (tp.shape == .u) }
+        if let lo = panelTruth.grid.first, let hi = panelTruth.grid.last {
+            r.insideSupport = tp.delta.estimate >= lo && tp.delta.estimate <= hi
+        }
+        return r
+    }
+
+    /// A rejection counts only for the hypothesis the testbed asks about: a U in the city
+    /// system (MODEL.md §1), the calibrated curve's shape in an observed design. The
+    /// noncentrality is the short-run curve's (the truth stores short-run curves only).
+    static func uTest(_ k: EffectKind, _ label: String, truth t: Double, curves: NonlinearEffects?, panelTruth: SpatialTruth,
+                      alpha: Double, longRun: Bool) -> EstimandResult {
+        let d = panelTruth.moderatorValue(label)
+        guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
+        let p = test.shape == panelTruth.testedShape[k] ? test.pValue : 1
+        var r = EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
+        if !longRun { r.noncentrality = noncentrality(k, label, d, curves: curves, panelTruth: panelTruth) }
+        return r
     }
 
     /// How detectable a true U is to the Lind–Mehlum test: min(−s_l/se_l, s_h/se_h) with
@@ -135,6 +165,12 @@ enum SpatialScoring {
         switch e {
         case .defined(let d): return d.truth { name in builtIn(name).map { trueValue($0, t) } ?? .nan }
         case .rho: return t.rho
+        case .tau: return t.tau
+        case .eta: return t.eta
+        case .turningPointLongRun(let k, let label): return t.longRunTurningPoint(k, label)?.cStar ?? .nan
+        case .uTestLongRun(let k, let label):
+            guard let p = t.longRunTurningPoint(k, label) else { return .nan }
+            return p.testedShapeInside ? 1 : 0
         case .beta(let x): return regressor(x)?.beta ?? .nan
         case .theta(let x): return regressor(x)?.theta ?? .nan
         case .effect(let k, let x):

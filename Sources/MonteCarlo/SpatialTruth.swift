@@ -28,6 +28,11 @@ struct SpatialTruth: Sendable {
     }
 
     let rho: Double
+    /// τ and η of a dynamic outcome (0 for a static world).
+    let tau: Double
+    let eta: Double
+    /// Long-run turning points (issue 25); the short-run ones when the world is static.
+    let longRunTurningPoints: [TurningPoint]
     let regressors: [Regressor]
     /// The quadratic regressor's coefficient names, for the estimator's curve analysis; nil without curves.
     let terms: QuadraticTerms?
@@ -53,6 +58,9 @@ struct SpatialTruth: Sendable {
     func turningPoint(_ kind: EffectKind, _ label: String) -> TurningPoint? {
         turningPoints.first { $0.kind == kind && $0.label == storedLabel(label) }
     }
+    func longRunTurningPoint(_ kind: EffectKind, _ label: String) -> TurningPoint? {
+        longRunTurningPoints.first { $0.kind == kind && $0.label == storedLabel(label) }
+    }
 
     /// The city system: MODEL.md's convention that Mis is bad, so the U-test asks about a U.
     init(_ panel: SyntheticPanel) {
@@ -69,12 +77,18 @@ struct SpatialTruth: Sendable {
              Curve(kind: .total, label: c.dLabel, values: c.total)]
         }
         let (lo, hi) = (grid.first ?? .nan, grid.last ?? .nan)
-        turningPoints = t.turningPoints.compactMap { p in
-            EffectKind(rawValue: p.effect).map { k in
-                TurningPoint(kind: k, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.uShaped,
-                             testedShapeInside: p.uShaped && (p.cStar.map { $0 > lo && $0 < hi } ?? false))
+        func points(_ list: [TrueEstimands.TurningPoint]) -> [TurningPoint] {
+            list.compactMap { p in
+                EffectKind(rawValue: p.effect).map { k in
+                    TurningPoint(kind: k, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.uShaped,
+                                 testedShapeInside: p.uShaped && (p.cStar.map { $0 > lo && $0 < hi } ?? false))
+                }
             }
         }
+        turningPoints = points(t.turningPoints)
+        tau = t.dynamic?.tau ?? 0
+        eta = t.dynamic?.eta ?? 0
+        longRunTurningPoints = t.dynamic.map { points($0.longRunTurningPoints) } ?? turningPoints
         testedShape = Dictionary(uniqueKeysWithValues: EffectKind.allCases.map { ($0, CurveShape.u) })
         var averaged: [String: (truth: [EffectKind: Double], slopeTerms: [SpatialAverageEffects.SlopeTerm])] = [:]
         for a in t.averaged {
@@ -96,12 +110,15 @@ struct SpatialTruth: Sendable {
     /// An observed design: the U-test asks about the calibrated curve's shape.
     init(_ t: ObservedTruth) {
         rho = t.rho
+        tau = 0
+        eta = 0
         regressors = t.regressors.map {
             Regressor(name: $0.name, beta: $0.beta, theta: $0.theta, direct: $0.direct, indirect: $0.indirect, total: $0.total)
         }
         averaged = [:]
         guard let q = t.quadratic else {
             terms = nil; grid = []; moderators = []; curves = []; turningPoints = []; testedShape = [:]
+            longRunTurningPoints = []
             return
         }
         terms = QuadraticTerms(linear: q.regressor, square: q.square, interaction: q.interaction, moderator: q.moderator)
@@ -116,6 +133,7 @@ struct SpatialTruth: Sendable {
                              testedShapeInside: p.testedShapeInside)
             }
         }
+        longRunTurningPoints = turningPoints
         var shapes: [EffectKind: CurveShape] = [:]
         for p in q.turningPoints {
             if let k = EffectKind(rawValue: p.effect), let s = CurveShape(rawValue: p.testedShape) { shapes[k] = s }

@@ -24,6 +24,8 @@ public enum Typeset {
         switch (p.first ?? "", p.count) {
         case ("rho", 1): return "ρ"
         case ("lambda", 1): return "λ"
+        case ("tau", 1): return "τ"
+        case ("eta", 1): return "η"
         case ("att", 1): return "ATT"
         case ("att_net", 1): return "ATT" + sub("net")
         case ("att_matched", 1): return "ATT" + sub("matched")
@@ -39,6 +41,9 @@ public enum Typeset {
         case ("tp", 3) where effect(p[1]) != nil: return "c*" + sub(effect(p[1])!) + ", D " + p[2]
         case ("shift", 2) where effect(p[1]) != nil: return "dc*" + sub(effect(p[1])!) + "/dD"
         case ("utest", 3) where effect(p[1]) != nil: return "U-test " + effect(p[1])! + ", D " + p[2]
+        // The long-run (steady-state) versions of the dynamic SDM (issue 25).
+        case ("tp_lr", 3) where effect(p[1]) != nil: return "long-run c*" + sub(effect(p[1])!) + ", D " + p[2]
+        case ("utest_lr", 3) where effect(p[1]) != nil: return "long-run U-test " + effect(p[1])! + ", D " + p[2]
         case ("curve", 4) where effect(p[1]) != nil && Int(p[3]) != nil:
             let pct = EstimandKind.gridPercentile(Int(p[3])!)
             return "\(effect(p[1])!)(CA p\(GP.num(pct))), D \(p[2])"
@@ -68,7 +73,7 @@ public enum Typeset {
 
     /// Unicode symbols LaTeX (pdfLaTeX included) needs as commands, in math mode.
     static let latexMath: [Character: String] = [
-        "ρ": "\\rho", "β": "\\beta", "θ": "\\theta", "λ": "\\lambda", "α": "\\alpha", "σ": "\\sigma",
+        "ρ": "\\rho", "β": "\\beta", "θ": "\\theta", "λ": "\\lambda", "α": "\\alpha", "σ": "\\sigma", "τ": "\\tau", "η": "\\eta",
         "μ": "\\mu", "χ": "\\chi", "±": "\\pm", "×": "\\times", "√": "\\surd", "−": "-", "≥": "\\geq",
         "≤": "\\leq", "∞": "\\infty", "≈": "\\approx", "·": "\\cdot", "²": "^{2}", "∈": "\\in", "→": "\\to",
     ]

@@ -10,6 +10,7 @@ extension SpatialApproach: ExpressibleByArgument {
 }
 
 extension LogDeterminantMethod: ExpressibleByArgument {}
+extension DynamicBiasCorrection: ExpressibleByArgument {}
 
 extension Spillsim.Estimate {
     /// `spillsim estimate sdm`: the spatial Durbin family on a balanced or unbalanced panel.
@@ -35,7 +36,7 @@ extension Spillsim.Estimate {
         @Option(help: "Fixed effects: individual, time, twoways or none (pooled with intercept).")
         var effects: FixedEffects = .twoWays
         @Option(name: .customLong("approach"),
-                help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue); on a panel with gaps direct, the only exact form there).")
+                help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue); with --dynamic the time effects are always removed by the Lee–Yu transformation; on a panel with gaps direct, the only exact form there).")
         var approachOption: SpatialApproach?
         /// The approach of a balanced fit.
         var approach: SpatialApproach { approachOption ?? .standard }
@@ -57,6 +58,10 @@ extension Spillsim.Estimate {
                 help: "Variance: analytic (inverse analytic information, default; alias oim) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols). --vce is an alias of --variance.")
         var variance: SpatialVarianceMethod = .standard
         @OptionGroup var plot: PlotOptions
+        @Flag(help: "Dynamic SDM: add y(t-1) and W*y(t-1), QML conditional on the first period (twoways effects, sdm only).")
+        var dynamic = false
+        @Option(help: "With --dynamic: ydl (Yu, de Jong & Lee 2008 bias correction, default) or none.")
+        var biasCorrection: DynamicBiasCorrection?
 
         var regressors: [String] { splitList(x) }
 
@@ -74,6 +79,16 @@ extension Spillsim.Estimate {
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
+            if biasCorrection != nil && !dynamic { throw ValidationError("--bias-correction applies to the dynamic SDM: add --dynamic") }
+            if dynamic {
+                if model != .sdm { throw ValidationError("--dynamic fits the dynamic spatial Durbin model: use --model sdm (the default)") }
+                if effects != .twoWays { throw ValidationError("--dynamic has twoways effects only (time effects by the Lee–Yu transformation, individual by within): use --effects twoways (the default)") }
+                if approachOption == .direct { throw ValidationError("--dynamic removes time effects by the Lee–Yu transformation (the case its bias correction is derived for): drop --approach direct") }
+                if variance != .analytic { throw ValidationError("--variance \(variance.rawValue) (--vce) is not implemented for --dynamic: use the analytic variance (the default)") }
+                if draws > 0 { throw ValidationError("--draws (simulated effects) is not implemented for --dynamic: drop it; effects carry delta-method SEs") }
+                if plot.plot != nil { throw ValidationError("--plot is not implemented for --dynamic: drop it; --json gives the short- and long-run curves") }
+                if logdet != .auto && logdet != .exact { throw ValidationError("--dynamic needs the eigenvalues of W: use --logdet exact or auto") }
+            }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }
@@ -91,6 +106,12 @@ extension Spillsim.Estimate {
                 data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time, y: panel.y,
                 x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise,
                 logDeterminant: logdet)
+            if dynamic {
+                let analysis = try DynamicSpatialAnalysis.run(dataset: dataset, durbin: durbinVariables,
+                                                              biasCorrection: biasCorrection ?? .ydl)
+                print(json ? try JSONOutput.text(DynamicSpatialAnalysisJSON(analysis)) : DynamicSDMReport.text(analysis))
+                return
+            }
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
             let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance)
             if let nonlinear = analysis.nonlinear, let quadratic {
@@ -104,6 +125,9 @@ extension Spillsim.Estimate {
 extension Spillsim.Estimate.SDM {
     func runUnbalanced(_ dataset: UnbalancedDataset) throws {
         // Options the unbalanced estimator does not implement are refused, not ignored.
+        if dynamic {
+            throw ValidationError("--dynamic needs a balanced panel (the dynamic SDM conditions on every city's previous year); this panel has missing city-years — fill or drop them first, or drop --dynamic")
+        }
         if approachOption == .leeYu {
             throw ValidationError("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (the default on gaps; σ² is also reported corrected for the fixed effects, with a bias-corrected fit)")
         }

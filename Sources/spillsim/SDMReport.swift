@@ -44,12 +44,7 @@ enum SDMReport {
         out.append("")
         out.append("sigma2 = \(fmt(f.sigma2))   log-likelihood = \(String(format: "%.4f", f.logLikelihood))   AIC = \(String(format: "%.2f", f.aic))   BIC = \(String(format: "%.2f", f.bic))")
         out.append("")
-        out.append("Effects (delta-method standard errors in parentheses)")
-        out.append(row("", "direct", "indirect", "total", ""))
-        for i in a.impacts {
-            out.append(row(i.variable, fmt(i.direct.estimate), fmt(i.indirect.estimate), fmt(i.total.estimate), ""))
-            out.append(row("", "(\(fmt(i.direct.se)))", "(\(fmt(i.indirect.se)))", "(\(fmt(i.total.se)))", ""))
-        }
+        out += effectLines(a.impacts, title: "Effects (delta-method standard errors in parentheses)")
         if let sim = a.simulation {
             out.append("Simulated (\(sim.used) of \(sim.requested) draws kept, \(sim.dropped) with rho outside the interval dropped): SD")
             for i in sim.impacts {
@@ -58,19 +53,7 @@ enum SDMReport {
         }
         if let nl = a.nonlinear {
             out.append("")
-            out.append("Turning points (delta-method CI; Fieller set)")
-            for tp in nl.turningPoints {
-                let d = tp.moderatorValue.map { " at D = \(fmt($0))" } ?? ""
-                out.append("  \(tp.kind.rawValue)\(d): \(tp.shape.rawValue), x* = \(fmt(tp.delta.estimate)) [\(fmt(tp.delta.lower)), \(fmt(tp.delta.upper))]; Fieller \(fieller(tp.fieller))")
-            }
-            for s in nl.shifts {
-                out.append("  dx*/dD (\(s.kind.rawValue)) = \(fmt(s.value.estimate)) [\(fmt(s.value.lower)), \(fmt(s.value.upper))]; Fieller \(fieller(s.fieller))")
-            }
-            out.append("Lind–Mehlum U-tests")
-            for u in nl.uTests {
-                let d = u.moderatorValue.map { " at D = \(fmt($0))" } ?? ""
-                out.append("  \(u.kind.rawValue)\(d) on [\(fmt(u.lower)), \(fmt(u.upper))]: \(u.shape.rawValue), t = \(String(format: "%.3f", u.statistic)), p \(pval(u.pValue).hasPrefix("<") ? "" : "= ")\(pval(u.pValue))")
-            }
+            out += nonlinearLines(nl)
         }
         if !a.tests.isEmpty {
             out.append("")
@@ -80,6 +63,32 @@ enum SDMReport {
             }
         }
         return out.joined(separator: "\n")
+    }
+
+    static func effectLines(_ impacts: [RegressorImpact], title: String) -> [String] {
+        var out = [title, row("", "direct", "indirect", "total", "")]
+        for i in impacts {
+            out.append(row(i.variable, fmt(i.direct.estimate), fmt(i.indirect.estimate), fmt(i.total.estimate), ""))
+            out.append(row("", "(\(fmt(i.direct.se)))", "(\(fmt(i.indirect.se)))", "(\(fmt(i.total.se)))", ""))
+        }
+        return out
+    }
+
+    static func nonlinearLines(_ nl: NonlinearEffects, title: String = "Turning points (delta-method CI; Fieller set)") -> [String] {
+        var out = [title]
+        for tp in nl.turningPoints {
+            let d = tp.moderatorValue.map { " at D = \(fmt($0))" } ?? ""
+            out.append("  \(tp.kind.rawValue)\(d): \(tp.shape.rawValue), x* = \(fmt(tp.delta.estimate)) [\(fmt(tp.delta.lower)), \(fmt(tp.delta.upper))]; Fieller \(fieller(tp.fieller))")
+        }
+        for s in nl.shifts {
+            out.append("  dx*/dD (\(s.kind.rawValue)) = \(fmt(s.value.estimate)) [\(fmt(s.value.lower)), \(fmt(s.value.upper))]; Fieller \(fieller(s.fieller))")
+        }
+        out.append("Lind–Mehlum U-tests")
+        for u in nl.uTests {
+            let d = u.moderatorValue.map { " at D = \(fmt($0))" } ?? ""
+            out.append("  \(u.kind.rawValue)\(d) on [\(fmt(u.lower)), \(fmt(u.upper))]: \(u.shape.rawValue), t = \(String(format: "%.3f", u.statistic)), p \(pval(u.pValue).hasPrefix("<") ? "" : "= ")\(pval(u.pValue))")
+        }
+        return out
     }
 
     static func row(_ a: String, _ b: String, _ c: String, _ d: String, _ e: String) -> String {

@@ -21,6 +21,20 @@ enum TruthText {
             s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.padding(toLength: 9, withPad: " ", startingAt: 0)
                 + f(p.cStar) + (p.uShaped ? "        yes" : "         no") + f(p.dcStarDD) + "\n"
         }
+        if let lr = t.dynamic {
+            // Dynamic outcome (issue 25): the effects above are the short-run ones.
+            s += "\ndynamic outcome: tau \(String(format: "%.4f", lr.tau)), eta \(String(format: "%.4f", lr.eta)); the effects above are short-run, (I - rho W)^-1 (beta I + theta W)\n"
+            s += "long run ((1 - tau) I - (rho + eta) W)^-1 (beta I + theta W), rho_L = (rho + eta)/(1 - tau) = \(String(format: "%.4f", lr.rhoLongRun))\n"
+            s += "regressor        beta      theta     direct   indirect      total\n"
+            for e in lr.longRunEffects {
+                s += e.name.padding(toLength: 12, withPad: " ", startingAt: 0) + f(e.beta) + f(e.theta) + f(e.direct) + f(e.indirect) + f(e.total) + "\n"
+            }
+            s += "long-run turning points\nD          d     effect          c*   U-shaped    dc*/dD\n"
+            for p in lr.longRunTurningPoints {
+                s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.padding(toLength: 9, withPad: " ", startingAt: 0)
+                    + f(p.cStar) + (p.uShaped ? "        yes" : "         no") + f(p.dcStarDD) + "\n"
+            }
+        }
         s += "\naveraged marginal effects at the observed points\n"
         for a in t.averaged {
             s += a.regressor.padding(toLength: 12, withPad: " ", startingAt: 0) + "direct" + f(a.direct) + "  indirect" + f(a.indirect) + "  total" + f(a.total) + "\n"

@@ -140,3 +140,53 @@ final class CLISpatialTests: XCTestCase {
         XCTAssertTrue(bad.err.contains("nosuch"), bad.err)
     }
 }
+
+/// `estimate sdm --dynamic` (issue 25): the report is the library's dynamic fit, and what the
+/// dynamic estimator does not implement is refused, not ignored.
+final class CLIDynamicSDMTests: XCTestCase {
+    var cigaretteArgs: [String] {
+        let d = TestPaths.cigarette.path
+        return ["estimate", "sdm", "--data", d + "/cigarette.csv", "--weights", d + "/usa46_contiguity.csv",
+                "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy"]
+    }
+
+    func testDynamicJSONIsTheLibraryFit() throws {
+        let cmd = try XCTUnwrap(try Spillsim.parseAsRoot(cigaretteArgs + ["--dynamic", "--quadratic", "logp", "--json"]) as? Spillsim.Estimate.SDM)
+        XCTAssertTrue(cmd.dynamic)
+        XCTAssertNil(cmd.biasCorrection)
+        let ds = try SpatialDataLoader.load(data: URL(fileURLWithPath: cmd.panel.data), weights: URL(fileURLWithPath: cmd.weights),
+                                            id: "state", time: "year", y: "logc", x: ["logp", "logy"], quadratic: "logp")
+        let a = try DynamicSpatialAnalysis.run(dataset: ds)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try JSONOutput.text(DynamicSpatialAnalysisJSON(a)).utf8)) as? [String: Any])
+        XCTAssertEqual(obj["bias_correction"] as? String, "ydl")
+        XCTAssertEqual(obj["correction_applied"] as? Bool, true)
+        XCTAssertEqual(obj["n_periods_used"] as? Int, 29)
+        // Through JSON text and back: equal up to the last bit of the decimal round trip.
+        assertClose(a.dynamic.tau.estimate, try XCTUnwrap((obj["tau"] as? [String: Double])?["estimate"]), tolerance: 1e-14, "tau")
+        for key in ["short_run", "long_run"] {
+            let h = try XCTUnwrap(obj[key] as? [String: Any], key)
+            XCTAssertEqual(h["available"] as? Bool, true)
+            XCTAssertEqual((h["turning_points"] as? [Any])?.count, 3, key)
+            XCTAssertEqual((h["impacts"] as? [Any])?.count, 3, key)
+        }
+        let text = DynamicSDMReport.text(a)
+        XCTAssertTrue(text.contains("Long-run effects"), text)
+        XCTAssertTrue(text.contains("long-run turning points"), text)
+    }
+
+    func testRefusals() throws {
+        for (extra, expected) in [(["--bias-correction", "none"], "--bias-correction"),
+                                  (["--dynamic", "--effects", "individual"], "twoways"),
+                                  (["--dynamic", "--approach", "direct"], "--approach direct"),
+                                  (["--dynamic", "--model", "sar"], "--model sdm"),
+                                  (["--dynamic", "--vce", "cluster"], "not implemented for --dynamic"),
+                                  (["--dynamic", "--draws", "10"], "--draws")] {
+            XCTAssertThrowsError(try Spillsim.parseAsRoot(cigaretteArgs + extra)) { e in
+                XCTAssertTrue(Spillsim.message(for: e).contains(expected), Spillsim.message(for: e))
+                XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
+            }
+        }
+        let none = try XCTUnwrap(try Spillsim.parseAsRoot(cigaretteArgs + ["--dynamic", "--bias-correction", "none"]) as? Spillsim.Estimate.SDM)
+        XCTAssertEqual(none.biasCorrection, DynamicBiasCorrection.none)
+    }
+}

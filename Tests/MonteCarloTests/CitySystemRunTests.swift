@@ -96,6 +96,16 @@ final class CitySystemRunTests: XCTestCase {
             ("{name: psm_did, model: psm_did,", "{name: psm_did, model: psm_did, caliper: 3,", "estimators[2].caliper"),
             ("model: sdm, weights: knn4, approach: direct, estimands: [rho]", "model: slx, estimands: [rho]", "estimators[1].estimands[0]"),
             ("{name: psm_did, model: psm_did,", "{name: psm_did, model: logit,", "estimators[2].model"),
+            // Issue 25: τ only from the dynamic SDM; the dynamic SDM's fixed settings cannot be changed.
+            ("model: sdm, weights: knn4, approach: direct, estimands: [rho]", "model: sdm, estimands: [tau]", "estimators[1].estimands[0]"),
+            ("model: sdm, weights: knn4, approach: direct, estimands: [rho]", "model: sdm_dynamic, effects: individual, estimands: [tau]",
+             "estimators[1].effects"),
+            ("model: sdm, weights: knn4, approach: direct, estimands: [rho]", "model: sdm_dynamic, approach: direct, estimands: [tau]",
+             "estimators[1].approach"),
+            ("model: sdm, weights: knn4, approach: direct, estimands: [rho]", "model: sdm_dynamic, bias_correction: ols, estimands: [tau]",
+             "estimators[1].bias_correction"),
+            ("model: sdm, weights: knn4, approach: direct, estimands: [rho]", "model: sdm_dynamic, estimands: [ame.direct.CA]",
+             "estimators[1].estimands[0]"),
         ]
         for (from, to, key) in cases {
             let text = Self.small.replacingOccurrences(of: from, with: to)
@@ -109,5 +119,52 @@ final class CitySystemRunTests: XCTestCase {
                 XCTAssertEqual($0.path, key, "\($0)")
             }
         }
+    }
+
+    /// `model: sdm_dynamic` on a dynamic world (issue 25): τ, η, ρ and both horizons' turning
+    /// points are scored against the generator's truth, identically for 1 and 2 threads.
+    func testDynamicSDMScoresTauAndBothHorizons() throws {
+        let text = """
+        name: dynamic-small
+        seed: 12
+        city_system:
+          geography: {centres: 4, cities: 40, square_km: 800, min_separation_km: 200, first_year: 2003, last_year: 2012}
+          treatment: {enabled: false, z_slope: 0.0, t0: 2010}
+          outcome: {rho: 0.2, tau: 0.5, eta: 0.1, burn_in: 20}
+        monte_carlo: {replications: 4, chunk_size: 2}
+        estimators:
+          - {name: dyn, model: sdm_dynamic, estimands: [rho, tau, eta, beta.CA, tp.direct.p50, tp_lr.direct.p50, utest_lr.total.p50]}
+          - {name: static, model: sdm, estimands: [rho, tp_lr.direct.p50]}
+        """
+        let dir = try TestPaths.temporaryDirectory("spillsim-dynamic")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let format = InMemoryResultsFormat()
+        let scenario = try MonteCarloScenario(text: text)
+        var runs: [[CellResults]] = []
+        for threads in [1, 2] {
+            var o = RunOptions(output: dir.appendingPathComponent("d\(threads).h5").path)
+            o.threads = threads
+            _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
+            let s = try format.open(path: o.output)
+            runs.append(try s.metadata.cells.map { try s.cell($0.ordinal) })
+        }
+        XCTAssertEqual(runs[0], runs[1], "bitwise identical for 1 and 2 threads")
+        let spec = try ScenarioParser.parse(try scenario.cells()[0].document)
+        let panel = try CitySystemCell(scenario: spec).generate(replication: 0)
+        let lr = try XCTUnwrap(panel.truth.dynamic)
+        let lrDirect = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
+        let srDirect = try XCTUnwrap(panel.truth.turningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
+        let record = try XCTUnwrap(runs[0].first?.records.first)
+        let dyn = record.fits[0]
+        XCTAssertEqual(dyn.status.code, .ok, dyn.status.message)
+        XCTAssertEqual(dyn.results[1].truth, 0.5, "tau")
+        XCTAssertEqual(dyn.results[2].truth, 0.1, "eta")
+        XCTAssertEqual(dyn.results[4].truth, srDirect, "short-run turning point truth")
+        XCTAssertEqual(dyn.results[5].truth, lrDirect, "long-run turning point truth")
+        XCTAssertNotEqual(srDirect, lrDirect)
+        XCTAssertTrue(dyn.results[1].estimate.isFinite && dyn.results[5].estimate.isFinite)
+        XCTAssertNotEqual(dyn.results[4].estimate, dyn.results[5].estimate, "short- and long-run estimates differ")
+        let stat = record.fits[1]
+        XCTAssertEqual(stat.results[1].truth, lrDirect, "the static SDM's turning point scored against the long-run truth")
     }
 }

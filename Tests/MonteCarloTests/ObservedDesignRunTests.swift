@@ -94,7 +94,7 @@ final class ObservedDesignRunTests: XCTestCase {
         let scenario = try MonteCarloScenario.load(path: path)
         let estimands = scenario.estimators[0].estimands
         for e in ["tp.direct.p50", "utest.total.p50", "shift.indirect"] + extra { XCTAssertTrue(estimands.contains(e), "\(e) in \(estimands)") }
-        XCTAssertEqual(try scenario.cells().count, 5, "calibrated, θ = 0, two ρ bounds, monotone curve")
+        XCTAssertEqual(try scenario.cells().count, 7, "calibrated, θ = 0, two ρ bounds, monotone truth, two boundary worlds")
         let format = InMemoryResultsFormat()
         _ = try MonteCarloRunner(scenario: scenario, options: RunOptions(output: dir.appendingPathComponent("q.h5").path), format: format).run()
         let store = try format.open(path: dir.appendingPathComponent("q.h5").path)
@@ -122,6 +122,10 @@ final class ObservedDesignRunTests: XCTestCase {
         for r in cells[4].records {
             XCTAssertEqual(r.fits[0].results[try column("utest.total.p50")].truth, 0)
             XCTAssertTrue(r.fits[0].results[try column("tp.direct.p50")].truth.isNaN)
+        }
+        // The boundary worlds (issue 20): the turning point sits at an end of the interval, on the null.
+        for cell in cells[5...6] {
+            for r in cell.records { XCTAssertEqual(r.fits[0].results[try column("utest.total.p50")].truth, 0, "the least-favourable null") }
         }
     }
 }

@@ -204,6 +204,8 @@ final class TypesetTests: XCTestCase {
             ("ame.direct.CA", "DE(CA)", "DE(CA)", "DE(CA)"),
             ("tp.indirect.p50", "c*_IE, D p50", "c*_{IE}, D p50", "c*$_{\\mathrm{IE}}$, D p50"),
             ("att", "ATT", "ATT", "ATT"),
+            ("tau", "τ", "τ", "$\\tau$"),
+            ("tp_lr.direct.p50", "long-run c*_DE, D p50", "long-run c*_{DE}, D p50", "long-run c*$_{\\mathrm{DE}}$, D p50"),
             ("att_net", "ATT_net", "ATT_{net}", "ATT$_{\\mathrm{net}}$"),
             ("sdm_knn5", "sdm_knn5", "sdm\\_knn5", "sdm\\_knn5"),
         ]

@@ -124,8 +124,37 @@ public struct CitySystemCell: Sendable {
                                 reason: "ρ = \(o.rho) lies outside (1/ω_min, 1/ω_max) = (\(fmt(lo)), \(fmt(hi))) for the true W, so I − ρW is not invertible along the path from 0",
                                 fix: "choose rho inside that interval")
         }
+        try checkStationary(o, weights: weights, source: source)
         return try OutcomeModel(rho: o.rho, beta: o.beta, theta: o.theta, gamma: o.controls.map(\.gamma),
-                                thetaX: o.controls.map(\.theta), weights: weights)
+                                thetaX: o.controls.map(\.theta), weights: weights, tau: o.tau, eta: o.eta)
+    }
+
+    /// The dynamic outcome is stationary when every eigenvalue (τ + ηω)/(1 − ρω) of
+    /// (I − ρW)⁻¹(τI + ηW) lies inside the unit circle (Yu, de Jong & Lee 2008; Elhorst 2014 §4.2):
+    /// checked exactly on the spectrum of the true W; a W held sparse has none, so there the
+    /// sufficient condition |τ| + |ρ| + |η| < 1 of a row-standardised W (|ω| ≤ 1) is required.
+    static func checkStationary(_ o: OutcomeSpec, weights: SpatialWeights, source: String) throws {
+        guard o.tau != 0 || o.eta != 0 else { return }
+        let fix = "lower |tau|, |eta| or |rho| (with a row-standardised W, |tau| + |rho| + |eta| < 1 suffices)"
+        if let s = weights.spectrum {
+            var worst = 0.0
+            for k in s.real.indices {
+                let re = 1 - o.rho * s.real[k], im = -o.rho * s.imaginary[k]
+                let nr = o.tau + o.eta * s.real[k], ni = o.eta * s.imaginary[k]
+                worst = max(worst, ((nr * nr + ni * ni) / (re * re + im * im)).squareRoot())
+            }
+            guard worst < 1 else {
+                throw ScenarioError(source: source, path: "city_system.outcome.tau",
+                                    reason: "the dynamic outcome is not stationary: (I − ρW)⁻¹(τI + ηW) has an eigenvalue of modulus \(fmt(worst)) ≥ 1 for τ = \(o.tau), η = \(o.eta), ρ = \(o.rho) and the true W",
+                                    fix: fix)
+            }
+        } else {
+            guard weights.isRowStandardised, abs(o.tau) + abs(o.rho) + abs(o.eta) < 1 else {
+                throw ScenarioError(source: source, path: "city_system.outcome.tau",
+                                    reason: "without the spectrum of W (held sparse) stationarity is checked by |τ| + |ρ| + |η| < 1 for a row-standardised W; got |\(o.tau)| + |\(o.rho)| + |\(o.eta)|\(weights.isRowStandardised ? "" : " and W is not row-standardised")",
+                                    fix: fix)
+            }
+        }
     }
 
     static func errorFilter(_ e: ErrorSpec, weights: SpatialWeights, source: String) throws -> SpatialFilter? {
@@ -237,9 +266,35 @@ public struct CitySystemCell: Sendable {
                 }
             }
         }
-        let mis0 = try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d0, controls: controls, other: other0) }
-        let mis1 = tr.enabled
-            ? try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d1, controls: controls, other: other1) } : mis0
+        let mis0: [Double], mis1: [Double]
+        if model.isDynamic {
+            // Burn-in from the steady state of the first year's systematic part, with fresh errors
+            // (their own stream): both worlds share it, as they share the first year.
+            let firstYear = 0..<n
+            let systematic = model.rightHandSide(ca: Array(sectors.ca[firstYear]), d: Array(d0[firstYear]),
+                                                 controls: controls.map { Array($0[firstYear]) },
+                                                 other: (0..<n).map { other0[$0] - eps[$0] })
+            var start = try model.steadyState(systematic)
+            let burn = o.burnIn
+            if burn > 0 {
+                let z = ErrorLaw.innovations(o.error, n: n, periods: burn, stream: stream(CityStreamPurpose.burnIn))
+                let e = try ErrorLaw.assemble(o.error, z, n: n, periods: burn, lnSize: lnSize, filter: errFilter)
+                let rhs = (0..<(n * burn)).map { systematic[$0 % n] + e[$0] }
+                start = Array(try model.solveDynamic(rhs: rhs, start: start).suffix(n))
+            }
+            mis0 = try clock.measure("generate.outcome") {
+                try model.solveDynamic(rhs: model.rightHandSide(ca: sectors.ca, d: d0, controls: controls, other: other0), start: start)
+            }
+            mis1 = tr.enabled
+                ? try clock.measure("generate.outcome") {
+                    try model.solveDynamic(rhs: model.rightHandSide(ca: sectors.ca, d: d1, controls: controls, other: other1), start: start)
+                }
+                : mis0
+        } else {
+            mis0 = try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d0, controls: controls, other: other0) }
+            mis1 = tr.enabled
+                ? try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d1, controls: controls, other: other1) } : mis0
+        }
 
         var estimators: [String: SpatialWeights] = [:]
         for e in spec.estimatorWeights {
@@ -249,8 +304,8 @@ public struct CitySystemCell: Sendable {
                 estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source).weights
             }
         }
-        let truth = clock.measure("generate.truth") {
-            TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
+        let truth = try clock.measure("generate.truth") {
+            try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
                           years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
                           firstAdoption: firstAdoption)
         }

@@ -17,12 +17,45 @@ public struct OutcomeModel: Sendable {
     public let thetaX: [Double]
     public let weights: SpatialWeights
     public let filter: SpatialFilter
+    /// τ (Mis_{t−1}) and η (W·Mis_{t−1}) of the dynamic outcome (issue 25); both 0 for the static one.
+    public let tau: Double
+    public let eta: Double
+    /// (I − ρ_L W)⁻¹ with ρ_L = (ρ + η)/(1 − τ): the steady state ((1 − τ)I − (ρ + η)W)⁻¹ = (I − ρ_L W)⁻¹/(1 − τ)
+    /// (Debarsy, Ertur & LeSage 2012); nil for a static outcome.
+    public let longRunFilter: SpatialFilter?
 
-    public init(rho: Double, beta: [Double], theta: [Double], gamma: [Double], thetaX: [Double], weights: SpatialWeights) throws {
+    public init(rho: Double, beta: [Double], theta: [Double], gamma: [Double], thetaX: [Double], weights: SpatialWeights,
+                tau: Double = 0, eta: Double = 0) throws {
         precondition(beta.count == 4 && theta.count == 4 && gamma.count == thetaX.count)
         self.rho = rho; self.beta = beta; self.theta = theta; self.gamma = gamma; self.thetaX = thetaX
         self.weights = weights
+        self.tau = tau; self.eta = eta
         filter = try SpatialFilter(weights: weights, rho: rho)
+        longRunFilter = tau != 0 || eta != 0 ? try SpatialFilter(weights: weights, rho: (rho + eta) / (1 - tau)) : nil
+    }
+
+    public var isDynamic: Bool { longRunFilter != nil }
+
+    /// The steady state of a constant right-hand side r: ((1 − τ)I − (ρ + η)W)⁻¹ r (one period).
+    public func steadyState(_ r: [Double]) throws -> [Double] {
+        guard let longRunFilter else { return try filter.solve(r) }
+        return try longRunFilter.solve(r).map { $0 / (1 - tau) }
+    }
+
+    /// Mis_t = (I − ρW)⁻¹(τ Mis_{t−1} + η W Mis_{t−1} + rhs_t), t = 1…T (time-major), from the state
+    /// Mis_0 = `start` before the first period. O(N²) per period through the cached filter.
+    public func solveDynamic(rhs: [Double], start: [Double]) throws -> [Double] {
+        let n = start.count
+        var out = [Double](repeating: 0, count: rhs.count)
+        var prev = start
+        for p in 0..<(rhs.count / n) {
+            let wPrev = weights.apply(prev)
+            var b = Array(rhs[(p * n)..<((p + 1) * n)])
+            for i in 0..<n { b[i] += tau * prev[i] + eta * wPrev[i] }
+            prev = try filter.solve(b)
+            for i in 0..<n { out[p * n + i] = prev[i] }
+        }
+        return out
     }
 
     /// The right-hand side for time-major panel vectors (length N·T; one period is T = 1).

@@ -13,6 +13,8 @@ public enum CityStreamPurpose {
     public static let treatment: UInt64 = 0xC17_0013
     public static let effects: UInt64 = 0xC17_0014
     public static let errors: UInt64 = 0xC17_0015
+    /// Errors of the burn-in years of a dynamic outcome (`outcome.burn_in`).
+    public static let burnIn: UInt64 = 0xC17_0016
     /// Which city-years the analyst observes (`city_system.panel`).
-    public static let missingness: UInt64 = 0xC17_0016
+    public static let missingness: UInt64 = 0xC17_0018
 }

@@ -182,6 +182,13 @@ public struct ErrorSpec: Sendable {
 
 public struct OutcomeSpec: Sendable {
     public var rho = 0.3
+    /// Time lag τ of Mis and space-time lag η of W·Mis (the dynamic SDM, issue 25); 0 = static.
+    public var tau = 0.0
+    public var eta = 0.0
+    /// Years simulated before the first observed one when the outcome is dynamic (from the
+    /// steady state of the first year's systematic part), so the first observed year is a draw
+    /// from (near) the stationary process rather than a fixed start.
+    public var burnIn = 50
     public var beta = [-0.30, 0.06, -0.03, -0.02]
     public var theta = [-0.10, 0.03, -0.02, 0.0]
     public var intercept = 1.0

@@ -84,7 +84,24 @@ public struct TrueEstimands: Codable, Sendable {
         }
     }
 
+    /// The long-run truth of a dynamic outcome (issue 25): effects of the steady state
+    /// ((1 − τ)I − (ρ + η)W)⁻¹(βI + θW) = (I − ρ_L W)⁻¹(βI + θW)/(1 − τ), ρ_L = (ρ + η)/(1 − τ)
+    /// (Debarsy, Ertur & LeSage 2012; Elhorst 2014 §4.4). The top-level effects, curves and
+    /// turning points are then the short-run ones, (I − ρW)⁻¹(βI + θW). The scale 1/(1 − τ)
+    /// cancels from turning points: the long-run ones are the static formulas at ρ_L.
+    public struct DynamicTruth: Codable, Sendable {
+        public let tau: Double
+        public let eta: Double
+        public let rhoLongRun: Double
+        /// Multipliers of β, θ in the long-run effects (1/(1 − τ) times those at ρ_L).
+        public let longRunWeights: EffectWeights
+        public let longRunEffects: [RegressorEffect]
+        public let longRunTurningPoints: [TurningPoint]
+    }
+
     public let rho: Double
+    /// Present when the outcome is dynamic (τ or η ≠ 0).
+    public let dynamic: DynamicTruth?
     public let beta: [Double]
     public let theta: [Double]
     public let controlNames: [String]
@@ -102,7 +119,7 @@ public struct TrueEstimands: Codable, Sendable {
     public static let curvePoints = 41
 
     init(model m: OutcomeModel, cache: ObservedEffectCache, controlNames: [String], ca: [Double], d: [Double],
-         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int) {
+         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int) throws {
         rho = m.rho; beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
         let si = m.weights.stableInterval
         stableInterval = [si.lower, si.upper]
@@ -133,6 +150,26 @@ public struct TrueEstimands: Codable, Sendable {
                 return TurningPoint(dLabel: label, d: dv, effect: eff, m1: m1, m2: m2, cStar: tp.cStar, uShaped: tp.uShaped,
                                     dcStarDD: tp.shift)
             }
+        }
+        if let lr = m.longRunFilter {
+            let s = 1 / (1 - m.tau)
+            let base = try EffectFormulas.weights(filter: lr)
+            let wl = EffectWeights(a1: s * base.a1, a2: s * base.a2, k1: s * base.k1, k2: s * base.k2, t1: s * base.t1, t2: s * base.t2)
+            let effects = names.indices.map { k in
+                let e = EffectFormulas.effects(b: bs[k], t: ts[k], weights: wl)
+                return RegressorEffect(name: names[k], beta: bs[k], theta: ts[k], direct: e.direct, indirect: e.indirect, total: e.total)
+            }
+            let points = dq.flatMap { (label, dv) in
+                [("direct", wl.a1, wl.a2), ("indirect", wl.k1, wl.k2), ("total", wl.t1, wl.t2)].map { (eff, m1, m2) in
+                    let tp = EffectFormulas.turningPoint(m1: m1, m2: m2, beta: m.beta, theta: m.theta, d: dv)
+                    return TurningPoint(dLabel: label, d: dv, effect: eff, m1: m1, m2: m2, cStar: tp.cStar, uShaped: tp.uShaped,
+                                        dcStarDD: tp.shift)
+                }
+            }
+            dynamic = DynamicTruth(tau: m.tau, eta: m.eta, rhoLongRun: lr.rho, longRunWeights: wl, longRunEffects: effects,
+                                   longRunTurningPoints: points)
+        } else {
+            dynamic = nil
         }
         // Averaged marginal effects at the observed points.
         let bCA = zip(ca, d).map { m.beta[0] + 2 * m.beta[1] * $0 + m.beta[2] * $1 }

@@ -22,18 +22,8 @@ public struct SpatialAnalysis: Sendable {
                            variance: SpatialVarianceMethod = .analytic) throws -> SpatialAnalysis {
         let fit = try SpatialEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights, variance: variance)
         let impacts = try SpatialImpacts.delta(fit, weights: dataset.weights)
-        var nonlinear: NonlinearEffects? = nil
-        if let terms = dataset.quadratic, let q = dataset.quadraticValues {
-            let s = q.sorted()
-            let lo = Statistics.quantile(sorted: s, 0.05), hi = Statistics.quantile(sorted: s, 0.95)
-            let grid = (0..<gridPoints).map { lo + (hi - lo) * Double($0) / Double(max(gridPoints - 1, 1)) }
-            let dq = dataset.moderatorValues.map { v -> [Double] in
-                let sd = v.sorted()
-                return [0.25, 0.5, 0.75].map { Statistics.quantile(sorted: sd, $0) }
-            } ?? []
-            nonlinear = try SpatialCurves.analyse(fit, weights: dataset.weights, terms: terms, grid: grid,
-                                                  moderatorValues: dq, lower: lo, upper: hi, level: level)
-        }
+        let nonlinear = try nonlinear(fit, dataset: dataset, values: dataset.quadraticValues,
+                                      moderator: dataset.moderatorValues, gridPoints: gridPoints, level: level)
         var tests: [ChiSquaredTest] = []
         if spec.model == .sdm, fit.durbinIndex.contains(where: { $0.theta != nil }), fit.converged {
             tests.append(try SpatialDiagnostics.waldSDMtoSAR(fit))
@@ -47,5 +37,29 @@ public struct SpatialAnalysis: Sendable {
                                           stream: RandomStream(StreamID(seed: seed, purpose: .impactSimulation)), level: level)
             : nil
         return SpatialAnalysis(fit: fit, impacts: impacts, nonlinear: nonlinear, tests: tests, simulation: simulation)
+    }
+
+    /// Curves, turning points and U-tests of `fit` when the dataset has a quadratic term
+    /// (grid and moderator values from `curveGrid`).
+    static func nonlinear(_ fit: SpatialFitResult, dataset: SpatialDataset, values: [Double]?, moderator: [Double]?,
+                          gridPoints: Int, level: Double) throws -> NonlinearEffects? {
+        guard let terms = dataset.quadratic, let q = values else { return nil }
+        let g = curveGrid(values: q, moderator: moderator, gridPoints: gridPoints)
+        return try SpatialCurves.analyse(fit, weights: dataset.weights, terms: terms, grid: g.grid,
+                                         moderatorValues: g.moderatorValues, lower: g.lower, upper: g.upper, level: level)
+    }
+
+    /// `gridPoints` points over the 5th–95th percentile of `values` (the U-test interval,
+    /// MODEL.md §5) and the 25th, 50th and 75th percentiles of `moderator`.
+    static func curveGrid(values q: [Double], moderator: [Double]?, gridPoints: Int)
+        -> (grid: [Double], lower: Double, upper: Double, moderatorValues: [Double]) {
+        let s = q.sorted()
+        let lo = Statistics.quantile(sorted: s, 0.05), hi = Statistics.quantile(sorted: s, 0.95)
+        let grid = (0..<gridPoints).map { lo + (hi - lo) * Double($0) / Double(max(gridPoints - 1, 1)) }
+        let dq = moderator.map { v -> [Double] in
+            let sd = v.sorted()
+            return [0.25, 0.5, 0.75].map { Statistics.quantile(sorted: sd, $0) }
+        } ?? []
+        return (grid, lo, hi, dq)
     }
 }

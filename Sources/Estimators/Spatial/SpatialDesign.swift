@@ -20,7 +20,9 @@ struct SpatialDesign {
     /// Q(W Z), only for SEM / SDEM.
     let wz: Matrix?
 
-    init(spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights) throws {
+    /// `shape` replaces the n* and Jacobian of `spec` (the dynamic SDM's transformation
+    /// approach, `DynamicSpatialEstimator`); nil keeps the MODEL.md §4 table.
+    init(spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, shape: LikelihoodShape? = nil) throws {
         guard weights.count == panel.n else {
             throw EstimationError("W has \(weights.count) units but the panel has N = \(panel.n)")
         }
@@ -35,7 +37,7 @@ struct SpatialDesign {
         self.spec = spec
         n = panel.n
         t = panel.t
-        shape = LikelihoodShape(effects: spec.effects, approach: spec.approach, n: n, t: t)
+        self.shape = shape ?? LikelihoodShape(effects: spec.effects, approach: spec.approach, n: n, t: t)
         regressors = panel.names
 
         var lagged: [Int] = []

@@ -20,12 +20,20 @@ public enum SpatialEstimator {
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
                            variance: SpatialVarianceMethod = .analytic, clock: StageClock? = nil,
                            shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> SpatialFitResult {
+        try fit(spec, panel: panel, weights: weights, variance: variance, clock: clock, shared: shared, design: nil)
+    }
+
+    /// As the public `fit`, on a design already built when `design` is given (the dynamic SDM's
+    /// augmented design with its own likelihood shape, `DynamicSpatialEstimator`).
+    static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, variance: SpatialVarianceMethod,
+                    clock: StageClock?, shared: (fits: SharedSpatialFits, weightsName: String)?,
+                    design: SpatialDesign?) throws -> SpatialFitResult {
         let key = shared.map { "\($0.weightsName)|\(spec)" }
         let prepared: SharedSpatialFits.Entry
         if let key, let hit = shared?.fits.entries[key] {
             prepared = hit
         } else {
-            let (d, point) = try estimatePoint(spec, panel: panel, weights: weights, clock: clock)
+            let (d, point) = try estimatePoint(spec, panel: panel, weights: weights, clock: clock, design: design)
             let analytic = Result {
                 try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: point, weights: weights) }
             }
@@ -75,8 +83,8 @@ public enum SpatialEstimator {
 
     /// The transformed data and the point estimates (before any variance), with the checks on them.
     static func estimatePoint(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
-                              clock: StageClock?) throws -> (SpatialDesign, PointEstimate) {
-        let d = try clock.measure("design") { try SpatialDesign(spec: spec, panel: panel, weights: weights) }
+                              clock: StageClock?, design: SpatialDesign? = nil) throws -> (SpatialDesign, PointEstimate) {
+        let d = try design ?? clock.measure("design") { try SpatialDesign(spec: spec, panel: panel, weights: weights) }
         let point: PointEstimate
         do {
             point = try clock.measure("fit") {

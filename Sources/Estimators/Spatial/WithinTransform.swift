@@ -97,6 +97,14 @@ struct LikelihoodShape: Sendable {
         }
     }
 
+    /// A shape given directly (the dynamic SDM, whose time effects are removed by the
+    /// Lee–Yu transformation and individual effects by the within transformation).
+    init(nStar: Double, periods: Double, dropsUnitRoot: Double) {
+        self.nStar = nStar
+        self.periods = periods
+        self.dropsUnitRoot = dropsUnitRoot
+    }
+
     /// J(ρ) = c·[Σ ln(1 − ρω) − u·ln(1 − ρ)].
     func jacobian(_ rho: Double, spectrum: any LogDeterminantSource) -> Double {
         periods * (spectrum.logDeterminant(rho: rho) - dropsUnitRoot * log(1 - rho))
