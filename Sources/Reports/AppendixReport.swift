@@ -5,14 +5,27 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
     case outputPrefixWithoutName(String)
     case cannotCreateDirectory(String, reason: String)
     case cannotWrite(String, reason: String)
+    /// Every figure was attempted, but gnuplot warned on these (figure path, warning text).
+    case gnuplotWarnings([GnuplotWarning])
 
     public var description: String {
         switch self {
         case .outputPrefixWithoutName(let path): return "the output prefix \(path) must end in a file-name prefix, e.g. plots/baseline"
         case let .cannotCreateDirectory(path, reason): return "cannot create the output directory \(path): \(reason)"
         case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
+        case .gnuplotWarnings(let list):
+            return "gnuplot warned on \(list.count) figure(s), which may be cut off or wrong:\n"
+                + list.map { "  \($0.figure): \($0.message.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: "\n    "))" }
+                    .joined(separator: "\n")
+                + "\n(a spillsim figure should draw without warnings: please report it with the .gp and .dat files beside the figure)"
         }
     }
+}
+
+/// A figure gnuplot drew with a warning.
+public struct GnuplotWarning: Sendable, Equatable {
+    public let figure: String
+    public let message: String
 }
 
 /// What `spillsim report` wrote.
@@ -51,7 +64,7 @@ public enum AppendixReport {
         let tableURL = directory.appendingPathComponent("\(name)-summary.\(tableFormat.fileExtension)")
         try write(table, to: tableURL)
 
-        var rendered: [RenderedFigure] = [], skipped: [(String, String)] = []
+        var rendered: [RenderedFigure] = [], skipped: [(String, String)] = [], warnings: [GnuplotWarning] = []
         var captions = "# \(data.scenarioName): figures from \(URL(fileURLWithPath: resultsPath).lastPathComponent)\n\n"
         for plan in AppendixFigures(data: data, baseName: name, text: figureFormat.text).all() {
             guard !plan.figures.isEmpty else {
@@ -60,7 +73,12 @@ public enum AppendixReport {
                 continue
             }
             for (k, figure) in plan.figures.enumerated() {
-                let r = try gnuplot.render(figure, in: directory, format: figureFormat)
+                let r: RenderedFigure
+                do { r = try gnuplot.render(figure, in: directory, format: figureFormat) } catch GnuplotError.warning(let path, let message) {
+                    // Draw the rest, then fail naming every figure that warned.
+                    warnings.append(GnuplotWarning(figure: path, message: message))
+                    continue
+                }
                 rendered.append(r)
                 let page = plan.figures.count > 1 ? " (page \(k + 1) of \(plan.figures.count))" : ""
                 let reading = FigureReading.hints[plan.id].map { " *How to read:* " + $0 } ?? ""
@@ -72,6 +90,7 @@ public enum AppendixReport {
             + "which sets fonts, colours, line and point styles for all figures at once.\n"
         let captionsURL = directory.appendingPathComponent("\(name)-captions.md")
         try write(captions, to: captionsURL)
+        guard warnings.isEmpty else { throw ReportError.gnuplotWarnings(warnings) }
         return ReportOutput(table: tableURL, captions: captionsURL, figures: rendered, skipped: skipped)
     }
 

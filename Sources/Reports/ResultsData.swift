@@ -62,6 +62,8 @@ public struct ResultsData: Sendable {
     public var scenarioText: String = ""
     /// Replications per cell of the run.
     public let replications: Int
+    /// The run's number of this file's first replication (0, or a shard's first).
+    public var firstReplication = 0
     /// Level of the rejection rates.
     public let alpha: Double
     public let estimators: [String]
@@ -88,6 +90,7 @@ public struct ResultsData: Sendable {
         var data = ResultsData(path: path, scenarioName: m.scenarioName, replications: m.replications, alpha: m.alpha,
                                estimators: m.estimators.map(\.name), cells: m.cells, rows: try Summary.rows(of: source), draws: draws)
         data.scenarioText = m.scenarioText
+        data.firstReplication = m.replicationRange.lowerBound
         for e in m.estimators { for entry in e.catalogue { data.kinds[entry.name] = entry.kind } }
         return data
     }

@@ -26,10 +26,14 @@ extension Spillsim.Estimate {
         @Option(help: "Event-study lags (with --leads).") var lags: Int?
         @OptionGroup var bootstrap: WildBootstrapOptions
         @Option(help: "Bootstrap seed.") var bootstrapSeed: UInt64 = 1
+        @Option(help: "Variance of the ATT and event study: cr1 (clustered by unit, default) or conley (spatial HAC: --cutoff, --coords, --kernel, --lag).")
+        var vce: PSMDiDVariance = .cr1
+        @OptionGroup var conley: ConleyOptions
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var plot: PlotOptions
 
         func validate() throws {
+            try conley.validate(used: vce == .conley)
             if (postYear == nil) == (cohort == nil) { throw ValidationError("give exactly one of --post-year (with --treat) or --cohort") }
             if postYear != nil && treat == nil { throw ValidationError("--post-year needs --treat COL") }
             if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags for an event study") }
@@ -49,6 +53,7 @@ extension Spillsim.Estimate {
             var spec = PSMDiDSpec(matching: noMatching ? nil : try match.spec(), mode: matching)
             spec.preTreatmentCovariatesOnly = !contemporaneousCovariates
             if let leads, let lags { spec.eventWindow = (leads, lags) }
+            if vce == .conley { spec.conley = try conley.spec(table: table, data: data, idColumn: panel.id) }
             if bootstrap.wildBootstrap > 0 {
                 spec.wildBootstrap = WildBootstrapSpec(replications: bootstrap.wildBootstrap, weights: bootstrap.bootstrapWeights,
                                                        stream: StreamID(seed: bootstrapSeed, purpose: .wildBootstrap))
@@ -58,8 +63,8 @@ extension Spillsim.Estimate {
             if json {
                 print(try JSONOutput.text(PSMDiDReportJSON(r, spec: spec)))
             } else {
-                print(String(format: "ATT %.6f  SE %.6f  95%% CI [%.6f, %.6f]  p %.4f  (CR1 by unit, t df %.0f)",
-                             r.att, r.standardError, r.ciLower, r.ciUpper, r.pValue, r.degreesOfFreedom))
+                print(String(format: "ATT %.6f  SE %.6f  95%% CI [%.6f, %.6f]  p %.4f  (", r.att, r.standardError, r.ciLower, r.ciUpper, r.pValue)
+                      + (spec.conley?.label ?? "CR1 by unit") + String(format: ", t df %.0f)", r.degreesOfFreedom))
                 print("matched treated \(r.matchedTreated), matched control \(r.matchedControl), observations \(r.observations)\n")
                 if let c = r.counts { print(TreatmentReport.countsText(c)) }
                 if !r.balance.isEmpty { print(TreatmentReport.balanceText(r.balance)) }
@@ -79,3 +84,6 @@ extension Spillsim.Estimate {
         }
     }
 }
+
+/// `estimate psm-did --vce`.
+enum PSMDiDVariance: String, ExpressibleByArgument, CaseIterable { case cr1, conley }

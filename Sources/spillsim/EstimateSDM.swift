@@ -55,8 +55,9 @@ extension Spillsim.Estimate {
         var yearWeights: YearWeights = .restandardise
         @Flag(help: "Print JSON instead of tables.") var json = false
         @Option(name: [.customLong("variance"), .customLong("vce")],
-                help: "Variance: analytic (inverse analytic information, default; alias oim) or cluster (sandwich clustered by unit, as xsmle vce(cluster); sdm, sar, slx, ols). --vce is an alias of --variance.")
+                help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
         var variance: SpatialVarianceMethod = .standard
+        @OptionGroup var conley: ConleyOptions
         @OptionGroup var plot: PlotOptions
         @Flag(help: "Dynamic SDM: add y(t-1) and W*y(t-1), QML conditional on the first period (twoways effects, sdm only).")
         var dynamic = false
@@ -79,6 +80,7 @@ extension Spillsim.Estimate {
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
+            try conley.validate(used: variance == .conley)
             if biasCorrection != nil && !dynamic { throw ValidationError("--bias-correction applies to the dynamic SDM: add --dynamic") }
             if dynamic {
                 if model != .sdm { throw ValidationError("--dynamic fits the dynamic spatial Durbin model: use --model sdm (the default)") }
@@ -89,6 +91,7 @@ extension Spillsim.Estimate {
                 if plot.plot != nil { throw ValidationError("--plot is not implemented for --dynamic: drop it; --json gives the short- and long-run curves") }
                 if logdet != .auto && logdet != .exact { throw ValidationError("--dynamic needs the eigenvalues of W: use --logdet exact or auto") }
             }
+            if dynamic && variance == .conley { throw ValidationError("--variance conley is not implemented for --dynamic") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }
@@ -113,7 +116,14 @@ extension Spillsim.Estimate {
                 return
             }
             let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance)
+            var conleySpec: ConleySpec? = nil
+            if variance == .conley {
+                let table = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
+                let index = Dictionary(uniqueKeysWithValues: dataset.units.enumerated().map { ($1, $0) })
+                let ids = try table.strings(panel.id)
+                conleySpec = try conley.spec(table: table, units: dataset.units.count) { index[ids[$0]] }
+            }
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance, conley: conleySpec)
             if let nonlinear = analysis.nonlinear, let quadratic {
                 try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
             }

@@ -17,6 +17,9 @@ extension Spillsim.Estimate {
         @Option(parsing: .upToNextOption, help: "Regressor columns (comma- or space-separated).") var x: [String] = []
         @Option(help: "Fixed effects: twoways (alias twoway), individual (alias unit), time or none.") var effects: FixedEffects = .twoWays
         @Option(help: "Cluster column (CR1); without it, iid SEs.") var cluster: String?
+        @Option(help: "Variance: iid, cluster (CR1 by --cluster) or conley (spatial HAC: --cutoff, --coords, --kernel, --lag); default cluster with --cluster, else iid.")
+        var vce: TWFEVariance?
+        @OptionGroup var conley: ConleyOptions
         @Option(help: "Regression weight column.") var weights: String?
         @OptionGroup var bootstrap: WildBootstrapOptions
         @Option(help: "Bootstrap seed.") var seed: UInt64 = 1
@@ -30,7 +33,17 @@ extension Spillsim.Estimate {
         @OptionGroup var plot: PlotOptions
 
         func validate() throws {
+            switch vce {
+            case .iid?: if cluster != nil { throw ValidationError("--vce iid contradicts --cluster; drop one") }
+            case .cluster?: if cluster == nil { throw ValidationError("--vce cluster needs --cluster COL") }
+            case .conley?:
+                if cluster != nil { throw ValidationError("--vce conley replaces --cluster; drop --cluster") }
+                if bootstrap.wildBootstrap > 0 { throw ValidationError("--wild-bootstrap resamples clusters; it is not available with --vce conley") }
+            case nil: break
+            }
+            try conley.validate(used: vce == .conley)
             if eventStudy {
+                if vce == .iid || vce == .cluster { throw ValidationError("the event study uses CR1 by unit, or --vce conley; drop --vce \(vce!.rawValue)") }
                 if (postYear == nil) == (cohort == nil) { throw ValidationError("--event-study needs exactly one of --post-year (with --treat) or --cohort") }
                 if postYear != nil && treat == nil { throw ValidationError("--post-year needs --treat COL") }
                 if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags, or neither") }
@@ -56,8 +69,15 @@ extension Spillsim.Estimate {
             if removed > 0 { printNote(MissingRowsReport(rowsWithMissingValues: removed, unitsDropped: 0, rowsOfDroppedUnits: 0)) }
             let d = try PanelRegressionData.from(table: table, id: panel.id, time: panel.time, outcome: panel.y, regressors: splitList(x),
                                                  weights: weights, cluster: cluster)
+            var variance: PanelVariance = d.cluster.map { .cluster($0) } ?? .iid
+            var spec: ConleySpec? = nil
+            if vce == .conley {
+                let s = try conley.spec(table: table, units: (d.unit.max() ?? -1) + 1) { d.unit[$0] }
+                spec = s
+                variance = .conley(s, location: d.unit, period: ConleyOptions.periodRanks(try table.numbers(panel.time)))
+            }
             let fit = try PanelOLS.fit(y: d.y, x: d.x, names: d.names, unit: d.unit, time: d.time, effects: effects, weights: d.weights,
-                                       variance: d.cluster.map { .cluster($0) } ?? .iid)
+                                       variance: variance)
             var boot: WildBootstrapResult? = nil
             if bootstrap.wildBootstrap > 0, let cl = d.cluster {
                 boot = try WildClusterBootstrap.test(y: d.y, x: d.x, names: d.names, coefficient: 0, unit: d.unit, time: d.time,
@@ -65,10 +85,12 @@ extension Spillsim.Estimate {
                                                      multipliers: bootstrap.bootstrapWeights, stream: StreamID(seed: seed, purpose: .wildBootstrap))
             }
             if json {
-                print(try JSONOutput.text(TWFEReportJSON(fit, effects: effects, clustered: cluster != nil, bootstrap: boot)))
+                print(try JSONOutput.text(TWFEReportJSON(fit, effects: effects, clustered: cluster != nil, bootstrap: boot, conley: spec)))
             } else {
                 print(TreatmentReport.coefficientsText(fit))
-                print("n = \(fit.observations), \(cluster.map { "CR1 by \($0), G = \(fit.clusters!)" } ?? "iid"), t df = \(fit.tDegreesOfFreedom)")
+                let vcov = spec.map { "\($0.label), \(ConleyJSON($0).pairs) pairs within the cutoff" }
+                    ?? cluster.map { "CR1 by \($0), G = \(fit.clusters!)" } ?? "iid"
+                print("n = \(fit.observations), \(vcov), t df = \(fit.tDegreesOfFreedom)")
                 if let b = boot { print("wild cluster bootstrap (\(b.weights.rawValue), B = \(b.replications)) p for \(b.coefficient): \(b.pValue)") }
             }
         }
@@ -78,7 +100,8 @@ extension Spillsim.Estimate {
             let (table, report) = try raw.balancedPanel(id: panel.id, time: panel.time, columns: [panel.y] + [treat].compactMap { $0 })
             if !report.isEmpty { printNote(report) }
             let data = try TreatmentPanel.from(table: table, id: panel.id, time: panel.time, outcome: panel.y, covariates: [], adoption: adoption)
-            let es = try EventStudy.estimate(panel: data, leads: leads, lags: lags)
+            let spec = vce == .conley ? try conleySpec(table, data) : nil
+            let es = try EventStudy.estimate(panel: data, leads: leads, lags: lags, conley: spec)
             try plot.draw { EstimateFigures.eventStudy(es, name: $0, text: $1) }
             if json { return print(try JSONOutput.text(EventStudyJSON(es))) }
             for k in es.eventTimes.indices {
@@ -87,7 +110,15 @@ extension Spillsim.Estimate {
             }
             print(es.preTrendUnavailable
                   ?? String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
-            print("CR1 by \(panel.id); periods before −\(leads.map(String.init) ?? "∞") and after \(lags.map(String.init) ?? "∞") binned")
+            print("\(spec?.label ?? "CR1 by \(panel.id)"); periods before −\(leads.map(String.init) ?? "∞") and after \(lags.map(String.init) ?? "∞") binned")
+        }
+
+        /// The Conley settings with the panel's units in `TreatmentPanel` order.
+        func conleySpec(_ table: DataTable, _ data: TreatmentPanel) throws -> ConleySpec {
+            try conley.spec(table: table, data: data, idColumn: panel.id)
         }
     }
 }
+
+/// `estimate twfe --vce`.
+enum TWFEVariance: String, ExpressibleByArgument, CaseIterable { case iid, cluster, conley }

@@ -45,11 +45,7 @@ extension Spillsim {
             let output = try AppendixReport.write(resultsPath: file, out: out, figureFormat: format,
                                                   tableFormat: tables, decimals: decimals, gnuplot: plotter)
             print("table    \(output.table.path)")
-            for f in output.figures {
-                print("figure   \(f.figure.path)")
-                let w = f.warnings.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !w.isEmpty { FileHandle.standardError.write(Data("gnuplot warnings for \(f.script.path):\n\(w)\n".utf8)) }
-            }
+            for f in output.figures { print("figure   \(f.figure.path)") }
             for s in output.skipped { print("skipped  \(s.id): \(s.reason)") }
             print("captions \(output.captions.path)")
         }

@@ -14,6 +14,7 @@ struct Spillsim: ParsableCommand {
         subcommands: [
             Run.self,
             Summarize.self,
+            Export.self,
             Merge.self,
             Generate.self,
             Truth.self,

@@ -18,6 +18,9 @@ extension Spillsim {
         @Option(name: .long, help: "Write to this file instead of standard output.")
         var out: String?
 
+        @Flag(name: .long, help: "Only the verdict: bias (MCSE) and coverage of the key estimands per estimator, cells side by side.")
+        var verdict = false
+
         func run() throws {
             let source = try HDF5ResultsFormat().open(path: file)
             let m = source.metadata
@@ -27,7 +30,8 @@ extension Spillsim {
                 guard format != .table || out != nil else { print(note, terminator: ""); return }
                 FileHandle.standardError.write(Data(note.utf8))
             }
-            let text = SummaryTable.renderSummary(try Summary.rows(of: source), format: format)
+            let rows = try Summary.rows(of: source)
+            let text = verdict ? VerdictTable.render(rows, replications: m.replications) : SummaryTable.renderSummary(rows, format: format)
             if let out {
                 try OutputFile.write(text, to: out)
             } else {

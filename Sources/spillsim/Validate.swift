@@ -46,6 +46,7 @@ extension Spillsim {
                 }
                 if let note = r.largeNSummary { details.append("  \(note)") }
                 if r.scenario.citySystem.panel.rate > 0 { details.append("  panel (replication 0): " + (try Self.pattern(r.scenario.citySystem, seed: r.scenario.seed, source: scenario))) }
+                if let line = shockLine(r.scenario.citySystem.outcome.error) { details.append("  \(line)") }
                 details.append("  \(r.sectors.text)")
                 details += r.warnings.map { "  warning: \($0)" }
             case .knownDGP:
@@ -62,10 +63,15 @@ extension Spillsim {
                 if world == .knownDGP {
                     headline = "scenario '\(mc.name)', known DGP (engine check, no city system): known_dgp \(mc.knownDGPSummary ?? "")"
                 }
-                for cell in cells where !document.usesKnownDGP && !document.usesObservedDesign {
-                    let spec = try ScenarioParser.parse(cell.document)
-                    if spec.observed == nil, spec.citySystem.panel.rate > 0 {
-                        details.append("  \(cell.label): " + (try Self.pattern(spec.citySystem, seed: mc.seed, cell: cell.index, source: scenario)))
+                if !document.usesKnownDGP && !document.usesObservedDesign {
+                    for cell in cells {
+                        let spec = try ScenarioParser.parse(cell.document)
+                        if spec.observed == nil, spec.citySystem.panel.rate > 0 {
+                            details.append("  \(cell.label): " + (try Self.pattern(spec.citySystem, seed: mc.seed, cell: cell.index, source: scenario)))
+                        }
+                        if cell.factors.contains(where: { $0.path.hasPrefix("city_system.outcome.error") }) {
+                            details.append("  \(cell.label): \(shockLine(spec.citySystem.outcome.error) ?? "no spatial error shocks")")
+                        }
                     }
                 }
                 details.append("  design: \(cells.count) cell(s) × \(mc.estimators.count) estimator(s), \(mc.settings.replications) replications per cell, seed \(mc.seed)")
@@ -76,6 +82,16 @@ extension Spillsim {
                 details.append("  no `estimators` section: usable with generate and truth; `spillsim run` needs one")
             }
             return ["\(scenario): OK — \(headline)"] + details
+        }
+    
+        /// The error shocks and the error correlation they imply at 50, 150 and 500 km, or nil without shocks.
+        static func shockLine(_ e: ErrorSpec) -> String? {
+            let k = e.shocks
+            guard k.share > 0 else { return nil }
+            let corr = [50.0, 150, 500].map { String(format: "%.3f at %.0f km", k.impliedCorrelation(atKm: $0), $0) }.joined(separator: ", ")
+            let extra = e.law == .spatial ? " (plus the SAR error's correlation through W)" : ""
+            return String(format: "error shocks: share %.2f, range %.0f km, AR %.2f across years; implied error correlation ", k.share, k.rangeKm, k.ar)
+                + corr + extra
         }
     }
 }

@@ -38,10 +38,10 @@ final class EngineRunReportTests: XCTestCase {
 
         let r = try AppendixReport.write(resultsPath: out, out: directory.appendingPathComponent("plots/engine").path,
                                          gnuplot: try Gnuplot())
-        XCTAssertEqual(r.figures.map(\.figure.lastPathComponent), ["engine-bias.png", "engine-coverage.png", "engine-nlp-bias.png",
-                                                                   "engine-nlp-coverage.png", "engine-zip.png"])
-        XCTAssertEqual(r.skipped.map(\.id), ["ratio-bias", "ratio-coverage", "curves", "curves-by-d", "turning-points", "utest", "w-heatmap", "utest-power"],
-                       "OLS has no ratios, curves, turning points or U-tests, and no W")
+        XCTAssertEqual(r.figures.map(\.figure.lastPathComponent), ["engine-bias.png", "engine-coverage.png", "engine-zip.png"])
+        XCTAssertEqual(r.skipped.map(\.id), ["ratio-bias", "ratio-coverage", "curves", "curves-by-d", "turning-points", "utest",
+                                             "nlp-bias", "nlp-coverage", "w-heatmap", "utest-power"],
+                       "OLS has no ratios, curves, turning points or U-tests, and no W; two factors need no nested-loop plot")
         let captions = try String(contentsOf: r.captions, encoding: .utf8)
         XCTAssertTrue(captions.contains("R = 30 replications per cell; n_failed = 0 of 240 fits"), captions)
     }
@@ -70,7 +70,7 @@ final class EngineRunReportTests: XCTestCase {
                                          figureFormat: .svg, gnuplot: try Gnuplot())
         XCTAssertEqual(r.figures.map(\.figure.lastPathComponent),
                        ["city-bias.svg", "city-coverage.svg", "city-ratio-bias.svg", "city-ratio-coverage.svg", "city-curves.svg",
-                        "city-turning-points.svg", "city-utest.svg", "city-nlp-bias.svg", "city-nlp-coverage.svg", "city-zip.svg",
+                        "city-turning-points.svg", "city-utest.svg", "city-zip.svg",
                         "city-utest-power.svg"])
         let curves = try String(contentsOf: try XCTUnwrap(r.figures.first { $0.figure.lastPathComponent == "city-curves.svg" }).data, encoding: .utf8)
         XCTAssertTrue(curves.contains("# DE(CA), D = p50 (sdm), rho=0.2"), curves)

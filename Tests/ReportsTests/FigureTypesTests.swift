@@ -4,8 +4,8 @@ import Reports
 import TestSupport
 import XCTest
 
-/// Every figure type drawn from one small engine-written file (a 2 × 2 grid over ρ and the
-/// true W's kind, an SDM with the true W and one with 5 nearest neighbours), in every
+/// Every figure type drawn from one small engine-written file (a 2 × 2 × 2 grid over ρ, the
+/// true W's kind and the error SD, an SDM with the true W and one with 5 nearest neighbours), in every
 /// format; the data files hold the numbers the figures plot.
 final class FigureTypesTests: XCTestCase {
     static let scenario = """
@@ -25,6 +25,7 @@ final class FigureTypesTests: XCTestCase {
         grid:
           city_system.outcome.rho: [0.2, 0.5]
           city_system.weights.kind: [exponential, knn]
+          city_system.outcome.error.sigma: [0.1, 0.2]
         """
 
     nonisolated(unsafe) static var shared: (directory: URL, results: String)?
@@ -57,7 +58,9 @@ final class FigureTypesTests: XCTestCase {
         for format in FigureFormat.allCases {
             let r = try AppendixReport.write(resultsPath: Self.shared!.results, out: dir.appendingPathComponent("\(format)/t").path,
                                              figureFormat: format, gnuplot: try Gnuplot())
-            XCTAssertEqual(r.figures.map { $0.figure.deletingPathExtension().lastPathComponent }, Self.drawnIDs.map { "t-\($0)" }, "\(format)")
+            // A figure too tall for a page is split into pages NAME-id-1, NAME-id-2 ….
+            let drawn = r.figures.map { $0.figure.deletingPathExtension().lastPathComponent.replacingOccurrences(of: #"-[0-9]+$"#, with: "", options: .regularExpression) }
+            XCTAssertEqual(drawn.reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } }, Self.drawnIDs.map { "t-\($0)" }, "\(format)")
             for f in r.figures {
                 assertValidFigure(f.figure)
                 let script = try String(contentsOf: f.script, encoding: .utf8)
@@ -66,7 +69,7 @@ final class FigureTypesTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(format)/spillsim-style.gp").path))
             let captions = try String(contentsOf: r.captions, encoding: .utf8)
             for id in Self.drawnIDs {
-                let line = captions.split(separator: "\n").first { $0.contains("t-\(id).\(format.fileExtension)**: ") }
+                let line = captions.split(separator: "\n").first { $0.contains("t-\(id).\(format.fileExtension)**: ") || $0.contains("t-\(id)-1.\(format.fileExtension)**: ") }
                 XCTAssertNotNil(line, "\(id) captioned: \(captions)")
                 XCTAssertTrue(line?.contains("*How to read:* ") == true, "\(id) says how to read it: \(line ?? "")")
             }
@@ -84,6 +87,65 @@ final class FigureTypesTests: XCTestCase {
         }
     }
 
+    /// Every figure type, drawn to SVG at print size, is readable: no text leaves the canvas,
+    /// no two texts overlap, no font is below 8 pt, and every series of the data file is drawn.
+    func testEveryFigureTypeIsReadableAtPrintSize() throws {
+        let (dir, _) = try results()
+        let r = try AppendixReport.write(resultsPath: Self.shared!.results, out: dir.appendingPathComponent("layout/t").path,
+                                         figureFormat: .svg, gnuplot: try Gnuplot())
+        XCTAssertFalse(r.figures.isEmpty)
+        for f in r.figures {
+            assertReadableFigure(f.figure)
+            XCTAssertEqual(f.width, FigureStyle.textWidth, f.figure.lastPathComponent)
+            XCTAssertLessThanOrEqual(f.height, FigureStyle.maxHeight, f.figure.lastPathComponent)
+            let svg = try String(contentsOf: f.figure, encoding: .utf8)
+            XCTAssertTrue(svg.contains(String(format: "width=\"%.3fin\"", f.width)), "the SVG states its size in inches")
+        }
+    }
+
+    /// The tidy export (rsimsum's long format) reproduces the summary: bias = mean(estimate −
+    /// truth) and coverage = mean(covered) over converged fits with a finite estimate, for
+    /// β_CA of both estimators and the turning point's coverage, in every cell.
+    func testTidyExportReproducesSummaryBiasAndCoverage() throws {
+        let (_, data) = try results()
+        let csv = TidyExport.csv(data)
+        let lines = csv.split(separator: "\n").map(String.init)
+        let header = Self.csvFields(lines[0])
+        let col = { (name: String) in header.firstIndex(of: name)! }
+        let rows = lines.dropFirst().map(Self.csvFields)
+        XCTAssertEqual(rows.count, data.draws.flatMap { $0 }.map { $0.replications * $0.estimands.count }.reduce(0, +))
+        XCTAssertTrue(rows.allSatisfy { $0.count == header.count }, "every row has every column")
+        for (estimator, estimand) in [("sdm", "beta.CA"), ("sdm_knn5", "beta.CA"), ("sdm", "tp.direct.p50")] {
+            for cell in data.cells {
+                let mine = rows.filter { $0[col("cell")] == String(cell.ordinal) && $0[col("estimator")] == estimator && $0[col("estimand")] == estimand
+                    && $0[col("status")] == "0" && $0[col("estimate")] != "NA" }
+                let summary = try XCTUnwrap(data.rows.first { $0.cell.ordinal == cell.ordinal && $0.estimator == estimator && $0.estimand == estimand })
+                XCTAssertEqual(Double(mine.count), summary.measure("n_ok"), "\(estimator) \(estimand) cell \(cell.ordinal)")
+                let covered = mine.compactMap { Double($0[col("covered")]) }
+                // Coverage is a share of the usable replications: exact up to the division.
+                assertClose(summary.measure("coverage"), covered.reduce(0, +) / Double(covered.count), tolerance: 1e-12)
+                guard !EstimandKind(name: estimand).isRatio else { continue }
+                let errors = mine.map { Double($0[col("estimate")])! - Double($0[col("truth")])! }
+                // 17 significant digits round-trip each double; the mean differs by summation order only.
+                assertClose(summary.measure("bias"), errors.reduce(0, +) / Double(errors.count), tolerance: 1e-12 * max(1, errors.map(abs).max() ?? 1))
+            }
+        }
+    }
+
+    /// Fields of one CSV line (RFC 4180 quoting).
+    static func csvFields(_ line: String) -> [String] {
+        var fields: [String] = [], current = "", quoted = false, chars = Array(line), i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if quoted {
+                if c == "\"" { if i + 1 < chars.count, chars[i + 1] == "\"" { current.append("\""); i += 1 } else { quoted = false } } else { current.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { fields.append(current); current = "" } else { current.append(c) }
+            i += 1
+        }
+        fields.append(current)
+        return fields
+    }
+
     func testNestedLoopHeatmapAndPowerDataHoldTheSummaryNumbers() throws {
         let (_, data) = try results()
         let figures = AppendixFigures(data: data, baseName: "t")
@@ -93,11 +155,11 @@ final class FigureTypesTests: XCTestCase {
         // Nested loop: per estimator and estimand, (cell + 1, bias) in nested order; then one staircase per factor.
         let nlp = Self.blocks(try XCTUnwrap(figures.nestedLoopBias().figure).data)
         let rho = try XCTUnwrap(nlp.first { $0.comment.hasPrefix("# ρ — sdm:") })
-        XCTAssertEqual(rho.rows.map { $0[0] }, [1, 2, 3, 4, 5], "the last value repeated closes the last step")
-        XCTAssertEqual(rho.rows[4][1], rho.rows[3][1])
+        XCTAssertEqual(rho.rows.map { $0[0] }, Array(1...9).map(Double.init), "the last value repeated closes the last step")
+        XCTAssertEqual(rho.rows[8][1], rho.rows[7][1])
         for (c, row) in rho.rows.dropLast().enumerated() { assertClose(value(c, "sdm", "rho", "bias"), row[1], tolerance: 1e-9 * max(1, abs(row[1]))) }
         let panels = Set(nlp.filter { !$0.comment.hasPrefix("# factor ") }.map { $0.comment.components(separatedBy: " — ")[0] })
-        XCTAssertEqual(nlp.filter { $0.comment.hasPrefix("# factor ") }.count, 2 * panels.count, "two factors under each panel")
+        XCTAssertEqual(nlp.filter { $0.comment.hasPrefix("# factor ") }.count, 3 * panels.count, "three factors under each panel")
         // A turning point has no mean: its panel shows the median bias.
         let tp = try XCTUnwrap(nlp.first { $0.comment.hasPrefix("# c*_DE, D p50 — sdm:") })
         XCTAssertTrue(tp.comment.hasSuffix("median_bias"), tp.comment)
@@ -106,21 +168,23 @@ final class FigureTypesTests: XCTestCase {
         // Heatmap: (estimator column, cell row, value) for an estimand both estimators score.
         let heat = Self.blocks(try XCTUnwrap(figures.heatmap().figure).data)
         let beta = try XCTUnwrap(heat.first { $0.comment.hasPrefix("# β_CA: bias") })
-        XCTAssertEqual(beta.rows.count, 2 * 4)
+        XCTAssertEqual(beta.rows.count, 2 * 8)
         for row in beta.rows {
             let est = ["sdm", "sdm_knn5"][Int(row[0])]
             assertClose(value(Int(row[1]), est, "beta.CA", "bias"), row[2], tolerance: 1e-9 * max(1, abs(row[2])))
         }
         XCTAssertFalse(heat.contains { $0.comment.hasPrefix("# ρ") }, "ρ is scored by one estimator only")
 
-        // Power: rejection against ρ, one line per estimator and W kind.
+        // Power: rejection against ρ (levels at 0, 1), one line per estimator, W kind and error SD
+        // (8 lines fit the 8 styles, so no further facets than power/size).
         let power = Self.blocks(try XCTUnwrap(figures.power().figure).data)
-        XCTAssertEqual(power.count, 4)
-        let line = try XCTUnwrap(power.first { $0.comment.contains("sdm, kind=knn:") })
-        XCTAssertEqual(line.rows.map { $0[0] }, [0.2, 0.5])
+        let line = try XCTUnwrap(power.first { $0.comment.contains("— sdm, kind=knn") })
+        XCTAssertTrue(line.rows.allSatisfy { [0, 1].contains($0[0]) && [0.2, 0.5].contains($0[1]) }, "\(line.rows)")
+        let rates = Set(data.rows.filter { $0.estimator == "sdm" && $0.estimand == "utest.direct.p50" }.map { $0.measure("rejection") })
         // Written with 10 significant digits.
-        assertClose(value(1, "sdm", "utest.direct.p50", "rejection"), line.rows[0][1], tolerance: 1e-9)
-        assertClose(value(3, "sdm", "utest.direct.p50", "rejection"), line.rows[1][1], tolerance: 1e-9)
+        XCTAssertTrue(line.rows.allSatisfy { r in rates.contains { abs($0 - r[2]) <= 1e-9 } }, "\(line.rows) vs \(rates)")
+        let facets = Set(power.map { $0.comment.components(separatedBy: " — ")[0] })
+        XCTAssertEqual(power.count % facets.count, 0, "the same lines in every facet: \(facets)")
     }
 
     func testZipAndTurningPointDataHoldTheReplications() throws {
@@ -158,7 +222,7 @@ final class FigureTypesTests: XCTestCase {
         XCTAssertLessThan(ends[0], ends[1])
         let width = first.rows[1][0] - first.rows[0][0]
         let mass = first.rows.map { $0[1] * width }.reduce(0, +)
-        XCTAssertLessThanOrEqual(mass, 1 + 1e-9)
+        XCTAssertLessThanOrEqual(mass, 1 + 1e-8, "densities are written with 10 significant digits")
         XCTAssertGreaterThan(mass, 0)
     }
 
@@ -167,14 +231,14 @@ final class FigureTypesTests: XCTestCase {
         let (_, data) = try results()
         let figure = try XCTUnwrap(AppendixFigures(data: data, baseName: "t").curvesByD().figure)
         let blocks = Self.blocks(figure.data)
-        XCTAssertEqual(blocks.count, 4 * 2, "4 cells × (D p50, D p25)")
+        XCTAssertEqual(blocks.count, 8 * 2, "8 cells × (D p50, D p25)")
         let d = data.draws[0][0]
         let p25 = try XCTUnwrap(blocks.first { $0.comment.hasPrefix("# D = p25") })
         XCTAssertEqual(p25.rows.map { $0[0] }, [5, 50, 95])
         let k = d.estimands.firstIndex(of: "curve.direct.p25.20")!
         let est = d.usable(k).estimates
         assertClose(est.reduce(0, +) / Double(est.count), p25.rows[1][2], tolerance: 1e-9 * max(1, abs(p25.rows[1][2])))
-        XCTAssertTrue(figure.script.contains("title 'truth, D p25'"), figure.script)
+        XCTAssertTrue(figure.script.contains("set label 'truth, D p25' at screen"), figure.script)
     }
 
     /// Bias and coverage forests leave out ratio estimands; names are typeset.
@@ -186,7 +250,7 @@ final class FigureTypesTests: XCTestCase {
         XCTAssertTrue(data.rows.contains { $0.estimator == "sdm_knn5" && $0.estimand == "rho" && $0.measure("comparable") == 0 })
         XCTAssertFalse(bias.data.contains("ρ — sdm_knn5"), "ρ under a wrong W is another parameter: \(bias.data)")
         XCTAssertTrue(bias.data.contains("ρ — sdm:"), bias.data)
-        XCTAssertTrue(bias.script.contains("set title 'β_{CA}'"), bias.script)
+        XCTAssertTrue(bias.script.contains("set title 'β_{/*1.25 CA}'"), bias.script)
         XCTAssertTrue(bias.script.contains("set title 'ρ'"), bias.script)
         let latex = AppendixFigures(data: data, baseName: "t", text: .latex)
         XCTAssertTrue(try XCTUnwrap(latex.bias().figure).script.contains("set title '$\\beta_{\\mathrm{CA}}$'"))
@@ -199,14 +263,14 @@ final class TypesetTests: XCTestCase {
         let cases: [(String, String, String, String)] = [
             // name, plain, gnuplot enhanced, LaTeX
             ("rho", "ρ", "ρ", "$\\rho$"),
-            ("beta1", "β_1", "β_{1}", "$\\beta_{\\mathrm{1}}$"),
-            ("beta.CA", "β_CA", "β_{CA}", "$\\beta_{\\mathrm{CA}}$"),
+            ("beta1", "β_1", "β_{/*1.25 1}", "$\\beta_{\\mathrm{1}}$"),
+            ("beta.CA", "β_CA", "β_{/*1.25 CA}", "$\\beta_{\\mathrm{CA}}$"),
             ("ame.direct.CA", "DE(CA)", "DE(CA)", "DE(CA)"),
-            ("tp.indirect.p50", "c*_IE, D p50", "c*_{IE}, D p50", "c*$_{\\mathrm{IE}}$, D p50"),
+            ("tp.indirect.p50", "c*_IE, D p50", "c*_{/*1.25 IE}, D p50", "c*$_{\\mathrm{IE}}$, D p50"),
             ("att", "ATT", "ATT", "ATT"),
             ("tau", "τ", "τ", "$\\tau$"),
-            ("tp_lr.direct.p50", "long-run c*_DE, D p50", "long-run c*_{DE}, D p50", "long-run c*$_{\\mathrm{DE}}$, D p50"),
-            ("att_net", "ATT_net", "ATT_{net}", "ATT$_{\\mathrm{net}}$"),
+            ("tp_lr.direct.p50", "long-run c*_DE, D p50", "long-run c*_{/*1.25 DE}, D p50", "long-run c*$_{\\mathrm{DE}}$, D p50"),
+            ("att_net", "ATT_net", "ATT_{/*1.25 net}", "ATT$_{\\mathrm{net}}$"),
             ("sdm_knn5", "sdm_knn5", "sdm\\_knn5", "sdm\\_knn5"),
         ]
         for (name, plain, gp, tex) in cases {

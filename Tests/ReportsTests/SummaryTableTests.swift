@@ -127,16 +127,18 @@ final class FigureScriptTests: XCTestCase {
         XCTAssertEqual(plan.skipped, "no estimand has interval bounds (coverage is NaN)")
     }
 
+    /// Panels that do not fit one 9-inch page go to a second page (never shrunk).
     func testManyEstimandsArePagedTwelvePanelsAtATime() throws {
         let cell = CellInfo(ordinal: 0, index: 0, factors: [])
-        let names = (1...13).map { "b\($0)" }
+        let names = (1...20).map { "b\($0)" }
         let rows = names.map { SummaryRow(cell: cell, estimator: "e", estimand: $0, measures: ["bias": 0.01, "mcse_bias": 0.005]) }
         let data = ResultsData(path: "mem", scenarioName: "t", replications: 10, alpha: 0.05, estimators: ["e"], cells: [cell], rows: rows,
                                draws: [[ReplicationDraws(estimator: "e", estimands: names, status: [], estimate: [], truth: [])]])
         let plan = AppendixFigures(data: data, baseName: "t").bias()
         XCTAssertEqual(plan.figures.map(\.name), ["t-bias-1", "t-bias-2"])
-        XCTAssertTrue(plan.figures[0].script.contains("(page 1 of 2)"), plan.figures[0].script)
-        XCTAssertEqual(plan.figures[1].script.components(separatedBy: "\nplot ").count - 1, 1, "13th panel alone on page 2")
+        XCTAssertTrue(plan.figures.allSatisfy { $0.height <= FigureStyle.maxHeight && $0.width == FigureStyle.textWidth })
+        let perPage = plan.figures.map { $0.script.components(separatedBy: "\n# panel: ").count - 1 }
+        XCTAssertEqual(perPage.reduce(0, +), 20, "every panel on some page: \(perPage)")
     }
 
     /// The engine's names: curve grid points go to CA percentiles 5, 50, 95; a U-test
@@ -157,7 +159,7 @@ final class FigureScriptTests: XCTestCase {
         let xs = curve.data.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.prefix(3)
             .map { Double($0.split(separator: " ")[0])! }
         XCTAssertEqual(xs, [5, 50, 95])
-        XCTAssertTrue(curve.script.contains("set xlabel 'CA (percentile of the panel''s CA)'"), curve.script)
+        XCTAssertTrue(curve.script.contains("set xlabel 'CA percentile'"), curve.script)
         XCTAssertTrue(curve.script.contains("DE(CA), D = p50 (sdm)"), curve.script)
         let utest = try XCTUnwrap(figures.uTest().figure)
         XCTAssertTrue(utest.script.contains("set title 'U-test DE, D p50 (true U: 95%–100%)'"), utest.script)
@@ -177,8 +179,34 @@ final class FigureScriptTests: XCTestCase {
                                rows: rows, draws: [draws])
         let figures = AppendixFigures(data: data, baseName: "t")
         let bias = try XCTUnwrap(figures.bias().figure).script
-        XCTAssertTrue(bias.contains("lt 2 lw 1 title 'b'"), bias)
-        XCTAssertFalse(bias.contains("lt 1 lw 1 title 'b'"), bias)
+        // The key's sample for 'b' (drawn just before its text) uses b's style, lt 2.
+        let before = try XCTUnwrap(bias.components(separatedBy: "set label 'b' at screen").first)
+        let sample = try XCTUnwrap(before.components(separatedBy: "nohead ").last)
+        XCTAssertTrue(sample.hasPrefix("lt 2 lw 1"), sample)
         XCTAssertNil(figures.curves().figure)
+    }
+}
+
+/// The main job's verdict: key estimands per estimator, the cells side by side.
+final class VerdictTableTests: XCTestCase {
+    func testKeyEstimandsWithCellsSideBySide() {
+        let cells = [CellInfo(ordinal: 0, index: 0, factors: [], title: "paper-like: omitted trend"),
+                     CellInfo(ordinal: 1, index: 7, factors: [], title: "reference: correct")]
+        let rows = cells.flatMap { c in [
+            SummaryRow(cell: c, estimator: "sdm", estimand: "ame.total.CA",
+                      measures: ["bias": c.ordinal == 0 ? -0.054 : 0.001, "mcse_bias": 0.004, "coverage": c.ordinal == 0 ? 0.81 : 0.95, "n_ok": 300]),
+            SummaryRow(cell: c, estimator: "sdm", estimand: "tp.total.p50",
+                      measures: ["median_bias": 0.25, "mcse_median_bias": 0.05, "fieller_coverage": 0.94, "n_ok": 300]),
+            SummaryRow(cell: c, estimator: "sdm", estimand: "rho", measures: ["bias": 0.1, "mcse_bias": 0.01, "coverage": 0.5, "n_ok": 300]),
+        ] }
+        let text = VerdictTable.render(rows, replications: 300)
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[1].contains("paper-like") && lines[1].contains("reference"), "cells named by their label's head: \(text)")
+        let te = try? XCTUnwrap(lines.first { $0.contains("TE(CA)") })
+        // 0.81 is outside 0.95 ± 1.96 √(0.95·0.05/300) = [0.925, 0.975]: flagged; 0.95 is not.
+        XCTAssertEqual(te?.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression), "sdm TE(CA) −0.054 (0.004) 0.81* 0.001 (0.004) 0.95")
+        XCTAssertTrue(text.contains("c*_TE, D p50"), text)
+        XCTAssertFalse(text.contains("ρ"), "ρ is not a key estimand: \(text)")
+        XCTAssertLessThanOrEqual(lines.count, 10)
     }
 }

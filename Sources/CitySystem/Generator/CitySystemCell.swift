@@ -37,6 +37,8 @@ public struct CitySystemCell: Sendable {
     /// What the large-N generator does instead of the dense DGP (nil on the dense path), for `validate`.
     public let largeNSummary: String?
     let errorFilter: SpatialFilter?
+    /// The unit-variance field of the spatial error shocks (`error.shocks`, share > 0), else nil.
+    let shockField: CityEffectField?
 
     public init(scenario: ScenarioSpec, cell: Int = 0) throws {
         try self.init(spec: scenario.citySystem, seed: scenario.seed, cell: cell, source: scenario.source)
@@ -98,6 +100,8 @@ public struct CitySystemCell: Sendable {
         } else {
             effectField = try Sectors.effectFactor(geography, rangeKm: spec.sectors.effectRangeKm, source: source)
         }
+        let shocks = spec.outcome.error.shocks
+        shockField = shocks.share > 0 ? try CityEffectField.convolution(geography, rangeKm: shocks.rangeKm) : nil
         if large {
             let median: Double
             (diffusion, diffusionTruncationBound, median) = try DiffusionKernel.truncated(geography, decayKm: spec.digital.decayKm,
@@ -243,7 +247,10 @@ public struct CitySystemCell: Sendable {
         let gm = Statistics.mean(meanCA)
         let mu = (0..<n).map { o.intercept + o.cityEffectSd * es.normal() + o.cityEffectCaLoading * (meanCA[$0] - gm) }
         let alpha = (0..<tt).map { o.yearTrend * Double($0) + o.yearEffectSd * es.normal() }
-        let eps = try ErrorLaw.assemble(o.error, innovations, n: n, periods: tt, lnSize: lnSize, filter: errFilter)
+        var eps = try ErrorLaw.assemble(o.error, innovations, n: n, periods: tt, lnSize: lnSize, filter: errFilter)
+        if let shockField {
+            ErrorLaw.addShocks(o.error, field: shockField, to: &eps, n: n, periods: tt, stream: stream(CityStreamPurpose.shocks))
+        }
 
         var other0 = [Double](repeating: 0, count: n * tt), other1 = other0
         var post = [Int](repeating: 0, count: n * tt)

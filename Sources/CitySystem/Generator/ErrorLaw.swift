@@ -49,4 +49,22 @@ enum ErrorLaw {
             return raw.map { scale * $0 }
         }
     }
+
+    /// ε ← √(1 − share) ε + √share σ f_t (`error.shocks`): f_t = a f_{t−1} + √(1 − a²) ν_t, f_0 = ν_0,
+    /// ν_t independent draws of the unit-variance field, so every f_t has unit variance,
+    /// corr(f_it, f_jt) = exp(−d_ij²/range²) (the process convolution of `CityEffectField`, at any N)
+    /// and corr(f_it, f_i,t+k) = a^k. The shocks have mean zero and leave every estimand's truth
+    /// unchanged; with the normal, ar1 and t laws the marginal sd stays σ.
+    static func addShocks(_ e: ErrorSpec, field: CityEffectField, to eps: inout [Double], n: Int, periods tt: Int, stream: RandomStream) {
+        let k = e.shocks, keep = (1 - k.share).squareRoot(), scale = k.share.squareRoot() * e.sigma
+        let innovation = (1 - k.ar * k.ar).squareRoot()
+        var f = [Double](repeating: 0, count: n)
+        for t in 0..<tt {
+            let nu = field.draw(stream)
+            for i in 0..<n {
+                f[i] = t == 0 ? nu[i] : k.ar * f[i] + innovation * nu[i]
+                eps[t * n + i] = keep * eps[t * n + i] + scale * f[i]
+            }
+        }
+    }
 }

@@ -15,6 +15,9 @@ public enum CityStreamPurpose {
     public static let errors: UInt64 = 0xC17_0015
     /// Errors of the burn-in years of a dynamic outcome (`outcome.burn_in`).
     public static let burnIn: UInt64 = 0xC17_0016
+    /// The spatially correlated error shocks (`error.shocks`): a stream of their own, so a
+    /// scenario without shocks draws exactly what it drew before.
+    public static let shocks: UInt64 = 0xC17_0017
     /// Which city-years the analyst observes (`city_system.panel`).
     public static let missingness: UInt64 = 0xC17_0018
 }

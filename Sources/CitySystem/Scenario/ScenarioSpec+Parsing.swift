@@ -278,6 +278,15 @@ public enum ScenarioParser {
                       fix: "use e.g. sigma: 0.1")
         try e.require(abs(o.error.ar) < 1, "ar", "an AR(1) coefficient must lie in (−1, 1)")
         try e.require(o.error.df > 2, "df", "Student t needs df > 2 for a finite variance")
+        var k = try e.section("shocks")
+        o.error.shocks.share = try k.double("share", o.error.shocks.share)
+        o.error.shocks.rangeKm = try k.double("range_km", o.error.shocks.rangeKm)
+        o.error.shocks.ar = try k.double("ar", o.error.shocks.ar)
+        try k.require(o.error.shocks.share >= 0 && o.error.shocks.share <= 1, "share",
+                      "the share of the error variance due to spatial shocks must lie in [0, 1]", fix: "e.g. share: 0.5")
+        try k.require(o.error.shocks.rangeKm > 0, "range_km", "the shock range must be a positive distance in km", fix: "e.g. range_km: 150")
+        try k.require(abs(o.error.shocks.ar) < 1, "ar", "an AR(1) coefficient must lie in (−1, 1)")
+        try k.finish()
         try e.finish()
         return o
     }

@@ -177,7 +177,23 @@ public struct ErrorSpec: Sendable {
     public var lambda = 0.3      // spatial (SEM) component through the true W
     public var df = 5.0          // t
     public var sizePower = 0.25  // heteroskedastic: σ_i ∝ L_i^(−sizePower)
+    public var shocks = ShockSpec()
     public init() {}
+}
+
+/// Spatially correlated shocks added to the outcome error (issue 23): ε = √(1 − share) ε_law
+/// + √share σ f_t, with f_t a unit-variance Gaussian field per year, corr(f_it, f_jt) =
+/// exp(−d_ij²/range²), AR(1) across years with coefficient `ar`. share = 0: no shocks.
+public struct ShockSpec: Sendable {
+    public var share = 0.0
+    public var rangeKm = 150.0
+    public var ar = 0.0
+    public init() {}
+
+    /// Correlation of two cities' errors at distance d implied by the shocks (the
+    /// idiosyncratic part is independent across cities for the normal, ar1, t and
+    /// heteroskedastic laws).
+    public func impliedCorrelation(atKm d: Double) -> Double { share * exp(-(d * d) / (rangeKm * rangeKm)) }
 }
 
 public struct OutcomeSpec: Sendable {

@@ -165,7 +165,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         logdet = LogDeterminantJSON(method: f.logDeterminant.rawValue, truncation_bound: acc.truncationBound,
                                     mcse: acc.monteCarloSE, bound_rigorous: acc.rigorous,
                                     trace_GtG: f.traceGtG.map { TraceJSON(value: $0.value, mcse: $0.monteCarloSE, probes: $0.probes) })
-        vce = f.varianceMethod == .cluster ? "cluster" : "oim"
+        vce = [.cluster: "cluster", .conley: "conley"][f.varianceMethod] ?? "oim"
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         sigma2 = f.sigma2
         loglik = f.logLikelihood

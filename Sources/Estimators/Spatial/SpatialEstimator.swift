@@ -17,17 +17,22 @@ public enum SpatialEstimator {
     /// whose evaluations cost O(N) (SAR/SDM) or O(p³ + N) (SEM/SDEM), and the analytic
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
+    /// `conley` (the cutoff, kernel, lag and the units' neighbour list) is required with `variance: .conley`.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
-                           variance: SpatialVarianceMethod = .analytic, clock: StageClock? = nil,
+                           variance: SpatialVarianceMethod = .analytic, conley: ConleySpec? = nil, clock: StageClock? = nil,
                            shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> SpatialFitResult {
-        try fit(spec, panel: panel, weights: weights, variance: variance, clock: clock, shared: shared, design: nil)
+        try fit(spec, panel: panel, weights: weights, variance: variance, conley: conley, clock: clock, shared: shared, design: nil)
     }
 
     /// As the public `fit`, on a design already built when `design` is given (the dynamic SDM's
     /// augmented design with its own likelihood shape, `DynamicSpatialEstimator`).
     static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, variance: SpatialVarianceMethod,
-                    clock: StageClock?, shared: (fits: SharedSpatialFits, weightsName: String)?,
+                    conley: ConleySpec? = nil, clock: StageClock?, shared: (fits: SharedSpatialFits, weightsName: String)?,
                     design: SpatialDesign?) throws -> SpatialFitResult {
+        guard (variance == .conley) == (conley != nil) else {
+            throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
+                                                      : "Conley settings were given but the variance is \(variance.rawValue)")
+        }
         let key = shared.map { "\($0.weightsName)|\(spec)" }
         let prepared: SharedSpatialFits.Entry
         if let key, let hit = shared?.fits.entries[key] {
@@ -55,6 +60,12 @@ public enum SpatialEstimator {
                 let bread = vcov
                 vcov = try clock.measure("variance (cluster)") {
                     try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: bread)
+                }
+            case .conley:
+                guard let conley else { throw EstimationError("the Conley variance needs its settings (cutoff, kernel, lag, neighbours)") }
+                let bread = vcov
+                vcov = try clock.measure("variance (Conley)") {
+                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: bread, conley: conley)
                 }
             }
         } catch {

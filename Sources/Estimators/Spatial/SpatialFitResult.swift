@@ -13,6 +13,9 @@ public enum SpatialVarianceMethod: String, Sendable, Codable {
     /// Sandwich clustered by unit around the analytic information (xsmle `vce(cluster)`):
     /// robust to within-unit serial correlation and heteroskedasticity.
     case cluster
+    /// Conley spatial-HAC sandwich around the analytic information (the settings are passed
+    /// separately as a `ConleySpec`): robust to errors correlated between nearby units.
+    case conley
 }
 
 /// How a spatial fit ended. Code branches on this; `SpatialFitResult.reason` says it in words.

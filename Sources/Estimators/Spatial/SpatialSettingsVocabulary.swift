@@ -29,24 +29,26 @@ extension SpatialVarianceMethod {
     public static let standard: SpatialVarianceMethod = .analytic
 
     /// `analytic` (canonical; alias `oim`, Stata xsmle's name for the inverse observed/analytic
-    /// information) or `cluster`. The numerical Hessian is a check, not a user setting.
+    /// information), `cluster` or `conley` (the spatial-HAC sandwich; its settings are given
+    /// separately). The numerical Hessian is a check, not a user setting.
     public init?(spelling s: String) {
         switch s.lowercased() {
         case "analytic", "oim": self = .analytic
         case "cluster": self = .cluster
+        case "conley": self = .conley
         default: return nil
         }
     }
 
     /// The canonical spellings users choose from, for messages.
-    public static let spellings = ["analytic", "cluster"]
+    public static let spellings = ["analytic", "cluster", "conley"]
 
     /// Why this variance cannot be computed for `model`, or nil when it can. The one
-    /// statement of the rule: the cluster sandwich's scores are derived for models whose
-    /// error has no spatial lag (sdm, sar, slx, ols), not for sem and sdem.
+    /// statement of the rule: the sandwiches' scores (cluster and Conley) are derived for models
+    /// whose error has no spatial lag (sdm, sar, slx, ols), not for sem and sdem.
     public func unsupportedReason(for model: SpatialModel) -> String? {
-        guard self == .cluster, model.hasErrorLag else { return nil }
-        return "the cluster-robust variance is implemented for models without a spatial error lag (sdm, sar, slx, ols), not for \(model.rawValue)"
+        guard self == .cluster || self == .conley, model.hasErrorLag else { return nil }
+        return "the \(self == .cluster ? "cluster-robust" : "Conley") variance is implemented for models without a spatial error lag (sdm, sar, slx, ols), not for \(model.rawValue)"
     }
 }
 

@@ -10,8 +10,8 @@ public struct EventStudyResult: Sendable {
     public let standardErrors: [Double]
     public let ciLower: [Double]
     public let ciUpper: [Double]
-    /// Joint test that all leads (e ≤ −2) are zero: Wald statistic W = b′V⁻¹b (CR1 V),
-    /// reported as F = W/q with (q, G − 1) degrees of freedom, as fixest's `wald`.
+    /// Joint test that all leads (e ≤ −2) are zero: Wald statistic W = b′V⁻¹b (CR1 or Conley V),
+    /// reported as F = W/q with (q, G − 1) degrees of freedom (n − K with Conley), as fixest's `wald`.
     public let preTrendF: Double
     public let preTrendDF: (Int, Double)
     public let preTrendP: Double
@@ -27,8 +27,9 @@ public enum EventStudy {
     ///   - weights: per observation (time-major), nil = 1.
     ///   - leads, lags: window [−leads, lags]; event times outside are binned into the end points.
     ///     nil = every event time gets its own coefficient.
+    ///   - conley: Conley spatial-HAC variance (unit i at location i) instead of CR1 by unit.
     public static func estimate(panel: TreatmentPanel, weights: [Double]? = nil, leads: Int? = nil, lags: Int? = nil,
-                                level: Double = 0.95) throws -> EventStudyResult {
+                                level: Double = 0.95, conley: ConleySpec? = nil) throws -> EventStudyResult {
         let n = panel.unitCount, tCount = panel.periodCount
         let periodIndex = Dictionary(uniqueKeysWithValues: panel.periods.enumerated().map { ($1, $0) })
         // Event time of each treated observation, in period steps.
@@ -58,7 +59,7 @@ public enum EventStudy {
         let unit = (0..<(n * tCount)).map { $0 % n }
         let time = (0..<(n * tCount)).map { $0 / n }
         let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: names, unit: unit, time: time, effects: .twoWays,
-                                   weights: weights, variance: .cluster(unit))
+                                   weights: weights, variance: try panel.variance(cluster: unit, conley: conley))
         let q = StudentT.quantile(0.5 + level / 2, df: fit.tDegreesOfFreedom)
         let pre = times.enumerated().filter { $0.element <= -2 }.map { $0.offset }
         var f = Double.nan, pF = Double.nan

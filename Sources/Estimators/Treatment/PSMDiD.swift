@@ -28,6 +28,9 @@ public struct PSMDiDSpec: Sendable {
     /// Cluster of each unit for the CR1 variance (and the wild bootstrap), e.g. its region, so
     /// that errors correlated across nearby units are allowed for; nil = each unit its own cluster.
     public var unitClusters: [Int]? = nil
+    /// Conley spatial-HAC variance instead of CR1 (ATT and event study); its neighbour list is
+    /// over the panel's units in their order (unit i at location i). nil = CR1.
+    public var conley: ConleySpec? = nil
 
     public init(matching: MatchingSpec? = .applied, mode: MatchingMode = .pooled,
                 eventWindow: (leads: Int, lags: Int)? = nil, level: Double = 0.95,
@@ -149,12 +152,14 @@ public enum PSMDiD {
             }
         }
         let cluster = try panel.clusterCodes(spec.unitClusters)
+        let variance = try panel.variance(cluster: cluster, conley: spec.conley)
         let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: ["D"], unit: unit, time: time, effects: .twoWays,
-                                   weights: obsWeights, variance: .cluster(cluster))
+                                   weights: obsWeights, variance: variance)
         let ci = fit.confidenceInterval(0, level: spec.level)
         var es: EventStudyResult? = nil
         if let win = spec.eventWindow {
-            es = try EventStudy.estimate(panel: panel, weights: obsWeights, leads: win.leads, lags: win.lags, level: spec.level)
+            es = try EventStudy.estimate(panel: panel, weights: obsWeights, leads: win.leads, lags: win.lags, level: spec.level,
+                                         conley: spec.conley)
         }
         var bootP: Double? = nil
         if let wb = spec.wildBootstrap {
@@ -177,6 +182,19 @@ extension TreatmentPanel {
         guard let c = unitClusters else { return (0..<(n * periodCount)).map { $0 % n } }
         guard c.count == n else { throw TreatmentError("\(c.count) cluster codes for \(n) units") }
         return (0..<(n * periodCount)).map { c[$0 % n] }
+    }
+}
+
+extension TreatmentPanel {
+    /// CR1 by the given codes, or the Conley variance with unit i at location i.
+    func variance(cluster: [Int], conley: ConleySpec?) throws -> PanelVariance {
+        guard let conley else { return .cluster(cluster) }
+        let n = unitCount
+        guard conley.neighbours.count == n else {
+            throw TreatmentError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")
+        }
+        let obs = 0..<(n * periodCount)
+        return .conley(conley, location: obs.map { $0 % n }, period: obs.map { $0 / n })
     }
 }
 

@@ -7,6 +7,12 @@ public enum PanelVariance: Sendable, Equatable {
     case iid
     /// CR1 cluster-robust by the given codes (one per observation).
     case cluster([Int])
+    /// Conley (1999) spatial HAC (with serial lags, Hsiang 2010): B M B with M the
+    /// kernel-weighted score cross products of `SpatialHACMeat`, no small-sample factor (as R
+    /// conleyreg, Stata ols_spatial_HAC and diff-diff), t with n − K degrees of freedom.
+    /// `location` (index into the spec's neighbour list) and `period` (ordinal: consecutive
+    /// periods differ by 1) are given per observation.
+    case conley(ConleySpec, location: [Int], period: [Int])
 }
 
 /// A fitted panel OLS: coefficients on the regressors after the fixed effects are projected out.
@@ -127,6 +133,17 @@ public enum PanelOLS {
             cov = factor * (bread * meat * bread)
             df = Double(gCount - 1)
             nClusters = gCount
+        case .conley(let spec, let location, let period):
+            guard location.count == n0, period.count == n0 else {
+                throw TreatmentError("panel OLS: \(location.count) locations and \(period.count) periods for \(n0) observations (Conley variance)")
+            }
+            guard n > k else { throw TreatmentError("panel OLS: \(n) observations for \(k) parameters") }
+            var scores = Matrix(rows: n, cols: p)
+            for j in 0..<p { for i in 0..<n { scores[i, j] = w[i] * columns[j][i] * e[i] } }
+            let meat = try SpatialHACMeat.meat(scores: scores, location: keep.map { location[$0] }, period: keep.map { period[$0] },
+                                               unit: keep.map { unit[$0] }, spec: spec)
+            cov = bread * meat * bread
+            df = Double(n - k)
         }
         let se = (0..<p).map { max(cov[$0, $0], 0).squareRoot() }
         let t = zip(b, se).map { $0 / $1 }

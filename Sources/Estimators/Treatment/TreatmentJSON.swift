@@ -124,11 +124,14 @@ public struct TWFEReportJSON: Encodable, Sendable {
     @NullWhenAbsent public var n_clusters: Int?
     public let coefficients: [Coefficient]
     public let wild_bootstrap: Bootstrap?
+    @NullWhenAbsent public var conley: ConleyJSON?
 
-    public init(_ fit: PanelOLSResult, effects: FixedEffects, clustered: Bool, bootstrap: WildBootstrapResult?, level: Double = 0.95) {
+    public init(_ fit: PanelOLSResult, effects: FixedEffects, clustered: Bool, bootstrap: WildBootstrapResult?, level: Double = 0.95,
+                conley: ConleySpec? = nil) {
         self.effects = effects.rawValue
         n_obs = fit.observations
-        vcov = clustered ? "CR1" : "iid"
+        vcov = conley != nil ? "conley" : clustered ? "CR1" : "iid"
+        self.conley = conley.map(ConleyJSON.init)
         df = fit.tDegreesOfFreedom
         k_small_sample = fit.parameterCount
         n_clusters = fit.clusters
@@ -198,8 +201,12 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
     public let counts: CountsJSON?
     public let event_study: EventStudyJSON?
     public let wild_bootstrap: Bootstrap?
+    public let vcov: String
+    @NullWhenAbsent public var conley: ConleyJSON?
 
     public init(_ r: PSMDiDResult, spec: PSMDiDSpec) {
+        vcov = spec.conley == nil ? "CR1" : "conley"
+        conley = spec.conley.map(ConleyJSON.init)
         att = r.att
         se = r.standardError
         ci_lower = r.ciLower
@@ -218,6 +225,24 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
         wild_bootstrap = zip(r.bootstrapPValue, spec.wildBootstrap).map {
             Bootstrap(p: $0, replications: $1.replications, weights: $1.weights.rawValue)
         }
+    }
+}
+
+/// The settings of a Conley variance: `{kernel, cutoff_km, lag, serial_kernel, pairs}` (pairs = ordered pairs
+/// of locations within the cutoff).
+public struct ConleyJSON: Encodable, Sendable {
+    public let kernel: String
+    public let cutoff_km: Double
+    public let lag: Int
+    public let serial_kernel: String
+    public let pairs: Int
+
+    public init(_ s: ConleySpec) {
+        kernel = s.kernel.rawValue
+        cutoff_km = s.cutoffKm
+        lag = s.lag
+        serial_kernel = s.serialKernel.rawValue
+        pairs = s.neighbours.distance.filter { $0 <= s.cutoffKm }.count
     }
 }
 

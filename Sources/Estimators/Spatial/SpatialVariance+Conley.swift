@@ -1,0 +1,76 @@
+import Foundation
+import Numerics
+
+extension SpatialVariance {
+    /// Conley spatial-HAC sandwich for the QML scores (Conley 1999; for the linear-quadratic ρ
+    /// score, Kelejian & Prucha 2007): V = I⁻¹ M I⁻¹ with I⁻¹ the analytic covariance (`bread`),
+    ///   M = Σ_a Σ_b K_ab s_a s_bᵀ + Δ e_ρ e_ρᵀ,
+    /// where s_a is the score of observation a = (t, i) — the per-observation terms of
+    /// `clusterCovariance`'s unit scores (z e/σ², (Wy) e/σ² − (c/T)G*_ii, e²/(2σ⁴) − n*/(2NTσ²)) —
+    /// and K_ab the weights of `SpatialHACMeat` (K(d_ij) within a period, Bartlett serial
+    /// weights within a city up to `lag`). The ρ score's quadratic part ε_t'Gε_t has covariance
+    /// σ⁴ G_ij G_ji between cities i ≠ j in the same period even when the errors are independent;
+    /// a pair inside the cutoff carries K_ij of it through s_a s_bᵀ, so the rest is added:
+    ///   Δ = Σ_t Σ_{i≠j} (1 − K(d_ij)) G_ij G_ji e_it² e_jt² / σ⁴
+    /// (the kernel-weighted analogue of the cluster cross term; G_ij G_ji = S_ij² with S the
+    /// symmetric form of G, one O(N³) product). No small-sample factor, as for the linear models.
+    /// Robust to errors correlated within the cutoff (and, with a lag, within a city over time).
+    static func conleyCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix,
+                                 conley: ConleySpec) throws -> Matrix {
+        guard !d.spec.model.hasErrorLag else {
+            throw EstimationError("the Conley variance is implemented for sdm, sar, slx and ols, not for models with a spatial error (\(d.spec.model.rawValue))")
+        }
+        let n = d.n, t = d.t, p = d.p
+        guard conley.neighbours.count == n else {
+            throw EstimationError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")
+        }
+        let s2 = point.sigma2, rho = point.spatial
+        let k = p + (rho == nil ? 0 : 1) + 1
+        guard bread.rows == k else { throw EstimationError("Conley variance: the information matrix has \(bread.rows) rows, expected \(k)") }
+        let fitted = d.z.multiply(point.coefficients)
+        let e = (0..<d.y.count).map { d.y[$0] - (rho ?? 0) * d.wy[$0] - fitted[$0] }
+        var jacobianShare = [Double](repeating: 0, count: n)
+        if let rho {
+            let m = try UnitMultipliers(weights: weights, rho: rho, purpose: "Conley standard errors")
+            let c = d.shape.periods, u = d.shape.dropsUnitRoot
+            for i in 0..<n { jacobianShare[i] = c * (m.diagG[i] - u * m.colG[i] / Double(n)) / Double(t) }
+        }
+        let sigmaShare = d.shape.nStar / Double(n * t) / (2 * s2)
+        let obs = n * t
+        var scores = Matrix(rows: obs, cols: k)
+        for r in 0..<obs {
+            let i = r % n
+            for j in 0..<p { scores.data[r + j * obs] = d.z.data[r + j * d.z.rows] * e[r] / s2 }
+            if rho != nil { scores.data[r + p * obs] = d.wy[r] * e[r] / s2 - jacobianShare[i] }
+            scores.data[r + (k - 1) * obs] = e[r] * e[r] / (2 * s2 * s2) - sigmaShare
+        }
+        let units = (0..<obs).map { $0 % n }
+        var meat = try SpatialHACMeat.meat(scores: scores, location: units, period: (0..<obs).map { $0 / n }, unit: units, spec: conley)
+        if let rho {
+            guard let spectrum = weights.spectrum, let f = spectrum.symmetricForm else {
+                throw EstimationError("the Conley variance of ρ needs W's spectrum (a W held sparse has none); use --logdet exact")
+            }
+            var scaled = f.vectors
+            let lambda = spectrum.real
+            for q in 0..<n { for i in 0..<n { scaled.data[i + q * n] *= lambda[q] / (1 - rho * lambda[q]) } }
+            let sym = Matrix.product(scaled, f.vectors, transposeB: true)
+            let squares = Matrix(rows: n, cols: t, uncheckedColumnMajor: e.map { $0 * $0 })
+            let products = Matrix.product(squares, squares, transposeB: true)   // Σ_t e_it² e_jt²
+            // 1 − K(d_ij) for every pair: 1 outside the cutoff, reduced inside.
+            var cross = 0.0
+            for j in 0..<n {
+                for i in 0..<n where i != j {
+                    let a = sym.data[i + j * n]
+                    cross += a * a * products.data[i + j * n]
+                }
+                let nb = conley.neighbours
+                for q in nb.rowStart[j]..<nb.rowStart[j + 1] {
+                    let i = nb.neighbour[q], a = sym.data[i + j * n]
+                    cross -= conley.kernel.weight(distance: nb.distance[q], cutoff: conley.cutoffKm) * a * a * products.data[i + j * n]
+                }
+            }
+            meat[p, p] += cross / (s2 * s2)
+        }
+        return Matrix.product(bread, Matrix.product(meat, bread))
+    }
+}

@@ -1,0 +1,261 @@
+import CitySystem
+import Estimators
+import Foundation
+
+/// The typed settings of one `estimators:` entry, parsed from its model name and
+/// options by `EstimatorRegistry` when the scenario is loaded: every option is
+/// checked there (value, spelling, the rules between options) and an error names its
+/// key path. What depends on the world — which Ws exist, which regressors and
+/// covariates, which estimands the world has a truth for — is checked when a cell
+/// binds the settings to its world (`CityEstimator.make`).
+enum EstimatorSettings: Sendable {
+    case spatial(SpatialSettings)
+    case wSelection(WSelectionSettings)
+    case dynamic(DynamicSettings)
+    case psmDiD(PSMDiDSpec, TreatmentSettings)
+    case spilloverDiD(rings: [Double], TreatmentSettings)
+    case csDiD(CSDiDSpec, TreatmentSettings)
+
+    /// The `weights:` a spatial model uses (nil for the others).
+    var weights: String? {
+        if case .spatial(let s) = self { return s.weights }
+        if case .dynamic(let s) = self { return s.weights }
+        return nil
+    }
+}
+
+/// A spatial model's settings: `effects`, `approach`, `durbin`, `weights`, `variance`.
+struct SpatialSettings: Sendable {
+    var spec: SpatialModelSpec
+    /// A name from `city_system.estimator_weights`; `true` is the true W.
+    var weights: String
+    var variance: SpatialVarianceMethod
+    /// `missing`: the workaround for unobserved city-years (`city_system.panel`); nil = none.
+    var missing: MissingWorkaround? = nil
+    /// `bias_correction: true` (with `missing: exact`): score the bias-corrected fit.
+    var biasCorrection = false
+    /// `cutoff_km`, `kernel`, `lag` with `variance: conley`, else nil.
+    var conley: ConleySettings?
+}
+
+/// The dynamic SDM's settings (`sdm_dynamic`, issue 25): `durbin`, `weights`, `bias_correction`.
+/// Effects (two-way: time by the Lee–Yu transformation, individual by within) and the analytic
+/// variance are fixed; `effects`, `approach` or `variance` with another value are refused.
+struct DynamicSettings: Sendable {
+    var durbin: DurbinVariables
+    var weights: String
+    var correction: DynamicBiasCorrection
+}
+
+/// W selection's settings: the model `fit` to every candidate, its `effects`, `approach`, `durbin`.
+struct WSelectionSettings: Sendable {
+    var spec: SpatialModelSpec
+    var candidates: [String]
+}
+
+/// The DID family's shared settings.
+struct TreatmentSettings: Sendable {
+    /// `covariates:` as written; nil takes `TreatmentSettings.defaultCovariates`.
+    var covariates: [String]?
+    var cluster: DIDCluster
+    /// psm_did with `variance: conley`: the Conley settings instead of CR1.
+    var conley: ConleySettings? = nil
+
+    static let defaultCovariates = ["CA", "D", "ln_size", "dist_centre"]
+}
+
+/// Model name → typed settings. The one list of the models a scenario may name, their
+/// options, defaults and spellings (documented in docs/monte-carlo.md). Defaults of the
+/// spatial settings are the constants the CLI uses too (`SpatialApproach.standard`,
+/// `SpatialVarianceMethod.standard`).
+enum EstimatorRegistry {
+    /// One family of models and how its options are read.
+    struct Family: Sendable {
+        let models: [String]
+        let parse: @Sendable (String, inout EstimatorOptions) throws -> EstimatorSettings
+    }
+
+    static let families: [Family] = [
+        Family(models: SpatialModel.allCases.map(\.rawValue)) { name, o in
+            guard let model = SpatialModel(rawValue: name) else { throw o.error("model", "`\(name)` is not a spatial model") }
+            let missing = try o.choose("missing", default: MissingWorkaround?.none, spellings: MissingWorkaround.allCases.map(\.rawValue)) { s -> MissingWorkaround?? in
+                // A bad spelling must be nil here (refused), not .some(nil) (no workaround).
+                MissingWorkaround(rawValue: s).map { .some($0) }
+            }
+            // The unbalanced estimator is the direct approach (Lee–Yu has no exact form with W_t
+            // changing across years); every workaround uses it, so the comparison is like for like.
+            let spec = try spatialSpec(model, &o, defaultApproach: missing == nil ? SpatialApproach.standard : .direct)
+            let weights = try o.string("weights") ?? "true"
+            let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: SpatialVarianceMethod.spellings,
+                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
+            if let reason = variance.unsupportedReason(for: model) { throw o.error("variance", reason) }
+            let corrected = try o.choose("bias_correction", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
+            if missing != nil {
+                guard model.hasLag || model == .slx || model == .ols else {
+                    throw o.error("missing", "is implemented for sdm, sar, slx and ols, not \(model.rawValue)")
+                }
+                if spec.approach != .direct {
+                    throw o.error("approach", "an estimator with `missing` uses the direct approach (Lee–Yu has no exact form on an unbalanced panel); remove `approach` or set it to direct")
+                }
+                if variance != .analytic { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
+            }
+            if corrected && missing != .exact { throw o.error("bias_correction", "applies to `missing: exact` (the unbalanced estimator)") }
+            if missing != nil && variance == .conley { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
+            let conley = try ConleySettings.read(&o, wanted: variance == .conley)
+            return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, missing: missing,
+                                            biasCorrection: corrected, conley: conley))
+        },
+        Family(models: ["sdm_dynamic"]) { _, o in
+            let spec = try spatialSpec(.sdm, &o)
+            guard spec.effects == .twoWays else {
+                throw o.error("effects", "sdm_dynamic has twoways effects only (time by the Lee–Yu transformation, individual by within); remove it")
+            }
+            guard spec.approach == .leeYu else {
+                throw o.error("approach", "sdm_dynamic removes time effects by the Lee–Yu transformation; remove `approach`")
+            }
+            let weights = try o.string("weights") ?? "true"
+            let variance = try o.choose("variance", default: SpatialVarianceMethod.analytic, spellings: SpatialVarianceMethod.spellings,
+                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
+            guard variance == .analytic else { throw o.error("variance", "sdm_dynamic has the analytic variance only") }
+            let correction = try o.choose("bias_correction", default: DynamicBiasCorrection.ydl, spellings: ["ydl", "none"]) {
+                DynamicBiasCorrection(rawValue: $0)
+            }
+            return .dynamic(DynamicSettings(durbin: spec.durbin, weights: weights, correction: correction))
+        },
+        Family(models: ["w_selection"]) { _, o in
+            let model = try o.choose("fit", default: SpatialModel.sdm, spellings: ["sdm", "sar"]) { ["sdm": .sdm, "sar": .sar][$0] }
+            let spec = try spatialSpec(model, &o)
+            guard let list = try o.list("candidates"), list.count >= 2 else {
+                throw o.error("candidates", "list two or more names from city_system.estimator_weights (e.g. [true, knn5])")
+            }
+            let candidates = try list.enumerated().map { try o.reader.string($1, o.path("candidates[\($0)]")) }
+            if Set(candidates).count != candidates.count { throw o.error("candidates", "lists a weight matrix twice") }
+            return .wSelection(WSelectionSettings(spec: spec, candidates: candidates))
+        },
+        Family(models: ["psm_did"]) { _, o in
+            var spec = PSMDiDSpec()
+            switch try o.choose("matching", default: "pooled", spellings: ["pooled", "by-period", "none"], parse: { $0 }) {
+            case "by-period": spec.mode = .byPeriod
+            case "none": spec.matching = nil
+            default: spec.mode = .pooled
+            }
+            var shared = try treatment(&o)
+            let variance = try o.choose("variance", default: "cluster", spellings: ["cluster", "conley"]) { ["cluster", "conley"].contains($0) ? $0 : nil }
+            shared.conley = try ConleySettings.read(&o, wanted: variance == "conley")
+            if shared.conley != nil, shared.cluster != .unit {
+                throw o.error("cluster", "`variance: conley` replaces clustering; remove `cluster`")
+            }
+            return .psmDiD(spec, shared)
+        },
+        Family(models: ["spillover_did"]) { _, o in
+            let shared = try treatment(&o, covariates: false)
+            guard let list = try o.list("rings"), !list.isEmpty else {
+                throw o.error("rings", "list the outer radii of the exposure rings in km, increasing (e.g. [100, 200])")
+            }
+            let rings = try list.enumerated().map { try o.reader.double($1, o.path("rings[\($0)]")) }
+            guard rings[0] > 0, zip(rings, rings.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw o.error("rings", "radii must be positive and increasing; got \(rings)")
+            }
+            return .spilloverDiD(rings: rings, shared)
+        },
+        Family(models: ["cs_did"]) { _, o in
+            let shared = try treatment(&o)
+            if shared.cluster != .unit {
+                throw o.error("cluster", "cs_did's standard errors come from its influence function (by unit); remove `cluster`")
+            }
+            let control = try o.choose("control", default: CSDiDSpec.Control.never, spellings: ["never", "notyet"]) {
+                ["never": .never, "notyet": .notyet][$0]
+            }
+            let method = try o.choose("method", default: DiDMethod.dr, spellings: ["dr", "ipw", "reg"]) { DiDMethod(rawValue: $0) }
+            return .csDiD(CSDiDSpec(control: control, method: method), shared)
+        },
+    ]
+
+    static var modelNames: [String] { families.flatMap(\.models) }
+
+    /// The typed settings of a model with its options; errors name `path.key`.
+    static func settings(model: String, options: [String: ScenarioValue], at path: String,
+                         reader: ScenarioValueReader) throws -> EstimatorSettings {
+        guard let family = families.first(where: { $0.models.contains(model) }) else {
+            let names = modelNames
+            throw reader.error("\(path).model", "unknown model `\(model)`; use \(names.dropLast().joined(separator: ", ")) or \(names.last ?? "")")
+        }
+        var o = EstimatorOptions(options, at: path, reader: reader)
+        let settings = try family.parse(model, &o)
+        try o.finish(model: model)
+        return settings
+    }
+
+    /// `effects`, `approach` and `durbin`, shared by the spatial models and W selection.
+    private static func spatialSpec(_ model: SpatialModel, _ o: inout EstimatorOptions,
+                                    defaultApproach: SpatialApproach = .standard) throws -> SpatialModelSpec {
+        let effects = try o.choose("effects", default: FixedEffects.twoWays, spellings: FixedEffects.spellings,
+                                   aliases: "plm/fixest spellings such as twoway, unit, pooled are accepted") { FixedEffects(userSpelling: $0) }
+        let approach = try o.choose("approach", default: defaultApproach, spellings: SpatialApproach.spellings) {
+            SpatialApproach(spelling: $0)
+        }
+        let durbin = try o.choose("durbin", default: model.allowsDurbin ? DurbinVariables.all : .none, spellings: ["all", "none"]) {
+            ["all": DurbinVariables.all, "none": .none][$0]
+        }
+        return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)
+    }
+
+    /// `cluster` and (unless `covariates` is false) `covariates`, shared by the DID family.
+    private static func treatment(_ o: inout EstimatorOptions, covariates: Bool = true) throws -> TreatmentSettings {
+        let cluster = try o.choose("cluster", default: DIDCluster.unit, spellings: DIDCluster.allCases.map(\.rawValue)) {
+            DIDCluster(rawValue: $0)
+        }
+        guard covariates, let list = try o.list("covariates") else { return TreatmentSettings(covariates: nil, cluster: cluster) }
+        guard !list.isEmpty else { throw o.error("covariates", "must be a non-empty list") }
+        let names = try list.enumerated().map { try o.reader.string($1, o.path("covariates[\($0)]")) }
+        return TreatmentSettings(covariates: names, cluster: cluster)
+    }
+}
+
+/// The options of one estimator entry, each taken once; `finish` refuses the rest by key path.
+struct EstimatorOptions {
+    private var remaining: [String: ScenarioValue]
+    private let at: String
+    let reader: ScenarioValueReader
+
+    init(_ options: [String: ScenarioValue], at path: String, reader: ScenarioValueReader) {
+        remaining = options
+        at = path
+        self.reader = reader
+    }
+
+    func path(_ key: String) -> String { "\(at).\(key)" }
+
+    func error(_ key: String, _ reason: String) -> ScenarioError { reader.error(path(key), reason) }
+
+    mutating func string(_ key: String) throws -> String? {
+        guard let node = remaining.removeValue(forKey: key) else { return nil }
+        return try reader.string(node, path(key))
+    }
+
+    /// A raw option node (nil when absent), for readers with their own conversion.
+    mutating func node(_ key: String) -> ScenarioValue? { remaining.removeValue(forKey: key) }
+
+    /// Whether the option is present (not taken).
+    func has(_ key: String) -> Bool { remaining[key] != nil }
+
+    mutating func list(_ key: String) throws -> [ScenarioValue]? {
+        guard let node = remaining.removeValue(forKey: key) else { return nil }
+        guard let list = node.list else { throw error(key, "must be a list") }
+        return list
+    }
+
+    /// The option parsed by `parse`, or `value` when absent; a bad value is refused naming the valid spellings.
+    mutating func choose<T>(_ key: String, default value: T, spellings: [String], aliases: String? = nil,
+                            parse: (String) -> T?) throws -> T {
+        guard let s = try string(key) else { return value }
+        guard let v = parse(s) else {
+            throw error(key, "`\(s)` is not one of \(spellings.joined(separator: ", "))" + (aliases.map { " (\($0))" } ?? ""))
+        }
+        return v
+    }
+
+    func finish(model: String) throws {
+        if let extra = remaining.keys.sorted().first { throw error(extra, "unknown option for model `\(model)`") }
+    }
+}

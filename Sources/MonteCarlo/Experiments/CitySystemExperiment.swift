@@ -1,0 +1,101 @@
+import CitySystem
+import Estimators
+import Foundation
+import Numerics
+
+/// Builds the experiment of a city-system cell: the generator's `CitySystemCell`
+/// (geography, W spectra and truth caches built once per cell) and the
+/// configured estimators, checked against what they can score.
+struct CitySystemBuilder: ExperimentBuilder {
+    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
+        // The generator reads its sections of the cell's document and leaves this target's alone.
+        let spec = try ScenarioParser.parse(cell.document)
+        let system = try CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: cell.index, source: scenario.file)
+        let reader = ScenarioValueReader(source: scenario.file)
+        let weightNames = spec.citySystem.estimatorWeights.map(\.name)
+        let controls = spec.citySystem.outcome.controls.map(\.name)
+        let estimators = try cell.estimators.enumerated().map { i, e in
+            try CityEstimator.make(e, at: "estimators[\(i)]", weightNames: weightNames, regressors: CityEstimator.regressorNames(controls),
+                                   nonlinearRegressors: (SpatialEstimand.nonlinearRegressors, SpatialEstimand.nonlinearEffectError),
+                                   treatmentCovariates: CityEstimator.cityCovariates + controls, alpha: scenario.settings.alpha, reader: reader)
+        }
+        let needsSupport = estimators.contains { if case .spatial(_, _, _, let e, _, _) = $0 { e.contains(where: \.needsCurves) } else { false } }
+        return CitySystemExperiment(system: system, estimators: estimators,
+                                    dataSupport: needsSupport ? try Self.support(of: system) : nil)
+    }
+
+    /// Replications whose panels' CA quantiles are averaged for the stored support (it moves a little between panels).
+    static let supportReplications = 10
+
+    /// [CA p5, CA p95], each end the mean over the panels of the first `supportReplications`
+    /// replications (the same streams as the run's, so no draw of the run changes).
+    static func support(of system: CitySystemCell) throws -> ClosedRange<Double> {
+        var lo = 0.0, hi = 0.0
+        for r in 0..<supportReplications {
+            let ca = try system.generate(replication: r).ca.sorted()
+            lo += Statistics.quantile(sorted: ca, 0.05)
+            hi += Statistics.quantile(sorted: ca, 0.95)
+        }
+        let n = Double(supportReplications)
+        return (lo / n)...(hi / n)
+    }
+}
+
+/// One replication: generate a panel, fit every estimator, score against the panel's truth.
+struct CitySystemExperiment: Experiment {
+    let system: CitySystemCell
+    let estimators: [CityEstimator]
+    let dataSupport: ClosedRange<Double>?
+
+    func replicate(_ context: ReplicationContext) -> [FitOutcome] { replicate(context, clock: nil, names: []) }
+
+    /// One replication with its stages timed under `names[e]/…` per estimator (`spillsim bench replication`).
+    func replicate(_ context: ReplicationContext, clock: StageClock?, names: [String]) -> [FitOutcome] {
+        let panel: SyntheticPanel
+        do { panel = try clock.measure("generate") { try system.generate(replication: context.replication, clock: clock) } } catch {
+            return estimators.map { e in
+                FitOutcome(status: FitStatus(.generationFailed, "\(error)"),
+                           results: e.estimandCount.map { _ in .missing(truth: .nan) })
+            }
+        }
+        let data = PanelData(panel)
+        if let clock {
+            // Built lazily by the first spatial estimator otherwise; timed here as their own stage.
+            clock.measure("panel+truth") { _ = (data.spatial, data.truth) }
+        }
+        return estimators.enumerated().map { e, estimator in
+            clock?.prefix = e < names.count ? names[e] : "estimator \(e)"
+            defer { clock?.prefix = "" }
+            return estimator.run(on: data, clock: clock)
+        }
+    }
+}
+
+/// The generated panel in the shapes the estimators take, built once per replication.
+final class PanelData {
+    let panel: SyntheticPanel
+    private(set) lazy var spatial: Result<SpatialPanel, Error> = Result {
+        let p = panel
+        let ca2 = p.ca.map { $0 * $0 }
+        let caxd = zip(p.ca, p.d).map { $0 * $1 }
+        let x = try Matrix(columns: [p.ca, ca2, caxd, p.d] + p.controls)
+        return try SpatialPanel(y: p.mis, x: x, names: CityEstimator.regressorNames(p.controlNames), n: p.n, t: p.t)
+    }
+
+    /// The truth the spatial estimators are scored against.
+    private(set) lazy var truth = SpatialTruth(panel)
+
+    /// Point fits the spatial estimators of this replication share (same model and W, another variance).
+    let sharedFits = SharedSpatialFits()
+
+    init(_ panel: SyntheticPanel) { self.panel = panel }
+
+    func treatment(covariates: [String]) throws -> TreatmentPanel {
+        let p = panel
+        let columns = try covariates.map { name -> (name: String, values: [Double]) in
+            (name, try CityEstimator.covariate(name, of: p))
+        }
+        return try TreatmentPanel(unitCount: p.n, periods: p.years.map(Double.init), outcome: p.mis, covariates: columns,
+                                  adoption: p.cohort.map { $0 > 0 ? Double($0) : nil }, unitLabels: p.cityIds)
+    }
+}

@@ -1,0 +1,63 @@
+import Calibration
+import CitySystem
+import Estimators
+import Foundation
+import Numerics
+
+/// Builds the experiment of an observed-design cell (`city_system.observed`, from
+/// `spillsim calibrate`): the design (files hash-checked, fixed effects, residuals, filter
+/// and truth built once per cell) and the spatial estimators, which all use the data's W.
+struct ObservedDesignBuilder: ExperimentBuilder {
+    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
+        let spec = try ScenarioParser.parse(cell.document)
+        guard let observed = spec.observed else {
+            throw ScenarioError(source: scenario.file, path: "city_system.observed", reason: "missing")
+        }
+        let design = try ObservedDesign(spec: observed, source: scenario.file)
+        let reader = ScenarioValueReader(source: scenario.file)
+        let q = design.truth.quadratic
+        let curveTerms = q.map { [$0.regressor, $0.square] + [$0.interaction, $0.moderator].compactMap { $0 } } ?? []
+        func curveEffectError(_ k: EffectKind, _ x: String) -> String {
+            let r = q?.regressor ?? x
+            return "`\(k.rawValue).\(x)` is not a single effect: \(r) enters with its square\(q?.interaction == nil ? "" : " and an interaction"), so its \(k.rawValue) effect varies along the curve and this coefficient combination is the effect at \(r) = 0; use curve.\(k.rawValue).L.j (the effect at a grid point) or tp.\(k.rawValue).L (the turning point)"
+        }
+        let estimators = try cell.estimators.enumerated().map { i, e in
+            let at = "estimators[\(i)]"
+            let estimator = try CityEstimator.make(e, at: at, weightNames: ["true"], regressors: design.names,
+                                                   nonlinearRegressors: (curveTerms, curveEffectError),
+                                                   treatmentCovariates: nil, alpha: scenario.settings.alpha, reader: reader)
+            if case .spatial(_, _, _, let estimands, _, _) = estimator, design.truth.quadratic == nil,
+               let k = estimands.firstIndex(where: \.needsCurves) {
+                throw reader.error("\(at).estimands[\(k)]", "`\(e.estimands[k])` needs a quadratic term; this design was calibrated without one (calibrate with --quadratic)")
+            }
+            return estimator
+        }
+        let truth = SpatialTruth(design.truth)
+        // The regressors are the data's in every replication: the support is the data's [p5, p95]
+        // of the quadratic regressor, the ends of the calibrated curve grid.
+        let support = truth.grid.first.flatMap { lo in truth.grid.last.map { lo...$0 } }
+        return ObservedDesignExperiment(design: design, truth: truth, seed: scenario.seed, cell: cell.index,
+                                        estimators: estimators, dataSupport: support)
+    }
+}
+
+/// One replication: regenerate the outcome on the data's design, fit every estimator,
+/// score against the calibrated (or overridden) truth.
+struct ObservedDesignExperiment: Experiment {
+    let design: ObservedDesign
+    let truth: SpatialTruth
+    let seed: UInt64
+    let cell: Int
+    let estimators: [CityEstimator]
+    let dataSupport: ClosedRange<Double>?
+
+    func replicate(_ context: ReplicationContext) -> [FitOutcome] {
+        let panel = Result { try design.generate(seed: context.seed, cell: context.cell, replication: context.replication) }
+        if case .failure(let error) = panel {
+            return estimators.map { e in
+                FitOutcome(status: FitStatus(.generationFailed, "\(error)"), results: e.estimandCount.map { _ in .missing(truth: .nan) })
+            }
+        }
+        return estimators.map { $0.run(on: panel, weights: design.dataset.weights, truth: truth) }
+    }
+}

@@ -1,0 +1,210 @@
+import CitySystem
+import Estimators
+import Foundation
+import Numerics
+
+/// Fits a spatial model to a generated panel and scores each estimand against
+/// the panel's truth (MODEL.md §3–§5).
+enum SpatialScoring {
+    /// Normal quantile for the 95% intervals of coefficients and effects (QML is
+    /// asymptotically normal; curves and turning points use the estimator's own t intervals).
+    static let z975 = 1.959963984540054
+
+    static func run(_ spec: SpatialModelSpec, weights: SpatialWeights?, variance: SpatialVarianceMethod = .analytic,
+                    conley: Result<ConleySpec?, Error> = .success(nil), panel: Result<SpatialPanel, Error>, truth: SpatialTruth,
+                    estimands: [SpatialEstimand], alpha: Double,
+                    clock: StageClock? = nil, shared: (fits: SharedSpatialFits, weightsName: String)? = nil) -> FitOutcome {
+        let truths = estimands.map { trueValue($0, truth) }
+        func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
+            FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
+        }
+        guard let w = weights else { return failed(.failed, "no such weight matrix in the panel") }
+        let fit: SpatialFitResult
+        let impacts: [RegressorImpact]
+        let curves: NonlinearEffects?
+        var averages: [String: [EffectKind: EstimateWithSE]] = [:]
+        do {
+            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance, conley: try conley.get(), clock: clock, shared: shared)
+            let f = fit
+            impacts = try clock.measure("effects") { estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(f, weights: w) : [] }
+            if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {
+                curves = try clock.measure("curves") {
+                    try SpatialCurves.analyse(f, weights: w, terms: terms, grid: truth.grid,
+                                              moderatorValues: truth.moderators.compactMap(\.value), lower: lo, upper: hi)
+                }
+            } else {
+                curves = nil
+            }
+            for x in Set(estimands.compactMap(\.averagedRegressor)) {
+                guard let terms = truth.averaged[x]?.slopeTerms else { continue }
+                averages[x] = try clock.measure("ames") { try SpatialAverageEffects.estimate(f, weights: w, terms: terms, units: w.count) }
+            }
+        } catch {
+            return failed(.failed, "\(error)")
+        }
+        let status = fit.converged ? FitStatus.ok : FitStatus(.notConverged, fit.reason)
+        let results = clock.measure("scoring") {
+            zip(estimands, truths).map { e, t in
+                estimate(e, truth: t, fit: fit, impacts: impacts, averages: averages, curves: curves, panelTruth: truth, alpha: alpha)
+            }
+        }
+        return FitOutcome(status: status, results: results)
+    }
+
+    static func normal(_ truth: Double, _ value: EstimateWithSE?) -> EstimandResult {
+        guard let v = value else { return .missing(truth: truth) }
+        let z = v.estimate / v.se
+        return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se,
+                              lower: v.estimate - z975 * v.se, upper: v.estimate + z975 * v.se,
+                              pValue: z.isFinite ? 2 * Normal.survival(abs(z)) : .nan)
+    }
+
+    static func interval(_ truth: Double, _ v: IntervalEstimate?) -> EstimandResult {
+        guard let v else { return .missing(truth: truth) }
+        return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se, lower: v.lower, upper: v.upper)
+    }
+
+    /// What `tp_lr` / `utest_lr` are read from: a static model's own curves, or the dynamic SDM's
+    /// long-run analysis (nil when its estimates are not stationary: then they are missing).
+    enum LongRun {
+        case ownCurves
+        case separate(NonlinearEffects?)
+    }
+
+    static func estimate(_ e: SpatialEstimand, truth t: Double, fit: SpatialFitResult, impacts: [RegressorImpact],
+                         averages: [String: [EffectKind: EstimateWithSE]], curves: NonlinearEffects?, panelTruth: SpatialTruth,
+                         alpha: Double, longRun: LongRun = .ownCurves) -> EstimandResult {
+        let longRunCurves: NonlinearEffects?
+        switch longRun {
+        case .ownCurves: longRunCurves = curves
+        case .separate(let lr): longRunCurves = lr
+        }
+        switch e {
+        case .defined(let d): return d.estimate(fit, t)
+        case .rho: return normal(t, fit.rhoEstimate)
+        case .tau: return normal(t, fit.coefficientTable.first { $0.name == DynamicSpatialEstimator.lagName }?.value)
+        case .eta: return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(DynamicSpatialEstimator.lagName) }?.value)
+        case .turningPointLongRun(let k, let label):
+            return turningPoint(k, label, truth: t, curves: longRunCurves, truePoint: panelTruth.longRunTurningPoint(k, label),
+                                panelTruth: panelTruth)
+        case .uTestLongRun(let k, let label):
+            return uTest(k, label, truth: t, curves: longRunCurves, panelTruth: panelTruth, alpha: alpha, longRun: true)
+        case .beta(let x): return normal(t, fit.coefficientTable.first { $0.name == x }?.value)
+        case .theta(let x): return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value)
+        case .effect(let k, let x): return normal(t, impacts.first { $0.variable == x }?.value(k))
+        case .averageEffect(let k, let x): return normal(t, averages[x]?[k])
+        case .turningPoint(let k, let label):
+            return turningPoint(k, label, truth: t, curves: curves, truePoint: panelTruth.turningPoint(k, label), panelTruth: panelTruth)
+        case .shift(let k):
+            guard let shift = curves?.shifts.first(where: { $0.kind == k }) else { return .missing(truth: t) }
+            var r = interval(t, shift.value)
+            r.confidenceSet = ConfidenceSet(shift.fieller)
+            // The shift's curvature is the curve's at every D: its shape is the p50 turning point's.
+            if let estimated = curves?.turningPoints.first(where: { $0.kind == k })?.shape {
+                r.rightShape = panelTruth.turningPoint(k, "p50").map { $0.uShaped == (estimated == .u) }
+            }
+            return r
+        case .uTest(let k, let label):
+            return uTest(k, label, truth: t, curves: curves, panelTruth: panelTruth, alpha: alpha, longRun: false)
+        case .curve(let k, let label, let j):
+            let d = panelTruth.moderatorValue(label)
+            guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
+                return .missing(truth: t)
+            }
+            return interval(t, c.points[j].effect)
+        }
+    }
+
+    static func turningPoint(_ k: EffectKind, _ label: String, truth t: Double, curves: NonlinearEffects?,
+                             truePoint: SpatialTruth.TurningPoint?, panelTruth: SpatialTruth) -> EstimandResult {
+        let d = panelTruth.moderatorValue(label)
+        guard let tp = curves?.turningPoints.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
+        var r = interval(t, tp.delta)
+        r.confidenceSet = ConfidenceSet(tp.fieller)
+        r.rightShape = truePoint.map { $0.uShaped == (tp.shape == .u) }
+        if let lo = panelTruth.grid.first, let hi = panelTruth.grid.last {
+            r.insideSupport = tp.delta.estimate >= lo && tp.delta.estimate <= hi
+        }
+        return r
+    }
+
+    /// A rejection counts only for the hypothesis the testbed asks about: a U in the city
+    /// system (MODEL.md §1), the calibrated curve's shape in an observed design. The
+    /// noncentrality is the short-run curve's (the truth stores short-run curves only).
+    static func uTest(_ k: EffectKind, _ label: String, truth t: Double, curves: NonlinearEffects?, panelTruth: SpatialTruth,
+                      alpha: Double, longRun: Bool) -> EstimandResult {
+        let d = panelTruth.moderatorValue(label)
+        guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
+        let p = test.shape == panelTruth.testedShape[k] ? test.pValue : 1
+        var r = EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
+        if !longRun { r.noncentrality = noncentrality(k, label, d, curves: curves, panelTruth: panelTruth) }
+        return r
+    }
+
+    /// How detectable a true U is to the Lind–Mehlum test: min(−s_l/se_l, s_h/se_h) with
+    /// s the true effect curve (the slope of the outcome in CA) at the ends of the test
+    /// interval and se the estimated curve's SE there. Positive when the true curve is a U
+    /// inside the interval; the test's power rises with it (about Φ(nc − 1.645) per end).
+    /// In an observed design whose calibrated curve is an inverted U the signs are reversed.
+    static func noncentrality(_ k: EffectKind, _ label: String, _ d: Double?, curves: NonlinearEffects?,
+                              panelTruth: SpatialTruth) -> Double {
+        guard let c = panelTruth.curve(k, label),
+              let est = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }),
+              let first = est.points.first, let last = est.points.last, est.points.count == c.values.count,
+              let sl = c.values.first, let sh = c.values.last else { return .nan }
+        // Signed towards the tested shape: a U needs s_l < 0 < s_h, an inverted U the reverse.
+        let sign: Double = panelTruth.testedShape[k] == .invertedU ? -1 : 1
+        return min(-sign * sl / first.effect.se, sign * sh / last.effect.se)
+    }
+
+    /// The truth of an estimand in this replication (NaN when it does not exist,
+    /// e.g. the turning point of a curve with zero curvature; a curve that is not
+    /// U-shaped still has its extremum as the turning point).
+    static func trueValue(_ e: SpatialEstimand, _ t: SpatialTruth) -> Double {
+        func builtIn(_ name: String) -> SpatialEstimand? { SpatialEstimand.builtIn(name) }
+        func regressor(_ x: String) -> SpatialTruth.Regressor? { t.regressors.first { $0.name == x } }
+        switch e {
+        case .defined(let d): return d.truth { name in builtIn(name).map { trueValue($0, t) } ?? .nan }
+        case .rho: return t.rho
+        case .tau: return t.tau
+        case .eta: return t.eta
+        case .turningPointLongRun(let k, let label): return t.longRunTurningPoint(k, label)?.cStar ?? .nan
+        case .uTestLongRun(let k, let label):
+            guard let p = t.longRunTurningPoint(k, label) else { return .nan }
+            return p.testedShapeInside ? 1 : 0
+        case .beta(let x): return regressor(x)?.beta ?? .nan
+        case .theta(let x): return regressor(x)?.theta ?? .nan
+        case .effect(let k, let x):
+            guard let r = regressor(x) else { return .nan }
+            switch k {
+            case .direct: return r.direct
+            case .indirect: return r.indirect
+            case .total: return r.total
+            }
+        case .averageEffect(let k, let x): return t.averaged[x]?.truth[k] ?? .nan
+        case .turningPoint(let k, let label): return t.turningPoint(k, label)?.cStar ?? .nan
+        case .shift(let k): return t.turningPoint(k, "p50")?.shift ?? .nan
+        case .uTest(let k, let label):
+            // 1 when the true curve has the tested shape with its extremum inside the test interval [p5, p95].
+            guard let p = t.turningPoint(k, label) else { return .nan }
+            return p.testedShapeInside ? 1 : 0
+        case .curve(let k, let label, let j):
+            guard let c = t.curve(k, label), j < c.values.count else { return .nan }
+            return c.values[j]
+        }
+    }
+}
+
+extension ConfidenceSet {
+    /// The stored form of a Fieller set.
+    init(_ f: FiellerInterval) {
+        switch f {
+        case .bounded(let lo, let hi): self.init(Kind.bounded, lower: lo, upper: hi)
+        case .disjoint(let lo, let hi): self.init(Kind.disjoint, lower: lo, upper: hi)
+        case .unboundedBelow(let hi): self.init(Kind.halfLine, upper: hi)
+        case .unboundedAbove(let lo): self.init(Kind.halfLine, lower: lo)
+        case .wholeLine: self.init(Kind.wholeLine)
+        case .empty: self.init(Kind.empty, lower: .nan, upper: .nan)
+        }
+    }
+}

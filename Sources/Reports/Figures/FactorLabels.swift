@@ -1,0 +1,122 @@
+import MonteCarlo
+
+/// Short labels for the levels of grid factors, for axes, legends and row labels.
+///
+/// A level is stored as its scenario text; a mapping such as
+/// `{kind: exponential, decay_km: 150, normalise: row}` or an outcome block with two
+/// coefficient lists is unreadable as a tick label. Mappings are shown as their values
+/// joined by "/", leaving out the entries every level of the factor shares; a label that
+/// is still long becomes "name #k" (k = the level's position), and the full text stays
+/// in the figure's data file and in the summary tables.
+struct FactorLabels {
+    /// Above this many characters a label is replaced by "name #k".
+    static let maximumLength = 32
+    private var labels: [String: [String: String]] = [:]
+    /// The factors that name the cells: those with several levels, leaving out any whose
+    /// level the ones kept before it already determine (a `description` factor paired with
+    /// the settings by a filter makes those settings redundant). Label-like factors
+    /// (`description`, `label`, `name`, text that is not a number) come first.
+    private(set) var naming: [String] = []
+    /// Full texts of levels shown shortened (label → full text), for a caption key.
+    private(set) var shortened: [(label: String, full: String)] = []
+
+    init(cells: [CellInfo]) {
+        var levels: [String: [String]] = [:], order: [String] = []
+        for c in cells {
+            for f in c.factors {
+                if levels[f.path] == nil { levels[f.path] = []; order.append(f.path) }
+                if !levels[f.path]!.contains(f.value) { levels[f.path]!.append(f.value) }
+            }
+        }
+        naming = Self.namingFactors(cells: cells, order: order.filter { levels[$0]!.count > 1 })
+        for path in order {
+            let values = levels[path]!
+            // Descriptions "paper-like: omitted …" / "reference: correctly …": the part
+            // before ": " when it tells the levels apart (the full text goes to the caption).
+            let heads = values.map { $0.components(separatedBy: ": ").first ?? $0 }
+            let useHeads = values.count > 1 && Set(heads).count == values.count && zip(heads, values).contains { $0 != $1 }
+            let short = CellInfo.Factor(path: path, value: "").shortName
+            let parsed = values.map(Self.entries)
+            var out: [String: String] = [:]
+            for (k, value) in values.enumerated() {
+                var label = value
+                if useHeads {
+                    label = heads[k]
+                    shortened.append((label, value))
+                } else if let mine = parsed[k] {
+                    let kept = mine.filter { entry in !parsed.allSatisfy { other in other?.contains(where: { $0 == entry }) ?? false } }
+                    label = (kept.isEmpty ? mine : kept).map(\.value).joined(separator: "/")
+                }
+                if label.count > Self.maximumLength { label = "\(short) #\(k + 1)" }
+                out[value] = label
+            }
+            labels[path] = out
+        }
+    }
+
+    /// Label-like factor names, preferred as cell names.
+    static let labelNames: Set<String> = ["description", "label", "name", "scenario", "world"]
+
+    static func namingFactors(cells: [CellInfo], order: [String], rankLabels: Bool = true) -> [String] {
+        let value = { (c: CellInfo, p: String) in c.factors.first { $0.path == p }?.value ?? "" }
+        let isLabel = { (p: String) in labelNames.contains(CellInfo.Factor(path: p, value: "").shortName) }
+        var kept: [String] = []
+        for p in rankLabels ? order.filter(isLabel) + order.filter({ !isLabel($0) }) : order {
+            // Determined: cells that agree on every kept factor also agree on p.
+            var seen: [[String]: String] = [:], determined = true
+            for c in cells {
+                let key = kept.map { value(c, $0) }
+                if let v = seen[key], v != value(c, p) { determined = false; break }
+                seen[key] = value(c, p)
+            }
+            if !determined || kept.isEmpty { kept.append(p) }
+        }
+        // Back in the grid's order.
+        return order.filter(kept.contains)
+    }
+
+    /// A cell's name: the scenario's label for it (`CellInfo.title`) when given, else the labels of its naming factors ("paper-like", "weights=knn/5, n=280";
+    /// one factor with a text level shows the text alone, a number keeps its name).
+    func cellName(_ cell: CellInfo) -> String {
+        if let title = cell.title { return title }
+        let shown = cell.factors.filter { naming.contains($0.path) }
+        if shown.count == 1, Double(label(shown[0])) == nil { return label(shown[0]) }
+        return shown.map { "\($0.shortName)=\(label($0))" }.joined(separator: ", ")
+    }
+
+    /// The label of `factor`'s level: the scenario's (`grid: {path: {values, labels}}`) when given.
+    func label(_ factor: CellInfo.Factor) -> String { factor.label ?? labels[factor.path]?[factor.value] ?? factor.value }
+
+    /// What a figure calls a cell: the scenario's label for it (`cells:` label and level
+    /// labels, `CellInfo.title`) when given, else "name=level, …" of its factors.
+    func title(_ cell: CellInfo) -> String {
+        cell.title ?? (cell.factors.isEmpty ? cell.shortLabel : cellLabel(cell))
+    }
+
+    /// "name=label, …" for the factors of a cell (all of them, or those `include` keeps).
+    func cellLabel(_ cell: CellInfo, include: (CellInfo.Factor) -> Bool = { _ in true }) -> String {
+        cell.factors.filter(include).map { "\($0.shortName)=\(label($0))" }.joined(separator: ", ")
+    }
+
+    /// The top-level `key: value` entries of a flow mapping `{…}`, or nil for any other text.
+    static func entries(_ text: String) -> [(key: String, value: String)]? {
+        guard text.hasPrefix("{"), text.hasSuffix("}") else { return nil }
+        var parts: [String] = [], current = "", depth = 0
+        for ch in text.dropFirst().dropLast() {
+            switch ch {
+            case "[", "{": depth += 1
+            case "]", "}": depth -= 1
+            default: break
+            }
+            if ch == ",", depth == 0 { parts.append(current); current = "" } else { current.append(ch) }
+        }
+        if !current.isEmpty { parts.append(current) }
+        var result: [(key: String, value: String)] = []
+        for part in parts {
+            guard let colon = part.firstIndex(of: ":") else { return nil }
+            result.append((part[..<colon].trimmingCharacters(in: .whitespaces),
+                           part[part.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        return result
+    }
+}

@@ -1,0 +1,98 @@
+import CitySystem
+import Estimators
+import Numerics
+import TestSupport
+import XCTest
+
+/// The Conley spatial-HAC QML covariance of the SDM (SpatialVariance.conleyCovariance) against
+/// a sandwich computed here by hand: own two-way demeaning, a dense G = (I − ρW)⁻¹W from an LU
+/// inverse, per-observation scores, the kernel written out over every pair of observations,
+/// and the ρ term Σ_t Σ_{i≠j} (1 − K_ij) G_ij G_ji e_it² e_jt²/σ⁴; bread = the analytic covariance.
+final class SpatialConleyVarianceTests: XCTestCase {
+    /// Units of the 24-unit ring W at angle 2πi/24 on a circle of radius 500 km (neighbours
+    /// ≈ 131 km apart).
+    func ringGeography(_ n: Int) throws -> Geography {
+        let angle = (0..<n).map { 2 * Double.pi * Double($0) / Double(n) }
+        return try Geography.locations(x: angle.map { 500 * cos($0) }, y: angle.map { 500 * sin($0) }, isLonLat: false)
+    }
+
+    func testSandwichMatchesAHandComputation() throws {
+        let n = 24, t = 6
+        let w = try SpatialTestData.ringWeights(n)
+        let panel = try SpatialTestData.simulatedSDM(weights: w, t: t, rho: 0.4, beta: [1, -0.5], theta: [0.3, 0.2], seed: 31)
+        let spec = SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: .all)
+        let geography = try ringGeography(n)
+        let cutoff = 300.0, lag = 2
+        let conley = try ConleySpec(cutoffKm: cutoff, kernel: .bartlett, lag: lag, neighbours: geography.neighbours(within: cutoff))
+        let analytic = try SpatialEstimator.fit(spec, panel: panel, weights: w)
+        let hac = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .conley, conley: conley)
+        XCTAssertEqual(hac.coefficients, analytic.coefficients, "the variance does not change the estimates")
+        XCTAssertEqual(hac.varianceMethod, .conley)
+        let rho = try XCTUnwrap(analytic.rho), s2 = analytic.sigma2, b = analytic.coefficients
+
+        func demean(_ v: [Double]) -> [Double] {
+            var unit = [Double](repeating: 0, count: n), time = [Double](repeating: 0, count: t), all = 0.0
+            for p in 0..<t { for i in 0..<n { let x = v[p * n + i]; unit[i] += x / Double(t); time[p] += x / Double(n); all += x / Double(n * t) } }
+            return (0..<(n * t)).map { v[$0] - unit[$0 % n] - time[$0 / n] + all }
+        }
+        func lagW(_ v: [Double]) -> [Double] { (0..<t).flatMap { p in w.apply(Array(v[(p * n)..<((p + 1) * n)])) } }
+        let x = (0..<panel.x.cols).map { panel.x.column($0) }
+        let z = (x + x.map(lagW)).map(demean)
+        let y = demean(panel.y), wy = demean(lagW(panel.y))
+        let e = (0..<(n * t)).map { r in y[r] - rho * wy[r] - zip(z, b).reduce(0) { $0 + $1.0[r] * $1.1 } }
+        var a = Matrix.identity(n)
+        for j in 0..<n { for i in 0..<n { a[i, j] -= rho * w.matrix[i, j] } }
+        let g = try LUDecomposition(a).inverse() * w.matrix
+        let c = Double(t - 1), nStar = Double((n - 1) * (t - 1))   // Lee–Yu, two-way effects
+        let k = z.count + 2
+        let scores: [[Double]] = (0..<(n * t)).map { r in
+            let i = r % n
+            var colG = 0.0
+            for q in 0..<n { colG += g[q, i] }
+            return z.map { $0[r] * e[r] / s2 }
+                + [wy[r] * e[r] / s2 - c * (g[i, i] - colG / Double(n)) / Double(t),
+                   e[r] * e[r] / (2 * s2 * s2) - nStar / Double(n * t) / (2 * s2)]
+        }
+        func kernel(_ i: Int, _ j: Int) -> Double {
+            let d = geography.distance(i, j)
+            return d < cutoff ? 1 - d / cutoff : 0
+        }
+        var meat = Matrix(rows: k, cols: k)
+        for ra in 0..<(n * t) {
+            for rb in 0..<(n * t) {
+                let (ia, ta, ib, tb) = (ra % n, ra / n, rb % n, rb / n)
+                var weight = 0.0
+                if ta == tb { weight = kernel(ia, ib) } else if ia == ib, abs(ta - tb) <= lag { weight = 1 - Double(abs(ta - tb)) / Double(lag + 1) }
+                guard weight != 0 else { continue }
+                for q in 0..<k { for p in 0..<k { meat[p, q] += weight * scores[ra][p] * scores[rb][q] } }
+            }
+        }
+        for p in 0..<t {
+            for j in 0..<n {
+                for i in 0..<n where i != j {
+                    meat[k - 2, k - 2] += (1 - kernel(i, j)) * g[i, j] * g[j, i] * e[p * n + i] * e[p * n + i] * e[p * n + j] * e[p * n + j] / (s2 * s2)
+                }
+            }
+        }
+        let expected = analytic.vcov * meat * analytic.vcov
+        for q in 0..<k {
+            for p in 0..<k {
+                // Spectral vs LU route and two demeaning orders: agreement to ~1e-10 relative to the diagonal scale.
+                let scale = (expected[p, p] * expected[q, q]).squareRoot()
+                assertClose(expected[p, q], hac.vcov[p, q], tolerance: 1e-8 * scale, "V[\(p), \(q)]")
+            }
+        }
+    }
+
+    func testConleySettingsAreRequiredExactlyWithTheConleyVariance() throws {
+        let w = try SpatialTestData.ringWeights(12)
+        let panel = try SpatialTestData.simulatedSDM(weights: w, t: 4, rho: 0.3, beta: [1, -0.5], theta: [0.3, 0.2], seed: 3)
+        let spec = SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: .all)
+        let conley = try ConleySpec(cutoffKm: 200, neighbours: try ringGeography(12).neighbours(within: 200))
+        XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .conley))
+        XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .cluster, conley: conley))
+        let sem = SpatialModelSpec(model: .sem, effects: .twoWays, approach: .leeYu, durbin: .none)
+        let fit = try SpatialEstimator.fit(sem, panel: panel, weights: w, variance: .conley, conley: conley)
+        XCTAssertEqual(fit.termination, .varianceUnavailable, "SEM: the Conley variance is refused, with the reason recorded")
+    }
+}
