@@ -22,6 +22,30 @@ struct SpatialDesign {
 
     /// `shape` replaces the n* and Jacobian of `spec` (the dynamic SDM's transformation
     /// approach, `DynamicSpatialEstimator`); nil keeps the MODEL.md §4 table.
+
+    /// The regressors entered with a W-lag (the Durbin terms) under `spec`, as columns of `names`;
+    /// an SLX model without any is refused. Shared by the balanced and unbalanced designs.
+    static func laggedColumns(_ spec: SpatialModelSpec, names: [String]) throws -> [Int] {
+        var lagged: [Int] = []
+        if spec.model.allowsDurbin {
+            switch spec.durbin {
+            case .all: lagged = Array(0..<names.count)
+            case .none: lagged = []
+            case .only(let which):
+                lagged = try which.map { name in
+                    guard let j = names.firstIndex(of: name) else {
+                        throw EstimationError("Durbin variable '\(name)' is not among the regressors (\(names.joined(separator: ", ")))")
+                    }
+                    return j
+                }
+            }
+        }
+        if spec.model == .slx, lagged.isEmpty {
+            throw EstimationError("an SLX model needs at least one W-lagged regressor (Durbin variables are empty)")
+        }
+        return lagged
+    }
+
     init(spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, shape: LikelihoodShape? = nil) throws {
         guard weights.count == panel.n else {
             throw EstimationError("W has \(weights.count) units but the panel has N = \(panel.n)")
@@ -40,23 +64,7 @@ struct SpatialDesign {
         self.shape = shape ?? LikelihoodShape(effects: spec.effects, approach: spec.approach, n: n, t: t)
         regressors = panel.names
 
-        var lagged: [Int] = []
-        if spec.model.allowsDurbin {
-            switch spec.durbin {
-            case .all: lagged = Array(0..<panel.names.count)
-            case .none: lagged = []
-            case .only(let which):
-                lagged = try which.map { name in
-                    guard let j = panel.names.firstIndex(of: name) else {
-                        throw EstimationError("Durbin variable '\(name)' is not among the regressors (\(panel.names.joined(separator: ", ")))")
-                    }
-                    return j
-                }
-            }
-        }
-        if spec.model == .slx, lagged.isEmpty {
-            throw EstimationError("an SLX model needs at least one W-lagged regressor (Durbin variables are empty)")
-        }
+        let lagged = try Self.laggedColumns(spec, names: panel.names)
         let intercept = spec.effects == .none
         let offset = intercept ? 1 : 0
         var cols: [[Double]] = []

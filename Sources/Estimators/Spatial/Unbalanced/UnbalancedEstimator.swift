@@ -132,23 +132,7 @@ public enum UnbalancedEstimator {
     /// Lags per period, then the exact fixed-effect projection: M_D y, M_D(W_t y_t), M_D Z.
     static func design(_ spec: SpatialModelSpec, panel: UnbalancedPanel, weights: PeriodWeights,
                        projection: FixedEffectProjection) throws -> SpatialDesign {
-        var lagged: [Int] = []
-        if spec.model.allowsDurbin {
-            switch spec.durbin {
-            case .all: lagged = Array(0..<panel.names.count)
-            case .none: lagged = []
-            case .only(let which):
-                lagged = try which.map { name in
-                    guard let j = panel.names.firstIndex(of: name) else {
-                        throw EstimationError("Durbin variable '\(name)' is not among the regressors (\(panel.names.joined(separator: ", ")))")
-                    }
-                    return j
-                }
-            }
-        }
-        if spec.model == .slx, lagged.isEmpty {
-            throw EstimationError("an SLX model needs at least one W-lagged regressor (Durbin variables are empty)")
-        }
+        let lagged = try SpatialDesign.laggedColumns(spec, names: panel.names)
         let m = panel.observations
         let intercept = spec.effects == .none
         let offset = intercept ? 1 : 0
