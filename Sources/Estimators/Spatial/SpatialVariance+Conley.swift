@@ -25,17 +25,8 @@ extension SpatialVariance {
             throw EstimationError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")
         }
         let s2 = point.sigma2, rho = point.spatial
-        let k = p + (rho == nil ? 0 : 1) + 1
-        guard bread.rows == k else { throw EstimationError("Conley variance: the information matrix has \(bread.rows) rows, expected \(k)") }
-        let fitted = d.z.multiply(point.coefficients)
-        let e = (0..<d.y.count).map { d.y[$0] - (rho ?? 0) * d.wy[$0] - fitted[$0] }
-        var jacobianShare = [Double](repeating: 0, count: n)
-        if let rho {
-            let m = try UnitMultipliers(weights: weights, rho: rho, purpose: "Conley standard errors")
-            let c = d.shape.periods, u = d.shape.dropsUnitRoot
-            for i in 0..<n { jacobianShare[i] = c * (m.diagG[i] - u * m.colG[i] / Double(n)) / Double(t) }
-        }
-        let sigmaShare = d.shape.nStar / Double(n * t) / (2 * s2)
+        let (k, e, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "Conley variance",
+                                                               purpose: "Conley standard errors")
         let obs = n * t
         var scores = Matrix(rows: obs, cols: k)
         for r in 0..<obs {
@@ -50,10 +41,7 @@ extension SpatialVariance {
             guard let spectrum = weights.spectrum, let f = spectrum.symmetricForm else {
                 throw EstimationError("the Conley variance of ρ needs W's spectrum (a W held sparse has none); use --logdet exact")
             }
-            var scaled = f.vectors
-            let lambda = spectrum.real
-            for q in 0..<n { for i in 0..<n { scaled.data[i + q * n] *= lambda[q] / (1 - rho * lambda[q]) } }
-            let sym = Matrix.product(scaled, f.vectors, transposeB: true)
+            let sym = symmetricG(spectrum, form: f, rho: rho)
             let squares = Matrix(rows: n, cols: t, uncheckedColumnMajor: e.map { $0 * $0 })
             let products = Matrix.product(squares, squares, transposeB: true)   // Σ_t e_it² e_jt²
             // 1 − K(d_ij) for every pair: 1 outside the cutoff, reduced inside.

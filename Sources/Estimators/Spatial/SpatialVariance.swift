@@ -102,6 +102,37 @@ enum SpatialVariance {
     /// where Σ_i G*_ii is the effective tr(G) of `LikelihoodShape` (u = 1 when the Lee–Yu
     /// transformation removes time effects), so the scores are the terms of the exact score
     /// and sum to zero at the estimates; each has mean zero, as E[(Gε)_i ε_i] = σ²G_ii.
+    /// What the cluster and Conley sandwiches share: the number of parameters k (checked against
+    /// the bread), the residuals e = y − ρWy − Zβ, and the non-random parts of the ρ and σ²
+    /// scores per observation: (c/T)(G*_ii − u·colsum_i(G*)/N) for unit i, and n*/(2NTσ²).
+    static func scoreParts(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix,
+                           variance: String, purpose: String) throws
+        -> (k: Int, e: [Double], jacobianShare: [Double], sigmaShare: Double) {
+        let n = d.n, t = d.t
+        let rho = point.spatial
+        let k = d.p + (rho == nil ? 0 : 1) + 1
+        guard bread.rows == k else { throw EstimationError("\(variance): the information matrix has \(bread.rows) rows, expected \(k)") }
+        let fitted = d.z.multiply(point.coefficients)
+        let e = (0..<d.y.count).map { d.y[$0] - (rho ?? 0) * d.wy[$0] - fitted[$0] }
+        var jacobianShare = [Double](repeating: 0, count: n)
+        if let rho {
+            let m = try UnitMultipliers(weights: weights, rho: rho, purpose: purpose)
+            let c = d.shape.periods, u = d.shape.dropsUnitRoot
+            for i in 0..<n { jacobianShare[i] = c * (m.diagG[i] - u * m.colG[i] / Double(n)) / Double(t) }
+        }
+        return (k, e, jacobianShare, d.shape.nStar / Double(n * t) / (2 * point.sigma2))
+    }
+
+    /// S = V diag(λ/(1 − ρλ)) Vᵀ, the symmetric form of G = W(I − ρW)⁻¹ in the similarity
+    /// scaling of W's spectrum (G_ij G_ji = S_ij²): one O(N³) product.
+    static func symmetricG(_ spectrum: WeightSpectrum, form f: WeightSpectrum.SymmetricForm, rho: Double) -> Matrix {
+        let n = f.vectors.rows
+        var scaled = f.vectors
+        let lambda = spectrum.real
+        for q in 0..<n { for i in 0..<n { scaled.data[i + q * n] *= lambda[q] / (1 - rho * lambda[q]) } }
+        return Matrix.product(scaled, f.vectors, transposeB: true)
+    }
+
     /// Unit scores of ρ are not independent across units even when the errors are: unit i's
     /// holds G_ij ε_j ε_i and unit j's G_ji ε_i ε_j, so Cov(s_ρ,i, s_ρ,j) = G_ij G_ji Σ_{t,s}
     /// E[ε_it ε_is] E[ε_jt ε_js] — the tr(G²) part of the information, which a plain
@@ -115,17 +146,8 @@ enum SpatialVariance {
         let n = d.n, t = d.t, p = d.p
         let s2 = point.sigma2
         let rho = point.spatial
-        let k = p + (rho == nil ? 0 : 1) + 1
-        guard bread.rows == k else { throw EstimationError("cluster variance: the information matrix has \(bread.rows) rows, expected \(k)") }
-        let fitted = d.z.multiply(point.coefficients)
-        let e = (0..<d.y.count).map { d.y[$0] - (rho ?? 0) * d.wy[$0] - fitted[$0] }
-        var jacobianShare = [Double](repeating: 0, count: n)
-        if let rho {
-            let m = try UnitMultipliers(weights: weights, rho: rho, purpose: "cluster-robust standard errors")
-            let c = d.shape.periods, u = d.shape.dropsUnitRoot
-            for i in 0..<n { jacobianShare[i] = c * (m.diagG[i] - u * m.colG[i] / Double(n)) / Double(t) }
-        }
-        let sigmaShare = d.shape.nStar / Double(n * t) / (2 * s2)
+        let (k, e, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "cluster variance",
+                                                               purpose: "cluster-robust standard errors")
         var scores = Matrix(rows: n, cols: k)
         for period in 0..<t {
             for i in 0..<n {
@@ -137,10 +159,7 @@ enum SpatialVariance {
         }
         var meat = scores.crossProduct()
         if let rho, let spectrum = weights.spectrum, let f = spectrum.symmetricForm {
-            var scaled = f.vectors
-            let lambda = spectrum.real
-            for q in 0..<n { for i in 0..<n { scaled.data[i + q * n] *= lambda[q] / (1 - rho * lambda[q]) } }
-            let sym = Matrix.product(scaled, f.vectors, transposeB: true)
+            let sym = symmetricG(spectrum, form: f, rho: rho)
             let residuals = Matrix(rows: n, cols: t, uncheckedColumnMajor: e)   // time-major e is N × T column-major
             let products = Matrix.product(residuals, residuals, transposeB: true)
             var cross = 0.0

@@ -117,7 +117,7 @@ extension AppendixFigures {
         struct Placed { var panel: Int; var top: Double; var labels: Bool; var titleLines: [String]; var upright: Bool; var height: Double; var labelSpace: Double }
         var pages: [[Placed]] = [[]], used = 0.05
         for (i, p) in panels.enumerated() {
-            var labels = i == panels.count - 1 || panels[i + 1].columns.map(\.label) != p.columns.map(\.label)
+            let labels = i == panels.count - 1 || panels[i + 1].columns.map(\.label) != p.columns.map(\.label)
             let tileChars = Int(plotWidth / Double(p.columns.count) / PanelLayout.char) - 1
             let upright = p.columns.contains { GP.wrap($0.label, width: tileChars).count > 2 || GP.wrap($0.label, width: tileChars).contains { $0.count > tileChars } }
             let labelSpace = upright ? Double(min(30, p.columns.map { $0.label.count }.max() ?? 8)) * PanelLayout.char + line + 0.2 : 3 * line + 0.12
