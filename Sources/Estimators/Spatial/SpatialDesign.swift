@@ -23,6 +23,30 @@ struct SpatialDesign {
     /// `shape` replaces the n* and Jacobian of `spec` (the dynamic SDM's transformation
     /// approach, `DynamicSpatialEstimator`); nil keeps the MODEL.md §4 table.
 
+    /// The regressor columns: an intercept when asked, X, then the W-lags of the `lagged`
+    /// columns of X (by `lag`), with their names and each regressor's (β, θ) column pair.
+    static func columns(x: Matrix, names: [String], intercept: Bool, lagged: [Int], lag: (Matrix) -> Matrix)
+        -> (columns: [[Double]], names: [String], pairs: [(beta: Int, theta: Int?)]) {
+        var cols: [[Double]] = []
+        var nm: [String] = []
+        if intercept {
+            cols.append([Double](repeating: 1, count: x.rows))
+            nm.append("(Intercept)")
+        }
+        for j in 0..<x.cols { cols.append(x.column(j)); nm.append(names[j]) }
+        let offset = intercept ? 1 : 0
+        var pairs: [(beta: Int, theta: Int?)] = (0..<names.count).map { (beta: $0 + offset, theta: nil) }
+        if !lagged.isEmpty {
+            let wx = lag(x.columns(lagged))
+            for (k, j) in lagged.enumerated() {
+                pairs[j].theta = cols.count
+                cols.append(wx.column(k))
+                nm.append(spatialLagName(names[j]))
+            }
+        }
+        return (cols, nm, pairs)
+    }
+
     /// The regressors entered with a W-lag (the Durbin terms) under `spec`, as columns of `names`;
     /// an SLX model without any is refused. Shared by the balanced and unbalanced designs.
     static func laggedColumns(_ spec: SpatialModelSpec, names: [String]) throws -> [Int] {
@@ -66,22 +90,8 @@ struct SpatialDesign {
 
         let lagged = try Self.laggedColumns(spec, names: panel.names)
         let intercept = spec.effects == .none
-        let offset = intercept ? 1 : 0
-        var cols: [[Double]] = []
-        var nm: [String] = []
-        if intercept {
-            cols.append([Double](repeating: 1, count: n * t))
-            nm.append("(Intercept)")
-        }
-        for j in 0..<panel.x.cols { cols.append(panel.x.column(j)); nm.append(panel.names[j]) }
-        var pairs: [(beta: Int, theta: Int?)] = (0..<panel.names.count).map { (beta: $0 + offset, theta: nil) }
-        if !lagged.isEmpty {
-            let wx = weights.applyPanel(panel.x.columns(lagged))
-            for (k, j) in lagged.enumerated() {
-                pairs[j].theta = cols.count
-                cols.append(wx.column(k))
-                nm.append(spatialLagName(panel.names[j]))
-            }
+        let (cols, nm, pairs) = Self.columns(x: panel.x, names: panel.names, intercept: intercept, lagged: lagged) {
+            weights.applyPanel($0)
         }
         let raw = try Matrix(columns: cols)
         names = nm

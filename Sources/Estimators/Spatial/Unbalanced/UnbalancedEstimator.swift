@@ -134,21 +134,8 @@ public enum UnbalancedEstimator {
                        projection: FixedEffectProjection) throws -> SpatialDesign {
         let lagged = try SpatialDesign.laggedColumns(spec, names: panel.names)
         let m = panel.observations
-        let intercept = spec.effects == .none
-        let offset = intercept ? 1 : 0
-        var cols: [[Double]] = []
-        var names: [String] = []
-        if intercept { cols.append([Double](repeating: 1, count: m)); names.append("(Intercept)") }
-        for j in 0..<panel.x.cols { cols.append(panel.x.column(j)); names.append(panel.names[j]) }
-        var pairs: [(beta: Int, theta: Int?)] = (0..<panel.names.count).map { (beta: $0 + offset, theta: nil) }
-        if !lagged.isEmpty {
-            let wx = weights.lag(panel.x.columns(lagged))
-            for (k, j) in lagged.enumerated() {
-                pairs[j].theta = cols.count
-                cols.append(wx.column(k))
-                names.append(spatialLagName(panel.names[j]))
-            }
-        }
+        let (cols, names, pairs) = SpatialDesign.columns(x: panel.x, names: panel.names, intercept: spec.effects == .none,
+                                                         lagged: lagged) { weights.lag($0) }
         let raw = try Matrix(columns: cols)
         let z = projection.apply(raw)
         for j in 0..<z.cols where Vector.dot(z.column(j), z.column(j)) <= 1e-20 * max(Vector.dot(raw.column(j), raw.column(j)), .leastNormalMagnitude) {
