@@ -81,7 +81,7 @@ public enum SpatialEstimator {
             d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
                             sigma2: point.sigma2, spectrum: weights.logDeterminant)
         }
-        return SpatialFitResult(
+        var result = SpatialFitResult(
             spec: spec, names: d.names, coefficients: point.coefficients,
             rho: spec.model.hasLag ? point.spatial : nil, lambda: spec.model.hasErrorLag ? point.spatial : nil,
             sigma2: point.sigma2, vcov: vcov, varianceMethod: variance, logLikelihood: loglik,
@@ -90,6 +90,8 @@ public enum SpatialEstimator {
             regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval,
             logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
+        if variance == .cluster { result.clusterCount = d.n }
+        return result
     }
 
     /// The transformed data and the point estimates (before any variance), with the checks on them.

@@ -87,6 +87,8 @@ public struct SpatialFitResult: Sendable {
     /// The tr(GᵀG) of the information matrix when it was estimated by Hutchinson probes (W held
     /// sparse), with its MCSE; nil when exact.
     public let traceGtG: TraceEstimate?
+    /// G, the number of clusters of a clustered variance (the N units); nil for the other variances.
+    public internal(set) var clusterCount: Int? = nil
 
     /// Number of estimated parameters (coefficients, spatial parameter, σ²); fixed effects are not counted.
     public var parameterCount: Int { vcov.rows }
@@ -116,6 +118,25 @@ public struct SpatialFitResult: Sendable {
     public var lambdaEstimate: EstimateWithSE? {
         guard let lambda, let k = spatialIndex else { return nil }
         return EstimateWithSE(estimate: lambda, se: standardErrors[k])
+    }
+
+    /// Degrees of freedom of the Student t reference of every interval and test built from this
+    /// fit (coefficients, effects, curves, turning points, Fieller sets, U-tests): G − 1 with a
+    /// clustered variance (Stata `vce(cluster)`, fixest's default `t.df = "min"`; Cameron &
+    /// Miller 2015, §VI), n* − k otherwise (analytic, Hessian, Conley). One rule, docs/MODEL.md §5.
+    public var tDegreesOfFreedom: Double {
+        if let g = clusterCount { return Double(max(g - 1, 1)) }
+        return Double(max(nObservations - parameterCount, 1))
+    }
+
+    /// The two-sided critical value t_{df, (1 + level)/2} of `tDegreesOfFreedom`.
+    public func criticalValue(level: Double = 0.95) -> Double {
+        StudentT.quantile(0.5 + level / 2, df: tDegreesOfFreedom)
+    }
+
+    /// Two-sided p-value of a t statistic under `tDegreesOfFreedom` (NaN when the statistic is not finite).
+    public func twoSidedPValue(_ statistic: Double) -> Double {
+        statistic.isFinite ? 2 * StudentT.survival(abs(statistic), df: tDegreesOfFreedom) : .nan
     }
 
     /// Index of a coefficient by name.
