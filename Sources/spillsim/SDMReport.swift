@@ -26,7 +26,7 @@ enum SDMReport {
         let f = a.fit
         var out: [String] = []
         out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects"), \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)"
-                   + (f.varianceMethod == .cluster ? "; SEs clustered by unit (\(f.n) clusters)" : "")
+                   + (f.varianceMethod == .cluster ? "; SEs clustered by unit (\(f.n) clusters, \((f.clusterCorrection ?? .cr1).rawValue.uppercased()))" : "")
                    + (f.varianceMethod == .conley ? "; Conley spatial-HAC SEs" : ""))
         if f.spec.model.hasLag || f.spec.model.hasErrorLag {
             out.append(f.converged ? "converged in \(f.iterations) iterations" : "NOT CONVERGED: \(f.reason)")

@@ -139,6 +139,8 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     /// when clustered (`clusters` = G), n* − k otherwise (docs/MODEL.md §5).
     public let t_df: Double
     @NullWhenAbsent public var clusters: Int?
+    /// `cr1`, `cr2` or `cr3` when clustered, else null.
+    @NullWhenAbsent public var cluster_correction: String?
     public let coefficients: [NamedEstimateJSON]
     @FiniteOrNull public var sigma2: Double
     @FiniteOrNull public var loglik: Double
@@ -172,6 +174,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         vce = [.cluster: "cluster", .conley: "conley"][f.varianceMethod] ?? "oim"
         t_df = f.tDegreesOfFreedom
         clusters = f.clusterCount
+        cluster_correction = f.clusterCorrection?.rawValue
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         sigma2 = f.sigma2
         loglik = f.logLikelihood

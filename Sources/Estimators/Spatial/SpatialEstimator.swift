@@ -17,18 +17,24 @@ public enum SpatialEstimator {
     /// whose evaluations cost O(N) (SAR/SDM) or O(p³ + N) (SEM/SDEM), and the analytic
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
-    /// `conley` (the cutoff, kernel, lag and the units' neighbour list) is required with `variance: .conley`.
+    /// `conley` (the cutoff, kernel, lag and the units' neighbour list) is required with `variance: .conley`;
+    /// `clusterCorrection` applies to `variance: .cluster` (any other value than `.cr1` is refused otherwise).
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
-                           variance: SpatialVarianceMethod = .analytic, conley: ConleySpec? = nil, clock: StageClock? = nil,
+                           variance: SpatialVarianceMethod = .analytic, clusterCorrection: ClusterCorrection = .standard,
+                           conley: ConleySpec? = nil, clock: StageClock? = nil,
                            shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> SpatialFitResult {
-        try fit(spec, panel: panel, weights: weights, variance: variance, conley: conley, clock: clock, shared: shared, design: nil)
+        try fit(spec, panel: panel, weights: weights, variance: variance, clusterCorrection: clusterCorrection, conley: conley,
+                clock: clock, shared: shared, design: nil)
     }
 
     /// As the public `fit`, on a design already built when `design` is given (the dynamic SDM's
     /// augmented design with its own likelihood shape, `DynamicSpatialEstimator`).
     static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, variance: SpatialVarianceMethod,
-                    conley: ConleySpec? = nil, clock: StageClock?, shared: (fits: SharedSpatialFits, weightsName: String)?,
-                    design: SpatialDesign?) throws -> SpatialFitResult {
+                    clusterCorrection: ClusterCorrection = .standard, conley: ConleySpec? = nil, clock: StageClock?,
+                    shared: (fits: SharedSpatialFits, weightsName: String)?, design: SpatialDesign?) throws -> SpatialFitResult {
+        guard variance == .cluster || clusterCorrection == .cr1 else {
+            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) applies to the cluster variance, not to \(variance.rawValue)")
+        }
         guard (variance == .conley) == (conley != nil) else {
             throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
                                                       : "Conley settings were given but the variance is \(variance.rawValue)")
@@ -59,7 +65,7 @@ public enum SpatialEstimator {
             case .cluster:
                 let bread = vcov
                 vcov = try clock.measure("variance (cluster)") {
-                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: bread)
+                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: bread, correction: clusterCorrection)
                 }
             case .conley:
                 guard let conley else { throw EstimationError("the Conley variance needs its settings (cutoff, kernel, lag, neighbours)") }
@@ -90,7 +96,7 @@ public enum SpatialEstimator {
             regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval,
             logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
-        if variance == .cluster { result.clusterCount = d.n }
+        if variance == .cluster { result.clusterCount = d.n; result.clusterCorrection = clusterCorrection }
         return result
     }
 

@@ -29,7 +29,9 @@ enum DIDModel {
     func run(estimands: [TreatmentEstimand], data: PanelData) -> FitOutcome {
         let truth = data.panel.truth.integration.meanAtt ?? .nan
         do {
-            let att: (estimate: Double, se: Double, lower: Double, upper: Double)
+            // Each p-value from the same reference distribution as its interval: t(G − 1) for the
+            // spillover TWFE (clustered, MODEL.md §5), normal for Callaway–Sant'Anna (as R `did`).
+            let att: (estimate: Double, se: Double, lower: Double, upper: Double, p: Double)
             switch self {
             case let .spilloverRings(rings, cluster):
                 let p = data.panel
@@ -38,15 +40,16 @@ enum DIDModel {
                 spec.unitClusters = cluster.codes(p)
                 let distance = SpilloverDiD.nearestTreatedDistance(x: p.coordinateX, y: p.coordinateY, treated: panel.everTreated)
                 let r = try SpilloverDiD.estimate(panel: panel, distanceToTreated: distance, spec: spec)
-                att = (r.att, r.standardError, r.ciLower, r.ciUpper)
+                att = (r.att, r.standardError, r.ciLower, r.ciUpper, r.pValue)
             case let .callawaySantAnna(spec, covariates):
                 let r = try CallawaySantAnna.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
-                att = (r.simple.att, r.simple.standardError, r.simple.ciLower, r.simple.ciUpper)
+                let z = r.simple.att / r.simple.standardError
+                att = (r.simple.att, r.simple.standardError, r.simple.ciLower, r.simple.ciUpper,
+                       z.isFinite ? 2 * Normal.survival(abs(z)) : .nan)
             }
-            let z = att.estimate / att.se
             return FitOutcome(status: .ok, results: estimands.map { _ in
                 EstimandResult(truth: truth, estimate: att.estimate, standardError: att.se, lower: att.lower, upper: att.upper,
-                               pValue: z.isFinite ? 2 * Normal.survival(abs(z)) : .nan)
+                               pValue: att.p)
             })
         } catch {
             return FitOutcome(status: FitStatus(.failed, "\(error)"), results: estimands.map { _ in .missing(truth: truth) })

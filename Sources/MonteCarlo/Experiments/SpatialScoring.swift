@@ -7,6 +7,7 @@ import Numerics
 /// the panel's truth (MODEL.md §3–§5).
 enum SpatialScoring {
     static func run(_ spec: SpatialModelSpec, weights: SpatialWeights?, variance: SpatialVarianceMethod = .analytic,
+                    clusterCorrection: ClusterCorrection = .standard,
                     conley: Result<ConleySpec?, Error> = .success(nil), panel: Result<SpatialPanel, Error>, truth: SpatialTruth,
                     estimands: [SpatialEstimand], alpha: Double,
                     clock: StageClock? = nil, shared: (fits: SharedSpatialFits, weightsName: String)? = nil) -> FitOutcome {
@@ -20,7 +21,8 @@ enum SpatialScoring {
         let curves: NonlinearEffects?
         var averages: [String: [EffectKind: EstimateWithSE]] = [:]
         do {
-            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance, conley: try conley.get(), clock: clock, shared: shared)
+            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance,
+                                           clusterCorrection: clusterCorrection, conley: try conley.get(), clock: clock, shared: shared)
             let f = fit
             impacts = try clock.measure("effects") { estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(f, weights: w) : [] }
             if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {
