@@ -49,6 +49,19 @@ struct SpatialTruth: Sendable {
     /// the truth per kind and the derivative terms the estimator averages.
     let averaged: [String: (truth: [EffectKind: Double], slopeTerms: [SpatialAverageEffects.SlopeTerm])]
 
+    /// The true slope of β + θ in the quadratic regressor at x (moderator d):
+    /// (β₁ + θ₁) + 2(β₂ + θ₂)x + (β₃ + θ₃)d — the total effect's slope without its common
+    /// factor, as the U-test of the total uses it under a row-standardised W. Nil without curves.
+    func unweightedSlope(at x: Double, d: Double?) -> Double? {
+        guard let terms else { return nil }
+        func sum(_ name: String?) -> Double? {
+            guard let name else { return 0 }
+            return regressors.first { $0.name == name }.map { $0.beta + $0.theta }
+        }
+        guard let a = sum(terms.linear), let b = sum(terms.square), let c = sum(terms.interaction) else { return nil }
+        return a + 2 * b * x + c * (d ?? 0)
+    }
+
     /// The label a curve is stored under.
     func storedLabel(_ label: String) -> String { moderators.count == 1 ? moderators[0].label : label }
     func moderatorValue(_ label: String) -> Double? { moderators.first { $0.label == storedLabel(label) }?.value ?? nil }
