@@ -70,14 +70,8 @@ public struct Calibration: Sendable {
     /// under either approach (issue 20). The QML σ̂² = e'e/n* is biased down by the coefficients and,
     /// under the direct approach (n* = NT), by the fixed effects too (× 0.946 on cigarette).
     public static func worldSigma2(_ fit: SpatialFitResult) -> Double {
-        let n = Double(fit.n), t = Double(fit.t)
-        let left: Double
-        switch fit.spec.effects {
-        case .twoWays: left = (n - 1) * (t - 1)
-        case .individual: left = n * (t - 1)
-        case .time: left = (n - 1) * t
-        case .none: left = n * t
-        }
+        if let s = fit.sigma2DOF { return s }
+        let left = Double(FixedEffects.observationsLeft(fit.spec.effects, n: fit.n, t: fit.t))
         let ee = fit.sigma2 * Double(fit.nObservations)   // σ̂² = e'e/n* (Lee–Yu residuals have the within e'e)
         return ee / (left - Double(fit.coefficients.count))
     }
