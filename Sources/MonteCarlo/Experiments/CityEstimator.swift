@@ -36,6 +36,15 @@ enum CityEstimator {
         }
     }
 
+    /// Scores curves, turning points or U-tests of the curve regressor: its cell stores the data
+    /// support [p5, p95] that figures shade (static, unbalanced and dynamic spatial fits alike).
+    var scoresCurves: Bool {
+        switch self {
+        case .spatial(_, _, _, _, let e, _, _), .dynamic(_, _, _, let e, _), .unbalanced(_, _, _, _, let e, _): return e.contains(where: \.needsCurves)
+        case .wSelection, .psmDiD, .did: return false
+        }
+    }
+
     /// - Parameters:
     ///   - regressors: the regressor names estimands may refer to.
     ///   - nonlinearRegressors: those whose single effect is refused (they enter with a square or an
