@@ -29,6 +29,10 @@ public enum SpatialEstimator {
     static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, variance: SpatialVarianceMethod,
                     conley: ConleySpec? = nil, clock: StageClock?, shared: (fits: SharedSpatialFits, weightsName: String)?,
                     design: SpatialDesign?) throws -> SpatialFitResult {
+        if spec.model == .sac {
+            guard design == nil, conley == nil else { throw EstimationError("the SAC model has no dynamic or Conley form") }
+            return try clock.measure("fit") { try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance) }
+        }
         guard (variance == .conley) == (conley != nil) else {
             throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
                                                       : "Conley settings were given but the variance is \(variance.rawValue)")
@@ -103,6 +107,7 @@ public enum SpatialEstimator {
                 case .sdm, .sar: return try fitLag(d, weights: weights)
                 case .sem, .sdem: return try fitError(d, weights: weights)
                 case .slx, .ols: return try fitOLS(d)
+                case .sac: throw EstimationError("internal: the SAC model is fitted by SACEstimator")
                 }
             }
         } catch let e as CollinearColumnError {
