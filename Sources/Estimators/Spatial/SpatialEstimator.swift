@@ -35,6 +35,10 @@ public enum SpatialEstimator {
         guard variance == .cluster || clusterCorrection == .cr1 else {
             throw EstimationError("the cluster correction \(clusterCorrection.rawValue) applies to the cluster variance, not to \(variance.rawValue)")
         }
+        if spec.model == .sac {
+            guard design == nil, conley == nil else { throw EstimationError("the SAC model has no dynamic or Conley form") }
+            return try clock.measure("fit") { try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance) }
+        }
         guard (variance == .conley) == (conley != nil) else {
             throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
                                                       : "Conley settings were given but the variance is \(variance.rawValue)")
@@ -99,6 +103,7 @@ public enum SpatialEstimator {
                 case .sdm, .sar: return try fitLag(d, weights: weights)
                 case .sem, .sdem: return try fitError(d, weights: weights)
                 case .slx, .ols: return try fitOLS(d)
+                case .sac: throw EstimationError("internal: the SAC model is fitted by SACEstimator")
                 }
             }
         } catch let e as CollinearColumnError {
