@@ -75,18 +75,18 @@ public struct EstimateWithSE: Sendable, Equatable, Codable {
 /// The immutable result of one spatial fit.
 ///
 /// Parameter vector order (for `vcov`, `parameterNames`): the coefficients in
-/// `names` order, then ρ (SAR/SDM) or λ (SEM/SDEM) when present, then σ².
+/// `names` order, then ρ (SAR/SDM/SAC) and λ (SEM/SDEM/SAC) when present, then σ².
 public struct SpatialFitResult: Sendable {
     public let spec: SpatialModelSpec
     /// Coefficient names: `(Intercept)` for pooled models, the regressors, then `W*A` lags.
     public let names: [String]
     public let coefficients: [Double]
-    /// ρ for SAR/SDM, nil otherwise.
+    /// ρ for SAR/SDM/SAC, nil otherwise.
     public let rho: Double?
-    /// λ for SEM/SDEM, nil otherwise.
+    /// λ for SEM/SDEM/SAC, nil otherwise.
     public let lambda: Double?
     public let sigma2: Double
-    /// Covariance of (coefficients, ρ or λ, σ²).
+    /// Covariance of (coefficients, ρ and/or λ, σ²).
     public let vcov: Matrix
     public let varianceMethod: SpatialVarianceMethod
     public let logLikelihood: Double
@@ -122,7 +122,7 @@ public struct SpatialFitResult: Sendable {
     /// The small-sample correction of a clustered variance (nil for the other variances).
     public internal(set) var clusterCorrection: ClusterCorrection? = nil
 
-    /// Number of estimated parameters (coefficients, spatial parameter, σ²); fixed effects are not counted.
+    /// Number of estimated parameters (coefficients, spatial parameters, σ²); fixed effects are not counted.
     public var parameterCount: Int { vcov.rows }
     /// −2ℓ + 2k with k = `parameterCount` (fixed effects are concentrated out and not counted).
     public var aic: Double { -2 * logLikelihood + 2 * Double(parameterCount) }
@@ -132,11 +132,13 @@ public struct SpatialFitResult: Sendable {
     public var parameterNames: [String] {
         names + (rho != nil ? ["rho"] : []) + (lambda != nil ? ["lambda"] : []) + ["sigma2"]
     }
-    /// Index of ρ or λ in the parameter vector, if the model has one.
+    /// Index of ρ, or of λ in a model without ρ, in the parameter vector (the first spatial parameter).
     public var spatialIndex: Int? { (rho != nil || lambda != nil) ? names.count : nil }
+    /// Index of λ in the parameter vector (after ρ in the SAC model).
+    public var lambdaIndex: Int? { lambda == nil ? nil : names.count + (rho == nil ? 0 : 1) }
     public var sigma2Index: Int { vcov.rows - 1 }
 
-    public var parameters: [Double] { coefficients + [rho ?? lambda].compactMap { $0 } + [sigma2] }
+    public var parameters: [Double] { coefficients + [rho, lambda].compactMap { $0 } + [sigma2] }
     public var standardErrors: [Double] { (0..<vcov.rows).map { vcov[$0, $0].squareRoot() } }
 
     public var coefficientTable: [(name: String, value: EstimateWithSE)] {
@@ -148,7 +150,7 @@ public struct SpatialFitResult: Sendable {
         return EstimateWithSE(estimate: rho, se: standardErrors[k])
     }
     public var lambdaEstimate: EstimateWithSE? {
-        guard let lambda, let k = spatialIndex else { return nil }
+        guard let lambda, let k = lambdaIndex else { return nil }
         return EstimateWithSE(estimate: lambda, se: standardErrors[k])
     }
 

@@ -14,6 +14,8 @@ enum EstimatorSettings: Sendable {
     case dynamic(DynamicSettings)
     case psmDiD(PSMDiDSpec, TreatmentSettings)
     case spilloverDiD(rings: [Double], TreatmentSettings)
+    /// Plain TWFE DID (`twfe`): y on the treatment dummy with city and year effects, CR1.
+    case twfe(TreatmentSettings)
     case csDiD(CSDiDSpec, TreatmentSettings)
 
     /// The `weights:` a spatial model uses (nil for the others).
@@ -165,6 +167,9 @@ enum EstimatorRegistry {
                 throw o.error("rings", "radii must be positive and increasing; got \(rings)")
             }
             return .spilloverDiD(rings: rings, shared)
+        },
+        Family(models: ["twfe"]) { _, o in
+            .twfe(try treatment(&o, covariates: false))
         },
         Family(models: ["cs_did"]) { _, o in
             let shared = try treatment(&o)

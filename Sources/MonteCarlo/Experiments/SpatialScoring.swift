@@ -108,12 +108,19 @@ enum SpatialScoring {
         case .uTest(let k, let label):
             return uTest(k, label, truth: t, curves: curves, panelTruth: panelTruth, alpha: alpha, longRun: false)
         case .curve(let k, let label, let j):
-            let d = panelTruth.moderatorValue(label)
-            guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
-                return .missing(truth: t)
-            }
-            return interval(t, c.points[j].effect)
+            return curvePoint(k, label, j, truth: t, curves: curves, panelTruth: panelTruth)
+        case .curveLongRun(let k, let label, let j):
+            return curvePoint(k, label, j, truth: t, curves: longRunCurves, panelTruth: panelTruth)
         }
+    }
+
+    static func curvePoint(_ k: EffectKind, _ label: String, _ j: Int, truth t: Double, curves: NonlinearEffects?,
+                           panelTruth: SpatialTruth) -> EstimandResult {
+        let d = panelTruth.moderatorValue(label)
+        guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
+            return .missing(truth: t)
+        }
+        return interval(t, c.points[j].effect)
     }
 
     static func turningPoint(_ k: EffectKind, _ label: String, truth t: Double, curves: NonlinearEffects?,
@@ -201,6 +208,9 @@ enum SpatialScoring {
             return p.testedShapeInside ? 1 : 0
         case .curve(let k, let label, let j):
             guard let c = t.curve(k, label), j < c.values.count else { return .nan }
+            return c.values[j]
+        case .curveLongRun(let k, let label, let j):
+            guard let c = t.longRunCurve(k, label), j < c.values.count else { return .nan }
             return c.values[j]
         }
     }
