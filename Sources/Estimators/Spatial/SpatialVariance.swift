@@ -197,8 +197,7 @@ enum SpatialVariance {
             let est = try weights.sparseTraceGtG(rho: rho)
             guard shape.dropsUnitRoot > 0 else { return est }
             let u = try weights.sparseGTransposeOnes(rho: rho)
-            return TraceEstimate(value: est.value - Vector.dot(u, u) / Double(n), monteCarloSE: est.monteCarloSE,
-                                 probes: est.probes)
+            return est.adding(-(Vector.dot(u, u) / Double(n)))
         }
         if let f = sp.symmetricForm, let tr = sp.traceGtG(rho: rho) {
             guard shape.dropsUnitRoot > 0 else { return .exact(tr) }
