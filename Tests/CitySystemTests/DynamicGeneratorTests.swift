@@ -63,11 +63,11 @@ final class DynamicGeneratorTests: XCTestCase {
         assertClose(trace / Double(n), ca.direct, tolerance: 1e-12, "long-run direct effect of CA")
         assertClose(sum / Double(n), ca.total, tolerance: 1e-12, "long-run total effect of CA")
         // Short run stays the static formula at ρ; the total turning point is horizon-free.
-        let sr = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == "total" && $0.dLabel == "p50" })
-        let lt = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == "total" && $0.dLabel == "p50" })
+        let sr = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == .total && $0.dLabel == "p50" })
+        let lt = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .total && $0.dLabel == "p50" })
         assertClose(try XCTUnwrap(sr.cStar), try XCTUnwrap(lt.cStar), tolerance: 1e-12, "total turning point")
-        let sd = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
-        let ld = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
+        let sd = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
+        let ld = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
         XCTAssertNotEqual(sd, ld, "direct turning points differ between horizons when θ is not ∝ β")
     }
 

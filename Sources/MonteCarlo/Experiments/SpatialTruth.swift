@@ -78,11 +78,9 @@ struct SpatialTruth: Sendable {
         }
         let (lo, hi) = (grid.first ?? .nan, grid.last ?? .nan)
         func points(_ list: [TrueEstimands.TurningPoint]) -> [TurningPoint] {
-            list.compactMap { p in
-                EffectKind(rawValue: p.effect).map { k in
-                    TurningPoint(kind: k, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.uShaped,
-                                 testedShapeInside: p.uShaped && (p.cStar.map { $0 > lo && $0 < hi } ?? false))
-                }
+            list.map { p in
+                TurningPoint(kind: p.effect, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.uShaped,
+                             testedShapeInside: p.uShaped && (p.cStar.map { $0 > lo && $0 < hi } ?? false))
             }
         }
         turningPoints = points(t.turningPoints)
@@ -126,18 +124,14 @@ struct SpatialTruth: Sendable {
         var seen: [(label: String, value: Double?)] = []
         for c in q.curves where !seen.contains(where: { $0.label == c.dLabel }) { seen.append((c.dLabel, c.d)) }
         moderators = seen
-        curves = q.curves.compactMap { c in EffectKind(rawValue: c.effect).map { Curve(kind: $0, label: c.dLabel, values: c.values) } }
-        turningPoints = q.turningPoints.compactMap { p in
-            EffectKind(rawValue: p.effect).map {
-                TurningPoint(kind: $0, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.shape == CurveShape.u.rawValue,
-                             testedShapeInside: p.testedShapeInside)
-            }
+        curves = q.curves.map { Curve(kind: $0.effect, label: $0.dLabel, values: $0.values) }
+        turningPoints = q.turningPoints.map { p in
+            TurningPoint(kind: p.effect, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.shape == .u,
+                         testedShapeInside: p.testedShapeInside)
         }
         longRunTurningPoints = turningPoints
         var shapes: [EffectKind: CurveShape] = [:]
-        for p in q.turningPoints {
-            if let k = EffectKind(rawValue: p.effect), let s = CurveShape(rawValue: p.testedShape) { shapes[k] = s }
-        }
+        for p in q.turningPoints { shapes[p.effect] = p.testedShape }
         testedShape = shapes
     }
 }
