@@ -73,6 +73,9 @@ public struct TrueEstimands: Codable, Sendable {
         /// Multipliers of β, θ in the long-run effects (1/(1 − τ) times those at ρ_L).
         public let longRunWeights: EffectWeights
         public let longRunEffects: [RegressorEffect]
+        /// The long-run effect curves of CA on the short-run curves' grid and D quartiles: the
+        /// steady-state slopes, 1/(1 − τ) times the static formulas at ρ_L.
+        public let longRunCurves: [Curve]
         public let longRunTurningPoints: [TurningPoint]
     }
 
@@ -91,6 +94,8 @@ public struct TrueEstimands: Codable, Sendable {
     public let turningPoints: [TurningPoint]
     public let averaged: [Averaged]
     public let integration: IntegrationEffect
+    /// How much of the integration effect runs through D (MODEL.md §10), from the two worlds' D.
+    public let mechanism: MechanismTruth
 
     /// Number of CA grid points on each curve (5th to 95th percentile of the observed CA).
     public static let curvePoints = 41
@@ -104,7 +109,8 @@ public struct TrueEstimands: Codable, Sendable {
     }
 
     init(model m: OutcomeModel, cache: ObservedEffectCache, controlNames: [String], ca: [Double], d: [Double],
-         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int) throws {
+         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth) throws {
+        self.mechanism = mechanism
         rho = m.rho; beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
         let si = m.weights.stableInterval
         stableInterval = [si.lower, si.upper]
@@ -123,14 +129,18 @@ public struct TrueEstimands: Codable, Sendable {
         let sortedCA = ca.sorted(), sortedD = d.sorted()
         let grid = Self.curveGrid(sorted: sortedCA).points
         let dq = [("p25", 0.25), ("p50", 0.5), ("p75", 0.75)].map { ($0.0, Statistics.quantile(sorted: sortedD, $0.1)) }
-        curves = dq.map { (label, dv) in
-            let e = grid.map { c -> (Double, Double, Double) in
-                let s = EffectFormulas.caSlopes(beta: m.beta, theta: m.theta, c: c, d: dv)
-                let r = EffectFormulas.effects(b: s.b, t: s.t, weights: w)
-                return (r.direct, r.indirect, r.total)
+        /// The effect curves of CA at each D quartile under effect weights `w` (short or long run).
+        func curveSet(_ w: EffectWeights) -> [Curve] {
+            dq.map { (label, dv) in
+                let e = grid.map { c -> (Double, Double, Double) in
+                    let s = EffectFormulas.caSlopes(beta: m.beta, theta: m.theta, c: c, d: dv)
+                    let r = EffectFormulas.effects(b: s.b, t: s.t, weights: w)
+                    return (r.direct, r.indirect, r.total)
+                }
+                return Curve(dLabel: label, d: dv, ca: grid, direct: e.map(\.0), indirect: e.map(\.1), total: e.map(\.2))
             }
-            return Curve(dLabel: label, d: dv, ca: grid, direct: e.map(\.0), indirect: e.map(\.1), total: e.map(\.2))
         }
+        curves = curveSet(w)
         func points(at w: EffectWeights) -> [TurningPoint] {
             dq.flatMap { (label, dv) in
                 EffectKind.allCases.map { kind in
@@ -146,8 +156,8 @@ public struct TrueEstimands: Codable, Sendable {
             let s = 1 / (1 - m.tau)
             let base = try EffectFormulas.weights(filter: lr)
             let wl = EffectWeights(a1: s * base.a1, a2: s * base.a2, k1: s * base.k1, k2: s * base.k2, t1: s * base.t1, t2: s * base.t2)
-            dynamic = DynamicTruth(tau: m.tau, eta: m.eta, rhoLongRun: lr.rho, longRunWeights: wl,
-                                   longRunEffects: effects(at: wl), longRunTurningPoints: points(at: wl))
+            dynamic = DynamicTruth(tau: m.tau, eta: m.eta, rhoLongRun: lr.rho, longRunWeights: wl, longRunEffects: effects(at: wl),
+                                   longRunCurves: curveSet(wl), longRunTurningPoints: points(at: wl))
         } else {
             dynamic = nil
         }

@@ -17,18 +17,28 @@ public enum SpatialEstimator {
     /// whose evaluations cost O(N) (SAR/SDM) or O(p³ + N) (SEM/SDEM), and the analytic
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
-    /// `conley` (the cutoff, kernel, lag and the units' neighbour list) is required with `variance: .conley`.
+    /// `conley` (the cutoff, kernel, lag and the units' neighbour list) is required with `variance: .conley`;
+    /// `clusterCorrection` applies to `variance: .cluster` (any other value than `.cr1` is refused otherwise).
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
-                           variance: SpatialVarianceMethod = .analytic, conley: ConleySpec? = nil, clock: StageClock? = nil,
+                           variance: SpatialVarianceMethod = .analytic, clusterCorrection: ClusterCorrection = .standard,
+                           conley: ConleySpec? = nil, clock: StageClock? = nil,
                            shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> SpatialFitResult {
-        try fit(spec, panel: panel, weights: weights, variance: variance, conley: conley, clock: clock, shared: shared, design: nil)
+        try fit(spec, panel: panel, weights: weights, variance: variance, clusterCorrection: clusterCorrection, conley: conley,
+                clock: clock, shared: shared, design: nil)
     }
 
     /// As the public `fit`, on a design already built when `design` is given (the dynamic SDM's
     /// augmented design with its own likelihood shape, `DynamicSpatialEstimator`).
     static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, variance: SpatialVarianceMethod,
-                    conley: ConleySpec? = nil, clock: StageClock?, shared: (fits: SharedSpatialFits, weightsName: String)?,
-                    design: SpatialDesign?) throws -> SpatialFitResult {
+                    clusterCorrection: ClusterCorrection = .standard, conley: ConleySpec? = nil, clock: StageClock?,
+                    shared: (fits: SharedSpatialFits, weightsName: String)?, design: SpatialDesign?) throws -> SpatialFitResult {
+        guard variance == .cluster || clusterCorrection == .cr1 else {
+            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) applies to the cluster variance, not to \(variance.rawValue)")
+        }
+        if spec.model == .sac {
+            guard design == nil, conley == nil else { throw EstimationError("the SAC model has no dynamic or Conley form") }
+            return try clock.measure("fit") { try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance) }
+        }
         guard (variance == .conley) == (conley != nil) else {
             throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
                                                       : "Conley settings were given but the variance is \(variance.rawValue)")
@@ -56,7 +66,7 @@ public enum SpatialEstimator {
                 return try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: analytic)
             case .cluster:
                 return try clock.measure("variance (cluster)") {
-                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: analytic)
+                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: analytic, correction: clusterCorrection)
                 }
             case .conley:
                 guard let conley else { throw EstimationError("the Conley variance needs its settings (cutoff, kernel, lag, neighbours)") }
@@ -69,7 +79,7 @@ public enum SpatialEstimator {
             d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
                             sigma2: point.sigma2, spectrum: weights.logDeterminant)
         }
-        return SpatialFitResult(
+        var result = SpatialFitResult(
             spec: spec, names: d.names, coefficients: point.coefficients,
             rho: spec.model.hasLag ? point.spatial : nil, lambda: spec.model.hasErrorLag ? point.spatial : nil,
             sigma2: point.sigma2, vcov: vcov, varianceMethod: variance, logLikelihood: loglik,
@@ -78,6 +88,8 @@ public enum SpatialEstimator {
             regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval,
             logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
+        if variance == .cluster { result.clusterCount = d.n; result.clusterCorrection = clusterCorrection }
+        return result
     }
 
     /// The transformed data and the point estimates (before any variance), with the checks on them.
@@ -91,6 +103,7 @@ public enum SpatialEstimator {
                 case .sdm, .sar: return try fitLag(d, weights: weights)
                 case .sem, .sdem: return try fitError(d, weights: weights)
                 case .slx, .ols: return try fitOLS(d)
+                case .sac: throw EstimationError("internal: the SAC model is fitted by SACEstimator")
                 }
             }
         } catch let e as CollinearColumnError {
