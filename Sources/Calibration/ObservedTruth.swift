@@ -9,10 +9,8 @@ import Numerics
 /// (`ImpactKernel`), so at the calibrated values the truth is the fit's estimates to
 /// rounding. JSON keys are snake_case (scenarios/README.md); a missing value is null.
 public struct ObservedTruth: Codable, Sendable {
-    public struct Regressor: Codable, Sendable {
-        public let name: String
-        public let beta, theta, direct, indirect, total: Double
-    }
+    /// The same record as the city system's (name, β, θ, direct, indirect, total).
+    public typealias Regressor = TrueEstimands.RegressorEffect
 
     /// One effect curve of the quadratic regressor on the grid, at a moderator quantile.
     public struct Curve: Codable, Sendable {
@@ -83,9 +81,7 @@ public struct ObservedTruth: Codable, Sendable {
         stableInterval = [si.lower, si.upper]
         multipliers = Multipliers(a1: m.a1, a2: m.a2, t1: m.t1, t2: m.t2)
         regressors = zip(o.beta, o.theta).map { b, t in
-            func effect(_ k: EffectKind) -> Double { let w = m.weights(k); return w.m1 * b.value + w.m2 * t.value }
-            return Regressor(name: b.name, beta: b.value, theta: t.value, direct: effect(.direct),
-                             indirect: effect(.indirect), total: effect(.total))
+            Regressor(name: b.name, beta: b.value, theta: t.value) { let w = m.weights($0); return (w.m1, w.m2) }
         }
         if let terms = dataset.quadratic, let values = dataset.quadraticValues {
             let fitMultipliers = kernel.multipliers(rho: spec.fit.rho)

@@ -8,6 +8,8 @@ import Numerics
 /// (documented in scenarios/README.md); a missing value (no treated city, a
 /// linear curve) is JSON null.
 public struct TrueEstimands: Codable, Sendable {
+    /// A regressor's coefficients and its three effects: the one record of them for every world
+    /// (the observed designs' `ObservedTruth.Regressor` and the scorer's truth are this type).
     public struct RegressorEffect: Codable, Sendable {
         public let name: String
         public let beta: Double
@@ -15,6 +17,17 @@ public struct TrueEstimands: Codable, Sendable {
         public let direct: Double
         public let indirect: Double
         public let total: Double
+
+        /// Each effect is m1β + m2θ with that kind's multipliers (MODEL.md §3).
+        public init(name: String, beta: Double, theta: Double, multipliers: (EffectKind) -> (m1: Double, m2: Double)) {
+            func effect(_ kind: EffectKind) -> Double { let m = multipliers(kind); return m.m1 * beta + m.m2 * theta }
+            self.name = name
+            self.beta = beta
+            self.theta = theta
+            direct = effect(.direct)
+            indirect = effect(.indirect)
+            total = effect(.total)
+        }
     }
 
     public struct Curve: Codable, Sendable {
@@ -120,10 +133,7 @@ public struct TrueEstimands: Codable, Sendable {
         let names = ["CA", "CA2", "CAxD", "D"] + controlNames
         let bs = m.beta + m.gamma, ts = m.theta + m.thetaX
         func effects(at w: EffectWeights) -> [RegressorEffect] {
-            names.indices.map { k in
-                let e = EffectFormulas.effects(b: bs[k], t: ts[k], weights: w)
-                return RegressorEffect(name: names[k], beta: bs[k], theta: ts[k], direct: e.direct, indirect: e.indirect, total: e.total)
-            }
+            names.indices.map { k in RegressorEffect(name: names[k], beta: bs[k], theta: ts[k], multipliers: w.multipliers) }
         }
         regressorEffects = effects(at: w)
         let sortedCA = ca.sorted(), sortedD = d.sorted()

@@ -7,10 +7,7 @@ import Foundation
 /// synthetic city system (`TrueEstimands`, regressors CA, CA2, CAxD, D and controls) or an
 /// observed design (`ObservedTruth`, the data's regressors). `SpatialScoring` reads only this.
 struct SpatialTruth: Sendable {
-    struct Regressor: Sendable {
-        let name: String
-        let beta, theta, direct, indirect, total: Double
-    }
+    typealias Regressor = TrueEstimands.RegressorEffect
     struct Curve: Sendable {
         let kind: EffectKind
         let label: String
@@ -70,9 +67,7 @@ struct SpatialTruth: Sendable {
     init(_ panel: SyntheticPanel) {
         let t = panel.truth
         rho = t.rho
-        regressors = t.regressorEffects.map {
-            Regressor(name: $0.name, beta: $0.beta, theta: $0.theta, direct: $0.direct, indirect: $0.indirect, total: $0.total)
-        }
+        regressors = t.regressorEffects
         terms = QuadraticTerms(linear: "CA", square: "CA2", interaction: "CAxD", moderator: "D")
         grid = t.curves.first?.ca ?? []
         moderators = t.curves.map { (label: $0.dLabel, value: Optional($0.d)) }
@@ -118,9 +113,7 @@ struct SpatialTruth: Sendable {
         rho = t.rho
         tau = 0
         eta = 0
-        regressors = t.regressors.map {
-            Regressor(name: $0.name, beta: $0.beta, theta: $0.theta, direct: $0.direct, indirect: $0.indirect, total: $0.total)
-        }
+        regressors = t.regressors
         averaged = [:]
         guard let q = t.quadratic else {
             terms = nil; grid = []; moderators = []; curves = []; turningPoints = []; testedShape = [:]
