@@ -154,8 +154,8 @@ final class CitySystemRunTests: XCTestCase {
         let spec = try ScenarioParser.parse(try scenario.cells()[0].document)
         let panel = try CitySystemCell(scenario: spec).generate(replication: 0)
         let lr = try XCTUnwrap(panel.truth.dynamic)
-        let lrDirect = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
-        let srDirect = try XCTUnwrap(panel.truth.turningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
+        let lrDirect = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
+        let srDirect = try XCTUnwrap(panel.truth.turningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
         let record = try XCTUnwrap(runs[0].first?.records.first)
         let dyn = record.fits[0]
         XCTAssertEqual(dyn.status.code, .ok, dyn.status.message)

@@ -154,16 +154,8 @@ public struct PeriodLogDeterminant: LogDeterminantSource {
     public func logDeterminant(rho: Double) -> Double { parts.reduce(0) { $0 + $1.count * $1.source.logDeterminant(rho: rho) } }
     public func traceG(rho: Double) -> Double { parts.reduce(0) { $0 + $1.count * $1.source.traceG(rho: rho) } }
     public func traceG2(rho: Double) -> Double { parts.reduce(0) { $0 + $1.count * $1.source.traceG2(rho: rho) } }
-    /// Bounds add over periods; Monte Carlo errors of the sets are independent, so they add in quadrature.
     public func accuracy(rho: Double) -> LogDeterminantAccuracy {
-        var bound = 0.0, mc2 = 0.0, rigorous = true
-        for (c, s) in parts {
-            let a = s.accuracy(rho: rho)
-            bound += c * a.truncationBound
-            mc2 += c * c * a.monteCarloSE * a.monteCarloSE
-            rigorous = rigorous && a.rigorous
-        }
-        return LogDeterminantAccuracy(truncationBound: bound, monteCarloSE: mc2.squareRoot(), rigorous: rigorous)
+        .weightedSum(parts.map { (weight: $0.count, accuracy: $0.source.accuracy(rho: rho)) })
     }
 }
 
