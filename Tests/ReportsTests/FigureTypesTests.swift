@@ -278,6 +278,7 @@ final class TypesetTests: XCTestCase {
             ("att", "ATT", "ATT", "ATT"),
             ("tau", "τ", "τ", "$\\tau$"),
             ("tp_lr.direct.p50", "long-run c*_DE, D p50", "long-run c*_{/*1.25 DE}, D p50", "long-run c*$_{\\mathrm{DE}}$, D p50"),
+            ("curve_lr.indirect.p75.40", "long-run IE(CA p95), D p75", "long-run IE(CA p95), D p75", "long-run IE(CA p95), D p75"),
             ("att_net", "ATT_net", "ATT_{/*1.25 net}", "ATT$_{\\mathrm{net}}$"),
             ("sdm_knn5", "sdm_knn5", "sdm\\_knn5", "sdm\\_knn5"),
         ]
