@@ -14,8 +14,8 @@ import Numerics
 /// rows like fixest, PSM-DID and Callaway–Sant'Anna keep the cities observed every year like
 /// R did); W selection and the dynamic SDM record a failure.
 enum CityEstimator {
-    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double,
-                 conley: ConleySettings?)
+    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, correction: ClusterCorrection,
+                 estimands: [SpatialEstimand], alpha: Double, conley: ConleySettings?)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
     /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects.
     case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
@@ -29,12 +29,21 @@ enum CityEstimator {
 
     var estimandCount: Range<Int> {
         switch self {
-        case .spatial(_, _, _, let e, _, _): return 0..<e.count
+        case .spatial(_, _, _, _, let e, _, _): return 0..<e.count
         case .psmDiD(_, _, let e, _, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         case .dynamic(_, _, _, let e, _): return 0..<e.count
         case .unbalanced(_, _, _, _, let e, _): return 0..<e.count
+        }
+    }
+
+    /// Scores curves, turning points or U-tests of the curve regressor: its cell stores the data
+    /// support [p5, p95] that figures shade (static, unbalanced and dynamic spatial fits alike).
+    var scoresCurves: Bool {
+        switch self {
+        case .spatial(_, _, _, _, let e, _, _), .dynamic(_, _, _, let e, _), .unbalanced(_, _, _, _, let e, _): return e.contains(where: \.needsCurves)
+        case .wSelection, .psmDiD, .did: return false
         }
     }
 
@@ -114,7 +123,8 @@ enum CityEstimator {
                 return .unbalanced(s.spec, weights: s.weights, workaround: workaround, biasCorrected: s.biasCorrection,
                                    estimands: estimands, alpha: alpha)
             }
-            return .spatial(s.spec, weights: s.weights, variance: s.variance, estimands: estimands, alpha: alpha, conley: s.conley)
+            return .spatial(s.spec, weights: s.weights, variance: s.variance, correction: s.clusterCorrection, estimands: estimands,
+                            alpha: alpha, conley: s.conley)
         case .dynamic(let s):
             try checkWeights(s.weights, "weights")
             return .dynamic(s.durbin, weights: s.weights, correction: s.correction,
@@ -152,13 +162,13 @@ enum CityEstimator {
     /// Scores a spatial estimator on a panel of an observed design (no treatment, one W).
     func run(on panel: Result<SpatialPanel, Error>, weights: SpatialWeights, truth: SpatialTruth) -> FitOutcome {
         switch self {
-        case let .spatial(spec, _, variance, estimands, alpha, conley):
+        case let .spatial(spec, _, variance, correction, estimands, alpha, conley):
             guard conley == nil else {
                 return FitOutcome(status: FitStatus(.failed, "the Conley variance needs the city system's geography"),
                                   results: estimands.map { _ in .missing(truth: .nan) })
             }
-            return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
-                                      alpha: alpha)
+            return SpatialScoring.run(spec, weights: weights, variance: variance, clusterCorrection: correction, panel: panel,
+                                      truth: truth, estimands: estimands, alpha: alpha)
         case let .dynamic(durbin, _, correction, estimands, alpha):
             return DynamicScoring.run(durbin: durbin, correction: correction, weights: weights, panel: panel, truth: truth,
                                       estimands: estimands, alpha: alpha)
@@ -193,8 +203,8 @@ enum CityEstimator {
                 UnbalancedScoring.run(spec, workaround: workaround, biasCorrected: biasCorrected, weights: data.panel.estimatorWeights[weights],
                                       data: data, estimands: estimands, alpha: alpha)
             }
-        case let .spatial(spec, weights, variance, estimands, alpha, conley):
-            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance,
+        case let .spatial(spec, weights, variance, correction, estimands, alpha, conley):
+            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, clusterCorrection: correction,
                                       conley: Result { try conley?.spec(for: data.panel) }, panel: data.spatial,
                                       truth: data.truth, estimands: estimands, alpha: alpha, clock: clock,
                                       shared: (data.sharedFits, weights))

@@ -19,7 +19,7 @@ struct CitySystemBuilder: ExperimentBuilder {
                                    nonlinearRegressors: (SpatialEstimand.nonlinearRegressors, SpatialEstimand.nonlinearEffectError),
                                    treatmentCovariates: CityEstimator.cityCovariates + controls, alpha: scenario.settings.alpha, reader: reader)
         }
-        let needsSupport = estimators.contains { if case .spatial(_, _, _, let e, _, _) = $0 { e.contains(where: \.needsCurves) } else { false } }
+        let needsSupport = estimators.contains(where: \.scoresCurves)
         return CitySystemExperiment(system: system, estimators: estimators,
                                     dataSupport: needsSupport ? try Self.support(of: system) : nil)
     }
