@@ -122,13 +122,17 @@ public struct TrueEstimands: Codable, Sendable {
     }
 
     init(model m: OutcomeModel, cache: ObservedEffectCache, controlNames: [String], ca: [Double], d: [Double],
-         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth) throws {
+         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth,
+         entry: EntryWorld? = nil) throws {
         self.mechanism = mechanism
         rho = m.rho; beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
         let si = m.weights.stableInterval
         stableInterval = [si.lower, si.upper]
-        let w = cache.weights
+        // With entry, the effect weights and the CA/D percentiles are over the city-years that exist.
+        let n0 = treat.count
+        let w = entry?.pooled(cache.weights, n: n0, periods: years.count) ?? cache.weights
         effectWeights = w
+        let existing = entry?.exists(n: n0, periods: years.count)
         // Ordinary regressors: DE = β a1 + θ a2, TE = β t1 + θ t2, IE = TE − DE.
         let names = ["CA", "CA2", "CAxD", "D"] + controlNames
         let bs = m.beta + m.gamma, ts = m.theta + m.thetaX
@@ -136,7 +140,8 @@ public struct TrueEstimands: Codable, Sendable {
             names.indices.map { k in RegressorEffect(name: names[k], beta: bs[k], theta: ts[k], multipliers: w.multipliers) }
         }
         regressorEffects = effects(at: w)
-        let sortedCA = ca.sorted(), sortedD = d.sorted()
+        let sortedCA = ca.indices.filter { existing?[$0] ?? true }.map { ca[$0] }.sorted()
+        let sortedD = d.indices.filter { existing?[$0] ?? true }.map { d[$0] }.sorted()
         let grid = Self.curveGrid(sorted: sortedCA).points
         let dq = [("p25", 0.25), ("p50", 0.5), ("p75", 0.75)].map { ($0.0, Statistics.quantile(sorted: sortedD, $0.1)) }
         /// The effect curves of CA at each D quartile under effect weights `w` (short or long run).
@@ -175,7 +180,8 @@ public struct TrueEstimands: Codable, Sendable {
         let bCA = zip(ca, d).map { m.beta[0] + 2 * m.beta[1] * $0 + m.beta[2] * $1 }
         let tCA = zip(ca, d).map { m.theta[0] + 2 * m.theta[1] * $0 + m.theta[2] * $1 }
         let bD = ca.map { m.beta[3] + m.beta[2] * $0 }, tD = ca.map { m.theta[3] + m.theta[2] * $0 }
-        let aCA = cache.averaged(b: bCA, t: tCA), aD = cache.averaged(b: bD, t: tD)
+        let aCA = entry?.averaged(cache, b: bCA, t: tCA, n: n0) ?? cache.averaged(b: bCA, t: tCA)
+        let aD = entry?.averaged(cache, b: bD, t: tD, n: n0) ?? cache.averaged(b: bD, t: tD)
         averaged = [Averaged(regressor: "CA", direct: aCA.direct, indirect: aCA.indirect, total: aCA.total),
                     Averaged(regressor: "D", direct: aD.direct, indirect: aD.indirect, total: aD.total)]
         // Integration: both worlds share every random number, so Mis(1) − Mis(0) is the causal effect.
@@ -186,6 +192,7 @@ public struct TrueEstimands: Codable, Sendable {
             var a = 0.0, na = 0, s = 0.0, ns = 0
             for i in 0..<n {
                 let k = p * n + i, diff = mis1[k] - mis0[k]
+                if existing?[k] == false { continue }   // a city before its entry
                 if treat[i] == 1 {
                     a += diff; na += 1
                     if post[k] == 1 { sAtt += diff; nAtt += 1 }

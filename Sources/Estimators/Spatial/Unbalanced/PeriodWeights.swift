@@ -87,16 +87,7 @@ public struct PeriodWeights: Sendable {
 
     /// W restricted to the rows and columns of `units` (ascending), in that order.
     static func restrict(_ w: SparseMatrix, to units: [Int]) throws -> SparseMatrix {
-        var position = [Int](repeating: -1, count: w.rows)
-        for (k, i) in units.enumerated() { position[i] = k }
-        var start = [0], cols: [Int] = [], vals: [Double] = []
-        for i in units {
-            for k in w.rowStart[i]..<w.rowStart[i + 1] where position[w.columns[k]] >= 0 && w.values[k] != 0 {
-                cols.append(position[w.columns[k]]); vals.append(w.values[k])
-            }
-            start.append(cols.count)
-        }
-        return try SparseMatrix(rows: units.count, cols: units.count, rowStart: start, columns: cols, values: vals)
+        try w.restricted(to: units)
     }
 
     /// Number of distinct W_t.
