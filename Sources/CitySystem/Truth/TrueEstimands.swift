@@ -117,12 +117,15 @@ public struct TrueEstimands: Codable, Sendable {
     public let turningPoints: [TurningPoint]
     public let averaged: [Averaged]
     public let integration: IntegrationEffect
+    /// How much of the integration effect runs through D (MODEL.md §10), from the two worlds' D.
+    public let mechanism: MechanismTruth
 
     /// Number of CA grid points on each curve (5th to 95th percentile of the observed CA).
     public static let curvePoints = 41
 
     init(model m: OutcomeModel, cache: ObservedEffectCache, controlNames: [String], ca: [Double], d: [Double],
-         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int) throws {
+         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth) throws {
+        self.mechanism = mechanism
         rho = m.rho; beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
         let si = m.weights.stableInterval
         stableInterval = [si.lower, si.upper]
