@@ -16,7 +16,7 @@ import Numerics
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, correction: ClusterCorrection,
                  estimands: [SpatialEstimand], alpha: Double, conley: ConleySettings?)
-    case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
+    case wSelection(WeightSelectionModel, candidates: [String], estimands: [SelectionEstimand])
     /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects.
     case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster, conley: ConleySettings?)
@@ -112,7 +112,7 @@ enum CityEstimator {
                 }
                 return s
             }
-            return .wSelection(s.spec, candidates: s.candidates, estimands: estimands)
+            return .wSelection(s.model, candidates: s.candidates, estimands: estimands)
         case .spatial(let s):
             try checkWeights(s.weights, "weights")
             let estimands = try spatialEstimands(s.spec.model, s.spec.durbin, dynamic: false)
@@ -213,8 +213,8 @@ enum CityEstimator {
                 DynamicScoring.run(durbin: durbin, correction: correction, weights: data.panel.estimatorWeights[weights],
                                    panel: data.spatial, truth: data.truth, estimands: estimands, alpha: alpha)
             }
-        case let .wSelection(spec, candidates, estimands):
-            return clock.measure("fit+scoring") { WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data) }
+        case let .wSelection(model, candidates, estimands):
+            return clock.measure("fit+scoring") { WeightSelectionScoring.run(model, candidates: candidates, estimands: estimands, data: data) }
         case let .did(model, estimands):
             return clock.measure("fit+scoring") { model.run(estimands: estimands, data: data) }
         case let .psmDiD(spec, covariates, estimands, cluster, conley):
