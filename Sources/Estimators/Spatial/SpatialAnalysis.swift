@@ -19,8 +19,10 @@ public struct SpatialAnalysis: Sendable {
     /// `variance` chooses the covariance every SE, interval and test uses (`.cluster`: by unit).
     public static func run(_ spec: SpatialModelSpec, dataset: SpatialDataset, gridPoints: Int = 21,
                            level: Double = 0.95, draws: Int = 0, seed: UInt64 = 1,
-                           variance: SpatialVarianceMethod = .analytic, conley: ConleySpec? = nil) throws -> SpatialAnalysis {
-        let fit = try SpatialEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights, variance: variance, conley: conley)
+                           variance: SpatialVarianceMethod = .analytic, clusterCorrection: ClusterCorrection = .standard,
+                           conley: ConleySpec? = nil) throws -> SpatialAnalysis {
+        let fit = try SpatialEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights, variance: variance,
+                                           clusterCorrection: clusterCorrection, conley: conley)
         let impacts = try SpatialImpacts.delta(fit, weights: dataset.weights)
         let nonlinear = try nonlinear(fit, dataset: dataset, values: dataset.quadraticValues,
                                       moderator: dataset.moderatorValues, gridPoints: gridPoints, level: level)
