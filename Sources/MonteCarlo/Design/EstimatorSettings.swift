@@ -17,6 +17,7 @@ enum EstimatorSettings: Sendable {
     /// Plain TWFE DID (`twfe`): y on the treatment dummy with city and year effects, CR1.
     case twfe(TreatmentSettings)
     case csDiD(CSDiDSpec, TreatmentSettings)
+    case mediation(MediationSettings)
 
     /// The `weights:` a spatial model uses (nil for the others).
     var weights: String? {
@@ -185,6 +186,17 @@ enum EstimatorRegistry {
             }
             let method = try o.choose("method", default: DiDMethod.dr, spellings: ["dr", "ipw", "reg"]) { DiDMethod(rawValue: $0) }
             return .csDiD(CSDiDSpec(control: control, method: method), shared)
+        },
+        Family(models: ["mediation"]) { _, o in
+            let shared = try treatment(&o)
+            let sample = try o.choose("sample", default: MediationSettings.Sample.all, spellings: MediationSettings.Sample.allCases.map(\.rawValue)) {
+                MediationSettings.Sample(rawValue: $0)
+            }
+            if shared.covariates != nil && sample == .all {
+                throw o.error("covariates", "are the propensity score's; they apply to `sample: matched` only")
+            }
+            let bootstrap = try o.node("bootstrap").map { try o.reader.integer($0, o.path("bootstrap"), minimum: 0) } ?? 199
+            return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, shared: shared))
         },
     ]
 
