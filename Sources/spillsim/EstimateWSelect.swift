@@ -35,7 +35,7 @@ extension Spillsim.Estimate {
         func validate() throws {
             if files.count < 2 { throw ValidationError("--weights needs at least two weight matrix files to compare") }
             if Set(files).count != files.count { throw ValidationError("--weights lists a file twice") }
-            if !model.hasLag { throw ValidationError("--model must be sdm or sar (posterior probabilities need a spatial lag of y)") }
+            if !model.hasLag || model.hasErrorLag { throw ValidationError("--model must be sdm or sar (posterior probabilities need a spatial lag of y)") }
             if splitList(x).isEmpty { throw ValidationError("--x needs at least one regressor") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x), regressorOption: "--x", keys: panel.keys)
         }
