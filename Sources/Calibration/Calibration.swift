@@ -82,10 +82,11 @@ public struct Calibration: Sendable {
         return ee / (left - Double(fit.coefficients.count))
     }
 
-    /// The 95% Wald interval of ρ̂ (normal quantile, as the Monte Carlo scoring uses).
+    /// The 95% Wald interval of ρ̂ under the fit's quantile rule (t(n* − k), or t(G − 1)
+    /// when clustered), as the Monte Carlo scoring uses.
     public var rhoInterval: (lower: Double, upper: Double)? {
         guard let r = fit.rhoEstimate, r.se.isFinite else { return nil }
-        let z = Normal.quantile(0.975)
+        let z = fit.criticalValue(level: 0.95)
         return (r.estimate - z * r.se, r.estimate + z * r.se)
     }
 }

@@ -62,6 +62,8 @@ extension Spillsim.Estimate {
         @Option(name: [.customLong("variance"), .customLong("vce")],
                 help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
         var variance: SpatialVarianceMethod = .standard
+        @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals). Intervals and tests use t with G − 1 df.")
+        var clusterCorrection: ClusterCorrection?
         @OptionGroup var conley: ConleyOptions
         @OptionGroup var plot: PlotOptions
         @Flag(help: "Dynamic SDM: add y(t-1) and W*y(t-1), QML conditional on the first period (twoways effects, sdm only).")
@@ -86,6 +88,9 @@ extension Spillsim.Estimate {
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
             try conley.validate(used: variance == .conley)
+            if clusterCorrection != nil && variance != .cluster {
+                throw ValidationError("--cluster-correction applies to the clustered variance: add --variance cluster")
+            }
             if biasCorrection != nil && !dynamic { throw ValidationError("--bias-correction applies to the dynamic SDM: add --dynamic") }
             if dynamic {
                 if model != .sdm { throw ValidationError("--dynamic fits the dynamic spatial Durbin model: use --model sdm (the default)") }
@@ -139,7 +144,8 @@ extension Spillsim.Estimate {
                 conleySpec = try conley.spec(table: table, units: dataset.units.count) { index[ids[$0]] }
             }
             let errorMatrix = try errorWeights.map { try loadErrorWeights($0, units: dataset.units) }
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance, conley: conleySpec,
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance,
+                                                   clusterCorrection: clusterCorrection ?? .standard, conley: conleySpec,
                                                    errorWeights: errorMatrix)
             if let nonlinear = analysis.nonlinear, let quadratic {
                 try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
@@ -169,6 +175,12 @@ extension Spillsim.Estimate.SDM {
         }
         print(json ? try JSONOutput.text(UnbalancedAnalysisJSON(result)) : SDMReport.text(result))
     }
+}
+
+/// `--cluster-correction` of `estimate sdm`: the scenario spellings of `cluster_correction`.
+extension ClusterCorrection: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+    public static var allValueStrings: [String] { spellings }
 }
 
 /// `--year-weights` of `estimate sdm` on an unbalanced panel.

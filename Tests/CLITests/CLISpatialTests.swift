@@ -40,7 +40,7 @@ final class CLISpatialTests: XCTestCase {
         XCTAssertNotEqual(robust.fit.coefficientTable[0].value.se, plain.fit.coefficientTable[0].value.se)
         let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try JSONOutput.text(SpatialAnalysisJSON(robust)).utf8)) as? [String: Any])
         XCTAssertEqual(obj["vce"] as? String, "cluster")
-        XCTAssertTrue(SDMReport.text(robust).contains("SEs clustered by unit (46 clusters)"))
+        XCTAssertTrue(SDMReport.text(robust).contains("SEs clustered by unit (46 clusters, CR1)"))
         // ArgumentParser's validation error type is internal: the contract is the message and exit code 64.
         XCTAssertThrowsError(try parse(cigaretteArgs + ["--vce", "cluster", "--model", "sem"])) { e in
             XCTAssertTrue(Spillsim.message(for: e).contains("--variance cluster"), Spillsim.message(for: e))

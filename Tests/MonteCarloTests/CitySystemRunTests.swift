@@ -133,8 +133,9 @@ final class CitySystemRunTests: XCTestCase {
           outcome: {rho: 0.2, tau: 0.5, eta: 0.1, burn_in: 20}
         monte_carlo: {replications: 4, chunk_size: 2}
         estimators:
-          - {name: dyn, model: sdm_dynamic, estimands: [rho, tau, eta, beta.CA, tp.direct.p50, tp_lr.direct.p50, utest_lr.total.p50]}
-          - {name: static, model: sdm, estimands: [rho, tp_lr.direct.p50]}
+          - {name: dyn, model: sdm_dynamic, estimands: [rho, tau, eta, beta.CA, tp.direct.p50, tp_lr.direct.p50, utest_lr.total.p50,
+                                                         curve.direct.p50.20, curve_lr.direct.p50.20]}
+          - {name: static, model: sdm, estimands: [rho, tp_lr.direct.p50, curve_lr.direct.p50.20]}
         """
         let dir = try TestPaths.temporaryDirectory("spillsim-dynamic")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -147,6 +148,7 @@ final class CitySystemRunTests: XCTestCase {
             _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
             let s = try format.open(path: o.output)
             runs.append(try s.metadata.cells.map { try s.cell($0.ordinal) })
+            XCTAssertNotNil(s.metadata.cells.first?.dataSupport, "a cell scoring the dynamic SDM's turning points stores the data support")
         }
         XCTAssertEqual(runs[0], runs[1], "bitwise identical for 1 and 2 threads")
         let spec = try ScenarioParser.parse(try scenario.cells()[0].document)
@@ -164,7 +166,17 @@ final class CitySystemRunTests: XCTestCase {
         XCTAssertNotEqual(srDirect, lrDirect)
         XCTAssertTrue(dyn.results[1].estimate.isFinite && dyn.results[5].estimate.isFinite)
         XCTAssertNotEqual(dyn.results[4].estimate, dyn.results[5].estimate, "short- and long-run estimates differ")
+        // Grid point 20 of the p50 curves: short-run truth, long-run truth, and the two estimates.
+        let srCurve = try XCTUnwrap(panel.truth.curves.first { $0.dLabel == "p50" }?.direct[20])
+        let lrCurve = try XCTUnwrap(lr.longRunCurves.first { $0.dLabel == "p50" }?.direct[20])
+        XCTAssertEqual(dyn.results[7].truth, srCurve, "short-run curve truth")
+        XCTAssertEqual(dyn.results[8].truth, lrCurve, "long-run curve truth")
+        XCTAssertNotEqual(srCurve, lrCurve)
+        XCTAssertTrue(dyn.results[8].estimate.isFinite && dyn.results[8].lower < dyn.results[8].upper, "a long-run curve estimate with its interval")
+        // τ̂ > 0 here (τ = 0.5): the long-run slope is the short-run one amplified, not the same number.
+        XCTAssertNotEqual(dyn.results[7].estimate, dyn.results[8].estimate)
         let stat = record.fits[1]
         XCTAssertEqual(stat.results[1].truth, lrDirect, "the static SDM's turning point scored against the long-run truth")
+        XCTAssertEqual(stat.results[2].truth, lrCurve, "the static SDM's curve scored against the long-run truth")
     }
 }

@@ -1,3 +1,4 @@
+import Estimators
 @testable import MonteCarlo
 import Numerics
 import TestSupport
@@ -115,5 +116,25 @@ final class ScoringTests: XCTestCase {
         assertClose(0, zero.wilson.lower, tolerance: 1e-15, "centre and half-width are both z²/2n")
         let one = Proportion(Array(repeating: true, count: 300))
         assertClose(1 - (z2 / 300) / (1 + z2 / 300), one.wilson.lower, tolerance: 1e-15)
+    }
+}
+
+/// Issue 20: the Monte Carlo scores coefficients and effects by the fit's one quantile rule —
+/// t(G − 1) for a clustered variance, t(n* − k) otherwise — as its curves and tests.
+final class QuantileRuleScoringTests: XCTestCase {
+    func testWaldIntervalsUseTheFitsDegreesOfFreedom() throws {
+        let synthetic = try SyntheticSDMPanel(n: 40, t: 4, seed: 3)
+        let w = try SpatialWeights(synthetic.weights.dense())
+        let spec = SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: .all)
+        for variance in [SpatialVarianceMethod.analytic, .cluster] {
+            let fit = try SpatialEstimator.fit(spec, panel: synthetic.panel, weights: w, variance: variance)
+            let df = variance == .cluster ? 39.0 : Double(39 * 3 - 10)   // G − 1; n* − k with k = 8 + ρ + σ²
+            XCTAssertEqual(fit.tDegreesOfFreedom, df)
+            let r = SpatialScoring.wald(0.3, fit.rhoEstimate, fit: fit)
+            let se = try XCTUnwrap(fit.rhoEstimate?.se)
+            // Half-width / SE is the t quantile exactly up to rounding of the subtraction (SE ≈ 0.05).
+            assertClose(StudentT.quantile(0.975, df: df), (r.upper - r.estimate) / se, tolerance: 1e-9)
+            assertClose(2 * StudentT.survival(abs(r.estimate / se), df: df), r.pValue, tolerance: 1e-12)
+        }
     }
 }

@@ -254,7 +254,7 @@ public struct CitySystemCell: Sendable {
 
         var other0 = [Double](repeating: 0, count: n * tt), other1 = other0
         var post = [Int](repeating: 0, count: n * tt)
-        let firstAdoption = tr.staggered.min().map { min($0, tr.t0) } ?? tr.t0
+        let policy = policyTerm(adoption: assignment.adoption)
         for p in 0..<tt {
             // λ_t Z_i is the policy's confounder (MODEL.md §6): it exists only in a world with the
             // policy, so a scenario that disables treatment has no Z·t trend (and its SDM can be the DGP).
@@ -262,12 +262,9 @@ public struct CitySystemCell: Sendable {
             for i in 0..<n {
                 let k = p * n + i
                 other0[k] = mu[i] + alpha[p] + lambda * z[i] + eps[k]
-                other1[k] = other0[k]
+                other1[k] = other0[k] + policy[k]
                 if let g = assignment.adoption[i] {
-                    if years[p] >= g {
-                        post[k] = 1
-                        other1[k] += tr.effect + tr.effectGrowth * Double(years[p] - g)
-                    }
+                    if years[p] >= g { post[k] = 1 }
                 } else if years[p] >= firstAdoption {
                     post[k] = 1
                 }
@@ -312,9 +309,12 @@ public struct CitySystemCell: Sendable {
             }
         }
         let truth = try clock.measure("generate.truth") {
-            try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
-                          years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
-                          firstAdoption: firstAdoption)
+            let mechanism = try MechanismTruth(model: model, weights: cache.weights, ca: sectors.ca, deltaD: zip(d1, d0).map(-),
+                                               policy: policy, treat: assignment.treat, post: post, years: years,
+                                               firstAdoption: firstAdoption)
+            return try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
+                                     years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
+                                     firstAdoption: firstAdoption, mechanism: mechanism)
         }
         return SyntheticPanel(
             stream: StreamID(seed: seed, cell: cell, replication: replication, purpose: 0),

@@ -166,6 +166,7 @@ public enum ScenarioParser {
         d.shockSd = try r.double("shock_sd", d.shockSd)
         d.initialSd = try r.double("initial_sd", d.initialSd)
         d.integrationBoost = try r.double("integration_boost", d.integrationBoost)
+        d.integrationTarget = try r.double("integration_target", d.integrationTarget)
         d.kernelTolerance = try r.double("kernel_tolerance", d.kernelTolerance)
         try r.require(d.kernelTolerance > 0 && d.kernelTolerance < 1, "kernel_tolerance", "must lie in (0, 1)",
                       fix: "use e.g. 1e-3 (a smaller value keeps more pairs: more accurate, more memory)")
@@ -176,6 +177,8 @@ public enum ScenarioParser {
         try r.require(d.diffusion >= 0 && d.diffusion * (1 + max(0, d.integrationBoost)) <= 1, "diffusion",
                       "ψ(1 + π_I) must lie in [0, 1] or diffusion overshoots", fix: "lower diffusion or integration_boost")
         try r.require(d.integrationBoost >= 0, "integration_boost", "must be ≥ 0")
+        try r.require(d.integrationTarget >= 0, "integration_target", "must be ≥ 0 (integration raises the integrated cities' digital target)",
+                      fix: "use 0 for no level channel, e.g. 0.1 for a 10 % higher target")
         return d
     }
 

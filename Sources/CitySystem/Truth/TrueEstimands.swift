@@ -96,6 +96,9 @@ public struct TrueEstimands: Codable, Sendable {
         /// Multipliers of β, θ in the long-run effects (1/(1 − τ) times those at ρ_L).
         public let longRunWeights: EffectWeights
         public let longRunEffects: [RegressorEffect]
+        /// The long-run effect curves of CA on the short-run curves' grid and D quartiles: the
+        /// steady-state slopes, 1/(1 − τ) times the static formulas at ρ_L.
+        public let longRunCurves: [Curve]
         public let longRunTurningPoints: [TurningPoint]
     }
 
@@ -114,12 +117,15 @@ public struct TrueEstimands: Codable, Sendable {
     public let turningPoints: [TurningPoint]
     public let averaged: [Averaged]
     public let integration: IntegrationEffect
+    /// How much of the integration effect runs through D (MODEL.md §10), from the two worlds' D.
+    public let mechanism: MechanismTruth
 
     /// Number of CA grid points on each curve (5th to 95th percentile of the observed CA).
     public static let curvePoints = 41
 
     init(model m: OutcomeModel, cache: ObservedEffectCache, controlNames: [String], ca: [Double], d: [Double],
-         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int) throws {
+         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth) throws {
+        self.mechanism = mechanism
         rho = m.rho; beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
         let si = m.weights.stableInterval
         stableInterval = [si.lower, si.upper]
@@ -136,14 +142,18 @@ public struct TrueEstimands: Codable, Sendable {
         let lo = Statistics.quantile(sorted: sortedCA, 0.05), hi = Statistics.quantile(sorted: sortedCA, 0.95)
         let grid = (0..<TrueEstimands.curvePoints).map { lo + (hi - lo) * Double($0) / Double(TrueEstimands.curvePoints - 1) }
         let dq = [("p25", 0.25), ("p50", 0.5), ("p75", 0.75)].map { ($0.0, Statistics.quantile(sorted: sortedD, $0.1)) }
-        curves = dq.map { (label, dv) in
-            let e = grid.map { c -> (Double, Double, Double) in
-                let s = EffectFormulas.caSlopes(beta: m.beta, theta: m.theta, c: c, d: dv)
-                let r = EffectFormulas.effects(b: s.b, t: s.t, weights: w)
-                return (r.direct, r.indirect, r.total)
+        /// The effect curves of CA at each D quartile under effect weights `w` (short or long run).
+        func curveSet(_ w: EffectWeights) -> [Curve] {
+            dq.map { (label, dv) in
+                let e = grid.map { c -> (Double, Double, Double) in
+                    let s = EffectFormulas.caSlopes(beta: m.beta, theta: m.theta, c: c, d: dv)
+                    let r = EffectFormulas.effects(b: s.b, t: s.t, weights: w)
+                    return (r.direct, r.indirect, r.total)
+                }
+                return Curve(dLabel: label, d: dv, ca: grid, direct: e.map(\.0), indirect: e.map(\.1), total: e.map(\.2))
             }
-            return Curve(dLabel: label, d: dv, ca: grid, direct: e.map(\.0), indirect: e.map(\.1), total: e.map(\.2))
         }
+        curves = curveSet(w)
         turningPoints = dq.flatMap { (label, dv) in
             [("direct", w.a1, w.a2), ("indirect", w.k1, w.k2), ("total", w.t1, w.t2)].map { (eff, m1, m2) in
                 let tp = EffectFormulas.turningPoint(m1: m1, m2: m2, beta: m.beta, theta: m.theta, d: dv)
@@ -167,7 +177,7 @@ public struct TrueEstimands: Codable, Sendable {
                 }
             }
             dynamic = DynamicTruth(tau: m.tau, eta: m.eta, rhoLongRun: lr.rho, longRunWeights: wl, longRunEffects: effects,
-                                   longRunTurningPoints: points)
+                                   longRunCurves: curveSet(wl), longRunTurningPoints: points)
         } else {
             dynamic = nil
         }

@@ -175,8 +175,9 @@ public enum SpatialCurves {
             return v
         }
         func add(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 + $1 } }
-        let df = Double(fit.nObservations - fit.parameterCount)
-        let q = StudentT.quantile(0.5 + level / 2, df: df)
+        // The fit's one quantile rule: t(G − 1) when clustered, t(n* − k) otherwise.
+        let df = fit.tDegreesOfFreedom
+        let q = fit.criticalValue(level: level)
         let m = kernel.multipliers(rho: SpatialImpacts.effectRho(fit))
         let ds: [Double?] = terms.interaction == nil || moderatorValues.isEmpty ? [nil] : moderatorValues.map { $0 }
         let v = fit.vcov

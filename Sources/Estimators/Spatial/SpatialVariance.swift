@@ -141,13 +141,17 @@ enum SpatialVariance {
     /// the symmetric form of G: one O(N³) product, only for this option).
     /// It is robust to serial correlation and heteroskedasticity within a unit (e.g. an
     /// omitted unit trend), not to error correlation across units.
-    static func clusterCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix) throws -> Matrix {
+    /// CR2 and CR3 replace each unit's residuals by A_g e_g (`ClusterCorrection`,
+    /// `adjustedResiduals`) in every score and in the cross-unit term, and drop G/(G − 1).
+    static func clusterCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix,
+                                  correction: ClusterCorrection = .cr1) throws -> Matrix {
         if let reason = SpatialVarianceMethod.cluster.unsupportedReason(for: d.spec.model) { throw EstimationError(reason) }
         let n = d.n, t = d.t, p = d.p
         let s2 = point.sigma2
         let rho = point.spatial
-        let (k, e, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "cluster variance",
-                                                               purpose: "cluster-robust standard errors")
+        let (k, raw, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "cluster variance",
+                                                                 purpose: "cluster-robust standard errors")
+        let e = correction == .cr1 ? raw : try adjustedResiduals(d, residuals: raw, correction: correction)
         var scores = Matrix(rows: n, cols: k)
         for period in 0..<t {
             for i in 0..<n {
@@ -173,7 +177,7 @@ enum SpatialVariance {
         }
         let g = Double(n)
         var v = Matrix.product(bread, Matrix.product(meat, bread))
-        for q in 0..<v.data.count { v.data[q] *= g / (g - 1) }
+        if correction == .cr1 { for q in 0..<v.data.count { v.data[q] *= g / (g - 1) } }
         return v
     }
 

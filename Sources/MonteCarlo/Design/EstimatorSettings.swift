@@ -14,6 +14,8 @@ enum EstimatorSettings: Sendable {
     case dynamic(DynamicSettings)
     case psmDiD(PSMDiDSpec, TreatmentSettings)
     case spilloverDiD(rings: [Double], TreatmentSettings)
+    /// Plain TWFE DID (`twfe`): y on the treatment dummy with city and year effects, CR1.
+    case twfe(TreatmentSettings)
     case csDiD(CSDiDSpec, TreatmentSettings)
 
     /// The `weights:` a spatial model uses (nil for the others).
@@ -30,6 +32,8 @@ struct SpatialSettings: Sendable {
     /// A name from `city_system.estimator_weights`; `true` is the true W.
     var weights: String
     var variance: SpatialVarianceMethod
+    /// `cluster_correction` (cr1, cr2, cr3) with `variance: cluster`; cr1 otherwise.
+    var clusterCorrection: ClusterCorrection = .standard
     /// `missing`: the workaround for unobserved city-years (`city_system.panel`); nil = none.
     var missing: MissingWorkaround? = nil
     /// `bias_correction: true` (with `missing: exact`): score the bias-corrected fit.
@@ -89,6 +93,12 @@ enum EstimatorRegistry {
             let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: SpatialVarianceMethod.spellings,
                                         aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
             if let reason = variance.unsupportedReason(for: model) { throw o.error("variance", reason) }
+            if o.has("cluster_correction"), variance != .cluster {
+                throw o.error("cluster_correction", "applies to `variance: cluster`; remove it or set the variance to cluster")
+            }
+            let correction = try o.choose("cluster_correction", default: ClusterCorrection.standard, spellings: ClusterCorrection.spellings) {
+                ClusterCorrection(spelling: $0)
+            }
             let corrected = try o.choose("bias_correction", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
             if missing != nil {
                 guard (model.hasLag && !model.hasErrorLag) || model == .slx || model == .ols else {
@@ -102,7 +112,7 @@ enum EstimatorRegistry {
             if corrected && missing != .exact { throw o.error("bias_correction", "applies to `missing: exact` (the unbalanced estimator)") }
             if missing != nil && variance == .conley { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
             let conley = try ConleySettings.read(&o, wanted: variance == .conley)
-            return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, missing: missing,
+            return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, clusterCorrection: correction, missing: missing,
                                             biasCorrection: corrected, conley: conley))
         },
         Family(models: ["sdm_dynamic"]) { _, o in
@@ -157,6 +167,9 @@ enum EstimatorRegistry {
                 throw o.error("rings", "radii must be positive and increasing; got \(rings)")
             }
             return .spilloverDiD(rings: rings, shared)
+        },
+        Family(models: ["twfe"]) { _, o in
+            .twfe(try treatment(&o, covariates: false))
         },
         Family(models: ["cs_did"]) { _, o in
             let shared = try treatment(&o)

@@ -9,11 +9,13 @@ import Numerics
 /// them against the world: the Ws it names, the regressors and covariates, and the
 /// estimands the world has a truth for. On a panel with unobserved city-years
 /// (`city_system.panel`) a spatial model needs `missing` (exact/drop_cities/drop_years/
-/// interpolate, docs/unbalanced.md) and may add `bias_correction: true` with `exact`; every
-/// other estimator records a failure.
+/// interpolate, docs/unbalanced.md) and may add `bias_correction: true` with `exact`; the DID
+/// family fits the observed city-years as the data-in path does (TWFE drops the unobserved
+/// rows like fixest, PSM-DID and Callaway–Sant'Anna keep the cities observed every year like
+/// R did); W selection and the dynamic SDM record a failure.
 enum CityEstimator {
-    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double,
-                 conley: ConleySettings?)
+    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, correction: ClusterCorrection,
+                 estimands: [SpatialEstimand], alpha: Double, conley: ConleySettings?)
     case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
     /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects.
     case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
@@ -27,12 +29,21 @@ enum CityEstimator {
 
     var estimandCount: Range<Int> {
         switch self {
-        case .spatial(_, _, _, let e, _, _): return 0..<e.count
+        case .spatial(_, _, _, _, let e, _, _): return 0..<e.count
         case .psmDiD(_, _, let e, _, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         case .dynamic(_, _, _, let e, _): return 0..<e.count
         case .unbalanced(_, _, _, _, let e, _): return 0..<e.count
+        }
+    }
+
+    /// Scores curves, turning points or U-tests of the curve regressor: its cell stores the data
+    /// support [p5, p95] that figures shade (static, unbalanced and dynamic spatial fits alike).
+    var scoresCurves: Bool {
+        switch self {
+        case .spatial(_, _, _, _, let e, _, _), .dynamic(_, _, _, let e, _), .unbalanced(_, _, _, _, let e, _): return e.contains(where: \.needsCurves)
+        case .wSelection, .psmDiD, .did: return false
         }
     }
 
@@ -112,7 +123,8 @@ enum CityEstimator {
                 return .unbalanced(s.spec, weights: s.weights, workaround: workaround, biasCorrected: s.biasCorrection,
                                    estimands: estimands, alpha: alpha)
             }
-            return .spatial(s.spec, weights: s.weights, variance: s.variance, estimands: estimands, alpha: alpha, conley: s.conley)
+            return .spatial(s.spec, weights: s.weights, variance: s.variance, correction: s.clusterCorrection, estimands: estimands,
+                            alpha: alpha, conley: s.conley)
         case .dynamic(let s):
             try checkWeights(s.weights, "weights")
             return .dynamic(s.durbin, weights: s.weights, correction: s.correction,
@@ -122,6 +134,8 @@ enum CityEstimator {
             return .psmDiD(spec, covariates: covariates, estimands: estimands, cluster: shared.cluster, conley: shared.conley)
         case .spilloverDiD(let rings, let shared):
             return .did(.spilloverRings(rings: rings, cluster: shared.cluster), estimands: try treatment(shared).estimands)
+        case .twfe(let shared):
+            return .did(.twfe(cluster: shared.cluster), estimands: try treatment(shared).estimands)
         case .csDiD(let spec, let shared):
             let (covariates, estimands) = try treatment(shared)
             return .did(.callawaySantAnna(spec, covariates: covariates), estimands: estimands)
@@ -148,13 +162,13 @@ enum CityEstimator {
     /// Scores a spatial estimator on a panel of an observed design (no treatment, one W).
     func run(on panel: Result<SpatialPanel, Error>, weights: SpatialWeights, truth: SpatialTruth) -> FitOutcome {
         switch self {
-        case let .spatial(spec, _, variance, estimands, alpha, conley):
+        case let .spatial(spec, _, variance, correction, estimands, alpha, conley):
             guard conley == nil else {
                 return FitOutcome(status: FitStatus(.failed, "the Conley variance needs the city system's geography"),
                                   results: estimands.map { _ in .missing(truth: .nan) })
             }
-            return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
-                                      alpha: alpha)
+            return SpatialScoring.run(spec, weights: weights, variance: variance, clusterCorrection: correction, panel: panel,
+                                      truth: truth, estimands: estimands, alpha: alpha)
         case let .dynamic(durbin, _, correction, estimands, alpha):
             return DynamicScoring.run(durbin: durbin, correction: correction, weights: weights, panel: panel, truth: truth,
                                       estimands: estimands, alpha: alpha)
@@ -167,12 +181,21 @@ enum CityEstimator {
         }
     }
 
+    /// Why this estimator cannot fit a panel with unobserved city-years; nil when it can.
+    private var gapRefusal: String? {
+        switch self {
+        case .unbalanced, .psmDiD, .did: return nil
+        case .spatial: return "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)`"
+        case .dynamic: return "the dynamic SDM does not take unobserved city-years (city_system.panel)"
+        case .wSelection: return "W selection does not take unobserved city-years (city_system.panel)"
+        }
+    }
+
     /// Fits and scores on one replication's panel; `clock` (benchmarks only) times the stages.
     func run(on data: PanelData, clock: StageClock? = nil) -> FitOutcome {
         // A panel with unobserved city-years is never fitted as if it were complete.
-        if case .unbalanced = self {} else if data.panel.observed != nil {
-            return FitOutcome(status: FitStatus(.failed, "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)` — the DID family does not take them yet"),
-                              results: estimandCount.map { _ in .missing(truth: .nan) })
+        if data.panel.observed != nil, let refusal = gapRefusal {
+            return FitOutcome(status: FitStatus(.failed, refusal), results: estimandCount.map { _ in .missing(truth: .nan) })
         }
         switch self {
         case let .unbalanced(spec, weights, workaround, biasCorrected, estimands, alpha):
@@ -180,8 +203,8 @@ enum CityEstimator {
                 UnbalancedScoring.run(spec, workaround: workaround, biasCorrected: biasCorrected, weights: data.panel.estimatorWeights[weights],
                                       data: data, estimands: estimands, alpha: alpha)
             }
-        case let .spatial(spec, weights, variance, estimands, alpha, conley):
-            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance,
+        case let .spatial(spec, weights, variance, correction, estimands, alpha, conley):
+            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, clusterCorrection: correction,
                                       conley: Result { try conley?.spec(for: data.panel) }, panel: data.spatial,
                                       truth: data.truth, estimands: estimands, alpha: alpha, clock: clock,
                                       shared: (data.sharedFits, weights))
@@ -208,9 +231,11 @@ enum CityEstimator {
             }
             do {
                 var spec = spec
-                spec.unitClusters = cluster.codes(data.panel)
-                spec.conley = try conley?.spec(for: data.panel)
-                let treatment = try clock.measure("data") { try data.treatment(covariates: covariates) }
+                // On gaps PSM-DID keeps the cities observed every year (R did's panel = TRUE).
+                let cities = data.completeCities
+                spec.unitClusters = cluster.codes(data.panel).map { c in cities.map { c[$0] } }
+                spec.conley = try conley?.spec(for: data.panel, cities: cities)
+                let treatment = try clock.measure("data") { try data.treatment(covariates: covariates, balanced: true) }
                 let r = try clock.measure("fit") { try PSMDiD.estimate(panel: treatment, spec: spec) }
                 return clock.measure("scoring") { scorePSMDiD(r, estimands: estimands, data: data, truths: truths) }
             } catch {
@@ -221,7 +246,7 @@ enum CityEstimator {
 
     private func scorePSMDiD(_ r: PSMDiDResult, estimands: [TreatmentEstimand], data: PanelData,
                              truths: (TreatmentTruth?) -> [Double]) -> FitOutcome {
-        let used = TreatmentTruth(data.panel, weights: r.observationWeights)
+        let used = TreatmentTruth(data.panel, weights: data.fullPanelWeights(r.observationWeights))
         return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in
             guard e == .spilloverControls else {
                 return EstimandResult(truth: t, estimate: r.att, standardError: r.standardError,

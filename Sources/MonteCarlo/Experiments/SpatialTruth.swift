@@ -31,8 +31,9 @@ struct SpatialTruth: Sendable {
     /// τ and η of a dynamic outcome (0 for a static world).
     let tau: Double
     let eta: Double
-    /// Long-run turning points (issue 25); the short-run ones when the world is static.
+    /// Long-run turning points and effect curves (issue 25); the short-run ones when the world is static.
     let longRunTurningPoints: [TurningPoint]
+    let longRunCurves: [Curve]
     let regressors: [Regressor]
     /// The quadratic regressor's coefficient names, for the estimator's curve analysis; nil without curves.
     let terms: QuadraticTerms?
@@ -61,6 +62,9 @@ struct SpatialTruth: Sendable {
     func longRunTurningPoint(_ kind: EffectKind, _ label: String) -> TurningPoint? {
         longRunTurningPoints.first { $0.kind == kind && $0.label == storedLabel(label) }
     }
+    func longRunCurve(_ kind: EffectKind, _ label: String) -> Curve? {
+        longRunCurves.first { $0.kind == kind && $0.label == storedLabel(label) }
+    }
 
     /// The city system: MODEL.md's convention that Mis is bad, so the U-test asks about a U.
     init(_ panel: SyntheticPanel) {
@@ -72,10 +76,14 @@ struct SpatialTruth: Sendable {
         terms = QuadraticTerms(linear: "CA", square: "CA2", interaction: "CAxD", moderator: "D")
         grid = t.curves.first?.ca ?? []
         moderators = t.curves.map { (label: $0.dLabel, value: Optional($0.d)) }
-        curves = t.curves.flatMap { c in
-            [Curve(kind: .direct, label: c.dLabel, values: c.direct), Curve(kind: .indirect, label: c.dLabel, values: c.indirect),
-             Curve(kind: .total, label: c.dLabel, values: c.total)]
+        func curveSet(_ list: [TrueEstimands.Curve]) -> [Curve] {
+            list.flatMap { c in
+                [Curve(kind: .direct, label: c.dLabel, values: c.direct), Curve(kind: .indirect, label: c.dLabel, values: c.indirect),
+                 Curve(kind: .total, label: c.dLabel, values: c.total)]
+            }
         }
+        curves = curveSet(t.curves)
+        longRunCurves = t.dynamic.map { curveSet($0.longRunCurves) } ?? curves
         let (lo, hi) = (grid.first ?? .nan, grid.last ?? .nan)
         func points(_ list: [TrueEstimands.TurningPoint]) -> [TurningPoint] {
             list.compactMap { p in
@@ -118,7 +126,7 @@ struct SpatialTruth: Sendable {
         averaged = [:]
         guard let q = t.quadratic else {
             terms = nil; grid = []; moderators = []; curves = []; turningPoints = []; testedShape = [:]
-            longRunTurningPoints = []
+            longRunTurningPoints = []; longRunCurves = []
             return
         }
         terms = QuadraticTerms(linear: q.regressor, square: q.square, interaction: q.interaction, moderator: q.moderator)
@@ -134,6 +142,7 @@ struct SpatialTruth: Sendable {
             }
         }
         longRunTurningPoints = turningPoints
+        longRunCurves = curves
         var shapes: [EffectKind: CurveShape] = [:]
         for p in q.turningPoints {
             if let k = EffectKind(rawValue: p.effect), let s = CurveShape(rawValue: p.testedShape) { shapes[k] = s }

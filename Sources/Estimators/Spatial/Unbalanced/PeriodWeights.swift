@@ -115,14 +115,7 @@ public struct PeriodWeights: Sendable {
         return out
     }
 
-    func lag(_ m: Matrix) -> Matrix {
-        var out = m
-        for j in 0..<m.cols {
-            let c = lag(m.column(j))
-            for i in 0..<m.rows { out[i, j] = c[i] }
-        }
-        return out
-    }
+    func lag(_ m: Matrix) -> Matrix { m.mapColumns(lag) }
 
     /// G_t v_t = W_t(I − ρW_t)⁻¹ v_t period by period (periods sharing a set in one product).
     func applyG(_ v: [Double], rho: Double) throws -> [Double] {

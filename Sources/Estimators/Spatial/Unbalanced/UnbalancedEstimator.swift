@@ -78,23 +78,13 @@ public enum UnbalancedEstimator {
             default: point = try SpatialEstimator.fitOLS(d)
             }
         } catch let e as CollinearColumnError {
-            let which = e.column < d.names.count ? "'\(d.names[e.column])'" : "a regressor"
-            throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
+            throw d.collinearityError(e)
         }
-        var termination = point.termination
-        var reason = point.reason
-        var vcov: Matrix
         var traceGtG: TraceEstimate?
-        do {
-            (vcov, traceGtG) = try covariance(d, point: point, weights: weights, panel: panel, projection: projection)
-        } catch {
-            let k = point.coefficients.count + (point.spatial == nil ? 0 : 1) + 1
-            vcov = Matrix(rows: k, cols: k, repeating: .nan)
-            reason = (termination == .converged ? "" : point.reason + "; ") + "variance unavailable: \(error)"
-        }
-        if termination == .converged, !vcov.data.allSatisfy({ $0.isFinite }) {
-            termination = .varianceUnavailable
-            if !reason.contains("variance unavailable") { reason = "variance unavailable: the information matrix is not finite" }
+        let (vcov, termination, reason) = point.withVariance {
+            let (vcov, trace) = try covariance(d, point: point, weights: weights, panel: panel, projection: projection)
+            traceGtG = trace
+            return vcov
         }
         let rho = point.spatial ?? 0
         let loglik = d.logLikelihood(coefficients: point.coefficients, spatial: rho, sigma2: point.sigma2, spectrum: logDet)
