@@ -40,7 +40,7 @@ extension Spillsim.Estimate {
         func validate() throws {
             if files.count < 2 { throw ValidationError("--weights needs at least two weight matrix files to compare") }
             if Set(files).count != files.count { throw ValidationError("--weights lists a file twice") }
-            if !model.hasLag { throw ValidationError("--model must be sdm or sar (posterior probabilities need a spatial lag of y)") }
+            if !model.hasLag || model.hasErrorLag { throw ValidationError("--model must be sdm or sar (posterior probabilities need a spatial lag of y)") }
             if dynamic {
                 if model != .sdm { throw ValidationError("--dynamic fits the dynamic spatial Durbin model: use --model sdm (the default)") }
                 if effects != .twoWays { throw ValidationError("--dynamic has twoways effects only (time effects by the Lee–Yu transformation, individual by within): use --effects twoways (the default)") }

@@ -181,7 +181,7 @@ public enum WeightSelection {
     /// the integrand is O(N). The integral is adaptive (GSL QAGP) with breakpoints at the mode
     /// and ±10 posterior SDs, scaled by the value at the mode so it cannot overflow.
     public static func logMarginal(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights) throws -> LogMarginalLikelihood {
-        guard spec.model.hasLag else {
+        guard spec.model.hasLag, !spec.model.hasErrorLag else {
             throw EstimationError("posterior model probabilities over W are implemented for the models with a spatial lag of y (sdm, sar), not \(spec.model.rawValue)")
         }
         let d = try SpatialDesign(spec: spec, panel: panel, weights: weights)

@@ -111,7 +111,7 @@ enum EstimatorRegistry {
             }
             let corrected = try o.choose("bias_correction", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
             if missing != nil {
-                guard model.hasLag || model == .slx || model == .ols else {
+                guard (model.hasLag && !model.hasErrorLag) || model == .slx || model == .ols else {
                     throw o.error("missing", "is implemented for sdm, sar, slx and ols, not \(model.rawValue)")
                 }
                 if spec.approach != .direct {

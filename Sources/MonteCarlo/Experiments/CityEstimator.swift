@@ -66,7 +66,7 @@ enum CityEstimator {
         /// The DID family needs a world with a treatment; its covariates and estimands checked against it.
         func treatment(_ shared: TreatmentSettings) throws -> (covariates: [String], estimands: [TreatmentEstimand]) {
             guard let known = treatmentCovariates else {
-                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
+                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols, sac)")
             }
             let covariates = shared.covariates ?? TreatmentSettings.defaultCovariates
             for c in covariates where !known.contains(c) {
@@ -92,7 +92,7 @@ enum CityEstimator {
                 if case .effect(let k, let x) = s, nonlinearRegressors.names.contains(x) {
                     throw reader.error(at, nonlinearRegressors.error(k, x))
                 }
-                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
+                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar, sac)") }
                 if (s == .tau || s == .eta) && !dynamic { throw reader.error(at, "`\(name)` needs model sdm_dynamic") }
                 if dynamic, case .averageEffect = s {
                     throw reader.error(at, "average effects are not implemented for sdm_dynamic; use curve.K.L.j or tp.K.L / tp_lr.K.L")

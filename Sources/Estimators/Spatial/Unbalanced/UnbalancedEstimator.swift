@@ -53,7 +53,7 @@ public enum UnbalancedEstimator {
         guard spec.approach == .direct else {
             throw EstimationError("the Lee–Yu transformation has no exact form on an unbalanced panel (W_t changes across years, so the orthogonal transformation does not commute with it); use the direct approach — σ² is also reported corrected for the fixed effects")
         }
-        guard spec.model != .sem, spec.model != .sdem else {
+        guard !spec.model.hasErrorLag else {
             throw EstimationError("models with a spatial error (\(spec.model.rawValue)) are not implemented for unbalanced panels; use sdm, sar, slx or ols")
         }
         guard variance == .analytic else {
