@@ -115,7 +115,8 @@ final class CalibratedScenarioTests: XCTestCase {
         }
     }
 
-    /// Panels that cannot be calibrated fail with the error `estimate sdm` gives (same loader, same estimator).
+    /// Panels that cannot be calibrated fail with the error `estimate sdm` gives (same loader, same estimator);
+    /// a panel with gaps, which `estimate sdm` fits, is refused by calibrate with its own typed error.
     func testUncalibratablePanelsGetTheEstimatorsErrors() throws {
         let dir = try TestPaths.temporaryDirectory("spillsim-calib")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -134,8 +135,13 @@ final class CalibratedScenarioTests: XCTestCase {
         try wLines.dropLast().map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") }
             .joined(separator: "\n").write(toFile: fewer, atomically: true, encoding: .utf8)
 
-        for (data, weights, x) in [(unbalanced, CigaretteCalibration.weights, ["logp", "logy"]),
-                                   (CigaretteCalibration.data, fewer, ["logp", "logy"]),
+        // A panel with a gap is one `estimate sdm` fits (the unbalanced estimator); calibrate refuses it by name.
+        var gappy = CigaretteCalibration.request()
+        gappy.data = unbalanced
+        assertThrows(try CigaretteCalibration.calibrate(gappy, directory: dir.path), as: CalibrationError.self) {
+            XCTAssertEqual($0, .unbalancedPanel(path: unbalanced, absentRows: 1, rowsWithEmptyCells: 0))
+        }
+        for (data, weights, x) in [(CigaretteCalibration.data, fewer, ["logp", "logy"]),
                                    (collinear, CigaretteCalibration.weights, ["logp", "logy", "logp2"])] {
             var r = CigaretteCalibration.request()
             r.data = data; r.weights = weights; r.x = x
