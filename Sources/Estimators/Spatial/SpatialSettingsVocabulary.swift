@@ -55,4 +55,15 @@ extension SpatialVarianceMethod {
 extension FixedEffects {
     /// The canonical spellings (aliases in `init(userSpelling:)`), for messages.
     public static let spellings = ["none", "individual", "time", "twoways"]
+
+    /// Observations of a balanced N × T panel left after absorbing these effects:
+    /// (N − 1)(T − 1) two-way, N(T − 1) individual, (N − 1)T time, NT none.
+    public static func observationsLeft(_ effects: FixedEffects, n: Int, t: Int) -> Int {
+        switch effects {
+        case .twoWays: return (n - 1) * (t - 1)
+        case .individual: return n * (t - 1)
+        case .time: return (n - 1) * t
+        case .none: return n * t
+        }
+    }
 }

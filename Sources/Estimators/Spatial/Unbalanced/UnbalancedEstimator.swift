@@ -156,15 +156,12 @@ public enum UnbalancedEstimator {
         var estimate: TraceEstimate?
         if let rho = point.spatial {
             let source = weights.logDeterminant
-            var gtg = 0.0, mc2 = 0.0, probes = 0
-            for set in weights.sets {
-                let e = try SpatialVariance.effectiveTraceGtG(rho, shape: LikelihoodShape(observations: 1), weights: set.weights)
-                let c = Double(set.periods.count)
-                gtg += c * e.value
-                mc2 += c * c * e.monteCarloSE * e.monteCarloSE
-                probes = max(probes, e.probes)
-            }
-            if probes > 0 { estimate = TraceEstimate(value: gtg, monteCarloSE: mc2.squareRoot(), probes: probes) }
+            let sum = TraceEstimate.weightedSum(try weights.sets.map { set in
+                (Double(set.periods.count),
+                 try SpatialVariance.effectiveTraceGtG(rho, shape: LikelihoodShape(observations: 1), weights: set.weights))
+            })
+            let gtg = sum.value
+            if sum.probes > 0 { estimate = sum }
             let fitted = d.z.multiply(point.coefficients)
             let wyRaw = weights.lag(panel.y)
             let mean = (0..<panel.observations).map { r in
