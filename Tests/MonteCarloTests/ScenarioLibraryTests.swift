@@ -42,7 +42,7 @@ final class ScenarioLibraryTests: XCTestCase {
         let s = try MonteCarloScenario.load(path: TestPaths.repositoryRoot.appendingPathComponent("scenarios/baseline.yaml").path)
         let cells = try s.cells()
         let labels = cells.map(\.title)
-        XCTAssertEqual(labels, ["paper-like: omitted city trend and policy", "reference: correctly specified"])
+        XCTAssertEqual(labels, ["paper-like: omitted city trend and policy", "reference: correctly specified (ρ̂ keeps QML's dense-W bias)"])
         XCTAssertEqual(cells.map(\.index), [0, 7], "both cells keep the random streams of the former filtered grid")
         let reference = try ScenarioParser.parse(cells[1].document).citySystem.treatment
         XCTAssertEqual(reference.zSlope, 0)
