@@ -25,7 +25,8 @@ public struct CalibrationRequest: Sendable {
 
 /// An SDM fitted to a user's panel, and the observed design it defines: the fit comes from
 /// the same loader and estimator as `spillsim estimate sdm`, so a panel that cannot be
-/// fitted there (unbalanced, ids missing from W, collinear) fails here with the same error.
+/// fitted there (ids missing from W, collinear) fails here with the same error. A panel with
+/// missing city-years, which `estimate sdm` fits, is refused here (`CalibrationError.unbalancedPanel`).
 public struct Calibration: Sendable {
     public let request: CalibrationRequest
     public let analysis: SpatialAnalysis
@@ -39,6 +40,13 @@ public struct Calibration: Sendable {
     /// - Parameter scenarioDirectory: where the scenario will be written; the data and W
     ///   paths are stored relative to it, as the scenario reader resolves them.
     public static func run(_ request: CalibrationRequest, scenarioDirectory: String) throws -> Calibration {
+        // A panel with gaps is refused by name (the balanced loader would call it merely "unbalanced").
+        if case .unbalanced(let gappy) = try UnbalancedDataLoader.load(
+            data: URL(fileURLWithPath: request.data), weights: URL(fileURLWithPath: request.weights), id: request.id,
+            time: request.time, y: request.y, x: request.x, quadratic: request.quadratic, moderator: request.moderator,
+            rowStandardise: request.rowStandardise) {
+            throw CalibrationError.unbalancedPanel(path: request.data, absentRows: gappy.absentRows, rowsWithEmptyCells: gappy.rowsWithEmptyCells)
+        }
         let dataset = try SpatialDataLoader.load(
             data: URL(fileURLWithPath: request.data), weights: URL(fileURLWithPath: request.weights), id: request.id,
             time: request.time, y: request.y, x: request.x, quadratic: request.quadratic, moderator: request.moderator,

@@ -18,12 +18,6 @@ public struct QuadraticTerms: Sendable {
     }
 }
 
-/// Shape of a curve whose slope is g1 + 2 g2 x.
-public enum CurveShape: String, Sendable, Codable {
-    case u = "U"
-    case invertedU = "inverted-U"
-}
-
 /// A Fieller confidence set for a turning point x* = −g1/(2 g2): the x0 with
 /// (ĝ1 + 2ĝ2x0)² ≤ q²(s11 + 4x0 s12 + 4x0² s22). It need not be an interval.
 public enum FiellerInterval: Sendable, Equatable {

@@ -48,7 +48,7 @@ extension SpatialVarianceMethod {
     /// whose error has no spatial lag (sdm, sar, slx, ols), not for sem and sdem.
     public func unsupportedReason(for model: SpatialModel) -> String? {
         guard self == .cluster || self == .conley, model.hasErrorLag else { return nil }
-        return "the \(self == .cluster ? "cluster-robust" : "Conley") variance is implemented for models without a spatial error lag (sdm, sar, slx, ols), not for \(model.rawValue); use the analytic or numerical-Hessian variance"
+        return "the \(self == .cluster ? "cluster-robust" : "Conley") variance is implemented for models without a spatial error lag (sdm, sar, slx, ols), not for \(model.rawValue); use the analytic variance"
     }
 }
 

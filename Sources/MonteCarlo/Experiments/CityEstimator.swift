@@ -16,11 +16,13 @@ import Numerics
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, correction: ClusterCorrection,
                  estimands: [SpatialEstimand], alpha: Double, conley: ConleySettings?)
-    case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
+    case wSelection(WeightSelectionModel, candidates: [String], estimands: [SelectionEstimand])
     /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects.
     case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster, conley: ConleySettings?)
     case did(DIDModel, estimands: [TreatmentEstimand])
+    /// `mediation` (issue 26): the three-step mechanism regressions, scored on the mechanism truths.
+    case mediation(MediationSettings, covariates: [String], estimands: [MediationEstimand])
     /// A spatial model on a panel with missing city-years, after a workaround (option `missing`).
     case unbalanced(SpatialModelSpec, weights: String, workaround: MissingWorkaround, biasCorrected: Bool, estimands: [SpatialEstimand], alpha: Double)
 
@@ -32,6 +34,7 @@ enum CityEstimator {
         case .spatial(_, _, _, _, let e, _, _): return 0..<e.count
         case .psmDiD(_, _, let e, _, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
+        case .mediation(_, _, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         case .dynamic(_, _, _, let e, _): return 0..<e.count
         case .unbalanced(_, _, _, _, let e, _): return 0..<e.count
@@ -63,7 +66,7 @@ enum CityEstimator {
         /// The DID family needs a world with a treatment; its covariates and estimands checked against it.
         func treatment(_ shared: TreatmentSettings) throws -> (covariates: [String], estimands: [TreatmentEstimand]) {
             guard let known = treatmentCovariates else {
-                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
+                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols, sac)")
             }
             let covariates = shared.covariates ?? TreatmentSettings.defaultCovariates
             for c in covariates where !known.contains(c) {
@@ -89,7 +92,7 @@ enum CityEstimator {
                 if case .effect(let k, let x) = s, nonlinearRegressors.names.contains(x) {
                     throw reader.error(at, nonlinearRegressors.error(k, x))
                 }
-                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
+                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar, sac)") }
                 if (s == .tau || s == .eta) && !dynamic { throw reader.error(at, "`\(name)` needs model sdm_dynamic") }
                 if dynamic, case .averageEffect = s {
                     throw reader.error(at, "average effects are not implemented for sdm_dynamic; use curve.K.L.j or tp.K.L / tp_lr.K.L")
@@ -112,7 +115,7 @@ enum CityEstimator {
                 }
                 return s
             }
-            return .wSelection(s.spec, candidates: s.candidates, estimands: estimands)
+            return .wSelection(s.model, candidates: s.candidates, estimands: estimands)
         case .spatial(let s):
             try checkWeights(s.weights, "weights")
             let estimands = try spatialEstimands(s.spec.model, s.spec.durbin, dynamic: false)
@@ -139,6 +142,21 @@ enum CityEstimator {
         case .csDiD(let spec, let shared):
             let (covariates, estimands) = try treatment(shared)
             return .did(.callawaySantAnna(spec, covariates: covariates), estimands: estimands)
+        case .mediation(let s):
+            guard let known = treatmentCovariates else {
+                throw reader.error("\(path).model", "`mediation` needs a treatment; this world (an observed design) has none")
+            }
+            let covariates = s.shared.covariates ?? TreatmentSettings.defaultCovariates
+            for c in covariates where !known.contains(c) {
+                throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
+            }
+            let estimands = try e.estimands.enumerated().map { k, name -> MediationEstimand in
+                guard let m = MediationEstimand(rawValue: name) else {
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for mediation; use \(MediationEstimand.names)")
+                }
+                return m
+            }
+            return .mediation(s, covariates: covariates, estimands: estimands)
         }
 
     }
@@ -174,6 +192,8 @@ enum CityEstimator {
                                       estimands: estimands, alpha: alpha)
         case let .psmDiD(_, _, estimands, _, _), let .did(_, estimands):
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
+        case let .mediation(_, _, estimands):
+            return FitOutcome(status: FitStatus(.failed, "mediation needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
             return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .unbalanced(_, _, _, _, estimands, _):
@@ -213,10 +233,12 @@ enum CityEstimator {
                 DynamicScoring.run(durbin: durbin, correction: correction, weights: data.panel.estimatorWeights[weights],
                                    panel: data.spatial, truth: data.truth, estimands: estimands, alpha: alpha)
             }
-        case let .wSelection(spec, candidates, estimands):
-            return clock.measure("fit+scoring") { WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data) }
+        case let .wSelection(model, candidates, estimands):
+            return clock.measure("fit+scoring") { WeightSelectionScoring.run(model, candidates: candidates, estimands: estimands, data: data) }
         case let .did(model, estimands):
             return clock.measure("fit+scoring") { model.run(estimands: estimands, data: data) }
+        case let .mediation(settings, covariates, estimands):
+            return clock.measure("fit+scoring") { MediationScoring.run(settings, covariates: covariates, estimands: estimands, data: data) }
         case let .psmDiD(spec, covariates, estimands, cluster, conley):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {
