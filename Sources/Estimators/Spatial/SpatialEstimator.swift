@@ -59,13 +59,13 @@ public enum SpatialEstimator {
             case .cluster:
                 let bread = vcov
                 vcov = try clock.measure("variance (cluster)") {
-                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: bread)
+                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: bread, shared: shared)
                 }
             case .conley:
                 guard let conley else { throw EstimationError("the Conley variance needs its settings (cutoff, kernel, lag, neighbours)") }
                 let bread = vcov
                 vcov = try clock.measure("variance (Conley)") {
-                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: bread, conley: conley)
+                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: bread, conley: conley, shared: shared)
                 }
             }
         } catch {
@@ -338,6 +338,8 @@ public final class SharedSpatialFits {
 
     /// By weight-matrix name and model specification.
     var entries: [String: Entry] = [:]
+    /// Unit multipliers by weight-matrix name and ρ (its bit pattern).
+    var multipliers: [String: UnitMultipliers] = [:]
 
     public init() {}
 }
