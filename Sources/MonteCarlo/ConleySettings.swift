@@ -36,9 +36,12 @@ struct ConleySettings: Sendable, Equatable {
         return ConleySettings(cutoffKm: cutoff, kernel: kernel, lag: lag, serialKernel: serial)
     }
 
-    /// The Conley settings for a generated panel (city i at location i).
-    func spec(for p: SyntheticPanel) throws -> ConleySpec {
-        let g = try Geography.locations(x: p.coordinateX, y: p.coordinateY, isLonLat: p.isLonLat)
+    /// The Conley settings for a generated panel (city i at location i), or for the sub-panel of
+    /// `cities` (unit k at city cities[k]'s location).
+    func spec(for p: SyntheticPanel, cities: [Int]? = nil) throws -> ConleySpec {
+        let x = cities.map { $0.map { p.coordinateX[$0] } } ?? p.coordinateX
+        let y = cities.map { $0.map { p.coordinateY[$0] } } ?? p.coordinateY
+        let g = try Geography.locations(x: x, y: y, isLonLat: p.isLonLat)
         return try ConleySpec(cutoffKm: cutoffKm, kernel: kernel, lag: lag, serialKernel: serialKernel,
                               neighbours: g.neighbours(within: cutoffKm))
     }

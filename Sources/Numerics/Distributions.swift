@@ -4,56 +4,48 @@ import Foundation
 /// Cumulative distribution functions and quantiles (GSL `gsl_cdf_*`).
 /// Quantiles take p in (0, 1); outside it they return NaN rather than trap.
 public enum Normal {
-    public static func cdf(_ x: Double, mean: Double = 0, sd: Double = 1) -> Double {
-        NumericsRuntime.ensureInitialised()
-        return gsl_cdf_gaussian_P(x - mean, sd)
-    }
-    public static func survival(_ x: Double) -> Double { gsl_cdf_ugaussian_Q(x) }
+    public static func cdf(_ x: Double, mean: Double = 0, sd: Double = 1) -> Double { gsl { gsl_cdf_gaussian_P(x - mean, sd) } }
+    public static func survival(_ x: Double) -> Double { gsl { gsl_cdf_ugaussian_Q(x) } }
     public static func quantile(_ p: Double, mean: Double = 0, sd: Double = 1) -> Double {
-        NumericsRuntime.ensureInitialised()
         guard p > 0, p < 1 else { return p == 0 ? -.infinity : (p == 1 ? .infinity : .nan) }
-        return mean + gsl_cdf_gaussian_Pinv(p, sd)
+        return mean + gsl { gsl_cdf_gaussian_Pinv(p, sd) }
     }
-    public static func density(_ x: Double) -> Double { gsl_ran_ugaussian_pdf(x) }
+    public static func density(_ x: Double) -> Double { gsl { gsl_ran_ugaussian_pdf(x) } }
 }
 
 public enum StudentT {
-    public static func cdf(_ x: Double, df: Double) -> Double {
-        NumericsRuntime.ensureInitialised()
-        return gsl_cdf_tdist_P(x, df)
-    }
-    public static func survival(_ x: Double, df: Double) -> Double { gsl_cdf_tdist_Q(x, df) }
-    public static func quantile(_ p: Double, df: Double) -> Double {
-        NumericsRuntime.ensureInitialised()
-        guard p > 0, p < 1, df > 0 else { return .nan }
-        return gsl_cdf_tdist_Pinv(p, df)
-    }
+    public static func cdf(_ x: Double, df: Double) -> Double { gsl { gsl_cdf_tdist_P(x, df) } }
+    public static func survival(_ x: Double, df: Double) -> Double { gsl { gsl_cdf_tdist_Q(x, df) } }
+    public static func quantile(_ p: Double, df: Double) -> Double { inverse(p, df: df) { gsl_cdf_tdist_Pinv(p, df) } }
 }
 
 public enum ChiSquared {
-    public static func cdf(_ x: Double, df: Double) -> Double {
-        NumericsRuntime.ensureInitialised()
-        return gsl_cdf_chisq_P(x, df)
-    }
-    public static func survival(_ x: Double, df: Double) -> Double { gsl_cdf_chisq_Q(x, df) }
-    public static func quantile(_ p: Double, df: Double) -> Double {
-        NumericsRuntime.ensureInitialised()
-        guard p > 0, p < 1, df > 0 else { return .nan }
-        return gsl_cdf_chisq_Pinv(p, df)
-    }
+    public static func cdf(_ x: Double, df: Double) -> Double { gsl { gsl_cdf_chisq_P(x, df) } }
+    public static func survival(_ x: Double, df: Double) -> Double { gsl { gsl_cdf_chisq_Q(x, df) } }
+    public static func quantile(_ p: Double, df: Double) -> Double { inverse(p, df: df) { gsl_cdf_chisq_Pinv(p, df) } }
 }
 
 public enum FisherF {
-    public static func cdf(_ x: Double, df1: Double, df2: Double) -> Double {
-        NumericsRuntime.ensureInitialised()
-        return gsl_cdf_fdist_P(x, df1, df2)
-    }
-    public static func survival(_ x: Double, df1: Double, df2: Double) -> Double { gsl_cdf_fdist_Q(x, df1, df2) }
+    public static func cdf(_ x: Double, df1: Double, df2: Double) -> Double { gsl { gsl_cdf_fdist_P(x, df1, df2) } }
+    public static func survival(_ x: Double, df1: Double, df2: Double) -> Double { gsl { gsl_cdf_fdist_Q(x, df1, df2) } }
     public static func quantile(_ p: Double, df1: Double, df2: Double) -> Double {
-        NumericsRuntime.ensureInitialised()
-        guard p > 0, p < 1, df1 > 0, df2 > 0 else { return .nan }
-        return gsl_cdf_fdist_Pinv(p, df1, df2)
+        inverse(p, df: df1, df2) { gsl_cdf_fdist_Pinv(p, df1, df2) }
     }
+}
+
+/// Every distribution function calls GSL after the one-time set-up (GSL's aborting error
+/// handler off), so a bad argument comes back as NaN instead of ending the process.
+@inline(__always)
+private func gsl(_ call: () -> Double) -> Double {
+    NumericsRuntime.ensureInitialised()
+    return call()
+}
+
+/// A quantile of a family with degrees of freedom: NaN unless p ∈ (0, 1) and every df > 0.
+@inline(__always)
+private func inverse(_ p: Double, df: Double..., call: () -> Double) -> Double {
+    guard p > 0, p < 1, df.allSatisfy({ $0 > 0 }) else { return .nan }
+    return gsl(call)
 }
 
 /// Special functions that can fail for bad arguments; errors come back as `GSLError`.

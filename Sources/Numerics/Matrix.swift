@@ -34,25 +34,22 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
 
     /// Builds a matrix from rows given as arrays (convenient in tests and small inputs).
     public init(rowArrays: [[Double]]) throws {
-        let r = rowArrays.count
-        let c = rowArrays.first?.count ?? 0
-        guard rowArrays.allSatisfy({ $0.count == c }) else {
-            throw NumericsError("rows of unequal length in matrix literal")
-        }
-        self.init(rows: r, cols: c)
-        for i in 0..<r { for j in 0..<c { self[i, j] = rowArrays[i][j] } }
+        let c = try Self.commonLength(rowArrays, "rows of unequal length in matrix literal")
+        self.init(rows: rowArrays.count, cols: c)
+        for i in 0..<rows { for j in 0..<c { self[i, j] = rowArrays[i][j] } }
     }
 
     /// Builds a matrix whose columns are the given vectors.
     public init(columns: [[Double]]) throws {
-        let c = columns.count
-        let r = columns.first?.count ?? 0
-        guard columns.allSatisfy({ $0.count == r }) else {
-            throw NumericsError("columns of unequal length")
-        }
-        self.init(rows: r, cols: c)
-        data.reserveCapacity(r * c)
-        data = columns.flatMap { $0 }
+        let r = try Self.commonLength(columns, "columns of unequal length")
+        self.init(rows: r, cols: columns.count, uncheckedColumnMajor: columns.flatMap { $0 })
+    }
+
+    /// The length every array shares (0 for none), or `unequal` as the error.
+    private static func commonLength(_ arrays: [[Double]], _ unequal: String) throws -> Int {
+        let length = arrays.first?.count ?? 0
+        guard arrays.allSatisfy({ $0.count == length }) else { throw NumericsError(unequal) }
+        return length
     }
 
     public static func identity(_ n: Int) -> Matrix {
@@ -77,6 +74,13 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
 
     public func column(_ j: Int) -> [Double] {
         Array(data[(j * rows)..<((j + 1) * rows)])
+    }
+
+    /// The matrix whose column j is `transform` of column j (a column-by-column linear operator).
+    public func mapColumns(_ transform: ([Double]) throws -> [Double]) rethrows -> Matrix {
+        var out = self
+        for j in 0..<cols { out.setColumn(j, try transform(column(j))) }
+        return out
     }
 
     public mutating func setColumn(_ j: Int, _ v: [Double]) {

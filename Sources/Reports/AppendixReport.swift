@@ -84,6 +84,7 @@ public enum AppendixReport {
                 let reading = FigureReading.hints[plan.id].map { " *How to read:* " + $0 } ?? ""
                 captions += "- **\(r.figure.lastPathComponent)**: \(plan.caption)\(page)\(reading)\n"
             }
+            if let table = plan.table { captions += "\n" + table + "\n" }
         }
         captions += "\nTable: \(tableURL.lastPathComponent) — estimates with their Monte Carlo SEs in brackets.\n"
         captions += "\nEach figure's gnuplot script (.gp) and data (.dat) are beside it; every script loads \(FigureStyle.fileName), "

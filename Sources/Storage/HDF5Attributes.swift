@@ -103,19 +103,10 @@ public extension HDF5AttributeHolder {
 
     /// Attribute names in name order.
     func attributeNames() throws -> [String] {
-        let o = attributeOwner
-        let oid = try o.liveID("H5Aiterate2")
-        let names = NameCollector()
-        var index: hsize_t = 0
-        let status = withExtendedLifetime(names) {
-            H5Aiterate2(oid, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, data in
-                guard let name, let data else { return -1 }
-                Unmanaged<NameCollector>.fromOpaque(data).takeUnretainedValue().list.append(String(cString: name))
-                return 0
-            }, Unmanaged.passUnretained(names).toOpaque())
+        try attributeOwner.collectNames("H5Aiterate2") { id, context in
+            var index: hsize_t = 0
+            return H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in NameCollector.append(name, to: context) }, context)
         }
-        try h5check(status, "H5Aiterate2", o.location)
-        return names.list
     }
 
     func hasAttribute(_ name: String) throws -> Bool {

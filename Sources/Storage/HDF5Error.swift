@@ -81,5 +81,30 @@ func withH5ID<R>(_ id: hid_t, close: (hid_t) -> herr_t, _ body: (hid_t) throws -
     return try body(id)
 }
 
+extension HDF5Object {
+    /// The names an HDF5 iteration over this object (H5Literate, H5Aiterate2) visits, in its
+    /// order. `iterate` runs the C iterator on the object's live identifier with a callback that
+    /// calls `NameCollector.append` and the given context (a C callback cannot capture, so each
+    /// call site spells its own); the iterator's status is checked here.
+    func collectNames(_ function: String,
+                      _ iterate: (_ id: hid_t, _ context: UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
+        let id = try liveID(function)
+        let names = NameCollector()
+        let status = withExtendedLifetime(names) { iterate(id, Unmanaged.passUnretained(names).toOpaque()) }
+        try h5check(status, function, location)
+        return names.list
+    }
+}
+
 /// Collects names from an HDF5 iteration callback.
-final class NameCollector { var list: [String] = [] }
+final class NameCollector {
+    var list: [String] = []
+
+    /// The body of every name-collecting callback: appends `name` to the collector behind
+    /// `context` (−1 stops the iteration with an error when either is missing).
+    static func append(_ name: UnsafePointer<CChar>?, to context: UnsafeMutableRawPointer?) -> herr_t {
+        guard let name, let context else { return -1 }
+        Unmanaged<NameCollector>.fromOpaque(context).takeUnretainedValue().list.append(String(cString: name))
+        return 0
+    }
+}

@@ -105,19 +105,10 @@ public extension HDF5Container {
 
     /// Names of the group's direct children, in name order.
     func children() throws -> [String] {
-        let g = containerGroup
-        let gid = try g.liveID("H5Literate")
-        let names = NameCollector()
-        var index: hsize_t = 0
-        let status = withExtendedLifetime(names) {
-            H5Literate(gid, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, data in
-                guard let name, let data else { return -1 }
-                Unmanaged<NameCollector>.fromOpaque(data).takeUnretainedValue().list.append(String(cString: name))
-                return 0
-            }, Unmanaged.passUnretained(names).toOpaque())
+        try containerGroup.collectNames("H5Literate") { id, context in
+            var index: hsize_t = 0
+            return H5Literate(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in NameCollector.append(name, to: context) }, context)
         }
-        try h5check(status, "H5Literate", g.location)
-        return names.list
     }
 
     /// Removes the link `name` (HDF5 does not reclaim the space in the file).

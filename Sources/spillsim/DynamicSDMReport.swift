@@ -15,13 +15,14 @@ enum DynamicSDMReport {
         }
         out.append(f.converged ? "converged in \(f.iterations) iterations" : "NOT CONVERGED: \(f.reason)")
         out.append("")
-        out.append(SDMReport.row("", "estimate", "std.err", "z", "p") + (d.correctionApplied ? "  uncorrected" : ""))
+        out.append(SDMReport.inferenceLine(f))
+        out.append(SDMReport.row("", "estimate", "std.err", "t", "p") + (d.correctionApplied ? "  uncorrected" : ""))
         let se = f.standardErrors
         for (k, name) in f.parameterNames.enumerated() where name != "sigma2" {
             let v = f.parameters[k], s = se[k], z = v / s
             let raw = d.correctionApplied ? String(repeating: " ", count: 2) + SDMReport.fmt(d.uncorrected.parameters[k]) : ""
             out.append(SDMReport.row(name, SDMReport.fmt(v), SDMReport.fmt(s), String(format: "%.2f", z),
-                                     SDMReport.pval(2 * Normal.survival(abs(z)))) + raw)
+                                     SDMReport.pval(f.twoSidedPValue(z))) + raw)
         }
         out.append("")
         out.append("sigma2 = \(SDMReport.fmt(f.sigma2))   log-likelihood = \(String(format: "%.4f", f.logLikelihood))   largest |eigenvalue| of (I - rho W)^-1 (tau I + eta W) = \(SDMReport.fmt(d.largestRoot))")

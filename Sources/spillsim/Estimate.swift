@@ -5,6 +5,6 @@ extension Spillsim {
     struct Estimate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fit an estimator to a CSV data set.",
-            subcommands: [SDM.self, WSelect.self, PSM.self, TWFE.self, PSMDiD.self, CSDiD.self])
+            subcommands: [SDM.self, WSelect.self, PSM.self, TWFE.self, PSMDiD.self, CSDiD.self, MediationCommand.self])
     }
 }

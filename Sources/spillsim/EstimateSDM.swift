@@ -17,7 +17,7 @@ extension Spillsim.Estimate {
     struct SDM: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "sdm",
-            abstract: "Fit a spatial Durbin-family model (SDM, SAR, SLX, SEM, SDEM) with fixed effects by exact QML.",
+            abstract: "Fit a spatial Durbin-family model (SDM, SAR, SLX, SEM, SDEM, SAC) with fixed effects by exact QML.",
             discussion: """
             The panel is a long CSV (one row per unit and period). W is a CSV either dense \
             (first column 'id', header row of ids) or an edge list (from,to,weight); ids are matched \
@@ -25,7 +25,10 @@ extension Spillsim.Estimate {
             A panel with missing city-years (rows absent, or an outcome/regressor cell empty or NA) \
             is fitted on the observed city-years by the direct approach: in each year only the \
             cities present interact, through W restricted to them (re-standardised unless \
-            --year-weights restrict); see docs/unbalanced.md.
+            --year-weights restrict); see docs/unbalanced.md. \
+            --model sac adds a spatial error process to the lag model (y = ρWy + Xβ + WXθ + u, \
+            u = λMu + ε; --durbin none for the model without W-lags of X), with M = W or the \
+            matrix of --error-weights; it needs the exact spectra (N ≤ \(SpatialWeights.exactSizeLimit)) and a balanced panel.
             """)
 
         @OptionGroup var panel: PanelColumns
@@ -40,7 +43,9 @@ extension Spillsim.Estimate {
         var approachOption: SpatialApproach?
         /// The approach of a balanced fit.
         var approach: SpatialApproach { approachOption ?? .standard }
-        @Option(help: "sdm, sar, slx, sem, sdem or ols.") var model: SpatialModel = .sdm
+        @Option(help: "sdm, sar, slx, sem, sdem, ols or sac (lag + error process).") var model: SpatialModel = .sdm
+        @Option(help: "SAC model: the error process's weight matrix M (same formats and row-standardisation as --weights; default M = W).")
+        var errorWeights: String?
         @Option(help: "Regressor (in --x) also entered as its square X^2: curves, turning points and U-tests.")
         var quadratic: String?
         @Option(help: "Moderator D of the quadratic regressor: adds X:D (and D if not in --x).")
@@ -57,6 +62,8 @@ extension Spillsim.Estimate {
         @Option(name: [.customLong("variance"), .customLong("vce")],
                 help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
         var variance: SpatialVarianceMethod = .standard
+        @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals). Intervals and tests use t with G − 1 df.")
+        var clusterCorrection: ClusterCorrection?
         @OptionGroup var conley: ConleyOptions
         @OptionGroup var plot: PlotOptions
         @Flag(help: "Dynamic SDM: add y(t-1) and W*y(t-1), QML conditional on the first period (twoways effects, sdm only).")
@@ -81,6 +88,9 @@ extension Spillsim.Estimate {
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
             try conley.validate(used: variance == .conley)
+            if clusterCorrection != nil && variance != .cluster {
+                throw ValidationError("--cluster-correction applies to the clustered variance: add --variance cluster")
+            }
             if biasCorrection != nil && !dynamic { throw ValidationError("--bias-correction applies to the dynamic SDM: add --dynamic") }
             if dynamic {
                 if model != .sdm { throw ValidationError("--dynamic fits the dynamic spatial Durbin model: use --model sdm (the default)") }
@@ -90,6 +100,16 @@ extension Spillsim.Estimate {
                 if draws > 0 { throw ValidationError("--draws (simulated effects) is not implemented for --dynamic: drop it; effects carry delta-method SEs") }
                 if plot.plot != nil { throw ValidationError("--plot is not implemented for --dynamic: drop it; --json gives the short- and long-run curves") }
                 if logdet != .auto && logdet != .exact { throw ValidationError("--dynamic needs the eigenvalues of W: use --logdet exact or auto") }
+            }
+            if errorWeights != nil && model != .sac {
+                throw ValidationError("--error-weights is the error matrix M of the SAC model: add --model sac, or drop it (sem and sdem put their error process on --weights)")
+            }
+            if model == .sac {
+                if dynamic { throw ValidationError("--dynamic fits the dynamic SDM; --model sac has no dynamic form: drop one of them") }
+                if variance != .analytic && variance != .numericalHessian {
+                    throw ValidationError("--variance \(variance.rawValue): the SAC model has the analytic variance only (sandwich scores are derived for models without an error process)")
+                }
+                if logdet != .auto && logdet != .exact { throw ValidationError("--model sac needs the eigenvalues of W and M: use --logdet exact or auto") }
             }
             if dynamic && variance == .conley { throw ValidationError("--variance conley is not implemented for --dynamic") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
@@ -123,7 +143,10 @@ extension Spillsim.Estimate {
                 let ids = try table.strings(panel.id)
                 conleySpec = try conley.spec(table: table, units: dataset.units.count) { index[ids[$0]] }
             }
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance, conley: conleySpec)
+            let errorMatrix = try errorWeights.map { try loadErrorWeights($0, units: dataset.units) }
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance,
+                                                   clusterCorrection: clusterCorrection ?? .standard, conley: conleySpec,
+                                                   errorWeights: errorMatrix)
             if let nonlinear = analysis.nonlinear, let quadratic {
                 try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
             }
@@ -142,7 +165,7 @@ extension Spillsim.Estimate.SDM {
             throw ValidationError("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (the default on gaps; σ² is also reported corrected for the fixed effects, with a bias-corrected fit)")
         }
         if variance != .analytic { throw ValidationError("--variance \(variance.rawValue) is not implemented for unbalanced panels; use --variance analytic") }
-        if model == .sem || model == .sdem {
+        if model.hasErrorLag {
             throw ValidationError("--model \(model.rawValue) is not implemented for unbalanced panels; use sdm, sar, slx or ols")
         }
         let spec = SpatialModelSpec(model: model, effects: effects, approach: .direct, durbin: durbinVariables)
@@ -154,6 +177,12 @@ extension Spillsim.Estimate.SDM {
     }
 }
 
+/// `--cluster-correction` of `estimate sdm`: the scenario spellings of `cluster_correction`.
+extension ClusterCorrection: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+    public static var allValueStrings: [String] { spellings }
+}
+
 /// `--year-weights` of `estimate sdm` on an unbalanced panel.
 enum YearWeights: String, ExpressibleByArgument, CaseIterable {
     case restandardise, restrict
@@ -163,4 +192,13 @@ enum YearWeights: String, ExpressibleByArgument, CaseIterable {
 extension SpatialVarianceMethod: ExpressibleByArgument {
     public init?(argument: String) { self.init(spelling: argument) }
     public static var allValueStrings: [String] { spellings }
+}
+
+extension Spillsim.Estimate.SDM {
+    /// The SAC model's error matrix M from `--error-weights`, matched to the panel's units and
+    /// row-standardised as W is.
+    func loadErrorWeights(_ path: String, units: [String]) throws -> SpatialWeights {
+        try SpatialDataLoader.weights(URL(fileURLWithPath: path), units: units, rowStandardise: !noRowStandardise,
+                                      logDeterminant: logdet)
+    }
 }

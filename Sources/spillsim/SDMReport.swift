@@ -26,7 +26,7 @@ enum SDMReport {
         let f = a.fit
         var out: [String] = []
         out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects"), \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)"
-                   + (f.varianceMethod == .cluster ? "; SEs clustered by unit (\(f.n) clusters)" : "")
+                   + (f.varianceMethod == .cluster ? "; SEs clustered by unit (\(f.n) clusters, \((f.clusterCorrection ?? .cr1).rawValue.uppercased()))" : "")
                    + (f.varianceMethod == .conley ? "; Conley spatial-HAC SEs" : ""))
         if f.spec.model.hasLag || f.spec.model.hasErrorLag {
             out.append(f.converged ? "converged in \(f.iterations) iterations" : "NOT CONVERGED: \(f.reason)")
@@ -35,15 +35,17 @@ enum SDMReport {
         }
         if f.logDeterminant != .exact { out.append(logDeterminantLine(f)) }
         out.append("")
-        out.append(row("", "estimate", "std.err", "z", "p"))
+        out.append(inferenceLine(f))
+        out.append(row("", "estimate", "std.err", "t", "p"))
         let se = f.standardErrors
         for (k, name) in f.parameterNames.enumerated() where name != "sigma2" {
             let v = f.parameters[k], s = se[k]
             let z = v / s
-            out.append(row(name, fmt(v), fmt(s), String(format: "%.2f", z), pval(2 * Normal.survival(abs(z)))))
+            out.append(row(name, fmt(v), fmt(s), String(format: "%.2f", z), pval(f.twoSidedPValue(z))))
         }
         out.append("")
-        out.append("sigma2 = \(fmt(f.sigma2))   log-likelihood = \(String(format: "%.4f", f.logLikelihood))   AIC = \(String(format: "%.2f", f.aic))   BIC = \(String(format: "%.2f", f.bic))")
+        out.append("sigma2 = \(fmt(f.sigma2)) (QML, e'e/n*)" + (f.sigma2DOF.map { "   e'e/(n − fixed effects − p) = \(fmt($0))" } ?? "")
+                   + "   log-likelihood = \(String(format: "%.4f", f.logLikelihood))   AIC = \(String(format: "%.2f", f.aic))   BIC = \(String(format: "%.2f", f.bic))")
         out.append("")
         out += effectLines(a.impacts, title: "Effects (delta-method standard errors in parentheses)")
         if let sim = a.simulation {
@@ -64,6 +66,14 @@ enum SDMReport {
             }
         }
         return out.joined(separator: "\n")
+    }
+
+    /// The one quantile rule every p-value, interval, Fieller set and U-test of the fit uses (docs/MODEL.md §5).
+    static func inferenceLine(_ f: SpatialFitResult) -> String {
+        let df = String(format: "%.0f", f.tDegreesOfFreedom)
+        return f.clusterCount != nil
+            ? "p-values, intervals and tests: Student t with G − 1 = \(df) df (G = \(f.clusterCount ?? 0) clusters)"
+            : "p-values, intervals and tests: Student t with n* − k = \(df) df"
     }
 
     static func effectLines(_ impacts: [RegressorImpact], title: String) -> [String] {

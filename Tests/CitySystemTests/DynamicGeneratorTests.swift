@@ -62,12 +62,33 @@ final class DynamicGeneratorTests: XCTestCase {
         // Eigenvalue sums and one filter solve against dense LU of a 30 × 30 system: 1e-12.
         assertClose(trace / Double(n), ca.direct, tolerance: 1e-12, "long-run direct effect of CA")
         assertClose(sum / Double(n), ca.total, tolerance: 1e-12, "long-run total effect of CA")
+        // The long-run curves: the same dense inverse at the CA slopes b(c, d), t(c, d) of each grid point.
+        let curve = try XCTUnwrap(lr.longRunCurves.first { $0.dLabel == "p50" })
+        let short = try XCTUnwrap(p.truth.curves.first { $0.dLabel == "p50" })
+        XCTAssertEqual(curve.ca, short.ca, "the long-run curves share the short-run grid")
+        XCTAssertEqual(curve.d, short.d)
+        let beta = p.truth.beta, theta = p.truth.theta
+        for j in [0, 20, 40] {
+            let c = curve.ca[j], d = curve.d
+            let b = beta[0] + 2 * beta[1] * c + beta[2] * d, t = theta[0] + 2 * theta[1] * c + theta[2] * d
+            var direct = 0.0, total = 0.0
+            for jj in 0..<n {
+                for i in 0..<n {
+                    let v = b * inv[i, jj] + t * iw[i, jj]
+                    if i == jj { direct += v }
+                    total += v
+                }
+            }
+            assertClose(direct / Double(n), curve.direct[j], tolerance: 1e-12, "long-run direct curve at grid point \(j)")
+            assertClose(total / Double(n), curve.total[j], tolerance: 1e-12, "long-run total curve at grid point \(j)")
+            assertClose((total - direct) / Double(n), curve.indirect[j], tolerance: 1e-12, "long-run indirect curve at grid point \(j)")
+        }
         // Short run stays the static formula at ρ; the total turning point is horizon-free.
-        let sr = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == "total" && $0.dLabel == "p50" })
-        let lt = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == "total" && $0.dLabel == "p50" })
+        let sr = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == .total && $0.dLabel == "p50" })
+        let lt = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .total && $0.dLabel == "p50" })
         assertClose(try XCTUnwrap(sr.cStar), try XCTUnwrap(lt.cStar), tolerance: 1e-12, "total turning point")
-        let sd = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
-        let ld = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
+        let sd = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
+        let ld = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
         XCTAssertNotEqual(sd, ld, "direct turning points differ between horizons when θ is not ∝ β")
     }
 

@@ -87,12 +87,14 @@ final class GeneratorTests: XCTestCase {
         let p = try CitySystemCell(spec: spec, seed: 3, source: "t").generate(replication: 0)
         let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: p.truth.jsonData()) as? [String: Any])
         for k in ["rho", "beta", "theta", "gamma", "theta_x", "control_names", "stable_interval", "effect_weights",
-                  "regressor_effects", "curves", "turning_points", "averaged", "integration"] {
+                  "regressor_effects", "curves", "turning_points", "averaged", "integration", "mechanism"] {
             XCTAssertNotNil(obj[k], "documented key \(k)")
         }
         let integ = try XCTUnwrap(obj["integration"] as? [String: Any])
         XCTAssertTrue(integ["mean_att"] is NSNull, "no treated city: mean_att is null, not absent")
         XCTAssertEqual(integ["treated_cities"] as? Int, 0)
+        let mech = try XCTUnwrap(obj["mechanism"] as? [String: Any])
+        XCTAssertTrue(mech["att_d"] is NSNull && mech["share_treated"] is NSNull, "no treated city: mechanism truths are null")
     }
 
     func testErrorLawsAndDataDependentW() throws {

@@ -133,8 +133,9 @@ final class CitySystemRunTests: XCTestCase {
           outcome: {rho: 0.2, tau: 0.5, eta: 0.1, burn_in: 20}
         monte_carlo: {replications: 4, chunk_size: 2}
         estimators:
-          - {name: dyn, model: sdm_dynamic, estimands: [rho, tau, eta, beta.CA, tp.direct.p50, tp_lr.direct.p50, utest_lr.total.p50]}
-          - {name: static, model: sdm, estimands: [rho, tp_lr.direct.p50]}
+          - {name: dyn, model: sdm_dynamic, estimands: [rho, tau, eta, beta.CA, tp.direct.p50, tp_lr.direct.p50, utest_lr.total.p50,
+                                                         curve.direct.p50.20, curve_lr.direct.p50.20]}
+          - {name: static, model: sdm, estimands: [rho, tp_lr.direct.p50, curve_lr.direct.p50.20]}
         """
         let dir = try TestPaths.temporaryDirectory("spillsim-dynamic")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -147,13 +148,14 @@ final class CitySystemRunTests: XCTestCase {
             _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
             let s = try format.open(path: o.output)
             runs.append(try s.metadata.cells.map { try s.cell($0.ordinal) })
+            XCTAssertNotNil(s.metadata.cells.first?.dataSupport, "a cell scoring the dynamic SDM's turning points stores the data support")
         }
         XCTAssertEqual(runs[0], runs[1], "bitwise identical for 1 and 2 threads")
         let spec = try ScenarioParser.parse(try scenario.cells()[0].document)
         let panel = try CitySystemCell(scenario: spec).generate(replication: 0)
         let lr = try XCTUnwrap(panel.truth.dynamic)
-        let lrDirect = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
-        let srDirect = try XCTUnwrap(panel.truth.turningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
+        let lrDirect = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
+        let srDirect = try XCTUnwrap(panel.truth.turningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
         let record = try XCTUnwrap(runs[0].first?.records.first)
         let dyn = record.fits[0]
         XCTAssertEqual(dyn.status.code, .ok, dyn.status.message)
@@ -164,7 +166,65 @@ final class CitySystemRunTests: XCTestCase {
         XCTAssertNotEqual(srDirect, lrDirect)
         XCTAssertTrue(dyn.results[1].estimate.isFinite && dyn.results[5].estimate.isFinite)
         XCTAssertNotEqual(dyn.results[4].estimate, dyn.results[5].estimate, "short- and long-run estimates differ")
+        // Grid point 20 of the p50 curves: short-run truth, long-run truth, and the two estimates.
+        let srCurve = try XCTUnwrap(panel.truth.curves.first { $0.dLabel == "p50" }?.direct[20])
+        let lrCurve = try XCTUnwrap(lr.longRunCurves.first { $0.dLabel == "p50" }?.direct[20])
+        XCTAssertEqual(dyn.results[7].truth, srCurve, "short-run curve truth")
+        XCTAssertEqual(dyn.results[8].truth, lrCurve, "long-run curve truth")
+        XCTAssertNotEqual(srCurve, lrCurve)
+        XCTAssertTrue(dyn.results[8].estimate.isFinite && dyn.results[8].lower < dyn.results[8].upper, "a long-run curve estimate with its interval")
+        // τ̂ > 0 here (τ = 0.5): the long-run slope is the short-run one amplified, not the same number.
+        XCTAssertNotEqual(dyn.results[7].estimate, dyn.results[8].estimate)
         let stat = record.fits[1]
         XCTAssertEqual(stat.results[1].truth, lrDirect, "the static SDM's turning point scored against the long-run truth")
+        XCTAssertEqual(stat.results[2].truth, lrCurve, "the static SDM's curve scored against the long-run truth")
+    }
+
+    /// W selection fitting the dynamic SDM (issue 25): in a dynamic world the maximised likelihood
+    /// picks the true W (kNN-6) over a dense exponential W in every replication; the posterior (of the
+    /// likelihood conditional on the first year) is a probability whose choice agrees with it. It need
+    /// not pick the true W at N = 40, T = 8: the flat-prior factor |Z'Z|^(−1/2) favours a smooth W,
+    /// whose W-lag columns vary little (replication 1 here: 0.098, checked against
+    /// scripts/fixtures/make_wselect_dynamic_cigarette.py's formula on that panel). The selection's
+    /// options are checked by key path.
+    func testWSelectionFitsTheDynamicSDM() throws {
+        let text = """
+        name: dynamic-wselect
+        seed: 4
+        city_system:
+          geography: {centres: 4, cities: 40, square_km: 800, min_separation_km: 200, first_year: 2005, last_year: 2012}
+          weights: {kind: knn, k: 6, symmetrise: true, normalise: row}
+          estimator_weights:
+            - {name: true}
+            - {name: exp_dense, kind: exponential, decay_km: 150, normalise: row}
+          treatment: {enabled: false, z_slope: 0.0, t0: 2010}
+          outcome: {rho: 0.4, tau: 0.4, eta: 0.1, burn_in: 20}
+        monte_carlo: {replications: 4, chunk_size: 2}
+        estimators:
+          - {name: wsel, model: w_selection, fit: sdm_dynamic, candidates: [exp_dense, true],
+             estimands: [select.loglik, select.posterior, posterior.true]}
+        """
+        let dir = try TestPaths.temporaryDirectory("spillsim-dynamic-wsel")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let format = InMemoryResultsFormat()
+        let o = RunOptions(output: dir.appendingPathComponent("w.h5").path)
+        _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: o, format: format).run()
+        let s = try format.open(path: o.output)
+        let records = try s.cell(0).records
+        XCTAssertEqual(records.count, 4)
+        for r in records {
+            let f = r.fits[0]
+            XCTAssertEqual(f.status.code, .ok, f.status.message)
+            XCTAssertEqual(f.results[0].estimate, 1, "the maximised likelihood picks the true W")
+            let mass = f.results[2].estimate
+            XCTAssertTrue(mass > 0 && mass < 1, "posterior of the true W \(mass)")
+            XCTAssertEqual(f.results[1].estimate, mass > 0.5 ? 1 : 0, "the posterior rule chooses the more probable W")
+        }
+        // The dynamic fit's fixed settings are refused by their key path, not ignored.
+        for (option, key) in [("effects: individual", "effects"), ("approach: direct", "approach")] {
+            let bad = text.replacingOccurrences(of: "fit: sdm_dynamic,", with: "fit: sdm_dynamic, \(option),")
+            XCTAssertNotEqual(bad, text, "the test edit applies")
+            assertThrows(try MonteCarloScenario(text: bad), as: ScenarioError.self, option) { e in XCTAssertEqual(e.path, "estimators[0].\(key)") }
+        }
     }
 }

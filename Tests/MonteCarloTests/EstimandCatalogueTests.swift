@@ -13,6 +13,7 @@ final class EstimandCatalogueTests: XCTestCase {
             ("rho", .parameter, .scalar), ("beta.CA", .parameter, .scalar), ("ame.total.CA", .parameter, .scalar),
             ("tp.direct.p50", .ratio, .turningPoint), ("shift.total", .ratio, .shift), ("utest.total.p25", .test, .uTest),
             ("curve.indirect.p75.40", .parameter, .curveGridPoint(effect: "indirect", qualifier: "p75", index: 40)),
+            ("curve_lr.direct.p50.3", .parameter, .curveGridPoint(effect: "direct", qualifier: "p50, long run", index: 3)),
             ("select.bic", .selection, .scalar), ("posterior.true", .selection, .scalar), ("att", .parameter, .scalar),
             ("beta0", .parameter, .scalar), ("direct@0.25", .parameter, .curvePoint(effect: "direct", qualifier: "", x: 0.25)),
         ]
@@ -24,6 +25,9 @@ final class EstimandCatalogueTests: XCTestCase {
         }
         XCTAssertEqual(Estimand.curveGridPoints, TrueEstimands.curvePoints, "the 41-point grid is defined once")
         XCTAssertEqual(SpatialEstimand.expandCurve("curve.direct.p50.*")?.count, Estimand.curveGridPoints)
+        XCTAssertEqual(SpatialEstimand.expandCurve("curve_lr.total.p25.*/20"), ["curve_lr.total.p25.0", "curve_lr.total.p25.20", "curve_lr.total.p25.40"])
+        XCTAssertEqual(SpatialEstimand.parse("curve_lr.direct.p50.40"), .curveLongRun(.direct, "p50", 40))
+        XCTAssertNil(SpatialEstimand.parse("curve_lr.direct.p50.41"), "outside the 41-point grid")
     }
 
     /// A toy estimand, 2ρ, added through the catalogue alone (its definition: name, role, kind,

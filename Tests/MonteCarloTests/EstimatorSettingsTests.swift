@@ -93,5 +93,31 @@ final class EstimatorSettingsTests: XCTestCase {
         guard case .spatial(let s) = scenario.estimators[1].settings else { return XCTFail("a spatial estimator") }
         XCTAssertEqual(s.variance, .analytic)
         XCTAssertEqual(s.spec.approach, SpatialApproach.standard, "the default approach is the CLI's")
+        XCTAssertEqual(s.clusterCorrection, .cr1)
+    }
+
+    /// `cluster_correction` is read with `variance: cluster`, refused without it and for a bad spelling,
+    /// and a grid factor on it reaches each cell's settings.
+    func testClusterCorrectionIsAppliedOrRefused() throws {
+        let grid = "  city_system.outcome.rho: [0.3]"
+        let ok = try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, variance: cluster, cluster_correction: CR2, ", grid: grid))
+        guard case .spatial(let s) = ok.estimators[1].settings else { return XCTFail("a spatial estimator") }
+        XCTAssertEqual(s.clusterCorrection, .cr2)
+        assertThrows(try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, cluster_correction: cr2, ", grid: grid),
+                                            file: "c.yaml"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[1].cluster_correction", "\($0)")
+            XCTAssertTrue("\($0)".contains("variance: cluster"), "\($0)")
+        }
+        assertThrows(try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, variance: cluster, cluster_correction: cr9, ", grid: grid),
+                                            file: "c.yaml"), as: ScenarioError.self) {
+            XCTAssertTrue("\($0)".contains("cr1, cr2, cr3"), "\($0)")
+        }
+        let gridded = try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, variance: cluster, ",
+                                                                 grid: "  estimators.1.cluster_correction: [cr1, cr3]"))
+        let corrections = try gridded.cells().map { cell -> ClusterCorrection? in
+            guard case .spatial(let s) = cell.estimators[1].settings else { return nil }
+            return s.clusterCorrection
+        }
+        XCTAssertEqual(corrections, [.cr1, .cr3])
     }
 }

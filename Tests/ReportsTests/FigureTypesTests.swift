@@ -218,7 +218,11 @@ final class FigureTypesTests: XCTestCase {
         assertClose(1 - row.measure("share_bounded"), printed[0], tolerance: 1e-9)
         assertClose(1 - row.measure("share_right_shape"), printed[1], tolerance: 1e-9)
         assertClose(row.measure("share_inside_support"), printed[2], tolerance: 1e-9)
-        XCTAssertTrue(tp.script.contains("Fieller unbounded "), tp.script)
+        // … and, rounded, in the caption's table (panel titles stay short).
+        let table = try XCTUnwrap(figures.turningPoints().table)
+        let pct = { (x: Double) in String(format: "%.0f", 100 * x) }
+        XCTAssertTrue(table.contains("\(pct(printed[0])) · \(pct(printed[1])) · \(pct(printed[2])) · "), table)
+        XCTAssertFalse(tp.script.contains("Fieller unbounded "), tp.script)
         let first = try XCTUnwrap(Self.blocks(tp.data).first)
         let support = try XCTUnwrap(tp.data.split(separator: "\n").first { $0.contains("; support ") })
         let ends = support.components(separatedBy: "; support ")[1].split(separator: " ").compactMap { Double($0) }
@@ -274,6 +278,7 @@ final class TypesetTests: XCTestCase {
             ("att", "ATT", "ATT", "ATT"),
             ("tau", "τ", "τ", "$\\tau$"),
             ("tp_lr.direct.p50", "long-run c*_DE, D p50", "long-run c*_{/*1.25 DE}, D p50", "long-run c*$_{\\mathrm{DE}}$, D p50"),
+            ("curve_lr.indirect.p75.40", "long-run IE(CA p95), D p75", "long-run IE(CA p95), D p75", "long-run IE(CA p95), D p75"),
             ("att_net", "ATT_net", "ATT_{/*1.25 net}", "ATT$_{\\mathrm{net}}$"),
             ("sdm_knn5", "sdm_knn5", "sdm\\_knn5", "sdm\\_knn5"),
         ]

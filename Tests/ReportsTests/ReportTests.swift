@@ -142,7 +142,7 @@ final class ReportTests: XCTestCase {
     }
 
     /// A curve with no turning point has a NaN truth (MODEL.md §3: m1β2 + m2θ2 = 0):
-    /// the histogram is drawn without a truth line and the caption says so.
+    /// the histogram is drawn without a truth line and the caption's table says so.
     func testTurningPointWithoutATruthIsDrawnAndSaidSo() throws {
         let cell = CellInfo(ordinal: 0, index: 0, factors: [])
         let estimates = (0..<50).map { 0.3 + 0.01 * Double($0 % 7) }
@@ -153,7 +153,7 @@ final class ReportTests: XCTestCase {
         let plan = AppendixFigures(data: data, baseName: "t").turningPoints()
         let figure = try XCTUnwrap(plan.figure)
         XCTAssertFalse(figure.script.contains("set arrow 1"), figure.script)
-        XCTAssertTrue(plan.caption.contains("no finite true turning point"), plan.caption)
+        XCTAssertTrue(plan.table?.contains("no finite true turning point") == true, plan.table ?? "no table")
         let r = try Gnuplot().render(figure, in: directory, format: .png)
         XCTAssertGreaterThan(try Data(contentsOf: r.figure).count, 1000)
     }

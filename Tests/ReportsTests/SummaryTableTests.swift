@@ -141,6 +141,47 @@ final class FigureScriptTests: XCTestCase {
         XCTAssertEqual(perPage.reduce(0, +), 20, "every panel on some page: \(perPage)")
     }
 
+    /// A grid with more cells than a page holds (inverted-u-recovery: 54) is split by cells,
+    /// between levels of its slowest factor, evenly; every cell on exactly one page, every
+    /// page at most 9 in tall, and each panel on the same x range on every page.
+    func testLargeGridsSplitByCellsBetweenLevelsOfTheSlowestFactor() throws {
+        XCTAssertEqual(ForestPlot.pages(cells: 54, blocks: Array(repeating: 9, count: 6), most: 46), [0..<27, 27..<54])
+        XCTAssertEqual(ForestPlot.pages(cells: 10, blocks: [], most: 4), [0..<3, 3..<6, 6..<10])
+        // A block larger than a page is cut evenly.
+        XCTAssertEqual(ForestPlot.pages(cells: 12, blocks: [12], most: 5), [0..<4, 4..<8, 8..<12])
+        let shapes = ["inside", "edge", "outside", "flat", "monotone"], sizes = (1...12).map { "\($0 * 100)" }
+        var cells: [CellInfo] = []
+        for s in shapes {
+            for n in sizes {
+                cells.append(CellInfo(ordinal: cells.count, index: cells.count,
+                                      factors: [CellInfo.Factor(path: "outcome", value: s, label: s), CellInfo.Factor(path: "n", value: n, label: "N=\(n)")]))
+            }
+        }
+        let rows = cells.flatMap { c in
+            ["rho", "beta"].map { SummaryRow(cell: c, estimator: "sdm", estimand: $0, measures: ["bias": 0.01 * Double(c.ordinal), "mcse_bias": 0.005]) }
+        }
+        let data = ResultsData(path: "mem", scenarioName: "t", replications: 10, alpha: 0.05, estimators: ["sdm"], cells: cells, rows: rows,
+                               draws: cells.map { _ in [ReplicationDraws(estimator: "sdm", estimands: ["rho", "beta"], status: [], estimate: [], truth: [])] })
+        let figures = AppendixFigures(data: data, baseName: "t")
+        XCTAssertEqual(figures.cellBlocks, [12, 12, 12, 12, 12])
+        let plan = figures.bias()
+        XCTAssertGreaterThan(plan.figures.count, 1)
+        XCTAssertTrue(plan.figures.allSatisfy { $0.height <= FigureStyle.maxHeight }, "\(plan.figures.map(\.height))")
+        var seen: [String] = []
+        for f in plan.figures {
+            let tics = f.script.components(separatedBy: "set ytics (").dropFirst().first?.components(separatedBy: ")").first ?? ""
+            seen += tics.components(separatedBy: ", '").map { $0.replacingOccurrences(of: "'", with: "").split(separator: " ").dropLast().joined(separator: " ") }
+            // Page breaks between levels of the slowest factor: a page holds whole levels.
+            let shapesHere = shapes.filter { tics.contains("\($0), ") }
+            XCTAssertTrue(shapesHere.allSatisfy { s in sizes.allSatisfy { tics.contains("\(s), N=\($0)'") } }, tics)
+        }
+        XCTAssertEqual(seen.sorted(), cells.map { figures.factorLabels.cellName($0) }.sorted())
+        // The key's canvas-wide plot sets [0:1]; the two panels' ranges are the others.
+        let ranges = plan.figures.map { $0.script.components(separatedBy: "set xrange ").dropFirst().map { String($0.prefix { $0 != "\n" }) }.filter { !$0.hasPrefix("[0:1]") } }
+        XCTAssertTrue(ranges.allSatisfy { $0.count == 2 }, "\(ranges)")
+        XCTAssertTrue(ranges.allSatisfy { $0 == ranges[0] }, "\(ranges)")
+    }
+
     /// The engine's names: curve grid points go to CA percentiles 5, 50, 95; a U-test
     /// panel says how often the truth is a U.
     func testEngineCurveGridAndUTestTruthShare() throws {

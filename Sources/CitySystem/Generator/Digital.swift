@@ -2,7 +2,8 @@ import Foundation
 import Numerics
 
 /// Digital-technology diffusion (MODEL.md §2.4):
-///   D_it = D_i,t−1 + κ_g (D*_it − D_i,t−1) + ψ Σ_j v_ij (1 + π_I 1[i, j integrated at t]) (D_j,t−1 − D_i,t−1) + e_it,
+///   D_it = D_i,t−1 + κ_g (D*_it (1 + π_T 1[i integrated at t]) − D_i,t−1)
+///          + ψ Σ_j v_ij (1 + π_I 1[i, j integrated at t]) (D_j,t−1 − D_i,t−1) + e_it,
 /// with the national logistic trend D*_t = level / (1 + exp(−rate (year − mid))), centres' targets
 /// raised by D*_it = D*_t (1 + premium · exp(−dist_i / decay)), and v_ij ∝ exp(−d_ij / decay)
 /// row-standardised. "Integrated at t" means both cities treated and adopted by year t.
@@ -23,14 +24,17 @@ enum Digital {
         return v
     }
 
+    /// D*_it = D*_t (1 + premium · exp(−dist_i / decay)), the city's target in `year`.
+    static func target(_ s: DigitalSpec, geography g: Geography, year: Int, city i: Int) -> Double {
+        let nat = s.level / (1 + exp(-s.rate * (Double(year) - s.midYear)))
+        return nat * (1 + s.centrePremium * exp(-g.distanceToCentre[i] / s.decayKm))
+    }
+
     /// - Parameter adoption: adoption year per city (nil: never integrated); all nil gives the untreated world.
     static func simulate(_ s: DigitalSpec, geography g: Geography, years: [Int], v kernel: DiffusionKernel, shocks: Shocks,
                          adoption: [Int?]) -> [Double] {
         let n = g.count, t = years.count
-        let target = { (p: Int, i: Int) -> Double in
-            let nat = s.level / (1 + exp(-s.rate * (Double(years[p]) - s.midYear)))
-            return nat * (1 + s.centrePremium * exp(-g.distanceToCentre[i] / s.decayKm))
-        }
+        let target = { (p: Int, i: Int) -> Double in Digital.target(s, geography: g, year: years[p], city: i) }
         var d = [Double](repeating: 0, count: n * t)
         for i in 0..<n { d[i] = target(0, i) + shocks.initial[i] }
         for p in 1..<t {
@@ -52,7 +56,8 @@ enum Digital {
                     }
                     spill += s.integrationBoost * extra
                 }
-                d[p * n + i] = prev[i] + s.convergence * (target(p, i) - prev[i]) + s.diffusion * spill
+                let goal = target(p, i) * (active[i] ? 1 + s.integrationTarget : 1)
+                d[p * n + i] = prev[i] + s.convergence * (goal - prev[i]) + s.diffusion * spill
                     + shocks.innovations[p * n + i]
             }
         }

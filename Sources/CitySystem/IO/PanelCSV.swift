@@ -8,17 +8,24 @@ public enum PanelCSV {
 
     /// One row per city-year, sorted by city then year: city, year, Mis, CA, D, treat, post,
     /// LQm, LQs, the controls, then cohort, Z, region, centre, Mis0 (the no-integration outcome).
+    /// With `city_system.panel` gaps a last column `observed` (1/0) is added and Mis is left
+    /// empty in the city-years the analyst does not observe — what every data-in command reads
+    /// as a missing value (`estimate sdm` fits the rest, `twfe` drops the rows, `psm-did` and
+    /// `cs-did` keep the cities observed every year); the rest of the row is the world's.
     public static func panel(_ p: SyntheticPanel) -> String {
         var out = (["city", "year", "Mis", "CA", "D", "treat", "post", "LQm", "LQs"] + p.controlNames
-            + ["cohort", "Z", "region", "centre", "Mis0"]).joined(separator: ",") + "\n"
+            + ["cohort", "Z", "region", "centre", "Mis0"] + (p.observed == nil ? [] : ["observed"])).joined(separator: ",") + "\n"
         out.reserveCapacity(p.n * p.t * 260)
         for i in 0..<p.n {
             for t in 0..<p.t {
                 let k = t * p.n + i
-                var f = [p.cityIds[i], String(p.years[t]), num(p.mis[k]), num(p.ca[k]), num(p.d[k]), String(p.treat[i]),
+                let seen = p.observed?[k] ?? true
+                var f = [p.cityIds[i], String(p.years[t]), seen ? num(p.mis[k]) : "", num(p.ca[k]), num(p.d[k]), String(p.treat[i]),
                          String(p.post[k]), num(p.lqm[k]), num(p.lqs[k])]
                 for c in p.controls { f.append(num(c[k])) }
-                f += [String(p.cohort[i]), num(p.z[i]), String(p.region[i]), p.isCentre[i] ? "1" : "0", num(p.misNoIntegration[k])]
+                f += [String(p.cohort[i]), num(p.z[i]), String(p.region[i]), p.isCentre[i] ? "1" : "0",
+                      p.misNoIntegration[k].isFinite ? num(p.misNoIntegration[k]) : ""]
+                if let o = p.observed { f.append(o[k] ? "1" : "0") }
                 out += f.joined(separator: ",")
                 out += "\n"
             }

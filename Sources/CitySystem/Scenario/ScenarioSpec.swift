@@ -54,6 +54,10 @@ public struct PanelSpec: Sendable {
     /// Share of city-years missing on average (0 = a balanced panel).
     public var rate = 0.0
     public var strength = 1.0
+    /// `entry: {share, year}`: the `share` smallest cities (by ln size) exist only from `year` on —
+    /// new prefecture-level cities (`EntryWorld`, docs/unbalanced.md). 0 = every city every year.
+    public var entryShare = 0.0
+    public var entryYear = 0
     public init() {}
 }
 
@@ -127,6 +131,11 @@ public struct DigitalSpec: Sendable {
     public var initialSd = 0.03
     /// π_I: diffusion weights among treated cities are multiplied by (1 + π_I) once treated.
     public var integrationBoost = 1.0
+    /// π_T: the digital target of an integrated city is D*_it (1 + π_T) once integrated. The boost
+    /// π_I alone only averages D among integrated cities (diffusion preserves their mean up to the
+    /// asymmetry of the row-standardised kernel), so it barely moves the level of D (MODEL.md §10);
+    /// π_T is a level channel. 0 keeps the DGP of earlier sessions.
+    public var integrationTarget = 0.0
     /// τ of the truncated diffusion kernel when W is held sparse (large N): pairs whose weight
     /// exp(−d/decay) falls below τ are dropped (docs/large-n.md). Unused on the dense path.
     public var kernelTolerance = 1e-3

@@ -14,6 +14,8 @@ public enum EstimatorStreamPurpose: UInt64, Sendable {
     case matchingOrder = 0x6d61_7463
     /// The synthetic panel of `TreatmentBenchmark` ("benc").
     case treatmentBenchmark = 0x6265_6e63
+    /// Cluster bootstrap draws of the mediation regressions ("medb").
+    case mediationBootstrap = 0x6d65_6462
 }
 
 extension StreamID {

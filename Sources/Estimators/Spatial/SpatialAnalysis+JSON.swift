@@ -135,8 +135,16 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     public let logdet: LogDeterminantJSON
     /// The variance behind every SE: `oim` (inverse analytic information) or `cluster` (sandwich by unit).
     public let vce: String
+    /// Degrees of freedom of the Student t behind every interval, p-value and test: G − 1
+    /// when clustered (`clusters` = G), n* − k otherwise (docs/MODEL.md §5).
+    public let t_df: Double
+    @NullWhenAbsent public var clusters: Int?
+    /// `cr1`, `cr2` or `cr3` when clustered, else null.
+    @NullWhenAbsent public var cluster_correction: String?
     public let coefficients: [NamedEstimateJSON]
     @FiniteOrNull public var sigma2: Double
+    /// e'e/(n − fixed effects − p), the degrees-of-freedom-corrected residual variance (null when not a balanced fit).
+    @NullWhenAbsent public var sigma2_dof: Double?
     @FiniteOrNull public var loglik: Double
     @FiniteOrNull public var aic: Double
     @FiniteOrNull public var bic: Double
@@ -166,8 +174,12 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
                                     mcse: acc.monteCarloSE, bound_rigorous: acc.rigorous,
                                     trace_GtG: f.traceGtG.map { TraceJSON(value: $0.value, mcse: $0.monteCarloSE, probes: $0.probes) })
         vce = [.cluster: "cluster", .conley: "conley"][f.varianceMethod] ?? "oim"
+        t_df = f.tDegreesOfFreedom
+        clusters = f.clusterCount
+        cluster_correction = f.clusterCorrection?.rawValue
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         sigma2 = f.sigma2
+        sigma2_dof = f.sigma2DOF
         loglik = f.logLikelihood
         aic = f.aic
         bic = f.bic

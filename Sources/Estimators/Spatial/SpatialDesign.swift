@@ -20,6 +20,12 @@ struct SpatialDesign {
     /// Q(W Z), only for SEM / SDEM.
     let wz: Matrix?
 
+    /// The user-facing error for a regressor column found collinear during a fit on this design.
+    func collinearityError(_ e: CollinearColumnError) -> EstimationError {
+        let which = e.column < names.count ? "'\(names[e.column])'" : "a regressor"
+        return EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(names.joined(separator: ", "))); drop it")
+    }
+
     /// `shape` replaces the n* and Jacobian of `spec` (the dynamic SDM's transformation
     /// approach, `DynamicSpatialEstimator`); nil keeps the MODEL.md §4 table.
 

@@ -17,18 +17,28 @@ public enum SpatialEstimator {
     /// whose evaluations cost O(N) (SAR/SDM) or O(p³ + N) (SEM/SDEM), and the analytic
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
-    /// `conley` (the cutoff, kernel, lag and the units' neighbour list) is required with `variance: .conley`.
+    /// `conley` (the cutoff, kernel, lag and the units' neighbour list) is required with `variance: .conley`;
+    /// `clusterCorrection` applies to `variance: .cluster` (any other value than `.cr1` is refused otherwise).
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
-                           variance: SpatialVarianceMethod = .analytic, conley: ConleySpec? = nil, clock: StageClock? = nil,
+                           variance: SpatialVarianceMethod = .analytic, clusterCorrection: ClusterCorrection = .standard,
+                           conley: ConleySpec? = nil, clock: StageClock? = nil,
                            shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> SpatialFitResult {
-        try fit(spec, panel: panel, weights: weights, variance: variance, conley: conley, clock: clock, shared: shared, design: nil)
+        try fit(spec, panel: panel, weights: weights, variance: variance, clusterCorrection: clusterCorrection, conley: conley,
+                clock: clock, shared: shared, design: nil)
     }
 
     /// As the public `fit`, on a design already built when `design` is given (the dynamic SDM's
     /// augmented design with its own likelihood shape, `DynamicSpatialEstimator`).
     static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, variance: SpatialVarianceMethod,
-                    conley: ConleySpec? = nil, clock: StageClock?, shared: (fits: SharedSpatialFits, weightsName: String)?,
-                    design: SpatialDesign?) throws -> SpatialFitResult {
+                    clusterCorrection: ClusterCorrection = .standard, conley: ConleySpec? = nil, clock: StageClock?,
+                    shared: (fits: SharedSpatialFits, weightsName: String)?, design: SpatialDesign?) throws -> SpatialFitResult {
+        guard variance == .cluster || clusterCorrection == .cr1 else {
+            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) applies to the cluster variance, not to \(variance.rawValue)")
+        }
+        if spec.model == .sac {
+            guard design == nil, conley == nil else { throw EstimationError("the SAC model has no dynamic or Conley form") }
+            return try clock.measure("fit") { try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance) }
+        }
         guard (variance == .conley) == (conley != nil) else {
             throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
                                                       : "Conley settings were given but the variance is \(variance.rawValue)")
@@ -46,42 +56,31 @@ public enum SpatialEstimator {
             if let key { shared?.fits.entries[key] = prepared }
         }
         let d = prepared.design, point = prepared.point
-        var reason = point.reason
-        var termination = point.termination
-        var vcov: Matrix
-        var traceGtG: TraceEstimate?
-        do {
-            (vcov, traceGtG) = try prepared.analytic.get()
+        // The analytic covariance's trace estimate is reported whichever variance is asked for.
+        let traceGtG = try? prepared.analytic.get().traceGtG
+        let (vcov, termination, reason) = point.withVariance {
+            let analytic = try prepared.analytic.get().vcov
             switch variance {
-            case .analytic: break
+            case .analytic: return analytic
             case .numericalHessian:
-                vcov = try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: vcov)
+                return try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: analytic)
             case .cluster:
-                let bread = vcov
-                vcov = try clock.measure("variance (cluster)") {
-                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: bread, shared: shared)
+                return try clock.measure("variance (cluster)") {
+                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: analytic, correction: clusterCorrection,
+                                                          shared: shared)
                 }
             case .conley:
                 guard let conley else { throw EstimationError("the Conley variance needs its settings (cutoff, kernel, lag, neighbours)") }
-                let bread = vcov
-                vcov = try clock.measure("variance (Conley)") {
-                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: bread, conley: conley, shared: shared)
+                return try clock.measure("variance (Conley)") {
+                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: analytic, conley: conley, shared: shared)
                 }
             }
-        } catch {
-            let k = point.coefficients.count + (point.spatial == nil ? 0 : 1) + 1
-            vcov = Matrix(rows: k, cols: k, repeating: .nan)
-            reason = (termination == .converged ? "" : point.reason + "; ") + "variance unavailable: \(error)"
-        }
-        if termination == .converged, !vcov.data.allSatisfy({ $0.isFinite }) {
-            termination = .varianceUnavailable
-            if !reason.contains("variance unavailable") { reason = "variance unavailable: the information matrix is not finite" }
         }
         let loglik = clock.measure("fit") {
             d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
                             sigma2: point.sigma2, spectrum: weights.logDeterminant)
         }
-        return SpatialFitResult(
+        var result = SpatialFitResult(
             spec: spec, names: d.names, coefficients: point.coefficients,
             rho: spec.model.hasLag ? point.spatial : nil, lambda: spec.model.hasErrorLag ? point.spatial : nil,
             sigma2: point.sigma2, vcov: vcov, varianceMethod: variance, logLikelihood: loglik,
@@ -90,6 +89,10 @@ public enum SpatialEstimator {
             regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval,
             logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
+        if variance == .cluster { result.clusterCount = d.n; result.clusterCorrection = clusterCorrection }
+        let left = Double(FixedEffects.observationsLeft(spec.effects, n: d.n, t: d.t) - d.p)
+        result.sigma2DOF = left > 0 ? point.sigma2 * d.shape.nStar / left : nil
+        return result
     }
 
     /// The transformed data and the point estimates (before any variance), with the checks on them.
@@ -103,11 +106,11 @@ public enum SpatialEstimator {
                 case .sdm, .sar: return try fitLag(d, weights: weights)
                 case .sem, .sdem: return try fitError(d, weights: weights)
                 case .slx, .ols: return try fitOLS(d)
+                case .sac: throw EstimationError("internal: the SAC model is fitted by SACEstimator")
                 }
             }
         } catch let e as CollinearColumnError {
-            let which = e.column < d.names.count ? "'\(d.names[e.column])'" : "a regressor"
-            throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
+            throw d.collinearityError(e)
         }
         // A residual variance at rounding level means y is (nearly) an exact function of the
         // regressors — e.g. the outcome listed among them. Standard errors would be rounding
@@ -186,14 +189,18 @@ public enum SpatialEstimator {
         let nStar = d.shape.nStar
         let spectrum = weights.logDeterminant
         let shape = d.shape
-        let objective: (Double) -> Double = { lam in
+        // β(λ) by GLS from the cross products and the residual sum of squares e'e(λ) at it;
+        // nil when the filtered cross-product matrix is not positive definite.
+        let concentrated: (Double) -> (b: [Double], ee: Double)? = { lam in
             var xtx = a0
             for k in 0..<(p * p) { xtx.data[k] += -lam * a1.data[k] + lam * lam * a2.data[k] }
             var xty = [Double](repeating: 0, count: p)
             for k in 0..<p { xty[k] = zty[k] - lam * b1[k] + lam * lam * wztwy[k] }
-            guard let ch = try? Cholesky(xtx), let b = try? ch.solve(xty) else { return .infinity }
-            let ee = c0 - lam * c1 + lam * lam * c2 - Vector.dot(xty, b)
-            guard ee > 0 else { return .infinity }
+            guard let ch = try? Cholesky(xtx), let b = try? ch.solve(xty) else { return nil }
+            return (b, c0 - lam * c1 + lam * lam * c2 - Vector.dot(xty, b))
+        }
+        let objective: (Double) -> Double = { lam in
+            guard let ee = concentrated(lam)?.ee, ee > 0 else { return .infinity }
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(lam, spectrum: spectrum)
         }
         let (lo, hi) = weights.stableInterval
@@ -202,12 +209,8 @@ public enum SpatialEstimator {
         // score −(n*/2)(d e'e/dλ)/e'e + J'(λ) is analytic; Newton with a central-difference
         // derivative of this precise score polishes λ.
         let score: (Double) -> Double = { lam in
-            var xtx = a0
-            for k in 0..<(p * p) { xtx.data[k] += -lam * a1.data[k] + lam * lam * a2.data[k] }
-            var xty = [Double](repeating: 0, count: p)
-            for k in 0..<p { xty[k] = zty[k] - lam * b1[k] + lam * lam * wztwy[k] }
-            guard let ch = try? Cholesky(xtx), let b = try? ch.solve(xty) else { return .nan }
-            let ee = c0 - lam * c1 + lam * lam * c2 - Vector.dot(xty, b)
+            guard let fit = concentrated(lam) else { return .nan }
+            let (b, ee) = fit
             var dA = a1
             for k in 0..<(p * p) { dA.data[k] = -a1.data[k] + 2 * lam * a2.data[k] }
             let db = (0..<p).map { -b1[$0] + 2 * lam * wztwy[$0] }
@@ -321,6 +324,28 @@ struct PointEstimate {
     let iterations: Int
     let termination: FitTermination
     let reason: String
+
+    /// The covariance `compute` gives at these estimates and the fit's final status — one rule
+    /// for the balanced and the unbalanced estimator. A covariance that throws becomes a NaN
+    /// matrix with the error appended to the reason; a converged fit whose covariance is not
+    /// finite is reported as `.varianceUnavailable` (its point estimates stay usable).
+    func withVariance(_ compute: () throws -> Matrix) -> (vcov: Matrix, termination: FitTermination, reason: String) {
+        var termination = self.termination
+        var reason = self.reason
+        let vcov: Matrix
+        do {
+            vcov = try compute()
+        } catch {
+            let k = coefficients.count + (spatial == nil ? 0 : 1) + 1
+            vcov = Matrix(rows: k, cols: k, repeating: .nan)
+            reason = (termination == .converged ? "" : self.reason + "; ") + "variance unavailable: \(error)"
+        }
+        if termination == .converged, !vcov.data.allSatisfy({ $0.isFinite }) {
+            termination = .varianceUnavailable
+            if !reason.contains("variance unavailable") { reason = "variance unavailable: the information matrix is not finite" }
+        }
+        return (vcov, termination, reason)
+    }
 }
 
 /// Point fits shared by the estimators of one Monte Carlo replication that differ only in their

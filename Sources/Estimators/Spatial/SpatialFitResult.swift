@@ -18,6 +18,30 @@ public enum SpatialVarianceMethod: String, Sendable, Codable {
     case conley
 }
 
+/// The small-sample correction of the cluster sandwich (issue 20; docs/MODEL.md §5). Each
+/// multiplies unit g's residual vector e_g by an adjustment A_g before the scores are formed,
+/// with H_gg unit g's T × T block of the hat matrix of the within regression conditional on
+/// ρ̂ — the absorbed fixed effects plus the regressors Z̃ (so for ols and slx exactly the
+/// textbook estimators, as R clubSandwich `vcovCR` on `lm` with the fixed effects as dummies).
+public enum ClusterCorrection: String, Sendable, Codable, CaseIterable {
+    /// A_g = I, the sandwich times G/(G − 1) (Stata `vce(cluster)` for ML, xsmle).
+    case cr1
+    /// Bell & McCaffrey (2002): A_g = (I − H_gg)^{−1/2} (symmetric; Moore–Penrose on the null
+    /// direction that unit fixed effects give I − H_gg), no G/(G − 1).
+    case cr2
+    /// A_g = (I − H_gg)^{−1} (the jackknife's closed form for least squares; clubSandwich
+    /// "CR3", without the (G − 1)/G of Stata's `vce(jackknife)`).
+    case cr3
+
+    /// The correction used when none is given.
+    public static let standard: ClusterCorrection = .cr1
+
+    /// `cr1`, `cr2` or `cr3`, in any case.
+    public init?(spelling s: String) { self.init(rawValue: s.lowercased()) }
+
+    public static var spellings: [String] { allCases.map(\.rawValue) }
+}
+
 /// How a spatial fit ended. Code branches on this; `SpatialFitResult.reason` says it in words.
 public enum FitTermination: String, Sendable, Equatable, CaseIterable, Codable {
     /// The likelihood search met its tolerance at an interior optimum and the variance exists.
@@ -51,18 +75,18 @@ public struct EstimateWithSE: Sendable, Equatable, Codable {
 /// The immutable result of one spatial fit.
 ///
 /// Parameter vector order (for `vcov`, `parameterNames`): the coefficients in
-/// `names` order, then ρ (SAR/SDM) or λ (SEM/SDEM) when present, then σ².
+/// `names` order, then ρ (SAR/SDM/SAC) and λ (SEM/SDEM/SAC) when present, then σ².
 public struct SpatialFitResult: Sendable {
     public let spec: SpatialModelSpec
     /// Coefficient names: `(Intercept)` for pooled models, the regressors, then `W*A` lags.
     public let names: [String]
     public let coefficients: [Double]
-    /// ρ for SAR/SDM, nil otherwise.
+    /// ρ for SAR/SDM/SAC, nil otherwise.
     public let rho: Double?
-    /// λ for SEM/SDEM, nil otherwise.
+    /// λ for SEM/SDEM/SAC, nil otherwise.
     public let lambda: Double?
     public let sigma2: Double
-    /// Covariance of (coefficients, ρ or λ, σ²).
+    /// Covariance of (coefficients, ρ and/or λ, σ²).
     public let vcov: Matrix
     public let varianceMethod: SpatialVarianceMethod
     public let logLikelihood: Double
@@ -87,8 +111,18 @@ public struct SpatialFitResult: Sendable {
     /// The tr(GᵀG) of the information matrix when it was estimated by Hutchinson probes (W held
     /// sparse), with its MCSE; nil when exact.
     public let traceGtG: TraceEstimate?
+    /// The degrees-of-freedom-corrected residual variance e'e/(n − f − p): the observations left
+    /// after the f absorbed fixed effects and the p coefficients (issue 20). The QML σ̂² = e'e/n*
+    /// (`sigma2`, the maximum of the likelihood, which the information matrix and every SE use, as
+    /// xsmle, spatialreg and spreg do) ignores p under Lee–Yu (n* is already net of the fixed
+    /// effects) and also f under the direct approach (n* = NT). Nil for fits other than a balanced panel's.
+    public internal(set) var sigma2DOF: Double? = nil
+    /// G, the number of clusters of a clustered variance (the N units); nil for the other variances.
+    public internal(set) var clusterCount: Int? = nil
+    /// The small-sample correction of a clustered variance (nil for the other variances).
+    public internal(set) var clusterCorrection: ClusterCorrection? = nil
 
-    /// Number of estimated parameters (coefficients, spatial parameter, σ²); fixed effects are not counted.
+    /// Number of estimated parameters (coefficients, spatial parameters, σ²); fixed effects are not counted.
     public var parameterCount: Int { vcov.rows }
     /// −2ℓ + 2k with k = `parameterCount` (fixed effects are concentrated out and not counted).
     public var aic: Double { -2 * logLikelihood + 2 * Double(parameterCount) }
@@ -98,11 +132,13 @@ public struct SpatialFitResult: Sendable {
     public var parameterNames: [String] {
         names + (rho != nil ? ["rho"] : []) + (lambda != nil ? ["lambda"] : []) + ["sigma2"]
     }
-    /// Index of ρ or λ in the parameter vector, if the model has one.
+    /// Index of ρ, or of λ in a model without ρ, in the parameter vector (the first spatial parameter).
     public var spatialIndex: Int? { (rho != nil || lambda != nil) ? names.count : nil }
+    /// Index of λ in the parameter vector (after ρ in the SAC model).
+    public var lambdaIndex: Int? { lambda == nil ? nil : names.count + (rho == nil ? 0 : 1) }
     public var sigma2Index: Int { vcov.rows - 1 }
 
-    public var parameters: [Double] { coefficients + [rho ?? lambda].compactMap { $0 } + [sigma2] }
+    public var parameters: [Double] { coefficients + [rho, lambda].compactMap { $0 } + [sigma2] }
     public var standardErrors: [Double] { (0..<vcov.rows).map { vcov[$0, $0].squareRoot() } }
 
     public var coefficientTable: [(name: String, value: EstimateWithSE)] {
@@ -114,8 +150,27 @@ public struct SpatialFitResult: Sendable {
         return EstimateWithSE(estimate: rho, se: standardErrors[k])
     }
     public var lambdaEstimate: EstimateWithSE? {
-        guard let lambda, let k = spatialIndex else { return nil }
+        guard let lambda, let k = lambdaIndex else { return nil }
         return EstimateWithSE(estimate: lambda, se: standardErrors[k])
+    }
+
+    /// Degrees of freedom of the Student t reference of every interval and test built from this
+    /// fit (coefficients, effects, curves, turning points, Fieller sets, U-tests): G − 1 with a
+    /// clustered variance (Stata `vce(cluster)`, fixest's default `t.df = "min"`; Cameron &
+    /// Miller 2015, §VI), n* − k otherwise (analytic, Hessian, Conley). One rule, docs/MODEL.md §5.
+    public var tDegreesOfFreedom: Double {
+        if let g = clusterCount { return Double(max(g - 1, 1)) }
+        return Double(max(nObservations - parameterCount, 1))
+    }
+
+    /// The two-sided critical value t_{df, (1 + level)/2} of `tDegreesOfFreedom`.
+    public func criticalValue(level: Double = 0.95) -> Double {
+        StudentT.quantile(0.5 + level / 2, df: tDegreesOfFreedom)
+    }
+
+    /// Two-sided p-value of a t statistic under `tDegreesOfFreedom` (NaN when the statistic is not finite).
+    public func twoSidedPValue(_ statistic: Double) -> Double {
+        statistic.isFinite ? 2 * StudentT.survival(abs(statistic), df: tDegreesOfFreedom) : .nan
     }
 
     /// Index of a coefficient by name.

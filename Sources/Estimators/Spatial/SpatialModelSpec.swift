@@ -15,13 +15,16 @@ public enum SpatialModel: String, Sendable, CaseIterable, Codable {
     case sdem
     /// y = Xβ + ε, the non-spatial model (pooled OLS when `effects` is `.none`)
     case ols
+    /// y = ρWy + Xβ + WXθ + u, u = λMu + ε (M = W unless given): the lag-plus-error model
+    /// (SAC; xsmle `model(sac)`, spatialreg `sacsarlm`), fitted by `SACEstimator`
+    case sac
 
     /// True for models with a spatially lagged dependent variable (ρ).
-    public var hasLag: Bool { self == .sdm || self == .sar }
+    public var hasLag: Bool { self == .sdm || self == .sar || self == .sac }
     /// True for models with a spatially autocorrelated error (λ).
-    public var hasErrorLag: Bool { self == .sem || self == .sdem }
+    public var hasErrorLag: Bool { self == .sem || self == .sdem || self == .sac }
     /// True for models that may carry W-lags of regressors.
-    public var allowsDurbin: Bool { self == .sdm || self == .slx || self == .sdem }
+    public var allowsDurbin: Bool { self == .sdm || self == .slx || self == .sdem || self == .sac }
 }
 
 /// How fixed effects enter the likelihood (MODEL.md §4 table).

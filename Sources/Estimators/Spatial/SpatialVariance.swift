@@ -69,6 +69,14 @@ enum SpatialVariance {
             d.logLikelihood(coefficients: Array(v[0..<p]), spatial: point.spatial == nil ? 0 : v[p],
                             sigma2: v[k - 1], spectrum: weights.logDeterminant)
         }
+        return try negativeInverseHessian(of: f, at: theta, scale: scale)
+    }
+
+    /// −H⁻¹ for H the central-difference Hessian of `f` at `theta`, step i 1% of the standard
+    /// error √scale_ii (or 1e-5·max(1, |θ_i|) when that is not usable) — shared by the SDM family
+    /// and the SAC model.
+    static func negativeInverseHessian(of f: ([Double]) -> Double, at theta: [Double], scale: Matrix) throws -> Matrix {
+        let k = theta.count
         let h = (0..<k).map { i -> Double in
             let se = scale[i, i].squareRoot()
             return se.isFinite && se > 0 ? 0.01 * se : 1e-5 * max(1, abs(theta[i]))
@@ -138,14 +146,18 @@ enum SpatialVariance {
     /// the symmetric form of G: one O(N³) product, only for this option).
     /// It is robust to serial correlation and heteroskedasticity within a unit (e.g. an
     /// omitted unit trend), not to error correlation across units.
+    /// CR2 and CR3 replace each unit's residuals by A_g e_g (`ClusterCorrection`,
+    /// `adjustedResiduals`) in every score and in the cross-unit term, and drop G/(G − 1).
     static func clusterCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix,
+                                  correction: ClusterCorrection = .cr1,
                                   shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> Matrix {
         if let reason = SpatialVarianceMethod.cluster.unsupportedReason(for: d.spec.model) { throw EstimationError(reason) }
         let n = d.n, t = d.t, p = d.p
         let s2 = point.sigma2
         let rho = point.spatial
-        let (k, e, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "cluster variance",
-                                                               purpose: "cluster-robust standard errors", shared: shared)
+        let (k, raw, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "cluster variance",
+                                                                 purpose: "cluster-robust standard errors", shared: shared)
+        let e = correction == .cr1 ? raw : try adjustedResiduals(d, residuals: raw, correction: correction)
         var scores = Matrix(rows: n, cols: k)
         for period in 0..<t {
             for i in 0..<n {
@@ -176,7 +188,7 @@ enum SpatialVariance {
         }
         let g = Double(n)
         var v = Matrix.product(bread, Matrix.product(meat, bread))
-        for q in 0..<v.data.count { v.data[q] *= g / (g - 1) }
+        if correction == .cr1 { for q in 0..<v.data.count { v.data[q] *= g / (g - 1) } }
         return v
     }
 
@@ -200,8 +212,7 @@ enum SpatialVariance {
             let est = try weights.sparseTraceGtG(rho: rho)
             guard shape.dropsUnitRoot > 0 else { return est }
             let u = try weights.sparseGTransposeOnes(rho: rho)
-            return TraceEstimate(value: est.value - Vector.dot(u, u) / Double(n), monteCarloSE: est.monteCarloSE,
-                                 probes: est.probes)
+            return est.adding(-(Vector.dot(u, u) / Double(n)))
         }
         if sp.symmetricForm != nil {
             // Gᵀ1 = R^{1/2} V diag(g) Vᵀ R^{-1/2} 1, whose squared norm the centred kernel subtracts.

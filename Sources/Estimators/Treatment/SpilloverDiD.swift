@@ -40,8 +40,12 @@ public enum SpilloverDiD {
     /// - Parameters:
     ///   - distanceToTreated: per unit, the distance to the nearest treated unit (ignored for treated units).
     ///   - exposureOnset: per unit, the period its exposure starts (nil = the earliest adoption).
+    ///   - observed: time-major N·T, whether each unit-period is in the data (nil = all). The
+    ///     regression uses the observed rows only, as fixest's `feols` does on an unbalanced
+    ///     panel (the two-way within projection is exact on any pattern); rings and adoption are
+    ///     unit attributes and stay those of the whole panel.
     public static func estimate(panel: TreatmentPanel, distanceToTreated: [Double], exposureOnset: [Double?]? = nil,
-                                spec: SpilloverRingSpec) throws -> SpilloverRingResult {
+                                observed: [Bool]? = nil, spec: SpilloverRingSpec) throws -> SpilloverRingResult {
         try panel.requirePrePeriod(for: "spillover DID")
         let n = panel.unitCount, tCount = panel.periodCount
         guard distanceToTreated.count == n else {
@@ -64,17 +68,22 @@ public enum SpilloverDiD {
         for (k, c) in ringUnits.enumerated() where c == 0 {
             throw TreatmentError("spillover DID: ring \(k + 1) (≤ \(spec.rings[k])) contains no untreated unit; merge it with a neighbouring ring")
         }
-        var x = Matrix(rows: n * tCount, cols: 1 + spec.rings.count)
+        if let observed, observed.count != n * tCount {
+            throw TreatmentError("spillover DID: \(observed.count) observed flags for \(n * tCount) unit-periods")
+        }
+        let rows = (0..<(n * tCount)).filter { observed?[$0] ?? true }
+        guard !rows.isEmpty else { throw TreatmentError("spillover DID: no unit-period is observed") }
+        var x = Matrix(rows: rows.count, cols: 1 + spec.rings.count)
         let d = panel.treatmentIndicator
-        for k in 0..<(n * tCount) {
-            x[k, 0] = d[k]
+        for (r, k) in rows.enumerated() {
+            x[r, 0] = d[k]
             let i = k % n, t = panel.periods[k / n]
-            if let r = ringOf[i], t >= (onset[i] ?? earliest) { x[k, 1 + r] = 1 }
+            if let ring = ringOf[i], t >= (onset[i] ?? earliest) { x[r, 1 + ring] = 1 }
         }
         let names = ["D"] + spec.rings.map { "ring≤\($0)" }
-        let unit = (0..<(n * tCount)).map { $0 % n }, time = (0..<(n * tCount)).map { $0 / n }
-        let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: names, unit: unit, time: time, effects: .twoWays,
-                                   variance: .cluster(try panel.clusterCodes(spec.unitClusters)))
+        let cluster = try panel.clusterCodes(spec.unitClusters)
+        let fit = try PanelOLS.fit(y: rows.map { panel.outcome[$0] }, x: x, names: names, unit: rows.map { $0 % n },
+                                   time: rows.map { $0 / n }, effects: .twoWays, variance: .cluster(rows.map { cluster[$0] }))
         let q = StudentT.quantile(0.5 + spec.level / 2, df: fit.tDegreesOfFreedom)
         let ci = fit.confidenceInterval(0, level: spec.level)
         let rings = spec.rings.indices.map { k in

@@ -15,7 +15,7 @@ import Foundation
 /// | `curve.K.L.j` | the K effect curve at grid point j (0…40) at D = quantile L |
 /// | `curve.K.L.*`, `curve.K.L.*/s` | shorthand for the whole curve (41 points) or every s-th point (see `expandCurve`) |
 /// | `tau`, `eta` | τ and η of the dynamic outcome (`model: sdm_dynamic` only) |
-/// | `tp_lr.K.L`, `utest_lr.K.L` | as `tp.K.L`, `utest.K.L` against the long-run truth (issue 25): the dynamic SDM's long-run estimate; a static model's ordinary estimate. Without τ, η the long run is the short run |
+/// | `tp_lr.K.L`, `utest_lr.K.L`, `curve_lr.K.L.j` | as `tp.K.L`, `utest.K.L`, `curve.K.L.j` against the long-run (steady-state) truth (issue 25): the dynamic SDM's long-run estimate; a static model's ordinary estimate. Without τ, η the long run is the short run; `curve_lr.K.L.*` and `*/s` expand as `curve` does |
 ///
 /// With a dynamic outcome `tp`, `utest`, `curve` and the effects are the short-run ones.
 enum SpatialEstimand: Equatable {
@@ -25,6 +25,7 @@ enum SpatialEstimand: Equatable {
     case tau, eta
     case turningPointLongRun(EffectKind, String)
     case uTestLongRun(EffectKind, String)
+    case curveLongRun(EffectKind, String, Int)
     case beta(String), theta(String)
     case effect(EffectKind, String)
     case averageEffect(EffectKind, String)
@@ -44,7 +45,8 @@ enum SpatialEstimand: Equatable {
         case let (.effect(k, x), .effect(l, y)), let (.averageEffect(k, x), .averageEffect(l, y)): return k == l && x == y
         case let (.turningPoint(k, x), .turningPoint(l, y)), let (.uTest(k, x), .uTest(l, y)): return k == l && x == y
         case let (.shift(k), .shift(l)): return k == l
-        case let (.curve(k, x, i), .curve(l, y, j)): return k == l && x == y && i == j
+        case let (.curve(k, x, i), .curve(l, y, j)), let (.curveLongRun(k, x, i), .curveLongRun(l, y, j)):
+            return k == l && x == y && i == j
         default: return false
         }
     }
@@ -53,13 +55,14 @@ enum SpatialEstimand: Equatable {
     /// Points of the curve grid on [p5, p95] at which curves are evaluated (the catalogue's one definition).
     static let curveGridCount = Estimand.curveGridPoints
 
-    /// A whole curve in one name: `curve.K.L.*` is the 41 points `curve.K.L.0` … `curve.K.L.40`,
+    /// A whole curve in one name: `curve.K.L.*` is the 41 points `curve.K.L.0` … `curve.K.L.40`
+    /// (and `curve_lr.K.L.*` those of the long-run curve),
     /// `curve.K.L.*/s` every s-th of them from 0 (and always the last, 40), e.g. `*/4` gives 0, 4, …, 40.
     /// Nil for any other name (which is then parsed as one estimand). The expansion happens when the
     /// scenario is read, so result files hold the ordinary names.
     static func expandCurve(_ name: String) -> [String]? {
         let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard p.count == 4, p[0] == "curve", p[3].hasPrefix("*") else { return nil }
+        guard p.count == 4, p[0] == "curve" || p[0] == "curve_lr", p[3].hasPrefix("*") else { return nil }
         let rest = p[3].dropFirst()
         var step = 1
         if !rest.isEmpty {
@@ -68,7 +71,7 @@ enum SpatialEstimand: Equatable {
         }
         var points = Array(stride(from: 0, to: curveGridCount, by: step))
         if points.last != curveGridCount - 1 { points.append(curveGridCount - 1) }
-        return points.map { "curve.\(p[1]).\(p[2]).\($0)" }
+        return points.map { "\(p[0]).\(p[1]).\(p[2]).\($0)" }
     }
 
     /// Regressors whose marginal effect depends on CA or D (they enter with CA², CA·D):
@@ -106,14 +109,14 @@ enum SpatialEstimand: Equatable {
         case ("tp", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .turningPoint(k, p[2]) : nil }
         case ("shift", 2): return kind(p[1]).map { .shift($0) }
         case ("utest", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .uTest(k, p[2]) : nil }
-        case ("curve", 4):
+        case ("curve", 4), ("curve_lr", 4):
             guard let k = kind(p[1]), quantileLabels.contains(p[2]), let j = Int(p[3]), j >= 0, j < curveGridCount else { return nil }
-            return .curve(k, p[2], j)
+            return p[0] == "curve" ? .curve(k, p[2], j) : .curveLongRun(k, p[2], j)
         default: return nil
         }
     }
 
-    static let forms = "rho, tau, eta (sdm_dynamic), tp_lr.K.L, utest_lr.K.L (long-run truth), beta.X, theta.X (X = CA, CA2, CAxD, D or a control), direct.X, indirect.X, total.X (X = a control), "
+    static let forms = "rho, tau, eta (sdm_dynamic), tp_lr.K.L, utest_lr.K.L, curve_lr.K.L.j (long-run truth), beta.X, theta.X (X = CA, CA2, CAxD, D or a control), direct.X, indirect.X, total.X (X = a control), "
         + "ame.K.CA, ame.K.D, tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40; curve.K.L.* for all 41, curve.K.L.*/s for every s-th)"
 
     /// Why `K.X` cannot be scored when X enters with its square or an interaction, and what to use instead.
@@ -134,7 +137,15 @@ enum SpatialEstimand: Equatable {
 
     var needsCurves: Bool {
         switch self {
-        case .turningPoint, .shift, .uTest, .curve, .turningPointLongRun, .uTestLongRun: return true
+        case .turningPoint, .shift, .uTest, .curve, .turningPointLongRun, .uTestLongRun, .curveLongRun: return true
+        default: return false
+        }
+    }
+
+    /// Scored against the long-run truth (the dynamic SDM's long-run analysis).
+    var isLongRun: Bool {
+        switch self {
+        case .turningPointLongRun, .uTestLongRun, .curveLongRun: return true
         default: return false
         }
     }

@@ -35,6 +35,9 @@ public struct Estimand: Sendable, Hashable {
             case .shift: role = .ratio; kind = .shift
             case .uTest, .uTestLongRun: role = .test; kind = .uTest
             case .curve(let k, let label, let j): role = .parameter; kind = .curveGridPoint(effect: k.rawValue, qualifier: label, index: j)
+            case .curveLongRun(let k, let label, let j):
+                role = .parameter
+                kind = .curveGridPoint(effect: k.rawValue, qualifier: label + EstimandKind.longRunQualifier, index: j)
             case .defined(let d): role = d.role; kind = d.kind
             }
             return

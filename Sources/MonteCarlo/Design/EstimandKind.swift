@@ -54,6 +54,10 @@ public enum EstimandKind: Equatable, Hashable, Sendable, Codable {
     /// its robust measures and Fieller sets instead.
     public var isRatio: Bool { self == .turningPoint || self == .shift }
 
+    /// Appended to a curve's qualifier (its level of D) for the long-run curve `curve_lr.K.L.j`,
+    /// so a figure draws it as a curve of its own beside the short-run one.
+    public static let longRunQualifier = ", long run"
+
     /// Points of the engine's curve grid (`Estimand.curveGridPoints`).
     public static let gridPoints = Estimand.curveGridPoints
 

@@ -14,7 +14,10 @@ enum EstimatorSettings: Sendable {
     case dynamic(DynamicSettings)
     case psmDiD(PSMDiDSpec, TreatmentSettings)
     case spilloverDiD(rings: [Double], TreatmentSettings)
+    /// Plain TWFE DID (`twfe`): y on the treatment dummy with city and year effects, CR1.
+    case twfe(TreatmentSettings)
     case csDiD(CSDiDSpec, TreatmentSettings)
+    case mediation(MediationSettings)
 
     /// The `weights:` a spatial model uses (nil for the others).
     var weights: String? {
@@ -30,6 +33,8 @@ struct SpatialSettings: Sendable {
     /// A name from `city_system.estimator_weights`; `true` is the true W.
     var weights: String
     var variance: SpatialVarianceMethod
+    /// `cluster_correction` (cr1, cr2, cr3) with `variance: cluster`; cr1 otherwise.
+    var clusterCorrection: ClusterCorrection = .standard
     /// `missing`: the workaround for unobserved city-years (`city_system.panel`); nil = none.
     var missing: MissingWorkaround? = nil
     /// `bias_correction: true` (with `missing: exact`): score the bias-corrected fit.
@@ -47,10 +52,19 @@ struct DynamicSettings: Sendable {
     var correction: DynamicBiasCorrection
 }
 
-/// W selection's settings: the model `fit` to every candidate, its `effects`, `approach`, `durbin`.
+/// W selection's settings: the model `fit` to every candidate (sdm, sar or sdm_dynamic), its
+/// `effects`, `approach`, `durbin`.
 struct WSelectionSettings: Sendable {
-    var spec: SpatialModelSpec
+    var model: WeightSelectionModel
     var candidates: [String]
+
+    /// The specification of the fitted model (the dynamic SDM's: two-way, Lee–Yu).
+    var spec: SpatialModelSpec {
+        switch model {
+        case .spatial(let spec): return spec
+        case .dynamic(let durbin): return SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: durbin)
+        }
+    }
 }
 
 /// The DID family's shared settings.
@@ -89,9 +103,15 @@ enum EstimatorRegistry {
             let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: SpatialVarianceMethod.spellings,
                                         aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
             if let reason = variance.unsupportedReason(for: model) { throw o.error("variance", reason) }
+            if o.has("cluster_correction"), variance != .cluster {
+                throw o.error("cluster_correction", "applies to `variance: cluster`; remove it or set the variance to cluster")
+            }
+            let correction = try o.choose("cluster_correction", default: ClusterCorrection.standard, spellings: ClusterCorrection.spellings) {
+                ClusterCorrection(spelling: $0)
+            }
             let corrected = try o.choose("bias_correction", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
             if missing != nil {
-                guard model.hasLag || model == .slx || model == .ols else {
+                guard (model.hasLag && !model.hasErrorLag) || model == .slx || model == .ols else {
                     throw o.error("missing", "is implemented for sdm, sar, slx and ols, not \(model.rawValue)")
                 }
                 if spec.approach != .direct {
@@ -102,17 +122,11 @@ enum EstimatorRegistry {
             if corrected && missing != .exact { throw o.error("bias_correction", "applies to `missing: exact` (the unbalanced estimator)") }
             if missing != nil && variance == .conley { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
             let conley = try ConleySettings.read(&o, wanted: variance == .conley)
-            return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, missing: missing,
+            return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, clusterCorrection: correction, missing: missing,
                                             biasCorrection: corrected, conley: conley))
         },
         Family(models: ["sdm_dynamic"]) { _, o in
-            let spec = try spatialSpec(.sdm, &o)
-            guard spec.effects == .twoWays else {
-                throw o.error("effects", "sdm_dynamic has twoways effects only (time by the Lee–Yu transformation, individual by within); remove it")
-            }
-            guard spec.approach == .leeYu else {
-                throw o.error("approach", "sdm_dynamic removes time effects by the Lee–Yu transformation; remove `approach`")
-            }
+            let spec = try dynamicSpec(&o)
             let weights = try o.string("weights") ?? "true"
             let variance = try o.choose("variance", default: SpatialVarianceMethod.analytic, spellings: SpatialVarianceMethod.spellings,
                                         aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
@@ -123,14 +137,15 @@ enum EstimatorRegistry {
             return .dynamic(DynamicSettings(durbin: spec.durbin, weights: weights, correction: correction))
         },
         Family(models: ["w_selection"]) { _, o in
-            let model = try o.choose("fit", default: SpatialModel.sdm, spellings: ["sdm", "sar"]) { ["sdm": .sdm, "sar": .sar][$0] }
-            let spec = try spatialSpec(model, &o)
+            let fit = try o.choose("fit", default: "sdm", spellings: ["sdm", "sar", "sdm_dynamic"]) { ["sdm", "sar", "sdm_dynamic"].contains($0) ? $0 : nil }
+            let model: WeightSelectionModel = fit == "sdm_dynamic" ? .dynamic(try dynamicSpec(&o).durbin)
+                : .spatial(try spatialSpec(fit == "sar" ? .sar : .sdm, &o))
             guard let list = try o.list("candidates"), list.count >= 2 else {
                 throw o.error("candidates", "list two or more names from city_system.estimator_weights (e.g. [true, knn5])")
             }
             let candidates = try list.enumerated().map { try o.reader.string($1, o.path("candidates[\($0)]")) }
             if Set(candidates).count != candidates.count { throw o.error("candidates", "lists a weight matrix twice") }
-            return .wSelection(WSelectionSettings(spec: spec, candidates: candidates))
+            return .wSelection(WSelectionSettings(model: model, candidates: candidates))
         },
         Family(models: ["psm_did"]) { _, o in
             var spec = PSMDiDSpec()
@@ -158,6 +173,9 @@ enum EstimatorRegistry {
             }
             return .spilloverDiD(rings: rings, shared)
         },
+        Family(models: ["twfe"]) { _, o in
+            .twfe(try treatment(&o, covariates: false))
+        },
         Family(models: ["cs_did"]) { _, o in
             let shared = try treatment(&o)
             if shared.cluster != .unit {
@@ -168,6 +186,17 @@ enum EstimatorRegistry {
             }
             let method = try o.choose("method", default: DiDMethod.dr, spellings: ["dr", "ipw", "reg"]) { DiDMethod(rawValue: $0) }
             return .csDiD(CSDiDSpec(control: control, method: method), shared)
+        },
+        Family(models: ["mediation"]) { _, o in
+            let shared = try treatment(&o)
+            let sample = try o.choose("sample", default: MediationSettings.Sample.all, spellings: MediationSettings.Sample.allCases.map(\.rawValue)) {
+                MediationSettings.Sample(rawValue: $0)
+            }
+            if shared.covariates != nil && sample == .all {
+                throw o.error("covariates", "are the propensity score's; they apply to `sample: matched` only")
+            }
+            let bootstrap = try o.node("bootstrap").map { try o.reader.integer($0, o.path("bootstrap"), minimum: 0) } ?? 199
+            return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, shared: shared))
         },
     ]
 
@@ -184,6 +213,19 @@ enum EstimatorRegistry {
         let settings = try family.parse(model, &o)
         try o.finish(model: model)
         return settings
+    }
+
+    /// The dynamic SDM's `durbin` (`sdm_dynamic`, and W selection fitting it): its effects and
+    /// approach are fixed, so another value is refused.
+    private static func dynamicSpec(_ o: inout EstimatorOptions) throws -> SpatialModelSpec {
+        let spec = try spatialSpec(.sdm, &o)
+        guard spec.effects == .twoWays else {
+            throw o.error("effects", "sdm_dynamic has twoways effects only (time by the Lee–Yu transformation, individual by within); remove it")
+        }
+        guard spec.approach == .leeYu else {
+            throw o.error("approach", "sdm_dynamic removes time effects by the Lee–Yu transformation; remove `approach`")
+        }
+        return spec
     }
 
     /// `effects`, `approach` and `durbin`, shared by the spatial models and W selection.

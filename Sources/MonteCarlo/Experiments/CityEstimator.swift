@@ -9,16 +9,20 @@ import Numerics
 /// them against the world: the Ws it names, the regressors and covariates, and the
 /// estimands the world has a truth for. On a panel with unobserved city-years
 /// (`city_system.panel`) a spatial model needs `missing` (exact/drop_cities/drop_years/
-/// interpolate, docs/unbalanced.md) and may add `bias_correction: true` with `exact`; every
-/// other estimator records a failure.
+/// interpolate, docs/unbalanced.md) and may add `bias_correction: true` with `exact`; the DID
+/// family fits the observed city-years as the data-in path does (TWFE drops the unobserved
+/// rows like fixest, PSM-DID and Callaway–Sant'Anna keep the cities observed every year like
+/// R did); W selection and the dynamic SDM record a failure.
 enum CityEstimator {
-    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, estimands: [SpatialEstimand], alpha: Double,
-                 conley: ConleySettings?)
-    case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
+    case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, correction: ClusterCorrection,
+                 estimands: [SpatialEstimand], alpha: Double, conley: ConleySettings?)
+    case wSelection(WeightSelectionModel, candidates: [String], estimands: [SelectionEstimand])
     /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects.
     case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster, conley: ConleySettings?)
     case did(DIDModel, estimands: [TreatmentEstimand])
+    /// `mediation` (issue 26): the three-step mechanism regressions, scored on the mechanism truths.
+    case mediation(MediationSettings, covariates: [String], estimands: [MediationEstimand])
     /// A spatial model on a panel with missing city-years, after a workaround (option `missing`).
     case unbalanced(SpatialModelSpec, weights: String, workaround: MissingWorkaround, biasCorrected: Bool, estimands: [SpatialEstimand], alpha: Double)
 
@@ -27,12 +31,22 @@ enum CityEstimator {
 
     var estimandCount: Range<Int> {
         switch self {
-        case .spatial(_, _, _, let e, _, _): return 0..<e.count
+        case .spatial(_, _, _, _, let e, _, _): return 0..<e.count
         case .psmDiD(_, _, let e, _, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
+        case .mediation(_, _, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         case .dynamic(_, _, _, let e, _): return 0..<e.count
         case .unbalanced(_, _, _, _, let e, _): return 0..<e.count
+        }
+    }
+
+    /// Scores curves, turning points or U-tests of the curve regressor: its cell stores the data
+    /// support [p5, p95] that figures shade (static, unbalanced and dynamic spatial fits alike).
+    var scoresCurves: Bool {
+        switch self {
+        case .spatial(_, _, _, _, let e, _, _), .dynamic(_, _, _, let e, _), .unbalanced(_, _, _, _, let e, _): return e.contains(where: \.needsCurves)
+        case .wSelection, .psmDiD, .did: return false
         }
     }
 
@@ -52,7 +66,7 @@ enum CityEstimator {
         /// The DID family needs a world with a treatment; its covariates and estimands checked against it.
         func treatment(_ shared: TreatmentSettings) throws -> (covariates: [String], estimands: [TreatmentEstimand]) {
             guard let known = treatmentCovariates else {
-                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
+                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols, sac)")
             }
             let covariates = shared.covariates ?? TreatmentSettings.defaultCovariates
             for c in covariates where !known.contains(c) {
@@ -78,7 +92,7 @@ enum CityEstimator {
                 if case .effect(let k, let x) = s, nonlinearRegressors.names.contains(x) {
                     throw reader.error(at, nonlinearRegressors.error(k, x))
                 }
-                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
+                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar, sac)") }
                 if (s == .tau || s == .eta) && !dynamic { throw reader.error(at, "`\(name)` needs model sdm_dynamic") }
                 if dynamic, case .averageEffect = s {
                     throw reader.error(at, "average effects are not implemented for sdm_dynamic; use curve.K.L.j or tp.K.L / tp_lr.K.L")
@@ -101,7 +115,7 @@ enum CityEstimator {
                 }
                 return s
             }
-            return .wSelection(s.spec, candidates: s.candidates, estimands: estimands)
+            return .wSelection(s.model, candidates: s.candidates, estimands: estimands)
         case .spatial(let s):
             try checkWeights(s.weights, "weights")
             let estimands = try spatialEstimands(s.spec.model, s.spec.durbin, dynamic: false)
@@ -112,7 +126,8 @@ enum CityEstimator {
                 return .unbalanced(s.spec, weights: s.weights, workaround: workaround, biasCorrected: s.biasCorrection,
                                    estimands: estimands, alpha: alpha)
             }
-            return .spatial(s.spec, weights: s.weights, variance: s.variance, estimands: estimands, alpha: alpha, conley: s.conley)
+            return .spatial(s.spec, weights: s.weights, variance: s.variance, correction: s.clusterCorrection, estimands: estimands,
+                            alpha: alpha, conley: s.conley)
         case .dynamic(let s):
             try checkWeights(s.weights, "weights")
             return .dynamic(s.durbin, weights: s.weights, correction: s.correction,
@@ -122,9 +137,26 @@ enum CityEstimator {
             return .psmDiD(spec, covariates: covariates, estimands: estimands, cluster: shared.cluster, conley: shared.conley)
         case .spilloverDiD(let rings, let shared):
             return .did(.spilloverRings(rings: rings, cluster: shared.cluster), estimands: try treatment(shared).estimands)
+        case .twfe(let shared):
+            return .did(.twfe(cluster: shared.cluster), estimands: try treatment(shared).estimands)
         case .csDiD(let spec, let shared):
             let (covariates, estimands) = try treatment(shared)
             return .did(.callawaySantAnna(spec, covariates: covariates), estimands: estimands)
+        case .mediation(let s):
+            guard let known = treatmentCovariates else {
+                throw reader.error("\(path).model", "`mediation` needs a treatment; this world (an observed design) has none")
+            }
+            let covariates = s.shared.covariates ?? TreatmentSettings.defaultCovariates
+            for c in covariates where !known.contains(c) {
+                throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
+            }
+            let estimands = try e.estimands.enumerated().map { k, name -> MediationEstimand in
+                guard let m = MediationEstimand(rawValue: name) else {
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for mediation; use \(MediationEstimand.names)")
+                }
+                return m
+            }
+            return .mediation(s, covariates: covariates, estimands: estimands)
         }
 
     }
@@ -148,18 +180,20 @@ enum CityEstimator {
     /// Scores a spatial estimator on a panel of an observed design (no treatment, one W).
     func run(on panel: Result<SpatialPanel, Error>, weights: SpatialWeights, truth: SpatialTruth) -> FitOutcome {
         switch self {
-        case let .spatial(spec, _, variance, estimands, alpha, conley):
+        case let .spatial(spec, _, variance, correction, estimands, alpha, conley):
             guard conley == nil else {
                 return FitOutcome(status: FitStatus(.failed, "the Conley variance needs the city system's geography"),
                                   results: estimands.map { _ in .missing(truth: .nan) })
             }
-            return SpatialScoring.run(spec, weights: weights, variance: variance, panel: panel, truth: truth, estimands: estimands,
-                                      alpha: alpha)
+            return SpatialScoring.run(spec, weights: weights, variance: variance, clusterCorrection: correction, panel: panel,
+                                      truth: truth, estimands: estimands, alpha: alpha)
         case let .dynamic(durbin, _, correction, estimands, alpha):
             return DynamicScoring.run(durbin: durbin, correction: correction, weights: weights, panel: panel, truth: truth,
                                       estimands: estimands, alpha: alpha)
         case let .psmDiD(_, _, estimands, _, _), let .did(_, estimands):
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
+        case let .mediation(_, _, estimands):
+            return FitOutcome(status: FitStatus(.failed, "mediation needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
             return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .unbalanced(_, _, _, _, estimands, _):
@@ -167,12 +201,21 @@ enum CityEstimator {
         }
     }
 
+    /// Why this estimator cannot fit a panel with unobserved city-years; nil when it can.
+    private var gapRefusal: String? {
+        switch self {
+        case .unbalanced, .psmDiD, .did: return nil
+        case .spatial: return "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)`"
+        case .dynamic: return "the dynamic SDM does not take unobserved city-years (city_system.panel)"
+        case .wSelection: return "W selection does not take unobserved city-years (city_system.panel)"
+        }
+    }
+
     /// Fits and scores on one replication's panel; `clock` (benchmarks only) times the stages.
     func run(on data: PanelData, clock: StageClock? = nil) -> FitOutcome {
         // A panel with unobserved city-years is never fitted as if it were complete.
-        if case .unbalanced = self {} else if data.panel.observed != nil {
-            return FitOutcome(status: FitStatus(.failed, "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)` — the DID family does not take them yet"),
-                              results: estimandCount.map { _ in .missing(truth: .nan) })
+        if data.panel.observed != nil, let refusal = gapRefusal {
+            return FitOutcome(status: FitStatus(.failed, refusal), results: estimandCount.map { _ in .missing(truth: .nan) })
         }
         switch self {
         case let .unbalanced(spec, weights, workaround, biasCorrected, estimands, alpha):
@@ -180,8 +223,8 @@ enum CityEstimator {
                 UnbalancedScoring.run(spec, workaround: workaround, biasCorrected: biasCorrected, weights: data.panel.estimatorWeights[weights],
                                       data: data, estimands: estimands, alpha: alpha)
             }
-        case let .spatial(spec, weights, variance, estimands, alpha, conley):
-            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance,
+        case let .spatial(spec, weights, variance, correction, estimands, alpha, conley):
+            return SpatialScoring.run(spec, weights: data.panel.estimatorWeights[weights], variance: variance, clusterCorrection: correction,
                                       conley: Result { try conley?.spec(for: data.panel) }, panel: data.spatial,
                                       truth: data.truth, estimands: estimands, alpha: alpha, clock: clock,
                                       shared: (data.sharedFits, weights))
@@ -190,10 +233,12 @@ enum CityEstimator {
                 DynamicScoring.run(durbin: durbin, correction: correction, weights: data.panel.estimatorWeights[weights],
                                    panel: data.spatial, truth: data.truth, estimands: estimands, alpha: alpha)
             }
-        case let .wSelection(spec, candidates, estimands):
-            return clock.measure("fit+scoring") { WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data) }
+        case let .wSelection(model, candidates, estimands):
+            return clock.measure("fit+scoring") { WeightSelectionScoring.run(model, candidates: candidates, estimands: estimands, data: data) }
         case let .did(model, estimands):
             return clock.measure("fit+scoring") { model.run(estimands: estimands, data: data) }
+        case let .mediation(settings, covariates, estimands):
+            return clock.measure("fit+scoring") { MediationScoring.run(settings, covariates: covariates, estimands: estimands, data: data) }
         case let .psmDiD(spec, covariates, estimands, cluster, conley):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {
@@ -208,9 +253,11 @@ enum CityEstimator {
             }
             do {
                 var spec = spec
-                spec.unitClusters = cluster.codes(data.panel)
-                spec.conley = try conley?.spec(for: data.panel)
-                let treatment = try clock.measure("data") { try data.treatment(covariates: covariates) }
+                // On gaps PSM-DID keeps the cities observed every year (R did's panel = TRUE).
+                let cities = data.completeCities
+                spec.unitClusters = cluster.codes(data.panel).map { c in cities.map { c[$0] } }
+                spec.conley = try conley?.spec(for: data.panel, cities: cities)
+                let treatment = try clock.measure("data") { try data.treatment(covariates: covariates, balanced: true) }
                 let r = try clock.measure("fit") { try PSMDiD.estimate(panel: treatment, spec: spec) }
                 return clock.measure("scoring") { scorePSMDiD(r, estimands: estimands, data: data, truths: truths) }
             } catch {
@@ -221,7 +268,7 @@ enum CityEstimator {
 
     private func scorePSMDiD(_ r: PSMDiDResult, estimands: [TreatmentEstimand], data: PanelData,
                              truths: (TreatmentTruth?) -> [Double]) -> FitOutcome {
-        let used = TreatmentTruth(data.panel, weights: r.observationWeights)
+        let used = TreatmentTruth(data.panel, weights: data.fullPanelWeights(r.observationWeights))
         return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in
             guard e == .spilloverControls else {
                 return EstimandResult(truth: t, estimate: r.att, standardError: r.standardError,

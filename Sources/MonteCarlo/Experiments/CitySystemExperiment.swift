@@ -19,7 +19,7 @@ struct CitySystemBuilder: ExperimentBuilder {
                                    nonlinearRegressors: (SpatialEstimand.nonlinearRegressors, SpatialEstimand.nonlinearEffectError),
                                    treatmentCovariates: CityEstimator.cityCovariates + controls, alpha: scenario.settings.alpha, reader: reader)
         }
-        let needsSupport = estimators.contains { if case .spatial(_, _, _, let e, _, _) = $0 { e.contains(where: \.needsCurves) } else { false } }
+        let needsSupport = estimators.contains(where: \.scoresCurves)
         return CitySystemExperiment(system: system, estimators: estimators,
                                     dataSupport: needsSupport ? try Self.support(of: system) : nil)
     }
@@ -79,7 +79,10 @@ final class PanelData {
         let ca2 = p.ca.map { $0 * $0 }
         let caxd = zip(p.ca, p.d).map { $0 * $1 }
         let x = try Matrix(columns: [p.ca, ca2, caxd, p.d] + p.controls)
-        return try SpatialPanel(y: p.mis, x: x, names: CityEstimator.regressorNames(p.controlNames), n: p.n, t: p.t)
+        // An entrant has no outcome before it exists (NaN, never observed): a placeholder there,
+        // which no fit reads (the workarounds take observed rows or fill from them).
+        let y = p.observed.map { o in zip(p.mis, o).map { $1 || $0.isFinite ? $0 : 0 } } ?? p.mis
+        return try SpatialPanel(y: y, x: x, names: CityEstimator.regressorNames(p.controlNames), n: p.n, t: p.t)
     }
 
     /// The truth the spatial estimators are scored against.
@@ -90,12 +93,43 @@ final class PanelData {
 
     init(_ panel: SyntheticPanel) { self.panel = panel }
 
-    func treatment(covariates: [String]) throws -> TreatmentPanel {
+    /// The cities observed in every year (all of them without `city_system.panel` gaps): the units
+    /// a DID estimator that needs a balanced panel keeps, as R did's `att_gt(panel = TRUE)` does.
+    private(set) lazy var completeCities: [Int] = {
         let p = panel
-        let columns = try covariates.map { name -> (name: String, values: [Double]) in
-            (name, try CityEstimator.covariate(name, of: p))
+        guard let o = p.observed else { return Array(0..<p.n) }
+        return (0..<p.n).filter { i in (0..<p.t).allSatisfy { o[p.index(period: $0, city: i)] } }
+    }()
+
+    /// The generated panel as a DID estimator sees it. `balanced`: only `completeCities` (PSM-DID,
+    /// Callaway–Sant'Anna: matched-unit regressions and ΔY = Y_t − Y_base need every period);
+    /// otherwise every city, and the estimator uses `panel.observed` to drop the unobserved rows
+    /// (TWFE, as fixest does).
+    func treatment(covariates: [String], balanced: Bool) throws -> TreatmentPanel {
+        let p = panel
+        let cities = balanced ? completeCities : Array(0..<p.n)
+        guard !cities.isEmpty else {
+            throw EstimationError("no city is observed in every year (city_system.panel); a DID estimator that needs a balanced panel has no data")
         }
-        return try TreatmentPanel(unitCount: p.n, periods: p.years.map(Double.init), outcome: p.mis, covariates: columns,
-                                  adoption: p.cohort.map { $0 > 0 ? Double($0) : nil }, unitLabels: p.cityIds)
+        let m = cities.count
+        func keep(_ v: [Double]) -> [Double] {
+            m == p.n ? v : (0..<(m * p.t)).map { v[p.index(period: $0 / m, city: cities[$0 % m])] }
+        }
+        let columns = try covariates.map { name -> (name: String, values: [Double]) in
+            (name, keep(try CityEstimator.covariate(name, of: p)))
+        }
+        return try TreatmentPanel(unitCount: m, periods: p.years.map(Double.init), outcome: keep(p.mis), covariates: columns,
+                                  adoption: cities.map { p.cohort[$0] > 0 ? Double(p.cohort[$0]) : nil },
+                                  unitLabels: cities.map { p.cityIds[$0] })
+    }
+
+    /// Per-observation weights of the balanced DID panel (time-major, `completeCities` only) on the
+    /// whole generated panel: 0 for the cities it dropped.
+    func fullPanelWeights(_ w: [Double]?) -> [Double]? {
+        let p = panel, cities = completeCities, m = cities.count
+        guard m < p.n else { return w }
+        var out = [Double](repeating: 0, count: p.n * p.t)
+        for k in 0..<(m * p.t) { out[p.index(period: k / m, city: cities[k % m])] = w?[k] ?? 1 }
+        return out
     }
 }

@@ -22,6 +22,10 @@ enum DIDModel {
     /// TWFE with spillover rings around the treated (Butts 2021): untreated cities within each
     /// ring get their own post-adoption dummy, so only cities beyond the last ring are controls.
     case spilloverRings(rings: [Double], cluster: DIDCluster)
+    /// Plain TWFE DID: y_it = α_i + γ_t + τ D_it + ε_it, CR1 (by city or region), on the observed
+    /// city-years — with `city_system.panel` gaps the unobserved rows are dropped and the panel
+    /// stays unbalanced, as fixest's `feols` and `estimate twfe` do.
+    case twfe(cluster: DIDCluster)
     /// Callaway & Sant'Anna (2021) group-time ATTs, simple aggregation (the mean over treated
     /// city-years after adoption, the generator's truth), for staggered adoption.
     case callawaySantAnna(CSDiDSpec, covariates: [String])
@@ -29,24 +33,35 @@ enum DIDModel {
     func run(estimands: [TreatmentEstimand], data: PanelData) -> FitOutcome {
         let truth = data.panel.truth.integration.meanAtt ?? .nan
         do {
-            let att: (estimate: Double, se: Double, lower: Double, upper: Double)
+            // Each p-value from the same reference distribution as its interval: t(G − 1) for the
+            // spillover TWFE (clustered, MODEL.md §5), normal for Callaway–Sant'Anna (as R `did`).
+            let att: (estimate: Double, se: Double, lower: Double, upper: Double, p: Double)
             switch self {
             case let .spilloverRings(rings, cluster):
                 let p = data.panel
-                let panel = try data.treatment(covariates: [])
+                // Every city; the regression drops the unobserved city-years (fixest's convention).
+                let panel = try data.treatment(covariates: [], balanced: false)
                 var spec = SpilloverRingSpec(rings: rings)
                 spec.unitClusters = cluster.codes(p)
                 let distance = SpilloverDiD.nearestTreatedDistance(x: p.coordinateX, y: p.coordinateY, treated: panel.everTreated)
-                let r = try SpilloverDiD.estimate(panel: panel, distanceToTreated: distance, spec: spec)
-                att = (r.att, r.standardError, r.ciLower, r.ciUpper)
+                let r = try SpilloverDiD.estimate(panel: panel, distanceToTreated: distance, observed: p.observed, spec: spec)
+                att = (r.att, r.standardError, r.ciLower, r.ciUpper, r.pValue)
+            case let .twfe(cluster):
+                let p = data.panel
+                let fit = try TWFEDiD.estimate(panel: try data.treatment(covariates: [], balanced: false), observed: p.observed,
+                                               unitClusters: cluster.codes(p))
+                let ci = fit.confidenceInterval(0, level: 0.95)
+                att = (fit.coefficients[0], fit.standardErrors[0], ci.lower, ci.upper, fit.pValues[0])
             case let .callawaySantAnna(spec, covariates):
-                let r = try CallawaySantAnna.estimate(panel: try data.treatment(covariates: covariates), spec: spec)
-                att = (r.simple.att, r.simple.standardError, r.simple.ciLower, r.simple.ciUpper)
+                // The cities observed every year, as R did's att_gt(panel = TRUE) keeps.
+                let r = try CallawaySantAnna.estimate(panel: try data.treatment(covariates: covariates, balanced: true), spec: spec)
+                let z = r.simple.att / r.simple.standardError
+                att = (r.simple.att, r.simple.standardError, r.simple.ciLower, r.simple.ciUpper,
+                       z.isFinite ? 2 * Normal.survival(abs(z)) : .nan)
             }
-            let z = att.estimate / att.se
             return FitOutcome(status: .ok, results: estimands.map { _ in
                 EstimandResult(truth: truth, estimate: att.estimate, standardError: att.se, lower: att.lower, upper: att.upper,
-                               pValue: z.isFinite ? 2 * Normal.survival(abs(z)) : .nan)
+                               pValue: att.p)
             })
         } catch {
             return FitOutcome(status: FitStatus(.failed, "\(error)"), results: estimands.map { _ in .missing(truth: truth) })

@@ -5,7 +5,7 @@ import Numerics
 
 /// Fits the dynamic SDM (`model: sdm_dynamic`, issue 25) to a panel and scores its estimands:
 /// `rho`, `tau`, `eta`, `beta.X`, `theta.X` from the (bias-corrected) fit; effects, curves,
-/// `tp` and `utest` at the short-run horizon; `tp_lr`, `utest_lr` at the long-run horizon.
+/// `tp` and `utest` at the short-run horizon; `tp_lr`, `utest_lr`, `curve_lr` at the long-run horizon.
 /// A fit whose long run does not exist (non-stationary estimates) scores those as missing.
 enum DynamicScoring {
     static func run(durbin: DurbinVariables, correction: DynamicBiasCorrection, weights: SpatialWeights?,
@@ -29,7 +29,7 @@ enum DynamicScoring {
                                                     moderatorValues: truth.moderators.compactMap(\.value), lower: lo, upper: hi)
             }
             shortRun = try analyse(.shortRun)
-            if estimands.contains(where: { if case .turningPointLongRun = $0 { true } else if case .uTestLongRun = $0 { true } else { false } }) {
+            if estimands.contains(where: \.isLongRun) {
                 longRun = try analyse(.longRun)
             }
         } catch {

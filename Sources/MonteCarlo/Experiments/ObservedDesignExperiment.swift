@@ -26,7 +26,7 @@ struct ObservedDesignBuilder: ExperimentBuilder {
             let estimator = try CityEstimator.make(e, at: at, weightNames: ["true"], regressors: design.names,
                                                    nonlinearRegressors: (curveTerms, curveEffectError),
                                                    treatmentCovariates: nil, alpha: scenario.settings.alpha, reader: reader)
-            if case .spatial(_, _, _, let estimands, _, _) = estimator, design.truth.quadratic == nil,
+            if case .spatial(_, _, _, _, let estimands, _, _) = estimator, design.truth.quadratic == nil,
                let k = estimands.firstIndex(where: \.needsCurves) {
                 throw reader.error("\(at).estimands[\(k)]", "`\(e.estimands[k])` needs a quadratic term; this design was calibrated without one (calibrate with --quadratic)")
             }

@@ -6,11 +6,8 @@ import Numerics
 /// Fits a spatial model to a generated panel and scores each estimand against
 /// the panel's truth (MODEL.md §3–§5).
 enum SpatialScoring {
-    /// Normal quantile for the 95% intervals of coefficients and effects (QML is
-    /// asymptotically normal; curves and turning points use the estimator's own t intervals).
-    static let z975 = 1.959963984540054
-
     static func run(_ spec: SpatialModelSpec, weights: SpatialWeights?, variance: SpatialVarianceMethod = .analytic,
+                    clusterCorrection: ClusterCorrection = .standard,
                     conley: Result<ConleySpec?, Error> = .success(nil), panel: Result<SpatialPanel, Error>, truth: SpatialTruth,
                     estimands: [SpatialEstimand], alpha: Double,
                     clock: StageClock? = nil, shared: (fits: SharedSpatialFits, weightsName: String)? = nil) -> FitOutcome {
@@ -24,7 +21,8 @@ enum SpatialScoring {
         let curves: NonlinearEffects?
         var averages: [String: [EffectKind: EstimateWithSE]] = [:]
         do {
-            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance, conley: try conley.get(), clock: clock, shared: shared)
+            fit = try SpatialEstimator.fit(spec, panel: try panel.get(), weights: w, variance: variance,
+                                           clusterCorrection: clusterCorrection, conley: try conley.get(), clock: clock, shared: shared)
             let f = fit
             impacts = try clock.measure("effects") { estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(f, weights: w) : [] }
             if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {
@@ -51,12 +49,15 @@ enum SpatialScoring {
         return FitOutcome(status: status, results: results)
     }
 
-    static func normal(_ truth: Double, _ value: EstimateWithSE?) -> EstimandResult {
+    /// The 95% Wald interval and two-sided p-value of a coefficient or effect under the fit's
+    /// one quantile rule (`SpatialFitResult.tDegreesOfFreedom`: t(G − 1) when clustered,
+    /// t(n* − k) otherwise), the same rule as its curves, turning points and U-tests.
+    static func wald(_ truth: Double, _ value: EstimateWithSE?, fit: SpatialFitResult) -> EstimandResult {
         guard let v = value else { return .missing(truth: truth) }
-        let z = v.estimate / v.se
+        let q = fit.criticalValue(level: 0.95)
         return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se,
-                              lower: v.estimate - z975 * v.se, upper: v.estimate + z975 * v.se,
-                              pValue: z.isFinite ? 2 * Normal.survival(abs(z)) : .nan)
+                              lower: v.estimate - q * v.se, upper: v.estimate + q * v.se,
+                              pValue: fit.twoSidedPValue(v.estimate / v.se))
     }
 
     static func interval(_ truth: Double, _ v: IntervalEstimate?) -> EstimandResult {
@@ -81,18 +82,18 @@ enum SpatialScoring {
         }
         switch e {
         case .defined(let d): return d.estimate(fit, t)
-        case .rho: return normal(t, fit.rhoEstimate)
-        case .tau: return normal(t, fit.coefficientTable.first { $0.name == DynamicSpatialEstimator.lagName }?.value)
-        case .eta: return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(DynamicSpatialEstimator.lagName) }?.value)
+        case .rho: return wald(t, fit.rhoEstimate, fit: fit)
+        case .tau: return wald(t, fit.coefficientTable.first { $0.name == DynamicSpatialEstimator.lagName }?.value, fit: fit)
+        case .eta: return wald(t, fit.coefficientTable.first { $0.name == spatialLagName(DynamicSpatialEstimator.lagName) }?.value, fit: fit)
         case .turningPointLongRun(let k, let label):
             return turningPoint(k, label, truth: t, curves: longRunCurves, truePoint: panelTruth.longRunTurningPoint(k, label),
                                 panelTruth: panelTruth)
         case .uTestLongRun(let k, let label):
             return uTest(k, label, truth: t, curves: longRunCurves, panelTruth: panelTruth, alpha: alpha, longRun: true)
-        case .beta(let x): return normal(t, fit.coefficientTable.first { $0.name == x }?.value)
-        case .theta(let x): return normal(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value)
-        case .effect(let k, let x): return normal(t, impacts.first { $0.variable == x }?.value(k))
-        case .averageEffect(let k, let x): return normal(t, averages[x]?[k])
+        case .beta(let x): return wald(t, fit.coefficientTable.first { $0.name == x }?.value, fit: fit)
+        case .theta(let x): return wald(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value, fit: fit)
+        case .effect(let k, let x): return wald(t, impacts.first { $0.variable == x }?.value(k), fit: fit)
+        case .averageEffect(let k, let x): return wald(t, averages[x]?[k], fit: fit)
         case .turningPoint(let k, let label):
             return turningPoint(k, label, truth: t, curves: curves, truePoint: panelTruth.turningPoint(k, label), panelTruth: panelTruth)
         case .shift(let k):
@@ -107,12 +108,19 @@ enum SpatialScoring {
         case .uTest(let k, let label):
             return uTest(k, label, truth: t, curves: curves, panelTruth: panelTruth, alpha: alpha, longRun: false)
         case .curve(let k, let label, let j):
-            let d = panelTruth.moderatorValue(label)
-            guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
-                return .missing(truth: t)
-            }
-            return interval(t, c.points[j].effect)
+            return curvePoint(k, label, j, truth: t, curves: curves, panelTruth: panelTruth)
+        case .curveLongRun(let k, let label, let j):
+            return curvePoint(k, label, j, truth: t, curves: longRunCurves, panelTruth: panelTruth)
         }
+    }
+
+    static func curvePoint(_ k: EffectKind, _ label: String, _ j: Int, truth t: Double, curves: NonlinearEffects?,
+                           panelTruth: SpatialTruth) -> EstimandResult {
+        let d = panelTruth.moderatorValue(label)
+        guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
+            return .missing(truth: t)
+        }
+        return interval(t, c.points[j].effect)
     }
 
     static func turningPoint(_ k: EffectKind, _ label: String, truth t: Double, curves: NonlinearEffects?,
@@ -142,19 +150,29 @@ enum SpatialScoring {
     }
 
     /// How detectable a true U is to the Lind–Mehlum test: min(−s_l/se_l, s_h/se_h) with
-    /// s the true effect curve (the slope of the outcome in CA) at the ends of the test
-    /// interval and se the estimated curve's SE there. Positive when the true curve is a U
-    /// inside the interval; the test's power rises with it (about Φ(nc − 1.645) per end).
-    /// In an observed design whose calibrated curve is an inverted U the signs are reversed.
+    /// s the true slope the test is about at the ends of the test interval and se the test's
+    /// own SE of the estimated slope there — the same weights as the test: the effect curve
+    /// (direct, indirect), or β + θ for the total effect when the test leaves out its common
+    /// factor 1/(1 − ρ) (`UShapeTest.unweighted`; issue 20: the curve's 1/(1 − ρ̂)-weighted SE
+    /// was used before). Positive when the true curve is a U inside the interval; the test's
+    /// power rises with it (about Φ(nc − 1.645) per end). In an observed design whose
+    /// calibrated curve is an inverted U the signs are reversed.
     static func noncentrality(_ k: EffectKind, _ label: String, _ d: Double?, curves: NonlinearEffects?,
                               panelTruth: SpatialTruth) -> Double {
-        guard let c = panelTruth.curve(k, label),
-              let est = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }),
-              let first = est.points.first, let last = est.points.last, est.points.count == c.values.count,
-              let sl = c.values.first, let sh = c.values.last else { return .nan }
+        guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .nan }
+        let sl: Double, sh: Double
+        if test.unweighted {
+            guard let l = panelTruth.unweightedSlope(at: test.lower, d: d), let h = panelTruth.unweightedSlope(at: test.upper, d: d) else {
+                return .nan
+            }
+            (sl, sh) = (l, h)
+        } else {
+            guard let c = panelTruth.curve(k, label), let l = c.values.first, let h = c.values.last else { return .nan }
+            (sl, sh) = (l, h)
+        }
         // Signed towards the tested shape: a U needs s_l < 0 < s_h, an inverted U the reverse.
         let sign: Double = panelTruth.testedShape[k] == .invertedU ? -1 : 1
-        return min(-sign * sl / first.effect.se, sign * sh / last.effect.se)
+        return min(-sign * sl / test.slopeAtLower.se, sign * sh / test.slopeAtUpper.se)
     }
 
     /// The truth of an estimand in this replication (NaN when it does not exist,
@@ -190,6 +208,9 @@ enum SpatialScoring {
             return p.testedShapeInside ? 1 : 0
         case .curve(let k, let label, let j):
             guard let c = t.curve(k, label), j < c.values.count else { return .nan }
+            return c.values[j]
+        case .curveLongRun(let k, let label, let j):
+            guard let c = t.longRunCurve(k, label), j < c.values.count else { return .nan }
             return c.values[j]
         }
     }

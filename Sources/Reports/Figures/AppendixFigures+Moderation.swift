@@ -6,7 +6,8 @@ import Numerics
 /// technology shifts the turning point by dc*/dD).
 extension AppendixFigures {
     /// One panel per cell × (estimator, effect) holding that effect's curves at every
-    /// level of D the run scores (`curve.K.p25.j`, `.p50.j`, `.p75.j`): the truth solid and
+    /// level of D the run scores (`curve.K.p25.j`, `.p50.j`, `.p75.j`; the long-run `curve_lr` in
+    /// panels of their own): the truth solid and
     /// the mean estimate dashed, one style per level of D, so a reader sees the curve move
     /// with D and whether the estimator follows. Drawn when an effect has curves at two or
     /// more levels of D.
@@ -16,14 +17,18 @@ extension AppendixFigures {
             guard let layout = data.draws.first?[e] else { continue }
             var byEffect: [String: Column] = [:], order: [String] = []
             for (k, n) in layout.estimands.enumerated() {
-                guard case .curveGridPoint(let effect, let level, let j) = data.kind(n) else { continue }
-                if byEffect[effect] == nil {
-                    order.append(effect)
-                    byEffect[effect] = Column(estimator: e, title: "\(Typeset.effectShort[effect] ?? effect)(CA) by D (\(name))", estimands: [],
-                                              xlabel: "CA percentile")
+                guard case .curveGridPoint(let effect, let qualifier, let j) = data.kind(n) else { continue }
+                // Short- and long-run curves (`curve_lr`, issue 25) are panels of their own.
+                let longRun = qualifier.hasSuffix(EstimandKind.longRunQualifier)
+                let level = longRun ? String(qualifier.dropLast(EstimandKind.longRunQualifier.count)) : qualifier
+                let key = effect + (longRun ? EstimandKind.longRunQualifier : "")
+                if byEffect[key] == nil {
+                    order.append(key)
+                    byEffect[key] = Column(estimator: e, title: "\(longRun ? "long-run " : "")\(Typeset.effectShort[effect] ?? effect)(CA) by D (\(name))",
+                                           estimands: [], xlabel: "CA percentile")
                 }
-                byEffect[effect]!.append(k, x: EstimandKind.gridPercentile(j))
-                byEffect[effect]!.series.append(level)
+                byEffect[key]!.append(k, x: EstimandKind.gridPercentile(j))
+                byEffect[key]!.series.append(level)
             }
             columns += order.map { byEffect[$0]! }.filter { c in
                 let levels = Set(c.series)

@@ -16,7 +16,8 @@ extension AppendixFigures {
             .filter { data.kind($0) == .uTest }
         let naming = factorLabels.naming
         // Labelled cells (`cells:`) are named designs, not a grid to trace a rate along.
-        guard !data.cells.allSatisfy({ $0.title != nil }) else {
+        // (A title made of grid level labels alone is still a grid.)
+        guard !data.cells.allSatisfy({ $0.title != nil && $0.title != $0.factors.compactMap(\.label).joined(separator: ", ") }) else {
             return FigurePlan(id: id, caption: "", figures: [], skipped: "the cells are labelled designs (cells:), not a grid over a numeric factor; the utest figure shows each cell's rejection rate")
         }
         guard let factor = varyingFactors.first(where: { f in naming.contains(f.path) && f.levels.allSatisfy { Double($0) != nil } }), !tests.isEmpty else {
@@ -36,7 +37,7 @@ extension AppendixFigures {
         let facetFactors = Array(others.prefix(split)).filter { $0 != factor.path }
         let lineFactors = Array(others.dropFirst(split)).filter { $0 != factor.path }
         let describe = { (c: CellInfo, paths: [String]) in
-            c.factors.filter { paths.contains($0.path) }.map { "\($0.shortName)=\(labels.label($0))" }.joined(separator: ", ")
+            c.factors.filter { paths.contains($0.path) }.map { labels.named($0) }.joined(separator: ", ")
         }
         let group = { (c: CellInfo) in describe(c, facetFactors) }
         // Styles: one per (estimator, level of the line factors), in order of appearance.

@@ -12,6 +12,17 @@ public struct FigurePlan: Sendable {
     /// too tall; empty when the results hold nothing to draw (then `skipped` says why).
     public let figures: [GnuplotFigure]
     public let skipped: String?
+    /// A markdown table the captions file prints under the figure's caption (per-cell
+    /// numbers that would crowd the panel titles), or nil.
+    public var table: String? = nil
+
+    public init(id: String, caption: String, figures: [GnuplotFigure], skipped: String?, table: String? = nil) {
+        self.id = id
+        self.caption = caption
+        self.figures = figures
+        self.skipped = skipped
+        self.table = table
+    }
 
     /// The first (usually only) page.
     public var figure: GnuplotFigure? { figures.first }
@@ -63,7 +74,7 @@ public struct AppendixFigures: Sendable {
     }
 
     /// Axis names of the cells longer than this become codes C1, C2 … with a key in the caption.
-    static let longestCellName = 26
+    static let longestCellName = 32
 
     var cellLabels: [String] { cellNames.names }
 
@@ -90,6 +101,18 @@ public struct AppendixFigures: Sendable {
         if !key.isEmpty { parts.append("Cells: " + key.joined(separator: "; ")) }
         if !dropped.isEmpty { parts.append("Not named (set by the other factors): " + dropped.joined(separator: ", ")) }
         return (names, parts.joined(separator: ". "))
+    }
+
+    /// Runs of consecutive cells with the same level of the grid's slowest naming factor
+    /// (e.g. the truth shape in inverted-u-recovery): where a figure split by cells breaks pages.
+    var cellBlocks: [Int] {
+        guard let slowest = factorLabels.naming.first else { return [] }
+        var sizes: [Int] = [], last: String?
+        for cell in data.cells {
+            let level = cell.factors.first { $0.path == slowest }?.value
+            if level == last, !sizes.isEmpty { sizes[sizes.count - 1] += 1 } else { sizes.append(1); last = level }
+        }
+        return sizes
     }
 
     /// The run caption followed by the cell key, if any.
@@ -148,8 +171,9 @@ public struct AppendixFigures: Sendable {
                 panelNote: (([SummaryRow]) -> String)? = nil, emptyReason: String) -> FigurePlan {
         let (panels, used) = forestPanels(kind: kind, value: value, mcse: mcse, panelNote: panelNote)
         let caption = caption(estimators: used)
-        let plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
+        var plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
                               cellLabels: cellLabels, panels: panels, reference: reference, band: band, clamp: clamp, text: text)
+        plot.cellBlocks = cellBlocks
         let figures = plot.figures()
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: figures, skipped: figures.isEmpty ? emptyReason : nil)
     }

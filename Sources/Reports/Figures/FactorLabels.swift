@@ -6,8 +6,9 @@ import MonteCarlo
 /// `{kind: exponential, decay_km: 150, normalise: row}` or an outcome block with two
 /// coefficient lists is unreadable as a tick label. Mappings are shown as their values
 /// joined by "/", leaving out the entries every level of the factor shares; a label that
-/// is still long becomes "name #k" (k = the level's position), and the full text stays
-/// in the figure's data file and in the summary tables.
+/// is still long becomes "name #k" (k = the level's position), its full text in the
+/// caption's key (`shortened`), the figure's data file and the summary tables. A scenario
+/// names its levels itself with `grid: {path: {values: [...], labels: [...]}}`.
 struct FactorLabels {
     /// Above this many characters a label is replaced by "name #k".
     static let maximumLength = 32
@@ -29,7 +30,9 @@ struct FactorLabels {
             }
         }
         naming = Self.namingFactors(cells: cells, order: order.filter { levels[$0]!.count > 1 })
-        for path in order {
+        // Factors the scenario labels itself need no made-up names (nor a key for them).
+        let labelled = Set(cells.flatMap { $0.factors.filter { $0.label != nil }.map(\.path) })
+        for path in order where !labelled.contains(path) {
             let values = levels[path]!
             // Descriptions "paper-like: omitted …" / "reference: correctly …": the part
             // before ": " when it tells the levels apart (the full text goes to the caption).
@@ -47,7 +50,11 @@ struct FactorLabels {
                     let kept = mine.filter { entry in !parsed.allSatisfy { other in other?.contains(where: { $0 == entry }) ?? false } }
                     label = (kept.isEmpty ? mine : kept).map(\.value).joined(separator: "/")
                 }
-                if label.count > Self.maximumLength { label = "\(short) #\(k + 1)" }
+                if label.count > Self.maximumLength {
+                    // No shorter name to be had: the caption's key gives the full text.
+                    label = "\(short) #\(k + 1)"
+                    shortened.append((label, value))
+                }
                 out[value] = label
             }
             labels[path] = out
@@ -81,11 +88,14 @@ struct FactorLabels {
         if let title = cell.title { return title }
         let shown = cell.factors.filter { naming.contains($0.path) }
         if shown.count == 1, Double(label(shown[0])) == nil { return label(shown[0]) }
-        return shown.map { "\($0.shortName)=\(label($0))" }.joined(separator: ", ")
+        return shown.map(named).joined(separator: ", ")
     }
 
     /// The label of `factor`'s level: the scenario's (`grid: {path: {values, labels}}`) when given.
     func label(_ factor: CellInfo.Factor) -> String { factor.label ?? labels[factor.path]?[factor.value] ?? factor.value }
+
+    /// A factor's level with its name ("n=280"), or the scenario's label for it alone ("N=280").
+    func named(_ factor: CellInfo.Factor) -> String { factor.label ?? "\(factor.shortName)=\(label(factor))" }
 
     /// What a figure calls a cell: the scenario's label for it (`cells:` label and level
     /// labels, `CellInfo.title`) when given, else "name=level, …" of its factors.

@@ -55,16 +55,24 @@ struct ForestPlot {
         return all
     }
 
+    /// Sizes of the runs of consecutive cells that belong together (one level of the
+    /// grid's slowest factor); a figure too tall for one page breaks between runs.
+    /// Empty: any cell may start a page.
+    var cellBlocks: [Int] = []
+
     /// The figure at the full text width: panels in up to three columns (fewer when the
-    /// cell names are long; each plot area at least 1.5 in), the cell names on the first
+    /// cell names are long; each plot area at least 1.2 in), the cell names on the first
     /// column only (every panel has the same cells in the same order), and as many rows
-    /// per page as fit 9 in; more panels go to pages `NAME-1`, `NAME-2` ….
+    /// per page as fit 9 in; more panels go to pages `NAME-1`, `NAME-2` …. A grid with so
+    /// many cells that one row of panels is taller than a page is split by cells (between
+    /// `cellBlocks` where it can): each page shows every panel for a part of the cells, on
+    /// the x range of all the cells, so pages compare.
     func figures() -> [GnuplotFigure] {
         let all = drawablePanels
         guard !all.isEmpty else { return [] }
         let labelChars = cellLabels.map(\.count).max() ?? 2
         let firstLeft = Double(labelChars) * PanelLayout.char + 0.15, left = 0.15
-        let cols = PanelLayout.columns(wanted: min(3, all.count), firstLeft: firstLeft, left: left, minPlot: 1.5)
+        let cols = PanelLayout.columns(wanted: min(3, all.count), firstLeft: firstLeft, left: left, minPlot: 1.2)
         let perPanel = all.map(\.series.count).max() ?? 1
         let rowHeight = max(PanelLayout.line * 1.2, 0.07 * Double(perPanel) + 0.08)
         let keys = Self.keySeries(all)
@@ -72,53 +80,114 @@ struct ForestPlot {
         var layout = PanelLayout(columns: cols, rows: 1, header: PanelLayout.keyHeader(rows: key.rows),
                                  firstLeft: firstLeft, left: left, plotHeight: max(0.8, Double(cellLabels.count) * rowHeight))
         layout.titleLines = all.map { GP.wrap(Typeset.plain($0.title), width: layout.titleChars).count }.max() ?? 1
-        let maxRows = max(1, Int((FigureStyle.maxHeight - layout.header - 0.05) / layout.cellHeight))
-        let perPage = cols * maxRows
-        let pages = stride(from: 0, to: all.count, by: perPage).map { Array(all[$0..<min($0 + perPage, all.count)]) }
-        return pages.enumerated().map { k, panels in
-            var l = layout
-            l.rows = (panels.count + cols - 1) / cols
-            return figure(panels, name: pages.count == 1 ? name : "\(name)-\(k + 1)", layout: l, keyPerRow: key.perRow)
+        let room = FigureStyle.maxHeight - layout.header - 0.05
+        let ranges = all.map(xRange)
+        var cellPages = [0..<cellLabels.count]
+        if layout.cellHeight > room {
+            // As many cells as fit with every row of panels on the page, or, when that leaves
+            // fewer than 8 cells a page, with one row of panels a page.
+            let panelRows = (all.count + cols - 1) / cols
+            let fitting = { (rows: Int) in Int(((room / Double(rows)) - layout.titleSpace - layout.bottom) / rowHeight) }
+            let most = max(1, fitting(panelRows) >= 8 ? fitting(panelRows) : fitting(1))
+            cellPages = Self.pages(cells: cellLabels.count, blocks: cellBlocks, most: most)
+            layout.plotHeight = max(0.8, Double(cellPages.map(\.count).max() ?? 1) * rowHeight)
         }
+        let maxRows = max(1, Int(room / layout.cellHeight))
+        let perPage = cols * maxRows
+        let panelPages = stride(from: 0, to: all.count, by: perPage).map { $0..<min($0 + perPage, all.count) }
+        var figures: [GnuplotFigure] = []
+        let count = cellPages.count * panelPages.count
+        for cells in cellPages {
+            for panels in panelPages {
+                var l = layout
+                l.rows = (panels.count + cols - 1) / cols
+                l.plotHeight = max(0.8, Double(cells.count) * rowHeight)
+                figures.append(figure(Array(all[panels]), ranges: Array(ranges[panels]), cells: cells,
+                                      name: count == 1 ? name : "\(name)-\(figures.count + 1)", layout: l, keyPerRow: key.perRow))
+            }
+        }
+        return figures
     }
 
-    func figure(_ panels: [Panel], name: String, layout: PanelLayout, keyPerRow: Int) -> GnuplotFigure {
-        let cells = cellLabels.count
+    /// Consecutive runs of at most `most` cells covering `cells`, as few pages as can be,
+    /// evenly filled, breaking between `blocks` (runs of cells that belong together) where
+    /// a block fits a page.
+    static func pages(cells: Int, blocks: [Int], most: Int) -> [Range<Int>] {
+        var pieces: [Int] = []
+        for b in blocks.isEmpty || blocks.reduce(0, +) != cells ? [cells] : blocks {
+            // A block larger than a page is cut into even parts.
+            let parts = (b + most - 1) / most
+            for k in 0..<parts { pieces.append(b * (k + 1) / parts - b * k / parts) }
+        }
+        let wanted = (cells + most - 1) / most
+        let target = (cells + wanted - 1) / wanted
+        var out: [Range<Int>] = [], start = 0, size = 0
+        for p in pieces {
+            if size > 0, size + p > most || size >= target { out.append(start..<(start + size)); start += size; size = 0 }
+            size += p
+        }
+        if size > 0 { out.append(start..<(start + size)) }
+        return out
+    }
+
+    /// The x range of a panel over every cell: its points' whiskers (clamped), the reference
+    /// and the band, padded by 8%.
+    func xRange(_ panel: Panel) -> ClosedRange<Double> {
+        var lo = reference, hi = reference
+        let band = band.map { b in clamp.map { max(b.lowerBound, $0.lowerBound)...min(b.upperBound, $0.upperBound) } ?? b }
+        if let band { lo = min(lo, band.lowerBound); hi = max(hi, band.upperBound) }
+        for s in panel.series {
+            for p in s.points {
+                let (a, b) = whisker(p)
+                lo = min(lo, a); hi = max(hi, b)
+            }
+        }
+        let pad = hi > lo ? 0.08 * (hi - lo) : max(abs(hi) * 0.1, 0.01)
+        return (lo - pad)...(hi + pad)
+    }
+
+    /// A point's ±1.96 MCSE whisker, clamped.
+    func whisker(_ p: Point) -> (Double, Double) {
+        let m = p.mcse.isFinite ? p.mcse : 0
+        var a = p.value - Self.z * m, b = p.value + Self.z * m
+        if let clamp { a = max(a, clamp.lowerBound); b = min(b, clamp.upperBound) }
+        return (a, b)
+    }
+
+    func figure(_ panels: [Panel], ranges: [ClosedRange<Double>], cells: Range<Int>, name: String, layout: PanelLayout, keyPerRow: Int) -> GnuplotFigure {
         var data = "", script = "set multiplot\nunset key\n"
         let everySeries = Self.keySeries(panels)
-        let tics = cellLabels.enumerated().map { "\(text.quote($1)) \($0 + 1)" }.joined(separator: ", ")
-        script += "set yrange [\(Double(cells) + 0.5):0.5]\n"
+        let tics = cellLabels[cells].enumerated().map { "\(text.quote($1)) \($0 + 1)" }.joined(separator: ", ")
+        script += "set yrange [\(Double(cells.count) + 0.5):0.5]\n"
         script += "set grid noytics xtics\nset format x '%g'\n"
         var index = 0
         for (n, panel) in panels.enumerated() {
             let k = panel.series.count
-            var lo = reference, hi = reference
             let band = band.map { b in clamp.map { max(b.lowerBound, $0.lowerBound)...min(b.upperBound, $0.upperBound) } ?? b }
-            if let band { lo = min(lo, band.lowerBound); hi = max(hi, band.upperBound) }
             var plots: [String] = []
             for (j, s) in panel.series.enumerated() {
+                let points = s.points.filter { cells.contains($0.cell) }
+                guard !points.isEmpty else { continue }
                 // Estimators side by side within a cell's row.
                 let offset = k == 1 ? 0 : (Double(j) - Double(k - 1) / 2) * min(0.6 / Double(k), 0.2)
                 data += "# \(Typeset.plain(panel.title)) — \(s.title): y, value, value - 1.96 MCSE, value + 1.96 MCSE\n"
-                for p in s.points {
-                    let m = p.mcse.isFinite ? p.mcse : 0
-                    var a = p.value - Self.z * m, b = p.value + Self.z * m
-                    if let clamp { a = max(a, clamp.lowerBound); b = min(b, clamp.upperBound) }
-                    lo = min(lo, a); hi = max(hi, b)
-                    data += "\(GP.num(Double(p.cell + 1) + offset)) \(GP.num(p.value)) \(GP.num(a)) \(GP.num(b))\n"
+                for p in points {
+                    let (a, b) = whisker(p)
+                    data += "\(GP.num(Double(p.cell - cells.lowerBound + 1) + offset)) \(GP.num(p.value)) \(GP.num(a)) \(GP.num(b))\n"
                 }
                 data += "\n\n"
                 plots.append("datafile index \(index) using 2:1:3:4 with xerrorbars lt \(s.color) lw 1 notitle")
                 index += 1
             }
-            let pad = hi > lo ? 0.08 * (hi - lo) : max(abs(hi) * 0.1, 0.01)
+            guard !plots.isEmpty else { continue }
+            let (lo, hi) = (ranges[n].lowerBound, ranges[n].upperBound)
             let (row, col) = (n / layout.columns, n % layout.columns)
             let title = GP.wrap(panel.title, width: layout.titleChars)
             script += "\n# panel: \(Typeset.plain(panel.title))\n" + layout.margins(row: row, column: col)
             script += "set title \(text.lines(title))\n"
             script += col == 0 ? "set ytics (\(tics)) nomirror\nset format y '%g'\n" : "set ytics 1 nomirror\nset format y ''\n"
-            let step = GP.tickStep(lo: lo - pad, hi: hi + pad, inches: layout.plotWidth)
-            script += "set xrange [\(GP.num(lo - pad)):\(GP.num(hi + pad))]\nset xtics \(GP.num(step))\n"
+            let step = GP.tickStep(lo: lo, hi: hi, inches: layout.plotWidth)
+            script += "set xrange [\(GP.num(lo)):\(GP.num(hi))]\nset xtics \(GP.num(step))\n"
             // The x label once per column, under the page's last row.
             let lastInColumn = n + layout.columns >= panels.count
             script += "set xlabel \(lastInColumn ? text.quote(xlabel) : "''")\n"

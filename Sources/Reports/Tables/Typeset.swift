@@ -47,6 +47,9 @@ public enum Typeset {
         case ("curve", 4) where effect(p[1]) != nil && Int(p[3]) != nil:
             let pct = EstimandKind.gridPercentile(Int(p[3])!)
             return "\(effect(p[1])!)(CA p\(GP.num(pct))), D \(p[2])"
+        case ("curve_lr", 4) where effect(p[1]) != nil && Int(p[3]) != nil:
+            let pct = EstimandKind.gridPercentile(Int(p[3])!)
+            return "long-run \(effect(p[1])!)(CA p\(GP.num(pct))), D \(p[2])"
         default:
             // The known-DGP checks name coefficients beta0, beta1, …
             if name.hasPrefix("beta"), let k = Int(name.dropFirst(4)) { return "β" + sub(String(k)) }

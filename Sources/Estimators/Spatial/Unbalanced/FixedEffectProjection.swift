@@ -86,14 +86,7 @@ struct FixedEffectProjection: Sendable {
         }
     }
 
-    func apply(_ m: Matrix) -> Matrix {
-        var out = m
-        for j in 0..<m.cols {
-            let c = apply(m.column(j))
-            for i in 0..<m.rows { out[i, j] = c[i] }
-        }
-        return out
-    }
+    func apply(_ m: Matrix) -> Matrix { m.mapColumns(apply) }
 
     private func demean(_ v: [Double], by group: [Int], counts: [Double]) -> [Double] {
         var mean = [Double](repeating: 0, count: counts.count)

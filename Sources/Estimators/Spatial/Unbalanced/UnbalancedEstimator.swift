@@ -53,7 +53,7 @@ public enum UnbalancedEstimator {
         guard spec.approach == .direct else {
             throw EstimationError("the Lee–Yu transformation has no exact form on an unbalanced panel (W_t changes across years, so the orthogonal transformation does not commute with it); use the direct approach — σ² is also reported corrected for the fixed effects")
         }
-        guard spec.model != .sem, spec.model != .sdem else {
+        guard !spec.model.hasErrorLag else {
             throw EstimationError("models with a spatial error (\(spec.model.rawValue)) are not implemented for unbalanced panels; use sdm, sar, slx or ols")
         }
         guard variance == .analytic else {
@@ -78,23 +78,13 @@ public enum UnbalancedEstimator {
             default: point = try SpatialEstimator.fitOLS(d)
             }
         } catch let e as CollinearColumnError {
-            let which = e.column < d.names.count ? "'\(d.names[e.column])'" : "a regressor"
-            throw EstimationError("\(which) is collinear with earlier regressors after removing the \(spec.effects.rawValue) fixed effects (regressors: \(d.names.joined(separator: ", "))); drop it")
+            throw d.collinearityError(e)
         }
-        var termination = point.termination
-        var reason = point.reason
-        var vcov: Matrix
         var traceGtG: TraceEstimate?
-        do {
-            (vcov, traceGtG) = try covariance(d, point: point, weights: weights, panel: panel, projection: projection)
-        } catch {
-            let k = point.coefficients.count + (point.spatial == nil ? 0 : 1) + 1
-            vcov = Matrix(rows: k, cols: k, repeating: .nan)
-            reason = (termination == .converged ? "" : point.reason + "; ") + "variance unavailable: \(error)"
-        }
-        if termination == .converged, !vcov.data.allSatisfy({ $0.isFinite }) {
-            termination = .varianceUnavailable
-            if !reason.contains("variance unavailable") { reason = "variance unavailable: the information matrix is not finite" }
+        let (vcov, termination, reason) = point.withVariance {
+            let (vcov, trace) = try covariance(d, point: point, weights: weights, panel: panel, projection: projection)
+            traceGtG = trace
+            return vcov
         }
         let rho = point.spatial ?? 0
         let loglik = d.logLikelihood(coefficients: point.coefficients, spatial: rho, sigma2: point.sigma2, spectrum: logDet)
@@ -165,15 +155,12 @@ public enum UnbalancedEstimator {
         var estimate: TraceEstimate?
         if let rho = point.spatial {
             let source = weights.logDeterminant
-            var gtg = 0.0, mc2 = 0.0, probes = 0
-            for set in weights.sets {
-                let e = try SpatialVariance.effectiveTraceGtG(rho, shape: LikelihoodShape(observations: 1), weights: set.weights)
-                let c = Double(set.periods.count)
-                gtg += c * e.value
-                mc2 += c * c * e.monteCarloSE * e.monteCarloSE
-                probes = max(probes, e.probes)
-            }
-            if probes > 0 { estimate = TraceEstimate(value: gtg, monteCarloSE: mc2.squareRoot(), probes: probes) }
+            let sum = TraceEstimate.weightedSum(try weights.sets.map { set in
+                (Double(set.periods.count),
+                 try SpatialVariance.effectiveTraceGtG(rho, shape: LikelihoodShape(observations: 1), weights: set.weights))
+            })
+            let gtg = sum.value
+            if sum.probes > 0 { estimate = sum }
             let fitted = d.z.multiply(point.coefficients)
             let wyRaw = weights.lag(panel.y)
             let mean = (0..<panel.observations).map { r in

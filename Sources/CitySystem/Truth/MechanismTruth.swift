@@ -1,0 +1,134 @@
+import Foundation
+import Numerics
+
+/// The regional-integration mechanism of MODEL.md §10: how much of the policy's effect on Mis
+/// runs through digital technology D. Built from the policy's effect on D, ΔD = D(1) − D(0),
+/// and the policy's own term δ_P(t)·Treat∘Post, by the outcome equation alone:
+///
+///   ΔMis = NIE + NDE,  NIE = S[(β4 + β3 CA)∘ΔD + W((θ4 + θ3 CA)∘ΔD)],  NDE = S[δ_P Treat∘Post],
+///
+/// S the outcome's solution operator ((I − ρW)⁻¹ period by period, or the dynamic recursion
+/// from a zero start, since both worlds share the start). Mis is additive in D and the policy
+/// term, so the natural indirect effect does not depend on the reference world (NIE(0) = NIE(1)).
+/// Given the realised ΔD these are the replication's sample truths; given E[ΔD] (the noise-free
+/// recursion of `CitySystemCell.expectedDigitalEffect`) they are its expectation over the digital
+/// shocks, CA held fixed. Means are over the treated city-years after adoption (`…Treated`) and
+/// over the never-treated city-years from the first adoption (`…Controls`).
+public struct MechanismTruth: Codable, Sendable {
+    /// Per CA-curve kind (direct, indirect, total): the policy's effect on the CA → Mis slope and
+    /// on the turning point, both through D, at the treated cities' mean D after adoption.
+    public struct CurveShift: Codable, Sendable {
+        public let effect: String
+        /// (m1 β3 + m2 θ3)·attD: the CA slope of the curve rises by this at any CA; nil without treated cities.
+        public let slope: Double?
+        /// dc*/dD · attD; nil when the curve is linear in CA or no city is treated.
+        public let turningPoint: Double?
+
+        enum CodingKeys: String, CodingKey { case effect, slope, turningPoint }
+
+        /// Writes missing values as JSON null rather than dropping the key.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(effect, forKey: .effect); try c.encode(slope, forKey: .slope)
+            try c.encode(turningPoint, forKey: .turningPoint)
+        }
+    }
+
+    /// First stage: mean ΔD on the treated after adoption, and on the never-treated controls
+    /// (diffusion carries the treated cities' gain to their neighbours).
+    public let attD: Double?
+    public let spilloverD: Double?
+    /// Total effect on Mis (= `IntegrationEffect.meanAtt`), its parts through D and not through D,
+    /// and the share through D, on the treated.
+    public let attMis: Double?
+    public let indirectTreated: Double?
+    public let directTreated: Double?
+    public let shareTreated: Double?
+    /// The same on the controls (spillovers through W and through diffusion of D).
+    public let spilloverMis: Double?
+    public let indirectControls: Double?
+    public let shareControls: Double?
+    public let curveShifts: [CurveShift]
+
+    enum CodingKeys: String, CodingKey {
+        case attD, spilloverD, attMis, indirectTreated, directTreated, shareTreated, spilloverMis, indirectControls,
+             shareControls, curveShifts
+    }
+
+    /// Writes missing values as JSON null rather than dropping the key.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(attD, forKey: .attD); try c.encode(spilloverD, forKey: .spilloverD)
+        try c.encode(attMis, forKey: .attMis); try c.encode(indirectTreated, forKey: .indirectTreated)
+        try c.encode(directTreated, forKey: .directTreated); try c.encode(shareTreated, forKey: .shareTreated)
+        try c.encode(spilloverMis, forKey: .spilloverMis); try c.encode(indirectControls, forKey: .indirectControls)
+        try c.encode(shareControls, forKey: .shareControls); try c.encode(curveShifts, forKey: .curveShifts)
+    }
+
+    /// The decomposition's city-year vectors (time-major, N·T).
+    public struct Paths: Sendable {
+        public let indirect: [Double]
+        public let direct: [Double]
+    }
+
+    /// NIE and NDE paths: S applied to the D channel's and the policy term's right-hand sides.
+    public static func paths(model m: OutcomeModel, ca: [Double], deltaD: [Double], policy: [Double]) throws -> Paths {
+        let count = ca.count
+        var own = [Double](repeating: 0, count: count), lagged = own
+        for k in 0..<count {
+            own[k] = (m.beta[3] + m.beta[2] * ca[k]) * deltaD[k]
+            lagged[k] = (m.theta[3] + m.theta[2] * ca[k]) * deltaD[k]
+        }
+        let wl = m.weights.applyPanel(lagged)
+        for k in 0..<count { own[k] += wl[k] }
+        return Paths(indirect: try solve(m, own), direct: try solve(m, policy))
+    }
+
+    /// S r: the static filter, or the dynamic recursion from Mis_0 = 0 (the two worlds' common start cancels).
+    static func solve(_ m: OutcomeModel, _ r: [Double]) throws -> [Double] {
+        guard m.isDynamic else { return try m.filter.solvePanel(r) }
+        return try m.solveDynamic(rhs: r, start: [Double](repeating: 0, count: m.weights.count))
+    }
+
+    /// - Parameters:
+    ///   - deltaD: D(1) − D(0), realised or expected; `policy`: δ_P(t) on treated post city-years, else 0.
+    ///   - weights: the effect weights of the curves (m1, m2 per kind).
+    public init(model m: OutcomeModel, weights w: EffectWeights, ca: [Double], deltaD: [Double], policy: [Double],
+                treat: [Int], post: [Int], years: [Int], firstAdoption: Int) throws {
+        let p = try Self.paths(model: m, ca: ca, deltaD: deltaD, policy: policy)
+        let n = treat.count
+        var sums = [Double](repeating: 0, count: 6)   // ΔD, NIE, NDE on the treated, then on the controls
+        var nt = 0, nc = 0
+        for period in years.indices {
+            for i in 0..<n {
+                let k = period * n + i
+                if treat[i] == 1 {
+                    guard post[k] == 1 else { continue }
+                    sums[0] += deltaD[k]; sums[1] += p.indirect[k]; sums[2] += p.direct[k]; nt += 1
+                } else if years[period] >= firstAdoption {
+                    sums[3] += deltaD[k]; sums[4] += p.indirect[k]; sums[5] += p.direct[k]; nc += 1
+                }
+            }
+        }
+        func mean(_ s: Double, _ c: Int) -> Double? { c > 0 ? s / Double(c) : nil }
+        func share(_ part: Double?, _ whole: Double?) -> Double? {
+            guard let part, let whole, whole != 0 else { return nil }
+            return part / whole
+        }
+        attD = mean(sums[0], nt)
+        indirectTreated = mean(sums[1], nt)
+        directTreated = mean(sums[2], nt)
+        attMis = mean(sums[1] + sums[2], nt)
+        shareTreated = share(indirectTreated, attMis)
+        spilloverD = mean(sums[3], nc)
+        indirectControls = mean(sums[4], nc)
+        spilloverMis = mean(sums[4] + sums[5], nc)
+        shareControls = share(indirectControls, spilloverMis)
+        let dd = attD
+        curveShifts = [("direct", w.a1, w.a2), ("indirect", w.k1, w.k2), ("total", w.t1, w.t2)].map { (effect, m1, m2) in
+            let tp = EffectFormulas.turningPoint(m1: m1, m2: m2, beta: m.beta, theta: m.theta, d: 0)
+            return CurveShift(effect: effect, slope: dd.map { (m1 * m.beta[2] + m2 * m.theta[2]) * $0 },
+                              turningPoint: dd.flatMap { d in tp.shift.map { $0 * d } })
+        }
+    }
+}

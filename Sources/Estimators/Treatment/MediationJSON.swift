@@ -1,0 +1,51 @@
+import Foundation
+
+// The `estimate mediation --json` report (keys documented in docs/cli-json.md); numbers follow
+// the one NaN policy of `FiniteOrNull`.
+
+public struct MediationCoefficientJSON: Encodable, Sendable {
+    @FiniteOrNull public var estimate: Double
+    @FiniteOrNull public var se: Double
+    @FiniteOrNull public var p: Double
+    @FiniteOrNull public var ci_lower: Double
+    @FiniteOrNull public var ci_upper: Double
+
+    init(_ c: MediationResult.Coefficient) {
+        estimate = c.estimate; se = c.standardError; p = c.pValue; ci_lower = c.lower; ci_upper = c.upper
+    }
+}
+
+public struct MediationBootstrapJSON: Encodable, Sendable {
+    public let replications: Int
+    public let failed: Int
+    @FiniteOrNull public var se: Double
+    @FiniteOrNull public var ci_lower: Double
+    @FiniteOrNull public var ci_upper: Double
+    @FiniteOrNull public var p: Double
+    @FiniteOrNull public var share_ci_lower: Double
+    @FiniteOrNull public var share_ci_upper: Double
+
+    init(_ b: MediationResult.Bootstrap) {
+        replications = b.replications; failed = b.failed; se = b.standardError; ci_lower = b.lower; ci_upper = b.upper
+        p = b.pValue; share_ci_lower = b.shareLower; share_ci_upper = b.shareUpper
+    }
+}
+
+/// `total` (c), `first_stage` (a), `direct` (c′), `mediator` (b), `indirect` (a·b with the Sobel
+/// SE), `share` (a·b/c), `bootstrap` (null without), `interaction` (TP × moderator, null without).
+public struct MediationReportJSON: Encodable, Sendable {
+    public let total, first_stage, direct, mediator, indirect: MediationCoefficientJSON
+    @FiniteOrNull public var share: Double
+    public let bootstrap: MediationBootstrapJSON?
+    public let interaction: MediationCoefficientJSON?
+    public let observations: Int
+    public let clusters: Int
+
+    public init(_ r: MediationResult) {
+        total = .init(r.total); first_stage = .init(r.firstStage); direct = .init(r.direct); mediator = .init(r.mediator)
+        indirect = .init(r.indirect); share = r.share
+        bootstrap = r.bootstrap.map(MediationBootstrapJSON.init)
+        interaction = r.interaction.map(MediationCoefficientJSON.init)
+        observations = r.observations; clusters = r.clusters
+    }
+}
