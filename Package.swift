@@ -3,8 +3,9 @@
 // The data flows one way: scenario → generate → fit → summarise → store → report.
 // The target graph (each arrow "imports"):
 //   Numerics, Storage                      leaves (over the C libraries)
-//   CitySystem → Numerics (+ Yams)         scenario document, generator, truth
-//   Estimators → Numerics                  SDM family, PSM/DID family, their JSON reports
+//   Vocabulary                             leaf: effect kinds, curve shapes, null-when-absent (shared by the truth and the estimates)
+//   CitySystem → Numerics, Vocabulary (+ Yams)   scenario document, generator, truth
+//   Estimators → Numerics, Vocabulary      SDM family, PSM/DID family, their JSON reports
 //   Calibration → CitySystem, Estimators, Numerics   observed designs (a real panel, a calibrated SDM)
 //   MonteCarlo → CitySystem, Estimators, Calibration, Storage, Numerics
 //   Reports    → MonteCarlo, Estimators, Numerics (reads results through MonteCarlo's reader; draws estimate figures)
@@ -38,8 +39,9 @@ let package = Package(
 
         .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK", "CSuiteSparse"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),
-        .target(name: "CitySystem", dependencies: ["Numerics", "Yams"], exclude: ["README.md"]),
-        .target(name: "Estimators", dependencies: ["Numerics"]),
+        .target(name: "Vocabulary"),
+        .target(name: "CitySystem", dependencies: ["Numerics", "Vocabulary", "Yams"], exclude: ["README.md"]),
+        .target(name: "Estimators", dependencies: ["Numerics", "Vocabulary"]),
         // An observed design: a real panel's regressors and W with a calibrated SDM outcome.
         .target(name: "Calibration", dependencies: ["Numerics", "CitySystem", "Estimators"]),
         .target(name: "MonteCarlo", dependencies: ["Numerics", "CitySystem", "Estimators", "Calibration", "Storage"]),

@@ -25,7 +25,8 @@ public struct CalibrationRequest: Sendable {
 
 /// An SDM fitted to a user's panel, and the observed design it defines: the fit comes from
 /// the same loader and estimator as `spillsim estimate sdm`, so a panel that cannot be
-/// fitted there (unbalanced, ids missing from W, collinear) fails here with the same error.
+/// fitted there (ids missing from W, collinear) fails here with the same error. A panel with
+/// missing city-years, which `estimate sdm` fits, is refused here (`CalibrationError.unbalancedPanel`).
 public struct Calibration: Sendable {
     public let request: CalibrationRequest
     public let analysis: SpatialAnalysis
@@ -39,6 +40,13 @@ public struct Calibration: Sendable {
     /// - Parameter scenarioDirectory: where the scenario will be written; the data and W
     ///   paths are stored relative to it, as the scenario reader resolves them.
     public static func run(_ request: CalibrationRequest, scenarioDirectory: String) throws -> Calibration {
+        // A panel with gaps is refused by name (the balanced loader would call it merely "unbalanced").
+        if case .unbalanced(let gappy) = try UnbalancedDataLoader.load(
+            data: URL(fileURLWithPath: request.data), weights: URL(fileURLWithPath: request.weights), id: request.id,
+            time: request.time, y: request.y, x: request.x, quadratic: request.quadratic, moderator: request.moderator,
+            rowStandardise: request.rowStandardise) {
+            throw CalibrationError.unbalancedPanel(path: request.data, absentRows: gappy.absentRows, rowsWithEmptyCells: gappy.rowsWithEmptyCells)
+        }
         let dataset = try SpatialDataLoader.load(
             data: URL(fileURLWithPath: request.data), weights: URL(fileURLWithPath: request.weights), id: request.id,
             time: request.time, y: request.y, x: request.x, quadratic: request.quadratic, moderator: request.moderator,
@@ -70,14 +78,8 @@ public struct Calibration: Sendable {
     /// under either approach (issue 20). The QML σ̂² = e'e/n* is biased down by the coefficients and,
     /// under the direct approach (n* = NT), by the fixed effects too (× 0.946 on cigarette).
     public static func worldSigma2(_ fit: SpatialFitResult) -> Double {
-        let n = Double(fit.n), t = Double(fit.t)
-        let left: Double
-        switch fit.spec.effects {
-        case .twoWays: left = (n - 1) * (t - 1)
-        case .individual: left = n * (t - 1)
-        case .time: left = (n - 1) * t
-        case .none: left = n * t
-        }
+        if let s = fit.sigma2DOF { return s }
+        let left = Double(FixedEffects.observationsLeft(fit.spec.effects, n: fit.n, t: fit.t))
         let ee = fit.sigma2 * Double(fit.nObservations)   // σ̂² = e'e/n* (Lee–Yu residuals have the within e'e)
         return ee / (left - Double(fit.coefficients.count))
     }

@@ -9,67 +9,42 @@ import Numerics
 /// (`ImpactKernel`), so at the calibrated values the truth is the fit's estimates to
 /// rounding. JSON keys are snake_case (scenarios/README.md); a missing value is null.
 public struct ObservedTruth: Codable, Sendable {
-    public struct Regressor: Codable, Sendable {
-        public let name: String
-        public let beta, theta, direct, indirect, total: Double
-    }
+    /// The same record as the city system's (name, β, θ, direct, indirect, total).
+    public typealias Regressor = TrueEstimands.RegressorEffect
 
     /// One effect curve of the quadratic regressor on the grid, at a moderator quantile.
     public struct Curve: Codable, Sendable {
-        public let effect: String
+        public let effect: EffectKind
         /// `p25`, `p50`, `p75` of the moderator; `p50` alone without a moderator.
         public let dLabel: String
-        public let d: Double?
+        @NullWhenAbsent public private(set) var d: Double?
         public let values: [Double]
-
-        enum CodingKeys: String, CodingKey { case effect, dLabel, d, values }
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(effect, forKey: .effect); try c.encode(dLabel, forKey: .dLabel)
-            try c.encode(d, forKey: .d); try c.encode(values, forKey: .values)
-        }
     }
 
     public struct TurningPoint: Codable, Sendable {
-        public let effect: String
+        public let effect: EffectKind
         public let dLabel: String
-        public let d: Double?
+        @NullWhenAbsent public private(set) var d: Double?
         /// Nil when the curve is linear (m1β2 + m2θ2 = 0).
-        public let cStar: Double?
-        /// `U`, `inverted-U`, or nil for a linear curve.
-        public let shape: String?
-        public let dcStarDD: Double?
+        @NullWhenAbsent public private(set) var cStar: Double?
+        /// Nil for a linear curve.
+        @NullWhenAbsent public private(set) var shape: CurveShape?
+        @NullWhenAbsent public private(set) var dcStarDD: Double?
         /// The shape the U-test estimand asks about: the calibrated curve's, whatever the overrides.
-        public let testedShape: String
+        public let testedShape: CurveShape
         /// True when the curve has the tested shape with its extremum inside the U-test interval.
         public let testedShapeInside: Bool
-
-        enum CodingKeys: String, CodingKey { case effect, dLabel, d, cStar, shape, dcStarDD, testedShape, testedShapeInside }
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(effect, forKey: .effect); try c.encode(dLabel, forKey: .dLabel); try c.encode(d, forKey: .d)
-            try c.encode(cStar, forKey: .cStar); try c.encode(shape, forKey: .shape); try c.encode(dcStarDD, forKey: .dcStarDD)
-            try c.encode(testedShape, forKey: .testedShape); try c.encode(testedShapeInside, forKey: .testedShapeInside)
-        }
     }
 
     public struct Quadratic: Codable, Sendable {
         public let regressor: String
         public let square: String
-        public let interaction: String?
-        public let moderator: String?
+        @NullWhenAbsent public private(set) var interaction: String?
+        @NullWhenAbsent public private(set) var moderator: String?
         /// `curvePoints` points from the 5th to the 95th percentile of the regressor (the U-test interval).
         public let grid: [Double]
         public let curves: [Curve]
         public let turningPoints: [TurningPoint]
-
-        enum CodingKeys: String, CodingKey { case regressor, square, interaction, moderator, grid, curves, turningPoints }
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(regressor, forKey: .regressor); try c.encode(square, forKey: .square)
-            try c.encode(interaction, forKey: .interaction); try c.encode(moderator, forKey: .moderator)
-            try c.encode(grid, forKey: .grid); try c.encode(curves, forKey: .curves); try c.encode(turningPoints, forKey: .turningPoints)
-        }
     }
 
     /// Effect multipliers at the generating ρ: direct a1β + a2θ, total t1β + t2θ.
@@ -106,9 +81,7 @@ public struct ObservedTruth: Codable, Sendable {
         stableInterval = [si.lower, si.upper]
         multipliers = Multipliers(a1: m.a1, a2: m.a2, t1: m.t1, t2: m.t2)
         regressors = zip(o.beta, o.theta).map { b, t in
-            func effect(_ k: EffectKind) -> Double { let w = m.weights(k); return w.m1 * b.value + w.m2 * t.value }
-            return Regressor(name: b.name, beta: b.value, theta: t.value, direct: effect(.direct),
-                             indirect: effect(.indirect), total: effect(.total))
+            Regressor(name: b.name, beta: b.value, theta: t.value) { let w = m.weights($0); return (w.m1, w.m2) }
         }
         if let terms = dataset.quadratic, let values = dataset.quadraticValues {
             let fitMultipliers = kernel.multipliers(rho: spec.fit.rho)
@@ -129,8 +102,7 @@ public struct ObservedTruth: Codable, Sendable {
                           outcome o: ObservedDesignSpec.Parameters, fit: ObservedDesignSpec.Parameters,
                           m: EffectMultipliers, fitM: EffectMultipliers) -> Quadratic {
         let sorted = values.sorted()
-        let lo = Statistics.quantile(sorted: sorted, 0.05), hi = Statistics.quantile(sorted: sorted, 0.95)
-        let grid = (0..<curvePoints).map { lo + (hi - lo) * Double($0) / Double(curvePoints - 1) }
+        let (grid, lo, hi) = TrueEstimands.curveGrid(sorted: sorted)
         let labels: [(String, Double?)]
         if let d = moderatorValues, terms.interaction != nil {
             let sd = d.sorted()
@@ -149,16 +121,16 @@ public struct ObservedTruth: Codable, Sendable {
                     let s = EffectFormulas.caSlopes(beta: beta, theta: theta, c: x, d: d ?? 0)
                     return w.m1 * s.b + w.m2 * s.t
                 }
-                curves.append(Curve(effect: kind.rawValue, dLabel: label, d: d, values: values))
+                curves.append(Curve(effect: kind, dLabel: label, d: d, values: values))
                 let tp = EffectFormulas.turningPoint(m1: w.m1, m2: w.m2, beta: beta, theta: theta, d: d ?? 0)
                 let shape: CurveShape? = tp.cStar == nil ? nil : (tp.uShaped ? .u : .invertedU)
                 // A turning point at an end of the interval (the boundary worlds of `calibrate --grid`)
                 // is on the null: the margin keeps rounding in c* from moving it inside.
                 let margin = 1e-9 * (hi - lo)
                 let inside = shape == tested && (tp.cStar.map { $0 > lo + margin && $0 < hi - margin } ?? false)
-                points.append(TurningPoint(effect: kind.rawValue, dLabel: label, d: d, cStar: tp.cStar, shape: shape?.rawValue,
+                points.append(TurningPoint(effect: kind, dLabel: label, d: d, cStar: tp.cStar, shape: shape,
                                            dcStarDD: terms.interaction == nil ? nil : tp.shift,
-                                           testedShape: tested.rawValue, testedShapeInside: inside))
+                                           testedShape: tested, testedShapeInside: inside))
             }
         }
         return Quadratic(regressor: terms.linear, square: terms.square, interaction: terms.interaction, moderator: terms.moderator,

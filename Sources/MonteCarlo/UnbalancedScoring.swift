@@ -31,9 +31,15 @@ enum MissingWorkaround: String, CaseIterable, Sendable {
             guard complete.filter({ $0 }).count >= 2 else { throw EstimationError("drop_cities: fewer than 2 cities are observed in every year") }
             return try UnbalancedPanel(full) { i, _ in complete[i] }
         case .dropYears:
-            let complete = (0..<t).map { q in (0..<n).allSatisfy { o[q * n + $0] } }
-            guard complete.filter({ $0 }).count >= 2 else { throw EstimationError("drop_years: fewer than 2 years have every city observed") }
-            return try UnbalancedPanel(full) { _, q in complete[q] }
+            // A balanced panel of the complete years only (their periods renumbered): an empty year
+            // left in the index would be a period without cities.
+            let years = (0..<t).filter { q in (0..<n).allSatisfy { o[q * n + $0] } }
+            guard years.count >= 2 else { throw EstimationError("drop_years: fewer than 2 years have every city observed") }
+            let rows = years.flatMap { q in (0..<n).map { q * n + $0 } }
+            var x = Matrix(rows: rows.count, cols: full.x.cols)
+            for j in 0..<x.cols { for (r, k) in rows.enumerated() { x[r, j] = full.x[k, j] } }
+            return try UnbalancedPanel(y: rows.map { full.y[$0] }, x: x, names: full.names, n: n, t: years.count,
+                                       unit: rows.map { $0 % n }, period: rows.indices.map { $0 / n })
         case .interpolate:
             let seen = (0..<n).map { i in (0..<t).contains { o[$0 * n + i] } }
             func fill(_ v: [Double]) -> [Double] {

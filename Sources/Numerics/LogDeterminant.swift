@@ -27,13 +27,20 @@ public struct LogDeterminantAccuracy: Sendable, Codable, Equatable {
     /// is; the field keeps room for estimated ones).
     public let rigorous: Bool
 
-    public init(truncationBound: Double, monteCarloSE: Double, rigorous: Bool) {
-        self.truncationBound = truncationBound
-        self.monteCarloSE = monteCarloSE
-        self.rigorous = rigorous
-    }
-
     public static let exact = LogDeterminantAccuracy(truncationBound: 0, monteCarloSE: 0, rigorous: true)
+
+    /// The accuracy of Σ c_k log|I − ρW_k| from those of its terms: bounds add (scaled by
+    /// |c_k|); Monte Carlo errors of separately estimated terms are independent, so they add
+    /// in quadrature; the sum is rigorous when every term is.
+    public static func weightedSum(_ terms: [(weight: Double, accuracy: LogDeterminantAccuracy)]) -> LogDeterminantAccuracy {
+        var bound = 0.0, mc2 = 0.0, rigorous = true
+        for (c, a) in terms {
+            bound += abs(c) * a.truncationBound
+            mc2 += c * c * a.monteCarloSE * a.monteCarloSE
+            rigorous = rigorous && a.rigorous
+        }
+        return LogDeterminantAccuracy(truncationBound: bound, monteCarloSE: mc2.squareRoot(), rigorous: rigorous)
+    }
 }
 
 /// log|I − ρW| and its derivatives in ρ. The derivatives are what the estimators need:
@@ -62,11 +69,22 @@ public struct TraceEstimate: Sendable, Codable, Equatable {
     /// Hutchinson probes used (0 when exact).
     public let probes: Int
 
-    public init(value: Double, monteCarloSE: Double, probes: Int) {
-        self.value = value
-        self.monteCarloSE = monteCarloSE
-        self.probes = probes
+    public static func exact(_ value: Double) -> TraceEstimate { TraceEstimate(value: value, monteCarloSE: 0, probes: 0) }
+
+    /// The estimate plus a known constant (same error).
+    public func adding(_ constant: Double) -> TraceEstimate {
+        TraceEstimate(value: value + constant, monteCarloSE: monteCarloSE, probes: probes)
     }
 
-    public static func exact(_ value: Double) -> TraceEstimate { TraceEstimate(value: value, monteCarloSE: 0, probes: 0) }
+    /// Σ c_k tr_k from separately estimated terms: their errors are independent, so they add in
+    /// quadrature; `probes` is the largest count of any term.
+    public static func weightedSum(_ terms: [(weight: Double, estimate: TraceEstimate)]) -> TraceEstimate {
+        var value = 0.0, mc2 = 0.0, probes = 0
+        for (c, e) in terms {
+            value += c * e.value
+            mc2 += c * c * e.monteCarloSE * e.monteCarloSE
+            probes = max(probes, e.probes)
+        }
+        return TraceEstimate(value: value, monteCarloSE: mc2.squareRoot(), probes: probes)
+    }
 }

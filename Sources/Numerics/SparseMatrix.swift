@@ -196,6 +196,21 @@ public struct SparseMatrix: Sendable, Equatable {
                      values: [Double](repeating: 1, count: nonzeroCount))
     }
 
+    /// The rows and columns of `units` (in that order): W restricted to a set of units,
+    /// explicit zeros dropped.
+    public func restricted(to units: [Int]) throws -> SparseMatrix {
+        var position = [Int](repeating: -1, count: rows)
+        for (k, i) in units.enumerated() { position[i] = k }
+        var start = [0], cs: [Int] = [], vs: [Double] = []
+        for i in units {
+            for k in rowStart[i]..<rowStart[i + 1] where position[columns[k]] >= 0 && values[k] != 0 {
+                cs.append(position[columns[k]]); vs.append(values[k])
+            }
+            start.append(cs.count)
+        }
+        return try SparseMatrix(rows: units.count, cols: units.count, rowStart: start, columns: cs, values: vs)
+    }
+
     /// Each row divided by its sum (rows summing to zero are left as they are).
     /// Divides (not multiplies by the reciprocal), so the entries equal a dense w_ij / Σ_j w_ij bit for bit.
     public func rowStandardised() -> SparseMatrix {

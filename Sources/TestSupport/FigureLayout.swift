@@ -85,8 +85,9 @@ public struct SVGTextLayout {
     }
 }
 
-/// Checks a rendered SVG figure and its gnuplot files: no text outside the canvas, no two
-/// texts overlapping, no font below `minimumFont` points, and every data block of the
+/// Checks a rendered SVG figure and its gnuplot files: 6.5 or 3.5 in wide and at most 9 in
+/// tall, no text outside the canvas, no two texts overlapping, no font below `minimumFont`
+/// points, and every data block of the
 /// `.dat` file drawn by the `.gp` script (`index N`), so no series is silently dropped.
 public func assertReadableFigure(_ svg: URL, minimumFont: Double = 8, file: StaticString = #filePath, line: UInt = #line) {
     guard let text = try? String(contentsOf: svg, encoding: .utf8) else { return XCTFail("\(svg.path): unreadable", file: file, line: line) }
@@ -97,6 +98,10 @@ public func assertReadableFigure(_ svg: URL, minimumFont: Double = 8, file: Stat
     XCTAssertTrue(outside.isEmpty, "\(name): text leaves the canvas \(layout.width)×\(layout.height): \(outside)", file: file, line: line)
     let overlaps = layout.overlaps()
     XCTAssertTrue(overlaps.isEmpty, "\(name): overlapping text: \(overlaps.prefix(6).map { "\($0.0) × \($0.1)" })", file: file, line: line)
+    // Print size (the viewBox has 72 units per inch): a page at most 9 in tall and the text
+    // width (6.5 in) or a column (3.5 in) wide; a taller figure splits into pages.
+    XCTAssertLessThanOrEqual(layout.height / 72, 9.01, "\(name): a page \(layout.height / 72) in tall", file: file, line: line)
+    XCTAssertTrue([3.5, 6.5].contains { abs(layout.width / 72 - $0) < 0.01 }, "\(name): \(layout.width / 72) in wide", file: file, line: line)
     let small = layout.fontSizes.filter { $0 < minimumFont - 1e-9 }
     XCTAssertTrue(small.isEmpty, "\(name): fonts below \(minimumFont) pt: \(Set(small).sorted())", file: file, line: line)
 

@@ -17,7 +17,7 @@ extension Spillsim.Estimate {
     struct SDM: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "sdm",
-            abstract: "Fit a spatial Durbin-family model (SDM, SAR, SLX, SEM, SDEM) with fixed effects by exact QML.",
+            abstract: "Fit a spatial Durbin-family model (SDM, SAR, SLX, SEM, SDEM, SAC) with fixed effects by exact QML.",
             discussion: """
             The panel is a long CSV (one row per unit and period). W is a CSV either dense \
             (first column 'id', header row of ids) or an edge list (from,to,weight); ids are matched \
@@ -25,7 +25,10 @@ extension Spillsim.Estimate {
             A panel with missing city-years (rows absent, or an outcome/regressor cell empty or NA) \
             is fitted on the observed city-years by the direct approach: in each year only the \
             cities present interact, through W restricted to them (re-standardised unless \
-            --year-weights restrict); see docs/unbalanced.md.
+            --year-weights restrict); see docs/unbalanced.md. \
+            --model sac adds a spatial error process to the lag model (y = ρWy + Xβ + WXθ + u, \
+            u = λMu + ε; --durbin none for the model without W-lags of X), with M = W or the \
+            matrix of --error-weights; it needs the exact spectra (N ≤ \(SpatialWeights.exactSizeLimit)) and a balanced panel.
             """)
 
         @OptionGroup var panel: PanelColumns
@@ -40,7 +43,9 @@ extension Spillsim.Estimate {
         var approachOption: SpatialApproach?
         /// The approach of a balanced fit.
         var approach: SpatialApproach { approachOption ?? .standard }
-        @Option(help: "sdm, sar, slx, sem, sdem or ols.") var model: SpatialModel = .sdm
+        @Option(help: "sdm, sar, slx, sem, sdem, ols or sac (lag + error process).") var model: SpatialModel = .sdm
+        @Option(help: "SAC model: the error process's weight matrix M (same formats and row-standardisation as --weights; default M = W).")
+        var errorWeights: String?
         @Option(help: "Regressor (in --x) also entered as its square X^2: curves, turning points and U-tests.")
         var quadratic: String?
         @Option(help: "Moderator D of the quadratic regressor: adds X:D (and D if not in --x).")
@@ -96,6 +101,16 @@ extension Spillsim.Estimate {
                 if plot.plot != nil { throw ValidationError("--plot is not implemented for --dynamic: drop it; --json gives the short- and long-run curves") }
                 if logdet != .auto && logdet != .exact { throw ValidationError("--dynamic needs the eigenvalues of W: use --logdet exact or auto") }
             }
+            if errorWeights != nil && model != .sac {
+                throw ValidationError("--error-weights is the error matrix M of the SAC model: add --model sac, or drop it (sem and sdem put their error process on --weights)")
+            }
+            if model == .sac {
+                if dynamic { throw ValidationError("--dynamic fits the dynamic SDM; --model sac has no dynamic form: drop one of them") }
+                if variance != .analytic && variance != .numericalHessian {
+                    throw ValidationError("--variance \(variance.rawValue): the SAC model has the analytic variance only (sandwich scores are derived for models without an error process)")
+                }
+                if logdet != .auto && logdet != .exact { throw ValidationError("--model sac needs the eigenvalues of W and M: use --logdet exact or auto") }
+            }
             if dynamic && variance == .conley { throw ValidationError("--variance conley is not implemented for --dynamic") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
@@ -128,8 +143,10 @@ extension Spillsim.Estimate {
                 let ids = try table.strings(panel.id)
                 conleySpec = try conley.spec(table: table, units: dataset.units.count) { index[ids[$0]] }
             }
+            let errorMatrix = try errorWeights.map { try loadErrorWeights($0, units: dataset.units) }
             let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance,
-                                                   clusterCorrection: clusterCorrection ?? .standard, conley: conleySpec)
+                                                   clusterCorrection: clusterCorrection ?? .standard, conley: conleySpec,
+                                                   errorWeights: errorMatrix)
             if let nonlinear = analysis.nonlinear, let quadratic {
                 try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
             }
@@ -148,7 +165,7 @@ extension Spillsim.Estimate.SDM {
             throw ValidationError("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (the default on gaps; σ² is also reported corrected for the fixed effects, with a bias-corrected fit)")
         }
         if variance != .analytic { throw ValidationError("--variance \(variance.rawValue) is not implemented for unbalanced panels; use --variance analytic") }
-        if model == .sem || model == .sdem {
+        if model.hasErrorLag {
             throw ValidationError("--model \(model.rawValue) is not implemented for unbalanced panels; use sdm, sar, slx or ols")
         }
         let spec = SpatialModelSpec(model: model, effects: effects, approach: .direct, durbin: durbinVariables)
@@ -175,4 +192,13 @@ enum YearWeights: String, ExpressibleByArgument, CaseIterable {
 extension SpatialVarianceMethod: ExpressibleByArgument {
     public init?(argument: String) { self.init(spelling: argument) }
     public static var allValueStrings: [String] { spellings }
+}
+
+extension Spillsim.Estimate.SDM {
+    /// The SAC model's error matrix M from `--error-weights`, matched to the panel's units and
+    /// row-standardised as W is.
+    func loadErrorWeights(_ path: String, units: [String]) throws -> SpatialWeights {
+        try SpatialDataLoader.weights(URL(fileURLWithPath: path), units: units, rowStandardise: !noRowStandardise,
+                                      logDeterminant: logdet)
+    }
 }

@@ -15,7 +15,10 @@ extension Spillsim.Estimate {
             under equal prior probabilities. The marginal is that of the approach's own likelihood: --approach direct \
             gives LeSage & Pace's with the fixed effects integrated out (nu = NT - (N + T - 1) - p two-way), \
             --approach lee-yu (the default) the marginal of the Lee-Yu transformed likelihood (nu = (N-1)(T-1) - p); \
-            the two are different Bayes factors and can rank W differently (docs/spatial.md). Each W is matched to the panel by id and row-standardised unless \
+            the two are different Bayes factors and can rank W differently (docs/spatial.md). With --dynamic each W fits the \
+            dynamic SDM (y(t-1) and W*y(t-1) added; QML conditional on the first year, uncorrected) and the log marginal is \
+            that of the likelihood conditional on the first year with the two-way fixed effects integrated out \
+            (nu = N(T-1) - (N + T - 2) - p). Each W is matched to the panel by id and row-standardised unless \
             --no-row-standardise.
             """)
 
@@ -25,8 +28,10 @@ extension Spillsim.Estimate {
         @Option(parsing: .upToNextOption, help: "Regressors (comma- or space-separated).") var x: [String]
         @Option(help: "Fixed effects: individual, time, twoways or none.") var effects: FixedEffects = .twoWays
         @Option(help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue)); the log marginal is that likelihood's (the output names the criterion).")
-        var approach: SpatialApproach = .standard
+        var approach: SpatialApproach?
         @Option(help: "sdm or sar.") var model: SpatialModel = .sdm
+        @Flag(help: "Fit the dynamic SDM with each W (two-way effects; the marginal is conditional on the first year).")
+        var dynamic = false
         @Flag(help: "Use each W as given instead of row-standardising it.") var noRowStandardise = false
         @Flag(help: "Print JSON instead of a table.") var json = false
 
@@ -35,7 +40,13 @@ extension Spillsim.Estimate {
         func validate() throws {
             if files.count < 2 { throw ValidationError("--weights needs at least two weight matrix files to compare") }
             if Set(files).count != files.count { throw ValidationError("--weights lists a file twice") }
-            if !model.hasLag { throw ValidationError("--model must be sdm or sar (posterior probabilities need a spatial lag of y)") }
+            if !model.hasLag || model.hasErrorLag { throw ValidationError("--model must be sdm or sar (posterior probabilities need a spatial lag of y)") }
+            if dynamic {
+                if model != .sdm { throw ValidationError("--dynamic fits the dynamic spatial Durbin model: use --model sdm (the default)") }
+                if effects != .twoWays { throw ValidationError("--dynamic has twoways effects only (time effects by the Lee–Yu transformation, individual by within): use --effects twoways (the default)") }
+                if approach == .direct { throw ValidationError("--dynamic fits by the Lee–Yu transformation and integrates the likelihood conditional on the first year: drop --approach direct") }
+                if noRowStandardise { throw ValidationError("--dynamic removes time effects by the Lee–Yu transformation, which needs row-standardised W: drop --no-row-standardise") }
+            }
             if splitList(x).isEmpty { throw ValidationError("--x needs at least one regressor") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x), regressorOption: "--x", keys: panel.keys)
         }
@@ -49,8 +60,9 @@ extension Spillsim.Estimate {
                 candidates.append((file, try SpatialDataLoader.weights(URL(fileURLWithPath: file), units: dataset.units,
                                                                        rowStandardise: !noRowStandardise)))
             }
-            let spec = SpatialModelSpec(model: model, effects: effects, approach: approach)
-            let result = try WeightSelection.compare(spec, panel: dataset.panel, candidates: candidates)
+            let fitted: WeightSelectionModel = dynamic ? .dynamic(.all)
+                : .spatial(SpatialModelSpec(model: model, effects: effects, approach: approach ?? .standard))
+            let result = try WeightSelection.compare(fitted, panel: dataset.panel, candidates: candidates)
             print(json ? try JSONOutput.text(WeightSelectionJSON(result)) : WeightSelectionReport.text(result))
         }
     }
@@ -60,10 +72,18 @@ extension Spillsim.Estimate {
 enum WeightSelectionReport {
     static func text(_ r: WeightSelectionResult) -> String {
         let f = r.candidates[0].fit
-        var out = ["\(f.spec.model.rawValue.uppercased()), \(f.spec.effects.rawValue) effects, \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)",
-                   "Posterior probabilities: equal prior over the candidates, rho uniform on its stable interval.",
-                   r.candidates[0].logMarginal.criterion.summary + String(format: " = %.0f.", r.candidates[0].logMarginal.nu),
-                   "(The direct and lee-yu approaches give different Bayes factors and may rank W differently; --approach chooses.)", ""]
+        var out: [String]
+        if case .dynamic = r.model {
+            out = ["Dynamic SDM (y(t-1), W*y(t-1); QML conditional on the first year, no bias correction), \(f.spec.effects.rawValue) effects, \(f.spec.approach.rawValue) approach: N = \(f.n), periods 2…T = \(f.t), n* = \(f.nObservations)"]
+        } else {
+            out = ["\(f.spec.model.rawValue.uppercased()), \(f.spec.effects.rawValue) effects, \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)"]
+        }
+        out += ["Posterior probabilities: equal prior over the candidates, rho uniform on its stable interval.",
+                r.candidates[0].logMarginal.criterion.summary + String(format: " = %.0f.", r.candidates[0].logMarginal.nu)]
+        if case .spatial = r.model {
+            out.append("(The direct and lee-yu approaches give different Bayes factors and may rank W differently; --approach chooses.)")
+        }
+        out.append("")
         let width = max(8, r.candidates.map(\.name.count).max() ?? 0)
         func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
         out.append(pad("W") + "  " + ["rho", "loglik", "AIC", "BIC", "log p(y|W)", "posterior"].map { $0.leftPadded(12) }.joined())

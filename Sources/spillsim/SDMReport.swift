@@ -44,7 +44,8 @@ enum SDMReport {
             out.append(row(name, fmt(v), fmt(s), String(format: "%.2f", z), pval(f.twoSidedPValue(z))))
         }
         out.append("")
-        out.append("sigma2 = \(fmt(f.sigma2))   log-likelihood = \(String(format: "%.4f", f.logLikelihood))   AIC = \(String(format: "%.2f", f.aic))   BIC = \(String(format: "%.2f", f.bic))")
+        out.append("sigma2 = \(fmt(f.sigma2)) (QML, e'e/n*)" + (f.sigma2DOF.map { "   e'e/(n − fixed effects − p) = \(fmt($0))" } ?? "")
+                   + "   log-likelihood = \(String(format: "%.4f", f.logLikelihood))   AIC = \(String(format: "%.2f", f.aic))   BIC = \(String(format: "%.2f", f.bic))")
         out.append("")
         out += effectLines(a.impacts, title: "Effects (delta-method standard errors in parentheses)")
         if let sim = a.simulation {

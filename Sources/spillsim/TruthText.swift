@@ -18,7 +18,7 @@ enum TruthText {
         s += "\nturning points of the CA curves (c* where the effect is zero)\n"
         s += "D          d     effect          c*   U-shaped    dc*/dD\n"
         for p in t.turningPoints {
-            s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.padding(toLength: 9, withPad: " ", startingAt: 0)
+            s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
                 + f(p.cStar) + (p.uShaped ? "        yes" : "         no") + f(p.dcStarDD) + "\n"
         }
         if let lr = t.dynamic {
@@ -31,7 +31,7 @@ enum TruthText {
             }
             s += "long-run turning points\nD          d     effect          c*   U-shaped    dc*/dD\n"
             for p in lr.longRunTurningPoints {
-                s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.padding(toLength: 9, withPad: " ", startingAt: 0)
+                s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
                     + f(p.cStar) + (p.uShaped ? "        yes" : "         no") + f(p.dcStarDD) + "\n"
             }
         }
@@ -67,8 +67,8 @@ enum TruthText {
             s += "\nturning points of the \(q.regressor) curves (U-test interval [\(f(q.grid.first)), \(f(q.grid.last))])\n"
             s += "D          d     effect          c*      shape    dc*/dD  tested\n"
             for p in q.turningPoints {
-                s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.padding(toLength: 9, withPad: " ", startingAt: 0)
-                    + f(p.cStar) + (p.shape ?? "linear").leftPadded(11) + f(p.dcStarDD) + "  " + p.testedShape + (p.testedShapeInside ? " inside" : " not inside") + "\n"
+                s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                    + f(p.cStar) + (p.shape?.rawValue ?? "linear").leftPadded(11) + f(p.dcStarDD) + "  " + p.testedShape.rawValue + (p.testedShapeInside ? " inside" : " not inside") + "\n"
             }
         }
         return s

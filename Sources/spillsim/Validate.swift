@@ -20,7 +20,9 @@ extension Spillsim {
         /// The observation pattern of replication 0 (`city_system.panel`).
         static func pattern(_ spec: CitySystemSpec, seed: UInt64, cell: Int = 0, source: String) throws -> String {
             let p = try CitySystemCell(spec: spec, seed: seed, cell: cell, source: source).generate(replication: 0)
-            return ObservationSummary(observed: p.observed, n: p.n, t: p.t).text + " (\(spec.panel.missing.rawValue), rate \(spec.panel.rate))"
+            let entry = spec.panel.entryShare > 0
+                ? "; entry: \(Int((spec.panel.entryShare * Double(p.n)).rounded())) smallest cities from \(spec.panel.entryYear)" : ""
+            return ObservationSummary(observed: p.observed, n: p.n, t: p.t).text + " (\(spec.panel.missing.rawValue), rate \(spec.panel.rate)\(entry))"
         }
 
         /// The lines `validate` prints. Every check runs before any line exists,
@@ -45,7 +47,7 @@ extension Spillsim {
                     details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")
                 }
                 if let note = r.largeNSummary { details.append("  \(note)") }
-                if r.scenario.citySystem.panel.rate > 0 { details.append("  panel (replication 0): " + (try Self.pattern(r.scenario.citySystem, seed: r.scenario.seed, source: scenario))) }
+                if r.scenario.citySystem.panel.rate > 0 || r.scenario.citySystem.panel.entryShare > 0 { details.append("  panel (replication 0): " + (try Self.pattern(r.scenario.citySystem, seed: r.scenario.seed, source: scenario))) }
                 if let line = shockLine(r.scenario.citySystem.outcome.error) { details.append("  \(line)") }
                 details.append("  \(r.sectors.text)")
                 details += r.warnings.map { "  warning: \($0)" }
@@ -66,7 +68,7 @@ extension Spillsim {
                 if !document.usesKnownDGP && !document.usesObservedDesign {
                     for cell in cells {
                         let spec = try ScenarioParser.parse(cell.document)
-                        if spec.observed == nil, spec.citySystem.panel.rate > 0 {
+                        if spec.observed == nil, spec.citySystem.panel.rate > 0 || spec.citySystem.panel.entryShare > 0 {
                             details.append("  \(cell.label): " + (try Self.pattern(spec.citySystem, seed: mc.seed, cell: cell.index, source: scenario)))
                         }
                         if cell.factors.contains(where: { $0.path.hasPrefix("city_system.outcome.error") }) {

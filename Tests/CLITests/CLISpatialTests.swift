@@ -190,3 +190,43 @@ final class CLIDynamicSDMTests: XCTestCase {
         XCTAssertEqual(none.biasCorrection, DynamicBiasCorrection.none)
     }
 }
+
+/// `estimate sdm --model sac` (spatial lag + spatial error) and its refusals.
+final class CLISACTests: XCTestCase {
+    var args: [String] {
+        let f = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures").path
+        return ["estimate", "sdm", "--data", f + "/sac_panel.csv", "--weights", f + "/spreg_panel_W.csv",
+                "--id", "id", "--time", "time", "--y", "y", "--x", "x1,x2", "--model", "sac", "--approach", "lee-yu"]
+    }
+
+    func testSACReportsRhoAndLambda() throws {
+        let c = try XCTUnwrap(try Spillsim.parseAsRoot(args) as? Spillsim.Estimate.SDM)
+        XCTAssertEqual(c.model, .sac)
+        let ds = try SpatialDataLoader.load(data: URL(fileURLWithPath: c.panel.data), weights: URL(fileURLWithPath: c.weights),
+                                            id: c.panel.id, time: c.panel.time, y: c.panel.y, x: c.regressors)
+        let a = try SpatialAnalysis.run(SpatialModelSpec(model: .sac, effects: c.effects, approach: c.approach, durbin: c.durbinVariables),
+                                        dataset: ds)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try JSONOutput.text(SpatialAnalysisJSON(a)).utf8)) as? [String: Any])
+        XCTAssertNotNil(obj["rho"] as? [String: Any])
+        XCTAssertNotNil(obj["lambda"] as? [String: Any])
+        let text = SDMReport.text(a)
+        XCTAssertTrue(text.hasPrefix("SAC, twoways effects, lee-yu approach"), text)
+        XCTAssertTrue(text.contains("lambda"), text)
+    }
+
+    func testSACRefusals() throws {
+        let f = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures").path
+        let bad: [([String], String)] = [
+            (args + ["--vce", "cluster"], "--variance cluster"),
+            (args + ["--dynamic"], "--dynamic"),
+            (args + ["--logdet", "chebyshev"], "--logdet"),
+            (Array(args.dropLast(4)) + ["--error-weights", f + "/spreg_panel_W.csv"], "--error-weights"),
+        ]
+        for (a, needle) in bad {
+            XCTAssertThrowsError(try Spillsim.parseAsRoot(a)) { e in
+                XCTAssertTrue(Spillsim.message(for: e).contains(needle), Spillsim.message(for: e))
+                XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
+            }
+        }
+    }
+}

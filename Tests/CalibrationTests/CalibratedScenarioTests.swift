@@ -48,10 +48,10 @@ final class CalibratedScenarioTests: XCTestCase {
         let nl = try XCTUnwrap(c.analysis.nonlinear)
         XCTAssertEqual(q.turningPoints.count, 9, "3 effects × 3 moderator quantiles")
         for tp in q.turningPoints {
-            let est = try XCTUnwrap(nl.turningPoints.first { $0.kind.rawValue == tp.effect && $0.moderatorValue == tp.d })
+            let est = try XCTUnwrap(nl.turningPoints.first { $0.kind == tp.effect && $0.moderatorValue == tp.d })
             // The fit's turning point is −g1/(2g2) from the same multipliers: rounding only, relative to |x*|.
-            assertClose(est.delta.estimate, try XCTUnwrap(tp.cStar), tolerance: 1e-10 * max(1, abs(est.delta.estimate)), tp.effect)
-            XCTAssertEqual(est.shape.rawValue, tp.testedShape, "the U-test asks about the calibrated shape")
+            assertClose(est.delta.estimate, try XCTUnwrap(tp.cStar), tolerance: 1e-10 * max(1, abs(est.delta.estimate)), tp.effect.rawValue)
+            XCTAssertEqual(est.shape, tp.testedShape, "the U-test asks about the calibrated shape")
         }
         // The monotone what-if world is in the grid.
         let text = try String(contentsOfFile: path, encoding: .utf8)

@@ -84,11 +84,11 @@ final class DynamicGeneratorTests: XCTestCase {
             assertClose((total - direct) / Double(n), curve.indirect[j], tolerance: 1e-12, "long-run indirect curve at grid point \(j)")
         }
         // Short run stays the static formula at ρ; the total turning point is horizon-free.
-        let sr = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == "total" && $0.dLabel == "p50" })
-        let lt = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == "total" && $0.dLabel == "p50" })
+        let sr = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == .total && $0.dLabel == "p50" })
+        let lt = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .total && $0.dLabel == "p50" })
         assertClose(try XCTUnwrap(sr.cStar), try XCTUnwrap(lt.cStar), tolerance: 1e-12, "total turning point")
-        let sd = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
-        let ld = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
+        let sd = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
+        let ld = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
         XCTAssertNotEqual(sd, ld, "direct turning points differ between horizons when θ is not ∝ β")
     }
 

@@ -144,6 +144,43 @@ final class NEGTests: XCTestCase {
         }
     }
 
+    /// Issue 20: employment is workers, not value added. E^M = n^M R^M (1 − α)(σ − 1)/σ and
+    /// E^S = n^S R^S (σ_S − 1)/σ_S (R = σ·profit per firm), total employment is L_i, so
+    /// LQ^k_i = (E^k_i/L_i)/(ΣE^k/ΣL); profits are income only. Recomputed from the recorded path.
+    func testLocationQuotientsCountWorkersNotProfits() throws {
+        let spec = Self.negSpec()
+        let cell = try CitySystemCell(spec: spec, seed: 3, source: "t")
+        let panel = try cell.generate(replication: 0)
+        let e = try XCTUnwrap(panel.equilibrium)
+        let p = spec.sectors.neg, n = panel.n
+        let size = cell.lnSize.map { exp($0) }
+        for t in 0..<panel.t {
+            let r = (t * n)..<((t + 1) * n)
+            let em = r.map { e.firmsM[$0] * p.sigma * e.profitM[$0] * (1 - p.alpha) * (p.sigma - 1) / p.sigma }
+            let es = r.map { e.firmsS[$0] * p.sigmaS * e.profitS[$0] * (p.sigmaS - 1) / p.sigmaS }
+            let total = size.reduce(0, +), natM = em.reduce(0, +) / total, natS = es.reduce(0, +) / total
+            for i in 0..<n {
+                // The same products in another order: rounding of O(N) sums only.
+                assertClose(em[i] / size[i] / natM, panel.lqm[t * n + i], tolerance: 1e-10, "LQm")
+                assertClose(es[i] / size[i] / natS, panel.lqs[t * n + i], tolerance: 1e-10, "LQs")
+                assertClose(1 - (em[i] + es[i]) / size[i], e.traditionalShare[t * n + i], tolerance: 1e-12, "traditional share")
+            }
+        }
+    }
+
+    /// A world where manufacturing and services would hire every worker of some city is refused
+    /// with a typed error naming the year and the keys to change, never generated with wages ≠ 1.
+    func testAVanishingTraditionalSectorIsRefused() throws {
+        var spec = Self.negSpec()
+        spec.sectors.neg.mu = 0.9
+        spec.sectors.neg.muS = 0.09
+        spec.sectors.neg.eta = 4
+        assertThrows(try CitySystemCell(spec: spec, seed: 1, source: "t").generate(replication: 0), as: NEGTraditionalSectorError.self) { e in
+            XCTAssertLessThanOrEqual(e.share, 0)
+            XCTAssertTrue("\(e)".contains("city_system.sectors.mu"), "\(e)")
+        }
+    }
+
     func testNonConvergenceIsATypedErrorNamingTheYear() throws {
         var spec = Self.negSpec()
         spec.sectors.neg.maxIterations = 2

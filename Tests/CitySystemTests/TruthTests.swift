@@ -58,11 +58,11 @@ final class TruthTests: XCTestCase {
         assertClose(tot, e.total, tolerance: 1e-6, "TE", file: file, line: line)
 
         // (3) Turning points: the FD direct (indirect) effect vanishes at c*(d).
-        for tp in p.truth.turningPoints where tp.dLabel == "p50" && tp.effect != "total" {
+        for tp in p.truth.turningPoints where tp.dLabel == "p50" && tp.effect != .total {
             let cs = try XCTUnwrap(tp.cStar)
             let jt = try jacobian(m, ca: [Double](repeating: cs, count: n), d: [Double](repeating: tp.d, count: n), controls: x)
             let de = jt.trace / nn, ie = jt.data.reduce(0, +) / nn - de
-            assertClose(0, tp.effect == "direct" ? de : ie, tolerance: 1e-6, "\(tp.effect) effect at its turning point", file: file, line: line)
+            assertClose(0, tp.effect == .direct ? de : ie, tolerance: 1e-6, "\(tp.effect) effect at its turning point", file: file, line: line)
             // dc*/dD by a finite difference of the closed form (linear in d, so exact up to rounding).
             let up = EffectFormulas.turningPoint(m1: tp.m1, m2: tp.m2, beta: m.beta, theta: m.theta, d: tp.d + 0.1).cStar!
             assertClose(tp.dcStarDD!, (up - cs) / 0.1, tolerance: 1e-9, "c*(d) is linear in d", file: file, line: line)

@@ -50,3 +50,18 @@ final class SpatialQuantileRuleTests: XCTestCase {
         }
     }
 }
+
+/// Issue 20 item 9: the degrees-of-freedom-corrected residual variance is reported beside the
+/// QML σ̂² = e'e/n*: e'e/(n − f − p) under both approaches (Lee–Yu's n* is already net of f).
+final class SpatialSigma2DOFTests: XCTestCase {
+    func testSigma2DOFSubtractsCoefficientsAndFixedEffects() throws {
+        let (panel, w) = try SpatialTestData.cigarette()
+        for approach in [SpatialApproach.leeYu, .direct] {
+            let fit = try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: .twoWays, approach: approach, durbin: .all),
+                                               panel: panel, weights: w)
+            let ee = fit.sigma2 * Double(fit.nObservations)
+            let expected = ee / Double(45 * 29 - 4)   // (N − 1)(T − 1) − p, p = logp, logy and their lags
+            assertClose(expected, try XCTUnwrap(fit.sigma2DOF), tolerance: 1e-14 * expected, "\(approach)")
+        }
+    }
+}

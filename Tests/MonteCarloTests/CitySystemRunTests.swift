@@ -154,8 +154,8 @@ final class CitySystemRunTests: XCTestCase {
         let spec = try ScenarioParser.parse(try scenario.cells()[0].document)
         let panel = try CitySystemCell(scenario: spec).generate(replication: 0)
         let lr = try XCTUnwrap(panel.truth.dynamic)
-        let lrDirect = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
-        let srDirect = try XCTUnwrap(panel.truth.turningPoints.first { $0.effect == "direct" && $0.dLabel == "p50" }?.cStar)
+        let lrDirect = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
+        let srDirect = try XCTUnwrap(panel.truth.turningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
         let record = try XCTUnwrap(runs[0].first?.records.first)
         let dyn = record.fits[0]
         XCTAssertEqual(dyn.status.code, .ok, dyn.status.message)
@@ -178,5 +178,53 @@ final class CitySystemRunTests: XCTestCase {
         let stat = record.fits[1]
         XCTAssertEqual(stat.results[1].truth, lrDirect, "the static SDM's turning point scored against the long-run truth")
         XCTAssertEqual(stat.results[2].truth, lrCurve, "the static SDM's curve scored against the long-run truth")
+    }
+
+    /// W selection fitting the dynamic SDM (issue 25): in a dynamic world the maximised likelihood
+    /// picks the true W (kNN-6) over a dense exponential W in every replication; the posterior (of the
+    /// likelihood conditional on the first year) is a probability whose choice agrees with it. It need
+    /// not pick the true W at N = 40, T = 8: the flat-prior factor |Z'Z|^(−1/2) favours a smooth W,
+    /// whose W-lag columns vary little (replication 1 here: 0.098, checked against
+    /// scripts/fixtures/make_wselect_dynamic_cigarette.py's formula on that panel). The selection's
+    /// options are checked by key path.
+    func testWSelectionFitsTheDynamicSDM() throws {
+        let text = """
+        name: dynamic-wselect
+        seed: 4
+        city_system:
+          geography: {centres: 4, cities: 40, square_km: 800, min_separation_km: 200, first_year: 2005, last_year: 2012}
+          weights: {kind: knn, k: 6, symmetrise: true, normalise: row}
+          estimator_weights:
+            - {name: true}
+            - {name: exp_dense, kind: exponential, decay_km: 150, normalise: row}
+          treatment: {enabled: false, z_slope: 0.0, t0: 2010}
+          outcome: {rho: 0.4, tau: 0.4, eta: 0.1, burn_in: 20}
+        monte_carlo: {replications: 4, chunk_size: 2}
+        estimators:
+          - {name: wsel, model: w_selection, fit: sdm_dynamic, candidates: [exp_dense, true],
+             estimands: [select.loglik, select.posterior, posterior.true]}
+        """
+        let dir = try TestPaths.temporaryDirectory("spillsim-dynamic-wsel")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let format = InMemoryResultsFormat()
+        let o = RunOptions(output: dir.appendingPathComponent("w.h5").path)
+        _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: o, format: format).run()
+        let s = try format.open(path: o.output)
+        let records = try s.cell(0).records
+        XCTAssertEqual(records.count, 4)
+        for r in records {
+            let f = r.fits[0]
+            XCTAssertEqual(f.status.code, .ok, f.status.message)
+            XCTAssertEqual(f.results[0].estimate, 1, "the maximised likelihood picks the true W")
+            let mass = f.results[2].estimate
+            XCTAssertTrue(mass > 0 && mass < 1, "posterior of the true W \(mass)")
+            XCTAssertEqual(f.results[1].estimate, mass > 0.5 ? 1 : 0, "the posterior rule chooses the more probable W")
+        }
+        // The dynamic fit's fixed settings are refused by their key path, not ignored.
+        for (option, key) in [("effects: individual", "effects"), ("approach: direct", "approach")] {
+            let bad = text.replacingOccurrences(of: "fit: sdm_dynamic,", with: "fit: sdm_dynamic, \(option),")
+            XCTAssertNotEqual(bad, text, "the test edit applies")
+            assertThrows(try MonteCarloScenario(text: bad), as: ScenarioError.self, option) { e in XCTAssertEqual(e.path, "estimators[0].\(key)") }
+        }
     }
 }

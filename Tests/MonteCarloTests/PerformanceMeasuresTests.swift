@@ -95,6 +95,22 @@ final class PerformanceMeasuresTests: XCTestCase {
         assertClose(0.8, m.noncentrality, tolerance: 1e-15, "mean of (0, 0, 0, 2, 2)")
     }
 
+    /// Issue 20: the null-true rejection rate by distance from the least-favourable null,
+    /// read off the noncentrality (0 at the boundary, more negative deeper inside the null).
+    func testNullTrueRejectionIsSplitByDistanceFromTheBoundary() {
+        let r = [(0.0, 0.01, -0.2), (0.0, 0.5, -0.9), (0.0, 0.03, -1.5), (0.0, 0.6, -4.0), (0.0, 0.7, -6.0), (1.0, 0.01, 2.0)].map {
+            EstimandResult(truth: $0.0, estimate: $0.1 < 0.05 ? 1 : 0, pValue: $0.1, noncentrality: $0.2)
+        }
+        let m = PerformanceMeasures(results: r, ok: r.map { _ in true }, rule: ScoringRule(role: .test))
+        XCTAssertEqual(m.nNullTrue, 5)
+        XCTAssertEqual(m.nNullBoundary, 2)
+        XCTAssertEqual(m.nNullInterior, 3)
+        assertClose(0.5, m.rejectionNullBoundary, tolerance: 1e-15, "1 of the 2 within one SE of the boundary")
+        assertClose(1.0 / 3, m.rejectionNullInterior, tolerance: 1e-15, "1 of the 3 deeper inside")
+        assertClose((0.5 * 0.5 / 2).squareRoot(), m.mcseRejectionNullBoundary, tolerance: 1e-15)
+        assertClose(0.5, m.value("rejection_null_boundary"), tolerance: 0, "stored and read by name")
+    }
+
     func testNonFiniteEstimateCountsAsFailed() {
         let r = [EstimandResult(truth: 1, estimate: .nan), EstimandResult(truth: 1, estimate: 1.5), EstimandResult(truth: 1, estimate: 0.5)]
         let m = PerformanceMeasures(results: r, ok: [true, true, true])

@@ -17,7 +17,7 @@ final class ScenarioLibraryTests: XCTestCase {
     static let maxCitiesFor = ["psm-did-spillovers": 150]
     /// The designs of issue 12, each opening with a comment block that says what it is for.
     static let designs = ["inverted-u-recovery", "weights-stress", "digital-moderation", "psm-did-spillovers", "short-panel-lee-yu",
-                          "dynamic-world", "unbalanced", "spatial-shocks"]
+                          "dynamic-world", "dynamic-rho-check", "unbalanced", "spatial-shocks"]
     /// Estimators whose failures are the design's finding, not a broken scenario: balancing an
     /// unbalanced panel by dropping years (or cities) leaves nothing once every year has a gap.
     static let mayFail = ["unbalanced": ["drop_years", "drop_cities"]]

@@ -42,6 +42,7 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(try estimands("rho, curve.direct.p50.*"), ["rho"] + (0...40).map { "curve.direct.p50.\($0)" })
         XCTAssertEqual(try estimands("curve.total.p25.*/4"), stride(from: 0, through: 40, by: 4).map { "curve.total.p25.\($0)" })
         XCTAssertEqual(try estimands("curve.indirect.p75.*/15"), [0, 15, 30, 40].map { "curve.indirect.p75.\($0)" })
+        XCTAssertEqual(try estimands("curve_lr.direct.p50.*/20"), [0, 20, 40].map { "curve_lr.direct.p50.\($0)" })
         assertThrows(try estimands("curve.direct.p50.*/0"), as: ScenarioError.self, "a step of 0") {
             XCTAssertEqual($0.path, "estimators[0].estimands[0]")
         }

@@ -138,3 +138,36 @@ final class QuantileRuleScoringTests: XCTestCase {
         }
     }
 }
+
+/// Issue 20 item 9: the U-test's noncentrality uses the test's own weights. Under a
+/// row-standardised W the total-effect test works with β + θ (weights (1, 1)); its
+/// noncentrality is the true β + θ slope over the test's SE at each end — not the total
+/// curve (true 1/(1 − ρ)-weighted) over the curve's 1/(1 − ρ̂)-weighted SE.
+final class NoncentralityWeightsTests: XCTestCase {
+    func testTotalNoncentralityUsesTheTestsWeights() throws {
+        let scenario = try MonteCarloScenario(text: CitySystemRunTests.small)
+        let experiment = try XCTUnwrap(try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario) as? CitySystemExperiment)
+        let panel = try experiment.system.generate(replication: 0)
+        let w = try XCTUnwrap(panel.estimatorWeights["true"])
+        let fit = try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: .all),
+                                           panel: try PanelData(panel).spatial.get(), weights: w)
+        let truth = SpatialTruth(panel)
+        let terms = try XCTUnwrap(truth.terms)
+        let d = truth.moderatorValue("p50")
+        let curves = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: truth.grid, moderatorValues: truth.moderators.compactMap(\.value),
+                                               lower: truth.grid[0], upper: truth.grid[truth.grid.count - 1])
+        let test = try XCTUnwrap(curves.uTests.first { $0.kind == .total && $0.moderatorValue == d })
+        XCTAssertTrue(test.unweighted, "a row-standardised W: the total's test uses β + θ")
+        let t = panel.truth
+        func slope(_ x: Double) -> Double { (t.beta[0] + t.theta[0]) + 2 * (t.beta[1] + t.theta[1]) * x + (t.beta[2] + t.theta[2]) * (d ?? 0) }
+        let expected = min(-slope(test.lower) / test.slopeAtLower.se, slope(test.upper) / test.slopeAtUpper.se)
+        let nc = SpatialScoring.noncentrality(.total, "p50", d, curves: curves, panelTruth: truth)
+        // The same arithmetic in another order: rounding only.
+        assertClose(expected, nc, tolerance: 1e-10 * max(1, abs(expected)))
+        // Direct: the test's slopes are the curve's, so its SE at the ends is the curve's.
+        let direct = try XCTUnwrap(curves.uTests.first { $0.kind == .direct && $0.moderatorValue == d })
+        let curve = try XCTUnwrap(curves.curves.first { $0.kind == .direct && $0.moderatorValue == d })
+        XCTAssertFalse(direct.unweighted)
+        assertClose(curve.points[0].effect.se, direct.slopeAtLower.se, tolerance: 1e-12 * direct.slopeAtLower.se)
+    }
+}

@@ -95,6 +95,21 @@ final class UnbalancedRunTests: XCTestCase {
         XCTAssertNil(try CitySystemCell(spec: spec, seed: 5, source: "test").generate(replication: 0).observed)
     }
 
+    /// Cities entering late (`panel.entry`): every workaround fits; without missingness dropping
+    /// years keeps the years from the entry on, and the unbalanced estimator is the DGP.
+    func testEntryWorldIsFittedByEveryWorkaround() throws {
+        let text = Self.scenario(missing: "mcar", rate: 0).replacingOccurrences(
+            of: "panel: {missing: mcar, rate: 0.0}", with: "panel: {missing: mcar, rate: 0.0, entry: {share: 0.2, year: 2015}}")
+        XCTAssertNotEqual(text, Self.scenario(missing: "mcar", rate: 0))
+        for r in try run(text)[0].records {
+            for k in 0..<5 { XCTAssertEqual(r.fits[k].status.code, .ok, "estimator \(k): \(r.fits[k].status.message)") }
+            XCTAssertTrue(r.fits[0].results[0].estimate.isFinite)
+            XCTAssertNotEqual(r.fits[0].results[0].estimate, r.fits[2].results[0].estimate, "dropping years is another fit")
+            // The estimator without `missing` does not get the entrants' non-existent years.
+            XCTAssertEqual(r.fits[5].status.code, .failed)
+        }
+    }
+
     func testOptionsTheUnbalancedEstimatorCannotHonourAreRefused() throws {
         let bad = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(
             of: "{name: exact, model: sdm, missing: exact,", with: "{name: exact, model: sdm, missing: exact, approach: lee-yu,")

@@ -95,7 +95,8 @@ final class SummarizeTableTests: XCTestCase {
         let csv = SummaryTable.renderSummary(rows, format: .csv).split(separator: "\n").map(String.init)
         XCTAssertEqual(csv.count, 1 + 4)
         XCTAssertEqual(csv[0].split(separator: ",").count, 4 + SummaryTable.csvMeasures.count + 1)
-        XCTAssertTrue(csv[0].contains(",median_bias,") && csv[0].contains(",fieller_coverage,") && csv[0].hasSuffix(",comparable,city_system.outcome.rho"), csv[0])
+        XCTAssertTrue(csv[0].contains(",median_bias,") && csv[0].contains(",fieller_coverage,") && csv[0].contains(",comparable,")
+                      && csv[0].hasSuffix(",rejection_null_interior,mcse_rejection_null_interior,n_null_interior,city_system.outcome.rho"), csv[0])
         XCTAssertTrue(csv[1].hasPrefix("0,0,sdm,rho,"), csv[1])
     }
 }

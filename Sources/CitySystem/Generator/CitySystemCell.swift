@@ -37,6 +37,9 @@ public struct CitySystemCell: Sendable {
     /// What the large-N generator does instead of the dense DGP (nil on the dense path), for `validate`.
     public let largeNSummary: String?
     let errorFilter: SpatialFilter?
+    /// The incumbents' W, outcome model and effect cache before the entrants arrive
+    /// (`city_system.panel.entry`); nil without entry or when W depends on D (built per replication).
+    let entryWorld: EntryWorld?
     /// The unit-variance field of the spatial error shocks (`error.shocks`, share > 0), else nil.
     let shockField: CityEffectField?
 
@@ -75,7 +78,7 @@ public struct CitySystemCell: Sendable {
         self.lnSize = lnSize
         var reports: [WeightReport] = []
         if WeightBuilder.dependsOnData(spec.weights) {
-            trueWeights = nil; outcomeModel = nil; truthCache = nil; errorFilter = nil
+            trueWeights = nil; outcomeModel = nil; truthCache = nil; errorFilter = nil; entryWorld = nil
         } else {
             let (w, rep) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, logDeterminant: spec.logDeterminant, source: source)
             reports.append(rep)
@@ -84,6 +87,7 @@ public struct CitySystemCell: Sendable {
             outcomeModel = om
             truthCache = try ObservedEffectCache(filter: om.filter)
             errorFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
+            entryWorld = try EntryWorld.build(spec, weights: w, lnSize: lnSize, source: source)
         }
         var fixed: [String: SpatialWeights] = [:]
         for e in spec.estimatorWeights where !e.isTrue && !WeightBuilder.dependsOnData(e) {
@@ -230,14 +234,15 @@ public struct CitySystemCell: Sendable {
 
         // W, the outcome model and the truth cache: cached, or rebuilt when W depends on D.
         let meanD = (0..<n).map { i in (0..<tt).reduce(0.0) { $0 + d1[$1 * n + i] } / Double(tt) }
-        let model: OutcomeModel, cache: ObservedEffectCache, errFilter: SpatialFilter?
+        let model: OutcomeModel, cache: ObservedEffectCache, errFilter: SpatialFilter?, entry: EntryWorld?
         if let om = outcomeModel, let tc = truthCache {
-            model = om; cache = tc; errFilter = errorFilter
+            model = om; cache = tc; errFilter = errorFilter; entry = entryWorld
         } else {
             let (w, _) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source)
             model = try CitySystemCell.model(spec.outcome, weights: w, source: source)
             cache = try ObservedEffectCache(filter: model.filter)
             errFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
+            entry = try EntryWorld.build(spec, weights: w, lnSize: lnSize, source: source)
         }
 
         // Effects and errors, shared by both worlds.
@@ -270,7 +275,7 @@ public struct CitySystemCell: Sendable {
                 }
             }
         }
-        let mis0: [Double], mis1: [Double]
+        var mis0: [Double], mis1: [Double]
         if model.isDynamic {
             // Burn-in from the steady state of the first year's systematic part, with fresh errors
             // (their own stream): both worlds share it, as they share the first year.
@@ -299,6 +304,11 @@ public struct CitySystemCell: Sendable {
             mis1 = tr.enabled
                 ? try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d1, controls: controls, other: other1) } : mis0
         }
+        if let entry {
+            // Before entry only the incumbents exist and interact (static outcome: parsing refuses a dynamic one).
+            mis0 = try entry.outcome(mis0, ca: sectors.ca, d: d0, controls: controls, other: other0, n: n)
+            mis1 = tr.enabled ? try entry.outcome(mis1, ca: sectors.ca, d: d1, controls: controls, other: other1, n: n) : mis0
+        }
 
         var estimators: [String: SpatialWeights] = [:]
         for e in spec.estimatorWeights {
@@ -314,7 +324,7 @@ public struct CitySystemCell: Sendable {
                                                firstAdoption: firstAdoption)
             return try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
                                      years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
-                                     firstAdoption: firstAdoption, mechanism: mechanism)
+                                     firstAdoption: firstAdoption, mechanism: mechanism, entry: entry)
         }
         return SyntheticPanel(
             stream: StreamID(seed: seed, cell: cell, replication: replication, purpose: 0),
@@ -327,6 +337,7 @@ public struct CitySystemCell: Sendable {
             estimatorWeights: estimators, estimatorWeightNames: spec.estimatorWeights.map(\.name), truth: truth,
             equilibrium: equilibrium,
             observed: MissingnessPattern.draw(spec.panel, lnSize: lnSize, distanceToCentre: geography.distanceToCentre,
-                                              outcome: mis1, n: n, t: tt, stream: stream(CityStreamPurpose.missingness)))
+                                              outcome: mis1, n: n, t: tt, exists: entry?.exists(n: n, periods: tt),
+                                              stream: stream(CityStreamPurpose.missingness)))
     }
 }

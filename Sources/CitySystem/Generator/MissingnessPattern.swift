@@ -3,15 +3,19 @@ import Numerics
 
 /// Draws which city-years the analyst observes (`city_system.panel`, docs/unbalanced.md).
 enum MissingnessPattern {
-    /// Time-major observed flags, or nil when the rate is 0 (a balanced panel, no draws taken).
-    /// Each year keeps at least two cities (a spatial model needs them): if a draw leaves fewer,
-    /// the two cities with the largest uniforms that year are kept.
+    /// Time-major observed flags, or nil when the rate is 0 and every city-year exists (a balanced
+    /// panel, no draws taken). `exists` (entry): the city-years that exist; the others are never
+    /// observed, and the rate, the outcome's standardisation and the two-cities rule are over the
+    /// existing ones. Each year keeps at least two cities (a spatial model needs them): if a draw
+    /// leaves fewer, the two existing cities with the largest uniforms that year are kept.
     static func draw(_ spec: PanelSpec, lnSize: [Double], distanceToCentre: [Double], outcome: [Double],
-                     n: Int, t: Int, stream: RandomStream) -> [Bool]? {
-        guard spec.rate > 0 else { return nil }
-        func standardised(_ v: [Double]) -> [Double] {
-            let m = Statistics.mean(v), sd = Statistics.standardDeviation(v)
-            return v.map { sd > 0 ? ($0 - m) / sd : 0 }
+                     n: Int, t: Int, exists: [Bool]? = nil, stream: RandomStream) -> [Bool]? {
+        guard spec.rate > 0 else { return exists }
+        let live = exists ?? [Bool](repeating: true, count: n * t)
+        func standardised(_ v: [Double], over keep: [Bool]? = nil) -> [Double] {
+            let kept = v.indices.filter { keep?[$0] ?? true }.map { v[$0] }
+            let m = Statistics.mean(kept), sd = Statistics.standardDeviation(kept)
+            return v.map { sd > 0 && $0.isFinite ? ($0 - m) / sd : 0 }
         }
         let score: [Double]
         switch spec.missing {
@@ -23,15 +27,15 @@ enum MissingnessPattern {
             let z = standardised(distanceToCentre)
             score = (0..<(n * t)).map { spec.strength * z[$0 % n] }
         case .mnar:
-            score = standardised(outcome).map { -spec.strength * $0 }
+            score = standardised(outcome, over: live).map { -spec.strength * $0 }
         }
         let raw = score.map { exp($0) }
-        let scale = spec.rate / Statistics.mean(raw)
+        let scale = spec.rate / Statistics.mean(raw.indices.filter { live[$0] }.map { raw[$0] })
         let p = raw.map { min(0.95, $0 * scale) }
         let u = (0..<(n * t)).map { _ in stream.uniform() }
-        var observed = zip(u, p).map { $0 >= $1 }
+        var observed = (0..<(n * t)).map { live[$0] && u[$0] >= p[$0] }
         for period in 0..<t {
-            let rows = (period * n)..<((period + 1) * n)
+            let rows = ((period * n)..<((period + 1) * n)).filter { live[$0] }
             if rows.filter({ observed[$0] }).count < 2 {
                 for k in rows.sorted(by: { u[$0] > u[$1] }).prefix(2) { observed[k] = true }
             }

@@ -23,7 +23,8 @@ public enum PanelCSV {
                 var f = [p.cityIds[i], String(p.years[t]), seen ? num(p.mis[k]) : "", num(p.ca[k]), num(p.d[k]), String(p.treat[i]),
                          String(p.post[k]), num(p.lqm[k]), num(p.lqs[k])]
                 for c in p.controls { f.append(num(c[k])) }
-                f += [String(p.cohort[i]), num(p.z[i]), String(p.region[i]), p.isCentre[i] ? "1" : "0", num(p.misNoIntegration[k])]
+                f += [String(p.cohort[i]), num(p.z[i]), String(p.region[i]), p.isCentre[i] ? "1" : "0",
+                      p.misNoIntegration[k].isFinite ? num(p.misNoIntegration[k]) : ""]
                 if let o = p.observed { f.append(o[k] ? "1" : "0") }
                 out += f.joined(separator: ",")
                 out += "\n"

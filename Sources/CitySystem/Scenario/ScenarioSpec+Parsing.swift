@@ -70,6 +70,29 @@ public enum ScenarioParser {
         try pn.require(s.panel.rate >= 0 && s.panel.rate <= 0.8, "rate", "must be in [0, 0.8] (the share of city-years missing)")
         s.panel.strength = try pn.double("strength", 1)
         try pn.require(s.panel.strength >= 0 && s.panel.strength <= 5, "strength", "must be in [0, 5]")
+        var en = try pn.section("entry")
+        s.panel.entryShare = try en.double("share", 0)
+        try en.require(s.panel.entryShare >= 0 && s.panel.entryShare <= 0.5, "share", "must be in [0, 0.5] (the share of cities that enter late)")
+        s.panel.entryYear = try en.int("year", s.years[s.years.count / 2])
+        try en.require(s.panel.entryYear > s.years[0] && s.panel.entryYear <= s.years[s.years.count - 1], "year",
+                       "\(s.panel.entryYear) is not a year after the first of the panel (\(s.years[0])–\(s.years[s.years.count - 1]))")
+        if s.panel.entryShare > 0 {
+            // What the entry world does not define (refused, never ignored).
+            try en.require(s.outcome.tau == 0 && s.outcome.eta == 0, "share",
+                           "entry is not implemented with a dynamic outcome (outcome.tau / eta): the entrants have no past", fix: "set tau and eta to 0 or remove entry")
+            try en.require(!s.treatment.enabled, "share",
+                           "entry is not implemented with the treatment: the DID truths would average over cities that do not exist yet",
+                           fix: "set city_system.treatment.enabled: false or remove entry")
+            try en.require(s.outcome.error.law != .spatial, "share",
+                           "entry is not implemented with spatial errors (error.law: spatial filters through the full W)", fix: "choose another error law")
+            try en.require(s.sectors.mode != .neg, "share",
+                           "entry is not implemented in the neg mode (its equilibrium has every city every year)", fix: "use sectors.mode: reduced")
+        }
+        try en.finish()
+        if pn.has("merges") {
+            throw pn.error("merges", "merges of cities are not implemented: the outcome rule of a merged city and the truth across the merge year are not defined yet (docs/unbalanced.md)",
+                           fix: "remove `merges`; `entry` and `missing` are implemented")
+        }
         try pn.finish()
         if let list = try r.sequence("estimator_weights") {
             try r.require(!list.isEmpty, "estimator_weights", "the list is empty", fix: "give at least `- {name: true}`")

@@ -54,6 +54,10 @@ public struct PanelSpec: Sendable {
     /// Share of city-years missing on average (0 = a balanced panel).
     public var rate = 0.0
     public var strength = 1.0
+    /// `entry: {share, year}`: the `share` smallest cities (by ln size) exist only from `year` on —
+    /// new prefecture-level cities (`EntryWorld`, docs/unbalanced.md). 0 = every city every year.
+    public var entryShare = 0.0
+    public var entryYear = 0
     public init() {}
 }
 

@@ -19,6 +19,23 @@ public struct NEGConvergenceError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// A year whose equilibrium leaves a city without a traditional sector: manufacturing and
+/// services would hire at least all its workers, so the immobile workers' wage could not be the
+/// traditional good's 1 the model assumes (MODEL.md §2.3). Refused, not recorded as if valid.
+public struct NEGTraditionalSectorError: Error, CustomStringConvertible, Equatable {
+    public let year: Int
+    /// The city (index in the geography's order) with the smallest traditional share.
+    public let city: Int
+    /// 1 − (E^M + E^S)/L of that city, ≤ 0.
+    public let share: Double
+
+    public var description: String {
+        "the new-economic-geography equilibrium of \(year) leaves city \(city) without a traditional sector "
+            + "(manufacturing and services would hire \(String(format: "%.1f", 100 * (1 - share))) % of its workers, so wages could not be 1); "
+            + "lower city_system.sectors.mu or mu_s (less demand for the two sectors) or eta (less concentration of firms)"
+    }
+}
+
 /// Firm allocation and incomes: the state the fixed point iterates on. Shares sum to one
 /// per sector (the national firm masses are normalised to 1; the model is scale-free in them).
 public struct NEGState: Sendable, Equatable {

@@ -35,9 +35,13 @@ public struct NEGPath: Sendable {
 /// The yearly path of the `neg` mode (MODEL.md §2.3): amenities evolve as AR(1), trade freeness
 /// rises as τ_t falls, digital technology flattens the services kernel, and each year's equilibrium
 /// is solved from last year's allocation. The first year starts from firms ∝ L^ν (no agglomeration).
-/// Employment by sector is value added at wage 1 — manufacturing n^M R^M (1 − α(σ−1)/σ), services
-/// n^S R^S — and total employment is Y_i, so LQ^k_i = (E^k_i / Y_i) / (Σ E^k / Σ Y) and
-/// CA = 1 − |LQm − LQs|/(LQm + LQs) + LQm + LQs as in the reduced mode.
+/// Employment by sector is the workers each sector hires at wage 1 — manufacturing
+/// n^M R^M (1 − α)(σ − 1)/σ (its variable cost net of the services it buys), services
+/// n^S R^S (σ_S − 1)/σ_S — and total employment is the city's workers L_i; entrepreneurs'
+/// profits are income, not employment (issue 20: they were counted in both before). So
+/// LQ^k_i = (E^k_i / L_i) / (Σ E^k / Σ L) and CA = 1 − |LQm − LQs|/(LQm + LQs) + LQm + LQs as
+/// in the reduced mode. The model's wage of 1 needs a traditional sector in every city
+/// (L_i > E^M_i + E^S_i); a year where it would vanish fails with `NEGTraditionalSectorError`.
 enum NEGSectors {
     /// - Parameters:
     ///   - d: digital technology D (time-major N·T) of the world without integration, so that CA is
@@ -73,6 +77,10 @@ enum NEGSectors {
             let sol = try model.solve(from: state, amenityM: aM, amenityS: aS, year: years[t])
             state = sol.state
             record(p, sol, size: size, amenityM: aM, amenityS: aS, tau: tau, into: &path, sectors: &out)
+            let shares = path.traditionalShare[(t * n)..<((t + 1) * n)]
+            if let worst = shares.enumerated().min(by: { $0.element < $1.element }), worst.element <= 0 {
+                throw NEGTraditionalSectorError(year: years[t], city: worst.offset, share: worst.element)
+            }
         }
         return (out, path)
     }
@@ -98,18 +106,15 @@ enum NEGSectors {
     static func record(_ p: NEGSpec, _ sol: NEGEquilibrium.Solution, size: [Double], amenityM: [Double], amenityS: [Double],
                        tau: Double, into path: inout NEGPath, sectors out: inout SectorPanel) {
         let s = sol.state, q = sol.quantities, n = size.count
-        let vaShare = 1 - p.alpha * (p.sigma - 1) / p.sigma
-        let em = (0..<n).map { s.manufacturing[$0] * q.revenueM[$0] * vaShare }
-        let es = (0..<n).map { s.services[$0] * q.revenueS[$0] }
-        let total = s.income.reduce(0, +)
+        let em = (0..<n).map { s.manufacturing[$0] * q.revenueM[$0] * (1 - p.alpha) * (p.sigma - 1) / p.sigma }
+        let es = (0..<n).map { s.services[$0] * q.revenueS[$0] * (p.sigmaS - 1) / p.sigmaS }
+        let total = size.reduce(0, +)
         let natM = em.reduce(0, +) / total, natS = es.reduce(0, +) / total
         for i in 0..<n {
-            let m = em[i] / s.income[i] / natM, v = es[i] / s.income[i] / natS
+            let m = em[i] / size[i] / natM, v = es[i] / size[i] / natS
             out.lqm.append(m); out.lqs.append(v)
             out.ca.append(1 - abs(m - v) / (m + v) + m + v)
-            let labour = s.manufacturing[i] * q.revenueM[i] * (1 - p.alpha) * (p.sigma - 1) / p.sigma
-                + s.services[i] * q.revenueS[i] * (p.sigmaS - 1) / p.sigmaS
-            path.traditionalShare.append(1 - labour / size[i])
+            path.traditionalShare.append(1 - (em[i] + es[i]) / size[i])
         }
         path.firmsM += s.manufacturing; path.firmsS += s.services
         path.marketAccess += q.marketAccess; path.servicesAccess += q.servicesAccess

@@ -1,5 +1,7 @@
 import Foundation
 import Numerics
+// The effect kinds and curve shapes the truth shares with the estimators; users of CitySystem see them.
+@_exported import Vocabulary
 
 /// Scalar weights of the closed-form impacts (MODEL.md §3), for A = (I − ρW)⁻¹:
 /// a1 = tr(A)/N, a2 = tr(AW)/N (from the eigenvalues), t1 = 1ᵀA1/N, t2 = 1ᵀAW1/N,
@@ -12,6 +14,15 @@ public struct EffectWeights: Codable, Sendable, Equatable {
     public let k2: Double
     public let t1: Double
     public let t2: Double
+
+    /// The multipliers (m1, m2) of β and θ in effect `kind`: DE = a1β + a2θ, IE = k1β + k2θ, TE = t1β + t2θ.
+    public func multipliers(_ kind: EffectKind) -> (m1: Double, m2: Double) {
+        switch kind {
+        case .direct: return (a1, a2)
+        case .indirect: return (k1, k2)
+        case .total: return (t1, t2)
+        }
+    }
 }
 
 /// Closed-form direct / indirect / total effects and turning points of the SDM

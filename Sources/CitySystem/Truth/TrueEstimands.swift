@@ -8,6 +8,8 @@ import Numerics
 /// (documented in scenarios/README.md); a missing value (no treated city, a
 /// linear curve) is JSON null.
 public struct TrueEstimands: Codable, Sendable {
+    /// A regressor's coefficients and its three effects: the one record of them for every world
+    /// (the observed designs' `ObservedTruth.Regressor` and the scorer's truth are this type).
     public struct RegressorEffect: Codable, Sendable {
         public let name: String
         public let beta: Double
@@ -15,6 +17,17 @@ public struct TrueEstimands: Codable, Sendable {
         public let direct: Double
         public let indirect: Double
         public let total: Double
+
+        /// Each effect is m1β + m2θ with that kind's multipliers (MODEL.md §3).
+        public init(name: String, beta: Double, theta: Double, multipliers: (EffectKind) -> (m1: Double, m2: Double)) {
+            func effect(_ kind: EffectKind) -> Double { let m = multipliers(kind); return m.m1 * beta + m.m2 * theta }
+            self.name = name
+            self.beta = beta
+            self.theta = theta
+            direct = effect(.direct)
+            indirect = effect(.indirect)
+            total = effect(.total)
+        }
     }
 
     public struct Curve: Codable, Sendable {
@@ -30,23 +43,13 @@ public struct TrueEstimands: Codable, Sendable {
     public struct TurningPoint: Codable, Sendable {
         public let dLabel: String
         public let d: Double
-        /// "direct", "indirect" or "total".
-        public let effect: String
+        public let effect: EffectKind
         public let m1: Double
         public let m2: Double
-        public let cStar: Double?
+        /// Nil (JSON null) when the curve is linear.
+        @NullWhenAbsent public private(set) var cStar: Double?
         public let uShaped: Bool
-        public let dcStarDD: Double?
-
-        enum CodingKeys: String, CodingKey { case dLabel, d, effect, m1, m2, cStar, uShaped, dcStarDD }
-
-        /// Writes missing values as JSON null rather than dropping the key.
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(dLabel, forKey: .dLabel); try c.encode(d, forKey: .d); try c.encode(effect, forKey: .effect)
-            try c.encode(m1, forKey: .m1); try c.encode(m2, forKey: .m2); try c.encode(cStar, forKey: .cStar)
-            try c.encode(uShaped, forKey: .uShaped); try c.encode(dcStarDD, forKey: .dcStarDD)
-        }
+        @NullWhenAbsent public private(set) var dcStarDD: Double?
     }
 
     public struct Averaged: Codable, Sendable {
@@ -61,27 +64,14 @@ public struct TrueEstimands: Codable, Sendable {
         public let years: [Int]
         /// Mean over treated cities of Mis(1) − Mis(0), per year.
         public let attByYear: [Double?]
-        /// Mean over treated city-years with post = 1.
-        public let meanAtt: Double?
+        /// Mean over treated city-years with post = 1 (null without a treated city).
+        @NullWhenAbsent public private(set) var meanAtt: Double?
         /// Mean over never-treated cities of Mis(1) − Mis(0), per year (spillover through W).
         public let spilloverByYear: [Double?]
         /// Mean over never-treated city-years from the first adoption year.
-        public let meanSpilloverOnControls: Double?
+        @NullWhenAbsent public private(set) var meanSpilloverOnControls: Double?
         public let treatedCities: Int
         public let controlCities: Int
-
-        enum CodingKeys: String, CodingKey {
-            case years, attByYear, meanAtt, spilloverByYear, meanSpilloverOnControls, treatedCities, controlCities
-        }
-
-        /// Writes missing values as JSON null rather than dropping the key.
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(years, forKey: .years); try c.encode(attByYear, forKey: .attByYear)
-            try c.encode(meanAtt, forKey: .meanAtt); try c.encode(spilloverByYear, forKey: .spilloverByYear)
-            try c.encode(meanSpilloverOnControls, forKey: .meanSpilloverOnControls)
-            try c.encode(treatedCities, forKey: .treatedCities); try c.encode(controlCities, forKey: .controlCities)
-        }
     }
 
     /// The long-run truth of a dynamic outcome (issue 25): effects of the steady state
@@ -123,24 +113,36 @@ public struct TrueEstimands: Codable, Sendable {
     /// Number of CA grid points on each curve (5th to 95th percentile of the observed CA).
     public static let curvePoints = 41
 
+    /// The curve grid over a regressor's sorted values: `curvePoints` equally spaced points from
+    /// its 5th to its 95th percentile, the U-test interval [lower, upper]. Shared by the city
+    /// system and the observed designs.
+    public static func curveGrid(sorted: [Double]) -> (points: [Double], lower: Double, upper: Double) {
+        let lo = Statistics.quantile(sorted: sorted, 0.05), hi = Statistics.quantile(sorted: sorted, 0.95)
+        return ((0..<curvePoints).map { lo + (hi - lo) * Double($0) / Double(curvePoints - 1) }, lo, hi)
+    }
+
     init(model m: OutcomeModel, cache: ObservedEffectCache, controlNames: [String], ca: [Double], d: [Double],
-         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth) throws {
+         years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth,
+         entry: EntryWorld? = nil) throws {
         self.mechanism = mechanism
         rho = m.rho; beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
         let si = m.weights.stableInterval
         stableInterval = [si.lower, si.upper]
-        let w = cache.weights
+        // With entry, the effect weights and the CA/D percentiles are over the city-years that exist.
+        let n0 = treat.count
+        let w = entry?.pooled(cache.weights, n: n0, periods: years.count) ?? cache.weights
         effectWeights = w
+        let existing = entry?.exists(n: n0, periods: years.count)
         // Ordinary regressors: DE = β a1 + θ a2, TE = β t1 + θ t2, IE = TE − DE.
         let names = ["CA", "CA2", "CAxD", "D"] + controlNames
         let bs = m.beta + m.gamma, ts = m.theta + m.thetaX
-        regressorEffects = names.indices.map { k in
-            let e = EffectFormulas.effects(b: bs[k], t: ts[k], weights: w)
-            return RegressorEffect(name: names[k], beta: bs[k], theta: ts[k], direct: e.direct, indirect: e.indirect, total: e.total)
+        func effects(at w: EffectWeights) -> [RegressorEffect] {
+            names.indices.map { k in RegressorEffect(name: names[k], beta: bs[k], theta: ts[k], multipliers: w.multipliers) }
         }
-        let sortedCA = ca.sorted(), sortedD = d.sorted()
-        let lo = Statistics.quantile(sorted: sortedCA, 0.05), hi = Statistics.quantile(sorted: sortedCA, 0.95)
-        let grid = (0..<TrueEstimands.curvePoints).map { lo + (hi - lo) * Double($0) / Double(TrueEstimands.curvePoints - 1) }
+        regressorEffects = effects(at: w)
+        let sortedCA = ca.indices.filter { existing?[$0] ?? true }.map { ca[$0] }.sorted()
+        let sortedD = d.indices.filter { existing?[$0] ?? true }.map { d[$0] }.sorted()
+        let grid = Self.curveGrid(sorted: sortedCA).points
         let dq = [("p25", 0.25), ("p50", 0.5), ("p75", 0.75)].map { ($0.0, Statistics.quantile(sorted: sortedD, $0.1)) }
         /// The effect curves of CA at each D quartile under effect weights `w` (short or long run).
         func curveSet(_ w: EffectWeights) -> [Curve] {
@@ -154,30 +156,23 @@ public struct TrueEstimands: Codable, Sendable {
             }
         }
         curves = curveSet(w)
-        turningPoints = dq.flatMap { (label, dv) in
-            [("direct", w.a1, w.a2), ("indirect", w.k1, w.k2), ("total", w.t1, w.t2)].map { (eff, m1, m2) in
-                let tp = EffectFormulas.turningPoint(m1: m1, m2: m2, beta: m.beta, theta: m.theta, d: dv)
-                return TurningPoint(dLabel: label, d: dv, effect: eff, m1: m1, m2: m2, cStar: tp.cStar, uShaped: tp.uShaped,
-                                    dcStarDD: tp.shift)
+        func points(at w: EffectWeights) -> [TurningPoint] {
+            dq.flatMap { (label, dv) in
+                EffectKind.allCases.map { kind in
+                    let (m1, m2) = w.multipliers(kind)
+                    let tp = EffectFormulas.turningPoint(m1: m1, m2: m2, beta: m.beta, theta: m.theta, d: dv)
+                    return TurningPoint(dLabel: label, d: dv, effect: kind, m1: m1, m2: m2, cStar: tp.cStar, uShaped: tp.uShaped,
+                                        dcStarDD: tp.shift)
+                }
             }
         }
+        turningPoints = points(at: w)
         if let lr = m.longRunFilter {
             let s = 1 / (1 - m.tau)
             let base = try EffectFormulas.weights(filter: lr)
             let wl = EffectWeights(a1: s * base.a1, a2: s * base.a2, k1: s * base.k1, k2: s * base.k2, t1: s * base.t1, t2: s * base.t2)
-            let effects = names.indices.map { k in
-                let e = EffectFormulas.effects(b: bs[k], t: ts[k], weights: wl)
-                return RegressorEffect(name: names[k], beta: bs[k], theta: ts[k], direct: e.direct, indirect: e.indirect, total: e.total)
-            }
-            let points = dq.flatMap { (label, dv) in
-                [("direct", wl.a1, wl.a2), ("indirect", wl.k1, wl.k2), ("total", wl.t1, wl.t2)].map { (eff, m1, m2) in
-                    let tp = EffectFormulas.turningPoint(m1: m1, m2: m2, beta: m.beta, theta: m.theta, d: dv)
-                    return TurningPoint(dLabel: label, d: dv, effect: eff, m1: m1, m2: m2, cStar: tp.cStar, uShaped: tp.uShaped,
-                                        dcStarDD: tp.shift)
-                }
-            }
-            dynamic = DynamicTruth(tau: m.tau, eta: m.eta, rhoLongRun: lr.rho, longRunWeights: wl, longRunEffects: effects,
-                                   longRunCurves: curveSet(wl), longRunTurningPoints: points)
+            dynamic = DynamicTruth(tau: m.tau, eta: m.eta, rhoLongRun: lr.rho, longRunWeights: wl, longRunEffects: effects(at: wl),
+                                   longRunCurves: curveSet(wl), longRunTurningPoints: points(at: wl))
         } else {
             dynamic = nil
         }
@@ -185,7 +180,8 @@ public struct TrueEstimands: Codable, Sendable {
         let bCA = zip(ca, d).map { m.beta[0] + 2 * m.beta[1] * $0 + m.beta[2] * $1 }
         let tCA = zip(ca, d).map { m.theta[0] + 2 * m.theta[1] * $0 + m.theta[2] * $1 }
         let bD = ca.map { m.beta[3] + m.beta[2] * $0 }, tD = ca.map { m.theta[3] + m.theta[2] * $0 }
-        let aCA = cache.averaged(b: bCA, t: tCA), aD = cache.averaged(b: bD, t: tD)
+        let aCA = entry?.averaged(cache, b: bCA, t: tCA, n: n0) ?? cache.averaged(b: bCA, t: tCA)
+        let aD = entry?.averaged(cache, b: bD, t: tD, n: n0) ?? cache.averaged(b: bD, t: tD)
         averaged = [Averaged(regressor: "CA", direct: aCA.direct, indirect: aCA.indirect, total: aCA.total),
                     Averaged(regressor: "D", direct: aD.direct, indirect: aD.indirect, total: aD.total)]
         // Integration: both worlds share every random number, so Mis(1) − Mis(0) is the causal effect.
@@ -196,6 +192,7 @@ public struct TrueEstimands: Codable, Sendable {
             var a = 0.0, na = 0, s = 0.0, ns = 0
             for i in 0..<n {
                 let k = p * n + i, diff = mis1[k] - mis0[k]
+                if existing?[k] == false { continue }   // a city before its entry
                 if treat[i] == 1 {
                     a += diff; na += 1
                     if post[k] == 1 { sAtt += diff; nAtt += 1 }

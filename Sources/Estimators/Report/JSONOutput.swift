@@ -1,4 +1,7 @@
 import Foundation
+// EffectKind, CurveShape and NullWhenAbsent live in Vocabulary (shared with CitySystem's truth);
+// every user of Estimators sees them as before.
+@_exported import Vocabulary
 
 /// A number in a JSON report under the one policy of every `--json` output
 /// (docs/cli-json.md): JSON has no NaN or infinity, so a non-finite value is `null`.
@@ -10,19 +13,6 @@ public struct FiniteOrNull: Encodable, Sendable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         if wrappedValue.isFinite { try c.encode(wrappedValue) } else { try c.encodeNil() }
-    }
-}
-
-/// A key that is always present and `null` when there is no value (an absent
-/// key would be a plain optional).
-@propertyWrapper
-public struct NullWhenAbsent<Value: Encodable & Sendable>: Encodable, Sendable {
-    public var wrappedValue: Value?
-    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
     }
 }
 

@@ -92,32 +92,11 @@ enum SACVariance {
     static func numericalHessianCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights,
                                            errorWeights m: SpatialWeights, scale: Matrix) throws -> Matrix {
         let theta = point.coefficients + [point.rho, point.lambda, point.sigma2]
-        let k = theta.count, p = d.p
+        let p = d.p
         let f: ([Double]) -> Double = { v in
             d.logLikelihood(coefficients: Array(v[0..<p]), rho: v[p], lambda: v[p + 1], sigma2: v[p + 2],
                             weights: weights, errorWeights: m)
         }
-        let h = (0..<k).map { i -> Double in
-            let se = scale[i, i].squareRoot()
-            return se.isFinite && se > 0 ? 0.01 * se : 1e-5 * max(1, abs(theta[i]))
-        }
-        let f0 = f(theta)
-        func shifted(_ i: Int, _ a: Double, _ j: Int, _ b: Double) -> Double {
-            var v = theta
-            v[i] += a * h[i]
-            v[j] += b * h[j]
-            return f(v)
-        }
-        var hess = Matrix(rows: k, cols: k)
-        for i in 0..<k {
-            hess[i, i] = (shifted(i, 1, i, 0) - 2 * f0 + shifted(i, -1, i, 0)) / (h[i] * h[i])
-            for j in 0..<i {
-                let v = (shifted(i, 1, j, 1) - shifted(i, 1, j, -1) - shifted(i, -1, j, 1) + shifted(i, -1, j, -1))
-                    / (4 * h[i] * h[j])
-                hess[i, j] = v
-                hess[j, i] = v
-            }
-        }
-        return try SpatialVariance.invertInformation(-1 * hess)
+        return try SpatialVariance.negativeInverseHessian(of: f, at: theta, scale: scale)
     }
 }

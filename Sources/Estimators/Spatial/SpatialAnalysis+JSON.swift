@@ -143,6 +143,8 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     @NullWhenAbsent public var cluster_correction: String?
     public let coefficients: [NamedEstimateJSON]
     @FiniteOrNull public var sigma2: Double
+    /// e'e/(n − fixed effects − p), the degrees-of-freedom-corrected residual variance (null when not a balanced fit).
+    @NullWhenAbsent public var sigma2_dof: Double?
     @FiniteOrNull public var loglik: Double
     @FiniteOrNull public var aic: Double
     @FiniteOrNull public var bic: Double
@@ -177,6 +179,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         cluster_correction = f.clusterCorrection?.rawValue
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         sigma2 = f.sigma2
+        sigma2_dof = f.sigma2DOF
         loglik = f.logLikelihood
         aic = f.aic
         bic = f.bic

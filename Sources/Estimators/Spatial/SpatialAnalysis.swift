@@ -17,12 +17,22 @@ public struct SpatialAnalysis: Sendable {
     /// 25th, 50th and 75th percentiles of the moderator.
     /// With `draws > 0`, effects are also simulated from N(θ̂, V̂) on the stream (seed, purpose `.impactSimulation`).
     /// `variance` chooses the covariance every SE, interval and test uses (`.cluster`: by unit).
+    /// `errorWeights` is the SAC model's error matrix M (nil: M = W); refused for other models.
     public static func run(_ spec: SpatialModelSpec, dataset: SpatialDataset, gridPoints: Int = 21,
                            level: Double = 0.95, draws: Int = 0, seed: UInt64 = 1,
                            variance: SpatialVarianceMethod = .analytic, clusterCorrection: ClusterCorrection = .standard,
-                           conley: ConleySpec? = nil) throws -> SpatialAnalysis {
-        let fit = try SpatialEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights, variance: variance,
+                           conley: ConleySpec? = nil, errorWeights: SpatialWeights? = nil) throws -> SpatialAnalysis {
+        let fit: SpatialFitResult
+        if spec.model == .sac {
+            if conley != nil { throw EstimationError(SpatialVarianceMethod.conley.unsupportedReason(for: .sac) ?? "") }
+            fit = try SACEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights, errorWeights: errorWeights, variance: variance)
+        } else {
+            if errorWeights != nil {
+                throw EstimationError("an error weight matrix M belongs to the SAC model (lag and error process); the \(spec.model.rawValue) model has \(spec.model.hasErrorLag ? "its error process on W" : "no spatial error process")")
+            }
+            fit = try SpatialEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights, variance: variance,
                                            clusterCorrection: clusterCorrection, conley: conley)
+        }
         let impacts = try SpatialImpacts.delta(fit, weights: dataset.weights)
         let nonlinear = try nonlinear(fit, dataset: dataset, values: dataset.quadraticValues,
                                       moderator: dataset.moderatorValues, gridPoints: gridPoints, level: level)

@@ -18,12 +18,6 @@ public struct QuadraticTerms: Sendable {
     }
 }
 
-/// Shape of a curve whose slope is g1 + 2 g2 x.
-public enum CurveShape: String, Sendable, Codable {
-    case u = "U"
-    case invertedU = "inverted-U"
-}
-
 /// A Fieller confidence set for a turning point x* = −g1/(2 g2): the x0 with
 /// (ĝ1 + 2ĝ2x0)² ≤ q²(s11 + 4x0 s12 + 4x0² s22). It need not be an interval.
 public enum FiellerInterval: Sendable, Equatable {
@@ -104,6 +98,9 @@ public struct UShapeTest: Sendable {
     /// max of the two one-sided p-values; slopes of the same sign give p ≥ 0.5 (never reject).
     public let pValue: Double
     public let sameSignSlopes: Bool
+    /// True when the slopes are those of β + θ (weights (1, 1): the total effect under a
+    /// row-standardised W, whose common factor 1/(1 − ρ) is left out), not the effect curve's.
+    public let unweighted: Bool
 }
 
 public struct NonlinearEffects: Sendable {
@@ -209,7 +206,7 @@ public enum SpatialCurves {
                                         delta: IntervalEstimate(estimate: xStar, se: se, lower: xStar - q * se, upper: xStar + q * se),
                                         fieller: fieller(g1: a.0, g2: g2.0, s11: s11, s12: s12, s22: s22, q: q)))
                 tests.append(uTest(kind: kind, d: d, shape: shape, g1: a.0, g2: g2.0, s11: s11, s12: s12, s22: s22,
-                                   lower: lower, upper: upper, df: df))
+                                   lower: lower, upper: upper, df: df, unweighted: kind == .total && m.totalIsCommonFactor))
             }
             if terms.interaction != nil {
                 let h = combination(fit, ws, l1: unit(b3, 1), l2: unit(t3, 1))
@@ -262,7 +259,7 @@ public enum SpatialCurves {
     /// Lind & Mehlum (2010): for a U, H1 is s(x_l) < 0 < s(x_h); statistic min(−t_l, t_h),
     /// p = max(p_l, p_h) with one-sided Student-t p-values; reversed signs for an inverted U.
     static func uTest(kind: EffectKind, d: Double?, shape: CurveShape, g1: Double, g2: Double, s11: Double, s12: Double,
-                      s22: Double, lower: Double, upper: Double, df: Double) -> UShapeTest {
+                      s22: Double, lower: Double, upper: Double, df: Double, unweighted: Bool) -> UShapeTest {
         func slope(_ x: Double) -> EstimateWithSE {
             EstimateWithSE(estimate: g1 + 2 * g2 * x, se: (s11 + 4 * x * s12 + 4 * x * x * s22).squareRoot())
         }
@@ -274,6 +271,6 @@ public enum SpatialCurves {
         return UShapeTest(kind: kind, moderatorValue: d, shape: shape, lower: lower, upper: upper,
                           slopeAtLower: sl, slopeAtUpper: sh, tLower: tl, tUpper: th,
                           statistic: min(-sign * tl, sign * th), pValue: max(pl, ph),
-                          sameSignSlopes: (sl.estimate < 0) == (sh.estimate < 0))
+                          sameSignSlopes: (sl.estimate < 0) == (sh.estimate < 0), unweighted: unweighted)
     }
 }

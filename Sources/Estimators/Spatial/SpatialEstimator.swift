@@ -89,6 +89,8 @@ public enum SpatialEstimator {
             logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
         if variance == .cluster { result.clusterCount = d.n; result.clusterCorrection = clusterCorrection }
+        let left = Double(FixedEffects.observationsLeft(spec.effects, n: d.n, t: d.t) - d.p)
+        result.sigma2DOF = left > 0 ? point.sigma2 * d.shape.nStar / left : nil
         return result
     }
 

@@ -1,11 +1,6 @@
 import Foundation
 import Numerics
 
-/// Which summary of S = (I − ρW)⁻¹(βI + θW) an effect is (MODEL.md §3).
-public enum EffectKind: String, Sendable, CaseIterable, Codable {
-    case direct, indirect, total
-}
-
 /// The scalar multipliers of β and θ in the direct and total effects at one ρ, and
 /// their derivatives in ρ (MODEL.md §3): direct = a1β + a2θ, total = t1β + t2θ,
 /// a1 = tr(A)/N = (1/N)Σ 1/(1 − ρω), a2 = tr(AW)/N = (1/N)Σ ω/(1 − ρω),

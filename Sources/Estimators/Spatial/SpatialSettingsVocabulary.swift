@@ -48,11 +48,22 @@ extension SpatialVarianceMethod {
     /// whose error has no spatial lag (sdm, sar, slx, ols), not for sem and sdem.
     public func unsupportedReason(for model: SpatialModel) -> String? {
         guard self == .cluster || self == .conley, model.hasErrorLag else { return nil }
-        return "the \(self == .cluster ? "cluster-robust" : "Conley") variance is implemented for models without a spatial error lag (sdm, sar, slx, ols), not for \(model.rawValue); use the analytic or numerical-Hessian variance"
+        return "the \(self == .cluster ? "cluster-robust" : "Conley") variance is implemented for models without a spatial error lag (sdm, sar, slx, ols), not for \(model.rawValue); use the analytic variance"
     }
 }
 
 extension FixedEffects {
     /// The canonical spellings (aliases in `init(userSpelling:)`), for messages.
     public static let spellings = ["none", "individual", "time", "twoways"]
+
+    /// Observations of a balanced N × T panel left after absorbing these effects:
+    /// (N − 1)(T − 1) two-way, N(T − 1) individual, (N − 1)T time, NT none.
+    public static func observationsLeft(_ effects: FixedEffects, n: Int, t: Int) -> Int {
+        switch effects {
+        case .twoWays: return (n - 1) * (t - 1)
+        case .individual: return n * (t - 1)
+        case .time: return (n - 1) * t
+        case .none: return n * t
+        }
+    }
 }

@@ -69,6 +69,14 @@ enum SpatialVariance {
             d.logLikelihood(coefficients: Array(v[0..<p]), spatial: point.spatial == nil ? 0 : v[p],
                             sigma2: v[k - 1], spectrum: weights.logDeterminant)
         }
+        return try negativeInverseHessian(of: f, at: theta, scale: scale)
+    }
+
+    /// −H⁻¹ for H the central-difference Hessian of `f` at `theta`, step i 1% of the standard
+    /// error √scale_ii (or 1e-5·max(1, |θ_i|) when that is not usable) — shared by the SDM family
+    /// and the SAC model.
+    static func negativeInverseHessian(of f: ([Double]) -> Double, at theta: [Double], scale: Matrix) throws -> Matrix {
+        let k = theta.count
         let h = (0..<k).map { i -> Double in
             let se = scale[i, i].squareRoot()
             return se.isFinite && se > 0 ? 0.01 * se : 1e-5 * max(1, abs(theta[i]))
@@ -201,8 +209,7 @@ enum SpatialVariance {
             let est = try weights.sparseTraceGtG(rho: rho)
             guard shape.dropsUnitRoot > 0 else { return est }
             let u = try weights.sparseGTransposeOnes(rho: rho)
-            return TraceEstimate(value: est.value - Vector.dot(u, u) / Double(n), monteCarloSE: est.monteCarloSE,
-                                 probes: est.probes)
+            return est.adding(-(Vector.dot(u, u) / Double(n)))
         }
         if let f = sp.symmetricForm, let tr = sp.traceGtG(rho: rho) {
             guard shape.dropsUnitRoot > 0 else { return .exact(tr) }

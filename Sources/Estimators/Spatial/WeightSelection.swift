@@ -16,8 +16,28 @@ public struct WeightCandidate: Sendable {
     public var bic: Double { fit.bic }
 }
 
+/// The model W selection fits with every candidate.
+public enum WeightSelectionModel: Sendable {
+    /// A static lag model (sdm or sar) under its effects and approach.
+    case spatial(SpatialModelSpec)
+    /// The dynamic SDM (issue 25; `DynamicSpatialEstimator`), fitted by QML conditional on the
+    /// first year *without* the bias correction — the maximised likelihood is the quantity compared,
+    /// and the correction, which can be refused near a unit root, would move no candidate's
+    /// likelihood to its maximum — with the marginal `MarginalCriterion.conditionalWithin`.
+    case dynamic(DurbinVariables)
+
+    /// The model's name as scenarios and the CLI spell it.
+    public var name: String {
+        switch self {
+        case .spatial(let spec): return spec.model.rawValue
+        case .dynamic: return "sdm_dynamic"
+        }
+    }
+}
+
 /// The candidates and which one each rule chooses.
 public struct WeightSelectionResult: Sendable {
+    public let model: WeightSelectionModel
     public let candidates: [WeightCandidate]
     /// Index of the candidate with the largest maximised log-likelihood.
     public var byLogLikelihood: Int { argmax(candidates.map(\.logLikelihood)) }
@@ -45,6 +65,11 @@ public struct LogMarginalLikelihood: Sendable {
     public let nu: Double
     /// Which Bayes factor this is (it depends on the approach; `MarginalCriterion`).
     public let criterion: MarginalCriterion
+
+    func with(_ criterion: MarginalCriterion) -> LogMarginalLikelihood {
+        LogMarginalLikelihood(value: value, posteriorMode: posteriorMode, relativeError: relativeError, intervals: intervals, nu: nu,
+                              criterion: criterion)
+    }
 }
 
 /// The two marginal likelihoods of a lag model with fixed effects. They are different Bayes
@@ -64,6 +89,14 @@ public enum MarginalCriterion: String, Sendable, Codable {
     case lesagePaceWithin = "lesage-pace-within"
     /// The marginal of the Lee–Yu (2010) transformed likelihood: J = the Lee–Yu Jacobian, ν = n* − p.
     case leeYuTransformed = "lee-yu-transformed"
+    /// The dynamic SDM (issue 25): p(y_2, …, y_T | y_1, W), the likelihood conditional on the first
+    /// year — each year a static SDM given the previous one, so y_{t−1} and W y_{t−1} are regressors —
+    /// with the structural fixed effects μ, α_t integrated out under flat priors: the
+    /// `lesagePaceWithin` integral on periods 2…T, J = (T − 1)·ln|I − ρW|,
+    /// ν = N(T − 1) − (N + T − 2) − p. The estimator's own (Lee–Yu, Yu–de Jong–Lee) quasi-likelihood
+    /// counts (N − 1)(T − 1) observations for within-demeaned data of rank (N − 1)(T − 2), so it is
+    /// not a density of the data and its integral would be no Bayes factor; this one is.
+    case conditionalWithin = "lesage-pace-within-conditional"
 
     public init(_ approach: SpatialApproach) {
         self = approach == .direct ? .lesagePaceWithin : .leeYuTransformed
@@ -76,6 +109,8 @@ public enum MarginalCriterion: String, Sendable, Codable {
             return "log p(y|W): LeSage & Pace (2009, §6.3) with the fixed effects integrated out (flat priors on them, Elhorst's panel version): Jacobian T·ln|I − ρW|, ν = NT − (fixed effects) − p"
         case .leeYuTransformed:
             return "log p(y|W): marginal of the Lee–Yu transformed likelihood (flat priors on the reduced-form fixed effects): Jacobian (T−1)[ln|I − ρW| − ln(1 − ρ)] (two-way), ν = n* − p"
+        case .conditionalWithin:
+            return "log p(y|W): dynamic SDM, likelihood conditional on the first year with the fixed effects integrated out (flat priors on μ, α_t, β, θ, τ, η; LeSage & Pace §6.3 on periods 2…T): Jacobian (T−1)·ln|I − ρW|, ν = N(T−1) − (N + T − 2) − p"
         }
     }
 }
@@ -90,17 +125,29 @@ public enum WeightSelection {
     /// Fits `spec` with every candidate (all of them N × N in the panel's unit order).
     public static func compare(_ spec: SpatialModelSpec, panel: SpatialPanel,
                                candidates: [(name: String, weights: SpatialWeights)]) throws -> WeightSelectionResult {
+        try compare(.spatial(spec), panel: panel, candidates: candidates)
+    }
+
+    /// Fits `model` with every candidate (all of them N × N in the panel's unit order).
+    public static func compare(_ model: WeightSelectionModel, panel: SpatialPanel,
+                               candidates: [(name: String, weights: SpatialWeights)]) throws -> WeightSelectionResult {
         guard !candidates.isEmpty else { throw EstimationError("W selection needs at least one candidate weight matrix") }
         let fits = try candidates.map { c -> (SpatialFitResult, LogMarginalLikelihood) in
             do {
-                return (try SpatialEstimator.fit(spec, panel: panel, weights: c.weights),
-                        try logMarginal(spec, panel: panel, weights: c.weights))
+                switch model {
+                case .spatial(let spec):
+                    return (try SpatialEstimator.fit(spec, panel: panel, weights: c.weights),
+                            try logMarginal(spec, panel: panel, weights: c.weights))
+                case .dynamic(let durbin):
+                    return (try DynamicSpatialEstimator.fit(panel: panel, weights: c.weights, durbin: durbin, biasCorrection: .none).fit,
+                            try logMarginalDynamic(panel: panel, weights: c.weights, durbin: durbin))
+                }
             } catch let e as EstimationError {
                 throw EstimationError("candidate W `\(c.name)`: \(e.message)")
             }
         }
         let post = posteriors(logMarginals: fits.map(\.1.value))
-        return WeightSelectionResult(candidates: zip(candidates, zip(fits, post)).map { c, fp in
+        return WeightSelectionResult(model: model, candidates: zip(candidates, zip(fits, post)).map { c, fp in
             WeightCandidate(name: c.name, fit: fp.0.0, logMarginal: fp.0.1, posterior: fp.1)
         })
     }
@@ -134,7 +181,7 @@ public enum WeightSelection {
     /// the integrand is O(N). The integral is adaptive (GSL QAGP) with breakpoints at the mode
     /// and ±10 posterior SDs, scaled by the value at the mode so it cannot overflow.
     public static func logMarginal(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights) throws -> LogMarginalLikelihood {
-        guard spec.model.hasLag else {
+        guard spec.model.hasLag, !spec.model.hasErrorLag else {
             throw EstimationError("posterior model probabilities over W are implemented for the models with a spatial lag of y (sdm, sar), not \(spec.model.rawValue)")
         }
         let d = try SpatialDesign(spec: spec, panel: panel, weights: weights)
@@ -175,6 +222,19 @@ public enum WeightSelection {
         let value: Double = constant + top + log(integral.value)
         return LogMarginalLikelihood(value: value, posteriorMode: mode, relativeError: integral.absoluteError / integral.value,
                                      intervals: integral.intervals, nu: nu, criterion: criterion)
+    }
+
+    /// log p(y_2, …, y_T | y_1, W) of the dynamic SDM (`MarginalCriterion.conditionalWithin`).
+    /// Given y_{t−1}, year t is a static SDM with y_{t−1} and W y_{t−1} among its regressors, so the
+    /// likelihood conditional on the first year is the static two-way SDM likelihood on periods
+    /// 2…T of the augmented panel (`DynamicSpatialEstimator.augmentedPanel`), with Jacobian
+    /// (T − 1)·ln|I − ρW| and the structural μ, α_t as regressors; its marginal under flat priors on
+    /// them is the direct approach's (LeSage & Pace 2009, §6.3, with the fixed-effects correction).
+    public static func logMarginalDynamic(panel: SpatialPanel, weights: SpatialWeights,
+                                          durbin: DurbinVariables) throws -> LogMarginalLikelihood {
+        let (augmented, lagged) = try DynamicSpatialEstimator.augmentedPanel(panel, durbin: durbin)
+        let spec = SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .direct, durbin: lagged)
+        return try logMarginal(spec, panel: augmented, weights: weights).with(.conditionalWithin)
     }
 
     /// The fixed effects the direct approach's within transform absorbs (integrated out under
@@ -219,7 +279,7 @@ public struct WeightSelectionJSON: Encodable, Sendable {
 
     public init(_ r: WeightSelectionResult) {
         let spec = r.candidates[0].fit.spec
-        model = spec.model.rawValue
+        model = r.model.name
         effects = spec.effects.rawValue
         approach = spec.approach.rawValue
         criterion = r.candidates[0].logMarginal.criterion.rawValue

@@ -52,10 +52,19 @@ struct DynamicSettings: Sendable {
     var correction: DynamicBiasCorrection
 }
 
-/// W selection's settings: the model `fit` to every candidate, its `effects`, `approach`, `durbin`.
+/// W selection's settings: the model `fit` to every candidate (sdm, sar or sdm_dynamic), its
+/// `effects`, `approach`, `durbin`.
 struct WSelectionSettings: Sendable {
-    var spec: SpatialModelSpec
+    var model: WeightSelectionModel
     var candidates: [String]
+
+    /// The specification of the fitted model (the dynamic SDM's: two-way, Lee–Yu).
+    var spec: SpatialModelSpec {
+        switch model {
+        case .spatial(let spec): return spec
+        case .dynamic(let durbin): return SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: durbin)
+        }
+    }
 }
 
 /// The DID family's shared settings.
@@ -102,7 +111,7 @@ enum EstimatorRegistry {
             }
             let corrected = try o.choose("bias_correction", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
             if missing != nil {
-                guard model.hasLag || model == .slx || model == .ols else {
+                guard (model.hasLag && !model.hasErrorLag) || model == .slx || model == .ols else {
                     throw o.error("missing", "is implemented for sdm, sar, slx and ols, not \(model.rawValue)")
                 }
                 if spec.approach != .direct {
@@ -117,13 +126,7 @@ enum EstimatorRegistry {
                                             biasCorrection: corrected, conley: conley))
         },
         Family(models: ["sdm_dynamic"]) { _, o in
-            let spec = try spatialSpec(.sdm, &o)
-            guard spec.effects == .twoWays else {
-                throw o.error("effects", "sdm_dynamic has twoways effects only (time by the Lee–Yu transformation, individual by within); remove it")
-            }
-            guard spec.approach == .leeYu else {
-                throw o.error("approach", "sdm_dynamic removes time effects by the Lee–Yu transformation; remove `approach`")
-            }
+            let spec = try dynamicSpec(&o)
             let weights = try o.string("weights") ?? "true"
             let variance = try o.choose("variance", default: SpatialVarianceMethod.analytic, spellings: SpatialVarianceMethod.spellings,
                                         aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
@@ -134,14 +137,15 @@ enum EstimatorRegistry {
             return .dynamic(DynamicSettings(durbin: spec.durbin, weights: weights, correction: correction))
         },
         Family(models: ["w_selection"]) { _, o in
-            let model = try o.choose("fit", default: SpatialModel.sdm, spellings: ["sdm", "sar"]) { ["sdm": .sdm, "sar": .sar][$0] }
-            let spec = try spatialSpec(model, &o)
+            let fit = try o.choose("fit", default: "sdm", spellings: ["sdm", "sar", "sdm_dynamic"]) { ["sdm", "sar", "sdm_dynamic"].contains($0) ? $0 : nil }
+            let model: WeightSelectionModel = fit == "sdm_dynamic" ? .dynamic(try dynamicSpec(&o).durbin)
+                : .spatial(try spatialSpec(fit == "sar" ? .sar : .sdm, &o))
             guard let list = try o.list("candidates"), list.count >= 2 else {
                 throw o.error("candidates", "list two or more names from city_system.estimator_weights (e.g. [true, knn5])")
             }
             let candidates = try list.enumerated().map { try o.reader.string($1, o.path("candidates[\($0)]")) }
             if Set(candidates).count != candidates.count { throw o.error("candidates", "lists a weight matrix twice") }
-            return .wSelection(WSelectionSettings(spec: spec, candidates: candidates))
+            return .wSelection(WSelectionSettings(model: model, candidates: candidates))
         },
         Family(models: ["psm_did"]) { _, o in
             var spec = PSMDiDSpec()
@@ -209,6 +213,19 @@ enum EstimatorRegistry {
         let settings = try family.parse(model, &o)
         try o.finish(model: model)
         return settings
+    }
+
+    /// The dynamic SDM's `durbin` (`sdm_dynamic`, and W selection fitting it): its effects and
+    /// approach are fixed, so another value is refused.
+    private static func dynamicSpec(_ o: inout EstimatorOptions) throws -> SpatialModelSpec {
+        let spec = try spatialSpec(.sdm, &o)
+        guard spec.effects == .twoWays else {
+            throw o.error("effects", "sdm_dynamic has twoways effects only (time by the Lee–Yu transformation, individual by within); remove it")
+        }
+        guard spec.approach == .leeYu else {
+            throw o.error("approach", "sdm_dynamic removes time effects by the Lee–Yu transformation; remove `approach`")
+        }
+        return spec
     }
 
     /// `effects`, `approach` and `durbin`, shared by the spatial models and W selection.

@@ -249,9 +249,9 @@ public struct EstimatorSpec: Sendable {
             }
             let estimands = try estimandList.enumerated().flatMap { k, node -> [String] in
                 let name = try reader.string(node, "\(at).estimands[\(k)]")
-                if name.hasPrefix("curve."), name.contains("*") {
+                if name.hasPrefix("curve.") || name.hasPrefix("curve_lr."), name.contains("*") {
                     guard let all = SpatialEstimand.expandCurve(name) else {
-                        throw reader.error("\(at).estimands[\(k)]", "`\(name)` is not a curve shorthand; use curve.K.L.* (all 41 points) or curve.K.L.*/s (every s-th, s ≥ 1)")
+                        throw reader.error("\(at).estimands[\(k)]", "`\(name)` is not a curve shorthand; use curve.K.L.* or curve_lr.K.L.* (all 41 points) or …/s (every s-th, s ≥ 1)")
                     }
                     return all
                 }

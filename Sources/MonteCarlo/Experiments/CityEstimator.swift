@@ -16,7 +16,7 @@ import Numerics
 enum CityEstimator {
     case spatial(SpatialModelSpec, weights: String, variance: SpatialVarianceMethod, correction: ClusterCorrection,
                  estimands: [SpatialEstimand], alpha: Double, conley: ConleySettings?)
-    case wSelection(SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand])
+    case wSelection(WeightSelectionModel, candidates: [String], estimands: [SelectionEstimand])
     /// `sdm_dynamic` (issue 25): the dynamic SDM, two-way effects.
     case dynamic(DurbinVariables, weights: String, correction: DynamicBiasCorrection, estimands: [SpatialEstimand], alpha: Double)
     case psmDiD(PSMDiDSpec, covariates: [String], estimands: [TreatmentEstimand], cluster: DIDCluster, conley: ConleySettings?)
@@ -66,7 +66,7 @@ enum CityEstimator {
         /// The DID family needs a world with a treatment; its covariates and estimands checked against it.
         func treatment(_ shared: TreatmentSettings) throws -> (covariates: [String], estimands: [TreatmentEstimand]) {
             guard let known = treatmentCovariates else {
-                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols)")
+                throw reader.error("\(path).model", "`\(e.model)` needs a treatment; this world (an observed design) has none — use a spatial model (sdm, sar, slx, sem, sdem, ols, sac)")
             }
             let covariates = shared.covariates ?? TreatmentSettings.defaultCovariates
             for c in covariates where !known.contains(c) {
@@ -92,7 +92,7 @@ enum CityEstimator {
                 if case .effect(let k, let x) = s, nonlinearRegressors.names.contains(x) {
                     throw reader.error(at, nonlinearRegressors.error(k, x))
                 }
-                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar)") }
+                if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar, sac)") }
                 if (s == .tau || s == .eta) && !dynamic { throw reader.error(at, "`\(name)` needs model sdm_dynamic") }
                 if dynamic, case .averageEffect = s {
                     throw reader.error(at, "average effects are not implemented for sdm_dynamic; use curve.K.L.j or tp.K.L / tp_lr.K.L")
@@ -115,7 +115,7 @@ enum CityEstimator {
                 }
                 return s
             }
-            return .wSelection(s.spec, candidates: s.candidates, estimands: estimands)
+            return .wSelection(s.model, candidates: s.candidates, estimands: estimands)
         case .spatial(let s):
             try checkWeights(s.weights, "weights")
             let estimands = try spatialEstimands(s.spec.model, s.spec.durbin, dynamic: false)
@@ -234,8 +234,8 @@ enum CityEstimator {
                 DynamicScoring.run(durbin: durbin, correction: correction, weights: data.panel.estimatorWeights[weights],
                                    panel: data.spatial, truth: data.truth, estimands: estimands, alpha: alpha)
             }
-        case let .wSelection(spec, candidates, estimands):
-            return clock.measure("fit+scoring") { WeightSelectionScoring.run(spec, candidates: candidates, estimands: estimands, data: data) }
+        case let .wSelection(model, candidates, estimands):
+            return clock.measure("fit+scoring") { WeightSelectionScoring.run(model, candidates: candidates, estimands: estimands, data: data) }
         case let .did(model, estimands):
             return clock.measure("fit+scoring") { model.run(estimands: estimands, data: data) }
         case let .mediation(settings, covariates, estimands):

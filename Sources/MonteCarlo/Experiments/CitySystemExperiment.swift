@@ -79,7 +79,10 @@ final class PanelData {
         let ca2 = p.ca.map { $0 * $0 }
         let caxd = zip(p.ca, p.d).map { $0 * $1 }
         let x = try Matrix(columns: [p.ca, ca2, caxd, p.d] + p.controls)
-        return try SpatialPanel(y: p.mis, x: x, names: CityEstimator.regressorNames(p.controlNames), n: p.n, t: p.t)
+        // An entrant has no outcome before it exists (NaN, never observed): a placeholder there,
+        // which no fit reads (the workarounds take observed rows or fill from them).
+        let y = p.observed.map { o in zip(p.mis, o).map { $1 || $0.isFinite ? $0 : 0 } } ?? p.mis
+        return try SpatialPanel(y: y, x: x, names: CityEstimator.regressorNames(p.controlNames), n: p.n, t: p.t)
     }
 
     /// The truth the spatial estimators are scored against.

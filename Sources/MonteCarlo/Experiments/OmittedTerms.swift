@@ -46,7 +46,9 @@ public struct OmittedTerms: Sendable {
         var dynamic = false
         switch e.settings {
         case .spatial(let s): model = s.spec; weights = s.weights
-        case .wSelection(let s): model = s.spec; weights = nil
+        case .wSelection(let s):
+            model = s.spec; weights = nil
+            if case .dynamic = s.model { dynamic = true }
         case .dynamic(let s):
             model = SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: s.durbin); weights = s.weights
             dynamic = true

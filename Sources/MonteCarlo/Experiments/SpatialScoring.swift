@@ -150,19 +150,29 @@ enum SpatialScoring {
     }
 
     /// How detectable a true U is to the Lind–Mehlum test: min(−s_l/se_l, s_h/se_h) with
-    /// s the true effect curve (the slope of the outcome in CA) at the ends of the test
-    /// interval and se the estimated curve's SE there. Positive when the true curve is a U
-    /// inside the interval; the test's power rises with it (about Φ(nc − 1.645) per end).
-    /// In an observed design whose calibrated curve is an inverted U the signs are reversed.
+    /// s the true slope the test is about at the ends of the test interval and se the test's
+    /// own SE of the estimated slope there — the same weights as the test: the effect curve
+    /// (direct, indirect), or β + θ for the total effect when the test leaves out its common
+    /// factor 1/(1 − ρ) (`UShapeTest.unweighted`; issue 20: the curve's 1/(1 − ρ̂)-weighted SE
+    /// was used before). Positive when the true curve is a U inside the interval; the test's
+    /// power rises with it (about Φ(nc − 1.645) per end). In an observed design whose
+    /// calibrated curve is an inverted U the signs are reversed.
     static func noncentrality(_ k: EffectKind, _ label: String, _ d: Double?, curves: NonlinearEffects?,
                               panelTruth: SpatialTruth) -> Double {
-        guard let c = panelTruth.curve(k, label),
-              let est = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }),
-              let first = est.points.first, let last = est.points.last, est.points.count == c.values.count,
-              let sl = c.values.first, let sh = c.values.last else { return .nan }
+        guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .nan }
+        let sl: Double, sh: Double
+        if test.unweighted {
+            guard let l = panelTruth.unweightedSlope(at: test.lower, d: d), let h = panelTruth.unweightedSlope(at: test.upper, d: d) else {
+                return .nan
+            }
+            (sl, sh) = (l, h)
+        } else {
+            guard let c = panelTruth.curve(k, label), let l = c.values.first, let h = c.values.last else { return .nan }
+            (sl, sh) = (l, h)
+        }
         // Signed towards the tested shape: a U needs s_l < 0 < s_h, an inverted U the reverse.
         let sign: Double = panelTruth.testedShape[k] == .invertedU ? -1 : 1
-        return min(-sign * sl / first.effect.se, sign * sh / last.effect.se)
+        return min(-sign * sl / test.slopeAtLower.se, sign * sh / test.slopeAtUpper.se)
     }
 
     /// The truth of an estimand in this replication (NaN when it does not exist,

@@ -7,10 +7,7 @@ import Foundation
 /// synthetic city system (`TrueEstimands`, regressors CA, CA2, CAxD, D and controls) or an
 /// observed design (`ObservedTruth`, the data's regressors). `SpatialScoring` reads only this.
 struct SpatialTruth: Sendable {
-    struct Regressor: Sendable {
-        let name: String
-        let beta, theta, direct, indirect, total: Double
-    }
+    typealias Regressor = TrueEstimands.RegressorEffect
     struct Curve: Sendable {
         let kind: EffectKind
         let label: String
@@ -50,6 +47,19 @@ struct SpatialTruth: Sendable {
     /// the truth per kind and the derivative terms the estimator averages.
     let averaged: [String: (truth: [EffectKind: Double], slopeTerms: [SpatialAverageEffects.SlopeTerm])]
 
+    /// The true slope of β + θ in the quadratic regressor at x (moderator d):
+    /// (β₁ + θ₁) + 2(β₂ + θ₂)x + (β₃ + θ₃)d — the total effect's slope without its common
+    /// factor, as the U-test of the total uses it under a row-standardised W. Nil without curves.
+    func unweightedSlope(at x: Double, d: Double?) -> Double? {
+        guard let terms else { return nil }
+        func sum(_ name: String?) -> Double? {
+            guard let name else { return 0 }
+            return regressors.first { $0.name == name }.map { $0.beta + $0.theta }
+        }
+        guard let a = sum(terms.linear), let b = sum(terms.square), let c = sum(terms.interaction) else { return nil }
+        return a + 2 * b * x + c * (d ?? 0)
+    }
+
     /// The label a curve is stored under.
     func storedLabel(_ label: String) -> String { moderators.count == 1 ? moderators[0].label : label }
     func moderatorValue(_ label: String) -> Double? { moderators.first { $0.label == storedLabel(label) }?.value ?? nil }
@@ -70,9 +80,7 @@ struct SpatialTruth: Sendable {
     init(_ panel: SyntheticPanel) {
         let t = panel.truth
         rho = t.rho
-        regressors = t.regressorEffects.map {
-            Regressor(name: $0.name, beta: $0.beta, theta: $0.theta, direct: $0.direct, indirect: $0.indirect, total: $0.total)
-        }
+        regressors = t.regressorEffects
         terms = QuadraticTerms(linear: "CA", square: "CA2", interaction: "CAxD", moderator: "D")
         grid = t.curves.first?.ca ?? []
         moderators = t.curves.map { (label: $0.dLabel, value: Optional($0.d)) }
@@ -86,11 +94,9 @@ struct SpatialTruth: Sendable {
         longRunCurves = t.dynamic.map { curveSet($0.longRunCurves) } ?? curves
         let (lo, hi) = (grid.first ?? .nan, grid.last ?? .nan)
         func points(_ list: [TrueEstimands.TurningPoint]) -> [TurningPoint] {
-            list.compactMap { p in
-                EffectKind(rawValue: p.effect).map { k in
-                    TurningPoint(kind: k, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.uShaped,
-                                 testedShapeInside: p.uShaped && (p.cStar.map { $0 > lo && $0 < hi } ?? false))
-                }
+            list.map { p in
+                TurningPoint(kind: p.effect, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.uShaped,
+                             testedShapeInside: p.uShaped && (p.cStar.map { $0 > lo && $0 < hi } ?? false))
             }
         }
         turningPoints = points(t.turningPoints)
@@ -120,9 +126,7 @@ struct SpatialTruth: Sendable {
         rho = t.rho
         tau = 0
         eta = 0
-        regressors = t.regressors.map {
-            Regressor(name: $0.name, beta: $0.beta, theta: $0.theta, direct: $0.direct, indirect: $0.indirect, total: $0.total)
-        }
+        regressors = t.regressors
         averaged = [:]
         guard let q = t.quadratic else {
             terms = nil; grid = []; moderators = []; curves = []; turningPoints = []; testedShape = [:]
@@ -134,19 +138,15 @@ struct SpatialTruth: Sendable {
         var seen: [(label: String, value: Double?)] = []
         for c in q.curves where !seen.contains(where: { $0.label == c.dLabel }) { seen.append((c.dLabel, c.d)) }
         moderators = seen
-        curves = q.curves.compactMap { c in EffectKind(rawValue: c.effect).map { Curve(kind: $0, label: c.dLabel, values: c.values) } }
-        turningPoints = q.turningPoints.compactMap { p in
-            EffectKind(rawValue: p.effect).map {
-                TurningPoint(kind: $0, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.shape == CurveShape.u.rawValue,
-                             testedShapeInside: p.testedShapeInside)
-            }
+        curves = q.curves.map { Curve(kind: $0.effect, label: $0.dLabel, values: $0.values) }
+        turningPoints = q.turningPoints.map { p in
+            TurningPoint(kind: p.effect, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.shape == .u,
+                         testedShapeInside: p.testedShapeInside)
         }
         longRunTurningPoints = turningPoints
         longRunCurves = curves
         var shapes: [EffectKind: CurveShape] = [:]
-        for p in q.turningPoints {
-            if let k = EffectKind(rawValue: p.effect), let s = CurveShape(rawValue: p.testedShape) { shapes[k] = s }
-        }
+        for p in q.turningPoints { shapes[p.effect] = p.testedShape }
         testedShape = shapes
     }
 }

@@ -6,7 +6,7 @@ import Numerics
 /// Fits one model with each candidate W of a generated panel and scores whether the
 /// selection rules find the true W (LeSage & Pace 2009, ch. 6; `WeightSelection`).
 enum WeightSelectionScoring {
-    static func run(_ spec: SpatialModelSpec, candidates: [String], estimands: [SelectionEstimand], data: PanelData) -> FitOutcome {
+    static func run(_ model: WeightSelectionModel, candidates: [String], estimands: [SelectionEstimand], data: PanelData) -> FitOutcome {
         func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
             FitOutcome(status: FitStatus(code, message), results: estimands.map { _ in .missing(truth: 1) })
         }
@@ -21,7 +21,7 @@ enum WeightSelectionScoring {
             return failed(.failed, "no candidate W equals the true W; list the true W (`true`) among the candidates")
         }
         let result: WeightSelectionResult
-        do { result = try WeightSelection.compare(spec, panel: try data.spatial.get(), candidates: list) } catch {
+        do { result = try WeightSelection.compare(model, panel: try data.spatial.get(), candidates: list) } catch {
             return failed(.failed, "\(error)")
         }
         let notConverged = result.candidates.filter { !$0.fit.converged }

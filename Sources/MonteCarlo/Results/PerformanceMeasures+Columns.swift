@@ -29,6 +29,11 @@ extension PerformanceMeasures {
         ("rejection_null_false", \.rejectionNullFalse), ("mcse_rejection_null_false", \.mcseRejectionNullFalse), ("n_null_false", \.nNullFalse),
         ("noncentrality", \.noncentrality), ("mcse_noncentrality", \.mcseNoncentrality),
         ("comparable", \.comparable),
+        // issue 20: the null-true rejection rate by distance from the boundary
+        ("rejection_null_boundary", \.rejectionNullBoundary), ("mcse_rejection_null_boundary", \.mcseRejectionNullBoundary),
+        ("n_null_boundary", \.nNullBoundary),
+        ("rejection_null_interior", \.rejectionNullInterior), ("mcse_rejection_null_interior", \.mcseRejectionNullInterior),
+        ("n_null_interior", \.nNullInterior),
     ]
 
     /// Column names of `allValues`, as they appear in the summary CSV and HDF5 table.

@@ -33,6 +33,20 @@ extension PerformanceMeasures {
             let p = Proportion(nullTrue.map { $0.pValue < alpha })
             (rejectionNullTrue, mcseRejectionNullTrue) = (p.value, p.mcse)
         }
+        // By distance from the least-favourable null (noncentrality 0 = turning point at an end).
+        let boundary = nullTrue.filter { $0.noncentrality.isFinite && $0.noncentrality >= -1 }
+        let interior = nullTrue.filter { $0.noncentrality.isFinite && $0.noncentrality < -1 }
+        if !nullTrue.isEmpty {
+            (nNullBoundary, nNullInterior) = (Double(boundary.count), Double(interior.count))
+        }
+        if !boundary.isEmpty {
+            let p = Proportion(boundary.map { $0.pValue < alpha })
+            (rejectionNullBoundary, mcseRejectionNullBoundary) = (p.value, p.mcse)
+        }
+        if !interior.isEmpty {
+            let p = Proportion(interior.map { $0.pValue < alpha })
+            (rejectionNullInterior, mcseRejectionNullInterior) = (p.value, p.mcse)
+        }
         if !nullFalse.isEmpty {
             let p = Proportion(nullFalse.map { $0.pValue < alpha })
             (rejectionNullFalse, mcseRejectionNullFalse) = (p.value, p.mcse)

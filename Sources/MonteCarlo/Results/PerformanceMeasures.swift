@@ -63,6 +63,12 @@ public struct PerformanceMeasures: Equatable, Sendable {
     /// Rejection rate among replications whose null is true (size) and false (power).
     public var rejectionNullTrue = Double.nan, mcseRejectionNullTrue = Double.nan, nNullTrue = Double.nan
     public var rejectionNullFalse = Double.nan, mcseRejectionNullFalse = Double.nan, nNullFalse = Double.nan
+    /// The null-true rejection rate by distance from the least-favourable null (issue 20): the
+    /// noncentrality is ≤ 0 when the null is true and 0 when the true turning point sits at an end
+    /// of the test interval, so `boundary` holds the replications with −1 ≤ nc ≤ 0 (within one SE
+    /// of the boundary, where a size is measured) and `interior` those with nc < −1.
+    public var rejectionNullBoundary = Double.nan, mcseRejectionNullBoundary = Double.nan, nNullBoundary = Double.nan
+    public var rejectionNullInterior = Double.nan, mcseRejectionNullInterior = Double.nan, nNullInterior = Double.nan
     /// Mean noncentrality of the true shape (see `EstimandResult.noncentrality`).
     public var noncentrality = Double.nan, mcseNoncentrality = Double.nan
 

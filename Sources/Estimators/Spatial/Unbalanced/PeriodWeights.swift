@@ -87,16 +87,7 @@ public struct PeriodWeights: Sendable {
 
     /// W restricted to the rows and columns of `units` (ascending), in that order.
     static func restrict(_ w: SparseMatrix, to units: [Int]) throws -> SparseMatrix {
-        var position = [Int](repeating: -1, count: w.rows)
-        for (k, i) in units.enumerated() { position[i] = k }
-        var start = [0], cols: [Int] = [], vals: [Double] = []
-        for i in units {
-            for k in w.rowStart[i]..<w.rowStart[i + 1] where position[w.columns[k]] >= 0 && w.values[k] != 0 {
-                cols.append(position[w.columns[k]]); vals.append(w.values[k])
-            }
-            start.append(cols.count)
-        }
-        return try SparseMatrix(rows: units.count, cols: units.count, rowStart: start, columns: cols, values: vals)
+        try w.restricted(to: units)
     }
 
     /// Number of distinct W_t.
@@ -154,16 +145,8 @@ public struct PeriodLogDeterminant: LogDeterminantSource {
     public func logDeterminant(rho: Double) -> Double { parts.reduce(0) { $0 + $1.count * $1.source.logDeterminant(rho: rho) } }
     public func traceG(rho: Double) -> Double { parts.reduce(0) { $0 + $1.count * $1.source.traceG(rho: rho) } }
     public func traceG2(rho: Double) -> Double { parts.reduce(0) { $0 + $1.count * $1.source.traceG2(rho: rho) } }
-    /// Bounds add over periods; Monte Carlo errors of the sets are independent, so they add in quadrature.
     public func accuracy(rho: Double) -> LogDeterminantAccuracy {
-        var bound = 0.0, mc2 = 0.0, rigorous = true
-        for (c, s) in parts {
-            let a = s.accuracy(rho: rho)
-            bound += c * a.truncationBound
-            mc2 += c * c * a.monteCarloSE * a.monteCarloSE
-            rigorous = rigorous && a.rigorous
-        }
-        return LogDeterminantAccuracy(truncationBound: bound, monteCarloSE: mc2.squareRoot(), rigorous: rigorous)
+        .weightedSum(parts.map { (weight: $0.count, accuracy: $0.source.accuracy(rho: rho)) })
     }
 }
 

@@ -53,7 +53,7 @@ public enum UnbalancedEstimator {
         guard spec.approach == .direct else {
             throw EstimationError("the Lee–Yu transformation has no exact form on an unbalanced panel (W_t changes across years, so the orthogonal transformation does not commute with it); use the direct approach — σ² is also reported corrected for the fixed effects")
         }
-        guard spec.model != .sem, spec.model != .sdem else {
+        guard !spec.model.hasErrorLag else {
             throw EstimationError("models with a spatial error (\(spec.model.rawValue)) are not implemented for unbalanced panels; use sdm, sar, slx or ols")
         }
         guard variance == .analytic else {
@@ -156,15 +156,12 @@ public enum UnbalancedEstimator {
         var estimate: TraceEstimate?
         if let rho = point.spatial {
             let source = weights.logDeterminant
-            var gtg = 0.0, mc2 = 0.0, probes = 0
-            for set in weights.sets {
-                let e = try SpatialVariance.effectiveTraceGtG(rho, shape: LikelihoodShape(observations: 1), weights: set.weights)
-                let c = Double(set.periods.count)
-                gtg += c * e.value
-                mc2 += c * c * e.monteCarloSE * e.monteCarloSE
-                probes = max(probes, e.probes)
-            }
-            if probes > 0 { estimate = TraceEstimate(value: gtg, monteCarloSE: mc2.squareRoot(), probes: probes) }
+            let sum = TraceEstimate.weightedSum(try weights.sets.map { set in
+                (Double(set.periods.count),
+                 try SpatialVariance.effectiveTraceGtG(rho, shape: LikelihoodShape(observations: 1), weights: set.weights))
+            })
+            let gtg = sum.value
+            if sum.probes > 0 { estimate = sum }
             let fitted = d.z.multiply(point.coefficients)
             let wyRaw = weights.lag(panel.y)
             let mean = (0..<panel.observations).map { r in

@@ -1,0 +1,35 @@
+/// The words the generator's truth and the estimators share (MODEL.md §3): which effect, which
+/// curve shape, and how a missing value is written. A small target of its own because
+/// CitySystem (the truth) and Estimators (the estimates) may not import each other; both
+/// re-export it, so `import CitySystem` or `import Estimators` brings these names along.
+
+/// Which summary of S = (I − ρW)⁻¹(βI + θW) an effect is (MODEL.md §3).
+public enum EffectKind: String, Sendable, CaseIterable, Codable {
+    case direct, indirect, total
+}
+
+/// Shape of a curve whose slope is g1 + 2 g2 x.
+public enum CurveShape: String, Sendable, Codable {
+    case u = "U"
+    case invertedU = "inverted-U"
+}
+
+/// A key that is always present and `null` when there is no value (an absent
+/// key would be a plain optional).
+@propertyWrapper
+public struct NullWhenAbsent<Value: Encodable & Sendable>: Encodable, Sendable {
+    public var wrappedValue: Value?
+    public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
+    }
+}
+
+extension NullWhenAbsent: Decodable where Value: Decodable {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        wrappedValue = c.decodeNil() ? nil : try c.decode(Value.self)
+    }
+}

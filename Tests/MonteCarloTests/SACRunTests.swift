@@ -1,0 +1,57 @@
+import CitySystem
+import Estimators
+@testable import MonteCarlo
+import TestSupport
+import XCTest
+
+/// `model: sac` in a scenario: scored like the SDM (its effects do not involve λ), with its
+/// refusals by key path.
+final class SACRunTests: XCTestCase {
+    static let small = """
+    name: small-sac
+    seed: 17
+    city_system:
+      geography: {centres: 4, cities: 40, square_km: 800, min_separation_km: 200, first_year: 2005, last_year: 2012, region_grid: [2, 2]}
+      treatment: {regions: [0, 3], t0: 2008}
+      outcome:
+        error: {law: normal, sigma: 0.1, shocks: {share: 0.5, range_km: 200}}
+    monte_carlo: {replications: 2, chunk_size: 2}
+    estimators:
+      - {name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}
+      - {name: sdm, model: sdm, estimands: [beta.CA, rho, ame.direct.CA]}
+    """
+
+    func testSACIsScoredBesideTheSDM() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-sac")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let format = InMemoryResultsFormat()
+        let scenario = try MonteCarloScenario(text: Self.small)
+        let o = RunOptions(output: dir.appendingPathComponent("s.h5").path)
+        _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
+        let cell = try format.open(path: o.output).cell(0)
+        XCTAssertEqual(cell.records.count, 2)
+        for record in cell.records {
+            XCTAssertEqual(record.fits[0].status.code, .ok, record.fits[0].status.message)
+            for r in record.fits[0].results {
+                XCTAssertTrue(r.estimate.isFinite && r.standardError > 0, "every SAC estimand has an estimate and an SE")
+            }
+            XCTAssertNotEqual(record.fits[0].results[1].estimate, record.fits[1].results[1].estimate,
+                              "the SAC's ρ is its own fit, not the SDM's")
+        }
+    }
+
+    func testSACOptionsAreRefusedByKeyPath() throws {
+        let cases: [(String, String)] = [
+            ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
+             "{name: sac, model: sac, variance: cluster, estimands: [beta.CA]}"),
+            ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
+             "{name: sac, model: sac, missing: exact, estimands: [beta.CA]}"),
+        ]
+        for (old, new) in cases {
+            let text = Self.small.replacingOccurrences(of: old, with: new)
+            XCTAssertThrowsError(try MonteCarloScenario(text: text), new) { error in
+                XCTAssertTrue(error is ScenarioError, "\(new): \(error)")
+            }
+        }
+    }
+}
