@@ -17,7 +17,8 @@ final class ScenarioLibraryTests: XCTestCase {
     static let maxCitiesFor = ["psm-did-spillovers": 150]
     /// The designs of issue 12, each opening with a comment block that says what it is for.
     static let designs = ["inverted-u-recovery", "weights-stress", "digital-moderation", "psm-did-spillovers", "short-panel-lee-yu",
-                          "dynamic-world", "dynamic-rho-check", "unbalanced", "unbalanced-did", "unbalanced-entry", "spatial-shocks"]
+                          "dynamic-world", "dynamic-rho-check", "unbalanced", "unbalanced-did", "unbalanced-entry", "spatial-shocks",
+                          "cluster-corrections", "dense-w-bias"]
     /// Estimators whose failures are the design's finding, not a broken scenario: balancing an
     /// unbalanced panel by dropping years (or cities) leaves nothing once every year has a gap, and
     /// the DID estimators that keep only the cities observed every year (R did) have none left.
@@ -44,7 +45,7 @@ final class ScenarioLibraryTests: XCTestCase {
         let s = try MonteCarloScenario.load(path: TestPaths.repositoryRoot.appendingPathComponent("scenarios/baseline.yaml").path)
         let cells = try s.cells()
         let labels = cells.map(\.title)
-        XCTAssertEqual(labels, ["paper-like: omitted city trend and policy", "reference: correctly specified"])
+        XCTAssertEqual(labels, ["paper-like: omitted city trend and policy", "reference: correctly specified (ρ̂ keeps QML's dense-W bias)"])
         XCTAssertEqual(cells.map(\.index), [0, 7], "both cells keep the random streams of the former filtered grid")
         let reference = try ScenarioParser.parse(cells[1].document).citySystem.treatment
         XCTAssertEqual(reference.zSlope, 0)
