@@ -46,7 +46,7 @@ enum CityEstimator {
     var scoresCurves: Bool {
         switch self {
         case .spatial(_, _, _, _, let e, _, _), .dynamic(_, _, _, let e, _), .unbalanced(_, _, _, _, let e, _): return e.contains(where: \.needsCurves)
-        case .wSelection, .psmDiD, .did: return false
+        case .wSelection, .psmDiD, .did, .mediation: return false
         }
     }
 
@@ -208,6 +208,7 @@ enum CityEstimator {
         case .spatial: return "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)`"
         case .dynamic: return "the dynamic SDM does not take unobserved city-years (city_system.panel)"
         case .wSelection: return "W selection does not take unobserved city-years (city_system.panel)"
+        case .mediation: return "mediation does not take unobserved city-years (city_system.panel)"
         }
     }
 

@@ -51,7 +51,7 @@ enum MediationScoring {
             if s.sample == .matched {
                 var spec = PSMDiDSpec()
                 spec.unitClusters = s.shared.cluster.codes(p)
-                weights = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates), spec: spec).observationWeights
+                weights = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates, balanced: true), spec: spec).observationWeights
             }
             let count = p.n * p.t
             let treatment = (0..<count).map { k in Double(p.treat[k % p.n] * p.post[k]) }
