@@ -13,9 +13,7 @@ extension SpatialWeights {
     /// Otherwise the Neumann fixed point X ← B + ρWX, which contracts at rate |ρ|·r < 1
     /// inside the stable interval, to `iterativeSolveTolerance`.
     public func sparseSolve(rho: Double, _ b: [Double], transpose: Bool = false) throws -> [Double] {
-        guard let w = sparse, spectrum == nil else {
-            throw NumericsError("internal: sparseSolve on a W held with its spectrum")
-        }
+        guard let w = sparse else { throw NumericsError("internal: sparseSolve on a dense W") }
         let n = count
         guard b.count % n == 0 else { throw NumericsError("right-hand side of length \(b.count) is not a multiple of N = \(n)") }
         if let sym = symmetricSystem {
@@ -26,6 +24,7 @@ extension SpatialWeights {
             for k in 0..<x.count { x[k] *= left[k % n] }
             return x
         }
+        guard spectrum == nil else { throw NumericsError("internal: sparseSolve on a W held with its spectrum and no sparse factorisation") }
         guard rho > stableInterval.lower, rho < stableInterval.upper else {
             throw NumericsError("rho = \(rho) lies outside the stable interval (\(stableInterval.lower), \(stableInterval.upper)) of this W")
         }

@@ -64,7 +64,7 @@ public struct SpatialWeights: Sendable {
             ? .exact : try Self.resolve(method, count: w.rows, symmetrisable: { sp.map { Self.similarityScaling($0) != nil } ?? true })
         guard resolved != .exact else {
             let spectrum = try WeightSpectrum(w)
-            self.init(sparse: sp, dense: w, spectrum: spectrum, logDeterminant: spectrum, symmetricSystem: nil,
+            self.init(sparse: sp, dense: w, spectrum: spectrum, logDeterminant: spectrum, symmetricSystem: sp.flatMap(Self.symmetricSystem),
                       rowStandardised: sums.allSatisfy { abs($0 - 1) < 1e-10 }, interval: spectrum.stableInterval)
             return
         }
@@ -138,6 +138,21 @@ public struct SpatialWeights: Sendable {
         self.init(sparse: w, dense: nil, spectrum: nil, logDeterminant: source, symmetricSystem: sym,
                   rowStandardised: rowStandardised, interval: interval)
     }
+
+    /// r^{1/2}, r^{-1/2} and the sparse system of S = R^{1/2}WR^{-1/2}, when W has a symmetric form.
+    /// With the exact method it serves products with G = W(I − ρW)⁻¹ (`factorisesG`): one sparse
+    /// Cholesky factorisation and solve cost O(nnz of the factor) against O(N²) per column through
+    /// the spectrum. Nil when W has no symmetric form (or CHOLMOD refuses it; the spectrum serves).
+    static func symmetricSystem(_ w: SparseMatrix) -> (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)? {
+        guard let r = similarityScaling(w) else { return nil }
+        let sq = r.map { $0.squareRoot() }, isq = sq.map { 1 / $0 }
+        guard let system = try? SymmetricSparseSystem(w.scaled(left: sq, right: isq)) else { return nil }
+        return (sq, isq, system)
+    }
+
+    /// True when products with G go through a sparse factorisation of I − ρS (`sparseApplyG`) even
+    /// though the spectrum is held: W is sparse and similar to a symmetric matrix.
+    public var factorisesG: Bool { spectrum != nil && symmetricSystem != nil }
 
     /// `auto` → exact up to `exactSizeLimit` units, else sparse (chebyshev without a symmetric form).
     static func resolve(_ m: LogDeterminantMethod, count: Int, symmetrisable: () -> Bool) throws -> LogDeterminantMethod {

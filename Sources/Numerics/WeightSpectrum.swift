@@ -17,6 +17,14 @@ public struct WeightSpectrum: Sendable {
         public let vectors: Matrix
         /// H = (VᵀR⁻¹V) ∘ (VᵀRV): tr(GᵀG) = Σ_ij g_i g_j H_ij with g = ω/(1 − ρω).
         public let traceKernel: Matrix
+        /// Vᵀ R^{-1/2} 1 and Vᵀ R^{1/2} 1 (the eigen-coordinates of the ones vector, which every
+        /// column sum of A or G and the Lee–Yu correction of tr(GᵀG) start from), formed once per W.
+        public let onesInvSqrtR: [Double]
+        public let onesSqrtR: [Double]
+        /// H − ((aaᵀ) ∘ VᵀRV)/N with a = Vᵀ R^{-1/2} 1: gᵀ(·)g = tr(GᵀG) − ‖Gᵀ1‖²/N, the tr(GᵀG) of
+        /// the Lee–Yu transformation that removes time effects (`SpatialVariance.effectiveTraceGtG`),
+        /// as Gᵀ1 = R^{1/2} V (g ∘ a). One quadratic form per fit instead of one plus a product with V.
+        public let centredTraceKernel: Matrix
     }
 
     public var isReal: Bool { imaginary.allSatisfy { $0 == 0 } }
@@ -48,7 +56,11 @@ public struct WeightSpectrum: Sendable {
             let p = Matrix.product(v, vri, transposeA: true)  // VᵀR⁻¹V
             var h = Matrix(rows: n, cols: n)
             for k in 0..<(n * n) { h.data[k] = p.data[k] * q.data[k] }
-            symmetricForm = SymmetricForm(sqrtR: sq, invSqrtR: isq, vectors: v, traceKernel: h)
+            let a = v.multiply(isq, transpose: true)
+            var centred = h
+            for j in 0..<n { for i in 0..<n { centred.data[i + j * n] -= a[i] * a[j] * q.data[i + j * n] / Double(n) } }
+            symmetricForm = SymmetricForm(sqrtR: sq, invSqrtR: isq, vectors: v, traceKernel: h,
+                                          onesInvSqrtR: a, onesSqrtR: v.multiply(sq, transpose: true), centredTraceKernel: centred)
         } else {
             let e = try GeneralEigenvalues(w)
             let order = (0..<w.rows).sorted { e.real[$0] < e.real[$1] }
@@ -97,18 +109,16 @@ public struct WeightSpectrum: Sendable {
         return ((a - rho * (a * a + b * b)) / d, b / d)
     }
 
-    /// tr(GᵀG) in O(N²) through the cached kernel; nil when W has no symmetric form.
+    /// tr(GᵀG) = gᵀHg in O(N²) through the cached kernel (one symmetric matrix–vector product
+    /// on its lower triangle); nil when W has no symmetric form.
     public func traceGtG(rho: Double) -> Double? {
         guard let f = symmetricForm else { return nil }
-        let n = real.count
-        let g = real.map { $0 / (1 - rho * $0) }
-        var s = 0.0
-        let h = f.traceKernel
-        for j in 0..<n {
-            var c = 0.0
-            for i in 0..<n { c += g[i] * h.data[i + j * n] }
-            s += c * g[j]
-        }
-        return s
+        return f.traceKernel.symmetricQuadraticForm(real.map { $0 / (1 - rho * $0) })
+    }
+
+    /// tr(GᵀG) − ‖Gᵀ1‖²/N through `centredTraceKernel`; nil when W has no symmetric form.
+    public func centredTraceGtG(rho: Double) -> Double? {
+        guard let f = symmetricForm else { return nil }
+        return f.centredTraceKernel.symmetricQuadraticForm(real.map { $0 / (1 - rho * $0) })
     }
 }

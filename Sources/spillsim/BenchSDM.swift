@@ -21,7 +21,8 @@ extension Spillsim.Bench {
         @Option(help: "Log-determinant methods, comma-separated: exact, sparse, chebyshev, mc, auto.")
         var logdet: String = "auto"
         @Flag(help: "Also time spreg's Panel_FE_Lag (needs python3 with spreg; sizes up to 5,000).") var peer = false
-        @Option(help: "Peer repetitions per size.") var peerReps: Int = 3
+        @Option(help: "Peer repetitions per size and round (plus one warm-up fit per round, not counted).") var peerReps: Int = 3
+        @Option(help: "Rounds in which our fits and the spreg fits alternate, so both see the same machine load.") var rounds: Int = 3
         @Option(help: "Path of bench/spreg_peer.py (default: found in the current directory or the repository holding the executable).")
         var peerScript: String?
         @Flag(help: "Also time R spatialreg lagsarlm (method Matrix and Chebyshev) on one cross-section, against ours on the same one (needs Rscript with spatialreg).")
@@ -37,6 +38,7 @@ extension Spillsim.Bench {
                 throw ValidationError("need --n sizes (each > 6), --t ≥ 2 and --reps ≥ 1")
             }
             if peerReps < 1 { throw ValidationError("--peer-reps must be ≥ 1") }
+            if rounds < 1 { throw ValidationError("--rounds must be ≥ 1") }
             guard methods.count == logdet.split(separator: ",").count else {
                 throw ValidationError("--logdet: each method must be one of \(LogDeterminantMethod.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -73,8 +75,8 @@ extension Spillsim.Bench {
                 let b = try SyntheticSDMPanel(n: size, t: t, seed: 20261129)
                 for method in methods {
                     let r = try SpatialBenchmark.time(b, method: method, reps: reps)
-                    var line = String(format: "N = %6d  %-9@ set-up %9.1f ms  fit+SE+effects %9.2f ms (min %.2f)  peak %@  rho = %.6f",
-                                      size, r.method.rawValue as NSString, r.setupMs, r.medianMs, r.minMs,
+                    var line = String(format: "N = %6d  %-9@ set-up %9.1f ms  fit+SE+effects %9.2f ms (min %.2f, CPU %.2f)  peak %@  rho = %.6f",
+                                      size, r.method.rawValue as NSString, r.setupMs, r.medianMs, r.minMs, r.medianCPUMs,
                                       (r.peakMB.map { String(format: "%6.0f MB", $0) } ?? "   n/a") as NSString, r.rho)
                     if r.accuracy.truncationBound > 0 || r.accuracy.monteCarloSE > 0 {
                         line += String(format: "  logdet bound %.2g, MCSE %.2g", r.accuracy.truncationBound, r.accuracy.monteCarloSE)
@@ -84,18 +86,43 @@ extension Spillsim.Bench {
                 }
                 if peer {
                     guard size <= 5_000 else { print("N = \(size)  spreg: skipped above N = 5,000 (dense W)"); continue }
-                    if let p = try SpatialBenchmarkPeers.spreg(b, script: script, reps: peerReps) {
-                        let ours = try SpatialBenchmark.time(b, method: .auto, reps: reps)
-                        let ind = try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: .individual, approach: .direct),
-                                                           panel: b.panel, weights: try SpatialWeights(sparse: b.weights, logDeterminant: .auto))
-                        print(String(format: "N = %6d  spreg Panel_FE_Lag %9.2f ms  ratio %6.1fx  (spreg rho %.6f vs ours %.6f, individual FE direct)",
-                                     size, p.ms, p.ms / ours.medianMs, p.rho, ind.rho!))
-                    } else {
-                        print("N = \(size)  spreg: python3 with spreg not available")
-                    }
+                    try spregPeer(b, script: script)
                 }
                 if rPeer { try crossSectionPeer(b, script: rScript) }
             }
+        }
+
+        /// Ours (exact log-determinant, the spectrum built once) against spreg's Panel_FE_Lag on the same
+        /// panel, alternating in `rounds` rounds: in each, a block of our fits, then one warm-up and
+        /// `peerReps` timed spreg fits (one BLAS thread, as ours). Ratios by wall time and by CPU time
+        /// (ours: thread CPU; spreg: process CPU): ours the median of the rounds' medians, spreg's over all its fits.
+        func spregPeer(_ b: SyntheticSDMPanel, script: String) throws {
+            var oursWall: [Double] = [], oursCPU: [Double] = [], peerWall: [Double] = [], peerCPU: [Double] = []
+            var peerRho = Double.nan
+            let block = max(1, reps / rounds)
+            for _ in 0..<rounds {
+                let ours = try SpatialBenchmark.time(b, method: .auto, reps: block)
+                // Each round's median fit (its spectrum is built once per round, outside the fit times).
+                oursWall.append(ours.medianMs)
+                oursCPU.append(ours.medianCPUMs)
+                guard let p = try SpatialBenchmarkPeers.spregFits(b, script: script, reps: peerReps + 1) else {
+                    print("N = \(b.n)  spreg: python3 with spreg not available")
+                    return
+                }
+                peerWall += p.times.dropFirst()
+                peerCPU += p.cpu.dropFirst()
+                peerRho = p.rho
+            }
+            let ind = try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: .individual, approach: .direct),
+                                               panel: b.panel, weights: try SpatialWeights(sparse: b.weights, logDeterminant: .auto))
+            let ow = Statistics.median(oursWall), pw = Statistics.median(peerWall)
+            var line = String(format: "N = %6d  spreg Panel_FE_Lag %9.2f ms wall (min %.2f) vs ours %.3f ms: ratio %6.1fx",
+                              b.n, pw, peerWall.min()!, ow, pw / ow)
+            if !peerCPU.isEmpty {
+                let oc = Statistics.median(oursCPU), pc = Statistics.median(peerCPU)
+                line += String(format: "; by CPU %9.2f ms vs %.3f ms: %6.1fx", pc, oc, pc / oc)
+            }
+            print(line + String(format: "  (%d rounds; spreg rho %.6f vs ours %.6f, individual FE direct)", rounds, peerRho, ind.rho!))
         }
 
         /// Ours and spatialreg on period 1 as a cross-section (SDM with intercept, no fixed effects).

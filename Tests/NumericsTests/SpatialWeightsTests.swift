@@ -81,6 +81,9 @@ final class SpatialWeightsTests: XCTestCase {
             assertClose((ref.g * ref.g).trace, w.spectrum!.traceG2(rho: rho), tolerance: 1e-11, "tr G² at ρ = \(rho)")
             assertClose(Matrix.product(ref.g, ref.g, transposeA: true).trace, w.spectrum!.traceGtG(rho: rho)!,
                         tolerance: 1e-10, "tr GᵀG at ρ = \(rho)")
+            let colSums = ref.g.multiply([Double](repeating: 1, count: 12), transpose: true)
+            assertClose(Matrix.product(ref.g, ref.g, transposeA: true).trace - Vector.dot(colSums, colSums) / 12,
+                        w.spectrum!.centredTraceGtG(rho: rho)!, tolerance: 1e-10, "tr GᵀG − ‖Gᵀ1‖²/N at ρ = \(rho)")
             let b = (0..<12).map { sin(Double($0)) }
             assertClose(try ref.lu.solve(b), try SpatialFilter(weights: w, rho: rho).solve(b), tolerance: 1e-12,
                         "(I − ρW)⁻¹ b at ρ = \(rho)")
@@ -170,6 +173,31 @@ final class SpatialWeightsTests: XCTestCase {
         let back = zip(z, w.applyPanel(z)).map { $0 - 0.5 * $1 }
         assertClose(y, back, tolerance: 1e-13)
     }
+
+    /// A sparse W with the exact method keeps its spectrum for the log-determinant and traces but
+    /// forms G·v from a sparse factorisation of I − ρS (issue 22): the same as the dense G to the
+    /// accuracy of a well-conditioned solve (κ(I − ρS) ≤ (1 + |ρ|)/(1 − |ρ|) here).
+    func testSparseExactWeightsApplyGByFactorisation() throws {
+        let n = 40, t = 3
+        let w = try SpatialWeights.rowStandardised(try ringWithChords(n))
+        XCTAssertNotNil(w.spectrum)
+        XCTAssertTrue(w.factorisesG, "a sparse symmetrisable W factorises G even with its spectrum")
+        let v = RandomStream(seed: 8).normals(n * t)
+        for rho in [-0.6, 0.0, 0.35, 0.9] {
+            let g = try direct(w.matrix, rho: rho).g
+            let fast = try w.sparseApplyG(rho: rho, v)
+            let cond = (1 + abs(rho)) / (1 - abs(rho))
+            for p in 0..<t {
+                let block = Array(v[(p * n)..<((p + 1) * n)])
+                let reference = g.multiply(block)
+                let scale = block.map(abs).max()! * g.data.map(abs).max()! * Double(n)
+                assertClose(reference, Array(fast[(p * n)..<((p + 1) * n)]), tolerance: 64 * cond * Double.ulpOfOne * scale, "rho = \(rho)")
+            }
+        }
+        var full = Matrix(rows: n, cols: n)
+        for j in 0..<n { for i in 0..<n where i != j { full[i, j] = 1 / Double(n - 1) } }
+        XCTAssertFalse(try SpatialWeights(full).factorisesG, "a dense W goes through its spectrum")
+    }
 }
 
 final class SpatialWeightsProductTests: XCTestCase {
@@ -204,4 +232,5 @@ final class SpatialWeightsProductTests: XCTestCase {
             assertClose(w.matrix.multiply(first), w.apply(first), tolerance: summationOrderBound(w.matrix, first))
         }
     }
+
 }

@@ -36,6 +36,24 @@ final class FactorLabelsTests: XCTestCase {
         XCTAssertEqual(two.label(.init(path: p, value: b)), "[-0.195, 0.03, -0.015, -0.01]")
         let three = FactorLabels(cells: [cell(0, [(p, a)]), cell(1, [(p, b)]), cell(2, [(p, c)])])
         XCTAssertEqual(three.label(.init(path: p, value: c)), "outcome #3")
+        // The caption's key gives the numbered level in full.
+        XCTAssertTrue(three.shortened.contains { $0.label == "outcome #3" && $0.full == c })
         XCTAssertNil(FactorLabels.entries("[1, 2]"))
+    }
+
+    /// Levels the scenario labels (`grid: {path: {values, labels}}`) are shown by their label
+    /// alone, with no made-up name and no key entry (inverted-u-recovery: "inside", "N=280").
+    func testScenarioLabelsAreUsedAsGiven() {
+        let p = "city_system.outcome", n = "city_system.geography.cities"
+        let a = "{beta: [-0.39, 0.06, -0.03, -0.02], theta: [-0.10, 0.03, -0.02, 0.0]}"
+        let b = "{beta: [-0.30, 0.0, -0.03, -0.02], theta: [-0.10, 0.0, -0.02, 0.0]}"
+        let cells = [(a, "inside", "100"), (b, "monotone", "280")].enumerated().map { k, level in
+            CellInfo(ordinal: k, index: k, factors: [CellInfo.Factor(path: p, value: level.0, label: level.1),
+                                                     CellInfo.Factor(path: n, value: level.2, label: "N=\(level.2)")])
+        }
+        let labels = FactorLabels(cells: cells)
+        XCTAssertEqual(labels.label(cells[1].factors[0]), "monotone")
+        XCTAssertEqual(labels.named(cells[1].factors[1]), "N=280")
+        XCTAssertTrue(labels.shortened.isEmpty, "\(labels.shortened)")
     }
 }

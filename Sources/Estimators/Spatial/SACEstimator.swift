@@ -107,8 +107,8 @@ struct SACDesign {
         base = try SpatialDesign(spec: lagSpec, panel: panel, weights: weights)
         let n = panel.n, t = panel.t, effects = spec.effects
         let lagged = try SpatialDesign.laggedColumns(lagSpec, names: panel.names)
-        let raw = try Matrix(columns: SpatialDesign.columns(x: panel.x, names: panel.names, intercept: effects == .none,
-                                                            lagged: lagged) { weights.applyPanel($0) }.columns)
+        let raw = SpatialDesign.columns(x: panel.x, names: panel.names, intercept: effects == .none,
+                                        lagged: lagged) { weights.applyPanel($0) }.matrix
         let wyRaw = weights.applyPanel(panel.y)
         my = WithinTransform.apply(m.applyPanel(panel.y), n: n, t: t, effects: effects)
         mwy = WithinTransform.apply(m.applyPanel(wyRaw), n: n, t: t, effects: effects)

@@ -25,11 +25,13 @@ public enum SpatialAverageEffects {
         }
     }
 
-    public static func estimate(_ fit: SpatialFitResult, weights: SpatialWeights, terms: [SlopeTerm], units n: Int)
+    /// `shared`: the replication's shared fits, whose unit multipliers at the same W and ρ are reused.
+    public static func estimate(_ fit: SpatialFitResult, weights: SpatialWeights, terms: [SlopeTerm], units n: Int,
+                                shared: (fits: SharedSpatialFits, weightsName: String)? = nil)
         throws -> [EffectKind: EstimateWithSE] {
         let p = fit.parameterCount
         let rho = SpatialImpacts.effectRho(fit)
-        let m = try UnitMultipliers(weights: weights, rho: rho, purpose: "average marginal effects")
+        let m = try UnitMultipliers.at(rho, weights: weights, purpose: "average marginal effects", shared: shared)
         // Per-unit weights of b̄_j and c̄_j (and their ρ-derivatives): direct, then total.
         let unit = [m.diagA, m.diagG, m.dDiagA, m.dDiagG, m.colA, m.colG, m.dColA, m.dColG]
         var direct = (0.0, [Double](repeating: 0, count: p)), total = direct

@@ -13,6 +13,9 @@ public enum SpatialBenchmark {
         /// Fit + SEs + effects, median and minimum over repetitions (milliseconds).
         public let medianMs: Double
         public let minMs: Double
+        /// The same fits' thread-CPU times (milliseconds), the steadier figure on a shared machine.
+        public let cpuMs: [Double]
+        public var medianCPUMs: Double { Statistics.median(cpuMs) }
         /// Peak resident memory of the process during set-up and fits (MB), when the OS reports it.
         public let peakMB: Double?
         public let rho: Double
@@ -29,7 +32,7 @@ public enum SpatialBenchmark {
                             spec: SpatialModelSpec = spec, panel: SpatialPanel? = nil) throws -> Timing {
         let data = panel ?? p.panel
         ProcessMemory.resetPeak()
-        var setup: [Double] = [], times: [Double] = []
+        var setup: [Double] = [], times: [Double] = [], cpu: [Double] = []
         var fit: SpatialFitResult?
         var weights: SpatialWeights?
         for _ in 0..<reps {
@@ -39,9 +42,10 @@ public enum SpatialBenchmark {
                 setup.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             let w = weights!
-            let s = DispatchTime.now().uptimeNanoseconds
+            let s = DispatchTime.now().uptimeNanoseconds, c = StageClock.now(CLOCK_THREAD_CPUTIME_ID)
             let f = try SpatialEstimator.fit(spec, panel: data, weights: w)
             let imp = try SpatialImpacts.delta(f, weights: w)
+            cpu.append(1e3 * (StageClock.now(CLOCK_THREAD_CPUTIME_ID) - c))
             times.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6)
             guard f.converged, imp.count == p.panel.names.count else {
                 throw EstimationError("benchmark fit did not converge: \(f.reason)")
@@ -50,7 +54,7 @@ public enum SpatialBenchmark {
         }
         guard let fit, let weights else { throw EstimationError("benchmark needs at least one repetition") }
         return Timing(method: weights.logDeterminant.method, setupMs: Statistics.median(setup),
-                      medianMs: Statistics.median(times), minMs: times.min()!, peakMB: ProcessMemory.peakMB(),
+                      medianMs: Statistics.median(times), minMs: times.min()!, cpuMs: cpu, peakMB: ProcessMemory.peakMB(),
                       rho: fit.rho!, traceGtG: fit.traceGtG, accuracy: fit.logDeterminantAccuracy)
     }
 

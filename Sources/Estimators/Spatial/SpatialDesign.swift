@@ -31,26 +31,42 @@ struct SpatialDesign {
 
     /// The regressor columns: an intercept when asked, X, then the W-lags of the `lagged`
     /// columns of X (by `lag`), with their names and each regressor's (β, θ) column pair.
+    /// Written straight into one column-major matrix (no per-column copies).
     static func columns(x: Matrix, names: [String], intercept: Bool, lagged: [Int], lag: (Matrix) -> Matrix)
-        -> (columns: [[Double]], names: [String], pairs: [(beta: Int, theta: Int?)]) {
-        var cols: [[Double]] = []
-        var nm: [String] = []
-        if intercept {
-            cols.append([Double](repeating: 1, count: x.rows))
-            nm.append("(Intercept)")
-        }
-        for j in 0..<x.cols { cols.append(x.column(j)); nm.append(names[j]) }
+        -> (matrix: Matrix, names: [String], pairs: [(beta: Int, theta: Int?)]) {
         let offset = intercept ? 1 : 0
+        let rows = x.rows
+        var nm: [String] = intercept ? ["(Intercept)"] : []
+        nm += names.prefix(x.cols)
         var pairs: [(beta: Int, theta: Int?)] = (0..<names.count).map { (beta: $0 + offset, theta: nil) }
-        if !lagged.isEmpty {
-            let wx = lag(x.columns(lagged))
+        let wx = lagged.isEmpty ? nil : lag(x.columns(lagged))
+        var m = Matrix(rows: rows, cols: offset + x.cols + lagged.count)
+        if intercept { for r in 0..<rows { m.data[r] = 1 } }
+        m.data.replaceSubrange((offset * rows)..<((offset + x.cols) * rows), with: x.data)
+        if let wx {
+            m.data.replaceSubrange(((offset + x.cols) * rows)..<m.data.count, with: wx.data)
             for (k, j) in lagged.enumerated() {
-                pairs[j].theta = cols.count
-                cols.append(wx.column(k))
+                pairs[j].theta = offset + x.cols + k
                 nm.append(spatialLagName(names[j]))
             }
         }
-        return (cols, nm, pairs)
+        return (m, nm, pairs)
+    }
+
+    /// The first column of the transformed `z` that the transformation wiped out (its sum of
+    /// squares at most 1e-20 of the raw column's), or nil. Reads the columns in place.
+    static func vanishedColumn(_ z: Matrix, raw: Matrix) -> Int? {
+        let rows = z.rows
+        return z.data.withUnsafeBufferPointer { zp in
+            raw.data.withUnsafeBufferPointer { rp in
+                for j in 0..<z.cols {
+                    var a = 0.0, b = 0.0
+                    for r in (j * rows)..<((j + 1) * rows) { a += zp[r] * zp[r]; b += rp[r] * rp[r] }
+                    if a <= 1e-20 * max(b, .leastNormalMagnitude) { return j }
+                }
+                return nil
+            }
+        }
     }
 
     /// The regressors entered with a W-lag (the Durbin terms) under `spec`, as columns of `names`;
@@ -96,10 +112,9 @@ struct SpatialDesign {
 
         let lagged = try Self.laggedColumns(spec, names: panel.names)
         let intercept = spec.effects == .none
-        let (cols, nm, pairs) = Self.columns(x: panel.x, names: panel.names, intercept: intercept, lagged: lagged) {
+        let (raw, nm, pairs) = Self.columns(x: panel.x, names: panel.names, intercept: intercept, lagged: lagged) {
             weights.applyPanel($0)
         }
-        let raw = try Matrix(columns: cols)
         names = nm
         durbinPairs = pairs
         y = WithinTransform.apply(panel.y, n: n, t: t, effects: spec.effects)
@@ -110,7 +125,7 @@ struct SpatialDesign {
         } else {
             wz = nil
         }
-        for j in 0..<z.cols where Vector.dot(z.column(j), z.column(j)) <= 1e-20 * max(Vector.dot(raw.column(j), raw.column(j)), .leastNormalMagnitude) {
+        if let j = Self.vanishedColumn(z, raw: raw) {
             throw EstimationError("regressor '\(names[j])' is constant after removing the \(spec.effects.rawValue) fixed effects; drop it")
         }
     }

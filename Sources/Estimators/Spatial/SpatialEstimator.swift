@@ -66,12 +66,13 @@ public enum SpatialEstimator {
                 return try SpatialVariance.numericalHessianCovariance(d, point: point, weights: weights, scale: analytic)
             case .cluster:
                 return try clock.measure("variance (cluster)") {
-                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: analytic, correction: clusterCorrection)
+                    try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: analytic, correction: clusterCorrection,
+                                                          shared: shared)
                 }
             case .conley:
                 guard let conley else { throw EstimationError("the Conley variance needs its settings (cutoff, kernel, lag, neighbours)") }
                 return try clock.measure("variance (Conley)") {
-                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: analytic, conley: conley)
+                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: analytic, conley: conley, shared: shared)
                 }
             }
         }
@@ -362,6 +363,8 @@ public final class SharedSpatialFits {
 
     /// By weight-matrix name and model specification.
     var entries: [String: Entry] = [:]
+    /// Unit multipliers by weight-matrix name and ρ (its bit pattern).
+    var multipliers: [String: UnitMultipliers] = [:]
 
     public init() {}
 }

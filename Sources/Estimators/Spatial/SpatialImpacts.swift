@@ -76,8 +76,7 @@ public struct ImpactKernel: Sendable {
         } else if let f = sp.symmetricForm {
             denseW = nil
             // W = R^{-1/2}VΛVᵀR^{1/2}: 1'A1 = Σ_k (1'R^{-1/2}v_k)(v_kᵀR^{1/2}1)/(1 − ρω_k).
-            let u = f.vectors.multiply(f.invSqrtR, transpose: true)
-            let s = f.vectors.multiply(f.sqrtR, transpose: true)
+            let u = f.onesInvSqrtR, s = f.onesSqrtR
             totalWeights = (0..<n).map { u[$0] * s[$0] / Double(n) }
         } else {
             throw EstimationError("total and indirect effects need a row-standardised W or one similar to a symmetric matrix; this W is neither")

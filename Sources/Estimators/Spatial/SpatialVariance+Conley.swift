@@ -13,10 +13,10 @@ extension SpatialVariance {
     /// a pair inside the cutoff carries K_ij of it through s_a s_bᵀ, so the rest is added:
     ///   Δ = Σ_t Σ_{i≠j} (1 − K(d_ij)) G_ij G_ji e_it² e_jt² / σ⁴
     /// (the kernel-weighted analogue of the cluster cross term; G_ij G_ji = S_ij² with S the
-    /// symmetric form of G, one O(N³) product). No small-sample factor, as for the linear models.
+    /// symmetric form of G, two symmetric rank-k updates). No small-sample factor, as for the linear models.
     /// Robust to errors correlated within the cutoff (and, with a lag, within a city over time).
     static func conleyCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix,
-                                 conley: ConleySpec) throws -> Matrix {
+                                 conley: ConleySpec, shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> Matrix {
         guard !d.spec.model.hasErrorLag else {
             throw EstimationError("the Conley variance is implemented for sdm, sar, slx and ols, not for models with a spatial error (\(d.spec.model.rawValue))")
         }
@@ -26,7 +26,7 @@ extension SpatialVariance {
         }
         let s2 = point.sigma2, rho = point.spatial
         let (k, e, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "Conley variance",
-                                                               purpose: "Conley standard errors")
+                                                               purpose: "Conley standard errors", shared: shared)
         let obs = n * t
         var scores = Matrix(rows: obs, cols: k)
         for r in 0..<obs {

@@ -114,7 +114,8 @@ enum SpatialVariance {
     /// the bread), the residuals e = y − ρWy − Zβ, and the non-random parts of the ρ and σ²
     /// scores per observation: (c/T)(G*_ii − u·colsum_i(G*)/N) for unit i, and n*/(2NTσ²).
     static func scoreParts(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix,
-                           variance: String, purpose: String) throws
+                           variance: String, purpose: String,
+                           shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws
         -> (k: Int, e: [Double], jacobianShare: [Double], sigmaShare: Double) {
         let n = d.n, t = d.t
         let rho = point.spatial
@@ -124,7 +125,7 @@ enum SpatialVariance {
         let e = (0..<d.y.count).map { d.y[$0] - (rho ?? 0) * d.wy[$0] - fitted[$0] }
         var jacobianShare = [Double](repeating: 0, count: n)
         if let rho {
-            let m = try UnitMultipliers(weights: weights, rho: rho, purpose: purpose)
+            let m = try UnitMultipliers.at(rho, weights: weights, purpose: purpose, shared: shared)
             let c = d.shape.periods, u = d.shape.dropsUnitRoot
             for i in 0..<n { jacobianShare[i] = c * (m.diagG[i] - u * m.colG[i] / Double(n)) / Double(t) }
         }
@@ -132,13 +133,9 @@ enum SpatialVariance {
     }
 
     /// S = V diag(λ/(1 − ρλ)) Vᵀ, the symmetric form of G = W(I − ρW)⁻¹ in the similarity
-    /// scaling of W's spectrum (G_ij G_ji = S_ij²): one O(N³) product.
+    /// scaling of W's spectrum (G_ij G_ji = S_ij²): two symmetric rank-k updates (N³ multiply–adds).
     static func symmetricG(_ spectrum: WeightSpectrum, form f: WeightSpectrum.SymmetricForm, rho: Double) -> Matrix {
-        let n = f.vectors.rows
-        var scaled = f.vectors
-        let lambda = spectrum.real
-        for q in 0..<n { for i in 0..<n { scaled.data[i + q * n] *= lambda[q] / (1 - rho * lambda[q]) } }
-        return Matrix.product(scaled, f.vectors, transposeB: true)
+        Matrix.scaledGram(f.vectors, weights: spectrum.real.map { $0 / (1 - rho * $0) })
     }
 
     /// Unit scores of ρ are not independent across units even when the errors are: unit i's
@@ -152,13 +149,14 @@ enum SpatialVariance {
     /// CR2 and CR3 replace each unit's residuals by A_g e_g (`ClusterCorrection`,
     /// `adjustedResiduals`) in every score and in the cross-unit term, and drop G/(G − 1).
     static func clusterCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix,
-                                  correction: ClusterCorrection = .cr1) throws -> Matrix {
+                                  correction: ClusterCorrection = .cr1,
+                                  shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> Matrix {
         if let reason = SpatialVarianceMethod.cluster.unsupportedReason(for: d.spec.model) { throw EstimationError(reason) }
         let n = d.n, t = d.t, p = d.p
         let s2 = point.sigma2
         let rho = point.spatial
         let (k, raw, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "cluster variance",
-                                                                 purpose: "cluster-robust standard errors")
+                                                                 purpose: "cluster-robust standard errors", shared: shared)
         let e = correction == .cr1 ? raw : try adjustedResiduals(d, residuals: raw, correction: correction)
         var scores = Matrix(rows: n, cols: k)
         for period in 0..<t {
@@ -173,15 +171,20 @@ enum SpatialVariance {
         if let rho, let spectrum = weights.spectrum, let f = spectrum.symmetricForm {
             let sym = symmetricG(spectrum, form: f, rho: rho)
             let residuals = Matrix(rows: n, cols: t, uncheckedColumnMajor: e)   // time-major e is N × T column-major
-            let products = Matrix.product(residuals, residuals, transposeB: true)
+            let products = residuals.outerProduct()
+            // Both factors are symmetric: twice the sum below the diagonal.
             var cross = 0.0
-            for j in 0..<n {
-                for i in 0..<n where i != j {
-                    let a = sym.data[i + j * n], b = products.data[i + j * n]
-                    cross += a * a * b * b
+            sym.data.withUnsafeBufferPointer { sp in
+                products.data.withUnsafeBufferPointer { pp in
+                    for j in 0..<n {
+                        for i in (j + 1)..<n {
+                            let a = sp[i + j * n], b = pp[i + j * n]
+                            cross += a * a * b * b
+                        }
+                    }
                 }
             }
-            meat[p, p] += cross / (s2 * s2)
+            meat[p, p] += 2 * cross / (s2 * s2)
         }
         let g = Double(n)
         var v = Matrix.product(bread, Matrix.product(meat, bread))
@@ -211,15 +214,10 @@ enum SpatialVariance {
             let u = try weights.sparseGTransposeOnes(rho: rho)
             return est.adding(-(Vector.dot(u, u) / Double(n)))
         }
-        if let f = sp.symmetricForm, let tr = sp.traceGtG(rho: rho) {
-            guard shape.dropsUnitRoot > 0 else { return .exact(tr) }
-            // Gᵀ1 = R^{1/2} V diag(g) Vᵀ R^{-1/2} 1.
-            var q = f.vectors.multiply(f.invSqrtR, transpose: true)
-            for k in 0..<n { q[k] *= sp.real[k] / (1 - rho * sp.real[k]) }
-            let u = f.vectors.multiply(q)
-            var s = 0.0
-            for i in 0..<n { let v = f.sqrtR[i] * u[i]; s += v * v }
-            return .exact(tr - s / Double(n))
+        if sp.symmetricForm != nil {
+            // Gᵀ1 = R^{1/2} V diag(g) Vᵀ R^{-1/2} 1, whose squared norm the centred kernel subtracts.
+            if shape.dropsUnitRoot > 0, let tr = sp.centredTraceGtG(rho: rho) { return .exact(tr) }
+            if let tr = sp.traceGtG(rho: rho) { return .exact(tr) }
         }
         let g = try SpatialOperators.denseG(rho: rho, weights: weights)
         var tr = 0.0
@@ -232,12 +230,15 @@ enum SpatialVariance {
 
 /// Products with G = W(I − ρW)⁻¹ through the cached spectrum.
 enum SpatialOperators {
-    /// G applied period by period to a time-major panel vector: with W = R^{-1/2}VΛVᵀR^{1/2},
+    /// G applied period by period to a time-major panel vector: by a sparse factorisation when W
+    /// is sparse with a symmetric form, else with W = R^{-1/2}VΛVᵀR^{1/2},
     /// G = R^{-1/2} V diag(ω/(1 − ρω)) Vᵀ R^{1/2} — two products with V (O(N²T)).
     static func applyG(_ v: [Double], rho: Double, weights: SpatialWeights) throws -> [Double] {
         let n = weights.count
         let t = v.count / n
-        guard let spectrum = weights.spectrum else { return try weights.sparseApplyG(rho: rho, v) }
+        // A sparse W with a symmetric form: one sparse factorisation and solve per call beats the
+        // two N × N × T products through the spectrum (equal to rounding).
+        guard let spectrum = weights.spectrum, !weights.factorisesG else { return try weights.sparseApplyG(rho: rho, v) }
         guard let f = spectrum.symmetricForm else {
             let a = try SpatialFilter(weights: weights, rho: rho).solvePanel(v)
             return weights.applyPanel(a)

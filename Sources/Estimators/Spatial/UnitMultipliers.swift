@@ -17,6 +17,19 @@ struct UnitMultipliers {
     var diagA: [Double], diagG: [Double], colA: [Double], colG: [Double]
     var dDiagA: [Double], dDiagG: [Double], dColA: [Double], dColG: [Double]
 
+    /// The multipliers at ρ, taken from `shared` when an estimator of the same replication and W
+    /// already formed them at the same ρ (sdm's AMEs, sdm_cluster's sandwich and AMEs share ρ̂):
+    /// the same bits, computed once.
+    static func at(_ rho: Double, weights: SpatialWeights, purpose: String,
+                   shared: (fits: SharedSpatialFits, weightsName: String)?) throws -> UnitMultipliers {
+        guard let shared else { return try UnitMultipliers(weights: weights, rho: rho, purpose: purpose) }
+        let key = "\(shared.weightsName)|\(rho.bitPattern)"
+        if let hit = shared.fits.multipliers[key] { return hit }
+        let m = try UnitMultipliers(weights: weights, rho: rho, purpose: purpose)
+        shared.fits.multipliers[key] = m
+        return m
+    }
+
     init(weights: SpatialWeights, rho: Double, purpose: String) throws {
         guard let spectrum = weights.spectrum else {
             throw EstimationError("\(purpose) need the spectrum of W, and this W is held sparse (log-determinant \(weights.logDeterminant.method.rawValue)); use the exact log-determinant")

@@ -41,26 +41,31 @@ public enum WithinTransform {
         var unitMean = [Double](repeating: 0, count: n)
         var timeMean = [Double](repeating: 0, count: t)
         var grand = 0.0
-        for p in 0..<t {
-            var s = 0.0
-            for i in 0..<n {
-                let v = src[p * n + i]
-                unitMean[i] += v
-                s += v
-            }
-            timeMean[p] = s / Double(n)
-            grand += s
-        }
-        for i in 0..<n { unitMean[i] /= Double(t) }
-        grand /= Double(len)
-        for p in 0..<t {
-            for i in 0..<n {
-                let v = src[p * n + i]
+        unitMean.withUnsafeMutableBufferPointer { um in
+            timeMean.withUnsafeMutableBufferPointer { tm in
+                for p in 0..<t {
+                    var s = 0.0
+                    for i in 0..<n {
+                        let v = src[p * n + i]
+                        um[i] += v
+                        s += v
+                    }
+                    tm[p] = s / Double(n)
+                    grand += s
+                }
+                for i in 0..<n { um[i] /= Double(t) }
+                grand /= Double(len)
+                // One loop per kind of effects (the switch hoisted out of the element loop; the
+                // same arithmetic per element).
                 switch effects {
-                case .individual: dst[p * n + i] = v - unitMean[i]
-                case .time: dst[p * n + i] = v - timeMean[p]
-                case .twoWays: dst[p * n + i] = v - unitMean[i] - timeMean[p] + grand
-                case .none: dst[p * n + i] = v
+                case .individual:
+                    for p in 0..<t { for i in 0..<n { dst[p * n + i] = src[p * n + i] - um[i] } }
+                case .time:
+                    for p in 0..<t { let m = tm[p]; for i in 0..<n { dst[p * n + i] = src[p * n + i] - m } }
+                case .twoWays:
+                    for p in 0..<t { let m = tm[p]; for i in 0..<n { dst[p * n + i] = src[p * n + i] - um[i] - m + grand } }
+                case .none:
+                    for k in 0..<len { dst[k] = src[k] }
                 }
             }
         }

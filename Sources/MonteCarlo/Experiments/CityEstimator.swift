@@ -208,7 +208,7 @@ enum CityEstimator {
         case .spatial: return "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)`"
         case .dynamic: return "the dynamic SDM does not take unobserved city-years (city_system.panel)"
         case .wSelection: return "W selection does not take unobserved city-years (city_system.panel)"
-        case .mediation: return "mediation does not take unobserved city-years (city_system.panel)"
+        case .mediation: return "the mediation regressions do not take unobserved city-years (city_system.panel)"
         }
     }
 

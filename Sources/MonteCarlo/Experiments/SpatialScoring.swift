@@ -35,7 +35,7 @@ enum SpatialScoring {
             }
             for x in Set(estimands.compactMap(\.averagedRegressor)) {
                 guard let terms = truth.averaged[x]?.slopeTerms else { continue }
-                averages[x] = try clock.measure("ames") { try SpatialAverageEffects.estimate(f, weights: w, terms: terms, units: w.count) }
+                averages[x] = try clock.measure("ames") { try SpatialAverageEffects.estimate(f, weights: w, terms: terms, units: w.count, shared: shared) }
             }
         } catch {
             return failed(.failed, "\(error)")

@@ -61,7 +61,7 @@ struct ForestPlot {
     var cellBlocks: [Int] = []
 
     /// The figure at the full text width: panels in up to three columns (fewer when the
-    /// cell names are long; each plot area at least 1.2 in), the cell names on the first
+    /// cell names are long; each plot area at least 1.2 in and as wide as the x label), the cell names on the first
     /// column only (every panel has the same cells in the same order), and as many rows
     /// per page as fit 9 in; more panels go to pages `NAME-1`, `NAME-2` …. A grid with so
     /// many cells that one row of panels is taller than a page is split by cells (between
@@ -72,7 +72,9 @@ struct ForestPlot {
         guard !all.isEmpty else { return [] }
         let labelChars = cellLabels.map(\.count).max() ?? 2
         let firstLeft = Double(labelChars) * PanelLayout.char + 0.15, left = 0.15
-        let cols = PanelLayout.columns(wanted: min(3, all.count), firstLeft: firstLeft, left: left, minPlot: 1.2)
+        // Each column carries its own x label under it: a plot area at least that wide.
+        let minPlot = max(1.2, Double(xlabel.count) * PanelLayout.char + 0.15)
+        let cols = PanelLayout.columns(wanted: min(3, all.count), firstLeft: firstLeft, left: left, minPlot: minPlot)
         let perPanel = all.map(\.series.count).max() ?? 1
         let rowHeight = max(PanelLayout.line * 1.2, 0.07 * Double(perPanel) + 0.08)
         let keys = Self.keySeries(all)

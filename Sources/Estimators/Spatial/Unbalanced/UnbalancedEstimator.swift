@@ -124,11 +124,10 @@ public enum UnbalancedEstimator {
                        projection: FixedEffectProjection) throws -> SpatialDesign {
         let lagged = try SpatialDesign.laggedColumns(spec, names: panel.names)
         let m = panel.observations
-        let (cols, names, pairs) = SpatialDesign.columns(x: panel.x, names: panel.names, intercept: spec.effects == .none,
-                                                         lagged: lagged) { weights.lag($0) }
-        let raw = try Matrix(columns: cols)
+        let (raw, names, pairs) = SpatialDesign.columns(x: panel.x, names: panel.names, intercept: spec.effects == .none,
+                                                        lagged: lagged) { weights.lag($0) }
         let z = projection.apply(raw)
-        for j in 0..<z.cols where Vector.dot(z.column(j), z.column(j)) <= 1e-20 * max(Vector.dot(raw.column(j), raw.column(j)), .leastNormalMagnitude) {
+        if let j = SpatialDesign.vanishedColumn(z, raw: raw) {
             throw EstimationError("regressor '\(names[j])' is constant after removing the \(spec.effects.rawValue) fixed effects; drop it")
         }
         return SpatialDesign(spec: spec, n: panel.n, t: panel.t, shape: LikelihoodShape(observations: m), names: names,

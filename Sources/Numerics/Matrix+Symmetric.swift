@@ -1,0 +1,78 @@
+import CLAPACK
+
+/// Symmetric products through OpenBLAS rank-k updates and symmetric matrix–vector products:
+/// half the arithmetic of the general product, the same value to rounding.
+public extension Matrix {
+    /// A Aᵀ (rows × rows), one rank-k update of the lower triangle mirrored to the upper.
+    func outerProduct() -> Matrix {
+        NumericsRuntime.ensureInitialised()
+        var c = Matrix(rows: rows, cols: rows)
+        if rows == 0 || cols == 0 { return c }
+        data.withUnsafeBufferPointer { pa in
+            c.data.withUnsafeMutableBufferPointer { pc in
+                cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, Int32(rows), Int32(cols), 1.0,
+                            pa.baseAddress, Int32(max(1, rows)), 0.0, pc.baseAddress, Int32(max(1, rows)))
+            }
+        }
+        c.mirrorLowerTriangle()
+        return c
+    }
+
+    /// V diag(d) Vᵀ for a square V whose columns are scaled by d of either sign: the columns with
+    /// d > 0 enter one rank-k update with weights √d, those with d < 0 a second with √−d and
+    /// coefficient −1 (N³ multiply–adds instead of the general product's 2N³). Symmetric.
+    static func scaledGram(_ v: Matrix, weights d: [Double]) -> Matrix {
+        NumericsRuntime.ensureInitialised()
+        precondition(d.count == v.cols, "scaledGram: \(d.count) weights for \(v.cols) columns")
+        let n = v.rows
+        var c = Matrix(rows: n, cols: n)
+        if n == 0 { return c }
+        var first = true
+        for sign in [1.0, -1.0] {
+            let picked = (0..<d.count).filter { sign * d[$0] > 0 }
+            if picked.isEmpty { continue }
+            var a = Matrix(rows: n, cols: picked.count)
+            for (k, q) in picked.enumerated() {
+                let s = (sign * d[q]).squareRoot()
+                for i in 0..<n { a.data[i + k * n] = v.data[i + q * n] * s }
+            }
+            a.data.withUnsafeBufferPointer { pa in
+                c.data.withUnsafeMutableBufferPointer { pc in
+                    cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, Int32(n), Int32(picked.count), sign,
+                                pa.baseAddress, Int32(n), first ? 0.0 : 1.0, pc.baseAddress, Int32(n))
+                }
+            }
+            first = false
+        }
+        c.mirrorLowerTriangle()
+        return c
+    }
+
+    /// xᵀ A x for a symmetric A, reading its lower triangle only (one symmetric matrix–vector
+    /// product and a dot).
+    func symmetricQuadraticForm(_ x: [Double]) -> Double {
+        NumericsRuntime.ensureInitialised()
+        precondition(rows == cols && x.count == rows, "symmetricQuadraticForm: \(rows)×\(cols) matrix, vector of \(x.count)")
+        if rows == 0 { return 0 }
+        var y = [Double](repeating: 0, count: rows)
+        data.withUnsafeBufferPointer { pa in
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { py in
+                    cblas_dsymv(CblasColMajor, CblasLower, Int32(rows), 1.0, pa.baseAddress, Int32(rows),
+                                px.baseAddress, 1, 0.0, py.baseAddress, 1)
+                }
+            }
+        }
+        return x.withUnsafeBufferPointer { px in
+            y.withUnsafeBufferPointer { py in cblas_ddot(Int32(rows), px.baseAddress, 1, py.baseAddress, 1) }
+        }
+    }
+
+    /// Copies the lower triangle onto the upper.
+    private mutating func mirrorLowerTriangle() {
+        let n = rows
+        data.withUnsafeMutableBufferPointer { p in
+            for j in 0..<n { for i in 0..<j { p[i + j * n] = p[j + i * n] } }
+        }
+    }
+}
