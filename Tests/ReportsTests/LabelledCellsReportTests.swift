@@ -24,7 +24,7 @@ final class LabelledCellsReportTests: XCTestCase {
         _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: RunOptions(output: out), format: format).run()
         let rows = try Summary.rows(of: try format.open(path: out))
         let csv = SummaryTable.renderSummary(rows, format: .csv).split(separator: "\n").map(String.init)
-        XCTAssertTrue(csv[0].hasSuffix(",comparable,label,known_dgp.sigma"), csv[0])
+        XCTAssertTrue(csv[0].hasSuffix(",n_null_interior,label,known_dgp.sigma"), csv[0])
         XCTAssertTrue(csv[1].hasSuffix(",\"narrow, n = 12\",NA"), "a cell that does not set a path shows NA: \(csv[1])")
         XCTAssertTrue(csv[2].hasSuffix(",wide,3.0"), csv[2])
         XCTAssertTrue(SummaryTable.renderSummary(rows, format: .table).contains("wide"))
