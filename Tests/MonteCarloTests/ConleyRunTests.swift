@@ -24,13 +24,7 @@ final class ConleyRunTests: XCTestCase {
     /// The engine's Conley SE is the library's on the same generated panel (same geography, same
     /// settings), and differs from CR1 by city.
     func testConleyEstimatorEqualsTheLibraryOnTheGeneratedPanel() throws {
-        let dir = try TestPaths.temporaryDirectory("spillsim-conley")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let format = InMemoryResultsFormat()
-        let scenario = try MonteCarloScenario(text: Self.small)
-        let o = RunOptions(output: dir.appendingPathComponent("c.h5").path)
-        _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
-        let cell = try format.open(path: o.output).cell(0)
+        let cell = try InMemoryRun.cells(Self.small)[0]
         let spec = try ScenarioParser.parse(ScenarioDocument(text: Self.small, source: "small.yaml"))
         let system = try CitySystemCell(scenario: spec)
         for (rep, record) in cell.records.enumerated() {

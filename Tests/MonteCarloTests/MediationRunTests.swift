@@ -24,15 +24,7 @@ final class MediationRunTests: XCTestCase {
     """
 
     func testTruthsComeFromTheMechanismAndVanishWithTheChannelOff() throws {
-        let dir = try TestPaths.temporaryDirectory("spillsim-mediation")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let format = InMemoryResultsFormat()
-        let scenario = try MonteCarloScenario(text: Self.small)
-        var o = RunOptions(output: dir.appendingPathComponent("m.h5").path)
-        o.threads = 1
-        _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
-        let s = try format.open(path: o.output)
-        let cells = try s.metadata.cells.map { try s.cell($0.ordinal) }
+        let cells = try InMemoryRun.cells(Self.small)
         XCTAssertEqual(cells.count, 4)
         for (k, cell) in cells.enumerated() {
             let off = k == 3   // integration_target 0 and integration_boost 0: no channel at all

@@ -22,13 +22,7 @@ final class SACRunTests: XCTestCase {
     """
 
     func testSACIsScoredBesideTheSDM() throws {
-        let dir = try TestPaths.temporaryDirectory("spillsim-sac")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let format = InMemoryResultsFormat()
-        let scenario = try MonteCarloScenario(text: Self.small)
-        let o = RunOptions(output: dir.appendingPathComponent("s.h5").path)
-        _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
-        let cell = try format.open(path: o.output).cell(0)
+        let cell = try InMemoryRun.cells(Self.small)[0]
         XCTAssertEqual(cell.records.count, 2)
         for record in cell.records {
             XCTAssertEqual(record.fits[0].status.code, .ok, record.fits[0].status.message)

@@ -28,16 +28,7 @@ final class UnbalancedDIDRunTests: XCTestCase {
         """
     }
 
-    func run(_ text: String, threads: Int = 1) throws -> [CellResults] {
-        let dir = try TestPaths.temporaryDirectory("spillsim-unbalanced-did")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let format = InMemoryResultsFormat()
-        var o = RunOptions(output: dir.appendingPathComponent("u.h5").path)
-        o.threads = threads
-        _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: o, format: format).run()
-        let s = try format.open(path: o.output)
-        return try s.metadata.cells.map { try s.cell($0.ordinal) }
-    }
+    func run(_ text: String, threads: Int = 1) throws -> [CellResults] { try InMemoryRun.cells(text, threads: threads) }
 
     func testDIDFitsGapsAsTheDataInPathDoes() throws {
         let text = Self.scenario(missing: "mcar", rate: 0.05)
