@@ -16,6 +16,7 @@ final class EstimandCatalogueTests: XCTestCase {
             ("curve_lr.direct.p50.3", .parameter, .curveGridPoint(effect: "direct", qualifier: "p50, long run", index: 3)),
             ("select.bic", .selection, .scalar), ("posterior.true", .selection, .scalar), ("att", .parameter, .scalar),
             ("beta0", .parameter, .scalar), ("direct@0.25", .parameter, .curvePoint(effect: "direct", qualifier: "", x: 0.25)),
+            ("policy_shift.total", .ratio, .shift), ("policy_slope.direct", .parameter, .scalar),
         ]
         for (name, role, kind) in cases {
             let e = Estimand(name)

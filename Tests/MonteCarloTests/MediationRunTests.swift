@@ -16,8 +16,10 @@ final class MediationRunTests: XCTestCase {
       treatment: {regions: [0, 1], t0: 2009}
     monte_carlo: {replications: 3, chunk_size: 3}
     estimators:
-      - {name: med, model: mediation, bootstrap: 19, estimands: [att, att_d, nde, nie, nie_boot, share_d, slope_shift]}
-      - {name: med_psm, model: mediation, sample: matched, bootstrap: 0, estimands: [att_d, nie]}
+      - {name: med, model: mediation, bootstrap: 9, estimands: [att, att_d, nde, nie, nie_boot, share_d, slope_shift]}
+      - {name: med_psm, model: mediation, sample: matched, bootstrap: 9, estimands: [att_d, nie, att, nie_boot]}
+      - {name: sdm_p, model: policy_curve, estimands: [policy_shift.direct, policy_slope.total]}
+      - {name: sdm_p_slope, model: policy_curve, interact: slope, variance: cluster, estimands: [policy_shift.total, policy_slope.direct]}
     grid:
       city_system.digital.integration_target: [0.1, 0.0]
       city_system.digital.integration_boost: [1.0, 0.0]
@@ -38,6 +40,19 @@ final class MediationRunTests: XCTestCase {
                     else { XCTAssertNotEqual(fit.results[j].truth, 0, "cell \(k) estimand \(j)") }
                 }
                 XCTAssertTrue(fit.results.allSatisfy { $0.estimate.isFinite }, "cell \(k)")
+                // The matched sample's bootstrap test runs (issue 26: it used to be all cities only).
+                let boot = r.fits[1].results[3]
+                XCTAssertTrue(boot.pValue.isFinite && boot.lower <= boot.upper, "cell \(k): matched nie_boot \(boot)")
+                // The policy-curve SDMs fit, and their truths are the mechanism's curve shifts (0 without the channel).
+                for e in 2...3 {
+                    XCTAssertNotEqual(r.fits[e].status.code, .failed, r.fits[e].status.message)
+                    for res in r.fits[e].results {
+                        XCTAssertTrue(res.estimate.isFinite && res.standardError > 0, "cell \(k) policy_curve \(res)")
+                        if off { XCTAssertEqual(res.truth, 0, "cell \(k)") } else { XCTAssertNotEqual(res.truth, 0, "cell \(k)") }
+                    }
+                }
+                XCTAssertNotNil(r.fits[3].results[0].confidenceSet, "interact: slope gives the Fieller set of the shift")
+                XCTAssertNil(r.fits[2].results[0].confidenceSet, "interact: curve has no Fieller form")
                 // c = c′ + a·b on one sample: the estimates add up, and so do the truths.
                 XCTAssertEqual(fit.results[0].estimate, fit.results[2].estimate + fit.results[3].estimate, accuracy: 1e-10)
                 XCTAssertEqual(fit.results[0].truth, fit.results[2].truth + fit.results[3].truth, accuracy: 1e-12)
@@ -45,12 +60,44 @@ final class MediationRunTests: XCTestCase {
         }
     }
 
+    /// On the matched sample `att` and `att_d` are scored against matching-weighted truths: with
+    /// unit weights they are the mechanism's closed-form means over all treated cities (computed
+    /// from the realised Mis(1) − Mis(0) and D(1) − D(0) instead); with half the treated cities
+    /// unmatched, the means over the other half.
+    func testMatchedTruthsAverageOverTheMatchedTreatedCities() throws {
+        let scenario = try MonteCarloScenario(text: Self.small)
+        let spec = try ScenarioParser.parse(try scenario.cells()[0].document)
+        let p = try CitySystemCell(spec: spec.citySystem, seed: 26, source: "test").generate(replication: 0)
+        let m = p.truth.mechanism
+        let estimands: [MediationEstimand] = [.att, .attD, .nie]
+        let all = estimands.map { $0.truth(m) }
+        let ones = MediationScoring.matchedTruths(estimands, all: all, panel: p, weights: [Double](repeating: 1, count: p.n * p.t))
+        // Two computations of one mean (closed-form paths vs the two simulated worlds): rounding only.
+        assertClose(try XCTUnwrap(m.attMis), ones[0], tolerance: 1e-12, "att, unit weights")
+        assertClose(try XCTUnwrap(m.attD), ones[1], tolerance: 1e-12, "att_d, unit weights")
+        XCTAssertEqual(ones[2], all[2], "nie keeps the all-treated truth")
+        let treated = (0..<p.n).filter { p.treat[$0] == 1 }
+        XCTAssertGreaterThan(treated.count, 1)
+        let kept = Set(treated.prefix(treated.count / 2))
+        let w = (0..<(p.n * p.t)).map { k in p.treat[k % p.n] == 1 && !kept.contains(k % p.n) ? 0.0 : 1.0 }
+        let half = MediationScoring.matchedTruths(estimands, all: all, panel: p, weights: w)
+        let rows = (0..<(p.n * p.t)).filter { kept.contains($0 % p.n) && p.post[$0] == 1 }
+        let att = rows.map { p.mis[$0] - p.misNoIntegration[$0] }.reduce(0, +) / Double(rows.count)
+        let attD = rows.map { p.d[$0] - p.dNoIntegration[$0] }.reduce(0, +) / Double(rows.count)
+        assertClose(att, half[0], tolerance: 1e-12, "att over the matched half")
+        assertClose(attD, half[1], tolerance: 1e-12, "att_d over the matched half")
+        XCTAssertNotEqual(half[0], ones[0], "the matched half's truth differs from all treated cities'")
+    }
+
     func testOptionsAndEstimandsAreCheckedAtLoad() throws {
         let cases: [(String, String, String)] = [
-            ("bootstrap: 19, estimands: [att,", "bootstrap: -1, estimands: [att,", "estimators[0].bootstrap"),
-            ("sample: matched, bootstrap: 0", "sample: nearest, bootstrap: 0", "estimators[1].sample"),
-            ("estimands: [att_d, nie]", "estimands: [att_d, tp.direct.p50]", "estimators[1].estimands[1]"),
-            ("bootstrap: 19, estimands: [att,", "bootstrap: 19, covariates: [CA], estimands: [att,", "estimators[0].covariates"),
+            ("bootstrap: 9, estimands: [att,", "bootstrap: -1, estimands: [att,", "estimators[0].bootstrap"),
+            ("sample: matched, bootstrap: 9", "sample: nearest, bootstrap: 9", "estimators[1].sample"),
+            ("estimands: [att_d, nie, att", "estimands: [att_d, tp.direct.p50, att", "estimators[1].estimands[1]"),
+            ("interact: slope", "interact: both", "estimators[3].interact"),
+            ("variance: cluster, estimands", "variance: conley, estimands", "estimators[3].variance"),
+            ("[policy_shift.direct, policy_slope.total]", "[policy_shift.direct, shift.total]", "estimators[2].estimands[1]"),
+            ("bootstrap: 9, estimands: [att,", "bootstrap: 9, covariates: [CA], estimands: [att,", "estimators[0].covariates"),
         ]
         for (from, to, key) in cases {
             let text = Self.small.replacingOccurrences(of: from, with: to)

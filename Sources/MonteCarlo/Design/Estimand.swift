@@ -43,7 +43,7 @@ public struct Estimand: Sendable, Hashable {
             return
         }
         // Names outside the engine's forms (other programs' files, the report's curve convention).
-        if name.hasPrefix("tp.") || name.hasPrefix("shift.") { role = .ratio }
+        if name.hasPrefix("tp.") || name.hasPrefix("shift.") || name.hasPrefix("policy_shift.") { role = .ratio }
         else if name.hasPrefix("utest.") { role = .test }
         else if SelectionEstimand(rawValue: name) != nil || name.hasPrefix("select.") { role = .selection }
         else { role = .parameter }

@@ -41,7 +41,7 @@ public enum EstimandKind: Equatable, Hashable, Sendable, Codable {
             return grid
         } else if lower.hasPrefix("turning_point") || lower.hasPrefix("tp_") || lower.hasPrefix("tp.") {
             return .turningPoint
-        } else if lower.hasPrefix("shift.") {
+        } else if lower.hasPrefix("shift.") || lower.hasPrefix("policy_shift.") {
             return .shift
         } else if lower.hasPrefix("utest") || lower.hasPrefix("u_test") {
             return .uTest

@@ -18,11 +18,14 @@ enum EstimatorSettings: Sendable {
     case twfe(TreatmentSettings)
     case csDiD(CSDiDSpec, TreatmentSettings)
     case mediation(MediationSettings)
+    /// `policy_curve` (issue 26): the SDM with the policy interacted into the CA curve.
+    case policyCurve(PolicyCurveSettings)
 
     /// The `weights:` a spatial model uses (nil for the others).
     var weights: String? {
         if case .spatial(let s) = self { return s.weights }
         if case .dynamic(let s) = self { return s.weights }
+        if case .policyCurve(let s) = self { return s.weights }
         return nil
     }
 }
@@ -197,6 +200,18 @@ enum EstimatorRegistry {
             }
             let bootstrap = try o.node("bootstrap").map { try o.reader.integer($0, o.path("bootstrap"), minimum: 0) } ?? 199
             return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, shared: shared))
+        },
+        Family(models: ["policy_curve"]) { _, o in
+            let spec = try spatialSpec(.sdm, &o)
+            let weights = try o.string("weights") ?? "true"
+            let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
+                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
+            if variance == .conley { throw o.error("variance", "policy_curve takes the analytic or the cluster (by city) variance") }
+            let interaction = try o.choose("interact", default: PolicyCurveSettings.Interaction.curve,
+                                           spellings: PolicyCurveSettings.Interaction.allCases.map(\.rawValue)) {
+                PolicyCurveSettings.Interaction(rawValue: $0)
+            }
+            return .policyCurve(PolicyCurveSettings(spec: spec, weights: weights, variance: variance, interaction: interaction))
         },
     ]
 

@@ -23,6 +23,8 @@ enum CityEstimator {
     case did(DIDModel, estimands: [TreatmentEstimand])
     /// `mediation` (issue 26): the three-step mechanism regressions, scored on the mechanism truths.
     case mediation(MediationSettings, covariates: [String], estimands: [MediationEstimand])
+    /// `policy_curve` (issue 26): the SDM with the policy interacted into the CA curve.
+    case policyCurve(PolicyCurveSettings, estimands: [PolicyCurveEstimand])
     /// A spatial model on a panel with missing city-years, after a workaround (option `missing`).
     case unbalanced(SpatialModelSpec, weights: String, workaround: MissingWorkaround, biasCorrected: Bool, estimands: [SpatialEstimand], alpha: Double)
 
@@ -35,6 +37,7 @@ enum CityEstimator {
         case .psmDiD(_, _, let e, _, _): return 0..<e.count
         case .did(_, let e): return 0..<e.count
         case .mediation(_, _, let e): return 0..<e.count
+        case .policyCurve(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         case .dynamic(_, _, _, let e, _): return 0..<e.count
         case .unbalanced(_, _, _, _, let e, _): return 0..<e.count
@@ -46,7 +49,7 @@ enum CityEstimator {
     var scoresCurves: Bool {
         switch self {
         case .spatial(_, _, _, _, let e, _, _), .dynamic(_, _, _, let e, _), .unbalanced(_, _, _, _, let e, _): return e.contains(where: \.needsCurves)
-        case .wSelection, .psmDiD, .did, .mediation: return false
+        case .wSelection, .psmDiD, .did, .mediation, .policyCurve: return false
         }
     }
 
@@ -157,6 +160,18 @@ enum CityEstimator {
                 return m
             }
             return .mediation(s, covariates: covariates, estimands: estimands)
+        case .policyCurve(let s):
+            guard treatmentCovariates != nil else {
+                throw reader.error("\(path).model", "`policy_curve` needs a treatment; this world (an observed design) has none")
+            }
+            try checkWeights(s.weights, "weights")
+            let estimands = try e.estimands.enumerated().map { k, name -> PolicyCurveEstimand in
+                guard let m = PolicyCurveEstimand(name) else {
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for policy_curve; use \(PolicyCurveEstimand.forms)")
+                }
+                return m
+            }
+            return .policyCurve(s, estimands: estimands)
         }
 
     }
@@ -194,6 +209,8 @@ enum CityEstimator {
             return FitOutcome(status: FitStatus(.failed, "the DID family needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .mediation(_, _, estimands):
             return FitOutcome(status: FitStatus(.failed, "mediation needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
+        case let .policyCurve(_, estimands):
+            return FitOutcome(status: FitStatus(.failed, "policy_curve needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
             return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .unbalanced(_, _, _, _, estimands, _):
@@ -209,6 +226,7 @@ enum CityEstimator {
         case .dynamic: return "the dynamic SDM does not take unobserved city-years (city_system.panel)"
         case .wSelection: return "W selection does not take unobserved city-years (city_system.panel)"
         case .mediation: return "the mediation regressions do not take unobserved city-years (city_system.panel)"
+        case .policyCurve: return "policy_curve does not take unobserved city-years (city_system.panel)"
         }
     }
 
@@ -240,6 +258,8 @@ enum CityEstimator {
             return clock.measure("fit+scoring") { model.run(estimands: estimands, data: data) }
         case let .mediation(settings, covariates, estimands):
             return clock.measure("fit+scoring") { MediationScoring.run(settings, covariates: covariates, estimands: estimands, data: data) }
+        case let .policyCurve(settings, estimands):
+            return clock.measure("fit+scoring") { PolicyCurveScoring.run(settings, estimands: estimands, data: data) }
         case let .psmDiD(spec, covariates, estimands, cluster, conley):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {

@@ -18,8 +18,8 @@ struct MediationSettings: Sendable {
 
 /// | name | estimate | truth |
 /// |---|---|---|
-/// | `att` | c, step 1 (Mis on TP) | mean ΔMis on the treated after adoption (`att_mis`) |
-/// | `att_d` | a, step 2 (the DID / PSM-DID with D as outcome) | mean ΔD on the treated (`att_d`) |
+/// | `att` | c, step 1 (Mis on TP) | mean ΔMis on the treated after adoption (`att_mis`; on the matched sample its matching-weighted mean) |
+/// | `att_d` | a, step 2 (the DID / PSM-DID with D as outcome) | mean ΔD on the treated (`att_d`; on the matched sample its matching-weighted mean) |
 /// | `nde` | c′, step 3 | the part not through D (`direct_treated`) |
 /// | `nie` | a·b, Sobel SE and test | the part through D (`indirect_treated`) |
 /// | `nie_boot` | a·b, cluster-bootstrap percentile interval and test | `indirect_treated` |
@@ -54,6 +54,7 @@ enum MediationScoring {
                 weights = try PSMDiD.estimate(panel: try data.treatment(covariates: covariates, balanced: true), spec: spec).observationWeights
             }
             let count = p.n * p.t
+            let scored = weights.map { matchedTruths(estimands, all: truths, panel: p, weights: data.fullPanelWeights($0) ?? $0) } ?? truths
             let treatment = (0..<count).map { k in Double(p.treat[k % p.n] * p.post[k]) }
             let clusters = s.shared.cluster.codes(p).map { c in (0..<count).map { c[$0 % p.n] } }
             var spec = MediationSpec()
@@ -65,9 +66,34 @@ enum MediationScoring {
                 moderator: estimands.contains(.slopeShift) ? p.ca : nil,
                 controls: try Matrix(columns: p.controls), controlNames: p.controlNames,
                 unit: (0..<count).map { $0 % p.n }, time: (0..<count).map { $0 / p.n }, weights: weights, cluster: clusters), spec: spec)
-            return FitOutcome(status: .ok, results: zip(estimands, truths).map { e, t in result(e, r, truth: t) })
+            return FitOutcome(status: .ok, results: zip(estimands, scored).map { e, t in result(e, r, truth: t) })
         } catch {
             return FitOutcome(status: FitStatus(.failed, "\(error)"), results: truths.map { .missing(truth: $0) })
+        }
+    }
+
+    /// On the matched sample `att` and `att_d` are scored against their truths on the city-years
+    /// the regressions use: the matching-weighted means of Mis(1) − Mis(0) and D(1) − D(0) over the
+    /// treated post city-years with positive weight (`TreatmentTruth`, as psm_did's `att_matched`).
+    /// The decomposition's truths (nde, nie, share_d, slope_shift) stay those of all treated cities:
+    /// the stored mechanism truth keeps means, not the city-year paths.
+    static func matchedTruths(_ estimands: [MediationEstimand], all: [Double], panel p: SyntheticPanel, weights: [Double]) -> [Double] {
+        let att = TreatmentTruth(p, weights: weights).att
+        var sum = 0.0, total = 0.0
+        for period in 0..<p.t {
+            for i in 0..<p.n where p.treat[i] == 1 {
+                let k = p.index(period: period, city: i)
+                guard p.post[k] == 1, weights[k] > 0 else { continue }
+                sum += weights[k] * (p.d[k] - p.dNoIntegration[k]); total += weights[k]
+            }
+        }
+        let attD = total > 0 ? sum / total : .nan
+        return zip(estimands, all).map { e, t in
+            switch e {
+            case .att: return att
+            case .attD: return attD
+            default: return t
+            }
         }
     }
 

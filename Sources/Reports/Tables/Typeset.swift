@@ -40,6 +40,9 @@ public enum Typeset {
         case ("ame", 3) where effect(p[1]) != nil: return "\(effect(p[1])!)(\(p[2]))"
         case ("tp", 3) where effect(p[1]) != nil: return "c*" + sub(effect(p[1])!) + ", D " + p[2]
         case ("shift", 2) where effect(p[1]) != nil: return "dc*" + sub(effect(p[1])!) + "/dD"
+        // The SDM with the policy P interacted into the curve (issue 26).
+        case ("policy_shift", 2) where effect(p[1]) != nil: return "c*" + sub(effect(p[1])!) + " shift by P"
+        case ("policy_slope", 2) where effect(p[1]) != nil: return "CA slope of " + effect(p[1])! + " shift by P"
         case ("utest", 3) where effect(p[1]) != nil: return "U-test " + effect(p[1])! + ", D " + p[2]
         // The long-run (steady-state) versions of the dynamic SDM (issue 25).
         case ("tp_lr", 3) where effect(p[1]) != nil: return "long-run c*" + sub(effect(p[1])!) + ", D " + p[2]

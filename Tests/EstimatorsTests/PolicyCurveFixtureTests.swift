@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+@testable import Estimators
+import Numerics
+import TestSupport
+
+/// The SDM with the policy interacted into the curve (`PolicyCurve`, issue 26) against R spatialreg
+/// `lagsarlm(Durbin = TRUE, method = "eigen")` and a shift computed in R from its estimates and
+/// variance with curve weights from W's eigenvalues and a central-difference gradient (fixture,
+/// versions and calls: scripts/fixtures/make_policy_curve_spatialreg.R).
+final class PolicyCurveFixtureTests: XCTestCase {
+    func fixtureURL(_ name: String) throws -> URL {
+        try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"), name)
+    }
+
+    func fit(curvature: Bool) throws -> (SpatialFitResult, SpatialWeights) {
+        let table = try DataTable.read(csv: try fixtureURL("policy_curve_cross_section.csv"))
+        let wt = try WeightsTable.read(csv: try fixtureURL("cross_section_sdm_W.csv"))
+        let ids = try table.strings("id")
+        let index = try PanelIndex.build(ids: ids, times: ids.map { _ in 0 }, source: "policy_curve_cross_section.csv", unitOrder: wt.ids)
+        let ca = index.arrange(try table.numbers("CA")), p = index.arrange(try table.numbers("P"))
+        let ca2 = ca.map { $0 * $0 }
+        var columns = [ca, ca2, p, zip(p, ca).map(*)], names = ["CA", "CA2", "P", "PxCA"]
+        if curvature { columns.append(zip(p, ca2).map(*)); names.append("PxCA2") }
+        let panel = try SpatialPanel(y: index.arrange(try table.numbers("y")), x: try Matrix(columns: columns), names: names, n: index.n, t: 1)
+        let w = try SpatialWeights(WeightsTable.rowStandardised(try wt.reordered(to: index.units, source: "W")))
+        return (try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: .none, durbin: .all), panel: panel, weights: w), w)
+    }
+
+    /// Coefficients to 1e-6 and SEs to 1e-5 relative: both maximise the same exact likelihood
+    /// (eigenvalue log-determinants; R's `optimize` at tol 2e-12) and use the same asymptotic
+    /// information (the bars of the other spatialreg fixtures). The shift and slope are smooth
+    /// functions of those estimates: 1e-5 relative to their SE. R's gradient is a central
+    /// difference with step 1e-6 (truncation error ~1e-12 relative), so the SEs agree to 1e-5 relative.
+    func compare(curvature: Bool, key: String) throws {
+        let ref = try XCTUnwrap(loadSpatialFixture("spatialreg_policy_curve")[key] as? [String: Any])
+        let (fit, w) = try fit(curvature: curvature)
+        XCTAssertTrue(fit.converged, fit.reason)
+        assertClose(ref["rho"] as! Double, fit.rho!, tolerance: 1e-6, "\(key) rho")
+        XCTAssertEqual(ref["df"] as! Double, fit.tDegreesOfFreedom, "\(key): t degrees of freedom n − k")
+        for c in ref["coefficients"] as! [[String: Any]] {
+            let name = c["name"] as! String
+            guard let k = fit.index(of: name) else {
+                return XCTFail("\(key): no coefficient \(name) in \(fit.names)")
+            }
+            assertClose(c["estimate"] as! Double, fit.coefficients[k], tolerance: 1e-6, "\(key) \(name)")
+            let se = c["se"] as! Double
+            assertClose(se, fit.standardErrors[k], tolerance: 1e-5 * se, "\(key) \(name) SE")
+        }
+        let terms = PolicyCurveTerms(linear: "CA", square: "CA2", policyLinear: "PxCA", policySquare: curvature ? "PxCA2" : nil)
+        let shifts = try PolicyCurve.shifts(fit, weights: w, terms: terms)
+        let effects = ref["effects"] as! [String: [String: Any]]
+        for s in shifts {
+            let e = try XCTUnwrap(effects[s.kind.rawValue])
+            let shiftSE = e["shift_se"] as! Double, slopeSE = e["slope_se"] as! Double
+            assertClose(e["shift"] as! Double, s.shift.estimate, tolerance: 1e-5 * shiftSE, "\(key) \(s.kind) shift")
+            assertClose(shiftSE, s.shift.se, tolerance: 1e-5 * shiftSE, "\(key) \(s.kind) shift SE")
+            assertClose(e["slope"] as! Double, s.slope.estimate, tolerance: 1e-5 * slopeSE, "\(key) \(s.kind) slope")
+            assertClose(slopeSE, s.slope.se, tolerance: 1e-5 * slopeSE, "\(key) \(s.kind) slope SE")
+            guard !curvature else { XCTAssertNil(s.fieller, "no Fieller form for a difference of ratios"); continue }
+            switch (e["fieller_type"] as! String, s.fieller) {
+            case ("bounded", .bounded(let lo, let hi)?):
+                // The set's ends move with the estimates and the (co)variances: 1e-5 of the shift's SE.
+                assertClose(e["fieller_lower"] as! Double, lo, tolerance: 1e-5 * shiftSE, "\(key) \(s.kind) Fieller lower")
+                assertClose(e["fieller_upper"] as! Double, hi, tolerance: 1e-5 * shiftSE, "\(key) \(s.kind) Fieller upper")
+            case let (type, set):
+                XCTFail("\(key) \(s.kind): Fieller set \(String(describing: set)), R's is \(type)")
+            }
+        }
+    }
+
+    func testShiftWithPolicyCurvature() throws { try compare(curvature: true, key: "curve") }
+
+    func testShiftSlopeOnlyWithFieller() throws { try compare(curvature: false, key: "slope") }
+}
