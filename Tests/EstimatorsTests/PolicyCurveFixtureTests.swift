@@ -69,6 +69,23 @@ final class PolicyCurveFixtureTests: XCTestCase {
         }
     }
 
+    /// `estimate sdm --quadratic CA --moderator P` fits the slope-only model (CA, CA², CA:P, P and
+    /// their W-lags) and reports dx*/dP: on a 0/1 policy that is the slope-only policy shift, so the
+    /// two routes must agree (one fit, two computations of −h1/(2g2) and its Fieller set).
+    func testSlopeOnlyShiftIsTheModeratorShiftOfEstimateSDM() throws {
+        let (fit, w) = try fit(curvature: false)
+        let policy = try PolicyCurve.shifts(fit, weights: w, terms: PolicyCurveTerms(linear: "CA", square: "CA2", policyLinear: "PxCA", policySquare: nil))
+        let curves = try SpatialCurves.analyse(fit, weights: w, terms: QuadraticTerms(linear: "CA", square: "CA2", interaction: "PxCA", moderator: "P"),
+                                               grid: [2, 3, 4], moderatorValues: [0, 1], lower: 2, upper: 4)
+        for s in policy {
+            let m = try XCTUnwrap(curves.shifts.first { $0.kind == s.kind })
+            // Same arithmetic on the same fit, in another order: rounding only.
+            assertClose(m.value.estimate, s.shift.estimate, tolerance: 1e-10 * max(1, abs(m.value.estimate)), "\(s.kind) shift")
+            assertClose(m.value.se, s.shift.se, tolerance: 1e-8 * m.value.se, "\(s.kind) shift SE")
+            XCTAssertEqual(m.fieller.label, s.fieller?.label, "\(s.kind) Fieller set type")
+        }
+    }
+
     func testShiftWithPolicyCurvature() throws { try compare(curvature: true, key: "curve") }
 
     func testShiftSlopeOnlyWithFieller() throws { try compare(curvature: false, key: "slope") }
