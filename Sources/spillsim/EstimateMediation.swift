@@ -22,11 +22,13 @@ extension Spillsim.Estimate {
         @Option(help: "Cluster column (CR1 and the bootstrap); default the --id column.") var cluster: String?
         @Option(help: "Regression weight column.") var weights: String?
         @Option(help: "Cluster bootstrap replications for the indirect effect (0 = none).") var bootstrap: Int = 999
-        @Option(help: "Bootstrap seed.") var seed: UInt64 = 1
+        @Option(help: "Quasi-Bayesian draws for the causal-mediation ACME and ADE (Imai–Keele–Tingley, as R mediation::mediate; 0 = none).") var simulations: Int = 1000
+        @Option(help: "Seed of the bootstrap and the quasi-Bayesian draws.") var seed: UInt64 = 1
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
             guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
+            guard simulations == 0 || simulations >= 2 else { throw ValidationError("--simulations must be 0 (none) or ≥ 2") }
             let model = [("--mediator", mediator), ("--treat", treat), ("--post", post)] + (moderator.map { [("--moderator", $0)] } ?? [])
             for (option, column) in model where column == panel.y {
                 throw ValidationError("\(option) names the outcome column `\(column)`; give another column")
@@ -51,6 +53,8 @@ extension Spillsim.Estimate {
             var spec = MediationSpec()
             spec.bootstrap = bootstrap
             spec.stream = StreamID(seed: seed, purpose: .mediationBootstrap)
+            spec.simulations = simulations
+            spec.simulationStream = StreamID(seed: seed, purpose: .mediationSimulation)
             var data = MediationData(
                 outcome: d.y, mediator: try table.numbers(mediator), treatment: zip(tr, po).map(*),
                 moderator: try moderator.map { try table.numbers($0) }, controls: d.x, controlNames: d.names,
@@ -81,6 +85,14 @@ enum MediationText {
         if let b = r.bootstrap {
             s += String(format: "cluster bootstrap (B = %d, %d failed): se %.6f, percentile 95%% CI [%.6f, %.6f], p %.4f; share CI [%.4f, %.4f]\n",
                         b.replications, b.failed, b.standardError, b.lower, b.upper, b.pValue, b.shareLower, b.shareUpper)
+        }
+        if let c = r.causal {
+            func causal(_ name: String, _ q: CausalMediationResult.Quantity) -> String {
+                String(format: "%@ %10.6f  sd %.6f  p %.4f  95%% CI [%.6f, %.6f]\n", name.padding(toLength: 28, withPad: " ", startingAt: 0),
+                       q.estimate, q.standardError, q.pValue, q.lower, q.upper)
+            }
+            s += "causal mediation (Imai–Keele–Tingley; quasi-Bayesian, \(c.simulations) draws; sequential ignorability, no interference):\n"
+            s += causal("  ACME", c.acme) + causal("  ADE", c.ade) + causal("  total", c.total)
         }
         if let g = r.interaction { s += line("TP × moderator g", g) }
         s += "n = \(r.observations), CR1 by \(clusterName) (\(r.clusters) clusters), two-way fixed effects"

@@ -77,6 +77,40 @@ final class MediationTests: XCTestCase {
         XCTAssertTrue(b.pValue > 0 && b.pValue <= 1)
     }
 
+    /// The quasi-Bayesian ACME/ADE (R mediation::mediate's algorithm) against the exact distribution
+    /// of its draws (Fixtures/causal_mediation_reference.json, scripts/fixtures/make_causal_mediation_reference.py:
+    /// the product of two normals by numerical integration, r-cran-mediation not being in Debian).
+    /// With S = 20 000 draws from a fixed stream, a sample quantile's MCSE is √(p(1 − p)/S)/f(q), a
+    /// proportion's √(p(1 − p)/S), the SD's about SD/√(2S) (times 2 for the product's heavier tails):
+    /// each must lie within 4 MCSE. Point estimates are the plug-in a·b and c′ of the fitted steps.
+    func testCausalMediationMatchesTheExactQuasiBayesianDistribution() throws {
+        var (data, _) = try load()
+        data.weights = nil
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "causal_mediation_reference", withExtension: "json", subdirectory: "Fixtures"))
+        let ref = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let acme = ref["acme"] as! [String: Double], ade = ref["ade"] as! [String: Double]
+        var spec = MediationSpec()
+        spec.simulations = 20_000
+        spec.simulationStream = StreamID(seed: 26, purpose: .mediationSimulation)
+        let r = try Mediation.estimate(data, spec: spec)
+        let c = try XCTUnwrap(r.causal)
+        let s = Double(spec.simulations)
+        func quantileMCSE(_ p: Double, _ f: Double) -> Double { (p * (1 - p) / s).squareRoot() / f }
+        assertClose(r.indirect.estimate, c.acme.estimate, tolerance: 1e-15, "ACME point estimate = a·b")
+        assertClose(r.direct.estimate, c.ade.estimate, tolerance: 1e-15, "ADE point estimate = c′")
+        assertClose(acme["lower"]!, c.acme.lower, tolerance: 4 * quantileMCSE(0.025, acme["density_lower"]!), "ACME 2.5 %")
+        assertClose(acme["upper"]!, c.acme.upper, tolerance: 4 * quantileMCSE(0.975, acme["density_upper"]!), "ACME 97.5 %")
+        assertClose(acme["sd"]!, c.acme.standardError, tolerance: 4 * 2 * acme["sd"]! / (2 * s).squareRoot(), "ACME draws' SD")
+        let p = acme["p_value"]!
+        assertClose(p, c.acme.pValue, tolerance: 4 * 2 * (p / 2 * (1 - p / 2) / s).squareRoot(), "ACME p-value")
+        assertClose(ade["lower"]!, c.ade.lower, tolerance: 4 * quantileMCSE(0.025, ade["density_lower"]!), "ADE 2.5 %")
+        let q = ade["p_value"]!
+        assertClose(q, c.ade.pValue, tolerance: 4 * 2 * (q / 2 * (1 - q / 2) / s).squareRoot(), "ADE p-value")
+        // Reproducible by its stream; the total is ACME + ADE draw by draw.
+        XCTAssertEqual(try Mediation.estimate(data, spec: spec).causal?.acme.lower, c.acme.lower)
+        assertClose(c.acme.estimate + c.ade.estimate, c.total.estimate, tolerance: 1e-15)
+    }
+
     func testMismatchedLengthsAreRefused() throws {
         var (data, _) = try load()
         data.mediator.removeLast()

@@ -16,6 +16,8 @@ public enum EstimatorStreamPurpose: UInt64, Sendable {
     case treatmentBenchmark = 0x6265_6e63
     /// Cluster bootstrap draws of the mediation regressions ("medb").
     case mediationBootstrap = 0x6d65_6462
+    /// Quasi-Bayesian draws of the causal-mediation estimates ("meds").
+    case mediationSimulation = 0x6d65_6473
 }
 
 extension StreamID {

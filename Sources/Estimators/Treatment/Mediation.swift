@@ -20,8 +20,12 @@ import Numerics
 public struct MediationSpec: Sendable {
     /// Cluster bootstrap replications (0: none).
     public var bootstrap: Int = 0
+    /// Quasi-Bayesian draws of the causal-mediation estimates (`CausalMediation`; 0: none).
+    public var simulations: Int = 0
     /// The stream of the bootstrap draws.
     public var stream = StreamID(seed: 1, purpose: 0)
+    /// The stream of the quasi-Bayesian draws.
+    public var simulationStream = StreamID(seed: 1, purpose: 1)
     public var level = 0.95
     public init() {}
 }
@@ -85,6 +89,8 @@ public struct MediationResult: Sendable {
     public let bootstrap: Bootstrap?
     /// g of TP × moderator in the interaction regression, or nil without a moderator.
     public let interaction: Coefficient?
+    /// ACME, ADE and total effect with quasi-Bayesian intervals (`spec.simulations` > 0), else nil.
+    public let causal: CausalMediationResult?
     public let observations: Int
     public let clusters: Int
     /// The regressions as fitted (total, first stage, direct, interaction), for printing.
@@ -132,9 +138,16 @@ public enum Mediation {
             fits.append(("interaction (outcome on TP, TP×\(m), \(m), \(m)²)", step4))
         }
         let boot = spec.bootstrap > 0 ? try bootstrap(d, cluster: cluster, spec: spec, fit: fit) : nil
+        guard spec.simulations >= 0 else { throw TreatmentError("mediation: simulations must be ≥ 0 (got \(spec.simulations))") }
+        let causal = spec.simulations > 0
+            ? try CausalMediation.quasiBayesian(a: a, varianceA: step2.covariance[0, 0], direct: step3.coefficients[0], b: b,
+                                                covariance: [[step3.covariance[0, 0], step3.covariance[0, 1]],
+                                                             [step3.covariance[1, 0], step3.covariance[1, 1]]],
+                                                simulations: spec.simulations, stream: spec.simulationStream, level: level)
+            : nil
         return MediationResult(total: coefficient(step1, 0), firstStage: coefficient(step2, 0), direct: coefficient(step3, 0),
                                mediator: coefficient(step3, 1), indirect: indirect, share: c != 0 ? ab / c : .nan,
-                               bootstrap: boot, interaction: interaction, observations: step1.observations,
+                               bootstrap: boot, interaction: interaction, causal: causal, observations: step1.observations,
                                clusters: step1.clusters ?? 0, fits: fits)
     }
 

@@ -15,6 +15,22 @@ public struct MediationCoefficientJSON: Encodable, Sendable {
     }
 }
 
+extension MediationCoefficientJSON {
+    init(_ q: CausalMediationResult.Quantity) {
+        estimate = q.estimate; se = q.standardError; p = q.pValue; ci_lower = q.lower; ci_upper = q.upper
+    }
+}
+
+/// ACME, ADE and total effect with quasi-Bayesian intervals (`se` is the draws' SD).
+public struct CausalMediationJSON: Encodable, Sendable {
+    public let simulations: Int
+    public let acme, ade, total: MediationCoefficientJSON
+
+    init(_ c: CausalMediationResult) {
+        simulations = c.simulations; acme = .init(c.acme); ade = .init(c.ade); total = .init(c.total)
+    }
+}
+
 public struct MediationBootstrapJSON: Encodable, Sendable {
     public let replications: Int
     public let failed: Int
@@ -32,12 +48,14 @@ public struct MediationBootstrapJSON: Encodable, Sendable {
 }
 
 /// `total` (c), `first_stage` (a), `direct` (c′), `mediator` (b), `indirect` (a·b with the Sobel
-/// SE), `share` (a·b/c), `bootstrap` (null without), `interaction` (TP × moderator, null without).
+/// SE), `share` (a·b/c), `bootstrap` (null without), `interaction` (TP × moderator, null without),
+/// `causal` (ACME/ADE/total with quasi-Bayesian intervals, null without).
 public struct MediationReportJSON: Encodable, Sendable {
     public let total, first_stage, direct, mediator, indirect: MediationCoefficientJSON
     @FiniteOrNull public var share: Double
     public let bootstrap: MediationBootstrapJSON?
     public let interaction: MediationCoefficientJSON?
+    public let causal: CausalMediationJSON?
     public let observations: Int
     public let clusters: Int
 
@@ -46,6 +64,7 @@ public struct MediationReportJSON: Encodable, Sendable {
         indirect = .init(r.indirect); share = r.share
         bootstrap = r.bootstrap.map(MediationBootstrapJSON.init)
         interaction = r.interaction.map(MediationCoefficientJSON.init)
+        causal = r.causal.map(CausalMediationJSON.init)
         observations = r.observations; clusters = r.clusters
     }
 }

@@ -199,7 +199,9 @@ enum EstimatorRegistry {
                 throw o.error("covariates", "are the propensity score's; they apply to `sample: matched` only")
             }
             let bootstrap = try o.node("bootstrap").map { try o.reader.integer($0, o.path("bootstrap"), minimum: 0) } ?? 199
-            return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, shared: shared))
+            // mediate's default sims = 1000.
+            let simulations = try o.node("simulations").map { try o.reader.integer($0, o.path("simulations"), minimum: 2) } ?? 1000
+            return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, simulations: simulations, shared: shared))
         },
         Family(models: ["policy_curve"]) { _, o in
             let spec = try spatialSpec(.sdm, &o)
