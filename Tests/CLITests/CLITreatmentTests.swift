@@ -48,4 +48,28 @@ final class CLITreatmentTests: XCTestCase {
         let coef = try XCTUnwrap((did["coefficients"] as? [[String: Any]])?.first)
         XCTAssertEqual(coef["name"] as? String, "D")
     }
+
+    /// `estimate mediation --json` prints the keys of docs/cli-json.md, the causal-mediation block
+    /// among them (ACME's point estimate is the plug-in a·b, the indirect effect); a bad
+    /// `--simulations` is refused as a usage error.
+    func testMediationPrintsTheCausalBlock() throws {
+        let panel = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures/mediation_panel.csv").path
+        let args = ["estimate", "mediation", "--data", panel, "--id", "city", "--time", "year", "--y", "Mis", "--mediator", "D",
+                    "--treat", "treat", "--post", "post", "--x", "lngdppc,gov", "--bootstrap", "0"]
+        let r = try ProcessRunner.spillsim(args + ["--simulations", "200", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        for key in ["total", "first_stage", "direct", "mediator", "indirect", "share", "causal", "observations", "clusters"] {
+            XCTAssertNotNil(json[key], key)
+        }
+        let causal = try XCTUnwrap(json["causal"] as? [String: Any])
+        XCTAssertEqual(causal["simulations"] as? Int, 200)
+        let acme = try XCTUnwrap(causal["acme"] as? [String: Double]), indirect = try XCTUnwrap(json["indirect"] as? [String: Double])
+        // The same product a·b printed twice: rounding of the JSON writer only.
+        assertClose(indirect["estimate"]!, acme["estimate"]!, tolerance: 1e-12, "ACME = a·b")
+        XCTAssertTrue(acme["ci_lower"]! < acme["estimate"]! && acme["estimate"]! < acme["ci_upper"]!)
+        let bad = try ProcessRunner.spillsim(args + ["--simulations", "1"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.err.contains("--simulations"), bad.err)
+    }
 }
