@@ -17,11 +17,6 @@ public struct LAPACKError: Error, CustomStringConvertible, Equatable {
     public let function: String
     public let info: Int32
     public let message: String
-    public init(function: String, info: Int32, message: String) {
-        self.function = function
-        self.info = info
-        self.message = message
-    }
     public var description: String { "\(function) failed (info \(info)): \(message)" }
 }
 

@@ -24,14 +24,6 @@ public struct MinimizationResult: Sendable {
     public let message: String
 
     public var converged: Bool { termination == .converged }
-
-    public init(argmin: [Double], minimum: Double, iterations: Int, termination: SearchTermination, message: String) {
-        self.argmin = argmin
-        self.minimum = minimum
-        self.iterations = iterations
-        self.termination = termination
-        self.message = message
-    }
 }
 
 /// A `gsl_function` on the heap that evaluates a Swift closure, shared by the minimisers
