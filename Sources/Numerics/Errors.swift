@@ -66,3 +66,10 @@ import CLAPACK
 func gslCheck(_ function: String, _ status: Int32) throws {
     if status != Int32(GSL_SUCCESS) { throw GSLError(function: function, code: status) }
 }
+
+/// The pointer a GSL allocator returned, or a `GSLError` (GSL_ENOMEM) naming the allocator
+/// when it returned nil.
+func gslAllocated<T>(_ function: String, _ pointer: UnsafeMutablePointer<T>?) throws -> UnsafeMutablePointer<T> {
+    guard let p = pointer else { throw GSLError(function: function, code: Int32(GSL_ENOMEM)) }
+    return p
+}
