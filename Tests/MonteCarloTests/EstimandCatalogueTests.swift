@@ -12,10 +12,10 @@ final class EstimandCatalogueTests: XCTestCase {
         let cases: [(String, EstimandRole, EstimandKind)] = [
             ("rho", .parameter, .scalar), ("beta.CA", .parameter, .scalar), ("ame.total.CA", .parameter, .scalar),
             ("tp.direct.p50", .ratio, .turningPoint), ("shift.total", .ratio, .shift), ("utest.total.p25", .test, .uTest),
-            ("curve.indirect.p75.40", .parameter, .curveGridPoint(effect: "indirect", qualifier: "p75", index: 40)),
-            ("curve_lr.direct.p50.3", .parameter, .curveGridPoint(effect: "direct", qualifier: "p50, long run", index: 3)),
+            ("curve.indirect.p75.40", .parameter, .curveGridPoint(effect: .indirect, qualifier: "p75", index: 40)),
+            ("curve_lr.direct.p50.3", .parameter, .curveGridPoint(effect: .direct, qualifier: "p50, long run", index: 3)),
             ("select.bic", .selection, .scalar), ("posterior.true", .selection, .scalar), ("att", .parameter, .scalar),
-            ("beta0", .parameter, .scalar), ("direct@0.25", .parameter, .curvePoint(effect: "direct", qualifier: "", x: 0.25)),
+            ("beta0", .parameter, .scalar), ("direct@0.25", .parameter, .curvePoint(effect: .direct, qualifier: "", x: 0.25)),
         ]
         for (name, role, kind) in cases {
             let e = Estimand(name)

@@ -34,10 +34,10 @@ public struct Estimand: Sendable, Hashable {
             case .turningPoint, .turningPointLongRun: role = .ratio; kind = .turningPoint
             case .shift: role = .ratio; kind = .shift
             case .uTest, .uTestLongRun: role = .test; kind = .uTest
-            case .curve(let k, let label, let j): role = .parameter; kind = .curveGridPoint(effect: k.rawValue, qualifier: label, index: j)
+            case .curve(let k, let label, let j): role = .parameter; kind = .curveGridPoint(effect: k, qualifier: label, index: j)
             case .curveLongRun(let k, let label, let j):
                 role = .parameter
-                kind = .curveGridPoint(effect: k.rawValue, qualifier: label + EstimandKind.longRunQualifier, index: j)
+                kind = .curveGridPoint(effect: k, qualifier: label + EstimandKind.longRunQualifier, index: j)
             case .defined(let d): role = d.role; kind = d.kind
             }
             return

@@ -60,10 +60,10 @@ extension AppendixFigures {
     static func curvePosition(_ kind: EstimandKind) -> (curve: String, onGrid: Bool, x: Double)? {
         switch kind {
         case .curvePoint(let effect, let qualifier, let x):
-            let e = Typeset.effectShort[effect] ?? effect
+            let e = Typeset.short(effect)
             return (qualifier.isEmpty ? "\(e)(CA)" : "\(e)(CA), \(qualifier)", false, x)
         case .curveGridPoint(let effect, let qualifier, let j):
-            return ("\(Typeset.effectShort[effect] ?? effect)(CA), D = \(qualifier)", true, EstimandKind.gridPercentile(j))
+            return ("\(Typeset.short(effect))(CA), D = \(qualifier)", true, EstimandKind.gridPercentile(j))
         default: return nil
         }
     }

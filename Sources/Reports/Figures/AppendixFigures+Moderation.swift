@@ -20,8 +20,8 @@ extension AppendixFigures {
                 // Short- and long-run curves (`curve_lr`, issue 25) are panels of their own.
                 let longRun = qualifier.hasSuffix(EstimandKind.longRunQualifier)
                 let level = longRun ? String(qualifier.dropLast(EstimandKind.longRunQualifier.count)) : qualifier
-                return (effect + (longRun ? EstimandKind.longRunQualifier : ""), EstimandKind.gridPercentile(j), level,
-                        Column(estimator: e, title: "\(longRun ? "long-run " : "")\(Typeset.effectShort[effect] ?? effect)(CA) by D (\(name))",
+                return (effect.rawValue + (longRun ? EstimandKind.longRunQualifier : ""), EstimandKind.gridPercentile(j), level,
+                        Column(estimator: e, title: "\(longRun ? "long-run " : "")\(Typeset.short(effect))(CA) by D (\(name))",
                                estimands: [], xlabel: "CA percentile"))
             }
             columns += grouped.filter { c in

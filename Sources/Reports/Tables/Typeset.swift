@@ -1,3 +1,4 @@
+import Estimators
 import Foundation
 import MonteCarlo
 
@@ -14,6 +15,9 @@ public enum Typeset {
     public static func sub(_ s: String) -> String { String(subOpen) + s + String(subClose) }
 
     static let effectShort = ["direct": "DE", "indirect": "IE", "total": "TE"]
+
+    /// DE, IE or TE.
+    static func short(_ effect: EffectKind) -> String { effectShort[effect.rawValue] ?? effect.rawValue }
 
     /// The typeset name of an engine estimand (neutral markup); unknown names are kept.
     public static func estimand(_ name: String) -> String {
