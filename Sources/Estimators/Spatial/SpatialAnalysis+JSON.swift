@@ -52,7 +52,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         @FiniteOrNull public var upper: Double
     }
     public struct Curve: Encodable, Sendable {
-        public let effect: String
+        public let effect: EffectKind
         @NullWhenAbsent public var moderator: Double?
         public let points: [PointJSON]
     }
@@ -103,15 +103,15 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         public let same_sign_slopes: Bool
     }
     public struct TurningPointJSON: Encodable, Sendable {
-        public let effect: String
+        public let effect: EffectKind
         @NullWhenAbsent public var moderator: Double?
-        public let shape: String
+        public let shape: CurveShape
         public let delta: IntervalJSON
         public let fieller: Fieller
         public let u_test: UTest?
     }
     public struct Shift: Encodable, Sendable {
-        public let effect: String
+        public let effect: EffectKind
         public let dxstar_dD: IntervalJSON
         public let fieller: Fieller
     }
@@ -202,7 +202,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         }
         let nl = a.nonlinear
         curves = nl?.curves.map { c in
-            Curve(effect: c.kind.rawValue, moderator: finiteOrNil(c.moderatorValue), points: c.points.map {
+            Curve(effect: c.kind, moderator: finiteOrNil(c.moderatorValue), points: c.points.map {
                 PointJSON(x: $0.x, estimate: $0.effect.estimate, se: $0.effect.se, lower: $0.effect.lower, upper: $0.effect.upper)
             })
         }
@@ -210,7 +210,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
             nl.turningPoints.map { tp in
                 let u = nl.uTests.first { $0.kind == tp.kind && $0.moderatorValue == tp.moderatorValue }
                 return TurningPointJSON(
-                    effect: tp.kind.rawValue, moderator: finiteOrNil(tp.moderatorValue), shape: tp.shape.rawValue,
+                    effect: tp.kind, moderator: finiteOrNil(tp.moderatorValue), shape: tp.shape,
                     delta: IntervalJSON(tp.delta), fieller: Fieller(tp.fieller),
                     u_test: u.map { u in
                         UTest(lower: u.lower, upper: u.upper, slope_lower: est(u.slopeAtLower), slope_upper: est(u.slopeAtUpper),
@@ -218,6 +218,6 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
                     })
             }
         }
-        turning_point_shifts = nl?.shifts.map { Shift(effect: $0.kind.rawValue, dxstar_dD: IntervalJSON($0.value), fieller: Fieller($0.fieller)) }
+        turning_point_shifts = nl?.shifts.map { Shift(effect: $0.kind, dxstar_dD: IntervalJSON($0.value), fieller: Fieller($0.fieller)) }
     }
 }
