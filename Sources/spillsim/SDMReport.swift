@@ -44,7 +44,7 @@ enum SDMReport {
             out.append(row(name, fmt(v), fmt(s), String(format: "%.2f", z), pval(f.twoSidedPValue(z))))
         }
         out.append("")
-        out.append("sigma2 = \(fmt(f.sigma2)) (QML, e'e/n*)" + (f.sigma2DOF.map { "   e'e/(n − fixed effects − p) = \(fmt($0))" } ?? "")
+        out.append(sigma2Line(f)
                    + "   log-likelihood = \(String(format: "%.4f", f.logLikelihood))   AIC = \(String(format: "%.2f", f.aic))   BIC = \(String(format: "%.2f", f.bic))")
         out.append("")
         out += effectLines(a.impacts, title: "Effects (delta-method standard errors in parentheses)")
@@ -74,6 +74,17 @@ enum SDMReport {
         return f.clusterCount != nil
             ? "p-values, intervals and tests: Student t with G − 1 = \(df) df (G = \(f.clusterCount ?? 0) clusters)"
             : "p-values, intervals and tests: Student t with n* − k = \(df) df"
+    }
+
+    /// The σ̂² the SEs are evaluated at, and the other one beside it (docs/MODEL.md §4, "Which σ̂²").
+    static func sigma2Line(_ f: SpatialFitResult) -> String {
+        switch f.spec.residualVariance {
+        case .qml:
+            return "sigma2 = \(fmt(f.sigma2)) (QML, e'e/n*; the SEs use it)" + (f.sigma2DOF.map { "   e'e/(n − fixed effects − p) = \(fmt($0))" } ?? "")
+        case .dof:
+            return "sigma2 = \(fmt(f.sigma2)) (e'e/(n − fixed effects − p); the SEs use it)"
+                + (f.sigma2QML.map { "   QML e'e/n* = \(fmt($0))" } ?? "")
+        }
     }
 
     static func effectLines(_ impacts: [RegressorImpact], title: String) -> [String] {

@@ -142,7 +142,10 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     /// `cr1`, `cr2` or `cr3` when clustered, else null.
     @NullWhenAbsent public var cluster_correction: String?
     public let coefficients: [NamedEstimateJSON]
+    /// The σ̂² of `sigma2_rule` (the one every SE is evaluated at).
     @FiniteOrNull public var sigma2: Double
+    /// `qml` (e'e/n*, default) or `dof` (e'e/(n − fixed effects − p)); docs/MODEL.md §4.
+    public let sigma2_rule: String
     /// e'e/(n − fixed effects − p), the degrees-of-freedom-corrected residual variance (null when not a balanced fit).
     @NullWhenAbsent public var sigma2_dof: Double?
     @FiniteOrNull public var loglik: Double
@@ -179,6 +182,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         cluster_correction = f.clusterCorrection?.rawValue
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         sigma2 = f.sigma2
+        sigma2_rule = f.spec.residualVariance.rawValue
         sigma2_dof = f.sigma2DOF
         loglik = f.logLikelihood
         aic = f.aic
