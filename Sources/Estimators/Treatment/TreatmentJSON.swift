@@ -181,6 +181,9 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
     public struct Matched: Encodable, Sendable { public let treated, control: Int }
     public struct Bootstrap: Encodable, Sendable {
         @FiniteOrNull public var p: Double
+        /// The bootstrap confidence interval of the ATT at the run's level (test inversion; null when unbounded).
+        @FiniteOrNull public var ci_lower: Double
+        @FiniteOrNull public var ci_upper: Double
         public let replications: Int
         public let weights: String
     }
@@ -223,7 +226,8 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
         counts = r.counts.map(CountsJSON.init)
         event_study = r.eventStudy.map(EventStudyJSON.init)
         wild_bootstrap = zip(r.bootstrapPValue, spec.wildBootstrap).map {
-            Bootstrap(p: $0, replications: $1.replications, weights: $1.weights.rawValue)
+            Bootstrap(p: $0, ci_lower: r.bootstrapInterval?.lower ?? .nan, ci_upper: r.bootstrapInterval?.upper ?? .nan,
+                      replications: $1.replications, weights: $1.weights.rawValue)
         }
     }
 }
