@@ -18,6 +18,8 @@ public struct WildBootstrapResult: Sendable {
     public let pValue: Double
     public let replications: Int
     public let weights: WildWeights
+    /// The 95% confidence interval by test inversion (±∞ on an unbounded side).
+    public let interval: (lower: Double, upper: Double)
 }
 
 /// Wild cluster restricted (WCR) bootstrap of one coefficient of a fixed-effects OLS (Cameron,
@@ -207,7 +209,8 @@ public struct WildClusterBootstrap: Sendable {
                                             weights: weights, cluster: cluster, replications: replications,
                                             multipliers: multipliers, stream: stream)
         return WildBootstrapResult(coefficient: boot.coefficient, estimate: boot.estimate, tStatistic: boot.tStatistic,
-                                   pValue: boot.pValue(at: 0), replications: boot.replications, weights: multipliers)
+                                   pValue: boot.pValue(at: 0), replications: boot.replications, weights: multipliers,
+                                   interval: boot.interval(level: 0.95))
     }
 }
 
