@@ -62,7 +62,7 @@ extension Spillsim.Estimate {
         @Option(name: [.customLong("variance"), .customLong("vce")],
                 help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
         var variance: SpatialVarianceMethod = .standard
-        @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals). Intervals and tests use t with G − 1 df.")
+        @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals); intervals and tests use t with G − 1 df. With --variance conley: cr2/cr3 use the same leverage-adjusted residuals in the Conley meat (cr1 = none).")
         var clusterCorrection: ClusterCorrection?
         @Option(help: "Residual variance the fit reports and its analytic SEs are evaluated at: qml (e'e/n*, the likelihood's maximum, default, as xsmle and spatialreg) or dof (e'e/(NT − fixed effects − p): under lee-yu e'e/(n* − p)). Balanced panels, static models other than sac, analytic variance.")
         var sigma2: ResidualVariance?
@@ -95,8 +95,8 @@ extension Spillsim.Estimate {
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
             try conley.validate(used: variance == .conley)
-            if clusterCorrection != nil && variance != .cluster {
-                throw ValidationError("--cluster-correction applies to the clustered variance: add --variance cluster")
+            if clusterCorrection != nil && variance != .cluster && variance != .conley {
+                throw ValidationError("--cluster-correction applies to the clustered and Conley variances: add --variance cluster or conley")
             }
             if sigma2 == .dof {
                 if variance != .analytic {

@@ -27,7 +27,7 @@ enum SDMReport {
         var out: [String] = []
         out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects"), \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)"
                    + (f.varianceMethod == .cluster ? "; SEs clustered by unit (\(f.n) clusters, \((f.clusterCorrection ?? .cr1).rawValue.uppercased()))" : "")
-                   + (f.varianceMethod == .conley ? "; Conley spatial-HAC SEs" : ""))
+                   + (f.varianceMethod == .conley ? "; Conley spatial-HAC SEs" + (f.clusterCorrection.map { " (\($0.rawValue.uppercased()) residuals)" } ?? "") : ""))
         if f.spec.model.hasLag || f.spec.model.hasErrorLag {
             out.append(f.converged ? "converged in \(f.iterations) iterations" : "NOT CONVERGED: \(f.reason)")
         } else {

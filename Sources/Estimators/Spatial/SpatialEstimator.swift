@@ -18,7 +18,7 @@ public enum SpatialEstimator {
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
     /// `conley` (the cutoff, kernel, lag and the units' neighbour list) is required with `variance: .conley`;
-    /// `clusterCorrection` applies to `variance: .cluster` (any other value than `.cr1` is refused otherwise).
+    /// `clusterCorrection` applies to `variance: .cluster` and `.conley` (any other value than `.cr1` is refused otherwise).
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
                            variance: SpatialVarianceMethod = .analytic, clusterCorrection: ClusterCorrection = .standard,
                            conley: ConleySpec? = nil, clock: StageClock? = nil,
@@ -32,8 +32,8 @@ public enum SpatialEstimator {
     static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, variance: SpatialVarianceMethod,
                     clusterCorrection: ClusterCorrection = .standard, conley: ConleySpec? = nil, clock: StageClock?,
                     shared: (fits: SharedSpatialFits, weightsName: String)?, design: SpatialDesign?) throws -> SpatialFitResult {
-        guard variance == .cluster || clusterCorrection == .cr1 else {
-            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) applies to the cluster variance, not to \(variance.rawValue)")
+        guard variance == .cluster || variance == .conley || clusterCorrection == .cr1 else {
+            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) applies to the cluster and Conley variances, not to \(variance.rawValue)")
         }
         if spec.residualVariance != .qml {
             // The dof σ̂² is a plug-in for the information matrix; the sandwiches carry their own
@@ -83,7 +83,8 @@ public enum SpatialEstimator {
             case .conley:
                 guard let conley else { throw EstimationError("the Conley variance needs its settings (cutoff, kernel, lag, neighbours)") }
                 return try clock.measure("variance (Conley)") {
-                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: analytic, conley: conley, shared: shared)
+                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: analytic, conley: conley,
+                                                         correction: clusterCorrection, shared: shared)
                 }
             }
         }
@@ -102,6 +103,7 @@ public enum SpatialEstimator {
             logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
         if variance == .cluster { result.clusterCount = d.n; result.clusterCorrection = clusterCorrection }
+        if variance == .conley, clusterCorrection != .cr1 { result.clusterCorrection = clusterCorrection }
         let left = Double(FixedEffects.observationsLeft(spec.effects, n: d.n, t: d.t) - d.p)
         result.sigma2DOF = left > 0 ? point.sigma2 * d.shape.nStar / left : nil
         result.sigma2QML = point.sigma2
