@@ -13,7 +13,8 @@ import Numerics
 /// W of the merged geography aggregates the parts: with P the 0/1 matrix mapping each part to
 /// its merged city, the merged city's weights are the rows and columns of P W Pᵀ — its weight to
 /// a city j is the sum of its parts' weights to j, j's weight to it the sum of j's weights to its
-/// parts, links between the parts dropped. So a neighbour j of a part keeps, after
+/// parts, links between the parts dropped — taken on W's symmetric form R W (r_i w_ij = r_j w_ji;
+/// a symmetric W as given, a row-standardised contiguity back to 0/1), W as given without one. So a neighbour j of a part keeps, after
 /// row-standardisation, the share of its neighbourhood the parts had together. `extend` appends
 /// the merged cities to W's units; in every year W_t is this extended W restricted to the cities
 /// present and re-standardised (`PeriodWeights`), which is the row-standardised aggregated W of
@@ -92,24 +93,11 @@ public struct CityMerges: Sendable {
     }
 
     /// W over W's units followed by one merged city per merge (`Merge.unitID`), by aggregation
-    /// (P W Pᵀ for the merged cities' rows and columns, links among one merge's parts dropped).
+    /// (P W Pᵀ for the merged cities' rows and columns, links among one merge's parts dropped) of
+    /// W's symmetric form (`SparseMatrix.symmetricFormForMerging`: a 0/1 contiguity as given, its
+    /// row-standardised version back to 0/1 up to scale).
     public func extend(_ w: SparseMatrix, ids: [String]) throws -> SparseMatrix {
-        let n = ids.count
         let pos = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-        var group = [Int?](repeating: nil, count: n)
-        for (g, m) in merges.enumerated() { for p in m.parts { group[pos[p]!] = g } }
-        var t: [(row: Int, col: Int, value: Double)] = []
-        for i in 0..<n {
-            for k in w.rowStart[i]..<w.rowStart[i + 1] {
-                let j = w.columns[k], v = w.values[k]
-                t.append((i, j, v))
-                let gi = group[i], gj = group[j]
-                if gi == gj && gi != nil { continue }     // a link inside one merge disappears with it
-                if let gi { t.append((n + gi, j, v)) }
-                if let gj { t.append((i, n + gj, v)) }
-                if let gi, let gj { t.append((n + gi, n + gj, v)) }
-            }
-        }
-        return try SparseMatrix(rows: n + merges.count, cols: n + merges.count, triplets: t)
+        return try w.symmetricFormForMerging().appendingMergedUnits(merges.map { $0.parts.map { pos[$0]! } })
     }
 }

@@ -74,8 +74,11 @@ public enum UnbalancedDataLoader {
         if let bad = rawTimes.firstIndex(where: { $0 == nil }) {
             throw DataError("\(src): column '\(time)' has a missing value at line \(bad + 2); every row needs its period")
         }
+        let yCol = try table.numbersAllowingMissing(y)
+        var gone = Set<Int>()
         if !mergeList.isEmpty {
-            ids = try relabel(ids: ids, times: rawTimes.map { $0! }, merges: mergeList, source: src, mergesSource: merges!.source)
+            (ids, gone) = try relabel(ids: ids, times: rawTimes.map { $0! }, outcomeEmpty: yCol.map { $0 == nil },
+                                      merges: mergeList, source: src, mergesSource: merges!.source)
         }
         let inData = Set(ids), inW = Set(wt.ids + mergedIDs)
         if let extra = (wt.ids + mergedIDs).first(where: { !inData.contains($0) }) {
@@ -95,7 +98,6 @@ public enum UnbalancedDataLoader {
         let times = Array(Set(rawTimes.map { $0! })).sorted()
         let uIndex = Dictionary(uniqueKeysWithValues: units.enumerated().map { ($1, $0) })
         let tIndex = Dictionary(uniqueKeysWithValues: times.enumerated().map { ($1, $0) })
-        let yCol = try table.numbersAllowingMissing(y)
         var columns = try x.map { try table.numbersAllowingMissing($0) }
         var names = x
         if let q = quadratic {
@@ -111,7 +113,7 @@ public enum UnbalancedDataLoader {
         var seen = [Int](repeating: -1, count: units.count * times.count)
         var keep: [Int] = [], unit: [Int] = [], period: [Int] = []
         var emptyCells = 0
-        for r in 0..<table.rowCount {
+        for r in 0..<table.rowCount where !gone.contains(r) {
             let i = uIndex[ids[r]]!, p = tIndex[rawTimes[r]!]!
             let k = p * units.count + i
             if seen[k] >= 0 {
@@ -147,14 +149,17 @@ public enum UnbalancedDataLoader {
                                                     moderator: moderator)
                                  },
                                  quadraticValues: qv, moderatorValues: dv,
-                                 absentRows: units.count * times.count - structural - table.rowCount, rowsWithEmptyCells: emptyCells,
+                                 absentRows: units.count * times.count - structural - (table.rowCount - gone.count), rowsWithEmptyCells: emptyCells,
                                  merges: mergeList, structurallyAbsent: structural))
     }
 
     /// The panel's ids with the merges applied: a part's rows from the merge year on are the
-    /// merged city's when it is the absorbing city (same id), an error otherwise; the merged
+    /// merged city's when it is the absorbing city (same id); another part's rows then must have
+    /// an empty outcome (the city no longer exists: such rows are returned in `gone`, neither used
+    /// nor counted as gaps — `spillsim generate` writes them so), else it is an error; the merged
     /// city has no row before its year.
-    static func relabel(ids: [String], times: [Double], merges: [CityMerges.Merge], source: String, mergesSource: String) throws -> [String] {
+    static func relabel(ids: [String], times: [Double], outcomeEmpty: [Bool], merges: [CityMerges.Merge],
+                        source: String, mergesSource: String) throws -> (ids: [String], gone: Set<Int>) {
         var partOf: [String: CityMerges.Merge] = [:], merged: [String: CityMerges.Merge] = [:]
         for m in merges {
             for p in m.parts { partOf[p] = m }
@@ -164,18 +169,19 @@ public enum UnbalancedDataLoader {
         for m in merges where !(m.year > first && m.year <= last) {
             throw DataError("\(mergesSource): '\(m.into)' merges in \(PanelIndex.format(m.year)), outside the panel's periods after the first (\(PanelIndex.format(first))–\(PanelIndex.format(last))); a merge before or at the first period is a city of the panel, not a merge")
         }
-        var out = ids
+        var out = ids, gone = Set<Int>()
         for r in 0..<ids.count {
             let when = times[r]
             if let m = partOf[ids[r]], when >= m.year {
+                if m.into != ids[r] && outcomeEmpty[r] { gone.insert(r); continue }
                 guard m.into == ids[r] else {
-                    throw DataError("\(source): city '\(ids[r])' has a row in \(PanelIndex.format(when)) (line \(r + 2)), but it merges into '\(m.into)' from \(PanelIndex.format(m.year)) (\(mergesSource)); from then on its data are the merged city's")
+                    throw DataError("\(source): city '\(ids[r])' has a row in \(PanelIndex.format(when)) (line \(r + 2)), but it merges into '\(m.into)' from \(PanelIndex.format(m.year)) (\(mergesSource)); from then on its data are the merged city's: leave its outcome empty or drop the row")
                 }
                 out[r] = m.unitID
             } else if let m = merged[ids[r]], when < m.year {
                 throw DataError("\(source): the merged city '\(ids[r])' has a row in \(PanelIndex.format(when)) (line \(r + 2)), before its merge year \(PanelIndex.format(m.year)) (\(mergesSource))")
             }
         }
-        return out
+        return (out, gone)
     }
 }
