@@ -58,6 +58,8 @@ extension Spillsim.Estimate {
         var logdet: LogDeterminantMethod = .auto
         @Option(help: "Unbalanced panels: W_t of a year = W restricted to the cities present, 'restandardise'd (rows sum to 1 again; default) or 'restrict'ed only.")
         var yearWeights: YearWeights = .restandardise
+        @Option(help: "Unbalanced panels: CSV of merging cities (columns city,into,year; one row per part). The merged city is a new unit; W (of the geography before the merges) gives it the sum of its parts' weights. See docs/unbalanced.md.")
+        var merges: String?
         @Flag(help: "Print JSON instead of tables.") var json = false
         @Option(name: [.customLong("variance"), .customLong("vce")],
                 help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
@@ -135,7 +137,8 @@ extension Spillsim.Estimate {
             let loaded = try UnbalancedDataLoader.load(
                 data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time,
                 y: panel.y, x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise,
-                restandardise: yearWeights == .restandardise, logDeterminant: logdet)
+                restandardise: yearWeights == .restandardise, logDeterminant: logdet,
+                merges: try merges.map { try CityMerges.read(csv: URL(fileURLWithPath: $0)) })
             if case .unbalanced(let dataset) = loaded {
                 try runUnbalanced(dataset)
                 return

@@ -8,7 +8,10 @@ enum SDMReport {
     static func text(_ u: UnbalancedAnalysis) -> String {
         let p = u.unbalanced.pattern
         var out: [String] = []
-        out.append("Unbalanced panel: \(p.rowsUsed) of \(p.n * p.t) city-years used (\(String(format: "%.1f", 100 * p.shareObserved)) %); \(u.absentRows) absent, \(u.rowsWithEmptyCells) with an empty cell left out")
+        out.append("Unbalanced panel: \(p.rowsUsed) of \(u.cityYears) city-years used (\(String(format: "%.1f", 100 * u.shareObserved)) %); \(u.absentRows) absent, \(u.rowsWithEmptyCells) with an empty cell left out")
+        for m in u.merges {
+            out.append("merge: \(m.parts.joined(separator: " + ")) → \(m.unitID) from \(PanelIndex.format(m.year)) (a new unit with its own fixed effect; its W row and column = the sums of its parts' in W's symmetric form, docs/unbalanced.md)")
+        }
         let counts = p.citiesPerPeriod
         out.append("cities per period \(counts.min() ?? 0)–\(counts.max() ?? 0); \(p.distinctWeights) distinct city set\(p.distinctWeights == 1 ? "" : "s") (W_t = W restricted\(p.restandardised ? " and re-standardised" : ", not re-standardised")); \(p.isolatedCityYears) city-year\(p.isolatedCityYears == 1 ? "" : "s") with no neighbour present (zero row of W_t)")
         out.append("fixed effects concentrated out exactly (rank \(p.fixedEffectRank)); sigma2 corrected for them = \(fmt(u.unbalanced.sigma2DOF)); LM tests not computed (one W assumed)")
