@@ -26,11 +26,9 @@ final class UnbalancedRunTests: XCTestCase {
         """
     }
 
-    func run(_ text: String, threads: Int = 1) throws -> [CellResults] { try InMemoryRun.cells(text, threads: threads) }
-
     /// With nothing missing every workaround is the same fit, and the same as the balanced direct SDM.
     func testAtZeroMissingEveryWorkaroundAgrees() throws {
-        let cells = try run(Self.scenario(missing: "mcar", rate: 0))
+        let cells = try InMemoryRun.cells(Self.scenario(missing: "mcar", rate: 0))
         for r in cells[0].records {
             for k in 0..<4 { XCTAssertEqual(r.fits[k].status.code, .ok, r.fits[k].status.message) }
             let rho = r.fits[0].results[0].estimate
@@ -46,7 +44,7 @@ final class UnbalancedRunTests: XCTestCase {
 
     func testGapsAreFittedRecordedAndNeverIgnored() throws {
         let text = Self.scenario(missing: "mar_size", rate: 0.15)
-        let one = try run(text), two = try run(text, threads: 2)
+        let one = try InMemoryRun.cells(text), two = try InMemoryRun.cells(text, threads: 2)
         XCTAssertEqual(one, two, "bitwise identical for 1 and 2 threads")
         for r in one[0].records {
             XCTAssertEqual(r.fits[0].status.code, .ok, r.fits[0].status.message)
@@ -92,7 +90,7 @@ final class UnbalancedRunTests: XCTestCase {
         let text = Self.scenario(missing: "mcar", rate: 0).replacingOccurrences(
             of: "panel: {missing: mcar, rate: 0.0}", with: "panel: {missing: mcar, rate: 0.0, entry: {share: 0.2, year: 2015}}")
         XCTAssertNotEqual(text, Self.scenario(missing: "mcar", rate: 0))
-        for r in try run(text)[0].records {
+        for r in try InMemoryRun.cells(text)[0].records {
             for k in 0..<5 { XCTAssertEqual(r.fits[k].status.code, .ok, "estimator \(k): \(r.fits[k].status.message)") }
             XCTAssertTrue(r.fits[0].results[0].estimate.isFinite)
             XCTAssertNotEqual(r.fits[0].results[0].estimate, r.fits[2].results[0].estimate, "dropping years is another fit")
@@ -150,8 +148,8 @@ final class UnbalancedRunTests: XCTestCase {
     func testOptionsTheUnbalancedEstimatorCannotHonourAreRefused() throws {
         let bad = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(
             of: "{name: exact, model: sdm, missing: exact,", with: "{name: exact, model: sdm, missing: exact, approach: lee-yu,")
-        XCTAssertThrowsError(try run(bad)) { e in XCTAssertTrue("\(e)".contains("approach"), "\(e)") }
+        XCTAssertThrowsError(try InMemoryRun.cells(bad)) { e in XCTAssertTrue("\(e)".contains("approach"), "\(e)") }
         let unknown = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(of: "missing: drop_years", with: "missing: listwise")
-        XCTAssertThrowsError(try run(unknown)) { e in XCTAssertTrue("\(e)".contains("listwise"), "\(e)") }
+        XCTAssertThrowsError(try InMemoryRun.cells(unknown)) { e in XCTAssertTrue("\(e)".contains("listwise"), "\(e)") }
     }
 }
