@@ -49,6 +49,22 @@ public extension Matrix {
         return y
     }
 
+    /// y = A x into `y` (its length must be `rows`): the same dgemv as `multiply`, without
+    /// allocating the result (for many small products in a loop).
+    func multiply(_ x: [Double], into y: inout [Double]) {
+        NumericsRuntime.ensureInitialised()
+        precondition(x.count == cols && y.count == rows, "matrix-vector product: length mismatch")
+        if rows == 0 || cols == 0 { for i in y.indices { y[i] = 0 }; return }
+        data.withUnsafeBufferPointer { pa in
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { py in
+                    cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(rows), Int32(cols), 1.0, pa.baseAddress, Int32(max(1, rows)),
+                                px.baseAddress, 1, 0.0, py.baseAddress, 1)
+                }
+            }
+        }
+    }
+
     /// A'A, symmetric, computed with one rank-k update (half the work of a general product).
     func crossProduct() -> Matrix { symmetricRankK(transposed: true) }
 }
