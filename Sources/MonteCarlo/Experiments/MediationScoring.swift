@@ -42,7 +42,7 @@ enum MediationEstimand: String, CaseIterable, Sendable {
         case .nie, .nieBoot, .acme: return m.indirectTreated ?? .nan
         case .ade: return m.directTreated ?? .nan
         case .share: return m.shareTreated ?? .nan
-        case .slopeShift: return m.curveShifts.first { $0.effect == "direct" }?.slope ?? .nan
+        case .slopeShift: return m.curveShifts.first { $0.effect == .direct }?.slope ?? .nan
         }
     }
 }

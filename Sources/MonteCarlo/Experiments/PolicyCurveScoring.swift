@@ -45,8 +45,8 @@ enum PolicyCurveEstimand: Equatable, Sendable {
 
     func truth(_ m: MechanismTruth) -> Double {
         switch self {
-        case .shift(let k): return m.curveShifts.first { $0.effect == k.rawValue }?.turningPoint ?? .nan
-        case .slope(let k): return m.curveShifts.first { $0.effect == k.rawValue }?.slope ?? .nan
+        case .shift(let k): return m.curveShifts.first { $0.effect == k }?.turningPoint ?? .nan
+        case .slope(let k): return m.curveShifts.first { $0.effect == k }?.slope ?? .nan
         }
     }
 }
