@@ -73,4 +73,33 @@ final class SpatialConleyVarianceTests: XCTestCase {
         let fit = try SpatialEstimator.fit(sem, panel: panel, weights: w, variance: .conley, conley: conley)
         XCTAssertEqual(fit.termination, .varianceUnavailable, "SEM: the Conley variance is refused, with the reason recorded")
     }
+
+    /// The Conley sandwich's `correction` is the cluster sandwich's: with every within-city pair
+    /// (uniform serial kernel, lag T − 1) and a cutoff below every distance, the Conley meat of a
+    /// model without ρ (SLX) is the cluster-by-unit meat, so cr2/cr3 Conley equals the cr2/cr3
+    /// cluster covariance, and the uncorrected Conley equals CR1 without its G/(G − 1). (With ρ the
+    /// two differ by design in the ρ score's cross-unit term: Δ here, the cluster's own term there.)
+    func testCorrectedConleyOverThePanelIsTheCorrectedClusterSandwich() throws {
+        let n = 12, t = 5
+        let w = try SpatialTestData.ringWeights(n)
+        let panel = try SpatialTestData.simulatedSDM(weights: w, t: t, rho: 0.3, beta: [1, -0.5], theta: [0.3, 0.2], seed: 8)
+        let spec = SpatialModelSpec(model: .slx, effects: .twoWays, approach: .leeYu, durbin: .all)
+        let tiny = 1e-3   // km: the ring's units are ≈ 260 km apart
+        let conley = try ConleySpec(cutoffKm: tiny, kernel: .uniform, lag: t - 1, serialKernel: .uniform,
+                                    neighbours: try ringGeography(n).neighbours(within: tiny))
+        XCTAssertEqual(conley.neighbours.pairCount, 0)
+        for correction in ClusterCorrection.allCases {
+            let hac = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .conley, clusterCorrection: correction, conley: conley)
+            let cluster = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .cluster, clusterCorrection: correction)
+            let factor = correction == .cr1 ? Double(n) / Double(n - 1) : 1
+            XCTAssertEqual(hac.clusterCorrection, correction == .cr1 ? nil : correction)
+            for i in 0..<hac.vcov.rows {
+                for j in 0..<hac.vcov.cols {
+                    // The same meat summed in two orders: agreement to rounding.
+                    let scale = (hac.vcov[i, i] * hac.vcov[j, j]).squareRoot()
+                    assertClose(cluster.vcov[i, j] / factor, hac.vcov[i, j], tolerance: 1e-10 * scale, "\(correction) [\(i), \(j)]")
+                }
+            }
+        }
+    }
 }

@@ -17,12 +17,13 @@ final class ScenarioLibraryTests: XCTestCase {
     static let maxCitiesFor = ["psm-did-spillovers": 150]
     /// The designs of issue 12, each opening with a comment block that says what it is for.
     static let designs = ["inverted-u-recovery", "weights-stress", "digital-moderation", "psm-did-spillovers", "short-panel-lee-yu",
-                          "dynamic-world", "dynamic-rho-check", "unbalanced", "unbalanced-did", "unbalanced-entry", "spatial-shocks",
+                          "dynamic-world", "dynamic-rho-check", "unbalanced", "unbalanced-did", "unbalanced-entry", "unbalanced-merges", "spatial-shocks",
                           "cluster-corrections", "dense-w-bias"]
     /// Estimators whose failures are the design's finding, not a broken scenario: balancing an
     /// unbalanced panel by dropping years (or cities) leaves nothing once every year has a gap, and
     /// the DID estimators that keep only the cities observed every year (R did) have none left.
     static let mayFail = ["unbalanced": ["drop_years", "drop_cities"], "unbalanced-entry": ["drop_years", "drop_cities"],
+                          "unbalanced-merges": ["drop_years", "drop_cities"],
                           "unbalanced-did": ["psm_did", "cs_did"]]
 
     var libraryFiles: [URL] {
