@@ -9,6 +9,13 @@ import XCTest
 /// (second-order neighbours), written as a dense CSV with the ids in reverse order so the
 /// matching by id is exercised.
 final class CLIWeightSelectionTests: XCTestCase {
+    /// The folders `secondOrderW` made, removed after each test.
+    var folders: [URL] = []
+    override func tearDown() {
+        for f in folders { try? FileManager.default.removeItem(at: f) }
+        super.tearDown()
+    }
+
     func secondOrderW() throws -> URL {
         let table = try WeightsTable.read(csv: TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv"))
         let w = WeightsTable.rowStandardised(table.matrix)
@@ -18,7 +25,9 @@ final class CLIWeightSelectionTests: XCTestCase {
         let order = ids.map { table.ids.firstIndex(of: $0)! }
         var lines = ["id," + ids.joined(separator: ",")]
         for i in order { lines.append(table.ids[i] + "," + order.map { String(w2[i, $0]) }.joined(separator: ",")) }
-        let url = try TestPaths.temporaryDirectory("w-select").appendingPathComponent("W2.csv")
+        let folder = try TestPaths.temporaryDirectory("w-select")
+        folders.append(folder)
+        let url = folder.appendingPathComponent("W2.csv")
         try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
         return url
     }

@@ -55,7 +55,7 @@ final class ScenarioLibraryTests: XCTestCase {
 
     /// The files with a design, each checked by its own test below, so that a failure names the file
     /// and XCTest times each file.
-    static let designFiles = ["baseline", "cigarette-calibrated", "cluster-corrections", "dense-w-bias", "digital-moderation", "dynamic-rho-check", "dynamic-world", "integration-mechanism", "inverted-u-recovery", "large-n", "neg-equilibrium", "ols-check", "psm-did-spillovers", "sdm-specification", "short-panel-lee-yu", "spatial-shocks", "unbalanced-did", "unbalanced-entry", "unbalanced", "weights-stress"]
+    static let designFiles = ["baseline", "cigarette-calibrated", "cluster-corrections", "dense-w-bias", "digital-moderation", "dynamic-rho-check", "dynamic-world", "integration-mechanism", "inverted-u-recovery", "large-n", "neg-equilibrium", "ols-check", "psm-did-spillovers", "sdm-specification", "short-panel-lee-yu", "sigma2-dof", "spatial-shocks", "unbalanced", "unbalanced-did", "unbalanced-entry", "unbalanced-merges", "weights-stress"]
     /// Files for the generator alone (no Monte Carlo sections): peer fixtures.
     static let generatorFiles = ["fixture-small"]
 
@@ -96,10 +96,12 @@ final class ScenarioLibraryTests: XCTestCase {
     func testFilePsmDidSpillovers() throws { try check("psm-did-spillovers") }
     func testFileSdmSpecification() throws { try check("sdm-specification") }
     func testFileShortPanelLeeYu() throws { try check("short-panel-lee-yu") }
+    func testFileSigma2Dof() throws { try check("sigma2-dof") }
     func testFileSpatialShocks() throws { try check("spatial-shocks") }
+    func testFileUnbalanced() throws { try check("unbalanced") }
     func testFileUnbalancedDid() throws { try check("unbalanced-did") }
     func testFileUnbalancedEntry() throws { try check("unbalanced-entry") }
-    func testFileUnbalanced() throws { try check("unbalanced") }
+    func testFileUnbalancedMerges() throws { try check("unbalanced-merges") }
     func testFileWeightsStress() throws { try check("weights-stress") }
 
     /// scenarios/`name`.yaml validates at its full size (every design cell built as `run` builds it)

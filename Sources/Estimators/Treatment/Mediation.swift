@@ -137,7 +137,7 @@ public enum Mediation {
             interaction = coefficient(step4, 1)
             fits.append(("interaction (outcome on TP, TP×\(m), \(m), \(m)²)", step4))
         }
-        let boot = spec.bootstrap > 0 ? try bootstrap(d, cluster: cluster, spec: spec, fit: fit) : nil
+        let boot = spec.bootstrap > 0 ? try bootstrap(d, cluster: cluster, spec: spec) : nil
         guard spec.simulations >= 0 else { throw TreatmentError("mediation: simulations must be ≥ 0 (got \(spec.simulations))") }
         let causal = spec.simulations > 0
             ? try CausalMediation.quasiBayesian(a: a, varianceA: step2.covariance[0, 0], direct: step3.coefficients[0], b: b,
@@ -153,9 +153,16 @@ public enum Mediation {
 
     /// Resamples clusters with replacement: a cluster drawn k times enters with weight k (times its
     /// own weight). With unit fixed effects nested in clusters this equals stacking k copies with their
-    /// own effects, as Stata's `bootstrap, cluster() idcluster()` does.
-    static func bootstrap(_ d: MediationData, cluster: [Int], spec: MediationSpec,
-                          fit: ([Double], [[Double]], [String], [Double]?) throws -> PanelOLSResult) throws -> MediationResult.Bootstrap {
+    /// own effects, as Stata's `bootstrap, cluster() idcluster()` does. A draw's three refits share
+    /// one within projection and demeaned columns (`PanelOLS.coefficients`: the same coefficients
+    /// as three `PanelOLS.fit` calls, without their variances, which the bootstrap does not use).
+    static func bootstrap(_ d: MediationData, cluster: [Int], spec: MediationSpec) throws -> MediationResult.Bootstrap {
+        let n = d.outcome.count
+        // Columns: outcome, mediator, treatment, then the controls; the refits in `estimate`'s column order.
+        let columns = [d.outcome, d.mediator, d.treatment] + (0..<d.controls.cols).map { j in (0..<n).map { d.controls[$0, j] } }
+        let names = ["outcome", d.mediatorName, "TP"] + d.controlNames
+        let controls = Array(3..<columns.count)
+        let models = [(y: 0, x: [2] + controls), (y: 1, x: [2] + controls), (y: 0, x: [2, 1] + controls)]
         let codes = PanelOLS.recode(cluster)
         let g = (codes.max() ?? -1) + 1
         let stream = RandomStream(spec.stream)
@@ -165,12 +172,11 @@ public enum Mediation {
             for _ in 0..<g { count[min(g - 1, Int(stream.uniform() * Double(g)))] += 1 }
             let w = codes.enumerated().map { k, code in count[code] * (d.weights?[k] ?? 1) }
             do {
-                let s1 = try fit(d.outcome, [d.treatment], ["TP"], w)
-                let s2 = try fit(d.mediator, [d.treatment], ["TP"], w)
-                let s3 = try fit(d.outcome, [d.treatment, d.mediator], ["TP", d.mediatorName], w)
-                let ab = s2.coefficients[0] * s3.coefficients[1]
+                let b = try PanelOLS.coefficients(columns: columns, models: models, names: names, unit: d.unit, time: d.time,
+                                                  effects: .twoWays, weights: w, clusters: cluster)
+                let ab = b[1][0] * b[2][1]
                 draws.append(ab)
-                shares.append(s1.coefficients[0] != 0 ? ab / s1.coefficients[0] : .nan)
+                shares.append(b[0][0] != 0 ? ab / b[0][0] : .nan)
             } catch {
                 failed += 1
             }
