@@ -149,8 +149,10 @@ public enum PSMDiD {
         let unit = (0..<(n * tCount)).map { $0 % n }
         let time = (0..<(n * tCount)).map { $0 / n }
         if let w = obsWeights {
-            let used = Set((0..<(n * tCount)).filter { w[$0] > 0 }.map { $0 % n })
-            guard used.contains(where: { treatedUnit[$0] }), used.contains(where: { !treatedUnit[$0] }) else {
+            var used = [Bool](repeating: false, count: n)
+            for k in 0..<(n * tCount) where w[k] > 0 { used[k % n] = true }
+            guard (0..<n).contains(where: { used[$0] && treatedUnit[$0] }),
+                  (0..<n).contains(where: { used[$0] && !treatedUnit[$0] }) else {
                 throw TreatmentError("PSM-DID: after matching no treated or no control unit is left; widen the caliper")
             }
         }

@@ -28,7 +28,7 @@ enum EstimatorSettings: Sendable {
     }
 }
 
-/// A spatial model's settings: `effects`, `approach`, `durbin`, `weights`, `variance`.
+/// A spatial model's settings: `effects`, `approach`, `durbin`, `sigma2` (in `spec`), `weights`, `variance`.
 struct SpatialSettings: Sendable {
     var spec: SpatialModelSpec
     /// A name from `city_system.estimator_weights`; `true` is the true W.
@@ -99,7 +99,7 @@ enum EstimatorRegistry {
             }
             // The unbalanced estimator is the direct approach (Lee–Yu has no exact form with W_t
             // changing across years); every workaround uses it, so the comparison is like for like.
-            let spec = try spatialSpec(model, &o, defaultApproach: missing == nil ? SpatialApproach.standard : .direct)
+            var spec = try spatialSpec(model, &o, defaultApproach: missing == nil ? SpatialApproach.standard : .direct)
             let weights = try o.string("weights") ?? "true"
             let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: SpatialVarianceMethod.spellings,
                                         aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
@@ -110,6 +110,17 @@ enum EstimatorRegistry {
             let correction = try o.choose("cluster_correction", default: ClusterCorrection.standard, spellings: ClusterCorrection.spellings) {
                 ClusterCorrection(spelling: $0)
             }
+            let sigma2 = try o.choose("sigma2", default: ResidualVariance.standard, spellings: ResidualVariance.spellings) {
+                ResidualVariance(spelling: $0)
+            }
+            if sigma2 == .dof {
+                if variance != .analytic {
+                    throw o.error("sigma2", "`dof` is a plug-in for the analytic information matrix; `variance: \(variance.rawValue)` carries its own small-sample correction: remove one of them")
+                }
+                if model == .sac { throw o.error("sigma2", "`dof` is implemented for the static models other than sac") }
+                if missing != nil { throw o.error("sigma2", "`dof` is implemented for balanced panels; the unbalanced estimator (`missing`) reports the QML σ̂²") }
+            }
+            spec.residualVariance = sigma2
             let corrected = try o.choose("bias_correction", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
             if missing != nil {
                 guard (model.hasLag && !model.hasErrorLag) || model == .slx || model == .ols else {
