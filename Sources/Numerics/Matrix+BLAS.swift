@@ -66,19 +66,7 @@ public extension Matrix {
     }
 
     /// A'A, symmetric, computed with one rank-k update (half the work of a general product).
-    func crossProduct() -> Matrix {
-        NumericsRuntime.ensureInitialised()
-        var c = Matrix(rows: cols, cols: cols)
-        if cols == 0 || rows == 0 { return c }
-        data.withUnsafeBufferPointer { pa in
-            c.data.withUnsafeMutableBufferPointer { pc in
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(cols), Int32(rows), 1.0,
-                            pa.baseAddress, Int32(max(1, rows)), 0.0, pc.baseAddress, Int32(max(1, cols)))
-            }
-        }
-        for j in 0..<cols { for i in 0..<j { c.data[j + i * cols] = c.data[i + j * cols] } }
-        return c
-    }
+    func crossProduct() -> Matrix { symmetricRankK(transposed: true) }
 }
 
 /// Vector helpers on `[Double]`, kept small and allocation-aware.

@@ -127,7 +127,7 @@ public struct TrueEstimands: Codable, Sendable {
 
     init(model m: OutcomeModel, cache: ObservedEffectCache, controlNames: [String], ca: [Double], d: [Double],
          years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth,
-         entry: EntryWorld? = nil) throws {
+         entry: (any ExistingCityYears)? = nil) throws {
         self.mechanism = mechanism
         rho = m.rho; beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
         let si = m.weights.stableInterval
