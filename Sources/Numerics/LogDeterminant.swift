@@ -54,6 +54,21 @@ public protocol LogDeterminantSource: Sendable {
     func traceG(rho: Double) -> Double
     func traceG2(rho: Double) -> Double
     func accuracy(rho: Double) -> LogDeterminantAccuracy
+    /// A cheaper value of `logDeterminant(rho:)` with a bound on its distance from what
+    /// `logDeterminant(rho:)` returns, for screening a search grid (`Brent.minimizeOnInterval`);
+    /// nil when the source has none.
+    func screenedLogDeterminant(rho: Double) -> ScreenedValue?
+}
+
+/// An approximation and a bound on its absolute distance from the exact routine's value.
+public struct ScreenedValue: Sendable {
+    public let value: Double
+    public let bound: Double
+    public init(value: Double, bound: Double) { self.value = value; self.bound = bound }
+}
+
+public extension LogDeterminantSource {
+    func screenedLogDeterminant(rho: Double) -> ScreenedValue? { nil }
 }
 
 extension WeightSpectrum: LogDeterminantSource {

@@ -108,16 +108,23 @@ public enum Brent {
     public static func minimizeOnInterval(_ f: @escaping (Double) -> Double, lower: Double, upper: Double,
                                           gridPoints: Int = 41, absoluteTolerance: Double = 1e-10,
                                           relativeTolerance: Double = 1e-7,
-                                          maxIterations: Int = 200) throws -> MinimizationResult {
+                                          maxIterations: Int = 200,
+                                          screen: ((Double) -> ScreenedValue?)? = nil) throws -> MinimizationResult {
         guard lower < upper else { throw NumericsError("Brent: empty interval (\(lower), \(upper))") }
         let h = (upper - lower) / Double(gridPoints + 1)
         var bestI = 1
         var bestF = Double.infinity
-        var values = [Double](repeating: .infinity, count: gridPoints + 2)
+        // With a screen, f is evaluated only at the grid points that can still be the minimum:
+        // a point whose screened value minus its bound exceeds some point's value plus bound is
+        // strictly worse than that point in f too, so the first minimiser of f over the whole grid
+        // (and its value) is found among the others, exactly as evaluating f everywhere finds it.
+        let screened = screen.map { s in (1...gridPoints).map { i in s(lower + Double(i) * h).flatMap { $0.value.isFinite ? $0 : nil } } }
+        let ceiling = screened?.compactMap { $0.map { $0.value + $0.bound } }.min() ?? .infinity
         for i in 1...gridPoints {
+            if let s = screened?[i - 1], s.value - s.bound > ceiling { continue }
             let v = f(lower + Double(i) * h)
-            values[i] = v.isNaN ? .infinity : v
-            if values[i] < bestF { bestF = values[i]; bestI = i }
+            let value = v.isNaN ? Double.infinity : v
+            if value < bestF { bestF = value; bestI = i }
         }
         guard bestF.isFinite else { throw NumericsError("Brent: objective is not finite anywhere on the interval") }
         let a = lower + Double(bestI - 1) * h

@@ -51,6 +51,34 @@ final class MinimizerTests: XCTestCase {
         }
     }
 
+    /// A screen of the grid (a value and a bound on its distance from f) changes only how many
+    /// grid points f is evaluated at: the result is bit for bit that of the plain search, with
+    /// a minimum at the edge of the grid, loose bounds and missing screens. (Ties between grid
+    /// points keep the first: every point that could tie is evaluated exactly, in order.)
+    func testScreenedGridGivesTheSameResultWithFewerEvaluations() throws {
+        let cases: [(f: (Double) -> Double, lower: Double, upper: Double)] = [
+            ({ ($0 + 0.3) * ($0 + 0.3) + 1 }, -0.99, 0.99),
+            ({ ($0 - 0.9995) * ($0 - 0.9995) }, 0, 1),
+            ({ $0 }, 0, 1),
+        ]
+        for (k, c) in cases.enumerated() {
+            var plainCalls = 0
+            let plain = try Brent.minimizeOnInterval({ plainCalls += 1; return c.f($0) }, lower: c.lower, upper: c.upper)
+            for (offset, bound) in [(0.0, 0.0), (1e-6, 2e-6), (0.0, 10.0)] {
+                var calls = 0
+                let counted: (Double) -> Double = { calls += 1; return c.f($0) }
+                let screened = try Brent.minimizeOnInterval(counted, lower: c.lower, upper: c.upper, screen: { x in
+                    x > 0.95 ? nil : ScreenedValue(value: c.f(x) + offset, bound: bound)
+                })
+                XCTAssertEqual(screened.argmin[0].bitPattern, plain.argmin[0].bitPattern, "case \(k), bound \(bound)")
+                XCTAssertEqual(screened.minimum.bitPattern, plain.minimum.bitPattern, "case \(k), bound \(bound)")
+                XCTAssertEqual(screened.termination, plain.termination, "case \(k), bound \(bound)")
+                XCTAssertEqual(screened.iterations, plain.iterations, "case \(k), bound \(bound)")
+                if k == 0, bound == 0 { XCTAssertLessThan(calls, plainCalls - 30, "a tight screen skips grid points") }
+            }
+        }
+    }
+
     /// Rosenbrock's function (1 − x)² + 100(y − x²)² has its minimum 0 at (1, 1);
     /// the classic start (−1.2, 1) follows the curved valley.
     func testNelderMeadOnRosenbrock() throws {

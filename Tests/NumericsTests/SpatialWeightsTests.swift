@@ -90,6 +90,24 @@ final class SpatialWeightsTests: XCTestCase {
         }
     }
 
+    /// The screened log-determinant (one log per eight eigenvalues) lies within its stated bound
+    /// of the exact routine's value over the stable interval, at a size with a partial last block;
+    /// a complex spectrum has none.
+    func testScreenedLogDeterminantIsWithinItsBound() throws {
+        let w = try SpatialWeights.rowStandardised(ringWithChords(45))
+        let (lo, hi) = w.stableInterval
+        for k in 1...41 {
+            let rho = lo + (hi - lo) * Double(k) / 42
+            let exact = w.spectrum!.logDeterminant(rho: rho)
+            let s = try XCTUnwrap(w.spectrum!.screenedLogDeterminant(rho: rho), "real spectrum at ρ = \(rho)")
+            XCTAssertLessThanOrEqual(abs(s.value - exact), s.bound, "ρ = \(rho)")
+            XCTAssertLessThan(s.bound, 1e-9, "the bound stays far below any likelihood difference that matters")
+        }
+        var cycle = Matrix(rows: 3, cols: 3)
+        cycle[0, 1] = 1; cycle[1, 2] = 1; cycle[2, 0] = 1
+        XCTAssertNil(try SpatialWeights(cycle).spectrum!.screenedLogDeterminant(rho: 0.3), "complex eigenvalues")
+    }
+
     /// Row-standardised k = 1 nearest neighbours of points 0, 1, 3, 7, 15 on a line:
     /// 0→1, 1→0, 3→1, 7→3, 15→7. The relation is not mutual (3 points to 1, 1 not to 3),
     /// so no symmetric form exists. Its spectrum is {1, −1, 0, 0, 0} (a 2-cycle and a tree),

@@ -58,7 +58,8 @@ public enum SpatialEstimator {
         if let key, let hit = shared?.fits.entries[key] {
             prepared = hit
         } else {
-            let (d, point) = try estimatePoint(spec, panel: panel, weights: weights, clock: clock, design: design)
+            let (d, point) = try estimatePoint(spec, panel: panel, weights: weights, clock: clock,
+                                               design: design, shared: design == nil ? shared : nil)
             let atSigma2 = try point.withSigma2(residualVariance(spec.residualVariance, point: point, design: d))
             let analytic = Result {
                 try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: atSigma2, weights: weights) }
@@ -127,8 +128,15 @@ public enum SpatialEstimator {
 
     /// The transformed data and the point estimates (before any variance), with the checks on them.
     static func estimatePoint(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
-                              clock: StageClock?, design: SpatialDesign? = nil) throws -> (SpatialDesign, PointEstimate) {
-        let d = try design ?? clock.measure("design") { try SpatialDesign(spec: spec, panel: panel, weights: weights) }
+                              clock: StageClock?, design: SpatialDesign? = nil,
+                              shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> (SpatialDesign, PointEstimate) {
+        let d = try design ?? clock.measure("design") {
+            guard let shared else { return try SpatialDesign(spec: spec, panel: panel, weights: weights) }
+            let key = "\(shared.weightsName)|\(spec.effects)"
+            let built = try SpatialDesign(spec: spec, panel: panel, weights: weights, outcome: shared.fits.outcomes[key])
+            shared.fits.outcomes[key] = built.outcome
+            return built
+        }
         let point: PointEstimate
         do {
             point = try clock.measure("fit") {
@@ -185,8 +193,21 @@ public enum SpatialEstimator {
             guard ee > 0 else { return .infinity }
             return 0.5 * nStar * log(ee / nStar) - shape.jacobian(rho, spectrum: spectrum)
         }
+        // The same objective with the screened log-determinant (one log per eight eigenvalues) and
+        // a bound on its distance from `objective`: the grid then evaluates `objective` only where the
+        // minimum can be (`Brent.minimizeOnInterval`), with the same result.
+        let screen: (Double) -> ScreenedValue? = { rho in
+            guard let ld = spectrum.screenedLogDeterminant(rho: rho) else { return nil }
+            let floor = 8 * Double.ulpOfOne * (s00 + 2 * abs(rho * s0d) + rho * rho * sdd)
+            let ee = max(s00 - 2 * rho * s0d + rho * rho * sdd, floor)
+            guard ee > 0 else { return nil }
+            let fit = 0.5 * nStar * log(ee / nStar), jac = shape.jacobian(rho, logDeterminant: ld.value)
+            // The final subtraction and scaling round at most a few units of the last place of each term.
+            let bound = shape.periods * ld.bound * (1 + 1e-12) + 8 * Double.ulpOfOne * (abs(fit) + abs(jac))
+            return ScreenedValue(value: fit - jac, bound: bound)
+        }
         let (lo, hi) = interval
-        let m = search(objective, lower: lo, upper: hi, gridPoints: points)
+        let m = search(objective, lower: lo, upper: hi, gridPoints: points, screen: screen)
         // Score of the concentrated log-likelihood: −f'(ρ) with
         // f'(ρ) = n*(ρ·sdd − s0d)/e'e + c·tr_eff(G), and its derivative.
         let (rho, steps, termination, reason) = certify(m, lower: lo, upper: hi) { rho in
@@ -268,10 +289,10 @@ public enum SpatialEstimator {
     /// seed it instead — the concentrated likelihood of ρ is smooth and the edge walk of
     /// `minimizeOnInterval` still finds a boundary optimum.
     static func search(_ f: @escaping (Double) -> Double, lower: Double, upper: Double,
-                       gridPoints: Int = 41) -> SearchOutcome {
+                       gridPoints: Int = 41, screen: ((Double) -> ScreenedValue?)? = nil) -> SearchOutcome {
         do {
             let m = try Brent.minimizeOnInterval(f, lower: lower, upper: upper, gridPoints: gridPoints,
-                                                 absoluteTolerance: brentTolerance)
+                                                 absoluteTolerance: brentTolerance, screen: screen)
             return SearchOutcome(argmin: m.argmin, iterations: m.iterations, termination: m.termination, message: m.message)
         } catch {
             let h = (upper - lower) / 202
@@ -401,6 +422,9 @@ public final class SharedSpatialFits {
     var entries: [String: Entry] = [:]
     /// Unit multipliers by weight-matrix name and ρ (its bit pattern).
     var multipliers: [String: UnitMultipliers] = [:]
+    /// Qy and Q(Wy) by weight-matrix name and fixed effects: every lag model of the replication on
+    /// the same W and effects (sdm and sar) transforms the same outcome (the same bits, once).
+    var outcomes: [String: SpatialDesign.Outcome] = [:]
 
     public init() {}
 }

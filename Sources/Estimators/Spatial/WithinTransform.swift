@@ -112,7 +112,12 @@ struct LikelihoodShape: Sendable {
 
     /// J(ρ) = c·[Σ ln(1 − ρω) − u·ln(1 − ρ)].
     func jacobian(_ rho: Double, spectrum: any LogDeterminantSource) -> Double {
-        periods * (spectrum.logDeterminant(rho: rho) - dropsUnitRoot * log(1 - rho))
+        jacobian(rho, logDeterminant: spectrum.logDeterminant(rho: rho))
+    }
+
+    /// J(ρ) from a given value of Σ ln(1 − ρω).
+    func jacobian(_ rho: Double, logDeterminant: Double) -> Double {
+        periods * (logDeterminant - dropsUnitRoot * log(1 - rho))
     }
 
     /// −dJ/dρ·(1/c) = tr(G) − u/(1 − ρ): the effective trace of G.
