@@ -105,7 +105,7 @@ final class UnbalancedRunTests: XCTestCase {
         let text = Self.scenario(missing: "mcar", rate: 0).replacingOccurrences(
             of: "panel: {missing: mcar, rate: 0.0}", with: "panel: {missing: mcar, rate: 0.0, merges: {share: 0.1, year: 2015}}")
         XCTAssertNotEqual(text, Self.scenario(missing: "mcar", rate: 0))
-        for r in try run(text)[0].records {
+        for r in try InMemoryRun.cells(text)[0].records {
             for k in 0..<5 { XCTAssertEqual(r.fits[k].status.code, .ok, "estimator \(k): \(r.fits[k].status.message)") }
             XCTAssertTrue(r.fits[0].results[0].estimate.isFinite)
             XCTAssertNotEqual(r.fits[0].results[0].estimate, r.fits[1].results[0].estimate, "dropping the merging cities is another fit")
@@ -120,7 +120,7 @@ final class UnbalancedRunTests: XCTestCase {
         let text = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(
             of: "panel: {missing: mcar, rate: 0.1}", with: "panel: {missing: mcar, rate: 0.1, merges: {share: 0.1, year: 2015}}")
         XCTAssertNotEqual(text, Self.scenario(missing: "mcar", rate: 0.1))
-        let design = try run(text)[0].records[0].fits[0]
+        let design = try InMemoryRun.cells(text)[0].records[0].fits[0]
         XCTAssertEqual(design.status.code, .ok, design.status.message)
         let spec = try ScenarioParser.parse(try ScenarioDocument(text: text, source: "test"))
         let p = try CitySystemCell(scenario: spec).generate(replication: 0)
