@@ -54,6 +54,14 @@ public protocol LogDeterminantSource: Sendable {
     func traceG(rho: Double) -> Double
     func traceG2(rho: Double) -> Double
     func accuracy(rho: Double) -> LogDeterminantAccuracy
+    /// A cheap approximation of this log-determinant over the whole interval that the likelihood
+    /// search may use to find the basin of the maximum before finishing on this source's own
+    /// derivatives (nil: search on this source directly).
+    var searchSurrogate: (any LogDeterminantSource)? { get }
+}
+
+extension LogDeterminantSource {
+    public var searchSurrogate: (any LogDeterminantSource)? { nil }
 }
 
 extension WeightSpectrum: LogDeterminantSource {
