@@ -3,23 +3,25 @@ import Estimators
 import Foundation
 import Numerics
 
-/// What a user's panel is calibrated with: the columns, W and the SDM specification.
+/// What a user's panel is calibrated with: the columns, W and the SDM specification
+/// (`request.y` … read and write `columns`).
+@dynamicMemberLookup
 public struct CalibrationRequest: Sendable {
     public var data: String
     public var weights: String
-    public var id: String
-    public var time: String
-    public var y: String
-    public var x: [String]
-    public var quadratic: String?
-    public var moderator: String?
+    public var columns: ModelColumns
     public var effects: FixedEffects = .twoWays
     public var approach: SpatialApproach = .standard
     public var errors: ObservedDesignSpec.Errors = .standard
     public var rowStandardise = true
 
     public init(data: String, weights: String, id: String, time: String, y: String, x: [String]) {
-        self.data = data; self.weights = weights; self.id = id; self.time = time; self.y = y; self.x = x
+        self.data = data; self.weights = weights; columns = ModelColumns(id: id, time: time, y: y, x: x)
+    }
+
+    public subscript<T>(dynamicMember path: WritableKeyPath<ModelColumns, T>) -> T {
+        get { columns[keyPath: path] }
+        set { columns[keyPath: path] = newValue }
     }
 }
 
@@ -67,8 +69,7 @@ public struct Calibration: Sendable {
             dataHash: try ContentHash.label(ofFile: dataPath),
             weights: RelativePath.from(directory: scenarioDirectory, to: weightsPath), weightsPath: weightsPath,
             weightsHash: try ContentHash.label(ofFile: weightsPath), rowStandardise: request.rowStandardise,
-            id: request.id, time: request.time, y: request.y, x: request.x, quadratic: request.quadratic,
-            moderator: request.moderator, effects: request.effects.rawValue, approach: request.approach.rawValue,
+            columns: request.columns, effects: request.effects.rawValue, approach: request.approach.rawValue,
             errors: request.errors, fit: parameters, outcome: parameters)
         return Calibration(request: request, analysis: analysis, dataset: dataset, spec: spec)
     }

@@ -25,9 +25,21 @@ enum MissingWorkaround: String, CaseIterable, Sendable {
         let o = p.observed ?? [Bool](repeating: true, count: n * t)
         switch self {
         case .exact:
-            return try UnbalancedPanel(full) { i, q in o[q * n + i] }
+            guard let m = p.merges else { return try UnbalancedPanel(full) { i, q in o[q * n + i] } }
+            // The merged city is a new unit (index n + g) from the merge year on, as the data-in path
+            // relabels the absorbing city's rows (docs/unbalanced.md "Merges").
+            var mergedUnit = [Int: Int]()
+            for (g, i) in m.into.enumerated() { mergedUnit[i] = n + g }
+            let rows = (0..<(n * t)).filter { o[$0] }
+            var x = Matrix(rows: rows.count, cols: full.x.cols)
+            for j in 0..<x.cols { for (r, k) in rows.enumerated() { x[r, j] = full.x[k, j] } }
+            let unit = rows.map { k in k / n >= m.firstPeriod ? mergedUnit[k % n] ?? k % n : k % n }
+            return try UnbalancedPanel(y: rows.map { full.y[$0] }, x: x, names: full.names, n: n + m.into.count, t: t,
+                                       unit: unit, period: rows.map { $0 / n })
         case .dropCities:
-            let complete = (0..<n).map { i in (0..<t).allSatisfy { o[$0 * n + i] } }
+            // A merging city (absorbing or absorbed) is not the same unit every year: dropped too.
+            let merging = Set((p.merges?.into ?? []) + (p.merges?.absorbed ?? []))
+            let complete = (0..<n).map { i in !merging.contains(i) && (0..<t).allSatisfy { o[$0 * n + i] } }
             guard complete.filter({ $0 }).count >= 2 else { throw EstimationError("drop_cities: fewer than 2 cities are observed in every year") }
             return try UnbalancedPanel(full) { i, _ in complete[i] }
         case .dropYears:
@@ -84,7 +96,11 @@ enum UnbalancedScoring {
         let curves: NonlinearEffects?
         do {
             let panel = try workaround.apply(data.panel, full: try data.spatial.get())
-            guard let sparse = w.sparse ?? SparseMatrix(dense: w.matrix) else { return failed("W has no sparse form") }
+            guard var sparse = w.sparse ?? SparseMatrix(dense: w.matrix) else { return failed("W has no sparse form") }
+            if workaround == .exact, let m = data.panel.merges {
+                // W of the merged geography: the merged cities appended by aggregating their parts.
+                sparse = try sparse.symmetricFormForMerging().appendingMergedUnits(zip(m.into, m.absorbed).map { [$0, $1] })
+            }
             let pw = try PeriodWeights(w: sparse, panel: panel, restandardise: true, logDeterminant: w.logDeterminant.method,
                                        fullWeights: w)
             let u = try UnbalancedEstimator.fit(spec, panel: panel, weights: pw)

@@ -17,11 +17,6 @@ public struct LAPACKError: Error, CustomStringConvertible, Equatable {
     public let function: String
     public let info: Int32
     public let message: String
-    public init(function: String, info: Int32, message: String) {
-        self.function = function
-        self.info = info
-        self.message = message
-    }
     public var description: String { "\(function) failed (info \(info)): \(message)" }
 }
 
@@ -70,4 +65,11 @@ import CLAPACK
 @inline(__always)
 func gslCheck(_ function: String, _ status: Int32) throws {
     if status != Int32(GSL_SUCCESS) { throw GSLError(function: function, code: status) }
+}
+
+/// The pointer a GSL allocator returned, or a `GSLError` (GSL_ENOMEM) naming the allocator
+/// when it returned nil.
+func gslAllocated<T>(_ function: String, _ pointer: UnsafeMutablePointer<T>?) throws -> UnsafeMutablePointer<T> {
+    guard let p = pointer else { throw GSLError(function: function, code: Int32(GSL_ENOMEM)) }
+    return p
 }

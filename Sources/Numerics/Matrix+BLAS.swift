@@ -49,20 +49,24 @@ public extension Matrix {
         return y
     }
 
-    /// A'A, symmetric, computed with one rank-k update (half the work of a general product).
-    func crossProduct() -> Matrix {
+    /// y = A x into `y` (its length must be `rows`): the same dgemv as `multiply`, without
+    /// allocating the result (for many small products in a loop).
+    func multiply(_ x: [Double], into y: inout [Double]) {
         NumericsRuntime.ensureInitialised()
-        var c = Matrix(rows: cols, cols: cols)
-        if cols == 0 || rows == 0 { return c }
+        precondition(x.count == cols && y.count == rows, "matrix-vector product: length mismatch")
+        if rows == 0 || cols == 0 { for i in y.indices { y[i] = 0 }; return }
         data.withUnsafeBufferPointer { pa in
-            c.data.withUnsafeMutableBufferPointer { pc in
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(cols), Int32(rows), 1.0,
-                            pa.baseAddress, Int32(max(1, rows)), 0.0, pc.baseAddress, Int32(max(1, cols)))
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { py in
+                    cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(rows), Int32(cols), 1.0, pa.baseAddress, Int32(max(1, rows)),
+                                px.baseAddress, 1, 0.0, py.baseAddress, 1)
+                }
             }
         }
-        for j in 0..<cols { for i in 0..<j { c.data[j + i * cols] = c.data[i + j * cols] } }
-        return c
     }
+
+    /// A'A, symmetric, computed with one rank-k update (half the work of a general product).
+    func crossProduct() -> Matrix { symmetricRankK(transposed: true) }
 }
 
 /// Vector helpers on `[Double]`, kept small and allocation-aware.

@@ -4,17 +4,23 @@ import CLAPACK
 /// half the arithmetic of the general product, the same value to rounding.
 public extension Matrix {
     /// A Aᵀ (rows × rows), one rank-k update of the lower triangle mirrored to the upper.
-    func outerProduct() -> Matrix {
+    func outerProduct() -> Matrix { symmetricRankK(transposed: false) }
+
+    /// AᵀA (`transposed`, cols × cols, from the upper triangle) or A Aᵀ (rows × rows, from the
+    /// lower): one `dsyrk` of one triangle, copied onto the other. The triangles are the ones
+    /// each product has always used, so results keep their last bits.
+    internal func symmetricRankK(transposed: Bool) -> Matrix {
         NumericsRuntime.ensureInitialised()
-        var c = Matrix(rows: rows, cols: rows)
-        if rows == 0 || cols == 0 { return c }
+        let n = transposed ? cols : rows, k = transposed ? rows : cols
+        var c = Matrix(rows: n, cols: n)
+        if n == 0 || k == 0 { return c }
         data.withUnsafeBufferPointer { pa in
             c.data.withUnsafeMutableBufferPointer { pc in
-                cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, Int32(rows), Int32(cols), 1.0,
-                            pa.baseAddress, Int32(max(1, rows)), 0.0, pc.baseAddress, Int32(max(1, rows)))
+                cblas_dsyrk(CblasColMajor, transposed ? CblasUpper : CblasLower, transposed ? CblasTrans : CblasNoTrans,
+                            Int32(n), Int32(k), 1.0, pa.baseAddress, Int32(max(1, rows)), 0.0, pc.baseAddress, Int32(max(1, n)))
             }
         }
-        c.mirrorLowerTriangle()
+        c.mirrorTriangle(upper: transposed)
         return c
     }
 
@@ -44,7 +50,7 @@ public extension Matrix {
             }
             first = false
         }
-        c.mirrorLowerTriangle()
+        c.mirrorTriangle(upper: false)
         return c
     }
 
@@ -68,11 +74,15 @@ public extension Matrix {
         }
     }
 
-    /// Copies the lower triangle onto the upper.
-    private mutating func mirrorLowerTriangle() {
+    /// Copies the upper triangle onto the lower (`upper`) or the lower onto the upper.
+    private mutating func mirrorTriangle(upper: Bool) {
         let n = rows
         data.withUnsafeMutableBufferPointer { p in
-            for j in 0..<n { for i in 0..<j { p[i + j * n] = p[j + i * n] } }
+            for j in 0..<n {
+                for i in 0..<j {
+                    if upper { p[j + i * n] = p[i + j * n] } else { p[i + j * n] = p[j + i * n] }
+                }
+            }
         }
     }
 }

@@ -24,14 +24,6 @@ public struct MinimizationResult: Sendable {
     public let message: String
 
     public var converged: Bool { termination == .converged }
-
-    public init(argmin: [Double], minimum: Double, iterations: Int, termination: SearchTermination, message: String) {
-        self.argmin = argmin
-        self.minimum = minimum
-        self.iterations = iterations
-        self.termination = termination
-        self.message = message
-    }
 }
 
 /// A `gsl_function` on the heap that evaluates a Swift closure, shared by the minimisers
@@ -87,9 +79,7 @@ public enum Brent {
         }
         let fn = GSLFunction(f)
         defer { withExtendedLifetime(fn) {} }
-        guard let s = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent) else {
-            throw GSLError(function: "gsl_min_fminimizer_alloc", code: Int32(GSL_ENOMEM))
-        }
+        let s = try gslAllocated("gsl_min_fminimizer_alloc", gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent))
         defer { gsl_min_fminimizer_free(s) }
         try gslCheck("gsl_min_fminimizer_set", gsl_min_fminimizer_set(s, fn.pointer, guess, lower, upper))
         var iter = 0
@@ -195,17 +185,15 @@ public enum NelderMead {
             let r = b.f(x)
             return r.isNaN ? Double.infinity : r
         }, n: n, params: ctx.toOpaque()))
-        guard let x0 = gsl_vector_alloc(n), let ss = gsl_vector_alloc(n) else {
-            throw GSLError(function: "gsl_vector_alloc", code: Int32(GSL_ENOMEM))
-        }
-        defer { gsl_vector_free(x0); gsl_vector_free(ss) }
+        let x0 = try gslAllocated("gsl_vector_alloc", gsl_vector_alloc(n))
+        defer { gsl_vector_free(x0) }
+        let ss = try gslAllocated("gsl_vector_alloc", gsl_vector_alloc(n))
+        defer { gsl_vector_free(ss) }
         for i in 0..<n {
             gsl_vector_set(x0, i, start[i])
             gsl_vector_set(ss, i, stepSizes?[i] ?? max(0.1, abs(start[i]) * 0.1))
         }
-        guard let s = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, n) else {
-            throw GSLError(function: "gsl_multimin_fminimizer_alloc", code: Int32(GSL_ENOMEM))
-        }
+        let s = try gslAllocated("gsl_multimin_fminimizer_alloc", gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, n))
         defer { gsl_multimin_fminimizer_free(s) }
         try gslCheck("gsl_multimin_fminimizer_set", gsl_multimin_fminimizer_set(s, fn, x0, ss))
         var iter = 0

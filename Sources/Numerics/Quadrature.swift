@@ -27,9 +27,7 @@ public enum Quadrature {
         }
         let fn = GSLFunction(f)
         defer { withExtendedLifetime(fn) {} }
-        guard let ws = gsl_integration_workspace_alloc(maxIntervals) else {
-            throw GSLError(function: "gsl_integration_workspace_alloc", code: Int32(GSL_ENOMEM))
-        }
+        let ws = try gslAllocated("gsl_integration_workspace_alloc", gsl_integration_workspace_alloc(maxIntervals))
         defer { gsl_integration_workspace_free(ws) }
         var pts = points
         var value = 0.0, error = 0.0

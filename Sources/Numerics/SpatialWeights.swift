@@ -16,7 +16,9 @@ public struct SpatialWeights: Sendable {
     public let sparse: SparseMatrix?
     private let denseMatrix: Matrix?
     /// The eigen-structure; nil unless the method is `exact`.
-    public let spectrum: WeightSpectrum?
+    public var spectrum: WeightSpectrum? { sharedSpectrum?.spectrum }
+    /// Shared with every other `SpatialWeights` of the same W in the process (`SpectrumCache`).
+    private let sharedSpectrum: SharedSpectrum?
     public let logDeterminant: any LogDeterminantSource
     /// r^{1/2}, r^{-1/2} and the factorisable S for the sparse methods when W has a symmetric form.
     let symmetricSystem: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?
@@ -65,9 +67,9 @@ public struct SpatialWeights: Sendable {
         let resolved = sp == nil && method == .auto
             ? .exact : try Self.resolve(method, count: w.rows, symmetrisable: { sp.map { Self.similarityScaling($0) != nil } ?? true })
         guard resolved != .exact else {
-            let spectrum = try WeightSpectrum(w)
-            self.init(sparse: sp, dense: w, spectrum: spectrum, logDeterminant: spectrum, symmetricSystem: sp.flatMap(Self.symmetricSystem),
-                      rowStandardised: sums.allSatisfy { abs($0 - 1) < 1e-10 }, interval: spectrum.stableInterval)
+            let shared = try SpectrumCache.spectrum(of: w)
+            self.init(sparse: sp, dense: w, spectrum: shared, logDeterminant: shared.spectrum, symmetricSystem: sp.flatMap(Self.symmetricSystem),
+                      rowStandardised: sums.allSatisfy { abs($0 - 1) < 1e-10 }, interval: shared.spectrum.stableInterval)
             return
         }
         guard let sp else {
@@ -101,13 +103,13 @@ public struct SpatialWeights: Sendable {
         try self.init(validatedSparse: w, method: resolved)
     }
 
-    private init(sparse: SparseMatrix?, dense: Matrix?, spectrum: WeightSpectrum?, logDeterminant: any LogDeterminantSource,
+    private init(sparse: SparseMatrix?, dense: Matrix?, spectrum: SharedSpectrum?, logDeterminant: any LogDeterminantSource,
                  symmetricSystem: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?,
                  rowStandardised: Bool, interval: (lower: Double, upper: Double), moments: ControlVariateMoments? = nil) {
         self.sparse = sparse
         sparseMoments = moments ?? ControlVariateMoments(w: sparse)
         denseMatrix = dense
-        self.spectrum = spectrum
+        sharedSpectrum = spectrum
         self.logDeterminant = logDeterminant
         self.symmetricSystem = symmetricSystem
         isRowStandardised = rowStandardised

@@ -33,3 +33,19 @@ extension NullWhenAbsent: Decodable where Value: Decodable {
         wrappedValue = c.decodeNil() ? nil : try c.decode(Value.self)
     }
 }
+
+/// The columns of a long panel CSV that a spatial model reads: unit id, time, outcome,
+/// regressors, and the optional quadratic regressor and its moderator. One record for a
+/// calibration request and the observed design it writes (`city_system.observed`).
+public struct ModelColumns: Sendable, Equatable {
+    public var id: String
+    public var time: String
+    public var y: String
+    public var x: [String]
+    public var quadratic: String?
+    public var moderator: String?
+
+    public init(id: String, time: String, y: String, x: [String], quadratic: String? = nil, moderator: String? = nil) {
+        (self.id, self.time, self.y, self.x, self.quadratic, self.moderator) = (id, time, y, x, quadratic, moderator)
+    }
+}

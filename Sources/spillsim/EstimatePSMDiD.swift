@@ -78,7 +78,12 @@ extension Spillsim.Estimate {
                         print(String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
                     }
                 }
-                if let p = r.bootstrapPValue { print("wild cluster bootstrap p (\(bootstrap.bootstrapWeights.rawValue), B = \(bootstrap.wildBootstrap)): \(p)") }
+                if let p = r.bootstrapPValue {
+                    print("wild cluster bootstrap p (\(bootstrap.bootstrapWeights.rawValue), B = \(bootstrap.wildBootstrap)): \(p)")
+                    if let ci = r.bootstrapInterval {
+                        print(String(format: "wild cluster bootstrap %.0f%% CI (test inversion): [%.6f, %.6f]", 100 * spec.level, ci.lower, ci.upper))
+                    }
+                }
                 for w in r.warnings { print("warning: \(w)") }
             }
         }

@@ -58,12 +58,16 @@ extension Spillsim.Estimate {
         var logdet: LogDeterminantMethod = .auto
         @Option(help: "Unbalanced panels: W_t of a year = W restricted to the cities present, 'restandardise'd (rows sum to 1 again; default) or 'restrict'ed only.")
         var yearWeights: YearWeights = .restandardise
+        @Option(help: "Unbalanced panels: CSV of merging cities (columns city,into,year; one row per part). The merged city is a new unit; W (of the geography before the merges) gives it the sum of its parts' weights. See docs/unbalanced.md.")
+        var merges: String?
         @Flag(help: "Print JSON instead of tables.") var json = false
         @Option(name: [.customLong("variance"), .customLong("vce")],
                 help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
         var variance: SpatialVarianceMethod = .standard
-        @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals). Intervals and tests use t with G − 1 df.")
+        @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals); intervals and tests use t with G − 1 df. With --variance conley: cr2/cr3 use the same leverage-adjusted residuals in the Conley meat (cr1 = none).")
         var clusterCorrection: ClusterCorrection?
+        @Option(help: "Residual variance the fit reports and its analytic SEs are evaluated at: qml (e'e/n*, the likelihood's maximum, default, as xsmle and spatialreg) or dof (e'e/(NT − fixed effects − p): under lee-yu e'e/(n* − p)). Balanced panels, static models other than sac, analytic variance.")
+        var sigma2: ResidualVariance?
         @OptionGroup var conley: ConleyOptions
         @OptionGroup var plot: PlotOptions
         @Flag(help: "Dynamic SDM: add y(t-1) and W*y(t-1), QML conditional on the first period (twoways effects, sdm only).")
@@ -72,6 +76,11 @@ extension Spillsim.Estimate {
         var biasCorrection: DynamicBiasCorrection?
 
         var regressors: [String] { splitList(x) }
+
+        /// The balanced fit's specification.
+        var spec: SpatialModelSpec {
+            SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables, residualVariance: sigma2 ?? .standard)
+        }
 
         var durbinVariables: DurbinVariables {
             switch durbin.lowercased() {
@@ -88,8 +97,16 @@ extension Spillsim.Estimate {
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
             try conley.validate(used: variance == .conley)
-            if clusterCorrection != nil && variance != .cluster {
-                throw ValidationError("--cluster-correction applies to the clustered variance: add --variance cluster")
+            if clusterCorrection != nil && variance != .cluster && variance != .conley {
+                throw ValidationError("--cluster-correction applies to the clustered and Conley variances: add --variance cluster or conley")
+            }
+            if sigma2 == .dof {
+                if variance != .analytic {
+                    throw ValidationError("--sigma2 dof is a plug-in for the analytic information matrix; --variance \(variance.rawValue) carries its own small-sample correction: drop one of them")
+                }
+                if dynamic || model == .sac {
+                    throw ValidationError("--sigma2 dof is implemented for the static models other than sac: drop it with \(dynamic ? "--dynamic" : "--model sac")")
+                }
             }
             if biasCorrection != nil && !dynamic { throw ValidationError("--bias-correction applies to the dynamic SDM: add --dynamic") }
             if dynamic {
@@ -120,7 +137,8 @@ extension Spillsim.Estimate {
             let loaded = try UnbalancedDataLoader.load(
                 data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time,
                 y: panel.y, x: regressors, quadratic: quadratic, moderator: moderator, rowStandardise: !noRowStandardise,
-                restandardise: yearWeights == .restandardise, logDeterminant: logdet)
+                restandardise: yearWeights == .restandardise, logDeterminant: logdet,
+                merges: try merges.map { try CityMerges.read(csv: URL(fileURLWithPath: $0)) })
             if case .unbalanced(let dataset) = loaded {
                 try runUnbalanced(dataset)
                 return
@@ -135,7 +153,6 @@ extension Spillsim.Estimate {
                 print(json ? try JSONOutput.text(DynamicSpatialAnalysisJSON(analysis)) : DynamicSDMReport.text(analysis))
                 return
             }
-            let spec = SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables)
             var conleySpec: ConleySpec? = nil
             if variance == .conley {
                 let table = try DataTable.read(csv: URL(fileURLWithPath: panel.data))
@@ -165,6 +182,9 @@ extension Spillsim.Estimate.SDM {
             throw ValidationError("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (the default on gaps; σ² is also reported corrected for the fixed effects, with a bias-corrected fit)")
         }
         if variance != .analytic { throw ValidationError("--variance \(variance.rawValue) is not implemented for unbalanced panels; use --variance analytic") }
+        if sigma2 == .dof {
+            throw ValidationError("--sigma2 dof is implemented for balanced panels; on a panel with gaps the fit reports σ² corrected for the fixed effects beside the QML one (and a bias-corrected fit): drop --sigma2")
+        }
         if model.hasErrorLag {
             throw ValidationError("--model \(model.rawValue) is not implemented for unbalanced panels; use sdm, sar, slx or ols")
         }
@@ -179,6 +199,12 @@ extension Spillsim.Estimate.SDM {
 
 /// `--cluster-correction` of `estimate sdm`: the scenario spellings of `cluster_correction`.
 extension ClusterCorrection: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+    public static var allValueStrings: [String] { spellings }
+}
+
+/// `--sigma2` of `estimate sdm`: the scenario spellings of `sigma2`.
+extension ResidualVariance: ExpressibleByArgument {
     public init?(argument: String) { self.init(spelling: argument) }
     public static var allValueStrings: [String] { spellings }
 }

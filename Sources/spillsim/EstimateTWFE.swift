@@ -91,7 +91,10 @@ extension Spillsim.Estimate {
                 let vcov = spec.map { "\($0.label), \(ConleyJSON($0).pairs) pairs within the cutoff" }
                     ?? cluster.map { "CR1 by \($0), G = \(fit.clusters!)" } ?? "iid"
                 print("n = \(fit.observations), \(vcov), t df = \(fit.tDegreesOfFreedom)")
-                if let b = boot { print("wild cluster bootstrap (\(b.weights.rawValue), B = \(b.replications)) p for \(b.coefficient): \(b.pValue)") }
+                if let b = boot {
+                    print("wild cluster bootstrap (\(b.weights.rawValue), B = \(b.replications)) p for \(b.coefficient): \(b.pValue)"
+                          + String(format: ", 95%% CI (test inversion) [%.6f, %.6f]", b.interval.lower, b.interval.upper))
+                }
             }
         }
     

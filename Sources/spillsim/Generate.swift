@@ -25,6 +25,10 @@ extension Spillsim {
                 help: "Write the new-economic-geography equilibrium per city-year as CSV (firm masses, market access, price indices, profits, incomes, fixed-point residual); needs city_system.sectors.mode: neg.")
         var equilibriumOut: String?
 
+        @Option(name: .customLong("merges-out"),
+                help: "Write the merges (city_system.panel.merges) as CSV city,into,year — the file `estimate sdm --merges` reads.")
+        var mergesOut: String?
+
         @Option(help: "Which estimator W to write (a name from city_system.estimator_weights; default the first).")
         var weights: String?
 
@@ -39,6 +43,9 @@ extension Spillsim {
                 throw ValidationError("--equilibrium-out: \(spec.source) uses sectors mode '\(spec.citySystem.sectors.mode.rawValue)'; "
                                       + "only mode: neg solves an equilibrium (set city_system.sectors.mode: neg)")
             }
+            if mergesOut != nil && spec.citySystem.panel.mergeShare == 0 {
+                throw ValidationError("--merges-out: \(spec.source) has no merges (set city_system.panel.merges: {share, year})")
+            }
             let start = Date()
             let cell = try CitySystemCell(scenario: spec)
             let built = Date()
@@ -51,6 +58,7 @@ extension Spillsim {
                 files.append((PanelCSV.weights(panel.estimatorWeights[name]!, ids: panel.cityIds), path))
             }
             if let path = coordsOut { files.append((PanelCSV.coordinates(panel), path)) }
+            if let path = mergesOut, let text = PanelCSV.merges(panel) { files.append((text, path)) }
             if let path = equilibriumOut, let text = PanelCSV.equilibrium(panel) { files.append((text, path)) }
             try OutputFile.writeAll(files)
             for w in cell.weightReports.flatMap(\.warnings) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }

@@ -8,7 +8,10 @@ enum SDMReport {
     static func text(_ u: UnbalancedAnalysis) -> String {
         let p = u.unbalanced.pattern
         var out: [String] = []
-        out.append("Unbalanced panel: \(p.rowsUsed) of \(p.n * p.t) city-years used (\(String(format: "%.1f", 100 * p.shareObserved)) %); \(u.absentRows) absent, \(u.rowsWithEmptyCells) with an empty cell left out")
+        out.append("Unbalanced panel: \(p.rowsUsed) of \(u.cityYears) city-years used (\(String(format: "%.1f", 100 * u.shareObserved)) %); \(u.absentRows) absent, \(u.rowsWithEmptyCells) with an empty cell left out")
+        for m in u.merges {
+            out.append("merge: \(m.parts.joined(separator: " + ")) → \(m.unitID) from \(PanelIndex.format(m.year)) (a new unit with its own fixed effect; its W row and column = the sums of its parts' in W's symmetric form, docs/unbalanced.md)")
+        }
         let counts = p.citiesPerPeriod
         out.append("cities per period \(counts.min() ?? 0)–\(counts.max() ?? 0); \(p.distinctWeights) distinct city set\(p.distinctWeights == 1 ? "" : "s") (W_t = W restricted\(p.restandardised ? " and re-standardised" : ", not re-standardised")); \(p.isolatedCityYears) city-year\(p.isolatedCityYears == 1 ? "" : "s") with no neighbour present (zero row of W_t)")
         out.append("fixed effects concentrated out exactly (rank \(p.fixedEffectRank)); sigma2 corrected for them = \(fmt(u.unbalanced.sigma2DOF)); LM tests not computed (one W assumed)")
@@ -27,7 +30,7 @@ enum SDMReport {
         var out: [String] = []
         out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects"), \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)"
                    + (f.varianceMethod == .cluster ? "; SEs clustered by unit (\(f.n) clusters, \((f.clusterCorrection ?? .cr1).rawValue.uppercased()))" : "")
-                   + (f.varianceMethod == .conley ? "; Conley spatial-HAC SEs" : ""))
+                   + (f.varianceMethod == .conley ? "; Conley spatial-HAC SEs" + (f.clusterCorrection.map { " (\($0.rawValue.uppercased()) residuals)" } ?? "") : ""))
         if f.spec.model.hasLag || f.spec.model.hasErrorLag {
             out.append(f.converged ? "converged in \(f.iterations) iterations" : "NOT CONVERGED: \(f.reason)")
         } else {
@@ -44,7 +47,7 @@ enum SDMReport {
             out.append(row(name, fmt(v), fmt(s), String(format: "%.2f", z), pval(f.twoSidedPValue(z))))
         }
         out.append("")
-        out.append("sigma2 = \(fmt(f.sigma2)) (QML, e'e/n*)" + (f.sigma2DOF.map { "   e'e/(n − fixed effects − p) = \(fmt($0))" } ?? "")
+        out.append(sigma2Line(f)
                    + "   log-likelihood = \(String(format: "%.4f", f.logLikelihood))   AIC = \(String(format: "%.2f", f.aic))   BIC = \(String(format: "%.2f", f.bic))")
         out.append("")
         out += effectLines(a.impacts, title: "Effects (delta-method standard errors in parentheses)")
@@ -74,6 +77,17 @@ enum SDMReport {
         return f.clusterCount != nil
             ? "p-values, intervals and tests: Student t with G − 1 = \(df) df (G = \(f.clusterCount ?? 0) clusters)"
             : "p-values, intervals and tests: Student t with n* − k = \(df) df"
+    }
+
+    /// The σ̂² the SEs are evaluated at, and the other one beside it (docs/MODEL.md §4, "Which σ̂²").
+    static func sigma2Line(_ f: SpatialFitResult) -> String {
+        switch f.spec.residualVariance {
+        case .qml:
+            return "sigma2 = \(fmt(f.sigma2)) (QML, e'e/n*; the SEs use it)" + (f.sigma2DOF.map { "   e'e/(n − fixed effects − p) = \(fmt($0))" } ?? "")
+        case .dof:
+            return "sigma2 = \(fmt(f.sigma2)) (e'e/(n − fixed effects − p); the SEs use it)"
+                + (f.sigma2QML.map { "   QML e'e/n* = \(fmt($0))" } ?? "")
+        }
     }
 
     static func effectLines(_ impacts: [RegressorImpact], title: String) -> [String] {

@@ -49,7 +49,7 @@ enum TruthText {
         s += "\nmechanism through D (docs/MODEL.md §10): ATT on D \(f(m.attD)), on the controls' D \(f(m.spilloverD))\n"
         s += "treated:  ATT on Mis \(f(m.attMis)) = through D \(f(m.indirectTreated)) + policy term \(f(m.directTreated)); share through D \(f(m.shareTreated))\n"
         s += "controls: change in Mis \(f(m.spilloverMis)), through D \(f(m.indirectControls)); share through D \(f(m.shareControls))\n"
-        s += "through D, per curve: " + m.curveShifts.map { "\($0.effect) slope \(f($0.slope)), c* \(f($0.turningPoint))" }.joined(separator: "; ") + "\n"
+        s += "through D, per curve: " + m.curveShifts.map { "\($0.effect.rawValue) slope \(f($0.slope)), c* \(f($0.turningPoint))" }.joined(separator: "; ") + "\n"
         return s
     }
 

@@ -22,7 +22,10 @@ extension Spillsim {
             let p = try CitySystemCell(spec: spec, seed: seed, cell: cell, source: source).generate(replication: 0)
             let entry = spec.panel.entryShare > 0
                 ? "; entry: \(Int((spec.panel.entryShare * Double(p.n)).rounded())) smallest cities from \(spec.panel.entryYear)" : ""
-            return ObservationSummary(observed: p.observed, n: p.n, t: p.t).text + " (\(spec.panel.missing.rawValue), rate \(spec.panel.rate)\(entry))"
+            let merges = p.merges.map { m in
+                "; merges: \(m.into.count) smallest cities absorbed by a neighbour from \(m.year) (the merged city a new unit in `missing: exact`)"
+            } ?? ""
+            return ObservationSummary(observed: p.observed, n: p.n, t: p.t).text + " (\(spec.panel.missing.rawValue), rate \(spec.panel.rate)\(entry)\(merges))"
         }
 
         /// The lines `validate` prints. Every check runs before any line exists,
@@ -47,7 +50,7 @@ extension Spillsim {
                     details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")
                 }
                 if let note = r.largeNSummary { details.append("  \(note)") }
-                if r.scenario.citySystem.panel.rate > 0 || r.scenario.citySystem.panel.entryShare > 0 { details.append("  panel (replication 0): " + (try Self.pattern(r.scenario.citySystem, seed: r.scenario.seed, source: scenario))) }
+                if r.scenario.citySystem.panel.rate > 0 || r.scenario.citySystem.panel.entryShare > 0 || r.scenario.citySystem.panel.mergeShare > 0 { details.append("  panel (replication 0): " + (try Self.pattern(r.scenario.citySystem, seed: r.scenario.seed, source: scenario))) }
                 if let line = shockLine(r.scenario.citySystem.outcome.error) { details.append("  \(line)") }
                 details.append("  \(r.sectors.text)")
                 details += r.warnings.map { "  warning: \($0)" }
@@ -68,7 +71,7 @@ extension Spillsim {
                 if !document.usesKnownDGP && !document.usesObservedDesign {
                     for cell in cells {
                         let spec = try ScenarioParser.parse(cell.document)
-                        if spec.observed == nil, spec.citySystem.panel.rate > 0 || spec.citySystem.panel.entryShare > 0 {
+                        if spec.observed == nil, spec.citySystem.panel.rate > 0 || spec.citySystem.panel.entryShare > 0 || spec.citySystem.panel.mergeShare > 0 {
                             details.append("  \(cell.label): " + (try Self.pattern(spec.citySystem, seed: mc.seed, cell: cell.index, source: scenario)))
                         }
                         if cell.factors.contains(where: { $0.path.hasPrefix("city_system.outcome.error") }) {

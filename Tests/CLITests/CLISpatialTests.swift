@@ -22,8 +22,7 @@ final class CLISpatialTests: XCTestCase {
                                             id: c.panel.id, time: c.panel.time, y: c.panel.y, x: c.regressors, quadratic: c.quadratic,
                                             moderator: c.moderator, rowStandardise: !c.noRowStandardise,
                                             logDeterminant: c.logdet)
-        return try SpatialAnalysis.run(SpatialModelSpec(model: c.model, effects: c.effects, approach: c.approach, durbin: c.durbinVariables),
-                                       dataset: ds, draws: c.draws, seed: c.seed, variance: c.variance)
+        return try SpatialAnalysis.run(c.spec, dataset: ds, draws: c.draws, seed: c.seed, variance: c.variance)
     }
 
     /// `--vce cluster` changes the SEs, not the estimates, and the report says so.
@@ -45,6 +44,27 @@ final class CLISpatialTests: XCTestCase {
         XCTAssertThrowsError(try parse(cigaretteArgs + ["--vce", "cluster", "--model", "sem"])) { e in
             XCTAssertTrue(Spillsim.message(for: e).contains("--variance cluster"), Spillsim.message(for: e))
             XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
+        }
+    }
+
+    /// `--sigma2 dof` reaches the fit (σ̂² = e'e/(n* − p) under Lee–Yu, the NumPy reference's value),
+    /// the report and JSON say which σ̂² the SEs use, and a variance that would ignore it is refused.
+    func testSigma2DofIsAppliedReportedOrRefused() throws {
+        let leeYu = Array(cigaretteArgs.dropLast(2)) + ["--approach", "lee-yu"]
+        XCTAssertEqual(try parse(leeYu).spec.residualVariance, .qml, "QML by default, as scenarios")
+        let c = try parse(leeYu + ["--sigma2", "dof"])
+        let a = try analysis(c)
+        // scripts/fixtures/make_cigarette_sigma2_dof.py, two-way Lee–Yu: e'e/((N − 1)(T − 1) − 4); 1e-6 relative as there.
+        assertClose(5.25331056e-03, a.fit.sigma2, tolerance: 1e-6 * 5.25e-3 + 1e-11, "dof σ̂² (NumPy reference, 9 digits printed)")
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try JSONOutput.text(SpatialAnalysisJSON(a)).utf8)) as? [String: Any])
+        XCTAssertEqual(obj["sigma2_rule"] as? String, "dof")
+        XCTAssertTrue(SDMReport.text(a).contains("(e'e/(n − fixed effects − p); the SEs use it)   QML e'e/n* = "), SDMReport.text(a))
+        XCTAssertTrue(SDMReport.text(try analysis(try parse(leeYu))).contains("(QML, e'e/n*; the SEs use it)"))
+        for extra in [["--variance", "cluster"], ["--model", "sac"], ["--dynamic"]] {
+            XCTAssertThrowsError(try parse(leeYu + ["--sigma2", "dof"] + extra), "\(extra)") { e in
+                XCTAssertTrue(Spillsim.message(for: e).contains("--sigma2 dof"), Spillsim.message(for: e))
+                XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
+            }
         }
     }
 

@@ -132,4 +132,27 @@ final class CLIUnbalancedTests: XCTestCase {
         XCTAssertEqual(cohortReport.rowsWithMissingValues, 0)
         XCTAssertEqual(cohortReport.unitsDropped, 1)
     }
+
+    /// `--merges`: the cigarette panel with two merges, run as a user runs it; the JSON lists the
+    /// merges and counts the city-years that exist (the fit is checked against the brute force in
+    /// UnbalancedMergesTests).
+    func testMergesFileIsAppliedAndReported() throws {
+        let data = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/cigarette_merges_panel.csv").path
+        let merges = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/cigarette_merges.csv").path
+        let ref = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: try TestPaths.committed(
+            "Tests/EstimatorsTests/Fixtures/cigarette_merges_reference.json"))) as? [String: Any])?["restandardised"] as? [String: Any])
+        let r = try ProcessRunner.spillsim(args(data) + ["--merges", merges, "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        assertClose(ref["rho"] as! Double, try XCTUnwrap((obj["rho"] as? [String: Any])?["estimate"] as? Double), tolerance: 1e-6, "rho; brute force")
+        let u = try XCTUnwrap(obj["unbalanced"] as? [String: Any])
+        XCTAssertEqual(u["rows_full"] as? Int, 1358)
+        XCTAssertEqual(u["rows_used"] as? Int, 1260)
+        let m = try XCTUnwrap(u["merges"] as? [[String: Any]])
+        XCTAssertEqual(m.map { $0["into"] as? String }, ["10+11", "7 (merged 84)"])
+        // Without the merges file the merged unit is unknown to W: the usual W-id error.
+        let bare = try ProcessRunner.spillsim(args(data))
+        XCTAssertNotEqual(bare.status, 0)
+        XCTAssertTrue(bare.err.contains("10+11"), bare.err)
+    }
 }

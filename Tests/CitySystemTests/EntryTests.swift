@@ -116,6 +116,7 @@ final class EntryTests: XCTestCase {
         XCTAssertThrowsError(try panel(Self.scenario(entry: ", entry: {share: 0.2, year: 2011}"))) { e in
             XCTAssertEqual((e as? ScenarioError)?.path, "city_system.panel.entry.year", "\(e)")
         }
+        // `merges` is a mapping {share, year} (MergeTests), not a list.
         XCTAssertThrowsError(try panel(Self.scenario(entry: ", merges: [{from: 2015}]"))) { e in
             XCTAssertEqual((e as? ScenarioError)?.path, "city_system.panel.merges", "\(e)")
         }

@@ -104,7 +104,7 @@ final class MechanismTruthTests: XCTestCase {
             let w = try XCTUnwrap(cell.truthCache).weights
             let d1 = sums[3] / nt, d0 = d1 - sums[0] / nt
             let tp = { (d: Double) in EffectFormulas.turningPoint(m1: w.t1, m2: w.t2, beta: model.beta, theta: model.theta, d: d).cStar! }
-            let shift = try XCTUnwrap(e.curveShifts.first { $0.effect == "total" }?.turningPoint)
+            let shift = try XCTUnwrap(e.curveShifts.first { $0.effect == .total }?.turningPoint)
             record("tpShift", brute: tp(d1) - tp(d0), closed: shift)
         }
         for (name, d) in diffs.sorted(by: { $0.key < $1.key }) {

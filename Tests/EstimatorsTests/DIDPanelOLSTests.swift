@@ -27,6 +27,19 @@ final class DIDPanelOLSTests: XCTestCase {
         return try! Matrix(columns: cols)
     }
 
+    /// The lookup-table path (small non-negative codes) and the hash-map path (large or negative
+    /// codes) number levels alike, in order of first appearance, and agree on nesting.
+    func testRecodeAndNestingAgreeForSmallAndLargeCodes() {
+        let small = [5, 3, 5, 9, 3, 0, 9]
+        for shift in [0, 1_000_000, -50] {
+            let codes = small.map { $0 + shift }
+            XCTAssertEqual(PanelOLS.recode(codes), [0, 1, 0, 2, 1, 3, 2], "shift \(shift)")
+            XCTAssertTrue(PanelOLS.isNested(codes, in: [1, 2, 1, 3, 2, 4, 3]), "shift \(shift)")
+            XCTAssertFalse(PanelOLS.isNested(codes, in: [1, 2, 7, 3, 2, 4, 3]), "shift \(shift)")
+        }
+        XCTAssertEqual(PanelOLS.recode([]), [])
+    }
+
     func testWeightedUnbalancedTwoWayEqualsLSDV() throws {
         let p = makePanel()
         let fit = try PanelOLS.fit(y: p.y, x: p.x, names: ["a", "b"], unit: p.unit, time: p.time, effects: .twoWays, weights: p.w)

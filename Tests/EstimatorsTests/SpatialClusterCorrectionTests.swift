@@ -82,7 +82,9 @@ final class SpatialClusterCorrectionTests: XCTestCase {
                 let scaled = zip(coef, eig.values).map { $1 > 1e-10 ? $0 * Foundation.pow($1, power) : 0 }
                 for (s, r) in rows.enumerated() { adjusted[r] = eig.vectors.multiply(scaled)[s] }
             }
-            let expected = try Self.handSandwich(panel: panel, w: w, fit: cr1, residuals: adjusted, bread: try SpatialEstimator.fit(spec, panel: panel, weights: w).vcov)
+            // The unit-score sandwich of `SpatialClusterVarianceTests` on the adjusted residuals, without G/(G − 1).
+            let bread = try SpatialEstimator.fit(spec, panel: panel, weights: w).vcov
+            let expected = bread * (try HandSDMScores(panel: panel, weights: w, fit: cr1).clusterMeat(residuals: adjusted)) * bread
             let fit = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .cluster, clusterCorrection: correction)
             for q in 0..<expected.cols {
                 for p in 0..<expected.rows {
@@ -105,45 +107,5 @@ final class SpatialClusterCorrectionTests: XCTestCase {
     static func json(_ name: String) throws -> [String: Any] {
         let url = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/\(name)")
         return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    }
-
-    /// The unit-score sandwich of `SpatialClusterVarianceTests` (dense G by LU, own scores,
-    /// the cross-unit ρ term) on given residuals, without G/(G − 1).
-    static func handSandwich(panel: SpatialPanel, w: SpatialWeights, fit: SpatialFitResult, residuals e: [Double], bread: Matrix) throws -> Matrix {
-        let n = panel.n, t = panel.t
-        let rho = try XCTUnwrap(fit.rho), s2 = fit.sigma2
-        func demean(_ v: [Double]) -> [Double] {
-            var unit = [Double](repeating: 0, count: n), time = [Double](repeating: 0, count: t), all = 0.0
-            for p in 0..<t { for i in 0..<n { let x = v[p * n + i]; unit[i] += x / Double(t); time[p] += x / Double(n); all += x / Double(n * t) } }
-            return (0..<(n * t)).map { v[$0] - unit[$0 % n] - time[$0 / n] + all }
-        }
-        func lag(_ v: [Double]) -> [Double] { (0..<t).flatMap { p in w.apply(Array(v[(p * n)..<((p + 1) * n)])) } }
-        let x = (0..<panel.x.cols).map { panel.x.column($0) }
-        let z = (x + x.map(lag)).map(demean)
-        let wy = demean(lag(panel.y))
-        var a = Matrix.identity(n)
-        for j in 0..<n { for i in 0..<n { a[i, j] -= rho * w.matrix[i, j] } }
-        let g = try LUDecomposition(a).inverse() * w.matrix
-        let c = Double(t - 1), nStar = Double((n - 1) * (t - 1))   // Lee–Yu, two-way effects
-        let k = z.count + 2
-        var scores = [[Double]](repeating: [Double](repeating: 0, count: k), count: n)
-        for r in 0..<(n * t) {
-            let i = r % n
-            for j in z.indices { scores[i][j] += z[j][r] * e[r] / s2 }
-            var colG = 0.0
-            for q in 0..<n { colG += g[q, i] }
-            scores[i][k - 2] += wy[r] * e[r] / s2 - c * (g[i, i] - colG / Double(n)) / Double(t)
-            scores[i][k - 1] += e[r] * e[r] / (2 * s2 * s2) - nStar / Double(n * t) / (2 * s2)
-        }
-        var meat = Matrix(rows: k, cols: k)
-        for s in scores { for q in 0..<k { for p in 0..<k { meat[p, q] += s[p] * s[q] } } }
-        for j in 0..<n {
-            for i in 0..<n where i != j {
-                var pij = 0.0
-                for p in 0..<t { pij += e[p * n + i] * e[p * n + j] }
-                meat[k - 2, k - 2] += g[i, j] * g[j, i] * pij * pij / (s2 * s2)
-            }
-        }
-        return bread * meat * bread
     }
 }

@@ -4,7 +4,7 @@ import TestSupport
 import XCTest
 
 /// The cluster-robust (by unit) QML covariance of the SDM against a sandwich computed
-/// here by hand on a small panel: own two-way demeaning, a dense G = (I − ρW)⁻¹W from an
+/// here by hand on a small panel (`HandSDMScores`): own two-way demeaning, a dense G = (I − ρW)⁻¹W from an
 /// LU inverse (the estimator uses W's spectrum), the per-unit scores of
 /// SpatialVariance.clusterCovariance's doc comment with the cross-unit term of the ρ
 /// scores, and the analytic covariance as bread.
@@ -16,51 +16,16 @@ final class SpatialClusterVarianceTests: XCTestCase {
         let analytic = try SpatialEstimator.fit(spec, panel: panel, weights: w)
         let cluster = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .cluster)
         XCTAssertEqual(cluster.coefficients, analytic.coefficients, "the variance does not change the estimates")
-        let n = panel.n, t = panel.t
-        let rho = try XCTUnwrap(analytic.rho), s2 = analytic.sigma2, b = analytic.coefficients
-
-        func demean(_ v: [Double]) -> [Double] {
-            var unit = [Double](repeating: 0, count: n), time = [Double](repeating: 0, count: t), all = 0.0
-            for p in 0..<t { for i in 0..<n { let x = v[p * n + i]; unit[i] += x / Double(t); time[p] += x / Double(n); all += x / Double(n * t) } }
-            return (0..<(n * t)).map { v[$0] - unit[$0 % n] - time[$0 / n] + all }
-        }
-        func lag(_ v: [Double]) -> [Double] {
-            (0..<t).flatMap { p in w.apply(Array(v[(p * n)..<((p + 1) * n)])) }
-        }
-        let x = (0..<panel.x.cols).map { panel.x.column($0) }
-        let z = (x + x.map(lag)).map(demean)
-        let y = demean(panel.y), wy = demean(lag(panel.y))
-        let e = (0..<(n * t)).map { r in y[r] - rho * wy[r] - zip(z, b).reduce(0) { $0 + $1.0[r] * $1.1 } }
-
-        var a = Matrix.identity(n)
-        for j in 0..<n { for i in 0..<n { a[i, j] -= rho * w.matrix[i, j] } }
-        let g = try LUDecomposition(a).inverse() * w.matrix
-        let c = Double(t - 1), nStar = Double((n - 1) * (t - 1))   // Lee–Yu, two-way effects
-        let k = z.count + 2
-        var scores = [[Double]](repeating: [Double](repeating: 0, count: k), count: n)
-        for r in 0..<(n * t) {
-            let i = r % n
-            for j in z.indices { scores[i][j] += z[j][r] * e[r] / s2 }
-            var colG = 0.0
-            for q in 0..<n { colG += g[q, i] }
-            scores[i][k - 2] += wy[r] * e[r] / s2 - c * (g[i, i] - colG / Double(n)) / Double(t)
-            scores[i][k - 1] += e[r] * e[r] / (2 * s2 * s2) - nStar / Double(n * t) / (2 * s2)
-        }
+        let n = panel.n
+        let hand = try HandSDMScores(panel: panel, weights: w, fit: analytic)
+        let e = hand.residuals(analytic.coefficients), k = hand.k
+        let scores = hand.unitScores(residuals: e)
         // The per-unit scores are terms of the exact score: they sum to ~0 at the estimates.
         for j in 0..<k {
             let sum = scores.reduce(0) { $0 + $1[j] }, scale = scores.reduce(0) { $0 + $1[j] * $1[j] }.squareRoot()
             XCTAssertLessThan(abs(sum), 1e-6 * scale, "score \(j) sums to zero (first-order condition)")
         }
-        var meat = Matrix(rows: k, cols: k)
-        for s in scores { for q in 0..<k { for p in 0..<k { meat[p, q] += s[p] * s[q] } } }
-        // The cross-unit covariance of the ρ scores: Σ_{i≠j} G_ij G_ji (Σ_t e_it e_jt)²/σ⁴.
-        for j in 0..<n {
-            for i in 0..<n where i != j {
-                var pij = 0.0
-                for p in 0..<t { pij += e[p * n + i] * e[p * n + j] }
-                meat[k - 2, k - 2] += g[i, j] * g[j, i] * pij * pij / (s2 * s2)
-            }
-        }
+        let meat = hand.clusterMeat(residuals: e)
         let bread = analytic.vcov
         let expected = bread * meat * bread
         for q in 0..<k {

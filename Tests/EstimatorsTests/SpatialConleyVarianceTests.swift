@@ -5,7 +5,7 @@ import TestSupport
 import XCTest
 
 /// The Conley spatial-HAC QML covariance of the SDM (SpatialVariance.conleyCovariance) against
-/// a sandwich computed here by hand: own two-way demeaning, a dense G = (I − ρW)⁻¹W from an LU
+/// a sandwich computed here by hand (`HandSDMScores`): own two-way demeaning, a dense G = (I − ρW)⁻¹W from an LU
 /// inverse, per-observation scores, the kernel written out over every pair of observations,
 /// and the ρ term Σ_t Σ_{i≠j} (1 − K_ij) G_ij G_ji e_it² e_jt²/σ⁴; bread = the analytic covariance.
 final class SpatialConleyVarianceTests: XCTestCase {
@@ -28,31 +28,9 @@ final class SpatialConleyVarianceTests: XCTestCase {
         let hac = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .conley, conley: conley)
         XCTAssertEqual(hac.coefficients, analytic.coefficients, "the variance does not change the estimates")
         XCTAssertEqual(hac.varianceMethod, .conley)
-        let rho = try XCTUnwrap(analytic.rho), s2 = analytic.sigma2, b = analytic.coefficients
-
-        func demean(_ v: [Double]) -> [Double] {
-            var unit = [Double](repeating: 0, count: n), time = [Double](repeating: 0, count: t), all = 0.0
-            for p in 0..<t { for i in 0..<n { let x = v[p * n + i]; unit[i] += x / Double(t); time[p] += x / Double(n); all += x / Double(n * t) } }
-            return (0..<(n * t)).map { v[$0] - unit[$0 % n] - time[$0 / n] + all }
-        }
-        func lagW(_ v: [Double]) -> [Double] { (0..<t).flatMap { p in w.apply(Array(v[(p * n)..<((p + 1) * n)])) } }
-        let x = (0..<panel.x.cols).map { panel.x.column($0) }
-        let z = (x + x.map(lagW)).map(demean)
-        let y = demean(panel.y), wy = demean(lagW(panel.y))
-        let e = (0..<(n * t)).map { r in y[r] - rho * wy[r] - zip(z, b).reduce(0) { $0 + $1.0[r] * $1.1 } }
-        var a = Matrix.identity(n)
-        for j in 0..<n { for i in 0..<n { a[i, j] -= rho * w.matrix[i, j] } }
-        let g = try LUDecomposition(a).inverse() * w.matrix
-        let c = Double(t - 1), nStar = Double((n - 1) * (t - 1))   // Lee–Yu, two-way effects
-        let k = z.count + 2
-        let scores: [[Double]] = (0..<(n * t)).map { r in
-            let i = r % n
-            var colG = 0.0
-            for q in 0..<n { colG += g[q, i] }
-            return z.map { $0[r] * e[r] / s2 }
-                + [wy[r] * e[r] / s2 - c * (g[i, i] - colG / Double(n)) / Double(t),
-                   e[r] * e[r] / (2 * s2 * s2) - nStar / Double(n * t) / (2 * s2)]
-        }
+        let hand = try HandSDMScores(panel: panel, weights: w, fit: analytic)
+        let e = hand.residuals(analytic.coefficients), k = hand.k, g = hand.g, s2 = hand.sigma2
+        let scores = (0..<(n * t)).map { hand.score($0, residuals: e) }
         func kernel(_ i: Int, _ j: Int) -> Double {
             let d = geography.distance(i, j)
             return d < cutoff ? 1 - d / cutoff : 0
@@ -94,5 +72,34 @@ final class SpatialConleyVarianceTests: XCTestCase {
         let sem = SpatialModelSpec(model: .sem, effects: .twoWays, approach: .leeYu, durbin: .none)
         let fit = try SpatialEstimator.fit(sem, panel: panel, weights: w, variance: .conley, conley: conley)
         XCTAssertEqual(fit.termination, .varianceUnavailable, "SEM: the Conley variance is refused, with the reason recorded")
+    }
+
+    /// The Conley sandwich's `correction` is the cluster sandwich's: with every within-city pair
+    /// (uniform serial kernel, lag T − 1) and a cutoff below every distance, the Conley meat of a
+    /// model without ρ (SLX) is the cluster-by-unit meat, so cr2/cr3 Conley equals the cr2/cr3
+    /// cluster covariance, and the uncorrected Conley equals CR1 without its G/(G − 1). (With ρ the
+    /// two differ by design in the ρ score's cross-unit term: Δ here, the cluster's own term there.)
+    func testCorrectedConleyOverThePanelIsTheCorrectedClusterSandwich() throws {
+        let n = 12, t = 5
+        let w = try SpatialTestData.ringWeights(n)
+        let panel = try SpatialTestData.simulatedSDM(weights: w, t: t, rho: 0.3, beta: [1, -0.5], theta: [0.3, 0.2], seed: 8)
+        let spec = SpatialModelSpec(model: .slx, effects: .twoWays, approach: .leeYu, durbin: .all)
+        let tiny = 1e-3   // km: the ring's units are ≈ 260 km apart
+        let conley = try ConleySpec(cutoffKm: tiny, kernel: .uniform, lag: t - 1, serialKernel: .uniform,
+                                    neighbours: try ringGeography(n).neighbours(within: tiny))
+        XCTAssertEqual(conley.neighbours.pairCount, 0)
+        for correction in ClusterCorrection.allCases {
+            let hac = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .conley, clusterCorrection: correction, conley: conley)
+            let cluster = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .cluster, clusterCorrection: correction)
+            let factor = correction == .cr1 ? Double(n) / Double(n - 1) : 1
+            XCTAssertEqual(hac.clusterCorrection, correction == .cr1 ? nil : correction)
+            for i in 0..<hac.vcov.rows {
+                for j in 0..<hac.vcov.cols {
+                    // The same meat summed in two orders: agreement to rounding.
+                    let scale = (hac.vcov[i, i] * hac.vcov[j, j]).squareRoot()
+                    assertClose(cluster.vcov[i, j] / factor, hac.vcov[i, j], tolerance: 1e-10 * scale, "\(correction) [\(i), \(j)]")
+                }
+            }
+        }
     }
 }

@@ -23,18 +23,7 @@ final class CitySystemRunTests: XCTestCase {
     """
 
     func testThreadCountsAgreeAndTruthFollowsTheGrid() throws {
-        let dir = try TestPaths.temporaryDirectory("spillsim-city")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let format = InMemoryResultsFormat()
-        let scenario = try MonteCarloScenario(text: Self.small)
-        var cells: [[CellResults]] = []
-        for threads in [1, 2] {
-            var o = RunOptions(output: dir.appendingPathComponent("t\(threads).h5").path)
-            o.threads = threads
-            _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
-            let s = try format.open(path: o.output)
-            cells.append(try s.metadata.cells.map { try s.cell($0.ordinal) })
-        }
+        let cells = try InMemoryRun.runs(try MonteCarloScenario(text: Self.small)).map(\.cells)
         XCTAssertEqual(cells[0], cells[1], "bitwise identical for 1 and 2 threads")
         for (c, rho) in zip(cells[0], [0.2, 0.5]) {
             XCTAssertEqual(c.records.count, 5)
@@ -51,8 +40,6 @@ final class CitySystemRunTests: XCTestCase {
     /// the truth stays the outcome equation's, and a fixed point that does not converge is a
     /// counted generation failure carrying its reason, not a crash or a redraw.
     func testNEGSectorsRunAndNonConvergenceIsRecorded() throws {
-        let dir = try TestPaths.temporaryDirectory("spillsim-neg")
-        defer { try? FileManager.default.removeItem(at: dir) }
         let text = """
         name: small-neg
         seed: 3
@@ -67,11 +54,8 @@ final class CitySystemRunTests: XCTestCase {
           city_system.sectors.endogeneity: [0.0, 0.8]
           city_system.sectors.max_iterations: [5000, 2]
         """
-        let format = InMemoryResultsFormat()
-        let o = RunOptions(output: dir.appendingPathComponent("neg.h5").path)
-        _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: o, format: format).run()
-        let s = try format.open(path: o.output)
-        let cells = try s.metadata.cells.map { try s.cell($0.ordinal) }
+        let s = try InMemoryRun.run(text)
+        let cells = s.cells
         XCTAssertEqual(cells.count, 4)
         for (k, c) in cells.enumerated() {
             let limit = s.metadata.cells[k].factors.first { $0.path == "city_system.sectors.max_iterations" }?.value
@@ -90,7 +74,7 @@ final class CitySystemRunTests: XCTestCase {
     }
 
     func testEstimatorOptionsAndEstimandsAreCheckedBeforeRunning() throws {
-        let cases: [(String, String, String)] = [
+        let cases: [(from: String, to: String, key: String)] = [
             ("estimands: [rho, beta.CA,", "estimands: [rho, beta.XYZ,", "estimators[0].estimands[1]"),
             ("model: sdm, weights: knn4", "model: sdm, weights: knn9", "estimators[1].weights"),
             ("{name: psm_did, model: psm_did,", "{name: psm_did, model: psm_did, caliper: 3,", "estimators[2].caliper"),
@@ -107,18 +91,7 @@ final class CitySystemRunTests: XCTestCase {
             ("model: sdm, weights: knn4, approach: direct, estimands: [rho]", "model: sdm_dynamic, estimands: [ame.direct.CA]",
              "estimators[1].estimands[0]"),
         ]
-        for (from, to, key) in cases {
-            let text = Self.small.replacingOccurrences(of: from, with: to)
-            XCTAssertNotEqual(text, Self.small, "the test edit applies: \(from)")
-            // Options and model names are typed when the file is loaded; what depends on the
-            // world (Ws, regressors, estimands) when a cell is built. Either way before any replication.
-            assertThrows(try {
-                let scenario = try MonteCarloScenario(text: text, file: "small.yaml")
-                _ = try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario)
-            }(), as: ScenarioError.self, key) {
-                XCTAssertEqual($0.path, key, "\($0)")
-            }
-        }
+        InMemoryRun.assertEditsRefused(Self.small, cases)
     }
 
     /// `model: sdm_dynamic` on a dynamic world (issue 25): τ, η, ρ and both horizons' turning
@@ -137,19 +110,12 @@ final class CitySystemRunTests: XCTestCase {
                                                          curve.direct.p50.20, curve_lr.direct.p50.20]}
           - {name: static, model: sdm, estimands: [rho, tp_lr.direct.p50, curve_lr.direct.p50.20]}
         """
-        let dir = try TestPaths.temporaryDirectory("spillsim-dynamic")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let format = InMemoryResultsFormat()
         let scenario = try MonteCarloScenario(text: text)
-        var runs: [[CellResults]] = []
-        for threads in [1, 2] {
-            var o = RunOptions(output: dir.appendingPathComponent("d\(threads).h5").path)
-            o.threads = threads
-            _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
-            let s = try format.open(path: o.output)
-            runs.append(try s.metadata.cells.map { try s.cell($0.ordinal) })
+        let both = try InMemoryRun.runs(scenario)
+        for s in both {
             XCTAssertNotNil(s.metadata.cells.first?.dataSupport, "a cell scoring the dynamic SDM's turning points stores the data support")
         }
+        let runs = both.map(\.cells)
         XCTAssertEqual(runs[0], runs[1], "bitwise identical for 1 and 2 threads")
         let spec = try ScenarioParser.parse(try scenario.cells()[0].document)
         let panel = try CitySystemCell(scenario: spec).generate(replication: 0)
@@ -204,13 +170,7 @@ final class CitySystemRunTests: XCTestCase {
           - {name: wsel, model: w_selection, fit: sdm_dynamic, candidates: [exp_dense, true],
              estimands: [select.loglik, select.posterior, posterior.true]}
         """
-        let dir = try TestPaths.temporaryDirectory("spillsim-dynamic-wsel")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let format = InMemoryResultsFormat()
-        let o = RunOptions(output: dir.appendingPathComponent("w.h5").path)
-        _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: text), options: o, format: format).run()
-        let s = try format.open(path: o.output)
-        let records = try s.cell(0).records
+        let records = try InMemoryRun.cells(text)[0].records
         XCTAssertEqual(records.count, 4)
         for r in records {
             let f = r.fits[0]

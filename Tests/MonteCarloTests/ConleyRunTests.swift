@@ -25,8 +25,7 @@ final class ConleyRunTests: XCTestCase {
     /// settings), and differs from CR1 by city.
     func testConleyEstimatorEqualsTheLibraryOnTheGeneratedPanel() throws {
         let cell = try InMemoryRun.cells(Self.small)[0]
-        let spec = try ScenarioParser.parse(ScenarioDocument(text: Self.small, source: "small.yaml"))
-        let system = try CitySystemCell(scenario: spec)
+        let system = try InMemoryRun.world(Self.small, source: "small.yaml")
         for (rep, record) in cell.records.enumerated() {
             let p = try system.generate(replication: rep)
             let panel = try TreatmentPanel(unitCount: p.n, periods: p.years.map(Double.init), outcome: p.mis, covariates: [],
@@ -46,7 +45,7 @@ final class ConleyRunTests: XCTestCase {
     }
 
     func testConleyOptionsAreCheckedBeforeRunning() throws {
-        let cases: [(String, String, String)] = [
+        let cases: [(from: String, to: String, key: String)] = [
             ("variance: conley, cutoff_km: 250,", "variance: conley,", "estimators[1].cutoff_km"),
             ("cutoff_km: 250,", "cutoff_km: -5,", "estimators[1].cutoff_km"),
             ("kernel: uniform", "kernel: parzen", "estimators[1].kernel"),
@@ -58,16 +57,6 @@ final class ConleyRunTests: XCTestCase {
             ("model: sdm, variance: conley, cutoff_km: 250,", "model: sdm, cutoff_km: 250,", "estimators[2].cutoff_km"),
             ("model: sdm, variance: conley, cutoff_km: 250,", "model: sem, variance: conley, cutoff_km: 250,", "estimators[2].variance"),
         ]
-        for (from, to, key) in cases {
-            let text = Self.small.replacingOccurrences(of: from, with: to)
-            XCTAssertNotEqual(text, Self.small, "the test edit applies: \(from)")
-            // Settings are checked when the scenario loads (EstimatorRegistry), the world's part per cell.
-            assertThrows(try { () throws -> Void in
-                let scenario = try MonteCarloScenario(text: text, file: "small.yaml")
-                _ = try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario)
-            }(), as: ScenarioError.self, key) {
-                XCTAssertEqual($0.path, key, "\($0)")
-            }
-        }
+        InMemoryRun.assertEditsRefused(Self.small, cases)
     }
 }

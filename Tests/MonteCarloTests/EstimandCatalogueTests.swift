@@ -12,10 +12,10 @@ final class EstimandCatalogueTests: XCTestCase {
         let cases: [(String, EstimandRole, EstimandKind)] = [
             ("rho", .parameter, .scalar), ("beta.CA", .parameter, .scalar), ("ame.total.CA", .parameter, .scalar),
             ("tp.direct.p50", .ratio, .turningPoint), ("shift.total", .ratio, .shift), ("utest.total.p25", .test, .uTest),
-            ("curve.indirect.p75.40", .parameter, .curveGridPoint(effect: "indirect", qualifier: "p75", index: 40)),
-            ("curve_lr.direct.p50.3", .parameter, .curveGridPoint(effect: "direct", qualifier: "p50, long run", index: 3)),
+            ("curve.indirect.p75.40", .parameter, .curveGridPoint(effect: .indirect, qualifier: "p75", index: 40)),
+            ("curve_lr.direct.p50.3", .parameter, .curveGridPoint(effect: .direct, qualifier: "p50, long run", index: 3)),
             ("select.bic", .selection, .scalar), ("posterior.true", .selection, .scalar), ("att", .parameter, .scalar),
-            ("beta0", .parameter, .scalar), ("direct@0.25", .parameter, .curvePoint(effect: "direct", qualifier: "", x: 0.25)),
+            ("beta0", .parameter, .scalar), ("direct@0.25", .parameter, .curvePoint(effect: .direct, qualifier: "", x: 0.25)),
         ]
         for (name, role, kind) in cases {
             let e = Estimand(name)
@@ -28,6 +28,23 @@ final class EstimandCatalogueTests: XCTestCase {
         XCTAssertEqual(SpatialEstimand.expandCurve("curve_lr.total.p25.*/20"), ["curve_lr.total.p25.0", "curve_lr.total.p25.20", "curve_lr.total.p25.40"])
         XCTAssertEqual(SpatialEstimand.parse("curve_lr.direct.p50.40"), .curveLongRun(.direct, "p50", 40))
         XCTAssertNil(SpatialEstimand.parse("curve_lr.direct.p50.41"), "outside the 41-point grid")
+    }
+
+    /// The catalogue spells every form's typeset name (Reports renders the markup, it no longer
+    /// parses names): subscripts shown here as `_X`.
+    func testTypesetNamesComeFromTheCatalogue() {
+        let plain = { (s: String) in
+            String(s.compactMap { $0 == Estimand.subscriptOpen ? "_" : $0 == Estimand.subscriptClose ? nil : $0 })
+        }
+        let cases: [(String, String?)] = [
+            ("rho", "ρ"), ("beta.CA", "β_CA"), ("theta.CAxD", "θ_CAxD"), ("direct.pop", "DE(pop)"), ("ame.indirect.D", "IE(D)"),
+            ("tp.indirect.p50", "c*_IE, D p50"), ("shift.total", "dc*_TE/dD"), ("utest.direct.p25", "U-test DE, D p25"),
+            ("tp_lr.total.p75", "long-run c*_TE, D p75"), ("curve.total.p75.20", "TE(CA p50), D p75"),
+            ("curve_lr.direct.p50.1", "long-run DE(CA p7.25), D p50"), ("att_net", "ATT_net"), ("lambda", "λ"),
+            ("select.bic", "true W chosen (BIC)"), ("posterior.true", "P(true W | y)"), ("beta2", "β_2"),
+            ("direct@0.25", nil), ("no.such.form", nil),
+        ]
+        for (name, expected) in cases { XCTAssertEqual(Estimand(name).typeset.map(plain), expected, name) }
     }
 
     /// A toy estimand, 2ρ, added through the catalogue alone (its definition: name, role, kind,

@@ -120,4 +120,32 @@ final class EstimatorSettingsTests: XCTestCase {
         }
         XCTAssertEqual(corrections, [.cr1, .cr3])
     }
+
+    /// `sigma2` reaches the fit's spec (QML by default, as in the CLI), is refused where the fit would
+    /// ignore it (a sandwich variance), and a grid factor on it reaches each cell.
+    func testSigma2RuleIsAppliedOrRefused() throws {
+        let grid = "  city_system.outcome.rho: [0.3]"
+        let plain = try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, ", grid: grid))
+        guard case .spatial(let q) = plain.estimators[1].settings else { return XCTFail("a spatial estimator") }
+        XCTAssertEqual(q.spec.residualVariance, ResidualVariance.standard, "the default σ̂² is the CLI's")
+        XCTAssertEqual(q.spec.residualVariance, .qml)
+        let ok = try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, sigma2: DOF, ", grid: grid))
+        guard case .spatial(let s) = ok.estimators[1].settings else { return XCTFail("a spatial estimator") }
+        XCTAssertEqual(s.spec.residualVariance, .dof)
+        assertThrows(try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, variance: cluster, sigma2: dof, ", grid: grid),
+                                            file: "s.yaml"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[1].sigma2", "\($0)")
+            XCTAssertTrue("\($0)".contains("analytic"), "\($0)")
+        }
+        assertThrows(try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, sigma2: reml, ", grid: grid),
+                                            file: "s.yaml"), as: ScenarioError.self) {
+            XCTAssertTrue("\($0)".contains("qml, dof"), "\($0)")
+        }
+        let gridded = try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, ", grid: "  estimators.1.sigma2: [qml, dof]"))
+        let rules = try gridded.cells().map { cell -> ResidualVariance? in
+            guard case .spatial(let s) = cell.estimators[1].settings else { return nil }
+            return s.spec.residualVariance
+        }
+        XCTAssertEqual(rules, [.qml, .dof])
+    }
 }

@@ -46,21 +46,12 @@ final class MediationRunTests: XCTestCase {
     }
 
     func testOptionsAndEstimandsAreCheckedAtLoad() throws {
-        let cases: [(String, String, String)] = [
+        let cases: [(from: String, to: String, key: String)] = [
             ("bootstrap: 19, estimands: [att,", "bootstrap: -1, estimands: [att,", "estimators[0].bootstrap"),
             ("sample: matched, bootstrap: 0", "sample: nearest, bootstrap: 0", "estimators[1].sample"),
             ("estimands: [att_d, nie]", "estimands: [att_d, tp.direct.p50]", "estimators[1].estimands[1]"),
             ("bootstrap: 19, estimands: [att,", "bootstrap: 19, covariates: [CA], estimands: [att,", "estimators[0].covariates"),
         ]
-        for (from, to, key) in cases {
-            let text = Self.small.replacingOccurrences(of: from, with: to)
-            XCTAssertNotEqual(text, Self.small, "the test edit applies: \(from)")
-            assertThrows(try {
-                let scenario = try MonteCarloScenario(text: text, file: "small.yaml")
-                _ = try CitySystemBuilder().makeExperiment(cell: try scenario.cells()[0], scenario: scenario)
-            }(), as: ScenarioError.self, key) {
-                XCTAssertEqual($0.path, key, "\($0)")
-            }
-        }
+        InMemoryRun.assertEditsRefused(Self.small, cases)
     }
 }

@@ -31,15 +31,7 @@ final class ObservedDesignRunTests: XCTestCase {
             let text = try Self.scenario(errors: errors, grid: "grid:\n  city_system.observed.outcome: [{}, {theta: {logp: 0, logy: 0}}]\n")
             let scenario = try MonteCarloScenario(text: text, file: dir.appendingPathComponent("calibrated.yaml").path)
             XCTAssertTrue(ExperimentRegistry.builder(for: scenario) is ObservedDesignBuilder)
-            let format = InMemoryResultsFormat()
-            var cells: [[CellResults]] = []
-            for threads in [1, 2] {
-                var o = RunOptions(output: dir.appendingPathComponent("\(errors)\(threads).h5").path)
-                o.threads = threads
-                _ = try MonteCarloRunner(scenario: scenario, options: o, format: format).run()
-                let s = try format.open(path: o.output)
-                cells.append(try s.metadata.cells.map { try s.cell($0.ordinal) })
-            }
+            let cells = try InMemoryRun.runs(scenario).map(\.cells)
             XCTAssertEqual(cells[0], cells[1], "bitwise identical for 1 and 2 threads (\(errors))")
             let spec = try XCTUnwrap(try ScenarioParser.parse(try scenario.cells()[0].document).observed)
             for (k, c) in cells[0].enumerated() {

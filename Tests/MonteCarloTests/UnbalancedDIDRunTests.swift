@@ -28,18 +28,15 @@ final class UnbalancedDIDRunTests: XCTestCase {
         """
     }
 
-    func run(_ text: String, threads: Int = 1) throws -> [CellResults] { try InMemoryRun.cells(text, threads: threads) }
-
     func testDIDFitsGapsAsTheDataInPathDoes() throws {
         let text = Self.scenario(missing: "mcar", rate: 0.05)
-        let cells = try run(text)
-        XCTAssertEqual(cells, try run(text, threads: 2), "bitwise identical for 1 and 2 threads")
+        let cells = try InMemoryRun.cells(text)
+        XCTAssertEqual(cells, try InMemoryRun.cells(text, threads: 2), "bitwise identical for 1 and 2 threads")
         let fits = cells[0].records[0].fits
         for (k, f) in fits.enumerated() { XCTAssertEqual(f.status.code, .ok, "estimator \(k): \(f.status.message)") }
 
         // The same replication as `spillsim generate` writes it: Mis empty where unobserved.
-        let spec = try ScenarioParser.parse(try ScenarioDocument(text: text, source: "test"))
-        let p = try CitySystemCell(scenario: spec).generate(replication: 0)
+        let p = try InMemoryRun.world(text).generate(replication: 0)
         let o = try XCTUnwrap(p.observed)
         XCTAssertTrue(o.contains(false), "the draw has gaps")
         let table = try DataTable.parse(csv: PanelCSV.panel(p), source: "generated.csv")
@@ -79,9 +76,8 @@ final class UnbalancedDIDRunTests: XCTestCase {
 
     /// Without gaps the DID estimators fit the whole panel, as before.
     func testNoGapsIsTheWholePanel() throws {
-        let fits = try run(Self.scenario(missing: "mcar", rate: 0))[0].records[0].fits
-        let spec = try ScenarioParser.parse(try ScenarioDocument(text: Self.scenario(missing: "mcar", rate: 0), source: "test"))
-        let p = try CitySystemCell(scenario: spec).generate(replication: 0)
+        let fits = try InMemoryRun.cells(Self.scenario(missing: "mcar", rate: 0))[0].records[0].fits
+        let p = try InMemoryRun.world(Self.scenario(missing: "mcar", rate: 0)).generate(replication: 0)
         XCTAssertNil(p.observed)
         let data = PanelData(p)
         let psm = try PSMDiD.estimate(panel: try data.treatment(covariates: ["CA", "D", "z"], balanced: true), spec: PSMDiDSpec())
@@ -94,8 +90,8 @@ final class UnbalancedDIDRunTests: XCTestCase {
     /// with its reason, never a crash; TWFE still fits every observed city-year.
     func testBalancedEstimatorsFailWithAReasonWhenNothingIsComplete() throws {
         let text = Self.scenario(missing: "mnar", rate: 0.3)
-        let records = try run(text)[0].records
-        let cell = try CitySystemCell(scenario: try ScenarioParser.parse(try ScenarioDocument(text: text, source: "test")))
+        let records = try InMemoryRun.cells(text)[0].records
+        let cell = try InMemoryRun.world(text)
         for (r, record) in records.enumerated() {
             XCTAssertEqual(record.fits[0].status.code, .ok, record.fits[0].status.message)
             let p = try cell.generate(replication: r)

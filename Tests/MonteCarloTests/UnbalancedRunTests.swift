@@ -26,11 +26,9 @@ final class UnbalancedRunTests: XCTestCase {
         """
     }
 
-    func run(_ text: String, threads: Int = 1) throws -> [CellResults] { try InMemoryRun.cells(text, threads: threads) }
-
     /// With nothing missing every workaround is the same fit, and the same as the balanced direct SDM.
     func testAtZeroMissingEveryWorkaroundAgrees() throws {
-        let cells = try run(Self.scenario(missing: "mcar", rate: 0))
+        let cells = try InMemoryRun.cells(Self.scenario(missing: "mcar", rate: 0))
         for r in cells[0].records {
             for k in 0..<4 { XCTAssertEqual(r.fits[k].status.code, .ok, r.fits[k].status.message) }
             let rho = r.fits[0].results[0].estimate
@@ -46,7 +44,7 @@ final class UnbalancedRunTests: XCTestCase {
 
     func testGapsAreFittedRecordedAndNeverIgnored() throws {
         let text = Self.scenario(missing: "mar_size", rate: 0.15)
-        let one = try run(text), two = try run(text, threads: 2)
+        let one = try InMemoryRun.cells(text), two = try InMemoryRun.cells(text, threads: 2)
         XCTAssertEqual(one, two, "bitwise identical for 1 and 2 threads")
         for r in one[0].records {
             XCTAssertEqual(r.fits[0].status.code, .ok, r.fits[0].status.message)
@@ -92,7 +90,7 @@ final class UnbalancedRunTests: XCTestCase {
         let text = Self.scenario(missing: "mcar", rate: 0).replacingOccurrences(
             of: "panel: {missing: mcar, rate: 0.0}", with: "panel: {missing: mcar, rate: 0.0, entry: {share: 0.2, year: 2015}}")
         XCTAssertNotEqual(text, Self.scenario(missing: "mcar", rate: 0))
-        for r in try run(text)[0].records {
+        for r in try InMemoryRun.cells(text)[0].records {
             for k in 0..<5 { XCTAssertEqual(r.fits[k].status.code, .ok, "estimator \(k): \(r.fits[k].status.message)") }
             XCTAssertTrue(r.fits[0].results[0].estimate.isFinite)
             XCTAssertNotEqual(r.fits[0].results[0].estimate, r.fits[2].results[0].estimate, "dropping years is another fit")
@@ -101,11 +99,57 @@ final class UnbalancedRunTests: XCTestCase {
         }
     }
 
+    /// Cities merging in pairs (`panel.merges`): every workaround fits; the unbalanced estimator
+    /// takes each merged city as a new unit (the DGP), the others fit the usual shortcuts.
+    func testMergeWorldIsFittedByEveryWorkaround() throws {
+        let text = Self.scenario(missing: "mcar", rate: 0).replacingOccurrences(
+            of: "panel: {missing: mcar, rate: 0.0}", with: "panel: {missing: mcar, rate: 0.0, merges: {share: 0.1, year: 2015}}")
+        XCTAssertNotEqual(text, Self.scenario(missing: "mcar", rate: 0))
+        for r in try InMemoryRun.cells(text)[0].records {
+            for k in 0..<5 { XCTAssertEqual(r.fits[k].status.code, .ok, "estimator \(k): \(r.fits[k].status.message)") }
+            XCTAssertTrue(r.fits[0].results[0].estimate.isFinite)
+            XCTAssertNotEqual(r.fits[0].results[0].estimate, r.fits[1].results[0].estimate, "dropping the merging cities is another fit")
+            XCTAssertNotEqual(r.fits[0].results[0].estimate, r.fits[3].results[0].estimate, "interpolating across the merge is another fit")
+            XCTAssertEqual(r.fits[5].status.code, .failed)
+        }
+    }
+
+    /// The design's fit of a merge world equals the data-in path's fit of the same replication as
+    /// `spillsim generate` writes it (panel, W, merges CSV): one convention for merged cities.
+    func testMergeWorldDesignFitIsTheDataInFit() throws {
+        let text = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(
+            of: "panel: {missing: mcar, rate: 0.1}", with: "panel: {missing: mcar, rate: 0.1, merges: {share: 0.1, year: 2015}}")
+        XCTAssertNotEqual(text, Self.scenario(missing: "mcar", rate: 0.1))
+        let design = try InMemoryRun.cells(text)[0].records[0].fits[0]
+        XCTAssertEqual(design.status.code, .ok, design.status.message)
+        let spec = try ScenarioParser.parse(try ScenarioDocument(text: text, source: "test"))
+        let p = try CitySystemCell(scenario: spec).generate(replication: 0)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("merge-run-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = [("panel.csv", PanelCSV.panel(p)), ("w.csv", PanelCSV.weights(p.trueWeights, ids: p.cityIds)),
+                     ("merges.csv", try XCTUnwrap(PanelCSV.merges(p)))]
+        for (name, body) in files { try body.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let loaded = try UnbalancedDataLoader.load(
+            data: dir.appendingPathComponent("panel.csv"), weights: dir.appendingPathComponent("w.csv"), id: "city", time: "year",
+            y: "Mis", x: ["CA", "D"] + p.controlNames, quadratic: "CA", moderator: "D",
+            merges: try CityMerges.read(csv: dir.appendingPathComponent("merges.csv")))
+        guard case .unbalanced(let data) = loaded else { return XCTFail("a merged panel is unbalanced") }
+        XCTAssertEqual(data.merges.count, 4, "10 % of 40 cities absorbed")
+        XCTAssertEqual(data.cityYears, 40 * 8 - 4 * 4, "the absorbed cities' last four years do not exist")
+        let u = try UnbalancedEstimator.fit(SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .direct),
+                                            panel: data.panel, weights: data.weights)
+        // Same rows and W_t; the data-in W is row-standardised again from its %.17g print: rounding level.
+        assertClose(u.fit.rho!, design.results[0].estimate, tolerance: 1e-8, "rho: design vs data in")
+        assertClose(u.fit.standardErrors[u.fit.parameterNames.firstIndex(of: "rho")!], design.results[0].standardError,
+                    tolerance: 1e-7, "SE of rho")
+    }
+
     func testOptionsTheUnbalancedEstimatorCannotHonourAreRefused() throws {
         let bad = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(
             of: "{name: exact, model: sdm, missing: exact,", with: "{name: exact, model: sdm, missing: exact, approach: lee-yu,")
-        XCTAssertThrowsError(try run(bad)) { e in XCTAssertTrue("\(e)".contains("approach"), "\(e)") }
+        XCTAssertThrowsError(try InMemoryRun.cells(bad)) { e in XCTAssertTrue("\(e)".contains("approach"), "\(e)") }
         let unknown = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(of: "missing: drop_years", with: "missing: listwise")
-        XCTAssertThrowsError(try run(unknown)) { e in XCTAssertTrue("\(e)".contains("listwise"), "\(e)") }
+        XCTAssertThrowsError(try InMemoryRun.cells(unknown)) { e in XCTAssertTrue("\(e)".contains("listwise"), "\(e)") }
     }
 }

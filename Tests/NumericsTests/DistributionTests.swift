@@ -86,4 +86,22 @@ final class SelectionMedianTests: XCTestCase {
         var empty: [Double] = []
         XCTAssertTrue(Statistics.median(selectingIn: &empty).isNaN)
     }
+
+    /// The curve grid's percentiles by selection equal the sorted type-7 quantiles bit for bit,
+    /// several quantiles selected in turn on the same (reordered) array, ties included.
+    func testQuantilesBySelectionEqualSortedQuantiles() {
+        let stream = RandomStream(seed: 11)
+        let ps = [0.05, 0.95, 0.25, 0.5, 0.75, 0, 1]
+        for n in 1...60 {
+            for _ in 0..<10 {
+                var x = (0..<n).map { _ in Double(stream.integer(below: 9)) - 4 + (stream.bernoulli(0.5) ? 0.125 : stream.normal()) }
+                let sorted = x.sorted()
+                let expected = ps.map { Statistics.quantile(sorted: sorted, $0) }
+                let got = Statistics.quantiles(selectingIn: &x, ps)
+                XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "n = \(n)")
+            }
+        }
+        var empty: [Double] = []
+        XCTAssertTrue(Statistics.quantiles(selectingIn: &empty, [0.5])[0].isNaN)
+    }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import MonteCarlo
+@testable import MonteCarlo
 
 /// Writes a small result file (docs/results-schema.md) with chosen draws and
 /// summaries through the engine's writer, so the report is tested on known

@@ -71,14 +71,14 @@ final class SummaryTableTests: XCTestCase {
     }
 
     func testEstimandKinds() {
-        XCTAssertEqual(EstimandKind(name: "direct@0.25"), .curvePoint(effect: "direct", qualifier: "", x: 0.25))
-        XCTAssertEqual(EstimandKind(name: "curve_total_effect@-1e-1"), .curvePoint(effect: "total", qualifier: "", x: -0.1))
-        XCTAssertEqual(EstimandKind(name: "IE@2"), .curvePoint(effect: "indirect", qualifier: "", x: 2))
-        XCTAssertEqual(EstimandKind(name: "direct_p75@0.3"), .curvePoint(effect: "direct", qualifier: "p75", x: 0.3))
-        XCTAssertEqual(EstimandKind(name: "total:d=p25@0.5"), .curvePoint(effect: "total", qualifier: "d=p25", x: 0.5))
+        XCTAssertEqual(EstimandKind(name: "direct@0.25"), .curvePoint(effect: .direct, qualifier: "", x: 0.25))
+        XCTAssertEqual(EstimandKind(name: "curve_total_effect@-1e-1"), .curvePoint(effect: .total, qualifier: "", x: -0.1))
+        XCTAssertEqual(EstimandKind(name: "IE@2"), .curvePoint(effect: .indirect, qualifier: "", x: 2))
+        XCTAssertEqual(EstimandKind(name: "direct_p75@0.3"), .curvePoint(effect: .direct, qualifier: "p75", x: 0.3))
+        XCTAssertEqual(EstimandKind(name: "total:d=p25@0.5"), .curvePoint(effect: .total, qualifier: "d=p25", x: 0.5))
         XCTAssertEqual(EstimandKind(name: "direction@1"), .scalar)
         // The engine's names (docs/monte-carlo.md).
-        XCTAssertEqual(EstimandKind(name: "curve.indirect.p75.40"), .curveGridPoint(effect: "indirect", qualifier: "p75", index: 40))
+        XCTAssertEqual(EstimandKind(name: "curve.indirect.p75.40"), .curveGridPoint(effect: .indirect, qualifier: "p75", index: 40))
         XCTAssertEqual(EstimandKind(name: "curve.direct.p50.41"), .scalar, "the grid has 41 points, j = 0…40")
         XCTAssertEqual(EstimandKind.gridPercentile(20), 50)
         XCTAssertEqual(EstimandKind(name: "tp.total.p25"), .turningPoint)

@@ -40,6 +40,9 @@ public struct CitySystemCell: Sendable {
     /// The incumbents' W, outcome model and effect cache before the entrants arrive
     /// (`city_system.panel.entry`); nil without entry or when W depends on D (built per replication).
     let entryWorld: EntryWorld?
+    /// The merged geography's W, outcome model and effect cache (`city_system.panel.merges`); nil
+    /// without merges or when W depends on D (built per replication).
+    let mergeWorld: MergeWorld?
     /// The unit-variance field of the spatial error shocks (`error.shocks`, share > 0), else nil.
     let shockField: CityEffectField?
 
@@ -78,7 +81,7 @@ public struct CitySystemCell: Sendable {
         self.lnSize = lnSize
         var reports: [WeightReport] = []
         if WeightBuilder.dependsOnData(spec.weights) {
-            trueWeights = nil; outcomeModel = nil; truthCache = nil; errorFilter = nil; entryWorld = nil
+            trueWeights = nil; outcomeModel = nil; truthCache = nil; errorFilter = nil; entryWorld = nil; mergeWorld = nil
         } else {
             let (w, rep) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, logDeterminant: spec.logDeterminant, source: source)
             reports.append(rep)
@@ -88,6 +91,7 @@ public struct CitySystemCell: Sendable {
             truthCache = try ObservedEffectCache(filter: om.filter)
             errorFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
             entryWorld = try EntryWorld.build(spec, weights: w, lnSize: lnSize, source: source)
+            mergeWorld = try MergeWorld.build(spec, weights: w, lnSize: lnSize, source: source)
         }
         var fixed: [String: SpatialWeights] = [:]
         for e in spec.estimatorWeights where !e.isTrue && !WeightBuilder.dependsOnData(e) {
@@ -234,15 +238,16 @@ public struct CitySystemCell: Sendable {
 
         // W, the outcome model and the truth cache: cached, or rebuilt when W depends on D.
         let meanD = (0..<n).map { i in (0..<tt).reduce(0.0) { $0 + d1[$1 * n + i] } / Double(tt) }
-        let model: OutcomeModel, cache: ObservedEffectCache, errFilter: SpatialFilter?, entry: EntryWorld?
+        let model: OutcomeModel, cache: ObservedEffectCache, errFilter: SpatialFilter?, entry: EntryWorld?, merge: MergeWorld?
         if let om = outcomeModel, let tc = truthCache {
-            model = om; cache = tc; errFilter = errorFilter; entry = entryWorld
+            model = om; cache = tc; errFilter = errorFilter; entry = entryWorld; merge = mergeWorld
         } else {
             let (w, _) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source)
             model = try CitySystemCell.model(spec.outcome, weights: w, source: source)
             cache = try ObservedEffectCache(filter: model.filter)
             errFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
             entry = try EntryWorld.build(spec, weights: w, lnSize: lnSize, source: source)
+            merge = try MergeWorld.build(spec, weights: w, lnSize: lnSize, source: source)
         }
 
         // Effects and errors, shared by both worlds.
@@ -309,6 +314,18 @@ public struct CitySystemCell: Sendable {
             mis0 = try entry.outcome(mis0, ca: sectors.ca, d: d0, controls: controls, other: other0, n: n)
             mis1 = tr.enabled ? try entry.outcome(mis1, ca: sectors.ca, d: d1, controls: controls, other: other1, n: n) : mis0
         }
+        // With merges the merged city's regressors (size-weighted means of its parts') replace the
+        // absorbing city's from the merge year on, and its outcome is solved on the merged geography
+        // (static outcome, no treatment: parsing refuses the rest).
+        var ca = sectors.ca, dMerged0 = d0, dMerged1 = d1, controlsOut = controls, lqm = sectors.lqm, lqs = sectors.lqs
+        if let merge {
+            ca = merge.merged(ca, n: n); dMerged0 = merge.merged(d0, n: n); dMerged1 = merge.merged(d1, n: n)
+            controlsOut = controls.map { merge.merged($0, n: n) }
+            lqm = merge.merged(lqm, n: n); lqs = merge.merged(lqs, n: n)
+            mis0 = try merge.outcome(mis0, ca: ca, d: dMerged0, controls: controlsOut, other: other0, mu: mu, n: n)
+            mis1 = mis0
+        }
+        let regimes: (any ExistingCityYears)? = entry.map { $0 as any ExistingCityYears } ?? merge
 
         var estimators: [String: SpatialWeights] = [:]
         for e in spec.estimatorWeights {
@@ -319,25 +336,29 @@ public struct CitySystemCell: Sendable {
             }
         }
         let truth = try clock.measure("generate.truth") {
-            let mechanism = try MechanismTruth(model: model, weights: cache.weights, ca: sectors.ca, deltaD: zip(d1, d0).map(-),
+            let mechanism = try MechanismTruth(model: model, weights: cache.weights, ca: ca, deltaD: zip(dMerged1, dMerged0).map(-),
                                                policy: policy, treat: assignment.treat, post: post, years: years,
                                                firstAdoption: firstAdoption)
-            return try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: sectors.ca, d: d1,
+            return try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: ca, d: dMerged1,
                                      years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
-                                     firstAdoption: firstAdoption, mechanism: mechanism, entry: entry)
+                                     firstAdoption: firstAdoption, mechanism: mechanism, entry: regimes)
         }
-        return SyntheticPanel(
+        var panel = SyntheticPanel(
             stream: StreamID(seed: seed, cell: cell, replication: replication, purpose: 0),
             n: n, t: tt, years: years, cityIds: geography.ids, coordinateX: geography.x, coordinateY: geography.y, isLonLat: geography.isLonLat,
             region: geography.region, isCentre: geography.isCentre, lnSize: lnSize, distanceToCentre: geography.distanceToCentre,
-            mis: mis1, ca: sectors.ca, d: d1, lqm: sectors.lqm, lqs: sectors.lqs,
-            controlNames: o.controls.map(\.name), controls: controls, treat: assignment.treat,
+            mis: mis1, ca: ca, d: dMerged1, lqm: lqm, lqs: lqs,
+            controlNames: o.controls.map(\.name), controls: controlsOut, treat: assignment.treat,
             cohort: assignment.adoption.map { $0 ?? 0 }, post: post, z: z,
-            misNoIntegration: mis0, dNoIntegration: d0, trueWeights: model.weights,
+            misNoIntegration: mis0, dNoIntegration: dMerged0, trueWeights: model.weights,
             estimatorWeights: estimators, estimatorWeightNames: spec.estimatorWeights.map(\.name), truth: truth,
             equilibrium: equilibrium,
             observed: MissingnessPattern.draw(spec.panel, lnSize: lnSize, distanceToCentre: geography.distanceToCentre,
-                                              outcome: mis1, n: n, t: tt, exists: entry?.exists(n: n, periods: tt),
+                                              outcome: mis1, n: n, t: tt, exists: regimes?.exists(n: n, periods: tt),
                                               stream: stream(CityStreamPurpose.missingness)))
+        panel.merges = merge.map { m in
+            PanelMerges(year: m.year, firstPeriod: m.firstPeriod, into: m.pairs.map(\.into), absorbed: m.pairs.map(\.absorbed))
+        }
+        return panel
     }
 }

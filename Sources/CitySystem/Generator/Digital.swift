@@ -26,15 +26,28 @@ enum Digital {
 
     /// D*_it = D*_t (1 + premium · exp(−dist_i / decay)), the city's target in `year`.
     static func target(_ s: DigitalSpec, geography g: Geography, year: Int, city i: Int) -> Double {
-        let nat = s.level / (1 + exp(-s.rate * (Double(year) - s.midYear)))
-        return nat * (1 + s.centrePremium * exp(-g.distanceToCentre[i] / s.decayKm))
+        national(s, year: year) * centreFactor(s, geography: g, city: i)
+    }
+
+    /// D*_t, the national logistic trend.
+    static func national(_ s: DigitalSpec, year: Int) -> Double {
+        s.level / (1 + exp(-s.rate * (Double(year) - s.midYear)))
+    }
+
+    /// 1 + premium · exp(−dist_i / decay), the city's factor on the national trend.
+    static func centreFactor(_ s: DigitalSpec, geography g: Geography, city i: Int) -> Double {
+        1 + s.centrePremium * exp(-g.distanceToCentre[i] / s.decayKm)
     }
 
     /// - Parameter adoption: adoption year per city (nil: never integrated); all nil gives the untreated world.
     static func simulate(_ s: DigitalSpec, geography g: Geography, years: [Int], v kernel: DiffusionKernel, shocks: Shocks,
                          adoption: [Int?]) -> [Double] {
         let n = g.count, t = years.count
-        let target = { (p: Int, i: Int) -> Double in Digital.target(s, geography: g, year: years[p], city: i) }
+        // The two factors of D*_it once per year and once per city (the same products as
+        // `target`, without two exponentials per city-year).
+        let nat = years.map { national(s, year: $0) }
+        let centre = (0..<n).map { centreFactor(s, geography: g, city: $0) }
+        let target = { (p: Int, i: Int) -> Double in nat[p] * centre[i] }
         var d = [Double](repeating: 0, count: n * t)
         for i in 0..<n { d[i] = target(0, i) + shocks.initial[i] }
         for p in 1..<t {

@@ -12,7 +12,7 @@ import Numerics
 /// entrants' values before entry are not generated (NaN) and never observed. The truth's effect
 /// weights are averaged over the city-years that exist, each year weighted by its number of
 /// cities (the convention of the unbalanced estimator's effects).
-struct EntryWorld: Sendable {
+struct EntryWorld: ExistingCityYears {
     /// First year of the entrants, and its period index.
     let year: Int
     let firstPeriod: Int

@@ -48,7 +48,18 @@ public struct SyntheticPanel: Sendable {
     public let equilibrium: NEGPath?
     /// Time-major: whether the analyst observes each city-year (`city_system.panel`); nil when all are.
     public let observed: [Bool]?
+    /// Cities merged in pairs from a year (`city_system.panel.merges`); nil without merges.
+    public var merges: PanelMerges? = nil
 
     /// City i's value of a time-major column in period p.
     @inline(__always) public func index(period p: Int, city i: Int) -> Int { p * n + i }
+}
+
+/// The merges of a generated panel: from `year` (period index `firstPeriod`) city `absorbed[g]`
+/// no longer exists and city `into[g]`'s row holds the merged city (`MergeWorld`).
+public struct PanelMerges: Sendable, Equatable {
+    public let year: Int
+    public let firstPeriod: Int
+    public let into: [Int]
+    public let absorbed: [Int]
 }

@@ -61,6 +61,18 @@ public enum PanelCSV {
     }
 
     /// id, x_km, y_km (or lon, lat), centre, region, ln_size, dist_centre_km.
+    /// The merges of a panel (`city_system.panel.merges`) as `estimate sdm --merges` reads them:
+    /// city,into,year, both parts of each pair, the absorbing city's id as `into` (its row holds
+    /// the merged city from the year on). Nil without merges.
+    public static func merges(_ p: SyntheticPanel) -> String? {
+        guard let m = p.merges else { return nil }
+        var out = "city,into,year\n"
+        for (i, j) in zip(m.into, m.absorbed) {
+            out += "\(p.cityIds[i]),\(p.cityIds[i]),\(m.year)\n\(p.cityIds[j]),\(p.cityIds[i]),\(m.year)\n"
+        }
+        return out
+    }
+
     public static func coordinates(_ p: SyntheticPanel) -> String {
         var out = (["id"] + (p.isLonLat ? ["lon", "lat"] : ["x_km", "y_km"]) + ["centre", "region", "ln_size", "dist_centre_km"])
             .joined(separator: ",") + "\n"

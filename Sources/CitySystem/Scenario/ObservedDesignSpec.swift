@@ -6,6 +6,8 @@ import Yams
 /// each replication from calibrated SDM parameters. This is the parsed section only;
 /// reading the files, checking their hashes and generating live in the Calibration
 /// target (which can read CSV panels). Key reference: scenarios/README.md.
+/// `spec.y` … read and write `columns`.
+@dynamicMemberLookup
 public struct ObservedDesignSpec: Sendable, Equatable {
     /// How each replication's errors are drawn. The observation-level laws (normal, bootstrap,
     /// wild) destroy the residuals' serial and cross-sectional dependence; the block laws keep one
@@ -58,12 +60,7 @@ public struct ObservedDesignSpec: Sendable, Equatable {
     public var weightsPath: String
     public var weightsHash: String
     public var rowStandardise = true
-    public var id: String
-    public var time: String
-    public var y: String
-    public var x: [String]
-    public var quadratic: String?
-    public var moderator: String?
+    public var columns: ModelColumns
     /// `individual`, `time`, `twoways` or `none`: the fixed effects recovered from the data.
     public var effects: String
     /// `direct` or `lee-yu`: how the calibration fit was made (recorded; the estimators choose their own).
@@ -75,13 +72,16 @@ public struct ObservedDesignSpec: Sendable, Equatable {
     public var outcome: Parameters
 
     public init(data: String, dataPath: String, dataHash: String, weights: String, weightsPath: String, weightsHash: String,
-                rowStandardise: Bool, id: String, time: String, y: String, x: [String], quadratic: String?, moderator: String?,
-                effects: String, approach: String, errors: Errors, fit: Parameters, outcome: Parameters) {
+                rowStandardise: Bool, columns: ModelColumns, effects: String, approach: String, errors: Errors, fit: Parameters, outcome: Parameters) {
         self.data = data; self.dataPath = dataPath; self.dataHash = dataHash
         self.weights = weights; self.weightsPath = weightsPath; self.weightsHash = weightsHash
-        self.rowStandardise = rowStandardise; self.id = id; self.time = time; self.y = y; self.x = x
-        self.quadratic = quadratic; self.moderator = moderator; self.effects = effects; self.approach = approach
+        self.rowStandardise = rowStandardise; self.columns = columns; self.effects = effects; self.approach = approach
         self.errors = errors; self.fit = fit; self.outcome = outcome
+    }
+
+    public subscript<T>(dynamicMember path: WritableKeyPath<ModelColumns, T>) -> T {
+        get { columns[keyPath: path] }
+        set { columns[keyPath: path] = newValue }
     }
 
     static let effectChoices = ["individual", "time", "twoways", "none"]
@@ -124,7 +124,7 @@ extension ScenarioParser {
         try r.finish()
         return ObservedDesignSpec(data: data, dataPath: resolved(data), dataHash: dataHash, weights: weights,
                                   weightsPath: resolved(weights), weightsHash: weightsHash, rowStandardise: rowStandardise,
-                                  id: id, time: time, y: y, x: x, quadratic: quadratic, moderator: moderator,
+                                  columns: ModelColumns(id: id, time: time, y: y, x: x, quadratic: quadratic, moderator: moderator),
                                   effects: effects, approach: approach, errors: errors, fit: fit, outcome: outcome)
     }
 

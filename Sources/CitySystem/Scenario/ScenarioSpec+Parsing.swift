@@ -89,10 +89,27 @@ public enum ScenarioParser {
                            "entry is not implemented in the neg mode (its equilibrium has every city every year)", fix: "use sectors.mode: reduced")
         }
         try en.finish()
-        if pn.has("merges") {
-            throw pn.error("merges", "merges of cities are not implemented: the outcome rule of a merged city and the truth across the merge year are not defined yet (docs/unbalanced.md)",
-                           fix: "remove `merges`; `entry` and `missing` are implemented")
+        var mg = try pn.section("merges")
+        s.panel.mergeShare = try mg.double("share", 0)
+        try mg.require(s.panel.mergeShare >= 0 && s.panel.mergeShare <= 0.4, "share", "must be in [0, 0.4] (the share of cities absorbed by a neighbour)")
+        s.panel.mergeYear = try mg.int("year", s.years[s.years.count / 2])
+        try mg.require(s.panel.mergeYear > s.years[0] && s.panel.mergeYear <= s.years[s.years.count - 1], "year",
+                       "\(s.panel.mergeYear) is not a year after the first of the panel (\(s.years[0])–\(s.years[s.years.count - 1]))")
+        if s.panel.mergeShare > 0 {
+            // What the merge world does not define (refused, never ignored).
+            try mg.require(s.panel.entryShare == 0, "share", "merges and entry together are not implemented (one change of the city set per world)",
+                           fix: "remove entry or merges")
+            try mg.require(s.outcome.tau == 0 && s.outcome.eta == 0, "share",
+                           "merges are not implemented with a dynamic outcome (outcome.tau / eta): the merged city has no past", fix: "set tau and eta to 0 or remove merges")
+            try mg.require(!s.treatment.enabled, "share",
+                           "merges are not implemented with the treatment: the DID truths would average over cities that stop existing",
+                           fix: "set city_system.treatment.enabled: false or remove merges")
+            try mg.require(s.outcome.error.law != .spatial, "share",
+                           "merges are not implemented with spatial errors (error.law: spatial filters through the full W)", fix: "choose another error law")
+            try mg.require(s.sectors.mode != .neg, "share",
+                           "merges are not implemented in the neg mode (its equilibrium has every city every year)", fix: "use sectors.mode: reduced")
         }
+        try mg.finish()
         try pn.finish()
         if let list = try r.sequence("estimator_weights") {
             try r.require(!list.isEmpty, "estimator_weights", "the list is empty", fix: "give at least `- {name: true}`")

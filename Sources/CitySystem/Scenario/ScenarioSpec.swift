@@ -58,6 +58,10 @@ public struct PanelSpec: Sendable {
     /// new prefecture-level cities (`EntryWorld`, docs/unbalanced.md). 0 = every city every year.
     public var entryShare = 0.0
     public var entryYear = 0
+    /// `merges: {share, year}`: the `share` smallest cities are absorbed, each by a neighbour, from
+    /// `year` on (`MergeWorld`, docs/unbalanced.md). 0 = no merges.
+    public var mergeShare = 0.0
+    public var mergeYear = 0
     public init() {}
 }
 

@@ -18,52 +18,28 @@ public struct MechanismTruth: Codable, Sendable {
     /// Per CA-curve kind (direct, indirect, total): the policy's effect on the CA → Mis slope and
     /// on the turning point, both through D, at the treated cities' mean D after adoption.
     public struct CurveShift: Codable, Sendable {
-        public let effect: String
+        public let effect: EffectKind
         /// (m1 β3 + m2 θ3)·attD: the CA slope of the curve rises by this at any CA; nil without treated cities.
-        public let slope: Double?
+        @NullWhenAbsent public private(set) var slope: Double?
         /// dc*/dD · attD; nil when the curve is linear in CA or no city is treated.
-        public let turningPoint: Double?
-
-        enum CodingKeys: String, CodingKey { case effect, slope, turningPoint }
-
-        /// Writes missing values as JSON null rather than dropping the key.
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(effect, forKey: .effect); try c.encode(slope, forKey: .slope)
-            try c.encode(turningPoint, forKey: .turningPoint)
-        }
+        @NullWhenAbsent public private(set) var turningPoint: Double?
     }
 
     /// First stage: mean ΔD on the treated after adoption, and on the never-treated controls
     /// (diffusion carries the treated cities' gain to their neighbours).
-    public let attD: Double?
-    public let spilloverD: Double?
+    @NullWhenAbsent public private(set) var attD: Double?
+    @NullWhenAbsent public private(set) var spilloverD: Double?
     /// Total effect on Mis (= `IntegrationEffect.meanAtt`), its parts through D and not through D,
     /// and the share through D, on the treated.
-    public let attMis: Double?
-    public let indirectTreated: Double?
-    public let directTreated: Double?
-    public let shareTreated: Double?
+    @NullWhenAbsent public private(set) var attMis: Double?
+    @NullWhenAbsent public private(set) var indirectTreated: Double?
+    @NullWhenAbsent public private(set) var directTreated: Double?
+    @NullWhenAbsent public private(set) var shareTreated: Double?
     /// The same on the controls (spillovers through W and through diffusion of D).
-    public let spilloverMis: Double?
-    public let indirectControls: Double?
-    public let shareControls: Double?
+    @NullWhenAbsent public private(set) var spilloverMis: Double?
+    @NullWhenAbsent public private(set) var indirectControls: Double?
+    @NullWhenAbsent public private(set) var shareControls: Double?
     public let curveShifts: [CurveShift]
-
-    enum CodingKeys: String, CodingKey {
-        case attD, spilloverD, attMis, indirectTreated, directTreated, shareTreated, spilloverMis, indirectControls,
-             shareControls, curveShifts
-    }
-
-    /// Writes missing values as JSON null rather than dropping the key.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(attD, forKey: .attD); try c.encode(spilloverD, forKey: .spilloverD)
-        try c.encode(attMis, forKey: .attMis); try c.encode(indirectTreated, forKey: .indirectTreated)
-        try c.encode(directTreated, forKey: .directTreated); try c.encode(shareTreated, forKey: .shareTreated)
-        try c.encode(spilloverMis, forKey: .spilloverMis); try c.encode(indirectControls, forKey: .indirectControls)
-        try c.encode(shareControls, forKey: .shareControls); try c.encode(curveShifts, forKey: .curveShifts)
-    }
 
     /// The decomposition's city-year vectors (time-major, N·T).
     public struct Paths: Sendable {
@@ -115,17 +91,18 @@ public struct MechanismTruth: Codable, Sendable {
             guard let part, let whole, whole != 0 else { return nil }
             return part / whole
         }
-        attD = mean(sums[0], nt)
-        indirectTreated = mean(sums[1], nt)
+        let dd = mean(sums[0], nt), indirectT = mean(sums[1], nt), attT = mean(sums[1] + sums[2], nt)
+        let indirectC = mean(sums[4], nc), spilloverC = mean(sums[4] + sums[5], nc)
+        attD = dd
+        indirectTreated = indirectT
         directTreated = mean(sums[2], nt)
-        attMis = mean(sums[1] + sums[2], nt)
-        shareTreated = share(indirectTreated, attMis)
+        attMis = attT
+        shareTreated = share(indirectT, attT)
         spilloverD = mean(sums[3], nc)
-        indirectControls = mean(sums[4], nc)
-        spilloverMis = mean(sums[4] + sums[5], nc)
-        shareControls = share(indirectControls, spilloverMis)
-        let dd = attD
-        curveShifts = [("direct", w.a1, w.a2), ("indirect", w.k1, w.k2), ("total", w.t1, w.t2)].map { (effect, m1, m2) in
+        indirectControls = indirectC
+        spilloverMis = spilloverC
+        shareControls = share(indirectC, spilloverC)
+        curveShifts = [(EffectKind.direct, w.a1, w.a2), (.indirect, w.k1, w.k2), (.total, w.t1, w.t2)].map { (effect, m1, m2) in
             let tp = EffectFormulas.turningPoint(m1: m1, m2: m2, beta: m.beta, theta: m.theta, d: 0)
             return CurveShift(effect: effect, slope: dd.map { (m1 * m.beta[2] + m2 * m.theta[2]) * $0 },
                               turningPoint: dd.flatMap { d in tp.shift.map { $0 * d } })

@@ -117,13 +117,17 @@ public struct TrueEstimands: Codable, Sendable {
     /// its 5th to its 95th percentile, the U-test interval [lower, upper]. Shared by the city
     /// system and the observed designs.
     public static func curveGrid(sorted: [Double]) -> (points: [Double], lower: Double, upper: Double) {
-        let lo = Statistics.quantile(sorted: sorted, 0.05), hi = Statistics.quantile(sorted: sorted, 0.95)
-        return ((0..<curvePoints).map { lo + (hi - lo) * Double($0) / Double(curvePoints - 1) }, lo, hi)
+        curveGrid(lower: Statistics.quantile(sorted: sorted, 0.05), upper: Statistics.quantile(sorted: sorted, 0.95))
+    }
+
+    /// The same grid from the 5th and 95th percentiles.
+    static func curveGrid(lower lo: Double, upper hi: Double) -> (points: [Double], lower: Double, upper: Double) {
+        ((0..<curvePoints).map { lo + (hi - lo) * Double($0) / Double(curvePoints - 1) }, lo, hi)
     }
 
     init(model m: OutcomeModel, cache: ObservedEffectCache, controlNames: [String], ca: [Double], d: [Double],
          years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth,
-         entry: EntryWorld? = nil) throws {
+         entry: (any ExistingCityYears)? = nil) throws {
         self.mechanism = mechanism
         rho = m.rho; beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
         let si = m.weights.stableInterval
@@ -140,10 +144,12 @@ public struct TrueEstimands: Codable, Sendable {
             names.indices.map { k in RegressorEffect(name: names[k], beta: bs[k], theta: ts[k], multipliers: w.multipliers) }
         }
         regressorEffects = effects(at: w)
-        let sortedCA = ca.indices.filter { existing?[$0] ?? true }.map { ca[$0] }.sorted()
-        let sortedD = d.indices.filter { existing?[$0] ?? true }.map { d[$0] }.sorted()
-        let grid = Self.curveGrid(sorted: sortedCA).points
-        let dq = [("p25", 0.25), ("p50", 0.5), ("p75", 0.75)].map { ($0.0, Statistics.quantile(sorted: sortedD, $0.1)) }
+        // Five percentiles of 5,040 city-years per replication: by selection, not two sorts (the same values).
+        var caValues = existing.map { e in ca.indices.filter { e[$0] }.map { ca[$0] } } ?? ca
+        var dValues = existing.map { e in d.indices.filter { e[$0] }.map { d[$0] } } ?? d
+        let caRange = Statistics.quantiles(selectingIn: &caValues, [0.05, 0.95])
+        let grid = Self.curveGrid(lower: caRange[0], upper: caRange[1]).points
+        let dq = zip(["p25", "p50", "p75"], Statistics.quantiles(selectingIn: &dValues, [0.25, 0.5, 0.75])).map { ($0, $1) }
         /// The effect curves of CA at each D quartile under effect weights `w` (short or long run).
         func curveSet(_ w: EffectWeights) -> [Curve] {
             dq.map { (label, dv) in

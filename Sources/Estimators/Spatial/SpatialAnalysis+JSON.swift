@@ -52,7 +52,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         @FiniteOrNull public var upper: Double
     }
     public struct Curve: Encodable, Sendable {
-        public let effect: String
+        public let effect: EffectKind
         @NullWhenAbsent public var moderator: Double?
         public let points: [PointJSON]
     }
@@ -103,15 +103,15 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         public let same_sign_slopes: Bool
     }
     public struct TurningPointJSON: Encodable, Sendable {
-        public let effect: String
+        public let effect: EffectKind
         @NullWhenAbsent public var moderator: Double?
-        public let shape: String
+        public let shape: CurveShape
         public let delta: IntervalJSON
         public let fieller: Fieller
         public let u_test: UTest?
     }
     public struct Shift: Encodable, Sendable {
-        public let effect: String
+        public let effect: EffectKind
         public let dxstar_dD: IntervalJSON
         public let fieller: Fieller
     }
@@ -142,7 +142,10 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     /// `cr1`, `cr2` or `cr3` when clustered, else null.
     @NullWhenAbsent public var cluster_correction: String?
     public let coefficients: [NamedEstimateJSON]
+    /// The σ̂² of `sigma2_rule` (the one every SE is evaluated at).
     @FiniteOrNull public var sigma2: Double
+    /// `qml` (e'e/n*, default) or `dof` (e'e/(n − fixed effects − p)); docs/MODEL.md §4.
+    public let sigma2_rule: String
     /// e'e/(n − fixed effects − p), the degrees-of-freedom-corrected residual variance (null when not a balanced fit).
     @NullWhenAbsent public var sigma2_dof: Double?
     @FiniteOrNull public var loglik: Double
@@ -179,6 +182,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         cluster_correction = f.clusterCorrection?.rawValue
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         sigma2 = f.sigma2
+        sigma2_rule = f.spec.residualVariance.rawValue
         sigma2_dof = f.sigma2DOF
         loglik = f.logLikelihood
         aic = f.aic
@@ -202,7 +206,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         }
         let nl = a.nonlinear
         curves = nl?.curves.map { c in
-            Curve(effect: c.kind.rawValue, moderator: finiteOrNil(c.moderatorValue), points: c.points.map {
+            Curve(effect: c.kind, moderator: finiteOrNil(c.moderatorValue), points: c.points.map {
                 PointJSON(x: $0.x, estimate: $0.effect.estimate, se: $0.effect.se, lower: $0.effect.lower, upper: $0.effect.upper)
             })
         }
@@ -210,7 +214,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
             nl.turningPoints.map { tp in
                 let u = nl.uTests.first { $0.kind == tp.kind && $0.moderatorValue == tp.moderatorValue }
                 return TurningPointJSON(
-                    effect: tp.kind.rawValue, moderator: finiteOrNil(tp.moderatorValue), shape: tp.shape.rawValue,
+                    effect: tp.kind, moderator: finiteOrNil(tp.moderatorValue), shape: tp.shape,
                     delta: IntervalJSON(tp.delta), fieller: Fieller(tp.fieller),
                     u_test: u.map { u in
                         UTest(lower: u.lower, upper: u.upper, slope_lower: est(u.slopeAtLower), slope_upper: est(u.slopeAtUpper),
@@ -218,6 +222,6 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
                     })
             }
         }
-        turning_point_shifts = nl?.shifts.map { Shift(effect: $0.kind.rawValue, dxstar_dD: IntervalJSON($0.value), fieller: Fieller($0.fieller)) }
+        turning_point_shifts = nl?.shifts.map { Shift(effect: $0.kind, dxstar_dD: IntervalJSON($0.value), fieller: Fieller($0.fieller)) }
     }
 }

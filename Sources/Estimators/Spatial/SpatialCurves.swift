@@ -129,31 +129,56 @@ public enum SpatialCurves {
     /// Value and gradient of m1·(l1'b) + m2·(l2'b) over the full parameter vector.
     static func combination(_ fit: SpatialFitResult, _ w: (Double, Double, Double, Double),
                             l1: [Double], l2: [Double]) -> (Double, [Double]) {
+        var g = [Double](repeating: 0, count: fit.parameterCount)
+        let value = combination(fit, w, l1: l1, l2: l2, gradient: &g)
+        return (value, g)
+    }
+
+    /// The same value, with the gradient written into `g` (length `fit.parameterCount`, every
+    /// entry overwritten): for the curve grid's hundreds of points without an array each.
+    static func combination(_ fit: SpatialFitResult, _ w: (Double, Double, Double, Double),
+                            l1: [Double], l2: [Double], gradient g: inout [Double]) -> Double {
         let (m1, m2, dm1, dm2) = w
         let b = fit.coefficients
         let c1 = Vector.dot(l1, b), c2 = Vector.dot(l2, b)
-        var g = [Double](repeating: 0, count: fit.parameterCount)
+        for k in g.indices { g[k] = 0 }
         for k in 0..<b.count { g[k] = m1 * l1[k] + m2 * l2[k] }
         if fit.rho != nil, let r = fit.spatialIndex { g[r] = dm1 * c1 + dm2 * c2 }
-        return (m1 * c1 + m2 * c2, g)
+        return m1 * c1 + m2 * c2
     }
 
     static func variance(_ g: [Double], _ h: [Double], _ v: Matrix) -> Double { Vector.dot(g, v.multiply(h)) }
+
+    /// `variance(g, g, v)` with the product V g written into `scratch` (the same BLAS call and sum).
+    static func variance(_ g: [Double], _ v: Matrix, scratch: inout [Double]) -> Double {
+        v.multiply(g, into: &scratch)
+        return Vector.dot(g, scratch)
+    }
+
+    /// Sets `l` to Σ s·e_k over `terms` (absent indices skipped), adding in the order given as
+    /// the sums of unit vectors it replaces did.
+    static func setUnits(_ l: inout [Double], _ terms: [(Int?, Double)]) {
+        for k in l.indices { l[k] = 0 }
+        for (k, s) in terms { if let k { l[k] += s } }
+    }
 
     /// Curves on `grid` at each moderator value, turning points (delta and Fieller), dx*/dD and
     /// the U-test on [lower, upper] for the direct, indirect and total effects.
     /// Inference uses Student t with n* − k degrees of freedom at `level`.
     public static func analyse(_ fit: SpatialFitResult, weights: SpatialWeights, terms: QuadraticTerms,
                                grid: [Double], moderatorValues: [Double], lower: Double, upper: Double,
-                               level: Double = 0.95) throws -> NonlinearEffects {
+                               level: Double = 0.95, curvesWanted: ((EffectKind, Double?) -> Bool)? = nil) throws -> NonlinearEffects {
         try analyse(fit, kernel: ImpactKernel(weights: weights), terms: terms, grid: grid, moderatorValues: moderatorValues,
-                    lower: lower, upper: upper, level: level)
+                    lower: lower, upper: upper, level: level, curvesWanted: curvesWanted)
     }
 
     /// As above with the effect multipliers of `kernel` (e.g. averaged over an unbalanced panel's years).
+    /// `curvesWanted(kind, moderator value)`, when given, limits the effect curves on the grid to
+    /// those it accepts (a Monte Carlo run forms only the curves it scores: each is 41 delta-method
+    /// points); turning points, shifts and U-tests are always all formed.
     public static func analyse(_ fit: SpatialFitResult, kernel: some EffectMultiplierSource, terms: QuadraticTerms,
                                grid: [Double], moderatorValues: [Double], lower: Double, upper: Double,
-                               level: Double = 0.95) throws -> NonlinearEffects {
+                               level: Double = 0.95, curvesWanted: ((EffectKind, Double?) -> Bool)? = nil) throws -> NonlinearEffects {
         let p = fit.coefficients.count
         func idx(_ name: String?) throws -> (Int?, Int?) {
             guard let name else { return (nil, nil) }
@@ -189,13 +214,19 @@ public enum SpatialCurves {
             let g2 = combination(fit, ws, l1: unit(b2, 1), l2: unit(t2, 1))
             let shape: CurveShape = g2.0 > 0 ? .u : .invertedU
             for d in ds {
-                let pts = grid.map { x -> CurvePoint in
-                    let (val, g) = combination(fit, wc, l1: add(add(unit(b1, 1), unit(b2, 2 * x)), unit(b3, d ?? 0)),
-                                               l2: add(add(unit(t1, 1), unit(t2, 2 * x)), unit(t3, d ?? 0)))
-                    let se = variance(g, g, v).squareRoot()
-                    return CurvePoint(x: x, effect: IntervalEstimate(estimate: val, se: se, lower: val - q * se, upper: val + q * se))
+                if curvesWanted?(kind, d) ?? true {
+                    // One set of buffers for the whole grid (the arithmetic of combination/variance unchanged).
+                    var l1 = [Double](repeating: 0, count: p), l2 = l1
+                    var g = [Double](repeating: 0, count: fit.parameterCount), vg = g
+                    let pts = grid.map { x -> CurvePoint in
+                        setUnits(&l1, [(b1, 1), (b2, 2 * x), (b3, d ?? 0)])
+                        setUnits(&l2, [(t1, 1), (t2, 2 * x), (t3, d ?? 0)])
+                        let val = combination(fit, wc, l1: l1, l2: l2, gradient: &g)
+                        let se = variance(g, v, scratch: &vg).squareRoot()
+                        return CurvePoint(x: x, effect: IntervalEstimate(estimate: val, se: se, lower: val - q * se, upper: val + q * se))
+                    }
+                    curves.append(EffectCurve(kind: kind, moderatorValue: d, points: pts))
                 }
-                curves.append(EffectCurve(kind: kind, moderatorValue: d, points: pts))
 
                 let a = g1(ws, d)
                 let s11 = variance(a.1, a.1, v), s12 = variance(a.1, g2.1, v), s22 = variance(g2.1, g2.1, v)

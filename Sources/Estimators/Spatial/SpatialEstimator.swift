@@ -18,7 +18,7 @@ public enum SpatialEstimator {
     /// information matrix in O(N²T). No O(N³) step unless W has no symmetric form.
     /// A boundary solution or iteration limit is reported in `termination`, not thrown.
     /// `conley` (the cutoff, kernel, lag and the units' neighbour list) is required with `variance: .conley`;
-    /// `clusterCorrection` applies to `variance: .cluster` (any other value than `.cr1` is refused otherwise).
+    /// `clusterCorrection` applies to `variance: .cluster` and `.conley` (any other value than `.cr1` is refused otherwise).
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
                            variance: SpatialVarianceMethod = .analytic, clusterCorrection: ClusterCorrection = .standard,
                            conley: ConleySpec? = nil, clock: StageClock? = nil,
@@ -32,8 +32,18 @@ public enum SpatialEstimator {
     static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, variance: SpatialVarianceMethod,
                     clusterCorrection: ClusterCorrection = .standard, conley: ConleySpec? = nil, clock: StageClock?,
                     shared: (fits: SharedSpatialFits, weightsName: String)?, design: SpatialDesign?) throws -> SpatialFitResult {
-        guard variance == .cluster || clusterCorrection == .cr1 else {
-            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) applies to the cluster variance, not to \(variance.rawValue)")
+        guard variance == .cluster || variance == .conley || clusterCorrection == .cr1 else {
+            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) applies to the cluster and Conley variances, not to \(variance.rawValue)")
+        }
+        if spec.residualVariance != .qml {
+            // The dof σ̂² is a plug-in for the information matrix; the sandwiches carry their own
+            // small-sample corrections (CR1–CR3) and the Hessian is the curvature at the maximum.
+            guard variance == .analytic else {
+                throw EstimationError("the degrees-of-freedom σ̂² (residual variance dof) applies to the analytic variance, not to \(variance.rawValue); use the QML σ̂² with it")
+            }
+            guard spec.model != .sac, design == nil else {
+                throw EstimationError("the degrees-of-freedom σ̂² (residual variance dof) is implemented for the static SDM family without a second weight matrix (sdm, sar, slx, sem, sdem, ols), not for the SAC or dynamic model")
+            }
         }
         if spec.model == .sac {
             guard design == nil, conley == nil else { throw EstimationError("the SAC model has no dynamic or Conley form") }
@@ -49,8 +59,9 @@ public enum SpatialEstimator {
             prepared = hit
         } else {
             let (d, point) = try estimatePoint(spec, panel: panel, weights: weights, clock: clock, design: design)
+            let atSigma2 = try point.withSigma2(residualVariance(spec.residualVariance, point: point, design: d))
             let analytic = Result {
-                try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: point, weights: weights) }
+                try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: atSigma2, weights: weights) }
             }
             prepared = SharedSpatialFits.Entry(design: d, point: point, analytic: analytic)
             if let key { shared?.fits.entries[key] = prepared }
@@ -72,7 +83,8 @@ public enum SpatialEstimator {
             case .conley:
                 guard let conley else { throw EstimationError("the Conley variance needs its settings (cutoff, kernel, lag, neighbours)") }
                 return try clock.measure("variance (Conley)") {
-                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: analytic, conley: conley, shared: shared)
+                    try SpatialVariance.conleyCovariance(d, point: point, weights: weights, bread: analytic, conley: conley,
+                                                         correction: clusterCorrection, shared: shared)
                 }
             }
         }
@@ -83,16 +95,34 @@ public enum SpatialEstimator {
         var result = SpatialFitResult(
             spec: spec, names: d.names, coefficients: point.coefficients,
             rho: spec.model.hasLag ? point.spatial : nil, lambda: spec.model.hasErrorLag ? point.spatial : nil,
-            sigma2: point.sigma2, vcov: vcov, varianceMethod: variance, logLikelihood: loglik,
+            sigma2: try residualVariance(spec.residualVariance, point: point, design: d), vcov: vcov, varianceMethod: variance,
+            logLikelihood: loglik,
             nObservations: Int(d.shape.nStar.rounded()), n: d.n, t: d.t, iterations: point.iterations,
             termination: termination, reason: reason,
             regressors: d.regressors, durbinIndex: d.durbinPairs, interval: weights.stableInterval,
             logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
         if variance == .cluster { result.clusterCount = d.n; result.clusterCorrection = clusterCorrection }
+        if variance == .conley, clusterCorrection != .cr1 { result.clusterCorrection = clusterCorrection }
         let left = Double(FixedEffects.observationsLeft(spec.effects, n: d.n, t: d.t) - d.p)
         result.sigma2DOF = left > 0 ? point.sigma2 * d.shape.nStar / left : nil
+        result.sigma2QML = point.sigma2
         return result
+    }
+
+    /// The σ̂² of `rule` at the point estimate (docs/MODEL.md §4, "Which σ̂²"): the QML e'e/n*, or
+    /// e'e/(NT − f − p) with f the absorbed fixed effects and p the coefficients. Under Lee–Yu
+    /// NT − f = n*, so the second is e'e/(n* − p); under the direct approach it also removes f.
+    static func residualVariance(_ rule: ResidualVariance, point: PointEstimate, design d: SpatialDesign) throws -> Double {
+        switch rule {
+        case .qml: return point.sigma2
+        case .dof:
+            let left = FixedEffects.observationsLeft(d.spec.effects, n: d.n, t: d.t) - d.p
+            guard left > 0 else {
+                throw EstimationError("the degrees-of-freedom σ̂² needs more observations than fixed effects and coefficients (\(left) left); use the QML σ̂²")
+            }
+            return point.sigma2 * d.shape.nStar / Double(left)
+        }
     }
 
     /// The transformed data and the point estimates (before any variance), with the checks on them.
@@ -362,6 +392,12 @@ struct PointEstimate {
     let iterations: Int
     let termination: FitTermination
     let reason: String
+
+    /// The same estimates with σ̂² replaced (the point at which a variance is evaluated).
+    func withSigma2(_ sigma2: Double) -> PointEstimate {
+        PointEstimate(coefficients: coefficients, spatial: spatial, sigma2: sigma2, iterations: iterations,
+                      termination: termination, reason: reason)
+    }
 
     /// The covariance `compute` gives at these estimates and the fit's final status — one rule
     /// for the balanced and the unbalanced estimator. A covariance that throws becomes a NaN

@@ -113,10 +113,14 @@ public struct SpatialFitResult: Sendable {
     public let traceGtG: TraceEstimate?
     /// The degrees-of-freedom-corrected residual variance e'e/(n − f − p): the observations left
     /// after the f absorbed fixed effects and the p coefficients (issue 20). The QML σ̂² = e'e/n*
-    /// (`sigma2`, the maximum of the likelihood, which the information matrix and every SE use, as
-    /// xsmle, spatialreg and spreg do) ignores p under Lee–Yu (n* is already net of the fixed
-    /// effects) and also f under the direct approach (n* = NT). Nil for fits other than a balanced panel's.
+    /// ignores p under Lee–Yu (n* is already net of the fixed effects) and also f under the direct
+    /// approach (n* = NT). It is `sigma2`, and every SE is evaluated at it, when `spec.residualVariance`
+    /// is `.dof`; by default `sigma2` is the QML one, as in xsmle, spatialreg and spreg (docs/MODEL.md §4).
+    /// Nil for fits other than a balanced panel's.
     public internal(set) var sigma2DOF: Double? = nil
+    /// The QML σ̂² = e'e/n* (equal to `sigma2` unless `spec.residualVariance` is `.dof`); nil for
+    /// fits other than a balanced panel's.
+    public internal(set) var sigma2QML: Double? = nil
     /// G, the number of clusters of a clustered variance (the N units); nil for the other variances.
     public internal(set) var clusterCount: Int? = nil
     /// The small-sample correction of a clustered variance (nil for the other variances).

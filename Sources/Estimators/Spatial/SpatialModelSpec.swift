@@ -38,6 +38,27 @@ public enum SpatialApproach: String, Sendable, CaseIterable, Codable {
 
 }
 
+/// Which residual variance σ̂² a fit reports and evaluates its information matrix at (docs/MODEL.md §4,
+/// "Which σ̂²"). β̂ and ρ̂ do not depend on it; the log-likelihood is always the maximum, at the QML σ̂².
+public enum ResidualVariance: String, Sendable, CaseIterable, Codable {
+    /// e'e/n*, the maximum of the (transformed) likelihood: Lee & Yu (2010, §3) for the Lee–Yu
+    /// approach, as xsmle, spatialreg and spreg report it.
+    case qml
+    /// e'e/(NT − f − p): the observations left after the f absorbed fixed effects and the p
+    /// coefficients, unbiased for σ² at the true ρ (e = M ε with M idempotent of rank NT − f − p).
+    case dof
+}
+
+extension ResidualVariance {
+    /// The residual variance used when none is given, by the CLI and by scenarios alike.
+    public static let standard: ResidualVariance = .qml
+
+    /// `qml` or `dof`, in any case.
+    public init?(spelling s: String) { self.init(rawValue: s.lowercased()) }
+
+    public static var spellings: [String] { allCases.map(\.rawValue) }
+}
+
 /// Which regressors get a W-lag in the Durbin models.
 public enum DurbinVariables: Sendable, Equatable {
     case all
@@ -51,13 +72,16 @@ public struct SpatialModelSpec: Sendable {
     public var effects: FixedEffects
     public var approach: SpatialApproach
     public var durbin: DurbinVariables
+    /// The σ̂² the fit reports and its variance is evaluated at (the SDM family's analytic variance only).
+    public var residualVariance: ResidualVariance
 
     public init(model: SpatialModel = .sdm, effects: FixedEffects = .twoWays, approach: SpatialApproach = .direct,
-                durbin: DurbinVariables = .all) {
+                durbin: DurbinVariables = .all, residualVariance: ResidualVariance = .standard) {
         self.model = model
         self.effects = effects
         self.approach = approach
         self.durbin = durbin
+        self.residualVariance = residualVariance
     }
 }
 

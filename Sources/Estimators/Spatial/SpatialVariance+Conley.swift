@@ -15,8 +15,18 @@ extension SpatialVariance {
     /// (the kernel-weighted analogue of the cluster cross term; G_ij G_ji = S_ij² with S the
     /// symmetric form of G, two symmetric rank-k updates). No small-sample factor, as for the linear models.
     /// Robust to errors correlated within the cutoff (and, with a lag, within a city over time).
+    ///
+    /// `correction` cr2/cr3 is the leverage correction of the cluster sandwich carried over: each
+    /// city's residual vector is replaced by A_g e_g (`adjustedResiduals`, Bell & McCaffrey 2002)
+    /// in every score and in Δ, as `clusterCovariance` does. With every within-city pair in the
+    /// meat (lag ≥ T − 1, uniform serial kernel) its within-city part is then exactly the CR2/CR3
+    /// cluster meat, and the cross-city pairs are built from the same adjusted residuals. It
+    /// corrects the downward bias the residuals' leverage gives the sandwich (the CR1-type meat
+    /// of the city-clustered Conley under-covers like CR1 does); it is not a correction for the
+    /// spatial pairs' own leverage, which has no closed form.
     static func conleyCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix,
-                                 conley: ConleySpec, shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> Matrix {
+                                 conley: ConleySpec, correction: ClusterCorrection = .cr1,
+                                 shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> Matrix {
         guard !d.spec.model.hasErrorLag else {
             throw EstimationError("the Conley variance is implemented for sdm, sar, slx and ols, not for models with a spatial error (\(d.spec.model.rawValue))")
         }
@@ -25,8 +35,9 @@ extension SpatialVariance {
             throw EstimationError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")
         }
         let s2 = point.sigma2, rho = point.spatial
-        let (k, e, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "Conley variance",
+        let (k, raw, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "Conley variance",
                                                                purpose: "Conley standard errors", shared: shared)
+        let e = correction == .cr1 ? raw : try adjustedResiduals(d, residuals: raw, correction: correction)
         let obs = n * t
         var scores = Matrix(rows: obs, cols: k)
         for r in 0..<obs {

@@ -78,6 +78,9 @@ public struct PSMDiDResult: Sendable {
     public let eventStudy: EventStudyResult?
     /// Wild cluster bootstrap (WCR, null imposed) p-value for H₀: ATT = 0, when requested.
     public let bootstrapPValue: Double?
+    /// The WCR bootstrap's confidence interval for the ATT at `spec.level`, by test inversion
+    /// (the β₀ whose bootstrap p-value exceeds 1 − level), when requested.
+    public var bootstrapInterval: (lower: Double, upper: Double)? = nil
     /// Notes that do not invalidate the estimate (e.g. treated units lost to the caliper).
     /// Failures are thrown as `TreatmentError`, never returned.
     public let warnings: [String]
@@ -146,8 +149,10 @@ public enum PSMDiD {
         let unit = (0..<(n * tCount)).map { $0 % n }
         let time = (0..<(n * tCount)).map { $0 / n }
         if let w = obsWeights {
-            let used = Set((0..<(n * tCount)).filter { w[$0] > 0 }.map { $0 % n })
-            guard used.contains(where: { treatedUnit[$0] }), used.contains(where: { !treatedUnit[$0] }) else {
+            var used = [Bool](repeating: false, count: n)
+            for k in 0..<(n * tCount) where w[k] > 0 { used[k % n] = true }
+            guard (0..<n).contains(where: { used[$0] && treatedUnit[$0] }),
+                  (0..<n).contains(where: { used[$0] && !treatedUnit[$0] }) else {
                 throw TreatmentError("PSM-DID: after matching no treated or no control unit is left; widen the caliper")
             }
         }
@@ -162,16 +167,19 @@ public enum PSMDiD {
                                          conley: spec.conley)
         }
         var bootP: Double? = nil
+        var bootCI: (lower: Double, upper: Double)? = nil
         if let wb = spec.wildBootstrap {
-            bootP = try WildClusterBootstrap.test(y: panel.outcome, x: x, names: ["D"], coefficient: 0, unit: unit, time: time,
-                                                  effects: .twoWays, weights: obsWeights, cluster: cluster,
-                                                  replications: wb.replications, multipliers: wb.weights, stream: wb.stream).pValue
+            let boot = try WildClusterBootstrap(y: panel.outcome, x: x, names: ["D"], coefficient: 0, unit: unit, time: time,
+                                                effects: .twoWays, weights: obsWeights, cluster: cluster,
+                                                replications: wb.replications, multipliers: wb.weights, stream: wb.stream)
+            bootP = boot.pValue(at: 0)
+            bootCI = boot.interval(level: spec.level)
         }
         return PSMDiDResult(att: fit.coefficients[0], standardError: fit.standardErrors[0], ciLower: ci.lower,
                             ciUpper: ci.upper, pValue: fit.pValues[0], degreesOfFreedom: fit.tDegreesOfFreedom,
                             matchedTreated: mt, matchedControl: mc, observations: fit.observations,
                             clusters: fit.clusters ?? 0, balance: balance, counts: counts, eventStudy: es,
-                            bootstrapPValue: bootP, warnings: warnings, observationWeights: obsWeights)
+                            bootstrapPValue: bootP, bootstrapInterval: bootCI, warnings: warnings, observationWeights: obsWeights)
     }
 }
 

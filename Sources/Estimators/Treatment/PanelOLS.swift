@@ -106,7 +106,8 @@ public enum PanelOLS {
         let bread = try ls.xtxInverse()
         var e = yy
         for j in 0..<p { for i in 0..<n { e[i] -= columns[j][i] * b[j] } }
-        let feLevels = dims.map { Set($0).count }
+        // `recode` numbers each dimension's levels 0..<L, so L = max + 1 (no set of the codes).
+        let feLevels = dims.map { ($0.max() ?? -1) + 1 }
         let feCount = feLevels.isEmpty ? 0 : feLevels.reduce(0, +) - (dims.count - 1)
 
         let cov: Matrix
@@ -163,6 +164,16 @@ public enum PanelOLS {
 
     /// Codes 0..<L in order of first appearance.
     static func recode(_ codes: [Int]) -> [Int] {
+        // Unit and year codes are small non-negative integers: a lookup table replaces the hash
+        // map (the same codes; the map is kept for anything else, e.g. raw identifiers).
+        if let bound = denseBound(codes) {
+            var table = [Int](repeating: -1, count: bound)
+            var next = 0
+            return codes.map { c in
+                if table[c] < 0 { table[c] = next; next += 1 }
+                return table[c]
+            }
+        }
         var map: [Int: Int] = [:]
         return codes.map { c in
             if let v = map[c] { return v }
@@ -172,12 +183,29 @@ public enum PanelOLS {
 
     /// True when every level of `fe` lies within a single cluster.
     static func isNested(_ fe: [Int], in cluster: [Int]) -> Bool {
+        if let bound = denseBound(fe) {
+            var owner = [Int?](repeating: nil, count: bound)
+            for (f, g) in zip(fe, cluster) {
+                if let o = owner[f], o != g { return false }
+                owner[f] = g
+            }
+            return true
+        }
         var owner: [Int: Int] = [:]
         for (f, g) in zip(fe, cluster) {
             if let o = owner[f], o != g { return false }
             owner[f] = g
         }
         return true
+    }
+
+    /// max + 1 when every code lies in 0…4·count + 64 (a table of that size is cheaper than a
+    /// hash map), else nil.
+    private static func denseBound(_ codes: [Int]) -> Int? {
+        var lo = Int.max, hi = Int.min
+        for c in codes { lo = min(lo, c); hi = max(hi, c) }
+        guard !codes.isEmpty, lo >= 0, hi <= 4 * codes.count + 64 else { return nil }
+        return hi + 1
     }
 }
 

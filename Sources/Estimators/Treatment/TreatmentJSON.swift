@@ -112,6 +112,9 @@ public struct TWFEReportJSON: Encodable, Sendable {
         public let coefficient: String
         @FiniteOrNull public var t: Double
         @FiniteOrNull public var p: Double
+        /// The 95% bootstrap interval by test inversion (null when unbounded).
+        @FiniteOrNull public var ci_lower: Double
+        @FiniteOrNull public var ci_upper: Double
         public let replications: Int
         public let weights: String
     }
@@ -141,7 +144,8 @@ public struct TWFEReportJSON: Encodable, Sendable {
                                p: fit.pValues[j], ci_lower: ci.lower, ci_upper: ci.upper)
         }
         wild_bootstrap = bootstrap.map {
-            Bootstrap(coefficient: $0.coefficient, t: $0.tStatistic, p: $0.pValue, replications: $0.replications, weights: $0.weights.rawValue)
+            Bootstrap(coefficient: $0.coefficient, t: $0.tStatistic, p: $0.pValue, ci_lower: $0.interval.lower, ci_upper: $0.interval.upper,
+                      replications: $0.replications, weights: $0.weights.rawValue)
         }
     }
 }
@@ -181,6 +185,9 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
     public struct Matched: Encodable, Sendable { public let treated, control: Int }
     public struct Bootstrap: Encodable, Sendable {
         @FiniteOrNull public var p: Double
+        /// The bootstrap confidence interval of the ATT at the run's level (test inversion; null when unbounded).
+        @FiniteOrNull public var ci_lower: Double
+        @FiniteOrNull public var ci_upper: Double
         public let replications: Int
         public let weights: String
     }
@@ -223,7 +230,8 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
         counts = r.counts.map(CountsJSON.init)
         event_study = r.eventStudy.map(EventStudyJSON.init)
         wild_bootstrap = zip(r.bootstrapPValue, spec.wildBootstrap).map {
-            Bootstrap(p: $0, replications: $1.replications, weights: $1.weights.rawValue)
+            Bootstrap(p: $0, ci_lower: r.bootstrapInterval?.lower ?? .nan, ci_upper: r.bootstrapInterval?.upper ?? .nan,
+                      replications: $1.replications, weights: $1.weights.rawValue)
         }
     }
 }

@@ -3,7 +3,7 @@ import Numerics
 
 /// The distribution of the wild bootstrap's cluster multipliers.
 public enum WildWeights: String, Sendable, CaseIterable {
-    /// ±1 with probability ½ each.
+    /// ±1 with probability ½ each; all 2^G sign vectors are enumerated when 2^G ≤ B.
     case rademacher
     /// Webb (2023)'s six points ±√(1/2), ±1, ±√(3/2), each with probability 1/6; better with few clusters.
     case webb
@@ -14,95 +14,228 @@ public struct WildBootstrapResult: Sendable {
     public let estimate: Double
     /// The CR1 t statistic of the original fit.
     public let tStatistic: Double
-    /// Symmetric p-value: share of bootstrap |t*| at least |t|.
+    /// Symmetric p-value of H₀: β = 0: share of bootstrap |t*| at least |t|.
     public let pValue: Double
     public let replications: Int
     public let weights: WildWeights
+    /// The 95% confidence interval by test inversion (±∞ on an unbounded side).
+    public let interval: (lower: Double, upper: Double)
 }
 
-/// Wild cluster restricted (WCR) bootstrap of H₀: β_j = 0 (Cameron, Gelbach & Miller 2008;
-/// MacKinnon & Webb 2018): the null is imposed by fitting the model without regressor j;
-/// bootstrap samples y* = ŷ_R + v_g ê_R with one multiplier per cluster; each sample is
-/// refitted and its CR1 t statistic compared with the original.
-///
-/// It works on the fixed-effect-projected data (as fwildclusterboot does after projecting out
-/// fixed effects); for fixed effects nested in the clusters this is exact, otherwise it is
-/// the usual approximation. Draws come from one `RandomStream`, so results are reproducible.
-public enum WildClusterBootstrap {
-    public static func test(y: [Double], x: Matrix, names: [String], coefficient j: Int, unit: [Int], time: [Int],
-                            effects: FixedEffects, weights: [Double]? = nil, cluster: [Int],
-                            replications: Int = 9999, multipliers: WildWeights = .webb,
-                            stream: StreamID) throws -> WildBootstrapResult {
+/// Wild cluster restricted (WCR) bootstrap of one coefficient of a fixed-effects OLS (Cameron,
+/// Gelbach & Miller 2008; MacKinnon & Webb 2018), computed as in Roodman, MacKinnon, Nielsen &
+/// Webb (2019, "Fast and wild", Stata `boottest`): for H₀: β_j = β₀ the model is refitted with
+/// β_j fixed at β₀, bootstrap samples are y* = ŷ_R + v_g û_R with one multiplier v_g per cluster,
+/// and each sample's CR1 t statistic is compared with the original. The bootstrap refit is exact
+/// for any fixed effects, nested in the clusters or not: with ẍ the regressor after projecting
+/// out the fixed effects and the other regressors (Q), FWL gives
+///   β*_j − β₀ = Σ_g v_g ẍ_g'(a − β₀ẍ)_g / ẍ'ẍ,  a = Q y,
+///   score*_h = Σ_g v_g ẍ_h'[Q((a − β₀ẍ)∘1_g)]_h − ẍ_h'ẍ_h (β*_j − β₀),
+/// linear in β₀ and in v. So the G × G matrices ẍ_h'[Q(a∘1_g)]_h and ẍ_h'[Q(ẍ∘1_g)]_h (2G
+/// projections) reduce every draw to five numbers, and the p-value at any β₀ to one pass over
+/// the draws — which makes the confidence interval by test inversion (boottest's) cheap.
+/// The CR1 scale factor cancels between t and t*, so the p-value does not depend on it.
+/// Draws come from one `RandomStream`; Rademacher weights are enumerated when 2^G ≤ B (as
+/// boottest and wildboottest do), making the result exact and seed-free.
+public struct WildClusterBootstrap: Sendable {
+    public let coefficient: String
+    public let estimate: Double
+    /// The CR1 standard error of the original fit (fixest small-sample convention).
+    public let standardError: Double
+    public let tStatistic: Double
+    public let clusters: Int
+    /// Draws used: B, or 2^G when the Rademacher weights were enumerated.
+    public let replications: Int
+    public let enumerated: Bool
+    public let weights: WildWeights
+    // Draw b: t*_b(β₀) = (numA_b − β₀ numB_b) / √(pp_b − 2β₀ pr_b + β₀² rr_b).
+    private let numA: [Double], numB: [Double], pp: [Double], pr: [Double], rr: [Double]
+    // Original: t(β₀) = (β̂ − β₀) S / √meat, S = ẍ'Wẍ, meat = Σ_h (ẍ_h'W_h û_h)².
+    private let sxx: Double, meat: Double
+
+    public init(y: [Double], x: Matrix, names: [String], coefficient j: Int, unit: [Int], time: [Int],
+                effects: FixedEffects, weights: [Double]? = nil, cluster: [Int],
+                replications: Int = 9999, multipliers: WildWeights = .webb, stream: StreamID) throws {
         guard replications >= 99 else { throw TreatmentError("wild bootstrap: use at least 99 replications (got \(replications))") }
+        guard names.indices.contains(j) else { throw TreatmentError("wild bootstrap: no regressor \(j) among \(names.count)") }
         let full = try PanelOLS.fit(y: y, x: x, names: names, unit: unit, time: time, effects: effects,
                                     weights: weights, variance: .cluster(cluster))
         let offset = full.names.count - names.count   // 1 when an intercept was added
         let jj = j + offset
-        // Projected data: residualise y and X on the fixed effects once.
         let keep = (0..<y.count).filter { (weights?[$0] ?? 1) > 0 }
         let w = keep.map { weights?[$0] ?? 1 }
+        let n = keep.count
         let dims = PanelOLS.absorbedDimensions(effects, unit: unit, time: time, keep: keep)
+        let projection = dims.isEmpty ? nil : WithinProjection(dims: dims, weights: w)
         var cols = (0..<x.cols).map { c in keep.map { x[$0, c] } }
-        if dims.isEmpty { cols.insert([Double](repeating: 1, count: keep.count), at: 0) }
+        if dims.isEmpty { cols.insert([Double](repeating: 1, count: n), at: 0) }
         var yy = keep.map { y[$0] }
-        if !dims.isEmpty {
-            let proj = WithinProjection(dims: dims, weights: w)
-            proj.demean(&yy, tolerance: PanelOLS.defaultTolerance)
-            for c in cols.indices { proj.demean(&cols[c], tolerance: PanelOLS.defaultTolerance) }
+        if let projection {
+            projection.demean(&yy, tolerance: PanelOLS.defaultTolerance)
+            for c in cols.indices { projection.demean(&cols[c], tolerance: PanelOLS.defaultTolerance) }
         }
-        let n = keep.count, p = cols.count
+        let others = try OtherRegressors(cols.enumerated().filter { $0.offset != jj }.map(\.element), weights: w)
+        let xdd = others.residual(cols[jj])
+        let a = others.residual(yy)
+        // Q(e): the fixed effects, then the other regressors, projected out (weighted).
+        func q(_ e: [Double]) -> [Double] {
+            var v = e
+            projection?.demean(&v, tolerance: PanelOLS.defaultTolerance)
+            return others.residual(v)
+        }
         let g = PanelOLS.recode(keep.map { cluster[$0] })
-        let gCount = (g.max() ?? 0) + 1
-        // Restricted fit (without column jj).
-        let rCols = cols.enumerated().filter { $0.offset != jj }.map { $0.element }
-        var fittedR = [Double](repeating: 0, count: n)
-        var resR = yy
-        if !rCols.isEmpty {
-            var xr = Matrix(rows: n, cols: rCols.count)
-            for (c, col) in rCols.enumerated() { for i in 0..<n { xr[i, c] = col[i] * w[i].squareRoot() } }
-            let ls = try LeastSquares(x: xr, y: (0..<n).map { yy[$0] * w[$0].squareRoot() })
-            for (c, col) in rCols.enumerated() { for i in 0..<n { fittedR[i] += col[i] * ls.coefficients[c] } }
-            for i in 0..<n { resR[i] = yy[i] - fittedR[i] }
+        let gCount = (g.max() ?? -1) + 1
+        var xx = [Double](repeating: 0, count: gCount), na = xx
+        for i in 0..<n { xx[g[i]] += w[i] * xdd[i] * xdd[i]; na[g[i]] += w[i] * xdd[i] * a[i] }
+        let s = xx.reduce(0, +)
+        let beta = na.reduce(0, +) / s
+        // ca[h, g] = ẍ_h'W_h [Q(a∘1_g)]_h, cb likewise with ẍ.
+        var ca = Matrix(rows: gCount, cols: gCount), cb = Matrix(rows: gCount, cols: gCount)
+        for c in 0..<gCount {
+            let qa = q((0..<n).map { g[$0] == c ? a[$0] : 0 })
+            let qx = q((0..<n).map { g[$0] == c ? xdd[$0] : 0 })
+            for i in 0..<n {
+                ca[g[i], c] += w[i] * xdd[i] * qa[i]
+                cb[g[i], c] += w[i] * xdd[i] * qx[i]
+            }
         }
-        // Unrestricted pieces reused in every replication.
-        var xw = Matrix(rows: n, cols: p)
-        for c in 0..<p { for i in 0..<n { xw[i, c] = cols[c][i] * w[i].squareRoot() } }
-        let bread = try Cholesky(xw.crossProduct()).inverse()
-        let k = full.parameterCount
-        let factor = Double(gCount) / Double(gCount - 1) * Double(n - 1) / Double(n - k)
+        let v = Self.multipliers(clusters: gCount, replications: replications, kind: multipliers, stream: stream)
+        let draws = v.rows
+        let va = v * ca.transposed(), vb = v * cb.transposed()   // draws × G
+        var numA = [Double](repeating: 0, count: draws), numB = numA, pp = numA, pr = numA, rr = numA
+        for b in 0..<draws {
+            var sa = 0.0, sb = 0.0
+            for c in 0..<gCount { sa += v[b, c] * na[c]; sb += v[b, c] * xx[c] }
+            var p2 = 0.0, pq = 0.0, q2 = 0.0
+            for h in 0..<gCount {
+                let p = va[b, h] - xx[h] * sa / s, r = vb[b, h] - xx[h] * sb / s
+                p2 += p * p; pq += p * r; q2 += r * r
+            }
+            numA[b] = sa; numB[b] = sb; pp[b] = p2; pr[b] = pq; rr[b] = q2
+        }
+        var m = 0.0
+        for c in 0..<gCount { let sc = na[c] - beta * xx[c]; m += sc * sc }
+        coefficient = full.names[jj]
+        estimate = full.coefficients[jj]
+        standardError = full.standardErrors[jj]
+        tStatistic = full.tStatistics[jj]
+        clusters = gCount
+        self.replications = draws
+        enumerated = Self.enumerates(clusters: gCount, replications: replications, kind: multipliers)
+        self.weights = multipliers
+        self.numA = numA; self.numB = numB; self.pp = pp; self.pr = pr; self.rr = rr
+        sxx = s; meat = m
+    }
+
+    static func enumerates(clusters gCount: Int, replications: Int, kind: WildWeights) -> Bool {
+        kind == .rademacher && gCount < 30 && 1 << gCount <= replications
+    }
+
+    /// The multipliers, one row per draw: all 2^G Rademacher sign vectors when 2^G ≤ B, else B draws.
+    static func multipliers(clusters gCount: Int, replications: Int, kind: WildWeights, stream: StreamID) -> Matrix {
+        if enumerates(clusters: gCount, replications: replications, kind: kind) {
+            let draws = 1 << gCount
+            var v = Matrix(rows: draws, cols: gCount)
+            for b in 0..<draws { for c in 0..<gCount { v[b, c] = (b >> c) & 1 == 1 ? -1 : 1 } }
+            return v
+        }
         let rng = RandomStream(stream)
         let webb = [-(1.5).squareRoot(), -1, -(0.5).squareRoot(), (0.5).squareRoot(), 1, (1.5).squareRoot()]
-        var exceed = 0
-        var v = [Double](repeating: 0, count: gCount)
-        var ystar = [Double](repeating: 0, count: n)
-        for _ in 0..<replications {
-            for c in 0..<gCount {
-                v[c] = multipliers == .rademacher ? (rng.uniform() < 0.5 ? -1 : 1) : webb[rng.integer(below: 6)]
-            }
-            for i in 0..<n { ystar[i] = fittedR[i] + v[g[i]] * resR[i] }
-            var xty = [Double](repeating: 0, count: p)
-            for c in 0..<p { for i in 0..<n { xty[c] += w[i] * cols[c][i] * ystar[i] } }
-            let b = bread.multiply(xty)
-            var scores = Matrix(rows: gCount, cols: p)
-            for i in 0..<n {
-                var e = ystar[i]
-                for c in 0..<p { e -= cols[c][i] * b[c] }
-                for c in 0..<p { scores[g[i], c] += w[i] * cols[c][i] * e }
-            }
-            // Only the (jj, jj) element of B M B is needed: (B s_g)_jj summed over g.
-            let bj = bread.column(jj)
-            var vjj = 0.0
-            for gi in 0..<gCount {
-                var s = 0.0
-                for c in 0..<p { s += bj[c] * scores[gi, c] }
-                vjj += s * s
-            }
-            let tStar = b[jj] / (factor * vjj).squareRoot()
-            if abs(tStar) >= abs(full.tStatistics[jj]) { exceed += 1 }
+        var v = Matrix(rows: replications, cols: gCount)
+        for b in 0..<replications {
+            for c in 0..<gCount { v[b, c] = kind == .rademacher ? (rng.uniform() < 0.5 ? -1 : 1) : webb[rng.integer(below: 6)] }
         }
-        return WildBootstrapResult(coefficient: full.names[jj], estimate: full.coefficients[jj],
-                                   tStatistic: full.tStatistics[jj],
-                                   pValue: Double(exceed) / Double(replications),
-                                   replications: replications, weights: multipliers)
+        return v
+    }
+
+    /// The original CR1 t statistic of H₀: β_j = β₀, up to the CR1 scale (which cancels).
+    private func t(_ beta0: Double) -> Double { (estimate - beta0) * sxx / meat.squareRoot() }
+
+    /// |t*_b(β₀)| / |t(β₀)| for every draw (the fixture test compares their distribution).
+    func absoluteTRatios(at beta0: Double) -> [Double] {
+        let t0 = abs(t(beta0))
+        return numA.indices.map { b in
+            abs(numA[b] - beta0 * numB[b]) / (pp[b] - 2 * beta0 * pr[b] + beta0 * beta0 * rr[b]).squareRoot() / t0
+        }
+    }
+
+    /// Symmetric bootstrap p-value of H₀: β_j = β₀: the share of draws with |t*| ≥ |t|. Ties are
+    /// exceedances, within a relative 1e-9, so the result does not depend on the sign of rounding
+    /// noise: the identity draw v = 1 (and v = −1) reproduces t exactly in exact arithmetic and
+    /// always counts — the conservative convention, which is what wildboottest's strict comparison
+    /// returns on the fixture, where rounding puts those two draws just above |t|.
+    public func pValue(at beta0: Double) -> Double {
+        let t0 = abs(t(beta0)) * (1 - 1e-9)
+        var exceed = 0
+        for b in numA.indices {
+            let num = abs(numA[b] - beta0 * numB[b])
+            let den = pp[b] - 2 * beta0 * pr[b] + beta0 * beta0 * rr[b]
+            if den > 0 ? num >= t0 * den.squareRoot() : true { exceed += 1 }
+        }
+        return Double(exceed) / Double(numA.count)
+    }
+
+    /// The confidence interval by test inversion (boottest's): the β₀ around β̂ whose p-value
+    /// exceeds 1 − level, each bound found by bracketing outward from β̂ in steps of the CR1 SE
+    /// and bisecting. A side on which the p-value never falls to 1 − level (possible with very
+    /// few clusters) is unbounded (±∞).
+    public func interval(level: Double = 0.95) -> (lower: Double, upper: Double) {
+        let alpha = 1 - level
+        let unit = standardError > 0 && standardError.isFinite ? standardError : max(abs(estimate), 1)
+        func bound(_ direction: Double) -> Double {
+            var inside = estimate, step = unit
+            var outside = estimate + direction * step
+            var k = 0
+            while pValue(at: outside) > alpha {
+                inside = outside; step *= 2; k += 1
+                guard k < 60 else { return direction * .infinity }
+                outside = estimate + direction * step
+            }
+            for _ in 0..<200 where abs(outside - inside) > 1e-10 * unit {
+                let mid = 0.5 * (inside + outside)
+                if pValue(at: mid) > alpha { inside = mid } else { outside = mid }
+            }
+            return 0.5 * (inside + outside)
+        }
+        return (bound(-1), bound(1))
+    }
+
+    /// The test of H₀: β_j = 0 (`estimate twfe|psm-did --wild-bootstrap`).
+    public static func test(y: [Double], x: Matrix, names: [String], coefficient j: Int, unit: [Int], time: [Int],
+                            effects: FixedEffects, weights: [Double]? = nil, cluster: [Int],
+                            replications: Int = 9999, multipliers: WildWeights = .webb,
+                            stream: StreamID) throws -> WildBootstrapResult {
+        let boot = try WildClusterBootstrap(y: y, x: x, names: names, coefficient: j, unit: unit, time: time, effects: effects,
+                                            weights: weights, cluster: cluster, replications: replications,
+                                            multipliers: multipliers, stream: stream)
+        return WildBootstrapResult(coefficient: boot.coefficient, estimate: boot.estimate, tStatistic: boot.tStatistic,
+                                   pValue: boot.pValue(at: 0), replications: boot.replications, weights: multipliers,
+                                   interval: boot.interval(level: 0.95))
+    }
+}
+
+/// The regressors other than the tested one, already free of the fixed effects: their weighted
+/// least-squares residual maker (identity when there are none).
+private struct OtherRegressors {
+    let columns: [[Double]]
+    let weights: [Double]
+    let inverse: Matrix?
+
+    init(_ columns: [[Double]], weights: [Double]) throws {
+        self.columns = columns
+        self.weights = weights
+        guard !columns.isEmpty else { inverse = nil; return }
+        var xw = Matrix(rows: weights.count, cols: columns.count)
+        for (c, col) in columns.enumerated() { for i in weights.indices { xw[i, c] = col[i] * weights[i].squareRoot() } }
+        inverse = try Cholesky(xw.crossProduct()).inverse()
+    }
+
+    func residual(_ e: [Double]) -> [Double] {
+        guard let inverse else { return e }
+        let xtwe = columns.map { col in (0..<e.count).reduce(0.0) { $0 + col[$1] * weights[$1] * e[$1] } }
+        let coef = inverse.multiply(xtwe)
+        var r = e
+        for (c, col) in columns.enumerated() { for i in r.indices { r[i] -= col[i] * coef[c] } }
+        return r
     }
 }

@@ -13,9 +13,10 @@ public struct Estimand: Sendable, Hashable {
     public let name: String
     public let role: EstimandRole
     public let kind: EstimandKind
-    /// The typeset name a definition added with `EstimandCatalogue.register` gives; nil for the
-    /// built-in forms, which Reports' `Typeset.estimand` spells.
-    public let typeset: String?
+    /// The typeset name in neutral markup (Estimand+Typeset.swift; Reports' `Typeset` renders it
+    /// per medium): a registered definition's own, else the built-in form's; nil for a name
+    /// outside the catalogue's forms. Computed when asked (reports), not on every parse.
+    public var typeset: String? { EstimandCatalogue.definition(name)?.typeset ?? Self.builtInTypeset(name) }
 
     /// Points of the curve grid over [p5, p95] of the curve regressor (`curve.K.L.j`,
     /// j = 0…40): one definition, the generator's (MODEL.md §3).
@@ -24,20 +25,19 @@ public struct Estimand: Sendable, Hashable {
     public init(_ name: String) {
         self.name = name
         if let d = EstimandCatalogue.definition(name) {
-            role = d.role; kind = d.kind; typeset = d.typeset
+            role = d.role; kind = d.kind
             return
         }
-        typeset = nil
         if let s = SpatialEstimand.parse(name) {
             switch s {
             case .rho, .tau, .eta, .beta, .theta, .effect, .averageEffect: role = .parameter; kind = .scalar
             case .turningPoint, .turningPointLongRun: role = .ratio; kind = .turningPoint
             case .shift: role = .ratio; kind = .shift
             case .uTest, .uTestLongRun: role = .test; kind = .uTest
-            case .curve(let k, let label, let j): role = .parameter; kind = .curveGridPoint(effect: k.rawValue, qualifier: label, index: j)
+            case .curve(let k, let label, let j): role = .parameter; kind = .curveGridPoint(effect: k, qualifier: label, index: j)
             case .curveLongRun(let k, let label, let j):
                 role = .parameter
-                kind = .curveGridPoint(effect: k.rawValue, qualifier: label + EstimandKind.longRunQualifier, index: j)
+                kind = .curveGridPoint(effect: k, qualifier: label + EstimandKind.longRunQualifier, index: j)
             case .defined(let d): role = d.role; kind = d.kind
             }
             return

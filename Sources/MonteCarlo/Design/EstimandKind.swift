@@ -1,3 +1,4 @@
+import CitySystem
 import Foundation
 
 /// Which figure an estimand belongs in: part of the estimand catalogue (`Estimand`),
@@ -17,10 +18,10 @@ import Foundation
 public enum EstimandKind: Equatable, Hashable, Sendable, Codable {
     /// `effect` is direct, indirect or total; `qualifier` the rest of the curve's
     /// name (empty, or e.g. `p75`); `x` the CA value.
-    case curvePoint(effect: String, qualifier: String, x: Double)
+    case curvePoint(effect: EffectKind, qualifier: String, x: Double)
     /// Point `index` of the engine's curve grid (`curve.K.L.j`), whose CA values
     /// differ between replications: drawn against the CA percentile `gridPercentile(index)`.
-    case curveGridPoint(effect: String, qualifier: String, index: Int)
+    case curveGridPoint(effect: EffectKind, qualifier: String, index: Int)
     case turningPoint
     /// dc*/dD (`shift.K`): like a turning point, a ratio of coefficients without finite moments.
     case shift
@@ -67,16 +68,17 @@ public enum EstimandKind: Equatable, Hashable, Sendable, Codable {
     /// `curve.K.L.j` with K an effect and j an index on the grid.
     static func gridPoint(_ name: String) -> EstimandKind? {
         let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard p.count == 4, p[0] == "curve", ["direct", "indirect", "total"].contains(p[1]),
+        guard p.count == 4, p[0] == "curve", let effect = EffectKind(rawValue: p[1]),
               let j = Int(p[3]), j >= 0, j < gridPoints else { return nil }
-        return .curveGridPoint(effect: p[1], qualifier: p[2], index: j)
+        return .curveGridPoint(effect: effect, qualifier: p[2], index: j)
     }
 
     /// Splits a curve name into its effect and qualifier; nil if it names no effect.
-    static func curve(_ text: String) -> (String, String)? {
+    static func curve(_ text: String) -> (EffectKind, String)? {
         var rest = Substring(text)
         for prefix in ["curve_", "curve."] where rest.hasPrefix(prefix) { rest = rest.dropFirst(prefix.count) }
-        let effects = [("indirect", "indirect"), ("direct", "direct"), ("total", "total"), ("de", "direct"), ("ie", "indirect"), ("te", "total")]
+        let effects: [(String, EffectKind)] = [("indirect", .indirect), ("direct", .direct), ("total", .total),
+                                               ("de", .direct), ("ie", .indirect), ("te", .total)]
         guard let (token, effect) = effects.first(where: { rest.hasPrefix($0.0) }) else { return nil }
         rest = rest.dropFirst(token.count)
         // The effect must be a whole word: `direction@1` is not a curve.

@@ -1,5 +1,6 @@
 import CitySystem
 import Estimators
+import Numerics
 import Foundation
 
 /// The typed settings of one `estimators:` entry, parsed from its model name and
@@ -27,13 +28,13 @@ enum EstimatorSettings: Sendable {
     }
 }
 
-/// A spatial model's settings: `effects`, `approach`, `durbin`, `weights`, `variance`.
+/// A spatial model's settings: `effects`, `approach`, `durbin`, `sigma2` (in `spec`), `weights`, `variance`.
 struct SpatialSettings: Sendable {
     var spec: SpatialModelSpec
     /// A name from `city_system.estimator_weights`; `true` is the true W.
     var weights: String
     var variance: SpatialVarianceMethod
-    /// `cluster_correction` (cr1, cr2, cr3) with `variance: cluster`; cr1 otherwise.
+    /// `cluster_correction` (cr1, cr2, cr3) with `variance: cluster` or `conley`; cr1 otherwise.
     var clusterCorrection: ClusterCorrection = .standard
     /// `missing`: the workaround for unobserved city-years (`city_system.panel`); nil = none.
     var missing: MissingWorkaround? = nil
@@ -98,17 +99,28 @@ enum EstimatorRegistry {
             }
             // The unbalanced estimator is the direct approach (Lee–Yu has no exact form with W_t
             // changing across years); every workaround uses it, so the comparison is like for like.
-            let spec = try spatialSpec(model, &o, defaultApproach: missing == nil ? SpatialApproach.standard : .direct)
+            var spec = try spatialSpec(model, &o, defaultApproach: missing == nil ? SpatialApproach.standard : .direct)
             let weights = try o.string("weights") ?? "true"
             let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: SpatialVarianceMethod.spellings,
                                         aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
             if let reason = variance.unsupportedReason(for: model) { throw o.error("variance", reason) }
-            if o.has("cluster_correction"), variance != .cluster {
-                throw o.error("cluster_correction", "applies to `variance: cluster`; remove it or set the variance to cluster")
+            if o.has("cluster_correction"), variance != .cluster, variance != .conley {
+                throw o.error("cluster_correction", "applies to `variance: cluster` or `conley`; remove it or set the variance")
             }
             let correction = try o.choose("cluster_correction", default: ClusterCorrection.standard, spellings: ClusterCorrection.spellings) {
                 ClusterCorrection(spelling: $0)
             }
+            let sigma2 = try o.choose("sigma2", default: ResidualVariance.standard, spellings: ResidualVariance.spellings) {
+                ResidualVariance(spelling: $0)
+            }
+            if sigma2 == .dof {
+                if variance != .analytic {
+                    throw o.error("sigma2", "`dof` is a plug-in for the analytic information matrix; `variance: \(variance.rawValue)` carries its own small-sample correction: remove one of them")
+                }
+                if model == .sac { throw o.error("sigma2", "`dof` is implemented for the static models other than sac") }
+                if missing != nil { throw o.error("sigma2", "`dof` is implemented for balanced panels; the unbalanced estimator (`missing`) reports the QML σ̂²") }
+            }
+            spec.residualVariance = sigma2
             let corrected = try o.choose("bias_correction", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
             if missing != nil {
                 guard (model.hasLag && !model.hasErrorLag) || model == .slx || model == .ols else {
@@ -155,11 +167,13 @@ enum EstimatorRegistry {
             default: spec.mode = .pooled
             }
             var shared = try treatment(&o)
-            let variance = try o.choose("variance", default: "cluster", spellings: ["cluster", "conley"]) { ["cluster", "conley"].contains($0) ? $0 : nil }
+            let variances = ["cluster", "conley", "wild_cluster"]
+            let variance = try o.choose("variance", default: "cluster", spellings: variances) { variances.contains($0) ? $0 : nil }
             shared.conley = try ConleySettings.read(&o, wanted: variance == "conley")
             if shared.conley != nil, shared.cluster != .unit {
                 throw o.error("cluster", "`variance: conley` replaces clustering; remove `cluster`")
             }
+            spec.wildBootstrap = try wildBootstrap(&o, wanted: variance == "wild_cluster")
             return .psmDiD(spec, shared)
         },
         Family(models: ["spillover_did"]) { _, o in
@@ -240,6 +254,23 @@ enum EstimatorRegistry {
             ["all": DurbinVariables.all, "none": .none][$0]
         }
         return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)
+    }
+
+    /// psm_did's `variance: wild_cluster` options: `bootstrap` (B, default 999) and
+    /// `bootstrap_weights` (webb, the default, or rademacher — enumerated when 2^G ≤ B). The
+    /// stream is a placeholder: each replication draws from (seed, cell, replication, wildBootstrap).
+    private static func wildBootstrap(_ o: inout EstimatorOptions, wanted: Bool) throws -> WildBootstrapSpec? {
+        guard wanted else {
+            if let stray = ["bootstrap", "bootstrap_weights"].first(where: { o.has($0) }) {
+                throw o.error(stray, "belongs to the wild cluster bootstrap; add `variance: wild_cluster` or remove it")
+            }
+            return nil
+        }
+        let b = try o.node("bootstrap").map { try o.reader.integer($0, o.path("bootstrap"), minimum: 99) } ?? 999
+        let weights = try o.choose("bootstrap_weights", default: WildWeights.webb, spellings: WildWeights.allCases.map(\.rawValue)) {
+            WildWeights(rawValue: $0)
+        }
+        return WildBootstrapSpec(replications: b, weights: weights, stream: StreamID(seed: 0, purpose: .wildBootstrap))
     }
 
     /// `cluster` and (unless `covariates` is false) `covariates`, shared by the DID family.

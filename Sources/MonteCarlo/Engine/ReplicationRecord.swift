@@ -7,12 +7,6 @@ public struct ReplicationRecord: Equatable, Sendable {
     /// reader can confirm which stream produced the record.
     public var streamKey: UInt64
     public var fits: [FitOutcome]
-
-    public init(replication: Int, streamKey: UInt64, fits: [FitOutcome]) {
-        self.replication = replication
-        self.streamKey = streamKey
-        self.fits = fits
-    }
 }
 
 /// The names of an estimator and of the estimands it is scored on.

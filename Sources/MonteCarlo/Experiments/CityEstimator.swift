@@ -258,6 +258,12 @@ enum CityEstimator {
                 let cities = data.completeCities
                 spec.unitClusters = cluster.codes(data.panel).map { c in cities.map { c[$0] } }
                 spec.conley = try conley?.spec(for: data.panel, cities: cities)
+                if let wb = spec.wildBootstrap {
+                    let id = data.panel.stream
+                    spec.wildBootstrap = WildBootstrapSpec(replications: wb.replications, weights: wb.weights, stream: StreamID(
+                        seed: id.seed, cell: Int(id.cell), replication: Int(id.replication),
+                        purpose: EstimatorStreamPurpose.wildBootstrap.rawValue))
+                }
                 let treatment = try clock.measure("data") { try data.treatment(covariates: covariates, balanced: true) }
                 let r = try clock.measure("fit") { try PSMDiD.estimate(panel: treatment, spec: spec) }
                 return clock.measure("scoring") { scorePSMDiD(r, estimands: estimands, data: data, truths: truths) }
@@ -271,12 +277,15 @@ enum CityEstimator {
                              truths: (TreatmentTruth?) -> [Double]) -> FitOutcome {
         let used = TreatmentTruth(data.panel, weights: data.fullPanelWeights(r.observationWeights))
         return FitOutcome(status: .ok, results: zip(estimands, truths(used)).map { e, t in
+            // With `variance: wild_cluster` the interval and p-value are the WCR bootstrap's (test
+            // inversion); the standard error stays CR1, the statistic the bootstrap studentises.
+            let ci = r.bootstrapInterval ?? (r.ciLower, r.ciUpper)
             guard e == .spilloverControls else {
                 return EstimandResult(truth: t, estimate: r.att, standardError: r.standardError,
-                                      lower: r.ciLower, upper: r.ciUpper, pValue: r.pValue)
+                                      lower: ci.lower, upper: ci.upper, pValue: r.bootstrapPValue ?? r.pValue)
             }
             return EstimandResult(truth: t, estimate: used.att - r.att, standardError: r.standardError,
-                                  lower: used.att - r.ciUpper, upper: used.att - r.ciLower)
+                                  lower: used.att - ci.upper, upper: used.att - ci.lower)
         })
     }
 }

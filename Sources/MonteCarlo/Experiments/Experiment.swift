@@ -11,12 +11,6 @@ public struct ReplicationContext: Sendable {
     public let cell: Int
     public let replication: Int
 
-    public init(seed: UInt64, cell: Int, replication: Int) {
-        self.seed = seed
-        self.cell = cell
-        self.replication = replication
-    }
-
     /// Purposes used by the engine's experiments; estimators that draw (simulation
     /// SEs, matching tie-breaks) take their own purpose numbers above 100.
     public enum Purpose: UInt64 { case data = 0, estimation = 1 }

@@ -31,9 +31,4 @@ public struct FitStatus: Equatable, Sendable {
 public struct FitOutcome: Equatable, Sendable {
     public var status: FitStatus
     public var results: [EstimandResult]
-
-    public init(status: FitStatus, results: [EstimandResult]) {
-        self.status = status
-        self.results = results
-    }
 }

@@ -37,7 +37,7 @@ enum MediationEstimand: String, CaseIterable, Sendable {
         case .nde: return m.directTreated ?? .nan
         case .nie, .nieBoot: return m.indirectTreated ?? .nan
         case .share: return m.shareTreated ?? .nan
-        case .slopeShift: return m.curveShifts.first { $0.effect == "direct" }?.slope ?? .nan
+        case .slopeShift: return m.curveShifts.first { $0.effect == .direct }?.slope ?? .nan
         }
     }
 }

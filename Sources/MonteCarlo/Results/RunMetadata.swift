@@ -191,11 +191,6 @@ public struct CellResults: Equatable, Sendable {
     public var info: CellInfo
     public var records: [ReplicationRecord]
 
-    public init(info: CellInfo, records: [ReplicationRecord]) {
-        self.info = info
-        self.records = records
-    }
-
     /// Measures per estimator, per estimand (layout order), scored by the estimators'
     /// rules; the bootstrap of estimand k of estimator e draws from the stream
     /// (seed, cell index, e, `bootstrapPurpose` + k), disjoint from every replication's streams.

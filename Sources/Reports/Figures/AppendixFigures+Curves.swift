@@ -10,6 +10,35 @@ extension AppendixFigures.Column {
         estimands.append(k)
         xs.append(x)
     }
+
+    /// One estimator's estimands grouped into columns in first-seen order (both curve figures):
+    /// `place` gives an estimand's column key, x, series (nil: none) and the column it opens,
+    /// or nil when the estimand is not drawn.
+    static func grouped(_ layout: ReplicationDraws,
+                        place: (_ name: String) -> (key: String, x: Double, series: String?, column: Self)?) -> [Self] {
+        var byKey: [String: Self] = [:], order: [String] = []
+        for (k, n) in layout.estimands.enumerated() {
+            guard let p = place(n) else { continue }
+            if byKey[p.key] == nil {
+                order.append(p.key)
+                byKey[p.key] = p.column
+            }
+            byKey[p.key]!.append(k, x: p.x)
+            if let series = p.series { byKey[p.key]!.series.append(series) }
+        }
+        return order.map { byKey[$0]! }
+    }
+}
+
+extension ReplicationDraws {
+    /// A curve point of estimand `k`: the mean truth over the replications with a finite truth
+    /// and the usable estimates (nil when there are none).
+    func curvePoint(_ k: Int) -> (truth: Double, estimates: [Double])? {
+        let (est, _) = usable(k)
+        guard !est.isEmpty else { return nil }
+        let truths = (0..<replications).map { truth[$0 * estimands.count + k] }.filter(\.isFinite)
+        return (Statistics.mean(truths), est)
+    }
 }
 
 extension AppendixFigures {
@@ -31,10 +60,10 @@ extension AppendixFigures {
     static func curvePosition(_ kind: EstimandKind) -> (curve: String, onGrid: Bool, x: Double)? {
         switch kind {
         case .curvePoint(let effect, let qualifier, let x):
-            let e = Typeset.effectShort[effect] ?? effect
+            let e = Typeset.short(effect)
             return (qualifier.isEmpty ? "\(e)(CA)" : "\(e)(CA), \(qualifier)", false, x)
         case .curveGridPoint(let effect, let qualifier, let j):
-            return ("\(Typeset.effectShort[effect] ?? effect)(CA), D = \(qualifier)", true, EstimandKind.gridPercentile(j))
+            return ("\(Typeset.short(effect))(CA), D = \(qualifier)", true, EstimandKind.gridPercentile(j))
         default: return nil
         }
     }
@@ -45,19 +74,13 @@ extension AppendixFigures {
         var columns: [Column] = []
         for (e, name) in data.estimators.enumerated() {
             guard let layout = data.draws.first?[e] else { continue }
-            var byCurve: [String: Column] = [:], order: [String] = []
-            for (k, n) in layout.estimands.enumerated() {
-                guard let (curve, onGrid, x) = Self.curvePosition(data.kind(n)) else { continue }
-                let key = "\(curve)|\(onGrid)"
-                if byCurve[key] == nil {
-                    order.append(key)
-                    byCurve[key] = Column(estimator: e, title: "\(curve) (\(name))", estimands: [],
-                                          xlabel: onGrid ? "CA percentile" : "CA (level)")
-                }
-                byCurve[key]!.append(k, x: x)
+            let grouped = Column.grouped(layout) { n in
+                guard let (curve, onGrid, x) = Self.curvePosition(data.kind(n)) else { return nil }
+                return ("\(curve)|\(onGrid)", x, nil, Column(estimator: e, title: "\(curve) (\(name))", estimands: [],
+                                                              xlabel: onGrid ? "CA percentile" : "CA (level)"))
             }
             // One point is not a curve (e.g. a scenario scoring only curve.direct.p50.20).
-            columns += order.map { byCurve[$0]! }.filter { $0.estimands.count >= 2 }
+            columns += grouped.filter { $0.estimands.count >= 2 }
         }
         let title = "Effect curves of CA (DE direct, IE indirect, TE total): truth (solid), mean estimate (dashed, open circles), 2.5–97.5% of estimates (grey band)"
         let key = ["with boxes fc rgb band_colour fs solid 1.0 title '2.5–97.5% of estimates'", "with linespoints ls 102 title 'truth (mean)'",
@@ -66,11 +89,9 @@ extension AppendixFigures {
                     emptyReason: "no curve with two or more points (curve.K.L.j, or direct@0.25, indirect@0.25, total@0.25)") { _, d, column, _ in
             var rows: [(x: Double, line: String)] = []
             for (k, x) in Swift.zip(column.estimands, column.xs) {
-                let (est, _) = d.usable(k)
-                let truths = (0..<d.replications).map { d.truth[$0 * d.estimands.count + k] }.filter(\.isFinite)
-                guard !est.isEmpty else { continue }
+                guard let (truth, est) = d.curvePoint(k) else { continue }
                 let s = est.sorted()
-                rows.append((x, [x, Statistics.mean(truths), Statistics.mean(est), Statistics.quantile(sorted: s, 0.025),
+                rows.append((x, [x, truth, Statistics.mean(est), Statistics.quantile(sorted: s, 0.025),
                                  Statistics.quantile(sorted: s, 0.975)].map(GP.num).joined(separator: " ")))
             }
             guard !rows.isEmpty else { return nil }

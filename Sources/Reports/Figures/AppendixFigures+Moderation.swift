@@ -15,22 +15,16 @@ extension AppendixFigures {
         var columns: [Column] = []
         for (e, name) in data.estimators.enumerated() {
             guard let layout = data.draws.first?[e] else { continue }
-            var byEffect: [String: Column] = [:], order: [String] = []
-            for (k, n) in layout.estimands.enumerated() {
-                guard case .curveGridPoint(let effect, let qualifier, let j) = data.kind(n) else { continue }
+            let grouped = Column.grouped(layout) { n in
+                guard case .curveGridPoint(let effect, let qualifier, let j) = data.kind(n) else { return nil }
                 // Short- and long-run curves (`curve_lr`, issue 25) are panels of their own.
                 let longRun = qualifier.hasSuffix(EstimandKind.longRunQualifier)
                 let level = longRun ? String(qualifier.dropLast(EstimandKind.longRunQualifier.count)) : qualifier
-                let key = effect + (longRun ? EstimandKind.longRunQualifier : "")
-                if byEffect[key] == nil {
-                    order.append(key)
-                    byEffect[key] = Column(estimator: e, title: "\(longRun ? "long-run " : "")\(Typeset.effectShort[effect] ?? effect)(CA) by D (\(name))",
-                                           estimands: [], xlabel: "CA percentile")
-                }
-                byEffect[key]!.append(k, x: EstimandKind.gridPercentile(j))
-                byEffect[key]!.series.append(level)
+                return (effect.rawValue + (longRun ? EstimandKind.longRunQualifier : ""), EstimandKind.gridPercentile(j), level,
+                        Column(estimator: e, title: "\(longRun ? "long-run " : "")\(Typeset.short(effect))(CA) by D (\(name))",
+                               estimands: [], xlabel: "CA percentile"))
             }
-            columns += order.map { byEffect[$0]! }.filter { c in
+            columns += grouped.filter { c in
                 let levels = Set(c.series)
                 return levels.count >= 2 && levels.allSatisfy { l in c.series.filter { $0 == l }.count >= 2 }
             }
@@ -51,10 +45,8 @@ extension AppendixFigures {
                 var rows: [(x: Double, line: String)] = []
                 for i in column.estimands.indices where column.series[i] == level {
                     let k = column.estimands[i]
-                    let (est, _) = d.usable(k)
-                    let truths = (0..<d.replications).map { d.truth[$0 * d.estimands.count + k] }.filter(\.isFinite)
-                    guard !est.isEmpty else { continue }
-                    rows.append((column.xs[i], [column.xs[i], Statistics.mean(truths), Statistics.mean(est)].map(GP.num).joined(separator: " ")))
+                    guard let (truth, est) = d.curvePoint(k) else { continue }
+                    rows.append((column.xs[i], [column.xs[i], truth, Statistics.mean(est)].map(GP.num).joined(separator: " ")))
                 }
                 blocks.append("# D = \(level): CA percentile, true effect (mean over replications), mean estimate\n"
                               + (rows.isEmpty ? "NaN NaN NaN" : rows.sorted { $0.x < $1.x }.map(\.line).joined(separator: "\n")) + "\n")

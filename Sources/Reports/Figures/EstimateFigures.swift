@@ -78,7 +78,7 @@ public enum EstimateFigures {
         var titles: [[String]] = []
         var data = ""
         for c in curves {
-            let kind = Typeset.effectShort[c.kind.rawValue] ?? c.kind.rawValue
+            let kind = Typeset.short(c.kind)
             let d = c.moderatorValue.map { ", D = " + String(format: "%.3g", $0) } ?? ""
             var lines = ["\(kind)(\(regressor))\(d)"]
             if let tp = effects.turningPoints.first(where: { $0.kind == c.kind && $0.moderatorValue == c.moderatorValue }) {
@@ -93,7 +93,7 @@ public enum EstimateFigures {
         // Notes printed over the band stay legible on a white box.
         var script = "set multiplot\nunset key\nset style textbox opaque noborder\n"
         for (i, c) in curves.enumerated() {
-            let kind = Typeset.effectShort[c.kind.rawValue] ?? c.kind.rawValue
+            let kind = Typeset.short(c.kind)
             let d = c.moderatorValue.map { ", D = " + String(format: "%.3g", $0) } ?? ""
             data += "# \(kind)(\(regressor))\(d): x, estimate, 95% lower, 95% upper\n"
             data += c.points.map { [$0.x, $0.effect.estimate, $0.effect.lower, $0.effect.upper].map(GP.num).joined(separator: " ") }.joined(separator: "\n")

@@ -1,3 +1,4 @@
+import Estimators
 import Foundation
 import MonteCarlo
 
@@ -8,54 +9,17 @@ import MonteCarlo
 /// gnuplot's enhanced text, LaTeX, Markdown (HTML `<sub>`) or plain text, so a figure,
 /// its LaTeX table and its Markdown table name an estimand the same way.
 public enum Typeset {
-    static let subOpen: Character = "\u{E000}", subClose: Character = "\u{E001}"
+    static let subOpen = Estimand.subscriptOpen, subClose = Estimand.subscriptClose
 
     /// `s` as a subscript (neutral markup).
-    public static func sub(_ s: String) -> String { String(subOpen) + s + String(subClose) }
+    public static func sub(_ s: String) -> String { Estimand.subscripted(s) }
 
-    static let effectShort = ["direct": "DE", "indirect": "IE", "total": "TE"]
+    /// DE, IE or TE.
+    static func short(_ effect: EffectKind) -> String { Estimand.symbol(effect) }
 
-    /// The typeset name of an engine estimand (neutral markup); unknown names are kept.
-    public static func estimand(_ name: String) -> String {
-        // An estimand added to the catalogue carries its own typeset name.
-        if let typeset = Estimand(name).typeset { return typeset }
-        let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        let effect = { (k: String) in effectShort[k] }
-        switch (p.first ?? "", p.count) {
-        case ("rho", 1): return "ρ"
-        case ("lambda", 1): return "λ"
-        case ("tau", 1): return "τ"
-        case ("eta", 1): return "η"
-        case ("att", 1): return "ATT"
-        case ("att_net", 1): return "ATT" + sub("net")
-        case ("att_matched", 1): return "ATT" + sub("matched")
-        case ("spillover_controls", 1): return "spillover on controls"
-        case ("select", 2):
-            let rule = ["loglik": "log-likelihood", "aic": "AIC", "bic": "BIC", "posterior": "posterior"][p[1]] ?? p[1]
-            return "true W chosen (\(rule))"
-        case ("posterior", 2) where p[1] == "true": return "P(true W | y)"
-        case ("beta", 2): return "β" + sub(p[1])
-        case ("theta", 2): return "θ" + sub(p[1])
-        case ("direct", 2), ("indirect", 2), ("total", 2): return "\(effect(p[0])!)(\(p[1]))"
-        case ("ame", 3) where effect(p[1]) != nil: return "\(effect(p[1])!)(\(p[2]))"
-        case ("tp", 3) where effect(p[1]) != nil: return "c*" + sub(effect(p[1])!) + ", D " + p[2]
-        case ("shift", 2) where effect(p[1]) != nil: return "dc*" + sub(effect(p[1])!) + "/dD"
-        case ("utest", 3) where effect(p[1]) != nil: return "U-test " + effect(p[1])! + ", D " + p[2]
-        // The long-run (steady-state) versions of the dynamic SDM (issue 25).
-        case ("tp_lr", 3) where effect(p[1]) != nil: return "long-run c*" + sub(effect(p[1])!) + ", D " + p[2]
-        case ("utest_lr", 3) where effect(p[1]) != nil: return "long-run U-test " + effect(p[1])! + ", D " + p[2]
-        case ("curve", 4) where effect(p[1]) != nil && Int(p[3]) != nil:
-            let pct = EstimandKind.gridPercentile(Int(p[3])!)
-            return "\(effect(p[1])!)(CA p\(GP.num(pct))), D \(p[2])"
-        case ("curve_lr", 4) where effect(p[1]) != nil && Int(p[3]) != nil:
-            let pct = EstimandKind.gridPercentile(Int(p[3])!)
-            return "long-run \(effect(p[1])!)(CA p\(GP.num(pct))), D \(p[2])"
-        default:
-            // The known-DGP checks name coefficients beta0, beta1, …
-            if name.hasPrefix("beta"), let k = Int(name.dropFirst(4)) { return "β" + sub(String(k)) }
-            return name
-        }
-    }
+    /// The typeset name of an estimand (neutral markup), from the estimand catalogue; names
+    /// outside the catalogue's forms are kept.
+    public static func estimand(_ name: String) -> String { Estimand(name).typeset ?? name }
 
     /// Plain Unicode text: subscripts as `_X` (terminal tables, CSV-safe text).
     public static func plain(_ markup: String) -> String {

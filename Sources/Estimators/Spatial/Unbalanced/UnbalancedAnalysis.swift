@@ -10,6 +10,10 @@ public struct UnbalancedAnalysis: Sendable {
     public let unbalanced: UnbalancedFit
     public let absentRows: Int
     public let rowsWithEmptyCells: Int
+    /// City-years that exist (all units × periods, less those a merge rules out) and the merges.
+    public let cityYears: Int
+    public let merges: [CityMerges.Merge]
+    public var shareObserved: Double { Double(unbalanced.pattern.rowsUsed) / Double(cityYears) }
 
     public static func run(_ spec: SpatialModelSpec, dataset: UnbalancedDataset, gridPoints: Int = 21,
                            level: Double = 0.95, draws: Int = 0, seed: UInt64 = 1) throws -> UnbalancedAnalysis {
@@ -40,7 +44,8 @@ public struct UnbalancedAnalysis: Sendable {
             : nil
         return UnbalancedAnalysis(
             analysis: SpatialAnalysis(fit: fit, impacts: impacts, nonlinear: nonlinear, tests: tests, simulation: simulation),
-            unbalanced: u, absentRows: dataset.absentRows, rowsWithEmptyCells: dataset.rowsWithEmptyCells)
+            unbalanced: u, absentRows: dataset.absentRows, rowsWithEmptyCells: dataset.rowsWithEmptyCells,
+            cityYears: dataset.cityYears, merges: dataset.merges)
     }
 }
 
@@ -58,6 +63,13 @@ public struct UnbalancedAnalysisJSON: Encodable, Sendable {
         public let restandardised: Bool
         public let fixed_effect_rank: Int
         @FiniteOrNull public var sigma2_dof: Double
+        /// Merged cities: parts, the merged city's unit id and its first period.
+        public let merges: [MergeJSON]
+    }
+    public struct MergeJSON: Encodable, Sendable {
+        public let parts: [String]
+        public let into: String
+        public let year: Double
     }
     public struct BiasCorrected: Encodable, Sendable {
         @NullWhenAbsent public var rho: Double?
@@ -78,11 +90,12 @@ public struct UnbalancedAnalysisJSON: Encodable, Sendable {
     public init(_ a: UnbalancedAnalysis) {
         base = SpatialAnalysisJSON(a.analysis)
         let p = a.unbalanced.pattern
-        unbalanced = Pattern(rows_used: p.rowsUsed, rows_full: p.n * p.t, share_observed: p.shareObserved,
+        unbalanced = Pattern(rows_used: p.rowsUsed, rows_full: a.cityYears, share_observed: a.shareObserved,
                              absent_rows: a.absentRows, rows_with_empty_cells: a.rowsWithEmptyCells,
                              distinct_w: p.distinctWeights, cities_per_period: p.citiesPerPeriod,
                              isolated_city_years: p.isolatedCityYears, restandardised: p.restandardised,
-                             fixed_effect_rank: p.fixedEffectRank, sigma2_dof: a.unbalanced.sigma2DOF)
+                             fixed_effect_rank: p.fixedEffectRank, sigma2_dof: a.unbalanced.sigma2DOF,
+                             merges: a.merges.map { MergeJSON(parts: $0.parts, into: $0.unitID, year: $0.year) })
         bias_corrected = a.unbalanced.biasCorrected.map { f in
             BiasCorrected(rho: f.rho, sigma2: f.sigma2,
                           coefficients: zip(f.names, f.coefficients).map { NamedValue(name: $0, estimate: $1) },

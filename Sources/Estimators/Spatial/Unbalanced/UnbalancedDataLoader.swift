@@ -15,6 +15,12 @@ public struct UnbalancedDataset: Sendable {
     /// column the model uses — both left out.
     public let absentRows: Int
     public let rowsWithEmptyCells: Int
+    /// Cities merged in the panel (their merged units are the last `merges.count` of `units`).
+    public var merges: [CityMerges.Merge] = []
+    /// City-years that exist: every unit in every period, less a merge's parts from its year on
+    /// and the merged city before it.
+    public var cityYears: Int { panel.n * panel.t - structurallyAbsent }
+    var structurallyAbsent = 0
 }
 
 extension DataTable {
@@ -46,21 +52,36 @@ public enum UnbalancedDataLoader {
     /// panel, is the same error — and restricted to each year's cities (`PeriodWeights`).
     public static func load(data: URL, weights: URL, id: String, time: String, y: String, x: [String],
                             quadratic: String? = nil, moderator: String? = nil, rowStandardise: Bool = true,
-                            restandardise: Bool = true, logDeterminant: LogDeterminantMethod = .auto) throws -> LoadedPanel {
+                            restandardise: Bool = true, logDeterminant: LogDeterminantMethod = .auto,
+                            merges: CityMerges? = nil) throws -> LoadedPanel {
         let table = try DataTable.read(csv: data)
         let wt = try WeightsTable.read(csv: weights)
         let src = table.source, wsrc = weights.path
+        if let merges {
+            try merges.check(weightIDs: wt.ids, weightsSource: wsrc)
+            if !restandardise {
+                throw DataError("\(merges.source): with merges W_t must be re-standardised (restricting without it would mix the row sums of the geographies before and after a merge); use the re-standardised year weights")
+            }
+        }
+        let mergeList = merges?.merges ?? []
+        let mergedIDs = mergeList.map(\.unitID)
         guard !x.isEmpty else { throw DataError("\(src): give at least one regressor") }
         if let dup = Dictionary(grouping: x, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw DataError("regressor '\(dup)' is listed twice among the regressors")
         }
-        let ids = try table.strings(id)
+        var ids = try table.strings(id)
         let rawTimes = try table.numbersAllowingMissing(time)
         if let bad = rawTimes.firstIndex(where: { $0 == nil }) {
             throw DataError("\(src): column '\(time)' has a missing value at line \(bad + 2); every row needs its period")
         }
-        let inData = Set(ids), inW = Set(wt.ids)
-        if let extra = wt.ids.first(where: { !inData.contains($0) }) {
+        let yCol = try table.numbersAllowingMissing(y)
+        var gone = Set<Int>()
+        if !mergeList.isEmpty {
+            (ids, gone) = try relabel(ids: ids, times: rawTimes.map { $0! }, outcomeEmpty: yCol.map { $0 == nil },
+                                      merges: mergeList, source: src, mergesSource: merges!.source)
+        }
+        let inData = Set(ids), inW = Set(wt.ids + mergedIDs)
+        if let extra = (wt.ids + mergedIDs).first(where: { !inData.contains($0) }) {
             throw DataError("\(wsrc): W has unit '\(extra)' that does not appear in \(src) (column '\(id)'); W and the panel must cover the same units")
         }
         let notInW = inData.filter { !inW.contains($0) }.sorted()
@@ -73,11 +94,10 @@ public enum UnbalancedDataLoader {
         if moderator != nil && quadratic == nil {
             throw DataError("a moderator needs a quadratic regressor (the moderator interacts with it)")
         }
-        let units = wt.ids
+        let units = wt.ids + mergedIDs
         let times = Array(Set(rawTimes.map { $0! })).sorted()
         let uIndex = Dictionary(uniqueKeysWithValues: units.enumerated().map { ($1, $0) })
         let tIndex = Dictionary(uniqueKeysWithValues: times.enumerated().map { ($1, $0) })
-        let yCol = try table.numbersAllowingMissing(y)
         var columns = try x.map { try table.numbersAllowingMissing($0) }
         var names = x
         if let q = quadratic {
@@ -93,7 +113,7 @@ public enum UnbalancedDataLoader {
         var seen = [Int](repeating: -1, count: units.count * times.count)
         var keep: [Int] = [], unit: [Int] = [], period: [Int] = []
         var emptyCells = 0
-        for r in 0..<table.rowCount {
+        for r in 0..<table.rowCount where !gone.contains(r) {
             let i = uIndex[ids[r]]!, p = tIndex[rawTimes[r]!]!
             let k = p * units.count + i
             if seen[k] >= 0 {
@@ -108,12 +128,16 @@ public enum UnbalancedDataLoader {
         for j in 0..<names.count { for (q, r) in keep.enumerated() { xm[q, j] = columns[j][r]! } }
         let panel = try UnbalancedPanel(y: keep.map { yCol[$0]! }, x: xm, names: names, n: units.count, t: times.count,
                                         unit: unit, period: period)
-        if panel.isBalanced { return .balanced }
-        var w = try wt.reorderedSparse(to: units, source: wsrc)
+        if panel.isBalanced && mergeList.isEmpty { return .balanced }
+        var w = mergeList.isEmpty ? try wt.reorderedSparse(to: units, source: wsrc) : try merges!.extend(wt.sparse, ids: wt.ids)
         if rowStandardise { w = w.rowStandardised() }
         let pw: PeriodWeights
         do { pw = try PeriodWeights(w: w, panel: panel, restandardise: restandardise, logDeterminant: logDeterminant) } catch {
             throw DataError("\(wsrc): \(error)")
+        }
+        let structural = mergeList.reduce(0) { acc, m in
+            let after = times.filter { $0 >= m.year }.count
+            return acc + m.parts.count * after + (times.count - after)
         }
         // Values in the panel's (time-major) row order for the percentiles of the curves.
         let qv = quadratic.map { q in panel.x.column(names.firstIndex(of: q)!) }
@@ -125,6 +149,39 @@ public enum UnbalancedDataLoader {
                                                     moderator: moderator)
                                  },
                                  quadraticValues: qv, moderatorValues: dv,
-                                 absentRows: units.count * times.count - table.rowCount, rowsWithEmptyCells: emptyCells))
+                                 absentRows: units.count * times.count - structural - (table.rowCount - gone.count), rowsWithEmptyCells: emptyCells,
+                                 merges: mergeList, structurallyAbsent: structural))
+    }
+
+    /// The panel's ids with the merges applied: a part's rows from the merge year on are the
+    /// merged city's when it is the absorbing city (same id); another part's rows then must have
+    /// an empty outcome (the city no longer exists: such rows are returned in `gone`, neither used
+    /// nor counted as gaps — `spillsim generate` writes them so), else it is an error; the merged
+    /// city has no row before its year.
+    static func relabel(ids: [String], times: [Double], outcomeEmpty: [Bool], merges: [CityMerges.Merge],
+                        source: String, mergesSource: String) throws -> (ids: [String], gone: Set<Int>) {
+        var partOf: [String: CityMerges.Merge] = [:], merged: [String: CityMerges.Merge] = [:]
+        for m in merges {
+            for p in m.parts { partOf[p] = m }
+            if !m.absorbs { merged[m.into] = m }
+        }
+        let first = times.min() ?? 0, last = times.max() ?? 0
+        for m in merges where !(m.year > first && m.year <= last) {
+            throw DataError("\(mergesSource): '\(m.into)' merges in \(PanelIndex.format(m.year)), outside the panel's periods after the first (\(PanelIndex.format(first))–\(PanelIndex.format(last))); a merge before or at the first period is a city of the panel, not a merge")
+        }
+        var out = ids, gone = Set<Int>()
+        for r in 0..<ids.count {
+            let when = times[r]
+            if let m = partOf[ids[r]], when >= m.year {
+                if m.into != ids[r] && outcomeEmpty[r] { gone.insert(r); continue }
+                guard m.into == ids[r] else {
+                    throw DataError("\(source): city '\(ids[r])' has a row in \(PanelIndex.format(when)) (line \(r + 2)), but it merges into '\(m.into)' from \(PanelIndex.format(m.year)) (\(mergesSource)); from then on its data are the merged city's: leave its outcome empty or drop the row")
+                }
+                out[r] = m.unitID
+            } else if let m = merged[ids[r]], when < m.year {
+                throw DataError("\(source): the merged city '\(ids[r])' has a row in \(PanelIndex.format(when)) (line \(r + 2)), before its merge year \(PanelIndex.format(m.year)) (\(mergesSource))")
+            }
+        }
+        return (out, gone)
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+
+/// The spectrum of one W together with the W it was computed from (held by `SpatialWeights`).
+final class SharedSpectrum: Sendable {
+    let rows: Int
+    let w: [Double]
+    let spectrum: WeightSpectrum
+
+    init(rows: Int, w: [Double], spectrum: WeightSpectrum) {
+        self.rows = rows
+        self.w = w
+        self.spectrum = spectrum
+    }
+}
+
+/// The spectra of the weight matrices alive in this process, found by W's content. Design cells
+/// that share a W (a grid over outcome or estimator settings on one geography, the same
+/// estimator W in every cell) then share one O(N³) eigen-decomposition: `run` and `validate`
+/// build every cell before the first replication, and inverted-u-recovery's 20 cells hold 3
+/// distinct true W. An entry is a weak reference, alive only while some `SpatialWeights` holds
+/// its spectrum, so the cache keeps no memory of its own. A hit requires W equal bit for bit
+/// (not merely ==, which equates −0 and 0), so a cached spectrum is exactly the one
+/// `WeightSpectrum(W)` would compute again.
+enum SpectrumCache {
+    private final class Store: @unchecked Sendable {
+        let lock = NSLock()
+        var entries: [Int: [Weak]] = [:]
+    }
+    private struct Weak { weak var value: SharedSpectrum? }
+    private static let store = Store()
+
+    static func spectrum(of w: Matrix) throws -> SharedSpectrum {
+        let key = hash(w)
+        if let hit = lookup(w, key: key) { return hit }
+        // Computed outside the lock: two threads asking for the same new W compute it twice
+        // (identically) rather than one waiting; the second insert is simply another entry.
+        let made = SharedSpectrum(rows: w.rows, w: w.data, spectrum: try WeightSpectrum(w))
+        store.lock.lock(); defer { store.lock.unlock() }
+        var bucket = store.entries[key, default: []].filter { $0.value != nil }
+        bucket.append(Weak(value: made))
+        store.entries[key] = bucket
+        // Drop the buckets whose weights have all gone (a W rebuilt every replication leaves one each).
+        if store.entries.count > 64 { store.entries = store.entries.filter { $0.value.contains { $0.value != nil } } }
+        return made
+    }
+
+    private static func lookup(_ w: Matrix, key: Int) -> SharedSpectrum? {
+        store.lock.lock(); defer { store.lock.unlock() }
+        return store.entries[key]?.lazy.compactMap(\.value).first { $0.rows == w.rows && sameBits($0.w, w.data) }
+    }
+
+    private static func hash(_ w: Matrix) -> Int {
+        var h = Hasher()
+        h.combine(w.rows)
+        w.data.withUnsafeBytes { h.combine(bytes: $0) }
+        return h.finalize()
+    }
+
+    private static func sameBits(_ a: [Double], _ b: [Double]) -> Bool {
+        guard a.count == b.count, !a.isEmpty else { return a.count == b.count }
+        return a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0 } }
+    }
+}

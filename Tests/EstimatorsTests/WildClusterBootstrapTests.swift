@@ -1,0 +1,104 @@
+import XCTest
+import Foundation
+import Numerics
+import TestSupport
+@testable import Estimators
+
+/// The wild cluster restricted bootstrap against Python wildboottest 0.3.2 (`WildboottestCL`,
+/// "11" bootstrap, null imposed, Rademacher weights fully enumerated over G = 8 clusters, the unit
+/// and year fixed effects as dummy columns) on Fixtures/wild_cluster_panel.csv and
+/// wild_cluster_bootstrap.json (scripts/fixtures/make_wild_cluster_bootstrap.py; provenance inside).
+final class WildClusterBootstrapTests: XCTestCase {
+    struct Fixture {
+        let y: [Double], x: Matrix, unit: [Int], time: [Int], region: [Int]
+        let tests: [[String: Any]]
+    }
+
+    func load() throws -> Fixture {
+        let t = try DataTable.read(csv: try TestPaths.committed("Tests/EstimatorsTests/Fixtures/wild_cluster_panel.csv"))
+        let json = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/wild_cluster_bootstrap.json")
+        let root = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        return Fixture(y: try t.numbers("y"), x: try Matrix(columns: [try t.numbers("D"), try t.numbers("x2")]),
+                       unit: try t.numbers("id").map { Int($0) }, time: try t.numbers("year").map { Int($0) },
+                       region: try t.numbers("region").map { Int($0) }, tests: try XCTUnwrap(root["tests"] as? [[String: Any]]))
+    }
+
+    func bootstrap(_ f: Fixture, weights: WildWeights = .rademacher, replications: Int = 9999,
+                   panelWeights: [Double]? = nil) throws -> WildClusterBootstrap {
+        try WildClusterBootstrap(y: f.y, x: f.x, names: ["D", "x2"], coefficient: 0, unit: f.unit, time: f.time,
+                                 effects: .twoWays, weights: panelWeights, cluster: f.region, replications: replications,
+                                 multipliers: weights, stream: StreamID(seed: 7))
+    }
+
+    /// Same p-values at every β₀ and the same distribution of |t*|/|t| to 1e-8: both enumerate
+    /// the 256 sign vectors and refit exactly (dummies there, FWL projections here); the design
+    /// is well conditioned (D and x2 nearly orthogonal after the fixed effects), so only
+    /// summation order separates the two. The ratios do not depend on the CR1 scale factor.
+    func testMatchesWildboottestWithFullEnumeration() throws {
+        let f = try load()
+        let boot = try bootstrap(f)
+        XCTAssertTrue(boot.enumerated)
+        XCTAssertEqual(boot.replications, 256)
+        XCTAssertEqual(boot.clusters, 8)
+        for c in f.tests {
+            let b0 = (c["b0"] as! NSNumber).doubleValue
+            XCTAssertEqual(boot.pValue(at: b0), (c["p_value"] as! NSNumber).doubleValue, "p-value at β₀ = \(b0)")
+            let ref = (c["sorted_abs_t_ratio"] as! [NSNumber]).map(\.doubleValue)
+            let mine = boot.absoluteTRatios(at: b0).sorted()
+            XCTAssertEqual(mine.count, ref.count)
+            for (a, b) in zip(mine, ref) { assertClose(b, a, tolerance: 1e-8 * max(1, abs(b)), "|t*|/|t| at β₀ = \(b0)") }
+        }
+    }
+
+    /// Test inversion: the interval contains β̂, its ends are where the p-value crosses 0.05
+    /// (just inside > 0.05, just outside ≤ 0.05), and a β₀ is inside exactly when p(β₀) > 0.05.
+    func testIntervalInvertsTheTest() throws {
+        let f = try load()
+        for weights in WildWeights.allCases {
+            let boot = try bootstrap(f, weights: weights, replications: 999)
+            let ci = boot.interval(level: 0.95)
+            XCTAssertLessThan(ci.lower, boot.estimate)
+            XCTAssertGreaterThan(ci.upper, boot.estimate)
+            let eps = 1e-6 * boot.standardError
+            XCTAssertGreaterThan(boot.pValue(at: ci.lower + eps), 0.05)
+            XCTAssertLessThanOrEqual(boot.pValue(at: ci.lower - eps), 0.05)
+            XCTAssertGreaterThan(boot.pValue(at: ci.upper - eps), 0.05)
+            XCTAssertLessThanOrEqual(boot.pValue(at: ci.upper + eps), 0.05)
+            // Few clusters: the WCR interval is wider than CR1 with t(G − 1) here.
+            XCTAssertGreaterThan(ci.upper - ci.lower, 2 * boot.standardError)
+        }
+    }
+
+    /// The same stream gives the same draws; Webb draws differ from seed to seed but agree in law.
+    func testDeterministicStreams() throws {
+        let f = try load()
+        let a = try bootstrap(f, weights: .webb, replications: 499), b = try bootstrap(f, weights: .webb, replications: 499)
+        XCTAssertEqual(a.pValue(at: 0), b.pValue(at: 0))
+        XCTAssertFalse(a.enumerated)
+        // The fully enumerated Rademacher p is exact; a Webb p from 499 draws lies within a few
+        // binomial standard errors of it (both are p-values of the same WCR test).
+        let exact = try bootstrap(f).pValue(at: 0)
+        XCTAssertLessThan(abs(a.pValue(at: 0) - exact), 4 * (exact * (1 - exact) / 499).squareRoot() + 0.03)
+    }
+
+    /// With regression weights, the bootstrap equals the unweighted one on the data with each
+    /// row repeated by its integer weight (the weighted scores and projections are the weighted sums).
+    func testIntegerWeightsEqualRepeatedRows() throws {
+        let f = try load()
+        let w = f.y.indices.map { Double(1 + $0 % 3) }
+        let weighted = try bootstrap(f, panelWeights: w)
+        var y: [Double] = [], d: [Double] = [], x2: [Double] = [], unit: [Int] = [], time: [Int] = [], region: [Int] = []
+        for i in f.y.indices { for _ in 0..<Int(w[i]) {
+            y.append(f.y[i]); d.append(f.x[i, 0]); x2.append(f.x[i, 1]); unit.append(f.unit[i]); time.append(f.time[i]); region.append(f.region[i])
+        } }
+        let repeated = try WildClusterBootstrap(y: y, x: try Matrix(columns: [d, x2]), names: ["D", "x2"], coefficient: 0, unit: unit,
+                                                time: time, effects: .twoWays, cluster: region, replications: 9999,
+                                                multipliers: .rademacher, stream: StreamID(seed: 7))
+        for b0 in [0.0, 0.3] {
+            XCTAssertEqual(weighted.pValue(at: b0), repeated.pValue(at: b0))
+            for (a, b) in zip(weighted.absoluteTRatios(at: b0).sorted(), repeated.absoluteTRatios(at: b0).sorted()) {
+                assertClose(b, a, tolerance: 1e-8 * max(1, abs(b)), "weighted vs repeated rows")
+            }
+        }
+    }
+}
