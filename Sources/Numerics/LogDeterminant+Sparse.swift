@@ -30,9 +30,34 @@ final class SparseLogDeterminant: LogDeterminantSource, @unchecked Sendable {
         let second: [Double]
     }
 
-    init(system: SymmetricSparseSystem, interval: (lower: Double, upper: Double)) {
+    /// S itself and whether W is row-standardised, for the search surrogate (built on first use).
+    private let symmetric: SparseMatrix
+    private let scale: Double
+    private let rowStandardised: Bool
+    private let moments: ControlVariateMoments
+    private var surrogate: SurrogateLogDeterminant?
+
+    init(system: SymmetricSparseSystem, symmetric: SparseMatrix, scale: Double, rowStandardised: Bool,
+         moments: ControlVariateMoments, interval: (lower: Double, upper: Double)) {
         self.system = system
+        self.moments = moments
+        self.symmetric = symmetric
+        self.scale = scale
+        self.rowStandardised = rowStandardised
         self.interval = interval
+    }
+
+    /// Every factorisation costs O(nnz of the factor) and a search needs about 20 of them, so the
+    /// search runs on a stochastic Chebyshev series (`SurrogateLogDeterminant`, q/2 sparse
+    /// products per probe, built once per W) and only its end uses the exact value.
+    var searchSurrogate: (any LogDeterminantSource)? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let surrogate { return surrogate }
+        let s = SurrogateLogDeterminant(symmetric: symmetric, powerTraces: moments.powerTraces(), scale: scale,
+                                        unitRoot: rowStandardised)
+        surrogate = s
+        return s
     }
 
     func logDeterminant(rho: Double) -> Double {

@@ -58,6 +58,10 @@ public protocol LogDeterminantSource: Sendable {
     /// `logDeterminant(rho:)` returns, for screening a search grid (`Brent.minimizeOnInterval`);
     /// nil when the source has none.
     func screenedLogDeterminant(rho: Double) -> ScreenedValue?
+    /// A cheap approximation of this log-determinant over the whole interval that the likelihood
+    /// search may use to find the basin of the maximum before finishing on this source's own
+    /// derivatives (nil: search on this source directly).
+    var searchSurrogate: (any LogDeterminantSource)? { get }
 }
 
 /// An approximation and a bound on its absolute distance from the exact routine's value.
@@ -69,6 +73,7 @@ public struct ScreenedValue: Sendable {
 
 public extension LogDeterminantSource {
     func screenedLogDeterminant(rho: Double) -> ScreenedValue? { nil }
+    var searchSurrogate: (any LogDeterminantSource)? { nil }
 }
 
 extension WeightSpectrum: LogDeterminantSource {

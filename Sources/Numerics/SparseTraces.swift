@@ -48,11 +48,22 @@ struct ChebyshevLogDeterminant: LogDeterminantSource {
     static let defaultOrder = 10
 
     init(w: SparseMatrix, scale r: Double, realSpectrum: Bool, order q: Int = defaultOrder) {
-        n = Double(w.rows)
-        scale = r
-        self.realSpectrum = realSpectrum
         let tau = SparseTraces.powerTraces(w, through: q).enumerated().map { $1 / pow(r, Double($0)) }
-        // Monomial coefficients of T_j by T_{j+1} = 2xT_j − T_{j−1}.
+        self.init(n: Double(w.rows), scale: r, chebyshevTraces: Self.chebyshevTraces(fromPowerTraces: tau), realSpectrum: realSpectrum)
+    }
+
+    /// The series from given traces tr T_j(W̃), j = 0…q (e.g. partly estimated, `SurrogateLogDeterminant`).
+    init(n: Double, scale: Double, chebyshevTraces: [Double], realSpectrum: Bool) {
+        self.n = n
+        self.scale = scale
+        self.chebyshevTraces = chebyshevTraces
+        self.realSpectrum = realSpectrum
+    }
+
+    /// tr T_j(W̃) from tr W̃ᵏ, k = 0…q, through the monomial coefficients of T_j
+    /// (T_{j+1} = 2xT_j − T_{j−1}).
+    static func chebyshevTraces(fromPowerTraces tau: [Double]) -> [Double] {
+        let q = tau.count - 1
         var prev = [1.0], cur = [0.0, 1.0]
         var traces = [tau[0]]
         if q >= 1 { traces.append(tau[1]) }
@@ -66,7 +77,7 @@ struct ChebyshevLogDeterminant: LogDeterminantSource {
                 cur = next
             }
         }
-        chebyshevTraces = traces
+        return traces
     }
 
     /// (b, db/dρ̃, d²b/dρ̃²): ρ̃ = 2b/(1 + b²) gives db/dρ̃ = (1 + b²)²/(2(1 − b²)) =: h(b)

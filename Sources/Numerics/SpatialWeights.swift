@@ -32,6 +32,8 @@ public struct SpatialWeights: Sendable {
     /// row-standardised W that is (−1, 1), exact at the top and spatialreg's default below.
     public let stableInterval: (lower: Double, upper: Double)
     public let count: Int
+    /// The control variate of the Hutchinson tr(GᵀG) (sparse methods), computed on first use.
+    let sparseMoments: ControlVariateMoments
 
     /// Above this many units `auto` leaves the spectrum for the sparse methods: the
     /// eigen-decomposition costs 5 s at N = 2,000 and grows as N³.
@@ -103,8 +105,9 @@ public struct SpatialWeights: Sendable {
 
     private init(sparse: SparseMatrix?, dense: Matrix?, spectrum: SharedSpectrum?, logDeterminant: any LogDeterminantSource,
                  symmetricSystem: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?,
-                 rowStandardised: Bool, interval: (lower: Double, upper: Double)) {
+                 rowStandardised: Bool, interval: (lower: Double, upper: Double), moments: ControlVariateMoments? = nil) {
         self.sparse = sparse
+        sparseMoments = moments ?? ControlVariateMoments(w: sparse)
         denseMatrix = dense
         sharedSpectrum = spectrum
         self.logDeterminant = logDeterminant
@@ -121,24 +124,29 @@ public struct SpatialWeights: Sendable {
         // A row-standardised W has spectral radius exactly 1 (a positive eigenvector, 1).
         let radius = rowStandardised ? 1 : min(rowSums.max()!, colSums.max()!)
         var sym: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?
+        var symmetricForm: SparseMatrix?
         if let r = Self.similarityScaling(w) {
             let sq = r.map { $0.squareRoot() }, isq = sq.map { 1 / $0 }
-            sym = (sq, isq, try SymmetricSparseSystem(w.scaled(left: sq, right: isq)))
+            let s = w.scaled(left: sq, right: isq)
+            sym = (sq, isq, try SymmetricSparseSystem(s))
+            symmetricForm = s
         }
         let interval = (lower: -1 / radius, upper: 1 / radius)
+        let moments = ControlVariateMoments(w: w)
         let source: any LogDeterminantSource
         switch method {
         case .sparse:
-            guard let sym else {
+            guard let sym, let symmetricForm else {
                 throw NumericsError("the sparse log-determinant needs a W similar to a symmetric matrix (r_i w_ij = r_j w_ji, e.g. a row-standardised symmetric connectivity); this W is not — use chebyshev or mc")
             }
-            source = SparseLogDeterminant(system: sym.system, interval: interval)
+            source = SparseLogDeterminant(system: sym.system, symmetric: symmetricForm, scale: radius,
+                                          rowStandardised: rowStandardised, moments: moments, interval: interval)
         case .chebyshev: source = ChebyshevLogDeterminant(w: w, scale: radius, realSpectrum: sym != nil || w == w.transposed())
         case .mc: source = MonteCarloLogDeterminant(w: w, scale: radius)
         case .exact, .auto: throw NumericsError("internal: unresolved log-determinant method \(method.rawValue)")
         }
         self.init(sparse: w, dense: nil, spectrum: nil, logDeterminant: source, symmetricSystem: sym,
-                  rowStandardised: rowStandardised, interval: interval)
+                  rowStandardised: rowStandardised, interval: interval, moments: moments)
     }
 
     /// r^{1/2}, r^{-1/2} and the sparse system of S = R^{1/2}WR^{-1/2}, when W has a symmetric form.

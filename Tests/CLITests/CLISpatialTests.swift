@@ -107,7 +107,7 @@ final class CLISpatialTests: XCTestCase {
         let logdet = try XCTUnwrap(obj["logdet"] as? [String: Any])
         XCTAssertEqual(logdet["method"] as? String, "sparse")
         let trace = try XCTUnwrap(logdet["trace_GtG"] as? [String: Any])
-        XCTAssertEqual(trace["probes"] as? Int, 64)
+        XCTAssertTrue((8...64).contains(try XCTUnwrap(trace["probes"] as? Int)), "blocks of 8 probes up to 64")
         XCTAssertNotNil(trace["mcse"] as? Double)
         XCTAssertThrowsError(try parse(cigaretteArgs + ["--logdet", "cholesky"]), "unknown method refused at parse time")
     }

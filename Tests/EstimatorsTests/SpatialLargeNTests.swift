@@ -34,10 +34,11 @@ final class SpatialLargeNTests: XCTestCase {
         assertClose(a.rho!, b.rho!, tolerance: 1e-8)
         assertClose(a.coefficients, b.coefficients, tolerance: 1e-8)
         assertClose(a.logLikelihood, b.logLikelihood, tolerance: 1e-6)
-        // Standard errors: only tr(GᵀG) is estimated (Hutchinson, 64 probes); it enters I_ρρ
-        // next to ḡ'ḡ/σ² and tr(G²), so its MCSE moves the SEs by far less than 1 %.
+        // Standard errors: only tr(GᵀG) is estimated (Hutchinson with a control variate, 8 to 64
+        // probes); it enters I_ρρ next to ḡ'ḡ/σ² and tr(G²), so its MCSE moves the SEs by far less than 1 %.
         let gtg = try XCTUnwrap(b.traceGtG)
-        XCTAssertEqual(gtg.probes, 64)
+        XCTAssertTrue((8...64).contains(gtg.probes), "\(gtg.probes) probes")
+        XCTAssertTrue(gtg.probes == 64 || gtg.monteCarloSE <= SpatialWeights.traceGtGRelativeTarget * gtg.value, "stops at the target MCSE")
         for (x, y) in zip(a.standardErrors, b.standardErrors) { assertClose(x, y, tolerance: 0.01 * x) }
         let ia = try SpatialImpacts.delta(a, weights: f.exact), ib = try SpatialImpacts.delta(b, weights: f.sparse)
         for (x, y) in zip(ia, ib) {
@@ -46,6 +47,35 @@ final class SpatialLargeNTests: XCTestCase {
                 assertClose(x.value(kind).se, y.value(kind).se, tolerance: 0.01 * x.value(kind).se)
             }
         }
+    }
+
+    /// The search surrogate of `sparse` (issue 22) only chooses where the exact Newton steps start.
+    /// Its tr(G) error δ moves the maximiser by about c·δ/|f''| (f'' = n*·(curvature of log e'e)
+    /// + c·tr G² ≈ N here), so an error of 1 % of N keeps the start within the Newton step cap
+    /// of 0.02; the fit must then equal the spectral one (`testSparseFitEqualsExactFit`).
+    func testSearchSurrogateStaysCloseToTheExactLogDeterminant() throws {
+        let f = try fixture()
+        let spectrum = try XCTUnwrap(f.exact.spectrum)
+        let surrogate = try XCTUnwrap(f.sparse.logDeterminant.searchSurrogate)
+        let n = Double(f.panel.n)
+        for rho in [-0.6, -0.3, 0.1, 0.3, 0.6, 0.9] {
+            let error = abs(surrogate.traceG(rho: rho) - spectrum.traceG(rho: rho))
+            XCTAssertLessThan(error, 0.01 * n, "ρ = \(rho)")
+            assertClose(spectrum.logDeterminant(rho: rho), surrogate.logDeterminant(rho: rho), tolerance: 0.01 * n)
+        }
+        XCTAssertNil(f.exact.logDeterminant.searchSurrogate, "the spectrum is searched directly")
+    }
+
+    func testSurrogateSearchLeavesBoundaryOptimaToTheExactSearch() {
+        // The surrogate's minimum at a bound: nil, so the caller searches the exact likelihood.
+        XCTAssertNil(SpatialEstimator.surrogateSearch({ -$0 }, lower: -1, upper: 1, score: { _ in (1, -1) }))
+        // A non-concave exact score: refused rather than stepping downhill.
+        XCTAssertNil(SpatialEstimator.surrogateSearch({ ($0 - 0.2) * ($0 - 0.2) }, lower: -1, upper: 1, score: { _ in (1, 1) }))
+        // Interior surrogate minimum at 0.2, exact score root at 0.25: Newton walks there in capped
+        // steps and certifies it.
+        let hit = SpatialEstimator.surrogateSearch({ ($0 - 0.2) * ($0 - 0.2) }, lower: -1, upper: 1,
+                                                   score: { x in (-(x - 0.25), -1) })
+        XCTAssertEqual(hit?.rho ?? .nan, 0.25, accuracy: 1e-12)
     }
 
     func testSeriesMethodsStayWithinTheirStatedBounds() throws {

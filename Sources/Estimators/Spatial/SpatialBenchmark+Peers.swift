@@ -26,7 +26,8 @@ public enum SpatialBenchmarkPeers {
     }
 
     /// spatialreg lagsarlm(type = "mixed") with method "Matrix" and "Chebyshev" on period 1.
-    public static func spatialreg(_ b: SyntheticSDMPanel, script: String, reps: Int) throws -> [(method: String, ms: Double, rho: Double)]? {
+    /// `cpuMs` is the median process-CPU time per fit (nil from an older script).
+    public static func spatialreg(_ b: SyntheticSDMPanel, script: String, reps: Int) throws -> [(method: String, ms: Double, cpuMs: Double?, rho: Double)]? {
         try withDirectory { dir in
             try writePanel(try SpatialBenchmark.crossSection(b), n: b.n, to: dir.appendingPathComponent("cs.csv"))
             var edges = "from,to,weight\n"
@@ -38,7 +39,7 @@ public enum SpatialBenchmarkPeers {
                   let fits = obj["fits"] as? [[String: Any]] else { return nil }
             return fits.compactMap { f in
                 guard let m = f["method"] as? String, let ms = f["ms"] as? Double, let rho = f["rho"] as? Double else { return nil }
-                return (m, ms, rho)
+                return (m, ms, f["cpu_ms"] as? Double, rho)
             }
         }
     }

@@ -187,11 +187,13 @@ public enum SpatialEstimator {
         // either sign: it is held at that floor, where the fit is exact to working precision. The
         // objective then stays finite and keeps falling towards a bound where y − ρWy is fitted
         // exactly, and the search reports a boundary solution whichever way the rounding went.
-        let objective: (Double) -> Double = { rho in
-            let floor = 8 * Double.ulpOfOne * (s00 + 2 * abs(rho * s0d) + rho * rho * sdd)
-            let ee = max(s00 - 2 * rho * s0d + rho * rho * sdd, floor)
-            guard ee > 0 else { return .infinity }
-            return 0.5 * nStar * log(ee / nStar) - shape.jacobian(rho, spectrum: spectrum)
+        let objective: (any LogDeterminantSource) -> (Double) -> Double = { source in
+            { rho in
+                let floor = 8 * Double.ulpOfOne * (s00 + 2 * abs(rho * s0d) + rho * rho * sdd)
+                let ee = max(s00 - 2 * rho * s0d + rho * rho * sdd, floor)
+                guard ee > 0 else { return .infinity }
+                return 0.5 * nStar * log(ee / nStar) - shape.jacobian(rho, spectrum: source)
+            }
         }
         // The same objective with the screened log-determinant (one log per eight eigenvalues) and
         // a bound on its distance from `objective`: the grid then evaluates `objective` only where the
@@ -207,19 +209,27 @@ public enum SpatialEstimator {
             return ScreenedValue(value: fit - jac, bound: bound)
         }
         let (lo, hi) = interval
-        let m = search(objective, lower: lo, upper: hi, gridPoints: points, screen: screen)
         // Score of the concentrated log-likelihood: −f'(ρ) with
         // f'(ρ) = n*(ρ·sdd − s0d)/e'e + c·tr_eff(G), and its derivative.
-        let (rho, steps, termination, reason) = certify(m, lower: lo, upper: hi) { rho in
+        let score: (Double) -> (Double, Double) = { rho in
             let ee = s00 - 2 * rho * s0d + rho * rho * sdd
             let u = rho * sdd - s0d
             let f1 = nStar * u / ee + shape.periods * shape.traceG(rho, spectrum: spectrum)
             let f2 = nStar * (sdd * ee - 2 * u * u) / (ee * ee) + shape.periods * shape.traceG2(rho, spectrum: spectrum)
             return (-f1, -f2)
         }
+        let rho: Double, iterations: Int, termination: FitTermination, reason: String
+        if let surrogate = spectrum.searchSurrogate,
+           let hit = surrogateSearch(objective(surrogate), lower: lo, upper: hi, score: score) {
+            (rho, iterations, termination, reason) = (hit.rho, hit.iterations, .converged, "converged")
+        } else {
+            let m = search(objective(spectrum), lower: lo, upper: hi, gridPoints: points, screen: screen)
+            let (r, steps, t, why) = certify(m, lower: lo, upper: hi, score)
+            (rho, iterations, termination, reason) = (r, m.iterations + steps, t, why)
+        }
         let beta = zip(ls0.coefficients, lsd.coefficients).map { $0 - rho * $1 }
         let ee = s00 - 2 * rho * s0d + rho * rho * sdd
-        return PointEstimate(coefficients: beta, spatial: rho, sigma2: ee / nStar, iterations: m.iterations + steps,
+        return PointEstimate(coefficients: beta, spatial: rho, sigma2: ee / nStar, iterations: iterations,
                              termination: termination, reason: reason)
     }
 
@@ -306,6 +316,34 @@ public enum SpatialEstimator {
                                       message: "likelihood search failed (\(error)); best of a 201-point grid reported")
         }
     }
+
+    /// The likelihood searched with a surrogate log-determinant (`LogDeterminantSource.searchSurrogate`),
+    /// then Newton steps on the exact score from the surrogate's maximiser: the estimate is the
+    /// exact likelihood's maximum, certified as in `certify` by a step below 1e-12 (the surrogate
+    /// only chooses the basin and saves the ≈ 20 exact evaluations of a search). Steps are capped at
+    /// `surrogateStepLimit` and must stay inside the interval on a concave score. Nil — the caller
+    /// then searches on the exact log-determinant as without a surrogate — when the surrogate's
+    /// maximum is not interior or Newton does not certify within 30 steps.
+    static func surrogateSearch(_ f: @escaping (Double) -> Double, lower: Double, upper: Double,
+                                score: (Double) -> (Double, Double)) -> (rho: Double, iterations: Int)? {
+        let m = search(f, lower: lower, upper: upper)
+        guard m.termination == .converged,
+              !Brent.isNearBound(m.argmin[0], lower: lower, upper: upper, absoluteTolerance: surrogateStepLimit) else { return nil }
+        var x = m.argmin[0]
+        for step in 1...30 {
+            let (s1, s2) = score(x)
+            guard s1.isFinite, s2.isFinite, s2 < 0 else { return nil }
+            let d = max(-surrogateStepLimit, min(surrogateStepLimit, -s1 / s2))
+            guard x + d > lower, x + d < upper else { return nil }
+            x += d
+            if abs(d) < 1e-12 { return (x, m.iterations + step) }
+        }
+        return nil
+    }
+
+    /// Largest Newton step from the surrogate's maximiser (its error is a few 10⁻³ at most, and the exact
+    /// derivatives come from interpolants 0.02 wide).
+    static let surrogateStepLimit = 0.02
 
     /// The estimate and how the search ended, after a Newton polish of Brent's optimum.
     ///
