@@ -76,21 +76,11 @@ final class EntryTests: XCTestCase {
         // Two O(1) solves of a 30–40-city system: rounding level.
         XCTAssertLessThan(worst, 1e-10)
 
-        // The truth's multipliers: Σ_t tr(A_t)/Σ n_t and Σ_t 1ᵀA_t1/Σ n_t, A_t = (I − ρW_t)⁻¹ by LU here.
-        func sums(_ v: Matrix) throws -> (trace: Double, total: Double, traceAW: Double) {
-            var i = Matrix.identity(v.rows)
-            for r in 0..<v.rows { for c in 0..<v.rows { i[r, c] -= rho * v[r, c] } }
-            let a = try LUDecomposition(i).inverse()
-            let aw = a * v
-            return ((0..<v.rows).reduce(0) { $0 + a[$1, $1] }, a.data.reduce(0, +), (0..<v.rows).reduce(0) { $0 + aw[$1, $1] })
-        }
-        let pre = try sums(ws), post = try sums(w)
-        let cityYears = Double(first * m + (p.t - first) * n)
-        let e = p.truth.effectWeights
-        assertClose((Double(first) * pre.trace + Double(p.t - first) * post.trace) / cityYears, e.a1, tolerance: 1e-10, "a1")
-        assertClose((Double(first) * pre.traceAW + Double(p.t - first) * post.traceAW) / cityYears, e.a2, tolerance: 1e-10, "a2")
-        assertClose((Double(first) * pre.total + Double(p.t - first) * post.total) / cityYears, e.t1, tolerance: 1e-10, "t1")
-        XCTAssertNotEqual(e.a1, twin.truth.effectWeights.a1)
+        // The truth's multipliers averaged over existing city-years, by LU here.
+        RegimeMultipliers.assertAveraged(try RegimeMultipliers(ws, rho: rho), try RegimeMultipliers(w, rho: rho),
+                                         before: first, periods: p.t, citiesBefore: m, citiesAfter: n,
+                                         truth: p.truth.effectWeights)
+        XCTAssertNotEqual(p.truth.effectWeights.a1, twin.truth.effectWeights.a1)
     }
 
     /// Missingness on top of entry: entrants are never observed before they exist, and the rate is

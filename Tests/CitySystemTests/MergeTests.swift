@@ -89,19 +89,9 @@ final class MergeTests: XCTestCase {
         XCTAssertTrue(gap.contains { abs($0[0]) > 1e-6 }, "the merged city effect is not the absorbing city's")
 
         // The truth's multipliers averaged over existing city-years, by LU here.
-        func sums(_ v: Matrix) throws -> (trace: Double, total: Double, traceAW: Double) {
-            var i = Matrix.identity(v.rows)
-            for r in 0..<v.rows { for c in 0..<v.rows { i[r, c] -= rho * v[r, c] } }
-            let a = try LUDecomposition(i).inverse()
-            let aw = a * v
-            return ((0..<v.rows).reduce(0) { $0 + a[$1, $1] }, a.data.reduce(0, +), (0..<v.rows).reduce(0) { $0 + aw[$1, $1] })
-        }
-        let pre = try sums(w), post = try sums(wm)
-        let cityYears = Double(first * n + (p.t - first) * k)
-        let e = p.truth.effectWeights
-        assertClose((Double(first) * pre.trace + Double(p.t - first) * post.trace) / cityYears, e.a1, tolerance: 1e-10, "a1")
-        assertClose((Double(first) * pre.traceAW + Double(p.t - first) * post.traceAW) / cityYears, e.a2, tolerance: 1e-10, "a2")
-        assertClose((Double(first) * pre.total + Double(p.t - first) * post.total) / cityYears, e.t1, tolerance: 1e-10, "t1")
+        RegimeMultipliers.assertAveraged(try RegimeMultipliers(w, rho: rho), try RegimeMultipliers(wm, rho: rho),
+                                         before: first, periods: p.t, citiesBefore: n, citiesAfter: k,
+                                         truth: p.truth.effectWeights)
     }
 
     func testWhatMergesDoNotDefineIsRefused() throws {

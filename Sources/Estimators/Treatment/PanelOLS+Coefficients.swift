@@ -22,12 +22,8 @@ extension PanelOLS {
         guard columns.allSatisfy({ $0.count == n0 }), time.count == n0, clusters.map({ $0.count == n0 }) ?? true else {
             throw TreatmentError("panel OLS: every column, unit, time and cluster code needs \(n0) values")
         }
-        if let weights, weights.count != n0 || weights.contains(where: { !($0 >= 0) || !$0.isFinite }) {
-            throw TreatmentError("panel OLS: weights must be \(n0) finite non-negative numbers")
-        }
-        let keep = (0..<n0).filter { (weights?[$0] ?? 1) > 0 }
+        let (keep, w) = try weightedSample(weights, count: n0)
         let n = keep.count
-        let w = keep.map { weights?[$0] ?? 1 }
         let dims = absorbedDimensions(effects, unit: unit, time: time, keep: keep)
         let proj = dims.isEmpty ? nil : WithinProjection(dims: dims, weights: w)
         let used = Set(models.flatMap { [$0.y] + $0.x })

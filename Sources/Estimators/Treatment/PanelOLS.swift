@@ -59,6 +59,17 @@ public struct PanelOLSResult: Sendable {
 public enum PanelOLS {
     public static let defaultTolerance = 1e-12
 
+    /// The observations with a positive weight and their weights (all, weight 1, when `weights` is
+    /// nil); observations with weight 0 are dropped. Refuses weights that are not `n0` finite
+    /// non-negative numbers.
+    static func weightedSample(_ weights: [Double]?, count n0: Int) throws -> (keep: [Int], w: [Double]) {
+        if let weights, weights.count != n0 || weights.contains(where: { !($0 >= 0) || !$0.isFinite }) {
+            throw TreatmentError("panel OLS: weights must be \(n0) finite non-negative numbers")
+        }
+        let keep = (0..<n0).filter { (weights?[$0] ?? 1) > 0 }
+        return (keep, keep.map { weights?[$0] ?? 1 })
+    }
+
     /// - Parameters:
     ///   - y, x: outcome and regressors (n × p, no intercept column; one is added when `effects == .none`).
     ///   - unit, time: integer codes of each observation's unit and period (any integers).
@@ -71,12 +82,8 @@ public enum PanelOLS {
             throw TreatmentError("panel OLS: y has \(n0) values, X \(x.rows) rows, unit \(unit.count), time \(time.count); they must match")
         }
         guard names.count == x.cols else { throw TreatmentError("panel OLS: \(x.cols) regressors but \(names.count) names") }
-        if let weights, weights.count != n0 || weights.contains(where: { !($0 >= 0) || !$0.isFinite }) {
-            throw TreatmentError("panel OLS: weights must be \(n0) finite non-negative numbers")
-        }
-        let keep = (0..<n0).filter { (weights?[$0] ?? 1) > 0 }
+        let (keep, w) = try weightedSample(weights, count: n0)
         let n = keep.count
-        let w = keep.map { weights?[$0] ?? 1 }
         let dims = absorbedDimensions(effects, unit: unit, time: time, keep: keep)
 
         var columns = (0..<x.cols).map { j in keep.map { x[$0, j] } }
