@@ -86,7 +86,9 @@ extension Spillsim.Bench {
             print(String(format: "one replication (median, per-cell work spread over the %d) = 1/%.1f of one spreg fit by wall time (min/min 1/%.1f)",
                          reps, peerMedian / perRep, peerTimes.min()! / (1e3 * (wall.min()! + once / Double(reps)))))
             if !peerCPU.isEmpty {
-                let onceCPU = work.journal + work.measuresCPU + work.resultFile
+                // CPU against CPU: the once-per-cell steps by their own thread CPU time too (their wall
+                // time, file-system waits included, can grow many-fold on a loaded machine).
+                let onceCPU = work.journalCPU + work.measuresCPU + work.resultFileCPU
                 let perRepCPU = 1e3 * (Statistics.median(cpu) + onceCPU / Double(reps))
                 print(String(format: "by CPU time: spreg median %.1f ms (min %.1f, process CPU, all its threads); one replication = 1/%.1f of one spreg fit (target: 1/30)",
                              Statistics.median(peerCPU), peerCPU.min()!, Statistics.median(peerCPU) / perRepCPU))

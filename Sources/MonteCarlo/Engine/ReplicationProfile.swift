@@ -24,9 +24,12 @@ public final class ReplicationProfiler {
     public struct CellWork: Sendable {
         public let journal: Double
         public let measures: Double
-        /// Thread CPU time of the measures (single-threaded: steadier than wall time under load).
-        public let measuresCPU: Double
         public let resultFile: Double
+        /// Thread CPU time of the same three steps (single-threaded: steadier than wall time under
+        /// load, and without the file system's waits).
+        public let journalCPU: Double
+        public let measuresCPU: Double
+        public let resultFileCPU: Double
     }
 
     public let cellLabel: String
@@ -90,7 +93,7 @@ public final class ReplicationProfiler {
         defer { try? FileManager.default.removeItem(at: dir) }
         let metadata = RunMetadata(scenario: scenario, cells: [cell], replications: records.count, shard: .whole, toolVersion: "bench")
         let results = CellResults(info: metadata.cells[0], records: records)
-        let t0 = StageClock.now(CLOCK_MONOTONIC)
+        let t0 = StageClock.now(CLOCK_MONOTONIC), c0 = StageClock.now(CLOCK_THREAD_CPUTIME_ID)
         let journal = try Journal.create(path: dir.appendingPathComponent("r.h5.journal").path,
                                          identity: metadata.identity(chunkSize: scenario.settings.chunkSize))
         try journal.append(Journal.Frame(cellOrdinal: 0, records: records))
@@ -100,7 +103,8 @@ public final class ReplicationProfiler {
         let sink = try HDF5ResultsFormat().create(path: dir.appendingPathComponent("r.h5").path, metadata: metadata)
         try sink.write(cell: results, measures: measures)
         try sink.commit()
-        let t3 = StageClock.now(CLOCK_MONOTONIC)
-        return CellWork(journal: t1 - t0, measures: t2 - t1, measuresCPU: c2 - c1, resultFile: t3 - t2)
+        let t3 = StageClock.now(CLOCK_MONOTONIC), c3 = StageClock.now(CLOCK_THREAD_CPUTIME_ID)
+        return CellWork(journal: t1 - t0, measures: t2 - t1, resultFile: t3 - t2,
+                        journalCPU: c1 - c0, measuresCPU: c2 - c1, resultFileCPU: c3 - c2)
     }
 }
