@@ -35,13 +35,10 @@ struct EntryWorld: ExistingCityYears {
                                 reason: "\(share) of \(n) cities is \(count) entrant(s) and \(n - count) incumbent(s)",
                                 fix: "choose a share that gives at least one entrant and two incumbents")
         }
-        let bySize = (0..<n).sorted { lnSize[$0] != lnSize[$1] ? lnSize[$0] < lnSize[$1] : $0 < $1 }
-        let entrants = Array(bySize.prefix(count)).sorted()
+        let entrants = Array(smallestFirst(lnSize).prefix(count)).sorted()
         let isEntrant = Set(entrants)
         let incumbents = (0..<n).filter { !isEntrant.contains($0) }
-        guard let full = w.sparse ?? SparseMatrix(dense: w.matrix) else {
-            throw ScenarioError(source: source, path: "city_system.weights", reason: "the true W has no sparse form to restrict")
-        }
+        let full = try sparseForm(w, source: source, to: "restrict")
         var restricted = try full.restricted(to: incumbents)
         if w.isRowStandardised { restricted = restricted.rowStandardised() }
         let isolated = restricted.rowSums().filter { $0 == 0 }.count

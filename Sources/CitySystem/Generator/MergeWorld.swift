@@ -13,6 +13,21 @@ protocol ExistingCityYears: Sendable {
     func averaged(_ full: ObservedEffectCache, b: [Double], t: [Double], n: Int) -> (direct: Double, indirect: Double, total: Double)
 }
 
+extension ExistingCityYears {
+    /// The cities smallest first by ln size, ties by index: who enters late or is absorbed.
+    static func smallestFirst(_ lnSize: [Double]) -> [Int] {
+        (0..<lnSize.count).sorted { lnSize[$0] != lnSize[$1] ? lnSize[$0] < lnSize[$1] : $0 < $1 }
+    }
+
+    /// The true W's sparse form, which the changed city set is built from.
+    static func sparseForm(_ w: SpatialWeights, source: String, to purpose: String) throws -> SparseMatrix {
+        guard let full = w.sparse ?? SparseMatrix(dense: w.matrix) else {
+            throw ScenarioError(source: source, path: "city_system.weights", reason: "the true W has no sparse form to \(purpose)")
+        }
+        return full
+    }
+}
+
 /// Cities that merge in pairs from a year (`city_system.panel.merges`, issue 24; Chaohu was
 /// dissolved into its neighbours in 2011). The `share` smallest cities by ln size (ties by index)
 /// are each absorbed by their neighbour of largest weight in W (ties: the larger city, then the
@@ -53,12 +68,10 @@ struct MergeWorld: ExistingCityYears {
         guard share > 0 else { return nil }
         let n = lnSize.count, years = spec.years
         let count = Int((share * Double(n)).rounded())
-        guard let full = w.sparse ?? SparseMatrix(dense: w.matrix) else {
-            throw ScenarioError(source: source, path: "city_system.weights", reason: "the true W has no sparse form to merge")
-        }
+        let full = try sparseForm(w, source: source, to: "merge")
         var used = [Bool](repeating: false, count: n)
         var pairs: [Pair] = []
-        let bySize = (0..<n).sorted { lnSize[$0] != lnSize[$1] ? lnSize[$0] < lnSize[$1] : $0 < $1 }
+        let bySize = smallestFirst(lnSize)
         for j in bySize where !used[j] && pairs.count < count {
             var best: Int? = nil, bestWeight = 0.0
             for k in full.rowStart[j]..<full.rowStart[j + 1] {

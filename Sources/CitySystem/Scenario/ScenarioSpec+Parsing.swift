@@ -77,16 +77,8 @@ public enum ScenarioParser {
         try en.require(s.panel.entryYear > s.years[0] && s.panel.entryYear <= s.years[s.years.count - 1], "year",
                        "\(s.panel.entryYear) is not a year after the first of the panel (\(s.years[0])–\(s.years[s.years.count - 1]))")
         if s.panel.entryShare > 0 {
-            // What the entry world does not define (refused, never ignored).
-            try en.require(s.outcome.tau == 0 && s.outcome.eta == 0, "share",
-                           "entry is not implemented with a dynamic outcome (outcome.tau / eta): the entrants have no past", fix: "set tau and eta to 0 or remove entry")
-            try en.require(!s.treatment.enabled, "share",
-                           "entry is not implemented with the treatment: the DID truths would average over cities that do not exist yet",
-                           fix: "set city_system.treatment.enabled: false or remove entry")
-            try en.require(s.outcome.error.law != .spatial, "share",
-                           "entry is not implemented with spatial errors (error.law: spatial filters through the full W)", fix: "choose another error law")
-            try en.require(s.sectors.mode != .neg, "share",
-                           "entry is not implemented in the neg mode (its equilibrium has every city every year)", fix: "use sectors.mode: reduced")
+            try refuseWhatAChangingCitySetLacks(s, &en, subject: "entry is", change: "entry", noPast: "the entrants have no past",
+                                               truths: "cities that do not exist yet")
         }
         try en.finish()
         var mg = try pn.section("merges")
@@ -99,15 +91,8 @@ public enum ScenarioParser {
             // What the merge world does not define (refused, never ignored).
             try mg.require(s.panel.entryShare == 0, "share", "merges and entry together are not implemented (one change of the city set per world)",
                            fix: "remove entry or merges")
-            try mg.require(s.outcome.tau == 0 && s.outcome.eta == 0, "share",
-                           "merges are not implemented with a dynamic outcome (outcome.tau / eta): the merged city has no past", fix: "set tau and eta to 0 or remove merges")
-            try mg.require(!s.treatment.enabled, "share",
-                           "merges are not implemented with the treatment: the DID truths would average over cities that stop existing",
-                           fix: "set city_system.treatment.enabled: false or remove merges")
-            try mg.require(s.outcome.error.law != .spatial, "share",
-                           "merges are not implemented with spatial errors (error.law: spatial filters through the full W)", fix: "choose another error law")
-            try mg.require(s.sectors.mode != .neg, "share",
-                           "merges are not implemented in the neg mode (its equilibrium has every city every year)", fix: "use sectors.mode: reduced")
+            try refuseWhatAChangingCitySetLacks(s, &mg, subject: "merges are", change: "merges", noPast: "the merged city has no past",
+                                               truths: "cities that stop existing")
         }
         try mg.finish()
         try pn.finish()
@@ -123,6 +108,21 @@ public enum ScenarioParser {
             }
         }
         return s
+    }
+
+    /// What a world whose city set changes (entry, merges) does not define, refused on its `share`
+    /// key rather than ignored: a dynamic outcome, the treatment, spatial errors, the neg mode.
+    static func refuseWhatAChangingCitySetLacks(_ s: CitySystemSpec, _ r: inout MappingReader, subject: String, change: String,
+                                                noPast: String, truths: String) throws {
+        try r.require(s.outcome.tau == 0 && s.outcome.eta == 0, "share",
+                      "\(subject) not implemented with a dynamic outcome (outcome.tau / eta): \(noPast)", fix: "set tau and eta to 0 or remove \(change)")
+        try r.require(!s.treatment.enabled, "share",
+                      "\(subject) not implemented with the treatment: the DID truths would average over \(truths)",
+                      fix: "set city_system.treatment.enabled: false or remove \(change)")
+        try r.require(s.outcome.error.law != .spatial, "share",
+                      "\(subject) not implemented with spatial errors (error.law: spatial filters through the full W)", fix: "choose another error law")
+        try r.require(s.sectors.mode != .neg, "share",
+                      "\(subject) not implemented in the neg mode (its equilibrium has every city every year)", fix: "use sectors.mode: reduced")
     }
 
     static func parseGeography(_ r: inout MappingReader, baseDirectory: String) throws -> GeographySpec {
