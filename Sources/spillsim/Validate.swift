@@ -39,10 +39,12 @@ extension Spillsim {
             case .observed:
                 let spec = try ScenarioParser.parse(document)
                 guard let observed = spec.observed else { throw ScenarioError(source: scenario, path: "city_system.observed", reason: "is not a mapping of observed-design keys") }
-                let design = try ObservedDesign(spec: observed, source: scenario)
-                let (lo, hi) = design.dataset.weights.stableInterval
-                headline = "scenario '\(spec.name)', observed design: \(design.n) units × \(design.t) periods of \(observed.data) (hash checked)"
-                details.append("  W \(observed.weights) (hash checked): ρ = \(observed.outcome.rho) inside (\(String(format: "%.4f", lo)), \(String(format: "%.4f", hi))); regressors \(design.names.joined(separator: ", ")); \(observed.errors.rawValue) errors")
+                let world = try ObservedWorld.load(spec: observed, source: scenario)
+                let (lo, hi) = world.stableInterval
+                let truth = world.truth
+                headline = "scenario '\(spec.name)', observed design: \(truth.nUnits) units × \(truth.nPeriods) periods of \(observed.data) (hash checked)"
+                details.append("  W \(observed.weights) (hash checked): ρ = \(observed.outcome.rho) inside (\(String(format: "%.4f", lo)), \(String(format: "%.4f", hi)))\(world.isGappy ? " of every W_t" : ""); regressors \(world.names.joined(separator: ", ")); \(observed.errors.rawValue) errors")
+                if case .gaps(let d) = world { details.append("  panel: " + d.patternText) }
             case .synthetic:
                 let r = try ScenarioValidation.validate(ScenarioParser.parse(document))
                 headline = "scenario '\(r.scenario.name)', \(r.cities) cities, \(r.years.count) years (\(r.years.first!)–\(r.years.last!))"

@@ -21,6 +21,8 @@ enum EstimatorSettings: Sendable {
     case mediation(MediationSettings)
     /// `policy_curve` (issue 26): the SDM with the policy interacted into the CA curve.
     case policyCurve(PolicyCurveSettings)
+    /// `event_study` (issue 24): the TWFE event study, fixest's `i(rel, treat, ref = -1)`.
+    case eventStudy(EventStudySettings)
 
     /// The `weights:` a spatial model uses (nil for the others).
     var weights: String? {
@@ -199,6 +201,12 @@ enum EstimatorRegistry {
         },
         Family(models: ["twfe"]) { _, o in
             .twfe(try treatment(&o, covariates: false))
+        },
+        Family(models: ["event_study"]) { _, o in
+            let shared = try treatment(&o, covariates: false)
+            let leads = try o.node("leads").map { try o.reader.integer($0, o.path("leads"), minimum: 1) }
+            let lags = try o.node("lags").map { try o.reader.integer($0, o.path("lags"), minimum: 0) }
+            return .eventStudy(EventStudySettings(leads: leads, lags: lags, cluster: shared.cluster))
         },
         Family(models: ["cs_did"]) { _, o in
             let shared = try treatment(&o)
