@@ -23,12 +23,15 @@ enum EstimatorSettings: Sendable {
     case policyCurve(PolicyCurveSettings)
     /// `event_study` (issue 24): the TWFE event study, fixest's `i(rel, treat, ref = -1)`.
     case eventStudy(EventStudySettings)
+    /// `spatial_mediation` (issue 26): natural direct/indirect effects through D under interference.
+    case spatialMediation(SpatialMediationSettings)
 
     /// The `weights:` a spatial model uses (nil for the others).
     var weights: String? {
         if case .spatial(let s) = self { return s.weights }
         if case .dynamic(let s) = self { return s.weights }
         if case .policyCurve(let s) = self { return s.weights }
+        if case .spatialMediation(let s) = self { return s.weights }
         return nil
     }
 }
@@ -243,6 +246,14 @@ enum EstimatorRegistry {
                 PolicyCurveSettings.Interaction(rawValue: $0)
             }
             return .policyCurve(PolicyCurveSettings(spec: spec, weights: weights, variance: variance, interaction: interaction))
+        },
+        Family(models: ["spatial_mediation"]) { _, o in
+            let spec = try spatialSpec(.sdm, &o)
+            let weights = try o.string("weights") ?? "true"
+            let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
+                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
+            if variance == .conley { throw o.error("variance", "spatial_mediation takes the analytic or the cluster (by city) variance") }
+            return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance))
         },
     ]
 
