@@ -74,6 +74,23 @@ final class CitySystemCommandTests: XCTestCase {
         XCTAssertTrue(try Spillsim.Validate.report(reduced).contains { $0.hasPrefix("  sectors (reduced): CA p5 ") })
     }
 
+    /// The truth table's columns stay apart: every row of the regressor and turning-point tables
+    /// splits into its columns (a local formatter once shadowed the padded one and glued them).
+    func testTruthTextColumnsAreSeparated() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = try ScenarioParser.load(path: try writeScenario(dir))
+        let truth = try CitySystemCell(scenario: spec).generate(replication: 0).truth
+        let lines = TruthText.render(truth, title: "small").split(separator: "\n").map(String.init)
+        for name in ["CA", "CA2", "CAxD", "D"] {
+            let row = try XCTUnwrap(lines.first { $0.hasPrefix(name + " ") }, name)
+            XCTAssertEqual(row.split(separator: " ").count, 6, "name, beta, theta, direct, indirect, total: \(row)")
+        }
+        let p50 = lines.filter { $0.hasPrefix("p50") }
+        XCTAssertEqual(p50.count, 3)
+        for row in p50 { XCTAssertEqual(row.split(separator: " ").count, 6, "D, d, effect, c*, U-shaped, dc*/dD: \(row)") }
+    }
+
     func testValidateAndTruth() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
