@@ -44,7 +44,10 @@ extension Spillsim {
                 headline = "scenario '\(spec.name)', observed design: \(design.n) units × \(design.t) periods of \(observed.data) (hash checked)"
                 details.append("  W \(observed.weights) (hash checked): ρ = \(observed.outcome.rho) inside (\(String(format: "%.4f", lo)), \(String(format: "%.4f", hi))); regressors \(design.names.joined(separator: ", ")); \(observed.errors.rawValue) errors")
             case .synthetic:
-                let r = try ScenarioValidation.validate(ScenarioParser.parse(document))
+                let parsed = try ScenarioParser.parse(document)
+                // A design refuses a setting only when no cell uses it (MonteCarloScenario, below).
+                if !document.declaresDesign { try parsed.requireEverySettingUsed() }
+                let r = try ScenarioValidation.validate(parsed)
                 headline = "scenario '\(r.scenario.name)', \(r.cities) cities, \(r.years.count) years (\(r.years.first!)–\(r.years.last!))"
                 for w in r.weightReports {
                     details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")
