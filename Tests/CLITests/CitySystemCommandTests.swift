@@ -44,7 +44,7 @@ final class CitySystemCommandTests: XCTestCase {
         XCTAssertEqual(w.count, 31)
         XCTAssertTrue(w[0].hasPrefix("id,1,2,3"))
         XCTAssertEqual(try String(contentsOfFile: p("ca.csv"), encoding: .utf8).split(separator: "\n").count, 31)
-        assertThrows(try run(["generate", s, "--out", p("d.csv"), "--weights", "nope"]), as: ValidationError.self) {
+        assertThrows(try run(["generate", s, "--out", p("d.csv"), "--weights-out", p("wd.csv"), "--weights", "nope"]), as: ValidationError.self) {
             XCTAssertTrue("\($0)".hasPrefix("--weights nope: no estimator W of that name in \(s); known: "), "\($0)")
         }
     }
