@@ -220,6 +220,7 @@ final class EstimatorOptionsAuditTests: XCTestCase {
         estimators:
           - {name: ols, model: ols, estimands: [beta.D]}
           - {name: e, model: ols, estimands: [beta.D]}
+          - {name: f, model: ols, estimands: [beta.D]}
         """
 
     struct Probe {
@@ -306,6 +307,19 @@ final class EstimatorOptionsAuditTests: XCTestCase {
     }()
 
     /// nil when the probe passes.
+    /// The records of the entry at level `a` and at level `b`, fitted as estimators 1 and 2 of one run:
+    /// the same replication's data (`testTwoCopiesOfAnEntryGiveTheSameRecords` shows a copy changes nothing).
+    static func records(_ p: Probe, _ a: String, _ b: String) throws -> [FitOutcome] {
+        var doc = try ScenarioDocument(text: world, source: "audit-estimators.yaml")
+        for (path, value) in p.world { doc = try doc.setting(yaml: value, atKeyPath: path) }
+        doc = try doc.setting(yaml: p.entry, atKeyPath: "estimators.1")
+            .setting(yaml: p.entry.replacingOccurrences(of: "{name: e,", with: "{name: f,"), atKeyPath: "estimators.2")
+            .setting(yaml: a, atKeyPath: "estimators.1.\(p.key)").setting(yaml: b, atKeyPath: "estimators.2.\(p.key)")
+        let fits = try InMemoryRun.run(try MonteCarloScenario(document: doc)).cells[0].records[0].fits
+        return [fits[1], fits[2]]
+    }
+
+    /// nil when the probe passes.
     static func audit(_ p: Probe) -> String? {
         do {
             var doc = try ScenarioDocument(text: world, source: "audit-estimators.yaml")
@@ -316,14 +330,22 @@ final class EstimatorOptionsAuditTests: XCTestCase {
             } catch let e as ScenarioError where e.path.contains(p.key) {
                 return nil
             }
-            let records = try [p.a, p.b].map { level -> FitOutcome in
-                let run = try InMemoryRun.run(try MonteCarloScenario(document: doc.setting(yaml: level, atKeyPath: "estimators.1.\(p.key)")))
-                return run.cells[0].records[0].fits[1]
-            }
+            let records = try Self.records(p, p.a, p.b)
             if let failed = records.first(where: { !$0.status.isOK }) { return "\(p.label): a fit failed (\(failed.status)); the probe cannot compare" }
             return records[0] == records[1] ? "\(p.label): both levels give the same records (accepted and ignored)" : nil
         } catch {
             return "\(p.label): \(type(of: error)): \(error)"
+        }
+    }
+
+    /// The comparison can fail: two copies of an entry (the draws of a wild bootstrap, mediation's
+    /// simulations and bootstrap included) record the same numbers, so a difference is the option's.
+    func testTwoCopiesOfAnEntryGiveTheSameRecords() throws {
+        let copies = [Self.spatial("sdm")[0], Self.treatment[9], Self.treatment[21], Self.others[6]]
+        for p in copies {
+            let records = try Self.records(p, p.b, p.b)
+            XCTAssertTrue(records[0].status.isOK, p.label)
+            XCTAssertEqual(records[0], records[1], p.label)
         }
     }
 
