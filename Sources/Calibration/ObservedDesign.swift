@@ -76,39 +76,14 @@ public struct ObservedDesign: Sendable {
         guard p.names == spec.fit.beta.map(\.name) else {
             throw CalibrationError.regressorMismatch(scenario: source, expected: spec.fit.beta.map(\.name), found: p.names)
         }
-        let wx = w.applyPanel(p.x)
-        func linear(_ q: ObservedDesignSpec.Parameters) -> [Double] {
-            var out = p.x.multiply(q.beta.map(\.value))
-            let lagged = wx.multiply(q.theta.map(\.value))
-            for k in out.indices { out[k] += lagged[k] }
-            return out
-        }
-        let effects = FixedEffects(rawValue: spec.effects) ?? .twoWays
-        let wy = w.applyPanel(p.y)
-        let fitted = linear(spec.fit)
-        let r = (0..<p.y.count).map { p.y[$0] - spec.fit.rho * wy[$0] - fitted[$0] }
-        let e: [Double]
-        if effects == .none {
-            let m = Statistics.mean(r)
-            e = r.map { $0 - m }
-        } else {
-            e = WithinTransform.apply(r, n: p.n, t: p.t, effects: effects)
-        }
-        residuals = e
-        dependence = ResidualDependence(residuals: e, n: p.n, weights: w)
-        let fe = zip(r, e).map { $0 - $1 }
-        fixedEffects = fe
-        let centre = Statistics.mean(e)
-        let meanSquare = e.reduce(0) { $0 + ($1 - centre) * ($1 - centre) } / Double(e.count)
-        let scale = (spec.outcome.sigma2 / meanSquare).squareRoot()
-        scaledResiduals = e.map { ($0 - centre) * scale }
-        let generating = linear(spec.outcome)
-        systematic = zip(generating, fe).map { $0 + $1 }
-        let (lo, hi) = w.stableInterval
-        guard spec.outcome.rho > lo, spec.outcome.rho < hi else {
-            throw CalibrationError.unstableRho(scenario: source, key: spec.outcome.rho == spec.fit.rho ? "fit.rho" : "outcome.rho",
-                                               rho: spec.outcome.rho, lower: lo, upper: hi)
-        }
+        let recovered = try ObservedRecovery(spec: spec, source: source, x: p.x, y: p.y, stableInterval: w.stableInterval,
+                                             lagRegressors: w.applyPanel, lag: w.applyPanel,
+                                             within: { WithinTransform.apply($0, n: p.n, t: p.t, effects: $1) })
+        residuals = recovered.residuals
+        dependence = ResidualDependence(residuals: recovered.residuals, n: p.n, weights: w)
+        fixedEffects = recovered.fixedEffects
+        scaledResiduals = recovered.scaledResiduals
+        systematic = recovered.systematic
         filter = try SpatialFilter(weights: w, rho: spec.outcome.rho)
         truth = try ObservedTruth(spec: spec, dataset: dataset)
     }

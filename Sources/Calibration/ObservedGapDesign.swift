@@ -43,38 +43,14 @@ public struct ObservedGapDesign: Sendable {
         if let refusal = Self.unsupported(spec.errors) {
             throw CalibrationError.errorLawNeedsBalancedPanel(scenario: source, law: spec.errors.rawValue, reason: refusal)
         }
-        let wx = w.lag(p.x)
-        func linear(_ q: ObservedDesignSpec.Parameters) -> [Double] {
-            var out = p.x.multiply(q.beta.map(\.value))
-            let lagged = wx.multiply(q.theta.map(\.value))
-            for k in out.indices { out[k] += lagged[k] }
-            return out
-        }
-        let effects = FixedEffects(rawValue: spec.effects) ?? .twoWays
-        let wy = w.lag(p.y)
-        let fitted = linear(spec.fit)
-        let r = (0..<p.y.count).map { p.y[$0] - spec.fit.rho * wy[$0] - fitted[$0] }
-        let e: [Double]
-        if effects == .none {
-            let m = Statistics.mean(r)
-            e = r.map { $0 - m }
-        } else {
-            e = try FixedEffectProjection(panel: p, effects: effects).apply(r)
-        }
-        residuals = e
-        dependence = ResidualDependence(residuals: e, panel: p, weights: w)
-        let fe = zip(r, e).map { $0 - $1 }
-        fixedEffects = fe
-        let centre = Statistics.mean(e)
-        let meanSquare = e.reduce(0) { $0 + ($1 - centre) * ($1 - centre) } / Double(e.count)
-        let scale = (spec.outcome.sigma2 / meanSquare).squareRoot()
-        scaledResiduals = e.map { ($0 - centre) * scale }
-        systematic = zip(linear(spec.outcome), fe).map { $0 + $1 }
-        let (lo, hi) = w.stableInterval
-        guard spec.outcome.rho > lo, spec.outcome.rho < hi else {
-            throw CalibrationError.unstableRho(scenario: source, key: spec.outcome.rho == spec.fit.rho ? "fit.rho" : "outcome.rho",
-                                               rho: spec.outcome.rho, lower: lo, upper: hi)
-        }
+        let recovered = try ObservedRecovery(spec: spec, source: source, x: p.x, y: p.y, stableInterval: w.stableInterval,
+                                             lagRegressors: w.lag, lag: w.lag,
+                                             within: { try FixedEffectProjection(panel: p, effects: $1).apply($0) })
+        residuals = recovered.residuals
+        dependence = ResidualDependence(residuals: recovered.residuals, panel: p, weights: w)
+        fixedEffects = recovered.fixedEffects
+        scaledResiduals = recovered.scaledResiduals
+        systematic = recovered.systematic
         filters = try w.sets.map { try SpatialFilter(weights: $0.weights, rho: spec.outcome.rho) }
         truth = try ObservedTruth(spec: spec, kernel: try w.effectKernel(), n: p.n, t: p.t, stableInterval: w.stableInterval,
                                   terms: dataset.quadratic, values: dataset.quadraticValues, moderatorValues: dataset.moderatorValues)
