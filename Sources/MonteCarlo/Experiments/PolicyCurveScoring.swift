@@ -69,10 +69,7 @@ enum PolicyCurveScoring {
     static func run(_ s: PolicyCurveSettings, estimands: [PolicyCurveEstimand], data: PanelData) -> FitOutcome {
         let p = data.panel
         let truths = estimands.map { $0.truth(p.truth.mechanism) }
-        func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
-            FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
-        }
-        guard let w = p.estimatorWeights[s.weights] else { return failed(.failed, "no weight matrix `\(s.weights)` in the panel") }
+        guard let w = p.estimatorWeights[s.weights] else { return .failed("no weight matrix `\(s.weights)` in the panel", truths: truths) }
         do {
             // No shared point fit: SharedSpatialFits is keyed by model and W, not by the regressors.
             let fit = try SpatialEstimator.fit(s.spec, panel: try panel(p, interaction: s.interaction), weights: w, variance: s.variance)
@@ -91,7 +88,7 @@ enum PolicyCurveScoring {
                 }
             })
         } catch {
-            return failed(.failed, "\(error)")
+            return .failed("\(error)", truths: truths)
         }
     }
 }

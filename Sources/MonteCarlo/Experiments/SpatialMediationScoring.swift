@@ -26,15 +26,21 @@ enum SpatialMediationEstimand: String, CaseIterable, Sendable {
 
     static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
-    func truth(_ m: MechanismTruth) -> Double {
+    /// The aspatial mediation estimand with the same target, if any: the decomposition's parts
+    /// are the same truths under interference; only the mediator's spillover is new.
+    var aspatial: MediationEstimand? {
         switch self {
-        case .att: return m.attMis ?? .nan
-        case .attD: return m.attD ?? .nan
-        case .nde: return m.directTreated ?? .nan
-        case .nie: return m.indirectTreated ?? .nan
-        case .share: return m.shareTreated ?? .nan
-        case .spilloverD: return m.spilloverD ?? .nan
+        case .att: return .att
+        case .attD: return .attD
+        case .nde: return .nde
+        case .nie: return .nie
+        case .share: return .share
+        case .spilloverD: return nil
         }
+    }
+
+    func truth(_ m: MechanismTruth) -> Double {
+        aspatial?.truth(m) ?? m.spilloverD ?? .nan
     }
 }
 
@@ -51,10 +57,7 @@ enum SpatialMediationScoring {
     static func run(_ s: SpatialMediationSettings, estimands: [SpatialMediationEstimand], data: PanelData) -> FitOutcome {
         let p = data.panel
         let truths = estimands.map { $0.truth(p.truth.mechanism) }
-        func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
-            FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
-        }
-        guard let w = p.estimatorWeights[s.weights] else { return failed(.failed, "no weight matrix `\(s.weights)` in the panel") }
+        guard let w = p.estimatorWeights[s.weights] else { return .failed("no weight matrix `\(s.weights)` in the panel", truths: truths) }
         do {
             let r = try SpatialMediation.estimate(try columns(p), weights: w, spec: s.spec, variance: s.variance)
             let status = r.outcomeFit.converged ? FitStatus.ok : FitStatus(.notConverged, r.outcomeFit.reason)
@@ -71,7 +74,7 @@ enum SpatialMediationScoring {
                 return EstimandResult(truth: t, estimate: q.estimate, standardError: q.se, lower: q.lower, upper: q.upper, pValue: q.pValue)
             })
         } catch {
-            return failed(.failed, "\(error)")
+            return .failed("\(error)", truths: truths)
         }
     }
 }
