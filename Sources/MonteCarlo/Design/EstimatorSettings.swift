@@ -240,11 +240,7 @@ enum EstimatorRegistry {
             return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, simulations: simulations, shared: shared))
         },
         Family(models: ["policy_curve"]) { _, o in
-            let spec = try spatialSpec(.sdm, &o)
-            let weights = try o.string("weights") ?? "true"
-            let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
-                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
-            if variance == .conley { throw o.error("variance", "policy_curve takes the analytic or the cluster (by city) variance") }
+            let (spec, weights, variance) = try treatmentSDM("policy_curve", &o)
             let interaction = try o.choose("interact", default: PolicyCurveSettings.Interaction.curve,
                                            spellings: PolicyCurveSettings.Interaction.allCases.map(\.rawValue)) {
                 PolicyCurveSettings.Interaction(rawValue: $0)
@@ -252,11 +248,7 @@ enum EstimatorRegistry {
             return .policyCurve(PolicyCurveSettings(spec: spec, weights: weights, variance: variance, interaction: interaction))
         },
         Family(models: ["spatial_mediation"]) { _, o in
-            let spec = try spatialSpec(.sdm, &o)
-            let weights = try o.string("weights") ?? "true"
-            let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
-                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
-            if variance == .conley { throw o.error("variance", "spatial_mediation takes the analytic or the cluster (by city) variance") }
+            let (spec, weights, variance) = try treatmentSDM("spatial_mediation", &o)
             return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance))
         },
     ]
@@ -309,6 +301,18 @@ enum EstimatorRegistry {
             throw o.error("durbin", "slx without W-lagged regressors is OLS; remove `durbin: none` or use model: ols")
         }
         return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)
+    }
+
+    /// The SDM of the treatment models fitted as one (policy_curve, spatial_mediation): its spec,
+    /// `weights` (default the true W) and `variance`, analytic or clustered by city (no Conley).
+    private static func treatmentSDM(_ model: String, _ o: inout EstimatorOptions) throws
+        -> (spec: SpatialModelSpec, weights: String, variance: SpatialVarianceMethod) {
+        let spec = try spatialSpec(.sdm, &o)
+        let weights = try o.string("weights") ?? "true"
+        let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
+                                    aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
+        if variance == .conley { throw o.error("variance", "\(model) takes the analytic or the cluster (by city) variance") }
+        return (spec, weights, variance)
     }
 
     /// psm_did's `variance: wild_cluster` options: `bootstrap` (B, default 999) and

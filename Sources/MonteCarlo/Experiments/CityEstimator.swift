@@ -90,6 +90,21 @@ enum CityEstimator {
             }
             return (covariates, estimands)
         }
+        /// A model of the treatment family needs a world with a treatment.
+        func requireTreatment(_ model: String) throws {
+            guard treatmentCovariates != nil else {
+                throw reader.error("\(path).model", "`\(model)` needs a treatment; this world (an observed design) has none")
+            }
+        }
+        /// The listed estimands parsed by `parse`, an unknown one refused with the model's valid forms.
+        func listedEstimands<E>(of model: String, forms: String, _ parse: (String) -> E?) throws -> [E] {
+            try e.estimands.enumerated().map { k, name -> E in
+                guard let m = parse(name) else {
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for \(model); use \(forms)")
+                }
+                return m
+            }
+        }
         /// The spatial estimands, checked against the model, its Durbin terms and the world's regressors.
         func spatialEstimands(_ model: SpatialModel, _ durbin: DurbinVariables, dynamic: Bool) throws -> [SpatialEstimand] {
             try e.estimands.enumerated().map { k, name -> SpatialEstimand in
@@ -118,12 +133,7 @@ enum CityEstimator {
         switch e.settings {
         case .wSelection(let s):
             for c in s.candidates { try checkWeights(c, "candidates") }
-            let estimands = try e.estimands.enumerated().map { k, name -> SelectionEstimand in
-                guard let s = SelectionEstimand(rawValue: name) else {
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for w_selection; use \(SelectionEstimand.forms)")
-                }
-                return s
-            }
+            let estimands = try listedEstimands(of: "w_selection", forms: SelectionEstimand.forms) { SelectionEstimand(rawValue: $0) }
             return .wSelection(s.model, candidates: s.candidates, estimands: estimands)
         case .spatial(let s):
             try checkWeights(s.weights, "weights")
@@ -159,17 +169,10 @@ enum CityEstimator {
             for c in covariates where !known.contains(c) {
                 throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
             }
-            let estimands = try e.estimands.enumerated().map { k, name -> MediationEstimand in
-                guard let m = MediationEstimand(rawValue: name) else {
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for mediation; use \(MediationEstimand.names)")
-                }
-                return m
-            }
+            let estimands = try listedEstimands(of: "mediation", forms: MediationEstimand.names) { MediationEstimand(rawValue: $0) }
             return .mediation(s, covariates: covariates, estimands: estimands)
         case .eventStudy(let s):
-            guard treatmentCovariates != nil else {
-                throw reader.error("\(path).model", "`event_study` needs a treatment; this world (an observed design) has none")
-            }
+            try requireTreatment("event_study")
             let estimands = try e.estimands.enumerated().map { k, name -> EventStudyEstimand in
                 let at = "\(path).estimands[\(k)]"
                 guard let m = EventStudyEstimand(name) else { throw reader.error(at, "unknown estimand `\(name)` for event_study; use \(EventStudyEstimand.forms)") }
@@ -181,28 +184,14 @@ enum CityEstimator {
             }
             return .eventStudy(s, estimands: estimands)
         case .policyCurve(let s):
-            guard treatmentCovariates != nil else {
-                throw reader.error("\(path).model", "`policy_curve` needs a treatment; this world (an observed design) has none")
-            }
+            try requireTreatment("policy_curve")
             try checkWeights(s.weights, "weights")
-            let estimands = try e.estimands.enumerated().map { k, name -> PolicyCurveEstimand in
-                guard let m = PolicyCurveEstimand(name) else {
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for policy_curve; use \(PolicyCurveEstimand.forms)")
-                }
-                return m
-            }
+            let estimands = try listedEstimands(of: "policy_curve", forms: PolicyCurveEstimand.forms) { PolicyCurveEstimand($0) }
             return .policyCurve(s, estimands: estimands)
         case .spatialMediation(let s):
-            guard treatmentCovariates != nil else {
-                throw reader.error("\(path).model", "`spatial_mediation` needs a treatment; this world (an observed design) has none")
-            }
+            try requireTreatment("spatial_mediation")
             try checkWeights(s.weights, "weights")
-            let estimands = try e.estimands.enumerated().map { k, name -> SpatialMediationEstimand in
-                guard let m = SpatialMediationEstimand(rawValue: name) else {
-                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for spatial_mediation; use \(SpatialMediationEstimand.names)")
-                }
-                return m
-            }
+            let estimands = try listedEstimands(of: "spatial_mediation", forms: SpatialMediationEstimand.names) { SpatialMediationEstimand(rawValue: $0) }
             return .spatialMediation(s, estimands: estimands)
         }
 
