@@ -24,10 +24,8 @@ struct EntryWorld: ExistingCityYears {
     /// Nil without entry. The entrants are fixed by the geography (not drawn), so every
     /// replication of a cell has the same entry pattern.
     static func build(_ spec: CitySystemSpec, weights w: SpatialWeights, lnSize: [Double], source: String) throws -> EntryWorld? {
-        let share = spec.panel.entryShare
-        guard share > 0 else { return nil }
-        let n = lnSize.count, years = spec.years
-        let count = Int((share * Double(n)).rounded())
+        let share = spec.panel.entryShare, n = lnSize.count, years = spec.years
+        guard let count = changedCount(share: share, of: n) else { return nil }
         guard count >= 1, n - count >= 2 else {
             throw ScenarioError(source: source, path: "city_system.panel.entry.share",
                                 reason: "\(share) of \(n) cities is \(count) entrant(s) and \(n - count) incumbent(s)",

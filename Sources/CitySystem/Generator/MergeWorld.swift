@@ -63,6 +63,13 @@ extension ExistingCityYears {
         return (mix(a.direct, b.direct), mix(a.indirect, b.indirect), mix(a.total, b.total))
     }
 
+    /// How many cities a change of the city set touches (entrants, or merging pairs): the share
+    /// of the n cities, rounded; nil when the share is 0 and the city set does not change.
+    static func changedCount(share: Double, of n: Int) -> Int? {
+        guard share > 0 else { return nil }
+        return Int((share * Double(n)).rounded())
+    }
+
     /// The true W's sparse form, which the changed city set is built from.
     static func sparseForm(_ w: SpatialWeights, source: String, to purpose: String) throws -> SparseMatrix {
         guard let full = w.sparse ?? SparseMatrix(dense: w.matrix) else {
@@ -107,10 +114,8 @@ struct MergeWorld: ExistingCityYears {
     let merged: RegimeOutcome
 
     static func build(_ spec: CitySystemSpec, weights w: SpatialWeights, lnSize: [Double], source: String) throws -> MergeWorld? {
-        let share = spec.panel.mergeShare
-        guard share > 0 else { return nil }
-        let n = lnSize.count, years = spec.years
-        let count = Int((share * Double(n)).rounded())
+        let share = spec.panel.mergeShare, n = lnSize.count, years = spec.years
+        guard let count = changedCount(share: share, of: n) else { return nil }
         let full = try sparseForm(w, source: source, to: "merge")
         var used = [Bool](repeating: false, count: n)
         var pairs: [Pair] = []
