@@ -32,6 +32,12 @@ extension Spillsim {
         @Option(help: "Which estimator W to write (a name from city_system.estimator_weights; default the first).")
         var weights: String?
 
+        func validate() throws {
+            if weights != nil && weightsOut == nil {
+                throw ValidationError("--weights picks the W that --weights-out writes; add --weights-out FILE or remove --weights")
+            }
+        }
+
         func run() throws {
             let spec = try options.load()
             if let observed = spec.observed { return try generateObserved(observed, spec: spec) }

@@ -46,7 +46,10 @@ extension Spillsim {
                 details.append("  W \(observed.weights) (hash checked): ρ = \(observed.outcome.rho) inside (\(String(format: "%.4f", lo)), \(String(format: "%.4f", hi)))\(world.isGappy ? " of every W_t" : ""); regressors \(world.names.joined(separator: ", ")); \(observed.errors.rawValue) errors")
                 if case .gaps(let d) = world { details.append("  panel: " + d.patternText) }
             case .synthetic:
-                let r = try ScenarioValidation.validate(ScenarioParser.parse(document))
+                let parsed = try ScenarioParser.parse(document)
+                // A design refuses a setting only when no cell uses it (MonteCarloScenario, below).
+                if !document.declaresDesign { try parsed.requireEverySettingUsed() }
+                let r = try ScenarioValidation.validate(parsed)
                 headline = "scenario '\(r.scenario.name)', \(r.cities) cities, \(r.years.count) years (\(r.years.first!)–\(r.years.last!))"
                 for w in r.weightReports {
                     details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")

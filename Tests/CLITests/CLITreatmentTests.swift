@@ -49,6 +49,27 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertEqual(coef["name"] as? String, "D")
     }
 
+    /// `estimate twfe --cluster-correction cr2 --json` gives clubSandwich's CR2 SE and Satterthwaite df
+    /// (Fixtures/cr2_satterthwaite.json, scripts/fixtures/make_cr2_satterthwaite.R) and says "CR2";
+    /// cr3 is refused as a usage error.
+    func testTWFEClusterCorrectionCR2() throws {
+        let data = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/wild_cluster_panel.csv").path
+        let fixture = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/cr2_satterthwaite.json")
+        let ref = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(contentsOf: fixture)) as? [String: Any])?["region_balanced"] as? [String: Any])
+        let args = ["estimate", "twfe", "--data", data, "--id", "id", "--time", "year", "--y", "y", "--x", "D,x2", "--cluster", "region"]
+        let r = try ProcessRunner.spillsim(args + ["--cluster-correction", "cr2", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        XCTAssertEqual(json["vcov"] as? String, "CR2")
+        let coef = try XCTUnwrap((json["coefficients"] as? [[String: Any]])?.first)
+        // JSON prints doubles with 17 significant digits; the library test holds them to 1e-8.
+        assertClose((ref["se"] as! [Double])[0], coef["se"] as! Double, tolerance: 1e-8, "CR2 SE of D")
+        assertClose((ref["df"] as! [Double])[0], coef["df"] as! Double, tolerance: 1e-7, "Satterthwaite df of D")
+        let bad = try ProcessRunner.spillsim(args + ["--cluster-correction", "cr3"])
+        XCTAssertEqual(bad.status, 64, bad.err)
+        XCTAssertTrue(bad.err.contains("cr3 is not implemented for twfe"), bad.err)
+    }
+
     /// `estimate mediation --json` prints the keys of docs/cli-json.md, the causal-mediation block
     /// among them (ACME's point estimate is the plug-in a·b, the indirect effect); a bad
     /// `--simulations` is refused as a usage error.
@@ -71,5 +92,32 @@ final class CLITreatmentTests: XCTestCase {
         let bad = try ProcessRunner.spillsim(args + ["--simulations", "1"])
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.err.contains("--simulations"), bad.err)
+    }
+
+    /// `estimate mediation --spatial-weights` adds the natural effects under interference: the same
+    /// numbers as the library on the fixture (whose reference is pyfixest + the NumPy SDM,
+    /// SpatialMediationTests), under the `spatial` key; `--weights` with it is refused as a usage error.
+    func testMediationWithSpatialWeightsPrintsTheNaturalEffects() throws {
+        let fx = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures")
+        let args = ["estimate", "mediation", "--data", fx.appendingPathComponent("spatial_mediation_panel.csv").path, "--id", "city",
+                    "--time", "year", "--y", "Mis", "--mediator", "D", "--treat", "treat", "--post", "post", "--moderator", "CA",
+                    "--x", "lngdppc,gov", "--bootstrap", "0", "--simulations", "0",
+                    "--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path]
+        let r = try ProcessRunner.spillsim(args + ["--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let spatial = try XCTUnwrap(json["spatial"] as? [String: Any])
+        let ref = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_reference.json")))
+            as? [String: Any])
+        for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("share", "share"), ("first_stage", "first_stage")] {
+            let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
+            assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
+        }
+        let text = try ProcessRunner.spillsim(args)
+        XCTAssertEqual(text.status, 0, text.err)
+        XCTAssertTrue(text.out.contains("NIE (through D)"), text.out)
+        let bad = try ProcessRunner.spillsim(args + ["--weights", "w"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.err.contains("--spatial-weights"), bad.err)
     }
 }

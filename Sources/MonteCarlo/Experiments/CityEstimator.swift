@@ -27,6 +27,8 @@ enum CityEstimator {
     case policyCurve(PolicyCurveSettings, estimands: [PolicyCurveEstimand])
     /// `event_study` (issue 24): relative-period effects and the average post effect, on the observed city-years.
     case eventStudy(EventStudySettings, estimands: [EventStudyEstimand])
+    /// `spatial_mediation` (issue 26): mediation valid under the generator's interference.
+    case spatialMediation(SpatialMediationSettings, estimands: [SpatialMediationEstimand])
     /// A spatial model on a panel with missing city-years, after a workaround (option `missing`).
     case unbalanced(SpatialModelSpec, weights: String, workaround: MissingWorkaround, biasCorrected: Bool, estimands: [SpatialEstimand], alpha: Double)
 
@@ -41,6 +43,7 @@ enum CityEstimator {
         case .mediation(_, _, let e): return 0..<e.count
         case .policyCurve(_, let e): return 0..<e.count
         case .eventStudy(_, let e): return 0..<e.count
+        case .spatialMediation(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         case .dynamic(_, _, _, let e, _): return 0..<e.count
         case .unbalanced(_, _, _, _, let e, _): return 0..<e.count
@@ -52,7 +55,7 @@ enum CityEstimator {
     var scoresCurves: Bool {
         switch self {
         case .spatial(_, _, _, _, let e, _, _), .dynamic(_, _, _, let e, _), .unbalanced(_, _, _, _, let e, _): return e.contains(where: \.needsCurves)
-        case .wSelection, .psmDiD, .did, .mediation, .policyCurve, .eventStudy: return false
+        case .wSelection, .psmDiD, .did, .mediation, .policyCurve, .eventStudy, .spatialMediation: return false
         }
     }
 
@@ -189,6 +192,18 @@ enum CityEstimator {
                 return m
             }
             return .policyCurve(s, estimands: estimands)
+        case .spatialMediation(let s):
+            guard treatmentCovariates != nil else {
+                throw reader.error("\(path).model", "`spatial_mediation` needs a treatment; this world (an observed design) has none")
+            }
+            try checkWeights(s.weights, "weights")
+            let estimands = try e.estimands.enumerated().map { k, name -> SpatialMediationEstimand in
+                guard let m = SpatialMediationEstimand(rawValue: name) else {
+                    throw reader.error("\(path).estimands[\(k)]", "unknown estimand `\(name)` for spatial_mediation; use \(SpatialMediationEstimand.names)")
+                }
+                return m
+            }
+            return .spatialMediation(s, estimands: estimands)
         }
 
     }
@@ -230,6 +245,8 @@ enum CityEstimator {
             return FitOutcome(status: FitStatus(.failed, "policy_curve needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .eventStudy(_, estimands):
             return FitOutcome(status: FitStatus(.failed, "event_study needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
+        case let .spatialMediation(_, estimands):
+            return FitOutcome(status: FitStatus(.failed, "spatial_mediation needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
             return FitOutcome(status: FitStatus(.failed, "W selection needs candidate Ws of a city system"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .unbalanced(_, _, _, _, estimands, _):
@@ -246,6 +263,7 @@ enum CityEstimator {
         case .wSelection: return "W selection does not take unobserved city-years (city_system.panel)"
         case .mediation: return "the mediation regressions do not take unobserved city-years (city_system.panel)"
         case .policyCurve: return "policy_curve does not take unobserved city-years (city_system.panel)"
+        case .spatialMediation: return "spatial_mediation does not take unobserved city-years (city_system.panel)"
         }
     }
 
@@ -281,6 +299,8 @@ enum CityEstimator {
             return clock.measure("fit+scoring") { PolicyCurveScoring.run(settings, estimands: estimands, data: data) }
         case let .eventStudy(settings, estimands):
             return clock.measure("fit+scoring") { EventStudyScoring.run(settings, estimands: estimands, data: data) }
+        case let .spatialMediation(settings, estimands):
+            return clock.measure("fit+scoring") { SpatialMediationScoring.run(settings, estimands: estimands, data: data) }
         case let .psmDiD(spec, covariates, estimands, cluster, conley):
             let all = data.panel.truth.integration
             func truths(_ used: TreatmentTruth?) -> [Double] {
