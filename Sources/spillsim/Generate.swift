@@ -39,8 +39,11 @@ extension Spillsim {
         }
 
         func run() throws {
-            let spec = try options.load()
-            if let observed = spec.observed { return try generateObserved(observed, spec: spec) }
+            let spec: ScenarioSpec
+            switch try options.load() {
+            case let .observed(observed, spec): return try generateObserved(observed, spec: spec)
+            case let .synthetic(s): spec = s
+            }
             if let w = weights, !spec.citySystem.estimatorWeights.contains(where: { $0.name == w }) {
                 throw ValidationError("--weights \(w): no estimator W of that name in \(spec.source); known: "
                                       + spec.citySystem.estimatorWeights.map(\.name).joined(separator: ", "))

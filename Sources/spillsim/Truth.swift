@@ -15,8 +15,9 @@ extension Spillsim {
         var json = false
 
         func run() throws {
-            let spec = try options.load()
-            if let observed = spec.observed {
+            let spec: ScenarioSpec
+            switch try options.load() {
+            case let .observed(observed, spec):
                 // The truth of an observed design does not depend on the replication: the design is fixed.
                 let world = try ObservedWorld.load(spec: observed, source: spec.source)
                 let truth = world.truth
@@ -26,6 +27,8 @@ extension Spillsim {
                     print("on the data's \(d.panel.observations) observed city-years: the multipliers and effects average each year's W_t over them")
                 }
                 return
+            case let .synthetic(s):
+                spec = s
             }
             let panel = try CitySystemCell(scenario: spec).generate(replication: options.replication)
             if json {

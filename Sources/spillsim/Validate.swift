@@ -73,7 +73,7 @@ extension Spillsim {
                 if world == .knownDGP {
                     headline = "scenario '\(mc.name)', known DGP (engine check, no city system): known_dgp \(mc.knownDGPSummary ?? "")"
                 }
-                if !document.usesKnownDGP && !document.usesObservedDesign {
+                if world == .synthetic {
                     for cell in cells {
                         let spec = try ScenarioParser.parse(cell.document)
                         if spec.observed == nil, spec.citySystem.panel.rate > 0 || spec.citySystem.panel.entryShare > 0 || spec.citySystem.panel.mergeShare > 0 {
@@ -85,7 +85,7 @@ extension Spillsim {
                     }
                 }
                 details.append("  design: \(cells.count) cell(s) × \(mc.estimators.count) estimator(s), \(mc.settings.replications) replications per cell, seed \(mc.seed)")
-                if !document.usesObservedDesign && !document.usesKnownDGP {
+                if world == .synthetic {
                     details += try OmittedTerms(cells: cells).lines(cellCount: cells.count)
                 }
             } else {

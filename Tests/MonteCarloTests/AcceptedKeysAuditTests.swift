@@ -263,9 +263,14 @@ final class EstimatorOptionsAuditTests: XCTestCase {
         // matched sample without the bootstrap (too few treated clusters to resample).
         let did = "{name: e, model: psm_did, matching: none, estimands: [att]"
         let cs = "{name: e, model: cs_did, covariates: [ln_size], estimands: [att]"
+        let ev = "{name: e, model: event_study, estimands: [att, event.0]"
         let med = "{name: e, model: mediation, bootstrap: 9, simulations: 20, estimands: [att, nde, nie_boot, acme]"
         return [Probe(entry: psm + "}", key: "matching", a: "pooled", b: "none"),
                 Probe(entry: did + "}", key: "cluster", a: "unit", b: "region"),
+                Probe(entry: did + "}", key: "cluster_correction", a: "cr1", b: "cr2"),
+                Probe(entry: ev + "}", key: "cluster", a: "unit", b: "region"),
+                Probe(entry: ev + ", lags: 2}", key: "leads", a: "1", b: "2"),
+                Probe(entry: ev + ", leads: 2}", key: "lags", a: "0", b: "2"),
                 Probe(entry: psm + "}", key: "covariates", a: "[CA, D]", b: "[ln_size, dist_centre]"),
                 Probe(entry: psm + "}", key: "variance", a: "cluster", b: "wild_cluster"),
                 Probe(entry: did + ", variance: conley}", key: "cutoff_km", a: "150", b: "400"),
@@ -293,6 +298,7 @@ final class EstimatorOptionsAuditTests: XCTestCase {
         let dyn = "{name: e, model: sdm_dynamic, estimands: [rho, tau]"
         let wsel = "{name: e, model: w_selection, candidates: [true, k3], estimands: [select.loglik, posterior.true]"
         let pc = "{name: e, model: policy_curve, estimands: [policy_shift.direct, policy_slope.total]"
+        let sm = "{name: e, model: spatial_mediation, estimands: [att, nde, nie]"
         return [Probe(entry: dyn + "}", key: "durbin", a: "all", b: "none"), Probe(entry: dyn + "}", key: "weights", a: "true", b: "k3"),
                 Probe(entry: dyn + "}", key: "variance", a: "analytic", b: "cluster"),
                 Probe(entry: dyn + "}", key: "bias_correction", a: "ydl", b: "none"),
@@ -303,7 +309,10 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 Probe(entry: "{name: e, model: w_selection, estimands: [select.loglik]}", key: "candidates", a: "[true, k3]", b: "[k3, true]"),
                 Probe(entry: pc + "}", key: "effects", a: "twoways", b: "individual"), Probe(entry: pc + "}", key: "approach", a: "lee-yu", b: "direct"),
                 Probe(entry: pc + "}", key: "durbin", a: "all", b: "none"), Probe(entry: pc + "}", key: "weights", a: "true", b: "k3"),
-                Probe(entry: pc + "}", key: "variance", a: "analytic", b: "cluster"), Probe(entry: pc + "}", key: "interact", a: "curve", b: "slope")]
+                Probe(entry: pc + "}", key: "variance", a: "analytic", b: "cluster"), Probe(entry: pc + "}", key: "interact", a: "curve", b: "slope"),
+                Probe(entry: sm + "}", key: "effects", a: "twoways", b: "individual"), Probe(entry: sm + "}", key: "approach", a: "lee-yu", b: "direct"),
+                Probe(entry: sm + "}", key: "durbin", a: "all", b: "none"), Probe(entry: sm + "}", key: "weights", a: "true", b: "k3"),
+                Probe(entry: sm + "}", key: "variance", a: "analytic", b: "cluster")]
     }()
 
     /// nil when the probe passes.
@@ -358,6 +367,9 @@ final class EstimatorOptionsAuditTests: XCTestCase {
         let unaudited = recorder.paths.compactMap { $0.hasPrefix("estimators[1].") ? String($0.dropFirst("estimators[1].".count)) : nil }
             .filter { !audited.contains($0) }
         XCTAssertTrue(unaudited.isEmpty, "estimator options read with no probe here: \(unaudited.sorted())")
+        // Every model of the registry is probed: a new model must join the audit with its options.
+        let probed = Set(probes.compactMap { p in p.entry.range(of: "model: [a-z_]+", options: .regularExpression).map { String(p.entry[$0].dropFirst(7)) } })
+        XCTAssertEqual(Set(EstimatorRegistry.modelNames).subtracting(probed), [], "models with no probe here")
     }
 }
 

@@ -256,9 +256,7 @@ public struct EstimatorSpec: Sendable {
         var specs: [EstimatorSpec] = []
         for (i, entry) in list.enumerated() {
             let at = "estimators[\(i)]"
-            guard let m = entry.entries else { throw reader.error(at, "must be a mapping with name, model and estimands") }
-            guard let nameNode = entry["name"] else { throw reader.error("\(at).name", "missing") }
-            let name = try reader.string(nameNode, "\(at).name")
+            let (m, name) = try reader.namedEntry(entry, at: at, nameKey: "name", contents: "name, model and estimands", missing: "missing")
             guard name.range(of: "^[A-Za-z0-9_.-]+$", options: .regularExpression) != nil else {
                 throw reader.error("\(at).name", "`\(name)` must use only letters, digits, `_`, `-` and `.` (it names an HDF5 group)")
             }

@@ -8,12 +8,28 @@ import Numerics
 /// `spillsim calibrate`): the design (files hash-checked, fixed effects, residuals, filter
 /// and truth built once per cell) and the spatial estimators, which all use the data's W.
 struct ObservedDesignBuilder: ExperimentBuilder {
-    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
+    /// The cell's world: the data's files (hash-checked) with the cell's outcome settings, with or
+    /// without the data's missing city-years.
+    static func world(_ cell: DesignCell, scenario: MonteCarloScenario) throws -> ObservedWorld {
         let spec = try ScenarioParser.parse(cell.document)
         guard let observed = spec.observed else {
             throw ScenarioError(source: scenario.file, path: "city_system.observed", reason: "missing")
         }
-        let world = try ObservedWorld.load(spec: observed, source: scenario.file)
+        return try ObservedWorld.load(spec: observed, source: scenario.file)
+    }
+
+    /// The regressors are the data's in every replication: the support is the data's [p5, p95]
+    /// of the quadratic regressor, the ends of the calibrated curve grid (nil without one).
+    static func support(of truth: ModelTruth) -> ClosedRange<Double>? {
+        truth.grid.first.flatMap { lo in truth.grid.last.map { lo...$0 } }
+    }
+
+    func dataSupport(cell: DesignCell, scenario: MonteCarloScenario) throws -> ClosedRange<Double>? {
+        Self.support(of: try Self.world(cell, scenario: scenario).truth.model)
+    }
+
+    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
+        let world = try Self.world(cell, scenario: scenario)
         let reader = ScenarioValueReader(source: scenario.file)
         let q = world.truth.model.terms
         let curveTerms = q.map { [$0.linear, $0.square] + [$0.interaction, $0.moderator].compactMap { $0 } } ?? []
@@ -42,10 +58,7 @@ struct ObservedDesignBuilder: ExperimentBuilder {
             default: return estimator
             }
         }
-        let truth = SpatialTruth(world.truth)
-        // The regressors are the data's in every replication: the support is the data's [p5, p95]
-        // of the quadratic regressor, the ends of the calibrated curve grid.
-        let support = truth.grid.first.flatMap { lo in truth.grid.last.map { lo...$0 } }
+        let truth = SpatialTruth(world.truth), support = Self.support(of: world.truth.model)
         switch world {
         case .balanced(let design):
             return ObservedDesignExperiment(design: design, truth: truth, seed: scenario.seed, cell: cell.index,
