@@ -31,6 +31,10 @@ public struct PSMDiDSpec: Sendable {
     /// Conley spatial-HAC variance instead of CR1 (ATT and event study); its neighbour list is
     /// over the panel's units in their order (unit i at location i). nil = CR1.
     public var conley: ConleySpec? = nil
+    /// Whether the result carries the balance table (`PSMDiDResult.balance`). The Monte Carlo
+    /// engine scores no balance statistic and turns it off (an eCDF sort per covariate per
+    /// replication); the estimate, SE and weights do not depend on it.
+    public var balanceTable: Bool = true
 
     public init(matching: MatchingSpec? = .applied, mode: MatchingMode = .pooled,
                 eventWindow: (leads: Int, lags: Int)? = nil, level: Double = 0.95,
@@ -115,7 +119,9 @@ public enum PSMDiD {
             case .pooled:
                 let x = try panel.preTreatmentCovariateMeans()
                 let m = try Matching.match(treated: treatedUnit, covariates: x, names: panel.covariateNames, spec: mspec)
-                balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                if spec.balanceTable {
+                    balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                }
                 counts = m.counts
                 var w = [Double](repeating: 0, count: n * tCount)
                 for t in 0..<tCount { for i in 0..<n { w[t * n + i] = m.weights[i] } }
@@ -137,7 +143,9 @@ public enum PSMDiD {
                     for i in 0..<n { w[t * n + i] = m.weights[i] }
                     mt += m.counts.matchedTreated; mc += m.counts.matchedControl
                     if t == 0 {
-                        balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                        if spec.balanceTable {
+                            balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                        }
                         counts = m.counts
                     }
                 }
