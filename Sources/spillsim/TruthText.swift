@@ -63,12 +63,15 @@ enum TruthText {
         for e in t.regressors {
             s += e.name.padding(toLength: 12, withPad: " ", startingAt: 0) + f(e.beta) + f(e.theta) + f(e.direct) + f(e.indirect) + f(e.total) + "\n"
         }
-        if let q = t.quadratic {
-            s += "\nturning points of the \(q.regressor) curves (U-test interval [\(f(q.grid.first)), \(f(q.grid.last))])\n"
+        let q = t.model
+        if let terms = q.terms {
+            s += "\nturning points of the \(terms.linear) curves (U-test interval [\(f(q.grid.first)), \(f(q.grid.last))])\n"
             s += "D          d     effect          c*      shape    dc*/dD  tested\n"
             for p in q.turningPoints {
-                s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-                    + f(p.cStar) + (p.shape?.rawValue ?? "linear").leftPadded(11) + f(p.dcStarDD) + "  " + p.testedShape.rawValue + (p.testedShapeInside ? " inside" : " not inside") + "\n"
+                let tested = q.testedShape[p.effect]?.rawValue ?? ""
+                s += p.label.padding(toLength: 5, withPad: " ", startingAt: 0) + f(q.moderatorValue(p.label)) + "  "
+                    + p.effect.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                    + f(p.cStar) + (p.shape?.rawValue ?? "linear").leftPadded(11) + f(p.shift) + "  " + tested + (p.testedShapeInside ? " inside" : " not inside") + "\n"
             }
         }
         return s

@@ -177,6 +177,13 @@ enum EstimatorRegistry {
                 throw o.error("cluster", "`variance: conley` replaces clustering; remove `cluster`")
             }
             spec.wildBootstrap = try wildBootstrap(&o, wanted: variance == "wild_cluster")
+            // `cluster_correction` as for the spatial models: cr2 (Bell–McCaffrey, Satterthwaite df) with the cluster variance.
+            if o.has("cluster_correction"), variance != "cluster" {
+                throw o.error("cluster_correction", "applies to `variance: cluster` (the default); remove it or the `variance`")
+            }
+            spec.clusterCorrection = try o.choose("cluster_correction", default: ClusterCorrection.standard, spellings: ["cr1", "cr2"]) {
+                ["cr1": ClusterCorrection.cr1, "cr2": .cr2][$0.lowercased()]
+            }
             return .psmDiD(spec, shared)
         },
         Family(models: ["spillover_did"]) { _, o in

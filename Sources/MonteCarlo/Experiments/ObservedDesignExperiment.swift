@@ -15,10 +15,10 @@ struct ObservedDesignBuilder: ExperimentBuilder {
         }
         let design = try ObservedDesign(spec: observed, source: scenario.file)
         let reader = ScenarioValueReader(source: scenario.file)
-        let q = design.truth.quadratic
-        let curveTerms = q.map { [$0.regressor, $0.square] + [$0.interaction, $0.moderator].compactMap { $0 } } ?? []
+        let q = design.truth.model.terms
+        let curveTerms = q.map { [$0.linear, $0.square] + [$0.interaction, $0.moderator].compactMap { $0 } } ?? []
         func curveEffectError(_ k: EffectKind, _ x: String) -> String {
-            let r = q?.regressor ?? x
+            let r = q?.linear ?? x
             return "`\(k.rawValue).\(x)` is not a single effect: \(r) enters with its square\(q?.interaction == nil ? "" : " and an interaction"), so its \(k.rawValue) effect varies along the curve and this coefficient combination is the effect at \(r) = 0; use curve.\(k.rawValue).L.j (the effect at a grid point) or tp.\(k.rawValue).L (the turning point)"
         }
         let estimators = try cell.estimators.enumerated().map { i, e in
@@ -26,7 +26,7 @@ struct ObservedDesignBuilder: ExperimentBuilder {
             let estimator = try CityEstimator.make(e, at: at, weightNames: ["true"], regressors: design.names,
                                                    nonlinearRegressors: (curveTerms, curveEffectError),
                                                    treatmentCovariates: nil, alpha: scenario.settings.alpha, reader: reader)
-            if case .spatial(_, _, _, _, let estimands, _, _) = estimator, design.truth.quadratic == nil,
+            if case .spatial(_, _, _, _, let estimands, _, _) = estimator, design.truth.model.terms == nil,
                let k = estimands.firstIndex(where: \.needsCurves) {
                 throw reader.error("\(at).estimands[\(k)]", "`\(e.estimands[k])` needs a quadratic term; this design was calibrated without one (calibrate with --quadratic)")
             }
