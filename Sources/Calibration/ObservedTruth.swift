@@ -35,22 +35,33 @@ public struct ObservedTruth: Encodable, Sendable {
     public static let moderatorQuantiles = [("p25", 0.25), ("p50", 0.5), ("p75", 0.75)]
 
     init(spec: ObservedDesignSpec, dataset: SpatialDataset) throws {
+        let si = dataset.weights.stableInterval
+        try self.init(spec: spec, kernel: ImpactKernel(weights: dataset.weights), n: dataset.panel.n, t: dataset.panel.t,
+                      stableInterval: si, terms: dataset.quadratic, values: dataset.quadraticValues,
+                      moderatorValues: dataset.moderatorValues)
+    }
+
+    /// The truth over the city-years a design has: `kernel` gives the effect multipliers (one W's, or
+    /// on a panel with gaps the year-by-year W_t's averaged over the observed city-years,
+    /// `PeriodEffectKernel` — as the unbalanced estimator averages its effects and the generator's
+    /// unbalanced truths do); `values` are the quadratic regressor over those city-years.
+    init(spec: ObservedDesignSpec, kernel: any EffectMultiplierSource, n: Int, t: Int,
+         stableInterval si: (lower: Double, upper: Double), terms: QuadraticTerms?, values: [Double]?,
+         moderatorValues: [Double]?) throws {
         let o = spec.outcome
-        let kernel = try ImpactKernel(weights: dataset.weights)
         let m = kernel.multipliers(rho: o.rho)
-        nUnits = dataset.panel.n
-        nPeriods = dataset.panel.t
+        nUnits = n
+        nPeriods = t
         errors = spec.errors.rawValue
         sigma2 = o.sigma2
-        let si = dataset.weights.stableInterval
         stableInterval = [si.lower, si.upper]
         multipliers = Multipliers(a1: m.a1, a2: m.a2, t1: m.t1, t2: m.t2)
         let regressors = zip(o.beta, o.theta).map { b, t in
             Regressor(name: b.name, beta: b.value, theta: t.value) { let w = m.weights($0); return (w.m1, w.m2) }
         }
-        if let terms = dataset.quadratic, let values = dataset.quadraticValues {
+        if let terms, let values {
             let fitMultipliers = kernel.multipliers(rho: spec.fit.rho)
-            model = Self.quadratic(terms: terms, values: values, moderatorValues: dataset.moderatorValues, rho: o.rho,
+            model = Self.quadratic(terms: terms, values: values, moderatorValues: moderatorValues, rho: o.rho,
                                    regressors: regressors, outcome: o, fit: spec.fit, m: m, fitM: fitMultipliers)
         } else {
             model = ModelTruth(rho: o.rho, regressors: regressors, terms: nil, grid: [], moderators: [], curves: [], turningPoints: [],

@@ -1,4 +1,5 @@
 import CGSL
+import Foundation
 
 /// A failure reported by a GSL routine, carrying the C function's name and GSL's status code.
 public struct GSLError: Error, CustomStringConvertible, Equatable {
@@ -41,6 +42,15 @@ public enum NumericsRuntime {
         // SymmetricEigen, the estimators' data checks); LAPACKE's own O(n²) scan of
         // every argument was ~4% of an SDM fit.
         LAPACKE_set_nancheck(0)
+        // CHOLMOD's supernodal factorisation opens OpenMP regions of a compiled-in 4 threads to
+        // clear and assemble supernodes. Fits already run one per core (replications in parallel),
+        // so the regions only add thread wake-ups (docs/benchmarks.md, session 6). With at most 0
+        // active levels every region runs on the calling thread; the regions write disjoint
+        // entries, so results are unchanged.
+        // Looked up at run time: libgomp is only present as CHOLMOD's dependency.
+        if let symbol = dlsym(nil, "omp_set_max_active_levels") {
+            unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)(0)
+        }
         return true
     }()
 

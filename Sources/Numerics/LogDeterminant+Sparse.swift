@@ -4,19 +4,24 @@ import Foundation
 /// S = R^{1/2} W R^{-1/2} the symmetric matrix similar to W (same determinant).
 ///
 /// tr(G) and tr(G²) are the first two derivatives of −log det. They come from a Chebyshev
-/// interpolant of the exact log-determinant on a short interval [c − δ, c + δ] around the ρ
-/// asked for (13 factorisations, cached by canonical centre on a grid of 0.01). The function is
-/// analytic with its nearest singularity at least 10δ away, so the interpolant's error is
-/// of order 20^{-13} relative (Trefethen, *Approximation Theory and Practice*, Thm 8.2) and the
-/// derivatives are limited by rounding: about 1e-8 in tr(G) and 1e-5 in tr(G²) at N = 10⁴,
-/// far below what moves ρ̂ (tested against the spectrum at N = 2,000).
+/// interpolant of the exact log-determinant on a short interval [c − h, c + h] around the ρ
+/// asked for (cached by canonical centre c on a grid of 0.02), of the smallest degree whose
+/// truncation bound (`degree(halfWidth:distance:size:)`) keeps the error of tr(G) below 1e-13·N
+/// and that of tr(G²) below 1e-10·N: degree 8 (9 factorisations) for |ρ| ≤ 0.3, 9–10 at
+/// 0.5–0.6, 12 at 0.8, up to 16 near the ends of the interval (13 points everywhere before).
+/// The derivatives are then limited by rounding: about 1e-8 in tr(G) and 1e-5 in tr(G²) at
+/// N = 10⁴, far below what moves ρ̂ (tested against the spectrum at N = 2,000).
 final class SparseLogDeterminant: LogDeterminantSource, @unchecked Sendable {
     let method = LogDeterminantMethod.sparse
     let system: SymmetricSparseSystem
     /// Open interval of ρ on which I − ρS is positive definite (the singularities lie at its ends).
     let interval: (lower: Double, upper: Double)
-    static let degree = 12
     static let maximumHalfWidth = 0.02
+    /// Degrees the truncation bound chooses from (12 was the fixed degree before session 6).
+    static let degrees = 4...16
+    /// Bounds on the interpolation error of tr(G) and tr(G²), relative to N.
+    static let traceGTolerance = 1e-13
+    static let traceG2Tolerance = 1e-10
 
     private let lock = NSLock()
     private var cache: [Interpolant] = []
@@ -80,7 +85,10 @@ final class SparseLogDeterminant: LogDeterminantSource, @unchecked Sendable {
     /// Spacing of the canonical centres: the interpolant used at ρ depends on ρ alone (never on
     /// which ρ was asked first), so results are identical whatever the order of the fits or
     /// the number of threads.
-    static let centreSpacing = 0.01
+    /// 0.02 (0.01 before session 6) with half-widths of 0.02: the cell of a centre lies in the middle
+    /// half of its interpolant, and the Newton steps from the surrogate's maximiser leave the cell
+    /// of their start (and pay a second interpolant) half as often.
+    static let centreSpacing = 0.02
 
     private func interpolant(at rho: Double) -> Interpolant? {
         let grid = (rho / Self.centreSpacing).rounded() * Self.centreSpacing
@@ -97,7 +105,7 @@ final class SparseLogDeterminant: LogDeterminantSource, @unchecked Sendable {
         let distance = min(centre - interval.lower, interval.upper - centre)
         guard distance > 0 else { return nil }
         let h = min(Self.maximumHalfWidth, 0.1 * distance)
-        let m = Self.degree + 1
+        let m = Self.degree(halfWidth: h, distance: distance, size: system.size) + 1
         // Values at the Chebyshev points of the first kind x_k = cos(π(k + ½)/m).
         var f = [Double](repeating: 0, count: m)
         for k in 0..<m {
@@ -120,6 +128,40 @@ final class SparseLogDeterminant: LogDeterminantSource, @unchecked Sendable {
             lock.unlock()
         }
         return p
+    }
+
+    /// The smallest degree n in `degrees` whose interpolant on [c − h, c + h] has tr(G) and tr(G²)
+    /// within `traceGTolerance`·N and `traceG2Tolerance`·N of the exact ones (the largest if none),
+    /// d the distance from c to the nearer end of the stable interval (−1/r, 1/r), r ≥ |ω| for
+    /// every eigenvalue ω of S.
+    ///
+    /// Bound: with ρ = c + hx, ln(1 − ρω) = ln(1 − cω) + ln(1 − a x), a = hω/(1 − cω), |a| ≤ h/d,
+    /// and ln(1 − a x) = −ln(1 + b²) − 2 Σ_j (bʲ/j) T_j(x), b = a/(1 + √(1 − a²)) (the expansion of
+    /// `ChebyshevLogDeterminant`), so log det's Chebyshev coefficients on the interval satisfy
+    /// |C_j| ≤ 2N b̄ʲ/j, b̄ the largest |b|. Interpolation in n + 1 Chebyshev points aliases each
+    /// T_j, j > n, onto a T_k, k ≤ n, so the error of the ν-th derivative is at most
+    /// 2 Σ_{j>n} |C_j| max|T_j^{(ν)}| / h^ν, with max|T_j′| = j² and max|T_j″| = j²(j² − 1)/3
+    /// (Markov; Trefethen, *Approximation Theory and Practice*, ch. 4 and 8):
+    ///   |Δ tr G| ≤ (4N/h) Σ_{j>n} j b̄ʲ,  |Δ tr G²| ≤ (4N/(3h²)) Σ_{j>n} j(j² − 1) b̄ʲ.
+    /// It depends on c, h and N only, so the interpolant at ρ still depends on ρ alone.
+    static func degree(halfWidth h: Double, distance d: Double, size: Int) -> Int {
+        let a = min(h / d, 0.5)
+        let b = a / (1 + (1 - a * a).squareRoot())
+        let nn = Double(size)
+        for n in degrees {
+            var first = 0.0, second = 0.0
+            var power = pow(b, Double(n + 1))
+            var j = Double(n + 1)
+            // The terms fall geometrically (b̄ ≤ 0.27); stop once they no longer change the sums.
+            while power > 0, j < Double(n + 400) {
+                first += j * power
+                second += j * (j * j - 1) * power
+                power *= b
+                j += 1
+            }
+            if 4 * nn / h * first <= traceGTolerance * nn, 4 * nn / (3 * h * h) * second <= traceG2Tolerance * nn { return n }
+        }
+        return degrees.upperBound
     }
 
     /// Coefficients of the derivative of a Chebyshev series (Numerical Recipes `chder`).

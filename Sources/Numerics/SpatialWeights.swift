@@ -125,14 +125,15 @@ public struct SpatialWeights: Sendable {
         let radius = rowStandardised ? 1 : min(rowSums.max()!, colSums.max()!)
         var sym: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?
         var symmetricForm: SparseMatrix?
-        if let r = Self.similarityScaling(w) {
+        let scaling = Self.similarityScaling(w)
+        if let r = scaling {
             let sq = r.map { $0.squareRoot() }, isq = sq.map { 1 / $0 }
             let s = w.scaled(left: sq, right: isq)
             sym = (sq, isq, try SymmetricSparseSystem(s))
             symmetricForm = s
         }
         let interval = (lower: -1 / radius, upper: 1 / radius)
-        let moments = ControlVariateMoments(w: w)
+        let moments = ControlVariateMoments(w: w, scaling: scaling)
         let source: any LogDeterminantSource
         switch method {
         case .sparse:

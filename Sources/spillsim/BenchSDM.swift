@@ -27,6 +27,8 @@ extension Spillsim.Bench {
         var peerScript: String?
         @Flag(help: "Also time R spatialreg lagsarlm (method Matrix and Chebyshev) on one cross-section, against ours on the same one (needs Rscript with spatialreg).")
         var rPeer = false
+        @Flag(help: "Time our fits on period 1 as a cross-section (SDM with intercept, no fixed effects: what --r-peer compares with spatialreg) instead of the panel.")
+        var crossSection = false
 
         var sizes: [Int] { n.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         var methods: [LogDeterminantMethod] {
@@ -69,12 +71,16 @@ extension Spillsim.Bench {
             let script = peer ? try Self.locatePeerScript(peerScript) : ""
             let rScript = rPeer ? try Self.locateScript(nil, relative: "bench/spatialreg_peer.R", option: "--r-peer") : ""
             print(Spillsim.Bench.header())
-            print("SDM two-way Lee–Yu, 4 regressors + W-lags, T = \(t), analytic SEs + effects; symmetrised kNN(6) W, row-standardised; median of \(reps)")
+            print(crossSection
+                  ? "SDM cross-section (period 1 of the panel, intercept, no fixed effects), 4 regressors + W-lags, analytic SEs + effects; symmetrised kNN(6) W, row-standardised; median of \(reps)"
+                  : "SDM two-way Lee–Yu, 4 regressors + W-lags, T = \(t), analytic SEs + effects; symmetrised kNN(6) W, row-standardised; median of \(reps)")
             print("timings on a shared 2-core machine are noisy; repeat a line that matters")
             for size in sizes {
                 let b = try SyntheticSDMPanel(n: size, t: t, seed: 20261129)
+                let cs = crossSection ? try SpatialBenchmark.crossSection(b) : nil
                 for method in methods {
-                    let r = try SpatialBenchmark.time(b, method: method, reps: reps)
+                    let r = try cs.map { try SpatialBenchmark.time(b, method: method, reps: reps, spec: Self.crossSectionSpec, panel: $0) }
+                        ?? SpatialBenchmark.time(b, method: method, reps: reps)
                     var line = String(format: "N = %6d  %-9@ set-up %9.1f ms  fit+SE+effects %9.2f ms (min %.2f, CPU %.2f)  peak %@  rho = %.6f",
                                       size, r.method.rawValue as NSString, r.setupMs, r.medianMs, r.minMs, r.medianCPUMs,
                                       (r.peakMB.map { String(format: "%6.0f MB", $0) } ?? "   n/a") as NSString, r.rho)
@@ -130,9 +136,11 @@ extension Spillsim.Bench {
         /// method), so both see the same machine load. Wall and CPU medians over the rounds (ours:
         /// thread CPU of fit + SEs + effects; spatialreg: process CPU of `lagsarlm`, which includes its
         /// own log-determinant set-up); the ratio is to spatialreg's fastest method.
+        static let crossSectionSpec = SpatialModelSpec(model: .sdm, effects: .none, approach: .direct, durbin: .all)
+
         func crossSectionPeer(_ b: SyntheticSDMPanel, script: String) throws {
             let cs = try SpatialBenchmark.crossSection(b)
-            let spec = SpatialModelSpec(model: .sdm, effects: .none, approach: .direct, durbin: .all)
+            let spec = Self.crossSectionSpec
             var oursWall: [Double] = [], oursCPU: [Double] = [], oursSetup: [Double] = []
             var peerWall: [String: [Double]] = [:], peerCPU: [String: [Double]] = [:], peerRho: [String: Double] = [:]
             var order: [String] = []

@@ -20,13 +20,26 @@ struct ScenarioOptions: ParsableArguments {
         }
     }
 
-    func load() throws -> ScenarioSpec {
+    /// The world whose panel `generate` and `truth` draw, chosen once from the scenario's
+    /// `ScenarioDocument.world`.
+    enum PanelWorld {
+        /// The synthetic city system.
+        case synthetic(ScenarioSpec)
+        /// An observed design (`city_system.observed`, from `spillsim calibrate`).
+        case observed(ObservedDesignSpec, ScenarioSpec)
+    }
+
+    func load() throws -> PanelWorld {
         let document = try ScenarioDocument.load(path: scenario)
-        if document.world == .knownDGP {
+        switch document.world {
+        case .knownDGP:
             throw RunError.failed("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")
+        case .synthetic, .observed:
+            var s = try ScenarioParser.parse(document)
+            // A setting this world does not use is refused; in a design, only one no cell uses.
+            if document.declaresDesign { _ = try MonteCarloScenario(document: document) } else { try s.requireEverySettingUsed() }
+            if let seed { s.seed = seed }
+            return s.observed.map { .observed($0, s) } ?? .synthetic(s)
         }
-        var s = try ScenarioParser.parse(document)
-        if let seed { s.seed = seed }
-        return s
     }
 }

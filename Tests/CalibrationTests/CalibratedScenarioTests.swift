@@ -135,11 +135,12 @@ final class CalibratedScenarioTests: XCTestCase {
         try wLines.dropLast().map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") }
             .joined(separator: "\n").write(toFile: fewer, atomically: true, encoding: .utf8)
 
-        // A panel with a gap is one `estimate sdm` fits (the unbalanced estimator); calibrate refuses it by name.
-        var gappy = CigaretteCalibration.request()
+        // A panel with a gap is calibrated by the unbalanced estimator (direct approach); an explicit
+        // Lee–Yu request has no exact form there and is refused by name, as `estimate sdm` refuses it.
+        var gappy = CigaretteCalibration.request(approach: .leeYu)
         gappy.data = unbalanced
         assertThrows(try CigaretteCalibration.calibrate(gappy, directory: dir.path), as: CalibrationError.self) {
-            XCTAssertEqual($0, .unbalancedPanel(path: unbalanced, absentRows: 1, rowsWithEmptyCells: 0))
+            XCTAssertEqual($0, .leeYuOnGaps(path: unbalanced))
         }
         for (data, weights, x) in [(CigaretteCalibration.data, fewer, ["logp", "logy"]),
                                    (collinear, CigaretteCalibration.weights, ["logp", "logy", "logp2"])] {

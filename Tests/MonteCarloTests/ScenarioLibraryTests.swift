@@ -118,7 +118,7 @@ final class ScenarioLibraryTests: XCTestCase {
             c.document["city_system"] == nil ? 0 : try ScenarioParser.parse(c.document).citySystem.geography.cities
         }.max() ?? 0
         if largest <= Self.fullSizeLimit {
-            if !document.usesKnownDGP { _ = try ScenarioValidation.validate(ScenarioParser.parse(document)) }
+            if document.world != .knownDGP { _ = try ScenarioValidation.validate(ScenarioParser.parse(document)) }
             _ = try builder.makeExperiments(cells: cells, scenario: scenario)
         }
         // Small: 20 replications of every cell with at most 60 cities.

@@ -97,12 +97,14 @@ final class SummaryTableTests: XCTestCase {
 
 /// Pieces of the figure scripts that decide what a reader sees.
 final class FigureScriptTests: XCTestCase {
-    /// Two cells, one estimator, estimands `a` (with coverage) and `empty` (no intervals: coverage NaN).
+    /// Two cells, one estimator, estimands `a` (with coverage, 100 usable fits, so its points are drawn) and
+    /// `empty` (no intervals: coverage NaN).
     static func data(coverage: [(Double, Double)]) -> ResultsData {
         let cells = (0..<coverage.count).map { CellInfo(ordinal: $0, index: $0, factors: [CellInfo.Factor(path: "x.n", value: "\($0)")]) }
         let rows = cells.flatMap { c in [
             SummaryRow(cell: c, estimator: "e", estimand: "a",
-                      measures: ["coverage": coverage[c.ordinal].0, "mcse_coverage": coverage[c.ordinal].1, "n_failed": 0]),
+                      measures: ["coverage": coverage[c.ordinal].0, "mcse_coverage": coverage[c.ordinal].1, "n_failed": 0,
+                                "n_ok": 100]),
             SummaryRow(cell: c, estimator: "e", estimand: "empty", measures: ["coverage": .nan, "mcse_coverage": .nan]),
         ] }
         let draws = cells.map { _ in [ReplicationDraws(estimator: "e", estimands: ["a", "empty"], status: [], estimate: [], truth: [])] }

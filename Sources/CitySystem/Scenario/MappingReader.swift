@@ -48,6 +48,7 @@ struct MappingReader {
     /// The raw node for `key` (nil when absent or explicitly null), recording the key as known.
     mutating func node(_ key: String) -> Node? {
         known.append(key)
+        ScenarioKeyRecorder.note(sub(key))
         guard let v = pairs.first(where: { $0.key == key })?.value else { return nil }
         if case .scalar(let s) = v, s.style == .plain || s.style == .any, ["~", "null", "Null", "NULL", ""].contains(s.string) {
             return nil

@@ -77,14 +77,6 @@ public struct ScenarioDocument: Sendable {
         return value(atKeyPath: "city_system.observed") != nil ? .observed : .synthetic
     }
 
-    /// True when the file replaces the city system by a built-in `known_dgp:`
-    /// experiment; `generate`, `truth` and the city-system checks of `validate` do not apply.
-    public var usesKnownDGP: Bool { world == .knownDGP }
-
-    /// True when `city_system` is an observed design (`city_system.observed`, from `spillsim calibrate`):
-    /// the regressors, W and fixed effects are a real panel's, read from files the scenario names.
-    public var usesObservedDesign: Bool { world == .observed }
-
     /// The value at a dotted key path (`city_system.outcome.rho`; a number indexes a list), or nil.
     public func value(atKeyPath path: String) -> ScenarioValue? {
         var node: ScenarioValue? = root

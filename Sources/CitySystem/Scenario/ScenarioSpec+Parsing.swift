@@ -43,8 +43,10 @@ public enum ScenarioParser {
         try cs.finish()
         for k in ScenarioDocument.monteCarloKeys { _ = top.node(k) }
         try top.finish()
-        return ScenarioSpec(name: name, description: description, seed: UInt64(seed), citySystem: spec, source: source,
-                            observed: observed)
+        var parsed = ScenarioSpec(name: name, description: description, seed: UInt64(seed), citySystem: spec, source: source,
+                                  observed: observed)
+        if observed == nil { parsed.unusedSettings = unusedSettings(ScenarioValue(root), spec, source: source) }
+        return parsed
     }
 
     static func parseCitySystem(_ r: inout MappingReader, baseDirectory: String) throws -> CitySystemSpec {
@@ -148,10 +150,13 @@ public enum ScenarioParser {
             g.file = f.hasPrefix("/") ? f : URL(fileURLWithPath: baseDirectory).appendingPathComponent(f).path
         }
         g.units = try r.choice("units", "km", allowed: ["km", "lonlat"])
-        try r.require(g.centres >= 1, "centres", "must be at least 1")
-        try r.require(g.cities >= g.centres, "cities", "fewer cities (\(g.cities)) than centres (\(g.centres))",
-                      fix: "raise cities or lower centres")
-        try r.require(g.cities >= 3, "cities", "must be at least 3")
+        // The synthetic placement's checks; a csv geography's cities and centres come from its file.
+        if g.source == .synthetic {
+            try r.require(g.centres >= 1, "centres", "must be at least 1")
+            try r.require(g.cities >= g.centres, "cities", "fewer cities (\(g.cities)) than centres (\(g.centres))",
+                          fix: "raise cities or lower centres")
+            try r.require(g.cities >= 3, "cities", "must be at least 3")
+        }
         try r.require(g.squareKm > 0, "square_km", "must be positive")
         try r.require(g.minSeparationKm >= 0, "min_separation_km", "must be non-negative")
         try r.require(g.peripherySdKm > 0, "periphery_sd_km", "must be positive (it is a standard deviation)")

@@ -93,4 +93,14 @@ public struct ScenarioValueReader: Sendable {
         guard let list = value.list else { throw error(path, "must be a list of numbers") }
         return try list.enumerated().map { try double($1, "\(path)[\($0)]") }
     }
+
+    /// An entry `at` of a list of named mappings (`estimators`, `cells`): its key–value pairs and
+    /// its name, the string under `nameKey`. `contents` completes "must be a mapping with …";
+    /// `missing` is the reason given when the name is absent.
+    public func namedEntry(_ entry: ScenarioValue, at: String, nameKey: String, contents: String,
+                           missing: String) throws -> (entries: [(key: String, value: ScenarioValue)], name: String) {
+        guard let entries = entry.entries else { throw error(at, "must be a mapping with \(contents)") }
+        guard let nameNode = entry[nameKey] else { throw error("\(at).\(nameKey)", missing) }
+        return (entries, try string(nameNode, "\(at).\(nameKey)"))
+    }
 }

@@ -27,9 +27,8 @@ public struct LabelledCell: Sendable {
         var cells: [LabelledCell] = []
         for (k, entry) in list.enumerated() {
             let at = "cells[\(k)]"
-            guard let m = entry.entries else { throw reader.error(at, "must be a mapping with a `label` and the values the cell sets") }
-            guard let labelNode = entry["label"] else { throw reader.error("\(at).label", "missing; every listed cell is named") }
-            let label = try reader.string(labelNode, "\(at).label")
+            let (m, label) = try reader.namedEntry(entry, at: at, nameKey: "label", contents: "a `label` and the values the cell sets",
+                                                   missing: "missing; every listed cell is named")
             if label.isEmpty { throw reader.error("\(at).label", "must not be empty") }
             if cells.contains(where: { $0.label == label }) { throw reader.error("\(at).label", "`\(label)` is used twice; labels must differ") }
             let index = try entry["cell_index"].map { try reader.integer($0, "\(at).cell_index", minimum: 0) }

@@ -24,6 +24,11 @@ struct CitySystemBuilder: ExperimentBuilder {
                                     dataSupport: needsSupport ? try Self.support(of: system) : nil)
     }
 
+    func dataSupport(cell: DesignCell, scenario: MonteCarloScenario) throws -> ClosedRange<Double>? {
+        let spec = try ScenarioParser.parse(cell.document)
+        return try Self.support(of: CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: cell.index, source: scenario.file))
+    }
+
     /// Replications whose panels' CA quantiles are averaged for the stored support (it moves a little between panels).
     static let supportReplications = 10
 

@@ -7,17 +7,14 @@ import Numerics
 /// figures that shade it. A run stores it with each cell (`CellInfo.dataSupport`, from the
 /// cell's world: `Experiment.dataSupport`).
 public enum DataSupport {
-    /// The cell's stored support. A file written before supports were stored is read by
-    /// regenerating a synthetic city cell's panels from the stored scenario text (same seed,
-    /// same streams); for any other world such a file has none (nil: no band rather than the
-    /// band of another world).
+    /// The cell's stored support. A file written before supports were stored asks the stored
+    /// scenario's world (`ExperimentBuilder.dataSupport`): a synthetic city cell regenerates its
+    /// panels (same seed, same streams), an observed design reads its data; a world without a
+    /// curve regressor has none (nil: no band rather than the band of another world).
     public static func of(_ cell: CellInfo, scenarioText: String) throws -> ClosedRange<Double>? {
         if let stored = cell.dataSupport { return stored }
         let scenario = try MonteCarloScenario(text: scenarioText, file: "stored scenario")
-        guard scenario.document.world == .synthetic,
-              let design = try scenario.cells().first(where: { $0.index == cell.index }) else { return nil }
-        let spec = try ScenarioParser.parse(design.document)
-        let system = try CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: design.index, source: scenario.file)
-        return try CitySystemBuilder.support(of: system)
+        guard let design = try scenario.cells().first(where: { $0.index == cell.index }) else { return nil }
+        return try ExperimentRegistry.builder(for: scenario).dataSupport(cell: design, scenario: scenario)
     }
 }

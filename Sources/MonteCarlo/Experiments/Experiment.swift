@@ -43,10 +43,20 @@ extension Experiment {
     public var dataSupport: ClosedRange<Double>? { nil }
 }
 
-/// Builds the experiment of a design cell. Throws a `ScenarioError` for
-/// settings it cannot run (an unknown model, an estimand it cannot score …).
+/// A kind of world (`WorldKind`): builds the experiment of a design cell, and says the cell's
+/// data support without running it. Throws a `ScenarioError` for settings it cannot run (an
+/// unknown model, an estimand it cannot score …).
 public protocol ExperimentBuilder: Sendable {
     func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment
+
+    /// The cell's data support (`Experiment.dataSupport`) for a result file written before
+    /// supports were stored with each cell: rebuilt from the stored scenario, or nil when the
+    /// world has no curve regressor.
+    func dataSupport(cell: DesignCell, scenario: MonteCarloScenario) throws -> ClosedRange<Double>?
+}
+
+extension ExperimentBuilder {
+    public func dataSupport(cell: DesignCell, scenario: MonteCarloScenario) throws -> ClosedRange<Double>? { nil }
 }
 
 /// Chooses the builder from the scenario's world (`ScenarioDocument.world`): `known_dgp:`

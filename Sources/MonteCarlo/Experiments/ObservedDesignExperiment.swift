@@ -8,14 +8,30 @@ import Numerics
 /// `spillsim calibrate`): the design (files hash-checked, fixed effects, residuals, filter
 /// and truth built once per cell) and the spatial estimators, which all use the data's W.
 struct ObservedDesignBuilder: ExperimentBuilder {
-    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
+    /// The cell's world: the data's files (hash-checked) with the cell's outcome settings, with or
+    /// without the data's missing city-years.
+    static func world(_ cell: DesignCell, scenario: MonteCarloScenario) throws -> ObservedWorld {
         let spec = try ScenarioParser.parse(cell.document)
         guard let observed = spec.observed else {
             throw ScenarioError(source: scenario.file, path: "city_system.observed", reason: "missing")
         }
-        let design = try ObservedDesign(spec: observed, source: scenario.file)
+        return try ObservedWorld.load(spec: observed, source: scenario.file)
+    }
+
+    /// The regressors are the data's in every replication: the support is the data's [p5, p95]
+    /// of the quadratic regressor, the ends of the calibrated curve grid (nil without one).
+    static func support(of truth: ModelTruth) -> ClosedRange<Double>? {
+        truth.grid.first.flatMap { lo in truth.grid.last.map { lo...$0 } }
+    }
+
+    func dataSupport(cell: DesignCell, scenario: MonteCarloScenario) throws -> ClosedRange<Double>? {
+        Self.support(of: try Self.world(cell, scenario: scenario).truth.model)
+    }
+
+    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
+        let world = try Self.world(cell, scenario: scenario)
         let reader = ScenarioValueReader(source: scenario.file)
-        let q = design.truth.model.terms
+        let q = world.truth.model.terms
         let curveTerms = q.map { [$0.linear, $0.square] + [$0.interaction, $0.moderator].compactMap { $0 } } ?? []
         func curveEffectError(_ k: EffectKind, _ x: String) -> String {
             let r = q?.linear ?? x
@@ -23,21 +39,33 @@ struct ObservedDesignBuilder: ExperimentBuilder {
         }
         let estimators = try cell.estimators.enumerated().map { i, e in
             let at = "estimators[\(i)]"
-            let estimator = try CityEstimator.make(e, at: at, weightNames: ["true"], regressors: design.names,
+            let estimator = try CityEstimator.make(e, at: at, weightNames: ["true"], regressors: world.names,
                                                    nonlinearRegressors: (curveTerms, curveEffectError),
                                                    treatmentCovariates: nil, alpha: scenario.settings.alpha, reader: reader)
-            if case .spatial(_, _, _, _, let estimands, _, _) = estimator, design.truth.model.terms == nil,
-               let k = estimands.firstIndex(where: \.needsCurves) {
-                throw reader.error("\(at).estimands[\(k)]", "`\(e.estimands[k])` needs a quadratic term; this design was calibrated without one (calibrate with --quadratic)")
+            switch estimator {
+            case .spatial(_, _, _, _, let estimands, _, _), .unbalanced(_, _, _, _, let estimands, _):
+                if world.truth.model.terms == nil, let k = estimands.firstIndex(where: \.needsCurves) {
+                    throw reader.error("\(at).estimands[\(k)]", "`\(e.estimands[k])` needs a quadratic term; this design was calibrated without one (calibrate with --quadratic)")
+                }
+            default: break
             }
-            return estimator
+            // The data decide whether the world has gaps, so an estimator that cannot take the design is refused here.
+            switch (world, estimator) {
+            case (.balanced, .unbalanced):
+                throw reader.error("\(at).missing", "this observed design's data have no missing city-years; remove `missing`")
+            case (.gaps(let d), .spatial), (.gaps(let d), .dynamic):
+                throw reader.error("\(at).missing", "missing: the design keeps the data's \(d.dataset.cityYears - d.panel.observations) missing city-years; give this estimator `missing: \(MissingWorkaround.allowed)` (docs/unbalanced.md)")
+            default: return estimator
+            }
         }
-        let truth = SpatialTruth(design.truth)
-        // The regressors are the data's in every replication: the support is the data's [p5, p95]
-        // of the quadratic regressor, the ends of the calibrated curve grid.
-        let support = truth.grid.first.flatMap { lo in truth.grid.last.map { lo...$0 } }
-        return ObservedDesignExperiment(design: design, truth: truth, seed: scenario.seed, cell: cell.index,
-                                        estimators: estimators, dataSupport: support)
+        let truth = SpatialTruth(world.truth), support = Self.support(of: world.truth.model)
+        switch world {
+        case .balanced(let design):
+            return ObservedDesignExperiment(design: design, truth: truth, seed: scenario.seed, cell: cell.index,
+                                            estimators: estimators, dataSupport: support)
+        case .gaps(let design):
+            return ObservedGapExperiment(design: design, truth: truth, estimators: estimators, dataSupport: support)
+        }
     }
 }
 
