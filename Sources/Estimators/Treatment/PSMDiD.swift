@@ -35,6 +35,10 @@ public struct PSMDiDSpec: Sendable {
     /// residuals with Satterthwaite degrees of freedom, `BellMcCaffreyCR2`; unweighted fits only). cr3
     /// is not implemented for the DID family and is refused.
     public var clusterCorrection: ClusterCorrection = .cr1
+    /// Whether the result carries the balance table (`PSMDiDResult.balance`). The Monte Carlo
+    /// engine scores no balance statistic and turns it off (an eCDF sort per covariate per
+    /// replication); the estimate, SE and weights do not depend on it.
+    public var balanceTable: Bool = true
 
     public init(matching: MatchingSpec? = .applied, mode: MatchingMode = .pooled,
                 eventWindow: (leads: Int, lags: Int)? = nil, level: Double = 0.95,
@@ -119,7 +123,9 @@ public enum PSMDiD {
             case .pooled:
                 let x = try panel.preTreatmentCovariateMeans()
                 let m = try Matching.match(treated: treatedUnit, covariates: x, names: panel.covariateNames, spec: mspec)
-                balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                if spec.balanceTable {
+                    balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                }
                 counts = m.counts
                 var w = [Double](repeating: 0, count: n * tCount)
                 for t in 0..<tCount { for i in 0..<n { w[t * n + i] = m.weights[i] } }
@@ -141,7 +147,9 @@ public enum PSMDiD {
                     for i in 0..<n { w[t * n + i] = m.weights[i] }
                     mt += m.counts.matchedTreated; mc += m.counts.matchedControl
                     if t == 0 {
-                        balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                        if spec.balanceTable {
+                            balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                        }
                         counts = m.counts
                     }
                 }

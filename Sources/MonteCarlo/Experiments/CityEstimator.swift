@@ -319,6 +319,7 @@ enum CityEstimator {
                 let cities = data.completeCities
                 spec.unitClusters = cluster.codes(data.panel).map { c in cities.map { c[$0] } }
                 spec.conley = try conley?.spec(for: data.panel, cities: cities)
+                spec.balanceTable = false   // no balance statistic is scored
                 if let wb = spec.wildBootstrap {
                     let id = data.panel.stream
                     spec.wildBootstrap = WildBootstrapSpec(replications: wb.replications, weights: wb.weights, stream: StreamID(
