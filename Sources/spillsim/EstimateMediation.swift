@@ -24,9 +24,18 @@ extension Spillsim.Estimate {
         @Option(help: "Cluster bootstrap replications for the indirect effect (0 = none).") var bootstrap: Int = 999
         @Option(help: "Quasi-Bayesian draws for the causal-mediation ACME and ADE (Imai–Keele–Tingley, as R mediation::mediate; 0 = none).") var simulations: Int = 1000
         @Option(help: "Seed of the bootstrap and the quasi-Bayesian draws.") var seed: UInt64 = 1
+        @Option(help: ArgumentHelp("Weight matrix CSV (as for estimate sdm): also estimate the natural direct and indirect effects under interference (docs/MODEL.md §10).",
+                                   discussion: "Mediator model: mediator on own TP and the treated-neighbour share W·TP per treated period, --x, two-way effects, CR1. Outcome: SDM (two-way effects, Lee–Yu, all W-lags) on mediator, TP, --x and, with --moderator C, C, C² and C·mediator. Needs a balanced panel."))
+        var spatialWeights: String?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
+            if spatialWeights != nil, let cluster, cluster != panel.id {
+                throw ValidationError("--spatial-weights clusters the mediator model by --id; drop --cluster \(cluster) or --spatial-weights")
+            }
+            if spatialWeights != nil, weights != nil {
+                throw ValidationError("--spatial-weights fits the SDM on the whole balanced panel; it does not take --weights")
+            }
             guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
             guard simulations == 0 || simulations >= 2 else { throw ValidationError("--simulations must be 0 (none) or ≥ 2") }
             let model = [("--mediator", mediator), ("--treat", treat), ("--post", post)] + (moderator.map { [("--moderator", $0)] } ?? [])
@@ -62,8 +71,22 @@ extension Spillsim.Estimate {
             data.mediatorName = mediator
             if let moderator { data.moderatorName = moderator }
             let r = try Mediation.estimate(data, spec: spec)
-            if json { return print(try JSONOutput.text(MediationReportJSON(r))) }
+            let spatial = try spatialWeights.map { path -> SpatialMediationResult in
+                let controls = splitList(x)
+                let dataset = try SpatialDataLoader.load(data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: path),
+                                                         id: panel.id, time: panel.time, y: panel.y,
+                                                         x: [mediator, treat, post] + (moderator.map { [$0] } ?? []) + controls)
+                let columns = try SpatialMediationData.columns(of: dataset, mediator: mediator, treat: treat, post: post,
+                                                               moderator: moderator, controls: controls)
+                return try SpatialMediation.estimate(columns, weights: dataset.weights)
+            }
+            if json {
+                var report = MediationReportJSON(r)
+                report.spatial = spatial.map(SpatialMediationJSON.init)
+                return print(try JSONOutput.text(report))
+            }
             print(MediationText.render(r, mediator: mediator, clusterName: cluster ?? panel.id))
+            if let spatial { print("\n" + MediationText.render(spatial, mediator: mediator)) }
         }
     }
 }
@@ -96,6 +119,24 @@ enum MediationText {
         }
         if let g = r.interaction { s += line("TP × moderator g", g) }
         s += "n = \(r.observations), CR1 by \(clusterName) (\(r.clusters) clusters), two-way fixed effects"
+        return s
+    }
+}
+
+extension MediationText {
+    /// The natural effects under interference (`--spatial-weights`).
+    static func render(_ r: SpatialMediationResult, mediator: String) -> String {
+        var s = "natural effects under interference (mediator on TP and W·TP by period; outcome SDM, ρ = "
+            + String(format: "%.4f", r.outcomeFit.rho ?? .nan) + (r.outcomeFit.converged ? "" : ", NOT converged: \(r.outcomeFit.reason)") + "):\n"
+        func line(_ name: String, _ q: SpatialMediationResult.Quantity) -> String {
+            String(format: "%@ %10.6f  se %.6f  p %.4f  95%% CI [%.6f, %.6f]\n", name.padding(toLength: 28, withPad: " ", startingAt: 0),
+                   q.estimate, q.se, q.pValue, q.lower, q.upper)
+        }
+        s += line("  Δ\(mediator) on the treated", r.firstStage)
+        s += line("  Δ\(mediator) on never-treated", r.spilloverMediator)
+        s += line("  NIE (through \(mediator))", r.indirect) + line("  NDE", r.direct) + line("  total NIE + NDE", r.total)
+            + line("  share through \(mediator)", r.share)
+        s += "  \(r.treatedObservations) treated observations; delta method, the two models independent (MODEL.md §10)"
         return s
     }
 }

@@ -47,6 +47,15 @@ extension Spillsim.Estimate {
             if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags for an event study") }
             if plot.plot != nil && leads == nil { throw ValidationError("--plot draws the event study: give --leads and --lags") }
             if !noMatching && splitList(covariates).isEmpty { throw ValidationError("--covariates is required unless --no-matching") }
+            // Flags that another flag makes meaningless are refused rather than ignored.
+            if treat != nil && cohort != nil { throw ValidationError("--treat goes with --post-year; with --cohort the cohort column says who is treated: remove --treat") }
+            if noMatching && !splitList(covariates).isEmpty {
+                throw ValidationError("--covariates feed the propensity score; with --no-matching the DID has no covariates: remove one of them")
+            }
+            if noMatching && matching != .pooled { throw ValidationError("--matching \(matching.rawValue) with --no-matching: remove one of them") }
+            if contemporaneousCovariates && (noMatching || matching != .byPeriod) {
+                throw ValidationError("--contemporaneous-covariates applies to --matching by-period")
+            }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(covariates), regressorOption: "--covariates",
                                  keys: panel.keys + [treat.map { ("--treat", $0) }, cohort.map { ("--cohort", $0) }].compactMap { $0 })
         }

@@ -63,6 +63,10 @@ extension Spillsim.Estimate {
                 return
             }
             if plot.plot != nil { throw ValidationError("--plot draws the event study: add --event-study") }
+            // The event study's own options would be accepted and ignored by the regression on --x.
+            let eventOptions = [("--treat", treat != nil), ("--post-year", postYear != nil), ("--cohort", cohort != nil),
+                                ("--leads", leads != nil), ("--lags", lags != nil)]
+            if let stray = eventOptions.first(where: { $0.1 }) { throw ValidationError("\(stray.0) belongs to the event study: add --event-study or drop it") }
             if bootstrap.wildBootstrap > 0 && cluster == nil { throw ValidationError("--wild-bootstrap needs --cluster") }
             if splitList(x).isEmpty { throw ValidationError("--x needs at least one column") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x), regressorOption: "--x", keys: panel.keys)

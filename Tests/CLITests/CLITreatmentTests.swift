@@ -93,4 +93,31 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.err.contains("--simulations"), bad.err)
     }
+
+    /// `estimate mediation --spatial-weights` adds the natural effects under interference: the same
+    /// numbers as the library on the fixture (whose reference is pyfixest + the NumPy SDM,
+    /// SpatialMediationTests), under the `spatial` key; `--weights` with it is refused as a usage error.
+    func testMediationWithSpatialWeightsPrintsTheNaturalEffects() throws {
+        let fx = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures")
+        let args = ["estimate", "mediation", "--data", fx.appendingPathComponent("spatial_mediation_panel.csv").path, "--id", "city",
+                    "--time", "year", "--y", "Mis", "--mediator", "D", "--treat", "treat", "--post", "post", "--moderator", "CA",
+                    "--x", "lngdppc,gov", "--bootstrap", "0", "--simulations", "0",
+                    "--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path]
+        let r = try ProcessRunner.spillsim(args + ["--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let spatial = try XCTUnwrap(json["spatial"] as? [String: Any])
+        let ref = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_reference.json")))
+            as? [String: Any])
+        for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("share", "share"), ("first_stage", "first_stage")] {
+            let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
+            assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
+        }
+        let text = try ProcessRunner.spillsim(args)
+        XCTAssertEqual(text.status, 0, text.err)
+        XCTAssertTrue(text.out.contains("NIE (through D)"), text.out)
+        let bad = try ProcessRunner.spillsim(args + ["--weights", "w"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.err.contains("--spatial-weights"), bad.err)
+    }
 }

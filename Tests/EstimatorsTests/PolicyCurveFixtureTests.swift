@@ -57,7 +57,8 @@ final class PolicyCurveFixtureTests: XCTestCase {
             assertClose(shiftSE, s.shift.se, tolerance: 1e-5 * shiftSE, "\(key) \(s.kind) shift SE")
             assertClose(e["slope"] as! Double, s.slope.estimate, tolerance: 1e-5 * slopeSE, "\(key) \(s.kind) slope")
             assertClose(slopeSE, s.slope.se, tolerance: 1e-5 * slopeSE, "\(key) \(s.kind) slope SE")
-            guard !curvature else { XCTAssertNil(s.fieller, "no Fieller form for a difference of ratios"); continue }
+            // interact: curve — the test-inversion set of the difference of ratios, which R finds by scanning
+            // the Wald statistic with numerical gradients and refining the crossings by uniroot.
             switch (e["fieller_type"] as! String, s.fieller) {
             case ("bounded", .bounded(let lo, let hi)?):
                 // The set's ends move with the estimates and the (co)variances: 1e-5 of the shift's SE.
@@ -89,4 +90,58 @@ final class PolicyCurveFixtureTests: XCTestCase {
     func testShiftWithPolicyCurvature() throws { try compare(curvature: true, key: "curve") }
 
     func testShiftSlopeOnlyWithFieller() throws { try compare(curvature: false, key: "slope") }
+
+    /// The difference-of-ratios set is {s : (A − sB)² ≤ q² Var(f_s)}: membership by brute force on a
+    /// grid (the Wald statistic of f_s = g1h2 − h1g2 − 2s g2(g2 + h2) with a central-difference gradient)
+    /// agrees with the returned set, which is bounded when g2 and g2 + h2 are well determined, and two
+    /// rays (disjoint) or the whole line when a denominator is not distinguishable from 0.
+    func testDifferenceOfRatiosSetInvertsTheWaldTest() throws {
+        let q = 1.96
+        // (g1, g2, h1, h2) as the parameters themselves: unit gradients, covariance Σ.
+        func check(_ p: [Double], _ sigma: [[Double]], expect label: String) throws {
+            let unit = (0..<4).map { j in (0..<4).map { $0 == j ? 1.0 : 0.0 } }
+            let v = try Matrix(columns: sigma)
+            let set = PolicyCurve.differenceOfRatiosSet(g1: (p[0], unit[0]), g2: (p[1], unit[1]), h1: (p[2], unit[2]),
+                                                        h2: (p[3], unit[3]), v: v, q: q)
+            XCTAssertEqual(set.label, label, "\(p)")
+            let estimate = -(p[0] + p[2]) / (2 * (p[1] + p[3])) + p[0] / (2 * p[1])
+            func wald(_ s: Double) -> Double {
+                func f(_ x: [Double]) -> Double { x[0] * x[3] - x[2] * x[1] - 2 * s * x[1] * (x[1] + x[3]) }
+                let g = (0..<4).map { j -> Double in
+                    var up = p, dn = p; up[j] += 1e-6; dn[j] -= 1e-6
+                    return (f(up) - f(dn)) / 2e-6
+                }
+                var variance = 0.0
+                for i in 0..<4 { for j in 0..<4 { variance += g[i] * sigma[i][j] * g[j] } }
+                return f(p) * f(p) / variance
+            }
+            func inside(_ s: Double) -> Bool {
+                switch set {
+                case .bounded(let lo, let hi): return s >= lo && s <= hi
+                case .disjoint(let lo, let hi): return s <= lo || s >= hi
+                case .wholeLine: return true
+                case .unboundedBelow(let hi): return s <= hi
+                case .unboundedAbove(let lo): return s >= lo
+                case .empty: return false
+                }
+            }
+            XCTAssertTrue(inside(estimate), "the estimate lies in its own set")
+            for k in -200...200 {
+                let s = estimate + Double(k) * 0.05
+                let w = wald(s)
+                // Points within rounding of the boundary are not checked.
+                guard abs(w - q * q) > 1e-6 * q * q else { continue }
+                XCTAssertEqual(inside(s), w <= q * q, "s = \(s): Wald \(w), set \(set)")
+            }
+        }
+        let small = [[0.001, 0.0002, 0, 0], [0.0002, 0.001, 0, 0], [0, 0, 0.001, 0.0001], [0, 0, 0.0001, 0.001]]
+        try check([-1.2, 0.3, 0.4, 0.1], small, expect: "bounded")
+        // g2 + h2 ≈ 0 relative to its SE: the set contains s → ±∞.
+        let wide = [[0.01, 0, 0, 0], [0, 0.04, 0, 0], [0, 0, 0.01, 0], [0, 0, 0, 0.04]]
+        let weak = try PolicyCurve.differenceOfRatiosSet(
+            g1: (-1.2, [1, 0, 0, 0]), g2: (0.3, [0, 1, 0, 0]), h1: (0.4, [0, 0, 1, 0]), h2: (-0.25, [0, 0, 0, 1]),
+            v: try Matrix(columns: wide), q: q)
+        XCTAssertTrue(["disjoint", "whole-line"].contains(weak.label), "\(weak)")
+        try check([-1.2, 0.3, 0.4, -0.25], wide, expect: weak.label)
+    }
 }

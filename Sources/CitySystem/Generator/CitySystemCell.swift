@@ -335,10 +335,11 @@ public struct CitySystemCell: Sendable {
                 estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source).weights
             }
         }
+        let deltaD = zip(dMerged1, dMerged0).map(-)
+        let mechanismPaths = try clock.measure("generate.truth") { try MechanismTruth.paths(model: model, ca: ca, deltaD: deltaD, policy: policy) }
         let truth = try clock.measure("generate.truth") {
-            let mechanism = try MechanismTruth(model: model, weights: cache.weights, ca: ca, deltaD: zip(dMerged1, dMerged0).map(-),
-                                               policy: policy, treat: assignment.treat, post: post, years: years,
-                                               firstAdoption: firstAdoption)
+            let mechanism = MechanismTruth(model: model, weights: cache.weights, deltaD: deltaD, paths: mechanismPaths,
+                                           treat: assignment.treat, post: post, years: years, firstAdoption: firstAdoption)
             return try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: ca, d: dMerged1,
                                      years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
                                      firstAdoption: firstAdoption, mechanism: mechanism, entry: regimes)
@@ -356,6 +357,7 @@ public struct CitySystemCell: Sendable {
             observed: MissingnessPattern.draw(spec.panel, lnSize: lnSize, distanceToCentre: geography.distanceToCentre,
                                               outcome: mis1, n: n, t: tt, exists: regimes?.exists(n: n, periods: tt),
                                               stream: stream(CityStreamPurpose.missingness)))
+        panel.mechanismPaths = mechanismPaths
         panel.merges = merge.map { m in
             PanelMerges(year: m.year, firstPeriod: m.firstPeriod, into: m.pairs.map(\.into), absorbed: m.pairs.map(\.absorbed))
         }

@@ -50,6 +50,9 @@ public struct SyntheticPanel: Sendable {
     public let observed: [Bool]?
     /// Cities merged in pairs from a year (`city_system.panel.merges`); nil without merges.
     public var merges: PanelMerges? = nil
+    /// The mechanism decomposition per city-year (MODEL.md §10): Mis(1) − Mis(0) split into the
+    /// part through D and the policy's own term, for truths over a subset (e.g. a matched sample).
+    public var mechanismPaths: MechanismTruth.Paths? = nil
 
     /// City i's value of a time-major column in period p.
     @inline(__always) public func index(period p: Int, city i: Int) -> Int { p * n + i }

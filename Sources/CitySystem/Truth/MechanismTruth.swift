@@ -71,7 +71,13 @@ public struct MechanismTruth: Codable, Sendable {
     ///   - weights: the effect weights of the curves (m1, m2 per kind).
     public init(model m: OutcomeModel, weights w: EffectWeights, ca: [Double], deltaD: [Double], policy: [Double],
                 treat: [Int], post: [Int], years: [Int], firstAdoption: Int) throws {
-        let p = try Self.paths(model: m, ca: ca, deltaD: deltaD, policy: policy)
+        self.init(model: m, weights: w, deltaD: deltaD, paths: try Self.paths(model: m, ca: ca, deltaD: deltaD, policy: policy),
+                  treat: treat, post: post, years: years, firstAdoption: firstAdoption)
+    }
+
+    /// As above from the decomposition's paths (`paths(model:ca:deltaD:policy:)`).
+    public init(model m: OutcomeModel, weights w: EffectWeights, deltaD: [Double], paths p: Paths,
+                treat: [Int], post: [Int], years: [Int], firstAdoption: Int) {
         let n = treat.count
         var sums = [Double](repeating: 0, count: 6)   // ΔD, NIE, NDE on the treated, then on the controls
         var nt = 0, nc = 0

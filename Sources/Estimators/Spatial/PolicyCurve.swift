@@ -15,8 +15,9 @@ import Numerics
 ///
 /// Without the P·x² term (h2 ≡ 0) the shift is the ratio −h1/(2g2) and has the Fieller set of
 /// MODEL.md §5 with (h1, g2) in place of (g1, g2) — exact in β, θ, linearised in ρ̂ through m1, m2,
-/// as every Fieller set of `SpatialCurves`. With it the shift is a difference of two ratios, which
-/// has no Fieller form; only the delta-method interval is given then.
+/// as every Fieller set of `SpatialCurves`. With it the shift is a difference of two ratios; its set
+/// inverts the Wald test of the restriction multiplied through by both denominators
+/// (`differenceOfRatiosSet`), a quadratic inequality in the shift like Fieller's.
 public struct PolicyCurveTerms: Sendable {
     public let linear: String
     public let square: String
@@ -36,7 +37,8 @@ public struct PolicyCurveShift: Sendable {
     /// c1 − c0 with its delta-method SE and interval; `pValue` is the two-sided t test of shift = 0.
     public let shift: IntervalEstimate
     public let pValue: Double
-    /// The Fieller set of −h1/(2g2); nil when the curvature is interacted too.
+    /// The Fieller set of −h1/(2g2) (`interact: slope`), or with the curvature interacted too the
+    /// test-inversion set of the difference of two ratios (`differenceOfRatiosSet`).
     public let fieller: FiellerInterval?
     /// The policy's change of the K effect's slope in x, h1 with the effect multipliers (the total
     /// effect's 1/(1 − ρ) included), Wald interval and p-value.
@@ -89,13 +91,39 @@ public enum PolicyCurve {
             let fieller = terms.policySquare == nil
                 ? SpatialCurves.fieller(g1: h1.0, g2: g2.0, s11: SpatialCurves.variance(h1.1, h1.1, v),
                                         s12: SpatialCurves.variance(h1.1, g2.1, v), s22: SpatialCurves.variance(g2.1, g2.1, v), q: q)
-                : nil
+                : differenceOfRatiosSet(g1: g1, g2: g2, h1: h1, h2: h2, v: v, q: q)
             let slope = SpatialCurves.combination(fit, wc, l1: unit(b5), l2: unit(t5))
             let slopeInterval = interval(slope.0, slope.1)
             return PolicyCurveShift(kind: kind, shift: shift, pValue: fit.twoSidedPValue(shift.estimate / shift.se), fieller: fieller,
                                     slope: slopeInterval, slopePValue: fit.twoSidedPValue(slopeInterval.estimate / slopeInterval.se),
                                     withoutPolicy: interval(c0, grad0), withPolicy: interval(c1, grad1))
         }
+    }
+
+    /// The confidence set of shift = c1 − c0 with P·x² in the model, by inverting the Wald test of
+    /// H0: shift = s written without denominators (Fieller's device, Dufour 1997):
+    ///   f_s = g1 h2 − h1 g2 − 2s g2(g2 + h2) = 0   (c1 − c0 = s times 2g2(g2 + h2)).
+    /// f_s is linear in s, A − sB with A = g1h2 − h1g2, B = 2g2(g2 + h2), and its gradient in
+    /// (g1, g2, h1, h2) is u − sv, u = (h2, −h1, −g2, g1), v = (0, 2(2g2 + h2), 0, 2g2), so with Σ their
+    /// covariance (through β, θ and ρ̂) the set {s : (A − sB)² ≤ q²(u − sv)'Σ(u − sv)} is a quadratic
+    /// inequality in s: an interval, the whole line, or two rays (the complement of an interval) when
+    /// B² < q² v'Σv — that is, when the denominators are not significantly away from zero. f_s is
+    /// bilinear in the coefficients, so its variance is linearised in them (exact for the ratio-only
+    /// `interact: slope` set, whose f_s is linear). The point estimate ŝ = A/B always lies in the set.
+    static func differenceOfRatiosSet(g1: (Double, [Double]), g2: (Double, [Double]), h1: (Double, [Double]),
+                                      h2: (Double, [Double]), v: Matrix, q: Double) -> FiellerInterval {
+        let grads = [g1.1, g2.1, h1.1, h2.1]
+        let sigma = grads.map { a in grads.map { b in SpatialCurves.variance(a, b, v) } }
+        let u = [h2.0, -h1.0, -g2.0, g1.0], w = [0, 2 * (2 * g2.0 + h2.0), 0, 2 * g2.0]
+        func form(_ x: [Double], _ y: [Double]) -> Double {
+            var total = 0.0
+            for i in 0..<4 { for j in 0..<4 { total += x[i] * sigma[i][j] * y[j] } }
+            return total
+        }
+        let a = g1.0 * h2.0 - h1.0 * g2.0, b = 2 * g2.0 * (g2.0 + h2.0)
+        // (A − sB)² ≤ q²(uΣu − 2s uΣv + s² vΣv) is SpatialCurves.fieller's (ĝ1 + 2ĝ2 s)² ≤ q²(s11 + 4s s12 + 4s² s22)
+        // with ĝ1 = −A, ĝ2 = B/2, s11 = uΣu, s12 = −uΣv/2, s22 = vΣv/4.
+        return SpatialCurves.fieller(g1: -a, g2: b / 2, s11: form(u, u), s12: -form(u, w) / 2, s22: form(w, w) / 4, q: q)
     }
 
     /// As above with the effect multipliers of `weights`.

@@ -56,6 +56,8 @@ public struct MediationReportJSON: Encodable, Sendable {
     public let bootstrap: MediationBootstrapJSON?
     public let interaction: MediationCoefficientJSON?
     public let causal: CausalMediationJSON?
+    /// With `--spatial-weights`: natural effects under interference (`SpatialMediation`); absent otherwise.
+    public var spatial: SpatialMediationJSON?
     public let observations: Int
     public let clusters: Int
 
@@ -66,5 +68,40 @@ public struct MediationReportJSON: Encodable, Sendable {
         interaction = r.interaction.map(MediationCoefficientJSON.init)
         causal = r.causal.map(CausalMediationJSON.init)
         observations = r.observations; clusters = r.clusters
+    }
+}
+
+/// `estimate mediation --spatial-weights`: natural direct and indirect effects under interference
+/// (`SpatialMediation`, docs/MODEL.md §10), each `{estimate, se, p, ci_lower, ci_upper}` (delta method, normal).
+public struct SpatialMediationJSON: Encodable, Sendable {
+    public let indirect, direct, total, share, first_stage, spillover_mediator: MediationCoefficientJSON
+    @FiniteOrNull public var rho: Double
+    public let mediator_model: [String: MediationCoefficientJSON]
+    public let treated_observations: Int
+    public let converged: Bool
+
+    public init(_ r: SpatialMediationResult) {
+        func q(_ x: SpatialMediationResult.Quantity) -> MediationCoefficientJSON {
+            MediationCoefficientJSON(estimate: x.estimate, se: x.se, p: x.pValue, ci_lower: x.lower, ci_upper: x.upper)
+        }
+        indirect = q(r.indirect); direct = q(r.direct); total = q(r.total); share = q(r.share)
+        first_stage = q(r.firstStage); spillover_mediator = q(r.spilloverMediator)
+        rho = r.outcomeFit.rho ?? .nan
+        let f = r.mediatorFit
+        var m: [String: MediationCoefficientJSON] = [:]
+        for (j, name) in f.names.enumerated() {
+            let ci = f.confidenceInterval(j, level: 0.95)
+            m[name] = MediationCoefficientJSON(estimate: f.coefficients[j], se: f.standardErrors[j], p: f.pValues[j],
+                                               ci_lower: ci.lower, ci_upper: ci.upper)
+        }
+        mediator_model = m
+        treated_observations = r.treatedObservations
+        converged = r.outcomeFit.converged
+    }
+}
+
+extension MediationCoefficientJSON {
+    init(estimate: Double, se: Double, p: Double, ci_lower: Double, ci_upper: Double) {
+        self.estimate = estimate; self.se = se; self.p = p; self.ci_lower = ci_lower; self.ci_upper = ci_upper
     }
 }

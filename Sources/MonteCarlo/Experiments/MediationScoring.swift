@@ -80,27 +80,40 @@ enum MediationScoring {
         }
     }
 
-    /// On the matched sample `att` and `att_d` are scored against their truths on the city-years
-    /// the regressions use: the matching-weighted means of Mis(1) − Mis(0) and D(1) − D(0) over the
-    /// treated post city-years with positive weight (`TreatmentTruth`, as psm_did's `att_matched`).
-    /// The decomposition's truths (nde, nie, share_d, slope_shift) stay those of all treated cities:
-    /// the stored mechanism truth keeps means, not the city-year paths.
+    /// On the matched sample every truth is taken over the city-years the regressions use: the
+    /// matching-weighted means over the treated post city-years with positive weight (`TreatmentTruth`,
+    /// as psm_did's `att_matched`) of Mis(1) − Mis(0) (`att`), D(1) − D(0) (`att_d`) and the two parts of
+    /// the decomposition per city-year (`SyntheticPanel.mechanismPaths`: `nie`, `nie_boot`, `acme`
+    /// through D, `nde`, `ade` the policy's own term); `share_d` is their ratio and `slope_shift`, linear in
+    /// the treated's mean ΔD (MODEL.md §10), the all-treated slope change rescaled to the matched att_d.
     static func matchedTruths(_ estimands: [MediationEstimand], all: [Double], panel p: SyntheticPanel, weights: [Double]) -> [Double] {
         let att = TreatmentTruth(p, weights: weights).att
-        var sum = 0.0, total = 0.0
+        var sums = [Double](repeating: 0, count: 3), total = 0.0   // ΔD, NIE, NDE
         for period in 0..<p.t {
             for i in 0..<p.n where p.treat[i] == 1 {
                 let k = p.index(period: period, city: i)
                 guard p.post[k] == 1, weights[k] > 0 else { continue }
-                sum += weights[k] * (p.d[k] - p.dNoIntegration[k]); total += weights[k]
+                sums[0] += weights[k] * (p.d[k] - p.dNoIntegration[k])
+                if let paths = p.mechanismPaths {
+                    sums[1] += weights[k] * paths.indirect[k]; sums[2] += weights[k] * paths.direct[k]
+                }
+                total += weights[k]
             }
         }
-        let attD = total > 0 ? sum / total : .nan
+        func mean(_ s: Double) -> Double { total > 0 ? s / total : .nan }
+        let attD = mean(sums[0])
+        let nie = p.mechanismPaths == nil ? Double.nan : mean(sums[1]), nde = p.mechanismPaths == nil ? Double.nan : mean(sums[2])
+        let allAttD = p.truth.mechanism.attD
         return zip(estimands, all).map { e, t in
             switch e {
             case .att: return att
             case .attD: return attD
-            default: return t
+            case .nie, .nieBoot, .acme: return nie
+            case .nde, .ade: return nde
+            case .share: return nie + nde != 0 ? nie / (nie + nde) : .nan
+            case .slopeShift:
+                guard let allAttD, allAttD != 0 else { return attD == 0 ? 0 : .nan }
+                return t * attD / allAttD
             }
         }
     }
