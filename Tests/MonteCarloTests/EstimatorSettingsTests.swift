@@ -139,7 +139,9 @@ final class EstimatorSettingsTests: XCTestCase {
             }
         }
         // The subcluster bootstrap: `bootstrap_cluster: unit` with the wild bootstrap, refused without it.
-        let sub = try MonteCarloScenario(text: scenario("variance: wild_cluster, bootstrap_cluster: unit, "))
+        assertThrows(try MonteCarloScenario(text: scenario("variance: wild_cluster, bootstrap_cluster: unit, "), file: "c.yaml"),
+                     as: ScenarioError.self) { XCTAssertEqual($0.path, "estimators[1].bootstrap_cluster", "per city twice: \($0)") }
+        let sub = try MonteCarloScenario(text: scenario("cluster: region, variance: wild_cluster, bootstrap_cluster: unit, "))
         guard case .psmDiD(let subSpec, _) = sub.estimators[1].settings else { return XCTFail("a psm_did estimator") }
         XCTAssertEqual(subSpec.wildBootstrap?.subclusterByUnit, true)
         assertThrows(try MonteCarloScenario(text: scenario("bootstrap_cluster: unit, "), file: "c.yaml"), as: ScenarioError.self) {

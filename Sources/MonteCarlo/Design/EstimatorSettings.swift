@@ -186,6 +186,9 @@ enum EstimatorRegistry {
                 throw o.error("cluster", "`variance: conley` replaces clustering; remove `cluster`")
             }
             spec.wildBootstrap = try wildBootstrap(&o, wanted: variance == "wild_cluster")
+            if spec.wildBootstrap?.subclusterByUnit == true, shared.cluster == .unit {
+                throw o.error("bootstrap_cluster", "`unit` draws per city, which `cluster: unit` already does; set `cluster: region` (the subcluster bootstrap) or remove it")
+            }
             // `cluster_correction` as for the spatial models: cr2 (Bell–McCaffrey, Satterthwaite df) with the cluster variance.
             if o.has("cluster_correction"), variance != "cluster" {
                 throw o.error("cluster_correction", "applies to `variance: cluster` (the default); remove it or the `variance`")
