@@ -56,6 +56,9 @@ public struct WildBootstrapSpec: Sendable, Equatable {
     public var replications: Int
     public var weights: WildWeights
     public var stream: StreamID
+    /// true: one multiplier per unit while t and t* stay clustered by `PSMDiDSpec.unitClusters` — the
+    /// subcluster wild bootstrap (MacKinnon & Webb 2018) for few (treated) clusters; false: one per cluster.
+    public var subclusterByUnit = false
 
     public init(replications: Int = 9999, weights: WildWeights = .webb, stream: StreamID) {
         self.replications = replications
@@ -186,7 +189,8 @@ public enum PSMDiD {
         if let wb = spec.wildBootstrap {
             let boot = try WildClusterBootstrap(y: panel.outcome, x: x, names: ["D"], coefficient: 0, unit: unit, time: time,
                                                 effects: .twoWays, weights: obsWeights, cluster: cluster,
-                                                replications: wb.replications, multipliers: wb.weights, stream: wb.stream)
+                                                replications: wb.replications, multipliers: wb.weights, stream: wb.stream,
+                                                bootstrapCluster: wb.subclusterByUnit ? unit : nil)
             bootP = boot.pValue(at: 0)
             bootCI = boot.interval(level: spec.level)
         }
