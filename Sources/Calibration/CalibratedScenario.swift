@@ -43,10 +43,21 @@ public enum CalibratedScenario {
         out += "    # outcome: {rho: …, sigma2: …, beta: {X: …}, theta: {X: …}} overrides fit values for a what-if world\n"
         out += "monte_carlo:\n  replications: \(options.replications)\n"
         let list = "    estimands: [\(estimands(c).map(quote).joined(separator: ", "))]\n"
-        out += "estimators:\n  - name: sdm\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n" + list
-        // The same fit with standard errors clustered by unit: the analytic SEs assume independent
-        // errors, which the dependence-keeping error laws (the default unit_wild) are not.
-        out += "  - name: sdm_cluster\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n    variance: cluster\n" + list
+        if c.gaps != nil {
+            // The data's gaps are kept in every replication: the unbalanced estimator and the two common
+            // ways of balancing the panel first (docs/unbalanced.md, "The workarounds as estimators").
+            // `sdm_bc` is its Lee–Yu-adapted bias correction (the direct approach's ρ is biased with time effects).
+            out += "estimators:\n"
+            for (name, missing) in [("sdm", "exact"), ("sdm_bc", "exact\n    bias_correction: true"),
+                                    ("sdm_drop_cities", "drop_cities"), ("sdm_interpolate", "interpolate")] {
+                out += "  - name: \(name)\n    model: sdm\n    effects: \(s.effects)\n    missing: \(missing)\n" + list
+            }
+        } else {
+            out += "estimators:\n  - name: sdm\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n" + list
+            // The same fit with standard errors clustered by unit: the analytic SEs assume independent
+            // errors, which the dependence-keeping error laws (the default unit_wild) are not.
+            out += "  - name: sdm_cluster\n    model: sdm\n    effects: \(s.effects)\n    approach: \(s.approach)\n    variance: cluster\n" + list
+        }
         if options.grid {
             out += "grid:\n  city_system.observed.outcome:\n"
             for (value, comment) in whatIfWorlds(c) { out += "    - \(value)   # \(comment)\n" }
@@ -83,7 +94,7 @@ public enum CalibratedScenario {
         let zeros = s.fit.theta.map { (name: $0.name, value: 0.0) }
         worlds.append(("{theta: \(mapping(zeros))}", "θ = 0: no spillovers through W·X"))
         if let (lo, hi) = c.rhoInterval {
-            let (a, b) = c.dataset.weights.stableInterval
+            let (a, b) = c.stableInterval
             if lo > a { worlds.append(("{rho: \(number(lo))}", "ρ at the lower bound of its 95% interval")) }
             if hi < b { worlds.append(("{rho: \(number(hi))}", "ρ at the upper bound of its 95% interval")) }
         }
@@ -102,7 +113,7 @@ public enum CalibratedScenario {
 
     /// The ends of the U-test's interval, [X p5, X p95] of the data (as `ObservedTruth` computes them).
     public static func boundaryPoints(_ c: Calibration) -> [(label: String, x: Double)] {
-        guard let values = c.dataset.quadraticValues else { return [] }
+        guard let values = c.quadraticValues else { return [] }
         let sorted = values.sorted()
         return [("p5", Statistics.quantile(sorted: sorted, 0.05)), ("p95", Statistics.quantile(sorted: sorted, 0.95))]
     }
@@ -116,7 +127,7 @@ public enum CalibratedScenario {
     static func boundaryLinearTerms(_ c: Calibration, at x: Double) -> (beta: (name: String, value: Double), theta: (name: String, value: Double)) {
         let s = c.spec
         guard let q = s.quadratic else { return ((s.x[0], 0), (s.x[0], 0)) }
-        let d = c.dataset.moderatorValues.map { Statistics.quantile(sorted: $0.sorted(), 0.5) } ?? 0
+        let d = c.moderatorValues.map { Statistics.quantile(sorted: $0.sorted(), 0.5) } ?? 0
         func value(_ list: [(name: String, value: Double)], _ name: String?) -> Double {
             name.flatMap { n in list.first { $0.name == n }?.value } ?? 0
         }
@@ -133,6 +144,13 @@ public enum CalibratedScenario {
         out += "# The regressors, W, N = \(f.n), T = \(f.t) and the fixed effects are the data's; each replication\n"
         out += "# regenerates \(s.y) from the fitted ρ, β, θ, σ² below with \(s.errors.rawValue) errors. The data and W files are\n"
         out += "# checked against their content hashes at run time: a changed file is refused.\n#\n"
+        if let u = c.gaps {
+            let p = u.unbalanced.pattern
+            out += "# The panel has gaps, and every replication keeps them: the outcome is regenerated on the \(p.rowsUsed) observed\n"
+            out += "# city-years only (\(u.absentRows) without a row, \(u.rowsWithEmptyCells) with an empty cell), by the unbalanced model: year t's\n"
+            out += "# cities interact through W_t = W restricted to them and re-standardised (\(p.distinctWeights) distinct W_t). The fit is the\n"
+            out += "# unbalanced estimator's (direct approach); the truth averages the effects over the observed city-years.\n#\n"
+        }
         out += "# Fit: SDM, \(s.effects) fixed effects, \(s.approach) approach, n* = \(f.nObservations), \(f.termination.rawValue) after \(f.iterations) iterations\n"
         out += "# log-likelihood \(String(format: "%.6f", f.logLikelihood)), QML σ̂² \(String(format: "%.6g", f.sigma2)); the world's σ² below is e'e/(n − fixed effects − p) = \(String(format: "%.6g", s.fit.sigma2))\n"
         out += "#   parameter        estimate           se\n"

@@ -13,9 +13,10 @@ public enum CalibrationError: Error, CustomStringConvertible, Equatable {
     case notConverged(reason: String)
     /// The generating ρ makes I − ρW singular for the data's W.
     case unstableRho(scenario: String, key: String, rho: Double, lower: Double, upper: Double)
-    /// The panel has missing city-years: an observed design with the user's missingness pattern
-    /// is not implemented (issue 24), so the panel is refused rather than silently balanced.
-    case unbalancedPanel(path: String, absentRows: Int, rowsWithEmptyCells: Int)
+    /// `--approach lee-yu` on a panel with gaps: it has no exact form when W_t changes across years.
+    case leeYuOnGaps(path: String)
+    /// A block error law on a panel with missing city-years: the blocks do not line up (`reason`).
+    case errorLawNeedsBalancedPanel(scenario: String, law: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,8 +30,10 @@ public enum CalibrationError: Error, CustomStringConvertible, Equatable {
             return "the SDM fit did not converge (\(reason)); a calibrated world needs a converged fit — check the model and the data"
         case let .unstableRho(scenario, key, rho, lower, upper):
             return "\(scenario): city_system.observed.\(key): ρ = \(rho) lies outside (1/ω_min, 1/ω_max) = (\(lower), \(upper)) of the data's W, so I − ρW is not invertible along the path from 0; choose rho inside that interval"
-        case let .unbalancedPanel(path, absent, empty):
-            return "\(path): the panel has missing city-years (\(absent) unit-period(s) without a row, \(empty) row(s) with an empty model cell); `calibrate` does not build an observed design with gaps yet (the world would have to keep this pattern). `spillsim estimate sdm` fits this panel as it is; to calibrate, balance it first (e.g. keep the units observed in every period)"
+        case .leeYuOnGaps(let path):
+            return "\(path): the panel has missing city-years, and the Lee–Yu transformation has no exact form on it (W_t changes across years); calibrate with the direct approach (the default on gaps: the unbalanced estimator, σ² corrected for the fixed effects)"
+        case let .errorLawNeedsBalancedPanel(scenario, law, reason):
+            return "\(scenario): city_system.observed.errors: \(law) cannot resample a panel with missing city-years: \(reason); use unit_wild (keeps each unit's serial dependence), wild, bootstrap or normal"
         }
     }
 }

@@ -42,6 +42,16 @@ public struct ObservedDesign: Sendable {
     /// Loads the files (refusing changed ones) and builds the design. Each file is read once:
     /// the bytes that are hashed are the bytes that are parsed.
     public init(spec: ObservedDesignSpec, source: String) throws {
+        let (table, weights) = try Self.readFiles(spec: spec, source: source)
+        let dataset = try SpatialDataLoader.build(
+            table: table, weights: weights, weightsSource: spec.weightsPath, id: spec.id, time: spec.time, y: spec.y,
+            x: spec.x, quadratic: spec.quadratic, moderator: spec.moderator, rowStandardise: spec.rowStandardise)
+        try self.init(spec: spec, source: source, dataset: dataset)
+    }
+
+    /// The data and W tables, each file's bytes hash-checked and then parsed (so the bytes that are
+    /// hashed are the bytes that are read).
+    static func readFiles(spec: ObservedDesignSpec, source: String) throws -> (table: DataTable, weights: WeightsTable) {
         func hashed(_ key: String, _ path: String, _ recorded: String) throws -> DataTable {
             guard let bytes = FileManager.default.contents(atPath: path) else { throw CalibrationError.unreadable(path: path) }
             let found = ContentHash.label(bytes)
@@ -54,11 +64,7 @@ public struct ObservedDesign: Sendable {
             return try DataTable.parse(csv: text, source: path)
         }
         let table = try hashed("data", spec.dataPath, spec.dataHash)
-        let weights = try WeightsTable.parse(try hashed("weights", spec.weightsPath, spec.weightsHash))
-        let dataset = try SpatialDataLoader.build(
-            table: table, weights: weights, weightsSource: spec.weightsPath, id: spec.id, time: spec.time, y: spec.y,
-            x: spec.x, quadratic: spec.quadratic, moderator: spec.moderator, rowStandardise: spec.rowStandardise)
-        try self.init(spec: spec, source: source, dataset: dataset)
+        return (table, try WeightsTable.parse(try hashed("weights", spec.weightsPath, spec.weightsHash)))
     }
 
     /// Builds the design on an already loaded data set (no file access; tests and `calibrate`).
@@ -179,6 +185,8 @@ public struct ResidualDependence: Sendable, Equatable {
     /// Pooled spatial correlation Σ_t e_tᵀ W e_t / Σ e² (Moran's I of the residuals for a
     /// row-standardised W, whose entries sum to N).
     public let spatial: Double
+
+    init(serial: Double, spatial: Double) { self.serial = serial; self.spatial = spatial }
 
     public init(residuals e: [Double], n: Int, weights: SpatialWeights) {
         let t = n > 0 ? e.count / n : 0

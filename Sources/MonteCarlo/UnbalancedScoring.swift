@@ -91,18 +91,34 @@ enum UnbalancedScoring {
             FitOutcome(status: FitStatus(.failed, message), results: truths.map { .missing(truth: $0) })
         }
         guard let w = weights else { return failed("no such weight matrix in the panel") }
-        let fit: SpatialFitResult
-        let impacts: [RegressorImpact]
-        let curves: NonlinearEffects?
+        let panel: UnbalancedPanel, pw: PeriodWeights
         do {
-            let panel = try workaround.apply(data.panel, full: try data.spatial.get())
+            panel = try workaround.apply(data.panel, full: try data.spatial.get())
             guard var sparse = w.sparse ?? SparseMatrix(dense: w.matrix) else { return failed("W has no sparse form") }
             if workaround == .exact, let m = data.panel.merges {
                 // W of the merged geography: the merged cities appended by aggregating their parts.
                 sparse = try sparse.symmetricFormForMerging().appendingMergedUnits(zip(m.into, m.absorbed).map { [$0, $1] })
             }
-            let pw = try PeriodWeights(w: sparse, panel: panel, restandardise: true, logDeterminant: w.logDeterminant.method,
-                                       fullWeights: w)
+            pw = try PeriodWeights(w: sparse, panel: panel, restandardise: true, logDeterminant: w.logDeterminant.method,
+                                   fullWeights: w)
+        } catch {
+            return failed("\(error)")
+        }
+        return score(spec, panel: panel, weights: pw, biasCorrected: biasCorrected, truth: truth, estimands: estimands, alpha: alpha)
+    }
+
+    /// Fits the unbalanced estimator on a panel (after its workaround) with its year weights and
+    /// scores it: the city system's panels and an observed design's with the data's gaps alike.
+    static func score(_ spec: SpatialModelSpec, panel: UnbalancedPanel, weights pw: PeriodWeights, biasCorrected: Bool,
+                      truth: SpatialTruth, estimands: [SpatialEstimand], alpha: Double) -> FitOutcome {
+        let truths = estimands.map { SpatialScoring.trueValue($0, truth) }
+        func failed(_ message: String) -> FitOutcome {
+            FitOutcome(status: FitStatus(.failed, message), results: truths.map { .missing(truth: $0) })
+        }
+        let fit: SpatialFitResult
+        let impacts: [RegressorImpact]
+        let curves: NonlinearEffects?
+        do {
             let u = try UnbalancedEstimator.fit(spec, panel: panel, weights: pw)
             if biasCorrected {
                 guard let bc = u.biasCorrected else { return failed("bias correction unavailable: \(u.biasCorrectionUnavailable ?? "")") }

@@ -1,5 +1,5 @@
 /// The words the generator's truth and the estimators share (MODEL.md §3): which effect, which
-/// curve shape, and how a missing value is written. A small target of its own because
+/// curve shape, which terms make a quadratic regressor's curve, and how a missing value is written. A small target of its own because
 /// CitySystem (the truth) and Estimators (the estimates) may not import each other; both
 /// re-export it, so `import CitySystem` or `import Estimators` brings these names along.
 
@@ -47,5 +47,22 @@ public struct ModelColumns: Sendable, Equatable {
 
     public init(id: String, time: String, y: String, x: [String], quadratic: String? = nil, moderator: String? = nil) {
         (self.id, self.time, self.y, self.x, self.quadratic, self.moderator) = (id, time, y, x, quadratic, moderator)
+    }
+}
+
+/// The terms of a regressor entered with its square and, optionally, its interaction
+/// with a moderator: y = … + β1 x + β2 x² + β3 x·D + β4 D + W(θ1 x + θ2 x² + θ3 x·D + θ4 D).
+/// Names are coefficient names of the fit; W-lags are looked up as `W*name` (absent = 0).
+public struct QuadraticTerms: Sendable {
+    public let linear: String
+    public let square: String
+    public let interaction: String?
+    public let moderator: String?
+
+    public init(linear: String, square: String, interaction: String? = nil, moderator: String? = nil) {
+        self.linear = linear
+        self.square = square
+        self.interaction = interaction
+        self.moderator = moderator
     }
 }

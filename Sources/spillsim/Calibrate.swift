@@ -22,7 +22,9 @@ extension Spillsim {
             residuals' lag-1 serial and spatial correlation and what each law keeps. The truth is \
             the calibrated parameters; `spillsim truth` prints it and `spillsim run` scores the estimators \
             against it. --grid adds common what-if worlds (theta = 0, rho at its 95% bounds, and with \
-            --quadratic a monotone curve for the U-test's size).
+            --quadratic a monotone curve for the U-test's size). A panel with missing city-years (rows absent \
+            or cells empty) is fitted by the unbalanced estimator and its design keeps the gaps: every \
+            replication regenerates exactly the observed city-years (docs/unbalanced.md).
             """)
 
         @OptionGroup var panel: PanelColumns
@@ -33,7 +35,8 @@ extension Spillsim {
         @Option(help: "Moderator D of the quadratic regressor: adds X:D (and D if not in --x).")
         var moderator: String?
         @Option(help: "Fixed effects: individual, time, twoways or none.") var effects: FixedEffects = .twoWays
-        @Option(help: "direct or lee-yu (consistent sigma2 for fixed T).") var approach: SpatialApproach = .standard
+        @Option(help: "direct or lee-yu (consistent sigma2 for fixed T; default lee-yu, and direct on a panel with gaps, the only exact form there).")
+        var approach: SpatialApproach?
         @Option(help: "Errors of each replication: unit_wild (default), unit_block, time_block, wild, bootstrap or normal.")
         var errors: ObservedDesignSpec.Errors = .standard
         @Option(help: "Scenario YAML to write.") var out: String
@@ -70,10 +73,15 @@ extension Spillsim {
             options.replications = reps
             if let seed { options.seed = seed }
             try OutputFile.write(CalibratedScenario.yaml(calibration, options: options), to: out)
-            print(SDMReport.text(calibration.analysis))
-            let design = try ObservedDesign(spec: calibration.spec, source: out, dataset: calibration.dataset)
-            print(CalibrationReport.dependence(design.dependence, chosen: errors))
-            print("wrote \(out): an observed design (\(calibration.fit.n) units × \(calibration.fit.t) periods, \(errors.rawValue) errors), \(reps) replications\(grid ? ", \(CalibratedScenario.whatIfWorlds(calibration).count) what-if worlds" : "")")
+            let world = try calibration.world(source: out)
+            if let u = calibration.gaps { print(SDMReport.text(u)) } else { print(SDMReport.text(calibration.analysis)) }
+            print(CalibrationReport.dependence(world.dependence, chosen: errors))
+            let size: String
+            switch world {
+            case .balanced: size = "\(calibration.fit.n) units × \(calibration.fit.t) periods"
+            case .gaps(let d): size = "\(calibration.fit.n) units × \(calibration.fit.t) periods with the data's gaps; " + d.patternText
+            }
+            print("wrote \(out): an observed design (\(size), \(errors.rawValue) errors), \(reps) replications\(grid ? ", \(CalibratedScenario.whatIfWorlds(calibration).count) what-if worlds" : "")")
             print("next: spillsim truth \(out)   ·   spillsim run \(out)")
         }
     }

@@ -29,16 +29,33 @@ extension Spillsim.Estimate {
         @Option(help: "Variance of the ATT and event study: cr1 (clustered by unit, default) or conley (spatial HAC: --cutoff, --coords, --kernel, --lag).")
         var vce: PSMDiDVariance = .cr1
         @OptionGroup var conley: ConleyOptions
+        @Option(help: "With --vce cr1: the cluster correction of the ATT's variance, cr1 (default) or cr2 (Bell–McCaffrey residuals with Satterthwaite degrees of freedom, as R clubSandwich; unweighted fits, so with --no-matching or weights of 1).")
+        var clusterCorrection: ClusterCorrection?
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var plot: PlotOptions
 
         func validate() throws {
             try conley.validate(used: vce == .conley)
+            if let c = clusterCorrection {
+                if c == .cr3 { throw ValidationError("--cluster-correction cr3 is not implemented for psm-did; use cr1 or cr2") }
+                if vce == .conley && c != .cr1 { throw ValidationError("--cluster-correction applies to the cluster variance; drop it or --vce conley") }
+                if c == .cr2 && leads != nil { throw ValidationError("--cluster-correction cr2 applies to the ATT; the event study's variance is CR1 by unit: drop --leads/--lags or the correction") }
+                if c == .cr2 && bootstrap.wildBootstrap > 0 { throw ValidationError("--wild-bootstrap studentises with CR1; drop it or --cluster-correction cr2") }
+            }
             if (postYear == nil) == (cohort == nil) { throw ValidationError("give exactly one of --post-year (with --treat) or --cohort") }
             if postYear != nil && treat == nil { throw ValidationError("--post-year needs --treat COL") }
             if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags for an event study") }
             if plot.plot != nil && leads == nil { throw ValidationError("--plot draws the event study: give --leads and --lags") }
             if !noMatching && splitList(covariates).isEmpty { throw ValidationError("--covariates is required unless --no-matching") }
+            // Flags that another flag makes meaningless are refused rather than ignored.
+            if treat != nil && cohort != nil { throw ValidationError("--treat goes with --post-year; with --cohort the cohort column says who is treated: remove --treat") }
+            if noMatching && !splitList(covariates).isEmpty {
+                throw ValidationError("--covariates feed the propensity score; with --no-matching the DID has no covariates: remove one of them")
+            }
+            if noMatching && matching != .pooled { throw ValidationError("--matching \(matching.rawValue) with --no-matching: remove one of them") }
+            if contemporaneousCovariates && (noMatching || matching != .byPeriod) {
+                throw ValidationError("--contemporaneous-covariates applies to --matching by-period")
+            }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(covariates), regressorOption: "--covariates",
                                  keys: panel.keys + [treat.map { ("--treat", $0) }, cohort.map { ("--cohort", $0) }].compactMap { $0 })
         }
@@ -54,6 +71,7 @@ extension Spillsim.Estimate {
             spec.preTreatmentCovariatesOnly = !contemporaneousCovariates
             if let leads, let lags { spec.eventWindow = (leads, lags) }
             if vce == .conley { spec.conley = try conley.spec(table: table, data: data, idColumn: panel.id) }
+            spec.clusterCorrection = clusterCorrection ?? .cr1
             if bootstrap.wildBootstrap > 0 {
                 spec.wildBootstrap = WildBootstrapSpec(replications: bootstrap.wildBootstrap, weights: bootstrap.bootstrapWeights,
                                                        stream: StreamID(seed: bootstrapSeed, purpose: .wildBootstrap))
@@ -64,7 +82,9 @@ extension Spillsim.Estimate {
                 print(try JSONOutput.text(PSMDiDReportJSON(r, spec: spec)))
             } else {
                 print(String(format: "ATT %.6f  SE %.6f  95%% CI [%.6f, %.6f]  p %.4f  (", r.att, r.standardError, r.ciLower, r.ciUpper, r.pValue)
-                      + (spec.conley?.label ?? "CR1 by unit") + String(format: ", t df %.0f)", r.degreesOfFreedom))
+                      + (spec.conley?.label ?? (spec.clusterCorrection == .cr2 ? "CR2 by unit" : "CR1 by unit"))
+                      + (spec.clusterCorrection == .cr2 ? String(format: ", Satterthwaite t df %.2f)", r.degreesOfFreedom)
+                                                        : String(format: ", t df %.0f)", r.degreesOfFreedom)))
                 print("matched treated \(r.matchedTreated), matched control \(r.matchedControl), observations \(r.observations)\n")
                 if let c = r.counts { print(TreatmentReport.countsText(c)) }
                 if !r.balance.isEmpty { print(TreatmentReport.balanceText(r.balance)) }

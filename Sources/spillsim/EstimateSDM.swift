@@ -93,6 +93,10 @@ extension Spillsim.Estimate {
         func validate() throws {
             if regressors.isEmpty { throw ValidationError("--x needs at least one regressor") }
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
+            // A list of W-lagged regressors on a model without them would be accepted and ignored.
+            if !model.allowsDurbin, !["all", "none"].contains(durbin.lowercased()) {
+                throw ValidationError("--durbin \(durbin): --model \(model.rawValue) has no W-lagged regressors; drop --durbin or use sdm, slx, sdem or sac")
+            }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }

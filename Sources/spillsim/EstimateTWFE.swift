@@ -20,6 +20,8 @@ extension Spillsim.Estimate {
         @Option(help: "Variance: iid, cluster (CR1 by --cluster) or conley (spatial HAC: --cutoff, --coords, --kernel, --lag); default cluster with --cluster, else iid.")
         var vce: TWFEVariance?
         @OptionGroup var conley: ConleyOptions
+        @Option(help: "With --cluster: cr1 (default) or cr2 (Bell–McCaffrey residuals with each coefficient's Satterthwaite degrees of freedom, as R clubSandwich's vcovCR(type = \"CR2\") + coef_test(test = \"Satterthwaite\"); unweighted fits).")
+        var clusterCorrection: ClusterCorrection?
         @Option(help: "Regression weight column.") var weights: String?
         @OptionGroup var bootstrap: WildBootstrapOptions
         @Option(help: "Bootstrap seed.") var seed: UInt64 = 1
@@ -42,6 +44,13 @@ extension Spillsim.Estimate {
             case nil: break
             }
             try conley.validate(used: vce == .conley)
+            if let c = clusterCorrection {
+                if c == .cr3 { throw ValidationError("--cluster-correction cr3 is not implemented for twfe; use cr1 or cr2") }
+                if cluster == nil || vce == .conley || vce == .iid { throw ValidationError("--cluster-correction applies to the cluster variance: add --cluster COL") }
+                if c == .cr2 && weights != nil { throw ValidationError("--cluster-correction cr2 is implemented for unweighted fits; drop --weights or the correction") }
+                if c == .cr2 && bootstrap.wildBootstrap > 0 { throw ValidationError("--wild-bootstrap studentises with CR1; drop it or --cluster-correction cr2") }
+                if c == .cr2 && eventStudy { throw ValidationError("the event study uses CR1 by unit, or --vce conley; drop --cluster-correction") }
+            }
             if eventStudy {
                 if vce == .iid || vce == .cluster { throw ValidationError("the event study uses CR1 by unit, or --vce conley; drop --vce \(vce!.rawValue)") }
                 if (postYear == nil) == (cohort == nil) { throw ValidationError("--event-study needs exactly one of --post-year (with --treat) or --cohort") }
@@ -54,6 +63,10 @@ extension Spillsim.Estimate {
                 return
             }
             if plot.plot != nil { throw ValidationError("--plot draws the event study: add --event-study") }
+            // The event study's own options would be accepted and ignored by the regression on --x.
+            let eventOptions = [("--treat", treat != nil), ("--post-year", postYear != nil), ("--cohort", cohort != nil),
+                                ("--leads", leads != nil), ("--lags", lags != nil)]
+            if let stray = eventOptions.first(where: { $0.1 }) { throw ValidationError("\(stray.0) belongs to the event study: add --event-study or drop it") }
             if bootstrap.wildBootstrap > 0 && cluster == nil { throw ValidationError("--wild-bootstrap needs --cluster") }
             if splitList(x).isEmpty { throw ValidationError("--x needs at least one column") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x), regressorOption: "--x", keys: panel.keys)
@@ -69,7 +82,7 @@ extension Spillsim.Estimate {
             if removed > 0 { printNote(MissingRowsReport(rowsWithMissingValues: removed, unitsDropped: 0, rowsOfDroppedUnits: 0)) }
             let d = try PanelRegressionData.from(table: table, id: panel.id, time: panel.time, outcome: panel.y, regressors: splitList(x),
                                                  weights: weights, cluster: cluster)
-            var variance: PanelVariance = d.cluster.map { .cluster($0) } ?? .iid
+            var variance: PanelVariance = d.cluster.map { clusterCorrection == .cr2 ? .clusterCR2($0) : .cluster($0) } ?? .iid
             var spec: ConleySpec? = nil
             if vce == .conley {
                 let s = try conley.spec(table: table, units: (d.unit.max() ?? -1) + 1) { d.unit[$0] }
@@ -85,12 +98,16 @@ extension Spillsim.Estimate {
                                                      multipliers: bootstrap.bootstrapWeights, stream: StreamID(seed: seed, purpose: .wildBootstrap))
             }
             if json {
-                print(try JSONOutput.text(TWFEReportJSON(fit, effects: effects, clustered: cluster != nil, bootstrap: boot, conley: spec)))
+                print(try JSONOutput.text(TWFEReportJSON(fit, effects: effects, clustered: cluster != nil, bootstrap: boot, conley: spec,
+                                                        correction: clusterCorrection ?? .cr1)))
             } else {
                 print(TreatmentReport.coefficientsText(fit))
                 let vcov = spec.map { "\($0.label), \(ConleyJSON($0).pairs) pairs within the cutoff" }
-                    ?? cluster.map { "CR1 by \($0), G = \(fit.clusters!)" } ?? "iid"
-                print("n = \(fit.observations), \(vcov), t df = \(fit.tDegreesOfFreedom)")
+                    ?? cluster.map { "\((clusterCorrection ?? .cr1).rawValue.uppercased()) by \($0), G = \(fit.clusters!)" } ?? "iid"
+                let dfText = clusterCorrection == .cr2
+                    ? "Satterthwaite t df " + zip(fit.names, fit.coefficientDegreesOfFreedom).map { "\($0) " + String(format: "%.3f", $1) }.joined(separator: ", ")
+                    : "t df = \(fit.tDegreesOfFreedom)"
+                print("n = \(fit.observations), \(vcov), \(dfText)")
                 if let b = boot {
                     print("wild cluster bootstrap (\(b.weights.rawValue), B = \(b.replications)) p for \(b.coefficient): \(b.pValue)"
                           + String(format: ", 95%% CI (test inversion) [%.6f, %.6f]", b.interval.lower, b.interval.upper))

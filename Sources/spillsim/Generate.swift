@@ -32,6 +32,12 @@ extension Spillsim {
         @Option(help: "Which estimator W to write (a name from city_system.estimator_weights; default the first).")
         var weights: String?
 
+        func validate() throws {
+            if weights != nil && weightsOut == nil {
+                throw ValidationError("--weights picks the W that --weights-out writes; add --weights-out FILE or remove --weights")
+            }
+        }
+
         func run() throws {
             let spec = try options.load()
             if let observed = spec.observed { return try generateObserved(observed, spec: spec) }
@@ -75,7 +81,21 @@ extension Spillsim.Generate {
     func generateObserved(_ observed: ObservedDesignSpec, spec: ScenarioSpec) throws {
         if coordsOut != nil { throw ValidationError("--coords-out: an observed design has no coordinates (its W is read from \(observed.weights))") }
         if let w = weights, w != "true" { throw ValidationError("--weights \(w): an observed design has one W, the data's (`true`)") }
-        let design = try ObservedDesign(spec: observed, source: spec.source)
+        let design: ObservedDesign
+        switch try ObservedWorld.load(spec: observed, source: spec.source) {
+        case .balanced(let d): design = d
+        case .gaps(let d):
+            // The data's gaps are kept: one row per city-year the data observe.
+            let panel = try d.generate(seed: spec.seed, cell: 0, replication: options.replication)
+            var files = [(text: d.csv(panel), path: out)]
+            if let path = weightsOut {
+                // The data's W as calibrated (hash-checked when the design was loaded); each year's W_t restricts it.
+                files.append((try String(contentsOfFile: observed.weightsPath, encoding: .utf8), path))
+            }
+            try OutputFile.writeAll(files)
+            FileHandle.standardError.write(Data("generated \(panel.observations) observed city-years of \(panel.n) units × \(panel.t) periods of \(observed.y) (observed design with the data's gaps, \(observed.errors.rawValue) errors), seed=\(spec.seed)/rep=\(options.replication)\n".utf8))
+            return
+        }
         let panel = try design.generate(seed: spec.seed, cell: 0, replication: options.replication)
         var files = [(text: design.csv(panel), path: out)]
         if let path = weightsOut { files.append((PanelCSV.weights(design.dataset.weights, ids: design.dataset.units), path)) }

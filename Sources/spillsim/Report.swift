@@ -10,10 +10,11 @@ extension Spillsim {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write methods-appendix tables and figures (via gnuplot) from a result file.",
-            discussion: "For --out plots/NAME (default plots/<file name>) writes NAME-summary.<md|tex|csv>, "
-                + "the figures NAME-bias, -coverage, -curves, -turning-points and -utest (each with its gnuplot "
-                + "script .gp and data .dat, to restyle) and NAME-captions.md. Figures whose estimands the run "
-                + "does not have are skipped, with the reason. See docs/REPORTS.md.")
+            discussion: "For --out plots/NAME (default plots/<file name>) writes NAME-summary.<md|tex|csv|txt>, "
+                + "the figures NAME-bias, -coverage, -zip, -ratio-bias, -ratio-coverage, -nlp-bias, -nlp-coverage, "
+                + "-curves, -curves-by-d, -turning-points and -utest (each with its gnuplot script .gp and data .dat, "
+                + "to restyle) and NAME-captions.md. Figures whose estimands the run does not have are skipped, "
+                + "with the reason. See docs/REPORTS.md.")
 
         @Argument(help: "A result file written by spillsim run or spillsim merge.")
         var file: String
@@ -21,10 +22,10 @@ extension Spillsim {
         @Option(help: "Output path prefix (directory and file-name prefix).")
         var out: String?
 
-        @Option(help: "Figure format: png, pdf or svg.")
+        @Option(help: "Figure format: png, pdf, svg or cairolatex (.tex with a .pdf of the graphics).")
         var format: FigureFormat = .png
 
-        @Option(help: "Table format: markdown, latex or csv.")
+        @Option(help: "Table format: markdown, latex, csv or table (aligned plain text, .txt).")
         var tables: TableFormat = .markdown
 
         @Option(help: "Decimals of the numbers in the table (0–8).")

@@ -16,10 +16,11 @@ extension Spillsim {
         @Argument(help: "Scenario file (YAML).")
         var scenario: String
 
-        @Option(name: .long, help: "Replications per design cell (default: monte_carlo.replications).")
+        // `.unconditional` so `--reps -1` reaches the range check instead of "missing value".
+        @Option(name: .long, parsing: .unconditional, help: "Replications per design cell (default: monte_carlo.replications).")
         var reps: Int?
 
-        @Option(name: .long, help: "Worker threads (default: all cores).")
+        @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores).")
         var threads: Int?
 
         @Option(name: .long, help: "Result file (default: results/NAME.h5, NAME from the scenario).")

@@ -26,6 +26,8 @@ struct ScenarioOptions: ParsableArguments {
             throw RunError.failed("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")
         }
         var s = try ScenarioParser.parse(document)
+        // A setting this world does not use is refused; in a design, only one no cell uses.
+        if document.declaresDesign { _ = try MonteCarloScenario(document: document) } else { try s.requireEverySettingUsed() }
         if let seed { s.seed = seed }
         return s
     }

@@ -21,6 +21,13 @@ extension Spillsim {
         @Flag(name: .long, help: "Only the verdict: bias (MCSE) and coverage of the key estimands per estimator, cells side by side.")
         var verdict = false
 
+        func validate() throws {
+            // The verdict is one fixed text layout: a --format would be accepted and ignored.
+            if verdict && format != .table {
+                throw ValidationError("--verdict prints a fixed text table; --format \(format.rawValue) applies to the full summary: remove one of them")
+            }
+        }
+
         func run() throws {
             let source = try HDF5ResultsFormat().open(path: file)
             let m = source.metadata

@@ -18,9 +18,13 @@ extension Spillsim {
             let spec = try options.load()
             if let observed = spec.observed {
                 // The truth of an observed design does not depend on the replication: the design is fixed.
-                let truth = try ObservedDesign(spec: observed, source: spec.source).truth
+                let world = try ObservedWorld.load(spec: observed, source: spec.source)
+                let truth = world.truth
                 print(json ? String(decoding: try truth.jsonData(), as: UTF8.self)
                            : TruthText.render(truth, title: "\(spec.name) (observed design \(observed.data))"), terminator: json ? "\n" : "")
+                if !json, case .gaps(let d) = world {
+                    print("on the data's \(d.panel.observations) observed city-years: the multipliers and effects average each year's W_t over them")
+                }
                 return
             }
             let panel = try CitySystemCell(scenario: spec).generate(replication: options.replication)

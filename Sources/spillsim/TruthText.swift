@@ -45,11 +45,13 @@ enum TruthText {
         s += "year        ATT  spillover\n"
         for (k, y) in i.years.enumerated() { s += "\(y)" + f(i.attByYear[k]) + f(i.spilloverByYear[k]) + "\n" }
         let m = t.mechanism
-        func f(_ x: Double?) -> String { x.map { String(format: "%.5g", $0) } ?? "n/a" }
-        s += "\nmechanism through D (docs/MODEL.md §10): ATT on D \(f(m.attD)), on the controls' D \(f(m.spilloverD))\n"
-        s += "treated:  ATT on Mis \(f(m.attMis)) = through D \(f(m.indirectTreated)) + policy term \(f(m.directTreated)); share through D \(f(m.shareTreated))\n"
-        s += "controls: change in Mis \(f(m.spilloverMis)), through D \(f(m.indirectControls)); share through D \(f(m.shareControls))\n"
-        s += "through D, per curve: " + m.curveShifts.map { "\($0.effect.rawValue) slope \(f($0.slope)), c* \(f($0.turningPoint))" }.joined(separator: "; ") + "\n"
+        // Short numbers in the mechanism's sentences. Named apart from `f`: a local `f` would shadow the
+        // padded column format in the whole function (local functions are visible before their declaration).
+        func short(_ x: Double?) -> String { x.map { String(format: "%.5g", $0) } ?? "n/a" }
+        s += "\nmechanism through D (docs/MODEL.md §10): ATT on D \(short(m.attD)), on the controls' D \(short(m.spilloverD))\n"
+        s += "treated:  ATT on Mis \(short(m.attMis)) = through D \(short(m.indirectTreated)) + policy term \(short(m.directTreated)); share through D \(short(m.shareTreated))\n"
+        s += "controls: change in Mis \(short(m.spilloverMis)), through D \(short(m.indirectControls)); share through D \(short(m.shareControls))\n"
+        s += "through D, per curve: " + m.curveShifts.map { "\($0.effect.rawValue) slope \(short($0.slope)), c* \(short($0.turningPoint))" }.joined(separator: "; ") + "\n"
         return s
     }
 
@@ -63,12 +65,15 @@ enum TruthText {
         for e in t.regressors {
             s += e.name.padding(toLength: 12, withPad: " ", startingAt: 0) + f(e.beta) + f(e.theta) + f(e.direct) + f(e.indirect) + f(e.total) + "\n"
         }
-        if let q = t.quadratic {
-            s += "\nturning points of the \(q.regressor) curves (U-test interval [\(f(q.grid.first)), \(f(q.grid.last))])\n"
+        let q = t.model
+        if let terms = q.terms {
+            s += "\nturning points of the \(terms.linear) curves (U-test interval [\(f(q.grid.first)), \(f(q.grid.last))])\n"
             s += "D          d     effect          c*      shape    dc*/dD  tested\n"
             for p in q.turningPoints {
-                s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-                    + f(p.cStar) + (p.shape?.rawValue ?? "linear").leftPadded(11) + f(p.dcStarDD) + "  " + p.testedShape.rawValue + (p.testedShapeInside ? " inside" : " not inside") + "\n"
+                let tested = q.testedShape[p.effect]?.rawValue ?? ""
+                s += p.label.padding(toLength: 5, withPad: " ", startingAt: 0) + f(q.moderatorValue(p.label)) + "  "
+                    + p.effect.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                    + f(p.cStar) + (p.shape?.rawValue ?? "linear").leftPadded(11) + f(p.shift) + "  " + tested + (p.testedShapeInside ? " inside" : " not inside") + "\n"
             }
         }
         return s

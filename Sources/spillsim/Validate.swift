@@ -39,12 +39,17 @@ extension Spillsim {
             case .observed:
                 let spec = try ScenarioParser.parse(document)
                 guard let observed = spec.observed else { throw ScenarioError(source: scenario, path: "city_system.observed", reason: "is not a mapping of observed-design keys") }
-                let design = try ObservedDesign(spec: observed, source: scenario)
-                let (lo, hi) = design.dataset.weights.stableInterval
-                headline = "scenario '\(spec.name)', observed design: \(design.n) units × \(design.t) periods of \(observed.data) (hash checked)"
-                details.append("  W \(observed.weights) (hash checked): ρ = \(observed.outcome.rho) inside (\(String(format: "%.4f", lo)), \(String(format: "%.4f", hi))); regressors \(design.names.joined(separator: ", ")); \(observed.errors.rawValue) errors")
+                let world = try ObservedWorld.load(spec: observed, source: scenario)
+                let (lo, hi) = world.stableInterval
+                let truth = world.truth
+                headline = "scenario '\(spec.name)', observed design: \(truth.nUnits) units × \(truth.nPeriods) periods of \(observed.data) (hash checked)"
+                details.append("  W \(observed.weights) (hash checked): ρ = \(observed.outcome.rho) inside (\(String(format: "%.4f", lo)), \(String(format: "%.4f", hi)))\(world.isGappy ? " of every W_t" : ""); regressors \(world.names.joined(separator: ", ")); \(observed.errors.rawValue) errors")
+                if case .gaps(let d) = world { details.append("  panel: " + d.patternText) }
             case .synthetic:
-                let r = try ScenarioValidation.validate(ScenarioParser.parse(document))
+                let parsed = try ScenarioParser.parse(document)
+                // A design refuses a setting only when no cell uses it (MonteCarloScenario, below).
+                if !document.declaresDesign { try parsed.requireEverySettingUsed() }
+                let r = try ScenarioValidation.validate(parsed)
                 headline = "scenario '\(r.scenario.name)', \(r.cities) cities, \(r.years.count) years (\(r.years.first!)–\(r.years.last!))"
                 for w in r.weightReports {
                     details.append("  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]")

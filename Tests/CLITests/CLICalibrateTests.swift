@@ -52,6 +52,31 @@ final class CLICalibrateTests: XCTestCase {
         XCTAssertGreaterThan(supports, 0, "every turning-point panel states its shaded support")
     }
 
+    /// A panel with gaps (the committed 99 removed state-years): `calibrate` reports what it did,
+    /// `validate` prints the pattern kept, `generate` writes exactly the data's observed state-years.
+    func testCalibrateKeepsThePanelsGaps() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-cli-gaps")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures/cigarette_gaps_panel.csv")
+        let scenario = dir.appendingPathComponent("gaps.yaml").path
+        let c = try exec(["calibrate", "--data", data.path, "--weights", TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv").path,
+                          "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy", "--out", scenario])
+        XCTAssertEqual(c.status, 0, c.combined)
+        XCTAssertTrue(c.out.contains("Unbalanced panel: 1281 of 1380 city-years used"), c.out)
+        XCTAssertTrue(c.out.contains("28 distinct city sets"), c.out)
+        let v = try exec(["validate", scenario])
+        XCTAssertEqual(v.status, 0, v.combined)
+        XCTAssertTrue(v.out.contains("gaps kept in every replication: 1281 of 1380 city-years (99 without a row"), v.out)
+        let out = dir.appendingPathComponent("g.csv")
+        let g = try exec(["generate", scenario, "--out", out.path, "--replication", "2"])
+        XCTAssertEqual(g.status, 0, g.combined)
+        func keys(_ url: URL) throws -> [String] {
+            try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: "/") }
+        }
+        XCTAssertEqual(Set(try keys(out)), Set(try keys(data)), "the generated panel has the data's state-years")
+        XCTAssertEqual(try keys(out).count, 1281)
+    }
+
     func testCalibrateThenTruthEqualsTheEstimatesAndAChangedFileIsRefused() throws {
         let dir = try TestPaths.temporaryDirectory("spillsim-cli-calib")
         defer { try? FileManager.default.removeItem(at: dir) }

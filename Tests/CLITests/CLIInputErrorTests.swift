@@ -32,6 +32,24 @@ final class CLIInputErrorTests: XCTestCase {
         XCTAssertFalse(r.err.contains("Fatal error"), r.err)
     }
 
+    /// A flag another flag makes meaningless is refused, not ignored; a negative count reaches the
+    /// range check instead of ArgumentParser's "missing value".
+    func testFlagsThatWouldBeIgnoredAreRefused() {
+        assertUsageError(["run", Self.scenario, "--reps", "-1"], contains: "--reps must be at least 1")
+        assertUsageError(["run", Self.scenario, "--threads", "0"], contains: "--threads must be at least 1")
+        assertUsageError(["summarize", "r.h5", "--verdict", "--format", "csv"], contains: "--verdict prints a fixed text table")
+        assertUsageError(["generate", Self.scenario, "--out", "p.csv", "--weights", "true"], contains: "add --weights-out FILE")
+        assertUsageError(["estimate", "twfe", "--data", "d.csv", "--id", "i", "--time", "t", "--y", "y", "--x", "a", "--cohort", "g"],
+                         contains: "--cohort belongs to the event study")
+        assertUsageError(["estimate", "sdm", "--data", "d.csv", "--weights", "w.csv", "--id", "i", "--time", "t", "--y", "y", "--x", "a",
+                          "--model", "sar", "--durbin", "a"], contains: "--model sar has no W-lagged regressors")
+        let did = ["estimate", "psm-did", "--data", "d.csv", "--id", "i", "--time", "t", "--y", "y"]
+        assertUsageError(did + ["--cohort", "g", "--treat", "d", "--covariates", "a"], contains: "--treat goes with --post-year")
+        assertUsageError(did + ["--cohort", "g", "--no-matching", "--covariates", "a"], contains: "with --no-matching the DID has no covariates")
+        assertUsageError(did + ["--cohort", "g", "--no-matching", "--matching", "by-period"], contains: "remove one of them")
+        assertUsageError(did + ["--cohort", "g", "--covariates", "a", "--contemporaneous-covariates"], contains: "applies to --matching by-period")
+    }
+
     func testUnknownEstimatorListsTheEstimators() throws {
         let r = try exec(["estimate", "foo"])
         XCTAssertEqual(r.status, 64, r.err)

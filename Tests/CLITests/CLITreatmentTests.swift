@@ -49,6 +49,27 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertEqual(coef["name"] as? String, "D")
     }
 
+    /// `estimate twfe --cluster-correction cr2 --json` gives clubSandwich's CR2 SE and Satterthwaite df
+    /// (Fixtures/cr2_satterthwaite.json, scripts/fixtures/make_cr2_satterthwaite.R) and says "CR2";
+    /// cr3 is refused as a usage error.
+    func testTWFEClusterCorrectionCR2() throws {
+        let data = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/wild_cluster_panel.csv").path
+        let fixture = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/cr2_satterthwaite.json")
+        let ref = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(contentsOf: fixture)) as? [String: Any])?["region_balanced"] as? [String: Any])
+        let args = ["estimate", "twfe", "--data", data, "--id", "id", "--time", "year", "--y", "y", "--x", "D,x2", "--cluster", "region"]
+        let r = try ProcessRunner.spillsim(args + ["--cluster-correction", "cr2", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        XCTAssertEqual(json["vcov"] as? String, "CR2")
+        let coef = try XCTUnwrap((json["coefficients"] as? [[String: Any]])?.first)
+        // JSON prints doubles with 17 significant digits; the library test holds them to 1e-8.
+        assertClose((ref["se"] as! [Double])[0], coef["se"] as! Double, tolerance: 1e-8, "CR2 SE of D")
+        assertClose((ref["df"] as! [Double])[0], coef["df"] as! Double, tolerance: 1e-7, "Satterthwaite df of D")
+        let bad = try ProcessRunner.spillsim(args + ["--cluster-correction", "cr3"])
+        XCTAssertEqual(bad.status, 64, bad.err)
+        XCTAssertTrue(bad.err.contains("cr3 is not implemented for twfe"), bad.err)
+    }
+
     /// `estimate mediation --json` prints the keys of docs/cli-json.md, the causal-mediation block
     /// among them (ACME's point estimate is the plug-in a·b, the indirect effect); a bad
     /// `--simulations` is refused as a usage error.

@@ -44,7 +44,7 @@ final class CitySystemCommandTests: XCTestCase {
         XCTAssertEqual(w.count, 31)
         XCTAssertTrue(w[0].hasPrefix("id,1,2,3"))
         XCTAssertEqual(try String(contentsOfFile: p("ca.csv"), encoding: .utf8).split(separator: "\n").count, 31)
-        assertThrows(try run(["generate", s, "--out", p("d.csv"), "--weights", "nope"]), as: ValidationError.self) {
+        assertThrows(try run(["generate", s, "--out", p("d.csv"), "--weights-out", p("wd.csv"), "--weights", "nope"]), as: ValidationError.self) {
             XCTAssertTrue("\($0)".hasPrefix("--weights nope: no estimator W of that name in \(s); known: "), "\($0)")
         }
     }
@@ -72,6 +72,23 @@ final class CitySystemCommandTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: p("c.csv")))
         XCTAssertTrue(try Spillsim.Validate.report(reduced).contains { $0.hasPrefix("  sectors (reduced): CA p5 ") })
+    }
+
+    /// The truth table's columns stay apart: every row of the regressor and turning-point tables
+    /// splits into its columns (a local formatter once shadowed the padded one and glued them).
+    func testTruthTextColumnsAreSeparated() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = try ScenarioParser.load(path: try writeScenario(dir))
+        let truth = try CitySystemCell(scenario: spec).generate(replication: 0).truth
+        let lines = TruthText.render(truth, title: "small").split(separator: "\n").map(String.init)
+        for name in ["CA", "CA2", "CAxD", "D"] {
+            let row = try XCTUnwrap(lines.first { $0.hasPrefix(name + " ") }, name)
+            XCTAssertEqual(row.split(separator: " ").count, 6, "name, beta, theta, direct, indirect, total: \(row)")
+        }
+        let p50 = lines.filter { $0.hasPrefix("p50") }
+        XCTAssertEqual(p50.count, 3)
+        for row in p50 { XCTAssertEqual(row.split(separator: " ").count, 6, "D, d, effect, c*, U-shaped, dc*/dD: \(row)") }
     }
 
     func testValidateAndTruth() throws {

@@ -44,14 +44,15 @@ final class CalibratedScenarioTests: XCTestCase {
         let c = try CigaretteCalibration.calibrate(r, directory: dir.path)
         let (path, spec) = try CigaretteCalibration.roundTrip(c, in: dir, grid: true)
         let truth = try ObservedDesign(spec: try XCTUnwrap(spec.observed), source: path).truth
-        let q = try XCTUnwrap(truth.quadratic)
+        let q = truth.model
+        XCTAssertNotNil(q.terms, "a design calibrated with a quadratic regressor has curves")
         let nl = try XCTUnwrap(c.analysis.nonlinear)
         XCTAssertEqual(q.turningPoints.count, 9, "3 effects × 3 moderator quantiles")
         for tp in q.turningPoints {
-            let est = try XCTUnwrap(nl.turningPoints.first { $0.kind == tp.effect && $0.moderatorValue == tp.d })
+            let est = try XCTUnwrap(nl.turningPoints.first { $0.kind == tp.effect && $0.moderatorValue == q.moderatorValue(tp.label) })
             // The fit's turning point is −g1/(2g2) from the same multipliers: rounding only, relative to |x*|.
             assertClose(est.delta.estimate, try XCTUnwrap(tp.cStar), tolerance: 1e-10 * max(1, abs(est.delta.estimate)), tp.effect.rawValue)
-            XCTAssertEqual(est.shape, tp.testedShape, "the U-test asks about the calibrated shape")
+            XCTAssertEqual(est.shape, q.testedShape[tp.effect], "the U-test asks about the calibrated shape")
         }
         // The monotone what-if world is in the grid.
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -77,11 +78,10 @@ final class CalibratedScenarioTests: XCTestCase {
         for (world, end) in zip(worlds, ends) {
             let doc = try ScenarioDocument.load(path: path).setting(yaml: world.value, atKeyPath: "city_system.observed.outcome")
             let truth = try ObservedDesign(spec: try XCTUnwrap(try ScenarioParser.parse(doc).observed), source: path, dataset: c.dataset).truth
-            let q = try XCTUnwrap(truth.quadratic)
-            for tp in q.turningPoints where tp.dLabel == "p50" {
+            for tp in truth.model.turningPoints where tp.label == "p50" {
                 // The written β₁, θ₁ round-trip exactly; c* = −g1/(2g2) then equals the end to rounding of |x|.
                 assertClose(end.x, try XCTUnwrap(tp.cStar), tolerance: 1e-10 * max(1, abs(end.x)), "\(tp.effect) at \(end.label)")
-                XCTAssertEqual(tp.shape, base.quadratic?.turningPoints.first { $0.effect == tp.effect && $0.dLabel == "p50" }?.shape)
+                XCTAssertEqual(tp.shape, base.model.turningPoint(tp.effect, "p50")?.shape)
                 XCTAssertFalse(tp.testedShapeInside, "a turning point at the end is on the null")
             }
         }
@@ -135,11 +135,12 @@ final class CalibratedScenarioTests: XCTestCase {
         try wLines.dropLast().map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") }
             .joined(separator: "\n").write(toFile: fewer, atomically: true, encoding: .utf8)
 
-        // A panel with a gap is one `estimate sdm` fits (the unbalanced estimator); calibrate refuses it by name.
-        var gappy = CigaretteCalibration.request()
+        // A panel with a gap is calibrated by the unbalanced estimator (direct approach); an explicit
+        // Lee–Yu request has no exact form there and is refused by name, as `estimate sdm` refuses it.
+        var gappy = CigaretteCalibration.request(approach: .leeYu)
         gappy.data = unbalanced
         assertThrows(try CigaretteCalibration.calibrate(gappy, directory: dir.path), as: CalibrationError.self) {
-            XCTAssertEqual($0, .unbalancedPanel(path: unbalanced, absentRows: 1, rowsWithEmptyCells: 0))
+            XCTAssertEqual($0, .leeYuOnGaps(path: unbalanced))
         }
         for (data, weights, x) in [(CigaretteCalibration.data, fewer, ["logp", "logy"]),
                                    (collinear, CigaretteCalibration.weights, ["logp", "logy", "logp2"])] {

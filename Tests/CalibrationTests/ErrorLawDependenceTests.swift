@@ -27,7 +27,7 @@ final class ErrorLawDependenceTests: XCTestCase {
         let design = try ObservedDesign(spec: c.spec, source: "test", dataset: c.dataset)
         let data = design.dependence.serial
         assertClose(0.75, data, tolerance: 0.01, "the cigarette residuals' lag-1 autocorrelation (issue 20: 0.75)")
-        let w = c.dataset.weights
+        let w = try c.dataset.weights
         func meanSerial(_ law: ObservedDesignSpec.Errors, reps: Int) throws -> (mean: Double, mcse: Double) {
             var spec = c.spec
             spec.errors = law

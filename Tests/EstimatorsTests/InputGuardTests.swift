@@ -32,6 +32,13 @@ final class InputGuardTests: XCTestCase {
         XCTAssertNoThrow(try SpatialEstimator.fit(SpatialModelSpec(model: .slx, effects: .twoWays), panel: ok, weights: try ring(n)))
     }
 
+    /// A CSV with a header and no rows says so, rather than a later check blaming another file.
+    func testHeaderOnlyCSVIsRefusedAsHavingNoRows() {
+        assertThrows(try DataTable.parse(csv: "city,year,y\n", source: "p.csv"), as: DataError.self) {
+            XCTAssertTrue("\($0)".contains("p.csv: the file has a header but no data rows"), "\($0)")
+        }
+    }
+
     func testOneUnitWeightMatrixIsNotCalledAnIsland() throws {
         let table = try DataTable.parse(csv: "id,1\n1,0\n", source: "w.csv")
         assertThrows(try WeightsTable.parse(table), as: DataError.self) {

@@ -121,6 +121,25 @@ final class EstimatorSettingsTests: XCTestCase {
         XCTAssertEqual(corrections, [.cr1, .cr3])
     }
 
+    /// psm_did takes `cluster_correction: cr2` (CR2 + Satterthwaite) with its cluster variance; cr3 and
+    /// the Conley or wild-bootstrap variances with a correction are refused by key path.
+    func testPSMDiDClusterCorrectionIsAppliedOrRefused() throws {
+        func scenario(_ options: String) -> String {
+            Self.scenario(estimator: "name: did, model: psm_did, matching: none, \(options)", grid: "  city_system.outcome.rho: [0.3]")
+                .replacingOccurrences(of: "{name: did, model: psm_did, matching: none, \(options)estimands: [rho, beta.CA, theta.CA2, tp.direct.p50]}",
+                                      with: "{name: did, model: psm_did, matching: none, \(options)estimands: [att]}")
+        }
+        let ok = try MonteCarloScenario(text: scenario("cluster_correction: cr2, "))
+        guard case .psmDiD(let spec, _) = ok.estimators[1].settings else { return XCTFail("a psm_did estimator") }
+        XCTAssertEqual(spec.clusterCorrection, .cr2)
+        for bad in ["cluster_correction: cr3, ", "variance: conley, cutoff_km: 300, cluster_correction: cr2, ",
+                    "variance: wild_cluster, cluster_correction: cr2, "] {
+            assertThrows(try MonteCarloScenario(text: scenario(bad), file: "c.yaml"), as: ScenarioError.self) {
+                XCTAssertEqual($0.path, "estimators[1].cluster_correction", "\(bad): \($0)")
+            }
+        }
+    }
+
     /// `sigma2` reaches the fit's spec (QML by default, as in the CLI), is refused where the fit would
     /// ignore it (a sandwich variance), and a grid factor on it reaches each cell.
     func testSigma2RuleIsAppliedOrRefused() throws {

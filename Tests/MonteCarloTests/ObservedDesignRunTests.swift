@@ -90,16 +90,16 @@ final class ObservedDesignRunTests: XCTestCase {
         let format = InMemoryResultsFormat()
         _ = try MonteCarloRunner(scenario: scenario, options: RunOptions(output: dir.appendingPathComponent("q.h5").path), format: format).run()
         let store = try format.open(path: dir.appendingPathComponent("q.h5").path)
-        let truth = try XCTUnwrap(try ObservedDesign(spec: try XCTUnwrap(try ScenarioParser.parse(scenario.cells()[0].document).observed),
-                                                   source: path).truth.quadratic)
+        let truth = try ObservedDesign(spec: try XCTUnwrap(try ScenarioParser.parse(scenario.cells()[0].document).observed),
+                                       source: path).truth.model
         func column(_ name: String) throws -> Int { try XCTUnwrap(estimands.firstIndex(of: name), name) }
         let cells = try store.metadata.cells.map { try store.cell($0.ordinal) }
         for r in cells[0].records {
             XCTAssertEqual(r.fits[0].status.code, .ok, r.fits[0].status.message)
-            let tp = try XCTUnwrap(truth.turningPoints.first { $0.effect == .direct && $0.dLabel == "p50" })
+            let tp = try XCTUnwrap(truth.turningPoint(.direct, "p50"))
             XCTAssertEqual(r.fits[0].results[try column("tp.direct.p50")].truth, tp.cStar)
             XCTAssertTrue(r.fits[0].results[try column("tp.direct.p50")].estimate.isFinite)
-            let curve = try XCTUnwrap(truth.curves.first { $0.effect == .total && $0.dLabel == "p25" })
+            let curve = try XCTUnwrap(truth.curve(.total, "p25"))
             XCTAssertEqual(r.fits[0].results[try column("curve.total.p25.3")].truth, curve.values[3])
             let u = r.fits[0].results[try column("utest.total.p50")]
             XCTAssertTrue([0.0, 1.0].contains(u.estimate) && [0.0, 1.0].contains(u.truth), "rejection indicators")

@@ -153,7 +153,7 @@ final class NoncentralityWeightsTests: XCTestCase {
                                            panel: try PanelData(panel).spatial.get(), weights: w)
         let truth = SpatialTruth(panel)
         let terms = try XCTUnwrap(truth.terms)
-        let d = truth.moderatorValue("p50")
+        let d = truth.model.moderatorValue("p50")
         let curves = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: truth.grid, moderatorValues: truth.moderators.compactMap(\.value),
                                                lower: truth.grid[0], upper: truth.grid[truth.grid.count - 1])
         let test = try XCTUnwrap(curves.uTests.first { $0.kind == .total && $0.moderatorValue == d })

@@ -25,6 +25,7 @@ final class UnbalancedDIDRunTests: XCTestCase {
           - {name: psm_did, model: psm_did, covariates: [CA, D, z], estimands: [att, att_matched]}
           - {name: cs_did, model: cs_did, control: never, method: dr, covariates: [z], estimands: [att]}
           - {name: rings, model: spillover_did, rings: [100], estimands: [att]}
+          - {name: es, model: event_study, leads: 3, lags: 2, estimands: [att, event.-3, event.0, event.2]}
         """
     }
 
@@ -52,6 +53,32 @@ final class UnbalancedDIDRunTests: XCTestCase {
         // Same rows, same projection, same CR1: the alternating projections converge to 1e-12, so rounding level.
         assertClose(twfe.coefficients[0], fits[0].results[0].estimate, tolerance: 1e-9, "TWFE att")
         assertClose(twfe.standardErrors[0], fits[0].results[0].standardError, tolerance: 1e-8, "TWFE SE")
+
+        // The event study, fixest's i(rel, treat, ref = -1) with rel clipped to [−3, 2], on the same rows:
+        // dummies built here from the CSV's cohort column, the fit by PanelOLS with CR1 by city.
+        let cohort = try rows.numbers("cohort"), years = try rows.numbers("year")
+        let rel = zip(years, cohort).map { y, c -> Int? in c > 0 ? min(max(Int(y - c), -3), 2) : nil }
+        let times = [-3, -2, 0, 1, 2]
+        var dummies = Matrix(rows: rel.count, cols: times.count)
+        for (r, e) in rel.enumerated() { if let e, let j = times.firstIndex(of: e) { dummies[r, j] = 1 } }
+        let es = try PanelOLS.fit(y: try rows.numbers("Mis"), x: dummies, names: times.map { "e\($0)" }, unit: unit, time: time,
+                                  effects: .twoWays, variance: .cluster(unit))
+        for (k, j) in [(1, 0), (2, 2), (3, 4)] {
+            assertClose(es.coefficients[j], fits[4].results[k].estimate, tolerance: 1e-9, "event study β_\(times[j])")
+            assertClose(es.standardErrors[j], fits[4].results[k].standardError, tolerance: 1e-8, "event study SE_\(times[j])")
+        }
+        // Its att: the post coefficients weighted by their treated rows.
+        let n = times.map { e in rel.filter { $0 == e }.count }
+        let post = [2, 3, 4], total = Double(post.reduce(0) { $0 + n[$1] })
+        assertClose(post.reduce(0.0) { $0 + Double(n[$1]) * es.coefficients[$1] } / total, fits[4].results[0].estimate, tolerance: 1e-9, "event study att")
+        // Truths: event.0 is the mean effect over the treated cities in their adoption year (observed or not).
+        let adopters = (0..<p.n).filter { p.cohort[$0] > 0 }
+        let atAdoption = adopters.map { i -> Double in
+            let k = p.index(period: p.years.firstIndex(of: p.cohort[i])!, city: i)
+            return p.mis[k] - p.misNoIntegration[k]
+        }
+        assertClose(atAdoption.reduce(0, +) / Double(atAdoption.count), fits[4].results[2].truth, tolerance: 1e-12, "event.0 truth")
+        XCTAssertEqual(fits[4].results[0].truth, p.truth.integration.meanAtt)
 
         // R did's convention: units not observed in every period dropped, then the balanced estimator.
         let (balanced, report) = try table.balancedPanel(id: "city", time: "year", columns: ["Mis", "CA", "D", "Z"])

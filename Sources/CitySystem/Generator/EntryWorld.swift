@@ -18,10 +18,8 @@ struct EntryWorld: ExistingCityYears {
     let firstPeriod: Int
     let entrants: [Int]
     let incumbents: [Int]
-    /// The outcome model and its effect cache on the incumbents' W_S.
-    let model: OutcomeModel
-    let cache: ObservedEffectCache
-    let isolatedIncumbents: Int
+    /// The incumbents' outcome on W_S, before `year`.
+    let beforeEntry: RegimeOutcome
 
     /// Nil without entry. The entrants are fixed by the geography (not drawn), so every
     /// replication of a cell has the same entry pattern.
@@ -39,14 +37,9 @@ struct EntryWorld: ExistingCityYears {
         let isEntrant = Set(entrants)
         let incumbents = (0..<n).filter { !isEntrant.contains($0) }
         let full = try sparseForm(w, source: source, to: "restrict")
-        var restricted = try full.restricted(to: incumbents)
-        if w.isRowStandardised { restricted = restricted.rowStandardised() }
-        let isolated = restricted.rowSums().filter { $0 == 0 }.count
-        let ws = try SpatialWeights(sparse: restricted, logDeterminant: w.logDeterminant.method, allowIsolated: true)
-        let model = try CitySystemCell.model(spec.outcome, weights: ws, source: source)
         return EntryWorld(year: spec.panel.entryYear, firstPeriod: years.firstIndex(of: spec.panel.entryYear)!,
-                          entrants: entrants, incumbents: incumbents, model: model,
-                          cache: try ObservedEffectCache(filter: model.filter), isolatedIncumbents: isolated)
+                          entrants: entrants, incumbents: incumbents,
+                          beforeEntry: try RegimeOutcome(full, units: incumbents, like: w, outcome: spec.outcome, source: source))
     }
 
     /// Time-major: whether city-year (t, i) exists.
@@ -60,10 +53,8 @@ struct EntryWorld: ExistingCityYears {
     /// model's outcome (kept from `year` on).
     func outcome(_ solved: [Double], ca: [Double], d: [Double], controls: [[Double]], other: [Double], n: Int) throws -> [Double] {
         var out = solved
-        let m = incumbents.count
-        let rows = (0..<(firstPeriod * m)).map { ($0 / m) * n + incumbents[$0 % m] }
-        let pick = { (v: [Double]) in rows.map { v[$0] } }
-        let sub = try model.solve(ca: pick(ca), d: pick(d), controls: controls.map(pick), other: pick(other))
+        let rows = preRows(n: n)
+        let sub = try beforeEntry.solve(rows: rows, ca: ca, d: d, controls: controls, other: other)
         for (k, r) in rows.enumerated() { out[r] = sub[k] }
         for p in 0..<firstPeriod { for i in entrants { out[p * n + i] = .nan } }
         return out
@@ -71,22 +62,21 @@ struct EntryWorld: ExistingCityYears {
 
     /// Effect weights averaged over the existing city-years: year t weighted by its n_t cities.
     func pooled(_ full: EffectWeights, n: Int, periods: Int) -> EffectWeights {
-        let wPre = Double(firstPeriod * incumbents.count), wPost = Double((periods - firstPeriod) * n)
-        let pre = cache.weights, total = wPre + wPost
-        func mix(_ a: Double, _ b: Double) -> Double { (wPre * a + wPost * b) / total }
-        let a1 = mix(pre.a1, full.a1), a2 = mix(pre.a2, full.a2), t1 = mix(pre.t1, full.t1), t2 = mix(pre.t2, full.t2)
-        return EffectWeights(a1: a1, a2: a2, k1: t1 - a1, k2: t2 - a2, t1: t1, t2: t2)
+        Self.weightedMean(beforeEntry.cache.weights, Double(firstPeriod * incumbents.count), full, Double((periods - firstPeriod) * n))
     }
 
     /// `ObservedEffectCache.averaged` over the existing city-years (time-major marginal coefficients).
-    func averaged(_ full: ObservedEffectCache, b: [Double], t: [Double], n: Int) -> (direct: Double, indirect: Double, total: Double) {
-        let m = incumbents.count
-        let rows = (0..<(firstPeriod * m)).map { ($0 / m) * n + incumbents[$0 % m] }
-        let pre = cache.averaged(b: rows.map { b[$0] }, t: rows.map { t[$0] })
+    func averaged(_ full: ObservedEffectCache, b: [Double], t: [Double], n: Int) -> AveragedEffects {
+        let rows = preRows(n: n)
+        let pre = beforeEntry.averaged(rows: rows, b: b, t: t)
         let start = firstPeriod * n
         let post = full.averaged(b: Array(b[start...]), t: Array(t[start...]))
-        let wPre = Double(rows.count), wPost = Double(b.count - start)
-        func mix(_ a: Double, _ c: Double) -> Double { (wPre * a + wPost * c) / (wPre + wPost) }
-        return (mix(pre.direct, post.direct), mix(pre.indirect, post.indirect), mix(pre.total, post.total))
+        return Self.weightedMean(pre, Double(rows.count), post, Double(b.count - start))
+    }
+
+    /// Rows of the generated panel holding the incumbents before entry, period by period.
+    func preRows(n: Int) -> [Int] {
+        let m = incumbents.count
+        return (0..<(firstPeriod * m)).map { ($0 / m) * n + incumbents[$0 % m] }
     }
 }

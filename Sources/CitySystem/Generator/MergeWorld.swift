@@ -10,13 +10,57 @@ protocol ExistingCityYears: Sendable {
     /// Effect weights averaged over the existing city-years (`full`: the whole system's).
     func pooled(_ full: EffectWeights, n: Int, periods: Int) -> EffectWeights
     /// `ObservedEffectCache.averaged` over the existing city-years (time-major marginal coefficients).
-    func averaged(_ full: ObservedEffectCache, b: [Double], t: [Double], n: Int) -> (direct: Double, indirect: Double, total: Double)
+    func averaged(_ full: ObservedEffectCache, b: [Double], t: [Double], n: Int) -> AveragedEffects
+}
+
+typealias AveragedEffects = (direct: Double, indirect: Double, total: Double)
+
+/// The outcome of the regime in which a changing city set differs from the full one (before
+/// entry, after merges): its cities' W — the true W's sparse form (with merged cities appended)
+/// restricted to them, re-standardised when the true W is row-standardised — its outcome model
+/// and the model's effect cache.
+struct RegimeOutcome: Sendable {
+    let model: OutcomeModel
+    let cache: ObservedEffectCache
+
+    init(_ sparse: SparseMatrix, units: [Int], like w: SpatialWeights, outcome: OutcomeSpec, source: String) throws {
+        var restricted = try sparse.restricted(to: units)
+        if w.isRowStandardised { restricted = restricted.rowStandardised() }
+        let ws = try SpatialWeights(sparse: restricted, logDeterminant: w.logDeterminant.method, allowIsolated: true)
+        model = try CitySystemCell.model(outcome, weights: ws, source: source)
+        cache = try ObservedEffectCache(filter: model.filter)
+    }
+
+    /// The outcome solved on the regime's city-years, `rows` of the time-major panel columns.
+    func solve(rows: [Int], ca: [Double], d: [Double], controls: [[Double]], other: [Double]) throws -> [Double] {
+        let pick = { (v: [Double]) in rows.map { v[$0] } }
+        return try model.solve(ca: pick(ca), d: pick(d), controls: controls.map(pick), other: pick(other))
+    }
+
+    /// `ObservedEffectCache.averaged` over the regime's city-years, `rows` of the time-major coefficients.
+    func averaged(rows: [Int], b: [Double], t: [Double]) -> AveragedEffects {
+        cache.averaged(b: rows.map { b[$0] }, t: rows.map { t[$0] })
+    }
 }
 
 extension ExistingCityYears {
     /// The cities smallest first by ln size, ties by index: who enters late or is absorbed.
     static func smallestFirst(_ lnSize: [Double]) -> [Int] {
         (0..<lnSize.count).sorted { lnSize[$0] != lnSize[$1] ? lnSize[$0] < lnSize[$1] : $0 < $1 }
+    }
+
+    /// The mean of two regimes' effect weights, each weighted by its number of city-years.
+    static func weightedMean(_ a: EffectWeights, _ wa: Double, _ b: EffectWeights, _ wb: Double) -> EffectWeights {
+        let total = wa + wb
+        func mix(_ x: Double, _ y: Double) -> Double { (wa * x + wb * y) / total }
+        let a1 = mix(a.a1, b.a1), a2 = mix(a.a2, b.a2), t1 = mix(a.t1, b.t1), t2 = mix(a.t2, b.t2)
+        return EffectWeights(a1: a1, a2: a2, k1: t1 - a1, k2: t2 - a2, t1: t1, t2: t2)
+    }
+
+    /// The mean of two regimes' averaged marginal effects, each weighted by its number of city-years.
+    static func weightedMean(_ a: AveragedEffects, _ wa: Double, _ b: AveragedEffects, _ wb: Double) -> AveragedEffects {
+        func mix(_ x: Double, _ y: Double) -> Double { (wa * x + wb * y) / (wa + wb) }
+        return (mix(a.direct, b.direct), mix(a.indirect, b.indirect), mix(a.total, b.total))
     }
 
     /// The true W's sparse form, which the changed city set is built from.
@@ -59,9 +103,8 @@ struct MergeWorld: ExistingCityYears {
     let shares: [(into: Double, absorbed: Double)]
     /// The cities after the merges, as indices of the extended W: survivors ascending, then pair g as n + g.
     let postUnits: [Int]
-    let model: OutcomeModel
-    let cache: ObservedEffectCache
-    let isolated: Int
+    /// The merged city set's outcome, from `year` on.
+    let merged: RegimeOutcome
 
     static func build(_ spec: CitySystemSpec, weights w: SpatialWeights, lnSize: [Double], source: String) throws -> MergeWorld? {
         let share = spec.panel.mergeShare
@@ -90,18 +133,13 @@ struct MergeWorld: ExistingCityYears {
         }
         let extended = try full.symmetricFormForMerging().appendingMergedUnits(pairs.map { [$0.into, $0.absorbed] })
         let postUnits = (0..<n).filter { !used[$0] } + (n..<(n + count))
-        var restricted = try extended.restricted(to: postUnits)
-        if w.isRowStandardised { restricted = restricted.rowStandardised() }
-        let ws = try SpatialWeights(sparse: restricted, logDeterminant: w.logDeterminant.method, allowIsolated: true)
-        let model = try CitySystemCell.model(spec.outcome, weights: ws, source: source)
         let shares = pairs.map { p -> (into: Double, absorbed: Double) in
             let a = exp(lnSize[p.into]), b = exp(lnSize[p.absorbed])
             return (a / (a + b), b / (a + b))
         }
         return MergeWorld(year: spec.panel.mergeYear, firstPeriod: years.firstIndex(of: spec.panel.mergeYear)!, pairs: pairs,
-                          shares: shares, postUnits: postUnits, model: model,
-                          cache: try ObservedEffectCache(filter: model.filter),
-                          isolated: restricted.rowSums().filter { $0 == 0 }.count)
+                          shares: shares, postUnits: postUnits,
+                          merged: try RegimeOutcome(extended, units: postUnits, like: w, outcome: spec.outcome, source: source))
     }
 
     func exists(n: Int, periods: Int) -> [Bool] {
@@ -140,29 +178,22 @@ struct MergeWorld: ExistingCityYears {
             }
         }
         let rows = postRows(n: n, periods: periods)
-        let pick = { (v: [Double]) in rows.map { v[$0] } }
-        let sub = try model.solve(ca: pick(ca), d: pick(d), controls: controls.map(pick), other: pick(otherMerged))
+        let sub = try merged.solve(rows: rows, ca: ca, d: d, controls: controls, other: otherMerged)
         for (k, r) in rows.enumerated() { out[r] = sub[k] }
         for p in firstPeriod..<periods { for pair in pairs { out[p * n + pair.absorbed] = .nan } }
         return out
     }
 
     func pooled(_ full: EffectWeights, n: Int, periods: Int) -> EffectWeights {
-        let wPre = Double(firstPeriod * n), wPost = Double((periods - firstPeriod) * postUnits.count)
-        let post = cache.weights, total = wPre + wPost
-        func mix(_ a: Double, _ b: Double) -> Double { (wPre * a + wPost * b) / total }
-        let a1 = mix(full.a1, post.a1), a2 = mix(full.a2, post.a2), t1 = mix(full.t1, post.t1), t2 = mix(full.t2, post.t2)
-        return EffectWeights(a1: a1, a2: a2, k1: t1 - a1, k2: t2 - a2, t1: t1, t2: t2)
+        Self.weightedMean(full, Double(firstPeriod * n), merged.cache.weights, Double((periods - firstPeriod) * postUnits.count))
     }
 
-    func averaged(_ full: ObservedEffectCache, b: [Double], t: [Double], n: Int) -> (direct: Double, indirect: Double, total: Double) {
+    func averaged(_ full: ObservedEffectCache, b: [Double], t: [Double], n: Int) -> AveragedEffects {
         let start = firstPeriod * n
         let rows = postRows(n: n, periods: b.count / n)
-        let post = cache.averaged(b: rows.map { b[$0] }, t: rows.map { t[$0] })
+        let post = merged.averaged(rows: rows, b: b, t: t)
         guard start > 0 else { return post }
         let pre = full.averaged(b: Array(b[..<start]), t: Array(t[..<start]))
-        let wPre = Double(start), wPost = Double(rows.count)
-        func mix(_ a: Double, _ c: Double) -> Double { (wPre * a + wPost * c) / (wPre + wPost) }
-        return (mix(pre.direct, post.direct), mix(pre.indirect, post.indirect), mix(pre.total, post.total))
+        return Self.weightedMean(pre, Double(start), post, Double(rows.count))
     }
 }

@@ -48,6 +48,7 @@ struct MappingReader {
     /// The raw node for `key` (nil when absent or explicitly null), recording the key as known.
     mutating func node(_ key: String) -> Node? {
         known.append(key)
+        ScenarioKeyRecorder.note(sub(key))
         guard let v = pairs.first(where: { $0.key == key })?.value else { return nil }
         if case .scalar(let s) = v, s.style == .plain || s.style == .any, ["~", "null", "Null", "NULL", ""].contains(s.string) {
             return nil
@@ -73,6 +74,13 @@ struct MappingReader {
     }
 
     mutating func double(_ key: String, _ def: Double) throws -> Double { try value(key, parseDouble) ?? def }
+
+    /// Reads a section's plain-number keys from one table of `(key, field)`, in the table's
+    /// order: each field of `spec` holds its default and takes the key's value when given.
+    /// The table is the section's list of number keys, written once.
+    mutating func numbers<Spec>(_ table: KeyValuePairs<String, WritableKeyPath<Spec, Double>>, into spec: inout Spec) throws {
+        for (key, field) in table { spec[keyPath: field] = try double(key, spec[keyPath: field]) }
+    }
     mutating func optionalDouble(_ key: String) throws -> Double? { try value(key, parseDouble) }
     mutating func int(_ key: String, _ def: Int) throws -> Int { try value(key, parseInt) ?? def }
     mutating func optionalInt(_ key: String) throws -> Int? { try value(key, parseInt) }

@@ -27,10 +27,14 @@ public struct ScenarioError: Error, CustomStringConvertible, Equatable {
 
 /// Suggests the closest known key for a misspelt one (Levenshtein distance ≤ 3,
 /// or a key that contains / is contained in the misspelling).
-enum KeySuggestion {
-    static func closest(to key: String, among known: [String]) -> String? {
+public enum KeySuggestion {
+    public static func closest(to key: String, among known: [String]) -> String? {
         let scored = known.map { ($0, distance(key.lowercased(), $0.lowercased())) }
-        guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
+        // Ties go to the longer common prefix (`sdmm` → `sdm`, not `sdem`), then alphabetically.
+        func prefix(_ s: String) -> Int { zip(key.lowercased(), s.lowercased()).prefix { $0 == $1 }.count }
+        guard let best = scored.min(by: { a, b in
+            a.1 != b.1 ? a.1 < b.1 : prefix(a.0) != prefix(b.0) ? prefix(a.0) > prefix(b.0) : a.0 < b.0
+        }) else { return nil }
         if best.1 <= max(1, min(3, key.count / 2)) { return best.0 }
         return known.first { $0.count >= 3 && (key.contains($0) || $0.contains(key)) }
     }

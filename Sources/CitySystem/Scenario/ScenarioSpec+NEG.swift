@@ -5,22 +5,13 @@ extension ScenarioParser {
     /// keys are then unknown and rejected by the caller's `finish()`.
     static func parseNEGSectors(_ r: inout MappingReader) throws -> NEGSpec {
         var p = NEGSpec()
-        p.sigma = try r.double("sigma", p.sigma)
-        p.sigmaS = try r.double("sigma_s", p.sigmaS)
-        p.mu = try r.double("mu", p.mu)
-        p.muS = try r.double("mu_s", p.muS)
-        p.alpha = try r.double("alpha", p.alpha)
-        p.eta = try r.double("eta", p.eta)
-        p.siteSizeElasticity = try r.double("site_size_elasticity", p.siteSizeElasticity)
-        p.tauStart = try r.double("tau_start", p.tauStart)
-        p.tauEnd = try r.double("tau_end", p.tauEnd)
-        p.servicesTauMultiplier = try r.double("services_tau_multiplier", p.servicesTauMultiplier)
-        p.kappa = try r.double("kappa", p.kappa)
-        p.amenityAr = try r.double("amenity_ar", p.amenityAr)
-        p.amenitySd = try r.double("amenity_sd", p.amenitySd)
-        p.endogeneity = try r.double("endogeneity", p.endogeneity)
-        p.damping = try r.double("damping", p.damping)
-        p.tolerance = try r.double("tolerance", p.tolerance)
+        try r.numbers([
+            "sigma": \.sigma, "sigma_s": \.sigmaS, "mu": \.mu, "mu_s": \.muS, "alpha": \.alpha,
+            "eta": \.eta, "site_size_elasticity": \.siteSizeElasticity, "tau_start": \.tauStart,
+            "tau_end": \.tauEnd, "services_tau_multiplier": \.servicesTauMultiplier, "kappa": \.kappa,
+            "amenity_ar": \.amenityAr, "amenity_sd": \.amenitySd, "endogeneity": \.endogeneity,
+            "damping": \.damping, "tolerance": \.tolerance
+        ], into: &p)
         p.maxIterations = try r.int("max_iterations", p.maxIterations)
         try r.require(p.sigma > 1, "sigma", "the elasticity of substitution must exceed 1 (CES varieties)")
         try r.require(p.sigmaS > 1, "sigma_s", "the elasticity of substitution must exceed 1 (CES varieties)")

@@ -43,8 +43,10 @@ public enum ScenarioParser {
         try cs.finish()
         for k in ScenarioDocument.monteCarloKeys { _ = top.node(k) }
         try top.finish()
-        return ScenarioSpec(name: name, description: description, seed: UInt64(seed), citySystem: spec, source: source,
-                            observed: observed)
+        var parsed = ScenarioSpec(name: name, description: description, seed: UInt64(seed), citySystem: spec, source: source,
+                                  observed: observed)
+        if observed == nil { parsed.unusedSettings = unusedSettings(ScenarioValue(root), spec, source: source) }
+        return parsed
     }
 
     static func parseCitySystem(_ r: inout MappingReader, baseDirectory: String) throws -> CitySystemSpec {
@@ -71,22 +73,16 @@ public enum ScenarioParser {
         s.panel.strength = try pn.double("strength", 1)
         try pn.require(s.panel.strength >= 0 && s.panel.strength <= 5, "strength", "must be in [0, 5]")
         var en = try pn.section("entry")
-        s.panel.entryShare = try en.double("share", 0)
-        try en.require(s.panel.entryShare >= 0 && s.panel.entryShare <= 0.5, "share", "must be in [0, 0.5] (the share of cities that enter late)")
-        s.panel.entryYear = try en.int("year", s.years[s.years.count / 2])
-        try en.require(s.panel.entryYear > s.years[0] && s.panel.entryYear <= s.years[s.years.count - 1], "year",
-                       "\(s.panel.entryYear) is not a year after the first of the panel (\(s.years[0])–\(s.years[s.years.count - 1]))")
+        (s.panel.entryShare, s.panel.entryYear) = try parseCitySetChange(&en, years: s.years, maxShare: 0.5,
+                                                                         share: "the share of cities that enter late")
         if s.panel.entryShare > 0 {
             try refuseWhatAChangingCitySetLacks(s, &en, subject: "entry is", change: "entry", noPast: "the entrants have no past",
                                                truths: "cities that do not exist yet")
         }
         try en.finish()
         var mg = try pn.section("merges")
-        s.panel.mergeShare = try mg.double("share", 0)
-        try mg.require(s.panel.mergeShare >= 0 && s.panel.mergeShare <= 0.4, "share", "must be in [0, 0.4] (the share of cities absorbed by a neighbour)")
-        s.panel.mergeYear = try mg.int("year", s.years[s.years.count / 2])
-        try mg.require(s.panel.mergeYear > s.years[0] && s.panel.mergeYear <= s.years[s.years.count - 1], "year",
-                       "\(s.panel.mergeYear) is not a year after the first of the panel (\(s.years[0])–\(s.years[s.years.count - 1]))")
+        (s.panel.mergeShare, s.panel.mergeYear) = try parseCitySetChange(&mg, years: s.years, maxShare: 0.4,
+                                                                         share: "the share of cities absorbed by a neighbour")
         if s.panel.mergeShare > 0 {
             // What the merge world does not define (refused, never ignored).
             try mg.require(s.panel.entryShare == 0, "share", "merges and entry together are not implemented (one change of the city set per world)",
@@ -108,6 +104,19 @@ public enum ScenarioParser {
             }
         }
         return s
+    }
+
+    /// A change of the city set, `panel.entry` or `panel.merges`: `{share, year}`, the share of the
+    /// smallest cities that change (in [0, `maxShare`]) and the year the change starts (the
+    /// panel's middle year by default), which must come after the panel's first year.
+    static func parseCitySetChange(_ r: inout MappingReader, years: [Int], maxShare: Double,
+                                   share meaning: String) throws -> (share: Double, year: Int) {
+        let share = try r.double("share", 0)
+        try r.require(share >= 0 && share <= maxShare, "share", "must be in [0, \(maxShare)] (\(meaning))")
+        let year = try r.int("year", years[years.count / 2])
+        try r.require(year > years[0] && year <= years[years.count - 1], "year",
+                      "\(year) is not a year after the first of the panel (\(years[0])–\(years[years.count - 1]))")
+        return (share, year)
     }
 
     /// What a world whose city set changes (entry, merges) does not define, refused on its `share`
@@ -141,10 +150,13 @@ public enum ScenarioParser {
             g.file = f.hasPrefix("/") ? f : URL(fileURLWithPath: baseDirectory).appendingPathComponent(f).path
         }
         g.units = try r.choice("units", "km", allowed: ["km", "lonlat"])
-        try r.require(g.centres >= 1, "centres", "must be at least 1")
-        try r.require(g.cities >= g.centres, "cities", "fewer cities (\(g.cities)) than centres (\(g.centres))",
-                      fix: "raise cities or lower centres")
-        try r.require(g.cities >= 3, "cities", "must be at least 3")
+        // The synthetic placement's checks; a csv geography's cities and centres come from its file.
+        if g.source == .synthetic {
+            try r.require(g.centres >= 1, "centres", "must be at least 1")
+            try r.require(g.cities >= g.centres, "cities", "fewer cities (\(g.cities)) than centres (\(g.centres))",
+                          fix: "raise cities or lower centres")
+            try r.require(g.cities >= 3, "cities", "must be at least 3")
+        }
         try r.require(g.squareKm > 0, "square_km", "must be positive")
         try r.require(g.minSeparationKm >= 0, "min_separation_km", "must be non-negative")
         try r.require(g.peripherySdKm > 0, "periphery_sd_km", "must be positive (it is a standard deviation)")
@@ -157,10 +169,8 @@ public enum ScenarioParser {
 
     static func parseSizes(_ r: inout MappingReader) throws -> SizeSpec {
         var s = SizeSpec()
-        s.meanLog = try r.double("mean_log", s.meanLog)
-        s.centrePremium = try r.double("centre_premium", s.centrePremium)
-        s.distanceGradient = try r.double("distance_gradient", s.distanceGradient)
-        s.sd = try r.double("sd", s.sd)
+        try r.numbers(["mean_log": \.meanLog, "centre_premium": \.centrePremium, "distance_gradient": \.distanceGradient, "sd": \.sd],
+                      into: &s)
         try r.require(s.sd >= 0, "sd", "negative standard deviation", fix: "use a value ≥ 0")
         return s
     }
@@ -172,18 +182,13 @@ public enum ScenarioParser {
             s.neg = try parseNEGSectors(&r)
             return s
         }
-        s.manufacturingLogShare = try r.double("manufacturing_log_share", s.manufacturingLogShare)
-        s.servicesLogShare = try r.double("services_log_share", s.servicesLogShare)
-        s.manufacturingGradient = try r.double("manufacturing_gradient", s.manufacturingGradient)
-        s.servicesGradient = try r.double("services_gradient", s.servicesGradient)
-        s.manufacturingSizeElasticity = try r.double("manufacturing_size_elasticity", s.manufacturingSizeElasticity)
-        s.servicesSizeElasticity = try r.double("services_size_elasticity", s.servicesSizeElasticity)
-        s.servicesCentrePremium = try r.double("services_centre_premium", s.servicesCentrePremium)
-        s.effectSd = try r.double("effect_sd", s.effectSd)
-        s.effectRangeKm = try r.double("effect_range_km", s.effectRangeKm)
-        s.effectCorrelation = try r.double("effect_correlation", s.effectCorrelation)
-        s.shockAr = try r.double("shock_ar", s.shockAr)
-        s.shockSd = try r.double("shock_sd", s.shockSd)
+        try r.numbers([
+            "manufacturing_log_share": \.manufacturingLogShare, "services_log_share": \.servicesLogShare,
+            "manufacturing_gradient": \.manufacturingGradient, "services_gradient": \.servicesGradient,
+            "manufacturing_size_elasticity": \.manufacturingSizeElasticity, "services_size_elasticity": \.servicesSizeElasticity,
+            "services_centre_premium": \.servicesCentrePremium, "effect_sd": \.effectSd, "effect_range_km": \.effectRangeKm,
+            "effect_correlation": \.effectCorrelation, "shock_ar": \.shockAr, "shock_sd": \.shockSd
+        ], into: &s)
         try r.require(s.manufacturingLogShare < 0, "manufacturing_log_share", "a log share must be negative (share < 1)")
         try r.require(s.servicesLogShare < 0, "services_log_share", "a log share must be negative (share < 1)")
         try r.require(s.effectSd >= 0, "effect_sd", "negative standard deviation", fix: "use a value ≥ 0")
@@ -196,18 +201,12 @@ public enum ScenarioParser {
 
     static func parseDigital(_ r: inout MappingReader) throws -> DigitalSpec {
         var d = DigitalSpec()
-        d.level = try r.double("level", d.level)
-        d.rate = try r.double("rate", d.rate)
-        d.midYear = try r.double("mid_year", d.midYear)
-        d.centrePremium = try r.double("centre_premium", d.centrePremium)
-        d.convergence = try r.double("convergence", d.convergence)
-        d.diffusion = try r.double("diffusion", d.diffusion)
-        d.decayKm = try r.double("decay_km", d.decayKm)
-        d.shockSd = try r.double("shock_sd", d.shockSd)
-        d.initialSd = try r.double("initial_sd", d.initialSd)
-        d.integrationBoost = try r.double("integration_boost", d.integrationBoost)
-        d.integrationTarget = try r.double("integration_target", d.integrationTarget)
-        d.kernelTolerance = try r.double("kernel_tolerance", d.kernelTolerance)
+        try r.numbers([
+            "level": \.level, "rate": \.rate, "mid_year": \.midYear, "centre_premium": \.centrePremium,
+            "convergence": \.convergence, "diffusion": \.diffusion, "decay_km": \.decayKm, "shock_sd": \.shockSd,
+            "initial_sd": \.initialSd, "integration_boost": \.integrationBoost, "integration_target": \.integrationTarget,
+            "kernel_tolerance": \.kernelTolerance
+        ], into: &d)
         try r.require(d.kernelTolerance > 0 && d.kernelTolerance < 1, "kernel_tolerance", "must lie in (0, 1)",
                       fix: "use e.g. 1e-3 (a smaller value keeps more pairs: more accurate, more memory)")
         try r.require(d.shockSd >= 0, "shock_sd", "negative standard deviation", fix: "use a value ≥ 0")
@@ -284,11 +283,10 @@ public enum ScenarioParser {
         try r.require(abs(o.tau) < 1, "tau", "must lie in (−1, 1) (with |τ| ≥ 1 the outcome is not stationary)", fix: "use |tau| < 1")
         try r.require(abs(o.eta) < 1, "eta", "must lie in (−1, 1)", fix: "use |eta| < 1 (and |tau| + |rho| + |eta| < 1 for a row-standardised W)")
         try r.require(o.burnIn >= 0 && o.burnIn <= 10_000, "burn_in", "must be between 0 and 10000 years", fix: "use e.g. 50")
-        o.intercept = try r.double("intercept", o.intercept)
-        o.cityEffectSd = try r.double("city_effect_sd", o.cityEffectSd)
-        o.cityEffectCaLoading = try r.double("city_effect_ca_loading", o.cityEffectCaLoading)
-        o.yearEffectSd = try r.double("year_effect_sd", o.yearEffectSd)
-        o.yearTrend = try r.double("year_trend", o.yearTrend)
+        try r.numbers([
+            "intercept": \.intercept, "city_effect_sd": \.cityEffectSd, "city_effect_ca_loading": \.cityEffectCaLoading,
+            "year_effect_sd": \.yearEffectSd, "year_trend": \.yearTrend
+        ], into: &o)
         try r.require(o.cityEffectSd >= 0, "city_effect_sd", "negative standard deviation", fix: "use a value ≥ 0")
         try r.require(o.yearEffectSd >= 0, "year_effect_sd", "negative standard deviation", fix: "use a value ≥ 0")
         if let list = try r.sequence("controls") {
@@ -312,11 +310,7 @@ public enum ScenarioParser {
         }
         var e = try r.section("error")
         o.error.law = ErrorSpec.Law(rawValue: try e.choice("law", "normal", allowed: ErrorSpec.Law.allCases.map(\.rawValue)))!
-        o.error.sigma = try e.double("sigma", o.error.sigma)
-        o.error.ar = try e.double("ar", o.error.ar)
-        o.error.lambda = try e.double("lambda", o.error.lambda)
-        o.error.df = try e.double("df", o.error.df)
-        o.error.sizePower = try e.double("size_power", o.error.sizePower)
+        try e.numbers(["sigma": \.sigma, "ar": \.ar, "lambda": \.lambda, "df": \.df, "size_power": \.sizePower], into: &o.error)
         try e.require(o.error.sigma > 0, "sigma", "the error standard deviation must be positive (a variance cannot be negative or zero)",
                       fix: "use e.g. sigma: 0.1")
         try e.require(abs(o.error.ar) < 1, "ar", "an AR(1) coefficient must lie in (−1, 1)")

@@ -14,6 +14,9 @@ public struct ScenarioSpec: Sendable {
     /// Set when `city_system` is an observed design (`city_system.observed`, written by
     /// `spillsim calibrate`); `citySystem` then holds defaults and is not used.
     public var observed: ObservedDesignSpec? = nil
+    /// Settings written in the file that this world does not use (`ScenarioParser.unusedSettings`):
+    /// refused by a command that builds this one world, and by a design when no cell uses them.
+    public var unusedSettings: [ScenarioError] = []
 }
 
 /// Everything the generator needs. Defaults (see `scenarios/README.md`) give a

@@ -52,6 +52,8 @@ public struct DataTable: Sendable {
             if !seen.insert(n).inserted { throw DataError("\(source): column '\(n)' appears twice in the header") }
         }
         let body = Array(records.dropFirst())
+        // Otherwise the first complaint is a later one's (W's ids "do not appear" in an empty panel).
+        guard !body.isEmpty else { throw DataError("\(source): the file has a header but no data rows") }
         for (k, r) in body.enumerated() where r.count != names.count {
             throw DataError("\(source): line \(k + 2) has \(r.count) fields; the header has \(names.count)")
         }

@@ -1,23 +1,6 @@
 import Foundation
 import Numerics
 
-/// The terms of a regressor entered with its square and, optionally, its interaction
-/// with a moderator: y = … + β1 x + β2 x² + β3 x·D + β4 D + W(θ1 x + θ2 x² + θ3 x·D + θ4 D).
-/// Names are coefficient names of the fit; W-lags are looked up as `W*name` (absent = 0).
-public struct QuadraticTerms: Sendable {
-    public let linear: String
-    public let square: String
-    public let interaction: String?
-    public let moderator: String?
-
-    public init(linear: String, square: String, interaction: String? = nil, moderator: String? = nil) {
-        self.linear = linear
-        self.square = square
-        self.interaction = interaction
-        self.moderator = moderator
-    }
-}
-
 /// A Fieller confidence set for a turning point x* = −g1/(2 g2): the x0 with
 /// (ĝ1 + 2ĝ2x0)² ≤ q²(s11 + 4x0 s12 + 4x0² s22). It need not be an interval.
 public enum FiellerInterval: Sendable, Equatable {

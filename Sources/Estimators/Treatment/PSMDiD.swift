@@ -31,6 +31,10 @@ public struct PSMDiDSpec: Sendable {
     /// Conley spatial-HAC variance instead of CR1 (ATT and event study); its neighbour list is
     /// over the panel's units in their order (unit i at location i). nil = CR1.
     public var conley: ConleySpec? = nil
+    /// Small-sample correction of the cluster variance of the ATT: cr1 (default) or cr2 (Bell–McCaffrey
+    /// residuals with Satterthwaite degrees of freedom, `BellMcCaffreyCR2`; unweighted fits only). cr3
+    /// is not implemented for the DID family and is refused.
+    public var clusterCorrection: ClusterCorrection = .cr1
 
     public init(matching: MatchingSpec? = .applied, mode: MatchingMode = .pooled,
                 eventWindow: (leads: Int, lags: Int)? = nil, level: Double = 0.95,
@@ -64,7 +68,7 @@ public struct PSMDiDResult: Sendable {
     public let ciLower: Double
     public let ciUpper: Double
     public let pValue: Double
-    /// G − 1.
+    /// G − 1 (CR1), or the ATT's Satterthwaite degrees of freedom (CR2).
     public let degreesOfFreedom: Double
     /// Matched units (pooled) or matched unit-periods summed over periods (by-period).
     public let matchedTreated: Int
@@ -157,7 +161,10 @@ public enum PSMDiD {
             }
         }
         let cluster = try panel.clusterCodes(spec.unitClusters)
-        let variance = try panel.variance(cluster: cluster, conley: spec.conley)
+        let variance = try panel.variance(cluster: cluster, conley: spec.conley, correction: spec.clusterCorrection)
+        if spec.clusterCorrection != .cr1, spec.eventWindow != nil {
+            throw TreatmentError("PSM-DID: the event study's variance is CR1 by unit (or Conley); the \(spec.clusterCorrection.rawValue) correction applies to the ATT alone — drop the event study or the correction")
+        }
         let fit = try PanelOLS.fit(y: panel.outcome, x: x, names: ["D"], unit: unit, time: time, effects: .twoWays,
                                    weights: obsWeights, variance: variance)
         let ci = fit.confidenceInterval(0, level: spec.level)
@@ -176,7 +183,7 @@ public enum PSMDiD {
             bootCI = boot.interval(level: spec.level)
         }
         return PSMDiDResult(att: fit.coefficients[0], standardError: fit.standardErrors[0], ciLower: ci.lower,
-                            ciUpper: ci.upper, pValue: fit.pValues[0], degreesOfFreedom: fit.tDegreesOfFreedom,
+                            ciUpper: ci.upper, pValue: fit.pValues[0], degreesOfFreedom: fit.coefficientDegreesOfFreedom[0],
                             matchedTreated: mt, matchedControl: mc, observations: fit.observations,
                             clusters: fit.clusters ?? 0, balance: balance, counts: counts, eventStudy: es,
                             bootstrapPValue: bootP, bootstrapInterval: bootCI, warnings: warnings, observationWeights: obsWeights)
@@ -194,8 +201,14 @@ extension TreatmentPanel {
 }
 
 extension TreatmentPanel {
-    /// CR1 by the given codes, or the Conley variance with unit i at location i.
-    func variance(cluster: [Int], conley: ConleySpec?) throws -> PanelVariance {
+    /// CR1 (or CR2) by the given codes, or the Conley variance with unit i at location i.
+    func variance(cluster: [Int], conley: ConleySpec?, correction: ClusterCorrection = .cr1) throws -> PanelVariance {
+        switch (correction, conley) {
+        case (.cr1, _): break
+        case (.cr2, nil): return .clusterCR2(cluster)
+        case (.cr2, _?): throw TreatmentError("the CR2 correction applies to the cluster variance, not to the Conley variance of the DID family")
+        case (.cr3, _): throw TreatmentError("the DID family's cluster variance takes the cr1 or cr2 correction; cr3 is not implemented for it")
+        }
         guard let conley else { return .cluster(cluster) }
         let n = unitCount
         guard conley.neighbours.count == n else {

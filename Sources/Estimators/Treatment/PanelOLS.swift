@@ -7,6 +7,10 @@ public enum PanelVariance: Sendable, Equatable {
     case iid
     /// CR1 cluster-robust by the given codes (one per observation).
     case cluster([Int])
+    /// CR2 cluster-robust by the given codes (Bell & McCaffrey 2002) with each coefficient's
+    /// Satterthwaite degrees of freedom (Pustejovsky & Tipton 2018), as R clubSandwich's
+    /// `vcovCR(type = "CR2")` + `coef_test(test = "Satterthwaite")`; unweighted regressions only.
+    case clusterCR2([Int])
     /// Conley (1999) spatial HAC (with serial lags, Hsiang 2010): B M B with M the
     /// kernel-weighted score cross products of `SpatialHACMeat`, no small-sample factor (as R
     /// conleyreg, Stata ols_spatial_HAC and diff-diff), t with n − K degrees of freedom.
@@ -24,7 +28,11 @@ public struct PanelOLSResult: Sendable {
     public let tStatistics: [Double]
     public let pValues: [Double]
     /// Degrees of freedom of the t reference: G − 1 when clustered, n − K otherwise.
+    /// (With CR2 each coefficient has its own, in `coefficientDegreesOfFreedom`; this is G − 1.)
     public let tDegreesOfFreedom: Double
+    /// Degrees of freedom of each coefficient's t test and interval: `tDegreesOfFreedom` for
+    /// every coefficient, except with CR2, where each has its Satterthwaite value.
+    public let coefficientDegreesOfFreedom: [Double]
     public let observations: Int
     public let clusters: Int?
     /// K in the small-sample factor (n − 1)/(n − K).
@@ -37,7 +45,7 @@ public struct PanelOLSResult: Sendable {
     public func index(of name: String) -> Int? { names.firstIndex(of: name) }
 
     public func confidenceInterval(_ j: Int, level: Double = 0.95) -> (lower: Double, upper: Double) {
-        let q = StudentT.quantile(0.5 + level / 2, df: tDegreesOfFreedom)
+        let q = StudentT.quantile(0.5 + level / 2, df: coefficientDegreesOfFreedom[j])
         return (coefficients[j] - q * standardErrors[j], coefficients[j] + q * standardErrors[j])
     }
 }
@@ -121,6 +129,7 @@ public enum PanelOLS {
         let df: Double
         var nClusters: Int? = nil
         var k = p + feCount
+        var coefficientDF: [Double]? = nil
         switch variance {
         case .iid:
             guard n > k else { throw TreatmentError("panel OLS: \(n) observations for \(k) parameters") }
@@ -141,6 +150,22 @@ public enum PanelOLS {
             cov = factor * (bread * meat * bread)
             df = Double(gCount - 1)
             nClusters = gCount
+        case .clusterCR2(let codes):
+            guard codes.count == n0 else { throw TreatmentError("panel OLS: \(codes.count) cluster codes for \(n0) observations") }
+            guard w.allSatisfy({ $0 == 1 }) else {
+                throw TreatmentError("panel OLS: the CR2 cluster variance is implemented for unweighted regressions only (these observations have regression or matching weights other than 1); use CR1, or no weights (matching: none)")
+            }
+            let g = recode(keep.map { codes[$0] })
+            let gCount = (g.max() ?? -1) + 1
+            guard gCount >= 2 else { throw TreatmentError("panel OLS: clustering needs at least 2 clusters (found \(gCount))") }
+            let nested = dims.enumerated().filter { isNested($0.element, in: g) }
+            k = p + feCount - nested.reduce(0) { $0 + feLevels[$1.offset] } + nested.count
+            let cr2 = try BellMcCaffreyCR2(columns: columns, residuals: e, bread: bread, cluster: g, clusterCount: gCount,
+                                           projection: dims.isEmpty ? nil : WithinProjection(dims: dims, weights: w), tolerance: tolerance)
+            cov = cr2.covariance
+            df = Double(gCount - 1)
+            coefficientDF = cr2.degreesOfFreedom
+            nClusters = gCount
         case .conley(let spec, let location, let period):
             guard location.count == n0, period.count == n0 else {
                 throw TreatmentError("panel OLS: \(location.count) locations and \(period.count) periods for \(n0) observations (Conley variance)")
@@ -155,9 +180,10 @@ public enum PanelOLS {
         }
         let se = (0..<p).map { max(cov[$0, $0], 0).squareRoot() }
         let t = zip(b, se).map { $0 / $1 }
-        let pv = t.map { 2 * StudentT.survival(abs($0), df: df) }
+        let dfs = coefficientDF ?? [Double](repeating: df, count: p)
+        let pv = zip(t, dfs).map { 2 * StudentT.survival(abs($0), df: $1) }
         return PanelOLSResult(names: allNames, coefficients: b, covariance: cov, standardErrors: se,
-                              tStatistics: t, pValues: pv, tDegreesOfFreedom: df, observations: n,
+                              tStatistics: t, pValues: pv, tDegreesOfFreedom: df, coefficientDegreesOfFreedom: dfs, observations: n,
                               clusters: nClusters, parameterCount: k, residuals: e, projectionSweeps: sweeps)
     }
 

@@ -107,6 +107,9 @@ public struct TWFEReportJSON: Encodable, Sendable {
         @FiniteOrNull public var p: Double
         @FiniteOrNull public var ci_lower: Double
         @FiniteOrNull public var ci_upper: Double
+        /// Degrees of freedom of this coefficient's t test and interval (`df` above, except with CR2:
+        /// its Satterthwaite value).
+        @FiniteOrNull public var df: Double
     }
     public struct Bootstrap: Encodable, Sendable {
         public let coefficient: String
@@ -130,10 +133,10 @@ public struct TWFEReportJSON: Encodable, Sendable {
     @NullWhenAbsent public var conley: ConleyJSON?
 
     public init(_ fit: PanelOLSResult, effects: FixedEffects, clustered: Bool, bootstrap: WildBootstrapResult?, level: Double = 0.95,
-                conley: ConleySpec? = nil) {
+                conley: ConleySpec? = nil, correction: ClusterCorrection = .cr1) {
         self.effects = effects.rawValue
         n_obs = fit.observations
-        vcov = conley != nil ? "conley" : clustered ? "CR1" : "iid"
+        vcov = conley != nil ? "conley" : clustered ? correction.rawValue.uppercased() : "iid"
         self.conley = conley.map(ConleyJSON.init)
         df = fit.tDegreesOfFreedom
         k_small_sample = fit.parameterCount
@@ -141,7 +144,7 @@ public struct TWFEReportJSON: Encodable, Sendable {
         coefficients = fit.names.indices.map { j in
             let ci = fit.confidenceInterval(j, level: level)
             return Coefficient(name: fit.names[j], estimate: fit.coefficients[j], se: fit.standardErrors[j], t: fit.tStatistics[j],
-                               p: fit.pValues[j], ci_lower: ci.lower, ci_upper: ci.upper)
+                               p: fit.pValues[j], ci_lower: ci.lower, ci_upper: ci.upper, df: fit.coefficientDegreesOfFreedom[j])
         }
         wild_bootstrap = bootstrap.map {
             Bootstrap(coefficient: $0.coefficient, t: $0.tStatistic, p: $0.pValue, ci_lower: $0.interval.lower, ci_upper: $0.interval.upper,
@@ -212,7 +215,7 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
     @NullWhenAbsent public var conley: ConleyJSON?
 
     public init(_ r: PSMDiDResult, spec: PSMDiDSpec) {
-        vcov = spec.conley == nil ? "CR1" : "conley"
+        vcov = spec.conley == nil ? spec.clusterCorrection.rawValue.uppercased() : "conley"
         conley = spec.conley.map(ConleyJSON.init)
         att = r.att
         se = r.standardError

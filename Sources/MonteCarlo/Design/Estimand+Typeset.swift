@@ -27,6 +27,8 @@ extension Estimand {
         case ("att_net", 1): return "ATT" + sub("net")
         case ("att_matched", 1): return "ATT" + sub("matched")
         case ("spillover_controls", 1): return "spillover on controls"
+        // The event study's relative periods (issue 24, `event_study`).
+        case ("event", 2) where Int(p[1]) != nil: return "ATT" + sub("e = " + p[1])
         case ("select", 2):
             let rule = ["loglik": "log-likelihood", "aic": "AIC", "bic": "BIC", "posterior": "posterior"][p[1]] ?? p[1]
             return "true W chosen (\(rule))"

@@ -21,6 +21,8 @@ enum EstimatorSettings: Sendable {
     case mediation(MediationSettings)
     /// `policy_curve` (issue 26): the SDM with the policy interacted into the CA curve.
     case policyCurve(PolicyCurveSettings)
+    /// `event_study` (issue 24): the TWFE event study, fixest's `i(rel, treat, ref = -1)`.
+    case eventStudy(EventStudySettings)
     /// `spatial_mediation` (issue 26): natural direct/indirect effects through D under interference.
     case spatialMediation(SpatialMediationSettings)
 
@@ -138,6 +140,10 @@ enum EstimatorRegistry {
                 if variance != .analytic { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
             }
             if corrected && missing != .exact { throw o.error("bias_correction", "applies to `missing: exact` (the unbalanced estimator)") }
+            // Without ρ the correction moves only σ², which no estimand scores: it would be accepted and ignored.
+            if corrected && !model.hasLag {
+                throw o.error("bias_correction", "corrects ρ (and σ²); \(model.rawValue) has no spatial lag and its coefficients are unchanged: remove it")
+            }
             if missing != nil && variance == .conley { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
             let conley = try ConleySettings.read(&o, wanted: variance == .conley)
             return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, clusterCorrection: correction, missing: missing,
@@ -180,6 +186,13 @@ enum EstimatorRegistry {
                 throw o.error("cluster", "`variance: conley` replaces clustering; remove `cluster`")
             }
             spec.wildBootstrap = try wildBootstrap(&o, wanted: variance == "wild_cluster")
+            // `cluster_correction` as for the spatial models: cr2 (Bell–McCaffrey, Satterthwaite df) with the cluster variance.
+            if o.has("cluster_correction"), variance != "cluster" {
+                throw o.error("cluster_correction", "applies to `variance: cluster` (the default); remove it or the `variance`")
+            }
+            spec.clusterCorrection = try o.choose("cluster_correction", default: ClusterCorrection.standard, spellings: ["cr1", "cr2"]) {
+                ["cr1": ClusterCorrection.cr1, "cr2": .cr2][$0.lowercased()]
+            }
             return .psmDiD(spec, shared)
         },
         Family(models: ["spillover_did"]) { _, o in
@@ -195,6 +208,12 @@ enum EstimatorRegistry {
         },
         Family(models: ["twfe"]) { _, o in
             .twfe(try treatment(&o, covariates: false))
+        },
+        Family(models: ["event_study"]) { _, o in
+            let shared = try treatment(&o, covariates: false)
+            let leads = try o.node("leads").map { try o.reader.integer($0, o.path("leads"), minimum: 1) }
+            let lags = try o.node("lags").map { try o.reader.integer($0, o.path("lags"), minimum: 0) }
+            return .eventStudy(EventStudySettings(leads: leads, lags: lags, cluster: shared.cluster))
         },
         Family(models: ["cs_did"]) { _, o in
             let shared = try treatment(&o)
@@ -241,7 +260,8 @@ enum EstimatorRegistry {
                          reader: ScenarioValueReader) throws -> EstimatorSettings {
         guard let family = families.first(where: { $0.models.contains(model) }) else {
             let names = modelNames
-            throw reader.error("\(path).model", "unknown model `\(model)`; use \(names.dropLast().joined(separator: ", ")) or \(names.last ?? "")")
+            let hint = KeySuggestion.closest(to: model, among: names).map { "did you mean `\($0)`? " } ?? ""
+            throw reader.error("\(path).model", "unknown model `\(model)`; \(hint)use \(names.dropLast().joined(separator: ", ")) or \(names.last ?? "")")
         }
         var o = EstimatorOptions(options, at: path, reader: reader)
         let settings = try family.parse(model, &o)
@@ -285,6 +305,13 @@ enum EstimatorRegistry {
         let durbin = try o.choose("durbin", default: model.allowsDurbin ? DurbinVariables.all : .none, spellings: ["all", "none"]) {
             ["all": DurbinVariables.all, "none": .none][$0]
         }
+        // `durbin: all` on a model without W-lagged regressors would be accepted and ignored.
+        if durbin == .all && !model.allowsDurbin {
+            throw o.error("durbin", "`\(model.rawValue)` has no W-lagged regressors (sdm, slx, sdem and sac add them); remove `durbin` or choose one of those models")
+        }
+        if durbin == .none && model == .slx {
+            throw o.error("durbin", "slx without W-lagged regressors is OLS; remove `durbin: none` or use model: ols")
+        }
         return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)
     }
 
@@ -320,6 +347,8 @@ enum EstimatorRegistry {
 /// The options of one estimator entry, each taken once; `finish` refuses the rest by key path.
 struct EstimatorOptions {
     private var remaining: [String: ScenarioValue]
+    /// The keys the model asked for, in order: the candidates of a did-you-mean for an unknown one.
+    private var asked: [String] = []
     private let at: String
     let reader: ScenarioValueReader
 
@@ -334,17 +363,25 @@ struct EstimatorOptions {
     func error(_ key: String, _ reason: String) -> ScenarioError { reader.error(path(key), reason) }
 
     mutating func string(_ key: String) throws -> String? {
+        ScenarioKeyRecorder.note(path(key))
+        asked.append(key)
         guard let node = remaining.removeValue(forKey: key) else { return nil }
         return try reader.string(node, path(key))
     }
 
     /// A raw option node (nil when absent), for readers with their own conversion.
-    mutating func node(_ key: String) -> ScenarioValue? { remaining.removeValue(forKey: key) }
+    mutating func node(_ key: String) -> ScenarioValue? {
+        ScenarioKeyRecorder.note(path(key))
+        asked.append(key)
+        return remaining.removeValue(forKey: key)
+    }
 
     /// Whether the option is present (not taken).
     func has(_ key: String) -> Bool { remaining[key] != nil }
 
     mutating func list(_ key: String) throws -> [ScenarioValue]? {
+        ScenarioKeyRecorder.note(path(key))
+        asked.append(key)
         guard let node = remaining.removeValue(forKey: key) else { return nil }
         guard let list = node.list else { throw error(key, "must be a list") }
         return list
@@ -361,6 +398,10 @@ struct EstimatorOptions {
     }
 
     func finish(model: String) throws {
-        if let extra = remaining.keys.sorted().first { throw error(extra, "unknown option for model `\(model)`") }
+        if let extra = remaining.keys.sorted().first {
+            let hint = KeySuggestion.closest(to: extra, among: asked).map { "did you mean `\($0)`? " } ?? ""
+            throw reader.error(path(extra), "unknown option for model `\(model)`",
+                               fix: "\(hint)its options here are \(asked.joined(separator: ", ")) (docs/monte-carlo.md)")
+        }
     }
 }

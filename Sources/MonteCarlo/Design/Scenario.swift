@@ -41,7 +41,8 @@ public struct MonteCarloScenario: Sendable {
         }
         let known = ScenarioDocument.topLevelKeys
         for (k, _) in entries where !known.contains(k) {
-            throw reader.error(k, "unknown top-level key; known keys are \(known.sorted().joined(separator: ", "))")
+            let hint = KeySuggestion.closest(to: k, among: known).map { "did you mean '\($0)'? " } ?? ""
+            throw reader.error(k, "unknown top-level key; \(hint)known keys are \(known.sorted().joined(separator: ", "))")
         }
         name = try document["name"].map { try reader.string($0, "name") } ?? document.defaultName
         // Without `seed:` the generator's default applies (one constant, documented in scenarios/README.md).
@@ -64,6 +65,26 @@ public struct MonteCarloScenario: Sendable {
         if document["city_system"] == nil && document["known_dgp"] == nil {
             throw reader.error("", "nothing to simulate: add a `city_system:` section (or `known_dgp:` for the built-in checks)")
         }
+        try Self.refuseSettingsNoCellUses(try cells(), world: document.world)
+    }
+
+    /// A setting written for one branch of a section (an error law's `df`, a csv geography's `file`)
+    /// is refused when no design cell uses it: accepted and ignored, it would be the worst kind of bad
+    /// input. One used by some cells (a grid over `law: [normal, t]` with `df` set) is fine. A cell
+    /// whose generator section does not parse is skipped here; building it reports its error.
+    static func refuseSettingsNoCellUses(_ cells: [DesignCell], world: WorldKind) throws {
+        var common: [String: ScenarioError]? = nil
+        for cell in cells {
+            let unused: [ScenarioError]
+            switch world {
+            case .synthetic: unused = (try? ScenarioParser.parse(cell.document).unusedSettings) ?? []
+            case .knownDGP: unused = KnownDGPBuilder.unusedSettings(cell.document)
+            case .observed: unused = []
+            }
+            let here = Dictionary(unused.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+            common = common.map { $0.filter { here[$0.key] != nil } } ?? here
+        }
+        if let first = common?.values.sorted(by: { $0.path < $1.path }).first { throw first }
     }
 
     /// A grid factor on an estimator's setting (`estimators.1.variance`) is applied per cell
@@ -308,7 +329,7 @@ public struct GridFactor: Sendable {
         guard let first = path.split(separator: ".").first, ScenarioDocument.topLevelKeys.contains(String(first)) else {
             throw reader.error(at, "must be a dotted key path into the scenario, e.g. `city_system.outcome.rho`")
         }
-        if ["grid", "filter", "cells", "monte_carlo", "seed", "name"].contains(first) {
+        if ["grid", "filter", "cells", "monte_carlo", "seed", "name", "description"].contains(first) {
             throw reader.error(at, "`\(first)` cannot vary by design cell: it is the same for every cell")
         }
     }

@@ -25,6 +25,8 @@ enum CityEstimator {
     case mediation(MediationSettings, covariates: [String], estimands: [MediationEstimand])
     /// `policy_curve` (issue 26): the SDM with the policy interacted into the CA curve.
     case policyCurve(PolicyCurveSettings, estimands: [PolicyCurveEstimand])
+    /// `event_study` (issue 24): relative-period effects and the average post effect, on the observed city-years.
+    case eventStudy(EventStudySettings, estimands: [EventStudyEstimand])
     /// `spatial_mediation` (issue 26): mediation valid under the generator's interference.
     case spatialMediation(SpatialMediationSettings, estimands: [SpatialMediationEstimand])
     /// A spatial model on a panel with missing city-years, after a workaround (option `missing`).
@@ -40,6 +42,7 @@ enum CityEstimator {
         case .did(_, let e): return 0..<e.count
         case .mediation(_, _, let e): return 0..<e.count
         case .policyCurve(_, let e): return 0..<e.count
+        case .eventStudy(_, let e): return 0..<e.count
         case .spatialMediation(_, let e): return 0..<e.count
         case .wSelection(_, _, let e): return 0..<e.count
         case .dynamic(_, _, _, let e, _): return 0..<e.count
@@ -52,7 +55,7 @@ enum CityEstimator {
     var scoresCurves: Bool {
         switch self {
         case .spatial(_, _, _, _, let e, _, _), .dynamic(_, _, _, let e, _), .unbalanced(_, _, _, _, let e, _): return e.contains(where: \.needsCurves)
-        case .wSelection, .psmDiD, .did, .mediation, .policyCurve, .spatialMediation: return false
+        case .wSelection, .psmDiD, .did, .mediation, .policyCurve, .eventStudy, .spatialMediation: return false
         }
     }
 
@@ -163,6 +166,20 @@ enum CityEstimator {
                 return m
             }
             return .mediation(s, covariates: covariates, estimands: estimands)
+        case .eventStudy(let s):
+            guard treatmentCovariates != nil else {
+                throw reader.error("\(path).model", "`event_study` needs a treatment; this world (an observed design) has none")
+            }
+            let estimands = try e.estimands.enumerated().map { k, name -> EventStudyEstimand in
+                let at = "\(path).estimands[\(k)]"
+                guard let m = EventStudyEstimand(name) else { throw reader.error(at, "unknown estimand `\(name)` for event_study; use \(EventStudyEstimand.forms)") }
+                if case .event(let r) = m {
+                    if let leads = s.leads, r < -leads { throw reader.error(at, "relative period \(r) is binned into −\(leads) by `leads: \(leads)`; use event.-\(leads) (the bin) or widen the window") }
+                    if let lags = s.lags, r > lags { throw reader.error(at, "relative period \(r) is binned into \(lags) by `lags: \(lags)`; use event.\(lags) (the bin) or widen the window") }
+                }
+                return m
+            }
+            return .eventStudy(s, estimands: estimands)
         case .policyCurve(let s):
             guard treatmentCovariates != nil else {
                 throw reader.error("\(path).model", "`policy_curve` needs a treatment; this world (an observed design) has none")
@@ -226,6 +243,8 @@ enum CityEstimator {
             return FitOutcome(status: FitStatus(.failed, "mediation needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .policyCurve(_, estimands):
             return FitOutcome(status: FitStatus(.failed, "policy_curve needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
+        case let .eventStudy(_, estimands):
+            return FitOutcome(status: FitStatus(.failed, "event_study needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .spatialMediation(_, estimands):
             return FitOutcome(status: FitStatus(.failed, "spatial_mediation needs a treatment"), results: estimands.map { _ in .missing(truth: .nan) })
         case let .wSelection(_, _, estimands):
@@ -238,7 +257,7 @@ enum CityEstimator {
     /// Why this estimator cannot fit a panel with unobserved city-years; nil when it can.
     private var gapRefusal: String? {
         switch self {
-        case .unbalanced, .psmDiD, .did: return nil
+        case .unbalanced, .psmDiD, .did, .eventStudy: return nil
         case .spatial: return "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)`"
         case .dynamic: return "the dynamic SDM does not take unobserved city-years (city_system.panel)"
         case .wSelection: return "W selection does not take unobserved city-years (city_system.panel)"
@@ -278,6 +297,8 @@ enum CityEstimator {
             return clock.measure("fit+scoring") { MediationScoring.run(settings, covariates: covariates, estimands: estimands, data: data) }
         case let .policyCurve(settings, estimands):
             return clock.measure("fit+scoring") { PolicyCurveScoring.run(settings, estimands: estimands, data: data) }
+        case let .eventStudy(settings, estimands):
+            return clock.measure("fit+scoring") { EventStudyScoring.run(settings, estimands: estimands, data: data) }
         case let .spatialMediation(settings, estimands):
             return clock.measure("fit+scoring") { SpatialMediationScoring.run(settings, estimands: estimands, data: data) }
         case let .psmDiD(spec, covariates, estimands, cluster, conley):

@@ -13,6 +13,13 @@ import Numerics
 public struct KnownDGPBuilder: ExperimentBuilder {
     public init() {}
 
+    /// `df` with normal errors: a setting this cell does not use (`MonteCarloScenario.refuseSettingsNoCellUses`).
+    static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError] {
+        guard let section = document["known_dgp"], section["df"] != nil, section["errors"]?.scalarText != "t" else { return [] }
+        return [ScenarioError(source: document.source, path: "known_dgp.df", reason: "applies to `errors: t` only; normal errors do not use it",
+                              fix: "remove df or set errors: t")]
+    }
+
     public func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
         let reader = ScenarioValueReader(source: scenario.file)
         guard let section = cell.document["known_dgp"], let m = section.entries else {

@@ -13,31 +13,46 @@ struct ObservedDesignBuilder: ExperimentBuilder {
         guard let observed = spec.observed else {
             throw ScenarioError(source: scenario.file, path: "city_system.observed", reason: "missing")
         }
-        let design = try ObservedDesign(spec: observed, source: scenario.file)
+        let world = try ObservedWorld.load(spec: observed, source: scenario.file)
         let reader = ScenarioValueReader(source: scenario.file)
-        let q = design.truth.quadratic
-        let curveTerms = q.map { [$0.regressor, $0.square] + [$0.interaction, $0.moderator].compactMap { $0 } } ?? []
+        let q = world.truth.model.terms
+        let curveTerms = q.map { [$0.linear, $0.square] + [$0.interaction, $0.moderator].compactMap { $0 } } ?? []
         func curveEffectError(_ k: EffectKind, _ x: String) -> String {
-            let r = q?.regressor ?? x
+            let r = q?.linear ?? x
             return "`\(k.rawValue).\(x)` is not a single effect: \(r) enters with its square\(q?.interaction == nil ? "" : " and an interaction"), so its \(k.rawValue) effect varies along the curve and this coefficient combination is the effect at \(r) = 0; use curve.\(k.rawValue).L.j (the effect at a grid point) or tp.\(k.rawValue).L (the turning point)"
         }
         let estimators = try cell.estimators.enumerated().map { i, e in
             let at = "estimators[\(i)]"
-            let estimator = try CityEstimator.make(e, at: at, weightNames: ["true"], regressors: design.names,
+            let estimator = try CityEstimator.make(e, at: at, weightNames: ["true"], regressors: world.names,
                                                    nonlinearRegressors: (curveTerms, curveEffectError),
                                                    treatmentCovariates: nil, alpha: scenario.settings.alpha, reader: reader)
-            if case .spatial(_, _, _, _, let estimands, _, _) = estimator, design.truth.quadratic == nil,
-               let k = estimands.firstIndex(where: \.needsCurves) {
-                throw reader.error("\(at).estimands[\(k)]", "`\(e.estimands[k])` needs a quadratic term; this design was calibrated without one (calibrate with --quadratic)")
+            switch estimator {
+            case .spatial(_, _, _, _, let estimands, _, _), .unbalanced(_, _, _, _, let estimands, _):
+                if world.truth.model.terms == nil, let k = estimands.firstIndex(where: \.needsCurves) {
+                    throw reader.error("\(at).estimands[\(k)]", "`\(e.estimands[k])` needs a quadratic term; this design was calibrated without one (calibrate with --quadratic)")
+                }
+            default: break
             }
-            return estimator
+            // The data decide whether the world has gaps, so an estimator that cannot take the design is refused here.
+            switch (world, estimator) {
+            case (.balanced, .unbalanced):
+                throw reader.error("\(at).missing", "this observed design's data have no missing city-years; remove `missing`")
+            case (.gaps(let d), .spatial), (.gaps(let d), .dynamic):
+                throw reader.error("\(at).missing", "missing: the design keeps the data's \(d.dataset.cityYears - d.panel.observations) missing city-years; give this estimator `missing: \(MissingWorkaround.allowed)` (docs/unbalanced.md)")
+            default: return estimator
+            }
         }
-        let truth = SpatialTruth(design.truth)
+        let truth = SpatialTruth(world.truth)
         // The regressors are the data's in every replication: the support is the data's [p5, p95]
         // of the quadratic regressor, the ends of the calibrated curve grid.
         let support = truth.grid.first.flatMap { lo in truth.grid.last.map { lo...$0 } }
-        return ObservedDesignExperiment(design: design, truth: truth, seed: scenario.seed, cell: cell.index,
-                                        estimators: estimators, dataSupport: support)
+        switch world {
+        case .balanced(let design):
+            return ObservedDesignExperiment(design: design, truth: truth, seed: scenario.seed, cell: cell.index,
+                                            estimators: estimators, dataSupport: support)
+        case .gaps(let design):
+            return ObservedGapExperiment(design: design, truth: truth, estimators: estimators, dataSupport: support)
+        }
     }
 }
 

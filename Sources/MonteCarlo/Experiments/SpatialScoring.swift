@@ -30,7 +30,7 @@ enum SpatialScoring {
                 // them by the same kind and moderator value; a static model's long-run curves are its own).
                 let scored = estimands.compactMap { e -> (EffectKind, Double?)? in
                     switch e {
-                    case .curve(let k, let label, _), .curveLongRun(let k, let label, _): return (k, truth.moderatorValue(label))
+                    case .curve(let k, let label, _), .curveLongRun(let k, let label, _): return (k, truth.model.moderatorValue(label))
                     default: return nil
                     }
                 }
@@ -43,7 +43,7 @@ enum SpatialScoring {
                 curves = nil
             }
             for x in Set(estimands.compactMap(\.averagedRegressor)) {
-                guard let terms = truth.averaged[x]?.slopeTerms else { continue }
+                guard let terms = truth.slopeTerms[x] else { continue }
                 averages[x] = try clock.measure("ames") { try SpatialAverageEffects.estimate(f, weights: w, terms: terms, units: w.count, shared: shared) }
             }
         } catch {
@@ -95,7 +95,7 @@ enum SpatialScoring {
         case .tau: return wald(t, fit.coefficientTable.first { $0.name == DynamicSpatialEstimator.lagName }?.value, fit: fit)
         case .eta: return wald(t, fit.coefficientTable.first { $0.name == spatialLagName(DynamicSpatialEstimator.lagName) }?.value, fit: fit)
         case .turningPointLongRun(let k, let label):
-            return turningPoint(k, label, truth: t, curves: longRunCurves, truePoint: panelTruth.longRunTurningPoint(k, label),
+            return turningPoint(k, label, truth: t, curves: longRunCurves, truePoint: panelTruth.model.longRunTurningPoint(k, label),
                                 panelTruth: panelTruth)
         case .uTestLongRun(let k, let label):
             return uTest(k, label, truth: t, curves: longRunCurves, panelTruth: panelTruth, alpha: alpha, longRun: true)
@@ -104,14 +104,14 @@ enum SpatialScoring {
         case .effect(let k, let x): return wald(t, impacts.first { $0.variable == x }?.value(k), fit: fit)
         case .averageEffect(let k, let x): return wald(t, averages[x]?[k], fit: fit)
         case .turningPoint(let k, let label):
-            return turningPoint(k, label, truth: t, curves: curves, truePoint: panelTruth.turningPoint(k, label), panelTruth: panelTruth)
+            return turningPoint(k, label, truth: t, curves: curves, truePoint: panelTruth.model.turningPoint(k, label), panelTruth: panelTruth)
         case .shift(let k):
             guard let shift = curves?.shifts.first(where: { $0.kind == k }) else { return .missing(truth: t) }
             var r = interval(t, shift.value)
             r.confidenceSet = ConfidenceSet(shift.fieller)
             // The shift's curvature is the curve's at every D: its shape is the p50 turning point's.
             if let estimated = curves?.turningPoints.first(where: { $0.kind == k })?.shape {
-                r.rightShape = panelTruth.turningPoint(k, "p50").map { $0.uShaped == (estimated == .u) }
+                r.rightShape = panelTruth.model.turningPoint(k, "p50").map { $0.uShaped == (estimated == .u) }
             }
             return r
         case .uTest(let k, let label):
@@ -125,7 +125,7 @@ enum SpatialScoring {
 
     static func curvePoint(_ k: EffectKind, _ label: String, _ j: Int, truth t: Double, curves: NonlinearEffects?,
                            panelTruth: SpatialTruth) -> EstimandResult {
-        let d = panelTruth.moderatorValue(label)
+        let d = panelTruth.model.moderatorValue(label)
         guard let c = curves?.curves.first(where: { $0.kind == k && $0.moderatorValue == d }), j < c.points.count else {
             return .missing(truth: t)
         }
@@ -134,7 +134,7 @@ enum SpatialScoring {
 
     static func turningPoint(_ k: EffectKind, _ label: String, truth t: Double, curves: NonlinearEffects?,
                              truePoint: SpatialTruth.TurningPoint?, panelTruth: SpatialTruth) -> EstimandResult {
-        let d = panelTruth.moderatorValue(label)
+        let d = panelTruth.model.moderatorValue(label)
         guard let tp = curves?.turningPoints.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
         var r = interval(t, tp.delta)
         r.confidenceSet = ConfidenceSet(tp.fieller)
@@ -150,7 +150,7 @@ enum SpatialScoring {
     /// noncentrality is the short-run curve's (the truth stores short-run curves only).
     static func uTest(_ k: EffectKind, _ label: String, truth t: Double, curves: NonlinearEffects?, panelTruth: SpatialTruth,
                       alpha: Double, longRun: Bool) -> EstimandResult {
-        let d = panelTruth.moderatorValue(label)
+        let d = panelTruth.model.moderatorValue(label)
         guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
         let p = test.shape == panelTruth.testedShape[k] ? test.pValue : 1
         var r = EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
@@ -171,12 +171,12 @@ enum SpatialScoring {
         guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .nan }
         let sl: Double, sh: Double
         if test.unweighted {
-            guard let l = panelTruth.unweightedSlope(at: test.lower, d: d), let h = panelTruth.unweightedSlope(at: test.upper, d: d) else {
+            guard let l = panelTruth.model.unweightedSlope(at: test.lower, d: d), let h = panelTruth.model.unweightedSlope(at: test.upper, d: d) else {
                 return .nan
             }
             (sl, sh) = (l, h)
         } else {
-            guard let c = panelTruth.curve(k, label), let l = c.values.first, let h = c.values.last else { return .nan }
+            guard let c = panelTruth.model.curve(k, label), let l = c.values.first, let h = c.values.last else { return .nan }
             (sl, sh) = (l, h)
         }
         // Signed towards the tested shape: a U needs s_l < 0 < s_h, an inverted U the reverse.
@@ -195,9 +195,9 @@ enum SpatialScoring {
         case .rho: return t.rho
         case .tau: return t.tau
         case .eta: return t.eta
-        case .turningPointLongRun(let k, let label): return t.longRunTurningPoint(k, label)?.cStar ?? .nan
+        case .turningPointLongRun(let k, let label): return t.model.longRunTurningPoint(k, label)?.cStar ?? .nan
         case .uTestLongRun(let k, let label):
-            guard let p = t.longRunTurningPoint(k, label) else { return .nan }
+            guard let p = t.model.longRunTurningPoint(k, label) else { return .nan }
             return p.testedShapeInside ? 1 : 0
         case .beta(let x): return regressor(x)?.beta ?? .nan
         case .theta(let x): return regressor(x)?.theta ?? .nan
@@ -208,18 +208,18 @@ enum SpatialScoring {
             case .indirect: return r.indirect
             case .total: return r.total
             }
-        case .averageEffect(let k, let x): return t.averaged[x]?.truth[k] ?? .nan
-        case .turningPoint(let k, let label): return t.turningPoint(k, label)?.cStar ?? .nan
-        case .shift(let k): return t.turningPoint(k, "p50")?.shift ?? .nan
+        case .averageEffect(let k, let x): return t.averaged[x]?[k] ?? .nan
+        case .turningPoint(let k, let label): return t.model.turningPoint(k, label)?.cStar ?? .nan
+        case .shift(let k): return t.model.turningPoint(k, "p50")?.shift ?? .nan
         case .uTest(let k, let label):
             // 1 when the true curve has the tested shape with its extremum inside the test interval [p5, p95].
-            guard let p = t.turningPoint(k, label) else { return .nan }
+            guard let p = t.model.turningPoint(k, label) else { return .nan }
             return p.testedShapeInside ? 1 : 0
         case .curve(let k, let label, let j):
-            guard let c = t.curve(k, label), j < c.values.count else { return .nan }
+            guard let c = t.model.curve(k, label), j < c.values.count else { return .nan }
             return c.values[j]
         case .curveLongRun(let k, let label, let j):
-            guard let c = t.longRunCurve(k, label), j < c.values.count else { return .nan }
+            guard let c = t.model.longRunCurve(k, label), j < c.values.count else { return .nan }
             return c.values[j]
         }
     }

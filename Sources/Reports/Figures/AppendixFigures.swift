@@ -138,7 +138,8 @@ public struct AppendixFigures: Sendable {
                 guard !rows.isEmpty else { return nil }
                 used.insert(est)
                 return ForestPlot.Series(title: est, points: rows.map {
-                    ForestPlot.Point(cell: $0.cell.ordinal, value: $0.measure(value), mcse: $0.measure(mcse))
+                    ForestPlot.Point(cell: $0.cell.ordinal, value: $0.measure(value), mcse: $0.measure(mcse),
+                                     fits: $0.measure("n_ok").isFinite ? Int($0.measure("n_ok")) : nil)
                 }, color: e + 1)
             }
             let note = panelNote?(rows.filter { $0.estimand == name }) ?? ""
@@ -174,9 +175,17 @@ public struct AppendixFigures: Sendable {
         var plot = ForestPlot(name: "\(baseName)-\(id)", title: title, caption: caption, xlabel: xlabel,
                               cellLabels: cellLabels, panels: panels, reference: reference, band: band, clamp: clamp, text: text)
         plot.cellBlocks = cellBlocks
+        plot.minimumFits = Self.minimumFits(replications: data.replications)
+        let marked = panels.contains { $0.series.contains { $0.points.contains { p in p.value.isFinite && plot.tooFewFits(p) } } }
+        let note = marked ? " An estimator with fewer than \(plot.minimumFits) usable fits in a cell (of \(data.replications)) is marked \"k fits\" at the reference line instead of a point: too few for an estimate." : ""
         let figures = plot.figures()
-        return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: figures, skipped: figures.isEmpty ? emptyReason : nil)
+        return FigurePlan(id: id, caption: title + ". " + caption + "." + note, figures: figures, skipped: figures.isEmpty ? emptyReason : nil)
     }
+
+    /// Fewest usable fits a forest point needs to be drawn as an estimate: a tenth of the
+    /// replications, and at least 2 (one fit has no MCSE). At R = 500 a cell where 14 of 500
+    /// fits succeeded is marked, not plotted as if its mean were the estimator's bias.
+    static func minimumFits(replications: Int) -> Int { max(2, replications / 10) }
 
     // MARK: (a) bias, (b) coverage, (e) U-test rejection
 
@@ -225,7 +234,9 @@ public struct AppendixFigures: Sendable {
     /// 1.96 √(0.95·0.05/n) with n the fewest usable replications (n_ok) of a row with
     /// a finite `column`: the honest (widest) band where a correct interval's coverage falls.
     func coverageBandHalfWidth(_ column: String) -> Double {
-        let counts = data.rows.filter { $0.measure(column).isFinite }.map { $0.measure("n_ok") }.filter { $0 > 0 }
+        // Rows marked for too few fits are not drawn, so they do not set the band.
+        let least = Double(Self.minimumFits(replications: data.replications))
+        let counts = data.rows.filter { $0.measure(column).isFinite }.map { $0.measure("n_ok") }.filter { $0 >= least }
         let n = counts.min() ?? Double(max(data.replications, 1))
         return ForestPlot.z * (0.95 * 0.05 / n).squareRoot()
     }

@@ -9,6 +9,8 @@ struct ForestPlot {
         let cell: Int      // position among the cells, 0-based
         let value: Double
         let mcse: Double
+        /// Usable replications behind the value (nil: not known, drawn as an estimate).
+        var fits: Int? = nil
     }
     struct Series {
         let title: String
@@ -38,6 +40,13 @@ struct ForestPlot {
 
     /// Half-width of the whiskers in MCSEs: 1.96 gives a 95% Monte Carlo interval.
     static let z = 1.96
+
+    /// A point behind fewer usable replications than this is not drawn as an estimate: its
+    /// mean and MCSE rest on a handful of fits (or one, with no MCSE), so the cell is marked
+    /// "k fit(s)" at the reference line instead (0: every point is drawn).
+    var minimumFits = 0
+
+    func tooFewFits(_ p: Point) -> Bool { p.fits.map { $0 < minimumFits } ?? false }
 
     /// Panels with at least one finite point; the others (an estimand with no
     /// intervals has no coverage) would make gnuplot stop with "no valid points".
@@ -139,7 +148,7 @@ struct ForestPlot {
         let band = band.map { b in clamp.map { max(b.lowerBound, $0.lowerBound)...min(b.upperBound, $0.upperBound) } ?? b }
         if let band { lo = min(lo, band.lowerBound); hi = max(hi, band.upperBound) }
         for s in panel.series {
-            for p in s.points {
+            for p in s.points where !tooFewFits(p) {
                 let (a, b) = whisker(p)
                 lo = min(lo, a); hi = max(hi, b)
             }
@@ -172,14 +181,26 @@ struct ForestPlot {
                 guard !points.isEmpty else { continue }
                 // Estimators side by side within a cell's row.
                 let offset = k == 1 ? 0 : (Double(j) - Double(k - 1) / 2) * min(0.6 / Double(k), 0.2)
-                data += "# \(Typeset.plain(panel.title)) — \(s.title): y, value, value - 1.96 MCSE, value + 1.96 MCSE\n"
-                for p in points {
-                    let (a, b) = whisker(p)
-                    data += "\(GP.num(Double(p.cell - cells.lowerBound + 1) + offset)) \(GP.num(p.value)) \(GP.num(a)) \(GP.num(b))\n"
+                let y = { (p: Point) in GP.num(Double(p.cell - cells.lowerBound + 1) + offset) }
+                let drawn = points.filter { !tooFewFits($0) }, marked = points.filter(tooFewFits)
+                if !drawn.isEmpty {
+                    data += "# \(Typeset.plain(panel.title)) — \(s.title): y, value, value - 1.96 MCSE, value + 1.96 MCSE\n"
+                    for p in drawn {
+                        let (a, b) = whisker(p)
+                        data += "\(y(p)) \(GP.num(p.value)) \(GP.num(a)) \(GP.num(b))\n"
+                    }
+                    data += "\n\n"
+                    plots.append("datafile index \(index) using 2:1:3:4 with xerrorbars lt \(s.color) lw 1 notitle")
+                    index += 1
                 }
-                data += "\n\n"
-                plots.append("datafile index \(index) using 2:1:3:4 with xerrorbars lt \(s.color) lw 1 notitle")
-                index += 1
+                if !marked.isEmpty {
+                    // Too few fits for an estimate: a label at the reference line, in the series' style.
+                    data += "# \(Typeset.plain(panel.title)) — \(s.title): y, reference, usable fits (too few to plot an estimate; value \(marked.map { GP.num($0.value) }.joined(separator: ", ")))\n"
+                    for p in marked { data += "\(y(p)) \(GP.num(reference)) \(p.fits ?? 0)\n" }
+                    data += "\n\n"
+                    plots.append("datafile index \(index) using 2:1:(sprintf('%d fit%s', $3, $3 == 1 ? '' : 's')) with labels left offset 0.4,0 point pt 6 ps 0.6 lt \(s.color) textcolor lt \(s.color) notitle")
+                    index += 1
+                }
             }
             guard !plots.isEmpty else { continue }
             let (lo, hi) = (ranges[n].lowerBound, ranges[n].upperBound)

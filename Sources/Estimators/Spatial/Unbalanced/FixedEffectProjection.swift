@@ -11,7 +11,7 @@ import Numerics
 /// Moore–Penrose inverse from the symmetric eigen-decomposition (V'M_U V has rank T − 1 for a
 /// connected panel; the one zero eigenvalue is the common level shared with the unit effects).
 /// This is a direct solve of the fixed-effect normal equations, exact to rounding, O(rows · k + T³).
-struct FixedEffectProjection: Sendable {
+public struct FixedEffectProjection: Sendable {
     let effects: FixedEffects
     let unit: [Int]
     let period: [Int]
@@ -25,7 +25,7 @@ struct FixedEffectProjection: Sendable {
     /// rank(D): the number of fixed effects the data identify.
     let rank: Int
 
-    init(panel: UnbalancedPanel, effects: FixedEffects) throws {
+    public init(panel: UnbalancedPanel, effects: FixedEffects) throws {
         self.effects = effects
         unit = panel.unit
         period = panel.period
@@ -69,7 +69,7 @@ struct FixedEffectProjection: Sendable {
     }
 
     /// M_D v for one vector over the observed rows.
-    func apply(_ v: [Double]) -> [Double] {
+    public func apply(_ v: [Double]) -> [Double] {
         switch effects {
         case .none: return v
         case .individual: return demean(v, by: unit, counts: unitCount)

@@ -96,7 +96,7 @@ public struct PeriodWeights: Sendable {
     public var isolatedCityYears: Int { sets.reduce(0) { $0 + $1.isolated * $1.periods.count } }
 
     /// W_t v_t period by period for a vector over the observed rows.
-    func lag(_ v: [Double]) -> [Double] {
+    public func lag(_ v: [Double]) -> [Double] {
         var out = [Double](repeating: 0, count: v.count)
         for (p, k) in setOfPeriod.enumerated() {
             let r = periodStart[p]..<periodStart[p + 1]
@@ -106,7 +106,7 @@ public struct PeriodWeights: Sendable {
         return out
     }
 
-    func lag(_ m: Matrix) -> Matrix { m.mapColumns(lag) }
+    public func lag(_ m: Matrix) -> Matrix { m.mapColumns(lag) }
 
     /// G_t v_t = W_t(I − ρW_t)⁻¹ v_t period by period (periods sharing a set in one product).
     func applyG(_ v: [Double], rho: Double) throws -> [Double] {

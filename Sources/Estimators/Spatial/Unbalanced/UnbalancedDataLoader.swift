@@ -21,6 +21,8 @@ public struct UnbalancedDataset: Sendable {
     /// and the merged city before it.
     public var cityYears: Int { panel.n * panel.t - structurallyAbsent }
     var structurallyAbsent = 0
+    /// W over every unit (merged units appended), row-standardised when asked: what each W_t restricts.
+    public var fullWeights: SparseMatrix? = nil
 }
 
 extension DataTable {
@@ -54,9 +56,17 @@ public enum UnbalancedDataLoader {
                             quadratic: String? = nil, moderator: String? = nil, rowStandardise: Bool = true,
                             restandardise: Bool = true, logDeterminant: LogDeterminantMethod = .auto,
                             merges: CityMerges? = nil) throws -> LoadedPanel {
-        let table = try DataTable.read(csv: data)
-        let wt = try WeightsTable.read(csv: weights)
-        let src = table.source, wsrc = weights.path
+        try build(table: DataTable.read(csv: data), weights: WeightsTable.read(csv: weights), weightsSource: weights.path,
+                  id: id, time: time, y: y, x: x, quadratic: quadratic, moderator: moderator, rowStandardise: rowStandardise,
+                  restandardise: restandardise, logDeterminant: logDeterminant, merges: merges)
+    }
+
+    /// `load` on tables already read (an observed design hashes the bytes it parses).
+    public static func build(table: DataTable, weights wt: WeightsTable, weightsSource wsrc: String, id: String, time: String,
+                             y: String, x: [String], quadratic: String? = nil, moderator: String? = nil, rowStandardise: Bool = true,
+                             restandardise: Bool = true, logDeterminant: LogDeterminantMethod = .auto,
+                             merges: CityMerges? = nil) throws -> LoadedPanel {
+        let src = table.source
         if let merges {
             try merges.check(weightIDs: wt.ids, weightsSource: wsrc)
             if !restandardise {
@@ -150,7 +160,7 @@ public enum UnbalancedDataLoader {
                                  },
                                  quadraticValues: qv, moderatorValues: dv,
                                  absentRows: units.count * times.count - structural - (table.rowCount - gone.count), rowsWithEmptyCells: emptyCells,
-                                 merges: mergeList, structurallyAbsent: structural))
+                                 merges: mergeList, structurallyAbsent: structural, fullWeights: w))
     }
 
     /// The panel's ids with the merges applied: a part's rows from the merge year on are the
