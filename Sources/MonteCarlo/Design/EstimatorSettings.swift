@@ -243,11 +243,7 @@ enum EstimatorRegistry {
             return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, simulations: simulations, shared: shared))
         },
         Family(models: ["policy_curve"]) { _, o in
-            let spec = try spatialSpec(.sdm, &o)
-            let weights = try o.string("weights") ?? "true"
-            let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
-                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
-            if variance == .conley { throw o.error("variance", "policy_curve takes the analytic or the cluster (by city) variance") }
+            let (spec, weights, variance) = try mechanismSDM("policy_curve", &o)
             let interaction = try o.choose("interact", default: PolicyCurveSettings.Interaction.curve,
                                            spellings: PolicyCurveSettings.Interaction.allCases.map(\.rawValue)) {
                 PolicyCurveSettings.Interaction(rawValue: $0)
@@ -255,11 +251,7 @@ enum EstimatorRegistry {
             return .policyCurve(PolicyCurveSettings(spec: spec, weights: weights, variance: variance, interaction: interaction))
         },
         Family(models: ["spatial_mediation"]) { _, o in
-            let spec = try spatialSpec(.sdm, &o)
-            let weights = try o.string("weights") ?? "true"
-            let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
-                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
-            if variance == .conley { throw o.error("variance", "spatial_mediation takes the analytic or the cluster (by city) variance") }
+            let (spec, weights, variance) = try mechanismSDM("spatial_mediation", &o)
             return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance))
         },
     ]
@@ -294,6 +286,18 @@ enum EstimatorRegistry {
     }
 
     /// `effects`, `approach` and `durbin`, shared by the spatial models and W selection.
+    /// The mechanism's SDMs (`policy_curve`, `spatial_mediation`): the SDM's spec, `weights` (default
+    /// `true`) and `variance` (analytic, or cluster by city).
+    private static func mechanismSDM(_ model: String, _ o: inout EstimatorOptions) throws
+        -> (SpatialModelSpec, String, SpatialVarianceMethod) {
+        let spec = try spatialSpec(.sdm, &o)
+        let weights = try o.string("weights") ?? "true"
+        let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
+                                    aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
+        if variance == .conley { throw o.error("variance", "\(model) takes the analytic or the cluster (by city) variance") }
+        return (spec, weights, variance)
+    }
+
     private static func spatialSpec(_ model: SpatialModel, _ o: inout EstimatorOptions,
                                     defaultApproach: SpatialApproach = .standard) throws -> SpatialModelSpec {
         let effects = try o.choose("effects", default: FixedEffects.twoWays, spellings: FixedEffects.spellings,
