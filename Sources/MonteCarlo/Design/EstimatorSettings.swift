@@ -243,7 +243,7 @@ enum EstimatorRegistry {
             return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, simulations: simulations, shared: shared))
         },
         Family(models: ["policy_curve"]) { _, o in
-            let (spec, weights, variance) = try treatmentSDM("policy_curve", &o)
+            let (spec, weights, variance) = try mechanismSDM("policy_curve", &o)
             let interaction = try o.choose("interact", default: PolicyCurveSettings.Interaction.curve,
                                            spellings: PolicyCurveSettings.Interaction.allCases.map(\.rawValue)) {
                 PolicyCurveSettings.Interaction(rawValue: $0)
@@ -251,7 +251,7 @@ enum EstimatorRegistry {
             return .policyCurve(PolicyCurveSettings(spec: spec, weights: weights, variance: variance, interaction: interaction))
         },
         Family(models: ["spatial_mediation"]) { _, o in
-            let (spec, weights, variance) = try treatmentSDM("spatial_mediation", &o)
+            let (spec, weights, variance) = try mechanismSDM("spatial_mediation", &o)
             return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance))
         },
     ]
@@ -286,6 +286,18 @@ enum EstimatorRegistry {
     }
 
     /// `effects`, `approach` and `durbin`, shared by the spatial models and W selection.
+    /// The mechanism's SDMs (`policy_curve`, `spatial_mediation`): the SDM's spec, `weights` (default
+    /// `true`) and `variance` (analytic, or cluster by city).
+    private static func mechanismSDM(_ model: String, _ o: inout EstimatorOptions) throws
+        -> (SpatialModelSpec, String, SpatialVarianceMethod) {
+        let spec = try spatialSpec(.sdm, &o)
+        let weights = try o.string("weights") ?? "true"
+        let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
+                                    aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
+        if variance == .conley { throw o.error("variance", "\(model) takes the analytic or the cluster (by city) variance") }
+        return (spec, weights, variance)
+    }
+
     private static func spatialSpec(_ model: SpatialModel, _ o: inout EstimatorOptions,
                                     defaultApproach: SpatialApproach = .standard) throws -> SpatialModelSpec {
         let effects = try o.choose("effects", default: FixedEffects.twoWays, spellings: FixedEffects.spellings,
@@ -304,18 +316,6 @@ enum EstimatorRegistry {
             throw o.error("durbin", "slx without W-lagged regressors is OLS; remove `durbin: none` or use model: ols")
         }
         return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)
-    }
-
-    /// The SDM of the treatment models fitted as one (policy_curve, spatial_mediation): its spec,
-    /// `weights` (default the true W) and `variance`, analytic or clustered by city (no Conley).
-    private static func treatmentSDM(_ model: String, _ o: inout EstimatorOptions) throws
-        -> (spec: SpatialModelSpec, weights: String, variance: SpatialVarianceMethod) {
-        let spec = try spatialSpec(.sdm, &o)
-        let weights = try o.string("weights") ?? "true"
-        let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
-                                    aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
-        if variance == .conley { throw o.error("variance", "\(model) takes the analytic or the cluster (by city) variance") }
-        return (spec, weights, variance)
     }
 
     /// psm_did's `variance: wild_cluster` options: `bootstrap` (B, default 999),

@@ -32,11 +32,3 @@ public struct FitOutcome: Equatable, Sendable {
     public var status: FitStatus
     public var results: [EstimandResult]
 }
-
-extension FitOutcome {
-    /// A fit that threw or could not start: every estimand missing (keeping its truth, so the
-    /// measures count it as a failure of that cell), the status saying why.
-    static func failed(_ message: String, truths: [Double]) -> FitOutcome {
-        FitOutcome(status: FitStatus(.failed, message), results: truths.map { .missing(truth: $0) })
-    }
-}

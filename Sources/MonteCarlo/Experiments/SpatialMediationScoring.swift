@@ -26,21 +26,9 @@ enum SpatialMediationEstimand: String, CaseIterable, Sendable {
 
     static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
-    /// The aspatial mediation estimand with the same target, if any: the decomposition's parts
-    /// are the same truths under interference; only the mediator's spillover is new.
-    var aspatial: MediationEstimand? {
-        switch self {
-        case .att: return .att
-        case .attD: return .attD
-        case .nde: return .nde
-        case .nie: return .nie
-        case .share: return .share
-        case .spilloverD: return nil
-        }
-    }
-
+    /// The truths `mediation` scores the same names against (MediationEstimand), and the controls' ΔD.
     func truth(_ m: MechanismTruth) -> Double {
-        aspatial?.truth(m) ?? m.spilloverD ?? .nan
+        MediationEstimand(rawValue: rawValue)?.truth(m) ?? m.spilloverD ?? .nan
     }
 }
 
@@ -55,11 +43,9 @@ enum SpatialMediationScoring {
     }
 
     static func run(_ s: SpatialMediationSettings, estimands: [SpatialMediationEstimand], data: PanelData) -> FitOutcome {
-        let p = data.panel
-        let truths = estimands.map { $0.truth(p.truth.mechanism) }
-        guard let w = p.estimatorWeights[s.weights] else { return .failed("no weight matrix `\(s.weights)` in the panel", truths: truths) }
-        do {
-            let r = try SpatialMediation.estimate(try columns(p), weights: w, spec: s.spec, variance: s.variance)
+        let truths = estimands.map { $0.truth(data.panel.truth.mechanism) }
+        return MechanismSDM.run(weights: s.weights, truths: truths, data: data) { w in
+            let r = try SpatialMediation.estimate(try columns(data.panel), weights: w, spec: s.spec, variance: s.variance)
             let status = r.outcomeFit.converged ? FitStatus.ok : FitStatus(.notConverged, r.outcomeFit.reason)
             return FitOutcome(status: status, results: zip(estimands, truths).map { e, t in
                 let q: SpatialMediationResult.Quantity
@@ -73,8 +59,6 @@ enum SpatialMediationScoring {
                 }
                 return EstimandResult(truth: t, estimate: q.estimate, standardError: q.se, lower: q.lower, upper: q.upper, pValue: q.pValue)
             })
-        } catch {
-            return .failed("\(error)", truths: truths)
         }
     }
 }
