@@ -11,7 +11,9 @@ extension Spillsim.Estimate {
             commandName: "twfe",
             abstract: "Panel OLS with unit/time/two-way fixed effects; CR1 SEs (fixest small-sample convention), optional wild cluster bootstrap.",
             discussion: "With --event-study: TWFE of --y on event-time dummies (period before adoption omitted; CR1 by unit), "
-                + "adoption from --treat with --post-year, or --cohort; --plot FILE draws it with its pointwise 95% band.")
+                + "adoption from --treat with --post-year, or --cohort; --plot FILE draws it with its pointwise 95% band. "
+                + "On a panel with gaps it fits every observed unit-period, as fixest's feols(y ~ i(rel, treat, ref = -1) | unit + period); "
+                + "--balance first drops every unit not observed in all periods, as R did's att_gt(panel = TRUE).")
 
         @OptionGroup var panel: PanelColumns
         @Option(parsing: .upToNextOption, help: "Regressor columns (comma- or space-separated).") var x: [String] = []
@@ -32,6 +34,8 @@ extension Spillsim.Estimate {
         @Option(help: "Event study: each unit's first treated period (0/NA = never).") var cohort: String?
         @Option(help: "Event study: leads (earlier event times are binned), with --lags.") var leads: Int?
         @Option(help: "Event study: lags (later event times are binned), with --leads.") var lags: Int?
+        @Flag(help: "Event study: drop every unit not observed in all periods first (R did's panel = TRUE) instead of fitting every observed unit-period (fixest).")
+        var balance = false
         @OptionGroup var plot: PlotOptions
 
         func validate() throws {
@@ -65,7 +69,7 @@ extension Spillsim.Estimate {
             if plot.plot != nil { throw ValidationError("--plot draws the event study: add --event-study") }
             // The event study's own options would be accepted and ignored by the regression on --x.
             let eventOptions = [("--treat", treat != nil), ("--post-year", postYear != nil), ("--cohort", cohort != nil),
-                                ("--leads", leads != nil), ("--lags", lags != nil)]
+                                ("--leads", leads != nil), ("--lags", lags != nil), ("--balance", balance)]
             if let stray = eventOptions.first(where: { $0.1 }) { throw ValidationError("\(stray.0) belongs to the event study: add --event-study or drop it") }
             if bootstrap.wildBootstrap > 0 && cluster == nil { throw ValidationError("--wild-bootstrap needs --cluster") }
             if splitList(x).isEmpty { throw ValidationError("--x needs at least one column") }
@@ -117,11 +121,32 @@ extension Spillsim.Estimate {
     
         func runEventStudy(_ raw: DataTable) throws {
             let adoption: AdoptionSource = cohort.map { .cohort($0) } ?? .postYear(treat: treat!, year: postYear!)
-            let (table, report) = try raw.balancedPanel(id: panel.id, time: panel.time, columns: [panel.y] + [treat].compactMap { $0 })
-            if !report.isEmpty { printNote(report) }
-            let data = try TreatmentPanel.from(table: table, id: panel.id, time: panel.time, outcome: panel.y, covariates: [], adoption: adoption)
+            let columns = [panel.y] + [treat].compactMap { $0 }
+            let table: DataTable, data: TreatmentPanel, observed: [Bool]?
+            if balance {
+                // R did's convention (att_gt with panel = TRUE): only the units observed in every period.
+                let (balanced, report) = try raw.balancedPanel(id: panel.id, time: panel.time, columns: columns)
+                if !report.isEmpty { printNote(report) }
+                table = balanced
+                data = try TreatmentPanel.from(table: table, id: panel.id, time: panel.time, outcome: panel.y, covariates: [], adoption: adoption)
+                observed = nil
+            } else {
+                // fixest's convention, and the Monte Carlo model `event_study`'s: rows with a missing
+                // model value are removed, every observed unit-period is fitted, the panel stays unbalanced.
+                let (complete, removed) = try raw.completeRows([panel.id, panel.time] + columns)
+                if removed > 0 { printNote(MissingRowsReport(rowsWithMissingValues: removed, unitsDropped: 0, rowsOfDroppedUnits: 0)) }
+                (data, observed) = try TreatmentPanel.fromObserved(table: complete, id: panel.id, time: panel.time, outcome: panel.y,
+                                                                   adoption: adoption)
+                table = complete
+                if let observed {
+                    let absent = observed.filter { !$0 }.count
+                    FileHandle.standardError.write(Data(("NOTE: the panel is unbalanced (\(absent) of \(observed.count) unit-periods absent): "
+                        + "the event study fits every observed unit-period, \(complete.rowCount) rows of \(data.unitCount) units, as fixest does; "
+                        + "--balance drops the incomplete units as R did does\n").utf8))
+                }
+            }
             let spec = vce == .conley ? try conleySpec(table, data) : nil
-            let es = try EventStudy.estimate(panel: data, leads: leads, lags: lags, conley: spec)
+            let es = try EventStudy.estimate(panel: data, leads: leads, lags: lags, conley: spec, observed: observed)
             try plot.draw { EstimateFigures.eventStudy(es, name: $0, text: $1) }
             if json { return print(try JSONOutput.text(EventStudyJSON(es))) }
             for k in es.eventTimes.indices {
@@ -130,7 +155,7 @@ extension Spillsim.Estimate {
             }
             print(es.preTrendUnavailable
                   ?? String(format: "pre-trend F(%d, %.0f) = %.4f, p = %.4f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP))
-            print("\(spec?.label ?? "CR1 by \(panel.id)"); periods before −\(leads.map(String.init) ?? "∞") and after \(lags.map(String.init) ?? "∞") binned")
+            print("n = \(es.fit.observations) rows of \(es.units) units; \(spec?.label ?? "CR1 by \(panel.id)"); periods before −\(leads.map(String.init) ?? "∞") and after \(lags.map(String.init) ?? "∞") binned")
         }
 
         /// The Conley settings with the panel's units in `TreatmentPanel` order.

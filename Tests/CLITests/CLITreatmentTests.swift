@@ -49,6 +49,43 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertEqual(coef["name"] as? String, "D")
     }
 
+    /// `estimate twfe --event-study` on a panel with gaps fits every observed unit-year, the model the
+    /// Monte Carlo design's `event_study` scores: on the committed unbalanced fixture (80 units × 12
+    /// years, 101 unit-years absent) its JSON equals pyfixest 0.60.0's `feols` with CRV1 by unit
+    /// (Fixtures/event_study_unbalanced.json, scripts/fixtures/make_event_study_unbalanced.py) to the
+    /// fixture's 1e-7; `--balance` keeps R did's convention (complete units only) and says so.
+    func testTWFEEventStudyOnGapsMatchesPyfixest() throws {
+        let data = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/event_study_unbalanced.csv").path
+        let fixture = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/event_study_unbalanced.json")
+        let reference = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fixture)) as? [String: Any])
+        let args = ["estimate", "twfe", "--data", data, "--id", "unit", "--time", "year", "--y", "y", "--cohort", "cohort", "--event-study"]
+        for (key, window) in [("all", [String]()), ("window_3_3", ["--leads", "3", "--lags", "3"])] {
+            let r = try ProcessRunner.spillsim(args + window + ["--json"])
+            XCTAssertEqual(r.status, 0, r.err)
+            XCTAssertTrue(r.err.contains("fits every observed unit-period, 859 rows of 80 units"), r.err)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            let ref = try XCTUnwrap(reference[key] as? [String: Any])
+            let coefficients = try XCTUnwrap(json["coefficients"] as? [[String: Any]])
+            XCTAssertEqual(json["observations"] as? Int, ref["n_obs"] as? Int, key)
+            XCTAssertEqual(json["units"] as? Int, 80, key)
+            XCTAssertEqual(coefficients.map { $0["event_time"] as? Int }, (ref["event_times"] as! [Int]).map { $0 }, key)
+            XCTAssertEqual(coefficients.map { $0["observations"] as? Int }, (ref["observations_per_event_time"] as! [Int]).map { $0 }, key)
+            assertClose(ref["estimates"] as! [Double], coefficients.map { $0["estimate"] as! Double }, tolerance: 1e-7, "\(key) estimates; pyfixest")
+            assertClose(ref["standard_errors"] as! [Double], coefficients.map { $0["se"] as! Double }, tolerance: 1e-7, "\(key) CR1 SEs; pyfixest")
+        }
+        let balanced = try ProcessRunner.spillsim(args + ["--balance", "--json"])
+        XCTAssertEqual(balanced.status, 0, balanced.err)
+        XCTAssertTrue(balanced.err.contains("to balance the panel, as R did does"), balanced.err)
+        let b = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(balanced.out.utf8)) as? [String: Any])
+        let units = try XCTUnwrap(b["units"] as? Int), rows = try XCTUnwrap(b["observations"] as? Int)
+        XCTAssertLessThan(units, 80)
+        XCTAssertEqual(rows, units * 12, "the balanced fit uses complete units only")
+        let stray = try ProcessRunner.spillsim(["estimate", "twfe", "--data", data, "--id", "unit", "--time", "year", "--y", "y",
+                                                "--x", "cohort", "--balance"])
+        XCTAssertEqual(stray.status, 64, stray.err)
+        XCTAssertTrue(stray.err.contains("--balance belongs to the event study"), stray.err)
+    }
+
     /// `estimate twfe --cluster-correction cr2 --json` gives clubSandwich's CR2 SE and Satterthwaite df
     /// (Fixtures/cr2_satterthwaite.json, scripts/fixtures/make_cr2_satterthwaite.R) and says "CR2";
     /// cr3 is refused as a usage error.

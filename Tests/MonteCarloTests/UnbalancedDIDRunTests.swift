@@ -67,6 +67,17 @@ final class UnbalancedDIDRunTests: XCTestCase {
             assertClose(es.coefficients[j], fits[4].results[k].estimate, tolerance: 1e-9, "event study β_\(times[j])")
             assertClose(es.standardErrors[j], fits[4].results[k].standardError, tolerance: 1e-8, "event study SE_\(times[j])")
         }
+        // `estimate twfe --event-study`'s data-in path (the rows as read, absent city-years left out)
+        // is the design model's fit of the same replication.
+        let (esPanel, esObserved) = try TreatmentPanel.fromObserved(table: rows, id: "city", time: "year", outcome: "Mis",
+                                                                    adoption: .cohort("cohort"))
+        XCTAssertEqual(esObserved?.filter { !$0 }.count, removed)
+        let dataIn = try EventStudy.estimate(panel: esPanel, leads: 3, lags: 2, observed: esObserved)
+        XCTAssertEqual(dataIn.eventTimes, times)
+        for (k, j) in [(1, 0), (2, 2), (3, 4)] {
+            assertClose(dataIn.estimates[j], fits[4].results[k].estimate, tolerance: 1e-9, "data-in event study β_\(times[j])")
+            assertClose(dataIn.standardErrors[j], fits[4].results[k].standardError, tolerance: 1e-8, "data-in event study SE_\(times[j])")
+        }
         // Its att: the post coefficients weighted by their treated rows.
         let n = times.map { e in rel.filter { $0 == e }.count }
         let post = [2, 3, 4], total = Double(post.reduce(0) { $0 + n[$1] })

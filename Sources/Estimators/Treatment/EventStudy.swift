@@ -21,6 +21,8 @@ public struct EventStudyResult: Sendable {
     public let fit: PanelOLSResult
     /// Treated observations used at each event time (after binning), in `eventTimes` order.
     public let observationsPerEventTime: [Int]
+    /// Units with at least one row in the regression (on an unbalanced panel, every unit observed once).
+    public let units: Int
 
     /// The average post-adoption effect: Σ_{e≥0} n_e β̂_e / Σ_{e≥0} n_e with n_e the treated
     /// observations at event time e (each treated post observation weighted equally, as the
@@ -120,6 +122,7 @@ public enum EventStudy {
                                 ciLower: zip(fit.coefficients, fit.standardErrors).map { $0 - q * $1 },
                                 ciUpper: zip(fit.coefficients, fit.standardErrors).map { $0 + q * $1 },
                                 preTrendF: f, preTrendDF: (pre.count, fit.tDegreesOfFreedom), preTrendP: pF,
-                                preTrendUnavailable: unavailable, fit: fit, observationsPerEventTime: counts)
+                                preTrendUnavailable: unavailable, fit: fit, observationsPerEventTime: counts,
+                                units: Set(unit).count)
     }
 }

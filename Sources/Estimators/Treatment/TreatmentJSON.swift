@@ -161,6 +161,8 @@ public struct EventStudyJSON: Encodable, Sendable {
         @FiniteOrNull public var se: Double
         @FiniteOrNull public var ci_lower: Double
         @FiniteOrNull public var ci_upper: Double
+        /// Treated rows at this event time (after binning).
+        public let observations: Int
     }
     public struct PreTrend: Encodable, Sendable {
         @FiniteOrNull public var f: Double
@@ -170,14 +172,19 @@ public struct EventStudyJSON: Encodable, Sendable {
     }
     public let coefficients: [Coefficient]
     public let reference = -1
+    /// Rows of the regression and units with at least one (every observed unit-period on a panel with gaps).
+    public let observations: Int
+    public let units: Int
     @NullWhenAbsent public var pretrend: PreTrend?
     @NullWhenAbsent public var pretrend_note: String?
 
     public init(_ es: EventStudyResult) {
         coefficients = es.eventTimes.indices.map { k in
             Coefficient(event_time: es.eventTimes[k], estimate: es.estimates[k], se: es.standardErrors[k],
-                        ci_lower: es.ciLower[k], ci_upper: es.ciUpper[k])
+                        ci_lower: es.ciLower[k], ci_upper: es.ciUpper[k], observations: es.observationsPerEventTime[k])
         }
+        observations = es.fit.observations
+        units = es.units
         pretrend = es.preTrendUnavailable == nil ? PreTrend(f: es.preTrendF, df1: es.preTrendDF.0, df2: es.preTrendDF.1, p: es.preTrendP) : nil
         pretrend_note = es.preTrendUnavailable
     }

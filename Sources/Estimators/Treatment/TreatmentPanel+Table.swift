@@ -51,3 +51,42 @@ extension TreatmentPanel {
                                   covariateNames: covariates, adoption: adopt, unitLabels: index.units)
     }
 }
+
+extension TreatmentPanel {
+    /// A panel from a long table that may lack unit-periods, with the time-major mask of the
+    /// unit-periods present (nil when none is absent). Absent unit-periods get a placeholder
+    /// outcome 0 that no estimator may read: the event study leaves them out (`observed:`), as
+    /// fixest's `feols` does with rows absent. Adoption is read from each unit's rows.
+    public static func fromObserved(table: DataTable, id: String, time: String, outcome: String,
+                                    adoption: AdoptionSource) throws -> (panel: TreatmentPanel, observed: [Bool]?) {
+        let ids = try table.strings(id), times = try table.numbers(time)
+        let tj = try table.columnIndex(time), yj = try table.columnIndex(outcome)
+        var firstRow: [String: Int] = [:], timeText: [Double: String] = [:]
+        var present = Set<String>()
+        for r in 0..<table.rowCount {
+            if firstRow[ids[r]] == nil { firstRow[ids[r]] = r }
+            if timeText[times[r]] == nil { timeText[times[r]] = table.rows[r][tj] }
+            present.insert("\(ids[r])\u{1F}\(times[r])")
+        }
+        let periods = timeText.keys.sorted()
+        // Placeholder rows for the absent unit-periods: the unit's first row (its treat/cohort
+        // values) at the absent period, outcome 0.
+        var padded = table.rows
+        for (unit, r) in firstRow.sorted(by: { $0.value < $1.value }) {
+            for t in periods where !present.contains("\(unit)\u{1F}\(t)") {
+                var row = table.rows[r]
+                row[tj] = timeText[t]!
+                row[yj] = "0"
+                padded.append(row)
+            }
+        }
+        let full = DataTable(source: table.source, columnNames: table.columnNames, rows: padded)
+        let panel = try from(table: full, id: id, time: time, outcome: outcome, covariates: [], adoption: adoption)
+        guard padded.count > table.rowCount else { return (panel, nil) }
+        var observed = [Bool](repeating: false, count: panel.unitCount * panel.periodCount)
+        for t in 0..<panel.periodCount { for i in 0..<panel.unitCount {
+            observed[t * panel.unitCount + i] = present.contains("\(panel.unitLabels[i])\u{1F}\(panel.periods[t])")
+        } }
+        return (panel, observed)
+    }
+}
