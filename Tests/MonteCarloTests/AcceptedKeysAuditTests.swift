@@ -43,7 +43,7 @@ final class AcceptedKeysAuditTests: XCTestCase {
         Probe("city_system.geography.source", "synthetic", "csv", [("city_system.geography.file", "coords.csv")]),
         Probe("city_system.geography.centres", "2", "3"), Probe("city_system.geography.cities", "12", "14"),
         Probe("city_system.geography.square_km", "600", "900"), Probe("city_system.geography.min_separation_km", "40", "450"),
-        Probe("city_system.geography.periphery_sd_km", "100", "200"), Probe("city_system.geography.region_grid", "[1, 1]", "[4, 4]", [("city_system.treatment.regions", "[0]")]),
+        Probe("city_system.geography.periphery_sd_km", "100", "200"), Probe("city_system.geography.region_grid", "[1, 1]", "[3, 1]", [("city_system.treatment.regions", "[0]")]),
         Probe("city_system.geography.first_year", "2006", "2005"), Probe("city_system.geography.last_year", "2011", "2012"),
         Probe("city_system.geography.file", "coords.csv", "coords2.csv", [("city_system.geography", csv)]),
         Probe("city_system.geography.units", "km", "lonlat", [("city_system.geography", csv)]),
