@@ -31,6 +31,7 @@ public enum CalibratedScenario {
         out += "    data: \(quote(s.data))\n    data_hash: \(quote(s.dataHash))\n"
         out += "    weights: \(quote(s.weights))\n    weights_hash: \(quote(s.weightsHash))\n"
         out += "    row_standardise: \(s.rowStandardise)\n"
+        if let m = s.merges { out += "    merges: \(quote(m.path))\n    merges_hash: \(quote(m.hash))\n" }
         out += "    id: \(quote(s.id))\n    time: \(quote(s.time))\n    y: \(quote(s.y))\n"
         out += "    x: [\(s.x.map(quote).joined(separator: ", "))]\n"
         if let q = s.quadratic { out += "    quadratic: \(quote(q))\n" }
@@ -48,8 +49,10 @@ public enum CalibratedScenario {
             // ways of balancing the panel first (docs/unbalanced.md, "The workarounds as estimators").
             // `sdm_bc` is its Lee–Yu-adapted bias correction (the direct approach's ρ is biased with time effects).
             out += "estimators:\n"
-            for (name, missing) in [("sdm", "exact"), ("sdm_bc", "exact\n    bias_correction: true"),
-                                    ("sdm_drop_cities", "drop_cities"), ("sdm_interpolate", "interpolate")] {
+            // Interpolation would carry a merged city's parts forward and the merged city back: not with merges.
+            let workarounds = [("sdm", "exact"), ("sdm_bc", "exact\n    bias_correction: true"), ("sdm_drop_cities", "drop_cities")]
+                + (s.merges == nil ? [("sdm_interpolate", "interpolate")] : [])
+            for (name, missing) in workarounds {
                 out += "  - name: \(name)\n    model: sdm\n    effects: \(s.effects)\n    missing: \(missing)\n" + list
             }
         } else {

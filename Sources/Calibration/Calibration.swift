@@ -15,6 +15,8 @@ public struct CalibrationRequest: Sendable {
     public var approach: SpatialApproach? = nil
     public var errors: ObservedDesignSpec.Errors = .standard
     public var rowStandardise = true
+    /// The merges CSV (city,into,year; docs/unbalanced.md "Merges"), nil without merges.
+    public var merges: String? = nil
 
     public init(data: String, weights: String, id: String, time: String, y: String, x: [String]) {
         self.data = data; self.weights = weights; columns = ModelColumns(id: id, time: time, y: y, x: x)
@@ -98,7 +100,7 @@ public struct Calibration: Sendable {
         let loaded = try UnbalancedDataLoader.load(
             data: URL(fileURLWithPath: request.data), weights: URL(fileURLWithPath: request.weights), id: request.id,
             time: request.time, y: request.y, x: request.x, quadratic: request.quadratic, moderator: request.moderator,
-            rowStandardise: request.rowStandardise)
+            rowStandardise: request.rowStandardise, merges: try request.merges.map { try CityMerges.read(csv: URL(fileURLWithPath: $0)) })
         let analysis: SpatialAnalysis, data: Data, approach: SpatialApproach, sigma2: Double
         switch loaded {
         case .unbalanced(let gappy):
@@ -135,13 +137,18 @@ public struct Calibration: Sendable {
         let parameters = ObservedDesignSpec.Parameters(rho: rho, sigma2: sigma2, beta: beta, theta: theta)
         let dataPath = URL(fileURLWithPath: request.data).standardized.path
         let weightsPath = URL(fileURLWithPath: request.weights).standardized.path
-        let spec = ObservedDesignSpec(
+        var spec = ObservedDesignSpec(
             data: RelativePath.from(directory: scenarioDirectory, to: dataPath), dataPath: dataPath,
             dataHash: try ContentHash.label(ofFile: dataPath),
             weights: RelativePath.from(directory: scenarioDirectory, to: weightsPath), weightsPath: weightsPath,
             weightsHash: try ContentHash.label(ofFile: weightsPath), rowStandardise: request.rowStandardise,
             columns: request.columns, effects: request.effects.rawValue, approach: approach.rawValue,
             errors: request.errors, fit: parameters, outcome: parameters)
+        if let m = request.merges {
+            let path = URL(fileURLWithPath: m).standardized.path
+            spec.merges = ObservedDesignSpec.HashedFile(path: RelativePath.from(directory: scenarioDirectory, to: path), resolvedPath: path,
+                                                        hash: try ContentHash.label(ofFile: path))
+        }
         return Calibration(request: request, analysis: analysis, data: data, spec: spec)
     }
 

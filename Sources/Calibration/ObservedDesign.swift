@@ -42,7 +42,7 @@ public struct ObservedDesign: Sendable {
     /// Loads the files (refusing changed ones) and builds the design. Each file is read once:
     /// the bytes that are hashed are the bytes that are parsed.
     public init(spec: ObservedDesignSpec, source: String) throws {
-        let (table, weights) = try Self.readFiles(spec: spec, source: source)
+        let (table, weights, _) = try Self.readFiles(spec: spec, source: source)
         let dataset = try SpatialDataLoader.build(
             table: table, weights: weights, weightsSource: spec.weightsPath, id: spec.id, time: spec.time, y: spec.y,
             x: spec.x, quadratic: spec.quadratic, moderator: spec.moderator, rowStandardise: spec.rowStandardise)
@@ -51,7 +51,7 @@ public struct ObservedDesign: Sendable {
 
     /// The data and W tables, each file's bytes hash-checked and then parsed (so the bytes that are
     /// hashed are the bytes that are read).
-    static func readFiles(spec: ObservedDesignSpec, source: String) throws -> (table: DataTable, weights: WeightsTable) {
+    static func readFiles(spec: ObservedDesignSpec, source: String) throws -> (table: DataTable, weights: WeightsTable, merges: CityMerges?) {
         func hashed(_ key: String, _ path: String, _ recorded: String) throws -> DataTable {
             guard let bytes = FileManager.default.contents(atPath: path) else { throw CalibrationError.unreadable(path: path) }
             let found = ContentHash.label(bytes)
@@ -64,7 +64,8 @@ public struct ObservedDesign: Sendable {
             return try DataTable.parse(csv: text, source: path)
         }
         let table = try hashed("data", spec.dataPath, spec.dataHash)
-        return (table, try WeightsTable.parse(try hashed("weights", spec.weightsPath, spec.weightsHash)))
+        let merges = try spec.merges.map { try CityMerges.parse(try hashed("merges", $0.resolvedPath, $0.hash)) }
+        return (table, try WeightsTable.parse(try hashed("weights", spec.weightsPath, spec.weightsHash)), merges)
     }
 
     /// Builds the design on an already loaded data set (no file access; tests and `calibrate`).

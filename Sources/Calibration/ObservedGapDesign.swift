@@ -131,9 +131,12 @@ public struct ObservedGapDesign: Sendable {
         let raw = spec.x + [spec.moderator].compactMap { $0 }.filter { !spec.x.contains($0) }
         let columns = raw.compactMap { name in panel.names.firstIndex(of: name).map { (name, panel.x.column($0)) } }
         var out = ([spec.id, spec.time, spec.y] + columns.map(\.0)).joined(separator: ",") + "\n"
+        // A merged city's rows carry the id the merges file gives it (`into`), as the data do.
+        let firstMerged = dataset.units.count - dataset.merges.count
+        let ids = dataset.units.indices.map { $0 >= firstMerged ? dataset.merges[$0 - firstMerged].into : dataset.units[$0] }
         for r in 0..<panel.observations {
             let values = [panel.y[r]] + columns.map { $0.1[r] }
-            out += ([dataset.units[panel.unit[r]], PanelIndex.format(dataset.times[panel.period[r]])]
+            out += ([ids[panel.unit[r]], PanelIndex.format(dataset.times[panel.period[r]])]
                     + values.map { String(format: "%.17g", $0) }).joined(separator: ",") + "\n"
         }
         return out
@@ -146,7 +149,8 @@ public struct ObservedGapDesign: Sendable {
         for (i, q) in zip(p.unit, p.period) { observed[q * p.n + i] = true }
         let summary = ObservationSummary(observed: observed, n: p.n, t: p.t)
         return "gaps kept in every replication: \(p.observations) of \(dataset.cityYears) city-years (\(dataset.absentRows) without a row, \(dataset.rowsWithEmptyCells) with an empty cell); "
-            + summary.text + "; \(w.distinctCount) distinct W_t (restricted\(w.restandardised ? " and re-standardised" : "")), \(w.isolatedCityYears) city-year(s) with no neighbour present"
+            + summary.text + dataset.merges.map { "; merge \($0.parts.joined(separator: " + ")) → \($0.unitID) from \(PanelIndex.format($0.year))" }.joined()
+            + "; \(w.distinctCount) distinct W_t (restricted\(w.restandardised ? " and re-standardised" : "")), \(w.isolatedCityYears) city-year(s) with no neighbour present"
     }
 }
 
@@ -173,10 +177,10 @@ public enum ObservedWorld: Sendable {
 
     /// Loads the files (hash-checked; each read once) and builds the design the data call for.
     public static func load(spec: ObservedDesignSpec, source: String) throws -> ObservedWorld {
-        let (table, weights) = try ObservedDesign.readFiles(spec: spec, source: source)
+        let (table, weights, merges) = try ObservedDesign.readFiles(spec: spec, source: source)
         let loaded = try UnbalancedDataLoader.build(
             table: table, weights: weights, weightsSource: spec.weightsPath, id: spec.id, time: spec.time, y: spec.y,
-            x: spec.x, quadratic: spec.quadratic, moderator: spec.moderator, rowStandardise: spec.rowStandardise)
+            x: spec.x, quadratic: spec.quadratic, moderator: spec.moderator, rowStandardise: spec.rowStandardise, merges: merges)
         switch loaded {
         case .unbalanced(let data): return .gaps(try ObservedGapDesign(spec: spec, source: source, dataset: data))
         case .balanced:

@@ -129,42 +129,69 @@ public struct SparseMatrix: Sendable, Equatable {
         let n = rows
         precondition(n == cols && x.count % max(n, 1) == 0, "sparse block product: \(x.count) values for \(cols) columns")
         let total = x.count
-        var out = [Double](repeating: 0, count: total)
+        // Every value is written below (the sweeps cover all blocks), so no zero fill first.
+        return [Double](unsafeUninitializedCapacity: total) { po, initialised in
+            fillBlocks(x, into: po)
+            initialised = total
+        }
+    }
+
+    /// The body of `multiplyBlocks`: writes A times each block of `x` into `po` (same length).
+    private func fillBlocks(_ x: [Double], into po: UnsafeMutableBufferPointer<Double>) {
+        let n = rows
+        let total = x.count
         x.withUnsafeBufferPointer { px in
-            out.withUnsafeMutableBufferPointer { po in
-                rowStart.withUnsafeBufferPointer { rs in
-                    columns.withUnsafeBufferPointer { cs in
-                        values.withUnsafeBufferPointer { vs in
-                            // Two blocks per sweep: the index and value loads are shared and the
-                            // two accumulation chains run in parallel (the loop is latency-bound).
-                            var base = 0
-                            while base + n < total {
-                                let base2 = base + n
-                                for i in 0..<n {
-                                    var a = 0.0, b = 0.0
-                                    for k in rs[i]..<rs[i + 1] {
-                                        let c = cs[k], v = vs[k]
-                                        a += v * px[base + c]
-                                        b += v * px[base2 + c]
-                                    }
-                                    po[base + i] = a
-                                    po[base2 + i] = b
+            rowStart.withUnsafeBufferPointer { rs in
+                columns.withUnsafeBufferPointer { cs in
+                    values.withUnsafeBufferPointer { vs in
+                        // Four blocks per sweep (then two, then one): the index and value loads
+                        // are shared and the accumulation chains run in parallel (the loop is
+                        // latency-bound). Each output is the same chain 0 + v₁x₁ + v₂x₂ + … in
+                        // the row's order whatever the sweep width, so the results are the same bits.
+                        var base = 0
+                        while base + 3 * n < total {
+                            let b1 = base + n, b2 = base + 2 * n, b3 = base + 3 * n
+                            for i in 0..<n {
+                                var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+                                for k in rs[i]..<rs[i + 1] {
+                                    let c = cs[k], v = vs[k]
+                                    a0 += v * px[base + c]
+                                    a1 += v * px[b1 + c]
+                                    a2 += v * px[b2 + c]
+                                    a3 += v * px[b3 + c]
                                 }
-                                base += 2 * n
+                                po[base + i] = a0
+                                po[b1 + i] = a1
+                                po[b2 + i] = a2
+                                po[b3 + i] = a3
                             }
-                            if base < total {
-                                for i in 0..<n {
-                                    var acc = 0.0
-                                    for k in rs[i]..<rs[i + 1] { acc += vs[k] * px[base + cs[k]] }
-                                    po[base + i] = acc
+                            base += 4 * n
+                        }
+                        while base + n < total {
+                            let base2 = base + n
+                            for i in 0..<n {
+                                var a = 0.0, b = 0.0
+                                for k in rs[i]..<rs[i + 1] {
+                                    let c = cs[k], v = vs[k]
+                                    a += v * px[base + c]
+                                    b += v * px[base2 + c]
                                 }
+                                po[base + i] = a
+                                po[base2 + i] = b
+                            }
+                            base += 2 * n
+                        }
+                        if base < total {
+                            for i in 0..<n {
+                                var acc = 0.0
+                                for k in rs[i]..<rs[i + 1] { acc += vs[k] * px[base + cs[k]] }
+                                po[base + i] = acc
                             }
                         }
                     }
                 }
             }
         }
-        return out
     }
 
     /// Aᵀ.

@@ -45,6 +45,8 @@ extension Spillsim {
         @Option(parsing: .unconditional, help: "Seed written to the scenario (default the scenario default).") var seed: Int?
         @Option(help: "Scenario name (default the file name of --out).") var name: String?
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
+        @Option(help: "Panels with merged cities: CSV city,into,year (as for `estimate sdm --merges`, docs/unbalanced.md); the design keeps the merges.")
+        var merges: String?
 
         var regressors: [String] { splitList(x) }
 
@@ -65,6 +67,7 @@ extension Spillsim {
             request.approach = approach
             request.errors = errors
             request.rowStandardise = !noRowStandardise
+            request.merges = merges
             let directory = URL(fileURLWithPath: out).standardized.deletingLastPathComponent().path
             let calibration = try Calibration.run(request, scenarioDirectory: directory)
             var options = CalibratedScenario.Options(

@@ -138,3 +138,49 @@ final class ObservedGapDesignTests: XCTestCase {
         }
     }
 }
+
+/// `calibrate --merges` (issue 24): the committed merges panel (two merges plus the removed
+/// state-years; Tests/EstimatorsTests/Fixtures/cigarette_merges_panel.csv, cigarette_merges.csv).
+final class ObservedMergeDesignTests: XCTestCase {
+    /// The calibration equals the brute-force merges fixture (scripts/fixtures/make_cigarette_merges.py)
+    /// to the issue's 1e-6; the design keeps the merged units and the gaps; the generated panel, written
+    /// as `generate` writes it and read back with the merges file, is the same rows.
+    func testCalibrationKeepsTheMerges() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-merge-calibration")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("EstimatorsTests/Fixtures")
+        var r = CigaretteCalibration.request()
+        r.data = fixtures.appendingPathComponent("cigarette_merges_panel.csv").path
+        r.merges = fixtures.appendingPathComponent("cigarette_merges.csv").path
+        r.approach = nil
+        let c = try CigaretteCalibration.calibrate(r, directory: dir.path)
+        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("cigarette_merges_reference.json"))) as! [String: Any]
+        let ref = try XCTUnwrap(fixture["restandardised"] as? [String: Any])
+        assertClose(ref["rho"] as! Double, c.spec.fit.rho, tolerance: 1e-6, "rho; brute force with merges")
+        let coefs = ref["coefficients"] as! [String: Double]
+        for b in c.spec.fit.beta { assertClose(coefs[b.name]!, b.value, tolerance: 1e-6, "beta \(b.name)") }
+        for t in c.spec.fit.theta { assertClose(coefs["W*" + t.name]!, t.value, tolerance: 1e-6, "theta \(t.name)") }
+        XCTAssertNotNil(c.spec.merges)
+
+        // Through the scenario file, as `run` loads it: hash-checked merges, the same design.
+        let (path, spec) = try CigaretteCalibration.roundTrip(c, in: dir)
+        let observed = try XCTUnwrap(spec.observed)
+        XCTAssertEqual(observed.merges?.hash, c.spec.merges?.hash)
+        guard case .gaps(let design) = try ObservedWorld.load(spec: observed, source: path) else { return XCTFail("expected gaps") }
+        XCTAssertEqual(design.dataset.merges.count, 2)
+        XCTAssertEqual(design.panel.observations, ref["n_obs"] as? Int)
+        let p = try design.generate(seed: 5, cell: 0, replication: 0)
+        XCTAssertEqual(p.unit, design.panel.unit)
+        XCTAssertEqual(p.period, design.panel.period)
+        let csv = dir.appendingPathComponent("generated.csv")
+        try design.csv(p).write(to: csv, atomically: true, encoding: .utf8)
+        guard case .unbalanced(let back) = try UnbalancedDataLoader.load(
+            data: csv, weights: URL(fileURLWithPath: CigaretteCalibration.weights), id: "state", time: "year", y: "logc",
+            x: ["logp", "logy"], merges: try CityMerges.read(csv: URL(fileURLWithPath: try XCTUnwrap(r.merges)))) else { return XCTFail("gaps") }
+        XCTAssertEqual(back.panel.unit, p.unit)
+        XCTAssertEqual(back.panel.period, p.period)
+        // %.17g round-trips every double.
+        XCTAssertEqual(back.panel.y, p.y)
+    }
+}

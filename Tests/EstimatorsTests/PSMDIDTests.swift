@@ -41,6 +41,22 @@ final class PSMDIDTests: XCTestCase {
         }
     }
 
+    func testBalanceTableOffChangesNothingElse() throws {
+        let p = try Self.panel(lambda: 0.15)
+        for mode in [PSMDiDSpec.MatchingMode.pooled, .byPeriod] {
+            let on = PSMDiDSpec(matching: .applied, mode: mode)
+            var off = on
+            off.balanceTable = false
+            let a = try PSMDiD.estimate(panel: p, spec: on), b = try PSMDiD.estimate(panel: p, spec: off)
+            XCTAssertFalse(a.balance.isEmpty)
+            XCTAssertTrue(b.balance.isEmpty, "no balance table when it is turned off")
+            XCTAssertEqual(a.att.bitPattern, b.att.bitPattern)
+            XCTAssertEqual(a.standardError.bitPattern, b.standardError.bitPattern)
+            XCTAssertEqual(a.observationWeights, b.observationWeights)
+            XCTAssertEqual(a.matchedTreated, b.matchedTreated)
+        }
+    }
+
     func testMatchingRemovesBiasFromCovariateTrends() throws {
         // λ = 0.15: treated units (high z) trend up; naive DID is biased, matching on z removes most of it.
         let p = try Self.panel(lambda: 0.15, noise: 0.5)

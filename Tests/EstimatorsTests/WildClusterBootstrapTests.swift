@@ -101,4 +101,34 @@ final class WildClusterBootstrapTests: XCTestCase {
             }
         }
     }
+
+    /// The subcluster bootstrap (multipliers per city, t and t* by region) against an explicit NumPy
+    /// refit per draw with the same 199 × 32 Rademacher multipliers (Fixtures/subcluster_bootstrap.json,
+    /// scripts/fixtures/make_subcluster_bootstrap.py): the same |t*|/|t| to 1e-8 (well conditioned, as
+    /// above: only summation order differs) and the same p-values.
+    func testSubclusterBootstrapMatchesAnExplicitRefit() throws {
+        let f = try load()
+        let json = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/subcluster_bootstrap.json")
+        let root = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        let rows = try XCTUnwrap(root["multipliers"] as? [[Double]])
+        let draws = try Matrix(rowArrays: rows)
+        let boot = try WildClusterBootstrap(y: f.y, x: f.x, names: ["D", "x2"], coefficient: 0, unit: f.unit, time: f.time,
+                                            effects: .twoWays, weights: nil, cluster: f.region, replications: draws.rows,
+                                            multipliers: .rademacher, draws: draws, bootstrapCluster: f.unit)
+        XCTAssertEqual(boot.clusters, 8, "t* is clustered by region")
+        XCTAssertFalse(boot.enumerated)
+        for c in try XCTUnwrap(root["tests"] as? [[String: Any]]) {
+            let b0 = (c["b0"] as! NSNumber).doubleValue
+            let ref = (c["sorted_abs_t_ratio"] as! [NSNumber]).map(\.doubleValue)
+            let mine = boot.absoluteTRatios(at: b0).sorted()
+            XCTAssertEqual(mine.count, ref.count)
+            for (a, b) in zip(mine, ref) { assertClose(b, a, tolerance: 1e-8 * max(1, abs(b)), "|t*|/|t| at β₀ = \(b0)") }
+            // The same count of exceedances out of 199 (NumPy's mean and a division differ in the last bit).
+            assertClose((c["p_value"] as! NSNumber).doubleValue, boot.pValue(at: b0), tolerance: 1e-12, "p-value at β₀ = \(b0)")
+        }
+        // A wrong number of multiplier columns is refused, not misread.
+        XCTAssertThrowsError(try WildClusterBootstrap(y: f.y, x: f.x, names: ["D", "x2"], coefficient: 0, unit: f.unit, time: f.time,
+                                                      effects: .twoWays, weights: nil, cluster: f.region, replications: draws.rows,
+                                                      multipliers: .rademacher, draws: draws, bootstrapCluster: nil))
+    }
 }

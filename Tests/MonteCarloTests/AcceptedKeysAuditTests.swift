@@ -291,7 +291,9 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                       key: "covariates", a: "[CA, D]", b: "[ln_size, dist_centre]"),
                 Probe(entry: med + "}", key: "cluster", a: "unit", b: "region"),
                 Probe(entry: med + "}", key: "bootstrap", a: "9", b: "19"),
-                Probe(entry: med + "}", key: "simulations", a: "20", b: "40")]
+                Probe(entry: med + "}", key: "simulations", a: "20", b: "40"),
+                // Appended, so that the indices `testTwoCopiesOfAnEntryGiveTheSameRecords` names stay put.
+                Probe(entry: did + ", cluster: region, variance: wild_cluster}", key: "bootstrap_cluster", a: "cluster", b: "unit")]
     }()
 
     static let others: [Probe] = {

@@ -138,6 +138,15 @@ final class EstimatorSettingsTests: XCTestCase {
                 XCTAssertEqual($0.path, "estimators[1].cluster_correction", "\(bad): \($0)")
             }
         }
+        // The subcluster bootstrap: `bootstrap_cluster: unit` with the wild bootstrap, refused without it.
+        assertThrows(try MonteCarloScenario(text: scenario("variance: wild_cluster, bootstrap_cluster: unit, "), file: "c.yaml"),
+                     as: ScenarioError.self) { XCTAssertEqual($0.path, "estimators[1].bootstrap_cluster", "per city twice: \($0)") }
+        let sub = try MonteCarloScenario(text: scenario("cluster: region, variance: wild_cluster, bootstrap_cluster: unit, "))
+        guard case .psmDiD(let subSpec, _) = sub.estimators[1].settings else { return XCTFail("a psm_did estimator") }
+        XCTAssertEqual(subSpec.wildBootstrap?.subclusterByUnit, true)
+        assertThrows(try MonteCarloScenario(text: scenario("bootstrap_cluster: unit, "), file: "c.yaml"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[1].bootstrap_cluster", "\($0)")
+        }
     }
 
     /// `sigma2` reaches the fit's spec (QML by default, as in the CLI), is refused where the fit would

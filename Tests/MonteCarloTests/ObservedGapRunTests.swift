@@ -31,7 +31,7 @@ final class ObservedGapRunTests: XCTestCase {
     func testTheCalibratedDesignRunsAndScoresOnTheDataPattern() throws {
         let dir = try TestPaths.temporaryDirectory("spillsim-observed-gaps")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (scenario, c) = try Self.calibrated(in: dir, replications: 3)
+        let (scenario, c) = try Self.calibrated(in: dir, replications: 2)
         XCTAssertEqual(scenario.estimators.map(\.name), ["sdm", "sdm_bc", "sdm_drop_cities", "sdm_interpolate"])
         let runs = try InMemoryRun.runs(scenario)
         XCTAssertEqual(runs[0].cells, runs[1].cells, "bitwise identical for 1 and 2 threads")

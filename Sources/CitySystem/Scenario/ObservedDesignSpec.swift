@@ -60,6 +60,15 @@ public struct ObservedDesignSpec: Sendable, Equatable {
     public var weightsPath: String
     public var weightsHash: String
     public var rowStandardise = true
+    /// A file the design reads beside the data: as written in the scenario, resolved, and its content hash.
+    public struct HashedFile: Sendable, Equatable {
+        public var path: String
+        public var resolvedPath: String
+        public var hash: String
+        public init(path: String, resolvedPath: String, hash: String) { self.path = path; self.resolvedPath = resolvedPath; self.hash = hash }
+    }
+    /// The merges CSV (city,into,year; docs/unbalanced.md "Merges"), nil without merges.
+    public var merges: HashedFile? = nil
     public var columns: ModelColumns
     /// `individual`, `time`, `twoways` or `none`: the fixed effects recovered from the data.
     public var effects: String
@@ -102,6 +111,10 @@ extension ScenarioParser {
         let data = try required("data"), dataHash = try required("data_hash")
         let weights = try required("weights"), weightsHash = try required("weights_hash")
         let rowStandardise = try r.bool("row_standardise", true)
+        let mergesPath = try r.optionalString("merges"), mergesHash = try r.optionalString("merges_hash")
+        if (mergesPath == nil) != (mergesHash == nil) {
+            throw r.error(mergesPath == nil ? "merges_hash" : "merges", "merges and merges_hash go together", fix: "`spillsim calibrate --merges` writes both")
+        }
         let id = try required("id"), time = try required("time"), y = try required("y")
         guard let xs = try r.sequence("x"), !xs.isEmpty else { throw r.error("x", "missing or empty; list the regressors") }
         let x = try xs.enumerated().map { k, n -> String in
@@ -122,10 +135,14 @@ extension ScenarioParser {
         let outcome = try parseParameters(&o, names: names, base: fit)
         try o.finish()
         try r.finish()
-        return ObservedDesignSpec(data: data, dataPath: resolved(data), dataHash: dataHash, weights: weights,
-                                  weightsPath: resolved(weights), weightsHash: weightsHash, rowStandardise: rowStandardise,
-                                  columns: ModelColumns(id: id, time: time, y: y, x: x, quadratic: quadratic, moderator: moderator),
-                                  effects: effects, approach: approach, errors: errors, fit: fit, outcome: outcome)
+        var spec = ObservedDesignSpec(data: data, dataPath: resolved(data), dataHash: dataHash, weights: weights,
+                                      weightsPath: resolved(weights), weightsHash: weightsHash, rowStandardise: rowStandardise,
+                                      columns: ModelColumns(id: id, time: time, y: y, x: x, quadratic: quadratic, moderator: moderator),
+                                      effects: effects, approach: approach, errors: errors, fit: fit, outcome: outcome)
+        if let mergesPath, let mergesHash {
+            spec.merges = ObservedDesignSpec.HashedFile(path: mergesPath, resolvedPath: resolved(mergesPath), hash: mergesHash)
+        }
+        return spec
     }
 
     /// The regressor names of the fit in the estimator's order: x, then X^2, then D (when the

@@ -8,67 +8,106 @@ import Numerics
 public enum WithinTransform {
     /// Q v for one panel vector of length N·T.
     public static func apply(_ v: [Double], n: Int, t: Int, effects: FixedEffects) -> [Double] {
-        var out = v
         v.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
+            [Double](unsafeUninitializedCapacity: v.count) { dst, written in
                 demean(src.baseAddress!, dst.baseAddress!, n: n, t: t, effects: effects)
+                written = v.count
             }
         }
-        return out
     }
 
     /// Q applied to every column of an NT × k matrix.
     static func apply(_ m: Matrix, n: Int, t: Int, effects: FixedEffects) -> Matrix {
-        var out = m
         let len = n * t
-        m.data.withUnsafeBufferPointer { src in
-            out.data.withUnsafeMutableBufferPointer { dst in
+        let data = m.data.withUnsafeBufferPointer { src in
+            [Double](unsafeUninitializedCapacity: m.data.count) { dst, written in
                 for j in 0..<m.cols {
                     demean(src.baseAddress! + j * len, dst.baseAddress! + j * len, n: n, t: t, effects: effects)
                 }
+                written = m.data.count
             }
         }
-        return out
+        return Matrix(rows: m.rows, cols: m.cols, uncheckedColumnMajor: data)
     }
 
+    /// Writes Q src (all N·T values) to dst. The unit means sum the periods in order, each period's
+    /// sum runs over the units in order and the grand sum over the periods' sums in order; four
+    /// periods go through the units together only so that their sums' chains run in parallel
+    /// (the same additions in the same order, so the same bits as one period at a time).
     private static func demean(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, n: Int, t: Int,
                                effects: FixedEffects) {
         let len = n * t
         if effects == .none {
-            for k in 0..<len { dst[k] = src[k] }
+            dst.update(from: src, count: len)
             return
         }
-        var unitMean = [Double](repeating: 0, count: n)
-        var timeMean = [Double](repeating: 0, count: t)
-        var grand = 0.0
-        unitMean.withUnsafeMutableBufferPointer { um in
-            timeMean.withUnsafeMutableBufferPointer { tm in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n + t) { buffer in
+            let um = buffer.baseAddress!, tm = um + n
+            um.initialize(repeating: 0, count: n)
+            var grand = 0.0
+            var p = 0
+            while p + 4 <= t {
+                let r0 = src + p * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                for i in 0..<n {
+                    let v0 = r0[i], v1 = r1[i], v2 = r2[i], v3 = r3[i]
+                    um[i] = um[i] + v0 + v1 + v2 + v3
+                    s0 += v0; s1 += v1; s2 += v2; s3 += v3
+                }
+                tm[p] = s0 / Double(n); tm[p + 1] = s1 / Double(n); tm[p + 2] = s2 / Double(n); tm[p + 3] = s3 / Double(n)
+                grand += s0; grand += s1; grand += s2; grand += s3
+                p += 4
+            }
+            while p < t {
+                var s = 0.0
+                for i in 0..<n {
+                    let v = src[p * n + i]
+                    um[i] += v
+                    s += v
+                }
+                tm[p] = s / Double(n)
+                grand += s
+                p += 1
+            }
+            for i in 0..<n { um[i] /= Double(t) }
+            grand /= Double(len)
+            // One loop per kind of effects (the switch out of the element loop), four values per
+            // SIMD step with each lane's arithmetic that of the scalar expression.
+            switch effects {
+            case .individual:
+                for p in 0..<t { subtract(src + p * n, dst + p * n, n: n) { s, i in s - loadVector(um, i) } scalar: { s, i in s - um[i] } }
+            case .time:
                 for p in 0..<t {
-                    var s = 0.0
-                    for i in 0..<n {
-                        let v = src[p * n + i]
-                        um[i] += v
-                        s += v
-                    }
-                    tm[p] = s / Double(n)
-                    grand += s
+                    let m = tm[p]
+                    subtract(src + p * n, dst + p * n, n: n) { s, _ in s - SIMD4(repeating: m) } scalar: { s, _ in s - m }
                 }
-                for i in 0..<n { um[i] /= Double(t) }
-                grand /= Double(len)
-                // One loop per kind of effects (the switch hoisted out of the element loop; the
-                // same arithmetic per element).
-                switch effects {
-                case .individual:
-                    for p in 0..<t { for i in 0..<n { dst[p * n + i] = src[p * n + i] - um[i] } }
-                case .time:
-                    for p in 0..<t { let m = tm[p]; for i in 0..<n { dst[p * n + i] = src[p * n + i] - m } }
-                case .twoWays:
-                    for p in 0..<t { let m = tm[p]; for i in 0..<n { dst[p * n + i] = src[p * n + i] - um[i] - m + grand } }
-                case .none:
-                    for k in 0..<len { dst[k] = src[k] }
+            case .twoWays:
+                for p in 0..<t {
+                    let m = SIMD4(repeating: tm[p]), g = SIMD4(repeating: grand), ms = tm[p]
+                    subtract(src + p * n, dst + p * n, n: n) { s, i in s - loadVector(um, i) - m + g } scalar: { s, i in s - um[i] - ms + grand }
                 }
+            case .none:
+                dst.update(from: src, count: len)
             }
         }
+    }
+
+    @inline(__always)
+    private static func loadVector(_ p: UnsafeMutablePointer<Double>, _ i: Int) -> SIMD4<Double> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD4<Double>.self)
+    }
+
+    /// dst[i] = f(src[i], i) for i < n, four at a time then the tail by `scalar`.
+    @inline(__always)
+    private static func subtract(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, n: Int,
+                                 _ f: (SIMD4<Double>, Int) -> SIMD4<Double>, scalar: (Double, Int) -> Double) {
+        var i = 0
+        while i + 4 <= n {
+            let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Double>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: f(v, i), as: SIMD4<Double>.self)
+            i += 4
+        }
+        while i < n { dst[i] = scalar(src[i], i); i += 1 }
     }
 }
 

@@ -35,6 +35,10 @@ public struct PSMDiDSpec: Sendable {
     /// residuals with Satterthwaite degrees of freedom, `BellMcCaffreyCR2`; unweighted fits only). cr3
     /// is not implemented for the DID family and is refused.
     public var clusterCorrection: ClusterCorrection = .cr1
+    /// Whether the result carries the balance table (`PSMDiDResult.balance`). The Monte Carlo
+    /// engine scores no balance statistic and turns it off (an eCDF sort per covariate per
+    /// replication); the estimate, SE and weights do not depend on it.
+    public var balanceTable: Bool = true
 
     public init(matching: MatchingSpec? = .applied, mode: MatchingMode = .pooled,
                 eventWindow: (leads: Int, lags: Int)? = nil, level: Double = 0.95,
@@ -52,6 +56,9 @@ public struct WildBootstrapSpec: Sendable, Equatable {
     public var replications: Int
     public var weights: WildWeights
     public var stream: StreamID
+    /// true: one multiplier per unit while t and t* stay clustered by `PSMDiDSpec.unitClusters` — the
+    /// subcluster wild bootstrap (MacKinnon & Webb 2018) for few (treated) clusters; false: one per cluster.
+    public var subclusterByUnit = false
 
     public init(replications: Int = 9999, weights: WildWeights = .webb, stream: StreamID) {
         self.replications = replications
@@ -119,7 +126,9 @@ public enum PSMDiD {
             case .pooled:
                 let x = try panel.preTreatmentCovariateMeans()
                 let m = try Matching.match(treated: treatedUnit, covariates: x, names: panel.covariateNames, spec: mspec)
-                balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                if spec.balanceTable {
+                    balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                }
                 counts = m.counts
                 var w = [Double](repeating: 0, count: n * tCount)
                 for t in 0..<tCount { for i in 0..<n { w[t * n + i] = m.weights[i] } }
@@ -141,7 +150,9 @@ public enum PSMDiD {
                     for i in 0..<n { w[t * n + i] = m.weights[i] }
                     mt += m.counts.matchedTreated; mc += m.counts.matchedControl
                     if t == 0 {
-                        balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                        if spec.balanceTable {
+                            balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
+                        }
                         counts = m.counts
                     }
                 }
@@ -178,7 +189,8 @@ public enum PSMDiD {
         if let wb = spec.wildBootstrap {
             let boot = try WildClusterBootstrap(y: panel.outcome, x: x, names: ["D"], coefficient: 0, unit: unit, time: time,
                                                 effects: .twoWays, weights: obsWeights, cluster: cluster,
-                                                replications: wb.replications, multipliers: wb.weights, stream: wb.stream)
+                                                replications: wb.replications, multipliers: wb.weights, stream: wb.stream,
+                                                bootstrapCluster: wb.subclusterByUnit ? unit : nil)
             bootP = boot.pValue(at: 0)
             bootCI = boot.interval(level: spec.level)
         }

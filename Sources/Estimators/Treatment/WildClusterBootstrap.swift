@@ -37,6 +37,15 @@ public struct WildBootstrapResult: Sendable {
 /// The CR1 scale factor cancels between t and t*, so the p-value does not depend on it.
 /// Draws come from one `RandomStream`; Rademacher weights are enumerated when 2^G ≤ B (as
 /// boottest and wildboottest do), making the result exact and seed-free.
+///
+/// `bootstrapCluster` gives the multipliers their own, finer clustering — the subcluster wild
+/// bootstrap of MacKinnon & Webb (2018): one v per bootstrap cluster c (e.g. a city), while t and
+/// t* keep the CR1 variance of `cluster` (e.g. its region). The algebra above holds with g over
+/// bootstrap clusters and h over score clusters (ẍ_h'[Q(a∘1_c)]_h is G × G_boot), so it is as
+/// exact. With few treated clusters it avoids the restricted bootstrap's few-point distribution.
+/// Python wildboottest 0.3.2's `bootcluster` clusters the bootstrap variance by the bootstrap
+/// clusters too, so it is not this estimator; the reference is an explicit refit per draw
+/// (scripts/fixtures/make_subcluster_bootstrap.py).
 public struct WildClusterBootstrap: Sendable {
     public let coefficient: String
     public let estimate: Double
@@ -55,7 +64,19 @@ public struct WildClusterBootstrap: Sendable {
 
     public init(y: [Double], x: Matrix, names: [String], coefficient j: Int, unit: [Int], time: [Int],
                 effects: FixedEffects, weights: [Double]? = nil, cluster: [Int],
-                replications: Int = 9999, multipliers: WildWeights = .webb, stream: StreamID) throws {
+                replications: Int = 9999, multipliers: WildWeights = .webb, stream: StreamID,
+                bootstrapCluster: [Int]? = nil) throws {
+        let bootCodes = PanelOLS.recode((0..<y.count).filter { (weights?[$0] ?? 1) > 0 }.map { (bootstrapCluster ?? cluster)[$0] })
+        let drawn = Self.multipliers(clusters: (bootCodes.max() ?? -1) + 1, replications: replications, kind: multipliers, stream: stream)
+        try self.init(y: y, x: x, names: names, coefficient: j, unit: unit, time: time, effects: effects, weights: weights, cluster: cluster,
+                      replications: replications, multipliers: multipliers, draws: drawn, bootstrapCluster: bootstrapCluster)
+    }
+
+    /// The bootstrap with the multipliers given (one row per draw, one column per bootstrap cluster in
+    /// order of first appearance) — what the public initialiser draws; the fixture test passes its own.
+    init(y: [Double], x: Matrix, names: [String], coefficient j: Int, unit: [Int], time: [Int],
+         effects: FixedEffects, weights: [Double]?, cluster: [Int], replications: Int, multipliers: WildWeights,
+         draws v: Matrix, bootstrapCluster: [Int]?) throws {
         guard replications >= 99 else { throw TreatmentError("wild bootstrap: use at least 99 replications (got \(replications))") }
         guard names.indices.contains(j) else { throw TreatmentError("wild bootstrap: no regressor \(j) among \(names.count)") }
         let full = try PanelOLS.fit(y: y, x: x, names: names, unit: unit, time: time, effects: effects,
@@ -85,27 +106,32 @@ public struct WildClusterBootstrap: Sendable {
         }
         let g = PanelOLS.recode(keep.map { cluster[$0] })
         let gCount = (g.max() ?? -1) + 1
+        // Bootstrap clusters (the multipliers' level): the score clusters unless given.
+        let gb = bootstrapCluster.map { bc in PanelOLS.recode(keep.map { bc[$0] }) } ?? g
+        let bCount = (gb.max() ?? -1) + 1
+        guard v.cols == bCount else { throw TreatmentError("wild bootstrap: \(v.cols) multipliers per draw for \(bCount) bootstrap clusters") }
         var xx = [Double](repeating: 0, count: gCount), na = xx
         for i in 0..<n { xx[g[i]] += w[i] * xdd[i] * xdd[i]; na[g[i]] += w[i] * xdd[i] * a[i] }
+        var xxb = [Double](repeating: 0, count: bCount), nab = xxb
+        for i in 0..<n { xxb[gb[i]] += w[i] * xdd[i] * xdd[i]; nab[gb[i]] += w[i] * xdd[i] * a[i] }
         let s = xx.reduce(0, +)
         let beta = na.reduce(0, +) / s
-        // ca[h, g] = ẍ_h'W_h [Q(a∘1_g)]_h, cb likewise with ẍ.
-        var ca = Matrix(rows: gCount, cols: gCount), cb = Matrix(rows: gCount, cols: gCount)
-        for c in 0..<gCount {
-            let qa = q((0..<n).map { g[$0] == c ? a[$0] : 0 })
-            let qx = q((0..<n).map { g[$0] == c ? xdd[$0] : 0 })
+        // ca[h, c] = ẍ_h'W_h [Q(a∘1_c)]_h for score cluster h and bootstrap cluster c, cb likewise with ẍ.
+        var ca = Matrix(rows: gCount, cols: bCount), cb = Matrix(rows: gCount, cols: bCount)
+        for c in 0..<bCount {
+            let qa = q((0..<n).map { gb[$0] == c ? a[$0] : 0 })
+            let qx = q((0..<n).map { gb[$0] == c ? xdd[$0] : 0 })
             for i in 0..<n {
                 ca[g[i], c] += w[i] * xdd[i] * qa[i]
                 cb[g[i], c] += w[i] * xdd[i] * qx[i]
             }
         }
-        let v = Self.multipliers(clusters: gCount, replications: replications, kind: multipliers, stream: stream)
         let draws = v.rows
         let va = v * ca.transposed(), vb = v * cb.transposed()   // draws × G
         var numA = [Double](repeating: 0, count: draws), numB = numA, pp = numA, pr = numA, rr = numA
         for b in 0..<draws {
             var sa = 0.0, sb = 0.0
-            for c in 0..<gCount { sa += v[b, c] * na[c]; sb += v[b, c] * xx[c] }
+            for c in 0..<bCount { sa += v[b, c] * nab[c]; sb += v[b, c] * xxb[c] }
             var p2 = 0.0, pq = 0.0, q2 = 0.0
             for h in 0..<gCount {
                 let p = va[b, h] - xx[h] * sa / s, r = vb[b, h] - xx[h] * sb / s
@@ -121,7 +147,7 @@ public struct WildClusterBootstrap: Sendable {
         tStatistic = full.tStatistics[jj]
         clusters = gCount
         self.replications = draws
-        enumerated = Self.enumerates(clusters: gCount, replications: replications, kind: multipliers)
+        enumerated = Self.enumerates(clusters: bCount, replications: replications, kind: multipliers) && draws == 1 << bCount
         self.weights = multipliers
         self.numA = numA; self.numB = numB; self.pp = pp; self.pr = pr; self.rr = rr
         sxx = s; meat = m
@@ -204,10 +230,10 @@ public struct WildClusterBootstrap: Sendable {
     public static func test(y: [Double], x: Matrix, names: [String], coefficient j: Int, unit: [Int], time: [Int],
                             effects: FixedEffects, weights: [Double]? = nil, cluster: [Int],
                             replications: Int = 9999, multipliers: WildWeights = .webb,
-                            stream: StreamID) throws -> WildBootstrapResult {
+                            stream: StreamID, bootstrapCluster: [Int]? = nil) throws -> WildBootstrapResult {
         let boot = try WildClusterBootstrap(y: y, x: x, names: names, coefficient: j, unit: unit, time: time, effects: effects,
                                             weights: weights, cluster: cluster, replications: replications,
-                                            multipliers: multipliers, stream: stream)
+                                            multipliers: multipliers, stream: stream, bootstrapCluster: bootstrapCluster)
         return WildBootstrapResult(coefficient: boot.coefficient, estimate: boot.estimate, tStatistic: boot.tStatistic,
                                    pValue: boot.pValue(at: 0), replications: boot.replications, weights: multipliers,
                                    interval: boot.interval(level: 0.95))

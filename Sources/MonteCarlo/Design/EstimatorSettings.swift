@@ -186,6 +186,9 @@ enum EstimatorRegistry {
                 throw o.error("cluster", "`variance: conley` replaces clustering; remove `cluster`")
             }
             spec.wildBootstrap = try wildBootstrap(&o, wanted: variance == "wild_cluster")
+            if spec.wildBootstrap?.subclusterByUnit == true, shared.cluster == .unit {
+                throw o.error("bootstrap_cluster", "`unit` draws per city, which `cluster: unit` already does; set `cluster: region` (the subcluster bootstrap) or remove it")
+            }
             // `cluster_correction` as for the spatial models: cr2 (Bell–McCaffrey, Satterthwaite df) with the cluster variance.
             if o.has("cluster_correction"), variance != "cluster" {
                 throw o.error("cluster_correction", "applies to `variance: cluster` (the default); remove it or the `variance`")
@@ -240,11 +243,7 @@ enum EstimatorRegistry {
             return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, simulations: simulations, shared: shared))
         },
         Family(models: ["policy_curve"]) { _, o in
-            let spec = try spatialSpec(.sdm, &o)
-            let weights = try o.string("weights") ?? "true"
-            let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
-                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
-            if variance == .conley { throw o.error("variance", "policy_curve takes the analytic or the cluster (by city) variance") }
+            let (spec, weights, variance) = try mechanismSDM("policy_curve", &o)
             let interaction = try o.choose("interact", default: PolicyCurveSettings.Interaction.curve,
                                            spellings: PolicyCurveSettings.Interaction.allCases.map(\.rawValue)) {
                 PolicyCurveSettings.Interaction(rawValue: $0)
@@ -252,11 +251,7 @@ enum EstimatorRegistry {
             return .policyCurve(PolicyCurveSettings(spec: spec, weights: weights, variance: variance, interaction: interaction))
         },
         Family(models: ["spatial_mediation"]) { _, o in
-            let spec = try spatialSpec(.sdm, &o)
-            let weights = try o.string("weights") ?? "true"
-            let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
-                                        aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
-            if variance == .conley { throw o.error("variance", "spatial_mediation takes the analytic or the cluster (by city) variance") }
+            let (spec, weights, variance) = try mechanismSDM("spatial_mediation", &o)
             return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance))
         },
     ]
@@ -291,6 +286,18 @@ enum EstimatorRegistry {
     }
 
     /// `effects`, `approach` and `durbin`, shared by the spatial models and W selection.
+    /// The mechanism's SDMs (`policy_curve`, `spatial_mediation`): the SDM's spec, `weights` (default
+    /// `true`) and `variance` (analytic, or cluster by city).
+    private static func mechanismSDM(_ model: String, _ o: inout EstimatorOptions) throws
+        -> (SpatialModelSpec, String, SpatialVarianceMethod) {
+        let spec = try spatialSpec(.sdm, &o)
+        let weights = try o.string("weights") ?? "true"
+        let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: ["analytic", "cluster"],
+                                    aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
+        if variance == .conley { throw o.error("variance", "\(model) takes the analytic or the cluster (by city) variance") }
+        return (spec, weights, variance)
+    }
+
     private static func spatialSpec(_ model: SpatialModel, _ o: inout EstimatorOptions,
                                     defaultApproach: SpatialApproach = .standard) throws -> SpatialModelSpec {
         let effects = try o.choose("effects", default: FixedEffects.twoWays, spellings: FixedEffects.spellings,
@@ -316,12 +323,13 @@ enum EstimatorRegistry {
         return SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbin)
     }
 
-    /// psm_did's `variance: wild_cluster` options: `bootstrap` (B, default 999) and
-    /// `bootstrap_weights` (webb, the default, or rademacher — enumerated when 2^G ≤ B). The
+    /// psm_did's `variance: wild_cluster` options: `bootstrap` (B, default 999),
+    /// `bootstrap_weights` (webb, the default, or rademacher — enumerated when 2^G ≤ B) and
+    /// `bootstrap_cluster` (cluster, the default, or unit: the subcluster bootstrap). The
     /// stream is a placeholder: each replication draws from (seed, cell, replication, wildBootstrap).
     private static func wildBootstrap(_ o: inout EstimatorOptions, wanted: Bool) throws -> WildBootstrapSpec? {
         guard wanted else {
-            if let stray = ["bootstrap", "bootstrap_weights"].first(where: { o.has($0) }) {
+            if let stray = ["bootstrap", "bootstrap_weights", "bootstrap_cluster"].first(where: { o.has($0) }) {
                 throw o.error(stray, "belongs to the wild cluster bootstrap; add `variance: wild_cluster` or remove it")
             }
             return nil
@@ -330,7 +338,13 @@ enum EstimatorRegistry {
         let weights = try o.choose("bootstrap_weights", default: WildWeights.webb, spellings: WildWeights.allCases.map(\.rawValue)) {
             WildWeights(rawValue: $0)
         }
-        return WildBootstrapSpec(replications: b, weights: weights, stream: StreamID(seed: 0, purpose: .wildBootstrap))
+        var spec = WildBootstrapSpec(replications: b, weights: weights, stream: StreamID(seed: 0, purpose: .wildBootstrap))
+        // `bootstrap_cluster: unit` draws one multiplier per city while t* stays clustered by `cluster`
+        // (the subcluster bootstrap); `cluster` (the default) draws one per cluster.
+        spec.subclusterByUnit = try o.choose("bootstrap_cluster", default: false, spellings: ["cluster", "unit"]) {
+            ["cluster": false, "unit": true][$0]
+        }
+        return spec
     }
 
     /// `cluster` and (unless `covariates` is false) `covariates`, shared by the DID family.

@@ -319,11 +319,13 @@ enum CityEstimator {
                 let cities = data.completeCities
                 spec.unitClusters = cluster.codes(data.panel).map { c in cities.map { c[$0] } }
                 spec.conley = try conley?.spec(for: data.panel, cities: cities)
-                if let wb = spec.wildBootstrap {
+                spec.balanceTable = false   // no balance statistic is scored
+                if var wb = spec.wildBootstrap {
+                    // The replication's own stream; every other setting (B, weights, subcluster) as read.
                     let id = data.panel.stream
-                    spec.wildBootstrap = WildBootstrapSpec(replications: wb.replications, weights: wb.weights, stream: StreamID(
-                        seed: id.seed, cell: Int(id.cell), replication: Int(id.replication),
-                        purpose: EstimatorStreamPurpose.wildBootstrap.rawValue))
+                    wb.stream = StreamID(seed: id.seed, cell: Int(id.cell), replication: Int(id.replication),
+                                         purpose: EstimatorStreamPurpose.wildBootstrap.rawValue)
+                    spec.wildBootstrap = wb
                 }
                 let treatment = try clock.measure("data") { try data.treatment(covariates: covariates, balanced: true) }
                 let r = try clock.measure("fit") { try PSMDiD.estimate(panel: treatment, spec: spec) }

@@ -30,6 +30,11 @@ struct ObservedGapWorkaround: Sendable {
     /// last observation; the quadratic regressor's square and interaction rebuilt from the filled values).
     init(_ workaround: MissingWorkaround, design: ObservedGapDesign) throws {
         let p = design.panel, m = p.observations
+        if !design.dataset.merges.isEmpty, workaround == .dropYears || workaround == .interpolate {
+            // The city set changes at a merge: no year has every unit, and interpolating would carry the
+            // parts forward and the merged city back over years in which they do not exist.
+            throw EstimationError("missing: \(workaround.rawValue) is not defined on an observed design with merges (the city set changes at the merge); use exact or drop_cities")
+        }
         var xs = p.x
         names = p.names
         n = p.n

@@ -67,15 +67,10 @@ enum PolicyCurveScoring {
     }
 
     static func run(_ s: PolicyCurveSettings, estimands: [PolicyCurveEstimand], data: PanelData) -> FitOutcome {
-        let p = data.panel
-        let truths = estimands.map { $0.truth(p.truth.mechanism) }
-        func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
-            FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
-        }
-        guard let w = p.estimatorWeights[s.weights] else { return failed(.failed, "no weight matrix `\(s.weights)` in the panel") }
-        do {
+        let truths = estimands.map { $0.truth(data.panel.truth.mechanism) }
+        return MechanismSDM.run(weights: s.weights, truths: truths, data: data) { w in
             // No shared point fit: SharedSpatialFits is keyed by model and W, not by the regressors.
-            let fit = try SpatialEstimator.fit(s.spec, panel: try panel(p, interaction: s.interaction), weights: w, variance: s.variance)
+            let fit = try SpatialEstimator.fit(s.spec, panel: try panel(data.panel, interaction: s.interaction), weights: w, variance: s.variance)
             let shifts = try PolicyCurve.shifts(fit, weights: w, terms: s.interaction == .curve ? terms.full : terms.slope)
             let status = fit.converged ? FitStatus.ok : FitStatus(.notConverged, fit.reason)
             return FitOutcome(status: status, results: zip(estimands, truths).map { e, t in
@@ -90,8 +85,19 @@ enum PolicyCurveScoring {
                                           upper: r.slope.upper, pValue: r.slopePValue)
                 }
             })
-        } catch {
-            return failed(.failed, "\(error)")
         }
+    }
+}
+
+/// The mechanism's SDMs (`policy_curve`, `spatial_mediation`): the fit on the panel's W named in the
+/// settings, or, when there is no such W or the fit throws, a failed outcome with every truth kept.
+enum MechanismSDM {
+    static func run(weights name: String, truths: [Double], data: PanelData,
+                    _ fit: (SpatialWeights) throws -> FitOutcome) -> FitOutcome {
+        func failed(_ message: String) -> FitOutcome {
+            FitOutcome(status: FitStatus(.failed, message), results: truths.map { .missing(truth: $0) })
+        }
+        guard let w = data.panel.estimatorWeights[name] else { return failed("no weight matrix `\(name)` in the panel") }
+        do { return try fit(w) } catch { return failed("\(error)") }
     }
 }

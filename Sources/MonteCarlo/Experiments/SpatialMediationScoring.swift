@@ -26,15 +26,9 @@ enum SpatialMediationEstimand: String, CaseIterable, Sendable {
 
     static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
+    /// The truths `mediation` scores the same names against (MediationEstimand), and the controls' ΔD.
     func truth(_ m: MechanismTruth) -> Double {
-        switch self {
-        case .att: return m.attMis ?? .nan
-        case .attD: return m.attD ?? .nan
-        case .nde: return m.directTreated ?? .nan
-        case .nie: return m.indirectTreated ?? .nan
-        case .share: return m.shareTreated ?? .nan
-        case .spilloverD: return m.spilloverD ?? .nan
-        }
+        MediationEstimand(rawValue: rawValue)?.truth(m) ?? m.spilloverD ?? .nan
     }
 }
 
@@ -49,14 +43,9 @@ enum SpatialMediationScoring {
     }
 
     static func run(_ s: SpatialMediationSettings, estimands: [SpatialMediationEstimand], data: PanelData) -> FitOutcome {
-        let p = data.panel
-        let truths = estimands.map { $0.truth(p.truth.mechanism) }
-        func failed(_ code: FitStatus.Code, _ message: String) -> FitOutcome {
-            FitOutcome(status: FitStatus(code, message), results: truths.map { .missing(truth: $0) })
-        }
-        guard let w = p.estimatorWeights[s.weights] else { return failed(.failed, "no weight matrix `\(s.weights)` in the panel") }
-        do {
-            let r = try SpatialMediation.estimate(try columns(p), weights: w, spec: s.spec, variance: s.variance)
+        let truths = estimands.map { $0.truth(data.panel.truth.mechanism) }
+        return MechanismSDM.run(weights: s.weights, truths: truths, data: data) { w in
+            let r = try SpatialMediation.estimate(try columns(data.panel), weights: w, spec: s.spec, variance: s.variance)
             let status = r.outcomeFit.converged ? FitStatus.ok : FitStatus(.notConverged, r.outcomeFit.reason)
             return FitOutcome(status: status, results: zip(estimands, truths).map { e, t in
                 let q: SpatialMediationResult.Quantity
@@ -70,8 +59,6 @@ enum SpatialMediationScoring {
                 }
                 return EstimandResult(truth: t, estimate: q.estimate, standardError: q.se, lower: q.lower, upper: q.upper, pValue: q.pValue)
             })
-        } catch {
-            return failed(.failed, "\(error)")
         }
     }
 }

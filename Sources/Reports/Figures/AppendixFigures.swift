@@ -139,7 +139,8 @@ public struct AppendixFigures: Sendable {
                 used.insert(est)
                 return ForestPlot.Series(title: est, points: rows.map {
                     ForestPlot.Point(cell: $0.cell.ordinal, value: $0.measure(value), mcse: $0.measure(mcse),
-                                     fits: $0.measure("n_ok").isFinite ? Int($0.measure("n_ok")) : nil)
+                                     // n_ok = 0 beside a finite value: a summary without the count (not a cell with no fits).
+                                     fits: $0.measure("n_ok") > 0 ? Int($0.measure("n_ok")) : nil)
                 }, color: e + 1)
             }
             let note = panelNote?(rows.filter { $0.estimand == name }) ?? ""

@@ -41,8 +41,10 @@ public struct CityMerges: Sendable {
         self.source = source
     }
 
-    public static func read(csv url: URL) throws -> CityMerges {
-        let table = try DataTable.read(csv: url)
+    public static func read(csv url: URL) throws -> CityMerges { try parse(DataTable.read(csv: url)) }
+
+    /// A merges table already read (an observed design hashes the bytes it parses).
+    public static func parse(_ table: DataTable) throws -> CityMerges {
         let src = table.source
         let lower = table.columnNames.map { $0.lowercased() }
         guard let ci = lower.firstIndex(of: "city"), let ii = lower.firstIndex(of: "into"), let yi = lower.firstIndex(of: "year") else {
