@@ -41,8 +41,8 @@ extension Spillsim {
         var errors: ObservedDesignSpec.Errors = .standard
         @Option(help: "Scenario YAML to write.") var out: String
         @Flag(help: "Add a grid of what-if worlds (theta = 0, rho at its 95% bounds, a monotone curve).") var grid = false
-        @Option(help: "Replications per cell written to the scenario.") var reps: Int = 500
-        @Option(help: "Seed written to the scenario (default the scenario default).") var seed: Int?
+        @Option(parsing: .unconditional, help: "Replications per cell written to the scenario.") var reps: Int = 500
+        @Option(parsing: .unconditional, help: "Seed written to the scenario (default the scenario default).") var seed: Int?
         @Option(help: "Scenario name (default the file name of --out).") var name: String?
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
         @Option(help: "Panels with merged cities: CSV city,into,year (as for `estimate sdm --merges`, docs/unbalanced.md); the design keeps the merges.")

@@ -9,12 +9,12 @@ extension ConleyKernel: ExpressibleByArgument {}
 /// The Conley spatial-HAC options shared by `estimate twfe` and `estimate psm-did` (with
 /// `--vce conley`): coordinates come from two columns of the data, constant within a unit.
 struct ConleyOptions: ParsableArguments {
-    @Option(help: "Conley: distance cutoff in km (pairs farther apart get weight 0).") var cutoff: Double?
+    @Option(parsing: .unconditional, help: "Conley: distance cutoff in km (pairs farther apart get weight 0).") var cutoff: Double?
     @Option(help: "Conley: coordinate columns LAT,LON (degrees, great-circle distances), or X,Y in km with --coords-km.")
     var coords: String?
     @Flag(help: "Conley: --coords are planar X,Y in km (Euclidean distances) instead of latitude, longitude.") var coordsKm = false
     @Option(help: "Conley: distance kernel, bartlett (1 − d/cutoff) or uniform.") var kernel: ConleyKernel = .bartlett
-    @Option(help: "Conley: serial lag in periods within a unit (Bartlett weights 1 − l/(lag+1)); 0 = spatial only.") var lag: Int = 0
+    @Option(parsing: .unconditional, help: "Conley: serial lag in periods within a unit (Bartlett weights 1 − l/(lag+1)); 0 = spatial only.") var lag: Int = 0
     @Option(help: "Conley: weights of the serial pairs, bartlett (1 − l/(lag+1)) or uniform (1; with lag ≥ T − 1 = clustering by unit over time).")
     var serialKernel: ConleyKernel = .bartlett
 

@@ -21,9 +21,9 @@ extension Spillsim.Estimate {
         @Option(parsing: .upToNextOption, help: "Control columns (comma- or space-separated).") var x: [String] = []
         @Option(help: "Cluster column (CR1 and the bootstrap); default the --id column.") var cluster: String?
         @Option(help: "Regression weight column.") var weights: String?
-        @Option(help: "Cluster bootstrap replications for the indirect effect (0 = none).") var bootstrap: Int = 999
-        @Option(help: "Quasi-Bayesian draws for the causal-mediation ACME and ADE (Imai–Keele–Tingley, as R mediation::mediate; 0 = none).") var simulations: Int = 1000
-        @Option(help: "Seed of the bootstrap and the quasi-Bayesian draws.") var seed: UInt64 = 1
+        @Option(parsing: .unconditional, help: "Cluster bootstrap replications for the indirect effect (0 = none).") var bootstrap: Int = 999
+        @Option(parsing: .unconditional, help: "Quasi-Bayesian draws for the causal-mediation ACME and ADE (Imai–Keele–Tingley, as R mediation::mediate; 0 = none).") var simulations: Int = 1000
+        @Option(parsing: .unconditional, help: "Seed of the bootstrap and the quasi-Bayesian draws.") var seed: UInt64 = 1
         @Option(help: ArgumentHelp("Weight matrix CSV (as for estimate sdm): also estimate the natural direct and indirect effects under interference (docs/MODEL.md §10).",
                                    discussion: "Mediator model: mediator on own TP and the treated-neighbour share W·TP per treated period, --x, two-way effects, CR1. Outcome: SDM (two-way effects, Lee–Yu, all W-lags) on mediator, TP, --x and, with --moderator C, C, C² and C·mediator. Needs a balanced panel."))
         var spatialWeights: String?

@@ -13,7 +13,7 @@ extension Spillsim.Estimate {
 
         @OptionGroup var panel: PanelColumns
         @Option(help: "0/1 ever-treated column (with --post-year).") var treat: String?
-        @Option(help: "First treated period for the treated units (common timing).") var postYear: Double?
+        @Option(parsing: .unconditional, help: "First treated period for the treated units (common timing).") var postYear: Double?
         @Option(help: "Cohort column: each unit's first treated period, 0/NA = never (staggered).") var cohort: String?
         @Option(parsing: .upToNextOption, help: "Covariate columns for the propensity score (pre-treatment means when pooled).")
         var covariates: [String] = []
@@ -22,10 +22,10 @@ extension Spillsim.Estimate {
         @Flag(help: "By-period matching on each period's own covariates (default: post periods reuse the last pre-treatment covariates).")
         var contemporaneousCovariates = false
         @OptionGroup var match: MatchingOptions
-        @Option(help: "Event-study leads (with --lags).") var leads: Int?
-        @Option(help: "Event-study lags (with --leads).") var lags: Int?
+        @Option(parsing: .unconditional, help: "Event-study leads (with --lags).") var leads: Int?
+        @Option(parsing: .unconditional, help: "Event-study lags (with --leads).") var lags: Int?
         @OptionGroup var bootstrap: WildBootstrapOptions
-        @Option(help: "Bootstrap seed.") var bootstrapSeed: UInt64 = 1
+        @Option(parsing: .unconditional, help: "Wild bootstrap seed, with --wild-bootstrap (default 1).") var bootstrapSeed: UInt64?
         @Option(help: "Variance of the ATT and event study: cr1 (clustered by unit, default) or conley (spatial HAC: --cutoff, --coords, --kernel, --lag).")
         var vce: PSMDiDVariance = .cr1
         @OptionGroup var conley: ConleyOptions
@@ -35,6 +35,11 @@ extension Spillsim.Estimate {
         @OptionGroup var plot: PlotOptions
 
         func validate() throws {
+            if bootstrapSeed != nil && bootstrap.wildBootstrap == 0 {
+                throw ValidationError("--bootstrap-seed seeds the wild bootstrap: add --wild-bootstrap B or drop --bootstrap-seed")
+            }
+            if let leads, leads < 0 { throw ValidationError("--leads must be at least 0 (got \(leads))") }
+            if let lags, lags < 0 { throw ValidationError("--lags must be at least 0 (got \(lags))") }
             try conley.validate(used: vce == .conley)
             if let c = clusterCorrection {
                 if c == .cr3 { throw ValidationError("--cluster-correction cr3 is not implemented for psm-did; use cr1 or cr2") }
@@ -74,7 +79,7 @@ extension Spillsim.Estimate {
             spec.clusterCorrection = clusterCorrection ?? .cr1
             if bootstrap.wildBootstrap > 0 {
                 spec.wildBootstrap = WildBootstrapSpec(replications: bootstrap.wildBootstrap, weights: bootstrap.bootstrapWeights,
-                                                       stream: StreamID(seed: bootstrapSeed, purpose: .wildBootstrap))
+                                                       stream: StreamID(seed: bootstrapSeed ?? 1, purpose: .wildBootstrap))
             }
             let r = try Estimators.PSMDiD.estimate(panel: data, spec: spec)
             if let es = r.eventStudy { try plot.draw { EstimateFigures.eventStudy(es, name: $0, text: $1) } }

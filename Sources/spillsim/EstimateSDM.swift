@@ -50,9 +50,9 @@ extension Spillsim.Estimate {
         var quadratic: String?
         @Option(help: "Moderator D of the quadratic regressor: adds X:D (and D if not in --x).")
         var moderator: String?
-        @Option(help: "Also simulate the effects with this many draws from N(θ̂, V̂) (0 = delta method only).")
+        @Option(parsing: .unconditional, help: "Also simulate the effects with this many draws from N(θ̂, V̂) (0 = delta method only).")
         var draws: Int = 0
-        @Option(help: "Seed of the simulation draws.") var seed: UInt64 = 1
+        @Option(parsing: .unconditional, help: "Seed of the simulation draws, with --draws (default 1).") var seed: UInt64?
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
         @Option(help: "log|I − ρW|: exact (spectrum), sparse (sparse Cholesky), chebyshev, mc, or auto (exact up to \(SpatialWeights.exactSizeLimit) units, sparse above).")
         var logdet: LogDeterminantMethod = .auto
@@ -98,6 +98,10 @@ extension Spillsim.Estimate {
                 throw ValidationError("--durbin \(durbin): --model \(model.rawValue) has no W-lagged regressors; drop --durbin or use sdm, slx, sdem or sac")
             }
             if draws < 0 { throw ValidationError("--draws must be ≥ 0") }
+            if effects == .none && approachOption != nil {
+                throw ValidationError("--approach: with --effects none there are no fixed effects to transform away, so lee-yu and direct are the same likelihood; drop --approach")
+            }
+            if seed != nil && draws == 0 { throw ValidationError("--seed seeds the simulation draws: add --draws N or drop --seed") }
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
             try conley.validate(used: variance == .conley)
@@ -165,7 +169,7 @@ extension Spillsim.Estimate {
                 conleySpec = try conley.spec(table: table, units: dataset.units.count) { index[ids[$0]] }
             }
             let errorMatrix = try errorWeights.map { try loadErrorWeights($0, units: dataset.units) }
-            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed, variance: variance,
+            let analysis = try SpatialAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed ?? 1, variance: variance,
                                                    clusterCorrection: clusterCorrection ?? .standard, conley: conleySpec,
                                                    errorWeights: errorMatrix)
             if let nonlinear = analysis.nonlinear, let quadratic {
@@ -193,7 +197,7 @@ extension Spillsim.Estimate.SDM {
             throw ValidationError("--model \(model.rawValue) is not implemented for unbalanced panels; use sdm, sar, slx or ols")
         }
         let spec = SpatialModelSpec(model: model, effects: effects, approach: .direct, durbin: durbinVariables)
-        let result = try UnbalancedAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed)
+        let result = try UnbalancedAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed ?? 1)
         if let nonlinear = result.analysis.nonlinear, let quadratic {
             try plot.draw { EstimateFigures.effectCurves(nonlinear, regressor: quadratic, name: $0, text: $1) }
         }

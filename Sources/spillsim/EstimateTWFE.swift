@@ -26,19 +26,22 @@ extension Spillsim.Estimate {
         var clusterCorrection: ClusterCorrection?
         @Option(help: "Regression weight column.") var weights: String?
         @OptionGroup var bootstrap: WildBootstrapOptions
-        @Option(help: "Bootstrap seed.") var seed: UInt64 = 1
+        @Option(parsing: .unconditional, help: "Wild bootstrap seed, with --wild-bootstrap (default 1).") var seed: UInt64?
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Event study instead of the regression on --x (needs --treat and --post-year, or --cohort).") var eventStudy = false
         @Option(help: "Event study: 0/1 ever-treated column (with --post-year).") var treat: String?
-        @Option(help: "Event study: first treated period of the treated units.") var postYear: Double?
+        @Option(parsing: .unconditional, help: "Event study: first treated period of the treated units.") var postYear: Double?
         @Option(help: "Event study: each unit's first treated period (0/NA = never).") var cohort: String?
-        @Option(help: "Event study: leads (earlier event times are binned), with --lags.") var leads: Int?
-        @Option(help: "Event study: lags (later event times are binned), with --leads.") var lags: Int?
+        @Option(parsing: .unconditional, help: "Event study: leads (earlier event times are binned), with --lags.") var leads: Int?
+        @Option(parsing: .unconditional, help: "Event study: lags (later event times are binned), with --leads.") var lags: Int?
         @Flag(help: "Event study: drop every unit not observed in all periods first (R did's panel = TRUE) instead of fitting every observed unit-period (fixest).")
         var balance = false
         @OptionGroup var plot: PlotOptions
 
         func validate() throws {
+            if seed != nil && bootstrap.wildBootstrap == 0 { throw ValidationError("--seed seeds the wild bootstrap: add --wild-bootstrap B or drop --seed") }
+            if let leads, leads < 0 { throw ValidationError("--leads must be at least 0 (got \(leads))") }
+            if let lags, lags < 0 { throw ValidationError("--lags must be at least 0 (got \(lags))") }
             switch vce {
             case .iid?: if cluster != nil { throw ValidationError("--vce iid contradicts --cluster; drop one") }
             case .cluster?: if cluster == nil { throw ValidationError("--vce cluster needs --cluster COL") }
@@ -99,7 +102,7 @@ extension Spillsim.Estimate {
             if bootstrap.wildBootstrap > 0, let cl = d.cluster {
                 boot = try WildClusterBootstrap.test(y: d.y, x: d.x, names: d.names, coefficient: 0, unit: d.unit, time: d.time,
                                                      effects: effects, weights: d.weights, cluster: cl, replications: bootstrap.wildBootstrap,
-                                                     multipliers: bootstrap.bootstrapWeights, stream: StreamID(seed: seed, purpose: .wildBootstrap))
+                                                     multipliers: bootstrap.bootstrapWeights, stream: StreamID(seed: seed ?? 1, purpose: .wildBootstrap))
             }
             if json {
                 print(try JSONOutput.text(TWFEReportJSON(fit, effects: effects, clustered: cluster != nil, bootstrap: boot, conley: spec,

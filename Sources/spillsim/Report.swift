@@ -28,7 +28,7 @@ extension Spillsim {
         @Option(help: "Table format: markdown, latex, csv or table (aligned plain text, .txt).")
         var tables: TableFormat = .markdown
 
-        @Option(help: "Decimals of the numbers in the table (0–8).")
+        @Option(parsing: .unconditional, help: "Decimals of the numbers in the table (0–8).")
         var decimals: Int = 3
 
         @Option(help: "Path of the gnuplot executable (default: gnuplot on PATH).")

@@ -28,7 +28,7 @@ enum SDMReport {
     static func text(_ a: SpatialAnalysis) -> String {
         let f = a.fit
         var out: [String] = []
-        out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects"), \(f.spec.approach.rawValue) approach: N = \(f.n), T = \(f.t), n* = \(f.nObservations)"
+        out.append("\(f.spec.model.rawValue.uppercased()), \(f.spec.effects == .none ? "pooled (no fixed effects)" : "\(f.spec.effects.rawValue) effects, \(f.spec.approach.rawValue) approach"): N = \(f.n), T = \(f.t), n* = \(f.nObservations)"
                    + (f.varianceMethod == .cluster ? "; SEs clustered by unit (\(f.n) clusters, \((f.clusterCorrection ?? .cr1).rawValue.uppercased()))" : "")
                    + (f.varianceMethod == .conley ? "; Conley spatial-HAC SEs" + (f.clusterCorrection.map { " (\($0.rawValue.uppercased()) residuals)" } ?? "") : ""))
         if f.spec.model.hasLag || f.spec.model.hasErrorLag {

@@ -8,10 +8,10 @@ struct ScenarioOptions: ParsableArguments {
     @Argument(help: "Scenario YAML file (see scenarios/README.md).")
     var scenario: String
 
-    @Option(help: "Override the scenario's seed.")
+    @Option(parsing: .unconditional, help: "Override the scenario's seed.")
     var seed: UInt64?
 
-    @Option(help: "Replication number of the panel (its random streams are (seed, cell 0, replication)).")
+    @Option(parsing: .unconditional, help: "Replication number of the panel (its random streams are (seed, cell 0, replication)).")
     var replication: Int = 0
 
     func validate() throws {

@@ -18,10 +18,14 @@ extension WildWeights: ExpressibleByArgument {}
 
 /// The wild cluster bootstrap options of `estimate twfe` (first regressor) and `estimate psm-did` (the ATT).
 struct WildBootstrapOptions: ParsableArguments {
-    @Option(help: "Wild cluster bootstrap replications (0 = off): twfe tests the first regressor (needs --cluster), psm-did the ATT.")
+    @Option(parsing: .unconditional, help: "Wild cluster bootstrap replications (0 = off): twfe tests the first regressor (needs --cluster), psm-did the ATT.")
     var wildBootstrap: Int = 0
     @Option(help: "Bootstrap multipliers: webb or rademacher.")
     var bootstrapWeights: WildWeights = .webb
+
+    func validate() throws {
+        if wildBootstrap < 0 { throw ValidationError("--wild-bootstrap must be at least 0 (0 = off; got \(wildBootstrap))") }
+    }
 }
 
 enum MatchOrderOption: String, ExpressibleByArgument, CaseIterable { case largest, smallest, random, data }
@@ -38,22 +42,32 @@ struct MatchingOptions: ParsableArguments {
     var link: BinaryLink = .logit
     @Option(help: "Matching method: nearest, radius (caliper = radius) or kernel (Epanechnikov).")
     var method: MatchMethodOption = .nearest
-    @Option(help: "Controls per treated unit (nearest neighbour).")
+    @Option(parsing: .unconditional, help: "Controls per treated unit (nearest neighbour).")
     var ratio: Int = 1
     @Flag(help: "Match with replacement.")
     var replace = false
-    @Option(help: "Caliper width, or 'none'.")
+    @Option(parsing: .unconditional, help: "Caliper width, or 'none'.")
     var caliper: String = "none"
     @Option(help: "Caliper units: sd (standard deviations of the distance, MatchIt's default) or raw.")
     var caliperScale: CaliperScale = .sd
     @Option(help: "Greedy order: largest, smallest, random or data (default: largest; data for mahalanobis).")
     var order: MatchOrderOption? = nil
-    @Option(help: "Seed for --order random.")
-    var seed: UInt64 = 1
-    @Option(help: "Kernel bandwidth on the distance scale (psmatch2's default 0.06).")
-    var bandwidth: Double = 0.06
+    @Option(parsing: .unconditional, help: "Seed for --order random (default 1).")
+    var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Kernel bandwidth on the distance scale, with --method kernel (default psmatch2's 0.06).")
+    var bandwidth: Double?
     @Option(help: "Common-support trimming on the score: none, both, treated or control.")
     var support: MatchingSpec.Support = .none
+
+    func validate() throws {
+        // Counts and widths reach these checks even when negative (`.unconditional` parsing).
+        if ratio < 1 { throw ValidationError("--ratio must be at least 1 (got \(ratio))") }
+        if let bandwidth, !(bandwidth.isFinite && bandwidth > 0) { throw ValidationError("--bandwidth must be a positive number (got \(bandwidth))") }
+        // Options only one setting reads are refused elsewhere rather than accepted and ignored.
+        if bandwidth != nil && method != .kernel { throw ValidationError("--bandwidth is the kernel's: add --method kernel or drop --bandwidth") }
+        if seed != nil && order != .random { throw ValidationError("--seed draws the random matching order: add --order random or drop --seed") }
+        _ = try spec()  // --caliper's spelling
+    }
 
     func spec() throws -> MatchingSpec {
         let cal: MatchingSpec.Caliper
@@ -65,7 +79,7 @@ struct MatchingOptions: ParsableArguments {
         switch method {
         case .nearest: m = .nearest
         case .radius: m = .radius
-        case .kernel: m = .kernel(bandwidth: bandwidth)
+        case .kernel: m = .kernel(bandwidth: bandwidth ?? 0.06)
         }
         let o: MatchingSpec.Order?
         switch order {
@@ -73,7 +87,7 @@ struct MatchingOptions: ParsableArguments {
         case .largest?: o = .largest
         case .smallest?: o = .smallest
         case .data?: o = .data
-        case .random?: o = .random(StreamID(seed: seed, purpose: .matchingOrder))
+        case .random?: o = .random(StreamID(seed: seed ?? 1, purpose: .matchingOrder))
         }
         return MatchingSpec(link: link, distance: distance, method: m, ratio: ratio, replace: replace, order: o,
                             caliper: cal, support: support)

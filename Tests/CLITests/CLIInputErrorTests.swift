@@ -50,6 +50,33 @@ final class CLIInputErrorTests: XCTestCase {
         assertUsageError(did + ["--cohort", "g", "--covariates", "a", "--contemporaneous-covariates"], contains: "applies to --matching by-period")
     }
 
+    /// Negative counts reach each flag's range check (not ArgumentParser's "Missing value"); a seed or
+    /// bandwidth with no draw or kernel to use it, and an approach with no fixed effects, are refused.
+    func testNegativeCountsAndMeaninglessFlagsAreRefused() {
+        let sdm = ["estimate", "sdm", "--data", "d.csv", "--weights", "w.csv", "--id", "i", "--time", "t", "--y", "y", "--x", "a"]
+        let twfe = ["estimate", "twfe", "--data", "d.csv", "--id", "i", "--time", "t", "--y", "y"]
+        let psm = ["estimate", "psm", "--data", "d.csv", "--treat", "d", "--covariates", "a"]
+        let did = ["estimate", "psm-did", "--data", "d.csv", "--id", "i", "--time", "t", "--y", "y", "--cohort", "g", "--covariates", "a"]
+        assertUsageError(sdm + ["--draws", "-5"], contains: "--draws must be ≥ 0")
+        assertUsageError(twfe + ["--x", "a", "--cluster", "c", "--wild-bootstrap", "-5"], contains: "--wild-bootstrap must be at least 0")
+        assertUsageError(twfe + ["--event-study", "--cohort", "g", "--leads", "-1", "--lags", "2"], contains: "--leads must be at least 0")
+        assertUsageError(did + ["--lags", "-2", "--leads", "1"], contains: "--lags must be at least 0")
+        assertUsageError(psm + ["--ratio", "-1"], contains: "--ratio must be at least 1")
+        assertUsageError(psm + ["--method", "kernel", "--bandwidth", "-0.1"], contains: "--bandwidth must be a positive number")
+        assertUsageError(psm + ["--caliper", "-1"], contains: "--caliper must be a positive number")
+        assertUsageError(["report", "r.h5", "--decimals", "-1"], contains: "--decimals must be between 0 and 8")
+        assertUsageError(["estimate", "mediation", "--data", "d.csv", "--id", "i", "--time", "t", "--y", "y", "--treat", "d",
+                          "--post", "p", "--mediator", "m", "--bootstrap", "-3"], contains: "--bootstrap must be ≥ 0")
+        assertUsageError(sdm + ["--seed", "3"], contains: "add --draws N or drop --seed")
+        assertUsageError(twfe + ["--x", "a", "--seed", "3"], contains: "add --wild-bootstrap B or drop --seed")
+        assertUsageError(did + ["--bootstrap-seed", "3"], contains: "add --wild-bootstrap B or drop --bootstrap-seed")
+        assertUsageError(psm + ["--seed", "3"], contains: "add --order random or drop --seed")
+        assertUsageError(psm + ["--bandwidth", "0.1"], contains: "add --method kernel or drop --bandwidth")
+        assertUsageError(sdm + ["--effects", "none", "--approach", "lee-yu"], contains: "drop --approach")
+        XCTAssertNoThrow(try Spillsim.parseAsRoot(sdm + ["--draws", "10", "--seed", "3"]))
+        XCTAssertNoThrow(try Spillsim.parseAsRoot(psm + ["--order", "random", "--seed", "3", "--method", "kernel", "--bandwidth", "0.1"]))
+    }
+
     func testUnknownEstimatorListsTheEstimators() throws {
         let r = try exec(["estimate", "foo"])
         XCTAssertEqual(r.status, 64, r.err)

@@ -22,7 +22,7 @@ final class CLISpatialTests: XCTestCase {
                                             id: c.panel.id, time: c.panel.time, y: c.panel.y, x: c.regressors, quadratic: c.quadratic,
                                             moderator: c.moderator, rowStandardise: !c.noRowStandardise,
                                             logDeterminant: c.logdet)
-        return try SpatialAnalysis.run(c.spec, dataset: ds, draws: c.draws, seed: c.seed, variance: c.variance)
+        return try SpatialAnalysis.run(c.spec, dataset: ds, draws: c.draws, seed: c.seed ?? 1, variance: c.variance)
     }
 
     /// `--vce cluster` changes the SEs, not the estimates, and the report says so.

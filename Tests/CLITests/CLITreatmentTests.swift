@@ -86,6 +86,24 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertTrue(stray.err.contains("--balance belongs to the event study"), stray.err)
     }
 
+    /// Two units clustered by unit: the CR1 SE of the ATT is 0 up to rounding (the two scores cancel);
+    /// it is refused with the reason, not printed as "SE 0.000000 … p 0.0000".
+    func testTwoClusterDIDIsRefusedNotReportedWithZeroSE() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var csv = "id,year,y,g\n"
+        for i in 0..<2 { for t in 1...6 {
+            csv += "u\(i),\(t),\(Double(i) + 0.3 * Double(t) + (i == 0 && t >= 4 ? 1 : 0) + 0.1 * Double((i * 13 + t * 7) % 5)),\(i == 0 ? 4 : 0)\n"
+        } }
+        let file = dir.appendingPathComponent("two.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        let r = try ProcessRunner.spillsim(["estimate", "psm-did", "--data", file.path, "--id", "id", "--time", "year", "--y", "y",
+                                            "--cohort", "g", "--no-matching"])
+        XCTAssertNotEqual(r.status, 0, r.out)
+        XCTAssertTrue(r.err.contains("cluster"), r.err)
+        XCTAssertFalse(r.out.contains("SE 0.0"), r.out)
+    }
+
     /// `estimate twfe --cluster-correction cr2 --json` gives clubSandwich's CR2 SE and Satterthwaite df
     /// (Fixtures/cr2_satterthwaite.json, scripts/fixtures/make_cr2_satterthwaite.R) and says "CR2";
     /// cr3 is refused as a usage error.

@@ -94,6 +94,25 @@ final class ScenarioParsingTests: XCTestCase {
         assertRejected(small + "  weights: {kind: band, band_km: 1}\n", path: "city_system.weights", mentions: "island", validate: true)
     }
 
+    /// Treated regions that hold no city at all treat nobody: refused at cell construction, naming
+    /// city_system.treatment.regions; with one occupied region among them it is only a warning.
+    func testTreatedRegionsWithoutCitiesRefused() throws {
+        var spec = Small.spec(cities: 6, centres: 2)
+        spec.geography.regionGrid = [6, 6]
+        spec.treatment.regions = Array(0..<36)
+        let occupied = Set(try CitySystemCell(spec: spec, seed: 3, source: "x.yaml").geography.region)
+        let empty = (0..<36).filter { !occupied.contains($0) }
+        spec.treatment.regions = empty
+        XCTAssertThrowsError(try CitySystemCell(spec: spec, seed: 3, source: "x.yaml")) {
+            XCTAssertEqual(($0 as? ScenarioError)?.path, "city_system.treatment.regions", "\($0)")
+        }
+        spec.treatment.regions = empty + [occupied.min()!]
+        XCTAssertNoThrow(try CitySystemCell(spec: spec, seed: 3, source: "x.yaml"))
+        spec.treatment.enabled = false
+        spec.treatment.regions = empty
+        XCTAssertNoThrow(try CitySystemCell(spec: spec, seed: 3, source: "x.yaml"), "a disabled treatment has no regions to fill")
+    }
+
     func testSettingDottedPaths() throws {
         let root = try ScenarioDocument(text: "city_system:\n  outcome:\n    rho: 0.3\n  estimator_weights:\n    - {name: true}\n    - {name: k, kind: knn, k: 4}\n",
                                         source: "t.yaml")

@@ -40,6 +40,29 @@ final class DIDPanelOLSTests: XCTestCase {
         XCTAssertEqual(PanelOLS.recode([]), [])
     }
 
+    /// Two units, two-way effects, a DID dummy: the two clusters' scores are ± each other and both
+    /// vanish, so the CR1 and CR2 SEs are 0 up to rounding — refused as a degenerate variance, not
+    /// printed with p = 0; and G ≤ p clusters cannot identify the variance of p coefficients.
+    func testDegenerateClusterVarianceIsRefused() throws {
+        let rng = RandomStream(seed: 11)
+        var y: [Double] = [], d: [Double] = [], z: [Double] = [], unit: [Int] = [], time: [Int] = []
+        for i in 0..<2 { for t in 0..<6 {
+            d.append(i == 0 && t >= 3 ? 1 : 0); z.append(rng.normal())
+            y.append(Double(i) + 0.3 * Double(t) + 2 * d.last! + rng.normal()); unit.append(i); time.append(t)
+        } }
+        let x = try Matrix(columns: [d])
+        for v in [PanelVariance.cluster(unit), .clusterCR2(unit)] {
+            XCTAssertThrowsError(try PanelOLS.fit(y: y, x: x, names: ["D"], unit: unit, time: time, variance: v)) {
+                XCTAssertEqual(($0 as? TreatmentError)?.kind, .degenerateVariance, "\($0)")
+            }
+        }
+        XCTAssertNoThrow(try PanelOLS.fit(y: y, x: x, names: ["D"], unit: unit, time: time), "the iid variance is fine")
+        XCTAssertThrowsError(try PanelOLS.fit(y: y, x: try Matrix(columns: [d, z]), names: ["D", "z"], unit: unit, time: time,
+                                              variance: .cluster(unit))) {
+            XCTAssertEqual(($0 as? TreatmentError)?.kind, .degenerateVariance, "\($0)")
+        }
+    }
+
     func testWeightedUnbalancedTwoWayEqualsLSDV() throws {
         let p = makePanel()
         let fit = try PanelOLS.fit(y: p.y, x: p.x, names: ["a", "b"], unit: p.unit, time: p.time, effects: .twoWays, weights: p.w)

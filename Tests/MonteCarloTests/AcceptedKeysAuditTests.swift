@@ -43,7 +43,7 @@ final class AcceptedKeysAuditTests: XCTestCase {
         Probe("city_system.geography.source", "synthetic", "csv", [("city_system.geography.file", "coords.csv")]),
         Probe("city_system.geography.centres", "2", "3"), Probe("city_system.geography.cities", "12", "14"),
         Probe("city_system.geography.square_km", "600", "900"), Probe("city_system.geography.min_separation_km", "40", "450"),
-        Probe("city_system.geography.periphery_sd_km", "100", "200"), Probe("city_system.geography.region_grid", "[1, 1]", "[4, 4]", [("city_system.treatment.regions", "[0]")]),
+        Probe("city_system.geography.periphery_sd_km", "100", "200"), Probe("city_system.geography.region_grid", "[1, 1]", "[3, 1]", [("city_system.treatment.regions", "[0]")]),
         Probe("city_system.geography.first_year", "2006", "2005"), Probe("city_system.geography.last_year", "2011", "2012"),
         Probe("city_system.geography.file", "coords.csv", "coords2.csv", [("city_system.geography", csv)]),
         Probe("city_system.geography.units", "km", "lonlat", [("city_system.geography", csv)]),
@@ -258,27 +258,29 @@ final class EstimatorOptionsAuditTests: XCTestCase {
     static let treatment: [Probe] = {
         let psm = "{name: e, model: psm_did, estimands: [att]"
         // Small-world contexts that give every fit a defined variance: psm_did's cluster and Conley probes
-        // on the unmatched panel (1:1 matching here leaves two units, whose CR1 variance is 0),
+        // on the unmatched panel, the matched ones with every region treated (1:1 matching in regions
+        // [0, 1] leaves two units, whose CR1 variance is 0 and is refused as degenerate),
         // cs_did on one covariate (the default four separate treated from controls), mediation's
         // matched sample without the bootstrap (too few treated clusters to resample).
         let did = "{name: e, model: psm_did, matching: none, estimands: [att]"
         let cs = "{name: e, model: cs_did, covariates: [ln_size], estimands: [att]"
         let ev = "{name: e, model: event_study, estimands: [att, event.0]"
         let med = "{name: e, model: mediation, bootstrap: 9, simulations: 20, estimands: [att, nde, nie_boot, acme]"
-        return [Probe(entry: psm + "}", key: "matching", a: "pooled", b: "none"),
+        let more = [("city_system.treatment.regions", "[0, 1, 2, 3]")]
+        return [Probe(entry: psm + "}", key: "matching", a: "pooled", b: "none", world: more),
                 Probe(entry: did + "}", key: "cluster", a: "unit", b: "region"),
                 Probe(entry: did + "}", key: "cluster_correction", a: "cr1", b: "cr2"),
-                Probe(entry: ev + "}", key: "cluster", a: "unit", b: "region"),
+                Probe(entry: ev + ", leads: 1, lags: 0}", key: "cluster", a: "unit", b: "region"),
                 Probe(entry: ev + ", lags: 2}", key: "leads", a: "1", b: "2"),
                 Probe(entry: ev + ", leads: 2}", key: "lags", a: "0", b: "2"),
-                Probe(entry: psm + "}", key: "covariates", a: "[CA, D]", b: "[ln_size, dist_centre]"),
-                Probe(entry: psm + "}", key: "variance", a: "cluster", b: "wild_cluster"),
+                Probe(entry: psm + "}", key: "covariates", a: "[CA, D]", b: "[ln_size, dist_centre]", world: more),
+                Probe(entry: psm + "}", key: "variance", a: "cluster", b: "wild_cluster", world: more),
                 Probe(entry: did + ", variance: conley}", key: "cutoff_km", a: "150", b: "400"),
                 Probe(entry: did + ", variance: conley, cutoff_km: 300}", key: "kernel", a: "bartlett", b: "uniform"),
                 Probe(entry: did + ", variance: conley, cutoff_km: 300}", key: "lag", a: "0", b: "2"),
                 Probe(entry: did + ", variance: conley, cutoff_km: 300, lag: 2}", key: "serial_kernel", a: "bartlett", b: "uniform"),
-                Probe(entry: psm + ", variance: wild_cluster}", key: "bootstrap", a: "99", b: "199"),
-                Probe(entry: psm + ", variance: wild_cluster}", key: "bootstrap_weights", a: "webb", b: "rademacher"),
+                Probe(entry: psm + ", variance: wild_cluster}", key: "bootstrap", a: "99", b: "199", world: more),
+                Probe(entry: psm + ", variance: wild_cluster}", key: "bootstrap_weights", a: "webb", b: "rademacher", world: more),
                 Probe(entry: "{name: e, model: spillover_did, estimands: [att]}", key: "rings", a: "[100, 200]", b: "[150]"),
                 Probe(entry: "{name: e, model: spillover_did, rings: [150], estimands: [att]}", key: "cluster", a: "unit", b: "region"),
                 Probe(entry: "{name: e, model: twfe, estimands: [att]}", key: "cluster", a: "unit", b: "region"),
@@ -286,10 +288,13 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 Probe(entry: cs + "}", key: "method", a: "dr", b: "reg"),
                 Probe(entry: "{name: e, model: cs_did, estimands: [att]}", key: "covariates", a: "[ln_size]", b: "[z]"),
                 Probe(entry: cs + "}", key: "cluster", a: "unit", b: "region"),
-                Probe(entry: med + "}", key: "sample", a: "all", b: "matched"),
+                Probe(entry: med + "}", key: "sample", a: "all", b: "matched", world: more),
                 Probe(entry: "{name: e, model: mediation, bootstrap: 0, simulations: 20, sample: matched, estimands: [att, nde, acme]}",
-                      key: "covariates", a: "[CA, D]", b: "[ln_size, dist_centre]"),
-                Probe(entry: med + "}", key: "cluster", a: "unit", b: "region"),
+                      key: "covariates", a: "[CA, D]", b: "[ln_size, dist_centre]", world: more),
+                // Region clusters need more regions than the 3 coefficients (TP and two controls).
+                Probe(entry: med + "}", key: "cluster", a: "unit", b: "region",
+                      world: [("city_system.geography.centres", "6"), ("city_system.geography.region_grid", "[3, 3]"),
+                              ("city_system.treatment.regions", "[0, 1, 2, 3, 4, 5, 6, 7, 8]")]),
                 Probe(entry: med + "}", key: "bootstrap", a: "9", b: "19"),
                 Probe(entry: med + "}", key: "simulations", a: "20", b: "40"),
                 // Appended, so that the indices `testTwoCopiesOfAnEntryGiveTheSameRecords` names stay put.

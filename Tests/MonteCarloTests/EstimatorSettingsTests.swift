@@ -151,6 +151,20 @@ final class EstimatorSettingsTests: XCTestCase {
 
     /// `sigma2` reaches the fit's spec (QML by default, as in the CLI), is refused where the fit would
     /// ignore it (a sandwich variance), and a grid factor on it reaches each cell.
+    /// Without fixed effects Lee–Yu and direct are one likelihood: `approach` with `effects: none` is
+    /// refused (as `approach` with `missing`), not accepted and ignored.
+    func testApproachWithoutFixedEffectsIsRefused() throws {
+        let grid = "  city_system.outcome.rho: [0.3]"
+        for approach in ["lee_yu", "direct"] {
+            assertThrows(try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, effects: none, approach: \(approach), ", grid: grid),
+                                                file: "s.yaml"), as: ScenarioError.self) {
+                XCTAssertEqual($0.path, "estimators[1].approach", "\($0)")
+            }
+        }
+        XCTAssertNoThrow(try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, effects: none, ", grid: grid)))
+        XCTAssertNoThrow(try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, approach: direct, ", grid: grid)))
+    }
+
     func testSigma2RuleIsAppliedOrRefused() throws {
         let grid = "  city_system.outcome.rho: [0.3]"
         let plain = try MonteCarloScenario(text: Self.scenario(estimator: "name: sdm, model: sdm, ", grid: grid))

@@ -96,6 +96,9 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(plan("curves").skipped?.contains("direct@0.25") == true, plan("curves").skipped ?? "")
         XCTAssertNil(plan("turning-points").figure)
         XCTAssertNotNil(plan("utest").figure)
+        // The reason names what is missing (no ratio estimand), not a results-format version.
+        XCTAssertEqual(plan("ratio-bias").skipped, "the run scores no turning point or shift (estimands tp.* or shift.*)")
+        XCTAssertFalse(plan("ratio-coverage").skipped?.contains("version") ?? true, plan("ratio-coverage").skipped ?? "")
     }
 
     func testReportWritesTableFiguresAndCaptions() throws {

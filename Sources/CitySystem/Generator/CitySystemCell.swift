@@ -72,6 +72,15 @@ public struct CitySystemCell: Sendable {
                                     reason: "region \(r) does not exist (regions are 0…\(geography.regionCount - 1))",
                                     fix: "pick regions from the region_grid cells, numbered row by row from 0")
             }
+            // No city in any treated region treats nobody: every treatment key would be ignored.
+            // (Some regions empty, others not, is a warning of `validate`.)
+            let treated = Set(spec.treatment.regions)
+            if !geography.region.contains(where: treated.contains) {
+                let occupied = Set(geography.region).sorted().map(String.init).joined(separator: ", ")
+                throw ScenarioError(source: source, path: "city_system.treatment.regions",
+                                    reason: "no city lies in the treated regions \(spec.treatment.regions), so the treatment treats nobody and every city_system.treatment key would be ignored",
+                                    fix: "treat regions that hold cities (occupied: \(occupied)), or set city_system.treatment.enabled: false")
+            }
         }
         let s = spec.sizes, g = geography
         let lnSize = (0..<g.count).map { i in

@@ -179,12 +179,38 @@ public enum PanelOLS {
             df = Double(n - k)
         }
         let se = (0..<p).map { max(cov[$0, $0], 0).squareRoot() }
+        if let g = nClusters {
+            try checkClusterVariance(clusters: g, names: allNames, se: se, bread: bread, residuals: e, weights: w)
+        }
         let t = zip(b, se).map { $0 / $1 }
         let dfs = coefficientDF ?? [Double](repeating: df, count: p)
         let pv = zip(t, dfs).map { 2 * StudentT.survival(abs($0), df: $1) }
         return PanelOLSResult(names: allNames, coefficients: b, covariance: cov, standardErrors: se,
                               tStatistics: t, pValues: pv, tDegreesOfFreedom: df, coefficientDegreesOfFreedom: dfs, observations: n,
                               clusters: nClusters, parameterCount: k, residuals: e, projectionSweeps: sweeps)
+    }
+
+    /// Refuses a cluster-robust variance that cannot be estimated: the G cluster scores sum to
+    /// X̃'e = 0 (normal equations), so the meat has rank at most G − 1 and G ≤ p clusters leave
+    /// some combination of the p coefficients with variance 0; and a standard error that is 0 up
+    /// to rounding next to the iid one (e.g. two units, whose scores are ± each other and vanish)
+    /// is no standard error. Either would print a p-value of 0 for a fit that says nothing.
+    static func checkClusterVariance(clusters g: Int, names: [String], se: [Double], bread: Matrix, residuals e: [Double],
+                                     weights w: [Double]) throws {
+        let p = se.count
+        guard g > p else {
+            throw TreatmentError(.degenerateVariance, "panel OLS: \(g) clusters cannot identify the cluster-robust variance of \(p) coefficients (\(names.joined(separator: ", "))): the cluster variance has rank at most G − 1 = \(g - 1); use more clusters (more units, or cluster by unit rather than region) or fewer regressors")
+        }
+        let ssr = zip(w, e).reduce(0) { $0 + $1.0 * $1.1 * $1.1 }
+        let s2 = ssr / Double(max(e.count, 1))
+        for j in 0..<p {
+            // 1e-8 relative to the iid standard error: far above rounding (~1e-16 relative), far
+            // below any clustered SE that carries information.
+            let reference = (s2 * max(bread[j, j], 0)).squareRoot()
+            if !se[j].isFinite || !(se[j] > 1e-8 * reference) {
+                throw TreatmentError(.degenerateVariance, "panel OLS: the cluster-robust standard error of \(names[j]) is \(se[j]) with \(g) clusters (degenerate: the clusters' scores cancel); use more clusters (more units, or cluster by unit rather than region)")
+            }
+        }
     }
 
     /// The fixed-effect code vectors to absorb, restricted to the observations kept.

@@ -302,8 +302,13 @@ enum EstimatorRegistry {
                                     defaultApproach: SpatialApproach = .standard) throws -> SpatialModelSpec {
         let effects = try o.choose("effects", default: FixedEffects.twoWays, spellings: FixedEffects.spellings,
                                    aliases: "plm/fixest spellings such as twoway, unit, pooled are accepted") { FixedEffects(userSpelling: $0) }
+        let approachGiven = o.has("approach")
         let approach = try o.choose("approach", default: defaultApproach, spellings: SpatialApproach.spellings) {
             SpatialApproach(spelling: $0)
+        }
+        // Without fixed effects Lee–Yu's transformation is the identity: the key would be accepted and ignored.
+        if effects == .none && approachGiven {
+            throw o.error("approach", "with `effects: none` there are no fixed effects to transform away, so lee_yu and direct are the same likelihood; remove `approach`")
         }
         let durbin = try o.choose("durbin", default: model.allowsDurbin ? DurbinVariables.all : .none, spellings: ["all", "none"]) {
             ["all": DurbinVariables.all, "none": .none][$0]

@@ -212,7 +212,7 @@ public struct AppendixFigures: Sendable {
         forest(id: "ratio-bias", title: "Turning points and shifts: median bias ± 1.96 MCSE (ratios of coefficients have no mean)",
                xlabel: "median of estimate − truth", kind: { $0.isRatio }, value: "median_bias",
                mcse: "mcse_median_bias", reference: 0,
-               emptyReason: "no turning point or shift with a median bias (results format version 2 stores it)")
+               emptyReason: ratioEmptyReason(measure: "a finite median bias"))
     }
 
     /// Coverage of the Fieller 95% sets of the ratio estimands (a whole-line set covers).
@@ -221,7 +221,16 @@ public struct AppendixFigures: Sendable {
         return forest(id: "ratio-coverage", title: "Turning points and shifts: coverage of the Fieller 95% sets ± 1.96 MCSE (dashed: 0.95)",
                       xlabel: "Fieller coverage", kind: { $0.isRatio }, value: "fieller_coverage", mcse: "mcse_fieller_coverage",
                       reference: 0.95, band: (0.95 - half)...(0.95 + half), clamp: 0...1, panelNote: Self.unboundedShare,
-                      emptyReason: "no turning point or shift with Fieller sets (results format version 2 stores them)")
+                      emptyReason: ratioEmptyReason(measure: "a finite Fieller coverage"))
+    }
+
+    /// Why a ratio figure is empty, from what the file holds: no ratio estimand scored at all, or
+    /// ratio estimands whose every summary row lacks the measure (e.g. no usable fit in any cell).
+    func ratioEmptyReason(measure: String) -> String {
+        let ratios = data.rows.filter { Self.comparable($0) && $0.kind.isRatio }
+        if ratios.isEmpty { return "the run scores no turning point or shift (estimands tp.* or shift.*)" }
+        let names = Array(Set(ratios.map(\.estimand))).sorted().joined(separator: ", ")
+        return "no row of the turning points or shifts (\(names)) has \(measure): too few usable fits in every cell"
     }
 
     /// "unbounded: 53–60%": the range over the rows (cells and estimators) of the share of Fieller sets that are not one interval.
