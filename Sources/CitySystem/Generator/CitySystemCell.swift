@@ -284,7 +284,8 @@ public struct CitySystemCell: Sendable {
                 other1[k] = other0[k] + policy[k]
                 if let g = assignment.adoption[i] {
                     if years[p] >= g { post[k] = 1 }
-                } else if years[p] >= firstAdoption {
+                } else if tr.enabled, years[p] >= firstAdoption {
+                    // Without the policy there is no post period (t0 is unused and unchecked).
                     post[k] = 1
                 }
             }
