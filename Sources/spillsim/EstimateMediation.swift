@@ -42,7 +42,19 @@ extension Spillsim.Estimate {
             for (option, column) in model where column == panel.y {
                 throw ValidationError("\(option) names the outcome column `\(column)`; give another column")
             }
-            try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x) + model.map(\.1), regressorOption: "--x", keys: panel.keys)
+            // Each role named by its own option (not all as --x): a role on the id/time column, or
+            // two roles on one column, is refused naming both.
+            let roles = model + splitList(x).map { ("--x", $0) }
+            for (k, (option, column)) in roles.enumerated() {
+                if let key = panel.keys.first(where: { $0.column == column }) {
+                    throw ValidationError("\(option) \(column) is the \(key.option) column, which identifies observations; give another column")
+                }
+                if let earlier = roles[..<k].first(where: { $0.1 == column }) {
+                    throw ValidationError(earlier.0 == option ? "\(option) lists \(column) twice; give each column once"
+                                                              : "\(earlier.0) and \(option) both name \(column); give each role its own column")
+                }
+            }
+            try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x), regressorOption: "--x", keys: panel.keys)
         }
 
         func run() throws {
