@@ -225,7 +225,7 @@ final class EstimatorOptionsAuditTests: XCTestCase {
         city_system:
           geography: {centres: 3, cities: 24, square_km: 700, min_separation_km: 150, periphery_sd_km: 100, first_year: 2005, last_year: 2011}
           estimator_weights: [{name: true}, {name: k3, kind: knn, k: 3}]
-          treatment: {regions: [0, 1], t0: 2008, staggered: [2009, 2010]}
+          treatment: {regions: [0, 1, 2], t0: 2008, staggered: [2009, 2010]}
         monte_carlo: {replications: 1}
         estimators:
           - {name: ols, model: ols, estimands: [beta.D]}
@@ -241,6 +241,9 @@ final class EstimatorOptionsAuditTests: XCTestCase {
         var world: [(String, String)] = []
         var label: String { "\(entry) \(key): [\(a), \(b)]" }
     }
+
+    /// A world with unobserved city-years, its first entry fitted with `missing: exact`.
+    static let gappy = [("city_system.panel.rate", "0.2"), ("estimators.0", "{name: ols, model: ols, missing: exact, estimands: [beta.D]}")]
 
     static func spatial(_ model: String, estimands: String = "[beta.CA, ame.direct.CA]") -> [Probe] {
         let e = "{name: e, model: \(model), estimands: \(estimands)"
@@ -260,8 +263,9 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 Probe(entry: e + ", variance: conley, cutoff_km: 300}", key: "lag", a: "0", b: "2"),
                 Probe(entry: e + ", variance: conley, cutoff_km: 300, lag: 2}", key: "serial_kernel", a: "bartlett", b: "uniform"),
                 // `missing` scores no average marginal effects.
-                Probe(entry: m + "}", key: "missing", a: "exact", b: "interpolate", world: [("city_system.panel.rate", "0.2")]),
-                Probe(entry: m + ", missing: exact}", key: "bias_correction", a: "false", b: "true", world: [("city_system.panel.rate", "0.2")])]
+                // The world's first entry takes the gaps too: an estimator that fails in every cell is refused at load.
+                Probe(entry: m + "}", key: "missing", a: "exact", b: "interpolate", world: gappy),
+                Probe(entry: m + ", missing: exact}", key: "bias_correction", a: "false", b: "true", world: gappy)]
         return sandwich ? probes : probes.filter { !$0.entry.contains("variance:") && !$0.entry.contains("missing:") }
     }
 
