@@ -79,7 +79,7 @@ public struct CitySystemCell: Sendable {
                 let occupied = Set(geography.region).sorted().map(String.init).joined(separator: ", ")
                 throw ScenarioError(source: source, path: "city_system.treatment.regions",
                                     reason: "no city lies in the treated regions \(spec.treatment.regions), so the treatment treats nobody and every city_system.treatment key would be ignored",
-                                    fix: "treat regions that hold cities (occupied: \(occupied)), or set city_system.treatment.enabled: false")
+                                    fix: "treat regions that hold cities (occupied: \(occupied)), or disable the treatment (city_system.treatment: {enabled: false}, with no other treatment key)")
             }
         }
         let s = spec.sizes, g = geography

@@ -127,7 +127,7 @@ public enum ScenarioParser {
                       "\(subject) not implemented with a dynamic outcome (outcome.tau / eta): \(noPast)", fix: "set tau and eta to 0 or remove \(change)")
         try r.require(!s.treatment.enabled, "share",
                       "\(subject) not implemented with the treatment: the DID truths would average over \(truths)",
-                      fix: "set city_system.treatment.enabled: false or remove \(change)")
+                      fix: "disable the treatment (city_system.treatment: {enabled: false}, with no other treatment key) or remove \(change)")
         try r.require(s.outcome.error.law != .spatial, "share",
                       "\(subject) not implemented with spatial errors (error.law: spatial filters through the full W)", fix: "choose another error law")
         try r.require(s.sectors.mode != .neg, "share",
