@@ -110,8 +110,9 @@ enum MediationText {
         for (label, fit) in r.fits {
             s += "\(label):\n" + TreatmentReport.coefficientsText(fit) + "\n"
         }
-        func line(_ name: String, _ c: MediationResult.Coefficient) -> String {
-            String(format: "%@ %10.6f  se %.6f  p %.4f  95%% CI [%.6f, %.6f]\n", name.padding(toLength: 28, withPad: " ", startingAt: 0),
+        /// `spread`: `se`, or `sd` for the quasi-Bayesian draws' standard deviation.
+        func line(_ name: String, _ c: MediationResult.Coefficient, spread: String = "se") -> String {
+            String(format: "%@ %10.6f  \(spread) %.6f  p %.4f  95%% CI [%.6f, %.6f]\n", name.padding(toLength: 28, withPad: " ", startingAt: 0),
                    c.estimate, c.standardError, c.pValue, c.lower, c.upper)
         }
         s += line("total effect c", r.total) + line("first stage a (\(mediator) on TP)", r.firstStage)
@@ -122,12 +123,8 @@ enum MediationText {
                         b.replications, b.failed, b.standardError, b.lower, b.upper, b.pValue, b.shareLower, b.shareUpper)
         }
         if let c = r.causal {
-            func causal(_ name: String, _ q: CausalMediationResult.Quantity) -> String {
-                String(format: "%@ %10.6f  sd %.6f  p %.4f  95%% CI [%.6f, %.6f]\n", name.padding(toLength: 28, withPad: " ", startingAt: 0),
-                       q.estimate, q.standardError, q.pValue, q.lower, q.upper)
-            }
             s += "causal mediation (Imai–Keele–Tingley; quasi-Bayesian, \(c.simulations) draws; sequential ignorability, no interference):\n"
-            s += causal("  ACME", c.acme) + causal("  ADE", c.ade) + causal("  total", c.total)
+            s += line("  ACME", c.acme, spread: "sd") + line("  ADE", c.ade, spread: "sd") + line("  total", c.total, spread: "sd")
         }
         if let g = r.interaction { s += line("TP × moderator g", g) }
         s += "n = \(r.observations), CR1 by \(clusterName) (\(r.clusters) clusters), two-way fixed effects"

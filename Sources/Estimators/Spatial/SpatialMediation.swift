@@ -22,27 +22,24 @@ import Numerics
 /// errors by the delta method with the two models' estimates independent (their errors are, under
 /// sequential ignorability, so the cross term of the sandwich vanishes): Var = g_a'V_a g_a + g_o'V_o g_o,
 /// with ∂S/∂ρ = SWS for ρ̂'s part.
+@dynamicMemberLookup
 public struct SpatialMediationData: Sendable {
-    /// Time-major (observation (t, i) at t·N + i), N·T values each.
-    public var outcome: [Double]
-    public var mediator: [Double]
-    /// 1 for treated units' post-adoption observations, else 0.
-    public var treatment: [Double]
-    /// The moderator C of the mediator's effect (CA), or nil for a constant effect of M.
-    public var moderator: [Double]?
-    public var controls: Matrix
-    public var controlNames: [String]
+    /// Time-major (observation (t, i) at t·N + i), N·T values each; clusters for the mediator
+    /// model's CR1 (nil: by unit). Read through as `data.outcome`, ….
+    public var columns: MediationColumns
     public var n: Int
     public var t: Int
-    /// Cluster code per observation for the mediator model's CR1 (nil: by unit).
-    public var cluster: [Int]?
-    public var mediatorName = "M"
-    public var moderatorName = "C"
 
     public init(outcome: [Double], mediator: [Double], treatment: [Double], moderator: [Double]?, controls: Matrix,
                 controlNames: [String], n: Int, t: Int, cluster: [Int]? = nil) {
-        self.outcome = outcome; self.mediator = mediator; self.treatment = treatment; self.moderator = moderator
-        self.controls = controls; self.controlNames = controlNames; self.n = n; self.t = t; self.cluster = cluster
+        columns = MediationColumns(outcome: outcome, mediator: mediator, treatment: treatment, moderator: moderator, controls: controls,
+                                   controlNames: controlNames, cluster: cluster, moderatorName: "C")
+        self.n = n; self.t = t
+    }
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<MediationColumns, Value>) -> Value {
+        get { columns[keyPath: path] }
+        set { columns[keyPath: path] = newValue }
     }
 }
 
