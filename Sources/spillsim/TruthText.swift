@@ -15,29 +15,32 @@ enum TruthText {
         for e in t.regressorEffects {
             s += e.name.padding(toLength: 12, withPad: " ", startingAt: 0) + f(e.beta) + f(e.theta) + f(e.direct) + f(e.indirect) + f(e.total) + "\n"
         }
+        let q = t.model
+        func pointRows(_ points: [ModelTruth.TurningPoint]) -> String {
+            points.map { p in
+                p.label.padding(toLength: 5, withPad: " ", startingAt: 0) + f(q.moderatorValue(p.label)) + "  "
+                    + p.effect.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                    + f(p.cStar) + (p.uShaped ? "        yes" : "         no") + f(p.shift) + "\n"
+            }.joined()
+        }
         s += "\nturning points of the CA curves (c* where the effect is zero)\n"
         s += "D          d     effect          c*   U-shaped    dc*/dD\n"
-        for p in t.turningPoints {
-            s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-                + f(p.cStar) + (p.uShaped ? "        yes" : "         no") + f(p.dcStarDD) + "\n"
-        }
+        s += pointRows(q.turningPoints)
         if let lr = t.dynamic {
             // Dynamic outcome (issue 25): the effects above are the short-run ones.
-            s += "\ndynamic outcome: tau \(String(format: "%.4f", lr.tau)), eta \(String(format: "%.4f", lr.eta)); the effects above are short-run, (I - rho W)^-1 (beta I + theta W)\n"
+            s += "\ndynamic outcome: tau \(String(format: "%.4f", q.tau)), eta \(String(format: "%.4f", q.eta)); the effects above are short-run, (I - rho W)^-1 (beta I + theta W)\n"
             s += "long run ((1 - tau) I - (rho + eta) W)^-1 (beta I + theta W), rho_L = (rho + eta)/(1 - tau) = \(String(format: "%.4f", lr.rhoLongRun))\n"
             s += "regressor        beta      theta     direct   indirect      total\n"
             for e in lr.longRunEffects {
                 s += e.name.padding(toLength: 12, withPad: " ", startingAt: 0) + f(e.beta) + f(e.theta) + f(e.direct) + f(e.indirect) + f(e.total) + "\n"
             }
             s += "long-run turning points\nD          d     effect          c*   U-shaped    dc*/dD\n"
-            for p in lr.longRunTurningPoints {
-                s += p.dLabel.padding(toLength: 5, withPad: " ", startingAt: 0) + f(p.d) + "  " + p.effect.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-                    + f(p.cStar) + (p.uShaped ? "        yes" : "         no") + f(p.dcStarDD) + "\n"
-            }
+            s += pointRows(q.longRunTurningPoints)
         }
         s += "\naveraged marginal effects at the observed points\n"
-        for a in t.averaged {
-            s += a.regressor.padding(toLength: 12, withPad: " ", startingAt: 0) + "direct" + f(a.direct) + "  indirect" + f(a.indirect) + "  total" + f(a.total) + "\n"
+        for x in TrueEstimands.averagedRegressors {
+            guard let a = q.averaged[x] else { continue }
+            s += x.padding(toLength: 12, withPad: " ", startingAt: 0) + "direct" + f(a[.direct]) + "  indirect" + f(a[.indirect]) + "  total" + f(a[.total]) + "\n"
         }
         let i = t.integration
         s += "\nintegration: \(i.treatedCities) treated, \(i.controlCities) control cities\n"
