@@ -1,6 +1,7 @@
 import ArgumentParser
 import CitySystem
 import Foundation
+import MonteCarlo
 import TestSupport
 import XCTest
 @testable import spillsim
@@ -79,9 +80,8 @@ final class CitySystemCommandTests: XCTestCase {
     func testTruthTextColumnsAreSeparated() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let spec = try ScenarioParser.load(path: try writeScenario(dir))
-        let truth = try CitySystemCell(scenario: spec).generate(replication: 0).truth
-        let lines = TruthText.render(truth, title: "small").split(separator: "\n").map(String.init)
+        let world = try Worlds.load(try ScenarioDocument.load(path: try writeScenario(dir)), seed: nil)
+        let lines = try world.truth(replication: 0).text.split(separator: "\n").map(String.init)
         for name in ["CA", "CA2", "CAxD", "D"] {
             let row = try XCTUnwrap(lines.first { $0.hasPrefix(name + " ") }, name)
             XCTAssertEqual(row.split(separator: " ").count, 6, "name, beta, theta, direct, indirect, total: \(row)")

@@ -78,7 +78,7 @@ public struct MonteCarloScenario: Sendable {
             let unused: [ScenarioError]
             switch world {
             case .synthetic: unused = (try? ScenarioParser.parse(cell.document).unusedSettings) ?? []
-            case .knownDGP: unused = KnownDGPBuilder.unusedSettings(cell.document)
+            case .knownDGP: unused = KnownDGPWorld.unusedSettings(cell.document)
             case .observed: unused = []
             }
             let here = Dictionary(unused.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
