@@ -175,10 +175,5 @@ public struct ObservedTruth: Encodable, Sendable {
     public func encode(to encoder: Encoder) throws { try layout.encode(to: encoder) }
 
     /// JSON with snake_case keys, sorted, pretty-printed.
-    public func jsonData() throws -> Data {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try e.encode(self)
-    }
+    public func jsonData() throws -> Data { try ModelTruth.json(self) }
 }

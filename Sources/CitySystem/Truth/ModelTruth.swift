@@ -124,4 +124,12 @@ public struct ModelTruth: Sendable {
     public func longRunCurve(_ kind: EffectKind, _ label: String) -> Curve? {
         longRunCurves.first { $0.effect == kind && $0.label == storedLabel(label) }
     }
+
+    /// A world's `truth --json` text: snake_case keys, sorted, pretty-printed (scenarios/README.md).
+    public static func json(_ layout: some Encodable) throws -> Data {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try e.encode(layout)
+    }
 }

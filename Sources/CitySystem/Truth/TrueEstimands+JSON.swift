@@ -9,18 +9,14 @@ extension TrueEstimands {
             /// "p25", "p50", "p75": which quantile of the observed D.
             let dLabel: String
             let d: Double
-            let ca: [Double]
-            let direct: [Double]
-            let indirect: [Double]
-            let total: [Double]
+            let ca, direct, indirect, total: [Double]
         }
 
         struct TurningPoint: Encodable {
             let dLabel: String
             let d: Double
             let effect: EffectKind
-            let m1: Double
-            let m2: Double
+            let m1, m2: Double
             /// Null when the curve is linear.
             @NullWhenAbsent var cStar: Double?
             let uShaped: Bool
@@ -30,15 +26,11 @@ extension TrueEstimands {
         struct Averaged: Encodable {
             /// "CA" or "D": the marginal effect of that variable, quadratic and interaction included.
             let regressor: String
-            let direct: Double
-            let indirect: Double
-            let total: Double
+            let direct, indirect, total: Double
         }
 
         struct Dynamic: Encodable {
-            let tau: Double
-            let eta: Double
-            let rhoLongRun: Double
+            let tau, eta, rhoLongRun: Double
             let longRunWeights: EffectWeights
             let longRunEffects: [RegressorEffect]
             let longRunCurves: [Curve]
@@ -48,12 +40,9 @@ extension TrueEstimands {
         let rho: Double
         /// Absent (no key) when the outcome is static.
         let dynamic: Dynamic?
-        let beta: [Double]
-        let theta: [Double]
+        let beta, theta: [Double]
         let controlNames: [String]
-        let gamma: [Double]
-        let thetaX: [Double]
-        let stableInterval: [Double]
+        let gamma, thetaX, stableInterval: [Double]
         let effectWeights: EffectWeights
         let regressorEffects: [RegressorEffect]
         let curves: [Curve]
@@ -100,10 +89,5 @@ extension TrueEstimands {
     public func encode(to encoder: Encoder) throws { try layout.encode(to: encoder) }
 
     /// JSON with snake_case keys, sorted, pretty-printed.
-    public func jsonData() throws -> Data {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try e.encode(self)
-    }
+    public func jsonData() throws -> Data { try ModelTruth.json(self) }
 }
