@@ -46,7 +46,9 @@ extension PanelRequestError {
         case let .unknownWeights(name, known, source):
             return "--weights \(name): no estimator W of that name in \(source); known: " + known.joined(separator: ", ")
         case let .onlyTheDataWeights(name): return "--weights \(name): an observed design has one W, the data's (`true`)"
-        case let .noCoordinates(weightsFile): return "--coords-out: an observed design has no coordinates (its W is read from \(weightsFile))"
+        case let .notInObservedDesign(file, _, _):
+            let flag = switch file { case .coordinates: "--coords-out"; case .equilibrium: "--equilibrium-out"; case .merges: "--merges-out" }
+            return "\(flag): \(description)"
         case let .noEquilibrium(mode, source):
             return "--equilibrium-out: \(source) uses sectors mode '\(mode)'; only mode: neg solves an equilibrium (set city_system.sectors.mode: neg)"
         case let .noMerges(source): return "--merges-out: \(source) has no merges (set city_system.panel.merges: {share, year})"

@@ -91,6 +91,29 @@ final class CitySystemCommandTests: XCTestCase {
         for row in p50 { XCTAssertEqual(row.split(separator: " ").count, 6, "D, d, effect, c*, U-shaped, dc*/dD: \(row)") }
     }
 
+    /// Each kind of world answers `generate` and `truth` through `World`: an observed design's panel
+    /// and W come from the data, a file it cannot make is refused by its flag (never ignored), and
+    /// the known DGP, which draws no panel, says so.
+    func testGenerateAndTruthAskTheScenariosWorld() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let observed = try TestPaths.committed("scenarios/cigarette-calibrated.yaml").path
+        let world = try Worlds.load(try ScenarioDocument.load(path: observed), seed: nil)
+        XCTAssertTrue(world is ObservedDesignWorld)
+        let truth = try world.truth(replication: 3)
+        XCTAssertEqual(truth.model.rho, try world.truth(replication: 0).model.rho, "an observed design's truth is fixed")
+        XCTAssertTrue(truth.text.hasPrefix("True estimands: "), truth.text)
+        for (flag, reason) in [("--equilibrium-out", "no equilibrium"), ("--merges-out", "no generated merges"), ("--coords-out", "no coordinates")] {
+            let out = dir.appendingPathComponent("p.csv").path
+            assertThrows(try run(["generate", observed, "--out", out, flag, dir.appendingPathComponent("x.csv").path]),
+                         as: ValidationError.self) { XCTAssertTrue("\($0)".hasPrefix(flag) && "\($0)".contains(reason), "\($0)") }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no panel written beside a refused file")
+        }
+        let known = try TestPaths.committed("scenarios/ols-check.yaml").path
+        XCTAssertTrue(try Worlds.load(try ScenarioDocument.load(path: known), seed: nil) is KnownDGPWorld)
+        assertThrows(try run(["truth", known]), as: CommandLineError.self) { XCTAssertTrue($0.description.contains("known_dgp"), $0.description) }
+    }
+
     func testValidateAndTruth() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

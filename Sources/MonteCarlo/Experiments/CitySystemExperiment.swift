@@ -38,6 +38,10 @@ public struct CitySystemWorld: World {
 
     public func dataSupport() throws -> ClosedRange<Double>? { try Self.support(of: system) }
 
+    public static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError] {
+        (try? ScenarioParser.parse(document).unusedSettings) ?? []
+    }
+
     /// Replications whose panels' CA quantiles are averaged for the stored support (it moves a little between panels).
     static let supportReplications = 10
 

@@ -22,7 +22,7 @@ public struct KnownDGPWorld: World {
     public func dataSupport() throws -> ClosedRange<Double>? { nil }
 
     /// `df` with normal errors: a setting this cell does not use (`MonteCarloScenario.refuseSettingsNoCellUses`).
-    static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError] {
+    public static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError] {
         guard let section = document["known_dgp"], section["df"] != nil, section["errors"]?.scalarText != "t" else { return [] }
         return [ScenarioError(source: document.source, path: "known_dgp.df", reason: "applies to `errors: t` only; normal errors do not use it",
                               fix: "remove df or set errors: t")]

@@ -35,6 +35,9 @@ public struct ObservedDesignWorld: World {
 
     public func dataSupport() throws -> ClosedRange<Double>? { Self.support(of: design.truth.model) }
 
+    /// An observed design's keys are all read (`ObservedDesignSpec`).
+    public static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError] { [] }
+
     public func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
         let world = design
         let reader = ScenarioValueReader(source: scenario.file)

@@ -54,10 +54,16 @@ extension ObservedDesignWorld {
     /// city-year the data observe).
     public func panel(replication: Int, request: PanelRequest) throws -> PanelFiles {
         let observed = spec
-        if request.coordinates { throw PanelRequestError.noCoordinates(weightsFile: observed.weights) }
+        if request.coordinates {
+            throw PanelRequestError.notInObservedDesign(.coordinates, what: "coordinates", reason: "its W is read from \(observed.weights)")
+        }
         if let w = request.weights.name, w != "true" { throw PanelRequestError.onlyTheDataWeights(name: w) }
-        if request.equilibrium { throw PanelRequestError.noEquilibrium(mode: "observed", source: source) }
-        if request.merges { throw PanelRequestError.noMerges(source: source) }
+        if request.equilibrium {
+            throw PanelRequestError.notInObservedDesign(.equilibrium, what: "equilibrium", reason: "its regressors are the data's, not solved by a sector model")
+        }
+        if request.merges {
+            throw PanelRequestError.notInObservedDesign(.merges, what: "generated merges", reason: "the data's merges, city_system.observed.merges, are part of its panel")
+        }
         switch design {
         case .balanced(let d):
             let panel = try d.generate(seed: seed, cell: cell, replication: replication)
@@ -94,7 +100,7 @@ extension PanelRequestError: CustomStringConvertible {
         switch self {
         case let .unknownWeights(name, known, source): return "\(source): no estimator W named \(name); known: \(known.joined(separator: ", "))"
         case let .onlyTheDataWeights(name): return "no W named \(name): an observed design has one W, the data's (`true`)"
-        case let .noCoordinates(weightsFile): return "an observed design has no coordinates (its W is read from \(weightsFile))"
+        case let .notInObservedDesign(_, what, reason): return "an observed design has no \(what) (\(reason))"
         case let .noEquilibrium(mode, source): return "\(source) uses sectors mode '\(mode)'; only mode: neg solves an equilibrium (set city_system.sectors.mode: neg)"
         case let .noMerges(source): return "\(source) has no merges (set city_system.panel.merges: {share, year})"
         case let .noPanel(source): return "\(source): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(source)`"

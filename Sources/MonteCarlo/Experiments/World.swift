@@ -28,6 +28,11 @@ public protocol World: Sendable {
 
     /// The truth of one replication's panel (the same in every replication of an observed design).
     func truth(replication: Int) throws -> WorldTruth
+
+    /// The settings of `document` written for a branch its world does not take (an error law's
+    /// `df` with normal errors); a design refuses one that no cell uses. A document whose
+    /// sections do not parse has none here: building its world reports the error.
+    static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError]
 }
 
 /// The optional files `generate` is asked for beside the panel.
@@ -39,6 +44,9 @@ public struct PanelRequest: Sendable {
     public var merges = false
 
     public init() {}
+
+    /// The optional files, to name one in a message.
+    public enum File: Sendable { case coordinates, equilibrium, merges }
 }
 
 /// One generated panel as CSV texts, with what `generate` prints about it.
@@ -66,8 +74,8 @@ public enum PanelRequestError: Error, Sendable {
     case unknownWeights(name: String, known: [String], source: String)
     /// An observed design has one W, the data's (`true`).
     case onlyTheDataWeights(name: String)
-    /// An observed design has no coordinates; its W is read from `weightsFile`.
-    case noCoordinates(weightsFile: String)
+    /// An observed design has no such file: `what` it lacks, and why.
+    case notInObservedDesign(PanelRequest.File, what: String, reason: String)
     /// Only `sectors.mode: neg` solves an equilibrium; the scenario uses `mode`.
     case noEquilibrium(mode: String, source: String)
     /// The scenario has no merges.
