@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import MonteCarlo
 
@@ -25,4 +26,31 @@ extension RunError {
 /// Runs `body`, restating a `RunError` in the command line's terms.
 func withCommandLineMessages<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as RunError { throw CommandLineError(description: e.commandLineMessage) }
+}
+
+extension PanelRequestError {
+    /// The message with the `generate` flag that asked for the file.
+    var commandLineMessage: String {
+        switch self {
+        case let .unknownWeights(name, known, source):
+            return "--weights \(name): no estimator W of that name in \(source); known: " + known.joined(separator: ", ")
+        case let .onlyTheDataWeights(name): return "--weights \(name): an observed design has one W, the data's (`true`)"
+        case let .notInObservedDesign(file, _, _):
+            let flag = switch file { case .coordinates: "--coords-out"; case .equilibrium: "--equilibrium-out"; case .merges: "--merges-out" }
+            return "\(flag): \(description)"
+        case let .noEquilibrium(mode, source):
+            return "--equilibrium-out: \(source) uses sectors mode '\(mode)'; only mode: neg solves an equilibrium (set city_system.sectors.mode: neg)"
+        case let .noMerges(source): return "--merges-out: \(source) has no merges (set city_system.panel.merges: {share, year})"
+        case .noPanel: return description
+        }
+    }
+}
+
+/// Runs `body` (`generate`, `truth`), restating a `PanelRequestError` with the flag that asked for
+/// the file (a usage error, as the flag's own checks are).
+func withPanelMessages<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as PanelRequestError {
+        if case .noPanel = e { throw CommandLineError(description: e.commandLineMessage) }
+        throw ValidationError(e.commandLineMessage)
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CitySystem
 import Foundation
+import MonteCarlo
 import TestSupport
 import XCTest
 @testable import spillsim
@@ -79,9 +80,8 @@ final class CitySystemCommandTests: XCTestCase {
     func testTruthTextColumnsAreSeparated() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let spec = try ScenarioParser.load(path: try writeScenario(dir))
-        let truth = try CitySystemCell(scenario: spec).generate(replication: 0).truth
-        let lines = TruthText.render(truth, title: "small").split(separator: "\n").map(String.init)
+        let world = try Worlds.load(try ScenarioDocument.load(path: try writeScenario(dir)), seed: nil)
+        let lines = try world.truth(replication: 0).text.split(separator: "\n").map(String.init)
         for name in ["CA", "CA2", "CAxD", "D"] {
             let row = try XCTUnwrap(lines.first { $0.hasPrefix(name + " ") }, name)
             XCTAssertEqual(row.split(separator: " ").count, 6, "name, beta, theta, direct, indirect, total: \(row)")
@@ -89,6 +89,29 @@ final class CitySystemCommandTests: XCTestCase {
         let p50 = lines.filter { $0.hasPrefix("p50") }
         XCTAssertEqual(p50.count, 3)
         for row in p50 { XCTAssertEqual(row.split(separator: " ").count, 6, "D, d, effect, c*, U-shaped, dc*/dD: \(row)") }
+    }
+
+    /// Each kind of world answers `generate` and `truth` through `World`: an observed design's panel
+    /// and W come from the data, a file it cannot make is refused by its flag (never ignored), and
+    /// the known DGP, which draws no panel, says so.
+    func testGenerateAndTruthAskTheScenariosWorld() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let observed = try TestPaths.committed("scenarios/cigarette-calibrated.yaml").path
+        let world = try Worlds.load(try ScenarioDocument.load(path: observed), seed: nil)
+        XCTAssertTrue(world is ObservedDesignWorld)
+        let truth = try world.truth(replication: 3)
+        XCTAssertEqual(truth.model.rho, try world.truth(replication: 0).model.rho, "an observed design's truth is fixed")
+        XCTAssertTrue(truth.text.hasPrefix("True estimands: "), truth.text)
+        for (flag, reason) in [("--equilibrium-out", "no equilibrium"), ("--merges-out", "no generated merges"), ("--coords-out", "no coordinates")] {
+            let out = dir.appendingPathComponent("p.csv").path
+            assertThrows(try run(["generate", observed, "--out", out, flag, dir.appendingPathComponent("x.csv").path]),
+                         as: ValidationError.self) { XCTAssertTrue("\($0)".hasPrefix(flag) && "\($0)".contains(reason), "\($0)") }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no panel written beside a refused file")
+        }
+        let known = try TestPaths.committed("scenarios/ols-check.yaml").path
+        XCTAssertTrue(try Worlds.load(try ScenarioDocument.load(path: known), seed: nil) is KnownDGPWorld)
+        assertThrows(try run(["truth", known]), as: CommandLineError.self) { XCTAssertTrue($0.description.contains("known_dgp"), $0.description) }
     }
 
     func testValidateAndTruth() throws {
