@@ -64,7 +64,7 @@ extension Spillsim.Estimate {
         @Option(name: [.customLong("variance"), .customLong("vce")],
                 help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
         var variance: SpatialVarianceMethod = .standard
-        @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals); intervals and tests use t with G − 1 df. With --variance conley: cr2/cr3 use the same leverage-adjusted residuals in the Conley meat (cr1 = none).")
+        @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals); intervals and tests use t with G − 1 df, except that with cr2 each coefficient's uses its Satterthwaite df (Bell–McCaffrey, as clubSandwich). With --variance conley: cr2/cr3 use the same leverage-adjusted residuals in the Conley meat (cr1 = none).")
         var clusterCorrection: ClusterCorrection?
         @Option(help: "Residual variance the fit reports and its analytic SEs are evaluated at: qml (e'e/n*, the likelihood's maximum, default, as xsmle and spatialreg) or dof (e'e/(NT − fixed effects − p): under lee-yu e'e/(n* − p)). Balanced panels, static models other than sac, analytic variance.")
         var sigma2: ResidualVariance?

@@ -104,6 +104,11 @@ public enum SpatialEstimator {
             logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
         if variance == .cluster { result.clusterCount = d.n; result.clusterCorrection = clusterCorrection }
+        if variance == .cluster, clusterCorrection == .cr2, termination == .converged {
+            result.coefficientDegreesOfFreedom = try clock.measure("variance (cluster)") {
+                SpatialVariance.satterthwaiteDegreesOfFreedom(d, adjustments: try SpatialVariance.UnitAdjustments(d, correction: .cr2))
+            }
+        }
         if variance == .conley, clusterCorrection != .cr1 { result.clusterCorrection = clusterCorrection }
         let left = Double(FixedEffects.observationsLeft(spec.effects, n: d.n, t: d.t) - d.p)
         result.sigma2DOF = left > 0 ? point.sigma2 * d.shape.nStar / left : nil
