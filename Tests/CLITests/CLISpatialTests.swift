@@ -74,6 +74,23 @@ final class CLISpatialTests: XCTestCase {
         XCTAssertTrue(plainJSON["coefficient_df"] is NSNull, "CR1 has one t reference")
     }
 
+    /// `--model sac --vce cluster` gives the SAC's cluster sandwich (CR1, 46 clusters; the library
+    /// test holds it to the NumPy reference), and a correction other than cr1 is refused naming the flag.
+    func testSACClusterVarianceAndRefusedCorrection() throws {
+        let args = cigaretteArgs + ["--model", "sac", "--vce", "cluster"]
+        let r = try ProcessRunner.spillsim(args + ["--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        XCTAssertEqual(json["vce"] as? String, "cluster")
+        XCTAssertEqual(json["clusters"] as? Int, 46)
+        XCTAssertEqual(json["cluster_correction"] as? String, "cr1")
+        XCTAssertThrowsError(try parse(args + ["--cluster-correction", "cr2"])) { e in
+            XCTAssertTrue(Spillsim.message(for: e).contains("--cluster-correction cr2"), Spillsim.message(for: e))
+            XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
+        }
+        XCTAssertThrowsError(try parse(cigaretteArgs + ["--model", "sac", "--vce", "conley", "--cutoff", "300", "--coords", "lat,lon"]))
+    }
+
     /// `--sigma2 dof` reaches the fit (σ̂² = e'e/(n* − p) under Lee–Yu, the NumPy reference's value),
     /// the report and JSON say which σ̂² the SEs use, and a variance that would ignore it is refused.
     func testSigma2DofIsAppliedReportedOrRefused() throws {

@@ -47,7 +47,9 @@ public enum SpatialEstimator {
         }
         if spec.model == .sac {
             guard design == nil, conley == nil else { throw EstimationError("the SAC model has no dynamic or Conley form") }
-            return try clock.measure("fit") { try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance) }
+            return try clock.measure("fit") {
+                try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance, clusterCorrection: clusterCorrection)
+            }
         }
         guard (variance == .conley) == (conley != nil) else {
             throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
