@@ -104,6 +104,39 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertFalse(r.out.contains("SE 0.0"), r.out)
     }
 
+    /// `estimate twfe --bootstrap-cluster unit` runs the subcluster wild bootstrap (multipliers per
+    /// unit, t and t* CR1 by --cluster; the algorithm is checked against an explicit refit per draw in
+    /// WildClusterBootstrapTests): the JSON says so and the p-value is not the per-cluster one. Where
+    /// it does not apply it is refused naming the flag (exit 64).
+    func testBootstrapClusterUnit() throws {
+        let data = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/wild_cluster_panel.csv").path
+        let args = ["estimate", "twfe", "--data", data, "--id", "id", "--time", "year", "--y", "y", "--x", "D,x2",
+                    "--cluster", "region", "--wild-bootstrap", "199", "--json"]
+        func bootstrap(_ extra: [String]) throws -> [String: Any] {
+            let r = try ProcessRunner.spillsim(args + extra)
+            XCTAssertEqual(r.status, 0, r.err)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            return try XCTUnwrap(json["wild_bootstrap"] as? [String: Any])
+        }
+        let sub = try bootstrap(["--bootstrap-cluster", "unit"]), plain = try bootstrap([])
+        XCTAssertEqual(sub["multipliers_by"] as? String, "unit")
+        XCTAssertEqual(plain["multipliers_by"] as? String, "cluster")
+        XCTAssertEqual(try bootstrap(["--bootstrap-cluster", "cluster"])["p"] as? Double, plain["p"] as? Double)
+        // 8 regions: the per-region bootstrap has 2^8 = 256 sign vectors, the per-unit one 199 draws.
+        XCTAssertNotEqual(sub["ci_lower"] as? Double, plain["ci_lower"] as? Double)
+        let refusals: [([String], String)] = [
+            (Array(args.dropLast(5)) + ["--cluster", "id", "--wild-bootstrap", "199", "--bootstrap-cluster", "unit"], "--bootstrap-cluster unit"),
+            (Array(args.dropLast(3)) + ["--bootstrap-cluster", "unit"], "--bootstrap-cluster"),
+            (["estimate", "psm-did", "--data", data, "--id", "id", "--time", "year", "--y", "y", "--treat", "D", "--post-year", "2005",
+              "--no-matching", "--wild-bootstrap", "99", "--bootstrap-cluster", "unit"], "--bootstrap-cluster unit"),
+        ]
+        for (command, flag) in refusals {
+            let r = try ProcessRunner.spillsim(command)
+            XCTAssertEqual(r.status, 64, "\(command): \(r.err)")
+            XCTAssertTrue(r.err.contains(flag), r.err)
+        }
+    }
+
     /// `estimate twfe --cluster-correction cr2 --json` gives clubSandwich's CR2 SE and Satterthwaite df
     /// (Fixtures/cr2_satterthwaite.json, scripts/fixtures/make_cr2_satterthwaite.R) and says "CR2";
     /// cr3 is refused as a usage error.

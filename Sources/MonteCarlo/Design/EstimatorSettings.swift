@@ -118,6 +118,9 @@ enum EstimatorRegistry {
             let correction = try o.choose("cluster_correction", default: ClusterCorrection.standard, spellings: ClusterCorrection.spellings) {
                 ClusterCorrection(spelling: $0)
             }
+            if model == .sac, correction != .cr1 {
+                throw o.error("cluster_correction", "`\(correction.rawValue)` is not implemented for sac (its cluster sandwich is CR1); remove it or use cr1")
+            }
             let sigma2 = try o.choose("sigma2", default: ResidualVariance.standard, spellings: ResidualVariance.spellings) {
                 ResidualVariance(spelling: $0)
             }
