@@ -29,6 +29,10 @@ extension Spillsim {
                 help: "Write the merges (city_system.panel.merges) as CSV city,into,year — the file `estimate sdm --merges` reads.")
         var mergesOut: String?
 
+        @Option(name: .customLong("diffusion-out"),
+                help: "Write the digital-diffusion kernel V (exp(−d/decay_km), row-standardised, as the generator diffuses D) as a dense CSV in the layout of --weights-out: the exposure matrix of estimate mediation --exposure-weights.")
+        var diffusionOut: String?
+
         @Option(help: "Which estimator W to write (a name from city_system.estimator_weights; default the first).")
         var weights: String?
 
@@ -67,6 +71,7 @@ extension Spillsim {
                 files.append((PanelCSV.weights(panel.estimatorWeights[name]!, ids: panel.cityIds), path))
             }
             if let path = coordsOut { files.append((PanelCSV.coordinates(panel), path)) }
+            if let path = diffusionOut, let text = PanelCSV.diffusion(panel) { files.append((text, path)) }
             if let path = mergesOut, let text = PanelCSV.merges(panel) { files.append((text, path)) }
             if let path = equilibriumOut, let text = PanelCSV.equilibrium(panel) { files.append((text, path)) }
             try OutputFile.writeAll(files)
@@ -83,6 +88,7 @@ extension Spillsim.Generate {
     /// An observed design's panel: the data's columns with the outcome of this replication.
     func generateObserved(_ observed: ObservedDesignSpec, spec: ScenarioSpec) throws {
         if coordsOut != nil { throw ValidationError("--coords-out: an observed design has no coordinates (its W is read from \(observed.weights))") }
+        if diffusionOut != nil { throw ValidationError("--diffusion-out: an observed design generates only the outcome on the data's regressors; it has no digital-diffusion kernel") }
         if let w = weights, w != "true" { throw ValidationError("--weights \(w): an observed design has one W, the data's (`true`)") }
         let design: ObservedDesign
         switch try ObservedWorld.load(spec: observed, source: spec.source) {

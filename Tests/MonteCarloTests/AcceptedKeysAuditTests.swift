@@ -319,7 +319,8 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 Probe(entry: pc + "}", key: "variance", a: "analytic", b: "cluster"), Probe(entry: pc + "}", key: "interact", a: "curve", b: "slope"),
                 Probe(entry: sm + "}", key: "effects", a: "twoways", b: "individual"), Probe(entry: sm + "}", key: "approach", a: "lee-yu", b: "direct"),
                 Probe(entry: sm + "}", key: "durbin", a: "all", b: "none"), Probe(entry: sm + "}", key: "weights", a: "true", b: "k3"),
-                Probe(entry: sm + "}", key: "variance", a: "analytic", b: "cluster")]
+                Probe(entry: sm + "}", key: "variance", a: "analytic", b: "cluster"),
+                Probe(entry: sm + "}", key: "exposure_weights", a: "weights", b: "diffusion")]
     }()
 
     /// nil when the probe passes.

@@ -252,7 +252,9 @@ enum EstimatorRegistry {
         },
         Family(models: ["spatial_mediation"]) { _, o in
             let (spec, weights, variance) = try mechanismSDM("spatial_mediation", &o)
-            return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance))
+            let exposure = try o.choose("exposure_weights", default: MediatorExposure.weights,
+                                        spellings: MediatorExposure.allCases.map(\.rawValue)) { MediatorExposure(rawValue: $0) }
+            return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance, exposure: exposure))
         },
     ]
 
