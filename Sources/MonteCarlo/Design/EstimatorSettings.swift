@@ -254,7 +254,9 @@ enum EstimatorRegistry {
             let (spec, weights, variance) = try mechanismSDM("spatial_mediation", &o)
             let exposure = try o.choose("exposure_weights", default: MediatorExposure.weights,
                                         spellings: MediatorExposure.allCases.map(\.rawValue)) { MediatorExposure(rawValue: $0) }
-            return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance, exposure: exposure))
+            let zTrend = try o.choose("z_trend", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
+            return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance, exposure: exposure,
+                                                              zTrend: zTrend))
         },
     ]
 

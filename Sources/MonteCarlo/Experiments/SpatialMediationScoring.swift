@@ -14,6 +14,9 @@ struct SpatialMediationSettings: Sendable {
     var variance: SpatialVarianceMethod
     /// `exposure_weights`: the matrix of the mediator model's exposure (E·P).
     var exposure: MediatorExposure = .weights
+    /// `z_trend: true`: Z_i · (year − first year) as a control in both models, the generator's
+    /// confounder trend λ_t Z_i (`treatment.z_slope`), which two-way effects do not absorb.
+    var zTrend = false
 }
 
 /// `exposure_weights` of `spatial_mediation`: through which matrix the neighbours' treatment
@@ -46,11 +49,13 @@ enum SpatialMediationEstimand: String, CaseIterable, Sendable {
 }
 
 enum SpatialMediationScoring {
-    static func columns(_ p: SyntheticPanel) throws -> SpatialMediationData {
+    static func columns(_ p: SyntheticPanel, zTrend: Bool = false) throws -> SpatialMediationData {
         let count = p.n * p.t
+        // Z_i (year − first year): the confounder trend's regressor (time-major like the controls).
+        let trend = zTrend ? [(0..<count).map { k in p.z[k % p.n] * Double(p.years[k / p.n] - p.years[0]) }] : []
         var d = SpatialMediationData(outcome: p.mis, mediator: p.d, treatment: (0..<count).map { k in Double(p.treat[k % p.n] * p.post[k]) },
-                                     moderator: p.ca, controls: try Matrix(columns: p.controls), controlNames: p.controlNames,
-                                     n: p.n, t: p.t)
+                                     moderator: p.ca, controls: try Matrix(columns: p.controls + trend),
+                                     controlNames: p.controlNames + (zTrend ? ["Z_trend"] : []), n: p.n, t: p.t)
         d.mediatorName = "D"; d.moderatorName = "CA"
         return d
     }
@@ -71,7 +76,7 @@ enum SpatialMediationScoring {
     static func run(_ s: SpatialMediationSettings, estimands: [SpatialMediationEstimand], data: PanelData) -> FitOutcome {
         let truths = estimands.map { $0.truth(data.panel.truth.mechanism) }
         return MechanismSDM.run(weights: s.weights, truths: truths, data: data) { w in
-            let r = try SpatialMediation.estimate(try columns(data.panel), weights: w, exposure: try exposure(s.exposure, data.panel),
+            let r = try SpatialMediation.estimate(try columns(data.panel, zTrend: s.zTrend), weights: w, exposure: try exposure(s.exposure, data.panel),
                                                   spec: s.spec, variance: s.variance)
             let status = r.outcomeFit.converged ? FitStatus.ok : FitStatus(.notConverged, r.outcomeFit.reason)
             return FitOutcome(status: status, results: zip(estimands, truths).map { e, t in
