@@ -36,7 +36,7 @@ extension PanelRequestError {
             return "--weights \(name): no estimator W of that name in \(source); known: " + known.joined(separator: ", ")
         case let .onlyTheDataWeights(name): return "--weights \(name): an observed design has one W, the data's (`true`)"
         case let .notInObservedDesign(file, _, _):
-            let flag = switch file { case .coordinates: "--coords-out"; case .equilibrium: "--equilibrium-out"; case .merges: "--merges-out" }
+            let flag = switch file { case .coordinates: "--coords-out"; case .equilibrium: "--equilibrium-out"; case .merges: "--merges-out"; case .diffusion: "--diffusion-out" }
             return "\(flag): \(description)"
         case let .noEquilibrium(mode, source):
             return "--equilibrium-out: \(source) uses sectors mode '\(mode)'; only mode: neg solves an equilibrium (set city_system.sectors.mode: neg)"

@@ -368,6 +368,7 @@ public struct CitySystemCell: Sendable {
                                               outcome: mis1, n: n, t: tt, exists: regimes?.exists(n: n, periods: tt),
                                               stream: stream(CityStreamPurpose.missingness)))
         panel.mechanismPaths = mechanismPaths
+        panel.diffusionKernel = diffusion
         panel.merges = merge.map { m in
             PanelMerges(year: m.year, firstPeriod: m.firstPeriod, into: m.pairs.map(\.into), absorbed: m.pairs.map(\.absorbed))
         }
