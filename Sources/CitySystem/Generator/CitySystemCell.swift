@@ -241,7 +241,8 @@ public struct CitySystemCell: Sendable {
         let assignment = Treatment.assign(tr, region: geography.region, covariates: cov, n: n, stream: treatStream)
         let d1 = tr.enabled
             ? clock.measure("generate.digital") {
-                Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: assignment.adoption)
+                Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: assignment.adoption,
+                                 untreated: d0)
             }
             : d0
 
