@@ -281,7 +281,6 @@ final class CLISACTests: XCTestCase {
     func testSACRefusals() throws {
         let f = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures").path
         let bad: [([String], String)] = [
-            (args + ["--vce", "cluster"], "--variance cluster"),
             (args + ["--dynamic"], "--dynamic"),
             (args + ["--logdet", "chebyshev"], "--logdet"),
             (Array(args.dropLast(4)) + ["--error-weights", f + "/spreg_panel_W.csv"], "--error-weights"),

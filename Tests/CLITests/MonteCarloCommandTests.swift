@@ -71,7 +71,8 @@ final class MonteCarloCommandTests: XCTestCase {
         XCTAssertTrue(lines.last!.contains("4 cell(s) × 1 estimator(s)"), lines.joined(separator: "\n"))
         let out = directory.appendingPathComponent("p.csv").path
         for args in [["truth", olsCheck], ["generate", olsCheck, "--out", out]] {
-            assertThrows(try run(args), as: RunError.self) {
+            // The world's typed refusal (`PanelRequestError.noPanel`), restated by the command line.
+            assertThrows(try run(args), as: CommandLineError.self) {
                 XCTAssertTrue("\($0)".contains("uses known_dgp"), "\($0)")
                 XCTAssertTrue("\($0)".contains("generate/truth apply to city_system scenarios"), "\($0)")
             }
