@@ -208,4 +208,29 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.err.contains("--spatial-weights"), bad.err)
     }
+
+    /// `--exposure-weights V.csv` (the generator's diffusion kernel, as `generate --diffusion-out` writes it)
+    /// moves the mediator model's exposure to V: the reference's `exposure_diffusion` numbers; without
+    /// `--spatial-weights` it is refused as a usage error, not ignored.
+    func testMediationWithExposureWeightsUsesTheDiffusionKernel() throws {
+        let fx = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures")
+        let base = ["estimate", "mediation", "--data", fx.appendingPathComponent("spatial_mediation_panel.csv").path, "--id", "city",
+                    "--time", "year", "--y", "Mis", "--mediator", "D", "--treat", "treat", "--post", "post", "--moderator", "CA",
+                    "--x", "lngdppc,gov", "--bootstrap", "0", "--simulations", "0",
+                    "--exposure-weights", fx.appendingPathComponent("spatial_mediation_V.csv").path]
+        let r = try ProcessRunner.spillsim(base + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path, "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let spatial = try XCTUnwrap(json["spatial"] as? [String: Any])
+        let all = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_reference.json")))
+            as? [String: Any])
+        let ref = try XCTUnwrap(all["exposure_diffusion"] as? [String: Any])
+        for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("first_stage", "first_stage")] {
+            let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
+            assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
+        }
+        let bad = try ProcessRunner.spillsim(base)
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.err.contains("--exposure-weights"), bad.err)
+    }
 }

@@ -255,7 +255,11 @@ enum EstimatorRegistry {
         },
         Family(models: ["spatial_mediation"]) { _, o in
             let (spec, weights, variance) = try mechanismSDM("spatial_mediation", &o)
-            return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance))
+            let exposure = try o.choose("exposure_weights", default: MediatorExposure.weights,
+                                        spellings: MediatorExposure.allCases.map(\.rawValue)) { MediatorExposure(rawValue: $0) }
+            let zTrend = try o.choose("z_trend", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
+            return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance, exposure: exposure,
+                                                              zTrend: zTrend))
         },
     ]
 
