@@ -1,0 +1,80 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// scripts/make-spatial-shocks-figure (the README's spatial-shocks figure), drawn to SVG from a
+/// summary with every estimator and cell of scenarios/spatial-shocks.yaml: readable at print size
+/// (`assertReadableFigure`: 6.5 in wide, text on the canvas and apart, no font below 8 pt, every
+/// data block plotted), each of the four panels with its own row labels, no estimator of the
+/// scenario left out, and a later file's row replacing an earlier one.
+final class SpatialShocksFigureTests: XCTestCase {
+    var directory: URL!
+    override func setUpWithError() throws { directory = try TestPaths.temporaryDirectory("spillsim-spatial-shocks-figure") }
+    override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
+
+    /// Estimator names with their model, and cell labels, as the scenario file lists them.
+    func scenario() throws -> (estimators: [(name: String, model: String)], cells: [String]) {
+        let text = try String(contentsOf: try TestPaths.committed("scenarios/spatial-shocks.yaml"), encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init)
+        let estimators: [(String, String)] = lines.compactMap { line in
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix("- {name: "), let modelRange = t.range(of: "model: ") else { return nil }
+            let name = t.dropFirst("- {name: ".count).prefix { $0 != "," }
+            let model = t[modelRange.upperBound...].prefix { $0 != "," && $0 != "}" }
+            return (String(name), String(model))
+        }
+        let cells = lines.compactMap { line -> String? in
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix("- label: \"") else { return nil }
+            return String(t.dropFirst("- label: \"".count).dropLast())
+        }
+        return (estimators, cells)
+    }
+
+    /// A summary CSV (the columns the script reads) with coverage `value(estimator, cell)`.
+    func csv(_ estimators: [(name: String, model: String)], cells: [String], value: (String, Int) -> Double) -> String {
+        var s = "cell,cell_index,estimator,estimand,coverage,coverage_lower,coverage_upper,label\n"
+        for (c, label) in cells.enumerated() {
+            for e in estimators {
+                let v = value(e.name, c)
+                s += "\(c),\(c),\(e.name),\(e.model == "psm_did" ? "att" : "beta.CA2"),\(v),\(v - 0.02),\(min(1, v + 0.02)),\"\(label)\"\n"
+            }
+        }
+        return s
+    }
+
+    func testEveryPanelHasRowLabelsAndEverySeriesIsDrawnReadably() throws {
+        let (estimators, cells) = try scenario()
+        XCTAssertEqual(estimators.count, 21, "the scenario's estimators as parsed: \(estimators.map(\.name))")
+        XCTAssertEqual(cells.count, 6, "\(cells)")
+        let first = directory.appendingPathComponent("first.csv"), second = directory.appendingPathComponent("second.csv")
+        try csv(estimators, cells: cells) { _, c in 0.90 + 0.01 * Double(c) }.write(to: first, atomically: true, encoding: .utf8)
+        // A later file re-runs one estimator: its rows replace the first file's.
+        try csv(estimators.filter { $0.name == "sdm_cluster_cr2" }, cells: cells) { _, _ in 0.777 }
+            .write(to: second, atomically: true, encoding: .utf8)
+        let script = try TestPaths.committed("scripts/make-spatial-shocks-figure")
+        let out = directory.appendingPathComponent("fig")
+        let run = try ProcessRunner.run(URL(fileURLWithPath: "/bin/bash"), [script.path, first.path, second.path],
+                                        environment: ["FIG_FORMAT": "svg", "FIG_DIR": out.path])
+        XCTAssertEqual(run.status, 0, run.combined)
+        XCTAssertFalse(run.err.contains("no rows for"), run.err)
+        let svg = out.appendingPathComponent("spatial-shocks-coverage.svg")
+        assertReadableFigure(svg)
+
+        let dat = try String(contentsOf: out.appendingPathComponent("spatial-shocks-coverage.dat"), encoding: .utf8)
+        let drawn = Set(dat.split(separator: "\n").filter { $0.hasPrefix("# ") }.map { $0.dropFirst(2).split(separator: ":")[0] }.map(String.init))
+        XCTAssertEqual(drawn, Set(estimators.map(\.name)), "every estimator of the scenario is a series of the figure")
+        let cr2 = dat.components(separatedBy: "# sdm_cluster_cr2:beta.CA2\n")[1].components(separatedBy: "\n\n")[0]
+        XCTAssertEqual(cr2.split(separator: "\n").count, cells.count, cr2)
+        XCTAssertTrue(cr2.split(separator: "\n").allSatisfy { $0.split(separator: "\t")[1] == "0.777" }, "the later file's rows: \(cr2)")
+
+        // Row labels in every panel: each cell label's last line (the script breaks after ", " and a
+        // part longer than 14 characters at its last space) is a tic label four times.
+        let text = try String(contentsOf: svg, encoding: .utf8)
+        for label in cells {
+            let part = label.components(separatedBy: ", ").last!
+            let lastLine = part.count > 14 ? String(part.split(separator: " ").last!) : part
+            XCTAssertEqual(text.components(separatedBy: ">\(lastLine)</tspan>").count - 1, 4, "row label '\(label)' (line '\(lastLine)')")
+        }
+    }
+}
