@@ -29,6 +29,10 @@ extension Spillsim {
                 help: "Write the merges (city_system.panel.merges) as CSV city,into,year — the file `estimate sdm --merges` reads.")
         var mergesOut: String?
 
+        @Option(name: .customLong("diffusion-out"),
+                help: "Write the digital-diffusion kernel V (exp(−d/decay_km), row-standardised, as the generator diffuses D) as a dense CSV in the layout of --weights-out: the exposure matrix of estimate mediation --exposure-weights.")
+        var diffusionOut: String?
+
         @Option(help: "Which estimator W to write (a name from city_system.estimator_weights; default the first).")
         var weights: String?
 
@@ -44,10 +48,12 @@ extension Spillsim {
             request.coordinates = coordsOut != nil
             request.equilibrium = equilibriumOut != nil
             request.merges = mergesOut != nil
+            request.diffusion = diffusionOut != nil
             let files = try withPanelMessages { try options.load().panel(replication: options.replication, request: request) }
             // All outputs or none: a bad --weights-out must not leave a fresh panel beside a stale W.
             let outputs: [(text: String?, path: String?)] = [(files.panel, out), (files.weights, weightsOut), (files.coordinates, coordsOut),
-                                                             (files.merges, mergesOut), (files.equilibrium, equilibriumOut)]
+                                                             (files.merges, mergesOut), (files.equilibrium, equilibriumOut),
+                                                             (files.diffusion, diffusionOut)]
             try OutputFile.writeAll(outputs.compactMap { o in o.text.flatMap { t in o.path.map { (t, $0) } } })
             for w in files.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
             FileHandle.standardError.write(Data(files.summary.utf8))

@@ -50,6 +50,31 @@ final class CitySystemCommandTests: XCTestCase {
         }
     }
 
+    /// `--diffusion-out` writes the generator's digital-diffusion kernel: v_ij ∝ exp(−d_ij / decay_km) from
+    /// the coordinates, zero diagonal, rows summing to 1 (MODEL.md §2.4), the ids in the panel's order.
+    func testDiffusionOutWritesTheRowStandardisedKernel() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = { (n: String) in dir.appendingPathComponent(n).path }
+        let s = try writeScenario(dir, "  digital: {decay_km: 200}\n")
+        try run(["generate", s, "--out", p("a.csv"), "--coords-out", p("c.csv"), "--diffusion-out", p("v.csv")])
+        func rows(_ name: String) throws -> [[Substring]] {
+            try String(contentsOfFile: p(name), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",") }
+        }
+        let v = try rows("v.csv"), c = try rows("c.csv")
+        XCTAssertEqual(v.count, 31)
+        XCTAssertEqual(v[0].dropFirst().map(String.init), c.dropFirst().map { String($0[0]) })
+        let xy = c.dropFirst().map { (Double($0[1])!, Double($0[2])!) }
+        for i in 0..<30 {
+            XCTAssertEqual(v[i + 1][0], c[i + 1][0])
+            let row = v[i + 1].dropFirst().map { Double($0)! }
+            let raw = (0..<30).map { j in j == i ? 0 : exp(-hypot(xy[i].0 - xy[j].0, xy[i].1 - xy[j].1) / 200) }
+            let sum = raw.reduce(0, +)
+            XCTAssertEqual(row[i], 0)
+            for j in 0..<30 { XCTAssertEqual(row[j], raw[j] / sum, accuracy: 1e-12 * max(1, raw[j] / sum)) }
+        }
+    }
+
     /// `--equilibrium-out` writes the `neg` equilibrium per city-year (byte-identical for a seed),
     /// refuses a reduced-mode scenario without writing anything, and `validate` reports the CA
     /// distribution with the fixed points.

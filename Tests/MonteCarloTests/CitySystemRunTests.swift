@@ -102,7 +102,7 @@ final class CitySystemRunTests: XCTestCase {
         seed: 12
         city_system:
           geography: {centres: 4, cities: 40, square_km: 800, min_separation_km: 200, first_year: 2003, last_year: 2012}
-          treatment: {enabled: false, z_slope: 0.0, t0: 2010}
+          treatment: {enabled: false}
           outcome: {rho: 0.2, tau: 0.5, eta: 0.1, burn_in: 20}
         monte_carlo: {replications: 4, chunk_size: 2}
         estimators:
@@ -164,7 +164,7 @@ final class CitySystemRunTests: XCTestCase {
           estimator_weights:
             - {name: true}
             - {name: exp_dense, kind: exponential, decay_km: 150, normalise: row}
-          treatment: {enabled: false, z_slope: 0.0, t0: 2010}
+          treatment: {enabled: false}
           outcome: {rho: 0.4, tau: 0.4, eta: 0.1, burn_in: 20}
         monte_carlo: {replications: 4, chunk_size: 2}
         estimators:

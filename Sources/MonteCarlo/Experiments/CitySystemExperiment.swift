@@ -31,9 +31,23 @@ public struct CitySystemWorld: World {
                                    nonlinearRegressors: (SpatialEstimand.nonlinearRegressors, SpatialEstimand.nonlinearEffectError),
                                    treatmentCovariates: CityEstimator.cityCovariates + controls, alpha: scenario.settings.alpha, reader: reader)
         }
+        // An estimator that cannot take unobserved city-years records a failed fit in a cell with
+        // them (a grid over `panel.rate` keeps its cells without); in every cell it would fail every
+        // replication, so the design is refused here, at load and by `validate`.
+        if Self.hasGaps(spec.citySystem), let k = estimators.firstIndex(where: { $0.gapRefusal != nil }),
+           let refusal = estimators[k].gapRefusal,
+           try scenario.cells().allSatisfy({ try Self.hasGaps(ScenarioParser.parse($0.document).citySystem) }) {
+            throw reader.error("estimators[\(k)]", "\(refusal) — and every cell of this design has them, so it would fail in every replication",
+                               fix: "remove it, or run it in a cell with every city-year observed (panel rate 0, no entry or merges)")
+        }
         let needsSupport = estimators.contains(where: \.scoresCurves)
         return CitySystemExperiment(system: system, estimators: estimators,
                                     dataSupport: needsSupport ? try Self.support(of: system) : nil)
+    }
+
+    /// Whether the cell's panels have unobserved city-years (missingness, entry or merges).
+    static func hasGaps(_ spec: CitySystemSpec) -> Bool {
+        spec.panel.rate > 0 || spec.panel.entryShare > 0 || spec.panel.mergeShare > 0
     }
 
     public func dataSupport() throws -> ClosedRange<Double>? { try Self.support(of: system) }

@@ -26,6 +26,7 @@ extension CitySystemWorld {
                           coordinates: request.coordinates ? PanelCSV.coordinates(panel) : nil,
                           merges: request.merges ? PanelCSV.merges(panel) : nil,
                           equilibrium: request.equilibrium ? PanelCSV.equilibrium(panel) : nil,
+                          diffusion: request.diffusion ? PanelCSV.diffusion(panel) : nil,
                           warnings: system.weightReports.flatMap(\.warnings) + sectors.warnings,
                           summary: Self.summary(panel, sectors: sectors, cellSeconds: setupSeconds, replicationSeconds: replicationSeconds))
     }
@@ -60,6 +61,10 @@ extension ObservedDesignWorld {
         if let w = request.weights.name, w != "true" { throw PanelRequestError.onlyTheDataWeights(name: w) }
         if request.equilibrium {
             throw PanelRequestError.notInObservedDesign(.equilibrium, what: "equilibrium", reason: "its regressors are the data's, not solved by a sector model")
+        }
+        if request.diffusion {
+            throw PanelRequestError.notInObservedDesign(.diffusion, what: "digital-diffusion kernel",
+                                                        reason: "it generates only the outcome on the data's regressors")
         }
         if request.merges {
             throw PanelRequestError.notInObservedDesign(.merges, what: "generated merges", reason: "the data's merges, city_system.observed.merges, are part of its panel")

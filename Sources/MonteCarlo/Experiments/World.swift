@@ -50,11 +50,13 @@ public struct PanelRequest: Sendable {
     public var coordinates = false
     public var equilibrium = false
     public var merges = false
+    /// Write the generator's digital-diffusion kernel V (the exposure matrix of `estimate mediation --exposure-weights`).
+    public var diffusion = false
 
     public init() {}
 
     /// The optional files, to name one in a message.
-    public enum File: Sendable { case coordinates, equilibrium, merges }
+    public enum File: Sendable { case coordinates, equilibrium, merges, diffusion }
 }
 
 /// One generated panel as CSV texts, with what `generate` prints about it.
@@ -64,14 +66,16 @@ public struct PanelFiles: Sendable {
     public let coordinates: String?
     public let merges: String?
     public let equilibrium: String?
+    public let diffusion: String?
     /// Warnings about the cell (weights, sectors), one line each.
     public let warnings: [String]
     /// The summary printed to standard error.
     public let summary: String
 
     public init(panel: String, weights: String? = nil, coordinates: String? = nil, merges: String? = nil, equilibrium: String? = nil,
-                warnings: [String] = [], summary: String) {
+                diffusion: String? = nil, warnings: [String] = [], summary: String) {
         (self.panel, self.weights, self.coordinates, self.merges, self.equilibrium) = (panel, weights, coordinates, merges, equilibrium)
+        self.diffusion = diffusion
         (self.warnings, self.summary) = (warnings, summary)
     }
 }
