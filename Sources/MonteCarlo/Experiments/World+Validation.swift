@@ -37,9 +37,6 @@ extension CitySystemWorld {
         return (nil, lines, try OmittedTerms(cells: cells).lines(cellCount: cells.count))
     }
 
-    /// The panel has missing city-years, entrants or merges (`city_system.panel`).
-    static func hasGaps(_ c: CitySystemSpec) -> Bool { c.panel.rate > 0 || c.panel.entryShare > 0 || c.panel.mergeShare > 0 }
-
     /// The observation pattern of replication 0 (`city_system.panel`).
     static func pattern(_ system: CitySystemCell) throws -> String {
         let spec = system.spec, p = try system.generate(replication: 0)
