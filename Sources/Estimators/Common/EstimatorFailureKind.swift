@@ -8,3 +8,18 @@ public enum EstimatorFailureKind: Sendable, Equatable {
     /// standard errors that are 0 up to rounding): no valid inference.
     case degenerateVariance
 }
+
+/// An estimator's error: its kind and a message naming the input and the fix. The two families'
+/// errors (`EstimationError`, `TreatmentError`) share their initialisers and description here.
+public protocol EstimatorError: Error, CustomStringConvertible, Equatable {
+    var kind: EstimatorFailureKind { get }
+    var message: String { get }
+    init(kind: EstimatorFailureKind, message: String)
+}
+
+extension EstimatorError {
+    /// An input error (`.input`).
+    public init(_ message: String) { self.init(kind: .input, message: message) }
+    public init(_ kind: EstimatorFailureKind, _ message: String) { self.init(kind: kind, message: message) }
+    public var description: String { message }
+}

@@ -112,14 +112,12 @@ public struct SpatialPanel: Sendable {
 }
 
 /// A problem with a model specification or its data that the caller can fix.
-public struct EstimationError: Error, CustomStringConvertible, Equatable {
+public struct EstimationError: EstimatorError {
     public typealias Kind = EstimatorFailureKind
 
     public let kind: Kind
     public let message: String
-    public init(_ message: String) { self.kind = .input; self.message = message }
-    public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
-    public var description: String { message }
+    public init(kind: Kind, message: String) { self.kind = kind; self.message = message }
 }
 
 /// Name of the W-lag of a regressor, as the CLI and JSON report it.
