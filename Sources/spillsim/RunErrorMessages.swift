@@ -50,7 +50,8 @@ extension PanelRequestError {
 /// the file (a usage error, as the flag's own checks are).
 func withPanelMessages<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as PanelRequestError {
-        if case .noPanel = e { throw CommandLineError(description: e.commandLineMessage) }
+        // No flag to blame: the scenario's world has no panel, as `run` reports a scenario it cannot run.
+        if case .noPanel = e { throw RunError.failed(e.commandLineMessage) }
         throw ValidationError(e.commandLineMessage)
     }
 }

@@ -71,8 +71,7 @@ final class MonteCarloCommandTests: XCTestCase {
         XCTAssertTrue(lines.last!.contains("4 cell(s) × 1 estimator(s)"), lines.joined(separator: "\n"))
         let out = directory.appendingPathComponent("p.csv").path
         for args in [["truth", olsCheck], ["generate", olsCheck, "--out", out]] {
-            // The world's typed refusal (`PanelRequestError.noPanel`), restated by the command line.
-            assertThrows(try run(args), as: CommandLineError.self) {
+            assertThrows(try run(args), as: RunError.self) {
                 XCTAssertTrue("\($0)".contains("uses known_dgp"), "\($0)")
                 XCTAssertTrue("\($0)".contains("generate/truth apply to city_system scenarios"), "\($0)")
             }

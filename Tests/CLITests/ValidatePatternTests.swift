@@ -1,5 +1,6 @@
 import CitySystem
 import Foundation
+import MonteCarlo
 import TestSupport
 import XCTest
 @testable import spillsim
@@ -16,8 +17,10 @@ final class ValidatePatternTests: XCTestCase {
               treatment: {enabled: false}
               panel: \(panel)
             """
-        let spec = try ScenarioParser.parse(ScenarioDocument(text: text, source: "pattern.yaml"))
-        return try Spillsim.Validate.pattern(spec.citySystem, seed: 3, source: "pattern.yaml")
+        let document = try ScenarioDocument(text: text, source: "pattern.yaml")
+        let lines = try Worlds.load(document, seed: 3).validationLines(document: document).details
+        let prefix = "  panel (replication 0): "
+        return String(try XCTUnwrap(lines.first { $0.hasPrefix(prefix) }, lines.joined(separator: "\n")).dropFirst(prefix.count))
     }
 
     func testMergesAndEntryCountOnlyExistingCityYears() throws {

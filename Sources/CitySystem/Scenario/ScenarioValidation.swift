@@ -24,8 +24,9 @@ public enum ScenarioValidation {
         try validate(ScenarioParser.load(path: path))
     }
 
-    public static func validate(_ s: ScenarioSpec) throws -> ValidationReport {
-        let cell = try CitySystemCell(scenario: s)
+    /// `cell`: the scenario's cell 0 when the caller has built it already.
+    public static func validate(_ s: ScenarioSpec, cell built: CitySystemCell? = nil) throws -> ValidationReport {
+        let cell = try built ?? CitySystemCell(scenario: s)
         var warnings = cell.weightReports.flatMap(\.warnings)
         // One replication: the calibrated CA distribution, a `neg` equilibrium that must converge,
         // and ρ against a W that depends on D.

@@ -20,7 +20,7 @@ public struct ObservedDesignWorld: World {
     public init(document: ScenarioDocument, seed: UInt64?, cell: Int, source: String) throws {
         let spec = try ScenarioParser.parse(document)
         guard let observed = spec.observed else {
-            throw ScenarioError(source: source, path: "city_system.observed", reason: "missing")
+            throw ScenarioError(source: source, path: "city_system.observed", reason: "is not a mapping of observed-design keys")
         }
         design = try ObservedWorld.load(spec: observed, source: source)
         self.spec = observed

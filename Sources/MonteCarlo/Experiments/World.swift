@@ -33,6 +33,14 @@ public protocol World: Sendable {
     /// `df` with normal errors); a design refuses one that no cell uses. A document whose
     /// sections do not parse has none here: building its world reports the error.
     static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError]
+
+    /// What `validate` says of this world (built from the root `document`): its headline (nil: the
+    /// design's) and detail lines. Throws for a generator-only file's unused setting.
+    func validationLines(document: ScenarioDocument) throws -> (headline: String?, details: [String])
+
+    /// What `validate` says of a design in this world: a headline when the world has none of its
+    /// own, lines about the cells (after the world's) and about the whole design (after its size).
+    func validationLines(cells: [DesignCell], scenario: MonteCarloScenario) throws -> (headline: String?, cells: [String], design: [String])
 }
 
 /// The optional files `generate` is asked for beside the panel.
