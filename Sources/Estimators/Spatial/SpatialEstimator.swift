@@ -47,7 +47,9 @@ public enum SpatialEstimator {
         }
         if spec.model == .sac {
             guard design == nil, conley == nil else { throw EstimationError("the SAC model has no dynamic or Conley form") }
-            return try clock.measure("fit") { try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance) }
+            return try clock.measure("fit") {
+                try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance, clusterCorrection: clusterCorrection)
+            }
         }
         guard (variance == .conley) == (conley != nil) else {
             throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
@@ -104,6 +106,11 @@ public enum SpatialEstimator {
             logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
         if variance == .cluster { result.clusterCount = d.n; result.clusterCorrection = clusterCorrection }
+        if variance == .cluster, clusterCorrection == .cr2, termination == .converged {
+            result.coefficientDegreesOfFreedom = try clock.measure("variance (cluster)") {
+                SpatialVariance.satterthwaiteDegreesOfFreedom(d, adjustments: try SpatialVariance.UnitAdjustments(d, correction: .cr2))
+            }
+        }
         if variance == .conley, clusterCorrection != .cr1 { result.clusterCorrection = clusterCorrection }
         let left = Double(FixedEffects.observationsLeft(spec.effects, n: d.n, t: d.t) - d.p)
         result.sigma2DOF = left > 0 ? point.sigma2 * d.shape.nStar / left : nil

@@ -189,6 +189,8 @@ enum SpatialVariance {
         let g = Double(n)
         var v = Matrix.product(bread, Matrix.product(meat, bread))
         if correction == .cr1 { for q in 0..<v.data.count { v.data[q] *= g / (g - 1) } }
+        try checkSandwich(v, bread: bread, names: d.names, clusters: n, variance: "cluster variance (by city)",
+                          fix: "use more cities, fewer regressors (e.g. durbin: none) or the analytic variance")
         return v
     }
 
