@@ -336,7 +336,11 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 Probe(entry: pc + "}", key: "variance", a: "analytic", b: "cluster"), Probe(entry: pc + "}", key: "interact", a: "curve", b: "slope"),
                 Probe(entry: sm + "}", key: "effects", a: "twoways", b: "individual"), Probe(entry: sm + "}", key: "approach", a: "lee-yu", b: "direct"),
                 Probe(entry: sm + "}", key: "durbin", a: "all", b: "none"), Probe(entry: sm + "}", key: "weights", a: "true", b: "k3"),
-                Probe(entry: sm + "}", key: "variance", a: "analytic", b: "cluster")]
+                Probe(entry: sm + "}", key: "variance", a: "analytic", b: "cluster"),
+                // The default W is the diffusion kernel's own exp(−d/150) form, so the two levels are one matrix
+                // unless the kernel's reach differs: the option cannot change the fit then, by construction.
+                Probe(entry: sm + "}", key: "exposure_weights", a: "weights", b: "diffusion", world: [("city_system.digital.decay_km", "300")]),
+                Probe(entry: sm + "}", key: "z_trend", a: "false", b: "true")]
     }()
 
     /// nil when the probe passes.

@@ -241,7 +241,8 @@ public struct CitySystemCell: Sendable {
         let assignment = Treatment.assign(tr, region: geography.region, covariates: cov, n: n, stream: treatStream)
         let d1 = tr.enabled
             ? clock.measure("generate.digital") {
-                Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: assignment.adoption)
+                Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: assignment.adoption,
+                                 untreated: d0)
             }
             : d0
 
@@ -368,6 +369,7 @@ public struct CitySystemCell: Sendable {
                                               outcome: mis1, n: n, t: tt, exists: regimes?.exists(n: n, periods: tt),
                                               stream: stream(CityStreamPurpose.missingness)))
         panel.mechanismPaths = mechanismPaths
+        panel.diffusionKernel = diffusion
         panel.merges = merge.map { m in
             PanelMerges(year: m.year, firstPeriod: m.firstPeriod, into: m.pairs.map(\.into), absorbed: m.pairs.map(\.absorbed))
         }

@@ -39,9 +39,13 @@ enum Digital {
         1 + s.centrePremium * exp(-g.distanceToCentre[i] / s.decayKm)
     }
 
-    /// - Parameter adoption: adoption year per city (nil: never integrated); all nil gives the untreated world.
+    /// - Parameters:
+    ///   - adoption: adoption year per city (nil: never integrated); all nil gives the untreated world.
+    ///   - untreated: the untreated world's path drawn with the same `shocks`, when at hand. Before the
+    ///     first adoption no city is integrated, so those periods are the same arithmetic on the same
+    ///     numbers as the untreated world's: they are copied from it instead of recomputed (bit for bit).
     static func simulate(_ s: DigitalSpec, geography g: Geography, years: [Int], v kernel: DiffusionKernel, shocks: Shocks,
-                         adoption: [Int?]) -> [Double] {
+                         adoption: [Int?], untreated: [Double]? = nil) -> [Double] {
         let n = g.count, t = years.count
         // The two factors of D*_it once per year and once per city (the same products as
         // `target`, without two exponentials per city-year).
@@ -49,31 +53,54 @@ enum Digital {
         let centre = (0..<n).map { centreFactor(s, geography: g, city: $0) }
         let target = { (p: Int, i: Int) -> Double in nat[p] * centre[i] }
         var d = [Double](repeating: 0, count: n * t)
-        for i in 0..<n { d[i] = target(0, i) + shocks.initial[i] }
-        for p in 1..<t {
+        var start = 1
+        if let untreated, untreated.count == n * t {
+            start = (1..<t).first { p in adoption.contains { $0.map { years[p] >= $0 } ?? false } } ?? t
+            d.replaceSubrange(0..<(start * n), with: untreated[0..<(start * n)])
+        } else {
+            for i in 0..<n { d[i] = target(0, i) + shocks.initial[i] }
+        }
+        var extra = [Double](repeating: 0, count: n)
+        for p in start..<t {
             let prev = Array(d[((p - 1) * n)..<(p * n)])
             let vPrev = kernel.multiply(prev)   // Σ_j v_ij D_j (rows of v sum to 1)
             let active = (0..<n).map { adoption[$0].map { years[p] >= $0 } ?? false }
-            let anyActive = active.contains(true)
+            let boost = active.contains(true) && s.integrationBoost != 0
+            if boost { integrationSpill(kernel, active: active, prev: prev, into: &extra) }
             for i in 0..<n {
                 var spill = vPrev[i] - prev[i]
-                if anyActive && active[i] && s.integrationBoost != 0 {
-                    var extra = 0.0
-                    switch kernel {
-                    case .dense(let v):
-                        for j in 0..<n where active[j] && j != i { extra += v[i, j] * (prev[j] - prev[i]) }
-                    case .truncated(let v):
-                        for k in v.rowStart[i]..<v.rowStart[i + 1] where active[v.columns[k]] {
-                            extra += v.values[k] * (prev[v.columns[k]] - prev[i])
-                        }
-                    }
-                    spill += s.integrationBoost * extra
-                }
+                if boost && active[i] { spill += s.integrationBoost * extra[i] }
                 let goal = target(p, i) * (active[i] ? 1 + s.integrationTarget : 1)
                 d[p * n + i] = prev[i] + s.convergence * (goal - prev[i]) + s.diffusion * spill
                     + shocks.innovations[p * n + i]
             }
         }
         return d
+    }
+
+    /// extra_i = Σ_{j active, j ≠ i} v_ij (D_j − D_i) for each active i, summed over j in ascending
+    /// order. The dense kernel is stored by columns, so j runs in the outer loop and each column
+    /// is read contiguously; every extra_i still adds its terms in the order j = 0, 1, ….
+    private static func integrationSpill(_ kernel: DiffusionKernel, active: [Bool], prev: [Double], into extra: inout [Double]) {
+        let n = prev.count
+        for i in 0..<n { extra[i] = 0 }
+        switch kernel {
+        case .dense(let v):
+            let cities = (0..<n).filter { active[$0] }   // ascending
+            v.data.withUnsafeBufferPointer { vd in
+                for j in cities {
+                    let dj = prev[j], column = j * n
+                    for i in cities where i != j { extra[i] += vd[column + i] * (dj - prev[i]) }
+                }
+            }
+        case .truncated(let v):
+            for i in 0..<n where active[i] {
+                var e = 0.0
+                for k in v.rowStart[i]..<v.rowStart[i + 1] where active[v.columns[k]] {
+                    e += v.values[k] * (prev[v.columns[k]] - prev[i])
+                }
+                extra[i] = e
+            }
+        }
     }
 }

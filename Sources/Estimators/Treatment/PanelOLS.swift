@@ -74,8 +74,9 @@ public enum PanelOLS {
         if let weights, weights.count != n0 || weights.contains(where: { !($0 >= 0) || !$0.isFinite }) {
             throw TreatmentError("panel OLS: weights must be \(n0) finite non-negative numbers")
         }
-        let keep = (0..<n0).filter { (weights?[$0] ?? 1) > 0 }
-        return (keep, keep.map { weights?[$0] ?? 1 })
+        guard let weights else { return (Array(0..<n0), [Double](repeating: 1, count: n0)) }
+        let keep = (0..<n0).filter { weights[$0] > 0 }
+        return (keep, keep.map { weights[$0] })
     }
 
     /// - Parameters:
@@ -112,7 +113,9 @@ public enum PanelOLS {
         }
         let sw = w.map { $0.squareRoot() }
         var xw = Matrix(rows: n, cols: p)
-        for j in 0..<p { for i in 0..<n { xw[i, j] = sw[i] * columns[j][i] } }
+        xw.data.withUnsafeMutableBufferPointer { out in
+            for j in 0..<p { columns[j].withUnsafeBufferPointer { c in for i in 0..<n { out[j * n + i] = sw[i] * c[i] } } }
+        }
         let ls: LeastSquares
         do { ls = try LeastSquares(x: xw, y: zip(yy, sw).map { $0 * $1 }) } catch {
             throw TreatmentError("panel OLS: the regressors are collinear after removing fixed effects (\(error))")
@@ -285,22 +288,38 @@ struct WithinProjection {
         }
     }
 
-    /// Demeans `v` in place; returns the number of sweeps.
+    /// Demeans `v` in place; returns the number of sweeps. One scratch buffer of group means
+    /// serves every dimension and sweep (the same sums, in the same order, as a fresh one).
     @discardableResult
     func demean(_ v: inout [Double], tolerance: Double) -> Int {
-        let scale = max(v.map { abs($0) }.max() ?? 0, 1e-300)
+        var scale = 0.0
+        for x in v { scale = max(scale, abs(x)) }
+        scale = max(scale, 1e-300)
         var sweeps = 0
-        while sweeps < Self.maxSweeps {
-            sweeps += 1
-            var change = 0.0
-            for (d, codes) in dims.enumerated() {
-                var sums = [Double](repeating: 0, count: groupWeight[d].count)
-                for i in v.indices { sums[codes[i]] += weights[i] * v[i] }
-                for g in sums.indices { sums[g] /= groupWeight[d][g] }
-                for i in v.indices { v[i] -= sums[codes[i]] }
-                change = max(change, sums.map { abs($0) }.max() ?? 0)
+        var sums = [Double](repeating: 0, count: groupWeight.map(\.count).max() ?? 0)
+        let count = v.count
+        v.withUnsafeMutableBufferPointer { v in
+            sums.withUnsafeMutableBufferPointer { sums in
+                weights.withUnsafeBufferPointer { w in
+                    while sweeps < Self.maxSweeps {
+                        sweeps += 1
+                        var change = 0.0
+                        for (d, codes) in dims.enumerated() {
+                            let levels = groupWeight[d].count
+                            for g in 0..<levels { sums[g] = 0 }
+                            codes.withUnsafeBufferPointer { codes in
+                                for i in 0..<count { sums[codes[i]] += w[i] * v[i] }
+                                groupWeight[d].withUnsafeBufferPointer { gw in
+                                    for g in 0..<levels { sums[g] /= gw[g] }
+                                }
+                                for i in 0..<count { v[i] -= sums[codes[i]] }
+                            }
+                            for g in 0..<levels { change = max(change, abs(sums[g])) }
+                        }
+                        if dims.count == 1 || change <= tolerance * scale { break }
+                    }
+                }
             }
-            if dims.count == 1 || change <= tolerance * scale { break }
         }
         return sweeps
     }

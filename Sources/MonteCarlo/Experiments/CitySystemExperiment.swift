@@ -3,14 +3,26 @@ import Estimators
 import Foundation
 import Numerics
 
-/// Builds the experiment of a city-system cell: the generator's `CitySystemCell`
-/// (geography, W spectra and truth caches built once per cell) and the
+/// The synthetic city system (`WorldKind.synthetic`): the generator's `CitySystemCell`
+/// (geography, W spectra and truth caches built once per cell); its experiments bind the
 /// configured estimators, checked against what they can score.
-struct CitySystemBuilder: ExperimentBuilder {
-    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
-        // The generator reads its sections of the cell's document and leaves this target's alone.
-        let spec = try ScenarioParser.parse(cell.document)
-        let system = try CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: cell.index, source: scenario.file)
+public struct CitySystemWorld: World {
+    public let spec: ScenarioSpec
+    public let system: CitySystemCell
+    /// Seconds the cell's caches took to build (`generate` prints them).
+    let setupSeconds: Double
+
+    public init(document: ScenarioDocument, seed: UInt64?, cell: Int, source: String) throws {
+        // The generator reads its sections of the cell's document and leaves MonteCarlo's alone.
+        var spec = try ScenarioParser.parse(document)
+        if let seed { spec.seed = seed }
+        self.spec = spec
+        let start = Date()
+        system = try CitySystemCell(spec: spec.citySystem, seed: spec.seed, cell: cell, source: source)
+        setupSeconds = Date().timeIntervalSince(start)
+    }
+
+    public func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
         let reader = ScenarioValueReader(source: scenario.file)
         let weightNames = spec.citySystem.estimatorWeights.map(\.name)
         let controls = spec.citySystem.outcome.controls.map(\.name)
@@ -38,9 +50,10 @@ struct CitySystemBuilder: ExperimentBuilder {
         spec.panel.rate > 0 || spec.panel.entryShare > 0 || spec.panel.mergeShare > 0
     }
 
-    func dataSupport(cell: DesignCell, scenario: MonteCarloScenario) throws -> ClosedRange<Double>? {
-        let spec = try ScenarioParser.parse(cell.document)
-        return try Self.support(of: CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: cell.index, source: scenario.file))
+    public func dataSupport() throws -> ClosedRange<Double>? { try Self.support(of: system) }
+
+    public static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError] {
+        (try? ScenarioParser.parse(document).unusedSettings) ?? []
     }
 
     /// Replications whose panels' CA quantiles are averaged for the stored support (it moves a little between panels).

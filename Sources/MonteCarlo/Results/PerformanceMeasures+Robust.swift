@@ -62,11 +62,14 @@ extension PerformanceMeasures {
         let stream = RandomStream(bootstrap)
         let resampler = ResampledMedians(errors: errors, ses: ses)
         var draws = [[Double]](repeating: [], count: 4)
+        for k in draws.indices { draws[k].reserveCapacity(Self.bootstrapResamples) }
         var indices: [Int] = []
         indices.reserveCapacity(n)
+        var counts = ResampledMedians.Counts(n)
         for _ in 0..<Self.bootstrapResamples {
             stream.integers(below: n, count: n, into: &indices)
-            for (k, v) in resampler.summary(of: indices).enumerated() where v.isFinite { draws[k].append(v) }
+            let v = resampler.summary(of: indices, counts: &counts)
+            for k in 0..<4 where v[k].isFinite { draws[k].append(v[k]) }
         }
         let mcse = draws.map { Statistics.standardDeviation($0) }
         mcseRobustSE = mcse[2]
@@ -83,72 +86,121 @@ extension PerformanceMeasures {
 /// constants. Bit for bit `RobustSummary` of the resampled values — a median is a function of
 /// the multiset, found here as the same two order statistics combined by the same formula
 /// (`Statistics.median`), and |e − m| is formed by the same subtraction.
+///
+/// The draws are counted by rank in each order (not by replication), so every walk reads its
+/// counts in sequence; the count buffers are reused across resamples (`Counts`).
 struct ResampledMedians {
     let n: Int
-    /// Errors ascending, |errors| ascending, finite SEs ascending, and the replication each came from.
-    let errorOrder: [Int], sortedErrors: [Double]
-    let absoluteOrder: [Int], sortedAbsolute: [Double]
-    let seOrder: [Int], sortedSEs: [Double]
+    /// Errors ascending, |errors| ascending, finite SEs ascending.
+    let sortedErrors: [Double], sortedAbsolute: [Double], sortedSEs: [Double]
+    /// Each replication's rank in those orders (−1: its SE is not finite).
+    let errorRank: [Int32], absoluteRank: [Int32], seRank: [Int32]
+
+    /// How often a resample draws each rank of the three orders; zeroed after each use.
+    struct Counts {
+        var error: [Int32], absolute: [Int32], se: [Int32]
+        init(_ n: Int) {
+            error = [Int32](repeating: 0, count: n)
+            absolute = error
+            se = error
+        }
+    }
 
     init(errors: [Double], ses: [Double]) {
         n = errors.count
-        errorOrder = errors.indices.sorted { errors[$0] < errors[$1] }
+        let errorOrder = errors.indices.sorted { errors[$0] < errors[$1] }
         sortedErrors = errorOrder.map { errors[$0] }
-        absoluteOrder = errors.indices.sorted { abs(errors[$0]) < abs(errors[$1]) }
+        let absoluteOrder = errors.indices.sorted { abs(errors[$0]) < abs(errors[$1]) }
         sortedAbsolute = absoluteOrder.map { abs(errors[$0]) }
-        seOrder = ses.indices.filter { ses[$0].isFinite }.sorted { ses[$0] < ses[$1] }
+        let seOrder = ses.indices.filter { ses[$0].isFinite }.sorted { ses[$0] < ses[$1] }
         sortedSEs = seOrder.map { ses[$0] }
+        func ranks(_ order: [Int]) -> [Int32] {
+            var r = [Int32](repeating: -1, count: errors.count)
+            for (rank, j) in order.enumerated() { r[j] = Int32(rank) }
+            return r
+        }
+        errorRank = ranks(errorOrder)
+        absoluteRank = ranks(absoluteOrder)
+        seRank = ranks(seOrder)
     }
 
     /// [median error, median |error|, robust SE, relative error of the median SE] of the resample
     /// drawing replications `indices`, as `RobustSummary.values`.
     func summary(of indices: [Int]) -> [Double] {
-        var counts = [Int32](repeating: 0, count: n)
-        for j in indices { counts[j] += 1 }
-        var r = PerformanceMeasures.RobustSummary()
-        r.medianAbsoluteError = Self.median(total: n) { visit in
-            for (rank, j) in absoluteOrder.enumerated() where counts[j] > 0 { if visit(sortedAbsolute[rank], Int(counts[j])) { return } }
-        }
-        let m = Self.median(total: n) { visit in
-            for (rank, j) in errorOrder.enumerated() where counts[j] > 0 { if visit(sortedErrors[rank], Int(counts[j])) { return } }
-        }
-        r.medianError = m
-        // |e − m| ascending: merge outwards from m in the ascending errors.
-        var split = 0
-        while split < n && sortedErrors[split] < m { split += 1 }
-        r.robustSE = PerformanceMeasures.madScale * Self.median(total: n) { visit in
-            var left = split - 1, right = split
-            while left >= 0 || right < n {
-                let takeLeft = right >= n || (left >= 0 && abs(sortedErrors[left] - m) <= abs(sortedErrors[right] - m))
-                let rank = takeLeft ? left : right
-                if takeLeft { left -= 1 } else { right += 1 }
-                let c = counts[errorOrder[rank]]
-                if c > 0, visit(abs(sortedErrors[rank] - m), Int(c)) { return }
-            }
-        }
-        var finite = 0
-        for j in seOrder { finite += Int(counts[j]) }
-        guard finite > 0 else { return r.values }
-        r.medianModelSE = Self.median(total: finite) { visit in
-            for (rank, j) in seOrder.enumerated() where counts[j] > 0 { if visit(sortedSEs[rank], Int(counts[j])) { return } }
-        }
-        if r.robustSE > 0 { r.relativeError = 100 * (r.medianModelSE / r.robustSE - 1) }
-        return r.values
+        var counts = Counts(n)
+        let v = summary(of: indices, counts: &counts)
+        return [v[0], v[1], v[2], v[3]]
     }
 
-    /// The type-7 median of `total` values that `walk` presents in ascending order as (value,
-    /// multiplicity) runs; `walk` stops when the visitor returns true.
-    static func median(total: Int, _ walk: ((Double, Int) -> Bool) -> Void) -> Double {
+    /// The same with caller-owned count buffers (`Counts(n)`, all zero; left all zero).
+    func summary(of indices: [Int], counts c: inout Counts) -> SIMD4<Double> {
+        let n = n
+        return c.error.withUnsafeMutableBufferPointer { ce in
+            c.absolute.withUnsafeMutableBufferPointer { ca in
+                c.se.withUnsafeMutableBufferPointer { cs in
+                    summary(of: indices, error: ce.baseAddress!, absolute: ca.baseAddress!, se: cs.baseAddress!, n: n)
+                }
+            }
+        }
+    }
+
+    private func summary(of indices: [Int], error ce: UnsafeMutablePointer<Int32>, absolute ca: UnsafeMutablePointer<Int32>,
+                         se cs: UnsafeMutablePointer<Int32>, n: Int) -> SIMD4<Double> {
+        var finite = 0
+        errorRank.withUnsafeBufferPointer { er in
+            absoluteRank.withUnsafeBufferPointer { ar in
+                seRank.withUnsafeBufferPointer { sr in
+                    for j in indices {
+                        ce[Int(er[j])] &+= 1
+                        ca[Int(ar[j])] &+= 1
+                        let s = sr[j]
+                        if s >= 0 { cs[Int(s)] &+= 1; finite &+= 1 }
+                    }
+                }
+            }
+        }
+        var r = PerformanceMeasures.RobustSummary()
+        r.medianAbsoluteError = sortedAbsolute.withUnsafeBufferPointer { Self.median(total: n, counts: ca, values: $0.baseAddress!) }
+        let m = sortedErrors.withUnsafeBufferPointer { Self.median(total: n, counts: ce, values: $0.baseAddress!) }
+        r.medianError = m
+        // |e − m| ascending: merge outwards from m in the ascending errors.
+        r.robustSE = PerformanceMeasures.madScale * sortedErrors.withUnsafeBufferPointer { e in
+            var split = 0
+            while split < n && e[split] < m { split += 1 }
+            let h = Double(n - 1) * 0.5
+            let lo = Int(h.rounded(.down)), hi = min(lo + 1, n - 1)
+            var seen = 0, low = Double.nan
+            var left = split - 1, right = split
+            while left >= 0 || right < n {
+                let takeLeft = right >= n || (left >= 0 && abs(e[left] - m) <= abs(e[right] - m))
+                let rank = takeLeft ? left : right
+                if takeLeft { left -= 1 } else { right += 1 }
+                let k = Int(ce[rank])
+                guard k > 0 else { continue }
+                if seen <= lo && lo < seen + k { low = abs(e[rank] - m) }
+                if seen <= hi && hi < seen + k { return low + (h - Double(lo)) * (abs(e[rank] - m) - low) }
+                seen += k
+            }
+            return .nan
+        }
+        if finite > 0 {
+            r.medianModelSE = sortedSEs.withUnsafeBufferPointer { Self.median(total: finite, counts: cs, values: $0.baseAddress!) }
+            if r.robustSE > 0 { r.relativeError = 100 * (r.medianModelSE / r.robustSE - 1) }
+        }
+        ce.update(repeating: 0, count: n)
+        ca.update(repeating: 0, count: n)
+        cs.update(repeating: 0, count: n)
+        return SIMD4(r.medianError, r.medianAbsoluteError, r.robustSE, r.relativeError)
+    }
+
+    /// The type-7 median of `total` values given as `counts[rank]` copies of `values[rank]`, ascending.
+    static func median(total: Int, counts: UnsafeMutablePointer<Int32>, values: UnsafePointer<Double>) -> Double {
         let h = Double(total - 1) * 0.5
         let lo = Int(h.rounded(.down)), hi = min(lo + 1, total - 1)
-        var seen = 0
-        var low = Double.nan, high = Double.nan
-        walk { value, count in
-            if seen <= lo && lo < seen + count { low = value }
-            if seen <= hi && hi < seen + count { high = value; return true }
-            seen += count
-            return false
-        }
-        return low + (h - Double(lo)) * (high - low)
+        var seen = 0, rank = 0
+        while seen + Int(counts[rank]) <= lo { seen += Int(counts[rank]); rank += 1 }
+        let low = values[rank]
+        while seen + Int(counts[rank]) <= hi { seen += Int(counts[rank]); rank += 1 }
+        return low + (h - Double(lo)) * (values[rank] - low)
     }
 }
