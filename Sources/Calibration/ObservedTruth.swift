@@ -11,7 +11,7 @@ import Numerics
 /// it in the observed-design layout (`Layout`; snake_case keys, scenarios/README.md; a missing
 /// value is null).
 public struct ObservedTruth: Encodable, Sendable {
-    public typealias Regressor = TrueEstimands.RegressorEffect
+    public typealias Regressor = ModelTruth.Regressor
 
     /// Effect multipliers at the generating ρ: direct a1β + a2θ, total t1β + t2θ.
     public struct Multipliers: Codable, Sendable {
@@ -175,10 +175,5 @@ public struct ObservedTruth: Encodable, Sendable {
     public func encode(to encoder: Encoder) throws { try layout.encode(to: encoder) }
 
     /// JSON with snake_case keys, sorted, pretty-printed.
-    public func jsonData() throws -> Data {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try e.encode(self)
-    }
+    public func jsonData() throws -> Data { try ModelTruth.json(self) }
 }

@@ -79,6 +79,8 @@ public extension LogDeterminantSource {
 extension WeightSpectrum: LogDeterminantSource {
     public var method: LogDeterminantMethod { .exact }
     public func accuracy(rho: Double) -> LogDeterminantAccuracy { .exact }
+    /// The Hermite interpolant built with the spectrum (`SpectrumSurrogate`), for real spectra.
+    public var searchSurrogate: (any LogDeterminantSource)? { surrogate }
 }
 
 /// A stochastic estimate of a trace with its Monte Carlo standard error.

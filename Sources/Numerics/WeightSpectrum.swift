@@ -8,6 +8,8 @@ public struct WeightSpectrum: Sendable {
     public let imaginary: [Double]
     /// Present when W is similar to a symmetric matrix: W = R^{-1/2} V Λ Vᵀ R^{1/2}.
     public let symmetricForm: SymmetricForm?
+    /// The likelihood search's interpolant of the log-determinant (`SpectrumSurrogate`), nil for a complex spectrum.
+    let surrogate: SpectrumSurrogate?
 
     public struct SymmetricForm: Sendable {
         /// r^{1/2} and r^{-1/2}, the similarity scaling.
@@ -68,6 +70,7 @@ public struct WeightSpectrum: Sendable {
             imaginary = order.map { abs(e.imaginary[$0]) < 1e-12 ? 0 : e.imaginary[$0] }
             symmetricForm = nil
         }
+        surrogate = SpectrumSurrogate(real: real, imaginary: imaginary)
     }
 
     /// Finds r > 0 with r_i w_ij = r_j w_ji for all i, j, or nil if none exists: the

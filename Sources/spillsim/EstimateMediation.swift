@@ -27,6 +27,9 @@ extension Spillsim.Estimate {
         @Option(help: ArgumentHelp("Weight matrix CSV (as for estimate sdm): also estimate the natural direct and indirect effects under interference (docs/MODEL.md §10).",
                                    discussion: "Mediator model: mediator on own TP and the treated-neighbour share W·TP per treated period, --x, two-way effects, CR1. Outcome: SDM (two-way effects, Lee–Yu, all W-lags) on mediator, TP, --x and, with --moderator C, C, C² and C·mediator. Needs a balanced panel."))
         var spatialWeights: String?
+        @Option(help: ArgumentHelp("Weight matrix CSV of the mediator model's exposure E·TP with --spatial-weights (default: the --spatial-weights W).",
+                                   discussion: "Row-standardised as read. For a city-system panel, the generator's digital-diffusion kernel (generate --diffusion-out): the matrix through which the policy's gain in the mediator reaches the neighbours (docs/MODEL.md §10, A2)."))
+        var exposureWeights: String?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -36,13 +39,28 @@ extension Spillsim.Estimate {
             if spatialWeights != nil, weights != nil {
                 throw ValidationError("--spatial-weights fits the SDM on the whole balanced panel; it does not take --weights")
             }
+            if exposureWeights != nil, spatialWeights == nil {
+                throw ValidationError("--exposure-weights is the exposure matrix of the mediation under interference; add --spatial-weights W.csv or drop it")
+            }
             guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
             guard simulations == 0 || simulations >= 2 else { throw ValidationError("--simulations must be 0 (none) or ≥ 2") }
             let model = [("--mediator", mediator), ("--treat", treat), ("--post", post)] + (moderator.map { [("--moderator", $0)] } ?? [])
             for (option, column) in model where column == panel.y {
                 throw ValidationError("\(option) names the outcome column `\(column)`; give another column")
             }
-            try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x) + model.map(\.1), regressorOption: "--x", keys: panel.keys)
+            // Each role named by its own option (not all as --x): a role on the id/time column, or
+            // two roles on one column, is refused naming both.
+            let roles = model + splitList(x).map { ("--x", $0) }
+            for (k, (option, column)) in roles.enumerated() {
+                if let key = panel.keys.first(where: { $0.column == column }) {
+                    throw ValidationError("\(option) \(column) is the \(key.option) column, which identifies observations; give another column")
+                }
+                if let earlier = roles[..<k].first(where: { $0.1 == column }) {
+                    throw ValidationError(earlier.0 == option ? "\(option) lists \(column) twice; give each column once"
+                                                              : "\(earlier.0) and \(option) both name \(column); give each role its own column")
+                }
+            }
+            try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x), regressorOption: "--x", keys: panel.keys)
         }
 
         func run() throws {
@@ -78,7 +96,8 @@ extension Spillsim.Estimate {
                                                          x: [mediator, treat, post] + (moderator.map { [$0] } ?? []) + controls)
                 let columns = try SpatialMediationData.columns(of: dataset, mediator: mediator, treat: treat, post: post,
                                                                moderator: moderator, controls: controls)
-                return try SpatialMediation.estimate(columns, weights: dataset.weights)
+                let exposure = try exposureWeights.map { try ExposureWeights.read(csv: URL(fileURLWithPath: $0), units: dataset.units) }
+                return try SpatialMediation.estimate(columns, weights: dataset.weights, exposure: exposure)
             }
             if json {
                 var report = MediationReportJSON(r)
@@ -86,7 +105,7 @@ extension Spillsim.Estimate {
                 return print(try JSONOutput.text(report))
             }
             print(MediationText.render(r, mediator: mediator, clusterName: cluster ?? panel.id))
-            if let spatial { print("\n" + MediationText.render(spatial, mediator: mediator)) }
+            if let spatial { print("\n" + MediationText.render(spatial, mediator: mediator, exposure: exposureWeights == nil ? "W" : "E")) }
         }
     }
 }
@@ -98,8 +117,9 @@ enum MediationText {
         for (label, fit) in r.fits {
             s += "\(label):\n" + TreatmentReport.coefficientsText(fit) + "\n"
         }
-        func line(_ name: String, _ c: MediationResult.Coefficient) -> String {
-            String(format: "%@ %10.6f  se %.6f  p %.4f  95%% CI [%.6f, %.6f]\n", name.padding(toLength: 28, withPad: " ", startingAt: 0),
+        /// `spread`: `se`, or `sd` for the quasi-Bayesian draws' standard deviation.
+        func line(_ name: String, _ c: MediationResult.Coefficient, spread: String = "se") -> String {
+            String(format: "%@ %10.6f  \(spread) %.6f  p %.4f  95%% CI [%.6f, %.6f]\n", name.padding(toLength: 28, withPad: " ", startingAt: 0),
                    c.estimate, c.standardError, c.pValue, c.lower, c.upper)
         }
         s += line("total effect c", r.total) + line("first stage a (\(mediator) on TP)", r.firstStage)
@@ -110,12 +130,8 @@ enum MediationText {
                         b.replications, b.failed, b.standardError, b.lower, b.upper, b.pValue, b.shareLower, b.shareUpper)
         }
         if let c = r.causal {
-            func causal(_ name: String, _ q: CausalMediationResult.Quantity) -> String {
-                String(format: "%@ %10.6f  sd %.6f  p %.4f  95%% CI [%.6f, %.6f]\n", name.padding(toLength: 28, withPad: " ", startingAt: 0),
-                       q.estimate, q.standardError, q.pValue, q.lower, q.upper)
-            }
             s += "causal mediation (Imai–Keele–Tingley; quasi-Bayesian, \(c.simulations) draws; sequential ignorability, no interference):\n"
-            s += causal("  ACME", c.acme) + causal("  ADE", c.ade) + causal("  total", c.total)
+            s += line("  ACME", c.acme, spread: "sd") + line("  ADE", c.ade, spread: "sd") + line("  total", c.total, spread: "sd")
         }
         if let g = r.interaction { s += line("TP × moderator g", g) }
         s += "n = \(r.observations), CR1 by \(clusterName) (\(r.clusters) clusters), two-way fixed effects"
@@ -125,8 +141,8 @@ enum MediationText {
 
 extension MediationText {
     /// The natural effects under interference (`--spatial-weights`).
-    static func render(_ r: SpatialMediationResult, mediator: String) -> String {
-        var s = "natural effects under interference (mediator on TP and W·TP by period; outcome SDM, ρ = "
+    static func render(_ r: SpatialMediationResult, mediator: String, exposure: String = "W") -> String {
+        var s = "natural effects under interference (mediator on TP and \(exposure)·TP by period; outcome SDM, ρ = "
             + String(format: "%.4f", r.outcomeFit.rho ?? .nan) + (r.outcomeFit.converged ? "" : ", NOT converged: \(r.outcomeFit.reason)") + "):\n"
         func line(_ name: String, _ q: SpatialMediationResult.Quantity) -> String {
             String(format: "%@ %10.6f  se %.6f  p %.4f  95%% CI [%.6f, %.6f]\n", name.padding(toLength: 28, withPad: " ", startingAt: 0),

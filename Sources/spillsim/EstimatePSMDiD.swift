@@ -38,6 +38,9 @@ extension Spillsim.Estimate {
             if bootstrapSeed != nil && bootstrap.wildBootstrap == 0 {
                 throw ValidationError("--bootstrap-seed seeds the wild bootstrap: add --wild-bootstrap B or drop --bootstrap-seed")
             }
+            if bootstrap.byUnit {
+                throw ValidationError("--bootstrap-cluster unit: estimate psm-did clusters by unit, so one multiplier per unit is its wild cluster bootstrap already; the subcluster bootstrap needs coarser clusters (estimate twfe --cluster REGION --bootstrap-cluster unit, or a scenario's psm_did with cluster: region and bootstrap_cluster: unit)")
+            }
             if let leads, leads < 0 { throw ValidationError("--leads must be at least 0 (got \(leads))") }
             if let lags, lags < 0 { throw ValidationError("--lags must be at least 0 (got \(lags))") }
             try conley.validate(used: vce == .conley)

@@ -62,9 +62,9 @@ extension Spillsim.Estimate {
         var merges: String?
         @Flag(help: "Print JSON instead of tables.") var json = false
         @Option(name: [.customLong("variance"), .customLong("vce")],
-                help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
+                help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster for sdm, sar, slx, ols and sac, conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
         var variance: SpatialVarianceMethod = .standard
-        @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals); intervals and tests use t with G − 1 df. With --variance conley: cr2/cr3 use the same leverage-adjusted residuals in the Conley meat (cr1 = none).")
+        @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals); intervals and tests use t with G − 1 df, except that with cr2 each coefficient's uses its Satterthwaite df (Bell–McCaffrey, as clubSandwich). With --variance conley: cr2/cr3 use the same leverage-adjusted residuals in the Conley meat (cr1 = none).")
         var clusterCorrection: ClusterCorrection?
         @Option(help: "Residual variance the fit reports and its analytic SEs are evaluated at: qml (e'e/n*, the likelihood's maximum, default, as xsmle and spatialreg) or dof (e'e/(NT − fixed effects − p): under lee-yu e'e/(n* − p)). Balanced panels, static models other than sac, analytic variance.")
         var sigma2: ResidualVariance?
@@ -108,6 +108,9 @@ extension Spillsim.Estimate {
             if clusterCorrection != nil && variance != .cluster && variance != .conley {
                 throw ValidationError("--cluster-correction applies to the clustered and Conley variances: add --variance cluster or conley")
             }
+            if model == .sac, let c = clusterCorrection, c != .cr1 {
+                throw ValidationError("--cluster-correction \(c.rawValue) is not implemented for --model sac (its cluster sandwich is CR1): drop it or use cr1")
+            }
             if sigma2 == .dof {
                 if variance != .analytic {
                     throw ValidationError("--sigma2 dof is a plug-in for the analytic information matrix; --variance \(variance.rawValue) carries its own small-sample correction: drop one of them")
@@ -131,9 +134,6 @@ extension Spillsim.Estimate {
             }
             if model == .sac {
                 if dynamic { throw ValidationError("--dynamic fits the dynamic SDM; --model sac has no dynamic form: drop one of them") }
-                if variance != .analytic && variance != .numericalHessian {
-                    throw ValidationError("--variance \(variance.rawValue): the SAC model has the analytic variance only (sandwich scores are derived for models without an error process)")
-                }
                 if logdet != .auto && logdet != .exact { throw ValidationError("--model sac needs the eigenvalues of W and M: use --logdet exact or auto") }
             }
             if dynamic && variance == .conley { throw ValidationError("--variance conley is not implemented for --dynamic") }

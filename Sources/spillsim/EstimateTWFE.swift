@@ -75,6 +75,9 @@ extension Spillsim.Estimate {
                                 ("--leads", leads != nil), ("--lags", lags != nil), ("--balance", balance)]
             if let stray = eventOptions.first(where: { $0.1 }) { throw ValidationError("\(stray.0) belongs to the event study: add --event-study or drop it") }
             if bootstrap.wildBootstrap > 0 && cluster == nil { throw ValidationError("--wild-bootstrap needs --cluster") }
+            if bootstrap.byUnit, let cluster, cluster == panel.id {
+                throw ValidationError("--bootstrap-cluster unit draws one multiplier per unit, which --cluster \(cluster) (the --id column) already does: cluster by a coarser column (e.g. region) or drop --bootstrap-cluster")
+            }
             if splitList(x).isEmpty { throw ValidationError("--x needs at least one column") }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: splitList(x), regressorOption: "--x", keys: panel.keys)
         }
@@ -102,11 +105,12 @@ extension Spillsim.Estimate {
             if bootstrap.wildBootstrap > 0, let cl = d.cluster {
                 boot = try WildClusterBootstrap.test(y: d.y, x: d.x, names: d.names, coefficient: 0, unit: d.unit, time: d.time,
                                                      effects: effects, weights: d.weights, cluster: cl, replications: bootstrap.wildBootstrap,
-                                                     multipliers: bootstrap.bootstrapWeights, stream: StreamID(seed: seed ?? 1, purpose: .wildBootstrap))
+                                                     multipliers: bootstrap.bootstrapWeights, stream: StreamID(seed: seed ?? 1, purpose: .wildBootstrap),
+                                                     bootstrapCluster: bootstrap.byUnit ? d.unit : nil)
             }
             if json {
                 print(try JSONOutput.text(TWFEReportJSON(fit, effects: effects, clustered: cluster != nil, bootstrap: boot, conley: spec,
-                                                        correction: clusterCorrection ?? .cr1)))
+                                                        correction: clusterCorrection ?? .cr1, multipliersByUnit: bootstrap.byUnit)))
             } else {
                 print(TreatmentReport.coefficientsText(fit))
                 let vcov = spec.map { "\($0.label), \(ConleyJSON($0).pairs) pairs within the cutoff" }
@@ -116,7 +120,7 @@ extension Spillsim.Estimate {
                     : "t df = \(fit.tDegreesOfFreedom)"
                 print("n = \(fit.observations), \(vcov), \(dfText)")
                 if let b = boot {
-                    print("wild cluster bootstrap (\(b.weights.rawValue), B = \(b.replications)) p for \(b.coefficient): \(b.pValue)"
+                    print("wild cluster bootstrap (\(b.weights.rawValue), B = \(b.replications)\(bootstrap.byUnit ? ", multipliers per unit: subcluster" : "")) p for \(b.coefficient): \(b.pValue)"
                           + String(format: ", 95%% CI (test inversion) [%.6f, %.6f]", b.interval.lower, b.interval.upper))
                 }
             }

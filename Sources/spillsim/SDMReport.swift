@@ -39,12 +39,14 @@ enum SDMReport {
         if f.logDeterminant != .exact { out.append(logDeterminantLine(f)) }
         out.append("")
         out.append(inferenceLine(f))
-        out.append(row("", "estimate", "std.err", "t", "p"))
+        let perCoefficient = f.coefficientDegreesOfFreedom != nil
+        out.append(row("", "estimate", "std.err", "t", "p") + (perCoefficient ? "  Satterthwaite df" : ""))
         let se = f.standardErrors
         for (k, name) in f.parameterNames.enumerated() where name != "sigma2" {
             let v = f.parameters[k], s = se[k]
             let z = v / s
-            out.append(row(name, fmt(v), fmt(s), String(format: "%.2f", z), pval(f.twoSidedPValue(z))))
+            let dfText = perCoefficient && k < f.names.count ? String(format: "  %16.2f", f.degreesOfFreedom(coefficient: k)) : ""
+            out.append(row(name, fmt(v), fmt(s), String(format: "%.2f", z), pval(f.twoSidedPValue(z, coefficient: k))) + dfText)
         }
         out.append("")
         out.append(sigma2Line(f)
@@ -74,6 +76,9 @@ enum SDMReport {
     /// The one quantile rule every p-value, interval, Fieller set and U-test of the fit uses (docs/MODEL.md §5).
     static func inferenceLine(_ f: SpatialFitResult) -> String {
         let df = String(format: "%.0f", f.tDegreesOfFreedom)
+        if f.coefficientDegreesOfFreedom != nil {
+            return "coefficients: Student t with each one's CR2 Satterthwaite df (Bell–McCaffrey); rho, effects, curves and tests: t with G − 1 = \(df) df (G = \(f.clusterCount ?? 0) clusters)"
+        }
         return f.clusterCount != nil
             ? "p-values, intervals and tests: Student t with G − 1 = \(df) df (G = \(f.clusterCount ?? 0) clusters)"
             : "p-values, intervals and tests: Student t with n* − k = \(df) df"

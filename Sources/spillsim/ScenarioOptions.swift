@@ -20,26 +20,9 @@ struct ScenarioOptions: ParsableArguments {
         }
     }
 
-    /// The world whose panel `generate` and `truth` draw, chosen once from the scenario's
-    /// `ScenarioDocument.world`.
-    enum PanelWorld {
-        /// The synthetic city system.
-        case synthetic(ScenarioSpec)
-        /// An observed design (`city_system.observed`, from `spillsim calibrate`).
-        case observed(ObservedDesignSpec, ScenarioSpec)
-    }
-
-    func load() throws -> PanelWorld {
-        let document = try ScenarioDocument.load(path: scenario)
-        switch document.world {
-        case .knownDGP:
-            throw RunError.failed("\(scenario): this scenario uses known_dgp: (a built-in engine check with no city panel); generate/truth apply to city_system scenarios. Run it with `spillsim run \(scenario)`")
-        case .synthetic, .observed:
-            var s = try ScenarioParser.parse(document)
-            // A setting this world does not use is refused; in a design, only one no cell uses.
-            if document.declaresDesign { _ = try MonteCarloScenario(document: document) } else { try s.requireEverySettingUsed() }
-            if let seed { s.seed = seed }
-            return s.observed.map { .observed($0, s) } ?? .synthetic(s)
-        }
+    /// The world whose panel `generate` and `truth` draw (`Worlds.load`: its kind chosen once
+    /// from the scenario's `ScenarioDocument.world`).
+    func load() throws -> any World {
+        try Worlds.load(try ScenarioDocument.load(path: scenario), seed: seed)
     }
 }

@@ -22,10 +22,23 @@ struct WildBootstrapOptions: ParsableArguments {
     var wildBootstrap: Int = 0
     @Option(help: "Bootstrap multipliers: webb or rademacher.")
     var bootstrapWeights: WildWeights = .webb
+    @Option(help: "Who draws a multiplier: cluster (one per cluster, default) or unit (one per unit within the clusters — the subcluster wild bootstrap of MacKinnon & Webb 2018 for few treated clusters; twfe with --cluster coarser than --id).")
+    var bootstrapCluster: BootstrapClusterLevel?
 
     func validate() throws {
         if wildBootstrap < 0 { throw ValidationError("--wild-bootstrap must be at least 0 (0 = off; got \(wildBootstrap))") }
+        if bootstrapCluster != nil && wildBootstrap == 0 {
+            throw ValidationError("--bootstrap-cluster chooses the wild bootstrap's multipliers: add --wild-bootstrap B or drop --bootstrap-cluster")
+        }
     }
+
+    /// True for the subcluster bootstrap (`--bootstrap-cluster unit`).
+    var byUnit: Bool { bootstrapCluster == .unit }
+}
+
+/// `--bootstrap-cluster`: the level of the wild bootstrap's multipliers (scenarios: `bootstrap_cluster`).
+enum BootstrapClusterLevel: String, ExpressibleByArgument, CaseIterable {
+    case cluster, unit
 }
 
 enum MatchOrderOption: String, ExpressibleByArgument, CaseIterable { case largest, smallest, random, data }

@@ -1,7 +1,6 @@
 import ArgumentParser
-import Calibration
-import CitySystem
 import Foundation
+import MonteCarlo
 
 extension Spillsim {
     /// Prints the true parameters and estimands of a scenario's panel.
@@ -15,26 +14,11 @@ extension Spillsim {
         var json = false
 
         func run() throws {
-            let spec: ScenarioSpec
-            switch try options.load() {
-            case let .observed(observed, spec):
-                // The truth of an observed design does not depend on the replication: the design is fixed.
-                let world = try ObservedWorld.load(spec: observed, source: spec.source)
-                let truth = world.truth
-                print(json ? String(decoding: try truth.jsonData(), as: UTF8.self)
-                           : TruthText.render(truth, title: "\(spec.name) (observed design \(observed.data))"), terminator: json ? "\n" : "")
-                if !json, case .gaps(let d) = world {
-                    print("on the data's \(d.panel.observations) observed city-years: the multipliers and effects average each year's W_t over them")
-                }
-                return
-            case let .synthetic(s):
-                spec = s
-            }
-            let panel = try CitySystemCell(scenario: spec).generate(replication: options.replication)
+            let truth = try withPanelMessages { try options.load().truth(replication: options.replication) }
             if json {
-                print(String(decoding: try panel.truth.jsonData(), as: UTF8.self))
+                print(String(decoding: try truth.json(), as: UTF8.self))
             } else {
-                print(TruthText.render(panel.truth, title: "\(spec.name) (\(panel.stream))"), terminator: "")
+                print(truth.text, terminator: "")
             }
         }
     }

@@ -25,7 +25,10 @@ extension Spillsim {
             let merges = p.merges.map { m in
                 "; merges: \(m.into.count) smallest cities absorbed by a neighbour from \(m.year) (the merged city a new unit in `missing: exact`)"
             } ?? ""
-            return ObservationSummary(observed: p.observed, n: p.n, t: p.t).text + " (\(spec.panel.missing.rawValue), rate \(spec.panel.rate)\(entry)\(merges))"
+            // Entrants before entry and absorbed cities after a merge do not exist (their outcome
+            // is not generated: NaN); the pattern is over the city-years that exist.
+            let exists = spec.panel.entryShare > 0 || p.merges != nil ? p.mis.map(\.isFinite) : nil
+            return ObservationSummary(observed: p.observed, n: p.n, t: p.t, exists: exists).text + " (\(spec.panel.missing.rawValue), rate \(spec.panel.rate)\(entry)\(merges))"
         }
 
         /// The lines `validate` prints. Every check runs before any line exists,

@@ -219,5 +219,8 @@ final class CLIRunErrorMessageTests: XCTestCase {
                   .mergeOutputIsInput(path: "m"), .invalidSetting(.threads, got: "0")] {
             XCTAssertFalse("\(e)".contains("--"), "library messages name no flag: \(e)")
         }
+        // One situation, two wordings: the library's message differs only in its ways out.
+        XCTAssertEqual("\(RunError.outputExists(path: "r.h5"))", "r.h5 exists; choose another output, replace it, or continue its run")
+        XCTAssertEqual("\(RunError.invalidSetting(.threads, got: "0"))", "worker threads must be at least 1; got 0")
     }
 }

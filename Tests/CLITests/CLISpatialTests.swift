@@ -47,6 +47,50 @@ final class CLISpatialTests: XCTestCase {
         }
     }
 
+    /// `--vce cluster --cluster-correction cr2` prints each coefficient's Satterthwaite df (text
+    /// column and JSON `coefficient_df`), equal to clubSandwich's for the same Z = [X, WX]
+    /// (Fixtures/sdm_cr2_satterthwaite.json, scripts/fixtures/make_sdm_cr2_satterthwaite.R).
+    func testClusterCR2PrintsSatterthwaiteDegreesOfFreedom() throws {
+        let fixture = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/sdm_cr2_satterthwaite.json")
+        let ref = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(contentsOf: fixture)) as? [String: Any])?["slx_twoways"] as? [String: Any])
+        let names = try XCTUnwrap(ref["names"] as? [String]), df = try XCTUnwrap(ref["df"] as? [Double])
+        let args = cigaretteArgs + ["--vce", "cluster", "--cluster-correction", "cr2"]
+        let r = try ProcessRunner.spillsim(args + ["--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        XCTAssertEqual(json["cluster_correction"] as? String, "cr2")
+        let coefficients = try XCTUnwrap(json["coefficients"] as? [[String: Any]]).map { $0["name"] as? String }
+        let printed = try XCTUnwrap(json["coefficient_df"] as? [Double])
+        for (name, expected) in zip(names, df) {
+            let j = try XCTUnwrap(coefficients.firstIndex(of: name), name)
+            // JSON prints 17 significant digits; the library test holds the df to 1e-8 relative.
+            assertClose(expected, printed[j], tolerance: 1e-8 * expected, "coefficient_df[\(name)]")
+        }
+        let text = try ProcessRunner.spillsim(args)
+        XCTAssertEqual(text.status, 0, text.err)
+        XCTAssertTrue(text.out.contains("Satterthwaite df"), text.out)
+        let plain = try ProcessRunner.spillsim(cigaretteArgs + ["--vce", "cluster", "--json"])
+        let plainJSON = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(plain.out.utf8)) as? [String: Any])
+        XCTAssertTrue(plainJSON["coefficient_df"] is NSNull, "CR1 has one t reference")
+    }
+
+    /// `--model sac --vce cluster` gives the SAC's cluster sandwich (CR1, 46 clusters; the library
+    /// test holds it to the NumPy reference), and a correction other than cr1 is refused naming the flag.
+    func testSACClusterVarianceAndRefusedCorrection() throws {
+        let args = cigaretteArgs + ["--model", "sac", "--vce", "cluster"]
+        let r = try ProcessRunner.spillsim(args + ["--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        XCTAssertEqual(json["vce"] as? String, "cluster")
+        XCTAssertEqual(json["clusters"] as? Int, 46)
+        XCTAssertEqual(json["cluster_correction"] as? String, "cr1")
+        XCTAssertThrowsError(try parse(args + ["--cluster-correction", "cr2"])) { e in
+            XCTAssertTrue(Spillsim.message(for: e).contains("--cluster-correction cr2"), Spillsim.message(for: e))
+            XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
+        }
+        XCTAssertThrowsError(try parse(cigaretteArgs + ["--model", "sac", "--vce", "conley", "--cutoff", "300", "--coords", "lat,lon"]))
+    }
+
     /// `--sigma2 dof` reaches the fit (σ̂² = e'e/(n* − p) under Lee–Yu, the NumPy reference's value),
     /// the report and JSON say which σ̂² the SEs use, and a variance that would ignore it is refused.
     func testSigma2DofIsAppliedReportedOrRefused() throws {

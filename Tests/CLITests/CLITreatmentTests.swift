@@ -104,6 +104,39 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertFalse(r.out.contains("SE 0.0"), r.out)
     }
 
+    /// `estimate twfe --bootstrap-cluster unit` runs the subcluster wild bootstrap (multipliers per
+    /// unit, t and t* CR1 by --cluster; the algorithm is checked against an explicit refit per draw in
+    /// WildClusterBootstrapTests): the JSON says so and the p-value is not the per-cluster one. Where
+    /// it does not apply it is refused naming the flag (exit 64).
+    func testBootstrapClusterUnit() throws {
+        let data = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/wild_cluster_panel.csv").path
+        let args = ["estimate", "twfe", "--data", data, "--id", "id", "--time", "year", "--y", "y", "--x", "D,x2",
+                    "--cluster", "region", "--wild-bootstrap", "199", "--json"]
+        func bootstrap(_ extra: [String]) throws -> [String: Any] {
+            let r = try ProcessRunner.spillsim(args + extra)
+            XCTAssertEqual(r.status, 0, r.err)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            return try XCTUnwrap(json["wild_bootstrap"] as? [String: Any])
+        }
+        let sub = try bootstrap(["--bootstrap-cluster", "unit"]), plain = try bootstrap([])
+        XCTAssertEqual(sub["multipliers_by"] as? String, "unit")
+        XCTAssertEqual(plain["multipliers_by"] as? String, "cluster")
+        XCTAssertEqual(try bootstrap(["--bootstrap-cluster", "cluster"])["p"] as? Double, plain["p"] as? Double)
+        // 8 regions: the per-region bootstrap has 2^8 = 256 sign vectors, the per-unit one 199 draws.
+        XCTAssertNotEqual(sub["ci_lower"] as? Double, plain["ci_lower"] as? Double)
+        let refusals: [([String], String)] = [
+            (Array(args.dropLast(5)) + ["--cluster", "id", "--wild-bootstrap", "199", "--bootstrap-cluster", "unit"], "--bootstrap-cluster unit"),
+            (Array(args.dropLast(3)) + ["--bootstrap-cluster", "unit"], "--bootstrap-cluster"),
+            (["estimate", "psm-did", "--data", data, "--id", "id", "--time", "year", "--y", "y", "--treat", "D", "--post-year", "2005",
+              "--no-matching", "--wild-bootstrap", "99", "--bootstrap-cluster", "unit"], "--bootstrap-cluster unit"),
+        ]
+        for (command, flag) in refusals {
+            let r = try ProcessRunner.spillsim(command)
+            XCTAssertEqual(r.status, 64, "\(command): \(r.err)")
+            XCTAssertTrue(r.err.contains(flag), r.err)
+        }
+    }
+
     /// `estimate twfe --cluster-correction cr2 --json` gives clubSandwich's CR2 SE and Satterthwaite df
     /// (Fixtures/cr2_satterthwaite.json, scripts/fixtures/make_cr2_satterthwaite.R) and says "CR2";
     /// cr3 is refused as a usage error.
@@ -174,5 +207,30 @@ final class CLITreatmentTests: XCTestCase {
         let bad = try ProcessRunner.spillsim(args + ["--weights", "w"])
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.err.contains("--spatial-weights"), bad.err)
+    }
+
+    /// `--exposure-weights V.csv` (the generator's diffusion kernel, as `generate --diffusion-out` writes it)
+    /// moves the mediator model's exposure to V: the reference's `exposure_diffusion` numbers; without
+    /// `--spatial-weights` it is refused as a usage error, not ignored.
+    func testMediationWithExposureWeightsUsesTheDiffusionKernel() throws {
+        let fx = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures")
+        let base = ["estimate", "mediation", "--data", fx.appendingPathComponent("spatial_mediation_panel.csv").path, "--id", "city",
+                    "--time", "year", "--y", "Mis", "--mediator", "D", "--treat", "treat", "--post", "post", "--moderator", "CA",
+                    "--x", "lngdppc,gov", "--bootstrap", "0", "--simulations", "0",
+                    "--exposure-weights", fx.appendingPathComponent("spatial_mediation_V.csv").path]
+        let r = try ProcessRunner.spillsim(base + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path, "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let spatial = try XCTUnwrap(json["spatial"] as? [String: Any])
+        let all = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_reference.json")))
+            as? [String: Any])
+        let ref = try XCTUnwrap(all["exposure_diffusion"] as? [String: Any])
+        for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("first_stage", "first_stage")] {
+            let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
+            assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
+        }
+        let bad = try ProcessRunner.spillsim(base)
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.err.contains("--exposure-weights"), bad.err)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CitySystem
 import Foundation
+import MonteCarlo
 import TestSupport
 import XCTest
 @testable import spillsim
@@ -49,6 +50,31 @@ final class CitySystemCommandTests: XCTestCase {
         }
     }
 
+    /// `--diffusion-out` writes the generator's digital-diffusion kernel: v_ij ∝ exp(−d_ij / decay_km) from
+    /// the coordinates, zero diagonal, rows summing to 1 (MODEL.md §2.4), the ids in the panel's order.
+    func testDiffusionOutWritesTheRowStandardisedKernel() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = { (n: String) in dir.appendingPathComponent(n).path }
+        let s = try writeScenario(dir, "  digital: {decay_km: 200}\n")
+        try run(["generate", s, "--out", p("a.csv"), "--coords-out", p("c.csv"), "--diffusion-out", p("v.csv")])
+        func rows(_ name: String) throws -> [[Substring]] {
+            try String(contentsOfFile: p(name), encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",") }
+        }
+        let v = try rows("v.csv"), c = try rows("c.csv")
+        XCTAssertEqual(v.count, 31)
+        XCTAssertEqual(v[0].dropFirst().map(String.init), c.dropFirst().map { String($0[0]) })
+        let xy = c.dropFirst().map { (Double($0[1])!, Double($0[2])!) }
+        for i in 0..<30 {
+            XCTAssertEqual(v[i + 1][0], c[i + 1][0])
+            let row = v[i + 1].dropFirst().map { Double($0)! }
+            let raw = (0..<30).map { j in j == i ? 0 : exp(-hypot(xy[i].0 - xy[j].0, xy[i].1 - xy[j].1) / 200) }
+            let sum = raw.reduce(0, +)
+            XCTAssertEqual(row[i], 0)
+            for j in 0..<30 { XCTAssertEqual(row[j], raw[j] / sum, accuracy: 1e-12 * max(1, raw[j] / sum)) }
+        }
+    }
+
     /// `--equilibrium-out` writes the `neg` equilibrium per city-year (byte-identical for a seed),
     /// refuses a reduced-mode scenario without writing anything, and `validate` reports the CA
     /// distribution with the fixed points.
@@ -79,9 +105,8 @@ final class CitySystemCommandTests: XCTestCase {
     func testTruthTextColumnsAreSeparated() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let spec = try ScenarioParser.load(path: try writeScenario(dir))
-        let truth = try CitySystemCell(scenario: spec).generate(replication: 0).truth
-        let lines = TruthText.render(truth, title: "small").split(separator: "\n").map(String.init)
+        let world = try Worlds.load(try ScenarioDocument.load(path: try writeScenario(dir)), seed: nil)
+        let lines = try world.truth(replication: 0).text.split(separator: "\n").map(String.init)
         for name in ["CA", "CA2", "CAxD", "D"] {
             let row = try XCTUnwrap(lines.first { $0.hasPrefix(name + " ") }, name)
             XCTAssertEqual(row.split(separator: " ").count, 6, "name, beta, theta, direct, indirect, total: \(row)")
@@ -89,6 +114,29 @@ final class CitySystemCommandTests: XCTestCase {
         let p50 = lines.filter { $0.hasPrefix("p50") }
         XCTAssertEqual(p50.count, 3)
         for row in p50 { XCTAssertEqual(row.split(separator: " ").count, 6, "D, d, effect, c*, U-shaped, dc*/dD: \(row)") }
+    }
+
+    /// Each kind of world answers `generate` and `truth` through `World`: an observed design's panel
+    /// and W come from the data, a file it cannot make is refused by its flag (never ignored), and
+    /// the known DGP, which draws no panel, says so.
+    func testGenerateAndTruthAskTheScenariosWorld() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let observed = try TestPaths.committed("scenarios/cigarette-calibrated.yaml").path
+        let world = try Worlds.load(try ScenarioDocument.load(path: observed), seed: nil)
+        XCTAssertTrue(world is ObservedDesignWorld)
+        let truth = try world.truth(replication: 3)
+        XCTAssertEqual(truth.model.rho, try world.truth(replication: 0).model.rho, "an observed design's truth is fixed")
+        XCTAssertTrue(truth.text.hasPrefix("True estimands: "), truth.text)
+        for (flag, reason) in [("--equilibrium-out", "no equilibrium"), ("--merges-out", "no generated merges"), ("--coords-out", "no coordinates")] {
+            let out = dir.appendingPathComponent("p.csv").path
+            assertThrows(try run(["generate", observed, "--out", out, flag, dir.appendingPathComponent("x.csv").path]),
+                         as: ValidationError.self) { XCTAssertTrue("\($0)".hasPrefix(flag) && "\($0)".contains(reason), "\($0)") }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no panel written beside a refused file")
+        }
+        let known = try TestPaths.committed("scenarios/ols-check.yaml").path
+        XCTAssertTrue(try Worlds.load(try ScenarioDocument.load(path: known), seed: nil) is KnownDGPWorld)
+        assertThrows(try run(["truth", known]), as: CommandLineError.self) { XCTAssertTrue($0.description.contains("known_dgp"), $0.description) }
     }
 
     func testValidateAndTruth() throws {

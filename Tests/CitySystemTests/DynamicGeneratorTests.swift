@@ -63,13 +63,13 @@ final class DynamicGeneratorTests: XCTestCase {
         assertClose(trace / Double(n), ca.direct, tolerance: 1e-12, "long-run direct effect of CA")
         assertClose(sum / Double(n), ca.total, tolerance: 1e-12, "long-run total effect of CA")
         // The long-run curves: the same dense inverse at the CA slopes b(c, d), t(c, d) of each grid point.
-        let curve = try XCTUnwrap(lr.longRunCurves.first { $0.dLabel == "p50" })
-        let short = try XCTUnwrap(p.truth.curves.first { $0.dLabel == "p50" })
-        XCTAssertEqual(curve.ca, short.ca, "the long-run curves share the short-run grid")
-        XCTAssertEqual(curve.d, short.d)
+        // The long-run curves share the short-run grid and D quartiles (one grid in the truth).
+        let q = p.truth.model, d = try XCTUnwrap(q.moderatorValue("p50"))
+        func curve(_ kind: EffectKind) throws -> [Double] { try XCTUnwrap(q.longRunCurve(kind, "p50")).values }
+        XCTAssertNotEqual(try curve(.direct), try XCTUnwrap(q.curve(.direct, "p50")).values, "long- and short-run curves differ")
         let beta = p.truth.beta, theta = p.truth.theta
         for j in [0, 20, 40] {
-            let c = curve.ca[j], d = curve.d
+            let c = q.grid[j]
             let b = beta[0] + 2 * beta[1] * c + beta[2] * d, t = theta[0] + 2 * theta[1] * c + theta[2] * d
             var direct = 0.0, total = 0.0
             for jj in 0..<n {
@@ -79,16 +79,16 @@ final class DynamicGeneratorTests: XCTestCase {
                     total += v
                 }
             }
-            assertClose(direct / Double(n), curve.direct[j], tolerance: 1e-12, "long-run direct curve at grid point \(j)")
-            assertClose(total / Double(n), curve.total[j], tolerance: 1e-12, "long-run total curve at grid point \(j)")
-            assertClose((total - direct) / Double(n), curve.indirect[j], tolerance: 1e-12, "long-run indirect curve at grid point \(j)")
+            assertClose(direct / Double(n), try curve(.direct)[j], tolerance: 1e-12, "long-run direct curve at grid point \(j)")
+            assertClose(total / Double(n), try curve(.total)[j], tolerance: 1e-12, "long-run total curve at grid point \(j)")
+            assertClose((total - direct) / Double(n), try curve(.indirect)[j], tolerance: 1e-12, "long-run indirect curve at grid point \(j)")
         }
         // Short run stays the static formula at ρ; the total turning point is horizon-free.
-        let sr = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == .total && $0.dLabel == "p50" })
-        let lt = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .total && $0.dLabel == "p50" })
+        let sr = try XCTUnwrap(q.turningPoint(.total, "p50"))
+        let lt = try XCTUnwrap(q.longRunTurningPoint(.total, "p50"))
         assertClose(try XCTUnwrap(sr.cStar), try XCTUnwrap(lt.cStar), tolerance: 1e-12, "total turning point")
-        let sd = try XCTUnwrap(p.truth.turningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
-        let ld = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
+        let sd = try XCTUnwrap(q.turningPoint(.direct, "p50")?.cStar)
+        let ld = try XCTUnwrap(q.longRunTurningPoint(.direct, "p50")?.cStar)
         XCTAssertNotEqual(sd, ld, "direct turning points differ between horizons when θ is not ∝ β")
     }
 

@@ -7,7 +7,7 @@ import XCTest
 /// only the incumbents exist and interact through W restricted to them and re-standardised;
 /// the truth averages over the city-years that exist.
 final class EntryTests: XCTestCase {
-    static func scenario(entry: String, treatment: String = "{enabled: false, z_slope: 0.0, t0: 2015}", rate: Double = 0) -> String {
+    static func scenario(entry: String, treatment: String = "{enabled: false}", rate: Double = 0) -> String {
         """
         name: entry
         seed: 7

@@ -58,16 +58,18 @@ final class TruthTests: XCTestCase {
         assertClose(tot, e.total, tolerance: 1e-6, "TE", file: file, line: line)
 
         // (3) Turning points: the FD direct (indirect) effect vanishes at c*(d).
-        for tp in p.truth.turningPoints where tp.dLabel == "p50" && tp.effect != .total {
+        let q = p.truth.model, d50 = try XCTUnwrap(q.moderatorValue("p50"))
+        for tp in q.turningPoints where tp.label == "p50" && tp.effect != .total {
             let cs = try XCTUnwrap(tp.cStar)
-            let jt = try jacobian(m, ca: [Double](repeating: cs, count: n), d: [Double](repeating: tp.d, count: n), controls: x)
+            let jt = try jacobian(m, ca: [Double](repeating: cs, count: n), d: [Double](repeating: d50, count: n), controls: x)
             let de = jt.trace / nn, ie = jt.data.reduce(0, +) / nn - de
             assertClose(0, tp.effect == .direct ? de : ie, tolerance: 1e-6, "\(tp.effect) effect at its turning point", file: file, line: line)
             // dc*/dD by a finite difference of the closed form (linear in d, so exact up to rounding).
-            let up = EffectFormulas.turningPoint(m1: tp.m1, m2: tp.m2, beta: m.beta, theta: m.theta, d: tp.d + 0.1).cStar!
-            assertClose(tp.dcStarDD!, (up - cs) / 0.1, tolerance: 1e-9, "c*(d) is linear in d", file: file, line: line)
+            let (m1, m2) = p.truth.effectWeights.multipliers(tp.effect)
+            let up = EffectFormulas.turningPoint(m1: m1, m2: m2, beta: m.beta, theta: m.theta, d: d50 + 0.1).cStar!
+            assertClose(tp.shift!, (up - cs) / 0.1, tolerance: 1e-9, "c*(d) is linear in d", file: file, line: line)
         }
-        let tps = p.truth.turningPoints.filter { $0.dLabel == "p50" }
+        let tps = q.turningPoints.filter { $0.label == "p50" }
         XCTAssertGreaterThan(abs(tps[0].cStar! - tps[1].cStar!), 0.01, "θ not ∝ β: direct and indirect c* differ", file: file, line: line)
         // Ordinary regressor effects are the same formulas with (β_k, θ_k).
         let dEff = p.truth.regressorEffects.first { $0.name == "D" }!

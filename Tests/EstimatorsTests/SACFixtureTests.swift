@@ -145,14 +145,15 @@ final class SACPanelTests: XCTestCase {
         }
     }
 
-    /// The sandwiches' scores are derived for models without an error lag: refused by type, not ignored.
+    /// The SAC has a cluster sandwich (CR1; SACClusterVarianceTests) but no Conley sandwich and no
+    /// CR2/CR3: those are refused by type, not ignored.
     func testSandwichVariancesRefused() throws {
         let ds = try panel()
         let spec = SpatialModelSpec(model: .sac, effects: .twoWays, approach: .leeYu)
-        XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: ds.panel, weights: ds.weights, variance: .cluster)) { error in
+        XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: ds.panel, weights: ds.weights, variance: .cluster, clusterCorrection: .cr3)) { error in
             XCTAssertTrue(error is EstimationError)
         }
-        XCTAssertNotNil(SpatialVarianceMethod.cluster.unsupportedReason(for: .sac))
+        XCTAssertNil(SpatialVarianceMethod.cluster.unsupportedReason(for: .sac))
         XCTAssertNotNil(SpatialVarianceMethod.conley.unsupportedReason(for: .sac))
     }
 }

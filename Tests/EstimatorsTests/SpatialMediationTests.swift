@@ -14,14 +14,35 @@ final class SpatialMediationTests: XCTestCase {
         try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"), name)
     }
 
-    func estimate() throws -> SpatialMediationResult {
+    func estimate(exposure: String? = nil) throws -> SpatialMediationResult {
         let controls = ["lngdppc", "gov"]
         let dataset = try SpatialDataLoader.load(data: try fixtureURL("spatial_mediation_panel.csv"),
                                                  weights: try fixtureURL("spatial_mediation_W.csv"), id: "city", time: "year", y: "Mis",
                                                  x: ["D", "treat", "post", "CA"] + controls)
         let data = try SpatialMediationData.columns(of: dataset, mediator: "D", treat: "treat", post: "post", moderator: "CA",
                                                     controls: controls)
-        return try SpatialMediation.estimate(data, weights: dataset.weights)
+        let e = try exposure.map { try ExposureWeights.read(csv: try fixtureURL($0), units: dataset.units) }
+        return try SpatialMediation.estimate(data, weights: dataset.weights, exposure: e)
+    }
+
+    func assertAgrees(_ ref: [String: Any], _ r: SpatialMediationResult, _ label: String) {
+        let mediator = ref["mediator"] as! [String: [String: Double]]
+        XCTAssertEqual(mediator.count, 2 * 5, "one own and one neighbour coefficient per treated year (2016–2020)")
+        for (k, q) in [("nie", r.indirect), ("nde", r.direct), ("total", r.total), ("share", r.share),
+                       ("first_stage", r.firstStage), ("spillover_d", r.spilloverMediator)] {
+            let e = ref[k] as! [String: Double]
+            assertClose(e["estimate"]!, q.estimate, tolerance: 1e-6 * e["se"]!, "\(label) \(k) estimate")
+            assertClose(e["se"]!, q.se, tolerance: 1e-4 * e["se"]!, "\(label) \(k) SE")
+        }
+        // The mediator model's own coefficients, in the reference's order (TP_s, WTP_s by year).
+        let years = mediator.keys.compactMap { $0.hasPrefix("TP_") ? Int($0.dropFirst(3)) : nil }.sorted()
+        for (j, year) in years.enumerated() {
+            for (k, name) in [(2 * j, "TP_\(year)"), (2 * j + 1, "WTP_\(year)")] {
+                let e = mediator[name]!
+                assertClose(e["estimate"]!, r.mediatorFit.coefficients[k], tolerance: 1e-6 * e["se"]!, "\(label) \(name)")
+                assertClose(e["se"]!, r.mediatorFit.standardErrors[k], tolerance: 1e-6 * e["se"]!, "\(label) \(name) SE")
+            }
+        }
     }
 
     /// Estimates to 1e-6 of their SE and SEs to 1e-4 relative: both maximise the same exact likelihood
@@ -33,15 +54,34 @@ final class SpatialMediationTests: XCTestCase {
         let r = try estimate()
         XCTAssertTrue(r.outcomeFit.converged, r.outcomeFit.reason)
         assertClose(ref["rho"] as! Double, r.outcomeFit.rho!, tolerance: 1e-6, "rho")
-        let mediator = ref["mediator"] as! [String: [String: Double]]
-        XCTAssertEqual(mediator.count, 2 * 5, "one own and one neighbour coefficient per treated year (2016–2020)")
-        for (k, q) in [("nie", r.indirect), ("nde", r.direct), ("total", r.total), ("share", r.share),
-                       ("first_stage", r.firstStage), ("spillover_d", r.spilloverMediator)] {
-            let e = ref[k] as! [String: Double]
-            assertClose(e["estimate"]!, q.estimate, tolerance: 1e-6 * e["se"]!, "\(k) estimate")
-            assertClose(e["se"]!, q.se, tolerance: 1e-4 * e["se"]!, "\(k) SE")
-        }
+        assertAgrees(ref, r, "exposure through W")
         XCTAssertEqual(r.total.estimate, r.indirect.estimate + r.direct.estimate, accuracy: 1e-15)
+    }
+
+    /// `exposure_weights: diffusion` / `--exposure-weights V.csv`: the mediator model's exposure through the
+    /// generator's diffusion kernel V (pyfixest with (V TP)_s); the outcome SDM, its W-lags and the
+    /// multiplier keep W, so ρ and NDE are those of the W fit and NIE moves only through ΔD̂.
+    func testExposureThroughTheDiffusionKernelAgreesWithTheReference() throws {
+        let ref = try XCTUnwrap(loadSpatialFixture("spatial_mediation_reference") as [String: Any]?)
+        let r = try estimate(exposure: "spatial_mediation_V.csv"), rw = try estimate()
+        assertAgrees(try XCTUnwrap(ref["exposure_diffusion"] as? [String: Any]), r, "exposure through V")
+        XCTAssertEqual(r.direct.estimate, rw.direct.estimate, "NDE does not involve the mediator model")
+        XCTAssertNotEqual(r.indirect.estimate, rw.indirect.estimate, "the exposure matrix must reach the mediator model")
+    }
+
+    /// A unit missing from the exposure file, or a negative entry, is a typed error naming the file.
+    func testRefusesAnExposureMatrixThatDoesNotFitThePanel() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smed-exposure-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let short = dir.appendingPathComponent("E.csv")
+        try "id,a,b\na,0,1\nb,1,0\n".write(to: short, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ExposureWeights.read(csv: short, units: ["a", "b", "c"])) { error in
+            XCTAssertTrue(error is DataError)
+            XCTAssertTrue("\(error)".contains(short.path))
+        }
+        try "id,a,b\na,0,-1\nb,1,0\n".write(to: short, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ExposureWeights.read(csv: short, units: ["a", "b"])) { error in XCTAssertTrue(error is DataError) }
     }
 
     /// A panel with no treated observation has no effect to decompose: a typed error, not NaNs.

@@ -49,4 +49,17 @@ final class WithinTransformTests: XCTestCase {
             }
         }
     }
+
+    /// The design writes Q[X, WX] straight from X and WX (`apply(concatenating:)`): the same bits as
+    /// transforming the assembled matrix.
+    func testConcatenatedPartsSameBitsAsTheAssembledMatrix() {
+        let (n, t) = (13, 6)
+        let a = Matrix(rows: n * t, cols: 2, uncheckedColumnMajor: (0..<(2 * n * t)).map { cos(Double($0) * 0.71) * 3 })
+        let b = Matrix(rows: n * t, cols: 3, uncheckedColumnMajor: (0..<(3 * n * t)).map { sin(Double($0) * 1.13) + 2 })
+        let whole = Matrix(rows: n * t, cols: 5, uncheckedColumnMajor: a.data + b.data)
+        for effects in [FixedEffects.none, .individual, .time, .twoWays] {
+            XCTAssertEqual(WithinTransform.apply(concatenating: [a, b], n: n, t: t, effects: effects).data.map(\.bitPattern),
+                           WithinTransform.apply(whole, n: n, t: t, effects: effects).data.map(\.bitPattern), "\(effects)")
+        }
+    }
 }

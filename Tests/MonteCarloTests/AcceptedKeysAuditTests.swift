@@ -96,10 +96,10 @@ final class AcceptedKeysAuditTests: XCTestCase {
         Probe("city_system.panel.missing", "mcar", "mar", [("city_system.panel.rate", "0.3")]),
         Probe("city_system.panel.rate", "0", "0.3"),
         Probe("city_system.panel.strength", "1", "3", [("city_system.panel.rate", "0.3"), ("city_system.panel.missing", "mar_size")]),
-        Probe("city_system.panel.entry.share", "0", "0.3", [("city_system.treatment.enabled", "false")]),
-        Probe("city_system.panel.entry.year", "2008", "2009", [("city_system.treatment.enabled", "false"), ("city_system.panel.entry.share", "0.3")]),
-        Probe("city_system.panel.merges.share", "0", "0.3", [("city_system.treatment.enabled", "false")]),
-        Probe("city_system.panel.merges.year", "2008", "2009", [("city_system.treatment.enabled", "false"), ("city_system.panel.merges.share", "0.3")]),
+        Probe("city_system.panel.entry.share", "0", "0.3", [("city_system.treatment", "{enabled: false}")]),
+        Probe("city_system.panel.entry.year", "2008", "2009", [("city_system.treatment", "{enabled: false}"), ("city_system.panel.entry.share", "0.3")]),
+        Probe("city_system.panel.merges.share", "0", "0.3", [("city_system.treatment", "{enabled: false}")]),
+        Probe("city_system.panel.merges.year", "2008", "2009", [("city_system.treatment", "{enabled: false}"), ("city_system.panel.merges.share", "0.3")]),
         Probe("city_system.estimator_weights", "[{name: true}]", "[{name: true}, {name: k3, kind: knn, k: 3}]"),
     ]
         + ["ln_size", "D", "CA", "dist_centre", "Z", "lngdppc", "gov"].map {
@@ -111,6 +111,16 @@ final class AcceptedKeysAuditTests: XCTestCase {
             Probe("city_system.outcome.controls.0.\($0.0)", $0.1, $0.2, [("city_system.outcome.controls", "[{name: g}]")])
         }
         + estimatorWeightProbes
+        + disabledTreatmentProbes
+
+    /// The treatment's keys beside `enabled: false`: no city is treated, so each is refused.
+    static var disabledTreatmentProbes: [Probe] {
+        let off = [("city_system.treatment", "{enabled: false}")]
+        return [Probe("city_system.treatment.regions", "[0]", "[1]", off), Probe("city_system.treatment.t0", "2009", "2010", off),
+                Probe("city_system.treatment.staggered", "[]", "[2011]", off), Probe("city_system.treatment.selection_intercept", "0", "1", off),
+                Probe("city_system.treatment.effect", "-0.05", "-0.1", off), Probe("city_system.treatment.effect_growth", "0", "0.02", off),
+                Probe("city_system.treatment.z_slope", "0.01", "0.05", off), Probe("city_system.treatment.selection.D", "-8", "8", off)]
+    }
 
     /// The keys of an analyst's W (`estimator_weights.1`), each kind in its branch.
     static var estimatorWeightProbes: [Probe] {
@@ -215,7 +225,7 @@ final class EstimatorOptionsAuditTests: XCTestCase {
         city_system:
           geography: {centres: 3, cities: 24, square_km: 700, min_separation_km: 150, periphery_sd_km: 100, first_year: 2005, last_year: 2011}
           estimator_weights: [{name: true}, {name: k3, kind: knn, k: 3}]
-          treatment: {regions: [0, 1], t0: 2008, staggered: [2009, 2010]}
+          treatment: {regions: [0, 1, 2], t0: 2008, staggered: [2009, 2010]}
         monte_carlo: {replications: 1}
         estimators:
           - {name: ols, model: ols, estimands: [beta.D]}
@@ -231,6 +241,9 @@ final class EstimatorOptionsAuditTests: XCTestCase {
         var world: [(String, String)] = []
         var label: String { "\(entry) \(key): [\(a), \(b)]" }
     }
+
+    /// A world with unobserved city-years, its first entry fitted with `missing: exact`.
+    static let gappy = [("city_system.panel.rate", "0.2"), ("estimators.0", "{name: ols, model: ols, missing: exact, estimands: [beta.D]}")]
 
     static func spatial(_ model: String, estimands: String = "[beta.CA, ame.direct.CA]") -> [Probe] {
         let e = "{name: e, model: \(model), estimands: \(estimands)"
@@ -250,8 +263,9 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 Probe(entry: e + ", variance: conley, cutoff_km: 300}", key: "lag", a: "0", b: "2"),
                 Probe(entry: e + ", variance: conley, cutoff_km: 300, lag: 2}", key: "serial_kernel", a: "bartlett", b: "uniform"),
                 // `missing` scores no average marginal effects.
-                Probe(entry: m + "}", key: "missing", a: "exact", b: "interpolate", world: [("city_system.panel.rate", "0.2")]),
-                Probe(entry: m + ", missing: exact}", key: "bias_correction", a: "false", b: "true", world: [("city_system.panel.rate", "0.2")])]
+                // The world's first entry takes the gaps too: an estimator that fails in every cell is refused at load.
+                Probe(entry: m + "}", key: "missing", a: "exact", b: "interpolate", world: gappy),
+                Probe(entry: m + ", missing: exact}", key: "bias_correction", a: "false", b: "true", world: gappy)]
         return sandwich ? probes : probes.filter { !$0.entry.contains("variance:") && !$0.entry.contains("missing:") }
     }
 
@@ -319,7 +333,11 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 Probe(entry: pc + "}", key: "variance", a: "analytic", b: "cluster"), Probe(entry: pc + "}", key: "interact", a: "curve", b: "slope"),
                 Probe(entry: sm + "}", key: "effects", a: "twoways", b: "individual"), Probe(entry: sm + "}", key: "approach", a: "lee-yu", b: "direct"),
                 Probe(entry: sm + "}", key: "durbin", a: "all", b: "none"), Probe(entry: sm + "}", key: "weights", a: "true", b: "k3"),
-                Probe(entry: sm + "}", key: "variance", a: "analytic", b: "cluster")]
+                Probe(entry: sm + "}", key: "variance", a: "analytic", b: "cluster"),
+                // The default W is the diffusion kernel's own exp(−d/150) form, so the two levels are one matrix
+                // unless the kernel's reach differs: the option cannot change the fit then, by construction.
+                Probe(entry: sm + "}", key: "exposure_weights", a: "weights", b: "diffusion", world: [("city_system.digital.decay_km", "300")]),
+                Probe(entry: sm + "}", key: "z_trend", a: "false", b: "true")]
     }()
 
     /// nil when the probe passes.
@@ -420,6 +438,32 @@ final class UnusedSettingsTests: XCTestCase {
             .replacingOccurrences(of: ", df: 4", with: "")
         XCTAssertEqual(try ScenarioParser.parse(ScenarioDocument(text: csv, source: "u.yaml")).unusedSettings.map(\.path),
                        ["city_system.geography.cities", "city_system.geography.square_km"])
+    }
+
+    /// A disabled treatment checks none of its defaults against the panel (t0 = 2010 lies outside
+    /// 2005–2007) and refuses a key written beside `enabled: false`, naming it; a design whose grid
+    /// enables the treatment in some cell keeps the key (and checks it there).
+    func testADisabledTreatmentChecksNoDefaultAndRefusesWrittenKeys() throws {
+        let tiny = """
+            name: tiny
+            city_system:
+              geography: {centres: 2, cities: 12, square_km: 600, first_year: 2005, last_year: 2007}
+              treatment: {enabled: false}
+            """
+        let spec = try ScenarioParser.parse(ScenarioDocument(text: tiny, source: "tiny.yaml"))
+        XCTAssertNoThrow(try spec.requireEverySettingUsed())
+        let written = tiny.replacingOccurrences(of: "{enabled: false}", with: "{enabled: false, t0: 2006}")
+        assertThrows(try ScenarioParser.parse(ScenarioDocument(text: written, source: "tiny.yaml")).requireEverySettingUsed(),
+                     as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.treatment.t0")
+            XCTAssertEqual($0.fix, "remove 't0' or set enabled: true")
+        }
+        let estimators = "\nmonte_carlo: {replications: 1}\nestimators:\n  - {name: ols, model: ols, estimands: [beta.D]}\n"
+        assertThrows(try MonteCarloScenario(text: written + estimators, file: "tiny.yaml"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "city_system.treatment.t0")
+        }
+        let crossed = written + estimators + "grid:\n  city_system.treatment.enabled: [false, true]\n"
+        XCTAssertEqual(try MonteCarloScenario(text: crossed, file: "tiny.yaml").cells().count, 2)
     }
 
     func testADesignRefusesAKeyNoCellUsesAndKeepsOneSomeCellsUse() throws {

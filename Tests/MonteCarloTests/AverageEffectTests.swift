@@ -77,9 +77,9 @@ final class AverageEffectTests: XCTestCase {
         let t = panel.truth
         let (b, c) = slopes(Array(t.beta.prefix(3)), Array(t.theta.prefix(3)))
         let truth = try Self.bruteForce(rho: t.rho, w: w.matrix, b: b, c: c, n: panel.n)
-        let stored = try XCTUnwrap(t.averaged.first { $0.regressor == "CA" })
-        assertClose(truth.direct, stored.direct, tolerance: 1e-10, "truth ame.direct.CA")
-        assertClose(truth.total, stored.total, tolerance: 1e-10, "truth ame.total.CA")
+        let stored = try XCTUnwrap(t.model.averaged["CA"])
+        assertClose(truth.direct, try XCTUnwrap(stored[.direct]), tolerance: 1e-10, "truth ame.direct.CA")
+        assertClose(truth.total, try XCTUnwrap(stored[.total]), tolerance: 1e-10, "truth ame.total.CA")
         assertClose(truth.direct, SpatialScoring.trueValue(.averageEffect(.direct, "CA"), SpatialTruth(panel)), tolerance: 1e-10)
     }
 

@@ -102,7 +102,7 @@ final class CitySystemRunTests: XCTestCase {
         seed: 12
         city_system:
           geography: {centres: 4, cities: 40, square_km: 800, min_separation_km: 200, first_year: 2003, last_year: 2012}
-          treatment: {enabled: false, z_slope: 0.0, t0: 2010}
+          treatment: {enabled: false}
           outcome: {rho: 0.2, tau: 0.5, eta: 0.1, burn_in: 20}
         monte_carlo: {replications: 4, chunk_size: 2}
         estimators:
@@ -119,9 +119,10 @@ final class CitySystemRunTests: XCTestCase {
         XCTAssertEqual(runs[0], runs[1], "bitwise identical for 1 and 2 threads")
         let spec = try ScenarioParser.parse(try scenario.cells()[0].document)
         let panel = try CitySystemCell(scenario: spec).generate(replication: 0)
-        let lr = try XCTUnwrap(panel.truth.dynamic)
-        let lrDirect = try XCTUnwrap(lr.longRunTurningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
-        let srDirect = try XCTUnwrap(panel.truth.turningPoints.first { $0.effect == .direct && $0.dLabel == "p50" }?.cStar)
+        XCTAssertNotNil(panel.truth.dynamic)
+        let q = panel.truth.model
+        let lrDirect = try XCTUnwrap(q.longRunTurningPoint(.direct, "p50")?.cStar)
+        let srDirect = try XCTUnwrap(q.turningPoint(.direct, "p50")?.cStar)
         let record = try XCTUnwrap(runs[0].first?.records.first)
         let dyn = record.fits[0]
         XCTAssertEqual(dyn.status.code, .ok, dyn.status.message)
@@ -133,8 +134,8 @@ final class CitySystemRunTests: XCTestCase {
         XCTAssertTrue(dyn.results[1].estimate.isFinite && dyn.results[5].estimate.isFinite)
         XCTAssertNotEqual(dyn.results[4].estimate, dyn.results[5].estimate, "short- and long-run estimates differ")
         // Grid point 20 of the p50 curves: short-run truth, long-run truth, and the two estimates.
-        let srCurve = try XCTUnwrap(panel.truth.curves.first { $0.dLabel == "p50" }?.direct[20])
-        let lrCurve = try XCTUnwrap(lr.longRunCurves.first { $0.dLabel == "p50" }?.direct[20])
+        let srCurve = try XCTUnwrap(q.curve(.direct, "p50")?.values[20])
+        let lrCurve = try XCTUnwrap(q.longRunCurve(.direct, "p50")?.values[20])
         XCTAssertEqual(dyn.results[7].truth, srCurve, "short-run curve truth")
         XCTAssertEqual(dyn.results[8].truth, lrCurve, "long-run curve truth")
         XCTAssertNotEqual(srCurve, lrCurve)
@@ -163,7 +164,7 @@ final class CitySystemRunTests: XCTestCase {
           estimator_weights:
             - {name: true}
             - {name: exp_dense, kind: exponential, decay_km: 150, normalise: row}
-          treatment: {enabled: false, z_slope: 0.0, t0: 2010}
+          treatment: {enabled: false}
           outcome: {rho: 0.4, tau: 0.4, eta: 0.1, burn_in: 20}
         monte_carlo: {replications: 4, chunk_size: 2}
         estimators:

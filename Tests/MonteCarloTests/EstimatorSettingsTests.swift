@@ -13,7 +13,7 @@ final class EstimatorSettingsTests: XCTestCase {
         seed: 5
         city_system:
           geography: {centres: 3, cities: 30, square_km: 700, min_separation_km: 200, first_year: 2005, last_year: 2011}
-          treatment: {enabled: false, z_slope: 0.0}
+          treatment: {enabled: false}
         monte_carlo: {replications: 2, chunk_size: 2}
         estimators:
           - {name: ols, model: ols, estimands: [beta.D]}

@@ -43,7 +43,7 @@ final class OmittedTermsTests: XCTestCase {
         city_system:
           geography: {cities: 20, centres: 2, square_km: 600, min_separation_km: 200, first_year: 2010, last_year: 2014}
           outcome: {error: {law: ar1, ar: 0.4}}
-          treatment: {enabled: false, t0: 2012}
+          treatment: {enabled: false}
         estimators:
           - {name: ind, model: sdm, effects: individual, estimands: [rho]}
           - {name: two, model: sdm, estimands: [rho]}

@@ -37,7 +37,9 @@ final class SACRunTests: XCTestCase {
     func testSACOptionsAreRefusedByKeyPath() throws {
         let cases: [(String, String)] = [
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
-             "{name: sac, model: sac, variance: cluster, estimands: [beta.CA]}"),
+             "{name: sac, model: sac, variance: conley, cutoff_km: 300, estimands: [beta.CA]}"),
+            ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
+             "{name: sac, model: sac, variance: cluster, cluster_correction: cr2, estimands: [beta.CA]}"),
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
              "{name: sac, model: sac, missing: exact, estimands: [beta.CA]}"),
         ]

@@ -137,6 +137,25 @@ final class QuantileRuleScoringTests: XCTestCase {
             assertClose(2 * StudentT.survival(abs(r.estimate / se), df: df), r.pValue, tolerance: 1e-12)
         }
     }
+
+    /// Issue 23: with the CR2 cluster variance a coefficient estimand is scored with the coefficient's
+    /// Satterthwaite df, ρ with t(G − 1).
+    func testCR2CoefficientsUseTheirSatterthwaiteDegreesOfFreedom() throws {
+        let synthetic = try SyntheticSDMPanel(n: 40, t: 4, seed: 3)
+        let w = try SpatialWeights(synthetic.weights.dense())
+        let spec = SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: .all)
+        let fit = try SpatialEstimator.fit(spec, panel: synthetic.panel, weights: w, variance: .cluster, clusterCorrection: .cr2)
+        let dfs = try XCTUnwrap(fit.coefficientDegreesOfFreedom)
+        let name = fit.names[0]
+        let r = SpatialScoring.coefficient(0.3, name, fit: fit)
+        let se = fit.standardErrors[0]
+        XCTAssertNotEqual(dfs[0], fit.tDegreesOfFreedom)
+        assertClose(StudentT.quantile(0.975, df: dfs[0]), (r.upper - r.estimate) / se, tolerance: 1e-9)
+        assertClose(2 * StudentT.survival(abs(r.estimate / se), df: dfs[0]), r.pValue, tolerance: 1e-12)
+        let rho = SpatialScoring.wald(0.3, fit.rhoEstimate, fit: fit)
+        let rhoSE = try XCTUnwrap(fit.rhoEstimate?.se)
+        assertClose(StudentT.quantile(0.975, df: 39), (rho.upper - rho.estimate) / rhoSE, tolerance: 1e-9)
+    }
 }
 
 /// Issue 20 item 9: the U-test's noncentrality uses the test's own weights. Under a

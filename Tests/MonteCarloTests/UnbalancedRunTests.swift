@@ -13,7 +13,7 @@ final class UnbalancedRunTests: XCTestCase {
         seed: 5
         city_system:
           geography: {centres: 4, cities: 40, square_km: 800, min_separation_km: 200, first_year: 2011, last_year: 2018}
-          treatment: {enabled: false, z_slope: 0.0, t0: 2015}
+          treatment: {enabled: false}
           panel: {missing: \(missing), rate: \(rate)}
         monte_carlo: {replications: 4, chunk_size: 2}
         estimators:

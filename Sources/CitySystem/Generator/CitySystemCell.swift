@@ -79,7 +79,7 @@ public struct CitySystemCell: Sendable {
                 let occupied = Set(geography.region).sorted().map(String.init).joined(separator: ", ")
                 throw ScenarioError(source: source, path: "city_system.treatment.regions",
                                     reason: "no city lies in the treated regions \(spec.treatment.regions), so the treatment treats nobody and every city_system.treatment key would be ignored",
-                                    fix: "treat regions that hold cities (occupied: \(occupied)), or set city_system.treatment.enabled: false")
+                                    fix: "treat regions that hold cities (occupied: \(occupied)), or disable the treatment (city_system.treatment: {enabled: false}, with no other treatment key)")
             }
         }
         let s = spec.sizes, g = geography
@@ -285,7 +285,8 @@ public struct CitySystemCell: Sendable {
                 other1[k] = other0[k] + policy[k]
                 if let g = assignment.adoption[i] {
                     if years[p] >= g { post[k] = 1 }
-                } else if years[p] >= firstAdoption {
+                } else if tr.enabled, years[p] >= firstAdoption {
+                    // Without the policy there is no post period (t0 is unused and unchecked).
                     post[k] = 1
                 }
             }
@@ -368,6 +369,7 @@ public struct CitySystemCell: Sendable {
                                               outcome: mis1, n: n, t: tt, exists: regimes?.exists(n: n, periods: tt),
                                               stream: stream(CityStreamPurpose.missingness)))
         panel.mechanismPaths = mechanismPaths
+        panel.diffusionKernel = diffusion
         panel.merges = merge.map { m in
             PanelMerges(year: m.year, firstPeriod: m.firstPeriod, into: m.pairs.map(\.into), absorbed: m.pairs.map(\.absorbed))
         }

@@ -10,7 +10,7 @@ import Numerics
 ///   Row i then differs from the untruncated row by ‖v_i − ṽ_i‖₁ = 2 m_i / s_i, m_i the dropped
 ///   mass, s_i the full row sum; `rowErrorBound` bounds it by 2 m̄_i / (s̃_i + m̄_i) with s̃_i the
 ///   kept sum and m̄_i ≥ m_i summed over grid cells beyond the kept pairs (docs/large-n.md).
-enum DiffusionKernel: Sendable {
+public enum DiffusionKernel: Sendable {
     case dense(Matrix)
     case truncated(SparseMatrix)
 
@@ -23,7 +23,7 @@ enum DiffusionKernel: Sendable {
         }
     }
 
-    func multiply(_ x: [Double]) -> [Double] {
+    public func multiply(_ x: [Double]) -> [Double] {
         switch self {
         case .dense(let v): return v.multiply(x)
         case .truncated(let v): return v.multiply(x)

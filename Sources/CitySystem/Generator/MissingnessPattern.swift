@@ -54,13 +54,18 @@ public struct ObservationSummary: Sendable {
     public let completeYears: Int
     public let citiesPerYear: ClosedRange<Int>
 
-    public init(observed: [Bool]?, n: Int, t: Int) {
-        let o = observed ?? [Bool](repeating: true, count: n * t)
-        shareObserved = Double(o.filter { $0 }.count) / Double(n * t)
+    /// `exists` (time-major; nil: every city-year): the city-years of the world. With entry or
+    /// merges some do not exist (an entrant before entry, a city after it is absorbed); the share
+    /// observed, the cities without a gap and the complete years count over those that exist, so
+    /// a world with merges and no missingness reads "observed 100.0 %".
+    public init(observed: [Bool]?, n: Int, t: Int, exists: [Bool]? = nil) {
+        let o = observed ?? exists ?? [Bool](repeating: true, count: n * t)
+        let live = exists ?? [Bool](repeating: true, count: n * t)
+        shareObserved = Double(o.indices.filter { o[$0] && live[$0] }.count) / Double(max(1, live.filter { $0 }.count))
         let sets = (0..<t).map { p in (0..<n).filter { o[p * n + $0] } }
         distinctCitySets = Set(sets).count
-        completeCities = (0..<n).filter { i in (0..<t).allSatisfy { o[$0 * n + i] } }.count
-        completeYears = sets.filter { $0.count == n }.count
+        completeCities = (0..<n).filter { i in (0..<t).allSatisfy { o[$0 * n + i] || !live[$0 * n + i] } }.count
+        completeYears = (0..<t).filter { p in (0..<n).allSatisfy { o[p * n + $0] || !live[p * n + $0] } }.count
         let counts = sets.map(\.count)
         citiesPerYear = counts.min()!...counts.max()!
     }

@@ -53,6 +53,10 @@ public struct SyntheticPanel: Sendable {
     /// The mechanism decomposition per city-year (MODEL.md §10): Mis(1) − Mis(0) split into the
     /// part through D and the policy's own term, for truths over a subset (e.g. a matched sample).
     public var mechanismPaths: MechanismTruth.Paths? = nil
+    /// The generator's diffusion kernel V of D (MODEL.md §2.4: v_ij ∝ exp(−d_ij / decay_km), zero
+    /// diagonal, row-standardised; truncated in the large-N generator), the exposure matrix of
+    /// `spatial_mediation`'s `exposure_weights: diffusion`. nil for panels not from the city system.
+    public var diffusionKernel: DiffusionKernel? = nil
 
     /// City i's value of a time-major column in period p.
     @inline(__always) public func index(period p: Int, city i: Int) -> Int { p * n + i }

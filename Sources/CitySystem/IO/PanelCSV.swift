@@ -48,13 +48,26 @@ public enum PanelCSV {
     }
 
     /// Dense W: first column `id`, header row of city ids.
-    public static func weights(_ w: SpatialWeights, ids: [String]) -> String {
-        let n = w.count
+    public static func weights(_ w: SpatialWeights, ids: [String]) -> String { matrix(w.matrix, ids: ids) }
+
+    /// The generator's digital-diffusion kernel V (row-standardised), in the layout of `weights`:
+    /// the exposure matrix `estimate mediation --exposure-weights` reads.
+    public static func diffusion(_ p: SyntheticPanel) -> String? {
+        switch p.diffusionKernel {
+        case .dense(let v): return matrix(v, ids: p.cityIds)
+        case .truncated(let v): return matrix(v.dense(), ids: p.cityIds)
+        case nil: return nil
+        }
+    }
+
+    /// A square matrix as CSV: first column id, a header of the ids (W is densified once here, not per entry).
+    static func matrix(_ m: Matrix, ids: [String]) -> String {
+        let n = m.rows
         var out = (["id"] + ids).joined(separator: ",") + "\n"
         out.reserveCapacity(n * n * 24)
         for i in 0..<n {
             out += ids[i]
-            for j in 0..<n { out += ","; out += w.matrix[i, j] == 0 ? "0" : num(w.matrix[i, j]) }
+            for j in 0..<n { out += ","; out += m[i, j] == 0 ? "0" : num(m[i, j]) }
             out += "\n"
         }
         return out

@@ -127,7 +127,7 @@ public enum ScenarioParser {
                       "\(subject) not implemented with a dynamic outcome (outcome.tau / eta): \(noPast)", fix: "set tau and eta to 0 or remove \(change)")
         try r.require(!s.treatment.enabled, "share",
                       "\(subject) not implemented with the treatment: the DID truths would average over \(truths)",
-                      fix: "set city_system.treatment.enabled: false or remove \(change)")
+                      fix: "disable the treatment (city_system.treatment: {enabled: false}, with no other treatment key) or remove \(change)")
         try r.require(s.outcome.error.law != .spatial, "share",
                       "\(subject) not implemented with spatial errors (error.law: spatial filters through the full W)", fix: "choose another error law")
         try r.require(s.sectors.mode != .neg, "share",
@@ -347,6 +347,10 @@ public enum ScenarioParser {
         t.effect = try r.double("effect", t.effect)
         t.effectGrowth = try r.double("effect_growth", t.effectGrowth)
         t.zSlope = try r.double("z_slope", t.zSlope)
+        // A disabled treatment uses none of its keys: their defaults are not checked against the
+        // panel (t0 = 2010 outside a 2005–2007 world), and a key written beside `enabled: false`
+        // is refused as unused (`unusedSettings`), unless a design's grid enables it in some cell.
+        guard t.enabled else { return t }
         let (first, last) = (years.first!, years.last!)
         try r.require(t.t0 > first && t.t0 <= last, "t0", "\(t.t0) is outside the panel years (\(first)–\(last)) or leaves no pre-period",
                       fix: "choose a year in \(first + 1)…\(last)")

@@ -30,6 +30,17 @@ extension ScenarioParser {
         }
         check("geography", ["file", "units"], usedWhen: spec.geography.source == .csv,
               "applies to `source: csv` only (coordinates read from a file)") { "remove '\($0)' or set source: csv" }
+        // Every written treatment key, the selection coefficients by name (an empty `selection: {}` by itself).
+        let selection = root["city_system"]?["treatment"]?["selection"]?.entries?.map { "selection.\($0.key)" } ?? []
+        check("treatment", ["regions", "t0", "staggered", "selection_intercept", "effect", "effect_growth", "z_slope"]
+                  + (selection.isEmpty ? ["selection"] : []),
+              usedWhen: spec.treatment.enabled, "applies to an enabled treatment; with `enabled: false` no city is treated and the key is ignored") {
+            "remove '\($0)' or set enabled: true"
+        }
+        check("treatment.selection", selection.map { String($0.dropFirst("selection.".count)) }, usedWhen: spec.treatment.enabled,
+              "a selection coefficient of an enabled treatment; with `enabled: false` no city is treated and the key is ignored") {
+            "remove 'selection.\($0)' or set treatment.enabled: true"
+        }
         if spec.geography.source == .synthetic, !WeightBuilder.holdsSparse(spec.logDeterminant, count: spec.geography.cities) {
             check("digital", ["kernel_tolerance"], usedWhen: false,
                   "truncates the large-N generator's diffusion kernel; with \(spec.geography.cities) cities and logdet \(spec.logDeterminant.rawValue) W is dense and the kernel exact") {

@@ -3,12 +3,32 @@ import Foundation
 /// The truth of the spatial model's estimands, in one form for every world (MODEL.md §3–§5):
 /// ρ (τ, η of a dynamic outcome), each regressor's β, θ and effects, the effect curves of the
 /// quadratic regressor on the curve grid with their turning points (short and long run), the
-/// shape the U-test asks about, and the averaged marginal effects. The synthetic city system
-/// derives it from its panel's truth (`TrueEstimands.model`); an observed design holds it
-/// (`ObservedTruth.model`) and writes its `truth --json` layout from it. The Monte Carlo scorer
+/// shape the U-test asks about, and the averaged marginal effects. Each world computes it once and
+/// holds it beside only what that world alone has: the synthetic city system in
+/// `TrueEstimands.model` (with the integration effect and the mechanism), an observed design in
+/// `ObservedTruth.model`; each writes its `truth --json` layout from it. The Monte Carlo scorer
 /// reads only this.
 public struct ModelTruth: Sendable {
-    public typealias Regressor = TrueEstimands.RegressorEffect
+    /// A regressor's coefficients and its three effects: the one record of them for every world.
+    public struct Regressor: Codable, Sendable {
+        public let name: String
+        public let beta: Double
+        public let theta: Double
+        public let direct: Double
+        public let indirect: Double
+        public let total: Double
+
+        /// Each effect is m1β + m2θ with that kind's multipliers (MODEL.md §3).
+        public init(name: String, beta: Double, theta: Double, multipliers: (EffectKind) -> (m1: Double, m2: Double)) {
+            func effect(_ kind: EffectKind) -> Double { let m = multipliers(kind); return m.m1 * beta + m.m2 * theta }
+            self.name = name
+            self.beta = beta
+            self.theta = theta
+            direct = effect(.direct)
+            indirect = effect(.indirect)
+            total = effect(.total)
+        }
+    }
 
     public struct Curve: Sendable {
         public let effect: EffectKind
@@ -104,36 +124,12 @@ public struct ModelTruth: Sendable {
     public func longRunCurve(_ kind: EffectKind, _ label: String) -> Curve? {
         longRunCurves.first { $0.effect == kind && $0.label == storedLabel(label) }
     }
-}
 
-extension TrueEstimands {
-    /// The city system's truth of the spatial estimands. MODEL.md's convention that Mis is bad
-    /// makes the U-test ask about a U; the curves are those of CA at the D quartiles.
-    public var model: ModelTruth {
-        let grid = curves.first?.ca ?? []
-        func curveSet(_ list: [Curve]) -> [ModelTruth.Curve] {
-            list.flatMap { c in
-                [ModelTruth.Curve(effect: .direct, label: c.dLabel, values: c.direct),
-                 ModelTruth.Curve(effect: .indirect, label: c.dLabel, values: c.indirect),
-                 ModelTruth.Curve(effect: .total, label: c.dLabel, values: c.total)]
-            }
-        }
-        let (lo, hi) = (grid.first ?? .nan, grid.last ?? .nan)
-        func points(_ list: [TurningPoint]) -> [ModelTruth.TurningPoint] {
-            list.map { p in
-                ModelTruth.TurningPoint(effect: p.effect, label: p.dLabel, cStar: p.cStar, shift: p.dcStarDD, uShaped: p.uShaped,
-                                        testedShapeInside: p.uShaped && (p.cStar.map { $0 > lo && $0 < hi } ?? false))
-            }
-        }
-        var averagedTruth: [String: [EffectKind: Double]] = [:]
-        for a in averaged { averagedTruth[a.regressor] = [.direct: a.direct, .indirect: a.indirect, .total: a.total] }
-        return ModelTruth(rho: rho, tau: dynamic?.tau ?? 0, eta: dynamic?.eta ?? 0, regressors: regressorEffects,
-                          terms: QuadraticTerms(linear: "CA", square: "CA2", interaction: "CAxD", moderator: "D"), grid: grid,
-                          moderators: curves.map { (label: $0.dLabel, value: Optional($0.d)) },
-                          curves: curveSet(curves), turningPoints: points(turningPoints),
-                          longRunCurves: dynamic.map { curveSet($0.longRunCurves) },
-                          longRunTurningPoints: dynamic.map { points($0.longRunTurningPoints) },
-                          testedShape: Dictionary(uniqueKeysWithValues: EffectKind.allCases.map { ($0, CurveShape.u) }),
-                          averaged: averagedTruth)
+    /// A world's `truth --json` text: snake_case keys, sorted, pretty-printed (scenarios/README.md).
+    public static func json(_ layout: some Encodable) throws -> Data {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try e.encode(layout)
     }
 }

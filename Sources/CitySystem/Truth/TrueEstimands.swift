@@ -1,64 +1,17 @@
 import Foundation
 import Numerics
 
-/// The true parameters and estimands of one generated panel (MODEL.md §3).
-/// Parameters and effect weights are fixed by the design; the curves' D values,
-/// averaged effects and the ATT use the panel's own observed points, so they
-/// are the sample estimands of that replication. Encoded with snake_case keys
-/// (documented in scenarios/README.md); a missing value (no treated city, a
-/// linear curve) is JSON null.
-public struct TrueEstimands: Codable, Sendable {
-    /// A regressor's coefficients and its three effects: the one record of them for every world
-    /// (the observed designs' `ObservedTruth.Regressor` and the scorer's truth are this type).
-    public struct RegressorEffect: Codable, Sendable {
-        public let name: String
-        public let beta: Double
-        public let theta: Double
-        public let direct: Double
-        public let indirect: Double
-        public let total: Double
-
-        /// Each effect is m1β + m2θ with that kind's multipliers (MODEL.md §3).
-        public init(name: String, beta: Double, theta: Double, multipliers: (EffectKind) -> (m1: Double, m2: Double)) {
-            func effect(_ kind: EffectKind) -> Double { let m = multipliers(kind); return m.m1 * beta + m.m2 * theta }
-            self.name = name
-            self.beta = beta
-            self.theta = theta
-            direct = effect(.direct)
-            indirect = effect(.indirect)
-            total = effect(.total)
-        }
-    }
-
-    public struct Curve: Codable, Sendable {
-        /// "p25", "p50", "p75": which quantile of the observed D.
-        public let dLabel: String
-        public let d: Double
-        public let ca: [Double]
-        public let direct: [Double]
-        public let indirect: [Double]
-        public let total: [Double]
-    }
-
-    public struct TurningPoint: Codable, Sendable {
-        public let dLabel: String
-        public let d: Double
-        public let effect: EffectKind
-        public let m1: Double
-        public let m2: Double
-        /// Nil (JSON null) when the curve is linear.
-        @NullWhenAbsent public private(set) var cStar: Double?
-        public let uShaped: Bool
-        @NullWhenAbsent public private(set) var dcStarDD: Double?
-    }
-
-    public struct Averaged: Codable, Sendable {
-        /// "CA" or "D": the marginal effect of that variable, quadratic and interaction included.
-        public let regressor: String
-        public let direct: Double
-        public let indirect: Double
-        public let total: Double
-    }
+/// The truth of one generated city-system panel (MODEL.md §3): the one `ModelTruth` of the
+/// spatial estimands (ρ, τ, η, each regressor's effects, the CA curves at the D quartiles and
+/// their turning points, short and long run, the averaged effects) and, beside it, only what the
+/// city system alone has: its parameter vectors, the effect weights, the integration effect and
+/// the mechanism through D. Parameters and effect weights are fixed by the design; the curves'
+/// D values, averaged effects and the ATT use the panel's own observed points, so they are the
+/// sample estimands of that replication. `truth --json` writes it in the city-system layout
+/// (TrueEstimands+JSON.swift; snake_case keys documented in scenarios/README.md; a missing
+/// value — no treated city, a linear curve — is JSON null).
+public struct TrueEstimands: Encodable, Sendable {
+    public typealias RegressorEffect = ModelTruth.Regressor
 
     public struct IntegrationEffect: Codable, Sendable {
         public let years: [Int]
@@ -74,25 +27,22 @@ public struct TrueEstimands: Codable, Sendable {
         public let controlCities: Int
     }
 
-    /// The long-run truth of a dynamic outcome (issue 25): effects of the steady state
+    /// What the long-run truth of a dynamic outcome (issue 25) adds to `model` (whose τ, η and
+    /// long-run curves and turning points it does not repeat): the effects of the steady state
     /// ((1 − τ)I − (ρ + η)W)⁻¹(βI + θW) = (I − ρ_L W)⁻¹(βI + θW)/(1 − τ), ρ_L = (ρ + η)/(1 − τ)
-    /// (Debarsy, Ertur & LeSage 2012; Elhorst 2014 §4.4). The top-level effects, curves and
+    /// (Debarsy, Ertur & LeSage 2012; Elhorst 2014 §4.4). The model's top-level effects, curves and
     /// turning points are then the short-run ones, (I − ρW)⁻¹(βI + θW). The scale 1/(1 − τ)
     /// cancels from turning points: the long-run ones are the static formulas at ρ_L.
-    public struct DynamicTruth: Codable, Sendable {
-        public let tau: Double
-        public let eta: Double
+    public struct DynamicTruth: Sendable {
         public let rhoLongRun: Double
         /// Multipliers of β, θ in the long-run effects (1/(1 − τ) times those at ρ_L).
         public let longRunWeights: EffectWeights
         public let longRunEffects: [RegressorEffect]
-        /// The long-run effect curves of CA on the short-run curves' grid and D quartiles: the
-        /// steady-state slopes, 1/(1 − τ) times the static formulas at ρ_L.
-        public let longRunCurves: [Curve]
-        public let longRunTurningPoints: [TurningPoint]
     }
 
-    public let rho: Double
+    /// ρ, the regressors' effects, the curves, turning points and averaged effects: the one truth
+    /// the scorer reads (MonteCarlo's `SpatialTruth`).
+    public let model: ModelTruth
     /// Present when the outcome is dynamic (τ or η ≠ 0).
     public let dynamic: DynamicTruth?
     public let beta: [Double]
@@ -102,13 +52,16 @@ public struct TrueEstimands: Codable, Sendable {
     public let thetaX: [Double]
     public let stableInterval: [Double]
     public let effectWeights: EffectWeights
-    public let regressorEffects: [RegressorEffect]
-    public let curves: [Curve]
-    public let turningPoints: [TurningPoint]
-    public let averaged: [Averaged]
     public let integration: IntegrationEffect
     /// How much of the integration effect runs through D (MODEL.md §10), from the two worlds' D.
     public let mechanism: MechanismTruth
+
+    public var rho: Double { model.rho }
+    public var regressorEffects: [RegressorEffect] { model.regressors }
+    /// The regressors whose averaged marginal effects the truth holds (`model.averaged`), in the JSON's order.
+    public static let averagedRegressors = ["CA", "D"]
+    /// The coefficient names of the quadratic regressor CA, its square, its interaction with D and D.
+    public static let terms = QuadraticTerms(linear: "CA", square: "CA2", interaction: "CAxD", moderator: "D")
 
     /// Number of CA grid points on each curve (5th to 95th percentile of the observed CA).
     public static let curvePoints = 41
@@ -129,7 +82,7 @@ public struct TrueEstimands: Codable, Sendable {
          years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth,
          entry: (any ExistingCityYears)? = nil) throws {
         self.mechanism = mechanism
-        rho = m.rho; beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
+        beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
         let si = m.weights.stableInterval
         stableInterval = [si.lower, si.upper]
         // With entry, the effect weights and the CA/D percentiles are over the city-years that exist.
@@ -143,7 +96,6 @@ public struct TrueEstimands: Codable, Sendable {
         func effects(at w: EffectWeights) -> [RegressorEffect] {
             names.indices.map { k in RegressorEffect(name: names[k], beta: bs[k], theta: ts[k], multipliers: w.multipliers) }
         }
-        regressorEffects = effects(at: w)
         // Five percentiles of 5,040 city-years per replication: by selection, not two sorts (the same values).
         var caValues = existing.map { e in ca.indices.filter { e[$0] }.map { ca[$0] } } ?? ca
         var dValues = existing.map { e in d.indices.filter { e[$0] }.map { d[$0] } } ?? d
@@ -151,34 +103,37 @@ public struct TrueEstimands: Codable, Sendable {
         let grid = Self.curveGrid(lower: caRange[0], upper: caRange[1]).points
         let dq = zip(["p25", "p50", "p75"], Statistics.quantiles(selectingIn: &dValues, [0.25, 0.5, 0.75])).map { ($0, $1) }
         /// The effect curves of CA at each D quartile under effect weights `w` (short or long run).
-        func curveSet(_ w: EffectWeights) -> [Curve] {
-            dq.map { (label, dv) in
+        func curveSet(_ w: EffectWeights) -> [ModelTruth.Curve] {
+            dq.flatMap { (label, dv) -> [ModelTruth.Curve] in
                 let e = grid.map { c -> (Double, Double, Double) in
                     let s = EffectFormulas.caSlopes(beta: m.beta, theta: m.theta, c: c, d: dv)
                     let r = EffectFormulas.effects(b: s.b, t: s.t, weights: w)
                     return (r.direct, r.indirect, r.total)
                 }
-                return Curve(dLabel: label, d: dv, ca: grid, direct: e.map(\.0), indirect: e.map(\.1), total: e.map(\.2))
+                return [ModelTruth.Curve(effect: .direct, label: label, values: e.map(\.0)),
+                        ModelTruth.Curve(effect: .indirect, label: label, values: e.map(\.1)),
+                        ModelTruth.Curve(effect: .total, label: label, values: e.map(\.2))]
             }
         }
-        curves = curveSet(w)
-        func points(at w: EffectWeights) -> [TurningPoint] {
+        // MODEL.md's convention that Mis is bad makes the U-test ask about a U, inside the grid's ends.
+        let (lo, hi) = (grid.first ?? .nan, grid.last ?? .nan)
+        func points(at w: EffectWeights) -> [ModelTruth.TurningPoint] {
             dq.flatMap { (label, dv) in
                 EffectKind.allCases.map { kind in
                     let (m1, m2) = w.multipliers(kind)
                     let tp = EffectFormulas.turningPoint(m1: m1, m2: m2, beta: m.beta, theta: m.theta, d: dv)
-                    return TurningPoint(dLabel: label, d: dv, effect: kind, m1: m1, m2: m2, cStar: tp.cStar, uShaped: tp.uShaped,
-                                        dcStarDD: tp.shift)
+                    return ModelTruth.TurningPoint(effect: kind, label: label, cStar: tp.cStar, shift: tp.shift, uShaped: tp.uShaped,
+                                                   testedShapeInside: tp.uShaped && (tp.cStar.map { $0 > lo && $0 < hi } ?? false))
                 }
             }
         }
-        turningPoints = points(at: w)
+        var longRun: (curves: [ModelTruth.Curve], points: [ModelTruth.TurningPoint])?
         if let lr = m.longRunFilter {
             let s = 1 / (1 - m.tau)
             let base = try EffectFormulas.weights(filter: lr)
             let wl = EffectWeights(a1: s * base.a1, a2: s * base.a2, k1: s * base.k1, k2: s * base.k2, t1: s * base.t1, t2: s * base.t2)
-            dynamic = DynamicTruth(tau: m.tau, eta: m.eta, rhoLongRun: lr.rho, longRunWeights: wl, longRunEffects: effects(at: wl),
-                                   longRunCurves: curveSet(wl), longRunTurningPoints: points(at: wl))
+            dynamic = DynamicTruth(rhoLongRun: lr.rho, longRunWeights: wl, longRunEffects: effects(at: wl))
+            longRun = (curveSet(wl), points(at: wl))
         } else {
             dynamic = nil
         }
@@ -188,8 +143,14 @@ public struct TrueEstimands: Codable, Sendable {
         let bD = ca.map { m.beta[3] + m.beta[2] * $0 }, tD = ca.map { m.theta[3] + m.theta[2] * $0 }
         let aCA = entry?.averaged(cache, b: bCA, t: tCA, n: n0) ?? cache.averaged(b: bCA, t: tCA)
         let aD = entry?.averaged(cache, b: bD, t: tD, n: n0) ?? cache.averaged(b: bD, t: tD)
-        averaged = [Averaged(regressor: "CA", direct: aCA.direct, indirect: aCA.indirect, total: aCA.total),
-                    Averaged(regressor: "D", direct: aD.direct, indirect: aD.indirect, total: aD.total)]
+        model = ModelTruth(rho: m.rho, tau: longRun == nil ? 0 : m.tau, eta: longRun == nil ? 0 : m.eta,
+                           regressors: effects(at: w), terms: Self.terms, grid: grid,
+                           moderators: dq.map { (label: $0.0, value: Optional($0.1)) },
+                           curves: curveSet(w), turningPoints: points(at: w),
+                           longRunCurves: longRun?.curves, longRunTurningPoints: longRun?.points,
+                           testedShape: Dictionary(uniqueKeysWithValues: EffectKind.allCases.map { ($0, CurveShape.u) }),
+                           averaged: ["CA": [.direct: aCA.direct, .indirect: aCA.indirect, .total: aCA.total],
+                                      "D": [.direct: aD.direct, .indirect: aD.indirect, .total: aD.total]])
         // Integration: both worlds share every random number, so Mis(1) − Mis(0) is the causal effect.
         let n = treat.count
         var att: [Double?] = [], spill: [Double?] = []
@@ -214,13 +175,5 @@ public struct TrueEstimands: Codable, Sendable {
         integration = IntegrationEffect(years: years, attByYear: att, meanAtt: nAtt > 0 ? sAtt / Double(nAtt) : nil,
                                         spilloverByYear: spill, meanSpilloverOnControls: nSp > 0 ? sSp / Double(nSp) : nil,
                                         treatedCities: nt, controlCities: n - nt)
-    }
-
-    /// JSON with snake_case keys, sorted, pretty-printed.
-    public func jsonData() throws -> Data {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try e.encode(self)
     }
 }

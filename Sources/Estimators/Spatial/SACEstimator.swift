@@ -19,16 +19,23 @@ import Numerics
 public enum SACEstimator {
     /// Fits the SAC model with `spec.model == .sac`; `errorWeights` is M (nil: M = W).
     /// `variance` may be analytic (the expected information of `SACVariance`, as sacsarlm's
-    /// `method = "eigen"`) or the numerical Hessian; the sandwiches are refused by type.
+    /// `method = "eigen"`), the numerical Hessian, or the cluster sandwich by unit
+    /// (`SACVariance.clusterCovariance`, CR1 only); Conley is refused by type.
     /// W and M must carry their spectra (the exact method): the information matrix is formed
     /// from dense N × N products, O(N³) per fit.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
                            errorWeights: SpatialWeights? = nil,
-                           variance: SpatialVarianceMethod = .analytic) throws -> SpatialFitResult {
+                           variance: SpatialVarianceMethod = .analytic,
+                           clusterCorrection: ClusterCorrection = .standard) throws -> SpatialFitResult {
         guard spec.model == .sac else {
             throw EstimationError("internal: SACEstimator fits the sac model, not \(spec.model.rawValue)")
         }
         if let reason = variance.unsupportedReason(for: .sac) { throw EstimationError(reason) }
+        // The leverage corrections are derived for the regression of the SDM family given ρ̂ (the
+        // hat matrix of Z̃); the SAC's regression is GLS on B(λ̂)Z̃, for which none is implemented.
+        guard clusterCorrection == .cr1 else {
+            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) is not implemented for the SAC model (its cluster sandwich is CR1); use cr1")
+        }
         let m = errorWeights ?? weights
         guard m.count == panel.n else {
             throw EstimationError("the error weight matrix M has \(m.count) units but the panel has N = \(panel.n)")
@@ -55,6 +62,8 @@ public enum SACEstimator {
             vcov = try SACVariance.analyticCovariance(d, point: point, weights: weights, errorWeights: m)
             if variance == .numericalHessian {
                 vcov = try SACVariance.numericalHessianCovariance(d, point: point, weights: weights, errorWeights: m, scale: vcov)
+            } else if variance == .cluster {
+                vcov = try SACVariance.clusterCovariance(d, point: point, weights: weights, errorWeights: m, bread: vcov)
             }
         } catch {
             vcov = Matrix(rows: k, cols: k, repeating: .nan)
@@ -65,13 +74,15 @@ public enum SACEstimator {
                                      sigma2: point.sigma2, weights: weights, errorWeights: m)
         let lo = max(weights.stableInterval.lower, m.stableInterval.lower)
         let hi = min(weights.stableInterval.upper, m.stableInterval.upper)
-        return SpatialFitResult(
+        var result = SpatialFitResult(
             spec: spec, names: d.base.names, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
             sigma2: point.sigma2, vcov: vcov, varianceMethod: variance, logLikelihood: loglik,
             nObservations: Int(d.shape.nStar.rounded()), n: d.base.n, t: d.base.t, iterations: point.iterations,
             termination: termination, reason: reason, regressors: d.base.regressors, durbinIndex: d.base.durbinPairs,
             interval: (lo, hi), logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.rho), traceGtG: nil)
+        if variance == .cluster { result.clusterCount = d.base.n; result.clusterCorrection = .cr1 }
+        return result
     }
 }
 

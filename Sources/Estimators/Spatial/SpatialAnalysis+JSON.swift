@@ -142,6 +142,9 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     /// `cr1`, `cr2` or `cr3` when clustered, else null.
     @NullWhenAbsent public var cluster_correction: String?
     public let coefficients: [NamedEstimateJSON]
+    /// With the CR2 cluster variance: each coefficient's Satterthwaite degrees of freedom, in the
+    /// order of `coefficients` (the t reference of its p-value and interval; docs/MODEL.md §5); else null.
+    @NullWhenAbsent public var coefficient_df: [Double]?
     /// The σ̂² of `sigma2_rule` (the one every SE is evaluated at).
     @FiniteOrNull public var sigma2: Double
     /// `qml` (e'e/n*, default) or `dof` (e'e/(n − fixed effects − p)); docs/MODEL.md §4.
@@ -181,6 +184,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         clusters = f.clusterCount
         cluster_correction = f.clusterCorrection?.rawValue
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
+        coefficient_df = f.coefficientDegreesOfFreedom
         sigma2 = f.sigma2
         sigma2_rule = f.spec.residualVariance.rawValue
         sigma2_dof = f.sigma2DOF

@@ -25,7 +25,8 @@ public struct SpatialAnalysis: Sendable {
         let fit: SpatialFitResult
         if spec.model == .sac {
             if conley != nil { throw EstimationError(SpatialVarianceMethod.conley.unsupportedReason(for: .sac) ?? "") }
-            fit = try SACEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights, errorWeights: errorWeights, variance: variance)
+            fit = try SACEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights, errorWeights: errorWeights, variance: variance,
+                                       clusterCorrection: clusterCorrection)
         } else {
             if errorWeights != nil {
                 throw EstimationError("an error weight matrix M belongs to the SAC model (lag and error process); the \(spec.model.rawValue) model has \(spec.model.hasErrorLag ? "its error process on W" : "no spatial error process")")

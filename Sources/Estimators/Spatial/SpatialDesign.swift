@@ -53,24 +53,52 @@ struct SpatialDesign {
         return (m, nm, pairs)
     }
 
+    /// The names and (β, θ) column pairs of `columns(x:names:intercept:lagged:lag:)`, without the matrix.
+    static func columnNames(names: [String], intercept: Bool, lagged: [Int]) -> (names: [String], pairs: [(beta: Int, theta: Int?)]) {
+        let offset = intercept ? 1 : 0
+        var nm: [String] = intercept ? ["(Intercept)"] : []
+        nm += names
+        var pairs: [(beta: Int, theta: Int?)] = (0..<names.count).map { (beta: $0 + offset, theta: nil) }
+        for (k, j) in lagged.enumerated() {
+            pairs[j].theta = offset + names.count + k
+            nm.append(spatialLagName(names[j]))
+        }
+        return (nm, pairs)
+    }
+
+    /// `vanishedColumn(_:raw:)` with the raw columns held in several matrices side by side (`parts`).
+    static func vanishedColumn(_ z: Matrix, rawParts parts: [Matrix]) -> Int? {
+        var offset = 0
+        for part in parts {
+            if let j = vanishedColumn(z, from: offset, raw: part) { return offset + j }
+            offset += part.cols
+        }
+        return nil
+    }
+
     /// The first column of the transformed `z` that the transformation wiped out (its sum of
     /// squares at most 1e-20 of the raw column's), or nil. Reads the columns in place.
-    static func vanishedColumn(_ z: Matrix, raw: Matrix) -> Int? {
+    static func vanishedColumn(_ z: Matrix, raw: Matrix) -> Int? { vanishedColumn(z, from: 0, raw: raw) }
+
+    /// The first column j of `raw` whose transform, column `first + j` of `z`, vanished (as above).
+    private static func vanishedColumn(_ z: Matrix, from first: Int, raw: Matrix) -> Int? {
         let rows = z.rows
         return z.data.withUnsafeBufferPointer { zp in
             raw.data.withUnsafeBufferPointer { rp in
-                for j in 0..<z.cols {
+                for j in 0..<raw.cols {
                     // Four partial sums each (the single chain was latency-bound): the sums only
                     // decide the 1e-20 threshold and enter no result.
                     var a = (0.0, 0.0, 0.0, 0.0), b = (0.0, 0.0, 0.0, 0.0)
                     var r = j * rows
                     let end = (j + 1) * rows
+                    let shift = first * rows
                     while r + 4 <= end {
-                        a.0 += zp[r] * zp[r]; a.1 += zp[r + 1] * zp[r + 1]; a.2 += zp[r + 2] * zp[r + 2]; a.3 += zp[r + 3] * zp[r + 3]
+                        let q = r + shift
+                        a.0 += zp[q] * zp[q]; a.1 += zp[q + 1] * zp[q + 1]; a.2 += zp[q + 2] * zp[q + 2]; a.3 += zp[q + 3] * zp[q + 3]
                         b.0 += rp[r] * rp[r]; b.1 += rp[r + 1] * rp[r + 1]; b.2 += rp[r + 2] * rp[r + 2]; b.3 += rp[r + 3] * rp[r + 3]
                         r += 4
                     }
-                    while r < end { a.0 += zp[r] * zp[r]; b.0 += rp[r] * rp[r]; r += 1 }
+                    while r < end { a.0 += zp[r + shift] * zp[r + shift]; b.0 += rp[r] * rp[r]; r += 1 }
                     let sa = (a.0 + a.1) + (a.2 + a.3), sb = (b.0 + b.1) + (b.2 + b.3)
                     if sa <= 1e-20 * max(sb, .leastNormalMagnitude) { return j }
                 }
@@ -133,20 +161,32 @@ struct SpatialDesign {
 
         let lagged = try Self.laggedColumns(spec, names: panel.names)
         let intercept = spec.effects == .none
-        let (raw, nm, pairs) = Self.columns(x: panel.x, names: panel.names, intercept: intercept, lagged: lagged) {
-            weights.applyPanel($0)
-        }
-        names = nm
-        durbinPairs = pairs
         y = outcome?.y ?? WithinTransform.apply(panel.y, n: n, t: t, effects: spec.effects)
         wy = outcome?.wy ?? WithinTransform.apply(weights.applyPanel(panel.y), n: n, t: t, effects: spec.effects)
-        z = WithinTransform.apply(raw, n: n, t: t, effects: spec.effects)
+        let vanished: Int?
         if spec.model.hasErrorLag {
+            let (raw, nm, pairs) = Self.columns(x: panel.x, names: panel.names, intercept: intercept, lagged: lagged) {
+                weights.applyPanel($0)
+            }
+            names = nm
+            durbinPairs = pairs
+            z = WithinTransform.apply(raw, n: n, t: t, effects: spec.effects)
             wz = WithinTransform.apply(weights.applyPanel(raw), n: n, t: t, effects: spec.effects)
+            vanished = Self.vanishedColumn(z, raw: raw)
         } else {
+            // Z̃ = Q[1?, X, WX] written straight from X and WX: the untransformed [1?, X, WX] is never
+            // assembled (the same values in the same order as transforming it, so the same bits).
+            let (nm, pairs) = Self.columnNames(names: panel.names, intercept: intercept, lagged: lagged)
+            names = nm
+            durbinPairs = pairs
+            let x = panel.x
+            let wx = lagged.isEmpty ? nil : weights.applyPanel(lagged.count == x.cols && lagged == Array(0..<x.cols) ? x : x.columns(lagged))
+            let parts = (intercept ? [Matrix(rows: x.rows, cols: 1, repeating: 1)] : []) + [x] + (wx.map { [$0] } ?? [])
+            z = WithinTransform.apply(concatenating: parts, n: n, t: t, effects: spec.effects)
             wz = nil
+            vanished = Self.vanishedColumn(z, rawParts: parts)
         }
-        if let j = Self.vanishedColumn(z, raw: raw) {
+        if let j = vanished {
             throw EstimationError("regressor '\(names[j])' is constant after removing the \(spec.effects.rawValue) fixed effects; drop it")
         }
     }

@@ -47,7 +47,9 @@ public enum SpatialEstimator {
         }
         if spec.model == .sac {
             guard design == nil, conley == nil else { throw EstimationError("the SAC model has no dynamic or Conley form") }
-            return try clock.measure("fit") { try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance) }
+            return try clock.measure("fit") {
+                try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance, clusterCorrection: clusterCorrection)
+            }
         }
         guard (variance == .conley) == (conley != nil) else {
             throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
@@ -104,6 +106,11 @@ public enum SpatialEstimator {
             logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.spatial ?? 0), traceGtG: traceGtG)
         if variance == .cluster { result.clusterCount = d.n; result.clusterCorrection = clusterCorrection }
+        if variance == .cluster, clusterCorrection == .cr2, termination == .converged {
+            result.coefficientDegreesOfFreedom = try clock.measure("variance (cluster)") {
+                SpatialVariance.satterthwaiteDegreesOfFreedom(d, adjustments: try SpatialVariance.UnitAdjustments(d, correction: .cr2))
+            }
+        }
         if variance == .conley, clusterCorrection != .cr1 { result.clusterCorrection = clusterCorrection }
         let left = Double(FixedEffects.observationsLeft(spec.effects, n: d.n, t: d.t) - d.p)
         result.sigma2DOF = left > 0 ? point.sigma2 * d.shape.nStar / left : nil
@@ -155,8 +162,7 @@ public enum SpatialEstimator {
         // noise, so refuse rather than report z-statistics of 1e12.
         // At a boundary solution σ² → 0 is the boundary's symptom (the likelihood is unbounded
         // there), reported as such rather than as an exact fit.
-        let meanY = Vector.mean(d.y)
-        let varY = d.y.reduce(0) { $0 + ($1 - meanY) * ($1 - meanY) } / Double(max(d.y.count, 1))
+        let varY = LagLeastSquares.variance(d.y)
         guard point.termination == .boundary || point.sigma2 > 1e-20 * max(varY, .leastNormalMagnitude) else {
             throw EstimationError("the regressors fit the outcome exactly (residual variance \(point.sigma2) against an outcome variance of \(varY)); check that the outcome is not among the regressors")
         }
@@ -174,12 +180,9 @@ public enum SpatialEstimator {
     /// sum over the years of an unbalanced panel) on `interval`.
     static func fitLag(_ d: SpatialDesign, logDeterminant: any LogDeterminantSource,
                        interval: (lower: Double, upper: Double), gridPoints points: Int) throws -> PointEstimate {
-        // One QR of QZ for both outcomes (each solved as a separate fit would be).
-        let pair = try LeastSquares.fits(x: d.z, ys: [d.y, d.wy])
-        let ls0 = pair[0], lsd = pair[1]
-        let s00 = Vector.dot(ls0.residuals, ls0.residuals)
-        let s0d = Vector.dot(ls0.residuals, lsd.residuals)
-        let sdd = Vector.dot(lsd.residuals, lsd.residuals)
+        // Both outcomes on QZ from one factorisation (normal equations or QR, `LagLeastSquares`).
+        let ls = try LagLeastSquares.fit(z: d.z, y: d.y, wy: d.wy)
+        let (s00, s0d, sdd) = ls.residualProducts
         let nStar = d.shape.nStar
         let spectrum = logDeterminant
         let shape = d.shape
@@ -227,10 +230,10 @@ public enum SpatialEstimator {
             let (r, steps, t, why) = certify(m, lower: lo, upper: hi, score)
             (rho, iterations, termination, reason) = (r, m.iterations + steps, t, why)
         }
-        let beta = zip(ls0.coefficients, lsd.coefficients).map { $0 - rho * $1 }
+        let beta = zip(ls.b0, ls.bd).map { $0 - rho * $1 }
         let ee = s00 - 2 * rho * s0d + rho * rho * sdd
         return PointEstimate(coefficients: beta, spatial: rho, sigma2: ee / nStar, iterations: iterations,
-                             termination: termination, reason: reason)
+                             termination: termination, reason: reason, crossProduct: ls.crossProduct)
     }
 
     /// SEM/SDEM: given λ, β is GLS on (Qy − λQWy, QZ − λQWZ). The cross products are
@@ -413,11 +416,14 @@ struct PointEstimate {
     let iterations: Int
     let termination: FitTermination
     let reason: String
+    /// Z̃ᵀZ̃ of the design when the fit formed it (the lag models' normal equations); the analytic
+    /// variance then reuses it instead of forming it again (the same dsyrk, the same bits).
+    var crossProduct: Matrix? = nil
 
     /// The same estimates with σ̂² replaced (the point at which a variance is evaluated).
     func withSigma2(_ sigma2: Double) -> PointEstimate {
         PointEstimate(coefficients: coefficients, spatial: spatial, sigma2: sigma2, iterations: iterations,
-                      termination: termination, reason: reason)
+                      termination: termination, reason: reason, crossProduct: crossProduct)
     }
 
     /// The covariance `compute` gives at these estimates and the fit's final status — one rule

@@ -125,6 +125,11 @@ public struct SpatialFitResult: Sendable {
     public internal(set) var clusterCount: Int? = nil
     /// The small-sample correction of a clustered variance (nil for the other variances).
     public internal(set) var clusterCorrection: ClusterCorrection? = nil
+    /// With the CR2 cluster variance: each coefficient's Satterthwaite degrees of freedom (in `names`
+    /// order; Bell & McCaffrey 2002, docs/MODEL.md §5), the t reference of that coefficient's
+    /// interval and p-value. Nil for the other variances, and ρ, λ, effects, curves and turning
+    /// points keep `tDegreesOfFreedom`.
+    public internal(set) var coefficientDegreesOfFreedom: [Double]? = nil
 
     /// Number of estimated parameters (coefficients, spatial parameters, σ²); fixed effects are not counted.
     public var parameterCount: Int { vcov.rows }
@@ -175,6 +180,23 @@ public struct SpatialFitResult: Sendable {
     /// Two-sided p-value of a t statistic under `tDegreesOfFreedom` (NaN when the statistic is not finite).
     public func twoSidedPValue(_ statistic: Double) -> Double {
         statistic.isFinite ? 2 * StudentT.survival(abs(statistic), df: tDegreesOfFreedom) : .nan
+    }
+
+    /// The t reference of coefficient j (index in `names`): its Satterthwaite df under CR2, else
+    /// `tDegreesOfFreedom`; an index past the coefficients (ρ, λ, σ²) gets `tDegreesOfFreedom`.
+    public func degreesOfFreedom(coefficient j: Int) -> Double {
+        guard let dfs = coefficientDegreesOfFreedom, j < dfs.count, dfs[j].isFinite else { return tDegreesOfFreedom }
+        return dfs[j]
+    }
+
+    /// The two-sided critical value of coefficient j's t reference (`degreesOfFreedom(coefficient:)`).
+    public func criticalValue(level: Double = 0.95, coefficient j: Int) -> Double {
+        StudentT.quantile(0.5 + level / 2, df: degreesOfFreedom(coefficient: j))
+    }
+
+    /// Two-sided p-value of coefficient j's t statistic under its own t reference.
+    public func twoSidedPValue(_ statistic: Double, coefficient j: Int) -> Double {
+        statistic.isFinite ? 2 * StudentT.survival(abs(statistic), df: degreesOfFreedom(coefficient: j)) : .nan
     }
 
     /// Index of a coefficient by name.

@@ -6,10 +6,11 @@ import Numerics
 /// generator has them:
 ///
 /// * mediator (exposure mapping, Aronow & Samii 2017): a two-way fixed-effects regression
-///     M_it = μ_i + τ_t + Σ_s 1[t = s](a_s P_it + e_s (WP)_it) + X_it γ + u_it,
+///     M_it = μ_i + τ_t + Σ_s 1[t = s](a_s P_it + e_s (EP)_it) + X_it γ + u_it,
 ///   one own-treatment coefficient a_s and one treated-neighbour-share coefficient e_s per period s
 ///   with any treated unit (the policy's effect on M grows as it diffuses), CR1 by cluster;
-///   ΔM̂ = Σ_s 1[t = s](a_s P + e_s WP) is then every unit's predicted M(P) − M(0), the
+///   E the exposure matrix (W by default; the generator's diffusion kernel with
+///   `exposure_weights: diffusion`), ΔM̂ = Σ_s 1[t = s](a_s P + e_s EP) is then every unit's predicted M(P) − M(0), the
 ///   never-treated neighbours' included;
 /// * outcome: the SDM y = ρWy + β_M M + β_P P + [β_c C + β_c2 C² + β_cM C·M] + Xγ + W(θ…) + FE + ε
 ///   by exact QML (`SpatialEstimator`), C the moderator (CA) when given.
@@ -22,27 +23,24 @@ import Numerics
 /// errors by the delta method with the two models' estimates independent (their errors are, under
 /// sequential ignorability, so the cross term of the sandwich vanishes): Var = g_a'V_a g_a + g_o'V_o g_o,
 /// with ∂S/∂ρ = SWS for ρ̂'s part.
+@dynamicMemberLookup
 public struct SpatialMediationData: Sendable {
-    /// Time-major (observation (t, i) at t·N + i), N·T values each.
-    public var outcome: [Double]
-    public var mediator: [Double]
-    /// 1 for treated units' post-adoption observations, else 0.
-    public var treatment: [Double]
-    /// The moderator C of the mediator's effect (CA), or nil for a constant effect of M.
-    public var moderator: [Double]?
-    public var controls: Matrix
-    public var controlNames: [String]
+    /// Time-major (observation (t, i) at t·N + i), N·T values each; clusters for the mediator
+    /// model's CR1 (nil: by unit). Read through as `data.outcome`, ….
+    public var columns: MediationColumns
     public var n: Int
     public var t: Int
-    /// Cluster code per observation for the mediator model's CR1 (nil: by unit).
-    public var cluster: [Int]?
-    public var mediatorName = "M"
-    public var moderatorName = "C"
 
     public init(outcome: [Double], mediator: [Double], treatment: [Double], moderator: [Double]?, controls: Matrix,
                 controlNames: [String], n: Int, t: Int, cluster: [Int]? = nil) {
-        self.outcome = outcome; self.mediator = mediator; self.treatment = treatment; self.moderator = moderator
-        self.controls = controls; self.controlNames = controlNames; self.n = n; self.t = t; self.cluster = cluster
+        columns = MediationColumns(outcome: outcome, mediator: mediator, treatment: treatment, moderator: moderator, controls: controls,
+                                   controlNames: controlNames, cluster: cluster, moderatorName: "C")
+        self.n = n; self.t = t
+    }
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<MediationColumns, Value>) -> Value {
+        get { columns[keyPath: path] }
+        set { columns[keyPath: path] = newValue }
     }
 }
 
@@ -95,10 +93,14 @@ public struct SpatialMediationResult: Sendable {
 }
 
 public enum SpatialMediation {
-    public static func estimate(_ d: SpatialMediationData, weights w: SpatialWeights, spec: SpatialModelSpec = SpatialModelSpec(approach: .standard),
+    /// - Parameter exposure: the matrix E of the mediator model's exposure (E P)_it (nil: W, as the
+    ///   outcome model). The outcome model's W-lags, the multiplier and NDE's θ_P WP keep W.
+    public static func estimate(_ d: SpatialMediationData, weights w: SpatialWeights, exposure e: ExposureWeights? = nil,
+                                spec: SpatialModelSpec = SpatialModelSpec(approach: .standard),
                                 variance: SpatialVarianceMethod = .standard, level: Double = 0.95) throws -> SpatialMediationResult {
         let n = d.n, t = d.t, count = n * t
         guard w.count == n else { throw EstimationError("spatial mediation: W has \(w.count) units, the panel \(n)") }
+        if let e, e.count != n { throw EstimationError("spatial mediation: the exposure weights have \(e.count) units, the panel \(n)") }
         guard d.outcome.count == count, d.mediator.count == count, d.treatment.count == count, d.controls.cols == 0 || d.controls.rows == count,
               d.moderator.map({ $0.count == count }) ?? true, d.cluster.map({ $0.count == count }) ?? true else {
             throw EstimationError("spatial mediation: outcome, mediator, treatment, moderator, controls and clusters must have N·T = \(count) values (time-major)")
@@ -108,7 +110,9 @@ public enum SpatialMediation {
         }
         let treated = (0..<count).filter { d.treatment[$0] != 0 }
         guard !treated.isEmpty else { throw EstimationError("spatial mediation: no treated observation (treat × post is 0 everywhere)") }
-        let exposure = w.applyPanel(d.treatment)
+        let lagP = w.applyPanel(d.treatment)
+        let exposure = e?.applyPanel(d.treatment) ?? lagP
+        let exposureLabel = e == nil ? "W·TP" : "E·TP"
         let periods = (0..<t).filter { s in (0..<n).contains { d.treatment[s * n + $0] != 0 } }
         let controls = (0..<d.controls.cols).map { j in (0..<count).map { d.controls[$0, j] } }
 
@@ -118,7 +122,7 @@ public enum SpatialMediation {
             var own = [Double](repeating: 0, count: count), near = own
             for i in 0..<n { own[s * n + i] = d.treatment[s * n + i]; near[s * n + i] = exposure[s * n + i] }
             mediatorColumns += [own, near]
-            mediatorNames += ["TP@\(s)", "W·TP@\(s)"]
+            mediatorNames += ["TP@\(s)", "\(exposureLabel)@\(s)"]
         }
         let unit = (0..<count).map { $0 % n }, time = (0..<count).map { $0 / n }
         let mediatorFit = try PanelOLS.fit(y: d.mediator, x: try Matrix(columns: mediatorColumns + controls),
@@ -170,13 +174,13 @@ public enum SpatialMediation {
         }
         let caDelta = zip(ca, delta).map(*)
         let rI = channel(delta)
-        let rD = (0..<count).map { bP.value * d.treatment[$0] + tP.value * exposure[$0] }
+        let rD = (0..<count).map { bP.value * d.treatment[$0] + tP.value * lagP[$0] }
         let sI = try filter.solvePanel(rI), sD = try filter.solvePanel(rD)
         let nie = mean(sI), nde = mean(sD)
         let p = fit.parameterCount
         var gI = [Double](repeating: 0, count: p), gD = gI
         let outcomeParts = try effects([delta, w.applyPanel(delta), caDelta, w.applyPanel(caDelta),
-                                        d.treatment, exposure, w.applyPanel(sI), w.applyPanel(sD)])
+                                        d.treatment, lagP, w.applyPanel(sI), w.applyPanel(sD)])
         for (slot, value) in [(bM.index, outcomeParts[0]), (tM.index, outcomeParts[1]), (bMC.index, outcomeParts[2]),
                               (tMC.index, outcomeParts[3])] {
             if let slot { gI[slot] = value }

@@ -113,8 +113,19 @@ public struct SpatialPanel: Sendable {
 
 /// A problem with a model specification or its data that the caller can fix.
 public struct EstimationError: Error, CustomStringConvertible, Equatable {
+    /// What kind of failure, for callers that branch on it (never on the message text).
+    public enum Kind: Sendable, Equatable {
+        /// The input cannot be estimated as given (bad settings, singular design, …).
+        case input
+        /// The fit ran but its sandwich variance is degenerate (too few clusters, or standard
+        /// errors that are 0 up to rounding): no valid inference.
+        case degenerateVariance
+    }
+
+    public let kind: Kind
     public let message: String
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String) { self.kind = .input; self.message = message }
+    public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
     public var description: String { message }
 }
 

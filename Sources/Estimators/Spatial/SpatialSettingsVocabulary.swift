@@ -44,11 +44,16 @@ extension SpatialVarianceMethod {
     public static let spellings = ["analytic", "cluster", "conley"]
 
     /// Why this variance cannot be computed for `model`, or nil when it can. The one
-    /// statement of the rule: the sandwiches' scores (cluster and Conley) are derived for models
-    /// whose error has no spatial lag (sdm, sar, slx, ols), not for sem and sdem.
+    /// statement of the rule: the sandwiches' scores are derived for models whose error has no
+    /// spatial lag (sdm, sar, slx, ols; cluster and Conley) and, for the cluster sandwich only, for
+    /// the SAC model (`SACVariance.clusterCovariance`) — not for sem and sdem.
     public func unsupportedReason(for model: SpatialModel) -> String? {
         guard self == .cluster || self == .conley, model.hasErrorLag else { return nil }
-        return "the \(self == .cluster ? "cluster-robust" : "Conley") variance is implemented for models without a spatial error lag (sdm, sar, slx, ols), not for \(model.rawValue); use the analytic variance"
+        if self == .cluster {
+            guard model != .sac else { return nil }
+            return "the cluster-robust variance is implemented for models without a spatial error lag (sdm, sar, slx, ols) and for sac, not for \(model.rawValue); use the analytic variance"
+        }
+        return "the Conley variance is implemented for models without a spatial error lag (sdm, sar, slx, ols), not for \(model.rawValue); use the analytic variance"
     }
 }
 

@@ -70,6 +70,9 @@ extension SpatialVariance {
             }
             meat[p, p] += cross / (s2 * s2)
         }
-        return Matrix.product(bread, Matrix.product(meat, bread))
+        let v = Matrix.product(bread, Matrix.product(meat, bread))
+        try checkSandwich(v, bread: bread, names: d.names, clusters: nil, variance: "Conley variance",
+                          fix: "use a smaller cutoff or lag, so that not every pair of observations is weighted in, or the cluster or analytic variance")
+        return v
     }
 }

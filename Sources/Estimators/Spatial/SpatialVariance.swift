@@ -26,7 +26,7 @@ enum SpatialVariance {
         if d.spec.model.hasErrorLag, let wz = d.wz, let lam = point.spatial {
             for j in 0..<x.data.count { x.data[j] -= lam * wz.data[j] }
         }
-        let xtx = x.crossProduct()
+        let xtx = (d.spec.model.hasErrorLag ? nil : point.crossProduct) ?? x.crossProduct()
         for j in 0..<p { for i in 0..<p { info[i, j] = xtx[i, j] / s2 } }
         let ks = k - 1
         info[ks, ks] = d.shape.nStar / (2 * s2 * s2)
@@ -189,6 +189,8 @@ enum SpatialVariance {
         let g = Double(n)
         var v = Matrix.product(bread, Matrix.product(meat, bread))
         if correction == .cr1 { for q in 0..<v.data.count { v.data[q] *= g / (g - 1) } }
+        try checkSandwich(v, bread: bread, names: d.names, clusters: n, variance: "cluster variance (by city)",
+                          fix: "use more cities, fewer regressors (e.g. durbin: none) or the analytic variance")
         return v
     }
 

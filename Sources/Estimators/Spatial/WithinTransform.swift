@@ -30,6 +30,28 @@ public enum WithinTransform {
         return Matrix(rows: m.rows, cols: m.cols, uncheckedColumnMajor: data)
     }
 
+    /// Q applied to every column of several NT-row matrices, written side by side into one
+    /// NT × Σk matrix (each column exactly as `apply` transforms it, without first copying the
+    /// parts together).
+    static func apply(concatenating parts: [Matrix], n: Int, t: Int, effects: FixedEffects) -> Matrix {
+        let len = n * t
+        let cols = parts.reduce(0) { $0 + $1.cols }
+        let data = [Double](unsafeUninitializedCapacity: cols * len) { dst, written in
+            var j = 0
+            for part in parts {
+                precondition(part.rows == len, "within transformation: \(part.rows) rows for N·T = \(len)")
+                part.data.withUnsafeBufferPointer { src in
+                    for k in 0..<part.cols {
+                        demean(src.baseAddress! + k * len, dst.baseAddress! + (j + k) * len, n: n, t: t, effects: effects)
+                    }
+                }
+                j += part.cols
+            }
+            written = cols * len
+        }
+        return Matrix(rows: len, cols: cols, uncheckedColumnMajor: data)
+    }
+
     /// Writes Q src (all N·T values) to dst. The unit means sum the periods in order, each period's
     /// sum runs over the units in order and the grand sum over the periods' sums in order; four
     /// periods go through the units together only so that their sums' chains run in parallel

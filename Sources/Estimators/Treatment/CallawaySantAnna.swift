@@ -98,6 +98,12 @@ public enum CallawaySantAnna {
                 let d = units.map { cohort[$0] == g }
                 let nC = d.filter { !$0 }.count
                 if nC == 0 { skipped.append((g, t)); continue }
+                // One treated unit: the cohort's mean change is its own value, its part of the
+                // influence function is identically 0, and the SE would count the controls'
+                // variation only (the cluster rule G ≤ p of `PanelOLS.checkClusterVariance`).
+                guard units.count - nC >= 2 else {
+                    throw TreatmentError(.degenerateVariance, "\(what), cell g = \(PanelIndex.format(g)), t = \(PanelIndex.format(t)): the cohort has 1 treated unit, so the variance of its change cannot be estimated (its influence function is identically 0 and the standard error would count the \(nC) controls only); use cohorts of at least 2 units, or drop this cohort")
+                }
                 let dy = units.map { panel.outcome[ti * n + $0] - panel.outcome[base * n + $0] }
                 let x = panel.covariates.rowsSubset(units.map { base * n + $0 })
                 let cell: TwoByTwo

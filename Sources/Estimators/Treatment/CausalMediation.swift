@@ -17,14 +17,9 @@ import Numerics
 /// W carry a city's policy and D to its neighbours), so the estimator is what an applied paper runs,
 /// not one valid in the generator's world.
 public struct CausalMediationResult: Sendable {
-    public struct Quantity: Sendable {
-        public let estimate: Double
-        /// The standard deviation of the draws.
-        public let standardError: Double
-        public let lower: Double
-        public let upper: Double
-        public let pValue: Double
-    }
+    /// An estimate with its p-value and percentile interval, as `Mediation`'s coefficients;
+    /// `standardError` is the standard deviation of the draws.
+    public typealias Quantity = MediationResult.Coefficient
     public let acme: Quantity
     public let ade: Quantity
     public let total: Quantity
@@ -60,8 +55,8 @@ public enum CausalMediation {
             let sorted = draws.sorted()
             let above = Double(draws.filter { $0 > 0 }.count), below = Double(draws.filter { $0 < 0 }.count)
             return .init(estimate: estimate, standardError: Statistics.standardDeviation(draws),
-                         lower: Statistics.quantile(sorted: sorted, alpha / 2), upper: Statistics.quantile(sorted: sorted, 1 - alpha / 2),
-                         pValue: estimate == 0 ? 1 : min(1, 2 * min(above, below) / Double(draws.count)))
+                         pValue: estimate == 0 ? 1 : min(1, 2 * min(above, below) / Double(draws.count)),
+                         lower: Statistics.quantile(sorted: sorted, alpha / 2), upper: Statistics.quantile(sorted: sorted, 1 - alpha / 2))
         }
         return CausalMediationResult(acme: summary(acme, a * b), ade: summary(ade, direct), total: summary(total, a * b + direct),
                                      simulations: simulations)

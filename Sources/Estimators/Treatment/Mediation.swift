@@ -30,31 +30,44 @@ public struct MediationSpec: Sendable {
     public init() {}
 }
 
-/// One panel's columns for `Mediation.estimate`; every vector has one value per observation.
-public struct MediationData: Sendable {
+/// The columns both mediation analyses read (`Mediation` on any panel, `SpatialMediation` on a
+/// balanced one); every vector has one value per observation.
+public struct MediationColumns: Sendable {
     public var outcome: [Double]
     public var mediator: [Double]
     /// 1 for treated units' post-adoption observations, else 0.
     public var treatment: [Double]
-    /// CA for the interaction regression, or nil.
+    /// The moderator (CA) of the mediator's effect, or nil.
     public var moderator: [Double]?
     public var controls: Matrix
     public var controlNames: [String]
+    /// Cluster codes of the CR1 variance (and of `Mediation`'s bootstrap); nil = by unit.
+    public var cluster: [Int]?
+    /// The mediator's and the moderator's names in the fitted regressions.
+    public var mediatorName = "M"
+    public var moderatorName: String
+}
+
+/// One panel's columns for `Mediation.estimate`: the mediation columns (read through as
+/// `data.outcome`, …) on a panel of any shape, optionally weighted.
+@dynamicMemberLookup
+public struct MediationData: Sendable {
+    public var columns: MediationColumns
     public var unit: [Int]
     public var time: [Int]
     /// Regression weights (matching weights), or nil for 1.
     public var weights: [Double]?
-    /// Cluster codes (CR1 and bootstrap); nil = by unit.
-    public var cluster: [Int]?
-    /// The mediator's name in the fitted regressions.
-    public var mediatorName = "M"
-    public var moderatorName = "CA"
 
     public init(outcome: [Double], mediator: [Double], treatment: [Double], moderator: [Double]? = nil, controls: Matrix,
                 controlNames: [String], unit: [Int], time: [Int], weights: [Double]? = nil, cluster: [Int]? = nil) {
-        self.outcome = outcome; self.mediator = mediator; self.treatment = treatment; self.moderator = moderator
-        self.controls = controls; self.controlNames = controlNames; self.unit = unit; self.time = time
-        self.weights = weights; self.cluster = cluster
+        columns = MediationColumns(outcome: outcome, mediator: mediator, treatment: treatment, moderator: moderator, controls: controls,
+                                   controlNames: controlNames, cluster: cluster, moderatorName: "CA")
+        self.unit = unit; self.time = time; self.weights = weights
+    }
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<MediationColumns, Value>) -> Value {
+        get { columns[keyPath: path] }
+        set { columns[keyPath: path] = newValue }
     }
 }
 

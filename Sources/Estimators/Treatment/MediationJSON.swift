@@ -15,12 +15,6 @@ public struct MediationCoefficientJSON: Encodable, Sendable {
     }
 }
 
-extension MediationCoefficientJSON {
-    init(_ q: CausalMediationResult.Quantity) {
-        estimate = q.estimate; se = q.standardError; p = q.pValue; ci_lower = q.lower; ci_upper = q.upper
-    }
-}
-
 /// ACME, ADE and total effect with quasi-Bayesian intervals (`se` is the draws' SD).
 public struct CausalMediationJSON: Encodable, Sendable {
     public let simulations: Int

@@ -120,6 +120,8 @@ public struct TWFEReportJSON: Encodable, Sendable {
         @FiniteOrNull public var ci_upper: Double
         public let replications: Int
         public let weights: String
+        /// `cluster` (one multiplier per cluster) or `unit` (per unit within the clusters: the subcluster bootstrap).
+        public let multipliers_by: String
     }
     public let command = "twfe"
     public let effects: String
@@ -133,7 +135,7 @@ public struct TWFEReportJSON: Encodable, Sendable {
     @NullWhenAbsent public var conley: ConleyJSON?
 
     public init(_ fit: PanelOLSResult, effects: FixedEffects, clustered: Bool, bootstrap: WildBootstrapResult?, level: Double = 0.95,
-                conley: ConleySpec? = nil, correction: ClusterCorrection = .cr1) {
+                conley: ConleySpec? = nil, correction: ClusterCorrection = .cr1, multipliersByUnit: Bool = false) {
         self.effects = effects.rawValue
         n_obs = fit.observations
         vcov = conley != nil ? "conley" : clustered ? correction.rawValue.uppercased() : "iid"
@@ -148,7 +150,7 @@ public struct TWFEReportJSON: Encodable, Sendable {
         }
         wild_bootstrap = bootstrap.map {
             Bootstrap(coefficient: $0.coefficient, t: $0.tStatistic, p: $0.pValue, ci_lower: $0.interval.lower, ci_upper: $0.interval.upper,
-                      replications: $0.replications, weights: $0.weights.rawValue)
+                      replications: $0.replications, weights: $0.weights.rawValue, multipliers_by: multipliersByUnit ? "unit" : "cluster")
         }
     }
 }

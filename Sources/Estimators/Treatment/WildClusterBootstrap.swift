@@ -204,9 +204,14 @@ public struct WildClusterBootstrap: Sendable {
     /// The confidence interval by test inversion (boottest's): the β₀ around β̂ whose p-value
     /// exceeds 1 − level, each bound found by bracketing outward from β̂ in steps of the CR1 SE
     /// and bisecting. A side on which the p-value never falls to 1 − level (possible with very
-    /// few clusters) is unbounded (±∞).
+    /// few clusters) is unbounded (±∞). With the 2^G Rademacher sign vectors enumerated, v and −v
+    /// give the same |t*| and v = ±1 always count, so every p-value is a multiple of 2/2^G: when
+    /// that exceeds 1 − level (G ≤ 5 at 95 %) the test rejects no β₀ and the interval is the whole
+    /// line — said exactly, not searched for (the search would stop where rounding at a huge β₀
+    /// breaks the identity draw's tie, e.g. at 1e15).
     public func interval(level: Double = 0.95) -> (lower: Double, upper: Double) {
         let alpha = 1 - level
+        if enumerated, 2 / Double(replications) > alpha { return (-.infinity, .infinity) }
         let unit = standardError > 0 && standardError.isFinite ? standardError : max(abs(estimate), 1)
         func bound(_ direction: Double) -> Double {
             var inside = estimate, step = unit

@@ -118,6 +118,9 @@ enum EstimatorRegistry {
             let correction = try o.choose("cluster_correction", default: ClusterCorrection.standard, spellings: ClusterCorrection.spellings) {
                 ClusterCorrection(spelling: $0)
             }
+            if model == .sac, correction != .cr1 {
+                throw o.error("cluster_correction", "`\(correction.rawValue)` is not implemented for sac (its cluster sandwich is CR1); remove it or use cr1")
+            }
             let sigma2 = try o.choose("sigma2", default: ResidualVariance.standard, spellings: ResidualVariance.spellings) {
                 ResidualVariance(spelling: $0)
             }
@@ -252,7 +255,11 @@ enum EstimatorRegistry {
         },
         Family(models: ["spatial_mediation"]) { _, o in
             let (spec, weights, variance) = try mechanismSDM("spatial_mediation", &o)
-            return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance))
+            let exposure = try o.choose("exposure_weights", default: MediatorExposure.weights,
+                                        spellings: MediatorExposure.allCases.map(\.rawValue)) { MediatorExposure(rawValue: $0) }
+            let zTrend = try o.choose("z_trend", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
+            return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance, exposure: exposure,
+                                                              zTrend: zTrend))
         },
     ]
 

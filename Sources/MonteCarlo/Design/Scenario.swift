@@ -75,12 +75,7 @@ public struct MonteCarloScenario: Sendable {
     static func refuseSettingsNoCellUses(_ cells: [DesignCell], world: WorldKind) throws {
         var common: [String: ScenarioError]? = nil
         for cell in cells {
-            let unused: [ScenarioError]
-            switch world {
-            case .synthetic: unused = (try? ScenarioParser.parse(cell.document).unusedSettings) ?? []
-            case .knownDGP: unused = KnownDGPBuilder.unusedSettings(cell.document)
-            case .observed: unused = []
-            }
+            let unused = Worlds.type(of: world).unusedSettings(cell.document)
             let here = Dictionary(unused.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
             common = common.map { $0.filter { here[$0.key] != nil } } ?? here
         }

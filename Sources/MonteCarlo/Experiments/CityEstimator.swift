@@ -244,7 +244,7 @@ enum CityEstimator {
     }
 
     /// Why this estimator cannot fit a panel with unobserved city-years; nil when it can.
-    private var gapRefusal: String? {
+    var gapRefusal: String? {
         switch self {
         case .unbalanced, .psmDiD, .did, .eventStudy: return nil
         case .spatial: return "the panel has unobserved city-years (city_system.panel); give a spatial estimator `missing: \(MissingWorkaround.allowed)`"

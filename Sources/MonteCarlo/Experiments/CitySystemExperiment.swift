@@ -3,14 +3,26 @@ import Estimators
 import Foundation
 import Numerics
 
-/// Builds the experiment of a city-system cell: the generator's `CitySystemCell`
-/// (geography, W spectra and truth caches built once per cell) and the
+/// The synthetic city system (`WorldKind.synthetic`): the generator's `CitySystemCell`
+/// (geography, W spectra and truth caches built once per cell); its experiments bind the
 /// configured estimators, checked against what they can score.
-struct CitySystemBuilder: ExperimentBuilder {
-    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
-        // The generator reads its sections of the cell's document and leaves this target's alone.
-        let spec = try ScenarioParser.parse(cell.document)
-        let system = try CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: cell.index, source: scenario.file)
+public struct CitySystemWorld: World {
+    public let spec: ScenarioSpec
+    public let system: CitySystemCell
+    /// Seconds the cell's caches took to build (`generate` prints them).
+    let setupSeconds: Double
+
+    public init(document: ScenarioDocument, seed: UInt64?, cell: Int, source: String) throws {
+        // The generator reads its sections of the cell's document and leaves MonteCarlo's alone.
+        var spec = try ScenarioParser.parse(document)
+        if let seed { spec.seed = seed }
+        self.spec = spec
+        let start = Date()
+        system = try CitySystemCell(spec: spec.citySystem, seed: spec.seed, cell: cell, source: source)
+        setupSeconds = Date().timeIntervalSince(start)
+    }
+
+    public func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
         let reader = ScenarioValueReader(source: scenario.file)
         let weightNames = spec.citySystem.estimatorWeights.map(\.name)
         let controls = spec.citySystem.outcome.controls.map(\.name)
@@ -19,14 +31,29 @@ struct CitySystemBuilder: ExperimentBuilder {
                                    nonlinearRegressors: (SpatialEstimand.nonlinearRegressors, SpatialEstimand.nonlinearEffectError),
                                    treatmentCovariates: CityEstimator.cityCovariates + controls, alpha: scenario.settings.alpha, reader: reader)
         }
+        // An estimator that cannot take unobserved city-years records a failed fit in a cell with
+        // them (a grid over `panel.rate` keeps its cells without); in every cell it would fail every
+        // replication, so the design is refused here, at load and by `validate`.
+        if Self.hasGaps(spec.citySystem), let k = estimators.firstIndex(where: { $0.gapRefusal != nil }),
+           let refusal = estimators[k].gapRefusal,
+           try scenario.cells().allSatisfy({ try Self.hasGaps(ScenarioParser.parse($0.document).citySystem) }) {
+            throw reader.error("estimators[\(k)]", "\(refusal) — and every cell of this design has them, so it would fail in every replication",
+                               fix: "remove it, or run it in a cell with every city-year observed (panel rate 0, no entry or merges)")
+        }
         let needsSupport = estimators.contains(where: \.scoresCurves)
         return CitySystemExperiment(system: system, estimators: estimators,
                                     dataSupport: needsSupport ? try Self.support(of: system) : nil)
     }
 
-    func dataSupport(cell: DesignCell, scenario: MonteCarloScenario) throws -> ClosedRange<Double>? {
-        let spec = try ScenarioParser.parse(cell.document)
-        return try Self.support(of: CitySystemCell(spec: spec.citySystem, seed: scenario.seed, cell: cell.index, source: scenario.file))
+    /// Whether the cell's panels have unobserved city-years (missingness, entry or merges).
+    static func hasGaps(_ spec: CitySystemSpec) -> Bool {
+        spec.panel.rate > 0 || spec.panel.entryShare > 0 || spec.panel.mergeShare > 0
+    }
+
+    public func dataSupport() throws -> ClosedRange<Double>? { try Self.support(of: system) }
+
+    public static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError] {
+        (try? ScenarioParser.parse(document).unusedSettings) ?? []
     }
 
     /// Replications whose panels' CA quantiles are averaged for the stored support (it moves a little between panels).

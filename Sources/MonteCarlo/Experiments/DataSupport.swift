@@ -8,7 +8,7 @@ import Numerics
 /// cell's world: `Experiment.dataSupport`).
 public enum DataSupport {
     /// The cell's stored support. A file written before supports were stored asks the stored
-    /// scenario's world (`ExperimentBuilder.dataSupport`): a synthetic city cell regenerates its
+    /// scenario's world (`World.dataSupport`): a synthetic city cell regenerates its
     /// panels (same seed, same streams), an observed design reads its data; a world without a
     /// curve regressor has none (nil: no band rather than the band of another world).
     public static func of(_ cell: CellInfo, scenarioText: String) throws -> ClosedRange<Double>? {

@@ -43,8 +43,9 @@ extension Experiment {
     public var dataSupport: ClosedRange<Double>? { nil }
 }
 
-/// A kind of world (`WorldKind`): builds the experiment of a design cell, and says the cell's
-/// data support without running it. Throws a `ScenarioError` for settings it cannot run (an
+/// What the engine asks of a scenario's world (`WorldBuilder`, through `World`; tests give the
+/// runner their own): builds the experiment of a design cell, and says the cell's data support
+/// without running it. Throws a `ScenarioError` for settings it cannot run (an
 /// unknown model, an estimand it cannot score …).
 public protocol ExperimentBuilder: Sendable {
     func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment
@@ -59,16 +60,13 @@ extension ExperimentBuilder {
     public func dataSupport(cell: DesignCell, scenario: MonteCarloScenario) throws -> ClosedRange<Double>? { nil }
 }
 
-/// Chooses the builder from the scenario's world (`ScenarioDocument.world`): `known_dgp:`
-/// the built-in textbook experiments; `city_system.observed:` a real panel's design with a
-/// calibrated outcome; any other `city_system:` the synthetic city panels.
+/// The builder of a scenario's world (`Worlds.type(of:)`, the one switch on `ScenarioDocument.world`):
+/// `known_dgp:` the built-in textbook experiments; `city_system.observed:` a real panel's design
+/// with a calibrated outcome; any other `city_system:` the synthetic city panels.
 public enum ExperimentRegistry {
     public static func builder(for scenario: MonteCarloScenario) -> any ExperimentBuilder {
-        switch scenario.document.world {
-        case .knownDGP: return KnownDGPBuilder()
-        case .observed: return ObservedDesignBuilder()
-        case .synthetic: return CitySystemBuilder()
-        }
+        func builder<W: World>(_: W.Type) -> any ExperimentBuilder { WorldBuilder<W>() }
+        return builder(Worlds.type(of: scenario.document.world))
     }
 }
 

@@ -10,11 +10,19 @@ import Numerics
 /// redrawn each replication, ε i.i.d. N(0, 1) (or standardised Student t with
 /// `errors: t` and `df`). Under normal errors the OLS t-interval has exact 95%
 /// coverage and β̂ is unbiased, so the engine's summary must show exactly that.
-public struct KnownDGPBuilder: ExperimentBuilder {
-    public init() {}
+public struct KnownDGPWorld: World {
+    let document: ScenarioDocument
+    let source: String
+
+    public init(document: ScenarioDocument, seed: UInt64?, cell: Int, source: String) {
+        (self.document, self.source) = (document, source)
+    }
+
+    /// No curve regressor.
+    public func dataSupport() throws -> ClosedRange<Double>? { nil }
 
     /// `df` with normal errors: a setting this cell does not use (`MonteCarloScenario.refuseSettingsNoCellUses`).
-    static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError] {
+    public static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError] {
         guard let section = document["known_dgp"], section["df"] != nil, section["errors"]?.scalarText != "t" else { return [] }
         return [ScenarioError(source: document.source, path: "known_dgp.df", reason: "applies to `errors: t` only; normal errors do not use it",
                               fix: "remove df or set errors: t")]
@@ -60,7 +68,7 @@ public struct KnownDGPBuilder: ExperimentBuilder {
     }
 }
 
-/// The OLS known-DGP experiment (see `KnownDGPBuilder`).
+/// The OLS known-DGP experiment (see `KnownDGPWorld`).
 struct OLSExperiment: Experiment {
     let n: Int
     let beta: [Double]

@@ -4,18 +4,27 @@ import Estimators
 import Foundation
 import Numerics
 
-/// Builds the experiment of an observed-design cell (`city_system.observed`, from
-/// `spillsim calibrate`): the design (files hash-checked, fixed effects, residuals, filter
-/// and truth built once per cell) and the spatial estimators, which all use the data's W.
-struct ObservedDesignBuilder: ExperimentBuilder {
-    /// The cell's world: the data's files (hash-checked) with the cell's outcome settings, with or
-    /// without the data's missing city-years.
-    static func world(_ cell: DesignCell, scenario: MonteCarloScenario) throws -> ObservedWorld {
-        let spec = try ScenarioParser.parse(cell.document)
+/// An observed design (`WorldKind.observed`, `city_system.observed` from `spillsim calibrate`):
+/// the data's files (hash-checked; fixed effects, residuals, filter and truth built once per cell)
+/// with the cell's outcome settings, with or without the data's missing city-years. Its spatial
+/// estimators all use the data's W.
+public struct ObservedDesignWorld: World {
+    public let design: ObservedWorld
+    /// The scenario's `city_system.observed` section.
+    public let spec: ObservedDesignSpec
+    let name: String
+    let seed: UInt64
+    let cell: Int
+    let source: String
+
+    public init(document: ScenarioDocument, seed: UInt64?, cell: Int, source: String) throws {
+        let spec = try ScenarioParser.parse(document)
         guard let observed = spec.observed else {
-            throw ScenarioError(source: scenario.file, path: "city_system.observed", reason: "missing")
+            throw ScenarioError(source: source, path: "city_system.observed", reason: "missing")
         }
-        return try ObservedWorld.load(spec: observed, source: scenario.file)
+        design = try ObservedWorld.load(spec: observed, source: source)
+        self.spec = observed
+        (name, self.seed, self.cell, self.source) = (spec.name, seed ?? spec.seed, cell, source)
     }
 
     /// The regressors are the data's in every replication: the support is the data's [p5, p95]
@@ -24,12 +33,13 @@ struct ObservedDesignBuilder: ExperimentBuilder {
         truth.grid.first.flatMap { lo in truth.grid.last.map { lo...$0 } }
     }
 
-    func dataSupport(cell: DesignCell, scenario: MonteCarloScenario) throws -> ClosedRange<Double>? {
-        Self.support(of: try Self.world(cell, scenario: scenario).truth.model)
-    }
+    public func dataSupport() throws -> ClosedRange<Double>? { Self.support(of: design.truth.model) }
 
-    func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
-        let world = try Self.world(cell, scenario: scenario)
+    /// An observed design's keys are all read (`ObservedDesignSpec`).
+    public static func unusedSettings(_ document: ScenarioDocument) -> [ScenarioError] { [] }
+
+    public func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
+        let world = design
         let reader = ScenarioValueReader(source: scenario.file)
         let q = world.truth.model.terms
         let curveTerms = q.map { [$0.linear, $0.square] + [$0.interaction, $0.moderator].compactMap { $0 } } ?? []

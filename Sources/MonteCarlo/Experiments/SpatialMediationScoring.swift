@@ -5,12 +5,28 @@ import Numerics
 
 /// `model: spatial_mediation` (issue 26): natural direct and indirect effects of integration
 /// through D valid under interference (`SpatialMediation`, docs/MODEL.md §10) — the mediator
-/// model with own treatment and treated-neighbour share per treated year, the outcome SDM with
+/// model with own treatment and treated-neighbour share per treated year (the share through W, or
+/// through the generator's diffusion kernel with `exposure_weights: diffusion`), the outcome SDM with
 /// the generator's regressors (CA, CA², CA·D, D, P, controls, W-lags) — on all cities.
 struct SpatialMediationSettings: Sendable {
     var spec: SpatialModelSpec
     var weights: String
     var variance: SpatialVarianceMethod
+    /// `exposure_weights`: the matrix of the mediator model's exposure (E·P).
+    var exposure: MediatorExposure = .weights
+    /// `z_trend: true`: Z_i · (year − first year) as a control in both models, the generator's
+    /// confounder trend λ_t Z_i (`treatment.z_slope`), which two-way effects do not absorb.
+    var zTrend = false
+}
+
+/// `exposure_weights` of `spatial_mediation`: through which matrix the neighbours' treatment
+/// enters the mediator model (assumption A2, docs/MODEL.md §10).
+enum MediatorExposure: String, CaseIterable, Sendable {
+    /// The estimator's `weights:` W (the outcome model's).
+    case weights
+    /// The generator's digital-diffusion kernel V (§2.4: exp(−d/decay_km), row-standardised), the
+    /// matrix through which the policy's gain in D reaches the neighbours.
+    case diffusion
 }
 
 /// | name | estimate | truth |
@@ -33,19 +49,35 @@ enum SpatialMediationEstimand: String, CaseIterable, Sendable {
 }
 
 enum SpatialMediationScoring {
-    static func columns(_ p: SyntheticPanel) throws -> SpatialMediationData {
+    static func columns(_ p: SyntheticPanel, zTrend: Bool = false) throws -> SpatialMediationData {
         let count = p.n * p.t
+        // Z_i (year − first year): the confounder trend's regressor (time-major like the controls).
+        let trend = zTrend ? [(0..<count).map { k in p.z[k % p.n] * Double(p.years[k / p.n] - p.years[0]) }] : []
         var d = SpatialMediationData(outcome: p.mis, mediator: p.d, treatment: (0..<count).map { k in Double(p.treat[k % p.n] * p.post[k]) },
-                                     moderator: p.ca, controls: try Matrix(columns: p.controls), controlNames: p.controlNames,
-                                     n: p.n, t: p.t)
+                                     moderator: p.ca, controls: try Matrix(columns: p.controls + trend),
+                                     controlNames: p.controlNames + (zTrend ? ["Z_trend"] : []), n: p.n, t: p.t)
         d.mediatorName = "D"; d.moderatorName = "CA"
         return d
+    }
+
+    /// The exposure matrix E of `exposure_weights` (nil: the estimator's W).
+    static func exposure(_ e: MediatorExposure, _ p: SyntheticPanel) throws -> ExposureWeights? {
+        switch e {
+        case .weights: return nil
+        case .diffusion:
+            switch p.diffusionKernel {
+            case .dense(let v): return try ExposureWeights(dense: v)
+            case .truncated(let v): return try ExposureWeights(sparse: v)
+            case nil: throw EstimationError("spatial_mediation: exposure_weights: diffusion needs the city system's diffusion kernel, and this panel has none")
+            }
+        }
     }
 
     static func run(_ s: SpatialMediationSettings, estimands: [SpatialMediationEstimand], data: PanelData) -> FitOutcome {
         let truths = estimands.map { $0.truth(data.panel.truth.mechanism) }
         return MechanismSDM.run(weights: s.weights, truths: truths, data: data) { w in
-            let r = try SpatialMediation.estimate(try columns(data.panel), weights: w, spec: s.spec, variance: s.variance)
+            let r = try SpatialMediation.estimate(try columns(data.panel, zTrend: s.zTrend), weights: w, exposure: try exposure(s.exposure, data.panel),
+                                                  spec: s.spec, variance: s.variance)
             let status = r.outcomeFit.converged ? FitStatus.ok : FitStatus(.notConverged, r.outcomeFit.reason)
             return FitOutcome(status: status, results: zip(estimands, truths).map { e, t in
                 let q: SpatialMediationResult.Quantity

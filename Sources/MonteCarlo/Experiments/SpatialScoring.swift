@@ -61,12 +61,20 @@ enum SpatialScoring {
     /// The 95% Wald interval and two-sided p-value of a coefficient or effect under the fit's
     /// one quantile rule (`SpatialFitResult.tDegreesOfFreedom`: t(G − 1) when clustered,
     /// t(n* − k) otherwise), the same rule as its curves, turning points and U-tests.
-    static func wald(_ truth: Double, _ value: EstimateWithSE?, fit: SpatialFitResult) -> EstimandResult {
+    /// A coefficient (`coefficient`: its index in `fit.names`) uses its own t reference, which
+    /// under the CR2 cluster variance is its Satterthwaite df (`SpatialFitResult.degreesOfFreedom(coefficient:)`).
+    static func wald(_ truth: Double, _ value: EstimateWithSE?, fit: SpatialFitResult, coefficient: Int? = nil) -> EstimandResult {
         guard let v = value else { return .missing(truth: truth) }
-        let q = fit.criticalValue(level: 0.95)
+        let q = coefficient.map { fit.criticalValue(level: 0.95, coefficient: $0) } ?? fit.criticalValue(level: 0.95)
+        let p = coefficient.map { fit.twoSidedPValue(v.estimate / v.se, coefficient: $0) } ?? fit.twoSidedPValue(v.estimate / v.se)
         return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se,
-                              lower: v.estimate - q * v.se, upper: v.estimate + q * v.se,
-                              pValue: fit.twoSidedPValue(v.estimate / v.se))
+                              lower: v.estimate - q * v.se, upper: v.estimate + q * v.se, pValue: p)
+    }
+
+    /// A coefficient by name, scored with its own t reference.
+    static func coefficient(_ truth: Double, _ name: String, fit: SpatialFitResult) -> EstimandResult {
+        guard let j = fit.index(of: name) else { return .missing(truth: truth) }
+        return wald(truth, fit.coefficientTable[j].value, fit: fit, coefficient: j)
     }
 
     static func interval(_ truth: Double, _ v: IntervalEstimate?) -> EstimandResult {
@@ -92,15 +100,15 @@ enum SpatialScoring {
         switch e {
         case .defined(let d): return d.estimate(fit, t)
         case .rho: return wald(t, fit.rhoEstimate, fit: fit)
-        case .tau: return wald(t, fit.coefficientTable.first { $0.name == DynamicSpatialEstimator.lagName }?.value, fit: fit)
-        case .eta: return wald(t, fit.coefficientTable.first { $0.name == spatialLagName(DynamicSpatialEstimator.lagName) }?.value, fit: fit)
+        case .tau: return coefficient(t, DynamicSpatialEstimator.lagName, fit: fit)
+        case .eta: return coefficient(t, spatialLagName(DynamicSpatialEstimator.lagName), fit: fit)
         case .turningPointLongRun(let k, let label):
             return turningPoint(k, label, truth: t, curves: longRunCurves, truePoint: panelTruth.model.longRunTurningPoint(k, label),
                                 panelTruth: panelTruth)
         case .uTestLongRun(let k, let label):
             return uTest(k, label, truth: t, curves: longRunCurves, panelTruth: panelTruth, alpha: alpha, longRun: true)
-        case .beta(let x): return wald(t, fit.coefficientTable.first { $0.name == x }?.value, fit: fit)
-        case .theta(let x): return wald(t, fit.coefficientTable.first { $0.name == spatialLagName(x) }?.value, fit: fit)
+        case .beta(let x): return coefficient(t, x, fit: fit)
+        case .theta(let x): return coefficient(t, spatialLagName(x), fit: fit)
         case .effect(let k, let x): return wald(t, impacts.first { $0.variable == x }?.value(k), fit: fit)
         case .averageEffect(let k, let x): return wald(t, averages[x]?[k], fit: fit)
         case .turningPoint(let k, let label):

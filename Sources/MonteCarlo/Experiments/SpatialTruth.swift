@@ -22,7 +22,7 @@ struct SpatialTruth: Sendable {
     init(_ panel: SyntheticPanel) {
         model = panel.truth.model
         var terms: [String: [SpatialAverageEffects.SlopeTerm]] = [:]
-        for a in panel.truth.averaged { terms[a.regressor] = Self.slopeTerms(of: a.regressor, panel) }
+        for x in panel.truth.model.averaged.keys { terms[x] = Self.slopeTerms(of: x, panel) }
         slopeTerms = terms
     }
 

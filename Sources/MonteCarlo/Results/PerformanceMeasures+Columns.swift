@@ -5,36 +5,36 @@ import Foundation
 /// writer, the reader and the summary renderer; columns are matched by name when
 /// read, so files of format_version 1 (the first 22 columns) still read.
 extension PerformanceMeasures {
-    static let columns: [(name: String, path: WritableKeyPath<PerformanceMeasures, Double>)] = [
-        ("true", \.truth), ("mean", \.mean), ("bias", \.bias), ("mcse_bias", \.mcseBias),
-        ("rel_bias", \.relativeBias), ("mcse_rel_bias", \.mcseRelativeBias),
-        ("emp_se", \.empiricalSE), ("mcse_emp_se", \.mcseEmpiricalSE), ("model_se", \.modelSE), ("mcse_model_se", \.mcseModelSE),
-        ("rel_error_model_se", \.relativeErrorModelSE), ("mcse_rel_error_model_se", \.mcseRelativeErrorModelSE),
-        ("mse", \.mse), ("mcse_mse", \.mcseMSE), ("rmse", \.rmse), ("mcse_rmse", \.mcseRMSE),
-        ("coverage", \.coverage), ("mcse_coverage", \.mcseCoverage),
-        ("be_coverage", \.biasEliminatedCoverage), ("mcse_be_coverage", \.mcseBiasEliminatedCoverage),
-        ("rejection", \.rejection), ("mcse_rejection", \.mcseRejection),
+    typealias Path = WritableKeyPath<PerformanceMeasures, Double>
+
+    /// Each stored measure with its Monte Carlo standard error, if it has one: the MCSE is
+    /// stored as `mcse_NAME`, right after the measure.
+    private static let measures: [(name: String, value: Path, mcse: Path?)] = [
+        ("true", \.truth, nil), ("mean", \.mean, nil), ("bias", \.bias, \.mcseBias), ("rel_bias", \.relativeBias, \.mcseRelativeBias),
+        ("emp_se", \.empiricalSE, \.mcseEmpiricalSE), ("model_se", \.modelSE, \.mcseModelSE),
+        ("rel_error_model_se", \.relativeErrorModelSE, \.mcseRelativeErrorModelSE), ("mse", \.mse, \.mcseMSE), ("rmse", \.rmse, \.mcseRMSE),
+        ("coverage", \.coverage, \.mcseCoverage), ("be_coverage", \.biasEliminatedCoverage, \.mcseBiasEliminatedCoverage),
+        ("rejection", \.rejection, \.mcseRejection),
         // format_version 2
-        ("median_bias", \.medianBias), ("mcse_median_bias", \.mcseMedianBias),
-        ("mad_error", \.madError), ("mcse_mad_error", \.mcseMADError),
-        ("robust_se", \.robustSE), ("mcse_robust_se", \.mcseRobustSE), ("median_model_se", \.medianModelSE),
-        ("rel_error_robust_se", \.relativeErrorRobustSE), ("mcse_rel_error_robust_se", \.mcseRelativeErrorRobustSE),
-        ("coverage_lower", \.coverageLower), ("coverage_upper", \.coverageUpper),
-        ("rejection_lower", \.rejectionLower), ("rejection_upper", \.rejectionUpper),
-        ("fieller_coverage", \.fiellerCoverage), ("mcse_fieller_coverage", \.mcseFiellerCoverage),
-        ("fieller_coverage_lower", \.fiellerCoverageLower), ("fieller_coverage_upper", \.fiellerCoverageUpper),
-        ("share_bounded", \.shareBounded), ("share_disjoint", \.shareDisjoint), ("share_whole_line", \.shareWholeLine),
-        ("share_right_shape", \.shareRightShape), ("share_inside_support", \.shareInsideSupport),
-        ("rejection_null_true", \.rejectionNullTrue), ("mcse_rejection_null_true", \.mcseRejectionNullTrue), ("n_null_true", \.nNullTrue),
-        ("rejection_null_false", \.rejectionNullFalse), ("mcse_rejection_null_false", \.mcseRejectionNullFalse), ("n_null_false", \.nNullFalse),
-        ("noncentrality", \.noncentrality), ("mcse_noncentrality", \.mcseNoncentrality),
-        ("comparable", \.comparable),
+        ("median_bias", \.medianBias, \.mcseMedianBias), ("mad_error", \.madError, \.mcseMADError), ("robust_se", \.robustSE, \.mcseRobustSE),
+        ("median_model_se", \.medianModelSE, nil), ("rel_error_robust_se", \.relativeErrorRobustSE, \.mcseRelativeErrorRobustSE),
+        ("coverage_lower", \.coverageLower, nil), ("coverage_upper", \.coverageUpper, nil),
+        ("rejection_lower", \.rejectionLower, nil), ("rejection_upper", \.rejectionUpper, nil),
+        ("fieller_coverage", \.fiellerCoverage, \.mcseFiellerCoverage),
+        ("fieller_coverage_lower", \.fiellerCoverageLower, nil), ("fieller_coverage_upper", \.fiellerCoverageUpper, nil),
+        ("share_bounded", \.shareBounded, nil), ("share_disjoint", \.shareDisjoint, nil), ("share_whole_line", \.shareWholeLine, nil),
+        ("share_right_shape", \.shareRightShape, nil), ("share_inside_support", \.shareInsideSupport, nil),
+        ("rejection_null_true", \.rejectionNullTrue, \.mcseRejectionNullTrue), ("n_null_true", \.nNullTrue, nil),
+        ("rejection_null_false", \.rejectionNullFalse, \.mcseRejectionNullFalse), ("n_null_false", \.nNullFalse, nil),
+        ("noncentrality", \.noncentrality, \.mcseNoncentrality), ("comparable", \.comparable, nil),
         // issue 20: the null-true rejection rate by distance from the boundary
-        ("rejection_null_boundary", \.rejectionNullBoundary), ("mcse_rejection_null_boundary", \.mcseRejectionNullBoundary),
-        ("n_null_boundary", \.nNullBoundary),
-        ("rejection_null_interior", \.rejectionNullInterior), ("mcse_rejection_null_interior", \.mcseRejectionNullInterior),
-        ("n_null_interior", \.nNullInterior),
+        ("rejection_null_boundary", \.rejectionNullBoundary, \.mcseRejectionNullBoundary), ("n_null_boundary", \.nNullBoundary, nil),
+        ("rejection_null_interior", \.rejectionNullInterior, \.mcseRejectionNullInterior), ("n_null_interior", \.nNullInterior, nil),
     ]
+
+    static let columns: [(name: String, path: Path)] = measures.flatMap { m in
+        [(m.name, m.value)] + (m.mcse.map { [("mcse_" + m.name, $0)] } ?? [])
+    }
 
     /// Column names of `allValues`, as they appear in the summary CSV and HDF5 table.
     public static let columnNames = columns.map(\.name)

@@ -32,7 +32,9 @@ public enum GnuplotError: Error, CustomStringConvertible, Equatable {
 }
 
 /// What one figure is made of: a gnuplot script body that reads the data file
-/// through the variable `datafile`, and that data file's text.
+/// through the variable `datafile`, and that data file's text. Built only by Reports'
+/// figure builders (`AppendixFigures`, `EstimateFigures`, `ForestPlot`), with the
+/// memberwise initialiser.
 public struct GnuplotFigure: Sendable {
     /// Base name of the figure's files (`NAME.gp`, `NAME.dat`, `NAME.png`).
     public var name: String
@@ -40,16 +42,8 @@ public struct GnuplotFigure: Sendable {
     public var data: String
     /// Printed size in inches (`FigureStyle.textWidth` or `.columnWidth` wide); PNG
     /// figures have `FigureStyle.dpi` pixels per inch, the other formats this size.
-    public var width: Double
-    public var height: Double
-
-    public init(name: String, script: String, data: String, width: Double = FigureStyle.textWidth, height: Double = 4) {
-        self.name = name
-        self.script = script
-        self.data = data
-        self.width = width
-        self.height = height
-    }
+    public var width = FigureStyle.textWidth
+    public var height = 4.0
 }
 
 /// The files a rendered figure left on disk.

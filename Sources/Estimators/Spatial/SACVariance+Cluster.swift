@@ -1,0 +1,84 @@
+import Foundation
+import Numerics
+
+extension SACVariance {
+    /// Unit scores of the SAC log-likelihood (`SACDesign.logLikelihood`) at (β, ρ, λ, σ²), one row per
+    /// unit summed over its periods, with e = QB(λ)(y − ρWy − Zβ) (docs/MODEL.md §12):
+    ///   s_β = X*'e/σ²,  X* = Z − λMZ;
+    ///   s_ρ = (Wy − λMWy)'e/σ² − (c/T)·diag(PĜP)_i per period,  Ĝ = BGB⁻¹;
+    ///   s_λ = (My − ρMWy − MZβ)'e/σ² − (c/T)·diag(PHP)_i per period,  H = MB⁻¹;
+    ///   s_σ² = e²/(2σ⁴) − n*/(2NTσ²) per observation,
+    /// where P = I − 11'/N when the Lee–Yu transformation removes time effects (else I), so that
+    /// Σ_i of the non-random parts is c·tr(PĜP) = −∂J_W/∂ρ (and likewise for λ), and each unit's part
+    /// is the mean of its random part: with Ay − Zβ = B⁻¹ε, B(Wy) = BGZβ + Ĝε and M(Ay − Zβ) = Hε,
+    /// so unit i's quadratic terms are (Ĝε)_i ε_i and (Hε)_i ε_i, with means σ²Ĝ_ii and σ²H_ii.
+    /// The scores sum to the gradient of the log-likelihood at any point (checked by central differences).
+    static func unitScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
+                           weights: SpatialWeights, errorWeights m: SpatialWeights) throws
+        -> (scores: Matrix, residuals: [Double], gHat: Matrix, h: Matrix) {
+        let n = d.base.n, t = d.base.t, p = d.p, k = p + 3
+        let (gHat, h, _) = try operators(rho: rho, lambda: lambda, weights: weights, errorWeights: m)
+        let project = d.shape.dropsUnitRoot > 0
+        let gp = project ? centred(gHat) : gHat, hp = project ? centred(h) : h
+        let c = d.shape.periods
+        let e = d.residuals(rho: rho, lambda: lambda, beta: b)
+        let mzb = d.mz.multiply(b)
+        let sigmaShare = d.shape.nStar / Double(n * t) / (2 * s2)
+        var scores = Matrix(rows: n, cols: k)
+        for period in 0..<t {
+            for i in 0..<n {
+                let r = period * n + i
+                for j in 0..<p {
+                    let xs = d.base.z.data[r + j * d.base.z.rows] - lambda * d.mz.data[r + j * d.mz.rows]
+                    scores.data[i + j * n] += xs * e[r] / s2
+                }
+                scores.data[i + p * n] += (d.base.wy[r] - lambda * d.mwy[r]) * e[r] / s2 - c * gp[i, i] / Double(t)
+                scores.data[i + (p + 1) * n] += (d.my[r] - rho * d.mwy[r] - mzb[r]) * e[r] / s2 - c * hp[i, i] / Double(t)
+                scores.data[i + (p + 2) * n] += e[r] * e[r] / (2 * s2 * s2) - sigmaShare
+            }
+        }
+        return (scores, e, gHat, h)
+    }
+
+    /// Cluster-robust sandwich of the SAC model, clustered by unit (CR1, as xsmle's `vce(cluster)`):
+    /// V = G/(G − 1) · I⁻¹ (Σ_i s_i s_iᵀ + Δ) I⁻¹ with I⁻¹ the analytic covariance (`bread`) and s_i
+    /// the unit scores of `unitScores` (White 1982; Wooldridge 2010 §13.8.2). As for the SDM
+    /// (`SpatialVariance.clusterCovariance`), the linear-quadratic ρ and λ scores are correlated
+    /// across units even with independent errors: Cov(s_a,i, s_b,j) = P^a_ij P^b_ji Σ_{t,s} E[ε_it ε_is]E[ε_jt ε_js]
+    /// for i ≠ j, with P^ρ = Ĝ and P^λ = H, which Σ_i s_i s_iᵀ drops; it is added to the (ρ, λ) block as
+    ///   Δ_ab = Σ_{i≠j} P^a_ij P^b_ji (Σ_t e_it e_jt)² / σ⁴
+    /// (Kelejian & Prucha 2010 for the linear-quadratic form). Robust to serial correlation and
+    /// heteroskedasticity within a unit, not to error correlation across units. Dense: O(N²T + N³).
+    static func clusterCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights, errorWeights m: SpatialWeights,
+                                  bread: Matrix) throws -> Matrix {
+        let n = d.base.n, t = d.base.t, p = d.p
+        let s2 = point.sigma2
+        let (scores, e, gHat, h) = try unitScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
+                                                  sigma2: s2, weights: weights, errorWeights: m)
+        guard bread.rows == scores.cols else {
+            throw EstimationError("SAC cluster variance: the information matrix has \(bread.rows) rows, expected \(scores.cols)")
+        }
+        var meat = scores.crossProduct()
+        let products = Matrix(rows: n, cols: t, uncheckedColumnMajor: e).outerProduct()   // Σ_t e_it e_jt
+        var rr = 0.0, ll = 0.0, rl = 0.0
+        for j in 0..<n {
+            for i in 0..<n where i != j {
+                let q = products.data[i + j * n], q2 = q * q
+                let gij = gHat.data[i + j * n], gji = gHat.data[j + i * n]
+                let hij = h.data[i + j * n], hji = h.data[j + i * n]
+                rr += gij * gji * q2
+                ll += hij * hji * q2
+                rl += gij * hji * q2
+            }
+        }
+        let r = p, l = p + 1
+        meat[r, r] += rr / (s2 * s2)
+        meat[l, l] += ll / (s2 * s2)
+        meat[r, l] += rl / (s2 * s2)
+        meat[l, r] += rl / (s2 * s2)
+        var v = Matrix.product(bread, Matrix.product(meat, bread))
+        let g = Double(n)
+        for q in 0..<v.data.count { v.data[q] *= g / (g - 1) }
+        return v
+    }
+}
