@@ -37,7 +37,8 @@ enum DynamicSDMReport {
             }
             out += SDMReport.effectLines(h.impacts, title: title)
             if let nl = h.nonlinear {
-                out += SDMReport.nonlinearLines(nl, title: "\(h.horizon.rawValue) turning points (delta-method CI; Fieller set)")
+                out += SDMReport.nonlinearLines(nl, title: "\(h.horizon.rawValue) turning points (delta-method CI; Fieller set)",
+                                                moderator: SDMReport.moderatorName(h.fit?.names ?? []))
             }
         }
         return out.joined(separator: "\n")

@@ -152,6 +152,7 @@ extension MediationText {
         s += line("  Δ\(mediator) on never-treated", r.spilloverMediator)
         s += line("  NIE (through \(mediator))", r.indirect) + line("  NDE", r.direct) + line("  total NIE + NDE", r.total)
             + line("  share through \(mediator)", r.share)
+            + "  share's Fieller 95% set: \(SDMReport.fieller(r.shareFieller))\n"
         s += "  \(r.treatedObservations) treated observations; delta method, the two models independent (MODEL.md §10)"
         return s
     }

@@ -61,7 +61,7 @@ enum SDMReport {
         }
         if let nl = a.nonlinear {
             out.append("")
-            out += nonlinearLines(nl)
+            out += nonlinearLines(nl, moderator: moderatorName(f.names))
         }
         if !a.tests.isEmpty {
             out.append("")
@@ -104,18 +104,24 @@ enum SDMReport {
         return out
     }
 
-    static func nonlinearLines(_ nl: NonlinearEffects, title: String = "Turning points (delta-method CI; Fieller set)") -> [String] {
+    /// The moderator of the curve, from its interaction's name `X:M` (`SpatialDataset.interactionName`); "D" without one.
+    static func moderatorName(_ names: [String]) -> String {
+        names.first { $0.contains(":") && !$0.hasPrefix("W*") }.flatMap { $0.split(separator: ":").last.map(String.init) } ?? "D"
+    }
+
+    static func nonlinearLines(_ nl: NonlinearEffects, title: String = "Turning points (delta-method CI; Fieller set)",
+                               moderator m: String = "D") -> [String] {
         var out = [title]
         for tp in nl.turningPoints {
-            let d = tp.moderatorValue.map { " at D = \(fmt($0))" } ?? ""
+            let d = tp.moderatorValue.map { " at \(m) = \(fmt($0))" } ?? ""
             out.append("  \(tp.kind.rawValue)\(d): \(tp.shape.rawValue), x* = \(fmt(tp.delta.estimate)) [\(fmt(tp.delta.lower)), \(fmt(tp.delta.upper))]; Fieller \(fieller(tp.fieller))")
         }
         for s in nl.shifts {
-            out.append("  dx*/dD (\(s.kind.rawValue)) = \(fmt(s.value.estimate)) [\(fmt(s.value.lower)), \(fmt(s.value.upper))]; Fieller \(fieller(s.fieller))")
+            out.append("  dx*/d\(m) (\(s.kind.rawValue)) = \(fmt(s.value.estimate)) [\(fmt(s.value.lower)), \(fmt(s.value.upper))]; Fieller \(fieller(s.fieller))")
         }
         out.append("Lind–Mehlum U-tests")
         for u in nl.uTests {
-            let d = u.moderatorValue.map { " at D = \(fmt($0))" } ?? ""
+            let d = u.moderatorValue.map { " at \(m) = \(fmt($0))" } ?? ""
             out.append("  \(u.kind.rawValue)\(d) on [\(fmt(u.lower)), \(fmt(u.upper))]: \(u.shape.rawValue), t = \(String(format: "%.3f", u.statistic)), p \(pval(u.pValue).hasPrefix("<") ? "" : "= ")\(pval(u.pValue))")
         }
         return out

@@ -21,3 +21,17 @@ final class CLIReviewInputTests: XCTestCase {
         XCTAssertEqual(refusal(base + ["--post", "post", "--x", "gov"]), "")
     }
 }
+
+extension CLISpatialTests {
+    /// The turning-point lines name the moderator given (`--moderator logy`: "dx*/dlogy", "at
+    /// logy = …"), not D: the README's policy shift `--moderator P` printed "dx*/dD".
+    func testTheReportNamesTheModerator() throws {
+        let a = try analysis(try parse(cigaretteArgs + ["--quadratic", "logp", "--moderator", "logy", "--durbin", "logp,logy"]))
+        let text = SDMReport.text(a)
+        XCTAssertTrue(text.contains("dx*/dlogy (direct)"), text)
+        XCTAssertTrue(text.contains(" at logy = "), text)
+        XCTAssertFalse(text.contains("dx*/dD") || text.contains(" at D = "), text)
+        XCTAssertEqual(SDMReport.moderatorName(["CA", "P", "CA^2", "CA:P", "W*CA"]), "P")
+        XCTAssertEqual(SDMReport.moderatorName(["CA", "CA^2", "W*CA"]), "D")
+    }
+}

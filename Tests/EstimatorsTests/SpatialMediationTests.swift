@@ -58,6 +58,23 @@ final class SpatialMediationTests: XCTestCase {
         XCTAssertEqual(r.total.estimate, r.indirect.estimate + r.direct.estimate, accuracy: 1e-15)
     }
 
+    /// Fieller's set for the mediated share NIE/(NIE + NDE), against the reference's quadratic from its
+    /// central-difference gradients (ends to 1e-4 of the share's delta-method SE, the bar of the SEs),
+    /// for both exposure matrices. On this fixture T = NIE + NDE is within noise of 0, so the set is two
+    /// rays, and the point estimate lies in it.
+    func testTheSharesFiellerSetAgreesWithTheReference() throws {
+        let ref = try XCTUnwrap(loadSpatialFixture("spatial_mediation_reference") as [String: Any]?)
+        for (label, exposure, block) in [("W", nil, ref), ("V", "spatial_mediation_V.csv", ref["exposure_diffusion"] as! [String: Any])] {
+            let r = try estimate(exposure: exposure)
+            let f = block["share_fieller"] as! [String: Any], tol = 1e-4 * r.share.se
+            guard case .disjoint(let lo, let hi) = r.shareFieller else { return XCTFail("\(label): \(r.shareFieller)") }
+            XCTAssertEqual(f["kind"] as? String, "disjoint", label)
+            assertClose(f["lower"] as! Double, lo, tolerance: tol, "\(label) lower ray end")
+            assertClose(f["upper"] as! Double, hi, tolerance: tol, "\(label) upper ray end")
+            XCTAssertTrue(r.share.estimate <= lo || r.share.estimate >= hi, "\(label): the estimate lies in its set")
+        }
+    }
+
     /// `exposure_weights: diffusion` / `--exposure-weights V.csv`: the mediator model's exposure through the
     /// generator's diffusion kernel V (pyfixest with (V TP)_s); the outcome SDM, its W-lags and the
     /// multiplier keep W, so ρ and NDE are those of the W fit and NIE moves only through ΔD̂.

@@ -93,13 +93,13 @@ final class AcceptedKeysAuditTests: XCTestCase {
         Probe("city_system.treatment.selection_intercept", "0", "1"),
         Probe("city_system.treatment.effect", "-0.05", "-0.1"), Probe("city_system.treatment.effect_growth", "0", "0.02"),
         Probe("city_system.treatment.z_slope", "0.01", "0.05"),
-        Probe("city_system.panel.missing", "mcar", "mar", [("city_system.panel.rate", "0.3")]),
+        Probe("city_system.panel.missing", "mcar", "mar", [("city_system.panel.rate", "0.3"), gapFit]),
         Probe("city_system.panel.rate", "0", "0.3"),
-        Probe("city_system.panel.strength", "1", "3", [("city_system.panel.rate", "0.3"), ("city_system.panel.missing", "mar_size")]),
+        Probe("city_system.panel.strength", "1", "3", [("city_system.panel.rate", "0.3"), ("city_system.panel.missing", "mar_size"), gapFit]),
         Probe("city_system.panel.entry.share", "0", "0.3", [("city_system.treatment", "{enabled: false}")]),
-        Probe("city_system.panel.entry.year", "2008", "2009", [("city_system.treatment", "{enabled: false}"), ("city_system.panel.entry.share", "0.3")]),
+        Probe("city_system.panel.entry.year", "2008", "2009", [("city_system.treatment", "{enabled: false}"), ("city_system.panel.entry.share", "0.3"), gapFit]),
         Probe("city_system.panel.merges.share", "0", "0.3", [("city_system.treatment", "{enabled: false}")]),
-        Probe("city_system.panel.merges.year", "2008", "2009", [("city_system.treatment", "{enabled: false}"), ("city_system.panel.merges.share", "0.3")]),
+        Probe("city_system.panel.merges.year", "2008", "2009", [("city_system.treatment", "{enabled: false}"), ("city_system.panel.merges.share", "0.3"), gapFit]),
         Probe("city_system.estimator_weights", "[{name: true}]", "[{name: true}, {name: k3, kind: knn, k: 3}]"),
     ]
         + ["ln_size", "D", "CA", "dist_centre", "Z", "lngdppc", "gov"].map {
@@ -112,6 +112,9 @@ final class AcceptedKeysAuditTests: XCTestCase {
         }
         + estimatorWeightProbes
         + disabledTreatmentProbes
+
+    /// The estimator for a world whose every cell has unobserved city-years (plain ols is refused there).
+    static let gapFit = ("estimators.0", "{name: ols, model: ols, missing: exact, estimands: [beta.D]}")
 
     /// The treatment's keys beside `enabled: false`: no city is treated, so each is refused.
     static var disabledTreatmentProbes: [Probe] {

@@ -87,6 +87,10 @@ public struct SpatialMediationResult: Sendable {
     public let total: Quantity
     /// NIE / (NIE + NDE), delta method.
     public let share: Quantity
+    /// Fieller's set for the share: the s with (NIE − s·T)² ≤ z² Var(NIE − s·T), T = NIE + NDE, the
+    /// variance from the same gradients as the delta method. Unbounded (two rays or the whole line)
+    /// when T is not distinguishable from 0, where the delta-method SE is meaningless.
+    public let shareFieller: FiellerInterval
     public let mediatorFit: PanelOLSResult
     public let outcomeFit: SpatialFitResult
     public let treatedObservations: Int
@@ -211,6 +215,11 @@ public enum SpatialMediation {
         let everTreated = Set(treated.map { $0 % n })
         let controlObs = periods.flatMap { s in (0..<n).filter { !everTreated.contains($0) }.map { s * n + $0 } }
         func meanOver(_ idx: [Int], _ v: [Double]) -> Double { idx.isEmpty ? .nan : idx.reduce(0) { $0 + v[$1] } / Double(idx.count) }
+        // Var(NIE), Cov(NIE, T), Var(T): the mediator gradient of T is NIE's (NDE has none).
+        let vNN = quadratic(gI, gI, vo) + quadratic(gA, gA, va), vTT = quadratic(gT, gT, vo) + quadratic(gA, gA, va)
+        let vNT = quadratic(gI, gT, vo) + quadratic(gA, gA, va)
+        // (NIE − sT)² ≤ z²(vNN − 2s vNT + s² vTT) is the turning-point form with g1 = NIE, g2 = −T/2.
+        let shareFieller = SpatialCurves.fieller(g1: nie, g2: -total / 2, s11: vNN, s12: -vNT / 2, s22: vTT / 4, q: z)
         let gFirst = (0..<q).map { j in j < mediatorColumns.count ? mean(mediatorColumns[j]) : 0 }
         let gSpill = (0..<q).map { j in j < mediatorColumns.count ? meanOver(controlObs, mediatorColumns[j]) : 0 }
         let zeroO = [Double](repeating: 0, count: p)
@@ -219,6 +228,7 @@ public enum SpatialMediation {
             spilloverMediator: quantity(meanOver(controlObs, delta), outcome: zeroO, mediator: gSpill),
             indirect: quantity(nie, outcome: gI, mediator: gA), direct: quantity(nde, outcome: gD, mediator: zeroA),
             total: quantity(total, outcome: gT, mediator: gA), share: quantity(share, outcome: gShareO, mediator: gShareA),
+            shareFieller: shareFieller,
             mediatorFit: mediatorFit, outcomeFit: fit, treatedObservations: treated.count)
     }
 }

@@ -71,6 +71,8 @@ public struct SpatialMediationJSON: Encodable, Sendable {
     public let indirect, direct, total, share, first_stage, spillover_mediator: MediationCoefficientJSON
     @FiniteOrNull public var rho: Double
     public let mediator_model: [String: MediationCoefficientJSON]
+    /// Fieller's set for `share` (unbounded when NIE + NDE is not distinguishable from 0).
+    public let share_fieller: SpatialAnalysisJSON.Fieller
     public let treated_observations: Int
     public let converged: Bool
 
@@ -89,6 +91,7 @@ public struct SpatialMediationJSON: Encodable, Sendable {
                                                ci_lower: ci.lower, ci_upper: ci.upper)
         }
         mediator_model = m
+        share_fieller = SpatialAnalysisJSON.Fieller(r.shareFieller)
         treated_observations = r.treatedObservations
         converged = r.outcomeFit.converged
     }

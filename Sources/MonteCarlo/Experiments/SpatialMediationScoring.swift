@@ -35,7 +35,7 @@ enum MediatorExposure: String, CaseIterable, Sendable {
 /// | `att_d` | mean ΔD̂ on the treated | `att_d` |
 /// | `nde` | ℓ'Ŝ(β̂_P P + θ̂_P WP) | `direct_treated` |
 /// | `nie` | ℓ'Ŝ[(β̂4 + β̂3 CA)∘ΔD̂ + W((θ̂4 + θ̂3 CA)∘ΔD̂)] | `indirect_treated` |
-/// | `share_d` | NIE / (NIE + NDE), delta method | `share_treated` |
+/// | `share_d` | NIE / (NIE + NDE), delta method, and Fieller's set | `share_treated` |
 /// | `spillover_d` | mean ΔD̂ on the never-treated from adoption | `spillover_d` |
 enum SpatialMediationEstimand: String, CaseIterable, Sendable {
     case att, attD = "att_d", nde, nie, share = "share_d", spilloverD = "spillover_d"
@@ -89,7 +89,9 @@ enum SpatialMediationScoring {
                 case .share: q = r.share
                 case .spilloverD: q = r.spilloverMediator
                 }
-                return EstimandResult(truth: t, estimate: q.estimate, standardError: q.se, lower: q.lower, upper: q.upper, pValue: q.pValue)
+                // The share's Fieller set is scored beside its delta-method interval (fieller_coverage, share_bounded, …).
+                return EstimandResult(truth: t, estimate: q.estimate, standardError: q.se, lower: q.lower, upper: q.upper, pValue: q.pValue,
+                                      confidenceSet: e == .share ? ConfidenceSet(r.shareFieller) : nil)
             })
         }
     }
