@@ -182,15 +182,21 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertTrue(bad.err.contains("--simulations"), bad.err)
     }
 
+    static let spatialMediationFixtures = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures")
+
+    /// `estimate mediation` on the spatial-mediation fixture panel, without its W files.
+    static var spatialMediationArgs: [String] {
+        ["estimate", "mediation", "--data", spatialMediationFixtures.appendingPathComponent("spatial_mediation_panel.csv").path,
+         "--id", "city", "--time", "year", "--y", "Mis", "--mediator", "D", "--treat", "treat", "--post", "post",
+         "--moderator", "CA", "--x", "lngdppc,gov", "--bootstrap", "0", "--simulations", "0"]
+    }
+
     /// `estimate mediation --spatial-weights` adds the natural effects under interference: the same
     /// numbers as the library on the fixture (whose reference is pyfixest + the NumPy SDM,
     /// SpatialMediationTests), under the `spatial` key; `--weights` with it is refused as a usage error.
     func testMediationWithSpatialWeightsPrintsTheNaturalEffects() throws {
-        let fx = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures")
-        let args = ["estimate", "mediation", "--data", fx.appendingPathComponent("spatial_mediation_panel.csv").path, "--id", "city",
-                    "--time", "year", "--y", "Mis", "--mediator", "D", "--treat", "treat", "--post", "post", "--moderator", "CA",
-                    "--x", "lngdppc,gov", "--bootstrap", "0", "--simulations", "0",
-                    "--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path]
+        let fx = Self.spatialMediationFixtures
+        let args = Self.spatialMediationArgs + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path]
         let r = try ProcessRunner.spillsim(args + ["--json"])
         XCTAssertEqual(r.status, 0, r.err)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
@@ -213,11 +219,8 @@ final class CLITreatmentTests: XCTestCase {
     /// moves the mediator model's exposure to V: the reference's `exposure_diffusion` numbers; without
     /// `--spatial-weights` it is refused as a usage error, not ignored.
     func testMediationWithExposureWeightsUsesTheDiffusionKernel() throws {
-        let fx = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures")
-        let base = ["estimate", "mediation", "--data", fx.appendingPathComponent("spatial_mediation_panel.csv").path, "--id", "city",
-                    "--time", "year", "--y", "Mis", "--mediator", "D", "--treat", "treat", "--post", "post", "--moderator", "CA",
-                    "--x", "lngdppc,gov", "--bootstrap", "0", "--simulations", "0",
-                    "--exposure-weights", fx.appendingPathComponent("spatial_mediation_V.csv").path]
+        let fx = Self.spatialMediationFixtures
+        let base = Self.spatialMediationArgs + ["--exposure-weights", fx.appendingPathComponent("spatial_mediation_V.csv").path]
         let r = try ProcessRunner.spillsim(base + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path, "--json"])
         XCTAssertEqual(r.status, 0, r.err)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
