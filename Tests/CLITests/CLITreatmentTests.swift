@@ -221,6 +221,9 @@ final class CLITreatmentTests: XCTestCase {
         let spatial = try XCTUnwrap(json["spatial"] as? [String: Any])
         let ref = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_reference.json")))
             as? [String: Any])
+        // Exactly the keys docs/cli-json.md lists for `spatial`.
+        XCTAssertEqual(Set(spatial.keys), ["specification", "indirect", "direct", "total", "share", "first_stage", "spillover_mediator",
+                                           "rho", "mediator_model", "share_fieller", "treated_observations", "converged"])
         try assertSpecification(spatial, mediatorModel: "static", exposure: nil, targetFactor: nil)
         for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("share", "share"), ("first_stage", "first_stage")] {
             let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
