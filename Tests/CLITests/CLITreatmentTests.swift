@@ -191,6 +191,24 @@ final class CLITreatmentTests: XCTestCase {
          "--moderator", "CA", "--x", "lngdppc,gov", "--bootstrap", "0", "--simulations", "0"]
     }
 
+    /// The `spatial.specification` block names what was fitted: the mediator model, the two weight files
+    /// (the exposure file is the W file when `exposure_matrix` is W) and the target factor (JSON null without one).
+    func assertSpecification(_ spatial: [String: Any], mediatorModel: String, exposure: String?, targetFactor: String?,
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let spec = try XCTUnwrap(spatial["specification"] as? [String: Any], "specification", file: file, line: line)
+        let w = Self.spatialMediationFixtures.appendingPathComponent("spatial_mediation_W.csv").path
+        XCTAssertEqual(spec["mediator_model"] as? String, mediatorModel, file: file, line: line)
+        XCTAssertEqual(spec["spatial_weights"] as? String, w, file: file, line: line)
+        XCTAssertEqual(spec["exposure_matrix"] as? String, exposure == nil ? "W" : "E", file: file, line: line)
+        XCTAssertEqual(spec["exposure_weights"] as? String, exposure ?? w, file: file, line: line)
+        if let targetFactor {
+            XCTAssertEqual(spec["target_factor"] as? String, targetFactor, file: file, line: line)
+        } else {
+            XCTAssertTrue(spec["target_factor"] is NSNull, "target_factor should be null: \(String(describing: spec["target_factor"]))",
+                          file: file, line: line)
+        }
+    }
+
     /// `estimate mediation --spatial-weights` adds the natural effects under interference: the same
     /// numbers as the library on the fixture (whose reference is pyfixest + the NumPy SDM,
     /// SpatialMediationTests), under the `spatial` key; `--weights` with it is refused as a usage error.
@@ -203,6 +221,10 @@ final class CLITreatmentTests: XCTestCase {
         let spatial = try XCTUnwrap(json["spatial"] as? [String: Any])
         let ref = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_reference.json")))
             as? [String: Any])
+        // Exactly the keys docs/cli-json.md lists for `spatial`.
+        XCTAssertEqual(Set(spatial.keys), ["specification", "indirect", "direct", "total", "share", "first_stage", "spillover_mediator",
+                                           "rho", "mediator_model", "share_fieller", "treated_observations", "converged"])
+        try assertSpecification(spatial, mediatorModel: "static", exposure: nil, targetFactor: nil)
         for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("share", "share"), ("first_stage", "first_stage")] {
             let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
             assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
@@ -228,6 +250,8 @@ final class CLITreatmentTests: XCTestCase {
         let all = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_reference.json")))
             as? [String: Any])
         let ref = try XCTUnwrap(all["exposure_diffusion"] as? [String: Any])
+        try assertSpecification(spatial, mediatorModel: "static", exposure: fx.appendingPathComponent("spatial_mediation_V.csv").path,
+                                targetFactor: nil)
         for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("first_stage", "first_stage")] {
             let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
             assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
@@ -275,6 +299,8 @@ final class CLITreatmentTests: XCTestCase {
         let all = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_dynamic_reference.json")))
             as? [String: Any])
         let ref = try XCTUnwrap(all["dynamic_V_c"] as? [String: Any])
+        try assertSpecification(spatial, mediatorModel: "dynamic", exposure: fx.appendingPathComponent("spatial_mediation_V.csv").path,
+                                targetFactor: "c")
         for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("first_stage", "first_stage")] {
             let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
             assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
@@ -283,6 +309,13 @@ final class CLITreatmentTests: XCTestCase {
         let text = try ProcessRunner.spillsim(args(panel))
         XCTAssertEqual(text.status, 0, text.err)
         XCTAssertTrue(text.out.contains("dynamic mediator"), text.out)
+        XCTAssertTrue(text.out.contains("target factor c"), text.out)
+        // The dynamic model with W as the exposure and no target factor says so too.
+        let plain = try ProcessRunner.spillsim(Self.spatialMediationArgs + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path,
+                                                                           "--mediator-model", "dynamic", "--json"])
+        XCTAssertEqual(plain.status, 0, plain.err)
+        let plainJSON = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(plain.out.utf8)) as? [String: Any])
+        try assertSpecification(try XCTUnwrap(plainJSON["spatial"] as? [String: Any]), mediatorModel: "dynamic", exposure: nil, targetFactor: nil)
         let staticWithTarget = try ProcessRunner.spillsim(Self.spatialMediationArgs + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path,
                                                                                       "--target-factor", "c"])
         XCTAssertEqual(staticWithTarget.status, 64)
