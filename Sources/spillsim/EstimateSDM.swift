@@ -62,7 +62,7 @@ extension Spillsim.Estimate {
         var merges: String?
         @Flag(help: "Print JSON instead of tables.") var json = false
         @Option(name: [.customLong("variance"), .customLong("vce")],
-                help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster for sdm, sar, slx, ols and sac, conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
+                help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols and sac. --vce is an alias of --variance.")
         var variance: SpatialVarianceMethod = .standard
         @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals); intervals and tests use t with G − 1 df, except that with cr2 each coefficient's uses its Satterthwaite df (Bell–McCaffrey, as clubSandwich). With --variance conley: cr2/cr3 use the same leverage-adjusted residuals in the Conley meat (cr1 = none).")
         var clusterCorrection: ClusterCorrection?
@@ -109,7 +109,7 @@ extension Spillsim.Estimate {
                 throw ValidationError("--cluster-correction applies to the clustered and Conley variances: add --variance cluster or conley")
             }
             if model == .sac, let c = clusterCorrection, c != .cr1 {
-                throw ValidationError("--cluster-correction \(c.rawValue) is not implemented for --model sac (its cluster sandwich is CR1): drop it or use cr1")
+                throw ValidationError("--cluster-correction \(c.rawValue) is not implemented for --model sac (its cluster and Conley sandwiches use the residuals as they are): drop it or use cr1")
             }
             if sigma2 == .dof {
                 if variance != .analytic {

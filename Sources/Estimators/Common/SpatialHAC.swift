@@ -50,6 +50,14 @@ public struct ConleySpec: Sendable, Equatable {
         self.neighbours = neighbours
     }
 
+    /// Weight of a serial pair `gap` periods apart within a unit (0 < gap ≤ lag): 1 − gap/(lag + 1)
+    /// with the Bartlett serial kernel, 1 with the uniform one; 1 at gap 0, 0 beyond the lag.
+    public func serialWeight(gap: Int) -> Double {
+        guard gap > 0 else { return gap == 0 ? 1 : 0 }
+        guard gap <= lag else { return 0 }
+        return serialKernel == .uniform ? 1 : 1 - Double(gap) / Double(lag + 1)
+    }
+
     /// One-line description, e.g. "Conley (bartlett, 300 km, lag 2)".
     public var label: String {
         let km = cutoffKm == cutoffKm.rounded() ? String(Int(cutoffKm)) : String(cutoffKm)
@@ -100,7 +108,7 @@ enum SpatialHACMeat {
                 if let g = unitIndex[unit[a]] { unitMembers[g].append(a) } else { unitIndex[unit[a]] = unitMembers.count; unitMembers.append([a]) }
             }
         }
-        let lagWeight = (0...spec.lag).map { spec.serialKernel == .uniform ? 1 : 1 - Double($0) / Double(spec.lag + 1) }
+        let lagWeight = (0...spec.lag).map { spec.serialWeight(gap: $0) }
 
         var u = [Double](repeating: 0, count: p)
         var meat = Matrix(rows: p, cols: p)
