@@ -18,6 +18,12 @@ extension Spillsim.Bench {
             performance measures (bootstrap MCSEs) and HDF5 write. The replications run in --rounds blocks, \
             each followed by --peer-reps spreg fits, so both see the same machine load. Wall and thread-CPU \
             times are reported; on a shared machine the CPU times are the steadier comparison.
+
+            A second, separate measure (issue 22's own): a real `spillsim run` of the whole scenario \
+            (--run-reps replications per cell on --run-threads threads, every cell's set-up, journal, \
+            measures and HDF5 write included), its process wall time divided by the replications it ran, \
+            against the same spreg fits. The two measures are printed on their own lines; neither stands \
+            for the other.
             """)
 
         @Argument(help: "Scenario file (YAML) with a city_system.")
@@ -30,10 +36,13 @@ extension Spillsim.Bench {
         @Option(help: "spreg fits per round (plus one warm-up fit, not counted).") var peerReps = 3
         @Option(help: "Path of bench/spreg_peer.py (default: found in the current directory or the repository holding the executable).")
         var peerScript: String?
+        @Option(help: "Replications per cell of the timed real `spillsim run` of the whole scenario (default: monte_carlo.replications; 0: skip it).")
+        var runReps: Int?
+        @Option(help: "Worker threads of the timed real run.") var runThreads = 2
 
         func validate() throws {
-            guard reps >= 1, rounds >= 1, rounds <= reps, peerReps >= 1, cell >= 0 else {
-                throw ValidationError("need --reps ≥ 1, 1 ≤ --rounds ≤ --reps, --peer-reps ≥ 1 and --cell ≥ 0")
+            guard reps >= 1, rounds >= 1, rounds <= reps, peerReps >= 1, cell >= 0, (runReps ?? 0) >= 0, runThreads >= 1 else {
+                throw ValidationError("need --reps ≥ 1, 1 ≤ --rounds ≤ --reps, --peer-reps ≥ 1, --cell ≥ 0, --run-reps ≥ 0 and --run-threads ≥ 1")
             }
         }
 
@@ -51,7 +60,13 @@ extension Spillsim.Bench {
             var timings: [ReplicationProfiler.Replication] = []
             var peerTimes: [Double] = [], peerCPU: [Double] = []
             var problems: [String] = []
+            var realRun: RealRun?
+            let runReplications = runReps ?? s.settings.replications
             for round in 0..<rounds {
+                // The real run between two blocks of spreg fits, under the same load as they are.
+                if round == rounds / 2, runReplications > 0 {
+                    realRun = try Self.timeRealRun(scenario: scenario, cells: try s.cells().count, reps: runReplications, threads: runThreads)
+                }
                 for r in (reps * round / rounds)..<(reps * (round + 1) / rounds) {
                     let t = profiler.replicate(r)
                     timings.append(t)
@@ -77,6 +92,11 @@ extension Spillsim.Bench {
             if !problems.isEmpty {
                 print("fits not ok: \(problems.count) (first: \(problems[0]))")
             }
+            if let realRun {
+                print(String(format: "real run (`spillsim run --reps %d --threads %d`, %d cells): %d replications in %.2f s wall = %.3f ms wall per replication (process CPU %.3f ms per replication), per-cell work included",
+                             runReplications, realRun.threads, realRun.replications / runReplications, realRun.replications, realRun.wallSeconds,
+                             1e3 * realRun.wallPerReplication, 1e3 * realRun.cpuPerReplication))
+            }
             guard peer else { return }
             guard !peerTimes.isEmpty else { print("spreg: python3 with spreg not available"); return }
             let peerMedian = Statistics.median(peerTimes)
@@ -90,8 +110,16 @@ extension Spillsim.Bench {
                 // time, file-system waits included, can grow many-fold on a loaded machine).
                 let onceCPU = work.journalCPU + work.measuresCPU + work.resultFileCPU
                 let perRepCPU = 1e3 * (Statistics.median(cpu) + onceCPU / Double(reps))
-                print(String(format: "by CPU time: spreg median %.1f ms (min %.1f, process CPU, all its threads); one replication = 1/%.1f of one spreg fit (target: 1/30)",
+                print(String(format: "by CPU time: spreg median %.1f ms (min %.1f, process CPU, all its threads); one replication (1 thread, thread CPU) = 1/%.1f of one spreg fit (target: 1/30)",
                              Statistics.median(peerCPU), peerCPU.min()!, Statistics.median(peerCPU) / perRepCPU))
+            }
+            if let realRun {
+                // The issue's measure: wall time of a replication in a real run on --run-threads cores
+                // against one spreg fit's wall time (spreg's CPU time beside it: its process may use more than one core).
+                print(String(format: "real run on %d threads: one replication %.3f ms wall = 1/%.1f of one spreg fit by wall time (spreg wall median %.1f ms)%@ (target: 1/30)",
+                             realRun.threads, 1e3 * realRun.wallPerReplication, peerMedian / (1e3 * realRun.wallPerReplication), peerMedian,
+                             (peerCPU.isEmpty ? "" : String(format: ", 1/%.1f of its CPU median %.1f ms", Statistics.median(peerCPU) / (1e3 * realRun.wallPerReplication),
+                                                           Statistics.median(peerCPU))) as NSString))
             }
         }
 
