@@ -54,6 +54,7 @@ extension Spillsim.Bench {
             let script = peer ? try SDM.locatePeerScript(peerScript) : ""
             let s = try MonteCarloScenario.load(path: scenario)
             print(Spillsim.Bench.header())
+            let loadAtStart = Self.loadAverage()
             let profiler = try ReplicationProfiler(scenario: s, cellOrdinal: cell)
             print("\(s.name), cell \(cell) (\(profiler.cellLabel)): set-up \(ms(profiler.setupSeconds)) ms once per cell")
             let peerPanel = peer ? try SyntheticSDMPanel(n: 280, t: 18, seed: 20261129) : nil
@@ -97,13 +98,17 @@ extension Spillsim.Bench {
                              runReplications, realRun.threads, realRun.replications / runReplications, realRun.replications, realRun.wallSeconds,
                              1e3 * realRun.wallPerReplication, 1e3 * realRun.cpuPerReplication))
             }
+            if let start = loadAtStart, let end = Self.loadAverage() {
+                print(String(format: "machine load (1-minute average): %.1f at the start, %.1f at the end, on %d cores", start, end,
+                             ProcessInfo.processInfo.activeProcessorCount))
+            }
             guard peer else { return }
             guard !peerTimes.isEmpty else { print("spreg: python3 with spreg not available"); return }
             let peerMedian = Statistics.median(peerTimes)
             print(String(format: "spreg Panel_FE_Lag N = 280, T = 18: wall median %.1f ms (min %.1f) over %d fits interleaved with the replications",
                          peerMedian, peerTimes.min()!, peerTimes.count))
             let perRep = 1e3 * (Statistics.median(wall) + once / Double(reps))
-            print(String(format: "one replication (median, per-cell work spread over the %d) = 1/%.1f of one spreg fit by wall time (min/min 1/%.1f)",
+            print(String(format: "one replication (1 thread, median wall, per-cell work spread over the %d) = 1/%.1f of one spreg fit by wall time (min/min 1/%.1f)",
                          reps, peerMedian / perRep, peerTimes.min()! / (1e3 * (wall.min()! + once / Double(reps)))))
             if !peerCPU.isEmpty {
                 // CPU against CPU: the once-per-cell steps by their own thread CPU time too (their wall
@@ -114,12 +119,14 @@ extension Spillsim.Bench {
                              Statistics.median(peerCPU), peerCPU.min()!, Statistics.median(peerCPU) / perRepCPU))
             }
             if let realRun {
-                // The measure: wall time of a replication in a real run on --run-threads cores
-                // against one spreg fit's wall time (spreg's CPU time beside it: its process may use more than one core).
-                print(String(format: "real run on %d threads: one replication %.3f ms wall = 1/%.1f of one spreg fit by wall time (spreg wall median %.1f ms)%@ (target: 1/30)",
-                             realRun.threads, 1e3 * realRun.wallPerReplication, peerMedian / (1e3 * realRun.wallPerReplication), peerMedian,
-                             (peerCPU.isEmpty ? "" : String(format: ", 1/%.1f of its CPU median %.1f ms", Statistics.median(peerCPU) / (1e3 * realRun.wallPerReplication),
-                                                           Statistics.median(peerCPU))) as NSString))
+                // The measure: a replication's wall time in a real run on --run-threads cores against
+                // one spreg fit's wall time; beside it, CPU against CPU (the run's process CPU, all threads).
+                print(String(format: "real run on %d threads: one replication %.3f ms wall = 1/%.1f of one spreg fit by wall time (spreg wall median %.1f ms) (target: 1/30)",
+                             realRun.threads, 1e3 * realRun.wallPerReplication, peerMedian / (1e3 * realRun.wallPerReplication), peerMedian))
+                if !peerCPU.isEmpty {
+                    print(String(format: "real run by CPU time: one replication %.3f ms process CPU = 1/%.1f of one spreg fit's CPU (median %.1f ms)",
+                                 1e3 * realRun.cpuPerReplication, Statistics.median(peerCPU) / (1e3 * realRun.cpuPerReplication), Statistics.median(peerCPU)))
+                }
             }
         }
 
@@ -141,6 +148,12 @@ extension Spillsim.Bench {
                 print(pad(nested.contains(name) ? "  ↳ " + name : name) + String(format: "  %11.3f %11.3f %11.3f %6.1f%%", 1e3 * Statistics.median(wall), 1e3 * wall.min()!,
                                          1e3 * c, totalCPU > 0 ? 100 * c / totalCPU : 0))
             }
+        }
+
+        /// The 1-minute load average (Linux /proc/loadavg); nil where there is none.
+        static func loadAverage() -> Double? {
+            guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+            return text.split(separator: " ").first.flatMap { Double($0) }
         }
 
         func ms(_ seconds: Double) -> String { String(format: "%.1f", 1e3 * seconds) }
