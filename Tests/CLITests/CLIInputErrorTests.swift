@@ -141,6 +141,9 @@ final class CLIInputErrorTests: XCTestCase {
         let found = try Spillsim.Bench.SDM.locatePeerScript(nil)
         XCTAssertTrue(found.hasSuffix("bench/spreg_peer.py"), found)
         assertUsageError(["bench", "sdm", "--reps", "0"], contains: "--reps ≥ 1")
+        // The real run timed beside the stage profile: its settings are checked before any work.
+        assertUsageError(["bench", "replication", "scenarios/baseline.yaml", "--run-threads", "0"], contains: "--run-threads ≥ 1")
+        assertUsageError(["bench", "replication", "scenarios/baseline.yaml", "--run-reps=-1"], contains: "--run-reps ≥ 0")
     }
 }
 
