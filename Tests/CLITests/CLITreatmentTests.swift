@@ -86,6 +86,26 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertTrue(stray.err.contains("--balance belongs to the event study"), stray.err)
     }
 
+    /// `--leads`/`--lags` beyond the data bin nothing: refused naming the flag and the largest value
+    /// the data support (the fixture's cohorts 2007 and 2009 in 2001–2012: 8 periods before, 5 after
+    /// adoption), for the twfe event study and psm-did's; the bounds at the data's range still run.
+    func testEventWindowBeyondTheDataIsRefused() throws {
+        let data = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/event_study_unbalanced.csv").path
+        let twfe = ["estimate", "twfe", "--data", data, "--id", "unit", "--time", "year", "--y", "y", "--cohort", "cohort", "--event-study"]
+        let psm = ["estimate", "psm-did", "--data", data, "--id", "unit", "--time", "year", "--y", "y", "--cohort", "cohort", "--no-matching"]
+        for (args, expected) in [(twfe + ["--leads", "40", "--lags", "3"], "--leads 40 is beyond the data"),
+                                 (twfe + ["--leads", "3", "--lags", "6"], "--lags 6 is beyond the data"),
+                                 (psm + ["--leads", "2", "--lags", "40"], "--lags 40 is beyond the data")] {
+            let r = try ProcessRunner.spillsim(args)
+            XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(r.err.contains(expected), r.err)
+        }
+        XCTAssertTrue(try ProcessRunner.spillsim(twfe + ["--leads", "40", "--lags", "3"]).err.contains("give --leads 8 or less"))
+        XCTAssertTrue(try ProcessRunner.spillsim(twfe + ["--leads", "3", "--lags", "6"]).err.contains("give --lags 5 or less"))
+        let atRange = try ProcessRunner.spillsim(twfe + ["--leads", "8", "--lags", "5"])
+        XCTAssertEqual(atRange.status, 0, atRange.err)
+    }
+
     /// Two units clustered by unit: the CR1 SE of the ATT is 0 up to rounding (the two scores cancel);
     /// it is refused with the reason, not printed as "SE 0.000000 … p 0.0000".
     func testTwoClusterDIDIsRefusedNotReportedWithZeroSE() throws {
