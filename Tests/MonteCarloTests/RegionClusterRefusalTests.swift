@@ -52,3 +52,21 @@ final class RegionClusterRefusalTests: XCTestCase {
         XCTAssertEqual(run.cells[1].records[0].fits[1].status.code, .failed)
     }
 }
+
+/// `event_study`'s `leads`/`lags` beyond the years before or after any cohort's adoption bin nothing:
+/// refused at load naming the key, the largest value the years support and the fix (the scenario
+/// twin of `estimate twfe --event-study --leads 40`).
+final class EventWindowRefusalTests: XCTestCase {
+    func testAWindowBeyondTheYearsIsRefused() throws {
+        // Years 2006–2012, adoption 2009: 3 years before, 3 after.
+        for (option, key) in [("leads: 40, lags: 2", "estimators[1].leads"), ("leads: 2, lags: 4", "estimators[1].lags")] {
+            let text = RegionClusterRefusalTests.design("{name: es, model: event_study, \(option), estimands: [att]}")
+            assertThrows(try InMemoryRun.run(MonteCarloScenario(text: text, file: "regions.yaml")), as: ScenarioError.self) {
+                XCTAssertEqual($0.path, key, "\($0)")
+                XCTAssertTrue($0.fix?.contains("or less") == true, "\($0)")
+            }
+        }
+        let atRange = RegionClusterRefusalTests.design("{name: es, model: event_study, leads: 3, lags: 3, estimands: [att]}")
+        XCTAssertTrue(try InMemoryRun.run(MonteCarloScenario(text: atRange, file: "regions.yaml")).cells[0].records[0].fits[1].status.isOK)
+    }
+}
