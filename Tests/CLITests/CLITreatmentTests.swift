@@ -274,4 +274,62 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.err.contains("--exposure-weights"), bad.err)
     }
+
+    /// `--mediator-model dynamic --target-factor c` (with V as the exposure): the reference's `dynamic_V_c`
+    /// numbers (pyfixest + NumPy, SpatialMediationDynamicTests); the target factor without the dynamic
+    /// model, the dynamic model without `--spatial-weights`, or a target factor that changes within a
+    /// city, are refused naming the option or column.
+    func testMediationWithTheDynamicMediatorModel() throws {
+        let fx = Self.spatialMediationFixtures
+        let dir = try TestPaths.temporaryDirectory("cli-dynamic-mediator")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The fixture panel with the target factor joined as column c (and a copy where it drifts).
+        let target = try String(contentsOf: fx.appendingPathComponent("spatial_mediation_target.csv"), encoding: .utf8)
+        let c = Dictionary(uniqueKeysWithValues: target.split(separator: "\n").dropFirst().map { row in
+            let f = row.split(separator: ","); return (String(f[0]), String(f[1]))
+        })
+        let lines = try String(contentsOf: fx.appendingPathComponent("spatial_mediation_panel.csv"), encoding: .utf8).split(separator: "\n")
+        var joined = [String(lines[0]) + ",c"]
+        for row in lines.dropFirst() { joined.append(String(row) + "," + c[String(row.split(separator: ",")[0])]!) }
+        let panel = dir.appendingPathComponent("panel.csv"), drifting = dir.appendingPathComponent("drifting.csv")
+        try (joined.joined(separator: "\n") + "\n").write(to: panel, atomically: true, encoding: .utf8)
+        // The last row's c raised by 0.5 (appending digits would not change a 17-digit value).
+        let drift = [joined[0]] + joined.dropFirst().enumerated().map { k, row -> String in
+            guard k == joined.count - 2, let cut = row.lastIndex(of: ",") else { return row }
+            return String(row[..<cut]) + ",\(Double(row[row.index(after: cut)...])! + 0.5)"
+        }
+        try (drift.joined(separator: "\n") + "\n").write(to: drifting, atomically: true, encoding: .utf8)
+        func args(_ data: URL) -> [String] {
+            var a = Self.spatialMediationArgs
+            a[a.firstIndex(of: "--data")! + 1] = data.path
+            return a + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path,
+                        "--exposure-weights", fx.appendingPathComponent("spatial_mediation_V.csv").path,
+                        "--mediator-model", "dynamic", "--target-factor", "c"]
+        }
+        let r = try ProcessRunner.spillsim(args(panel) + ["--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let spatial = try XCTUnwrap(json["spatial"] as? [String: Any])
+        let all = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_dynamic_reference.json")))
+            as? [String: Any])
+        let ref = try XCTUnwrap(all["dynamic_V_c"] as? [String: Any])
+        for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("first_stage", "first_stage")] {
+            let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
+            assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
+            assertClose(want["se"]!, got["se"]!, tolerance: 1e-4 * want["se"]!, key + " SE")
+        }
+        let text = try ProcessRunner.spillsim(args(panel))
+        XCTAssertEqual(text.status, 0, text.err)
+        XCTAssertTrue(text.out.contains("dynamic mediator"), text.out)
+        let staticWithTarget = try ProcessRunner.spillsim(Self.spatialMediationArgs + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path,
+                                                                                      "--target-factor", "c"])
+        XCTAssertEqual(staticWithTarget.status, 64)
+        XCTAssertTrue(staticWithTarget.err.contains("--target-factor"), staticWithTarget.err)
+        let noW = try ProcessRunner.spillsim(Self.spatialMediationArgs + ["--mediator-model", "dynamic"])
+        XCTAssertEqual(noW.status, 64)
+        XCTAssertTrue(noW.err.contains("--mediator-model"), noW.err)
+        let drifted = try ProcessRunner.spillsim(args(drifting))
+        XCTAssertNotEqual(drifted.status, 0)
+        XCTAssertTrue(drifted.err.contains("`c`"), drifted.err)
+    }
 }

@@ -340,7 +340,9 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 // The default W is the diffusion kernel's own exp(−d/150) form, so the two levels are one matrix
                 // unless the kernel's reach differs: the option cannot change the fit then, by construction.
                 Probe(entry: sm + "}", key: "exposure_weights", a: "weights", b: "diffusion", world: [("city_system.digital.decay_km", "300")]),
-                Probe(entry: sm + "}", key: "z_trend", a: "false", b: "true")]
+                Probe(entry: sm + "}", key: "z_trend", a: "false", b: "true"),
+                Probe(entry: sm + "}", key: "mediator_model", a: "static", b: "dynamic"),
+                Probe(entry: sm + ", mediator_model: dynamic}", key: "target_factor", a: "true", b: "false")]
     }()
 
     /// nil when the probe passes.
@@ -487,6 +489,21 @@ final class UnusedSettingsTests: XCTestCase {
             """
         assertThrows(try MonteCarloScenario(text: known, file: "k.yaml"), as: ScenarioError.self) { XCTAssertEqual($0.path, "known_dgp.df") }
         XCTAssertNoThrow(try MonteCarloScenario(text: known + "\ngrid:\n  known_dgp.errors: [normal, t]\n", file: "k.yaml"))
+    }
+
+    /// `target_factor` belongs to the dynamic mediator model: written beside `mediator_model: static`
+    /// (or with no mediator_model) it is refused naming the key, not accepted and ignored.
+    func testTheTargetFactorIsRefusedWithTheStaticMediatorModel() {
+        for model in ["", "mediator_model: static, "] {
+            let text = "name: s\ncity_system: {}\nestimators:\n  - {name: e, model: spatial_mediation, \(model)target_factor: false, estimands: [nie]}\n"
+            assertThrows(try MonteCarloScenario(text: text, file: "s.yaml"), as: ScenarioError.self) {
+                XCTAssertEqual($0.path, "estimators[0].target_factor")
+            }
+        }
+        let bad = "name: s\ncity_system: {}\nestimators:\n  - {name: e, model: spatial_mediation, mediator_model: dinamic, estimands: [nie]}\n"
+        assertThrows(try MonteCarloScenario(text: bad, file: "s.yaml"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[0].mediator_model")
+        }
     }
 
     func testAMisspeltOptionOrModelGetsASuggestion() {

@@ -259,8 +259,17 @@ enum EstimatorRegistry {
             let exposure = try o.choose("exposure_weights", default: MediatorExposure.weights,
                                         spellings: MediatorExposure.allCases.map(\.rawValue)) { MediatorExposure(rawValue: $0) }
             let zTrend = try o.choose("z_trend", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
+            let mediator = try o.choose("mediator_model", default: SpatialMediationSettings.Mediator.static,
+                                        spellings: SpatialMediationSettings.Mediator.allCases.map(\.rawValue)) {
+                SpatialMediationSettings.Mediator(rawValue: $0)
+            }
+            let hasTarget = o.has("target_factor")
+            let targetFactor = try o.choose("target_factor", default: true, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
+            if hasTarget && mediator == .static {
+                throw o.error("target_factor", "belongs to the dynamic mediator model; add `mediator_model: dynamic` or drop it")
+            }
             return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance, exposure: exposure,
-                                                              zTrend: zTrend))
+                                                              zTrend: zTrend, mediator: mediator, targetFactor: targetFactor))
         },
     ]
 
