@@ -43,6 +43,8 @@ final class CLIInputErrorTests: XCTestCase {
                          contains: "--cohort belongs to the event study")
         assertUsageError(["estimate", "sdm", "--data", "d.csv", "--weights", "w.csv", "--id", "i", "--time", "t", "--y", "y", "--x", "a",
                           "--model", "sar", "--durbin", "a"], contains: "--model sar has no W-lagged regressors")
+        assertUsageError(["estimate", "w-select", "--data", "d.csv", "--weights", "W1.csv,W2.csv,W1.csv", "--id", "i", "--time", "t", "--y", "y",
+                          "--x", "a"], contains: "--weights lists W1.csv twice; give each candidate weight matrix once")
         let did = ["estimate", "psm-did", "--data", "d.csv", "--id", "i", "--time", "t", "--y", "y"]
         assertUsageError(did + ["--cohort", "g", "--treat", "d", "--covariates", "a"], contains: "--treat goes with --post-year")
         assertUsageError(did + ["--cohort", "g", "--no-matching", "--covariates", "a"], contains: "with --no-matching the DID has no covariates")
