@@ -105,7 +105,7 @@ extension Spillsim.Estimate {
             data.mediatorName = mediator
             if let moderator { data.moderatorName = moderator }
             let r = try Mediation.estimate(data, spec: spec)
-            let spatial = try spatialWeights.map { path -> SpatialMediationResult in
+            let spatial = try spatialWeights.map { path -> (result: SpatialMediationResult, specification: SpatialMediationJSON.Specification) in
                 let controls = splitList(x)
                 let dataset = try SpatialDataLoader.load(data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: path),
                                                          id: panel.id, time: panel.time, y: panel.y,
@@ -116,17 +116,19 @@ extension Spillsim.Estimate {
                 let exposure = try exposureWeights.map { try ExposureWeights.read(csv: URL(fileURLWithPath: $0), units: dataset.units) }
                 let model: MediatorModel = mediatorModel == "dynamic"
                     ? .dynamic(targetFactor: try targetFactor.map { try SpatialMediationData.unitConstant(of: dataset, column: $0) }) : .exposure
-                return try SpatialMediation.estimate(columns, weights: dataset.weights, exposure: exposure, mediatorModel: model)
+                let specification = SpatialMediationJSON.Specification(mediatorModel: model, spatialWeights: path,
+                                                                       exposureWeights: exposureWeights, targetFactor: targetFactor)
+                return (try SpatialMediation.estimate(columns, weights: dataset.weights, exposure: exposure, mediatorModel: model), specification)
             }
             if json {
                 var report = MediationReportJSON(r)
-                report.spatial = spatial.map(SpatialMediationJSON.init)
+                report.spatial = spatial.map { SpatialMediationJSON($0.result, specification: $0.specification) }
                 return print(try JSONOutput.text(report))
             }
             print(MediationText.render(r, mediator: mediator, clusterName: cluster ?? panel.id))
             if let spatial {
-                print("\n" + MediationText.render(spatial, mediator: mediator, exposure: exposureWeights == nil ? "W" : "E",
-                                                  dynamic: mediatorModel == "dynamic"))
+                print("\n" + MediationText.render(spatial.result, mediator: mediator, exposure: exposureWeights == nil ? "W" : "E",
+                                                  dynamic: mediatorModel == "dynamic", targetFactor: targetFactor))
             }
         }
     }
@@ -163,8 +165,10 @@ enum MediationText {
 
 extension MediationText {
     /// The natural effects under interference (`--spatial-weights`).
-    static func render(_ r: SpatialMediationResult, mediator: String, exposure: String = "W", dynamic: Bool = false) -> String {
-        let model = dynamic ? "dynamic mediator on its lag, \(exposure)·lag and TP, propagated" : "mediator on TP and \(exposure)·TP by period"
+    static func render(_ r: SpatialMediationResult, mediator: String, exposure: String = "W", dynamic: Bool = false,
+                       targetFactor: String? = nil) -> String {
+        let own = targetFactor.map { "\($0)·TP, target factor \($0)" } ?? "TP"
+        let model = dynamic ? "dynamic mediator on its lag, \(exposure)·lag and \(own), propagated" : "mediator on TP and \(exposure)·TP by period"
         var s = "natural effects under interference (\(model); outcome SDM, ρ = "
             + String(format: "%.4f", r.outcomeFit.rho ?? .nan) + (r.outcomeFit.converged ? "" : ", NOT converged: \(r.outcomeFit.reason)") + "):\n"
         func line(_ name: String, _ q: SpatialMediationResult.Quantity) -> String {

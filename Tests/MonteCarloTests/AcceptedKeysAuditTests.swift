@@ -251,8 +251,10 @@ final class EstimatorOptionsAuditTests: XCTestCase {
     static func spatial(_ model: String, estimands: String = "[beta.CA, ame.direct.CA]") -> [Probe] {
         let e = "{name: e, model: \(model), estimands: \(estimands)"
         let m = "{name: e, model: \(model), estimands: [beta.CA]"
-        // The models with a spatial error lag refuse the sandwich variances and `missing` (probed
-        // by `variance` and `missing` themselves), so their dependent options have no valid context.
+        // sem and sdem refuse the sandwich variances, and every model with a spatial error lag refuses
+        // `missing` (probed by `variance` and `missing` themselves), so their dependent options have no
+        // valid context; sac takes the cluster and Conley sandwiches (its own cluster_correction probe:
+        // cr2 refused).
         let sandwich = !["sem", "sdem", "sac"].contains(model)
         let probes: [Probe] = [Probe(entry: e + "}", key: "effects", a: "twoways", b: "individual"),
                 Probe(entry: e + "}", key: "approach", a: "lee-yu", b: "direct"),
@@ -269,7 +271,9 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 // The world's first entry takes the gaps too: an estimator that fails in every cell is refused at load.
                 Probe(entry: m + "}", key: "missing", a: "exact", b: "interpolate", world: gappy),
                 Probe(entry: m + ", missing: exact}", key: "bias_correction", a: "false", b: "true", world: gappy)]
-        return sandwich ? probes : probes.filter { !$0.entry.contains("variance:") && !$0.entry.contains("missing:") }
+        if sandwich { return probes }
+        if model == "sac" { return probes.filter { !$0.entry.contains("missing:") } }
+        return probes.filter { !$0.entry.contains("variance:") && !$0.entry.contains("missing:") }
     }
 
     static let treatment: [Probe] = {
