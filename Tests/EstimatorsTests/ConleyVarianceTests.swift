@@ -285,3 +285,19 @@ final class ConleySmallSampleTests: XCTestCase {
                        "Conley (bartlett, 5 km, fixest ssc)")
     }
 }
+
+/// The SAC's Conley sandwich refuses a small-sample factor too (typed error from the variance itself,
+/// at the cigarette design's reference point, before any work).
+final class SACConleySmallSampleTests: XCTestCase {
+    func testSACRefusesTheFactor() throws {
+        let t = SACConleyVarianceTests(name: "helpers", testClosure: { _ in })   // its fixture helpers only
+        let (d, w, _) = try t.design(.direct)
+        let ref = try XCTUnwrap(try SpatialClusterCorrectionTests.json("sac_conley_cigarette.json")["direct"] as? [String: Any])
+        let point = try t.referencePoint(ref)
+        let bread = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w)
+        let spec = try ConleySpec(cutoffKm: 700, smallSample: .fixestFull, neighbours: try t.stateGeography().neighbours(within: 700))
+        XCTAssertThrowsError(try SACVariance.conleyCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, conley: spec)) {
+            XCTAssertTrue(String(describing: $0).contains("small_sample"), "names the key: \($0)")
+        }
+    }
+}
