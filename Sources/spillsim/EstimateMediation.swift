@@ -30,6 +30,12 @@ extension Spillsim.Estimate {
         @Option(help: ArgumentHelp("Weight matrix CSV of the mediator model's exposure E·TP with --spatial-weights (default: the --spatial-weights W).",
                                    discussion: "Row-standardised as read. For a city-system panel, the generator's digital-diffusion kernel (generate --diffusion-out): the matrix through which the policy's gain in the mediator reaches the neighbours (docs/MODEL.md §10, A2)."))
         var exposureWeights: String?
+        @Option(help: ArgumentHelp("Mediator model of the mediation under interference: static or dynamic.",
+                                   discussion: "static: the exposure model above. dynamic: the mediator on its own lag, E·lag (E: --exposure-weights, else W), year effects, the own TP effect per treated period and the diffusion among treated pairs TP∘(E(TP∘lag) − lag∘E·TP), from the second period, CR1; the policy's effect is propagated through the estimated recursion (docs/MODEL.md §10, A2′)."))
+        var mediatorModel: String = "static"
+        @Option(help: ArgumentHelp("Time-invariant column of each unit's target factor c_i (--mediator-model dynamic).",
+                                   discussion: "Year effects × c_i enter the mediator model and the own TP effect is c_i·TP per period: the generator's convergence to the target D*_t·c_i."))
+        var targetFactor: String?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -42,9 +48,19 @@ extension Spillsim.Estimate {
             if exposureWeights != nil, spatialWeights == nil {
                 throw ValidationError("--exposure-weights is the exposure matrix of the mediation under interference; add --spatial-weights W.csv or drop it")
             }
+            guard ["static", "dynamic"].contains(mediatorModel) else {
+                throw ValidationError("--mediator-model must be static or dynamic, not `\(mediatorModel)`")
+            }
+            if mediatorModel == "dynamic", spatialWeights == nil {
+                throw ValidationError("--mediator-model dynamic is the mediator model of the mediation under interference; add --spatial-weights W.csv or drop it")
+            }
+            if targetFactor != nil, mediatorModel != "dynamic" {
+                throw ValidationError("--target-factor belongs to the dynamic mediator model; add --mediator-model dynamic or drop it")
+            }
             guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
             guard simulations == 0 || simulations >= 2 else { throw ValidationError("--simulations must be 0 (none) or ≥ 2") }
             let model = [("--mediator", mediator), ("--treat", treat), ("--post", post)] + (moderator.map { [("--moderator", $0)] } ?? [])
+                + (targetFactor.map { [("--target-factor", $0)] } ?? [])
             for (option, column) in model where column == panel.y {
                 throw ValidationError("\(option) names the outcome column `\(column)`; give another column")
             }
@@ -89,23 +105,31 @@ extension Spillsim.Estimate {
             data.mediatorName = mediator
             if let moderator { data.moderatorName = moderator }
             let r = try Mediation.estimate(data, spec: spec)
-            let spatial = try spatialWeights.map { path -> SpatialMediationResult in
+            let spatial = try spatialWeights.map { path -> (result: SpatialMediationResult, specification: SpatialMediationJSON.Specification) in
                 let controls = splitList(x)
                 let dataset = try SpatialDataLoader.load(data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: path),
                                                          id: panel.id, time: panel.time, y: panel.y,
-                                                         x: [mediator, treat, post] + (moderator.map { [$0] } ?? []) + controls)
+                                                         x: [mediator, treat, post] + (moderator.map { [$0] } ?? []) + controls
+                                                            + (targetFactor.map { [$0] } ?? []))
                 let columns = try SpatialMediationData.columns(of: dataset, mediator: mediator, treat: treat, post: post,
                                                                moderator: moderator, controls: controls)
                 let exposure = try exposureWeights.map { try ExposureWeights.read(csv: URL(fileURLWithPath: $0), units: dataset.units) }
-                return try SpatialMediation.estimate(columns, weights: dataset.weights, exposure: exposure)
+                let model: MediatorModel = mediatorModel == "dynamic"
+                    ? .dynamic(targetFactor: try targetFactor.map { try SpatialMediationData.unitConstant(of: dataset, column: $0) }) : .exposure
+                let specification = SpatialMediationJSON.Specification(mediatorModel: model, spatialWeights: path,
+                                                                       exposureWeights: exposureWeights, targetFactor: targetFactor)
+                return (try SpatialMediation.estimate(columns, weights: dataset.weights, exposure: exposure, mediatorModel: model), specification)
             }
             if json {
                 var report = MediationReportJSON(r)
-                report.spatial = spatial.map(SpatialMediationJSON.init)
+                report.spatial = spatial.map { SpatialMediationJSON($0.result, specification: $0.specification) }
                 return print(try JSONOutput.text(report))
             }
             print(MediationText.render(r, mediator: mediator, clusterName: cluster ?? panel.id))
-            if let spatial { print("\n" + MediationText.render(spatial, mediator: mediator, exposure: exposureWeights == nil ? "W" : "E")) }
+            if let spatial {
+                print("\n" + MediationText.render(spatial.result, mediator: mediator, exposure: exposureWeights == nil ? "W" : "E",
+                                                  dynamic: mediatorModel == "dynamic", targetFactor: targetFactor))
+            }
         }
     }
 }
@@ -141,8 +165,11 @@ enum MediationText {
 
 extension MediationText {
     /// The natural effects under interference (`--spatial-weights`).
-    static func render(_ r: SpatialMediationResult, mediator: String, exposure: String = "W") -> String {
-        var s = "natural effects under interference (mediator on TP and \(exposure)·TP by period; outcome SDM, ρ = "
+    static func render(_ r: SpatialMediationResult, mediator: String, exposure: String = "W", dynamic: Bool = false,
+                       targetFactor: String? = nil) -> String {
+        let own = targetFactor.map { "\($0)·TP, target factor \($0)" } ?? "TP"
+        let model = dynamic ? "dynamic mediator on its lag, \(exposure)·lag and \(own), propagated" : "mediator on TP and \(exposure)·TP by period"
+        var s = "natural effects under interference (\(model); outcome SDM, ρ = "
             + String(format: "%.4f", r.outcomeFit.rho ?? .nan) + (r.outcomeFit.converged ? "" : ", NOT converged: \(r.outcomeFit.reason)") + "):\n"
         func line(_ name: String, _ q: SpatialMediationResult.Quantity) -> String {
             String(format: "%@ %10.6f  se %.6f  p %.4f  95%% CI [%.6f, %.6f]\n", name.padding(toLength: 28, withPad: " ", startingAt: 0),

@@ -62,7 +62,7 @@ extension Spillsim.Estimate {
         var merges: String?
         @Flag(help: "Print JSON instead of tables.") var json = false
         @Option(name: [.customLong("variance"), .customLong("vce")],
-                help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster for sdm, sar, slx, ols and sac, conley for sdm, sar, slx, ols. --vce is an alias of --variance.")
+                help: "Variance: analytic (inverse analytic information, default; alias oim), cluster (sandwich clustered by unit, as xsmle vce(cluster)) or conley (spatial-HAC sandwich: --cutoff, --coords, --kernel, --lag); cluster and conley for sdm, sar, slx, ols and sac. --vce is an alias of --variance.")
         var variance: SpatialVarianceMethod = .standard
         @Option(help: "With --variance cluster: cr1 (G/(G−1) sandwich, default), cr2 (Bell–McCaffrey (I − H_gg)^(-1/2) residuals) or cr3 ((I − H_gg)^(-1) residuals); intervals and tests use t with G − 1 df, except that with cr2 each coefficient's uses its Satterthwaite df (Bell–McCaffrey, as clubSandwich). With --variance conley: cr2/cr3 use the same leverage-adjusted residuals in the Conley meat (cr1 = none).")
         var clusterCorrection: ClusterCorrection?
@@ -109,7 +109,7 @@ extension Spillsim.Estimate {
                 throw ValidationError("--cluster-correction applies to the clustered and Conley variances: add --variance cluster or conley")
             }
             if model == .sac, let c = clusterCorrection, c != .cr1 {
-                throw ValidationError("--cluster-correction \(c.rawValue) is not implemented for --model sac (its cluster sandwich is CR1): drop it or use cr1")
+                throw ValidationError("--cluster-correction \(c.rawValue) is not implemented for --model sac (its cluster and Conley sandwiches use the residuals as they are): drop it or use cr1")
             }
             if sigma2 == .dof {
                 if variance != .analytic {
@@ -182,19 +182,25 @@ extension Spillsim.Estimate {
 
 extension Spillsim.Estimate.SDM {
     func runUnbalanced(_ dataset: UnbalancedDataset) throws {
-        // Options the unbalanced estimator does not implement are refused, not ignored.
+        // Options the unbalanced estimator does not implement are refused, not ignored. Found only
+        // once the data are read, so each names the file (a run-time error: no usage text).
+        func refuse(_ text: String) -> CommandLineError {
+            CommandLineError(description: "\(panel.data) has missing unit-periods (rows absent or cells empty), so the unbalanced estimator runs (docs/unbalanced.md): \(text)")
+        }
         if dynamic {
-            throw ValidationError("--dynamic needs a balanced panel (the dynamic SDM conditions on every city's previous year); this panel has missing city-years — fill or drop them first, or drop --dynamic")
+            throw refuse("--dynamic needs a balanced panel (the dynamic SDM conditions on every city's previous period); fill or drop the missing unit-periods first, or drop --dynamic")
         }
         if approachOption == .leeYu {
-            throw ValidationError("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (the default on gaps; σ² is also reported corrected for the fixed effects, with a bias-corrected fit)")
+            throw refuse("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (the default on gaps; σ² is also reported corrected for the fixed effects, with a bias-corrected fit)")
         }
-        if variance != .analytic { throw ValidationError("--variance \(variance.rawValue) is not implemented for unbalanced panels; use --variance analytic") }
+        if variance != .analytic {
+            throw refuse("--variance \(variance.rawValue) is not implemented for it (its variance is the analytic one); drop --variance/--vce, or fill or drop the missing unit-periods to use the balanced estimator's \(variance.rawValue) variance")
+        }
         if sigma2 == .dof {
-            throw ValidationError("--sigma2 dof is implemented for balanced panels; on a panel with gaps the fit reports σ² corrected for the fixed effects beside the QML one (and a bias-corrected fit): drop --sigma2")
+            throw refuse("--sigma2 dof is implemented for balanced panels; on a panel with gaps the fit reports σ² corrected for the fixed effects beside the QML one (and a bias-corrected fit): drop --sigma2")
         }
         if model.hasErrorLag {
-            throw ValidationError("--model \(model.rawValue) is not implemented for unbalanced panels; use sdm, sar, slx or ols")
+            throw refuse("--model \(model.rawValue) is not implemented for unbalanced panels; use sdm, sar, slx or ols, or fill or drop the missing unit-periods")
         }
         let spec = SpatialModelSpec(model: model, effects: effects, approach: .direct, durbin: durbinVariables)
         let result = try UnbalancedAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed ?? 1)

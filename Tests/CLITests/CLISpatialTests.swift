@@ -88,7 +88,42 @@ final class CLISpatialTests: XCTestCase {
             XCTAssertTrue(Spillsim.message(for: e).contains("--cluster-correction cr2"), Spillsim.message(for: e))
             XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
         }
-        XCTAssertThrowsError(try parse(cigaretteArgs + ["--model", "sac", "--vce", "conley", "--cutoff", "300", "--coords", "lat,lon"]))
+    }
+
+    /// `--model sac --vce conley --cutoff 700 --coords lat,lon --lag 3` on the cigarette panel with each
+    /// state's point (data/cigarette/usa46_centres.csv) joined in: the SEs of the NumPy reference
+    /// (scripts/fixtures/make_sac_conley_cigarette.py, direct, Bartlett 700 km, lag 3), t(n* − k).
+    func testSACConleyVarianceFromCoordinateColumns() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-cli-sac-conley")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let centres = try String(contentsOf: TestPaths.cigarette.appendingPathComponent("usa46_centres.csv"), encoding: .utf8)
+        var point: [Substring: Substring] = [:]
+        for line in centres.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",")
+            point[f[0]] = f[1] + "," + f[2]
+        }
+        let lines = try String(contentsOf: TestPaths.cigarette.appendingPathComponent("cigarette.csv"), encoding: .utf8).split(separator: "\n")
+        var out = [lines[0] + ",lat,lon"]
+        for line in lines.dropFirst() { out.append(line + "," + (try XCTUnwrap(point[line.split(separator: ",")[0]]))) }
+        let csv = dir.appendingPathComponent("cigarette_ll.csv")
+        try (out.joined(separator: "\n") + "\n").write(to: csv, atomically: true, encoding: .utf8)
+        var args = cigaretteArgs
+        args[args.firstIndex(of: "--data")! + 1] = csv.path
+        let r = try ProcessRunner.spillsim(args + ["--model", "sac", "--vce", "conley", "--cutoff", "700", "--coords", "lat,lon", "--lag", "3", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        XCTAssertEqual(json["vce"] as? String, "conley")
+        XCTAssertEqual(json["t_df"] as? Int, 1380 - 7)
+        let ref = try XCTUnwrap(try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: try TestPaths.committed(
+            "Tests/EstimatorsTests/Fixtures/sac_conley_cigarette.json"))) as? [String: Any])["direct"] as? [String: Any])
+        let v = try XCTUnwrap(ref["bartlett700_lag3"] as? [[Double]])
+        let coefficients = try XCTUnwrap(json["coefficients"] as? [[String: Any]]).compactMap { $0["se"] as? Double }
+        let spatial = try ["rho", "lambda"].map { try XCTUnwrap((json[$0] as? [String: Any])?["se"] as? Double) }
+        XCTAssertEqual(coefficients.count, 4)
+        for (k, se) in (coefficients + spatial).enumerated() {
+            // The CLI's own fit: estimates within the optimisers' 1e-6 of the reference's, SEs within 1e-4.
+            assertClose(v[k][k].squareRoot(), se, tolerance: 1e-4 * v[k][k].squareRoot(), "SE[\(k)]")
+        }
     }
 
     /// `--sigma2 dof` reaches the fit (σ̂² = e'e/(n* − p) under Lee–Yu, the NumPy reference's value),

@@ -86,6 +86,44 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertTrue(stray.err.contains("--balance belongs to the event study"), stray.err)
     }
 
+    /// A Callaway–Sant'Anna cohort of one unit is refused naming the data file, `--cohort` and its
+    /// column, the cohort, the unit and the fix (the library's message named the cell only).
+    func testCSDiDCohortOfOneUnitNamesTheFlagAndTheUnit() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-cli-cohort")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 10 never-treated units, 9 adopting in period 3, unit 20 alone in period 5; y = unit + period / 10 (exact numbers suffice).
+        var csv = "id,year,y,g\n"
+        for i in 1...20 {
+            for t in 1...6 { csv += "\(i),\(t),\(Double(i) + Double(t * t) / 10 + Double((i * 7 + t * 3) % 5) / 10),\(i <= 10 ? 0 : (i < 20 ? 3 : 5))\n" }
+        }
+        let data = dir.appendingPathComponent("cohorts.csv")
+        try csv.write(to: data, atomically: true, encoding: .utf8)
+        let r = try ProcessRunner.spillsim(["estimate", "cs-did", "--data", data.path, "--id", "id", "--time", "year", "--y", "y", "--cohort", "g"])
+        XCTAssertNotEqual(r.status, 0, r.out)
+        XCTAssertTrue(r.err.contains("\(data.path): --cohort g: only 1 unit (id 20) has g = 5"), r.err)
+        XCTAssertTrue(r.err.contains("drop the rows of id 20"), r.err)
+    }
+
+    /// `--leads`/`--lags` beyond the data bin nothing: refused naming the flag and the largest value
+    /// the data support (the fixture's cohorts 2007 and 2009 in 2001–2012: 8 periods before, 5 after
+    /// adoption), for the twfe event study and psm-did's; the bounds at the data's range still run.
+    func testEventWindowBeyondTheDataIsRefused() throws {
+        let data = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/event_study_unbalanced.csv").path
+        let twfe = ["estimate", "twfe", "--data", data, "--id", "unit", "--time", "year", "--y", "y", "--cohort", "cohort", "--event-study"]
+        let psm = ["estimate", "psm-did", "--data", data, "--id", "unit", "--time", "year", "--y", "y", "--cohort", "cohort", "--no-matching"]
+        for (args, expected) in [(twfe + ["--leads", "40", "--lags", "3"], "--leads 40 is beyond the data"),
+                                 (twfe + ["--leads", "3", "--lags", "6"], "--lags 6 is beyond the data"),
+                                 (psm + ["--leads", "2", "--lags", "40"], "--lags 40 is beyond the data")] {
+            let r = try ProcessRunner.spillsim(args)
+            XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(r.err.contains(expected), r.err)
+        }
+        XCTAssertTrue(try ProcessRunner.spillsim(twfe + ["--leads", "40", "--lags", "3"]).err.contains("give --leads 8 or less"))
+        XCTAssertTrue(try ProcessRunner.spillsim(twfe + ["--leads", "3", "--lags", "6"]).err.contains("give --lags 5 or less"))
+        let atRange = try ProcessRunner.spillsim(twfe + ["--leads", "8", "--lags", "5"])
+        XCTAssertEqual(atRange.status, 0, atRange.err)
+    }
+
     /// Two units clustered by unit: the CR1 SE of the ATT is 0 up to rounding (the two scores cancel);
     /// it is refused with the reason, not printed as "SE 0.000000 … p 0.0000".
     func testTwoClusterDIDIsRefusedNotReportedWithZeroSE() throws {
@@ -191,6 +229,24 @@ final class CLITreatmentTests: XCTestCase {
          "--moderator", "CA", "--x", "lngdppc,gov", "--bootstrap", "0", "--simulations", "0"]
     }
 
+    /// The `spatial.specification` block names what was fitted: the mediator model, the two weight files
+    /// (the exposure file is the W file when `exposure_matrix` is W) and the target factor (JSON null without one).
+    func assertSpecification(_ spatial: [String: Any], mediatorModel: String, exposure: String?, targetFactor: String?,
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let spec = try XCTUnwrap(spatial["specification"] as? [String: Any], "specification", file: file, line: line)
+        let w = Self.spatialMediationFixtures.appendingPathComponent("spatial_mediation_W.csv").path
+        XCTAssertEqual(spec["mediator_model"] as? String, mediatorModel, file: file, line: line)
+        XCTAssertEqual(spec["spatial_weights"] as? String, w, file: file, line: line)
+        XCTAssertEqual(spec["exposure_matrix"] as? String, exposure == nil ? "W" : "E", file: file, line: line)
+        XCTAssertEqual(spec["exposure_weights"] as? String, exposure ?? w, file: file, line: line)
+        if let targetFactor {
+            XCTAssertEqual(spec["target_factor"] as? String, targetFactor, file: file, line: line)
+        } else {
+            XCTAssertTrue(spec["target_factor"] is NSNull, "target_factor should be null: \(String(describing: spec["target_factor"]))",
+                          file: file, line: line)
+        }
+    }
+
     /// `estimate mediation --spatial-weights` adds the natural effects under interference: the same
     /// numbers as the library on the fixture (whose reference is pyfixest + the NumPy SDM,
     /// SpatialMediationTests), under the `spatial` key; `--weights` with it is refused as a usage error.
@@ -203,6 +259,10 @@ final class CLITreatmentTests: XCTestCase {
         let spatial = try XCTUnwrap(json["spatial"] as? [String: Any])
         let ref = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_reference.json")))
             as? [String: Any])
+        // Exactly the keys docs/cli-json.md lists for `spatial`.
+        XCTAssertEqual(Set(spatial.keys), ["specification", "indirect", "direct", "total", "share", "first_stage", "spillover_mediator",
+                                           "rho", "mediator_model", "share_fieller", "treated_observations", "converged"])
+        try assertSpecification(spatial, mediatorModel: "static", exposure: nil, targetFactor: nil)
         for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("share", "share"), ("first_stage", "first_stage")] {
             let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
             assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
@@ -228,6 +288,8 @@ final class CLITreatmentTests: XCTestCase {
         let all = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_reference.json")))
             as? [String: Any])
         let ref = try XCTUnwrap(all["exposure_diffusion"] as? [String: Any])
+        try assertSpecification(spatial, mediatorModel: "static", exposure: fx.appendingPathComponent("spatial_mediation_V.csv").path,
+                                targetFactor: nil)
         for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("first_stage", "first_stage")] {
             let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
             assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
@@ -235,5 +297,72 @@ final class CLITreatmentTests: XCTestCase {
         let bad = try ProcessRunner.spillsim(base)
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.err.contains("--exposure-weights"), bad.err)
+    }
+
+    /// `--mediator-model dynamic --target-factor c` (with V as the exposure): the reference's `dynamic_V_c`
+    /// numbers (pyfixest + NumPy, SpatialMediationDynamicTests); the target factor without the dynamic
+    /// model, the dynamic model without `--spatial-weights`, or a target factor that changes within a
+    /// city, are refused naming the option or column.
+    func testMediationWithTheDynamicMediatorModel() throws {
+        let fx = Self.spatialMediationFixtures
+        let dir = try TestPaths.temporaryDirectory("cli-dynamic-mediator")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The fixture panel with the target factor joined as column c (and a copy where it drifts).
+        let target = try String(contentsOf: fx.appendingPathComponent("spatial_mediation_target.csv"), encoding: .utf8)
+        let c = Dictionary(uniqueKeysWithValues: target.split(separator: "\n").dropFirst().map { row in
+            let f = row.split(separator: ","); return (String(f[0]), String(f[1]))
+        })
+        let lines = try String(contentsOf: fx.appendingPathComponent("spatial_mediation_panel.csv"), encoding: .utf8).split(separator: "\n")
+        var joined = [String(lines[0]) + ",c"]
+        for row in lines.dropFirst() { joined.append(String(row) + "," + c[String(row.split(separator: ",")[0])]!) }
+        let panel = dir.appendingPathComponent("panel.csv"), drifting = dir.appendingPathComponent("drifting.csv")
+        try (joined.joined(separator: "\n") + "\n").write(to: panel, atomically: true, encoding: .utf8)
+        // The last row's c raised by 0.5 (appending digits would not change a 17-digit value).
+        let drift = [joined[0]] + joined.dropFirst().enumerated().map { k, row -> String in
+            guard k == joined.count - 2, let cut = row.lastIndex(of: ",") else { return row }
+            return String(row[..<cut]) + ",\(Double(row[row.index(after: cut)...])! + 0.5)"
+        }
+        try (drift.joined(separator: "\n") + "\n").write(to: drifting, atomically: true, encoding: .utf8)
+        func args(_ data: URL) -> [String] {
+            var a = Self.spatialMediationArgs
+            a[a.firstIndex(of: "--data")! + 1] = data.path
+            return a + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path,
+                        "--exposure-weights", fx.appendingPathComponent("spatial_mediation_V.csv").path,
+                        "--mediator-model", "dynamic", "--target-factor", "c"]
+        }
+        let r = try ProcessRunner.spillsim(args(panel) + ["--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let spatial = try XCTUnwrap(json["spatial"] as? [String: Any])
+        let all = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: fx.appendingPathComponent("spatial_mediation_dynamic_reference.json")))
+            as? [String: Any])
+        let ref = try XCTUnwrap(all["dynamic_V_c"] as? [String: Any])
+        try assertSpecification(spatial, mediatorModel: "dynamic", exposure: fx.appendingPathComponent("spatial_mediation_V.csv").path,
+                                targetFactor: "c")
+        for (key, refKey) in [("indirect", "nie"), ("direct", "nde"), ("first_stage", "first_stage")] {
+            let got = try XCTUnwrap(spatial[key] as? [String: Double], key), want = try XCTUnwrap(ref[refKey] as? [String: Double], refKey)
+            assertClose(want["estimate"]!, got["estimate"]!, tolerance: 1e-6 * want["se"]!, key)
+            assertClose(want["se"]!, got["se"]!, tolerance: 1e-4 * want["se"]!, key + " SE")
+        }
+        let text = try ProcessRunner.spillsim(args(panel))
+        XCTAssertEqual(text.status, 0, text.err)
+        XCTAssertTrue(text.out.contains("dynamic mediator"), text.out)
+        XCTAssertTrue(text.out.contains("target factor c"), text.out)
+        // The dynamic model with W as the exposure and no target factor says so too.
+        let plain = try ProcessRunner.spillsim(Self.spatialMediationArgs + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path,
+                                                                           "--mediator-model", "dynamic", "--json"])
+        XCTAssertEqual(plain.status, 0, plain.err)
+        let plainJSON = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(plain.out.utf8)) as? [String: Any])
+        try assertSpecification(try XCTUnwrap(plainJSON["spatial"] as? [String: Any]), mediatorModel: "dynamic", exposure: nil, targetFactor: nil)
+        let staticWithTarget = try ProcessRunner.spillsim(Self.spatialMediationArgs + ["--spatial-weights", fx.appendingPathComponent("spatial_mediation_W.csv").path,
+                                                                                      "--target-factor", "c"])
+        XCTAssertEqual(staticWithTarget.status, 64)
+        XCTAssertTrue(staticWithTarget.err.contains("--target-factor"), staticWithTarget.err)
+        let noW = try ProcessRunner.spillsim(Self.spatialMediationArgs + ["--mediator-model", "dynamic"])
+        XCTAssertEqual(noW.status, 64)
+        XCTAssertTrue(noW.err.contains("--mediator-model"), noW.err)
+        let drifted = try ProcessRunner.spillsim(args(drifting))
+        XCTAssertNotEqual(drifted.status, 0)
+        XCTAssertTrue(drifted.err.contains("`c`"), drifted.err)
     }
 }

@@ -8,8 +8,8 @@ import XCTest
 /// against an independent NumPy computation from scratch (QML fit, information, unit scores,
 /// cross-unit terms of the ρ and λ scores) on the cigarette panel with two-way effects, direct and
 /// Lee–Yu: Fixtures/sac_cluster_cigarette.json, scripts/fixtures/make_sac_cluster_cigarette.py
-/// (NumPy 2.4.6, SciPy 1.17.1). Its unit scores are also checked here against central differences
-/// of the log-likelihood.
+/// (NumPy 2.4.6, SciPy 1.17.1). Its unit scores (the per-observation scores summed per unit, which the
+/// Conley sandwich uses unsummed) are also checked here against central differences of the log-likelihood.
 final class SACClusterVarianceTests: XCTestCase {
     static let parameterNames = ["logp", "logy", "W*logp", "W*logy", "rho", "lambda", "sigma2"]
 
@@ -92,12 +92,11 @@ final class SACClusterVarianceTests: XCTestCase {
         }
     }
 
-    /// cr2/cr3 and Conley are refused for sac (not implemented), not ignored.
+    /// cr2/cr3 are refused for sac (not implemented), not ignored.
     func testUnsupportedCorrectionsAreRefused() throws {
         let (panel, w) = try SpatialTestData.cigarette()
         let spec = SpatialModelSpec(model: .sac, effects: .twoWays, approach: .direct, durbin: .all)
         XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .cluster, clusterCorrection: .cr2))
-        XCTAssertNotNil(SpatialVarianceMethod.conley.unsupportedReason(for: .sac))
         XCTAssertNil(SpatialVarianceMethod.cluster.unsupportedReason(for: .sac))
         XCTAssertNotNil(SpatialVarianceMethod.cluster.unsupportedReason(for: .sem))
     }

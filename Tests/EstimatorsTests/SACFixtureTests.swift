@@ -145,8 +145,8 @@ final class SACPanelTests: XCTestCase {
         }
     }
 
-    /// The SAC has a cluster sandwich (CR1; SACClusterVarianceTests) but no Conley sandwich and no
-    /// CR2/CR3: those are refused by type, not ignored.
+    /// The SAC has a cluster and a Conley sandwich (SACClusterVarianceTests, SACConleyVarianceTests)
+    /// but no CR2/CR3: those are refused by type, not ignored.
     func testSandwichVariancesRefused() throws {
         let ds = try panel()
         let spec = SpatialModelSpec(model: .sac, effects: .twoWays, approach: .leeYu)
@@ -154,6 +154,6 @@ final class SACPanelTests: XCTestCase {
             XCTAssertTrue(error is EstimationError)
         }
         XCTAssertNil(SpatialVarianceMethod.cluster.unsupportedReason(for: .sac))
-        XCTAssertNotNil(SpatialVarianceMethod.conley.unsupportedReason(for: .sac))
+        XCTAssertNil(SpatialVarianceMethod.conley.unsupportedReason(for: .sac))
     }
 }

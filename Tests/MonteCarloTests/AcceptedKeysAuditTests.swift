@@ -251,8 +251,10 @@ final class EstimatorOptionsAuditTests: XCTestCase {
     static func spatial(_ model: String, estimands: String = "[beta.CA, ame.direct.CA]") -> [Probe] {
         let e = "{name: e, model: \(model), estimands: \(estimands)"
         let m = "{name: e, model: \(model), estimands: [beta.CA]"
-        // The models with a spatial error lag refuse the sandwich variances and `missing` (probed
-        // by `variance` and `missing` themselves), so their dependent options have no valid context.
+        // sem and sdem refuse the sandwich variances, and every model with a spatial error lag refuses
+        // `missing` (probed by `variance` and `missing` themselves), so their dependent options have no
+        // valid context; sac takes the cluster and Conley sandwiches (its own cluster_correction probe:
+        // cr2 refused).
         let sandwich = !["sem", "sdem", "sac"].contains(model)
         let probes: [Probe] = [Probe(entry: e + "}", key: "effects", a: "twoways", b: "individual"),
                 Probe(entry: e + "}", key: "approach", a: "lee-yu", b: "direct"),
@@ -269,7 +271,9 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 // The world's first entry takes the gaps too: an estimator that fails in every cell is refused at load.
                 Probe(entry: m + "}", key: "missing", a: "exact", b: "interpolate", world: gappy),
                 Probe(entry: m + ", missing: exact}", key: "bias_correction", a: "false", b: "true", world: gappy)]
-        return sandwich ? probes : probes.filter { !$0.entry.contains("variance:") && !$0.entry.contains("missing:") }
+        if sandwich { return probes }
+        if model == "sac" { return probes.filter { !$0.entry.contains("missing:") } }
+        return probes.filter { !$0.entry.contains("variance:") && !$0.entry.contains("missing:") }
     }
 
     static let treatment: [Probe] = {
@@ -340,7 +344,9 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 // The default W is the diffusion kernel's own exp(−d/150) form, so the two levels are one matrix
                 // unless the kernel's reach differs: the option cannot change the fit then, by construction.
                 Probe(entry: sm + "}", key: "exposure_weights", a: "weights", b: "diffusion", world: [("city_system.digital.decay_km", "300")]),
-                Probe(entry: sm + "}", key: "z_trend", a: "false", b: "true")]
+                Probe(entry: sm + "}", key: "z_trend", a: "false", b: "true"),
+                Probe(entry: sm + "}", key: "mediator_model", a: "static", b: "dynamic"),
+                Probe(entry: sm + ", mediator_model: dynamic}", key: "target_factor", a: "true", b: "false")]
     }()
 
     /// nil when the probe passes.
@@ -487,6 +493,21 @@ final class UnusedSettingsTests: XCTestCase {
             """
         assertThrows(try MonteCarloScenario(text: known, file: "k.yaml"), as: ScenarioError.self) { XCTAssertEqual($0.path, "known_dgp.df") }
         XCTAssertNoThrow(try MonteCarloScenario(text: known + "\ngrid:\n  known_dgp.errors: [normal, t]\n", file: "k.yaml"))
+    }
+
+    /// `target_factor` belongs to the dynamic mediator model: written beside `mediator_model: static`
+    /// (or with no mediator_model) it is refused naming the key, not accepted and ignored.
+    func testTheTargetFactorIsRefusedWithTheStaticMediatorModel() {
+        for model in ["", "mediator_model: static, "] {
+            let text = "name: s\ncity_system: {}\nestimators:\n  - {name: e, model: spatial_mediation, \(model)target_factor: false, estimands: [nie]}\n"
+            assertThrows(try MonteCarloScenario(text: text, file: "s.yaml"), as: ScenarioError.self) {
+                XCTAssertEqual($0.path, "estimators[0].target_factor")
+            }
+        }
+        let bad = "name: s\ncity_system: {}\nestimators:\n  - {name: e, model: spatial_mediation, mediator_model: dinamic, estimands: [nie]}\n"
+        assertThrows(try MonteCarloScenario(text: bad, file: "s.yaml"), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[0].mediator_model")
+        }
     }
 
     func testAMisspeltOptionOrModelGetsASuggestion() {

@@ -34,10 +34,25 @@ final class SACRunTests: XCTestCase {
         }
     }
 
+    /// `variance: conley` on the SAC reaches the fit (the generator's geography, cutoff and lag): the
+    /// estimates are the analytic fit's, the SEs its own.
+    func testSACConleyIsScored() throws {
+        let text = Self.small.replacingOccurrences(of: "{name: sdm, model: sdm, estimands: [beta.CA, rho, ame.direct.CA]}",
+                                                   with: "{name: sac_conley, model: sac, variance: conley, cutoff_km: 300, lag: 2, estimands: [beta.CA, rho, ame.direct.CA]}")
+        let cell = try InMemoryRun.cells(text)[0]
+        for record in cell.records {
+            XCTAssertEqual(record.fits[1].status.code, .ok, record.fits[1].status.message)
+            for (analytic, hac) in zip(record.fits[0].results, record.fits[1].results) {
+                XCTAssertEqual(analytic.estimate, hac.estimate, "the variance does not move the estimates")
+                XCTAssertTrue(hac.standardError > 0 && hac.standardError != analytic.standardError)
+            }
+        }
+    }
+
     func testSACOptionsAreRefusedByKeyPath() throws {
         let cases: [(String, String)] = [
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
-             "{name: sac, model: sac, variance: conley, cutoff_km: 300, estimands: [beta.CA]}"),
+             "{name: sac, model: sac, variance: conley, cutoff_km: 300, cluster_correction: cr3, estimands: [beta.CA]}"),
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
              "{name: sac, model: sac, variance: cluster, cluster_correction: cr2, estimands: [beta.CA]}"),
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",

@@ -45,8 +45,8 @@ final class SpatialShocksFigureTests: XCTestCase {
 
     func testEveryPanelHasRowLabelsAndEverySeriesIsDrawnReadably() throws {
         let (estimators, cells) = try scenario()
-        XCTAssertEqual(estimators.count, 21, "the scenario's estimators as parsed: \(estimators.map(\.name))")
-        XCTAssertEqual(cells.count, 6, "\(cells)")
+        XCTAssertEqual(estimators.count, 22, "the scenario's estimators as parsed: \(estimators.map(\.name))")
+        XCTAssertEqual(cells.count, 7, "\(cells)")
         let first = directory.appendingPathComponent("first.csv"), second = directory.appendingPathComponent("second.csv")
         try csv(estimators, cells: cells) { _, c in 0.90 + 0.01 * Double(c) }.write(to: first, atomically: true, encoding: .utf8)
         // A later file re-runs one estimator: its rows replace the first file's.

@@ -370,6 +370,7 @@ public struct CitySystemCell: Sendable {
                                               stream: stream(CityStreamPurpose.missingness)))
         panel.mechanismPaths = mechanismPaths
         panel.diffusionKernel = diffusion
+        panel.targetFactor = (0..<n).map { Digital.centreFactor(spec.digital, geography: geography, city: $0) }
         panel.merges = merge.map { m in
             PanelMerges(year: m.year, firstPeriod: m.firstPeriod, into: m.pairs.map(\.into), absorbed: m.pairs.map(\.absorbed))
         }

@@ -57,6 +57,10 @@ public struct SyntheticPanel: Sendable {
     /// diagonal, row-standardised; truncated in the large-N generator), the exposure matrix of
     /// `spatial_mediation`'s `exposure_weights: diffusion`. nil for panels not from the city system.
     public var diffusionKernel: DiffusionKernel? = nil
+    /// Each city's factor c_i = 1 + premium · exp(−dist_i / decay_km) on the national digital trend
+    /// (MODEL.md §2.4: its target D*_it = D*_t c_i), the target factor of `spatial_mediation`'s
+    /// `mediator_model: dynamic`. nil for panels not from the city system.
+    public var targetFactor: [Double]? = nil
 
     /// City i's value of a time-major column in period p.
     @inline(__always) public func index(period p: Int, city i: Int) -> Int { p * n + i }

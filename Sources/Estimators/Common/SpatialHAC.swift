@@ -30,10 +30,10 @@ public enum ConleyKernel: String, Sendable, CaseIterable, Codable {
 /// cluster-by-unit meat, so the variance allows arbitrary correlation within a unit over time
 /// plus spatial correlation within a period (as Stata acreg's spatial + cluster option).
 public struct ConleySpec: Sendable, Equatable {
-    public var cutoffKm: Double
-    public var kernel: ConleyKernel
-    public var lag: Int
-    public var serialKernel: ConleyKernel
+    public let cutoffKm: Double
+    public let kernel: ConleyKernel
+    public let lag: Int
+    public let serialKernel: ConleyKernel
     public let neighbours: NeighbourList
 
     public init(cutoffKm: Double, kernel: ConleyKernel = .bartlett, lag: Int = 0, serialKernel: ConleyKernel = .bartlett,
@@ -48,6 +48,14 @@ public struct ConleySpec: Sendable, Equatable {
         self.lag = lag
         self.serialKernel = serialKernel
         self.neighbours = neighbours
+    }
+
+    /// Weight of a serial pair `gap` periods apart within a unit (0 < gap ≤ lag): 1 − gap/(lag + 1)
+    /// with the Bartlett serial kernel, 1 with the uniform one; 1 at gap 0, 0 beyond the lag.
+    public func serialWeight(gap: Int) -> Double {
+        guard gap > 0 else { return gap == 0 ? 1 : 0 }
+        guard gap <= lag else { return 0 }
+        return serialKernel == .uniform ? 1 : 1 - Double(gap) / Double(lag + 1)
     }
 
     /// One-line description, e.g. "Conley (bartlett, 300 km, lag 2)".
@@ -100,7 +108,7 @@ enum SpatialHACMeat {
                 if let g = unitIndex[unit[a]] { unitMembers[g].append(a) } else { unitIndex[unit[a]] = unitMembers.count; unitMembers.append([a]) }
             }
         }
-        let lagWeight = (0...spec.lag).map { spec.serialKernel == .uniform ? 1 : 1 - Double($0) / Double(spec.lag + 1) }
+        let lagWeight = (0...spec.lag).map { spec.serialWeight(gap: $0) }
 
         var u = [Double](repeating: 0, count: p)
         var meat = Matrix(rows: p, cols: p)

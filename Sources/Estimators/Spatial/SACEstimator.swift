@@ -19,14 +19,15 @@ import Numerics
 public enum SACEstimator {
     /// Fits the SAC model with `spec.model == .sac`; `errorWeights` is M (nil: M = W).
     /// `variance` may be analytic (the expected information of `SACVariance`, as sacsarlm's
-    /// `method = "eigen"`), the numerical Hessian, or the cluster sandwich by unit
-    /// (`SACVariance.clusterCovariance`, CR1 only); Conley is refused by type.
+    /// `method = "eigen"`), the numerical Hessian, the cluster sandwich by unit
+    /// (`SACVariance.clusterCovariance`, CR1 only) or the Conley sandwich
+    /// (`SACVariance.conleyCovariance`; `conley` required with it and refused otherwise).
     /// W and M must carry their spectra (the exact method): the information matrix is formed
     /// from dense N × N products, O(N³) per fit.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
                            errorWeights: SpatialWeights? = nil,
                            variance: SpatialVarianceMethod = .analytic,
-                           clusterCorrection: ClusterCorrection = .standard) throws -> SpatialFitResult {
+                           clusterCorrection: ClusterCorrection = .standard, conley: ConleySpec? = nil) throws -> SpatialFitResult {
         guard spec.model == .sac else {
             throw EstimationError("internal: SACEstimator fits the sac model, not \(spec.model.rawValue)")
         }
@@ -34,7 +35,11 @@ public enum SACEstimator {
         // The leverage corrections are derived for the regression of the SDM family given ρ̂ (the
         // hat matrix of Z̃); the SAC's regression is GLS on B(λ̂)Z̃, for which none is implemented.
         guard clusterCorrection == .cr1 else {
-            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) is not implemented for the SAC model (its cluster sandwich is CR1); use cr1")
+            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) is not implemented for the SAC model (its cluster and Conley sandwiches use the residuals as they are); use cr1")
+        }
+        guard (variance == .conley) == (conley != nil) else {
+            throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
+                                                      : "Conley settings were given but the variance is \(variance.rawValue)")
         }
         let m = errorWeights ?? weights
         guard m.count == panel.n else {
@@ -64,6 +69,8 @@ public enum SACEstimator {
                 vcov = try SACVariance.numericalHessianCovariance(d, point: point, weights: weights, errorWeights: m, scale: vcov)
             } else if variance == .cluster {
                 vcov = try SACVariance.clusterCovariance(d, point: point, weights: weights, errorWeights: m, bread: vcov)
+            } else if variance == .conley, let conley {
+                vcov = try SACVariance.conleyCovariance(d, point: point, weights: weights, errorWeights: m, bread: vcov, conley: conley)
             }
         } catch {
             vcov = Matrix(rows: k, cols: k, repeating: .nan)

@@ -2,42 +2,54 @@ import Foundation
 import Numerics
 
 extension SACVariance {
-    /// Unit scores of the SAC log-likelihood (`SACDesign.logLikelihood`) at (β, ρ, λ, σ²), one row per
-    /// unit summed over its periods, with e = QB(λ)(y − ρWy − Zβ) (docs/MODEL.md §12):
-    ///   s_β = X*'e/σ²,  X* = Z − λMZ;
-    ///   s_ρ = (Wy − λMWy)'e/σ² − (c/T)·diag(PĜP)_i per period,  Ĝ = BGB⁻¹;
-    ///   s_λ = (My − ρMWy − MZβ)'e/σ² − (c/T)·diag(PHP)_i per period,  H = MB⁻¹;
-    ///   s_σ² = e²/(2σ⁴) − n*/(2NTσ²) per observation,
+    /// Scores of the SAC log-likelihood (`SACDesign.logLikelihood`) at (β, ρ, λ, σ²), one row per
+    /// observation (t, i) in the panel's time-major order, with e = QB(λ)(y − ρWy − Zβ) (docs/MODEL.md §12):
+    ///   s_β = x*_it e_it/σ²,  X* = Z − λMZ;
+    ///   s_ρ = (Wy − λMWy)_it e_it/σ² − (c/T)·(PĜP)_ii,  Ĝ = BGB⁻¹;
+    ///   s_λ = (My − ρMWy − MZβ)_it e_it/σ² − (c/T)·(PHP)_ii,  H = MB⁻¹;
+    ///   s_σ² = e_it²/(2σ⁴) − n*/(2NTσ²),
     /// where P = I − 11'/N when the Lee–Yu transformation removes time effects (else I), so that
     /// Σ_i of the non-random parts is c·tr(PĜP) = −∂J_W/∂ρ (and likewise for λ), and each unit's part
     /// is the mean of its random part: with Ay − Zβ = B⁻¹ε, B(Wy) = BGZβ + Ĝε and M(Ay − Zβ) = Hε,
     /// so unit i's quadratic terms are (Ĝε)_i ε_i and (Hε)_i ε_i, with means σ²Ĝ_ii and σ²H_ii.
     /// The scores sum to the gradient of the log-likelihood at any point (checked by central differences).
-    static func unitScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
-                           weights: SpatialWeights, errorWeights m: SpatialWeights) throws
+    /// Shared by the cluster sandwich (summed per unit, `unitScores`) and the Conley sandwich.
+    static func observationScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
+                                  weights: SpatialWeights, errorWeights m: SpatialWeights) throws
         -> (scores: Matrix, residuals: [Double], gHat: Matrix, h: Matrix) {
-        let n = d.base.n, t = d.base.t, p = d.p, k = p + 3
+        let n = d.base.n, t = d.base.t, p = d.p, k = p + 3, obs = n * t
         let (gHat, h, _) = try operators(rho: rho, lambda: lambda, weights: weights, errorWeights: m)
         let project = d.shape.dropsUnitRoot > 0
         let gp = project ? centred(gHat) : gHat, hp = project ? centred(h) : h
         let c = d.shape.periods
         let e = d.residuals(rho: rho, lambda: lambda, beta: b)
         let mzb = d.mz.multiply(b)
-        let sigmaShare = d.shape.nStar / Double(n * t) / (2 * s2)
-        var scores = Matrix(rows: n, cols: k)
-        for period in 0..<t {
-            for i in 0..<n {
-                let r = period * n + i
-                for j in 0..<p {
-                    let xs = d.base.z.data[r + j * d.base.z.rows] - lambda * d.mz.data[r + j * d.mz.rows]
-                    scores.data[i + j * n] += xs * e[r] / s2
-                }
-                scores.data[i + p * n] += (d.base.wy[r] - lambda * d.mwy[r]) * e[r] / s2 - c * gp[i, i] / Double(t)
-                scores.data[i + (p + 1) * n] += (d.my[r] - rho * d.mwy[r] - mzb[r]) * e[r] / s2 - c * hp[i, i] / Double(t)
-                scores.data[i + (p + 2) * n] += e[r] * e[r] / (2 * s2 * s2) - sigmaShare
+        let sigmaShare = d.shape.nStar / Double(obs) / (2 * s2)
+        var scores = Matrix(rows: obs, cols: k)
+        for r in 0..<obs {
+            let i = r % n
+            for j in 0..<p {
+                let xs = d.base.z.data[r + j * d.base.z.rows] - lambda * d.mz.data[r + j * d.mz.rows]
+                scores.data[r + j * obs] = xs * e[r] / s2
             }
+            scores.data[r + p * obs] = (d.base.wy[r] - lambda * d.mwy[r]) * e[r] / s2 - c * gp[i, i] / Double(t)
+            scores.data[r + (p + 1) * obs] = (d.my[r] - rho * d.mwy[r] - mzb[r]) * e[r] / s2 - c * hp[i, i] / Double(t)
+            scores.data[r + (p + 2) * obs] = e[r] * e[r] / (2 * s2 * s2) - sigmaShare
         }
         return (scores, e, gHat, h)
+    }
+
+    /// The scores of `observationScores` summed over each unit's periods (one row per unit).
+    static func unitScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
+                           weights: SpatialWeights, errorWeights m: SpatialWeights) throws
+        -> (scores: Matrix, residuals: [Double], gHat: Matrix, h: Matrix) {
+        let n = d.base.n
+        let o = try observationScores(d, coefficients: b, rho: rho, lambda: lambda, sigma2: s2, weights: weights, errorWeights: m)
+        var scores = Matrix(rows: n, cols: o.scores.cols)
+        for j in 0..<o.scores.cols {
+            for r in 0..<o.scores.rows { scores.data[r % n + j * n] += o.scores.data[r + j * o.scores.rows] }
+        }
+        return (scores, o.residuals, o.gHat, o.h)
     }
 
     /// Cluster-robust sandwich of the SAC model, clustered by unit (CR1, as xsmle's `vce(cluster)`):

@@ -24,9 +24,8 @@ public struct SpatialAnalysis: Sendable {
                            conley: ConleySpec? = nil, errorWeights: SpatialWeights? = nil) throws -> SpatialAnalysis {
         let fit: SpatialFitResult
         if spec.model == .sac {
-            if conley != nil { throw EstimationError(SpatialVarianceMethod.conley.unsupportedReason(for: .sac) ?? "") }
             fit = try SACEstimator.fit(spec, panel: dataset.panel, weights: dataset.weights, errorWeights: errorWeights, variance: variance,
-                                       clusterCorrection: clusterCorrection)
+                                       clusterCorrection: clusterCorrection, conley: conley)
         } else {
             if errorWeights != nil {
                 throw EstimationError("an error weight matrix M belongs to the SAC model (lag and error process); the \(spec.model.rawValue) model has \(spec.model.hasErrorLag ? "its error process on W" : "no spatial error process")")

@@ -46,9 +46,10 @@ public enum SpatialEstimator {
             }
         }
         if spec.model == .sac {
-            guard design == nil, conley == nil else { throw EstimationError("the SAC model has no dynamic or Conley form") }
+            guard design == nil else { throw EstimationError("the SAC model has no dynamic form") }
             return try clock.measure("fit") {
-                try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance, clusterCorrection: clusterCorrection)
+                try SACEstimator.fit(spec, panel: panel, weights: weights, variance: variance, clusterCorrection: clusterCorrection,
+                                     conley: conley)
             }
         }
         guard (variance == .conley) == (conley != nil) else {

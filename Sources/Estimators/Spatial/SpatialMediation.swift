@@ -68,6 +68,22 @@ extension SpatialMediationData {
     }
 }
 
+extension SpatialMediationData {
+    /// A time-invariant column of a loaded panel as one value per unit (W's order), e.g. the dynamic
+    /// mediator model's target factor; refused when a unit's value changes over time.
+    public static func unitConstant(of dataset: SpatialDataset, column name: String) throws -> [Double] {
+        let p = dataset.panel
+        guard let j = p.names.firstIndex(of: name) else { throw EstimationError("spatial mediation: no column `\(name)` in the loaded panel") }
+        let values = (0..<p.n).map { p.x[$0, j] }
+        for s in 1..<max(p.t, 1) {
+            if let i = (0..<p.n).first(where: { p.x[s * p.n + $0, j] != values[$0] }) {
+                throw EstimationError("spatial mediation: column `\(name)` must be constant within each unit (the target factor is time-invariant); unit \(dataset.units[i]) changes in period \(s + 1)")
+            }
+        }
+        return values
+    }
+}
+
 public struct SpatialMediationResult: Sendable {
     public struct Quantity: Sendable {
         public let estimate: Double
@@ -97,9 +113,13 @@ public struct SpatialMediationResult: Sendable {
 }
 
 public enum SpatialMediation {
-    /// - Parameter exposure: the matrix E of the mediator model's exposure (E P)_it (nil: W, as the
-    ///   outcome model). The outcome model's W-lags, the multiplier and NDE's θ_P WP keep W.
+    /// - Parameters:
+    ///   - exposure: the matrix E of the mediator model's exposure (E P)_it, or of its diffusion E·M_t−1
+    ///     in the dynamic model (nil: W, as the outcome model). The outcome model's W-lags, the
+    ///     multiplier and NDE's θ_P WP keep W.
+    ///   - mediatorModel: the static exposure model (A2) or the dynamic diffusion model (A2′).
     public static func estimate(_ d: SpatialMediationData, weights w: SpatialWeights, exposure e: ExposureWeights? = nil,
+                                mediatorModel: MediatorModel = .exposure,
                                 spec: SpatialModelSpec = SpatialModelSpec(approach: .standard),
                                 variance: SpatialVarianceMethod = .standard, level: Double = 0.95) throws -> SpatialMediationResult {
         let n = d.n, t = d.t, count = n * t
@@ -115,25 +135,18 @@ public enum SpatialMediation {
         let treated = (0..<count).filter { d.treatment[$0] != 0 }
         guard !treated.isEmpty else { throw EstimationError("spatial mediation: no treated observation (treat × post is 0 everywhere)") }
         let lagP = w.applyPanel(d.treatment)
-        let exposure = e?.applyPanel(d.treatment) ?? lagP
+        let applyE: ([Double]) -> [Double] = { x in e?.applyPanel(x) ?? w.applyPanel(x) }
         let exposureLabel = e == nil ? "W·TP" : "E·TP"
-        let periods = (0..<t).filter { s in (0..<n).contains { d.treatment[s * n + $0] != 0 } }
         let controls = (0..<d.controls.cols).map { j in (0..<count).map { d.controls[$0, j] } }
-
-        // Mediator model: per treated period, own treatment and treated-neighbour share.
-        var mediatorColumns: [[Double]] = [], mediatorNames: [String] = []
-        for s in periods {
-            var own = [Double](repeating: 0, count: count), near = own
-            for i in 0..<n { own[s * n + i] = d.treatment[s * n + i]; near[s * n + i] = exposure[s * n + i] }
-            mediatorColumns += [own, near]
-            mediatorNames += ["TP@\(s)", "\(exposureLabel)@\(s)"]
+        let mediator: MediatorPrediction
+        switch mediatorModel {
+        case .exposure:
+            mediator = try staticMediator(d, exposure: applyE(d.treatment), exposureLabel: exposureLabel, controls: controls)
+        case .dynamic(let c):
+            mediator = try dynamicMediator(d, targetFactor: c, applyE: applyE, exposureLabel: e == nil ? "W·\(d.mediatorName)" : "E·\(d.mediatorName)",
+                                           controls: controls)
         }
-        let unit = (0..<count).map { $0 % n }, time = (0..<count).map { $0 / n }
-        let mediatorFit = try PanelOLS.fit(y: d.mediator, x: try Matrix(columns: mediatorColumns + controls),
-                                           names: mediatorNames + d.controlNames, unit: unit, time: time, effects: .twoWays,
-                                           variance: .cluster(d.cluster ?? unit))
-        var delta = [Double](repeating: 0, count: count)
-        for (j, column) in mediatorColumns.enumerated() { for k in 0..<count { delta[k] += mediatorFit.coefficients[j] * column[k] } }
+        let mediatorFit = mediator.fit, delta = mediator.delta, periods = mediator.periods
 
         // Outcome model.
         let m = d.mediatorName, c = d.moderatorName
@@ -193,8 +206,8 @@ public enum SpatialMediation {
         gI[rhoIndex] = outcomeParts[6]; gD[rhoIndex] = outcomeParts[7]
         let q = mediatorFit.coefficients.count
         var gA = [Double](repeating: 0, count: q)
-        let mediatorParts = try effects(mediatorColumns.map(channel))
-        for j in mediatorParts.indices { gA[j] = mediatorParts[j] }
+        let mediatorParts = try effects(mediator.jacobian.map { channel($0.column) })
+        for (j, part) in zip(mediator.jacobian.map(\.index), mediatorParts) { gA[j] = part }
 
         let vo = fit.vcov, va = mediatorFit.covariance
         func quadratic(_ g: [Double], _ h: [Double], _ v: Matrix) -> Double { Vector.dot(g, v.multiply(h)) }
@@ -220,8 +233,8 @@ public enum SpatialMediation {
         let vNT = quadratic(gI, gT, vo) + quadratic(gA, gA, va)
         // (NIE − sT)² ≤ z²(vNN − 2s vNT + s² vTT) is the turning-point form with g1 = NIE, g2 = −T/2.
         let shareFieller = SpatialCurves.fieller(g1: nie, g2: -total / 2, s11: vNN, s12: -vNT / 2, s22: vTT / 4, q: z)
-        let gFirst = (0..<q).map { j in j < mediatorColumns.count ? mean(mediatorColumns[j]) : 0 }
-        let gSpill = (0..<q).map { j in j < mediatorColumns.count ? meanOver(controlObs, mediatorColumns[j]) : 0 }
+        var gFirst = zeroA, gSpill = zeroA
+        for (j, column) in mediator.jacobian { gFirst[j] = mean(column); gSpill[j] = meanOver(controlObs, column) }
         let zeroO = [Double](repeating: 0, count: p)
         return SpatialMediationResult(
             firstStage: quantity(mean(delta), outcome: zeroO, mediator: gFirst),

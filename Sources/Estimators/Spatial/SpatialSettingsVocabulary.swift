@@ -45,15 +45,12 @@ extension SpatialVarianceMethod {
 
     /// Why this variance cannot be computed for `model`, or nil when it can. The one
     /// statement of the rule: the sandwiches' scores are derived for models whose error has no
-    /// spatial lag (sdm, sar, slx, ols; cluster and Conley) and, for the cluster sandwich only, for
-    /// the SAC model (`SACVariance.clusterCovariance`) — not for sem and sdem.
+    /// spatial lag (sdm, sar, slx, ols) and for the SAC model (`SACVariance.clusterCovariance`,
+    /// `SACVariance.conleyCovariance`) — not for sem and sdem.
     public func unsupportedReason(for model: SpatialModel) -> String? {
-        guard self == .cluster || self == .conley, model.hasErrorLag else { return nil }
-        if self == .cluster {
-            guard model != .sac else { return nil }
-            return "the cluster-robust variance is implemented for models without a spatial error lag (sdm, sar, slx, ols) and for sac, not for \(model.rawValue); use the analytic variance"
-        }
-        return "the Conley variance is implemented for models without a spatial error lag (sdm, sar, slx, ols), not for \(model.rawValue); use the analytic variance"
+        guard self == .cluster || self == .conley, model.hasErrorLag, model != .sac else { return nil }
+        let name = self == .cluster ? "cluster-robust" : "Conley"
+        return "the \(name) variance is implemented for models without a spatial error lag (sdm, sar, slx, ols) and for sac, not for \(model.rawValue); use the analytic variance"
     }
 }
 

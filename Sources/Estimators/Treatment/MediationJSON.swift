@@ -68,6 +68,42 @@ public struct MediationReportJSON: Encodable, Sendable {
 /// `estimate mediation --spatial-weights`: natural direct and indirect effects under interference
 /// (`SpatialMediation`, docs/MODEL.md §10), each `{estimate, se, p, ci_lower, ci_upper}` (delta method, normal).
 public struct SpatialMediationJSON: Encodable, Sendable {
+    /// What was fitted, so a report can be read without the command line that made it.
+    public struct Specification: Encodable, Sendable {
+        /// `static` (the exposure model, MODEL.md §10 A2) or `dynamic` (the diffusion recursion, A2′).
+        public let mediator_model: String
+        /// The outcome model's W file (`--spatial-weights`).
+        public let spatial_weights: String
+        /// `W` when the mediator model's exposure is the outcome's W, `E` with `--exposure-weights`.
+        public let exposure_matrix: String
+        /// The file of the exposure matrix actually used (the `--spatial-weights` file when `exposure_matrix` is `W`).
+        public let exposure_weights: String
+        /// The `--target-factor` column (dynamic model only); null: c_i = 1 for every unit, no year × c terms.
+        public let target_factor: String?
+
+        /// - Parameter exposureWeights: the `--exposure-weights` file, nil for W.
+        public init(mediatorModel: MediatorModel, spatialWeights: String, exposureWeights: String?, targetFactor: String?) {
+            mediator_model = mediatorModel.word
+            spatial_weights = spatialWeights
+            exposure_matrix = exposureWeights == nil ? "W" : "E"
+            exposure_weights = exposureWeights ?? spatialWeights
+            if case .dynamic = mediatorModel { target_factor = targetFactor } else { target_factor = nil }
+        }
+
+        enum CodingKeys: String, CodingKey { case mediator_model, spatial_weights, exposure_matrix, exposure_weights, target_factor }
+
+        /// `target_factor` written as null when absent (a missing key and a null read differently in some clients).
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(mediator_model, forKey: .mediator_model)
+            try c.encode(spatial_weights, forKey: .spatial_weights)
+            try c.encode(exposure_matrix, forKey: .exposure_matrix)
+            try c.encode(exposure_weights, forKey: .exposure_weights)
+            try c.encode(target_factor, forKey: .target_factor)
+        }
+    }
+
+    public let specification: Specification
     public let indirect, direct, total, share, first_stage, spillover_mediator: MediationCoefficientJSON
     @FiniteOrNull public var rho: Double
     public let mediator_model: [String: MediationCoefficientJSON]
@@ -76,7 +112,8 @@ public struct SpatialMediationJSON: Encodable, Sendable {
     public let treated_observations: Int
     public let converged: Bool
 
-    public init(_ r: SpatialMediationResult) {
+    public init(_ r: SpatialMediationResult, specification: Specification) {
+        self.specification = specification
         func q(_ x: SpatialMediationResult.Quantity) -> MediationCoefficientJSON {
             MediationCoefficientJSON(estimate: x.estimate, se: x.se, p: x.pValue, ci_lower: x.lower, ci_upper: x.upper)
         }

@@ -140,14 +140,15 @@ enum EstimatorRegistry {
                 if spec.approach != .direct {
                     throw o.error("approach", "an estimator with `missing` uses the direct approach (Lee–Yu has no exact form on an unbalanced panel); remove `approach` or set it to direct")
                 }
-                if variance != .analytic { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
+                if variance != .analytic {
+                    throw o.error("variance", "`\(variance.rawValue)` is not implemented for the unbalanced estimator (`missing`), whose variance is the analytic one; remove `variance`, or drop `missing` and run the estimator in cells without gaps")
+                }
             }
             if corrected && missing != .exact { throw o.error("bias_correction", "applies to `missing: exact` (the unbalanced estimator)") }
             // Without ρ the correction moves only σ², which no estimand scores: it would be accepted and ignored.
             if corrected && !model.hasLag {
                 throw o.error("bias_correction", "corrects ρ (and σ²); \(model.rawValue) has no spatial lag and its coefficients are unchanged: remove it")
             }
-            if missing != nil && variance == .conley { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
             let conley = try ConleySettings.read(&o, wanted: variance == .conley)
             return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, clusterCorrection: correction, missing: missing,
                                             biasCorrection: corrected, conley: conley))
@@ -258,8 +259,17 @@ enum EstimatorRegistry {
             let exposure = try o.choose("exposure_weights", default: MediatorExposure.weights,
                                         spellings: MediatorExposure.allCases.map(\.rawValue)) { MediatorExposure(rawValue: $0) }
             let zTrend = try o.choose("z_trend", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
+            let mediator = try o.choose("mediator_model", default: SpatialMediationSettings.Mediator.static,
+                                        spellings: SpatialMediationSettings.Mediator.allCases.map(\.rawValue)) {
+                SpatialMediationSettings.Mediator(rawValue: $0)
+            }
+            let hasTarget = o.has("target_factor")
+            let targetFactor = try o.choose("target_factor", default: true, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
+            if hasTarget && mediator == .static {
+                throw o.error("target_factor", "belongs to the dynamic mediator model; add `mediator_model: dynamic` or drop it")
+            }
             return .spatialMediation(SpatialMediationSettings(spec: spec, weights: weights, variance: variance, exposure: exposure,
-                                                              zTrend: zTrend))
+                                                              zTrend: zTrend, mediator: mediator, targetFactor: targetFactor))
         },
     ]
 

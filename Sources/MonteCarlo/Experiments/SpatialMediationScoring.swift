@@ -7,7 +7,10 @@ import Numerics
 /// through D valid under interference (`SpatialMediation`, docs/MODEL.md §10) — the mediator
 /// model with own treatment and treated-neighbour share per treated year (the share through W, or
 /// through the generator's diffusion kernel with `exposure_weights: diffusion`), the outcome SDM with
-/// the generator's regressors (CA, CA², CA·D, D, P, controls, W-lags) — on all cities.
+/// the generator's regressors (CA, CA², CA·D, D, P, controls, W-lags) — on all cities. With
+/// `mediator_model: dynamic` the mediator model is instead the generator's diffusion equation (lagged D,
+/// E·D_t−1, year effects scaled by the target factor, the policy's own term and the diffusion among
+/// treated pairs), and ΔD̂ is propagated through its estimated recursion.
 struct SpatialMediationSettings: Sendable {
     var spec: SpatialModelSpec
     var weights: String
@@ -17,6 +20,26 @@ struct SpatialMediationSettings: Sendable {
     /// `z_trend: true`: Z_i · (year − first year) as a control in both models, the generator's
     /// confounder trend λ_t Z_i (`treatment.z_slope`), which two-way effects do not absorb.
     var zTrend = false
+    /// `mediator_model`: the static exposure model or the dynamic diffusion model (docs/MODEL.md §10, A2 / A2′).
+    var mediator: Mediator = .static
+    /// `target_factor` (dynamic model only, default true): the year effects and the own policy effect
+    /// scaled by each city's target factor c_i (the generator's 1 + premium · exp(−dist_i / decay_km)).
+    var targetFactor = true
+
+    enum Mediator: String, CaseIterable, Sendable { case `static`, dynamic }
+
+    /// The estimator's mediator model on a generated panel.
+    func mediatorModel(_ p: SyntheticPanel) throws -> MediatorModel {
+        switch mediator {
+        case .static: return .exposure
+        case .dynamic:
+            guard targetFactor else { return .dynamic(targetFactor: nil) }
+            guard let c = p.targetFactor else {
+                throw EstimationError("spatial_mediation: target_factor needs the city system's target factors, and this panel has none; set `target_factor: false`")
+            }
+            return .dynamic(targetFactor: c)
+        }
+    }
 }
 
 /// `exposure_weights` of `spatial_mediation`: through which matrix the neighbours' treatment
@@ -77,7 +100,7 @@ enum SpatialMediationScoring {
         let truths = estimands.map { $0.truth(data.panel.truth.mechanism) }
         return MechanismSDM.run(weights: s.weights, truths: truths, data: data) { w in
             let r = try SpatialMediation.estimate(try columns(data.panel, zTrend: s.zTrend), weights: w, exposure: try exposure(s.exposure, data.panel),
-                                                  spec: s.spec, variance: s.variance)
+                                                  mediatorModel: try s.mediatorModel(data.panel), spec: s.spec, variance: s.variance)
             let status = r.outcomeFit.converged ? FitStatus.ok : FitStatus(.notConverged, r.outcomeFit.reason)
             return FitOutcome(status: status, results: zip(estimands, truths).map { e, t in
                 let q: SpatialMediationResult.Quantity

@@ -104,6 +104,9 @@ public struct PerformanceMeasures: Equatable, Sendable {
             setRobust(used, comparable: rule.comparable, bootstrap: bootstrap)
             if rule.comparable { setCoverage(used) }
             setRejection(used, alpha: alpha)
+            // A parameter scored with a confidence set besides its interval (the mediated share's
+            // Fieller set, `spatial_mediation`): its coverage and set types too; a no-op without sets.
+            setSets(used, comparable: rule.comparable)
         case .ratio:
             // No finite moments (EstimandRole.ratio): the mean-based measures — mean, bias, EmpSE,
             // √mean(s²), MSE and the delta-method (and bias-eliminated) coverage — are left blank

@@ -1,0 +1,87 @@
+import Foundation
+import Numerics
+
+extension SACVariance {
+    /// Conley spatial-HAC sandwich of the SAC model (docs/MODEL.md §12; Conley 1999; for the
+    /// linear-quadratic ρ and λ scores, Kelejian & Prucha 2007, 2010): V = I⁻¹ M I⁻¹ with I⁻¹ the
+    /// analytic covariance (`bread`) and
+    ///   M = Σ_a Σ_b K_ab s_a s_bᵀ + Δ  (Δ on the (ρ, λ) block),
+    /// s_a the score of observation a = (t, i) (`observationScores`) and K_ab the weights of
+    /// `SpatialHACMeat` (K(d_ij) within a period, the serial kernel within a unit up to `lag`).
+    /// The quadratic parts of the ρ and λ scores, (Ĝε_t)_i ε_it and (Hε_t)_i ε_it, are correlated
+    /// across units even when the errors are independent across units: for i ≠ j,
+    ///   Cov(s_a,(t,i), s_b,(s,j)) ∋ P^a_ij P^b_ji E[ε_it ε_is] E[ε_jt ε_js] / σ⁴,  P^ρ = Ĝ, P^λ = H.
+    /// The meat weighs a pair of observations of different units by K(d_ij) within a period and by 0
+    /// across periods; the HAC's own weights say what that part should carry — 1 within a period, the
+    /// serial weight w_|t−s| across periods up to the lag — so the difference is added:
+    ///   Δ_ab = Σ_{i≠j} P^a_ij P^b_ji [(1 − K(d_ij)) Σ_t e_it² e_jt² + Σ_{0<|t−s|≤lag} w_|t−s| e_it e_is e_jt e_js] / σ⁴.
+    /// With lag 0 this is the SDM's Δ (`SpatialVariance.conleyCovariance`) with Ĝ and H for G; with
+    /// the uniform serial kernel over the whole panel (lag ≥ T − 1) and no pair within the cutoff it is
+    /// the cluster sandwich's Δ, so V is then `clusterCovariance` without G/(G − 1). No small-sample
+    /// factor (as the family's Conley). Dense N × N operators as the cluster sandwich (O(N³) once per
+    /// fit); the pairs within the cutoff come from the neighbour list (no N × N distance matrix), the
+    /// serial products cost O(N²T·lag).
+    static func conleyCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights, errorWeights m: SpatialWeights,
+                                 bread: Matrix, conley: ConleySpec) throws -> Matrix {
+        let n = d.base.n, t = d.base.t, p = d.p, obs = n * t
+        let s2 = point.sigma2
+        guard conley.neighbours.count == n else {
+            throw EstimationError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")
+        }
+        let (scores, e, gHat, h) = try observationScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
+                                                         sigma2: s2, weights: weights, errorWeights: m)
+        guard bread.rows == scores.cols else {
+            throw EstimationError("SAC Conley variance: the information matrix has \(bread.rows) rows, expected \(scores.cols)")
+        }
+        let units = (0..<obs).map { $0 % n }
+        var meat = try SpatialHACMeat.meat(scores: scores, location: units, period: (0..<obs).map { $0 / n }, unit: units, spec: conley)
+
+        // Q_ij = Σ_{t,s} ω_ts e_it e_is e_jt e_js with ω_tt = 1 and ω_ts = w_|t−s| (the product of each
+        // gap ℓ counted for (t, t + ℓ) and (t + ℓ, t)); Q0_ij = Σ_t e_it² e_jt², the part the meat
+        // already carries at K(d_ij) for a pair within the cutoff.
+        func lagProducts(_ gap: Int) -> Matrix {
+            var f = Matrix(rows: n, cols: t - gap)
+            for s in 0..<(t - gap) { for i in 0..<n { f.data[i + s * n] = e[s * n + i] * e[(s + gap) * n + i] } }
+            return f.outerProduct()
+        }
+        let q0 = lagProducts(0)
+        var q = q0
+        for gap in stride(from: 1, through: min(conley.lag, t - 1), by: 1) {
+            let w = 2 * conley.serialWeight(gap: gap)
+            guard w != 0 else { continue }
+            let f = lagProducts(gap)
+            for k in 0..<q.data.count { q.data[k] += w * f.data[k] }
+        }
+        var rr = 0.0, ll = 0.0, rl = 0.0
+        for j in 0..<n {
+            for i in 0..<n where i != j {
+                let x = q.data[i + j * n]
+                let gij = gHat.data[i + j * n], gji = gHat.data[j + i * n]
+                let hij = h.data[i + j * n], hji = h.data[j + i * n]
+                rr += gij * gji * x
+                ll += hij * hji * x
+                rl += gij * hji * x
+            }
+            let nb = conley.neighbours
+            for k in nb.rowStart[j]..<nb.rowStart[j + 1] {
+                let i = nb.neighbour[k]
+                let x = conley.kernel.weight(distance: nb.distance[k], cutoff: conley.cutoffKm) * q0.data[i + j * n]
+                guard x != 0 else { continue }
+                let gij = gHat.data[i + j * n], gji = gHat.data[j + i * n]
+                let hij = h.data[i + j * n], hji = h.data[j + i * n]
+                rr -= gij * gji * x
+                ll -= hij * hji * x
+                rl -= gij * hji * x
+            }
+        }
+        let r = p, l = p + 1
+        meat[r, r] += rr / (s2 * s2)
+        meat[l, l] += ll / (s2 * s2)
+        meat[r, l] += rl / (s2 * s2)
+        meat[l, r] += rl / (s2 * s2)
+        let v = Matrix.product(bread, Matrix.product(meat, bread))
+        try SpatialVariance.checkSandwich(v, bread: bread, names: d.base.names + ["rho", "lambda"], clusters: nil, variance: "Conley variance",
+                                          fix: "use a smaller cutoff or lag, so that not every pair of observations is weighted in, or the cluster or analytic variance")
+        return v
+    }
+}
