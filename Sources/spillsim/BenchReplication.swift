@@ -18,6 +18,12 @@ extension Spillsim.Bench {
             performance measures (bootstrap MCSEs) and HDF5 write. The replications run in --rounds blocks, \
             each followed by --peer-reps spreg fits, so both see the same machine load. Wall and thread-CPU \
             times are reported; on a shared machine the CPU times are the steadier comparison.
+
+            A second, separate measure (issue 22's own): a real `spillsim run` of the whole scenario \
+            (--run-reps replications per cell on --run-threads threads, every cell's set-up, journal, \
+            measures and HDF5 write included), its process wall time divided by the replications it ran, \
+            against the same spreg fits. The two measures are printed on their own lines; neither stands \
+            for the other.
             """)
 
         @Argument(help: "Scenario file (YAML) with a city_system.")
@@ -30,10 +36,13 @@ extension Spillsim.Bench {
         @Option(help: "spreg fits per round (plus one warm-up fit, not counted).") var peerReps = 3
         @Option(help: "Path of bench/spreg_peer.py (default: found in the current directory or the repository holding the executable).")
         var peerScript: String?
+        @Option(help: "Replications per cell of the timed real `spillsim run` of the whole scenario (default: monte_carlo.replications; 0: skip it).")
+        var runReps: Int?
+        @Option(help: "Worker threads of the timed real run.") var runThreads = 2
 
         func validate() throws {
-            guard reps >= 1, rounds >= 1, rounds <= reps, peerReps >= 1, cell >= 0 else {
-                throw ValidationError("need --reps ≥ 1, 1 ≤ --rounds ≤ --reps, --peer-reps ≥ 1 and --cell ≥ 0")
+            guard reps >= 1, rounds >= 1, rounds <= reps, peerReps >= 1, cell >= 0, (runReps ?? 0) >= 0, runThreads >= 1 else {
+                throw ValidationError("need --reps ≥ 1, 1 ≤ --rounds ≤ --reps, --peer-reps ≥ 1, --cell ≥ 0, --run-reps ≥ 0 and --run-threads ≥ 1")
             }
         }
 
@@ -45,13 +54,20 @@ extension Spillsim.Bench {
             let script = peer ? try SDM.locatePeerScript(peerScript) : ""
             let s = try MonteCarloScenario.load(path: scenario)
             print(Spillsim.Bench.header())
+            let loadAtStart = Self.loadAverage()
             let profiler = try ReplicationProfiler(scenario: s, cellOrdinal: cell)
             print("\(s.name), cell \(cell) (\(profiler.cellLabel)): set-up \(ms(profiler.setupSeconds)) ms once per cell")
             let peerPanel = peer ? try SyntheticSDMPanel(n: 280, t: 18, seed: 20261129) : nil
             var timings: [ReplicationProfiler.Replication] = []
             var peerTimes: [Double] = [], peerCPU: [Double] = []
             var problems: [String] = []
+            var realRun: RealRun?
+            let runReplications = runReps ?? s.settings.replications
             for round in 0..<rounds {
+                // The real run between two blocks of spreg fits, under the same load as they are.
+                if round == rounds / 2, runReplications > 0 {
+                    realRun = try Self.timeRealRun(scenario: scenario, cells: try s.cells().count, reps: runReplications, threads: runThreads)
+                }
                 for r in (reps * round / rounds)..<(reps * (round + 1) / rounds) {
                     let t = profiler.replicate(r)
                     timings.append(t)
@@ -77,21 +93,40 @@ extension Spillsim.Bench {
             if !problems.isEmpty {
                 print("fits not ok: \(problems.count) (first: \(problems[0]))")
             }
+            if let realRun {
+                print(String(format: "real run (`spillsim run --reps %d --threads %d`, %d cells): %d replications in %.2f s wall = %.3f ms wall per replication (process CPU %.3f ms per replication), per-cell work included",
+                             runReplications, realRun.threads, realRun.replications / runReplications, realRun.replications, realRun.wallSeconds,
+                             1e3 * realRun.wallPerReplication, 1e3 * realRun.cpuPerReplication))
+            }
+            if let start = loadAtStart, let end = Self.loadAverage() {
+                print(String(format: "machine load (1-minute average): %.1f at the start, %.1f at the end, on %d cores", start, end,
+                             ProcessInfo.processInfo.activeProcessorCount))
+            }
             guard peer else { return }
             guard !peerTimes.isEmpty else { print("spreg: python3 with spreg not available"); return }
             let peerMedian = Statistics.median(peerTimes)
             print(String(format: "spreg Panel_FE_Lag N = 280, T = 18: wall median %.1f ms (min %.1f) over %d fits interleaved with the replications",
                          peerMedian, peerTimes.min()!, peerTimes.count))
             let perRep = 1e3 * (Statistics.median(wall) + once / Double(reps))
-            print(String(format: "one replication (median, per-cell work spread over the %d) = 1/%.1f of one spreg fit by wall time (min/min 1/%.1f)",
+            print(String(format: "one replication (1 thread, median wall, per-cell work spread over the %d) = 1/%.1f of one spreg fit by wall time (min/min 1/%.1f)",
                          reps, peerMedian / perRep, peerTimes.min()! / (1e3 * (wall.min()! + once / Double(reps)))))
             if !peerCPU.isEmpty {
                 // CPU against CPU: the once-per-cell steps by their own thread CPU time too (their wall
                 // time, file-system waits included, can grow many-fold on a loaded machine).
                 let onceCPU = work.journalCPU + work.measuresCPU + work.resultFileCPU
                 let perRepCPU = 1e3 * (Statistics.median(cpu) + onceCPU / Double(reps))
-                print(String(format: "by CPU time: spreg median %.1f ms (min %.1f, process CPU, all its threads); one replication = 1/%.1f of one spreg fit (target: 1/30)",
+                print(String(format: "by CPU time: spreg median %.1f ms (min %.1f, process CPU, all its threads); one replication (1 thread, thread CPU) = 1/%.1f of one spreg fit (target: 1/30)",
                              Statistics.median(peerCPU), peerCPU.min()!, Statistics.median(peerCPU) / perRepCPU))
+            }
+            if let realRun {
+                // The issue's measure: a replication's wall time in a real run on --run-threads cores against
+                // one spreg fit's wall time; beside it, CPU against CPU (the run's process CPU, all threads).
+                print(String(format: "real run on %d threads: one replication %.3f ms wall = 1/%.1f of one spreg fit by wall time (spreg wall median %.1f ms) (target: 1/30)",
+                             realRun.threads, 1e3 * realRun.wallPerReplication, peerMedian / (1e3 * realRun.wallPerReplication), peerMedian))
+                if !peerCPU.isEmpty {
+                    print(String(format: "real run by CPU time: one replication %.3f ms process CPU = 1/%.1f of one spreg fit's CPU (median %.1f ms)",
+                                 1e3 * realRun.cpuPerReplication, Statistics.median(peerCPU) / (1e3 * realRun.cpuPerReplication), Statistics.median(peerCPU)))
+                }
             }
         }
 
@@ -113,6 +148,12 @@ extension Spillsim.Bench {
                 print(pad(nested.contains(name) ? "  ↳ " + name : name) + String(format: "  %11.3f %11.3f %11.3f %6.1f%%", 1e3 * Statistics.median(wall), 1e3 * wall.min()!,
                                          1e3 * c, totalCPU > 0 ? 100 * c / totalCPU : 0))
             }
+        }
+
+        /// The 1-minute load average (Linux /proc/loadavg); nil where there is none.
+        static func loadAverage() -> Double? {
+            guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+            return text.split(separator: " ").first.flatMap { Double($0) }
         }
 
         func ms(_ seconds: Double) -> String { String(format: "%.1f", 1e3 * seconds) }

@@ -30,7 +30,12 @@ extension Spillsim.Estimate {
             let data = try TreatmentPanel.from(table: table, id: panel.id, time: panel.time, outcome: panel.y,
                                                covariates: splitList(covariates), adoption: .cohort(cohort))
             let spec = CSDiDSpec(control: control, method: method, basePeriod: basePeriod)
-            let r = try CallawaySantAnna.estimate(panel: data, spec: spec)
+            let r: CSDiDResult
+            do { r = try CallawaySantAnna.estimate(panel: data, spec: spec) } catch let e as TreatmentError {
+                guard let c = e.smallCohort else { throw e }
+                let g = PanelIndex.format(c.adoption)
+                throw CommandLineError(description: "\(panel.data): --cohort \(cohort): only 1 unit (\(panel.id) \(c.units.joined(separator: ", "))) has \(cohort) = \(g), so Callaway–Sant'Anna cannot estimate the variance of its group-time ATTs (first cell g = \(g), t = \(PanelIndex.format(c.time)): its influence function is identically 0 and the standard error would count the \(c.controls) controls only); give every cohort at least 2 units: drop the rows of \(panel.id) \(c.units.joined(separator: ", ")) from the data (do not recode it as never treated: it would enter the controls), or, if it adopted with a neighbouring cohort, set its \(cohort) to that cohort's period")
+            }
             if json {
                 print(try JSONOutput.text(CSDiDReportJSON(r, spec: spec)))
             } else {

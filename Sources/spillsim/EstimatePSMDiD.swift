@@ -77,7 +77,10 @@ extension Spillsim.Estimate {
                                                covariates: splitList(covariates), adoption: adoption)
             var spec = PSMDiDSpec(matching: noMatching ? nil : try match.spec(), mode: matching)
             spec.preTreatmentCovariatesOnly = !contemporaneousCovariates
-            if let leads, let lags { spec.eventWindow = (leads, lags) }
+            if let leads, let lags {
+                try checkEventWindow(data, leads: leads, lags: lags)
+                spec.eventWindow = (leads, lags)
+            }
             if vce == .conley { spec.conley = try conley.spec(table: table, data: data, idColumn: panel.id) }
             spec.clusterCorrection = clusterCorrection ?? .cr1
             if bootstrap.wildBootstrap > 0 {

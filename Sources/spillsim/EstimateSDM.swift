@@ -182,19 +182,25 @@ extension Spillsim.Estimate {
 
 extension Spillsim.Estimate.SDM {
     func runUnbalanced(_ dataset: UnbalancedDataset) throws {
-        // Options the unbalanced estimator does not implement are refused, not ignored.
+        // Options the unbalanced estimator does not implement are refused, not ignored. Found only
+        // once the data are read, so each names the file (a run-time error: no usage text).
+        func refuse(_ text: String) -> CommandLineError {
+            CommandLineError(description: "\(panel.data) has missing unit-periods (rows absent or cells empty), so the unbalanced estimator runs (docs/unbalanced.md): \(text)")
+        }
         if dynamic {
-            throw ValidationError("--dynamic needs a balanced panel (the dynamic SDM conditions on every city's previous year); this panel has missing city-years — fill or drop them first, or drop --dynamic")
+            throw refuse("--dynamic needs a balanced panel (the dynamic SDM conditions on every city's previous period); fill or drop the missing unit-periods first, or drop --dynamic")
         }
         if approachOption == .leeYu {
-            throw ValidationError("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (the default on gaps; σ² is also reported corrected for the fixed effects, with a bias-corrected fit)")
+            throw refuse("--approach lee-yu has no exact form on an unbalanced panel (W_t changes across years); use --approach direct (the default on gaps; σ² is also reported corrected for the fixed effects, with a bias-corrected fit)")
         }
-        if variance != .analytic { throw ValidationError("--variance \(variance.rawValue) is not implemented for unbalanced panels; use --variance analytic") }
+        if variance != .analytic {
+            throw refuse("--variance \(variance.rawValue) is not implemented for it (its variance is the analytic one); drop --variance/--vce, or fill or drop the missing unit-periods to use the balanced estimator's \(variance.rawValue) variance")
+        }
         if sigma2 == .dof {
-            throw ValidationError("--sigma2 dof is implemented for balanced panels; on a panel with gaps the fit reports σ² corrected for the fixed effects beside the QML one (and a bias-corrected fit): drop --sigma2")
+            throw refuse("--sigma2 dof is implemented for balanced panels; on a panel with gaps the fit reports σ² corrected for the fixed effects beside the QML one (and a bias-corrected fit): drop --sigma2")
         }
         if model.hasErrorLag {
-            throw ValidationError("--model \(model.rawValue) is not implemented for unbalanced panels; use sdm, sar, slx or ols")
+            throw refuse("--model \(model.rawValue) is not implemented for unbalanced panels; use sdm, sar, slx or ols, or fill or drop the missing unit-periods")
         }
         let spec = SpatialModelSpec(model: model, effects: effects, approach: .direct, durbin: durbinVariables)
         let result = try UnbalancedAnalysis.run(spec, dataset: dataset, draws: draws, seed: seed ?? 1)

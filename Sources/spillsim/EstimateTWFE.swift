@@ -152,6 +152,7 @@ extension Spillsim.Estimate {
                         + "--balance drops the incomplete units as R did does\n").utf8))
                 }
             }
+            try checkEventWindow(data, leads: leads, lags: lags, observed: observed)
             let spec = vce == .conley ? try conleySpec(table, data) : nil
             let es = try EventStudy.estimate(panel: data, leads: leads, lags: lags, conley: spec, observed: observed)
             try plot.draw { EstimateFigures.eventStudy(es, name: $0, text: $1) }

@@ -39,7 +39,10 @@ extension Spillsim.Estimate {
 
         func validate() throws {
             if files.count < 2 { throw ValidationError("--weights needs at least two weight matrix files to compare") }
-            if Set(files).count != files.count { throw ValidationError("--weights lists a file twice") }
+            var seen = Set<String>()
+            if let twice = files.first(where: { !seen.insert($0).inserted }) {
+                throw ValidationError("--weights lists \(twice) twice; give each candidate weight matrix once (the posterior probabilities compare different Ws)")
+            }
             if !model.hasLag || model.hasErrorLag { throw ValidationError("--model must be sdm or sar (posterior probabilities need a spatial lag of y)") }
             if dynamic {
                 if model != .sdm { throw ValidationError("--dynamic fits the dynamic spatial Durbin model: use --model sdm (the default)") }

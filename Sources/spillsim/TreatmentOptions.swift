@@ -106,3 +106,12 @@ struct MatchingOptions: ParsableArguments {
                             caliper: cal, support: support)
     }
 }
+
+/// `--leads`/`--lags` checked against the data (`EventStudy.checkWindow`), restated with the flags:
+/// a bound beyond the data bins nothing and would be ignored.
+func checkEventWindow(_ data: TreatmentPanel, leads: Int?, lags: Int?, observed: [Bool]? = nil) throws {
+    do { try EventStudy.checkWindow(panel: data, leads: leads, lags: lags, observed: observed) } catch let e as EventWindowError {
+        let flag = "--\(e.bound.rawValue)", side = e.bound == .leads ? "before" : "after"
+        throw CommandLineError(description: "\(flag) \(e.requested) is beyond the data: no treated unit is observed more than \(e.supported) period\(e.supported == 1 ? "" : "s") \(side) its adoption, so \(flag) \(e.requested) would bin nothing; give \(flag) \(e.supported) or less (\(e.supported) keeps every event time \(side) adoption apart), or drop --leads and --lags to give every event time its own coefficient")
+    }
+}

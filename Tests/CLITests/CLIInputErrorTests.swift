@@ -43,6 +43,8 @@ final class CLIInputErrorTests: XCTestCase {
                          contains: "--cohort belongs to the event study")
         assertUsageError(["estimate", "sdm", "--data", "d.csv", "--weights", "w.csv", "--id", "i", "--time", "t", "--y", "y", "--x", "a",
                           "--model", "sar", "--durbin", "a"], contains: "--model sar has no W-lagged regressors")
+        assertUsageError(["estimate", "w-select", "--data", "d.csv", "--weights", "W1.csv,W2.csv,W1.csv", "--id", "i", "--time", "t", "--y", "y",
+                          "--x", "a"], contains: "--weights lists W1.csv twice; give each candidate weight matrix once")
         let did = ["estimate", "psm-did", "--data", "d.csv", "--id", "i", "--time", "t", "--y", "y"]
         assertUsageError(did + ["--cohort", "g", "--treat", "d", "--covariates", "a"], contains: "--treat goes with --post-year")
         assertUsageError(did + ["--cohort", "g", "--no-matching", "--covariates", "a"], contains: "with --no-matching the DID has no covariates")
@@ -141,6 +143,9 @@ final class CLIInputErrorTests: XCTestCase {
         let found = try Spillsim.Bench.SDM.locatePeerScript(nil)
         XCTAssertTrue(found.hasSuffix("bench/spreg_peer.py"), found)
         assertUsageError(["bench", "sdm", "--reps", "0"], contains: "--reps ≥ 1")
+        // The real run timed beside the stage profile: its settings are checked before any work.
+        assertUsageError(["bench", "replication", "scenarios/baseline.yaml", "--run-threads", "0"], contains: "--run-threads ≥ 1")
+        assertUsageError(["bench", "replication", "scenarios/baseline.yaml", "--run-reps=-1"], contains: "--run-reps ≥ 0")
     }
 }
 

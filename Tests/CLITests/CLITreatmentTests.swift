@@ -86,6 +86,44 @@ final class CLITreatmentTests: XCTestCase {
         XCTAssertTrue(stray.err.contains("--balance belongs to the event study"), stray.err)
     }
 
+    /// A Callaway–Sant'Anna cohort of one unit is refused naming the data file, `--cohort` and its
+    /// column, the cohort, the unit and the fix (the library's message named the cell only).
+    func testCSDiDCohortOfOneUnitNamesTheFlagAndTheUnit() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-cli-cohort")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 10 never-treated units, 9 adopting in period 3, unit 20 alone in period 5; y = unit + period / 10 (exact numbers suffice).
+        var csv = "id,year,y,g\n"
+        for i in 1...20 {
+            for t in 1...6 { csv += "\(i),\(t),\(Double(i) + Double(t * t) / 10 + Double((i * 7 + t * 3) % 5) / 10),\(i <= 10 ? 0 : (i < 20 ? 3 : 5))\n" }
+        }
+        let data = dir.appendingPathComponent("cohorts.csv")
+        try csv.write(to: data, atomically: true, encoding: .utf8)
+        let r = try ProcessRunner.spillsim(["estimate", "cs-did", "--data", data.path, "--id", "id", "--time", "year", "--y", "y", "--cohort", "g"])
+        XCTAssertNotEqual(r.status, 0, r.out)
+        XCTAssertTrue(r.err.contains("\(data.path): --cohort g: only 1 unit (id 20) has g = 5"), r.err)
+        XCTAssertTrue(r.err.contains("drop the rows of id 20"), r.err)
+    }
+
+    /// `--leads`/`--lags` beyond the data bin nothing: refused naming the flag and the largest value
+    /// the data support (the fixture's cohorts 2007 and 2009 in 2001–2012: 8 periods before, 5 after
+    /// adoption), for the twfe event study and psm-did's; the bounds at the data's range still run.
+    func testEventWindowBeyondTheDataIsRefused() throws {
+        let data = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/event_study_unbalanced.csv").path
+        let twfe = ["estimate", "twfe", "--data", data, "--id", "unit", "--time", "year", "--y", "y", "--cohort", "cohort", "--event-study"]
+        let psm = ["estimate", "psm-did", "--data", data, "--id", "unit", "--time", "year", "--y", "y", "--cohort", "cohort", "--no-matching"]
+        for (args, expected) in [(twfe + ["--leads", "40", "--lags", "3"], "--leads 40 is beyond the data"),
+                                 (twfe + ["--leads", "3", "--lags", "6"], "--lags 6 is beyond the data"),
+                                 (psm + ["--leads", "2", "--lags", "40"], "--lags 40 is beyond the data")] {
+            let r = try ProcessRunner.spillsim(args)
+            XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(r.err.contains(expected), r.err)
+        }
+        XCTAssertTrue(try ProcessRunner.spillsim(twfe + ["--leads", "40", "--lags", "3"]).err.contains("give --leads 8 or less"))
+        XCTAssertTrue(try ProcessRunner.spillsim(twfe + ["--leads", "3", "--lags", "6"]).err.contains("give --lags 5 or less"))
+        let atRange = try ProcessRunner.spillsim(twfe + ["--leads", "8", "--lags", "5"])
+        XCTAssertEqual(atRange.status, 0, atRange.err)
+    }
+
     /// Two units clustered by unit: the CR1 SE of the ATT is 0 up to rounding (the two scores cancel);
     /// it is refused with the reason, not printed as "SE 0.000000 … p 0.0000".
     func testTwoClusterDIDIsRefusedNotReportedWithZeroSE() throws {

@@ -87,6 +87,25 @@ final class CLIUnbalancedTests: XCTestCase {
         guard case .balanced = try load(c) else { return XCTFail("the complete cigarette panel loaded as unbalanced") }
     }
 
+    /// The unbalanced estimator has the analytic variance only: `--vce cluster` and `conley` on gaps are
+    /// refused naming the data file, the flag and the fix, never fitted with the analytic variance
+    /// silently (the balanced estimator's sandwiches need every city-year).
+    func testClusterVarianceOnGapsIsRefused() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try writeGappyPanel(dir)
+        let weights = TestPaths.cigarette.appendingPathComponent("usa46_contiguity.csv").path
+        for vce in ["cluster", "conley"] {
+            let extra = vce == "conley" ? ["--cutoff", "500", "--coords", "lat,lon"] : []
+            let r = try ProcessRunner.spillsim(["estimate", "sdm", "--data", data.path, "--weights", weights, "--id", "state", "--time", "year",
+                                                "--y", "logc", "--x", "logp", "logy", "--vce", vce] + extra)
+            XCTAssertNotEqual(r.status, 0, r.out)
+            XCTAssertTrue(r.err.contains("\(data.path) has missing unit-periods"), r.err)
+            XCTAssertTrue(r.err.contains("--variance \(vce) is not implemented for it"), r.err)
+            XCTAssertTrue(r.out.isEmpty, r.out)
+        }
+    }
+
     /// A W lacking a city that is in the data is the same clear error as for a balanced panel.
     func testWeightsMissingACityIsStillRefused() throws {
         let dir = try TestPaths.temporaryDirectory()

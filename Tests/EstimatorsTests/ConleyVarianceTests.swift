@@ -157,6 +157,17 @@ final class ConleyVarianceTests: XCTestCase {
         XCTAssertEqual(ConleyKernel.bartlett.weight(distance: 100, cutoff: 100), 0)
         XCTAssertEqual(ConleyKernel.uniform.weight(distance: 100, cutoff: 100), 1)
     }
+
+    /// The initialiser is the only way to set a field, so a spec that passed its checks cannot be
+    /// changed into one that would not (a cutoff beyond the neighbour list's radius, a negative lag):
+    /// no field is writable, checked through key paths (a `var` would give a WritableKeyPath).
+    func testFieldsCannotBeChangedAfterTheChecks() throws {
+        let fields: [AnyKeyPath] = [\ConleySpec.cutoffKm, \ConleySpec.kernel, \ConleySpec.lag, \ConleySpec.serialKernel, \ConleySpec.neighbours]
+        for field in fields {
+            XCTAssertFalse(field is WritableKeyPath<ConleySpec, Double> || field is WritableKeyPath<ConleySpec, ConleyKernel>
+                           || field is WritableKeyPath<ConleySpec, Int> || field is WritableKeyPath<ConleySpec, NeighbourList>, "\(field)")
+        }
+    }
 }
 
 /// With the uniform serial kernel, a lag spanning the panel and a cutoff below every distance

@@ -63,6 +63,9 @@ final class DegenerateVarianceTests: XCTestCase {
             if size == 1 {
                 assertThrows(try CallawaySantAnna.estimate(panel: panel, spec: CSDiDSpec(method: .reg)), as: TreatmentError.self) {
                     XCTAssertEqual($0.kind, .degenerateVariance, "\($0)")
+                    // The cohort, typed, for callers to restate with their own names (CLI flag, scenario keys).
+                    XCTAssertEqual($0.smallCohort?.adoption, 5)
+                    XCTAssertEqual($0.smallCohort?.units, [panel.unitLabels[15]])
                 }
             } else {
                 let r = try CallawaySantAnna.estimate(panel: panel, spec: CSDiDSpec(method: .reg))

@@ -86,7 +86,7 @@ final class SpatialGeneratorPeerTests: XCTestCase {
     /// ours from 20 000 draws, to 10% of spatialreg's interval width (the Monte Carlo SD of a 2.5%
     /// percentile of 2000 normal draws is about 1.5% of the 95% width), and our delta-method SE with the
     /// normal-equivalent SE (upper − lower)/(2·1.96) of spatialreg's draws to 25% (a different method:
-    /// the delta method linearises the effects in ρ, SE(ρ̂) = 0.21 on one year; measured up to 14%).
+    /// the delta method linearises the effects in ρ, SE(ρ̂) = 0.23 on one year; measured up to 14% on the panel before its rebuild without the disabled treatment's Z trend).
     func testSpatialregDurbinOnGeneratorCrossSection() throws {
         let fixture = try loadSpatialFixture("generator_spatialreg_durbin")
         let year = fixture["year"] as! Double

@@ -44,6 +44,12 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(one[0].records.map(\.replication), Array(0..<23))
         XCTAssertEqual(one, try cells(format, path("t2.h5")), "records are compared bitwise")
         XCTAssertEqual(one, try cells(format, path("t5.h5")))
+        // The cells' measures are computed on --threads threads too (`CellResults.measures(_:threads:)`).
+        let t1 = try format.open(path: path("t1.h5"))
+        for other in ["t2.h5", "t5.h5"] {
+            let source = try format.open(path: path(other))
+            for c in t1.metadata.cells { XCTAssertEqual(try t1.measures(c.ordinal), try source.measures(c.ordinal), "\(other), cell \(c.ordinal)") }
+        }
         XCTAssertNotEqual(one[0].records[0].fits, one[0].records[1].fits, "replications draw different data")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("t1.h5.journal")), "the journal is removed once the file is complete")
     }

@@ -149,5 +149,15 @@ final class UnbalancedRunTests: XCTestCase {
         XCTAssertThrowsError(try InMemoryRun.cells(bad)) { e in XCTAssertTrue("\(e)".contains("approach"), "\(e)") }
         let unknown = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(of: "missing: drop_years", with: "missing: listwise")
         XCTAssertThrowsError(try InMemoryRun.cells(unknown)) { e in XCTAssertTrue("\(e)".contains("listwise"), "\(e)") }
+        // The unbalanced estimator's variance is analytic: a cluster or Conley variance is refused by
+        // its key, never fitted with the analytic one silently.
+        for variance in ["cluster", "conley, cutoff_km: 300"] {
+            let text = Self.scenario(missing: "mcar", rate: 0.1).replacingOccurrences(
+                of: "{name: exact, model: sdm, missing: exact,", with: "{name: exact, model: sdm, missing: exact, variance: \(variance),")
+            assertThrows(try InMemoryRun.cells(text), as: ScenarioError.self) {
+                XCTAssertTrue($0.path.hasSuffix(".variance"), "\($0)")
+                XCTAssertTrue($0.reason.contains("not implemented for the unbalanced estimator"), "\($0)")
+            }
+        }
     }
 }

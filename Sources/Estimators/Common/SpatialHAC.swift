@@ -30,10 +30,10 @@ public enum ConleyKernel: String, Sendable, CaseIterable, Codable {
 /// cluster-by-unit meat, so the variance allows arbitrary correlation within a unit over time
 /// plus spatial correlation within a period (as Stata acreg's spatial + cluster option).
 public struct ConleySpec: Sendable, Equatable {
-    public var cutoffKm: Double
-    public var kernel: ConleyKernel
-    public var lag: Int
-    public var serialKernel: ConleyKernel
+    public let cutoffKm: Double
+    public let kernel: ConleyKernel
+    public let lag: Int
+    public let serialKernel: ConleyKernel
     public let neighbours: NeighbourList
 
     public init(cutoffKm: Double, kernel: ConleyKernel = .bartlett, lag: Int = 0, serialKernel: ConleyKernel = .bartlett,

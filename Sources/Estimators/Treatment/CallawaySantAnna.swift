@@ -102,7 +102,10 @@ public enum CallawaySantAnna {
                 // influence function is identically 0, and the SE would count the controls'
                 // variation only (the cluster rule G ≤ p of `PanelOLS.checkClusterVariance`).
                 guard units.count - nC >= 2 else {
-                    throw TreatmentError(.degenerateVariance, "\(what), cell g = \(PanelIndex.format(g)), t = \(PanelIndex.format(t)): the cohort has 1 treated unit, so the variance of its change cannot be estimated (its influence function is identically 0 and the standard error would count the \(nC) controls only); use cohorts of at least 2 units, or drop this cohort")
+                    let members = units.filter { cohort[$0] == g }.map { panel.unitLabels[$0] }
+                    var error = TreatmentError(.degenerateVariance, "\(what), cell g = \(PanelIndex.format(g)), t = \(PanelIndex.format(t)): the cohort adopting in \(PanelIndex.format(g)) has 1 treated unit (\(members.joined(separator: ", "))), so the variance of its change cannot be estimated (its influence function is identically 0 and the standard error would count the \(nC) controls only); use cohorts of at least 2 units, or drop this cohort")
+                    error.smallCohort = SmallCohort(adoption: g, time: t, units: members, controls: nC)
+                    throw error
                 }
                 let dy = units.map { panel.outcome[ti * n + $0] - panel.outcome[base * n + $0] }
                 let x = panel.covariates.rowsSubset(units.map { base * n + $0 })

@@ -5,5 +5,18 @@ public struct TreatmentError: EstimatorError {
 
     public let kind: Kind
     public let message: String
+    /// The cohort a Callaway–Sant'Anna refusal is about (one treated unit), so that a caller can
+    /// restate it in its own terms — the CLI's `--cohort` column and data file, a scenario's file,
+    /// entry and treatment keys; nil for every other error.
+    public var smallCohort: SmallCohort? = nil
     public init(kind: Kind, message: String) { self.kind = kind; self.message = message }
+}
+
+/// A Callaway–Sant'Anna cohort too small for its cells' variance: the adoption period, the
+/// first cell (g, t) where it was met, and its units' labels.
+public struct SmallCohort: Sendable, Equatable {
+    public let adoption: Double
+    public let time: Double
+    public let units: [String]
+    public let controls: Int
 }

@@ -140,14 +140,15 @@ enum EstimatorRegistry {
                 if spec.approach != .direct {
                     throw o.error("approach", "an estimator with `missing` uses the direct approach (Lee–Yu has no exact form on an unbalanced panel); remove `approach` or set it to direct")
                 }
-                if variance != .analytic { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
+                if variance != .analytic {
+                    throw o.error("variance", "`\(variance.rawValue)` is not implemented for the unbalanced estimator (`missing`), whose variance is the analytic one; remove `variance`, or drop `missing` and run the estimator in cells without gaps")
+                }
             }
             if corrected && missing != .exact { throw o.error("bias_correction", "applies to `missing: exact` (the unbalanced estimator)") }
             // Without ρ the correction moves only σ², which no estimand scores: it would be accepted and ignored.
             if corrected && !model.hasLag {
                 throw o.error("bias_correction", "corrects ρ (and σ²); \(model.rawValue) has no spatial lag and its coefficients are unchanged: remove it")
             }
-            if missing != nil && variance == .conley { throw o.error("variance", "an estimator with `missing` uses the analytic variance") }
             let conley = try ConleySettings.read(&o, wanted: variance == .conley)
             return .spatial(SpatialSettings(spec: spec, weights: weights, variance: variance, clusterCorrection: correction, missing: missing,
                                             biasCorrection: corrected, conley: conley))

@@ -203,7 +203,7 @@ public final class MonteCarloRunner {
         func flush() throws {
             guard let cell = current else { return }
             failed += cell.records.reduce(0) { $0 + $1.fits.filter { !$0.status.isOK }.count }
-            try sink.write(cell: cell, measures: cell.measures(metadata))
+            try sink.write(cell: cell, measures: cell.measures(metadata, threads: options.threads))
             nextOrdinal = cell.info.ordinal + 1
             current = nil
         }

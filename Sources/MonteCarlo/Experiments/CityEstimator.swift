@@ -160,7 +160,7 @@ enum CityEstimator {
             return .did(.twfe(cluster: shared.cluster), estimands: try treatment(shared).estimands)
         case .csDiD(let spec, let shared):
             let (covariates, estimands) = try treatment(shared)
-            return .did(.callawaySantAnna(spec, covariates: covariates), estimands: estimands)
+            return .did(.callawaySantAnna(spec, covariates: covariates, entry: "\(reader.source): \(path)"), estimands: estimands)
         case .mediation(let s):
             guard let known = treatmentCovariates else {
                 throw reader.error("\(path).model", "`mediation` needs a treatment; this world (an observed design) has none")

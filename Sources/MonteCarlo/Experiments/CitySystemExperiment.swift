@@ -40,6 +40,8 @@ public struct CitySystemWorld: World {
             throw reader.error("estimators[\(k)]", "\(refusal) — and every cell of this design has them, so it would fail in every replication",
                                fix: "remove it, or run it in a cell with every city-year observed (panel rate 0, no entry or merges)")
         }
+        try RegionClusterRefusal.check(cell, spec: spec, regions: system.geography.region, scenario: scenario, reader: reader)
+        try EventWindowRefusal.check(cell, spec: spec, scenario: scenario, reader: reader)
         let needsSupport = estimators.contains(where: \.scoresCurves)
         return CitySystemExperiment(system: system, estimators: estimators,
                                     dataSupport: needsSupport ? try Self.support(of: system) : nil)

@@ -28,7 +28,9 @@ enum DIDModel {
     case twfe(cluster: DIDCluster)
     /// Callaway & Sant'Anna (2021) group-time ATTs, simple aggregation (the mean over treated
     /// city-years after adoption, the generator's truth), for staggered adoption.
-    case callawaySantAnna(CSDiDSpec, covariates: [String])
+    /// `entry`: the scenario file and the entry's key path (`FILE: estimators[i]`), named by the
+    /// failure of a replication whose cohort holds one city.
+    case callawaySantAnna(CSDiDSpec, covariates: [String], entry: String)
 
     func run(estimands: [TreatmentEstimand], data: PanelData) -> FitOutcome {
         let truth = data.panel.truth.integration.meanAtt ?? .nan
@@ -52,7 +54,7 @@ enum DIDModel {
                                                unitClusters: cluster.codes(p))
                 let ci = fit.confidenceInterval(0, level: 0.95)
                 att = (fit.coefficients[0], fit.standardErrors[0], ci.lower, ci.upper, fit.pValues[0])
-            case let .callawaySantAnna(spec, covariates):
+            case let .callawaySantAnna(spec, covariates, _):
                 // The cities observed every year, as R did's att_gt(panel = TRUE) keeps.
                 let r = try CallawaySantAnna.estimate(panel: try data.treatment(covariates: covariates, balanced: true), spec: spec)
                 let z = r.simple.att / r.simple.standardError
@@ -64,7 +66,18 @@ enum DIDModel {
                                pValue: att.p)
             })
         } catch {
-            return FitOutcome(status: FitStatus(.failed, "\(error)"), results: estimands.map { _ in .missing(truth: truth) })
+            return FitOutcome(status: FitStatus(.failed, message(error)), results: estimands.map { _ in .missing(truth: truth) })
         }
+    }
+
+    /// A failure's message; a Callaway–Sant'Anna cohort of one city restated with the scenario's
+    /// file, entry and the treatment keys that set the cohorts' sizes.
+    private func message(_ error: Error) -> String {
+        guard case let .callawaySantAnna(_, _, entry) = self, let c = (error as? TreatmentError)?.smallCohort else { return "\(error)" }
+        let g = PanelIndex.format(c.adoption)
+        return "\(entry) (cs_did): in this replication only 1 city observed in every year (\(c.units.joined(separator: ", "))) adopts in \(g), "
+            + "so Callaway–Sant'Anna cannot estimate the variance of its group-time ATTs (its influence function is identically 0); "
+            + "give each cohort more cities: fewer cohorts in city_system.treatment.staggered, more treated regions "
+            + "(city_system.treatment.regions) or cities, or a larger city_system.treatment.selection_intercept"
     }
 }

@@ -194,18 +194,55 @@ public struct CellResults: Equatable, Sendable {
     /// Measures per estimator, per estimand (layout order), scored by the estimators'
     /// rules; the bootstrap of estimand k of estimator e draws from the stream
     /// (seed, cell index, e, `bootstrapPurpose` + k), disjoint from every replication's streams.
-    public func measures(_ metadata: RunMetadata) -> [[PerformanceMeasures]] {
-        metadata.estimators.indices.map { e in
-            let ok = records.map { $0.fits[e].status.isOK }
-            let rules = metadata.estimators[e].rules
-            return rules.indices.map { k in
-                PerformanceMeasures(results: records.map { $0.fits[e].results[k] }, ok: ok, alpha: metadata.alpha, rule: rules[k],
-                                    bootstrap: StreamID(seed: metadata.seed, cell: info.index, replication: e,
-                                                        purpose: Self.bootstrapPurpose + UInt64(k)))
+    ///
+    /// `threads` > 1 computes the (estimator, estimand) pairs on that many threads, pair i on
+    /// thread i mod `threads`: each pair reads only the records and its own stream, so the
+    /// measures are the same bits whatever the thread count (`spillsim run` passes its --threads;
+    /// the cell's measures are the serial tail of a run, after its last replication).
+    public func measures(_ metadata: RunMetadata, threads: Int = 1) -> [[PerformanceMeasures]] {
+        let ok = metadata.estimators.indices.map { e in records.map { $0.fits[e].status.isOK } }
+        func measure(_ e: Int, _ k: Int) -> PerformanceMeasures {
+            PerformanceMeasures(results: records.map { $0.fits[e].results[k] }, ok: ok[e], alpha: metadata.alpha,
+                                rule: metadata.estimators[e].rules[k],
+                                bootstrap: StreamID(seed: metadata.seed, cell: info.index, replication: e,
+                                                    purpose: Self.bootstrapPurpose + UInt64(k)))
+        }
+        let pairs = metadata.estimators.indices.flatMap { e in metadata.estimators[e].rules.indices.map { (e, $0) } }
+        guard threads > 1, pairs.count > 1 else {
+            return metadata.estimators.indices.map { e in metadata.estimators[e].rules.indices.map { measure(e, $0) } }
+        }
+        let workers = min(threads, pairs.count)
+        let results = MeasureSlots(count: pairs.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for i in stride(from: w, to: pairs.count, by: workers) { results.set(i, measure(pairs[i].0, pairs[i].1)) }
+        }
+        var next = 0
+        return metadata.estimators.indices.map { e in
+            metadata.estimators[e].rules.indices.map { _ in
+                defer { next += 1 }
+                return results.value(next)
             }
         }
     }
 
     /// Above the replication purposes (data 0, estimation 1, estimators' own > 100).
     static let bootstrapPurpose: UInt64 = 1 << 40
+}
+
+/// One slot per (estimator, estimand) pair, each written by exactly one thread of
+/// `CellResults.measures(_:threads:)` and read after all of them have finished.
+private final class MeasureSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [PerformanceMeasures?]
+
+    init(count: Int) { slots = [PerformanceMeasures?](repeating: nil, count: count) }
+
+    func set(_ i: Int, _ m: PerformanceMeasures) {
+        lock.lock(); slots[i] = m; lock.unlock()
+    }
+
+    func value(_ i: Int) -> PerformanceMeasures {
+        lock.lock(); defer { lock.unlock() }
+        return slots[i]!
+    }
 }
