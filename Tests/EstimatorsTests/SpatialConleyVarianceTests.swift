@@ -7,7 +7,8 @@ import XCTest
 /// The Conley spatial-HAC QML covariance of the SDM (SpatialVariance.conleyCovariance) against
 /// a sandwich computed here by hand (`HandSDMScores`): own two-way demeaning, a dense G = (I − ρW)⁻¹W from an LU
 /// inverse, per-observation scores, the kernel written out over every pair of observations,
-/// and the ρ term Σ_t Σ_{i≠j} (1 − K_ij) G_ij G_ji e_it² e_jt²/σ⁴; bread = the analytic covariance.
+/// and the ρ term Σ_{i≠j} G_ij G_ji [Σ_t (1 − K_ij) e_it² e_jt² + Σ_{0<|t−s|≤lag} w_|t−s| e_it e_is e_jt e_js]/σ⁴;
+/// bread = the analytic covariance.
 final class SpatialConleyVarianceTests: XCTestCase {
     /// Units of the 24-unit ring W at angle 2πi/24 on a circle of radius 500 km (neighbours
     /// ≈ 131 km apart).
@@ -45,10 +46,17 @@ final class SpatialConleyVarianceTests: XCTestCase {
                 for q in 0..<k { for p in 0..<k { meat[p, q] += weight * scores[ra][p] * scores[rb][q] } }
             }
         }
-        for p in 0..<t {
-            for j in 0..<n {
-                for i in 0..<n where i != j {
-                    meat[k - 2, k - 2] += (1 - kernel(i, j)) * g[i, j] * g[j, i] * e[p * n + i] * e[p * n + i] * e[p * n + j] * e[p * n + j] / (s2 * s2)
+        // Δ written out over every pair of periods: 1 − K(d_ij) within a period, the serial weight across periods.
+        for ta in 0..<t {
+            for tb in 0..<t {
+                let gap = abs(ta - tb)
+                let omega = gap <= lag ? 1 - Double(gap) / Double(lag + 1) : 0
+                for j in 0..<n {
+                    for i in 0..<n where i != j {
+                        let weight = gap == 0 ? 1 - kernel(i, j) : omega
+                        guard weight != 0 else { continue }
+                        meat[k - 2, k - 2] += weight * g[i, j] * g[j, i] * e[ta * n + i] * e[tb * n + i] * e[ta * n + j] * e[tb * n + j] / (s2 * s2)
+                    }
                 }
             }
         }
@@ -75,15 +83,19 @@ final class SpatialConleyVarianceTests: XCTestCase {
     }
 
     /// The Conley sandwich's `correction` is the cluster sandwich's: with every within-city pair
-    /// (uniform serial kernel, lag T − 1) and a cutoff below every distance, the Conley meat of a
-    /// model without ρ (SLX) is the cluster-by-unit meat, so cr2/cr3 Conley equals the cr2/cr3
-    /// cluster covariance, and the uncorrected Conley equals CR1 without its G/(G − 1). (With ρ the
-    /// two differ by design in the ρ score's cross-unit term: Δ here, the cluster's own term there.)
+    /// (uniform serial kernel, lag T − 1) and a cutoff below every distance, the Conley meat is the
+    /// cluster-by-unit meat — for the SDM the ρ score's cross-unit term included, its serial products
+    /// summing to (Σ_t e_it e_jt)² — so cr2/cr3 Conley equals the cr2/cr3 cluster covariance, and the
+    /// uncorrected Conley equals CR1 without its G/(G − 1). Checked for SLX (no ρ) and the SDM.
     func testCorrectedConleyOverThePanelIsTheCorrectedClusterSandwich() throws {
+        for model in [SpatialModel.slx, .sdm] { try assertConleyOverThePanelIsTheClusterSandwich(model) }
+    }
+
+    func assertConleyOverThePanelIsTheClusterSandwich(_ model: SpatialModel) throws {
         let n = 12, t = 5
         let w = try SpatialTestData.ringWeights(n)
         let panel = try SpatialTestData.simulatedSDM(weights: w, t: t, rho: 0.3, beta: [1, -0.5], theta: [0.3, 0.2], seed: 8)
-        let spec = SpatialModelSpec(model: .slx, effects: .twoWays, approach: .leeYu, durbin: .all)
+        let spec = SpatialModelSpec(model: model, effects: .twoWays, approach: .leeYu, durbin: .all)
         let tiny = 1e-3   // km: the ring's units are ≈ 260 km apart
         let conley = try ConleySpec(cutoffKm: tiny, kernel: .uniform, lag: t - 1, serialKernel: .uniform,
                                     neighbours: try ringGeography(n).neighbours(within: tiny))
@@ -97,7 +109,7 @@ final class SpatialConleyVarianceTests: XCTestCase {
                 for j in 0..<hac.vcov.cols {
                     // The same meat summed in two orders: agreement to rounding.
                     let scale = (hac.vcov[i, i] * hac.vcov[j, j]).squareRoot()
-                    assertClose(cluster.vcov[i, j] / factor, hac.vcov[i, j], tolerance: 1e-10 * scale, "\(correction) [\(i), \(j)]")
+                    assertClose(cluster.vcov[i, j] / factor, hac.vcov[i, j], tolerance: 1e-10 * scale, "\(model) \(correction) [\(i), \(j)]")
                 }
             }
         }

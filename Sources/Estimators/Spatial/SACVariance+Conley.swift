@@ -15,7 +15,7 @@ extension SACVariance {
     /// across periods; the HAC's own weights say what that part should carry — 1 within a period, the
     /// serial weight w_|t−s| across periods up to the lag — so the difference is added:
     ///   Δ_ab = Σ_{i≠j} P^a_ij P^b_ji [(1 − K(d_ij)) Σ_t e_it² e_jt² + Σ_{0<|t−s|≤lag} w_|t−s| e_it e_is e_jt e_js] / σ⁴.
-    /// With lag 0 this is the SDM's Δ (`SpatialVariance.conleyCovariance`) with Ĝ and H for G; with
+    /// It is the SDM's Δ (`SpatialVariance.conleyCovariance`, the same serial products) with Ĝ and H for G; with
     /// the uniform serial kernel over the whole panel (lag ≥ T − 1) and no pair within the cutoff it is
     /// the cluster sandwich's Δ, so V is then `clusterCovariance` without G/(G − 1). No small-sample
     /// factor (as the family's Conley). Dense N × N operators as the cluster sandwich (O(N³) once per
@@ -42,19 +42,9 @@ extension SACVariance {
         // Q_ij = Σ_{t,s} ω_ts e_it e_is e_jt e_js with ω_tt = 1 and ω_ts = w_|t−s| (the product of each
         // gap ℓ counted for (t, t + ℓ) and (t + ℓ, t)); Q0_ij = Σ_t e_it² e_jt², the part the meat
         // already carries at K(d_ij) for a pair within the cutoff.
-        func lagProducts(_ gap: Int) -> Matrix {
-            var f = Matrix(rows: n, cols: t - gap)
-            for s in 0..<(t - gap) { for i in 0..<n { f.data[i + s * n] = e[s * n + i] * e[(s + gap) * n + i] } }
-            return f.outerProduct()
-        }
-        let q0 = lagProducts(0)
+        let q0 = SpatialVariance.residualProducts(e, n: n, t: t, gap: 0)
         var q = q0
-        for gap in stride(from: 1, through: min(conley.lag, t - 1), by: 1) {
-            let w = 2 * conley.serialWeight(gap: gap)
-            guard w != 0 else { continue }
-            let f = lagProducts(gap)
-            for k in 0..<q.data.count { q.data[k] += w * f.data[k] }
-        }
+        SpatialVariance.addSerialResidualProducts(into: &q, residuals: e, n: n, t: t, conley: conley)
         var rr = 0.0, ll = 0.0, rl = 0.0
         for j in 0..<n {
             for i in 0..<n where i != j {

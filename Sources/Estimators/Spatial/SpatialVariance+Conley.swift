@@ -7,13 +7,20 @@ extension SpatialVariance {
     ///   M = Σ_a Σ_b K_ab s_a s_bᵀ + Δ e_ρ e_ρᵀ,
     /// where s_a is the score of observation a = (t, i) — the per-observation terms of
     /// `clusterCovariance`'s unit scores (z e/σ², (Wy) e/σ² − (c/T)G*_ii, e²/(2σ⁴) − n*/(2NTσ²)) —
-    /// and K_ab the weights of `SpatialHACMeat` (K(d_ij) within a period, Bartlett serial
-    /// weights within a city up to `lag`). The ρ score's quadratic part ε_t'Gε_t has covariance
-    /// σ⁴ G_ij G_ji between cities i ≠ j in the same period even when the errors are independent;
-    /// a pair inside the cutoff carries K_ij of it through s_a s_bᵀ, so the rest is added:
-    ///   Δ = Σ_t Σ_{i≠j} (1 − K(d_ij)) G_ij G_ji e_it² e_jt² / σ⁴
+    /// and K_ab the weights of `SpatialHACMeat` (K(d_ij) within a period, the serial kernel's
+    /// weights within a city up to `lag`). The ρ score's quadratic part (Gε_t)_i ε_it is correlated
+    /// across cities even when the errors are independent across cities: for i ≠ j,
+    ///   Cov(s_(t,i), s_(s,j)) ∋ G_ij G_ji E[ε_it ε_is] E[ε_jt ε_js] / σ⁴,
+    /// in the same period (t = s) and, with serially correlated errors, across periods. The meat weighs
+    /// a pair of different cities by K(d_ij) within a period and by 0 across periods; the HAC's own
+    /// weights say what that part should carry — 1 within a period, the serial weight w_|t−s| across
+    /// periods up to the lag — so the difference is added (docs/MODEL.md §12, with G for Ĝ and no λ):
+    ///   Δ = Σ_{i≠j} G_ij G_ji [(1 − K(d_ij)) Σ_t e_it² e_jt² + Σ_{0<|t−s|≤lag} w_|t−s| e_it e_is e_jt e_js] / σ⁴
     /// (the kernel-weighted analogue of the cluster cross term; G_ij G_ji = S_ij² with S the
-    /// symmetric form of G, two symmetric rank-k updates). No small-sample factor, as for the linear models.
+    /// symmetric form of G; the products are symmetric rank-k updates, shared with the SAC's Conley).
+    /// With the uniform serial kernel over the whole panel (lag ≥ T − 1) and no pair within the cutoff,
+    /// Δ is the cluster sandwich's cross-unit term, so V is `clusterCovariance` without G/(G − 1).
+    /// No small-sample factor, as for the linear models.
     /// Robust to errors correlated within the cutoff (and, with a lag, within a city over time).
     ///
     /// `correction` cr2/cr3 is the leverage correction of the cluster sandwich carried over: each
@@ -58,12 +65,15 @@ extension SpatialVariance {
             let sym = symmetricG(spectrum, form: f, rho: rho)
             let squares = Matrix(rows: n, cols: t, uncheckedColumnMajor: e.map { $0 * $0 })
             let products = Matrix.product(squares, squares, transposeB: true)   // Σ_t e_it² e_jt²
-            // 1 − K(d_ij) for every pair: 1 outside the cutoff, reduced inside.
+            // Every pair carries its within-period products and, up to the lag, its weighted serial
+            // ones; a pair within the cutoff then loses the K(d_ij) of its within-period part the meat holds.
+            var all = products
+            addSerialResidualProducts(into: &all, residuals: e, n: n, t: t, conley: conley)
             var cross = 0.0
             for j in 0..<n {
                 for i in 0..<n where i != j {
                     let a = sym.data[i + j * n]
-                    cross += a * a * products.data[i + j * n]
+                    cross += a * a * all.data[i + j * n]
                 }
                 let nb = conley.neighbours
                 for q in nb.rowStart[j]..<nb.rowStart[j + 1] {
@@ -77,5 +87,24 @@ extension SpatialVariance {
         try checkSandwich(v, bread: bread, names: d.names, clusters: nil, variance: "Conley variance",
                           fix: "use a smaller cutoff or lag, so that not every pair of observations is weighted in, or the cluster or analytic variance")
         return v
+    }
+
+    /// F_gap F_gapᵀ with F_gap[i, s] = e_(s,i) e_(s+gap,i): entry (i, j) is Σ_s e_is e_i,s+gap e_js e_j,s+gap,
+    /// the cross-unit product of residuals `gap` periods apart (time-major e, N units, T periods).
+    static func residualProducts(_ e: [Double], n: Int, t: Int, gap: Int) -> Matrix {
+        var f = Matrix(rows: n, cols: t - gap)
+        for s in 0..<(t - gap) { for i in 0..<n { f.data[i + s * n] = e[s * n + i] * e[(s + gap) * n + i] } }
+        return f.outerProduct()
+    }
+
+    /// Adds the serial cross-unit products of the Conley Δ, Σ_{0<|t−s|≤lag} w_|t−s| e_it e_is e_jt e_js,
+    /// to `q` (N × N): each gap ℓ ≤ min(lag, T − 1) counted for (t, t + ℓ) and (t + ℓ, t). Nothing with lag 0.
+    static func addSerialResidualProducts(into q: inout Matrix, residuals e: [Double], n: Int, t: Int, conley: ConleySpec) {
+        for gap in stride(from: 1, through: min(conley.lag, t - 1), by: 1) {
+            let w = 2 * conley.serialWeight(gap: gap)
+            guard w != 0 else { continue }
+            let f = residualProducts(e, n: n, t: t, gap: gap)
+            for k in 0..<q.data.count { q.data[k] += w * f.data[k] }
+        }
     }
 }
