@@ -295,7 +295,7 @@ final class SACConleySmallSampleTests: XCTestCase {
         let ref = try XCTUnwrap(try SpatialClusterCorrectionTests.json("sac_conley_cigarette.json")["direct"] as? [String: Any])
         let point = try t.referencePoint(ref)
         let bread = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w)
-        let spec = try ConleySpec(cutoffKm: 700, smallSample: .fixestFull, neighbours: try t.stateGeography().neighbours(within: 700))
+        let spec = try ConleySpec(cutoffKm: 700, smallSample: .fixestFull, neighbours: try CigaretteConleyFixture.stateGeography().neighbours(within: 700))
         XCTAssertThrowsError(try SACVariance.conleyCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, conley: spec)) {
             XCTAssertTrue(String(describing: $0).contains("small_sample"), "names the key: \($0)")
         }

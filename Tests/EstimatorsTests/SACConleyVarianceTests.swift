@@ -16,23 +16,6 @@ import XCTest
 final class SACConleyVarianceTests: XCTestCase {
     static let parameterNames = SACClusterVarianceTests.parameterNames
 
-    /// The 46 states' (lat, lon), in the panel's unit order (sorted state codes).
-    func stateGeography() throws -> Geography {
-        let text = try String(contentsOf: TestPaths.cigarette.appendingPathComponent("usa46_centres.csv"), encoding: .utf8)
-        let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
-        XCTAssertEqual(rows.count, 46)
-        XCTAssertEqual(rows.map { $0[0] }, rows.map { $0[0] }.sorted(), "rows follow the sorted state codes, as W and the panel's units")
-        return try Geography.locations(x: rows.map { $0[2] }, y: rows.map { $0[1] }, isLonLat: true)
-    }
-
-    func conley(_ setting: [String: Any], geography: Geography) throws -> ConleySpec {
-        let cutoff = try XCTUnwrap(setting["cutoff_km"] as? Double)
-        return try ConleySpec(cutoffKm: cutoff, kernel: try XCTUnwrap(ConleyKernel(rawValue: try XCTUnwrap(setting["kernel"] as? String))),
-                              lag: try XCTUnwrap(setting["lag"] as? Int),
-                              serialKernel: try XCTUnwrap(ConleyKernel(rawValue: try XCTUnwrap(setting["serial_kernel"] as? String))),
-                              neighbours: try geography.neighbours(within: cutoff))
-    }
-
     func design(_ approach: SpatialApproach) throws -> (SACDesign, SpatialWeights, SpatialModelSpec) {
         let (panel, w) = try SpatialTestData.cigarette()
         let spec = SpatialModelSpec(model: .sac, effects: .twoWays, approach: approach, durbin: .all)
@@ -51,7 +34,7 @@ final class SACConleyVarianceTests: XCTestCase {
         let refs = try SpatialClusterCorrectionTests.json("sac_conley_cigarette.json")
         let settings = try XCTUnwrap(refs["settings"] as? [[String: Any]])
         XCTAssertEqual(settings.count, 3)
-        let geography = try stateGeography()
+        let geography = try CigaretteConleyFixture.stateGeography()
         for (key, approach) in [("direct", SpatialApproach.direct), ("leeyu", .leeYu)] {
             let ref = try XCTUnwrap(refs[key] as? [String: Any])
             let (d, w, _) = try design(approach)
@@ -60,7 +43,7 @@ final class SACConleyVarianceTests: XCTestCase {
             for setting in settings {
                 let name = try XCTUnwrap(setting["name"] as? String)
                 let v = try SACVariance.conleyCovariance(d, point: point, weights: w, errorWeights: w, bread: bread,
-                                                         conley: try conley(setting, geography: geography))
+                                                         conley: try CigaretteConleyFixture.conley(setting, geography: geography))
                 let m = try XCTUnwrap(ref[name] as? [[Double]])
                 for a in 0..<7 {
                     for b in 0..<7 {
@@ -77,7 +60,7 @@ final class SACConleyVarianceTests: XCTestCase {
     func testFitReportsTheConleyVariance() throws {
         let refs = try SpatialClusterCorrectionTests.json("sac_conley_cigarette.json")
         let setting = try XCTUnwrap((refs["settings"] as? [[String: Any]])?[1])   // Bartlett 700 km, lag 3
-        let spec = try conley(setting, geography: try stateGeography())
+        let spec = try CigaretteConleyFixture.conley(setting, geography: try CigaretteConleyFixture.stateGeography())
         let (panel, w) = try SpatialTestData.cigarette()
         for (key, approach) in [("direct", SpatialApproach.direct), ("leeyu", .leeYu)] {
             let ref = try XCTUnwrap(refs[key] as? [String: Any])
@@ -100,7 +83,7 @@ final class SACConleyVarianceTests: XCTestCase {
     /// sum to (Σ_t e_it e_jt)²), so the sandwich is the CR1 cluster sandwich without G/(G − 1).
     func testConleyOverThePanelIsTheClusterSandwich() throws {
         let refs = try SpatialClusterCorrectionTests.json("sac_conley_cigarette.json")
-        let geography = try stateGeography()
+        let geography = try CigaretteConleyFixture.stateGeography()
         let tiny = 1.0   // km: the states' points are ≥ 52 km apart (DC–Maryland)
         for (key, approach) in [("direct", SpatialApproach.direct), ("leeyu", .leeYu)] {
             let (d, w, _) = try design(approach)
@@ -127,7 +110,7 @@ final class SACConleyVarianceTests: XCTestCase {
     func testSettingsRequiredAndCorrectionsRefused() throws {
         let (panel, w) = try SpatialTestData.cigarette()
         let spec = SpatialModelSpec(model: .sac, effects: .twoWays, approach: .direct, durbin: .all)
-        let conley = try ConleySpec(cutoffKm: 500, neighbours: try stateGeography().neighbours(within: 500))
+        let conley = try ConleySpec(cutoffKm: 500, neighbours: try CigaretteConleyFixture.stateGeography().neighbours(within: 500))
         XCTAssertNil(SpatialVarianceMethod.conley.unsupportedReason(for: .sac))
         XCTAssertNotNil(SpatialVarianceMethod.conley.unsupportedReason(for: .sem))
         XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .conley))

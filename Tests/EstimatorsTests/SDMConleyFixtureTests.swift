@@ -15,23 +15,6 @@ import XCTest
 final class SDMConleyFixtureTests: XCTestCase {
     static let parameterNames = ["logp", "logy", "W*logp", "W*logy", "rho", "sigma2"]
 
-    /// The 46 states' (lat, lon), in the panel's unit order (sorted state codes).
-    func stateGeography() throws -> Geography {
-        let text = try String(contentsOf: TestPaths.cigarette.appendingPathComponent("usa46_centres.csv"), encoding: .utf8)
-        let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
-        XCTAssertEqual(rows.count, 46)
-        XCTAssertEqual(rows.map { $0[0] }, rows.map { $0[0] }.sorted(), "rows follow the sorted state codes, as W and the panel's units")
-        return try Geography.locations(x: rows.map { $0[2] }, y: rows.map { $0[1] }, isLonLat: true)
-    }
-
-    func conley(_ setting: [String: Any], geography: Geography) throws -> ConleySpec {
-        let cutoff = try XCTUnwrap(setting["cutoff_km"] as? Double)
-        return try ConleySpec(cutoffKm: cutoff, kernel: try XCTUnwrap(ConleyKernel(rawValue: try XCTUnwrap(setting["kernel"] as? String))),
-                              lag: try XCTUnwrap(setting["lag"] as? Int),
-                              serialKernel: try XCTUnwrap(ConleyKernel(rawValue: try XCTUnwrap(setting["serial_kernel"] as? String))),
-                              neighbours: try geography.neighbours(within: cutoff))
-    }
-
     /// At the reference's own estimates the sandwich is a closed form in the data: equal to NumPy's to
     /// rounding (1e-8 relative to the diagonal scale leaves room for other BLAS kernels and LU). The
     /// estimates themselves agree with a full fit to the optimisers' tolerance.
@@ -40,7 +23,7 @@ final class SDMConleyFixtureTests: XCTestCase {
         let settings = try XCTUnwrap(refs["settings"] as? [[String: Any]])
         XCTAssertEqual(settings.count, 3)
         XCTAssertTrue(settings.contains { ($0["lag"] as? Int ?? 0) > 0 }, "the serial cross-unit products are exercised")
-        let geography = try stateGeography()
+        let geography = try CigaretteConleyFixture.stateGeography()
         let (panel, w) = try SpatialTestData.cigarette()
         for (key, approach) in [("direct", SpatialApproach.direct), ("leeyu", .leeYu)] {
             let ref = try XCTUnwrap(refs[key] as? [String: Any])
@@ -62,7 +45,7 @@ final class SDMConleyFixtureTests: XCTestCase {
             for setting in settings {
                 let name = try XCTUnwrap(setting["name"] as? String)
                 let v = try SpatialVariance.conleyCovariance(d, point: point, weights: w, bread: bread,
-                                                             conley: try conley(setting, geography: geography))
+                                                             conley: try CigaretteConleyFixture.conley(setting, geography: geography))
                 let m = try XCTUnwrap(ref[name] as? [[Double]])
                 for a in 0..<6 {
                     for b in 0..<6 {
