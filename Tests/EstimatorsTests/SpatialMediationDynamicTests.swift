@@ -10,20 +10,10 @@ import TestSupport
 /// on the years after the first, the recursion and the outcome SDM in NumPy, a central-difference delta
 /// method (scripts/fixtures/make_spatial_mediation_dynamic.py; versions in the JSON).
 final class SpatialMediationDynamicTests: XCTestCase {
-    func fixtureURL(_ name: String) throws -> URL {
-        try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"), name)
-    }
-
     /// The fixture's data, its exposure matrix V (or nil: W) and the target factor in the panel's unit order.
     func fixture(exposure: String?) throws -> (SpatialMediationData, SpatialWeights, ExposureWeights?, [Double]) {
-        let controls = ["lngdppc", "gov"]
-        let dataset = try SpatialDataLoader.load(data: try fixtureURL("spatial_mediation_panel.csv"),
-                                                 weights: try fixtureURL("spatial_mediation_W.csv"), id: "city", time: "year", y: "Mis",
-                                                 x: ["D", "treat", "post", "CA"] + controls)
-        let data = try SpatialMediationData.columns(of: dataset, mediator: "D", treat: "treat", post: "post", moderator: "CA",
-                                                    controls: controls)
-        let e = try exposure.map { try ExposureWeights.read(csv: try fixtureURL($0), units: dataset.units) }
-        let rows = try String(contentsOf: try fixtureURL("spatial_mediation_target.csv"), encoding: .utf8)
+        let (data, dataset, e) = try SpatialMediationFixture.load(exposure: exposure)
+        let rows = try String(contentsOf: try SpatialMediationFixture.url("spatial_mediation_target.csv"), encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
         let c = Dictionary(uniqueKeysWithValues: rows.map { (String($0[0]), Double(String($0[1]))!) })
         return (data, dataset.weights, e, try dataset.units.map { try XCTUnwrap(c[$0], "target factor of \($0)") })

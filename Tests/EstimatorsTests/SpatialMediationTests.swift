@@ -10,18 +10,8 @@ import TestSupport
 /// Lee–Yu), the decomposition with dense inverses and a central-difference delta method
 /// (scripts/fixtures/make_spatial_mediation.py; versions in the JSON).
 final class SpatialMediationTests: XCTestCase {
-    func fixtureURL(_ name: String) throws -> URL {
-        try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"), name)
-    }
-
     func estimate(exposure: String? = nil) throws -> SpatialMediationResult {
-        let controls = ["lngdppc", "gov"]
-        let dataset = try SpatialDataLoader.load(data: try fixtureURL("spatial_mediation_panel.csv"),
-                                                 weights: try fixtureURL("spatial_mediation_W.csv"), id: "city", time: "year", y: "Mis",
-                                                 x: ["D", "treat", "post", "CA"] + controls)
-        let data = try SpatialMediationData.columns(of: dataset, mediator: "D", treat: "treat", post: "post", moderator: "CA",
-                                                    controls: controls)
-        let e = try exposure.map { try ExposureWeights.read(csv: try fixtureURL($0), units: dataset.units) }
+        let (data, dataset, e) = try SpatialMediationFixture.load(exposure: exposure)
         return try SpatialMediation.estimate(data, weights: dataset.weights, exposure: e)
     }
 
