@@ -49,16 +49,16 @@ final class SummarizeFailuresTests: XCTestCase {
         XCTAssertEqual(Set(stored.map(\.message)), [group.reason])
         XCTAssertFalse(group.reason.isEmpty)
         // The stored n_failed agrees with the tally.
-        let rows = try Summary.rows(of: source)
-        XCTAssertEqual(rows.first { $0.cell.ordinal == 1 && $0.estimator == "s" }?.measures.nFailed, 7)
+        let summaryRows = try Summary.rows(of: source)
+        XCTAssertEqual(summaryRows.first { $0.cell.ordinal == 1 && $0.estimator == "s" }?.measures.nFailed, 7)
 
-        // The CSV: a header and one row with the typed status, the count and the stored reason.
+        // The CSV: a header and one row with the status (export's status_name), the count and the stored reason.
         let csv = try ProcessRunner.run(spillsim, ["summarize", results.path, "--failures", "--format", "csv"])
         XCTAssertEqual(csv.status, 0, csv.err)
         let lines = csv.out.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.first, "cell,condition,estimator,status,count,first_replications,reason")
         XCTAssertEqual(lines.count, 2, csv.out)
-        XCTAssertTrue(lines[1].hasPrefix("1,city_system.panel.rate=0.2,s,failed,7,0 1 2 3 4,"), lines[1])
+        XCTAssertTrue(lines[1].hasPrefix("1,city_system.panel.rate=0.2,s,estimator_failed,7,0 1 2 3 4,"), lines[1])
         XCTAssertTrue(lines[1].contains(group.reason.split(separator: "\n").first.map(String.init) ?? ""), lines[1])
 
         // The text table lists it; the default summary ends with one line pointing at --failures.
@@ -69,6 +69,17 @@ final class SummarizeFailuresTests: XCTestCase {
         XCTAssertEqual(summary.status, 0, summary.err)
         let note = "7 of 28 fits failed (excluded from the measures, counted in n_failed); reasons: spillsim summarize \(results.path) --failures"
         XCTAssertEqual(summary.out.split(separator: "\n").last.map(String.init), note, summary.out)
+        // The tidy export carries the reason in its last column, on the failed rows only.
+        let tidy = dir.appendingPathComponent("tidy.csv")
+        let export = try ProcessRunner.run(spillsim, ["export", results.path, "--out", tidy.path])
+        XCTAssertEqual(export.status, 0, export.err)
+        let rows = try String(contentsOf: tidy, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertTrue(rows[0].hasSuffix(",status,status_name,comparable,message"), rows[0])
+        let quoted = "\"" + group.reason.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let withReason = rows.dropFirst().filter { $0.hasSuffix("," + group.reason) || $0.hasSuffix("," + quoted) }
+        XCTAssertEqual(withReason.count, 7, "one row per failed replication (one estimand)")
+        XCTAssertTrue(withReason.allSatisfy { $0.contains(",s,rho,") && $0.contains(",2,estimator_failed,") }, "\(withReason)")
+        XCTAssertEqual(rows.dropFirst().filter { $0.hasSuffix(",") }.count, rows.count - 1 - 7, "converged fits: empty message")
         // In CSV the note goes to standard error, so the CSV stays a table.
         let machine = try ProcessRunner.run(spillsim, ["summarize", results.path, "--format", "csv"])
         XCTAssertFalse(machine.out.contains("--failures"))

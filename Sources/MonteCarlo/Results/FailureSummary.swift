@@ -63,16 +63,3 @@ public struct FailureSummary: Equatable, Sendable {
         let reason: String
     }
 }
-
-extension FitStatus.Code {
-    /// The status as a word (docs/results-schema.md: 0 converged, 1 not converged, 2 estimator failed,
-    /// 3 data generation failed), for tables and CSV.
-    public var name: String {
-        switch self {
-        case .ok: return "ok"
-        case .notConverged: return "not_converged"
-        case .failed: return "failed"
-        case .generationFailed: return "generation_failed"
-        }
-    }
-}

@@ -9,7 +9,7 @@ public enum FailureTable {
 
     public static func render(_ summary: FailureSummary, format: TableFormat) -> String {
         let rows = summary.groups.map { g in
-            [String(g.cell.ordinal), condition(g.cell), g.estimator, g.status.name, String(g.count),
+            [String(g.cell.ordinal), condition(g.cell), g.estimator, TidyExport.statusNames[Int(g.status.rawValue)] ?? "status_\(g.status.rawValue)", String(g.count),
              g.firstReplications.map(String.init).joined(separator: " ") + (g.count > g.firstReplications.count ? " …" : ""),
              g.reason.isEmpty ? "(no reason stored)" : g.reason]
         }
