@@ -10,7 +10,7 @@
 //   MonteCarlo → CitySystem, Estimators, Calibration, Storage, Numerics
 //   Reports    → MonteCarlo, Estimators, Numerics (reads results through MonteCarlo's reader; draws estimate figures)
 //   spillsim   → all of them               (parses, validates, prints)
-// Only Numerics imports CGSL, CLAPACK and CSuiteSparse; only Storage imports CHDF5; only CitySystem imports Yams.
+// Only Numerics imports CGSL, CLAPACK, CSuiteSparse and CKernels; only Storage imports CHDF5; only CitySystem imports Yams.
 import PackageDescription
 
 let package = Package(
@@ -37,7 +37,9 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
 
-        .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK", "CSuiteSparse"]),
+        // Runtime-dispatched AVX2 kernels (C, compiled per function for that target; baseline x86-64 otherwise).
+        .target(name: "CKernels"),
+        .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK", "CSuiteSparse", "CKernels"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "Vocabulary"),
         .target(name: "CitySystem", dependencies: ["Numerics", "Vocabulary", "Yams"], exclude: ["README.md"]),

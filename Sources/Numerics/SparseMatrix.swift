@@ -131,8 +131,41 @@ public struct SparseMatrix: Sendable, Equatable {
         let total = x.count
         // Every value is written below (the sweeps cover all blocks), so no zero fill first.
         return [Double](unsafeUninitializedCapacity: total) { po, initialised in
-            fillBlocks(x, into: po)
+            if n > 0, total / n >= Self.unitMajorBlocks { fillBlocksUnitMajor(x, into: po) } else { fillBlocks(x, into: po) }
             initialised = total
+        }
+    }
+
+    /// From this many blocks on, `multiplyBlocks` lays the blocks out unit by unit and multiplies W's
+    /// rows by contiguous rows (`multiplyRows`, vector kernels) instead of gathering one value per
+    /// block and nonzero; the layout costs one pass each way. The same bits either way.
+    static let unitMajorBlocks = 4
+
+    /// `multiplyBlocks` through the unit-major layout (unit c's blocks side by side, padded with zeros
+    /// to a multiple of 4).
+    private func fillBlocksUnitMajor(_ x: [Double], into po: UnsafeMutableBufferPointer<Double>) {
+        let n = rows, blocks = x.count / n, width = (blocks + 3) / 4 * 4
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n * width) { buffer in
+            let unitMajor = buffer.baseAddress!
+            x.withUnsafeBufferPointer { px in
+                for c in 0..<n {
+                    let u = unitMajor + c * width
+                    for b in 0..<blocks { u[b] = px[b * n + c] }
+                    for b in blocks..<width { u[b] = 0 }
+                }
+            }
+            let out = po.baseAddress!
+            multiplyRows(unitMajor: unitMajor, width: width) { i, row in
+                for b in 0..<blocks { out[b * n + i] = row[b] }
+            }
+        }
+    }
+
+    /// `multiplyBlocks` by gathering (every block count): the reference the tests hold both layouts to.
+    func multiplyBlocksGathering(_ x: [Double]) -> [Double] {
+        [Double](unsafeUninitializedCapacity: x.count) { po, initialised in
+            fillBlocks(x, into: po)
+            initialised = x.count
         }
     }
 

@@ -5,6 +5,7 @@ import Foundation
 import Numerics
 
 extension ConleyKernel: ExpressibleByArgument {}
+extension ConleySmallSample: ExpressibleByArgument {}
 
 /// The Conley spatial-HAC options shared by `estimate twfe` and `estimate psm-did` (with
 /// `--vce conley`): coordinates come from two columns of the data, constant within a unit.
@@ -17,14 +18,16 @@ struct ConleyOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Conley: serial lag in periods within a unit (Bartlett weights 1 − l/(lag+1)); 0 = spatial only.") var lag: Int = 0
     @Option(help: "Conley: weights of the serial pairs, bartlett (1 − l/(lag+1)) or uniform (1; with lag ≥ T − 1 = clustering by unit over time).")
     var serialKernel: ConleyKernel = .bartlett
+    @Option(help: "Conley: small-sample factor, none (default; as conleyreg) or fixest ((n − 1)/(n − K) and t(n − K), K as fixest's default ssc(): regressors + fixed effects not nested in the coordinates) or fixest_full (K with every fixed effect, fixest ssc(fixef.K = full)); twfe and psm-did only.")
+    var smallSample: ConleySmallSample = .none
 
     var columns: [String] { (coords ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     /// Checks the options given `--vce conley` (`used`) or refuses them without it.
     func validate(used: Bool) throws {
         guard used else {
-            if cutoff != nil || coords != nil || coordsKm || lag != 0 || serialKernel != .bartlett {
-                throw ValidationError("--cutoff, --coords, --coords-km, --lag and --serial-kernel belong to the Conley variance: add --vce conley, or drop them")
+            if cutoff != nil || coords != nil || coordsKm || lag != 0 || serialKernel != .bartlett || smallSample != .none {
+                throw ValidationError("--cutoff, --coords, --coords-km, --lag, --serial-kernel and --small-sample belong to the Conley variance: add --vce conley, or drop them")
             }
             return
         }
@@ -59,7 +62,7 @@ struct ConleyOptions: ParsableArguments {
             throw DataError("\(table.source): columns \(columns[0]), \(columns[1]): \(e.message)\(coordsKm ? "" : " (--coords takes LAT,LON in that order; use --coords-km for planar km)")")
         }
         return try ConleySpec(cutoffKm: cutoff!, kernel: kernel, lag: lag, serialKernel: serialKernel,
-                              neighbours: geography.neighbours(within: cutoff!))
+                              smallSample: smallSample, neighbours: geography.neighbours(within: cutoff!))
     }
 
     /// The settings for a `TreatmentPanel` (unit i at its i-th label).

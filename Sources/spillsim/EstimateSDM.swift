@@ -105,6 +105,9 @@ extension Spillsim.Estimate {
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
             try conley.validate(used: variance == .conley)
+            if conley.smallSample != .none {
+                throw ValidationError("--small-sample is the Conley small-sample factor of estimate twfe and psm-did; the SDM family's Conley variance has none: drop it")
+            }
             if clusterCorrection != nil && variance != .cluster && variance != .conley {
                 throw ValidationError("--cluster-correction applies to the clustered and Conley variances: add --variance cluster or conley")
             }

@@ -31,6 +31,29 @@ final class CLIConleyTests: XCTestCase {
         }
     }
 
+    /// `--small-sample fixest` scales the fixture's SEs by √((n − 1)/(n − K)) with fixest's K = 2
+    /// regressors + 6 years (the unit effect is nested in the coordinates; ConleySmallSampleTests),
+    /// t(n − K); `fixest_full` counts every effect (K = 77). Refused without --vce conley and by sdm.
+    func testSmallSampleFactorAndRefusals() throws {
+        let csv = try TestPaths.committed("Tests/EstimatorsTests/Fixtures/conley_panel.csv")
+        let base = ["estimate", "twfe", "--data", csv.path, "--id", "id", "--time", "year", "--y", "y", "--x", "x1,x2"]
+        let conley = ["--vce", "conley", "--cutoff", "300", "--coords", "lat,lon", "--lag", "2", "--json"]
+        let plain = try run(base + conley)
+        for (option, k) in [("fixest", 8.0), ("fixest_full", 77.0)] {
+            let out = try run(base + conley + ["--small-sample", option])
+            XCTAssertEqual((out["conley"] as? [String: Any])?["small_sample"] as? String, option)
+            XCTAssertEqual(out["df"] as? Double, 420 - k)
+            let (a, b) = (try XCTUnwrap(plain["coefficients"] as? [[String: Any]]), try XCTUnwrap(out["coefficients"] as? [[String: Any]]))
+            for j in 0..<2 {
+                let se = (a[j]["se"] as! Double) * (419 / (420 - k)).squareRoot()
+                assertClose(se, b[j]["se"] as! Double, tolerance: 1e-12 * se, "\(option) x\(j + 1)")
+            }
+        }
+        let stray = try ProcessRunner.spillsim(base + ["--small-sample", "fixest"])
+        XCTAssertNotEqual(stray.status, 0)
+        XCTAssertTrue(stray.err.contains("--small-sample"), stray.err)
+    }
+
     /// psm-did without matching is the TWFE of y on D: its Conley SE equals twfe's on the same
     /// data; refusals name the missing option.
     func testPSMDiDConleyEqualsTWFEOnD() throws {

@@ -203,3 +203,101 @@ final class ConleyUniformSerialTests: XCTestCase {
         }
     }
 }
+
+/// `ConleySmallSample`: R fixest's (n − 1)/(n − K) on the Conley variance. The factor is a scalar, so
+/// each convention's covariance is the factor-free one (itself equal to diff-diff/conleyreg on this
+/// fixture, above) times (n − 1)/(n − K), with K counted by hand from fixest's `vcov.fixest` rule
+/// for this panel (70 units × 6 years, regressors x1, x2, two-way effects; fixest 0.12.2 R/VCOV.R, vcov.fixest, and src/misc_funs.cpp cpp_check_nested:
+/// nparams = 2 + (70 − 1) + (6 − 1) + 1 = 77; the unit effect is nested in the `rm_nested` coordinates,
+/// so fixef.K = "nested" subtracts its 70 − 1 levels, leaving K = 8; fixef.K = "full" keeps K = 77).
+final class ConleySmallSampleTests: XCTestCase {
+    func fits(effects: FixedEffects) throws -> [ConleySmallSample: PanelOLSResult] {
+        let t = try DataTable.read(csv: try TestPaths.committed("Tests/EstimatorsTests/Fixtures/conley_panel.csv"))
+        let unit = PanelRegressionData.codes(try t.strings("id"))
+        let year = try t.numbers("year")
+        let period = year.map { Int($0 - year.min()!) }
+        let x = try Matrix(columns: [try t.numbers("x1"), try t.numbers("x2")])
+        var xs = [Double](repeating: 0, count: unit.max()! + 1), ys = xs
+        let (a, b) = (try t.numbers("x_km"), try t.numbers("y_km"))
+        for (r, u) in unit.enumerated() { xs[u] = a[r]; ys[u] = b[r] }
+        let list = try Geography.locations(x: xs, y: ys, isLonLat: false).neighbours(within: 300)
+        var out: [ConleySmallSample: PanelOLSResult] = [:]
+        for s in ConleySmallSample.allCases {
+            let spec = try ConleySpec(cutoffKm: 300, lag: 2, smallSample: s, neighbours: list)
+            out[s] = try PanelOLS.fit(y: try t.numbers("y"), x: x, names: ["x1", "x2"], unit: unit, time: period, effects: effects,
+                                      variance: .conley(spec, location: unit, period: period))
+        }
+        return out
+    }
+
+    /// The covariance scales by (n − 1)/(n − K), the SEs by its square root, and the t reference
+    /// takes n − K degrees of freedom; the coefficients do not move.
+    func assertFactor(_ fits: [ConleySmallSample: PanelOLSResult], _ s: ConleySmallSample, k: Int, _ why: String) {
+        let base = fits[.none]!, f = fits[s]!
+        let n = 420.0, factor = (n - 1) / (n - Double(k))
+        XCTAssertEqual(f.observations, 420)
+        XCTAssertEqual(f.parameterCount, k, "\(why): K")
+        XCTAssertEqual(f.tDegreesOfFreedom, n - Double(k), "\(why): t degrees of freedom n − K")
+        XCTAssertEqual(f.coefficients, base.coefficients)
+        for i in 0..<2 {
+            // One multiplication apart: rounding only.
+            assertClose(base.standardErrors[i] * factor.squareRoot(), f.standardErrors[i], tolerance: 1e-13 * f.standardErrors[i], "\(why) SE[\(i)]")
+            for j in 0..<2 {
+                let scale = (f.covariance[i, i] * f.covariance[j, j]).squareRoot()
+                assertClose(base.covariance[i, j] * factor, f.covariance[i, j], tolerance: 1e-13 * scale, "\(why) vcov[\(i), \(j)]")
+            }
+        }
+    }
+
+    func testTwoWayFactorsFollowFixestsCountOfK() throws {
+        let f = try fits(effects: .twoWays)
+        XCTAssertEqual(f[.none]!.parameterCount, 77, "no factor: t with n − K, every effect counted (as before)")
+        assertFactor(f, .fixest, k: 8, "fixest (nested: the unit effect drops out)")
+        assertFactor(f, .fixestFull, k: 77, "fixest_full")
+    }
+
+    /// Only the unit effect, nested in the locations: fixest removes every effect and adds 1 for the
+    /// intercept (K = p + 1 = 3); "full" counts its 70 levels (K = 72).
+    func testUnitEffectOnlyIsTheInterceptUnderTheNestedRule() throws {
+        let f = try fits(effects: .individual)
+        assertFactor(f, .fixest, k: 3, "fixest, unit effects")
+        assertFactor(f, .fixestFull, k: 72, "fixest_full, unit effects")
+    }
+
+    /// The spatial (QML) models have no small-sample factor: anything but `.none` is refused (the
+    /// fit records the variance as unavailable, with the reason).
+    func testSpatialModelsRefuseTheFactor() throws {
+        let n = 12
+        let w = try SpatialTestData.ringWeights(n)
+        let panel = try SpatialTestData.simulatedSDM(weights: w, t: 4, rho: 0.3, beta: [1, -0.5], theta: [0.3, 0.2], seed: 3)
+        let angle = (0..<n).map { 2 * Double.pi * Double($0) / Double(n) }
+        let g = try Geography.locations(x: angle.map { 500 * cos($0) }, y: angle.map { 500 * sin($0) }, isLonLat: false)
+        let spec = SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: .all)
+        for s in [ConleySmallSample.fixest, .fixestFull] {
+            let conley = try ConleySpec(cutoffKm: 300, smallSample: s, neighbours: g.neighbours(within: 300))
+            let fit = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .conley, conley: conley)
+            XCTAssertEqual(fit.termination, .varianceUnavailable, "\(s.rawValue): refused, not ignored")
+        }
+        let plain = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .conley,
+                                             conley: try ConleySpec(cutoffKm: 300, neighbours: g.neighbours(within: 300)))
+        XCTAssertNotEqual(plain.termination, .varianceUnavailable)
+        XCTAssertEqual(try ConleySpec(cutoffKm: 5, smallSample: .fixest, neighbours: g.neighbours(within: 5)).label,
+                       "Conley (bartlett, 5 km, fixest ssc)")
+    }
+}
+
+/// The SAC's Conley sandwich refuses a small-sample factor too (typed error from the variance itself,
+/// at the cigarette design's reference point, before any work).
+final class SACConleySmallSampleTests: XCTestCase {
+    func testSACRefusesTheFactor() throws {
+        let t = SACConleyVarianceTests(name: "helpers", testClosure: { _ in })   // its fixture helpers only
+        let (d, w, _) = try t.design(.direct)
+        let ref = try XCTUnwrap(try SpatialClusterCorrectionTests.json("sac_conley_cigarette.json")["direct"] as? [String: Any])
+        let point = try t.referencePoint(ref)
+        let bread = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w)
+        let spec = try ConleySpec(cutoffKm: 700, smallSample: .fixestFull, neighbours: try t.stateGeography().neighbours(within: 700))
+        XCTAssertThrowsError(try SACVariance.conleyCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, conley: spec)) {
+            XCTAssertTrue(String(describing: $0).contains("small_sample"), "names the key: \($0)")
+        }
+    }
+}

@@ -319,7 +319,8 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 Probe(entry: med + "}", key: "bootstrap", a: "9", b: "19"),
                 Probe(entry: med + "}", key: "simulations", a: "20", b: "40"),
                 // Appended, so that the indices `testTwoCopiesOfAnEntryGiveTheSameRecords` names stay put.
-                Probe(entry: did + ", cluster: region, variance: wild_cluster}", key: "bootstrap_cluster", a: "cluster", b: "unit")]
+                Probe(entry: did + ", cluster: region, variance: wild_cluster}", key: "bootstrap_cluster", a: "cluster", b: "unit"),
+                Probe(entry: did + ", variance: conley, cutoff_km: 300}", key: "small_sample", a: "none", b: "fixest_full")]
     }()
 
     static let others: [Probe] = {

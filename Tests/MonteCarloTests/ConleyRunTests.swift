@@ -56,6 +56,9 @@ final class ConleyRunTests: XCTestCase {
             ("model: sdm, variance: conley, cutoff_km: 250,", "model: sdm, variance: conley,", "estimators[2].cutoff_km"),
             ("model: sdm, variance: conley, cutoff_km: 250,", "model: sdm, cutoff_km: 250,", "estimators[2].cutoff_km"),
             ("model: sdm, variance: conley, cutoff_km: 250,", "model: sem, variance: conley, cutoff_km: 250,", "estimators[2].variance"),
+            ("model: sdm, variance: conley, cutoff_km: 250,", "model: sdm, variance: conley, cutoff_km: 250, small_sample: fixest,", "estimators[2].small_sample"),
+            ("lag: 1", "lag: 1, small_sample: stata", "estimators[1].small_sample"),
+            ("{name: did, model: psm_did,", "{name: did, model: psm_did, small_sample: fixest,", "estimators[0].small_sample"),
         ]
         InMemoryRun.assertEditsRefused(Self.small, cases)
     }

@@ -17,6 +17,22 @@ public enum ConleyKernel: String, Sendable, CaseIterable, Codable {
     }
 }
 
+/// The small-sample factor of a Conley variance on a linear (panel) regression.
+public enum ConleySmallSample: String, Sendable, CaseIterable, Codable {
+    /// No factor (R conleyreg, Stata ols_spatial_HAC/reg2hdfespatial, Python diff-diff): B M B.
+    case none
+    /// R fixest's default `ssc()` (adj = TRUE, fixef.K = "nested") for `vcov_conley`: the
+    /// variance times (n − 1)/(n − K) and t with n − K degrees of freedom, where K counts the
+    /// regressors plus, per fixed-effect dimension NOT nested in the coordinates, its levels − 1,
+    /// plus 1 (fixest's `vcov.fixest`: the coordinates are `rm_nested` variables, so a unit effect —
+    /// one location per unit — drops out of K; without fixed effects K = the regressors, intercept
+    /// included).
+    case fixest
+    /// fixest's `ssc(fixef.K = "full")`: the same with every fixed effect in K — K = regressors +
+    /// Σ (levels − 1) + 1, the count of the iid variance (as Stata reghdfe's robust variance).
+    case fixestFull = "fixest_full"
+}
+
 /// Settings of a Conley (1999) spatial-HAC variance: which pairs of locations may have
 /// correlated errors (distance ≤ `cutoffKm`, weighted by `kernel`) and, in a panel, how many
 /// periods of serial correlation within a unit are allowed (`lag`, Bartlett weights
@@ -34,10 +50,13 @@ public struct ConleySpec: Sendable, Equatable {
     public let kernel: ConleyKernel
     public let lag: Int
     public let serialKernel: ConleyKernel
+    /// The small-sample factor (`ConleySmallSample`); applied by `PanelOLS` only — the spatial
+    /// (QML) variances refuse anything but `.none`.
+    public let smallSample: ConleySmallSample
     public let neighbours: NeighbourList
 
     public init(cutoffKm: Double, kernel: ConleyKernel = .bartlett, lag: Int = 0, serialKernel: ConleyKernel = .bartlett,
-                neighbours: NeighbourList) throws {
+                smallSample: ConleySmallSample = .none, neighbours: NeighbourList) throws {
         guard cutoffKm.isFinite, cutoffKm > 0 else { throw TreatmentError("Conley variance: the cutoff must be a positive number of km, got \(cutoffKm)") }
         guard lag >= 0 else { throw TreatmentError("Conley variance: the serial lag must be ≥ 0 periods, got \(lag)") }
         guard neighbours.radius >= cutoffKm else {
@@ -47,6 +66,7 @@ public struct ConleySpec: Sendable, Equatable {
         self.kernel = kernel
         self.lag = lag
         self.serialKernel = serialKernel
+        self.smallSample = smallSample
         self.neighbours = neighbours
     }
 
@@ -61,7 +81,7 @@ public struct ConleySpec: Sendable, Equatable {
     /// One-line description, e.g. "Conley (bartlett, 300 km, lag 2)".
     public var label: String {
         let km = cutoffKm == cutoffKm.rounded() ? String(Int(cutoffKm)) : String(cutoffKm)
-        return "Conley (\(kernel.rawValue), \(km) km\(lag > 0 ? ", lag \(lag)\(serialKernel == .uniform ? " uniform" : "")" : ""))"
+        return "Conley (\(kernel.rawValue), \(km) km\(lag > 0 ? ", lag \(lag)\(serialKernel == .uniform ? " uniform" : "")" : "")\(smallSample == .none ? "" : ", \(smallSample.rawValue) ssc"))"
     }
 }
 

@@ -91,9 +91,9 @@ struct LagLeastSquares {
               let chol = ScaledCholesky(xtx), chol.condition <= conditionLimit,
               !chol.flagsCollinearColumn(LeastSquares.defaultRankTolerance) else { return nil }
         let b0 = chol.solve(zty), bd = chol.solve(ztwy)
-        let f0 = z.multiply(b0), fd = z.multiply(bd)
-        var e0 = y, ed = wy
-        for r in 0..<n { e0[r] -= f0[r]; ed[r] -= fd[r] }
+        // The residuals overwrite the fitted values (y − f, the same expression as subtracting f from a copy of y).
+        var e0 = z.multiply(b0), ed = z.multiply(bd)
+        for r in 0..<n { e0[r] = y[r] - e0[r]; ed[r] = wy[r] - ed[r] }
         return LagLeastSquares(method: .normalEquations, b0: b0, bd: bd, e0: e0, ed: ed, crossProduct: xtx)
     }
 }

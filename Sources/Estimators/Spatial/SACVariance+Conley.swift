@@ -25,6 +25,9 @@ extension SACVariance {
                                  bread: Matrix, conley: ConleySpec) throws -> Matrix {
         let n = d.base.n, t = d.base.t, p = d.p, obs = n * t
         let s2 = point.sigma2
+        guard conley.smallSample == .none else {
+            throw EstimationError("the Conley variance of the SAC model has no small-sample factor: `small_sample: \(conley.smallSample.rawValue)` (fixest's (n − 1)/(n − K)) applies to the linear panel estimators (twfe, psm-did, event study); remove it")
+        }
         guard conley.neighbours.count == n else {
             throw EstimationError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")
         }

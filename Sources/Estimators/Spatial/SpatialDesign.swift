@@ -161,10 +161,10 @@ struct SpatialDesign {
 
         let lagged = try Self.laggedColumns(spec, names: panel.names)
         let intercept = spec.effects == .none
-        y = outcome?.y ?? WithinTransform.apply(panel.y, n: n, t: t, effects: spec.effects)
-        wy = outcome?.wy ?? WithinTransform.apply(weights.applyPanel(panel.y), n: n, t: t, effects: spec.effects)
         let vanished: Int?
         if spec.model.hasErrorLag {
+            y = outcome?.y ?? WithinTransform.apply(panel.y, n: n, t: t, effects: spec.effects)
+            wy = outcome?.wy ?? WithinTransform.apply(weights.applyPanel(panel.y), n: n, t: t, effects: spec.effects)
             let (raw, nm, pairs) = Self.columns(x: panel.x, names: panel.names, intercept: intercept, lagged: lagged) {
                 weights.applyPanel($0)
             }
@@ -173,7 +173,25 @@ struct SpatialDesign {
             z = WithinTransform.apply(raw, n: n, t: t, effects: spec.effects)
             wz = WithinTransform.apply(weights.applyPanel(raw), n: n, t: t, effects: spec.effects)
             vanished = Self.vanishedColumn(z, raw: raw)
+        } else if let sparse = weights.sparse {
+            // W held sparse: the lags and the within transformation in one pass (the same bits as below).
+            let (nm, pairs) = Self.columnNames(names: panel.names, intercept: intercept, lagged: lagged)
+            names = nm
+            durbinPairs = pairs
+            let built = LaggedWithinTransform.apply(x: panel.x, intercept: intercept, lagged: lagged,
+                                                    y: outcome == nil ? panel.y : nil, weights: sparse, n: n, t: t,
+                                                    effects: spec.effects)
+            guard let qy = outcome?.y ?? built.y, let qwy = outcome?.wy ?? built.wy else {
+                throw EstimationError("internal: the lagged within transformation formed no outcome")
+            }
+            y = qy
+            wy = qwy
+            z = built.z
+            wz = nil
+            vanished = built.vanished
         } else {
+            y = outcome?.y ?? WithinTransform.apply(panel.y, n: n, t: t, effects: spec.effects)
+            wy = outcome?.wy ?? WithinTransform.apply(weights.applyPanel(panel.y), n: n, t: t, effects: spec.effects)
             // Z̃ = Q[1?, X, WX] written straight from X and WX: the untransformed [1?, X, WX] is never
             // assembled (the same values in the same order as transforming it, so the same bits).
             let (nm, pairs) = Self.columnNames(names: panel.names, intercept: intercept, lagged: lagged)

@@ -30,6 +30,9 @@ extension SpatialVariance {
         guard !d.spec.model.hasErrorLag else {
             throw EstimationError("the Conley variance is implemented for sdm, sar, slx and ols, not for models with a spatial error (\(d.spec.model.rawValue))")
         }
+        guard conley.smallSample == .none else {
+            throw EstimationError("the Conley variance of the spatial (QML) models has no small-sample factor: `small_sample: \(conley.smallSample.rawValue)` (fixest's (n − 1)/(n − K)) applies to the linear panel estimators (twfe, psm-did, event study); remove it")
+        }
         let n = d.n, t = d.t, p = d.p
         guard conley.neighbours.count == n else {
             throw EstimationError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")

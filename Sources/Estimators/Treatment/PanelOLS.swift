@@ -12,8 +12,10 @@ public enum PanelVariance: Sendable, Equatable {
     /// `vcovCR(type = "CR2")` + `coef_test(test = "Satterthwaite")`; unweighted regressions only.
     case clusterCR2([Int])
     /// Conley (1999) spatial HAC (with serial lags, Hsiang 2010): B M B with M the
-    /// kernel-weighted score cross products of `SpatialHACMeat`, no small-sample factor (as R
-    /// conleyreg, Stata ols_spatial_HAC and diff-diff), t with n − K degrees of freedom.
+    /// kernel-weighted score cross products of `SpatialHACMeat`, by default no small-sample factor (as R
+    /// conleyreg, Stata ols_spatial_HAC and diff-diff), t with n − K degrees of freedom; with the
+    /// spec's `smallSample: .fixest` (`.fixestFull`), fixest's (n − 1)/(n − K) and n − K with K per
+    /// fixef.K = "nested" ("full").
     /// `location` (index into the spec's neighbour list) and `period` (ordinal: consecutive
     /// periods differ by 1) are given per observation.
     case conley(ConleySpec, location: [Int], period: [Int])
@@ -176,9 +178,23 @@ public enum PanelOLS {
             guard n > k else { throw TreatmentError("panel OLS: \(n) observations for \(k) parameters") }
             var scores = Matrix(rows: n, cols: p)
             for j in 0..<p { for i in 0..<n { scores[i, j] = w[i] * columns[j][i] * e[i] } }
-            let meat = try SpatialHACMeat.meat(scores: scores, location: keep.map { location[$0] }, period: keep.map { period[$0] },
+            let kept = keep.map { location[$0] }
+            let meat = try SpatialHACMeat.meat(scores: scores, location: kept, period: keep.map { period[$0] },
                                                unit: keep.map { unit[$0] }, spec: spec)
-            cov = bread * meat * bread
+            switch spec.smallSample {
+            case .none:
+                cov = bread * meat * bread
+            case .fixest:
+                // fixest's K under fixef.K = "nested": a dimension nested in the locations (the unit
+                // effect) counts 1, not its levels (the same count as the cluster case above).
+                let nested = dims.enumerated().filter { isNested($0.element, in: kept) }
+                k = p + feCount - nested.reduce(0) { $0 + feLevels[$1.offset] } + nested.count
+                guard n > k else { throw TreatmentError("panel OLS: \(n) observations for \(k) parameters") }
+                cov = (Double(n - 1) / Double(n - k)) * (bread * meat * bread)
+            case .fixestFull:
+                // K = p + every fixed effect (fixef.K = "full"), already in k.
+                cov = (Double(n - 1) / Double(n - k)) * (bread * meat * bread)
+            }
             df = Double(n - k)
         }
         let se = (0..<p).map { max(cov[$0, $0], 0).squareRoot() }

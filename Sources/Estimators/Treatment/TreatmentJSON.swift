@@ -248,13 +248,14 @@ public struct PSMDiDReportJSON: Encodable, Sendable {
     }
 }
 
-/// The settings of a Conley variance: `{kernel, cutoff_km, lag, serial_kernel, pairs}` (pairs = ordered pairs
-/// of locations within the cutoff).
+/// The settings of a Conley variance: `{kernel, cutoff_km, lag, serial_kernel, small_sample, pairs}` (pairs =
+/// ordered pairs of locations within the cutoff).
 public struct ConleyJSON: Encodable, Sendable {
     public let kernel: String
     public let cutoff_km: Double
     public let lag: Int
     public let serial_kernel: String
+    public let small_sample: String
     public let pairs: Int
 
     public init(_ s: ConleySpec) {
@@ -262,6 +263,7 @@ public struct ConleyJSON: Encodable, Sendable {
         cutoff_km = s.cutoffKm
         lag = s.lag
         serial_kernel = s.serialKernel.rawValue
+        small_sample = s.smallSample.rawValue
         pairs = s.neighbours.distance.filter { $0 <= s.cutoffKm }.count
     }
 }

@@ -185,7 +185,7 @@ enum EstimatorRegistry {
             var shared = try treatment(&o)
             let variances = ["cluster", "conley", "wild_cluster"]
             let variance = try o.choose("variance", default: "cluster", spellings: variances) { variances.contains($0) ? $0 : nil }
-            shared.conley = try ConleySettings.read(&o, wanted: variance == "conley")
+            shared.conley = try ConleySettings.read(&o, wanted: variance == "conley", smallSampleApplies: true)
             if shared.conley != nil, shared.cluster != .unit {
                 throw o.error("cluster", "`variance: conley` replaces clustering; remove `cluster`")
             }
