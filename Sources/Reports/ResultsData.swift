@@ -8,6 +8,8 @@ public struct ReplicationDraws: Sendable {
     public let estimands: [String]
     /// Fit status per replication (0 converged; see the results schema).
     public let status: [Int]
+    /// The stored reason per replication (the `message` dataset): empty when the fit converged.
+    public let message: [String]
     public let estimate: [Double]
     public let truth: [Double]
     /// Model SE and the bounds of the nominal 95% interval (NaN where the estimator gives none).
@@ -16,10 +18,11 @@ public struct ReplicationDraws: Sendable {
     public let upper: [Double]
 
     public init(estimator: String, estimands: [String], status: [Int], estimate: [Double], truth: [Double],
-                se: [Double]? = nil, lower: [Double]? = nil, upper: [Double]? = nil) {
+                se: [Double]? = nil, lower: [Double]? = nil, upper: [Double]? = nil, message: [String]? = nil) {
         self.estimator = estimator
         self.estimands = estimands
         self.status = status
+        self.message = message ?? status.map { _ in "" }
         self.estimate = estimate
         self.truth = truth
         let missing = [Double](repeating: .nan, count: estimate.count)
@@ -34,7 +37,7 @@ public struct ReplicationDraws: Sendable {
         self.init(estimator: layout.name, estimands: layout.estimands, status: fits.map { Int($0.status.code.rawValue) },
                   estimate: fits.flatMap { $0.results.map(\.estimate) }, truth: fits.flatMap { $0.results.map(\.truth) },
                   se: fits.flatMap { $0.results.map(\.standardError) }, lower: fits.flatMap { $0.results.map(\.lower) },
-                  upper: fits.flatMap { $0.results.map(\.upper) })
+                  upper: fits.flatMap { $0.results.map(\.upper) }, message: fits.map(\.status.message))
     }
 
     public var replications: Int { status.count }

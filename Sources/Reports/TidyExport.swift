@@ -6,11 +6,12 @@ import MonteCarlo
 /// pandas, read directly:
 ///
 ///     cell, cell_index, cell_label, <one column per grid factor>, replication, estimator,
-///     estimand, estimate, se, lower, upper, truth, covered, status, status_name, comparable
+///     estimand, estimate, se, lower, upper, truth, covered, status, status_name, comparable, message
 ///
 /// `status` is the fit status of docs/results-schema.md (0 converged, 1 not converged,
 /// 2 estimator failed, 3 data generation failed); failed fits are kept (their estimate is
-/// NA or not to be used) so a reader can count them. `comparable` is 0 where the estimator
+/// NA or not to be used) so a reader can count them; `message` is the stored reason of a
+/// failed fit (empty when converged), last so the earlier columns keep their positions. `comparable` is 0 where the estimator
 /// targets another parameter (ρ under a wrong W); `covered` is 1 when lower ≤ truth ≤ upper.
 /// Numbers have 17 significant digits, missing values are `NA` (R's `read.csv` default).
 public enum TidyExport {
@@ -19,7 +20,7 @@ public enum TidyExport {
     public static func csv(_ data: ResultsData) -> String {
         let factorPaths = SummaryTable.factorPaths(data.cells)
         let header = ["cell", "cell_index", "cell_label"] + factorPaths
-            + ["replication", "estimator", "estimand", "estimate", "se", "lower", "upper", "truth", "covered", "status", "status_name", "comparable"]
+            + ["replication", "estimator", "estimand", "estimate", "se", "lower", "upper", "truth", "covered", "status", "status_name", "comparable", "message"]
         var out = header.map(field).joined(separator: ",") + "\n"
         var comparable: [String: Bool] = [:]
         for r in data.rows { comparable["\(r.cell.ordinal)|\(r.estimator)|\(r.estimand)"] = r.measure("comparable") != 0 }
@@ -38,7 +39,7 @@ public enum TidyExport {
                         let row = [String(data.firstReplication + r), field(d.estimator), field(name),
                                    num(d.estimate[i]), num(d.se[i]), num(lo), num(hi), num(t), covered,
                                    String(status), statusNames[status] ?? "status_\(status)",
-                                   (comparable["\(cell.ordinal)|\(d.estimator)|\(name)"] ?? true) ? "1" : "0"]
+                                   (comparable["\(cell.ordinal)|\(d.estimator)|\(name)"] ?? true) ? "1" : "0", field(d.message[r])]
                         out += prefix + "," + row.joined(separator: ",") + "\n"
                     }
                 }

@@ -21,7 +21,13 @@ extension Spillsim {
         @Flag(name: .long, help: "Only the verdict: bias (MCSE) and coverage of the key estimands per estimator, cells side by side.")
         var verdict = false
 
+        @Flag(name: .long, help: "The failed fits instead of the measures: per cell and estimator, the count of failed replications by status and reason (most frequent first) with the first replications' indices.")
+        var failures = false
+
         func validate() throws {
+            if verdict && failures {
+                throw ValidationError("--verdict and --failures print different tables: remove one of them")
+            }
             // The verdict is one fixed text layout: a --format would be accepted and ignored.
             if verdict && format != .table {
                 throw ValidationError("--verdict prints a fixed text table; --format \(format.rawValue) applies to the full summary: remove one of them")
@@ -37,8 +43,21 @@ extension Spillsim {
                 guard format != .table || out != nil else { print(note, terminator: ""); return }
                 FileHandle.standardError.write(Data(note.utf8))
             }
+            let failed = try FailureSummary.read(source)
+            if failures {
+                try emit(FailureTable.render(failed, format: format))
+                return
+            }
             let rows = try Summary.rows(of: source)
             let text = verdict ? VerdictTable.render(rows, replications: m.replications) : SummaryTable.renderSummary(rows, format: format)
+            try emit(text)
+            // Failed fits are counted in n_failed; say once how many and where their reasons are,
+            // on standard error when the output is a file or a machine format.
+            guard let note = FailureTable.note(failed, file: file) else { return }
+            if format == .table && out == nil { print("\n" + note, terminator: "") } else { FileHandle.standardError.write(Data(note.utf8)) }
+        }
+
+        private func emit(_ text: String) throws {
             if let out {
                 try OutputFile.write(text, to: out)
             } else {

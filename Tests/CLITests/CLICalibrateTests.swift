@@ -77,6 +77,46 @@ final class CLICalibrateTests: XCTestCase {
         XCTAssertEqual(try keys(out).count, 1281)
     }
 
+    /// The committed scenarios/cigarette-calibrated.yaml is what the README's `calibrate` command
+    /// writes from the committed data (run from a copy of the layout, so the relative paths are the
+    /// same): the text equal with its numbers masked, each number equal to 1e-9 relative or one unit
+    /// of its last printed digit (fits on other CPUs round differently). A change to the fit or the
+    /// what-if interval that is not carried into the committed file fails here.
+    func testCommittedCalibratedScenarioIsWhatTheREADMECommandWrites() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-cli-calib-committed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data/cigarette")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("scenarios"), withIntermediateDirectories: true)
+        for name in ["cigarette.csv", "usa46_contiguity.csv"] {
+            try FileManager.default.copyItem(at: TestPaths.cigarette.appendingPathComponent(name), to: data.appendingPathComponent(name))
+        }
+        let readme = ["calibrate", "--data", "data/cigarette/cigarette.csv", "--weights", "data/cigarette/usa46_contiguity.csv",
+                      "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy", "--effects", "twoways", "--approach", "lee-yu",
+                      "--out", "scenarios/cigarette-calibrated.yaml", "--grid"]
+        let c = try ProcessRunner.run(try ProcessRunner.spillsim(), readme, currentDirectory: dir)
+        XCTAssertEqual(c.status, 0, c.combined)
+        let written = try String(contentsOf: dir.appendingPathComponent("scenarios/cigarette-calibrated.yaml"), encoding: .utf8)
+        let committed = try String(contentsOf: try TestPaths.committed("scenarios/cigarette-calibrated.yaml"), encoding: .utf8)
+        let number = try NSRegularExpression(pattern: #"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"#)
+        func split(_ text: String) -> (masked: String, numbers: [String]) {
+            let range = NSRange(text.startIndex..., in: text)
+            let numbers = number.matches(in: text, range: range).map { String(text[Range($0.range, in: text)!]) }
+            return (number.stringByReplacingMatches(in: text, range: range, withTemplate: "#"), numbers)
+        }
+        let w = split(written), k = split(committed)
+        XCTAssertEqual(w.masked, k.masked, "the text around the numbers")
+        XCTAssertEqual(w.numbers.count, k.numbers.count)
+        for (a, b) in zip(w.numbers, k.numbers) {
+            guard let x = Double(a), let y = Double(b) else { XCTFail("\(a) / \(b)"); continue }
+            // One unit of the last printed digit: 10^(exponent − decimals of the mantissa).
+            let parts = b.lowercased().split(separator: "e")
+            let decimals = parts[0].split(separator: ".").dropFirst().first?.count ?? 0
+            let unit = pow(10, Double(parts.count > 1 ? Int(parts[1]) ?? 0 : 0) - Double(decimals))
+            XCTAssertLessThanOrEqual(abs(x - y), max(1e-9 * abs(y), unit), "written \(a), committed \(b)")
+        }
+    }
+
     func testCalibrateThenTruthEqualsTheEstimatesAndAChangedFileIsRefused() throws {
         let dir = try TestPaths.temporaryDirectory("spillsim-cli-calib")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -38,6 +38,7 @@ final class CLIInputErrorTests: XCTestCase {
         assertUsageError(["run", Self.scenario, "--reps", "-1"], contains: "--reps must be at least 1")
         assertUsageError(["run", Self.scenario, "--threads", "0"], contains: "--threads must be at least 1")
         assertUsageError(["summarize", "r.h5", "--verdict", "--format", "csv"], contains: "--verdict prints a fixed text table")
+        assertUsageError(["summarize", "r.h5", "--verdict", "--failures"], contains: "--verdict and --failures print different tables")
         assertUsageError(["generate", Self.scenario, "--out", "p.csv", "--weights", "true"], contains: "add --weights-out FILE")
         assertUsageError(["estimate", "twfe", "--data", "d.csv", "--id", "i", "--time", "t", "--y", "y", "--x", "a", "--cohort", "g"],
                          contains: "--cohort belongs to the event study")

@@ -193,6 +193,25 @@ final class HDF5ResultsSource: ResultsSource {
         return CellResults(info: metadata.cells[ordinal], records: records)
     }
 
+    /// Only the `replication`, `status` and `message` datasets: a failure tally without reading the estimates.
+    func statuses(_ ordinal: Int) throws -> [(replication: Int, fits: [FitStatus])] {
+        let name = HDF5ResultsFormat.cellGroupName(ordinal)
+        let reps = try group(name).dataset("replication").read(as: Int64.self)
+        var fits = reps.map { _ in [FitStatus]() }
+        for layout in metadata.layouts {
+            let eg = try group("\(name)/estimators/\(layout.name)")
+            let status = try eg.dataset("status").read(as: Int64.self)
+            let messages = try eg.dataset("message").read(as: String.self)
+            for r in reps.indices {
+                guard let code = FitStatus.Code(rawValue: Int32(truncatingIfNeeded: status[r])) else {
+                    throw RunError.failed("\(file.path): unknown status code \(status[r]) in \(eg.path)")
+                }
+                fits[r].append(FitStatus(code, messages[r]))
+            }
+        }
+        return zip(reps, fits).map { (Int($0), $1) }
+    }
+
     /// The stored measures, matched to the measures by the `columns` attribute of
     /// each `summary` dataset (a column this version does not know is left out; one
     /// it knows that the file lacks is NaN).

@@ -16,6 +16,15 @@ public protocol ResultsSource: AnyObject {
     func cell(_ ordinal: Int) throws -> CellResults
     /// The stored measures (as written; `summarize` reads these).
     func measures(_ ordinal: Int) throws -> [[PerformanceMeasures]]
+    /// Each replication's index and its fits' statuses (estimators in metadata order), without
+    /// the estimates: what `summarize --failures` reads.
+    func statuses(_ ordinal: Int) throws -> [(replication: Int, fits: [FitStatus])]
+}
+
+extension ResultsSource {
+    public func statuses(_ ordinal: Int) throws -> [(replication: Int, fits: [FitStatus])] {
+        try cell(ordinal).records.map { ($0.replication, $0.fits.map(\.status)) }
+    }
 }
 
 /// A result file format (HDF5 in the tool; in memory in tests).
