@@ -77,7 +77,7 @@ extension Spillsim {
                 line += " (this shard is empty: fewer replications than shards; the file is still valid for `spillsim merge`)"
             }
             if report.replicationsResumed > 0 { line += ", \(report.replicationsResumed) resumed from the journal" }
-            if report.failedFits > 0 { line += ", \(report.failedFits) failed or non-converged fits (kept, flagged, excluded from measures)" }
+            if report.failedFits > 0 { line += ", \(report.failedFits) failed or non-converged fits (kept, flagged, excluded from measures; reasons: spillsim summarize \(report.output) --failures)" }
             print(line)
         }
     }

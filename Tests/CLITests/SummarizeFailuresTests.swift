@@ -31,6 +31,8 @@ final class SummarizeFailuresTests: XCTestCase {
         let spillsim = try ProcessRunner.spillsim()
         let run = try ProcessRunner.run(spillsim, ["run", scenario.path, "--threads", "1", "--quiet", "--out", results.path])
         XCTAssertEqual(run.status, 0, run.err)
+        // The run's own line points to where the reasons are.
+        XCTAssertTrue(run.out.contains("reasons: spillsim summarize \(results.path) --failures"), run.out)
 
         // The tally: every replication of the gap cell failed for the SDM, none elsewhere, and the
         // group's reason is the one the file stores for those replications.
