@@ -72,25 +72,45 @@ extension SACVariance {
         }
         var meat = scores.crossProduct()
         let products = Matrix(rows: n, cols: t, uncheckedColumnMajor: e).outerProduct()   // Σ_t e_it e_jt
-        var rr = 0.0, ll = 0.0, rl = 0.0
+        var delta = CrossUnitTerm(gHat: gHat, h: h)
         for j in 0..<n {
             for i in 0..<n where i != j {
-                let q = products.data[i + j * n], q2 = q * q
-                let gij = gHat.data[i + j * n], gji = gHat.data[j + i * n]
-                let hij = h.data[i + j * n], hji = h.data[j + i * n]
-                rr += gij * gji * q2
-                ll += hij * hji * q2
-                rl += gij * hji * q2
+                let q = products.data[i + j * n]
+                delta.add(i, j, weight: q * q)
             }
         }
+        delta.add(to: &meat, at: p, sigma2: s2)
+        var v = Matrix.product(bread, Matrix.product(meat, bread))
+        let g = Double(n)
+        for q in 0..<v.data.count { v.data[q] *= g / (g - 1) }
+        return v
+    }
+}
+
+/// The cross-unit term Δ of the SAC sandwiches' (ρ, λ) block, Δ_ab = Σ_{i≠j} P^a_ij P^b_ji x_ij / σ⁴
+/// with P^ρ = Ĝ and P^λ = H, summed pair by pair as the caller visits them (x_ij: the residual
+/// products the sandwich gives the pair, negative to take a part back out).
+struct CrossUnitTerm {
+    let gHat: Matrix, h: Matrix
+    private var rr = 0.0, ll = 0.0, rl = 0.0
+
+    init(gHat: Matrix, h: Matrix) { self.gHat = gHat; self.h = h }
+
+    mutating func add(_ i: Int, _ j: Int, weight x: Double) {
+        let n = gHat.rows
+        let gij = gHat.data[i + j * n], gji = gHat.data[j + i * n]
+        let hij = h.data[i + j * n], hji = h.data[j + i * n]
+        rr += gij * gji * x
+        ll += hij * hji * x
+        rl += gij * hji * x
+    }
+
+    /// Adds Δ to the meat's (ρ, λ) block at rows and columns p (ρ) and p + 1 (λ).
+    func add(to meat: inout Matrix, at p: Int, sigma2 s2: Double) {
         let r = p, l = p + 1
         meat[r, r] += rr / (s2 * s2)
         meat[l, l] += ll / (s2 * s2)
         meat[r, l] += rl / (s2 * s2)
         meat[l, r] += rl / (s2 * s2)
-        var v = Matrix.product(bread, Matrix.product(meat, bread))
-        let g = Double(n)
-        for q in 0..<v.data.count { v.data[q] *= g / (g - 1) }
-        return v
     }
 }

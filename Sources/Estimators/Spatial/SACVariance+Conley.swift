@@ -45,33 +45,18 @@ extension SACVariance {
         let q0 = SpatialVariance.residualProducts(e, n: n, t: t, gap: 0)
         var q = q0
         SpatialVariance.addSerialResidualProducts(into: &q, residuals: e, n: n, t: t, conley: conley)
-        var rr = 0.0, ll = 0.0, rl = 0.0
+        var delta = CrossUnitTerm(gHat: gHat, h: h)
         for j in 0..<n {
-            for i in 0..<n where i != j {
-                let x = q.data[i + j * n]
-                let gij = gHat.data[i + j * n], gji = gHat.data[j + i * n]
-                let hij = h.data[i + j * n], hji = h.data[j + i * n]
-                rr += gij * gji * x
-                ll += hij * hji * x
-                rl += gij * hji * x
-            }
+            for i in 0..<n where i != j { delta.add(i, j, weight: q.data[i + j * n]) }
             let nb = conley.neighbours
             for k in nb.rowStart[j]..<nb.rowStart[j + 1] {
                 let i = nb.neighbour[k]
                 let x = conley.kernel.weight(distance: nb.distance[k], cutoff: conley.cutoffKm) * q0.data[i + j * n]
                 guard x != 0 else { continue }
-                let gij = gHat.data[i + j * n], gji = gHat.data[j + i * n]
-                let hij = h.data[i + j * n], hji = h.data[j + i * n]
-                rr -= gij * gji * x
-                ll -= hij * hji * x
-                rl -= gij * hji * x
+                delta.add(i, j, weight: -x)
             }
         }
-        let r = p, l = p + 1
-        meat[r, r] += rr / (s2 * s2)
-        meat[l, l] += ll / (s2 * s2)
-        meat[r, l] += rl / (s2 * s2)
-        meat[l, r] += rl / (s2 * s2)
+        delta.add(to: &meat, at: p, sigma2: s2)
         let v = Matrix.product(bread, Matrix.product(meat, bread))
         try SpatialVariance.checkSandwich(v, bread: bread, names: d.base.names + ["rho", "lambda"], clusters: nil, variance: "Conley variance",
                                           fix: "use a smaller cutoff or lag, so that not every pair of observations is weighted in, or the cluster or analytic variance")
