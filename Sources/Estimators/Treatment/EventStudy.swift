@@ -45,6 +45,15 @@ public struct EventStudyResult: Sendable {
 
 /// TWFE event study: y_it = α_i + γ_t + Σ_{e ≠ −1} β_e 1[i treated, t − a_i = e] + ε_it.
 public enum EventStudy {
+    /// The event time of period index `period` for a unit adopting at period index `adoption`,
+    /// binned into [−leads, lags] (outside times take the end points).
+    public static func binnedEventTime(period: Int, adoption: Int, leads: Int?, lags: Int?) -> Int {
+        var e = period - adoption
+        if let leads { e = max(e, -leads) }
+        if let lags { e = min(e, lags) }
+        return e
+    }
+
     /// - Parameters:
     ///   - weights: per observation (time-major), nil = 1.
     ///   - leads, lags: window [−leads, lags]; event times outside are binned into the end points.
@@ -64,12 +73,7 @@ public enum EventStudy {
         for i in 0..<n {
             guard let a = panel.adoption[i] else { continue }
             let ai = periodIndex[a] ?? tCount   // adoption after the panel ends: all leads
-            for t in 0..<tCount {
-                var e = t - ai
-                if let leads { e = max(e, -leads) }
-                if let lags { e = min(e, lags) }
-                event[t * n + i] = e
-            }
+            for t in 0..<tCount { event[t * n + i] = binnedEventTime(period: t, adoption: ai, leads: leads, lags: lags) }
         }
         if let observed, observed.count != n * tCount {
             throw TreatmentError("event study: \(observed.count) observed flags for \(n * tCount) unit-periods")

@@ -1,4 +1,5 @@
 import CitySystem
+import Estimators
 import Foundation
 
 /// A DID-family estimator clustered by region (`cluster: region`) needs more regions than
@@ -23,18 +24,13 @@ enum RegionClusterRefusal {
             return shared.cluster == .region ? (1 + rings.count, "the treatment dummy and \(rings.count) ring dummies") : nil
         case .eventStudy(let s):
             guard s.cluster == .region else { return nil }
-            // EventStudy.estimate's event times: period index minus the adoption's (the panel's
-            // length when adoption is after it), binned into [−leads, lags], the reference −1 left out.
+            // EventStudy.estimate's event times (`binnedEventTime`; the adoption's index is the panel's
+            // length when adoption is after it), the reference −1 left out.
             // Each replication's cohorts are some of these, so the fewest over one cohort is a lower bound.
             let cohorts = treatment.staggered.isEmpty ? [treatment.t0] : treatment.staggered
             let sets = cohorts.map { c -> [Int] in
                 let adoption = years.firstIndex(of: c) ?? years.count
-                let times = years.indices.map { t -> Int in
-                    var e = t - adoption
-                    if let leads = s.leads { e = max(e, -leads) }
-                    if let lags = s.lags { e = min(e, lags) }
-                    return e
-                }
+                let times = years.indices.map { EventStudy.binnedEventTime(period: $0, adoption: adoption, leads: s.leads, lags: s.lags) }
                 return Set(times).subtracting([-1]).sorted()
             }
             guard let fewest = sets.min(by: { $0.count < $1.count }), let first = fewest.first, let last = fewest.last else { return nil }
