@@ -316,9 +316,14 @@ public struct CitySystemCell: Sendable {
                 }
                 : mis0
         } else {
-            mis0 = try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d0, controls: controls, other: other0) }
+            let rhs0 = clock.measure("generate.outcome") { model.rightHandSide(ca: sectors.ca, d: d0, controls: controls, other: other0) }
+            let solved0 = try clock.measure("generate.outcome") { try model.filter.solvePanel(rhs0) }
+            mis0 = solved0
             mis1 = tr.enabled
-                ? try clock.measure("generate.outcome") { try model.solve(ca: sectors.ca, d: d1, controls: controls, other: other1) } : mis0
+                ? try clock.measure("generate.outcome") {
+                    try model.solve(ca: sectors.ca, d: d1, controls: controls, other: other1, beside: (rhs0, solved0))
+                }
+                : mis0
         }
         if let entry {
             // Before entry only the incumbents exist and interact (static outcome: parsing refuses a dynamic one).

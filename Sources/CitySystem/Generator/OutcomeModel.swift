@@ -81,4 +81,33 @@ public struct OutcomeModel: Sendable {
     public func solve(ca: [Double], d: [Double], controls: [[Double]], other: [Double]) throws -> [Double] {
         try filter.solvePanel(rightHandSide(ca: ca, d: d, controls: controls, other: other))
     }
+
+    /// Mis of a second world beside a first one already solved (`first`: its right-hand side and
+    /// outcome, time-major): a period whose right-hand side is the first world's bit for bit has the
+    /// first world's outcome, so only the other periods are solved. The treated world differs from
+    /// the untreated one only from the first adoption on (D and the policy term), so its pre-adoption
+    /// periods (7 of the baseline's 18) need no solve. Exact in exact arithmetic; in floating point a
+    /// period's solution can differ in the last bit from the one solved among all periods (the
+    /// BLAS product's blocking depends on the number of columns) — docs/benchmarks.md, session 9.
+    public func solve(ca: [Double], d: [Double], controls: [[Double]], other: [Double],
+                      beside first: (rhs: [Double], outcome: [Double])) throws -> [Double] {
+        let rhs = rightHandSide(ca: ca, d: d, controls: controls, other: other)
+        let n = weights.count
+        guard n > 0, rhs.count == first.rhs.count, first.outcome.count == rhs.count, rhs.count % n == 0 else {
+            return try filter.solvePanel(rhs)
+        }
+        let changed = (0..<(rhs.count / n)).filter { p in
+            (p * n..<(p + 1) * n).contains { rhs[$0].bitPattern != first.rhs[$0].bitPattern }
+        }
+        var outcome = first.outcome
+        guard !changed.isEmpty else { return outcome }
+        var b: [Double] = []
+        b.reserveCapacity(changed.count * n)
+        for p in changed { b.append(contentsOf: rhs[(p * n)..<((p + 1) * n)]) }
+        let solved = try filter.solvePanel(b)
+        for (k, p) in changed.enumerated() {
+            for i in 0..<n { outcome[p * n + i] = solved[k * n + i] }
+        }
+        return outcome
+    }
 }
