@@ -90,6 +90,11 @@ extension Spillsim.Bench {
             let once = work.journal + work.measures + work.resultFile
             print(String(format: "once per cell (%d replications): journal frame %.1f ms, measures %.1f ms (CPU %.1f ms), HDF5 write %.1f ms = %.3f ms per replication",
                          reps, 1e3 * work.journal, 1e3 * work.measures, 1e3 * work.measuresCPU, 1e3 * work.resultFile, 1e3 * once / Double(reps)))
+            let crossTerms = SquaredGSeries.Tally.shared.counts, nodes = SquaredGSeries.Tally.shared.nodes
+            if crossTerms.series + crossTerms.dense > 0 {
+                print(String(format: "cross-unit terms of the cluster/Conley sandwiches: %d by the O(N²) series, %d by the dense N³ product (fallback); %d series nodes built in %.1f ms (inside the variance stages above)",
+                             crossTerms.series, crossTerms.dense, nodes.count, 1e3 * nodes.seconds))
+            }
             if reps != s.settings.replications {
                 print("  (the measures' bootstrap grows with the replications: time --reps \(s.settings.replications) for the scenario's own count)")
             }
