@@ -26,7 +26,7 @@ extension Spillsim.Bench {
             for the other.
             """)
 
-        @Argument(help: "Scenario file (YAML) with a city_system.")
+        @Argument(help: "Scenario file (YAML): a city system is profiled stage by stage; an observed design or a known_dgp one stage per replication.")
         var scenario: String
         @Option(help: "Design cell (its position among the cells that run, 0-based, as in `summarize`).") var cell = 0
         @Option(help: "Replications timed (0, 1, 2, …).") var reps = 30
@@ -57,6 +57,9 @@ extension Spillsim.Bench {
             let loadAtStart = Self.loadAverage()
             let profiler = try ReplicationProfiler(scenario: s, cellOrdinal: cell)
             print("\(s.name), cell \(cell) (\(profiler.cellLabel)): set-up \(ms(profiler.setupSeconds)) ms once per cell")
+            if !profiler.splitsStages {
+                print("(\(profiler.worldKind) scenario: only city-system scenarios are timed stage by stage; each replication here is one stage)")
+            }
             let peerPanel = peer ? try SyntheticSDMPanel(n: 280, t: 18, seed: 20261129) : nil
             var timings: [ReplicationProfiler.Replication] = []
             var peerTimes: [Double] = [], peerCPU: [Double] = []
