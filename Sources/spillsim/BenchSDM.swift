@@ -29,6 +29,8 @@ extension Spillsim.Bench {
         var rPeer = false
         @Flag(help: "Time our fits on period 1 as a cross-section (SDM with intercept, no fixed effects: what --r-peer compares with spatialreg) instead of the panel.")
         var crossSection = false
+        @Flag(help: "Also time the cluster variance (exact spectrum): the fit with it against the analytic one, and its cross-unit term by the O(N²) series against the dense N³ product.")
+        var cluster = false
 
         var sizes: [Int] { n.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         var methods: [LogDeterminantMethod] {
@@ -95,6 +97,7 @@ extension Spillsim.Bench {
                     try spregPeer(b, script: script)
                 }
                 if rPeer { try crossSectionPeer(b, script: rScript) }
+                if cluster { try clusterLines(b) }
             }
         }
 
