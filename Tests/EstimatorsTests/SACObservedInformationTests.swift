@@ -66,7 +66,7 @@ final class SACObservedInformationTests: XCTestCase {
     /// σ²-concentrated log-likelihood that sacsarlm differentiates (the profile identity); we evaluate it
     /// at estimates 2e-8 from R's. Two references on the same R function (spatialreg:::f_sac_hess):
     /// * numDeriv::hessian (Richardson extrapolation, accurate to ≈ 1e-8 here): SEs and cov(ρ, λ) to
-    ///   1e-6 relative (measured ≤ 4e-8);
+    ///   1e-6 relative (measured 3e-8 for ρ and λ in the Durbin fit);
     /// * sacsarlm's own `fdHess` (nlme::fdHess, step ε^{1/3}|θ| ≈ 2e-6 for |θ| ≈ 0.4: its rounding error
     ///   ε|ℓ|/h² is of the order of the curvature's 1%): to 5% (measured ≤ 2.9%, W*x1 of the Durbin fit;
     ///   the Richardson reference shows the gap is fdHess's, not ours).
