@@ -68,6 +68,8 @@ extension Spillsim.Estimate {
         var clusterCorrection: ClusterCorrection?
         @Option(help: "Residual variance the fit reports and its analytic SEs are evaluated at: qml (e'e/n*, the likelihood's maximum, default, as xsmle and spatialreg) or dof (e'e/(NT − fixed effects − p): under lee-yu e'e/(n* − p)). Balanced panels, static models other than sac, analytic variance.")
         var sigma2: ResidualVariance?
+        @Option(help: "--model sac: the information matrix the analytic variance inverts and the cluster/Conley sandwiches use as their bread: expected (default, as spatialreg sacsarlm method = \"eigen\") or observed (the analytic Hessian of the log-likelihood, as sacsarlm's fdHess and Stata's vce(oim)).")
+        var information: InformationMatrix?
         @OptionGroup var conley: ConleyOptions
         @OptionGroup var plot: PlotOptions
         @Flag(help: "Dynamic SDM: add y(t-1) and W*y(t-1), QML conditional on the first period (twoways effects, sdm only).")
@@ -79,7 +81,8 @@ extension Spillsim.Estimate {
 
         /// The balanced fit's specification.
         var spec: SpatialModelSpec {
-            SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables, residualVariance: sigma2 ?? .standard)
+            SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables, residualVariance: sigma2 ?? .standard,
+                             information: information ?? .standard)
         }
 
         var durbinVariables: DurbinVariables {
@@ -111,9 +114,6 @@ extension Spillsim.Estimate {
             if clusterCorrection != nil && variance != .cluster && variance != .conley {
                 throw ValidationError("--cluster-correction applies to the clustered and Conley variances: add --variance cluster or conley")
             }
-            if model == .sac, let c = clusterCorrection, c != .cr1 {
-                throw ValidationError("--cluster-correction \(c.rawValue) is not implemented for --model sac (its cluster and Conley sandwiches use the residuals as they are): drop it or use cr1")
-            }
             if sigma2 == .dof {
                 if variance != .analytic {
                     throw ValidationError("--sigma2 dof is a plug-in for the analytic information matrix; --variance \(variance.rawValue) carries its own small-sample correction: drop one of them")
@@ -131,6 +131,9 @@ extension Spillsim.Estimate {
                 if draws > 0 { throw ValidationError("--draws (simulated effects) is not implemented for --dynamic: drop it; effects carry delta-method SEs") }
                 if plot.plot != nil { throw ValidationError("--plot is not implemented for --dynamic: drop it; --json gives the short- and long-run curves") }
                 if logdet != .auto && logdet != .exact { throw ValidationError("--dynamic needs the eigenvalues of W: use --logdet exact or auto") }
+            }
+            if information == .observed && model != .sac {
+                throw ValidationError("--information observed is implemented for --model sac: drop it (the expected information is the default)")
             }
             if errorWeights != nil && model != .sac {
                 throw ValidationError("--error-weights is the error matrix M of the SAC model: add --model sac, or drop it (sem and sdem put their error process on --weights)")
@@ -222,6 +225,12 @@ extension ClusterCorrection: ExpressibleByArgument {
 
 /// `--sigma2` of `estimate sdm`: the scenario spellings of `sigma2`.
 extension ResidualVariance: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+    public static var allValueStrings: [String] { spellings }
+}
+
+/// `--information` of `estimate sdm --model sac`: the scenario spellings of `information`.
+extension InformationMatrix: ExpressibleByArgument {
     public init?(argument: String) { self.init(spelling: argument) }
     public static var allValueStrings: [String] { spellings }
 }

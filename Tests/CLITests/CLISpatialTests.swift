@@ -75,7 +75,7 @@ final class CLISpatialTests: XCTestCase {
     }
 
     /// `--model sac --vce cluster` gives the SAC's cluster sandwich (CR1, 46 clusters; the library
-    /// test holds it to the NumPy reference), and a correction other than cr1 is refused naming the flag.
+    /// test holds it to the NumPy reference), and a correction without a sandwich is refused naming the flag.
     func testSACClusterVarianceAndRefusedCorrection() throws {
         let args = cigaretteArgs + ["--model", "sac", "--vce", "cluster"]
         let r = try ProcessRunner.spillsim(args + ["--json"])
@@ -84,8 +84,8 @@ final class CLISpatialTests: XCTestCase {
         XCTAssertEqual(json["vce"] as? String, "cluster")
         XCTAssertEqual(json["clusters"] as? Int, 46)
         XCTAssertEqual(json["cluster_correction"] as? String, "cr1")
-        XCTAssertThrowsError(try parse(args + ["--cluster-correction", "cr2"])) { e in
-            XCTAssertTrue(Spillsim.message(for: e).contains("--cluster-correction cr2"), Spillsim.message(for: e))
+        XCTAssertThrowsError(try parse(cigaretteArgs + ["--model", "sac", "--cluster-correction", "cr2"])) { e in
+            XCTAssertTrue(Spillsim.message(for: e).contains("--cluster-correction"), Spillsim.message(for: e))
             XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64)
         }
     }
@@ -313,9 +313,20 @@ final class CLISACTests: XCTestCase {
         XCTAssertTrue(text.contains("lambda"), text)
     }
 
+    /// `--information observed` and `--cluster-correction cr2` reach the SAC fit and its JSON.
+    func testObservedInformationAndCR2() throws {
+        let r = try ProcessRunner.spillsim(args + ["--information", "observed", "--vce", "cluster", "--cluster-correction", "cr2", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        XCTAssertEqual(obj["information"] as? String, "observed")
+        XCTAssertEqual(obj["cluster_correction"] as? String, "cr2")
+        XCTAssertEqual((obj["coefficient_df"] as? [Double])?.count, 4)   // x1, x2 and their W-lags
+    }
+
     func testSACRefusals() throws {
         let f = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures").path
         let bad: [([String], String)] = [
+            (Array(args.dropLast(4)) + ["--information", "observed"], "--information"),
             (args + ["--dynamic"], "--dynamic"),
             (args + ["--logdet", "chebyshev"], "--logdet"),
             (Array(args.dropLast(4)) + ["--error-weights", f + "/spreg_panel_W.csv"], "--error-weights"),

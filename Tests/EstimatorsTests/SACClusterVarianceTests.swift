@@ -92,12 +92,52 @@ final class SACClusterVarianceTests: XCTestCase {
         }
     }
 
-    /// cr2/cr3 are refused for sac (not implemented), not ignored.
-    func testUnsupportedCorrectionsAreRefused() throws {
+    /// CR2 and CR3 against an independent NumPy computation (scripts/fixtures/make_sac_cluster_cr23_cigarette.py:
+    /// the hat matrix formed explicitly from the raw filtered regressors and N + T − 1 dummies, NT × NT, by
+    /// the pseudo-inverse; Γ of the Satterthwaite df written out N × N) at the reference's own estimates —
+    /// a closed form in the data, so to 1e-8 relative as the CR1 check; the df to 1e-8 relative too.
+    func testCR2AndCR3EqualNumPyAtTheReferenceEstimates() throws {
+        let refs = try SpatialClusterCorrectionTests.json("sac_cluster_cr23_cigarette.json")
+        for (key, approach) in [("direct", SpatialApproach.direct), ("leeyu", .leeYu)] {
+            let ref = try XCTUnwrap(refs[key] as? [String: Any])
+            let (d, w, _) = try design(approach)
+            let point = SACPoint(coefficients: try XCTUnwrap(ref["beta"] as? [Double]), rho: try XCTUnwrap(ref["rho"] as? Double),
+                                 lambda: try XCTUnwrap(ref["lambda"] as? Double), sigma2: try XCTUnwrap(ref["sigma2"] as? Double),
+                                 iterations: 0, termination: .converged, reason: "")
+            let bread = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w)
+            for correction in [ClusterCorrection.cr2, .cr3] {
+                let v = try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, correction: correction)
+                let m = try XCTUnwrap(ref["\(correction.rawValue)_vcov"] as? [[Double]])
+                for a in 0..<7 {
+                    for b in 0..<7 {
+                        let scale = (m[a][a] * m[b][b]).squareRoot()
+                        assertClose(m[a][b], v[a, b], tolerance: 1e-8 * scale,
+                                    "\(key) \(correction.rawValue) V[\(Self.parameterNames[a]), \(Self.parameterNames[b])]")
+                    }
+                }
+            }
+            let xs = SACVariance.sandwichRegressors(d, lambda: point.lambda)
+            let adjustments = try SpatialVariance.UnitAdjustments(regressors: xs, n: d.base.n, t: d.base.t, effects: .twoWays, correction: .cr2)
+            let df = SpatialVariance.satterthwaiteDegreesOfFreedom(regressors: xs, n: d.base.n, t: d.base.t, adjustments: adjustments)
+            let expected = try XCTUnwrap(ref["cr2_satterthwaite_df"] as? [Double])
+            for j in 0..<4 { assertClose(expected[j], df[j], tolerance: 1e-8 * expected[j], "\(key) Satterthwaite df \(Self.parameterNames[j])") }
+        }
+    }
+
+    /// The full fit with CR2 reports the correction, no G/(G − 1) and each coefficient's Satterthwaite df
+    /// as its t reference; with CR3 the SEs exceed CR2's.
+    func testFitReportsCR2AndCR3() throws {
         let (panel, w) = try SpatialTestData.cigarette()
-        let spec = SpatialModelSpec(model: .sac, effects: .twoWays, approach: .direct, durbin: .all)
-        XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .cluster, clusterCorrection: .cr2))
-        XCTAssertNil(SpatialVarianceMethod.cluster.unsupportedReason(for: .sac))
-        XCTAssertNotNil(SpatialVarianceMethod.cluster.unsupportedReason(for: .sem))
+        let spec = SpatialModelSpec(model: .sac, effects: .twoWays, approach: .leeYu, durbin: .all)
+        let cr2 = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .cluster, clusterCorrection: .cr2)
+        let cr3 = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .cluster, clusterCorrection: .cr3)
+        XCTAssertTrue(cr2.converged, cr2.reason)
+        XCTAssertEqual(cr2.clusterCorrection, .cr2)
+        XCTAssertEqual(cr3.clusterCorrection, .cr3)
+        let df = try XCTUnwrap(cr2.coefficientDegreesOfFreedom)
+        XCTAssertEqual(df.count, 4)
+        XCTAssertTrue(df.allSatisfy { $0 > 1 && $0 < 45 })
+        XCTAssertNil(cr3.coefficientDegreesOfFreedom)
+        for k in 0..<4 { XCTAssertGreaterThan(cr3.standardErrors[k], cr2.standardErrors[k], Self.parameterNames[k]) }
     }
 }

@@ -105,8 +105,7 @@ final class SACConleyVarianceTests: XCTestCase {
         }
     }
 
-    /// Conley settings are required exactly with the Conley variance, and the SAC's sandwiches take no
-    /// leverage correction: refused, not ignored.
+    /// Conley settings are required exactly with the Conley variance: refused, not ignored.
     func testSettingsRequiredAndCorrectionsRefused() throws {
         let (panel, w) = try SpatialTestData.cigarette()
         let spec = SpatialModelSpec(model: .sac, effects: .twoWays, approach: .direct, durbin: .all)
@@ -115,6 +114,6 @@ final class SACConleyVarianceTests: XCTestCase {
         XCTAssertNotNil(SpatialVarianceMethod.conley.unsupportedReason(for: .sem))
         XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .conley))
         XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .cluster, conley: conley))
-        XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .conley, clusterCorrection: .cr3, conley: conley))
+        XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: .analytic, clusterCorrection: .cr3))
     }
 }

@@ -7,11 +7,11 @@ import TestSupport
 /// The SAC model (spatial lag + spatial error) against R spatialreg 1.2-6 `sacsarlm(method =
 /// "eigen")` on a 100-unit cross-section (fixture and calls: scripts/fixtures/make_sacsarlm_cross_section.R).
 final class SACFixtureTests: XCTestCase {
-    func fixtureURL(_ name: String) throws -> URL {
+    static func fixtureURL(_ name: String) throws -> URL {
         try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"), name)
     }
 
-    func crossSection() throws -> (panel: SpatialPanel, w: SpatialWeights, m: SpatialWeights) {
+    static func crossSection() throws -> (panel: SpatialPanel, w: SpatialWeights, m: SpatialWeights) {
         let table = try DataTable.read(csv: try fixtureURL("sac_cross_section.csv"))
         let wt = try WeightsTable.read(csv: try fixtureURL("cross_section_sdm_W.csv"))
         let mt = try WeightsTable.read(csv: try fixtureURL("sac_cross_section_M.csv"))
@@ -57,21 +57,21 @@ final class SACFixtureTests: XCTestCase {
 
     func testSacsarlmCrossSection() throws {
         let fixture = try loadSpatialFixture("spatialreg_sac_cross_section")
-        let (panel, w, _) = try crossSection()
+        let (panel, w, _) = try Self.crossSection()
         let fit = try SpatialEstimator.fit(SpatialModelSpec(model: .sac, effects: .none, durbin: .none), panel: panel, weights: w)
         compare(fit, fixture["sac"] as! [String: Any], label: "sacsarlm")
     }
 
     func testSacsarlmCrossSectionDurbin() throws {
         let fixture = try loadSpatialFixture("spatialreg_sac_cross_section")
-        let (panel, w, _) = try crossSection()
+        let (panel, w, _) = try Self.crossSection()
         let fit = try SpatialEstimator.fit(SpatialModelSpec(model: .sac, effects: .none, durbin: .all), panel: panel, weights: w)
         compare(fit, fixture["sac_durbin"] as! [String: Any], label: "sacsarlm Durbin")
     }
 
     func testSacsarlmCrossSectionSecondErrorMatrix() throws {
         let fixture = try loadSpatialFixture("spatialreg_sac_cross_section")
-        let (panel, w, m) = try crossSection()
+        let (panel, w, m) = try Self.crossSection()
         let fit = try SACEstimator.fit(SpatialModelSpec(model: .sac, effects: .none, durbin: .none), panel: panel,
                                        weights: w, errorWeights: m)
         compare(fit, fixture["sac_m2"] as! [String: Any], label: "sacsarlm listw2")
@@ -145,12 +145,11 @@ final class SACPanelTests: XCTestCase {
         }
     }
 
-    /// The SAC has a cluster and a Conley sandwich (SACClusterVarianceTests, SACConleyVarianceTests)
-    /// but no CR2/CR3: those are refused by type, not ignored.
+    /// A leverage correction without a sandwich to apply it to is refused by type, not ignored.
     func testSandwichVariancesRefused() throws {
         let ds = try panel()
         let spec = SpatialModelSpec(model: .sac, effects: .twoWays, approach: .leeYu)
-        XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: ds.panel, weights: ds.weights, variance: .cluster, clusterCorrection: .cr3)) { error in
+        XCTAssertThrowsError(try SpatialEstimator.fit(spec, panel: ds.panel, weights: ds.weights, variance: .analytic, clusterCorrection: .cr3)) { error in
             XCTAssertTrue(error is EstimationError)
         }
         XCTAssertNil(SpatialVarianceMethod.cluster.unsupportedReason(for: .sac))

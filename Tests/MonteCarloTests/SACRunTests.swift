@@ -49,12 +49,40 @@ final class SACRunTests: XCTestCase {
         }
     }
 
+    /// CR2/CR3 (cluster and Conley) and the observed information run in scenarios: the estimates are the
+    /// analytic fit's, the SEs their own; CR2's β df are Satterthwaite's (below G − 1).
+    func testCorrectionsAndObservedInformationRun() throws {
+        let variants = [
+            "{name: sac_cr2, model: sac, variance: cluster, cluster_correction: cr2, estimands: [beta.CA, rho]}",
+            "{name: sac_cr3, model: sac, variance: conley, cutoff_km: 300, cluster_correction: cr3, estimands: [beta.CA, rho]}",
+            "{name: sac_oim, model: sac, information: observed, estimands: [beta.CA, rho]}",
+        ]
+        for variant in variants {
+            let text = Self.small.replacingOccurrences(of: "{name: sdm, model: sdm, estimands: [beta.CA, rho, ame.direct.CA]}", with: variant)
+                .replacingOccurrences(of: "{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
+                                      with: "{name: sac, model: sac, estimands: [beta.CA, rho]}")
+                .replacingOccurrences(of: "replications: 2, chunk_size: 2", with: "replications: 1, chunk_size: 1")
+            let cell = try InMemoryRun.cells(text)[0]
+            for record in cell.records {
+                let fits = record.fits
+                XCTAssertEqual(fits.count, 2, variant)
+                XCTAssertEqual(fits[1].status.code, .ok, "\(variant): \(fits[1].status.message)")
+                for (a, v) in zip(fits[0].results, fits[1].results) {
+                    XCTAssertEqual(a.estimate, v.estimate, "\(variant): the variance does not move the estimates")
+                    XCTAssertTrue(v.standardError > 0 && v.standardError != a.standardError, variant)
+                }
+            }
+        }
+    }
+
     func testSACOptionsAreRefusedByKeyPath() throws {
         let cases: [(String, String)] = [
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
-             "{name: sac, model: sac, variance: conley, cutoff_km: 300, cluster_correction: cr3, estimands: [beta.CA]}"),
+             "{name: sac, model: sac, cluster_correction: cr3, estimands: [beta.CA]}"),
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
-             "{name: sac, model: sac, variance: cluster, cluster_correction: cr2, estimands: [beta.CA]}"),
+             "{name: sac, model: sac, information: hessian, estimands: [beta.CA]}"),
+            ("{name: sdm, model: sdm, estimands: [beta.CA, rho, ame.direct.CA]}",
+             "{name: sdm, model: sdm, information: observed, estimands: [beta.CA]}"),
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
              "{name: sac, model: sac, missing: exact, estimands: [beta.CA]}"),
         ]

@@ -18,10 +18,12 @@ import Numerics
 /// [y, Wy, My, MWy, Z, MZ] (formed once), in which the filtered data are linear combinations.
 public enum SACEstimator {
     /// Fits the SAC model with `spec.model == .sac`; `errorWeights` is M (nil: M = W).
-    /// `variance` may be analytic (the expected information of `SACVariance`, as sacsarlm's
-    /// `method = "eigen"`), the numerical Hessian, the cluster sandwich by unit
-    /// (`SACVariance.clusterCovariance`, CR1 only) or the Conley sandwich
-    /// (`SACVariance.conleyCovariance`; `conley` required with it and refused otherwise).
+    /// `clusterCorrection` (cr1, cr2, cr3) applies to the cluster and Conley sandwiches.
+    /// `variance` may be analytic (the inverse information: expected, as sacsarlm's
+    /// `method = "eigen"`, or observed with `spec.information == .observed`), the numerical Hessian, the cluster sandwich by unit
+    /// (`SACVariance.clusterCovariance`) or the Conley sandwich
+    /// (`SACVariance.conleyCovariance`; `conley` required with it and refused otherwise); the
+    /// sandwiches use the inverse of `spec.information` as their bread.
     /// W and M must carry their spectra (the exact method): the information matrix is formed
     /// from dense N × N products, O(N³) per fit.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
@@ -32,14 +34,15 @@ public enum SACEstimator {
             throw EstimationError("internal: SACEstimator fits the sac model, not \(spec.model.rawValue)")
         }
         if let reason = variance.unsupportedReason(for: .sac) { throw EstimationError(reason) }
-        // The leverage corrections are derived for the regression of the SDM family given ρ̂ (the
-        // hat matrix of Z̃); the SAC's regression is GLS on B(λ̂)Z̃, for which none is implemented.
-        guard clusterCorrection == .cr1 else {
-            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) is not implemented for the SAC model (its cluster and Conley sandwiches use the residuals as they are); use cr1")
+        guard variance == .cluster || variance == .conley || clusterCorrection == .cr1 else {
+            throw EstimationError("the cluster correction \(clusterCorrection.rawValue) applies to the cluster and Conley variances, not to \(variance.rawValue)")
         }
         guard (variance == .conley) == (conley != nil) else {
             throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
                                                       : "Conley settings were given but the variance is \(variance.rawValue)")
+        }
+        guard !(spec.information == .observed && variance == .numericalHessian) else {
+            throw EstimationError("the numerical Hessian is itself an observed information; use the analytic variance with the observed information")
         }
         let m = errorWeights ?? weights
         guard m.count == panel.n else {
@@ -64,13 +67,17 @@ public enum SACEstimator {
         let k = d.p + 3
         var vcov: Matrix
         do {
-            vcov = try SACVariance.analyticCovariance(d, point: point, weights: weights, errorWeights: m)
+            vcov = spec.information == .observed
+                ? try SACVariance.observedCovariance(d, point: point, weights: weights, errorWeights: m)
+                : try SACVariance.analyticCovariance(d, point: point, weights: weights, errorWeights: m)
             if variance == .numericalHessian {
                 vcov = try SACVariance.numericalHessianCovariance(d, point: point, weights: weights, errorWeights: m, scale: vcov)
             } else if variance == .cluster {
-                vcov = try SACVariance.clusterCovariance(d, point: point, weights: weights, errorWeights: m, bread: vcov)
+                vcov = try SACVariance.clusterCovariance(d, point: point, weights: weights, errorWeights: m, bread: vcov,
+                                                         correction: clusterCorrection)
             } else if variance == .conley, let conley {
-                vcov = try SACVariance.conleyCovariance(d, point: point, weights: weights, errorWeights: m, bread: vcov, conley: conley)
+                vcov = try SACVariance.conleyCovariance(d, point: point, weights: weights, errorWeights: m, bread: vcov, conley: conley,
+                                                        correction: clusterCorrection)
             }
         } catch {
             vcov = Matrix(rows: k, cols: k, repeating: .nan)
@@ -88,7 +95,18 @@ public enum SACEstimator {
             termination: termination, reason: reason, regressors: d.base.regressors, durbinIndex: d.base.durbinPairs,
             interval: (lo, hi), logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.rho), traceGtG: nil)
-        if variance == .cluster { result.clusterCount = d.base.n; result.clusterCorrection = .cr1 }
+        if variance == .cluster { result.clusterCount = d.base.n; result.clusterCorrection = clusterCorrection }
+        if variance == .conley, clusterCorrection != .cr1 { result.clusterCorrection = clusterCorrection }
+        // CR2's t reference: each coefficient's Satterthwaite df, for the regression given (ρ̂, λ̂)
+        // (`SpatialVariance.satterthwaiteDegreesOfFreedom` on X* = Z̃ − λ̂MZ̃), as the SDM's given ρ̂.
+        if variance == .cluster, clusterCorrection == .cr2, termination == .converged {
+            let xs = SACVariance.sandwichRegressors(d, lambda: point.lambda)
+            if let adjustments = try? SpatialVariance.UnitAdjustments(regressors: xs, n: d.base.n, t: d.base.t,
+                                                                       effects: spec.effects, correction: .cr2) {
+                result.coefficientDegreesOfFreedom = SpatialVariance.satterthwaiteDegreesOfFreedom(regressors: xs, n: d.base.n, t: d.base.t,
+                                                                                                  adjustments: adjustments)
+            }
+        }
         return result
     }
 }

@@ -14,15 +14,26 @@ extension SACVariance {
     /// so unit i's quadratic terms are (Ĝε)_i ε_i and (Hε)_i ε_i, with means σ²Ĝ_ii and σ²H_ii.
     /// The scores sum to the gradient of the log-likelihood at any point (checked by central differences).
     /// Shared by the cluster sandwich (summed per unit, `unitScores`) and the Conley sandwich.
+    /// CR2 and CR3 (`correction`) replace each unit's residuals e_g by A_g e_g in the random parts of
+    /// every score (and so in the cross-unit term the callers form from the returned residuals), as
+    /// the SDM's (`SpatialVariance.adjustedResiduals`): A_g from unit g's block of the hat matrix of the
+    /// regression the SAC runs given (ρ̂, λ̂) — B(λ̂)(y − ρ̂Wy) on X* = B(λ̂)Z̃ and the fixed effects,
+    /// whose filtered dummies span the dummies' own space (B is invertible, and B1 = (1 − λ)1 with M
+    /// row-standardised), so H = H_FE + X*(X*'X*)⁻¹X*' with X* = Z̃ − λ̂MZ̃ (`sandwichRegressors`).
     static func observationScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
-                                  weights: SpatialWeights, errorWeights m: SpatialWeights) throws
+                                  weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1) throws
         -> (scores: Matrix, residuals: [Double], gHat: Matrix, h: Matrix) {
         let n = d.base.n, t = d.base.t, p = d.p, k = p + 3, obs = n * t
         let (gHat, h, _) = try operators(rho: rho, lambda: lambda, weights: weights, errorWeights: m)
         let project = d.shape.dropsUnitRoot > 0
         let gp = project ? centred(gHat) : gHat, hp = project ? centred(h) : h
         let c = d.shape.periods
-        let e = d.residuals(rho: rho, lambda: lambda, beta: b)
+        var e = d.residuals(rho: rho, lambda: lambda, beta: b)
+        if correction != .cr1 {
+            let adjustments = try SpatialVariance.UnitAdjustments(regressors: sandwichRegressors(d, lambda: lambda), n: n, t: t,
+                                                                  effects: d.base.spec.effects, correction: correction)
+            e = SpatialVariance.adjustedResiduals(e, adjustments: adjustments, n: n, t: t)
+        }
         let mzb = d.mz.multiply(b)
         let sigmaShare = d.shape.nStar / Double(obs) / (2 * s2)
         var scores = Matrix(rows: obs, cols: k)
@@ -39,12 +50,20 @@ extension SACVariance {
         return (scores, e, gHat, h)
     }
 
+    /// X* = Z̃ − λMZ̃, the within regressors of the SAC's regression given (ρ̂, λ̂).
+    static func sandwichRegressors(_ d: SACDesign, lambda: Double) -> Matrix {
+        var xs = d.base.z
+        for q in 0..<xs.data.count { xs.data[q] -= lambda * d.mz.data[q] }
+        return xs
+    }
+
     /// The scores of `observationScores` summed over each unit's periods (one row per unit).
     static func unitScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
-                           weights: SpatialWeights, errorWeights m: SpatialWeights) throws
+                           weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1) throws
         -> (scores: Matrix, residuals: [Double], gHat: Matrix, h: Matrix) {
         let n = d.base.n
-        let o = try observationScores(d, coefficients: b, rho: rho, lambda: lambda, sigma2: s2, weights: weights, errorWeights: m)
+        let o = try observationScores(d, coefficients: b, rho: rho, lambda: lambda, sigma2: s2, weights: weights, errorWeights: m,
+                                      correction: correction)
         var scores = Matrix(rows: n, cols: o.scores.cols)
         for j in 0..<o.scores.cols {
             for r in 0..<o.scores.rows { scores.data[r % n + j * n] += o.scores.data[r + j * o.scores.rows] }
@@ -61,12 +80,14 @@ extension SACVariance {
     ///   Δ_ab = Σ_{i≠j} P^a_ij P^b_ji (Σ_t e_it e_jt)² / σ⁴
     /// (Kelejian & Prucha 2010 for the linear-quadratic form). Robust to serial correlation and
     /// heteroskedasticity within a unit, not to error correlation across units. Dense: O(N²T + N³).
+    /// CR2/CR3 (`correction`): the leverage-adjusted residuals of `observationScores` in the scores and
+    /// in Δ, and no G/(G − 1) (as the SDM's).
     static func clusterCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights, errorWeights m: SpatialWeights,
-                                  bread: Matrix) throws -> Matrix {
+                                  bread: Matrix, correction: ClusterCorrection = .cr1) throws -> Matrix {
         let n = d.base.n, t = d.base.t, p = d.p
         let s2 = point.sigma2
         let (scores, e, gHat, h) = try unitScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
-                                                  sigma2: s2, weights: weights, errorWeights: m)
+                                                  sigma2: s2, weights: weights, errorWeights: m, correction: correction)
         guard bread.rows == scores.cols else {
             throw EstimationError("SAC cluster variance: the information matrix has \(bread.rows) rows, expected \(scores.cols)")
         }
@@ -82,7 +103,7 @@ extension SACVariance {
         delta.add(to: &meat, at: p, sigma2: s2)
         var v = Matrix.product(bread, Matrix.product(meat, bread))
         let g = Double(n)
-        for q in 0..<v.data.count { v.data[q] *= g / (g - 1) }
+        if correction == .cr1 { for q in 0..<v.data.count { v.data[q] *= g / (g - 1) } }
         return v
     }
 }

@@ -18,11 +18,12 @@ extension SACVariance {
     /// It is the SDM's Δ (`SpatialVariance.conleyCovariance`, the same serial products) with Ĝ and H for G; with
     /// the uniform serial kernel over the whole panel (lag ≥ T − 1) and no pair within the cutoff it is
     /// the cluster sandwich's Δ, so V is then `clusterCovariance` without G/(G − 1). No small-sample
-    /// factor (as the family's Conley). Dense N × N operators as the cluster sandwich (O(N³) once per
+    /// factor (as the family's Conley). CR2/CR3 (`correction`) use the leverage-adjusted residuals of
+    /// `observationScores` in the meat and Δ (the SDM's `cluster_correction` with `variance: conley`). Dense N × N operators as the cluster sandwich (O(N³) once per
     /// fit); the pairs within the cutoff come from the neighbour list (no N × N distance matrix), the
     /// serial products cost O(N²T·lag).
     static func conleyCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights, errorWeights m: SpatialWeights,
-                                 bread: Matrix, conley: ConleySpec) throws -> Matrix {
+                                 bread: Matrix, conley: ConleySpec, correction: ClusterCorrection = .cr1) throws -> Matrix {
         let n = d.base.n, t = d.base.t, p = d.p, obs = n * t
         let s2 = point.sigma2
         guard conley.smallSample == .none else {
@@ -32,7 +33,7 @@ extension SACVariance {
             throw EstimationError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")
         }
         let (scores, e, gHat, h) = try observationScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
-                                                         sigma2: s2, weights: weights, errorWeights: m)
+                                                         sigma2: s2, weights: weights, errorWeights: m, correction: correction)
         guard bread.rows == scores.cols else {
             throw EstimationError("SAC Conley variance: the information matrix has \(bread.rows) rows, expected \(scores.cols)")
         }

@@ -141,6 +141,9 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     @NullWhenAbsent public var clusters: Int?
     /// `cr1`, `cr2` or `cr3` when clustered, else null.
     @NullWhenAbsent public var cluster_correction: String?
+    /// The SAC model: `expected` or `observed`, the information matrix the variance inverts (the
+    /// sandwiches' bread); null for the other models (always the expected information).
+    @NullWhenAbsent public var information: String?
     public let coefficients: [NamedEstimateJSON]
     /// With the CR2 cluster variance: each coefficient's Satterthwaite degrees of freedom, in the
     /// order of `coefficients` (the t reference of its p-value and interval; docs/MODEL.md §5); else null.
@@ -183,6 +186,7 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         t_df = f.tDegreesOfFreedom
         clusters = f.clusterCount
         cluster_correction = f.clusterCorrection?.rawValue
+        information = f.spec.model == .sac ? f.spec.information.rawValue : nil
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         coefficient_df = f.coefficientDegreesOfFreedom
         sigma2 = f.sigma2

@@ -45,6 +45,9 @@ public enum SpatialEstimator {
                 throw EstimationError("the degrees-of-freedom σ̂² (residual variance dof) is implemented for the static SDM family without a second weight matrix (sdm, sar, slx, sem, sdem, ols), not for the SAC or dynamic model")
             }
         }
+        guard spec.information == .expected || spec.model == .sac else {
+            throw EstimationError("the observed information is implemented for the SAC model, not \(spec.model.rawValue); use the expected information")
+        }
         if spec.model == .sac {
             guard design == nil else { throw EstimationError("the SAC model has no dynamic form") }
             return try clock.measure("fit") {

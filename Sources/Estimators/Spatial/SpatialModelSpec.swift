@@ -74,14 +74,19 @@ public struct SpatialModelSpec: Sendable, Hashable {
     public var durbin: DurbinVariables
     /// The σ̂² the fit reports and its variance is evaluated at (the SDM family's analytic variance only).
     public var residualVariance: ResidualVariance
+    /// The information matrix the variance inverts and the sandwiches use as their bread: expected
+    /// (every model) or observed (the SAC model only, `SACVariance.observedInformation`).
+    public var information: InformationMatrix
 
     public init(model: SpatialModel = .sdm, effects: FixedEffects = .twoWays, approach: SpatialApproach = .direct,
-                durbin: DurbinVariables = .all, residualVariance: ResidualVariance = .standard) {
+                durbin: DurbinVariables = .all, residualVariance: ResidualVariance = .standard,
+                information: InformationMatrix = .standard) {
         self.model = model
         self.effects = effects
         self.approach = approach
         self.durbin = durbin
         self.residualVariance = residualVariance
+        self.information = information
     }
 }
 

@@ -24,12 +24,18 @@ extension SpatialVariance {
         let scaled: [[Double]]
 
         init(_ d: SpatialDesign, correction: ClusterCorrection) throws {
-            let n = d.n, t = d.t, p = d.p
-            do { ztzInverse = try Cholesky(d.z.crossProduct()).inverse() } catch {
+            try self.init(regressors: d.z, n: d.n, t: d.t, effects: d.spec.effects, correction: correction)
+        }
+
+        /// The adjustments for the within regressors `z` (NT × p, time-major, the fixed effects
+        /// already removed): `SpatialDesign.z` for the SDM family, B(λ̂)Z̃ for the SAC model.
+        init(regressors z: Matrix, n: Int, t: Int, effects: FixedEffects, correction: ClusterCorrection) throws {
+            let p = z.cols
+            do { ztzInverse = try Cholesky(z.crossProduct()).inverse() } catch {
                 throw EstimationError("the \(correction.rawValue) cluster correction needs Z'Z invertible (\(error))")
             }
-            let unit = d.spec.effects == .individual || d.spec.effects == .twoWays
-            let time = d.spec.effects == .time || d.spec.effects == .twoWays
+            let unit = effects == .individual || effects == .twoWays
+            let time = effects == .time || effects == .twoWays
             let (nd, td) = (Double(n), Double(t))
             unitShare = unit ? 1 / td : 0
             timeShare = time ? 1 / nd : 0
@@ -42,7 +48,7 @@ extension SpatialVariance {
             scaled.reserveCapacity(n)
             for g in 0..<n {
                 var zg = Matrix(rows: t, cols: p)
-                for j in 0..<p { for s in 0..<t { zg[s, j] = d.z[s * n + g, j] } }
+                for j in 0..<p { for s in 0..<t { zg[s, j] = z[s * n + g, j] } }
                 let hz = Matrix.product(zg, Matrix.product(ztzInverse, zg, transposeB: true))
                 var m = Matrix(rows: t, cols: t)
                 for c in 0..<t {
@@ -74,8 +80,11 @@ extension SpatialVariance {
     /// Unit residual vectors adjusted for leverage: e_g → A_g e_g (`UnitAdjustments`).
     static func adjustedResiduals(_ d: SpatialDesign, residuals e: [Double], correction: ClusterCorrection) throws -> [Double] {
         guard correction != .cr1 else { return e }
-        let n = d.n, t = d.t
-        let adjustments = try UnitAdjustments(d, correction: correction)
+        return adjustedResiduals(e, adjustments: try UnitAdjustments(d, correction: correction), n: d.n, t: d.t)
+    }
+
+    /// Unit residual vectors e_g → A_g e_g for a time-major N × T panel.
+    static func adjustedResiduals(_ e: [Double], adjustments: UnitAdjustments, n: Int, t: Int) -> [Double] {
         var out = e
         for g in 0..<n {
             let adj = adjustments.apply((0..<t).map { e[$0 * n + g] }, unit: g)

@@ -19,9 +19,15 @@ extension SpatialVariance {
     ///   C = blockdiag(−b_t I_T, c, −B),
     /// so tr(Γ²) = Σ D_g² + 2 Σ_g D_g (KᵀCK)_gg + tr((CKKᵀ)²): O(N(T + p)²) per coefficient, no N × N matrix.
     static func satterthwaiteDegreesOfFreedom(_ d: SpatialDesign, adjustments: UnitAdjustments) -> [Double] {
-        let n = d.n, t = d.t, p = d.p
+        satterthwaiteDegreesOfFreedom(regressors: d.z, n: d.n, t: d.t, adjustments: adjustments)
+    }
+
+    /// The same for the within regressors `z` of `adjustments` (B(λ̂)Z̃ for the SAC model, whose
+    /// regression given (ρ̂, λ̂) has residuals (I − H)ε as the SDM's given ρ̂).
+    static func satterthwaiteDegreesOfFreedom(regressors z: Matrix, n: Int, t: Int, adjustments: UnitAdjustments) -> [Double] {
+        let p = z.cols
         let b = adjustments.ztzInverse
-        let influence = Matrix.product(d.z, b)   // column j: a = Z̃ B e_j
+        let influence = Matrix.product(z, b)   // column j: a = Z̃ B e_j
         let m = t + 1 + p
         var c = Matrix(rows: m, cols: m)
         for s in 0..<t { c[s, s] = -adjustments.timeShare }
@@ -36,7 +42,7 @@ extension SpatialVariance {
                 diag[g] = Vector.dot(u, u) - adjustments.unitShare * sum * sum
                 for s in 0..<t { k[g, s] = u[s] }
                 k[g, t] = sum
-                for i in 0..<p { k[g, t + 1 + i] = (0..<t).reduce(0) { $0 + d.z[$1 * n + g, i] * u[$1] } }
+                for i in 0..<p { k[g, t + 1 + i] = (0..<t).reduce(0) { $0 + z[$1 * n + g, i] * u[$1] } }
             }
             let ck = Matrix.product(c, k, transposeB: true)          // C K, m × N
             var trace = 0.0, square = 0.0

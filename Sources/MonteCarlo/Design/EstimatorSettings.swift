@@ -118,9 +118,6 @@ enum EstimatorRegistry {
             let correction = try o.choose("cluster_correction", default: ClusterCorrection.standard, spellings: ClusterCorrection.spellings) {
                 ClusterCorrection(spelling: $0)
             }
-            if model == .sac, correction != .cr1 {
-                throw o.error("cluster_correction", "`\(correction.rawValue)` is not implemented for sac (its cluster sandwich is CR1); remove it or use cr1")
-            }
             let sigma2 = try o.choose("sigma2", default: ResidualVariance.standard, spellings: ResidualVariance.spellings) {
                 ResidualVariance(spelling: $0)
             }
@@ -132,6 +129,12 @@ enum EstimatorRegistry {
                 if missing != nil { throw o.error("sigma2", "`dof` is implemented for balanced panels; the unbalanced estimator (`missing`) reports the QML σ̂²") }
             }
             spec.residualVariance = sigma2
+            spec.information = try o.choose("information", default: InformationMatrix.standard, spellings: InformationMatrix.spellings) {
+                InformationMatrix(spelling: $0)
+            }
+            if spec.information == .observed, model != .sac {
+                throw o.error("information", "`observed` is implemented for sac only; remove `information` (the expected information is the default)")
+            }
             let corrected = try o.choose("bias_correction", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
             if missing != nil {
                 guard (model.hasLag && !model.hasErrorLag) || model == .slx || model == .ols else {
