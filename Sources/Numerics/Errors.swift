@@ -1,4 +1,5 @@
 import CGSL
+import CKernels
 import Foundation
 
 /// A failure reported by a GSL routine, carrying the C function's name and GSL's status code.
@@ -51,8 +52,23 @@ public enum NumericsRuntime {
         if let symbol = dlsym(nil, "omp_set_max_active_levels") {
             unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Void).self)(0)
         }
+        keepFreedMemory()
         return true
     }()
+
+    /// glibc's malloc hands the freed top of a heap back to the kernel once it exceeds the trim
+    /// threshold (by default twice the largest block it has returned by `munmap`, i.e. ≈ 1.3 MB
+    /// after the first freed 280 × 280 matrix), and per-thread arenas do the same with
+    /// `madvise(DONTNEED)`. A replication allocates and frees the same few megabytes of matrices
+    /// each time, so every replication faulted them in again: ≈ 300 page faults per baseline
+    /// replication in a real `spillsim run`, ≈ 0.2–0.27 s of system time per 600 replications
+    /// (docs/benchmarks.md, session 9). Freed memory is kept for reuse instead: blocks up to
+    /// 32 MB (glibc's own ceiling for its adaptive threshold) come from the heaps, and a heap is
+    /// trimmed only when 1 GB lies free at its top. The peak memory of a run does not change (the
+    /// kept pages are the ones the next replication reuses); results cannot (allocation only).
+    private static func keepFreedMemory() {
+        _ = spillsim_keep_freed_memory(32 << 20, 1 << 30)
+    }
 
     /// Idempotent; cheap after the first call.
     @inline(__always) public static func ensureInitialised() {

@@ -37,6 +37,15 @@ public struct StreamID: Hashable, Sendable, CustomStringConvertible {
         self.purpose = purpose
     }
 
+    /// A stream whose replication field is a 64-bit key rather than an index (a name's hash:
+    /// the bootstrap MCSE streams are keyed by the estimator's name, `CellResults.measures`).
+    public init(seed: UInt64, cell: Int, replicationKey: UInt64, purpose: UInt64) {
+        self.seed = seed
+        self.cell = UInt64(cell)
+        self.replication = replicationKey
+        self.purpose = purpose
+    }
+
     /// A 64-bit key obtained by chaining SplitMix64's mixer over the four fields.
     /// Each field enters through a distinct odd multiplier so that permuting
     /// fields gives a different key.

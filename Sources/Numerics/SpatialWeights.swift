@@ -17,6 +17,8 @@ public struct SpatialWeights: Sendable {
     private let denseMatrix: Matrix?
     /// The eigen-structure; nil unless the method is `exact`.
     public var spectrum: WeightSpectrum? { sharedSpectrum?.spectrum }
+    /// Σ_{i>j} G_ij G_ji w_ij in O(N²) through the spectrum (`SquaredGSeries`); nil without a symmetric form.
+    public var squaredG: SquaredGSeries? { sharedSpectrum?.squaredG }
     /// Shared with every other `SpatialWeights` of the same W in the process (`SpectrumCache`).
     private let sharedSpectrum: SharedSpectrum?
     public let logDeterminant: any LogDeterminantSource

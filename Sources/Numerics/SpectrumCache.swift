@@ -5,11 +5,14 @@ final class SharedSpectrum: Sendable {
     let rows: Int
     let w: [Double]
     let spectrum: WeightSpectrum
+    /// The cross-unit term of the cluster and Conley sandwiches in O(N²) (nodes built on first use).
+    let squaredG: SquaredGSeries?
 
     init(rows: Int, w: [Double], spectrum: WeightSpectrum) {
         self.rows = rows
         self.w = w
         self.spectrum = spectrum
+        squaredG = spectrum.symmetricForm.map { SquaredGSeries(vectors: $0.vectors, omega: spectrum.real) }
     }
 }
 

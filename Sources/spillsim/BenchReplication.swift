@@ -26,7 +26,7 @@ extension Spillsim.Bench {
             for the other.
             """)
 
-        @Argument(help: "Scenario file (YAML) with a city_system.")
+        @Argument(help: "Scenario file (YAML): a city system is profiled stage by stage; an observed design or a known_dgp one stage per replication.")
         var scenario: String
         @Option(help: "Design cell (its position among the cells that run, 0-based, as in `summarize`).") var cell = 0
         @Option(help: "Replications timed (0, 1, 2, …).") var reps = 30
@@ -57,6 +57,9 @@ extension Spillsim.Bench {
             let loadAtStart = Self.loadAverage()
             let profiler = try ReplicationProfiler(scenario: s, cellOrdinal: cell)
             print("\(s.name), cell \(cell) (\(profiler.cellLabel)): set-up \(ms(profiler.setupSeconds)) ms once per cell")
+            if !profiler.splitsStages {
+                print("(\(profiler.worldKind) scenario: only city-system scenarios are timed stage by stage; each replication here is one stage)")
+            }
             let peerPanel = peer ? try SyntheticSDMPanel(n: 280, t: 18, seed: 20261129) : nil
             var timings: [ReplicationProfiler.Replication] = []
             var peerTimes: [Double] = [], peerCPU: [Double] = []
@@ -87,6 +90,11 @@ extension Spillsim.Bench {
             let once = work.journal + work.measures + work.resultFile
             print(String(format: "once per cell (%d replications): journal frame %.1f ms, measures %.1f ms (CPU %.1f ms), HDF5 write %.1f ms = %.3f ms per replication",
                          reps, 1e3 * work.journal, 1e3 * work.measures, 1e3 * work.measuresCPU, 1e3 * work.resultFile, 1e3 * once / Double(reps)))
+            let crossTerms = SquaredGSeries.Tally.shared.counts, nodes = SquaredGSeries.Tally.shared.nodes
+            if crossTerms.series + crossTerms.dense > 0 {
+                print(String(format: "cross-unit terms of the cluster/Conley sandwiches: %d by the O(N²) series, %d by the dense N³ product (fallback); %d series nodes built in %.1f ms (inside the variance stages above)",
+                             crossTerms.series, crossTerms.dense, nodes.count, 1e3 * nodes.seconds))
+            }
             if reps != s.settings.replications {
                 print("  (the measures' bootstrap grows with the replications: time --reps \(s.settings.replications) for the scenario's own count)")
             }

@@ -51,6 +51,22 @@ final class RegionClusterRefusalTests: XCTestCase {
         XCTAssertTrue(run.cells[0].records[0].fits[1].status.isOK)
         XCTAssertEqual(run.cells[1].records[0].fits[1].status.code, .failed)
     }
+
+    /// Cells whose `city_system.geography` differs draw their own maps: each is counted on its own.
+    func testCellsWithAnotherGeographyAreCountedOnTheirOwnMap() throws {
+        let twfe = "{name: t, model: twfe, cluster: region, estimands: [att]}"
+        let oneRegion = Self.design(twfe, regionGrid: "[1, 1]").replacingOccurrences(of: "regions: [0, 1, 2, 3]", with: "regions: [0]")
+        // Another city count is another map, with one region again: refused (it used to run and fail every fit).
+        let moreCities = oneRegion + "\ngrid:\n  city_system.geography.cities: [16, 18]\n"
+        assertThrows(try InMemoryRun.run(MonteCarloScenario(text: moreCities, file: "regions.yaml")), as: GridCellError.self) {
+            XCTAssertEqual(($0.underlying as? ScenarioError)?.path, "estimators[1]", "\($0)")
+        }
+        // A finer region grid in the second cell gives it two regions with cities: it runs there.
+        let finer = oneRegion + "\ngrid:\n  city_system.geography.region_grid: [[1, 1], [2, 1]]\n"
+        let run = try InMemoryRun.run(MonteCarloScenario(text: finer, file: "regions.yaml"))
+        XCTAssertEqual(run.cells[0].records[0].fits[1].status.code, .failed)
+        XCTAssertTrue(run.cells[1].records[0].fits[1].status.isOK)
+    }
 }
 
 /// `event_study`'s `leads`/`lags` beyond the years before or after any cohort's adoption bin nothing:

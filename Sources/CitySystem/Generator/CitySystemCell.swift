@@ -46,6 +46,26 @@ public struct CitySystemCell: Sendable {
     /// The unit-variance field of the spatial error shocks (`error.shocks`, share > 0), else nil.
     let shockField: CityEffectField?
 
+    /// The cities' places and regions: a function of the seed and `city_system.geography` alone
+    /// (the same map in every cell with that geography), before distances or sizes are cached.
+    public static func locate(_ geography: GeographySpec, seed: UInt64, source: String) throws -> Geography {
+        try locate(geography, stream: geographyStream(seed: seed), source: source)
+    }
+
+    /// The map's stream; the sizes draw from it next.
+    static func geographyStream(seed: UInt64) -> RandomStream {
+        RandomStream(StreamID(seed: seed, cell: 0, replication: 0, purpose: CityStreamPurpose.geography))
+    }
+
+    static func locate(_ geography: GeographySpec, stream geo: RandomStream, source: String) throws -> Geography {
+        switch geography.source {
+        case .synthetic: return try Geography.synthetic(geography, stream: geo, source: source)
+        case .csv:
+            return try CoordinatesCSV.read(path: geography.file ?? "", units: geography.units,
+                                           regionGrid: geography.regionGrid, scenario: source)
+        }
+    }
+
     public init(scenario: ScenarioSpec, cell: Int = 0) throws {
         try self.init(spec: scenario.citySystem, seed: scenario.seed, cell: cell, source: scenario.source)
     }
@@ -53,14 +73,8 @@ public struct CitySystemCell: Sendable {
     public init(spec: CitySystemSpec, seed: UInt64, cell: Int = 0, source: String) throws {
         self.spec = spec; self.seed = seed; self.cell = cell; self.source = source
         years = spec.years
-        let geo = RandomStream(StreamID(seed: seed, cell: 0, replication: 0, purpose: CityStreamPurpose.geography))
-        let located: Geography
-        switch spec.geography.source {
-        case .synthetic: located = try Geography.synthetic(spec.geography, stream: geo, source: source)
-        case .csv:
-            located = try CoordinatesCSV.read(path: spec.geography.file ?? "", units: spec.geography.units,
-                                                regionGrid: spec.geography.regionGrid, scenario: source)
-        }
+        let geo = Self.geographyStream(seed: seed)
+        let located = try Self.locate(spec.geography, stream: geo, source: source)
         // W held sparse (large N): no N × N array anywhere — neighbours by grid, a truncated
         // diffusion kernel and a process-convolution city-effect field (docs/large-n.md).
         let large = WeightBuilder.holdsSparse(spec.logDeterminant, count: located.count)

@@ -60,14 +60,14 @@ extension ResidualVariance {
 }
 
 /// Which regressors get a W-lag in the Durbin models.
-public enum DurbinVariables: Sendable, Equatable {
+public enum DurbinVariables: Sendable, Hashable {
     case all
     case none
     case only([String])
 }
 
 /// A model specification: a value, independent of any data.
-public struct SpatialModelSpec: Sendable {
+public struct SpatialModelSpec: Sendable, Hashable {
     public var model: SpatialModel
     public var effects: FixedEffects
     public var approach: SpatialApproach

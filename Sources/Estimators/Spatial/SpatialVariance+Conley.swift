@@ -17,7 +17,8 @@ extension SpatialVariance {
     /// periods up to the lag — so the difference is added (docs/MODEL.md §12, with G for Ĝ and no λ):
     ///   Δ = Σ_{i≠j} G_ij G_ji [(1 − K(d_ij)) Σ_t e_it² e_jt² + Σ_{0<|t−s|≤lag} w_|t−s| e_it e_is e_jt e_js] / σ⁴
     /// (the kernel-weighted analogue of the cluster cross term; G_ij G_ji = S_ij² with S the
-    /// symmetric form of G; the products are symmetric rank-k updates, shared with the SAC's Conley).
+    /// symmetric form of G, summed in O(N²) by `SquaredGSeries` to a certified 1e-15 of the term;
+    /// the products are symmetric rank-k updates, shared with the SAC's Conley).
     /// With the uniform serial kernel over the whole panel (lag ≥ T − 1) and no pair within the cutoff,
     /// Δ is the cluster sandwich's cross-unit term, so V is `clusterCovariance` without G/(G − 1).
     /// No small-sample factor, as for the linear models.
@@ -59,34 +60,56 @@ extension SpatialVariance {
         let units = (0..<obs).map { $0 % n }
         var meat = try SpatialHACMeat.meat(scores: scores, location: units, period: (0..<obs).map { $0 / n }, unit: units, spec: conley)
         if let rho {
-            guard let spectrum = weights.spectrum, let f = spectrum.symmetricForm else {
+            guard let series = weights.squaredG else {
                 throw EstimationError("the Conley variance of ρ needs W's spectrum (a W held sparse has none); use --logdet exact")
             }
-            let sym = symmetricG(spectrum, form: f, rho: rho)
             let squares = Matrix(rows: n, cols: t, uncheckedColumnMajor: e.map { $0 * $0 })
             let products = Matrix.product(squares, squares, transposeB: true)   // Σ_t e_it² e_jt²
             // Every pair carries its within-period products and, up to the lag, its weighted serial
             // ones; a pair within the cutoff then loses the K(d_ij) of its within-period part the meat holds.
             var all = products
             addSerialResidualProducts(into: &all, residuals: e, n: n, t: t, conley: conley)
-            var cross = 0.0
+            var taken = 0.0   // Σ of the |entries| taken out: their nuclear norm is at most that
+            let nb = conley.neighbours
             for j in 0..<n {
-                for i in 0..<n where i != j {
-                    let a = sym.data[i + j * n]
-                    cross += a * a * all.data[i + j * n]
-                }
-                let nb = conley.neighbours
                 for q in nb.rowStart[j]..<nb.rowStart[j + 1] {
-                    let i = nb.neighbour[q], a = sym.data[i + j * n]
-                    cross -= conley.kernel.weight(distance: nb.distance[q], cutoff: conley.cutoffKm) * a * a * products.data[i + j * n]
+                    let i = nb.neighbour[q]
+                    let x = conley.kernel.weight(distance: nb.distance[q], cutoff: conley.cutoffKm) * products.data[i + j * n]
+                    all.data[i + j * n] -= x
+                    taken += abs(x)
                 }
             }
-            meat[p, p] += cross / (s2 * s2)
+            // Pair weights Q_ij + Q_ji (i > j); ‖Q off its diagonal‖_* ≤ 2 × the traces of its
+            // positive semi-definite parts (the within-period products and each gap's F Fᵀ) + the part taken out.
+            var w = [Double](repeating: 0, count: SquaredGSeries.pairCount(n))
+            var pair = 0
+            for j in 0..<n {
+                for i in (j + 1)..<n {
+                    w[pair] = all.data[i + j * n] + all.data[j + i * n]
+                    pair += 1
+                }
+            }
+            let nu = 2 * (products.trace + serialResidualTrace(e, n: n, t: t, conley: conley)) + taken
+            meat[p, p] += series.term(rho: rho, pairWeights: w, nuclearBound: nu).value / (s2 * s2)
         }
         let v = Matrix.product(bread, Matrix.product(meat, bread))
         try checkSandwich(v, bread: bread, names: d.names, clusters: nil, variance: "Conley variance",
                           fix: "use a smaller cutoff or lag, so that not every pair of observations is weighted in, or the cluster or analytic variance")
         return v
+    }
+
+    /// Σ_gap |2w_gap| tr(F_gap F_gapᵀ) over the gaps `addSerialResidualProducts` adds: the trace norm of
+    /// the serial part of the Conley Δ's pair weights (each F Fᵀ is positive semi-definite).
+    static func serialResidualTrace(_ e: [Double], n: Int, t: Int, conley: ConleySpec) -> Double {
+        var total = 0.0
+        for gap in stride(from: 1, through: min(conley.lag, t - 1), by: 1) {
+            let w = abs(2 * conley.serialWeight(gap: gap))
+            guard w != 0 else { continue }
+            var tr = 0.0
+            for s in 0..<(t - gap) { for i in 0..<n { let f = e[s * n + i] * e[(s + gap) * n + i]; tr += f * f } }
+            total += w * tr
+        }
+        return total
     }
 
     /// F_gap F_gapᵀ with F_gap[i, s] = e_(s,i) e_(s+gap,i): entry (i, j) is Σ_s e_is e_i,s+gap e_js e_j,s+gap,

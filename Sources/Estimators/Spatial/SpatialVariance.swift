@@ -143,7 +143,8 @@ enum SpatialVariance {
     /// E[ε_it ε_is] E[ε_jt ε_js] — the tr(G²) part of the information, which a plain
     /// Σ_i s_i s_iᵀ drops (it gives ρ too small an SE). It is added to the ρρ element,
     /// estimated by Σ_{i≠j} G_ij G_ji (Σ_t e_it e_jt)²/σ⁴ (G_ij G_ji = S_ij² with S = VΛ̃Vᵀ
-    /// the symmetric form of G: one O(N³) product, only for this option).
+    /// the symmetric form of G; O(N²) through `SquaredGSeries`, to a certified 1e-15 of the term, or the
+    /// exact N³ product where that bound cannot be met).
     /// It is robust to serial correlation and heteroskedasticity within a unit (e.g. an
     /// omitted unit trend), not to error correlation across units.
     /// CR2 and CR3 replace each unit's residuals by A_g e_g (`ClusterCorrection`,
@@ -168,23 +169,16 @@ enum SpatialVariance {
             }
         }
         var meat = scores.crossProduct()
-        if let rho, let spectrum = weights.spectrum, let f = spectrum.symmetricForm {
-            let sym = symmetricG(spectrum, form: f, rho: rho)
+        if let rho, let series = weights.squaredG {
             let residuals = Matrix(rows: n, cols: t, uncheckedColumnMajor: e)   // time-major e is N × T column-major
             let products = residuals.outerProduct()
-            // Both factors are symmetric: twice the sum below the diagonal.
-            var cross = 0.0
-            sym.data.withUnsafeBufferPointer { sp in
-                products.data.withUnsafeBufferPointer { pp in
-                    for j in 0..<n {
-                        for i in (j + 1)..<n {
-                            let a = sp[i + j * n], b = pp[i + j * n]
-                            cross += a * a * b * b
-                        }
-                    }
-                }
-            }
-            meat[p, p] += 2 * cross / (s2 * s2)
+            // Σ_{i≠j} S_ij² P_ij² = Σ_{i>j} S_ij² (2P_ij²); Q = P∘P off its diagonal has ‖Q‖_* ≤ 2 Σ_i P_ii²
+            // (P∘P is positive semi-definite with trace Σ_i P_ii², and the diagonal taken off has the same norm).
+            let w = SquaredGSeries.packLower(products) { 2 * $0 * $0 }
+            var trace = 0.0
+            for i in 0..<n { trace += products.data[i + i * n] * products.data[i + i * n] }
+            let cross = series.term(rho: rho, pairWeights: w, nuclearBound: 2 * trace).value
+            meat[p, p] += cross / (s2 * s2)
         }
         let g = Double(n)
         var v = Matrix.product(bread, Matrix.product(meat, bread))

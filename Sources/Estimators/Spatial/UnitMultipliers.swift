@@ -23,7 +23,7 @@ struct UnitMultipliers {
     static func at(_ rho: Double, weights: SpatialWeights, purpose: String,
                    shared: (fits: SharedSpatialFits, weightsName: String)?) throws -> UnitMultipliers {
         guard let shared else { return try UnitMultipliers(weights: weights, rho: rho, purpose: purpose) }
-        let key = "\(shared.weightsName)|\(rho.bitPattern)"
+        let key = SharedSpatialFits.RhoKey(weights: shared.weightsName, rhoBits: rho.bitPattern)
         if let hit = shared.fits.multipliers[key] { return hit }
         let m = try UnitMultipliers(weights: weights, rho: rho, purpose: purpose)
         shared.fits.multipliers[key] = m

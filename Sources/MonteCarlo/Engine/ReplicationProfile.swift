@@ -2,12 +2,13 @@ import Foundation
 import Numerics
 
 /// Where the time of a Monte Carlo replication goes (`spillsim bench replication`; release
-/// builds only, never in unit tests): one design cell of a city-system scenario is built as
-/// `spillsim run` builds it, then each replication is timed stage by stage — generation, the
-/// panel and its truth, per estimator its design, fit, variance, effects, curves, AMEs and
-/// scoring, and the encoding of the record — and, once per cell, what `run` does when the
-/// cell is complete: the journal frame, the performance measures (with their bootstrap
-/// MCSEs) and the HDF5 write.
+/// builds only, never in unit tests): one design cell of any scenario is built as `spillsim run`
+/// builds it, then each replication is timed — in a city-system scenario stage by stage
+/// (generation, the panel and its truth, per estimator its design, fit, variance, effects, curves,
+/// AMEs and scoring), in an observed design or a known_dgp as one stage (generation and every fit:
+/// those experiments are not instrumented) — with the encoding of the record, and, once per cell,
+/// what `run` does when the cell is complete: the journal frame, the performance measures (with
+/// their bootstrap MCSEs) and the HDF5 write.
 public final class ReplicationProfiler {
     /// Times of one replication, per stage (seconds), in first-seen order.
     public struct Replication: Sendable {
@@ -38,7 +39,11 @@ public final class ReplicationProfiler {
     public let setupSeconds: Double
     private let scenario: MonteCarloScenario
     private let cell: DesignCell
-    private let experiment: CitySystemExperiment
+    private let experiment: any Experiment
+    /// The scenario's kind of world (`synthetic`, `observed`, `known_dgp`).
+    public let worldKind: String
+    /// Whether the replication is split into stages (city-system scenarios) or timed whole.
+    public var splitsStages: Bool { experiment is CitySystemExperiment }
     private var records: [ReplicationRecord] = []
 
     /// Builds cell `ordinal` (position among the cells that run, as in `summarize`).
@@ -47,27 +52,26 @@ public final class ReplicationProfiler {
         guard cells.indices.contains(ordinal) else {
             throw RunError.failed("--cell \(ordinal): the scenario has \(cells.count) cells (0…\(cells.count - 1))")
         }
-        guard ExperimentRegistry.builder(for: scenario) is CitySystemBuilder else {
-            throw RunError.failed("bench replication profiles city-system scenarios; \(scenario.file) uses known_dgp or an observed design")
-        }
         self.scenario = scenario
+        worldKind = scenario.document.world.rawValue
         cell = cells[ordinal]
         cellLabel = cell.label
         estimatorNames = scenario.estimators.map(\.name)
         let t0 = StageClock.now(CLOCK_MONOTONIC)
-        let built = try CitySystemBuilder().makeExperiment(cell: cell, scenario: scenario)
+        experiment = try ExperimentRegistry.builder(for: scenario).makeExperiment(cell: cell, scenario: scenario)
         setupSeconds = StageClock.now(CLOCK_MONOTONIC) - t0
-        guard let experiment = built as? CitySystemExperiment else {
-            throw RunError.failed("internal: the city-system builder returned another experiment")
-        }
-        self.experiment = experiment
     }
 
     /// Runs and times one replication (on the calling thread); the record is kept for `finishCell`.
     public func replicate(_ replication: Int) -> Replication {
         let clock = StageClock()
         let context = ReplicationContext(seed: scenario.seed, cell: cell.index, replication: replication)
-        let fits = experiment.replicate(context, clock: clock, names: estimatorNames)
+        let fits: [FitOutcome]
+        if let city = experiment as? CitySystemExperiment {
+            fits = city.replicate(context, clock: clock, names: estimatorNames)
+        } else {
+            fits = clock.measure("replicate (generation and every fit, not split)") { experiment.replicate(context) }
+        }
         let record = ReplicationRecord(replication: replication,
                                        streamKey: context.streamID(ReplicationContext.Purpose.data.rawValue).key, fits: fits)
         clock.measure("store (encode record)") {

@@ -8,7 +8,10 @@ import Foundation
 /// say OK and the summary read n_ok 0). Both numbers are known when the design is loaded: the
 /// map is the same in every replication (`CityStreamPurpose.geography`), and the coefficients
 /// follow from the years, the adoption years and the window. A design in which every cell has
-/// too few regions is refused naming the entry; a grid with a cell that has enough still runs it.
+/// too few regions is refused naming the entry; a grid with a cell that has enough still runs it
+/// (that cell's fits succeed, the others' are recorded as failed). Every cell is counted on its
+/// own map: a cell whose `city_system.geography` differs (a grid over `region_grid`, `cities`, …)
+/// has its map drawn from the scenario's seed (`CitySystemCell.locate`; `seed` is not a grid factor).
 enum RegionClusterRefusal {
     /// The fewest coefficients of the estimator's clustered regression in any replication of a
     /// cell, with what they are; nil when it does not cluster by region (or the treatment is off).
@@ -50,15 +53,14 @@ enum RegionClusterRefusal {
             guard let need = coefficients(e.settings, treatment: spec.citySystem.treatment, years: spec.citySystem.years),
                   g <= need.count else { continue }
             let everyCell = try scenario.cells().allSatisfy { other in
-                // Another map (seed or geography set by a grid factor) may have more regions: it runs there.
-                guard other.document["seed"] == cell.document["seed"],
-                      other.document.value(atKeyPath: "city_system.geography") == cell.document.value(atKeyPath: "city_system.geography")
-                else { return false }
                 let s = try ScenarioParser.parse(other.document)
                 guard let n = coefficients(other.estimators[k].settings, treatment: s.citySystem.treatment, years: s.citySystem.years) else {
                     return false
                 }
-                return g <= n.count
+                // Another geography (a grid factor) draws another map: count its regions with cities.
+                let sameMap = other.document.value(atKeyPath: "city_system.geography") == cell.document.value(atKeyPath: "city_system.geography")
+                let otherG = sameMap ? g : Set(try CitySystemCell.locate(s.citySystem.geography, seed: spec.seed, source: scenario.file).region).count
+                return otherG <= n.count
             }
             guard everyCell else { continue }
             var fixes = ["cluster by city (remove `cluster: region`)"]

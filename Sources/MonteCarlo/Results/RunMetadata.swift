@@ -192,8 +192,10 @@ public struct CellResults: Equatable, Sendable {
     public var records: [ReplicationRecord]
 
     /// Measures per estimator, per estimand (layout order), scored by the estimators'
-    /// rules; the bootstrap of estimand k of estimator e draws from the stream
-    /// (seed, cell index, e, `bootstrapPurpose` + k), disjoint from every replication's streams.
+    /// rules; the bootstrap of estimand k of an estimator draws from the stream (seed, cell index,
+    /// FNV-1a of the estimator's name, `bootstrapPurpose` + k) — disjoint from every replication's
+    /// streams, and keyed by the name, not the position, so adding, removing or reordering
+    /// estimators leaves every other estimator's MCSEs unchanged (`bootstrapStream`).
     ///
     /// `threads` > 1 computes the (estimator, estimand) pairs on that many threads, pair i on
     /// thread i mod `threads`: each pair reads only the records and its own stream, so the
@@ -204,8 +206,8 @@ public struct CellResults: Equatable, Sendable {
         func measure(_ e: Int, _ k: Int) -> PerformanceMeasures {
             PerformanceMeasures(results: records.map { $0.fits[e].results[k] }, ok: ok[e], alpha: metadata.alpha,
                                 rule: metadata.estimators[e].rules[k],
-                                bootstrap: StreamID(seed: metadata.seed, cell: info.index, replication: e,
-                                                    purpose: Self.bootstrapPurpose + UInt64(k)))
+                                bootstrap: Self.bootstrapStream(seed: metadata.seed, cell: info.index,
+                                                                estimator: metadata.estimators[e].name, estimand: k))
         }
         let pairs = metadata.estimators.indices.flatMap { e in metadata.estimators[e].rules.indices.map { (e, $0) } }
         guard threads > 1, pairs.count > 1 else {
@@ -227,6 +229,12 @@ public struct CellResults: Equatable, Sendable {
 
     /// Above the replication purposes (data 0, estimation 1, estimators' own > 100).
     static let bootstrapPurpose: UInt64 = 1 << 40
+
+    /// The random stream of the bootstrap MCSEs of estimand `k` of the estimator named `name`.
+    static func bootstrapStream(seed: UInt64, cell: Int, estimator name: String, estimand k: Int) -> StreamID {
+        StreamID(seed: seed, cell: cell, replicationKey: fnv1a64(Array(name.utf8)[...]),
+                 purpose: bootstrapPurpose + UInt64(k))
+    }
 }
 
 /// One slot per (estimator, estimand) pair, each written by exactly one thread of

@@ -1,0 +1,243 @@
+import CLAPACK
+import Foundation
+
+/// Σ_{i>j} S(ρ)_ij² w_ij for S(ρ) = V diag(ω/(1 − ρω)) Vᵀ, the symmetric form of G = W(I − ρW)⁻¹
+/// (G_ij G_ji = S_ij²), in O(N²) per call instead of the N³ product that forms S(ρ) — the cross-unit
+/// term of the SDM's cluster and Conley sandwiches, whose pair weights w (products of residuals)
+/// change every replication (docs/MODEL.md, "The cross-unit term in O(N²)").
+///
+/// With δ = ρ − ρ₀ and S₀ = S(ρ₀), S(ρ) = S₀(I − δS₀)⁻¹ = Σ_m δ^m S₀^{m+1} (each eigenvalue
+/// g₀ = ω/(1 − ρ₀ω) becomes g₀/(1 − δg₀)), so the Cauchy product gives
+///   S(ρ)∘S(ρ) = Σ_s δ^s H_s,  H_s = Σ_{m+n=s} S₀^{m+1} ∘ S₀^{n+1},
+/// and the term is Σ_s δ^s ⟨H_s, w⟩: the H_s are formed once per W and node ρ₀ (`Patch`), each call
+/// costs one pass of K + 1 inner products of N(N − 1)/2 pairs. The truncation after order K is
+/// certified: with γ = max|g₀| = ‖S₀‖₂, r = |δ|γ < 1, ‖A∘B‖₂ ≤ ‖A‖₂‖B‖₂ (Schur; Horn & Johnson,
+/// Topics in Matrix Analysis, Thm 5.5.3) and |⟨X, Q⟩| ≤ ‖X‖₂‖Q‖_* for the symmetric Q with
+/// Q_ij = w_ij/2 off the diagonal (‖Q‖_* ≤ ν, given by the caller),
+///   |term − Σ_{s≤K} δ^s⟨H_s, w⟩| ≤ νγ² Σ_{s>K} (s + 1) r^s = νγ² r^{K+1}[(K + 2) − (K + 1)r]/(1 − r)²
+/// (‖Σ_{m+n=s} S₀^{m+1}∘S₀^{n+1}‖₂ ≤ (s + 1)γ^{s+2}). The order is the smallest K with that bound
+/// ≤ 1e-15 × (value − bound), a lower bound of the term (rounding level); when no cached order reaches it the exact dense product is used
+/// and counted (`Tally`). Nodes ρ₀ lie on a fixed grid uniform in ψ = ln((ρ − a)/(b − ρ)),
+/// (a, b) = (1/ω_min, 1/ω_max): since γ = 1/dist(ρ₀, {a, b}), a grid step Δψ keeps r ≲ Δψ/2 up to the
+/// poles. The result is a function of (W, ρ, w) alone — which node was built first, by which thread,
+/// or whether it was evicted and rebuilt, changes nothing.
+public final class SquaredGSeries: @unchecked Sendable {
+    /// How one term was computed.
+    public enum Method: Equatable, Sendable {
+        /// Orders 0…`order` of the expansion about `node`.
+        case series(order: Int, node: Double)
+        /// The exact dense product (the series bound could not be met).
+        case dense
+    }
+
+    public struct Term: Sendable {
+        public let value: Double
+        /// Certified bound on the truncation error (0 for the dense product).
+        public let truncationBound: Double
+        public let method: Method
+    }
+
+    /// Grid step in ψ and the highest cached order: r ≤ ≈ 0.07 at the edge of a patch, where
+    /// order 16 reaches 1e-15 for ν γ²/term up to ≈ 1e3.
+    public static let gridStep = 0.125
+    public static let maximumOrder = 16
+    public static let relativeTolerance = 1e-15
+
+    private let vectors: Matrix
+    private let omega: [Double]
+    private let n: Int
+    private let lower: Double, upper: Double
+    private let maximumPatches: Int
+    private let lock = NSLock()
+    private var patches: [Int: Patch] = [:]
+    private var recent: [Int] = []
+
+    /// The matrices of one node: H_s for s = 0…K, each the strictly lower triangle packed column by
+    /// column (N(N − 1)/2 values), planar (H_0's pairs, then H_1's, …).
+    final class Patch: @unchecked Sendable {
+        let node: Double, gamma: Double
+        let h: [Double]
+        init(node: Double, gamma: Double, h: [Double]) { self.node = node; self.gamma = gamma; self.h = h }
+    }
+
+    /// - Parameter vectors: orthonormal eigenvectors of the symmetric form, columns in the order of `omega`.
+    /// - Parameter memoryBudget: bytes the cached patches may hold together (at least one patch is kept).
+    public init(vectors: Matrix, omega: [Double], memoryBudget: Int = 512 << 20) {
+        self.vectors = vectors
+        self.omega = omega
+        n = omega.count
+        lower = 1 / (omega.min() ?? 0)
+        upper = 1 / (omega.max() ?? 0)
+        let patchBytes = (Self.maximumOrder + 1) * Self.pairCount(n) * MemoryLayout<Double>.size
+        maximumPatches = max(1, memoryBudget / max(patchBytes, 1))
+    }
+
+    public static func pairCount(_ n: Int) -> Int { n * (n - 1) / 2 }
+
+    /// Bytes one node's matrices hold.
+    public var patchBytes: Int { (Self.maximumOrder + 1) * Self.pairCount(n) * MemoryLayout<Double>.size }
+
+    /// Σ_{i>j} S(ρ)_ij² w_ij with `pairWeights` packed as `packLower` does and ν ≥ ‖Q‖_* for the
+    /// symmetric Q with Q_ij = w_ij/2 (i ≠ j), zero diagonal.
+    public func term(rho: Double, pairWeights w: [Double], nuclearBound nu: Double) -> Term {
+        precondition(w.count == Self.pairCount(n), "SquaredGSeries: \(w.count) pair weights for \(n) units")
+        guard let k = nodeIndex(rho), nu.isFinite, let patch = patch(k) else { return dense(rho: rho, pairWeights: w) }
+        let delta = rho - patch.node
+        let r = abs(delta) * patch.gamma
+        guard r < 0.5 else { return dense(rho: rho, pairWeights: w) }
+        let pairs = Self.pairCount(n)
+        var inner = [Double](repeating: 0, count: Self.maximumOrder + 1)
+        // ⟨H_s, w⟩ for every s at once: Hᵀw with H the pairs × (K + 1) matrix of the planar layout.
+        patch.h.withUnsafeBufferPointer { ph in
+            w.withUnsafeBufferPointer { pw in
+                inner.withUnsafeMutableBufferPointer { pi in
+                    cblas_dgemv(CblasColMajor, CblasTrans, Int32(pairs), Int32(Self.maximumOrder + 1), 1.0, ph.baseAddress,
+                                Int32(max(1, pairs)), pw.baseAddress, 1, 0.0, pi.baseAddress, 1)
+                }
+            }
+        }
+        for order in 0...Self.maximumOrder {
+            let bound = Self.truncationBound(order: order, r: r, gamma: patch.gamma, nuclearBound: nu)
+            var value = 0.0
+            for s in stride(from: order, through: 0, by: -1) { value = value * delta + inner[s] }
+            if bound <= Self.relativeTolerance * (value - bound) {
+                Tally.shared.record(series: true)
+                return Term(value: value, truncationBound: bound, method: .series(order: order, node: patch.node))
+            }
+        }
+        return dense(rho: rho, pairWeights: w)
+    }
+
+    /// νγ² Σ_{s>K} (s + 1) r^s.
+    public static func truncationBound(order k: Int, r: Double, gamma: Double, nuclearBound nu: Double) -> Double {
+        guard r < 1 else { return .infinity }
+        let kd = Double(k)
+        return nu * gamma * gamma * pow(r, kd + 1) * ((kd + 2) - (kd + 1) * r) / ((1 - r) * (1 - r))
+    }
+
+    /// The exact term: S(ρ) by two symmetric rank-k updates (N³ multiply–adds), then the pairs.
+    public func dense(rho: Double, pairWeights w: [Double]) -> Term {
+        Tally.shared.record(series: false)
+        let s = Matrix.scaledGram(vectors, weights: omega.map { $0 / (1 - rho * $0) })
+        var value = 0.0, q = 0
+        s.data.withUnsafeBufferPointer { sp in
+            for j in 0..<n {
+                for i in (j + 1)..<n {
+                    let a = sp[i + j * n]
+                    value += a * a * w[q]
+                    q += 1
+                }
+            }
+        }
+        return Term(value: value, truncationBound: 0, method: .dense)
+    }
+
+    /// The strictly lower triangle of a symmetric N × N matrix, column by column: the layout of the pair weights.
+    public static func packLower(_ m: Matrix, transform: (Double) -> Double = { $0 }) -> [Double] {
+        let n = m.rows
+        var out = [Double](repeating: 0, count: pairCount(n))
+        var q = 0
+        m.data.withUnsafeBufferPointer { mp in
+            for j in 0..<n {
+                for i in (j + 1)..<n {
+                    out[q] = transform(mp[i + j * n])
+                    q += 1
+                }
+            }
+        }
+        return out
+    }
+
+    // MARK: - Nodes
+
+    private func psi(_ rho: Double) -> Double { log((rho - lower) / (upper - rho)) }
+
+    /// The grid node nearest ρ in ψ, nil outside the interval of the poles (or for a spectrum without both signs).
+    func nodeIndex(_ rho: Double) -> Int? {
+        guard lower < 0, upper > 0, lower.isFinite, upper.isFinite, rho > lower, rho < upper else { return nil }
+        let x = (psi(rho) / Self.gridStep).rounded()
+        guard x.isFinite, abs(x) < 1e6 else { return nil }
+        return Int(x)
+    }
+
+    func nodeValue(_ k: Int) -> Double {
+        let e = exp(Double(k) * Self.gridStep)
+        return (lower + upper * e) / (1 + e)
+    }
+
+    private func patch(_ k: Int) -> Patch? {
+        lock.lock(); defer { lock.unlock() }
+        if let hit = patches[k] {
+            recent.removeAll { $0 == k }
+            recent.append(k)
+            return hit
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        guard let made = buildPatch(k) else { return nil }
+        Tally.shared.recordBuild(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        patches[k] = made
+        recent.append(k)
+        while recent.count > maximumPatches { patches[recent.removeFirst()] = nil }
+        return made
+    }
+
+    /// A_m = S₀^{m+1} = V diag(g₀^{m+1}) Vᵀ for m = 0…K (one rank-k update each), then
+    /// H_s = Σ_{m+n=s} A_m ∘ A_n pair by pair.
+    private func buildPatch(_ k: Int) -> Patch? {
+        let node = nodeValue(k)
+        let g0 = omega.map { $0 / (1 - node * $0) }
+        let gamma = g0.reduce(0) { max($0, abs($1)) }
+        guard gamma.isFinite, gamma > 0 else { return nil }
+        let kMax = Self.maximumOrder, pairs = Self.pairCount(n)
+        var powers = [[Double]]()
+        var g = g0
+        for m in 0...kMax {
+            if m > 0 { for a in 0..<n { g[a] *= g0[a] } }
+            powers.append(Self.packLower(Matrix.scaledGram(vectors, weights: g)))
+        }
+        var h = [Double](repeating: 0, count: (kMax + 1) * pairs)
+        h.withUnsafeMutableBufferPointer { hp in
+            for s in 0...kMax {
+                let base = s * pairs
+                for m in 0...(s / 2) {
+                    let a = powers[m], b = powers[s - m]
+                    let twice = 2 * m != s
+                    for q in 0..<pairs { hp[base + q] += (twice ? 2 : 1) * a[q] * b[q] }
+                }
+            }
+        }
+        return Patch(node: node, gamma: gamma, h: h)
+    }
+
+    // MARK: - Counting
+
+    /// How many terms were computed by the series and how many by the dense fallback, and how many
+    /// nodes were built (with their time), process-wide — for `bench` and the tests; no result reads it.
+    public final class Tally: @unchecked Sendable {
+        public static let shared = Tally()
+        private let lock = NSLock()
+        private var seriesCount = 0, denseCount = 0, builds = 0, buildTime = 0.0
+
+        func record(series: Bool) {
+            lock.lock(); defer { lock.unlock() }
+            if series { seriesCount += 1 } else { denseCount += 1 }
+        }
+
+        func recordBuild(seconds: Double) {
+            lock.lock(); defer { lock.unlock() }
+            builds += 1
+            buildTime += seconds
+        }
+
+        public var counts: (series: Int, dense: Int) {
+            lock.lock(); defer { lock.unlock() }
+            return (seriesCount, denseCount)
+        }
+
+        /// Nodes built and the wall seconds they took.
+        public var nodes: (count: Int, seconds: Double) {
+            lock.lock(); defer { lock.unlock() }
+            return (builds, buildTime)
+        }
+    }
+}
