@@ -22,7 +22,7 @@ extension Spillsim.Bench {
         var logdet: String = "auto"
         @Flag(help: "Also time spreg's Panel_FE_Lag (needs python3 with spreg; sizes up to 5,000).") var peer = false
         @Option(help: "Peer repetitions per size and round (plus one warm-up fit per round, not counted).") var peerReps: Int = 3
-        @Option(help: "Rounds in which our fits and the spreg fits alternate, so both see the same machine load.") var rounds: Int = 3
+        @Option(help: "Rounds in which the spreg fits and ours alternate, so both see the same machine load (ours in --peer-reps batches per round, each as long in CPU time as one spreg fit).") var rounds: Int = 3
         @Option(help: "Path of bench/spreg_peer.py (default: found in the current directory or the repository holding the executable).")
         var peerScript: String?
         @Flag(help: "Also time R spatialreg lagsarlm (method Matrix and Chebyshev) on one cross-section, against ours on the same one (needs Rscript with spatialreg).")
@@ -102,25 +102,29 @@ extension Spillsim.Bench {
         }
 
         /// Ours (exact log-determinant, the spectrum built once) against spreg's Panel_FE_Lag on the same
-        /// panel, alternating in `rounds` rounds: in each, a block of our fits, then one warm-up and
-        /// `peerReps` timed spreg fits (one BLAS thread, as ours). Ratios by wall time and by CPU time
-        /// (ours: thread CPU; spreg: process CPU): ours the median of the rounds' medians, spreg's over all its fits.
+        /// panel, alternating in `rounds` rounds: in each, one warm-up and `peerReps` timed spreg fits (one
+        /// BLAS thread, as ours), then `peerReps` batches of our fits, each batch as long in CPU time as
+        /// that round's median spreg fit (`SpatialBenchmark.batches`), so each sample on either side
+        /// spans the same stretch of the machine's time. Ratios by wall and by CPU time (ours: thread
+        /// CPU per fit, the mean over a batch; spreg: process CPU per fit), each side's median over all
+        /// its samples.
         func spregPeer(_ b: SyntheticSDMPanel, script: String) throws {
             var oursWall: [Double] = [], oursCPU: [Double] = [], peerWall: [Double] = [], peerCPU: [Double] = []
+            var fitsPerBatch: [Int] = []
             var peerRho = Double.nan
-            let block = max(1, reps / rounds)
             for _ in 0..<rounds {
-                let ours = try SpatialBenchmark.time(b, method: .auto, reps: block)
-                // Each round's median fit (its spectrum is built once per round, outside the fit times).
-                oursWall.append(ours.medianMs)
-                oursCPU.append(ours.medianCPUMs)
                 guard let p = try SpatialBenchmarkPeers.spregFits(b, script: script, reps: peerReps + 1) else {
                     print("N = \(b.n)  spreg: python3 with spreg not available")
                     return
                 }
-                peerWall += p.times.dropFirst()
-                peerCPU += p.cpu.dropFirst()
+                let wall = Array(p.times.dropFirst()), cpu = Array(p.cpu.dropFirst())
+                peerWall += wall
+                peerCPU += cpu
                 peerRho = p.rho
+                let ours = try SpatialBenchmark.batches(b, count: peerReps, batchCPUMs: Statistics.median(cpu.isEmpty ? wall : cpu))
+                oursWall += ours.wallMs
+                oursCPU += ours.cpuMs
+                fitsPerBatch += ours.fitsPerBatch
             }
             let ind = try SpatialEstimator.fit(SpatialModelSpec(model: .sdm, effects: .individual, approach: .direct),
                                                panel: b.panel, weights: try SpatialWeights(sparse: b.weights, logDeterminant: .auto))
@@ -129,9 +133,10 @@ extension Spillsim.Bench {
                               b.n, pw, peerWall.min()!, ow, pw / ow)
             if !peerCPU.isEmpty {
                 let oc = Statistics.median(oursCPU), pc = Statistics.median(peerCPU)
-                line += String(format: "; by CPU %9.2f ms vs %.3f ms: %6.1fx", pc, oc, pc / oc)
+                line += String(format: "; by CPU %9.2f ms vs %.3f ms (batches %.3f–%.3f): %6.1fx", pc, oc, oursCPU.min()!, oursCPU.max()!, pc / oc)
             }
-            print(line + String(format: "  (%d rounds; spreg rho %.6f vs ours %.6f, individual FE direct)", rounds, peerRho, ind.rho!))
+            print(line + String(format: "  (%d rounds; ours per batch of %d–%d fits; spreg rho %.6f vs ours %.6f, individual FE direct)",
+                                rounds, fitsPerBatch.min()!, fitsPerBatch.max()!, peerRho, ind.rho!))
         }
 
         /// Ours and spatialreg on period 1 as a cross-section (SDM with intercept, no fixed effects),
