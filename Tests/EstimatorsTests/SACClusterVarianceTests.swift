@@ -19,6 +19,23 @@ final class SACClusterVarianceTests: XCTestCase {
         return (try SACDesign(spec: spec, panel: panel, weights: w, errorWeights: w), w, spec)
     }
 
+    /// The reference's own estimates as a converged SAC point.
+    func referencePoint(_ ref: [String: Any]) throws -> SACPoint {
+        SACPoint(coefficients: try XCTUnwrap(ref["beta"] as? [Double]), rho: try XCTUnwrap(ref["rho"] as? Double),
+                 lambda: try XCTUnwrap(ref["lambda"] as? Double), sigma2: try XCTUnwrap(ref["sigma2"] as? Double),
+                 iterations: 0, termination: .converged, reason: "")
+    }
+
+    /// Every element of a 7 × 7 covariance against the reference's, to 1e-8 of √(V_aa V_bb).
+    func assertCovarianceClose(_ m: [[Double]], _ v: Matrix, _ label: String) {
+        for a in 0..<7 {
+            for b in 0..<7 {
+                let scale = (m[a][a] * m[b][b]).squareRoot()
+                assertClose(m[a][b], v[a, b], tolerance: 1e-8 * scale, "\(label) V[\(Self.parameterNames[a]), \(Self.parameterNames[b])]")
+            }
+        }
+    }
+
     /// At the reference's own estimates, the sandwich is a closed form in the data: it must equal
     /// NumPy's to rounding (1e-8 relative to the diagonal scale leaves room for other BLAS and LU).
     func testSandwichEqualsNumPyAtTheReferenceEstimates() throws {
@@ -26,19 +43,11 @@ final class SACClusterVarianceTests: XCTestCase {
         for (key, approach) in [("direct", SpatialApproach.direct), ("leeyu", .leeYu)] {
             let ref = try XCTUnwrap(refs[key] as? [String: Any])
             let (d, w, _) = try design(approach)
-            let point = SACPoint(coefficients: try XCTUnwrap(ref["beta"] as? [Double]), rho: try XCTUnwrap(ref["rho"] as? Double),
-                                 lambda: try XCTUnwrap(ref["lambda"] as? Double), sigma2: try XCTUnwrap(ref["sigma2"] as? Double),
-                                 iterations: 0, termination: .converged, reason: "")
+            let point = try referencePoint(ref)
             let bread = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w)
             let v = try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread)
             for (name, expected) in [("analytic", bread), ("cluster", v)] {
-                let m = try XCTUnwrap(ref["\(name)_vcov"] as? [[Double]])
-                for a in 0..<7 {
-                    for b in 0..<7 {
-                        let scale = (m[a][a] * m[b][b]).squareRoot()
-                        assertClose(m[a][b], expected[a, b], tolerance: 1e-8 * scale, "\(key) \(name) V[\(Self.parameterNames[a]), \(Self.parameterNames[b])]")
-                    }
-                }
+                assertCovarianceClose(try XCTUnwrap(ref["\(name)_vcov"] as? [[Double]]), expected, "\(key) \(name)")
             }
         }
     }
@@ -101,20 +110,11 @@ final class SACClusterVarianceTests: XCTestCase {
         for (key, approach) in [("direct", SpatialApproach.direct), ("leeyu", .leeYu)] {
             let ref = try XCTUnwrap(refs[key] as? [String: Any])
             let (d, w, _) = try design(approach)
-            let point = SACPoint(coefficients: try XCTUnwrap(ref["beta"] as? [Double]), rho: try XCTUnwrap(ref["rho"] as? Double),
-                                 lambda: try XCTUnwrap(ref["lambda"] as? Double), sigma2: try XCTUnwrap(ref["sigma2"] as? Double),
-                                 iterations: 0, termination: .converged, reason: "")
+            let point = try referencePoint(ref)
             let bread = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w)
             for correction in [ClusterCorrection.cr2, .cr3] {
                 let v = try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, correction: correction)
-                let m = try XCTUnwrap(ref["\(correction.rawValue)_vcov"] as? [[Double]])
-                for a in 0..<7 {
-                    for b in 0..<7 {
-                        let scale = (m[a][a] * m[b][b]).squareRoot()
-                        assertClose(m[a][b], v[a, b], tolerance: 1e-8 * scale,
-                                    "\(key) \(correction.rawValue) V[\(Self.parameterNames[a]), \(Self.parameterNames[b])]")
-                    }
-                }
+                assertCovarianceClose(try XCTUnwrap(ref["\(correction.rawValue)_vcov"] as? [[Double]]), v, "\(key) \(correction.rawValue)")
             }
             let xs = SACVariance.sandwichRegressors(d, lambda: point.lambda)
             let adjustments = try SpatialVariance.UnitAdjustments(regressors: xs, n: d.base.n, t: d.base.t, effects: .twoWays, correction: .cr2)
