@@ -132,12 +132,6 @@ enum SpatialVariance {
         return (k, e, jacobianShare, d.shape.nStar / Double(n * t) / (2 * point.sigma2))
     }
 
-    /// S = V diag(λ/(1 − ρλ)) Vᵀ, the symmetric form of G = W(I − ρW)⁻¹ in the similarity
-    /// scaling of W's spectrum (G_ij G_ji = S_ij²): two symmetric rank-k updates (N³ multiply–adds).
-    static func symmetricG(_ spectrum: WeightSpectrum, form f: WeightSpectrum.SymmetricForm, rho: Double) -> Matrix {
-        Matrix.scaledGram(f.vectors, weights: spectrum.real.map { $0 / (1 - rho * $0) })
-    }
-
     /// Unit scores of ρ are not independent across units even when the errors are: unit i's
     /// holds G_ij ε_j ε_i and unit j's G_ji ε_i ε_j, so Cov(s_ρ,i, s_ρ,j) = G_ij G_ji Σ_{t,s}
     /// E[ε_it ε_is] E[ε_jt ε_js] — the tr(G²) part of the information, which a plain
