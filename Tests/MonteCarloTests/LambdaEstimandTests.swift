@@ -1,3 +1,4 @@
+import Calibration
 import CitySystem
 import Estimators
 import Foundation
@@ -77,6 +78,33 @@ final class LambdaEstimandTests: XCTestCase {
     func testObservedDesignTruthOfLambda() {
         for law in ObservedDesignSpec.Errors.allCases {
             XCTAssertEqual(law.trueLambda, law == .timeBlock ? nil : 0, law.rawValue)
+        }
+    }
+
+    /// The calibrated cigarette design end to end: an SAC scoring `lambda` against λ = 0 with normal
+    /// errors; with `time_block` errors no truth (NaN in the results, null in `truth --json`, a
+    /// `validate` line), the estimate still stored.
+    func testObservedDesignScoresLambda() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-lambda-observed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for errors in ["normal", "time_block"] {
+            let text = try ObservedDesignRunTests.scenario(errors: errors, estimators: "  - {name: sac, model: sac, estimands: [rho, lambda]}")
+                .replacingOccurrences(of: "replications: 12, chunk_size: 5", with: "replications: 2, chunk_size: 2")
+            let path = dir.appendingPathComponent("calibrated.yaml").path
+            let scenario = try MonteCarloScenario(text: text, file: path)
+            let cell = try InMemoryRun.run(scenario).cells[0]
+            for r in cell.records {
+                XCTAssertEqual(r.fits[0].status.code, .ok, r.fits[0].status.message)
+                let lambda = r.fits[0].results[1]
+                XCTAssertTrue(lambda.estimate.isFinite && lambda.standardError > 0, errors)
+                if errors == "normal" { XCTAssertEqual(lambda.truth, 0) } else { XCTAssertTrue(lambda.truth.isNaN, errors) }
+            }
+            let spec = try XCTUnwrap(try ScenarioParser.parse(try scenario.cells()[0].document).observed)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: try ObservedDesign(spec: spec, source: path).truth.jsonData()) as? [String: Any])
+            if errors == "normal" { XCTAssertEqual(json["lambda"] as? Double, 0) } else { XCTAssertTrue(json["lambda"] is NSNull) }
+            let world = try ObservedDesignWorld(document: scenario.document, seed: nil, cell: 0, source: path)
+            let lines = try world.validationLines(cells: try scenario.cells(), scenario: scenario).cells
+            XCTAssertEqual(lines.filter { $0.contains("`lambda` (sac) has no truth") }.count, errors == "normal" ? 0 : 1, "\(lines)")
         }
     }
 
