@@ -61,10 +61,10 @@ public struct ObservedTruth: Encodable, Sendable {
         }
         if let terms, let values {
             let fitMultipliers = kernel.multipliers(rho: spec.fit.rho)
-            model = Self.quadratic(terms: terms, values: values, moderatorValues: moderatorValues, rho: o.rho,
+            model = Self.quadratic(terms: terms, values: values, moderatorValues: moderatorValues, rho: o.rho, lambda: spec.errors.trueLambda,
                                    regressors: regressors, outcome: o, fit: spec.fit, m: m, fitM: fitMultipliers)
         } else {
-            model = ModelTruth(rho: o.rho, regressors: regressors, terms: nil, grid: [], moderators: [], curves: [], turningPoints: [],
+            model = ModelTruth(rho: o.rho, lambda: spec.errors.trueLambda, regressors: regressors, terms: nil, grid: [], moderators: [], curves: [], turningPoints: [],
                                testedShape: [:])
         }
     }
@@ -75,7 +75,7 @@ public struct ObservedTruth: Encodable, Sendable {
         return [v(terms.linear), v(terms.square), v(terms.interaction), v(terms.moderator)]
     }
 
-    static func quadratic(terms: QuadraticTerms, values: [Double], moderatorValues: [Double]?, rho: Double, regressors: [Regressor],
+    static func quadratic(terms: QuadraticTerms, values: [Double], moderatorValues: [Double]?, rho: Double, lambda: Double?, regressors: [Regressor],
                           outcome o: ObservedDesignSpec.Parameters, fit: ObservedDesignSpec.Parameters,
                           m: EffectMultipliers, fitM: EffectMultipliers) -> ModelTruth {
         let sorted = values.sorted()
@@ -112,7 +112,7 @@ public struct ObservedTruth: Encodable, Sendable {
                                                       uShaped: shape == .u, testedShapeInside: inside))
             }
         }
-        return ModelTruth(rho: rho, regressors: regressors, terms: terms, grid: grid, moderators: labels, curves: curves,
+        return ModelTruth(rho: rho, lambda: lambda, regressors: regressors, terms: terms, grid: grid, moderators: labels, curves: curves,
                           turningPoints: points, testedShape: testedShape)
     }
 
@@ -149,6 +149,8 @@ public struct ObservedTruth: Encodable, Sendable {
         let nPeriods: Int
         let errors: String
         let rho: Double
+        /// λ of the errors' spatial process (`ModelTruth.lambda`); null with `time_block` errors.
+        @NullWhenAbsent var lambda: Double?
         let sigma2: Double
         let stableInterval: [Double]
         let multipliers: Multipliers
@@ -168,7 +170,7 @@ public struct ObservedTruth: Encodable, Sendable {
                                                      testedShapeInside: p.testedShapeInside)
                              })
         }
-        return Layout(nUnits: nUnits, nPeriods: nPeriods, errors: errors, rho: t.rho, sigma2: sigma2, stableInterval: stableInterval,
+        return Layout(nUnits: nUnits, nPeriods: nPeriods, errors: errors, rho: t.rho, lambda: t.lambda, sigma2: sigma2, stableInterval: stableInterval,
                       multipliers: multipliers, regressors: t.regressors, quadratic: quadratic)
     }
 

@@ -13,7 +13,7 @@ final class ObservedDesignRunTests: XCTestCase {
         let committed = try String(contentsOf: TestPaths.repositoryRoot.appendingPathComponent("scenarios/cigarette-calibrated.yaml"),
                                    encoding: .utf8)
         var text = committed.replacingOccurrences(of: "\"../data/cigarette/", with: "\"\(TestPaths.cigarette.path)/")
-            .replacingOccurrences(of: "errors: normal", with: "errors: \(errors)")
+            .replacingOccurrences(of: "errors: unit_wild", with: "errors: \(errors)")
         if let cut = text.range(of: "\nmonte_carlo:") { text = String(text[..<cut.lowerBound]) }
         return text + """
 

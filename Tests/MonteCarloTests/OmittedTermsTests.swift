@@ -56,4 +56,29 @@ final class OmittedTermsTests: XCTestCase {
         XCTAssertTrue(two.contains { $0.hasPrefix("AR(1) errors") }, "\(two)")
         XCTAssertFalse(two.contains { $0.hasPrefix("policy") || $0.hasPrefix("confounder") }, "treatment disabled: no policy, no Z·t trend")
     }
+
+    /// A spatial error component (law: spatial) is omitted by the SDM but modelled by the SAC and
+    /// the SEM on the true W; on another W the SAC omits it (its λ runs through that W).
+    func testSpatialErrorComponentIsModelledByTheErrorModels() throws {
+        let yaml = """
+        name: t
+        seed: 1
+        city_system:
+          geography: {cities: 20, centres: 2, square_km: 600, min_separation_km: 200, first_year: 2010, last_year: 2014}
+          estimator_weights: [{name: true}, {name: k3, kind: knn, k: 3}]
+          outcome: {error: {law: spatial, lambda: 0.3}}
+          treatment: {enabled: false}
+        estimators:
+          - {name: sdm, model: sdm, estimands: [rho]}
+          - {name: sac, model: sac, estimands: [rho, lambda]}
+          - {name: sem, model: sem, estimands: [lambda]}
+          - {name: sac_k3, model: sac, weights: k3, estimands: [lambda]}
+        """
+        let o = try OmittedTerms(cells: try MonteCarloScenario(text: yaml).cells())
+        let sem = { (terms: [String]) in terms.contains { $0.hasPrefix("spatial error component") } }
+        XCTAssertTrue(sem(try terms(o, estimator: "sdm")))
+        XCTAssertFalse(sem(try terms(o, estimator: "sac")))
+        XCTAssertFalse(sem(try terms(o, estimator: "sem")))
+        XCTAssertTrue(sem(try terms(o, estimator: "sac_k3")))
+    }
 }

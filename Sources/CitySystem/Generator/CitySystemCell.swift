@@ -372,7 +372,7 @@ public struct CitySystemCell: Sendable {
                                            treat: assignment.treat, post: post, years: years, firstAdoption: firstAdoption)
             return try TrueEstimands(model: model, cache: cache, controlNames: o.controls.map(\.name), ca: ca, d: dMerged1,
                                      years: years, treat: assignment.treat, post: post, mis1: mis1, mis0: mis0,
-                                     firstAdoption: firstAdoption, mechanism: mechanism, entry: regimes)
+                                     firstAdoption: firstAdoption, mechanism: mechanism, lambda: o.error.trueLambda, entry: regimes)
         }
         var panel = SyntheticPanel(
             stream: StreamID(seed: seed, cell: cell, replication: replication, purpose: 0),

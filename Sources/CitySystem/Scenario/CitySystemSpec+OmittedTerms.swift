@@ -2,7 +2,8 @@ import Foundation
 
 /// A term of the outcome DGP (MODEL.md §2.6) that the spatial estimators' regressors
 /// (CA, CA², CA·D, D, the controls and their W-lags) do not contain. Whether an estimator omits
-/// it depends on its fixed effects only for the city and year effects.
+/// it depends on its fixed effects for the city and year effects, and on its error process (and W)
+/// for a spatial error component.
 public struct DGPTerm: Sendable, Equatable {
     public enum Removal: Sendable, Equatable {
         /// No fixed effect removes it: every spatial estimator of the scenario omits it.
@@ -11,16 +12,20 @@ public struct DGPTerm: Sendable, Equatable {
         case unitEffects
         /// Removed by time fixed effects (time or two-way).
         case timeEffects
+        /// Modelled by a spatial error process u = λWu + ε on the true W (sac, sem, sdem with `weights: true`).
+        case errorProcess
     }
     public let text: String
     public let removedBy: Removal
 
-    /// True when an estimator with these fixed effects leaves the term in its error.
-    public func omitted(unitEffects: Bool, timeEffects: Bool) -> Bool {
+    /// True when an estimator with these fixed effects (and, `errorProcess`, a spatial error
+    /// process on the true W) leaves the term in its error.
+    public func omitted(unitEffects: Bool, timeEffects: Bool, errorProcess: Bool = false) -> Bool {
         switch removedBy {
         case .never: return true
         case .unitEffects: return !unitEffects
         case .timeEffects: return !timeEffects
+        case .errorProcess: return !errorProcess
         }
     }
 }
@@ -58,7 +63,7 @@ extension CitySystemSpec {
         case .ar1:
             terms.append(DGPTerm(text: String(format: "AR(1) errors over time (φ = %g; analytic SEs assume i.i.d.)", e.ar), removedBy: .never))
         case .spatial:
-            terms.append(DGPTerm(text: String(format: "spatial error component λ = %g through the true W (an SEM term)", e.lambda), removedBy: .never))
+            terms.append(DGPTerm(text: String(format: "spatial error component λ = %g through the true W (an SEM term)", e.lambda), removedBy: .errorProcess))
         case .t:
             terms.append(DGPTerm(text: String(format: "t(%g) errors (QML: consistent, SEs from the normal information)", e.df), removedBy: .never))
         }

@@ -32,6 +32,19 @@ public struct ObservedDesignSpec: Sendable, Equatable {
         /// variance; `calibrate` prints the serial and spatial correlation it finds, so a panel
         /// whose spatial correlation dominates can choose `time_block`.
         public static let standard: Errors = .unitWild
+
+        /// λ of the errors' spatial process (`ModelTruth.lambda`): the design's model is the SDM,
+        /// whose errors no law makes an SAR process on W. The observation-level laws and the unit
+        /// laws draw errors independent across units (unit_block: equally correlated for every pair
+        /// that shares a source, which the time effects absorb), so λ = 0; `time_block` keeps each
+        /// year's cross-section of the data's residuals, whose spatial dependence no λ describes:
+        /// no truth (issue 23).
+        public var trueLambda: Double? {
+            switch self {
+            case .normal, .bootstrap, .wild, .unitBlock, .unitWild: return 0
+            case .timeBlock: return nil
+            }
+        }
     }
 
     /// Values of ρ, β, θ (by regressor name, `W*` omitted) and σ².

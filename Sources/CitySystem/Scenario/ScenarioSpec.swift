@@ -195,6 +195,15 @@ public struct ErrorSpec: Sendable {
     public var sizePower = 0.25  // heteroskedastic: σ_i ∝ L_i^(−sizePower)
     public var shocks = ShockSpec()
     public init() {}
+
+    /// The true λ of the error's spatial process through the true W (`ModelTruth.lambda`): `lambda`
+    /// under the spatial law, 0 under the laws that are independent across cities (normal, t,
+    /// ar1, heteroskedastic), nil with shocks: a Gaussian field with correlation exp(−d²/range²)
+    /// is not an SAR process on W, so no λ is its true value (issue 23).
+    public var trueLambda: Double? {
+        guard shocks.share == 0 else { return nil }
+        return law == .spatial ? lambda : 0
+    }
 }
 
 /// Spatially correlated shocks added to the outcome error (issue 23): ε = √(1 − share) ε_law

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The truth of the spatial model's estimands, in one form for every world (MODEL.md §3–§5):
-/// ρ (τ, η of a dynamic outcome), each regressor's β, θ and effects, the effect curves of the
+/// ρ (τ, η of a dynamic outcome), λ of the error's spatial process, each regressor's β, θ and effects, the effect curves of the
 /// quadratic regressor on the curve grid with their turning points (short and long run), the
 /// shape the U-test asks about, and the averaged marginal effects. Each world computes it once and
 /// holds it beside only what that world alone has: the synthetic city system in
@@ -63,6 +63,12 @@ public struct ModelTruth: Sendable {
     }
 
     public let rho: Double
+    /// λ of the error's spatial (SEM) process u = λWu + ε through the true W, as the SAC and SEM
+    /// estimate it (issue 23): 0 when the errors are independent across units, the generator's λ
+    /// under `error.law: spatial`, nil when the errors have a spatial dependence that no λ
+    /// describes (a Gaussian-field shock process, an observed design's time-block resampling):
+    /// then `lambda` has no truth and is scored as missing.
+    public let lambda: Double?
     /// τ and η of a dynamic outcome (0 for a static world).
     public let tau: Double
     public let eta: Double
@@ -85,11 +91,11 @@ public struct ModelTruth: Sendable {
     /// Averaged marginal effects over the sample's observations (`ame.K.X`), by regressor.
     public let averaged: [String: [EffectKind: Double]]
 
-    public init(rho: Double, tau: Double = 0, eta: Double = 0, regressors: [Regressor], terms: QuadraticTerms?, grid: [Double],
+    public init(rho: Double, lambda: Double?, tau: Double = 0, eta: Double = 0, regressors: [Regressor], terms: QuadraticTerms?, grid: [Double],
                 moderators: [(label: String, value: Double?)], curves: [Curve], turningPoints: [TurningPoint],
                 longRunCurves: [Curve]? = nil, longRunTurningPoints: [TurningPoint]? = nil,
                 testedShape: [EffectKind: CurveShape], averaged: [String: [EffectKind: Double]] = [:]) {
-        (self.rho, self.tau, self.eta, self.regressors, self.terms, self.grid) = (rho, tau, eta, regressors, terms, grid)
+        (self.rho, self.lambda, self.tau, self.eta, self.regressors, self.terms, self.grid) = (rho, lambda, tau, eta, regressors, terms, grid)
         (self.moderators, self.curves, self.turningPoints) = (moderators, curves, turningPoints)
         self.longRunCurves = longRunCurves ?? curves
         self.longRunTurningPoints = longRunTurningPoints ?? turningPoints

@@ -38,6 +38,8 @@ extension TrueEstimands {
         }
 
         let rho: Double
+        /// λ of the error's spatial process (`ModelTruth.lambda`); null with Gaussian-field shocks.
+        @NullWhenAbsent var lambda: Double?
         /// Absent (no key) when the outcome is static.
         let dynamic: Dynamic?
         let beta, theta: [Double]
@@ -80,7 +82,7 @@ extension TrueEstimands {
             t.averaged[x].map { a in Layout.Averaged(regressor: x, direct: a[.direct] ?? .nan, indirect: a[.indirect] ?? .nan,
                                                      total: a[.total] ?? .nan) }
         }
-        return Layout(rho: t.rho, dynamic: dynamicLayout, beta: beta, theta: theta, controlNames: controlNames, gamma: gamma,
+        return Layout(rho: t.rho, lambda: t.lambda, dynamic: dynamicLayout, beta: beta, theta: theta, controlNames: controlNames, gamma: gamma,
                       thetaX: thetaX, stableInterval: stableInterval, effectWeights: effectWeights, regressorEffects: t.regressors,
                       curves: Self.curveLayout(t, t.curves), turningPoints: Self.pointLayout(t, t.turningPoints, weights: effectWeights),
                       averaged: averaged, integration: integration, mechanism: mechanism)

@@ -2,7 +2,7 @@ import Foundation
 import Numerics
 
 /// The truth of one generated city-system panel (MODEL.md §3): the one `ModelTruth` of the
-/// spatial estimands (ρ, τ, η, each regressor's effects, the CA curves at the D quartiles and
+/// spatial estimands (ρ, λ of the error (`ErrorSpec.trueLambda`), τ, η, each regressor's effects, the CA curves at the D quartiles and
 /// their turning points, short and long run, the averaged effects) and, beside it, only what the
 /// city system alone has: its parameter vectors, the effect weights, the integration effect and
 /// the mechanism through D. Parameters and effect weights are fixed by the design; the curves'
@@ -80,7 +80,7 @@ public struct TrueEstimands: Encodable, Sendable {
 
     init(model m: OutcomeModel, cache: ObservedEffectCache, controlNames: [String], ca: [Double], d: [Double],
          years: [Int], treat: [Int], post: [Int], mis1: [Double], mis0: [Double], firstAdoption: Int, mechanism: MechanismTruth,
-         entry: (any ExistingCityYears)? = nil) throws {
+         lambda: Double?, entry: (any ExistingCityYears)? = nil) throws {
         self.mechanism = mechanism
         beta = m.beta; theta = m.theta; self.controlNames = controlNames; gamma = m.gamma; thetaX = m.thetaX
         let si = m.weights.stableInterval
@@ -143,7 +143,7 @@ public struct TrueEstimands: Encodable, Sendable {
         let bD = ca.map { m.beta[3] + m.beta[2] * $0 }, tD = ca.map { m.theta[3] + m.theta[2] * $0 }
         let aCA = entry?.averaged(cache, b: bCA, t: tCA, n: n0) ?? cache.averaged(b: bCA, t: tCA)
         let aD = entry?.averaged(cache, b: bD, t: tD, n: n0) ?? cache.averaged(b: bD, t: tD)
-        model = ModelTruth(rho: m.rho, tau: longRun == nil ? 0 : m.tau, eta: longRun == nil ? 0 : m.eta,
+        model = ModelTruth(rho: m.rho, lambda: lambda, tau: longRun == nil ? 0 : m.tau, eta: longRun == nil ? 0 : m.eta,
                            regressors: effects(at: w), terms: Self.terms, grid: grid,
                            moderators: dq.map { (label: $0.0, value: Optional($0.1)) },
                            curves: curveSet(w), turningPoints: points(at: w),

@@ -6,6 +6,7 @@ import Foundation
 /// | name | truth |
 /// |---|---|
 /// | `rho` | ρ |
+/// | `lambda` | λ of the error's spatial process (sac, sem, sdem): `ModelTruth.lambda` — 0 without spatial errors, the generator's λ with `error.law: spatial`, none (scored as missing) with Gaussian-field shocks |
 /// | `beta.X`, `theta.X` | β or θ of regressor X (`CA`, `CA2`, `CAxD`, `D`, or a control; an observed design's regressors) |
 /// | `direct.X`, `indirect.X`, `total.X` | effects of an ordinary regressor X (MODEL.md §3); refused for CA, CA2, CAxD and D (an observed design: its quadratic terms), whose effect varies by observation |
 /// | `ame.K.X` | average over the sample's observations of the K effect of X = CA or D (LeSage–Pace summary) |
@@ -22,6 +23,8 @@ enum SpatialEstimand: Equatable {
     /// An estimand added to the catalogue (`EstimandCatalogue.register`): computed by its definition.
     case defined(EstimandDefinition)
     case rho
+    /// λ of the spatial error process u = λMu + ε (M the model's W), scored exactly as `rho`.
+    case lambda
     case tau, eta
     case turningPointLongRun(EffectKind, String)
     case uTestLongRun(EffectKind, String)
@@ -38,7 +41,7 @@ enum SpatialEstimand: Equatable {
         switch (a, b) {
         case let (.defined(x), .defined(y)): return x.name == y.name
         case (.defined, _), (_, .defined): return false
-        case (.rho, .rho), (.tau, .tau), (.eta, .eta): return true
+        case (.rho, .rho), (.lambda, .lambda), (.tau, .tau), (.eta, .eta): return true
         case let (.turningPointLongRun(k, x), .turningPointLongRun(l, y)), let (.uTestLongRun(k, x), .uTestLongRun(l, y)):
             return k == l && x == y
         case let (.beta(x), .beta(y)), let (.theta(x), .theta(y)): return x == y
@@ -101,6 +104,7 @@ enum SpatialEstimand: Equatable {
         }
         switch (p.first ?? "", p.count) {
         case ("rho", 1): return .rho
+        case ("lambda", 1): return .lambda
         case ("tau", 1): return .tau
         case ("eta", 1): return .eta
         case ("tp_lr", 3): return kind(p[1]).flatMap { k in quantileLabels.contains(p[2]) ? .turningPointLongRun(k, p[2]) : nil }
@@ -116,7 +120,7 @@ enum SpatialEstimand: Equatable {
         }
     }
 
-    static let forms = "rho, tau, eta (sdm_dynamic), tp_lr.K.L, utest_lr.K.L, curve_lr.K.L.j (long-run truth), beta.X, theta.X (X = CA, CA2, CAxD, D or a control), direct.X, indirect.X, total.X (X = a control), "
+    static let forms = "rho, lambda (sac, sem, sdem), tau, eta (sdm_dynamic), tp_lr.K.L, utest_lr.K.L, curve_lr.K.L.j (long-run truth), beta.X, theta.X (X = CA, CA2, CAxD, D or a control), direct.X, indirect.X, total.X (X = a control), "
         + "ame.K.CA, ame.K.D, tp.K.L, shift.K, utest.K.L, curve.K.L.j (K = direct|indirect|total, L = p25|p50|p75, j = 0…40; curve.K.L.* for all 41, curve.K.L.*/s for every s-th)"
 
     /// Why `K.X` cannot be scored when X enters with its square or an interaction, and what to use instead.

@@ -22,7 +22,6 @@ extension Estimand {
         let sub = subscripted
         let p = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         switch (p.first ?? "", p.count) {
-        case ("lambda", 1): return "λ"
         case ("att", 1): return "ATT"
         case ("att_net", 1): return "ATT" + sub("net")
         case ("att_matched", 1): return "ATT" + sub("matched")
@@ -53,6 +52,7 @@ extension SpatialEstimand {
         switch self {
         case .defined(let d): return d.typeset ?? d.name
         case .rho: return "ρ"
+        case .lambda: return "λ"
         case .tau: return "τ"
         case .eta: return "η"
         case .beta(let x): return "β" + sub(x)

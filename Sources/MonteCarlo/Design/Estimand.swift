@@ -4,7 +4,7 @@ import Foundation
 
 /// The estimand catalogue: an estimand name parsed once into what every part needs —
 /// how it is scored (`role`), which figure it belongs in (`kind`) and how it is typeset.
-/// The forms (docs/monte-carlo.md): the spatial ones of `SpatialEstimand` (`rho`,
+/// The forms (docs/monte-carlo.md): the spatial ones of `SpatialEstimand` (`rho`, `lambda`,
 /// `beta.X`, `tp.K.L`, `curve.K.L.j` …), W selection's `select.*`/`posterior.true`, the
 /// treatment estimands, the known DGP's `beta0, beta1, …`, estimands added with
 /// `EstimandCatalogue.register`, and the report's naming convention for other names
@@ -30,7 +30,7 @@ public struct Estimand: Sendable, Hashable {
         }
         if let s = SpatialEstimand.parse(name) {
             switch s {
-            case .rho, .tau, .eta, .beta, .theta, .effect, .averageEffect: role = .parameter; kind = .scalar
+            case .rho, .lambda, .tau, .eta, .beta, .theta, .effect, .averageEffect: role = .parameter; kind = .scalar
             case .turningPoint, .turningPointLongRun: role = .ratio; kind = .turningPoint
             case .shift: role = .ratio; kind = .shift
             case .uTest, .uTestLongRun: role = .test; kind = .uTest

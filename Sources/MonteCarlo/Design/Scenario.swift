@@ -113,7 +113,7 @@ public struct MonteCarloScenario: Sendable {
             comparability.append(cell[i].notComparableEstimands == nil)
         }
         if Set(comparability).count > 1 {
-            let parameters = e.estimands.filter { $0 == "rho" || $0.hasPrefix("theta.") }
+            let parameters = e.estimands.filter(EstimatorSpec.holdsOnlyUnderTrueW)
             throw reader.error(at, "estimator `\(e.name)` scores \(parameters.joined(separator: ", ")), whose truth holds only under the true W, so its W cannot vary by design cell; list one estimator per W instead")
         }
     }
@@ -235,14 +235,19 @@ public struct EstimatorSpec: Sendable {
     /// results layout): the same in every design cell, so no grid factor may set them.
     static let identityKeys = ["name", "model", "estimands"]
 
-    /// ρ and θ of a model estimated with a W other than the true one (`weights:` set
+    /// ρ, λ and θ of a model estimated with a W other than the true one (`weights:` set
     /// to a name other than `true`, the reserved name of the true W) are different
-    /// parameters from the truth's: they are not comparable (docs/monte-carlo.md).
+    /// parameters from the truth's: they are not comparable (docs/monte-carlo.md). λ's process
+    /// runs through the model's own W (the SAC's M is its W), so the generator's λ through the
+    /// true W is its truth only when that W is the true one.
     var notComparableEstimands: [String]? {
         guard let w = settings.weights, w != "true" else { return nil }
-        let names = estimands.filter { $0 == "rho" || $0.hasPrefix("theta.") }
+        let names = estimands.filter(Self.holdsOnlyUnderTrueW)
         return names.isEmpty ? nil : names
     }
+
+    /// An estimand whose truth is the parameter of the model only under the true W.
+    static func holdsOnlyUnderTrueW(_ name: String) -> Bool { name == "rho" || name == "lambda" || name.hasPrefix("theta.") }
 
     static func parseList(_ node: ScenarioValue?, _ reader: ScenarioValueReader) throws -> [EstimatorSpec] {
         guard let list = node?.list, !list.isEmpty else {

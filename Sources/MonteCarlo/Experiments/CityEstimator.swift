@@ -117,6 +117,9 @@ enum CityEstimator {
                     throw reader.error(at, nonlinearRegressors.error(k, x))
                 }
                 if s == .rho && !model.hasLag { throw reader.error(at, "`rho` needs a model with a spatial lag of y (sdm, sar, sac)") }
+                if s == .lambda && (!model.hasErrorLag || dynamic) {
+                    throw reader.error(at, "`lambda` needs a model with a spatial error process (sac, sem, sdem); \(dynamic ? "sdm_dynamic" : model.rawValue) has no λ")
+                }
                 if (s == .tau || s == .eta) && !dynamic { throw reader.error(at, "`\(name)` needs model sdm_dynamic") }
                 if dynamic, case .averageEffect = s {
                     throw reader.error(at, "average effects are not implemented for sdm_dynamic; use curve.K.L.j or tp.K.L / tp_lr.K.L")

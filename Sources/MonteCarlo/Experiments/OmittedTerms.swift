@@ -66,7 +66,8 @@ public struct OmittedTerms: Sendable {
         }
         if let w = weights, w != "true" { terms.append("the true W (fits `\(w)`)") }
         terms += spec.termsBeyondSpatialRegressors
-            .filter { $0.omitted(unitEffects: model.effects.removesUnitEffects, timeEffects: model.effects.removesTimeEffects) }
+            .filter { $0.omitted(unitEffects: model.effects.removesUnitEffects, timeEffects: model.effects.removesTimeEffects,
+                                 errorProcess: model.model.hasErrorLag && weights == "true") }
             .map(\.text)
         return terms
     }

@@ -100,6 +100,8 @@ enum SpatialScoring {
         switch e {
         case .defined(let d): return d.estimate(fit, t)
         case .rho: return wald(t, fit.rhoEstimate, fit: fit)
+        // λ̂ and its SE from the same covariance as ρ̂ (every variance of the fit), the same quantile rule.
+        case .lambda: return wald(t, fit.lambdaEstimate, fit: fit)
         case .tau: return coefficient(t, DynamicSpatialEstimator.lagName, fit: fit)
         case .eta: return coefficient(t, spatialLagName(DynamicSpatialEstimator.lagName), fit: fit)
         case .turningPointLongRun(let k, let label):
@@ -201,6 +203,8 @@ enum SpatialScoring {
         switch e {
         case .defined(let d): return d.truth { name in builtIn(name).map { trueValue($0, t) } ?? .nan }
         case .rho: return t.rho
+        // No truth (NaN) when the world's errors have a spatial dependence no λ describes.
+        case .lambda: return t.lambda ?? .nan
         case .tau: return t.tau
         case .eta: return t.eta
         case .turningPointLongRun(let k, let label): return t.model.longRunTurningPoint(k, label)?.cStar ?? .nan

@@ -14,9 +14,16 @@ enum TruthText {
         }.joined()
     }
 
+    /// λ of the error's spatial process (the `lambda` estimand), or why it has no true value.
+    static func lambdaLine(_ lambda: Double?) -> String {
+        lambda.map { "lambda \(String(format: "%.4f", $0)) (the error's spatial process through the true W)\n" }
+            ?? "lambda n/a (the errors' spatial dependence is not an SAR process on W: `lambda` has no truth)\n"
+    }
+
     static func render(_ t: TrueEstimands, title: String) -> String {
         var s = "True estimands: \(title)\n"
         s += "rho \(String(format: "%.4f", t.rho)), stable interval (\(String(format: "%.4f", t.stableInterval[0])), \(String(format: "%.4f", t.stableInterval[1])))\n"
+        s += lambdaLine(t.model.lambda)
         let w = t.effectWeights
         s += "weights: a1 \(f(w.a1)) a2 \(f(w.a2)) k1 \(f(w.k1)) k2 \(f(w.k2)) t1 \(f(w.t1)) t2 \(f(w.t2))\n\n"
         s += regressorTable(t.regressorEffects)
@@ -64,6 +71,7 @@ enum TruthText {
         var s = "True estimands: \(title)\n"
         s += "\(t.nUnits) units × \(t.nPeriods) periods, \(t.errors) errors\n"
         s += "rho \(String(format: "%.10g", t.rho)), sigma2 \(String(format: "%.10g", t.sigma2)), stable interval (\(String(format: "%.4f", t.stableInterval[0])), \(String(format: "%.4f", t.stableInterval[1])))\n"
+        s += lambdaLine(t.model.lambda)
         let m = t.multipliers
         s += "multipliers: a1 \(f(m.a1)) a2 \(f(m.a2)) t1 \(f(m.t1)) t2 \(f(m.t2))\n\n"
         s += regressorTable(t.regressors)

@@ -33,6 +33,9 @@ extension CitySystemWorld {
             if cell.factors.contains(where: { $0.path.hasPrefix("city_system.outcome.error") }) {
                 lines.append("  \(cell.label): \(Self.shockLine(spec.citySystem.outcome.error) ?? "no spatial error shocks")")
             }
+            if spec.observed == nil, spec.citySystem.outcome.error.trueLambda == nil, let line = lambdaWithoutTruth(cell, why: "Gaussian-field shocks") {
+                lines.append(line)
+            }
         }
         return (nil, lines, try OmittedTerms(cells: cells).lines(cellCount: cells.count))
     }
@@ -62,6 +65,16 @@ extension CitySystemWorld {
     }
 }
 
+/// The line `validate` prints for a cell in which estimators score `lambda` but the world's errors
+/// have no true λ: the estimand is kept (its estimates, SEs and intervals are stored) and scored
+/// with a missing truth, so its measures are NA and its replications count in `n_failed`.
+func lambdaWithoutTruth(_ cell: DesignCell, why: String) -> String? {
+    let scoring = cell.estimators.filter { $0.estimands.contains("lambda") }.map(\.name)
+    guard !scoring.isEmpty else { return nil }
+    return "  \(cell.label): `lambda` (\(scoring.joined(separator: ", "))) has no truth here (\(why): the errors' spatial dependence is "
+        + "not an SAR process on W); its estimates are stored with truth NA, so its bias and coverage are NA and every replication counts in n_failed"
+}
+
 extension ObservedDesignWorld {
     public func validationLines(document: ScenarioDocument) throws -> (headline: String?, details: [String]) {
         if !document.declaresDesign { try ScenarioParser.parse(document).requireEverySettingUsed() }
@@ -73,7 +86,11 @@ extension ObservedDesignWorld {
     }
 
     public func validationLines(cells: [DesignCell], scenario: MonteCarloScenario) throws -> (headline: String?, cells: [String], design: [String]) {
-        (nil, [], [])
+        let lines = try cells.compactMap { cell -> String? in
+            guard let errors = try ScenarioParser.parse(cell.document).observed?.errors, errors.trueLambda == nil else { return nil }
+            return lambdaWithoutTruth(cell, why: "\(errors.rawValue) errors keep the data's cross-section")
+        }
+        return (nil, lines, [])
     }
 }
 
