@@ -6,8 +6,9 @@ import Numerics
 ///
 /// Why: Z̃ is NT × p with p ≈ 10 and NT in the thousands. LAPACK's QR of so thin a matrix is its
 /// unblocked dgeqr2, which streams Z̃ once per column (and dnrm2 once more), then dormqr again
-/// per outcome; the cross product Z̃ᵀZ̃ is one dsyrk at BLAS speed, and the analytic variance
-/// needs it anyway (`PointEstimate.crossProduct`).
+/// per outcome; the normal equations read Z̃ twice (`ColumnKernels`): once for Z̃ᵀ[Z̃, y, Wy] — the
+/// analytic variance needs Z̃ᵀZ̃ anyway (`PointEstimate.crossProduct`) — and once for the residual
+/// sums of squares, which is all the likelihood needs of the residuals (they are not stored).
 ///
 /// Accuracy (Higham 2002, §20.4; van der Sluis 1969 for the scaling): the normal equations give
 /// coefficients with relative error ≲ c·p·κ₂(Z̃D)²·u for any column scaling D, QR ≲ c·p·(κ + κ²·‖e‖/(‖Z̃‖‖b‖))·u,
@@ -25,14 +26,14 @@ struct LagLeastSquares {
     /// Coefficients of Qy and of Q(Wy) on Z̃.
     let b0: [Double]
     let bd: [Double]
-    let e0: [Double]
-    let ed: [Double]
-    /// Z̃ᵀZ̃ (dsyrk, both triangles) when the normal equations formed it.
+    /// e0ᵀe0, e0ᵀed and edᵀed for the residuals e0 = Qy − Z̃b0 and ed = Q(Wy) − Z̃bd.
+    let residualProducts: (Double, Double, Double)
+    /// Z̃ᵀZ̃ (both triangles, `ColumnKernels.gram`) when the normal equations formed it.
     let crossProduct: Matrix?
 
-    /// e0ᵀe0, e0ᵀed and edᵀed in one pass with four partial sums each (a single chain per sum is
-    /// latency-bound; the order is fixed, so the same bits on every run).
-    var residualProducts: (Double, Double, Double) {
+    /// e0ᵀe0, e0ᵀed and edᵀed of stored residuals (the QR's) in one pass with four partial sums each
+    /// (a single chain per sum is latency-bound; the order is fixed, so the same bits on every run).
+    static func products(_ e0: [Double], _ ed: [Double]) -> (Double, Double, Double) {
         e0.withUnsafeBufferPointer { a in
             ed.withUnsafeBufferPointer { b in
                 var aa = SIMD4<Double>(), ab = SIMD4<Double>(), bb = SIMD4<Double>()
@@ -77,24 +78,26 @@ struct LagLeastSquares {
         if let ne = normalEquations(z: z, y: y, wy: wy) { return ne }
         let pair = try LeastSquares.fits(x: z, ys: [y, wy])
         return LagLeastSquares(method: .householderQR, b0: pair[0].coefficients, bd: pair[1].coefficients,
-                               e0: pair[0].residuals, ed: pair[1].residuals, crossProduct: nil)
+                               residualProducts: products(pair[0].residuals, pair[1].residuals), crossProduct: nil)
     }
 
     /// Nil when the QR must decide: non-finite data (QR throws its error), too few rows, a
     /// non-positive pivot or κ₁(C) above `conditionLimit`.
-    static func normalEquations(z: Matrix, y: [Double], wy: [Double]) -> LagLeastSquares? {
+    static func normalEquations(z: Matrix, y: [Double], wy: [Double], kernel: SparseRowKernel = .best) -> LagLeastSquares? {
         let n = z.rows, p = z.cols
         guard p > 0, n >= p, y.count == n, wy.count == n else { return nil }
-        let xtx = z.crossProduct()
-        let zty = z.multiply(y, transpose: true), ztwy = z.multiply(wy, transpose: true)
-        guard xtx.data.allSatisfy({ $0.isFinite }), zty.allSatisfy({ $0.isFinite }), ztwy.allSatisfy({ $0.isFinite }),
-              let chol = ScaledCholesky(xtx), chol.condition <= conditionLimit,
+        // Z̃ᵀZ̃, Z̃ᵀy and Z̃ᵀ(Wy) in one pass: the Gram matrix of [Z̃, y, Wy] (its last two rows and the
+        // outcomes' own products are not used; two columns more cost less than a second pass over Z̃).
+        let gram = ColumnKernels.gram(z, extra: [y, wy], kernel: kernel)
+        guard gram.data.allSatisfy({ $0.isFinite }) else { return nil }
+        var xtx = Matrix(rows: p, cols: p)
+        for j in 0..<p { for i in 0..<p { xtx.data[i + j * p] = gram.data[i + j * (p + 2)] } }
+        let zty = (0..<p).map { gram.data[$0 + p * (p + 2)] }, ztwy = (0..<p).map { gram.data[$0 + (p + 1) * (p + 2)] }
+        guard let chol = ScaledCholesky(xtx), chol.condition <= conditionLimit,
               !chol.flagsCollinearColumn(LeastSquares.defaultRankTolerance) else { return nil }
         let b0 = chol.solve(zty), bd = chol.solve(ztwy)
-        // The residuals overwrite the fitted values (y − f, the same expression as subtracting f from a copy of y).
-        var e0 = z.multiply(b0), ed = z.multiply(bd)
-        for r in 0..<n { e0[r] = y[r] - e0[r]; ed[r] = wy[r] - ed[r] }
-        return LagLeastSquares(method: .normalEquations, b0: b0, bd: bd, e0: e0, ed: ed, crossProduct: xtx)
+        let products = ColumnKernels.residualProducts(z, y: y, wy: wy, b0: b0, bd: bd, kernel: kernel)
+        return LagLeastSquares(method: .normalEquations, b0: b0, bd: bd, residualProducts: products, crossProduct: xtx)
     }
 }
 

@@ -241,6 +241,15 @@ struct SpatialDesign {
             for k in 0..<y.count { let e = y[k] - fitted[k]; ee += e * e }
         }
         let jac = (spec.model.hasLag || spec.model.hasErrorLag) ? shape.jacobian(s, spectrum: spectrum) : 0
+        return logLikelihood(ee: ee, jacobian: jac, sigma2: sigma2)
+    }
+
+    /// The same log-likelihood from e'e at the estimates when the fit knows it (`PointEstimate.residualSumOfSquares`).
+    func logLikelihood(residualSumOfSquares ee: Double, spatial s: Double, sigma2: Double, spectrum: any LogDeterminantSource) -> Double {
+        logLikelihood(ee: ee, jacobian: shape.jacobian(s, spectrum: spectrum), sigma2: sigma2)
+    }
+
+    private func logLikelihood(ee: Double, jacobian jac: Double, sigma2: Double) -> Double {
         guard sigma2 > 0, jac.isFinite else { return -.infinity }
         return -0.5 * shape.nStar * log(2 * Double.pi * sigma2) - ee / (2 * sigma2) + jac
     }

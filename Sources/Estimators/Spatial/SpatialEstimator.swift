@@ -96,8 +96,12 @@ public enum SpatialEstimator {
             }
         }
         let loglik = clock.measure("fit") {
-            d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
-                            sigma2: point.sigma2, spectrum: weights.logDeterminant)
+            // The lag models' e'e at the estimates is known from the fit (no pass over Z̃ again).
+            if let ee = point.residualSumOfSquares, let rho = point.spatial {
+                return d.logLikelihood(residualSumOfSquares: ee, spatial: rho, sigma2: point.sigma2, spectrum: weights.logDeterminant)
+            }
+            return d.logLikelihood(coefficients: point.coefficients, spatial: point.spatial ?? 0,
+                                   sigma2: point.sigma2, spectrum: weights.logDeterminant)
         }
         var result = SpatialFitResult(
             spec: spec, names: d.names, coefficients: point.coefficients,
@@ -237,7 +241,7 @@ public enum SpatialEstimator {
         let beta = zip(ls.b0, ls.bd).map { $0 - rho * $1 }
         let ee = s00 - 2 * rho * s0d + rho * rho * sdd
         return PointEstimate(coefficients: beta, spatial: rho, sigma2: ee / nStar, iterations: iterations,
-                             termination: termination, reason: reason, crossProduct: ls.crossProduct)
+                             termination: termination, reason: reason, crossProduct: ls.crossProduct, residualSumOfSquares: ee)
     }
 
     /// SEM/SDEM: given λ, β is GLS on (Qy − λQWy, QZ − λQWZ). The cross products are
@@ -421,13 +425,16 @@ struct PointEstimate {
     let termination: FitTermination
     let reason: String
     /// Z̃ᵀZ̃ of the design when the fit formed it (the lag models' normal equations); the analytic
-    /// variance then reuses it instead of forming it again (the same dsyrk, the same bits).
+    /// variance then reuses it instead of forming it again.
     var crossProduct: Matrix? = nil
+    /// e'e at these estimates when the fit knows it without another pass over the data (the lag
+    /// models: s00 − 2ρs0d + ρ²sdd, equal to ‖Qy − ρQ(Wy) − Z̃β̂‖² in exact arithmetic since β̂ = b0 − ρbd).
+    var residualSumOfSquares: Double? = nil
 
     /// The same estimates with σ̂² replaced (the point at which a variance is evaluated).
     func withSigma2(_ sigma2: Double) -> PointEstimate {
         PointEstimate(coefficients: coefficients, spatial: spatial, sigma2: sigma2, iterations: iterations,
-                      termination: termination, reason: reason, crossProduct: crossProduct)
+                      termination: termination, reason: reason, crossProduct: crossProduct, residualSumOfSquares: residualSumOfSquares)
     }
 
     /// The covariance `compute` gives at these estimates and the fit's final status — one rule
