@@ -133,6 +133,32 @@ final class SACCrossTermSeriesTests: XCTestCase {
         assertSame(denseHAC, seriesHAC, "generated Conley")
     }
 
+    /// `mixedTerm` at λ = ρ is `term` at ρ (S∘S summed two ways, to rounding), and where its bound cannot be
+    /// certified (ν infinite) it returns the dense product, counted as such.
+    func testMixedTermAgainstTermAndItsFallback() throws {
+        let (_, w, _) = try generated()
+        let n = w.count
+        let series = try XCTUnwrap(w.squaredG)
+        let e = RandomStream(seed: 11, purpose: 3).normals(n * 4)
+        let products = Matrix(rows: n, cols: 4, uncheckedColumnMajor: e).outerProduct()
+        let pw = SquaredGSeries.packLower(products) { 2 * $0 * $0 }
+        var nu = 0.0
+        for i in 0..<n { nu += 2 * products[i, i] * products[i, i] }
+        for rho in [-0.4, 0.05, 0.37, 0.8] {
+            let single = series.term(rho: rho, pairWeights: pw, nuclearBound: nu)
+            let mixed = assertBySeries(1, "mixed at ρ = λ = \(rho)") { series.mixedTerm(rho: rho, lambda: rho, pairWeights: pw, nuclearBound: nu) }
+            assertClose(single.value, mixed.value, tolerance: Self.tolerance * abs(single.value), "ρ = λ = \(rho)")
+            XCTAssertLessThanOrEqual(mixed.truncationBound, 1e-15 * abs(mixed.value))
+        }
+        let before = SquaredGSeries.Tally.shared.counts
+        let fallback = series.mixedTerm(rho: 0.3, lambda: -0.1, pairWeights: pw, nuclearBound: .infinity)
+        XCTAssertEqual(fallback.method, .dense)
+        XCTAssertEqual(SquaredGSeries.Tally.shared.counts.dense - before.dense, 1)
+        let viaSeries = series.mixedTerm(rho: 0.3, lambda: -0.1, pairWeights: pw, nuclearBound: nu)
+        guard case .series = viaSeries.method else { return XCTFail("the mixed term at (0.3, −0.1) fell back to the dense product") }
+        assertClose(fallback.value, viaSeries.value, tolerance: Self.tolerance * abs(fallback.value), "series against dense at (0.3, −0.1)")
+    }
+
     /// With M ≠ W the series does not apply (Ĝ is no function of one symmetric matrix): no series object.
     func testSeriesOnlyWhenMIsW() throws {
         let (_, w) = try SpatialTestData.cigarette()
