@@ -159,6 +159,33 @@ final class SACCrossTermSeriesTests: XCTestCase {
         assertClose(fallback.value, viaSeries.value, tolerance: Self.tolerance * abs(fallback.value), "series against dense at (0.3, −0.1)")
     }
 
+    /// The expected information's inverse (the analytic variance and the sandwiches' bread) from W's spectrum
+    /// (`SACVariance.InformationTraces.spectral`, v by spectral solves) against the dense Ĝ, H: cigarette panel,
+    /// direct and Lee–Yu at the fixture's estimates, and the generated panel at its fit, every element to 1e-12
+    /// of √(V_aa V_bb).
+    func testInformationFromTheSpectrumEqualsTheDenseForm() throws {
+        let refs = try SpatialClusterCorrectionTests.json("sac_conley_cigarette.json")
+        let (panel, w) = try SpatialTestData.cigarette()
+        var cases: [(String, SACDesign, SpatialWeights, SACPoint)] = []
+        for (key, approach) in [("direct", SpatialApproach.direct), ("leeyu", .leeYu)] {
+            let spec = SpatialModelSpec(model: .sac, effects: .twoWays, approach: approach, durbin: .all)
+            let ref = try XCTUnwrap(refs[key] as? [String: Any])
+            let point = SACPoint(coefficients: try XCTUnwrap(ref["beta"] as? [Double]), rho: try XCTUnwrap(ref["rho"] as? Double),
+                                 lambda: try XCTUnwrap(ref["lambda"] as? Double), sigma2: try XCTUnwrap(ref["sigma2"] as? Double),
+                                 iterations: 0, termination: .converged, reason: "")
+            cases.append(("cigarette \(key)", try SACDesign(spec: spec, panel: panel, weights: w, errorWeights: w), w, point))
+        }
+        let (d, gw, fitted) = try generated()
+        cases.append(("generated", d, gw, fitted))
+        for (label, d, w, point) in cases {
+            let project = d.shape.dropsUnitRoot > 0
+            XCTAssertNotNil(SACVariance.InformationTraces.spectral(project: project, rho: point.rho, lambda: point.lambda, weights: w, errorWeights: w), label)
+            let dense = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w, denseOperators: true)
+            let spectral = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w)
+            assertSame(dense, spectral, "\(label) information")
+        }
+    }
+
     /// With M ≠ W the series does not apply (Ĝ is no function of one symmetric matrix): no series object.
     func testSeriesOnlyWhenMIsW() throws {
         let (_, w) = try SpatialTestData.cigarette()

@@ -11,6 +11,8 @@ extension SpatialBenchmark {
         public let dense: (wall: Double, cpu: Double)
         /// The cluster sandwich given its bread (scores, Δ), series path against the dense operators: CPU ms.
         public let sandwichSeriesCPU: Double, sandwichDenseCPU: Double
+        /// The bread (the expected information's inverse) from the spectrum against the dense Ĝ and H: CPU ms.
+        public let breadSpectralCPU: Double, breadDenseCPU: Double
         /// The SAC fit with the cluster variance (search, bread, sandwich): CPU ms, median.
         public let fitCPU: Double
         /// Largest relative difference of the three sums, series against dense (ρλ relative to √(ρρ·λλ)).
@@ -68,11 +70,16 @@ extension SpatialBenchmark {
         let sandwichDense = try median(max(1, min(reps, 5))) {
             _ = try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, denseOperators: true)
         }
+        let breadSpectral = try median(reps) { _ = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w) }
+        let breadDense = try median(max(1, min(reps, 5))) {
+            _ = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w, denseOperators: true)
+        }
         let fit = try median(max(1, min(reps, 5))) {
             _ = try SACEstimator.fit(spec, panel: b.panel, weights: w, variance: .cluster)
         }
         return SACCrossTermTiming(rho: point.rho, lambda: point.lambda, series: timedSeries, dense: timedDense,
-                                  sandwichSeriesCPU: sandwichSeries.cpu, sandwichDenseCPU: sandwichDense.cpu, fitCPU: fit.cpu,
+                                  sandwichSeriesCPU: sandwichSeries.cpu, sandwichDenseCPU: sandwichDense.cpu,
+                                  breadSpectralCPU: breadSpectral.cpu, breadDenseCPU: breadDense.cpu, fitCPU: fit.cpu,
                                   relativeDifference: difference, nodes: after.count - before.count,
                                   nodeMs: 1e3 * (after.seconds - before.seconds), patchBytes: series.patchBytes)
     }
