@@ -111,7 +111,8 @@ extension SACVariance {
     /// heteroskedasticity within a unit, not to error correlation across units. Δ in O(N²) from W's
     /// spectrum when M = W (`CrossUnitTerm`: the SDM's series at ρ̂ and λ̂ and the mixed series), else from
     /// the dense Ĝ and H pair by pair (`denseOperators` forces the dense operators for the scores' diagonals and Δ,
-    /// for the tests); the bread (`analyticCovariance`) still forms them (O(N³) once per fit).
+    /// for the tests); the bread (`analyticCovariance`) likewise comes from the spectrum when M = W, so the fit
+    /// forms no N × N operator then.
     /// CR2/CR3 (`correction`): the leverage-adjusted residuals of `observationScores` in the scores and
     /// in Δ, and no G/(G − 1) (as the SDM's).
     static func clusterCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights, errorWeights m: SpatialWeights,

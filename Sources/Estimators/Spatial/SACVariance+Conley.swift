@@ -21,7 +21,7 @@ extension SACVariance {
     /// factor (as the family's Conley). CR2/CR3 (`correction`) use the leverage-adjusted residuals of
     /// `observationScores` in the meat and Δ (the SDM's `cluster_correction` with `variance: conley`). Δ as the
     /// cluster sandwich's: O(N²) from W's spectrum when M = W (`CrossUnitTerm`), else the dense Ĝ and H
-    /// (`denseOperators` forces them, with the scores' diagonals); the bread still forms them (O(N³) once per fit); the pairs within the cutoff come from the neighbour list (no N × N distance matrix), the
+    /// (`denseOperators` forces them, with the scores' diagonals); the bread likewise from the spectrum when M = W; the pairs within the cutoff come from the neighbour list (no N × N distance matrix), the
     /// serial products cost O(N²T·lag).
     static func conleyCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights, errorWeights m: SpatialWeights,
                                  bread: Matrix, conley: ConleySpec, correction: ClusterCorrection = .cr1, denseOperators: Bool = false) throws -> Matrix {
