@@ -74,6 +74,25 @@ public extension Matrix {
         }
     }
 
+    /// xᵀ A y for a symmetric A, reading its lower triangle only (as `symmetricQuadraticForm`).
+    func symmetricBilinearForm(_ x: [Double], _ y: [Double]) -> Double {
+        NumericsRuntime.ensureInitialised()
+        precondition(rows == cols && x.count == rows && y.count == rows, "symmetricBilinearForm: \(rows)×\(cols) matrix, vectors of \(x.count) and \(y.count)")
+        if rows == 0 { return 0 }
+        var z = [Double](repeating: 0, count: rows)
+        data.withUnsafeBufferPointer { pa in
+            y.withUnsafeBufferPointer { py in
+                z.withUnsafeMutableBufferPointer { pz in
+                    cblas_dsymv(CblasColMajor, CblasLower, Int32(rows), 1.0, pa.baseAddress, Int32(rows),
+                                py.baseAddress, 1, 0.0, pz.baseAddress, 1)
+                }
+            }
+        }
+        return x.withUnsafeBufferPointer { px in
+            z.withUnsafeBufferPointer { pz in cblas_ddot(Int32(rows), px.baseAddress, 1, pz.baseAddress, 1) }
+        }
+    }
+
     /// Copies the upper triangle onto the lower (`upper`) or the lower onto the upper.
     private mutating func mirrorTriangle(upper: Bool) {
         let n = rows

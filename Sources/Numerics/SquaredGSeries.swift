@@ -51,6 +51,8 @@ public final class SquaredGSeries: @unchecked Sendable {
     private let lock = NSLock()
     private var patches: [Int: Patch] = [:]
     private var recent: [Int] = []
+    private var powerPatches: [Int: PowerPatch] = [:]
+    private var powerRecent: [Int] = []
 
     /// The matrices of one node: H_s for s = 0…K, each the strictly lower triangle packed column by
     /// column (N(N − 1)/2 values), planar (H_0's pairs, then H_1's, …).
@@ -60,8 +62,17 @@ public final class SquaredGSeries: @unchecked Sendable {
         init(node: Double, gamma: Double, h: [Double]) { self.node = node; self.gamma = gamma; self.h = h }
     }
 
+    /// The powers of one node for the mixed term: A_m = S₀^{m+1} for m = 0…K, each packed as
+    /// `packLower` does, planar (A_0's pairs, then A_1's, …) — the same bytes as a `Patch`.
+    final class PowerPatch: @unchecked Sendable {
+        let node: Double, gamma: Double
+        let a: [Double]
+        init(node: Double, gamma: Double, a: [Double]) { self.node = node; self.gamma = gamma; self.a = a }
+    }
+
     /// - Parameter vectors: orthonormal eigenvectors of the symmetric form, columns in the order of `omega`.
-    /// - Parameter memoryBudget: bytes the cached patches may hold together (at least one patch is kept).
+    /// - Parameter memoryBudget: bytes the cached patches may hold together (at least one patch is kept), and
+    ///   the same again for the power patches of `mixedTerm` (built only when it is asked for).
     public init(vectors: Matrix, omega: [Double], memoryBudget: Int = 512 << 20) {
         self.vectors = vectors
         self.omega = omega
@@ -106,6 +117,83 @@ public final class SquaredGSeries: @unchecked Sendable {
             }
         }
         return dense(rho: rho, pairWeights: w)
+    }
+
+    /// Σ_{i>j} S(ρ)_ij S(λ)_ij w_ij, the mixed cross-unit term of two parameters on the same W (the SAC's
+    /// lag ρ and error λ with M = W), in O(N²) per call. With δ = ρ − ρ₀, ε = λ − λ₀ about the grid nodes
+    /// nearest ρ and λ, S(ρ) = Σ_m δ^m A_m and S(λ) = Σ_n ε^n A'_n (A_m = S(ρ₀)^{m+1}, A'_n = S(λ₀)^{n+1},
+    /// cached per node: `PowerPatch`), so the term is Σ_m δ^m ⟨A_m, w ∘ Σ_n ε^n A'_n⟩ — two
+    /// matrix–vector products of the (K + 1) packed powers with the pairs, K = `maximumOrder` in both.
+    /// Truncation certified as for `term`: ‖δ^m A_m‖₂ ≤ γr^m (r = |δ|γ), ‖ε^n A'_n‖₂ ≤ γ'r'^n, Schur's
+    /// ‖X∘Y‖₂ ≤ ‖X‖₂‖Y‖₂ and |⟨X, Q⟩| ≤ ‖X‖₂ν give for the terms outside m, n ≤ K
+    ///   |term − value| ≤ νγγ' [r^{K+1} + r'^{K+1} − r^{K+1} r'^{K+1}] / ((1 − r)(1 − r')).
+    /// Accepted when that bound ≤ 1e-15 × (|value| − bound); otherwise the exact dense product
+    /// (`denseMixed`), counted in `Tally` like `term`'s fallback.
+    public func mixedTerm(rho: Double, lambda: Double, pairWeights w: [Double], nuclearBound nu: Double) -> Term {
+        precondition(w.count == Self.pairCount(n), "SquaredGSeries: \(w.count) pair weights for \(n) units")
+        guard nu.isFinite, let kr = nodeIndex(rho), let kl = nodeIndex(lambda),
+              let pr = powerPatch(kr), let pl = kl == kr ? Optional(pr) : powerPatch(kl) else {
+            return denseMixed(rho: rho, lambda: lambda, pairWeights: w)
+        }
+        let dr = rho - pr.node, dl = lambda - pl.node
+        let r = abs(dr) * pr.gamma, rl = abs(dl) * pl.gamma
+        guard r < 0.5, rl < 0.5 else { return denseMixed(rho: rho, lambda: lambda, pairWeights: w) }
+        let kMax = Self.maximumOrder, pairs = Self.pairCount(n), orders = kMax + 1
+        var powersOfL = [Double](repeating: 1, count: orders)
+        for q in 1..<orders { powersOfL[q] = powersOfL[q - 1] * dl }
+        var z = [Double](repeating: 0, count: pairs)
+        var inner = [Double](repeating: 0, count: orders)
+        pl.a.withUnsafeBufferPointer { pa in
+            powersOfL.withUnsafeBufferPointer { pc in
+                z.withUnsafeMutableBufferPointer { pz in
+                    // S(λ)'s pairs to order K, then the weights.
+                    cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(pairs), Int32(orders), 1.0, pa.baseAddress, Int32(max(1, pairs)),
+                                pc.baseAddress, 1, 0.0, pz.baseAddress, 1)
+                }
+            }
+        }
+        for q in 0..<pairs { z[q] *= w[q] }
+        pr.a.withUnsafeBufferPointer { pa in
+            z.withUnsafeBufferPointer { pz in
+                inner.withUnsafeMutableBufferPointer { pi in
+                    cblas_dgemv(CblasColMajor, CblasTrans, Int32(pairs), Int32(orders), 1.0, pa.baseAddress, Int32(max(1, pairs)),
+                                pz.baseAddress, 1, 0.0, pi.baseAddress, 1)
+                }
+            }
+        }
+        var value = 0.0
+        for m in stride(from: kMax, through: 0, by: -1) { value = value * dr + inner[m] }
+        let bound = Self.mixedTruncationBound(order: kMax, r: r, rLambda: rl, gamma: pr.gamma, gammaLambda: pl.gamma, nuclearBound: nu)
+        guard bound <= Self.relativeTolerance * (abs(value) - bound) else { return denseMixed(rho: rho, lambda: lambda, pairWeights: w) }
+        Tally.shared.record(series: true)
+        return Term(value: value, truncationBound: bound, method: .series(order: kMax, node: pr.node))
+    }
+
+    /// νγγ' Σ over (m, n) outside [0, K]² of r^m r'^n.
+    public static func mixedTruncationBound(order k: Int, r: Double, rLambda rl: Double, gamma: Double, gammaLambda gl: Double,
+                                            nuclearBound nu: Double) -> Double {
+        guard r < 1, rl < 1 else { return .infinity }
+        let a = pow(r, Double(k + 1)), b = pow(rl, Double(k + 1))
+        return nu * gamma * gl * (a + b - a * b) / ((1 - r) * (1 - rl))
+    }
+
+    /// The exact mixed term: S(ρ) and S(λ) by symmetric rank-k updates (2N³ multiply–adds), then the pairs.
+    public func denseMixed(rho: Double, lambda: Double, pairWeights w: [Double]) -> Term {
+        Tally.shared.record(series: false)
+        let a = Matrix.scaledGram(vectors, weights: omega.map { $0 / (1 - rho * $0) })
+        let b = Matrix.scaledGram(vectors, weights: omega.map { $0 / (1 - lambda * $0) })
+        var value = 0.0, q = 0
+        a.data.withUnsafeBufferPointer { ap in
+            b.data.withUnsafeBufferPointer { bp in
+                for j in 0..<n {
+                    for i in (j + 1)..<n {
+                        value += ap[i + j * n] * bp[i + j * n] * w[q]
+                        q += 1
+                    }
+                }
+            }
+        }
+        return Term(value: value, truncationBound: 0, method: .dense)
     }
 
     /// νγ² Σ_{s>K} (s + 1) r^s.
@@ -181,20 +269,46 @@ public final class SquaredGSeries: @unchecked Sendable {
         return made
     }
 
-    /// A_m = S₀^{m+1} = V diag(g₀^{m+1}) Vᵀ for m = 0…K (one rank-k update each), then
-    /// H_s = Σ_{m+n=s} A_m ∘ A_n pair by pair.
-    private func buildPatch(_ k: Int) -> Patch? {
+    private func powerPatch(_ k: Int) -> PowerPatch? {
+        lock.lock(); defer { lock.unlock() }
+        if let hit = powerPatches[k] {
+            powerRecent.removeAll { $0 == k }
+            powerRecent.append(k)
+            return hit
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        guard let built = nodePowers(k) else { return nil }
+        Tally.shared.recordBuild(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let made = PowerPatch(node: built.node, gamma: built.gamma, a: built.powers.flatMap { $0 })
+        powerPatches[k] = made
+        powerRecent.append(k)
+        while powerRecent.count > maximumPatches { powerPatches[powerRecent.removeFirst()] = nil }
+        return made
+    }
+
+    /// The node, γ = ‖S₀‖₂ and A_m = S₀^{m+1} = V diag(g₀^{m+1}) Vᵀ packed, m = 0…K (one rank-k update each).
+    private func nodePowers(_ k: Int) -> (node: Double, gamma: Double, powers: [[Double]])? {
         let node = nodeValue(k)
         let g0 = omega.map { $0 / (1 - node * $0) }
         let gamma = g0.reduce(0) { max($0, abs($1)) }
         guard gamma.isFinite, gamma > 0 else { return nil }
-        let kMax = Self.maximumOrder, pairs = Self.pairCount(n)
         var powers = [[Double]]()
         var g = g0
-        for m in 0...kMax {
+        for m in 0...Self.maximumOrder {
             if m > 0 { for a in 0..<n { g[a] *= g0[a] } }
             powers.append(Self.packLower(Matrix.scaledGram(vectors, weights: g)))
         }
+        return (node, gamma, powers)
+    }
+
+    /// A_m = S₀^{m+1} = V diag(g₀^{m+1}) Vᵀ for m = 0…K (one rank-k update each), then
+    /// H_s = Σ_{m+n=s} A_m ∘ A_n pair by pair.
+    private func buildPatch(_ k: Int) -> Patch? {
+        let kMax = Self.maximumOrder, pairs = Self.pairCount(n)
+        // The powers of a node `mixedTerm` already built are the same bits `nodePowers` would compute.
+        let cached = powerPatches[k].map { p in (p.node, p.gamma, (0...kMax).map { Array(p.a[($0 * pairs)..<(($0 + 1) * pairs)]) }) }
+        guard let built = cached ?? nodePowers(k) else { return nil }
+        let (node, gamma, powers) = built
         var h = [Double](repeating: 0, count: (kMax + 1) * pairs)
         h.withUnsafeMutableBufferPointer { hp in
             for s in 0...kMax {

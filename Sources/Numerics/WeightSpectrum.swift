@@ -150,6 +150,15 @@ public struct WeightSpectrum: Sendable {
         return f.traceKernel.symmetricQuadraticForm(real.map { $0 / (1 - rho * $0) })
     }
 
+    /// tr(G(ρ)ᵀG(λ)) for G(κ) = W(I − κW)⁻¹, through the same kernel as `traceGtG` (the bilinear form
+    /// g_ρᵀ H g_λ); `centred`: minus (G(ρ)ᵀ1)·(G(λ)ᵀ1)/N through `centredTraceKernel`. The mixed trace of the
+    /// SAC's information when M = W. Nil when W has no symmetric form.
+    public func traceGtG(rho: Double, lambda: Double, centred: Bool) -> Double? {
+        guard let f = symmetricForm else { return nil }
+        let a = real.map { $0 / (1 - rho * $0) }, b = real.map { $0 / (1 - lambda * $0) }
+        return (centred ? f.centredTraceKernel : f.traceKernel).symmetricBilinearForm(a, b)
+    }
+
     /// tr(GᵀG) − ‖Gᵀ1‖²/N through `centredTraceKernel`; nil when W has no symmetric form.
     public func centredTraceGtG(rho: Double) -> Double? {
         guard let f = symmetricForm else { return nil }

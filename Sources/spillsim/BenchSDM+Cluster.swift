@@ -49,6 +49,18 @@ extension Spillsim.Bench.SDM {
     }
 }
 
+extension Spillsim.Bench.SDM {
+    /// The SAC's cluster cross term at one size (`SpatialBenchmark.sacCrossTerm`): series against dense.
+    func sacLines(_ b: SyntheticSDMPanel) throws {
+        let r = try SpatialBenchmark.sacCrossTerm(b, reps: reps)
+        print(String(format: "N = %6d  SAC cross-unit term at ρ̂ = %.4f, λ̂ = %.4f: series %.3f ms (CPU %.3f), dense Ĝ, H + pairs %.3f ms (CPU %.3f): %.1fx; relative difference %.1e; first call built %d node(s) in %.1f ms (%.1f MB each)",
+                     b.n, r.rho, r.lambda, r.series.wall, r.series.cpu, r.dense.wall, r.dense.cpu, r.dense.cpu / r.series.cpu,
+                     r.relativeDifference, r.nodes, r.nodeMs, Double(r.patchBytes) / 1e6))
+        print(String(format: "N = %6d  SAC cluster sandwich given its bread: series path CPU %.2f ms, dense operators CPU %.2f ms; the bread from the spectrum CPU %.2f ms, from the dense operators CPU %.2f ms; SAC fit with the cluster variance CPU %.2f ms",
+                     b.n, r.sandwichSeriesCPU, r.sandwichDenseCPU, r.breadSpectralCPU, r.breadDenseCPU, r.fitCPU))
+    }
+}
+
 private extension Optional {
     func unwrap(or message: String) throws -> Wrapped {
         guard let self else { throw EstimationError(message) }

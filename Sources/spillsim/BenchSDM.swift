@@ -31,6 +31,8 @@ extension Spillsim.Bench {
         var crossSection = false
         @Flag(help: "Also time the cluster variance (exact spectrum): the fit with it against the analytic one, and its cross-unit term by the O(N²) series against the dense N³ product.")
         var cluster = false
+        @Flag(help: "With --cluster: also time the SAC's cross-unit term (M = W, two-way Lee–Yu SAC fitted to the panel) by its O(N²) series against the dense Ĝ and H it replaces, the SAC cluster sandwich given its bread both ways, and the SAC fit with the cluster variance.")
+        var sac = false
 
         var sizes: [Int] { n.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         var methods: [LogDeterminantMethod] {
@@ -43,6 +45,7 @@ extension Spillsim.Bench {
             }
             if peerReps < 1 { throw ValidationError("--peer-reps must be ≥ 1") }
             if rounds < 1 { throw ValidationError("--rounds must be ≥ 1") }
+            if sac && !cluster { throw ValidationError("--sac times the SAC's cluster cross term: give it with --cluster") }
             guard methods.count == logdet.split(separator: ",").count else {
                 throw ValidationError("--logdet: each method must be one of \(LogDeterminantMethod.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -98,6 +101,7 @@ extension Spillsim.Bench {
                 }
                 if rPeer { try crossSectionPeer(b, script: rScript) }
                 if cluster { try clusterLines(b) }
+                if sac { try sacLines(b) }
             }
         }
 

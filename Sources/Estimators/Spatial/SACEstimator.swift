@@ -24,8 +24,9 @@ public enum SACEstimator {
     /// (`SACVariance.clusterCovariance`) or the Conley sandwich
     /// (`SACVariance.conleyCovariance`; `conley` required with it and refused otherwise); the
     /// sandwiches use the inverse of `spec.information` as their bread.
-    /// W and M must carry their spectra (the exact method): the information matrix is formed
-    /// from dense N × N products, O(N³) per fit.
+    /// W and M must carry their spectra (the exact method): with M = W the information matrix and the
+    /// sandwiches come from W's spectrum (O(N²T) per fit; `SACVariance.InformationTraces`, `CrossUnitTerm`),
+    /// with M ≠ W from dense N × N products, O(N³) per fit.
     public static func fit(_ spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights,
                            errorWeights: SpatialWeights? = nil,
                            variance: SpatialVarianceMethod = .analytic,

@@ -20,13 +20,33 @@ extension SACVariance {
     /// regression the SAC runs given (ρ̂, λ̂) — B(λ̂)(y − ρ̂Wy) on X* = B(λ̂)Z̃ and the fixed effects,
     /// whose filtered dummies span the dummies' own space (B is invertible, and B1 = (1 − λ)1 with M
     /// row-standardised), so H = H_FE + X*(X*'X*)⁻¹X*' with X* = Z̃ − λ̂MZ̃ (`sandwichRegressors`).
+    /// The diagonals (PĜP)_ii and (PHP)_ii: when M = W (`CrossUnitTerm.series`), Ĝ = G(ρ) and H = G(λ)
+    /// (B commutes with G), whose diagonals and column sums come from W's spectrum in O(N²)
+    /// (`UnitMultipliers`), and with W row-standardised (required by the projection) the row means of
+    /// G(κ) are all 1/((1 − κ)N), equal to the grand mean, so (PXP)_ii = X_ii − (1ᵀX)_i/N; otherwise (or
+    /// `denseOperators`) from the dense Ĝ and H, which are then returned for the cross-unit term (nil otherwise).
     static func observationScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
-                                  weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1) throws
-        -> (scores: Matrix, residuals: [Double], gHat: Matrix, h: Matrix) {
+                                  weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1,
+                                  denseOperators: Bool = false) throws
+        -> (scores: Matrix, residuals: [Double], operators: (gHat: Matrix, h: Matrix)?) {
         let n = d.base.n, t = d.base.t, p = d.p, k = p + 3, obs = n * t
-        let (gHat, h, _) = try operators(rho: rho, lambda: lambda, weights: weights, errorWeights: m)
         let project = d.shape.dropsUnitRoot > 0
-        let gp = project ? centred(gHat) : gHat, hp = project ? centred(h) : h
+        var dense: (gHat: Matrix, h: Matrix)?
+        var gDiagonal = [Double](repeating: 0, count: n), hDiagonal = gDiagonal
+        if !denseOperators, CrossUnitTerm.series(weights: weights, errorWeights: m) != nil, !project || weights.isRowStandardised {
+            let purpose = "the SAC's sandwich scores"
+            let g = try UnitMultipliers(weights: weights, rho: rho, purpose: purpose)
+            let hm = try UnitMultipliers(weights: weights, rho: lambda, purpose: purpose)
+            for i in 0..<n {
+                gDiagonal[i] = project ? g.diagG[i] - g.colG[i] / Double(n) : g.diagG[i]
+                hDiagonal[i] = project ? hm.diagG[i] - hm.colG[i] / Double(n) : hm.diagG[i]
+            }
+        } else {
+            let (gHat, h, _) = try operators(rho: rho, lambda: lambda, weights: weights, errorWeights: m)
+            let gp = project ? centred(gHat) : gHat, hp = project ? centred(h) : h
+            for i in 0..<n { gDiagonal[i] = gp[i, i]; hDiagonal[i] = hp[i, i] }
+            dense = (gHat, h)
+        }
         let c = d.shape.periods
         var e = d.residuals(rho: rho, lambda: lambda, beta: b)
         if correction != .cr1 {
@@ -43,11 +63,19 @@ extension SACVariance {
                 let xs = d.base.z.data[r + j * d.base.z.rows] - lambda * d.mz.data[r + j * d.mz.rows]
                 scores.data[r + j * obs] = xs * e[r] / s2
             }
-            scores.data[r + p * obs] = (d.base.wy[r] - lambda * d.mwy[r]) * e[r] / s2 - c * gp[i, i] / Double(t)
-            scores.data[r + (p + 1) * obs] = (d.my[r] - rho * d.mwy[r] - mzb[r]) * e[r] / s2 - c * hp[i, i] / Double(t)
+            scores.data[r + p * obs] = (d.base.wy[r] - lambda * d.mwy[r]) * e[r] / s2 - c * gDiagonal[i] / Double(t)
+            scores.data[r + (p + 1) * obs] = (d.my[r] - rho * d.mwy[r] - mzb[r]) * e[r] / s2 - c * hDiagonal[i] / Double(t)
             scores.data[r + (p + 2) * obs] = e[r] * e[r] / (2 * s2 * s2) - sigmaShare
         }
-        return (scores, e, gHat, h)
+        return (scores, e, dense)
+    }
+
+    /// Ĝ and H when the scores took their diagonals from the spectrum but the cross term cannot use the
+    /// series (not reached while both test `CrossUnitTerm.series`; kept so a change to one cannot drop Δ).
+    static func operatorsForCrossTerm(rho: Double, lambda: Double, weights: SpatialWeights, errorWeights m: SpatialWeights) throws
+        -> (gHat: Matrix, h: Matrix) {
+        let (gHat, h, _) = try operators(rho: rho, lambda: lambda, weights: weights, errorWeights: m)
+        return (gHat, h)
     }
 
     /// X* = Z̃ − λMZ̃, the within regressors of the SAC's regression given (ρ̂, λ̂).
@@ -59,16 +87,17 @@ extension SACVariance {
 
     /// The scores of `observationScores` summed over each unit's periods (one row per unit).
     static func unitScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
-                           weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1) throws
-        -> (scores: Matrix, residuals: [Double], gHat: Matrix, h: Matrix) {
+                           weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1,
+                           denseOperators: Bool = false) throws
+        -> (scores: Matrix, residuals: [Double], operators: (gHat: Matrix, h: Matrix)?) {
         let n = d.base.n
         let o = try observationScores(d, coefficients: b, rho: rho, lambda: lambda, sigma2: s2, weights: weights, errorWeights: m,
-                                      correction: correction)
+                                      correction: correction, denseOperators: denseOperators)
         var scores = Matrix(rows: n, cols: o.scores.cols)
         for j in 0..<o.scores.cols {
             for r in 0..<o.scores.rows { scores.data[r % n + j * n] += o.scores.data[r + j * o.scores.rows] }
         }
-        return (scores, o.residuals, o.gHat, o.h)
+        return (scores, o.residuals, o.operators)
     }
 
     /// Cluster-robust sandwich of the SAC model, clustered by unit (CR1, as xsmle's `vce(cluster)`):
@@ -79,26 +108,43 @@ extension SACVariance {
     /// for i ≠ j, with P^ρ = Ĝ and P^λ = H, which Σ_i s_i s_iᵀ drops; it is added to the (ρ, λ) block as
     ///   Δ_ab = Σ_{i≠j} P^a_ij P^b_ji (Σ_t e_it e_jt)² / σ⁴
     /// (Kelejian & Prucha 2010 for the linear-quadratic form). Robust to serial correlation and
-    /// heteroskedasticity within a unit, not to error correlation across units. Dense: O(N²T + N³).
+    /// heteroskedasticity within a unit, not to error correlation across units. Δ in O(N²) from W's
+    /// spectrum when M = W (`CrossUnitTerm`: the SDM's series at ρ̂ and λ̂ and the mixed series), else from
+    /// the dense Ĝ and H pair by pair (`denseOperators` forces the dense operators for the scores' diagonals and Δ,
+    /// for the tests); the bread (`analyticCovariance`) likewise comes from the spectrum when M = W, so the fit
+    /// forms no N × N operator then.
     /// CR2/CR3 (`correction`): the leverage-adjusted residuals of `observationScores` in the scores and
     /// in Δ, and no G/(G − 1) (as the SDM's).
     static func clusterCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights, errorWeights m: SpatialWeights,
-                                  bread: Matrix, correction: ClusterCorrection = .cr1) throws -> Matrix {
+                                  bread: Matrix, correction: ClusterCorrection = .cr1, denseOperators: Bool = false) throws -> Matrix {
         let n = d.base.n, t = d.base.t, p = d.p
         let s2 = point.sigma2
-        let (scores, e, gHat, h) = try unitScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
-                                                  sigma2: s2, weights: weights, errorWeights: m, correction: correction)
+        let (scores, e, dense) = try unitScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
+                                                sigma2: s2, weights: weights, errorWeights: m, correction: correction,
+                                                denseOperators: denseOperators)
         guard bread.rows == scores.cols else {
             throw EstimationError("SAC cluster variance: the information matrix has \(bread.rows) rows, expected \(scores.cols)")
         }
         var meat = scores.crossProduct()
         let products = Matrix(rows: n, cols: t, uncheckedColumnMajor: e).outerProduct()   // Σ_t e_it e_jt
-        var delta = CrossUnitTerm(gHat: gHat, h: h)
-        for j in 0..<n {
-            for i in 0..<n where i != j {
-                let q = products.data[i + j * n]
-                delta.add(i, j, weight: q * q)
+        let delta: CrossUnitTerm
+        if dense == nil, let series = CrossUnitTerm.series(weights: weights, errorWeights: m) {
+            // x_ij = (Σ_t e_it e_jt)², symmetric: pair weights 2x_ij; Q = P∘P off its diagonal has
+            // ‖Q‖_* ≤ 2 Σ_i P_ii² (as the SDM's, `SpatialVariance.clusterCovariance`).
+            let w = SquaredGSeries.packLower(products) { 2 * $0 * $0 }
+            var trace = 0.0
+            for i in 0..<n { trace += products.data[i + i * n] * products.data[i + i * n] }
+            delta = CrossUnitTerm(series: series, rho: point.rho, lambda: point.lambda, pairWeights: w, nuclearBound: 2 * trace)
+        } else {
+            let ops = try dense ?? operatorsForCrossTerm(rho: point.rho, lambda: point.lambda, weights: weights, errorWeights: m)
+            var pairs = CrossUnitTerm(gHat: ops.gHat, h: ops.h)
+            for j in 0..<n {
+                for i in 0..<n where i != j {
+                    let q = products.data[i + j * n]
+                    pairs.add(i, j, weight: q * q)
+                }
             }
+            delta = pairs
         }
         delta.add(to: &meat, at: p, sigma2: s2)
         var v = Matrix.product(bread, Matrix.product(meat, bread))
@@ -109,15 +155,49 @@ extension SACVariance {
 }
 
 /// The cross-unit term Δ of the SAC sandwiches' (ρ, λ) block, Δ_ab = Σ_{i≠j} P^a_ij P^b_ji x_ij / σ⁴
-/// with P^ρ = Ĝ and P^λ = H, summed pair by pair as the caller visits them (x_ij: the residual
-/// products the sandwich gives the pair, negative to take a part back out).
+/// with P^ρ = Ĝ and P^λ = H (x_ij: the residual products the sandwich gives the pair, negative to take a
+/// part back out), either summed pair by pair from the dense Ĝ and H as the caller visits the pairs
+/// (`init(gHat:h:)`, `add(_:_:weight:)`), or in O(N²) from W's spectrum when M = W (`init(series:…)`).
+///
+/// Which matrices the three entries need (the derivation behind the O(N²) form). With A = I − ρW,
+/// G = WA⁻¹, B = I − λM: Ĝ = BGB⁻¹ and H = MB⁻¹, and the block needs, for i ≠ j,
+///   Δ_ρρ ∝ Ĝ_ij Ĝ_ji,  Δ_λλ ∝ H_ij H_ji,  Δ_ρλ ∝ Ĝ_ij H_ji.
+/// When M = W, B = I − λW is a polynomial-resolvent of W and commutes with G, so Ĝ = G(ρ) and
+/// H = W(I − λW)⁻¹ = G(λ): both are functions of the one W. If W = R^{-1/2} V Ω Vᵀ R^{1/2} (its symmetric
+/// form S_W = VΩVᵀ, R diagonal: every row-standardised symmetric W), G(κ) = R^{-1/2} S(κ) R^{1/2} with
+/// S(κ) = V diag(ω/(1 − κω)) Vᵀ symmetric, and the diagonal similarity cancels in each product:
+///   G(κ)_ij G(μ)_ji = r_i^{-1/2} S(κ)_ij r_j^{1/2} · r_j^{-1/2} S(μ)_ji r_i^{1/2} = S(κ)_ij S(μ)_ij.
+/// So Δ_ρρ needs S(ρ)∘S(ρ), Δ_λλ needs S(λ)∘S(λ) — the SDM's term (`SquaredGSeries.term`) at ρ̂ and at λ̂ —
+/// and Δ_ρλ the mixed S(ρ)∘S(λ) (`SquaredGSeries.mixedTerm`, a two-parameter expansion about the grid nodes
+/// nearest ρ̂ and λ̂, certified to 1e-15 of the term like the one-parameter series). Each is symmetric in
+/// (i, j), so Σ_{i≠j} f_ij x_ij = Σ_{i>j} f_ij (x_ij + x_ji): the pair weights are x_ij + x_ji. No N × N
+/// operator is formed for Δ, and the result depends on (W, ρ̂, λ̂, x) alone. With M ≠ W, Ĝ is not a
+/// function of one symmetric matrix (B and G do not commute) and the dense pairs are used.
 struct CrossUnitTerm {
-    let gHat: Matrix, h: Matrix
+    private let gHat: Matrix?, h: Matrix?
     private var rr = 0.0, ll = 0.0, rl = 0.0
 
     init(gHat: Matrix, h: Matrix) { self.gHat = gHat; self.h = h }
 
+    /// Δ from W's spectrum (M = W): `pairWeights` holds x_ij + x_ji for i > j packed as
+    /// `SquaredGSeries.packLower`, `nuclearBound` ν ≥ ‖Q‖_* for the symmetric Q with Q_ij = (x_ij + x_ji)/2 off
+    /// the diagonal and a zero diagonal.
+    init(series: SquaredGSeries, rho: Double, lambda: Double, pairWeights w: [Double], nuclearBound nu: Double) {
+        gHat = nil; h = nil
+        // The mixed term first: the nodes' powers it caches then also give `term`'s matrices at those nodes.
+        rl = series.mixedTerm(rho: rho, lambda: lambda, pairWeights: w, nuclearBound: nu).value
+        rr = series.term(rho: rho, pairWeights: w, nuclearBound: nu).value
+        ll = series.term(rho: lambda, pairWeights: w, nuclearBound: nu).value
+    }
+
+    /// W's series when M is W (the same matrix) and W has a symmetric form; nil otherwise (dense pairs).
+    static func series(weights: SpatialWeights, errorWeights m: SpatialWeights) -> SquaredGSeries? {
+        guard let series = weights.squaredG, let other = m.squaredG else { return nil }
+        return series === other || weights.matrix.data == m.matrix.data ? series : nil
+    }
+
     mutating func add(_ i: Int, _ j: Int, weight x: Double) {
+        guard let gHat, let h else { preconditionFailure("CrossUnitTerm: pairs added to a term formed from the series") }
         let n = gHat.rows
         let gij = gHat.data[i + j * n], gji = gHat.data[j + i * n]
         let hij = h.data[i + j * n], hji = h.data[j + i * n]
@@ -125,6 +205,9 @@ struct CrossUnitTerm {
         ll += hij * hji * x
         rl += gij * hji * x
     }
+
+    /// The three sums (before the 1/σ⁴), for the tests.
+    var sums: (rr: Double, ll: Double, rl: Double) { (rr, ll, rl) }
 
     /// Adds Δ to the meat's (ρ, λ) block at rows and columns p (ρ) and p + 1 (λ).
     func add(to meat: inout Matrix, at p: Int, sigma2 s2: Double) {

@@ -19,11 +19,12 @@ extension SACVariance {
     /// the uniform serial kernel over the whole panel (lag ≥ T − 1) and no pair within the cutoff it is
     /// the cluster sandwich's Δ, so V is then `clusterCovariance` without G/(G − 1). No small-sample
     /// factor (as the family's Conley). CR2/CR3 (`correction`) use the leverage-adjusted residuals of
-    /// `observationScores` in the meat and Δ (the SDM's `cluster_correction` with `variance: conley`). Dense N × N operators as the cluster sandwich (O(N³) once per
-    /// fit); the pairs within the cutoff come from the neighbour list (no N × N distance matrix), the
+    /// `observationScores` in the meat and Δ (the SDM's `cluster_correction` with `variance: conley`). Δ as the
+    /// cluster sandwich's: O(N²) from W's spectrum when M = W (`CrossUnitTerm`), else the dense Ĝ and H
+    /// (`denseOperators` forces them, with the scores' diagonals); the bread likewise from the spectrum when M = W; the pairs within the cutoff come from the neighbour list (no N × N distance matrix), the
     /// serial products cost O(N²T·lag).
     static func conleyCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights, errorWeights m: SpatialWeights,
-                                 bread: Matrix, conley: ConleySpec, correction: ClusterCorrection = .cr1) throws -> Matrix {
+                                 bread: Matrix, conley: ConleySpec, correction: ClusterCorrection = .cr1, denseOperators: Bool = false) throws -> Matrix {
         let n = d.base.n, t = d.base.t, p = d.p, obs = n * t
         let s2 = point.sigma2
         guard conley.smallSample == .none else {
@@ -32,8 +33,9 @@ extension SACVariance {
         guard conley.neighbours.count == n else {
             throw EstimationError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")
         }
-        let (scores, e, gHat, h) = try observationScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
-                                                         sigma2: s2, weights: weights, errorWeights: m, correction: correction)
+        let (scores, e, dense) = try observationScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
+                                                       sigma2: s2, weights: weights, errorWeights: m, correction: correction,
+                                                       denseOperators: denseOperators)
         guard bread.rows == scores.cols else {
             throw EstimationError("SAC Conley variance: the information matrix has \(bread.rows) rows, expected \(scores.cols)")
         }
@@ -46,16 +48,44 @@ extension SACVariance {
         let q0 = SpatialVariance.residualProducts(e, n: n, t: t, gap: 0)
         var q = q0
         SpatialVariance.addSerialResidualProducts(into: &q, residuals: e, n: n, t: t, conley: conley)
-        var delta = CrossUnitTerm(gHat: gHat, h: h)
-        for j in 0..<n {
-            for i in 0..<n where i != j { delta.add(i, j, weight: q.data[i + j * n]) }
-            let nb = conley.neighbours
-            for k in nb.rowStart[j]..<nb.rowStart[j + 1] {
-                let i = nb.neighbour[k]
-                let x = conley.kernel.weight(distance: nb.distance[k], cutoff: conley.cutoffKm) * q0.data[i + j * n]
-                guard x != 0 else { continue }
-                delta.add(i, j, weight: -x)
+        let nb = conley.neighbours
+        let delta: CrossUnitTerm
+        if dense == nil, let series = CrossUnitTerm.series(weights: weights, errorWeights: m) {
+            // x_ij = Q_ij − K(d_ij) Q0_ij; pair weights x_ij + x_ji; ν as the SDM's Conley Δ: twice the traces of
+            // the positive semi-definite parts (Q0 and each gap's F Fᵀ) plus Σ|x| of the part taken out.
+            var all = q, taken = 0.0
+            for j in 0..<n {
+                for k in nb.rowStart[j]..<nb.rowStart[j + 1] {
+                    let i = nb.neighbour[k]
+                    let x = conley.kernel.weight(distance: nb.distance[k], cutoff: conley.cutoffKm) * q0.data[i + j * n]
+                    guard x != 0, i != j else { continue }
+                    all.data[i + j * n] -= x
+                    taken += abs(x)
+                }
             }
+            var w = [Double](repeating: 0, count: SquaredGSeries.pairCount(n))
+            var pair = 0
+            for j in 0..<n {
+                for i in (j + 1)..<n {
+                    w[pair] = all.data[i + j * n] + all.data[j + i * n]
+                    pair += 1
+                }
+            }
+            let nu = 2 * (q0.trace + SpatialVariance.serialResidualTrace(e, n: n, t: t, conley: conley)) + taken
+            delta = CrossUnitTerm(series: series, rho: point.rho, lambda: point.lambda, pairWeights: w, nuclearBound: nu)
+        } else {
+            let ops = try dense ?? operatorsForCrossTerm(rho: point.rho, lambda: point.lambda, weights: weights, errorWeights: m)
+            var pairs = CrossUnitTerm(gHat: ops.gHat, h: ops.h)
+            for j in 0..<n {
+                for i in 0..<n where i != j { pairs.add(i, j, weight: q.data[i + j * n]) }
+                for k in nb.rowStart[j]..<nb.rowStart[j + 1] {
+                    let i = nb.neighbour[k]
+                    let x = conley.kernel.weight(distance: nb.distance[k], cutoff: conley.cutoffKm) * q0.data[i + j * n]
+                    guard x != 0 else { continue }
+                    pairs.add(i, j, weight: -x)
+                }
+            }
+            delta = pairs
         }
         delta.add(to: &meat, at: p, sigma2: s2)
         let v = Matrix.product(bread, Matrix.product(meat, bread))

@@ -14,21 +14,36 @@ enum SACVariance {
     /// Lee–Yu with time effects: the transformed model is a SAC in N − 1 dimensions with
     /// W* = F'WF, M* = F'MF, and (row-standardised W and M) every product of G, B, B⁻¹, M is
     /// F'(product)F; with FF' = J = I − 11'/N the traces above are those of JĜJ and JHJ.
-    /// Dense N × N products: O(N³) per fit.
+    /// Dense N × N products, O(N³) per fit — or, when M = W (`InformationTraces.spectral`), the traces
+    /// from W's spectrum and v by spectral solves, O(N²T).
     static func analyticCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights,
-                                   errorWeights m: SpatialWeights) throws -> Matrix {
+                                   errorWeights m: SpatialWeights, denseOperators: Bool = false) throws -> Matrix {
         let n = d.base.n, t = d.base.t, p = d.p
         let rho = point.rho, lam = point.lambda, s2 = point.sigma2
-        let (gHat, h, bg) = try operators(rho: rho, lambda: lam, weights: weights, errorWeights: m)
         let project = d.shape.dropsUnitRoot > 0
-        let gp = project ? centred(gHat) : gHat
-        let hp = project ? centred(h) : h
         let c = d.shape.periods
+        let zbVector = d.base.z.multiply(point.coefficients)
+        let traces: InformationTraces
+        var v: [Double]
+        if !denseOperators, let spectral = InformationTraces.spectral(project: project, rho: rho, lambda: lam, weights: weights, errorWeights: m) {
+            traces = spectral
+            // v = BGZβ per period: (I − λW) W (I − ρW)⁻¹ Zβ.
+            let gy = weights.applyPanel(try SpatialFilter(weights: weights, rho: rho).solvePanel(zbVector))
+            let wgy = weights.applyPanel(gy)
+            v = zip(gy, wgy).map { $0 - lam * $1 }
+        } else {
+            let (gHat, h, bg) = try operators(rho: rho, lambda: lam, weights: weights, errorWeights: m)
+            let gp = project ? centred(gHat) : gHat
+            let hp = project ? centred(h) : h
+            traces = InformationTraces(gg: traceProduct(gp, gp), gtg: traceTransposedProduct(gp, gp),
+                                       hh: traceProduct(hp, hp), hth: traceTransposedProduct(hp, hp),
+                                       hg: traceProduct(hp, gp), htg: traceTransposedProduct(hp, gp),
+                                       g: trace(gp), h: trace(hp))
+            v = Matrix.product(bg, Matrix(rows: n, cols: t, uncheckedColumnMajor: zbVector)).data
+        }
 
         var xs = d.base.z
         for k in 0..<xs.data.count { xs.data[k] -= lam * d.mz.data[k] }
-        let zb = Matrix(rows: n, cols: t, uncheckedColumnMajor: d.base.z.multiply(point.coefficients))
-        var v = Matrix.product(bg, zb).data
         if project { v = WithinTransform.apply(v, n: n, t: t, effects: d.base.spec.effects) }
 
         let k = p + 3, r = p, l = p + 1, s = p + 2
@@ -37,15 +52,44 @@ enum SACVariance {
         for j in 0..<p { for i in 0..<p { info[i, j] = xtx[i, j] / s2 } }
         let xv = xs.multiply(v, transpose: true)
         for i in 0..<p { info[i, r] = xv[i] / s2; info[r, i] = xv[i] / s2 }
-        info[r, r] = Vector.dot(v, v) / s2 + c * (traceProduct(gp, gp) + traceTransposedProduct(gp, gp))
-        info[l, l] = c * (traceProduct(hp, hp) + traceTransposedProduct(hp, hp))
-        let rl = c * (traceTransposedProduct(hp, gp) + traceProduct(hp, gp))
+        info[r, r] = Vector.dot(v, v) / s2 + c * (traces.gg + traces.gtg)
+        info[l, l] = c * (traces.hh + traces.hth)
+        let rl = c * (traces.htg + traces.hg)
         info[r, l] = rl; info[l, r] = rl
-        let rs = c * trace(gp) / s2, ls = c * trace(hp) / s2
+        let rs = c * traces.g / s2, ls = c * traces.h / s2
         info[r, s] = rs; info[s, r] = rs
         info[l, s] = ls; info[s, l] = ls
         info[s, s] = d.shape.nStar / (2 * s2 * s2)
         return try SpatialVariance.invertInformation(info)
+    }
+
+    /// The traces of the expected information, of PĜP and PHP (P = J under the projection, else I):
+    /// gg = tr((PĜP)²), gtg = tr((PĜP)ᵀPĜP), hh, hth likewise for H, hg = tr(PHP·PĜP), htg = tr((PHP)ᵀPĜP),
+    /// g = tr(PĜP), h = tr(PHP).
+    struct InformationTraces {
+        var gg: Double, gtg: Double, hh: Double, hth: Double, hg: Double, htg: Double, g: Double, h: Double
+
+        /// From W's spectrum when M = W (`CrossUnitTerm.series`; W row-standardised under the projection): Ĝ = G(ρ),
+        /// H = G(λ) with eigenvalues g_κ = ω/(1 − κω), and with G(κ)1 = a_κ1, a_κ = 1/(1 − κ) (row-standardised W),
+        ///   tr(JG(κ)JG(μ)) = tr(G(κ)G(μ)) − 2·1ᵀG(κ)G(μ)1/N + (1ᵀG(κ)1)(1ᵀG(μ)1)/N² = Σ g_κ g_μ − a_κ a_μ,
+        ///   tr(JG(κ)ᵀJG(μ)) = tr(G(κ)ᵀG(μ)) − (G(κ)ᵀ1)·(G(μ)ᵀ1)/N (the other terms cancel as above), the
+        ///   bilinear form of the centred trace kernel (`WeightSpectrum.traceGtG(rho:lambda:centred:)`),
+        ///   tr(JG(κ)J) = Σ g_κ − a_κ;
+        /// without the projection the same with a_κ = 0 and the plain kernel. O(N²); nil otherwise.
+        static func spectral(project: Bool, rho: Double, lambda: Double, weights: SpatialWeights, errorWeights m: SpatialWeights) -> Self? {
+            guard CrossUnitTerm.series(weights: weights, errorWeights: m) != nil, !project || weights.isRowStandardised,
+                  let sp = weights.spectrum, sp.isReal,
+                  let gtg = sp.traceGtG(rho: rho, lambda: rho, centred: project),
+                  let hth = sp.traceGtG(rho: lambda, lambda: lambda, centred: project),
+                  let htg = sp.traceGtG(rho: lambda, lambda: rho, centred: project) else { return nil }
+            let gr = sp.real.map { $0 / (1 - rho * $0) }, gl = sp.real.map { $0 / (1 - lambda * $0) }
+            let ar = project ? 1 / (1 - rho) : 0, al = project ? 1 / (1 - lambda) : 0
+            var gg = 0.0, hh = 0.0, hg = 0.0, g = 0.0, h = 0.0
+            for k in 0..<gr.count {
+                gg += gr[k] * gr[k]; hh += gl[k] * gl[k]; hg += gl[k] * gr[k]; g += gr[k]; h += gl[k]
+            }
+            return Self(gg: gg - ar * ar, gtg: gtg, hh: hh - al * al, hth: hth, hg: hg - ar * al, htg: htg, g: g - ar, h: h - al)
+        }
     }
 
     /// Ĝ = BGB⁻¹, H = MB⁻¹ and BG, from dense solves with I − ρW and I − λM.
