@@ -22,16 +22,16 @@ final class TwoWorldSolveTests: XCTestCase {
         let other0 = (0..<count).map { 0.1 + 0.01 * Double($0 % 7) }
         let other1 = zip(other0, policy).map(+)
         let deltaD = zip(d1, d0).map(-)
-        let fused = try m.solveWorlds(ca: p.ca, d0: d0, d1: d1, controls: p.controls, other0: other0, other1: other1,
-                                      deltaD: deltaD, policy: policy)
+        let fused = try m.solveWorlds(ca: p.ca, d0: d0, controls: p.controls, other0: other0, deltaD: deltaD, policy: policy)
         let rhs0 = m.rightHandSide(ca: p.ca, d: d0, controls: p.controls, other: other0)
         let mis0 = try m.filter.solvePanel(rhs0)
         let mis1 = try m.solve(ca: p.ca, d: d1, controls: p.controls, other: other1, beside: (rhs0, mis0))
         let paths = try MechanismTruth.paths(model: m, ca: p.ca, deltaD: deltaD, policy: policy)
         // The same linear systems through the same spectrum, (I − ρW) well conditioned (ρ = 0.3,
         // row-standardised W: condition number ≤ (1 + ρ)/(1 − ρ) ≈ 1.9), so the columns solved in
-        // another product agree to rounding of the O(1) right-hand sides. (On this repository's
-        // machine they agree bit for bit; docs/benchmarks.md session 10 checks that by the CSVs.)
+        // another product agree to rounding of the O(1) right-hand sides; Mis(1), now Mis(0) plus the
+        // two paths rather than a solve of its own right-hand side, to rounding as well. (On this
+        // repository's machine Mis(0) and the paths agree bit for bit; docs/benchmarks.md session 10.)
         func close(_ a: [Double], _ b: [Double], _ what: String) {
             XCTAssertEqual(a.count, b.count, what)
             for k in a.indices { assertClose(a[k], b[k], tolerance: 1e-12 * max(1, abs(b[k])), what) }

@@ -309,10 +309,10 @@ public struct CitySystemCell: Sendable {
         // The mechanism's paths, when solved together with the two worlds (below).
         var solvedPaths: MechanismTruth.Paths?
         if tr.enabled, merge == nil, model.solvesWorldsTogether(periods: tt) {
-            // Both worlds and the mechanism's paths in one product with W and one solve: the same
-            // numbers as the separate calls below and in `MechanismTruth.paths` (OutcomeModel+TwoWorlds).
+            // Both worlds and the mechanism's paths in one product with W and one solve, the treated
+            // world as Mis(0) + the two paths (OutcomeModel+TwoWorlds).
             let worlds = try clock.measure("generate.outcome") {
-                try model.solveWorlds(ca: sectors.ca, d0: d0, d1: d1, controls: controls, other0: other0, other1: other1,
+                try model.solveWorlds(ca: sectors.ca, d0: d0, controls: controls, other0: other0,
                                       deltaD: zip(d1, d0).map(-), policy: policy)
             }
             (mis0, mis1, solvedPaths) = (worlds.mis0, worlds.mis1, worlds.paths)
