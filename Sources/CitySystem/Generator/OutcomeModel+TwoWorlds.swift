@@ -15,11 +15,11 @@ import Numerics
 /// term is not zero (elsewhere they are zero and Mis(1) is Mis(0), bit for bit).
 ///
 /// *Bits.* Mis(0) and the paths are the separate calls' numbers bit for bit on this machine: every
-/// column of a BLAS product is its own dot products, and OpenBLAS's dgemm here (two columns per step)
-/// computes a column the same way whatever its neighbours, except the last column of a product of odd
-/// width (its one-column tail). So the blocks have even width (the paths padded with a zero period),
-/// which holds with the separate calls' T columns when T is even (`solvesWorldsTogether`; odd T keeps
-/// the separate calls). Mis(1) in the periods after the first adoption is the sum rather than a solve
+/// column of a BLAS product is its own dot products, and OpenBLAS 0.3.21's dgemm on this machine (its
+/// Zen kernel) computes a column the same way whatever its neighbours, except the last column of a
+/// product of odd width (its one-column tail; measured, docs/benchmarks.md session 10). So the blocks
+/// have even width (the paths padded with a zero period), which matches the separate calls' T columns
+/// when T is even (`solvesWorldsTogether`; odd T keeps the separate calls). Mis(1) in the periods after the first adoption is the sum rather than a solve
 /// of r₁: it differs from that solve in the last bits (docs/benchmarks.md, session 10, lists the CSV
 /// columns this moves). Results do not depend on the thread count.
 extension OutcomeModel {
