@@ -306,7 +306,17 @@ public struct CitySystemCell: Sendable {
             }
         }
         var mis0: [Double], mis1: [Double]
-        if model.isDynamic {
+        // The mechanism's paths, when solved together with the two worlds (below).
+        var solvedPaths: MechanismTruth.Paths?
+        if tr.enabled, merge == nil, model.solvesWorldsTogether(periods: tt) {
+            // Both worlds and the mechanism's paths in one product with W and one solve, the treated
+            // world as Mis(0) + the two paths (OutcomeModel+TwoWorlds).
+            let worlds = try clock.measure("generate.outcome") {
+                try model.solveWorlds(ca: sectors.ca, d0: d0, controls: controls, other0: other0,
+                                      deltaD: zip(d1, d0).map(-), policy: policy)
+            }
+            (mis0, mis1, solvedPaths) = (worlds.mis0, worlds.mis1, worlds.paths)
+        } else if model.isDynamic {
             // Burn-in from the steady state of the first year's systematic part, with fresh errors
             // (their own stream): both worlds share it, as they share the first year.
             let firstYear = 0..<n
@@ -366,7 +376,8 @@ public struct CitySystemCell: Sendable {
             }
         }
         let deltaD = zip(dMerged1, dMerged0).map(-)
-        let mechanismPaths = try clock.measure("generate.truth") { try MechanismTruth.paths(model: model, ca: ca, deltaD: deltaD, policy: policy) }
+        let mechanismPaths = try solvedPaths
+            ?? clock.measure("generate.truth") { try MechanismTruth.paths(model: model, ca: ca, deltaD: deltaD, policy: policy) }
         let truth = try clock.measure("generate.truth") {
             let mechanism = MechanismTruth(model: model, weights: cache.weights, deltaD: deltaD, paths: mechanismPaths,
                                            treat: assignment.treat, post: post, years: years, firstAdoption: firstAdoption)

@@ -60,6 +60,16 @@ public struct OutcomeModel: Sendable {
 
     /// The right-hand side for time-major panel vectors (length N·T; one period is T = 1).
     public func rightHandSide(ca: [Double], d: [Double], controls: [[Double]], other: [Double]) -> [Double] {
+        let parts = rightHandSideParts(ca: ca, d: d, controls: controls, other: other)
+        var own = parts.own
+        let wl = weights.applyPanel(parts.lagged)
+        for k in 0..<own.count { own[k] += wl[k] }
+        return own
+    }
+
+    /// The right-hand side before W: `own` (other + β and γ terms) and `lagged` (θ terms), so that
+    /// the right-hand side is own + W·lagged, added element by element (`rightHandSide`).
+    func rightHandSideParts(ca: [Double], d: [Double], controls: [[Double]], other: [Double]) -> (own: [Double], lagged: [Double]) {
         let m = ca.count
         precondition(d.count == m && other.count == m && controls.count == gamma.count)
         var own = other
@@ -72,9 +82,7 @@ public struct OutcomeModel: Sendable {
         for (j, x) in controls.enumerated() {
             for k in 0..<m { own[k] += gamma[j] * x[k]; lagged[k] += thetaX[j] * x[k] }
         }
-        let wl = weights.applyPanel(lagged)
-        for k in 0..<m { own[k] += wl[k] }
-        return own
+        return (own, lagged)
     }
 
     /// Mis = (I − ρW)⁻¹ rhs, period by period, through the cached filter (O(N²T)).

@@ -49,15 +49,24 @@ public struct MechanismTruth: Codable, Sendable {
 
     /// NIE and NDE paths: S applied to the D channel's and the policy term's right-hand sides.
     public static func paths(model m: OutcomeModel, ca: [Double], deltaD: [Double], policy: [Double]) throws -> Paths {
+        let parts = channelParts(model: m, ca: ca, deltaD: deltaD)
+        var own = parts.own
+        let count = own.count
+        let wl = m.weights.applyPanel(parts.lagged)
+        for k in 0..<count { own[k] += wl[k] }
+        return Paths(indirect: try solve(m, own), direct: try solve(m, policy))
+    }
+
+    /// The D channel's right-hand side before W: own (β4 + β3 CA)∘ΔD and lagged (θ4 + θ3 CA)∘ΔD,
+    /// so that the channel is own + W·lagged, added element by element.
+    static func channelParts(model m: OutcomeModel, ca: [Double], deltaD: [Double]) -> (own: [Double], lagged: [Double]) {
         let count = ca.count
         var own = [Double](repeating: 0, count: count), lagged = own
         for k in 0..<count {
             own[k] = (m.beta[3] + m.beta[2] * ca[k]) * deltaD[k]
             lagged[k] = (m.theta[3] + m.theta[2] * ca[k]) * deltaD[k]
         }
-        let wl = m.weights.applyPanel(lagged)
-        for k in 0..<count { own[k] += wl[k] }
-        return Paths(indirect: try solve(m, own), direct: try solve(m, policy))
+        return (own, lagged)
     }
 
     /// S r: the static filter, or the dynamic recursion from Mis_0 = 0 (the two worlds' common start cancels).

@@ -1,0 +1,86 @@
+import Foundation
+import Numerics
+
+/// Both worlds of a static outcome and the mechanism's two paths from one product with W and one
+/// solve through the filter (issue 22, docs/benchmarks.md session 10).
+///
+/// A replication needs Mis(0) = S r₀, Mis(1) = S r₁ and the paths S(D channel) and S(policy)
+/// (`MechanismTruth.paths`), each right-hand side being own + W·lagged. Made one by one (`solve(…,
+/// beside:)` for Mis(1)) that was four products with W and eight with the spectrum's 280 × 280 factor
+/// in the baseline, each packing that factor again. Here Mis(1) = Mis(0) + S(D channel) + S(policy):
+/// S is linear and r₁ − r₀ is exactly the D channel's and the policy's right-hand sides (the outcome is
+/// linear in D given CA, and other₁ = other₀ + policy), so the treated world needs no solve of its own;
+/// what remains is one product with W over r₀'s and the channel's lagged parts side by side and one
+/// solve over r₀ and the two paths side by side, the paths only in the periods where ΔD or the policy
+/// term is not zero (elsewhere they are zero and Mis(1) is Mis(0), bit for bit).
+///
+/// *Bits.* Mis(0) and the paths are the separate calls' numbers bit for bit on this machine: every
+/// column of a BLAS product is its own dot products, and OpenBLAS 0.3.21's dgemm on this machine (its
+/// Zen kernel) computes a column the same way whatever its neighbours, except the last column of a
+/// product of odd width (its one-column tail; measured, docs/benchmarks.md session 10). So the blocks
+/// have even width (the paths padded with a zero period), which matches the separate calls' T columns
+/// when T is even (`solvesWorldsTogether`; odd T keeps the separate calls). Mis(1) in the periods after the first adoption is the sum rather than a solve
+/// of r₁: it differs from that solve in the last bits (docs/benchmarks.md, session 10, lists the CSV
+/// columns this moves). Results do not depend on the thread count.
+extension OutcomeModel {
+    /// Whether `solveWorlds` applies: a static outcome, a dense W (one dgemm per product) and an even
+    /// number of periods (see above).
+    func solvesWorldsTogether(periods: Int) -> Bool {
+        !isDynamic && weights.sparse == nil && periods > 0 && periods % 2 == 0
+    }
+
+    /// Mis(0), Mis(1) and the mechanism's paths (time-major, N·T): Mis(0) and the paths the same numbers
+    /// as `filter.solvePanel(rightHandSide(…))` and `MechanismTruth.paths(model:ca:deltaD:policy:)`,
+    /// Mis(1) = Mis(0) + indirect + direct. `deltaD` is D(1) − D(0); the treated world's `other` is
+    /// `other0 + policy`.
+    func solveWorlds(ca: [Double], d0: [Double], controls: [[Double]], other0: [Double],
+                     deltaD: [Double], policy: [Double]) throws -> (mis0: [Double], mis1: [Double], paths: MechanismTruth.Paths) {
+        let n = weights.count, m = ca.count
+        precondition(n > 0 && m % n == 0 && d0.count == m && deltaD.count == m && policy.count == m)
+        let periods = m / n
+        let parts0 = rightHandSideParts(ca: ca, d: d0, controls: controls, other: other0)
+        let channel = MechanismTruth.channelParts(model: self, ca: ca, deltaD: deltaD)
+        func column(_ p: Int) -> Range<Int> { (p * n)..<((p + 1) * n) }
+        /// Periods padded to an even count with the first period not in the set (ascending).
+        func evenWidth(_ set: [Int]) -> [Int] {
+            guard set.count % 2 == 1, let extra = (0..<periods).first(where: { !set.contains($0) }) else { return set }
+            return (set + [extra]).sorted()
+        }
+        // The paths' right-hand sides are zero where neither ΔD nor the policy term is (their
+        // solution there is zero), and there the two worlds' right-hand sides are the same.
+        let pathPeriods = evenWidth((0..<periods).filter { p in column(p).contains { deltaD[$0] != 0 || policy[$0] != 0 } })
+
+        // One product with W: [lagged₀ (T) | channel's lagged (path periods)].
+        var lagged = parts0.lagged
+        lagged.reserveCapacity(m + pathPeriods.count * n)
+        for p in pathPeriods { lagged.append(contentsOf: channel.lagged[column(p)]) }
+        let wl = weights.applyPanel(lagged)
+        let pathBase = m
+
+        // One solve: [r₀ (T) | channel (path periods) | policy (path periods)].
+        var b = parts0.own
+        for k in 0..<m { b[k] += wl[k] }
+        b.reserveCapacity(m + 2 * pathPeriods.count * n)
+        for (q, p) in pathPeriods.enumerated() {
+            for i in 0..<n { b.append(channel.own[p * n + i] + wl[pathBase + q * n + i]) }
+        }
+        for p in pathPeriods { b.append(contentsOf: policy[column(p)]) }
+        let solved = try filter.solvePanel(b)
+
+        let mis0 = Array(solved[0..<m])
+        var indirect = [Double](repeating: 0, count: m), direct = indirect
+        let directBase = m + pathPeriods.count * n
+        var mis1 = mis0
+        for (q, p) in pathPeriods.enumerated() {
+            for i in 0..<n {
+                let k = p * n + i
+                indirect[k] = solved[pathBase + q * n + i]
+                direct[k] = solved[directBase + q * n + i]
+                // Mis(1) = Mis(0) + S(D channel) + S(policy): S is linear and r₁ − r₀ is exactly those two
+                // right-hand sides (D enters linearly given CA, and other₁ = other₀ + policy).
+                mis1[k] = mis0[k] + indirect[k] + direct[k]
+            }
+        }
+        return (mis0, mis1, MechanismTruth.Paths(indirect: indirect, direct: direct))
+    }
+}
