@@ -20,8 +20,11 @@ extension SACVariance {
     /// regression the SAC runs given (ρ̂, λ̂) — B(λ̂)(y − ρ̂Wy) on X* = B(λ̂)Z̃ and the fixed effects,
     /// whose filtered dummies span the dummies' own space (B is invertible, and B1 = (1 − λ)1 with M
     /// row-standardised), so H = H_FE + X*(X*'X*)⁻¹X*' with X* = Z̃ − λ̂MZ̃ (`sandwichRegressors`).
+    /// `adjustments` (CR2/CR3) supplies the A_g when the caller keeps them for CR2's Satterthwaite df
+    /// (`SACEstimator.fit`); nil builds them here.
     static func observationScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
-                                  weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1) throws
+                                  weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1,
+                                  adjustments: (() throws -> SpatialVariance.UnitAdjustments)? = nil) throws
         -> (scores: Matrix, residuals: [Double], gHat: Matrix, h: Matrix) {
         let n = d.base.n, t = d.base.t, p = d.p, k = p + 3, obs = n * t
         let (gHat, h, _) = try operators(rho: rho, lambda: lambda, weights: weights, errorWeights: m)
@@ -30,9 +33,8 @@ extension SACVariance {
         let c = d.shape.periods
         var e = d.residuals(rho: rho, lambda: lambda, beta: b)
         if correction != .cr1 {
-            let adjustments = try SpatialVariance.UnitAdjustments(regressors: sandwichRegressors(d, lambda: lambda), n: n, t: t,
-                                                                  effects: d.base.spec.effects, correction: correction)
-            e = SpatialVariance.adjustedResiduals(e, adjustments: adjustments, n: n, t: t)
+            let made = try adjustments?() ?? unitAdjustments(d, lambda: lambda, correction: correction).adjustments
+            e = SpatialVariance.adjustedResiduals(e, adjustments: made, n: n, t: t)
         }
         let mzb = d.mz.multiply(b)
         let sigmaShare = d.shape.nStar / Double(obs) / (2 * s2)
@@ -50,6 +52,15 @@ extension SACVariance {
         return (scores, e, gHat, h)
     }
 
+    /// The leverage adjustments A_g of CR2/CR3 for the regression given (ρ̂, λ̂), with the regressors
+    /// X* (`sandwichRegressors`) they are of — which CR2's Satterthwaite df reads too.
+    static func unitAdjustments(_ d: SACDesign, lambda: Double, correction: ClusterCorrection) throws
+        -> (regressors: Matrix, adjustments: SpatialVariance.UnitAdjustments) {
+        let xs = sandwichRegressors(d, lambda: lambda)
+        return (xs, try SpatialVariance.UnitAdjustments(regressors: xs, n: d.base.n, t: d.base.t, effects: d.base.spec.effects,
+                                                       correction: correction))
+    }
+
     /// X* = Z̃ − λMZ̃, the within regressors of the SAC's regression given (ρ̂, λ̂).
     static func sandwichRegressors(_ d: SACDesign, lambda: Double) -> Matrix {
         var xs = d.base.z
@@ -59,11 +70,12 @@ extension SACVariance {
 
     /// The scores of `observationScores` summed over each unit's periods (one row per unit).
     static func unitScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
-                           weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1) throws
+                           weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1,
+                           adjustments: (() throws -> SpatialVariance.UnitAdjustments)? = nil) throws
         -> (scores: Matrix, residuals: [Double], gHat: Matrix, h: Matrix) {
         let n = d.base.n
         let o = try observationScores(d, coefficients: b, rho: rho, lambda: lambda, sigma2: s2, weights: weights, errorWeights: m,
-                                      correction: correction)
+                                      correction: correction, adjustments: adjustments)
         var scores = Matrix(rows: n, cols: o.scores.cols)
         for j in 0..<o.scores.cols {
             for r in 0..<o.scores.rows { scores.data[r % n + j * n] += o.scores.data[r + j * o.scores.rows] }
@@ -83,11 +95,13 @@ extension SACVariance {
     /// CR2/CR3 (`correction`): the leverage-adjusted residuals of `observationScores` in the scores and
     /// in Δ, and no G/(G − 1) (as the SDM's).
     static func clusterCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights, errorWeights m: SpatialWeights,
-                                  bread: Matrix, correction: ClusterCorrection = .cr1) throws -> Matrix {
+                                  bread: Matrix, correction: ClusterCorrection = .cr1,
+                                  adjustments: (() throws -> SpatialVariance.UnitAdjustments)? = nil) throws -> Matrix {
         let n = d.base.n, t = d.base.t, p = d.p
         let s2 = point.sigma2
         let (scores, e, gHat, h) = try unitScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
-                                                  sigma2: s2, weights: weights, errorWeights: m, correction: correction)
+                                                  sigma2: s2, weights: weights, errorWeights: m, correction: correction,
+                                                  adjustments: adjustments)
         guard bread.rows == scores.cols else {
             throw EstimationError("SAC cluster variance: the information matrix has \(bread.rows) rows, expected \(scores.cols)")
         }
