@@ -157,25 +157,12 @@ enum SpatialVariance {
         let e = correction == .cr1 ? raw
             : adjustedResiduals(raw, adjustments: try adjustments?() ?? UnitAdjustments(d, correction: correction), n: n, t: t)
         var scores = Matrix(rows: n, cols: k)
-        // Unit scores, each the sum over the unit's periods in period order; through buffer pointers
-        // (the same products, quotients and sums as element-wise subscripts).
-        let rows = d.z.rows, hasRho = rho != nil, twoS4 = 2 * s2 * s2
-        scores.data.withUnsafeMutableBufferPointer { sc in
-            d.z.data.withUnsafeBufferPointer { z in
-                d.wy.withUnsafeBufferPointer { wy in
-                    e.withUnsafeBufferPointer { e in
-                        jacobianShare.withUnsafeBufferPointer { js in
-                            for period in 0..<t {
-                                for i in 0..<n {
-                                    let r = period * n + i, er = e[r]
-                                    for j in 0..<p { sc[i + j * n] += z[r + j * rows] * er / s2 }
-                                    if hasRho { sc[i + p * n] += wy[r] * er / s2 - js[i] }
-                                    sc[i + (k - 1) * n] += er * er / twoS4 - sigmaShare
-                                }
-                            }
-                        }
-                    }
-                }
+        for period in 0..<t {
+            for i in 0..<n {
+                let r = period * n + i
+                for j in 0..<p { scores.data[i + j * n] += d.z.data[r + j * d.z.rows] * e[r] / s2 }
+                if rho != nil { scores.data[i + p * n] += d.wy[r] * e[r] / s2 - jacobianShare[i] }
+                scores.data[i + (k - 1) * n] += e[r] * e[r] / (2 * s2 * s2) - sigmaShare
             }
         }
         var meat = scores.crossProduct()
