@@ -104,6 +104,57 @@ final class DIDPanelOLSTests: XCTestCase {
         assertClose(g - 1, fit.tDegreesOfFreedom, tolerance: 0, "t with G − 1 df")
     }
 
+    /// A balanced panel (9 units × 5 periods) with weights constant within each unit (as the pooled
+    /// matching weights) and one regressor, a staggered DID dummy: the within projection stops after
+    /// its first sweep, which is exact there (`WithinProjection.exactInOneSweep`), and the coefficient
+    /// and its bread come from the closed form Σwx̃ỹ/Σwx̃² (`PanelOLS.leastSquares`). Both against the
+    /// LSDV regression by QR with the unit and time dummies, and CR1 against the sandwich formed from
+    /// the LSDV residuals, at 1e-12 (the dummy design is well conditioned: κ ≈ 10, n = 45). An unbalanced
+    /// panel, or weights that vary within units and periods, keep the alternating projections.
+    func testBalancedTwoWayWithUnitWeightsIsExactInOneSweepWithClosedFormCoefficient() throws {
+        let rng = RandomStream(seed: 23)
+        var y: [Double] = [], dummy: [Double] = [], unit: [Int] = [], time: [Int] = [], w: [Double] = []
+        let unitWeight = (0..<9).map { _ in rng.uniform(0.5, 2) }
+        for t in 0..<5 { for i in 0..<9 {
+            let treated = i < 4 && t >= 2 + i % 2
+            dummy.append(treated ? 1 : 0)
+            y.append(0.3 * Double(i) - 0.2 * Double(t) + (treated ? -0.8 : 0) + rng.normal())
+            unit.append(i); time.append(t); w.append(unitWeight[i])
+        } }
+        let x = try Matrix(columns: [dummy])
+        let fit = try PanelOLS.fit(y: y, x: x, names: ["D"], unit: unit, time: time, effects: .twoWays, weights: w,
+                                   variance: .cluster(unit))
+        XCTAssertEqual(fit.projectionSweeps, 1)
+        let d = lsdv(x, unit, time)
+        let n = d.rows, k = d.cols
+        var dw = d
+        for j in 0..<k { for i in 0..<n { dw[i, j] *= w[i].squareRoot() } }
+        let ls = try LeastSquares(x: dw, y: zip(y, w).map { $0 * $1.squareRoot() })
+        assertClose(ls.coefficients[0], fit.coefficients[0], tolerance: 1e-12, "closed form after one sweep = LSDV")
+        let bread = try ls.xtxInverse()
+        let e = zip(y, d.multiply(ls.coefficients)).map { $0 - $1 }
+        assertClose(e, fit.residuals, tolerance: 1e-12, "residuals from the one-sweep projection = LSDV residuals")
+        var meat = Matrix(rows: k, cols: k)
+        for u in 0..<9 {
+            var s = [Double](repeating: 0, count: k)
+            for i in 0..<n where unit[i] == u { for j in 0..<k { s[j] += w[i] * d[i, j] * e[i] } }
+            for a in 0..<k { for b in 0..<k { meat[a, b] += s[a] * s[b] } }
+        }
+        // fixest ssc(fixef.K = "nested"): unit FE nested in the unit clusters → K = p + T = 1 + 5.
+        let g = 9.0
+        let factor = g / (g - 1) * Double(n - 1) / Double(n - 6)
+        assertClose((bread * meat * bread)[0, 0] * factor, fit.covariance[0, 0], tolerance: 1e-12, "CR1 from the closed form")
+
+        let codes = [PanelOLS.recode(unit), PanelOLS.recode(time)]
+        XCTAssertTrue(WithinProjection(dims: codes, weights: w).exactInOneSweep)
+        XCTAssertTrue(WithinProjection(dims: codes, weights: time.map { 1 + Double($0) }).exactInOneSweep, "weights constant within periods")
+        XCTAssertFalse(WithinProjection(dims: codes, weights: (0..<n).map { 1 + Double($0 % 7) }).exactInOneSweep,
+                       "weights that vary within units and within periods")
+        let p = makePanel()
+        XCTAssertFalse(WithinProjection(dims: [PanelOLS.recode(p.unit), PanelOLS.recode(p.time)],
+                                        weights: [Double](repeating: 1, count: p.y.count)).exactInOneSweep, "unbalanced")
+    }
+
     func testOneWayUnitEffectsCountOneParameterWhenNested() throws {
         let p = makePanel()
         let fit = try PanelOLS.fit(y: p.y, x: p.x, names: ["a", "b"], unit: p.unit, time: p.time, effects: .individual,

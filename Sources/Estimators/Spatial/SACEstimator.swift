@@ -66,6 +66,16 @@ public enum SACEstimator {
         var termination = point.termination
         var reason = point.reason
         let k = d.p + 3
+        // CR2/CR3: the regressors X* and their leverage adjustments are built once per fit, where the
+        // cluster sandwich first needs them, and reused for CR2's Satterthwaite df below (the same
+        // objects, so the same bits as building them twice).
+        var sandwich: (regressors: Matrix, adjustments: SpatialVariance.UnitAdjustments)? = nil
+        func unitAdjustments() throws -> SpatialVariance.UnitAdjustments {
+            if let sandwich { return sandwich.adjustments }
+            let made = try SACVariance.unitAdjustments(d, lambda: point.lambda, correction: clusterCorrection)
+            sandwich = made
+            return made.adjustments
+        }
         var vcov: Matrix
         do {
             vcov = spec.information == .observed
@@ -75,7 +85,7 @@ public enum SACEstimator {
                 vcov = try SACVariance.numericalHessianCovariance(d, point: point, weights: weights, errorWeights: m, scale: vcov)
             } else if variance == .cluster {
                 vcov = try SACVariance.clusterCovariance(d, point: point, weights: weights, errorWeights: m, bread: vcov,
-                                                         correction: clusterCorrection)
+                                                         correction: clusterCorrection, adjustments: unitAdjustments)
             } else if variance == .conley, let conley {
                 vcov = try SACVariance.conleyCovariance(d, point: point, weights: weights, errorWeights: m, bread: vcov, conley: conley,
                                                         correction: clusterCorrection)
@@ -101,11 +111,10 @@ public enum SACEstimator {
         // CR2's t reference: each coefficient's Satterthwaite df, for the regression given (ρ̂, λ̂)
         // (`SpatialVariance.satterthwaiteDegreesOfFreedom` on X* = Z̃ − λ̂MZ̃), as the SDM's given ρ̂.
         if variance == .cluster, clusterCorrection == .cr2, termination == .converged {
-            let xs = SACVariance.sandwichRegressors(d, lambda: point.lambda)
-            if let adjustments = try? SpatialVariance.UnitAdjustments(regressors: xs, n: d.base.n, t: d.base.t,
-                                                                       effects: spec.effects, correction: .cr2) {
-                result.coefficientDegreesOfFreedom = SpatialVariance.satterthwaiteDegreesOfFreedom(regressors: xs, n: d.base.n, t: d.base.t,
-                                                                                                  adjustments: adjustments)
+            // The sandwich converged, so it built `sandwich` (CR2 always adjusts the residuals).
+            if (try? unitAdjustments()) != nil, let sandwich {
+                result.coefficientDegreesOfFreedom = SpatialVariance.satterthwaiteDegreesOfFreedom(regressors: sandwich.regressors, n: d.base.n,
+                                                                                                  t: d.base.t, adjustments: sandwich.adjustments)
             }
         }
         return result

@@ -25,9 +25,12 @@ extension SACVariance {
     /// (`UnitMultipliers`), and with W row-standardised (required by the projection) the row means of
     /// G(κ) are all 1/((1 − κ)N), equal to the grand mean, so (PXP)_ii = X_ii − (1ᵀX)_i/N; otherwise (or
     /// `denseOperators`) from the dense Ĝ and H, which are then returned for the cross-unit term (nil otherwise).
+    /// `adjustments` (CR2/CR3) supplies the A_g when the caller keeps them for CR2's Satterthwaite df
+    /// (`SACEstimator.fit`); nil builds them here.
     static func observationScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
                                   weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1,
-                                  denseOperators: Bool = false) throws
+                                  denseOperators: Bool = false,
+                                  adjustments: (() throws -> SpatialVariance.UnitAdjustments)? = nil) throws
         -> (scores: Matrix, residuals: [Double], operators: (gHat: Matrix, h: Matrix)?) {
         let n = d.base.n, t = d.base.t, p = d.p, k = p + 3, obs = n * t
         let project = d.shape.dropsUnitRoot > 0
@@ -50,9 +53,8 @@ extension SACVariance {
         let c = d.shape.periods
         var e = d.residuals(rho: rho, lambda: lambda, beta: b)
         if correction != .cr1 {
-            let adjustments = try SpatialVariance.UnitAdjustments(regressors: sandwichRegressors(d, lambda: lambda), n: n, t: t,
-                                                                  effects: d.base.spec.effects, correction: correction)
-            e = SpatialVariance.adjustedResiduals(e, adjustments: adjustments, n: n, t: t)
+            let made = try adjustments?() ?? unitAdjustments(d, lambda: lambda, correction: correction).adjustments
+            e = SpatialVariance.adjustedResiduals(e, adjustments: made, n: n, t: t)
         }
         let mzb = d.mz.multiply(b)
         let sigmaShare = d.shape.nStar / Double(obs) / (2 * s2)
@@ -78,6 +80,15 @@ extension SACVariance {
         return (gHat, h)
     }
 
+    /// The leverage adjustments A_g of CR2/CR3 for the regression given (ρ̂, λ̂), with the regressors
+    /// X* (`sandwichRegressors`) they are of — which CR2's Satterthwaite df reads too.
+    static func unitAdjustments(_ d: SACDesign, lambda: Double, correction: ClusterCorrection) throws
+        -> (regressors: Matrix, adjustments: SpatialVariance.UnitAdjustments) {
+        let xs = sandwichRegressors(d, lambda: lambda)
+        return (xs, try SpatialVariance.UnitAdjustments(regressors: xs, n: d.base.n, t: d.base.t, effects: d.base.spec.effects,
+                                                       correction: correction))
+    }
+
     /// X* = Z̃ − λMZ̃, the within regressors of the SAC's regression given (ρ̂, λ̂).
     static func sandwichRegressors(_ d: SACDesign, lambda: Double) -> Matrix {
         var xs = d.base.z
@@ -88,11 +99,12 @@ extension SACVariance {
     /// The scores of `observationScores` summed over each unit's periods (one row per unit).
     static func unitScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
                            weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1,
-                           denseOperators: Bool = false) throws
+                           denseOperators: Bool = false,
+                           adjustments: (() throws -> SpatialVariance.UnitAdjustments)? = nil) throws
         -> (scores: Matrix, residuals: [Double], operators: (gHat: Matrix, h: Matrix)?) {
         let n = d.base.n
         let o = try observationScores(d, coefficients: b, rho: rho, lambda: lambda, sigma2: s2, weights: weights, errorWeights: m,
-                                      correction: correction, denseOperators: denseOperators)
+                                      correction: correction, denseOperators: denseOperators, adjustments: adjustments)
         var scores = Matrix(rows: n, cols: o.scores.cols)
         for j in 0..<o.scores.cols {
             for r in 0..<o.scores.rows { scores.data[r % n + j * n] += o.scores.data[r + j * o.scores.rows] }
@@ -116,12 +128,13 @@ extension SACVariance {
     /// CR2/CR3 (`correction`): the leverage-adjusted residuals of `observationScores` in the scores and
     /// in Δ, and no G/(G − 1) (as the SDM's).
     static func clusterCovariance(_ d: SACDesign, point: SACPoint, weights: SpatialWeights, errorWeights m: SpatialWeights,
-                                  bread: Matrix, correction: ClusterCorrection = .cr1, denseOperators: Bool = false) throws -> Matrix {
+                                  bread: Matrix, correction: ClusterCorrection = .cr1, denseOperators: Bool = false,
+                                  adjustments: (() throws -> SpatialVariance.UnitAdjustments)? = nil) throws -> Matrix {
         let n = d.base.n, t = d.base.t, p = d.p
         let s2 = point.sigma2
         let (scores, e, dense) = try unitScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
                                                 sigma2: s2, weights: weights, errorWeights: m, correction: correction,
-                                                denseOperators: denseOperators)
+                                                denseOperators: denseOperators, adjustments: adjustments)
         guard bread.rows == scores.cols else {
             throw EstimationError("SAC cluster variance: the information matrix has \(bread.rows) rows, expected \(scores.cols)")
         }

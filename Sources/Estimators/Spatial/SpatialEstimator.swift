@@ -74,6 +74,16 @@ public enum SpatialEstimator {
             if let key { shared?.fits.entries[key] = prepared }
         }
         let d = prepared.design, point = prepared.point
+        // CR2/CR3: unit g's leverage adjustment A_g is built once per fit, where the cluster sandwich
+        // first needs it, and reused for CR2's Satterthwaite degrees of freedom below (the same object,
+        // so the same bits as building it twice).
+        var adjustments: SpatialVariance.UnitAdjustments? = nil
+        func unitAdjustments() throws -> SpatialVariance.UnitAdjustments {
+            if let adjustments { return adjustments }
+            let made = try SpatialVariance.UnitAdjustments(d, correction: clusterCorrection)
+            adjustments = made
+            return made
+        }
         // The analytic covariance's trace estimate is reported whichever variance is asked for.
         let traceGtG = try? prepared.analytic.get().traceGtG
         let (vcov, termination, reason) = point.withVariance {
@@ -85,7 +95,7 @@ public enum SpatialEstimator {
             case .cluster:
                 return try clock.measure("variance (cluster)") {
                     try SpatialVariance.clusterCovariance(d, point: point, weights: weights, bread: analytic, correction: clusterCorrection,
-                                                          shared: shared)
+                                                          shared: shared, adjustments: unitAdjustments)
                 }
             case .conley:
                 guard let conley else { throw EstimationError("the Conley variance needs its settings (cutoff, kernel, lag, neighbours)") }
@@ -116,7 +126,7 @@ public enum SpatialEstimator {
         if variance == .cluster { result.clusterCount = d.n; result.clusterCorrection = clusterCorrection }
         if variance == .cluster, clusterCorrection == .cr2, termination == .converged {
             result.coefficientDegreesOfFreedom = try clock.measure("variance (cluster)") {
-                SpatialVariance.satterthwaiteDegreesOfFreedom(d, adjustments: try SpatialVariance.UnitAdjustments(d, correction: .cr2))
+                SpatialVariance.satterthwaiteDegreesOfFreedom(d, adjustments: try unitAdjustments())
             }
         }
         if variance == .conley, clusterCorrection != .cr1 { result.clusterCorrection = clusterCorrection }

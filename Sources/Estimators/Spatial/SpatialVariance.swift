@@ -145,14 +145,17 @@ enum SpatialVariance {
     /// `adjustedResiduals`) in every score and in the cross-unit term, and drop G/(G − 1).
     static func clusterCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights, bread: Matrix,
                                   correction: ClusterCorrection = .cr1,
-                                  shared: (fits: SharedSpatialFits, weightsName: String)? = nil) throws -> Matrix {
+                                  shared: (fits: SharedSpatialFits, weightsName: String)? = nil,
+                                  adjustments: (() throws -> UnitAdjustments)? = nil) throws -> Matrix {
         if let reason = SpatialVarianceMethod.cluster.unsupportedReason(for: d.spec.model) { throw EstimationError(reason) }
         let n = d.n, t = d.t, p = d.p
         let s2 = point.sigma2
         let rho = point.spatial
         let (k, raw, jacobianShare, sigmaShare) = try scoreParts(d, point: point, weights: weights, bread: bread, variance: "cluster variance",
                                                                  purpose: "cluster-robust standard errors", shared: shared)
-        let e = correction == .cr1 ? raw : try adjustedResiduals(d, residuals: raw, correction: correction)
+        // CR2/CR3: the caller's adjustments when it keeps them for the Satterthwaite df (`SpatialEstimator.fit`), else built here.
+        let e = correction == .cr1 ? raw
+            : adjustedResiduals(raw, adjustments: try adjustments?() ?? UnitAdjustments(d, correction: correction), n: n, t: t)
         var scores = Matrix(rows: n, cols: k)
         for period in 0..<t {
             for i in 0..<n {

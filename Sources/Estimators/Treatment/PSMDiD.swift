@@ -161,8 +161,8 @@ public enum PSMDiD {
         }
         let d = panel.treatmentIndicator
         let x = Matrix(rows: n * tCount, cols: 1, uncheckedColumnMajor: d)
-        let unit = (0..<(n * tCount)).map { $0 % n }
-        let time = (0..<(n * tCount)).map { $0 / n }
+        let unit = TreatmentPanel.perObservation(n: n, periods: tCount) { i, _ in i }
+        let time = TreatmentPanel.perObservation(n: n, periods: tCount) { _, t in t }
         if let w = obsWeights {
             var used = [Bool](repeating: false, count: n)
             for k in 0..<(n * tCount) where w[k] > 0 { used[k % n] = true }
@@ -206,9 +206,18 @@ extension TreatmentPanel {
     /// Cluster code of every observation (time-major) from one code per unit; nil = by unit.
     func clusterCodes(_ unitClusters: [Int]?) throws -> [Int] {
         let n = unitCount
-        guard let c = unitClusters else { return (0..<(n * periodCount)).map { $0 % n } }
+        guard let c = unitClusters else { return Self.perObservation(n: n, periods: periodCount) { i, _ in i } }
         guard c.count == n else { throw TreatmentError("\(c.count) cluster codes for \(n) units") }
-        return (0..<(n * periodCount)).map { c[$0 % n] }
+        return Self.perObservation(n: n, periods: periodCount) { i, _ in c[i] }
+    }
+
+    /// value(i, t) for every observation in time-major order (observation t·n + i), by periods and
+    /// units rather than by dividing each observation's index by n.
+    static func perObservation<T>(n: Int, periods: Int, _ value: (_ unit: Int, _ period: Int) -> T) -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(n * periods)
+        for t in 0..<periods { for i in 0..<n { out.append(value(i, t)) } }
+        return out
     }
 }
 
@@ -226,8 +235,8 @@ extension TreatmentPanel {
         guard conley.neighbours.count == n else {
             throw TreatmentError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")
         }
-        let obs = 0..<(n * periodCount)
-        return .conley(conley, location: obs.map { $0 % n }, period: obs.map { $0 / n })
+        return .conley(conley, location: Self.perObservation(n: n, periods: periodCount) { i, _ in i },
+                       period: Self.perObservation(n: n, periods: periodCount) { _, t in t })
     }
 }
 

@@ -34,7 +34,6 @@ extension PanelOLS {
             proj?.demean(&v, tolerance: tolerance)
             demeaned[c] = v
         }
-        let sw = w.map { $0.squareRoot() }
         let feCount = dims.isEmpty ? 0 : dims.map { Set($0).count }.reduce(0, +) - (dims.count - 1)
         return try models.map { model in
             var regressors = model.x.map { demeaned[$0]! }
@@ -45,20 +44,15 @@ extension PanelOLS {
             for j in offset..<p where Vector.dot(regressors[j], regressors[j]) <= 1e-20 * rawNorms[j - offset] {
                 throw TreatmentError("panel OLS: regressor '\(regressorNames[j])' has no variation left after removing the \(effects.rawValue) fixed effects (it is constant within units or periods); drop it")
             }
-            var xw = Matrix(rows: n, cols: p)
-            for j in 0..<p { for i in 0..<n { xw[i, j] = sw[i] * regressors[j][i] } }
-            let ls: LeastSquares
-            do { ls = try LeastSquares(x: xw, y: zip(demeaned[model.y]!, sw).map { $0 * $1 }) } catch {
-                throw TreatmentError("panel OLS: the regressors are collinear after removing fixed effects (\(error))")
-            }
-            _ = try ls.xtxInverse()   // `fit`'s bread: fails exactly when fit's would
+            // `fit`'s solve and bread (`leastSquares`): the same coefficients, and it fails exactly when fit's would.
+            let (coefficients, _) = try leastSquares(columns: regressors, y: demeaned[model.y]!, weights: w)
             if let clusters {
                 let gCount = (recode(keep.map { clusters[$0] }).max() ?? -1) + 1
                 guard gCount >= 2 else { throw TreatmentError("panel OLS: clustering needs at least 2 clusters (found \(gCount))") }
             } else {
                 guard n > p + feCount else { throw TreatmentError("panel OLS: \(n) observations for \(p + feCount) parameters") }
             }
-            return ls.coefficients
+            return coefficients
         }
     }
 }

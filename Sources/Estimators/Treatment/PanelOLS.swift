@@ -113,17 +113,7 @@ public enum PanelOLS {
         for j in offset..<p where Vector.dot(columns[j], columns[j]) <= 1e-20 * rawNorms[j - offset] {
             throw TreatmentError("panel OLS: regressor '\(allNames[j])' has no variation left after removing the \(effects.rawValue) fixed effects (it is constant within units or periods); drop it")
         }
-        let sw = w.map { $0.squareRoot() }
-        var xw = Matrix(rows: n, cols: p)
-        xw.data.withUnsafeMutableBufferPointer { out in
-            for j in 0..<p { columns[j].withUnsafeBufferPointer { c in for i in 0..<n { out[j * n + i] = sw[i] * c[i] } } }
-        }
-        let ls: LeastSquares
-        do { ls = try LeastSquares(x: xw, y: zip(yy, sw).map { $0 * $1 }) } catch {
-            throw TreatmentError("panel OLS: the regressors are collinear after removing fixed effects (\(error))")
-        }
-        let b = ls.coefficients
-        let bread = try ls.xtxInverse()
+        let (b, bread) = try leastSquares(columns: columns, y: yy, weights: w)
         var e = yy
         for j in 0..<p { for i in 0..<n { e[i] -= columns[j][i] * b[j] } }
         // `recode` numbers each dimension's levels 0..<L, so L = max + 1 (no set of the codes).
@@ -149,7 +139,14 @@ public enum PanelOLS {
             let nested = dims.enumerated().filter { isNested($0.element, in: g) }
             k = p + feCount - nested.reduce(0) { $0 + feLevels[$1.offset] } + nested.count
             var scores = Matrix(rows: gCount, cols: p)
-            for i in 0..<n { for j in 0..<p { scores[g[i], j] += w[i] * columns[j][i] * e[i] } }
+            // s_g = Σ_{i∈g} wᵢx̃ᵢeᵢ, accumulated in observation order (through buffer pointers).
+            scores.data.withUnsafeMutableBufferPointer { sc in
+                for j in 0..<p {
+                    columns[j].withUnsafeBufferPointer { x in
+                        for i in 0..<n { sc[g[i] + j * gCount] += w[i] * x[i] * e[i] }
+                    }
+                }
+            }
             let meat = scores.crossProduct()
             let factor = Double(gCount) / Double(gCount - 1) * Double(n - 1) / Double(n - k)
             cov = factor * (bread * meat * bread)
@@ -207,6 +204,48 @@ public enum PanelOLS {
         return PanelOLSResult(names: allNames, coefficients: b, covariance: cov, standardErrors: se,
                               tStatistics: t, pValues: pv, tDegreesOfFreedom: df, coefficientDegreesOfFreedom: dfs, observations: n,
                               clusters: nClusters, parameterCount: k, residuals: e, projectionSweeps: sweeps)
+    }
+
+    /// The weighted least-squares coefficients of `y` on `columns` (both with the fixed effects
+    /// already projected out, observations with positive weight only) and the bread (X̃ᵀWX̃)⁻¹.
+    ///
+    /// One regressor — the DID family's D, whose TWFE estimate is the whole fit — by the closed form
+    /// b = Σ wᵢx̃ᵢỹᵢ / Σ wᵢx̃ᵢ², (X̃ᵀWX̃)⁻¹ = 1/Σ wᵢx̃ᵢ²: two sums in one pass instead of the Householder QR
+    /// of the n × 1 design √w x̃ (a norm, a reflector applied to √w ỹ, a back-substitution and R's
+    /// inverse, each a pass or a copy). Equal to the QR solution in exact arithmetic and within a few
+    /// ulps of it in floating point (a one-column QR is itself a ratio of two sums), not bit for bit.
+    /// The QR takes over when a sum is not finite, so its errors (NaN data) are raised as before; the
+    /// column's variation was checked by the caller, so Σ wx̃² > 0 otherwise. Two or more regressors:
+    /// the QR of √w X̃, whose rank check names a collinear column.
+    static func leastSquares(columns: [[Double]], y: [Double], weights w: [Double]) throws -> (coefficients: [Double], bread: Matrix) {
+        let n = y.count, p = columns.count
+        if p == 1 {
+            var sxx = 0.0, sxy = 0.0
+            columns[0].withUnsafeBufferPointer { x in
+                y.withUnsafeBufferPointer { y in
+                    w.withUnsafeBufferPointer { w in
+                        for i in 0..<n {
+                            let wx = w[i] * x[i]
+                            sxx += wx * x[i]
+                            sxy += wx * y[i]
+                        }
+                    }
+                }
+            }
+            if sxx.isFinite, sxy.isFinite, sxx > 0 {
+                return ([sxy / sxx], Matrix(rows: 1, cols: 1, uncheckedColumnMajor: [1 / sxx]))
+            }
+        }
+        let sw = w.map { $0.squareRoot() }
+        var xw = Matrix(rows: n, cols: p)
+        xw.data.withUnsafeMutableBufferPointer { out in
+            for j in 0..<p { columns[j].withUnsafeBufferPointer { c in for i in 0..<n { out[j * n + i] = sw[i] * c[i] } } }
+        }
+        let ls: LeastSquares
+        do { ls = try LeastSquares(x: xw, y: zip(y, sw).map { $0 * $1 }) } catch {
+            throw TreatmentError("panel OLS: the regressors are collinear after removing fixed effects (\(error))")
+        }
+        return (ls.coefficients, try ls.xtxInverse())
     }
 
     /// Refuses a cluster-robust variance that cannot be estimated: the G cluster scores sum to
@@ -292,6 +331,9 @@ struct WithinProjection {
     let dims: [[Int]]
     let weights: [Double]
     let groupWeight: [[Double]]
+    /// Two dimensions that are balanced (every pair of levels exactly once) with weights constant
+    /// within the levels of one of them: the first sweep is then the exact projection (`exactInOneSweep`).
+    let exactInOneSweep: Bool
     static let maxSweeps = 100_000
 
     init(dims: [[Int]], weights: [Double]) {
@@ -302,12 +344,45 @@ struct WithinProjection {
             for (c, w) in zip(codes, weights) { s[c] += w }
             return s
         }
+        exactInOneSweep = dims.count == 2 && Self.isBalanced(dims[0], dims[1], levels: groupWeight.map(\.count))
+            && (Self.isConstant(weights, within: dims[0], levels: groupWeight[0].count)
+                || Self.isConstant(weights, within: dims[1], levels: groupWeight[1].count))
+    }
+
+    /// Every pair (a, b) of levels occurs exactly once (a balanced panel of units × periods).
+    static func isBalanced(_ a: [Int], _ b: [Int], levels: [Int]) -> Bool {
+        let (la, lb) = (levels[0], levels[1])
+        guard a.count == la * lb else { return false }
+        var seen = [Bool](repeating: false, count: la * lb)
+        for (i, j) in zip(a, b) {
+            if seen[i * lb + j] { return false }
+            seen[i * lb + j] = true
+        }
+        return true
+    }
+
+    /// The weights are the same for every observation of each level of `codes`.
+    static func isConstant(_ w: [Double], within codes: [Int], levels: Int) -> Bool {
+        var first = [Double](repeating: .nan, count: levels)
+        for (c, x) in zip(codes, w) {
+            if first[c].isNaN { first[c] = x } else if first[c] != x { return false }
+        }
+        return true
     }
 
     /// Demeans `v` in place; returns the number of sweeps. One scratch buffer of group means
     /// serves every dimension and sweep (the same sums, in the same order, as a fresh one).
+    ///
+    /// When `exactInOneSweep`, the first sweep is the projection and the loop stops there: with
+    /// weights wᵢ constant over unit i's periods of a balanced panel (the unweighted panel, or the
+    /// pooled matching weights), v¹ = v − v̄ᵢ sums to 0 over each unit's periods, and subtracting the
+    /// weighted period means m_t = Σᵢ wᵢv¹ᵢₜ / Σᵢ wᵢ leaves unit i's sum at −Σ_t m_t = −Σᵢ wᵢ(Σ_t v¹ᵢₜ)/Σᵢ wᵢ = 0,
+    /// so v² is orthogonal to both sets of dummies (the same with the roles of the dimensions
+    /// exchanged). A second sweep would only subtract the rounding of the first (means of order
+    /// ε·|v|) to confirm convergence; the result is the first sweep's, within those few ulps.
     @discardableResult
     func demean(_ v: inout [Double], tolerance: Double) -> Int {
+        if exactInOneSweep { return sweep(&v) }
         var scale = 0.0
         for x in v { scale = max(scale, abs(x)) }
         scale = max(scale, 1e-300)
@@ -338,5 +413,30 @@ struct WithinProjection {
             }
         }
         return sweeps
+    }
+
+    /// One sweep: the group means of each dimension in turn subtracted, as the first sweep of
+    /// `demean`'s loop (the same sums in the same order). Returns 1.
+    private func sweep(_ v: inout [Double]) -> Int {
+        var sums = [Double](repeating: 0, count: groupWeight.map(\.count).max() ?? 0)
+        let count = v.count
+        v.withUnsafeMutableBufferPointer { v in
+            sums.withUnsafeMutableBufferPointer { sums in
+                weights.withUnsafeBufferPointer { w in
+                    for (d, codes) in dims.enumerated() {
+                        let levels = groupWeight[d].count
+                        for g in 0..<levels { sums[g] = 0 }
+                        codes.withUnsafeBufferPointer { codes in
+                            for i in 0..<count { sums[codes[i]] += w[i] * v[i] }
+                            groupWeight[d].withUnsafeBufferPointer { gw in
+                                for g in 0..<levels { sums[g] /= gw[g] }
+                            }
+                            for i in 0..<count { v[i] -= sums[codes[i]] }
+                        }
+                    }
+                }
+            }
+        }
+        return 1
     }
 }
