@@ -70,6 +70,8 @@ extension Spillsim.Estimate {
         var sigma2: ResidualVariance?
         @Option(help: "--model sac: the information matrix the analytic variance inverts and the cluster/Conley sandwiches use as their bread: expected (default, as spatialreg sacsarlm method = \"eigen\") or observed (the analytic Hessian of the log-likelihood, as sacsarlm's fdHess and Stata's vce(oim)).")
         var information: InformationMatrix?
+        @Option(help: "--model sac: the 95% interval of rho and lambda: wald (estimate ± t·SE, default) or profile (the profile-likelihood interval, {rho0 : 2[l(max) − max over lambda, beta, sigma2 of l(rho0, …)] ≤ χ²₁(0.95)}, which does not rely on the curvature at the estimate; with the analytic variance only). The other coefficients keep their Wald intervals.")
+        var interval: SpatialParameterInterval?
         @OptionGroup var conley: ConleyOptions
         @OptionGroup var plot: PlotOptions
         @Flag(help: "Dynamic SDM: add y(t-1) and W*y(t-1), QML conditional on the first period (twoways effects, sdm only).")
@@ -82,7 +84,7 @@ extension Spillsim.Estimate {
         /// The balanced fit's specification.
         var spec: SpatialModelSpec {
             SpatialModelSpec(model: model, effects: effects, approach: approach, durbin: durbinVariables, residualVariance: sigma2 ?? .standard,
-                             information: information ?? .standard)
+                             information: information ?? .standard, interval: interval ?? .standard)
         }
 
         var durbinVariables: DurbinVariables {
@@ -134,6 +136,14 @@ extension Spillsim.Estimate {
             }
             if information == .observed && model != .sac {
                 throw ValidationError("--information observed is implemented for --model sac: drop it (the expected information is the default)")
+            }
+            if interval == .profile {
+                if model != .sac {
+                    throw ValidationError("--interval profile is implemented for --model sac (the profile likelihood of rho and lambda): drop it (wald is the default)")
+                }
+                if variance != .analytic {
+                    throw ValidationError("--interval profile is the likelihood's own interval (independent errors), so it does not go with --variance \(variance.rawValue): drop one of them")
+                }
             }
             if errorWeights != nil && model != .sac {
                 throw ValidationError("--error-weights is the error matrix M of the SAC model: add --model sac, or drop it (sem and sdem put their error process on --weights)")
@@ -231,6 +241,12 @@ extension ResidualVariance: ExpressibleByArgument {
 
 /// `--information` of `estimate sdm --model sac`: the scenario spellings of `information`.
 extension InformationMatrix: ExpressibleByArgument {
+    public init?(argument: String) { self.init(spelling: argument) }
+    public static var allValueStrings: [String] { spellings }
+}
+
+/// `--interval` of `estimate sdm --model sac`: the scenario spellings of `interval`.
+extension SpatialParameterInterval: ExpressibleByArgument {
     public init?(argument: String) { self.init(spelling: argument) }
     public static var allValueStrings: [String] { spellings }
 }

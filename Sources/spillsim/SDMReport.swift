@@ -48,6 +48,7 @@ enum SDMReport {
             let dfText = perCoefficient && k < f.names.count ? String(format: "  %16.2f", f.degreesOfFreedom(coefficient: k)) : ""
             out.append(row(name, fmt(v), fmt(s), String(format: "%.2f", z), pval(f.twoSidedPValue(z, coefficient: k))) + dfText)
         }
+        out += profileLines(f)
         out.append("")
         out.append(sigma2Line(f)
                    + "   log-likelihood = \(String(format: "%.4f", f.logLikelihood))   AIC = \(String(format: "%.2f", f.aic))   BIC = \(String(format: "%.2f", f.bic))")
@@ -82,6 +83,23 @@ enum SDMReport {
         return f.clusterCount != nil
             ? "p-values, intervals and tests: Student t with G − 1 = \(df) df (G = \(f.clusterCount ?? 0) clusters)"
             : "p-values, intervals and tests: Student t with n* − k = \(df) df"
+    }
+
+    /// With `--interval profile`: the profile-likelihood 95% intervals of ρ and λ, how each end was
+    /// found (a root of LR = χ²₁(0.95), or the bound of the stable interval) and the LR test of 0.
+    static func profileLines(_ f: SpatialFitResult) -> [String] {
+        guard f.spec.interval == .profile else { return [] }
+        if let why = f.profileFailure { return ["", "profile-likelihood intervals unavailable: \(why)"] }
+        var out = ["", "Profile-likelihood 95% intervals (LR ≤ χ²₁(0.95) = \(String(format: "%.4f", f.profileIntervals.values.first?.critical ?? .nan)); the table's p-values are Wald):"]
+        for parameter in SACParameter.allCases {
+            guard let p = f.profileIntervals[parameter] else { continue }
+            let end = { (e: ProfileLikelihoodInterval.End) in e == .root ? "root" : "bound of the stable interval" }
+            out.append("  \(parameter.rawValue): [\(fmt(p.lower)), \(fmt(p.upper))]   lower: \(end(p.lowerEnd)), upper: \(end(p.upperEnd))"
+                       + "   LR test of \(parameter.rawValue) = 0: p \(pval(p.pValueAtZero))"
+                       + (p.disconnected ? "   (the acceptance set has a second piece beyond an end: the interval is the piece containing the estimate)" : "")
+                       + (p.excessOverMaximum > 1e-8 ? "   (WARNING: the profile exceeds the fitted maximum by \(fmt(p.excessOverMaximum)))" : ""))
+        }
+        return out
     }
 
     /// The σ̂² the SEs are evaluated at, and the other one beside it (docs/MODEL.md §4, "Which σ̂²").

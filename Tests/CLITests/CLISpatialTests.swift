@@ -323,6 +323,31 @@ final class CLISACTests: XCTestCase {
         XCTAssertEqual((obj["coefficient_df"] as? [Double])?.count, 4)   // x1, x2 and their W-lags
     }
 
+    /// `--interval profile` reaches the fit: the JSON's profile intervals are the NumPy brute force's
+    /// (sac_profile_interval.json, Lee–Yu two-way with Durbin terms, as `args`) to 1e-6, and the text
+    /// report names how each end was found.
+    func testProfileInterval() throws {
+        let r = try ProcessRunner.spillsim(args + ["--interval", "profile", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let intervals = try XCTUnwrap(obj["profile_intervals"] as? [[String: Any]])
+        let ref = try XCTUnwrap(try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: try TestPaths.committed(
+            "Tests/EstimatorsTests/Fixtures/sac_profile_interval.json"))) as? [String: Any])["lee_yu_twoways_durbin"] as? [String: Any])
+        XCTAssertEqual(intervals.map { $0["parameter"] as? String }, ["rho", "lambda"])
+        for i in intervals {
+            let name = try XCTUnwrap(i["parameter"] as? String)
+            let r = try XCTUnwrap(ref[name] as? [String: Any])
+            assertClose(r["lower"] as! Double, i["lower"] as! Double, tolerance: 1e-6, "\(name) lower")
+            assertClose(r["upper"] as! Double, i["upper"] as! Double, tolerance: 1e-6, "\(name) upper")
+            XCTAssertEqual(i["lower_end"] as? String, "root")
+            XCTAssertEqual(i["upper_end"] as? String, "root")
+        }
+        let text = try ProcessRunner.spillsim(args + ["--interval", "profile"])
+        XCTAssertEqual(text.status, 0, text.err)
+        XCTAssertTrue(text.out.contains("Profile-likelihood 95% intervals"), text.out)
+        XCTAssertTrue(text.out.contains("lower: root, upper: root"), text.out)
+    }
+
     func testSACRefusals() throws {
         let f = TestPaths.repositoryRoot.appendingPathComponent("Tests/EstimatorsTests/Fixtures").path
         let bad: [([String], String)] = [
@@ -330,6 +355,9 @@ final class CLISACTests: XCTestCase {
             (args + ["--dynamic"], "--dynamic"),
             (args + ["--logdet", "chebyshev"], "--logdet"),
             (Array(args.dropLast(4)) + ["--error-weights", f + "/spreg_panel_W.csv"], "--error-weights"),
+            (Array(args.dropLast(4)) + ["--interval", "profile"], "--interval profile is implemented for --model sac"),
+            (args + ["--interval", "profile", "--vce", "cluster"], "--interval profile"),
+            (args + ["--interval", "likelihood"], "--interval"),
         ]
         for (a, needle) in bad {
             XCTAssertThrowsError(try Spillsim.parseAsRoot(a)) { e in

@@ -253,8 +253,8 @@ final class EstimatorOptionsAuditTests: XCTestCase {
         let m = "{name: e, model: \(model), estimands: [beta.CA]"
         // sem and sdem refuse the sandwich variances, and every model with a spatial error lag refuses
         // `missing` (probed by `variance` and `missing` themselves), so their dependent options have no
-        // valid context; sac takes the cluster and Conley sandwiches (with CR2/CR3) and `information`
-        // (`observed` refused for every other model).
+        // valid context; sac takes the cluster and Conley sandwiches (with CR2/CR3), `information`
+        // (`observed` refused for every other model) and `interval` (`profile` likewise).
         let sandwich = !["sem", "sdem", "sac"].contains(model)
         let probes: [Probe] = [Probe(entry: e + "}", key: "effects", a: "twoways", b: "individual"),
                 Probe(entry: e + "}", key: "approach", a: "lee-yu", b: "direct"),
@@ -263,6 +263,8 @@ final class EstimatorOptionsAuditTests: XCTestCase {
                 Probe(entry: e + "}", key: "variance", a: "analytic", b: "cluster"),
                 Probe(entry: e + "}", key: "sigma2", a: "qml", b: "dof"),
                 Probe(entry: e + "}", key: "information", a: "expected", b: "observed"),
+                // `interval: profile` moves only ρ's bounds (refused for every model but sac).
+                Probe(entry: "{name: e, model: \(model), estimands: [beta.CA\(model == "sac" ? ", rho" : "")]}", key: "interval", a: "wald", b: "profile"),
                 Probe(entry: e + ", variance: cluster}", key: "cluster_correction", a: "cr1", b: "cr2"),
                 Probe(entry: e + ", variance: conley}", key: "cutoff_km", a: "150", b: "400"),
                 Probe(entry: e + ", variance: conley, cutoff_km: 300}", key: "kernel", a: "bartlett", b: "uniform"),

@@ -75,6 +75,29 @@ final class SACRunTests: XCTestCase {
         }
     }
 
+    /// `interval: profile` stores the profile-likelihood interval as ρ's lower/upper (what `summarize`'s
+    /// coverage reads) with the LR p-value; the estimate and SE stay the fit's. The interval is the
+    /// fit's own `SACProfile` interval (checked against NumPy in SACProfileIntervalTests), and every
+    /// other estimand is the Wald estimator's, bit for bit.
+    func testProfileIntervalIsStoredAsRhoBounds() throws {
+        let text = Self.small.replacingOccurrences(of: "{name: sdm, model: sdm, estimands: [beta.CA, rho, ame.direct.CA]}",
+                                                   with: "{name: sac_profile, model: sac, interval: profile, estimands: [beta.CA, rho, ame.direct.CA]}")
+        let cell = try InMemoryRun.cells(text)[0]
+        for record in cell.records {
+            let (wald, profile) = (record.fits[0], record.fits[1])
+            XCTAssertEqual(profile.status.code, .ok, profile.status.message)
+            XCTAssertEqual(wald.results[0], profile.results[0], "β is untouched")
+            XCTAssertEqual(wald.results[2], profile.results[2], "the effects are untouched")
+            let (w, p) = (wald.results[1], profile.results[1])
+            XCTAssertEqual(w.estimate, p.estimate)
+            XCTAssertEqual(w.standardError, p.standardError)
+            XCTAssertTrue(p.lower < p.estimate && p.estimate < p.upper, "the interval contains ρ̂: [\(p.lower), \(p.upper)] ∌ \(p.estimate)")
+            XCTAssertNotEqual(p.lower, w.lower)
+            XCTAssertNotEqual(p.upper, w.upper)
+            XCTAssertTrue(p.pValue >= 0 && p.pValue <= 1)
+        }
+    }
+
     func testSACOptionsAreRefusedByKeyPath() throws {
         let cases: [(String, String)] = [
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
@@ -85,11 +108,22 @@ final class SACRunTests: XCTestCase {
              "{name: sdm, model: sdm, information: observed, estimands: [beta.CA]}"),
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
              "{name: sac, model: sac, missing: exact, estimands: [beta.CA]}"),
+            ("{name: sdm, model: sdm, estimands: [beta.CA, rho, ame.direct.CA]}",
+             "{name: sdm, model: sdm, interval: profile, estimands: [rho]}"),
+            ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
+             "{name: sac, model: sac, interval: likelihood, estimands: [rho]}"),
+            ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
+             "{name: sac, model: sac, interval: profile, variance: cluster, estimands: [rho]}"),
+            ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
+             "{name: sac, model: sac, interval: profile, estimands: [beta.CA]}"),
         ]
         for (old, new) in cases {
             let text = Self.small.replacingOccurrences(of: old, with: new)
             XCTAssertThrowsError(try MonteCarloScenario(text: text), new) { error in
                 XCTAssertTrue(error is ScenarioError, "\(new): \(error)")
+                if new.contains("interval:") {
+                    XCTAssertTrue((error as? ScenarioError)?.path.hasSuffix(".interval") == true, "\(new): \(error)")
+                }
             }
         }
     }

@@ -42,6 +42,9 @@ public enum SACEstimator {
             throw EstimationError(variance == .conley ? "the Conley variance needs its settings (cutoff, kernel, lag, neighbours)"
                                                       : "Conley settings were given but the variance is \(variance.rawValue)")
         }
+        guard spec.interval == .wald || variance == .analytic else {
+            throw EstimationError("the profile-likelihood interval of ρ and λ is the likelihood's own (it assumes the model's independent errors), so it does not go with the \(variance.rawValue) variance: use the analytic variance with it, or the Wald interval")
+        }
         guard !(spec.information == .observed && variance == .numericalHessian) else {
             throw EstimationError("the numerical Hessian is itself an observed information; use the analytic variance with the observed information")
         }
@@ -106,6 +109,22 @@ public enum SACEstimator {
             termination: termination, reason: reason, regressors: d.base.regressors, durbinIndex: d.base.durbinPairs,
             interval: (lo, hi), logDeterminant: weights.logDeterminant.method,
             logDeterminantAccuracy: weights.logDeterminant.accuracy(rho: point.rho), traceGtG: nil)
+        if spec.interval == .profile {
+            // Measured from the certified maximum only: from another point the statistic is not an LR.
+            if termination == .converged || termination == .varianceUnavailable {
+                do {
+                    for parameter in SACParameter.allCases {
+                        result.profileIntervals[parameter] = try SACProfile.interval(parameter, design: d, point: point,
+                                                                                      weights: weights, errorWeights: m)
+                    }
+                } catch {
+                    result.profileIntervals = [:]
+                    result.profileFailure = "\(error)"
+                }
+            } else {
+                result.profileFailure = "the fit did not converge (\(termination.rawValue)): no likelihood-ratio interval"
+            }
+        }
         if variance == .cluster { result.clusterCount = d.base.n; result.clusterCorrection = clusterCorrection }
         if variance == .conley, clusterCorrection != .cr1 { result.clusterCorrection = clusterCorrection }
         // CR2's t reference: each coefficient's Satterthwaite df, for the regression given (ρ̂, λ̂)

@@ -4,6 +4,32 @@ import Numerics
 // The `estimate sdm --json` report (keys documented in docs/spatial.md). Property
 // names are the JSON keys.
 
+/// A profile-likelihood interval (`ProfileLikelihoodInterval`): `lower_end`/`upper_end` are `root`
+/// or `boundary` (the set reaches the bound of the stable interval, which is then the end).
+public struct ProfileIntervalJSON: Encodable, Sendable {
+    public let parameter: String
+    @FiniteOrNull public var estimate: Double
+    @FiniteOrNull public var lower: Double
+    @FiniteOrNull public var upper: Double
+    public let lower_end: String
+    public let upper_end: String
+    public let disconnected: Bool
+    @FiniteOrNull public var critical: Double
+    @FiniteOrNull public var lr_p_value_at_zero: Double
+
+    init(_ p: ProfileLikelihoodInterval) {
+        parameter = p.parameter.rawValue
+        estimate = p.estimate
+        lower = p.lower
+        upper = p.upper
+        lower_end = p.lowerEnd.rawValue
+        upper_end = p.upperEnd.rawValue
+        disconnected = p.disconnected
+        critical = p.critical
+        lr_p_value_at_zero = p.pValueAtZero
+    }
+}
+
 /// `{estimate, se, lower, upper}`.
 public struct IntervalJSON: Encodable, Sendable {
     @FiniteOrNull public var estimate: Double
@@ -144,6 +170,10 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
     /// The SAC model: `expected` or `observed`, the information matrix the variance inverts (the
     /// sandwiches' bread); null for the other models (always the expected information).
     @NullWhenAbsent public var information: String?
+    /// The SAC model with `--interval profile`: the profile-likelihood 95% intervals of ρ and λ; else null.
+    @NullWhenAbsent public var profile_intervals: [ProfileIntervalJSON]?
+    /// Why a profile interval that was asked for is absent; else null.
+    @NullWhenAbsent public var profile_failure: String?
     public let coefficients: [NamedEstimateJSON]
     /// With the CR2 cluster variance: each coefficient's Satterthwaite degrees of freedom, in the
     /// order of `coefficients` (the t reference of its p-value and interval; docs/MODEL.md §5); else null.
@@ -187,6 +217,9 @@ public struct SpatialAnalysisJSON: Encodable, Sendable {
         clusters = f.clusterCount
         cluster_correction = f.clusterCorrection?.rawValue
         information = f.spec.model == .sac ? f.spec.information.rawValue : nil
+        profile_intervals = f.spec.interval == .profile
+            ? SACParameter.allCases.compactMap { f.profileIntervals[$0].map(ProfileIntervalJSON.init) } : nil
+        profile_failure = f.profileFailure
         coefficients = f.coefficientTable.map { NamedEstimateJSON(name: $0.name, estimate: $0.value.estimate, se: $0.value.se) }
         coefficient_df = f.coefficientDegreesOfFreedom
         sigma2 = f.sigma2

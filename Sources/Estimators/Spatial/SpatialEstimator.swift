@@ -48,6 +48,9 @@ public enum SpatialEstimator {
         guard spec.information == .expected || spec.model == .sac else {
             throw EstimationError("the observed information is implemented for the SAC model, not \(spec.model.rawValue); use the expected information")
         }
+        guard spec.interval == .wald || spec.model == .sac else {
+            throw EstimationError("the profile-likelihood interval is implemented for the SAC model's ρ and λ, not \(spec.model.rawValue); use the Wald interval")
+        }
         if spec.model == .sac {
             guard design == nil else { throw EstimationError("the SAC model has no dynamic form") }
             return try clock.measure("fit") {

@@ -130,6 +130,11 @@ public struct SpatialFitResult: Sendable {
     /// interval and p-value. Nil for the other variances, and ρ, λ, effects, curves and turning
     /// points keep `tDegreesOfFreedom`.
     public internal(set) var coefficientDegreesOfFreedom: [Double]? = nil
+    /// With `spec.interval == .profile` (the SAC model): the profile-likelihood 95% intervals of ρ
+    /// and λ (`SACProfile`); empty otherwise, and for a fit that did not converge (the statistic is
+    /// measured from the maximum). `profileFailure` says why an interval that was asked for is absent.
+    public internal(set) var profileIntervals: [SACParameter: ProfileLikelihoodInterval] = [:]
+    public internal(set) var profileFailure: String? = nil
 
     /// Number of estimated parameters (coefficients, spatial parameters, σ²); fixed effects are not counted.
     public var parameterCount: Int { vcov.rows }

@@ -77,16 +77,20 @@ public struct SpatialModelSpec: Sendable, Hashable {
     /// The information matrix the variance inverts and the sandwiches use as their bread: expected
     /// (every model) or observed (the SAC model only, `SACVariance.observedInformation`).
     public var information: InformationMatrix
+    /// The 95% interval of the spatial parameters ρ and λ: Wald (every model) or the profile
+    /// likelihood (the SAC model only, `SACProfile`); every other estimand's interval is Wald.
+    public var interval: SpatialParameterInterval
 
     public init(model: SpatialModel = .sdm, effects: FixedEffects = .twoWays, approach: SpatialApproach = .direct,
                 durbin: DurbinVariables = .all, residualVariance: ResidualVariance = .standard,
-                information: InformationMatrix = .standard) {
+                information: InformationMatrix = .standard, interval: SpatialParameterInterval = .standard) {
         self.model = model
         self.effects = effects
         self.approach = approach
         self.durbin = durbin
         self.residualVariance = residualVariance
         self.information = information
+        self.interval = interval
     }
 }
 

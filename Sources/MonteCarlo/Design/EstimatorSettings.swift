@@ -135,6 +135,17 @@ enum EstimatorRegistry {
             if spec.information == .observed, model != .sac {
                 throw o.error("information", "`observed` is implemented for sac only; remove `information` (the expected information is the default)")
             }
+            spec.interval = try o.choose("interval", default: SpatialParameterInterval.standard, spellings: SpatialParameterInterval.spellings) {
+                SpatialParameterInterval(spelling: $0)
+            }
+            if spec.interval == .profile {
+                if model != .sac {
+                    throw o.error("interval", "`profile` (the profile-likelihood interval of ρ and λ) is implemented for sac only; remove `interval` (Wald is the default) or set `model: sac`")
+                }
+                if variance != .analytic {
+                    throw o.error("interval", "`profile` is the likelihood's own interval (it assumes independent errors), so it does not go with `variance: \(variance.rawValue)`; remove `variance` or `interval`")
+                }
+            }
             let corrected = try o.choose("bias_correction", default: false, spellings: ["true", "false"]) { ["true": true, "false": false][$0] }
             if missing != nil {
                 guard (model.hasLag && !model.hasErrorLag) || model == .slx || model == .ols else {

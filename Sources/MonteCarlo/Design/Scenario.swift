@@ -282,6 +282,10 @@ public struct EstimatorSpec: Sendable {
             var options: [String: ScenarioValue] = [:]
             for (key, v) in m where !identityKeys.contains(key) { options[key] = v }
             let settings = try EstimatorRegistry.settings(model: model, options: options, at: at, reader: reader)
+            // The profile interval moves only ρ's and λ's bounds: without them it would be accepted and ignored.
+            if case .spatial(let s) = settings, s.spec.interval == .profile, !estimands.contains("rho"), !estimands.contains("lambda") {
+                throw reader.error("\(at).interval", "`profile` sets the interval of ρ and λ, which this estimator does not score; add `rho` or `lambda` to its estimands, or remove `interval`")
+            }
             specs.append(EstimatorSpec(name: name, model: model, estimands: estimands, options: options, settings: settings))
         }
         return specs

@@ -71,6 +71,22 @@ enum SpatialScoring {
                               lower: v.estimate - q * v.se, upper: v.estimate + q * v.se, pValue: p)
     }
 
+    /// ρ or λ: the Wald interval, or with `spec.interval == .profile` (the SAC model) the
+    /// profile-likelihood interval stored as the estimand's lower/upper (so `summarize`'s coverage
+    /// is the profile interval's) with the LR test's p-value; the SE stays the fit's. A profile
+    /// interval that was asked for and could not be formed leaves the bounds NaN (the replication
+    /// drops out of the coverage), never the Wald bounds in its place.
+    static func spatialParameter(_ parameter: SACParameter, truth: Double, fit: SpatialFitResult) -> EstimandResult {
+        let value = parameter == .rho ? fit.rhoEstimate : fit.lambdaEstimate
+        guard fit.spec.interval == .profile else { return wald(truth, value, fit: fit) }
+        guard let v = value else { return .missing(truth: truth) }
+        guard let p = fit.profileIntervals[parameter] else {
+            return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se)
+        }
+        return EstimandResult(truth: truth, estimate: v.estimate, standardError: v.se, lower: p.lower, upper: p.upper,
+                              pValue: p.pValueAtZero)
+    }
+
     /// A coefficient by name, scored with its own t reference.
     static func coefficient(_ truth: Double, _ name: String, fit: SpatialFitResult) -> EstimandResult {
         guard let j = fit.index(of: name) else { return .missing(truth: truth) }
@@ -99,9 +115,10 @@ enum SpatialScoring {
         }
         switch e {
         case .defined(let d): return d.estimate(fit, t)
-        case .rho: return wald(t, fit.rhoEstimate, fit: fit)
-        // λ̂ and its SE from the same covariance as ρ̂ (every variance of the fit), the same quantile rule.
-        case .lambda: return wald(t, fit.lambdaEstimate, fit: fit)
+        case .rho: return spatialParameter(.rho, truth: t, fit: fit)
+        // λ̂ and its SE from the same covariance as ρ̂ (every variance of the fit), the same quantile rule;
+        // with `interval: profile` its profile-likelihood bounds, as ρ's.
+        case .lambda: return spatialParameter(.lambda, truth: t, fit: fit)
         case .tau: return coefficient(t, DynamicSpatialEstimator.lagName, fit: fit)
         case .eta: return coefficient(t, spatialLagName(DynamicSpatialEstimator.lagName), fit: fit)
         case .turningPointLongRun(let k, let label):
