@@ -98,6 +98,30 @@ final class SACRunTests: XCTestCase {
         }
     }
 
+    /// The same for λ: with `interval: profile` the `lambda` estimand's bounds are its profile interval
+    /// too (not the Wald bounds), with λ̂ and its SE the fit's.
+    func testProfileIntervalIsStoredAsLambdaBounds() throws {
+        let text = Self.small.replacingOccurrences(of: "{name: sdm, model: sdm, estimands: [beta.CA, rho, ame.direct.CA]}",
+                                                   with: "{name: sac_profile, model: sac, interval: profile, estimands: [rho, lambda]}")
+            .replacingOccurrences(of: "{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
+                                  with: "{name: sac, model: sac, estimands: [rho, lambda]}")
+        let cell = try InMemoryRun.cells(text)[0]
+        for record in cell.records {
+            let (wald, profile) = (record.fits[0], record.fits[1])
+            XCTAssertEqual(profile.status.code, .ok, profile.status.message)
+            for k in 0..<2 {
+                let (w, p) = (wald.results[k], profile.results[k])
+                let name = k == 0 ? "ρ" : "λ"
+                XCTAssertEqual(w.estimate, p.estimate, name)
+                XCTAssertEqual(w.standardError, p.standardError, name)
+                XCTAssertTrue(p.lower < p.estimate && p.estimate < p.upper, "\(name): [\(p.lower), \(p.upper)] ∌ \(p.estimate)")
+                XCTAssertNotEqual(p.lower, w.lower, "\(name): the profile bound, not the Wald one")
+                XCTAssertNotEqual(p.upper, w.upper, "\(name): the profile bound, not the Wald one")
+                XCTAssertTrue(p.pValue >= 0 && p.pValue <= 1, name)
+            }
+        }
+    }
+
     func testSACOptionsAreRefusedByKeyPath() throws {
         let cases: [(String, String)] = [
             ("{name: sac, model: sac, estimands: [beta.CA, rho, ame.direct.CA]}",
