@@ -55,26 +55,14 @@ public extension Matrix {
     }
 
     /// xᵀ A x for a symmetric A, reading its lower triangle only (one symmetric matrix–vector
-    /// product and a dot).
+    /// product and a dot: `symmetricBilinearForm(x, x)`, the same calls in the same order).
     func symmetricQuadraticForm(_ x: [Double]) -> Double {
-        NumericsRuntime.ensureInitialised()
         precondition(rows == cols && x.count == rows, "symmetricQuadraticForm: \(rows)×\(cols) matrix, vector of \(x.count)")
-        if rows == 0 { return 0 }
-        var y = [Double](repeating: 0, count: rows)
-        data.withUnsafeBufferPointer { pa in
-            x.withUnsafeBufferPointer { px in
-                y.withUnsafeMutableBufferPointer { py in
-                    cblas_dsymv(CblasColMajor, CblasLower, Int32(rows), 1.0, pa.baseAddress, Int32(rows),
-                                px.baseAddress, 1, 0.0, py.baseAddress, 1)
-                }
-            }
-        }
-        return x.withUnsafeBufferPointer { px in
-            y.withUnsafeBufferPointer { py in cblas_ddot(Int32(rows), px.baseAddress, 1, py.baseAddress, 1) }
-        }
+        return symmetricBilinearForm(x, x)
     }
 
-    /// xᵀ A y for a symmetric A, reading its lower triangle only (as `symmetricQuadraticForm`).
+    /// xᵀ A y for a symmetric A, reading its lower triangle only: one symmetric matrix–vector product
+    /// A y (dsymv) and a dot with x.
     func symmetricBilinearForm(_ x: [Double], _ y: [Double]) -> Double {
         NumericsRuntime.ensureInitialised()
         precondition(rows == cols && x.count == rows && y.count == rows, "symmetricBilinearForm: \(rows)×\(cols) matrix, vectors of \(x.count) and \(y.count)")

@@ -236,6 +236,24 @@ public final class SquaredGSeries: @unchecked Sendable {
         return out
     }
 
+    /// Pair weights m_ij + m_ji (i > j) of a square N × N matrix, column by column as `packLower`: for a
+    /// term symmetric in (i, j), Σ_{i≠j} f_ij m_ij = Σ_{i>j} f_ij (m_ij + m_ji).
+    public static func packPairSums(_ m: Matrix) -> [Double] {
+        let n = m.rows
+        precondition(m.cols == n, "packPairSums: a \(m.rows)×\(m.cols) matrix is not square")
+        var out = [Double](repeating: 0, count: pairCount(n))
+        var q = 0
+        m.data.withUnsafeBufferPointer { mp in
+            for j in 0..<n {
+                for i in (j + 1)..<n {
+                    out[q] = mp[i + j * n] + mp[j + i * n]
+                    q += 1
+                }
+            }
+        }
+        return out
+    }
+
     // MARK: - Nodes
 
     private func psi(_ rho: Double) -> Double { log((rho - lower) / (upper - rho)) }

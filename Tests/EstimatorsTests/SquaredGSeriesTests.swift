@@ -141,4 +141,23 @@ final class SquaredGSeriesTests: XCTestCase {
         XCTAssertLessThanOrEqual(abs(dense.value - exact), roundingBound(n: panel.n, order: 0, r: 0, gamma: gamma, weights: pw))
         XCTAssertNotEqual(viaSeries.method, .dense)
     }
+
+    /// The Conley sandwiches' pair weights: m_ij + m_ji for i > j in `packLower`'s order, from a matrix
+    /// that is not symmetric (small integers: the sums are exact).
+    func testPackPairSumsAddsBothTriangles() throws {
+        let n = 5
+        var m = Matrix(rows: n, cols: n)
+        for j in 0..<n { for i in 0..<n { m[i, j] = Double(10 * i + j) } }
+        let w = SquaredGSeries.packPairSums(m)
+        XCTAssertEqual(w.count, SquaredGSeries.pairCount(n))
+        var q = 0
+        for j in 0..<n {
+            for i in (j + 1)..<n {
+                XCTAssertEqual(w[q], Double(10 * i + j + 10 * j + i), "pair (\(i), \(j))")
+                q += 1
+            }
+        }
+        let symmetric = Matrix(rows: n, cols: n, uncheckedColumnMajor: (0..<(n * n)).map { k in Double(k % n + k / n) })
+        XCTAssertEqual(SquaredGSeries.packPairSums(symmetric), SquaredGSeries.packLower(symmetric) { 2 * $0 })
+    }
 }

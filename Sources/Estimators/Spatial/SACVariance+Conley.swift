@@ -63,14 +63,7 @@ extension SACVariance {
                     taken += abs(x)
                 }
             }
-            var w = [Double](repeating: 0, count: SquaredGSeries.pairCount(n))
-            var pair = 0
-            for j in 0..<n {
-                for i in (j + 1)..<n {
-                    w[pair] = all.data[i + j * n] + all.data[j + i * n]
-                    pair += 1
-                }
-            }
+            let w = SquaredGSeries.packPairSums(all)
             let nu = 2 * (q0.trace + SpatialVariance.serialResidualTrace(e, n: n, t: t, conley: conley)) + taken
             delta = CrossUnitTerm(series: series, rho: point.rho, lambda: point.lambda, pairWeights: w, nuclearBound: nu)
         } else {

@@ -81,14 +81,7 @@ extension SpatialVariance {
             }
             // Pair weights Q_ij + Q_ji (i > j); ‖Q off its diagonal‖_* ≤ 2 × the traces of its
             // positive semi-definite parts (the within-period products and each gap's F Fᵀ) + the part taken out.
-            var w = [Double](repeating: 0, count: SquaredGSeries.pairCount(n))
-            var pair = 0
-            for j in 0..<n {
-                for i in (j + 1)..<n {
-                    w[pair] = all.data[i + j * n] + all.data[j + i * n]
-                    pair += 1
-                }
-            }
+            let w = SquaredGSeries.packPairSums(all)
             let nu = 2 * (products.trace + serialResidualTrace(e, n: n, t: t, conley: conley)) + taken
             meat[p, p] += series.term(rho: rho, pairWeights: w, nuclearBound: nu).value / (s2 * s2)
         }

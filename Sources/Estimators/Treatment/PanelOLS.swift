@@ -382,32 +382,20 @@ struct WithinProjection {
     /// ε·|v|) to confirm convergence; the result is the first sweep's, within those few ulps.
     @discardableResult
     func demean(_ v: inout [Double], tolerance: Double) -> Int {
-        if exactInOneSweep { return sweep(&v) }
         var scale = 0.0
-        for x in v { scale = max(scale, abs(x)) }
-        scale = max(scale, 1e-300)
+        if !exactInOneSweep {
+            for x in v { scale = max(scale, abs(x)) }
+            scale = max(scale, 1e-300)
+        }
         var sweeps = 0
         var sums = [Double](repeating: 0, count: groupWeight.map(\.count).max() ?? 0)
-        let count = v.count
         v.withUnsafeMutableBufferPointer { v in
             sums.withUnsafeMutableBufferPointer { sums in
                 weights.withUnsafeBufferPointer { w in
                     while sweeps < Self.maxSweeps {
                         sweeps += 1
-                        var change = 0.0
-                        for (d, codes) in dims.enumerated() {
-                            let levels = groupWeight[d].count
-                            for g in 0..<levels { sums[g] = 0 }
-                            codes.withUnsafeBufferPointer { codes in
-                                for i in 0..<count { sums[codes[i]] += w[i] * v[i] }
-                                groupWeight[d].withUnsafeBufferPointer { gw in
-                                    for g in 0..<levels { sums[g] /= gw[g] }
-                                }
-                                for i in 0..<count { v[i] -= sums[codes[i]] }
-                            }
-                            for g in 0..<levels { change = max(change, abs(sums[g])) }
-                        }
-                        if dims.count == 1 || change <= tolerance * scale { break }
+                        let change = sweep(v, sums: sums, weights: w)
+                        if exactInOneSweep || dims.count == 1 || change <= tolerance * scale { break }
                     }
                 }
             }
@@ -415,28 +403,25 @@ struct WithinProjection {
         return sweeps
     }
 
-    /// One sweep: the group means of each dimension in turn subtracted, as the first sweep of
-    /// `demean`'s loop (the same sums in the same order). Returns 1.
-    private func sweep(_ v: inout [Double]) -> Int {
-        var sums = [Double](repeating: 0, count: groupWeight.map(\.count).max() ?? 0)
+    /// One sweep: each dimension's weighted group means subtracted in turn (the sums in observation
+    /// order, `sums` the scratch of at least the largest level count). Returns the largest |mean|
+    /// subtracted, `demean`'s convergence measure.
+    private func sweep(_ v: UnsafeMutableBufferPointer<Double>, sums: UnsafeMutableBufferPointer<Double>,
+                       weights w: UnsafeBufferPointer<Double>) -> Double {
         let count = v.count
-        v.withUnsafeMutableBufferPointer { v in
-            sums.withUnsafeMutableBufferPointer { sums in
-                weights.withUnsafeBufferPointer { w in
-                    for (d, codes) in dims.enumerated() {
-                        let levels = groupWeight[d].count
-                        for g in 0..<levels { sums[g] = 0 }
-                        codes.withUnsafeBufferPointer { codes in
-                            for i in 0..<count { sums[codes[i]] += w[i] * v[i] }
-                            groupWeight[d].withUnsafeBufferPointer { gw in
-                                for g in 0..<levels { sums[g] /= gw[g] }
-                            }
-                            for i in 0..<count { v[i] -= sums[codes[i]] }
-                        }
-                    }
+        var change = 0.0
+        for (d, codes) in dims.enumerated() {
+            let levels = groupWeight[d].count
+            for g in 0..<levels { sums[g] = 0 }
+            codes.withUnsafeBufferPointer { codes in
+                for i in 0..<count { sums[codes[i]] += w[i] * v[i] }
+                groupWeight[d].withUnsafeBufferPointer { gw in
+                    for g in 0..<levels { sums[g] /= gw[g] }
                 }
+                for i in 0..<count { v[i] -= sums[codes[i]] }
             }
+            for g in 0..<levels { change = max(change, abs(sums[g])) }
         }
-        return 1
+        return change
     }
 }
