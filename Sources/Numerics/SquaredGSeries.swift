@@ -362,17 +362,36 @@ public final class SquaredGSeries: @unchecked Sendable {
                     for m in 0...(s / 2) {
                         let a = p0 + m * pairs, b = p0 + (s - m) * pairs
                         let factor: Double = 2 * m != s ? 2 : 1
-                        if m == 0 {
-                            for q in 0..<pairs { out[q] = 0.0 + factor * a[q] * b[q] }
-                        } else {
-                            for q in 0..<pairs { out[q] += factor * a[q] * b[q] }
-                        }
+                        Self.accumulateProducts(out, a, b, count: pairs, factor: factor, first: m == 0)
                     }
                 }
             }
             initialised = orders * pairs
         }
         return Patch(node: node, gamma: gamma, h: h)
+    }
+
+    /// out[q] = (first ? 0.0 : out[q]) + factor · a[q] · b[q] for q < count, four lanes at a time: each
+    /// lane does the scalar loop's operations in its order ((factor · a) · b, then the add; no fused
+    /// multiply–add), so the values are the scalar loop's bits.
+    @inline(__always)
+    private static func accumulateProducts(_ out: UnsafeMutablePointer<Double>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                                           count: Int, factor: Double, first: Bool) {
+        let f = SIMD4<Double>(repeating: factor), zero = SIMD4<Double>(repeating: 0)
+        let rawOut = UnsafeMutableRawPointer(out), rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
+        let stride = MemoryLayout<Double>.stride
+        var q = 0
+        while q + 4 <= count {
+            let product = f * rawA.loadUnaligned(fromByteOffset: q * stride, as: SIMD4<Double>.self)
+                * rawB.loadUnaligned(fromByteOffset: q * stride, as: SIMD4<Double>.self)
+            let previous = first ? zero : rawOut.loadUnaligned(fromByteOffset: q * stride, as: SIMD4<Double>.self)
+            rawOut.storeBytes(of: previous + product, toByteOffset: q * stride, as: SIMD4<Double>.self)
+            q += 4
+        }
+        while q < count {
+            out[q] = (first ? 0.0 : out[q]) + factor * a[q] * b[q]
+            q += 1
+        }
     }
 
     // MARK: - Counting
