@@ -222,8 +222,18 @@ public final class SquaredGSeries: @unchecked Sendable {
 
     /// The strictly lower triangle of a symmetric N × N matrix, column by column: the layout of the pair weights.
     public static func packLower(_ m: Matrix, transform: (Double) -> Double = { $0 }) -> [Double] {
+        let count = pairCount(m.rows)
+        // Uninitialised: `packLower(_:into:transform:)` writes every one of the `count` slots before anything reads them.
+        return [Double](unsafeUninitializedCapacity: count) { buffer, initialised in
+            if let base = buffer.baseAddress { packLower(m, into: base, transform: transform) }
+            initialised = count
+        }
+    }
+
+    /// Writes the N(N − 1)/2 values of `packLower` to `out`, each slot exactly once: the pair (i, j), i > j,
+    /// to slot q = Σ_{c<j} (N − 1 − c) + (i − j − 1), which runs through 0…N(N − 1)/2 − 1 in order.
+    static func packLower(_ m: Matrix, into out: UnsafeMutablePointer<Double>, transform: (Double) -> Double = { $0 }) {
         let n = m.rows
-        var out = [Double](repeating: 0, count: pairCount(n))
         var q = 0
         m.data.withUnsafeBufferPointer { mp in
             for j in 0..<n {
@@ -233,7 +243,6 @@ public final class SquaredGSeries: @unchecked Sendable {
                 }
             }
         }
-        return out
     }
 
     /// Pair weights m_ij + m_ji (i > j) of a square N × N matrix, column by column as `packLower`: for a
@@ -271,50 +280,83 @@ public final class SquaredGSeries: @unchecked Sendable {
         return (lower + upper * e) / (1 + e)
     }
 
-    private func patch(_ k: Int) -> Patch? {
+    /// The cached node k, marked most recently used; nil if it is not cached.
+    private func cachedPatch(_ k: Int) -> Patch? {
         lock.lock(); defer { lock.unlock() }
-        if let hit = patches[k] {
-            recent.removeAll { $0 == k }
-            recent.append(k)
-            return hit
-        }
+        guard let hit = patches[k] else { return nil }
+        recent.removeAll { $0 == k }
+        recent.append(k)
+        return hit
+    }
+
+    /// Node k, built outside the lock on a miss so that another worker asking for a cached (or another)
+    /// node does not wait up to a node's build. Two workers missing the same node both build it; a node is
+    /// a function of (W's spectrum, k) alone — the same arithmetic in the same order, no shared state
+    /// read but the power patch of that node, itself the same bits — so both builds are identical bits.
+    /// It is still stored once: the first build stored is kept and returned to every caller, a later one
+    /// dropped, so results cannot depend on which worker won (and the cache never holds two copies).
+    private func patch(_ k: Int) -> Patch? {
+        if let hit = cachedPatch(k) { return hit }
         let start = DispatchTime.now().uptimeNanoseconds
         guard let made = buildPatch(k) else { return nil }
         Tally.shared.recordBuild(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        lock.lock(); defer { lock.unlock() }
+        if let stored = patches[k] {
+            recent.removeAll { $0 == k }
+            recent.append(k)
+            return stored
+        }
         patches[k] = made
         recent.append(k)
         while recent.count > maximumPatches { patches[recent.removeFirst()] = nil }
         return made
     }
 
+    /// As `patch`: built outside the lock, identical bits whichever worker builds it, stored once.
     private func powerPatch(_ k: Int) -> PowerPatch? {
-        lock.lock(); defer { lock.unlock() }
-        if let hit = powerPatches[k] {
-            powerRecent.removeAll { $0 == k }
-            powerRecent.append(k)
-            return hit
+        do {
+            lock.lock(); defer { lock.unlock() }
+            if let hit = powerPatches[k] {
+                powerRecent.removeAll { $0 == k }
+                powerRecent.append(k)
+                return hit
+            }
         }
         let start = DispatchTime.now().uptimeNanoseconds
         guard let built = nodePowers(k) else { return nil }
         Tally.shared.recordBuild(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        let made = PowerPatch(node: built.node, gamma: built.gamma, a: built.powers.flatMap { $0 })
+        let made = PowerPatch(node: built.node, gamma: built.gamma, a: built.powers)
+        lock.lock(); defer { lock.unlock() }
+        if let stored = powerPatches[k] {
+            powerRecent.removeAll { $0 == k }
+            powerRecent.append(k)
+            return stored
+        }
         powerPatches[k] = made
         powerRecent.append(k)
         while powerRecent.count > maximumPatches { powerPatches[powerRecent.removeFirst()] = nil }
         return made
     }
 
-    /// The node, γ = ‖S₀‖₂ and A_m = S₀^{m+1} = V diag(g₀^{m+1}) Vᵀ packed, m = 0…K (one rank-k update each).
-    private func nodePowers(_ k: Int) -> (node: Double, gamma: Double, powers: [[Double]])? {
+    /// The node, γ = ‖S₀‖₂ and A_m = S₀^{m+1} = V diag(g₀^{m+1}) Vᵀ packed, m = 0…K (one rank-k update
+    /// each), planar in one buffer (A_0's pairs, then A_1's, …).
+    private func nodePowers(_ k: Int) -> (node: Double, gamma: Double, powers: [Double])? {
         let node = nodeValue(k)
         let g0 = omega.map { $0 / (1 - node * $0) }
         let gamma = g0.reduce(0) { max($0, abs($1)) }
         guard gamma.isFinite, gamma > 0 else { return nil }
-        var powers = [[Double]]()
+        let pairs = Self.pairCount(n), orders = Self.maximumOrder + 1
         var g = g0
-        for m in 0...Self.maximumOrder {
-            if m > 0 { for a in 0..<n { g[a] *= g0[a] } }
-            powers.append(Self.packLower(Matrix.scaledGram(vectors, weights: g)))
+        // Uninitialised: iteration m writes block m, slots [m·pairs, (m + 1)·pairs), each exactly once
+        // (`packLower(_:into:)`); the blocks tile the buffer and nothing reads it inside the closure.
+        let powers = [Double](unsafeUninitializedCapacity: orders * pairs) { buffer, initialised in
+            if let base = buffer.baseAddress {
+                for m in 0..<orders {
+                    if m > 0 { for a in 0..<n { g[a] *= g0[a] } }
+                    Self.packLower(Matrix.scaledGram(vectors, weights: g), into: base + m * pairs)
+                }
+            }
+            initialised = orders * pairs
         }
         return (node, gamma, powers)
     }
@@ -322,23 +364,52 @@ public final class SquaredGSeries: @unchecked Sendable {
     /// A_m = S₀^{m+1} = V diag(g₀^{m+1}) Vᵀ for m = 0…K (one rank-k update each), then
     /// H_s = Σ_{m+n=s} A_m ∘ A_n pair by pair.
     private func buildPatch(_ k: Int) -> Patch? {
-        let kMax = Self.maximumOrder, pairs = Self.pairCount(n)
+        let kMax = Self.maximumOrder, pairs = Self.pairCount(n), orders = kMax + 1
         // The powers of a node `mixedTerm` already built are the same bits `nodePowers` would compute.
-        let cached = powerPatches[k].map { p in (p.node, p.gamma, (0...kMax).map { Array(p.a[($0 * pairs)..<(($0 + 1) * pairs)]) }) }
-        guard let built = cached ?? nodePowers(k) else { return nil }
+        let cachedPowers: PowerPatch? = { lock.lock(); defer { lock.unlock() }; return powerPatches[k] }()
+        guard let built = cachedPowers.map({ (node: $0.node, gamma: $0.gamma, powers: $0.a) }) ?? nodePowers(k) else { return nil }
         let (node, gamma, powers) = built
-        var h = [Double](repeating: 0, count: (kMax + 1) * pairs)
-        h.withUnsafeMutableBufferPointer { hp in
-            for s in 0...kMax {
-                let base = s * pairs
-                for m in 0...(s / 2) {
-                    let a = powers[m], b = powers[s - m]
-                    let twice = 2 * m != s
-                    for q in 0..<pairs { hp[base + q] += (twice ? 2 : 1) * a[q] * b[q] }
+        // Uninitialised: block s, slots [s·pairs, (s + 1)·pairs), is first assigned by its m = 0 term (m runs
+        // from 0 for every s) and only then accumulated into; the blocks tile the buffer. The first term is
+        // stored as 0.0 + x, the same bits as the former zero-filled `+=` (a −0 product becomes +0).
+        let h = [Double](unsafeUninitializedCapacity: orders * pairs) { hp, initialised in
+            powers.withUnsafeBufferPointer { pp in
+                guard let out0 = hp.baseAddress, let p0 = pp.baseAddress else { return }
+                for s in 0...kMax {
+                    let out = out0 + s * pairs
+                    for m in 0...(s / 2) {
+                        let a = p0 + m * pairs, b = p0 + (s - m) * pairs
+                        let factor: Double = 2 * m != s ? 2 : 1
+                        Self.accumulateProducts(out, a, b, count: pairs, factor: factor, first: m == 0)
+                    }
                 }
             }
+            initialised = orders * pairs
         }
         return Patch(node: node, gamma: gamma, h: h)
+    }
+
+    /// out[q] = (first ? 0.0 : out[q]) + factor · a[q] · b[q] for q < count, four lanes at a time: each
+    /// lane does the scalar loop's operations in its order ((factor · a) · b, then the add; no fused
+    /// multiply–add), so the values are the scalar loop's bits.
+    @inline(__always)
+    private static func accumulateProducts(_ out: UnsafeMutablePointer<Double>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                                           count: Int, factor: Double, first: Bool) {
+        let f = SIMD4<Double>(repeating: factor), zero = SIMD4<Double>(repeating: 0)
+        let rawOut = UnsafeMutableRawPointer(out), rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
+        let stride = MemoryLayout<Double>.stride
+        var q = 0
+        while q + 4 <= count {
+            let product = f * rawA.loadUnaligned(fromByteOffset: q * stride, as: SIMD4<Double>.self)
+                * rawB.loadUnaligned(fromByteOffset: q * stride, as: SIMD4<Double>.self)
+            let previous = first ? zero : rawOut.loadUnaligned(fromByteOffset: q * stride, as: SIMD4<Double>.self)
+            rawOut.storeBytes(of: previous + product, toByteOffset: q * stride, as: SIMD4<Double>.self)
+            q += 4
+        }
+        while q < count {
+            out[q] = (first ? 0.0 : out[q]) + factor * a[q] * b[q]
+            q += 1
+        }
     }
 
     // MARK: - Counting
