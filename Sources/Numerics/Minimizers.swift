@@ -158,8 +158,50 @@ public enum Brent {
             }
             if direction > 0 { lo = inner } else { hi = inner }
         }
-        return try minimize(f, lower: lo, upper: hi, guess: guess, absoluteTolerance: absoluteTolerance,
-                            relativeTolerance: relativeTolerance, maxIterations: maxIterations)
+        do {
+            return try minimize(f, lower: lo, upper: hi, guess: guess, absoluteTolerance: absoluteTolerance,
+                                relativeTolerance: relativeTolerance, maxIterations: maxIterations)
+        } catch let error as GSLError where error.code == Int32(GSL_EINVAL) {
+            // GSL's Brent needs f(guess) strictly below both ends; a neighbouring grid point that ties
+            // the best one (a stretch flat to rounding, e.g. a profile likelihood far out on a ridge)
+            // breaks that. Golden-section search needs no strict bracket: it shrinks [lo, hi] by the
+            // same tolerances, keeping the lowest value seen (never worse than the grid's best).
+            return goldenSection(f, lower: lo, upper: hi, guess: guess, fGuess: fGuess, absoluteTolerance: absoluteTolerance,
+                                 relativeTolerance: relativeTolerance, maxIterations: maxIterations)
+        }
+    }
+
+    /// Golden-section search on [lower, upper] from a known point (`guess`, `fGuess`): the fallback
+    /// of `minimizeOnInterval` when the grid's bracket does not enclose a strict minimum.
+    static func goldenSection(_ f: (Double) -> Double, lower: Double, upper: Double, guess: Double, fGuess: Double,
+                              absoluteTolerance: Double, relativeTolerance: Double, maxIterations: Int) -> MinimizationResult {
+        let r = (sqrt(5.0) - 1) / 2
+        var a = lower, b = upper
+        var bestX = guess, bestF = fGuess
+        func value(_ x: Double) -> Double {
+            let v = f(x)
+            let w = v.isNaN ? Double.infinity : v
+            if w < bestF { bestF = w; bestX = x }
+            return w
+        }
+        var c = b - r * (b - a), d = a + r * (b - a)
+        var fc = value(c), fd = value(d)
+        var iterations = 0
+        while b - a > absoluteTolerance + relativeTolerance * abs(bestX), iterations < maxIterations {
+            iterations += 1
+            if fc <= fd {
+                b = d; d = c; fd = fc
+                c = b - r * (b - a); fc = value(c)
+            } else {
+                a = c; c = d; fc = fd
+                d = a + r * (b - a); fd = value(d)
+            }
+        }
+        let converged = b - a <= absoluteTolerance + relativeTolerance * abs(bestX)
+        return MinimizationResult(argmin: [bestX], minimum: bestF, iterations: iterations,
+                                  termination: converged ? .converged : .iterationLimit,
+                                  message: converged ? "golden-section search (the grid's neighbours tie its best point)"
+                                                     : "golden-section search reached its iteration limit")
     }
 
     /// True when `x` lies within twice Brent's stopping tolerance of a bound, so that its

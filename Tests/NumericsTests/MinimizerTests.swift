@@ -51,6 +51,24 @@ final class MinimizerTests: XCTestCase {
         }
     }
 
+    /// A best grid point whose neighbour ties it (a stretch flat to rounding; seen in the SAC's profile
+    /// likelihood far out on its ridge) is no strict bracket, which GSL's Brent refuses (GSL_EINVAL);
+    /// the search falls back to golden section and finds the minimum instead of throwing.
+    func testMinimizeOnIntervalWithATieBesideTheBestGridPoint() throws {
+        // Flat at 0 on [−0.5, 0.5] (many grid points tie), and a flat floor off-centre with a dip.
+        let flat = try Brent.minimizeOnInterval({ max(0, abs($0) - 0.5) }, lower: -1, upper: 1)
+        XCTAssertTrue(flat.converged, flat.message)
+        XCTAssertEqual(flat.minimum, 0)
+        XCTAssertTrue(abs(flat.argmin[0]) <= 0.5, "argmin \(flat.argmin[0]) on the flat stretch")
+        // Ties at the two grid points around a narrow dip between them (grid step 2/42 on (−1, 1)).
+        let h = 2.0 / 42, x0 = -1 + 20 * h, x1 = -1 + 21 * h, dip = x0 + 0.3 * (x1 - x0)
+        let f: (Double) -> Double = { x in x <= x0 || x >= x1 ? 1 + (x < x0 ? x0 - x : x - x1) : 1 - 0.5 * (x <= dip ? (x - x0) / (dip - x0) : (x1 - x) / (x1 - dip)) }
+        let r = try Brent.minimizeOnInterval(f, lower: -1, upper: 1)
+        XCTAssertTrue(r.converged, r.message)
+        XCTAssertLessThan(r.minimum, 1, "found below the tied grid values")
+        XCTAssertEqual(r.argmin[0], dip, accuracy: 1e-6)
+    }
+
     /// A screen of the grid (a value and a bound on its distance from f) changes only how many
     /// grid points f is evaluated at: the result is bit for bit that of the plain search, with
     /// a minimum at the edge of the grid, loose bounds and missing screens. (Ties between grid

@@ -49,7 +49,10 @@ enum SpatialScoring {
         } catch {
             return failed(.failed, "\(error)")
         }
-        let status = fit.converged ? FitStatus.ok : FitStatus(.notConverged, fit.reason)
+        // A profile-likelihood interval that was asked for and could not be found fails the fit (counted
+        // in n_failed with its reason), rather than leaving bounds that coverage would skip unseen.
+        let status = !fit.converged ? FitStatus(.notConverged, fit.reason)
+            : fit.profileFailure.map { FitStatus(.failed, "the profile-likelihood interval: \($0)") } ?? .ok
         let results = clock.measure("scoring") {
             zip(estimands, truths).map { e, t in
                 estimate(e, truth: t, fit: fit, impacts: impacts, averages: averages, curves: curves, panelTruth: truth, alpha: alpha)
