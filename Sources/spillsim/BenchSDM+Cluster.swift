@@ -12,21 +12,11 @@ extension Spillsim.Bench.SDM {
         let w = try SpatialWeights(sparse: b.weights, logDeterminant: .exact)
         guard let series = w.squaredG else { print("N = \(b.n)  cluster: W has no symmetric form"); return }
         let spec = SpatialBenchmark.spec
-        func medianMs(_ reps: Int, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
-            var wall: [Double] = [], cpu: [Double] = []
-            for _ in 0..<reps {
-                let s = DispatchTime.now().uptimeNanoseconds, c = StageClock.now(CLOCK_THREAD_CPUTIME_ID)
-                try body()
-                cpu.append(1e3 * (StageClock.now(CLOCK_THREAD_CPUTIME_ID) - c))
-                wall.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6)
-            }
-            return (Statistics.median(wall), Statistics.median(cpu))
-        }
         let nodesBefore = SquaredGSeries.Tally.shared.nodes
         let first = try SpatialEstimator.fit(spec, panel: b.panel, weights: w, variance: .cluster)
         let nodes = SquaredGSeries.Tally.shared.nodes
-        let analytic = try medianMs(reps) { _ = try SpatialEstimator.fit(spec, panel: b.panel, weights: w) }
-        let cluster = try medianMs(reps) { _ = try SpatialEstimator.fit(spec, panel: b.panel, weights: w, variance: .cluster) }
+        let analytic = try SpatialBenchmark.medianTimes(reps) { _ = try SpatialEstimator.fit(spec, panel: b.panel, weights: w) }
+        let cluster = try SpatialBenchmark.medianTimes(reps) { _ = try SpatialEstimator.fit(spec, panel: b.panel, weights: w, variance: .cluster) }
         print(String(format: "N = %6d  fit+SE analytic %.2f ms (CPU %.2f), with the cluster variance %.2f ms (CPU %.2f): the cluster variance costs %.2f ms CPU; first fit built %d series node(s) in %.1f ms (%.1f MB each)",
                      b.n, analytic.wall, analytic.cpu, cluster.wall, cluster.cpu, cluster.cpu - analytic.cpu,
                      nodes.count - nodesBefore.count, 1e3 * (nodes.seconds - nodesBefore.seconds), Double(series.patchBytes) / 1e6))
@@ -38,9 +28,9 @@ extension Spillsim.Bench.SDM {
         for i in 0..<b.n { nu += 2 * p[i, i] * p[i, i] }
         let pw = SquaredGSeries.packLower(p) { 2 * $0 * $0 }
         var term = series.term(rho: rho, pairWeights: pw, nuclearBound: nu)
-        let viaSeries = medianMs(reps) { term = series.term(rho: rho, pairWeights: pw, nuclearBound: nu) }
+        let viaSeries = SpatialBenchmark.medianTimes(reps) { term = series.term(rho: rho, pairWeights: pw, nuclearBound: nu) }
         var exact = term
-        let viaDense = medianMs(max(1, min(reps, 5))) { exact = series.dense(rho: rho, pairWeights: pw) }
+        let viaDense = SpatialBenchmark.medianTimes(max(1, min(reps, 5))) { exact = series.dense(rho: rho, pairWeights: pw) }
         let order: String
         if case let .series(k, node) = term.method { order = String(format: "order %d about ρ₀ = %.4f", k, node) } else { order = "dense fallback" }
         print(String(format: "N = %6d  cross-unit term at ρ̂ = %.4f: series %.3f ms (CPU %.3f; %@), dense N³ product %.3f ms (CPU %.3f): %.1fx; relative difference %.1e, certified truncation bound %.1e",

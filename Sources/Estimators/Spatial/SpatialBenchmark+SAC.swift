@@ -38,24 +38,14 @@ extension SpatialBenchmark {
         let pw = SquaredGSeries.packLower(products) { 2 * $0 * $0 }
         var nu = 0.0
         for i in 0..<n { nu += 2 * products[i, i] * products[i, i] }
-        func median(_ count: Int, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
-            var wall: [Double] = [], cpu: [Double] = []
-            for _ in 0..<count {
-                let s = DispatchTime.now().uptimeNanoseconds, c = StageClock.now(CLOCK_THREAD_CPUTIME_ID)
-                try body()
-                cpu.append(1e3 * (StageClock.now(CLOCK_THREAD_CPUTIME_ID) - c))
-                wall.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6)
-            }
-            return (Statistics.median(wall), Statistics.median(cpu))
-        }
         let before = SquaredGSeries.Tally.shared.nodes
         var viaSeries = CrossUnitTerm(series: series, rho: point.rho, lambda: point.lambda, pairWeights: pw, nuclearBound: nu)
         let after = SquaredGSeries.Tally.shared.nodes
-        let timedSeries = median(reps) {
+        let timedSeries = Self.medianTimes(reps) {
             viaSeries = CrossUnitTerm(series: series, rho: point.rho, lambda: point.lambda, pairWeights: pw, nuclearBound: nu)
         }
         var viaDense = viaSeries
-        let timedDense = try median(max(1, min(reps, 5))) {
+        let timedDense = try Self.medianTimes(max(1, min(reps, 5))) {
             let (gHat, h, _) = try SACVariance.operators(rho: point.rho, lambda: point.lambda, weights: w, errorWeights: w)
             var t = CrossUnitTerm(gHat: gHat, h: h)
             for j in 0..<n { for i in 0..<n where i != j { t.add(i, j, weight: products.data[i + j * n] * products.data[i + j * n]) } }
@@ -64,17 +54,17 @@ extension SpatialBenchmark {
         let s = viaSeries.sums, x = viaDense.sums
         let difference = max(abs(s.rr - x.rr) / abs(x.rr), abs(s.ll - x.ll) / abs(x.ll), abs(s.rl - x.rl) / (x.rr * x.ll).squareRoot())
         let bread = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w)
-        let sandwichSeries = try median(reps) {
+        let sandwichSeries = try Self.medianTimes(reps) {
             _ = try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread)
         }
-        let sandwichDense = try median(max(1, min(reps, 5))) {
+        let sandwichDense = try Self.medianTimes(max(1, min(reps, 5))) {
             _ = try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, denseOperators: true)
         }
-        let breadSpectral = try median(reps) { _ = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w) }
-        let breadDense = try median(max(1, min(reps, 5))) {
+        let breadSpectral = try Self.medianTimes(reps) { _ = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w) }
+        let breadDense = try Self.medianTimes(max(1, min(reps, 5))) {
             _ = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w, denseOperators: true)
         }
-        let fit = try median(max(1, min(reps, 5))) {
+        let fit = try Self.medianTimes(max(1, min(reps, 5))) {
             _ = try SACEstimator.fit(spec, panel: b.panel, weights: w, variance: .cluster)
         }
         return SACCrossTermTiming(rho: point.rho, lambda: point.lambda, series: timedSeries, dense: timedDense,
@@ -82,5 +72,20 @@ extension SpatialBenchmark {
                                   breadSpectralCPU: breadSpectral.cpu, breadDenseCPU: breadDense.cpu, fitCPU: fit.cpu,
                                   relativeDifference: difference, nodes: after.count - before.count,
                                   nodeMs: 1e3 * (after.seconds - before.seconds), patchBytes: series.patchBytes)
+    }
+}
+
+extension SpatialBenchmark {
+    /// Median wall and thread-CPU milliseconds of `count` runs of `body` (the `bench sdm --cluster`
+    /// lines of the SDM and the SAC).
+    public static func medianTimes(_ count: Int, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+        var wall: [Double] = [], cpu: [Double] = []
+        for _ in 0..<count {
+            let s = DispatchTime.now().uptimeNanoseconds, c = StageClock.now(CLOCK_THREAD_CPUTIME_ID)
+            try body()
+            cpu.append(1e3 * (StageClock.now(CLOCK_THREAD_CPUTIME_ID) - c))
+            wall.append(Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6)
+        }
+        return (Statistics.median(wall), Statistics.median(cpu))
     }
 }
