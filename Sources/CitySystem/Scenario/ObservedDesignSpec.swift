@@ -35,8 +35,9 @@ public struct ObservedDesignSpec: Sendable, Equatable {
 
         /// λ of the errors' spatial process (`ModelTruth.lambda`): the design's model is the SDM,
         /// whose errors no law makes an SAR process on W. The observation-level laws and the unit
-        /// laws draw errors independent across units (unit_block: equally correlated for every pair
-        /// that shares a source, which the time effects absorb), so λ = 0; `time_block` keeps each
+        /// laws draw errors independent across units, so λ = 0 — unit_block included: units that
+        /// draw the same source share one error series, a dependence the time effects do not absorb,
+        /// but the pairs are drawn at random, not along W, so it is no SAR process on W; `time_block` keeps each
         /// year's cross-section of the data's residuals, whose spatial dependence no λ describes:
         /// no truth (issue 23).
         public var trueLambda: Double? {
