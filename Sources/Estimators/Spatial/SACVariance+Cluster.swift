@@ -24,19 +24,20 @@ extension SACVariance {
     /// (B commutes with G), whose diagonals and column sums come from W's spectrum in O(N²)
     /// (`UnitMultipliers`), and with W row-standardised (required by the projection) the row means of
     /// G(κ) are all 1/((1 − κ)N), equal to the grand mean, so (PXP)_ii = X_ii − (1ᵀX)_i/N; otherwise (or
-    /// `denseOperators`) from the dense Ĝ and H, which are then returned for the cross-unit term (nil otherwise).
+    /// `denseOperators`) from the dense Ĝ and H. Which of the two it used is returned (`CrossTermOperators`),
+    /// so the cross-unit term takes the same one without testing M = W again.
     /// `adjustments` (CR2/CR3) supplies the A_g when the caller keeps them for CR2's Satterthwaite df
     /// (`SACEstimator.fit`); nil builds them here.
     static func observationScores(_ d: SACDesign, coefficients b: [Double], rho: Double, lambda: Double, sigma2 s2: Double,
                                   weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1,
                                   denseOperators: Bool = false,
                                   adjustments: (() throws -> SpatialVariance.UnitAdjustments)? = nil) throws
-        -> (scores: Matrix, residuals: [Double], operators: (gHat: Matrix, h: Matrix)?) {
+        -> (scores: Matrix, residuals: [Double], operators: CrossTermOperators) {
         let n = d.base.n, t = d.base.t, p = d.p, k = p + 3, obs = n * t
         let project = d.shape.dropsUnitRoot > 0
-        var dense: (gHat: Matrix, h: Matrix)?
+        let operators: CrossTermOperators
         var gDiagonal = [Double](repeating: 0, count: n), hDiagonal = gDiagonal
-        if !denseOperators, CrossUnitTerm.series(weights: weights, errorWeights: m) != nil, !project || weights.isRowStandardised {
+        if !denseOperators, let series = CrossUnitTerm.series(weights: weights, errorWeights: m), !project || weights.isRowStandardised {
             let purpose = "the SAC's sandwich scores"
             let g = try UnitMultipliers(weights: weights, rho: rho, purpose: purpose)
             let hm = try UnitMultipliers(weights: weights, rho: lambda, purpose: purpose)
@@ -44,11 +45,12 @@ extension SACVariance {
                 gDiagonal[i] = project ? g.diagG[i] - g.colG[i] / Double(n) : g.diagG[i]
                 hDiagonal[i] = project ? hm.diagG[i] - hm.colG[i] / Double(n) : hm.diagG[i]
             }
+            operators = .series(series)
         } else {
-            let (gHat, h, _) = try operators(rho: rho, lambda: lambda, weights: weights, errorWeights: m)
+            let (gHat, h, _) = try SACVariance.operators(rho: rho, lambda: lambda, weights: weights, errorWeights: m)
             let gp = project ? centred(gHat) : gHat, hp = project ? centred(h) : h
             for i in 0..<n { gDiagonal[i] = gp[i, i]; hDiagonal[i] = hp[i, i] }
-            dense = (gHat, h)
+            operators = .dense(gHat: gHat, h: h)
         }
         let c = d.shape.periods
         var e = d.residuals(rho: rho, lambda: lambda, beta: b)
@@ -69,15 +71,7 @@ extension SACVariance {
             scores.data[r + (p + 1) * obs] = (d.my[r] - rho * d.mwy[r] - mzb[r]) * e[r] / s2 - c * hDiagonal[i] / Double(t)
             scores.data[r + (p + 2) * obs] = e[r] * e[r] / (2 * s2 * s2) - sigmaShare
         }
-        return (scores, e, dense)
-    }
-
-    /// Ĝ and H when the scores took their diagonals from the spectrum but the cross term cannot use the
-    /// series (not reached while both test `CrossUnitTerm.series`; kept so a change to one cannot drop Δ).
-    static func operatorsForCrossTerm(rho: Double, lambda: Double, weights: SpatialWeights, errorWeights m: SpatialWeights) throws
-        -> (gHat: Matrix, h: Matrix) {
-        let (gHat, h, _) = try operators(rho: rho, lambda: lambda, weights: weights, errorWeights: m)
-        return (gHat, h)
+        return (scores, e, operators)
     }
 
     /// The leverage adjustments A_g of CR2/CR3 for the regression given (ρ̂, λ̂), with the regressors
@@ -101,7 +95,7 @@ extension SACVariance {
                            weights: SpatialWeights, errorWeights m: SpatialWeights, correction: ClusterCorrection = .cr1,
                            denseOperators: Bool = false,
                            adjustments: (() throws -> SpatialVariance.UnitAdjustments)? = nil) throws
-        -> (scores: Matrix, residuals: [Double], operators: (gHat: Matrix, h: Matrix)?) {
+        -> (scores: Matrix, residuals: [Double], operators: CrossTermOperators) {
         let n = d.base.n
         let o = try observationScores(d, coefficients: b, rho: rho, lambda: lambda, sigma2: s2, weights: weights, errorWeights: m,
                                       correction: correction, denseOperators: denseOperators, adjustments: adjustments)
@@ -132,7 +126,7 @@ extension SACVariance {
                                   adjustments: (() throws -> SpatialVariance.UnitAdjustments)? = nil) throws -> Matrix {
         let n = d.base.n, t = d.base.t, p = d.p
         let s2 = point.sigma2
-        let (scores, e, dense) = try unitScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
+        let (scores, e, operators) = try unitScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
                                                 sigma2: s2, weights: weights, errorWeights: m, correction: correction,
                                                 denseOperators: denseOperators, adjustments: adjustments)
         guard bread.rows == scores.cols else {
@@ -141,16 +135,16 @@ extension SACVariance {
         var meat = scores.crossProduct()
         let products = Matrix(rows: n, cols: t, uncheckedColumnMajor: e).outerProduct()   // Σ_t e_it e_jt
         let delta: CrossUnitTerm
-        if dense == nil, let series = CrossUnitTerm.series(weights: weights, errorWeights: m) {
+        switch operators {
+        case .series(let series):
             // x_ij = (Σ_t e_it e_jt)², symmetric: pair weights 2x_ij; Q = P∘P off its diagonal has
             // ‖Q‖_* ≤ 2 Σ_i P_ii² (as the SDM's, `SpatialVariance.clusterCovariance`).
             let w = SquaredGSeries.packLower(products) { 2 * $0 * $0 }
             var trace = 0.0
             for i in 0..<n { trace += products.data[i + i * n] * products.data[i + i * n] }
             delta = CrossUnitTerm(series: series, rho: point.rho, lambda: point.lambda, pairWeights: w, nuclearBound: 2 * trace)
-        } else {
-            let ops = try dense ?? operatorsForCrossTerm(rho: point.rho, lambda: point.lambda, weights: weights, errorWeights: m)
-            var pairs = CrossUnitTerm(gHat: ops.gHat, h: ops.h)
+        case .dense(let gHat, let h):
+            var pairs = CrossUnitTerm(gHat: gHat, h: h)
             for j in 0..<n {
                 for i in 0..<n where i != j {
                     let q = products.data[i + j * n]
@@ -230,4 +224,12 @@ struct CrossUnitTerm {
         meat[r, l] += rl / (s2 * s2)
         meat[l, r] += rl / (s2 * s2)
     }
+}
+
+/// Where the SAC sandwiches' operators Ĝ and H come from for one fit, decided once by
+/// `SACVariance.observationScores`: W's cached series when M = W (then no N × N operator is formed),
+/// or the dense Ĝ and H, which the scores' diagonals already needed.
+enum CrossTermOperators {
+    case series(SquaredGSeries)
+    case dense(gHat: Matrix, h: Matrix)
 }

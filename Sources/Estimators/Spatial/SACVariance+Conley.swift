@@ -33,7 +33,7 @@ extension SACVariance {
         guard conley.neighbours.count == n else {
             throw EstimationError("Conley variance: the neighbour list has \(conley.neighbours.count) locations for \(n) units")
         }
-        let (scores, e, dense) = try observationScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
+        let (scores, e, operators) = try observationScores(d, coefficients: point.coefficients, rho: point.rho, lambda: point.lambda,
                                                        sigma2: s2, weights: weights, errorWeights: m, correction: correction,
                                                        denseOperators: denseOperators)
         guard bread.rows == scores.cols else {
@@ -50,7 +50,8 @@ extension SACVariance {
         SpatialVariance.addSerialResidualProducts(into: &q, residuals: e, n: n, t: t, conley: conley)
         let nb = conley.neighbours
         let delta: CrossUnitTerm
-        if dense == nil, let series = CrossUnitTerm.series(weights: weights, errorWeights: m) {
+        switch operators {
+        case .series(let series):
             // x_ij = Q_ij − K(d_ij) Q0_ij; pair weights x_ij + x_ji; ν as the SDM's Conley Δ: twice the traces of
             // the positive semi-definite parts (Q0 and each gap's F Fᵀ) plus Σ|x| of the part taken out.
             var all = q, taken = 0.0
@@ -66,9 +67,8 @@ extension SACVariance {
             let w = SquaredGSeries.packPairSums(all)
             let nu = 2 * (q0.trace + SpatialVariance.serialResidualTrace(e, n: n, t: t, conley: conley)) + taken
             delta = CrossUnitTerm(series: series, rho: point.rho, lambda: point.lambda, pairWeights: w, nuclearBound: nu)
-        } else {
-            let ops = try dense ?? operatorsForCrossTerm(rho: point.rho, lambda: point.lambda, weights: weights, errorWeights: m)
-            var pairs = CrossUnitTerm(gHat: ops.gHat, h: ops.h)
+        case .dense(let gHat, let h):
+            var pairs = CrossUnitTerm(gHat: gHat, h: h)
             for j in 0..<n {
                 for i in 0..<n where i != j { pairs.add(i, j, weight: q.data[i + j * n]) }
                 for k in nb.rowStart[j]..<nb.rowStart[j + 1] {
