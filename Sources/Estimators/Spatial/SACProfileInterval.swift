@@ -87,11 +87,9 @@ public enum SACProfile {
     /// The 95% profile-likelihood interval of `parameter` at the fit `point`.
     static func interval(_ parameter: SACParameter, design d: SACDesign, point: SACPoint,
                          weights: SpatialWeights, errorWeights m: SpatialWeights, level: Double = 0.95) throws -> ProfileLikelihoodInterval {
-        let shape = d.shape, nStar = shape.nStar
-        let jw = weights.logDeterminant, jm = m.logDeterminant
+        let objective = SACSearch.objective(d, weights: weights, errorWeights: m)
         let f: (Double, Double) -> Double = { rho, lam in
-            guard let c = d.concentrated(rho: rho, lambda: lam), c.ee > 0 else { return .infinity }
-            let v = 0.5 * nStar * log(c.ee / nStar) - shape.jacobian(rho, spectrum: jw) - shape.jacobian(lam, spectrum: jm)
+            let v = objective(rho, lam)
             return v.isNaN ? .infinity : v
         }
         let fHat = f(point.rho, point.lambda)

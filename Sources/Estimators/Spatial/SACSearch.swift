@@ -19,13 +19,21 @@ enum SACSearch {
     /// 1e-12·n*, and the step (gradient over a Hessian of order n*) to about 1e-12.
     static let certificate = 1e-11
 
-    static func maximise(_ d: SACDesign, weights: SpatialWeights, errorWeights m: SpatialWeights) throws -> SACPoint {
+    /// f(ρ, λ), the negative concentrated log-likelihood (constants dropped); +∞ where e'e is not positive.
+    /// The search minimises it and the profile-likelihood interval (`SACProfile`) reads its differences.
+    static func objective(_ d: SACDesign, weights: SpatialWeights, errorWeights m: SpatialWeights) -> (Double, Double) -> Double {
         let shape = d.shape, nStar = shape.nStar
         let jw = weights.logDeterminant, jm = m.logDeterminant
-        let f: (Double, Double) -> Double = { rho, lam in
+        return { rho, lam in
             guard let c = d.concentrated(rho: rho, lambda: lam), c.ee > 0 else { return .infinity }
             return 0.5 * nStar * log(c.ee / nStar) - shape.jacobian(rho, spectrum: jw) - shape.jacobian(lam, spectrum: jm)
         }
+    }
+
+    static func maximise(_ d: SACDesign, weights: SpatialWeights, errorWeights m: SpatialWeights) throws -> SACPoint {
+        let shape = d.shape, nStar = shape.nStar
+        let jw = weights.logDeterminant, jm = m.logDeterminant
+        let f = objective(d, weights: weights, errorWeights: m)
         let (rlo, rhi) = weights.stableInterval, (llo, lhi) = m.stableInterval
         final class Counter { var evaluations = 0 }
         let counter = Counter()
