@@ -73,12 +73,18 @@ public enum PanelOLS {
     /// nil); observations with weight 0 are dropped. Refuses weights that are not `n0` finite
     /// non-negative numbers.
     static func weightedSample(_ weights: [Double]?, count n0: Int) throws -> (keep: [Int], w: [Double]) {
-        if let weights, weights.count != n0 || weights.contains(where: { !($0 >= 0) || !$0.isFinite }) {
-            throw TreatmentError("panel OLS: weights must be \(n0) finite non-negative numbers")
-        }
         guard let weights else { return (Array(0..<n0), [Double](repeating: 1, count: n0)) }
-        let keep = (0..<n0).filter { weights[$0] > 0 }
-        return (keep, keep.map { weights[$0] })
+        let refusal = TreatmentError("panel OLS: weights must be \(n0) finite non-negative numbers")
+        guard weights.count == n0 else { throw refusal }
+        // One pass checks every weight and collects the positive ones.
+        var keep: [Int] = [], w: [Double] = []
+        keep.reserveCapacity(n0)
+        w.reserveCapacity(n0)
+        for (i, x) in weights.enumerated() {
+            guard x >= 0, x.isFinite else { throw refusal }
+            if x > 0 { keep.append(i); w.append(x) }
+        }
+        return (keep, w)
     }
 
     /// - Parameters:
@@ -95,13 +101,15 @@ public enum PanelOLS {
         guard names.count == x.cols else { throw TreatmentError("panel OLS: \(x.cols) regressors but \(names.count) names") }
         let (keep, w) = try weightedSample(weights, count: n0)
         let n = keep.count
-        let dims = absorbedDimensions(effects, unit: unit, time: time, keep: keep)
+        // Every observation kept (no weights, or none zero): the inputs are the sample as they are.
+        let all = n == n0
+        let dims = absorbedDimensions(effects, unit: unit, time: time, keep: all ? nil : keep)
 
-        var columns = (0..<x.cols).map { j in keep.map { x[$0, j] } }
+        var columns = (0..<x.cols).map { j in all ? x.column(j) : keep.map { x[$0, j] } }
         let rawNorms = columns.map { Vector.dot($0, $0) }
         var allNames = names
         if dims.isEmpty { columns.insert([Double](repeating: 1, count: n), at: 0); allNames.insert("(Intercept)", at: 0) }
-        var yy = keep.map { y[$0] }
+        var yy = all ? y : keep.map { y[$0] }
         var sweeps = 0
         if !dims.isEmpty {
             let proj = WithinProjection(dims: dims, weights: w)
@@ -133,7 +141,7 @@ public enum PanelOLS {
             df = Double(n - k)
         case .cluster(let codes):
             guard codes.count == n0 else { throw TreatmentError("panel OLS: \(codes.count) cluster codes for \(n0) observations") }
-            let g = recode(keep.map { codes[$0] })
+            let g = recode(all ? codes : keep.map { codes[$0] })
             let gCount = (g.max() ?? -1) + 1
             guard gCount >= 2 else { throw TreatmentError("panel OLS: clustering needs at least 2 clusters (found \(gCount))") }
             let nested = dims.enumerated().filter { isNested($0.element, in: g) }
@@ -271,11 +279,11 @@ public enum PanelOLS {
         }
     }
 
-    /// The fixed-effect code vectors to absorb, restricted to the observations kept.
-    static func absorbedDimensions(_ effects: FixedEffects, unit: [Int], time: [Int], keep: [Int]) -> [[Int]] {
+    /// The fixed-effect code vectors to absorb, restricted to the observations kept (nil: all of them).
+    static func absorbedDimensions(_ effects: FixedEffects, unit: [Int], time: [Int], keep: [Int]?) -> [[Int]] {
         var dims: [[Int]] = []
-        if effects.removesUnitEffects { dims.append(recode(keep.map { unit[$0] })) }
-        if effects.removesTimeEffects { dims.append(recode(keep.map { time[$0] })) }
+        if effects.removesUnitEffects { dims.append(recode(keep.map { $0.map { unit[$0] } } ?? unit)) }
+        if effects.removesTimeEffects { dims.append(recode(keep.map { $0.map { time[$0] } } ?? time)) }
         return dims
     }
 
