@@ -21,17 +21,23 @@ extension Matching {
         var position = [Int](repeating: 0, count: n)
         for (p, i) in sorted.enumerated() { position[i] = p }
         var eligible = discarded.map { !$0 }
-        var eligibleControls = (0..<n).filter { !treated[$0] && eligible[$0] }.count
+        var eligibleControls = 0
+        for i in 0..<n where !treated[i] && eligible[i] { eligibleControls += 1 }
         let cal = caliper ?? .infinity
-        var matches: [Int: [Int]] = [:]
-        // The candidates of the current search; one buffer for every search.
+        // The controls of each unit so far, by unit index (the result's dictionary is built at the end).
+        var chosen = [[Int]](repeating: [], count: n)
+        // The candidates of the current search and its choice; one buffer each for every search.
         var cand: [(index: Int, dist: Double, left: Bool)] = []
         cand.reserveCapacity(2 * ratio)
+        var picked: [Int] = []
+        picked.reserveCapacity(ratio)
 
-        func find(_ t: Int, need: Int) -> [Int] {
+        /// The `need` nearest eligible controls of t into `picked` (nearest first; empty: none).
+        func find(_ t: Int, need: Int) {
             // The controls t already has (at most `ratio`: a linear search beats a set).
-            let taken = matches[t] ?? []
+            let taken = chosen[t]
             cand.removeAll(keepingCapacity: true)
+            picked.removeAll(keepingCapacity: true)
             var l = position[t], r = position[t]
             var nl = 0, nr = 0
             var lStop = false, rStop = false, left = false
@@ -72,34 +78,41 @@ extension Matching {
             }
             if need == 1 {
                 // The first in that (total) order, without sorting.
-                guard !cand.isEmpty else { return [] }
+                guard !cand.isEmpty else { return }
                 var best = 0
                 for k in 1..<cand.count where precedes((k, cand[k]), (best, cand[best])) { best = k }
-                return [cand[best].index]
+                picked.append(cand[best].index)
+                return
             }
-            return cand.enumerated().sorted(by: precedes).prefix(need).map { $0.element.index }
+            picked.append(contentsOf: cand.enumerated().sorted(by: precedes).prefix(need).map { $0.element.index })
+        }
+        /// The units that have controls, and their controls in the order taken.
+        func result() -> [Int: [Int]] {
+            var matches: [Int: [Int]] = [:]
+            for t in 0..<n where !chosen[t].isEmpty { matches[t] = chosen[t] }
+            return matches
         }
 
         if replace {
             for t in order where eligible[t] {
-                let k = find(t, need: ratio)
-                if !k.isEmpty { matches[t] = k }
+                find(t, need: ratio)
+                if !picked.isEmpty { chosen[t] = picked }
             }
-            return matches
+            return result()
         }
         for _ in 1...ratio {
             for t in order {
                 if eligibleControls == 0 { break }
                 guard eligible[t] else { continue }
-                let k = find(t, need: 1)
-                guard let c = k.first else { eligible[t] = false; continue }
-                matches[t, default: []].append(c)
+                find(t, need: 1)
+                guard let c = picked.first else { eligible[t] = false; continue }
+                chosen[t].append(c)
                 eligible[c] = false
                 eligibleControls -= 1
-                if matches[t]!.count >= ratio { eligible[t] = false }
+                if chosen[t].count >= ratio { eligible[t] = false }
             }
         }
-        return matches
+        return result()
     }
 
     /// Greedy nearest-neighbour matching on a Mahalanobis metric; ties go to the lower data index.
