@@ -142,6 +142,23 @@ final class PanelData {
     /// otherwise every city, and the estimator uses `panel.observed` to drop the unobserved rows
     /// (TWFE, as fixest does).
     func treatment(covariates: [String], balanced: Bool) throws -> TreatmentPanel {
+        let key = TreatmentPanelKey(covariates: covariates, balanced: balanced)
+        if let built = treatmentPanels[key] { return built }
+        let built = try makeTreatment(covariates: covariates, balanced: balanced)
+        treatmentPanels[key] = built
+        return built
+    }
+
+    /// `treatment`'s panels already built: the DID estimators of a replication (psm_did and did with
+    /// the same covariates) share one. A panel that failed to build is not kept (each asks again and
+    /// gets the same error).
+    private var treatmentPanels: [TreatmentPanelKey: TreatmentPanel] = [:]
+    private struct TreatmentPanelKey: Hashable {
+        let covariates: [String]
+        let balanced: Bool
+    }
+
+    private func makeTreatment(covariates: [String], balanced: Bool) throws -> TreatmentPanel {
         let p = panel
         let cities = balanced ? completeCities : Array(0..<p.n)
         guard !cities.isEmpty else {
