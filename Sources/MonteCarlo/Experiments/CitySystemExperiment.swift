@@ -67,17 +67,14 @@ public struct CitySystemWorld: World {
     /// their quantiles summed in replication order, so the support is the same bits whatever the
     /// threads; the first failing replication's error is the one thrown, as in a loop.
     static func support(of system: CitySystemCell) throws -> ClosedRange<Double> {
-        let quantiles = ResultSlots<[Double]>(count: supportReplications)
-        DispatchQueue.concurrentPerform(iterations: supportReplications) { r in
-            quantiles.set(r, Result {
-                // By selection (the same order statistics as a sort, bit for bit): the cell's set-up sorts no N·T array.
-                var ca = try system.generate(replication: r).ca
-                return Statistics.quantiles(selectingIn: &ca, [0.05, 0.95])
-            })
+        let quantiles = ConcurrentResults.map(supportReplications) { r in
+            // By selection (the same order statistics as a sort, bit for bit): the cell's set-up sorts no N·T array.
+            var ca = try system.generate(replication: r).ca
+            return Statistics.quantiles(selectingIn: &ca, [0.05, 0.95])
         }
         var lo = 0.0, hi = 0.0
-        for r in 0..<supportReplications {
-            let q = try quantiles.value(r).get()
+        for q in quantiles {
+            let q = try q.get()
             lo += q[0]
             hi += q[1]
         }
@@ -179,20 +176,3 @@ final class PanelData {
     }
 }
 
-/// One slot per task of a `concurrentPerform`, each written by exactly one task and read after all
-/// of them have finished.
-final class ResultSlots<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<Value, Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ i: Int, _ value: Result<Value, Error>) {
-        lock.lock(); slots[i] = value; lock.unlock()
-    }
-
-    func value(_ i: Int) -> Result<Value, Error> {
-        lock.lock(); defer { lock.unlock() }
-        return slots[i]!
-    }
-}
