@@ -63,12 +63,18 @@ public struct CitySystemWorld: World {
 
     /// [CA p5, CA p95], each end the mean over the panels of the first `supportReplications`
     /// replications (the same streams as the run's, so no draw of the run changes).
+    /// The panels are generated concurrently (each is a function of its replication alone) and
+    /// their quantiles summed in replication order, so the support is the same bits whatever the
+    /// threads; the first failing replication's error is the one thrown, as in a loop.
     static func support(of system: CitySystemCell) throws -> ClosedRange<Double> {
-        var lo = 0.0, hi = 0.0
-        for r in 0..<supportReplications {
+        let quantiles = ConcurrentResults.map(supportReplications) { r in
             // By selection (the same order statistics as a sort, bit for bit): the cell's set-up sorts no N·T array.
             var ca = try system.generate(replication: r).ca
-            let q = Statistics.quantiles(selectingIn: &ca, [0.05, 0.95])
+            return Statistics.quantiles(selectingIn: &ca, [0.05, 0.95])
+        }
+        var lo = 0.0, hi = 0.0
+        for q in quantiles {
+            let q = try q.get()
             lo += q[0]
             hi += q[1]
         }
@@ -186,3 +192,4 @@ final class PanelData {
         return out
     }
 }
+
