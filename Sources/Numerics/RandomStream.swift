@@ -346,8 +346,9 @@ enum Ziggurat {
         let j = (w >> 8) & 0xFF_FFFF
         guard j < strip.limit else { return nil }
         let x = Double(j) * strip.width
-        // GSL returns sign · σ · x with σ = 1: exactly x or −x.
-        return w & 0x80 != 0 ? x : -x
+        // GSL returns sign · σ · x with σ = 1: exactly x, or −x when bit 7 is clear — the sign bit
+        // flipped without a branch (the sign is a coin toss, so a branch would miss half the time).
+        return Double(bitPattern: x.bitPattern ^ ((~w & 0x80) << 56))
     }
 
     private static func build() -> UnsafePointer<Strip> {
