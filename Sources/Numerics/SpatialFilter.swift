@@ -40,14 +40,28 @@ public struct SpatialFilter: Sendable {
         guard let f = weights.spectrum?.symmetricForm else {
             return Matrix(rows: b.rows, cols: b.cols, uncheckedColumnMajor: try weights.sparseSolve(rho: rho, b.data))
         }
-        let n = b.rows
         var z = b
-        for j in 0..<b.cols { for i in 0..<n { z[i, j] *= f.sqrtR[i] } }
+        Self.scaleRows(&z, by: f.sqrtR)
         var c = Matrix.product(f.vectors, z, transposeA: true)
-        for j in 0..<c.cols { for i in 0..<n { c[i, j] *= inverseFactors[i] } }
+        Self.scaleRows(&c, by: inverseFactors)
         var y = f.vectors * c
-        for j in 0..<y.cols { for i in 0..<n { y[i, j] *= f.invSqrtR[i] } }
+        Self.scaleRows(&y, by: f.invSqrtR)
         return y
+    }
+
+    /// m[i, j] *= d[i] for every column j (the diagonal scalings of the symmetric form, by pointer:
+    /// the same products as element by element through the subscript).
+    private static func scaleRows(_ m: inout Matrix, by d: [Double]) {
+        let n = m.rows, k = m.cols
+        precondition(d.count == n)
+        d.withUnsafeBufferPointer { pd in
+            m.data.withUnsafeMutableBufferPointer { pm in
+                for j in 0..<k {
+                    let column = j * n
+                    for i in 0..<n { pm[column + i] *= pd[i] }
+                }
+            }
+        }
     }
 
     public func solve(_ b: [Double]) throws -> [Double] {

@@ -50,34 +50,73 @@ public enum Statistics {
     /// quantile instead of one O(n log n) sort, for a few quantiles of a long array (the curve
     /// grid's percentiles of every replication). Equal bit for bit to `quantile(sorted:_:)` on
     /// the sorted array: the same two order statistics, the same formula. Inputs without NaN.
+    /// Each selection leaves its position holding its order statistic with nothing larger before
+    /// it and nothing smaller after, so the next one searches only between the nearest such
+    /// positions around it (the second of the quartiles the right three quarters, and so on).
     public static func quantiles(selectingIn x: inout [Double], _ ps: [Double]) -> [Double] {
-        ps.map { p in
-            guard !x.isEmpty else { return .nan }
-            let h = Double(x.count - 1) * p
-            let lo = Int(h.rounded(.down)), hi = min(lo + 1, x.count - 1)
-            select(&x, lo)
-            // After selecting lo, every element right of it is ≥ x[lo]: the next order statistic is their minimum.
-            let upper = hi == lo ? x[lo] : x[(lo + 1)...].min()!
-            return x[lo] + (h - Double(lo)) * (upper - x[lo])
+        guard !x.isEmpty else { return ps.map { _ in .nan } }
+        let n = x.count
+        var settled: [Int] = []   // positions holding their order statistic
+        return x.withUnsafeMutableBufferPointer { a in
+            ps.map { p in
+                let h = Double(n - 1) * p
+                let lo = Int(h.rounded(.down)), hi = min(lo + 1, n - 1)
+                if !settled.contains(lo) {
+                    let left = settled.filter { $0 < lo }.max().map { $0 + 1 } ?? 0
+                    let right = settled.filter { $0 > lo }.min().map { $0 - 1 } ?? n - 1
+                    select(a, lo, in: left, right)
+                    settled.append(lo)
+                }
+                // Every element right of lo is ≥ a[lo]: the next order statistic is their minimum.
+                var upper = a[lo]
+                if hi != lo {
+                    upper = a[lo + 1]
+                    for k in (lo + 2)..<n where a[k] < upper { upper = a[k] }
+                }
+                return a[lo] + (h - Double(lo)) * (upper - a[lo])
+            }
         }
     }
 
     /// Puts the k-th smallest element at index k with no larger element before it and no
-    /// smaller after it (Hoare's selection with a median-of-three pivot; inputs without NaN).
+    /// smaller after it (quickselect with a median-of-three pivot; inputs without NaN).
     static func select(_ a: inout [Double], _ k: Int) {
-        var left = 0, right = a.count - 1
+        guard !a.isEmpty else { return }
+        a.withUnsafeMutableBufferPointer { select($0, k, in: 0, $0.count - 1) }
+    }
+
+    /// `select` within a[left…right], which must hold exactly the order statistics left…right of
+    /// the whole array (k among them). Each round partitions around a median-of-three pivot value
+    /// without branching on the comparisons (on data in random order a branch on them misses about
+    /// half the time): first the values below the pivot to the front, then — when k lies beyond
+    /// them — the values equal to it next; the pivot is one of the range's values, so each round
+    /// either settles k among the equal ones or shrinks the range.
+    static func select(_ a: UnsafeMutableBufferPointer<Double>, _ k: Int, in left: Int, _ right: Int) {
+        guard let base = a.baseAddress else { return }
+        var left = left, right = right
         while left < right {
             let mid = left + (right - left) / 2
-            // Median of three as pivot value.
-            let x = a[left], y = a[mid], z = a[right]
+            let x = base[left], y = base[mid], z = base[right]
             let pivot = max(min(x, y), min(max(x, y), z))
-            var i = left, j = right
-            while i <= j {
-                while a[i] < pivot { i += 1 }
-                while a[j] > pivot { j -= 1 }
-                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+            // a[left..<store] < pivot ≤ a[store..<i] (Lomuto's invariant, swapping unconditionally).
+            var store = left
+            for i in left...right {
+                let v = base[i]
+                base[i] = base[store]
+                base[store] = v
+                store += v < pivot ? 1 : 0
             }
-            if k <= j { right = j } else if k >= i { left = i } else { return }
+            if k < store { right = store - 1; continue }
+            // a[store..<equal] == pivot < a[equal..<i].
+            var equal = store
+            for i in store...right {
+                let v = base[i]
+                base[i] = base[equal]
+                base[equal] = v
+                equal += v <= pivot ? 1 : 0
+            }
+            if k < equal { return }
+            left = equal
         }
     }
 

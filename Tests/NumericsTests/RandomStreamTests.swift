@@ -1,5 +1,5 @@
 import Foundation
-import Numerics
+@testable import Numerics
 import TestSupport
 import XCTest
 
@@ -108,6 +108,38 @@ final class RandomStreamTests: XCTestCase {
         assertWithinMCSE(-1, Statistics.mean(b), mcse: 1 / Double(n).squareRoot(), k: 4)
         // The sample correlation's standard error is ≈ (1 − ρ²)/√n.
         assertWithinMCSE(rho, Statistics.correlation(a, b), mcse: (1 - rho * rho) / Double(n).squareRoot(), k: 4)
+    }
+
+    /// The inline samplers (issue 22) against GSL's own on a twin stream, bit for bit: 200,000 normals
+    /// per stream (≈ 1.2 % of them leave the ziggurat's fast path for GSL's wedge and tail tests, the
+    /// tail alone ≈ 50 times), interleaved with uniforms and raw words so the two states must stay in step.
+    func testInlineDrawsAreGSLsDraws() {
+        XCTAssertTrue(Ziggurat.isInline, "the ziggurat's strips were read from GSL and checked (else every draw goes to GSL)")
+        for purpose in UInt64(0)..<3 {
+            let id = StreamID(seed: 2026, cell: 4, replication: 12, purpose: purpose)
+            let inline = RandomStream(id), gsl = RandomStream(id)
+            var normals = 0, mismatches = 0
+            for k in 0..<200_000 {
+                switch k % 50 {
+                case 7: if inline.uniform().bitPattern != gsl.gslUniform().bitPattern { mismatches += 1 }
+                case 19: if inline.nextBits() != gsl.gslBits() { mismatches += 1 }
+                case 31: if inline.uniformPositive().bitPattern != gsl.gslUniformPositive().bitPattern { mismatches += 1 }
+                default:
+                    normals += 1
+                    if inline.normal().bitPattern != gsl.gslNormal().bitPattern { mismatches += 1 }
+                }
+            }
+            XCTAssertEqual(mismatches, 0, "stream \(id): inline and GSL draws differ")
+            XCTAssertEqual(normals, 188_000)
+            XCTAssertEqual(inline.nextBits(), gsl.gslBits(), "states in step after the draws")
+        }
+        // The bulk form: the same values as one call per draw.
+        let a = RandomStream(seed: 3, cell: 1, replication: 2), b = RandomStream(seed: 3, cell: 1, replication: 2)
+        var block: [Double] = [1, 2, 3]
+        a.normals(1_000, mean: 0.5, sd: 2, into: &block)
+        XCTAssertEqual(block.map(\.bitPattern), (0..<1_000).map { _ in b.normal(mean: 0.5, sd: 2).bitPattern })
+        XCTAssertEqual(a.normals(100_000, sd: 3).map(\.bitPattern), (0..<100_000).map { _ in (3 * b.gslNormal()).bitPattern })
+        XCTAssertEqual(a.nextBits(), b.gslBits())
     }
 
     func testShuffleIsAReproduciblePermutation() {

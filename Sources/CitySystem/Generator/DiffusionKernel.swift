@@ -30,6 +30,15 @@ public enum DiffusionKernel: Sendable {
         }
     }
 
+    /// `multiply` into `y` (length N): the same product, without allocating it per year (the dense
+    /// kernel's is the same dgemv).
+    func multiply(_ x: [Double], into y: inout [Double]) {
+        switch self {
+        case .dense(let v): v.multiply(x, into: &y)
+        case .truncated(let v): y = v.multiply(x)
+        }
+    }
+
     /// The truncated kernel and the max and median over cities of the bound on ‖v_i − ṽ_i‖₁.
     static func truncated(_ g: Geography, decayKm: Double, tolerance: Double) throws
         -> (kernel: DiffusionKernel, rowErrorBound: Double, medianRowErrorBound: Double) {

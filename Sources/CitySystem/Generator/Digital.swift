@@ -60,13 +60,22 @@ enum Digital {
         } else {
             for i in 0..<n { d[i] = target(0, i) + shocks.initial[i] }
         }
-        var extra = [Double](repeating: 0, count: n)
+        // The year's buffers, allocated once: the previous year's D, V times it, who is integrated
+        // (and their indices, ascending) and the integration spill.
+        var prev = [Double](repeating: 0, count: n), vPrev = prev, extra = prev
+        var active = [Bool](repeating: false, count: n)
+        var cities: [Int] = []
+        cities.reserveCapacity(n)
         for p in start..<t {
-            let prev = Array(d[((p - 1) * n)..<(p * n)])
-            let vPrev = kernel.multiply(prev)   // Σ_j v_ij D_j (rows of v sum to 1)
-            let active = (0..<n).map { adoption[$0].map { years[p] >= $0 } ?? false }
-            let boost = active.contains(true) && s.integrationBoost != 0
-            if boost { integrationSpill(kernel, active: active, prev: prev, into: &extra) }
+            for i in 0..<n { prev[i] = d[(p - 1) * n + i] }
+            kernel.multiply(prev, into: &vPrev)   // Σ_j v_ij D_j (rows of v sum to 1)
+            cities.removeAll(keepingCapacity: true)
+            for i in 0..<n {
+                active[i] = adoption[i].map { years[p] >= $0 } ?? false
+                if active[i] { cities.append(i) }
+            }
+            let boost = !cities.isEmpty && s.integrationBoost != 0
+            if boost { integrationSpill(kernel, active: active, cities: cities, prev: prev, into: &extra) }
             for i in 0..<n {
                 var spill = vPrev[i] - prev[i]
                 if boost && active[i] { spill += s.integrationBoost * extra[i] }
@@ -78,19 +87,23 @@ enum Digital {
         return d
     }
 
-    /// extra_i = Σ_{j active, j ≠ i} v_ij (D_j − D_i) for each active i, summed over j in ascending
+    /// extra_i = Σ_{j active, j ≠ i} v_ij (D_j − D_i) for each active i (`cities`: the active, ascending), summed over j in ascending
     /// order. The dense kernel is stored by columns, so j runs in the outer loop and each column
     /// is read contiguously; every extra_i still adds its terms in the order j = 0, 1, ….
-    private static func integrationSpill(_ kernel: DiffusionKernel, active: [Bool], prev: [Double], into extra: inout [Double]) {
+    private static func integrationSpill(_ kernel: DiffusionKernel, active: [Bool], cities: [Int], prev: [Double],
+                                         into extra: inout [Double]) {
         let n = prev.count
         for i in 0..<n { extra[i] = 0 }
         switch kernel {
         case .dense(let v):
-            let cities = (0..<n).filter { active[$0] }   // ascending
             v.data.withUnsafeBufferPointer { vd in
-                for j in cities {
-                    let dj = prev[j], column = j * n
-                    for i in cities where i != j { extra[i] += vd[column + i] * (dj - prev[i]) }
+                prev.withUnsafeBufferPointer { pv in
+                    extra.withUnsafeMutableBufferPointer { ex in
+                        for j in cities {
+                            let dj = pv[j], column = j * n
+                            for i in cities where i != j { ex[i] += vd[column + i] * (dj - pv[i]) }
+                        }
+                    }
                 }
             }
         case .truncated(let v):

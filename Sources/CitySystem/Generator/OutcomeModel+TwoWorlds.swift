@@ -65,7 +65,7 @@ extension OutcomeModel {
             for i in 0..<n { b.append(channel.own[p * n + i] + wl[pathBase + q * n + i]) }
         }
         for p in pathPeriods { b.append(contentsOf: policy[column(p)]) }
-        let solved = try filter.solvePanel(b)
+        let solved = try solveDistinctColumns(b)
 
         let mis0 = Array(solved[0..<m])
         var indirect = [Double](repeating: 0, count: m), direct = indirect
@@ -82,5 +82,45 @@ extension OutcomeModel {
             }
         }
         return (mis0, mis1, MechanismTruth.Paths(indirect: indirect, direct: direct))
+    }
+
+    /// `filter.solvePanel(b)` for an even number of columns, solving each distinct column once: the
+    /// policy term δ_P Treat∘Post is one and the same column in every post period of a single cohort
+    /// without effect growth (11 of the baseline's 12 policy columns; all 12 are zero in a cell
+    /// without a policy effect, like the paths' padding period). Columns equal bit for bit have equal
+    /// solutions, and an even-width product computes every column as the separate calls do (see
+    /// above), so the distinct columns go in one product padded to even width with a copy of the
+    /// last, and the result is `filter.solvePanel(b)`'s bit for bit.
+    func solveDistinctColumns(_ b: [Double]) throws -> [Double] {
+        let n = weights.count, width = b.count / n
+        guard n > 0, b.count % n == 0, width % 2 == 0 else { return try filter.solvePanel(b) }
+        var source = [Int](repeating: 0, count: width)   // column → its position among the distinct ones
+        var distinct: [Int] = []                           // first column of each distinct content
+        b.withUnsafeBufferPointer { pb in
+            func same(_ a: Int, _ c: Int) -> Bool {
+                (0..<n).allSatisfy { pb[a * n + $0].bitPattern == pb[c * n + $0].bitPattern }
+            }
+            for c in 0..<width {
+                if let r = distinct.firstIndex(where: { same($0, c) }) { source[c] = r } else {
+                    source[c] = distinct.count
+                    distinct.append(c)
+                }
+            }
+        }
+        guard distinct.count < width else { return try filter.solvePanel(b) }
+        if distinct.count % 2 == 1 { distinct.append(distinct[distinct.count - 1]) }
+        var packed: [Double] = []
+        packed.reserveCapacity(distinct.count * n)
+        for c in distinct { packed.append(contentsOf: b[(c * n)..<((c + 1) * n)]) }
+        let solved = try filter.solvePanel(packed)
+        return [Double](unsafeUninitializedCapacity: b.count) { out, count in
+            solved.withUnsafeBufferPointer { ps in
+                for c in 0..<width {
+                    let from = source[c] * n, to = c * n
+                    for i in 0..<n { out[to + i] = ps[from + i] }
+                }
+            }
+            count = b.count
+        }
     }
 }

@@ -26,31 +26,40 @@ enum Sectors {
         let ml = lnSize.reduce(0, +) / Double(n)
         let stat = s.shockSd / (1 - s.shockAr * s.shockAr).squareRoot()
         var eM = stream.normals(n, sd: stat), eS = stream.normals(n, sd: stat)
-        var out = SectorPanel(lqm: [], lqs: [], ca: [])
-        out.lqm.reserveCapacity(n * t); out.lqs.reserveCapacity(n * t); out.ca.reserveCapacity(n * t)
+        // Per city, the log shares' fixed part (the same sums, in the same order, as written out in
+        // full each period): only the AR(1) shocks e change from year to year.
+        var baseM = [Double](repeating: 0, count: n), baseS = baseM
+        for i in 0..<n {
+            let dist = g.distanceToCentre[i] / 100
+            baseM[i] = s.manufacturingLogShare + s.manufacturingGradient * dist
+                + s.manufacturingSizeElasticity * (lnSize[i] - ml) + uM[i]
+            baseS[i] = s.servicesLogShare + s.servicesGradient * dist + s.servicesSizeElasticity * (lnSize[i] - ml)
+                + (g.isCentre[i] ? s.servicesCentrePremium : 0) + uS[i]
+        }
+        var out = SectorPanel(lqm: [Double](repeating: 0, count: n * t), lqs: [Double](repeating: 0, count: n * t),
+                              ca: [Double](repeating: 0, count: n * t))
+        var shM = [Double](repeating: 0, count: n), shS = shM
+        // Each year's shocks in one block, in the order of the per-city loop (eM_i, eS_i, i = 0, 1, …).
+        var draws: [Double] = []
         for p in 0..<t {
             if p > 0 {
+                stream.normals(2 * n, mean: 0, sd: s.shockSd, into: &draws)
                 for i in 0..<n {
-                    eM[i] = s.shockAr * eM[i] + stream.normal(mean: 0, sd: s.shockSd)
-                    eS[i] = s.shockAr * eS[i] + stream.normal(mean: 0, sd: s.shockSd)
+                    eM[i] = s.shockAr * eM[i] + draws[2 * i]
+                    eS[i] = s.shockAr * eS[i] + draws[2 * i + 1]
                 }
             }
-            var shM = [Double](repeating: 0, count: n), shS = shM
             var natM = 0.0, natS = 0.0
             for i in 0..<n {
-                let dist = g.distanceToCentre[i] / 100
-                shM[i] = exp(s.manufacturingLogShare + s.manufacturingGradient * dist
-                             + s.manufacturingSizeElasticity * (lnSize[i] - ml) + uM[i] + eM[i])
-                shS[i] = exp(s.servicesLogShare + s.servicesGradient * dist + s.servicesSizeElasticity * (lnSize[i] - ml)
-                             + (g.isCentre[i] ? s.servicesCentrePremium : 0)
-                             + uS[i] + eS[i])
+                shM[i] = exp(baseM[i] + eM[i])
+                shS[i] = exp(baseS[i] + eS[i])
                 natM += size[i] * shM[i]; natS += size[i] * shS[i]
             }
             natM /= totalSize; natS /= totalSize
             for i in 0..<n {
                 let m = shM[i] / natM, v = shS[i] / natS
-                out.lqm.append(m); out.lqs.append(v)
-                out.ca.append(1 - abs(m - v) / (m + v) + m + v)
+                out.lqm[p * n + i] = m; out.lqs[p * n + i] = v
+                out.ca[p * n + i] = 1 - abs(m - v) / (m + v) + m + v
             }
         }
         return out

@@ -47,8 +47,12 @@ enum Controls {
             let a = stream.normals(n, sd: c.citySd)
             var e = stream.normals(n, sd: c.shockSd / (1 - c.ar * c.ar).squareRoot())
             var x = [Double](repeating: 0, count: n * t)
+            var draws: [Double] = []
             for p in 0..<t {
-                if p > 0 { for i in 0..<n { e[i] = c.ar * e[i] + stream.normal(mean: 0, sd: c.shockSd) } }
+                if p > 0 {
+                    stream.normals(n, mean: 0, sd: c.shockSd, into: &draws)   // one block per year, in city order
+                    for i in 0..<n { e[i] = c.ar * e[i] + draws[i] }
+                }
                 for i in 0..<n { x[p * n + i] = c.mean + c.sizeLoading * (lnSize[i] - ml) + a[i] + c.trend * Double(p) + e[i] }
             }
             return x

@@ -143,10 +143,13 @@ public struct ObservedEffectCache: Sendable {
     public func averaged(b: [Double], t: [Double]) -> (direct: Double, indirect: Double, total: Double) {
         let n = diagA.count
         var dir = 0.0, tot = 0.0
+        // j = k mod N carried along rather than divided out per observation (same terms, same order).
+        var j = 0
         for k in 0..<b.count {
-            let j = k % n
             dir += diagA[j] * b[k] + diagAW[j] * t[k]
             tot += u[j] * b[k] + uW[j] * t[k]
+            j += 1
+            if j == n { j = 0 }
         }
         let m = Double(b.count)
         return (dir / m, (tot - dir) / m, tot / m)
