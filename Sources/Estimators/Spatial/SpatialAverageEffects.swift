@@ -32,8 +32,11 @@ public enum SpatialAverageEffects {
         let p = fit.parameterCount
         let rho = SpatialImpacts.effectRho(fit)
         let m = try UnitMultipliers.at(rho, weights: weights, purpose: "average marginal effects", shared: shared)
-        // Per-unit weights of b̄_j and c̄_j (and their ρ-derivatives): direct, then total.
-        let unit = [m.diagA, m.diagG, m.dDiagA, m.dDiagG, m.colA, m.colG, m.dColA, m.dColG]
+        // Per-unit weights of b̄_j and c̄_j (and their ρ-derivatives): direct, then total, side by side in
+        // `m.all` (diagA, diagG, dDiagA, dDiagG, colA, colG, dColA, dColG).
+        guard m.all.count == 8 * n else {
+            throw EstimationError("average marginal effect: W has \(m.all.count / 8) units, not N = \(n)")
+        }
         var direct = (0.0, [Double](repeating: 0, count: p)), total = direct
         for term in terms {
             guard term.derivative.count % n == 0, !term.derivative.isEmpty else {
@@ -56,8 +59,20 @@ public enum SpatialAverageEffects {
                     }
                 }
             }
-            // c[q] = (1/N) Σ_j unit[q][j] · mean_j
-            let c = unit.map { u in zip(u, mean).reduce(0) { $0 + $1.0 * $1.1 } / Double(n) }
+            // c[q] = (1/N) Σ_j unit[q][j] · mean_j: the eight sums in one pass over j (eight chains side by
+            // side instead of one after another), each from 0 in the order of j as before.
+            let c = m.all.withUnsafeBufferPointer { u in
+                mean.withUnsafeBufferPointer { mp in
+                    var a = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+                    for j in 0..<n {
+                        let x = mp[j]
+                        a.0 = a.0 + u[j] * x; a.1 = a.1 + u[n + j] * x; a.2 = a.2 + u[2 * n + j] * x; a.3 = a.3 + u[3 * n + j] * x
+                        a.4 = a.4 + u[4 * n + j] * x; a.5 = a.5 + u[5 * n + j] * x; a.6 = a.6 + u[6 * n + j] * x; a.7 = a.7 + u[7 * n + j] * x
+                    }
+                    let count = Double(n)
+                    return [a.0 / count, a.1 / count, a.2 / count, a.3 / count, a.4 / count, a.5 / count, a.6 / count, a.7 / count]
+                }
+            }
             let b = fit.coefficients[bi], th = ti.map { fit.coefficients[$0] } ?? 0
             func add(_ acc: inout (Double, [Double]), _ q: Int) {
                 acc.0 += b * c[q] + th * c[q + 1]

@@ -15,6 +15,9 @@ import Numerics
 struct UnitMultipliers {
     var diagA: [Double], diagG: [Double], colA: [Double], colG: [Double]
     var dDiagA: [Double], dDiagG: [Double], dColA: [Double], dColG: [Double]
+    /// The eight side by side, N each, in the order diagA, diagG, dDiagA, dDiagG, colA, colG, dColA, dColG
+    /// (`WeightSpectrum.unitMultipliers(rho:)`'s layout), for the AMEs' eight sums in one pass.
+    let all: [Double]
 
     /// The multipliers at ρ, taken from `shared` when an estimator of the same replication and W
     /// already formed them at the same ρ (sdm's AMEs, sdm_cluster's sandwich and AMEs share ρ̂):
@@ -37,6 +40,7 @@ struct UnitMultipliers {
             throw EstimationError("\(purpose) need a W similar to a symmetric matrix (e.g. a row-standardised symmetric W); this W is not")
         }
         let n = weights.count
+        all = u
         func part(_ q: Int) -> [Double] { Array(u[(q * n)..<((q + 1) * n)]) }
         (diagA, diagG, dDiagA, dDiagG) = (part(0), part(1), part(2), part(3))
         (colA, colG, dColA, dColG) = (part(4), part(5), part(6), part(7))
