@@ -42,6 +42,10 @@ public final class SquaredGSeries: @unchecked Sendable {
     public static let gridStep = 0.125
     public static let maximumOrder = 16
     public static let relativeTolerance = 1e-15
+    /// Orders whose inner products `term` forms per `dgemv` after the first (a multiple of 4, see there).
+    /// The first product forms two blocks (orders 0–7): with r ≲ 0.07 and ν γ²/term ≈ 10³–10⁴ the bound is
+    /// met from order ≈ 9 on, so smaller first blocks would only re-read the pair weights.
+    static let innerBlock = 4
 
     private let vectors: Matrix
     private let omega: [Double]
@@ -98,16 +102,28 @@ public final class SquaredGSeries: @unchecked Sendable {
         guard r < 0.5 else { return dense(rho: rho, pairWeights: w) }
         let pairs = Self.pairCount(n)
         var inner = [Double](repeating: 0, count: Self.maximumOrder + 1)
-        // ⟨H_s, w⟩ for every s at once: Hᵀw with H the pairs × (K + 1) matrix of the planar layout.
-        patch.h.withUnsafeBufferPointer { ph in
-            w.withUnsafeBufferPointer { pw in
-                inner.withUnsafeMutableBufferPointer { pi in
-                    cblas_dgemv(CblasColMajor, CblasTrans, Int32(pairs), Int32(Self.maximumOrder + 1), 1.0, ph.baseAddress,
-                                Int32(max(1, pairs)), pw.baseAddress, 1, 0.0, pi.baseAddress, 1)
+        // ⟨H_s, w⟩ as Hᵀw with H the pairs × (K + 1) matrix of the planar layout, formed only as far as
+        // the order the bound asks for: columns in blocks of `innerBlock` (a multiple of 4), each block
+        // one `dgemv` — each column goes through the same kernel as in one product of all K + 1 columns
+        // (OpenBLAS's transposed kernel takes columns four at a time, the last n mod 4 singly or in a
+        // pair), so the same bits, reading a typical order 11's 12 matrices instead of all 17
+        // (the planes are 5.3 MB at N = 280, streamed from memory every replication).
+        var formed = 0
+        func form(through order: Int) {
+            guard order >= formed, pairs > 0 else { return }
+            let end = min(Self.maximumOrder + 1, max(order + 1, formed + (formed == 0 ? 2 : 1) * Self.innerBlock))
+            patch.h.withUnsafeBufferPointer { ph in
+                w.withUnsafeBufferPointer { pw in
+                    inner.withUnsafeMutableBufferPointer { pi in
+                        cblas_dgemv(CblasColMajor, CblasTrans, Int32(pairs), Int32(end - formed), 1.0, ph.baseAddress! + formed * pairs,
+                                    Int32(max(1, pairs)), pw.baseAddress, 1, 0.0, pi.baseAddress! + formed, 1)
+                    }
                 }
             }
+            formed = end
         }
         for order in 0...Self.maximumOrder {
+            form(through: order)
             let bound = Self.truncationBound(order: order, r: r, gamma: patch.gamma, nuclearBound: nu)
             var value = 0.0
             for s in stride(from: order, through: 0, by: -1) { value = value * delta + inner[s] }
@@ -242,6 +258,46 @@ public final class SquaredGSeries: @unchecked Sendable {
                     q += 1
                 }
             }
+        }
+    }
+
+    /// The cluster sandwich's pair weights and their bound from N × T residuals `e` (time-major, unit i of
+    /// period t at t·N + i): w_ij = 2P_ij² (i > j, packed as `packLower`) for P = EEᵀ, and ν = 2 Σ_i P_ii² ≥ the
+    /// nuclear norm of P∘P off its diagonal (P∘P is positive semi-definite with trace Σ_i P_ii²; taking off
+    /// the diagonal keeps the norm within it). P's lower triangle by the `dsyrk` of `Matrix.outerProduct`,
+    /// packed from it as it stands: the same values as `packLower(e.outerProduct()) { 2 * $0 * $0 }`,
+    /// without mirroring P onto its upper triangle or calling a closure per pair.
+    public static func clusterPairWeights(residuals e: [Double], n: Int, t: Int) -> (pairWeights: [Double], nuclearBound: Double) {
+        precondition(e.count == n * t, "clusterPairWeights: \(e.count) residuals for \(n) units × \(t) periods")
+        NumericsRuntime.ensureInitialised()
+        let count = pairCount(n)
+        guard n > 0 else { return ([], 0) }
+        // P in scratch memory with only its lower triangle (and diagonal) zeroed, written by `dsyrk` and read:
+        // the strict upper triangle is never touched (half the 0.6 MB of stores at N = 280).
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n) { scratch in
+            let products = scratch.baseAddress!
+            for j in 0..<n { (products + j * n + j).initialize(repeating: 0, count: n - j) }
+            if t > 0 {
+                e.withUnsafeBufferPointer { pe in
+                    cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, Int32(n), Int32(t), 1.0, pe.baseAddress, Int32(n),
+                                0.0, products, Int32(n))
+                }
+            }
+            let w = [Double](unsafeUninitializedCapacity: count) { out, initialised in
+                var q = 0
+                for j in 0..<n {
+                    let column = products + j * n
+                    for i in (j + 1)..<n {
+                        let x = column[i]
+                        out[q] = 2 * x * x
+                        q += 1
+                    }
+                }
+                initialised = count
+            }
+            var trace = 0.0
+            for i in 0..<n { trace += products[i + i * n] * products[i + i * n] }
+            return (w, 2 * trace)
         }
     }
 

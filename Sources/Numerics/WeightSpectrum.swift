@@ -23,6 +23,10 @@ public struct WeightSpectrum: Sendable {
         /// column sum of A or G and the Lee–Yu correction of tr(GᵀG) start from), formed once per W.
         public let onesInvSqrtR: [Double]
         public let onesSqrtR: [Double]
+        /// The same Vᵀ R^{-1/2} 1 as `onesInvSqrtR` summed over i in order, Σ_i r_i^{-1/2} V_ik (a serial
+        /// loop's rounding, not dgemv's): the column-sum weights of `unitMultipliers(rho:)`, which formed
+        /// them this way on every call before they were kept here (so its results keep their bits).
+        let serialOnesInvSqrtR: [Double]
         /// H − ((aaᵀ) ∘ VᵀRV)/N with a = Vᵀ R^{-1/2} 1: gᵀ(·)g = tr(GᵀG) − ‖Gᵀ1‖²/N, the tr(GᵀG) of
         /// the Lee–Yu transformation that removes time effects (`SpatialVariance.effectiveTraceGtG`),
         /// as Gᵀ1 = R^{1/2} V (g ∘ a). One quadratic form per fit instead of one plus a product with V.
@@ -61,8 +65,14 @@ public struct WeightSpectrum: Sendable {
             let a = v.multiply(isq, transpose: true)
             var centred = h
             for j in 0..<n { for i in 0..<n { centred.data[i + j * n] -= a[i] * a[j] * q.data[i + j * n] / Double(n) } }
+            let serial = (0..<n).map { k in
+                var s = 0.0
+                for i in 0..<n { s += isq[i] * v.data[k * n + i] }
+                return s
+            }
             symmetricForm = SymmetricForm(sqrtR: sq, invSqrtR: isq, vectors: v, traceKernel: h,
-                                          onesInvSqrtR: a, onesSqrtR: v.multiply(sq, transpose: true), centredTraceKernel: centred)
+                                          onesInvSqrtR: a, onesSqrtR: v.multiply(sq, transpose: true),
+                                          serialOnesInvSqrtR: serial, centredTraceKernel: centred)
         } else {
             let e = try GeneralEigenvalues(w)
             let order = (0..<w.rows).sorted { e.real[$0] < e.real[$1] }

@@ -89,6 +89,39 @@ final class SpatialCurveTests: XCTestCase {
     /// t1 = 1'A1/N ≠ t2 = 1'AW1/N, so the total turning point must use (t1, t2), as the truth
     /// (TrueEstimands) does; the weights (1, 1) are exact only for a row-standardised W.
     /// Found by an independent review: (1, 1) shifted c* by about 0.02 at MODEL.md's defaults.
+    /// Curves and points limited to those asked for (as a Monte Carlo run scores them): the formed points
+    /// are the full analysis's bit for bit, the others NaN at their grid x, and the turning points, shifts
+    /// and U-tests do not change.
+    func testWantedCurvesAndPointsEqualTheFullAnalysis() throws {
+        let (panel, w, ca) = try Self.quadraticPanel()
+        let fit = try SpatialEstimator.fit(SpatialModelSpec(), panel: panel, weights: w)
+        let lo = Statistics.quantile(ca, 0.05), hi = Statistics.quantile(ca, 0.95)
+        let grid = (0..<9).map { lo + (hi - lo) * Double($0) / 8 }
+        let full = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: grid, moderatorValues: [0, 1], lower: lo, upper: hi)
+        let some = try SpatialCurves.analyse(fit, weights: w, terms: terms, grid: grid, moderatorValues: [0, 1], lower: lo, upper: hi,
+                                             curvesWanted: { kind, d in kind != .indirect && d == 1 },
+                                             pointsWanted: { kind, _, j in j % 4 == 0 || (kind == .total && j == 3) })
+        XCTAssertEqual(some.curves.map(\.kind), [.direct, .total])
+        for curve in some.curves {
+            let whole = try XCTUnwrap(full.curves.first { $0.kind == curve.kind && $0.moderatorValue == 1 })
+            XCTAssertEqual(curve.points.count, grid.count)
+            for (j, (p, q)) in zip(curve.points, whole.points).enumerated() {
+                XCTAssertEqual(p.x.bitPattern, q.x.bitPattern)
+                if j % 4 == 0 || (curve.kind == .total && j == 3) {
+                    XCTAssertEqual([p.effect.estimate, p.effect.se, p.effect.lower, p.effect.upper].map(\.bitPattern),
+                                   [q.effect.estimate, q.effect.se, q.effect.lower, q.effect.upper].map(\.bitPattern), "\(curve.kind) point \(j)")
+                } else {
+                    XCTAssertTrue(p.effect.estimate.isNaN && p.effect.se.isNaN && p.effect.lower.isNaN && p.effect.upper.isNaN,
+                                  "\(curve.kind) point \(j) not formed")
+                }
+            }
+        }
+        XCTAssertEqual(some.turningPoints.map(\.delta.estimate.bitPattern), full.turningPoints.map(\.delta.estimate.bitPattern))
+        XCTAssertEqual(some.turningPoints.map(\.delta.se.bitPattern), full.turningPoints.map(\.delta.se.bitPattern))
+        XCTAssertEqual(some.shifts.map(\.value.se.bitPattern), full.shifts.map(\.value.se.bitPattern))
+        XCTAssertEqual(some.uTests.map(\.pValue.bitPattern), full.uTests.map(\.pValue.bitPattern))
+    }
+
     func testTotalTurningPointUsesExactMultipliersForSpectralW() throws {
         let n = 120, t = 10
         var c = Matrix(rows: n, cols: n)

@@ -142,6 +142,20 @@ final class SquaredGSeriesTests: XCTestCase {
         XCTAssertNotEqual(viaSeries.method, .dense)
     }
 
+    /// `clusterPairWeights` packs P = EEᵀ's lower triangle as it stands: the same bits as packing the mirrored
+    /// outer product with 2x² (the cluster sandwich's pair weights before), and the same ν = 2Σ_i P_ii².
+    func testClusterPairWeightsEqualThePackedOuterProduct() throws {
+        let (panel, _) = try SpatialTestData.cigarette()
+        let stream = RandomStream(seed: 20261207, purpose: 3)
+        for (n, t) in [(panel.n, panel.t), (7, 3), (2, 1)] {
+            let e = stream.normals(n * t)
+            let viaMatrix = clusterWeights(e, n: n, t: t)
+            let packed = SquaredGSeries.clusterPairWeights(residuals: e, n: n, t: t)
+            XCTAssertEqual(packed.pairWeights.map(\.bitPattern), viaMatrix.w.map(\.bitPattern), "N = \(n), T = \(t)")
+            XCTAssertEqual(packed.nuclearBound.bitPattern, viaMatrix.nu.bitPattern, "N = \(n), T = \(t)")
+        }
+    }
+
     /// The Conley sandwiches' pair weights: m_ij + m_ji for i > j in `packLower`'s order, from a matrix
     /// that is not symmetric (small integers: the sums are exact).
     func testPackPairSumsAddsBothTriangles() throws {

@@ -81,4 +81,16 @@ final class OmittedTermsTests: XCTestCase {
         XCTAssertFalse(sem(try terms(o, estimator: "sem")))
         XCTAssertTrue(sem(try terms(o, estimator: "sac_k3")))
     }
+
+    /// Gaussian-field shocks (issue 23) are omitted by every estimator, the SAC included, and only
+    /// in the cells that have them.
+    func testSpatialShocksAreListedInTheCellsThatHaveThem() throws {
+        let o = try omissions("spatial-shocks.yaml")
+        let shock = { (terms: [String]) in terms.filter { $0.hasPrefix("spatially correlated shocks") } }
+        let ranged = try shock(terms(o, cell: "300 km shocks, AR 0.6", estimator: "sac"))
+        XCTAssertEqual(ranged.count, 1, "\(ranged)")
+        XCTAssertTrue(ranged[0].contains("range 300 km") && ranged[0].contains("AR(1) 0.6"), ranged[0])
+        XCTAssertEqual(try shock(terms(o, cell: "100 km shocks", estimator: "sdm")).count, 1)
+        XCTAssertEqual(try shock(terms(o, cell: "no shocks, 35", estimator: "sdm")), [])
+    }
 }

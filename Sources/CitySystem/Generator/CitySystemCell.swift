@@ -105,12 +105,24 @@ public struct CitySystemCell: Sendable {
                 + geo.normal(mean: 0, sd: s.sd)
         }
         self.lnSize = lnSize
+        // The fixed W — the true one and the estimators' — with their spectra (the O(N³) part of a cell's
+        // set-up) are built concurrently when held dense, then taken in the order below, so the values are
+        // the same and the first error thrown is the one building them one by one would throw. (Held sparse,
+        // at large N, they are built one at a time: memory, not time, bounds that path.)
+        let trueSpec = WeightBuilder.dependsOnData(spec.weights) ? nil : spec.weights
+        let fixedSpecs = spec.estimatorWeights.filter { !$0.isTrue && !WeightBuilder.dependsOnData($0) }
+        let weightSpecs = (trueSpec.map { [$0] } ?? []) + fixedSpecs
+        let buildWeights = { (k: Int) in
+            try WeightBuilder.build(weightSpecs[k], geography: g, lnSize: lnSize, logDeterminant: spec.logDeterminant, source: source)
+        }
+        let builtWeights = large ? weightSpecs.indices.map { k in Result { try buildWeights(k) } }
+                                 : ConcurrentResults.map(weightSpecs.count, buildWeights)
         var reports: [WeightReport] = []
-        if WeightBuilder.dependsOnData(spec.weights) {
+        if trueSpec == nil {
             trueWeights = nil; outcomeModel = nil; truthCache = nil; errorFilter = nil; entryWorld = nil; mergeWorld = nil
             outcomeOperators = nil
         } else {
-            let (w, rep) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, logDeterminant: spec.logDeterminant, source: source)
+            let (w, rep) = try builtWeights[0].get()
             reports.append(rep)
             trueWeights = w
             let om = try CitySystemCell.model(spec.outcome, weights: w, source: source)
@@ -123,8 +135,8 @@ public struct CitySystemCell: Sendable {
                 ? try OutcomeOperators(model: om) : nil
         }
         var fixed: [String: SpatialWeights] = [:]
-        for e in spec.estimatorWeights where !e.isTrue && !WeightBuilder.dependsOnData(e) {
-            let (w, rep) = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, logDeterminant: spec.logDeterminant, source: source)
+        for (e, built) in zip(fixedSpecs, builtWeights.dropFirst(trueSpec == nil ? 0 : 1)) {
+            let (w, rep) = try built.get()
             fixed[e.name] = w
             reports.append(rep)
         }

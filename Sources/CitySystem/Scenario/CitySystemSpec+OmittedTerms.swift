@@ -35,7 +35,8 @@ extension CitySystemSpec {
     /// "the SDM is the DGP" does not hold (issue 20): the policy effect and the Z·t confounder trend
     /// when treatment is enabled, city and year effects (removed by the matching fixed effects),
     /// and an error law that is not i.i.d. normal (the information-matrix SEs assume it; a spatial
-    /// error component is an SEM term the SDM omits).
+    /// error component is an SEM term the SDM omits; Gaussian-field shocks, issue 23, are omitted by
+    /// every estimator — the SAC's λ runs through W, not through the field's distance kernel).
     public var termsBeyondSpatialRegressors: [DGPTerm] {
         var terms: [DGPTerm] = []
         let tr = treatment, o = outcome
@@ -66,6 +67,13 @@ extension CitySystemSpec {
             terms.append(DGPTerm(text: String(format: "spatial error component λ = %g through the true W (an SEM term)", e.lambda), removedBy: .errorProcess))
         case .t:
             terms.append(DGPTerm(text: String(format: "t(%g) errors (QML: consistent, SEs from the normal information)", e.df), removedBy: .never))
+        }
+        if e.shocks.share > 0 {
+            let serial = e.shocks.ar != 0 ? String(format: ", AR(1) %g over years", e.shocks.ar) : ""
+            terms.append(DGPTerm(text: String(format: "spatially correlated shocks (Gaussian field: %g of the error variance, range %g km",
+                                              e.shocks.share, e.shocks.rangeKm) + serial
+                                     + "; left in every model's error: a Conley sandwich allows for it, the other variances assume independent cities)",
+                                 removedBy: .never))
         }
         return terms
     }

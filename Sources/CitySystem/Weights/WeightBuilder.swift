@@ -127,9 +127,21 @@ public enum WeightBuilder {
             guard spec.k < n else {
                 throw ScenarioError(source: source, path: "\(spec.path).k", reason: "k = \(spec.k) but there are only \(n) cities", fix: "use k < \(n)")
             }
+            // The k nearest by (distance, index) — a strict total order, so its k smallest are one set, the
+            // prefix a full sort would give — kept in a sorted buffer of k: O(N·k) per city, not O(N log N).
+            var nearest: [(d: Double, j: Int)] = []
+            nearest.reserveCapacity(spec.k + 1)
             for i in 0..<n {
-                let order = (0..<n).filter { $0 != i }.sorted { d[i, $0] < d[i, $1] || (d[i, $0] == d[i, $1] && $0 < $1) }
-                for j in order.prefix(spec.k) { c[i, j] = 1 }
+                nearest.removeAll(keepingCapacity: true)
+                for j in 0..<n where j != i {
+                    let dij = d[i, j]
+                    if nearest.count == spec.k, let last = nearest.last, !(dij < last.d) { continue }
+                    var at = nearest.count
+                    while at > 0 && dij < nearest[at - 1].d { at -= 1 }
+                    nearest.insert((dij, j), at: at)
+                    if nearest.count > spec.k { nearest.removeLast() }
+                }
+                for (_, j) in nearest { c[i, j] = 1 }
             }
             if spec.symmetrise {
                 for j in 0..<n { for i in 0..<j where c[i, j] != 0 || c[j, i] != 0 { c[i, j] = 1; c[j, i] = 1 } }

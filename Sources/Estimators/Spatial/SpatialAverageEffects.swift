@@ -44,8 +44,18 @@ public enum SpatialAverageEffects {
             }
             let ti = fit.index(of: spatialLagName(term.coefficient))
             let t = term.derivative.count / n
+            // Period by period (time-major): each unit's sum in the order of k as before, without a
+            // division by N per value to find the unit.
             var mean = [Double](repeating: 0, count: n)
-            for (k, x) in term.derivative.enumerated() { mean[k % n] += x / Double(t) }
+            let periods = Double(t)
+            term.derivative.withUnsafeBufferPointer { d in
+                mean.withUnsafeMutableBufferPointer { m in
+                    for p in 0..<t {
+                        let row = d.baseAddress! + p * n
+                        for i in 0..<n { m[i] += row[i] / periods }
+                    }
+                }
+            }
             // c[q] = (1/N) Σ_j unit[q][j] · mean_j
             let c = unit.map { u in zip(u, mean).reduce(0) { $0 + $1.0 * $1.1 } / Double(n) }
             let b = fit.coefficients[bi], th = ti.map { fit.coefficients[$0] } ?? 0

@@ -150,18 +150,23 @@ public enum SpatialCurves {
     /// Inference uses Student t with n* − k degrees of freedom at `level`.
     public static func analyse(_ fit: SpatialFitResult, weights: SpatialWeights, terms: QuadraticTerms,
                                grid: [Double], moderatorValues: [Double], lower: Double, upper: Double,
-                               level: Double = 0.95, curvesWanted: ((EffectKind, Double?) -> Bool)? = nil) throws -> NonlinearEffects {
+                               level: Double = 0.95, curvesWanted: ((EffectKind, Double?) -> Bool)? = nil,
+                               pointsWanted: ((EffectKind, Double?, Int) -> Bool)? = nil) throws -> NonlinearEffects {
         try analyse(fit, kernel: ImpactKernel(weights: weights), terms: terms, grid: grid, moderatorValues: moderatorValues,
-                    lower: lower, upper: upper, level: level, curvesWanted: curvesWanted)
+                    lower: lower, upper: upper, level: level, curvesWanted: curvesWanted, pointsWanted: pointsWanted)
     }
 
     /// As above with the effect multipliers of `kernel` (e.g. averaged over an unbalanced panel's years).
     /// `curvesWanted(kind, moderator value)`, when given, limits the effect curves on the grid to
     /// those it accepts (a Monte Carlo run forms only the curves it scores: each is 41 delta-method
-    /// points); turning points, shifts and U-tests are always all formed.
+    /// points); turning points, shifts and U-tests are always all formed. `pointsWanted(kind, moderator
+    /// value, j)`, when given, limits a formed curve's points to those it accepts (j: the grid index; a
+    /// Monte Carlo run scores every 4th or 20th): the others keep their x with a NaN estimate, SE and
+    /// bounds (not formed), so a curve still has one point per grid value and index j is grid point j.
     public static func analyse(_ fit: SpatialFitResult, kernel: some EffectMultiplierSource, terms: QuadraticTerms,
                                grid: [Double], moderatorValues: [Double], lower: Double, upper: Double,
-                               level: Double = 0.95, curvesWanted: ((EffectKind, Double?) -> Bool)? = nil) throws -> NonlinearEffects {
+                               level: Double = 0.95, curvesWanted: ((EffectKind, Double?) -> Bool)? = nil,
+                               pointsWanted: ((EffectKind, Double?, Int) -> Bool)? = nil) throws -> NonlinearEffects {
         let p = fit.coefficients.count
         func idx(_ name: String?) throws -> (Int?, Int?) {
             guard let name else { return (nil, nil) }
@@ -201,7 +206,10 @@ public enum SpatialCurves {
                     // One set of buffers for the whole grid (the arithmetic of combination/variance unchanged).
                     var l1 = [Double](repeating: 0, count: p), l2 = l1
                     var g = [Double](repeating: 0, count: fit.parameterCount), vg = g
-                    let pts = grid.map { x -> CurvePoint in
+                    let pts = grid.enumerated().map { j, x -> CurvePoint in
+                        guard pointsWanted?(kind, d, j) ?? true else {
+                            return CurvePoint(x: x, effect: IntervalEstimate(estimate: .nan, se: .nan, lower: .nan, upper: .nan))
+                        }
                         setUnits(&l1, [(b1, 1), (b2, 2 * x), (b3, d ?? 0)])
                         setUnits(&l2, [(t1, 1), (t2, 2 * x), (t3, d ?? 0)])
                         let val = combination(fit, wc, l1: l1, l2: l2, gradient: &g)

@@ -66,9 +66,10 @@ struct SpatialDesign {
         return (nm, pairs)
     }
 
-    /// `vanishedColumn(_:raw:)` with the raw columns held in several matrices side by side (`parts`).
-    static func vanishedColumn(_ z: Matrix, rawParts parts: [Matrix]) -> Int? {
-        var offset = 0
+    /// `vanishedColumn(_:raw:)` with the raw columns held in several matrices side by side (`parts`),
+    /// the first of them transformed into column `first` of `z`.
+    static func vanishedColumn(_ z: Matrix, rawParts parts: [Matrix], from first: Int = 0) -> Int? {
+        var offset = first
         for part in parts {
             if let j = vanishedColumn(z, from: offset, raw: part) { return offset + j }
             offset += part.cols
@@ -85,7 +86,7 @@ struct SpatialDesign {
         let rows = z.rows
         return z.data.withUnsafeBufferPointer { zp in
             raw.data.withUnsafeBufferPointer { rp in
-                for j in 0..<raw.cols {
+                for j in 0..<max(0, min(raw.cols, z.cols - first)) {
                     // Four partial sums each (the single chain was latency-bound): the sums only
                     // decide the 1e-20 threshold and enter no result.
                     var a = (0.0, 0.0, 0.0, 0.0), b = (0.0, 0.0, 0.0, 0.0)
@@ -138,10 +139,26 @@ struct SpatialDesign {
 
     var outcome: Outcome { Outcome(y: y, wy: wy) }
 
+    /// Q[1?, X] as the first `columns` columns of `z` (a design of another lag model on the same panel
+    /// and effects, whatever its W): a later design's own first columns, the same values by the same
+    /// arithmetic (each column's transformation is its own), copied instead of formed and checked again.
+    struct Regressors {
+        let z: Matrix
+        let columns: Int
+    }
+
+    /// This design's Q[1?, X] for `Regressors`, when its z starts with them (the lag models with W dense
+    /// or sparse; the error models transform [1?, X, WX] with Q(WZ) beside them and do not share).
+    var regressorColumns: Regressors? {
+        spec.model.hasErrorLag ? nil : Regressors(z: z, columns: (spec.effects == .none ? 1 : 0) + regressors.count)
+    }
+
     /// `outcome`, when given, is Qy and Q(Wy) of this panel under this W and these effects (from a
     /// design of another model on them); they are then not formed again.
+    /// `regressors`, when given, is Q[1?, X] of this panel under these effects (`regressorColumns` of
+    /// another lag model's design on them): with W dense they are then copied, not formed again.
     init(spec: SpatialModelSpec, panel: SpatialPanel, weights: SpatialWeights, shape: LikelihoodShape? = nil,
-         outcome: Outcome? = nil) throws {
+         outcome: Outcome? = nil, regressors shared: Regressors? = nil) throws {
         guard weights.count == panel.n else {
             throw EstimationError("W has \(weights.count) units but the panel has N = \(panel.n)")
         }
@@ -190,19 +207,40 @@ struct SpatialDesign {
             wz = nil
             vanished = built.vanished
         } else {
-            y = outcome?.y ?? WithinTransform.apply(panel.y, n: n, t: t, effects: spec.effects)
-            wy = outcome?.wy ?? WithinTransform.apply(weights.applyPanel(panel.y), n: n, t: t, effects: spec.effects)
             // Z̃ = Q[1?, X, WX] written straight from X and WX: the untransformed [1?, X, WX] is never
             // assembled (the same values in the same order as transforming it, so the same bits).
             let (nm, pairs) = Self.columnNames(names: panel.names, intercept: intercept, lagged: lagged)
             names = nm
             durbinPairs = pairs
-            let x = panel.x
-            let wx = lagged.isEmpty ? nil : weights.applyPanel(lagged.count == x.cols && lagged == Array(0..<x.cols) ? x : x.columns(lagged))
-            let parts = (intercept ? [Matrix(rows: x.rows, cols: 1, repeating: 1)] : []) + [x] + (wx.map { [$0] } ?? [])
-            z = WithinTransform.apply(concatenating: parts, n: n, t: t, effects: spec.effects)
+            let x = panel.x, len = n * t
+            let lagSource = lagged.isEmpty ? nil : (lagged.count == x.cols && lagged == Array(0..<x.cols) ? x : x.columns(lagged))
+            // When y needs its lag too, W·[X_L, y] is one product with W instead of two (W is packed
+            // once, ≈ 0.04 ms at N = 280, T = 18). Bits: OpenBLAS's dgemm on this machine computes each
+            // column whatever its neighbours except the last column of an odd-width product (measured,
+            // docs/benchmarks.md, sessions 10 and 11), so with T even (widths T·L, T and T·(L + 1)) W·y
+            // and W·X_L are the separate products' numbers; an odd T keeps the two products.
+            let joint = outcome == nil && t % 2 == 0
+                ? lagSource.map { Matrix(rows: len, cols: $0.cols + 1, uncheckedColumnMajor: $0.data + panel.y) } : nil
+            let lags = (joint ?? lagSource).map { weights.applyPanel($0) }
+            let own = (intercept ? 1 : 0) + x.cols
+            // Q[1?, X] from another design on this panel and effects (checked there), else formed here.
+            let prefix = shared.flatMap { $0.columns == own && $0.z.rows == len ? $0.z.data[0..<(own * len)] : nil }
+            let raw = prefix == nil ? (intercept ? [Matrix(rows: len, cols: 1, repeating: 1)] : []) + [x] : []
+            let parts = raw + (lags.map { [$0] } ?? [])
+            var transformed = WithinTransform.apply(concatenating: parts, after: prefix ?? [], n: n, t: t, effects: spec.effects)
+            if joint != nil {
+                // Its last column is Q(Wy).
+                wy = Array(transformed.data[(transformed.data.count - len)...])
+                transformed.data.removeLast(len)
+                z = Matrix(rows: len, cols: transformed.cols - 1, uncheckedColumnMajor: transformed.data)
+            } else {
+                wy = outcome?.wy ?? WithinTransform.apply(weights.applyPanel(panel.y), n: n, t: t, effects: spec.effects)
+                z = transformed
+            }
+            y = outcome?.y ?? WithinTransform.apply(panel.y, n: n, t: t, effects: spec.effects)
             wz = nil
-            vanished = Self.vanishedColumn(z, rawParts: parts)
+            // The raw columns against theirs in z (W·y, the joint product's last, has none there).
+            vanished = Self.vanishedColumn(z, rawParts: parts, from: prefix == nil ? 0 : own)
         }
         if let j = vanished {
             throw EstimationError("regressor '\(names[j])' is constant after removing the \(spec.effects.rawValue) fixed effects; drop it")

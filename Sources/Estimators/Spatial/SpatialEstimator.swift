@@ -161,8 +161,10 @@ public enum SpatialEstimator {
         let d = try design ?? clock.measure("design") {
             guard let shared else { return try SpatialDesign(spec: spec, panel: panel, weights: weights) }
             let key = SharedSpatialFits.OutcomeKey(weights: shared.weightsName, effects: spec.effects)
-            let built = try SpatialDesign(spec: spec, panel: panel, weights: weights, outcome: shared.fits.outcomes[key])
+            let built = try SpatialDesign(spec: spec, panel: panel, weights: weights, outcome: shared.fits.outcomes[key],
+                                          regressors: spec.model.hasErrorLag ? nil : shared.fits.regressors[spec.effects])
             shared.fits.outcomes[key] = built.outcome
+            if shared.fits.regressors[spec.effects] == nil, let r = built.regressorColumns { shared.fits.regressors[spec.effects] = r }
             return built
         }
         let point: PointEstimate
@@ -499,6 +501,9 @@ public final class SharedSpatialFits {
     /// Qy and Q(Wy) by weight-matrix name and fixed effects: every lag model of the replication on
     /// the same W and effects (sdm and sar) transforms the same outcome (the same bits, once).
     var outcomes: [OutcomeKey: SpatialDesign.Outcome] = [:]
+    /// Q[1?, X] by fixed effects: they do not depend on W, so every lag model of the replication with
+    /// these effects (sdm, sdm_knn5, sar) has the same first columns (the same bits, formed once when W is dense).
+    var regressors: [FixedEffects: SpatialDesign.Regressors] = [:]
 
     public init() {}
 }

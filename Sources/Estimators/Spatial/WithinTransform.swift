@@ -34,10 +34,22 @@ public enum WithinTransform {
     /// NT × Σk matrix (each column exactly as `apply` transforms it, without first copying the
     /// parts together).
     static func apply(concatenating parts: [Matrix], n: Int, t: Int, effects: FixedEffects) -> Matrix {
+        apply(concatenating: parts, after: [], n: n, t: t, effects: effects)
+    }
+
+    /// The same after columns already transformed (`prefix`, whole NT-row columns, copied as they are).
+    static func apply(concatenating parts: [Matrix], after prefix: ArraySlice<Double>, n: Int, t: Int,
+                      effects: FixedEffects) -> Matrix {
         let len = n * t
-        let cols = parts.reduce(0) { $0 + $1.cols }
+        precondition(prefix.isEmpty || (len > 0 && prefix.count % len == 0),
+                     "within transformation: a prefix of \(prefix.count) values for N·T = \(len)")
+        let first = prefix.isEmpty ? 0 : prefix.count / len
+        let cols = first + parts.reduce(0) { $0 + $1.cols }
         let data = [Double](unsafeUninitializedCapacity: cols * len) { dst, written in
-            var j = 0
+            if !prefix.isEmpty {
+                prefix.withUnsafeBufferPointer { dst.baseAddress!.initialize(from: $0.baseAddress!, count: $0.count) }
+            }
+            var j = first
             for part in parts {
                 precondition(part.rows == len, "within transformation: \(part.rows) rows for N·T = \(len)")
                 part.data.withUnsafeBufferPointer { src in

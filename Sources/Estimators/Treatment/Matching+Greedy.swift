@@ -16,17 +16,28 @@ extension Matching {
     static func greedyOnScore(treated: [Bool], discarded: [Bool], distance: [Double], order: [Int],
                               ratio: Int, replace: Bool, caliper: Double?, integerAbs: Bool = false) -> [Int: [Int]] {
         let n = treated.count
-        let sorted = (0..<n).sorted { distance[$0] != distance[$1] ? distance[$0] < distance[$1] : $0 < $1 }
+        // Ascending distance, ties by index: a total order, so any sort gives this permutation.
+        let sorted = zip(distance, 0..<n).sorted { a, b in a.0 != b.0 ? a.0 < b.0 : a.1 < b.1 }.map(\.1)
         var position = [Int](repeating: 0, count: n)
         for (p, i) in sorted.enumerated() { position[i] = p }
         var eligible = discarded.map { !$0 }
-        var eligibleControls = (0..<n).filter { !treated[$0] && eligible[$0] }.count
+        var eligibleControls = 0
+        for i in 0..<n where !treated[i] && eligible[i] { eligibleControls += 1 }
         let cal = caliper ?? .infinity
-        var matches: [Int: [Int]] = [:]
+        // The controls of each unit so far, by unit index (the result's dictionary is built at the end).
+        var chosen = [[Int]](repeating: [], count: n)
+        // The candidates of the current search and its choice; one buffer each for every search.
+        var cand: [(index: Int, dist: Double, left: Bool)] = []
+        cand.reserveCapacity(2 * ratio)
+        var picked: [Int] = []
+        picked.reserveCapacity(ratio)
 
-        func find(_ t: Int, need: Int) -> [Int] {
-            let taken = Set(matches[t] ?? [])
-            var cand: [(index: Int, dist: Double, left: Bool)] = []
+        /// The `need` nearest eligible controls of t into `picked` (nearest first; empty: none).
+        func find(_ t: Int, need: Int) {
+            // The controls t already has (at most `ratio`: a linear search beats a set).
+            let taken = chosen[t]
+            cand.removeAll(keepingCapacity: true)
+            picked.removeAll(keepingCapacity: true)
             var l = position[t], r = position[t]
             var nl = 0, nr = 0
             var lStop = false, rStop = false, left = false
@@ -46,43 +57,62 @@ extension Matching {
                     if left { lStop = true } else { rStop = true }
                     continue
                 }
-                if cand.count >= need, cand.filter({ $0.dist < dc }).count >= need {
-                    if left { lStop = true } else { rStop = true }
-                    continue
+                if cand.count >= need {
+                    var closer = 0
+                    for c in cand where c.dist < dc { closer += 1 }
+                    if closer >= need {
+                        if left { lStop = true } else { rStop = true }
+                        continue
+                    }
                 }
                 cand.append((z, dc, left))
                 if left { nl += 1; if nl == need { lStop = true } } else { nr += 1; if nr == need { rStop = true } }
             }
             // Exact ties: MatchIt ≥ 4.7 keeps the candidate found first in the alternating scan;
             // MatchIt 4.5 compared the nearest left and right controls with `<=`, so the left won.
-            let ranked = cand.enumerated().sorted { a, b in
+            func precedes(_ a: (offset: Int, element: (index: Int, dist: Double, left: Bool)),
+                          _ b: (offset: Int, element: (index: Int, dist: Double, left: Bool))) -> Bool {
                 if a.element.dist != b.element.dist { return a.element.dist < b.element.dist }
                 if integerAbs && a.element.left != b.element.left { return a.element.left }
                 return a.offset < b.offset
             }
-            return ranked.prefix(need).map { $0.element.index }
+            if need == 1 {
+                // The first in that (total) order, without sorting.
+                guard !cand.isEmpty else { return }
+                var best = 0
+                for k in 1..<cand.count where precedes((k, cand[k]), (best, cand[best])) { best = k }
+                picked.append(cand[best].index)
+                return
+            }
+            picked.append(contentsOf: cand.enumerated().sorted(by: precedes).prefix(need).map { $0.element.index })
+        }
+        /// The units that have controls, and their controls in the order taken.
+        func result() -> [Int: [Int]] {
+            var matches: [Int: [Int]] = [:]
+            for t in 0..<n where !chosen[t].isEmpty { matches[t] = chosen[t] }
+            return matches
         }
 
         if replace {
             for t in order where eligible[t] {
-                let k = find(t, need: ratio)
-                if !k.isEmpty { matches[t] = k }
+                find(t, need: ratio)
+                if !picked.isEmpty { chosen[t] = picked }
             }
-            return matches
+            return result()
         }
         for _ in 1...ratio {
             for t in order {
                 if eligibleControls == 0 { break }
                 guard eligible[t] else { continue }
-                let k = find(t, need: 1)
-                guard let c = k.first else { eligible[t] = false; continue }
-                matches[t, default: []].append(c)
+                find(t, need: 1)
+                guard let c = picked.first else { eligible[t] = false; continue }
+                chosen[t].append(c)
                 eligible[c] = false
                 eligibleControls -= 1
-                if matches[t]!.count >= ratio { eligible[t] = false }
+                if chosen[t].count >= ratio { eligible[t] = false }
             }
         }
-        return matches
+        return result()
     }
 
     /// Greedy nearest-neighbour matching on a Mahalanobis metric; ties go to the lower data index.

@@ -103,14 +103,18 @@ public enum Matching {
         guard weights.contains(where: { $0 > 0 }) else {
             throw TreatmentError("matching: no treated unit found a control (\(caliperWidth.map { "caliper \($0)" } ?? "no caliper")); widen the caliper or relax the common-support trimming")
         }
-        let counts = MatchCounts(
-            allControl: treated.filter { !$0 }.count, allTreated: treated.filter { $0 }.count,
-            matchedControl: (0..<n).filter { !treated[$0] && weights[$0] > 0 }.count,
-            matchedTreated: (0..<n).filter { treated[$0] && weights[$0] > 0 }.count,
-            unmatchedControl: (0..<n).filter { !treated[$0] && weights[$0] == 0 && !discarded[$0] }.count,
-            unmatchedTreated: (0..<n).filter { treated[$0] && weights[$0] == 0 && !discarded[$0] }.count,
-            discardedControl: (0..<n).filter { !treated[$0] && discarded[$0] }.count,
-            discardedTreated: (0..<n).filter { treated[$0] && discarded[$0] }.count)
+        // [control, treated] tallies in one pass.
+        var all = [0, 0], matched = [0, 0], unmatched = [0, 0], dropped = [0, 0]
+        for i in 0..<n {
+            let g = treated[i] ? 1 : 0
+            all[g] += 1
+            if weights[i] > 0 { matched[g] += 1 }
+            if weights[i] == 0 && !discarded[i] { unmatched[g] += 1 }
+            if discarded[i] { dropped[g] += 1 }
+        }
+        let counts = MatchCounts(allControl: all[0], allTreated: all[1], matchedControl: matched[0], matchedTreated: matched[1],
+                                 unmatchedControl: unmatched[0], unmatchedTreated: unmatched[1],
+                                 discardedControl: dropped[0], discardedTreated: dropped[1])
         return MatchingResult(propensity: model, distance: distance, discarded: discarded, matches: matches,
                               weights: weights, caliperWidth: caliperWidth, counts: counts)
     }
@@ -152,7 +156,11 @@ public enum Matching {
     /// MatchIt's matching weights (see `MatchingResult.weights`).
     static func matchingWeights(n: Int, treated: [Bool], matches: [Int: [Int]], shares: [Int: [Double]]) -> [Double] {
         var w = [Double](repeating: 0, count: n)
-        for (t, cs) in matches where !cs.isEmpty {
+        // Treated units in index order, not the dictionary's (per-process) order: a control serving
+        // several treated units (with replacement) sums their shares in the same order every run.
+        for t in matches.keys.sorted() {
+            let cs = matches[t]!
+            guard !cs.isEmpty else { continue }
             w[t] += 1
             if let s = shares[t] {
                 for (c, share) in zip(cs, s) { w[c] += share }
@@ -161,9 +169,10 @@ public enum Matching {
             }
         }
         for group in [true, false] {
-            let idx = (0..<n).filter { treated[$0] == group && w[$0] > 0 }
-            let total = idx.reduce(0) { $0 + w[$1] }
-            for i in idx { w[i] *= Double(idx.count) / total }
+            // Σ over the group's positive weights in index order, then each rescaled.
+            var total = 0.0, count = 0
+            for i in 0..<n where treated[i] == group && w[i] > 0 { total += w[i]; count += 1 }
+            for i in 0..<n where treated[i] == group && w[i] > 0 { w[i] *= Double(count) / total }
         }
         return w
     }

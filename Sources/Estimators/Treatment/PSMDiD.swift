@@ -130,8 +130,10 @@ public enum PSMDiD {
                     balance = Balance.table(treated: treatedUnit, covariates: x, names: panel.covariateNames, weights: m.weights)
                 }
                 counts = m.counts
-                var w = [Double](repeating: 0, count: n * tCount)
-                for t in 0..<tCount { for i in 0..<n { w[t * n + i] = m.weights[i] } }
+                // Unit i's weight in every period (time-major).
+                var w: [Double] = []
+                w.reserveCapacity(n * tCount)
+                for _ in 0..<tCount { w.append(contentsOf: m.weights) }
                 obsWeights = w
                 mt = m.counts.matchedTreated; mc = m.counts.matchedControl
                 if m.counts.matchedTreated < m.counts.allTreated {
@@ -164,8 +166,9 @@ public enum PSMDiD {
         let unit = TreatmentPanel.perObservation(n: n, periods: tCount) { i, _ in i }
         let time = TreatmentPanel.perObservation(n: n, periods: tCount) { _, t in t }
         if let w = obsWeights {
+            // A unit is used when any of its observations has a positive weight (by period, then unit).
             var used = [Bool](repeating: false, count: n)
-            for k in 0..<(n * tCount) where w[k] > 0 { used[k % n] = true }
+            for t in 0..<tCount { for i in 0..<n where w[t * n + i] > 0 { used[i] = true } }
             guard (0..<n).contains(where: { used[$0] && treatedUnit[$0] }),
                   (0..<n).contains(where: { used[$0] && !treatedUnit[$0] }) else {
                 throw TreatmentError("PSM-DID: after matching no treated or no control unit is left; widen the caliper")

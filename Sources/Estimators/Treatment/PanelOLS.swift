@@ -73,12 +73,27 @@ public enum PanelOLS {
     /// nil); observations with weight 0 are dropped. Refuses weights that are not `n0` finite
     /// non-negative numbers.
     static func weightedSample(_ weights: [Double]?, count n0: Int) throws -> (keep: [Int], w: [Double]) {
-        if let weights, weights.count != n0 || weights.contains(where: { !($0 >= 0) || !$0.isFinite }) {
-            throw TreatmentError("panel OLS: weights must be \(n0) finite non-negative numbers")
-        }
         guard let weights else { return (Array(0..<n0), [Double](repeating: 1, count: n0)) }
-        let keep = (0..<n0).filter { weights[$0] > 0 }
-        return (keep, keep.map { weights[$0] })
+        let refusal = TreatmentError("panel OLS: weights must be \(n0) finite non-negative numbers")
+        guard weights.count == n0 else { throw refusal }
+        // One pass checks every weight and collects the positive ones.
+        var keep = [Int](repeating: 0, count: n0), w = [Double](repeating: 0, count: n0)
+        var count = 0, valid = true
+        weights.withUnsafeBufferPointer { weights in
+            keep.withUnsafeMutableBufferPointer { keep in
+                w.withUnsafeMutableBufferPointer { w in
+                    for i in 0..<n0 {
+                        let x = weights[i]
+                        if !(x >= 0 && x.isFinite) { valid = false; return }
+                        if x > 0 { keep[count] = i; w[count] = x; count += 1 }
+                    }
+                }
+            }
+        }
+        guard valid else { throw refusal }
+        keep.removeLast(n0 - count)
+        w.removeLast(n0 - count)
+        return (keep, w)
     }
 
     /// - Parameters:
@@ -95,13 +110,15 @@ public enum PanelOLS {
         guard names.count == x.cols else { throw TreatmentError("panel OLS: \(x.cols) regressors but \(names.count) names") }
         let (keep, w) = try weightedSample(weights, count: n0)
         let n = keep.count
-        let dims = absorbedDimensions(effects, unit: unit, time: time, keep: keep)
+        // Every observation kept (no weights, or none zero): the inputs are the sample as they are.
+        let all = n == n0
+        let dims = absorbedDimensions(effects, unit: unit, time: time, keep: all ? nil : keep)
 
-        var columns = (0..<x.cols).map { j in keep.map { x[$0, j] } }
+        var columns = (0..<x.cols).map { j in all ? x.column(j) : keep.map { x[$0, j] } }
         let rawNorms = columns.map { Vector.dot($0, $0) }
         var allNames = names
         if dims.isEmpty { columns.insert([Double](repeating: 1, count: n), at: 0); allNames.insert("(Intercept)", at: 0) }
-        var yy = keep.map { y[$0] }
+        var yy = all ? y : keep.map { y[$0] }
         var sweeps = 0
         if !dims.isEmpty {
             let proj = WithinProjection(dims: dims, weights: w)
@@ -115,7 +132,9 @@ public enum PanelOLS {
         }
         let (b, bread) = try leastSquares(columns: columns, y: yy, weights: w)
         var e = yy
-        for j in 0..<p { for i in 0..<n { e[i] -= columns[j][i] * b[j] } }
+        e.withUnsafeMutableBufferPointer { e in
+            for j in 0..<p { columns[j].withUnsafeBufferPointer { x in for i in 0..<n { e[i] -= x[i] * b[j] } } }
+        }
         // `recode` numbers each dimension's levels 0..<L, so L = max + 1 (no set of the codes).
         let feLevels = dims.map { ($0.max() ?? -1) + 1 }
         let feCount = feLevels.isEmpty ? 0 : feLevels.reduce(0, +) - (dims.count - 1)
@@ -133,7 +152,7 @@ public enum PanelOLS {
             df = Double(n - k)
         case .cluster(let codes):
             guard codes.count == n0 else { throw TreatmentError("panel OLS: \(codes.count) cluster codes for \(n0) observations") }
-            let g = recode(keep.map { codes[$0] })
+            let g = recode(all ? codes : keep.map { codes[$0] })
             let gCount = (g.max() ?? -1) + 1
             guard gCount >= 2 else { throw TreatmentError("panel OLS: clustering needs at least 2 clusters (found \(gCount))") }
             let nested = dims.enumerated().filter { isNested($0.element, in: g) }
@@ -271,11 +290,11 @@ public enum PanelOLS {
         }
     }
 
-    /// The fixed-effect code vectors to absorb, restricted to the observations kept.
-    static func absorbedDimensions(_ effects: FixedEffects, unit: [Int], time: [Int], keep: [Int]) -> [[Int]] {
+    /// The fixed-effect code vectors to absorb, restricted to the observations kept (nil: all of them).
+    static func absorbedDimensions(_ effects: FixedEffects, unit: [Int], time: [Int], keep: [Int]?) -> [[Int]] {
         var dims: [[Int]] = []
-        if effects.removesUnitEffects { dims.append(recode(keep.map { unit[$0] })) }
-        if effects.removesTimeEffects { dims.append(recode(keep.map { time[$0] })) }
+        if effects.removesUnitEffects { dims.append(recode(keep.map { $0.map { unit[$0] } } ?? unit)) }
+        if effects.removesTimeEffects { dims.append(recode(keep.map { $0.map { time[$0] } } ?? time)) }
         return dims
     }
 
@@ -286,10 +305,18 @@ public enum PanelOLS {
         if let bound = denseBound(codes) {
             var table = [Int](repeating: -1, count: bound)
             var next = 0
-            return codes.map { c in
-                if table[c] < 0 { table[c] = next; next += 1 }
-                return table[c]
+            var out = [Int](repeating: 0, count: codes.count)
+            table.withUnsafeMutableBufferPointer { table in
+                codes.withUnsafeBufferPointer { codes in
+                    out.withUnsafeMutableBufferPointer { out in
+                        for (k, c) in codes.enumerated() {
+                            if table[c] < 0 { table[c] = next; next += 1 }
+                            out[k] = table[c]
+                        }
+                    }
+                }
             }
+            return out
         }
         var map: [Int: Int] = [:]
         return codes.map { c in
@@ -301,10 +328,15 @@ public enum PanelOLS {
     /// True when every level of `fe` lies within a single cluster.
     static func isNested(_ fe: [Int], in cluster: [Int]) -> Bool {
         if let bound = denseBound(fe) {
-            var owner = [Int?](repeating: nil, count: bound)
+            // The cluster of each level's first observation (`seen` marks the levels met).
+            var owner = [Int](repeating: 0, count: bound), seen = [Bool](repeating: false, count: bound)
             for (f, g) in zip(fe, cluster) {
-                if let o = owner[f], o != g { return false }
-                owner[f] = g
+                if seen[f] {
+                    if owner[f] != g { return false }
+                } else {
+                    seen[f] = true
+                    owner[f] = g
+                }
             }
             return true
         }
@@ -340,9 +372,17 @@ struct WithinProjection {
         self.dims = dims
         self.weights = weights
         groupWeight = dims.map { codes in
-            var s = [Double](repeating: 0, count: (codes.max() ?? -1) + 1)
-            for (c, w) in zip(codes, weights) { s[c] += w }
-            return s
+            codes.withUnsafeBufferPointer { codes in
+                var levels = 0
+                for c in codes { levels = max(levels, c + 1) }
+                var s = [Double](repeating: 0, count: levels)
+                s.withUnsafeMutableBufferPointer { s in
+                    weights.withUnsafeBufferPointer { w in
+                        for i in 0..<min(codes.count, w.count) { s[codes[i]] += w[i] }
+                    }
+                }
+                return s
+            }
         }
         exactInOneSweep = dims.count == 2 && Self.isBalanced(dims[0], dims[1], levels: groupWeight.map(\.count))
             && (Self.isConstant(weights, within: dims[0], levels: groupWeight[0].count)
@@ -354,11 +394,13 @@ struct WithinProjection {
         let (la, lb) = (levels[0], levels[1])
         guard a.count == la * lb else { return false }
         var seen = [Bool](repeating: false, count: la * lb)
-        for (i, j) in zip(a, b) {
-            if seen[i * lb + j] { return false }
-            seen[i * lb + j] = true
+        return seen.withUnsafeMutableBufferPointer { seen in
+            for (i, j) in zip(a, b) {
+                if seen[i * lb + j] { return false }
+                seen[i * lb + j] = true
+            }
+            return true
         }
-        return true
     }
 
     /// The weights are the same for every observation of each level of `codes`.

@@ -69,30 +69,27 @@ public enum PropensityScore {
         var devOld = Double.infinity
         var converged = false
         var iterations = 0
+        // One buffer of √w-scaled rows reused by every step (each element is overwritten).
+        var xw = x
+        var zw = [Double](repeating: 0, count: n)
+        var terms = LinkTerms(link: link, count: n)
+        var lastDeviance = Double.nan
         while iterations < maxIterations {
             iterations += 1
-            var xw = x
-            var zw = [Double](repeating: 0, count: n)
-            for i in 0..<n {
-                let mu = link.clampedMean(eta[i])
-                let dmu = max(link.derivative(eta[i]), 1e-300)
-                let w = dmu * dmu / (mu * (1 - mu))
-                let sw = w.squareRoot()
-                zw[i] = sw * (eta[i] + (d[i] - mu) / dmu)
-                for j in 0...p { xw[i, j] *= sw }
-            }
+            terms.weights(at: eta, d: d, design: x, scaled: &xw, response: &zw)
             let ls: LeastSquares
             do { ls = try LeastSquares(x: xw, y: zw) } catch {
                 throw TreatmentError("propensity score: the covariates are collinear (\(error)); drop a redundant covariate")
             }
             beta = ls.coefficients
             eta = x.multiply(beta)
-            let dev = deviance(d, eta, link)
+            let dev = terms.deviance(d, eta)
+            lastDeviance = dev
             if !dev.isFinite { break }
             if abs(dev - devOld) / (abs(dev) + 0.1) < tolerance { converged = true; break }
             devOld = dev
         }
-        let mu = eta.map { link.mean($0) }
+        let mu = terms.means(eta)
         let extreme = mu.filter { $0 < separationThreshold || $0 > 1 - separationThreshold }.count
         if extreme > 0 {
             throw TreatmentError("propensity score: \(extreme) unit(s) have fitted probability numerically 0 or 1 — the covariates (quasi-)completely separate treated from control units, so the \(link.rawValue) has no finite maximum; drop or coarsen the separating covariate, or trim the sample to the region of overlap")
@@ -101,15 +98,10 @@ public enum PropensityScore {
             throw TreatmentError("propensity score: IRLS did not converge in \(maxIterations) iterations (\(link.rawValue)); check for near-separation or badly scaled covariates")
         }
         // Information matrix XᵀWX at the estimate.
-        var xw = x
-        for i in 0..<n {
-            let m = link.clampedMean(eta[i]), dm = link.derivative(eta[i])
-            let sw = (dm * dm / (m * (1 - m))).squareRoot()
-            for j in 0...p { xw[i, j] *= sw }
-        }
+        terms.weights(at: eta, d: d, design: x, scaled: &xw, response: &zw)
         let cov = try Cholesky(xw.crossProduct()).inverse()
         return PropensityModel(link: link, coefficients: beta, names: ["(Intercept)"] + names, scores: mu,
-                               linearPredictor: eta, logLikelihood: -deviance(d, eta, link) / 2,
+                               linearPredictor: eta, logLikelihood: -lastDeviance / 2,
                                iterations: iterations, converged: converged, covariance: cov)
     }
 
@@ -119,6 +111,75 @@ public enum PropensityScore {
             // log μ and log(1−μ) through the link's stable forms.
             s += d[i] == 1 ? link.logMean(eta[i]) : link.logOneMinusMean(eta[i])
         }
+        return -2 * s
+    }
+}
+
+/// The per-observation work of an IRLS step, each quantity computed once per observation.
+///
+/// The logit's μ = 1/(1 + e^(−η)) enters the clamped mean, the derivative μ(1 − μ), the working
+/// response and the deviance's log μ = −log1p(e^(−η)); `BinaryLink`'s functions would each
+/// evaluate e^(−η) again. Here e^(−η) is computed once per observation and step (in the deviance
+/// pass, for the next step's weights) and every quantity is the same expression of it as in
+/// `BinaryLink`, so the fit is bit for bit the one the link functions give. The probit has no
+/// shared term and calls the link functions.
+struct LinkTerms {
+    let link: BinaryLink
+    /// e^(−η) at the η of the last `deviance` call (logit only; valid when `cached`).
+    private var expMinusEta: [Double]
+    private var cached = false
+
+    init(link: BinaryLink, count: Int) {
+        self.link = link
+        expMinusEta = link == .logit ? [Double](repeating: 0, count: count) : []
+    }
+
+    /// μ clamped to [ε, 1 − ε] and dμ/dη (≥ ε), as `BinaryLink.clampedMean` and `.derivative`.
+    @inline(__always)
+    private func meanAndDerivative(_ i: Int, _ eta: Double) -> (mu: Double, dmu: Double) {
+        guard link == .logit else { return (link.clampedMean(eta), link.derivative(eta)) }
+        let m = 1 / (1 + (cached ? expMinusEta[i] : exp(-eta)))
+        let e = Double.ulpOfOne
+        return (min(max(m, e), 1 - e), max(m * (1 - m), e))
+    }
+
+    /// The rows of `design` scaled by √w, w = μ′²/(μ(1 − μ)), into `scaled` (same shape), and the
+    /// scaled working response √w (η + (d − μ)/μ′) into `response` (length n).
+    func weights(at eta: [Double], d: [Double], design: Matrix, scaled: inout Matrix, response: inout [Double]) {
+        let n = eta.count, cols = design.cols
+        scaled.data.withUnsafeMutableBufferPointer { xw in
+            design.data.withUnsafeBufferPointer { x in
+                response.withUnsafeMutableBufferPointer { zw in
+                    for i in 0..<n {
+                        let (mu, dm) = meanAndDerivative(i, eta[i])
+                        let dmu = max(dm, 1e-300)
+                        let w = dmu * dmu / (mu * (1 - mu))
+                        let sw = w.squareRoot()
+                        zw[i] = sw * (eta[i] + (d[i] - mu) / dmu)
+                        for j in 0..<cols { xw[j * n + i] = x[j * n + i] * sw }
+                    }
+                }
+            }
+        }
+    }
+
+    /// μ = F(η) unclamped (`BinaryLink.mean`), from the kept e^(−η) for the logit.
+    func means(_ eta: [Double]) -> [Double] {
+        guard link == .logit, cached else { return eta.map { link.mean($0) } }
+        return expMinusEta.map { 1 / (1 + $0) }
+    }
+
+    /// −2 log L at η (as `PropensityScore.deviance`); for the logit it keeps e^(−η) for the next weights.
+    mutating func deviance(_ d: [Double], _ eta: [Double]) -> Double {
+        guard link == .logit else { cached = false; return PropensityScore.deviance(d, eta, link) }
+        var s = 0.0
+        for i in 0..<d.count {
+            let em = exp(-eta[i])
+            expMinusEta[i] = em
+            // −log1p(e^(−η)) = log μ (`BinaryLink.logMean`); −log1p(e^η) = log(1 − μ).
+            s += d[i] == 1 ? -log1p(em) : -log1p(exp(eta[i]))
+        }
+        cached = true
         return -2 * s
     }
 }

@@ -70,9 +70,11 @@ public struct TreatmentPanel: Sendable {
     /// D_it = 1[t ≥ adoption_i], time-major.
     public var treatmentIndicator: [Double] {
         var d = [Double](repeating: 0, count: unitCount * periodCount)
-        for t in 0..<periodCount { for i in 0..<unitCount {
-            if let a = adoption[i], periods[t] >= a { d[t * unitCount + i] = 1 }
-        } }
+        // Each unit's first treated period (periodCount: never), then its 1s from there on.
+        let first = adoption.map { a in a.flatMap { a in periods.firstIndex { $0 >= a } } ?? periodCount }
+        d.withUnsafeMutableBufferPointer { d in
+            for (i, f) in first.enumerated() { for t in f..<periodCount { d[t * unitCount + i] = 1 } }
+        }
         return d
     }
 
@@ -97,9 +99,17 @@ public struct TreatmentPanel: Sendable {
         let pre = (0..<periodCount).filter { periods[$0] < first }
         guard !pre.isEmpty else { throw TreatmentError("panel: no period precedes the earliest adoption (\(PanelIndex.format(first))); pre-treatment covariates cannot be formed") }
         var m = Matrix(rows: unitCount, cols: covariates.cols)
-        for j in 0..<covariates.cols { for i in 0..<unitCount {
-            m[i, j] = pre.reduce(0) { $0 + covariates[$1 * unitCount + i, j] } / Double(pre.count)
-        } }
+        let n = unitCount, rows = covariates.rows, count = Double(pre.count)
+        m.data.withUnsafeMutableBufferPointer { out in
+            covariates.data.withUnsafeBufferPointer { x in
+                for j in 0..<covariates.cols { for i in 0..<n {
+                    // Summed over the pre-periods in order, then divided (the order of a left fold).
+                    var s = 0.0
+                    for t in pre { s += x[j * rows + t * n + i] }
+                    out[j * n + i] = s / count
+                } }
+            }
+        }
         return m
     }
 }

@@ -16,6 +16,9 @@ struct BinaryWriter {
         bytes.append(contentsOf: utf8)
     }
 
+    /// Room for `count` more bytes (a frame's size is known before it is encoded).
+    mutating func reserve(_ count: Int) { bytes.reserveCapacity(bytes.count + count) }
+
     mutating func record(_ r: ReplicationRecord) {
         int64(Int64(r.replication))
         append(r.streamKey)
@@ -25,7 +28,13 @@ struct BinaryWriter {
             string(fit.status.message)
             uint32(UInt32(fit.results.count))
             for e in fit.results {
-                for v in e.storedValues { double(v) }
+                e.withStoredValues { values in
+                    #if _endian(little)
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(values))
+                    #else
+                    for v in values { double(v) }
+                    #endif
+                }
             }
         }
     }
@@ -46,8 +55,7 @@ struct BinaryReader {
     mutating func unsigned<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) throws -> T {
         let width = MemoryLayout<T>.size
         guard offset + width <= bytes.count else { throw Truncated() }
-        var v: T = 0
-        for i in 0..<width { v |= T(bytes[offset + i]) << (8 * i) }
+        let v = bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
         offset += width
         return v
     }
@@ -67,14 +75,18 @@ struct BinaryReader {
         let key = try uint64()
         let nFits = Int(try uint32())
         var fits: [FitOutcome] = []
+        fits.reserveCapacity(nFits)
+        let fields = EstimandResult.storedFieldNames.count
+        var values = [Double](repeating: 0, count: fields)
         for _ in 0..<nFits {
             let raw = Int32(bitPattern: try uint32())
             guard let code = FitStatus.Code(rawValue: raw) else { throw Truncated() }
             let message = try string()
             let n = Int(try uint32())
             var results: [EstimandResult] = []
+            results.reserveCapacity(n)
             for _ in 0..<n {
-                let values = try EstimandResult.storedFieldNames.map { _ in try double() }
+                for f in 0..<fields { values[f] = try double() }
                 guard let result = EstimandResult(storedValues: values) else { throw Truncated() }
                 results.append(result)
             }

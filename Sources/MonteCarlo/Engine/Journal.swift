@@ -124,6 +124,9 @@ final class Journal {
     /// Appends one chunk and returns only once it is on disk.
     func append(_ frame: Frame) throws {
         var payload = BinaryWriter()
+        // 12 doubles per estimand dominate a record; the rest (ids, statuses, messages) is a guess.
+        let estimands = frame.records.first.map { $0.fits.reduce(0) { $0 + $1.results.count } } ?? 0
+        payload.reserve(frame.records.count * (64 + 8 * EstimandResult.storedFieldNames.count * estimands))
         payload.int64(Int64(frame.cellOrdinal))
         payload.uint32(UInt32(frame.records.count))
         for record in frame.records { payload.record(record) }

@@ -60,15 +60,31 @@ public final class MonteCarloRunner {
         let cells = try scenario.cells()
         let replications = options.replications ?? scenario.settings.replications
         guard replications >= 1 else { throw RunError.invalidSetting(.replications, got: "\(replications)") }
-        // Build every cell's experiment first: a bad scenario fails before any work.
-        let experiments = try builder.makeExperiments(cells: cells, scenario: scenario)
+        let range = options.shard.replications(of: replications)
+        let units = cells.indices.flatMap { c in range.map { (cell: c, replication: $0) } }
+        let fm = FileManager.default
+        // Every cell's experiment is built, and every check below passed, before anything is written:
+        // a bad scenario fails before any file changes. A fresh run (no checkpoint journal to resume or
+        // refuse, no finished file to check or refuse) starts at its first unit whatever those checks
+        // decide, so its workers start on the first cell's replications as soon as that cell is built,
+        // while the later cells are still being built (their set-up would otherwise leave every other
+        // core idle); if a check then fails, the workers are stopped and their records dropped. A
+        // record is a function of its (cell, replication) alone, so the output is the same bits.
+        let fresh = !fm.fileExists(atPath: journalPath) && (!fm.fileExists(atPath: options.output) || (options.overwrite && !options.resume))
+        let slots = ExperimentSlots(count: cells.count)
+        var pool: WorkerPool?
+        defer { pool?.stop() }
+        let experiments = try builder.makeExperiments(cells: cells, scenario: scenario) { ordinal, experiment in
+            slots.publish(ordinal, experiment)
+            if fresh, pool == nil, !units.isEmpty {
+                pool = WorkerPool(units: units, from: 0, experiments: slots, seed: scenario.seed,
+                                  cellIndices: cells.map(\.index), threads: options.threads)
+            }
+        }
         let metadata = RunMetadata(scenario: scenario, cells: cells, replications: replications,
                                    shard: options.shard, toolVersion: options.toolVersion, supports: experiments.map(\.dataSupport))
         let identity = metadata.identity(chunkSize: scenario.settings.chunkSize)
-        let range = options.shard.replications(of: replications)
-        let units = cells.indices.flatMap { c in range.map { (cell: c, replication: $0) } }
 
-        let fm = FileManager.default
         var journalExists = fm.fileExists(atPath: journalPath)
         if fm.fileExists(atPath: options.output) && !journalExists {
             if options.resume {
@@ -115,8 +131,13 @@ public final class MonteCarloRunner {
         }
 
         let resumed = completed
-        try execute(units: units, from: completed, experiments: experiments, cells: cells,
-                    journal: journal, progress: progress)
+        if completed < units.count && pool?.start != completed {
+            // Not started early (a resumed run), or started from another unit (a journal appeared meanwhile).
+            pool?.stop()
+            pool = WorkerPool(units: units, from: completed, experiments: slots, seed: scenario.seed,
+                              cellIndices: cells.map(\.index), threads: options.threads)
+        }
+        if let pool { try write(units: units, from: completed, pool: pool, journal: journal, progress: progress) }
         progress?.finish(done: units.count, total: units.count)
         let failed = try assemble(metadata: metadata, identity: identity)
         return RunReport(output: options.output, replicationsRun: units.count - resumed, replicationsResumed: resumed,
@@ -139,28 +160,14 @@ public final class MonteCarloRunner {
 
     // MARK: parallel execution
 
-    private func execute(units: [(cell: Int, replication: Int)], from start: Int, experiments: [any Experiment],
-                         cells: [DesignCell], journal: Journal, progress: (any ProgressReporter)?) throws {
+    /// The writer: consumes the workers' records in (cell, replication) order and checkpoints each
+    /// chunk to the journal.
+    private func write(units: [(cell: Int, replication: Int)], from start: Int, pool: WorkerPool, journal: Journal,
+                       progress: (any ProgressReporter)?) throws {
         guard start < units.count else { return }
         let layouts = scenario.layouts
-        let seed = scenario.seed
-        let queue = WorkQueue(next: start, window: max(64, 8 * options.threads))
-        let workers = (0..<min(options.threads, units.count - start)).map { _ in
-            Thread {
-                NumericsRuntime.ensureInitialised()
-                while let u = queue.take(limit: units.count) {
-                    let unit = units[u]
-                    let context = ReplicationContext(seed: seed, cell: cells[unit.cell].index, replication: unit.replication)
-                    let fits = experiments[unit.cell].replicate(context)
-                    queue.put(u, ReplicationRecord(replication: unit.replication,
-                                                    streamKey: context.streamID(ReplicationContext.Purpose.data.rawValue).key,
-                                                    fits: fits))
-                }
-                queue.workerExited()
-            }
-        }
-        workers.forEach { $0.stackSize = 8 << 20; $0.start() }
-        defer { queue.cancel(); queue.waitForWorkers(workers.count) }
+        let queue = pool.queue
+        defer { pool.stop() }
 
         let chunkSize = scenario.settings.chunkSize
         var chunk: [ReplicationRecord] = []
@@ -195,15 +202,26 @@ public final class MonteCarloRunner {
 
     /// Builds the result file from the journal, one cell at a time, then renames
     /// it into place and deletes the journal. Returns the number of failed fits.
+    /// A cell's measures are computed on the run's threads while this thread writes the previous
+    /// cell and reads the next one from the journal (at most two cells in memory); the cells are
+    /// written in order, each with the measures of its own records, so the file is the same bits.
     private func assemble(metadata: RunMetadata, identity: String) throws -> Int {
         let sink = try format.create(path: options.output, metadata: metadata)
         var failed = 0
         var current: CellResults?
+        var pending: (cell: CellResults, measures: MeasuresJob)?
         var nextOrdinal = 0
+        func writePending() throws {
+            guard let (cell, job) = pending else { return }
+            pending = nil
+            try sink.write(cell: cell, measures: job.wait())
+        }
         func flush() throws {
             guard let cell = current else { return }
             failed += cell.records.reduce(0) { $0 + $1.fits.filter { !$0.status.isOK }.count }
-            try sink.write(cell: cell, measures: cell.measures(metadata, threads: options.threads))
+            let job = MeasuresJob(cell, metadata, threads: options.threads)
+            try writePending()
+            pending = (cell, job)
             nextOrdinal = cell.info.ordinal + 1
             current = nil
         }
@@ -226,13 +244,112 @@ public final class MonteCarloRunner {
             }
             try flush()
             try writeEmptyCells(upTo: metadata.cells.count)
+            try writePending()
             try sink.commit()
         } catch {
+            // No thread is left computing for a result file that will not exist.
+            _ = pending?.measures.wait()
             sink.discard()
             throw error
         }
         try? FileManager.default.removeItem(atPath: journalPath)
         return failed
+    }
+}
+
+/// One cell's performance measures, computed on other threads (`CellResults.measures` with the
+/// run's thread count) while the caller goes on; `wait` returns them once they are done.
+private final class MeasuresJob: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: [[PerformanceMeasures]] = []
+
+    init(_ cell: CellResults, _ metadata: RunMetadata, threads: Int) {
+        DispatchQueue.global().async { [self] in
+            result = cell.measures(metadata, threads: threads)
+            done.signal()
+        }
+    }
+
+    /// The measures, once computed (callable more than once).
+    func wait() -> [[PerformanceMeasures]] {
+        done.wait()
+        done.signal()
+        return result
+    }
+}
+
+/// The worker threads of a run: each takes the next unit, replicates it with its cell's experiment
+/// and hands the record to the `WorkQueue`, until the units run out or the pool is stopped.
+final class WorkerPool {
+    let queue: WorkQueue
+    /// The first unit the workers took.
+    let start: Int
+    private let experiments: ExperimentSlots
+    private let threads: [Thread]
+    private var stopped = false
+
+    init(units: [(cell: Int, replication: Int)], from start: Int, experiments: ExperimentSlots, seed: UInt64,
+         cellIndices: [Int], threads: Int) {
+        let queue = WorkQueue(next: start, window: max(64, 8 * threads))
+        self.queue = queue
+        self.start = start
+        self.experiments = experiments
+        self.threads = (0..<max(0, min(threads, units.count - start))).map { _ in
+            Thread {
+                NumericsRuntime.ensureInitialised()
+                while let u = queue.take(limit: units.count) {
+                    let unit = units[u]
+                    // Waits while the unit's cell is still being built; nil once the run is abandoned.
+                    guard let experiment = experiments.experiment(unit.cell) else { break }
+                    let context = ReplicationContext(seed: seed, cell: cellIndices[unit.cell], replication: unit.replication)
+                    let fits = experiment.replicate(context)
+                    queue.put(u, ReplicationRecord(replication: unit.replication,
+                                                    streamKey: context.streamID(ReplicationContext.Purpose.data.rawValue).key,
+                                                    fits: fits))
+                }
+                queue.workerExited()
+            }
+        }
+        self.threads.forEach { $0.stackSize = 8 << 20; $0.start() }
+    }
+
+    /// Stops handing out units and waits for the workers to finish the ones they hold (idempotent).
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        queue.cancel()
+        experiments.abandon()
+        queue.waitForWorkers(threads.count)
+    }
+}
+
+/// Each cell's experiment as it is built, for workers that start before the last cell is.
+final class ExperimentSlots: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var slots: [(any Experiment)?]
+    private var abandoned = false
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func publish(_ ordinal: Int, _ experiment: any Experiment) {
+        condition.lock()
+        slots[ordinal] = experiment
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Cell `ordinal`'s experiment, waiting until it is built; nil once the run is abandoned.
+    func experiment(_ ordinal: Int) -> (any Experiment)? {
+        condition.lock(); defer { condition.unlock() }
+        while slots[ordinal] == nil && !abandoned { condition.wait() }
+        return abandoned ? nil : slots[ordinal]
+    }
+
+    func abandon() {
+        condition.lock()
+        abandoned = true
+        condition.broadcast()
+        condition.unlock()
     }
 }
 

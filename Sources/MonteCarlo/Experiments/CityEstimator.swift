@@ -211,7 +211,13 @@ enum CityEstimator {
         case "z": perCity = p.z
         default: perCity = nil
         }
-        if let v = perCity { return (0..<(p.n * p.t)).map { v[$0 % p.n] } }
+        if let v = perCity {
+            // The city's value in every year (time-major).
+            var column: [Double] = []
+            column.reserveCapacity(p.n * p.t)
+            for _ in 0..<p.t { column.append(contentsOf: v) }
+            return column
+        }
         guard let k = p.controlNames.firstIndex(of: name) else { throw EstimationError("no covariate `\(name)` in the panel") }
         return p.controls[k]
     }

@@ -63,12 +63,18 @@ public struct CitySystemWorld: World {
 
     /// [CA p5, CA p95], each end the mean over the panels of the first `supportReplications`
     /// replications (the same streams as the run's, so no draw of the run changes).
+    /// The panels are generated concurrently (each is a function of its replication alone) and
+    /// their quantiles summed in replication order, so the support is the same bits whatever the
+    /// threads; the first failing replication's error is the one thrown, as in a loop.
     static func support(of system: CitySystemCell) throws -> ClosedRange<Double> {
-        var lo = 0.0, hi = 0.0
-        for r in 0..<supportReplications {
+        let quantiles = ConcurrentResults.map(supportReplications) { r in
             // By selection (the same order statistics as a sort, bit for bit): the cell's set-up sorts no N·T array.
             var ca = try system.generate(replication: r).ca
-            let q = Statistics.quantiles(selectingIn: &ca, [0.05, 0.95])
+            return Statistics.quantiles(selectingIn: &ca, [0.05, 0.95])
+        }
+        var lo = 0.0, hi = 0.0
+        for q in quantiles {
+            let q = try q.get()
             lo += q[0]
             hi += q[1]
         }
@@ -142,6 +148,23 @@ final class PanelData {
     /// otherwise every city, and the estimator uses `panel.observed` to drop the unobserved rows
     /// (TWFE, as fixest does).
     func treatment(covariates: [String], balanced: Bool) throws -> TreatmentPanel {
+        let key = TreatmentPanelKey(covariates: covariates, balanced: balanced)
+        if let built = treatmentPanels[key] { return built }
+        let built = try makeTreatment(covariates: covariates, balanced: balanced)
+        treatmentPanels[key] = built
+        return built
+    }
+
+    /// `treatment`'s panels already built: the DID estimators of a replication (psm_did and did with
+    /// the same covariates) share one. A panel that failed to build is not kept (each asks again and
+    /// gets the same error).
+    private var treatmentPanels: [TreatmentPanelKey: TreatmentPanel] = [:]
+    private struct TreatmentPanelKey: Hashable {
+        let covariates: [String]
+        let balanced: Bool
+    }
+
+    private func makeTreatment(covariates: [String], balanced: Bool) throws -> TreatmentPanel {
         let p = panel
         let cities = balanced ? completeCities : Array(0..<p.n)
         guard !cities.isEmpty else {
@@ -169,3 +192,4 @@ final class PanelData {
         return out
     }
 }
+

@@ -56,11 +56,20 @@ public struct EstimandResult: Equatable, Sendable {
 
     /// The fields as doubles in the order of `storedFieldNames`: a set type is its
     /// code, a flag 1 or 0, and anything absent NaN.
-    public var storedValues: [Double] {
+    public var storedValues: [Double] { withStoredValues { Array($0) } }
+
+    /// `storedValues` lent as a buffer on the stack, without building an array (the journal writes
+    /// them for every estimand of every replication).
+    func withStoredValues<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
         let flag = { (b: Bool?) in b.map { $0 ? 1.0 : 0.0 } ?? .nan }
-        return [truth, estimate, standardError, lower, upper, pValue,
-                confidenceSet.map { Double($0.type.rawValue) } ?? .nan, confidenceSet?.lower ?? .nan, confidenceSet?.upper ?? .nan,
-                flag(rightShape), flag(insideSupport), noncentrality]
+        // A homogeneous tuple is laid out as contiguous elements.
+        var values = (truth, estimate, standardError, lower, upper, pValue,
+                      confidenceSet.map { Double($0.type.rawValue) } ?? .nan, confidenceSet?.lower ?? .nan, confidenceSet?.upper ?? .nan,
+                      flag(rightShape), flag(insideSupport), noncentrality)
+        let count = MemoryLayout.size(ofValue: values) / MemoryLayout<Double>.stride
+        return try withUnsafeBytes(of: &values) { raw in
+            try body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Double.self), count: count))
+        }
     }
 
     /// The inverse of `storedValues`; missing trailing fields (older files) are absent.

@@ -77,11 +77,21 @@ extension ExperimentBuilder {
     /// that value only under `grid:`; otherwise the cell and its factor values
     /// are named without blaming one.
     public func makeExperiments(cells: [DesignCell], scenario: MonteCarloScenario) throws -> [any Experiment] {
-        try cells.map { cell in
-            do { return try makeExperiment(cell: cell, scenario: scenario) } catch {
+        try makeExperiments(cells: cells, scenario: scenario, built: { _, _ in })
+    }
+
+    /// The same, calling `built(ordinal, experiment)` as each cell is built, in cell order (the
+    /// runner starts the first cell's replications while the later cells are still being built).
+    func makeExperiments(cells: [DesignCell], scenario: MonteCarloScenario,
+                         built: (Int, any Experiment) -> Void) throws -> [any Experiment] {
+        try cells.enumerated().map { ordinal, cell in
+            let experiment: any Experiment
+            do { experiment = try makeExperiment(cell: cell, scenario: scenario) } catch {
                 guard !cell.factors.isEmpty else { throw error }
                 throw GridCellError(file: scenario.file, cell: cell, underlying: error)
             }
+            built(ordinal, experiment)
+            return experiment
         }
     }
 }

@@ -26,18 +26,20 @@ enum SpatialScoring {
             let f = fit
             impacts = try clock.measure("effects") { estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(f, weights: w) : [] }
             if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {
-                // Only the effect curves an estimand scores are formed on the grid (`curvePoint` finds
-                // them by the same kind and moderator value; a static model's long-run curves are its own).
-                let scored = estimands.compactMap { e -> (EffectKind, Double?)? in
+                // Only the effect curves an estimand scores are formed on the grid, and on them only the
+                // points it scores (`curvePoint` finds them by the same kind, moderator value and grid
+                // index; a static model's long-run curves are its own).
+                let scored = estimands.compactMap { e -> (EffectKind, Double?, Int)? in
                     switch e {
-                    case .curve(let k, let label, _), .curveLongRun(let k, let label, _): return (k, truth.model.moderatorValue(label))
+                    case .curve(let k, let label, let j), .curveLongRun(let k, let label, let j): return (k, truth.model.moderatorValue(label), j)
                     default: return nil
                     }
                 }
                 curves = try clock.measure("curves") {
                     try SpatialCurves.analyse(f, weights: w, terms: terms, grid: truth.grid,
                                               moderatorValues: truth.moderators.compactMap(\.value), lower: lo, upper: hi,
-                                              curvesWanted: { kind, d in scored.contains { $0.0 == kind && $0.1 == d } })
+                                              curvesWanted: { kind, d in scored.contains { $0.0 == kind && $0.1 == d } },
+                                              pointsWanted: { kind, d, j in scored.contains { $0.0 == kind && $0.1 == d && $0.2 == j } })
                 }
             } else {
                 curves = nil

@@ -165,20 +165,34 @@ struct ResampledMedians {
         r.medianError = m
         // |e − m| ascending: merge outwards from m in the ascending errors.
         r.robustSE = PerformanceMeasures.madScale * sortedErrors.withUnsafeBufferPointer { e in
-            var split = 0
-            while split < n && e[split] < m { split += 1 }
+            // The first rank with e ≥ m, by bisection (the errors ascend and are finite).
+            var split = 0, end = n
+            while split < end {
+                let mid = (split + end) / 2
+                if e[mid] < m { split = mid + 1 } else { end = mid }
+            }
             let h = Double(n - 1) * 0.5
             let lo = Int(h.rounded(.down)), hi = min(lo + 1, n - 1)
             var seen = 0, low = Double.nan
             var left = split - 1, right = split
+            // The next distance on each side, +∞ past its end. The side taken is chosen by a select
+            // rather than a branch (which side comes next is a coin toss the branch predictor loses),
+            // and ranks the resample did not draw (k = 0) pass through the tests unchanged rather than
+            // being skipped: the same ranks are met in the same order with the same distances, so the
+            // same two order statistics and the same bits.
+            var dl = left >= 0 ? abs(e[left] - m) : .infinity
+            var dr = right < n ? abs(e[right] - m) : .infinity
             while left >= 0 || right < n {
-                let takeLeft = right >= n || (left >= 0 && abs(e[left] - m) <= abs(e[right] - m))
+                let takeLeft = left >= 0 && dl <= dr
                 let rank = takeLeft ? left : right
-                if takeLeft { left -= 1 } else { right += 1 }
+                let d = takeLeft ? dl : dr
+                left -= takeLeft ? 1 : 0
+                right += takeLeft ? 0 : 1
+                dl = left >= 0 ? abs(e[left] - m) : .infinity
+                dr = right < n ? abs(e[right] - m) : .infinity
                 let k = Int(ce[rank])
-                guard k > 0 else { continue }
-                if seen <= lo && lo < seen + k { low = abs(e[rank] - m) }
-                if seen <= hi && hi < seen + k { return low + (h - Double(lo)) * (abs(e[rank] - m) - low) }
+                low = seen <= lo && lo < seen + k ? d : low
+                if seen <= hi && hi < seen + k { return low + (h - Double(lo)) * (d - low) }
                 seen += k
             }
             return .nan

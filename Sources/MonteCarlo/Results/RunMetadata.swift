@@ -197,10 +197,11 @@ public struct CellResults: Equatable, Sendable {
     /// streams, and keyed by the name, not the position, so adding, removing or reordering
     /// estimators leaves every other estimator's MCSEs unchanged (`bootstrapStream`).
     ///
-    /// `threads` > 1 computes the (estimator, estimand) pairs on that many threads, pair i on
-    /// thread i mod `threads`: each pair reads only the records and its own stream, so the
-    /// measures are the same bits whatever the thread count (`spillsim run` passes its --threads;
-    /// the cell's measures are the serial tail of a run, after its last replication).
+    /// `threads` > 1 computes the (estimator, estimand) pairs on that many threads, each taking the
+    /// next pair not yet taken (their costs differ: only some have a bootstrap): each pair reads only
+    /// the records and its own stream, so the measures are the same bits whatever the thread count
+    /// (`spillsim run` passes its --threads; the cell's measures are the serial tail of a run, after
+    /// its last replication).
     public func measures(_ metadata: RunMetadata, threads: Int = 1) -> [[PerformanceMeasures]] {
         let ok = metadata.estimators.indices.map { e in records.map { $0.fits[e].status.isOK } }
         func measure(_ e: Int, _ k: Int) -> PerformanceMeasures {
@@ -215,8 +216,8 @@ public struct CellResults: Equatable, Sendable {
         }
         let workers = min(threads, pairs.count)
         let results = MeasureSlots(count: pairs.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for i in stride(from: w, to: pairs.count, by: workers) { results.set(i, measure(pairs[i].0, pairs[i].1)) }
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let i = results.take() { results.set(i, measure(pairs[i].0, pairs[i].1)) }
         }
         var next = 0
         return metadata.estimators.indices.map { e in
@@ -237,13 +238,22 @@ public struct CellResults: Equatable, Sendable {
     }
 }
 
-/// One slot per (estimator, estimand) pair, each written by exactly one thread of
+/// One slot per (estimator, estimand) pair, each taken and written by exactly one thread of
 /// `CellResults.measures(_:threads:)` and read after all of them have finished.
 private final class MeasureSlots: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [PerformanceMeasures?]
+    private var next = 0
 
     init(count: Int) { slots = [PerformanceMeasures?](repeating: nil, count: count) }
+
+    /// The next pair no thread has taken; nil when none is left.
+    func take() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < slots.count else { return nil }
+        defer { next += 1 }
+        return next
+    }
 
     func set(_ i: Int, _ m: PerformanceMeasures) {
         lock.lock(); slots[i] = m; lock.unlock()
