@@ -46,36 +46,68 @@ public enum Statistics {
         return x[lo] + (h - Double(lo)) * (upper - x[lo])
     }
 
-    /// The type-7 quantiles at each of `ps` by selection, reordering `x` in place: O(n) per
-    /// quantile instead of one O(n log n) sort, for a few quantiles of a long array (the curve
-    /// grid's percentiles of every replication). Equal bit for bit to `quantile(sorted:_:)` on
-    /// the sorted array: the same two order statistics, the same formula. Inputs without NaN.
-    /// Each selection leaves its position holding its order statistic with nothing larger before
-    /// it and nothing smaller after, so the next one searches only between the nearest such
-    /// positions around it (the second of the quartiles the right three quarters, and so on).
+    /// The type-7 quantiles at each of `ps` without a sort, for a few quantiles of a long array (the
+    /// curve grid's percentiles of every replication). Equal bit for bit to `quantile(sorted:_:)` on
+    /// the sorted array: the same two order statistics, the same formula (`orderStatistics`).
+    /// Inputs without NaN; `x` is left as it is (inout for the callers' scratch buffers).
     public static func quantiles(selectingIn x: inout [Double], _ ps: [Double]) -> [Double] {
         guard !x.isEmpty else { return ps.map { _ in .nan } }
         let n = x.count
-        var settled: [Int] = []   // positions holding their order statistic
-        return x.withUnsafeMutableBufferPointer { a in
-            ps.map { p in
-                let h = Double(n - 1) * p
-                let lo = Int(h.rounded(.down)), hi = min(lo + 1, n - 1)
-                if !settled.contains(lo) {
-                    let left = settled.filter { $0 < lo }.max().map { $0 + 1 } ?? 0
-                    let right = settled.filter { $0 > lo }.min().map { $0 - 1 } ?? n - 1
-                    select(a, lo, in: left, right)
-                    settled.append(lo)
-                }
-                // Every element right of lo is ≥ a[lo]: the next order statistic is their minimum.
-                var upper = a[lo]
-                if hi != lo {
-                    upper = a[lo + 1]
-                    for k in (lo + 2)..<n where a[k] < upper { upper = a[k] }
-                }
-                return a[lo] + (h - Double(lo)) * (upper - a[lo])
-            }
+        let ranks = ps.flatMap { p -> [Int] in
+            let lo = Int((Double(n - 1) * p).rounded(.down))
+            return [lo, min(lo + 1, n - 1)]
         }
+        let values = orderStatistics(x, ranks) ?? ranks.map { r in
+            x.withUnsafeMutableBufferPointer { a in select(a, r, in: 0, n - 1); return a[r] }
+        }
+        return ps.indices.map { q in
+            let h = Double(n - 1) * ps[q], lo = ranks[2 * q]
+            return values[2 * q] + (h - Double(lo)) * (values[2 * q + 1] - values[2 * q])
+        }
+    }
+
+    /// The values of rank `ranks` (0-based) among `x`'s, by buckets: the range [min, max] cut into
+    /// about n/16 equal buckets (the bucket of v, ⌊(v − min)·scale⌋, never decreases as v grows, so
+    /// the buckets come in order), a count per bucket, and only the buckets holding a wanted rank
+    /// gathered and sorted. Three passes without data-dependent branches instead of a selection
+    /// per rank, whose partitions depend on every comparison. Nil when a value is not finite or
+    /// max − min overflows (the caller then selects).
+    static func orderStatistics(_ x: [Double], _ ranks: [Int]) -> [Double]? {
+        let n = x.count
+        precondition(n > 0 && ranks.allSatisfy { $0 >= 0 && $0 < n })
+        var low = x[0], high = x[0], finite = true
+        for v in x { low = min(low, v); high = max(high, v); finite = finite && v.isFinite }
+        guard finite, (high - low).isFinite else { return nil }
+        guard high > low else { return ranks.map { _ in low } }
+        let buckets = max(1, min(4096, n / 16))
+        let scale = Double(buckets) / (high - low)
+        @inline(__always) func bucket(_ v: Double) -> Int { min(buckets - 1, Int((v - low) * scale)) }
+        // before[b]: how many values lie in buckets below b.
+        var before = [Int](repeating: 0, count: buckets + 1)
+        for v in x { before[bucket(v) + 1] += 1 }
+        for b in 0..<buckets { before[b + 1] += before[b] }
+        func bucketOf(rank r: Int) -> Int {
+            var lo = 0, hi = buckets - 1   // the b with before[b] ≤ r < before[b + 1]
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if before[mid] <= r { lo = mid } else { hi = mid - 1 }
+            }
+            return lo
+        }
+        let wanted = ranks.map { bucketOf(rank: $0) }
+        var slot = [Int](repeating: -1, count: buckets)
+        var members: [[Double]] = []
+        for b in wanted where slot[b] < 0 {
+            slot[b] = members.count
+            members.append([])
+            members[members.count - 1].reserveCapacity(before[b + 1] - before[b])
+        }
+        for v in x {
+            let s = slot[bucket(v)]
+            if s >= 0 { members[s].append(v) }
+        }
+        for s in members.indices { members[s].sort() }
+        return zip(ranks, wanted).map { r, b in members[slot[b]][r - before[b]] }
     }
 
     /// Puts the k-th smallest element at index k with no larger element before it and no
@@ -115,7 +147,8 @@ public enum Statistics {
                 base[equal] = v
                 equal += v <= pivot ? 1 : 0
             }
-            if k < equal { return }
+            // equal == store only for a NaN pivot (nothing compares ≤ it): stop rather than loop.
+            if k < equal || equal == store { return }
             left = equal
         }
     }

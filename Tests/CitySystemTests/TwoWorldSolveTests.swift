@@ -57,6 +57,21 @@ final class TwoWorldSolveTests: XCTestCase {
             assertClose(fused.mis1[k] - fused.mis0[k], fused.paths.indirect[k] + fused.paths.direct[k],
                         tolerance: 1e-12 * max(1, abs(fused.mis1[k])))
         }
+        // Through the cell's [S | SW] (what the generator uses for a cached W): the same maps, rounded
+        // otherwise — S from the spectrum, ‖S‖ ≤ 1/(1 − ρ) for a row-standardised W, O(1) data.
+        let ops = try XCTUnwrap(cell.outcomeOperators)
+        let stacked = try m.solveWorlds(ca: p.ca, d0: d0, controls: p.controls, other0: other0, deltaD: deltaD,
+                                        policy: policy, operators: ops)
+        close(stacked.mis0, mis0, "Mis(0) by [S | SW]")
+        close(stacked.mis1, mis1, "Mis(1) by [S | SW]")
+        close(stacked.paths.indirect, paths.indirect, "indirect path by [S | SW]")
+        close(stacked.paths.direct, paths.direct, "direct path by [S | SW]")
+        for period in 0..<periods {
+            let range = (period * n)..<((period + 1) * n)
+            if !range.contains(where: { deltaD[$0] != 0 || policy[$0] != 0 }) {
+                XCTAssertEqual(stacked.mis1[range].map(\.bitPattern), stacked.mis0[range].map(\.bitPattern), "period \(period)")
+            }
+        }
     }
 
     func testFusedSolveMatchesTheSeparateSolvesWithStaggeredAdoption() throws {

@@ -101,6 +101,14 @@ final class SelectionMedianTests: XCTestCase {
                 XCTAssertEqual(got.map(\.bitPattern), expected.map(\.bitPattern), "n = \(n)")
             }
         }
+        // Infinite values (the buckets need a finite range): the selection fallback, the same numbers.
+        var withInfinities = (0..<101).map { _ in stream.normal() } + [.infinity, -.infinity]
+        let sortedInf = withInfinities.sorted()
+        XCTAssertEqual(Statistics.quantiles(selectingIn: &withInfinities, [0.25, 0.5, 0.75]).map(\.bitPattern),
+                       [0.25, 0.5, 0.75].map { Statistics.quantile(sorted: sortedInf, $0).bitPattern })
+        // All equal: no range to cut.
+        var flat = [Double](repeating: 2.5, count: 40)
+        XCTAssertEqual(Statistics.quantiles(selectingIn: &flat, [0.05, 0.95]), [2.5, 2.5])
         var empty: [Double] = []
         XCTAssertTrue(Statistics.quantiles(selectingIn: &empty, [0.5])[0].isNaN)
     }

@@ -45,6 +45,9 @@ public struct CitySystemCell: Sendable {
     let mergeWorld: MergeWorld?
     /// The unit-variance field of the spatial error shocks (`error.shocks`, share > 0), else nil.
     let shockField: CityEffectField?
+    /// [S | SW] of the cached outcome model when the two worlds are solved together (a static outcome,
+    /// dense W, even T, treatment, no merges); nil otherwise and when W depends on D.
+    let outcomeOperators: OutcomeOperators?
 
     /// The cities' places and regions: a function of the seed and `city_system.geography` alone
     /// (the same map in every cell with that geography), before distances or sizes are cached.
@@ -117,6 +120,7 @@ public struct CitySystemCell: Sendable {
         var reports: [WeightReport] = []
         if trueSpec == nil {
             trueWeights = nil; outcomeModel = nil; truthCache = nil; errorFilter = nil; entryWorld = nil; mergeWorld = nil
+            outcomeOperators = nil
         } else {
             let (w, rep) = try builtWeights[0].get()
             reports.append(rep)
@@ -127,6 +131,8 @@ public struct CitySystemCell: Sendable {
             errorFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
             entryWorld = try EntryWorld.build(spec, weights: w, lnSize: lnSize, source: source)
             mergeWorld = try MergeWorld.build(spec, weights: w, lnSize: lnSize, source: source)
+            outcomeOperators = spec.treatment.enabled && mergeWorld == nil && om.solvesWorldsTogether(periods: spec.years.count)
+                ? try OutcomeOperators(model: om) : nil
         }
         var fixed: [String: SpatialWeights] = [:]
         for (e, built) in zip(fixedSpecs, builtWeights.dropFirst(trueSpec == nil ? 0 : 1)) {
@@ -275,8 +281,9 @@ public struct CitySystemCell: Sendable {
         // W, the outcome model and the truth cache: cached, or rebuilt when W depends on D.
         let meanD = (0..<n).map { i in (0..<tt).reduce(0.0) { $0 + d1[$1 * n + i] } / Double(tt) }
         let model: OutcomeModel, cache: ObservedEffectCache, errFilter: SpatialFilter?, entry: EntryWorld?, merge: MergeWorld?
+        let operators: OutcomeOperators?
         if let om = outcomeModel, let tc = truthCache {
-            model = om; cache = tc; errFilter = errorFilter; entry = entryWorld; merge = mergeWorld
+            model = om; cache = tc; errFilter = errorFilter; entry = entryWorld; merge = mergeWorld; operators = outcomeOperators
         } else {
             let (w, _) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source)
             model = try CitySystemCell.model(spec.outcome, weights: w, source: source)
@@ -284,6 +291,7 @@ public struct CitySystemCell: Sendable {
             errFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
             entry = try EntryWorld.build(spec, weights: w, lnSize: lnSize, source: source)
             merge = try MergeWorld.build(spec, weights: w, lnSize: lnSize, source: source)
+            operators = nil   // W of this replication only: through its spectrum, no O(N³) set-up
         }
 
         // Effects and errors, shared by both worlds.
@@ -325,7 +333,7 @@ public struct CitySystemCell: Sendable {
             // world as Mis(0) + the two paths (OutcomeModel+TwoWorlds).
             let worlds = try clock.measure("generate.outcome") {
                 try model.solveWorlds(ca: sectors.ca, d0: d0, controls: controls, other0: other0,
-                                      deltaD: zip(d1, d0).map(-), policy: policy)
+                                      deltaD: zip(d1, d0).map(-), policy: policy, operators: operators)
             }
             (mis0, mis1, solvedPaths) = (worlds.mis0, worlds.mis1, worlds.paths)
         } else if model.isDynamic {

@@ -34,7 +34,8 @@ extension OutcomeModel {
     /// Mis(1) = Mis(0) + indirect + direct. `deltaD` is D(1) − D(0); the treated world's `other` is
     /// `other0 + policy`.
     func solveWorlds(ca: [Double], d0: [Double], controls: [[Double]], other0: [Double],
-                     deltaD: [Double], policy: [Double]) throws -> (mis0: [Double], mis1: [Double], paths: MechanismTruth.Paths) {
+                     deltaD: [Double], policy: [Double],
+                     operators: OutcomeOperators? = nil) throws -> (mis0: [Double], mis1: [Double], paths: MechanismTruth.Paths) {
         let n = weights.count, m = ca.count
         precondition(n > 0 && m % n == 0 && d0.count == m && deltaD.count == m && policy.count == m)
         let periods = m / n
@@ -49,6 +50,20 @@ extension OutcomeModel {
         // The paths' right-hand sides are zero where neither ΔD nor the policy term is (their
         // solution there is zero), and there the two worlds' right-hand sides are the same.
         let pathPeriods = evenWidth((0..<periods).filter { p in column(p).contains { deltaD[$0] != 0 || policy[$0] != 0 } })
+        if let operators {
+            // [own; lagged] per column, stacked: r₀ (T) | D channel (path periods) | policy (path
+            // periods, no lagged part); one product with [S | SW].
+            var b: [Double] = []
+            b.reserveCapacity(2 * n * (periods + 2 * pathPeriods.count))
+            for p in 0..<periods {
+                b.append(contentsOf: parts0.own[column(p)]); b.append(contentsOf: parts0.lagged[column(p)])
+            }
+            for p in pathPeriods { b.append(contentsOf: channel.own[column(p)]); b.append(contentsOf: channel.lagged[column(p)]) }
+            let zero = [Double](repeating: 0, count: n)
+            for p in pathPeriods { b.append(contentsOf: policy[column(p)]); b.append(contentsOf: zero) }
+            let solved = operators.apply(b)
+            return Self.worlds(solved, n: n, m: m, pathPeriods: pathPeriods)
+        }
 
         // One product with W: [lagged₀ (T) | channel's lagged (path periods)].
         var lagged = parts0.lagged
@@ -66,7 +81,14 @@ extension OutcomeModel {
         }
         for p in pathPeriods { b.append(contentsOf: policy[column(p)]) }
         let solved = try solveDistinctColumns(b)
+        return Self.worlds(solved, n: n, m: m, pathPeriods: pathPeriods)
+    }
 
+    /// Mis(0), Mis(1) and the paths from the solved columns [Mis(0) (T) | indirect (path periods) |
+    /// direct (path periods)].
+    private static func worlds(_ solved: [Double], n: Int, m: Int,
+                               pathPeriods: [Int]) -> (mis0: [Double], mis1: [Double], paths: MechanismTruth.Paths) {
+        let pathBase = m
         let mis0 = Array(solved[0..<m])
         var indirect = [Double](repeating: 0, count: m), direct = indirect
         let directBase = m + pathPeriods.count * n
@@ -121,6 +143,57 @@ extension OutcomeModel {
                 }
             }
             count = b.count
+        }
+    }
+}
+
+/// The static outcome's solution operators for a W fixed in the design cell, S = (I − ρW)⁻¹ and SW,
+/// side by side as one N × 2N matrix, built once per cell (`CitySystemCell`): a right-hand side
+/// own + W·lagged is solved as [S | SW]·[own; lagged], one product per replication instead of one
+/// with W and two with the spectrum's factor (each of the three packing its N × N operand again),
+/// with a third fewer multiply–adds in the baseline (64 column-passes over an N × N block, from 94).
+/// The numbers are the same linear maps rounded differently: Mis and the paths differ from the
+/// spectrum's in the last bits (docs/benchmarks.md, session 11).
+public struct OutcomeOperators: Sendable {
+    /// [S | SW], N × 2N.
+    let stacked: Matrix
+
+    init(model: OutcomeModel) throws {
+        let n = model.weights.count
+        let s = try model.filter.solve(Matrix.identity(n))
+        let sw = s * model.weights.matrix
+        stacked = Matrix(rows: n, cols: 2 * n, uncheckedColumnMajor: s.data + sw.data)
+    }
+
+    /// [S | SW] times the 2N × k column-major `b`, each distinct column multiplied once.
+    func apply(_ b: [Double]) -> [Double] {
+        let n = stacked.rows, height = 2 * n, width = b.count / height
+        precondition(width * height == b.count)
+        var source = [Int](repeating: 0, count: width)
+        var distinct: [Int] = []
+        b.withUnsafeBufferPointer { pb in
+            func same(_ a: Int, _ c: Int) -> Bool {
+                (0..<height).allSatisfy { pb[a * height + $0].bitPattern == pb[c * height + $0].bitPattern }
+            }
+            for c in 0..<width {
+                if let r = distinct.firstIndex(where: { same($0, c) }) { source[c] = r } else {
+                    source[c] = distinct.count
+                    distinct.append(c)
+                }
+            }
+        }
+        var packed: [Double] = []
+        packed.reserveCapacity(distinct.count * height)
+        for c in distinct { packed.append(contentsOf: b[(c * height)..<((c + 1) * height)]) }
+        let solved = (stacked * Matrix(rows: height, cols: distinct.count, uncheckedColumnMajor: packed)).data
+        return [Double](unsafeUninitializedCapacity: width * n) { out, count in
+            solved.withUnsafeBufferPointer { ps in
+                for c in 0..<width {
+                    let from = source[c] * n, to = c * n
+                    for i in 0..<n { out[to + i] = ps[from + i] }
+                }
+            }
+            count = width * n
         }
     }
 }
