@@ -36,8 +36,9 @@ public enum Statistics {
     /// The same median (type 7) by selection in O(n) expected time instead of a sort,
     /// reordering `x` in place: for many medians of scratch buffers (bootstrap resamples).
     /// Equal bit for bit to `median(x)`: the same two order statistics, the same formula.
+    /// NaN when a value is NaN (a selection has no order to follow then).
     public static func median(selectingIn x: inout [Double]) -> Double {
-        guard !x.isEmpty else { return .nan }
+        guard !x.isEmpty, !x.contains(where: \.isNaN) else { return .nan }
         let h = Double(x.count - 1) * 0.5
         let lo = Int(h.rounded(.down)), hi = min(lo + 1, x.count - 1)
         select(&x, lo)
@@ -49,9 +50,10 @@ public enum Statistics {
     /// The type-7 quantiles at each of `ps` without a sort, for a few quantiles of a long array (the
     /// curve grid's percentiles of every replication). Equal bit for bit to `quantile(sorted:_:)` on
     /// the sorted array: the same two order statistics, the same formula (`orderStatistics`).
-    /// Inputs without NaN; `x` is left as it is (inout for the callers' scratch buffers).
+    /// NaN at every p when a value is NaN; `x` is left as it is when every value is finite (inout
+    /// for the callers' scratch buffers; with ±∞ among the values the fallback selection reorders it).
     public static func quantiles(selectingIn x: inout [Double], _ ps: [Double]) -> [Double] {
-        guard !x.isEmpty else { return ps.map { _ in .nan } }
+        guard !x.isEmpty, !x.contains(where: \.isNaN) else { return ps.map { _ in .nan } }
         let n = x.count
         let ranks = ps.flatMap { p -> [Int] in
             let lo = Int((Double(n - 1) * p).rounded(.down))
@@ -69,9 +71,9 @@ public enum Statistics {
     /// The values of rank `ranks` (0-based) among `x`'s, by buckets: the range [min, max] cut into
     /// about n/16 equal buckets (the bucket of v, ⌊(v − min)·scale⌋, never decreases as v grows, so
     /// the buckets come in order), a count per bucket, and only the buckets holding a wanted rank
-    /// gathered and sorted. Three passes without data-dependent branches instead of a selection
+    /// gathered and sorted. Three passes (the counting one without data-dependent branches) instead of a selection
     /// per rank, whose partitions depend on every comparison. Nil when a value is not finite or
-    /// max − min overflows (the caller then selects).
+    /// max − min overflows or is so small that buckets/(max − min) does (the caller then selects).
     static func orderStatistics(_ x: [Double], _ ranks: [Int]) -> [Double]? {
         let n = x.count
         precondition(n > 0 && ranks.allSatisfy { $0 >= 0 && $0 < n })
@@ -81,6 +83,7 @@ public enum Statistics {
         guard high > low else { return ranks.map { _ in low } }
         let buckets = max(1, min(4096, n / 16))
         let scale = Double(buckets) / (high - low)
+        guard scale.isFinite else { return nil }   // a subnormal range: (v − min)·scale would be NaN
         @inline(__always) func bucket(_ v: Double) -> Int { min(buckets - 1, Int((v - low) * scale)) }
         // before[b]: how many values lie in buckets below b.
         var before = [Int](repeating: 0, count: buckets + 1)

@@ -85,10 +85,6 @@ final class SpatialCurveTests: XCTestCase {
         XCTAssertFalse(direct.sameSignSlopes)
     }
 
-    /// For a W that is not row-standardised (here C/λ_max(C) on a graph of unequal degrees)
-    /// t1 = 1'A1/N ≠ t2 = 1'AW1/N, so the total turning point must use (t1, t2), as the truth
-    /// (TrueEstimands) does; the weights (1, 1) are exact only for a row-standardised W.
-    /// Found by an independent review: (1, 1) shifted c* by about 0.02 at MODEL.md's defaults.
     /// Curves and points limited to those asked for (as a Monte Carlo run scores them): the formed points
     /// are the full analysis's bit for bit, the others NaN at their grid x, and the turning points, shifts
     /// and U-tests do not change.
@@ -122,6 +118,10 @@ final class SpatialCurveTests: XCTestCase {
         XCTAssertEqual(some.uTests.map(\.pValue.bitPattern), full.uTests.map(\.pValue.bitPattern))
     }
 
+    /// For a W that is not row-standardised (here C/λ_max(C) on a graph of unequal degrees)
+    /// t1 = 1'A1/N ≠ t2 = 1'AW1/N, so the total turning point must use (t1, t2), as the truth
+    /// (TrueEstimands) does; the weights (1, 1) are exact only for a row-standardised W.
+    /// Found by an independent review: (1, 1) shifted c* by about 0.02 at MODEL.md's defaults.
     func testTotalTurningPointUsesExactMultipliersForSpectralW() throws {
         let n = 120, t = 10
         var c = Matrix(rows: n, cols: n)

@@ -147,6 +147,36 @@ final class RunSafetyTests: XCTestCase {
         assertRunError(try run(path("x.h5")), containing: ["x.h5.partial is a directory"])
     }
 
+    /// A fresh run's workers start on cell 0 while the later cells build (session 11): when a later
+    /// cell cannot be built (here ρ outside the true W's stable interval, found only once W's spectrum
+    /// exists), the run still fails as before — the error surfaces, no worker is left waiting, and no
+    /// journal, partial or result file is left behind.
+    func testALaterCellThatCannotBeBuiltStopsTheWorkersAndWritesNothing() throws {
+        let text = """
+        name: late-fail
+        seed: 7
+        city_system:
+          geography: {cities: 40, centres: 3, square_km: 800, min_separation_km: 200, first_year: 2010, last_year: 2014}
+          treatment: {enabled: false}
+        monte_carlo: {replications: 6, chunk_size: 2}
+        estimators:
+          - {name: sdm, model: sdm, estimands: [rho]}
+        cells:
+          - {label: ok, city_system.outcome.rho: 0.3}
+          - {label: bad, city_system.outcome.rho: 1.2}
+        """
+        let out = path("late.h5")
+        XCTAssertThrowsError(try run(out, text)) { error in
+            XCTAssertTrue("\(error)".contains("cells[1]"), "the error names the cell that failed: \(error)")
+        }
+        for leftover in [out, out + ".journal", out + ".partial"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: leftover), "\(leftover) left behind")
+        }
+        // The same scenario without the bad cell runs: the failure above was the cell's, not the run's.
+        let good = text.replacingOccurrences(of: "\n  - {label: bad, city_system.outcome.rho: 1.2}", with: "")
+        XCTAssertEqual(try run(path("good.h5"), good).replicationsRun, 6)
+    }
+
     /// Fix 7: `--overwrite` discards the journal of a different run (and says so);
     /// a journal of this same run is kept for `--resume`.
     func testOverwriteDiscardsAStaleJournalOfAnotherRun() throws {

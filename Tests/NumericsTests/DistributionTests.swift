@@ -112,4 +112,18 @@ final class SelectionMedianTests: XCTestCase {
         var empty: [Double] = []
         XCTAssertTrue(Statistics.quantiles(selectingIn: &empty, [0.5])[0].isNaN)
     }
+
+    /// A range so small that buckets/(max − min) overflows (subnormal values) falls back to the
+    /// selection and gives the sorted quantiles; a NaN anywhere gives NaN, not an arbitrary value.
+    func testQuantilesOfSubnormalRangesAndNaN() {
+        var tiny = [Double](repeating: 0, count: 40) + [1e-310, 3e-310]
+        let sorted = tiny.sorted()
+        XCTAssertEqual(Statistics.quantiles(selectingIn: &tiny, [0.5, 0.99]).map(\.bitPattern),
+                       [0.5, 0.99].map { Statistics.quantile(sorted: sorted, $0).bitPattern })
+        var withNaN = (0..<50).map(Double.init) + [.nan]
+        XCTAssertTrue(Statistics.quantiles(selectingIn: &withNaN, [0.05, 0.5]).allSatisfy(\.isNaN))
+        var medianNaN = [1.0, .nan, 2.0]
+        XCTAssertTrue(Statistics.median(selectingIn: &medianNaN).isNaN)
+    }
 }
+

@@ -5,8 +5,8 @@ import XCTest
 
 /// The per-unit multipliers of A = (I − ρW)⁻¹ and G = WA from W's spectrum
 /// (`WeightSpectrum.unitMultipliers(rho:)`): the same bits as the plain loop over the eigenvalues that
-/// formed them before (every kernel this CPU runs, sizes reaching the four-unit tail and the 64-eigenvalue
-/// blocks), and the diagonals and column sums of the explicit inverse within rounding.
+/// formed them before (every kernel this CPU runs, sizes reaching the four-unit tail and the UM_BLOCK
+/// (8) eigenvalue blocks), and the diagonals and column sums of the explicit inverse within rounding.
 final class UnitMultipliersKernelTests: XCTestCase {
     /// A ring with chords and unequal weights, row-standardised: similar to a symmetric matrix, not symmetric.
     static func weights(_ n: Int) throws -> SpatialWeights {

@@ -132,6 +132,7 @@ public struct CitySystemCell: Sendable {
             entryWorld = try EntryWorld.build(spec, weights: w, lnSize: lnSize, source: source)
             mergeWorld = try MergeWorld.build(spec, weights: w, lnSize: lnSize, source: source)
             outcomeOperators = spec.treatment.enabled && mergeWorld == nil && om.solvesWorldsTogether(periods: spec.years.count)
+                && w.count <= OutcomeOperators.maximumUnits
                 ? try OutcomeOperators(model: om) : nil
         }
         var fixed: [String: SpatialWeights] = [:]

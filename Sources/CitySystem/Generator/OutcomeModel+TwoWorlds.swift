@@ -158,6 +158,11 @@ public struct OutcomeOperators: Sendable {
     /// [S | SW], N × 2N.
     let stacked: Matrix
 
+    /// Built only up to this N: the 16N² bytes are held by every cell for the whole run (≈ 5.8 MB
+    /// per cell at 600 cities, ≈ 310 MB over a 54-cell grid); larger dense worlds solve through the
+    /// spectrum as before (the session-10 path: other last bits, the same linear maps).
+    public static let maximumUnits = 600
+
     init(model: OutcomeModel) throws {
         let n = model.weights.count
         let s = try model.filter.solve(Matrix.identity(n))

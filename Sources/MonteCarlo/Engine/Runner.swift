@@ -220,7 +220,7 @@ public final class MonteCarloRunner {
             guard let cell = current else { return }
             failed += cell.records.reduce(0) { $0 + $1.fits.filter { !$0.status.isOK }.count }
             let job = MeasuresJob(cell, metadata, threads: options.threads)
-            try writePending()
+            do { try writePending() } catch { _ = job.wait(); throw error }   // not left computing for no file
             pending = (cell, job)
             nextOrdinal = cell.info.ordinal + 1
             current = nil

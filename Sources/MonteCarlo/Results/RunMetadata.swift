@@ -200,8 +200,8 @@ public struct CellResults: Equatable, Sendable {
     /// `threads` > 1 computes the (estimator, estimand) pairs on that many threads, each taking the
     /// next pair not yet taken (their costs differ: only some have a bootstrap): each pair reads only
     /// the records and its own stream, so the measures are the same bits whatever the thread count
-    /// (`spillsim run` passes its --threads; the cell's measures are the serial tail of a run, after
-    /// its last replication).
+    /// (`spillsim run` passes its --threads; a cell's measures are computed while the previous cell
+    /// is written, after the run's last replication).
     public func measures(_ metadata: RunMetadata, threads: Int = 1) -> [[PerformanceMeasures]] {
         let ok = metadata.estimators.indices.map { e in records.map { $0.fits[e].status.isOK } }
         func measure(_ e: Int, _ k: Int) -> PerformanceMeasures {
