@@ -116,7 +116,8 @@ final class SelectionMedianTests: XCTestCase {
     /// A range so small that buckets/(max − min) overflows (subnormal values) falls back to the
     /// selection and gives the sorted quantiles; a NaN anywhere gives NaN, not an arbitrary value.
     func testQuantilesOfSubnormalRangesAndNaN() {
-        var tiny = [Double](repeating: 0, count: 40) + [1e-310, 3e-310]
+        let small = Double.leastNormalMagnitude / 10_000   // subnormal: 2/(3·small) overflows
+        var tiny = [Double](repeating: 0, count: 40) + [small, 3 * small]
         let sorted = tiny.sorted()
         XCTAssertEqual(Statistics.quantiles(selectingIn: &tiny, [0.5, 0.99]).map(\.bitPattern),
                        [0.5, 0.99].map { Statistics.quantile(sorted: sorted, $0).bitPattern })
