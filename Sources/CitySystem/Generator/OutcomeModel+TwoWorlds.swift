@@ -116,34 +116,10 @@ extension OutcomeModel {
     func solveDistinctColumns(_ b: [Double]) throws -> [Double] {
         let n = weights.count, width = b.count / n
         guard n > 0, b.count % n == 0, width % 2 == 0 else { return try filter.solvePanel(b) }
-        var source = [Int](repeating: 0, count: width)   // column → its position among the distinct ones
-        var distinct: [Int] = []                           // first column of each distinct content
-        b.withUnsafeBufferPointer { pb in
-            func same(_ a: Int, _ c: Int) -> Bool {
-                (0..<n).allSatisfy { pb[a * n + $0].bitPattern == pb[c * n + $0].bitPattern }
-            }
-            for c in 0..<width {
-                if let r = distinct.firstIndex(where: { same($0, c) }) { source[c] = r } else {
-                    source[c] = distinct.count
-                    distinct.append(c)
-                }
-            }
-        }
-        guard distinct.count < width else { return try filter.solvePanel(b) }
-        if distinct.count % 2 == 1 { distinct.append(distinct[distinct.count - 1]) }
-        var packed: [Double] = []
-        packed.reserveCapacity(distinct.count * n)
-        for c in distinct { packed.append(contentsOf: b[(c * n)..<((c + 1) * n)]) }
-        let solved = try filter.solvePanel(packed)
-        return [Double](unsafeUninitializedCapacity: b.count) { out, count in
-            solved.withUnsafeBufferPointer { ps in
-                for c in 0..<width {
-                    let from = source[c] * n, to = c * n
-                    for i in 0..<n { out[to + i] = ps[from + i] }
-                }
-            }
-            count = b.count
-        }
+        var columns = DistinctColumns(b, height: n)
+        guard columns.distinct.count < width else { return try filter.solvePanel(b) }
+        if columns.distinct.count % 2 == 1 { columns.distinct.append(columns.distinct[columns.distinct.count - 1]) }
+        return columns.spread(try filter.solvePanel(columns.packed(b)), rows: n)
     }
 }
 
@@ -174,8 +150,24 @@ public struct OutcomeOperators: Sendable {
     func apply(_ b: [Double]) -> [Double] {
         let n = stacked.rows, height = 2 * n, width = b.count / height
         precondition(width * height == b.count)
-        var source = [Int](repeating: 0, count: width)
-        var distinct: [Int] = []
+        let columns = DistinctColumns(b, height: height)
+        let packed = columns.packed(b)
+        return columns.spread((stacked * Matrix(rows: height, cols: columns.distinct.count, uncheckedColumnMajor: packed)).data, rows: n)
+    }
+}
+
+/// The distinct columns of a column-major matrix with `height` rows (equal bit for bit), so that a
+/// linear map applied column by column is applied to each distinct column once and spread back.
+struct DistinctColumns {
+    /// Column → its position among the distinct ones.
+    let source: [Int]
+    /// The first column of each distinct content, in order (a caller may pad it with repeats).
+    var distinct: [Int]
+    let height: Int
+
+    init(_ b: [Double], height: Int) {
+        let width = b.count / height
+        var source = [Int](repeating: 0, count: width), distinct: [Int] = []
         b.withUnsafeBufferPointer { pb in
             func same(_ a: Int, _ c: Int) -> Bool {
                 (0..<height).allSatisfy { pb[a * height + $0].bitPattern == pb[c * height + $0].bitPattern }
@@ -187,10 +179,22 @@ public struct OutcomeOperators: Sendable {
                 }
             }
         }
+        self.source = source
+        self.distinct = distinct
+        self.height = height
+    }
+
+    /// The distinct columns of `b`, side by side.
+    func packed(_ b: [Double]) -> [Double] {
         var packed: [Double] = []
         packed.reserveCapacity(distinct.count * height)
         for c in distinct { packed.append(contentsOf: b[(c * height)..<((c + 1) * height)]) }
-        let solved = (stacked * Matrix(rows: height, cols: distinct.count, uncheckedColumnMajor: packed)).data
+        return packed
+    }
+
+    /// Every column's result from `solved` (`n` rows, one column per entry of `distinct`).
+    func spread(_ solved: [Double], rows n: Int) -> [Double] {
+        let width = source.count
         return [Double](unsafeUninitializedCapacity: width * n) { out, count in
             solved.withUnsafeBufferPointer { ps in
                 for c in 0..<width {
