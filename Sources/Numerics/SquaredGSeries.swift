@@ -51,12 +51,11 @@ public final class SquaredGSeries: @unchecked Sendable {
     private let omega: [Double]
     private let n: Int
     private let lower: Double, upper: Double
-    private let maximumPatches: Int
     private let lock = NSLock()
-    private var patches: [Int: Patch] = [:]
-    private var recent: [Int] = []
-    private var powerPatches: [Int: PowerPatch] = [:]
-    private var powerRecent: [Int] = []
+    /// The built nodes (`patch`) and the nodes' powers (`powerPatch`, for `mixedTerm`), each at most
+    /// as many as the memory budget allows; read and written under `lock`.
+    private var patches: RecentlyUsed<Patch>
+    private var powerPatches: RecentlyUsed<PowerPatch>
 
     /// The matrices of one node: H_s for s = 0…K, each the strictly lower triangle packed column by
     /// column (N(N − 1)/2 values), planar (H_0's pairs, then H_1's, …).
@@ -84,7 +83,9 @@ public final class SquaredGSeries: @unchecked Sendable {
         lower = 1 / (omega.min() ?? 0)
         upper = 1 / (omega.max() ?? 0)
         let patchBytes = (Self.maximumOrder + 1) * Self.pairCount(n) * MemoryLayout<Double>.size
-        maximumPatches = max(1, memoryBudget / max(patchBytes, 1))
+        let maximumPatches = max(1, memoryBudget / max(patchBytes, 1))
+        patches = RecentlyUsed(capacity: maximumPatches)
+        powerPatches = RecentlyUsed(capacity: maximumPatches)
     }
 
     public static func pairCount(_ n: Int) -> Int { n * (n - 1) / 2 }
@@ -336,62 +337,35 @@ public final class SquaredGSeries: @unchecked Sendable {
         return (lower + upper * e) / (1 + e)
     }
 
-    /// The cached node k, marked most recently used; nil if it is not cached.
-    private func cachedPatch(_ k: Int) -> Patch? {
-        lock.lock(); defer { lock.unlock() }
-        guard let hit = patches[k] else { return nil }
-        recent.removeAll { $0 == k }
-        recent.append(k)
-        return hit
-    }
-
     /// Node k, built outside the lock on a miss so that another worker asking for a cached (or another)
     /// node does not wait up to a node's build. Two workers missing the same node both build it; a node is
     /// a function of (W's spectrum, k) alone — the same arithmetic in the same order, no shared state
     /// read but the power patch of that node, itself the same bits — so both builds are identical bits.
     /// It is still stored once: the first build stored is kept and returned to every caller, a later one
     /// dropped, so results cannot depend on which worker won (and the cache never holds two copies).
-    private func patch(_ k: Int) -> Patch? {
-        if let hit = cachedPatch(k) { return hit }
-        let start = DispatchTime.now().uptimeNanoseconds
-        guard let made = buildPatch(k) else { return nil }
-        Tally.shared.recordBuild(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        lock.lock(); defer { lock.unlock() }
-        if let stored = patches[k] {
-            recent.removeAll { $0 == k }
-            recent.append(k)
-            return stored
-        }
-        patches[k] = made
-        recent.append(k)
-        while recent.count > maximumPatches { patches[recent.removeFirst()] = nil }
-        return made
-    }
+    private func patch(_ k: Int) -> Patch? { builtOnce(\.patches, k) { buildPatch(k) } }
 
     /// As `patch`: built outside the lock, identical bits whichever worker builds it, stored once.
     private func powerPatch(_ k: Int) -> PowerPatch? {
-        do {
-            lock.lock(); defer { lock.unlock() }
-            if let hit = powerPatches[k] {
-                powerRecent.removeAll { $0 == k }
-                powerRecent.append(k)
-                return hit
-            }
+        builtOnce(\.powerPatches, k) {
+            nodePowers(k).map { PowerPatch(node: $0.node, gamma: $0.gamma, a: $0.powers) }
         }
+    }
+
+    /// The value of node k in `store`: the cached one (marked most recently used), or built by `build`
+    /// outside the lock and stored — unless another worker stored it meanwhile, whose value is returned.
+    private func builtOnce<Value>(_ store: ReferenceWritableKeyPath<SquaredGSeries, RecentlyUsed<Value>>, _ k: Int,
+                                  _ build: () -> Value?) -> Value? {
+        if let hit = locked({ self[keyPath: store].use(k) }) { return hit }
         let start = DispatchTime.now().uptimeNanoseconds
-        guard let built = nodePowers(k) else { return nil }
+        guard let made = build() else { return nil }
         Tally.shared.recordBuild(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        let made = PowerPatch(node: built.node, gamma: built.gamma, a: built.powers)
+        return locked { self[keyPath: store].keep(k, made) }
+    }
+
+    private func locked<R>(_ body: () -> R) -> R {
         lock.lock(); defer { lock.unlock() }
-        if let stored = powerPatches[k] {
-            powerRecent.removeAll { $0 == k }
-            powerRecent.append(k)
-            return stored
-        }
-        powerPatches[k] = made
-        powerRecent.append(k)
-        while powerRecent.count > maximumPatches { powerPatches[powerRecent.removeFirst()] = nil }
-        return made
+        return body()
     }
 
     /// The node, γ = ‖S₀‖₂ and A_m = S₀^{m+1} = V diag(g₀^{m+1}) Vᵀ packed, m = 0…K (one rank-k update
@@ -422,7 +396,7 @@ public final class SquaredGSeries: @unchecked Sendable {
     private func buildPatch(_ k: Int) -> Patch? {
         let kMax = Self.maximumOrder, pairs = Self.pairCount(n), orders = kMax + 1
         // The powers of a node `mixedTerm` already built are the same bits `nodePowers` would compute.
-        let cachedPowers: PowerPatch? = { lock.lock(); defer { lock.unlock() }; return powerPatches[k] }()
+        let cachedPowers = locked { powerPatches.peek(k) }
         guard let built = cachedPowers.map({ (node: $0.node, gamma: $0.gamma, powers: $0.a) }) ?? nodePowers(k) else { return nil }
         let (node, gamma, powers) = built
         // Uninitialised: block s, slots [s·pairs, (s + 1)·pairs), is first assigned by its m = 0 term (m runs
@@ -498,5 +472,35 @@ public final class SquaredGSeries: @unchecked Sendable {
             lock.lock(); defer { lock.unlock() }
             return (builds, buildTime)
         }
+    }
+}
+
+/// Values by node index, at most `capacity` of them, the least recently used dropped first.
+struct RecentlyUsed<Value> {
+    let capacity: Int
+    private var values: [Int: Value] = [:]
+    private var order: [Int] = []   // least recently used first
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// The value of k, without marking it used.
+    func peek(_ k: Int) -> Value? { values[k] }
+
+    /// The value of k, marked most recently used; nil if it is not held.
+    mutating func use(_ k: Int) -> Value? {
+        guard let hit = values[k] else { return nil }
+        order.removeAll { $0 == k }
+        order.append(k)
+        return hit
+    }
+
+    /// Keeps `made` as k's value unless k is already held, whose value (marked used) is returned
+    /// instead, so every caller gets the one stored; then drops the least recently used beyond `capacity`.
+    mutating func keep(_ k: Int, _ made: Value) -> Value {
+        if let stored = use(k) { return stored }
+        values[k] = made
+        order.append(k)
+        while order.count > capacity { values[order.removeFirst()] = nil }
+        return made
     }
 }
