@@ -50,6 +50,14 @@ final class SACCrossTermSeriesTests: XCTestCase {
         return out
     }
 
+    /// A sandwich with its cross-unit terms by W's series (three terms by the series, none dense) equals
+    /// the same sandwich with the dense Ĝ, Ĥ (`covariance(true)`), entry by entry to `tolerance`.
+    func assertSeriesEqualsDense(_ label: String, _ covariance: (_ denseOperators: Bool) throws -> Matrix) throws {
+        let dense = try covariance(true)
+        let series = try assertBySeries(3, label) { try covariance(false) }
+        assertSame(dense, series, label)
+    }
+
     /// The three sums themselves, on pair weights from N × T normal residuals, at the fitted (ρ̂, λ̂) and at
     /// points where ρ and λ sit on different nodes of opposite signs: ρρ and λλ to 1e-12 of themselves,
     /// ρλ to 1e-12 of √(ρρ·λλ) (its Cauchy–Schwarz bound for these non-negative weights).
@@ -92,22 +100,17 @@ final class SACCrossTermSeriesTests: XCTestCase {
                                  iterations: 0, termination: .converged, reason: "")
             let bread = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w)
             for correction in [ClusterCorrection.cr1, .cr2] {
-                let dense = try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, correction: correction,
-                                                              denseOperators: true)
-                let series = try assertBySeries(3, "\(key) cluster \(correction)") {
-                    try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, correction: correction)
+                try assertSeriesEqualsDense("\(key) cluster \(correction)") {
+                    try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, correction: correction,
+                                                      denseOperators: $0)
                 }
-                assertSame(dense, series, "\(key) cluster \(correction)")
             }
             for setting in settings {
                 let conley = try CigaretteConleyFixture.conley(setting, geography: geography)
                 let name = try XCTUnwrap(setting["name"] as? String)
-                let dense = try SACVariance.conleyCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, conley: conley,
-                                                             denseOperators: true)
-                let series = try assertBySeries(3, "\(key) \(name)") {
-                    try SACVariance.conleyCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, conley: conley)
+                try assertSeriesEqualsDense("\(key) \(name)") {
+                    try SACVariance.conleyCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, conley: conley, denseOperators: $0)
                 }
-                assertSame(dense, series, "\(key) \(name)")
             }
         }
     }
@@ -117,20 +120,15 @@ final class SACCrossTermSeriesTests: XCTestCase {
     func testGeneratedPanelSandwichesEqualTheDenseForm() throws {
         let (d, w, point) = try generated()
         let bread = try SACVariance.analyticCovariance(d, point: point, weights: w, errorWeights: w)
-        let dense = try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, denseOperators: true)
-        let series = try assertBySeries(3, "generated cluster") {
-            try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread)
+        try assertSeriesEqualsDense("generated cluster") {
+            try SACVariance.clusterCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, denseOperators: $0)
         }
-        assertSame(dense, series, "generated cluster")
         let conley = try ConleySpec(cutoffKm: 150, kernel: .bartlett, lag: 2, serialKernel: .bartlett,
                                     neighbours: try geography(w.count).neighbours(within: 150))
         XCTAssertGreaterThan(conley.neighbours.pairCount, 0)
-        let denseHAC = try SACVariance.conleyCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, conley: conley,
-                                                        denseOperators: true)
-        let seriesHAC = try assertBySeries(3, "generated Conley") {
-            try SACVariance.conleyCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, conley: conley)
+        try assertSeriesEqualsDense("generated Conley") {
+            try SACVariance.conleyCovariance(d, point: point, weights: w, errorWeights: w, bread: bread, conley: conley, denseOperators: $0)
         }
-        assertSame(denseHAC, seriesHAC, "generated Conley")
     }
 
     /// `mixedTerm` at λ = ρ is `term` at ρ (S∘S summed two ways, to rounding), and where its bound cannot be
