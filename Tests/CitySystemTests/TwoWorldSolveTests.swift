@@ -39,19 +39,23 @@ final class TwoWorldSolveTests: XCTestCase {
         // Not vacuous: some city is treated, so the policy path and the treated world's change are not zero.
         XCTAssertTrue(fused.paths.direct.contains { $0 != 0 })
         XCTAssertTrue(zip(fused.mis1, fused.mis0).contains { $0 != $1 })
-        close(fused.mis0, mis0, "Mis(0)")
-        close(fused.mis1, mis1, "Mis(1)")
-        close(fused.paths.indirect, paths.indirect, "indirect path")
-        close(fused.paths.direct, paths.direct, "direct path")
-        // Where ΔD and the policy term vanish in a whole period the paths are exactly zero, and a
-        // treated world whose right-hand side equals the untreated one's there is Mis(0) bit for bit.
-        for period in 0..<periods {
-            let range = (period * n)..<((period + 1) * n)
-            if !range.contains(where: { deltaD[$0] != 0 || policy[$0] != 0 }) {
-                XCTAssertTrue(range.allSatisfy { fused.paths.indirect[$0] == 0 && fused.paths.direct[$0] == 0 }, "period \(period)")
-                XCTAssertEqual(fused.mis1[range].map(\.bitPattern), fused.mis0[range].map(\.bitPattern), "period \(period)")
+        /// Both worlds and paths close to the separate solves; where ΔD and the policy term vanish in a whole
+        /// period the paths are exactly zero, and a treated world whose right-hand side equals the untreated
+        /// one's there is Mis(0) bit for bit.
+        func check(_ worlds: (mis0: [Double], mis1: [Double], paths: MechanismTruth.Paths), _ by: String) {
+            close(worlds.mis0, mis0, "Mis(0)\(by)")
+            close(worlds.mis1, mis1, "Mis(1)\(by)")
+            close(worlds.paths.indirect, paths.indirect, "indirect path\(by)")
+            close(worlds.paths.direct, paths.direct, "direct path\(by)")
+            for period in 0..<periods {
+                let range = (period * n)..<((period + 1) * n)
+                if !range.contains(where: { deltaD[$0] != 0 || policy[$0] != 0 }) {
+                    XCTAssertTrue(range.allSatisfy { worlds.paths.indirect[$0] == 0 && worlds.paths.direct[$0] == 0 }, "period \(period)\(by)")
+                    XCTAssertEqual(worlds.mis1[range].map(\.bitPattern), worlds.mis0[range].map(\.bitPattern), "period \(period)\(by)")
+                }
             }
         }
+        check(fused, "")
         // The decomposition adds up: Mis(1) − Mis(0) = indirect + direct, to rounding.
         for k in 0..<count {
             assertClose(fused.mis1[k] - fused.mis0[k], fused.paths.indirect[k] + fused.paths.direct[k],
@@ -62,16 +66,7 @@ final class TwoWorldSolveTests: XCTestCase {
         let ops = try XCTUnwrap(cell.outcomeOperators)
         let stacked = try m.solveWorlds(ca: p.ca, d0: d0, controls: p.controls, other0: other0, deltaD: deltaD,
                                         policy: policy, operators: ops)
-        close(stacked.mis0, mis0, "Mis(0) by [S | SW]")
-        close(stacked.mis1, mis1, "Mis(1) by [S | SW]")
-        close(stacked.paths.indirect, paths.indirect, "indirect path by [S | SW]")
-        close(stacked.paths.direct, paths.direct, "direct path by [S | SW]")
-        for period in 0..<periods {
-            let range = (period * n)..<((period + 1) * n)
-            if !range.contains(where: { deltaD[$0] != 0 || policy[$0] != 0 }) {
-                XCTAssertEqual(stacked.mis1[range].map(\.bitPattern), stacked.mis0[range].map(\.bitPattern), "period \(period)")
-            }
-        }
+        check(stacked, " by [S | SW]")
     }
 
     func testFusedSolveMatchesTheSeparateSolvesWithStaggeredAdoption() throws {
