@@ -12,16 +12,18 @@ final class SpatialShocksFigureTests: XCTestCase {
     override func setUpWithError() throws { directory = try TestPaths.temporaryDirectory("spillsim-spatial-shocks-figure") }
     override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
 
-    /// Estimator names with their model, and cell labels, as the scenario file lists them.
-    func scenario() throws -> (estimators: [(name: String, model: String)], cells: [String]) {
+    /// Estimator names with their model and first estimand, and cell labels, as the scenario file lists them.
+    func scenario() throws -> (estimators: [(name: String, model: String, estimand: String)], cells: [String]) {
         let text = try String(contentsOf: try TestPaths.committed("scenarios/spatial-shocks.yaml"), encoding: .utf8)
         let lines = text.split(separator: "\n").map(String.init)
-        let estimators: [(String, String)] = lines.compactMap { line in
+        let estimators: [(String, String, String)] = lines.compactMap { line in
             let t = line.trimmingCharacters(in: .whitespaces)
-            guard t.hasPrefix("- {name: "), let modelRange = t.range(of: "model: ") else { return nil }
+            guard t.hasPrefix("- {name: "), let modelRange = t.range(of: "model: "),
+                  let estimandsRange = t.range(of: "estimands: [") else { return nil }
             let name = t.dropFirst("- {name: ".count).prefix { $0 != "," }
             let model = t[modelRange.upperBound...].prefix { $0 != "," && $0 != "}" }
-            return (String(name), String(model))
+            let estimand = t[estimandsRange.upperBound...].prefix { $0 != "," && $0 != "]" }
+            return (String(name), String(model), String(estimand))
         }
         let cells = lines.compactMap { line -> String? in
             let t = line.trimmingCharacters(in: .whitespaces)
@@ -32,12 +34,13 @@ final class SpatialShocksFigureTests: XCTestCase {
     }
 
     /// A summary CSV (the columns the script reads) with coverage `value(estimator, cell)`.
-    func csv(_ estimators: [(name: String, model: String)], cells: [String], value: (String, Int) -> Double) -> String {
+    /// Each estimator's rows carry its first estimand (att, beta.CA2, or rho for `sac_profile`).
+    func csv(_ estimators: [(name: String, model: String, estimand: String)], cells: [String], value: (String, Int) -> Double) -> String {
         var s = "cell,cell_index,estimator,estimand,coverage,coverage_lower,coverage_upper,label\n"
         for (c, label) in cells.enumerated() {
             for e in estimators {
                 let v = value(e.name, c)
-                s += "\(c),\(c),\(e.name),\(e.model == "psm_did" ? "att" : "beta.CA2"),\(v),\(v - 0.02),\(min(1, v + 0.02)),\"\(label)\"\n"
+                s += "\(c),\(c),\(e.name),\(e.estimand),\(v),\(v - 0.02),\(min(1, v + 0.02)),\"\(label)\"\n"
             }
         }
         return s
@@ -45,7 +48,11 @@ final class SpatialShocksFigureTests: XCTestCase {
 
     func testEveryPanelHasRowLabelsAndEverySeriesIsDrawnReadably() throws {
         let (estimators, cells) = try scenario()
-        XCTAssertEqual(estimators.count, 22, "the scenario's estimators as parsed: \(estimators.map(\.name))")
+        XCTAssertEqual(estimators.count, 23, "the scenario's estimators as parsed: \(estimators.map(\.name))")
+        // The figure draws the ATT and β(CA²); `sac_profile` scores only ρ and λ (their table is in
+        // docs/design-results.md), so every other estimator must be a series.
+        let drawable = estimators.filter { $0.estimand == "att" || $0.estimand == "beta.CA2" }
+        XCTAssertEqual(estimators.count - drawable.count, 1, "only sac_profile scores neither att nor β(CA²): \(estimators.map(\.name))")
         XCTAssertEqual(cells.count, 7, "\(cells)")
         let first = directory.appendingPathComponent("first.csv"), second = directory.appendingPathComponent("second.csv")
         try csv(estimators, cells: cells) { _, c in 0.90 + 0.01 * Double(c) }.write(to: first, atomically: true, encoding: .utf8)
@@ -63,7 +70,7 @@ final class SpatialShocksFigureTests: XCTestCase {
 
         let dat = try String(contentsOf: out.appendingPathComponent("spatial-shocks-coverage.dat"), encoding: .utf8)
         let drawn = Set(dat.split(separator: "\n").filter { $0.hasPrefix("# ") }.map { $0.dropFirst(2).split(separator: ":")[0] }.map(String.init))
-        XCTAssertEqual(drawn, Set(estimators.map(\.name)), "every estimator of the scenario is a series of the figure")
+        XCTAssertEqual(drawn, Set(drawable.map(\.name)), "every estimator of the scenario scoring the ATT or β(CA²) is a series of the figure")
         let cr2 = dat.components(separatedBy: "# sdm_cluster_cr2:beta.CA2\n")[1].components(separatedBy: "\n\n")[0]
         XCTAssertEqual(cr2.split(separator: "\n").count, cells.count, cr2)
         XCTAssertTrue(cr2.split(separator: "\n").allSatisfy { $0.split(separator: "\t")[1] == "0.777" }, "the later file's rows: \(cr2)")
