@@ -37,12 +37,12 @@ public struct PerformanceMeasures: Equatable, Sendable {
     public var rejection = Double.nan, mcseRejection = Double.nan
 
     // Robust measures (PerformanceMeasures+Robust.swift), bootstrap MCSEs.
-    /// median(e_r).
+    /// median(e_r); its MCSE the exact bootstrap SE of the median (`MedianBootstrap`, B = ∞).
     public var medianBias = Double.nan, mcseMedianBias = Double.nan
-    /// median |e_r|.
+    /// median |e_r|; its MCSE the exact bootstrap SE of the median (`MedianBootstrap`, B = ∞).
     public var madError = Double.nan, mcseMADError = Double.nan
     /// 1.4826 · median |e_r − median(e)|: a consistent SD under normality that exists
-    /// when the moments do not.
+    /// when the moments do not; its MCSE from `bootstrapResamples` resamples.
     public var robustSE = Double.nan, mcseRobustSE = Double.nan
     public var medianModelSE = Double.nan
     /// 100 (median s_r / robust SE − 1), in per cent.
@@ -79,7 +79,8 @@ public struct PerformanceMeasures: Equatable, Sendable {
 
     /// Computes all measures that apply to the estimand from its per-replication results.
     /// `ok[r]` says whether replication r's fit converged; `bootstrap` names the random
-    /// stream of the robust measures' bootstrap MCSEs (derived from the run's seed).
+    /// stream of the robust measures' resampled MCSEs (robust SE and its relative error;
+    /// derived from the run's seed).
     public init(results: [EstimandResult], ok: [Bool], alpha: Double = 0.05, rule: ScoringRule = ScoringRule(role: .parameter),
                 bootstrap: StreamID = StreamID(seed: 0)) {
         precondition(results.count == ok.count, "one status per result")   // programming error, not user input
