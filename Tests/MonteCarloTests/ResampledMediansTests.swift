@@ -52,8 +52,8 @@ final class ResampledMediansTests: XCTestCase {
                 var indices: [Int] = []
                 for _ in 0..<100 {
                     stream.integers(below: n, count: n, into: &indices)
-                    assertSameBits(resampler, errors, ses, indices, resampler.summary(of: indices, counts: &counts),
-                                   "n = \(n), guess \(guess)")
+                    let got = indices.withUnsafeBufferPointer { resampler.summary(of: $0, counts: &counts) }
+                    assertSameBits(resampler, errors, ses, indices, got, "n = \(n), guess \(guess)")
                 }
                 XCTAssertTrue(counts.error.allSatisfy { $0 == 0 } && counts.se.allSatisfy { $0 == 0 }, "buffers left zero")
             }
@@ -67,6 +67,27 @@ final class ResampledMediansTests: XCTestCase {
         XCTAssertTrue(v.relativeError.isNaN)
         // SEs not given (the point relative error has no value): none counted.
         XCTAssertTrue(ResampledMedians(errors: [1, -1, 2], ses: [], guess: 1).summary(of: [0, 1, 2]).relativeError.isNaN)
+    }
+
+    /// The shared resamples are the stream's draws in order, whether held in memory (small n) or
+    /// drawn again on each use (n above `maximumStored` / B), and the same on every use.
+    func testSharedResamplesAreTheStreamsDrawsStoredOrNot() {
+        let stream = StreamID(seed: 5, purpose: 77)
+        for n in [7, BootstrapResamples.maximumStored / PerformanceMeasures.bootstrapResamples + 3] {
+            let shared = BootstrapResamples(n: n, stream: stream)
+            let direct = RandomStream(stream)
+            var expected: [Int] = [], r = 0
+            shared.forEach { got in
+                direct.integers(below: n, count: n, into: &expected)
+                if r < 3 || r % 100 == 0 { XCTAssertEqual(Array(got), expected, "n = \(n), resample \(r)") }
+                r += 1
+            }
+            XCTAssertEqual(r, PerformanceMeasures.bootstrapResamples)
+            var first: [Int] = [], again: [Int] = []
+            shared.forEach { if first.count < n { first = Array($0) } }
+            shared.forEach { if again.count < n { again = Array($0) } }
+            XCTAssertEqual(first, again, "n = \(n): every use the same resamples")
+        }
     }
 
     func testBatchDrawsEqualSingleDraws() {

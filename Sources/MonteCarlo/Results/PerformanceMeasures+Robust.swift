@@ -7,7 +7,8 @@ import Numerics
 /// suggest the bootstrap when no formula exists) are the bootstrap SEs over replications: those
 /// of the two medians (median bias, median |error|) exactly (`MedianBootstrap`, B = ∞), those of
 /// the robust SE and its relative error — a median about the resample's own median, and a ratio,
-/// with no closed form — from 500 resamples drawn from a stream derived from the run's seed. Both
+/// with no closed form — from 500 resamples drawn from a stream derived from the run's seed
+/// (`BootstrapResamples`). Both
 /// are functions of the cell's records alone, so a run and its merged shards report the same values.
 extension PerformanceMeasures {
     /// Bootstrap resamples of the robust SE's and its relative error's MCSEs: the MCSE of an MCSE
@@ -48,9 +49,10 @@ extension PerformanceMeasures {
     ///
     /// Until session 12 the medians' MCSEs were resampled too (the SD of the 500 resamples'
     /// medians, drawn beside the robust SE's from the same indices); their exact values differ from
-    /// those by the resampling noise, ≈ 1/√(2·500) = 3% of the MCSE. The stream and its draws are
-    /// unchanged, so the robust SE's and the relative error's MCSEs are the same bits as before.
-    mutating func setRobust(_ used: [EstimandResult], comparable: Bool, bootstrap: StreamID) {
+    /// those by the resampling noise, ≈ 1/√(2·500) = 3% of the MCSE. `resamples(n)` gives the 500
+    /// resamples of n: drawn from the caller's stream as before (`init(…bootstrap:)`), or, in a run,
+    /// one set per (estimator, n) shared by its estimands (`CellResults.measures`).
+    mutating func setRobust(_ used: [EstimandResult], comparable: Bool, resamples: (Int) -> BootstrapResamples) {
         let errors = used.map { $0.estimate - $0.truth }
         let ses = used.map(\.standardError)
         var e = errors, s = ses, scratch: [Double] = []
@@ -72,15 +74,11 @@ extension PerformanceMeasures {
             mcseMedianBias = MedianBootstrap.standardError(sorted: resampler.sortedErrors)
             mcseMADError = MedianBootstrap.standardError(sorted: errors.map { abs($0) }.sorted())
         }
-        let stream = RandomStream(bootstrap)
         var robust: [Double] = [], relative: [Double] = []
         robust.reserveCapacity(Self.bootstrapResamples)
         relative.reserveCapacity(Self.bootstrapResamples)
-        var indices: [Int] = []
-        indices.reserveCapacity(n)
         var counts = ResampledMedians.Counts(n)
-        for _ in 0..<Self.bootstrapResamples {
-            stream.integers(below: n, count: n, into: &indices)
+        resamples(n).forEach { indices in
             let v = resampler.summary(of: indices, counts: &counts)
             if v.robustSE.isFinite { robust.append(v.robustSE) }
             if v.relativeError.isFinite { relative.append(v.relativeError) }
@@ -145,11 +143,11 @@ struct ResampledMedians {
     /// The summary of the resample drawing replications `indices`.
     func summary(of indices: [Int]) -> Summary {
         var counts = Counts(n)
-        return summary(of: indices, counts: &counts)
+        return indices.withUnsafeBufferPointer { summary(of: $0, counts: &counts) }
     }
 
     /// The same with caller-owned count buffers (`Counts(n)`, all zero; left all zero).
-    func summary(of indices: [Int], counts c: inout Counts) -> Summary {
+    func summary(of indices: UnsafeBufferPointer<Int>, counts c: inout Counts) -> Summary {
         let n = n
         return c.error.withUnsafeMutableBufferPointer { ce in
             c.se.withUnsafeMutableBufferPointer { cs in
@@ -158,7 +156,7 @@ struct ResampledMedians {
         }
     }
 
-    private func summary(of indices: [Int], error ce: UnsafeMutablePointer<Int32>, se cs: UnsafeMutablePointer<Int32>, n: Int) -> Summary {
+    private func summary(of indices: UnsafeBufferPointer<Int>, error ce: UnsafeMutablePointer<Int32>, se cs: UnsafeMutablePointer<Int32>, n: Int) -> Summary {
         var finite = 0
         errorRank.withUnsafeBufferPointer { er in
             seRank.withUnsafeBufferPointer { sr in
@@ -306,5 +304,55 @@ struct ResampledMedians {
         let low = values[rank]
         while seen + Int(counts[rank]) <= hi { seen += Int(counts[rank]); rank += 1 }
         return low + (h - Double(lo)) * (values[rank] - low)
+    }
+}
+
+/// The B = `bootstrapResamples` resamples of n replications (each n indices below n) that the
+/// robust SE's and its relative error's MCSEs are computed over, drawn in order from one stream.
+/// A run draws one such set per (cell, estimator, n) and shares it among the estimator's estimands
+/// that used n replications (`CellResults.measures`): each estimand's MCSE is still the bootstrap of
+/// its own n values over 500 resamples, and the 150,000 draws are paid once per estimator instead
+/// of once per estimand. Held in memory up to `maximumStored` indices (n ≤ 2,000: 8 MB); above
+/// that each use draws them again from the stream (the same indices).
+final class BootstrapResamples: @unchecked Sendable {
+    let n: Int
+    let stream: StreamID
+    static let maximumStored = 1 << 20
+    private let lock = NSLock()
+    private var stored: [Int]?
+
+    init(n: Int, stream: StreamID) {
+        self.n = n
+        self.stream = stream
+    }
+
+    /// Calls `body` with each resample's n indices in turn, in the order drawn.
+    func forEach(_ body: (UnsafeBufferPointer<Int>) -> Void) {
+        let b = PerformanceMeasures.bootstrapResamples
+        guard b * n <= Self.maximumStored else {
+            let random = RandomStream(stream)
+            var indices: [Int] = []
+            for _ in 0..<b {
+                random.integers(below: n, count: n, into: &indices)
+                indices.withUnsafeBufferPointer(body)
+            }
+            return
+        }
+        lock.lock()
+        if stored == nil {
+            let random = RandomStream(stream)
+            var all = [Int](repeating: 0, count: b * n)
+            var indices: [Int] = []
+            for r in 0..<b {
+                random.integers(below: n, count: n, into: &indices)
+                all.replaceSubrange(r * n..<(r + 1) * n, with: indices)
+            }
+            stored = all
+        }
+        let all = stored!
+        lock.unlock()
+        all.withUnsafeBufferPointer { p in
+            for r in 0..<b { body(UnsafeBufferPointer(rebasing: p[r * n..<(r + 1) * n])) }
+        }
     }
 }

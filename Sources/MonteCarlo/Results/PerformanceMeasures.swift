@@ -79,10 +79,15 @@ public struct PerformanceMeasures: Equatable, Sendable {
 
     /// Computes all measures that apply to the estimand from its per-replication results.
     /// `ok[r]` says whether replication r's fit converged; `bootstrap` names the random
-    /// stream of the robust measures' resampled MCSEs (robust SE and its relative error;
-    /// derived from the run's seed).
+    /// stream of the robust measures' resampled MCSEs (robust SE and its relative error).
     public init(results: [EstimandResult], ok: [Bool], alpha: Double = 0.05, rule: ScoringRule = ScoringRule(role: .parameter),
                 bootstrap: StreamID = StreamID(seed: 0)) {
+        self.init(results: results, ok: ok, alpha: alpha, rule: rule) { BootstrapResamples(n: $0, stream: bootstrap) }
+    }
+
+    /// The same with the resamples of n used replications given by `resamples` (a run shares
+    /// one set among an estimator's estimands, `CellResults.measures`).
+    init(results: [EstimandResult], ok: [Bool], alpha: Double, rule: ScoringRule, resamples: (Int) -> BootstrapResamples) {
         precondition(results.count == ok.count, "one status per result")   // programming error, not user input
         let used = zip(results, ok).filter { $0.1 && $0.0.estimate.isFinite && $0.0.truth.isFinite }.map(\.0)
         nOK = used.count
@@ -102,7 +107,7 @@ public struct PerformanceMeasures: Equatable, Sendable {
             return
         case .parameter:
             setMoments(used, comparable: rule.comparable)
-            setRobust(used, comparable: rule.comparable, bootstrap: bootstrap)
+            setRobust(used, comparable: rule.comparable, resamples: resamples)
             if rule.comparable { setCoverage(used) }
             setRejection(used, alpha: alpha)
             // A parameter scored with a confidence set besides its interval (the mediated share's
@@ -114,7 +119,7 @@ public struct PerformanceMeasures: Equatable, Sendable {
             // (NaN, written NA) in the summary, the CSV and the figures; the robust measures and
             // the Fieller sets are what a ratio row reports (issue 20).
             mean = .nan
-            setRobust(used, comparable: rule.comparable, bootstrap: bootstrap)
+            setRobust(used, comparable: rule.comparable, resamples: resamples)
             setRejection(used, alpha: alpha)
             setSets(used, comparable: rule.comparable)
         }
