@@ -70,11 +70,13 @@ final class ResampledMediansTests: XCTestCase {
     }
 
     /// The shared resamples are the stream's draws in order, whether held in memory (small n) or
-    /// drawn again on each use (n above `maximumStored` / B), and the same on every use.
+    /// drawn again on each use (not asked to keep them, or n above `maximumStored` / B), and the
+    /// same on every use.
     func testSharedResamplesAreTheStreamsDrawsStoredOrNot() {
         let stream = StreamID(seed: 5, purpose: 77)
-        for n in [7, BootstrapResamples.maximumStored / PerformanceMeasures.bootstrapResamples + 3] {
-            let shared = BootstrapResamples(n: n, stream: stream)
+        for (n, keep) in [(7, true), (7, false), (BootstrapResamples.maximumStored / PerformanceMeasures.bootstrapResamples + 3, true)] {
+            let shared = BootstrapResamples(n: n, stream: stream, keep: keep)
+            XCTAssertEqual(shared.keep, keep && n < 100, "held only when asked and when they fit")
             let direct = RandomStream(stream)
             var expected: [Int] = [], r = 0
             shared.forEach { got in

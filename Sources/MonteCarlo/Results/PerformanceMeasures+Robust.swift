@@ -312,24 +312,30 @@ struct ResampledMedians {
 /// A run draws one such set per (cell, estimator, n) and shares it among the estimator's estimands
 /// that used n replications (`CellResults.measures`): each estimand's MCSE is still the bootstrap of
 /// its own n values over 500 resamples, and the 150,000 draws are paid once per estimator instead
-/// of once per estimand. Held in memory up to `maximumStored` indices (n ≤ 2,000: 8 MB); above
-/// that each use draws them again from the stream (the same indices).
+/// of once per estimand. Held in memory when `stored` (at most `maximumStored` indices: n ≤ 2,097,
+/// 8 MB); otherwise each use draws them again from the stream (the same indices).
 final class BootstrapResamples: @unchecked Sendable {
     let n: Int
     let stream: StreamID
+    let keep: Bool
     static let maximumStored = 1 << 20
     private let lock = NSLock()
     private var stored: [Int]?
 
-    init(n: Int, stream: StreamID) {
+    /// `keep`: hold the indices after the first use (only when they fit `maximumStored`).
+    init(n: Int, stream: StreamID, keep: Bool = true) {
         self.n = n
         self.stream = stream
+        self.keep = keep && Self.count(n) <= Self.maximumStored
     }
+
+    /// The indices of the B resamples of n.
+    static func count(_ n: Int) -> Int { PerformanceMeasures.bootstrapResamples * n }
 
     /// Calls `body` with each resample's n indices in turn, in the order drawn.
     func forEach(_ body: (UnsafeBufferPointer<Int>) -> Void) {
         let b = PerformanceMeasures.bootstrapResamples
-        guard b * n <= Self.maximumStored else {
+        guard keep else {
             let random = RandomStream(stream)
             var indices: [Int] = []
             for _ in 0..<b {

@@ -245,10 +245,14 @@ public struct CellResults: Equatable, Sendable {
 }
 
 /// One estimator's `BootstrapResamples`, one set per count of used replications, made on first
-/// request by whichever thread of `CellResults.measures` asks first (drawn on first use).
+/// request by whichever thread of `CellResults.measures` asks first (drawn on first use). The sets
+/// held in memory total at most `budget` indices (32 MB): an estimator whose estimands used many
+/// different counts draws the later ones again on each use rather than holding them all.
 private final class SharedResamples: @unchecked Sendable {
+    static let budget = 1 << 22
     private let lock = NSLock()
     private var byCount: [Int: BootstrapResamples] = [:]
+    private var held = 0
     private let stream: (Int) -> StreamID
 
     init(stream: @escaping (Int) -> StreamID) { self.stream = stream }
@@ -256,7 +260,8 @@ private final class SharedResamples: @unchecked Sendable {
     func resamples(_ n: Int) -> BootstrapResamples {
         lock.lock(); defer { lock.unlock() }
         if let r = byCount[n] { return r }
-        let r = BootstrapResamples(n: n, stream: stream(n))
+        let r = BootstrapResamples(n: n, stream: stream(n), keep: held + BootstrapResamples.count(n) <= Self.budget)
+        if r.keep { held += BootstrapResamples.count(n) }
         byCount[n] = r
         return r
     }
