@@ -200,7 +200,8 @@ public struct CellResults: Equatable, Sendable {
     ///
     /// `threads` > 1 computes the (estimator, estimand) pairs on that many threads, each taking the
     /// next pair not yet taken (their costs differ: only some have a bootstrap): each pair reads only
-    /// the records and its own stream, so the measures are the same bits whatever the thread count
+    /// the records and its estimator's resamples (drawn in full by whichever pair asks first, a
+    /// function of their stream alone), so the measures are the same bits whatever the thread count
     /// (`spillsim run` passes its --threads; a cell's measures are computed while the previous cell
     /// is written, after the run's last replication).
     public func measures(_ metadata: RunMetadata, threads: Int = 1) -> [[PerformanceMeasures]] {
