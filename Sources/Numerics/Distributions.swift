@@ -33,6 +33,18 @@ public enum FisherF {
     }
 }
 
+/// The binomial law Bin(n, p) (GSL `gsl_cdf_binomial_*`, `gsl_ran_binomial_pdf`; the tails through the
+/// incomplete beta function, each accurate in its own small values): the exact bootstrap of an order
+/// statistic (MonteCarlo's `MedianBootstrap`) reads its weights from them.
+public enum Binomial {
+    /// P(X ≤ k).
+    public static func cdf(_ k: Int, n: Int, p: Double) -> Double { gsl { gsl_cdf_binomial_P(UInt32(k), p, UInt32(n)) } }
+    /// P(X > k).
+    public static func survival(_ k: Int, n: Int, p: Double) -> Double { gsl { gsl_cdf_binomial_Q(UInt32(k), p, UInt32(n)) } }
+    /// P(X = k).
+    public static func probability(_ k: Int, n: Int, p: Double) -> Double { gsl { gsl_ran_binomial_pdf(UInt32(k), p, UInt32(n)) } }
+}
+
 /// Every distribution function calls GSL after the one-time set-up (GSL's aborting error
 /// handler off), so a bad argument comes back as NaN instead of ending the process.
 @inline(__always)

@@ -66,13 +66,23 @@ final class PerformanceMeasuresTests: XCTestCase {
             XCTAssertTrue(v.isFinite && v > 0, "bootstrap MCSE \(v)")
         }
         XCTAssertEqual(PerformanceMeasures(results: r, ok: ok, bootstrap: StreamID(seed: 7)), m, "same stream, same MCSEs")
-        XCTAssertNotEqual(PerformanceMeasures(results: r, ok: ok, bootstrap: StreamID(seed: 8)).mcseMedianBias, m.mcseMedianBias)
+        // The robust SE's MCSE is resampled (another stream, other draws); the medians' are exact.
+        let other = PerformanceMeasures(results: r, ok: ok, bootstrap: StreamID(seed: 8))
+        XCTAssertNotEqual(other.mcseRobustSE, m.mcseRobustSE)
+        XCTAssertEqual(other.mcseMedianBias, m.mcseMedianBias)
+        XCTAssertEqual(other.mcseMADError, m.mcseMADError)
+        // Exact bootstrap SEs of the two medians over the 5⁵ resamples (MedianBootstrapTests.enumerated,
+        // itself held to MedianBootstrap there): the errors and their absolute values.
+        let errors = estimates.map { $0 - truth }
+        assertClose(MedianBootstrapTests.enumerated(errors), m.mcseMedianBias, tolerance: 1e-13, "exact SE of the median error")
+        assertClose(MedianBootstrapTests.enumerated(errors.map { abs($0) }), m.mcseMADError, tolerance: 1e-13,
+                    "exact SE of the median |error|")
     }
 
     /// The bootstrap MCSE of the median against its asymptotic value
-    /// √(π/2)·σ/√n (normal errors): with n = 400 and B = 500 the bootstrap SE of a
-    /// median has relative error ≈ 1/√(2B) + O(n^(−1/4)) from the median's discreteness,
-    /// so a band of ±30% holds with a wide margin (seeded, so deterministic).
+    /// √(π/2)·σ/√n (normal errors): with n = 400 the exact bootstrap SE of a median has
+    /// relative error O(n^(−1/4)) from the median's discreteness, so a band of ±30% holds with
+    /// a wide margin; the robust SE's (B = 500 resamples) adds ≈ 1/√(2B) (seeded, so deterministic).
     func testBootstrapMCSEOfTheMedianIsAboutItsAsymptoticValue() {
         let stream = RandomStream(seed: 99)
         let r = (0..<400).map { _ in EstimandResult(truth: 0, estimate: stream.normal()) }

@@ -37,12 +37,12 @@ public struct PerformanceMeasures: Equatable, Sendable {
     public var rejection = Double.nan, mcseRejection = Double.nan
 
     // Robust measures (PerformanceMeasures+Robust.swift), bootstrap MCSEs.
-    /// median(e_r).
+    /// median(e_r); its MCSE the exact bootstrap SE of the median (`MedianBootstrap`, B = ∞).
     public var medianBias = Double.nan, mcseMedianBias = Double.nan
-    /// median |e_r|.
+    /// median |e_r|; its MCSE the exact bootstrap SE of the median (`MedianBootstrap`, B = ∞).
     public var madError = Double.nan, mcseMADError = Double.nan
     /// 1.4826 · median |e_r − median(e)|: a consistent SD under normality that exists
-    /// when the moments do not.
+    /// when the moments do not; its MCSE from `bootstrapResamples` resamples.
     public var robustSE = Double.nan, mcseRobustSE = Double.nan
     public var medianModelSE = Double.nan
     /// 100 (median s_r / robust SE − 1), in per cent.
@@ -79,9 +79,15 @@ public struct PerformanceMeasures: Equatable, Sendable {
 
     /// Computes all measures that apply to the estimand from its per-replication results.
     /// `ok[r]` says whether replication r's fit converged; `bootstrap` names the random
-    /// stream of the robust measures' bootstrap MCSEs (derived from the run's seed).
+    /// stream of the robust measures' resampled MCSEs (robust SE and its relative error).
     public init(results: [EstimandResult], ok: [Bool], alpha: Double = 0.05, rule: ScoringRule = ScoringRule(role: .parameter),
                 bootstrap: StreamID = StreamID(seed: 0)) {
+        self.init(results: results, ok: ok, alpha: alpha, rule: rule) { BootstrapResamples(n: $0, stream: bootstrap) }
+    }
+
+    /// The same with the resamples of n used replications given by `resamples` (a run shares
+    /// one set among an estimator's estimands, `CellResults.measures`).
+    init(results: [EstimandResult], ok: [Bool], alpha: Double, rule: ScoringRule, resamples: (Int) -> BootstrapResamples) {
         precondition(results.count == ok.count, "one status per result")   // programming error, not user input
         let used = zip(results, ok).filter { $0.1 && $0.0.estimate.isFinite && $0.0.truth.isFinite }.map(\.0)
         nOK = used.count
@@ -101,7 +107,7 @@ public struct PerformanceMeasures: Equatable, Sendable {
             return
         case .parameter:
             setMoments(used, comparable: rule.comparable)
-            setRobust(used, comparable: rule.comparable, bootstrap: bootstrap)
+            setRobust(used, comparable: rule.comparable, resamples: resamples)
             if rule.comparable { setCoverage(used) }
             setRejection(used, alpha: alpha)
             // A parameter scored with a confidence set besides its interval (the mediated share's
@@ -113,7 +119,7 @@ public struct PerformanceMeasures: Equatable, Sendable {
             // (NaN, written NA) in the summary, the CSV and the figures; the robust measures and
             // the Fieller sets are what a ratio row reports (issue 20).
             mean = .nan
-            setRobust(used, comparable: rule.comparable, bootstrap: bootstrap)
+            setRobust(used, comparable: rule.comparable, resamples: resamples)
             setRejection(used, alpha: alpha)
             setSets(used, comparable: rule.comparable)
         }

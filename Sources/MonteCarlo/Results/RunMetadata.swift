@@ -192,23 +192,28 @@ public struct CellResults: Equatable, Sendable {
     public var records: [ReplicationRecord]
 
     /// Measures per estimator, per estimand (layout order), scored by the estimators'
-    /// rules; the bootstrap of estimand k of an estimator draws from the stream (seed, cell index,
-    /// FNV-1a of the estimator's name, `bootstrapPurpose` + k) — disjoint from every replication's
-    /// streams, and keyed by the name, not the position, so adding, removing or reordering
-    /// estimators leaves every other estimator's MCSEs unchanged (`bootstrapStream`).
+    /// rules; the resamples of the robust SE's MCSE of the estimands of an estimator that used n
+    /// replications are drawn once from the stream (seed, cell index, FNV-1a of the estimator's
+    /// name, `resamplePurpose` + n) and shared by them (`BootstrapResamples`) — disjoint from every
+    /// replication's streams, and keyed by the name, not the position, so adding, removing or
+    /// reordering estimators leaves every other estimator's MCSEs unchanged (`resampleStream`).
     ///
     /// `threads` > 1 computes the (estimator, estimand) pairs on that many threads, each taking the
     /// next pair not yet taken (their costs differ: only some have a bootstrap): each pair reads only
-    /// the records and its own stream, so the measures are the same bits whatever the thread count
+    /// the records and its estimator's resamples (drawn in full by whichever pair asks first, a
+    /// function of their stream alone), so the measures are the same bits whatever the thread count
     /// (`spillsim run` passes its --threads; a cell's measures are computed while the previous cell
     /// is written, after the run's last replication).
     public func measures(_ metadata: RunMetadata, threads: Int = 1) -> [[PerformanceMeasures]] {
         let ok = metadata.estimators.indices.map { e in records.map { $0.fits[e].status.isOK } }
+        let shared = metadata.estimators.map { estimator in
+            SharedResamples { n in
+                Self.resampleStream(seed: metadata.seed, cell: info.index, estimator: estimator.name, replications: n)
+            }
+        }
         func measure(_ e: Int, _ k: Int) -> PerformanceMeasures {
             PerformanceMeasures(results: records.map { $0.fits[e].results[k] }, ok: ok[e], alpha: metadata.alpha,
-                                rule: metadata.estimators[e].rules[k],
-                                bootstrap: Self.bootstrapStream(seed: metadata.seed, cell: info.index,
-                                                                estimator: metadata.estimators[e].name, estimand: k))
+                                rule: metadata.estimators[e].rules[k], resamples: shared[e].resamples)
         }
         let pairs = metadata.estimators.indices.flatMap { e in metadata.estimators[e].rules.indices.map { (e, $0) } }
         guard threads > 1, pairs.count > 1 else {
@@ -228,13 +233,38 @@ public struct CellResults: Equatable, Sendable {
         }
     }
 
-    /// Above the replication purposes (data 0, estimation 1, estimators' own > 100).
-    static let bootstrapPurpose: UInt64 = 1 << 40
+    /// Above the replication purposes (data 0, estimation 1, estimators' own > 100) and the
+    /// per-estimand bootstrap streams of sessions 9–11 (2⁴⁰ + estimand index).
+    static let resamplePurpose: UInt64 = 1 << 41
 
-    /// The random stream of the bootstrap MCSEs of estimand `k` of the estimator named `name`.
-    static func bootstrapStream(seed: UInt64, cell: Int, estimator name: String, estimand k: Int) -> StreamID {
+    /// The random stream of the resamples of n replications shared by the estimands of the
+    /// estimator named `name` (`BootstrapResamples`).
+    static func resampleStream(seed: UInt64, cell: Int, estimator name: String, replications n: Int) -> StreamID {
         StreamID(seed: seed, cell: cell, replicationKey: fnv1a64(Array(name.utf8)[...]),
-                 purpose: bootstrapPurpose + UInt64(k))
+                 purpose: resamplePurpose + UInt64(n))
+    }
+}
+
+/// One estimator's `BootstrapResamples`, one set per count of used replications, made on first
+/// request by whichever thread of `CellResults.measures` asks first (drawn on first use). The sets
+/// held in memory total at most `budget` indices (32 MB): an estimator whose estimands used many
+/// different counts draws the later ones again on each use rather than holding them all.
+private final class SharedResamples: @unchecked Sendable {
+    static let budget = 1 << 22
+    private let lock = NSLock()
+    private var byCount: [Int: BootstrapResamples] = [:]
+    private var held = 0
+    private let stream: (Int) -> StreamID
+
+    init(stream: @escaping (Int) -> StreamID) { self.stream = stream }
+
+    func resamples(_ n: Int) -> BootstrapResamples {
+        lock.lock(); defer { lock.unlock() }
+        if let r = byCount[n] { return r }
+        let r = BootstrapResamples(n: n, stream: stream(n), keep: held + BootstrapResamples.count(n) <= Self.budget)
+        if r.keep { held += BootstrapResamples.count(n) }
+        byCount[n] = r
+        return r
     }
 }
 
