@@ -114,7 +114,10 @@ public enum PanelOLS {
         let all = n == n0
         let absorbed = AbsorbedEffects(effects, unit: unit, time: time, keep: all ? nil : keep)
 
-        var columns = (0..<x.cols).map { j in all ? x.column(j) : keep.map { x[$0, j] } }
+        // The kept rows of each column, gathered through a buffer (not an element subscript per row).
+        var columns = x.data.withUnsafeBufferPointer { d in
+            (0..<x.cols).map { j in all ? Array(d[(j * n0)..<((j + 1) * n0)]) : keep.map { d[j * n0 + $0] } }
+        }
         let rawNorms = columns.map { Vector.dot($0, $0) }
         var allNames = names
         if absorbed.isEmpty { columns.insert([Double](repeating: 1, count: n), at: 0); allNames.insert("(Intercept)", at: 0) }

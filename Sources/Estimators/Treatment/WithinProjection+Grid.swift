@@ -37,9 +37,7 @@ struct PanelGrid: Equatable {
                 let periods = n / m
                 for b in 0..<periods {
                     let start = b * m, period = t[start]
-                    var same = true
-                    for j in 0..<m { same = same && u[start + j] == u[j] && t[start + j] == period }
-                    guard same else { return nil }
+                    for j in 0..<m where u[start + j] != u[j] || t[start + j] != period { return nil }
                 }
                 guard Self.allDistinct((0..<m).map { u[$0] }), Self.allDistinct((0..<periods).map { t[$0 * m] }) else { return nil }
                 return (m, periods)
@@ -76,16 +74,13 @@ struct PanelGrid: Equatable {
     func nested(in cluster: [Int]) -> [Int] {
         var out: [Int] = []
         cluster.withUnsafeBufferPointer { g in
-            if unit {
-                var inside = true
-                for b in 1..<max(periods, 1) { for j in 0..<units { inside = inside && g[b * units + j] == g[j] } }
-                if inside { out.append(0) }
+            /// Every value of the grid equals the one `reference(b, j)` gives.
+            func all(_ reference: (Int, Int) -> Int) -> Bool {
+                for b in 0..<periods { for j in 0..<units where g[b * units + j] != g[reference(b, j)] { return false } }
+                return true
             }
-            if time {
-                var inside = true
-                for b in 0..<periods { for j in 0..<units { inside = inside && g[b * units + j] == g[b * units] } }
-                if inside { out.append(unit ? 1 : 0) }
-            }
+            if unit, all({ _, j in j }) { out.append(0) }
+            if time, all({ b, _ in b * units }) { out.append(unit ? 1 : 0) }
         }
         return out
     }
@@ -147,28 +142,31 @@ extension WithinProjection {
         weights.withUnsafeBufferPointer { w in
             if g.unit {
                 var s = [Double](repeating: 0, count: m)
-                let constant = s.withUnsafeMutableBufferPointer { s in
-                    var constant = true
-                    for b in 0..<periods { for j in 0..<m { s[j] += w[b * m + j]; constant = constant && w[b * m + j] == w[j] } }
-                    return constant
+                s.withUnsafeMutableBufferPointer { s in
+                    for b in 0..<periods { for j in 0..<m { s[j] += w[b * m + j] } }
                 }
                 sums.append(s)
-                constantWithin.append(constant)
+                constantWithin.append(Self.allEqual(w, m: m, periods: periods) { _, j in j })
             }
             if g.time {
                 var s = [Double](repeating: 0, count: periods)
-                var constant = true
                 for b in 0..<periods {
                     var a = 0.0
-                    for j in 0..<m { a += w[b * m + j]; constant = constant && w[b * m + j] == w[b * m] }
+                    for j in 0..<m { a += w[b * m + j] }
                     s[b] = a
                 }
                 sums.append(s)
-                constantWithin.append(constant)
+                constantWithin.append(Self.allEqual(w, m: m, periods: periods) { b, _ in b * m })
             }
         }
         groupWeight = sums
         exactInOneSweep = sums.count == 2 && (constantWithin[0] || constantWithin[1])
+    }
+
+    /// Every weight equals the one at `reference(b, j)` (`isConstant` within a dimension of the grid).
+    private static func allEqual(_ w: UnsafeBufferPointer<Double>, m: Int, periods: Int, _ reference: (Int, Int) -> Int) -> Bool {
+        for b in 0..<periods { for j in 0..<m where w[b * m + j] != w[reference(b, j)] { return false } }
+        return true
     }
 
     /// `sweep` on the grid: the unit means (each unit's weighted values summed over the periods in
