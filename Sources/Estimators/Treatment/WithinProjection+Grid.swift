@@ -139,34 +139,82 @@ extension WithinProjection {
         self.weights = weights
         var sums: [[Double]] = []
         var constantWithin: [Bool] = []
+        // Through row pointers (row b = period b's units), so that the loops carry no index arithmetic
+        // to check and the unit loops vectorise.
         weights.withUnsafeBufferPointer { w in
+            let wp = w.baseAddress!
             if g.unit {
                 var s = [Double](repeating: 0, count: m)
                 s.withUnsafeMutableBufferPointer { s in
-                    for b in 0..<periods { for j in 0..<m { s[j] += w[b * m + j] } }
+                    let sp = s.baseAddress!
+                    for b in 0..<periods {
+                        let row = wp + b * m
+                        for j in 0..<m { sp[j] += row[j] }
+                    }
                 }
                 sums.append(s)
-                constantWithin.append(Self.allEqual(w, m: m, periods: periods) { _, j in j })
+                constantWithin.append(Self.rowsEqualFirst(wp, m: m, periods: periods))
             }
             if g.time {
                 var s = [Double](repeating: 0, count: periods)
-                for b in 0..<periods {
-                    var a = 0.0
-                    for j in 0..<m { a += w[b * m + j] }
-                    s[b] = a
+                s.withUnsafeMutableBufferPointer { s in
+                    Self.rowSums(wp, nil, m: m, periods: periods, into: s.baseAddress!)
                 }
                 sums.append(s)
-                constantWithin.append(Self.allEqual(w, m: m, periods: periods) { b, _ in b * m })
+                constantWithin.append(Self.rowsConstant(wp, m: m, periods: periods))
             }
         }
         groupWeight = sums
         exactInOneSweep = sums.count == 2 && (constantWithin[0] || constantWithin[1])
     }
 
-    /// Every weight equals the one at `reference(b, j)` (`isConstant` within a dimension of the grid).
-    private static func allEqual(_ w: UnsafeBufferPointer<Double>, m: Int, periods: Int, _ reference: (Int, Int) -> Int) -> Bool {
-        for b in 0..<periods { for j in 0..<m where w[b * m + j] != w[reference(b, j)] { return false } }
+    /// Every row equals the first (the weights are constant within each unit).
+    private static func rowsEqualFirst(_ w: UnsafePointer<Double>, m: Int, periods: Int) -> Bool {
+        for b in 1..<max(periods, 1) {
+            let row = w + b * m
+            for j in 0..<m where row[j] != w[j] { return false }
+        }
         return true
+    }
+
+    /// Every row is constant (the weights are constant within each period).
+    private static func rowsConstant(_ w: UnsafePointer<Double>, m: Int, periods: Int) -> Bool {
+        for b in 0..<periods {
+            let row = w + b * m
+            for j in 0..<m where row[j] != row[0] { return false }
+        }
+        return true
+    }
+
+    /// out[b] = Σ_j w[b, j] (· v[b, j] when `v` is given), each row's sum over the units in order from 0;
+    /// four rows side by side so that their chains of additions overlap.
+    private static func rowSums(_ w: UnsafePointer<Double>, _ v: UnsafePointer<Double>?, m: Int, periods: Int,
+                                into out: UnsafeMutablePointer<Double>) {
+        var b = 0
+        while b + 4 <= periods {
+            let w0 = w + b * m, w1 = w0 + m, w2 = w1 + m, w3 = w2 + m
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            if let v {
+                let v0 = v + b * m, v1 = v0 + m, v2 = v1 + m, v3 = v2 + m
+                for j in 0..<m { s0 += w0[j] * v0[j]; s1 += w1[j] * v1[j]; s2 += w2[j] * v2[j]; s3 += w3[j] * v3[j] }
+            } else {
+                for j in 0..<m { s0 += w0[j]; s1 += w1[j]; s2 += w2[j]; s3 += w3[j] }
+            }
+            out[b] = s0; out[b + 1] = s1; out[b + 2] = s2; out[b + 3] = s3
+            b += 4
+        }
+        while b < periods {
+            let w0 = w + b * m
+            var s0 = 0.0
+            if let v {
+                let v0 = v + b * m
+                for j in 0..<m { s0 += w0[j] * v0[j] }
+            } else {
+                for j in 0..<m { s0 += w0[j] }
+            }
+            out[b] = s0
+            b += 1
+        }
     }
 
     /// `sweep` on the grid: the unit means (each unit's weighted values summed over the periods in
@@ -176,51 +224,33 @@ extension WithinProjection {
     func gridSweep(_ v: UnsafeMutableBufferPointer<Double>, sums: UnsafeMutableBufferPointer<Double>,
                    weights w: UnsafeBufferPointer<Double>, grid g: PanelGrid) -> Double {
         let m = g.units, periods = g.periods
+        let vp = v.baseAddress!, wp = w.baseAddress!, sp = sums.baseAddress!
         var change = 0.0
         var d = 0
         if g.unit {
-            groupWeight[d].withUnsafeBufferPointer { gw in
-                for j in 0..<m { sums[j] = 0 }
-                for b in 0..<periods {
-                    let o = b * m
-                    for j in 0..<m { sums[j] += w[o + j] * v[o + j] }
-                }
-                for j in 0..<m { sums[j] /= gw[j] }
-                for b in 0..<periods {
-                    let o = b * m
-                    for j in 0..<m { v[o + j] -= sums[j] }
-                }
-                for j in 0..<m { change = max(change, abs(sums[j])) }
+            let gw = groupWeight[d]
+            for j in 0..<m { sp[j] = 0 }
+            for b in 0..<periods {
+                let wr = wp + b * m, vr = vp + b * m
+                for j in 0..<m { sp[j] += wr[j] * vr[j] }
             }
+            for j in 0..<m { sp[j] /= gw[j] }
+            for b in 0..<periods {
+                let vr = vp + b * m
+                for j in 0..<m { vr[j] -= sp[j] }
+            }
+            for j in 0..<m { change = max(change, abs(sp[j])) }
             d += 1
         }
         if g.time {
-            groupWeight[d].withUnsafeBufferPointer { gw in
-                var b = 0
-                while b + 4 <= periods {
-                    let o0 = b * m, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m
-                    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                    for j in 0..<m {
-                        s0 += w[o0 + j] * v[o0 + j]; s1 += w[o1 + j] * v[o1 + j]
-                        s2 += w[o2 + j] * v[o2 + j]; s3 += w[o3 + j] * v[o3 + j]
-                    }
-                    sums[b] = s0; sums[b + 1] = s1; sums[b + 2] = s2; sums[b + 3] = s3
-                    b += 4
-                }
-                while b < periods {
-                    let o = b * m
-                    var s = 0.0
-                    for j in 0..<m { s += w[o + j] * v[o + j] }
-                    sums[b] = s
-                    b += 1
-                }
-                for b in 0..<periods { sums[b] /= gw[b] }
-                for b in 0..<periods {
-                    let o = b * m, mean = sums[b]
-                    for j in 0..<m { v[o + j] -= mean }
-                }
-                for b in 0..<periods { change = max(change, abs(sums[b])) }
+            let gw = groupWeight[d]
+            Self.rowSums(wp, vp, m: m, periods: periods, into: sp)
+            for b in 0..<periods { sp[b] /= gw[b] }
+            for b in 0..<periods {
+                let vr = vp + b * m, mean = sp[b]
+                for j in 0..<m { vr[j] -= mean }
             }
+            for b in 0..<periods { change = max(change, abs(sp[b])) }
         }
         return change
     }
