@@ -11,12 +11,13 @@ public extension Matrix {
         let kb = transposeB ? b.cols : b.rows
         let n = transposeB ? b.rows : b.cols
         precondition(k == kb, "matrix product: inner dimensions \(k) and \(kb) differ")
-        var c = Matrix(rows: m, cols: n)
-        if m == 0 || n == 0 { return c }
-        if k == 0 { return c }
-        a.data.withUnsafeBufferPointer { pa in
-            b.data.withUnsafeBufferPointer { pb in
-                c.data.withUnsafeMutableBufferPointer { pc in
+        if m == 0 || n == 0 || k == 0 { return Matrix(rows: m, cols: n) }
+        // C is not zeroed first: with β = 0 dgemm does not read C ("when BETA is supplied as zero then
+        // C need not be set on input", BLAS; OpenBLAS sets it to zero itself), so a memset of C would be
+        // a second pass over it for nothing. The same bits.
+        let data = [Double](unsafeUninitializedCapacity: m * n) { pc, written in
+            a.data.withUnsafeBufferPointer { pa in
+                b.data.withUnsafeBufferPointer { pb in
                     cblas_dgemm(CblasColMajor, transposeA ? CblasTrans : CblasNoTrans,
                                 transposeB ? CblasTrans : CblasNoTrans,
                                 Int32(m), Int32(n), Int32(k), 1.0,
@@ -25,8 +26,9 @@ public extension Matrix {
                                 pc.baseAddress, Int32(max(1, m)))
                 }
             }
+            written = m * n
         }
-        return c
+        return Matrix(rows: m, cols: n, uncheckedColumnMajor: data)
     }
 
     static func * (a: Matrix, b: Matrix) -> Matrix { product(a, b) }

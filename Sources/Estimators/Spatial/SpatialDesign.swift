@@ -227,7 +227,9 @@ struct SpatialDesign {
             let prefix = shared.flatMap { $0.columns == own && $0.z.rows == len ? $0.z.data[0..<(own * len)] : nil }
             let raw = prefix == nil ? (intercept ? [Matrix(rows: len, cols: 1, repeating: 1)] : []) + [x] : []
             let parts = raw + (lags.map { [$0] } ?? [])
-            var transformed = WithinTransform.apply(concatenating: parts, after: prefix ?? [], n: n, t: t, effects: spec.effects)
+            // The vanished-column check rides on the transformation's passes (its sums of squares).
+            let (made, gone) = WithinTransform.transform(concatenating: parts, after: prefix ?? [], n: n, t: t, effects: spec.effects)
+            var transformed = made
             if joint != nil {
                 // Its last column is Q(Wy).
                 wy = Array(transformed.data[(transformed.data.count - len)...])
@@ -239,8 +241,9 @@ struct SpatialDesign {
             }
             y = outcome?.y ?? WithinTransform.apply(panel.y, n: n, t: t, effects: spec.effects)
             wz = nil
-            // The raw columns against theirs in z (W·y, the joint product's last, has none there).
-            vanished = Self.vanishedColumn(z, rawParts: parts, from: prefix == nil ? 0 : own)
+            // The parts' columns are z's from `first` on (W·y, the joint product's last, has none there).
+            let first = prefix == nil ? 0 : own
+            vanished = gone.flatMap { first + $0 < z.cols ? first + $0 : nil }
         }
         if let j = vanished {
             throw EstimationError("regressor '\(names[j])' is constant after removing the \(spec.effects.rawValue) fixed effects; drop it")

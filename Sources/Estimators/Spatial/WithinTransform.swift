@@ -40,11 +40,22 @@ public enum WithinTransform {
     /// The same after columns already transformed (`prefix`, whole NT-row columns, copied as they are).
     static func apply(concatenating parts: [Matrix], after prefix: ArraySlice<Double>, n: Int, t: Int,
                       effects: FixedEffects) -> Matrix {
+        transform(concatenating: parts, after: prefix, n: n, t: t, effects: effects).matrix
+    }
+
+    /// `apply(concatenating:after:n:t:effects:)` with the first column of the parts that the
+    /// transformation wiped out (`SpatialDesign.vanishedColumn`'s rule: its sum of squares at most
+    /// 1e-20 of the raw column's), by its index among the parts' columns, or nil. The sums of squares
+    /// are taken in the transformation's own passes (no pass over the columns again); they decide the
+    /// threshold alone and enter no result.
+    static func transform(concatenating parts: [Matrix], after prefix: ArraySlice<Double>, n: Int, t: Int,
+                          effects: FixedEffects) -> (matrix: Matrix, vanished: Int?) {
         let len = n * t
         precondition(prefix.isEmpty || (len > 0 && prefix.count % len == 0),
                      "within transformation: a prefix of \(prefix.count) values for N·T = \(len)")
         let first = prefix.isEmpty ? 0 : prefix.count / len
         let cols = first + parts.reduce(0) { $0 + $1.cols }
+        var vanished: Int?
         let data = [Double](unsafeUninitializedCapacity: cols * len) { dst, written in
             if !prefix.isEmpty {
                 prefix.withUnsafeBufferPointer { dst.baseAddress!.initialize(from: $0.baseAddress!, count: $0.count) }
@@ -54,28 +65,40 @@ public enum WithinTransform {
                 precondition(part.rows == len, "within transformation: \(part.rows) rows for N·T = \(len)")
                 part.data.withUnsafeBufferPointer { src in
                     for k in 0..<part.cols {
-                        demean(src.baseAddress! + k * len, dst.baseAddress! + (j + k) * len, n: n, t: t, effects: effects)
+                        let (raw, transformed) = demean(src.baseAddress! + k * len, dst.baseAddress! + (j + k) * len,
+                                                        n: n, t: t, effects: effects)
+                        if vanished == nil, transformed <= 1e-20 * max(raw, .leastNormalMagnitude) { vanished = j + k - first }
                     }
                 }
                 j += part.cols
             }
             written = cols * len
         }
-        return Matrix(rows: len, cols: cols, uncheckedColumnMajor: data)
+        return (Matrix(rows: len, cols: cols, uncheckedColumnMajor: data), vanished)
     }
 
     /// Writes Q src (all N·T values) to dst. The unit means sum the periods in order, each period's
     /// sum runs over the units in order and the grand sum over the periods' sums in order; four
     /// periods go through the units together only so that their sums' chains run in parallel
     /// (the same additions in the same order, so the same bits as one period at a time).
+    ///
+    /// Returns the sums of squares of src and of dst (taken in the same passes, four partial sums
+    /// each, for `transform`'s vanished-column rule only).
+    @discardableResult
     private static func demean(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, n: Int, t: Int,
-                               effects: FixedEffects) {
+                               effects: FixedEffects) -> (raw: Double, transformed: Double) {
         let len = n * t
         if effects == .none {
             dst.update(from: src, count: len)
-            return
+            var q = 0.0
+            for k in 0..<len { q += src[k] * src[k] }
+            return (q, q)
         }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: n + t) { buffer in
+        // The sums of squares live inside the closure (a variable captured from outside it is kept in
+        // memory, and its additions then chain through stores and loads).
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n + t) { buffer in
+            var rawSquares = SIMD4<Double>(), rawTail = 0.0
+            var squares = SIMD4<Double>(), tail = 0.0
             let um = buffer.baseAddress!, tm = um + n
             um.initialize(repeating: 0, count: n)
             var grand = 0.0
@@ -87,6 +110,8 @@ public enum WithinTransform {
                     let v0 = r0[i], v1 = r1[i], v2 = r2[i], v3 = r3[i]
                     um[i] = um[i] + v0 + v1 + v2 + v3
                     s0 += v0; s1 += v1; s2 += v2; s3 += v3
+                    let v = SIMD4(v0, v1, v2, v3)
+                    rawSquares += v * v
                 }
                 tm[p] = s0 / Double(n); tm[p + 1] = s1 / Double(n); tm[p + 2] = s2 / Double(n); tm[p + 3] = s3 / Double(n)
                 grand += s0; grand += s1; grand += s2; grand += s3
@@ -98,6 +123,7 @@ public enum WithinTransform {
                     let v = src[p * n + i]
                     um[i] += v
                     s += v
+                    rawTail += v * v
                 }
                 tm[p] = s / Double(n)
                 grand += s
@@ -109,20 +135,24 @@ public enum WithinTransform {
             // SIMD step with each lane's arithmetic that of the scalar expression.
             switch effects {
             case .individual:
-                for p in 0..<t { subtract(src + p * n, dst + p * n, n: n) { s, i in s - loadVector(um, i) } scalar: { s, i in s - um[i] } }
+                for p in 0..<t {
+                    subtract(src + p * n, dst + p * n, n: n, &squares, &tail) { s, i in s - loadVector(um, i) } scalar: { s, i in s - um[i] }
+                }
             case .time:
                 for p in 0..<t {
                     let m = tm[p]
-                    subtract(src + p * n, dst + p * n, n: n) { s, _ in s - SIMD4(repeating: m) } scalar: { s, _ in s - m }
+                    subtract(src + p * n, dst + p * n, n: n, &squares, &tail) { s, _ in s - SIMD4(repeating: m) } scalar: { s, _ in s - m }
                 }
             case .twoWays:
                 for p in 0..<t {
                     let m = SIMD4(repeating: tm[p]), g = SIMD4(repeating: grand), ms = tm[p]
-                    subtract(src + p * n, dst + p * n, n: n) { s, i in s - loadVector(um, i) - m + g } scalar: { s, i in s - um[i] - ms + grand }
+                    subtract(src + p * n, dst + p * n, n: n, &squares, &tail) { s, i in s - loadVector(um, i) - m + g }
+                        scalar: { s, i in s - um[i] - ms + grand }
                 }
             case .none:
                 dst.update(from: src, count: len)
             }
+            return (rawSquares.sum() + rawTail, squares.sum() + tail)
         }
     }
 
@@ -131,17 +161,20 @@ public enum WithinTransform {
         UnsafeRawPointer(p + i).loadUnaligned(as: SIMD4<Double>.self)
     }
 
-    /// dst[i] = f(src[i], i) for i < n, four at a time then the tail by `scalar`.
+    /// dst[i] = f(src[i], i) for i < n, four at a time then the tail by `scalar`, adding the squares of dst.
     @inline(__always)
     private static func subtract(_ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, n: Int,
+                                 _ squares: inout SIMD4<Double>, _ tail: inout Double,
                                  _ f: (SIMD4<Double>, Int) -> SIMD4<Double>, scalar: (Double, Int) -> Double) {
         var i = 0
         while i + 4 <= n {
             let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Double>.self)
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: f(v, i), as: SIMD4<Double>.self)
+            let r = f(v, i)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: r, as: SIMD4<Double>.self)
+            squares += r * r
             i += 4
         }
-        while i < n { dst[i] = scalar(src[i], i); i += 1 }
+        while i < n { let r = scalar(src[i], i); dst[i] = r; tail += r * r; i += 1 }
     }
 }
 

@@ -112,16 +112,18 @@ public enum PanelOLS {
         let n = keep.count
         // Every observation kept (no weights, or none zero): the inputs are the sample as they are.
         let all = n == n0
-        let dims = absorbedDimensions(effects, unit: unit, time: time, keep: all ? nil : keep)
+        let absorbed = AbsorbedEffects(effects, unit: unit, time: time, keep: all ? nil : keep)
 
-        var columns = (0..<x.cols).map { j in all ? x.column(j) : keep.map { x[$0, j] } }
+        // The kept rows of each column, gathered through a buffer (not an element subscript per row).
+        var columns = x.data.withUnsafeBufferPointer { d in
+            (0..<x.cols).map { j in all ? Array(d[(j * n0)..<((j + 1) * n0)]) : keep.map { d[j * n0 + $0] } }
+        }
         let rawNorms = columns.map { Vector.dot($0, $0) }
         var allNames = names
-        if dims.isEmpty { columns.insert([Double](repeating: 1, count: n), at: 0); allNames.insert("(Intercept)", at: 0) }
+        if absorbed.isEmpty { columns.insert([Double](repeating: 1, count: n), at: 0); allNames.insert("(Intercept)", at: 0) }
         var yy = all ? y : keep.map { y[$0] }
         var sweeps = 0
-        if !dims.isEmpty {
-            let proj = WithinProjection(dims: dims, weights: w)
+        if let proj = absorbed.projection(weights: w) {
             sweeps = proj.demean(&yy, tolerance: tolerance)
             for j in columns.indices { sweeps = max(sweeps, proj.demean(&columns[j], tolerance: tolerance)) }
         }
@@ -136,8 +138,8 @@ public enum PanelOLS {
             for j in 0..<p { columns[j].withUnsafeBufferPointer { x in for i in 0..<n { e[i] -= x[i] * b[j] } } }
         }
         // `recode` numbers each dimension's levels 0..<L, so L = max + 1 (no set of the codes).
-        let feLevels = dims.map { ($0.max() ?? -1) + 1 }
-        let feCount = feLevels.isEmpty ? 0 : feLevels.reduce(0, +) - (dims.count - 1)
+        let feLevels = absorbed.levels
+        let feCount = feLevels.isEmpty ? 0 : feLevels.reduce(0, +) - (feLevels.count - 1)
 
         let cov: Matrix
         let df: Double
@@ -155,8 +157,8 @@ public enum PanelOLS {
             let g = recode(all ? codes : keep.map { codes[$0] })
             let gCount = (g.max() ?? -1) + 1
             guard gCount >= 2 else { throw TreatmentError("panel OLS: clustering needs at least 2 clusters (found \(gCount))") }
-            let nested = dims.enumerated().filter { isNested($0.element, in: g) }
-            k = p + feCount - nested.reduce(0) { $0 + feLevels[$1.offset] } + nested.count
+            let nested = absorbed.nested(in: g)
+            k = p + feCount - nested.reduce(0) { $0 + feLevels[$1] } + nested.count
             var scores = Matrix(rows: gCount, cols: p)
             // s_g = Σ_{i∈g} wᵢx̃ᵢeᵢ, accumulated in observation order (through buffer pointers).
             scores.data.withUnsafeMutableBufferPointer { sc in
@@ -179,10 +181,10 @@ public enum PanelOLS {
             let g = recode(keep.map { codes[$0] })
             let gCount = (g.max() ?? -1) + 1
             guard gCount >= 2 else { throw TreatmentError("panel OLS: clustering needs at least 2 clusters (found \(gCount))") }
-            let nested = dims.enumerated().filter { isNested($0.element, in: g) }
-            k = p + feCount - nested.reduce(0) { $0 + feLevels[$1.offset] } + nested.count
+            let nested = absorbed.nested(in: g)
+            k = p + feCount - nested.reduce(0) { $0 + feLevels[$1] } + nested.count
             let cr2 = try BellMcCaffreyCR2(columns: columns, residuals: e, bread: bread, cluster: g, clusterCount: gCount,
-                                           projection: dims.isEmpty ? nil : WithinProjection(dims: dims, weights: w), tolerance: tolerance)
+                                           projection: absorbed.projection(weights: w), tolerance: tolerance)
             cov = cr2.covariance
             df = Double(gCount - 1)
             coefficientDF = cr2.degreesOfFreedom
@@ -203,8 +205,8 @@ public enum PanelOLS {
             case .fixest:
                 // fixest's K under fixef.K = "nested": a dimension nested in the locations (the unit
                 // effect) counts 1, not its levels (the same count as the cluster case above).
-                let nested = dims.enumerated().filter { isNested($0.element, in: kept) }
-                k = p + feCount - nested.reduce(0) { $0 + feLevels[$1.offset] } + nested.count
+                let nested = absorbed.nested(in: kept)
+                k = p + feCount - nested.reduce(0) { $0 + feLevels[$1] } + nested.count
                 guard n > k else { throw TreatmentError("panel OLS: \(n) observations for \(k) parameters") }
                 cov = (Double(n - 1) / Double(n - k)) * (bread * meat * bread)
             case .fixestFull:
@@ -360,7 +362,11 @@ public enum PanelOLS {
 
 /// Weighted within transformation by alternating projections over fixed-effect dimensions.
 struct WithinProjection {
+    /// The fixed-effect codes of each dimension (empty when `grid` lays them out).
     let dims: [[Int]]
+    /// The balanced time-major panel whose unit and period codes the dimensions are
+    /// (`WithinProjection+Grid.swift`), or nil: the sweeps then index units and periods directly.
+    let grid: PanelGrid?
     let weights: [Double]
     let groupWeight: [[Double]]
     /// Two dimensions that are balanced (every pair of levels exactly once) with weights constant
@@ -370,6 +376,7 @@ struct WithinProjection {
 
     init(dims: [[Int]], weights: [Double]) {
         self.dims = dims
+        grid = nil
         self.weights = weights
         groupWeight = dims.map { codes in
             codes.withUnsafeBufferPointer { codes in
@@ -436,8 +443,8 @@ struct WithinProjection {
                 weights.withUnsafeBufferPointer { w in
                     while sweeps < Self.maxSweeps {
                         sweeps += 1
-                        let change = sweep(v, sums: sums, weights: w)
-                        if exactInOneSweep || dims.count == 1 || change <= tolerance * scale { break }
+                        let change = grid.map { gridSweep(v, sums: sums, weights: w, grid: $0) } ?? sweep(v, sums: sums, weights: w)
+                        if exactInOneSweep || groupWeight.count == 1 || change <= tolerance * scale { break }
                     }
                 }
             }

@@ -102,12 +102,17 @@ public struct TreatmentPanel: Sendable {
         let n = unitCount, rows = covariates.rows, count = Double(pre.count)
         m.data.withUnsafeMutableBufferPointer { out in
             covariates.data.withUnsafeBufferPointer { x in
-                for j in 0..<covariates.cols { for i in 0..<n {
-                    // Summed over the pre-periods in order, then divided (the order of a left fold).
-                    var s = 0.0
-                    for t in pre { s += x[j * rows + t * n + i] }
-                    out[j * n + i] = s / count
-                } }
+                // Each unit's values summed over the pre-periods in order from 0, then divided (the order
+                // of a left fold); the periods outermost, so that each reads a contiguous row of units.
+                for j in 0..<covariates.cols {
+                    let o = j * n
+                    for i in 0..<n { out[o + i] = 0 }
+                    for t in pre {
+                        let r = j * rows + t * n
+                        for i in 0..<n { out[o + i] += x[r + i] }
+                    }
+                    for i in 0..<n { out[o + i] /= count }
+                }
             }
         }
         return m
