@@ -325,17 +325,39 @@ enum SpatialOperators {
             offsets.append(offsets.last! + v.count / max(n, 1))
         }
         let width = offsets.last!
-        var z = Matrix(rows: n, cols: width, uncheckedColumnMajor: Array(vs.joined()))
-        for j in 0..<width { for i in 0..<n { z.data[i + j * n] *= f.sqrtR[i] } }
+        // One vector (every single fit's path) as it stands; several copied side by side into one buffer.
+        var joined: [Double] = []
+        if vs.count > 1 {
+            joined.reserveCapacity(width * n)
+            for v in vs { joined.append(contentsOf: v) }
+        }
+        var z = Matrix(rows: n, cols: width, uncheckedColumnMajor: vs.count == 1 ? vs[0] : joined)
+        scaleRows(&z, by: f.sqrtR, columns: 0..<width)
         var c = Matrix.product(f.vectors, z, transposeA: true)
         let omega = spectrum.real
         for (k, rho) in rhos.enumerated() {
-            let g = omega.map { $0 / (1 - rho * $0) }
-            for j in offsets[k]..<offsets[k + 1] { for i in 0..<n { c.data[i + j * n] *= g[i] } }
+            scaleRows(&c, by: omega.map { $0 / (1 - rho * $0) }, columns: offsets[k]..<offsets[k + 1])
         }
         var out = f.vectors * c
-        for j in 0..<width { for i in 0..<n { out.data[i + j * n] *= f.invSqrtR[i] } }
+        scaleRows(&out, by: f.invSqrtR, columns: 0..<width)
+        if vs.count == 1 { return [out.data] }
         return vs.indices.map { k in Array(out.data[(offsets[k] * n)..<(offsets[k + 1] * n)]) }
+    }
+
+    /// m[i, j] *= d[i] for the columns j in `columns`, by pointer (the same products as element by element
+    /// through the subscript, without its per-element checks).
+    private static func scaleRows(_ m: inout Matrix, by d: [Double], columns: Range<Int>) {
+        let n = m.rows
+        precondition(d.count == n && columns.upperBound <= m.cols, "scaleRows: \(d.count) factors for a \(m.rows)×\(m.cols) matrix")
+        guard n > 0, !columns.isEmpty else { return }
+        d.withUnsafeBufferPointer { pd in
+            m.data.withUnsafeMutableBufferPointer { pm in
+                for j in columns {
+                    let column = pm.baseAddress! + j * n
+                    for i in 0..<n { column[i] *= pd[i] }
+                }
+            }
+        }
     }
 
     /// Dense G (O(N³)); only for weight matrices without a symmetric form.
