@@ -26,8 +26,11 @@ public extension Matrix {
 
     /// V diag(d) Vᵀ for a square V whose columns are scaled by d of either sign: the columns with
     /// d > 0 enter one rank-k update with weights √d, those with d < 0 a second with √−d and
-    /// coefficient −1 (N³ multiply–adds instead of the general product's 2N³). Symmetric.
-    static func scaledGram(_ v: Matrix, weights d: [Double]) -> Matrix {
+    /// coefficient −1 (N³ multiply–adds instead of the general product's 2N³). Symmetric; with
+    /// `mirrored: false` only the lower triangle (and diagonal) is set and the strict upper one is zero,
+    /// for callers that read the lower triangle alone (`SquaredGSeries`' pairs): the strided copy onto the
+    /// upper triangle is skipped, the lower triangle's values are the same.
+    static func scaledGram(_ v: Matrix, weights d: [Double], mirrored: Bool = true) -> Matrix {
         NumericsRuntime.ensureInitialised()
         precondition(d.count == v.cols, "scaledGram: \(d.count) weights for \(v.cols) columns")
         let n = v.rows
@@ -50,7 +53,7 @@ public extension Matrix {
             }
             first = false
         }
-        c.mirrorTriangle(upper: false)
+        if mirrored { c.mirrorTriangle(upper: false) }
         return c
     }
 

@@ -197,8 +197,8 @@ public final class SquaredGSeries: @unchecked Sendable {
     /// The exact mixed term: S(ρ) and S(λ) by symmetric rank-k updates (2N³ multiply–adds), then the pairs.
     public func denseMixed(rho: Double, lambda: Double, pairWeights w: [Double]) -> Term {
         Tally.shared.record(series: false)
-        let a = Matrix.scaledGram(vectors, weights: omega.map { $0 / (1 - rho * $0) })
-        let b = Matrix.scaledGram(vectors, weights: omega.map { $0 / (1 - lambda * $0) })
+        let a = Matrix.scaledGram(vectors, weights: omega.map { $0 / (1 - rho * $0) }, mirrored: false)
+        let b = Matrix.scaledGram(vectors, weights: omega.map { $0 / (1 - lambda * $0) }, mirrored: false)
         var value = 0.0, q = 0
         a.data.withUnsafeBufferPointer { ap in
             b.data.withUnsafeBufferPointer { bp in
@@ -223,7 +223,7 @@ public final class SquaredGSeries: @unchecked Sendable {
     /// The exact term: S(ρ) by two symmetric rank-k updates (N³ multiply–adds), then the pairs.
     public func dense(rho: Double, pairWeights w: [Double]) -> Term {
         Tally.shared.record(series: false)
-        let s = Matrix.scaledGram(vectors, weights: omega.map { $0 / (1 - rho * $0) })
+        let s = Matrix.scaledGram(vectors, weights: omega.map { $0 / (1 - rho * $0) }, mirrored: false)
         var value = 0.0, q = 0
         s.data.withUnsafeBufferPointer { sp in
             for j in 0..<n {
@@ -273,11 +273,13 @@ public final class SquaredGSeries: @unchecked Sendable {
         NumericsRuntime.ensureInitialised()
         let count = pairCount(n)
         guard n > 0 else { return ([], 0) }
-        // P in scratch memory with only its lower triangle (and diagonal) zeroed, written by `dsyrk` and read:
-        // the strict upper triangle is never touched (half the 0.6 MB of stores at N = 280).
+        // P's lower triangle (and diagonal) in scratch memory, written by `dsyrk` and read: the strict upper
+        // triangle is never touched, and nothing is zeroed first.
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n) { scratch in
             let products = scratch.baseAddress!
-            for j in 0..<n { (products + j * n + j).initialize(repeating: 0, count: n - j) }
+            // With β = 0 dsyrk sets the lower triangle without reading it (BLAS: C need not be set on input);
+            // only T = 0 leaves it to be zeroed here.
+            if t == 0 { for j in 0..<n { (products + j * n + j).initialize(repeating: 0, count: n - j) } }
             if t > 0 {
                 e.withUnsafeBufferPointer { pe in
                     cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, Int32(n), Int32(t), 1.0, pe.baseAddress, Int32(n),
@@ -383,7 +385,7 @@ public final class SquaredGSeries: @unchecked Sendable {
             if let base = buffer.baseAddress {
                 for m in 0..<orders {
                     if m > 0 { for a in 0..<n { g[a] *= g0[a] } }
-                    Self.packLower(Matrix.scaledGram(vectors, weights: g), into: base + m * pairs)
+                    Self.packLower(Matrix.scaledGram(vectors, weights: g, mirrored: false), into: base + m * pairs)
                 }
             }
             initialised = orders * pairs

@@ -73,6 +73,69 @@ final class SharedSpatialFitsTests: XCTestCase {
         }
     }
 
+    /// A W with every pair linked (decay with distance on a line), held dense with a symmetric form.
+    private func denseWeights(_ n: Int) throws -> SpatialWeights {
+        var c = Matrix(rows: n, cols: n)
+        for i in 0..<n { for j in 0..<n where i != j { c[i, j] = exp(-Double(abs(i - j)) / 3) } }
+        let w = try SpatialWeights.rowStandardised(c)
+        XCTAssertNil(w.sparse, "the dense path")
+        XCTAssertNotNil(w.spectrum?.symmetricForm)
+        return w
+    }
+
+    /// G(ρ_k)v_k for several vectors (`applyG(_:rhos:weights:)`) is each vector's `applyG` alone bit for
+    /// bit — at N = 300 (OpenBLAS splits the inner dimension of 300 into two blocks) and N = 40, with
+    /// blocks of even widths side by side in one pair of products, and with odd widths (taken one by one:
+    /// side by side, a column that is a product's odd last one alone would round otherwise).
+    func testBatchedApplyGEqualsSeparateBitForBit() throws {
+        let stream = RandomStream(seed: 11, purpose: 3)
+        for n in [300, 40] {
+            let w = try denseWeights(n)
+            for widths in [[18, 18], [6, 18, 2, 4], [5, 18, 3], [1, 2]] {
+                let vs = widths.map { t in (0..<(n * t)).map { _ in stream.normal() } }
+                let rhos = widths.indices.map { 0.1 + 0.2 * Double($0) }
+                let together = try SpatialOperators.applyG(vs, rhos: rhos, weights: w)
+                for k in vs.indices {
+                    let alone = try SpatialOperators.applyG(vs[k], rho: rhos[k], weights: w)
+                    XCTAssertEqual(together[k].map(\.bitPattern), alone.map(\.bitPattern), "N = \(n), widths \(widths), vector \(k)")
+                }
+            }
+        }
+    }
+
+    /// With the replication's fits planned and T even, the first fit on a W estimates the later ones on it
+    /// and forms their analytic variances together; each later fit is then served its entry. With T odd
+    /// nothing is estimated ahead. Either way every fit is the separate fit bit for bit (point estimates,
+    /// every variance, log-likelihood).
+    func testPlannedFitsBatchVariancesAndEqualSeparateFitsBitForBit() throws {
+        for t in [6, 5] { try checkPlannedFits(t: t) }
+    }
+
+    private func checkPlannedFits(t: Int) throws {
+        let w = try denseWeights(40)
+        let panel = try SpatialTestData.simulatedSDM(weights: w, t: t, rho: 0.35, beta: [1, -0.5], theta: [0.3, 0.2], seed: 29)
+        let sdm = SpatialModelSpec(model: .sdm, effects: .twoWays, approach: .leeYu, durbin: .all)
+        let sar = SpatialModelSpec(model: .sar, effects: .twoWays, approach: .leeYu, durbin: .none)
+        let sem = SpatialModelSpec(model: .sem, effects: .twoWays, approach: .leeYu, durbin: .none)
+        let runs = [(sdm, SpatialVarianceMethod.analytic), (sdm, .cluster), (sem, .analytic), (sar, .analytic), (sar, .cluster)]
+        let shared = SharedSpatialFits()
+        for (spec, _) in runs { shared.plan(spec, weightsName: "dense") }
+        var served: [Bool] = []
+        for (spec, variance) in runs {
+            served.append(shared.entries[SharedSpatialFits.FitKey(weights: "dense", spec: spec)] != nil)
+            let got = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: variance, shared: (shared, "dense"))
+            let expected = try SpatialEstimator.fit(spec, panel: panel, weights: w, variance: variance)
+            XCTAssertEqual(got.coefficients.map(\.bitPattern), expected.coefficients.map(\.bitPattern), "\(spec.model) \(variance), T = \(t)")
+            XCTAssertEqual(got.rho?.bitPattern, expected.rho?.bitPattern)
+            XCTAssertEqual(got.lambda?.bitPattern, expected.lambda?.bitPattern)
+            XCTAssertEqual(got.vcov.data.map(\.bitPattern), expected.vcov.data.map(\.bitPattern), "\(spec.model) \(variance), T = \(t)")
+            XCTAssertEqual(got.logLikelihood.bitPattern, expected.logLikelihood.bitPattern)
+        }
+        // With T even sdm estimated sar ahead (a lag model on the same W) but not sem (its variance takes no
+        // product with V); with T odd nothing ahead.
+        XCTAssertEqual(served, [false, true, false, t % 2 == 0, true], "T = \(t)")
+    }
+
     func testLeastSquaresOnOneFactorEqualsSeparateFits() throws {
         let stream = RandomStream(seed: 5, purpose: 9)
         var x = Matrix(rows: 40, cols: 4)

@@ -70,8 +70,27 @@ public enum SpatialEstimator {
             let (d, point) = try estimatePoint(spec, panel: panel, weights: weights, clock: clock,
                                                design: design, shared: design == nil ? shared : nil)
             let atSigma2 = try point.withSigma2(residualVariance(spec.residualVariance, point: point, design: d))
-            let analytic = Result {
-                try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: atSigma2, weights: weights) }
+            // The replication's later fits on this W (`SharedSpatialFits.plan`) estimated now, so that
+            // their analytic variances share this one's products with W's eigenvectors; they find their
+            // entries when they come. Only for an even number of periods, where the products side by side
+            // keep each fit's bits (`SpatialOperators.applyG(_:rhos:weights:)`).
+            let later = design == nil && (d.z.rows / max(d.n, 1)) % 2 == 0 ? laterFits(on: key, weights: weights, shared: shared) : []
+            let ahead = later.isEmpty ? [] : clock.measure("fits ahead (batched variance)") {
+                fitsAhead(later, panel: panel, weights: weights, shared: shared)
+            }
+            let analytic: Result<(vcov: Matrix, traceGtG: TraceEstimate?), Error>
+            if ahead.isEmpty {
+                analytic = Result {
+                    try clock.measure("variance") { try SpatialVariance.analyticCovariance(d, point: atSigma2, weights: weights) }
+                }
+            } else {
+                let all = clock.measure("variance") {
+                    SpatialVariance.analyticCovariances([(d, atSigma2)] + ahead.map { ($0.design, $0.atSigma2) }, weights: weights)
+                }
+                analytic = all[0]
+                for (later, result) in zip(ahead, all.dropFirst()) {
+                    shared?.fits.entries[later.key] = SharedSpatialFits.Entry(design: later.design, point: later.point, analytic: result)
+                }
             }
             prepared = SharedSpatialFits.Entry(design: d, point: point, analytic: analytic)
             if let key { shared?.fits.entries[key] = prepared }
@@ -137,6 +156,29 @@ public enum SpatialEstimator {
         result.sigma2DOF = left > 0 ? point.sigma2 * d.shape.nStar / left : nil
         result.sigma2QML = point.sigma2
         return result
+    }
+
+    /// The planned fits on the same W as `key` that have no entry yet and whose analytic variance takes a
+    /// product with W's eigenvectors (lag models on a dense W with a symmetric form); none when `key`'s
+    /// own variance takes no such product.
+    static func laterFits(on key: SharedSpatialFits.FitKey?, weights: SpatialWeights,
+                          shared: (fits: SharedSpatialFits, weightsName: String)?) -> [SharedSpatialFits.FitKey] {
+        guard let key, let shared, SharedSpatialFits.batchesVariance(key.spec, weights: weights) else { return [] }
+        return shared.fits.planned.filter {
+            $0.weights == key.weights && $0 != key && shared.fits.entries[$0] == nil && SharedSpatialFits.batchesVariance($0.spec, weights: weights)
+        }
+    }
+
+    /// The `later` fits estimated as their own `fit` would (the same calls, so the same bits). One that
+    /// fails to estimate is left out: its own `fit` meets the same error when it comes.
+    static func fitsAhead(_ later: [SharedSpatialFits.FitKey], panel: SpatialPanel, weights: SpatialWeights,
+                          shared: (fits: SharedSpatialFits, weightsName: String)?)
+        -> [(key: SharedSpatialFits.FitKey, design: SpatialDesign, point: PointEstimate, atSigma2: PointEstimate)] {
+        later.compactMap { k in
+            guard let (d, point) = try? estimatePoint(k.spec, panel: panel, weights: weights, clock: nil, shared: shared),
+                  let sigma2 = try? residualVariance(k.spec.residualVariance, point: point, design: d) else { return nil }
+            return (k, d, point, point.withSigma2(sigma2))
+        }
     }
 
     /// The σ̂² of `rule` at the point estimate (docs/MODEL.md §4, "Which σ̂²"): the QML e'e/n*, or
@@ -496,6 +538,8 @@ public final class SharedSpatialFits {
 
     /// By weight-matrix name and model specification.
     var entries: [FitKey: Entry] = [:]
+    /// The fits the replication will ask for, in order (`plan`).
+    private(set) var planned: [FitKey] = []
     /// Unit multipliers by weight-matrix name and ρ (its bit pattern).
     var multipliers: [RhoKey: UnitMultipliers] = [:]
     /// Qy and Q(Wy) by weight-matrix name and fixed effects: every lag model of the replication on
@@ -506,4 +550,19 @@ public final class SharedSpatialFits {
     var regressors: [FixedEffects: SpatialDesign.Regressors] = [:]
 
     public init() {}
+
+    /// Registers a fit this replication will ask for (before the first fit), so that the first fit on
+    /// its W also estimates it and forms both analytic variances' products with W's eigenvectors in one
+    /// (`SpatialVariance.analyticCovariances`; e.g. `sdm` and `sar` on the true W). The results are the
+    /// bits of separate fits; a fit that is planned but never asked for only costs its estimation.
+    public func plan(_ spec: SpatialModelSpec, weightsName: String) {
+        let key = FitKey(weights: weightsName, spec: spec)
+        if !planned.contains(key) { planned.append(key) }
+    }
+
+    /// A fit whose analytic variance takes G(ρ̂)·Z̃β̂ through the eigenvectors of W (`SpatialOperators.applyG`'s
+    /// dense symmetric-form path): a lag model other than SAC on a W with a symmetric form not factorised sparsely.
+    static func batchesVariance(_ spec: SpatialModelSpec, weights: SpatialWeights) -> Bool {
+        spec.model.hasLag && spec.model != .sac && weights.spectrum?.symmetricForm != nil && !weights.factorisesG
+    }
 }

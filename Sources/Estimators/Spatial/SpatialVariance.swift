@@ -15,8 +15,10 @@ enum SpatialVariance {
     /// terms with H = W(I − λW)⁻¹. Non-spatial models: σ²(Z̃'Z̃)⁻¹ and 2σ⁴/n*.
     /// With a W held sparse the traces come from the log-determinant method and tr(GᵀG) from
     /// Hutchinson probes; that estimate (with its MCSE) is returned alongside.
-    static func analyticCovariance(_ d: SpatialDesign, point: PointEstimate,
-                                   weights: SpatialWeights) throws -> (vcov: Matrix, traceGtG: TraceEstimate?) {
+    /// `appliedG`: G(ρ̂)·Z̃β̂ when the caller already formed it (`analyticCovariances`, several fits' products
+    /// through W's eigenvectors in one), else formed here.
+    static func analyticCovariance(_ d: SpatialDesign, point: PointEstimate, weights: SpatialWeights,
+                                   appliedG: [Double]? = nil) throws -> (vcov: Matrix, traceGtG: TraceEstimate?) {
         let p = d.p
         let s2 = point.sigma2
         let hasSpatial = point.spatial != nil
@@ -40,11 +42,10 @@ enum SpatialVariance {
             if gtg.probes > 0 { traceEstimate = gtg }
             var irr = c * (trG2 + gtg.value)
             if d.spec.model.hasLag {
-                let zb = d.z.multiply(point.coefficients)
                 // Elhorst's convention for the direct approach (G applied to the demeaned Zβ̂,
                 // not demeaned again); the Lee–Yu transformation that removes time effects
                 // works with F_N'GF_N, i.e. G Z̃β̂ demeaned across units.
-                var g = try SpatialOperators.applyG(zb, rho: s, weights: weights)
+                var g = try appliedG ?? SpatialOperators.applyG(d.z.multiply(point.coefficients), rho: s, weights: weights)
                 if d.shape.dropsUnitRoot > 0 { g = WithinTransform.apply(g, n: d.n, t: d.t, effects: d.spec.effects) }
                 let zg = d.z.multiply(g, transpose: true)
                 for i in 0..<p { info[i, r] = zg[i] / s2; info[r, i] = zg[i] / s2 }
@@ -55,6 +56,24 @@ enum SpatialVariance {
             info[ks, r] = c * trG / s2
         }
         return (try invertInformation(info), traceEstimate)
+    }
+
+    /// `analyticCovariance` of several fits on one W (the fits of a replication on the same W,
+    /// `SharedSpatialFits.plan`), each the bits of its own call: the lag models' G(ρ̂)·Z̃β̂ go through
+    /// `SpatialOperators.applyG(_:rhos:weights:)` together — one product with V of width Σ T instead of
+    /// one per fit, so V is packed and read once (at N = 280, T = 18 the packing costs as much as the
+    /// product). Each fit's result is its own: one that throws does not touch the others.
+    static func analyticCovariances(_ fits: [(design: SpatialDesign, point: PointEstimate)], weights: SpatialWeights)
+        -> [Result<(vcov: Matrix, traceGtG: TraceEstimate?), Error>] {
+        let lagged = fits.indices.filter { fits[$0].design.spec.model.hasLag && fits[$0].point.spatial != nil }
+        var applied = [[Double]?](repeating: nil, count: fits.count)
+        if lagged.count > 1, let products = try? SpatialOperators.applyG(
+            lagged.map { fits[$0].design.z.multiply(fits[$0].point.coefficients) }, rhos: lagged.map { fits[$0].point.spatial! },
+            weights: weights) {
+            for (q, i) in lagged.enumerated() { applied[i] = products[q] }
+        }
+        // A batch that failed leaves every fit to form its own product (and report its own error).
+        return fits.indices.map { i in Result { try analyticCovariance(fits[i].design, point: fits[i].point, weights: weights, appliedG: applied[i]) } }
     }
 
     /// Negative inverse of the numerical Hessian of the full log-likelihood at the
@@ -266,24 +285,79 @@ enum SpatialOperators {
     /// is sparse with a symmetric form, else with W = R^{-1/2}VΛVᵀR^{1/2},
     /// G = R^{-1/2} V diag(ω/(1 − ρω)) Vᵀ R^{1/2} — two products with V (O(N²T)).
     static func applyG(_ v: [Double], rho: Double, weights: SpatialWeights) throws -> [Double] {
+        try applyG([v], rhos: [rho], weights: weights)[0]
+    }
+
+    /// G(ρ_k) applied to each time-major panel vector v_k, on one W, each result the bits of `applyG` on
+    /// the vector alone. Through the symmetric form, when every block is of even width (T even), the
+    /// vectors' N × T blocks stand side by side in the two products with V (one N × N × ΣT product each
+    /// way instead of one per vector: V is packed and read once, which at N = 280, T = 18 costs about as
+    /// much as the multiplications). OpenBLAS's dgemm kernels run the inner dimension in the same order
+    /// for every column, taking columns in groups of 8, 4 or 2 alike, but a product's odd last column
+    /// alone by a kernel that rounds otherwise: with even widths no column is ever that odd one, alone or
+    /// side by side (`SharedSpatialFitsTests` checks both cases bit for bit). The diagonal scalings are per
+    /// element. An odd width, or another path, takes the vectors one by one.
+    static func applyG(_ vs: [[Double]], rhos: [Double], weights: SpatialWeights) throws -> [[Double]] {
+        precondition(vs.count == rhos.count, "applyG: \(vs.count) vectors for \(rhos.count) values of ρ")
+        let n = max(weights.count, 1)
+        guard vs.count == 1 || vs.allSatisfy({ ($0.count / n) % 2 == 0 }) else {
+            return try zip(vs, rhos).map { try applyGSideBySide([$0], rhos: [$1], weights: weights)[0] }
+        }
+        return try applyGSideBySide(vs, rhos: rhos, weights: weights)
+    }
+
+    /// `applyG` of the vectors side by side through the symmetric form (see there for when that keeps
+    /// each one's bits), one by one on the other paths.
+    private static func applyGSideBySide(_ vs: [[Double]], rhos: [Double], weights: SpatialWeights) throws -> [[Double]] {
         let n = weights.count
-        let t = v.count / n
         // A sparse W with a symmetric form: one sparse factorisation and solve per call beats the
         // two N × N × T products through the spectrum (equal to rounding).
-        guard let spectrum = weights.spectrum, !weights.factorisesG else { return try weights.sparseApplyG(rho: rho, v) }
-        guard let f = spectrum.symmetricForm else {
-            let a = try SpatialFilter(weights: weights, rho: rho).solvePanel(v)
-            return weights.applyPanel(a)
+        guard let spectrum = weights.spectrum, !weights.factorisesG else {
+            return try zip(vs, rhos).map { try weights.sparseApplyG(rho: $1, $0) }
         }
-        var z = Matrix(rows: n, cols: t, uncheckedColumnMajor: v)
-        for j in 0..<t { for i in 0..<n { z.data[i + j * n] *= f.sqrtR[i] } }
+        guard let f = spectrum.symmetricForm else {
+            return try zip(vs, rhos).map { weights.applyPanel(try SpatialFilter(weights: weights, rho: $1).solvePanel($0)) }
+        }
+        // Column offsets of each vector's block.
+        var offsets = [0]
+        for v in vs {
+            guard v.count % max(n, 1) == 0 else { throw EstimationError("G applied to a panel vector of \(v.count) values, not a multiple of N = \(n)") }
+            offsets.append(offsets.last! + v.count / max(n, 1))
+        }
+        let width = offsets.last!
+        // One vector (every single fit's path) as it stands; several copied side by side into one buffer.
+        var joined: [Double] = []
+        if vs.count > 1 {
+            joined.reserveCapacity(width * n)
+            for v in vs { joined.append(contentsOf: v) }
+        }
+        var z = Matrix(rows: n, cols: width, uncheckedColumnMajor: vs.count == 1 ? vs[0] : joined)
+        scaleRows(&z, by: f.sqrtR, columns: 0..<width)
         var c = Matrix.product(f.vectors, z, transposeA: true)
         let omega = spectrum.real
-        let g = omega.map { $0 / (1 - rho * $0) }
-        for j in 0..<t { for i in 0..<n { c.data[i + j * n] *= g[i] } }
+        for (k, rho) in rhos.enumerated() {
+            scaleRows(&c, by: omega.map { $0 / (1 - rho * $0) }, columns: offsets[k]..<offsets[k + 1])
+        }
         var out = f.vectors * c
-        for j in 0..<t { for i in 0..<n { out.data[i + j * n] *= f.invSqrtR[i] } }
-        return out.data
+        scaleRows(&out, by: f.invSqrtR, columns: 0..<width)
+        if vs.count == 1 { return [out.data] }
+        return vs.indices.map { k in Array(out.data[(offsets[k] * n)..<(offsets[k + 1] * n)]) }
+    }
+
+    /// m[i, j] *= d[i] for the columns j in `columns`, by pointer (the same products as element by element
+    /// through the subscript, without its per-element checks).
+    private static func scaleRows(_ m: inout Matrix, by d: [Double], columns: Range<Int>) {
+        let n = m.rows
+        precondition(d.count == n && columns.upperBound <= m.cols, "scaleRows: \(d.count) factors for a \(m.rows)×\(m.cols) matrix")
+        guard n > 0, !columns.isEmpty else { return }
+        d.withUnsafeBufferPointer { pd in
+            m.data.withUnsafeMutableBufferPointer { pm in
+                for j in columns {
+                    let column = pm.baseAddress! + j * n
+                    for i in 0..<n { column[i] *= pd[i] }
+                }
+            }
+        }
     }
 
     /// Dense G (O(N³)); only for weight matrices without a symmetric form.

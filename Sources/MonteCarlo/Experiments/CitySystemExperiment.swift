@@ -101,6 +101,8 @@ struct CitySystemExperiment: Experiment {
             }
         }
         let data = PanelData(panel)
+        // The spatial fits to come, so the first on a W batches their variances' products (`SharedSpatialFits.plan`).
+        for case let .spatial(spec, weights, _, _, _, _, _) in estimators { data.sharedFits.plan(spec, weightsName: weights) }
         if let clock {
             // Built lazily by the first spatial estimator otherwise; timed here as their own stage.
             clock.measure("panel+truth") { _ = (data.spatial, data.truth) }
