@@ -91,93 +91,6 @@ void spillsim_gemv_n_pair_fma(const double *a, intptr_t m, intptr_t n, const dou
     }
 }
 
-void spillsim_gemm_pack(const double *a, intptr_t m, intptr_t k, double *packed) {
-    intptr_t r = 0;
-    double *out = packed;
-    for (; r + 8 <= m; r += 8)
-        for (intptr_t q = 0; q < k; q++)
-            for (int l = 0; l < 8; l++) *out++ = a[q * m + r + l];
-    if (m - r >= 4) {
-        for (intptr_t q = 0; q < k; q++)
-            for (int l = 0; l < 4; l++) *out++ = a[q * m + r + l];
-        r += 4;
-    }
-    for (; r < m; r++)
-        for (intptr_t q = 0; q < k; q++) *out++ = a[q * m + r];
-}
-
-// One band of R (8 or 4) rows against NC (1 to 4) columns of B: per K block, each element's chain of
-// fused multiply-adds from 0 in the order of k, then added to the element's sum.
-#define GEMM_BAND(R, NC)                                                                                   \
-    do {                                                                                                   \
-        __m256d s0[4], s1[4];                                                                              \
-        for (int j = 0; j < (NC); j++) { s0[j] = _mm256_setzero_pd(); s1[j] = _mm256_setzero_pd(); }       \
-        for (intptr_t q = 0; q < blocks; q++) {                                                            \
-            __m256d u0[4], u1[4];                                                                          \
-            for (int j = 0; j < (NC); j++) { u0[j] = _mm256_setzero_pd(); u1[j] = _mm256_setzero_pd(); }   \
-            for (intptr_t kk = splits[q]; kk < splits[q + 1]; kk++) {                                      \
-                const double *p_ = band + kk * (R);                                                        \
-                const __m256d a0 = _mm256_loadu_pd(p_);                                                    \
-                const __m256d a1 = (R) == 8 ? _mm256_loadu_pd(p_ + 4) : a0;                                \
-                for (int j = 0; j < (NC); j++) {                                                           \
-                    const __m256d bj = _mm256_broadcast_sd(bc[j] + kk);                                    \
-                    u0[j] = _mm256_fmadd_pd(a0, bj, u0[j]);                                                \
-                    if ((R) == 8) u1[j] = _mm256_fmadd_pd(a1, bj, u1[j]);                                  \
-                }                                                                                          \
-            }                                                                                              \
-            for (int j = 0; j < (NC); j++) { s0[j] = _mm256_add_pd(s0[j], u0[j]); s1[j] = _mm256_add_pd(s1[j], u1[j]); } \
-        }                                                                                                  \
-        for (int j = 0; j < (NC); j++) {                                                                   \
-            _mm256_storeu_pd(cc[j] + r, s0[j]);                                                            \
-            if ((R) == 8) _mm256_storeu_pd(cc[j] + r + 4, s1[j]);                                          \
-        }                                                                                                  \
-    } while (0)
-
-__attribute__((target("avx2,fma")))
-void spillsim_gemm_packed_fma(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
-                              const intptr_t *splits, intptr_t blocks, double *c) {
-    for (intptr_t j0 = 0; j0 < w; j0 += 4) {
-        const intptr_t nc = w - j0 < 4 ? w - j0 : 4;
-        const double *bc[4];
-        double *cc[4];
-        for (int j = 0; j < 4; j++) {
-            const intptr_t jj = j0 + (j < nc ? j : 0);
-            bc[j] = b + jj * k; cc[j] = c + jj * m;
-        }
-        intptr_t r = 0;
-        const double *band = packed;
-        for (; r + 8 <= m; r += 8, band += 8 * k) {
-            switch (nc) {
-            case 4: GEMM_BAND(8, 4); break;
-            case 3: GEMM_BAND(8, 3); break;
-            case 2: GEMM_BAND(8, 2); break;
-            default: GEMM_BAND(8, 1); break;
-            }
-        }
-        if (m - r >= 4) {
-            switch (nc) {
-            case 4: GEMM_BAND(4, 4); break;
-            case 3: GEMM_BAND(4, 3); break;
-            case 2: GEMM_BAND(4, 2); break;
-            default: GEMM_BAND(4, 1); break;
-            }
-            r += 4;
-            band += 4 * k;
-        }
-        for (; r < m; r++, band += k) {  // the last m mod 4 rows, one at a time
-            for (intptr_t j = 0; j < nc; j++) {
-                double sum = 0;
-                for (intptr_t q = 0; q < blocks; q++) {
-                    double acc = 0;
-                    for (intptr_t kk = splits[q]; kk < splits[q + 1]; kk++) acc = __builtin_fma(band[kk], bc[j][kk], acc);
-                    sum = sum + acc;
-                }
-                cc[j][r] = sum;
-            }
-        }
-    }
-}
-
 #else
 
 int spillsim_cpu_has_avx2_fma(void) { return 0; }
@@ -185,15 +98,6 @@ int spillsim_cpu_has_avx2_fma(void) { return 0; }
 void spillsim_gemv_n_pair_fma(const double *a, intptr_t m, intptr_t n, const double *x0, const double *x1,
                               double *y0, double *y1) {
     (void)a; (void)m; (void)n; (void)x0; (void)x1; (void)y0; (void)y1;
-}
-
-void spillsim_gemm_pack(const double *a, intptr_t m, intptr_t k, double *packed) {
-    (void)a; (void)m; (void)k; (void)packed;
-}
-
-void spillsim_gemm_packed_fma(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
-                              const intptr_t *splits, intptr_t blocks, double *c) {
-    (void)packed; (void)m; (void)k; (void)b; (void)w; (void)splits; (void)blocks; (void)c;
 }
 
 #endif
