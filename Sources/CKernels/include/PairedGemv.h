@@ -16,4 +16,20 @@ int spillsim_cpu_has_avx2_fma(void);
 void spillsim_gemv_n_pair_fma(const double *a, intptr_t m, intptr_t n, const double *x0, const double *x1,
                               double *y0, double *y1);
 
+/// The packed form of a column-major m x k matrix A for spillsim_gemm_packed_fma: bands of 8 rows (then
+/// one of 4 when m mod 8 >= 4), each band's k columns one after another ([k][8] or [k][4]), then each of
+/// the last m mod 4 rows' k values. `packed` holds m * k doubles.
+void spillsim_gemm_pack(const double *a, intptr_t m, intptr_t k, double *packed);
+
+/// C = A B for an m x k A given packed (spillsim_gemm_pack), a k x w B (column-major, leading dimension
+/// k) and C m x w (column-major, leading dimension m). Each c_ij is summed over the blocks
+/// [splits[q], splits[q + 1]) of k (q < blocks, splits[0] = 0, splits[blocks] = k) in order: c = c + acc,
+/// c from 0, each block's acc a chain of fused multiply-adds from 0 over its k in order — the order in
+/// which OpenBLAS's Haswell/Zen dgemm sums an even-width product (its K blocks given by the caller), so
+/// a caller can check the bits against cblas_dgemm and skip OpenBLAS's copy of A per call. `panels`
+/// (scratch, k * w doubles) receives B's columns in panels of six. Call only when
+/// spillsim_cpu_has_avx2_fma() is 1.
+void spillsim_gemm_packed_fma(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                              const intptr_t *splits, intptr_t blocks, double *c, double *panels);
+
 #endif
