@@ -65,3 +65,42 @@ final class DigitalReuseTests: XCTestCase {
         }
     }
 }
+
+/// `Digital.worlds` (both worlds advanced together, one pass over V a year) against the two separate
+/// recursions, bit for bit, for every split of the untreated world's periods and with the dense kernel's
+/// paired product at a city count that is a multiple of 4 (the fused kernel) and one that is not (two dgemv).
+final class DigitalWorldsTests: XCTestCase {
+    func testWorldsGiveTheSeparateRecursionsBits() throws {
+        for cities in [92, 90] {
+            var cityspec = Small.spec(cities: cities, centres: 4)
+            cityspec.geography.squareKm = 1500
+            let g = try CitySystemCell(spec: cityspec, seed: 5, source: "t").geography
+            XCTAssertEqual(g.count, cities)
+            var s = DigitalSpec()
+            s.integrationBoost = 1
+            s.integrationTarget = 0.2
+            let years = Array(2003...2016), n = g.count, t = years.count
+            let dense = Digital.diffusionMatrix(g.withDenseDistances(), decayKm: 150)
+            let (truncated, _, _) = try DiffusionKernel.truncated(g, decayKm: 150, tolerance: 1e-3)
+            let shocks = Digital.drawShocks(s, n: n, periods: t, stream: RandomStream(StreamID(seed: 9, cell: 0, replication: 2, purpose: 1)))
+            let staggered = (0..<n).map { i -> Int? in i % 3 == 0 ? 2008 : (i % 5 == 1 ? 2011 : nil) }
+            let early = (0..<n).map { i -> Int? in i % 4 == 0 ? 2003 : nil }
+            let never = [Int?](repeating: nil, count: n)
+            for kernel in [DiffusionKernel.dense(dense), truncated] {
+                let d0 = Digital.simulate(s, geography: g, years: years, v: kernel, shocks: shocks, adoption: never)
+                for adoption in [staggered, early, never] {
+                    let d1 = Digital.simulate(s, geography: g, years: years, v: kernel, shocks: shocks, adoption: adoption, untreated: d0)
+                    for done in [1, 3, 5, 9, t] {
+                        let part = Digital.untreated(s, geography: g, years: years, v: kernel, shocks: shocks, periods: done)
+                        XCTAssertEqual(Array(part[0..<(done * n)]).map(\.bitPattern), Array(d0[0..<(done * n)]).map(\.bitPattern))
+                        let (w0, w1) = Digital.worlds(s, geography: g, years: years, v: kernel, shocks: shocks, adoption: adoption,
+                                                      untreated: part, done: done)
+                        XCTAssertEqual(w0.map(\.bitPattern), d0.map(\.bitPattern), "untreated world, n \(n), done \(done)")
+                        XCTAssertEqual(w1.map(\.bitPattern), d1.map(\.bitPattern), "treated world, n \(n), done \(done)")
+                    }
+                }
+                XCTAssertNotEqual(Digital.simulate(s, geography: g, years: years, v: kernel, shocks: shocks, adoption: staggered), d0)
+            }
+        }
+    }
+}

@@ -25,6 +25,21 @@ enum CityEffectField: Sendable {
         }
     }
 
+    /// Two draws in turn, `(draw(stream), draw(stream))` bit for bit: the normals in the same order,
+    /// and the Cholesky factor read once for both products (`Matrix.multiply(_:_:into:_:)`).
+    func drawPair(_ stream: RandomStream) -> (first: [Double], second: [Double]) {
+        switch self {
+        case .cholesky(let l):
+            let z1 = stream.normals(l.rows), z2 = stream.normals(l.rows)
+            var u1 = [Double](repeating: 0, count: l.rows), u2 = u1
+            l.multiply(z1, z2, into: &u1, &u2)
+            return (u1, u2)
+        case .convolution:
+            let first = draw(stream)
+            return (first, draw(stream))
+        }
+    }
+
     /// Truncation radius of the kernel in units of σ (weights below e^{−12.5} ≈ 4e-6 dropped).
     static let kernelReach = 5.0
 

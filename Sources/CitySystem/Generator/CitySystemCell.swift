@@ -243,9 +243,14 @@ public struct CitySystemCell: Sendable {
         func stream(_ p: UInt64) -> RandomStream { RandomStream(StreamID(seed: seed, cell: cell, replication: replication, purpose: p)) }
         // Every stage draws from its own stream, so the order of the stages does not change the draws.
         let dShocks = Digital.drawShocks(spec.digital, n: n, periods: tt, stream: stream(CityStreamPurpose.digital))
-        let never = [Int?](repeating: nil, count: n)
-        let d0 = clock.measure("generate.digital") {
-            Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: never)
+        // The untreated world's D: whole when the sectors need it (`neg`) or there is no treatment; else
+        // only the periods before t0, which the selection reads, and the rest beside the treated world's
+        // (`Digital.worlds`: one pass over V a year for both, the same bits).
+        let tr = spec.treatment
+        let pre = years.indices.filter { years[$0] < tr.t0 }
+        let untreatedPeriods = tr.enabled && effectField != nil ? max(1, pre.last.map { $0 + 1 } ?? 0) : tt
+        let d0Pre = clock.measure("generate.digital") {
+            Digital.untreated(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, periods: untreatedPeriods)
         }
         let innovations = ErrorLaw.innovations(spec.outcome.error, n: n, periods: tt, stream: stream(CityStreamPurpose.errors))
         let sectors: SectorPanel, equilibrium: NEGPath?
@@ -255,29 +260,27 @@ public struct CitySystemCell: Sendable {
             equilibrium = nil
         } else {
             (sectors, equilibrium) = try NEGSectors.generate(spec.sectors.neg, geography: geography, lnSize: lnSize, years: years,
-                                                              d: d0, errorInnovation: innovations.standardised,
+                                                              d: d0Pre, errorInnovation: innovations.standardised,
                                                               stream: stream(CityStreamPurpose.sectors))
         }
         let controls = Controls.generate(spec.outcome.controls, lnSize: lnSize, periods: tt, stream: stream(CityStreamPurpose.controls))
 
         // Selection on pre-period covariates (identical in both worlds before t0).
-        let tr = spec.treatment
         let treatStream = stream(CityStreamPurpose.treatment)
         let z = treatStream.normals(n)
-        let pre = years.indices.filter { years[$0] < tr.t0 }
         func preMean(_ v: [Double]) -> [Double] {
             (0..<n).map { i in pre.reduce(0.0) { $0 + v[$1 * n + i] } / Double(max(1, pre.count)) }
         }
-        var cov: [String: [Double]] = ["ln_size": lnSize, "D": preMean(d0), "CA": preMean(sectors.ca),
+        var cov: [String: [Double]] = ["ln_size": lnSize, "D": preMean(d0Pre), "CA": preMean(sectors.ca),
                                        "dist_centre": geography.distanceToCentre, "Z": z]
         for (c, x) in zip(spec.outcome.controls, controls) { cov[c.name] = preMean(x) }
         let assignment = Treatment.assign(tr, region: geography.region, covariates: cov, n: n, stream: treatStream)
-        let d1 = tr.enabled
+        let (d0, d1) = tr.enabled
             ? clock.measure("generate.digital") {
-                Digital.simulate(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, adoption: assignment.adoption,
-                                 untreated: d0)
+                Digital.worlds(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks,
+                               adoption: assignment.adoption, untreated: d0Pre, done: untreatedPeriods)
             }
-            : d0
+            : (d0Pre, d0Pre)
 
         // W, the outcome model and the truth cache: cached, or rebuilt when W depends on D.
         let meanD = (0..<n).map { i in (0..<tt).reduce(0.0) { $0 + d1[$1 * n + i] } / Double(tt) }

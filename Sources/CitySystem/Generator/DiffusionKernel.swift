@@ -39,6 +39,15 @@ public enum DiffusionKernel: Sendable {
         }
     }
 
+    /// `multiply(x0, into: &y0)` and `multiply(x1, into: &y1)`, bit for bit; the dense kernel read once for
+    /// both (`Matrix.multiply(_:_:into:_:)`).
+    func multiply(_ x0: [Double], _ x1: [Double], into y0: inout [Double], _ y1: inout [Double]) {
+        switch self {
+        case .dense(let v): v.multiply(x0, x1, into: &y0, &y1)
+        case .truncated(let v): y0 = v.multiply(x0); y1 = v.multiply(x1)
+        }
+    }
+
     /// The truncated kernel and the max and median over cities of the bound on ‖v_i − ṽ_i‖₁.
     static func truncated(_ g: Geography, decayKm: Double, tolerance: Double) throws
         -> (kernel: DiffusionKernel, rowErrorBound: Double, medianRowErrorBound: Double) {

@@ -130,9 +130,12 @@ extension OutcomeModel {
 /// with a third fewer multiply–adds in the baseline (64 column-passes over an N × N block, from 94).
 /// The numbers are the same linear maps rounded differently: Mis and the paths differ from the
 /// spectrum's in the last bits (docs/benchmarks.md, session 11).
+///
+/// The product runs through `PackedProduct` (Numerics): [S | SW] packed once per cell instead of by
+/// dgemm in every replication, with dgemm's bits (checked once per cell; docs/benchmarks.md, session 12).
 public struct OutcomeOperators: Sendable {
     /// [S | SW], N × 2N.
-    let stacked: Matrix
+    let stacked: PackedProduct
 
     /// Built only up to this N: the 16N² bytes are held by every cell for the whole run (≈ 5.8 MB
     /// per cell at 600 cities, ≈ 310 MB over a 54-cell grid); larger dense worlds solve through the
@@ -143,7 +146,7 @@ public struct OutcomeOperators: Sendable {
         let n = model.weights.count
         let s = try model.filter.solve(Matrix.identity(n))
         let sw = s * model.weights.matrix
-        stacked = Matrix(rows: n, cols: 2 * n, uncheckedColumnMajor: s.data + sw.data)
+        stacked = PackedProduct(Matrix(rows: n, cols: 2 * n, uncheckedColumnMajor: s.data + sw.data))
     }
 
     /// [S | SW] times the 2N × k column-major `b`, each distinct column multiplied once.
@@ -151,8 +154,7 @@ public struct OutcomeOperators: Sendable {
         let n = stacked.rows, height = 2 * n, width = b.count / height
         precondition(width * height == b.count)
         let columns = DistinctColumns(b, height: height)
-        let packed = columns.packed(b)
-        return columns.spread((stacked * Matrix(rows: height, cols: columns.distinct.count, uncheckedColumnMajor: packed)).data, rows: n)
+        return columns.spread(stacked.product(columns.packed(b), width: columns.distinct.count), rows: n)
     }
 }
 

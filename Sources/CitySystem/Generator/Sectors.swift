@@ -17,7 +17,7 @@ enum Sectors {
     static func generate(_ s: SectorSpec, geography g: Geography, lnSize: [Double], field: CityEffectField,
                          periods t: Int, stream: RandomStream) -> SectorPanel {
         let n = g.count
-        let z1 = field.draw(stream), z2 = field.draw(stream)
+        let (z1, z2) = field.drawPair(stream)
         let r = s.effectCorrelation, rc = (1 - r * r).squareRoot()
         let uM = z1.map { s.effectSd * $0 }
         let uS = (0..<n).map { s.effectSd * (r * z1[$0] + rc * z2[$0]) }

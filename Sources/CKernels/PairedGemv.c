@@ -1,0 +1,237 @@
+// A matrix-vector product y = A x for one or two vectors with one pass over A (column-major), summed in a
+// fixed order: the digital diffusion's kernel V (280 x 280 in the baseline, 627 kB) is multiplied by the
+// untreated and the treated world's previous year in every year after the first adoption, and one pass
+// over V reads it from L2 once for both instead of twice (docs/benchmarks.md, session 12).
+// Fused multiply-adds are written out (intrinsics) where the order has them; contraction is off, so no
+// other product and sum is fused.
+#pragma STDC FP_CONTRACT OFF
+
+#include "PairedGemv.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+int spillsim_cpu_has_avx2_fma(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & bit_OSXSAVE) || !(c & bit_AVX) || !(c & bit_FMA)) return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 6) != 6) return 0;  // the OS saves the XMM and YMM state
+    if (__get_cpuid_max(0, 0) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b & bit_AVX2) != 0;
+}
+
+// One block of four columns (c, c + 1, c + 2, c + 3) added to four rows' y: t = (a0 x0 fma a2 x2) + (a1 x1 fma a3 x3).
+#define BLOCK4(a0, a1, a2, a3, xb0, xb1, xb2, xb3, yv)                                                     \
+    do {                                                                                                   \
+        __m256d t4_ = _mm256_fmadd_pd((a2), (xb2), _mm256_mul_pd((a0), (xb0)));                            \
+        __m256d t5_ = _mm256_fmadd_pd((a3), (xb3), _mm256_mul_pd((a1), (xb1)));                            \
+        (yv) = _mm256_add_pd((yv), _mm256_add_pd(t4_, t5_));                                               \
+    } while (0)
+
+__attribute__((target("avx2,fma")))
+void spillsim_gemv_n_pair_fma(const double *a, intptr_t m, intptr_t n, const double *x0, const double *x1,
+                              double *y0, double *y1) {
+    const int two = x1 != 0 && y1 != 0;
+    for (intptr_t i = 0; i < m; i++) { y0[i] = 0; if (two) y1[i] = 0; }
+    intptr_t c = 0;
+    for (; c + 4 <= n; c += 4) {
+        const double *c0 = a + c * m, *c1 = c0 + m, *c2 = c1 + m, *c3 = c2 + m;
+        const __m256d p0 = _mm256_set1_pd(x0[c]), p1 = _mm256_set1_pd(x0[c + 1]);
+        const __m256d p2 = _mm256_set1_pd(x0[c + 2]), p3 = _mm256_set1_pd(x0[c + 3]);
+        if (two) {
+            const __m256d q0 = _mm256_set1_pd(x1[c]), q1 = _mm256_set1_pd(x1[c + 1]);
+            const __m256d q2 = _mm256_set1_pd(x1[c + 2]), q3 = _mm256_set1_pd(x1[c + 3]);
+            for (intptr_t i = 0; i < m; i += 4) {
+                const __m256d a0 = _mm256_loadu_pd(c0 + i), a1 = _mm256_loadu_pd(c1 + i);
+                const __m256d a2 = _mm256_loadu_pd(c2 + i), a3 = _mm256_loadu_pd(c3 + i);
+                __m256d u = _mm256_loadu_pd(y0 + i), v = _mm256_loadu_pd(y1 + i);
+                BLOCK4(a0, a1, a2, a3, p0, p1, p2, p3, u);
+                BLOCK4(a0, a1, a2, a3, q0, q1, q2, q3, v);
+                _mm256_storeu_pd(y0 + i, u);
+                _mm256_storeu_pd(y1 + i, v);
+            }
+        } else {
+            for (intptr_t i = 0; i < m; i += 4) {
+                const __m256d a0 = _mm256_loadu_pd(c0 + i), a1 = _mm256_loadu_pd(c1 + i);
+                const __m256d a2 = _mm256_loadu_pd(c2 + i), a3 = _mm256_loadu_pd(c3 + i);
+                __m256d u = _mm256_loadu_pd(y0 + i);
+                BLOCK4(a0, a1, a2, a3, p0, p1, p2, p3, u);
+                _mm256_storeu_pd(y0 + i, u);
+            }
+        }
+    }
+    if (n - c >= 2) {  // a pair of columns: t = a0 x0 + a1 x1
+        const double *c0 = a + c * m, *c1 = c0 + m;
+        for (int v = 0; v < 1 + two; v++) {
+            const double *x = v ? x1 : x0;
+            double *y = v ? y1 : y0;
+            const __m256d p0 = _mm256_set1_pd(x[c]), p1 = _mm256_set1_pd(x[c + 1]);
+            for (intptr_t i = 0; i < m; i += 4) {
+                const __m256d t = _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(c0 + i), p0),
+                                                _mm256_mul_pd(_mm256_loadu_pd(c1 + i), p1));
+                _mm256_storeu_pd(y + i, _mm256_add_pd(_mm256_loadu_pd(y + i), t));
+            }
+        }
+        c += 2;
+    }
+    if (n - c == 1) {  // a last column: t = a0 x0
+        const double *c0 = a + c * m;
+        for (int v = 0; v < 1 + two; v++) {
+            const double *x = v ? x1 : x0;
+            double *y = v ? y1 : y0;
+            const __m256d p0 = _mm256_set1_pd(x[c]);
+            for (intptr_t i = 0; i < m; i += 4) {
+                _mm256_storeu_pd(y + i, _mm256_add_pd(_mm256_loadu_pd(y + i), _mm256_mul_pd(_mm256_loadu_pd(c0 + i), p0)));
+            }
+        }
+    }
+}
+
+void spillsim_gemm_pack(const double *a, intptr_t m, intptr_t k, double *packed) {
+    intptr_t r = 0;
+    double *out = packed;
+    for (; r + 8 <= m; r += 8)
+        for (intptr_t q = 0; q < k; q++)
+            for (int l = 0; l < 8; l++) *out++ = a[q * m + r + l];
+    if (m - r >= 4) {
+        for (intptr_t q = 0; q < k; q++)
+            for (int l = 0; l < 4; l++) *out++ = a[q * m + r + l];
+        r += 4;
+    }
+    for (; r < m; r++)
+        for (intptr_t q = 0; q < k; q++) *out++ = a[q * m + r];
+}
+
+// One band of R (8 or 4) rows against NC (1 to 4) columns of B: per K block, each element's chain of
+// fused multiply-adds from 0 in the order of k, then added to the element's sum.
+#define GEMM_BAND(R, NC)                                                                                   \
+    do {                                                                                                   \
+        __m256d s0[4], s1[4];                                                                              \
+        for (int j = 0; j < (NC); j++) { s0[j] = _mm256_setzero_pd(); s1[j] = _mm256_setzero_pd(); }       \
+        for (intptr_t q = 0; q < blocks; q++) {                                                            \
+            __m256d u0[4], u1[4];                                                                          \
+            for (int j = 0; j < (NC); j++) { u0[j] = _mm256_setzero_pd(); u1[j] = _mm256_setzero_pd(); }   \
+            for (intptr_t kk = splits[q]; kk < splits[q + 1]; kk++) {                                      \
+                const double *p_ = band + kk * (R);                                                        \
+                const __m256d a0 = _mm256_loadu_pd(p_);                                                    \
+                const __m256d a1 = (R) == 8 ? _mm256_loadu_pd(p_ + 4) : a0;                                \
+                for (int j = 0; j < (NC); j++) {                                                           \
+                    const __m256d bj = _mm256_broadcast_sd(bc[j] + kk);                                    \
+                    u0[j] = _mm256_fmadd_pd(a0, bj, u0[j]);                                                \
+                    if ((R) == 8) u1[j] = _mm256_fmadd_pd(a1, bj, u1[j]);                                  \
+                }                                                                                          \
+            }                                                                                              \
+            for (int j = 0; j < (NC); j++) { s0[j] = _mm256_add_pd(s0[j], u0[j]); s1[j] = _mm256_add_pd(s1[j], u1[j]); } \
+        }                                                                                                  \
+        for (int j = 0; j < (NC); j++) {                                                                   \
+            _mm256_storeu_pd(cc[j] + r, s0[j]);                                                            \
+            if ((R) == 8) _mm256_storeu_pd(cc[j] + r + 4, s1[j]);                                          \
+        }                                                                                                  \
+    } while (0)
+
+// Eight rows by six columns of C from a band of packed A and a panel of packed B ([k][6]): twelve
+// independent chains, each B value a broadcast from contiguous memory.
+__attribute__((target("avx2,fma")))
+static void gemm_tile_8x6(const double *band, const double *panel, const intptr_t *splits, intptr_t blocks,
+                          double *c, intptr_t m) {
+    for (intptr_t q = 0; q < blocks; q++) {
+        __m256d u00 = _mm256_setzero_pd(), u01 = u00, u02 = u00, u03 = u00, u04 = u00, u05 = u00;
+        __m256d u10 = u00, u11 = u00, u12 = u00, u13 = u00, u14 = u00, u15 = u00;
+        for (intptr_t kk = splits[q]; kk < splits[q + 1]; kk++) {
+            const __m256d a0 = _mm256_loadu_pd(band + kk * 8), a1 = _mm256_loadu_pd(band + kk * 8 + 4);
+            const double *bp = panel + kk * 6;
+            __m256d bj;
+            bj = _mm256_broadcast_sd(bp + 0); u00 = _mm256_fmadd_pd(a0, bj, u00); u10 = _mm256_fmadd_pd(a1, bj, u10);
+            bj = _mm256_broadcast_sd(bp + 1); u01 = _mm256_fmadd_pd(a0, bj, u01); u11 = _mm256_fmadd_pd(a1, bj, u11);
+            bj = _mm256_broadcast_sd(bp + 2); u02 = _mm256_fmadd_pd(a0, bj, u02); u12 = _mm256_fmadd_pd(a1, bj, u12);
+            bj = _mm256_broadcast_sd(bp + 3); u03 = _mm256_fmadd_pd(a0, bj, u03); u13 = _mm256_fmadd_pd(a1, bj, u13);
+            bj = _mm256_broadcast_sd(bp + 4); u04 = _mm256_fmadd_pd(a0, bj, u04); u14 = _mm256_fmadd_pd(a1, bj, u14);
+            bj = _mm256_broadcast_sd(bp + 5); u05 = _mm256_fmadd_pd(a0, bj, u05); u15 = _mm256_fmadd_pd(a1, bj, u15);
+        }
+        const __m256d acc[12] = {u00, u10, u01, u11, u02, u12, u03, u13, u04, u14, u05, u15};
+        for (int j = 0; j < 6; j++) {
+            for (int h = 0; h < 2; h++) {
+                double *cp = c + j * m + 4 * h;
+                const __m256d sum = q == 0 ? _mm256_setzero_pd() : _mm256_loadu_pd(cp);  // c from 0, then c + acc
+                _mm256_storeu_pd(cp, _mm256_add_pd(sum, acc[2 * j + h]));
+            }
+        }
+    }
+}
+
+// One band of R rows against the columns [j0, j0 + nc) of B (column-major) and C.
+#define GEMM_TILE(R)                                                                                       \
+    do {                                                                                                   \
+        const intptr_t nc = w - j0 < 4 ? w - j0 : 4;                                                       \
+        const double *bc[4];                                                                               \
+        double *cc[4];                                                                                     \
+        for (int j = 0; j < 4; j++) {                                                                      \
+            const intptr_t jj = j0 + (j < nc ? j : 0);                                                     \
+            bc[j] = b + jj * k; cc[j] = c + jj * m;                                                        \
+        }                                                                                                  \
+        switch (nc) {                                                                                      \
+        case 4: GEMM_BAND(R, 4); break;                                                                    \
+        case 3: GEMM_BAND(R, 3); break;                                                                    \
+        case 2: GEMM_BAND(R, 2); break;                                                                    \
+        default: GEMM_BAND(R, 1); break;                                                                   \
+        }                                                                                                  \
+    } while (0)
+
+// Bands of 8 rows in the outer loop, B's columns in the inner one (a band of A, 8 x k, stays in L1/L2
+// for every column; B, k x w, in L2): the first w - w mod 6 columns from B packed in panels of six, the
+// rest, the last rows (a band of 4, then single rows) by the plainer tiles below.
+__attribute__((target("avx2,fma")))
+void spillsim_gemm_packed_fma(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                              const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
+    const intptr_t w6 = w - w % 6;
+    for (intptr_t j0 = 0; j0 < w6; j0 += 6)
+        for (intptr_t q = 0; q < k; q++)
+            for (int j = 0; j < 6; j++) panels[j0 * k + q * 6 + j] = b[(j0 + j) * k + q];
+    intptr_t r = 0;
+    const double *band = packed;
+    for (; r + 8 <= m; r += 8, band += 8 * k) {
+        for (intptr_t j0 = 0; j0 < w6; j0 += 6) gemm_tile_8x6(band, panels + j0 * k, splits, blocks, c + j0 * m + r, m);
+        for (intptr_t j0 = w6; j0 < w; j0 += 4) GEMM_TILE(8);
+    }
+    if (m - r >= 4) {
+        for (intptr_t j0 = 0; j0 < w; j0 += 4) GEMM_TILE(4);
+        r += 4;
+        band += 4 * k;
+    }
+    for (; r < m; r++, band += k) {  // the last m mod 4 rows, one at a time
+        for (intptr_t j = 0; j < w; j++) {
+            const double *bj = b + j * k;
+            double sum = 0;
+            for (intptr_t q = 0; q < blocks; q++) {
+                double acc = 0;
+                for (intptr_t kk = splits[q]; kk < splits[q + 1]; kk++) acc = __builtin_fma(band[kk], bj[kk], acc);
+                sum = sum + acc;
+            }
+            c[j * m + r] = sum;
+        }
+    }
+}
+
+#else
+
+int spillsim_cpu_has_avx2_fma(void) { return 0; }
+
+void spillsim_gemv_n_pair_fma(const double *a, intptr_t m, intptr_t n, const double *x0, const double *x1,
+                              double *y0, double *y1) {
+    (void)a; (void)m; (void)n; (void)x0; (void)x1; (void)y0; (void)y1;
+}
+
+void spillsim_gemm_pack(const double *a, intptr_t m, intptr_t k, double *packed) {
+    (void)a; (void)m; (void)k; (void)packed;
+}
+
+void spillsim_gemm_packed_fma(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                              const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
+    (void)packed; (void)panels; (void)m; (void)k; (void)b; (void)w; (void)splits; (void)blocks; (void)c;
+}
+
+#endif

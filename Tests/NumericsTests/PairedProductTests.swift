@@ -1,0 +1,60 @@
+@testable import Numerics
+import XCTest
+
+/// A · x₀ and A · x₁ in one pass (`Matrix.multiply(_:_:into:_:)`) must be the two dgemv calls' numbers bit
+/// for bit, whichever path runs (the fused kernel after its once-per-process check, or dgemv itself), for
+/// row counts on and off a multiple of 4 and every column remainder mod 4.
+final class PairedProductTests: XCTestCase {
+    func testPairedProductHasTheBitsOfTwoProducts() {
+        for (m, n) in [(4, 1), (8, 2), (12, 3), (16, 4), (20, 5), (24, 6), (28, 7), (280, 280), (92, 92), (90, 90), (7, 5), (283, 281)] {
+            var a = Matrix(rows: m, cols: n)
+            for k in 0..<a.data.count { a.data[k] = sin(Double(k) * 0.37 + 0.1) * Double(1 + k % 7) }
+            let x0 = (0..<n).map { sin(Double($0) * 1.3) * 3 }, x1 = (0..<n).map { cos(Double($0) * 0.7) - 0.25 }
+            var y0 = [Double](repeating: .nan, count: m), y1 = y0
+            a.multiply(x0, x1, into: &y0, &y1)
+            XCTAssertEqual(y0.map(\.bitPattern), a.multiply(x0).map(\.bitPattern), "first, \(m) × \(n)")
+            XCTAssertEqual(y1.map(\.bitPattern), a.multiply(x1).map(\.bitPattern), "second, \(m) × \(n)")
+        }
+        print("PairedProduct.isFused = \(PairedProduct.isFused)")
+    }
+
+    /// The check can fail: on inputs like its own, summing in another order (a plain chain over the
+    /// columns) gives other bits than dgemv, so a kernel with another order would not pass it.
+    func testAnotherOrderShowsInTheLastBits() {
+        let m = 280, n = 280
+        var a = Matrix(rows: m, cols: n)
+        for k in 0..<a.data.count {
+            let scale = Double(1 << (k % 9))
+            a.data[k] = (sin(Double(k) * 0.37 + 0.1) - 0.2) * scale
+        }
+        let x: [Double] = (0..<n).map { j in
+            let scale = Double(1 << (j % 5))
+            return (cos(Double(j) * 0.7) - 0.25) * scale
+        }
+        let blas: [Double] = a.multiply(x)
+        var chain = [Double](repeating: 0, count: m)
+        for i in 0..<m { for j in 0..<n { chain[i] += a[i, j] * x[j] } }
+        XCTAssertNotEqual(chain.map { $0.bitPattern }, blas.map { $0.bitPattern })
+    }
+
+    /// A fixed matrix times right-hand sides of every width (`PackedProduct`, [S | SW]'s product) must be
+    /// dgemm's numbers bit for bit, packed or not, for row counts on and off multiples of 8 and 4 and K
+    /// on both sides of OpenBLAS's block size.
+    func testPackedProductHasDgemmsBits() {
+        for (m, k) in [(280, 560), (276, 552), (283, 566), (90, 180), (7, 14), (600, 1200)] {
+            var a = Matrix(rows: m, cols: k)
+            for q in 0..<a.data.count { a.data[q] = sin(Double(q) * 0.37 + 0.1) * Double(1 + q % 7) }
+            let product = PackedProduct(a)
+            for width in [1, 2, 3, 4, 6, 10, 12, 31, 32, 36] {
+                let b: [Double] = (0..<(k * width)).map { q in cos(Double(q) * 0.53) - 0.3 }
+                let dgemm = (a * Matrix(rows: k, cols: width, uncheckedColumnMajor: b)).data
+                XCTAssertEqual(product.product(b, width: width).map { $0.bitPattern }, dgemm.map { $0.bitPattern },
+                               "\(m) × \(k), width \(width)")
+            }
+            XCTAssertEqual(product.matrix.data.map { $0.bitPattern }, a.data.map { $0.bitPattern })
+            print("PackedProduct(\(m) × \(k)).isFused = \(product.isFused)")
+        }
+        XCTAssertEqual(PackedProduct.blocks(560), [0, 256, 408, 560])
+        XCTAssertEqual(PackedProduct.blocks(200), [0, 200])
+    }
+}
