@@ -83,12 +83,35 @@ final class SharedSpatialFitsTests: XCTestCase {
         return w
     }
 
-    /// G(ρ_k)v_k for several vectors (`applyG(_:rhos:weights:)`) is each vector's `applyG` alone bit for
-    /// bit — at N = 300 (OpenBLAS splits the inner dimension of 300 into two blocks) and N = 40, with
-    /// blocks of even widths side by side in one pair of products, and with odd widths (taken one by one:
-    /// side by side, a column that is a product's odd last one alone would round otherwise).
-    func testBatchedApplyGEqualsSeparateBitForBit() throws {
+    /// Twice the rounding bound of one evaluation of G(ρ)v = D^{-1/2} U diag(g) Uᵀ D^{1/2} v through the
+    /// symmetric form: each product with U of N terms errs by at most γ_N times the product of absolute
+    /// values (Higham 2002, §3.5), the row scalings by a few units in the last place, so two evaluations
+    /// that sum in different orders (side by side or alone) differ by at most this, element by element.
+    private func applyGRoundingBound(_ v: [Double], rho: Double, weights: SpatialWeights) throws -> [Double] {
+        let spectrum = try XCTUnwrap(weights.spectrum), f = try XCTUnwrap(spectrum.symmetricForm)
+        let n = weights.count, t = v.count / n
+        let u = Double.ulpOfOne / 2, gamma = Double(n) * u / (1 - Double(n) * u)
+        var absU = f.vectors
+        for k in absU.data.indices { absU.data[k] = abs(absU.data[k]) }
+        var z = Matrix(rows: n, cols: t)
+        for j in 0..<t { for i in 0..<n { z[i, j] = abs(v[i + j * n]) * f.sqrtR[i] } }
+        var c = Matrix.product(absU, z, transposeA: true)
+        for j in 0..<t { for i in 0..<n { c[i, j] *= abs(spectrum.real[i] / (1 - rho * spectrum.real[i])) } }
+        let out = absU * c
+        return (0..<(n * t)).map { k in 2 * (2 * gamma + 8 * u) * out.data[k] * f.invSqrtR[k % n] }
+    }
+
+    /// G(ρ_k)v_k for several vectors (`applyG(_:rhos:weights:)`) is each vector's `applyG` alone — at N = 300
+    /// (OpenBLAS splits the inner dimension of 300 into two blocks) and N = 40, with blocks of even widths
+    /// side by side in one pair of products, and with odd widths (taken one by one). On this machine's
+    /// OpenBLAS the even-width blocks give the separate products' bits (dgemm runs the inner dimension in
+    /// one order for every column but a product's odd last one), but that is the BLAS build's property,
+    /// not the code's: another CPU's kernels may round side-by-side columns otherwise. So the test holds
+    /// every element to the rounding bound of the two evaluations (a misplaced block or a wrong ρ would
+    /// be off by far more), and reports whether the bits agreed.
+    func testBatchedApplyGEqualsSeparateToRounding() throws {
         let stream = RandomStream(seed: 11, purpose: 3)
+        var identical = true
         for n in [300, 40] {
             let w = try denseWeights(n)
             for widths in [[18, 18], [6, 18, 2, 4], [5, 18, 3], [1, 2]] {
@@ -97,17 +120,27 @@ final class SharedSpatialFitsTests: XCTestCase {
                 let together = try SpatialOperators.applyG(vs, rhos: rhos, weights: w)
                 for k in vs.indices {
                     let alone = try SpatialOperators.applyG(vs[k], rho: rhos[k], weights: w)
-                    XCTAssertEqual(together[k].map(\.bitPattern), alone.map(\.bitPattern), "N = \(n), widths \(widths), vector \(k)")
+                    let bound = try applyGRoundingBound(vs[k], rho: rhos[k], weights: w)
+                    XCTAssertEqual(together[k].count, alone.count)
+                    for i in alone.indices where abs(together[k][i] - alone[i]) > bound[i] {
+                        XCTFail("N = \(n), widths \(widths), vector \(k), element \(i): \(together[k][i]) vs \(alone[i]), bound \(bound[i])")
+                        break
+                    }
+                    identical = identical && together[k].map(\.bitPattern) == alone.map(\.bitPattern)
                 }
             }
         }
+        print("SharedSpatialFitsTests: side-by-side G(ρ)v \(identical ? "has" : "does not have") the separate products' bits on this BLAS")
     }
 
     /// With the replication's fits planned and T even, the first fit on a W estimates the later ones on it
     /// and forms their analytic variances together; each later fit is then served its entry. With T odd
-    /// nothing is estimated ahead. Either way every fit is the separate fit bit for bit (point estimates,
-    /// every variance, log-likelihood).
-    func testPlannedFitsBatchVariancesAndEqualSeparateFitsBitForBit() throws {
+    /// nothing is estimated ahead. Either way every fit's point estimate and log-likelihood are the separate
+    /// fit's bits (the same calls); its covariance is the separate one's bits whenever this BLAS gives the
+    /// side-by-side products the separate ones' bits (checked here on the same shapes), and otherwise agrees
+    /// to the products' rounding carried through the information matrix (relative 1e-9 of each SE pair: the
+    /// products' bound is ≈ 1e-14 relative at N = 40, and this panel's information matrix is well conditioned).
+    func testPlannedFitsBatchVariancesAndEqualSeparateFits() throws {
         for t in [6, 5] { try checkPlannedFits(t: t) }
     }
 
@@ -118,6 +151,12 @@ final class SharedSpatialFitsTests: XCTestCase {
         let sar = SpatialModelSpec(model: .sar, effects: .twoWays, approach: .leeYu, durbin: .none)
         let sem = SpatialModelSpec(model: .sem, effects: .twoWays, approach: .leeYu, durbin: .none)
         let runs = [(sdm, SpatialVarianceMethod.analytic), (sdm, .cluster), (sem, .analytic), (sar, .analytic), (sar, .cluster)]
+        // Whether this BLAS gives side-by-side products of these widths the separate ones' bits.
+        let probe = [(0..<(40 * t)).map { sin(Double($0)) }, (0..<(40 * t)).map { cos(Double($0) * 0.7) }]
+        let together = try SpatialOperators.applyG(probe, rhos: [0.3, 0.2], weights: w)
+        let sameBits = zip(probe, [0.3, 0.2]).enumerated().allSatisfy { k, pair in
+            (try? SpatialOperators.applyG(pair.0, rho: pair.1, weights: w).map(\.bitPattern)) == together[k].map(\.bitPattern)
+        }
         let shared = SharedSpatialFits()
         for (spec, _) in runs { shared.plan(spec, weightsName: "dense") }
         var served: [Bool] = []
@@ -128,8 +167,16 @@ final class SharedSpatialFitsTests: XCTestCase {
             XCTAssertEqual(got.coefficients.map(\.bitPattern), expected.coefficients.map(\.bitPattern), "\(spec.model) \(variance), T = \(t)")
             XCTAssertEqual(got.rho?.bitPattern, expected.rho?.bitPattern)
             XCTAssertEqual(got.lambda?.bitPattern, expected.lambda?.bitPattern)
-            XCTAssertEqual(got.vcov.data.map(\.bitPattern), expected.vcov.data.map(\.bitPattern), "\(spec.model) \(variance), T = \(t)")
             XCTAssertEqual(got.logLikelihood.bitPattern, expected.logLikelihood.bitPattern)
+            if sameBits || t % 2 == 1 {
+                XCTAssertEqual(got.vcov.data.map(\.bitPattern), expected.vcov.data.map(\.bitPattern), "\(spec.model) \(variance), T = \(t)")
+            } else {
+                let k = expected.vcov.rows
+                for i in 0..<k { for j in 0..<k {
+                    let scale = (abs(expected.vcov[i, i]) * abs(expected.vcov[j, j])).squareRoot()
+                    XCTAssertLessThanOrEqual(abs(got.vcov[i, j] - expected.vcov[i, j]), 1e-9 * scale, "\(spec.model) \(variance) vcov[\(i), \(j)], T = \(t)")
+                } }
+            }
         }
         // With T even sdm estimated sar ahead (a lag model on the same W) but not sem (its variance takes no
         // product with V); with T odd nothing ahead.
