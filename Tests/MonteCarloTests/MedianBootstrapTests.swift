@@ -92,4 +92,12 @@ final class MedianBootstrapTests: XCTestCase {
             XCTAssertGreaterThan(exact, 0)
         }
     }
+
+    /// Errors whose squares overflow leave the SE unknown: NaN, never 0 (∞ − ∞ under a `max(0, ·)` would be 0).
+    func testOverflowGivesNaNNotZero() {
+        XCTAssertTrue(MedianBootstrap.standardError(sorted: [0, 0, 3e200]).isNaN)
+        XCTAssertTrue(MedianBootstrap.standardError(sorted: [0, 0, 0, 3e200]).isNaN)
+        XCTAssertTrue(MedianBootstrap.standardError(sorted: [1]).isNaN)
+        XCTAssertEqual(MedianBootstrap.standardError(sorted: [2, 2, 2]), 0)
+    }
 }

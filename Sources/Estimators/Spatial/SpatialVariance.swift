@@ -295,15 +295,58 @@ enum SpatialOperators {
     /// much as the multiplications). OpenBLAS's dgemm kernels run the inner dimension in the same order
     /// for every column, taking columns in groups of 8, 4 or 2 alike, but a product's odd last column
     /// alone by a kernel that rounds otherwise: with even widths no column is ever that odd one, alone or
-    /// side by side (`SharedSpatialFitsTests` checks both cases bit for bit). The diagonal scalings are per
-    /// element. An odd width, or another path, takes the vectors one by one.
+    /// side by side. That is this BLAS build's property, not a guarantee (another CPU's kernels, a
+    /// small-matrix path, another BLAS may round side-by-side columns otherwise), so it is checked, not
+    /// assumed: the first time a shape (N and the widths) comes, fixed vectors go through side by side and
+    /// one by one on this W (`SideBySideCheck`), and only a shape whose bits agree is ever batched. The
+    /// diagonal scalings are per element. An odd width, a shape that failed the check, or another path
+    /// takes the vectors one by one — so every result is the bits of `applyG` on its vector alone, and a
+    /// fit's numbers never depend on which other fits a scenario lists.
     static func applyG(_ vs: [[Double]], rhos: [Double], weights: SpatialWeights) throws -> [[Double]] {
         precondition(vs.count == rhos.count, "applyG: \(vs.count) vectors for \(rhos.count) values of ρ")
         let n = max(weights.count, 1)
-        guard vs.count == 1 || vs.allSatisfy({ ($0.count / n) % 2 == 0 }) else {
+        let widths = vs.map { $0.count / n }
+        guard vs.count == 1 || (widths.allSatisfy({ $0 % 2 == 0 }) && SideBySideCheck.keepsBits(widths: widths, weights: weights)) else {
             return try zip(vs, rhos).map { try applyGSideBySide([$0], rhos: [$1], weights: weights)[0] }
         }
         return try applyGSideBySide(vs, rhos: rhos, weights: weights)
+    }
+
+    /// Whether blocks of these widths side by side in the products with V give each block's bits alone,
+    /// on this process's BLAS: checked once per shape (N, widths) on fixed pseudo-random vectors with
+    /// ρ = 0 (the kernels' summation order depends on the shapes, not on the values), and remembered.
+    enum SideBySideCheck {
+        private final class Known: @unchecked Sendable {
+            let lock = NSLock()
+            var byShape: [[Int]: Bool] = [:]
+        }
+        private static let known = Known()
+
+        static func keepsBits(widths: [Int], weights: SpatialWeights) -> Bool {
+            let key = [weights.count] + widths
+            known.lock.lock()
+            if let k = known.byShape[key] { known.lock.unlock(); return k }
+            known.lock.unlock()
+            let n = weights.count
+            var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+            func next() -> Double {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                return (Double(state >> 11) * 0x1p-53 - 0.5) * Double(1 << Int(state % 7))
+            }
+            let vs = widths.map { t in (0..<(n * t)).map { _ in next() } }
+            let rhos = [Double](repeating: 0, count: widths.count)
+            let agrees: Bool
+            if let together = try? applyGSideBySide(vs, rhos: rhos, weights: weights) {
+                agrees = vs.indices.allSatisfy { k in
+                    (try? applyGSideBySide([vs[k]], rhos: [0], weights: weights)[0].map(\.bitPattern)) == together[k].map(\.bitPattern)
+                }
+            } else {
+                agrees = false
+            }
+            known.lock.lock(); defer { known.lock.unlock() }
+            known.byShape[key] = agrees
+            return agrees
+        }
     }
 
     /// `applyG` of the vectors side by side through the symmetric form (see there for when that keeps

@@ -35,7 +35,7 @@ enum MedianBootstrap {
             lowerMean += w.lower[i] * y[i]
             lowerSquare += w.lower[i] * y[i] * y[i]
         }
-        guard n % 2 == 0 else { return max(0, lowerSquare - lowerMean * lowerMean).squareRoot() }
+        guard n % 2 == 0 else { return Self.root(lowerSquare - lowerMean * lowerMean) }
         var upperMean = 0.0, upperSquare = 0.0
         for i in 0..<n {
             upperMean += w.upper[i] * y[i]
@@ -51,7 +51,13 @@ enum MedianBootstrap {
         }
         let mean = 0.5 * (lowerMean + upperMean)
         let square = 0.25 * (lowerSquare + upperSquare + 2 * cross)
-        return max(0, square - mean * mean).squareRoot()
+        return Self.root(square - mean * mean)
+    }
+
+    /// √v, 0 for a rounding-negative v, NaN kept (errors so large that their squares overflow give
+    /// ∞ − ∞: the SE is then unknown, not 0 — `max(0, NaN)` would return 0).
+    private static func root(_ v: Double) -> Double {
+        v.isNaN ? .nan : Swift.max(v, 0).squareRoot()
     }
 
     /// The weights of the median of n values, at 0-based rank i (the 1-based rank i + 1 above).

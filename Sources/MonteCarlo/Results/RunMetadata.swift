@@ -206,8 +206,9 @@ public struct CellResults: Equatable, Sendable {
     /// is written, after the run's last replication).
     public func measures(_ metadata: RunMetadata, threads: Int = 1) -> [[PerformanceMeasures]] {
         let ok = metadata.estimators.indices.map { e in records.map { $0.fits[e].status.isOK } }
+        let budget = ResampleBudget()
         let shared = metadata.estimators.map { estimator in
-            SharedResamples { n in
+            SharedResamples(budget: budget) { n in
                 Self.resampleStream(seed: metadata.seed, cell: info.index, estimator: estimator.name, replications: n)
             }
         }
@@ -247,24 +248,41 @@ public struct CellResults: Equatable, Sendable {
 
 /// One estimator's `BootstrapResamples`, one set per count of used replications, made on first
 /// request by whichever thread of `CellResults.measures` asks first (drawn on first use). The sets
-/// held in memory total at most `budget` indices (32 MB): an estimator whose estimands used many
-/// different counts draws the later ones again on each use rather than holding them all.
+/// held in memory by all the estimators of a cell together total at most `ResampleBudget.indices`
+/// indices (32 MB): a set past the budget is drawn again on each use rather than held (the same
+/// indices, so which sets are held — first come, first held — moves memory, never a value).
 private final class SharedResamples: @unchecked Sendable {
-    static let budget = 1 << 22
     private let lock = NSLock()
     private var byCount: [Int: BootstrapResamples] = [:]
-    private var held = 0
+    private let budget: ResampleBudget
     private let stream: (Int) -> StreamID
 
-    init(stream: @escaping (Int) -> StreamID) { self.stream = stream }
+    init(budget: ResampleBudget, stream: @escaping (Int) -> StreamID) {
+        self.budget = budget
+        self.stream = stream
+    }
 
     func resamples(_ n: Int) -> BootstrapResamples {
         lock.lock(); defer { lock.unlock() }
         if let r = byCount[n] { return r }
-        let r = BootstrapResamples(n: n, stream: stream(n), keep: held + BootstrapResamples.count(n) <= Self.budget)
-        if r.keep { held += BootstrapResamples.count(n) }
+        let r = BootstrapResamples(n: n, stream: stream(n), keep: budget.reserve(BootstrapResamples.count(n)))
         byCount[n] = r
         return r
+    }
+}
+
+/// The indices a cell's `SharedResamples` may hold in memory, all estimators together.
+private final class ResampleBudget: @unchecked Sendable {
+    static let indices = 1 << 22
+    private let lock = NSLock()
+    private var held = 0
+
+    /// Whether `count` more indices fit; if so they are counted as held.
+    func reserve(_ count: Int) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard count <= BootstrapResamples.maximumStored, held + count <= Self.indices else { return false }
+        held += count
+        return true
     }
 }
 
