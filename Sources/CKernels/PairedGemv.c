@@ -6,22 +6,17 @@
 // other product and sum is fused.
 #pragma STDC FP_CONTRACT OFF
 
-#include "PairedGemv.h"
+#include "CKernels.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
 
 int spillsim_cpu_has_avx2_fma(void) {
+    if (!spillsim_cpu_has_avx2()) return 0;  // AVX2 and the OS's YMM state (CKernels.c)
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    if (!(c & bit_OSXSAVE) || !(c & bit_AVX) || !(c & bit_FMA)) return 0;
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo & 6) != 6) return 0;  // the OS saves the XMM and YMM state
-    if (__get_cpuid_max(0, 0) < 7) return 0;
-    __cpuid_count(7, 0, a, b, c, d);
-    return (b & bit_AVX2) != 0;
+    return (c & bit_FMA) != 0;
 }
 
 // One block of four columns (c, c + 1, c + 2, c + 3) added to four rows' y: t = (a0 x0 fma a2 x2) + (a1 x1 fma a3 x3).
