@@ -24,12 +24,8 @@ public enum PairedProduct {
     /// different summation order shows in the last bits).
     static func matchesBLAS() -> Bool {
         NumericsRuntime.ensureInitialised()
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Double {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            let u = Double(state >> 11) * 0x1p-53
-            return (u - 0.5) * Double(1 << Int(state % 9))
-        }
+        var values = BitCheckValues(seed: 0x9E37_79B9_7F4A_7C15)
+        func next() -> Double { values.next() }
         let shapes = [(4, 1), (4, 2), (4, 3), (4, 4), (8, 5), (12, 6), (16, 7), (20, 9), (64, 61), (280, 280), (284, 283)]
         for (m, n) in shapes {
             let a = (0..<(m * n)).map { _ in next() }
@@ -130,11 +126,8 @@ public struct PackedProduct: Sendable {
     /// The kernel against dgemm on fixed inputs of widths 2, 6, 10 and 32 (values of both signs over
     /// several binades, so a different order shows in the last bits).
     private static func matchesBLAS(_ matrix: Matrix, packed: [Double], splits: [Int]) -> Bool {
-        var state: UInt64 = 0xD1B5_4A32_D192_ED03
-        func next() -> Double {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return (Double(state >> 11) * 0x1p-53 - 0.5) * Double(1 << Int(state % 9))
-        }
+        var values = BitCheckValues(seed: 0xD1B5_4A32_D192_ED03)
+        func next() -> Double { values.next() }
         let k = matrix.cols
         for width in [2, 6, 10, 32] {
             let b = Matrix(rows: k, cols: width, uncheckedColumnMajor: (0..<(k * width)).map { _ in next() })
@@ -185,5 +178,20 @@ public struct PackedProduct: Sendable {
             }
             count = m * width
         }
+    }
+}
+
+/// Fixed pseudo-random inputs for the once-per-process checks that a kernel or a batched product gives
+/// the bits of the BLAS call it stands in for (`PairedProduct`, `PackedProduct`, the spatial variances'
+/// side-by-side products): values of both signs over nine binades, so a different summation order shows
+/// in the last bits. Xorshift64 from `seed`; the same values on every machine.
+public struct BitCheckValues {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> Double {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        return (Double(state >> 11) * 0x1p-53 - 0.5) * Double(1 << Int(state % 9))
     }
 }

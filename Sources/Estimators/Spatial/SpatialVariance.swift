@@ -328,12 +328,8 @@ enum SpatialOperators {
             if let k = known.byShape[key] { known.lock.unlock(); return k }
             known.lock.unlock()
             let n = weights.count
-            var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-            func next() -> Double {
-                state ^= state << 13; state ^= state >> 7; state ^= state << 17
-                return (Double(state >> 11) * 0x1p-53 - 0.5) * Double(1 << Int(state % 7))
-            }
-            let vs = widths.map { t in (0..<(n * t)).map { _ in next() } }
+            var values = BitCheckValues(seed: 0x9E37_79B9_7F4A_7C15)
+            let vs = widths.map { t in (0..<(n * t)).map { _ in values.next() } }
             let rhos = [Double](repeating: 0, count: widths.count)
             let agrees: Bool
             if let together = try? applyGSideBySide(vs, rhos: rhos, weights: weights) {
