@@ -130,19 +130,16 @@ public enum SpatialCurves {
         return m1 * c1 + m2 * c2
     }
 
-    static func variance(_ g: [Double], _ h: [Double], _ v: Matrix) -> Double { Vector.dot(g, v.multiply(h)) }
+    /// gᵀ V h: `Vector.dot(g, v.multiply(h))` bit for bit, without a BLAS call (`Matrix.bilinearForm`).
+    static func variance(_ g: [Double], _ h: [Double], _ v: Matrix) -> Double { v.bilinearForm(g, h) }
 
-    /// `variance(g, g, v)` with the product V g written into `scratch` (the same BLAS call and sum).
-    static func variance(_ g: [Double], _ v: Matrix, scratch: inout [Double]) -> Double {
-        v.multiply(g, into: &scratch)
-        return Vector.dot(g, scratch)
-    }
-
-    /// Sets `l` to Σ s·e_k over `terms` (absent indices skipped), adding in the order given as
-    /// the sums of unit vectors it replaces did.
-    static func setUnits(_ l: inout [Double], _ terms: [(Int?, Double)]) {
+    /// Sets `l` to s0·e_k0 + s1·e_k1 + s2·e_k2 (absent indices skipped), adding in the order given as
+    /// the sums of unit vectors it replaces did (three terms as arguments: no array per call).
+    static func setUnits(_ l: inout [Double], _ t0: (Int?, Double), _ t1: (Int?, Double), _ t2: (Int?, Double)) {
         for k in l.indices { l[k] = 0 }
-        for (k, s) in terms { if let k { l[k] += s } }
+        if let k = t0.0 { l[k] += t0.1 }
+        if let k = t1.0 { l[k] += t1.1 }
+        if let k = t2.0 { l[k] += t2.1 }
     }
 
     /// Curves on `grid` at each moderator value, turning points (delta and Fieller), dx*/dD and
@@ -179,12 +176,15 @@ public enum SpatialCurves {
         let (b2, t2) = try idx(terms.square)
         let (b3, t3) = try idx(terms.interaction)
         guard lower < upper else { throw EstimationError("U-test interval [\(lower), \(upper)] is empty") }
-        let unit = { (k: Int?, s: Double) -> [Double] in
-            var v = [Double](repeating: 0, count: p)
-            if let k { v[k] = s }
-            return v
+        // The unit combinations l1 = Σ s·e_k and l2 in two buffers for the whole analysis (`setUnits`: the
+        // values of the sums of unit vectors they replace, bit for bit), not arrays per combination.
+        var l1 = [Double](repeating: 0, count: p), l2 = l1
+        func linear(_ w: (Double, Double, Double, Double), _ u0: (Int?, Double), _ u1: (Int?, Double),
+                    _ v0: (Int?, Double), _ v1: (Int?, Double)) -> (Double, [Double]) {
+            setUnits(&l1, u0, u1, (nil, 0))
+            setUnits(&l2, v0, v1, (nil, 0))
+            return combination(fit, w, l1: l1, l2: l2)
         }
-        func add(_ a: [Double], _ b: [Double]) -> [Double] { zip(a, b).map { $0 + $1 } }
         // The fit's one quantile rule: t(G − 1) when clustered, t(n* − k) otherwise.
         let df = fit.tDegreesOfFreedom
         let q = fit.criticalValue(level: level)
@@ -197,30 +197,36 @@ public enum SpatialCurves {
             let wc = curveWeights(kind, m, forShape: false), ws = curveWeights(kind, m, forShape: true)
             // slope(x, d) = g1(d) + 2 g2 x with g1 = m1(β1 + β3 d) + m2(θ1 + θ3 d), g2 = m1β2 + m2θ2.
             func g1(_ w: (Double, Double, Double, Double), _ d: Double?) -> (Double, [Double]) {
-                combination(fit, w, l1: add(unit(b1, 1), unit(b3, d ?? 0)), l2: add(unit(t1, 1), unit(t3, d ?? 0)))
+                linear(w, (b1, 1), (b3, d ?? 0), (t1, 1), (t3, d ?? 0))
             }
-            let g2 = combination(fit, ws, l1: unit(b2, 1), l2: unit(t2, 1))
+            let g2 = linear(ws, (b2, 1), (nil, 0), (t2, 1), (nil, 0))
             let shape: CurveShape = g2.0 > 0 ? .u : .invertedU
+            let s22 = variance(g2.1, g2.1, v)   // the same for every d and the shift (one form, not four)
             for d in ds {
                 if curvesWanted?(kind, d) ?? true {
-                    // One set of buffers for the whole grid (the arithmetic of combination/variance unchanged).
-                    var l1 = [Double](repeating: 0, count: p), l2 = l1
-                    var g = [Double](repeating: 0, count: fit.parameterCount), vg = g
-                    let pts = grid.enumerated().map { j, x -> CurvePoint in
-                        guard pointsWanted?(kind, d, j) ?? true else {
-                            return CurvePoint(x: x, effect: IntervalEstimate(estimate: .nan, se: .nan, lower: .nan, upper: .nan))
-                        }
-                        setUnits(&l1, [(b1, 1), (b2, 2 * x), (b3, d ?? 0)])
-                        setUnits(&l2, [(t1, 1), (t2, 2 * x), (t3, d ?? 0)])
-                        let val = combination(fit, wc, l1: l1, l2: l2, gradient: &g)
-                        let se = variance(g, v, scratch: &vg).squareRoot()
-                        return CurvePoint(x: x, effect: IntervalEstimate(estimate: val, se: se, lower: val - q * se, upper: val + q * se))
+                    // One set of buffers for the whole grid (the arithmetic of combination unchanged); the
+                    // formed points' gradients side by side, their variances gᵀVg in one call
+                    // (`Matrix.quadraticForms`: each the bits of dot(g, V g) with V g by dgemv).
+                    var g = [Double](repeating: 0, count: fit.parameterCount)
+                    var formed: [Int] = [], values: [Double] = [], gradients: [Double] = []
+                    for (j, x) in grid.enumerated() where pointsWanted?(kind, d, j) ?? true {
+                        setUnits(&l1, (b1, 1), (b2, 2 * x), (b3, d ?? 0))
+                        setUnits(&l2, (t1, 1), (t2, 2 * x), (t3, d ?? 0))
+                        values.append(combination(fit, wc, l1: l1, l2: l2, gradient: &g))
+                        gradients.append(contentsOf: g)
+                        formed.append(j)
+                    }
+                    let variances = v.quadraticForms(gradients, count: formed.count)
+                    var pts = grid.map { CurvePoint(x: $0, effect: IntervalEstimate(estimate: .nan, se: .nan, lower: .nan, upper: .nan)) }
+                    for (i, j) in formed.enumerated() {
+                        let val = values[i], se = variances[i].squareRoot()
+                        pts[j] = CurvePoint(x: grid[j], effect: IntervalEstimate(estimate: val, se: se, lower: val - q * se, upper: val + q * se))
                     }
                     curves.append(EffectCurve(kind: kind, moderatorValue: d, points: pts))
                 }
 
                 let a = g1(ws, d)
-                let s11 = variance(a.1, a.1, v), s12 = variance(a.1, g2.1, v), s22 = variance(g2.1, g2.1, v)
+                let s11 = variance(a.1, a.1, v), s12 = variance(a.1, g2.1, v)
                 let xStar = -a.0 / (2 * g2.0)
                 let grad = ratioGradient(num: a, den: g2)
                 let se = variance(grad, grad, v).squareRoot()
@@ -231,11 +237,11 @@ public enum SpatialCurves {
                                    lower: lower, upper: upper, df: df, unweighted: kind == .total && m.totalIsCommonFactor))
             }
             if terms.interaction != nil {
-                let h = combination(fit, ws, l1: unit(b3, 1), l2: unit(t3, 1))
+                let h = linear(ws, (b3, 1), (nil, 0), (t3, 1), (nil, 0))
                 let val = -h.0 / (2 * g2.0)
                 let grad = ratioGradient(num: h, den: g2)
                 let se = variance(grad, grad, v).squareRoot()
-                let set = fieller(g1: h.0, g2: g2.0, s11: variance(h.1, h.1, v), s12: variance(h.1, g2.1, v), s22: variance(g2.1, g2.1, v), q: q)
+                let set = fieller(g1: h.0, g2: g2.0, s11: variance(h.1, h.1, v), s12: variance(h.1, g2.1, v), s22: s22, q: q)
                 shifts.append(TurningPointShift(kind: kind, value: IntervalEstimate(estimate: val, se: se, lower: val - q * se, upper: val + q * se),
                                                 fieller: set))
             }

@@ -204,10 +204,8 @@ public enum SpatialImpacts {
     /// The ρ at which effects are evaluated: ρ̂ for SAR/SDM, 0 for models without a lag of y.
     static func effectRho(_ fit: SpatialFitResult) -> Double { fit.rho ?? 0 }
 
-    static func quadraticForm(_ g: [Double], _ v: Matrix) -> Double {
-        let vg = v.multiply(g)
-        return Vector.dot(g, vg)
-    }
+    /// gᵀ V g: `Vector.dot(g, v.multiply(g))` bit for bit, without a BLAS call (`Matrix.quadraticForm`).
+    static func quadraticForm(_ g: [Double], _ v: Matrix) -> Double { v.quadraticForm(g) }
 
     /// Delta-method effects for every regressor (analytic gradient including ∂m/∂ρ).
     public static func delta(_ fit: SpatialFitResult, weights: SpatialWeights) throws -> [RegressorImpact] {
