@@ -19,9 +19,29 @@ public enum SpatialAverageEffects {
     public struct SlopeTerm: Sendable {
         public let coefficient: String
         public let derivative: [Double]
+        /// The derivative's per-unit means over time, formed by the first estimate that needs them and
+        /// kept for the next: a replication's sdm, sdm_cluster and sdm_knn5 average the same terms (the
+        /// same loop, so the same bits, once instead of per fit).
+        let means = UnitMeans()
         public init(coefficient: String, derivative: [Double]) {
             self.coefficient = coefficient
             self.derivative = derivative
+        }
+    }
+
+    /// A term's per-unit means for one N (the first N asked for; another N is formed afresh, not kept).
+    final class UnitMeans: @unchecked Sendable {
+        private let lock = NSLock()
+        private var units = 0
+        private var values: [Double] = []
+
+        func values(units n: Int, _ make: () -> [Double]) -> [Double] {
+            lock.lock()
+            defer { lock.unlock() }
+            if units == n { return values }
+            let made = make()
+            if units == 0 { (units, values) = (n, made) }
+            return made
         }
     }
 
@@ -48,16 +68,19 @@ public enum SpatialAverageEffects {
             let ti = fit.index(of: spatialLagName(term.coefficient))
             let t = term.derivative.count / n
             // Period by period (time-major): each unit's sum in the order of k as before, without a
-            // division by N per value to find the unit.
-            var mean = [Double](repeating: 0, count: n)
-            let periods = Double(t)
-            term.derivative.withUnsafeBufferPointer { d in
-                mean.withUnsafeMutableBufferPointer { m in
-                    for p in 0..<t {
-                        let row = d.baseAddress! + p * n
-                        for i in 0..<n { m[i] += row[i] / periods }
+            // division by N per value to find the unit; once per term and N (`SlopeTerm.means`).
+            let mean = term.means.values(units: n) {
+                var mean = [Double](repeating: 0, count: n)
+                let periods = Double(t)
+                term.derivative.withUnsafeBufferPointer { d in
+                    mean.withUnsafeMutableBufferPointer { m in
+                        for p in 0..<t {
+                            let row = d.baseAddress! + p * n
+                            for i in 0..<n { m[i] += row[i] / periods }
+                        }
                     }
                 }
+                return mean
             }
             // c[q] = (1/N) Σ_j unit[q][j] · mean_j: the eight sums in one pass over j (eight chains side by
             // side instead of one after another), each from 0 in the order of j as before.
