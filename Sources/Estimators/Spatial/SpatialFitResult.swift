@@ -161,11 +161,11 @@ public struct SpatialFitResult: Sendable {
     }
     public var rhoEstimate: EstimateWithSE? {
         guard let rho, let k = spatialIndex else { return nil }
-        return EstimateWithSE(estimate: rho, se: standardErrors[k])
+        return EstimateWithSE(estimate: rho, se: vcov[k, k].squareRoot())   // standardErrors[k], without the others
     }
     public var lambdaEstimate: EstimateWithSE? {
         guard let lambda, let k = lambdaIndex else { return nil }
-        return EstimateWithSE(estimate: lambda, se: standardErrors[k])
+        return EstimateWithSE(estimate: lambda, se: vcov[k, k].squareRoot())
     }
 
     /// Degrees of freedom of the Student t reference of every interval and test built from this

@@ -25,7 +25,7 @@ enum SpatialScoring {
                                            clusterCorrection: clusterCorrection, conley: try conley.get(), clock: clock, shared: shared)
             let f = fit
             impacts = try clock.measure("effects") { estimands.contains(where: \.needsImpacts) ? try SpatialImpacts.delta(f, weights: w) : [] }
-            if estimands.contains(where: \.needsCurves), let terms = truth.terms, let lo = truth.grid.first, let hi = truth.grid.last {
+            if estimands.contains(where: \.needsCurves), let terms = truth.model.terms, let lo = truth.model.grid.first, let hi = truth.model.grid.last {
                 // Only the effect curves an estimand scores are formed on the grid, and on them only the
                 // points it scores (`curvePoint` finds them by the same kind, moderator value and grid
                 // index; a static model's long-run curves are its own).
@@ -36,8 +36,8 @@ enum SpatialScoring {
                     }
                 }
                 curves = try clock.measure("curves") {
-                    try SpatialCurves.analyse(f, weights: w, terms: terms, grid: truth.grid,
-                                              moderatorValues: truth.moderators.compactMap(\.value), lower: lo, upper: hi,
+                    try SpatialCurves.analyse(f, weights: w, terms: terms, grid: truth.model.grid,
+                                              moderatorValues: truth.model.moderators.compactMap(\.value), lower: lo, upper: hi,
                                               curvesWanted: { kind, d in scored.contains { $0.0 == kind && $0.1 == d } },
                                               pointsWanted: { kind, d, j in scored.contains { $0.0 == kind && $0.1 == d && $0.2 == j } })
                 }
@@ -95,7 +95,8 @@ enum SpatialScoring {
     /// A coefficient by name, scored with its own t reference.
     static func coefficient(_ truth: Double, _ name: String, fit: SpatialFitResult) -> EstimandResult {
         guard let j = fit.index(of: name) else { return .missing(truth: truth) }
-        return wald(truth, fit.coefficientTable[j].value, fit: fit, coefficient: j)
+        // The table's entry j without forming the whole table (every name and SE) per estimand.
+        return wald(truth, EstimateWithSE(estimate: fit.coefficients[j], se: fit.vcov[j, j].squareRoot()), fit: fit, coefficient: j)
     }
 
     static func interval(_ truth: Double, _ v: IntervalEstimate?) -> EstimandResult {
@@ -171,7 +172,7 @@ enum SpatialScoring {
         var r = interval(t, tp.delta)
         r.confidenceSet = ConfidenceSet(tp.fieller)
         r.rightShape = truePoint.map { $0.uShaped == (tp.shape == .u) }
-        if let lo = panelTruth.grid.first, let hi = panelTruth.grid.last {
+        if let lo = panelTruth.model.grid.first, let hi = panelTruth.model.grid.last {
             r.insideSupport = tp.delta.estimate >= lo && tp.delta.estimate <= hi
         }
         return r
@@ -184,7 +185,7 @@ enum SpatialScoring {
                       alpha: Double, longRun: Bool) -> EstimandResult {
         let d = panelTruth.model.moderatorValue(label)
         guard let test = curves?.uTests.first(where: { $0.kind == k && $0.moderatorValue == d }) else { return .missing(truth: t) }
-        let p = test.shape == panelTruth.testedShape[k] ? test.pValue : 1
+        let p = test.shape == panelTruth.model.testedShape[k] ? test.pValue : 1
         var r = EstimandResult(truth: t, estimate: p < alpha ? 1 : 0, pValue: p)
         if !longRun { r.noncentrality = noncentrality(k, label, d, curves: curves, panelTruth: panelTruth) }
         return r
@@ -212,7 +213,7 @@ enum SpatialScoring {
             (sl, sh) = (l, h)
         }
         // Signed towards the tested shape: a U needs s_l < 0 < s_h, an inverted U the reverse.
-        let sign: Double = panelTruth.testedShape[k] == .invertedU ? -1 : 1
+        let sign: Double = panelTruth.model.testedShape[k] == .invertedU ? -1 : 1
         return min(-sign * sl / test.slopeAtLower.se, sign * sh / test.slopeAtUpper.se)
     }
 
@@ -221,14 +222,14 @@ enum SpatialScoring {
     /// U-shaped still has its extremum as the turning point).
     static func trueValue(_ e: SpatialEstimand, _ t: SpatialTruth) -> Double {
         func builtIn(_ name: String) -> SpatialEstimand? { SpatialEstimand.builtIn(name) }
-        func regressor(_ x: String) -> SpatialTruth.Regressor? { t.regressors.first { $0.name == x } }
+        func regressor(_ x: String) -> SpatialTruth.Regressor? { t.model.regressors.first { $0.name == x } }
         switch e {
         case .defined(let d): return d.truth { name in builtIn(name).map { trueValue($0, t) } ?? .nan }
-        case .rho: return t.rho
+        case .rho: return t.model.rho
         // No truth (NaN) when the world's errors have a spatial dependence no λ describes.
-        case .lambda: return t.lambda ?? .nan
-        case .tau: return t.tau
-        case .eta: return t.eta
+        case .lambda: return t.model.lambda ?? .nan
+        case .tau: return t.model.tau
+        case .eta: return t.model.eta
         case .turningPointLongRun(let k, let label): return t.model.longRunTurningPoint(k, label)?.cStar ?? .nan
         case .uTestLongRun(let k, let label):
             guard let p = t.model.longRunTurningPoint(k, label) else { return .nan }
@@ -242,7 +243,7 @@ enum SpatialScoring {
             case .indirect: return r.indirect
             case .total: return r.total
             }
-        case .averageEffect(let k, let x): return t.averaged[x]?[k] ?? .nan
+        case .averageEffect(let k, let x): return t.model.averaged[x]?[k] ?? .nan
         case .turningPoint(let k, let label): return t.model.turningPoint(k, label)?.cStar ?? .nan
         case .shift(let k): return t.model.turningPoint(k, "p50")?.shift ?? .nan
         case .uTest(let k, let label):
