@@ -5,8 +5,9 @@ import CLAPACK
 /// delta method — bit for bit `Vector.dot(g, A.multiply(h))`, without a BLAS call per form.
 ///
 /// Why: the effects, the curves' points, the turning points and the U-tests of a spatial fit each take
-/// one such form; as one `cblas_dgemv` each they were ≈ 170 000 calls per 600-replication baseline run
-/// (14 × 14 and 8 × 8), each ≈ 0.5 µs of call overhead for ≈ 400 flops. `spillsim_bilinear_forms_fma`
+/// one such form; as `Vector.dot(g, V.multiply(h))` they were ≈ 170 000 dgemv calls per 600-replication
+/// baseline run (14 × 14 and 8 × 8), each with a result array and the wrapper's closures around ≈ 35 ns
+/// of BLAS (measured directly; a counting shim's clock reads had made it look like 0.5 µs). `spillsim_bilinear_forms_fma`
 /// (CKernels) forms A h in the order of OpenBLAS's Haswell/Zen `dgemv_n` (blocks of four rows as
 /// `PairedProduct`'s kernel, the last rows mod 4 as scalar chains) and the dot product in the order of
 /// `Vector.dot`, for any number of vectors in one call.
