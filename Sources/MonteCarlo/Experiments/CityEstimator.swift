@@ -361,20 +361,37 @@ struct TreatmentTruth {
 
     init(_ p: SyntheticPanel, weights: [Double]?) {
         let first = p.cohort.filter { $0 > 0 }.min() ?? Int.max
+        let n = p.n, t = p.t
+        precondition(p.mis.count >= n * t && p.misNoIntegration.count >= n * t && p.post.count >= n * t && p.treat.count >= n
+                     && p.years.count >= t && (weights?.count ?? n * t) >= n * t, "treatment truth: panel arrays shorter than N·T")
         var sa = 0.0, wa = 0.0, ss = 0.0, ws = 0.0
-        for period in 0..<p.t {
-            for i in 0..<p.n {
-                let k = p.index(period: period, city: i)
-                let w = weights?[k] ?? 1
-                guard w > 0 else { continue }
-                let diff = p.mis[k] - p.misNoIntegration[k]
-                if p.treat[i] == 1 {
-                    if p.post[k] == 1 { sa += w * diff; wa += w }
-                } else if p.years[period] >= first {
-                    ss += w * diff; ws += w
+        // The same sums in the same order (period by period, cities in order), through the arrays' buffers:
+        // no bounds check or optional per city-year.
+        func accumulate(_ weights: UnsafeBufferPointer<Double>?) {
+            p.mis.withUnsafeBufferPointer { mis in
+                p.misNoIntegration.withUnsafeBufferPointer { mis0 in
+                    p.treat.withUnsafeBufferPointer { treat in
+                        p.post.withUnsafeBufferPointer { post in
+                            for period in 0..<t {
+                                let late = p.years[period] >= first
+                                for i in 0..<n {
+                                    let k = p.index(period: period, city: i)
+                                    let w = weights?[k] ?? 1
+                                    guard w > 0 else { continue }
+                                    let diff = mis[k] - mis0[k]
+                                    if treat[i] == 1 {
+                                        if post[k] == 1 { sa += w * diff; wa += w }
+                                    } else if late {
+                                        ss += w * diff; ws += w
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
+        if let weights { weights.withUnsafeBufferPointer { accumulate($0) } } else { accumulate(nil) }
         if wa > 0 { att = sa / wa }
         if ws > 0 { spillover = ss / ws }
     }
