@@ -41,21 +41,24 @@ final class PairedProductTests: XCTestCase {
     }
 
     /// A fixed matrix times right-hand sides of every width (`PackedProduct`, [S | SW]'s product) must be
-    /// dgemm's numbers bit for bit, packed or not, for row counts on and off multiples of 8 and 4 and K
+    /// dgemm's numbers bit for bit, packed or not (odd widths: the kernel's one-column tail), for row counts on and off multiples of 8 and 4 and K
     /// on both sides of OpenBLAS's block size.
     func testPackedProductHasDgemmsBits() {
         for (m, k) in [(280, 560), (276, 552), (283, 566), (90, 180), (7, 14), (600, 1200)] {
             var a = Matrix(rows: m, cols: k)
             for q in 0..<a.data.count { a.data[q] = sin(Double(q) * 0.37 + 0.1) * Double(1 + q % 7) }
-            let product = PackedProduct(a)
-            for width in [1, 2, 3, 4, 6, 10, 12, 31, 32, 36] {
-                let b: [Double] = (0..<(k * width)).map { q in cos(Double(q) * 0.53) - 0.3 }
-                let dgemm = (a * Matrix(rows: k, cols: width, uncheckedColumnMajor: b)).data
-                XCTAssertEqual(product.product(b, width: width).map { $0.bitPattern }, dgemm.map { $0.bitPattern },
-                               "\(m) × \(k), width \(width)")
+            // Each kernel the CPU has on its own (the AVX2 one too where AVX-512 would be chosen), then the default.
+            for allowing: Set<PackedProduct.Kernel> in [[.avx2], [.avx512], [.avx2, .avx512]] {
+                let product = PackedProduct(a, allowing: allowing)
+                for width in [1, 2, 3, 4, 5, 6, 7, 10, 12, 31, 32, 33, 36] {
+                    let b: [Double] = (0..<(k * width)).map { q in cos(Double(q) * 0.53) - 0.3 }
+                    let dgemm = (a * Matrix(rows: k, cols: width, uncheckedColumnMajor: b)).data
+                    XCTAssertEqual(product.product(b, width: width).map { $0.bitPattern }, dgemm.map { $0.bitPattern },
+                                   "\(m) × \(k), width \(width), kernels \(allowing)")
+                }
+                XCTAssertEqual(product.matrix.data.map { $0.bitPattern }, a.data.map { $0.bitPattern })
+                print("PackedProduct(\(m) × \(k), \(allowing)).isFused = \(product.isFused) (\(product.kernel)), odd widths \(product.isFusedOdd)")
             }
-            XCTAssertEqual(product.matrix.data.map { $0.bitPattern }, a.data.map { $0.bitPattern })
-            print("PackedProduct(\(m) × \(k)).isFused = \(product.isFused)")
         }
         XCTAssertEqual(PackedProduct.blocks(560), [0, 256, 408, 560])
         XCTAssertEqual(PackedProduct.blocks(200), [0, 200])
