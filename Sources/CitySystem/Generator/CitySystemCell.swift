@@ -48,6 +48,11 @@ public struct CitySystemCell: Sendable {
     /// [S | SW] of the cached outcome model when the two worlds are solved together (a static outcome,
     /// dense W, even T, treatment, no merges); nil otherwise and when W depends on D.
     let outcomeOperators: OutcomeOperators?
+    /// The digital recursion's fixed factors (national trend per year, centre factor per city) and the
+    /// reduced sectors' design part (sizes, the log shares before the city effects): functions of the
+    /// spec and the map alone, computed here once instead of in every replication (the same numbers).
+    let digitalPath: Digital.Path
+    let sectorsFixed: Sectors.Fixed?
 
     /// The cities' places and regions: a function of the seed and `city_system.geography` alone
     /// (the same map in every cell with that geography), before distances or sizes are cached.
@@ -143,6 +148,8 @@ public struct CitySystemCell: Sendable {
         }
         fixedEstimatorWeights = fixed
         weightReports = reports
+        digitalPath = Digital.Path(spec.digital, geography: geography, years: years)
+        sectorsFixed = spec.sectors.mode == .neg ? nil : Sectors.Fixed(spec.sectors, geography: geography, lnSize: lnSize)
         if spec.sectors.mode == .neg {
             effectField = nil
         } else if large {
@@ -250,13 +257,14 @@ public struct CitySystemCell: Sendable {
         let pre = years.indices.filter { years[$0] < tr.t0 }
         let untreatedPeriods = tr.enabled && effectField != nil ? max(1, pre.last.map { $0 + 1 } ?? 0) : tt
         let d0Pre = clock.measure("generate.digital") {
-            Digital.untreated(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, periods: untreatedPeriods)
+            Digital.untreated(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, periods: untreatedPeriods,
+                              path: digitalPath)
         }
         let innovations = ErrorLaw.innovations(spec.outcome.error, n: n, periods: tt, stream: stream(CityStreamPurpose.errors))
         let sectors: SectorPanel, equilibrium: NEGPath?
         if let effectField {
             sectors = Sectors.generate(spec.sectors, geography: geography, lnSize: lnSize, field: effectField,
-                                       periods: tt, stream: stream(CityStreamPurpose.sectors))
+                                       periods: tt, stream: stream(CityStreamPurpose.sectors), fixed: sectorsFixed)
             equilibrium = nil
         } else {
             (sectors, equilibrium) = try NEGSectors.generate(spec.sectors.neg, geography: geography, lnSize: lnSize, years: years,
@@ -278,7 +286,7 @@ public struct CitySystemCell: Sendable {
         let (d0, d1) = tr.enabled
             ? clock.measure("generate.digital") {
                 Digital.worlds(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks,
-                               adoption: assignment.adoption, untreated: d0Pre, done: untreatedPeriods)
+                               adoption: assignment.adoption, untreated: d0Pre, done: untreatedPeriods, path: digitalPath)
             }
             : (d0Pre, d0Pre)
 
@@ -313,6 +321,7 @@ public struct CitySystemCell: Sendable {
         var other0 = [Double](repeating: 0, count: n * tt), other1 = other0
         var post = [Int](repeating: 0, count: n * tt)
         let policy = policyTerm(adoption: assignment.adoption)
+        let firstAdoption = self.firstAdoption   // a computed property: once, not per city-year
         for p in 0..<tt {
             // λ_t Z_i is the policy's confounder (MODEL.md §6): it exists only in a world with the
             // policy, so a scenario that disables treatment has no Z·t trend (and its SDM can be the DGP).
@@ -332,12 +341,16 @@ public struct CitySystemCell: Sendable {
         var mis0: [Double], mis1: [Double]
         // The mechanism's paths, when solved together with the two worlds (below).
         var solvedPaths: MechanismTruth.Paths?
+        // D(1) − D(0), when the two worlds are solved together (no merges): the truth's ΔD below too.
+        var deltaDWorlds: [Double]?
         if tr.enabled, merge == nil, model.solvesWorldsTogether(periods: tt) {
             // Both worlds and the mechanism's paths in one product with W and one solve, the treated
             // world as Mis(0) + the two paths (OutcomeModel+TwoWorlds).
+            let deltaD = zip(d1, d0).map(-)
+            deltaDWorlds = deltaD
             let worlds = try clock.measure("generate.outcome") {
                 try model.solveWorlds(ca: sectors.ca, d0: d0, controls: controls, other0: other0,
-                                      deltaD: zip(d1, d0).map(-), policy: policy, operators: operators)
+                                      deltaD: deltaD, policy: policy, operators: operators)
             }
             (mis0, mis1, solvedPaths) = (worlds.mis0, worlds.mis1, worlds.paths)
         } else if model.isDynamic {
@@ -399,7 +412,8 @@ public struct CitySystemCell: Sendable {
                 estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source).weights
             }
         }
-        let deltaD = zip(dMerged1, dMerged0).map(-)
+        // Without merges dMerged₁ and dMerged₀ are d1 and d0: the difference already taken, if it was.
+        let deltaD = merge == nil ? deltaDWorlds ?? zip(dMerged1, dMerged0).map(-) : zip(dMerged1, dMerged0).map(-)
         let mechanismPaths = try solvedPaths
             ?? clock.measure("generate.truth") { try MechanismTruth.paths(model: model, ca: ca, deltaD: deltaD, policy: policy) }
         let truth = try clock.measure("generate.truth") {
@@ -424,7 +438,7 @@ public struct CitySystemCell: Sendable {
                                               stream: stream(CityStreamPurpose.missingness)))
         panel.mechanismPaths = mechanismPaths
         panel.diffusionKernel = diffusion
-        panel.targetFactor = (0..<n).map { Digital.centreFactor(spec.digital, geography: geography, city: $0) }
+        panel.targetFactor = digitalPath.centre   // Digital.centreFactor per city
         panel.merges = merge.map { m in
             PanelMerges(year: m.year, firstPeriod: m.firstPeriod, into: m.pairs.map(\.into), absorbed: m.pairs.map(\.absorbed))
         }

@@ -69,11 +69,14 @@ enum Digital {
 
     /// The untreated world's first `periods` periods (the rest zero): `simulate(…, adoption: all nil)`'s
     /// numbers there, bit for bit. `worlds` goes on from them.
+    ///
+    /// `path`: the recursion's fixed factors when the caller holds them (`CitySystemCell` builds them once
+    /// per cell: the same numbers as `Path(s, geography: g, years: years)`, without N + T exponentials per call).
     static func untreated(_ s: DigitalSpec, geography g: Geography, years: [Int], v kernel: DiffusionKernel, shocks: Shocks,
-                          periods: Int) -> [Double] {
+                          periods: Int, path cached: Path? = nil) -> [Double] {
         let n = g.count, t = years.count
         precondition(periods >= 1 && periods <= t)
-        let path = Path(s, geography: g, years: years)
+        let path = cached ?? Path(s, geography: g, years: years)
         var d = [Double](repeating: 0, count: n * t)
         path.initial(shocks, into: &d)
         var year = Year(n: n)
@@ -93,10 +96,10 @@ enum Digital {
     /// nil)` and d1 `simulate(…, adoption: adoption, untreated: d0)`, bit for bit: the same years in the
     /// same order on the same numbers (DigitalReuseTests).
     static func worlds(_ s: DigitalSpec, geography g: Geography, years: [Int], v kernel: DiffusionKernel, shocks: Shocks,
-                       adoption: [Int?], untreated: [Double], done: Int) -> (d0: [Double], d1: [Double]) {
+                       adoption: [Int?], untreated: [Double], done: Int, path cached: Path? = nil) -> (d0: [Double], d1: [Double]) {
         let n = g.count, t = years.count
         precondition(untreated.count == n * t && done >= 1 && done <= t)
-        let path = Path(s, geography: g, years: years)
+        let path = cached ?? Path(s, geography: g, years: years)
         let never = [Int?](repeating: nil, count: n)
         let start = firstIntegrated(adoption, years: years)
         var d0 = untreated, d1: [Double] = []
@@ -130,7 +133,7 @@ enum Digital {
 
     /// One world's buffers for a year, allocated once per path: the previous year's D, V times it, who is
     /// integrated (and their indices, ascending) and the integration spill.
-    private struct Year {
+    fileprivate struct Year {
         var prev: [Double], vPrev: [Double], extra: [Double]
         var active: [Bool]
         var cities: [Int] = []
@@ -154,7 +157,7 @@ enum Digital {
 
     /// The recursion's fixed parts: the two factors of D*_it once per year and once per city (the same
     /// products as `target`, without two exponentials per city-year).
-    private struct Path {
+    struct Path: Sendable {
         let s: DigitalSpec
         let years: [Int]
         let nat: [Double], centre: [Double]
@@ -172,7 +175,7 @@ enum Digital {
         }
 
         /// Period p of `d` from `year.prev` (period p − 1) and `year.vPrev` (V times it).
-        func advance(_ p: Int, year: inout Year, kernel: DiffusionKernel, adoption: [Int?], shocks: Shocks,
+        fileprivate func advance(_ p: Int, year: inout Year, kernel: DiffusionKernel, adoption: [Int?], shocks: Shocks,
                      into d: inout [Double]) {
             let n = centre.count
             year.cities.removeAll(keepingCapacity: true)
