@@ -267,7 +267,142 @@ void spillsim_gemm_packed_fma(const double *packed, intptr_t m, intptr_t k, cons
     gemm_last_rows(band, r, m, k, b, w, tail, splits, blocks, c);
 }
 
+// ---- y = A x (and A x1) on A packed in bands (spillsim_gemm_pack), in spillsim_gemv_n_pair_fma's order ----
+// Each band's y in registers over all the columns, A read as one sequential stream (column-major A is read
+// four columns at a time, each a separate stream, with y loaded and stored for every block of four).
+
+// A band of R (8 or 4) rows: y = sum over the blocks of four columns of (a0 x0 fma a2 x2) + (a1 x1 fma a3 x3),
+// then a last pair (a0 x0 + a1 x1) and a last single column (a0 x0), each added to y in turn.
+#define GEMV_BAND_AVX2(R)                                                                                  \
+    do {                                                                                                   \
+        __m256d u0 = _mm256_setzero_pd(), u1 = u0, v0 = u0, v1 = u0;                                       \
+        intptr_t c = 0;                                                                                    \
+        for (; c + 4 <= n; c += 4) {                                                                       \
+            const double *q = band + c * (R);                                                              \
+            const __m256d p0 = _mm256_set1_pd(x0[c]), p1 = _mm256_set1_pd(x0[c + 1]);                     \
+            const __m256d p2 = _mm256_set1_pd(x0[c + 2]), p3 = _mm256_set1_pd(x0[c + 3]);                 \
+            const __m256d a0 = _mm256_loadu_pd(q), a1 = _mm256_loadu_pd(q + (R));                          \
+            const __m256d a2 = _mm256_loadu_pd(q + 2 * (R)), a3 = _mm256_loadu_pd(q + 3 * (R));            \
+            BLOCK4(a0, a1, a2, a3, p0, p1, p2, p3, u0);                                                    \
+            if ((R) == 8) {                                                                                \
+                const __m256d b0 = _mm256_loadu_pd(q + 4), b1 = _mm256_loadu_pd(q + 12);                   \
+                const __m256d b2 = _mm256_loadu_pd(q + 20), b3 = _mm256_loadu_pd(q + 28);                  \
+                BLOCK4(b0, b1, b2, b3, p0, p1, p2, p3, u1);                                                \
+                if (two) {                                                                                 \
+                    const __m256d r0 = _mm256_set1_pd(x1[c]), r1 = _mm256_set1_pd(x1[c + 1]);              \
+                    const __m256d r2 = _mm256_set1_pd(x1[c + 2]), r3 = _mm256_set1_pd(x1[c + 3]);          \
+                    BLOCK4(a0, a1, a2, a3, r0, r1, r2, r3, v0);                                            \
+                    BLOCK4(b0, b1, b2, b3, r0, r1, r2, r3, v1);                                            \
+                }                                                                                          \
+            } else if (two) {                                                                              \
+                const __m256d r0 = _mm256_set1_pd(x1[c]), r1 = _mm256_set1_pd(x1[c + 1]);                  \
+                const __m256d r2 = _mm256_set1_pd(x1[c + 2]), r3 = _mm256_set1_pd(x1[c + 3]);              \
+                BLOCK4(a0, a1, a2, a3, r0, r1, r2, r3, v0);                                                \
+            }                                                                                              \
+        }                                                                                                  \
+        for (int v = 0; v < 1 + two; v++) {                                                                \
+            const double *x = v ? x1 : x0;                                                                 \
+            __m256d s0 = v ? v0 : u0, s1 = v ? v1 : u1;                                                    \
+            intptr_t cc = c;                                                                               \
+            if (n - cc >= 2) {                                                                             \
+                const double *q = band + cc * (R);                                                         \
+                const __m256d p0 = _mm256_set1_pd(x[cc]), p1 = _mm256_set1_pd(x[cc + 1]);                  \
+                s0 = _mm256_add_pd(s0, _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(q), p0),                \
+                                                     _mm256_mul_pd(_mm256_loadu_pd(q + (R)), p1)));        \
+                if ((R) == 8)                                                                              \
+                    s1 = _mm256_add_pd(s1, _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(q + 4), p0),        \
+                                                         _mm256_mul_pd(_mm256_loadu_pd(q + 12), p1)));     \
+                cc += 2;                                                                                   \
+            }                                                                                              \
+            if (n - cc == 1) {                                                                             \
+                const double *q = band + cc * (R);                                                         \
+                const __m256d p0 = _mm256_set1_pd(x[cc]);                                                  \
+                s0 = _mm256_add_pd(s0, _mm256_mul_pd(_mm256_loadu_pd(q), p0));                             \
+                if ((R) == 8) s1 = _mm256_add_pd(s1, _mm256_mul_pd(_mm256_loadu_pd(q + 4), p0));           \
+            }                                                                                              \
+            double *y = (v ? y1 : y0) + r;                                                                 \
+            _mm256_storeu_pd(y, s0);                                                                       \
+            if ((R) == 8) _mm256_storeu_pd(y + 4, s1);                                                     \
+        }                                                                                                  \
+    } while (0)
+
+__attribute__((target("avx2,fma")))
+void spillsim_gemv_banded_fma(const double *packed, intptr_t m, intptr_t n, const double *x0, const double *x1,
+                              double *y0, double *y1) {
+    const int two = x1 != 0 && y1 != 0;
+    intptr_t r = 0;
+    const double *band = packed;
+    for (; r + 8 <= m; r += 8, band += 8 * n) GEMV_BAND_AVX2(8);
+    if (m - r >= 4) GEMV_BAND_AVX2(4);
+}
+
 // ---- AVX-512: the same sums, eight rows (one packed band) per register ----
+
+// spillsim_gemv_banded_fma with eight rows per register, two bands at a time (four independent chains).
+#define BLOCK4_512(a0, a1, a2, a3, x, c)                                                                   \
+    _mm512_add_pd(_mm512_fmadd_pd((a2), _mm512_set1_pd((x)[(c) + 2]), _mm512_mul_pd((a0), _mm512_set1_pd((x)[c]))), \
+                  _mm512_fmadd_pd((a3), _mm512_set1_pd((x)[(c) + 3]), _mm512_mul_pd((a1), _mm512_set1_pd((x)[(c) + 1]))))
+
+__attribute__((target("avx512f,fma")))
+static __m512d gemv512_tail(const double *band, intptr_t c, intptr_t n, const double *x, __m512d s) {
+    if (n - c >= 2) {
+        const double *q = band + c * 8;
+        s = _mm512_add_pd(s, _mm512_add_pd(_mm512_mul_pd(_mm512_loadu_pd(q), _mm512_set1_pd(x[c])),
+                                           _mm512_mul_pd(_mm512_loadu_pd(q + 8), _mm512_set1_pd(x[c + 1]))));
+        c += 2;
+    }
+    if (n - c == 1) s = _mm512_add_pd(s, _mm512_mul_pd(_mm512_loadu_pd(band + c * 8), _mm512_set1_pd(x[c])));
+    return s;
+}
+
+__attribute__((target("avx512f,fma")))
+void spillsim_gemv_banded_avx512(const double *packed, intptr_t m, intptr_t n, const double *x0, const double *x1,
+                                 double *y0, double *y1) {
+    const int two = x1 != 0 && y1 != 0;
+    const intptr_t bands = m / 8;
+    intptr_t r = 0;
+    const double *band = packed;
+    for (intptr_t b = 0; b + 2 <= bands; b += 2, r += 16, band += 16 * n) {
+        const double *band2 = band + 8 * n;
+        __m512d u = _mm512_setzero_pd(), uu = u, v = u, vv = u;
+        intptr_t c = 0;
+        for (; c + 4 <= n; c += 4) {
+            const double *q = band + c * 8, *q2 = band2 + c * 8;
+            const __m512d a0 = _mm512_loadu_pd(q), a1 = _mm512_loadu_pd(q + 8);
+            const __m512d a2 = _mm512_loadu_pd(q + 16), a3 = _mm512_loadu_pd(q + 24);
+            const __m512d b0 = _mm512_loadu_pd(q2), b1 = _mm512_loadu_pd(q2 + 8);
+            const __m512d b2 = _mm512_loadu_pd(q2 + 16), b3 = _mm512_loadu_pd(q2 + 24);
+            u = _mm512_add_pd(u, BLOCK4_512(a0, a1, a2, a3, x0, c));
+            uu = _mm512_add_pd(uu, BLOCK4_512(b0, b1, b2, b3, x0, c));
+            if (two) {
+                v = _mm512_add_pd(v, BLOCK4_512(a0, a1, a2, a3, x1, c));
+                vv = _mm512_add_pd(vv, BLOCK4_512(b0, b1, b2, b3, x1, c));
+            }
+        }
+        _mm512_storeu_pd(y0 + r, gemv512_tail(band, c, n, x0, u));
+        _mm512_storeu_pd(y0 + r + 8, gemv512_tail(band2, c, n, x0, uu));
+        if (two) {
+            _mm512_storeu_pd(y1 + r, gemv512_tail(band, c, n, x1, v));
+            _mm512_storeu_pd(y1 + r + 8, gemv512_tail(band2, c, n, x1, vv));
+        }
+    }
+    if (bands % 2 == 1) {
+        __m512d u = _mm512_setzero_pd(), v = u;
+        intptr_t c = 0;
+        for (; c + 4 <= n; c += 4) {
+            const double *q = band + c * 8;
+            const __m512d a0 = _mm512_loadu_pd(q), a1 = _mm512_loadu_pd(q + 8);
+            const __m512d a2 = _mm512_loadu_pd(q + 16), a3 = _mm512_loadu_pd(q + 24);
+            u = _mm512_add_pd(u, BLOCK4_512(a0, a1, a2, a3, x0, c));
+            if (two) v = _mm512_add_pd(v, BLOCK4_512(a0, a1, a2, a3, x1, c));
+        }
+        _mm512_storeu_pd(y0 + r, gemv512_tail(band, c, n, x0, u));
+        if (two) _mm512_storeu_pd(y1 + r, gemv512_tail(band, c, n, x1, v));
+        r += 8;
+        band += 8 * n;
+    }
+    if (m - r >= 4) GEMV_BAND_AVX2(4);
+}
 
 int spillsim_cpu_has_avx512f_fma(void) {
     if (!spillsim_cpu_has_avx2_fma()) return 0;
@@ -406,6 +541,16 @@ void spillsim_gemm_packed_fma(const double *packed, intptr_t m, intptr_t k, cons
 }
 
 int spillsim_cpu_has_avx512f_fma(void) { return 0; }
+
+void spillsim_gemv_banded_fma(const double *packed, intptr_t m, intptr_t n, const double *x0, const double *x1,
+                              double *y0, double *y1) {
+    (void)packed; (void)m; (void)n; (void)x0; (void)x1; (void)y0; (void)y1;
+}
+
+void spillsim_gemv_banded_avx512(const double *packed, intptr_t m, intptr_t n, const double *x0, const double *x1,
+                                 double *y0, double *y1) {
+    (void)packed; (void)m; (void)n; (void)x0; (void)x1; (void)y0; (void)y1;
+}
 
 void spillsim_gemm_packed_avx512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
                                  const intptr_t *splits, intptr_t blocks, double *c, double *panels) {

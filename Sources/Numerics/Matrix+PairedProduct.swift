@@ -72,6 +72,97 @@ extension Matrix {
     }
 }
 
+/// A fixed matrix A (M × N, M a multiple of 4) held packed in bands of rows for many products A x or
+/// (A x₀, A x₁): the digital diffusion multiplies its kernel V (280 × 280) by one or two vectors 17 times a
+/// replication. The column-major kernels (`multiply(_:into:)`'s dgemv, `multiply(_:_:into:_:)`'s paired
+/// kernel) read V four columns at a time, four streams, and load and store y for every block of four; on
+/// bands (`spillsim_gemm_pack`) each band's y stays in registers over all the columns and V is one stream
+/// (`spillsim_gemv_banded_fma`, `…_avx512`: eight rows per register, two bands at a time). The sums are
+/// dgemv's, element by element in the same order (`PairedProduct`): checked once per process against
+/// `cblas_dgemv` on the same shapes as the paired kernel; when no kernel matches (or the CPU lacks AVX2
+/// and FMA) `init` returns nil and the caller keeps the matrix's own products.
+public struct BandedProduct: Sendable {
+    public enum Kernel: Sendable { case avx2, avx512 }
+    /// The kernel whose sums matched dgemv's on this machine (AVX-512 first), nil when none did.
+    public static let kernel: Kernel? = candidates.first(where: matchesBLAS)
+    /// The kernels this CPU can run, AVX-512 first.
+    static var candidates: [Kernel] {
+        guard spillsim_cpu_has_avx2_fma() != 0 else { return [] }
+        return spillsim_cpu_has_avx512f_fma() != 0 ? [.avx512, .avx2] : [.avx2]
+    }
+
+    private let packed: [Double]
+    public let rows: Int, cols: Int
+    private let kernel: Kernel
+
+    /// Nil when no kernel runs here or `matrix` has a row count that is not a multiple of 4.
+    public init?(_ matrix: Matrix) {
+        guard let kernel = Self.kernel, matrix.rows > 0, matrix.rows % 4 == 0, matrix.cols > 0 else { return nil }
+        self.init(matrix, kernel: kernel)
+    }
+
+    init(_ matrix: Matrix, kernel: Kernel) {
+        rows = matrix.rows; cols = matrix.cols; self.kernel = kernel
+        var p = [Double](repeating: 0, count: rows * cols)
+        spillsim_gemm_pack(matrix.data, rows, cols, &p)
+        packed = p
+    }
+
+    /// The kernel against `cblas_dgemv` on fixed inputs (values of both signs over several binades).
+    static func matchesBLAS(_ kernel: Kernel) -> Bool {
+        NumericsRuntime.ensureInitialised()
+        var values = BitCheckValues(seed: 0x2545_F491_4F6C_DD1D)
+        let shapes = [(4, 1), (4, 2), (4, 3), (4, 4), (8, 5), (12, 6), (16, 7), (20, 9), (24, 13), (36, 37), (64, 61),
+                      (280, 280), (284, 283), (600, 601)]
+        for (m, n) in shapes {
+            var a = Matrix(rows: m, cols: n)
+            for k in a.data.indices { a.data[k] = values.next() }
+            let x0 = (0..<n).map { _ in values.next() }, x1 = (0..<n).map { _ in values.next() }
+            let product = BandedProduct(a, kernel: kernel)
+            var f0 = [Double](repeating: 0, count: m), f1 = f0, single = f0
+            product.multiply(x0, x1, into: &f0, &f1)
+            product.multiply(x0, into: &single)
+            for (x, f) in [(x0, f0), (x1, f1), (x0, single)] {
+                var b = [Double](repeating: 0, count: m)
+                cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(m), Int32(n), 1.0, a.data, Int32(m), x, 1, 0.0, &b, 1)
+                if zip(f, b).contains(where: { $0.bitPattern != $1.bitPattern }) { return false }
+            }
+        }
+        return true
+    }
+
+    private func run(_ x0: UnsafePointer<Double>?, _ x1: UnsafePointer<Double>?,
+                     _ y0: UnsafeMutablePointer<Double>?, _ y1: UnsafeMutablePointer<Double>?) {
+        packed.withUnsafeBufferPointer { pa in
+            switch kernel {
+            case .avx2: spillsim_gemv_banded_fma(pa.baseAddress, rows, cols, x0, x1, y0, y1)
+            case .avx512: spillsim_gemv_banded_avx512(pa.baseAddress, rows, cols, x0, x1, y0, y1)
+            }
+        }
+    }
+
+    /// y = A x (`Matrix.multiply(_:into:)`'s numbers).
+    public func multiply(_ x: [Double], into y: inout [Double]) {
+        precondition(x.count == cols && y.count == rows, "banded matrix-vector product: length mismatch")
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in run(px.baseAddress, nil, py.baseAddress, nil) }
+        }
+    }
+
+    /// y₀ = A x₀ and y₁ = A x₁ in one pass (`Matrix.multiply(_:_:into:_:)`'s numbers).
+    public func multiply(_ x0: [Double], _ x1: [Double], into y0: inout [Double], _ y1: inout [Double]) {
+        precondition(x0.count == cols && x1.count == cols && y0.count == rows && y1.count == rows,
+                     "banded matrix-vector product: length mismatch")
+        x0.withUnsafeBufferPointer { p0 in
+            x1.withUnsafeBufferPointer { p1 in
+                y0.withUnsafeMutableBufferPointer { q0 in
+                    y1.withUnsafeMutableBufferPointer { q1 in run(p0.baseAddress, p1.baseAddress, q0.baseAddress, q1.baseAddress) }
+                }
+            }
+        }
+    }
+}
+
 /// A fixed matrix A (M × K) held for many products A · B with B of even width, without OpenBLAS's copy of A
 /// per call: the outcome's [S | SW] (280 × 560, 1.25 MB in the baseline) is multiplied once per
 /// replication by its right-hand sides, and dgemm packed it again every time (`dgemm_itcopy`, ≈ a tenth

@@ -35,6 +35,17 @@ void spillsim_gemm_pack(const double *a, intptr_t m, intptr_t k, double *packed)
 void spillsim_gemm_packed_fma(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
                               const intptr_t *splits, intptr_t blocks, double *c, double *panels);
 
+/// spillsim_gemv_n_pair_fma's products (the same sums, element by element in the same order) from A packed
+/// by spillsim_gemm_pack (m a multiple of 4): each band's y held in registers over all the columns and A
+/// read as one stream. x1 and y1 may be null (one product). Call only when spillsim_cpu_has_avx2_fma() is 1.
+void spillsim_gemv_banded_fma(const double *packed, intptr_t m, intptr_t n, const double *x0, const double *x1,
+                              double *y0, double *y1);
+
+/// spillsim_gemv_banded_fma with eight rows per AVX-512 register, two bands at a time. Call only when
+/// spillsim_cpu_has_avx512f_fma() is 1.
+void spillsim_gemv_banded_avx512(const double *packed, intptr_t m, intptr_t n, const double *x0, const double *x1,
+                                 double *y0, double *y1);
+
 /// 1 when this CPU and its operating system support AVX-512F (and AVX2 and FMA), else 0.
 int spillsim_cpu_has_avx512f_fma(void);
 

@@ -48,9 +48,10 @@ public struct CitySystemCell: Sendable {
     /// [S | SW] of the cached outcome model when the two worlds are solved together (a static outcome,
     /// dense W, even T, treatment, no merges); nil otherwise and when W depends on D.
     let outcomeOperators: OutcomeOperators?
-    /// The digital recursion's fixed factors (national trend per year, centre factor per city) and the
-    /// reduced sectors' design part (sizes, the log shares before the city effects): functions of the
-    /// spec and the map alone, computed here once instead of in every replication (the same numbers).
+    /// The digital recursion's fixed factors (national trend per year, centre factor per city, a dense V
+    /// packed in bands) and the reduced sectors' design part (sizes, the log shares before the city
+    /// effects): functions of the spec and the map alone, computed here once instead of in every
+    /// replication (the same numbers).
     let digitalPath: Digital.Path
     let sectorsFixed: Sectors.Fixed?
 
@@ -148,7 +149,6 @@ public struct CitySystemCell: Sendable {
         }
         fixedEstimatorWeights = fixed
         weightReports = reports
-        digitalPath = Digital.Path(spec.digital, geography: geography, years: years)
         sectorsFixed = spec.sectors.mode == .neg ? nil : Sectors.Fixed(spec.sectors, geography: geography, lnSize: lnSize)
         if spec.sectors.mode == .neg {
             effectField = nil
@@ -175,6 +175,11 @@ public struct CitySystemCell: Sendable {
             diffusion = .dense(Digital.diffusionMatrix(geography, decayKm: spec.digital.decayKm))
             diffusionTruncationBound = 0
             largeNSummary = nil
+        }
+        if case .dense(let v) = diffusion {
+            digitalPath = Digital.Path(spec.digital, geography: geography, years: years, bands: BandedProduct(v))
+        } else {
+            digitalPath = Digital.Path(spec.digital, geography: geography, years: years)
         }
     }
 

@@ -83,7 +83,7 @@ enum Digital {
         let never = [Int?](repeating: nil, count: n)
         for p in 1..<periods {
             year.load(d, period: p)
-            kernel.multiply(year.prev, into: &year.vPrev)
+            path.multiply(kernel, year.prev, into: &year.vPrev)
             path.advance(p, year: &year, kernel: kernel, adoption: never, shocks: shocks, into: &d)
         }
         return d
@@ -115,9 +115,9 @@ enum Digital {
             if advances0 { year0.load(d0, period: p) }
             if advances1 { year1.load(d1, period: p) }
             switch (advances0, advances1) {
-            case (true, true): kernel.multiply(year0.prev, year1.prev, into: &year0.vPrev, &year1.vPrev)
-            case (true, false): kernel.multiply(year0.prev, into: &year0.vPrev)
-            case (false, true): kernel.multiply(year1.prev, into: &year1.vPrev)
+            case (true, true): path.multiply(kernel, year0.prev, year1.prev, into: &year0.vPrev, &year1.vPrev)
+            case (true, false): path.multiply(kernel, year0.prev, into: &year0.vPrev)
+            case (false, true): path.multiply(kernel, year1.prev, into: &year1.vPrev)
             case (false, false): continue
             }
             if advances0 { path.advance(p, year: &year0, kernel: kernel, adoption: never, shocks: shocks, into: &d0) }
@@ -161,11 +161,25 @@ enum Digital {
         let s: DigitalSpec
         let years: [Int]
         let nat: [Double], centre: [Double]
+        /// A dense V packed in bands (`BandedProduct`: dgemv's sums, one stream over V), when the caller
+        /// built one (`CitySystemCell`, once per cell); nil: the kernel's own products.
+        let bands: BandedProduct?
 
-        init(_ s: DigitalSpec, geography g: Geography, years: [Int]) {
+        init(_ s: DigitalSpec, geography g: Geography, years: [Int], bands: BandedProduct? = nil) {
             self.s = s; self.years = years
             nat = years.map { Digital.national(s, year: $0) }
             centre = (0..<g.count).map { Digital.centreFactor(s, geography: g, city: $0) }
+            self.bands = bands
+        }
+
+        /// V x into y: `kernel.multiply(_:into:)`'s numbers.
+        func multiply(_ kernel: DiffusionKernel, _ x: [Double], into y: inout [Double]) {
+            if let bands { bands.multiply(x, into: &y) } else { kernel.multiply(x, into: &y) }
+        }
+
+        /// V x₀ and V x₁: `kernel.multiply(_:_:into:_:)`'s numbers.
+        func multiply(_ kernel: DiffusionKernel, _ x0: [Double], _ x1: [Double], into y0: inout [Double], _ y1: inout [Double]) {
+            if let bands { bands.multiply(x0, x1, into: &y0, &y1) } else { kernel.multiply(x0, x1, into: &y0, &y1) }
         }
 
         func target(_ p: Int, _ i: Int) -> Double { nat[p] * centre[i] }
@@ -211,8 +225,15 @@ enum Digital {
         if year.among != year.cities {
             year.among = year.cities
             year.sub = [Double](repeating: 0, count: m * m)
-            for (jj, j) in year.cities.enumerated() {
-                for (ii, i) in year.cities.enumerated() where ii != jj { year.sub[jj * m + ii] = v[i, j] }
+            // v[i, j] straight from V's column-major storage (the subscript is a call per element from here).
+            let cities = year.cities
+            v.data.withUnsafeBufferPointer { vd in
+                year.sub.withUnsafeMutableBufferPointer { sub in
+                    for (jj, j) in cities.enumerated() {
+                        let column = j * n
+                        for (ii, i) in cities.enumerated() where ii != jj { sub[jj * m + ii] = vd[column + i] }
+                    }
+                }
             }
             year.subPrev = [Double](repeating: 0, count: m)
             year.subExtra = year.subPrev
