@@ -176,7 +176,9 @@ public struct CitySystemCell: Sendable {
             diffusionTruncationBound = 0
             largeNSummary = nil
         }
-        if case .dense(let v) = diffusion {
+        // The banded copy doubles V's memory, held by every cell for the whole run: built up to the N at which
+        // the outcome's operators are (8N² bytes, ≈ 2.9 MB at 600 cities); larger dense worlds multiply by V itself.
+        if case .dense(let v) = diffusion, v.rows <= OutcomeOperators.maximumUnits {
             digitalPath = Digital.Path(spec.digital, geography: geography, years: years, bands: BandedProduct(v))
         } else {
             digitalPath = Digital.Path(spec.digital, geography: geography, years: years)
@@ -327,19 +329,28 @@ public struct CitySystemCell: Sendable {
         var post = [Int](repeating: 0, count: n * tt)
         let policy = policyTerm(adoption: assignment.adoption)
         let firstAdoption = self.firstAdoption   // a computed property: once, not per city-year
-        for p in 0..<tt {
-            // λ_t Z_i is the policy's confounder (MODEL.md §6): it exists only in a world with the
-            // policy, so a scenario that disables treatment has no Z·t trend (and its SDM can be the DGP).
-            let lambda = tr.enabled ? tr.zSlope * Double(years[p] - years[0]) : 0
-            for i in 0..<n {
-                let k = p * n + i
-                other0[k] = mu[i] + alpha[p] + lambda * z[i] + eps[k]
-                other1[k] = other0[k] + policy[k]
-                if let g = assignment.adoption[i] {
-                    if years[p] >= g { post[k] = 1 }
-                } else if tr.enabled, years[p] >= firstAdoption {
-                    // Without the policy there is no post period (t0 is unused and unchecked).
-                    post[k] = 1
+        // Through buffers: element subscripts of the three arrays cost a uniqueness check each (same values).
+        let adoption = assignment.adoption
+        other0.withUnsafeMutableBufferPointer { o0 in
+            other1.withUnsafeMutableBufferPointer { o1 in
+                post.withUnsafeMutableBufferPointer { post in
+                    for p in 0..<tt {
+                        // λ_t Z_i is the policy's confounder (MODEL.md §6): it exists only in a world with the
+                        // policy, so a scenario that disables treatment has no Z·t trend (and its SDM can be the DGP).
+                        let lambda = tr.enabled ? tr.zSlope * Double(years[p] - years[0]) : 0
+                        let a = alpha[p], year = years[p]
+                        for i in 0..<n {
+                            let k = p * n + i
+                            o0[k] = mu[i] + a + lambda * z[i] + eps[k]
+                            o1[k] = o0[k] + policy[k]
+                            if let g = adoption[i] {
+                                if year >= g { post[k] = 1 }
+                            } else if tr.enabled, year >= firstAdoption {
+                                // Without the policy there is no post period (t0 is unused and unchecked).
+                                post[k] = 1
+                            }
+                        }
+                    }
                 }
             }
         }
