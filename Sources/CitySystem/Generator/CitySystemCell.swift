@@ -298,13 +298,20 @@ public struct CitySystemCell: Sendable {
             : (d0Pre, d0Pre)
 
         // W, the outcome model and the truth cache: cached, or rebuilt when W depends on D.
-        let meanD = (0..<n).map { i in (0..<tt).reduce(0.0) { $0 + d1[$1 * n + i] } / Double(tt) }
+        // Each city's mean D, read only by a W that depends on D (built per replication): not formed otherwise.
+        var meanDCache: [Double]?
+        func meanD() -> [Double] {
+            if let meanDCache { return meanDCache }
+            let m = (0..<n).map { i in (0..<tt).reduce(0.0) { $0 + d1[$1 * n + i] } / Double(tt) }
+            meanDCache = m
+            return m
+        }
         let model: OutcomeModel, cache: ObservedEffectCache, errFilter: SpatialFilter?, entry: EntryWorld?, merge: MergeWorld?
         let operators: OutcomeOperators?
         if let om = outcomeModel, let tc = truthCache {
             model = om; cache = tc; errFilter = errorFilter; entry = entryWorld; merge = mergeWorld; operators = outcomeOperators
         } else {
-            let (w, _) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source)
+            let (w, _) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, meanD: meanD(), logDeterminant: spec.logDeterminant, source: source)
             model = try CitySystemCell.model(spec.outcome, weights: w, source: source)
             cache = try ObservedEffectCache(filter: model.filter)
             errFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
@@ -425,7 +432,7 @@ public struct CitySystemCell: Sendable {
             if e.isTrue { estimators[e.name] = model.weights }
             else if let w = fixedEstimatorWeights[e.name] { estimators[e.name] = w }
             else {
-                estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source).weights
+                estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD(), logDeterminant: spec.logDeterminant, source: source).weights
             }
         }
         // Without merges dMerged₁ and dMerged₀ are d1 and d0: the difference already taken, if it was.
