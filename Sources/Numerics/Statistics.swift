@@ -74,43 +74,93 @@ public enum Statistics {
     /// gathered and sorted. Three passes (the counting one without data-dependent branches) instead of a selection
     /// per rank, whose partitions depend on every comparison. Nil when a value is not finite or
     /// max − min overflows or is so small that buckets/(max − min) does (the caller then selects).
+    ///
+    /// Each value's bucket is computed once (kept for the gathering pass), the counts and the gathered
+    /// values live in flat buffers read without bounds checks (session 13: the truth's five percentiles of
+    /// 5,040 city-years cost ≈ 0.05 ms per replication before). The result is exact order statistics, so
+    /// how the passes are written cannot change a value.
     static func orderStatistics(_ x: [Double], _ ranks: [Int]) -> [Double]? {
         let n = x.count
         precondition(n > 0 && ranks.allSatisfy { $0 >= 0 && $0 < n })
-        var low = x[0], high = x[0], finite = true
-        for v in x { low = min(low, v); high = max(high, v); finite = finite && v.isFinite }
-        guard finite, (high - low).isFinite else { return nil }
-        guard high > low else { return ranks.map { _ in low } }
-        let buckets = max(1, min(4096, n / 16))
-        let scale = Double(buckets) / (high - low)
-        guard scale.isFinite else { return nil }   // a subnormal range: (v − min)·scale would be NaN
-        @inline(__always) func bucket(_ v: Double) -> Int { min(buckets - 1, Int((v - low) * scale)) }
-        // before[b]: how many values lie in buckets below b.
-        var before = [Int](repeating: 0, count: buckets + 1)
-        for v in x { before[bucket(v) + 1] += 1 }
-        for b in 0..<buckets { before[b + 1] += before[b] }
-        func bucketOf(rank r: Int) -> Int {
-            var lo = 0, hi = buckets - 1   // the b with before[b] ≤ r < before[b + 1]
-            while lo < hi {
-                let mid = (lo + hi + 1) / 2
-                if before[mid] <= r { lo = mid } else { hi = mid - 1 }
+        return x.withUnsafeBufferPointer { xs -> [Double]? in
+            // The range in four interleaved lanes (independent compare-and-select chains). The caller has
+            // ruled NaN out, so a value is not finite exactly when min or max is ±∞.
+            var lows = (xs[0], xs[0], xs[0], xs[0]), highs = lows
+            var k = 0
+            while k + 4 <= n {
+                let v0 = xs[k], v1 = xs[k + 1], v2 = xs[k + 2], v3 = xs[k + 3]
+                lows.0 = v0 < lows.0 ? v0 : lows.0; highs.0 = v0 > highs.0 ? v0 : highs.0
+                lows.1 = v1 < lows.1 ? v1 : lows.1; highs.1 = v1 > highs.1 ? v1 : highs.1
+                lows.2 = v2 < lows.2 ? v2 : lows.2; highs.2 = v2 > highs.2 ? v2 : highs.2
+                lows.3 = v3 < lows.3 ? v3 : lows.3; highs.3 = v3 > highs.3 ? v3 : highs.3
+                k += 4
             }
-            return lo
+            var low = min(min(lows.0, lows.1), min(lows.2, lows.3)), high = max(max(highs.0, highs.1), max(highs.2, highs.3))
+            while k < n { low = min(low, xs[k]); high = max(high, xs[k]); k += 1 }
+            guard low.isFinite, high.isFinite, (high - low).isFinite else { return nil }
+            guard high > low else { return ranks.map { _ in low } }
+            let buckets = max(1, min(4096, n / 16))
+            let scale = Double(buckets) / (high - low)
+            guard scale.isFinite else { return nil }   // a subnormal range: (v − min)·scale would be NaN
+            let last = Double(buckets - 1)
+            // Each value's bucket, min(buckets − 1, ⌊(v − min)·scale⌋) (the conversion truncates; the value
+            // lies in [0, buckets − 1] before it), and before[b]: how many values lie in buckets below b —
+            // counted in two arrays (even and odd k) so that neighbouring values in one bucket do not wait
+            // on each other's count.
+            var bucketOf = [Int32](repeating: 0, count: n)
+            var before = [Int](repeating: 0, count: buckets + 1), odd = before
+            bucketOf.withUnsafeMutableBufferPointer { ids in
+                for k in 0..<n { ids[k] = Int32(min(last, (xs[k] - low) * scale)) }
+                before.withUnsafeMutableBufferPointer { even in
+                    odd.withUnsafeMutableBufferPointer { odd in
+                        var k = 0
+                        while k + 2 <= n {
+                            even[Int(ids[k]) + 1] += 1
+                            odd[Int(ids[k + 1]) + 1] += 1
+                            k += 2
+                        }
+                        if k < n { even[Int(ids[k]) + 1] += 1 }
+                        for b in 0..<buckets { even[b + 1] += even[b] + odd[b + 1] }
+                    }
+                }
+            }
+            func bucket(ofRank r: Int) -> Int {
+                var lo = 0, hi = buckets - 1   // the b with before[b] ≤ r < before[b + 1]
+                while lo < hi {
+                    let mid = (lo + hi + 1) / 2
+                    if before[mid] <= r { lo = mid } else { hi = mid - 1 }
+                }
+                return lo
+            }
+            let wanted = ranks.map { bucket(ofRank: $0) }
+            // The wanted buckets' values side by side: slot[b] is the offset of bucket b's values (−1: not wanted).
+            var slot = [Int](repeating: -1, count: buckets)
+            var gathered = 0
+            for b in wanted where slot[b] < 0 {
+                slot[b] = gathered
+                gathered += before[b + 1] - before[b]
+            }
+            var members = [Double](repeating: 0, count: gathered)
+            var filled = [Int](repeating: 0, count: buckets)
+            bucketOf.withUnsafeBufferPointer { ids in
+                slot.withUnsafeBufferPointer { sl in
+                    members.withUnsafeMutableBufferPointer { mb in
+                        filled.withUnsafeMutableBufferPointer { fl in
+                            for k in 0..<n {
+                                let b = Int(ids[k])
+                                let s = sl[b]
+                                if s >= 0 { mb[s + fl[b]] = xs[k]; fl[b] += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+            for b in Set(wanted) {
+                let start = slot[b], count = before[b + 1] - before[b]
+                members[start..<(start + count)].sort()
+            }
+            return zip(ranks, wanted).map { r, b in members[slot[b] + r - before[b]] }
         }
-        let wanted = ranks.map { bucketOf(rank: $0) }
-        var slot = [Int](repeating: -1, count: buckets)
-        var members: [[Double]] = []
-        for b in wanted where slot[b] < 0 {
-            slot[b] = members.count
-            members.append([])
-            members[members.count - 1].reserveCapacity(before[b + 1] - before[b])
-        }
-        for v in x {
-            let s = slot[bucket(v)]
-            if s >= 0 { members[s].append(v) }
-        }
-        for s in members.indices { members[s].sort() }
-        return zip(ranks, wanted).map { r, b in members[slot[b]][r - before[b]] }
     }
 
     /// Puts the k-th smallest element at index k with no larger element before it and no

@@ -26,10 +26,33 @@ void spillsim_gemm_pack(const double *a, intptr_t m, intptr_t k, double *packed)
 /// [splits[q], splits[q + 1]) of k (q < blocks, splits[0] = 0, splits[blocks] = k) in order: c = c + acc,
 /// c from 0, each block's acc a chain of fused multiply-adds from 0 over its k in order — the order in
 /// which OpenBLAS's Haswell/Zen dgemm sums an even-width product (its K blocks given by the caller), so
-/// a caller can check the bits against cblas_dgemm and skip OpenBLAS's copy of A per call. `panels`
+/// a caller can check the bits against cblas_dgemm and skip OpenBLAS's copy of A per call. An odd w's
+/// last column is summed as that dgemm's one-column tail does in rows of four: per block, four chains
+/// (k mod 4 of the block's first len - len mod 8 values of k, the rest on the first chain), then
+/// (s0 + s1) + (s2 + s3) added to c; the last m mod 4 rows are one chain per block there too. `panels`
 /// (scratch, k * w doubles) receives B's columns in panels of six. Call only when
 /// spillsim_cpu_has_avx2_fma() is 1.
 void spillsim_gemm_packed_fma(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
                               const intptr_t *splits, intptr_t blocks, double *c, double *panels);
+
+/// spillsim_gemv_n_pair_fma's products (the same sums, element by element in the same order) from A packed
+/// by spillsim_gemm_pack (m a multiple of 4): each band's y held in registers over all the columns and A
+/// read as one stream. x1 and y1 may be null (one product). Call only when spillsim_cpu_has_avx2_fma() is 1.
+void spillsim_gemv_banded_fma(const double *packed, intptr_t m, intptr_t n, const double *x0, const double *x1,
+                              double *y0, double *y1);
+
+/// spillsim_gemv_banded_fma with eight rows per AVX-512 register, two bands at a time. Call only when
+/// spillsim_cpu_has_avx512f_fma() is 1.
+void spillsim_gemv_banded_avx512(const double *packed, intptr_t m, intptr_t n, const double *x0, const double *x1,
+                                 double *y0, double *y1);
+
+/// 1 when this CPU and its operating system support AVX-512F (and AVX2 and FMA), else 0.
+int spillsim_cpu_has_avx512f_fma(void);
+
+/// spillsim_gemm_packed_fma's product with the same sums, element by element in the same order, eight rows
+/// per AVX-512 register (two bands by six columns per tile). Call only when spillsim_cpu_has_avx512f_fma()
+/// is 1.
+void spillsim_gemm_packed_avx512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                 const intptr_t *splits, intptr_t blocks, double *c, double *panels);
 
 #endif

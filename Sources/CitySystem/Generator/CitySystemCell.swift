@@ -48,6 +48,12 @@ public struct CitySystemCell: Sendable {
     /// [S | SW] of the cached outcome model when the two worlds are solved together (a static outcome,
     /// dense W, even T, treatment, no merges); nil otherwise and when W depends on D.
     let outcomeOperators: OutcomeOperators?
+    /// The digital recursion's fixed factors (national trend per year, centre factor per city, a dense V
+    /// packed in bands) and the reduced sectors' design part (sizes, the log shares before the city
+    /// effects): functions of the spec and the map alone, computed here once instead of in every
+    /// replication (the same numbers).
+    let digitalPath: Digital.Path
+    let sectorsFixed: Sectors.Fixed?
 
     /// The cities' places and regions: a function of the seed and `city_system.geography` alone
     /// (the same map in every cell with that geography), before distances or sizes are cached.
@@ -143,6 +149,7 @@ public struct CitySystemCell: Sendable {
         }
         fixedEstimatorWeights = fixed
         weightReports = reports
+        sectorsFixed = spec.sectors.mode == .neg ? nil : Sectors.Fixed(spec.sectors, geography: geography, lnSize: lnSize)
         if spec.sectors.mode == .neg {
             effectField = nil
         } else if large {
@@ -168,6 +175,13 @@ public struct CitySystemCell: Sendable {
             diffusion = .dense(Digital.diffusionMatrix(geography, decayKm: spec.digital.decayKm))
             diffusionTruncationBound = 0
             largeNSummary = nil
+        }
+        // The banded copy doubles V's memory, held by every cell for the whole run: built up to the N at which
+        // the outcome's operators are (8N² bytes, ≈ 2.9 MB at 600 cities); larger dense worlds multiply by V itself.
+        if case .dense(let v) = diffusion, v.rows <= OutcomeOperators.maximumUnits {
+            digitalPath = Digital.Path(spec.digital, geography: geography, years: years, bands: BandedProduct(v))
+        } else {
+            digitalPath = Digital.Path(spec.digital, geography: geography, years: years)
         }
     }
 
@@ -250,13 +264,14 @@ public struct CitySystemCell: Sendable {
         let pre = years.indices.filter { years[$0] < tr.t0 }
         let untreatedPeriods = tr.enabled && effectField != nil ? max(1, pre.last.map { $0 + 1 } ?? 0) : tt
         let d0Pre = clock.measure("generate.digital") {
-            Digital.untreated(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, periods: untreatedPeriods)
+            Digital.untreated(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks, periods: untreatedPeriods,
+                              path: digitalPath)
         }
         let innovations = ErrorLaw.innovations(spec.outcome.error, n: n, periods: tt, stream: stream(CityStreamPurpose.errors))
         let sectors: SectorPanel, equilibrium: NEGPath?
         if let effectField {
             sectors = Sectors.generate(spec.sectors, geography: geography, lnSize: lnSize, field: effectField,
-                                       periods: tt, stream: stream(CityStreamPurpose.sectors))
+                                       periods: tt, stream: stream(CityStreamPurpose.sectors), fixed: sectorsFixed)
             equilibrium = nil
         } else {
             (sectors, equilibrium) = try NEGSectors.generate(spec.sectors.neg, geography: geography, lnSize: lnSize, years: years,
@@ -278,18 +293,25 @@ public struct CitySystemCell: Sendable {
         let (d0, d1) = tr.enabled
             ? clock.measure("generate.digital") {
                 Digital.worlds(spec.digital, geography: geography, years: years, v: diffusion, shocks: dShocks,
-                               adoption: assignment.adoption, untreated: d0Pre, done: untreatedPeriods)
+                               adoption: assignment.adoption, untreated: d0Pre, done: untreatedPeriods, path: digitalPath)
             }
             : (d0Pre, d0Pre)
 
         // W, the outcome model and the truth cache: cached, or rebuilt when W depends on D.
-        let meanD = (0..<n).map { i in (0..<tt).reduce(0.0) { $0 + d1[$1 * n + i] } / Double(tt) }
+        // Each city's mean D, read only by a W that depends on D (built per replication): not formed otherwise.
+        var meanDCache: [Double]?
+        func meanD() -> [Double] {
+            if let meanDCache { return meanDCache }
+            let m = (0..<n).map { i in (0..<tt).reduce(0.0) { $0 + d1[$1 * n + i] } / Double(tt) }
+            meanDCache = m
+            return m
+        }
         let model: OutcomeModel, cache: ObservedEffectCache, errFilter: SpatialFilter?, entry: EntryWorld?, merge: MergeWorld?
         let operators: OutcomeOperators?
         if let om = outcomeModel, let tc = truthCache {
             model = om; cache = tc; errFilter = errorFilter; entry = entryWorld; merge = mergeWorld; operators = outcomeOperators
         } else {
-            let (w, _) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source)
+            let (w, _) = try WeightBuilder.build(spec.weights, geography: geography, lnSize: lnSize, meanD: meanD(), logDeterminant: spec.logDeterminant, source: source)
             model = try CitySystemCell.model(spec.outcome, weights: w, source: source)
             cache = try ObservedEffectCache(filter: model.filter)
             errFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
@@ -313,31 +335,45 @@ public struct CitySystemCell: Sendable {
         var other0 = [Double](repeating: 0, count: n * tt), other1 = other0
         var post = [Int](repeating: 0, count: n * tt)
         let policy = policyTerm(adoption: assignment.adoption)
-        for p in 0..<tt {
-            // λ_t Z_i is the policy's confounder (MODEL.md §6): it exists only in a world with the
-            // policy, so a scenario that disables treatment has no Z·t trend (and its SDM can be the DGP).
-            let lambda = tr.enabled ? tr.zSlope * Double(years[p] - years[0]) : 0
-            for i in 0..<n {
-                let k = p * n + i
-                other0[k] = mu[i] + alpha[p] + lambda * z[i] + eps[k]
-                other1[k] = other0[k] + policy[k]
-                if let g = assignment.adoption[i] {
-                    if years[p] >= g { post[k] = 1 }
-                } else if tr.enabled, years[p] >= firstAdoption {
-                    // Without the policy there is no post period (t0 is unused and unchecked).
-                    post[k] = 1
+        let firstAdoption = self.firstAdoption   // a computed property: once, not per city-year
+        // Through buffers: element subscripts of the three arrays cost a uniqueness check each (same values).
+        let adoption = assignment.adoption
+        other0.withUnsafeMutableBufferPointer { o0 in
+            other1.withUnsafeMutableBufferPointer { o1 in
+                post.withUnsafeMutableBufferPointer { post in
+                    for p in 0..<tt {
+                        // λ_t Z_i is the policy's confounder (MODEL.md §6): it exists only in a world with the
+                        // policy, so a scenario that disables treatment has no Z·t trend (and its SDM can be the DGP).
+                        let lambda = tr.enabled ? tr.zSlope * Double(years[p] - years[0]) : 0
+                        let a = alpha[p], year = years[p]
+                        for i in 0..<n {
+                            let k = p * n + i
+                            o0[k] = mu[i] + a + lambda * z[i] + eps[k]
+                            o1[k] = o0[k] + policy[k]
+                            if let g = adoption[i] {
+                                if year >= g { post[k] = 1 }
+                            } else if tr.enabled, year >= firstAdoption {
+                                // Without the policy there is no post period (t0 is unused and unchecked).
+                                post[k] = 1
+                            }
+                        }
+                    }
                 }
             }
         }
         var mis0: [Double], mis1: [Double]
         // The mechanism's paths, when solved together with the two worlds (below).
         var solvedPaths: MechanismTruth.Paths?
+        // D(1) − D(0), when the two worlds are solved together (no merges): the truth's ΔD below too.
+        var deltaDWorlds: [Double]?
         if tr.enabled, merge == nil, model.solvesWorldsTogether(periods: tt) {
             // Both worlds and the mechanism's paths in one product with W and one solve, the treated
             // world as Mis(0) + the two paths (OutcomeModel+TwoWorlds).
+            let deltaD = zip(d1, d0).map(-)
+            deltaDWorlds = deltaD
             let worlds = try clock.measure("generate.outcome") {
                 try model.solveWorlds(ca: sectors.ca, d0: d0, controls: controls, other0: other0,
-                                      deltaD: zip(d1, d0).map(-), policy: policy, operators: operators)
+                                      deltaD: deltaD, policy: policy, operators: operators)
             }
             (mis0, mis1, solvedPaths) = (worlds.mis0, worlds.mis1, worlds.paths)
         } else if model.isDynamic {
@@ -396,10 +432,11 @@ public struct CitySystemCell: Sendable {
             if e.isTrue { estimators[e.name] = model.weights }
             else if let w = fixedEstimatorWeights[e.name] { estimators[e.name] = w }
             else {
-                estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD, logDeterminant: spec.logDeterminant, source: source).weights
+                estimators[e.name] = try WeightBuilder.build(e, geography: geography, lnSize: lnSize, meanD: meanD(), logDeterminant: spec.logDeterminant, source: source).weights
             }
         }
-        let deltaD = zip(dMerged1, dMerged0).map(-)
+        // Without merges dMerged₁ and dMerged₀ are d1 and d0: the difference already taken, if it was.
+        let deltaD = merge == nil ? deltaDWorlds ?? zip(dMerged1, dMerged0).map(-) : zip(dMerged1, dMerged0).map(-)
         let mechanismPaths = try solvedPaths
             ?? clock.measure("generate.truth") { try MechanismTruth.paths(model: model, ca: ca, deltaD: deltaD, policy: policy) }
         let truth = try clock.measure("generate.truth") {
@@ -424,7 +461,7 @@ public struct CitySystemCell: Sendable {
                                               stream: stream(CityStreamPurpose.missingness)))
         panel.mechanismPaths = mechanismPaths
         panel.diffusionKernel = diffusion
-        panel.targetFactor = (0..<n).map { Digital.centreFactor(spec.digital, geography: geography, city: $0) }
+        panel.targetFactor = digitalPath.centre   // Digital.centreFactor per city
         panel.merges = merge.map { m in
             PanelMerges(year: m.year, firstPeriod: m.firstPeriod, into: m.pairs.map(\.into), absorbed: m.pairs.map(\.absorbed))
         }

@@ -69,18 +69,21 @@ enum Digital {
 
     /// The untreated world's first `periods` periods (the rest zero): `simulate(…, adoption: all nil)`'s
     /// numbers there, bit for bit. `worlds` goes on from them.
+    ///
+    /// `path`: the recursion's fixed factors when the caller holds them (`CitySystemCell` builds them once
+    /// per cell: the same numbers as `Path(s, geography: g, years: years)`, without N + T exponentials per call).
     static func untreated(_ s: DigitalSpec, geography g: Geography, years: [Int], v kernel: DiffusionKernel, shocks: Shocks,
-                          periods: Int) -> [Double] {
+                          periods: Int, path cached: Path? = nil) -> [Double] {
         let n = g.count, t = years.count
         precondition(periods >= 1 && periods <= t)
-        let path = Path(s, geography: g, years: years)
+        let path = cached ?? Path(s, geography: g, years: years)
         var d = [Double](repeating: 0, count: n * t)
         path.initial(shocks, into: &d)
         var year = Year(n: n)
         let never = [Int?](repeating: nil, count: n)
         for p in 1..<periods {
             year.load(d, period: p)
-            kernel.multiply(year.prev, into: &year.vPrev)
+            path.multiply(kernel, year.prev, into: &year.vPrev)
             path.advance(p, year: &year, kernel: kernel, adoption: never, shocks: shocks, into: &d)
         }
         return d
@@ -93,10 +96,10 @@ enum Digital {
     /// nil)` and d1 `simulate(…, adoption: adoption, untreated: d0)`, bit for bit: the same years in the
     /// same order on the same numbers (DigitalReuseTests).
     static func worlds(_ s: DigitalSpec, geography g: Geography, years: [Int], v kernel: DiffusionKernel, shocks: Shocks,
-                       adoption: [Int?], untreated: [Double], done: Int) -> (d0: [Double], d1: [Double]) {
+                       adoption: [Int?], untreated: [Double], done: Int, path cached: Path? = nil) -> (d0: [Double], d1: [Double]) {
         let n = g.count, t = years.count
         precondition(untreated.count == n * t && done >= 1 && done <= t)
-        let path = Path(s, geography: g, years: years)
+        let path = cached ?? Path(s, geography: g, years: years)
         let never = [Int?](repeating: nil, count: n)
         let start = firstIntegrated(adoption, years: years)
         var d0 = untreated, d1: [Double] = []
@@ -112,9 +115,9 @@ enum Digital {
             if advances0 { year0.load(d0, period: p) }
             if advances1 { year1.load(d1, period: p) }
             switch (advances0, advances1) {
-            case (true, true): kernel.multiply(year0.prev, year1.prev, into: &year0.vPrev, &year1.vPrev)
-            case (true, false): kernel.multiply(year0.prev, into: &year0.vPrev)
-            case (false, true): kernel.multiply(year1.prev, into: &year1.vPrev)
+            case (true, true): path.multiply(kernel, year0.prev, year1.prev, into: &year0.vPrev, &year1.vPrev)
+            case (true, false): path.multiply(kernel, year0.prev, into: &year0.vPrev)
+            case (false, true): path.multiply(kernel, year1.prev, into: &year1.vPrev)
             case (false, false): continue
             }
             if advances0 { path.advance(p, year: &year0, kernel: kernel, adoption: never, shocks: shocks, into: &d0) }
@@ -130,7 +133,7 @@ enum Digital {
 
     /// One world's buffers for a year, allocated once per path: the previous year's D, V times it, who is
     /// integrated (and their indices, ascending) and the integration spill.
-    private struct Year {
+    fileprivate struct Year {
         var prev: [Double], vPrev: [Double], extra: [Double]
         var active: [Bool]
         var cities: [Int] = []
@@ -154,15 +157,29 @@ enum Digital {
 
     /// The recursion's fixed parts: the two factors of D*_it once per year and once per city (the same
     /// products as `target`, without two exponentials per city-year).
-    private struct Path {
+    struct Path: Sendable {
         let s: DigitalSpec
         let years: [Int]
         let nat: [Double], centre: [Double]
+        /// A dense V packed in bands (`BandedProduct`: dgemv's sums, one stream over V), when the caller
+        /// built one (`CitySystemCell`, once per cell); nil: the kernel's own products.
+        let bands: BandedProduct?
 
-        init(_ s: DigitalSpec, geography g: Geography, years: [Int]) {
+        init(_ s: DigitalSpec, geography g: Geography, years: [Int], bands: BandedProduct? = nil) {
             self.s = s; self.years = years
             nat = years.map { Digital.national(s, year: $0) }
             centre = (0..<g.count).map { Digital.centreFactor(s, geography: g, city: $0) }
+            self.bands = bands
+        }
+
+        /// V x into y: `kernel.multiply(_:into:)`'s numbers.
+        func multiply(_ kernel: DiffusionKernel, _ x: [Double], into y: inout [Double]) {
+            if let bands { bands.multiply(x, into: &y) } else { kernel.multiply(x, into: &y) }
+        }
+
+        /// V x₀ and V x₁: `kernel.multiply(_:_:into:_:)`'s numbers.
+        func multiply(_ kernel: DiffusionKernel, _ x0: [Double], _ x1: [Double], into y0: inout [Double], _ y1: inout [Double]) {
+            if let bands { bands.multiply(x0, x1, into: &y0, &y1) } else { kernel.multiply(x0, x1, into: &y0, &y1) }
         }
 
         func target(_ p: Int, _ i: Int) -> Double { nat[p] * centre[i] }
@@ -172,7 +189,7 @@ enum Digital {
         }
 
         /// Period p of `d` from `year.prev` (period p − 1) and `year.vPrev` (V times it).
-        func advance(_ p: Int, year: inout Year, kernel: DiffusionKernel, adoption: [Int?], shocks: Shocks,
+        fileprivate func advance(_ p: Int, year: inout Year, kernel: DiffusionKernel, adoption: [Int?], shocks: Shocks,
                      into d: inout [Double]) {
             let n = centre.count
             year.cities.removeAll(keepingCapacity: true)
@@ -208,8 +225,15 @@ enum Digital {
         if year.among != year.cities {
             year.among = year.cities
             year.sub = [Double](repeating: 0, count: m * m)
-            for (jj, j) in year.cities.enumerated() {
-                for (ii, i) in year.cities.enumerated() where ii != jj { year.sub[jj * m + ii] = v[i, j] }
+            // v[i, j] straight from V's column-major storage (the subscript is a call per element from here).
+            let cities = year.cities
+            v.data.withUnsafeBufferPointer { vd in
+                year.sub.withUnsafeMutableBufferPointer { sub in
+                    for (jj, j) in cities.enumerated() {
+                        let column = j * n
+                        for (ii, i) in cities.enumerated() where ii != jj { sub[jj * m + ii] = vd[column + i] }
+                    }
+                }
             }
             year.subPrev = [Double](repeating: 0, count: m)
             year.subExtra = year.subPrev

@@ -71,16 +71,31 @@ public struct OutcomeModel: Sendable {
     /// the right-hand side is own + W·lagged, added element by element (`rightHandSide`).
     func rightHandSideParts(ca: [Double], d: [Double], controls: [[Double]], other: [Double]) -> (own: [Double], lagged: [Double]) {
         let m = ca.count
-        precondition(d.count == m && other.count == m && controls.count == gamma.count)
+        precondition(d.count == m && other.count == m && controls.count == gamma.count && controls.allSatisfy { $0.count == m })
         var own = other
         var lagged = [Double](repeating: 0, count: m)
-        for k in 0..<m {
-            let c = ca[k], dd = d[k]
-            own[k] += beta[0] * c + beta[1] * c * c + beta[2] * c * dd + beta[3] * dd
-            lagged[k] = theta[0] * c + theta[1] * c * c + theta[2] * c * dd + theta[3] * dd
-        }
-        for (j, x) in controls.enumerated() {
-            for k in 0..<m { own[k] += gamma[j] * x[k]; lagged[k] += thetaX[j] * x[k] }
+        // Through buffers, the coefficients in locals (element subscripts of `own` and `lagged` cost a
+        // uniqueness check each); the same expressions in the same order.
+        let b0 = beta[0], b1 = beta[1], b2 = beta[2], b3 = beta[3]
+        let t0 = theta[0], t1 = theta[1], t2 = theta[2], t3 = theta[3]
+        own.withUnsafeMutableBufferPointer { own in
+            lagged.withUnsafeMutableBufferPointer { lagged in
+                ca.withUnsafeBufferPointer { ca in
+                    d.withUnsafeBufferPointer { d in
+                        for k in 0..<m {
+                            let c = ca[k], dd = d[k]
+                            own[k] += b0 * c + b1 * c * c + b2 * c * dd + b3 * dd
+                            lagged[k] = t0 * c + t1 * c * c + t2 * c * dd + t3 * dd
+                        }
+                    }
+                }
+                for (j, x) in controls.enumerated() {
+                    let g = gamma[j], tx = thetaX[j]
+                    x.withUnsafeBufferPointer { x in
+                        for k in 0..<m { own[k] += g * x[k]; lagged[k] += tx * x[k] }
+                    }
+                }
+            }
         }
         return (own, lagged)
     }

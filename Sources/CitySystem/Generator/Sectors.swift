@@ -14,27 +14,50 @@ enum Sectors {
     /// factor, or its large-N process-convolution form)
     /// and e AR(1), started from its stationary law. LQ_kit = share_kit / (Σ_j L_j share_kjt / Σ_j L_j);
     /// CA = 1 − |LQm − LQs|/(LQm + LQs) + LQm + LQs.
+    /// What the log shares and the national shares take from the design alone: the sizes L_i = e^{ln L_i},
+    /// their total, and per city the log shares' part before the city effect u (the first terms of the
+    /// sums below, in their order), so that a cell computes them once instead of every replication.
+    struct Fixed: Sendable {
+        let size: [Double]
+        let totalSize: Double
+        let partM: [Double], partS: [Double]
+
+        init(_ s: SectorSpec, geography g: Geography, lnSize: [Double]) {
+            let n = g.count
+            size = lnSize.map { exp($0) }
+            totalSize = size.reduce(0, +)
+            let ml = lnSize.reduce(0, +) / Double(n)
+            var partM = [Double](repeating: 0, count: n), partS = partM
+            for i in 0..<n {
+                let dist = g.distanceToCentre[i] / 100
+                partM[i] = s.manufacturingLogShare + s.manufacturingGradient * dist
+                    + s.manufacturingSizeElasticity * (lnSize[i] - ml)
+                partS[i] = s.servicesLogShare + s.servicesGradient * dist + s.servicesSizeElasticity * (lnSize[i] - ml)
+                    + (g.isCentre[i] ? s.servicesCentrePremium : 0)
+            }
+            self.partM = partM; self.partS = partS
+        }
+    }
+
+    /// - Parameter fixed: the design's part (`Fixed`), when the caller holds it (`CitySystemCell`: once per cell).
     static func generate(_ s: SectorSpec, geography g: Geography, lnSize: [Double], field: CityEffectField,
-                         periods t: Int, stream: RandomStream) -> SectorPanel {
+                         periods t: Int, stream: RandomStream, fixed cached: Fixed? = nil) -> SectorPanel {
         let n = g.count
         let (z1, z2) = field.drawPair(stream)
         let r = s.effectCorrelation, rc = (1 - r * r).squareRoot()
         let uM = z1.map { s.effectSd * $0 }
         let uS = (0..<n).map { s.effectSd * (r * z1[$0] + rc * z2[$0]) }
-        let size = lnSize.map { exp($0) }
-        let totalSize = size.reduce(0, +)
-        let ml = lnSize.reduce(0, +) / Double(n)
+        let fixed = cached ?? Fixed(s, geography: g, lnSize: lnSize)
+        let size = fixed.size, totalSize = fixed.totalSize
         let stat = s.shockSd / (1 - s.shockAr * s.shockAr).squareRoot()
         var eM = stream.normals(n, sd: stat), eS = stream.normals(n, sd: stat)
-        // Per city, the log shares' fixed part (the same sums, in the same order, as written out in
-        // full each period): only the AR(1) shocks e change from year to year.
+        // Per city, the log shares' fixed part plus the city effect (the same sums, in the same order —
+        // left to right, u last — as written out in full each period): only the AR(1) shocks e change
+        // from year to year.
         var baseM = [Double](repeating: 0, count: n), baseS = baseM
         for i in 0..<n {
-            let dist = g.distanceToCentre[i] / 100
-            baseM[i] = s.manufacturingLogShare + s.manufacturingGradient * dist
-                + s.manufacturingSizeElasticity * (lnSize[i] - ml) + uM[i]
-            baseS[i] = s.servicesLogShare + s.servicesGradient * dist + s.servicesSizeElasticity * (lnSize[i] - ml)
-                + (g.isCentre[i] ? s.servicesCentrePremium : 0) + uS[i]
+            baseM[i] = fixed.partM[i] + uM[i]
+            baseS[i] = fixed.partS[i] + uS[i]
         }
         var out = SectorPanel(lqm: [Double](repeating: 0, count: n * t), lqs: [Double](repeating: 0, count: n * t),
                               ca: [Double](repeating: 0, count: n * t))

@@ -154,4 +154,31 @@ public struct ObservedEffectCache: Sendable {
         let m = Double(b.count)
         return (dir / m, (tot - dir) / m, tot / m)
     }
+
+    /// `averaged(b:t:)` of CA and of D (`TrueEstimands`) in one pass, their marginal coefficients
+    /// formed per observation instead of held in four arrays: for CA b = β₁ + 2β₂ CA + β₃ D and
+    /// t = θ₁ + 2θ₂ CA + θ₃ D, for D b = β₄ + β₃ CA and t = θ₄ + θ₃ CA — the same expressions, the same
+    /// sums in the same order, so the same numbers as the four arrays and two calls.
+    func averagedCAandD(beta: [Double], theta: [Double], ca: [Double], d: [Double])
+        -> (ca: (direct: Double, indirect: Double, total: Double), d: (direct: Double, indirect: Double, total: Double)) {
+        let n = diagA.count
+        precondition(beta.count == 4 && theta.count == 4 && ca.count == d.count)
+        let b0 = beta[0], b1 = beta[1], b2 = beta[2], b3 = beta[3]
+        let t0 = theta[0], t1 = theta[1], t2 = theta[2], t3 = theta[3]
+        var dirCA = 0.0, totCA = 0.0, dirD = 0.0, totD = 0.0
+        var j = 0
+        for k in 0..<ca.count {
+            let c = ca[k], dd = d[k]
+            let bCA = b0 + 2 * b1 * c + b2 * dd, tCA = t0 + 2 * t1 * c + t2 * dd
+            let bD = b3 + b2 * c, tD = t3 + t2 * c
+            dirCA += diagA[j] * bCA + diagAW[j] * tCA
+            totCA += u[j] * bCA + uW[j] * tCA
+            dirD += diagA[j] * bD + diagAW[j] * tD
+            totD += u[j] * bD + uW[j] * tD
+            j += 1
+            if j == n { j = 0 }
+        }
+        let m = Double(ca.count)
+        return ((dirCA / m, (totCA - dirCA) / m, totCA / m), (dirD / m, (totD - dirD) / m, totD / m))
+    }
 }

@@ -137,12 +137,17 @@ public struct TrueEstimands: Encodable, Sendable {
         } else {
             dynamic = nil
         }
-        // Averaged marginal effects at the observed points.
-        let bCA = zip(ca, d).map { m.beta[0] + 2 * m.beta[1] * $0 + m.beta[2] * $1 }
-        let tCA = zip(ca, d).map { m.theta[0] + 2 * m.theta[1] * $0 + m.theta[2] * $1 }
-        let bD = ca.map { m.beta[3] + m.beta[2] * $0 }, tD = ca.map { m.theta[3] + m.theta[2] * $0 }
-        let aCA = entry?.averaged(cache, b: bCA, t: tCA, n: n0) ?? cache.averaged(b: bCA, t: tCA)
-        let aD = entry?.averaged(cache, b: bD, t: tD, n: n0) ?? cache.averaged(b: bD, t: tD)
+        // Averaged marginal effects at the observed points (without entry, both in one pass: the same numbers).
+        let aCA: AveragedEffects, aD: AveragedEffects
+        if let entry {
+            let bCA = zip(ca, d).map { m.beta[0] + 2 * m.beta[1] * $0 + m.beta[2] * $1 }
+            let tCA = zip(ca, d).map { m.theta[0] + 2 * m.theta[1] * $0 + m.theta[2] * $1 }
+            let bD = ca.map { m.beta[3] + m.beta[2] * $0 }, tD = ca.map { m.theta[3] + m.theta[2] * $0 }
+            aCA = entry.averaged(cache, b: bCA, t: tCA, n: n0)
+            aD = entry.averaged(cache, b: bD, t: tD, n: n0)
+        } else {
+            (aCA, aD) = cache.averagedCAandD(beta: m.beta, theta: m.theta, ca: ca, d: d)
+        }
         model = ModelTruth(rho: m.rho, lambda: lambda, tau: longRun == nil ? 0 : m.tau, eta: longRun == nil ? 0 : m.eta,
                            regressors: effects(at: w), terms: Self.terms, grid: grid,
                            moderators: dq.map { (label: $0.0, value: Optional($0.1)) },

@@ -174,7 +174,7 @@ public enum PSMDiD {
                 throw TreatmentError("PSM-DID: after matching no treated or no control unit is left; widen the caliper")
             }
         }
-        let cluster = try panel.clusterCodes(spec.unitClusters)
+        let cluster = spec.unitClusters == nil ? unit : try panel.clusterCodes(spec.unitClusters)   // by unit: the unit codes
         let variance = try panel.variance(cluster: cluster, conley: spec.conley, correction: spec.clusterCorrection)
         if spec.clusterCorrection != .cr1, spec.eventWindow != nil {
             throw TreatmentError("PSM-DID: the event study's variance is CR1 by unit (or Conley); the \(spec.clusterCorrection.rawValue) correction applies to the ATT alone — drop the event study or the correction")

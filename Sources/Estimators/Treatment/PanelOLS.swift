@@ -82,10 +82,13 @@ public enum PanelOLS {
         weights.withUnsafeBufferPointer { weights in
             keep.withUnsafeMutableBufferPointer { keep in
                 w.withUnsafeMutableBufferPointer { w in
+                    // Written at `count` whatever the weight and kept by advancing it only when positive: no
+                    // branch on the weights (a matched sample's zeros and ones come in no predictable order).
                     for i in 0..<n0 {
                         let x = weights[i]
                         if !(x >= 0 && x.isFinite) { valid = false; return }
-                        if x > 0 { keep[count] = i; w[count] = x; count += 1 }
+                        keep[count] = i; w[count] = x
+                        count += x > 0 ? 1 : 0
                     }
                 }
             }
@@ -154,8 +157,7 @@ public enum PanelOLS {
             df = Double(n - k)
         case .cluster(let codes):
             guard codes.count == n0 else { throw TreatmentError("panel OLS: \(codes.count) cluster codes for \(n0) observations") }
-            let g = recode(all ? codes : keep.map { codes[$0] })
-            let gCount = (g.max() ?? -1) + 1
+            let (g, gCount) = recodeCounting(all ? codes : keep.map { codes[$0] })   // gCount = max + 1
             guard gCount >= 2 else { throw TreatmentError("panel OLS: clustering needs at least 2 clusters (found \(gCount))") }
             let nested = absorbed.nested(in: g)
             k = p + feCount - nested.reduce(0) { $0 + feLevels[$1] } + nested.count
@@ -301,7 +303,11 @@ public enum PanelOLS {
     }
 
     /// Codes 0..<L in order of first appearance.
-    static func recode(_ codes: [Int]) -> [Int] {
+    static func recode(_ codes: [Int]) -> [Int] { recodeCounting(codes).codes }
+
+    /// `recode` and the number of distinct codes, which is the largest new code plus one (levels are
+    /// numbered 0, 1, … in order of first appearance), without a pass for the maximum.
+    static func recodeCounting(_ codes: [Int]) -> (codes: [Int], count: Int) {
         // Unit and year codes are small non-negative integers: a lookup table replaces the hash
         // map (the same codes; the map is kept for anything else, e.g. raw identifiers).
         if let bound = denseBound(codes) {
@@ -318,13 +324,14 @@ public enum PanelOLS {
                     }
                 }
             }
-            return out
+            return (out, next)
         }
         var map: [Int: Int] = [:]
-        return codes.map { c in
+        let out = codes.map { c in
             if let v = map[c] { return v }
             let v = map.count; map[c] = v; return v
         }
+        return (out, map.count)
     }
 
     /// True when every level of `fe` lies within a single cluster.
