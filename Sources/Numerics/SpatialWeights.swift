@@ -19,9 +19,19 @@ public struct SpatialWeights: Sendable {
     public var spectrum: WeightSpectrum? { sharedSpectrum?.spectrum }
     /// Σ_{i>j} G_ij G_ji w_ij in O(N²) through the spectrum (`SquaredGSeries`); nil without a symmetric form.
     public var squaredG: SquaredGSeries? { sharedSpectrum?.squaredG }
-    /// Shared with every other `SpatialWeights` of the same W in the process (`SpectrumCache`).
-    private let sharedSpectrum: SharedSpectrum?
-    public let logDeterminant: any LogDeterminantSource
+    /// Shared with every other `SpatialWeights` of the same W in the process (`SpectrumCache`); computed
+    /// on first use when deferred (`deferringSpectrum`).
+    private let spectrumHolding: SpectrumHolding
+    private var sharedSpectrum: SharedSpectrum? {
+        switch spectrumHolding {
+        case .none: return nil
+        case .ready(let s): return s
+        case .deferred(let d): return d.resolved
+        }
+    }
+    /// The sparse methods' source; nil with the exact method (the spectrum is the source).
+    private let sparseLogDeterminant: (any LogDeterminantSource)?
+    public var logDeterminant: any LogDeterminantSource { sparseLogDeterminant ?? sharedSpectrum!.source }
     /// r^{1/2}, r^{-1/2} and the factorisable S for the sparse methods when W has a symmetric form.
     let symmetricSystem: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?
     /// True when every row sums to 1 (to 1e-10): ω_max = 1, the Lee–Yu transformation with
@@ -32,7 +42,8 @@ public struct SpatialWeights: Sendable {
     /// from ρ = 0. Exact: (1/ω_min, 1/ω_max) over the real eigenvalues. Other methods compute
     /// no eigenvalues and use (−1/r, 1/r) with r = min(‖W‖_∞, ‖W‖₁) ≥ spectral radius: for a
     /// row-standardised W that is (−1, 1), exact at the top and spatialreg's default below.
-    public let stableInterval: (lower: Double, upper: Double)
+    public var stableInterval: (lower: Double, upper: Double) { storedInterval ?? sharedSpectrum!.spectrum.stableInterval }
+    private let storedInterval: (lower: Double, upper: Double)?
     public let count: Int
     /// The control variate of the Hutchinson tr(GᵀG) (sparse methods), computed on first use.
     let sparseMoments: ControlVariateMoments
@@ -50,7 +61,14 @@ public struct SpatialWeights: Sendable {
     /// - Parameter allowIsolated: keep units whose row is all zeros (no neighbour) instead of
     ///   refusing them. Such a unit contributes a zero eigenvalue (ln 1 = 0 to log|I − ρW|); the
     ///   unbalanced-panel estimator needs it for a year in which a city has no neighbour present.
-    public init(_ w: Matrix, logDeterminant method: LogDeterminantMethod, allowIsolated: Bool = false) throws {
+    ///
+    /// - Parameter deferringSpectrum: with the exact method, compute the spectrum on first use instead of
+    ///   now (every check above still runs now): for a W that may never be used (an estimator W no
+    ///   estimator of the run names). `resolveSpectrum()` computes it and throws what computing it now
+    ///   would have thrown; a caller that defers must call it before anything reads the spectrum, the
+    ///   log-determinant or the stable interval.
+    public init(_ w: Matrix, logDeterminant method: LogDeterminantMethod, allowIsolated: Bool = false,
+                deferringSpectrum: Bool = false) throws {
         guard w.isSquare else { throw NumericsError("weight matrix is \(w.rows)×\(w.cols); it must be square") }
         guard w.rows >= 2 else { throw NumericsError("weight matrix needs at least 2 units, got \(w.rows)") }
         guard w.data.allSatisfy({ $0.isFinite }) else { throw NumericsError("weight matrix has NaN or infinite entries") }
@@ -69,8 +87,14 @@ public struct SpatialWeights: Sendable {
         let resolved = sp == nil && method == .auto
             ? .exact : try Self.resolve(method, count: w.rows, symmetrisable: { sp.map { Self.similarityScaling($0) != nil } ?? true })
         guard resolved != .exact else {
+            if deferringSpectrum {
+                self.init(sparse: sp, dense: w, spectrum: .deferred(DeferredSpectrum(w)), logDeterminant: nil,
+                          symmetricSystem: sp.flatMap(Self.symmetricSystem),
+                          rowStandardised: sums.allSatisfy { abs($0 - 1) < 1e-10 }, interval: nil)
+                return
+            }
             let shared = try SpectrumCache.spectrum(of: w)
-            self.init(sparse: sp, dense: w, spectrum: shared, logDeterminant: shared.spectrum, symmetricSystem: sp.flatMap(Self.symmetricSystem),
+            self.init(sparse: sp, dense: w, spectrum: .ready(shared), logDeterminant: nil, symmetricSystem: sp.flatMap(Self.symmetricSystem),
                       rowStandardised: sums.allSatisfy { abs($0 - 1) < 1e-10 }, interval: shared.spectrum.stableInterval)
             return
         }
@@ -105,17 +129,17 @@ public struct SpatialWeights: Sendable {
         try self.init(validatedSparse: w, method: resolved)
     }
 
-    private init(sparse: SparseMatrix?, dense: Matrix?, spectrum: SharedSpectrum?, logDeterminant: any LogDeterminantSource,
+    private init(sparse: SparseMatrix?, dense: Matrix?, spectrum: SpectrumHolding, logDeterminant: (any LogDeterminantSource)?,
                  symmetricSystem: (sqrtR: [Double], invSqrtR: [Double], system: SymmetricSparseSystem)?,
-                 rowStandardised: Bool, interval: (lower: Double, upper: Double), moments: ControlVariateMoments? = nil) {
+                 rowStandardised: Bool, interval: (lower: Double, upper: Double)?, moments: ControlVariateMoments? = nil) {
         self.sparse = sparse
         sparseMoments = moments ?? ControlVariateMoments(w: sparse)
         denseMatrix = dense
-        sharedSpectrum = spectrum
-        self.logDeterminant = logDeterminant
+        spectrumHolding = spectrum
+        sparseLogDeterminant = logDeterminant
         self.symmetricSystem = symmetricSystem
         isRowStandardised = rowStandardised
-        stableInterval = interval
+        storedInterval = interval
         count = sparse?.rows ?? dense!.rows
     }
 
@@ -148,7 +172,7 @@ public struct SpatialWeights: Sendable {
         case .mc: source = MonteCarloLogDeterminant(w: w, scale: radius)
         case .exact, .auto: throw NumericsError("internal: unresolved log-determinant method \(method.rawValue)")
         }
-        self.init(sparse: w, dense: nil, spectrum: nil, logDeterminant: source, symmetricSystem: sym,
+        self.init(sparse: w, dense: nil, spectrum: .none, logDeterminant: source, symmetricSystem: sym,
                   rowStandardised: rowStandardised, interval: interval, moments: moments)
     }
 
@@ -166,6 +190,18 @@ public struct SpatialWeights: Sendable {
     /// True when products with G go through a sparse factorisation of I − ρS (`sparseApplyG`) even
     /// though the spectrum is held: W is sparse and similar to a symmetric matrix.
     public var factorisesG: Bool { spectrum != nil && symmetricSystem != nil }
+
+    /// Computes a deferred spectrum (`deferringSpectrum`), throwing what computing it at construction would
+    /// have thrown; does nothing when the spectrum was computed then or the method has none.
+    public func resolveSpectrum() throws {
+        if case .deferred(let d) = spectrumHolding { _ = try d.get() }
+    }
+
+    /// True while the spectrum is deferred and not yet computed.
+    public var spectrumIsPending: Bool {
+        if case .deferred(let d) = spectrumHolding { return !d.isResolved }
+        return false
+    }
 
     /// `auto` → exact up to `exactSizeLimit` units, else sparse (chebyshev without a symmetric form).
     static func resolve(_ m: LogDeterminantMethod, count: Int, symmetrisable: () -> Bool) throws -> LogDeterminantMethod {

@@ -1,10 +1,13 @@
 import Foundation
+import Synchronization
 
 /// The spectrum of one W together with the W it was computed from (held by `SpatialWeights`).
 final class SharedSpectrum: Sendable {
     let rows: Int
     let w: [Double]
     let spectrum: WeightSpectrum
+    /// `spectrum` as the log-determinant source of `SpatialWeights` (boxed once, not on every read).
+    let source: any LogDeterminantSource
     /// The cross-unit term of the cluster and Conley sandwiches in O(N²) (nodes built on first use).
     let squaredG: SquaredGSeries?
 
@@ -12,7 +15,42 @@ final class SharedSpectrum: Sendable {
         self.rows = rows
         self.w = w
         self.spectrum = spectrum
+        source = spectrum
         squaredG = spectrum.symmetricForm.map { SquaredGSeries(vectors: $0.vectors, omega: spectrum.real) }
+    }
+}
+
+/// How a `SpatialWeights` holds its spectrum: none (the sparse methods), computed, or computed on first use.
+enum SpectrumHolding: Sendable {
+    case none
+    case ready(SharedSpectrum)
+    case deferred(DeferredSpectrum)
+}
+
+/// The spectrum of a W computed on first use, once: `get` through `SpectrumCache` (so it is the same
+/// object, and bits, as computing it at construction); two threads that ask at once may both compute it
+/// (identically) and the first stored is kept. Reads after that are one atomic load.
+final class DeferredSpectrum: Sendable {
+    private let w: Matrix
+    private let built = AtomicLazyReference<SharedSpectrum>()
+
+    init(_ w: Matrix) { self.w = w }
+
+    func get() throws -> SharedSpectrum {
+        if let s = built.load() { return s }
+        return built.storeIfNil(try SpectrumCache.spectrum(of: w))
+    }
+
+    var isResolved: Bool { built.load() != nil }
+
+    /// The spectrum for the non-throwing readers of `SpatialWeights`. Whoever defers a spectrum resolves it
+    /// (`SpatialWeights.resolveSpectrum`, which throws) before anything reads it, so this computes only
+    /// when that contract is broken — and stops there if computing fails, rather than give a W without one.
+    var resolved: SharedSpectrum {
+        if let s = built.load() { return s }
+        do { return try get() } catch {
+            preconditionFailure("the deferred spectrum of a W was read before it was resolved, and computing it failed: \(error)")
+        }
     }
 }
 

@@ -51,11 +51,17 @@ public final class SquaredGSeries: @unchecked Sendable {
     private let omega: [Double]
     private let n: Int
     private let lower: Double, upper: Double
-    private let lock = NSLock()
+    private let lock = NSCondition()
     /// The built nodes (`patch`) and the nodes' powers (`powerPatch`, for `mixedTerm`), each at most
     /// as many as the memory budget allows; read and written under `lock`.
     private var patches: RecentlyUsed<Patch>
     private var powerPatches: RecentlyUsed<PowerPatch>
+    /// The nodes some worker is building now (`builtOnce`), under `lock`.
+    private var building: Set<BuildKey> = []
+    private struct BuildKey: Hashable {
+        let store: AnyKeyPath
+        let node: Int
+    }
 
     /// The matrices of one node: H_s for s = 0…K, each the strictly lower triangle packed column by
     /// column (N(N − 1)/2 values), planar (H_0's pairs, then H_1's, …).
@@ -340,11 +346,11 @@ public final class SquaredGSeries: @unchecked Sendable {
     }
 
     /// Node k, built outside the lock on a miss so that another worker asking for a cached (or another)
-    /// node does not wait up to a node's build. Two workers missing the same node both build it; a node is
-    /// a function of (W's spectrum, k) alone — the same arithmetic in the same order, no shared state
-    /// read but the power patch of that node, itself the same bits — so both builds are identical bits.
-    /// It is still stored once: the first build stored is kept and returned to every caller, a later one
-    /// dropped, so results cannot depend on which worker won (and the cache never holds two copies).
+    /// node does not wait up to a node's build. A worker that misses a node another worker is building
+    /// waits for that build instead of repeating it (it would compute the same bits: a node is a function
+    /// of (W's spectrum, k) alone — the same arithmetic in the same order, no shared state read but the
+    /// power patch of that node, itself the same bits). It is stored once: the build stored is kept and
+    /// returned to every caller, so results cannot depend on which worker built it.
     private func patch(_ k: Int) -> Patch? { builtOnce(\.patches, k) { buildPatch(k) } }
 
     /// As `patch`: built outside the lock, identical bits whichever worker builds it, stored once.
@@ -354,15 +360,28 @@ public final class SquaredGSeries: @unchecked Sendable {
         }
     }
 
-    /// The value of node k in `store`: the cached one (marked most recently used), or built by `build`
-    /// outside the lock and stored — unless another worker stored it meanwhile, whose value is returned.
+    /// The value of node k in `store`: the cached one (marked most recently used), the one another worker
+    /// is building (waited for), or built by `build` outside the lock and stored — unless another worker
+    /// stored it meanwhile, whose value is returned.
     private func builtOnce<Value>(_ store: ReferenceWritableKeyPath<SquaredGSeries, RecentlyUsed<Value>>, _ k: Int,
                                   _ build: () -> Value?) -> Value? {
-        if let hit = locked({ self[keyPath: store].use(k) }) { return hit }
+        let key = BuildKey(store: store, node: k)
+        lock.lock()
+        while true {
+            if let hit = self[keyPath: store].use(k) { lock.unlock(); return hit }
+            guard building.contains(key) else { break }
+            lock.wait()
+        }
+        building.insert(key)
+        lock.unlock()
         let start = DispatchTime.now().uptimeNanoseconds
-        guard let made = build() else { return nil }
-        Tally.shared.recordBuild(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        return locked { self[keyPath: store].keep(k, made) }
+        let made = build()
+        if made != nil { Tally.shared.recordBuild(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        return locked {
+            building.remove(key)
+            lock.broadcast()
+            return made.map { self[keyPath: store].keep(k, $0) }
+        }
     }
 
     private func locked<R>(_ body: () -> R) -> R {

@@ -25,8 +25,10 @@ public struct CitySystemCell: Sendable {
     public let trueWeights: SpatialWeights?
     public let outcomeModel: OutcomeModel?
     public let truthCache: ObservedEffectCache?
-    /// Reports for the true W (first) and each fixed estimator W.
-    public let weightReports: [WeightReport]
+    /// Reports for the true W (first) and each fixed estimator W; computes the spectra still deferred
+    /// (an estimator W no estimator of the cell uses), throwing what computing them at set-up would have thrown.
+    public func weightReports() throws -> [WeightReport] { try reportMakers.map { try $0() } }
+    private let reportMakers: [@Sendable () throws -> WeightReport]
     /// The estimators' W that do not depend on the data, by name (the true W is `trueWeights`).
     public let fixedEstimatorWeights: [String: SpatialWeights]
     /// Reduced mode only (the `neg` mode has no exogenous city effects): nil selects `neg`.
@@ -48,10 +50,12 @@ public struct CitySystemCell: Sendable {
     /// [S | SW] of the cached outcome model when the two worlds are solved together (a static outcome,
     /// dense W, even T, treatment, no merges); nil otherwise and when W depends on D.
     let outcomeOperators: OutcomeOperators?
+    /// What this cell's set-up built from its inputs alone, shared with every live cell of the same inputs.
+    let setUp: CellSetUp
     /// The digital recursion's fixed factors (national trend per year, centre factor per city, a dense V
     /// packed in bands) and the reduced sectors' design part (sizes, the log shares before the city
     /// effects): functions of the spec and the map alone, computed here once instead of in every
-    /// replication (the same numbers).
+    /// replication (the same numbers). Per cell: they read `city_system.digital` and `.sectors` whole.
     let digitalPath: Digital.Path
     let sectorsFixed: Sectors.Fixed?
 
@@ -79,103 +83,63 @@ public struct CitySystemCell: Sendable {
         try self.init(spec: scenario.citySystem, seed: scenario.seed, cell: cell, source: scenario.source)
     }
 
-    public init(spec: CitySystemSpec, seed: UInt64, cell: Int = 0, source: String) throws {
+    /// - Parameter weightsInUse: the estimator W the cell's estimators use (nil: every one); the others'
+    ///   spectra are computed on first use (`weightReports`, `resolveWeights`), after every check that can
+    ///   refuse them has run here.
+    public init(spec: CitySystemSpec, seed: UInt64, cell: Int = 0, source: String, weightsInUse: Set<String>? = nil) throws {
+        try self.init(spec: spec, seed: seed, cell: cell, source: source,
+                      setUp: CellSetUp.shared(CellSetUp.Inputs(spec, seed: seed, source: source, weightsInUse: weightsInUse)))
+    }
+
+    /// Computes the deferred spectra of the named estimator W (a name that is not a fixed estimator W is
+    /// ignored), throwing what computing them at set-up would have thrown: a cell built with
+    /// `weightsInUse` resolves every W something will read before it reads it.
+    public func resolveWeights(named names: some Sequence<String>) throws {
+        let wanted = Set(names)
+        for e in setUp.fixedSpecs where wanted.contains(e.name) {
+            if let w = fixedEstimatorWeights[e.name] { try WeightBuilder.resolve(w, e, source: source) }
+        }
+    }
+
+    /// The cell on `setUp` (its own, or one another cell with the same inputs built: `CellSetUp.shared`);
+    /// the set-up's stages are taken in the order they were always built in, with the cell's own
+    /// (entry, merges, the outcome operators) between them, so the first error is the same.
+    init(spec: CitySystemSpec, seed: UInt64, cell: Int, source: String, setUp parts: CellSetUp) throws {
         self.spec = spec; self.seed = seed; self.cell = cell; self.source = source
+        self.setUp = parts
         years = spec.years
-        let geo = Self.geographyStream(seed: seed)
-        let located = try Self.locate(spec.geography, stream: geo, source: source)
-        // W held sparse (large N): no N × N array anywhere — neighbours by grid, a truncated
-        // diffusion kernel and a process-convolution city-effect field (docs/large-n.md).
-        let large = WeightBuilder.holdsSparse(spec.logDeterminant, count: located.count)
-        // The `neg` mode's trade kernels are dense N × N whatever the W: keep its distances cached.
-        geography = large && spec.sectors.mode != .neg ? located : located.withDenseDistances()
-        if spec.treatment.enabled {
-            for (k, r) in spec.treatment.regions.enumerated() where r < 0 || r >= geography.regionCount {
-                throw ScenarioError(source: source, path: "city_system.treatment.regions.\(k)",
-                                    reason: "region \(r) does not exist (regions are 0…\(geography.regionCount - 1))",
-                                    fix: "pick regions from the region_grid cells, numbered row by row from 0")
-            }
-            // No city in any treated region treats nobody: every treatment key would be ignored.
-            // (Some regions empty, others not, is a warning of `validate`.)
-            let treated = Set(spec.treatment.regions)
-            if !geography.region.contains(where: treated.contains) {
-                let occupied = Set(geography.region).sorted().map(String.init).joined(separator: ", ")
-                throw ScenarioError(source: source, path: "city_system.treatment.regions",
-                                    reason: "no city lies in the treated regions \(spec.treatment.regions), so the treatment treats nobody and every city_system.treatment key would be ignored",
-                                    fix: "treat regions that hold cities (occupied: \(occupied)), or disable the treatment (city_system.treatment: {enabled: false}, with no other treatment key)")
-            }
-        }
-        let s = spec.sizes, g = geography
-        let lnSize = (0..<g.count).map { i in
-            s.meanLog + (g.isCentre[i] ? s.centrePremium : 0) + s.distanceGradient * g.distanceToCentre[i] / 100
-                + geo.normal(mean: 0, sd: s.sd)
-        }
-        self.lnSize = lnSize
-        // The fixed W — the true one and the estimators' — with their spectra (the O(N³) part of a cell's
-        // set-up) are built concurrently when held dense, then taken in the order below, so the values are
-        // the same and the first error thrown is the one building them one by one would throw. (Held sparse,
-        // at large N, they are built one at a time: memory, not time, bounds that path.)
-        let trueSpec = WeightBuilder.dependsOnData(spec.weights) ? nil : spec.weights
-        let fixedSpecs = spec.estimatorWeights.filter { !$0.isTrue && !WeightBuilder.dependsOnData($0) }
-        let weightSpecs = (trueSpec.map { [$0] } ?? []) + fixedSpecs
-        let buildWeights = { (k: Int) in
-            try WeightBuilder.build(weightSpecs[k], geography: g, lnSize: lnSize, logDeterminant: spec.logDeterminant, source: source)
-        }
-        let builtWeights = large ? weightSpecs.indices.map { k in Result { try buildWeights(k) } }
-                                 : ConcurrentResults.map(weightSpecs.count, buildWeights)
-        var reports: [WeightReport] = []
-        if trueSpec == nil {
-            trueWeights = nil; outcomeModel = nil; truthCache = nil; errorFilter = nil; entryWorld = nil; mergeWorld = nil
-            outcomeOperators = nil
-        } else {
-            let (w, rep) = try builtWeights[0].get()
+        geography = parts.geography
+        lnSize = parts.lnSize
+        var reports: [@Sendable () throws -> WeightReport] = []
+        if let trueStage = parts.trueStage {
+            let (w, rep) = try parts.builtWeights[0].get()
             reports.append(rep)
             trueWeights = w
-            let om = try CitySystemCell.model(spec.outcome, weights: w, source: source)
+            let (om, cache, filter) = try trueStage.get()
             outcomeModel = om
-            truthCache = try ObservedEffectCache(filter: om.filter)
-            errorFilter = try CitySystemCell.errorFilter(spec.outcome.error, weights: w, source: source)
+            truthCache = cache
+            errorFilter = filter
             entryWorld = try EntryWorld.build(spec, weights: w, lnSize: lnSize, source: source)
             mergeWorld = try MergeWorld.build(spec, weights: w, lnSize: lnSize, source: source)
             outcomeOperators = spec.treatment.enabled && mergeWorld == nil && om.solvesWorldsTogether(periods: spec.years.count)
                 && w.count <= OutcomeOperators.maximumUnits
-                ? try OutcomeOperators(model: om) : nil
+                ? try parts.operators(om) : nil
+        } else {
+            trueWeights = nil; outcomeModel = nil; truthCache = nil; errorFilter = nil; entryWorld = nil; mergeWorld = nil
+            outcomeOperators = nil
         }
         var fixed: [String: SpatialWeights] = [:]
-        for (e, built) in zip(fixedSpecs, builtWeights.dropFirst(trueSpec == nil ? 0 : 1)) {
+        for (e, built) in zip(parts.fixedSpecs, parts.builtWeights.dropFirst(parts.trueSpec == nil ? 0 : 1)) {
             let (w, rep) = try built.get()
             fixed[e.name] = w
             reports.append(rep)
         }
         fixedEstimatorWeights = fixed
-        weightReports = reports
+        reportMakers = reports
+        effectField = try parts.effectField.get()
+        shockField = try parts.shockField.get()
+        (diffusion, diffusionTruncationBound, largeNSummary) = try parts.diffusion.get()
         sectorsFixed = spec.sectors.mode == .neg ? nil : Sectors.Fixed(spec.sectors, geography: geography, lnSize: lnSize)
-        if spec.sectors.mode == .neg {
-            effectField = nil
-        } else if large {
-            effectField = try CityEffectField.convolution(geography, rangeKm: spec.sectors.effectRangeKm)
-        } else {
-            effectField = try Sectors.effectFactor(geography, rangeKm: spec.sectors.effectRangeKm, source: source)
-        }
-        let shocks = spec.outcome.error.shocks
-        shockField = shocks.share > 0 ? try CityEffectField.convolution(geography, rangeKm: shocks.rangeKm) : nil
-        if large {
-            let median: Double
-            (diffusion, diffusionTruncationBound, median) = try DiffusionKernel.truncated(geography, decayKm: spec.digital.decayKm,
-                                                                                    tolerance: spec.digital.kernelTolerance)
-            var text = String(format: "large-N generator (W held sparse): diffusion kernel truncated at %.0f km (weights < %.0e), %d nonzeros, row ℓ1 error ≤ %.2e (max), %.2e (median)",
-                              DiffusionKernel.cutoffKm(decayKm: spec.digital.decayKm, tolerance: spec.digital.kernelTolerance),
-                              spec.digital.kernelTolerance,
-                              diffusion.nonzeroCount, diffusionTruncationBound, median)
-            if case .convolution(let k) = effectField {
-                text += "; city effects by process convolution (correlation exp(−d²/range²)), \(k.cols) knots, \(k.nonzeroCount) nonzeros"
-            }
-            largeNSummary = text
-        } else {
-            diffusion = .dense(Digital.diffusionMatrix(geography, decayKm: spec.digital.decayKm))
-            diffusionTruncationBound = 0
-            largeNSummary = nil
-        }
         // The banded copy doubles V's memory, held by every cell for the whole run: built up to the N at which
         // the outcome's operators are (8N² bytes, ≈ 2.9 MB at 600 cities); larger dense worlds multiply by V itself.
         if case .dense(let v) = diffusion, v.rows <= OutcomeOperators.maximumUnits {

@@ -27,7 +27,8 @@ public enum ScenarioValidation {
     /// `cell`: the scenario's cell 0 when the caller has built it already.
     public static func validate(_ s: ScenarioSpec, cell built: CitySystemCell? = nil) throws -> ValidationReport {
         let cell = try built ?? CitySystemCell(scenario: s)
-        var warnings = cell.weightReports.flatMap(\.warnings)
+        let weightReports = try cell.weightReports()
+        var warnings = weightReports.flatMap(\.warnings)
         // One replication: the calibrated CA distribution, a `neg` equilibrium that must converge,
         // and ρ against a W that depends on D.
         let sectors = SectorSummary(try cell.generate(replication: 0), mode: s.citySystem.sectors.mode)
@@ -42,7 +43,7 @@ public enum ScenarioValidation {
             }
         }
         return ValidationReport(scenario: s, cities: cell.geography.count, years: cell.years,
-                                weightReports: cell.weightReports, sectors: sectors, warnings: warnings,
+                                weightReports: weightReports, sectors: sectors, warnings: warnings,
                                 largeNSummary: cell.largeNSummary)
     }
 }

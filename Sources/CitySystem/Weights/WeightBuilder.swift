@@ -30,8 +30,20 @@ public enum WeightBuilder {
     public static func build(_ spec: WeightSpec, geography g: Geography, lnSize: [Double], meanD: [Double]? = nil,
                               logDeterminant: LogDeterminantMethod = .auto,
                               source: String) throws -> (weights: SpatialWeights, report: WeightReport) {
+        let built = try build(spec, geography: g, lnSize: lnSize, meanD: meanD, logDeterminant: logDeterminant, source: source,
+                              deferringSpectrum: false)
+        return (built.weights, try built.report())
+    }
+
+    /// `build`, with every check run now and, when `deferringSpectrum` (a dense W only), the spectrum left
+    /// to its first use: `report()` computes it (as does `SpatialWeights.resolveSpectrum`, through
+    /// `resolve`), throwing the error `build` would have thrown, and gives the report `build` gives.
+    static func build(_ spec: WeightSpec, geography g: Geography, lnSize: [Double], meanD: [Double]? = nil,
+                      logDeterminant: LogDeterminantMethod, source: String,
+                      deferringSpectrum: Bool) throws -> (weights: SpatialWeights, report: @Sendable () throws -> WeightReport) {
         if holdsSparse(logDeterminant, count: g.count) {
-            return try buildSparse(spec, geography: g, lnSize: lnSize, meanD: meanD, logDeterminant: logDeterminant, source: source)
+            let built = try buildSparse(spec, geography: g, lnSize: lnSize, meanD: meanD, logDeterminant: logDeterminant, source: source)
+            return (built.weights, { built.report })
         }
         let c = try connectivity(spec, geography: g, lnSize: lnSize, meanD: meanD, source: source)
         let n = g.count
@@ -58,8 +70,8 @@ public enum WeightBuilder {
             break
         }
         let sw: SpatialWeights
-        do { sw = try SpatialWeights(w, logDeterminant: logDeterminant) } catch {
-            throw ScenarioError(source: source, path: spec.path, reason: "invalid weight matrix: \(error)")
+        do { sw = try SpatialWeights(w, logDeterminant: logDeterminant, deferringSpectrum: deferringSpectrum) } catch {
+            throw invalid(spec, error, source: source)
         }
         let comps = components(c)
         var warnings: [String] = []
@@ -67,14 +79,29 @@ public enum WeightBuilder {
             warnings.append("\(spec.path) (\(spec.name)): the graph has \(comps) separate components; spillovers cannot cross between them")
         }
         if !symC { warnings.append("\(spec.path) (\(spec.name)): C is asymmetric, so W may have complex eigenvalues (LU path, slower)") }
-        if let sp = sw.spectrum, !sp.isReal { warnings.append("\(spec.path) (\(spec.name)): W has complex eigenvalues; the ρ interval uses the real parts") }
-        let report = WeightReport(name: spec.name, kind: spec.kind.rawValue, normalise: spec.normalise.rawValue,
-                                  symmetric: w.isSymmetric(tolerance: 1e-12), connectivitySymmetric: symC, components: comps,
-                                  minNeighbours: nb.min()!, meanNeighbours: Double(nb.reduce(0, +)) / Double(n),
-                                  maxNeighbours: nb.max()!, omegaMin: sw.spectrum?.minimum ?? 1 / sw.stableInterval.lower,
-                                  omegaMax: sw.spectrum?.maximum ?? 1 / sw.stableInterval.upper,
-                                  warnings: warnings)
+        let symmetric = w.isSymmetric(tolerance: 1e-12), known = warnings
+        let (fewest, mean, most) = (nb.min()!, Double(nb.reduce(0, +)) / Double(n), nb.max()!)
+        let report = { @Sendable () throws -> WeightReport in
+            try resolve(sw, spec, source: source)
+            var all = known
+            if let sp = sw.spectrum, !sp.isReal { all.append("\(spec.path) (\(spec.name)): W has complex eigenvalues; the ρ interval uses the real parts") }
+            return WeightReport(name: spec.name, kind: spec.kind.rawValue, normalise: spec.normalise.rawValue,
+                                symmetric: symmetric, connectivitySymmetric: symC, components: comps,
+                                minNeighbours: fewest, meanNeighbours: mean,
+                                maxNeighbours: most, omegaMin: sw.spectrum?.minimum ?? 1 / sw.stableInterval.lower,
+                                omegaMax: sw.spectrum?.maximum ?? 1 / sw.stableInterval.upper,
+                                warnings: all)
+        }
         return (sw, report)
+    }
+
+    /// Computes the deferred spectrum of `w` built from `spec`, with the error `build` gives for it.
+    static func resolve(_ w: SpatialWeights, _ spec: WeightSpec, source: String) throws {
+        do { try w.resolveSpectrum() } catch { throw invalid(spec, error, source: source) }
+    }
+
+    static func invalid(_ spec: WeightSpec, _ error: Error, source: String) -> ScenarioError {
+        ScenarioError(source: source, path: spec.path, reason: "invalid weight matrix: \(error)")
     }
 
     static func island(_ spec: WeightSpec, city: String, source: String) -> ScenarioError {

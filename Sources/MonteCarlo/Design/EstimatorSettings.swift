@@ -34,6 +34,19 @@ enum EstimatorSettings: Sendable {
         if case .spatialMediation(let s) = self { return s.weights }
         return nil
     }
+
+    /// Every name of `city_system.estimator_weights` the estimator reads (those `CityEstimator.make`
+    /// checks): the cell computes the spectra of these at set-up and leaves the others' to their first use.
+    var weightNames: [String] {
+        switch self {
+        case .spatial(let s): return [s.weights]
+        case .dynamic(let s): return [s.weights]
+        case .policyCurve(let s): return [s.weights]
+        case .spatialMediation(let s): return [s.weights]
+        case .wSelection(let s): return s.candidates
+        case .psmDiD, .spilloverDiD, .twfe, .csDiD, .mediation, .eventStudy: return []
+        }
+    }
 }
 
 /// A spatial model's settings: `effects`, `approach`, `durbin`, `sigma2` (in `spec`), `weights`, `variance`.

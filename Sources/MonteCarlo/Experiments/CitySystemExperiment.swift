@@ -13,13 +13,26 @@ public struct CitySystemWorld: World {
     let setupSeconds: Double
 
     public init(document: ScenarioDocument, seed: UInt64?, cell: Int, source: String) throws {
+        try self.init(document: document, seed: seed, cell: cell, source: source, weightsInUse: nil)
+    }
+
+    /// - Parameter weightsInUse: the estimator W the cell's estimators read (nil: every one); the others'
+    ///   spectra are left to their first use (`CitySystemCell.init(spec:seed:cell:source:weightsInUse:)`).
+    init(document: ScenarioDocument, seed: UInt64?, cell: Int, source: String, weightsInUse: Set<String>?) throws {
         // The generator reads its sections of the cell's document and leaves MonteCarlo's alone.
         var spec = try ScenarioParser.parse(document)
         if let seed { spec.seed = seed }
         self.spec = spec
         let start = Date()
-        system = try CitySystemCell(spec: spec.citySystem, seed: spec.seed, cell: cell, source: source)
+        system = try CitySystemCell(spec: spec.citySystem, seed: spec.seed, cell: cell, source: source, weightsInUse: weightsInUse)
         setupSeconds = Date().timeIntervalSince(start)
+    }
+
+    /// The cell's world with the spectra of only the W its estimators read computed up front (a cell's
+    /// experiment reads no other; `validate` and `generate` ask for the rest through `weightReports`).
+    public static func forExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> CitySystemWorld {
+        try CitySystemWorld(document: cell.document, seed: scenario.seed, cell: cell.index, source: scenario.file,
+                            weightsInUse: Set(cell.estimators.flatMap(\.settings.weightNames)))
     }
 
     public func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
@@ -42,6 +55,9 @@ public struct CitySystemWorld: World {
         }
         try RegionClusterRefusal.check(cell, spec: spec, regions: system.geography.region, scenario: scenario, reader: reader)
         try EventWindowRefusal.check(cell, spec: spec, scenario: scenario, reader: reader)
+        // The W the estimators read, complete before the first replication: a spectrum that cannot be
+        // computed is refused here, at load, as when every W's was computed at set-up.
+        try system.resolveWeights(named: cell.estimators.flatMap(\.settings.weightNames))
         let needsSupport = estimators.contains(where: \.scoresCurves)
         return CitySystemExperiment(system: system, estimators: estimators,
                                     dataSupport: needsSupport ? try Self.support(of: system) : nil)

@@ -16,6 +16,8 @@ extension CitySystemWorld {
             throw PanelRequestError.noEquilibrium(mode: c.sectors.mode.rawValue, source: spec.source)
         }
         if request.merges && c.panel.mergeShare == 0 { throw PanelRequestError.noMerges(source: spec.source) }
+        // The reports first: they compute any spectrum left to its first use, with its error.
+        let weightReports = try system.weightReports()
         let start = Date()
         let panel = try system.generate(replication: replication)
         let replicationSeconds = Date().timeIntervalSince(start)
@@ -27,7 +29,7 @@ extension CitySystemWorld {
                           merges: request.merges ? PanelCSV.merges(panel) : nil,
                           equilibrium: request.equilibrium ? PanelCSV.equilibrium(panel) : nil,
                           diffusion: request.diffusion ? PanelCSV.diffusion(panel) : nil,
-                          warnings: system.weightReports.flatMap(\.warnings) + sectors.warnings,
+                          warnings: weightReports.flatMap(\.warnings) + sectors.warnings,
                           summary: Self.summary(panel, sectors: sectors, cellSeconds: setupSeconds, replicationSeconds: replicationSeconds))
     }
 

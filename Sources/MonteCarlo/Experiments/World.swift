@@ -14,6 +14,10 @@ public protocol World: Sendable {
     /// name `source`.
     init(document: ScenarioDocument, seed: UInt64?, cell: Int, source: String) throws
 
+    /// The world of a design cell for its experiment (`WorldBuilder`): `init(document:seed:cell:source:)`
+    /// unless the world builds less up front for the cell's estimators.
+    static func forExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> Self
+
     /// The cell's experiment: the cell's estimators bound to this world and checked against what it
     /// can score. Throws a `ScenarioError` for settings it cannot run.
     func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment
@@ -41,6 +45,12 @@ public protocol World: Sendable {
     /// What `validate` says of a design in this world: a headline when the world has none of its
     /// own, lines about the cells (after the world's) and about the whole design (after its size).
     func validationLines(cells: [DesignCell], scenario: MonteCarloScenario) throws -> (headline: String?, cells: [String], design: [String])
+}
+
+extension World {
+    public static func forExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> Self {
+        try Self(document: cell.document, seed: scenario.seed, cell: cell.index, source: scenario.file)
+    }
 }
 
 /// The optional files `generate` is asked for beside the panel.
@@ -138,12 +148,11 @@ public struct WorldBuilder<W: World>: ExperimentBuilder {
     public init() {}
 
     public func makeExperiment(cell: DesignCell, scenario: MonteCarloScenario) throws -> any Experiment {
-        try W(document: cell.document, seed: scenario.seed, cell: cell.index, source: scenario.file)
-            .makeExperiment(cell: cell, scenario: scenario)
+        try W.forExperiment(cell: cell, scenario: scenario).makeExperiment(cell: cell, scenario: scenario)
     }
 
     public func dataSupport(cell: DesignCell, scenario: MonteCarloScenario) throws -> ClosedRange<Double>? {
-        try W(document: cell.document, seed: scenario.seed, cell: cell.index, source: scenario.file).dataSupport()
+        try W.forExperiment(cell: cell, scenario: scenario).dataSupport()
     }
 }
 

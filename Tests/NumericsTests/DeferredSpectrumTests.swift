@@ -1,0 +1,50 @@
+@testable import Numerics
+import TestSupport
+import XCTest
+
+/// A W whose spectrum is deferred (`deferringSpectrum`) runs every check at construction and, once
+/// resolved, is the W built with its spectrum at once.
+final class DeferredSpectrumTests: XCTestCase {
+    private func ring(_ n: Int, chords: Int) -> Matrix {
+        var c = Matrix(rows: n, cols: n)
+        for i in 0..<n {
+            c[i, (i + 1) % n] = 1; c[(i + 1) % n, i] = 1
+            c[i, (i + chords) % n] = 1; c[(i + chords) % n, i] = 1
+        }
+        var w = c
+        let s = c.rowSums()
+        for j in 0..<n { for i in 0..<n { w[i, j] /= s[i] } }
+        return w
+    }
+
+    func testADeferredSpectrumIsTheSpectrumComputedAtOnce() throws {
+        let w = ring(23, chords: 4)
+        let deferred = try SpatialWeights(w, logDeterminant: .exact, deferringSpectrum: true)
+        XCTAssertTrue(deferred.spectrumIsPending)
+        try deferred.resolveSpectrum()
+        XCTAssertFalse(deferred.spectrumIsPending)
+        let now = try SpatialWeights(w, logDeterminant: .exact)
+        XCTAssertFalse(now.spectrumIsPending)
+        XCTAssertEqual(try XCTUnwrap(deferred.spectrum).real.map(\.bitPattern), try XCTUnwrap(now.spectrum).real.map(\.bitPattern))
+        XCTAssertEqual(deferred.stableInterval.lower.bitPattern, now.stableInterval.lower.bitPattern)
+        XCTAssertEqual(deferred.stableInterval.upper.bitPattern, now.stableInterval.upper.bitPattern)
+        for rho in [-0.4, 0.0, 0.35] {
+            XCTAssertEqual(deferred.logDeterminant.logDeterminant(rho: rho).bitPattern, now.logDeterminant.logDeterminant(rho: rho).bitPattern)
+        }
+        XCTAssertTrue(deferred.squaredG === now.squaredG, "one spectrum per W content in the process (SpectrumCache)")
+    }
+
+    /// Deferring the spectrum defers nothing else: a bad W is refused at construction.
+    func testADeferredWIsCheckedAtConstruction() throws {
+        var island = ring(10, chords: 3)
+        for j in 0..<10 { island[4, j] = 0 }
+        for deferring in [false, true] {
+            assertThrows(try SpatialWeights(island, logDeterminant: .exact, deferringSpectrum: deferring), as: NumericsError.self) { e in
+                XCTAssertTrue("\(e)".contains("island"), "\(e)")
+            }
+            var negative = ring(10, chords: 3)
+            negative[2, 3] = -0.5
+            assertThrows(try SpatialWeights(negative, logDeterminant: .exact, deferringSpectrum: deferring), as: NumericsError.self)
+        }
+    }
+}
