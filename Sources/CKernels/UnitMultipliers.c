@@ -16,11 +16,8 @@
 // the Swift loop used, so both variants give that loop's bits.
 #pragma STDC FP_CONTRACT OFF
 
-#include "CKernels.h"
+#include "UnitMultipliers.h"
 #include <string.h>
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
 
 typedef double v4d __attribute__((vector_size(32)));
 
@@ -69,67 +66,6 @@ static inline __attribute__((always_inline)) void unit_multipliers_body(const do
     }
 }
 
-// The same sums eight units at a time (AVX-512: one zmm register per sum), then the four-unit and single
-// remainders as above. Each element's chain and terms are those of the four-wide body, element by element
-// (a vector operation rounds each lane as the scalar one would), so the bits are the same.
-typedef double v8d __attribute__((vector_size(64)));
-
-#define load8(p) ({ v8d v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define store8(p, v) do { v8d w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
-#define splat8(x) ((v8d){(x), (x), (x), (x), (x), (x), (x), (x)})
-
-static inline __attribute__((always_inline)) void unit_multipliers_body8(const double *v, intptr_t n, const double *sqrt_r,
-                                                                         const double *s, const double *g, double *out) {
-    memset(out, 0, (size_t)(8 * n) * sizeof(double));
-    double *const o0 = out, *const o1 = out + n, *const o2 = out + 2 * n, *const o3 = out + 3 * n;
-    double *const o4 = out + 4 * n, *const o5 = out + 5 * n, *const o6 = out + 6 * n, *const o7 = out + 7 * n;
-    for (intptr_t k0 = 0; k0 < n; k0 += UM_BLOCK) {
-        const intptr_t k1 = k0 + UM_BLOCK < n ? k0 + UM_BLOCK : n;
-        intptr_t j = 0;
-        for (; j + 8 <= n; j += 8) {
-            v8d a0 = load8(o0 + j), a1 = load8(o1 + j), a2 = load8(o2 + j), a3 = load8(o3 + j);
-            v8d a4 = load8(o4 + j), a5 = load8(o5 + j), a6 = load8(o6 + j), a7 = load8(o7 + j);
-            const v8d r = load8(sqrt_r + j);
-            for (intptr_t k = k0; k < k1; k++) {
-                __builtin_prefetch(v + k * n + j + 32, 0, 3);
-                const v8d x = load8(v + k * n + j);
-                const v8d diag = x * x, col = r * x * splat8(s[k]);
-                const double *gk = g + 4 * k;
-                const v8d g0 = splat8(gk[0]), g1 = splat8(gk[1]), g2 = splat8(gk[2]), g3 = splat8(gk[3]);
-                a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
-                a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
-            }
-            store8(o0 + j, a0); store8(o1 + j, a1); store8(o2 + j, a2); store8(o3 + j, a3);
-            store8(o4 + j, a4); store8(o5 + j, a5); store8(o6 + j, a6); store8(o7 + j, a7);
-        }
-        for (; j + 4 <= n; j += 4) {
-            v4d a0 = load4(o0 + j), a1 = load4(o1 + j), a2 = load4(o2 + j), a3 = load4(o3 + j);
-            v4d a4 = load4(o4 + j), a5 = load4(o5 + j), a6 = load4(o6 + j), a7 = load4(o7 + j);
-            const v4d r = load4(sqrt_r + j);
-            for (intptr_t k = k0; k < k1; k++) {
-                const v4d x = load4(v + k * n + j);
-                const v4d diag = x * x, col = r * x * splat4(s[k]);
-                const double *gk = g + 4 * k;
-                const v4d g0 = splat4(gk[0]), g1 = splat4(gk[1]), g2 = splat4(gk[2]), g3 = splat4(gk[3]);
-                a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
-                a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
-            }
-            store4(o0 + j, a0); store4(o1 + j, a1); store4(o2 + j, a2); store4(o3 + j, a3);
-            store4(o4 + j, a4); store4(o5 + j, a5); store4(o6 + j, a6); store4(o7 + j, a7);
-        }
-        for (; j < n; j++) {
-            for (intptr_t k = k0; k < k1; k++) {
-                const double x = v[k * n + j], diag = x * x, col = sqrt_r[j] * x * s[k];
-                const double *gk = g + 4 * k;
-                o0[j] = o0[j] + diag * gk[0]; o1[j] = o1[j] + diag * gk[1];
-                o2[j] = o2[j] + diag * gk[2]; o3[j] = o3[j] + diag * gk[3];
-                o4[j] = o4[j] + col * gk[0]; o5[j] = o5[j] + col * gk[1];
-                o6[j] = o6[j] + col * gk[2]; o7[j] = o7[j] + col * gk[3];
-            }
-        }
-    }
-}
-
 void spillsim_unit_multipliers(const double *v, intptr_t n, const double *sqrt_r, const double *s, const double *g,
                                double *out) {
     unit_multipliers_body(v, n, sqrt_r, s, g, out);
@@ -143,31 +79,7 @@ void spillsim_unit_multipliers_avx2(const double *v, intptr_t n, const double *s
     unit_multipliers_body(v, n, sqrt_r, s, g, out);
 }
 
-int spillsim_cpu_has_avx512f(void) {
-    if (!spillsim_cpu_has_avx2()) return 0;  // AVX and the OS's XMM/YMM state (CKernels.c)
-    unsigned a, b, c, d;
-    if (__get_cpuid_max(0, 0) < 7) return 0;
-    __cpuid_count(7, 0, a, b, c, d);
-    if (!(b & bit_AVX512F)) return 0;
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return (lo & 0xE6) == 0xE6;  // and the opmask and ZMM state
-}
-
-__attribute__((target("avx512f")))
-void spillsim_unit_multipliers_avx512(const double *v, intptr_t n, const double *sqrt_r, const double *s, const double *g,
-                                      double *out) {
-    unit_multipliers_body8(v, n, sqrt_r, s, g, out);
-}
-
 #else
-
-int spillsim_cpu_has_avx512f(void) { return 0; }
-
-void spillsim_unit_multipliers_avx512(const double *v, intptr_t n, const double *sqrt_r, const double *s, const double *g,
-                                      double *out) {
-    unit_multipliers_body(v, n, sqrt_r, s, g, out);
-}
 
 // Never called on other CPUs (spillsim_cpu_has_avx2 is 0); the plain function keeps the symbol correct.
 void spillsim_unit_multipliers_avx2(const double *v, intptr_t n, const double *sqrt_r, const double *s, const double *g,

@@ -11,15 +11,6 @@ extension WeightSpectrum {
     /// written, left to right); each sum runs over k in order in `spillsim_unit_multipliers` (four units
     /// at a time with their sums in registers; the generic and AVX2 builds give the same bits).
     public func unitMultipliers(rho: Double, kernel: SparseRowKernel = .best) -> [Double]? {
-        unitMultipliers(rho: rho, kernel: kernel, wide: Self.avx512Supported)
-    }
-
-    /// Whether the AVX2 kernel may run eight units at a time (`spillsim_unit_multipliers_avx512`: the same
-    /// bits, half the instructions on a CPU whose vector units are 512 bits wide).
-    static let avx512Supported = spillsim_cpu_has_avx512f() != 0
-
-    /// `wide`: with `.avx2`, the AVX-512 variant (only where `avx512Supported`; tests compare both).
-    func unitMultipliers(rho: Double, kernel: SparseRowKernel, wide: Bool) -> [Double]? {
         guard let f = symmetricForm else { return nil }
         let n = real.count
         guard n > 0 else { return [] }
@@ -39,9 +30,6 @@ extension WeightSpectrum {
                     f.serialOnesInvSqrtR.withUnsafeBufferPointer { s in
                         g.withUnsafeBufferPointer { g in
                             switch kernel {
-                            case .avx2 where wide && Self.avx512Supported:
-                                spillsim_unit_multipliers_avx512(v.baseAddress!, n, sqrtR.baseAddress!, s.baseAddress!, g.baseAddress!,
-                                                                 out.baseAddress!)
                             case .avx2:
                                 spillsim_unit_multipliers_avx2(v.baseAddress!, n, sqrtR.baseAddress!, s.baseAddress!, g.baseAddress!,
                                                                out.baseAddress!)

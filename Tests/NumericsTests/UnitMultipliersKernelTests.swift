@@ -43,18 +43,13 @@ final class UnitMultipliersKernelTests: XCTestCase {
     }
 
     func testSameBitsAsTheEigenvalueLoopWithEveryKernel() throws {
-        for n in [2, 3, 4, 5, 9, 12, 13, 64, 66, 131, 284] {
+        for n in [2, 3, 4, 5, 9, 64, 66, 131] {
             let spectrum = try XCTUnwrap(try Self.weights(n).spectrum)
             for rho in [-0.7, 0, 0.3, 0.95] {
                 let want = Self.reference(spectrum, rho: rho).map(\.bitPattern)
                 for kernel in SparseRowKernel.supported {
                     let got = try XCTUnwrap(spectrum.unitMultipliers(rho: rho, kernel: kernel))
                     XCTAssertEqual(got.map(\.bitPattern), want, "N = \(n), ρ = \(rho), \(kernel) kernel")
-                    // Both widths where the CPU has AVX-512 (eight units at a time, then the four-unit tail).
-                    for wide in WeightSpectrum.avx512Supported ? [false, true] : [false] {
-                        let got = try XCTUnwrap(spectrum.unitMultipliers(rho: rho, kernel: kernel, wide: wide))
-                        XCTAssertEqual(got.map(\.bitPattern), want, "N = \(n), ρ = \(rho), \(kernel) kernel, wide \(wide)")
-                    }
                 }
             }
         }

@@ -15,11 +15,4 @@ void spillsim_unit_multipliers(const double *v, intptr_t n, const double *sqrt_r
 void spillsim_unit_multipliers_avx2(const double *v, intptr_t n, const double *sqrt_r, const double *s, const double *g,
                                     double *out);
 
-/// The same bits eight units at a time; call only when spillsim_cpu_has_avx512f() is 1.
-void spillsim_unit_multipliers_avx512(const double *v, intptr_t n, const double *sqrt_r, const double *s, const double *g,
-                                      double *out);
-
-/// 1 when this CPU and its operating system support AVX-512F (and AVX2), else 0.
-int spillsim_cpu_has_avx512f(void);
-
 #endif
