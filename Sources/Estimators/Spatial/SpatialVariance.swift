@@ -372,12 +372,15 @@ enum SpatialOperators {
         }
         var z = Matrix(rows: n, cols: width, uncheckedColumnMajor: vs.count == 1 ? vs[0] : joined)
         scaleRows(&z, by: f.sqrtR, columns: 0..<width)
-        var c = Matrix.product(f.vectors, z, transposeA: true)
+        // Both products through V packed once per W when that gives dgemm's bits (`PackedOperand`), else dgemm.
+        var c = weights.symmetricFormProduct(z.data, width: width, transposed: true)
+            .map { Matrix(rows: n, cols: width, uncheckedColumnMajor: $0) } ?? Matrix.product(f.vectors, z, transposeA: true)
         let omega = spectrum.real
         for (k, rho) in rhos.enumerated() {
             scaleRows(&c, by: omega.map { $0 / (1 - rho * $0) }, columns: offsets[k]..<offsets[k + 1])
         }
-        var out = f.vectors * c
+        var out = weights.symmetricFormProduct(c.data, width: width, transposed: false)
+            .map { Matrix(rows: n, cols: width, uncheckedColumnMajor: $0) } ?? f.vectors * c
         scaleRows(&out, by: f.invSqrtR, columns: 0..<width)
         if vs.count == 1 { return [out.data] }
         return vs.indices.map { k in Array(out.data[(offsets[k] * n)..<(offsets[k + 1] * n)]) }

@@ -1,0 +1,120 @@
+import CKernels
+import Foundation
+
+/// A fixed N × N operand of many products op(A)·B — W in the designs' W·[X, y], the eigenvectors V
+/// and Vᵀ in G(ρ)·v (`WeightSpectrum.SymmetricForm`) — packed once for `spillsim_gemm_packed_fma`
+/// instead of by dgemm in every call (`dgemm_itcopy`/`incopy`: at N = 280 and width 18–36 the copy of
+/// A costs a third to a half of the product). The kernel sums each element in the order of OpenBLAS's
+/// Haswell/Zen dgemm for an even-width product (`PackedProduct`), so the result is dgemm's bit for bit.
+///
+/// That is checked, not assumed, once per process and shape (N, K, whether A enters transposed) on
+/// fixed pseudo-random A and B (`BitCheckValues`) of widths 2, 6, 10 and 32 against the dgemm call the
+/// operand stands in for (`Matrix.product(A, B, transposeA:)`): the kernel's order depends on the
+/// shapes, not on the values. On a CPU without AVX2 and FMA, another OpenBLAS or CPU kernel whose bits
+/// differ, an odd width (dgemm's one-column tail), or above `maximumUnits`, `product` returns nil and the
+/// caller keeps its dgemm call — so every number is the same whichever path runs.
+public struct PackedOperand: Sendable {
+    /// op(A)'s rows and columns (op(A) is rows × cols).
+    public let rows: Int, cols: Int
+    private let packed: [Double]
+    private let splits: [Int]
+
+    /// Above this many rows the operand is not packed: its 8N² bytes would be held beside W's spectrum
+    /// for the whole run, and the kernel (no blocking beyond OpenBLAS's K blocks) is tuned to N in the
+    /// hundreds — the bound of the outcome's packed operators (`OutcomeOperators.maximumUnits`).
+    public static let maximumUnits = 600
+
+    /// op(A) packed, or nil when the kernel does not give dgemm's bits for this shape on this process's
+    /// BLAS and CPU (or the shape is empty or too large): the caller then multiplies by dgemm.
+    public static func make(_ a: Matrix, transposed: Bool) -> PackedOperand? {
+        let rows = transposed ? a.cols : a.rows, cols = transposed ? a.rows : a.cols
+        guard rows > 0, cols > 0, rows <= maximumUnits, cols <= maximumUnits,
+              ShapeCheck.keepsBits(rows: rows, cols: cols, transposed: transposed) else { return nil }
+        return PackedOperand(a, transposed: transposed)
+    }
+
+    private init(_ a: Matrix, transposed: Bool) {
+        rows = transposed ? a.cols : a.rows
+        cols = transposed ? a.rows : a.cols
+        splits = PackedProduct.blocks(cols)
+        let source = transposed ? a.transposed() : a
+        var p = [Double](repeating: 0, count: rows * cols)
+        spillsim_gemm_pack(source.data, rows, cols, &p)
+        packed = p
+    }
+
+    /// op(A)·B for the column-major cols × `width` B, dgemm's bits; nil for an odd (or zero) width,
+    /// which the caller gives to dgemm.
+    public func product(_ b: [Double], width: Int) -> [Double]? {
+        precondition(b.count == cols * width, "packed operand: \(b.count) values for \(cols) × \(width)")
+        guard width > 0, width % 2 == 0 else { return nil }
+        return Self.fused(packed, rows: rows, cols: cols, splits: splits, b, width: width)
+    }
+
+    static func fused(_ packed: [Double], rows m: Int, cols k: Int, splits: [Int], _ b: [Double], width: Int) -> [Double] {
+        [Double](unsafeUninitializedCapacity: m * width) { out, count in
+            // Scratch for B's panels of six columns (written before read; the kernel reads none of the rest).
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: k * width) { scratch in
+                packed.withUnsafeBufferPointer { pp in
+                    b.withUnsafeBufferPointer { pb in
+                        splits.withUnsafeBufferPointer { ps in
+                            spillsim_gemm_packed_fma(pp.baseAddress, m, k, pb.baseAddress, width, ps.baseAddress, ps.count - 1,
+                                                     out.baseAddress, scratch.baseAddress)
+                        }
+                    }
+                }
+            }
+            count = m * width
+        }
+    }
+
+    /// Whether the kernel gives dgemm's bits for a shape, checked once per process and remembered.
+    enum ShapeCheck {
+        private final class Known: @unchecked Sendable {
+            let lock = NSLock()
+            var byShape: [[Int]: Bool] = [:]
+        }
+        private static let known = Known()
+
+        static func keepsBits(rows: Int, cols: Int, transposed: Bool) -> Bool {
+            let key = [rows, cols, transposed ? 1 : 0]
+            known.lock.lock()
+            if let k = known.byShape[key] { known.lock.unlock(); return k }
+            known.lock.unlock()
+            let agrees = spillsim_cpu_has_avx2_fma() != 0 && matchesBLAS(rows: rows, cols: cols, transposed: transposed)
+            known.lock.lock(); defer { known.lock.unlock() }
+            known.byShape[key] = agrees
+            return agrees
+        }
+
+        private static func matchesBLAS(rows: Int, cols: Int, transposed: Bool) -> Bool {
+            NumericsRuntime.ensureInitialised()
+            var values = BitCheckValues(seed: 0x2545_F491_4F6C_DD1D)
+            let a = Matrix(rows: transposed ? cols : rows, cols: transposed ? rows : cols,
+                           uncheckedColumnMajor: (0..<(rows * cols)).map { _ in values.next() })
+            let operand = PackedOperand(a, transposed: transposed)
+            for width in [2, 6, 10, 32] {
+                let b = Matrix(rows: cols, cols: width, uncheckedColumnMajor: (0..<(cols * width)).map { _ in values.next() })
+                let theirs = Matrix.product(a, b, transposeA: transposed).data
+                guard let mine = operand.product(b.data, width: width),
+                      !zip(mine, theirs).contains(where: { $0.bitPattern != $1.bitPattern }) else { return false }
+            }
+            return true
+        }
+    }
+}
+
+/// Packed operands built on first use and kept (`PackedOperand`), by a small integer key; nil results
+/// are remembered too. Shared by the threads of a run (under a lock; a build takes about one dgemm's copy).
+final class PackedOperands: @unchecked Sendable {
+    private let lock = NSLock()
+    private var built: [Int: PackedOperand?] = [:]
+
+    func operand(_ key: Int, make: () -> PackedOperand?) -> PackedOperand? {
+        lock.lock(); defer { lock.unlock() }
+        if let hit = built[key] { return hit }
+        let made = make()
+        built[key] = made
+        return made
+    }
+}
