@@ -51,6 +51,11 @@ public struct PackedOperand: Sendable {
         return Self.fused(packed, rows: rows, cols: cols, splits: splits, b, width: width)
     }
 
+    /// Whether the kernel runs with 512-bit vectors (`spillsim_gemm_packed_fma512`: the same operations per
+    /// element, so the same bits; eight lanes to an instruction instead of four) — on a CPU with AVX-512F.
+    static let wide = spillsim_cpu_has_avx512f() != 0
+
+    /// The packed kernel, `wide` or not: each element's sum is the same operations in the same order either way.
     static func fused(_ packed: [Double], rows m: Int, cols k: Int, splits: [Int], _ b: [Double], width: Int) -> [Double] {
         [Double](unsafeUninitializedCapacity: m * width) { out, count in
             // Scratch for B's panels of six columns (written before read; the kernel reads none of the rest).
@@ -58,8 +63,13 @@ public struct PackedOperand: Sendable {
                 packed.withUnsafeBufferPointer { pp in
                     b.withUnsafeBufferPointer { pb in
                         splits.withUnsafeBufferPointer { ps in
-                            spillsim_gemm_packed_fma(pp.baseAddress, m, k, pb.baseAddress, width, ps.baseAddress, ps.count - 1,
-                                                     out.baseAddress, scratch.baseAddress)
+                            if wide {
+                                spillsim_gemm_packed_fma512(pp.baseAddress, m, k, pb.baseAddress, width, ps.baseAddress, ps.count - 1,
+                                                            out.baseAddress, scratch.baseAddress)
+                            } else {
+                                spillsim_gemm_packed_fma(pp.baseAddress, m, k, pb.baseAddress, width, ps.baseAddress, ps.count - 1,
+                                                         out.baseAddress, scratch.baseAddress)
+                            }
                         }
                     }
                 }
