@@ -162,22 +162,11 @@ public struct PackedProduct: Sendable {
         return a
     }
 
+    /// The packed kernel (`PackedOperand.fused`: with 512-bit vectors where the CPU has AVX-512F, the same
+    /// operations per element either way, so the same bits).
     private static func fused(_ packed: [Double], rows m: Int, cols k: Int, splits: [Int], _ b: [Double], width: Int) -> [Double] {
         if width == 0 { return [] }
-        var panels = [Double](repeating: 0, count: k * width)
-        return [Double](unsafeUninitializedCapacity: m * width) { out, count in
-            packed.withUnsafeBufferPointer { pp in
-                b.withUnsafeBufferPointer { pb in
-                    splits.withUnsafeBufferPointer { ps in
-                        panels.withUnsafeMutableBufferPointer { scratch in
-                            spillsim_gemm_packed_fma(pp.baseAddress, m, k, pb.baseAddress, width, ps.baseAddress, ps.count - 1,
-                                                     out.baseAddress, scratch.baseAddress)
-                        }
-                    }
-                }
-            }
-            count = m * width
-        }
+        return PackedOperand.fused(packed, rows: m, cols: k, splits: splits, b, width: width)
     }
 }
 
