@@ -16,7 +16,8 @@ import Foundation
 public struct PackedOperand: Sendable {
     /// op(A)'s rows and columns (op(A) is rows × cols).
     public let rows: Int, cols: Int
-    private let packed: [Double]
+    /// op(A) in `spillsim_gemm_pack`'s layout (bands of 8 rows, each [cols][8]; a band of 4; single rows).
+    let packed: [Double]
     private let splits: [Int]
 
     /// Above this many rows the operand is not packed: its 8N² bytes would be held beside W's spectrum
@@ -51,11 +52,9 @@ public struct PackedOperand: Sendable {
         return Self.fused(packed, rows: rows, cols: cols, splits: splits, b, width: width)
     }
 
-    /// Whether the kernel runs with 512-bit vectors (`spillsim_gemm_packed_fma512`: the same operations per
-    /// element, so the same bits; eight lanes to an instruction instead of four) — on a CPU with AVX-512F.
-    static let wide = spillsim_cpu_has_avx512f() != 0
-
-    /// The packed kernel, `wide` or not: each element's sum is the same operations in the same order either way.
+    /// The packed kernel, with 512-bit vectors where the CPU has AVX-512F (`WideKernels`,
+    /// `spillsim_gemm_packed_fma512`) or 256-bit ones: each element's sum is the same operations in the same
+    /// order either way, so the same bits.
     static func fused(_ packed: [Double], rows m: Int, cols k: Int, splits: [Int], _ b: [Double], width: Int) -> [Double] {
         [Double](unsafeUninitializedCapacity: m * width) { out, count in
             // Scratch for B's panels of six columns (written before read; the kernel reads none of the rest).
@@ -63,7 +62,7 @@ public struct PackedOperand: Sendable {
                 packed.withUnsafeBufferPointer { pp in
                     b.withUnsafeBufferPointer { pb in
                         splits.withUnsafeBufferPointer { ps in
-                            if wide {
+                            if WideKernels.available {
                                 spillsim_gemm_packed_fma512(pp.baseAddress, m, k, pb.baseAddress, width, ps.baseAddress, ps.count - 1,
                                                             out.baseAddress, scratch.baseAddress)
                             } else {
@@ -126,5 +125,45 @@ final class PackedOperands: @unchecked Sendable {
         let made = make()
         built[key] = made
         return made
+    }
+}
+
+/// Whether the 512-bit variants of the C kernels run (`spillsim_gemm_packed_fma512`,
+/// `spillsim_unit_multipliers_avx512`): on a CPU and OS with AVX-512F (and AVX2, FMA). Each variant gives
+/// its 256-bit kernel's bits — a lane computes one element's or one unit's own sums — so this decides speed
+/// only.
+public enum WideKernels {
+    public static let available = spillsim_cpu_has_avx512f() != 0
+}
+
+extension WideKernels {
+    /// The N × k unit scores of the SDM's cluster sandwich (Estimators' `SpatialVariance.unitScores`, which
+    /// documents them) by `spillsim_unit_scores_avx512`: each a chain over the periods in order of the Swift
+    /// loop's terms, rounded as written, so its bits; nil where the 512-bit kernels do not run (the caller's
+    /// loop then forms them). `z` holds the p regressor columns (N·T rows each), `wy` and `jacobianShare`
+    /// the ρ column's parts (both or neither), `two` = 2σ⁴ as the caller forms it.
+    public static func unitScores(z: Matrix, residuals e: [Double], wy: [Double]?, jacobianShare: [Double]?, n: Int, t: Int,
+                                  sigma2: Double, two: Double, sigmaShare: Double) -> Matrix? {
+        guard available, n > 0, t > 0, (wy == nil) == (jacobianShare == nil) else { return nil }
+        let rows = n * t, p = z.cols
+        precondition(z.rows == rows && e.count == rows && (wy?.count ?? rows) == rows && (jacobianShare?.count ?? n) == n,
+                     "unit scores: lengths do not match N = \(n), T = \(t)")
+        let k = p + (wy == nil ? 0 : 1) + 1
+        let data = [Double](unsafeUninitializedCapacity: n * k) { out, written in
+            z.data.withUnsafeBufferPointer { pz in
+                e.withUnsafeBufferPointer { pe in
+                    func run(_ w: UnsafePointer<Double>?, _ j: UnsafePointer<Double>?) {
+                        spillsim_unit_scores_avx512(pz.baseAddress, p, pe.baseAddress, w, j, n, t, sigma2, two, sigmaShare, out.baseAddress)
+                    }
+                    if let wy, let jacobianShare {
+                        wy.withUnsafeBufferPointer { pw in jacobianShare.withUnsafeBufferPointer { pj in run(pw.baseAddress, pj.baseAddress) } }
+                    } else {
+                        run(nil, nil)
+                    }
+                }
+            }
+            written = n * k
+        }
+        return Matrix(rows: n, cols: k, uncheckedColumnMajor: data)
     }
 }

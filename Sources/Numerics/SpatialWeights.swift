@@ -219,6 +219,14 @@ public struct SpatialWeights: Sendable {
         return Matrix(rows: x.rows, cols: x.cols, uncheckedColumnMajor: (matrix * xm).data)
     }
 
+    /// The per-unit multipliers of A = (I − ρW)⁻¹ and G = WA at ρ (`WeightSpectrum.unitMultipliers(rho:)`, its
+    /// bits), reading V's packed copy (`PackedOperand`, the one G(ρ)·v's product reads and leaves in cache)
+    /// where the 512-bit kernel runs; nil without a spectrum or a symmetric form.
+    public func unitMultipliers(rho: Double) -> [Double]? {
+        guard let spectrum else { return nil }
+        return spectrum.unitMultipliers(rho: rho, packed: WideKernels.available ? sharedSpectrum?.packedVectors(transposed: false) : nil)
+    }
+
     /// V·B, or Vᵀ·B when `transposed`, for the eigenvectors V of W's symmetric form and the column-major
     /// N × `width` B, through V packed once per W (`PackedOperand`): `Matrix.product(V, B, transposeA:)`'s
     /// bits. Nil when W has no symmetric form or the packed product does not apply (odd width, another

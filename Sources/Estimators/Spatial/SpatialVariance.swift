@@ -197,11 +197,18 @@ enum SpatialVariance {
     /// Column by column through the buffers, four units per step in SIMD lanes: each lane does the
     /// element-by-element loop's operations in the same order (the same bits), and the N(p + 2)T
     /// divisions by σ² — most of the cost — go two to an instruction instead of one.
+    /// `wide: false` keeps the Swift loop (the tests compare the two).
     static func unitScores(_ d: SpatialDesign, residuals e: [Double], k: Int, sigma2 s2: Double, jacobianShare: [Double]?,
-                           sigmaShare: Double) -> Matrix {
+                           sigmaShare: Double, wide allowWide: Bool = true) -> Matrix {
         let n = d.n, t = d.t, p = d.p, rows = d.z.rows
         let quads = n / 4 * 4
         let two = 2 * s2 * s2
+        // Eight units to a vector where the CPU has AVX-512F (the same terms in the same order, so these bits).
+        if allowWide, k == p + (jacobianShare == nil ? 1 : 2),
+           let wide = WideKernels.unitScores(z: d.z, residuals: e, wy: jacobianShare == nil ? nil : d.wy, jacobianShare: jacobianShare,
+                                             n: n, t: t, sigma2: s2, two: two, sigmaShare: sigmaShare) {
+            return wide
+        }
         var scores = Matrix(rows: n, cols: k)
         /// out[i] += Σ_t term(t·n + i, i) over the periods in order, for every unit i.
         @inline(__always) func accumulate(_ out: UnsafeMutablePointer<Double>, _ lanes: (Int, Int) -> SIMD4<Double>,
