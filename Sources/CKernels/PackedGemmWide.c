@@ -120,9 +120,11 @@ static void band4_columns(const double *band, intptr_t k, const double *b, intpt
     }
 }
 
-__attribute__((target("avx512f")))
-void spillsim_gemm_packed_fma512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
-                                 const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
+// The product, or with `lower` only the tiles holding an element on or below the diagonal (row >= column):
+// a tile wholly above it (its last row before its first column) is skipped and its elements are not written.
+__attribute__((target("avx512f"), always_inline))
+static inline void packed_fma512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                 const intptr_t *splits, intptr_t blocks, double *c, double *panels, int lower) {
     const intptr_t w6 = w - w % 6;
     for (intptr_t j0 = 0; j0 < w6; j0 += 6)
         for (intptr_t q = 0; q < k; q++)
@@ -130,22 +132,28 @@ void spillsim_gemm_packed_fma512(const double *packed, intptr_t m, intptr_t k, c
     intptr_t r = 0;
     const double *band = packed;
     for (; r + 16 <= m; r += 16, band += 16 * k) {  // pairs of bands of 8 (consecutive in the packing)
-        for (intptr_t j0 = 0; j0 < w6; j0 += 6) tile_16x6(band, band + 8 * k, panels + j0 * k, splits, blocks, c + j0 * m + r, m);
-        bands_columns(band, 2, k, b, w6, w - w6, splits, blocks, c + r, m);
+        for (intptr_t j0 = 0; j0 < w6; j0 += 6) {
+            if (lower && r + 15 < j0) break;
+            tile_16x6(band, band + 8 * k, panels + j0 * k, splits, blocks, c + j0 * m + r, m);
+        }
+        if (!(lower && r + 15 < w6)) bands_columns(band, 2, k, b, w6, w - w6, splits, blocks, c + r, m);
     }
     if (r + 8 <= m) {  // a last band of 8
-        for (intptr_t j0 = 0; j0 < w6; j0 += 6) tile_8x6(band, panels + j0 * k, splits, blocks, c + j0 * m + r, m);
-        bands_columns(band, 1, k, b, w6, w - w6, splits, blocks, c + r, m);
+        for (intptr_t j0 = 0; j0 < w6; j0 += 6) {
+            if (lower && r + 7 < j0) break;
+            tile_8x6(band, panels + j0 * k, splits, blocks, c + j0 * m + r, m);
+        }
+        if (!(lower && r + 7 < w6)) bands_columns(band, 1, k, b, w6, w - w6, splits, blocks, c + r, m);
         r += 8;
         band += 8 * k;
     }
     if (m - r >= 4) {  // the band of 4
-        band4_columns(band, k, b, w, splits, blocks, c + r, m);
+        band4_columns(band, k, b, lower && r + 4 < w ? r + 4 : w, splits, blocks, c + r, m);
         r += 4;
         band += 4 * k;
     }
     for (; r < m; r++, band += k) {  // the last m mod 4 rows, one at a time
-        for (intptr_t j = 0; j < w; j++) {
+        for (intptr_t j = 0; j < (lower && r + 1 < w ? r + 1 : w); j++) {
             const double *bj = b + j * k;
             double sum = 0;
             for (intptr_t q = 0; q < blocks; q++) {
@@ -158,12 +166,29 @@ void spillsim_gemm_packed_fma512(const double *packed, intptr_t m, intptr_t k, c
     }
 }
 
+__attribute__((target("avx512f")))
+void spillsim_gemm_packed_fma512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                 const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
+    packed_fma512(packed, m, k, b, w, splits, blocks, c, panels, 0);
+}
+
+__attribute__((target("avx512f")))
+void spillsim_gemm_packed_fma512_lower(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                       const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
+    packed_fma512(packed, m, k, b, w, splits, blocks, c, panels, 1);
+}
+
 #else
 
 int spillsim_cpu_has_avx512f(void) { return 0; }
 
 void spillsim_gemm_packed_fma512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
                                  const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
+    (void)packed; (void)m; (void)k; (void)b; (void)w; (void)splits; (void)blocks; (void)c; (void)panels;
+}
+
+void spillsim_gemm_packed_fma512_lower(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                       const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
     (void)packed; (void)m; (void)k; (void)b; (void)w; (void)splits; (void)blocks; (void)c; (void)panels;
 }
 

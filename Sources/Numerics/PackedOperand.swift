@@ -1,4 +1,5 @@
 import CKernels
+import CLAPACK
 import Foundation
 
 /// A fixed N × N operand of many products op(A)·B — W in the designs' W·[X, y], the eigenvectors V
@@ -165,5 +166,70 @@ extension WideKernels {
             written = n * k
         }
         return Matrix(rows: n, cols: k, uncheckedColumnMajor: data)
+    }
+}
+
+extension PackedOperand {
+    /// The lower triangle, diagonal included, of P = E Eᵀ for the column-major n × t E, written into `c`
+    /// (n × n, leading dimension n; the strict upper triangle is left partly unwritten) by the 512-bit packed
+    /// kernel on the tiles the lower triangle needs: `cblas_dsyrk(lower, no transpose, α = 1, β = 0)`'s bits,
+    /// checked once per process and shape (n, t) against dsyrk on fixed inputs (each element of both is one
+    /// chain of fused multiply-adds over t per K block; dsyrk's copies of E and its diagonal-block path are
+    /// what the check rules on). Returns false, `c` untouched, where the check fails, the wide kernels do not
+    /// run or the shape is empty or above `maximumUnits`: the caller calls dsyrk.
+    static func lowerGram(_ e: UnsafePointer<Double>, n: Int, t: Int, into c: UnsafeMutablePointer<Double>) -> Bool {
+        guard WideKernels.available, n > 0, t > 0, n <= maximumUnits, t <= maximumUnits, GramCheck.keepsBits(n: n, t: t) else {
+            return false
+        }
+        runLowerGram(e, n: n, t: t, into: c)
+        return true
+    }
+
+    private static func runLowerGram(_ e: UnsafePointer<Double>, n: Int, t: Int, into c: UnsafeMutablePointer<Double>) {
+        let splits = PackedProduct.blocks(t)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * n * t) { scratch in
+            let packed = scratch.baseAddress!, transposed = packed + n * t, panels = transposed + n * t
+            spillsim_gemm_pack(e, n, t, packed)
+            for j in 0..<n { for q in 0..<t { transposed[j * t + q] = e[q * n + j] } }   // Eᵀ, t × n
+            splits.withUnsafeBufferPointer { ps in
+                spillsim_gemm_packed_fma512_lower(packed, n, t, transposed, n, ps.baseAddress, ps.count - 1, c, panels)
+            }
+        }
+    }
+
+    /// Whether `lowerGram` gives dsyrk's bits for a shape (n, t), checked once per process and remembered.
+    enum GramCheck {
+        private final class Known: @unchecked Sendable {
+            let lock = NSLock()
+            var byShape: [[Int]: Bool] = [:]
+        }
+        private static let known = Known()
+
+        static func keepsBits(n: Int, t: Int) -> Bool {
+            let key = [n, t]
+            known.lock.lock()
+            if let k = known.byShape[key] { known.lock.unlock(); return k }
+            known.lock.unlock()
+            let agrees = matchesBLAS(n: n, t: t)
+            known.lock.lock(); defer { known.lock.unlock() }
+            known.byShape[key] = agrees
+            return agrees
+        }
+
+        private static func matchesBLAS(n: Int, t: Int) -> Bool {
+            NumericsRuntime.ensureInitialised()
+            var values = BitCheckValues(seed: 0x94D0_49BB_1331_11EB)
+            let e = (0..<(n * t)).map { _ in values.next() }
+            var theirs = [Double](repeating: 0, count: n * n), mine = theirs
+            e.withUnsafeBufferPointer { pe in
+                theirs.withUnsafeMutableBufferPointer { pc in
+                    cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, Int32(n), Int32(t), 1.0, pe.baseAddress, Int32(n),
+                                0.0, pc.baseAddress, Int32(n))
+                }
+                mine.withUnsafeMutableBufferPointer { pc in runLowerGram(pe.baseAddress!, n: n, t: t, into: pc.baseAddress!) }
+            }
+            for j in 0..<n { for i in j..<n where mine[i + j * n].bitPattern != theirs[i + j * n].bitPattern { return false } }
+            return true
+        }
     }
 }

@@ -15,6 +15,13 @@ int spillsim_cpu_has_avx512f(void);
 void spillsim_gemm_packed_fma512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
                                  const intptr_t *splits, intptr_t blocks, double *c, double *panels);
 
+/// spillsim_gemm_packed_fma512 computing only what the lower triangle needs (m = w, C square): the tiles
+/// with an element on or below the diagonal, each element as there (the same bits); the elements of the
+/// tiles wholly above the diagonal are not written. For a Gram matrix E E^T whose strict upper triangle
+/// nobody reads (the cluster sandwich's P = E E^T). Call only when spillsim_cpu_has_avx512f() is 1.
+void spillsim_gemm_packed_fma512_lower(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                       const intptr_t *splits, intptr_t blocks, double *c, double *panels);
+
 /// spillsim_unit_multipliers (UnitMultipliers.h) with eight units to a 512-bit vector instead of four to a
 /// 256-bit one: every sum the same chain of the same terms (one multiplication and one addition each, no
 /// fused multiply-add), so the same bits. Call only when spillsim_cpu_has_avx512f() is 1.
