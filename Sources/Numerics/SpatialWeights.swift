@@ -234,6 +234,7 @@ public struct SpatialWeights: Sendable {
         let n = count
         precondition(y.count % n == 0, "panel length \(y.count) is not a multiple of N = \(n)")
         if let sparse { return sparse.multiplyBlocks(y) }
+        if let product = sharedSpectrum?.packedW?.product(y, width: y.count / n) { return product }
         let ymat = Matrix(rows: n, cols: y.count / n, uncheckedColumnMajor: y)
         return (matrix * ymat).data
     }
@@ -246,8 +247,28 @@ public struct SpatialWeights: Sendable {
         if let sparse {
             return Matrix(rows: x.rows, cols: x.cols, uncheckedColumnMajor: sparse.multiplyBlocks(x.data))
         }
-        let xm = Matrix(rows: n, cols: x.rows / n * x.cols, uncheckedColumnMajor: x.data)
+        let width = x.rows / n * x.cols
+        if let product = sharedSpectrum?.packedW?.product(x.data, width: width) {
+            return Matrix(rows: x.rows, cols: x.cols, uncheckedColumnMajor: product)
+        }
+        let xm = Matrix(rows: n, cols: width, uncheckedColumnMajor: x.data)
         return Matrix(rows: x.rows, cols: x.cols, uncheckedColumnMajor: (matrix * xm).data)
+    }
+
+    /// The per-unit multipliers of A = (I − ρW)⁻¹ and G = WA at ρ (`WeightSpectrum.unitMultipliers(rho:)`, its
+    /// bits), reading V's packed copy (`PackedOperand`, the one G(ρ)·v's product reads and leaves in cache)
+    /// where the 512-bit kernel runs; nil without a spectrum or a symmetric form.
+    public func unitMultipliers(rho: Double) -> [Double]? {
+        guard let spectrum else { return nil }
+        return spectrum.unitMultipliers(rho: rho, packed: WideKernels.available ? sharedSpectrum?.packedVectors(transposed: false) : nil)
+    }
+
+    /// V·B, or Vᵀ·B when `transposed`, for the eigenvectors V of W's symmetric form and the column-major
+    /// N × `width` B, through V packed once per W (`PackedOperand`): `Matrix.product(V, B, transposeA:)`'s
+    /// bits. Nil when W has no symmetric form or the packed product does not apply (odd width, another
+    /// BLAS or CPU, N above `PackedOperand.maximumUnits`): the caller multiplies by dgemm.
+    public func symmetricFormProduct(_ b: [Double], width: Int, transposed: Bool) -> [Double]? {
+        sharedSpectrum?.packedVectors(transposed: transposed)?.product(b, width: width)
     }
 
     /// Finds r > 0 with r_i w_ij = r_j w_ji for all i, j, or nil if none exists: walks the

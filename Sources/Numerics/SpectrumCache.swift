@@ -10,6 +10,9 @@ final class SharedSpectrum: Sendable {
     let source: any LogDeterminantSource
     /// The cross-unit term of the cluster and Conley sandwiches in O(N²) (nodes built on first use).
     let squaredG: SquaredGSeries?
+    /// W, V and Vᵀ (V the symmetric form's eigenvectors) packed for the products with them, each on first
+    /// use (`PackedOperand`; keys `packedW`, `packedVectors`, `packedVectorsTransposed`).
+    private let packed = PackedOperands()
 
     init(rows: Int, w: [Double], spectrum: WeightSpectrum) {
         self.rows = rows
@@ -17,6 +20,17 @@ final class SharedSpectrum: Sendable {
         self.spectrum = spectrum
         source = spectrum
         squaredG = spectrum.symmetricForm.map { SquaredGSeries(vectors: $0.vectors, omega: spectrum.real) }
+    }
+
+    /// W packed (nil where `PackedOperand.make` gives none).
+    var packedW: PackedOperand? {
+        packed.operand(0) { PackedOperand.make(Matrix(rows: rows, cols: rows, uncheckedColumnMajor: w), transposed: false) }
+    }
+
+    /// V or Vᵀ packed (nil without a symmetric form or where `PackedOperand.make` gives none).
+    func packedVectors(transposed: Bool) -> PackedOperand? {
+        guard let f = spectrum.symmetricForm else { return nil }
+        return packed.operand(transposed ? 2 : 1) { PackedOperand.make(f.vectors, transposed: transposed) }
     }
 }
 

@@ -288,6 +288,8 @@ public final class SquaredGSeries: @unchecked Sendable {
             if t == 0 { for j in 0..<n { (products + j * n + j).initialize(repeating: 0, count: n - j) } }
             if t > 0 {
                 e.withUnsafeBufferPointer { pe in
+                    // The lower triangle by the packed 512-bit kernel where it gives dsyrk's bits (`PackedOperand.lowerGram`).
+                    guard !PackedOperand.lowerGram(pe.baseAddress!, n: n, t: t, into: products) else { return }
                     cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, Int32(n), Int32(t), 1.0, pe.baseAddress, Int32(n),
                                 0.0, products, Int32(n))
                 }

@@ -9,8 +9,15 @@ extension WeightSpectrum {
     ///
     /// With a_k = 1/(1 − ρλ_k) the eigenvalue weights are a_k, λ_k a_k, λ_k a_k² and λ_k² a_k² (formed as
     /// written, left to right); each sum runs over k in order in `spillsim_unit_multipliers` (four units
-    /// at a time with their sums in registers; the generic and AVX2 builds give the same bits).
+    /// at a time with their sums in registers, eight with AVX-512F; the generic, AVX2 and AVX-512 builds give the same bits).
+    ///
+    /// `packed`: V in `PackedOperand`'s layout (the copy G(ρ)·v's product reads, `SpatialWeights.unitMultipliers`),
+    /// read instead of V by the 512-bit kernel where it runs — the same sums in the same order, so the same bits.
     public func unitMultipliers(rho: Double, kernel: SparseRowKernel = .best) -> [Double]? {
+        unitMultipliers(rho: rho, kernel: kernel, packed: nil)
+    }
+
+    func unitMultipliers(rho: Double, kernel: SparseRowKernel = .best, packed: PackedOperand?) -> [Double]? {
         guard let f = symmetricForm else { return nil }
         let n = real.count
         guard n > 0 else { return [] }
@@ -30,6 +37,16 @@ extension WeightSpectrum {
                     f.serialOnesInvSqrtR.withUnsafeBufferPointer { s in
                         g.withUnsafeBufferPointer { g in
                             switch kernel {
+                            case .avx2 where WideKernels.available && packed?.rows == n && packed?.cols == n:
+                                // V as G(ρ)·v's product packed it (in cache after that product, read in order).
+                                packed!.packed.withUnsafeBufferPointer { pv in
+                                    spillsim_unit_multipliers_packed512(pv.baseAddress!, n, sqrtR.baseAddress!, s.baseAddress!,
+                                                                        g.baseAddress!, out.baseAddress!)
+                                }
+                            case .avx2 where WideKernels.available:
+                                // Eight units to a vector instead of four: the same sums, so the same bits.
+                                spillsim_unit_multipliers_avx512(v.baseAddress!, n, sqrtR.baseAddress!, s.baseAddress!, g.baseAddress!,
+                                                                 out.baseAddress!)
                             case .avx2:
                                 spillsim_unit_multipliers_avx2(v.baseAddress!, n, sqrtR.baseAddress!, s.baseAddress!, g.baseAddress!,
                                                                out.baseAddress!)

@@ -8,6 +8,8 @@
 #include "PairedGemv.h"
 #include "SmallForms.h"
 
+#include "WideKernels.h"
+
 /// 1 when this CPU and its operating system support AVX2 (CPUID leaf 7 and the YMM state in XCR0), else 0.
 int spillsim_cpu_has_avx2(void);
 

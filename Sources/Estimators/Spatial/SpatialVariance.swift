@@ -197,11 +197,18 @@ enum SpatialVariance {
     /// Column by column through the buffers, four units per step in SIMD lanes: each lane does the
     /// element-by-element loop's operations in the same order (the same bits), and the N(p + 2)T
     /// divisions by σ² — most of the cost — go two to an instruction instead of one.
+    /// `wide: false` keeps the Swift loop (the tests compare the two).
     static func unitScores(_ d: SpatialDesign, residuals e: [Double], k: Int, sigma2 s2: Double, jacobianShare: [Double]?,
-                           sigmaShare: Double) -> Matrix {
+                           sigmaShare: Double, wide allowWide: Bool = true) -> Matrix {
         let n = d.n, t = d.t, p = d.p, rows = d.z.rows
         let quads = n / 4 * 4
         let two = 2 * s2 * s2
+        // Eight units to a vector where the CPU has AVX-512F (the same terms in the same order, so these bits).
+        if allowWide, k == p + (jacobianShare == nil ? 1 : 2),
+           let wide = WideKernels.unitScores(z: d.z, residuals: e, wy: jacobianShare == nil ? nil : d.wy, jacobianShare: jacobianShare,
+                                             n: n, t: t, sigma2: s2, two: two, sigmaShare: sigmaShare) {
+            return wide
+        }
         var scores = Matrix(rows: n, cols: k)
         /// out[i] += Σ_t term(t·n + i, i) over the periods in order, for every unit i.
         @inline(__always) func accumulate(_ out: UnsafeMutablePointer<Double>, _ lanes: (Int, Int) -> SIMD4<Double>,
@@ -372,12 +379,15 @@ enum SpatialOperators {
         }
         var z = Matrix(rows: n, cols: width, uncheckedColumnMajor: vs.count == 1 ? vs[0] : joined)
         scaleRows(&z, by: f.sqrtR, columns: 0..<width)
-        var c = Matrix.product(f.vectors, z, transposeA: true)
+        // Both products through V packed once per W when that gives dgemm's bits (`PackedOperand`), else dgemm.
+        var c = weights.symmetricFormProduct(z.data, width: width, transposed: true)
+            .map { Matrix(rows: n, cols: width, uncheckedColumnMajor: $0) } ?? Matrix.product(f.vectors, z, transposeA: true)
         let omega = spectrum.real
         for (k, rho) in rhos.enumerated() {
             scaleRows(&c, by: omega.map { $0 / (1 - rho * $0) }, columns: offsets[k]..<offsets[k + 1])
         }
-        var out = f.vectors * c
+        var out = weights.symmetricFormProduct(c.data, width: width, transposed: false)
+            .map { Matrix(rows: n, cols: width, uncheckedColumnMajor: $0) } ?? f.vectors * c
         scaleRows(&out, by: f.invSqrtR, columns: 0..<width)
         if vs.count == 1 { return [out.data] }
         return vs.indices.map { k in Array(out.data[(offsets[k] * n)..<(offsets[k + 1] * n)]) }

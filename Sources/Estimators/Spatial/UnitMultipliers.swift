@@ -36,7 +36,7 @@ struct UnitMultipliers {
         guard let spectrum = weights.spectrum else {
             throw EstimationError("\(purpose) need the spectrum of W, and this W is held sparse (log-determinant \(weights.logDeterminant.method.rawValue)); use the exact log-determinant")
         }
-        guard let u = spectrum.unitMultipliers(rho: rho) else {
+        guard spectrum.symmetricForm != nil, let u = weights.unitMultipliers(rho: rho) else {
             throw EstimationError("\(purpose) need a W similar to a symmetric matrix (e.g. a row-standardised symmetric W); this W is not")
         }
         let n = weights.count

@@ -1,0 +1,142 @@
+// spillsim_unit_multipliers (UnitMultipliers.c) with 512-bit vectors: eight units per step keep their eight
+// sums in registers while UM_BLOCK eigenvalues run past, then four units (256-bit), then one at a time. Each
+// sum is the chain 0 + t_0 + t_1 + ... in the order of k with each term formed as there (one multiplication
+// and one addition, no fused multiply-add: FP_CONTRACT OFF and no FMA target), and a lane holds one unit's
+// sums only, so the width changes no bit. Worth it where the AMEs and the cluster scores ask for the
+// multipliers at every replication's ρ̂ (8N² multiply-adds, streaming V).
+#pragma STDC FP_CONTRACT OFF
+
+#include "CKernels.h"
+#include <string.h>
+
+#if defined(__x86_64__)
+
+typedef double v8d __attribute__((vector_size(64)));
+typedef double v4d __attribute__((vector_size(32)));
+
+#define load8(p) ({ v8d v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define store8(p, v) do { v8d w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
+#define splat8(x) ((v8d){(x), (x), (x), (x), (x), (x), (x), (x)})
+#define load4(p) ({ v4d v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define store4(p, v) do { v4d w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
+#define splat4(x) ((v4d){(x), (x), (x), (x)})
+
+enum { UM_BLOCK = 8 };
+
+__attribute__((target("avx512f")))
+void spillsim_unit_multipliers_avx512(const double *v, intptr_t n, const double *sqrt_r, const double *s, const double *g,
+                                      double *out) {
+    memset(out, 0, (size_t)(8 * n) * sizeof(double));
+    double *const o0 = out, *const o1 = out + n, *const o2 = out + 2 * n, *const o3 = out + 3 * n;
+    double *const o4 = out + 4 * n, *const o5 = out + 5 * n, *const o6 = out + 6 * n, *const o7 = out + 7 * n;
+    for (intptr_t k0 = 0; k0 < n; k0 += UM_BLOCK) {
+        const intptr_t k1 = k0 + UM_BLOCK < n ? k0 + UM_BLOCK : n;
+        intptr_t j = 0;
+        for (; j + 8 <= n; j += 8) {
+            v8d a0 = load8(o0 + j), a1 = load8(o1 + j), a2 = load8(o2 + j), a3 = load8(o3 + j);
+            v8d a4 = load8(o4 + j), a5 = load8(o5 + j), a6 = load8(o6 + j), a7 = load8(o7 + j);
+            const v8d r = load8(sqrt_r + j);
+            for (intptr_t k = k0; k < k1; k++) {
+                const v8d x = load8(v + k * n + j);
+                const v8d diag = x * x, col = r * x * splat8(s[k]);
+                const double *gk = g + 4 * k;
+                const v8d g0 = splat8(gk[0]), g1 = splat8(gk[1]), g2 = splat8(gk[2]), g3 = splat8(gk[3]);
+                a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
+                a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
+            }
+            store8(o0 + j, a0); store8(o1 + j, a1); store8(o2 + j, a2); store8(o3 + j, a3);
+            store8(o4 + j, a4); store8(o5 + j, a5); store8(o6 + j, a6); store8(o7 + j, a7);
+        }
+        for (; j + 4 <= n; j += 4) {
+            v4d a0 = load4(o0 + j), a1 = load4(o1 + j), a2 = load4(o2 + j), a3 = load4(o3 + j);
+            v4d a4 = load4(o4 + j), a5 = load4(o5 + j), a6 = load4(o6 + j), a7 = load4(o7 + j);
+            const v4d r = load4(sqrt_r + j);
+            for (intptr_t k = k0; k < k1; k++) {
+                const v4d x = load4(v + k * n + j);
+                const v4d diag = x * x, col = r * x * splat4(s[k]);
+                const double *gk = g + 4 * k;
+                const v4d g0 = splat4(gk[0]), g1 = splat4(gk[1]), g2 = splat4(gk[2]), g3 = splat4(gk[3]);
+                a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
+                a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
+            }
+            store4(o0 + j, a0); store4(o1 + j, a1); store4(o2 + j, a2); store4(o3 + j, a3);
+            store4(o4 + j, a4); store4(o5 + j, a5); store4(o6 + j, a6); store4(o7 + j, a7);
+        }
+        for (; j < n; j++) {
+            for (intptr_t k = k0; k < k1; k++) {
+                const double x = v[k * n + j], diag = x * x, col = sqrt_r[j] * x * s[k];
+                const double *gk = g + 4 * k;
+                o0[j] = o0[j] + diag * gk[0]; o1[j] = o1[j] + diag * gk[1];
+                o2[j] = o2[j] + diag * gk[2]; o3[j] = o3[j] + diag * gk[3];
+                o4[j] = o4[j] + col * gk[0]; o5[j] = o5[j] + col * gk[1];
+                o6[j] = o6[j] + col * gk[2]; o7[j] = o7[j] + col * gk[3];
+            }
+        }
+    }
+}
+
+__attribute__((target("avx512f")))
+void spillsim_unit_multipliers_packed512(const double *packed_v, intptr_t n, const double *sqrt_r, const double *s,
+                                         const double *g, double *out) {
+    double *const o0 = out, *const o1 = out + n, *const o2 = out + 2 * n, *const o3 = out + 3 * n;
+    double *const o4 = out + 4 * n, *const o5 = out + 5 * n, *const o6 = out + 6 * n, *const o7 = out + 7 * n;
+    const double *band = packed_v;
+    intptr_t j = 0;
+    for (; j + 8 <= n; j += 8, band += 8 * n) {  // a band of 8 units: V_jk for the 8 at k*8
+        const v8d zero = splat8(0.0);
+        v8d a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+        const v8d r = load8(sqrt_r + j);
+        for (intptr_t k = 0; k < n; k++) {
+            const v8d x = load8(band + k * 8);
+            const v8d diag = x * x, col = r * x * splat8(s[k]);
+            const double *gk = g + 4 * k;
+            const v8d g0 = splat8(gk[0]), g1 = splat8(gk[1]), g2 = splat8(gk[2]), g3 = splat8(gk[3]);
+            a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
+            a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
+        }
+        store8(o0 + j, a0); store8(o1 + j, a1); store8(o2 + j, a2); store8(o3 + j, a3);
+        store8(o4 + j, a4); store8(o5 + j, a5); store8(o6 + j, a6); store8(o7 + j, a7);
+    }
+    if (n - j >= 4) {  // the band of 4
+        const v4d zero = splat4(0.0);
+        v4d a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+        const v4d r = load4(sqrt_r + j);
+        for (intptr_t k = 0; k < n; k++) {
+            const v4d x = load4(band + k * 4);
+            const v4d diag = x * x, col = r * x * splat4(s[k]);
+            const double *gk = g + 4 * k;
+            const v4d g0 = splat4(gk[0]), g1 = splat4(gk[1]), g2 = splat4(gk[2]), g3 = splat4(gk[3]);
+            a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
+            a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
+        }
+        store4(o0 + j, a0); store4(o1 + j, a1); store4(o2 + j, a2); store4(o3 + j, a3);
+        store4(o4 + j, a4); store4(o5 + j, a5); store4(o6 + j, a6); store4(o7 + j, a7);
+        j += 4;
+        band += 4 * n;
+    }
+    for (; j < n; j++, band += n) {  // single units: V_jk at k
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        for (intptr_t k = 0; k < n; k++) {
+            const double x = band[k], diag = x * x, col = sqrt_r[j] * x * s[k];
+            const double *gk = g + 4 * k;
+            a0 = a0 + diag * gk[0]; a1 = a1 + diag * gk[1]; a2 = a2 + diag * gk[2]; a3 = a3 + diag * gk[3];
+            a4 = a4 + col * gk[0]; a5 = a5 + col * gk[1]; a6 = a6 + col * gk[2]; a7 = a7 + col * gk[3];
+        }
+        o0[j] = a0; o1[j] = a1; o2[j] = a2; o3[j] = a3; o4[j] = a4; o5[j] = a5; o6[j] = a6; o7[j] = a7;
+    }
+}
+
+#else
+
+// Never called on other CPUs (spillsim_cpu_has_avx512f is 0).
+void spillsim_unit_multipliers_packed512(const double *packed_v, intptr_t n, const double *sqrt_r, const double *s,
+                                         const double *g, double *out) {
+    (void)packed_v; (void)n; (void)sqrt_r; (void)s; (void)g; (void)out;
+}
+
+void spillsim_unit_multipliers_avx512(const double *v, intptr_t n, const double *sqrt_r, const double *s, const double *g,
+                                      double *out) {
+    spillsim_unit_multipliers(v, n, sqrt_r, s, g, out);
+}
+
+#endif

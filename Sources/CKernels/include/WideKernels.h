@@ -1,0 +1,50 @@
+#ifndef SPILLSIM_WIDE_KERNELS_H
+#define SPILLSIM_WIDE_KERNELS_H
+
+#include <stdint.h>
+
+/// 1 when this CPU and its operating system support AVX-512F (CPUID leaf 7 and the ZMM state in XCR0)
+/// besides AVX2 and FMA3, else 0.
+int spillsim_cpu_has_avx512f(void);
+
+/// spillsim_gemm_packed_fma (PairedGemv.h) with 512-bit vectors: the same arguments, and every c_ij the
+/// same operations in the same order — per K block a chain of fused multiply-adds from 0 over its k in
+/// order, added to the element's sum from 0 — so the same bits; only more elements go through one
+/// instruction (two packed bands of 8 rows against six columns in 12 registers of eight lanes). Call
+/// only when spillsim_cpu_has_avx512f() is 1.
+void spillsim_gemm_packed_fma512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                 const intptr_t *splits, intptr_t blocks, double *c, double *panels);
+
+/// spillsim_gemm_packed_fma512 computing only what the lower triangle needs (m = w, C square): the tiles
+/// with an element on or below the diagonal, each element as there (the same bits); the elements of the
+/// tiles wholly above the diagonal are not written. For a Gram matrix E E^T whose strict upper triangle
+/// nobody reads (the cluster sandwich's P = E E^T). Call only when spillsim_cpu_has_avx512f() is 1.
+void spillsim_gemm_packed_fma512_lower(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                       const intptr_t *splits, intptr_t blocks, double *c, double *panels);
+
+/// spillsim_unit_multipliers (UnitMultipliers.h) with eight units to a 512-bit vector instead of four to a
+/// 256-bit one: every sum the same chain of the same terms (one multiplication and one addition each, no
+/// fused multiply-add), so the same bits. Call only when spillsim_cpu_has_avx512f() is 1.
+void spillsim_unit_multipliers_avx512(const double *v, intptr_t n, const double *sqrt_r, const double *s, const double *g,
+                                      double *out);
+
+/// spillsim_unit_multipliers_avx512 reading V in the packed layout of spillsim_gemm_pack (bands of 8 units,
+/// each band's n eigenvector entries [k][8], then a band of 4, then single units [k]) — the copy of V that
+/// G(ρ)·v's product reads (Numerics' PackedOperand), so the multipliers find it in cache and read it in the
+/// order they use it. Every sum is the same chain as there (the terms in the order of k), so the same bits.
+/// Call only when spillsim_cpu_has_avx512f() is 1.
+void spillsim_unit_multipliers_packed512(const double *packed_v, intptr_t n, const double *sqrt_r, const double *s,
+                                         const double *g, double *out);
+
+/// The N x k unit scores of the SDM's cluster sandwich (Estimators' SpatialVariance.unitScores), column by
+/// column into `out` (column-major, leading dimension n, overwritten): for each unit i and column, the chain
+/// 0 + t_0 + t_1 + ... over the periods in order (r = period * n + i) with
+///   t = (z_j[r] * e[r]) / s2                        for the p columns z_j = z + j * n * t,
+///   t = ((wy[r] * e[r]) / s2) - jacobian_share[i]    when wy is not null (then the next column),
+///   t = ((e[r] * e[r]) / two) - sigma_share           (the last column),
+/// each operation rounded as written (no fused multiply-add), eight units to a vector — the Swift loop's
+/// bits. Call only when spillsim_cpu_has_avx512f() is 1.
+void spillsim_unit_scores_avx512(const double *z, intptr_t p, const double *e, const double *wy, const double *jacobian_share,
+                                 intptr_t n, intptr_t t, double s2, double two, double sigma_share, double *out);
+
+#endif
