@@ -37,7 +37,8 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CSuiteSparse", providers: [.apt(["libsuitesparse-dev"])]),
 
-        // Runtime-dispatched AVX2 kernels (C, compiled per function for that target; baseline x86-64 otherwise).
+        // Runtime-dispatched AVX2 and AVX-512F kernels (C, compiled per function for that target; baseline x86-64
+        // otherwise), each checked against the BLAS call or loop it replaces and giving its bits.
         .target(name: "CKernels"),
         .target(name: "Numerics", dependencies: ["CGSL", "CLAPACK", "CSuiteSparse", "CKernels"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),

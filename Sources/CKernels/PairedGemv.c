@@ -404,8 +404,8 @@ void spillsim_gemv_banded_avx512(const double *packed, intptr_t m, intptr_t n, c
     if (m - r >= 4) GEMV_BAND_AVX2(4);
 }
 
-int spillsim_cpu_has_avx512f_fma(void) {
-    if (!spillsim_cpu_has_avx2_fma()) return 0;
+int spillsim_cpu_has_avx512f(void) {
+    if (!spillsim_cpu_has_avx2_fma()) return 0;  // AVX2, FMA and the YMM state
     unsigned a, b, c, d;
     __cpuid_count(7, 0, a, b, c, d);
     if (!(b & bit_AVX512F)) return 0;
@@ -488,10 +488,11 @@ static void gemm512_tail_band(const double *band, const double *bt, const intptr
 
 // spillsim_gemm_packed_fma's sums with eight rows per register: pairs of bands by six columns, a last
 // band by six, the columns after the last six (2 or 4) and an odd last column band by band, then the
-// last m mod 8 rows as there.
-__attribute__((target("avx512f,fma")))
-void spillsim_gemm_packed_avx512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t wAll,
-                                 const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
+// last m mod 8 rows as there. With `lower` (C square, m = w) the tiles wholly above the diagonal (their
+// last row before their first column) are skipped and not written; every other element as without it.
+__attribute__((target("avx512f,fma"), always_inline))
+static inline void gemm_packed_avx512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t wAll,
+                                      const intptr_t *splits, intptr_t blocks, double *c, double *panels, int lower) {
     const intptr_t w = wAll - wAll % 2;
     const int tail = (int)(wAll % 2);
     const intptr_t w6 = w - w % 6;
@@ -500,9 +501,10 @@ void spillsim_gemm_packed_avx512(const double *packed, intptr_t m, intptr_t k, c
     intptr_t r = 0;
     const double *band = packed;
     for (intptr_t p = 0; p + 2 <= bands; p += 2, r += 16, band += 16 * k)
-        for (intptr_t j0 = 0; j0 < w6; j0 += 6) gemm512_tile_16x6(band, k, panels + j0 * k, splits, blocks, c + j0 * m + r, m);
+        for (intptr_t j0 = 0; j0 < w6 && !(lower && r + 15 < j0); j0 += 6)
+            gemm512_tile_16x6(band, k, panels + j0 * k, splits, blocks, c + j0 * m + r, m);
     if (bands % 2 == 1) {
-        for (intptr_t j0 = 0; j0 < w6; j0 += 6) {
+        for (intptr_t j0 = 0; j0 < w6 && !(lower && r + 7 < j0); j0 += 6) {
             double *cc[6];
             for (int j = 0; j < 6; j++) cc[j] = c + (j0 + j) * m + r;
             gemm512_band(band, panels + j0 * k, 0, 6, splits, blocks, cc);
@@ -511,6 +513,7 @@ void spillsim_gemm_packed_avx512(const double *packed, intptr_t m, intptr_t k, c
     // The columns after the last six and the odd one, band by band.
     const double *bb = packed;
     for (intptr_t rr = 0; rr < 8 * bands; rr += 8, bb += 8 * k) {
+        if (lower && rr + 7 < w6) continue;
         if (w > w6) {
             const double *bc[6];
             double *cc[6];
@@ -520,6 +523,18 @@ void spillsim_gemm_packed_avx512(const double *packed, intptr_t m, intptr_t k, c
         if (tail) gemm512_tail_band(bb, b + w * k, splits, blocks, c + w * m + rr);
     }
     gemm_last_rows(packed + 8 * bands * k, 8 * bands, m, k, b, w, tail, splits, blocks, c);
+}
+
+__attribute__((target("avx512f,fma")))
+void spillsim_gemm_packed_avx512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                 const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
+    gemm_packed_avx512(packed, m, k, b, w, splits, blocks, c, panels, 0);
+}
+
+__attribute__((target("avx512f,fma")))
+void spillsim_gemm_packed_avx512_lower(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                       const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
+    gemm_packed_avx512(packed, m, k, b, w, splits, blocks, c, panels, 1);
 }
 
 #else
@@ -540,7 +555,7 @@ void spillsim_gemm_packed_fma(const double *packed, intptr_t m, intptr_t k, cons
     (void)packed; (void)panels; (void)m; (void)k; (void)b; (void)w; (void)splits; (void)blocks; (void)c;
 }
 
-int spillsim_cpu_has_avx512f_fma(void) { return 0; }
+int spillsim_cpu_has_avx512f(void) { return 0; }
 
 void spillsim_gemv_banded_fma(const double *packed, intptr_t m, intptr_t n, const double *x0, const double *x1,
                               double *y0, double *y1) {
@@ -554,6 +569,11 @@ void spillsim_gemv_banded_avx512(const double *packed, intptr_t m, intptr_t n, c
 
 void spillsim_gemm_packed_avx512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
                                  const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
+    (void)packed; (void)panels; (void)m; (void)k; (void)b; (void)w; (void)splits; (void)blocks; (void)c;
+}
+
+void spillsim_gemm_packed_avx512_lower(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                       const intptr_t *splits, intptr_t blocks, double *c, double *panels) {
     (void)packed; (void)panels; (void)m; (void)k; (void)b; (void)w; (void)splits; (void)blocks; (void)c;
 }
 

@@ -88,7 +88,7 @@ public struct BandedProduct: Sendable {
     /// The kernels this CPU can run, AVX-512 first.
     static var candidates: [Kernel] {
         guard spillsim_cpu_has_avx2_fma() != 0 else { return [] }
-        return spillsim_cpu_has_avx512f_fma() != 0 ? [.avx512, .avx2] : [.avx2]
+        return spillsim_cpu_has_avx512f() != 0 ? [.avx512, .avx2] : [.avx2]
     }
 
     private let packed: [Double]
@@ -217,7 +217,7 @@ public struct PackedProduct: Sendable {
         }
         var p = [Double](repeating: 0, count: rows * cols)
         spillsim_gemm_pack(matrix.data, rows, cols, &p)
-        let candidates = (spillsim_cpu_has_avx512f_fma() != 0 ? [Kernel.avx512, .avx2] : [.avx2]).filter(allowing.contains)
+        let candidates = (spillsim_cpu_has_avx512f() != 0 ? [Kernel.avx512, .avx2] : [.avx2]).filter(allowing.contains)
         let chosen = candidates.first { Self.matchesBLAS(matrix, packed: p, splits: splits, widths: [2, 6, 10, 32], kernel: $0) }
         packed = chosen == nil ? [] : p
         unpacked = chosen == nil ? matrix : nil

@@ -54,7 +54,7 @@ public struct PackedOperand: Sendable {
     }
 
     /// The packed kernel, with 512-bit vectors where the CPU has AVX-512F (`WideKernels`,
-    /// `spillsim_gemm_packed_fma512`) or 256-bit ones: each element's sum is the same operations in the same
+    /// `spillsim_gemm_packed_avx512`) or 256-bit ones: each element's sum is the same operations in the same
     /// order either way, so the same bits.
     static func fused(_ packed: [Double], rows m: Int, cols k: Int, splits: [Int], _ b: [Double], width: Int) -> [Double] {
         [Double](unsafeUninitializedCapacity: m * width) { out, count in
@@ -64,7 +64,7 @@ public struct PackedOperand: Sendable {
                     b.withUnsafeBufferPointer { pb in
                         splits.withUnsafeBufferPointer { ps in
                             if WideKernels.available {
-                                spillsim_gemm_packed_fma512(pp.baseAddress, m, k, pb.baseAddress, width, ps.baseAddress, ps.count - 1,
+                                spillsim_gemm_packed_avx512(pp.baseAddress, m, k, pb.baseAddress, width, ps.baseAddress, ps.count - 1,
                                                             out.baseAddress, scratch.baseAddress)
                             } else {
                                 spillsim_gemm_packed_fma(pp.baseAddress, m, k, pb.baseAddress, width, ps.baseAddress, ps.count - 1,
@@ -129,7 +129,7 @@ final class PackedOperands: @unchecked Sendable {
     }
 }
 
-/// Whether the 512-bit variants of the C kernels run (`spillsim_gemm_packed_fma512`,
+/// Whether the 512-bit variants of the C kernels run (`spillsim_gemm_packed_avx512`,
 /// `spillsim_unit_multipliers_avx512`): on a CPU and OS with AVX-512F (and AVX2, FMA). Each variant gives
 /// its 256-bit kernel's bits — a lane computes one element's or one unit's own sums — so this decides speed
 /// only.
@@ -192,7 +192,7 @@ extension PackedOperand {
             spillsim_gemm_pack(e, n, t, packed)
             for j in 0..<n { for q in 0..<t { transposed[j * t + q] = e[q * n + j] } }   // Eᵀ, t × n
             splits.withUnsafeBufferPointer { ps in
-                spillsim_gemm_packed_fma512_lower(packed, n, t, transposed, n, ps.baseAddress, ps.count - 1, c, panels)
+                spillsim_gemm_packed_avx512_lower(packed, n, t, transposed, n, ps.baseAddress, ps.count - 1, c, panels)
             }
         }
     }

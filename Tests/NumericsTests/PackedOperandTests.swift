@@ -49,7 +49,7 @@ final class PackedOperandTests: XCTestCase {
                 var narrow = [Double](repeating: .nan, count: m * width), wide = narrow
                 var scratch = [Double](repeating: 0, count: k * width)
                 spillsim_gemm_packed_fma(packed, m, k, b, width, splits, splits.count - 1, &narrow, &scratch)
-                spillsim_gemm_packed_fma512(packed, m, k, b, width, splits, splits.count - 1, &wide, &scratch)
+                spillsim_gemm_packed_avx512(packed, m, k, b, width, splits, splits.count - 1, &wide, &scratch)
                 XCTAssertEqual(wide.map(\.bitPattern), narrow.map(\.bitPattern), "\(m) × \(k), width \(width)")
             }
         }

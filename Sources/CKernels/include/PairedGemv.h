@@ -42,17 +42,25 @@ void spillsim_gemv_banded_fma(const double *packed, intptr_t m, intptr_t n, cons
                               double *y0, double *y1);
 
 /// spillsim_gemv_banded_fma with eight rows per AVX-512 register, two bands at a time. Call only when
-/// spillsim_cpu_has_avx512f_fma() is 1.
+/// spillsim_cpu_has_avx512f() is 1.
 void spillsim_gemv_banded_avx512(const double *packed, intptr_t m, intptr_t n, const double *x0, const double *x1,
                                  double *y0, double *y1);
 
-/// 1 when this CPU and its operating system support AVX-512F (and AVX2 and FMA), else 0.
-int spillsim_cpu_has_avx512f_fma(void);
+/// 1 when this CPU and its operating system support AVX-512F (CPUID leaf 7 and the ZMM state in XCR0)
+/// besides AVX2 and FMA3, else 0: the condition of every 512-bit kernel here and in WideKernels.h.
+int spillsim_cpu_has_avx512f(void);
 
 /// spillsim_gemm_packed_fma's product with the same sums, element by element in the same order, eight rows
-/// per AVX-512 register (two bands by six columns per tile). Call only when spillsim_cpu_has_avx512f_fma()
+/// per AVX-512 register (two bands by six columns per tile). Call only when spillsim_cpu_has_avx512f()
 /// is 1.
 void spillsim_gemm_packed_avx512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
                                  const intptr_t *splits, intptr_t blocks, double *c, double *panels);
+
+/// spillsim_gemm_packed_avx512 computing only what the lower triangle needs (m = w, C square): the tiles
+/// with an element on or below the diagonal, each element as there (the same bits); the elements of the
+/// tiles wholly above the diagonal are not written. For a Gram matrix E E^T whose strict upper triangle
+/// nobody reads (the cluster sandwich's P = E E^T). Call only when spillsim_cpu_has_avx512f() is 1.
+void spillsim_gemm_packed_avx512_lower(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
+                                       const intptr_t *splits, intptr_t blocks, double *c, double *panels);
 
 #endif

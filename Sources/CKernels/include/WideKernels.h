@@ -3,24 +3,8 @@
 
 #include <stdint.h>
 
-/// 1 when this CPU and its operating system support AVX-512F (CPUID leaf 7 and the ZMM state in XCR0)
-/// besides AVX2 and FMA3, else 0.
-int spillsim_cpu_has_avx512f(void);
-
-/// spillsim_gemm_packed_fma (PairedGemv.h) with 512-bit vectors: the same arguments, and every c_ij the
-/// same operations in the same order — per K block a chain of fused multiply-adds from 0 over its k in
-/// order, added to the element's sum from 0 — so the same bits; only more elements go through one
-/// instruction (two packed bands of 8 rows against six columns in 12 registers of eight lanes). Call
-/// only when spillsim_cpu_has_avx512f() is 1.
-void spillsim_gemm_packed_fma512(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
-                                 const intptr_t *splits, intptr_t blocks, double *c, double *panels);
-
-/// spillsim_gemm_packed_fma512 computing only what the lower triangle needs (m = w, C square): the tiles
-/// with an element on or below the diagonal, each element as there (the same bits); the elements of the
-/// tiles wholly above the diagonal are not written. For a Gram matrix E E^T whose strict upper triangle
-/// nobody reads (the cluster sandwich's P = E E^T). Call only when spillsim_cpu_has_avx512f() is 1.
-void spillsim_gemm_packed_fma512_lower(const double *packed, intptr_t m, intptr_t k, const double *b, intptr_t w,
-                                       const intptr_t *splits, intptr_t blocks, double *c, double *panels);
+// The 512-bit kernels of the spatial variances; the 512-bit packed product and the CPU check
+// (spillsim_cpu_has_avx512f) are in PairedGemv.h.
 
 /// spillsim_unit_multipliers (UnitMultipliers.h) with eight units to a 512-bit vector instead of four to a
 /// 256-bit one: every sum the same chain of the same terms (one multiplication and one addition each, no
