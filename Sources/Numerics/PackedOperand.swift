@@ -10,7 +10,8 @@ import Foundation
 ///
 /// That is checked, not assumed, once per process and shape (N, K, whether A enters transposed) on
 /// fixed pseudo-random A and B (`BitCheckValues`) of widths 2, 6, 10 and 32 against the dgemm call the
-/// operand stands in for (`Matrix.product(A, B, transposeA:)`): the kernel's order depends on the
+/// operand stands in for (`Matrix.product(A, B, transposeA:)`), and again for each width a product is
+/// asked for, on its first use (a BLAS may pick its path by width): the kernel's order depends on the
 /// shapes, not on the values. On a CPU without AVX2 and FMA, another OpenBLAS or CPU kernel whose bits
 /// differ, an odd width (dgemm's one-column tail), or above `maximumUnits`, `product` returns nil and the
 /// caller keeps its dgemm call — so every number is the same whichever path runs.
@@ -20,6 +21,8 @@ public struct PackedOperand: Sendable {
     /// op(A) in `spillsim_gemm_pack`'s layout (bands of 8 rows, each [cols][8]; a band of 4; single rows).
     let packed: [Double]
     private let splits: [Int]
+    /// Whether A enters transposed (the key of the width checks).
+    private let transposed: Bool
 
     /// Above this many rows the operand is not packed: its 8N² bytes would be held beside W's spectrum
     /// for the whole run, and the kernel (no blocking beyond OpenBLAS's K blocks) is tuned to N in the
@@ -38,6 +41,7 @@ public struct PackedOperand: Sendable {
     private init(_ a: Matrix, transposed: Bool) {
         rows = transposed ? a.cols : a.rows
         cols = transposed ? a.rows : a.cols
+        self.transposed = transposed
         splits = PackedProduct.blocks(cols)
         let source = transposed ? a.transposed() : a
         var p = [Double](repeating: 0, count: rows * cols)
@@ -49,6 +53,13 @@ public struct PackedOperand: Sendable {
     /// which the caller gives to dgemm.
     public func product(_ b: [Double], width: Int) -> [Double]? {
         precondition(b.count == cols * width, "packed operand: \(b.count) values for \(cols) × \(width)")
+        guard width > 0, width % 2 == 0,
+              ShapeCheck.keepsBits(rows: rows, cols: cols, transposed: transposed, widths: [width]) else { return nil }
+        return Self.fused(packed, rows: rows, cols: cols, splits: splits, b, width: width)
+    }
+
+    /// `product` without the width check (the check's own product).
+    fileprivate func unchecked(_ b: [Double], width: Int) -> [Double]? {
         guard width > 0, width % 2 == 0 else { return nil }
         return Self.fused(packed, rows: rows, cols: cols, splits: splits, b, width: width)
     }
@@ -86,27 +97,28 @@ public struct PackedOperand: Sendable {
         }
         private static let known = Known()
 
-        static func keepsBits(rows: Int, cols: Int, transposed: Bool) -> Bool {
-            let key = [rows, cols, transposed ? 1 : 0]
+        /// `widths`: the sampled widths of a new shape, or the one width of a product (checked on its first use).
+        static func keepsBits(rows: Int, cols: Int, transposed: Bool, widths: [Int] = [2, 6, 10, 32]) -> Bool {
+            let key = [rows, cols, transposed ? 1 : 0] + widths
             known.lock.lock()
             if let k = known.byShape[key] { known.lock.unlock(); return k }
             known.lock.unlock()
-            let agrees = spillsim_cpu_has_avx2_fma() != 0 && matchesBLAS(rows: rows, cols: cols, transposed: transposed)
+            let agrees = spillsim_cpu_has_avx2_fma() != 0 && matchesBLAS(rows: rows, cols: cols, transposed: transposed, widths: widths)
             known.lock.lock(); defer { known.lock.unlock() }
             known.byShape[key] = agrees
             return agrees
         }
 
-        private static func matchesBLAS(rows: Int, cols: Int, transposed: Bool) -> Bool {
+        private static func matchesBLAS(rows: Int, cols: Int, transposed: Bool, widths: [Int]) -> Bool {
             NumericsRuntime.ensureInitialised()
             var values = BitCheckValues(seed: 0x2545_F491_4F6C_DD1D)
             let a = Matrix(rows: transposed ? cols : rows, cols: transposed ? rows : cols,
                            uncheckedColumnMajor: (0..<(rows * cols)).map { _ in values.next() })
             let operand = PackedOperand(a, transposed: transposed)
-            for width in [2, 6, 10, 32] {
+            for width in widths {
                 let b = Matrix(rows: cols, cols: width, uncheckedColumnMajor: (0..<(cols * width)).map { _ in values.next() })
                 let theirs = Matrix.product(a, b, transposeA: transposed).data
-                guard let mine = operand.product(b.data, width: width),
+                guard let mine = operand.unchecked(b.data, width: width),
                       !zip(mine, theirs).contains(where: { $0.bitPattern != $1.bitPattern }) else { return false }
             }
             return true

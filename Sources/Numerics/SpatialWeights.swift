@@ -29,6 +29,15 @@ public struct SpatialWeights: Sendable {
         case .deferred(let d): return d.resolved
         }
     }
+    /// The spectrum when it is already there (never computes a deferred one): what a product with W reads
+    /// for its packed copy of W, so multiplying by a W never needs, or waits for, its eigendecomposition.
+    private var readySharedSpectrum: SharedSpectrum? {
+        switch spectrumHolding {
+        case .none: return nil
+        case .ready(let s): return s
+        case .deferred(let d): return d.ifResolved
+        }
+    }
     /// The sparse methods' source; nil with the exact method (the spectrum is the source).
     private let sparseLogDeterminant: (any LogDeterminantSource)?
     public var logDeterminant: any LogDeterminantSource { sparseLogDeterminant ?? sharedSpectrum!.source }
@@ -234,7 +243,7 @@ public struct SpatialWeights: Sendable {
         let n = count
         precondition(y.count % n == 0, "panel length \(y.count) is not a multiple of N = \(n)")
         if let sparse { return sparse.multiplyBlocks(y) }
-        if let product = sharedSpectrum?.packedW?.product(y, width: y.count / n) { return product }
+        if let product = readySharedSpectrum?.packedW?.product(y, width: y.count / n) { return product }
         let ymat = Matrix(rows: n, cols: y.count / n, uncheckedColumnMajor: y)
         return (matrix * ymat).data
     }
@@ -248,7 +257,7 @@ public struct SpatialWeights: Sendable {
             return Matrix(rows: x.rows, cols: x.cols, uncheckedColumnMajor: sparse.multiplyBlocks(x.data))
         }
         let width = x.rows / n * x.cols
-        if let product = sharedSpectrum?.packedW?.product(x.data, width: width) {
+        if let product = readySharedSpectrum?.packedW?.product(x.data, width: width) {
             return Matrix(rows: x.rows, cols: x.cols, uncheckedColumnMajor: product)
         }
         let xm = Matrix(rows: n, cols: width, uncheckedColumnMajor: x.data)

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The spectrum of one W together with the W it was computed from (held by `SpatialWeights`).
 final class SharedSpectrum: Sendable {
@@ -43,25 +42,35 @@ enum SpectrumHolding: Sendable {
 
 /// The spectrum of a W computed on first use, once: `get` through `SpectrumCache` (so it is the same
 /// object, and bits, as computing it at construction); two threads that ask at once may both compute it
-/// (identically) and the first stored is kept. Reads after that are one atomic load.
-final class DeferredSpectrum: Sendable {
+/// (identically) and the first stored is kept. Reads after that take an uncontended lock.
+final class DeferredSpectrum: @unchecked Sendable {
     private let w: Matrix
-    private let built = AtomicLazyReference<SharedSpectrum>()
+    private let lock = NSLock()
+    private var stored: SharedSpectrum?   // read and written under `lock`
 
     init(_ w: Matrix) { self.w = w }
 
-    func get() throws -> SharedSpectrum {
-        if let s = built.load() { return s }
-        return built.storeIfNil(try SpectrumCache.spectrum(of: w))
+    /// The spectrum if it has been computed, else nil (computes nothing).
+    var ifResolved: SharedSpectrum? {
+        lock.lock(); defer { lock.unlock() }
+        return stored
     }
 
-    var isResolved: Bool { built.load() != nil }
+    func get() throws -> SharedSpectrum {
+        if let s = ifResolved { return s }
+        let made = try SpectrumCache.spectrum(of: w)
+        lock.lock(); defer { lock.unlock() }
+        if stored == nil { stored = made }
+        return stored!
+    }
+
+    var isResolved: Bool { ifResolved != nil }
 
     /// The spectrum for the non-throwing readers of `SpatialWeights`. Whoever defers a spectrum resolves it
     /// (`SpatialWeights.resolveSpectrum`, which throws) before anything reads it, so this computes only
     /// when that contract is broken — and stops there if computing fails, rather than give a W without one.
     var resolved: SharedSpectrum {
-        if let s = built.load() { return s }
+        if let s = ifResolved { return s }
         do { return try get() } catch {
             preconditionFailure("the deferred spectrum of a W was read before it was resolved, and computing it failed: \(error)")
         }

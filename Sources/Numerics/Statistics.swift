@@ -72,8 +72,9 @@ public enum Statistics {
     /// about n/16 equal buckets (the bucket of v, ⌊(v − min)·scale⌋, never decreases as v grows, so
     /// the buckets come in order), a count per bucket, and only the buckets holding a wanted rank
     /// gathered and sorted. Three passes (the counting one without data-dependent branches) instead of a selection
-    /// per rank, whose partitions depend on every comparison. Nil when a value is not finite or
-    /// max − min overflows or is so small that buckets/(max − min) does (the caller then selects).
+    /// per rank, whose partitions depend on every comparison. Nil when a value is ±∞ or max − min
+    /// overflows or is so small that buckets/(max − min) does (the caller then selects). `x` must hold no
+    /// NaN (the caller, `quantiles`, filters them out first; checked in debug builds).
     ///
     /// Each value's bucket is computed once (kept for the gathering pass), the counts and the gathered
     /// values live in flat buffers read without bounds checks (session 13: the truth's five percentiles of
@@ -82,6 +83,7 @@ public enum Statistics {
     static func orderStatistics(_ x: [Double], _ ranks: [Int]) -> [Double]? {
         let n = x.count
         precondition(n > 0 && ranks.allSatisfy { $0 >= 0 && $0 < n })
+        assert(!x.contains(where: \.isNaN), "orderStatistics: NaN among the values (quantiles filters them out)")
         return x.withUnsafeBufferPointer { xs -> [Double]? in
             // The range in four interleaved lanes (independent compare-and-select chains). The caller has
             // ruled NaN out, so a value is not finite exactly when min or max is ±∞.

@@ -47,4 +47,21 @@ final class DeferredSpectrumTests: XCTestCase {
             assertThrows(try SpatialWeights(negative, logDeterminant: .exact, deferringSpectrum: deferring), as: NumericsError.self)
         }
     }
+
+    /// A product with W needs no spectrum: multiplying by a W whose spectrum is deferred leaves it deferred
+    /// (the packed copy of W is read only from a spectrum already there), with the bits of the W built at once.
+    func testAProductDoesNotResolveADeferredSpectrum() throws {
+        let w = ring(24, chords: 5)
+        let deferred = try SpatialWeights(w, logDeterminant: .exact, deferringSpectrum: true)
+        let now = try SpatialWeights(w, logDeterminant: .exact)
+        let y: [Double] = (0..<144).map { (q: Int) -> Double in sin(Double(q) * 0.7) + 0.1 * Double(q % 5) }
+        let xs: [Double] = (0..<288).map { (q: Int) -> Double in cos(Double(q) * 0.37) }
+        let x = Matrix(rows: 72, cols: 4, uncheckedColumnMajor: xs)
+        let py: [Double] = deferred.applyPanel(y)
+        let px: Matrix = deferred.applyPanel(x)
+        XCTAssertTrue(deferred.spectrumIsPending, "a product computed the deferred spectrum")
+        let nowY: [Double] = now.applyPanel(y), nowX: Matrix = now.applyPanel(x)
+        XCTAssertEqual(py.map { $0.bitPattern }, nowY.map { $0.bitPattern })
+        XCTAssertEqual(px.data.map { $0.bitPattern }, nowX.data.map { $0.bitPattern })
+    }
 }

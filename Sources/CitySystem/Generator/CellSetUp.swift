@@ -70,6 +70,10 @@ final class CellSetUp: @unchecked Sendable {
     let effectField: Result<CityEffectField?, Error>
     let shockField: Result<CityEffectField?, Error>
     let diffusion: Result<(kernel: DiffusionKernel, bound: Double, summary: String?), Error>
+    /// The dense diffusion kernel V packed in bands (`BandedProduct`, the digital recursion's products), built
+    /// up to the N at which the outcome's operators are (8N² bytes, ≈ 2.9 MB at 600 cities; larger dense
+    /// worlds multiply by V itself); nil for a truncated kernel.
+    let bands: BandedProduct?
     /// [S | SW] of the true W's outcome model, built for the first cell that solves its worlds together.
     private let operatorsLock = NSLock()
     private var operatorsBuilt: Result<OutcomeOperators, Error>?
@@ -170,6 +174,11 @@ final class CellSetUp: @unchecked Sendable {
             }
         } else {
             diffusion = .success((.dense(Digital.diffusionMatrix(geography, decayKm: inputs.diffusionDecayKm)), 0, nil))
+        }
+        if case .success((.dense(let v), _, _)) = diffusion, v.rows <= OutcomeOperators.maximumUnits {
+            bands = BandedProduct(v)
+        } else {
+            bands = nil
         }
     }
 

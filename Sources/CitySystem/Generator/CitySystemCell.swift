@@ -140,10 +140,9 @@ public struct CitySystemCell: Sendable {
         shockField = try parts.shockField.get()
         (diffusion, diffusionTruncationBound, largeNSummary) = try parts.diffusion.get()
         sectorsFixed = spec.sectors.mode == .neg ? nil : Sectors.Fixed(spec.sectors, geography: geography, lnSize: lnSize)
-        // The banded copy doubles V's memory, held by every cell for the whole run: built up to the N at which
-        // the outcome's operators are (8N² bytes, ≈ 2.9 MB at 600 cities); larger dense worlds multiply by V itself.
-        if case .dense(let v) = diffusion, v.rows <= OutcomeOperators.maximumUnits {
-            digitalPath = Digital.Path(spec.digital, geography: geography, years: years, bands: BandedProduct(v))
+        // V's banded copy is the shared set-up's (one per distinct V, not one per cell).
+        if let bands = parts.bands {
+            digitalPath = Digital.Path(spec.digital, geography: geography, years: years, bands: bands)
         } else {
             digitalPath = Digital.Path(spec.digital, geography: geography, years: years)
         }
