@@ -18,14 +18,8 @@
 
 #include "UnitMultipliers.h"
 #include <string.h>
+#include "UnitMultipliersTerms.h"
 
-typedef double v4d __attribute__((vector_size(32)));
-
-#define load4(p) ({ v4d v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define store4(p, v) do { v4d w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
-#define splat4(x) ((v4d){(x), (x), (x), (x)})
-
-enum { UM_BLOCK = 8 };
 
 static inline __attribute__((always_inline)) void unit_multipliers_body(const double *v, intptr_t n, const double *sqrt_r,
                                                                         const double *s, const double *g, double *out) {
@@ -44,11 +38,7 @@ static inline __attribute__((always_inline)) void unit_multipliers_body(const do
                 // 256 bytes ahead in it (no arithmetic changes: the same bits).
                 __builtin_prefetch(v + k * n + j + 32, 0, 3);
                 const v4d x = load4(v + k * n + j);
-                const v4d diag = x * x, col = r * x * splat4(s[k]);
-                const double *gk = g + 4 * k;
-                const v4d g0 = splat4(gk[0]), g1 = splat4(gk[1]), g2 = splat4(gk[2]), g3 = splat4(gk[3]);
-                a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
-                a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
+                UM_TERMS(v4d, splat4, x, r, s, g, k);
             }
             store4(o0 + j, a0); store4(o1 + j, a1); store4(o2 + j, a2); store4(o3 + j, a3);
             store4(o4 + j, a4); store4(o5 + j, a5); store4(o6 + j, a6); store4(o7 + j, a7);

@@ -8,20 +8,10 @@
 
 #include "CKernels.h"
 #include <string.h>
+#include "UnitMultipliersTerms.h"
 
 #if defined(__x86_64__)
 
-typedef double v8d __attribute__((vector_size(64)));
-typedef double v4d __attribute__((vector_size(32)));
-
-#define load8(p) ({ v8d v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define store8(p, v) do { v8d w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
-#define splat8(x) ((v8d){(x), (x), (x), (x), (x), (x), (x), (x)})
-#define load4(p) ({ v4d v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define store4(p, v) do { v4d w_ = (v); memcpy((p), &w_, sizeof w_); } while (0)
-#define splat4(x) ((v4d){(x), (x), (x), (x)})
-
-enum { UM_BLOCK = 8 };
 
 __attribute__((target("avx512f")))
 void spillsim_unit_multipliers_avx512(const double *v, intptr_t n, const double *sqrt_r, const double *s, const double *g,
@@ -38,11 +28,7 @@ void spillsim_unit_multipliers_avx512(const double *v, intptr_t n, const double 
             const v8d r = load8(sqrt_r + j);
             for (intptr_t k = k0; k < k1; k++) {
                 const v8d x = load8(v + k * n + j);
-                const v8d diag = x * x, col = r * x * splat8(s[k]);
-                const double *gk = g + 4 * k;
-                const v8d g0 = splat8(gk[0]), g1 = splat8(gk[1]), g2 = splat8(gk[2]), g3 = splat8(gk[3]);
-                a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
-                a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
+                UM_TERMS(v8d, splat8, x, r, s, g, k);
             }
             store8(o0 + j, a0); store8(o1 + j, a1); store8(o2 + j, a2); store8(o3 + j, a3);
             store8(o4 + j, a4); store8(o5 + j, a5); store8(o6 + j, a6); store8(o7 + j, a7);
@@ -53,11 +39,7 @@ void spillsim_unit_multipliers_avx512(const double *v, intptr_t n, const double 
             const v4d r = load4(sqrt_r + j);
             for (intptr_t k = k0; k < k1; k++) {
                 const v4d x = load4(v + k * n + j);
-                const v4d diag = x * x, col = r * x * splat4(s[k]);
-                const double *gk = g + 4 * k;
-                const v4d g0 = splat4(gk[0]), g1 = splat4(gk[1]), g2 = splat4(gk[2]), g3 = splat4(gk[3]);
-                a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
-                a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
+                UM_TERMS(v4d, splat4, x, r, s, g, k);
             }
             store4(o0 + j, a0); store4(o1 + j, a1); store4(o2 + j, a2); store4(o3 + j, a3);
             store4(o4 + j, a4); store4(o5 + j, a5); store4(o6 + j, a6); store4(o7 + j, a7);
@@ -88,11 +70,7 @@ void spillsim_unit_multipliers_packed512(const double *packed_v, intptr_t n, con
         const v8d r = load8(sqrt_r + j);
         for (intptr_t k = 0; k < n; k++) {
             const v8d x = load8(band + k * 8);
-            const v8d diag = x * x, col = r * x * splat8(s[k]);
-            const double *gk = g + 4 * k;
-            const v8d g0 = splat8(gk[0]), g1 = splat8(gk[1]), g2 = splat8(gk[2]), g3 = splat8(gk[3]);
-            a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
-            a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
+            UM_TERMS(v8d, splat8, x, r, s, g, k);
         }
         store8(o0 + j, a0); store8(o1 + j, a1); store8(o2 + j, a2); store8(o3 + j, a3);
         store8(o4 + j, a4); store8(o5 + j, a5); store8(o6 + j, a6); store8(o7 + j, a7);
@@ -103,11 +81,7 @@ void spillsim_unit_multipliers_packed512(const double *packed_v, intptr_t n, con
         const v4d r = load4(sqrt_r + j);
         for (intptr_t k = 0; k < n; k++) {
             const v4d x = load4(band + k * 4);
-            const v4d diag = x * x, col = r * x * splat4(s[k]);
-            const double *gk = g + 4 * k;
-            const v4d g0 = splat4(gk[0]), g1 = splat4(gk[1]), g2 = splat4(gk[2]), g3 = splat4(gk[3]);
-            a0 = a0 + diag * g0; a1 = a1 + diag * g1; a2 = a2 + diag * g2; a3 = a3 + diag * g3;
-            a4 = a4 + col * g0; a5 = a5 + col * g1; a6 = a6 + col * g2; a7 = a7 + col * g3;
+            UM_TERMS(v4d, splat4, x, r, s, g, k);
         }
         store4(o0 + j, a0); store4(o1 + j, a1); store4(o2 + j, a2); store4(o3 + j, a3);
         store4(o4 + j, a4); store4(o5 + j, a5); store4(o6 + j, a6); store4(o7 + j, a7);
