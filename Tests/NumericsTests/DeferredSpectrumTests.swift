@@ -5,20 +5,8 @@ import XCTest
 /// A W whose spectrum is deferred (`deferringSpectrum`) runs every check at construction and, once
 /// resolved, is the W built with its spectrum at once.
 final class DeferredSpectrumTests: XCTestCase {
-    private func ring(_ n: Int, chords: Int) -> Matrix {
-        var c = Matrix(rows: n, cols: n)
-        for i in 0..<n {
-            c[i, (i + 1) % n] = 1; c[(i + 1) % n, i] = 1
-            c[i, (i + chords) % n] = 1; c[(i + chords) % n, i] = 1
-        }
-        var w = c
-        let s = c.rowSums()
-        for j in 0..<n { for i in 0..<n { w[i, j] /= s[i] } }
-        return w
-    }
-
     func testADeferredSpectrumIsTheSpectrumComputedAtOnce() throws {
-        let w = ring(23, chords: 4)
+        let w = Matrix.ringWeights(23, chords: 4)
         let deferred = try SpatialWeights(w, logDeterminant: .exact, deferringSpectrum: true)
         XCTAssertTrue(deferred.spectrumIsPending)
         try deferred.resolveSpectrum()
@@ -36,13 +24,13 @@ final class DeferredSpectrumTests: XCTestCase {
 
     /// Deferring the spectrum defers nothing else: a bad W is refused at construction.
     func testADeferredWIsCheckedAtConstruction() throws {
-        var island = ring(10, chords: 3)
+        var island = Matrix.ringWeights(10, chords: 3)
         for j in 0..<10 { island[4, j] = 0 }
         for deferring in [false, true] {
             assertThrows(try SpatialWeights(island, logDeterminant: .exact, deferringSpectrum: deferring), as: NumericsError.self) { e in
                 XCTAssertTrue("\(e)".contains("island"), "\(e)")
             }
-            var negative = ring(10, chords: 3)
+            var negative = Matrix.ringWeights(10, chords: 3)
             negative[2, 3] = -0.5
             assertThrows(try SpatialWeights(negative, logDeterminant: .exact, deferringSpectrum: deferring), as: NumericsError.self)
         }
@@ -51,7 +39,7 @@ final class DeferredSpectrumTests: XCTestCase {
     /// A product with W needs no spectrum: multiplying by a W whose spectrum is deferred leaves it deferred
     /// (the packed copy of W is read only from a spectrum already there), with the bits of the W built at once.
     func testAProductDoesNotResolveADeferredSpectrum() throws {
-        let w = ring(24, chords: 5)
+        let w = Matrix.ringWeights(24, chords: 5)
         let deferred = try SpatialWeights(w, logDeterminant: .exact, deferringSpectrum: true)
         let now = try SpatialWeights(w, logDeterminant: .exact)
         let y: [Double] = (0..<144).map { (q: Int) -> Double in sin(Double(q) * 0.7) + 0.1 * Double(q % 5) }

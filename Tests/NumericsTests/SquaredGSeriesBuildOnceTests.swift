@@ -3,22 +3,10 @@ import XCTest
 
 /// A node of the cross-unit series is built once however many workers ask for it together.
 final class SquaredGSeriesBuildOnceTests: XCTestCase {
-    private func ring(_ n: Int, chords: Int) -> Matrix {
-        var c = Matrix(rows: n, cols: n)
-        for i in 0..<n {
-            c[i, (i + 1) % n] = 1; c[(i + 1) % n, i] = 1
-            c[i, (i + chords) % n] = 1; c[(i + chords) % n, i] = 1
-        }
-        var w = c
-        let s = c.rowSums()
-        for j in 0..<n { for i in 0..<n { w[i, j] /= s[i] } }
-        return w
-    }
-
     /// Workers asking for one new node at once build it once and get the same term.
     func testANodeIsBuiltOnceWhenAskedForTogether() throws {
         let n = 60
-        let w = try SpatialWeights(ring(n, chords: 7), logDeterminant: .exact)
+        let w = try SpatialWeights(Matrix.ringWeights(n, chords: 7), logDeterminant: .exact)
         let series = try XCTUnwrap(w.squaredG)
         let pairs = SquaredGSeries.pairCount(n)
         let weights = (0..<pairs).map { Double(($0 * 37) % 101) / 101 }
