@@ -14,38 +14,12 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "GemvColumns.h"
 
 __attribute__((target("avx2,fma")))
 static inline void gemv_small(const double *a, intptr_t m, const double *x, int tail_fma, double *y) {
     const intptr_t n = m, body = m & ~(intptr_t)3;
-    for (intptr_t i = 0; i < body; i += 4) _mm256_storeu_pd(y + i, _mm256_setzero_pd());
-    intptr_t c = 0;
-    for (; c + 4 <= n; c += 4) {
-        const double *c0 = a + c * m, *c1 = c0 + m, *c2 = c1 + m, *c3 = c2 + m;
-        const __m256d p0 = _mm256_set1_pd(x[c]), p1 = _mm256_set1_pd(x[c + 1]);
-        const __m256d p2 = _mm256_set1_pd(x[c + 2]), p3 = _mm256_set1_pd(x[c + 3]);
-        for (intptr_t i = 0; i < body; i += 4) {
-            const __m256d t4 = _mm256_fmadd_pd(_mm256_loadu_pd(c2 + i), p2, _mm256_mul_pd(_mm256_loadu_pd(c0 + i), p0));
-            const __m256d t5 = _mm256_fmadd_pd(_mm256_loadu_pd(c3 + i), p3, _mm256_mul_pd(_mm256_loadu_pd(c1 + i), p1));
-            _mm256_storeu_pd(y + i, _mm256_add_pd(_mm256_loadu_pd(y + i), _mm256_add_pd(t4, t5)));
-        }
-    }
-    if (n - c >= 2) {  // a pair of columns: t = a0 x0 + a1 x1
-        const double *c0 = a + c * m, *c1 = c0 + m;
-        const __m256d p0 = _mm256_set1_pd(x[c]), p1 = _mm256_set1_pd(x[c + 1]);
-        for (intptr_t i = 0; i < body; i += 4) {
-            const __m256d t = _mm256_add_pd(_mm256_mul_pd(_mm256_loadu_pd(c0 + i), p0),
-                                            _mm256_mul_pd(_mm256_loadu_pd(c1 + i), p1));
-            _mm256_storeu_pd(y + i, _mm256_add_pd(_mm256_loadu_pd(y + i), t));
-        }
-        c += 2;
-    }
-    if (n - c == 1) {  // a last column: t = a0 x0
-        const double *c0 = a + c * m;
-        const __m256d p0 = _mm256_set1_pd(x[c]);
-        for (intptr_t i = 0; i < body; i += 4)
-            _mm256_storeu_pd(y + i, _mm256_add_pd(_mm256_loadu_pd(y + i), _mm256_mul_pd(_mm256_loadu_pd(c0 + i), p0)));
-    }
+    gemv_n_columns(a, m, body, n, x, 0, y, 0);  // the rows of the vector body (GemvColumns.h)
     for (intptr_t r = body; r < m; r++) {  // the last m mod 4 rows: one scalar chain each
         double t = 0.0;
         const double *ar = a + r;
