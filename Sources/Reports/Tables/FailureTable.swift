@@ -23,7 +23,7 @@ public enum FailureTable {
                 + (noTruthSection(summary).map { "\n" + $0 + "\n" + (noTruth.isEmpty ? "" : plain(noTruth, headers: noTruthHeaders)) } ?? "")
         case .markdown:
             return "**" + heading(summary) + "**\n\n" + (rows.isEmpty ? "" : markdown(rows, headers: headers))
-                + (noTruthSection(summary).map { "\n**" + $0 + "**\n\n" + (noTruth.isEmpty ? "" : markdown(noTruth, headers: noTruthHeaders)) } ?? "")
+                + (noTruthSection(summary).map { (rows.isEmpty ? "" : "\n") + "**" + $0 + "**\n\n" + (noTruth.isEmpty ? "" : markdown(noTruth, headers: noTruthHeaders)) } ?? "")
         case .latex:
             return "% " + heading(summary) + "\n" + (rows.isEmpty ? "" : latex(rows, headers: headers, spec: "rllllrp{0.4\\linewidth}"))
                 + (noTruthSection(summary).map { "% " + $0 + "\n" + (noTruth.isEmpty ? "" : latex(noTruth, headers: noTruthHeaders, spec: "rlllr")) } ?? "")
@@ -74,13 +74,14 @@ public enum FailureTable {
         return levels.isEmpty ? "cell \(cell.ordinal)" : levels.joined(separator: ", ")
     }
 
-    /// Aligned columns; the reason, last, runs to the end of the line unpadded.
+    /// Aligned columns; a text column last (the reason) runs to the end of the line unpadded,
+    /// a count last (`n_no_truth`) is right-aligned like the others.
     static func plain(_ rows: [[String]], headers: [String]) -> String {
         let numeric = Set([0, 4])
         let widths = headers.indices.map { j in max(headers[j].count, rows.map { $0[j].count }.max() ?? 0) }
         let line = { (cells: [String]) -> String in
             cells.enumerated().map { j, s in
-                guard j < cells.count - 1 else { return s }
+                guard j < cells.count - 1 || numeric.contains(j) else { return s }
                 let pad = String(repeating: " ", count: widths[j] - s.count)
                 return numeric.contains(j) ? pad + s : s + pad
             }.joined(separator: "  ")
