@@ -90,7 +90,9 @@ public enum CalibratedScenario {
 
     /// The grid values of `city_system.observed.outcome`, each with a comment: the calibrated
     /// world, no W·X spillovers (θ = 0), ρ at either bound of its 95% interval (when inside the
-    /// stable interval), and with a quadratic term a monotone curve (β₂ = θ₂ = 0: the U-test's size).
+    /// stable interval), and with a quadratic term a monotone curve (β₂ = θ₂ = 0: the U-test's null
+    /// deep inside, not its size) and the two boundary worlds (turning point at X p5 and p95: the
+    /// least-favourable null, whose rejection rate is the U-test's size).
     public static func whatIfWorlds(_ c: Calibration) -> [(value: String, comment: String)] {
         let s = c.spec
         var worlds: [(String, String)] = [("{}", "the calibrated world")]

@@ -21,8 +21,10 @@ extension Spillsim {
             resampled; keeps spatial dependence), wild, bootstrap or normal (keep neither). It prints the \
             residuals' lag-1 serial and spatial correlation and what each law keeps. The truth is \
             the calibrated parameters; `spillsim truth` prints it and `spillsim run` scores the estimators \
-            against it. --grid adds common what-if worlds (theta = 0, rho at its 95% bounds, and with \
-            --quadratic a monotone curve for the U-test's size). A panel with missing city-years (rows absent \
+            against it. --grid adds common what-if worlds: theta = 0, rho at either bound of its 95% interval, and \
+            with --quadratic a monotone truth (beta2 = theta2 = 0: the U-test's null deep inside, not its size) and two \
+            boundary worlds with the turning point at the quadratic regressor's p5 and p95 (the U-test's \
+            least-favourable null, where its rejection rate is its size). --out is not replaced unless --overwrite. A panel with missing city-years (rows absent \
             or cells empty) is fitted by the unbalanced estimator and its design keeps the gaps: every \
             replication regenerates exactly the observed city-years (docs/unbalanced.md).
             """)
@@ -39,8 +41,9 @@ extension Spillsim {
         var approach: SpatialApproach?
         @Option(help: "Errors of each replication: unit_wild (default), unit_block, time_block, wild, bootstrap or normal.")
         var errors: ObservedDesignSpec.Errors = .standard
-        @Option(help: "Scenario YAML to write.") var out: String
-        @Flag(help: "Add a grid of what-if worlds (theta = 0, rho at its 95% bounds, a monotone curve).") var grid = false
+        @Option(help: "Scenario YAML to write (refused if it exists, unless --overwrite).") var out: String
+        @Flag(help: "Replace an existing --out (as run --overwrite).") var overwrite = false
+        @Flag(help: "Add a grid of what-if worlds (theta = 0, rho at its 95% bounds; with --quadratic a monotone truth and the two boundary worlds of the U-test's size).") var grid = false
         @Option(parsing: .unconditional, help: "Replications per cell written to the scenario.") var reps: Int = 500
         @Option(parsing: .unconditional, help: "Seed written to the scenario (default the scenario default).") var seed: Int?
         @Option(help: "Scenario name (default the file name of --out).") var name: String?
@@ -55,6 +58,10 @@ extension Spillsim {
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if reps < 1 { throw ValidationError("--reps must be ≥ 1") }
             if let seed, seed < 0 { throw ValidationError("--seed must be ≥ 0") }
+            // Checked before the fit: a calibrated scenario may be committed (the README's worked example is).
+            if !overwrite && FileManager.default.fileExists(atPath: out) {
+                throw ValidationError("--out \(out) exists; choose another --out, or pass --overwrite to replace it")
+            }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }

@@ -14,20 +14,25 @@ struct ConleyOptions: ParsableArguments {
     @Option(help: "Conley: coordinate columns LAT,LON (degrees, great-circle distances), or X,Y in km with --coords-km.")
     var coords: String?
     @Flag(help: "Conley: --coords are planar X,Y in km (Euclidean distances) instead of latitude, longitude.") var coordsKm = false
-    @Option(help: "Conley: distance kernel, bartlett (1 − d/cutoff) or uniform.") var kernel: ConleyKernel = .bartlett
-    @Option(parsing: .unconditional, help: "Conley: serial lag in periods within a unit (Bartlett weights 1 − l/(lag+1)); 0 = spatial only.") var lag: Int = 0
-    @Option(help: "Conley: weights of the serial pairs, bartlett (1 − l/(lag+1)) or uniform (1; with lag ≥ T − 1 = clustering by unit over time).")
-    var serialKernel: ConleyKernel = .bartlett
+    // The four below are optional, not defaulted, so that giving one without --vce conley is
+    // refused even when it spells the default (it would be accepted and ignored).
+    @Option(help: "Conley: distance kernel, bartlett (1 − d/cutoff; default) or uniform.") var kernel: ConleyKernel?
+    @Option(parsing: .unconditional, help: "Conley: serial lag in periods within a unit (Bartlett weights 1 − l/(lag+1)); 0 = spatial only (default).") var lag: Int?
+    @Option(help: "Conley: weights of the serial pairs, bartlett (1 − l/(lag+1); default) or uniform (1; with lag ≥ T − 1 = clustering by unit over time).")
+    var serialKernel: ConleyKernel?
     @Option(help: "Conley: small-sample factor, none (default; as conleyreg) or fixest ((n − 1)/(n − K) and t(n − K), K as fixest's default ssc(): regressors + fixed effects not nested in the coordinates) or fixest_full (K with every fixed effect, fixest ssc(fixef.K = full)); twfe and psm-did only.")
-    var smallSample: ConleySmallSample = .none
+    var smallSample: ConleySmallSample?
 
     var columns: [String] { (coords ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     /// Checks the options given `--vce conley` (`used`) or refuses them without it.
     func validate(used: Bool) throws {
         guard used else {
-            if cutoff != nil || coords != nil || coordsKm || lag != 0 || serialKernel != .bartlett || smallSample != .none {
-                throw ValidationError("--cutoff, --coords, --coords-km, --lag, --serial-kernel and --small-sample belong to the Conley variance: add --vce conley, or drop them")
+            let given = [("--cutoff", cutoff != nil), ("--coords", coords != nil), ("--coords-km", coordsKm), ("--kernel", kernel != nil),
+                         ("--lag", lag != nil), ("--serial-kernel", serialKernel != nil), ("--small-sample", smallSample != nil)]
+                .filter(\.1).map(\.0)
+            if !given.isEmpty {
+                throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "belongs" : "belong") to the Conley variance (--cutoff, --coords, --coords-km, --kernel, --lag, --serial-kernel, --small-sample): add --vce conley, or drop \(given.count == 1 ? "it" : "them")")
             }
             return
         }
@@ -36,7 +41,7 @@ struct ConleyOptions: ParsableArguments {
         guard columns.count == 2 else {
             throw ValidationError("--vce conley needs --coords with two columns: LAT,LON in degrees, or X,Y in km with --coords-km (got '\(coords ?? "")')")
         }
-        guard lag >= 0 else { throw ValidationError("--lag must be ≥ 0 periods (got \(lag))") }
+        if let lag, lag < 0 { throw ValidationError("--lag must be ≥ 0 periods (got \(lag))") }
     }
 
     /// The Conley settings for units coded 0, 1, … (`unitOf(row)`), each unit's coordinates
@@ -61,8 +66,8 @@ struct ConleyOptions: ParsableArguments {
         } catch let e as NumericsError {
             throw DataError("\(table.source): columns \(columns[0]), \(columns[1]): \(e.message)\(coordsKm ? "" : " (--coords takes LAT,LON in that order; use --coords-km for planar km)")")
         }
-        return try ConleySpec(cutoffKm: cutoff!, kernel: kernel, lag: lag, serialKernel: serialKernel,
-                              smallSample: smallSample, neighbours: geography.neighbours(within: cutoff!))
+        return try ConleySpec(cutoffKm: cutoff!, kernel: kernel ?? .bartlett, lag: lag ?? 0, serialKernel: serialKernel ?? .bartlett,
+                              smallSample: smallSample ?? .none, neighbours: geography.neighbours(within: cutoff!))
     }
 
     /// The settings for a `TreatmentPanel` (unit i at its i-th label).

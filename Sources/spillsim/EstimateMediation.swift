@@ -23,16 +23,17 @@ extension Spillsim.Estimate {
         @Option(help: "Regression weight column.") var weights: String?
         @Option(parsing: .unconditional, help: "Cluster bootstrap replications for the indirect effect (0 = none).") var bootstrap: Int = 999
         @Option(parsing: .unconditional, help: "Quasi-Bayesian draws for the causal-mediation ACME and ADE (Imai–Keele–Tingley, as R mediation::mediate; 0 = none).") var simulations: Int = 1000
-        @Option(parsing: .unconditional, help: "Seed of the bootstrap and the quasi-Bayesian draws.") var seed: UInt64 = 1
+        @Option(parsing: .unconditional, help: "Seed of the bootstrap and the quasi-Bayesian draws (default 1).") var seed: UInt64?
         @Option(help: ArgumentHelp("Weight matrix CSV (as for estimate sdm): also estimate the natural direct and indirect effects under interference (docs/MODEL.md §10).",
                                    discussion: "Mediator model: mediator on own TP and the treated-neighbour share W·TP per treated period, --x, two-way effects, CR1. Outcome: SDM (two-way effects, Lee–Yu, all W-lags) on mediator, TP, --x and, with --moderator C, C, C² and C·mediator. Needs a balanced panel."))
         var spatialWeights: String?
         @Option(help: ArgumentHelp("Weight matrix CSV of the mediator model's exposure E·TP with --spatial-weights (default: the --spatial-weights W).",
                                    discussion: "Row-standardised as read. For a city-system panel, the generator's digital-diffusion kernel (generate --diffusion-out): the matrix through which the policy's gain in the mediator reaches the neighbours (docs/MODEL.md §10, A2)."))
         var exposureWeights: String?
-        @Option(help: ArgumentHelp("Mediator model of the mediation under interference: static or dynamic.",
+        @Option(name: .customLong("mediator-model"), help: ArgumentHelp("Mediator model of the mediation under interference: static (default) or dynamic.",
                                    discussion: "static: the exposure model above. dynamic: the mediator on its own lag, E·lag (E: --exposure-weights, else W), year effects, the own TP effect per treated period and the diffusion among treated pairs TP∘(E(TP∘lag) − lag∘E·TP), from the second period, CR1; the policy's effect is propagated through the estimated recursion (docs/MODEL.md §10, A2′)."))
-        var mediatorModel: String = "static"
+        var mediatorModelOption: String?
+        var mediatorModel: String { mediatorModelOption ?? "static" }
         @Option(help: ArgumentHelp("Time-invariant column of each unit's target factor c_i (--mediator-model dynamic).",
                                    discussion: "Year effects × c_i enter the mediator model and the own TP effect is c_i·TP per period: the generator's convergence to the target D*_t·c_i."))
         var targetFactor: String?
@@ -51,14 +52,17 @@ extension Spillsim.Estimate {
             guard ["static", "dynamic"].contains(mediatorModel) else {
                 throw ValidationError("--mediator-model must be static or dynamic, not `\(mediatorModel)`")
             }
-            if mediatorModel == "dynamic", spatialWeights == nil {
-                throw ValidationError("--mediator-model dynamic is the mediator model of the mediation under interference; add --spatial-weights W.csv or drop it")
+            if let given = mediatorModelOption, spatialWeights == nil {
+                throw ValidationError("--mediator-model \(given) is the mediator model of the mediation under interference; add --spatial-weights W.csv or drop it")
             }
             if targetFactor != nil, mediatorModel != "dynamic" {
                 throw ValidationError("--target-factor belongs to the dynamic mediator model; add --mediator-model dynamic or drop it")
             }
             guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
             guard simulations == 0 || simulations >= 2 else { throw ValidationError("--simulations must be 0 (none) or ≥ 2") }
+            if seed != nil && bootstrap == 0 && simulations == 0 {
+                throw ValidationError("--seed seeds the cluster bootstrap and the quasi-Bayesian draws, and --bootstrap 0 --simulations 0 draws nothing: drop --seed or give draws")
+            }
             let model = [("--mediator", mediator), ("--treat", treat), ("--post", post)] + (moderator.map { [("--moderator", $0)] } ?? [])
                 + (targetFactor.map { [("--target-factor", $0)] } ?? [])
             for (option, column) in model where column == panel.y {
@@ -95,9 +99,9 @@ extension Spillsim.Estimate {
             }
             var spec = MediationSpec()
             spec.bootstrap = bootstrap
-            spec.stream = StreamID(seed: seed, purpose: .mediationBootstrap)
+            spec.stream = StreamID(seed: seed ?? 1, purpose: .mediationBootstrap)
             spec.simulations = simulations
-            spec.simulationStream = StreamID(seed: seed, purpose: .mediationSimulation)
+            spec.simulationStream = StreamID(seed: seed ?? 1, purpose: .mediationSimulation)
             var data = MediationData(
                 outcome: d.y, mediator: try table.numbers(mediator), treatment: zip(tr, po).map(*),
                 moderator: try moderator.map { try table.numbers($0) }, controls: d.x, controlNames: d.names,
@@ -110,7 +114,8 @@ extension Spillsim.Estimate {
                 let dataset = try SpatialDataLoader.load(data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: path),
                                                          id: panel.id, time: panel.time, y: panel.y,
                                                          x: [mediator, treat, post] + (moderator.map { [$0] } ?? []) + controls
-                                                            + (targetFactor.map { [$0] } ?? []))
+                                                            + (targetFactor.map { [$0] } ?? []),
+                                                         balanceNeededBy: "estimate mediation --spatial-weights needs every unit in every period (its outcome model is the balanced SDM); the mechanism regressions without --spatial-weights fit a panel with gaps")
                 let columns = try SpatialMediationData.columns(of: dataset, mediator: mediator, treat: treat, post: post,
                                                                moderator: moderator, controls: controls)
                 let exposure = try exposureWeights.map { try ExposureWeights.read(csv: URL(fileURLWithPath: $0), units: dataset.units) }

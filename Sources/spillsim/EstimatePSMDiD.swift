@@ -17,7 +17,11 @@ extension Spillsim.Estimate {
         @Option(help: "Cohort column: each unit's first treated period, 0/NA = never (staggered).") var cohort: String?
         @Option(parsing: .upToNextOption, help: "Covariate columns for the propensity score (pre-treatment means when pooled).")
         var covariates: [String] = []
-        @Option(help: "Matching: pooled (pre-treatment covariate means) or by-period.") var matching: PSMDiDSpec.MatchingMode = .pooled
+        @Option(name: .customLong("matching"), help: "Matching: pooled (pre-treatment covariate means; default) or by-period.")
+        var matchingOption: PSMDiDSpec.MatchingMode?
+        /// The matching mode (pooled unless --matching by-period); optional above so that --matching
+        /// pooled with --no-matching is refused too.
+        var matching: PSMDiDSpec.MatchingMode { matchingOption ?? .pooled }
         @Flag(help: "Skip matching: plain TWFE DID on the whole panel.") var noMatching = false
         @Flag(help: "By-period matching on each period's own covariates (default: post periods reuse the last pre-treatment covariates).")
         var contemporaneousCovariates = false
@@ -29,7 +33,7 @@ extension Spillsim.Estimate {
         @Option(help: "Variance of the ATT and event study: cr1 (clustered by unit, default) or conley (spatial HAC: --cutoff, --coords, --kernel, --lag).")
         var vce: PSMDiDVariance = .cr1
         @OptionGroup var conley: ConleyOptions
-        @Option(help: "With --vce cr1: the cluster correction of the ATT's variance, cr1 (default) or cr2 (Bell–McCaffrey residuals with Satterthwaite degrees of freedom, as R clubSandwich; unweighted fits, so with --no-matching or weights of 1).")
+        @Option(help: "With --vce cr1: the cluster correction of the ATT's variance, cr1 (default) or cr2 (Bell–McCaffrey residuals with Satterthwaite degrees of freedom, as R clubSandwich; unweighted fits, so with --no-matching or weights of 1).", transform: treatmentClusterCorrection(command: "psm-did"))
         var clusterCorrection: ClusterCorrection?
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var plot: PlotOptions
@@ -45,8 +49,7 @@ extension Spillsim.Estimate {
             if let lags, lags < 0 { throw ValidationError("--lags must be at least 0 (got \(lags))") }
             try conley.validate(used: vce == .conley)
             if let c = clusterCorrection {
-                if c == .cr3 { throw ValidationError("--cluster-correction cr3 is not implemented for psm-did; use cr1 or cr2") }
-                if vce == .conley && c != .cr1 { throw ValidationError("--cluster-correction applies to the cluster variance; drop it or --vce conley") }
+                if vce == .conley { throw ValidationError("--cluster-correction applies to the cluster variance; drop it or --vce conley") }
                 if c == .cr2 && leads != nil { throw ValidationError("--cluster-correction cr2 applies to the ATT; the event study's variance is CR1 by unit: drop --leads/--lags or the correction") }
                 if c == .cr2 && bootstrap.wildBootstrap > 0 { throw ValidationError("--wild-bootstrap studentises with CR1; drop it or --cluster-correction cr2") }
             }
@@ -60,7 +63,11 @@ extension Spillsim.Estimate {
             if noMatching && !splitList(covariates).isEmpty {
                 throw ValidationError("--covariates feed the propensity score; with --no-matching the DID has no covariates: remove one of them")
             }
-            if noMatching && matching != .pooled { throw ValidationError("--matching \(matching.rawValue) with --no-matching: remove one of them") }
+            if noMatching, let mode = matchingOption { throw ValidationError("--matching \(mode.rawValue) with --no-matching: remove one of them") }
+            let matchingFlags = match.given
+            if noMatching, !matchingFlags.isEmpty {
+                throw ValidationError("\(matchingFlags.joined(separator: ", ")) \(matchingFlags.count == 1 ? "sets" : "set") how the units are matched, and --no-matching fits the DID on the whole panel without matching: drop --no-matching or \(matchingFlags.count == 1 ? "it" : "them")")
+            }
             if contemporaneousCovariates && (noMatching || matching != .byPeriod) {
                 throw ValidationError("--contemporaneous-covariates applies to --matching by-period")
             }
@@ -84,7 +91,7 @@ extension Spillsim.Estimate {
             if vce == .conley { spec.conley = try conley.spec(table: table, data: data, idColumn: panel.id) }
             spec.clusterCorrection = clusterCorrection ?? .cr1
             if bootstrap.wildBootstrap > 0 {
-                spec.wildBootstrap = WildBootstrapSpec(replications: bootstrap.wildBootstrap, weights: bootstrap.bootstrapWeights,
+                spec.wildBootstrap = WildBootstrapSpec(replications: bootstrap.wildBootstrap, weights: bootstrap.multipliers,
                                                        stream: StreamID(seed: bootstrapSeed ?? 1, purpose: .wildBootstrap))
             }
             let r = try Estimators.PSMDiD.estimate(panel: data, spec: spec)
@@ -110,7 +117,7 @@ extension Spillsim.Estimate {
                     }
                 }
                 if let p = r.bootstrapPValue {
-                    print("wild cluster bootstrap p (\(bootstrap.bootstrapWeights.rawValue), B = \(bootstrap.wildBootstrap)): \(p)")
+                    print("wild cluster bootstrap p (\(bootstrap.multipliers.rawValue), B = \(bootstrap.wildBootstrap)): \(p)")
                     if let ci = r.bootstrapInterval {
                         print(String(format: "wild cluster bootstrap %.0f%% CI (test inversion): [%.6f, %.6f]", 100 * spec.level, ci.lower, ci.upper))
                     }

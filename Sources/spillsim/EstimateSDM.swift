@@ -54,10 +54,14 @@ extension Spillsim.Estimate {
         var draws: Int = 0
         @Option(parsing: .unconditional, help: "Seed of the simulation draws, with --draws (default 1).") var seed: UInt64?
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
-        @Option(help: "log|I − ρW|: exact (spectrum), sparse (sparse Cholesky), chebyshev, mc, or auto (exact up to \(SpatialWeights.exactSizeLimit) units, sparse above).")
-        var logdet: LogDeterminantMethod = .auto
-        @Option(help: "Unbalanced panels: W_t of a year = W restricted to the cities present, 'restandardise'd (rows sum to 1 again; default) or 'restrict'ed only.")
-        var yearWeights: YearWeights = .restandardise
+        @Option(name: .customLong("logdet"),
+                help: "log|I − ρW| (models with ρ or λ): exact (spectrum), sparse (sparse Cholesky), chebyshev, mc, or auto (default: exact up to \(SpatialWeights.exactSizeLimit) units, sparse above).")
+        var logdetOption: LogDeterminantMethod?
+        var logdet: LogDeterminantMethod { logdetOption ?? .auto }
+        @Option(name: .customLong("year-weights"),
+                help: "Unbalanced panels: W_t of a year = W restricted to the cities present, 'restandardise'd (rows sum to 1 again; default) or 'restrict'ed only.")
+        var yearWeightsOption: YearWeights?
+        var yearWeights: YearWeights { yearWeightsOption ?? .restandardise }
         @Option(help: "Unbalanced panels: CSV of merging cities (columns city,into,year; one row per part). The merged city is a new unit; W (of the geography before the merges) gives it the sum of its parts' weights. See docs/unbalanced.md.")
         var merges: String?
         @Flag(help: "Print JSON instead of tables.") var json = false
@@ -110,7 +114,7 @@ extension Spillsim.Estimate {
             if plot.plot != nil && quadratic == nil { throw ValidationError("--plot draws the effect curves: give --quadratic") }
             if let reason = variance.unsupportedReason(for: model) { throw ValidationError("--variance \(variance.rawValue): \(reason)") }
             try conley.validate(used: variance == .conley)
-            if conley.smallSample != .none {
+            if conley.smallSample != nil {
                 throw ValidationError("--small-sample is the Conley small-sample factor of estimate twfe and psm-did; the SDM family's Conley variance has none: drop it")
             }
             if clusterCorrection != nil && variance != .cluster && variance != .conley {
@@ -145,6 +149,10 @@ extension Spillsim.Estimate {
                     throw ValidationError("--interval profile is the likelihood's own interval (independent errors), so it does not go with --variance \(variance.rawValue): drop one of them")
                 }
             }
+            // Optional rather than defaulted (above) so that an explicit `--logdet auto` is refused too.
+            if logdetOption != nil && !model.hasLag && !model.hasErrorLag {
+                throw ValidationError("--logdet chooses how log|I − ρW| is computed, and --model \(model.rawValue) has no spatial parameter ρ or λ (\(model == .slx ? "its W-lags of X enter as regressors, fitted by least squares" : "least squares")), so it has no log-determinant: drop --logdet")
+            }
             if errorWeights != nil && model != .sac {
                 throw ValidationError("--error-weights is the error matrix M of the SAC model: add --model sac, or drop it (sem and sdem put their error process on --weights)")
             }
@@ -166,6 +174,9 @@ extension Spillsim.Estimate {
             if case .unbalanced(let dataset) = loaded {
                 try runUnbalanced(dataset)
                 return
+            }
+            if yearWeightsOption != nil {
+                throw CommandLineError(description: "\(panel.data) is balanced (every unit in every period), so W is the same in every year and --year-weights (the weights of a year with missing cities) has no effect: drop it")
             }
             let dataset = try SpatialDataLoader.load(
                 data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: weights), id: panel.id, time: panel.time, y: panel.y,

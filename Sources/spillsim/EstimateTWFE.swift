@@ -17,12 +17,14 @@ extension Spillsim.Estimate {
 
         @OptionGroup var panel: PanelColumns
         @Option(parsing: .upToNextOption, help: "Regressor columns (comma- or space-separated).") var x: [String] = []
-        @Option(help: "Fixed effects: twoways (alias twoway), individual (alias unit), time or none.") var effects: FixedEffects = .twoWays
+        @Option(name: .customLong("effects"), help: "Fixed effects: twoways (alias twoway; default), individual (alias unit), time or none; the event study has two-way effects.")
+        var effectsOption: FixedEffects?
+        var effects: FixedEffects { effectsOption ?? .twoWays }
         @Option(help: "Cluster column (CR1); without it, iid SEs.") var cluster: String?
         @Option(help: "Variance: iid, cluster (CR1 by --cluster) or conley (spatial HAC: --cutoff, --coords, --kernel, --lag); default cluster with --cluster, else iid.")
         var vce: TWFEVariance?
         @OptionGroup var conley: ConleyOptions
-        @Option(help: "With --cluster: cr1 (default) or cr2 (Bell–McCaffrey residuals with each coefficient's Satterthwaite degrees of freedom, as R clubSandwich's vcovCR(type = \"CR2\") + coef_test(test = \"Satterthwaite\"); unweighted fits).")
+        @Option(help: "With --cluster: cr1 (default) or cr2 (Bell–McCaffrey residuals with each coefficient's Satterthwaite degrees of freedom, as R clubSandwich's vcovCR(type = \"CR2\") + coef_test(test = \"Satterthwaite\"); unweighted fits).", transform: treatmentClusterCorrection(command: "twfe"))
         var clusterCorrection: ClusterCorrection?
         @Option(help: "Regression weight column.") var weights: String?
         @OptionGroup var bootstrap: WildBootstrapOptions
@@ -52,7 +54,6 @@ extension Spillsim.Estimate {
             }
             try conley.validate(used: vce == .conley)
             if let c = clusterCorrection {
-                if c == .cr3 { throw ValidationError("--cluster-correction cr3 is not implemented for twfe; use cr1 or cr2") }
                 if cluster == nil || vce == .conley || vce == .iid { throw ValidationError("--cluster-correction applies to the cluster variance: add --cluster COL") }
                 if c == .cr2 && weights != nil { throw ValidationError("--cluster-correction cr2 is implemented for unweighted fits; drop --weights or the correction") }
                 if c == .cr2 && bootstrap.wildBootstrap > 0 { throw ValidationError("--wild-bootstrap studentises with CR1; drop it or --cluster-correction cr2") }
@@ -65,6 +66,13 @@ extension Spillsim.Estimate {
                 if (leads == nil) != (lags == nil) { throw ValidationError("give both --leads and --lags, or neither") }
                 if !splitList(x).isEmpty { throw ValidationError("--event-study regresses on event-time dummies only; drop --x") }
                 if bootstrap.wildBootstrap > 0 { throw ValidationError("--wild-bootstrap is not available with --event-study") }
+                // The regression's own options would be accepted and ignored by the event study.
+                if cluster != nil { throw ValidationError("--cluster: the event study's variance is CR1 by unit (--id), or --vce conley; drop --cluster") }
+                if clusterCorrection != nil { throw ValidationError("--cluster-correction: the event study's variance is CR1 by unit, or --vce conley; drop --cluster-correction") }
+                if weights != nil { throw ValidationError("--weights: the event study is unweighted; drop --weights") }
+                if let e = effectsOption, e != .twoWays {
+                    throw ValidationError("--effects \(e.rawValue): the event study has unit and period effects (two-way); drop --effects")
+                }
                 try checkColumnRoles(outcome: ("--y", panel.y), regressors: [], regressorOption: "--x",
                                      keys: panel.keys + [treat.map { ("--treat", $0) }, cohort.map { ("--cohort", $0) }].compactMap { $0 })
                 return
@@ -105,7 +113,7 @@ extension Spillsim.Estimate {
             if bootstrap.wildBootstrap > 0, let cl = d.cluster {
                 boot = try WildClusterBootstrap.test(y: d.y, x: d.x, names: d.names, coefficient: 0, unit: d.unit, time: d.time,
                                                      effects: effects, weights: d.weights, cluster: cl, replications: bootstrap.wildBootstrap,
-                                                     multipliers: bootstrap.bootstrapWeights, stream: StreamID(seed: seed ?? 1, purpose: .wildBootstrap),
+                                                     multipliers: bootstrap.multipliers, stream: StreamID(seed: seed ?? 1, purpose: .wildBootstrap),
                                                      bootstrapCluster: bootstrap.byUnit ? d.unit : nil)
             }
             if json {

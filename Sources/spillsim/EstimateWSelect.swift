@@ -29,7 +29,14 @@ extension Spillsim.Estimate {
         @Option(help: "Fixed effects: individual, time, twoways or none.") var effects: FixedEffects = .twoWays
         @Option(help: "Likelihood under fixed effects: direct or lee-yu (default \(SpatialApproach.standard.rawValue)); the log marginal is that likelihood's (the output names the criterion).")
         var approach: SpatialApproach?
-        @Option(help: "sdm or sar.") var model: SpatialModel = .sdm
+        // A transform, not `SpatialModel`'s `ExpressibleByArgument`, whose help would list every model.
+        @Option(help: "sdm (default) or sar (the posterior probabilities need a spatial lag of y).", transform: { argument in
+            guard let m = SpatialModel(rawValue: argument), m.hasLag, !m.hasErrorLag else {
+                throw ValidationError("--model must be sdm or sar (posterior probabilities need a spatial lag of y)")
+            }
+            return m
+        })
+        var model: SpatialModel = .sdm
         @Flag(help: "Fit the dynamic SDM with each W (two-way effects; the marginal is conditional on the first year).")
         var dynamic = false
         @Flag(help: "Use each W as given instead of row-standardising it.") var noRowStandardise = false
@@ -43,7 +50,9 @@ extension Spillsim.Estimate {
             if let twice = files.first(where: { !seen.insert($0).inserted }) {
                 throw ValidationError("--weights lists \(twice) twice; give each candidate weight matrix once (the posterior probabilities compare different Ws)")
             }
-            if !model.hasLag || model.hasErrorLag { throw ValidationError("--model must be sdm or sar (posterior probabilities need a spatial lag of y)") }
+            if effects == .none && approach != nil {
+                throw ValidationError("--approach: with --effects none there are no fixed effects to transform away, so lee-yu and direct are the same likelihood; drop --approach")
+            }
             if dynamic {
                 if model != .sdm { throw ValidationError("--dynamic fits the dynamic spatial Durbin model: use --model sdm (the default)") }
                 if effects != .twoWays { throw ValidationError("--dynamic has twoways effects only (time effects by the Lee–Yu transformation, individual by within): use --effects twoways (the default)") }
@@ -57,7 +66,8 @@ extension Spillsim.Estimate {
         func run() throws {
             let dataset = try SpatialDataLoader.load(
                 data: URL(fileURLWithPath: panel.data), weights: URL(fileURLWithPath: files[0]), id: panel.id, time: panel.time,
-                y: panel.y, x: splitList(x), rowStandardise: !noRowStandardise)
+                y: panel.y, x: splitList(x), rowStandardise: !noRowStandardise,
+                balanceNeededBy: "estimate w-select needs every unit in every period: it compares the balanced estimator's likelihoods and their marginals over rho (estimate sdm fits a panel with gaps by the direct approach on each year's cities, docs/unbalanced.md); fill or drop the missing unit-periods to compare Ws")
             var candidates = [(name: files[0], weights: dataset.weights)]
             for file in files.dropFirst() {
                 candidates.append((file, try SpatialDataLoader.weights(URL(fileURLWithPath: file), units: dataset.units,

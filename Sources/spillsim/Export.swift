@@ -8,7 +8,8 @@ extension Spillsim {
         static let configuration = CommandConfiguration(
             abstract: "Write a result file's per-replication estimates as a tidy CSV (one row per cell × replication × estimator × estimand).",
             discussion: "Columns: cell, cell_index, cell_label, the grid factors, replication, estimator, estimand, estimate, se, "
-                + "lower, upper, truth, covered, status, status_name, comparable; missing values are NA. The long format "
+                + "lower, upper, truth, covered, status, status_name, comparable, message (a failed fit's stored reason, empty when it converged); "
+                + "missing values are NA. The long format "
                 + "R's rsimsum (simsum/multisimsum) and ggplot2 read directly, e.g. "
                 + "rsimsum::simsum(subset(d, status == 0 & comparable == 1 & estimand == \"ame.total.CA\"), "
                 + "estvarname = \"estimate\", se = \"se\", true = \"truth\", methodvar = \"estimator\", by = \"cell_label\").")

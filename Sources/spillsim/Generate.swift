@@ -40,6 +40,17 @@ extension Spillsim {
             if weights != nil && weightsOut == nil {
                 throw ValidationError("--weights picks the W that --weights-out writes; add --weights-out FILE or remove --weights")
             }
+            // Checked before anything is generated or written: the second file would replace the first.
+            let outputs = [("--out", out), ("--weights-out", weightsOut), ("--coords-out", coordsOut), ("--equilibrium-out", equilibriumOut),
+                           ("--merges-out", mergesOut), ("--diffusion-out", diffusionOut)].compactMap { flag, path in path.map { (flag, $0) } }
+            var seen: [String: String] = [:]
+            for (flag, path) in outputs {
+                let key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+                if let earlier = seen[key] {
+                    throw ValidationError("\(earlier) and \(flag) both name \(path); give each output its own file")
+                }
+                seen[key] = flag
+            }
         }
 
         func run() throws {

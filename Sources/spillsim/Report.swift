@@ -12,8 +12,8 @@ extension Spillsim {
             abstract: "Write methods-appendix tables and figures (via gnuplot) from a result file.",
             discussion: "For --out plots/NAME (default plots/<file name>) writes NAME-summary.<md|tex|csv|txt>, "
                 + "the figures NAME-bias, -coverage, -zip, -ratio-bias, -ratio-coverage, -nlp-bias, -nlp-coverage, "
-                + "-curves, -curves-by-d, -turning-points and -utest (each with its gnuplot script .gp and data .dat, "
-                + "to restyle) and NAME-captions.md. Figures whose estimands the run does not have are skipped, "
+                + "-curves, -curves-by-d, -turning-points, -utest, -w-heatmap and -utest-power (each with its gnuplot script .gp and data .dat, "
+                + "to restyle; a figure with more panels than a page holds is split into pages NAME-ID-1, NAME-ID-2, …) and NAME-captions.md. Figures whose estimands the run does not have are skipped, "
                 + "with the reason. See docs/REPORTS.md.")
 
         @Argument(help: "A result file written by spillsim run or spillsim merge.")

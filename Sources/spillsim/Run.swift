@@ -42,6 +42,10 @@ extension Spillsim {
             if let reps, reps < 1 { throw ValidationError("--reps must be at least 1") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             if let shard { _ = try withCommandLineMessages { try Shard(parsing: shard) } }
+            // --overwrite has no effect once --resume is given (the run continues, or a finished file is checked).
+            if resume && overwrite {
+                throw ValidationError("--resume and --overwrite conflict: --resume continues the run of --out from its checkpoint journal (or checks a finished file), --overwrite replaces --out and discards a journal of a different run; give one of them")
+            }
         }
 
         func run() throws {

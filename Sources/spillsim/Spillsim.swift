@@ -34,7 +34,28 @@ struct Spillsim: ParsableCommand {
             FileHandle.standardError.write(Data("Error: \(message)\nUsage: spillsim estimate <subcommand>\n  See 'spillsim estimate --help' for more information.\n".utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
-        main(nil)
+        // ArgumentParser's main, except for a usage error found in `run()` (after parsing and
+        // `validate()`, e.g. `generate --equilibrium-out` on a scenario without an equilibrium):
+        // ArgumentParser would follow it with the root command's usage, this prints the subcommand's.
+        var command: ParsableCommand
+        do { command = try parseAsRoot(nil) } catch { exit(withError: error) }
+        do { try command.run() } catch let e as ValidationError {
+            let type = Swift.type(of: command)
+            let name = (["spillsim"] + (commandPath(to: type) ?? [])).joined(separator: " ")
+            FileHandle.standardError.write(Data("Error: \(e.message)\nUsage: \(usageString(for: type))\n  See '\(name) --help' for more information.\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// The subcommand names from the root to `type` (e.g. ["estimate", "psm"]), nil if not in the tree.
+    static func commandPath(to type: ParsableCommand.Type, from root: ParsableCommand.Type = Spillsim.self) -> [String]? {
+        if root == type { return [] }
+        for sub in root.configuration.subcommands {
+            if let rest = commandPath(to: type, from: sub) { return [sub._commandName] + rest }
+        }
+        return nil
     }
 }
 

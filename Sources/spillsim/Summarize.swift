@@ -21,7 +21,7 @@ extension Spillsim {
         @Flag(name: .long, help: "Only the verdict: bias (MCSE) and coverage of the key estimands per estimator, cells side by side.")
         var verdict = false
 
-        @Flag(name: .long, help: "The failed fits instead of the measures: per cell and estimator, the count of failed replications by status and reason (most frequent first) with the first replications' indices.")
+        @Flag(name: .long, help: "The failed fits instead of the measures: per cell and estimator, the count of failed replications by status and reason (most frequent first) with the first replications' indices; then the estimates whose truth is not finite (n_no_truth), which are not failures.")
         var failures = false
 
         func validate() throws {
@@ -46,13 +46,15 @@ extension Spillsim {
             let failed = try FailureSummary.read(source)
             if failures {
                 try emit(FailureTable.render(failed, format: format))
+                // The CSV holds the failed fits only; the estimates without a truth are said on standard error.
+                if format == .csv, let note = FailureTable.noTruthNote(failed) { FileHandle.standardError.write(Data((note + "\n").utf8)) }
                 return
             }
             let rows = try Summary.rows(of: source)
             let text = verdict ? VerdictTable.render(rows, replications: m.replications) : SummaryTable.renderSummary(rows, format: format)
             try emit(text)
-            // Failed fits are counted in n_failed; say once how many and where their reasons are,
-            // on standard error when the output is a file or a machine format.
+            // Failed fits are counted in n_failed, estimates without a truth in n_no_truth; say once how
+            // many and where the reasons are, on standard error when the output is a file or a machine format.
             guard let note = FailureTable.note(failed, file: file) else { return }
             if format == .table && out == nil { print("\n" + note, terminator: "") } else { FileHandle.standardError.write(Data(note.utf8)) }
         }

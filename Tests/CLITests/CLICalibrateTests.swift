@@ -78,7 +78,7 @@ final class CLICalibrateTests: XCTestCase {
     }
 
     /// The committed scenarios/cigarette-calibrated.yaml is what the README's `calibrate` command
-    /// writes from the committed data (run from a copy of the layout, so the relative paths are the
+    /// writes (to results/, a sibling of scenarios/, so the recorded ../data paths agree) from the committed data (run from a copy of the layout, so the relative paths are the
     /// same): the text equal with its numbers masked, each number equal to 1e-9 relative or one unit
     /// of its last printed digit (fits on other CPUs round differently), the iteration count masked. A change to the fit or the
     /// what-if interval that is not carried into the committed file fails here.
@@ -87,13 +87,13 @@ final class CLICalibrateTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data/cigarette")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("scenarios"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("results"), withIntermediateDirectories: true)
         for name in ["cigarette.csv", "usa46_contiguity.csv"] {
             try FileManager.default.copyItem(at: TestPaths.cigarette.appendingPathComponent(name), to: data.appendingPathComponent(name))
         }
         let readme = ["calibrate", "--data", "data/cigarette/cigarette.csv", "--weights", "data/cigarette/usa46_contiguity.csv",
                       "--id", "state", "--time", "year", "--y", "logc", "--x", "logp,logy", "--effects", "twoways", "--approach", "lee-yu",
-                      "--out", "scenarios/cigarette-calibrated.yaml", "--grid"]
+                      "--out", "results/cigarette-calibrated.yaml", "--grid"]
         let c = try ProcessRunner.run(try ProcessRunner.spillsim(), readme, currentDirectory: dir)
         XCTAssertEqual(c.status, 0, c.combined)
         // The optimiser's iteration count is reported, not compared: on another CPU OpenBLAS's kernels
@@ -108,7 +108,7 @@ final class CLICalibrateTests: XCTestCase {
             }
             return iterations.stringByReplacingMatches(in: text, range: range, withTemplate: "converged after N iterations")
         }
-        let written = maskingIterations(try String(contentsOf: dir.appendingPathComponent("scenarios/cigarette-calibrated.yaml"), encoding: .utf8))
+        let written = maskingIterations(try String(contentsOf: dir.appendingPathComponent("results/cigarette-calibrated.yaml"), encoding: .utf8))
         let committed = maskingIterations(try String(contentsOf: try TestPaths.committed("scenarios/cigarette-calibrated.yaml"), encoding: .utf8))
         XCTAssertTrue(written.contains("converged after N iterations"), "the fit line names its iterations")
         let number = try NSRegularExpression(pattern: #"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"#)

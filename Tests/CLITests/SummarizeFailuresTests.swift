@@ -88,6 +88,58 @@ final class SummarizeFailuresTests: XCTestCase {
         XCTAssertTrue(machine.err.contains(note), machine.err)
     }
 
+    /// λ under Gaussian-field shocks has no truth (docs/monte-carlo.md): the SAC fits converge, so its
+    /// replications are counted in n_no_truth, not n_failed, in the CSV, and `--failures` says no fit
+    /// failed and lists them apart; `validate` says where they are counted.
+    func testEstimatesWithoutATruthAreCountedApartFromFailedFits() throws {
+        let dir = try TestPaths.temporaryDirectory("spillsim-notruth")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scenario = dir.appendingPathComponent("shocks.yaml"), results = dir.appendingPathComponent("shocks.h5")
+        try """
+        name: shocks
+        seed: 23
+        city_system:
+          geography: {centres: 3, cities: 30, square_km: 900, min_separation_km: 150, first_year: 2005, last_year: 2010, region_grid: [2, 2]}
+          treatment: {enabled: false}
+          outcome:
+            controls: []
+            error: {law: normal, sigma: 0.1, shocks: {share: 0.5, range_km: 200}}
+        monte_carlo: {replications: 3}
+        estimators:
+          - {name: sac, model: sac, durbin: none, estimands: [rho, lambda]}
+        """.write(to: scenario, atomically: true, encoding: .utf8)
+        let spillsim = try ProcessRunner.spillsim()
+        let validate = try ProcessRunner.run(spillsim, ["validate", scenario.path])
+        XCTAssertEqual(validate.status, 0, validate.err)
+        XCTAssertTrue(validate.out.contains("counts in n_no_truth, not n_failed"), validate.out)
+        let run = try ProcessRunner.run(spillsim, ["run", scenario.path, "--threads", "1", "--quiet", "--out", results.path])
+        XCTAssertEqual(run.status, 0, run.err)
+
+        let csv = try ProcessRunner.run(spillsim, ["summarize", results.path, "--format", "csv"])
+        XCTAssertEqual(csv.status, 0, csv.err)
+        let lines = csv.out.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = lines[0]
+        let column = { (row: [String], name: String) in row[header.firstIndex(of: name)!] }
+        let lambda = try XCTUnwrap(lines.first { $0.count > 3 && $0[3] == "lambda" }), rho = try XCTUnwrap(lines.first { $0.count > 3 && $0[3] == "rho" })
+        XCTAssertEqual(["n_ok", "n_failed", "n_no_truth", "bias"].map { column(lambda, $0) }, ["0", "0", "3", "NA"], csv.out)
+        XCTAssertEqual(["n_ok", "n_failed", "n_no_truth"].map { column(rho, $0) }, ["3", "0", "0"], csv.out)
+        XCTAssertEqual(header.firstIndex(of: "n_no_truth"), header.firstIndex(of: "n_failed").map { $0 + 1 })
+        let note = "3 estimates of 1 summary rows have no true value (converged fits, excluded from the measures, counted in n_no_truth, not in n_failed)"
+        XCTAssertTrue(csv.err.contains(note), csv.err)
+
+        let failures = try ProcessRunner.run(spillsim, ["summarize", results.path, "--failures"])
+        XCTAssertEqual(failures.status, 0, failures.err)
+        XCTAssertTrue(failures.out.hasPrefix("No failed fits: all 3 fits converged.\n\nNot failures: " + note), failures.out)
+        let row = try XCTUnwrap(failures.out.split(separator: "\n").last)
+        XCTAssertEqual(row.split(separator: " ", omittingEmptySubsequences: true), ["0", "cell", "0", "sac", "lambda", "3"], failures.out)
+        // The CSV of --failures stays the table of failed fits (none); the no-truth line goes to standard error.
+        let failuresCSV = try ProcessRunner.run(spillsim, ["summarize", results.path, "--failures", "--format", "csv"])
+        XCTAssertEqual(failuresCSV.out, "cell,condition,estimator,status,count,first_replications,reason\n")
+        XCTAssertTrue(failuresCSV.err.contains(note), failuresCSV.err)
+        let summary = try ProcessRunner.run(spillsim, ["summarize", results.path])
+        XCTAssertEqual(summary.out.split(separator: "\n").last.map(String.init), note, summary.out)
+    }
+
     func testARunWithoutFailuresSaysSoAndAddsNoNote() throws {
         let dir = try TestPaths.temporaryDirectory("spillsim-failures")
         defer { try? FileManager.default.removeItem(at: dir) }

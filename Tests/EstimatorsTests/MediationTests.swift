@@ -111,6 +111,61 @@ final class MediationTests: XCTestCase {
         assertClose(c.acme.estimate + c.ade.estimate, c.total.estimate, tolerance: 1e-15)
     }
 
+    /// Without controls (`estimate mediation` without --x) the steps are regressions on TP (and the
+    /// mediator) and the two-way effects alone. The fixture panel is balanced (60 cities × 8 years),
+    /// where the two-way within transformation is the double demeaning x − x̄ᵢ − x̄ₜ + x̄ (Wansbeek &
+    /// Kapteyn 1989), so each coefficient is an explicit small computation on the raw columns,
+    /// independent of `PanelOLS`'s alternating projections. (statsmodels' OLS with city and year
+    /// dummies gives the same c, a, c′ and b: −0.0400920, 0.0708918, −0.0184255, −0.305627.)
+    func testWithoutControlsMatchesTheDoubleDemeanedRegressions() throws {
+        var (data, _) = try load()
+        data.weights = nil
+        data.controls = Matrix(rows: 0, cols: 0)  // as a caller without controls builds it
+        data.controlNames = []
+        let r = try Mediation.estimate(data)
+        func demeaned(_ v: [Double]) -> [Double] {
+            let n = v.count
+            var byUnit: [Int: (Double, Double)] = [:], byTime: [Int: (Double, Double)] = [:]
+            for k in 0..<n {
+                byUnit[data.unit[k], default: (0, 0)].0 += v[k]; byUnit[data.unit[k], default: (0, 0)].1 += 1
+                byTime[data.time[k], default: (0, 0)].0 += v[k]; byTime[data.time[k], default: (0, 0)].1 += 1
+            }
+            let mean = v.reduce(0, +) / Double(n)
+            return (0..<n).map { k in
+                let u = byUnit[data.unit[k]]!, t = byTime[data.time[k]]!
+                return v[k] - u.0 / u.1 - t.0 / t.1 + mean
+            }
+        }
+        func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).map(*).reduce(0, +) }
+        let y = demeaned(data.outcome), m = demeaned(data.mediator), tp = demeaned(data.treatment)
+        let c = dot(y, tp) / dot(tp, tp), a = dot(m, tp) / dot(tp, tp)
+        // Step 3 by its 2 × 2 normal equations (Cramer's rule).
+        let (stt, stm, smm, sty, smy) = (dot(tp, tp), dot(tp, m), dot(m, m), dot(tp, y), dot(m, y))
+        let det = stt * smm - stm * stm
+        let cPrime = (sty * smm - stm * smy) / det, b = (stt * smy - stm * sty) / det
+        // Sums of 480 terms of order 1: agreement to rounding; 1e-10 leaves room for the
+        // alternating projections' 1e-12 stopping rule.
+        assertClose(c, r.total.estimate, tolerance: 1e-10, "c without controls")
+        assertClose(a, r.firstStage.estimate, tolerance: 1e-10, "a without controls")
+        assertClose(cPrime, r.direct.estimate, tolerance: 1e-10, "c′ without controls")
+        assertClose(b, r.mediator.estimate, tolerance: 1e-10, "b without controls")
+        assertClose(r.total.estimate, r.direct.estimate + r.indirect.estimate, tolerance: 1e-10, "c = c′ + ab")
+        // CR1 of c by hand, fixest's ssc(): G/(G − 1)·(n − 1)/(n − K) with K = 1 (TP) + 7 (year
+        // effects) + 1 (the city effects, nested in the clusters, count as one) = 9 (0.0171494).
+        var score: [Int: Double] = [:]
+        for k in tp.indices { score[data.unit[k], default: 0] += tp[k] * (y[k] - c * tp[k]) }
+        let (n, g) = (Double(tp.count), Double(score.count))
+        let seC = (g / (g - 1) * (n - 1) / (n - 9) * score.values.map { $0 * $0 }.reduce(0, +)).squareRoot() / dot(tp, tp)
+        assertClose(seC, r.total.standardError, tolerance: 1e-10, "CR1 SE of c without controls")
+        XCTAssertNotNil(r.interaction, "the moderator regression runs without controls too")
+        // The table reader gives the same n × 0 block (the CLI's path).
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "mediation_panel", withExtension: "csv", subdirectory: "Fixtures"))
+        let table = try DataTable.read(csv: url)
+        let d = try PanelRegressionData.from(table: table, id: "city", time: "year", outcome: "Mis", regressors: [], cluster: "city")
+        XCTAssertEqual(d.x.rows, table.rowCount)
+        XCTAssertEqual(d.x.cols, 0)
+    }
+
     func testMismatchedLengthsAreRefused() throws {
         var (data, _) = try load()
         data.mediator.removeLast()

@@ -182,8 +182,9 @@ final class LambdaEstimandTests: XCTestCase {
     }
 
     /// With Gaussian-field shocks λ has no truth: the estimand is still fitted (estimate, SE and
-    /// interval stored) with a missing truth, so every replication counts as failed for it (never as
-    /// covered) while the fit and the other estimands are fine; `validate` names the cell and estimator.
+    /// interval stored) with a missing truth, so every replication counts in n_no_truth for it (never as
+    /// covered, never as a failed fit) while the fit and the other estimands are fine; `validate` names
+    /// the cell and estimator and says where the replications are counted.
     func testNoTruthWithShocksIsScoredAsMissing() throws {
         let text = Self.spatialWorld
             .replacingOccurrences(of: Self.error, with: "{law: normal, sigma: 0.1, shocks: {share: 0.5, range_km: 200}}")
@@ -198,13 +199,15 @@ final class LambdaEstimandTests: XCTestCase {
         }
         let m = PerformanceMeasures(results: cell.records.map { $0.fits[0].results[1] }, ok: cell.records.map { $0.fits[0].status.isOK })
         XCTAssertEqual(m.nOK, 0)
-        XCTAssertEqual(m.nFailed, 2)
+        XCTAssertEqual(m.nFailed, 0, "the fits converged with finite estimates")
+        XCTAssertEqual(m.nNoTruth, 2)
         XCTAssertTrue(m.coverage.isNaN)
 
         let scenario = try MonteCarloScenario(text: text, file: "shocks.yaml")
         let world = try CitySystemWorld(document: scenario.document, seed: nil, cell: 0, source: "shocks.yaml")
         let lines = try world.validationLines(cells: try scenario.cells(), scenario: scenario).cells
-        XCTAssertEqual(lines.filter { $0.contains("`lambda` (sac) has no truth") }.count, 1, "\(lines)")
+        XCTAssertEqual(lines.filter { $0.contains("`lambda` (sac) has no truth") && $0.contains("counts in n_no_truth, not n_failed") }.count,
+                       1, "\(lines)")
         // Without shocks no such line.
         let clean = try MonteCarloScenario(text: Self.spatialWorld, file: "clean.yaml")
         let cleanWorld = try CitySystemWorld(document: clean.document, seed: nil, cell: 0, source: "clean.yaml")

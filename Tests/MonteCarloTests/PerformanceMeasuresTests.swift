@@ -134,12 +134,70 @@ final class PerformanceMeasuresTests: XCTestCase {
     func testStoredValuesRoundTrip() {
         let (r, ok) = results()
         let m = PerformanceMeasures(results: r, ok: ok)
-        XCTAssertEqual(PerformanceMeasures(nOK: m.nOK, nFailed: m.nFailed, values: m.allValues), m)
+        XCTAssertEqual(m.nNoTruth, 0)
+        XCTAssertEqual(PerformanceMeasures(nOK: m.nOK, nFailed: m.nFailed, nNoTruth: m.nNoTruth, values: m.allValues), m)
         // A format_version 1 summary row (the first 22 columns) reads, the new columns NaN.
-        let old = PerformanceMeasures(nOK: m.nOK, nFailed: m.nFailed, values: Array(m.allValues.prefix(22)),
+        let old = PerformanceMeasures(nOK: m.nOK, nFailed: m.nFailed, nNoTruth: nil, values: Array(m.allValues.prefix(22)),
                                       columns: Array(PerformanceMeasures.columnNames.prefix(22)))
         XCTAssertEqual(old.bias, m.bias)
         XCTAssertTrue(old.medianBias.isNaN)
         XCTAssertEqual(old.comparable, 1)
+    }
+
+    /// The three counts split every replication once: a failed fit and a non-finite estimate are
+    /// failures whatever the truth; a converged fit with a finite estimate and a non-finite truth is
+    /// `nNoTruth`; the rest is used. Every combination of status, estimate and truth (finite, NaN, ∞).
+    func testEveryReplicationIsOKFailedOrWithoutTruth() {
+        let values = [1.5, Double.nan, Double.infinity]
+        var results: [EstimandResult] = [], ok: [Bool] = []
+        var expected = (ok: 0, failed: 0, noTruth: 0)
+        for fitOK in [true, false] {
+            for estimate in values {
+                for truth in [1.0, .nan, -.infinity] {
+                    results.append(EstimandResult(truth: truth, estimate: estimate, standardError: 0.2, lower: 1, upper: 2, pValue: 0.01))
+                    ok.append(fitOK)
+                    let single = PerformanceMeasures(results: [results.last!], ok: [fitOK])
+                    if !fitOK || !estimate.isFinite {
+                        expected.failed += 1
+                        XCTAssertEqual([single.nOK, single.nFailed, single.nNoTruth], [0, 1, 0], "ok \(fitOK), estimate \(estimate), truth \(truth)")
+                    } else if !truth.isFinite {
+                        expected.noTruth += 1
+                        XCTAssertEqual([single.nOK, single.nFailed, single.nNoTruth], [0, 0, 1], "truth \(truth)")
+                        XCTAssertTrue(single.coverage.isNaN && single.bias.isNaN, "a replication without a truth enters no measure")
+                    } else {
+                        expected.ok += 1
+                        XCTAssertEqual([single.nOK, single.nFailed, single.nNoTruth], [1, 0, 0])
+                    }
+                }
+            }
+        }
+        let m = PerformanceMeasures(results: results, ok: ok)
+        XCTAssertEqual(m.nOK, 1)
+        XCTAssertEqual(m.nFailed, 15, "9 failed fits, whatever their values, and 6 converged fits with a NaN or infinite estimate")
+        XCTAssertEqual(m.nNoTruth, 2)
+        XCTAssertEqual(m.nOK + m.nFailed + (m.nNoTruth ?? -1), results.count)
+        XCTAssertEqual([m.nOK, m.nFailed, m.nNoTruth], [expected.ok, expected.failed, expected.noTruth])
+        // The measures are those of the used replication alone: neither kind of excluded one moves a bit.
+        let alone = PerformanceMeasures(results: [results[0]], ok: [true])
+        XCTAssertEqual(m.allValues.map(\.bitPattern), alone.allValues.map(\.bitPattern))
+        XCTAssertEqual(m.value("n_no_truth"), 2)
+    }
+
+    /// A summary row read by column name: `n_no_truth` when stored; absent (a file written before the
+    /// count, whose `n_failed` still holds those replications) it is unknown — NaN by name, not 0.
+    func testNoTruthCountReadByNameAndUnknownWhenAbsent() {
+        let (r, ok) = results()
+        let m = PerformanceMeasures(results: r, ok: ok)
+        var named = Dictionary(uniqueKeysWithValues: zip(PerformanceMeasures.countNames + PerformanceMeasures.columnNames, m.countValues + m.allValues))
+        XCTAssertEqual(PerformanceMeasures(named), m)
+        named["n_no_truth"] = 3
+        XCTAssertEqual(PerformanceMeasures(named).nNoTruth, 3)
+        named["n_no_truth"] = nil
+        let old = PerformanceMeasures(named)
+        XCTAssertNil(old.nNoTruth)
+        XCTAssertTrue(old.value("n_no_truth").isNaN)
+        XCTAssertTrue(old.countValues[2].isNaN, "written back as NaN, not as a count of 0")
+        XCTAssertEqual(old.nFailed, 1)
+        XCTAssertNotEqual(old, m, "unknown differs from 0")
     }
 }

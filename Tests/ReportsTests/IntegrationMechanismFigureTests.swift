@@ -25,12 +25,13 @@ final class IntegrationMechanismFigureTests: XCTestCase {
     let cells = ["channel off, reach 150 km", "channel off, reach 400 km", "boost only, reach 150 km",
                  "boost only, reach 400 km", "boost + level, reach 150 km", "boost + level, reach 400 km"]
 
-    /// A summary CSV with the columns the script reads; `reps(cell)` replications per row.
+    /// A summary CSV with the columns the script reads; `reps(cell)` replications per row
+    /// (n_ok + n_failed + n_no_truth: R counts the estimates without a truth too).
     func csv(reps: (Int) -> Int) throws -> URL {
-        var s = "cell,cell_index,estimator,estimand,n_ok,n_failed,rejection,rejection_lower,rejection_upper,label\n"
+        var s = "cell,cell_index,estimator,estimand,n_ok,n_failed,n_no_truth,rejection,rejection_lower,rejection_upper,label\n"
         for (c, label) in cells.enumerated() {
             for (e, m) in try series() {
-                s += "\(c),\(c),\(e),\(m),\(reps(c) - 2),2,0.5,0.4,0.6,\"\(label)\"\n"
+                s += "\(c),\(c),\(e),\(m),\(reps(c) - 3),2,1,0.5,0.4,0.6,\"\(label)\"\n"
             }
         }
         let url = directory.appendingPathComponent("summary-in.csv")

@@ -15,7 +15,7 @@ enum ResultsFixture {
     static let replications = 40
     static let rhos = [0.2, 0.5]
     static let summaryColumns = [
-        "n_ok", "n_failed", "true", "mean", "bias", "mcse_bias", "rel_bias", "mcse_rel_bias", "emp_se", "mcse_emp_se",
+        "n_ok", "n_failed", "n_no_truth", "true", "mean", "bias", "mcse_bias", "rel_bias", "mcse_rel_bias", "emp_se", "mcse_emp_se",
         "model_se", "mcse_model_se", "rel_error_model_se", "mcse_rel_error_model_se", "mse", "mcse_mse", "rmse",
         "mcse_rmse", "coverage", "mcse_coverage", "be_coverage", "mcse_be_coverage", "rejection", "mcse_rejection",
     ]
@@ -70,7 +70,7 @@ enum ResultsFixture {
         let rejection = Double(p.filter { $0 < 0.05 }.count) / n
         var v = [Double](repeating: .nan, count: summaryColumns.count)
         func set(_ c: String, _ x: Double) { v[summaryColumns.firstIndex(of: c)!] = x }
-        set("n_ok", n); set("n_failed", Double(failed)); set("true", truths.reduce(0, +) / n); set("mean", mean)
+        set("n_ok", n); set("n_failed", Double(failed)); set("n_no_truth", 0); set("true", truths.reduce(0, +) / n); set("mean", mean)
         set("bias", bias); set("mcse_bias", sdE / n.squareRoot())
         set("emp_se", empSE); set("mcse_emp_se", empSE / (2 * (n - 1)).squareRoot()); set("model_se", modelSE)
         set("mse", mse); set("rmse", mse.squareRoot())

@@ -35,14 +35,36 @@ final class SummarizeTableTests: XCTestCase {
 
     func testCSVHasTheDocumentedColumnsAndOneRowPerCellEstimatorEstimand() throws {
         let lines = render(try rows(), .csv).split(separator: "\n").map(String.init)
-        let required = "cell,cell_index,estimator,estimand,true,n_ok,n_failed,mean,bias,mcse_bias,rel_bias,emp_se,model_se,rel_error_model_se,rmse,coverage,mcse_coverage,rejection,mcse_rejection"
+        let required = "cell,cell_index,estimator,estimand,true,n_ok,n_failed,n_no_truth,mean,bias,mcse_bias,rel_bias,emp_se,model_se,rel_error_model_se,rmse,coverage,mcse_coverage,rejection,mcse_rejection"
         XCTAssertTrue(lines[0].hasPrefix(required), lines[0])
         XCTAssertTrue(lines[0].hasSuffix(",known_dgp.sigma"), "factor columns last: \(lines[0])")
         XCTAssertEqual(lines.count, 1 + 2 * 4, "2 cells × (3 + 1) estimands")
-        XCTAssertTrue(lines[1].hasPrefix("0,0,ols_all,beta0,1.0,23,0,"), lines[1])
-        XCTAssertTrue(lines[8].hasPrefix("1,1,ols_slope,beta1,-0.5,23,0,"), lines[8])
+        XCTAssertTrue(lines[1].hasPrefix("0,0,ols_all,beta0,1.0,23,0,0,"), lines[1])
+        XCTAssertTrue(lines[8].hasPrefix("1,1,ols_slope,beta1,-0.5,23,0,0,"), lines[8])
         XCTAssertTrue(lines[8].hasSuffix(",2.0"), lines[8])
         XCTAssertTrue(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == lines[0].split(separator: ",").count })
+    }
+
+    /// `n_no_truth` is a count beside `n_failed` in the CSV and in every role's table; a row read from
+    /// a file that predates it (count unknown) shows NA in CSV and a dash in the tables, not 0.
+    func testNoTruthColumnBesideNFailedAndNAWhenUnknown() throws {
+        let cell = CellInfo(ordinal: 0, index: 0, factors: [])
+        let known = SummaryRow(cell: cell, estimator: "sac", estimand: "lambda",
+                               measures: PerformanceMeasures(["n_ok": 0, "n_failed": 1, "n_no_truth": 39, "true": .nan]))
+        let unknown = SummaryRow(cell: cell, estimator: "sac", estimand: "rho", measures: PerformanceMeasures(["n_ok": 40, "n_failed": 0, "true": 0.3]))
+        XCTAssertNil(unknown.measures.nNoTruth)
+        let csv = render([known, unknown], .csv).split(separator: "\n").map(String.init)
+        XCTAssertTrue(csv[0].hasPrefix("cell,cell_index,estimator,estimand,true,n_ok,n_failed,n_no_truth,mean,"), csv[0])
+        XCTAssertTrue(csv[1].hasPrefix("0,0,sac,lambda,NA,0,1,39,NA,"), csv[1])
+        XCTAssertTrue(csv[2].hasPrefix("0,0,sac,rho,0.3,40,0,NA,NA,"), csv[2])
+        let table = render([known, unknown], .table).split(separator: "\n").map(String.init)
+        XCTAssertTrue(table[0].contains("n_ok  n_failed  n_no_truth  bias"), table[0])
+        XCTAssertTrue(table[2].contains("   0         1          39"), table[2])
+        XCTAssertTrue(table[3].contains("  40         0           –"), table[3])
+        for section in SummaryTable.summarizeSections {
+            let m = section.measures
+            XCTAssertEqual(m.firstIndex(of: "n_no_truth"), m.firstIndex(of: "n_failed").map { $0 + 1 }, "\(section.role)")
+        }
     }
 
     func testHumanFormats() throws {

@@ -123,6 +123,23 @@ final class FigureScriptTests: XCTestCase {
         XCTAssertTrue(plan.caption.contains("R = 100 replications per cell (this file holds 0); n_failed = 0 of 0 fits"), plan.caption)
     }
 
+    /// The caption says how many estimates of the drawn estimators had no truth, apart from n_failed
+    /// (which counts failed fits); nothing when none did, or when the file predates the count.
+    func testCaptionCountsEstimatesWithoutATruthApart() {
+        let base = Self.data(coverage: [(0.95, 0.02), (0.9, 0.05)])
+        let withNoTruth = base.rows.map { r -> SummaryRow in
+            guard r.estimand == "empty" else { return r }
+            return SummaryRow(cell: r.cell, estimator: r.estimator, estimand: r.estimand,
+                              measures: ["coverage": .nan, "mcse_coverage": .nan, "n_no_truth": 7, "n_failed": 0])
+        }
+        let data = ResultsData(path: "mem", scenarioName: "t", replications: 100, alpha: 0.05, estimators: ["e"],
+                               cells: base.cells, rows: withNoTruth, draws: base.draws)
+        let caption = AppendixFigures(data: data, baseName: "t").coverage().caption
+        XCTAssertTrue(caption.contains("n_failed = 0 of 0 fits; failed fits are excluded; n_no_truth = 14 estimates of these estimators have no true value (excluded)"),
+                      caption)
+        XCTAssertFalse(AppendixFigures(data: base, baseName: "t").coverage().caption.contains("n_no_truth"), "unknown (nil) counts say nothing")
+    }
+
     func testNoCoverageAnywhereSkipsTheFigure() {
         let plan = AppendixFigures(data: Self.data(coverage: [(.nan, .nan)]), baseName: "t").coverage()
         XCTAssertNil(plan.figure)

@@ -36,10 +36,18 @@ public struct ScenarioDocument: Sendable {
 
     /// Reads and composes a YAML file; errors name the file and the YAML position.
     public static func load(path: String) throws -> ScenarioDocument {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ScenarioError(source: path, path: "", reason: "cannot read the file (\(error.localizedDescription))",
-                                fix: "check the path")
+        // Each failure in words a user can act on (Foundation's own text is a bare
+        // "NSCocoaErrorDomain error 256" for a directory, and "isn't in the correct format" for binary).
+        func unreadable(_ reason: String, _ fix: String) -> ScenarioError { ScenarioError(source: path, path: "", reason: reason, fix: fix) }
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw unreadable("no such file", "check the path") }
+        if isDirectory.boolValue { throw unreadable("is a directory, not a scenario file", "give the path of a scenario's YAML file (e.g. scenarios/baseline.yaml)") }
+        guard fm.isReadableFile(atPath: path), let data = fm.contents(atPath: path) else {
+            throw unreadable("cannot read the file (permission denied or an I/O error)", "check the file's permissions")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw unreadable("the file is not UTF-8 text (is it a binary file, e.g. a result file?)", "give a scenario's YAML file, saved as UTF-8")
         }
         return try ScenarioDocument(text: text, source: path)
     }

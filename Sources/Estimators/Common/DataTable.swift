@@ -72,15 +72,25 @@ public struct DataTable: Sendable {
         return rows.map { $0[j].trimmingCharacters(in: .whitespaces) }
     }
 
-    /// The column as numbers; an empty field, NA, NaN or text is an error naming the row.
-    public func numbers(_ name: String) throws -> [Double] {
+    /// The id column: every cell filled (an empty id would be a unit of its own, which W then lacks).
+    public func ids(_ name: String) throws -> [String] {
+        let values = try strings(name)
+        if let blank = values.firstIndex(where: \.isEmpty) {
+            throw DataError("\(source): column '\(name)' has an empty id at line \(blank + 2); every row needs its unit's id")
+        }
+        return values
+    }
+
+    /// The column as numbers; an empty field, NA, NaN or text is an error naming the row and
+    /// ending with `remedy` (a panel's rows can be removed; a weight matrix's cannot).
+    public func numbers(_ name: String, remedy: String = "remove or impute the row before estimating") throws -> [Double] {
         let j = try columnIndex(name)
         var out = [Double](repeating: 0, count: rows.count)
         for (i, r) in rows.enumerated() {
             let s = r[j].trimmingCharacters(in: .whitespaces)
             guard let v = Double(s), v.isFinite else {
                 let what = s.isEmpty || s.uppercased() == "NA" || s.uppercased() == "NAN" ? "a missing value" : "'\(s)', not a number"
-                throw DataError("\(source): column '\(name)' has \(what) at line \(i + 2); remove or impute the row before estimating")
+                throw DataError("\(source): column '\(name)' has \(what) at line \(i + 2); \(remedy)")
             }
             out[i] = v
         }

@@ -26,14 +26,34 @@ public struct WeightsTable: Sendable {
         self.sparse = sparse
     }
 
-    public static func read(csv url: URL) throws -> WeightsTable {
-        try parse(DataTable.read(csv: url))
+    /// The ids of the panel a W is read for: an id of W that is not among them is named as such
+    /// before W's own checks, which would otherwise call it an island (no neighbours) or fail
+    /// on something that is not W's fault.
+    public struct PanelUnits: Sendable {
+        public let ids: Set<String>
+        /// The panel file and its id column, for the message.
+        public let source: String
+        public let column: String
+        public init(ids: Set<String>, source: String, column: String) {
+            self.ids = ids; self.source = source; self.column = column
+        }
+
+        /// `lines(id)`: the lines of W that name `id`.
+        func check(_ wIDs: [String], source: String, lines: (String) -> [Int]) throws {
+            guard let extra = wIDs.first(where: { !ids.contains($0) }) else { return }
+            let at = lines(extra).prefix(3).map(String.init).joined(separator: ", ")
+            throw DataError("\(source): unit '\(extra)'\(at.isEmpty ? "" : " (line \(at))") is not in the panel \(self.source) (column '\(column)'); W and the panel must cover the same units: remove it from W or give the panel its rows")
+        }
     }
 
-    public static func parse(_ table: DataTable) throws -> WeightsTable {
+    public static func read(csv url: URL, panel: PanelUnits? = nil) throws -> WeightsTable {
+        try parse(DataTable.read(csv: url), panel: panel)
+    }
+
+    public static func parse(_ table: DataTable, panel: PanelUnits? = nil) throws -> WeightsTable {
         let src = table.source
         let lower = table.columnNames.map { $0.lowercased() }
-        if Set(lower) == ["from", "to", "weight"] { return try edgeList(table) }
+        if Set(lower) == ["from", "to", "weight"] { return try edgeList(table, panel: panel) }
         guard lower.first == "id" else {
             throw DataError("\(src): a weight matrix CSV is either dense (first column 'id', header row of unit ids) or an edge list with columns from,to,weight; the header is '\(table.columnNames.joined(separator: ","))'")
         }
@@ -47,25 +67,27 @@ public struct WeightsTable: Sendable {
             let missing = Set(colIds).subtracting(rowIds).sorted().prefix(5)
             throw DataError("\(src): W is not square in its ids: column ids without a row: \(missing.joined(separator: ", "))")
         }
+        try panel?.check(rowIds, source: src) { id in rowIds.firstIndex(of: id).map { [$0 + 2] } ?? [] }
         let n = rowIds.count
         let colPos = Dictionary(uniqueKeysWithValues: rowIds.enumerated().map { ($1, $0) })
         var w = Matrix(rows: n, cols: n)
         for (c, id) in colIds.enumerated() {
-            let values = try table.numbers(table.columnNames[c + 1])
+            let values = try table.numbers(table.columnNames[c + 1], remedy: "every cell of W needs a number (0 for no link)")
             let j = colPos[id]!
             for i in 0..<n { w[i, j] = values[i] }
         }
         return try validated(ids: rowIds, matrix: w, source: src)
     }
 
-    static func edgeList(_ table: DataTable) throws -> WeightsTable {
+    static func edgeList(_ table: DataTable, panel: PanelUnits?) throws -> WeightsTable {
         let src = table.source
         let name = { (want: String) in table.columnNames.first { $0.lowercased() == want }! }
         let from = try table.strings(name("from")), to = try table.strings(name("to"))
-        let weight = try table.numbers(name("weight"))
+        let weight = try table.numbers(name("weight"), remedy: "every edge needs a numeric weight (leave out the pairs that are not linked)")
         var ids: [String] = []
         var pos: [String: Int] = [:]
         for id in from + to where pos[id] == nil { pos[id] = ids.count; ids.append(id) }
+        try panel?.check(ids, source: src) { id in (0..<from.count).filter { from[$0] == id || to[$0] == id }.map { $0 + 2 } }
         ids.sort { a, b in
             if let x = Double(a), let y = Double(b) { return x < y }
             return a < b

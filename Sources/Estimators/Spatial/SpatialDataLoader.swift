@@ -27,25 +27,29 @@ public enum SpatialDataLoader {
     ///   - rowStandardise: divide each row of W by its sum (the convention of the applied literature).
     ///   - logDeterminant: how log|I − ρW| is computed (`auto`: the spectrum up to
     ///     `SpatialWeights.exactSizeLimit` units, a sparse Cholesky above).
+    ///   - balanceNeededBy: who needs the panel balanced and why, for the refusal of one with gaps
+    ///     (nil: `PanelIndex.build`'s general wording).
     public static func load(data: URL, weights: URL, id: String, time: String, y: String, x: [String],
                             quadratic: String? = nil, moderator: String? = nil,
-                            rowStandardise: Bool = true, logDeterminant: LogDeterminantMethod = .auto) throws -> SpatialDataset {
+                            rowStandardise: Bool = true, logDeterminant: LogDeterminantMethod = .auto,
+                            balanceNeededBy: String? = nil) throws -> SpatialDataset {
         let table = try DataTable.read(csv: data)
-        let wt = try WeightsTable.read(csv: weights)
+        let wt = try WeightsTable.read(csv: weights, panel: .init(ids: Set(try table.ids(id)), source: table.source, column: id))
         return try build(table: table, weights: wt, weightsSource: weights.path, id: id, time: time, y: y, x: x,
                          quadratic: quadratic, moderator: moderator, rowStandardise: rowStandardise,
-                         logDeterminant: logDeterminant)
+                         logDeterminant: logDeterminant, balanceNeededBy: balanceNeededBy)
     }
 
     public static func build(table: DataTable, weights wt: WeightsTable, weightsSource: String, id: String, time: String,
                              y yName: String, x xNames: [String], quadratic: String?, moderator: String?,
-                             rowStandardise: Bool, logDeterminant: LogDeterminantMethod = .auto) throws -> SpatialDataset {
+                             rowStandardise: Bool, logDeterminant: LogDeterminantMethod = .auto,
+                             balanceNeededBy: String? = nil) throws -> SpatialDataset {
         let src = table.source
         guard !xNames.isEmpty else { throw DataError("\(src): give at least one regressor") }
         if let dup = Dictionary(grouping: xNames, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw DataError("regressor '\(dup)' is listed twice among the regressors")
         }
-        let ids = try table.strings(id)
+        let ids = try table.ids(id)
         let inData = Set(ids)
         if let extra = wt.ids.first(where: { !inData.contains($0) }) {
             throw DataError("\(weightsSource): W has unit '\(extra)' that does not appear in \(src) (column '\(id)'); W and the panel must cover the same units")
@@ -55,7 +59,9 @@ public enum SpatialDataLoader {
         if !notInW.isEmpty {
             throw DataError("\(weightsSource): W has \(wt.ids.count) unit(s), the panel \(src) \(inData.count); ids of the panel not in W: \(notInW.prefix(5).joined(separator: ", "))\(notInW.count > 5 ? ", …" : ""); W and the panel must cover the same units")
         }
-        let index = try PanelIndex.build(ids: ids, times: try table.numbers(time), source: src, unitOrder: wt.ids)
+        let times = try table.numbers(time)
+        let index = try balanceNeededBy.map { try PanelIndex.build(ids: ids, times: times, source: src, unitOrder: wt.ids, balanceNeededBy: $0) }
+            ?? PanelIndex.build(ids: ids, times: times, source: src, unitOrder: wt.ids)
         let yv = index.arrange(try table.numbers(yName))
         var names = xNames
         var cols = try xNames.map { index.arrange(try table.numbers($0)) }

@@ -113,7 +113,8 @@ public struct MediationResult: Sendable {
 public enum Mediation {
     public static func estimate(_ d: MediationData, spec: MediationSpec = MediationSpec()) throws -> MediationResult {
         let n = d.outcome.count
-        guard d.mediator.count == n, d.treatment.count == n, d.unit.count == n, d.time.count == n, d.controls.rows == n,
+        guard d.mediator.count == n, d.treatment.count == n, d.unit.count == n, d.time.count == n,
+              d.controls.cols == 0 || d.controls.rows == n,
               d.moderator.map({ $0.count == n }) ?? true else {
             throw TreatmentError("mediation: outcome, mediator, treatment, moderator, controls, unit and time must have one value per observation (\(n))")
         }

@@ -30,7 +30,10 @@ public struct PanelRegressionData: Sendable {
         if let w, let column = weights, let bad = w.firstIndex(where: { !($0 >= 0) || !$0.isFinite }) {
             throw DataError("\(table.source): weight column '\(column)' must be finite and ≥ 0; line \(bad + 2) has \(w[bad])")
         }
-        return PanelRegressionData(y: try table.numbers(outcome), x: try Matrix(columns: regressors.map { try table.numbers($0) }),
+        // No regressors is a regression on the fixed effects alone (a mediation step without
+        // controls): n × 0, so every column block of the model has one row per observation.
+        let x = regressors.isEmpty ? Matrix(rows: table.rowCount, cols: 0) : try Matrix(columns: regressors.map { try table.numbers($0) })
+        return PanelRegressionData(y: try table.numbers(outcome), x: x,
                                    names: regressors, unit: codes(ids), time: codes(times.map { String($0) }), weights: w,
                                    cluster: try cluster.map { codes(try table.strings($0)) })
     }

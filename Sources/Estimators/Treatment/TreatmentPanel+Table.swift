@@ -40,10 +40,18 @@ extension TreatmentPanel {
             for i in 0..<n {
                 let vals = Set((0..<index.t).map { raw[$0 * n + i] })
                 guard vals.count == 1, let s = vals.first else {
-                    throw DataError("\(table.source): cohort column '\(column)' must be constant within each unit; unit '\(index.units[i])' has \(vals.sorted())")
+                    let shown = vals.sorted().prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (vals.count > 5 ? ", … (\(vals.count) values)" : "")
+                    throw DataError("\(table.source): cohort column '\(column)' must be constant within each unit; unit '\(index.units[i])' has \(shown)")
                 }
                 if s.isEmpty || s.uppercased() == "NA" || s == "0" || s == "Inf" { continue }
                 guard let g = Double(s) else { throw DataError("\(table.source): cohort column '\(column)' has '\(s)' for unit '\(index.units[i])'; use a period, or 0/NA for never treated") }
+                // Named here with the file, the column and the line (`TreatmentPanel.init` can name only the unit).
+                if !index.times.contains(g), g <= index.times.last! {
+                    let periods = index.times.count > 6
+                        ? "\(index.times.prefix(3).map(PanelIndex.format).joined(separator: ", ")), …, \(PanelIndex.format(index.times.last!))"
+                        : index.times.map(PanelIndex.format).joined(separator: ", ")
+                    throw DataError("\(table.source): cohort column '\(column)' gives unit '\(index.units[i])' (line \(index.permutation[i] + 2)) the first treated period \(s), which is not one of the periods of column '\(time)' (\(periods)); give each unit its first treated period, or 0/NA for never treated")
+                }
                 adopt[i] = g
             }
         }

@@ -67,12 +67,12 @@ extension CitySystemWorld {
 
 /// The line `validate` prints for a cell in which estimators score `lambda` but the world's errors
 /// have no true λ: the estimand is kept (its estimates, SEs and intervals are stored) and scored
-/// with a missing truth, so its measures are NA and its replications count in `n_failed`.
+/// with a missing truth, so its measures are NA and its replications count in `n_no_truth` (not `n_failed`).
 func lambdaWithoutTruth(_ cell: DesignCell, why: String) -> String? {
     let scoring = cell.estimators.filter { $0.estimands.contains("lambda") }.map(\.name)
     guard !scoring.isEmpty else { return nil }
     return "  \(cell.label): `lambda` (\(scoring.joined(separator: ", "))) has no truth here (\(why): the errors' spatial dependence is "
-        + "not an SAR process on W); its estimates are stored with truth NA, so its bias and coverage are NA and every replication counts in n_failed"
+        + "not an SAR process on W); its estimates are stored with truth NA, so its bias and coverage are NA and every replication with a converged fit counts in n_no_truth, not n_failed"
 }
 
 extension ObservedDesignWorld {

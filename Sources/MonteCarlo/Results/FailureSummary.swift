@@ -13,8 +13,18 @@ public struct FailureGroup: Equatable, Sendable {
     public let firstReplications: [Int]
 }
 
+/// The estimates of one (cell, estimator, estimand) whose fit converged but whose truth is not
+/// finite (its summary's `n_no_truth`): not failures — the estimand has no true value there.
+public struct NoTruthRow: Equatable, Sendable {
+    public let cell: CellInfo
+    public let estimator: String
+    public let estimand: String
+    public let count: Int
+}
+
 /// Every failed fit of a result file, grouped by (cell, estimator, status, reason). The
 /// per-replication statuses and reasons are what the file stores; nothing is re-estimated.
+/// Beside them, the estimates without a truth, from the stored summary's `n_no_truth`.
 public struct FailureSummary: Equatable, Sendable {
     /// Groups in file order of cells and estimators; within one (cell, estimator) the most
     /// frequent reason first, ties by status code then reason.
@@ -22,6 +32,18 @@ public struct FailureSummary: Equatable, Sendable {
     /// Fits stored (replications × estimators over all cells), failed or not.
     public let fits: Int
     public var failed: Int { groups.reduce(0) { $0 + $1.count } }
+    /// The summary rows with `n_no_truth` > 0, in file order.
+    public let noTruth: [NoTruthRow]
+    /// True when the file predates `n_no_truth` (its `n_failed` still counts those estimates).
+    public let noTruthUnknown: Bool
+    public var noTruthEstimates: Int { noTruth.reduce(0) { $0 + $1.count } }
+
+    public init(groups: [FailureGroup], fits: Int, noTruth: [NoTruthRow] = [], noTruthUnknown: Bool = false) {
+        self.groups = groups
+        self.fits = fits
+        self.noTruth = noTruth
+        self.noTruthUnknown = noTruthUnknown
+    }
 
     /// How many replication indices a group lists.
     public static let shown = 5
@@ -55,7 +77,11 @@ public struct FailureSummary: Equatable, Sendable {
                 }
             }
         }
-        return FailureSummary(groups: groups, fits: fits)
+        let rows = try Summary.rows(of: source)
+        let noTruth = rows.compactMap { r in
+            r.measures.nNoTruth.flatMap { $0 > 0 ? NoTruthRow(cell: r.cell, estimator: r.estimator, estimand: r.estimand, count: $0) : nil }
+        }
+        return FailureSummary(groups: groups, fits: fits, noTruth: noTruth, noTruthUnknown: rows.contains { $0.measures.nNoTruth == nil })
     }
 
     private struct Key: Hashable {

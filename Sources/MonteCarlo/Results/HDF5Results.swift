@@ -10,8 +10,10 @@ public struct HDF5ResultsFormat: ResultsFormat {
     /// 2: per-replication confidence sets, shapes and noncentralities, and the robust,
     /// set and test measures in `summary` (docs/results-schema.md). Version 1 files read.
     public static let formatVersion = 2
-    /// Column names of each estimator's `summary` dataset.
-    public static let summaryColumns = ["n_ok", "n_failed"] + PerformanceMeasures.columnNames
+    /// Column names of each estimator's `summary` dataset. `n_no_truth` was added without a
+    /// version step (the reader matches columns by name): a file without it kept those
+    /// replications in `n_failed`, and reads with `n_no_truth` unknown.
+    public static let summaryColumns = PerformanceMeasures.countNames + PerformanceMeasures.columnNames
     static let fields = EstimandResult.storedFieldNames
 
     public init() {}
@@ -100,7 +102,7 @@ final class HDF5ResultsSink: ResultsSink {
                 let d = try eg.createDataset(name, rows: try RowMajorArray(rows: records.count, columns: k, values: values))
                 try d.setAttribute("columns", layout.estimands)
             }
-            let rows = measures[e].map { [Double($0.nOK), Double($0.nFailed)] + $0.allValues }
+            let rows = measures[e].map { $0.countValues + $0.allValues }
             let s = try eg.createDataset("summary", rows: try RowMajorArray(rows: k, columns: HDF5ResultsFormat.summaryColumns.count,
                                                                             values: rows.flatMap { $0 }))
             try s.setAttribute("columns", HDF5ResultsFormat.summaryColumns)
@@ -214,7 +216,7 @@ final class HDF5ResultsSource: ResultsSource {
 
     /// The stored measures, matched to the measures by the `columns` attribute of
     /// each `summary` dataset (a column this version does not know is left out; one
-    /// it knows that the file lacks is NaN).
+    /// it knows that the file lacks is NaN, and a missing `n_no_truth` unknown).
     func measures(_ ordinal: Int) throws -> [[PerformanceMeasures]] {
         let name = HDF5ResultsFormat.cellGroupName(ordinal)
         return try metadata.layouts.map { layout in

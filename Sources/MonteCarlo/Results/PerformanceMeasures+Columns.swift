@@ -1,7 +1,7 @@
 import Foundation
 
 /// The stored columns of the measures, in the order of the HDF5 `summary` table
-/// (after `n_ok`, `n_failed`) and of docs/results-schema.md. One table drives the
+/// (after `n_ok`, `n_failed`, `n_no_truth`) and of docs/results-schema.md. One table drives the
 /// writer, the reader and the summary renderer; columns are matched by name when
 /// read, so files of format_version 1 (the first 22 columns) still read.
 extension PerformanceMeasures {
@@ -42,30 +42,42 @@ extension PerformanceMeasures {
     /// The measures in the order of `columnNames`.
     public var allValues: [Double] { Self.columns.map { self[keyPath: $0.path] } }
 
-    /// The value of a column by name (`n_ok`, `n_failed` included); NaN for an unknown name.
+    /// The counts, in the order the summary stores them before `columnNames`.
+    public static let countNames = ["n_ok", "n_failed", "n_no_truth"]
+
+    /// The counts in the order of `countNames`; an unknown `n_no_truth` is NaN.
+    public var countValues: [Double] { [Double(nOK), Double(nFailed), nNoTruth.map(Double.init) ?? .nan] }
+
+    /// The value of a column by name (the counts of `countNames` included); NaN for an unknown
+    /// name, and for `n_no_truth` read from a file that predates it.
     public func value(_ column: String) -> Double {
         switch column {
         case "n_ok": return Double(nOK)
         case "n_failed": return Double(nFailed)
+        case "n_no_truth": return nNoTruth.map(Double.init) ?? .nan
         default: return Self.columns.first { $0.name == column }.map { self[keyPath: $0.path] } ?? .nan
         }
     }
 
-    /// Rebuilds measures from values named by their summary columns (`n_ok`,
-    /// `n_failed` and `columnNames`); an absent column is NaN (0 for the counts,
-    /// 1 for `comparable`), as in `init(nOK:nFailed:values:columns:)`.
+    /// Rebuilds measures from values named by their summary columns (`countNames` and
+    /// `columnNames`); an absent column is NaN (0 for `n_ok` and `n_failed`, 1 for
+    /// `comparable`), as in `init(nOK:nFailed:nNoTruth:values:columns:)`. An absent or NaN
+    /// `n_no_truth` is unknown (nil): a file written before the count kept those
+    /// replications in `n_failed`, and 0 would claim there were none.
     public init(_ named: [String: Double]) {
-        let count = { (name: String) -> Int in named[name].flatMap { $0.isFinite ? Int($0) : nil } ?? 0 }
+        let count = { (name: String) -> Int? in named[name].flatMap { $0.isFinite ? Int($0) : nil } }
         let present = Self.columnNames.filter { named[$0] != nil }
-        self.init(nOK: count("n_ok"), nFailed: count("n_failed"), values: present.map { named[$0]! }, columns: present)
+        self.init(nOK: count("n_ok") ?? 0, nFailed: count("n_failed") ?? 0, nNoTruth: count("n_no_truth"),
+                  values: present.map { named[$0]! }, columns: present)
     }
 
     /// Rebuilds measures from stored values named by `columns`; a column the file
     /// does not have (an older format) stays NaN, or 1 for `comparable`.
-    public init(nOK: Int, nFailed: Int, values: [Double], columns: [String] = PerformanceMeasures.columnNames) {
+    public init(nOK: Int, nFailed: Int, nNoTruth: Int?, values: [Double], columns: [String] = PerformanceMeasures.columnNames) {
         self.init()
         self.nOK = nOK
         self.nFailed = nFailed
+        self.nNoTruth = nNoTruth
         for (name, v) in zip(columns, values) {
             if let c = Self.columns.first(where: { $0.name == name }) { self[keyPath: c.path] = v }
         }

@@ -6,7 +6,11 @@ import Numerics
 /// Stat. Med. 38:2074, Table 6).
 ///
 /// Replications whose fit failed, or whose estimate is not finite, are counted
-/// in `nFailed` and excluded; they are never redrawn. The truth may vary by
+/// in `nFailed` and excluded; they are never redrawn. Replications whose fit gave a
+/// finite estimate but whose truth is not finite (λ under errors that are no SAR
+/// process on W, the turning point of a curve without one) are counted apart, in
+/// `nNoTruth`, and excluded too: the estimand has no true value there, the estimator
+/// did not fail. nOK + nFailed + nNoTruth = R. The truth may vary by
 /// replication (curve points at the panel's own CA percentiles, a realised ATT),
 /// so every measure — EmpSE included — is written in terms of the errors
 /// e_r = θ̂_r − θ_r; with a fixed truth this is exactly Morris et al.
@@ -15,6 +19,10 @@ import Numerics
 public struct PerformanceMeasures: Equatable, Sendable {
     public var nOK = 0
     public var nFailed = 0
+    /// Replications with a finite estimate from a converged fit but no finite truth; nil
+    /// when unknown (a summary read from a file written before the count existed, whose
+    /// `n_failed` still holds these replications).
+    public var nNoTruth: Int? = 0
     /// Mean of the per-replication truths over the replications used.
     public var truth = Double.nan
     public var mean = Double.nan
@@ -89,9 +97,11 @@ public struct PerformanceMeasures: Equatable, Sendable {
     /// one set among an estimator's estimands, `CellResults.measures`).
     init(results: [EstimandResult], ok: [Bool], alpha: Double, rule: ScoringRule, resamples: (Int) -> BootstrapResamples) {
         precondition(results.count == ok.count, "one status per result")   // programming error, not user input
-        let used = zip(results, ok).filter { $0.1 && $0.0.estimate.isFinite && $0.0.truth.isFinite }.map(\.0)
+        let fitted = zip(results, ok).filter { $0.1 && $0.0.estimate.isFinite }.map(\.0)
+        let used = fitted.filter(\.truth.isFinite)
         nOK = used.count
-        nFailed = results.count - used.count
+        nFailed = results.count - fitted.count
+        nNoTruth = fitted.count - used.count
         comparable = rule.comparable ? 1 : 0
         guard nOK > 0 else { return }
         truth = Self.mean(used.map(\.truth))
@@ -191,7 +201,7 @@ public struct PerformanceMeasures: Equatable, Sendable {
     }
 
     public static func == (a: PerformanceMeasures, b: PerformanceMeasures) -> Bool {
-        a.nOK == b.nOK && a.nFailed == b.nFailed && a.allValues.map(\.bitPattern) == b.allValues.map(\.bitPattern)
+        a.nOK == b.nOK && a.nFailed == b.nFailed && a.nNoTruth == b.nNoTruth && a.allValues.map(\.bitPattern) == b.allValues.map(\.bitPattern)
     }
 }
 

@@ -64,7 +64,9 @@ extension AppendixFigures {
         // (Rücker & Schwarzer: the nested loop pays off for three or more crossed factors).
         guard factors.count >= 3, !names.isEmpty else {
             return FigurePlan(id: id, caption: "", figures: [], skipped: factors.count < 3
-                              ? "the grid varies \(factors.count) factor(s); a nested-loop plot is drawn for 3 or more (the bias and coverage figures show every cell)"
+                              ? "the design's \(data.cells.count) cell\(data.cells.count == 1 ? "" : "s") differ\(data.cells.count == 1 ? "s" : "") in \(factors.count) factor\(factors.count == 1 ? "" : "s")"
+                                + (factors.isEmpty ? "" : " (\(factors.map(\.path).joined(separator: ", ")))")
+                                + " — grid factors and keys set by `cells:` entries, leaving out those that vary with another; a nested-loop plot is drawn for 3 or more (the bias and coverage figures show every cell)"
                               : "no estimand has this measure")
         }
         let cells = data.cells.count

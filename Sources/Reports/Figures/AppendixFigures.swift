@@ -6,7 +6,7 @@ import Numerics
 public struct FigurePlan: Sendable {
     /// Short identifier: `bias`, `coverage`, `curves`, `turning-points`, `utest`.
     public let id: String
-    /// The caption, stating R and n_failed.
+    /// The caption, stating R, n_failed and (when not 0) n_no_truth.
     public let caption: String
     /// The figure, split into pages `NAME-id-1`, `NAME-id-2` … when it would be
     /// too tall; empty when the results hold nothing to draw (then `skipped` says why).
@@ -57,7 +57,8 @@ public struct AppendixFigures: Sendable {
     // MARK: captions
 
     /// "R = 1000 replications per cell; n_failed = 3 of 4000 fits (at most 2 in a cell)",
-    /// counting fits of `estimators` whose status is not converged (schema status ≠ 0).
+    /// counting fits of `estimators` whose status is not converged (schema status ≠ 0), and,
+    /// when there are any, the estimates of those estimators without a truth (`n_no_truth`).
     func runCaption(estimators: Set<String>) -> String {
         var failed = 0, fits = 0, worst = 0
         var stored = Set<Int>()
@@ -69,8 +70,12 @@ public struct AppendixFigures: Sendable {
             }
         }
         let shard = stored.count == 1 && stored.first != data.replications ? " (this file holds \(stored.first!))" : ""
+        // Estimates whose truth is not finite are no failed fits; they are excluded from the measures
+        // too, so the caption says how many (0, or a file that predates the count: nothing said).
+        let noTruth = data.rows.filter { estimators.contains($0.estimator) }.reduce(0) { $0 + ($1.measures.nNoTruth ?? 0) }
         return "R = \(data.replications) replications per cell\(shard); n_failed = \(failed) of \(fits) fits"
             + (failed > 0 ? " (at most \(worst) in a cell)" : "") + "; failed fits are excluded"
+            + (noTruth > 0 ? "; n_no_truth = \(noTruth) estimates of these estimators have no true value (excluded)" : "")
     }
 
     /// Axis names of the cells longer than this become codes C1, C2 … with a key in the caption.

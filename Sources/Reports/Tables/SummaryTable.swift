@@ -95,7 +95,8 @@ public struct SummaryTable: Sendable {
     /// The methods-appendix table (3 decimals by default: shows MCSEs of coverage,
     /// ≈0.007 at R = 1000, and of bias at the scale of the default coefficients):
     /// the cell factors, estimator, estimand, truth, bias, empirical and model SE,
-    /// RMSE, coverage and rejection, each with its MCSE, and the counts of usable and failed fits.
+    /// RMSE, coverage and rejection, each with its MCSE, and the counts of usable estimates, failed
+    /// fits and estimates without a truth.
     public static func appendix(factorPaths: [String], labelled: Bool = false, decimals: Int = 3) -> SummaryTable {
         SummaryTable(columns: (labelled ? [TableColumn("label", .title)] : []) + factorColumns(factorPaths) + [
             TableColumn("estimator", .estimator),
@@ -109,6 +110,7 @@ public struct SummaryTable: Sendable {
             TableColumn("rejection (MCSE)", .withMCSE("rejection", mcse: "mcse_rejection")),
             TableColumn("n_ok", .count("n_ok")),
             TableColumn("n_failed", .count("n_failed")),
+            TableColumn("n_no_truth", .count("n_no_truth")),
         ], decimals: decimals)
     }
 
@@ -117,10 +119,12 @@ public struct SummaryTable: Sendable {
     /// paths) come last. `cell` is the cell's ordinal among the cells that ran — as in
     /// `/summary/cell` and the `cells/cell_NNNNN` group names — and `cell_index` its
     /// position in the full grid cross (they differ only when a `filter` drops cells).
-    /// The original columns come first (their order is kept for existing scripts), then
-    /// every other stored measure in `PerformanceMeasures.columnNames` order.
+    /// The original columns come first (their order is kept for existing scripts, except
+    /// `n_no_truth`, set beside `n_failed` because the two split what `n_failed` once
+    /// counted: read the columns by name), then every other stored measure in
+    /// `PerformanceMeasures.columnNames` order.
     public static let csvMeasures: [String] = {
-        let leading = ["true", "n_ok", "n_failed", "mean", "bias", "mcse_bias", "rel_bias", "emp_se", "model_se",
+        let leading = ["true", "n_ok", "n_failed", "n_no_truth", "mean", "bias", "mcse_bias", "rel_bias", "emp_se", "model_se",
                        "rel_error_model_se", "rmse", "coverage", "mcse_coverage", "rejection", "mcse_rejection",
                        "mcse_rel_bias", "mcse_emp_se", "mcse_model_se", "mcse_rel_error_model_se", "mse", "mcse_mse",
                        "mcse_rmse", "be_coverage", "mcse_be_coverage"]
@@ -139,21 +143,21 @@ public struct SummaryTable: Sendable {
     /// The role tables `summarize` shows (4 decimals), in this order; a role with no rows is left out.
     public static let summarizeSections = [
         RoleSection(role: .parameter, note: nil,
-                    measures: ["true", "n_ok", "n_failed", "bias", "mcse_bias", "emp_se", "model_se", "rmse",
+                    measures: ["true", "n_ok", "n_failed", "n_no_truth", "bias", "mcse_bias", "emp_se", "model_se", "rmse",
                                "coverage", "mcse_coverage", "rejection"]),
         RoleSection(role: .ratio,
                     note: "Ratio estimands (tp.*, shift.*) have no finite moments: median bias, median absolute error, robust SE (1.4826·MAD) with bootstrap MCSEs, Fieller-set coverage and shares, instead of mean bias, EmpSE, √mean(s²) and delta coverage",
-                    measures: ["true", "n_ok", "n_failed", "median_bias", "mcse_median_bias", "mad_error", "robust_se", "median_model_se",
+                    measures: ["true", "n_ok", "n_failed", "n_no_truth", "median_bias", "mcse_median_bias", "mad_error", "robust_se", "median_model_se",
                                "rel_error_robust_se", "fieller_coverage", "mcse_fieller_coverage", "share_bounded", "share_disjoint",
                                "share_whole_line", "share_right_shape", "share_inside_support"]),
         RoleSection(role: .test,
                     note: "U-tests: rejection rate split by whether the null is true (size) or false (power), with the mean noncentrality of the true shape; the null-true rate also by distance from the least-favourable null: boundary = noncentrality in [−1, 0] (turning point within one SE of an end of the interval, where the size is), interior = below −1; bias, EmpSE and RMSE do not apply",
-                    measures: ["true", "n_ok", "n_failed", "rejection", "mcse_rejection", "rejection_null_true", "n_null_true",
+                    measures: ["true", "n_ok", "n_failed", "n_no_truth", "rejection", "mcse_rejection", "rejection_null_true", "n_null_true",
                                "rejection_null_boundary", "n_null_boundary", "rejection_null_interior", "n_null_interior",
                                "rejection_null_false", "n_null_false", "noncentrality"]),
         RoleSection(role: .selection,
                     note: "W selection: mean = how often the rule chose the true W (select.*) or the mean posterior probability of the true W (posterior.true); mcse_bias is the MCSE of that mean",
-                    measures: ["n_ok", "n_failed", "mean", "mcse_bias"]),
+                    measures: ["n_ok", "n_failed", "n_no_truth", "mean", "mcse_bias"]),
     ]
 
     /// The table of `spillsim summarize`: every measure with all its digits in CSV

@@ -56,7 +56,10 @@ public enum UnbalancedDataLoader {
                             quadratic: String? = nil, moderator: String? = nil, rowStandardise: Bool = true,
                             restandardise: Bool = true, logDeterminant: LogDeterminantMethod = .auto,
                             merges: CityMerges? = nil) throws -> LoadedPanel {
-        try build(table: DataTable.read(csv: data), weights: WeightsTable.read(csv: weights), weightsSource: weights.path,
+        let table = try DataTable.read(csv: data)
+        // Without merges W's units are the panel's (with them, W is of the geography before the merges).
+        let units = merges == nil ? WeightsTable.PanelUnits(ids: Set(try table.ids(id)), source: table.source, column: id) : nil
+        return try build(table: table, weights: WeightsTable.read(csv: weights, panel: units), weightsSource: weights.path,
                   id: id, time: time, y: y, x: x, quadratic: quadratic, moderator: moderator, rowStandardise: rowStandardise,
                   restandardise: restandardise, logDeterminant: logDeterminant, merges: merges)
     }
@@ -79,7 +82,7 @@ public enum UnbalancedDataLoader {
         if let dup = Dictionary(grouping: x, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw DataError("regressor '\(dup)' is listed twice among the regressors")
         }
-        var ids = try table.strings(id)
+        var ids = try table.ids(id)
         let rawTimes = try table.numbersAllowingMissing(time)
         if let bad = rawTimes.firstIndex(where: { $0 == nil }) {
             throw DataError("\(src): column '\(time)' has a missing value at line \(bad + 2); every row needs its period")
@@ -134,6 +137,15 @@ public enum UnbalancedDataLoader {
             keep.append(r); unit.append(i); period.append(p)
         }
         guard !keep.isEmpty else { throw DataError("\(src): no row has every model column filled") }
+        // Checked here, on the panel, rather than by `PeriodWeights` (which knows neither the file
+        // nor the time value): a period with one city is most often a mistyped time value.
+        var rowsOfPeriod = [[Int]](repeating: [], count: times.count)
+        for (q, r) in keep.enumerated() { rowsOfPeriod[period[q]].append(r) }
+        if let p = rowsOfPeriod.firstIndex(where: { $0.count < 2 }) {
+            let rows = rowsOfPeriod[p], k = rows.count
+            let whereText = k == 1 ? " (line \(rows[0] + 2), \(id) '\(ids[rows[0]])')" : k == 0 ? " (its rows have empty model cells)" : ""
+            throw DataError("\(src): column '\(time)' has period \(PanelIndex.format(times[p])) with \(k) cit\(k == 1 ? "y" : "ies") observed\(whereText); a spatial model needs at least 2 cities in every period: correct the time value or drop the period's rows")
+        }
         var xm = Matrix(rows: keep.count, cols: names.count)
         for j in 0..<names.count { for (q, r) in keep.enumerated() { xm[q, j] = columns[j][r]! } }
         let panel = try UnbalancedPanel(y: keep.map { yCol[$0]! }, x: xm, names: names, n: units.count, t: times.count,
