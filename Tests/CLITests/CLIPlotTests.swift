@@ -42,13 +42,25 @@ final class CLIPlotTests: XCTestCase {
                             "--cohort", "first_treat", "--leads", "3", "--lags", "3", "--json", "--plot", "es.pdf"])
         assertValidFigure(directory.appendingPathComponent("es.pdf"))
         let coefficients = try XCTUnwrap(json["coefficients"] as? [[String: Any]])
-        let rows = try numbers("es.dat").filter { $0.count == 5 }
-        XCTAssertEqual(rows.map { Int($0[0]) }, coefficients.map { $0["event_time"] as! Int })
+        let all = try numbers("es.dat").filter { $0.count == 5 }
+        // The reference period −1 is a row of the line at 0 with no band (as fixest's iplot), in
+        // event-time order, so the line and band pass through (−1, 0) instead of interpolating a
+        // value between −2 and 0.
+        let times = coefficients.map { $0["event_time"] as! Int }
+        XCTAssertFalse(times.contains(-1), "the reference period is omitted from the regression")
+        XCTAssertEqual(all.map { Int($0[0]) }, (times + [-1]).sorted())
+        XCTAssertEqual(all.first { $0[0] == -1 }, [-1, 0, 0, 0, 0])
+        let rows = all.filter { $0[0] != -1 }
         for (row, c) in zip(rows, coefficients) {
             assertClose(try XCTUnwrap(c["estimate"] as? Double), row[1], tolerance: 1e-9 * max(1, abs(row[1])))
             assertClose(try XCTUnwrap(c["ci_lower"] as? Double), row[2], tolerance: 1e-9 * max(1, abs(row[2])))
             assertClose(try XCTUnwrap(c["ci_upper"] as? Double), row[3], tolerance: 1e-9 * max(1, abs(row[3])))
         }
+        // The zero and adoption lines are drawn in front of the band, and the adoption line has a key entry.
+        let script = try String(contentsOf: directory.appendingPathComponent("es.gp"), encoding: .utf8)
+        XCTAssertTrue(script.contains("first 0 nohead ls 100 front"), script)
+        XCTAssertTrue(script.contains("graph 1 nohead ls 101 front"), script)
+        XCTAssertTrue(script.contains("NaN with lines ls 101 title 'adoption'"), script)
         let bad = try ProcessRunner.spillsim(["estimate", "twfe", "--data", data, "--id", "id", "--time", "year", "--y", "y",
                                               "--x", "lpop", "--plot", "x.png"], currentDirectory: directory)
         XCTAssertNotEqual(bad.status, 0)

@@ -37,6 +37,9 @@ final class FigureCheckTests: XCTestCase {
              "--y", "logc", "--x", "logp,logy", "--quadratic", "logy", "--effects", "twoways", "--plot", "curves.svg"],
             ["estimate", "psm", "--data", try TestPaths.committed("Tests/EstimatorsTests/Fixtures/lalonde.csv").path,
              "--treat", "treat", "--covariates", "age,educ,married,re74,re75", "--plot", "love.svg"],
+            ["estimate", "twfe", "--data", try TestPaths.committed("Tests/EstimatorsTests/Fixtures/staggered_panel.csv").path,
+             "--id", "id", "--time", "year", "--y", "y", "--event-study", "--cohort", "first_treat", "--leads", "3", "--lags", "3",
+             "--plot", "es.svg"],
         ]
         for args in commands {
             let r = try ProcessRunner.spillsim(args, currentDirectory: directory)
@@ -44,11 +47,15 @@ final class FigureCheckTests: XCTestCase {
             assertReadableFigure(directory.appendingPathComponent(args.last!))
         }
         // The cigarette panel's direct and indirect turning points (4.87, about 5.4) lie beyond
-        // the largest log income (4.86): each is marked by an arrow at the edge and a note; the
-        // total effect's (4.73) is inside and drawn as a line.
+        // the largest log income (4.86): each panel's title says so — nothing is drawn over the
+        // curve or its band; the total effect's (4.73) is inside and drawn as a line. The zero and
+        // turning-point lines are in front of the band, which otherwise hides them where the
+        // curve crosses zero.
         let script = try String(contentsOf: directory.appendingPathComponent("curves.gp"), encoding: .utf8)
-        XCTAssertEqual(script.components(separatedBy: "head filled").count - 1, 2, script)
-        XCTAssertEqual(script.components(separatedBy: "'.\"\\n\".'beyond max 4.86'").count - 1, 2, script)
-        XCTAssertTrue(script.contains("'c* = 4.87'"), script)
+        XCTAssertEqual(script.components(separatedBy: "c* above data max 4.86").count - 1, 2, script)
+        XCTAssertFalse(script.contains("boxed"), script)
+        XCTAssertFalse(script.contains("head filled"), script)
+        XCTAssertEqual(script.components(separatedBy: "first 0 nohead ls 100 front").count - 1, 3, script)
+        XCTAssertEqual(script.components(separatedBy: "graph 1 nohead ls 103 front").count - 1, 1, script)
     }
 }

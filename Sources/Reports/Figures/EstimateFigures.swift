@@ -17,7 +17,7 @@ public enum EstimateFigures {
         let tics = balance.enumerated().map { "\(text.quote($1.variable)) \($0 + 1)" }.joined(separator: ", ")
         let top = max(0.15, (balance.flatMap { [abs($0.smdBefore), abs($0.smdAfter)] }.filter(\.isFinite).max() ?? 0.1) * 1.1)
         let script = """
-            set key below horizontal maxcols 2
+            set key below horizontal
             set ytics (\(tics)) nomirror
             set yrange [\(GP.num(Double(balance.count) + 0.5)):0.5]
             set xrange [0:\(GP.num(top))]
@@ -37,29 +37,38 @@ public enum EstimateFigures {
     }
 
     /// Event study: the coefficients by event time with their pointwise 95% band, the
-    /// adoption marked between −1 and 0, zero dashed; the reference period (omitted, 0 by
-    /// construction) drawn open.
+    /// adoption marked between −1 and 0, zero dashed. The reference period −1 (omitted, 0 by
+    /// construction) is a point of the line at 0 with no band, marked open — as fixest's
+    /// `iplot` draws it — so the line does not interpolate a value across it.
     public static func eventStudy(_ es: EventStudyResult, name: String, text: FigureText = .enhanced) -> GnuplotFigure {
-        var data = "# event time, estimate, 95% lower, 95% upper, SE\n"
-        for k in es.eventTimes.indices {
-            data += [Double(es.eventTimes[k]), es.estimates[k], es.ciLower[k], es.ciUpper[k], es.standardErrors[k]].map(GP.num).joined(separator: " ") + "\n"
-        }
         let reference = !es.eventTimes.contains(-1)
+        var rows = es.eventTimes.indices.map { k in
+            (Double(es.eventTimes[k]), [es.estimates[k], es.ciLower[k], es.ciUpper[k], es.standardErrors[k]])
+        }
+        if reference { rows.append((-1, [0, 0, 0, 0])) }
+        rows.sort { $0.0 < $1.0 }
+        var data = "# event time, estimate, 95% lower, 95% upper, SE" + (reference ? " (the reference period −1 is 0 by normalisation, SE 0)" : "") + "\n"
+        for (e, values) in rows { data += ([e] + values).map(GP.num).joined(separator: " ") + "\n" }
         data += "\n\n# reference period (normalised to 0)\n" + (reference ? "-1 0\n" : "NaN NaN\n")
         let pre = es.preTrendUnavailable == nil
             ? String(format: "pre-trend F(%d, %.0f) = %.2f, p = %.3f", es.preTrendDF.0, es.preTrendDF.1, es.preTrendF, es.preTrendP) : ""
+        // Zero and adoption lines in front of the band, where they are read; the adoption line
+        // gets a key entry of its own (a NaN series in its style); the reference point is an open
+        // circle over the line's filled one (a white disc under the ring).
         let script = """
             set title \(text.quote(pre.isEmpty ? "Effect by periods since adoption" : pre))
-            set key below horizontal
+            set key below horizontal maxcols 2
             set xlabel \(text.quote("event time (periods since adoption)"))
             set ylabel \(text.quote("effect on the outcome (outcome units)"))
             set xtics 1
             set offsets 0.5, 0.5, 0, 0
-            set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead ls 100
-            set arrow 2 from first -0.5, graph 0 to first -0.5, graph 1 nohead ls 101
+            set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead ls 100 front
+            set arrow 2 from first -0.5, graph 0 to first -0.5, graph 1 nohead ls 101 front
             plot datafile index 0 using 1:3:4 with filledcurves fc rgb band_colour fs solid 1.0 title 'pointwise 95% band', \\
                  '' index 0 using 1:2 with linespoints ls 102 title 'estimate', \\
-                 '' index 1 using 1:2 with points lt 1 pt 6 ps 1.2 title 'reference period'
+                 '' index 1 using 1:2 with points pt 7 ps 1.6 lc rgb 'white' notitle, \\
+                 '' index 1 using 1:2 with points lt 1 pt 6 ps 1.6 title \(text.quote("reference period −1 (= 0)")), \\
+                 NaN with lines ls 101 title \(text.quote("adoption"))
 
             """
         return GnuplotFigure(name: name, script: script, data: data, width: FigureStyle.textWidth, height: 3.4)
@@ -67,8 +76,9 @@ public enum EstimateFigures {
 
     /// Effect curves of a quadratic SDM: one panel per (effect, moderator value), at most
     /// three per row; each with its pointwise 95% band (delta method), the turning point
-    /// (dashed) and its Fieller 95% set as a bar along the bottom (two bars for a set of
-    /// two rays, the whole width for the whole line), and the U-test's p-value.
+    /// (dashed; one outside the data is named in the panel title) and its Fieller 95% set as
+    /// a bar along the bottom (two bars for a set of two rays, the whole width for the whole
+    /// line), and the U-test's p-value.
     public static func effectCurves(_ effects: NonlinearEffects, regressor: String, name: String, text: FigureText = .enhanced) -> GnuplotFigure {
         let curves = effects.curves
         let cols = min(3, max(1, curves.count)), rows = (curves.count + cols - 1) / cols
@@ -83,6 +93,14 @@ public enum EstimateFigures {
             var lines = ["\(kind)(\(regressor))\(d)"]
             if let tp = effects.turningPoints.first(where: { $0.kind == c.kind && $0.moderatorValue == c.moderatorValue }) {
                 lines.append("\(tp.shape.rawValue): c* = \(String(format: "%.3g", tp.delta.estimate)), Fieller \(fiellerText(tp.fieller))")
+                // A turning point outside the data is said in the title, not by a note inside the
+                // panel, where it would cover the curve or its band (the situation a turning-point
+                // claim must be checked for, so it is stated, not only implied by a missing line).
+                let xs = c.points.map(\.x), x = tp.delta.estimate
+                if x.isFinite, let lo = xs.min(), let hi = xs.max(), x < lo || x > hi {
+                    lines.append(x > hi ? "c* above data max \(String(format: "%.3g", hi))"
+                                        : "c* below data min \(String(format: "%.3g", lo))")
+                }
             }
             if let u = effects.uTests.first(where: { $0.kind == c.kind && $0.moderatorValue == c.moderatorValue }) {
                 lines.append(String(format: "U-test p = %.3f", u.pValue))
@@ -90,8 +108,7 @@ public enum EstimateFigures {
             titles.append(lines)
         }
         layout.titleLines = titles.map { $0.flatMap { GP.wrap($0, width: layout.titleChars) }.count }.max() ?? 1
-        // Notes printed over the band stay legible on a white box.
-        var script = "set multiplot\nunset key\nset style textbox opaque noborder\n"
+        var script = "set multiplot\nunset key\n"
         for (i, c) in curves.enumerated() {
             let kind = Typeset.short(c.kind)
             let d = c.moderatorValue.map { ", D = " + String(format: "%.3g", $0) } ?? ""
@@ -104,22 +121,16 @@ public enum EstimateFigures {
             setup += "set title \(text.lines(titles[i].flatMap { GP.wrap($0, width: layout.titleChars) }))\nunset arrow\nunset object\nunset label\n"
             setup += "set xrange [\(GP.num(lo)):\(GP.num(hi))]\nset xtics \(GP.num(GP.tickStep(lo: lo, hi: hi, inches: layout.plotWidth)))\n"
             setup += "set xlabel \(text.quote(regressor))\nset ylabel \(text.quote("∂y/∂\(regressor)"))\n"
-            setup += "set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead ls 100\n"
+            // The reference lines are drawn in front of the band: where the curve crosses zero
+            // (at the turning point) the band covers both, exactly where they are read.
+            setup += "set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead ls 100 front\n"
             var note = ""
             if let tp = effects.turningPoints.first(where: { $0.kind == c.kind && $0.moderatorValue == c.moderatorValue }) {
                 let x = tp.delta.estimate
                 if x.isFinite, x >= lo, x <= hi {
-                    setup += "set arrow 2 from first \(GP.num(x)), graph 0 to first \(GP.num(x)), graph 1 nohead ls 103\n"
+                    setup += "set arrow 2 from first \(GP.num(x)), graph 0 to first \(GP.num(x)), graph 1 nohead ls 103 front\n"
                 } else if x.isFinite {
-                    // Outside the data: an arrow at the edge pointing to it, and a note — the
-                    // situation a turning-point claim must be checked for.
-                    let right = x > hi
-                    let (from, to) = right ? (0.72, 0.98) : (0.28, 0.02)
-                    setup += "set arrow 2 from graph \(from), graph 0.5 to graph \(to), graph 0.5 head filled size graph 0.03,20 ls 103 dt 1 lw 1.5 front\n"
-                    let edge = right ? "max" : "min"
-                    let line1 = "c* = \(String(format: "%.3g", x))", line2 = "beyond \(edge) \(String(format: "%.3g", right ? hi : lo))"
-                    setup += "set label 2 \(text.lines([line1, line2])) at graph \(right ? 0.97 : 0.03), graph 0.62 \(right ? "right" : "left") front boxed\n"
-                    note = "; turning point \(GP.num(x)) outside the data range [\(GP.num(lo)), \(GP.num(hi))] (arrow)"
+                    note = "; turning point \(GP.num(x)) outside the data range [\(GP.num(lo)), \(GP.num(hi))] (said in the panel title)"
                 }
                 for (j, r) in fiellerPieces(tp.fieller, lo: lo, hi: hi).enumerated() {
                     setup += "set object \(j + 1) rect from first \(GP.num(r.lowerBound)), graph 0 to first \(GP.num(r.upperBound)), graph 0.05 front fc rgb '#555555' fs solid 0.8 noborder\n"
@@ -131,7 +142,7 @@ public enum EstimateFigures {
                 + "     '' index \(i) using 1:2 with lines ls 102 notitle\n"
         }
         script += layout.key(["with boxes fc rgb band_colour fs solid 1.0 title 'pointwise 95% band'", "with lines ls 102 title 'estimate'",
-                              "with lines ls 103 title 'turning point (arrow: outside the data)'", "with boxes fc rgb '#555555' fs solid 0.8 title 'Fieller 95% set'"], perRow: 2)
+                              "with lines ls 103 title 'turning point c* (inside the data)'", "with boxes fc rgb '#555555' fs solid 0.8 title 'Fieller 95% set'"], perRow: 2)
         script += "unset multiplot\n"
         return GnuplotFigure(name: name, script: script, data: data, width: layout.width, height: layout.height)
     }
