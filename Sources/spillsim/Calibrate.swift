@@ -43,7 +43,7 @@ extension Spillsim {
         @Flag(help: "Add a grid of what-if worlds (theta = 0, rho at its 95% bounds, a monotone curve).") var grid = false
         @Option(parsing: .unconditional, help: "Replications per cell written to the scenario.") var reps: Int = 500
         @Option(parsing: .unconditional, help: "Seed written to the scenario (default the scenario default).") var seed: Int?
-        @Option(help: "Scenario name (default the file name of --out).") var name: String?
+        @Option(help: "Scenario name (default the file name of --out); it names the default result file results/NAME.h5, so no / or \\.") var name: String?
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
         @Option(help: "Panels with merged cities: CSV city,into,year (as for `estimate sdm --merges`, docs/unbalanced.md); the design keeps the merges.")
         var merges: String?
@@ -55,6 +55,10 @@ extension Spillsim {
             if moderator != nil && quadratic == nil { throw ValidationError("--moderator needs --quadratic") }
             if reps < 1 { throw ValidationError("--reps must be ≥ 1") }
             if let seed, seed < 0 { throw ValidationError("--seed must be ≥ 0") }
+            // The scenario would be written and then refused by every command that loads it.
+            if let name, let problem = ScenarioDocument.nameProblem(name) {
+                throw ValidationError("--name \(problem.reason); \(problem.fix.replacingOccurrences(of: "name: ", with: "--name "))")
+            }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)
         }

@@ -24,6 +24,7 @@ public enum ScenarioParser {
     static func parse(_ root: Node, source: String, baseDirectory: String) throws -> ScenarioSpec {
         var top = try MappingReader(root, source: source, path: "")
         let name = try top.string("name", URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent)
+        if let problem = ScenarioDocument.nameProblem(name) { throw top.error("name", problem.reason, fix: problem.fix) }
         let description = try top.string("description", "")
         let seed = try top.int("seed", defaultSeed)
         try top.require(seed >= 0, "seed", "must be a non-negative integer")

@@ -35,8 +35,13 @@ public struct LabelledCell: Sendable {
             var settings: [(path: String, value: ScenarioValue)] = []
             for (path, value) in m where path != "label" && path != "cell_index" {
                 try GridFactor.checkPath(path, at: "\(at).\(path)", reader)
-                if factors.contains(where: { $0.path == path }) {
-                    throw reader.error("\(at).\(path)", "is also a grid factor; set it either in the cells or in the grid")
+                if let factor = factors.first(where: { GridFactor.overlap($0.path, path) }) {
+                    throw reader.error("\(at).\(path)", factor.path == path
+                        ? "is also a grid factor; set it either in the cells or in the grid"
+                        : "overlaps the grid factor `\(factor.path)` (the grid's value is applied after the cell's and would replace it); set each key in one place")
+                }
+                if let other = settings.first(where: { GridFactor.overlap($0.path, path) }) {
+                    throw reader.error("\(at).\(path)", "overlaps `\(other.path)` of the same cell: one would replace the other's value; set each key once")
                 }
                 settings.append((path, value))
             }
