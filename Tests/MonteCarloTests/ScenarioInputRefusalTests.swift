@@ -175,4 +175,14 @@ final class ScenarioInputRefusalTests: XCTestCase {
             XCTAssertTrue($0.reason.hasPrefix("must be a list of estimators"), "\($0)")
         }
     }
+
+    /// `grid:` or `cells:` without estimators made no design, and generate/truth/validate drew the
+    /// scenario as written.
+    func testDesignCellsWithoutEstimatorsAreRefused() throws {
+        let text = "name: g\ncity_system: {geography: {cities: 30, centres: 3}, treatment: {enabled: false}}\ngrid: {city_system.outcome.rho: [0.1, 0.2]}\n"
+        assertThrows(try ScenarioParser.parse(try ScenarioDocument(text: text, source: "g.yaml")), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "grid")
+            XCTAssertTrue($0.reason.contains("needs `estimators:`"), "\($0)")
+        }
+    }
 }
