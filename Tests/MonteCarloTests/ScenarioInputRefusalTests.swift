@@ -98,17 +98,21 @@ final class ScenarioInputRefusalTests: XCTestCase {
                                                 file: "ok.yaml"))
     }
 
-    /// Two key paths of one cell where one contains the other: the later replaced the earlier's value
-    /// while the cell kept the earlier's label.
-    func testKeyPathsThatOverwriteEachOtherInACellAreRefused() {
+    /// Two key paths of one cell where one contains the other: a value was replaced while the
+    /// cell's label still showed it. A cell applies its `cells:` settings in order, then the grid's.
+    func testKeyPathsThatOverwriteEachOtherInACellAreRefused() throws {
         let body = Self.scenario()
         let cases: [(String, String, String)] = [
             ("cells:\n  - label: a\n    city_system.outcome: {rho: 0.2}\n    city_system.outcome.rho: 0.6\n",
-             "cells[0].city_system.outcome.rho", "overlaps `city_system.outcome` of the same cell"),
-            ("grid:\n  city_system.outcome: [{rho: 0.1}]\n  city_system.outcome.rho: [0.2]\n",
-             "grid.city_system.outcome.rho", "overlaps the factor `city_system.outcome`"),
-            ("cells:\n  - {label: a, city_system.outcome.rho: 0.6}\ngrid:\n  city_system.outcome: [{rho: 0.1}]\n",
-             "cells[0].city_system.outcome.rho", "overlaps the grid factor `city_system.outcome`"),
+             "cells[0].city_system.outcome.rho", "the value `{rho: 0.2}` of `city_system.outcome` sets `rho` too"),
+            ("cells:\n  - label: a\n    city_system.outcome.rho: 0.6\n    city_system.outcome: {tau: 0.1}\n",
+             "cells[0].city_system.outcome", "`city_system.outcome` is applied after `city_system.outcome.rho` and replaces the mapping"),
+            ("grid:\n  city_system.outcome: [{tau: 0.1}, {rho: 0.1}]\n  city_system.outcome.rho: [0.2]\n",
+             "grid.city_system.outcome.rho", "the value `{rho: 0.1}` of `city_system.outcome` sets `rho` too"),
+            ("grid:\n  city_system.outcome.rho: [0.2]\n  city_system.outcome: {values: [{tau: 0.1}], labels: [t]}\n",
+             "grid.city_system.outcome", "replaces the mapping that holds it"),
+            ("cells:\n  - {label: a, city_system.outcome.rho: 0.6}\ngrid:\n  city_system.outcome: [{tau: 0.1}]\n",
+             "cells[0].city_system.outcome.rho", "the grid factor `city_system.outcome` is applied after `city_system.outcome.rho`"),
         ]
         for (design, path, reason) in cases {
             assertThrows(try MonteCarloScenario(text: body + design, file: "o.yaml"), as: ScenarioError.self, path) {
@@ -116,9 +120,14 @@ final class ScenarioInputRefusalTests: XCTestCase {
                 XCTAssertTrue($0.reason.contains(reason), "\($0)")
             }
         }
-        // Paths that share only a prefix of characters do not overlap.
-        XCTAssertFalse(GridFactor.overlap("city_system.outcome.rho", "city_system.outcome.rhox"))
-        XCTAssertTrue(GridFactor.overlap("city_system.outcome", "city_system.outcome.error.law"))
+        // A whole mapping and then a key inside it that none of its values sets varies both
+        // (psm-did-spillovers.yaml, inverted-u-recovery.yaml): the cell has both values.
+        let nested = try MonteCarloScenario(text: body + "cells:\n  - {label: a, city_system.outcome: {tau: 0.1}}\n"
+                                                + "grid:\n  city_system.outcome.rho: [0.2, 0.4]\n", file: "ok.yaml")
+        let outcome = try nested.cells()[1].document.value(atKeyPath: "city_system.outcome")
+        XCTAssertEqual(outcome?.value(atKeyPath: "tau")?.scalarText, "0.1")
+        XCTAssertEqual(outcome?.value(atKeyPath: "rho")?.scalarText, "0.4")
+        XCTAssertNil(GridFactor.overwrite(earlier: "city_system.outcome.rho", [], later: "city_system.outcome.rhox"))
     }
 
     func testAFilterValueMustBeALevelOfItsFactor() throws {

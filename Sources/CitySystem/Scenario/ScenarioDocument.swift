@@ -95,14 +95,7 @@ public struct ScenarioDocument: Sendable {
     }
 
     /// The value at a dotted key path (`city_system.outcome.rho`; a number indexes a list), or nil.
-    public func value(atKeyPath path: String) -> ScenarioValue? {
-        var node: ScenarioValue? = root
-        for key in path.split(separator: ".").map(String.init) {
-            guard let here = node else { return nil }
-            if let list = here.list { node = Int(key).flatMap { list.indices.contains($0) ? list[$0] : nil } } else { node = here[key] }
-        }
-        return node
-    }
+    public func value(atKeyPath path: String) -> ScenarioValue? { root.value(atKeyPath: path) }
 
     /// The document with the value at `path` (dotted keys; a number indexes a list,
     /// e.g. `city_system.estimator_weights.1.k`) replaced by `value`. How a grid

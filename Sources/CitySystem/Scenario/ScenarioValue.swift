@@ -70,6 +70,16 @@ public struct ScenarioValue: Equatable, @unchecked Sendable {
     /// The value under `key` of a mapping; nil when absent or not a mapping.
     public subscript(key: String) -> ScenarioValue? { node.mapping?[key].map(ScenarioValue.init) }
 
+    /// The value at a dotted key path below this one (`outcome.rho`; a number indexes a list), or nil.
+    public func value(atKeyPath path: String) -> ScenarioValue? {
+        var node: ScenarioValue? = self
+        for key in path.split(separator: ".").map(String.init) {
+            guard let here = node else { return nil }
+            if let list = here.list { node = Int(key).flatMap { list.indices.contains($0) ? list[$0] : nil } } else { node = here[key] }
+        }
+        return node
+    }
+
     /// A compact one-line rendering of a scalar or small collection, used for
     /// factor values in cell labels, HDF5 attributes and summary columns.
     public var compactText: String { Self.compact(node) }

@@ -35,13 +35,19 @@ public struct LabelledCell: Sendable {
             var settings: [(path: String, value: ScenarioValue)] = []
             for (path, value) in m where path != "label" && path != "cell_index" {
                 try GridFactor.checkPath(path, at: "\(at).\(path)", reader)
-                if let factor = factors.first(where: { GridFactor.overlap($0.path, path) }) {
-                    throw reader.error("\(at).\(path)", factor.path == path
-                        ? "is also a grid factor; set it either in the cells or in the grid"
-                        : "overlaps the grid factor `\(factor.path)` (the grid's value is applied after the cell's and would replace it); set each key in one place")
+                if factors.contains(where: { $0.path == path }) {
+                    throw reader.error("\(at).\(path)", "is also a grid factor; set it either in the cells or in the grid")
                 }
-                if let other = settings.first(where: { GridFactor.overlap($0.path, path) }) {
-                    throw reader.error("\(at).\(path)", "overlaps `\(other.path)` of the same cell: one would replace the other's value; set each key once")
+                // The cell's settings are applied in order, then the grid's factors.
+                for other in settings {
+                    if let reason = GridFactor.overwrite(earlier: other.path, [other.value], later: path) {
+                        throw reader.error("\(at).\(path)", "\(reason); set each key once")
+                    }
+                }
+                for factor in factors {
+                    if let reason = GridFactor.overwrite(earlier: path, [value], later: factor.path) {
+                        throw reader.error("\(at).\(path)", "the grid factor \(reason); set each key in one place")
+                    }
                 }
                 settings.append((path, value))
             }

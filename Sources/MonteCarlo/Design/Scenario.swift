@@ -320,8 +320,11 @@ public struct GridFactor: Sendable {
         guard let node else { return [] }
         guard let m = node.entries else { throw reader.error("grid", "must be a mapping {dotted.key.path: [values]}") }
         for (k, (path, _)) in m.enumerated() {
-            if let other = m.prefix(k).first(where: { overlap($0.key, path) }) {
-                throw reader.error("grid.\(path)", "overlaps the factor `\(other.key)`: a cell would set one key path twice and one value would replace the other; keep one factor")
+            for earlier in m.prefix(k) {
+                let levels = earlier.value.entries != nil ? earlier.value["values"]?.list ?? [] : earlier.value.list ?? []
+                if let reason = overwrite(earlier: earlier.key, levels, later: path) {
+                    throw reader.error("grid.\(path)", "\(reason); keep one factor for that key path")
+                }
             }
         }
         return try m.map { path, v in
@@ -347,9 +350,24 @@ public struct GridFactor: Sendable {
         }
     }
 
-    /// True when setting one key path can replace what the other set: the same path, or one inside
-    /// the other (`city_system.outcome` and `city_system.outcome.rho`).
-    static func overlap(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + ".") || b.hasPrefix(a + ".") }
+    /// Why setting `later` after `earlier` (in a cell: its `cells:` settings in order, then the grid
+    /// factors in order) would silently replace a value `earlier` set, or nil when it would not. A
+    /// whole mapping followed by a key inside it is the way to vary both (psm-did-spillovers.yaml sets
+    /// `city_system.treatment`, then `city_system.treatment.z_slope`), as long as no level of the mapping
+    /// sets that key itself; the key followed by its mapping, or the same path twice, loses a value
+    /// while the cell's label still shows it.
+    static func overwrite(earlier: String, _ earlierValues: [ScenarioValue], later: String) -> String? {
+        if earlier == later { return "sets `\(later)`, which `\(earlier)` sets too" }
+        if earlier.hasPrefix(later + ".") {
+            return "`\(later)` is applied after `\(earlier)` and replaces the mapping that holds it, so `\(earlier)` would be lost"
+        }
+        guard later.hasPrefix(earlier + ".") else { return nil }
+        let inner = String(later.dropFirst(earlier.count + 1))
+        if let level = earlierValues.first(where: { $0.value(atKeyPath: inner) != nil }) {
+            return "the value `\(level.compactText)` of `\(earlier)` sets `\(inner)` too, which `\(later)` would then replace"
+        }
+        return nil
+    }
 
     /// A key path a grid factor or a labelled cell may set: into a known top-level section,
     /// and not one that is the same for every cell.
