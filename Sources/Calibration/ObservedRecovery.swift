@@ -31,7 +31,11 @@ struct ObservedRecovery {
             for k in out.indices { out[k] += lagged[k] }
             return out
         }
-        let effects = FixedEffects(rawValue: spec.effects) ?? .twoWays
+        // The parser admits only FixedEffects' raw values; any other would be a wrong world, not two-way effects.
+        guard let effects = FixedEffects(rawValue: spec.effects) else {
+            throw ScenarioError(source: source, path: "city_system.observed.effects",
+                                reason: "`\(spec.effects)` is not one of \(FixedEffects.spellings.joined(separator: ", "))")
+        }
         let wy = lag(y)
         let fitted = linear(spec.fit)
         let r = (0..<y.count).map { y[$0] - spec.fit.rho * wy[$0] - fitted[$0] }

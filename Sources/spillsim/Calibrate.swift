@@ -46,7 +46,7 @@ extension Spillsim {
         @Flag(help: "Add a grid of what-if worlds (theta = 0, rho at its 95% bounds; with --quadratic a monotone truth and the two boundary worlds of the U-test's size).") var grid = false
         @Option(parsing: .unconditional, help: "Replications per cell written to the scenario.") var reps: Int = 500
         @Option(parsing: .unconditional, help: "Seed written to the scenario (default the scenario default).") var seed: Int?
-        @Option(help: "Scenario name (default the file name of --out).") var name: String?
+        @Option(help: "Scenario name (default the file name of --out); it names the default result file results/NAME.h5, so no / or \\.") var name: String?
         @Flag(help: "Use W as given instead of row-standardising it.") var noRowStandardise = false
         @Option(help: "Panels with merged cities: CSV city,into,year (as for `estimate sdm --merges`, docs/unbalanced.md); the design keeps the merges.")
         var merges: String?
@@ -61,6 +61,10 @@ extension Spillsim {
             // Checked before the fit: a calibrated scenario may be committed (the README's worked example is).
             if !overwrite && FileManager.default.fileExists(atPath: out) {
                 throw ValidationError("--out \(out) exists; choose another --out, or pass --overwrite to replace it")
+            }
+            // The scenario would be written and then refused by every command that loads it.
+            if let name, let problem = ScenarioDocument.nameProblem(name) {
+                throw ValidationError("--name \(problem.reason); \(problem.fix.replacingOccurrences(of: "name: ", with: "--name "))")
             }
             try checkColumnRoles(outcome: ("--y", panel.y), regressors: regressors + [moderator].compactMap { $0 }.filter { !regressors.contains($0) },
                                  regressorOption: "--x", keys: panel.keys)

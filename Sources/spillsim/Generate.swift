@@ -8,7 +8,7 @@ extension Spillsim {
     /// Writes one synthetic panel (and optionally W and the coordinates) as CSV.
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate one synthetic city panel from a scenario and write it as CSV.")
+            abstract: "Generate one synthetic city panel of a scenario's design cell (--cell) and write it as CSV.")
 
         @OptionGroup var options: ScenarioOptions
 
@@ -60,14 +60,16 @@ extension Spillsim {
             request.equilibrium = equilibriumOut != nil
             request.merges = mergesOut != nil
             request.diffusion = diffusionOut != nil
-            let files = try withPanelMessages { try options.load().panel(replication: options.replication, request: request) }
+            let choice = try options.load()
+            let files = try withPanelMessages { try choice.world.panel(replication: options.replication, request: request) }
             // All outputs or none: a bad --weights-out must not leave a fresh panel beside a stale W.
             let outputs: [(text: String?, path: String?)] = [(files.panel, out), (files.weights, weightsOut), (files.coordinates, coordsOut),
                                                              (files.merges, mergesOut), (files.equilibrium, equilibriumOut),
                                                              (files.diffusion, diffusionOut)]
             try OutputFile.writeAll(outputs.compactMap { o in o.text.flatMap { t in o.path.map { (t, $0) } } })
             for w in files.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-            FileHandle.standardError.write(Data(files.summary.utf8))
+            FileHandle.standardError.write(Data(((choice.description.map { $0 + "\n" } ?? "") + files.summary).utf8))
+            options.noteFirstOfSeveral(choice)
         }
     }
 }

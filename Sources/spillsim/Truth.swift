@@ -6,7 +6,7 @@ extension Spillsim {
     /// Prints the true parameters and estimands of a scenario's panel.
     struct Truth: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the true parameters and estimands (effects, turning points, ATT) of a scenario.")
+            abstract: "Print the true parameters and estimands (effects, turning points, ATT) of a scenario's design cell (--cell).")
 
         @OptionGroup var options: ScenarioOptions
 
@@ -14,12 +14,19 @@ extension Spillsim {
         var json = false
 
         func run() throws {
-            let truth = try withPanelMessages { try options.load().truth(replication: options.replication) }
+            let choice = try options.load()
+            let truth = try withPanelMessages { try choice.world.truth(replication: options.replication) }
             if json {
                 print(String(decoding: try truth.json(), as: UTF8.self))
+            } else if let cell = choice.description {
+                // The cell under the title line, so the values read as that cell's.
+                var lines = truth.text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+                lines.insert(Substring(cell), at: min(1, lines.count))
+                print(lines.joined(separator: "\n"), terminator: "")
             } else {
                 print(truth.text, terminator: "")
             }
+            options.noteFirstOfSeveral(choice)
         }
     }
 }

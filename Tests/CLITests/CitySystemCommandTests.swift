@@ -139,6 +139,52 @@ final class CitySystemCommandTests: XCTestCase {
         assertThrows(try run(["truth", known]), as: RunError.self) { XCTAssertTrue("\($0)".contains("known_dgp"), "\($0)") }
     }
 
+    /// `--cell K` draws the world `run` scores cell K against: the cell's grid level applied and its
+    /// streams (seed, cell_index, replication). Before it, `truth` and `generate` drew the scenario as
+    /// written (ρ = 0.3, which no cell uses) and labelled it cell 0.
+    func testCellSelectsTheDesignCellsWorld() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = { (n: String) in dir.appendingPathComponent(n).path }
+        let design = "  outcome: {rho: 0.3}\nmonte_carlo: {replications: 2}\nestimators: [{name: sdm, model: sdm, estimands: [rho]}]\n"
+        let s = try writeScenario(dir, design + "grid: {city_system.outcome.rho: [0.2, 0.4]}\n")
+        let document = try ScenarioDocument.load(path: s)
+        for (choice, rho) in [(nil, 0.2), ("0", 0.2), ("1", 0.4), ("city_system.outcome.rho=0.4", 0.4)] as [(String?, Double)] {
+            let selected = try DesignCellChoice.select(document, seed: nil, cell: choice)
+            XCTAssertEqual(try selected.world.truth(replication: 0).model.rho, rho, "cell \(choice ?? "none")")
+        }
+        // The panel of cell 1 is the one of a world with ρ = 0.4 written out, on cell 1's streams.
+        try run(["generate", s, "--cell", "1", "--out", p("c1.csv")])
+        try run(["generate", s, "--out", p("c0.csv")])
+        let written = try ScenarioDocument(text: try String(contentsOfFile: s, encoding: .utf8)
+            .replacingOccurrences(of: "rho: 0.3", with: "rho: 0.4").replacingOccurrences(of: "grid: {city_system.outcome.rho: [0.2, 0.4]}", with: ""),
+                                           source: s)
+        let expected = try CitySystemWorld(document: written, seed: nil, cell: 1, source: s).panel(replication: 0, request: PanelRequest()).panel
+        XCTAssertEqual(try String(contentsOfFile: p("c1.csv"), encoding: .utf8), expected)
+        XCTAssertNotEqual(try String(contentsOfFile: p("c0.csv"), encoding: .utf8), expected)
+        // What a user sees: the cell under the title, its ρ, and without --cell a note naming the cells.
+        let one = try ProcessRunner.spillsim(["truth", s, "--cell", "1"])
+        XCTAssertEqual(one.status, 0, one.err)
+        let lines = one.out.split(separator: "\n")
+        XCTAssertEqual(lines[1], "design cell 1 of 2: city_system.outcome.rho=0.4 (cell_index 1)")
+        XCTAssertTrue(lines[2].hasPrefix("rho 0.4000"), one.out)
+        XCTAssertFalse(one.err.contains("note:"), one.err)
+        let first = try ProcessRunner.spillsim(["truth", s])
+        XCTAssertTrue(first.out.contains("rho 0.2000"), first.out)
+        XCTAssertTrue(first.err.contains("has 2 design cells; this is cell 0. Choose one with --cell K (number or label): 0: city_system.outcome.rho=0.2; 1: city_system.outcome.rho=0.4"),
+                      first.err)
+        for bad in ["2", "rho=0.4", "-1"] {
+            assertThrows(try run(["truth", s, "--cell", bad]), as: ValidationError.self) {
+                XCTAssertTrue("\($0)".hasPrefix("--cell \(bad): \(s): there is no design cell"), "\($0)")
+                XCTAssertTrue("\($0)".contains("0: city_system.outcome.rho=0.2; 1: city_system.outcome.rho=0.4"), "\($0)")
+            }
+        }
+        // A file without a design has one world; asking for a cell of it is refused.
+        assertThrows(try run(["truth", try writeScenario(dir), "--cell", "1"]), as: ValidationError.self) {
+            XCTAssertTrue("\($0)".contains("has no design cells"), "\($0)")
+        }
+    }
+
     func testValidateAndTruth() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -36,7 +36,8 @@ final class MonteCarloCommandTests: XCTestCase {
         let ok = try Spillsim.Validate.report(try write(Self.small))
         XCTAssertTrue(ok[0].contains(": OK — scenario 's', 20 cities"), ok[0])
         XCTAssertTrue(ok.contains { $0.hasPrefix("  design: 1 cell(s) × 1 estimator(s)") }, ok.joined(separator: "\n"))
-        for (bad, key) in [("monte_carlo: {alpha: 2}", "monte_carlo.alpha"), ("filter: {exclude: [{x: 1}]}", "filter.exclude[0].x")] {
+        for (bad, key) in [("monte_carlo: {alpha: 2}", "monte_carlo.alpha"), ("filter: {exclude: [{x: 1}]}", "filter"),
+                           ("grid: {city_system.outcome.rho: [0.2]}\nfilter: {exclude: [{x: 1}]}", "filter.exclude[0].x")] {
             assertThrows(try Spillsim.Validate.report(try write(Self.small + "\n" + bad)), as: ScenarioError.self) {
                 XCTAssertEqual($0.path, key, "\($0)")
             }

@@ -25,14 +25,11 @@ struct MappingReader {
             throw ScenarioError(source: source, path: path, reason: "expected a mapping of keys, got \(ScenarioValue(node).kind)",
                                 fix: "write it as `key: value` lines indented under '\(path.split(separator: ".").last.map(String.init) ?? path)'")
         }
-        var seen = Set<String>()
+        // A key given twice was refused when the document was composed (`ScenarioValue.refuseDuplicateKeys`).
         var p: [(String, Node)] = []
         for (k, v) in m {
             guard let ks = k.scalar?.string else {
                 throw ScenarioError(source: source, path: path, reason: "a key is not a plain string")
-            }
-            if !seen.insert(ks).inserted {
-                throw ScenarioError(source: source, path: path.isEmpty ? ks : "\(path).\(ks)", reason: "key given twice", fix: "keep one")
             }
             p.append((ks, v))
         }

@@ -71,6 +71,23 @@ public struct ScenarioDocument: Sendable {
     /// The name a scenario without `name:` gets: its file name without extension.
     public var defaultName: String { URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent }
 
+    /// Why `name` cannot name a scenario (nil when it can), with a fix. The name becomes the default
+    /// result file `results/NAME.h5` (and a shard's `results/NAME-shardKofN.h5`), so a path separator
+    /// would write outside `results/` or into a folder the user never asked for. It is refused rather
+    /// than rewritten: the name is also stored in the result file and printed by every report, and a
+    /// silently different name would not be the one the user looks for.
+    public static func nameProblem(_ name: String) -> (reason: String, fix: String)? {
+        let separators = name.contains("/") || name.contains("\\")
+        let control = name.unicodeScalars.contains { CharacterSet.controlCharacters.contains($0) }
+        let dotsOnly = !name.isEmpty && name.allSatisfy { $0 == "." }
+        guard name.isEmpty || separators || control || dotsOnly else { return nil }
+        if name.isEmpty { return ("is empty", "give the scenario a name, e.g. `name: my-design`") }
+        var safe = name.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }.map(String.init).joined()
+        safe = safe.replacingOccurrences(of: "\\", with: "/").split(separator: "/").filter { $0 != "." && $0 != ".." }.joined(separator: "-")
+        return ("`\(name)` names the default result file results/NAME.h5, so it must not contain a path separator (/ or \\), `..` as a path part or a control character",
+                safe.isEmpty ? "use letters, digits, `-` and `_`" : "e.g. `name: \(safe)`")
+    }
+
     /// A top-level section, nil when absent.
     public subscript(key: String) -> ScenarioValue? { root[key] }
 
@@ -86,14 +103,7 @@ public struct ScenarioDocument: Sendable {
     }
 
     /// The value at a dotted key path (`city_system.outcome.rho`; a number indexes a list), or nil.
-    public func value(atKeyPath path: String) -> ScenarioValue? {
-        var node: ScenarioValue? = root
-        for key in path.split(separator: ".").map(String.init) {
-            guard let here = node else { return nil }
-            if let list = here.list { node = Int(key).flatMap { list.indices.contains($0) ? list[$0] : nil } } else { node = here[key] }
-        }
-        return node
-    }
+    public func value(atKeyPath path: String) -> ScenarioValue? { root.value(atKeyPath: path) }
 
     /// The document with the value at `path` (dotted keys; a number indexes a list,
     /// e.g. `city_system.estimator_weights.1.k`) replaced by `value`. How a grid

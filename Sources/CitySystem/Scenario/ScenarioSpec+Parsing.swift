@@ -18,12 +18,19 @@ public enum ScenarioParser {
     /// - Parameter baseDirectory: where relative paths (a coordinates CSV) are
     ///   resolved; the document's directory when nil.
     public static func parse(_ document: ScenarioDocument, baseDirectory: String? = nil) throws -> ScenarioSpec {
-        try parse(document.root.node, source: document.source, baseDirectory: baseDirectory ?? document.baseDirectory)
+        // Design cells are the Monte Carlo design's (`MonteCarloScenario`), which needs estimators: without
+        // them `generate`, `truth` and `validate` would draw the scenario as written and ignore the cells.
+        if !document.declaresDesign, let key = ["grid", "cells"].first(where: { document[$0] != nil }) {
+            throw ScenarioError(source: document.source, path: key, reason: "makes design cells, and a design needs `estimators:`",
+                                fix: "add estimators (then `--cell K` picks a cell for generate and truth), or remove `\(key)` to use the scenario as written")
+        }
+        return try parse(document.root.node, source: document.source, baseDirectory: baseDirectory ?? document.baseDirectory)
     }
 
     static func parse(_ root: Node, source: String, baseDirectory: String) throws -> ScenarioSpec {
         var top = try MappingReader(root, source: source, path: "")
         let name = try top.string("name", URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent)
+        if let problem = ScenarioDocument.nameProblem(name) { throw top.error("name", problem.reason, fix: problem.fix) }
         let description = try top.string("description", "")
         let seed = try top.int("seed", defaultSeed)
         try top.require(seed >= 0, "seed", "must be a non-negative integer")

@@ -12,6 +12,7 @@ public struct ScenarioValue: Equatable, @unchecked Sendable {
     init(_ node: Node) { self.node = node }
 
     /// Composes YAML text (an empty text is an empty mapping); `source` names it in messages.
+    /// A key given twice in one mapping, at any depth, is refused here (`refuseDuplicateKeys`).
     public init(yaml: String, source: String) throws {
         do {
             node = try Yams.compose(yaml: yaml) ?? Node.mapping(Node.Mapping([]))
@@ -19,6 +20,37 @@ public struct ScenarioValue: Equatable, @unchecked Sendable {
             throw ScenarioError(source: source, path: "", reason: "not valid YAML: \(e)")
         } catch {
             throw ScenarioError(source: source, path: "", reason: "not valid YAML: \(error)")
+        }
+        try Self.refuseDuplicateKeys(node, path: "", source: source)
+    }
+
+    /// Yams keeps every pair of a mapping, and each reader looks a key up its own way (first match,
+    /// last match, a dictionary): a key written twice would be read as one value by one section and
+    /// the other by another (a cell labelled ρ = 0.2 generated with 0.6). So the whole tree is
+    /// checked once, when it is composed, and no section can miss the check. Paths are dotted, list
+    /// elements by `[index]` (`cells[0].city_system.outcome.rho`).
+    static func refuseDuplicateKeys(_ node: Node, path: String, source: String) throws {
+        switch node {
+        case .mapping(let m):
+            var first: [String: Mark?] = [:]
+            for (key, value) in m {
+                let name = key.scalar?.string ?? compact(key)
+                let here = path.isEmpty ? name : "\(path).\(name)"
+                if let earlier = first[name] {
+                    var at = ""
+                    if let a = earlier, let b = key.mark {
+                        at = a.line == b.line ? " (line \(a.line), columns \(a.column) and \(b.column))" : " (lines \(a.line) and \(b.line))"
+                    }
+                    throw ScenarioError(source: source, path: here, reason: "key given twice" + at,
+                                        fix: "keep one (a later value would silently replace the earlier)")
+                }
+                first[name] = key.mark
+                try refuseDuplicateKeys(value, path: here, source: source)
+            }
+        case .sequence(let list):
+            for (i, element) in list.enumerated() { try refuseDuplicateKeys(element, path: "\(path)[\(i)]", source: source) }
+        default:
+            break
         }
     }
 
@@ -37,6 +69,16 @@ public struct ScenarioValue: Equatable, @unchecked Sendable {
 
     /// The value under `key` of a mapping; nil when absent or not a mapping.
     public subscript(key: String) -> ScenarioValue? { node.mapping?[key].map(ScenarioValue.init) }
+
+    /// The value at a dotted key path below this one (`outcome.rho`; a number indexes a list), or nil.
+    public func value(atKeyPath path: String) -> ScenarioValue? {
+        var node: ScenarioValue? = self
+        for key in path.split(separator: ".").map(String.init) {
+            guard let here = node else { return nil }
+            if let list = here.list { node = Int(key).flatMap { list.indices.contains($0) ? list[$0] : nil } } else { node = here[key] }
+        }
+        return node
+    }
 
     /// A compact one-line rendering of a scalar or small collection, used for
     /// factor values in cell labels, HDF5 attributes and summary columns.

@@ -204,11 +204,13 @@ enum EstimatorRegistry {
         },
         Family(models: ["psm_did"]) { _, o in
             var spec = PSMDiDSpec()
-            switch try o.choose("matching", default: "pooled", spellings: ["pooled", "by-period", "none"], parse: { $0 }) {
-            case "by-period": spec.mode = .byPeriod
-            case "none": spec.matching = nil
-            default: spec.mode = .pooled
+            // nil: `none`, plain TWFE DID. The value is parsed to a case here, so a misspelling
+            // (`by_period`, `nonee`) is refused rather than falling through to pooled matching.
+            let mode = try o.choose("matching", default: PSMDiDSpec.MatchingMode?.some(.pooled),
+                                    spellings: PSMDiDSpec.MatchingMode.allCases.map(\.rawValue) + ["none"]) { s -> PSMDiDSpec.MatchingMode?? in
+                s == "none" ? .some(nil) : PSMDiDSpec.MatchingMode(rawValue: s).map { .some($0) }
             }
+            if let mode { spec.mode = mode } else { spec.matching = nil }
             var shared = try treatment(&o)
             let variances = ["cluster", "conley", "wild_cluster"]
             let variance = try o.choose("variance", default: "cluster", spellings: variances) { variances.contains($0) ? $0 : nil }
@@ -451,7 +453,9 @@ struct EstimatorOptions {
                             parse: (String) -> T?) throws -> T {
         guard let s = try string(key) else { return value }
         guard let v = parse(s) else {
-            throw error(key, "`\(s)` is not one of \(spellings.joined(separator: ", "))" + (aliases.map { " (\($0))" } ?? ""))
+            let hint = KeySuggestion.closest(to: s, among: spellings).map { "did you mean `\($0)`? " } ?? ""
+            throw reader.error(path(key), "`\(s)` is not one of \(spellings.joined(separator: ", "))" + (aliases.map { " (\($0))" } ?? ""),
+                               fix: "\(hint)choose one of the listed values (docs/monte-carlo.md)")
         }
         return v
     }

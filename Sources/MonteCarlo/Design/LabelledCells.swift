@@ -38,6 +38,17 @@ public struct LabelledCell: Sendable {
                 if factors.contains(where: { $0.path == path }) {
                     throw reader.error("\(at).\(path)", "is also a grid factor; set it either in the cells or in the grid")
                 }
+                // The cell's settings are applied in order, then the grid's factors.
+                for other in settings {
+                    if let reason = GridFactor.overwrite(earlier: other.path, [other.value], later: path) {
+                        throw reader.error("\(at).\(path)", "\(reason); set each key once")
+                    }
+                }
+                for factor in factors {
+                    if let reason = GridFactor.overwrite(earlier: path, [value], later: factor.path) {
+                        throw reader.error("\(at).\(path)", "the grid factor \(reason); set each key in one place")
+                    }
+                }
                 settings.append((path, value))
             }
             cells.append(LabelledCell(label: label, index: index, settings: settings))

@@ -45,6 +45,7 @@ public struct MonteCarloScenario: Sendable {
             throw reader.error(k, "unknown top-level key; \(hint)known keys are \(known.sorted().joined(separator: ", "))")
         }
         name = try document["name"].map { try reader.string($0, "name") } ?? document.defaultName
+        if let problem = ScenarioDocument.nameProblem(name) { throw reader.error("name", problem.reason, fix: problem.fix) }
         // Without `seed:` the generator's default applies (one constant, documented in scenarios/README.md).
         seed = UInt64(try document["seed"].map { try reader.integer($0, "seed", minimum: 0) } ?? ScenarioParser.defaultSeed)
         settings = try MonteCarloSettings(document["monte_carlo"], reader)
@@ -126,13 +127,23 @@ public struct MonteCarloScenario: Sendable {
             throw reader.error("filter.\(key)", "unknown key; `filter` accepts only `exclude:` (a list of factor assignments)")
         }
         guard let list = node["exclude"]?.list else { throw reader.error("filter.exclude", "must be a list of mappings {factor key path: value}") }
-        let names = Set(factors.map(\.path))
+        if factors.isEmpty {
+            throw reader.error("filter", "the scenario has no `grid:`; a filter excludes cells of the grid cross (labelled cells are listed one by one: remove the ones not to run)",
+                               fix: "remove `filter`")
+        }
+        let names = factors.map(\.path)
         return try list.enumerated().map { i, entry in
             guard let em = entry.entries else { throw reader.error("filter.exclude[\(i)]", "must be a mapping {factor key path: value}") }
             var rule: [String: ScenarioValue] = [:]
             for (path, v) in em {
-                guard names.contains(path) else {
-                    throw reader.error("filter.exclude[\(i)].\(path)", "not a grid factor; factors are \(names.sorted().joined(separator: ", "))")
+                guard let factor = factors.first(where: { $0.path == path }) else {
+                    let hint = KeySuggestion.closest(to: path, among: names).map { "did you mean `\($0)`? " } ?? ""
+                    throw reader.error("filter.exclude[\(i)].\(path)", "not a grid factor; \(hint)factors are \(names.sorted().joined(separator: ", "))")
+                }
+                // Values match as written (`0.2` is not `0.20`): one that is no level of its factor would exclude nothing.
+                guard factor.values.contains(v) else {
+                    throw reader.error("filter.exclude[\(i)].\(path)", "`\(v.compactText)` is not a level of the factor; its levels are \(factor.values.map(\.compactText).joined(separator: ", "))",
+                                       fix: "write the value as the grid lists it")
                 }
                 rule[path] = v
             }
@@ -251,7 +262,9 @@ public struct EstimatorSpec: Sendable {
 
     static func parseList(_ node: ScenarioValue?, _ reader: ScenarioValueReader) throws -> [EstimatorSpec] {
         guard let list = node?.list, !list.isEmpty else {
-            throw reader.error("estimators", "missing or empty; list at least one estimator, e.g. `- {name: sdm, model: sdm, estimands: [rho]}`")
+            // A mapping or a scalar here is a list written without its dashes.
+            let what = node.map { $0.list == nil ? "must be a list of estimators" : "is empty" } ?? "missing"
+            throw reader.error("estimators", "\(what); list at least one estimator, e.g. `- {name: sdm, model: sdm, estimands: [rho]}`")
         }
         var specs: [EstimatorSpec] = []
         for (i, entry) in list.enumerated() {
@@ -263,9 +276,13 @@ public struct EstimatorSpec: Sendable {
             if specs.contains(where: { $0.name == name }) { throw reader.error("\(at).name", "`\(name)` is used twice; names must be unique") }
             guard let modelNode = entry["model"] else { throw reader.error("\(at).model", "missing") }
             let model = try reader.string(modelNode, "\(at).model")
-            guard let estimandList = entry["estimands"]?.list, !estimandList.isEmpty else {
-                throw reader.error("\(at).estimands", "missing or empty; list the estimands to score")
+            guard let estimandNode = entry["estimands"] else { throw reader.error("\(at).estimands", "missing; list the estimands to score") }
+            guard let estimandList = estimandNode.list else {
+                let written = estimandNode.compactText
+                throw reader.error("\(at).estimands", "must be a list, got \(estimandNode.entries == nil ? "`\(written)`" : "a mapping")",
+                                   fix: "write `estimands: [\(estimandNode.scalarText ?? "rho")]`")
             }
+            guard !estimandList.isEmpty else { throw reader.error("\(at).estimands", "is empty; list the estimands to score") }
             let estimands = try estimandList.enumerated().flatMap { k, node -> [String] in
                 let name = try reader.string(node, "\(at).estimands[\(k)]")
                 if name.hasPrefix("curve.") || name.hasPrefix("curve_lr."), name.contains("*") {
@@ -302,6 +319,14 @@ public struct GridFactor: Sendable {
     static func parse(_ node: ScenarioValue?, _ reader: ScenarioValueReader) throws -> [GridFactor] {
         guard let node else { return [] }
         guard let m = node.entries else { throw reader.error("grid", "must be a mapping {dotted.key.path: [values]}") }
+        for (k, (path, _)) in m.enumerated() {
+            for earlier in m.prefix(k) {
+                let levels = earlier.value.entries != nil ? earlier.value["values"]?.list ?? [] : earlier.value.list ?? []
+                if let reason = overwrite(earlier: earlier.key, levels, later: path) {
+                    throw reader.error("grid.\(path)", "\(reason); keep one factor for that key path")
+                }
+            }
+        }
         return try m.map { path, v in
             try checkPath(path, at: "grid.\(path)", reader)
             if let levels = v.entries {
@@ -323,6 +348,25 @@ public struct GridFactor: Sendable {
             }
             return GridFactor(path: path, values: values, labels: nil)
         }
+    }
+
+    /// Why setting `later` after `earlier` (in a cell: its `cells:` settings in order, then the grid
+    /// factors in order) would silently replace a value `earlier` set, or nil when it would not. A
+    /// whole mapping followed by a key inside it is the way to vary both (psm-did-spillovers.yaml sets
+    /// `city_system.treatment`, then `city_system.treatment.z_slope`), as long as no level of the mapping
+    /// sets that key itself; the key followed by its mapping, or the same path twice, loses a value
+    /// while the cell's label still shows it.
+    static func overwrite(earlier: String, _ earlierValues: [ScenarioValue], later: String) -> String? {
+        if earlier == later { return "sets `\(later)`, which `\(earlier)` sets too" }
+        if earlier.hasPrefix(later + ".") {
+            return "`\(later)` is applied after `\(earlier)` and replaces the mapping that holds it, so `\(earlier)` would be lost"
+        }
+        guard later.hasPrefix(earlier + ".") else { return nil }
+        let inner = String(later.dropFirst(earlier.count + 1))
+        if let level = earlierValues.first(where: { $0.value(atKeyPath: inner) != nil }) {
+            return "the value `\(level.compactText)` of `\(earlier)` sets `\(inner)` too, which `\(later)` would then replace"
+        }
+        return nil
     }
 
     /// A key path a grid factor or a labelled cell may set: into a known top-level section,

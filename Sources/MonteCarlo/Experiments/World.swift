@@ -130,16 +130,10 @@ public enum Worlds {
         }
     }
 
-    /// The world of cell 0 of a scenario document (`generate`, `truth`), with its own seed unless
-    /// `seed` overrides it. A setting the world does not use is refused: in a design, one that no
-    /// cell uses (`MonteCarloScenario`); in a generator-only file, any (`requireEverySettingUsed`).
+    /// The world of the first design cell of a scenario document (`DesignCellChoice.select` with no
+    /// choice), with its own seed unless `seed` overrides it.
     public static func load(_ document: ScenarioDocument, seed: UInt64?) throws -> any World {
-        if document.declaresDesign {
-            _ = try MonteCarloScenario(document: document)
-        } else if document.world != .knownDGP {
-            try ScenarioParser.parse(document).requireEverySettingUsed()
-        }
-        return try type(of: document.world).init(document: document, seed: seed, cell: 0, source: document.source)
+        try DesignCellChoice.select(document, seed: seed, cell: nil).world
     }
 }
 
