@@ -82,7 +82,7 @@ public struct AppendixFigures: Sendable {
     /// the caption's key: shortened descriptions in full, coded cells, factors left out.
     var cellNames: (names: [String], key: String) {
         let labels = factorLabels
-        var names = data.cells.map { $0.title ?? ($0.factors.isEmpty ? (data.cells.count == 1 ? "" : $0.shortLabel) : labels.cellName($0)) }
+        var names = data.cells.map { $0.title == nil && $0.factors.isEmpty ? (data.cells.count == 1 ? "" : $0.shortLabel) : labels.cellName($0) }
         var key = labels.shortened.map { "\($0.label) = \($0.full)" }
         // Labels "paper-like: omitted …" / "reference: correctly …": the part before ": " when it
         // tells the cells apart, the full label in the caption's key.
@@ -95,7 +95,7 @@ public struct AppendixFigures: Sendable {
             key = names.enumerated().map { "C\($0 + 1) = \($1)" }
             names = names.indices.map { "C\($0 + 1)" }
         }
-        let dropped = varyingFactors.map(\.path).filter { !labels.naming.contains($0) }
+        let dropped = varyingFactors.map(\.path).filter { !labels.naming.contains($0) && !labels.besideTitle.contains($0) }
             .map { CellInfo.Factor(path: $0, value: "").shortName }
         var parts: [String] = []
         if !key.isEmpty { parts.append("Cells: " + key.joined(separator: "; ")) }
