@@ -180,7 +180,34 @@ public struct AppendixFigures: Sendable {
         let marked = panels.contains { $0.series.contains { $0.points.contains { p in p.value.isFinite && plot.tooFewFits(p) } } }
         let note = marked ? " An estimator with fewer than \(plot.minimumFits) usable fits in a cell (of \(data.replications)) is marked \"k fits\" at the reference line instead of a point: too few for an estimate." : ""
         let figures = plot.figures()
-        return FigurePlan(id: id, caption: title + ". " + caption + "." + note, figures: figures, skipped: figures.isEmpty ? emptyReason : nil)
+        let drawn = Set(data.rows.filter { kind($0.kind) }.map(\.estimand))
+        return FigurePlan(id: id, caption: title + ". " + caption + "." + note + blankNote(estimands: drawn, column: value),
+                          figures: figures, skipped: figures.isEmpty ? emptyReason : nil)
+    }
+
+    /// Why cells are blank in a figure of `column` (REPORTS.md: nothing left out without a
+    /// reason): the comparable rows of the drawn estimands with no finite value, grouped by
+    /// reason — a truth that is NaN (a turning point or shift of a world whose true curve has
+    /// none: monotone), no usable fit, or no finite value of the measure otherwise. Empty when
+    /// no row is blank.
+    func blankNote(estimands: Set<String>, column: String) -> String {
+        let names = cellNames.names
+        let index = Dictionary(uniqueKeysWithValues: data.cells.enumerated().map { ($1.ordinal, $0) })
+        var groups: [(reason: String, estimands: [String], cells: [Int])] = []
+        for r in data.rows where estimands.contains(r.estimand) && Self.comparable(r) && !r.measure(column).isFinite {
+            let reason = !r.measure("true").isFinite
+                ? (r.kind.isRatio ? "the truth is NaN (the true curve has no turning point there)" : "the truth is NaN")
+                : r.measure("n_ok") < 1 ? "no usable fit" : "no finite \(column)"
+            let k = groups.firstIndex { $0.reason == reason } ?? { groups.append((reason, [], [])); return groups.count - 1 }()
+            let e = Typeset.plain(Typeset.estimand(r.estimand))
+            if !groups[k].estimands.contains(e) { groups[k].estimands.append(e) }
+            if let c = index[r.cell.ordinal], !groups[k].cells.contains(c) { groups[k].cells.append(c) }
+        }
+        guard !groups.isEmpty else { return "" }
+        return " Blank (not drawn): " + groups.map { g in
+            let cells = g.cells.sorted().map { names[$0].isEmpty ? "the cell" : names[$0] }
+            return "\(g.estimands.joined(separator: ", ")) in \(cells.count == data.cells.count ? "every cell" : cells.joined(separator: "; ")): \(g.reason)"
+        }.joined(separator: ". ") + "."
     }
 
     /// Fewest usable fits a forest point needs to be drawn as an estimate: a tenth of the
