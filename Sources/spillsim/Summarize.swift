@@ -49,7 +49,7 @@ extension Spillsim {
                 return
             }
             let rows = try Summary.rows(of: source)
-            let text = verdict ? VerdictTable.render(rows, replications: m.replications) : SummaryTable.renderSummary(rows, format: format)
+            let text = verdict ? VerdictTable.render(rows, replications: m.replications) : SummaryTable.renderSummary(rows, format: format, estimators: m.estimators.map(\.name))
             try emit(text)
             // Failed fits are counted in n_failed; say once how many and where their reasons are,
             // on standard error when the output is a file or a machine format.
