@@ -59,8 +59,11 @@ public enum AppendixReport {
             throw ReportError.cannotCreateDirectory(directory.path, reason: error.localizedDescription)
         }
 
-        let table = SummaryTable.appendix(factorPaths: SummaryTable.factorPaths(data.cells), labelled: SummaryTable.labelled(data.cells),
-                                          decimals: decimals).render(data.rows, format: tableFormat)
+        var appendix = SummaryTable.appendix(factorPaths: SummaryTable.factorPaths(data.cells), labelled: SummaryTable.labelled(data.cells),
+                                             decimals: decimals)
+        // A setting of one estimator is blank on the others' rows (the CSV keeps every level, for programs).
+        if tableFormat != .csv { appendix.estimators = data.estimators }
+        let table = appendix.render(data.rows, format: tableFormat)
         let tableURL = directory.appendingPathComponent("\(name)-summary.\(tableFormat.fileExtension)")
         try write(table, to: tableURL)
 

@@ -15,10 +15,10 @@ public enum VerdictTable {
     public static func render(_ rows: [SummaryRow], replications: Int, decimals: Int = 3) -> String {
         var cells: [CellInfo] = []
         for r in rows where !cells.contains(where: { $0.ordinal == r.cell.ordinal }) { cells.append(r.cell) }
-        let name = { (c: CellInfo) -> String in
-            let t = c.title ?? c.shortLabel
-            return t.components(separatedBy: ": ").first ?? t
-        }
+        // The figures' cell names (`FactorLabels`): a label by its part before ": ", a bare grid
+        // factor beside it; a grid's levels by their distinguishing values ("knn/5").
+        let labels = FactorLabels(cells: cells)
+        let name = { (c: CellInfo) in labels.cellName(c) }
         var estimators: [String] = []
         for r in rows where !estimators.contains(r.estimator) { estimators.append(r.estimator) }
         let comparable = { (r: SummaryRow) in r.measure("comparable") != 0 }

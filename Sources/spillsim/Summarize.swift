@@ -51,7 +51,7 @@ extension Spillsim {
                 return
             }
             let rows = try Summary.rows(of: source)
-            let text = verdict ? VerdictTable.render(rows, replications: m.replications) : SummaryTable.renderSummary(rows, format: format)
+            let text = verdict ? VerdictTable.render(rows, replications: m.replications) : SummaryTable.renderSummary(rows, format: format, estimators: m.estimators.map(\.name))
             try emit(text)
             // Failed fits are counted in n_failed, estimates without a truth in n_no_truth; say once how
             // many and where the reasons are, on standard error when the output is a file or a machine format.

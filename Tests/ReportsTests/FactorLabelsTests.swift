@@ -56,4 +56,68 @@ final class FactorLabelsTests: XCTestCase {
         XCTAssertEqual(labels.named(cells[1].factors[1]), "N=280")
         XCTAssertTrue(labels.shortened.isEmpty, "\(labels.shortened)")
     }
+
+    /// One labelled factor beside an unlabelled one (the auditor's g2.yaml: ρ labelled weak /
+    /// strong, `estimators.0.variance` not): the label alone named every cell "weak, weak,
+    /// strong, strong". The unlabelled factor now follows as "name=level", so the names are
+    /// unique and complete, and the stored title (the scenario's label) is kept as written.
+    func testAnUnlabelledFactorBesideALabelledOneStaysInTheName() {
+        let rho = "city_system.outcome.rho", v = "estimators.0.variance"
+        var cells: [CellInfo] = []
+        for (r, label) in [("0.2", "weak"), ("0.5", "strong")] {
+            for variance in ["analytic", "cluster"] {
+                cells.append(CellInfo(ordinal: cells.count, index: cells.count,
+                                      factors: [.init(path: rho, value: r, label: label), .init(path: v, value: variance)], title: label))
+            }
+        }
+        let labels = FactorLabels(cells: cells)
+        let names = cells.map { labels.cellName($0) }
+        XCTAssertEqual(names, ["weak, variance=analytic", "weak, variance=cluster", "strong, variance=analytic", "strong, variance=cluster"])
+        XCTAssertEqual(Set(names).count, cells.count)
+        let data = ResultsData(path: "mem", scenarioName: "g2", replications: 10, alpha: 0.05, estimators: [], cells: cells, rows: [],
+                               draws: cells.map { _ in [] })
+        let figures = AppendixFigures(data: data, baseName: "g2")
+        XCTAssertEqual(figures.cellLabels, names)
+        XCTAssertFalse(figures.cellNames.key.contains("Not named"), figures.cellNames.key)
+    }
+
+    /// `cells:` labels crossed with an unlabelled grid (the auditor's c6.yaml): the cells'
+    /// own settings are determined by their label and stay out of the name; the grid factor
+    /// is added. A label "head: description" is shown by its head, the full text in the key.
+    func testCellsLabelsCrossedWithAnUnlabelledGrid() {
+        let trend = "city_system.outcome.year_trend", sigma = "city_system.outcome.error.sigma"
+        var cells: [CellInfo] = []
+        for (t, label) in [("0.0", "paper: omitted trend"), ("0.1", "ref: correctly specified")] {
+            for s in ["0.1", "0.2"] {
+                cells.append(CellInfo(ordinal: cells.count, index: cells.count,
+                                      factors: [.init(path: trend, value: t), .init(path: sigma, value: s)], title: label))
+            }
+        }
+        let labels = FactorLabels(cells: cells)
+        XCTAssertEqual(cells.map { labels.cellName($0) }, ["paper, sigma=0.1", "paper, sigma=0.2", "ref, sigma=0.1", "ref, sigma=0.2"])
+        XCTAssertEqual(labels.cellName(cells[3], fullTitle: true), "ref: correctly specified, sigma=0.2")
+        XCTAssertTrue(labels.shortened.contains { $0.label == "paper" && $0.full == "paper: omitted trend" }, "\(labels.shortened)")
+        // The verdict's column heads are the same names.
+        let rows = cells.map { SummaryRow(cell: $0, estimator: "sdm", estimand: "ame.total.CA", measures: ["bias": 0.01, "mcse_bias": 0.001, "coverage": 0.95, "n_ok": 10]) }
+        let verdict = VerdictTable.render(rows, replications: 10)
+        for name in ["paper, sigma=0.1", "ref, sigma=0.2"] { XCTAssertTrue(verdict.contains(name), verdict) }
+    }
+
+    /// Every factor labelled (inverted-u-recovery) or labelled cells alone (baseline): the
+    /// name is the scenario's label, as before.
+    func testFullyLabelledCellsKeepTheirLabel() {
+        let a = "city_system.outcome", n = "city_system.geography.cities"
+        let cells = [("x", "inside", "100"), ("x", "inside", "280"), ("y", "edge", "100"), ("y", "edge", "280")].enumerated().map { k, l in
+            CellInfo(ordinal: k, index: k, factors: [.init(path: a, value: l.0, label: l.1), .init(path: n, value: l.2, label: "N=\(l.2)")],
+                     title: "\(l.1), N=\(l.2)")
+        }
+        let labels = FactorLabels(cells: cells)
+        XCTAssertEqual(cells.map { labels.cellName($0) }, ["inside, N=100", "inside, N=280", "edge, N=100", "edge, N=280"])
+        let baseline = [("paper-like: omitted city trend", "0.02"), ("reference: correctly specified", "0.0")].enumerated().map { k, l in
+            CellInfo(ordinal: k, index: k, factors: [.init(path: "city_system.outcome.year_trend", value: l.1)], title: l.0)
+        }
+        let b = FactorLabels(cells: baseline)
+        XCTAssertEqual(baseline.map { b.cellName($0) }, ["paper-like", "reference"])
+        XCTAssertTrue(b.besideTitle.isEmpty)
+    }
 }

@@ -174,6 +174,10 @@ extension AppendixFigures {
         let title = "Nested-loop plot of \(measures) over the design grid (factors in nesting order, first slowest; staircases below show each factor's level)"
             + (names.contains { choice(data.kind($0)).reference == 0.95 } ? "; dotted: 0.95 ± \(String(format: "%.3f", half)) (Monte Carlo band)" : "")
         let caption = caption(estimators: used)
-        return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: figures, skipped: nil)
+        // Where a line stops (a blank value), the reason: per measure column drawn.
+        var columns: [String] = []
+        for n in names where !columns.contains(choice(data.kind(n)).column) { columns.append(choice(data.kind(n)).column) }
+        let blanks = columns.map { c in blankNote(estimands: Set(names.filter { choice(data.kind($0)).column == c }), column: c) }.joined()
+        return FigurePlan(id: id, caption: title + ". " + caption + "." + blanks, figures: figures, skipped: nil)
     }
 }

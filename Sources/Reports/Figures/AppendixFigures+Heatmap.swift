@@ -15,6 +15,9 @@ extension AppendixFigures {
         let column: String
         let isShare: Bool
         let columns: [(label: String, estimator: String, estimand: String)]
+        /// The value the colours diverge from (white): 0 for bias and RMSE, 0.95 for
+        /// coverage, 1 for a rule's rate of choosing the true W.
+        var target: Double = 0
     }
 
     /// The (cell ordinal, estimator) tiles where an estimator's own W is the cell's true W: its
@@ -83,7 +86,8 @@ extension AppendixFigures {
                 for m in measures where finite(n, m) {
                     let share = m.column.contains("coverage") || m.column == "rejection"
                     panels.append(HeatPanel(title: Typeset.estimand(n) + ": " + m.label,
-                                            column: m.column, isShare: share, columns: share ? scoring.map { ($0, $0, n) } : Self.distinctColumns(scoring.map { ($0, $0, n) }, column: m.column, rows: data.rows)))
+                                            column: m.column, isShare: share, columns: share ? scoring.map { ($0, $0, n) } : Self.distinctColumns(scoring.map { ($0, $0, n) }, column: m.column, rows: data.rows),
+                                            target: m.column.contains("coverage") ? 0.95 : 0))
                 }
             }
         }
@@ -91,8 +95,11 @@ extension AppendixFigures {
         for r in data.rows where Self.isSelection(r.estimand) && !selection.contains(where: { $0.1 == r.estimator && $0.2 == r.estimand }) {
             selection.append((Typeset.estimand(r.estimand), r.estimator, r.estimand))
         }
+        // Several selection estimators score the same rules: each column names its estimator.
+        if Set(selection.map(\.1)).count > 1 { selection = selection.map { ("\($0.1): " + $0.0, $0.1, $0.2) } }
         if !selection.isEmpty {
-            panels.append(HeatPanel(title: "rate of choosing the true W (mean posterior probability)", column: "mean", isShare: true, columns: selection))
+            panels.append(HeatPanel(title: "rate of choosing the true W (mean posterior probability)", column: "mean", isShare: true, columns: selection,
+                                    target: 1))
         }
         guard !panels.isEmpty else {
             return FigurePlan(id: id, caption: "", figures: [], skipped: "no estimand is scored, comparably, by several estimators, and no W selection")
@@ -120,7 +127,7 @@ extension AppendixFigures {
             let labels = i == panels.count - 1 || panels[i + 1].columns.map(\.label) != p.columns.map(\.label)
             let tileChars = Int(plotWidth / Double(p.columns.count) / PanelLayout.char) - 1
             let upright = p.columns.contains { GP.wrap($0.label, width: tileChars).count > 2 || GP.wrap($0.label, width: tileChars).contains { $0.count > tileChars } }
-            let labelSpace = upright ? Double(min(30, p.columns.map { $0.label.count }.max() ?? 8)) * PanelLayout.char + line + 0.2 : 3 * line + 0.12
+            let labelSpace = upright ? Double(p.columns.map { Typeset.plain($0.label).count }.max() ?? 8) * PanelLayout.char + line + 0.2 : 3 * line + 0.12
             let titleLines = GP.wrap(p.title, width: Int((plotWidth + 0.3) / PanelLayout.char))
             let body = Double(titleLines.count) * line * 1.15 + 0.2 + plotHeight
             if used + body + labelSpace > FigureStyle.maxHeight, !pages[pages.count - 1].isEmpty {
@@ -157,10 +164,10 @@ extension AppendixFigures {
                     dataText += "\n"
                 }
                 dataText += "\n"
-                // Diverging, centred on the target: 0 for bias, 0.95 for coverage; RMSE and rates
-                // (0 … max) use the upper half of the palette only.
+                // Diverging, centred on the target: 0 for bias, 0.95 for coverage, 1 for a selection
+                // rate (below it: blue, like too low a coverage); RMSE (0 … max) uses the upper half only.
                 let finite = values.filter(\.isFinite)
-                let target = coverage ? 0.95 : 0
+                let target = p.target
                 let reach = max(finite.map { abs($0 - target) }.max() ?? 1, coverage ? 2 * half : 1e-12)
                 let range = "[\(GP.num(target - reach)):\(GP.num(target + reach))]"
                 let tileChars = Int(plotWidth / Double(p.columns.count) / PanelLayout.char) - 1
@@ -188,8 +195,8 @@ extension AppendixFigures {
         }
         let title = "True W (rows: " + wf.map { CellInfo.Factor(path: $0.path, value: "").shortName }.joined(separator: ", ")
             + ") × estimator (columns, each with its own W): bias, RMSE and coverage of the W-invariant estimands, and the choice of W. "
-            + "Colours diverge from the target (white): 0 for bias, 0.95 for coverage (* outside 0.95 ± \(String(format: "%.3f", half)), "
-            + "the Monte Carlo band at the fewest n_ok); estimators with identical values are merged into one column (\"a = b\")"
+            + "Colours diverge from the target (white): 0 for bias and RMSE, 0.95 for coverage (* outside 0.95 ± \(String(format: "%.3f", half)), "
+            + "the Monte Carlo band at the fewest n_ok)\(selection.isEmpty ? "" : ", 1 for the rate of choosing the true W (blue: below it)"); estimators with identical values are merged into one column (\"a = b\")"
             + (diagonal.isEmpty ? "" : "; outlined: the estimator whose W is the row's true W (its estimates equal those of the estimator using the true W)")
         let caption = caption(estimators: Set(panels.flatMap { $0.columns.map(\.estimator) }))
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: figures, skipped: nil)

@@ -47,23 +47,35 @@ extension AppendixFigures {
             if !styles.contains(t) { styles.append(t) }
         }
         // Facets: (estimand, group, power or size), each with its lines.
-        struct Facet { var title: String; var isSize: Bool; var series: [(title: String, style: Int, rows: [SummaryRow])] }
+        struct Facet { var title: String; var isSize: Bool; var series: [(title: String, style: Int, rows: [SummaryRow], few: [SummaryRow])] }
         var facets: [Facet] = [], used = Set<String>()
+        // A rate from a handful of fits is no estimate (the forest figures' "k fits" rule): such
+        // a cell is left out, its line broken there, and the caption names it.
+        let fewest = Self.minimumFits(replications: data.replications)
+        let tooFew = { (r: SummaryRow) in r.measure("n_ok").isFinite && Int(r.measure("n_ok")) < fewest }
+        var leftOut: [String] = []
         for name in tests {
             var groups: [String] = []
             for r in data.rows where r.estimand == name && !groups.contains(group(r.cell)) { groups.append(group(r.cell)) }
             for g in groups {
                 for isSize in [false, true] {
-                    var series: [(String, Int, [SummaryRow])] = []
+                    var series: [(String, Int, [SummaryRow], [SummaryRow])] = []
                     for (k, title) in styles.enumerated() {
                         let rows = data.rows.filter {
                             let l = describe($0.cell, lineFactors)
                             return (l.isEmpty ? $0.estimator : "\($0.estimator), \(l)") == title && $0.estimand == name && group($0.cell) == g
                                 && $0.measure("rejection").isFinite && (($0.measure("true").isFinite ? $0.measure("true") : 1) < 0.5) == isSize
                         }
-                        guard !rows.isEmpty else { continue }
-                        used.insert(rows[0].estimator)
-                        series.append((title, k + 1, rows))
+                        let few = rows.filter(tooFew)
+                        leftOut += few.map { r in
+                            let level = r.cell.factors.first { $0.path == factor.path }.map(labels.label) ?? ""
+                            let n = Int(r.measure("n_ok"))
+                            return "\(Typeset.plain(Typeset.estimand(name)))\(g.isEmpty ? "" : ", " + g), \(title), \(short) = \(level): \(n) fit\(n == 1 ? "" : "s")"
+                        }
+                        let kept = rows.filter { !tooFew($0) }
+                        guard !kept.isEmpty else { continue }
+                        used.insert(kept[0].estimator)
+                        series.append((title, k + 1, kept, few))
                     }
                     guard !series.isEmpty else { continue }
                     let what = isSize ? "size (true curve not a U)" : "power (true curve a U)"
@@ -93,7 +105,12 @@ extension AppendixFigures {
                 var plots: [String] = [], top = data.alpha
                 for s in f.series {
                     dataText += "# \(Typeset.plain(f.title)) — \(s.title): level position, \(factor.path), rejection, lower, upper (Wilson or ±1.96 MCSE), mean noncentrality, share of true U\n"
+                    let gaps = Set(s.few.map(x))
+                    var previous: Double?
                     for r in s.rows.sorted(by: { x($0) < x($1) }) {
+                        // A blank line breaks the line where a cell was left out.
+                        if let previous, gaps.contains(where: { previous < $0 && $0 < x(r) }) { dataText += "\n" }
+                        previous = x(r)
                         let p = r.measure("rejection"), m = r.measure("mcse_rejection")
                         var lo = r.measure("rejection_lower"), hi = r.measure("rejection_upper")
                         if !lo.isFinite || !hi.isFinite { lo = max(0, p - 1.96 * m); hi = min(1, p + 1.96 * m) }
@@ -112,7 +129,8 @@ extension AppendixFigures {
                 script += "set title \(text.lines(GP.wrap(f.title, width: l.titleChars)))\n"
                 script += "set xlabel \(text.quote(short))\nset ylabel \(text.quote(f.isSize ? "rejection rate (size)" : "rejection rate (power)"))\n"
                 script += "set xrange [-0.4:\(GP.num(Double(levels.count) - 0.6))]\nset xtics (\(xtics))\n"
-                script += "set yrange [0:\(GP.num(yTop))]\nset ytics \(GP.num(GP.tickStep(yTop, ticks: 4)))\nunset arrow\n"
+                // Padded, so a rate of exactly 0 or 1 is not drawn on the frame.
+                script += "set yrange [\(GP.num(-0.04 * yTop)):\(GP.num(1.04 * yTop))]\nset ytics \(GP.num(GP.tickStep(yTop, ticks: 4)))\nunset arrow\n"
                 script += "set arrow 1 from graph 0, first \(GP.num(data.alpha)) to graph 1, first \(GP.num(data.alpha)) nohead ls 100\n"
                 script += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
             }
@@ -123,7 +141,9 @@ extension AppendixFigures {
         let title = "U-test rejection rate against \(short) with 95% intervals: power where the true curve is a U (left, on [0, 1]), "
             + "size where it is not (right, own scale; dashed: α = \(GP.num(data.alpha))); the \(short) levels equally spaced. "
             + "A cell counts as power when at least half its replications have a true U"
-        let caption = caption(estimators: used) + "; the mean noncentrality is in the data file"
+        let few = leftOut.isEmpty ? "" : "; left out, too few usable fits for a rate (fewer than \(fewest) of \(data.replications); the line is broken there): "
+            + leftOut.joined(separator: "; ")
+        let caption = caption(estimators: used) + "; the mean noncentrality is in the data file" + few
         return FigurePlan(id: id, caption: title + ". " + caption + ".", figures: figures, skipped: nil)
     }
 }

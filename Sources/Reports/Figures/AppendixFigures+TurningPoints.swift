@@ -240,7 +240,7 @@ extension AppendixFigures {
     func turningPointTable(columns: [Column], cells: [String: TurningPointCell]) -> String {
         // Full names (never the C1, C2 … codes of a crowded axis): a table has the room.
         let labels = factorLabels
-        let names = data.cells.map { $0.title ?? ($0.factors.isEmpty ? $0.shortLabel : labels.cellName($0)) }
+        let names = data.cells.map { labels.cellName($0, fullTitle: true) }
         let pct = { (x: Double?) in x.map { String(format: "%.0f", 100 * $0) } ?? "–" }
         var out = "Turning points per cell — each entry: % of Fieller 95% sets unbounded (of each merged estimator) · "
             + "% of estimated curves of the wrong shape · % of estimates inside the data support [CA p5, p95] · "

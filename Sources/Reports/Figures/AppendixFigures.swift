@@ -87,7 +87,7 @@ public struct AppendixFigures: Sendable {
     /// the caption's key: shortened descriptions in full, coded cells, factors left out.
     var cellNames: (names: [String], key: String) {
         let labels = factorLabels
-        var names = data.cells.map { $0.title ?? ($0.factors.isEmpty ? (data.cells.count == 1 ? "" : $0.shortLabel) : labels.cellName($0)) }
+        var names = data.cells.map { $0.title == nil && $0.factors.isEmpty ? (data.cells.count == 1 ? "" : $0.shortLabel) : labels.cellName($0) }
         var key = labels.shortened.map { "\($0.label) = \($0.full)" }
         // Labels "paper-like: omitted …" / "reference: correctly …": the part before ": " when it
         // tells the cells apart, the full label in the caption's key.
@@ -100,7 +100,7 @@ public struct AppendixFigures: Sendable {
             key = names.enumerated().map { "C\($0 + 1) = \($1)" }
             names = names.indices.map { "C\($0 + 1)" }
         }
-        let dropped = varyingFactors.map(\.path).filter { !labels.naming.contains($0) }
+        let dropped = varyingFactors.map(\.path).filter { !labels.naming.contains($0) && !labels.besideTitle.contains($0) }
             .map { CellInfo.Factor(path: $0, value: "").shortName }
         var parts: [String] = []
         if !key.isEmpty { parts.append("Cells: " + key.joined(separator: "; ")) }
@@ -185,7 +185,34 @@ public struct AppendixFigures: Sendable {
         let marked = panels.contains { $0.series.contains { $0.points.contains { p in p.value.isFinite && plot.tooFewFits(p) } } }
         let note = marked ? " An estimator with fewer than \(plot.minimumFits) usable fits in a cell (of \(data.replications)) is marked \"k fits\" at the reference line instead of a point: too few for an estimate." : ""
         let figures = plot.figures()
-        return FigurePlan(id: id, caption: title + ". " + caption + "." + note, figures: figures, skipped: figures.isEmpty ? emptyReason : nil)
+        let drawn = Set(data.rows.filter { kind($0.kind) }.map(\.estimand))
+        return FigurePlan(id: id, caption: title + ". " + caption + "." + note + blankNote(estimands: drawn, column: value),
+                          figures: figures, skipped: figures.isEmpty ? emptyReason : nil)
+    }
+
+    /// Why cells are blank in a figure of `column` (REPORTS.md: nothing left out without a
+    /// reason): the comparable rows of the drawn estimands with no finite value, grouped by
+    /// reason — a truth that is NaN (a turning point or shift of a world whose true curve has
+    /// none: monotone), no usable fit, or no finite value of the measure otherwise. Empty when
+    /// no row is blank.
+    func blankNote(estimands: Set<String>, column: String) -> String {
+        let names = cellNames.names
+        let index = Dictionary(uniqueKeysWithValues: data.cells.enumerated().map { ($1.ordinal, $0) })
+        var groups: [(reason: String, estimands: [String], cells: [Int])] = []
+        for r in data.rows where estimands.contains(r.estimand) && Self.comparable(r) && !r.measure(column).isFinite {
+            let reason = !r.measure("true").isFinite
+                ? (r.kind.isRatio ? "the truth is NaN (the true curve has no turning point there)" : "the truth is NaN")
+                : r.measure("n_ok") < 1 ? "no usable fit" : "no finite \(column)"
+            let k = groups.firstIndex { $0.reason == reason } ?? { groups.append((reason, [], [])); return groups.count - 1 }()
+            let e = Typeset.plain(Typeset.estimand(r.estimand))
+            if !groups[k].estimands.contains(e) { groups[k].estimands.append(e) }
+            if let c = index[r.cell.ordinal], !groups[k].cells.contains(c) { groups[k].cells.append(c) }
+        }
+        guard !groups.isEmpty else { return "" }
+        return " Blank (not drawn): " + groups.map { g in
+            let cells = g.cells.sorted().map { names[$0].isEmpty ? "the cell" : names[$0] }
+            return "\(g.estimands.joined(separator: ", ")) in \(cells.count == data.cells.count ? "every cell" : cells.joined(separator: "; ")): \(g.reason)"
+        }.joined(separator: ". ") + "."
     }
 
     /// Fewest usable fits a forest point needs to be drawn as an estimate: a tenth of the

@@ -20,6 +20,12 @@ struct FactorLabels {
     private(set) var naming: [String] = []
     /// Full texts of levels shown shortened (label → full text), for a caption key.
     private(set) var shortened: [(label: String, full: String)] = []
+    /// With labelled cells: the unlabelled factors a cell's label does not determine (a grid
+    /// factor beside labelled levels or `cells:` entries), shown after it as "name=level" so
+    /// that every cell keeps a name of its own.
+    private(set) var besideTitle: [String] = []
+    /// Labels shown by the part before ": " (when that part tells the labels apart).
+    private var titleHeads: [String: String] = [:]
 
     init(cells: [CellInfo]) {
         var levels: [String: [String]] = [:], order: [String] = []
@@ -59,15 +65,33 @@ struct FactorLabels {
             }
             labels[path] = out
         }
+        guard cells.contains(where: { $0.title != nil }) else { return }
+        // A label names what the scenario labelled (its `cells:` entry, the labelled levels);
+        // the settings of a labelled cell are determined by it, a bare grid factor is not.
+        let bare = order.filter { levels[$0]!.count > 1 && !labelled.contains($0) }
+        besideTitle = Self.namingFactors(cells: cells, order: bare, startingWith: [Self.titlePath])
+            .filter { $0 != Self.titlePath }
+        var titles: [String] = []
+        for c in cells { if let t = c.title, !titles.contains(t) { titles.append(t) } }
+        let heads = titles.map { $0.components(separatedBy: ": ").first ?? $0 }
+        if Set(heads).count == titles.count {
+            for (head, title) in Swift.zip(heads, titles) where head != title {
+                titleHeads[title] = head
+                shortened.append((head, title))
+            }
+        }
     }
+
+    /// The pseudo-path under which `namingFactors` reads a cell's label.
+    static let titlePath = "\u{1}title"
 
     /// Label-like factor names, preferred as cell names.
     static let labelNames: Set<String> = ["description", "label", "name", "scenario", "world"]
 
-    static func namingFactors(cells: [CellInfo], order: [String], rankLabels: Bool = true) -> [String] {
-        let value = { (c: CellInfo, p: String) in c.factors.first { $0.path == p }?.value ?? "" }
+    static func namingFactors(cells: [CellInfo], order: [String], rankLabels: Bool = true, startingWith: [String] = []) -> [String] {
+        let value = { (c: CellInfo, p: String) in p == titlePath ? c.title ?? "" : c.factors.first { $0.path == p }?.value ?? "" }
         let isLabel = { (p: String) in labelNames.contains(CellInfo.Factor(path: p, value: "").shortName) }
-        var kept: [String] = []
+        var kept: [String] = startingWith
         for p in rankLabels ? order.filter(isLabel) + order.filter({ !isLabel($0) }) : order {
             // Determined: cells that agree on every kept factor also agree on p.
             var seen: [[String]: String] = [:], determined = true
@@ -79,13 +103,20 @@ struct FactorLabels {
             if !determined || kept.isEmpty { kept.append(p) }
         }
         // Back in the grid's order.
-        return order.filter(kept.contains)
+        return startingWith + order.filter(kept.contains)
     }
 
-    /// A cell's name: the scenario's label for it (`CellInfo.title`) when given, else the labels of its naming factors ("paper-like", "weights=knn/5, n=280";
-    /// one factor with a text level shows the text alone, a number keeps its name).
-    func cellName(_ cell: CellInfo) -> String {
-        if let title = cell.title { return title }
+    /// A cell's name: the scenario's label for it (`CellInfo.title`; the part before ": "
+    /// when that tells the labels apart, unless `fullTitle`) followed by "name=level" of the
+    /// unlabelled factors it does not determine ("weak, variance=cluster"); else the labels of
+    /// its naming factors ("paper-like", "weights=knn/5, n=280"; one factor with a text level
+    /// shows the text alone, a number keeps its name).
+    func cellName(_ cell: CellInfo, fullTitle: Bool = false) -> String {
+        if let title = cell.title {
+            let beside = cell.factors.filter { besideTitle.contains($0.path) }.map { "\($0.shortName)=\(label($0))" }
+            return ([fullTitle ? title : titleHeads[title] ?? title] + beside).joined(separator: ", ")
+        }
+        if cell.factors.isEmpty { return cell.shortLabel }
         let shown = cell.factors.filter { naming.contains($0.path) }
         if shown.count == 1, Double(label(shown[0])) == nil { return label(shown[0]) }
         return shown.map(named).joined(separator: ", ")
@@ -100,7 +131,7 @@ struct FactorLabels {
     /// What a figure calls a cell: the scenario's label for it (`cells:` label and level
     /// labels, `CellInfo.title`) when given, else "name=level, …" of its factors.
     func title(_ cell: CellInfo) -> String {
-        cell.title ?? (cell.factors.isEmpty ? cell.shortLabel : cellLabel(cell))
+        cell.title != nil ? cellName(cell, fullTitle: true) : cell.factors.isEmpty ? cell.shortLabel : cellLabel(cell)
     }
 
     /// "name=label, …" for the factors of a cell (all of them, or those `include` keeps).

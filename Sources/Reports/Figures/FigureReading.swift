@@ -10,7 +10,7 @@ enum FigureReading {
         "curves-by-d": "Truth lines that move apart show the moderator D shifting the curve; dashed estimates that follow them show the estimator recovering it.",
         "turning-points": "Mass outside the shaded support estimates a turning point the data never show; unbounded Fieller sets and wrong-shape shares say how often.",
         "utest": "Where the truth is a U the rate is power (higher is better); where it is not, it is size and should stay near the dashed α.",
-        "utest-power": "Power rising with the factor, and with the noncentrality on the right axis, shows how detectable the U is.",
+        "utest-power": "Power rising with the factor shows how detectable the U is (the mean noncentrality of each cell is in the data file).",
         "nlp-bias": "Each step is one design cell; read a factor's effect where its staircase below changes level.",
         "nlp-coverage": "Each step is one design cell; steps far below the dashed 0.95 point to the factors that break the intervals.",
         "w-heatmap": "Rows are the true W, columns the estimators' W: a column that stays light under every true W is robust to the choice of W.",

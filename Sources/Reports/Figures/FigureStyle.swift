@@ -43,10 +43,15 @@ public enum FigureText: Sendable {
 public enum FigureStyle {
     public static let fileName = "spillsim-style.gp"
 
-    /// Series styles: `lt 1` … `lt 8` in the scripts.
-    static let series: [(color: String, dash: Int, point: Int)] = [
-        ("#000000", 1, 7), ("#D55E00", 2, 5), ("#0072B2", 4, 9), ("#009E73", 5, 13),
-        ("#CC79A7", 3, 11), ("#E69F00", 6, 4), ("#56B4E9", 7, 6), ("#7F7F7F", 8, 8),
+    /// Series styles: `lt 1` … `lt 16` in the scripts. The first eight are Okabe & Ito's
+    /// colours, each with its own dash and point; series 9–16 (weights-stress has 11
+    /// estimators) take Paul Tol's muted colours, with dash patterns and point shapes none of
+    /// the first eight has, so no two series look alike in colour or in greyscale.
+    static let series: [(color: String, dash: String, point: Int)] = [
+        ("#000000", "1", 7), ("#D55E00", "2", 5), ("#0072B2", "4", 9), ("#009E73", "5", 13),
+        ("#CC79A7", "3", 11), ("#E69F00", "6", 4), ("#56B4E9", "7", 6), ("#7F7F7F", "8", 8),
+        ("#117733", "(12,4,2,4,2,4)", 1), ("#882255", "(2,6)", 2), ("#332288", "(16,6)", 3), ("#999933", "(8,3,8,3,2,3)", 10),
+        ("#44AA99", "(4,2,4,8)", 12), ("#AA4499", "(20,4,4,4)", 14), ("#661100", "(2,3,2,3,8,3)", 15), ("#6699CC", "(10,2)", 1),
     ]
 
     /// Print geometry (inches and points): every figure is one of these widths, with its
@@ -97,14 +102,15 @@ public enum FigureStyle {
             char_width = 0.6*font_size/72.0/fig_width
             point_scale = 1.0
 
-            # Series 1–8: colour + dash pattern + point shape, distinguishable in greyscale.
+            # Series 1–16: colour + dash pattern + point shape, distinguishable in greyscale
+            # (series 9–16: Paul Tol's muted colours, dash patterns and point shapes of their own).
 
             """
         for (i, st) in series.enumerated() {
             s += "set linetype \(i + 1) lc rgb '\(st.color)' dt \(st.dash) pt \(st.point) ps 0.8*point_scale lw 1.5\n"
         }
         s += """
-            set linetype cycle 8
+            set linetype cycle \(series.count)
 
             # Truth / reference value (0 for bias, 0.95 for coverage, α for rejection).
             set style line 100 lc rgb '#333333' dt 2 lw 1.2

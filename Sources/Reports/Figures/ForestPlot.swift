@@ -157,6 +157,41 @@ struct ForestPlot {
         return (lo - pad)...(hi + pad)
     }
 
+    /// A panel's x axis: `range` widened so that a "k fits" label (`labelChars` long, drawn
+    /// right of the reference line) ends inside the frame, and so that at least two ticks are
+    /// labelled (a lone "0" gives no scale); the tick step for `inches` of axis.
+    static func axis(_ range: ClosedRange<Double>, inches: Double, reference: Double, labelChars: Int?) -> (lo: Double, hi: Double, step: Double) {
+        var (lo, hi) = (range.lowerBound, range.upperBound)
+        if let labelChars {
+            // The label starts 0.4 characters right of its point: it needs this much room.
+            let room = (Double(labelChars) + 1.2) * PanelLayout.char
+            if room < 0.8 * inches, (hi - reference) / (hi - lo) * inches < room {
+                hi = (reference * inches - room * lo) / (inches - room)
+            }
+        }
+        let ticks = { (step: Double) -> [Double] in
+            stride(from: (lo / step).rounded(.up) * step, through: hi + step * 1e-9, by: step).map { abs($0) < step * 1e-9 ? 0 : $0 }
+        }
+        let step = GP.tickStep(lo: lo, hi: hi, inches: inches)
+        guard ticks(step).count < 2 else { return (lo, hi, step) }
+        // One tick fits by the widest-label rule: a finer step whose neighbouring labels, each as
+        // wide as it is, do not touch ("-0.0005 0 0.0005" where "0" alone was chosen).
+        for n in 2...8 {
+            let finer = GP.tickStep(hi - lo, ticks: n), values = ticks(finer)
+            let width = { (x: Double) in Double(String(format: "%g", x).count) * PanelLayout.char }
+            let apart = finer / (hi - lo) * inches
+            if values.count >= 2, Swift.zip(values, values.dropFirst()).allSatisfy({ (width($0) + width($1)) / 2 + 0.1 <= apart }) {
+                return (lo, hi, finer)
+            }
+        }
+        // Else widen the range to two ticks of the step, padded so their labels stay over the axis.
+        lo = min(lo, (lo / step).rounded(.down) * step)
+        hi = max(hi, (hi / step).rounded(.up) * step)
+        if ticks(step).count < 2 { hi += step }
+        let pad = 0.12 * (hi - lo)
+        return (lo - pad, hi + pad, step)
+    }
+
     /// A point's ±1.96 MCSE whisker, clamped.
     func whisker(_ p: Point) -> (Double, Double) {
         let m = p.mcse.isFinite ? p.mcse : 0
@@ -203,13 +238,14 @@ struct ForestPlot {
                 }
             }
             guard !plots.isEmpty else { continue }
-            let (lo, hi) = (ranges[n].lowerBound, ranges[n].upperBound)
+            let (lo, hi, step) = Self.axis(ranges[n], inches: layout.plotWidth, reference: reference,
+                                           labelChars: panel.series.flatMap { $0.points.filter { $0.value.isFinite && tooFewFits($0) } }
+                                               .map { "\($0.fits ?? 0) fits".count }.max())
             let (row, col) = (n / layout.columns, n % layout.columns)
             let title = GP.wrap(panel.title, width: layout.titleChars)
             script += "\n# panel: \(Typeset.plain(panel.title))\n" + layout.margins(row: row, column: col)
             script += "set title \(text.lines(title))\n"
             script += col == 0 ? "set ytics (\(tics)) nomirror\nset format y '%g'\n" : "set ytics 1 nomirror\nset format y ''\n"
-            let step = GP.tickStep(lo: lo, hi: hi, inches: layout.plotWidth)
             script += "set xrange [\(GP.num(lo)):\(GP.num(hi))]\nset xtics \(GP.num(step))\n"
             // The x label once per column, under the page's last row.
             let lastInColumn = n + layout.columns >= panels.count

@@ -69,6 +69,10 @@ public struct SummaryTable: Sendable {
     public var columns: [TableColumn]
     /// Decimals of every `.number` and `.withMCSE` column.
     public var decimals: Int
+    /// The run's estimators in file order: a factor column on one estimator's setting
+    /// (`estimators.K.variance`) is then blank ("–") on the other estimators' rows, where the
+    /// setting does not apply. Empty: every row shows its cell's level (CSV keeps it so).
+    public var estimators: [String] = []
 
     public init(columns: [TableColumn], decimals: Int = 3) {
         self.columns = columns
@@ -80,6 +84,13 @@ public struct SummaryTable: Sendable {
         var paths: [String] = []
         for c in cells { for f in c.factors where !paths.contains(f.path) { paths.append(f.path) } }
         return paths
+    }
+
+    /// K of a factor path `estimators.K.…` (a setting of the K-th estimator), else nil.
+    static func estimatorIndex(_ path: String) -> Int? {
+        let parts = path.split(separator: ".")
+        guard parts.count > 2, parts[0] == "estimators" else { return nil }
+        return Int(parts[1])
     }
 
     /// True when any cell has a label: the tables then show a `label` column before the factors.
@@ -181,7 +192,9 @@ public struct SummaryTable: Sendable {
 
     /// What `spillsim summarize` prints: in CSV one table of every row; otherwise one
     /// table per estimand role present (`summarizeSections`), each under its note.
-    public static func renderSummary(_ rows: [SummaryRow], format: TableFormat) -> String {
+    /// `estimators`: the run's estimators in file order (blanks estimator settings on other
+    /// estimators' rows in the human-readable tables; the CSV keeps every cell's level).
+    public static func renderSummary(_ rows: [SummaryRow], format: TableFormat, estimators: [String] = []) -> String {
         var cells: [CellInfo] = []
         for r in rows where cells.last != r.cell && !cells.contains(r.cell) { cells.append(r.cell) }
         let factorPaths = factorPaths(cells), labelled = labelled(cells)
@@ -189,13 +202,14 @@ public struct SummaryTable: Sendable {
         let tables = summarizeSections.compactMap { section -> String? in
             let selected = rows.filter { $0.role == section.role }
             guard !selected.isEmpty else { return nil }
-            let table = summarize(factorPaths: factorPaths, labelled: labelled, format: format, section: section)
-                .render(selected, format: format)
-            guard let note = section.note else { return table }
+            var table = summarize(factorPaths: factorPaths, labelled: labelled, format: format, section: section)
+            table.estimators = estimators
+            let text = table.render(selected, format: format)
+            guard let note = section.note else { return text }
             switch format {
-            case .markdown: return "**\(note)**\n\n" + table
-            case .latex: return "% " + note + "\n" + table
-            case .table, .csv: return note + "\n" + table
+            case .markdown: return "**\(note)**\n\n" + text
+            case .latex: return "% " + note + "\n" + text
+            case .table, .csv: return note + "\n" + text
             }
         }
         return tables.joined(separator: "\n")
@@ -214,7 +228,9 @@ public struct SummaryTable: Sendable {
         switch column.content {
         case .cell: return String(row.cell.ordinal)
         case .cellIndex: return String(row.cell.index)
-        case .factor(let path): return row.cell.factors.first { $0.path == path }?.value ?? missing
+        case .factor(let path):
+            if let k = Self.estimatorIndex(path), estimators.indices.contains(k), estimators[k] != row.estimator { return missing }
+            return row.cell.factors.first { $0.path == path }?.value ?? missing
         case .title: return row.cell.title ?? missing
         case .estimator: return row.estimator
         case .estimand: return row.estimand
