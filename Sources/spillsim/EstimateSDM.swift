@@ -138,6 +138,10 @@ extension Spillsim.Estimate {
                 if plot.plot != nil { throw ValidationError("--plot is not implemented for --dynamic: drop it; --json gives the short- and long-run curves") }
                 if logdet != .auto && logdet != .exact { throw ValidationError("--dynamic needs the eigenvalues of W: use --logdet exact or auto") }
             }
+            // ols and slx have no ρ or λ, so no log-determinant: the method would be accepted and ignored.
+            if logdet != .auto && !model.hasLogDeterminant {
+                throw ValidationError("--logdet chooses how log|I − ρW| is computed; --model \(model.rawValue) has no ρ or λ: drop --logdet")
+            }
             if information == .observed && model != .sac {
                 throw ValidationError("--information observed is implemented for --model sac: drop it (the expected information is the default)")
             }

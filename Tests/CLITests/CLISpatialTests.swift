@@ -211,12 +211,15 @@ final class CLISpatialTests: XCTestCase {
 
     func testValidation() {
         // Parse-level refusals: ArgumentParser's error type is internal; the contract is the message and exit code 64.
-        for (args, text) in [(["--moderator", "logy"], "--moderator needs --quadratic"), (["--model", "probit"], "probit")] {
+        // ols and slx have no ρ or λ: a log-determinant method for them was accepted and only printed.
+        for (args, text) in [(["--moderator", "logy"], "--moderator needs --quadratic"), (["--model", "probit"], "probit"),
+                             (["--model", "ols", "--logdet", "chebyshev"], "--logdet"), (["--model", "slx", "--logdet", "exact"], "--logdet")] {
             XCTAssertThrowsError(try Spillsim.parseAsRoot(cigaretteArgs + args)) { e in
                 XCTAssertTrue(Spillsim.message(for: e).contains(text), Spillsim.message(for: e))
                 XCTAssertEqual(Spillsim.exitCode(for: e).rawValue, 64, Spillsim.message(for: e))
             }
         }
+        XCTAssertNoThrow(try Spillsim.parseAsRoot(cigaretteArgs + ["--model", "sem", "--logdet", "chebyshev"]), "sem has λ")
         // A missing column is a data error naming the column and the file (not, say, a missing-file error).
         let data = TestPaths.cigarette.appendingPathComponent("cigarette.csv").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: data), "the committed panel \(data)")

@@ -102,4 +102,35 @@ final class TreatmentMatchingTests: XCTestCase {
         let s = [0.2, 0.9, 0.1, 0.7]
         XCTAssertEqual(Matching.trim(treated: t, score: s, support: .both), [false, true, true, false])
     }
+    /// `--distance mahalanobis --order largest` trapped (an index into the empty score vector):
+    /// MatchIt 4.5.1 refuses largest/smallest with a Mahalanobis distance, and so must every entry point.
+    func testMahalanobisRefusesAScoreOrderInsteadOfTrapping() throws {
+        let rng = RandomStream(seed: 3)
+        let n = 40
+        let x = Matrix(rows: n, cols: 2, uncheckedColumnMajor: rng.normals(2 * n))
+        let treated = (0..<n).map { $0 % 3 == 0 }
+        for order in [MatchingSpec.Order.largest, .smallest] {
+            for support in [MatchingSpec.Support.none, .both] {
+                let spec = MatchingSpec(distance: .mahalanobis, order: order, support: support)
+                XCTAssertThrowsError(try Matching.match(treated: treated, covariates: x, names: ["a", "b"], spec: spec)) { error in
+                    XCTAssertTrue(error is TreatmentError)
+                    XCTAssertTrue("\(error)".contains("Mahalanobis"), "\(error)")
+                }
+            }
+        }
+        // The orders MatchIt allows still match, and data order stays the default.
+        let allowed: [MatchingSpec.Order?] = [.data, .random(StreamID(seed: 1)), nil]
+        for order in allowed {
+            let r = try Matching.match(treated: treated, covariates: x, names: ["a", "b"],
+                                       spec: MatchingSpec(distance: .mahalanobis, order: order))
+            XCTAssertEqual(r.counts.matchedTreated, treated.filter { $0 }.count)
+        }
+    }
+
+    /// Common-support trimming takes both groups' score ranges: one group empty is an error, not a trap.
+    func testSuppliedDistanceWithOneGroupThrows() {
+        let spec = MatchingSpec(support: .both)
+        XCTAssertThrowsError(try Matching.match(treated: [false, false, false], distance: [0.1, 0.2, 0.3], spec: spec))
+        XCTAssertThrowsError(try Matching.match(treated: [true, true], distance: [0.1, 0.2], spec: spec))
+    }
 }

@@ -131,4 +131,39 @@ final class WildClusterBootstrapTests: XCTestCase {
                                                       effects: .twoWays, weights: nil, cluster: f.region, replications: draws.rows,
                                                       multipliers: .rademacher, draws: draws, bootstrapCluster: nil))
     }
+    /// Draws whose multipliers are one value on every cluster reproduce |t(β₀)| at every β₀ (the
+    /// bootstrap scores are the original ones, scaled). With more than 5 % of the draws like that no β₀
+    /// is rejected at 95 %, however far out: the interval is (−∞, ∞). The bracketing search used to walk
+    /// out until rounding broke those ties and return a finite bound there (replication 1 of a
+    /// `wild_cluster` run, 4 region clusters, Webb weights: [−7.27e12, 5594.9] where every β₀ beyond
+    /// ±11 kept 10 of 199 draws tied).
+    func testDrawsTiedAtEveryDistantNullMakeTheIntervalUnbounded() throws {
+        // 40 units × 8 years in 4 clusters of 10; cluster 0 treated from year 4.
+        let rng = RandomStream(seed: 21)
+        let unit = (0..<320).map { $0 % 40 }, time = (0..<320).map { $0 / 40 }
+        let cluster = unit.map { $0 / 10 }
+        let d = (0..<320).map { unit[$0] < 10 && time[$0] >= 4 ? 1.0 : 0.0 }
+        let y = d.map { -0.05 * $0 + rng.normal() }
+        let webb = [-(1.5).squareRoot(), -1, -(0.5).squareRoot(), (0.5).squareRoot(), 1, (1.5).squareRoot()]
+        func boot(tied: Int) throws -> WildClusterBootstrap {
+            var v = Matrix(rows: 199, cols: 4)
+            for b in 0..<199 {
+                for c in 0..<4 { v[b, c] = b < tied ? webb[b % 6] : webb[rng.integer(below: 6)] }
+            }
+            return try WildClusterBootstrap(y: y, x: try Matrix(columns: [d]), names: ["D"], coefficient: 0, unit: unit, time: time,
+                                            effects: .twoWays, weights: nil, cluster: cluster, replications: 199, multipliers: .webb,
+                                            draws: v, bootstrapCluster: nil)
+        }
+        let unbounded = try boot(tied: 12)
+        // The tied draws count at any distance: the p-value never falls to 5 %.
+        for k in [1.0, 3, 6, 9] {
+            XCTAssertGreaterThanOrEqual(unbounded.pValue(at: unbounded.estimate - pow(10, k) * unbounded.standardError), 12.0 / 199, "10^\(k) SE below")
+        }
+        let i = unbounded.interval()
+        XCTAssertEqual(i.lower, -.infinity, "\(i)")
+        XCTAssertEqual(i.upper, .infinity, "\(i)")
+        // Two tied draws (1 %) leave the test free to reject far out: a finite interval, found by the search.
+        let bounded = try boot(tied: 2).interval()
+        XCTAssertTrue(bounded.lower.isFinite && bounded.upper.isFinite, "\(bounded)")
+    }
 }

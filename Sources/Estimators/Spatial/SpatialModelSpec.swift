@@ -25,6 +25,10 @@ public enum SpatialModel: String, Sendable, CaseIterable, Codable {
     public var hasErrorLag: Bool { self == .sem || self == .sdem || self == .sac }
     /// True for models that may carry W-lags of regressors.
     public var allowsDurbin: Bool { self == .sdm || self == .slx || self == .sdem || self == .sac }
+    /// True for models that read W at all (ols is the only one that does not).
+    public var usesWeights: Bool { self != .ols }
+    /// True for models whose likelihood has a log-determinant ln|I − ρW| or ln|I − λW|.
+    public var hasLogDeterminant: Bool { hasLag || hasErrorLag }
 }
 
 /// How fixed effects enter the likelihood (MODEL.md §4 table).

@@ -36,6 +36,7 @@ public enum Matching {
     public static func match(treated: [Bool], covariates: Matrix, names: [String],
                              spec: MatchingSpec = .matchItDefault) throws -> MatchingResult {
         try spec.validate()
+        try requireBothGroups(treated)
         let n = treated.count
         var model: PropensityModel? = nil
         if spec.distance != .mahalanobis || spec.support != .none {
@@ -59,6 +60,8 @@ public enum Matching {
             throw TreatmentError("matching: \(distance.count) distances for \(treated.count) units")
         }
         guard spec.distance != .mahalanobis else { throw TreatmentError("matching: a supplied distance cannot be Mahalanobis") }
+        // Common-support trimming below takes each group's score range.
+        try requireBothGroups(treated)
         return try match(treated: treated, distance: distance,
                          discarded: trim(treated: treated, score: distance, support: spec.support),
                          covariates: Matrix(rows: treated.count, cols: 0), names: [], spec: spec, propensity: nil)
@@ -66,10 +69,8 @@ public enum Matching {
 
     static func match(treated: [Bool], distance: [Double], discarded: [Bool], covariates: Matrix, names: [String],
                       spec: MatchingSpec, propensity model: PropensityModel?) throws -> MatchingResult {
+        try requireBothGroups(treated)
         let n = treated.count
-        guard treated.contains(true), treated.contains(false) else {
-            throw TreatmentError("matching: need both treated and control units (got \(treated.filter { $0 }.count) treated of \(n))")
-        }
         var caliperWidth: Double? = nil
         switch spec.caliper {
         case .none: break
@@ -117,6 +118,12 @@ public enum Matching {
                                  discardedControl: dropped[0], discardedTreated: dropped[1])
         return MatchingResult(propensity: model, distance: distance, discarded: discarded, matches: matches,
                               weights: weights, caliperWidth: caliperWidth, counts: counts)
+    }
+
+    static func requireBothGroups(_ treated: [Bool]) throws {
+        guard treated.contains(true), treated.contains(false) else {
+            throw TreatmentError("matching: need both treated and control units (got \(treated.filter { $0 }.count) treated of \(treated.count))")
+        }
     }
 
     /// Common-support flags (MatchIt `discard`): ranges of the score in each group.

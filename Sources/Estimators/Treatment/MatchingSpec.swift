@@ -111,5 +111,11 @@ public struct MatchingSpec: Sendable, Equatable {
         if distance == .mahalanobis, case .standardDeviations = caliper {
             throw TreatmentError("matching: a caliper in standard deviations needs a score distance; give Mahalanobis calipers in raw units")
         }
+        // MatchIt 4.5 (`matchit2nearest`) allows only "data" and "random" when the distance is
+        // Mahalanobis: there is no score to sort the treated units by (the propensity score a
+        // common-support rule fits is for trimming only).
+        if distance == .mahalanobis, let order, order == .largest || order == .smallest {
+            throw TreatmentError("matching: order \(order == .largest ? "largest" : "smallest") sorts the treated units by their score, and a Mahalanobis distance has none; use the data order (the default for Mahalanobis) or a random order, or match on the probability or logit distance")
+        }
     }
 }

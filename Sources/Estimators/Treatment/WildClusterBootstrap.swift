@@ -61,6 +61,9 @@ public struct WildClusterBootstrap: Sendable {
     private let numA: [Double], numB: [Double], pp: [Double], pr: [Double], rr: [Double]
     // Original: t(β₀) = (β̂ − β₀) S / √meat, S = ẍ'Wẍ, meat = Σ_h (ẍ_h'W_h û_h)².
     private let sxx: Double, meat: Double
+    /// Draws whose |t*| keeps pace with |t| as β₀ → ±∞ (`tiesAtInfinity(_:)`), which therefore count
+    /// in the p-value of every β₀ far enough out.
+    private let countsAtInfinity: Int
 
     public init(y: [Double], x: Matrix, names: [String], coefficient j: Int, unit: [Int], time: [Int],
                 effects: FixedEffects, weights: [Double]? = nil, cluster: [Int],
@@ -129,15 +132,24 @@ public struct WildClusterBootstrap: Sendable {
         let draws = v.rows
         let va = v * ca.transposed(), vb = v * cb.transposed()   // draws × G
         var numA = [Double](repeating: 0, count: draws), numB = numA, pp = numA, pr = numA, rr = numA
+        // The magnitude of the terms each r_h is the difference of (Σ_c |v_c cb[h, c]| and |ẍ_h'ẍ_h s_b/S|):
+        // what rr is zero relative to when its terms cancel exactly.
+        var absV = v, absCB = cb
+        for k in absV.data.indices { absV.data[k] = abs(absV.data[k]) }
+        for k in absCB.data.indices { absCB.data[k] = abs(absCB.data[k]) }
+        let vbTerms = absV * absCB.transposed()
+        var rrScale = numA
         for b in 0..<draws {
             var sa = 0.0, sb = 0.0
             for c in 0..<bCount { sa += v[b, c] * nab[c]; sb += v[b, c] * xxb[c] }
-            var p2 = 0.0, pq = 0.0, q2 = 0.0
+            var p2 = 0.0, pq = 0.0, q2 = 0.0, scale = 0.0
             for h in 0..<gCount {
                 let p = va[b, h] - xx[h] * sa / s, r = vb[b, h] - xx[h] * sb / s
                 p2 += p * p; pq += p * r; q2 += r * r
+                let term = vbTerms[b, h] + abs(xx[h] * sb / s)
+                scale += term * term
             }
-            numA[b] = sa; numB[b] = sb; pp[b] = p2; pr[b] = pq; rr[b] = q2
+            numA[b] = sa; numB[b] = sb; pp[b] = p2; pr[b] = pq; rr[b] = q2; rrScale[b] = scale
         }
         var m = 0.0
         for c in 0..<gCount { let sc = na[c] - beta * xx[c]; m += sc * sc }
@@ -151,6 +163,26 @@ public struct WildClusterBootstrap: Sendable {
         self.weights = multipliers
         self.numA = numA; self.numB = numB; self.pp = pp; self.pr = pr; self.rr = rr
         sxx = s; meat = m
+        countsAtInfinity = Self.tiesAtInfinity(numB: numB, pp: pp, rr: rr, rrScale: rrScale, sxx: s, meat: m)
+    }
+
+    /// The draws that count in the p-value as β₀ → ±∞ (the same draws on both sides). As |β₀| grows,
+    /// |t(β₀)| grows like |β₀| S/√meat, while |t*_b(β₀)| tends to |numB_b|/√rr_b: a draw with rr_b > 0
+    /// drops out. A draw whose bootstrap scores do not move with β₀ (r_h = 0 for every cluster h, so
+    /// rr_b = pr_b = 0 — the multipliers v ∝ 1 always, and more with a single treated cluster, where the
+    /// restricted bootstrap's t* takes few values) keeps |t*_b| / |t| → |numB_b| √meat / (S √pp_b); it counts
+    /// when that limit is at least 1 (within the p-value's relative 1e-9 for ties). rr_b of such a draw is
+    /// zero only up to rounding (and the within projection's tolerance), so "zero" is relative to the
+    /// terms that cancel in it: √rr_b ≤ 1e-7 of their size. In floating point the search for a bound
+    /// of the interval otherwise walks out until that noise, times β₀², breaks the ties — e.g. to
+    /// β₀ = −7.3e12 with Webb weights on four clusters, where every β₀ beyond ±11 keeps 10 of 199 draws.
+    static func tiesAtInfinity(numB: [Double], pp: [Double], rr: [Double], rrScale: [Double], sxx: Double, meat: Double) -> Int {
+        var count = 0
+        for b in numB.indices where rr[b] <= 1e-14 * rrScale[b] {
+            // pp = 0: t* has no denominator, which `pValue` counts as an exceedance at every β₀.
+            if pp[b] <= 0 || abs(numB[b]) * meat.squareRoot() >= (1 - 1e-9) * sxx * pp[b].squareRoot() { count += 1 }
+        }
+        return count
     }
 
     static func enumerates(clusters gCount: Int, replications: Int, kind: WildWeights) -> Bool {
@@ -212,6 +244,9 @@ public struct WildClusterBootstrap: Sendable {
     public func interval(level: Double = 0.95) -> (lower: Double, upper: Double) {
         let alpha = 1 - level
         if enumerated, 2 / Double(replications) > alpha { return (-.infinity, .infinity) }
+        // Draws that tie with t at every distant β₀ keep the p-value above 1 − level on both sides:
+        // the test rejects no β₀ far enough out, so neither side has a bound.
+        if Double(countsAtInfinity) / Double(replications) > alpha { return (-.infinity, .infinity) }
         let unit = standardError > 0 && standardError.isFinite ? standardError : max(abs(estimate), 1)
         func bound(_ direction: Double) -> Double {
             var inside = estimate, step = unit

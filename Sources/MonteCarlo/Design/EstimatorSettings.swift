@@ -121,6 +121,10 @@ enum EstimatorRegistry {
             // The unbalanced estimator is the direct approach (Lee–Yu has no exact form with W_t
             // changing across years); every workaround uses it, so the comparison is like for like.
             var spec = try spatialSpec(model, &o, defaultApproach: missing == nil ? SpatialApproach.standard : .direct)
+            // ols has no spatial term: another W would be accepted and change nothing.
+            if o.has("weights"), !model.usesWeights {
+                throw o.error("weights", "`\(model.rawValue)` has no spatial term and never reads W; remove `weights`, or choose a model with W (slx, sar, sem, sdm, sdem, sac)")
+            }
             let weights = try o.string("weights") ?? "true"
             let variance = try o.choose("variance", default: SpatialVarianceMethod.standard, spellings: SpatialVarianceMethod.spellings,
                                         aliases: "oim is an alias of analytic") { SpatialVarianceMethod(spelling: $0) }
@@ -212,6 +216,10 @@ enum EstimatorRegistry {
             }
             if let mode { spec.mode = mode } else { spec.matching = nil }
             var shared = try treatment(&o)
+            // The covariates are the propensity score's; without matching the DID has none.
+            if spec.matching == nil, shared.covariates != nil {
+                throw o.error("covariates", "feed the propensity score, and `matching: none` fits the DID without one, so they would be ignored; remove `covariates`, or set `matching: pooled` (or by-period)")
+            }
             let variances = ["cluster", "conley", "wild_cluster"]
             let variance = try o.choose("variance", default: "cluster", spellings: variances) { variances.contains($0) ? $0 : nil }
             shared.conley = try ConleySettings.read(&o, wanted: variance == "conley", smallSampleApplies: true)
@@ -270,10 +278,12 @@ enum EstimatorRegistry {
             if shared.covariates != nil && sample == .all {
                 throw o.error("covariates", "are the propensity score's; they apply to `sample: matched` only")
             }
+            let (bootstrapGiven, simulationsGiven) = (o.has("bootstrap"), o.has("simulations"))
             let bootstrap = try o.node("bootstrap").map { try o.reader.integer($0, o.path("bootstrap"), minimum: 0) } ?? 199
             // mediate's default sims = 1000.
             let simulations = try o.node("simulations").map { try o.reader.integer($0, o.path("simulations"), minimum: 2) } ?? 1000
-            return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, simulations: simulations, shared: shared))
+            return .mediation(MediationSettings(sample: sample, bootstrap: bootstrap, simulations: simulations, shared: shared,
+                                                bootstrapGiven: bootstrapGiven, simulationsGiven: simulationsGiven))
         },
         Family(models: ["policy_curve"]) { _, o in
             let (spec, weights, variance) = try mechanismSDM("policy_curve", &o)

@@ -173,6 +173,18 @@ enum CityEstimator {
                 throw reader.error("\(path).covariates", "`\(c)` is not available; choose from \(known.joined(separator: ", "))")
             }
             let estimands = try listedEstimands(of: "mediation", forms: MediationEstimand.names) { MediationEstimand(rawValue: $0) }
+            // `MediationScoring.run` draws the bootstrap only for nie_boot and share_d and the quasi-Bayesian
+            // simulations only for acme and ade: without them the keys would be accepted and ignored.
+            let bootstrapped = estimands.contains(.nieBoot) || estimands.contains(.share)
+            if s.bootstrapGiven, s.bootstrap > 0, !bootstrapped {
+                throw reader.error("\(path).bootstrap", "is the cluster bootstrap of `nie_boot` and `share_d`, which this entry does not score; remove `bootstrap` or add one of them to its estimands")
+            }
+            if bootstrapped, s.bootstrap == 0 {
+                throw reader.error("\(path).bootstrap", "`0` draws no bootstrap, so `nie_boot` and `share_d` would be missing in every replication; set bootstrap ≥ 1 (199 is the default) or remove those estimands")
+            }
+            if s.simulationsGiven, !estimands.contains(.acme), !estimands.contains(.ade) {
+                throw reader.error("\(path).simulations", "are the quasi-Bayesian draws of `acme` and `ade`, which this entry does not score; remove `simulations` or add one of them to its estimands")
+            }
             return .mediation(s, covariates: covariates, estimands: estimands)
         case .eventStudy(let s):
             try requireTreatment("event_study")

@@ -58,6 +58,7 @@ public struct CitySystemWorld: World {
         // The W the estimators read, complete before the first replication: a spectrum that cannot be
         // computed is refused here, at load, as when every W's was computed at set-up.
         try system.resolveWeights(named: cell.estimators.flatMap(\.settings.weightNames))
+        try SpectrumRefusal.check(cell, spec: spec, system: system, scenario: scenario, reader: reader)
         let needsSupport = estimators.contains(where: \.scoresCurves)
         return CitySystemExperiment(system: system, estimators: estimators,
                                     dataSupport: needsSupport ? try Self.support(of: system) : nil)

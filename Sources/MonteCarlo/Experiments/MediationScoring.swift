@@ -16,6 +16,8 @@ struct MediationSettings: Sendable {
     /// Quasi-Bayesian draws for `acme` and `ade` (`CausalMediation`).
     var simulations: Int = 1000
     var shared: TreatmentSettings
+    /// Whether `bootstrap` / `simulations` were written: the estimands decide whether they are read.
+    var bootstrapGiven = false, simulationsGiven = false
 }
 
 /// | name | estimate | truth |

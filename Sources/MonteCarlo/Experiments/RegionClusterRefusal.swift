@@ -18,9 +18,17 @@ enum RegionClusterRefusal {
     ///
     /// The event study's count assumes every treated city-year is observed: gaps
     /// (`city_system.panel`) lower it only when every treated city misses a relative period.
-    static func coefficients(_ settings: EstimatorSettings, treatment: TreatmentSpec, years: [Int]) -> (count: Int, what: String)? {
+    static func coefficients(_ settings: EstimatorSettings, treatment: TreatmentSpec, years: [Int], controls: [String] = [],
+                             estimands: [String] = []) -> (count: Int, what: String)? {
         guard treatment.enabled else { return nil }
         switch settings {
+        case .mediation(let s):
+            guard s.shared.cluster == .region else { return nil }
+            // `Mediation.estimate` always fits step 3 (the outcome on TP, the mediator and the panel's
+            // controls) with the cluster-robust variance; slope_shift adds TP × CA, CA and CA² to one more.
+            let moderated = estimands.contains(MediationEstimand.slopeShift.rawValue)
+            let names = (moderated ? ["TP", "TP × CA", "CA", "CA²"] : ["TP", "the mediator D"]) + controls
+            return (names.count, names.joined(separator: ", ") + (moderated ? " (slope_shift's regression)" : " (the direct-effect regression)"))
         case .psmDiD(_, let shared), .twfe(let shared):
             return shared.cluster == .region ? (1, "the treatment dummy") : nil
         case .spilloverDiD(let rings, let shared):
@@ -50,11 +58,13 @@ enum RegionClusterRefusal {
                       reader: ScenarioValueReader) throws {
         let g = Set(regions).count
         for (k, e) in cell.estimators.enumerated() {
-            guard let need = coefficients(e.settings, treatment: spec.citySystem.treatment, years: spec.citySystem.years),
+            guard let need = coefficients(e.settings, treatment: spec.citySystem.treatment, years: spec.citySystem.years,
+                                          controls: spec.citySystem.outcome.controls.map(\.name), estimands: e.estimands),
                   g <= need.count else { continue }
             let everyCell = try scenario.cells().allSatisfy { other in
                 let s = try ScenarioParser.parse(other.document)
-                guard let n = coefficients(other.estimators[k].settings, treatment: s.citySystem.treatment, years: s.citySystem.years) else {
+                guard let n = coefficients(other.estimators[k].settings, treatment: s.citySystem.treatment, years: s.citySystem.years,
+                                           controls: s.citySystem.outcome.controls.map(\.name), estimands: other.estimators[k].estimands) else {
                     return false
                 }
                 // Another geography (a grid factor) draws another map: count its regions with cities.
