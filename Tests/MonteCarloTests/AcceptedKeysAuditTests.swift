@@ -379,10 +379,49 @@ final class EstimatorOptionsAuditTests: XCTestCase {
             }
             let records = try Self.records(p, p.a, p.b)
             if let failed = records.first(where: { !$0.status.isOK }) { return "\(p.label): a fit failed (\(failed.status)); the probe cannot compare" }
-            return records[0] == records[1] ? "\(p.label): both levels give the same records (accepted and ignored)" : nil
+            return Self.materiallyDiffer(records[0], records[1]) ? nil
+                : "\(p.label): both levels give the same records up to rounding (accepted and ignored)"
         } catch {
             return "\(p.label): \(type(of: error)): \(error)"
         }
+    }
+
+    /// Whether two fits differ by more than rounding: an option that only reorders a sum (the ols
+    /// `weights` probe once passed on 1e-16 differences in the AMEs' multipliers) is still ignored.
+    /// Relative 1e-9 is far above the rounding of these fits and far below any real option's effect.
+    static func materiallyDiffer(_ a: FitOutcome, _ b: FitOutcome) -> Bool {
+        func differ(_ x: Double, _ y: Double) -> Bool {
+            if x.isNaN || y.isNaN { return x.isNaN != y.isNaN }
+            if x.isInfinite || y.isInfinite { return x != y }
+            return abs(x - y) > 1e-9 * max(abs(x), abs(y), 1e-300)
+        }
+        if a.status.code != b.status.code || a.results.count != b.results.count { return true }
+        for (r, s) in zip(a.results, b.results) {
+            let pairs = [(r.truth, s.truth), (r.estimate, s.estimate), (r.standardError, s.standardError), (r.lower, s.lower),
+                         (r.upper, s.upper), (r.pValue, s.pValue), (r.noncentrality, s.noncentrality)]
+            if pairs.contains(where: differ) || r.rightShape != s.rightShape || r.insideSupport != s.insideSupport { return true }
+            switch (r.confidenceSet, s.confidenceSet) {
+            case (nil, nil): break
+            case let (x?, y?): if x.type != y.type || differ(x.lower, y.lower) || differ(x.upper, y.upper) { return true }
+            default: return true
+            }
+        }
+        return false
+    }
+
+    /// The comparison tells rounding from a change: a last-bit difference is not one, a real difference is.
+    func testRoundingIsNotAChange() {
+        let base = FitOutcome(status: .ok, results: [EstimandResult(truth: 1, estimate: 0.3, standardError: 0.1, lower: 0.1, upper: 0.5)])
+        var rounded = base
+        rounded.results[0].estimate = 0.3.nextUp
+        rounded.results[0].upper = 0.5.nextDown
+        XCTAssertFalse(Self.materiallyDiffer(base, rounded))
+        var moved = base
+        moved.results[0].standardError = 0.1001
+        XCTAssertTrue(Self.materiallyDiffer(base, moved))
+        var failed = base
+        failed.status = FitStatus(.failed, "singular")
+        XCTAssertTrue(Self.materiallyDiffer(base, failed))
     }
 
     /// The comparison can fail: two copies of an entry (the draws of a wild bootstrap, mediation's
