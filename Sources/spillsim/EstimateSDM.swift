@@ -138,10 +138,6 @@ extension Spillsim.Estimate {
                 if plot.plot != nil { throw ValidationError("--plot is not implemented for --dynamic: drop it; --json gives the short- and long-run curves") }
                 if logdet != .auto && logdet != .exact { throw ValidationError("--dynamic needs the eigenvalues of W: use --logdet exact or auto") }
             }
-            // ols and slx have no ρ or λ, so no log-determinant: the method would be accepted and ignored.
-            if logdet != .auto && !model.hasLogDeterminant {
-                throw ValidationError("--logdet chooses how log|I − ρW| is computed; --model \(model.rawValue) has no ρ or λ: drop --logdet")
-            }
             if information == .observed && model != .sac {
                 throw ValidationError("--information observed is implemented for --model sac: drop it (the expected information is the default)")
             }
@@ -153,8 +149,9 @@ extension Spillsim.Estimate {
                     throw ValidationError("--interval profile is the likelihood's own interval (independent errors), so it does not go with --variance \(variance.rawValue): drop one of them")
                 }
             }
+            // ols and slx have no ρ or λ, so no log-determinant: the method would be accepted and ignored.
             // Optional rather than defaulted (above) so that an explicit `--logdet auto` is refused too.
-            if logdetOption != nil && !model.hasLag && !model.hasErrorLag {
+            if logdetOption != nil && !model.hasLogDeterminant {
                 throw ValidationError("--logdet chooses how log|I − ρW| is computed, and --model \(model.rawValue) has no spatial parameter ρ or λ (\(model == .slx ? "its W-lags of X enter as regressors, fitted by least squares" : "least squares")), so it has no log-determinant: drop --logdet")
             }
             if errorWeights != nil && model != .sac {
