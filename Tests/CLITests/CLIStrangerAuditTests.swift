@@ -64,6 +64,15 @@ final class CLIStrangerAuditTests: XCTestCase {
         assertUsageError(psm + ["--method", "radius", "--caliper", "0.1", "--order", "smallest"], contains: "--order is an option of nearest-neighbour matching")
         assertUsageError(psm + ["--distance", "mahalanobis", "--link", "probit"], contains: "--link sets the propensity score's link")
         assertParses(psm + ["--distance", "mahalanobis", "--link", "probit", "--support", "both"])
+        // The library refused it too, but as a run-time error (exit 1) that named no flag (review item 7).
+        for order in ["largest", "smallest"] {
+            for command in [psm, psmDiD] {
+                assertUsageError(command + ["--distance", "mahalanobis", "--order", order],
+                                 contains: "--order \(order) sorts the treated units by their propensity score, and --distance mahalanobis matches on the covariates")
+            }
+            assertUsageError(psm + ["--distance", "mahalanobis", "--support", "both", "--order", order], contains: "use --order data")
+        }
+        for order in ["data", "random"] { assertParses(psm + ["--distance", "mahalanobis", "--order", order]) }
         assertUsageError(psm + ["--caliper-scale", "raw"], contains: "--caliper-scale sets the caliper's units")
         assertUsageError(psm + ["--caliper", "none", "--caliper-scale", "raw"], contains: "--caliper-scale sets the caliper's units")
         assertParses(psm + ["--caliper", "0.1", "--caliper-scale", "raw", "--ratio", "2", "--replace", "--order", "smallest"])
