@@ -112,6 +112,10 @@ struct MatchingOptions: ParsableArguments {
         if distance == .mahalanobis && link != nil && support.map({ $0 == MatchingSpec.Support.none }) ?? true {
             throw ValidationError("--link sets the propensity score's link, and with --distance mahalanobis the score is fitted only for --support trimming: add --support both|treated|control or drop --link")
         }
+        // MatchingSpec refuses it too (scenarios reach it without these flags); here it is a usage error naming the flags.
+        if distance == .mahalanobis, let order, order == .largest || order == .smallest {
+            throw ValidationError("--order \(order.rawValue) sorts the treated units by their propensity score, and --distance mahalanobis matches on the covariates, with no score to sort by: use --order data (the default with mahalanobis) or --order random, or --distance probability|logit")
+        }
         _ = try spec()  // --caliper's spelling
     }
 

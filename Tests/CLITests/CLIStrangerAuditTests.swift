@@ -64,6 +64,15 @@ final class CLIStrangerAuditTests: XCTestCase {
         assertUsageError(psm + ["--method", "radius", "--caliper", "0.1", "--order", "smallest"], contains: "--order is an option of nearest-neighbour matching")
         assertUsageError(psm + ["--distance", "mahalanobis", "--link", "probit"], contains: "--link sets the propensity score's link")
         assertParses(psm + ["--distance", "mahalanobis", "--link", "probit", "--support", "both"])
+        // The library refused it too, but as a run-time error (exit 1) that named no flag (review item 7).
+        for order in ["largest", "smallest"] {
+            for command in [psm, psmDiD] {
+                assertUsageError(command + ["--distance", "mahalanobis", "--order", order],
+                                 contains: "--order \(order) sorts the treated units by their propensity score, and --distance mahalanobis matches on the covariates")
+            }
+            assertUsageError(psm + ["--distance", "mahalanobis", "--support", "both", "--order", order], contains: "use --order data")
+        }
+        for order in ["data", "random"] { assertParses(psm + ["--distance", "mahalanobis", "--order", order]) }
         assertUsageError(psm + ["--caliper-scale", "raw"], contains: "--caliper-scale sets the caliper's units")
         assertUsageError(psm + ["--caliper", "none", "--caliper-scale", "raw"], contains: "--caliper-scale sets the caliper's units")
         assertParses(psm + ["--caliper", "0.1", "--caliper-scale", "raw", "--ratio", "2", "--replace", "--order", "smallest"])
@@ -142,6 +151,19 @@ final class CLIStrangerAuditTests: XCTestCase {
         let fractional = try variant("fracyear.csv", line: 11) { $0[1] = "70.5" }
         var err = try failure(sdm(fractional))
         XCTAssertTrue(err.contains("fracyear.csv: column 'year' has period 70.5 with 1 city observed (line 11"), err)
+        // A period whose rows all lack a model value: fill or drop them (it said "correct the time
+        // value", which is right only for a mistyped period; review item 11).
+        let emptied = lines.enumerated().map { k, line -> String in
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if k > 0, fields.count > 10, fields[1] == "63" { fields[10] = "" }  // logp
+            return fields.joined(separator: ",")
+        }
+        let firstYearEmpty = dir.appendingPathComponent("emptyyear.csv")
+        try emptied.joined(separator: "\n").write(to: firstYearEmpty, atomically: true, encoding: .utf8)
+        err = try failure(sdm(firstYearEmpty.path))
+        XCTAssertTrue(err.contains("emptyyear.csv: column 'year' has period 63 with 0 cities observed: each of its 46 rows has an empty model cell (column 'logp'); "
+                                   + "a spatial model needs at least 2 cities in every period: fill those cells or drop the period's rows"), err)
+        XCTAssertFalse(err.contains("correct the time value"), err)
         // An empty id: said as such, with its line (not "ids of the panel not in W: ").
         let noID = try variant("noid.csv", line: 12) { $0[0] = "" }
         err = try failure(sdm(noID))

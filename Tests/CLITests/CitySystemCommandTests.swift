@@ -179,9 +179,18 @@ final class CitySystemCommandTests: XCTestCase {
                 XCTAssertTrue("\($0)".contains("0: city_system.outcome.rho=0.2; 1: city_system.outcome.rho=0.4"), "\($0)")
             }
         }
-        // A file without a design has one world; asking for a cell of it is refused.
-        assertThrows(try run(["truth", try writeScenario(dir), "--cell", "1"]), as: ValidationError.self) {
-            XCTAssertTrue("\($0)".contains("has no design cells"), "\($0)")
+        // A file without a design has one world, cell 0 (as --cell's help says): cell 0 is that
+        // world (it was refused, review item 10); any other cell is refused, naming the file.
+        let plain = try writeScenario(dir)
+        let asWritten = try ProcessRunner.spillsim(["truth", plain, "--json"])
+        let cellZero = try ProcessRunner.spillsim(["truth", plain, "--json", "--cell", "0"])
+        XCTAssertEqual(cellZero.status, 0, cellZero.err)
+        XCTAssertEqual(cellZero.out, asWritten.out)
+        for bad in ["1", "a"] {
+            assertThrows(try run(["truth", plain, "--cell", bad]), as: ValidationError.self) {
+                XCTAssertTrue("\($0)".hasPrefix("--cell \(bad): \(plain) has one cell, 0: without `estimators:` it has no design"), "\($0)")
+                XCTAssertTrue("\($0)".contains("there is no cell `\(bad)`: choose cell 0 or leave the cell out"), "\($0)")
+            }
         }
     }
 

@@ -112,7 +112,13 @@ final class ScenarioInputRefusalTests: XCTestCase {
             ("grid:\n  city_system.outcome.rho: [0.2]\n  city_system.outcome: {values: [{tau: 0.1}], labels: [t]}\n",
              "grid.city_system.outcome", "replaces the mapping that holds it"),
             ("cells:\n  - {label: a, city_system.outcome.rho: 0.6}\ngrid:\n  city_system.outcome: [{tau: 0.1}]\n",
-             "cells[0].city_system.outcome.rho", "the grid factor `city_system.outcome` is applied after `city_system.outcome.rho`"),
+             "cells[0].city_system.outcome.rho",
+             "cell `a` sets `city_system.outcome.rho`, but the grid factor `city_system.outcome` is applied after it and replaces the whole mapping that holds it"),
+            // Worded from the cell's side: it read "the grid factor the value `{rho: 0.3}` of …" (review item 6).
+            ("cells:\n  - label: a\n    city_system.outcome: {rho: 0.3}\ngrid:\n  city_system.outcome.rho: [0.2, 0.4]\n",
+             "cells[0].city_system.outcome",
+             "cell `a` sets `city_system.outcome` to `{rho: 0.3}`, which sets `rho`, and the grid factor `city_system.outcome.rho` is applied after it "
+                + "and would replace that `rho`; remove `rho` from the cell's `city_system.outcome` or drop the grid factor `city_system.outcome.rho`"),
         ]
         for (design, path, reason) in cases {
             assertThrows(try MonteCarloScenario(text: body + design, file: "o.yaml"), as: ScenarioError.self, path) {

@@ -120,4 +120,23 @@ final class FactorLabelsTests: XCTestCase {
         XCTAssertEqual(baseline.map { b.cellName($0) }, ["paper-like", "reference"])
         XCTAssertTrue(b.besideTitle.isEmpty)
     }
+
+    /// A label is split at ": " in one place, `FactorLabels.heads`, for grid levels and cell labels
+    /// alike (AppendixFigures split the cell names a second time), and only when the parts before
+    /// ": " still tell the labels apart.
+    func testLabelsAreCutAtTheColonInOnePlace() {
+        XCTAssertEqual(FactorLabels.heads(of: ["paper-like: omitted city trend", "reference: correctly specified"]), ["paper-like", "reference"])
+        XCTAssertEqual(FactorLabels.heads(of: ["weak: a", "strong"]), ["weak", "strong"])
+        XCTAssertNil(FactorLabels.heads(of: ["weak: a", "weak: b"]), "the heads would merge two cells")
+        XCTAssertNil(FactorLabels.heads(of: ["weak", "strong"]), "nothing to cut")
+        // An unlabelled description factor (a file written before cell labels) and labelled cells:
+        // the same names, and the full text once in the caption's key.
+        let d = "description"
+        let described = [("paper-like: omitted city trend", "0.02"), ("reference: correctly specified", "0.0")].enumerated().map { k, l in
+            CellInfo(ordinal: k, index: k, factors: [.init(path: d, value: l.0), .init(path: "city_system.outcome.year_trend", value: l.1)])
+        }
+        let labels = FactorLabels(cells: described)
+        XCTAssertEqual(described.map { labels.cellName($0) }, ["paper-like", "reference"])
+        XCTAssertEqual(labels.shortened.map(\.full), ["paper-like: omitted city trend", "reference: correctly specified"])
+    }
 }

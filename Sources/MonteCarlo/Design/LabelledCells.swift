@@ -40,13 +40,13 @@ public struct LabelledCell: Sendable {
                 }
                 // The cell's settings are applied in order, then the grid's factors.
                 for other in settings {
-                    if let reason = GridFactor.overwrite(earlier: other.path, [other.value], later: path) {
-                        throw reader.error("\(at).\(path)", "\(reason); set each key once")
+                    if let overwrite = GridFactor.overwrite(earlier: other.path, [other.value], later: path) {
+                        throw reader.error("\(at).\(path)", "\(overwrite.sentence(earlier: other.path, later: path)); set each key once")
                     }
                 }
                 for factor in factors {
-                    if let reason = GridFactor.overwrite(earlier: path, [value], later: factor.path) {
-                        throw reader.error("\(at).\(path)", "the grid factor \(reason); set each key in one place")
+                    if let overwrite = GridFactor.overwrite(earlier: path, [value], later: factor.path) {
+                        throw reader.error("\(at).\(path)", Self.gridOverwrites(overwrite, cell: label, path: path, factor: factor.path))
                     }
                 }
                 settings.append((path, value))
@@ -59,5 +59,21 @@ public struct LabelledCell: Sendable {
             throw reader.error("cells[\(twice[1])].cell_index", "cells \(twice.map(String.init).joined(separator: " and ")) both have cell_index \(indices[twice[0]]) (by default a cell's position in the list); give each cell its own")
         }
         return cells
+    }
+
+    /// Why grid factor `factor`, applied after cell `cell`'s setting of `path`, would replace what
+    /// the cell set, worded from the cell's side (the message is reported at the cell's key).
+    static func gridOverwrites(_ overwrite: GridFactor.Overwrite, cell: String, path: String, factor: String) -> String {
+        switch overwrite {
+        case .samePath:
+            // Refused before this with "is also a grid factor"; worded for completeness.
+            return "cell `\(cell)` and the grid factor both set `\(path)`; set it either in the cells or in the grid"
+        case .replacesHolder:
+            return "cell `\(cell)` sets `\(path)`, but the grid factor `\(factor)` is applied after it and replaces the whole mapping that holds it, so the cell's value would be lost; "
+                + "set `\(path)` in the grid (as a key of each `\(factor)` level) or move `\(factor)` into the cells"
+        case .mappingSetsKey(let inner, let value):
+            return "cell `\(cell)` sets `\(path)` to `\(value)`, which sets `\(inner)`, and the grid factor `\(factor)` is applied after it and would replace that `\(inner)`; "
+                + "remove `\(inner)` from the cell's `\(path)` or drop the grid factor `\(factor)`, so each key is set in one place"
+        }
     }
 }

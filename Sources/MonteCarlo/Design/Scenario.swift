@@ -322,8 +322,8 @@ public struct GridFactor: Sendable {
         for (k, (path, _)) in m.enumerated() {
             for earlier in m.prefix(k) {
                 let levels = earlier.value.entries != nil ? earlier.value["values"]?.list ?? [] : earlier.value.list ?? []
-                if let reason = overwrite(earlier: earlier.key, levels, later: path) {
-                    throw reader.error("grid.\(path)", "\(reason); keep one factor for that key path")
+                if let overwrite = overwrite(earlier: earlier.key, levels, later: path) {
+                    throw reader.error("grid.\(path)", "\(overwrite.sentence(earlier: earlier.key, later: path)); keep one factor for that key path")
                 }
             }
         }
@@ -350,21 +350,39 @@ public struct GridFactor: Sendable {
         }
     }
 
-    /// Why setting `later` after `earlier` (in a cell: its `cells:` settings in order, then the grid
-    /// factors in order) would silently replace a value `earlier` set, or nil when it would not. A
-    /// whole mapping followed by a key inside it is the way to vary both (psm-did-spillovers.yaml sets
-    /// `city_system.treatment`, then `city_system.treatment.z_slope`), as long as no level of the mapping
-    /// sets that key itself; the key followed by its mapping, or the same path twice, loses a value
-    /// while the cell's label still shows it.
-    static func overwrite(earlier: String, _ earlierValues: [ScenarioValue], later: String) -> String? {
-        if earlier == later { return "sets `\(later)`, which `\(earlier)` sets too" }
-        if earlier.hasPrefix(later + ".") {
-            return "`\(later)` is applied after `\(earlier)` and replaces the mapping that holds it, so `\(earlier)` would be lost"
+    /// How setting `later` after `earlier` (in a cell: its `cells:` settings in order, then the grid
+    /// factors in order) would silently replace a value `earlier` set. A whole mapping followed by a
+    /// key inside it is the way to vary both (psm-did-spillovers.yaml sets `city_system.treatment`,
+    /// then `city_system.treatment.z_slope`), as long as no level of the mapping sets that key itself;
+    /// the key followed by its mapping, or the same path twice, loses a value while the cell's label
+    /// still shows it. Typed, so each caller words it for where the two paths were written.
+    enum Overwrite: Equatable {
+        /// The same key path twice.
+        case samePath
+        /// `later` is a mapping that holds `earlier`, and replaces it whole.
+        case replacesHolder
+        /// `earlier` is a mapping whose value `value` sets `inner`, the rest of `later`'s path.
+        case mappingSetsKey(inner: String, value: String)
+
+        /// The wording when both paths were written in one place (one cell's settings, or the grid).
+        func sentence(earlier: String, later: String) -> String {
+            switch self {
+            case .samePath: return "sets `\(later)`, which `\(earlier)` sets too"
+            case .replacesHolder:
+                return "`\(later)` is applied after `\(earlier)` and replaces the mapping that holds it, so `\(earlier)` would be lost"
+            case .mappingSetsKey(let inner, let value):
+                return "the value `\(value)` of `\(earlier)` sets `\(inner)` too, which `\(later)` would then replace"
+            }
         }
+    }
+
+    static func overwrite(earlier: String, _ earlierValues: [ScenarioValue], later: String) -> Overwrite? {
+        if earlier == later { return .samePath }
+        if earlier.hasPrefix(later + ".") { return .replacesHolder }
         guard later.hasPrefix(earlier + ".") else { return nil }
         let inner = String(later.dropFirst(earlier.count + 1))
         if let level = earlierValues.first(where: { $0.value(atKeyPath: inner) != nil }) {
-            return "the value `\(level.compactText)` of `\(earlier)` sets `\(inner)` too, which `\(later)` would then replace"
+            return .mappingSetsKey(inner: inner, value: level.compactText)
         }
         return nil
     }

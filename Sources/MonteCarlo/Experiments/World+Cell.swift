@@ -31,7 +31,8 @@ public struct DesignCellChoice {
     /// generator-only file, any (`requireEverySettingUsed`).
     public static func select(_ document: ScenarioDocument, seed: UInt64?, cell choice: String?) throws -> DesignCellChoice {
         guard document.declaresDesign else {
-            if let choice { throw DesignCellError.noDesign(choice: choice, source: document.source) }
+            // Its one world is cell 0 (as `--cell`'s help says), so a script may ask every file for cell 0.
+            if let choice, Int(choice) != 0 { throw DesignCellError.noDesign(choice: choice, source: document.source) }
             if document.world != .knownDGP { try ScenarioParser.parse(document).requireEverySettingUsed() }
             let world = try Worlds.type(of: document.world).init(document: document, seed: seed, cell: 0, source: document.source)
             return DesignCellChoice(world: world, cell: nil, ordinal: 0, cells: [])
@@ -67,7 +68,7 @@ public struct DesignCellChoice {
 public enum DesignCellError: Error, Equatable, CustomStringConvertible {
     /// No cell has that ordinal or label; `cells` lists them ("0: label").
     case unknown(choice: String, cells: [String], source: String, suggestion: String? = nil)
-    /// A cell was asked of a file without a design (no `estimators:`).
+    /// A cell other than 0 was asked of a file without a design (no `estimators:`), whose one cell is 0.
     case noDesign(choice: String, source: String)
 
     public var description: String {
@@ -76,7 +77,7 @@ public enum DesignCellError: Error, Equatable, CustomStringConvertible {
             let hint = suggestion.map { "did you mean `\($0)`? " } ?? ""
             return "\(source): there is no design cell `\(choice)`; \(hint)choose a cell by its number or label: \(cells.joined(separator: "; "))"
         case let .noDesign(choice, source):
-            return "\(source): cell `\(choice)` asked for, but the scenario has no design cells (no `estimators:`); its one world is the scenario as written"
+            return "\(source) has one cell, 0: without `estimators:` it has no design, and its one world is the scenario as written; there is no cell `\(choice)`: choose cell 0 or leave the cell out"
         }
     }
 }

@@ -88,14 +88,9 @@ public struct AppendixFigures: Sendable {
     var cellNames: (names: [String], key: String) {
         let labels = factorLabels
         var names = data.cells.map { $0.title == nil && $0.factors.isEmpty ? (data.cells.count == 1 ? "" : $0.shortLabel) : labels.cellName($0) }
+        // Labels "paper-like: omitted …" arrive shortened to the part before ": " (`FactorLabels.heads`),
+        // their full text in `shortened`.
         var key = labels.shortened.map { "\($0.label) = \($0.full)" }
-        // Labels "paper-like: omitted …" / "reference: correctly …": the part before ": " when it
-        // tells the cells apart, the full label in the caption's key.
-        let heads = names.map { $0.components(separatedBy: ": ").first ?? $0 }
-        if Set(heads).count == names.count, heads != names {
-            key += Swift.zip(heads, names).filter { $0 != $1 }.map { "\($0) = \($1)" }
-            names = heads
-        }
         if (names.map(\.count).max() ?? 0) > Self.longestCellName {
             key = names.enumerated().map { "C\($0 + 1) = \($1)" }
             names = names.indices.map { "C\($0 + 1)" }

@@ -40,16 +40,14 @@ struct FactorLabels {
         let labelled = Set(cells.flatMap { $0.factors.filter { $0.label != nil }.map(\.path) })
         for path in order where !labelled.contains(path) {
             let values = levels[path]!
-            // Descriptions "paper-like: omitted …" / "reference: correctly …": the part
-            // before ": " when it tells the levels apart (the full text goes to the caption).
-            let heads = values.map { $0.components(separatedBy: ": ").first ?? $0 }
-            let useHeads = values.count > 1 && Set(heads).count == values.count && zip(heads, values).contains { $0 != $1 }
+            // Descriptions "paper-like: omitted …" (the full text goes to the caption).
+            let heads = values.count > 1 ? Self.heads(of: values) : nil
             let short = CellInfo.Factor(path: path, value: "").shortName
             let parsed = values.map(Self.entries)
             var out: [String: String] = [:]
             for (k, value) in values.enumerated() {
                 var label = value
-                if useHeads {
+                if let heads {
                     label = heads[k]
                     shortened.append((label, value))
                 } else if let mine = parsed[k] {
@@ -73,13 +71,22 @@ struct FactorLabels {
             .filter { $0 != Self.titlePath }
         var titles: [String] = []
         for c in cells { if let t = c.title, !titles.contains(t) { titles.append(t) } }
-        let heads = titles.map { $0.components(separatedBy: ": ").first ?? $0 }
-        if Set(heads).count == titles.count {
+        if let heads = Self.heads(of: titles) {
             for (head, title) in Swift.zip(heads, titles) where head != title {
                 titleHeads[title] = head
                 shortened.append((head, title))
             }
         }
+    }
+
+    /// The part of each label before ": " ("paper-like: omitted …" → "paper-like", "reference:
+    /// correctly …" → "reference") when those parts still tell the labels apart and at least one
+    /// is shorter than its label; nil otherwise. The one place labels are split, for grid levels
+    /// and cell labels alike (the full texts go to the caption's key).
+    static func heads(of labels: [String]) -> [String]? {
+        let heads = labels.map { $0.components(separatedBy: ": ").first ?? $0 }
+        guard Set(heads).count == labels.count, heads != labels else { return nil }
+        return heads
     }
 
     /// The pseudo-path under which `namingFactors` reads a cell's label.

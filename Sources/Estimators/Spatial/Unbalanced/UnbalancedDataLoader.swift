@@ -142,9 +142,18 @@ public enum UnbalancedDataLoader {
         var rowsOfPeriod = [[Int]](repeating: [], count: times.count)
         for (q, r) in keep.enumerated() { rowsOfPeriod[period[q]].append(r) }
         if let p = rowsOfPeriod.firstIndex(where: { $0.count < 2 }) {
-            let rows = rowsOfPeriod[p], k = rows.count
-            let whereText = k == 1 ? " (line \(rows[0] + 2), \(id) '\(ids[rows[0]])')" : k == 0 ? " (its rows have empty model cells)" : ""
-            throw DataError("\(src): column '\(time)' has period \(PanelIndex.format(times[p])) with \(k) cit\(k == 1 ? "y" : "ies") observed\(whereText); a spatial model needs at least 2 cities in every period: correct the time value or drop the period's rows")
+            let rows = rowsOfPeriod[p], k = rows.count, period = PanelIndex.format(times[p])
+            let need = "a spatial model needs at least 2 cities in every period"
+            if k == 0 {
+                // The period is in the file, but every row of it lacks a model value: no time value
+                // is wrong, its rows are incomplete.
+                let periodRows = (0..<table.rowCount).filter { !gone.contains($0) && rawTimes[$0] == times[p] }
+                let model = [(y, yCol)] + zip(names, columns).filter { x.contains($0.0) || $0.0 == moderator }
+                let empty = model.filter { _, col in periodRows.contains { col[$0] == nil } }.map { "'\($0.0)'" }
+                throw DataError("\(src): column '\(time)' has period \(period) with 0 cities observed: each of its \(periodRows.count) rows has an empty model cell (column\(empty.count == 1 ? "" : "s") \(empty.joined(separator: ", "))); \(need): fill those cells or drop the period's rows")
+            }
+            let whereText = k == 1 ? " (line \(rows[0] + 2), \(id) '\(ids[rows[0]])')" : ""
+            throw DataError("\(src): column '\(time)' has period \(period) with \(k) cit\(k == 1 ? "y" : "ies") observed\(whereText); \(need): correct the time value or drop the period's rows")
         }
         var xm = Matrix(rows: keep.count, cols: names.count)
         for j in 0..<names.count { for (q, r) in keep.enumerated() { xm[q, j] = columns[j][r]! } }
