@@ -112,4 +112,46 @@ final class IgnoredSettingsRefusalTests: XCTestCase {
         let plain = Self.design("{name: s, model: sdm, weights: knn3, estimands: [beta.CA]}", extra: w)
         XCTAssertTrue(try InMemoryRun.run(MonteCarloScenario(text: plain, file: "knn.yaml")).cells[0].records[0].fits[1].status.isOK)
     }
+
+    /// SAC's cluster and Conley sandwiches fall back to the dense Ĝ and H where W has no symmetric
+    /// form, so they run on an asymmetric knn W (they were refused there); the SDM's and SAR's
+    /// scores of ρ have no such fallback and stay refused. (The CLI agrees: `estimate sdm --model sac
+    /// --variance cluster|conley` converges on such a W, `--model sdm|sar` reports "need a W similar
+    /// to a symmetric matrix".)
+    func testSACRobustVariancesRunOnAnAsymmetricW() throws {
+        let w = "  weights: {kind: knn, k: 4, symmetrise: false, normalise: row}"
+        for entry in ["{name: s, model: sac, variance: cluster, estimands: [rho, lambda]}",
+                      "{name: s, model: sac, variance: conley, cutoff_km: 300, estimands: [rho, lambda]}"] {
+            let run = try InMemoryRun.run(MonteCarloScenario(text: Self.design(entry, extra: w), file: "knn.yaml"))
+            let fit = run.cells[0].records[0].fits[1]
+            XCTAssertTrue(fit.status.isOK, "\(entry): \(fit.status)")
+        }
+        for entry in ["{name: s, model: sdm, variance: cluster, estimands: [rho]}",
+                      "{name: s, model: sar, variance: conley, cutoff_km: 300, estimands: [rho]}",
+                      "{name: s, model: sac, variance: cluster, estimands: [rho, ame.total.CA]}"] {
+            assertThrows(try InMemoryRun.run(MonteCarloScenario(text: Self.design(entry, extra: w), file: "knn.yaml")),
+                         as: ScenarioError.self, entry) {
+                XCTAssertEqual($0.path, "estimators[1]", "\($0)")
+                XCTAssertTrue("\($0)".contains("the symmetric form"), "\($0)")
+            }
+        }
+    }
+
+    /// Whether a fit can run is decided on each cell's own W: a grid over a key that leaves W alone
+    /// (`outcome.rho`) is refused when W has no symmetric form (it used to pass, because the cells'
+    /// `city_system` differed, and then failed every fit), while a grid over the W itself runs the
+    /// cell whose W serves and records failures in the other.
+    func testAGridThatLeavesWAloneIsRefusedWhenNoCellCanFit() throws {
+        let entry = "{name: s, model: sdm, estimands: [rho, ame.total.CA]}"
+        let asymmetric = "  weights: {kind: knn, k: 4, symmetrise: false, normalise: row}"
+        let overRho = Self.design(entry, extra: asymmetric, grid: "\ngrid:\n  city_system.outcome.rho: [0.2, 0.4]\n")
+        assertThrows(try InMemoryRun.run(MonteCarloScenario(text: overRho, file: "knng.yaml")), as: ScenarioError.self) {
+            XCTAssertEqual($0.path, "estimators[1]", "\($0)")
+            XCTAssertTrue("\($0)".contains("the symmetric form") && "\($0)".contains("symmetrise: true"), "\($0)")
+        }
+        let overW = Self.design(entry, extra: asymmetric, grid: "\ngrid:\n  city_system.weights.symmetrise: [false, true]\n")
+        let run = try InMemoryRun.run(MonteCarloScenario(text: overW, file: "knng.yaml"))
+        XCTAssertEqual(run.cells[0].records[0].fits[1].status.code, .failed)
+        XCTAssertTrue(run.cells[1].records[0].fits[1].status.isOK, "\(run.cells[1].records[0].fits[1].status)")
+    }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Printed as `SOURCE: KEY.PATH: reason; fix`, e.g.
 /// `scenarios/x.yaml: city_system.outcome.rhoo: unknown key; did you mean 'rho'?`.
-public struct ScenarioError: Error, CustomStringConvertible, Equatable {
+public struct ScenarioError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file (or other source name) the scenario came from.
     public let source: String
     /// Dotted key path, e.g. `city_system.outcome.rho` (empty for the whole document).

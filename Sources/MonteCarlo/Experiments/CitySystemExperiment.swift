@@ -58,10 +58,10 @@ public struct CitySystemWorld: World {
         // The W the estimators read, complete before the first replication: a spectrum that cannot be
         // computed is refused here, at load, as when every W's was computed at set-up.
         try system.resolveWeights(named: cell.estimators.flatMap(\.settings.weightNames))
-        try SpectrumRefusal.check(cell, spec: spec, system: system, scenario: scenario, reader: reader)
         let needsSupport = estimators.contains(where: \.scoresCurves)
         return CitySystemExperiment(system: system, estimators: estimators,
-                                    dataSupport: needsSupport ? try Self.support(of: system) : nil)
+                                    dataSupport: needsSupport ? try Self.support(of: system) : nil,
+                                    certainFailures: SpectrumRefusal.failures(cell, spec: spec, system: system, reader: reader))
     }
 
     /// Whether the cell's panels have unobserved city-years (missingness, entry or merges).
@@ -105,6 +105,7 @@ struct CitySystemExperiment: Experiment {
     let system: CitySystemCell
     let estimators: [CityEstimator]
     let dataSupport: ClosedRange<Double>?
+    let certainFailures: [Int: ScenarioError]
 
     func replicate(_ context: ReplicationContext) -> [FitOutcome] { replicate(context, clock: nil, names: []) }
 

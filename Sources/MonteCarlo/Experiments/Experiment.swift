@@ -37,10 +37,16 @@ public protocol Experiment: Sendable {
     /// the U-test and `inside_support`, stored with the cell for the figures that shade it.
     /// Nil when the world has no such regressor or no estimator scores a curve estimand.
     var dataSupport: ClosedRange<Double>? { get }
+
+    /// The estimators (by index in the scenario) whose fit fails in every replication of this cell,
+    /// known from the cell as built (its W: `SpectrumRefusal`), each with the refusal to throw when
+    /// it fails in every cell of the design (`makeExperiments`).
+    var certainFailures: [Int: ScenarioError] { get }
 }
 
 extension Experiment {
     public var dataSupport: ClosedRange<Double>? { nil }
+    public var certainFailures: [Int: ScenarioError] { [:] }
 }
 
 /// What the engine asks of a scenario's world (`WorldBuilder`, through `World`; tests give the
@@ -82,9 +88,12 @@ extension ExperimentBuilder {
 
     /// The same, calling `built(ordinal, experiment)` as each cell is built, in cell order (the
     /// runner starts the first cell's replications while the later cells are still being built).
+    /// An estimator whose fit fails in every replication of every cell (`Experiment.certainFailures`)
+    /// is refused once all cells are built; one that can run in some cell runs there, and its fits in
+    /// the other cells are recorded as failed.
     func makeExperiments(cells: [DesignCell], scenario: MonteCarloScenario,
                          built: (Int, any Experiment) -> Void) throws -> [any Experiment] {
-        try cells.enumerated().map { ordinal, cell in
+        let experiments = try cells.enumerated().map { ordinal, cell in
             let experiment: any Experiment
             do { experiment = try makeExperiment(cell: cell, scenario: scenario) } catch {
                 guard !cell.factors.isEmpty else { throw error }
@@ -93,6 +102,13 @@ extension ExperimentBuilder {
             built(ordinal, experiment)
             return experiment
         }
+        if let first = experiments.first {
+            for (k, refusal) in first.certainFailures.sorted(by: { $0.key < $1.key })
+            where experiments.allSatisfy({ $0.certainFailures[k] != nil }) {
+                throw refusal
+            }
+        }
+        return experiments
     }
 }
 

@@ -4,14 +4,16 @@ import Foundation
 import Numerics
 
 /// Spatial estimators whose fit needs more of a W than the cell holds. Average marginal effects
-/// and the cluster/Conley scores of ρ sum per-unit multipliers of (I − ρW)⁻¹ through W's symmetric
-/// form (`UnitMultipliers`), SAC forms its information from the dense spectra, and the dynamic SDM
-/// uses W's (real) eigenvalues. A W held sparse (`city_system.logdet` sparse, chebyshev or mc, or
-/// auto above `SpatialWeights.exactSizeLimit` cities) has no spectrum, and a W not similar to a
-/// symmetric matrix has no symmetric form: such a fit fails in every replication ("average marginal
-/// effects need the spectrum of W") while `validate` said OK. Both are known when the cell is built —
-/// whether W is held sparse follows from `logdet` and the number of cities, and a W that does not
-/// depend on the data is built once per cell — so the design is refused at load, as
+/// and the cluster/Conley scores of ρ in the SDM and SAR sum per-unit multipliers of (I − ρW)⁻¹
+/// through W's symmetric form (`UnitMultipliers`), SAC forms its information from the dense spectra,
+/// and the dynamic SDM uses W's (real) eigenvalues. A W held sparse (`city_system.logdet` sparse,
+/// chebyshev or mc, or auto above `SpatialWeights.exactSizeLimit` cities) has no spectrum, and a W
+/// not similar to a symmetric matrix has no symmetric form: such a fit fails in every replication
+/// ("average marginal effects need the spectrum of W") while `validate` said OK. Both are known
+/// once the cell is built — whether W is held sparse follows from `logdet` and the number of
+/// cities, and a W that does not depend on the data is built once per cell — so each cell says
+/// which of its fits cannot run (`Experiment.certainFailures`), decided on its own W, and a design
+/// in which a fit cannot run in any cell is refused at load (`makeExperiments`), as
 /// `RegionClusterRefusal` does for too few clusters. A grid with a cell where the fit can work
 /// still runs (that cell's fits succeed, the others' are recorded as failed).
 enum SpectrumRefusal {
@@ -35,7 +37,9 @@ enum SpectrumRefusal {
             if s.spec.model == .sac { out.append((s.weights, .spectrum, "the SAC model (its information matrix is formed from the dense spectrum)")) }
             let ames = e.estimands.filter { SpatialEstimand.parse($0)?.averagedRegressor != nil }
             if !ames.isEmpty { out.append((s.weights, .symmetricForm, "average marginal effects (\(ames.joined(separator: ", ")))")) }
-            if (s.variance == .cluster || s.variance == .conley) && s.spec.model.hasLag {
+            // SAC's sandwich falls back to the dense Ĝ and H where W has no symmetric form
+            // (`SACVariance+Cluster.swift`); the SDM's and SAR's scores of ρ have no such fallback.
+            if (s.variance == .cluster || s.variance == .conley) && s.spec.model.hasLag && s.spec.model != .sac {
                 out.append((s.weights, .symmetricForm, "the \(s.variance.rawValue) variance (its scores of ρ)"))
             }
             return out
@@ -77,40 +81,27 @@ enum SpectrumRefusal {
         }
     }
 
-    /// Throws for the first estimator of `cell` that cannot be fitted on its W in this cell and in
-    /// every other cell of the design (a cell with the same `city_system` has the same W; in another,
-    /// only a W held sparse is certain to fail).
-    static func check(_ cell: DesignCell, spec: ScenarioSpec, system: CitySystemCell, scenario: MonteCarloScenario,
-                      reader: ScenarioValueReader) throws {
+    /// The estimators of `cell` (by index) that cannot be fitted on this cell's W, each with the
+    /// refusal `makeExperiments` throws when the same estimator cannot be fitted in any cell either.
+    static func failures(_ cell: DesignCell, spec: ScenarioSpec, system: CitySystemCell,
+                         reader: ScenarioValueReader) -> [Int: ScenarioError] {
         let c = spec.citySystem
-        let here = system.geography.region.count
-        let geography = cell.document.value(atKeyPath: "city_system.geography")
-        /// The number of cities of a cell: this cell's map, or another geography's configured count.
-        func cities(_ d: ScenarioDocument, _ s: CitySystemSpec) -> Int {
-            d.value(atKeyPath: "city_system.geography") == geography ? here : s.geography.cities
-        }
+        let cities = system.geography.region.count
         func weights(_ name: String) -> SpatialWeights? {
             c.estimatorWeights.first { $0.name == name }?.isTrue == true ? system.trueWeights : system.fixedEstimatorWeights[name]
         }
-        let sparseHere = WeightBuilder.holdsSparse(c.logDeterminant, count: here)
+        let heldSparse = WeightBuilder.holdsSparse(c.logDeterminant, count: cities)
+        var out: [Int: ScenarioError] = [:]
         for (k, e) in cell.estimators.enumerated() {
             for n in needs(e) {
-                guard let found = failure(n.need, weights: weights(n.weights), heldSparse: sparseHere, logdet: c.logDeterminant,
-                                            cities: here) else { continue }
-                let everyCell = try scenario.cells().allSatisfy { other in
-                    let theirs = needs(other.estimators[k]).filter { $0.weights == n.weights }
-                    guard !theirs.isEmpty else { return false }
-                    let s = try ScenarioParser.parse(other.document).citySystem
-                    if WeightBuilder.holdsSparse(s.logDeterminant, count: cities(other.document, s)) { return true }
-                    guard other.document.value(atKeyPath: "city_system") == cell.document.value(atKeyPath: "city_system") else { return false }
-                    return theirs.contains { failure($0.need, weights: weights(n.weights), heldSparse: false, logdet: s.logDeterminant,
-                                                     cities: here) != nil }
-                }
-                guard everyCell else { continue }
-                throw reader.error("estimators[\(k)]",
-                                   "`\(e.name)` (\(e.model)) needs \(n.need == .spectrum ? "the spectrum" : n.need == .symmetricForm ? "the symmetric form" : "the real eigenvalues") of W `\(n.weights)` for \(n.what), but that W \(found.reason) in every cell of this design, so every replication's fit would fail",
-                                   fix: "\(found.fix), or remove \(n.what.components(separatedBy: " (").first ?? n.what)")
+                guard let found = failure(n.need, weights: weights(n.weights), heldSparse: heldSparse, logdet: c.logDeterminant,
+                                          cities: cities) else { continue }
+                out[k] = reader.error("estimators[\(k)]",
+                                      "`\(e.name)` (\(e.model)) needs \(n.need == .spectrum ? "the spectrum" : n.need == .symmetricForm ? "the symmetric form" : "the real eigenvalues") of W `\(n.weights)` for \(n.what), but that W \(found.reason), and no cell of this design has a W it can use, so every replication's fit would fail",
+                                      fix: "\(found.fix), or remove \(n.what.components(separatedBy: " (").first ?? n.what)")
+                break
             }
         }
+        return out
     }
 }
