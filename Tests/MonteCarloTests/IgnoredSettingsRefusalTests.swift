@@ -7,20 +7,10 @@ import XCTest
 /// Settings a fit never reads, and designs whose fit fails in every replication, are refused at load
 /// naming the file, the entry and the fix (they used to be accepted: the summary changed nothing, or read n_ok 0).
 final class IgnoredSettingsRefusalTests: XCTestCase {
-    /// 16 cities around 2 centres, 2006–2012, every region treated from 2009; `extra` goes under city_system.
+    /// RegionClusterRefusalTests' design (16 cities around 2 centres, 2006–2012, every region treated
+    /// from 2009, a twfe beside `estimator`); `extra` goes under city_system.
     static func design(_ estimator: String, extra: String = "", grid: String = "") -> String {
-        """
-        name: ignored
-        seed: 2
-        city_system:
-          geography: {centres: 2, cities: 16, square_km: 600, min_separation_km: 100, first_year: 2006, last_year: 2012, region_grid: [2, 2]}
-          treatment: {regions: [0, 1, 2, 3], t0: 2009}
-        \(extra)
-        monte_carlo: {replications: 1}
-        estimators:
-          - {name: ok, model: twfe, estimands: [att]}
-          - \(estimator)
-        """ + grid
+        RegionClusterRefusalTests.design(estimator, grid: grid, extra: extra)
     }
 
     /// psm_did's covariates feed the propensity score; `matching: none` has none (the CLI refuses

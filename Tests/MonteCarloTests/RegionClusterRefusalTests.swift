@@ -10,13 +10,15 @@ import XCTest
 /// regions for its coefficients runs it there.
 final class RegionClusterRefusalTests: XCTestCase {
     /// 16 cities around 2 centres on a 2 × 2 region grid: 2 regions hold cities; years 2006–2012, adoption 2009.
-    static func design(_ estimator: String, grid: String = "", regionGrid: String = "[2, 2]") -> String {
+    /// `extra` goes under city_system (lines indented by two spaces).
+    static func design(_ estimator: String, grid: String = "", regionGrid: String = "[2, 2]", extra: String = "") -> String {
         """
         name: regions
         seed: 2
         city_system:
           geography: {centres: 2, cities: 16, square_km: 600, min_separation_km: 100, first_year: 2006, last_year: 2012, region_grid: \(regionGrid)}
           treatment: {regions: [0, 1, 2, 3], t0: 2009}
+        \(extra)
         monte_carlo: {replications: 1}
         estimators:
           - {name: ok, model: twfe, estimands: [att]}
