@@ -24,12 +24,16 @@ public enum VerdictTable {
         let comparable = { (r: SummaryRow) in r.measure("comparable") != 0 }
         var lines: [[String]] = []
         var flagged = false
+        // Which footnotes a shown row needs: the c* and U-test notes explain only their own rows.
+        var showsRatio = false, showsUTest = false
         for e in estimators {
             for k in keyEstimands {
                 let mine = rows.filter { $0.estimator == e && $0.estimand == k && comparable($0) }
                 guard !mine.isEmpty else { continue }
                 var line = [e, Typeset.plain(Typeset.estimand(k))]
                 let kind = EstimandKind(name: k)
+                showsRatio = showsRatio || kind.isRatio
+                showsUTest = showsUTest || kind == .uTest
                 for c in cells {
                     guard let r = mine.first(where: { $0.cell.ordinal == c.ordinal }) else { line += ["", ""]; continue }
                     let n = max(r.measure("n_ok"), 1), half = 1.96 * (0.95 * 0.05 / n).squareRoot()
@@ -61,7 +65,9 @@ public enum VerdictTable {
             out += row.enumerated().map { j, s in pad(s, widths[j], j >= 2 && i > 0) }.joined(separator: j2sep).replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) + "\n"
             if i == 1 { out += String(repeating: "-", count: widths.reduce(0, +) + j2sep.count * (widths.count - 1)) + "\n" }
         }
-        out += "c*: median bias and Fieller-set coverage (a ratio has no mean); U-test: rejection rate (power where the truth is a U).\n"
+        let notes = (showsRatio ? ["c*: median bias and Fieller-set coverage (a ratio has no mean)"] : [])
+            + (showsUTest ? ["U-test: rejection rate (power where the truth is a U)"] : [])
+        out += (notes.isEmpty ? "" : notes.joined(separator: "; ") + ".\n")
             + (flagged ? "* coverage outside 0.95 ± 1.96 √(0.95·0.05/n_ok), the Monte Carlo band of a correct interval.\n" : "")
         return out
     }

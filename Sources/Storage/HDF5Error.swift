@@ -13,12 +13,26 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
     public let detail: String
     /// HDF5's error-stack messages, most specific first (empty when Storage stated the problem).
     public let causes: [String]
+    /// What kind of failure opening a file was, decided by Storage (not read from HDF5's text).
+    public let kind: Kind
 
-    public init(function: String, object: String, detail: String, causes: [String] = []) {
+    /// Why a file could not be opened, where Storage can tell; `.other` for every other failure.
+    public enum Kind: Sendable, Equatable {
+        /// The file has no HDF5 signature.
+        case notHDF5
+        /// Another process holds the file's lock.
+        case locked
+        /// The file has an HDF5 signature and is not locked, yet HDF5 cannot open it: truncated or damaged.
+        case unreadable
+        case other
+    }
+
+    public init(function: String, object: String, detail: String, causes: [String] = [], kind: Kind = .other) {
         self.function = function
         self.object = object
         self.detail = detail
         self.causes = causes
+        self.kind = kind
     }
 
     public var description: String {

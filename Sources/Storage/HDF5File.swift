@@ -230,7 +230,7 @@ public final class HDF5File: HDF5Container, HDF5AttributeHolder {
         }
         let isHDF5 = H5Fis_hdf5(path)
         if isHDF5 == 0 {
-            throw HDF5Error(function: "H5Fis_hdf5", object: path, detail: "not an HDF5 file (no HDF5 signature found)")
+            throw HDF5Error(function: "H5Fis_hdf5", object: path, detail: "not an HDF5 file (no HDF5 signature found)", kind: .notHDF5)
         }
         try h5check(isHDF5, "H5Fis_hdf5", path)
         let fapl = try accessList(locking, object: path)
@@ -238,11 +238,27 @@ public final class HDF5File: HDF5Container, HDF5AttributeHolder {
         let fid = H5Fopen(path, flags, fapl)
         if fid < 0 {
             let error = HDF5Error.fromStack("H5Fopen", path)
-            let hint = error.detail.contains("lock") ? lockHint
-                : error.detail.contains("already open") ? "if its writer was killed, `h5clear -s \(path)` clears the open-for-write flag" : ""
-            throw hint.isEmpty ? error : HDF5Error(function: "H5Fopen", object: path, detail: error.detail + "; " + hint)
+            if error.detail.contains("already open") {
+                throw HDF5Error(function: "H5Fopen", object: path, detail: error.detail + "; if its writer was killed, `h5clear -s \(path)` clears the open-for-write flag",
+                                causes: error.causes)
+            }
+            // Locked or not is asked of the OS (HDF5's stack text also says "sblock" of a truncated
+            // superblock, which a text match took for a lock).
+            if locking == .enabled, isLocked(path, exclusive: flags == spill_H5F_ACC_RDWR()) {
+                throw HDF5Error(function: "H5Fopen", object: path, detail: error.detail + "; " + lockHint, causes: error.causes, kind: .locked)
+            }
+            throw HDF5Error(function: "H5Fopen", object: path, detail: error.detail, causes: error.causes, kind: .unreadable)
         }
         return fid
+    }
+
+    /// True if another open file description holds a lock on `path` that the lock HDF5 takes
+    /// (shared to read, exclusive to write) would conflict with; the test lock is released at once.
+    private static func isLocked(_ path: String, exclusive: Bool) -> Bool {
+        let fd = Foundation.open(path, O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { Foundation.close(fd) }
+        return flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 && errno == EWOULDBLOCK
     }
 
     private static func syncFile(_ path: String) throws {

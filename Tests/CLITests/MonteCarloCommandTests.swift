@@ -80,6 +80,36 @@ final class MonteCarloCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 
+    /// `validate scenarios/dense-w-bias.yaml` warned that its knn5 W has separate components,
+    /// though no estimator reads knn5 (stranger audit item 13). A W nothing reads is marked
+    /// unused and not warned about; the same W read by an estimator is.
+    func testComponentsWarningOnlyForAWeightInUse() throws {
+        let base = """
+        seed: 5
+        city_system:
+          geography: {cities: 20, centres: 2, square_km: 500, min_separation_km: 100, region_grid: [2, 1], first_year: 2003, last_year: 2012}
+          treatment: {enabled: false}
+          estimator_weights:
+            - {name: true}
+            - {name: regions, kind: block, normalise: row}
+
+        """
+        let unused = try Spillsim.Validate.report(try write(base + "estimators: [{name: sdm, model: sdm, estimands: [rho]}]\n", "unused.yaml"))
+        let text = unused.joined(separator: "\n")
+        XCTAssertFalse(text.contains("separate components"), text)
+        XCTAssertTrue(unused.contains { $0.hasPrefix("  W regions: block") && $0.contains("components 2") && $0.hasSuffix("; no estimator uses it") }, text)
+        XCTAssertFalse(unused.contains { $0.hasPrefix("  W true:") && $0.hasSuffix("no estimator uses it") }, text)
+        let used = try Spillsim.Validate.report(try write(base + """
+            estimators:
+              - {name: sdm, model: sdm, estimands: [rho]}
+              - {name: sdm_regions, model: sdm, weights: regions, estimands: [rho]}
+
+            """, "used.yaml"))
+        XCTAssertTrue(used.contains("  warning: city_system.estimator_weights.1 (regions): the graph has 2 separate components; spillovers cannot cross between them"),
+                      used.joined(separator: "\n"))
+        XCTAssertFalse(used.contains { $0.hasSuffix("no estimator uses it") }, used.joined(separator: "\n"))
+    }
+
     /// Fix 4: a scenario with `estimators:` but no `seed:` runs with the documented default.
     func testScenarioWithoutSeedValidates() throws {
         let lines = try Spillsim.Validate.report(try write(Self.small.replacingOccurrences(of: "seed: 5\n", with: "")))

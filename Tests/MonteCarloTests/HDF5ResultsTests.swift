@@ -48,6 +48,27 @@ final class HDF5ResultsTests: XCTestCase {
         try f.close()
     }
 
+    /// A result file cut short (a copy that stopped) got HDF5's trace and advice about file
+    /// locks (stranger audit item 13). The message names the file, says it is not a complete
+    /// result file, and gives the ways out; it says nothing of locks, since none is held.
+    func testTruncatedResultFileIsNamedAsIncomplete() throws {
+        let out = path("r.h5"), cut = path("cut.h5"), text = path("text.h5")
+        _ = try MonteCarloRunner(scenario: try MonteCarloScenario(text: RunnerTests.twoCells), options: RunOptions(output: out),
+                                 format: HDF5ResultsFormat()).run()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: out))
+        try bytes.prefix(5000).write(to: URL(fileURLWithPath: cut))
+        try "not a result\n".write(toFile: text, atomically: true, encoding: .utf8)
+        for (file, what) in [(cut, "not a complete spillsim result file (truncated or damaged: truncated file"),
+                             (text, "not a spillsim result file (not HDF5: no HDF5 signature found)")] {
+            XCTAssertThrowsError(try HDF5ResultsFormat().open(path: file)) { error in
+                let message = "\(error)"
+                XCTAssertTrue(message.hasPrefix("cannot open \(file): \(what)"), message)
+                XCTAssertTrue(message.contains("write it again") && message.contains("resume that run"), message)
+                XCTAssertFalse(message.lowercased().contains("locking"), message)
+            }
+        }
+    }
+
     func testShardFilesMergeToTheUnshardedFile() throws {
         let scenario = try MonteCarloScenario(text: RunnerTests.twoCells)
         func run(_ out: String, _ shard: Shard) throws {

@@ -205,7 +205,8 @@ final class RunSafetyTests: XCTestCase {
         let text = path("text.h5")
         try Data("plain text".utf8).write(to: URL(fileURLWithPath: text))
         assertThrows(try HDF5ResultsFormat().open(path: text), as: RunError.self) { error in
-            XCTAssertEqual("\(error)", "cannot open \(text): not an HDF5 file (no HDF5 signature found)")
+            XCTAssertEqual("\(error)", "cannot open \(text): not a spillsim result file (not HDF5: no HDF5 signature found); "
+                           + "write it again (run its scenario, or copy the file again), or, if its run was interrupted, resume that run to finish it")
             XCTAssertFalse("\(error)".contains("HDF5_USE_FILE_LOCKING"), "no unrelated locking hint: \(error)")
         }
         try run(path("a.h5")) { $0.replications = 2 }

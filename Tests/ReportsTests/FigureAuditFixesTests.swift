@@ -94,6 +94,36 @@ final class FigureAuditFixesTests: XCTestCase {
         XCTAssertTrue(figure.script.contains("set yrange [-0.04:1.04]"), figure.script)
     }
 
+    /// utest-power split its facets at eight lines although the style file has sixteen series
+    /// styles: two estimators × five levels of a second factor (10 lines) went to five facet
+    /// pairs. Ten lines fit the sixteen styles, so they share one power and one size facet;
+    /// 2 × 9 = 18 lines do not, and still split.
+    func testPowerSplitsFacetsAtTheStyleFilesSeriesCount() throws {
+        func plan(kinds: Int) -> FigurePlan {
+            var cells: [CellInfo] = []
+            for rate in ["0.1", "0.2"] {
+                for k in 0..<kinds {
+                    cells.append(CellInfo(ordinal: cells.count, index: cells.count,
+                                          factors: [CellInfo.Factor(path: "x.rate", value: rate), CellInfo.Factor(path: "y.sigma", value: "\(k + 1)")]))
+                }
+            }
+            let rows = cells.flatMap { c in
+                ["sdm", "sar"].map { e in
+                    SummaryRow(cell: c, estimator: e, estimand: "utest.total.p50",
+                               measures: ["rejection": 0.8, "mcse_rejection": 0.05, "true": 1, "n_ok": 20, "comparable": 1])
+                }
+            }
+            return AppendixFigures(data: Self.data(cells: cells, estimators: ["sdm", "sar"], rows: rows), baseName: "t").power()
+        }
+        XCTAssertEqual(FigureStyle.seriesStyles, 16)
+        let ten = try XCTUnwrap(plan(kinds: 5).figure).script
+        XCTAssertEqual(ten.components(separatedBy: "\n# panel: ").count - 1, 1, ten)
+        XCTAssertTrue(ten.contains("with yerrorlines lt 10 notitle"), ten)
+        let eighteen = plan(kinds: 9).figures.map(\.script).joined()
+        XCTAssertEqual(eighteen.components(separatedBy: "\n# panel: ").count - 1, 9, eighteen)
+        XCTAssertFalse(eighteen.contains("lt 3 "), eighteen)
+    }
+
     /// F6: the monotone cells of inverted-u-recovery were blank in the ratio figures with no
     /// reason. The caption names them and why (the truth is NaN: no turning point).
     func testBlankRowsAreExplained() {

@@ -268,5 +268,25 @@ final class VerdictTableTests: XCTestCase {
         XCTAssertTrue(text.contains("c*_TE, D p50"), text)
         XCTAssertFalse(text.contains("ρ"), "ρ is not a key estimand: \(text)")
         XCTAssertLessThanOrEqual(lines.count, 10)
+        XCTAssertTrue(text.contains("c*: median bias and Fieller-set coverage (a ratio has no mean).\n"), text)
+        XCTAssertFalse(text.contains("U-test"), "no U-test row, no U-test note: \(text)")
+    }
+
+    /// The c* and U-test notes were printed under every verdict (stranger audit item 13): each
+    /// now only under a table that shows a row it explains, and both together as before.
+    func testFootnotesOnlyForShownRows() {
+        let cell = CellInfo(ordinal: 0, index: 0, factors: [])
+        let ame = SummaryRow(cell: cell, estimator: "sdm", estimand: "ame.total.CA", measures: ["bias": 0.01, "mcse_bias": 0.004, "coverage": 0.95, "n_ok": 300])
+        let tp = SummaryRow(cell: cell, estimator: "sdm", estimand: "tp.total.p50",
+                            measures: ["median_bias": 0.25, "mcse_median_bias": 0.05, "fieller_coverage": 0.95, "n_ok": 300])
+        let u = SummaryRow(cell: cell, estimator: "sdm", estimand: "utest.total.p50", measures: ["rejection": 0.8, "n_ok": 300])
+        let plain = VerdictTable.render([ame], replications: 300)
+        XCTAssertFalse(plain.contains("c*:"), plain)
+        XCTAssertFalse(plain.contains("U-test"), plain)
+        let onlyU = VerdictTable.render([ame, u], replications: 300)
+        XCTAssertFalse(onlyU.contains("c*:"), onlyU)
+        XCTAssertTrue(onlyU.hasSuffix("U-test: rejection rate (power where the truth is a U).\n"), onlyU)
+        let both = VerdictTable.render([ame, tp, u], replications: 300)
+        XCTAssertTrue(both.hasSuffix("c*: median bias and Fieller-set coverage (a ratio has no mean); U-test: rejection rate (power where the truth is a U).\n"), both)
     }
 }

@@ -105,6 +105,26 @@ final class FileLifecycleTests: StorageTestCase {
         XCTAssertEqual(e?.function, "H5Fis_hdf5")
         XCTAssertEqual(e?.object, p)
         XCTAssertTrue(e?.detail.contains("not an HDF5 file") ?? false, "\(String(describing: e))")
+        XCTAssertEqual(e?.kind, .notHDF5)
+    }
+
+    /// A file cut short keeps its signature; HDF5's text then speaks of the "sblock" (superblock),
+    /// which a match on "lock" took for a lock held by another process and answered with locking
+    /// advice. Nobody holds a lock: the error says the file is unreadable, with no such advice.
+    func testOpeningATruncatedFileIsNotALockingProblem() throws {
+        let saved = ProcessInfo.processInfo.environment["HDF5_USE_FILE_LOCKING"]
+        unsetenv("HDF5_USE_FILE_LOCKING")
+        defer { if let saved { setenv("HDF5_USE_FILE_LOCKING", saved, 1) } }
+        let whole = path("whole.h5"), cut = path("cut.h5")
+        let f = try HDF5File.create(whole)
+        try f.createDataset("x", values: (0..<2000).map(Double.init))
+        try f.close()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: whole))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
+        let e = expectHDF5Error { _ = try HDF5File.open(cut) }
+        XCTAssertEqual(e?.function, "H5Fopen")
+        XCTAssertEqual(e?.kind, .unreadable, "\(String(describing: e))")
+        XCTAssertFalse(e?.detail.contains("HDF5_USE_FILE_LOCKING") ?? true, "\(String(describing: e))")
     }
 
     func testCreatingInAMissingDirectory() {
@@ -190,7 +210,8 @@ final class FileLifecycleTests: StorageTestCase {
         XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
         let e = expectHDF5Error { _ = try HDF5File.open(p, mode: .readWrite) }
         XCTAssertEqual(e?.function, "H5Fopen")
-        XCTAssertTrue(e?.detail.contains("lock") ?? false, "\(String(describing: e))")
+        XCTAssertEqual(e?.kind, .locked)
+        XCTAssertTrue(e?.detail.contains("HDF5_USE_FILE_LOCKING") ?? false, "\(String(describing: e))")
         let r = try HDF5File.open(p, locking: .disabled)
         XCTAssertEqual(try r.children(), [])
         try r.close()

@@ -24,11 +24,16 @@ public enum ScenarioValidation {
         try validate(ScenarioParser.load(path: path))
     }
 
-    /// `cell`: the scenario's cell 0 when the caller has built it already.
-    public static func validate(_ s: ScenarioSpec, cell built: CitySystemCell? = nil) throws -> ValidationReport {
+    /// `cell`: the scenario's cell 0 when the caller has built it already. `weightsInUse`: the
+    /// names of the W something reads (the true W and the estimators' W; nil: every one): a W
+    /// nothing reads is not warned about for its separate components, which would matter only
+    /// to an estimator using it.
+    public static func validate(_ s: ScenarioSpec, cell built: CitySystemCell? = nil, weightsInUse: Set<String>? = nil) throws -> ValidationReport {
         let cell = try built ?? CitySystemCell(scenario: s)
         let weightReports = try cell.weightReports()
-        var warnings = weightReports.flatMap(\.warnings)
+        var warnings = weightReports.flatMap { r in
+            r.warnings.filter { weightsInUse?.contains(r.name) ?? true || $0 != r.componentsWarning }
+        }
         // One replication: the calibrated CA distribution, a `neg` equilibrium that must converge,
         // and ρ against a W that depends on D.
         let sectors = SectorSummary(try cell.generate(replication: 0), mode: s.citySystem.sectors.mode)

@@ -39,16 +39,15 @@ extension WeightBuilder {
             throw ScenarioError(source: source, path: spec.path, reason: "invalid weight matrix: \(error)")
         }
         let comps = components(c, ct)
-        var warnings: [String] = []
-        if comps > 1 {
-            warnings.append("\(spec.path) (\(spec.name)): the graph has \(comps) separate components; spillovers cannot cross between them")
-        }
+        let componentsWarning = comps > 1 ? "\(spec.path) (\(spec.name)): the graph has \(comps) separate components; spillovers cannot cross between them" : nil
+        var warnings = componentsWarning.map { [$0] } ?? []
         if !symC { warnings.append("\(spec.path) (\(spec.name)): C is asymmetric, so W may have complex eigenvalues") }
         let report = WeightReport(name: spec.name, kind: spec.kind.rawValue, normalise: spec.normalise.rawValue,
                                   symmetric: isSymmetric(w, w.transposed()), connectivitySymmetric: symC, components: comps,
                                   minNeighbours: nb.min()!, meanNeighbours: Double(nb.reduce(0, +)) / Double(n),
                                   maxNeighbours: nb.max()!, omegaMin: sw.spectrum?.minimum ?? 1 / sw.stableInterval.lower,
-                                  omegaMax: sw.spectrum?.maximum ?? 1 / sw.stableInterval.upper, warnings: warnings)
+                                  omegaMax: sw.spectrum?.maximum ?? 1 / sw.stableInterval.upper, warnings: warnings,
+                                  componentsWarning: componentsWarning)
         return (sw, report)
     }
 

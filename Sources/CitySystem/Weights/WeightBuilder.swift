@@ -19,6 +19,9 @@ public struct WeightReport: Sendable, Codable {
     public let omegaMax: Double
     /// Human-readable warnings (asymmetry, disconnected graph).
     public let warnings: [String]
+    /// The disconnected-graph warning among `warnings`, nil when the graph is connected: it
+    /// matters only where something reads this W (`ScenarioValidation`'s `weightsInUse`).
+    public let componentsWarning: String?
 }
 
 /// Builds spatial weight matrices (MODEL.md §2.5) from a geography.
@@ -74,10 +77,8 @@ public enum WeightBuilder {
             throw invalid(spec, error, source: source)
         }
         let comps = components(c)
-        var warnings: [String] = []
-        if comps > 1 {
-            warnings.append("\(spec.path) (\(spec.name)): the graph has \(comps) separate components; spillovers cannot cross between them")
-        }
+        let componentsWarning = comps > 1 ? "\(spec.path) (\(spec.name)): the graph has \(comps) separate components; spillovers cannot cross between them" : nil
+        var warnings = componentsWarning.map { [$0] } ?? []
         if !symC { warnings.append("\(spec.path) (\(spec.name)): C is asymmetric, so W may have complex eigenvalues (LU path, slower)") }
         let symmetric = w.isSymmetric(tolerance: 1e-12), known = warnings
         let (fewest, mean, most) = (nb.min()!, Double(nb.reduce(0, +)) / Double(n), nb.max()!)
@@ -90,7 +91,7 @@ public enum WeightBuilder {
                                 minNeighbours: fewest, meanNeighbours: mean,
                                 maxNeighbours: most, omegaMin: sw.spectrum?.minimum ?? 1 / sw.stableInterval.lower,
                                 omegaMax: sw.spectrum?.maximum ?? 1 / sw.stableInterval.upper,
-                                warnings: all)
+                                warnings: all, componentsWarning: componentsWarning)
         }
         return (sw, report)
     }

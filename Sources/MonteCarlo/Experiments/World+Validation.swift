@@ -9,10 +9,12 @@ extension CitySystemWorld {
     public func validationLines(document: ScenarioDocument) throws -> (headline: String?, details: [String]) {
         // A design refuses a setting only when no cell uses it (`MonteCarloScenario`).
         if !document.declaresDesign { try spec.requireEverySettingUsed() }
-        let r = try ScenarioValidation.validate(spec, cell: system)
+        let inUse = Self.weightsInUse(document)
+        let r = try ScenarioValidation.validate(spec, cell: system, weightsInUse: inUse)
         let c = spec.citySystem
         var details = r.weightReports.map { w in
             "  W \(w.name): \(w.kind), \(w.normalise)-normalised, neighbours \(w.minNeighbours)–\(w.maxNeighbours) (mean \(String(format: "%.1f", w.meanNeighbours))), components \(w.components), ω in [\(String(format: "%.4f", w.omegaMin)), \(String(format: "%.4f", w.omegaMax))]"
+                + (inUse?.contains(w.name) ?? true ? "" : "; no estimator uses it")
         }
         if let note = r.largeNSummary { details.append("  \(note)") }
         if Self.hasGaps(c) { details.append("  panel (replication 0): " + (try Self.pattern(system))) }
@@ -20,6 +22,14 @@ extension CitySystemWorld {
         details.append("  \(r.sectors.text)")
         details += r.warnings.map { "  warning: \($0)" }
         return ("scenario '\(spec.name)', \(r.cities) cities, \(r.years.count) years (\(r.years.first!)–\(r.years.last!))", details)
+    }
+
+    /// The W a design reads in any cell: the true W (the outcome's) and every estimator's; nil
+    /// (every W counts) for a generator-only file, whose W `generate --weights` may export, or a
+    /// design that fails to build, which `validate` reports next with its own error.
+    static func weightsInUse(_ document: ScenarioDocument) -> Set<String>? {
+        guard document.declaresDesign, let mc = try? MonteCarloScenario(document: document), let cells = try? mc.cells() else { return nil }
+        return Set(["true"] + cells.flatMap { $0.estimators.flatMap(\.settings.weightNames) })
     }
 
     public func validationLines(cells: [DesignCell], scenario: MonteCarloScenario) throws -> (headline: String?, cells: [String], design: [String]) {

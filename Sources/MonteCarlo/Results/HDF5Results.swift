@@ -134,9 +134,22 @@ final class HDF5ResultsSource: ResultsSource {
     let file: HDF5File
     let metadata: RunMetadata
 
+    /// A file that is not HDF5, or that HDF5 cannot open while nobody holds its lock: cut short
+    /// (a copy or download that stopped) or damaged. A run never leaves one (it writes
+    /// `.partial` and renames when done, and keeps its progress in a journal), so the way out is
+    /// writing the file again, or resuming its run if that run was interrupted.
+    static func incompleteMessage(_ path: String, _ error: HDF5Error) -> String {
+        let what = error.kind == .notHDF5 ? "not a spillsim result file (not HDF5: no HDF5 signature found)"
+            : "not a complete spillsim result file (truncated or damaged: \(error.causes.first ?? error.detail))"
+        return "cannot open \(path): \(what); write it again (run its scenario, or copy the file again), "
+            + "or, if its run was interrupted, resume that run to finish it"
+    }
+
     init(path: String) throws {
         try OutputPath.checkReadable(path)
-        do { file = try HDF5File.open(path) } catch {
+        do { file = try HDF5File.open(path) } catch let error as HDF5Error where error.kind == .notHDF5 || error.kind == .unreadable {
+            throw RunError.failed(Self.incompleteMessage(path, error))
+        } catch {
             // HDF5's first message is the informative one; the rest of its stack is noise here.
             let reason = (error as? HDF5Error).map { $0.causes.first ?? $0.detail } ?? "\(error)"
             throw RunError.failed("cannot open \(path): \(reason)")

@@ -31,9 +31,10 @@ extension AppendixFigures {
         let levelCount = { (p: String) in Set(data.cells.compactMap { c in c.factors.first { $0.path == p }?.value }).count }
         let testers = data.estimators.filter { e in data.rows.contains { $0.estimator == e && tests.contains($0.estimand) } }
         // Facet by the leading other factors, and draw the rest as lines (one style per
-        // estimator × level), as few facets as keep the lines within the eight styles.
+        // estimator × level), as few facets as keep the lines within the style file's series styles.
         var split = 0
-        while split < others.count, testers.count * others.dropFirst(split).filter({ $0 != factor.path }).map(levelCount).reduce(1, *) > 8 { split += 1 }
+        while split < others.count,
+              testers.count * others.dropFirst(split).filter({ $0 != factor.path }).map(levelCount).reduce(1, *) > FigureStyle.seriesStyles { split += 1 }
         let facetFactors = Array(others.prefix(split)).filter { $0 != factor.path }
         let lineFactors = Array(others.dropFirst(split)).filter { $0 != factor.path }
         let describe = { (c: CellInfo, paths: [String]) in

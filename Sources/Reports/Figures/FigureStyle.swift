@@ -35,9 +35,9 @@ public enum FigureText: Sendable {
 }
 
 /// The one style file every figure script loads (`load 'spillsim-style.gp'`): the
-/// terminal and fonts for each format, eight series styles that differ in colour,
-/// dash pattern and point shape (so a greyscale print still tells them apart; the
-/// colours are Okabe & Ito's colour-blind-safe palette), and the reference-line,
+/// terminal and fonts for each format, sixteen series styles that differ in colour,
+/// dash pattern and point shape (so a greyscale print still tells them apart; the first
+/// eight colours are Okabe & Ito's colour-blind-safe palette), and the reference-line,
 /// band and grid styles. A user restyles every figure by editing this one file;
 /// `spillsim report` keeps an existing one.
 public enum FigureStyle {
@@ -53,6 +53,10 @@ public enum FigureStyle {
         ("#117733", "(12,4,2,4,2,4)", 1), ("#882255", "(2,6)", 2), ("#332288", "(16,6)", 3), ("#999933", "(8,3,8,3,2,3)", 10),
         ("#44AA99", "(4,2,4,8)", 12), ("#AA4499", "(20,4,4,4)", 14), ("#661100", "(2,3,2,3,8,3)", 15), ("#6699CC", "(10,2)", 1),
     ]
+
+    /// How many series a figure can tell apart before a style repeats (`set linetype cycle`):
+    /// a figure that would draw more splits into facets or pages on this count, not its own.
+    public static var seriesStyles: Int { series.count }
 
     /// Print geometry (inches and points): every figure is one of these widths, with its
     /// text at `fontPoints` at that size; a figure that would need more room splits into
