@@ -51,12 +51,8 @@ extension PerformanceMeasures {
     /// The value of a column by name (the counts of `countNames` included); NaN for an unknown
     /// name, and for `n_no_truth` read from a file that predates it.
     public func value(_ column: String) -> Double {
-        switch column {
-        case "n_ok": return Double(nOK)
-        case "n_failed": return Double(nFailed)
-        case "n_no_truth": return nNoTruth.map(Double.init) ?? .nan
-        default: return Self.columns.first { $0.name == column }.map { self[keyPath: $0.path] } ?? .nan
-        }
+        if let k = Self.countNames.firstIndex(of: column) { return countValues[k] }
+        return Self.columns.first { $0.name == column }.map { self[keyPath: $0.path] } ?? .nan
     }
 
     /// Rebuilds measures from values named by their summary columns (`countNames` and
